@@ -2,15 +2,179 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
+
 import typer
 
 from kaohe import engine_cli
+from services.common.settings import SERVICES, ConfigError, Settings, load_settings
 
 app = typer.Typer(
     name="kaohe",
     help="kaohe (考核): performance-assessment backend. Run `kaohe up` to start the stack.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+audit_app = typer.Typer(help="The audit chain of each service.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One clear line on stderr and a non-zero exit: never a traceback wall."""
+    typer.secho(f"kaohe: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc), 2)
+
+
+def clean_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our own errors into one line and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from alembic.util.exc import CommandError
+
+        from kaohe.stack import StackError
+
+        try:
+            return command(*args, **kwargs)
+        except (StackError, CommandError) as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+@app.command()
+@clean_errors
+def up(
+    migrate: bool = typer.Option(None, "--migrate/--no-migrate",
+                                 help="Apply migrations first (default: yes with the embedded database)."),
+) -> None:
+    """Start the three services and the gateway; Ctrl-C stops everything."""
+    from kaohe import stack
+
+    settings = settings_or_exit()
+    stack.check_ports(settings)
+    secret = stack.service_token_secret(settings)
+    with stack.databases(settings) as dbs:
+        stack.check_databases(dbs.urls)
+        if migrate or (migrate is None and dbs.embedded is not None):
+            stack.migrate(dbs.urls)
+        lag = stack.migration_lag(dbs.urls)
+        if lag:
+            fail("migrations behind — " + "; ".join(lag))
+        supervisor = stack.Supervisor(settings, dbs.urls, secret)
+        _run_supervised(supervisor, dbs)
+
+
+def _run_supervised(supervisor: Any, dbs: Any) -> None:
+    from kaohe.stack import StackError
+
+    stopping = False
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    supervisor.start()
+    try:
+        supervisor.wait_ready()
+        _print_listening(supervisor, dbs)
+        while not stopping:
+            exited = supervisor.first_exit()
+            if exited:
+                typer.secho(f"kaohe: {exited} stopped unexpectedly; shutting down", err=True, fg="red")
+                raise typer.Exit(1)
+            time.sleep(0.3)
+        typer.echo("stopping…")
+    except StackError as exc:
+        typer.secho(f"kaohe: {exc}", err=True, fg="red")
+        raise typer.Exit(1) from None
+    finally:
+        supervisor.stop()
+    typer.echo("stopped")
+
+
+def _print_listening(supervisor: Any, dbs: Any) -> None:
+    typer.echo("kaohe is up:")
+    typer.echo(f"  gateway   {supervisor.url('gateway')}/graphql")
+    for name in SERVICES:
+        typer.echo(f"  {name:<9} {supervisor.url(name)}/docs")
+    where = f"embedded PostgreSQL in {dbs.embedded.pgdata}" if dbs.embedded else "configured PostgreSQL"
+    typer.echo(f"  database  {where}")
+    typer.echo("Press Ctrl-C to stop.")
+    sys.stdout.flush()
+
+
+@app.command()
+@clean_errors
+def migrate() -> None:
+    """Apply every service's migrations (running it twice changes nothing)."""
+    from kaohe import stack
+
+    settings = settings_or_exit()
+    with stack.databases(settings) as dbs:
+        stack.check_databases(dbs.urls)
+        stack.migrate(dbs.urls)
+    typer.echo("migrations at head: " + ", ".join(SERVICES))
+
+
+@audit_app.command("verify")
+@clean_errors
+def audit_verify(
+    service: list[str] = typer.Option(list(SERVICES), "--service", "-s", help="Service(s) to check."),
+) -> None:
+    """Recompute each service's audit hash chain; name the first broken record."""
+    from kaohe import stack
+
+    unknown = [s for s in service if s not in SERVICES]
+    if unknown:
+        fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
+    settings = settings_or_exit()
+    broken = False
+    with stack.databases(settings) as dbs:
+        for name in service:
+            report = asyncio.run(_verify(name, dbs.urls[name]))  # type: ignore[index]
+            if report.ok:
+                typer.echo(f"{name}: ok ({report.records} records)")
+            else:
+                broken = True
+                typer.echo(f"{name}: BROKEN at record {report.first_broken_id}: {report.reason}")
+    if broken:
+        raise typer.Exit(1)
+
+
+async def _verify(service: str, url: str) -> Any:
+    import importlib
+
+    from services.common.audit import verify_chain
+    from services.common.db import Database, create_engine
+
+    models = importlib.import_module(f"services.{service}.models")
+    db = Database(create_engine(url, pool_size=1), service)
+    try:
+        async with db.sessionmaker() as session:
+            return await verify_chain(session, models.common.audit)
+    finally:
+        await db.dispose()
+
 
 engine_cli.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,145 @@
+"""The FastAPI application factory shared by the three services.
+
+Every service gets: `/healthz` (alive), `/readyz` (database reachable and migrations at head),
+`/metrics`, JSON logs with the request id, the typed error model, a body-size limit, the audit
+chain sealed on commit, the outbox relay, and `GET /v1/status` (token-protected) for the gateway.
+Every route of the service's own routers requires a valid service token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from services.common.audit import install_audit
+from services.common.auth import CurrentPrincipal, current_principal
+from services.common.db import Database, create_engine
+from services.common.errors import ServiceUnavailable, error_body, install_error_handlers
+from services.common.observability import configure_logging, install_observability
+from services.common.outbox import OutboxRelay
+from services.common.settings import ServiceName, get_settings
+from services.common.tables import CommonModels
+
+
+def kaohe_version() -> str:
+    try:
+        return version("kaohe")
+    except PackageNotFoundError:  # running from a source tree
+        return "0.0.0+source"
+
+
+class BodyLimitMiddleware(BaseHTTPMiddleware):
+    """Refuse request bodies over the limit before reading them (413)."""
+
+    def __init__(self, app: Any, limit: int, exempt: Callable[[str], bool]) -> None:
+        super().__init__(app)
+        self.limit, self.exempt = limit, exempt
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > self.limit and not self.exempt(request.url.path):
+            return JSONResponse(
+                error_body("payload_too_large", f"request body over {self.limit} bytes"), status_code=413
+            )
+        return await call_next(request)
+
+
+@dataclass
+class ServiceSpec:
+    """What distinguishes one service from another."""
+
+    name: ServiceName
+    models: CommonModels
+    routers: Sequence[APIRouter] = ()
+    description: str = ""
+    startup: Sequence[Callable[[FastAPI], Any]] = field(default_factory=list)
+    large_body_paths: Callable[[str], bool] = lambda _path: False
+
+
+async def check_ready(db: Database, service: ServiceName) -> str | None:
+    """None when the database answers and the schema is at the migrations' head, else why not."""
+    from migrations.runner import head_revision  # the migration scripts are only read here
+
+    try:
+        async with db.engine.connect() as conn:
+            current = (await conn.execute(
+                text(f'SELECT version_num FROM "{service}".alembic_version')  # noqa: S608 - fixed name
+            )).scalar()
+    except Exception as exc:
+        return f"database not ready: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    head = head_revision(service)
+    if current != head:
+        return f"migrations behind: database at {current}, code at {head}; run `kaohe migrate`"
+    return None
+
+
+def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings = get_settings()
+        if not hasattr(app.state, "db"):
+            url = settings.service_database_url(spec.name)
+            if url is None:
+                raise ServiceUnavailable(f"KAOHE_{spec.name.upper()}_DATABASE_URL or KAOHE_DATABASE_URL is required")
+            app.state.db = Database(create_engine(url, pool_size=settings.db_pool_size,
+                                                  application_name=f"kaohe-{spec.name}"), spec.name)
+        db: Database = app.state.db
+        install_audit(db, spec.models.audit)
+        relay = OutboxRelay(db, spec.models.outbox, source=spec.name, resolve_url=settings.service_base_url)  # type: ignore[arg-type]
+        app.state.relay = relay
+        if getattr(app.state, "run_relay", True):
+            relay.start()
+        for hook in spec.startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            await relay.stop()
+            await db.dispose()
+
+    return lifespan
+
+
+def create_service_app(spec: ServiceSpec) -> FastAPI:
+    """Build a service's ASGI app."""
+    settings = get_settings()
+    configure_logging(spec.name, settings.log_level)
+    app = FastAPI(
+        title=f"kaohe {spec.name} service", version=kaohe_version(), description=spec.description,
+        lifespan=_lifespan(spec),
+    )
+    install_error_handlers(app)
+    install_observability(app, spec.name)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
+    app.state.spec = spec
+    _add_health(app, spec)
+    for router in spec.routers:
+        app.include_router(router, dependencies=[Depends(current_principal)])
+    return app
+
+
+def _add_health(app: FastAPI, spec: ServiceSpec) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        reason = await check_ready(request.app.state.db, spec.name)
+        if reason:
+            return JSONResponse({"status": "unavailable", "service": spec.name, "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ready", "service": spec.name})
+
+    @app.get("/v1/status", tags=["meta"], summary="Service status, for the gateway's health query")
+    async def status(request: Request, _principal: CurrentPrincipal) -> dict[str, str]:
+        reason = await check_ready(request.app.state.db, spec.name)
+        return {"service": spec.name, "status": "ready" if reason is None else "unavailable",
+                "version": kaohe_version(), "reason": reason or ""}

@@ -1,0 +1,58 @@
+"""Audit endpoints every service offers: a record trail per entity and the chain check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from services.common.audit import verify_chain
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.common.errors import Forbidden
+from services.common.tables import AuditRecordMixin
+
+
+class AuditRecordRead(BaseModel):
+    id: int
+    recorded_at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before_digest: str | None
+    after_digest: str | None
+    details: dict[str, Any]
+    request_id: str | None
+    prev_hash: str
+    hash: str
+
+
+def audit_router(model: type[AuditRecordMixin]) -> APIRouter:
+    """`GET /v1/audit` (records of one entity) and `GET /v1/audit/verify`, for auditors and admins."""
+    router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+    def _require_auditor(principal: CurrentPrincipal) -> None:
+        if not (principal.can(("auditor", "admin"), "") or principal.kind == "service"):
+            raise Forbidden("only auditors and administrators of the whole organisation read the audit log")
+
+    @router.get("", response_model=list[AuditRecordRead], summary="Audit records of one entity, oldest first")
+    async def list_records(
+        session: SessionDep, principal: CurrentPrincipal,
+        entity_id: str = Query(max_length=200), limit: int = Query(100, ge=1, le=1000),
+    ) -> list[Any]:
+        _require_auditor(principal)
+        rows = await session.scalars(
+            select(model).where(model.entity_id == entity_id).order_by(model.id).limit(limit)
+        )
+        return list(rows)
+
+    @router.get("/verify", summary="Recompute the hash chain; names the first broken record")
+    async def verify(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+        _require_auditor(principal)
+        return (await verify_chain(session, model)).to_json()
+
+    return router

