@@ -1,0 +1,71 @@
+"""The pure ranking engine: ranks, grades, labels, rewards and roll-ups (scheme-format.md §5–§11).
+
+`evaluate` runs the whole engine on a scheme document and a facts document, with no I/O:
+parse (scoring engine) → score (scoring engine) → rank (this package), or roll up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.scoring.engine.canonical import inputs_sha256
+from services.scoring.engine.model import Scheme, Subject
+
+from .grading import PresetGrade
+from .output import dumps_result, format_table
+from .result import rank_period, rank_with_presets
+from .rewards import largest_remainder
+from .rollup import rollup_period, subjects_of
+
+__all__ = [
+    "PresetGrade",
+    "dumps_result",
+    "evaluate",
+    "format_table",
+    "largest_remainder",
+    "rank_period",
+    "rank_with_presets",
+    "rollup_period",
+]
+
+
+def evaluate(scheme_document: Mapping[str, Any], facts_document: Mapping[str, Any]) -> dict[str, Any]:
+    """The §11 result of one scheme document on one facts document (raises SchemeInvalid)."""
+    from services.scoring.engine import parse_scheme, score_period
+
+    scheme = parse_scheme(scheme_document)
+    if scheme.rollup is not None:
+        return _evaluate_rollup(scheme, scheme_document, facts_document)
+    return rank_period(score_period(scheme, facts_document))
+
+
+def _evaluate_rollup(
+    scheme: Scheme, scheme_document: Mapping[str, Any], facts_document: Mapping[str, Any]
+) -> dict[str, Any]:
+    # Offline, a roll-up's facts document carries `results`: the sub-period result documents.
+    results = [r for r in facts_document.get("results") or [] if isinstance(r, Mapping)]
+    subjects = _declared_subjects(facts_document) or subjects_of(results)
+    return rollup_period(
+        scheme,
+        str(facts_document.get("period", "")),
+        subjects,
+        results,
+        inputs_sha256=inputs_sha256(scheme_document, facts_document),
+    )
+
+
+def _declared_subjects(facts_document: Mapping[str, Any]) -> list[Subject]:
+    out = []
+    for entry in facts_document.get("subjects") or []:
+        if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            attributes = entry.get("attributes")
+            out.append(
+                Subject(
+                    id=entry["id"],
+                    group=str(entry.get("group", "")),
+                    name=entry.get("name") or None,
+                    attributes=dict(attributes) if isinstance(attributes, Mapping) else {},
+                )
+            )
+    return out

@@ -1,0 +1,59 @@
+"""§6 ranking: order keys, the §5 rank effects (bottom, downgrade) and competition ranks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from services.scoring.engine.model import Ranking
+
+from .standing import MeritKey, Standing
+
+T = TypeVar("T")
+
+
+def merit_key(standing: Standing, ranking: Ranking) -> MeritKey:
+    """Sort key, best first: `{bottom: n}` subjects after all others (§5), then the order keys."""
+    keys = tuple(
+        standing.value_of(key) if key in ranking.ascending else -standing.value_of(key)
+        for key in ranking.order
+    )
+    return (standing.has_veto("bottom"), keys)
+
+
+def competition_ranks(items: Sequence[T], key: Callable[[T], MeritKey]) -> list[tuple[T, int]]:
+    """Items best first with competition ranks (1, 2, 2, 4); ties share the best rank."""
+    ordered = sorted(items, key=lambda item: key(item))
+    out: list[tuple[T, int]] = []
+    for index, item in enumerate(ordered):
+        tied = index > 0 and key(item) == key(ordered[index - 1])
+        out.append((item, out[-1][1] if tied else index + 1))
+    return out
+
+
+def place_downgraded(scope: Sequence[Standing]) -> None:
+    """Set `placement`: a downgraded subject goes after every other holder of its new grade.
+
+    002 "直接降低等次,并列该等次末位". A subject that already sorts after them keeps its place;
+    `{bottom: n}` wins over downgrade (it is already after everyone).
+    """
+    for standing in scope:
+        standing.placement = (standing.merit[0], standing.merit[1], False, standing.merit[1])
+    for standing in scope:
+        if standing.merit[0] or standing.grade is None or not standing.has_veto("downgrade"):
+            continue
+        holders = [
+            other.merit
+            for other in scope
+            if other.grade == standing.grade and not other.merit[0] and not other.has_veto("downgrade")
+        ]
+        last = max(holders, default=None)
+        if last is not None and last > standing.merit:
+            standing.placement = (False, last[1], True, standing.merit[1])
+
+
+def assign_ranks(scope: Sequence[Standing]) -> None:
+    """Final competition ranks within one scope, on the placement keys; unranked stay None."""
+    ranked = [standing for standing in scope if standing.ranked]
+    for standing, rank in competition_ranks(ranked, lambda s: s.placement):
+        standing.rank = rank

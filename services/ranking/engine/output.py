@@ -1,0 +1,74 @@
+"""Rendering a §11 result: byte-stable JSON for machines, a plain-text table for people."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_HEADERS = ("名次", "对象", "组别", "总分", "等次", "标签", "奖励")
+
+
+def dumps_result(result: Mapping[str, Any]) -> str:
+    """The result as JSON: keys in the spec's order, UTF-8 text kept, same bytes for same inputs."""
+    return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+
+
+def format_table(result: Mapping[str, Any]) -> str:
+    """A plain-text ranking table (no colour, no box drawing), for a terminal or a file."""
+    title = f"{result.get('scheme')} v{result.get('version')} · {result.get('period')}"
+    rows = [_row(subject) for subject in result.get("subjects", [])]
+    lines = [title, "", *_aligned([_HEADERS, *rows])]
+    problems = result.get("problems") or []
+    if problems:
+        lines += ["", f"问题 problems ({len(problems)}):"]
+        lines += [f"  {_problem_line(problem)}" for problem in problems]
+    return "\n".join(lines) + "\n"
+
+
+def _row(subject: Mapping[str, Any]) -> tuple[str, ...]:
+    name = subject.get("name")
+    rewards = subject.get("rewards") or {}
+    return (
+        "—" if subject.get("rank") is None else str(subject["rank"]),
+        f"{subject['id']} {name}" if name else str(subject["id"]),
+        str(subject.get("group", "")),
+        str(subject.get("total", "")),
+        _grade(subject),
+        "、".join(subject.get("labels") or []) or "—",
+        "; ".join(f"{key} {value}" for key, value in rewards.items()) or "—",
+    )
+
+
+def _grade(subject: Mapping[str, Any]) -> str:
+    grade = subject.get("grade")
+    if grade is None:
+        return "不定等次" if subject.get("band_grade") is None and "grade" in subject else "—"
+    reason = subject.get("grade_reason")
+    return f"{grade} ({reason})" if reason else str(grade)
+
+
+def _problem_line(problem: Mapping[str, Any]) -> str:
+    where = problem.get("pointer") or problem.get("fact") or problem.get("subject") or ""
+    return f"{where}: {problem.get('message')}" if where else str(problem.get("message"))
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(_width(row[col]) for row in rows) for col in range(len(rows[0]))]
+    numeric = {0, 3}  # rank and total read best right-aligned
+    lines = []
+    for row in rows:
+        cells = [
+            " " * (widths[col] - _width(cell)) + cell
+            if col in numeric
+            else cell + " " * (widths[col] - _width(cell))
+            for col, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines

@@ -1,0 +1,112 @@
+"""`rank_period`: from the scoring engine's `PeriodScores` to the §11 result document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.scoring.engine.model import PeriodScores, Problem, Scheme, SubjectScore
+
+from .conditions import condition_holds
+from .grading import PresetGrade, grade_scope
+from .labels import apply_labels
+from .numbers import format_money, format_points
+from .order import assign_ranks, merit_key, place_downgraded
+from .rewards import apply_rewards
+from .standing import Standing, by_scope
+
+
+def rank_period(scores: PeriodScores) -> dict[str, Any]:
+    """Rank, grade, label and reward one scored period; returns the §11 result document."""
+    return rank_with_presets(scores, {})
+
+
+def rank_with_presets(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
+    """`rank_period` with grades decided beforehand (the §10 roll-up grade rules)."""
+    scheme = scores.scheme
+    standings = [_standing(score, scheme) for score in sorted(scores.subjects, key=lambda s: s.subject.id)]
+    for scope in by_scope(standings).values():
+        grade_scope(scope, scheme.grading, presets)
+        place_downgraded(scope)
+        assign_ranks(scope)
+    apply_labels(standings, scheme.labels)
+    problems = [*scores.problems, *apply_rewards(standings, scheme.rewards)]
+    return _document(scores, _result_order(standings, scheme), problems)
+
+
+def _standing(score: SubjectScore, scheme: Scheme) -> Standing:
+    grading = scheme.grading
+    attributes = score.subject.attributes
+    # 003 "不确定等次": the subject gets no grade but is still ranked unless rank_ungraded is off.
+    ungraded = grading is not None and any(condition_holds(c, attributes) for c in grading.ungraded_when)
+    standing = Standing(
+        score=score,
+        scope=score.subject.group if scheme.ranking.scope == "group" else "",
+        graded=not ungraded and (grading is not None or scheme.rollup is not None),
+        ranked=not ungraded or scheme.ranking.rank_ungraded,
+    )
+    standing.merit = merit_key(standing, scheme.ranking)
+    standing.placement = standing.merit
+    return standing
+
+
+def _result_order(standings: Sequence[Standing], scheme: Scheme) -> list[Standing]:
+    """Scope group in the scheme's group order, then rank (unranked last), then id."""
+    groups = {group: index for index, group in enumerate(scheme.groups)}
+
+    def key(standing: Standing) -> tuple[Any, ...]:
+        scope = (groups.get(standing.scope, len(groups)), standing.scope) if standing.scope else (0, "")
+        rank = standing.rank if standing.rank is not None else 1 << 62
+        return (scope, rank, standing.id)
+
+    return sorted(standings, key=key)
+
+
+def _document(
+    scores: PeriodScores, standings: Sequence[Standing], problems: Sequence[Problem]
+) -> dict[str, Any]:
+    scheme = scores.scheme
+    return {
+        "scheme": scheme.id,
+        "version": scheme.version,
+        "period": scores.period,
+        "inputs_sha256": scores.inputs_sha256,
+        "subjects": [subject_document(standing, scheme) for standing in standings],
+        "problems": [problem.to_json() for problem in problems],
+    }
+
+
+def subject_document(standing: Standing, scheme: Scheme) -> dict[str, Any]:
+    """One subject of §11, keys in the spec's order, numbers as fixed-decimal strings."""
+    subject = standing.score.subject
+    out: dict[str, Any] = {"id": subject.id}
+    if subject.name is not None:
+        out["name"] = subject.name
+    out["group"] = subject.group
+    out["total"] = format_points(standing.score.total, scheme.precision)
+    out["scores"] = _scores(standing, scheme)
+    out["rank"] = standing.rank
+    out["band_grade"] = standing.band_grade
+    out["grade"] = standing.grade
+    out["grade_reason"] = standing.grade_reason
+    out["labels"] = list(standing.labels)
+    out["rewards"] = {name: format_money(amount) for name, amount in standing.rewards.items()}
+    out["flags"] = _flags(standing.score)
+    out["explain"] = dict(standing.score.explain)
+    return out
+
+
+def _scores(standing: Standing, scheme: Scheme) -> dict[str, str]:
+    values = standing.score.scores
+    codes = [node.code for node in scheme.nodes() if node.code in values]
+    codes += sorted(code for code in values if code not in set(codes))
+    return {code: format_points(values[code], scheme.precision) for code in codes}
+
+
+def _flags(score: SubjectScore) -> list[Any]:
+    """Flags raised while scoring, then every veto hit (§5), each once."""
+    flags: list[Any] = []
+    for flag in [*score.flags, *(hit.flag() for hit in score.vetoes)]:
+        if flag not in flags:
+            flags.append(flag)
+    return flags
