@@ -97,7 +97,6 @@ def check_databases(urls: dict[ServiceName, str]) -> None:
 def migration_lag(urls: dict[ServiceName, str]) -> list[str]:
     """The services whose schema is not at the head of its migrations."""
     from services.common.app import check_ready
-
     from services.common.db import Database, create_engine
 
     async def lagging() -> list[str]:

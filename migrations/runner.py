@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +18,7 @@ def alembic_config(service: ServiceName, url: str | None = None) -> Config:
     """The Alembic config of one service (script folder `migrations/<service>`)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE / service))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(HERE / service / "versions"))
     cfg.attributes["service"] = service
     if url is not None:
@@ -25,7 +26,7 @@ def alembic_config(service: ServiceName, url: str | None = None) -> Config:
     return cfg
 
 
-@lru_cache(maxsize=None)
+@cache
 def head_revision(service: ServiceName) -> str | None:
     """The newest revision of a service's history."""
     return ScriptDirectory.from_config(alembic_config(service)).get_current_head()

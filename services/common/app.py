@@ -70,11 +70,18 @@ async def check_ready(db: Database, service: ServiceName) -> str | None:
 
     try:
         async with db.engine.connect() as conn:
-            current = (await conn.execute(
-                text(f'SELECT version_num FROM "{service}".alembic_version')  # noqa: S608 - fixed name
+            table = (await conn.execute(
+                text("SELECT to_regclass(:t)"), {"t": f"{service}.alembic_version"}
             )).scalar()
+            current = None
+            if table is not None:
+                current = (await conn.execute(
+                    text(f'SELECT version_num FROM "{service}".alembic_version')  # noqa: S608 - fixed name
+                )).scalar()
     except Exception as exc:
-        return f"database not ready: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        return f"database not reachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    if table is None:
+        return f"migrations not applied (no {service}.alembic_version); run `kaohe migrate`"
     head = head_revision(service)
     if current != head:
         return f"migrations behind: database at {current}, code at {head}; run `kaohe migrate`"

@@ -66,15 +66,15 @@ def record(
     )
 
 
+_HASHED = ("actor", "action", "entity_type", "entity_id", "before_digest", "after_digest", "details", "request_id")
+
+
 def link_hash(prev_hash: str, row: AuditRecordMixin | dict[str, Any]) -> str:
     """The hash of one record: its content and the previous record's hash."""
-    get = (lambda k: row[k]) if isinstance(row, dict) else (lambda k: getattr(row, k))
+    fields: dict[str, Any] = row if isinstance(row, dict) else {k: getattr(row, k) for k in (*_HASHED, "recorded_at")}
     content = canonical({
-        "recorded_at": get("recorded_at").astimezone(UTC).isoformat(),
-        "actor": get("actor"), "action": get("action"),
-        "entity_type": get("entity_type"), "entity_id": get("entity_id"),
-        "before": get("before_digest"), "after": get("after_digest"),
-        "details": get("details"), "request_id": get("request_id"),
+        "recorded_at": fields["recorded_at"].astimezone(UTC).isoformat(),
+        **{key: fields[key] for key in _HASHED},
     })
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
@@ -91,8 +91,9 @@ def chain_sealer(model: type[AuditRecordMixin], schema: str) -> Callable[[AsyncS
         last = await session.scalar(select(model.hash).order_by(model.id.desc()).limit(1))
         prev = last or GENESIS
         now = datetime.now(UTC)
+        factory: Any = model
         for entry in entries:
-            row = model(recorded_at=now, request_id=request_id_var.get(), prev_hash=prev, **entry.__dict__)
+            row = factory(recorded_at=now, request_id=request_id_var.get(), prev_hash=prev, **entry.__dict__)
             row.hash = link_hash(prev, row)
             session.add(row)
             prev = row.hash

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -141,9 +142,11 @@ class EmbeddedPostgres:
         self.create_database(DEFAULT_DATABASE)
 
     def create_database(self, name: str) -> None:
-        """Create a database unless it exists."""
+        """Create a database unless it exists (names are ours: checked, never user input)."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+            raise EmbeddedError(f"invalid database name {name!r}")
         exists = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-tAc",
-                           f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # name is ours, not input
+                           f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608 - checked above
         if exists.stdout.strip() != "1":
             made = self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
             if made.returncode != 0:

@@ -49,7 +49,8 @@ def enqueue(
 ) -> uuid.UUID:
     """Add an event to the outbox in the current transaction; returns its stable id."""
     event_id = uuid.uuid4()
-    session.add(model(id=event_id, destination=destination, topic=topic, payload=payload, attempts=0))
+    factory: Any = model
+    session.add(factory(id=event_id, destination=destination, topic=topic, payload=payload, attempts=0))
     pending(session, _WAKE).append(destination)
     return event_id
 
@@ -84,13 +85,14 @@ class OutboxRelay:
         resolve_url: Callable[[str], str],
         batch_size: int = 100,
         idle_seconds: float = 1.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.db, self.model, self.source = db, model, source
         self.resolve_url = resolve_url
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0), transport=transport)
 
     def wake(self, session: AsyncSession | None = None) -> None:
         """After-commit hook: deliver now when the transaction enqueued something."""
@@ -98,7 +100,6 @@ class OutboxRelay:
             self._wake.set()
 
     def start(self) -> None:
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0))
         self.db.after_commit.append(self.wake)
         self._task = asyncio.create_task(self._run(), name=f"outbox-{self.source}")
 
@@ -106,8 +107,7 @@ class OutboxRelay:
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self._client:
-            await self._client.aclose()
+        await self._client.aclose()
 
     async def _run(self) -> None:
         while True:
@@ -139,7 +139,6 @@ class OutboxRelay:
         return len(rows)
 
     async def _send(self, row: OutboxEventMixin) -> None:
-        assert self._client is not None
         body = {"id": str(row.id), "source": self.source, "topic": row.topic, "payload": row.payload}
         headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
         try:

@@ -8,7 +8,10 @@ from services.evidence.models import common
 
 spec = ServiceSpec(
     name="evidence",
-    description="Submissions, attachments, review chains, journals, rating tasks, rectification notices and appeals; publishes reviewed facts.",
+    description=(
+        "Submissions, attachments, review chains, journals, rating tasks, rectification notices and appeals; "
+        "publishes reviewed facts."
+    ),
     models=common,
     routers=[audit_router(common.audit)],
 )

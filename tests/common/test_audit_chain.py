@@ -1,0 +1,78 @@
+"""The audit chain: sealed at commit, verified, and tampering detected at the first broken link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from services.common import audit
+from services.common.audit import GENESIS, install_audit, link_hash, verify_chain
+from services.common.db import session_scope
+from services.evidence.models import common
+
+Audit = common.audit
+
+
+async def _write_three(db: Any) -> None:
+    install_audit(db, Audit)
+    for n in range(3):
+        async for session in session_scope(db):
+            audit.record(session, actor="alice", action="submission.create", entity_type="submission",
+                         entity_id=f"s{n}", after={"n": n})
+
+
+async def _ids(db: Any) -> list[int]:
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(Audit.id).order_by(Audit.id)))
+
+
+async def test_records_are_chained_and_verify(service_db: Any) -> None:
+    db = await service_db("evidence")
+    await _write_three(db)
+    async with db.sessionmaker() as session:
+        rows = list(await session.scalars(select(Audit).order_by(Audit.id)))
+        report = await verify_chain(session, Audit)
+    assert [r.entity_id for r in rows] == ["s0", "s1", "s2"]
+    assert rows[0].prev_hash == GENESIS
+    assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash
+    assert rows[2].hash == link_hash(rows[1].hash, rows[2])
+    assert report.ok and report.records == 3
+
+
+async def test_an_altered_record_is_named(service_db: Any) -> None:
+    db = await service_db("evidence")
+    await _write_three(db)
+    ids = await _ids(db)
+    async with db.sessionmaker() as session:
+        await session.execute(update(Audit).where(Audit.id == ids[1]).values(actor="mallory"))
+        report = await verify_chain(session, Audit)
+    assert not report.ok and report.first_broken_id == ids[1]
+    assert "altered" in (report.reason or "")
+
+
+async def test_a_deleted_record_is_named_by_its_successor(service_db: Any) -> None:
+    db = await service_db("evidence")
+    await _write_three(db)
+    ids = await _ids(db)
+    async with db.sessionmaker() as session:
+        await session.execute(delete(Audit).where(Audit.id == ids[1]))
+        report = await verify_chain(session, Audit)
+    assert not report.ok and report.first_broken_id == ids[2]
+
+
+async def test_an_inserted_record_is_named_by_its_successor(service_db: Any) -> None:
+    db = await service_db("evidence")
+    await _write_three(db)
+    ids = await _ids(db)
+    async with db.sessionmaker() as session:
+        await session.execute(update(Audit).values(id=Audit.id * 10))  # make room between records
+        first = await session.scalar(select(Audit).where(Audit.id == ids[0] * 10))
+        forged = {c: getattr(first, c) for c in ("recorded_at", "actor", "action", "entity_type", "entity_id",
+                                                  "before_digest", "after_digest", "details", "request_id")}
+        forged.update(entity_id="forged", prev_hash=first.hash)
+        forged["hash"] = link_hash(first.hash, forged)  # a well-formed link to the first record
+        await session.execute(insert(Audit).values(id=ids[0] * 10 + 5, **forged))
+        report = await verify_chain(session, Audit)
+    assert not report.ok and report.first_broken_id == ids[1] * 10
+    assert "link" in (report.reason or "")

@@ -1,0 +1,53 @@
+"""`kaohe up` on the embedded PostgreSQL: four processes, the gateway's health query over real
+HTTP with service tokens, a second instance refused, and a clean shutdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.common.embedded import port_is_free
+from tests.cli_helpers import run_kaohe
+from tests.e2e.stack import stack_env, start_stack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_stack_up_on_embedded_postgres(tmp_path: Path) -> None:
+    env, ports = stack_env(tmp_path / "data")
+    stack = start_stack(env, ports)
+    try:
+        assert stack.output[0] == "kaohe is up:"
+        assert f"  gateway   http://127.0.0.1:{ports['gateway']}/graphql" in stack.output
+        assert f"  database  embedded PostgreSQL in {tmp_path / 'data' / 'postgres'}" in stack.output
+
+        response = httpx.post(f"{stack.url('gateway')}/graphql", headers={"X-Request-ID": "e2e-health-1"},
+                              json={"query": "{ health { service status version } }"}, timeout=10)
+        assert response.status_code == 200
+        assert response.headers["X-Request-ID"] == "e2e-health-1"
+        assert response.json() == {"data": {"health": [
+            {"service": "evidence", "status": "ready", "version": "0.1.0"},
+            {"service": "scoring", "status": "ready", "version": "0.1.0"},
+            {"service": "ranking", "status": "ready", "version": "0.1.0"},
+        ]}}
+        for name in ("evidence", "scoring", "ranking"):
+            assert httpx.get(f"{stack.url(name)}/v1/status", timeout=5).status_code == 401
+
+        second_env, _ = stack_env(tmp_path / "data")  # same data folder, other ports
+        second = run_kaohe("up", env=second_env, timeout=60)
+        assert second.returncode == 1
+        assert second.stderr.strip() == (
+            f"kaohe: another kaohe is already running on {tmp_path / 'data'}; stop it first "
+            "or set KAOHE_DATA_DIR to another folder"
+        )
+    finally:
+        code = stack.stop()
+    assert code == 0
+    assert stack.output[-2:] == ["stopping…", "stopped"]
+    assert all(port_is_free(p) for p in ports.values())
+    assert port_is_free(int(env["KAOHE_EMBEDDED_PG_PORT"]))  # the embedded server was stopped
+
+    restarted = start_stack(env, ports)  # the data folder is reused on the next start
+    assert restarted.stop() == 0
