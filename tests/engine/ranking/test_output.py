@@ -1,0 +1,38 @@
+"""dumps_result and format_table."""
+
+from __future__ import annotations
+
+import json
+
+from services.ranking.engine import dumps_result, format_table, rank_period
+from services.scoring.engine.model import Label, Reward
+
+from ._support import D, grading, period, scheme, subject
+
+
+def sample() -> dict:  # type: ignore[type-arg]
+    subjects = [subject("p001", "88.405", name="张三", scores={"regular": "46"}), subject("p002", "91")]
+    the_scheme = scheme(
+        grading=grading(), labels=(Label("通报表扬", top=1),),
+        rewards=(Reward("季度绩效奖金", by_grade={"优秀": D(2100), "良好": D(1800)}),),
+    )
+    return rank_period(period(the_scheme, subjects))
+
+
+def test_dumps_result_keeps_chinese_and_spec_order() -> None:
+    text = dumps_result(sample())
+    assert "张三" in text and "\\u" not in text
+    assert text.endswith("}\n")
+    assert text.index('"scheme"') < text.index('"inputs_sha256"') < text.index('"subjects"')
+    assert json.loads(text)["subjects"][1]["total"] == "88.41"
+    assert dumps_result(sample()) == text
+
+
+def test_format_table_is_plain_aligned_text() -> None:
+    table = format_table(sample())
+    lines = table.splitlines()
+    assert lines[0] == "test-scheme v1 · 2026-Q1"
+    assert "名次" in lines[2]
+    assert "p002" in lines[3] and "优秀" in lines[3] and "通报表扬" in lines[3] and "2100.00" in lines[3]
+    assert "p001 张三" in lines[4] and "88.41" in lines[4] and "良好" in lines[4]
+    assert "\x1b" not in table  # no terminal colour codes
