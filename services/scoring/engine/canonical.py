@@ -1,0 +1,98 @@
+"""Canonical JSON for hashing inputs (§11 inputs_sha256): same inputs, same bytes.
+
+Floats (YAML reads `0.6` as a float) are written by `repr`, which is the shortest literal that
+reads back to the same float, so they are deterministic; Decimals become normalised strings.
+The facts document is hashed streaming, one fact at a time, so 3 million facts never sit in
+memory as one string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+_SEPARATORS = (",", ":")
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        if not obj.is_finite():
+            return str(obj)
+        text = format(obj.normalize(), "f")
+        return "0" if text == "-0" else text
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if isinstance(obj, set | frozenset):
+        return sorted(obj, key=str)
+    return str(obj)
+
+
+def _stringify_keys(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _stringify_keys(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_stringify_keys(v) for v in obj]
+    return obj
+
+
+def _dumps(obj: Any) -> str:
+    try:
+        return json.dumps(obj, sort_keys=True, separators=_SEPARATORS, ensure_ascii=False, default=_default)
+    except TypeError:  # keys of mixed types (YAML allows `1:` next to `a:`)
+        return json.dumps(
+            _stringify_keys(obj), sort_keys=True, separators=_SEPARATORS, ensure_ascii=False, default=_default
+        )
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Sorted keys, no whitespace, ensure_ascii=False, UTF-8; Decimals as normalised strings."""
+    return _dumps(obj).encode()
+
+
+def _id_key(item: Any) -> str:
+    return str(item.get("id")) if isinstance(item, Mapping) else ""
+
+
+def sorted_by_id(items: Iterable[Any]) -> list[Any]:
+    """Items sorted by id; equal ids (a fact problem anyway) ordered by their canonical text."""
+    out = sorted(items, key=_id_key)
+    i = 0
+    while i < len(out) - 1:
+        j = i
+        while j + 1 < len(out) and _id_key(out[j + 1]) == _id_key(out[i]):
+            j += 1
+        if j > i:
+            out[i : j + 1] = sorted(out[i : j + 1], key=_dumps)
+        i = j + 1
+    return out
+
+
+def _hash_list(h: Any, items: Any) -> None:
+    if not isinstance(items, list | tuple):
+        h.update(canonical_json(items))
+        return
+    h.update(b"[")
+    for n, item in enumerate(sorted_by_id(items)):
+        if n:
+            h.update(b",")
+        h.update(_dumps(item).encode())
+    h.update(b"]")
+
+
+def inputs_sha256(scheme_document: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
+    """SHA-256 of canonical_json({"scheme": scheme, "facts": facts with lists sorted by id})."""
+    h = hashlib.sha256()
+    h.update(b'{"facts":{')
+    for n, key in enumerate(sorted(str(k) for k in facts)):
+        if n:
+            h.update(b",")
+        h.update(_dumps(key).encode() + b":")
+        if key in ("facts", "subjects"):
+            _hash_list(h, facts[key])
+        else:
+            h.update(canonical_json(facts[key]))
+    h.update(b'},"scheme":' + canonical_json(scheme_document) + b"}")
+    return h.hexdigest()

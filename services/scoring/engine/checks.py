@@ -1,0 +1,154 @@
+"""Small validation helpers shared by the scheme parser: every problem gets a pointer and a sentence."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from .expression import to_decimal
+from .model import Problem
+
+CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
+_HUNDRED = Decimal(100)
+
+
+def pointer(base: str, key: str | int) -> str:
+    """Append one JSON-pointer segment (RFC 6901 escaping)."""
+    return f"{base}/{str(key).replace('~', '~0').replace('/', '~1')}"
+
+
+class Checker:
+    """Collects problems; each helper returns the parsed value or None after recording a problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, ptr: str, message: str) -> None:
+        """Record one problem at `ptr`."""
+        self.problems.append(Problem(message=message, pointer=ptr or "/"))
+
+    def keys(self, data: Mapping[str, Any], ptr: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
+        """Reject unknown keys (with the nearest valid key) and report missing required ones."""
+        allowed = tuple(allowed)
+        for key in data:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; allowed keys are {', '.join(allowed)}"
+            self.add(pointer(ptr, key), f"unknown key '{key}'{hint}")
+        for key in required:
+            if key not in data:
+                self.add(pointer(ptr, key), f"'{key}' is required here")
+
+    def mapping(self, value: Any, ptr: str, what: str) -> Mapping[str, Any] | None:
+        """The value as a mapping, or a problem."""
+        if isinstance(value, Mapping):
+            return value
+        self.add(ptr, f"{what} must be a mapping (key: value), not {_kind(value)}")
+        return None
+
+    def seq(self, value: Any, ptr: str, what: str) -> list[Any] | None:
+        """The value as a list, or a problem."""
+        if isinstance(value, list | tuple):
+            return list(value)
+        self.add(ptr, f"{what} must be a list, not {_kind(value)}")
+        return None
+
+    def text(self, value: Any, ptr: str, what: str) -> str | None:
+        """A non-empty string."""
+        if isinstance(value, str) and value.strip():
+            return value
+        self.add(ptr, f"{what} must be non-empty text, not {_kind(value)}")
+        return None
+
+    def choice(self, value: Any, ptr: str, what: str, options: tuple[str, ...]) -> str | None:
+        """One of `options`, with the nearest one suggested."""
+        if isinstance(value, str) and value in options:
+            return value
+        close = difflib.get_close_matches(str(value), options, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        self.add(ptr, f"{what} must be one of {', '.join(options)}, not {value!r}{hint}")
+        return None
+
+    def boolean(self, value: Any, ptr: str, what: str) -> bool | None:
+        """true or false."""
+        if isinstance(value, bool):
+            return value
+        self.add(ptr, f"{what} must be true or false, not {value!r}")
+        return None
+
+    def integer(
+        self, value: Any, ptr: str, what: str, *, low: int | None = None, high: int | None = None
+    ) -> int | None:
+        """A whole number within [low, high]."""
+        number = to_decimal(value)
+        if number is None or number != number.to_integral_value():
+            self.add(ptr, f"{what} must be a whole number, not {value!r}")
+            return None
+        result = int(number)
+        if (low is not None and result < low) or (high is not None and result > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            self.add(ptr, f"{what} must be {bounds}, not {result}")
+            return None
+        return result
+
+    def number(
+        self, value: Any, ptr: str, what: str, *, positive: bool = False, non_negative: bool = False
+    ) -> Decimal | None:
+        """An exact decimal (numbers or numeric strings), optionally > 0 or ≥ 0."""
+        number = to_decimal(value)
+        if number is None:
+            self.add(ptr, f"{what} must be a number, not {value!r}")
+            return None
+        if positive and number <= 0:
+            self.add(ptr, f"{what} must be greater than 0, not {value!r}")
+            return None
+        if non_negative and number < 0:
+            self.add(ptr, f"{what} must not be negative, not {value!r}")
+            return None
+        return number
+
+    def share(self, value: Any, ptr: str, what: str) -> Decimal | None:
+        """A fraction in (0, 1], written as 0.25 or "25%"."""
+        number = percent_or_number(value, as_fraction=True)
+        if number is None or not 0 < number <= 1:
+            self.add(ptr, f"{what} must be a share above 0 and at most 1 (such as 0.25 or 25%), not {value!r}")
+            return None
+        return number
+
+    def code(self, value: Any, ptr: str, what: str) -> str | None:
+        """An indicator code `[a-z][a-z0-9_]*`."""
+        if isinstance(value, str) and CODE_RE.fullmatch(value):
+            return value
+        self.add(
+            ptr,
+            f"{what} {value!r} is not a valid code: use lower-case letters, digits and '_', starting with a letter",
+        )
+        return None
+
+
+def percent_or_number(value: Any, *, as_fraction: bool) -> Decimal | None:
+    """Read 25, 0.25 or "25%": with as_fraction "25%" is 0.25, otherwise "25%" is 25."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        number = to_decimal(value.strip()[:-1])
+        if number is None:
+            return None
+        return number / _HUNDRED if as_fraction else number
+    return to_decimal(value)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return repr(value)

@@ -1,0 +1,355 @@
+"""`parse_scheme`: the whole of scheme-format.md §2–§10 checked at once, every problem reported."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, cast
+
+from .checks import Checker, percent_or_number, pointer
+from .expression import CompiledExpression, ExpressionError, compile_expression
+from .graph import find_cycle, node_dependencies
+from .model import (
+    AppliesTo,
+    Node,
+    NotAssigned,
+    Problem,
+    Rule,
+    Scheme,
+    SchemeInvalid,
+)
+from .rule_params import parse_rule_params
+from .sections import parse_grading, parse_labels, parse_ranking, parse_rewards, parse_rollup, parse_vetoes
+
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+_TOP_KEYS = (
+    "id",
+    "version",
+    "title",
+    "subject_kind",
+    "period",
+    "precision",
+    "groups",
+    "indicators",
+    "total",
+    "vetoes",
+    "ranking",
+    "grading",
+    "labels",
+    "rewards",
+    "rollup",
+)
+_NODE_KEYS = (
+    "code",
+    "name",
+    "max",
+    "rule",
+    "children",
+    "aggregate",
+    "formula",
+    "cap",
+    "weight",
+    "applies_to",
+    "not_assigned",
+    "missing",
+    "bonus",
+)
+_RESERVED = frozenset({"total", "attr", "min", "max", "clamp"})
+_HUNDRED = Decimal(100)
+
+
+class _TreeParser:
+    """Builds the indicator tree bottom-up, collecting problems; codes are gathered for later checks."""
+
+    def __init__(self, c: Checker, groups: tuple[str, ...]) -> None:
+        self.c = c
+        self.groups = groups
+        self.codes: dict[str, str] = {}  # code -> pointer of its first definition
+
+    def nodes(self, value: Any, ptr: str, parent_max: Decimal | None = None) -> tuple[Node, ...]:
+        items = self.c.seq(value, ptr, "indicators" if parent_max is None else "children")
+        if items is not None and not items:
+            self.c.add(ptr, "at least one indicator is needed here")
+        out = [self.node(item, pointer(ptr, i)) for i, item in enumerate(items or [])]
+        return tuple(node for node in out if node is not None)
+
+    def node(self, value: Any, ptr: str) -> Node | None:
+        data = self.c.mapping(value, ptr, "an indicator")
+        if data is None:
+            return None
+        self.c.keys(data, ptr, _NODE_KEYS, ("code", "name", "max"))
+        code = self.code(data.get("code"), pointer(ptr, "code")) if "code" in data else None
+        name = str(data.get("name", code or ""))
+        label = f"indicator '{name}'" if name else "this indicator"
+        node_max = (
+            self.c.number(data["max"], pointer(ptr, "max"), f"the max of {label}", positive=True)
+            if "max" in data
+            else None
+        )
+        has_rule, has_children = "rule" in data, "children" in data
+        if has_rule == has_children:
+            self.c.add(
+                ptr, f"{label} needs either a rule (a leaf) or children, not {'both' if has_rule else 'neither'}"
+            )
+        rule = self.rule(data["rule"], pointer(ptr, "rule"), node_max or Decimal(1)) if has_rule else None
+        children = (
+            self.nodes(data["children"], pointer(ptr, "children"), node_max or Decimal(1)) if has_children else ()
+        )
+        if code is None or node_max is None:
+            return None
+        node = Node(
+            code=code,
+            name=name,
+            max=node_max,
+            pointer=ptr,
+            rule=rule,
+            children=children,
+            **self.options(data, ptr, label, children),
+        )
+        if children:
+            self.check_children(node, data, ptr, label)
+        return node
+
+    def code(self, value: Any, ptr: str) -> str | None:
+        code = self.c.code(value, ptr, "the indicator code")
+        if code is None:
+            return None
+        if code in _RESERVED:
+            self.c.add(ptr, f"'{code}' is a reserved word in expressions; choose another code")
+        elif code in self.codes:
+            self.c.add(ptr, f"the code '{code}' is already used at {self.codes[code]}; codes must be unique")
+        else:
+            self.codes[code] = ptr
+        return code
+
+    def rule(self, value: Any, ptr: str, node_max: Decimal) -> Rule | None:
+        data = self.c.mapping(value, ptr, "rule")
+        parsed = parse_rule_params(self.c, data, ptr, node_max) if data is not None else None
+        return Rule(kind=parsed[0], params=parsed[1]) if parsed else None
+
+    def options(self, data: Mapping[str, Any], ptr: str, label: str, children: tuple[Node, ...]) -> dict[str, Any]:
+        c = self.c
+        out: dict[str, Any] = {}
+        if "aggregate" in data:
+            out["aggregate"] = (
+                c.choice(
+                    data["aggregate"], pointer(ptr, "aggregate"), "aggregate", ("sum", "weighted", "mean", "formula")
+                )
+                or "sum"
+            )
+        if "formula" in data:
+            out["formula"] = self.expression(data["formula"], pointer(ptr, "formula"))
+        if out.get("aggregate") == "formula" and out.get("formula") is None and "formula" not in data:
+            c.add(pointer(ptr, "formula"), f"{label} aggregates by formula but has no formula")
+        if "formula" in data and out.get("aggregate") != "formula":
+            c.add(pointer(ptr, "formula"), "a formula is only used with aggregate: formula")
+        for key in ("cap", "bonus"):
+            if key in data:
+                out[key] = bool(c.boolean(data[key], pointer(ptr, key), key))
+        if "weight" in data:
+            weight = percent_or_number(data["weight"], as_fraction=False)
+            if weight is None or weight <= 0:
+                c.add(pointer(ptr, "weight"), f"the weight of {label} must be a percentage above 0, such as 30 or 30%")
+            out["weight"] = weight
+        if "missing" in data:
+            out["missing"] = (
+                c.choice(data["missing"], pointer(ptr, "missing"), "missing", ("zero", "full", "error")) or "zero"
+            )
+        if "applies_to" in data:
+            out["applies_to"] = self.applies_to(data["applies_to"], pointer(ptr, "applies_to"))
+        if "not_assigned" in data:
+            out["not_assigned"] = self.not_assigned(data["not_assigned"], pointer(ptr, "not_assigned"))
+        return out
+
+    def expression(self, value: Any, ptr: str) -> CompiledExpression | None:
+        return compile_checked(self.c, value, ptr)
+
+    def applies_to(self, value: Any, ptr: str) -> AppliesTo | None:
+        if isinstance(value, list):
+            for i, group in enumerate(value):
+                if group not in self.groups:
+                    self.c.add(pointer(ptr, i), f"applies_to names the group {group!r}, which is not in groups")
+            return AppliesTo(groups=tuple(str(g) for g in value))
+        data = self.c.mapping(value, ptr, "applies_to (a list of groups or {attribute, eq})")
+        if data is None:
+            return None
+        self.c.keys(data, ptr, ("attribute", "eq"), ("attribute", "eq"))
+        attribute = self.c.text(data.get("attribute"), pointer(ptr, "attribute"), "attribute")
+        return AppliesTo(attribute=attribute, eq=data.get("eq"))
+
+    def not_assigned(self, value: Any, ptr: str) -> NotAssigned:
+        if isinstance(value, str):
+            kind = self.c.choice(value, ptr, "not_assigned", ("zero", "full", "peer_mean"))
+            return NotAssigned(kind=cast(Any, kind or "zero"))
+        data = self.c.mapping(value, ptr, "not_assigned")
+        if data is None:
+            return NotAssigned()
+        if "transfer_to" in data:
+            self.c.keys(data, ptr, ("transfer_to",))
+            code = self.c.code(data["transfer_to"], pointer(ptr, "transfer_to"), "transfer_to")
+            return NotAssigned(kind="transfer_to", transfer_to=code)
+        self.c.keys(data, ptr, ("peer_mean", "peer_scope"))
+        scope = (
+            self.c.choice(data.get("peer_scope", "all"), pointer(ptr, "peer_scope"), "peer_scope", ("all", "group"))
+            or "all"
+        )
+        return NotAssigned(kind="peer_mean", peer_scope=cast(Any, scope))
+
+    def check_children(self, node: Node, data: Mapping[str, Any], ptr: str, label: str) -> None:
+        regular = [child for child in node.children if not child.bonus]
+        if node.aggregate == "sum" and not node.cap:
+            total = sum((child.max for child in regular), Decimal(0))
+            if total != node.max:
+                self.c.add(
+                    pointer(ptr, "max"),
+                    f"the children of {label} add up to {total} points but its max is "
+                    f"{node.max}; fix the numbers or set cap: true",
+                )
+        if node.aggregate == "weighted":
+            self.check_weights(node, ptr, label)
+        if node.aggregate == "formula" and node.formula is not None:
+            known = {child.code for child in node.children}
+            for name in sorted(node.formula.names - known):
+                self.c.add(
+                    pointer(ptr, "formula"),
+                    f"the formula of {label} uses '{name}', which is not one of "
+                    f"its children ({', '.join(sorted(known))})",
+                )
+        for i, child in enumerate(node.children):
+            transfer = child.not_assigned.transfer_to
+            if transfer is not None and transfer not in {c.code for c in node.children if c is not child}:
+                self.c.add(
+                    pointer(pointer(pointer(ptr, "children"), i), "not_assigned"),
+                    f"transfer_to must name a sibling of '{child.name}', and '{transfer}' is not one",
+                )
+
+    def check_weights(self, node: Node, ptr: str, label: str) -> None:
+        weights = [child.weight for child in node.children]
+        for i, child in enumerate(node.children):
+            if child.weight is None:
+                self.c.add(
+                    pointer(pointer(pointer(ptr, "children"), i), "weight"),
+                    f"'{child.name}' needs a weight because {label} is weighted",
+                )
+        if all(w is not None for w in weights):
+            total = sum((w for w in weights if w is not None), Decimal(0))
+            if total != _HUNDRED:
+                self.c.add(
+                    pointer(ptr, "children"), f"the weights of the children of {label} add up to {total}, not 100"
+                )
+
+
+def compile_checked(c: Checker, value: Any, ptr: str) -> CompiledExpression | None:
+    """Compile an expression, turning a syntax error into a problem at `ptr`."""
+    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
+        c.add(ptr, f"an expression must be text, not {value!r}")
+        return None
+    try:
+        return compile_expression(str(value))
+    except ExpressionError as exc:
+        c.add(ptr, f"cannot read the expression {value!r}: {exc}")
+        return None
+
+
+def _header(c: Checker, doc: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    scheme_id = doc.get("id")
+    if "id" in doc and not (isinstance(scheme_id, str) and _ID_RE.fullmatch(scheme_id)):
+        c.add("/id", f"id {scheme_id!r} must be a slug: lower-case letters, digits, '-' and '_'")
+    out["id"] = str(scheme_id)
+    out["version"] = c.integer(doc["version"], "/version", "version", low=1) if "version" in doc else 1
+    out["title"] = c.text(doc["title"], "/title", "title") if "title" in doc else ""
+    out["subject_kind"] = (
+        c.choice(doc.get("subject_kind"), "/subject_kind", "subject_kind", ("unit", "person"))
+        if "subject_kind" in doc
+        else "unit"
+    )
+    out["period"] = (
+        c.choice(doc.get("period"), "/period", "period", ("month", "quarter", "half", "year", "week"))
+        if "period" in doc
+        else "year"
+    )
+    out["precision"] = (
+        c.integer(doc["precision"], "/precision", "precision", low=0, high=6) if "precision" in doc else 2
+    )
+    return out
+
+
+def _groups(c: Checker, value: Any) -> tuple[str, ...]:
+    items = c.seq(value, "/groups", "groups") or []
+    out: list[str] = []
+    for i, group in enumerate(items):
+        if not isinstance(group, str | int) or isinstance(group, bool) or not str(group).strip():
+            c.add(pointer("/groups", i), f"a group name must be text, not {group!r}")
+        elif str(group) in out:
+            c.add(pointer("/groups", i), f"the group {group!r} is listed twice")
+        else:
+            out.append(str(group))
+    return tuple(out)
+
+
+def _check_references(c: Checker, scheme_nodes: list[Node], total: CompiledExpression | None) -> None:
+    codes = {node.code for node in scheme_nodes}
+    for node in scheme_nodes:
+        if node.rule is not None and node.rule.kind == "rank_points":
+            of = node.rule.params.get("of")
+            if of is not None and of not in codes:
+                c.add(
+                    pointer(node.pointer, "rule") + "/of",
+                    f"rank_points of '{node.name}' ranks by '{of}', which is not an indicator code",
+                )
+            elif of == node.code:
+                c.add(pointer(node.pointer, "rule") + "/of", f"'{node.name}' cannot rank by its own score")
+    if total is not None:
+        for name in sorted(total.names - codes):
+            c.add("/total", f"the total uses '{name}', which is not an indicator code")
+    graph = node_dependencies(scheme_nodes, total)
+    cycle = find_cycle(graph)
+    if cycle:
+        c.add("/indicators", "these indicators depend on each other in a circle: " + " → ".join(cycle))
+
+
+def parse_scheme(document: Mapping[str, Any]) -> Scheme:
+    """Validate a scheme document (§2–§10); raises SchemeInvalid listing every problem."""
+    c = Checker()
+    if not isinstance(document, Mapping):
+        raise SchemeInvalid([Problem(message="a scheme must be a mapping (key: value) at the top level", pointer="/")])
+    c.keys(document, "", _TOP_KEYS, ("id", "version", "title", "subject_kind", "period", "indicators"))
+    header = _header(c, document)
+    groups = _groups(c, document["groups"]) if "groups" in document else ()
+    tree = _TreeParser(c, groups)
+    indicators = tree.nodes(document.get("indicators"), "/indicators") if "indicators" in document else ()
+    nodes = Scheme(
+        id="", version=1, title="", subject_kind="unit", period="year", precision=2, groups=(), indicators=indicators
+    ).nodes()
+    total = compile_checked(c, document["total"], "/total") if "total" in document else None
+    _check_references(c, nodes, total)
+    codes = frozenset(node.code for node in nodes)
+    vetoes = parse_vetoes(c, document.get("vetoes", []))
+    grading = parse_grading(c, document["grading"]) if "grading" in document else None
+    grades = frozenset(grading.grade_order) if grading else frozenset()
+    for i, veto in enumerate(vetoes):
+        if veto.grade is not None and veto.grade not in grades:
+            c.add(f"/vetoes/{i}/effect", f"the veto names the grade {veto.grade!r}, which grading does not define")
+    labels = parse_labels(c, document.get("labels", []), groups, grades)
+    label_names = {label.label for label in labels} | {v.label for v in vetoes if v.label}
+    rewards = parse_rewards(c, document.get("rewards", []), grades, frozenset(label_names), codes)
+    ranking = parse_ranking(c, document["ranking"], codes) if "ranking" in document else None
+    rollup = parse_rollup(c, document["rollup"], grades) if "rollup" in document else None
+    if c.problems:
+        raise SchemeInvalid(c.problems)
+    extra: dict[str, Any] = {"ranking": ranking} if ranking is not None else {}
+    return Scheme(
+        groups=groups,
+        indicators=indicators,
+        total=total,
+        vetoes=vetoes,
+        grading=grading,
+        labels=labels,
+        rewards=rewards,
+        rollup=rollup,
+        document=document,
+        **header,
+        **extra,
+    )

@@ -1,0 +1,336 @@
+"""Validation and normalisation of leaf rule parameters (§3.4): defaults filled, decimals parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+from .checks import Checker, pointer
+from .model import AttrRef, Target
+
+Params = dict[str, Any]
+_ONE = Decimal(1)
+
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "manual": ("combine", "assessor_weights"),
+    "ratio": ("target", "below", "zero_denominator"),
+    "completion": ("target", "direction", "below", "bonus_per_point", "bonus_cap"),
+    "deduction": ("base", "per_event", "floor", "max_deduction", "zero_when", "justified_exempt"),
+    "accrual": ("per_event", "levels", "highest_per_key", "shared", "collective_factor", "min", "max"),
+    "per_occurrence": ("none_assigned",),
+    "banded": ("bands", "each", "combine"),
+    "rating": ("scale", "combine", "levels", "missing_level", "trim", "min_ratings"),
+    "rank_points": ("of", "bands", "peer_scope"),
+    "cases": (),
+    "journal": ("scale_max",),
+    "peer_relative": ("direction", "bands", "peer_scope"),
+}
+FACT_KIND = {
+    "manual": "score",
+    "ratio": "measure",
+    "completion": "measure",
+    "deduction": "event",
+    "accrual": "event",
+    "per_occurrence": "task",
+    "banded": "measure",
+    "rating": "rating",
+    "rank_points": None,
+    "cases": "case",
+    "journal": "journal",
+    "peer_relative": "measure",
+}
+
+
+def target(c: Checker, value: Any, ptr: str) -> Target | None:
+    """A positive number or `attr.NAME`."""
+    if isinstance(value, str) and value.startswith("attr."):
+        name = value[5:]
+        if name.isidentifier():
+            return AttrRef(name)
+        c.add(ptr, f"target {value!r} must be attr.NAME with NAME a plain attribute name")
+        return None
+    return c.number(value, ptr, "target", positive=True)
+
+
+def _points_table(c: Checker, value: Any, ptr: str, what: str) -> dict[str, Decimal]:
+    table = c.mapping(value, ptr, what)
+    out: dict[str, Decimal] = {}
+    for key, points in (table or {}).items():
+        number = c.number(points, pointer(ptr, key), f"the points of {key!r} in {what}")
+        if number is not None:
+            out[str(key)] = number
+    return out
+
+
+def _opt(c: Checker, rule: Mapping[str, Any], ptr: str, key: str, options: tuple[str, ...]) -> str:
+    if key not in rule:
+        return options[0]
+    return c.choice(rule[key], pointer(ptr, key), key, options) or options[0]
+
+
+def _manual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    combine = _opt(c, rule, ptr, "combine", ("mean", "min", "max", "latest", "weighted"))
+    weights: dict[str, Decimal] = {}
+    if "assessor_weights" in rule:
+        weights = _points_table(c, rule["assessor_weights"], pointer(ptr, "assessor_weights"), "assessor_weights")
+        for name, weight in weights.items():
+            if weight <= 0:
+                c.add(pointer(pointer(ptr, "assessor_weights"), name), f"the weight of {name!r} must be above 0")
+    if combine == "weighted" and not weights:
+        c.add(pointer(ptr, "assessor_weights"), "combine: weighted needs assessor_weights {assessor: weight}")
+    return {"combine": combine, "assessor_weights": weights}
+
+
+def _ratio(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    tgt = target(c, rule["target"], pointer(ptr, "target")) if "target" in rule else _ONE
+    return {
+        "target": tgt or _ONE,
+        "below": _opt(c, rule, ptr, "below", ("proportional", "zero")),
+        "zero_denominator": _opt(c, rule, ptr, "zero_denominator", ("full", "zero", "not_assigned")),
+    }
+
+
+def _completion(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    tgt = target(c, rule["target"], pointer(ptr, "target")) if "target" in rule else None
+    if "target" not in rule:
+        c.add(pointer(ptr, "target"), "completion needs a target (a number above 0, or attr.NAME)")
+    bonus = Decimal(0)
+    if "bonus_per_point" in rule:
+        bonus = c.number(
+            rule["bonus_per_point"], pointer(ptr, "bonus_per_point"), "bonus_per_point", non_negative=True
+        ) or Decimal(0)
+    cap = node_max
+    if "bonus_cap" in rule:
+        cap = c.number(rule["bonus_cap"], pointer(ptr, "bonus_cap"), "bonus_cap", non_negative=True) or node_max
+    return {
+        "target": tgt or _ONE,
+        "direction": _opt(c, rule, ptr, "direction", ("higher_better", "lower_better")),
+        "below": _opt(c, rule, ptr, "below", ("proportional", "zero")),
+        "bonus_per_point": bonus,
+        "bonus_cap": cap,
+    }
+
+
+def _zero_when(c: Checker, value: Any, ptr: str) -> list[tuple[str, Decimal]]:
+    out: list[tuple[str, Decimal]] = []
+    for i, item in enumerate(c.seq(value, ptr, "zero_when") or []):
+        at = pointer(ptr, i)
+        cond = c.mapping(item, at, "each zero_when entry")
+        if cond is None:
+            continue
+        c.keys(cond, at, ("type", "count_gte"), ("type", "count_gte"))
+        kind = c.text(cond.get("type"), pointer(at, "type"), "type") if "type" in cond else None
+        count = (
+            c.number(cond.get("count_gte"), pointer(at, "count_gte"), "count_gte", positive=True)
+            if "count_gte" in cond
+            else None
+        )
+        if kind is not None and count is not None:
+            out.append((kind, count))
+    return out
+
+
+def _deduction(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    per_event = _points_table(c, rule.get("per_event", {}), pointer(ptr, "per_event"), "per_event")
+    if "per_event" not in rule:
+        c.add(pointer(ptr, "per_event"), "deduction needs per_event {event type: points}")
+    for kind, points in per_event.items():
+        if points < 0:
+            c.add(pointer(pointer(ptr, "per_event"), kind), "deduction points are written as positive numbers")
+    zero_when = _zero_when(c, rule["zero_when"], pointer(ptr, "zero_when")) if "zero_when" in rule else []
+    for i, (kind, _count) in enumerate(zero_when):
+        if kind not in per_event:
+            c.add(
+                pointer(pointer(pointer(ptr, "zero_when"), i), "type"),
+                f"zero_when names event type {kind!r}, which per_event does not list",
+            )
+    return {
+        "base": _num(c, rule, ptr, "base", node_max),
+        "per_event": per_event,
+        "floor": _num(c, rule, ptr, "floor", Decimal(0)),
+        "max_deduction": _num(c, rule, ptr, "max_deduction", None, non_negative=True),
+        "zero_when": tuple(zero_when),
+        "justified_exempt": _bool(c, rule, ptr, "justified_exempt", True),
+    }
+
+
+def _num(
+    c: Checker, rule: Mapping[str, Any], ptr: str, key: str, default: Decimal | None, *, non_negative: bool = False
+) -> Any:
+    if key not in rule:
+        return default
+    value = c.number(rule[key], pointer(ptr, key), key, non_negative=non_negative)
+    return default if value is None else value
+
+
+def _bool(c: Checker, rule: Mapping[str, Any], ptr: str, key: str, default: bool) -> bool:
+    if key not in rule:
+        return default
+    value = c.boolean(rule[key], pointer(ptr, key), key)
+    return default if value is None else value
+
+
+def _accrual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    per_event = (
+        _points_table(c, rule["per_event"], pointer(ptr, "per_event"), "per_event") if "per_event" in rule else {}
+    )
+    levels = _points_table(c, rule["levels"], pointer(ptr, "levels"), "levels") if "levels" in rule else {}
+    low = _num(c, rule, ptr, "min", Decimal(0))
+    high = _num(c, rule, ptr, "max", node_max)
+    if high > node_max:
+        c.add(pointer(ptr, "max"), f"max ({high}) cannot be above the leaf's max ({node_max})")
+    if low > high:
+        c.add(pointer(ptr, "min"), f"min ({low}) must not be above max ({high})")
+    return {
+        "per_event": per_event,
+        "levels": levels,
+        "highest_per_key": _bool(c, rule, ptr, "highest_per_key", True),
+        "shared": _opt(c, rule, ptr, "shared", ("split", "full")),
+        "collective_factor": _num(c, rule, ptr, "collective_factor", Decimal("0.5"), non_negative=True),
+        "min": low,
+        "max": high,
+    }
+
+
+def _per_occurrence(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    return {"none_assigned": _opt(c, rule, ptr, "none_assigned", ("full", "zero"))}
+
+
+def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) -> list[dict[str, Decimal]]:
+    out: list[dict[str, Decimal]] = []
+    items = c.seq(value, ptr, "bands")
+    if items is not None and not items:
+        c.add(ptr, "bands must list at least one band")
+    for i, item in enumerate(items or []):
+        at = pointer(ptr, i)
+        band = c.mapping(item, at, "each band")
+        if band is None:
+            continue
+        c.keys(band, at, (*keys, "points"), ("points",))
+        present = [k for k in keys if k in band]
+        if len(present) != 1:
+            c.add(at, f"each band needs exactly one of {', '.join(keys)}")
+            continue
+        bound = c.number(band[present[0]], pointer(at, present[0]), present[0])
+        points = c.number(band.get("points"), pointer(at, "points"), "points") if "points" in band else None
+        if bound is not None and points is not None:
+            out.append({present[0]: bound, "points": points})
+    return out
+
+
+def _banded(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "min", ("min",))
+    mins = [band["min"] for band in bands]
+    if any(a <= b for a, b in pairwise(mins)):
+        c.add(pointer(ptr, "bands"), "bands must be listed from the highest min to the lowest")
+    return {
+        "bands": tuple((band["min"], band["points"]) for band in bands),
+        "each": _opt(c, rule, ptr, "each", ("period", "month")),
+        "combine": _opt(c, rule, ptr, "combine", ("mean", "sum")),
+    }
+
+
+def _rating(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    scale = _points_table(c, rule["scale"], pointer(ptr, "scale"), "scale") if "scale" in rule else {}
+    levels: list[str] = []
+    if "levels" in rule:
+        levels = [str(x) for x in c.seq(rule["levels"], pointer(ptr, "levels"), "levels") or []]
+    trim = (0, 0)
+    if "trim" in rule:
+        trim = _trim(c, rule["trim"], pointer(ptr, "trim"))
+    min_ratings = 0
+    if "min_ratings" in rule:
+        min_ratings = c.integer(rule["min_ratings"], pointer(ptr, "min_ratings"), "min_ratings", low=0) or 0
+    combine = _opt(c, rule, ptr, "combine", ("mean", "mean_of_levels"))
+    missing_level = _opt(c, rule, ptr, "missing_level", ("skip", "full"))
+    if missing_level == "full" and not levels:
+        c.add(pointer(ptr, "levels"), "missing_level: full needs the list of expected rater levels")
+    return {
+        "scale": scale,
+        "combine": combine,
+        "levels": tuple(levels),
+        "missing_level": missing_level,
+        "trim": trim,
+        "min_ratings": min_ratings,
+    }
+
+
+def _trim(c: Checker, value: Any, ptr: str) -> tuple[int, int]:
+    trim = c.mapping(value, ptr, "trim")
+    if trim is None:
+        return (0, 0)
+    c.keys(trim, ptr, ("highest", "lowest"))
+    high = c.integer(trim.get("highest", 0), pointer(ptr, "highest"), "trim highest", low=0) or 0
+    low = c.integer(trim.get("lowest", 0), pointer(ptr, "lowest"), "trim lowest", low=0) or 0
+    return (high, low)
+
+
+def _rank_points(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    of = c.code(rule.get("of"), pointer(ptr, "of"), "of") if "of" in rule else None
+    if "of" not in rule:
+        c.add(pointer(ptr, "of"), "rank_points needs 'of': the indicator whose scores are ranked")
+    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "top", ("top",))
+    tops = [band["top"] for band in bands]
+    if any(t <= 0 or t > 1 for t in tops):
+        c.add(pointer(ptr, "bands"), "each band's top is a share above 0 and at most 1, such as 0.25")
+    elif any(a >= b for a, b in pairwise(tops)) or (tops and tops[-1] != 1):
+        c.add(pointer(ptr, "bands"), "band tops must rise from the smallest share to 1 (the last band is top: 1)")
+    return {
+        "of": of,
+        "bands": tuple((band["top"], band["points"]) for band in bands),
+        "peer_scope": _opt(c, rule, ptr, "peer_scope", ("group", "all")),
+    }
+
+
+def _cases(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    return {}
+
+
+def _journal(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    scale_max = node_max
+    if "scale_max" in rule:
+        scale_max = c.number(rule["scale_max"], pointer(ptr, "scale_max"), "scale_max", positive=True) or node_max
+    return {"scale_max": scale_max}
+
+
+def _peer_relative(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+    if "direction" not in rule:
+        c.add(pointer(ptr, "direction"), "peer_relative needs direction: higher_better or lower_better")
+    direction = _opt(c, rule, ptr, "direction", ("higher_better", "lower_better"))
+    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "index", ("max_index", "min_index"))
+    return {
+        "direction": direction,
+        "bands": tuple(("max_index" in b, b.get("max_index", b.get("min_index")), b["points"]) for b in bands),
+        "peer_scope": _opt(c, rule, ptr, "peer_scope", ("all", "group")),
+    }
+
+
+_PARSERS: dict[str, Callable[[Checker, Mapping[str, Any], str, Decimal], Params]] = {
+    "manual": _manual,
+    "ratio": _ratio,
+    "completion": _completion,
+    "deduction": _deduction,
+    "accrual": _accrual,
+    "per_occurrence": _per_occurrence,
+    "banded": _banded,
+    "rating": _rating,
+    "rank_points": _rank_points,
+    "cases": _cases,
+    "journal": _journal,
+    "peer_relative": _peer_relative,
+}
+
+
+def parse_rule_params(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> tuple[str, Params] | None:
+    """Check a `rule:` mapping; returns (kind, normalised params) or None when the kind is unusable."""
+    kinds = tuple(ALLOWED)
+    if "kind" not in rule:
+        c.add(pointer(ptr, "kind"), f"a rule needs a kind, one of {', '.join(kinds)}")
+        return None
+    kind = c.choice(rule["kind"], pointer(ptr, "kind"), "the rule kind", kinds)
+    if kind is None:
+        return None
+    c.keys(rule, ptr, ("kind", *ALLOWED[kind]))
+    return kind, _PARSERS[kind](c, rule, ptr, node_max)

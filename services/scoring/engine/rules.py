@@ -1,0 +1,316 @@
+"""Leaf rules of §3.4 that read one subject's facts, compiled per leaf into fast closures.
+
+A leaf function takes the subject's facts for that leaf (already checked to be of the leaf's fact
+kind), the subject and the problem list; it returns `(score, explain)`. A score of None means
+"no usable facts": the leaf's `missing` policy applies. `NotAssignedSignal` means the leaf is not
+assigned to this subject after all (ratio `zero_denominator: not_assigned`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .model import AttrRef, Node, Problem, Subject, Target
+
+Fact = dict[str, Any]
+LeafResult = tuple[Decimal | None, str]
+LeafFn = Callable[[list[Fact], Subject, list[Problem]], LeafResult]
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+_DEC_TYPES = (str, int, float)
+
+
+class NotAssignedSignal(Exception):
+    """Raised by a leaf that decides it is not assigned to the subject (ratio zero denominator)."""
+
+
+def num(raw: Any) -> Decimal | None:
+    """A fact's number read exactly (Decimal(str(x))); None for text that is not a finite number."""
+    if type(raw) is int:
+        return Decimal(raw)
+    if raw is None or type(raw) is bool:
+        return None
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def fmt(value: Decimal) -> str:
+    """A decimal as plain text for explanations: 7, 0.5, 66.666667 (at most 6 places shown)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        value = value.quantize(Decimal("0.000001"))
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def ids(facts: list[Fact]) -> str:
+    """The fact ids, sorted, for explanations."""
+    return ",".join(sorted(str(f.get("id")) for f in facts))
+
+
+def clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    """value limited to [low, high]."""
+    return low if value < low else high if value > high else value
+
+
+def bad(problems: list[Problem], fact: Fact, message: str) -> None:
+    """Report a fact that cannot be used."""
+    problems.append(Problem(message=message, fact=str(fact.get("id"))))
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort f2 before f10."""
+    parts: list[Any] = []
+    digits = ""
+    for ch in text:
+        if ch.isdigit():
+            digits += ch
+            continue
+        if digits:
+            parts.append((0, int(digits)))
+            digits = ""
+        parts.append((1, ch))
+    if digits:
+        parts.append((0, int(digits)))
+    return tuple(parts)
+
+
+def resolve_target(target: Target, subject: Subject, problems: list[Problem], code: str) -> Decimal | None:
+    """A rule target: the number, or the subject's attribute (must be a number above 0)."""
+    if not isinstance(target, AttrRef):
+        return target
+    value = num(subject.attributes.get(target.name))
+    if value is None or value <= 0:
+        problems.append(
+            Problem(
+                subject=subject.id,
+                message=f"{code}: the attribute {target.name} of subject "
+                f"{subject.id} must be a number above 0 to serve as the target",
+            )
+        )
+        return None
+    return value
+
+
+# ---- manual ---------------------------------------------------------------------------------------
+
+
+def build_manual(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    combine: str = p["combine"]
+    weights: dict[str, Decimal] = p["assessor_weights"]
+    top = node.max
+
+    def manual(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        used: list[tuple[Fact, Decimal]] = []
+        for f in facts:
+            value = num(f.get("points"))
+            if value is None:
+                bad(problems, f, f"score fact needs numeric points, got {f.get('points')!r}")
+            elif combine == "weighted" and f.get("assessor") not in weights:
+                bad(problems, f, f"assessor {f.get('assessor')!r} has no weight in assessor_weights")
+            else:
+                used.append((f, value))
+        if not used:
+            return None, f"manual [{ids(facts)}]: no usable score"
+        score, words = _combine_manual(combine, used, weights)
+        result = clamp(score, ZERO, top)
+        return result, f"manual {combine} [{ids([f for f, _ in used])}]: {words} = {fmt(result)}"
+
+    return manual
+
+
+def _combine_manual(combine: str, used: list[tuple[Fact, Decimal]], weights: dict[str, Decimal]) -> tuple[Decimal, str]:
+    values = [v for _, v in used]
+    if combine == "min":
+        return min(values), "min(" + ", ".join(fmt(v) for v in sorted(values)) + ")"
+    if combine == "max":
+        return max(values), "max(" + ", ".join(fmt(v) for v in sorted(values)) + ")"
+    if combine == "latest":
+        # latest = greatest date, then greatest fact id (natural order): independent of input order
+        f, v = max(used, key=lambda fv: (str(fv[0].get("date") or ""), natural_key(str(fv[0].get("id")))))
+        return v, f"latest {f.get('id')} {fmt(v)}"
+    if combine == "weighted":
+        return _weighted_assessors(used, weights)
+    total = sum(values, ZERO)
+    return total / len(values), f"({' + '.join(fmt(v) for v in sorted(values))}) / {len(values)}"
+
+
+def _weighted_assessors(used: list[tuple[Fact, Decimal]], weights: dict[str, Decimal]) -> tuple[Decimal, str]:
+    # several scores by one assessor are averaged first, then weights renormalised over those who scored
+    by_assessor: dict[str, list[Decimal]] = {}
+    for f, v in used:
+        by_assessor.setdefault(str(f.get("assessor")), []).append(v)
+    num_sum, den = ZERO, ZERO
+    parts = []
+    for name in sorted(by_assessor):
+        mean = sum(by_assessor[name], ZERO) / len(by_assessor[name])
+        num_sum += weights[name] * mean
+        den += weights[name]
+        parts.append(f"{name} {fmt(mean)} × {fmt(weights[name])}")
+    return num_sum / den, f"({' + '.join(parts)}) / {fmt(den)}"
+
+
+# ---- measures: ratio, completion, banded ------------------------------------------------------------
+
+
+def measure_value(facts: list[Fact], problems: list[Problem]) -> tuple[Decimal | None, Decimal | None, str]:
+    """(Σ value, None) or (Σ numerator, Σ denominator) over measure facts; text says which."""
+    total, numer, denom = ZERO, ZERO, ZERO
+    has_value = has_ratio = False
+    for f in facts:
+        if "numerator" in f or "denominator" in f:
+            n, d = num(f.get("numerator")), num(f.get("denominator"))
+            if n is None or d is None:
+                bad(problems, f, "measure fact needs numeric numerator and denominator")
+                continue
+            numer += n
+            denom += d
+            has_ratio = True
+        else:
+            v = num(f.get("value"))
+            if v is None:
+                bad(problems, f, f"measure fact needs a numeric value, got {f.get('value')!r}")
+                continue
+            total += v
+            has_value = True
+    if has_ratio:
+        if has_value:
+            problems.append(
+                Problem(
+                    message="value facts ignored: the leaf also has numerator/denominator facts",
+                    fact=ids([f for f in facts if "numerator" not in f]),
+                )
+            )
+        return numer, denom, f"{fmt(numer)}/{fmt(denom)}"
+    if has_value:
+        return total, None, fmt(total)
+    return None, None, ""
+
+
+def _ratio_of(value: Decimal, denom: Decimal | None) -> Decimal:
+    return value if denom is None else value / denom
+
+
+def build_ratio(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    top, below, zero_den = node.max, p["below"], p["zero_denominator"]
+
+    def ratio(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        value, denom, words = measure_value(facts, problems)
+        if value is None:
+            return None, f"ratio [{ids(facts)}]: no usable measure"
+        head = f"ratio [{ids(facts)}]: "
+        if denom is not None and denom == 0:
+            if zero_den == "not_assigned":
+                raise NotAssignedSignal
+            score = top if zero_den == "full" else ZERO
+            return score, head + f"denominator is 0, {zero_den} = {fmt(score)}"
+        target = resolve_target(p["target"], subject, problems, node.code)
+        if target is None:
+            return ZERO, head + "no usable target = 0"
+        rate = _ratio_of(value, denom)
+        if rate >= target:
+            return top, head + f"{words} = {fmt(rate)} ≥ target {fmt(target)}, full {fmt(top)}"
+        score = ZERO if below == "zero" else clamp(top * rate / target, ZERO, top)
+        return score, head + f"{fmt(top)} × {fmt(rate)} / {fmt(target)} = {fmt(score)}"
+
+    return ratio
+
+
+def build_completion(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    top, lower, below = node.max, p["direction"] == "lower_better", p["below"]
+    bonus_per_point: Decimal = p["bonus_per_point"]
+    bonus_cap: Decimal = p["bonus_cap"]
+
+    def completion(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        values = [(f, num(f.get("value"))) for f in facts]
+        for f, v in values:
+            if v is None:
+                bad(problems, f, f"completion needs a numeric value, got {f.get('value')!r}")
+        used = [v for _, v in values if v is not None]
+        if not used:
+            return None, f"completion [{ids(facts)}]: no usable value"
+        head = f"completion [{ids(facts)}]: "
+        target = resolve_target(p["target"], subject, problems, node.code)
+        if target is None:
+            return ZERO, head + "no usable target = 0"
+        value = sum(used, ZERO)
+        if lower and value == 0:
+            bonus = bonus_cap if bonus_per_point > 0 else ZERO
+            return top + bonus, head + f"value 0 (lower is better), full {fmt(top)} + bonus {fmt(bonus)}"
+        c = target / value if lower else value / target
+        base = top * min(c, ONE) if c >= 1 or below == "proportional" else ZERO
+        bonus = ZERO
+        if c > 1 and bonus_per_point > 0:
+            # 000 篇4: only whole percentage points above target earn the bonus
+            points = Decimal(math.floor((c - 1) * HUNDRED))
+            bonus = min(bonus_cap, top * bonus_per_point * points)
+        score = max(ZERO, base + bonus)
+        return (
+            score,
+            head + f"completion {fmt(c)} of target {fmt(target)}: {fmt(base)} + bonus {fmt(bonus)} = {fmt(score)}",
+        )
+
+    return completion
+
+
+def band_points(bands: tuple[tuple[Decimal, Decimal], ...], value: Decimal) -> Decimal:
+    """First band (descending min, inclusive) the value reaches; 0 below the last."""
+    for low, points in bands:
+        if value >= low:
+            return points
+    return ZERO
+
+
+def build_banded(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    bands, monthly, combine, top = p["bands"], p["each"] == "month", p["combine"], node.max
+
+    def banded(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        if not monthly:
+            value, denom, words = measure_value(facts, problems)
+            if value is None:
+                return None, f"banded [{ids(facts)}]: no usable measure"
+            if denom == 0:
+                return ZERO, f"banded [{ids(facts)}]: denominator 0 = 0"
+            rate = _ratio_of(value, denom)
+            score = clamp(band_points(bands, rate), ZERO, top)
+            return score, f"banded [{ids(facts)}]: {words} = {fmt(rate)} → {fmt(score)}"
+        return _banded_months(facts, problems, bands, combine, top)
+
+    return banded
+
+
+def _banded_months(facts: list[Fact], problems: list[Problem], bands: Any, combine: str, top: Decimal) -> LeafResult:
+    # 003 篇三: each month is banded on its own, then the months are averaged (or added)
+    months: dict[str, list[Fact]] = {}
+    for f in facts:
+        month = f.get("month")
+        if not month:
+            bad(problems, f, "this leaf is banded per month; the fact needs a month such as 2026-02")
+            continue
+        months.setdefault(str(month), []).append(f)
+    parts, scores = [], []
+    for month in sorted(months):
+        value, denom, _ = measure_value(months[month], problems)
+        if value is None:
+            continue
+        points = ZERO if denom == 0 else band_points(bands, _ratio_of(value, denom))
+        scores.append(points)
+        parts.append(f"{month} {fmt(points)}")
+    if not scores:
+        return None, f"banded [{ids(facts)}]: no usable month"
+    total = sum(scores, ZERO)
+    score = clamp(total / len(scores) if combine == "mean" else total, ZERO, top)
+    return score, f"banded {combine} of months [{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"

@@ -1,0 +1,245 @@
+"""Leaf rules of §3.4 over events, tasks, ratings, cases and journals (see rules.py for the contract)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .model import Node, Problem, Subject
+from .rules import ONE, ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, num
+
+
+def build_deduction(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    per_event: dict[str, Decimal] = p["per_event"]
+    base: Decimal = p["base"]
+    floor: Decimal = p["floor"]
+    cap: Decimal | None = p["max_deduction"]
+    zero_when: tuple[tuple[str, Decimal], ...] = p["zero_when"]
+    exempt: bool = p["justified_exempt"]
+    top = node.max
+
+    def deduction(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        counts, used = _event_counts(facts, per_event, exempt, problems)
+        head = f"deduction [{ids(used)}]: "
+        for kind, limit in zero_when:
+            if counts.get(kind, ZERO) >= limit:
+                return ZERO, head + f"{kind} {fmt(counts[kind])} ≥ {fmt(limit)}, no points = 0"
+        deducted = sum((per_event[k] * c for k, c in counts.items()), ZERO)
+        if cap is not None and deducted > cap:
+            deducted = cap
+        score = clamp(max(floor, base - deducted), ZERO, top)
+        terms = " − ".join(f"{k} {fmt(counts[k])} × {fmt(per_event[k])}" for k in sorted(counts)) or "0"
+        capped = f" (at most {fmt(cap)})" if cap is not None else ""
+        return score, head + f"{fmt(base)} − {terms}{capped} = {fmt(score)}"
+
+    return deduction
+
+
+def _event_counts(
+    facts: list[Fact], per_event: dict[str, Decimal], exempt: bool, problems: list[Problem]
+) -> tuple[dict[str, Decimal], list[Fact]]:
+    counts: dict[str, Decimal] = {}
+    used: list[Fact] = []
+    for f in facts:
+        kind = f.get("type")
+        if kind not in per_event:
+            bad(problems, f, f"unknown event type {kind!r} for this deduction (known: {', '.join(sorted(per_event))})")
+            continue
+        count = num(f.get("count", 1))
+        if count is None or count < 0:
+            bad(problems, f, f"event count must be a number not below 0, got {f.get('count')!r}")
+            continue
+        used.append(f)
+        # 001 篇7 "无正当理由未办理的每件扣5分": justified events neither deduct nor count toward zero_when
+        if exempt and f.get("justified") is True:
+            continue
+        counts[kind] = counts.get(kind, ZERO) + count
+    return counts, used
+
+
+def build_accrual(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    low, high, highest = p["min"], p["max"], p["highest_per_key"]
+
+    def accrual(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        keyed: dict[str, tuple[Decimal, str]] = {}
+        loose: list[tuple[Decimal, str]] = []
+        for f in facts:
+            points = _event_points(f, p, problems)
+            if points is None:
+                continue
+            key = f.get("key")
+            if highest and key is not None:
+                # 003 篇三 "同一事项…执行其中最高级别的加分标准,不重复计分"
+                best = keyed.get(str(key))
+                if best is None or (points, str(f.get("id"))) > (best[0], best[1]):
+                    keyed[str(key)] = (points, str(f.get("id")))
+            else:
+                loose.append((points, str(f.get("id"))))
+        parts = sorted(loose, key=lambda pi: pi[1]) + sorted(keyed.values(), key=lambda pi: pi[1])
+        total = sum((pts for pts, _ in parts), ZERO)
+        score = clamp(total, low, high)
+        terms = " + ".join(f"{fid} {fmt(pts)}" for pts, fid in parts) or "0"
+        return score, f"accrual [{ids(facts)}]: {terms} = {fmt(total)}, within [{fmt(low)}, {fmt(high)}] = {fmt(score)}"
+
+    return accrual
+
+
+def _event_points(f: Fact, p: Any, problems: list[Problem]) -> Decimal | None:
+    if f.get("points") is not None:
+        points = num(f.get("points"))
+    elif f.get("level") is not None and f.get("level") in p["levels"]:
+        points = p["levels"][f.get("level")]
+    elif f.get("type") in p["per_event"]:
+        points = p["per_event"][f.get("type")]
+    else:
+        what = f"level {f.get('level')!r}" if f.get("level") is not None else f"event type {f.get('type')!r}"
+        bad(problems, f, f"unknown {what}: the rule gives it no points")
+        return None
+    count = num(f.get("count", 1))
+    if points is None or count is None:
+        bad(problems, f, "event points and count must be numbers")
+        return None
+    points *= count
+    participants = f.get("participants")
+    if p["shared"] == "split" and isinstance(participants, list) and participants:
+        points /= len(participants)  # 003 篇三 "联名建议的,分值平分"
+    if f.get("collective") is True:
+        points *= p["collective_factor"]  # "集体…个人加分按上述标准减半"
+    return points
+
+
+def build_per_occurrence(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    top, none_full = node.max, p["none_assigned"] == "full"
+
+    def per_occurrence(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        done: dict[str, bool] = {}
+        for f in facts:
+            task = f.get("task_id")
+            if task is None:
+                bad(problems, f, "task fact needs a task_id")
+                continue
+            done[str(task)] = done.get(str(task), False) or f.get("completed") is True
+        if not done:
+            score = top if none_full else ZERO
+            return score, f"per_occurrence: no tasks assigned = {fmt(score)}"
+        completed = sum(1 for v in done.values() if v)
+        score = top * completed / len(done)
+        return score, f"per_occurrence [{ids(facts)}]: {fmt(top)} × {completed} / {len(done)} = {fmt(score)}"
+
+    return per_occurrence
+
+
+def build_cases(node: Node) -> LeafFn:
+    top = node.max
+
+    def cases(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        weighted, weights = ZERO, ZERO
+        for f in facts:
+            points, weight = num(f.get("points")), num(f.get("weight", 1))
+            if points is None or weight is None or weight < 0 or not 0 <= points <= 100:
+                bad(problems, f, "case fact needs points between 0 and 100 and a weight not below 0")
+                continue
+            weighted += weight * points
+            weights += weight
+        if weights == 0:
+            return None, f"cases [{ids(facts)}]: no weighted case"
+        score = clamp(top * weighted / (100 * weights), ZERO, top)
+        return score, f"cases [{ids(facts)}]: {fmt(top)} × {fmt(weighted)} / (100 × {fmt(weights)}) = {fmt(score)}"
+
+    return cases
+
+
+def build_journal(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    top, scale_max = node.max, p["scale_max"]
+
+    def journal(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        points: list[Decimal] = []
+        excused = 0
+        for f in facts:
+            status = f.get("status", "accepted")
+            if status == "excused":
+                excused += 1
+            elif status == "missing":
+                points.append(ZERO)  # a week without a journal counts 0
+            elif status == "accepted" and num(f.get("points")) is not None:
+                points.append(num(f.get("points")) or ZERO)
+            else:
+                bad(problems, f, "journal fact needs status accepted (with numeric points), excused or missing")
+        if not points:
+            score = top if excused else ZERO
+            return (score if excused else None), f"journal [{ids(facts)}]: every week excused = {fmt(score)}"
+        mean = sum(points, ZERO) / len(points)
+        score = clamp(top * mean / scale_max, ZERO, top)
+        return (
+            score,
+            f"journal [{ids(facts)}]: {fmt(top)} × mean {fmt(mean)} of {len(points)} weeks "
+            f"({excused} excused) / {fmt(scale_max)} = {fmt(score)}",
+        )
+
+    return journal
+
+
+def build_rating(node: Node) -> LeafFn:
+    p = node.rule.params if node.rule else {}
+    top = node.max
+
+    def rating(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
+        rounds = _ratings_by_round(facts, p, problems)
+        counted = sum(len(r) for r in rounds.values())
+        if counted == 0 or counted < p["min_ratings"]:
+            return None, f"rating [{ids(facts)}]: {counted} rating(s), fewer than needed"
+        parts, scores = [], []
+        for name in sorted(rounds):
+            value = _rating_round(rounds[name], p, top)
+            scores.append(value)
+            parts.append(f"round {name} {fmt(value)}")
+        score = clamp(sum(scores, ZERO) / len(scores), ZERO, top)
+        return score, f"rating {p['combine']} [{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"
+
+    return rating
+
+
+def _ratings_by_round(facts: list[Fact], p: Any, problems: list[Problem]) -> dict[str, list[tuple[str, Decimal]]]:
+    rounds: dict[str, list[tuple[str, Decimal]]] = {}
+    scale: dict[str, Decimal] = p["scale"]
+    levels: tuple[str, ...] = p["levels"]
+    for f in facts:
+        grade, points = f.get("grade"), f.get("points")
+        if grade is None and points is None:
+            continue  # 弃权: an abstention is not counted
+        value = scale.get(grade) if grade is not None else num(points)
+        if value is None:
+            bad(problems, f, f"unknown grade {grade!r}" if grade is not None else "rating points must be a number")
+            continue
+        level = str(f.get("level", ""))
+        if levels and level not in levels:
+            bad(problems, f, f"unknown rater level {level!r} (expected one of {', '.join(levels)})")
+            continue
+        rounds.setdefault(str(f.get("round", 1)), []).append((level, value))
+    return rounds
+
+
+def _trimmed(values: list[Decimal], trim: tuple[int, int]) -> list[Decimal]:
+    high, low = trim
+    if len(values) <= high + low or (high == 0 and low == 0):
+        return values
+    ordered = sorted(values)
+    return ordered[low : len(ordered) - high]
+
+
+def _rating_round(ratings: list[tuple[str, Decimal]], p: Any, top: Decimal) -> Decimal:
+    if p["combine"] == "mean":
+        values = _trimmed([v for _, v in ratings], p["trim"])
+        return sum(values, ZERO) / len(values)
+    by_level: dict[str, list[Decimal]] = {}
+    for level, value in ratings:
+        by_level.setdefault(level, []).append(value)
+    means = [sum(vs, ZERO) / len(vs) for vs in (_trimmed(by_level[k], p["trim"]) for k in sorted(by_level))]
+    if p["missing_level"] == "full":
+        # 003 篇三 "缺少评议层次的,系统默认为该档满分"
+        means.extend(top for level in p["levels"] if level not in by_level)
+    return sum(means, ZERO) / len(means) if means else ONE * 0

@@ -1,0 +1,442 @@
+"""`score_period`: one pass over the facts, then every node for every subject, column by column.
+
+Nodes are evaluated in dependency order (graph.py) over the whole period at once, so the
+cross-subject kinds (rank_points, peer_relative, not_assigned: peer_mean) simply read the
+columns they need. Facts are bucketed by leaf, then by subject, in a single pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal, localcontext
+from typing import Any
+
+from .canonical import _dumps, inputs_sha256
+from .cross import peer_relative_column, rank_points_column
+from .expression import CONTEXT
+from .graph import TOTAL, evaluation_order, node_dependencies
+from .model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+from .rule_params import FACT_KIND
+from .rules import (
+    ZERO,
+    Fact,
+    LeafFn,
+    NotAssignedSignal,
+    build_banded,
+    build_completion,
+    build_manual,
+    build_ratio,
+    fmt,
+    natural_key,
+    num,
+)
+from .rules_events import (
+    build_accrual,
+    build_cases,
+    build_deduction,
+    build_journal,
+    build_per_occurrence,
+    build_rating,
+)
+
+_BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
+    "manual": build_manual,
+    "ratio": build_ratio,
+    "completion": build_completion,
+    "deduction": build_deduction,
+    "accrual": build_accrual,
+    "per_occurrence": build_per_occurrence,
+    "banded": build_banded,
+    "rating": build_rating,
+    "cases": build_cases,
+    "journal": build_journal,
+}
+_PARENT_UNASSIGNED = 2  # status in Period.unassigned: an ancestor is not assigned
+_OWN_UNASSIGNED = 1  # the node's own applies_to excludes the subject (or ratio decided so)
+
+
+class Period:
+    """Working state of one evaluation: subjects, fact buckets, score and explain columns."""
+
+    def __init__(self, scheme: Scheme, subjects: list[Subject]) -> None:
+        self.scheme = scheme
+        self.subjects = subjects
+        self.rows: list[dict[str, Decimal]] = [{} for _ in subjects]
+        self.explain: list[dict[str, str]] = [{} for _ in subjects]
+        self.problems: list[Problem] = []
+        self.nodes = {node.code: node for node in scheme.nodes()}
+        self.buckets: dict[str, dict[str, list[Fact]]] = {}
+        self.vetoes: dict[str, list[VetoHit]] = {}
+        self.unassigned: dict[str, dict[int, int]] = {}
+
+
+def _read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Subject]:
+    chosen: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for item in raw if isinstance(raw, list) else []:
+        if (
+            not isinstance(item, Mapping)
+            or not isinstance(item.get("id"), str | int)
+            or isinstance(item.get("id"), bool)
+        ):
+            problems.append(Problem(message=f"a subject needs an id: {str(item)[:80]}"))
+            continue
+        sid, text = str(item["id"]), _dumps(item)
+        if sid in chosen:
+            problems.append(Problem(subject=sid, message=f"subject {sid} is listed more than once; one copy used"))
+            if text >= chosen[sid][0]:
+                continue  # keep the copy whose canonical text sorts first: input order never matters
+        chosen[sid] = (text, item)
+    return [_subject(sid, chosen[sid][1], scheme, problems) for sid in sorted(chosen, key=natural_key)]
+
+
+def _subject(sid: str, item: Mapping[str, Any], scheme: Scheme, problems: list[Problem]) -> Subject:
+    group = str(item.get("group", ""))
+    if scheme.groups and group not in scheme.groups:
+        problems.append(
+            Problem(
+                subject=sid,
+                message=f"subject {sid} is in group {group!r}, which the scheme "
+                f"does not list ({', '.join(scheme.groups)})",
+            )
+        )
+    attributes = item.get("attributes") or {}
+    name = item.get("name")
+    return Subject(
+        id=sid,
+        group=group,
+        name=str(name) if name is not None else None,
+        attributes=attributes if isinstance(attributes, Mapping) else {},
+    )
+
+
+def _bucket_facts(period: Period, raw: Any) -> None:
+    """The single pass over the facts: each goes to its leaf's per-subject list, or is reported."""
+    leaves = {code: node for code, node in period.nodes.items() if node.rule is not None}
+    expect: dict[str, tuple[dict[str, list[Fact]], str | None]] = {}
+    for code, node in leaves.items():
+        bucket: dict[str, list[Fact]] = {}
+        period.buckets[code] = bucket
+        expect[code] = (bucket, FACT_KIND[node.rule.kind] if node.rule else None)
+    known = {subject.id for subject in period.subjects}
+    subject_level: list[Fact] = []
+    problems = period.problems
+    for f in raw if isinstance(raw, list) else []:
+        if type(f) is not dict:
+            problems.append(Problem(message=f"a fact must be a mapping: {str(f)[:80]}"))
+            continue
+        sid = f.get("subject")
+        if sid not in known:
+            sid = str(sid) if isinstance(sid, int) else sid  # ids may be given as numbers
+            if sid not in known:
+                _fact_problem(problems, f, f"unknown subject {f.get('subject')!r}")
+                continue
+        ind = f.get("indicator")
+        if ind is None:
+            subject_level.append(f)
+            continue
+        slot = expect.get(ind)
+        if slot is None:
+            _unknown_indicator(period, f, ind)
+            continue
+        bucket, kind = slot
+        if f.get("fact") != kind:
+            _fact_problem(
+                problems, f, f"a {f.get('fact')!r} fact does not fit indicator {ind}, which reads {kind or 'no'} facts"
+            )
+            continue
+        facts = bucket.get(sid)
+        if facts is None:
+            bucket[sid] = [f]
+        else:
+            facts.append(f)
+    _collect_vetoes(period, subject_level)
+
+
+def _fact_problem(problems: list[Problem], f: Mapping[str, Any], message: str) -> None:
+    problems.append(Problem(message=message, fact=str(f.get("id"))))
+
+
+def _unknown_indicator(period: Period, f: Fact, code: Any) -> None:
+    if code in period.nodes:
+        _fact_problem(period.problems, f, f"indicator {code} is not a leaf; facts go to its leaves")
+    else:
+        _fact_problem(period.problems, f, f"unknown indicator {code!r}")
+
+
+def _collect_vetoes(period: Period, facts: list[Fact]) -> None:
+    by_event: dict[str, list[int]] = {}
+    for i, veto in enumerate(period.scheme.vetoes):
+        by_event.setdefault(veto.event, []).append(i)
+    for f in facts:
+        if f.get("fact") != "event" or f.get("type") not in by_event:
+            _fact_problem(
+                period.problems,
+                f,
+                f"a fact without indicator must be a veto event; {f.get('type')!r} "
+                "is not an event of the scheme's vetoes",
+            )
+            continue
+        for i in by_event[f["type"]]:
+            period.vetoes.setdefault(str(f["subject"]), []).append(VetoHit(period.scheme.vetoes[i], str(f.get("id"))))
+
+
+def _assignment(period: Period) -> None:
+    """Which subjects each node is not assigned to: own applies_to, or inherited from a parent."""
+
+    def walk(node: Node, parent: dict[int, int]) -> None:
+        out = {i: _PARENT_UNASSIGNED for i in parent}
+        if node.applies_to is not None:
+            for i, subject in enumerate(period.subjects):
+                if i not in out and not _applies(node, subject):
+                    out[i] = _OWN_UNASSIGNED
+        period.unassigned[node.code] = out
+        for child in node.children:
+            walk(child, out)
+
+    for top in period.scheme.indicators:
+        walk(top, {})
+
+
+def _applies(node: Node, subject: Subject) -> bool:
+    rule = node.applies_to
+    if rule is None:
+        return True
+    if rule.groups is not None:
+        return subject.group in rule.groups
+    value = subject.attributes.get(rule.attribute or "")
+    if value == rule.eq:
+        return True
+    left, right = num(value), num(rule.eq)
+    return left is not None and left == right
+
+
+def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
+    bucket = period.buckets[node.code]
+    unassigned = period.unassigned[node.code]
+    code, problems = node.code, period.problems
+    rows, explain = period.rows, period.explain
+    for i, subject in enumerate(period.subjects):
+        if unassigned and i in unassigned:
+            continue
+        facts = bucket.get(subject.id)
+        score: Decimal | None = None
+        text = ""
+        if facts is not None:
+            try:
+                score, text = fn(facts, subject, problems)
+            except NotAssignedSignal:
+                unassigned[i] = _OWN_UNASSIGNED
+                continue
+        elif node.rule is not None and node.rule.kind == "per_occurrence":
+            score, text = fn([], subject, problems)  # no tasks is a state of its own (none_assigned)
+        if score is None:
+            score, text = _missing(node, subject, problems, text)
+        rows[i][code] = score
+        explain[i][code] = text
+
+
+def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -> tuple[Decimal, str]:
+    if node.missing == "error":
+        problems.append(
+            Problem(
+                subject=subject.id,
+                message=f"no facts for {node.code} ({node.name}) of subject "
+                f"{subject.id}, and its missing policy is error",
+            )
+        )
+        return ZERO, f"{text or 'no facts'}; missing: error = 0"
+    score = node.max if node.missing == "full" else ZERO
+    return score, f"{text or 'no facts'}; missing: {node.missing} = {fmt(score)}"
+
+
+def _score_inner(period: Period, node: Node) -> None:
+    unassigned = period.unassigned[node.code]
+    aggregate = _AGGREGATES[node.aggregate]
+    for i, subject in enumerate(period.subjects):
+        if i in unassigned:
+            continue
+        score, text = aggregate(node, period.rows[i], subject)
+        period.rows[i][node.code] = score
+        period.explain[i][node.code] = text
+
+
+def _sum(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
+    regular = [(c.code, row[c.code]) for c in node.children if not c.bonus]
+    bonus = [(c.code, row[c.code]) for c in node.children if c.bonus]
+    total = sum((v for _, v in regular), ZERO)
+    words = " + ".join(f"{code} {fmt(v)}" for code, v in regular)
+    if node.cap and total > node.max:
+        total, words = node.max, f"min({words}, cap {fmt(node.max)})"
+    elif total > node.max and not bonus:
+        words += " (transfer)"  # a not_assigned: transfer_to sibling may carry more than its own max
+    # §3.2: bonus children are added on top of the (capped) sum of the others
+    total += sum((v for _, v in bonus), ZERO)
+    words += "".join(f" + bonus {code} {fmt(v)}" for code, v in bonus)
+    score = max(total, ZERO) if not bonus else total
+    return score, f"sum: {words} = {fmt(score)}"
+
+
+def _weighted(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
+    acc = sum(((c.weight or ZERO) * row[c.code] / c.max for c in node.children), ZERO)
+    score = node.max * acc / 100
+    words = " + ".join(f"{fmt(c.weight or ZERO)}% × {c.code} {fmt(row[c.code])}/{fmt(c.max)}" for c in node.children)
+    return score, f"weighted: {fmt(node.max)} × ({words}) = {fmt(score)}"
+
+
+def _mean(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
+    acc = sum((row[c.code] / c.max for c in node.children), ZERO)
+    score = node.max * acc / len(node.children)
+    words = " + ".join(f"{c.code} {fmt(row[c.code])}/{fmt(c.max)}" for c in node.children)
+    return score, f"mean: {fmt(node.max)} × ({words}) / {len(node.children)} = {fmt(score)}"
+
+
+def _formula(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
+    notes: list[str] = []
+    raw = node.formula.evaluate(row, subject.attributes, notes) if node.formula else ZERO
+    score = min(max(raw, ZERO), node.max)
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    return (
+        score,
+        f"formula {node.formula.source if node.formula else ''} = {fmt(raw)}, within [0, "
+        f"{fmt(node.max)}] = {fmt(score)}{extra}",
+    )
+
+
+_AGGREGATES: dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decimal, str]]] = {
+    "sum": _sum,
+    "weighted": _weighted,
+    "mean": _mean,
+    "formula": _formula,
+}
+
+
+def _transfers(period: Period, node: Node, parent: Node | None) -> None:
+    """003 篇一: a sibling's unassigned max moves here; this node's score is scaled up."""
+    if parent is None:
+        return
+    for sibling in parent.children:
+        if sibling.not_assigned.transfer_to != node.code:
+            continue
+        factor = (node.max + sibling.max) / node.max
+        for i, status in period.unassigned[sibling.code].items():
+            if status == _OWN_UNASSIGNED and i not in period.unassigned[node.code]:
+                row = period.rows[i]
+                row[node.code] = row[node.code] * factor
+                period.explain[i][node.code] += (
+                    f"; × ({fmt(node.max)} + {sibling.code} {fmt(sibling.max)}) / "
+                    f"{fmt(node.max)} = {fmt(row[node.code])}"
+                )
+
+
+def _fill_unassigned(period: Period, node: Node) -> None:
+    policy = node.not_assigned
+    means = _peer_means(period, node) if policy.kind == "peer_mean" else {}
+    for i, status in period.unassigned[node.code].items():
+        subject = period.subjects[i]
+        if status == _PARENT_UNASSIGNED:
+            score, text = ZERO, "not assigned (its parent is not assigned) = 0"
+        elif policy.kind == "full":
+            score, text = node.max, f"not assigned: full = {fmt(node.max)}"
+        elif policy.kind == "peer_mean":
+            key = subject.group if policy.peer_scope == "group" else ""
+            score, count = means.get(key, (ZERO, 0))
+            text = f"not assigned: mean of {count} assigned peers ({policy.peer_scope}) = {fmt(score)}"
+        elif policy.kind == "transfer_to":
+            score, text = ZERO, f"not assigned: points moved to {policy.transfer_to} = 0"
+        else:
+            score, text = ZERO, "not assigned = 0"
+        period.rows[i][node.code] = score
+        period.explain[i][node.code] = text
+
+
+def _peer_means(period: Period, node: Node) -> dict[str, tuple[Decimal, int]]:
+    # 000 篇4 "按其他县(区)在该项指标中所得分的平均分计分": only subjects assigned the node count
+    sums: dict[str, tuple[Decimal, int]] = {}
+    unassigned = period.unassigned[node.code]
+    by_group = node.not_assigned.peer_scope == "group"
+    for i, subject in enumerate(period.subjects):
+        if i in unassigned:
+            continue
+        key = subject.group if by_group else ""
+        acc, count = sums.get(key, (ZERO, 0))
+        sums[key] = (acc + period.rows[i][node.code], count + 1)
+    return {key: (acc / count, count) for key, (acc, count) in sums.items()}
+
+
+def _parents(scheme: Scheme) -> dict[str, Node]:
+    return {child.code: node for node in scheme.nodes() for child in node.children}
+
+
+def _evaluate_nodes(period: Period) -> None:
+    scheme = period.scheme
+    parents = _parents(scheme)
+    for code in evaluation_order(node_dependencies(scheme.nodes(), scheme.total)):
+        node = period.nodes.get(code)
+        if node is None:  # the "total" pseudo-node
+            continue
+        kind = node.rule.kind if node.rule else None
+        if kind == "rank_points":
+            rank_points_column(period, node)
+        elif kind == "peer_relative":
+            peer_relative_column(period, node, _missing)
+        elif kind is not None:
+            _score_leaf(period, node, _BUILDERS[kind](node))
+        else:
+            _score_inner(period, node)
+        _transfers(period, node, parents.get(code))
+        _fill_unassigned(period, node)
+
+
+def _totals(period: Period) -> list[SubjectScore]:
+    scheme = period.scheme
+    top = [node.code for node in scheme.indicators]
+    out: list[SubjectScore] = []
+    for i, subject in enumerate(period.subjects):
+        row, explain = period.rows[i], period.explain[i]
+        if scheme.total is not None:
+            notes: list[str] = []
+            total = scheme.total.evaluate(row, subject.attributes, notes)
+            explain[TOTAL] = f"total {scheme.total.source} = {fmt(total)}" + (f" ({'; '.join(notes)})" if notes else "")
+        else:
+            total = sum((row[code] for code in top), ZERO)
+            explain[TOTAL] = "total: " + " + ".join(f"{code} {fmt(row[code])}" for code in top) + f" = {fmt(total)}"
+        hits = sorted(
+            period.vetoes.get(subject.id, []), key=lambda h: (scheme.vetoes.index(h.veto), natural_key(h.fact))
+        )
+        flags = [hit.flag() for hit in hits if hit.veto.effect == "zero_total"]
+        if flags:
+            total = ZERO  # 003 篇三 "绩效考核分数归零"
+            explain[TOTAL] += f"; veto {flags[0]['veto']} (fact {flags[0]['fact']}): total = 0"
+        out.append(SubjectScore(subject=subject, scores=row, total=total, explain=explain, vetoes=hits, flags=flags))
+    return out
+
+
+def _problem_key(problem: Problem) -> tuple[Any, ...]:
+    return (natural_key(problem.fact or ""), natural_key(problem.subject or ""), problem.pointer or "", problem.message)
+
+
+def score_period(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
+    """Score every subject of one period (§3–§5); bad facts become problems, never exceptions."""
+    with localcontext(CONTEXT):
+        problems: list[Problem] = []
+        if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
+            problems.append(
+                Problem(
+                    message=f"the facts are for {facts.get('scheme')} version {facts.get('version')}, "
+                    f"not {scheme.id} version {scheme.version}"
+                )
+            )
+        period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems))
+        period.problems.extend(problems)
+        _bucket_facts(period, facts.get("facts"))
+        _assignment(period)
+        _evaluate_nodes(period)
+        subjects = _totals(period)
+        period.problems.sort(key=_problem_key)
+        return PeriodScores(
+            scheme=scheme,
+            period=str(facts.get("period", "")),
+            subjects=subjects,
+            problems=period.problems,
+            inputs_sha256=inputs_sha256(scheme.document, facts),
+        )

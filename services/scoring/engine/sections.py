@@ -1,0 +1,359 @@
+"""Parsing of the scheme sections after the tree: vetoes §5, ranking §6, grading §7, labels §8,
+rewards §9, roll-up §10."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any, cast
+
+from .checks import Checker, pointer
+from .expression import CompiledExpression
+from .model import (
+    AttributeCondition,
+    GradeBand,
+    GradeCount,
+    Grading,
+    Label,
+    LabelWhere,
+    Quota,
+    Ranking,
+    Reward,
+    Rollup,
+    RollupGradeRule,
+    Veto,
+)
+
+_SIMPLE_EFFECTS = ("zero_total", "downgrade", "no_labels", "no_reward")
+_KEYED_EFFECTS = ("grade", "max_grade", "bottom", "no_label")
+_OPS = ("lt", "lte", "gt", "gte", "eq", "ne")
+_ROUNDINGS = ("floor", "ceil", "round")
+
+
+def _items(c: Checker, value: Any, ptr: str, what: str) -> list[tuple[str, Mapping[str, Any]]]:
+    out = []
+    for i, item in enumerate(c.seq(value, ptr, what) or []):
+        data = c.mapping(item, pointer(ptr, i), f"each entry of {what}")
+        if data is not None:
+            out.append((pointer(ptr, i), data))
+    return out
+
+
+def parse_vetoes(c: Checker, value: Any) -> tuple[Veto, ...]:
+    """§5 vetoes: an event type and one effect each."""
+    out = []
+    for ptr, data in _items(c, value, "/vetoes", "vetoes"):
+        c.keys(data, ptr, ("event", "effect"), ("event", "effect"))
+        event = c.text(data.get("event"), pointer(ptr, "event"), "event") if "event" in data else None
+        veto = _effect(c, data.get("effect"), pointer(ptr, "effect"), event) if "effect" in data else None
+        if veto is not None:
+            out.append(veto)
+    return tuple(out)
+
+
+def _effect(c: Checker, effect: Any, ptr: str, event: str | None) -> Veto | None:
+    if isinstance(effect, str):
+        kind = c.choice(effect, ptr, "a veto effect", _SIMPLE_EFFECTS + _KEYED_EFFECTS)
+        if kind in _KEYED_EFFECTS:
+            c.add(ptr, f"the effect {kind} needs a value, written as {{{kind}: ...}}")
+            return None
+        return Veto(event=event, effect=cast(Any, kind), raw_effect=effect) if kind and event else None
+    data = c.mapping(effect, ptr, "a veto effect")
+    if data is None:
+        return None
+    if len(data) != 1 or next(iter(data)) not in _KEYED_EFFECTS:
+        c.keys(data, ptr, _KEYED_EFFECTS)
+        c.add(
+            ptr,
+            f"a veto effect is one of {', '.join(_SIMPLE_EFFECTS)} or one of {{grade: G}}, {{max_grade: G}}, "
+            "{bottom: n}, {no_label: L}",
+        )
+        return None
+    kind, arg = next(iter(data.items()))
+    extra: dict[str, Any] = {}
+    if kind == "bottom":
+        extra["bottom"] = c.integer(arg, pointer(ptr, "bottom"), "bottom", low=1)
+    elif kind == "no_label":
+        extra["label"] = c.text(arg, pointer(ptr, kind), "the label")
+    else:
+        extra["grade"] = c.text(arg, pointer(ptr, kind), "the grade")
+    if event is None or None in extra.values():
+        return None
+    return Veto(event=event, effect=cast(Any, kind), raw_effect=dict(data), **extra)
+
+
+def parse_ranking(c: Checker, value: Any, codes: frozenset[str]) -> Ranking | None:
+    """§6 ranking: scope, order keys (total or codes), ascending, rank_ungraded."""
+    data = c.mapping(value, "/ranking", "ranking")
+    if data is None:
+        return None
+    c.keys(data, "/ranking", ("scope", "order", "ascending", "rank_ungraded"))
+    known = codes | {"total"}
+    order = _code_list(c, data.get("order", ["total"]), "/ranking/order", known)
+    if "order" in data and not order:
+        c.add("/ranking/order", "order needs at least one key, such as total")
+    ascending = _code_list(c, data.get("ascending", []), "/ranking/ascending", known)
+    scope = c.choice(data.get("scope", "group"), "/ranking/scope", "scope", ("group", "all")) or "group"
+    rank_ungraded = c.boolean(data.get("rank_ungraded", True), "/ranking/rank_ungraded", "rank_ungraded")
+    return Ranking(
+        scope=cast(Any, scope),
+        order=tuple(order) or ("total",),
+        ascending=frozenset(ascending),
+        rank_ungraded=rank_ungraded is not False,
+    )
+
+
+def _code_list(c: Checker, value: Any, ptr: str, known: frozenset[str]) -> list[str]:
+    out = []
+    for i, key in enumerate(c.seq(value, ptr, "this list") or []):
+        if key in known:
+            out.append(str(key))
+        else:
+            c.add(pointer(ptr, i), f"'{key}' is neither total nor an indicator code")
+    return out
+
+
+def parse_grading(c: Checker, value: Any) -> Grading | None:
+    """§7 grading: bands (catch-all last), quotas, conditions."""
+    data = c.mapping(value, "/grading", "grading")
+    if data is None:
+        return None
+    c.keys(
+        data,
+        "/grading",
+        ("bands", "quotas", "ties_at_quota", "ungraded_when", "force_grade_when", "max_grade_when"),
+        ("bands",),
+    )
+    bands = _grade_bands(c, data.get("bands", []), "/grading/bands")
+    grades = {band.grade for band in bands}
+    quotas = _quotas(c, data.get("quotas", []), "/grading/quotas", grades)
+    ties = (
+        c.choice(
+            data.get("ties_at_quota", "exclude"), "/grading/ties_at_quota", "ties_at_quota", ("exclude", "include")
+        )
+        or "exclude"
+    )
+    conditions = {
+        key: _conditions(c, data.get(key, []), f"/grading/{key}", grades, key != "ungraded_when")
+        for key in ("ungraded_when", "force_grade_when", "max_grade_when")
+    }
+    return Grading(bands=bands, quotas=quotas, ties_at_quota=cast(Any, ties), **conditions)
+
+
+def _grade_bands(c: Checker, value: Any, ptr: str) -> tuple[GradeBand, ...]:
+    bands: list[GradeBand] = []
+    items = _items(c, value, ptr, "bands")
+    for n, (at, data) in enumerate(items):
+        c.keys(data, at, ("grade", "min", "inclusive"), ("grade",))
+        grade = c.text(data.get("grade"), pointer(at, "grade"), "grade") if "grade" in data else None
+        low = c.number(data["min"], pointer(at, "min"), "min") if "min" in data else None
+        inclusive = c.boolean(data.get("inclusive", True), pointer(at, "inclusive"), "inclusive")
+        if "min" not in data and n != len(items) - 1:
+            c.add(at, "only the last band may leave out min (it catches everyone else)")
+        if grade is not None and grade in {b.grade for b in bands}:
+            c.add(pointer(at, "grade"), f"the grade {grade!r} is listed twice")
+        if grade is not None:
+            bands.append(GradeBand(grade=grade, min=low, inclusive=inclusive is not False))
+    if items and "min" in items[-1][1]:
+        c.add(ptr, "the last band must be a catch-all without min, such as {grade: 不称职}")
+    if not items:
+        c.add(ptr, "grading needs at least one band")
+    mins = [band.min for band in bands if band.min is not None]
+    if any(a < b for a, b in pairwise(mins)):
+        c.add(ptr, "bands must be listed from the highest min to the lowest")
+    return tuple(bands)
+
+
+def _quotas(c: Checker, value: Any, ptr: str, grades: set[str]) -> tuple[Quota, ...]:
+    out = []
+    for at, data in _items(c, value, ptr, "quotas"):
+        c.keys(data, at, ("grade", "max_share", "rounding"), ("grade", "max_share"))
+        grade = data.get("grade")
+        if "grade" in data and grade not in grades:
+            c.add(pointer(at, "grade"), f"the quota names the grade {grade!r}, which the bands do not define")
+        share = c.share(data["max_share"], pointer(at, "max_share"), "max_share") if "max_share" in data else None
+        rounding = c.choice(data.get("rounding", "floor"), pointer(at, "rounding"), "rounding", _ROUNDINGS)
+        if grade in grades and share is not None and rounding is not None:
+            out.append(Quota(grade=str(grade), max_share=share, rounding=cast(Any, rounding)))
+    return tuple(out)
+
+
+def _conditions(c: Checker, value: Any, ptr: str, grades: set[str], with_grade: bool) -> tuple[AttributeCondition, ...]:
+    out = []
+    allowed = ("attribute", *_OPS, "grade") if with_grade else ("attribute", *_OPS)
+    for at, data in _items(c, value, ptr, "conditions"):
+        c.keys(data, at, allowed, ("attribute", "grade") if with_grade else ("attribute",))
+        ops = [op for op in _OPS if op in data]
+        if len(ops) != 1:
+            c.add(at, f"a condition needs exactly one comparison of {', '.join(_OPS)}")
+            continue
+        grade = data.get("grade")
+        if with_grade and "grade" in data and grade not in grades:
+            c.add(pointer(at, "grade"), f"the condition names the grade {grade!r}, which the bands do not define")
+            continue
+        attribute = c.text(data.get("attribute"), pointer(at, "attribute"), "attribute")
+        raw = data[ops[0]]
+        if ops[0] not in ("eq", "ne") and c.number(raw, pointer(at, ops[0]), ops[0]) is None:
+            continue
+        if attribute is not None:
+            out.append(
+                AttributeCondition(
+                    attribute=attribute, op=cast(Any, ops[0]), value=raw, grade=str(grade) if with_grade else None
+                )
+            )
+    return tuple(out)
+
+
+_LABEL_RANKS = ("top", "bottom", "top_share", "bottom_share")
+
+
+def parse_labels(c: Checker, value: Any, groups: tuple[str, ...], grades: frozenset[str]) -> tuple[Label, ...]:
+    """§8 labels."""
+    out = []
+    for at, data in _items(c, value, "/labels", "labels"):
+        c.keys(data, at, ("label", *_LABEL_RANKS, "rounding", "where", "groups"), ("label",))
+        name = c.text(data.get("label"), pointer(at, "label"), "label") if "label" in data else None
+        present = [key for key in _LABEL_RANKS if key in data]
+        if len(present) > 1 or (not present and "where" not in data):
+            c.add(at, "a label needs exactly one of top, bottom, top_share, bottom_share (or only where)")
+        fields: dict[str, Any] = {}
+        for key in present:
+            if key.endswith("_share"):
+                fields[key] = c.share(data[key], pointer(at, key), key)
+            else:
+                fields[key] = c.integer(data[key], pointer(at, key), key, low=1)
+        rounding = c.choice(data.get("rounding", "floor"), pointer(at, "rounding"), "rounding", _ROUNDINGS)
+        where = _where(c, data["where"], pointer(at, "where"), grades) if "where" in data else None
+        label_groups = _label_groups(c, data["groups"], pointer(at, "groups"), groups) if "groups" in data else None
+        if name is not None:
+            out.append(
+                Label(label=name, rounding=cast(Any, rounding or "floor"), where=where, groups=label_groups, **fields)
+            )
+    return tuple(out)
+
+
+def _where(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> LabelWhere | None:
+    data = c.mapping(value, ptr, "where")
+    if data is None:
+        return None
+    c.keys(data, ptr, ("grade", "total_lt", "total_gte"))
+    if "grade" in data and data["grade"] not in grades:
+        c.add(pointer(ptr, "grade"), f"where names the grade {data['grade']!r}, which grading does not define")
+    lt = c.number(data["total_lt"], pointer(ptr, "total_lt"), "total_lt") if "total_lt" in data else None
+    gte = c.number(data["total_gte"], pointer(ptr, "total_gte"), "total_gte") if "total_gte" in data else None
+    grade = data.get("grade")
+    return LabelWhere(grade=str(grade) if grade is not None else None, total_lt=lt, total_gte=gte)
+
+
+def _label_groups(c: Checker, value: Any, ptr: str, groups: tuple[str, ...]) -> tuple[str, ...]:
+    items = c.seq(value, ptr, "groups") or []
+    for i, group in enumerate(items):
+        if group not in groups:
+            c.add(pointer(ptr, i), f"the group {group!r} is not in the scheme's groups")
+    return tuple(str(g) for g in items)
+
+
+_REWARD_KINDS = ("by_grade", "by_rank", "pool", "by_label")
+
+
+def parse_rewards(
+    c: Checker, value: Any, grades: frozenset[str], labels: frozenset[str], codes: frozenset[str]
+) -> tuple[Reward, ...]:
+    """§9 rewards: exactly one of by_grade / by_rank / pool (+weight) / by_label."""
+    out = []
+    for at, data in _items(c, value, "/rewards", "rewards"):
+        c.keys(data, at, ("name", *_REWARD_KINDS, "weight", "prorate", "scope"), ("name",))
+        present = [key for key in _REWARD_KINDS if key in data]
+        if len(present) != 1:
+            c.add(at, "a reward needs exactly one of by_grade, by_rank, pool, by_label")
+        fields: dict[str, Any] = {}
+        if "by_grade" in data:
+            fields["by_grade"] = _amounts(c, data["by_grade"], pointer(at, "by_grade"), grades, "grade")
+        if "by_label" in data:
+            fields["by_label"] = _amounts(c, data["by_label"], pointer(at, "by_label"), labels, "label")
+        if "by_rank" in data:
+            items = c.seq(data["by_rank"], pointer(at, "by_rank"), "by_rank") or []
+            fields["by_rank"] = tuple(
+                c.number(x, pointer(pointer(at, "by_rank"), i), "an amount") or Decimal(0) for i, x in enumerate(items)
+            )
+        if "pool" in data:
+            fields["pool"] = c.number(data["pool"], pointer(at, "pool"), "pool", non_negative=True)
+            if "weight" not in data:
+                c.add(pointer(at, "weight"), "a pool reward needs a weight expression, such as total")
+        elif "weight" in data:
+            c.add(pointer(at, "weight"), "weight is only used with pool")
+        for key in ("weight", "prorate"):
+            if key in data:
+                fields[key] = _reward_expression(c, data[key], pointer(at, key), codes)
+        scope = c.choice(data.get("scope", "group"), pointer(at, "scope"), "scope", ("group", "all"))
+        name = c.text(data.get("name"), pointer(at, "name"), "name") if "name" in data else None
+        if name is not None:
+            out.append(Reward(name=name, scope=cast(Any, scope or "group"), **fields))
+    names = [reward.name for reward in out]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            c.add(f"/rewards/{i}/name", f"the reward name {name!r} is used twice")
+    return tuple(out)
+
+
+def _amounts(c: Checker, value: Any, ptr: str, known: frozenset[str], what: str) -> dict[str, Decimal]:
+    data = c.mapping(value, ptr, "this table")
+    out: dict[str, Decimal] = {}
+    for key, amount in (data or {}).items():
+        if key not in known:
+            c.add(pointer(ptr, key), f"{key!r} is not a {what} of this scheme")
+        number = c.number(amount, pointer(ptr, key), "an amount")
+        if number is not None:
+            out[str(key)] = number
+    return out
+
+
+def _reward_expression(c: Checker, value: Any, ptr: str, codes: frozenset[str]) -> CompiledExpression | None:
+    from .parse import compile_checked
+
+    expr = compile_checked(c, value, ptr)
+    if expr is not None:
+        for name in sorted(expr.names - codes - {"total"}):
+            c.add(ptr, f"the expression uses '{name}', which is neither total nor an indicator code")
+    return expr
+
+
+def parse_rollup(c: Checker, value: Any, grades: frozenset[str]) -> Rollup | None:
+    """§10 roll-up."""
+    data = c.mapping(value, "/rollup", "rollup")
+    if data is None:
+        return None
+    c.keys(data, "/rollup", ("from", "total", "grade_rules"), ("from",))
+    source = c.text(data.get("from"), "/rollup/from", "from") if "from" in data else None
+    total = c.choice(data.get("total", "mean"), "/rollup/total", "total", ("mean", "sum")) or "mean"
+    rules = []
+    for at, rule in _items(c, data.get("grade_rules", []), "/rollup/grade_rules", "grade_rules"):
+        c.keys(rule, at, ("count", "grade", "within_quota"), ("count", "grade"))
+        count = _grade_count(c, rule.get("count"), pointer(at, "count"), grades) if "count" in rule else None
+        grade = rule.get("grade")
+        if "grade" in rule and grade not in grades:
+            c.add(pointer(at, "grade"), f"the grade {grade!r} is not defined by grading")
+        within = c.boolean(rule.get("within_quota", False), pointer(at, "within_quota"), "within_quota")
+        if count is not None and grade in grades:
+            rules.append(RollupGradeRule(count=count, grade=str(grade), within_quota=bool(within)))
+    return Rollup(source=source or "", total=cast(Any, total), grade_rules=tuple(rules)) if source else None
+
+
+def _grade_count(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> GradeCount | None:
+    data = c.mapping(value, ptr, "count")
+    if data is None:
+        return None
+    ops = ("gte", "eq", "lte", "gt", "lt")
+    c.keys(data, ptr, ("grade", *ops), ("grade",))
+    present = [op for op in ops if op in data]
+    if len(present) != 1:
+        c.add(ptr, "count needs exactly one of gte, eq, lte, gt, lt")
+        return None
+    if data.get("grade") not in grades:
+        c.add(pointer(ptr, "grade"), f"the grade {data.get('grade')!r} is not defined by grading")
+        return None
+    number = c.integer(data[present[0]], pointer(ptr, present[0]), present[0], low=0)
+    if number is None:
+        return None
+    return GradeCount(grade=str(data["grade"]), op=cast(Any, present[0]), value=number)
