@@ -1,9 +1,97 @@
-"""Offline engine commands (`kaohe evaluate`, `kaohe scheme validate`); filled in by the engine work."""
+"""Offline engine commands: `kaohe evaluate` and `kaohe scheme validate` (no database)."""
 
 from __future__ import annotations
 
+import pathlib
+import sys
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Annotated, Any, NoReturn
+
 import typer
+
+INVALID_INPUT = 2
+
+scheme_app = typer.Typer(help="Work with scheme files (YAML or JSON).", no_args_is_help=True)
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    table = "table"
 
 
 def register(app: typer.Typer) -> None:
     """Add the engine commands to the root command."""
+    app.command("evaluate")(evaluate)
+    app.add_typer(scheme_app, name="scheme")
+
+
+def _fail(message: str, problems: Sequence[str] = ()) -> NoReturn:
+    """Invalid input: a clear message and each problem on its own line on stderr, exit 2."""
+    typer.echo(f"kaohe: {message}", err=True)
+    for line in problems:
+        typer.echo(line, err=True)
+    raise typer.Exit(INVALID_INPUT)
+
+
+def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
+    from services.scoring.engine import DocumentError, load_document
+
+    if not path.is_file():
+        _fail(f"cannot read the {what} file {path}: no such file")
+    try:
+        return load_document(path)
+    except DocumentError as exc:
+        _fail(f"cannot read the {what} file {path}: {exc}")
+    except OSError as exc:
+        _fail(f"cannot read the {what} file {path}: {exc.strerror}")
+
+
+def _problem_lines(problems: Sequence[Any]) -> list[str]:
+    return [f"{p.pointer or p.fact or p.subject or '/'}: {p.message}" for p in problems]
+
+
+def evaluate(
+    scheme: Annotated[pathlib.Path, typer.Option("--scheme", help="The scheme file (YAML or JSON).")],
+    facts: Annotated[pathlib.Path, typer.Option("--facts", help="The facts file (YAML or JSON).")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="json (the §11 result) or table (for people).")
+    ] = OutputFormat.json,
+    out: Annotated[pathlib.Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Score, rank, grade, label and reward one period offline, from files."""
+    from services.ranking.engine import dumps_result, format_table
+    from services.ranking.engine import evaluate as run
+    from services.scoring.engine import SchemeInvalid
+
+    scheme_document = _load(scheme, "scheme")
+    facts_document = _load(facts, "facts")
+    try:
+        result = run(scheme_document, facts_document)
+    except SchemeInvalid as exc:
+        _fail(f"the scheme {scheme} is invalid ({len(exc.problems)} problem(s)):", _problem_lines(exc.problems))
+    text = dumps_result(result) if output_format is OutputFormat.json else format_table(result)
+    _write(text, out)
+
+
+def _write(text: str, out: pathlib.Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror}")
+
+
+@scheme_app.command("validate")
+def validate(file: Annotated[pathlib.Path, typer.Argument(help="The scheme file (YAML or JSON).")]) -> None:
+    """Check a scheme against the contract; print `ok` or every problem as `POINTER: message`."""
+    from services.scoring.engine import SchemeInvalid, parse_scheme
+
+    document = _load(file, "scheme")
+    try:
+        parse_scheme(document)
+    except SchemeInvalid as exc:
+        _fail(f"the scheme {file} is invalid ({len(exc.problems)} problem(s)):", _problem_lines(exc.problems))
+    typer.echo("ok")

@@ -18,8 +18,10 @@ def dumps_result(result: Mapping[str, Any]) -> str:
 def format_table(result: Mapping[str, Any]) -> str:
     """A plain-text ranking table (no colour, no box drawing), for a terminal or a file."""
     title = f"{result.get('scheme')} v{result.get('version')} · {result.get('period')}"
-    rows = [_row(subject) for subject in result.get("subjects", [])]
-    lines = [title, "", *_aligned([_HEADERS, *rows])]
+    subjects = result.get("subjects", [])
+    graded = any(subject.get("band_grade") or subject.get("grade") for subject in subjects)
+    rows = [_row(subject, graded) for subject in subjects]
+    lines = [title, "", *_aligned([_HEADERS, *rows], _scope_starts(subjects))]
     problems = result.get("problems") or []
     if problems:
         lines += ["", f"问题 problems ({len(problems)}):"]
@@ -27,7 +29,17 @@ def format_table(result: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _row(subject: Mapping[str, Any]) -> tuple[str, ...]:
+def _scope_starts(subjects: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Row numbers where a new ranking scope begins (the rank starts again), for a blank line."""
+    starts = set()
+    for index in range(1, len(subjects)):
+        rank, previous = subjects[index].get("rank"), subjects[index - 1].get("rank")
+        if rank is not None and previous is not None and rank < previous:
+            starts.add(index + 1)  # +1: the header is row 0
+    return starts
+
+
+def _row(subject: Mapping[str, Any], graded: bool) -> tuple[str, ...]:
     name = subject.get("name")
     rewards = subject.get("rewards") or {}
     return (
@@ -35,7 +47,7 @@ def _row(subject: Mapping[str, Any]) -> tuple[str, ...]:
         f"{subject['id']} {name}" if name else str(subject["id"]),
         str(subject.get("group", "")),
         str(subject.get("total", "")),
-        _grade(subject),
+        _grade(subject) if graded else "—",
         "、".join(subject.get("labels") or []) or "—",
         "; ".join(f"{key} {value}" for key, value in rewards.items()) or "—",
     )
@@ -44,7 +56,7 @@ def _row(subject: Mapping[str, Any]) -> tuple[str, ...]:
 def _grade(subject: Mapping[str, Any]) -> str:
     grade = subject.get("grade")
     if grade is None:
-        return "不定等次" if subject.get("band_grade") is None and "grade" in subject else "—"
+        return "不定等次"  # 003 "不确定等次"
     reason = subject.get("grade_reason")
     return f"{grade} ({reason})" if reason else str(grade)
 
@@ -59,11 +71,13 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+def _aligned(rows: Sequence[Sequence[str]], breaks: set[int]) -> list[str]:
     widths = [max(_width(row[col]) for row in rows) for col in range(len(rows[0]))]
     numeric = {0, 3}  # rank and total read best right-aligned
     lines = []
-    for row in rows:
+    for number, row in enumerate(rows):
+        if number in breaks:
+            lines.append("")
         cells = [
             " " * (widths[col] - _width(cell)) + cell
             if col in numeric
