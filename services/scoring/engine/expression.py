@@ -51,7 +51,7 @@ def _tokenize(text: str) -> list[_Token]:
         ch = text[i]
         if ch.isspace():
             i += 1
-        elif ch.isascii() and (ch.isdigit() or ch == "."):
+        elif ch.isascii() and (ch.isdigit() or (ch == "." and text[i + 1 : i + 2].isdigit())):
             j = i
             while j < n and text[j].isascii() and (text[j].isdigit() or text[j] == "."):
                 j += 1
