@@ -1,0 +1,154 @@
+"""`kaohe evaluate` and `kaohe scheme validate` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from kaohe import engine_cli
+
+SCHEME = """\
+id: cli-test
+version: 1
+title: 命令行测试
+subject_kind: unit
+period: quarter
+groups: [社区]
+indicators:
+  - code: regular
+    name: 常规工作
+    max: 100
+    rule: {kind: manual}
+ranking: {scope: group, order: [total]}
+grading:
+  bands:
+    - {grade: 优秀, min: 90}
+    - {grade: 合格, min: 60}
+    - {grade: 不合格}
+labels:
+  - {label: 通报表扬, top: 1}
+"""
+
+FACTS = {
+    "scheme": "cli-test",
+    "version": 1,
+    "period": "2026-Q1",
+    "subjects": [
+        {"id": "c01", "name": "东风社区", "group": "社区"},
+        {"id": "c02", "name": "红旗社区", "group": "社区"},
+    ],
+    "facts": [
+        {"id": "f1", "subject": "c01", "indicator": "regular", "fact": "score", "points": "88.405"},
+        {"id": "f2", "subject": "c02", "indicator": "regular", "fact": "score", "points": "93"},
+    ],
+}
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    root = typer.Typer()
+
+    @root.callback()
+    def main() -> None:
+        """Root, so that sub-commands keep their names."""
+
+    engine_cli.register(root)
+    return root
+
+
+@pytest.fixture
+def files(tmp_path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    scheme, facts = tmp_path / "scheme.yaml", tmp_path / "facts.json"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    facts.write_text(json.dumps(FACTS, ensure_ascii=False), encoding="utf-8")
+    return scheme, facts
+
+
+def run(app: typer.Typer, *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args))
+
+
+def test_evaluate_json_is_byte_identical_across_runs(app, files) -> None:  # type: ignore[no-untyped-def]
+    scheme, facts = files
+    first = run(app, "evaluate", "--scheme", str(scheme), "--facts", str(facts))
+    second = run(app, "evaluate", "--scheme", str(scheme), "--facts", str(facts))
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    result = json.loads(first.stdout)
+    # c02 93 → rank 1, 优秀, 通报表扬; c01 88.405 → "88.41" half-up, 合格.
+    assert [(s["id"], s["rank"], s["total"], s["grade"]) for s in result["subjects"]] == [
+        ("c02", 1, "93.00", "优秀"), ("c01", 2, "88.41", "合格"),
+    ]
+    assert result["subjects"][0]["labels"] == ["通报表扬"]
+
+
+def test_evaluate_out_file(app, files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    scheme, facts = files
+    out = tmp_path / "result.json"
+    done = run(app, "evaluate", "--scheme", str(scheme), "--facts", str(facts), "--out", str(out))
+    assert done.exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["scheme"] == "cli-test"
+
+
+def test_evaluate_table(app, files) -> None:  # type: ignore[no-untyped-def]
+    scheme, facts = files
+    done = run(app, "evaluate", "--scheme", str(scheme), "--facts", str(facts), "--format", "table")
+    assert done.exit_code == 0
+    assert "c02 红旗社区" in done.stdout and "通报表扬" in done.stdout and "88.41" in done.stdout
+    assert "\x1b" not in done.stdout
+
+
+def test_malformed_yaml_exits_2_without_traceback(app, files) -> None:  # type: ignore[no-untyped-def]
+    scheme, facts = files
+    scheme.write_text("id: [unclosed\n", encoding="utf-8")
+    for args in (("scheme", "validate", str(scheme)), ("evaluate", "--scheme", str(scheme), "--facts", str(facts))):
+        done = run(app, *args)
+        assert done.exit_code == 2
+        assert "malformed YAML" in done.stderr
+        assert "Traceback" not in done.output
+
+
+def test_malformed_json_facts_exit_2(app, files) -> None:  # type: ignore[no-untyped-def]
+    scheme, facts = files
+    facts.write_text('{"scheme": ', encoding="utf-8")
+    done = run(app, "evaluate", "--scheme", str(scheme), "--facts", str(facts))
+    assert done.exit_code == 2
+    assert "facts file" in done.stderr and "malformed JSON" in done.stderr
+
+
+def test_missing_file_exit_2(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    done = run(app, "scheme", "validate", str(tmp_path / "nope.yaml"))
+    assert done.exit_code == 2
+    assert "no such file" in done.stderr
+
+
+def test_unknown_key_is_reported_with_its_pointer(app, files) -> None:  # type: ignore[no-untyped-def]
+    scheme, _ = files
+    scheme.write_text(SCHEME + "colour: blue\n", encoding="utf-8")
+    done = run(app, "scheme", "validate", str(scheme))
+    assert done.exit_code == 2
+    assert "/colour: " in done.stderr
+
+
+def test_invalid_scheme_lists_every_problem_one_per_line(app, files) -> None:  # type: ignore[no-untyped-def]
+    scheme, facts = files
+    broken = SCHEME.replace("max: 100", "max: -5").replace("- {grade: 不合格}", "- {grade: 不合格, min: 0}")
+    scheme.write_text(broken, encoding="utf-8")
+    done = run(app, "evaluate", "--scheme", str(scheme), "--facts", str(facts))
+    assert done.exit_code == 2
+    lines = done.stderr.splitlines()
+    assert "is invalid" in lines[0]
+    assert len(lines) >= 3  # the headline and at least two problems
+    assert all(line.startswith("/") for line in lines[1:])
+    assert done.stdout == ""
+
+
+def test_validate_ok(app, files) -> None:  # type: ignore[no-untyped-def]
+    scheme, _ = files
+    done = run(app, "scheme", "validate", str(scheme))
+    assert done.exit_code == 0
+    assert done.stdout == "ok\n"
