@@ -37,8 +37,10 @@ def _fail(message: str, problems: Sequence[str] = ()) -> NoReturn:
 def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
     from services.scoring.engine import DocumentError, load_document
 
-    if not path.is_file():
+    if not path.exists():
         _fail(f"cannot read the {what} file {path}: no such file")
+    if not path.is_file():
+        _fail(f"cannot read the {what} file {path}: not a regular file")
     try:
         return load_document(path)
     except DocumentError as exc:

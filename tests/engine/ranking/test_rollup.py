@@ -92,3 +92,22 @@ def test_rollup_subject_without_results_is_reported() -> None:
     result = rollup_period(annual(), "2026", [Subject("ghost", "A")], QUARTERS)
     assert column(result, "total") == {"ghost": "0.00"}
     assert result["problems"] == [{"subject": "ghost", "message": "no sub-period result for this subject; total 0"}]
+
+
+def test_evaluate_rollup_documents_read_results_instead_of_facts() -> None:
+    # The offline form (docs/decisions.md "Ranking: roll-up input"): `results` in the facts file.
+    from services.ranking.engine import evaluate
+
+    scheme_document = {
+        "id": "annual", "version": 1, "title": "年度", "subject_kind": "person", "period": "year",
+        "groups": ["A"],
+        "indicators": [{"code": "unused", "name": "未用", "max": 1, "rule": {"kind": "manual"}}],
+        "rollup": {"from": "quarterly", "total": "mean"},
+        "grading": {"bands": [{"grade": "优秀", "min": 90}, {"grade": "称职"}]},
+    }
+    facts_document = {"scheme": "annual", "version": 1, "period": "2026", "results": QUARTERS}
+    result = evaluate(scheme_document, facts_document)
+    # Subjects come from the results; a (91.5) 优秀, d (88.5025) 称职.
+    assert column(result, "total") == {"a": "91.50", "b": "75.50", "c": "77.50", "d": "88.50"}
+    assert column(result, "grade") == {"a": "优秀", "b": "称职", "c": "称职", "d": "称职"}
+    assert len(result["inputs_sha256"]) == 64
