@@ -57,6 +57,7 @@ _NODE_KEYS = (
 )
 _RESERVED = frozenset({"total", "attr", "min", "max", "clamp"})
 _HUNDRED = Decimal(100)
+_SCOPES = ("all", "group")
 
 
 class _TreeParser:
@@ -190,11 +191,12 @@ class _TreeParser:
             code = self.c.code(data["transfer_to"], pointer(ptr, "transfer_to"), "transfer_to")
             return NotAssigned(kind="transfer_to", transfer_to=code)
         self.c.keys(data, ptr, ("peer_mean", "peer_scope"))
-        scope = (
-            self.c.choice(data.get("peer_scope", "all"), pointer(ptr, "peer_scope"), "peer_scope", ("all", "group"))
-            or "all"
-        )
-        return NotAssigned(kind="peer_mean", peer_scope=cast(Any, scope))
+        if "peer_mean" not in data:
+            self.c.add(ptr, "not_assigned is zero, full, peer_mean, {peer_mean: group} or {transfer_to: CODE}")
+        # {peer_mean: group} is shorthand for {peer_mean: true, peer_scope: group}
+        default = data.get("peer_mean") if data.get("peer_mean") in ("all", "group") else "all"
+        scope = self.c.choice(data.get("peer_scope", default), pointer(ptr, "peer_scope"), "peer_scope", _SCOPES)
+        return NotAssigned(kind="peer_mean", peer_scope=cast(Any, scope or "all"))
 
     def check_children(self, node: Node, data: Mapping[str, Any], ptr: str, label: str) -> None:
         regular = [child for child in node.children if not child.bonus]

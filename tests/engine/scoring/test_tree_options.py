@@ -1,0 +1,215 @@
+"""Aggregation (§3.1), node options (§3.2), total, vetoes (§5) and fact problems (§4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from services.scoring.engine.expression import CONTEXT
+from tests.engine.scoring._helpers import fact, leaf, run, score_of, subjects
+
+D = Decimal
+MANUAL = {"kind": "manual"}
+
+
+def pts(fid: str, code: str, points: object, subject: str = "p1") -> dict:
+    return fact(fid, code, "score", subject=subject, points=points)
+
+
+def test_sum_with_bonus_on_top_of_cap() -> None:
+    tree = [
+        {
+            "code": "p",
+            "name": "工作",
+            "max": 10,
+            "cap": True,
+            "children": [leaf("a", 8, MANUAL), leaf("b", 8, MANUAL), leaf("plus", 3, MANUAL, bonus=True)],
+        }
+    ]
+    # min(7 + 6, 10) + bonus 2 = 12: 激励约束 comes on top of the capped regular points
+    result = run(tree, [pts("f1", "a", 7), pts("f2", "b", 6), pts("f3", "plus", 2)])
+    assert score_of(result, "p1", "p") == 12
+    assert result.subjects[0].total == 12
+
+
+def test_negative_bonus_lowers_parent() -> None:
+    tree = [
+        {
+            "code": "p",
+            "name": "p",
+            "max": 10,
+            "children": [leaf("a", 10, MANUAL), leaf("adj", 5, {"kind": "accrual", "min": -5}, bonus=True)],
+        }
+    ]
+    result = run(tree, [pts("f1", "a", 9), fact("f2", "adj", "event", type="x", points=-3)])
+    assert score_of(result, "p1", "p") == 6  # 9 − 3
+
+
+def test_weighted_mean_formula() -> None:
+    kids = [leaf("a", 10, MANUAL, weight=50), leaf("b", 20, MANUAL, weight="25%"), leaf("c", 40, MANUAL, weight=25)]
+    facts = [pts("f1", "a", 8), pts("f2", "b", 10), pts("f3", "c", 40)]
+    # weighted: 100 × (50 × 8/10 + 25 × 10/20 + 25 × 40/40) / 100 = 40 + 12.5 + 25 = 77.5
+    weighted = run([{"code": "p", "name": "p", "max": 100, "aggregate": "weighted", "children": kids}], facts)
+    assert score_of(weighted, "p1", "p") == D("77.5")
+    # mean: 90 × (0.8 + 0.5 + 1) / 3 = 90 × 2.3 / 3 = 69
+    mean_kids = [{k: v for k, v in kid.items() if k != "weight"} for kid in kids]
+    mean = run([{"code": "p", "name": "p", "max": 90, "aggregate": "mean", "children": mean_kids}], facts)
+    assert score_of(mean, "p1", "p") == 69
+    formula = run(
+        [
+            {
+                "code": "p",
+                "name": "p",
+                "max": 50,
+                "aggregate": "formula",
+                "formula": "a * 60% + b + c / 4",
+                "children": mean_kids,
+            }
+        ],
+        facts,
+    )
+    assert score_of(formula, "p1", "p") == D("24.8")  # 4.8 + 10 + 10
+
+
+def test_default_total_and_expression_total() -> None:
+    tree = [leaf("a", 60, MANUAL), leaf("b", 40, MANUAL)]
+    facts = [pts("f1", "a", 50), pts("f2", "b", 30)]
+    assert run(tree, facts).subjects[0].total == 80
+    assert run(tree, facts, total="a * 0.6 + b * 0.4").subjects[0].total == D("42")  # 30 + 12
+
+
+def test_applies_to_groups_and_not_assigned_zero_full() -> None:
+    tree = [leaf("a", 10, MANUAL, applies_to=["A"]), leaf("b", 10, MANUAL, applies_to=["A"], not_assigned="full")]
+    subs = subjects("p1") + subjects("p2", group="B")
+    result = run(tree, [pts("f1", "a", 5), pts("f2", "b", 5), pts("f3", "a", 7, "p2")], subs)
+    assert score_of(result, "p2", "a") == 0  # not assigned: its facts are not used
+    assert score_of(result, "p2", "b") == 10
+    assert "not assigned" in result.subjects[1].explain["a"]
+
+
+def test_applies_to_attribute() -> None:
+    tree = [leaf("a", 10, MANUAL, applies_to={"attribute": "leader", "eq": True})]
+    subs = subjects("p1", leader=True) + subjects("p2", leader=False)
+    result = run(tree, [pts("f1", "a", 5), pts("f2", "a", 6, "p2")], subs)
+    assert [score_of(result, s, "a") for s in ("p1", "p2")] == [5, 0]
+
+
+def test_peer_mean_group_and_all_excludes_unassigned() -> None:
+    # assigned: a1 (A) 6, a2 (A) 8, b1 (B) 2; u (A) and v (B) not assigned (attribute)
+    subs = (
+        subjects("a1", "a2", group="A", on=1)
+        + subjects("b1", group="B", on=1)
+        + subjects("u", group="A", on=0)
+        + subjects("v", group="B", on=0)
+    )
+    facts = [pts("f1", "x", 6, "a1"), pts("f2", "x", 8, "a2"), pts("f3", "x", 2, "b1")]
+    group = [
+        leaf(
+            "x",
+            10,
+            MANUAL,
+            applies_to={"attribute": "on", "eq": 1},
+            not_assigned={"peer_mean": True, "peer_scope": "group"},
+        )
+    ]
+    result = run(group, facts, subs)
+    assert score_of(result, "u", "x") == 7  # (6 + 8) / 2 within A
+    assert score_of(result, "v", "x") == 2  # only b1 in B
+    everyone = [dict(group[0], not_assigned="peer_mean")]
+    result = run(everyone, facts, subs)
+    assert score_of(result, "u", "x") == CONTEXT.divide(D(16), D(3))  # (6 + 8 + 2) / 3, u and v themselves excluded
+
+
+def test_transfer_to_sibling() -> None:
+    # 003 篇一: no key project → regular (60) is scored out of 90: 45 × (60 + 30) / 60 = 67.5
+    tree = [
+        {
+            "code": "work",
+            "name": "工作",
+            "max": 90,
+            "children": [
+                leaf("regular", 60, MANUAL),
+                leaf(
+                    "key",
+                    30,
+                    MANUAL,
+                    applies_to={"attribute": "has_key", "eq": True},
+                    not_assigned={"transfer_to": "regular"},
+                ),
+            ],
+        }
+    ]
+    subs = subjects("p1", has_key=False) + subjects("p2", has_key=True)
+    result = run(tree, [pts("f1", "regular", 45), pts("f2", "regular", 45, "p2"), pts("f3", "key", 20, "p2")], subs)
+    assert score_of(result, "p1", "regular") == D("67.5")
+    assert score_of(result, "p1", "key") == 0
+    assert score_of(result, "p1", "work") == D("67.5")
+    assert score_of(result, "p2", "work") == 65  # unchanged: 45 + 20
+
+
+def test_missing_policies() -> None:
+    tree = [leaf("a", 10, MANUAL), leaf("b", 10, MANUAL, missing="full"), leaf("c", 10, MANUAL, missing="error")]
+    result = run(tree, [])
+    assert [score_of(result, "p1", c) for c in "abc"] == [0, 10, 0]
+    assert [(p.subject, "c (c)" in p.message) for p in result.problems] == [("p1", True)]
+
+
+def test_inherited_unassignment() -> None:
+    tree = [
+        {
+            "code": "p",
+            "name": "p",
+            "max": 10,
+            "applies_to": ["B"],
+            "not_assigned": "full",
+            "children": [leaf("a", 10, MANUAL)],
+        }
+    ]
+    result = run(tree, [pts("f1", "a", 3)])
+    assert score_of(result, "p1", "p") == 10
+    assert score_of(result, "p1", "a") == 0
+
+
+def test_zero_total_veto_and_hits() -> None:
+    vetoes = [{"event": "serious", "effect": "zero_total"}, {"event": "late_report", "effect": {"bottom": 3}}]
+    facts = [
+        pts("f1", "a", 9),
+        fact("f3", None, "event", type="late_report"),
+        fact("f2", None, "event", type="serious"),
+    ]
+    result = run([leaf("a", 10, MANUAL)], facts, vetoes=vetoes)
+    subject = result.subjects[0]
+    assert subject.total == 0 and subject.scores["a"] == 9
+    assert [(h.veto.event, h.fact) for h in subject.vetoes] == [("serious", "f2"), ("late_report", "f3")]
+    assert subject.flags == [{"veto": "serious", "effect": "zero_total", "fact": "f2"}]
+
+
+def test_bad_facts_are_problems_not_exceptions() -> None:
+    facts = [
+        pts("f1", "a", 9),
+        pts("f2", "zz", 1),
+        pts("f3", "a", 1, "ghost"),
+        fact("f4", "a", "event", type="x"),
+        pts("f5", "a", "abc"),
+        fact("f6", None, "event", type="unknown_veto"),
+        pts("f7", "p", 1),
+    ]
+    tree = [{"code": "p", "name": "p", "max": 10, "children": [leaf("a", 10, MANUAL)]}]
+    result = run(tree, facts)
+    assert [p.fact for p in result.problems] == ["f2", "f3", "f4", "f5", "f6", "f7"]
+    assert score_of(result, "p1", "a") == 9
+
+
+def test_explain_mentions_rule_facts_arithmetic() -> None:
+    rule = {"kind": "deduction", "per_event": {"late": 1}}
+    result = run([leaf("attendance", 10, rule)], [fact("f2", "attendance", "event", type="late", count=3)])
+    assert result.subjects[0].explain["attendance"] == "deduction [f2]: 10 − late 3 × 1 = 7"
+
+
+def test_inputs_hash_independent_of_order() -> None:
+    subs = subjects("p1", "p2")
+    facts = [pts("f1", "a", 9), pts("f2", "a", 8, "p2")]
+    one = run([leaf("a", 10, MANUAL)], facts, subs)
+    two = run([leaf("a", 10, MANUAL)], facts[::-1], subs[::-1])
+    assert one.inputs_sha256 == two.inputs_sha256
+    other = run([leaf("a", 10, MANUAL)], [pts("f1", "a", 9)], subs)
+    assert other.inputs_sha256 != one.inputs_sha256
