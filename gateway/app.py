@@ -4,38 +4,59 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
-from gateway.clients import Clients
+from gateway.auth import Authenticator
+from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
-from gateway.schema import schema
+from gateway.schema import build_schema
 from services.common.app import BodyLimitMiddleware, kaohe_version
-from services.common.errors import install_error_handlers
+from services.common.errors import DomainError, install_error_handlers
 from services.common.observability import configure_logging, install_observability
 from services.common.settings import get_settings
 
 
-def create_app(clients: Clients | None = None) -> FastAPI:
-    """Build the gateway; tests may pass clients with fake transports."""
+def _api_key_verifier(clients: Clients) -> Any:
+    async def verify(key: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = await clients.scoring.request(
+                "POST", "/v1/api-keys/verify", GATEWAY, json={"key": key})
+        except DomainError as exc:
+            if exc.status_code in (401, 403, 404):
+                return None
+            raise
+        return found
+
+    return verify
+
+
+def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """Build the gateway; tests may pass clients and a JWKS transport that fake other services."""
     settings = get_settings()
     configure_logging("gateway", settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.clients = clients or Clients(settings)
+        jwks_http = httpx.AsyncClient(transport=jwks_transport)
+        app.state.authenticator = Authenticator(settings, jwks_http, _api_key_verifier(app.state.clients))
         try:
             yield
         finally:
             await app.state.clients.aclose()
+            await jwks_http.aclose()
 
     app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan)
     install_error_handlers(app)
     install_observability(app, "gateway")
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda _p: False)
-    development = settings.environment == "development"
-    graphql = GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql" if development else None)
+    production = settings.environment == "production"
+    graphql = GraphQLRouter(build_schema(production=production), context_getter=get_context,
+                            graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,26 +1,42 @@
-"""The per-request GraphQL context."""
+"""The per-request GraphQL context: the caller, the service clients, fresh DataLoaders."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from strawberry.fastapi import BaseContext
 
 from gateway.clients import Clients
+from services.common.auth import Principal
+from services.common.errors import NotAuthenticated
 
 
-@dataclass
 class Context(BaseContext):
-    request: Request
-    clients: Clients
+    """What every resolver can reach; built anew for each request."""
 
-    def __init__(self, request: Request, clients: Clients) -> None:
+    def __init__(self, request: Request, clients: Clients, principal: Principal | None) -> None:
         super().__init__()
         self.request = request
         self.clients = clients
+        self.principal = principal
+        self.loaders: dict[str, Any] = {}
+
+    @property
+    def user(self) -> Principal:
+        """The authenticated caller; UNAUTHENTICATED when there is none."""
+        if self.principal is None:
+            raise NotAuthenticated("sign in: send a bearer token or an API key")
+        return self.principal
+
+    def loader(self, name: str, factory: Any) -> Any:
+        """The request's DataLoader called `name`, made by `factory()` on first use."""
+        if name not in self.loaders:
+            self.loaders[name] = factory()
+        return self.loaders[name]
 
 
 async def get_context(request: Request) -> Context:
-    """A fresh context (and, later, fresh DataLoaders) for every request."""
-    return Context(request=request, clients=request.app.state.clients)
+    """Authenticate the request and build its context."""
+    principal = await request.app.state.authenticator.authenticate(request.headers)
+    return Context(request=request, clients=request.app.state.clients, principal=principal)

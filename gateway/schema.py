@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from gateway.clients import GATEWAY, ServiceClient
 from gateway.context import Context
+from gateway.protection import extensions
 from services.common.errors import DomainError
 
 
@@ -37,4 +38,9 @@ class Query:
         return list(await asyncio.gather(*(_health_of(c) for c in clients)))
 
 
-schema = strawberry.Schema(query=Query)
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The gateway's schema with its protections (introspection off in production)."""
+    return strawberry.Schema(query=Query, extensions=extensions(production=production))
+
+
+schema = build_schema()

@@ -1,0 +1,155 @@
+"""Who is calling the gateway: an OIDC-style JWT (RS256 via a JWKS URL, or HS256 with a shared
+secret) or a portal's API key (verified by the scoring service, which stores keys hashed).
+
+A token's roles come from its `grants` claim (`[{"role": "submitter", "scope": "city/a"}]`) or
+the shorthand `roles` + `scope`; `subject_ids` names the assessed subjects the caller *is*.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from typing import Any
+
+import httpx
+import jwt
+
+from services.common.auth import ROLES, Grant, Principal
+from services.common.errors import NotAuthenticated
+from services.common.settings import Settings
+
+API_KEY_HEADER = "X-API-Key"
+JWKS_TTL_SECONDS = 300
+JWKS_MIN_REFRESH_SECONDS = 10
+API_KEY_CACHE_SECONDS = 30
+
+
+class JwksCache:
+    """Signing keys from a JWKS URL, cached and refreshed on expiry or on an unknown key id."""
+
+    def __init__(self, url: str, http: httpx.AsyncClient) -> None:
+        self.url, self.http = url, http
+        self.keys: dict[str, Any] = {}
+        self.fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str | None) -> Any:
+        """The public key for `kid` (the only key when the token names none)."""
+        stale = time.monotonic() - self.fetched_at > JWKS_TTL_SECONDS
+        if stale or (kid not in self.keys and time.monotonic() - self.fetched_at > JWKS_MIN_REFRESH_SECONDS):
+            await self._refresh()
+        if kid is None and len(self.keys) == 1:
+            return next(iter(self.keys.values()))
+        if kid not in self.keys:
+            raise NotAuthenticated("the token's signing key is unknown")
+        return self.keys[kid]
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            try:
+                response = await self.http.get(self.url, timeout=5)
+                response.raise_for_status()
+                body = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                if self.keys:  # keep serving the keys we have while the issuer is down
+                    return
+                raise NotAuthenticated(f"cannot fetch signing keys: {type(exc).__name__}") from None
+            self.keys = {k.get("kid"): jwt.PyJWK(k).key for k in body.get("keys", []) if k.get("kty") == "RSA"}
+            self.fetched_at = time.monotonic()
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """Map verified token claims to a principal; unknown roles are refused."""
+    raw = claims.get("grants")
+    if raw is None:
+        roles = claims.get("roles", [])
+        raw = [{"role": r, "scope": claims.get("scope", "")} for r in (roles if isinstance(roles, list) else [])]
+    if not isinstance(raw, list):
+        raise NotAuthenticated("the token's grants claim must be a list")
+    grants = []
+    for item in raw[:50]:
+        role, scope = item.get("role"), str(item.get("scope", ""))
+        if role not in ROLES:
+            raise NotAuthenticated(f"unknown role {role!r} in token")
+        grants.append(Grant(role=role, scope=scope))
+    subject_ids = claims.get("subject_ids", [])
+    return Principal(subject=str(claims.get("sub", "")), grants=tuple(grants), kind="user",
+                     subject_ids=tuple(str(s) for s in subject_ids[:100]) if isinstance(subject_ids, list) else ())
+
+
+class Authenticator:
+    """Verifies bearer tokens and API keys for the gateway."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, verify_api_key: Any) -> None:
+        self.settings = settings
+        self.jwks = JwksCache(settings.jwt_jwks_url, http) if settings.jwt_jwks_url else None
+        self.verify_api_key = verify_api_key  # async (key) -> {"id", "name", "grants"}
+        self._api_keys: dict[str, tuple[float, Principal]] = {}
+
+    async def authenticate(self, headers: Any) -> Principal | None:
+        """The caller, None when no credentials were sent; 401 when they are not valid."""
+        api_key = headers.get(API_KEY_HEADER)
+        if api_key:
+            return await self._from_api_key(api_key)
+        scheme, _, token = headers.get("Authorization", "").partition(" ")
+        if not token:
+            return None
+        if scheme.lower() != "bearer":
+            raise NotAuthenticated("use Authorization: Bearer <token> or X-API-Key")
+        return principal_from_claims(await self.verify_jwt(token.strip()))
+
+    async def verify_jwt(self, token: str) -> dict[str, Any]:
+        """Signature, expiry, issuer and audience."""
+        options: Any = {"require": ["exp", "sub"], "verify_aud": self.settings.jwt_audience is not None}
+        try:
+            header = jwt.get_unverified_header(token)
+            key, algorithms = await self._key_for(header)
+            claims: dict[str, Any] = jwt.decode(
+                token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer, options=options, leeway=30,
+            )
+        except jwt.ExpiredSignatureError:
+            raise NotAuthenticated("token expired") from None
+        except jwt.PyJWTError as exc:
+            raise NotAuthenticated(f"invalid token: {exc}") from None
+        return claims
+
+    async def _key_for(self, header: dict[str, Any]) -> tuple[Any, list[str]]:
+        if header.get("alg") == "RS256" and self.jwks is not None:
+            return await self.jwks.key(header.get("kid")), ["RS256"]
+        if header.get("alg") == "HS256" and self.settings.jwt_secret is not None:
+            return self.settings.jwt_secret.get_secret_value(), ["HS256"]
+        raise NotAuthenticated(f"tokens signed with {header.get('alg')!r} are not accepted here")
+
+    async def _from_api_key(self, key: str) -> Principal:
+        if len(key) > 200:
+            raise NotAuthenticated("invalid API key")
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        cached = self._api_keys.get(digest)
+        if cached and time.monotonic() - cached[0] < API_KEY_CACHE_SECONDS:
+            return cached[1]
+        found = await self.verify_api_key(key)
+        if not found:
+            raise NotAuthenticated("invalid or revoked API key")
+        principal = Principal(
+            subject=f"api-key:{found['id']}", kind="api_key",
+            grants=tuple(Grant(role=g["role"], scope=g.get("scope", "")) for g in found.get("grants", [])),
+        )
+        self._api_keys[digest] = (time.monotonic(), principal)
+        return principal
+
+
+def development_token(settings: Settings, *, subject: str, grants: list[Grant], ttl_seconds: int,
+                      subject_ids: list[str] | None = None) -> str:
+    """An HS256 token for development, signed with `KAOHE_JWT_SECRET`."""
+    if settings.jwt_secret is None:
+        raise ValueError("KAOHE_JWT_SECRET is not set; development tokens need the HS256 secret")
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": subject, "iat": now, "exp": now + ttl_seconds,
+                              "grants": [g.to_json() for g in grants], "subject_ids": subject_ids or []}
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")

@@ -1,0 +1,139 @@
+"""Limits that keep one GraphQL request from costing too much: depth, aliases, tokens, an
+estimated cost, and introspection off in production. Domain errors get a stable `code`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from services.common.errors import DomainError
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+MAX_COST = 20_000
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+PAGE_ARGUMENTS = ("first", "last")
+
+CODES = {
+    400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE", 422: "BAD_USER_INPUT", 503: "UNAVAILABLE",
+}
+
+
+def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
+    for argument in field.arguments or ():
+        if argument.name.value in PAGE_ARGUMENTS:
+            if isinstance(argument.value, IntValueNode):
+                return int(argument.value.value)
+            name = getattr(getattr(argument.value, "name", None), "value", None)
+            if name is not None and isinstance(variables.get(name), int):
+                return int(variables[name])
+            return MAX_PAGE_SIZE
+    return 1
+
+
+def _fields(selection_set: SelectionSetNode | None, context: ValidationContext) -> Iterator[FieldNode]:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set, context)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = context.get_fragment(selection.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set, context)
+
+
+def estimate_cost(selection_set: SelectionSetNode | None, context: ValidationContext,
+                  variables: dict[str, Any], depth: int = 0) -> int:
+    """Each field costs 1, times the page sizes of the lists around it."""
+    if depth > MAX_DEPTH * 2:
+        return MAX_COST + 1
+    total = 0
+    for field in _fields(selection_set, context):
+        multiplier = _page_size(field, variables)
+        total += 1 + multiplier * estimate_cost(field.selection_set, context, variables, depth + 1)
+    return total
+
+
+def cost_rule(variables: dict[str, Any] | None = None) -> type[ValidationRule]:
+    """A validation rule refusing operations whose estimated cost is over `MAX_COST`."""
+
+    class CostLimit(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+            cost = estimate_cost(node.selection_set, self.context, variables or {})
+            if cost > MAX_COST:
+                self.report_error(GraphQLError(
+                    f"query cost {cost} is over the limit of {MAX_COST}; ask for fewer items or fields",
+                    extensions={"code": "QUERY_TOO_COSTLY"},
+                ))
+
+    return CostLimit
+
+
+class PageSizeRule(ValidationRule):
+    """`first`/`last` may not exceed `MAX_PAGE_SIZE`."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        for argument in node.arguments or ():
+            if argument.name.value in PAGE_ARGUMENTS and isinstance(argument.value, IntValueNode):
+                if int(argument.value.value) > MAX_PAGE_SIZE:
+                    self.report_error(GraphQLError(
+                        f"{argument.name.value} may be at most {MAX_PAGE_SIZE}",
+                        nodes=[argument], extensions={"code": "BAD_USER_INPUT"},
+                    ))
+
+
+class DomainErrorCodes(SchemaExtension):
+    """Give every error a stable `code` extension (domain errors keep theirs)."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or []:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                error.extensions = {**(error.extensions or {}), "code": CODES.get(original.status_code, "ERROR"),
+                                    "reason": original.code}
+                if original.details is not None:
+                    error.extensions["details"] = original.details
+            elif not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "INTERNAL" if original else "BAD_REQUEST"}
+                if original is not None:
+                    error.message = "internal error; see the gateway log"
+
+
+def extensions(*, production: bool) -> list[Any]:
+    """The schema extensions of the gateway."""
+    found: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules([cost_rule(), PageSizeRule]),
+        DomainErrorCodes,
+    ]
+    if production:
+        found.append(DisableIntrospection)
+    return found

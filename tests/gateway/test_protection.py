@@ -1,0 +1,112 @@
+"""Query limits: depth, aliases, estimated cost, page size; introspection off in production;
+typed error codes; the committed SDL is current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from gateway.protection import MAX_ALIASES, MAX_COST, MAX_PAGE_SIZE, estimate_cost, extensions
+from kaohe.gateway_cli import SDL_PATH, current_sdl
+from services.common.errors import Forbidden
+
+
+@strawberry.type
+class Leaf:
+    value: int = 1
+
+
+@strawberry.type
+class Node:
+    @strawberry.field
+    def child(self) -> Node:
+        return Node()
+
+    @strawberry.field
+    def items(self, first: int = 20) -> list[Leaf]:
+        return [Leaf() for _ in range(min(first, 3))]
+
+    @strawberry.field
+    def nodes(self, first: int = 20) -> list[Node]:
+        return [Node() for _ in range(min(first, 2))]
+
+    @strawberry.field
+    def secret(self) -> int:
+        raise Forbidden("not yours")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def root(self) -> Node:
+        return Node()
+
+
+def _schema(production: bool = False) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, extensions=extensions(production=production))
+
+
+def _codes(result: Any) -> list[str]:
+    return [e.extensions.get("code") for e in result.errors or []]
+
+
+def test_depth_limit() -> None:
+    ok = "{ root { child { child { child { items { value } } } } } }"
+    assert _schema().execute_sync(ok).errors is None
+    deep = "{ root " + "{ child " * 11 + "{ items { value } }" + " }" * 11 + " }"
+    result = _schema().execute_sync(deep)
+    assert result.errors and "exceeds maximum operation depth" in result.errors[0].message
+
+
+def test_alias_flood() -> None:
+    flood = "{ " + " ".join(f"a{i}: root {{ items {{ value }} }}" for i in range(MAX_ALIASES + 1)) + " }"
+    result = _schema().execute_sync(flood)
+    assert result.errors and "aliases found" in result.errors[0].message
+
+
+def test_page_size_cap() -> None:
+    result = _schema().execute_sync(f"{{ root {{ items(first: {MAX_PAGE_SIZE + 1}) {{ value }} }} }}")
+    assert _codes(result) == ["BAD_USER_INPUT"]
+    assert result.errors[0].message == f"first may be at most {MAX_PAGE_SIZE}"
+
+
+def test_cost_limit() -> None:
+    # root 1 + [nodes 1 + 100 × (nodes 1 + 100 × (items 1 + 100 × value 1))]
+    #   = 1 + 1 + 100 × (1 + 100 × 101) = 2 + 100 × 10,101 = 1,010,102
+    costly = "{ root { nodes(first: 100) { nodes(first: 100) { items(first: 100) { value } } } } }"
+    result = _schema().execute_sync(costly)
+    assert _codes(result) == ["QUERY_TOO_COSTLY"]
+    assert result.errors[0].message == (
+        f"query cost 1010102 is over the limit of {MAX_COST}; ask for fewer items or fields"
+    )
+    assert _schema().execute_sync("{ root { nodes(first: 10) { items(first: 10) { value } } } }").errors is None
+
+
+def test_estimate_cost_counts_pages() -> None:
+    from graphql import parse
+    from graphql.utilities import TypeInfo
+    from graphql.validation import ValidationContext
+
+    document = parse("{ root { nodes(first: 5) { items(first: 4) { value } } } }")
+    schema = _schema()._schema
+    context = ValidationContext(schema, document, TypeInfo(schema), lambda _e: None)
+    operation = document.definitions[0]
+    # root 1 + nodes (1 + 5 × (items 1 + 4 × value 1)) = 1 + 1 + 5 × 5 = 27
+    assert estimate_cost(operation.selection_set, context, {}) == 27
+
+
+def test_domain_errors_carry_a_code() -> None:
+    result = _schema().execute_sync("{ root { secret } }")
+    assert result.errors[0].message == "not yours"
+    assert result.errors[0].extensions == {"code": "FORBIDDEN", "reason": "forbidden"}
+
+
+def test_introspection_is_off_in_production() -> None:
+    query = "{ __schema { queryType { name } } }"
+    assert _schema(production=False).execute_sync(query).errors is None
+    assert _schema(production=True).execute_sync(query).errors
+
+
+def test_committed_sdl_is_current() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == current_sdl(), "run `kaohe schema export` and commit the file"
