@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 _SEPARATORS = (",", ":")
+_CHUNK = 4096
 
 
 def _default(obj: Any) -> Any:
@@ -58,27 +60,28 @@ def _id_key(item: Any) -> str:
 
 def sorted_by_id(items: Iterable[Any]) -> list[Any]:
     """Items sorted by id; equal ids (a fact problem anyway) ordered by their canonical text."""
-    out = sorted(items, key=_id_key)
-    i = 0
-    while i < len(out) - 1:
-        j = i
-        while j + 1 < len(out) and _id_key(out[j + 1]) == _id_key(out[i]):
-            j += 1
-        if j > i:
-            out[i : j + 1] = sorted(out[i : j + 1], key=_dumps)
-        i = j + 1
-    return out
+    items = list(items)
+    try:  # fast path: dicts with distinct string ids, the normal case
+        out = sorted(items, key=operator.itemgetter("id"))
+        keys = list(map(operator.itemgetter("id"), out))
+        if all(type(k) is str for k in keys) and not any(map(operator.eq, keys, keys[1:])):
+            return out
+    except (KeyError, TypeError):
+        pass
+    return sorted(items, key=lambda item: (_id_key(item), _dumps(item)))
 
 
 def _hash_list(h: Any, items: Any) -> None:
     if not isinstance(items, list | tuple):
         h.update(canonical_json(items))
         return
+    ordered = sorted_by_id(items)
     h.update(b"[")
-    for n, item in enumerate(sorted_by_id(items)):
-        if n:
+    # encode in chunks: one C-encoder call per 4096 items, stripped of its brackets and joined by ","
+    for start in range(0, len(ordered), _CHUNK):
+        if start:
             h.update(b",")
-        h.update(_dumps(item).encode())
+        h.update(_dumps(ordered[start : start + _CHUNK])[1:-1].encode())
     h.update(b"]")
 
 

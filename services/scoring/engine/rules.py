@@ -43,6 +43,9 @@ def num(raw: Any) -> Decimal | None:
 
 def fmt(value: Decimal) -> str:
     """A decimal as plain text for explanations: 7, 0.5, 66.666667 (at most 6 places shown)."""
+    text = str(value)
+    if len(text) < 12 and "E" not in text:  # the common case, without quantize
+        return text.rstrip("0").rstrip(".") if "." in text else text
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -6:
         value = value.quantize(Decimal("0.000001"))
@@ -54,7 +57,9 @@ def fmt(value: Decimal) -> str:
 
 def ids(facts: list[Fact]) -> str:
     """The fact ids, sorted, for explanations."""
-    return ",".join(sorted(str(f.get("id")) for f in facts))
+    if len(facts) == 1:
+        return str(facts[0].get("id"))
+    return ",".join(sorted([str(f.get("id")) for f in facts]))
 
 
 def clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:

@@ -110,45 +110,70 @@ def _subject(sid: str, item: Mapping[str, Any], scheme: Scheme, problems: list[P
 
 
 def _bucket_facts(period: Period, raw: Any) -> None:
-    """The single pass over the facts: each goes to its leaf's per-subject list, or is reported."""
-    leaves = {code: node for code, node in period.nodes.items() if node.rule is not None}
-    expect: dict[str, tuple[dict[str, list[Fact]], str | None]] = {}
-    for code, node in leaves.items():
-        bucket: dict[str, list[Fact]] = {}
-        period.buckets[code] = bucket
-        expect[code] = (bucket, FACT_KIND[node.rule.kind] if node.rule else None)
-    known = {subject.id for subject in period.subjects}
-    subject_level: list[Fact] = []
-    problems = period.problems
+    """The single pass over the facts: each goes to its leaf's per-subject list, or is set aside."""
+    expect: dict[str, tuple[dict[Any, list[Fact]], str | None]] = {}
+    for code, node in period.nodes.items():
+        if node.rule is not None:
+            period.buckets[code] = {}
+            expect[code] = (period.buckets[code], FACT_KIND[node.rule.kind])
+    get_slot = expect.get
+    odd: list[Any] = []  # subject-level events, bad facts: looked at after the hot loop
     for f in raw if isinstance(raw, list) else []:
-        if type(f) is not dict:
-            problems.append(Problem(message=f"a fact must be a mapping: {str(f)[:80]}"))
+        try:
+            slot = get_slot(f["indicator"])
+        except (KeyError, TypeError):
+            odd.append(f)
             continue
+        if slot is None or f.get("fact") != slot[1]:
+            odd.append(f)
+            continue
+        bucket = slot[0]
         sid = f.get("subject")
-        if sid not in known:
-            sid = str(sid) if isinstance(sid, int) else sid  # ids may be given as numbers
-            if sid not in known:
-                _fact_problem(problems, f, f"unknown subject {f.get('subject')!r}")
-                continue
-        ind = f.get("indicator")
-        if ind is None:
-            subject_level.append(f)
-            continue
-        slot = expect.get(ind)
-        if slot is None:
-            _unknown_indicator(period, f, ind)
-            continue
-        bucket, kind = slot
-        if f.get("fact") != kind:
-            _fact_problem(
-                problems, f, f"a {f.get('fact')!r} fact does not fit indicator {ind}, which reads {kind or 'no'} facts"
-            )
-            continue
         facts = bucket.get(sid)
         if facts is None:
             bucket[sid] = [f]
         else:
             facts.append(f)
+    _check_bucket_subjects(period)
+    _sort_out_odd_facts(period, odd, expect)
+
+
+def _check_bucket_subjects(period: Period) -> None:
+    # subject ids are checked once per (leaf, subject) rather than once per fact
+    known = {subject.id for subject in period.subjects}
+    for bucket in period.buckets.values():
+        for sid in [sid for sid in bucket if sid not in known]:
+            facts = bucket.pop(sid)
+            if isinstance(sid, int) and not isinstance(sid, bool) and str(sid) in known:
+                bucket.setdefault(str(sid), []).extend(facts)  # ids may be given as numbers
+                continue
+            for f in facts:
+                _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+
+
+def _sort_out_odd_facts(period: Period, odd: list[Any], expect: Mapping[str, tuple[Any, str | None]]) -> None:
+    known = {subject.id for subject in period.subjects}
+    subject_level: list[Fact] = []
+    for f in odd:
+        if type(f) is not dict:
+            period.problems.append(Problem(message=f"a fact must be a mapping: {str(f)[:80]}"))
+            continue
+        sid = f.get("subject")
+        if str(sid) not in known or isinstance(sid, bool):
+            _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+            continue
+        ind = f.get("indicator")
+        if ind is None:
+            subject_level.append(f)
+        elif ind not in expect:
+            _unknown_indicator(period, f, ind)
+        else:
+            kind = expect[ind][1]
+            _fact_problem(
+                period.problems,
+                f,
+                f"a {f.get('fact')!r} fact does not fit indicator {ind}, which reads {kind or 'no'} facts",
+            )
     _collect_vetoes(period, subject_level)
 
 

@@ -1,0 +1,252 @@
+"""Benchmark of the pure engine on a city-scale period (docs/performance.md, section "Engine").
+
+    python bench/engine.py                 # 50,000 staff in 20 groups, 30 leaves, ~3.2M facts
+    python bench/engine.py --subjects 5000
+
+Times (1) a baseline loop that only iterates the fact dicts and reads one number per fact with
+Decimal(str(...)), and (2) the full evaluation: score_period, then rank_period when the ranking
+engine exists. Runs N/10 and N to check that 10x the subjects costs at most 11x the time.
+Peak memory is the process's ru_maxrss (tracemalloc is far too slow at this size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.scoring.engine import parse_scheme, score_period
+
+try:
+    from services.ranking.engine import rank_period
+except ImportError:  # the ranking engine is not there yet: time scoring alone
+    rank_period = None
+
+MONTHS = ("2026-01", "2026-02", "2026-03")
+SCALE = {"优秀": 10, "良好": 8, "称职": 6, "不称职": 2}
+BASELINE_FIELD = {
+    "score": "points",
+    "measure": "value",
+    "event": "count",
+    "rating": "round",
+    "task": "task_id",
+    "case": "points",
+    "journal": "points",
+}
+
+
+def leaves() -> list[tuple[dict[str, Any], str, int]]:
+    """30 leaves mixing every kind: (leaf, fact kind, facts per subject)."""
+    out: list[tuple[dict[str, Any], str, int]] = []
+    for i in range(6):
+        out.append(({"code": f"manual_{i}", "max": 10, "rule": {"kind": "manual"}}, "score", 2))
+    for i in range(4):
+        rule = {
+            "kind": "deduction",
+            "per_event": {"late": 1, "absent": 5},
+            "zero_when": [{"type": "absent", "count_gte": 3}],
+        }
+        out.append(({"code": f"deduct_{i}", "max": 10, "rule": rule}, "event", 2))
+    for i in range(3):
+        rule = {"kind": "accrual", "levels": {"国家级": 5, "省级": 3, "市级": 1}, "per_event": {"x": 1}}
+        out.append(({"code": f"accrual_{i}", "max": 5, "rule": rule, "bonus": True}, "event", 2))
+    for i in range(2):
+        out.append(({"code": f"ratio_{i}", "max": 10, "rule": {"kind": "ratio", "target": "0.72"}}, "measure", 1))
+        out.append(
+            (
+                {
+                    "code": f"completion_{i}",
+                    "max": 10,
+                    "rule": {"kind": "completion", "target": 100, "bonus_per_point": "0.01"},
+                },
+                "measure",
+                1,
+            )
+        )
+        bands = [{"min": "0.9", "points": "1.5"}, {"min": "0.8", "points": 1}, {"min": "0.7", "points": "0.6"}]
+        out.append(
+            (
+                {"code": f"banded_{i}", "max": "1.5", "rule": {"kind": "banded", "each": "month", "bands": bands}},
+                "measure",
+                3,
+            )
+        )
+        out.append(({"code": f"tasks_{i}", "max": 3, "rule": {"kind": "per_occurrence"}}, "task", 3))
+        out.append(({"code": f"cases_{i}", "max": 25, "rule": {"kind": "cases"}}, "case", 2))
+        out.append(({"code": f"journal_{i}", "max": 5, "rule": {"kind": "journal", "scale_max": 10}}, "journal", 4))
+    for i in range(3):
+        rule = {
+            "kind": "rating",
+            "scale": SCALE,
+            "combine": "mean_of_levels",
+            "levels": ["领导", "同事", "群众"],
+            "missing_level": "full",
+        }
+        out.append(({"code": f"rating_{i}", "max": 10, "rule": rule}, "rating", 3))
+    rank = {
+        "kind": "rank_points",
+        "of": "manual_0",
+        "bands": [{"top": "0.25", "points": 10}, {"top": "0.55", "points": 8}, {"top": 1, "points": 6}],
+    }
+    out.append(({"code": "rank_0", "max": 10, "rule": rank}, "", 0))
+    peer = {
+        "kind": "peer_relative",
+        "direction": "lower_better",
+        "peer_scope": "group",
+        "bands": [
+            {"max_index": "0.9", "points": 5},
+            {"max_index": "1.1", "points": 3},
+            {"max_index": 1000, "points": 1},
+        ],
+    }
+    out.append(({"code": "peer_0", "max": 5, "rule": peer}, "measure", 1))
+    return out
+
+
+def scheme_document(groups: list[str]) -> dict[str, Any]:
+    """Five capped parents of six leaves each, graded and ranked in groups."""
+    items = leaves()
+    parents = []
+    for p in range(5):
+        kids = [dict(leaf, name=leaf["code"]) for leaf, _, _ in items[p * 6 : (p + 1) * 6]]
+        parents.append({"code": f"part_{p}", "name": f"第{p + 1}部分", "max": 20, "cap": True, "children": kids})
+    return {
+        "id": "bench-city",
+        "version": 1,
+        "title": "城市机关绩效考核(基准)",
+        "subject_kind": "person",
+        "period": "quarter",
+        "groups": groups,
+        "indicators": parents,
+        "vetoes": [{"event": "serious_violation", "effect": "zero_total"}],
+        "ranking": {"scope": "group", "order": ["total"]},
+        "grading": {
+            "bands": [{"grade": "优秀", "min": 80}, {"grade": "良好", "min": 60}, {"grade": "不称职"}],
+            "quotas": [{"grade": "优秀", "max_share": "25%"}],
+        },
+        "labels": [{"label": "通报表扬", "top": 3}],
+        "rewards": [{"name": "季度绩效奖金", "by_grade": {"优秀": 2100, "良好": 1800}}],
+    }
+
+
+def _fact_fields(code: str, kind: str, n: int, rng: random.Random) -> dict[str, Any]:
+    if kind == "score":
+        return {"points": str(rng.randint(50, 100) / 10), "assessor": "科室负责人"}
+    if kind == "event" and code.startswith("deduct"):
+        return {"type": ("late", "absent")[n % 2], "count": rng.randint(0, 2)}
+    if kind == "event":
+        return {
+            "level": rng.choice(("国家级", "省级", "市级")),
+            "type": "x",
+            "count": 1,
+            "key": f"k{rng.randint(1, 2)}",
+        }
+    if kind == "measure" and code.startswith("completion"):
+        return {"value": rng.randint(80, 120)}
+    if kind == "measure":
+        return {"value": str(rng.randint(60, 120) / 100), "month": MONTHS[n % 3]}
+    if kind == "task":
+        return {"task_id": n, "completed": rng.random() < 0.8}
+    if kind == "case":
+        return {"case_id": f"c{n}", "points": rng.randint(60, 100), "weight": 1}
+    if kind == "journal":
+        return {"week": f"2026-W{n + 1:02d}", "points": rng.randint(5, 10), "status": "accepted"}
+    return {"rater": f"r{n}", "level": ("领导", "同事", "群众")[n % 3], "grade": rng.choice(list(SCALE)), "round": 1}
+
+
+def facts_document(n_subjects: int, seed: int = 7) -> dict[str, Any]:
+    """A period with n subjects in 20 groups and ~64 facts each."""
+    rng = random.Random(seed)
+    groups = [f"第{g + 1}组" for g in range(20)]
+    subjects = [
+        {"id": f"s{i:06d}", "group": groups[i % 20], "attributes": {"months_in_post": 3}} for i in range(n_subjects)
+    ]
+    facts: list[dict[str, Any]] = []
+    plan = [(leaf["code"], kind, count) for leaf, kind, count in leaves() if count]
+    serial = 0
+    for subject in subjects:
+        sid = subject["id"]
+        for code, kind, count in plan:
+            for n in range(count):
+                serial += 1
+                facts.append(
+                    {
+                        "id": f"f{serial}",
+                        "subject": sid,
+                        "indicator": code,
+                        "fact": kind,
+                        **_fact_fields(code, kind, n, rng),
+                    }
+                )
+        if rng.random() < 0.001:
+            serial += 1
+            facts.append({"id": f"f{serial}", "subject": sid, "fact": "event", "type": "serious_violation", "count": 1})
+    return {
+        "scheme": "bench-city",
+        "version": 1,
+        "period": "2026-Q1",
+        "subjects": subjects,
+        "facts": facts,
+        "groups": groups,
+    }
+
+
+def baseline(facts: list[dict[str, Any]]) -> float:
+    """Iterate the facts, reading one number per fact exactly."""
+    start = time.perf_counter()
+    fields = BASELINE_FIELD
+    for fact in facts:
+        Decimal(str(fact[fields[fact["fact"]]]))
+    return time.perf_counter() - start
+
+
+def full_evaluation(scheme_doc: dict[str, Any], facts_doc: dict[str, Any]) -> float:
+    """Parse, score and (when available) rank one period."""
+    gc.collect()
+    start = time.perf_counter()
+    scores = score_period(parse_scheme(scheme_doc), facts_doc)
+    if rank_period is not None:
+        rank_period(scores)
+    return time.perf_counter() - start
+
+
+def run(n_subjects: int) -> tuple[int, float, float]:
+    """(facts, baseline seconds, full seconds) for n subjects."""
+    facts_doc = facts_document(n_subjects)
+    groups = facts_doc.pop("groups")
+    scheme_doc = scheme_document(groups)
+    base = baseline(facts_doc["facts"])
+    full = full_evaluation(scheme_doc, facts_doc)
+    return len(facts_doc["facts"]), base, full
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subjects", type=int, default=50_000)
+    args = parser.parse_args()
+    n = args.subjects
+    what = "scoring + ranking" if rank_period is not None else "scoring only (ranking engine not found)"
+    print(f"timing {what}")
+    small_facts, _, small_full = run(max(n // 10, 20))
+    print(f"  n={max(n // 10, 20)}: facts={small_facts} full={small_full:.2f}s")
+    facts, base, full = run(n)
+    ratio_10x = full / small_full if small_full else 0.0
+    print(f"  n={n}: facts={facts} baseline={base:.2f}s full={full:.2f}s")
+    print(f"  10x subjects cost {ratio_10x:.2f}x time ({'ok' if ratio_10x <= 11 else 'OVER 11x'})")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"engine: subjects={n} facts={facts} seconds={full:.2f} facts_per_s={facts / full:.0f} "
+        f"baseline_ratio={full / base:.2f} peak_mib={peak_mib:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
