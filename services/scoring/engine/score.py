@@ -51,6 +51,7 @@ _BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
     "cases": build_cases,
     "journal": build_journal,
 }
+_EMPTY_IS_NORMAL = frozenset({"deduction", "accrual", "per_occurrence"})
 _PARENT_UNASSIGNED = 2  # status in Period.unassigned: an ancestor is not assigned
 _OWN_UNASSIGNED = 1  # the node's own applies_to excludes the subject (or ratio decided so)
 
@@ -240,6 +241,9 @@ def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
     unassigned = period.unassigned[node.code]
     code, problems = node.code, period.problems
     rows, explain = period.rows, period.explain
+    # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of per_occurrence
+    # (none_assigned): they score the empty list unless the scheme asks for missing: full or error.
+    empty_is_normal = node.rule is not None and node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
     for i, subject in enumerate(period.subjects):
         if unassigned and i in unassigned:
             continue
@@ -252,8 +256,8 @@ def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
             except NotAssignedSignal:
                 unassigned[i] = _OWN_UNASSIGNED
                 continue
-        elif node.rule is not None and node.rule.kind == "per_occurrence":
-            score, text = fn([], subject, problems)  # no tasks is a state of its own (none_assigned)
+        elif empty_is_normal:
+            score, text = fn([], subject, problems)
         if score is None:
             score, text = _missing(node, subject, problems, text)
         rows[i][code] = score

@@ -333,3 +333,10 @@ def test_peer_relative_index() -> None:
     facts = [fact(f"f{s}", "x", "measure", subject=s, value=v) for s, v in vals.items()]
     result = run([leaf("x", 10, rule)], facts, subjects(*vals))
     assert [score_of(result, s, "x") for s in vals] == [10, 6, 2]
+
+
+def test_no_events_is_full_attendance_not_missing() -> None:
+    # 003 篇一 "全勤得10分": a deduction leaf without events scores its base, not the missing policy
+    assert one(ATTENDANCE, []) == 10
+    assert one(AWARDS, []) == 0  # nothing accrued
+    assert one(ATTENDANCE, [], missing="error") == 0  # an explicit missing policy still wins
