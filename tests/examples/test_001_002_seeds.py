@@ -418,15 +418,16 @@ def test_002_wuxi_municipal_departments() -> None:
     assert y03["grade_reason"] == "quota"
     assert y03["rank"] == 4
 
-    # y05 交通银行 (total 88.24, band 良好): 省级通报批评 → downgrade to 合格, "ranked after every other
-    # subject holding that grade" (§5): no other unit of its group holds 合格, so it keeps its place
-    # by score, 5th (after y03 91.21, before y07 87.96); barred from the pooled 优胜单位 list
+    # y05 交通银行 (total 88.24, band 良好): 省级通报批评 → downgrade to 合格, "并列该等次末位":
+    # after every bank holding 合格 or better (docs/decisions.md). The other nine banks all hold
+    # 良好 or 优秀 (lowest y06 84.79 ≥ 80), so y05 is 10th and y07 (87.96) moves up to 5th;
+    # barred from the pooled 优胜单位 list
     y05 = s["y05"]
     assert y05["band_grade"] == "良好"
     assert y05["grade"] == "合格"
     assert y05["grade_reason"] == "veto"
-    assert y05["rank"] == 5
-    assert s["y07"]["rank"] == 6
+    assert y05["rank"] == 10
+    assert s["y07"]["rank"] == 5
     assert y05["rewards"] == {"年度绩效考核奖(人均)": "4000.00"}
     assert y05["labels"] == []
 

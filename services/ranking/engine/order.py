@@ -31,25 +31,32 @@ def competition_ranks(items: Sequence[T], key: Callable[[T], MeritKey]) -> list[
     return out
 
 
-def place_downgraded(scope: Sequence[Standing]) -> None:
-    """Set `placement`: a downgraded subject goes after every other holder of its new grade.
+def place_downgraded(scope: Sequence[Standing], grade_order: Sequence[str]) -> None:
+    """Set `placement`: a downgraded subject goes after every subject holding its new grade or a
+    better one (docs/decisions.md: "downgrade ranks at the end of its new grade").
 
-    002 "直接降低等次,并列该等次末位". A subject that already sorts after them keeps its place;
-    `{bottom: n}` wins over downgrade (it is already after everyone).
+    002 "直接降低等次,并列该等次末位": §5 says "after every other subject holding that grade"; when
+    nobody else holds it, that alone would leave a downgraded 合格 unit above 良好 units, which
+    no office reads the rule to mean. A subject that already sorts after them keeps its place;
+    `{bottom: n}` wins over downgrade (it is already after everyone). Several downgraded
+    subjects: the better grade first, then by merit.
     """
+    position = {grade: index for index, grade in enumerate(grade_order)}
     for standing in scope:
-        standing.placement = (standing.merit[0], standing.merit[1], False, standing.merit[1])
+        standing.placement = (standing.merit[0], standing.merit[1], False, 0, standing.merit[1])
     for standing in scope:
         if standing.merit[0] or standing.grade is None or not standing.has_veto("downgrade"):
             continue
+        rank_of_grade = position.get(standing.grade, len(position))
         holders = [
             other.merit
             for other in scope
-            if other.grade == standing.grade and not other.merit[0] and not other.has_veto("downgrade")
+            if other.grade is not None and position.get(other.grade, len(position)) <= rank_of_grade
+            and not other.merit[0] and not other.has_veto("downgrade")
         ]
         last = max(holders, default=None)
         if last is not None and last > standing.merit:
-            standing.placement = (False, last[1], True, standing.merit[1])
+            standing.placement = (False, last[1], True, rank_of_grade, standing.merit[1])
 
 
 def assign_ranks(scope: Sequence[Standing]) -> None:

@@ -27,7 +27,7 @@ def rank_with_presets(scores: PeriodScores, presets: Mapping[str, PresetGrade]) 
     standings = [_standing(score, scheme) for score in sorted(scores.subjects, key=lambda s: s.subject.id)]
     for scope in by_scope(standings).values():
         grade_scope(scope, scheme.grading, presets)
-        place_downgraded(scope)
+        place_downgraded(scope, scheme.grading.grade_order if scheme.grading else ())
         assign_ranks(scope)
     apply_labels(standings, scheme.labels)
     problems = [*scores.problems, *apply_rewards(standings, scheme.rewards)]

@@ -50,6 +50,28 @@ def test_downgrade_lowers_one_grade_and_ranks_last_of_that_grade() -> None:
     assert [s["id"] for s in result["subjects"]] == ["e", "b", "c", "a", "d"]
 
 
+def test_downgrade_ranks_after_better_grades_when_nobody_holds_its_new_grade() -> None:
+    # Bands: 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60. b 85 (良好) is downgraded to 合格; nobody else holds
+    # 合格, yet it must not stay above c 82 and d 81 (良好): "并列该等次末位" puts it at the end
+    # of 合格, i.e. after every subject holding 合格 or better. Order: a 95 (1), c (2), d (3), b (4),
+    # then e 50 (不合格, 5) keeps its place after b.
+    subjects = [subject("a", "95"), subject("b", "85", vetoes=["downgrade"]), subject("c", "82"),
+                subject("d", "81"), subject("e", "50")]
+    result = rank_period(period(scheme(grading=grading()), subjects))
+    assert column(result, "grade") == {"a": "优秀", "b": "合格", "c": "良好", "d": "良好", "e": "不合格"}
+    assert column(result, "rank") == {"a": 1, "c": 2, "d": 3, "b": 4, "e": 5}
+
+
+def test_two_downgrades_keep_the_better_new_grade_first() -> None:
+    # a 97 and b 98 (both band 优秀) are downgraded to 良好: after c 88, then by merit b (98)
+    # before a (97). x 85 (band 良好) is downgraded to 合格: after all of them and after y 70 (合格).
+    subjects = [subject("a", "97", vetoes=["downgrade"]), subject("b", "98", vetoes=["downgrade"]),
+                subject("c", "88"), subject("x", "85", vetoes=["downgrade"]), subject("y", "70")]
+    result = rank_period(period(scheme(grading=grading()), subjects))
+    assert column(result, "grade") == {"a": "良好", "b": "良好", "c": "良好", "x": "合格", "y": "合格"}
+    assert column(result, "rank") == {"c": 1, "b": 2, "a": 3, "y": 4, "x": 5}
+
+
 def test_downgrade_applies_after_the_quota() -> None:
     # 优秀 quota floor(4 × 25 %) = 1: a 99 keeps 优秀 over b 95; a then is downgraded to 良好.
     # b was dropped by the quota to 良好 already; a goes after b. The downgrade does not
