@@ -9,6 +9,7 @@ assigned to this subject after all (ratio `zero_denominator: not_assigned`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,7 +22,7 @@ LeafFn = Callable[[list[Fact], Subject, list[Problem]], LeafResult]
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
-_DEC_TYPES = (str, int, float)
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 class NotAssignedSignal(Exception):
@@ -73,20 +74,9 @@ def bad(problems: list[Problem], fact: Fact, message: str) -> None:
 
 
 def natural_key(text: str) -> tuple[Any, ...]:
-    """Sort f2 before f10."""
-    parts: list[Any] = []
-    digits = ""
-    for ch in text:
-        if ch.isdigit():
-            digits += ch
-            continue
-        if digits:
-            parts.append((0, int(digits)))
-            digits = ""
-        parts.append((1, ch))
-    if digits:
-        parts.append((0, int(digits)))
-    return tuple(parts)
+    """Sort f2 before f10 (ASCII digit runs compare as numbers)."""
+    parts = _DIGITS.split(text)
+    return tuple((1, part) if n % 2 == 0 else (0, int(part)) for n, part in enumerate(parts))
 
 
 def resolve_target(target: Target, subject: Subject, problems: list[Problem], code: str) -> Decimal | None:

@@ -3,7 +3,7 @@ rewards §9, roll-up §10."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any, cast
@@ -29,6 +29,11 @@ _SIMPLE_EFFECTS = ("zero_total", "downgrade", "no_labels", "no_reward")
 _KEYED_EFFECTS = ("grade", "max_grade", "bottom", "no_label")
 _OPS = ("lt", "lte", "gt", "gte", "eq", "ne")
 _ROUNDINGS = ("floor", "ceil", "round")
+
+
+def _named(value: Any, names: Collection[str]) -> bool:
+    """A user-written name that is one of `names` (unhashable values are simply not names)."""
+    return isinstance(value, str) and value in names
 
 
 def _items(c: Checker, value: Any, ptr: str, what: str) -> list[tuple[str, Mapping[str, Any]]]:
@@ -107,8 +112,8 @@ def parse_ranking(c: Checker, value: Any, codes: frozenset[str]) -> Ranking | No
 def _code_list(c: Checker, value: Any, ptr: str, known: frozenset[str]) -> list[str]:
     out = []
     for i, key in enumerate(c.seq(value, ptr, "this list") or []):
-        if key in known:
-            out.append(str(key))
+        if isinstance(key, str) and key in known:
+            out.append(key)
         else:
             c.add(pointer(ptr, i), f"'{key}' is neither total nor an indicator code")
     return out
@@ -170,11 +175,11 @@ def _quotas(c: Checker, value: Any, ptr: str, grades: set[str]) -> tuple[Quota, 
     for at, data in _items(c, value, ptr, "quotas"):
         c.keys(data, at, ("grade", "max_share", "rounding"), ("grade", "max_share"))
         grade = data.get("grade")
-        if "grade" in data and grade not in grades:
+        if "grade" in data and not _named(grade, grades):
             c.add(pointer(at, "grade"), f"the quota names the grade {grade!r}, which the bands do not define")
         share = c.share(data["max_share"], pointer(at, "max_share"), "max_share") if "max_share" in data else None
         rounding = c.choice(data.get("rounding", "floor"), pointer(at, "rounding"), "rounding", _ROUNDINGS)
-        if grade in grades and share is not None and rounding is not None:
+        if _named(grade, grades) and share is not None and rounding is not None:
             out.append(Quota(grade=str(grade), max_share=share, rounding=cast(Any, rounding)))
     return tuple(out)
 
@@ -189,7 +194,7 @@ def _conditions(c: Checker, value: Any, ptr: str, grades: set[str], with_grade: 
             c.add(at, f"a condition needs exactly one comparison of {', '.join(_OPS)}")
             continue
         grade = data.get("grade")
-        if with_grade and "grade" in data and grade not in grades:
+        if with_grade and "grade" in data and not _named(grade, grades):
             c.add(pointer(at, "grade"), f"the condition names the grade {grade!r}, which the bands do not define")
             continue
         attribute = c.text(data.get("attribute"), pointer(at, "attribute"), "attribute")
@@ -238,7 +243,7 @@ def _where(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> LabelWhe
     if data is None:
         return None
     c.keys(data, ptr, ("grade", "total_lt", "total_gte"))
-    if "grade" in data and data["grade"] not in grades:
+    if "grade" in data and not _named(data["grade"], grades):
         c.add(pointer(ptr, "grade"), f"where names the grade {data['grade']!r}, which grading does not define")
     lt = c.number(data["total_lt"], pointer(ptr, "total_lt"), "total_lt") if "total_lt" in data else None
     gte = c.number(data["total_gte"], pointer(ptr, "total_gte"), "total_gte") if "total_gte" in data else None
@@ -332,10 +337,10 @@ def parse_rollup(c: Checker, value: Any, grades: frozenset[str]) -> Rollup | Non
         c.keys(rule, at, ("count", "grade", "within_quota"), ("count", "grade"))
         count = _grade_count(c, rule.get("count"), pointer(at, "count"), grades) if "count" in rule else None
         grade = rule.get("grade")
-        if "grade" in rule and grade not in grades:
+        if "grade" in rule and not _named(grade, grades):
             c.add(pointer(at, "grade"), f"the grade {grade!r} is not defined by grading")
         within = c.boolean(rule.get("within_quota", False), pointer(at, "within_quota"), "within_quota")
-        if count is not None and grade in grades:
+        if count is not None and _named(grade, grades):
             rules.append(RollupGradeRule(count=count, grade=str(grade), within_quota=bool(within)))
     return Rollup(source=source or "", total=cast(Any, total), grade_rules=tuple(rules)) if source else None
 
@@ -350,7 +355,7 @@ def _grade_count(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> Gr
     if len(present) != 1:
         c.add(ptr, "count needs exactly one of gte, eq, lte, gt, lt")
         return None
-    if data.get("grade") not in grades:
+    if not _named(data.get("grade"), grades):
         c.add(pointer(ptr, "grade"), f"the grade {data.get('grade')!r} is not defined by grading")
         return None
     number = c.integer(data[present[0]], pointer(ptr, present[0]), present[0], low=0)

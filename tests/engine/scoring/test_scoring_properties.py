@@ -148,3 +148,81 @@ def test_deduction_events_never_raise_a_score(facts: list[dict[str, Any]], kind:
     after = score_period(SCHEME, {"subjects": SUBJECTS, "facts": [*facts, extra]})
     for b, a in zip(before.subjects, after.subjects, strict=True):
         assert a.scores["d"] <= b.scores["d"]
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 200) | st.text(max_size=6) | st.sampled_from(["25%", "1e999", "NaN"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_parse_scheme_only_ever_raises_scheme_invalid(data: Any) -> None:
+    import copy
+
+    from services.scoring.engine import SchemeInvalid
+    from tests.engine.scoring.test_scheme_validation import good
+
+    doc = copy.deepcopy(good())
+    path = data.draw(st.sampled_from(_paths(doc)[1:]))
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = data.draw(JSONISH)
+    try:
+        parse_scheme(doc)
+    except SchemeInvalid as exc:
+        assert exc.problems and all(p.pointer and p.message for p in exc.problems)
+
+
+WEIRD_FACT = st.dictionaries(
+    st.sampled_from(
+        [
+            "id",
+            "subject",
+            "indicator",
+            "fact",
+            "points",
+            "value",
+            "numerator",
+            "denominator",
+            "type",
+            "count",
+            "level",
+            "key",
+            "participants",
+            "collective",
+            "justified",
+            "grade",
+            "round",
+            "task_id",
+            "completed",
+            "weight",
+            "status",
+            "month",
+            "assessor",
+        ]
+    ),
+    st.one_of(JSONISH, st.sampled_from(["p1", "m", "d", "a", "g", "j", "b", "score", "event", "measure", "rating"])),
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(WEIRD_FACT, max_size=12))
+def test_bad_facts_never_raise(facts: list[Any]) -> None:
+    result = score_period(SCHEME, {"subjects": SUBJECTS, "facts": facts})
+    assert len(result.subjects) == len(SUBJECTS)
