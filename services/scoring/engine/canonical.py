@@ -71,11 +71,12 @@ def sorted_by_id(items: Iterable[Any]) -> list[Any]:
     return sorted(items, key=lambda item: (_id_key(item), _dumps(item)))
 
 
-def _hash_list(h: Any, items: Any) -> None:
+def _hash_list(h: Any, items: Any, ordered: list[Any] | None) -> None:
     if not isinstance(items, list | tuple):
         h.update(canonical_json(items))
         return
-    ordered = sorted_by_id(items)
+    if ordered is None:
+        ordered = sorted_by_id(items)
     h.update(b"[")
     # encode in chunks: one C-encoder call per 4096 items, stripped of its brackets and joined by ","
     for start in range(0, len(ordered), _CHUNK):
@@ -85,8 +86,13 @@ def _hash_list(h: Any, items: Any) -> None:
     h.update(b"]")
 
 
-def inputs_sha256(scheme_document: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
-    """SHA-256 of canonical_json({"scheme": scheme, "facts": facts with lists sorted by id})."""
+def inputs_sha256(
+    scheme_document: Mapping[str, Any], facts: Mapping[str, Any], *, sorted_facts: list[Any] | None = None
+) -> str:
+    """SHA-256 of canonical_json({"scheme": scheme, "facts": facts with lists sorted by id}).
+
+    `sorted_facts` is `sorted_by_id(facts["facts"])` when the caller already has it.
+    """
     h = hashlib.sha256()
     h.update(b'{"facts":{')
     for n, key in enumerate(sorted(str(k) for k in facts)):
@@ -94,7 +100,7 @@ def inputs_sha256(scheme_document: Mapping[str, Any], facts: Mapping[str, Any]) 
             h.update(b",")
         h.update(_dumps(key).encode() + b":")
         if key in ("facts", "subjects"):
-            _hash_list(h, facts[key])
+            _hash_list(h, facts[key], sorted_facts if key == "facts" else None)
         else:
             h.update(canonical_json(facts[key]))
     h.update(b'},"scheme":' + canonical_json(scheme_document) + b"}")

@@ -57,10 +57,10 @@ def fmt(value: Decimal) -> str:
 
 
 def ids(facts: list[Fact]) -> str:
-    """The fact ids, sorted, for explanations."""
+    """The fact ids for explanations (facts reach the rules already sorted by id)."""
     if len(facts) == 1:
         return str(facts[0].get("id"))
-    return ",".join(sorted([str(f.get("id")) for f in facts]))
+    return ",".join([str(f.get("id")) for f in facts])
 
 
 def clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
@@ -106,7 +106,8 @@ def build_manual(node: Node) -> LeafFn:
     top = node.max
 
     def manual(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
-        used: list[tuple[Fact, Decimal]] = []
+        used: list[Fact] = []
+        values: list[Decimal] = []
         for f in facts:
             value = num(f.get("points"))
             if value is None:
@@ -114,30 +115,31 @@ def build_manual(node: Node) -> LeafFn:
             elif combine == "weighted" and f.get("assessor") not in weights:
                 bad(problems, f, f"assessor {f.get('assessor')!r} has no weight in assessor_weights")
             else:
-                used.append((f, value))
+                used.append(f)
+                values.append(value)
         if not used:
             return None, f"manual [{ids(facts)}]: no usable score"
-        score, words = _combine_manual(combine, used, weights)
+        score, words = _combine_manual(combine, used, values, weights)
         result = clamp(score, ZERO, top)
-        return result, f"manual {combine} [{ids([f for f, _ in used])}]: {words} = {fmt(result)}"
+        return result, f"manual {combine} [{ids(used)}]: {words} = {fmt(result)}"
 
     return manual
 
 
-def _combine_manual(combine: str, used: list[tuple[Fact, Decimal]], weights: dict[str, Decimal]) -> tuple[Decimal, str]:
-    values = [v for _, v in used]
+def _combine_manual(
+    combine: str, used: list[Fact], values: list[Decimal], weights: dict[str, Decimal]
+) -> tuple[Decimal, str]:
+    if combine == "mean":
+        return sum(values, ZERO) / len(values), f"({' + '.join([fmt(v) for v in values])}) / {len(values)}"
     if combine == "min":
-        return min(values), "min(" + ", ".join(fmt(v) for v in sorted(values)) + ")"
+        return min(values), "min(" + ", ".join([fmt(v) for v in values]) + ")"
     if combine == "max":
-        return max(values), "max(" + ", ".join(fmt(v) for v in sorted(values)) + ")"
+        return max(values), "max(" + ", ".join([fmt(v) for v in values]) + ")"
     if combine == "latest":
         # latest = greatest date, then greatest fact id (natural order): independent of input order
-        f, v = max(used, key=lambda fv: (str(fv[0].get("date") or ""), natural_key(str(fv[0].get("id")))))
-        return v, f"latest {f.get('id')} {fmt(v)}"
-    if combine == "weighted":
-        return _weighted_assessors(used, weights)
-    total = sum(values, ZERO)
-    return total / len(values), f"({' + '.join(fmt(v) for v in sorted(values))}) / {len(values)}"
+        n = max(range(len(used)), key=lambda k: (str(used[k].get("date") or ""), natural_key(str(used[k].get("id")))))
+        return values[n], f"latest {used[n].get('id')} {fmt(values[n])}"
+    return _weighted_assessors(list(zip(used, values, strict=True)), weights)
 
 
 def _weighted_assessors(used: list[tuple[Fact, Decimal]], weights: dict[str, Decimal]) -> tuple[Decimal, str]:

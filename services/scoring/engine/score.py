@@ -7,11 +7,13 @@ columns they need. Facts are bucketed by leaf, then by subject, in a single pass
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
+from functools import partial
 from typing import Any
 
-from .canonical import _dumps, inputs_sha256
+from .canonical import _dumps, inputs_sha256, sorted_by_id
 from .cross import peer_relative_column, rank_points_column
 from .expression import CONTEXT
 from .graph import TOTAL, evaluation_order, node_dependencies
@@ -280,29 +282,35 @@ def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -
 
 def _score_inner(period: Period, node: Node) -> None:
     unassigned = period.unassigned[node.code]
-    aggregate = _AGGREGATES[node.aggregate]
+    aggregate = _sum_of(node) if node.aggregate == "sum" else partial(_AGGREGATES[node.aggregate], node)
+    rows, explain, code = period.rows, period.explain, node.code
     for i, subject in enumerate(period.subjects):
         if i in unassigned:
             continue
-        score, text = aggregate(node, period.rows[i], subject)
-        period.rows[i][node.code] = score
-        period.explain[i][node.code] = text
+        score, text = aggregate(rows[i], subject)
+        rows[i][code] = score
+        explain[i][code] = text
 
 
-def _sum(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
-    regular = [(c.code, row[c.code]) for c in node.children if not c.bonus]
-    bonus = [(c.code, row[c.code]) for c in node.children if c.bonus]
-    total = sum((v for _, v in regular), ZERO)
-    words = " + ".join(f"{code} {fmt(v)}" for code, v in regular)
-    if node.cap and total > node.max:
-        total, words = node.max, f"min({words}, cap {fmt(node.max)})"
-    elif total > node.max and not bonus:
-        words += " (transfer)"  # a not_assigned: transfer_to sibling may carry more than its own max
-    # §3.2: bonus children are added on top of the (capped) sum of the others
-    total += sum((v for _, v in bonus), ZERO)
-    words += "".join(f" + bonus {code} {fmt(v)}" for code, v in bonus)
-    score = max(total, ZERO) if not bonus else total
-    return score, f"sum: {words} = {fmt(score)}"
+def _sum_of(node: Node) -> Callable[[dict[str, Decimal], Subject], tuple[Decimal, str]]:
+    regular = tuple(c.code for c in node.children if not c.bonus)
+    bonus = tuple(c.code for c in node.children if c.bonus)
+    top, cap, top_text = node.max, node.cap, fmt(node.max)
+
+    def aggregate(row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
+        values = [row[c] for c in regular]
+        total = sum(values, ZERO)
+        words = " + ".join([f"{c} {fmt(v)}" for c, v in zip(regular, values, strict=True)])
+        if cap and total > top:
+            total, words = top, f"min({words}, cap {top_text})"
+        if bonus:
+            # §3.2: bonus children are added on top of the (capped) sum of the others
+            extra = [row[c] for c in bonus]
+            total += sum(extra, ZERO)
+            words += "".join([f" + bonus {c} {fmt(v)}" for c, v in zip(bonus, extra, strict=True)])
+        return total, f"sum: {words} = {fmt(total)}"
+
+    return aggregate
 
 
 def _weighted(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
@@ -332,7 +340,6 @@ def _formula(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Dec
 
 
 _AGGREGATES: dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decimal, str]]] = {
-    "sum": _sum,
     "weighted": _weighted,
     "mean": _mean,
     "formula": _formula,
@@ -446,26 +453,44 @@ def _problem_key(problem: Problem) -> tuple[Any, ...]:
 
 def score_period(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
     """Score every subject of one period (§3–§5); bad facts become problems, never exceptions."""
-    with localcontext(CONTEXT):
-        problems: list[Problem] = []
-        if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
-            problems.append(
-                Problem(
-                    message=f"the facts are for {facts.get('scheme')} version {facts.get('version')}, "
-                    f"not {scheme.id} version {scheme.version}"
-                )
+    # The engine builds no reference cycles; pausing the collector avoids repeated full
+    # collections over millions of fact dicts while the buckets grow.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with localcontext(CONTEXT):
+            return _score(scheme, facts)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _score(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
+    problems: list[Problem] = []
+    if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
+        problems.append(
+            Problem(
+                message=f"the facts are for {facts.get('scheme')} version {facts.get('version')}, "
+                f"not {scheme.id} version {scheme.version}"
             )
-        period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems))
-        period.problems.extend(problems)
-        _bucket_facts(period, facts.get("facts"))
-        _assignment(period)
-        _evaluate_nodes(period)
-        subjects = _totals(period)
-        period.problems.sort(key=_problem_key)
-        return PeriodScores(
-            scheme=scheme,
-            period=str(facts.get("period", "")),
-            subjects=subjects,
-            problems=period.problems,
-            inputs_sha256=inputs_sha256(scheme.document, facts),
         )
+    raw = facts.get("facts")
+    if raw is not None and not isinstance(raw, list):
+        problems.append(Problem(message="facts must be a list"))
+    # sorted once by id: the hash needs this order, and the rules then see facts in id order
+    ordered = sorted_by_id(raw) if isinstance(raw, list) else []
+    period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems))
+    period.problems.extend(problems)
+    _bucket_facts(period, ordered)
+    _assignment(period)
+    _evaluate_nodes(period)
+    subjects = _totals(period)
+    period.problems.sort(key=_problem_key)
+    digest = inputs_sha256(scheme.document, facts, sorted_facts=ordered if isinstance(raw, list) else None)
+    return PeriodScores(
+        scheme=scheme,
+        period=str(facts.get("period", "")),
+        subjects=subjects,
+        problems=period.problems,
+        inputs_sha256=digest,
+    )
