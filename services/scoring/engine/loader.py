@@ -61,7 +61,7 @@ def _parse_yaml(text: str, max_bytes: int) -> Any:
 
 
 def load_document(source: str | bytes | pathlib.Path, *, max_bytes: int = 10 * 2**20) -> dict[str, Any]:
-    """Read a YAML or JSON document into a dict; raises DocumentError with a one-line reason."""
+    """Read a YAML or JSON document (str/bytes are its text, a Path is read) into a dict; raises DocumentError."""
     text = _decode(_read(source, max_bytes))
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
