@@ -58,6 +58,7 @@ _NODE_KEYS = (
 _RESERVED = frozenset({"total", "attr", "min", "max", "clamp"})
 _HUNDRED = Decimal(100)
 _SCOPES = ("all", "group")
+_MAX_DEPTH = 12
 
 
 class _TreeParser:
@@ -69,6 +70,9 @@ class _TreeParser:
         self.codes: dict[str, str] = {}  # code -> pointer of its first definition
 
     def nodes(self, value: Any, ptr: str, parent_max: Decimal | None = None) -> tuple[Node, ...]:
+        if ptr.count("/children") > _MAX_DEPTH:
+            self.c.add(ptr, f"the indicator tree is deeper than {_MAX_DEPTH} levels; flatten it")
+            return ()
         items = self.c.seq(value, ptr, "indicators" if parent_max is None else "children")
         if items is not None and not items:
             self.c.add(ptr, "at least one indicator is needed here")

@@ -254,3 +254,10 @@ def test_problem_message_names_the_indicator() -> None:
     doc["indicators"][0]["max"] = 100
     msgs = [m for p, m in problems(doc) if p == "/indicators/0/max"]
     assert "工作" in msgs[0] and "90" in msgs[0]
+
+
+def test_absurdly_deep_tree_is_a_problem_not_a_crash() -> None:
+    node: dict[str, Any] = leaf("l0", 1, {"kind": "manual"})
+    for depth in range(1, 400):
+        node = {"code": f"l{depth}", "name": "n", "max": 1, "children": [node]}
+    assert any("deeper than" in m for _, m in problems(scheme_doc([node])))
