@@ -222,11 +222,15 @@ class _TreeParser:
                     f"the formula of {label} uses '{name}', which is not one of "
                     f"its children ({', '.join(sorted(known))})",
                 )
-        for i, child in enumerate(node.children):
+        self.check_transfers(node.children, pointer(ptr, "children"))
+
+    def check_transfers(self, siblings: tuple[Node, ...], ptr: str) -> None:
+        """transfer_to must name a sibling (top-level nodes are siblings of each other)."""
+        for i, child in enumerate(siblings):
             transfer = child.not_assigned.transfer_to
-            if transfer is not None and transfer not in {c.code for c in node.children if c is not child}:
+            if transfer is not None and transfer not in {c.code for c in siblings if c is not child}:
                 self.c.add(
-                    pointer(pointer(pointer(ptr, "children"), i), "not_assigned"),
+                    pointer(pointer(ptr, i), "not_assigned"),
                     f"transfer_to must name a sibling of '{child.name}', and '{transfer}' is not one",
                 )
 
@@ -326,6 +330,7 @@ def parse_scheme(document: Mapping[str, Any]) -> Scheme:
     groups = _groups(c, document["groups"]) if "groups" in document else ()
     tree = _TreeParser(c, groups)
     indicators = tree.nodes(document.get("indicators"), "/indicators") if "indicators" in document else ()
+    tree.check_transfers(indicators, "/indicators")
     nodes = Scheme(
         id="", version=1, title="", subject_kind="unit", period="year", precision=2, groups=(), indicators=indicators
     ).nodes()

@@ -348,9 +348,8 @@ _AGGREGATES: dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decim
 
 def _transfers(period: Period, node: Node, parent: Node | None) -> None:
     """003 篇一: a sibling's unassigned max moves here; this node's score is scaled up."""
-    if parent is None:
-        return
-    for sibling in parent.children:
+    siblings = parent.children if parent is not None else period.scheme.indicators
+    for sibling in siblings:
         if sibling.not_assigned.transfer_to != node.code:
             continue
         factor = (node.max + sibling.max) / node.max

@@ -261,3 +261,8 @@ def test_absurdly_deep_tree_is_a_problem_not_a_crash() -> None:
     for depth in range(1, 400):
         node = {"code": f"l{depth}", "name": "n", "max": 1, "children": [node]}
     assert any("deeper than" in m for _, m in problems(scheme_doc([node])))
+
+
+def test_top_level_transfer_to_must_name_a_sibling() -> None:
+    doc = scheme_doc([leaf("a", 10, {"kind": "manual"}, not_assigned={"transfer_to": "zz"})])
+    assert "/indicators/0/not_assigned" in pointers(doc)

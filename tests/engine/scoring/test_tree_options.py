@@ -213,3 +213,21 @@ def test_inputs_hash_independent_of_order() -> None:
     assert one.inputs_sha256 == two.inputs_sha256
     other = run([leaf("a", 10, MANUAL)], [pts("f1", "a", 9)], subs)
     assert other.inputs_sha256 != one.inputs_sha256
+
+
+def test_transfer_to_between_top_level_nodes() -> None:
+    # 003 篇一 at the top of the tree: regular 50 + key_projects 40; without a key project regular counts
+    # out of 90: 46 × (50 + 40) / 50 = 82.8
+    tree = [
+        leaf("regular", 50, MANUAL),
+        leaf(
+            "key_projects",
+            40,
+            MANUAL,
+            applies_to={"attribute": "key", "eq": True},
+            not_assigned={"transfer_to": "regular"},
+        ),
+    ]
+    result = run(tree, [pts("f1", "regular", 46)], subjects("p1", key=False))
+    assert score_of(result, "p1", "regular") == D("82.8")
+    assert result.subjects[0].total == D("82.8")
