@@ -23,6 +23,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 _DIGITS = re.compile(r"([0-9]+)")
+_SIX_PLACES = Decimal("0.000001")
 
 
 class NotAssignedSignal(Exception):
@@ -45,14 +46,13 @@ def num(raw: Any) -> Decimal | None:
 def fmt(value: Decimal) -> str:
     """A decimal as plain text for explanations: 7, 0.5, 66.666667 (at most 6 places shown)."""
     text = str(value)
-    if len(text) < 12 and "E" not in text:  # the common case, without quantize
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -6:
-        value = value.quantize(Decimal("0.000001"))
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+    if "E" in text or "e" in text:
+        text = format(value.quantize(_SIX_PLACES) if value.adjusted() < 40 else value, "f")
+    elif "." not in text:
+        return text
+    elif len(text) - text.index(".") > 7:  # more than 6 places: round for display only
+        text = str(value.quantize(_SIX_PLACES))
+    text = text.rstrip("0").rstrip(".") if "." in text else text
     return "0" if text in ("", "-0") else text
 
 
