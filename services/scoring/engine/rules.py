@@ -24,6 +24,7 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 _DIGITS = re.compile(r"([0-9]+)")
 _SIX_PLACES = Decimal("0.000001")
+_FORMATTED: dict[Decimal, str] = {}
 
 
 class NotAssignedSignal(Exception):
@@ -45,6 +46,15 @@ def num(raw: Any) -> Decimal | None:
 
 def fmt(value: Decimal) -> str:
     """A decimal as plain text for explanations: 7, 0.5, 66.666667 (at most 6 places shown)."""
+    text = _FORMATTED.get(value)
+    if text is None:
+        text = _format(value)
+        if len(_FORMATTED) < 50_000:  # equal values always read the same, so a shared memo is safe
+            _FORMATTED[value] = text
+    return text
+
+
+def _format(value: Decimal) -> str:
     text = str(value)
     if "E" in text or "e" in text:
         text = format(value.quantize(_SIX_PLACES) if value.adjusted() < 40 else value, "f")
