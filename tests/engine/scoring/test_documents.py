@@ -47,3 +47,22 @@ def test_document_error_is_value_error() -> None:
 def test_canonical_json() -> None:
     assert canonical_json({"b": Decimal("1.50"), "a": "张"}) == '{"a":"张","b":"1.5"}'.encode()
     assert canonical_json({"x": Decimal("100")}) == b'{"x":"100"}'
+
+
+def test_inputs_hash_is_sha256_of_canonical_json() -> None:
+    import hashlib
+
+    from services.scoring.engine.canonical import inputs_sha256, sorted_by_id
+
+    scheme = {"id": "s", "ratio": 0.6, "name": "梅岭"}
+    facts = {
+        "scheme": "s",
+        "subjects": [{"id": "b"}, {"id": "a", "group": "甲"}],
+        "facts": [{"id": f"f{i}", "points": Decimal("1.50"), "subject": "a"} for i in range(5000, 0, -1)],
+    }
+    expected_doc = {
+        "scheme": scheme,
+        "facts": {**facts, "facts": sorted_by_id(facts["facts"]), "subjects": sorted_by_id(facts["subjects"])},
+    }
+    expected = hashlib.sha256(canonical_json(expected_doc)).hexdigest()
+    assert inputs_sha256(scheme, facts) == expected
