@@ -34,11 +34,13 @@ class ServiceClient:
             headers[REQUEST_ID_HEADER] = rid
         return headers
 
-    async def request(self, method: str, path: str, principal: Principal, **kwargs: Any) -> Any:
+    async def request(self, method: str, path: str, principal: Principal, *,
+                      headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
         """Send a request; a service error becomes the same typed error here."""
         self.calls += 1
         try:
-            response = await self.http.request(method, path, headers=self._headers(principal), **kwargs)
+            response = await self.http.request(method, path, headers={**self._headers(principal), **(headers or {})},
+                                               **kwargs)
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
         if response.status_code >= 400:

@@ -1,0 +1,136 @@
+"""Who may run which GraphQL operation, and where.
+
+Every root field of the schema has one row. `target` says what its scope is checked against:
+
+- `org`: the whole organisation (a grant on the empty scope), for office-wide acts such as
+  publishing a scheme or finalizing a period and for the audit log;
+- `unit`: the unit path of the subject (or unit, or person) the operation is about;
+- `any`: a grant of one of the roles anywhere; lists are then filtered item by item.
+
+`own` lets a `subject` principal act on the assessed subjects it *is* (`subject_ids`), whatever
+its grant's scope ("subject: own results, appeals"). The services enforce the same rules again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from services.common.auth import Principal, Role
+from services.common.errors import Forbidden
+
+Target = Literal["org", "unit", "any"]
+
+ALL: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor", "subject")
+STAFF: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor")
+OFFICE: tuple[Role, ...] = ("admin",)
+READERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
+AUDIT: tuple[Role, ...] = ("admin", "auditor")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    roles: tuple[Role, ...]
+    target: Target
+    own: bool = False  # a `subject` principal may act on its own subjects
+
+
+OPERATIONS: dict[str, Rule] = {
+    # organisation, schemes, periods
+    "me": Rule(ALL, "any"),
+    "unit": Rule(STAFF, "unit"),
+    "people": Rule(STAFF, "unit"),
+    "schemes": Rule(ALL, "any"),
+    "scheme": Rule(ALL, "any"),
+    "periods": Rule(ALL, "any"),
+    "period": Rule(ALL, "any"),
+    "subjects": Rule(ALL, "any", own=True),
+    "subject": Rule(ALL, "unit", own=True),
+    "createScheme": Rule(OFFICE, "org"),
+    "publishScheme": Rule(OFFICE, "org"),
+    "openPeriod": Rule(OFFICE, "org"),
+    "computePeriod": Rule(OFFICE, "org"),
+    # evidence (submitting a kind is further limited by the evidence service's role→kind table)
+    "submissions": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
+    "submission": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
+    "submitEvidence": Rule(("admin", "assessor", "submitter"), "unit"),
+    "submitJournal": Rule(("admin", "submitter"), "unit"),
+    "reviewSubmission": Rule(("admin", "reviewer"), "unit"),
+    "uploadAttachment": Rule(("admin", "assessor", "submitter"), "unit"),
+    # rating tasks: a rater sees only their own ballots; the office runs the tasks
+    "ratingTasks": Rule(AUDIT, "any"),
+    "myBallots": Rule(("rater",), "any"),
+    "openRatingTask": Rule(OFFICE, "org"),
+    "castBallot": Rule(("rater",), "any"),
+    "closeRatingTask": Rule(OFFICE, "org"),
+    # rectification notices (000 篇3 问题整改单) and appeals (申诉)
+    "rectificationNotices": Rule(("admin", "assessor", "submitter", "auditor"), "unit", own=True),
+    "issueRectificationNotice": Rule(("admin", "assessor"), "unit"),
+    "answerRectificationNotice": Rule(("admin", "submitter"), "unit"),
+    "appeals": Rule(READERS, "unit", own=True),
+    "fileAppeal": Rule(("admin", "submitter"), "unit", own=True),
+    "answerAppeal": Rule(OFFICE, "unit"),
+    # scores and the auditor's questions
+    "scoreHistory": Rule(READERS, "unit", own=True),
+    "scoreAsOf": Rule(READERS, "unit", own=True),
+    "explain": Rule(READERS, "unit", own=True),
+    "verifyPeriod": Rule(AUDIT, "org"),
+    "auditTrail": Rule(AUDIT, "org"),
+    "verifyAuditChain": Rule(AUDIT, "org"),
+    # results, publication (公示), objections, approval (审定)
+    "ranking": Rule((*READERS, "subject"), "any", own=True),
+    "result": Rule(READERS, "unit", own=True),
+    "publication": Rule(ALL, "any"),
+    "objections": Rule(READERS, "unit", own=True),
+    "publishResults": Rule(OFFICE, "org"),
+    "fileObjection": Rule(("admin", "submitter"), "unit", own=True),
+    "answerObjection": Rule(OFFICE, "unit"),
+    "finalizePeriod": Rule(OFFICE, "org"),
+    "reopenPeriod": Rule(OFFICE, "org"),
+}
+
+# Nested fields that reveal per-subject data follow the rule of the matching root operation.
+NESTED = {"Subject.score": "explain", "Subject.result": "result"}
+
+
+def rule(operation: str) -> Rule:
+    """The row of `operation`; an operation without a row is refused (fail closed)."""
+    found = OPERATIONS.get(operation)
+    if found is None:
+        raise Forbidden(f"{operation} has no access rule")
+    return found
+
+
+def allowed(user: Principal, operation: str, *, unit_path: str = "", subject_id: str | None = None) -> bool:
+    """True when `user` may run `operation` on the target at `unit_path` (subject `subject_id`)."""
+    found = rule(operation)
+    roles = tuple(r for r in found.roles if r != "subject")
+    if found.own and subject_id is not None and subject_id in user.subject_ids and user.has_role("subject"):
+        return True
+    if found.target == "any":
+        return any(user.has_role(r) for r in found.roles)
+    path = "" if found.target == "org" else unit_path
+    return user.can(roles, path)
+
+
+def require(user: Principal, operation: str, *, unit_path: str = "", subject_id: str | None = None) -> None:
+    """Raise FORBIDDEN unless `user` may run `operation` on the target."""
+    if not allowed(user, operation, unit_path=unit_path, subject_id=subject_id):
+        where = "the organisation" if rule(operation).target == "org" else (unit_path or "this target")
+        raise Forbidden(f"{user.subject} may not run {operation} on {where}")
+
+
+def require_role(user: Principal, operation: str) -> None:
+    """Raise FORBIDDEN unless `user` holds one of the operation's roles somewhere (first gate)."""
+    found = rule(operation)
+    own_ok = found.own and user.has_role("subject") and bool(user.subject_ids)
+    if not (own_ok or any(user.has_role(r) for r in found.roles)):
+        raise Forbidden(f"{user.subject} may not run {operation}")
+
+
+def visible(user: Principal, operation: str, *, unit_path: str, subject_id: str | None = None) -> bool:
+    """Whether one item of a list (about `subject_id` at `unit_path`) may be shown to `user`."""
+    found = rule(operation)
+    if found.own and subject_id is not None and subject_id in user.subject_ids and user.has_role("subject"):
+        return True
+    return user.can(tuple(r for r in found.roles if r != "subject"), unit_path)

@@ -1,0 +1,117 @@
+"""Per-request DataLoaders over the services' batch endpoints, and the scope checks built on them.
+
+A page of N subjects with their scores, results and units costs one call per kind of data,
+not one per subject: keys are grouped by period and sent as `?ids=` / `?subject_ids=`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from gateway import access
+from gateway.context import Context
+from services.common.errors import NotFound
+
+BATCH_LIMIT = 100  # ids per backend call; a page never holds more
+PeriodKey = tuple[str, str]  # (period_id, id)
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), BATCH_LIMIT):
+        yield ids[start:start + BATCH_LIMIT]
+
+
+def _rows(body: Any, key: str) -> list[dict[str, Any]]:
+    """A batch endpoint's rows, whether it answers a bare list or `{key: [...]}`."""
+    if isinstance(body, dict):
+        body = body.get(key, body.get("items", []))
+    return list(body or [])
+
+
+def _period_batch(ctx: Context, service: str, path: str, param: str, key: str,
+                  id_field: str = "id") -> Callable[[list[PeriodKey]], Awaitable[list[dict[str, Any] | None]]]:
+    async def load(keys: list[PeriodKey]) -> list[dict[str, Any] | None]:
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for period_id, item_id in keys:
+            if item_id not in wanted[period_id]:
+                wanted[period_id].append(item_id)
+        found: dict[PeriodKey, dict[str, Any]] = {}
+        client = ctx.clients.by_name[service]  # type: ignore[index]
+        for period_id, ids in wanted.items():
+            for chunk in _chunks(ids):
+                body = await client.request("GET", path.format(period_id=period_id), ctx.user,
+                                            params={param: ",".join(chunk)})
+                for row in _rows(body, key):
+                    found[(period_id, str(row.get(id_field)))] = row
+        return [found.get(k) for k in keys]
+
+    return load
+
+
+def _plain_batch(ctx: Context, path: str, key: str) -> Callable[[list[str]], Awaitable[list[dict[str, Any] | None]]]:
+    async def load(keys: list[str]) -> list[dict[str, Any] | None]:
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            body = await ctx.clients.scoring.request("GET", path, ctx.user, params={"ids": ",".join(chunk)})
+            found.update({str(row.get("id")): row for row in _rows(body, key)})
+        return [found.get(k) for k in keys]
+
+    return load
+
+
+def _loader(ctx: Context, name: str, batch: Any) -> DataLoader[Any, dict[str, Any] | None]:
+    found: DataLoader[Any, dict[str, Any] | None] = ctx.loader(name, lambda: DataLoader(batch))
+    return found
+
+
+def subjects(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
+    """Subjects of a period by (period, subject id): scoring `GET /v1/periods/{id}/subjects?ids=`."""
+    return _loader(ctx, "subjects", _period_batch(ctx, "scoring", "/v1/periods/{period_id}/subjects", "ids",
+                                                  "subjects"))
+
+
+def scores(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
+    """Latest scores by (period, subject id): scoring `GET /v1/periods/{id}/scores?subject_ids=`."""
+    return _loader(ctx, "scores", _period_batch(ctx, "scoring", "/v1/periods/{period_id}/scores", "subject_ids",
+                                                "subjects"))
+
+
+def results(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
+    """Results by (period, subject id): ranking `GET /v1/periods/{id}/results?subject_ids=`."""
+    return _loader(ctx, "results", _period_batch(ctx, "ranking", "/v1/periods/{period_id}/results", "subject_ids",
+                                                 "results", "subject_id"))
+
+
+def units(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
+    """Organisation units by id: scoring `GET /v1/units?ids=`."""
+    return _loader(ctx, "units", _plain_batch(ctx, "/v1/units", "units"))
+
+
+def people(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
+    """People by id: scoring `GET /v1/people?ids=`."""
+    return _loader(ctx, "people", _plain_batch(ctx, "/v1/people", "people"))
+
+
+async def authorize_subject(ctx: Context, operation: str, period_id: str, subject_id: str) -> dict[str, Any]:
+    """Check `operation` on one subject of a period (its unit path from scoring) and return it."""
+    user = ctx.user
+    access.require_role(user, operation)
+    subject = await subjects(ctx).load((period_id, subject_id))
+    if subject is None:
+        raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+    access.require(user, operation, unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
+    return subject
+
+
+async def visible_rows(ctx: Context, operation: str, period_id: str, rows: list[dict[str, Any]],
+                       subject_field: str = "subject_id") -> list[dict[str, Any]]:
+    """The rows (each about one subject) that `ctx.user` may see under `operation`."""
+    ids = [str(r.get(subject_field)) for r in rows]
+    found = await subjects(ctx).load_many([(period_id, i) for i in ids])
+    return [row for row, subject in zip(rows, found, strict=True)
+            if subject is not None and access.visible(ctx.user, operation, unit_path=str(subject.get("unit_path", "")),
+                                                      subject_id=str(subject.get("id")))]

@@ -1,0 +1,44 @@
+"""Root fields of the schema, one module per domain; each resolver checks access first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.loaders import _rows
+from services.common.errors import InvalidInput
+
+MAX_TEXT = 4000
+MAX_ID = 200
+MAX_LIST = 500
+
+
+def rows(body: Any, key: str) -> list[dict[str, Any]]:
+    """The rows of a list endpoint (bare list, or `{key|items: [...]}`)."""
+    return _rows(body, key)
+
+
+def bounded(**fields: Any) -> None:
+    """Refuse over-long strings and lists before anything reaches a service."""
+    for name, value in fields.items():
+        if isinstance(value, str) and len(value) > (MAX_ID if name.endswith(("id", "key")) else MAX_TEXT):
+            raise InvalidInput(f"{name} is too long", details=[{"field": name, "reason": "too long"}])
+        if isinstance(value, list) and len(value) > MAX_LIST:
+            raise InvalidInput(f"{name} has too many items", details=[{"field": name, "reason": "too many items"}])
+
+
+def idempotency(key: str | None) -> dict[str, str]:
+    """The `Idempotency-Key` header for a creating call, when the client sent one."""
+    if key is None:
+        return {}
+    bounded(idempotency_key=key)
+    return {"Idempotency-Key": key}
+
+
+async def fetch_owned(ctx: Any, operation: str, service: str, path: str) -> dict[str, Any]:
+    """GET one entity about a subject, then check `operation` on that subject before using it."""
+    from gateway import access, loaders
+
+    access.require_role(ctx.user, operation)
+    row: dict[str, Any] = await ctx.clients.by_name[service].request("GET", path, ctx.user)
+    await loaders.authorize_subject(ctx, operation, str(row.get("period_id")), str(row.get("subject_id")))
+    return row

@@ -1,0 +1,51 @@
+"""The audit chains of the three services, read through one query."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from gateway import access
+from gateway.context import Context
+from gateway.operations import bounded, rows
+from gateway.pagination import Connection, paginate
+from gateway.types.audit import AuditRecord, ChainVerification
+
+Ctx = Info[Context, None]
+
+
+@strawberry.enum(description="A backend service with its own audit chain.")
+class Service(Enum):
+    EVIDENCE = "evidence"
+    SCORING = "scoring"
+    RANKING = "ranking"
+
+
+async def _trail(ctx: Context, service: Service, entity_id: str) -> list[AuditRecord]:
+    body = await ctx.clients.by_name[service.value].request("GET", "/v1/audit", ctx.user,
+                                                            params={"entity_id": entity_id})
+    return [AuditRecord.from_json(r, service.value) for r in rows(body, "records")]
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="Every audit record of one entity across the services, oldest first.")
+    async def audit_trail(self, info: Ctx, entity_id: str, first: int | None = None,
+                          after: str | None = None) -> Connection[AuditRecord]:
+        ctx = info.context
+        bounded(entity_id=entity_id)
+        access.require(ctx.user, "auditTrail")
+        trails = await asyncio.gather(*(_trail(ctx, s, entity_id) for s in Service))
+        merged = sorted((r for t in trails for r in t),
+                        key=lambda r: (r.recorded_at or "", r.service, str(r.id).zfill(20)))
+        return paginate(merged, first, after)
+
+    @strawberry.field(description="Recompute one service's audit hash chain; names the first broken record.")
+    async def verify_audit_chain(self, info: Ctx, service: Service) -> ChainVerification:
+        ctx = info.context
+        access.require(ctx.user, "verifyAuditChain")
+        body = await ctx.clients.by_name[service.value].request("GET", "/v1/audit/verify", ctx.user)
+        return ChainVerification.from_json(body, service.value)

@@ -1,0 +1,217 @@
+"""Evidence, journals, reviews, rating tasks, rectification notices and appeals (evidence)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from gateway import access, loaders
+from gateway.context import Context
+from gateway.operations import bounded, fetch_owned, idempotency, rows
+from gateway.pagination import Connection, paginate
+from gateway.types.appeal import Appeal
+from gateway.types.evidence import Journal, Submission
+from gateway.types.rating import Ballot, RatingTask
+from gateway.types.rectification import RectificationNotice
+
+Ctx = Info[Context, None]
+
+
+async def _subject_list(info: Ctx, operation: str, path: str, key: str, period_id: str,
+                        subject_id: str) -> list[dict[str, Any]]:
+    ctx = info.context
+    bounded(period_id=period_id, subject_id=subject_id)
+    await loaders.authorize_subject(ctx, operation, period_id, subject_id)
+    body = await ctx.clients.evidence.request("GET", path, ctx.user,
+                                              params={"period_id": period_id, "subject_id": subject_id})
+    return [r for r in rows(body, key) if str(r.get("subject_id", subject_id)) == subject_id]
+
+
+@strawberry.type
+class EvidenceQuery:
+    @strawberry.field(description="A subject's submissions with attachments and review state.")
+    async def submissions(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
+                          first: int | None = None, after: str | None = None) -> Connection[Submission]:
+        found = await _subject_list(info, "submissions", "/v1/submissions", "submissions",
+                                    str(period_id), str(subject_id))
+        return paginate([Submission.from_json(r) for r in found], first, after)
+
+    @strawberry.field(description="One submission.")
+    async def submission(self, info: Ctx, id: strawberry.ID) -> Submission:
+        bounded(submission_id=str(id))
+        return Submission.from_json(await fetch_owned(info.context, "submission", "evidence", f"/v1/submissions/{id}"))
+
+    @strawberry.field(description="The office's rating tasks of a period, with response counts.")
+    async def rating_tasks(self, info: Ctx, period_id: strawberry.ID, first: int | None = None,
+                           after: str | None = None) -> Connection[RatingTask]:
+        ctx = info.context
+        bounded(period_id=str(period_id))
+        access.require_role(ctx.user, "ratingTasks")
+        body = await ctx.clients.evidence.request("GET", "/v1/rating-tasks", ctx.user,
+                                                  params={"period_id": str(period_id)})
+        return paginate([RatingTask.from_json(r) for r in rows(body, "tasks")], first, after)
+
+    @strawberry.field(description="The caller's own ballots (a rater sees nobody else's).")
+    async def my_ballots(self, info: Ctx, task_id: strawberry.ID, first: int | None = None,
+                         after: str | None = None) -> Connection[Ballot]:
+        ctx = info.context
+        bounded(task_id=str(task_id))
+        access.require_role(ctx.user, "myBallots")
+        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{task_id}/ballots/mine", ctx.user)
+        return paginate([Ballot.from_json({"task_id": str(task_id), **r}) for r in rows(body, "ballots")],
+                        first, after)
+
+    @strawberry.field(description="A subject's rectification notices (问题整改单).")
+    async def rectification_notices(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
+                                    first: int | None = None,
+                                    after: str | None = None) -> Connection[RectificationNotice]:
+        found = await _subject_list(info, "rectificationNotices", "/v1/rectification-notices", "notices",
+                                    str(period_id), str(subject_id))
+        return paginate([RectificationNotice.from_json(r) for r in found], first, after)
+
+    @strawberry.field(description="A subject's appeals (申诉).")
+    async def appeals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
+                      first: int | None = None, after: str | None = None) -> Connection[Appeal]:
+        found = await _subject_list(info, "appeals", "/v1/appeals", "appeals", str(period_id), str(subject_id))
+        return paginate([Appeal.from_json(r) for r in found], first, after)
+
+
+@strawberry.input(description="Evidence for one (period, subject, indicator): a fact of `kind` (§4).")
+class EvidenceInput:
+    period_id: str
+    subject_id: str
+    indicator: str
+    kind: str
+    value: JSON = strawberry.field(description="The fact's fields for its kind, e.g. {\"value\": \"12.5\"}.")
+    justification: str | None = None
+
+
+@strawberry.input(description="A weekly journal (003 篇三) of a person subject.")
+class JournalInput:
+    period_id: str
+    subject_id: str
+    week: str = strawberry.field(description="ISO week, e.g. 2026-W07.")
+    content: str
+
+
+@strawberry.input(description="A review decision at the caller's level of the chain.")
+class ReviewInput:
+    decision: str = strawberry.field(description="approve | reject | return | adjust")
+    version: int = strawberry.field(description="The submission version the reviewer saw (stale → CONFLICT).")
+    value: str | None = None
+    reason: str | None = None
+
+
+@strawberry.input(description="A rectification notice (问题整改单) against a subject.")
+class RectificationInput:
+    period_id: str
+    subject_id: str
+    problem: str
+    handling_opinion: str | None = None
+    deadline: str = strawberry.field(description="ISO date or instant.")
+    checked_at: str | None = None
+
+
+def _payload(input: object) -> dict[str, object]:
+    return {k: v for k, v in vars(input).items() if v is not None}
+
+
+@strawberry.type
+class EvidenceMutation:
+    @strawberry.mutation(description="Submit evidence (attachments follow through POST /uploads/...).")
+    async def submit_evidence(self, info: Ctx, input: EvidenceInput, idempotency_key: str | None = None) -> Submission:
+        ctx = info.context
+        bounded(period_id=input.period_id, subject_id=input.subject_id, indicator=input.indicator,
+                kind=input.kind, justification=input.justification)
+        await loaders.authorize_subject(ctx, "submitEvidence", input.period_id, input.subject_id)
+        body = await ctx.clients.evidence.request("POST", "/v1/submissions", ctx.user, json=_payload(input),
+                                                  headers=idempotency(idempotency_key))
+        return Submission.from_json(body)
+
+    @strawberry.mutation(description="Submit a weekly journal.")
+    async def submit_journal(self, info: Ctx, input: JournalInput, idempotency_key: str | None = None) -> Journal:
+        ctx = info.context
+        bounded(period_id=input.period_id, subject_id=input.subject_id, week=input.week, content=input.content)
+        await loaders.authorize_subject(ctx, "submitJournal", input.period_id, input.subject_id)
+        body = await ctx.clients.evidence.request("POST", "/v1/journals", ctx.user, json=_payload(input),
+                                                  headers=idempotency(idempotency_key))
+        return Journal.from_json(body)
+
+    @strawberry.mutation(description="Approve, reject, return or adjust a submission at the caller's level.")
+    async def review_submission(self, info: Ctx, id: strawberry.ID, input: ReviewInput) -> Submission:
+        ctx = info.context
+        bounded(submission_id=str(id), decision=input.decision, value=input.value, reason=input.reason)
+        await fetch_owned(ctx, "reviewSubmission", "evidence", f"/v1/submissions/{id}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/submissions/{id}/reviews", ctx.user,
+                                                  json=_payload(input))
+        return Submission.from_json(body)
+
+    @strawberry.mutation(description="Open a rating task (raters, subjects, scale, round, closing time).")
+    async def open_rating_task(self, info: Ctx, task: JSON, idempotency_key: str | None = None) -> RatingTask:
+        ctx = info.context
+        access.require(ctx.user, "openRatingTask")
+        body = await ctx.clients.evidence.request("POST", "/v1/rating-tasks", ctx.user, json=task,
+                                                  headers=idempotency(idempotency_key))
+        return RatingTask.from_json(body)
+
+    @strawberry.mutation(description="Cast (or abstain) the caller's own ballot for one subject.")
+    async def cast_ballot(self, info: Ctx, task_id: strawberry.ID, subject_id: strawberry.ID,
+                          value: str | None = None, abstain: bool = False) -> Ballot:
+        ctx = info.context
+        bounded(task_id=str(task_id), subject_id=str(subject_id), value=value)
+        access.require_role(ctx.user, "castBallot")
+        body = await ctx.clients.evidence.request("POST", f"/v1/rating-tasks/{task_id}/ballots", ctx.user,
+                                                  json={"subject_id": str(subject_id), "value": value,
+                                                        "abstain": abstain})
+        return Ballot.from_json({"task_id": str(task_id), **(body or {})})
+
+    @strawberry.mutation(description="Close a rating task: its ballots become rating facts.")
+    async def close_rating_task(self, info: Ctx, task_id: strawberry.ID) -> RatingTask:
+        ctx = info.context
+        bounded(task_id=str(task_id))
+        access.require(ctx.user, "closeRatingTask")
+        return RatingTask.from_json(await ctx.clients.evidence.request(
+            "POST", f"/v1/rating-tasks/{task_id}/close", ctx.user))
+
+    @strawberry.mutation(description="Issue a rectification notice (问题整改单).")
+    async def issue_rectification_notice(self, info: Ctx, input: RectificationInput,
+                                         idempotency_key: str | None = None) -> RectificationNotice:
+        ctx = info.context
+        bounded(period_id=input.period_id, subject_id=input.subject_id, problem=input.problem,
+                handling_opinion=input.handling_opinion, deadline=input.deadline)
+        await loaders.authorize_subject(ctx, "issueRectificationNotice", input.period_id, input.subject_id)
+        body = await ctx.clients.evidence.request("POST", "/v1/rectification-notices", ctx.user,
+                                                  json=_payload(input), headers=idempotency(idempotency_key))
+        return RectificationNotice.from_json(body)
+
+    @strawberry.mutation(description="The inspected unit's feedback on a notice, signed off by its head.")
+    async def answer_rectification_notice(self, info: Ctx, id: strawberry.ID, feedback: str) -> RectificationNotice:
+        ctx = info.context
+        bounded(notice_id=str(id), feedback=feedback)
+        await fetch_owned(ctx, "answerRectificationNotice", "evidence", f"/v1/rectification-notices/{id}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/rectification-notices/{id}/feedback", ctx.user,
+                                                  json={"feedback": feedback})
+        return RectificationNotice.from_json(body)
+
+    @strawberry.mutation(description="Appeal one fact of a subject within the appeal window.")
+    async def file_appeal(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, fact_id: str,
+                          reason: str, idempotency_key: str | None = None) -> Appeal:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id), fact_id=fact_id, reason=reason)
+        await loaders.authorize_subject(ctx, "fileAppeal", str(period_id), str(subject_id))
+        body = await ctx.clients.evidence.request(
+            "POST", "/v1/appeals", ctx.user, headers=idempotency(idempotency_key),
+            json={"period_id": str(period_id), "subject_id": str(subject_id), "fact_id": fact_id, "reason": reason})
+        return Appeal.from_json(body)
+
+    @strawberry.mutation(description="Answer an appeal point by point; upheld changes the fact.")
+    async def answer_appeal(self, info: Ctx, id: strawberry.ID, upheld: bool, answer: str) -> Appeal:
+        ctx = info.context
+        bounded(appeal_id=str(id), answer=answer)
+        await fetch_owned(ctx, "answerAppeal", "evidence", f"/v1/appeals/{id}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/appeals/{id}/answer", ctx.user,
+                                                  json={"upheld": upheld, "answer": answer})
+        return Appeal.from_json(body)

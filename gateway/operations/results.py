@@ -1,0 +1,109 @@
+"""Results, publication (公示), objections and approval (审定) (ranking)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from gateway import access, loaders
+from gateway.context import Context
+from gateway.operations import bounded, fetch_owned, idempotency, rows
+from gateway.pagination import Connection, paginate
+from gateway.types.publication import Objection, Publication
+from gateway.types.result import Result
+
+Ctx = Info[Context, None]
+
+
+async def _publication(ctx: Context, period_id: str) -> Publication:
+    body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/publication", ctx.user)
+    return Publication.from_json(body or {}, period_id)
+
+
+@strawberry.type
+class ResultQuery:
+    @strawberry.field(description="The ranking table of a period (rows the caller may see), best first.")
+    async def ranking(self, info: Ctx, period_id: strawberry.ID, group: str | None = None,
+                      first: int | None = None, after: str | None = None) -> Connection[Result]:
+        ctx = info.context
+        bounded(period_id=str(period_id), group=group)
+        access.require_role(ctx.user, "ranking")
+        params = {"group": group} if group else None
+        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/results", ctx.user, params=params)
+        found = [r for r in rows(body, "results") if group is None or r.get("group") == group]
+        shown = await loaders.visible_rows(ctx, "ranking", str(period_id), found)
+        return paginate([Result.from_json(r, str(period_id)) for r in shown], first, after)
+
+    @strawberry.field(description="One subject's rank, grade, labels and rewards.")
+    async def result(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID) -> Result | None:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id))
+        await loaders.authorize_subject(ctx, "result", str(period_id), str(subject_id))
+        row = await loaders.results(ctx).load((str(period_id), str(subject_id)))
+        return Result.from_json(row, str(period_id)) if row else None
+
+    @strawberry.field(description="A period's publication window and approval state.")
+    async def publication(self, info: Ctx, period_id: strawberry.ID) -> Publication:
+        bounded(period_id=str(period_id))
+        access.require_role(info.context.user, "publication")
+        return await _publication(info.context, str(period_id))
+
+    @strawberry.field(description="Objections filed against a subject's result.")
+    async def objections(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
+                         first: int | None = None, after: str | None = None) -> Connection[Objection]:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id))
+        await loaders.authorize_subject(ctx, "objections", str(period_id), str(subject_id))
+        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/objections", ctx.user,
+                                                 params={"subject_id": str(subject_id)})
+        found = [r for r in rows(body, "objections") if str(r.get("subject_id")) == str(subject_id)]
+        return paginate([Objection.from_json(r) for r in found], first, after)
+
+
+@strawberry.type
+class ResultMutation:
+    @strawberry.mutation(description="Publish a period's results for objection (公示) for `days` days.")
+    async def publish_results(self, info: Ctx, period_id: strawberry.ID, days: int | None = None) -> Publication:
+        ctx = info.context
+        bounded(period_id=str(period_id))
+        access.require(ctx.user, "publishResults")
+        payload = {"days": days} if days is not None else {}
+        await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/publish", ctx.user, json=payload)
+        return await _publication(ctx, str(period_id))
+
+    @strawberry.mutation(description="Object to a subject's published result.")
+    async def file_objection(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, reason: str,
+                             idempotency_key: str | None = None) -> Objection:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id), reason=reason)
+        await loaders.authorize_subject(ctx, "fileObjection", str(period_id), str(subject_id))
+        body = await ctx.clients.ranking.request(
+            "POST", f"/v1/periods/{period_id}/objections", ctx.user, headers=idempotency(idempotency_key),
+            json={"subject_id": str(subject_id), "reason": reason})
+        return Objection.from_json(body)
+
+    @strawberry.mutation(description="Answer an objection; finalizing waits until every one is answered.")
+    async def answer_objection(self, info: Ctx, id: strawberry.ID, answer: str, upheld: bool = False) -> Objection:
+        ctx = info.context
+        bounded(objection_id=str(id), answer=answer)
+        await fetch_owned(ctx, "answerObjection", "ranking", f"/v1/objections/{id}")
+        body = await ctx.clients.ranking.request("POST", f"/v1/objections/{id}/answer", ctx.user,
+                                                 json={"answer": answer, "upheld": upheld})
+        return Objection.from_json(body)
+
+    @strawberry.mutation(description="Approve (审定): freeze the period with a snapshot and its SHA-256.")
+    async def finalize_period(self, info: Ctx, period_id: strawberry.ID) -> Publication:
+        ctx = info.context
+        bounded(period_id=str(period_id))
+        access.require(ctx.user, "finalizePeriod")
+        await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/finalize", ctx.user)
+        return await _publication(ctx, str(period_id))
+
+    @strawberry.mutation(description="Reopen a finalized period, with the reason (audited).")
+    async def reopen_period(self, info: Ctx, period_id: strawberry.ID, reason: str) -> Publication:
+        ctx = info.context
+        bounded(period_id=str(period_id), reason=reason)
+        access.require(ctx.user, "reopenPeriod")
+        await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/reopen", ctx.user,
+                                          json={"reason": reason})
+        return await _publication(ctx, str(period_id))

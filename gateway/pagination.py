@@ -1,0 +1,75 @@
+"""Relay-style cursor pagination (`first`/`after`, edges, nodes, `pageInfo`) over service lists."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from gateway.protection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from services.common.errors import InvalidInput
+
+T = TypeVar("T")
+CURSOR_PREFIX = "o:"
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="One page of a list; pass `pageInfo.endCursor` as `after` for the next.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    nodes: list[T]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(offset: int) -> str:
+    """An opaque cursor for the item at `offset`."""
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset after `cursor` (0 without one); a malformed cursor is bad input."""
+    if cursor is None:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not raw.startswith(CURSOR_PREFIX) or len(cursor) > 40:
+            raise ValueError(cursor)
+        return int(raw[len(CURSOR_PREFIX):]) + 1
+    except ValueError:
+        raise InvalidInput("the cursor is not one this list gave out", details={"after": cursor}) from None
+
+
+def page_size(first: int | None) -> int:
+    """`first`, defaulted and checked against the cap (variables bypass the validation rule)."""
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if size < 0 or size > MAX_PAGE_SIZE:
+        raise InvalidInput(f"first must be between 0 and {MAX_PAGE_SIZE}", details={"first": first})
+    return size
+
+
+def paginate(items: Sequence[T], first: int | None, after: str | None) -> Connection[T]:
+    """The page of `items` after the cursor `after`."""
+    start, size = decode_cursor(after), page_size(first)
+    chosen = items[start:start + size]
+    edges = [Edge(cursor=encode_cursor(start + i), node=item) for i, item in enumerate(chosen)]
+    info = PageInfo(
+        has_next_page=start + size < len(items), has_previous_page=start > 0,
+        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=len(items))

@@ -1,0 +1,49 @@
+"""Organisation units and people (owned by scoring)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from gateway.types import text
+
+
+@strawberry.type(description="A unit of the organisation tree; `path` is its access scope.")
+class Unit:
+    id: strawberry.ID
+    name: str
+    parent_id: str | None
+    path: str
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Unit:
+        return cls(id=strawberry.ID(str(row["id"])), name=row.get("name", ""), parent_id=text(row, "parent_id"),
+                   path=row.get("path", ""))
+
+
+@strawberry.type(description="A person of a unit.")
+class Person:
+    id: strawberry.ID
+    name: str
+    unit_id: str | None
+    unit_path: str
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Person:
+        return cls(id=strawberry.ID(str(row["id"])), name=row.get("name", ""), unit_id=text(row, "unit_id"),
+                   unit_path=row.get("unit_path", ""))
+
+
+@strawberry.type(description="One role granted on an organisation subtree ('' = everything).")
+class RoleGrant:
+    role: str
+    scope: str
+
+
+@strawberry.type(description="The caller as the gateway sees them.")
+class Me:
+    subject: str
+    kind: str
+    grants: list[RoleGrant]
+    subject_ids: list[str]

@@ -1,0 +1,44 @@
+"""Publication (公示) of a period's results and the objections filed during it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from gateway.types import text
+
+
+@strawberry.type(description="A period's publication window and approval state.")
+class Publication:
+    period_id: str
+    status: str | None
+    published_at: str | None
+    closes_at: str | None
+    finalized_at: str | None
+    snapshot_sha256: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any], period_id: str) -> Publication:
+        return cls(period_id=str(row.get("period_id", period_id)), status=text(row, "status"),
+                   published_at=text(row, "published_at", "opens_at"), closes_at=text(row, "closes_at", "ends_at"),
+                   finalized_at=text(row, "finalized_at"), snapshot_sha256=text(row, "snapshot_sha256", "sha256"))
+
+
+@strawberry.type(description="An objection to a subject's published result and its answer.")
+class Objection:
+    id: strawberry.ID
+    period_id: str | None
+    subject_id: str | None
+    reason: str | None
+    status: str | None
+    answer: str | None
+    filed_by: str | None
+    filed_at: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Objection:
+        return cls(id=strawberry.ID(str(row.get("id", ""))), period_id=text(row, "period_id"),
+                   subject_id=text(row, "subject_id"), reason=text(row, "reason"), status=text(row, "status"),
+                   answer=text(row, "answer"), filed_by=text(row, "filed_by", "actor"),
+                   filed_at=text(row, "filed_at", "created_at"))

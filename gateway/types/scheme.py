@@ -1,0 +1,47 @@
+"""Schemes (versioned indicator trees, owned by scoring)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.types import text
+
+
+@strawberry.type(description="One node of a scheme's indicator tree.")
+class Indicator:
+    code: str
+    name: str
+    max: str | None = strawberry.field(description="Full marks, an exact decimal string.")
+    rule_kind: str | None
+    fact_kind: str | None
+    children: list[Indicator]
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Indicator:
+        rule: dict[str, Any] = row["rule"] if isinstance(row.get("rule"), dict) else {}
+        return cls(code=str(row.get("code", row.get("id", ""))), name=row.get("name", ""), max=text(row, "max"),
+                   rule_kind=text(row, "rule_kind") or text(rule, "kind"), fact_kind=text(row, "fact_kind"),
+                   children=[cls.from_json(c) for c in row.get("children") or []])
+
+
+@strawberry.type(description="A scheme version: a draft, or published and immutable.")
+class Scheme:
+    id: strawberry.ID
+    version: int | None
+    name: str
+    status: str | None
+    indicators: list[Indicator]
+    document: JSON | None = strawberry.field(description="The scheme document (scheme-format.md).")
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Scheme:
+        document = row.get("document") if isinstance(row.get("document"), dict) else None
+        tree = row.get("indicators") or (document or {}).get("indicators") or []
+        version = row.get("version")
+        return cls(id=strawberry.ID(str(row.get("scheme_id", row.get("id", "")))),
+                   version=int(version) if isinstance(version, int | str) and str(version).isdigit() else None,
+                   name=row.get("name") or (document or {}).get("name", ""), status=text(row, "status"),
+                   indicators=[Indicator.from_json(i) for i in tree if isinstance(i, dict)], document=document)

@@ -1,0 +1,54 @@
+"""Scores: the latest values of a subject, and every stored score version with its cause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.types import strings, text
+
+
+@strawberry.type(description="One indicator's value (an exact decimal string).")
+class IndicatorScore:
+    code: str
+    value: str | None
+
+
+@strawberry.type(description="A subject's latest full-precision scores, with the engine's explanation.")
+class Score:
+    subject_id: str
+    total: str | None
+    indicators: list[IndicatorScore]
+    explain: JSON | None
+    vetoes: JSON | None
+    flags: list[str]
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Score:
+        values = row.get("scores") or {}
+        return cls(subject_id=str(row.get("id", row.get("subject_id", ""))), total=text(row, "total"),
+                   indicators=[IndicatorScore(code=str(c), value=None if v is None else str(v))
+                               for c, v in values.items()] if isinstance(values, dict) else [],
+                   explain=row.get("explain"), vetoes=row.get("vetoes"), flags=strings(row, "flags"))
+
+
+@strawberry.type(description="One stored value of (subject, indicator): what caused it and from which facts.")
+class ScoreVersion:
+    id: strawberry.ID
+    subject_id: str | None
+    indicator: str | None
+    value: str | None
+    cause: str | None = strawberry.field(description="The event id or the user whose change produced it.")
+    fact_ids: list[str]
+    facts: JSON | None
+    explanation: JSON | None
+    created_at: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> ScoreVersion:
+        return cls(id=strawberry.ID(str(row.get("id", ""))), subject_id=text(row, "subject_id"),
+                   indicator=text(row, "indicator", "indicator_code"), value=text(row, "value"),
+                   cause=text(row, "cause"), fact_ids=strings(row, "fact_ids"), facts=row.get("facts"),
+                   explanation=row.get("explanation", row.get("explain")), created_at=text(row, "created_at"))

@@ -1,0 +1,147 @@
+"""Canned evidence, scoring and ranking services for gateway unit tests (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from gateway.clients import Clients
+from gateway.context import Context
+from services.common.auth import Principal
+from services.common.settings import Settings
+
+PERIOD = "p1"
+SUBJECT_A = {"id": "s-a", "name": "甲街道", "kind": "unit", "group": "g1", "unit_path": "city/a/u1", "attributes": {}}
+SUBJECT_B = {"id": "s-b", "name": "乙街道", "kind": "unit", "group": "g2", "unit_path": "city/b/u2", "attributes": {}}
+UNIT_A = {"id": "u-a", "name": "甲街道", "parent_id": "a", "path": "city/a/u1"}
+
+
+def _about_a(**row: Any) -> dict[str, Any]:
+    return {"period_id": PERIOD, "subject_id": "s-a", **row}
+
+
+ENTITIES = {  # GET by id, each about subject s-a
+    "/v1/submissions/sub-a": _about_a(id="sub-a", indicator="A1", kind="measure", status="pending", version=1,
+                                      value={"value": "12.5"}, attachments=[], reviews=[]),
+    "/v1/rectification-notices/n-a": _about_a(id="n-a", problem="台账缺失", deadline="2026-03-10"),
+    "/v1/appeals/ap-a": _about_a(id="ap-a", fact_id="f-1", reason="重复扣分", status="open"),
+    "/v1/objections/ob-a": _about_a(id="ob-a", reason="排名有误", status="open"),
+}
+
+
+@dataclass
+class FakeBackend:
+    """Answers every path the gateway uses with small canned bodies and records each request."""
+
+    subjects: list[dict[str, Any]] = field(default_factory=lambda: [SUBJECT_A, SUBJECT_B])
+    requests: list[tuple[str, str, str]] = field(default_factory=list)  # (service, method, path)
+
+    def writes(self) -> list[tuple[str, str, str]]:
+        return [r for r in self.requests if r[1] != "GET"]
+
+    def clients(self) -> Clients:
+        settings = Settings()
+        return Clients(settings, transports={name: httpx.MockTransport(self._handler(name))
+                                             for name in ("evidence", "scoring", "ranking")})
+
+    def _handler(self, service: str) -> Any:
+        def handle(request: httpx.Request) -> httpx.Response:
+            self.requests.append((service, request.method, request.url.path))
+            body = json.loads(request.content) if request.content else {}
+            found = getattr(self, f"_{service}")(request, request.url.path, body)
+            if isinstance(found, httpx.Response):
+                return found
+            return httpx.Response(200, json=found)
+
+        return handle
+
+    def _wanted(self, request: httpx.Request, param: str) -> list[dict[str, Any]]:
+        ids = request.url.params.get(param)
+        if ids is None:
+            return self.subjects
+        chosen = set(ids.split(","))
+        return [s for s in self.subjects if s["id"] in chosen]
+
+    def _scoring(self, request: httpx.Request, path: str, body: Any) -> Any:
+        if path == "/v1/units":
+            return [UNIT_A] if "u-a" in request.url.params.get("ids", "") else []
+        if path == "/v1/people":
+            return [{"id": "pe-1", "name": "张三", "unit_id": "u-a", "unit_path": "city/a/u1"}]
+        if path == "/v1/schemes" and request.method == "GET":
+            return [{"id": "sch", "version": 1, "name": "社区考核", "status": "published"}]
+        if path.startswith("/v1/schemes"):
+            return {"id": "sch", "version": 1, "name": "社区考核", "status": "published",
+                    "document": {"name": "社区考核", "indicators": [{"code": "A", "name": "党建", "max": "40",
+                                                                    "children": [{"code": "A1", "max": "10"}]}]}}
+        if path == f"/v1/periods/{PERIOD}/subjects":
+            return self._wanted(request, "ids")
+        if path == "/v1/periods":
+            return [self._period()] if request.method == "GET" else self._period()
+        if path == f"/v1/periods/{PERIOD}/scores":
+            return {"subjects": [self._score(s) for s in self._wanted(request, "subject_ids")]}
+        if re.fullmatch(rf"/v1/periods/{PERIOD}/subjects/[^/]+/history", path):
+            return [{"id": 1, "indicator": "total", "value": "88.5", "cause": "evt-1", "fact_ids": ["f-1"],
+                     "created_at": "2026-03-01T02:00:00+00:00"}]
+        if path == f"/v1/periods/{PERIOD}/verify":
+            return {"ok": True, "inputs_sha256": "ab12", "mismatches": []}
+        if path.startswith(f"/v1/periods/{PERIOD}"):
+            return self._period()
+        return self._audit(path)
+
+    def _period(self) -> dict[str, Any]:
+        return {"id": PERIOD, "scheme_id": "sch", "scheme_version": 1, "label": "2026Q1", "status": "collecting",
+                "indicators": [{"code": "A1", "name": "台账", "max": "10", "rule_kind": "ratio",
+                                "fact_kind": "measure"}]}
+
+    @staticmethod
+    def _score(subject: dict[str, Any]) -> dict[str, Any]:
+        return {"id": subject["id"], "total": "88.5", "scores": {"A1": "8.5"}, "explain": {"A1": "8.5 = 10 × 0.85"},
+                "vetoes": [], "flags": []}
+
+    @staticmethod
+    def _audit(path: str) -> Any:
+        if path == "/v1/audit":
+            return [{"id": 3, "recorded_at": "2026-03-01T02:00:00+00:00", "actor": "admin", "action": "create",
+                     "entity_type": "x", "entity_id": "e-1", "details": {}, "prev_hash": "0", "hash": "h3"}]
+        if path == "/v1/audit/verify":
+            return {"ok": True, "checked": 3, "first_broken": None}
+        return httpx.Response(404, json={"error": {"code": "not_found", "message": f"no route {path}"}})
+
+    def _evidence(self, request: httpx.Request, path: str, body: Any) -> Any:
+        if request.method == "GET" and path in ENTITIES:
+            return ENTITIES[path]
+        if path.endswith("/ballots/mine"):
+            return [{"subject_id": "s-a", "value": "95", "abstained": False}]
+        if request.method == "GET" and path in ("/v1/submissions", "/v1/rectification-notices", "/v1/appeals"):
+            return [entity for key, entity in ENTITIES.items() if key.startswith(path + "/")]
+        if path == "/v1/rating-tasks" and request.method == "GET":
+            return [{"id": "t-1", "period_id": PERIOD, "status": "open", "responses": 4}]
+        if path.startswith("/v1/rating-tasks"):
+            return {"id": "t-1", "period_id": PERIOD, "status": "closed", "subject_id": body.get("subject_id")}
+        if path.startswith("/v1/audit"):
+            return self._audit(path)
+        return {"id": "new-1", "period_id": PERIOD, "subject_id": "s-a", "version": 1, **body}
+
+    def _ranking(self, request: httpx.Request, path: str, body: Any) -> Any:
+        if path == f"/v1/periods/{PERIOD}/results":
+            return {"results": [{"subject_id": s["id"], "group": s["group"], "total": "88.5", "rank": i + 1,
+                                 "grade": "优秀", "labels": [], "rewards": [], "flags": []}
+                                for i, s in enumerate(self._wanted(request, "subject_ids"))]}
+        if path == f"/v1/periods/{PERIOD}/publication":
+            return {"status": "published", "published_at": "2026-04-01T00:00:00+00:00"}
+        if path == f"/v1/periods/{PERIOD}/objections" and request.method == "GET":
+            return [ENTITIES["/v1/objections/ob-a"]]
+        if request.method == "GET" and path in ENTITIES:
+            return ENTITIES[path]
+        if path.startswith("/v1/audit"):
+            return self._audit(path)
+        return {"id": "new-1", "period_id": PERIOD, "subject_id": "s-a", **body}
+
+
+def context(backend_clients: Clients, principal: Principal | None) -> Context:
+    """A GraphQL context as the app builds it, without an HTTP request."""
+    return Context(request=None, clients=backend_clients, principal=principal)  # type: ignore[arg-type]

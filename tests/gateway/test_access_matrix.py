@@ -1,0 +1,173 @@
+"""Every query and mutation, driven by every role inside, outside and over the whole organisation:
+the exact allow/deny matrix of gateway/access.py, checked before any service is written to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gateway import access
+from gateway.schema import build_schema
+from services.common.auth import ROLES, Grant, Principal
+from tests.gateway.fakes import FakeBackend, context
+
+ABBREVIATIONS = {"ad": "admin", "as": "assessor", "re": "reviewer", "su": "submitter", "ra": "rater",
+                 "au": "auditor", "sj": "subject"}
+ALL = "ad as re su ra au sj"
+STAFF = "ad as re su ra au"
+
+# op: (roles allowed with a grant on city/a (the target is in city/a/u1; a subject principal *is* s-a),
+#      with a grant on city/b (outside; a subject principal is s-b), with a grant on the whole organisation)
+EXPECTED: dict[str, tuple[str, str, str]] = {
+    "me": (ALL, ALL, ALL),
+    "unit": (STAFF, "", STAFF),
+    "people": (STAFF, "", STAFF),
+    "schemes": (ALL, ALL, ALL),
+    "scheme": (ALL, ALL, ALL),
+    "periods": (ALL, ALL, ALL),
+    "period": (ALL, ALL, ALL),
+    "subjects": (ALL, ALL, ALL),
+    "subject": (ALL, "", STAFF),
+    "createScheme": ("", "", "ad"),
+    "publishScheme": ("", "", "ad"),
+    "openPeriod": ("", "", "ad"),
+    "computePeriod": ("", "", "ad"),
+    "submissions": ("ad as re su au sj", "", "ad as re su au"),
+    "submission": ("ad as re su au sj", "", "ad as re su au"),
+    "submitEvidence": ("ad as su", "", "ad as su"),
+    "submitJournal": ("ad su", "", "ad su"),
+    "reviewSubmission": ("ad re", "", "ad re"),
+    "ratingTasks": ("ad au", "ad au", "ad au"),
+    "myBallots": ("ra", "ra", "ra"),
+    "openRatingTask": ("", "", "ad"),
+    "castBallot": ("ra", "ra", "ra"),
+    "closeRatingTask": ("", "", "ad"),
+    "rectificationNotices": ("ad as su au sj", "", "ad as su au"),
+    "issueRectificationNotice": ("ad as", "", "ad as"),
+    "answerRectificationNotice": ("ad su", "", "ad su"),
+    "appeals": ("ad as au sj", "", "ad as au"),
+    "fileAppeal": ("ad su sj", "", "ad su"),
+    "answerAppeal": ("ad", "", "ad"),
+    "scoreHistory": ("ad as au sj", "", "ad as au"),
+    "scoreAsOf": ("ad as au sj", "", "ad as au"),
+    "explain": ("ad as au sj", "", "ad as au"),
+    "verifyPeriod": ("", "", "ad au"),
+    "auditTrail": ("", "", "ad au"),
+    "verifyAuditChain": ("", "", "ad au"),
+    "ranking": ("ad as au sj", "ad as au sj", "ad as au sj"),
+    "result": ("ad as au sj", "", "ad as au"),
+    "publication": (ALL, ALL, ALL),
+    "objections": ("ad as au sj", "", "ad as au"),
+    "publishResults": ("", "", "ad"),
+    "fileObjection": ("ad su sj", "", "ad su"),
+    "answerObjection": ("ad", "", "ad"),
+    "finalizePeriod": ("", "", "ad"),
+    "reopenPeriod": ("", "", "ad"),
+}
+
+P = 'periodId: "p1"'
+S = 'periodId: "p1", subjectId: "s-a"'
+PAGE = "{ totalCount nodes { id } }"
+DOCUMENTS: dict[str, str] = {
+    "me": "{ me { subject } }",
+    "unit": '{ unit(id: "u-a") { path } }',
+    "people": '{ people(unitId: "u-a") { totalCount } }',
+    "schemes": "{ schemes { totalCount } }",
+    "scheme": '{ scheme(id: "sch", version: 1) { name indicators { code children { code } } } }',
+    "periods": "{ periods { totalCount } }",
+    "period": '{ period(id: "p1") { label } }',
+    "subjects": f"{{ subjects({P}) {PAGE} }}",
+    "subject": f'{{ subject({P}, id: "s-a") {{ name }} }}',
+    "createScheme": 'mutation { createScheme(document: {name: "x"}) { id } }',
+    "publishScheme": 'mutation { publishScheme(id: "sch", version: 1) { status } }',
+    "openPeriod": 'mutation { openPeriod(input: {schemeId: "sch", schemeVersion: 1, label: "Q1", subjects: []}) '
+                  "{ id } }",
+    "computePeriod": f"mutation {{ computePeriod({P}) {{ status }} }}",
+    "submissions": f"{{ submissions({S}) {PAGE} }}",
+    "submission": '{ submission(id: "sub-a") { status } }',
+    "submitEvidence": f'mutation {{ submitEvidence(input: {{{S}, indicator: "A1", kind: "measure", '
+                      'value: {value: "12.5"}}) { id } }',
+    "submitJournal": f'mutation {{ submitJournal(input: {{{S}, week: "2026-W07", content: "周志"}}) {{ id }} }}',
+    "reviewSubmission": 'mutation { reviewSubmission(id: "sub-a", input: {decision: "approve", version: 1}) '
+                        "{ id } }",
+    "ratingTasks": f"{{ ratingTasks({P}) {PAGE} }}",
+    "myBallots": '{ myBallots(taskId: "t-1") { totalCount nodes { value } } }',
+    "openRatingTask": 'mutation { openRatingTask(task: {period_id: "p1"}) { id } }',
+    "castBallot": 'mutation { castBallot(taskId: "t-1", subjectId: "s-a", value: "95") { taskId } }',
+    "closeRatingTask": 'mutation { closeRatingTask(taskId: "t-1") { status } }',
+    "rectificationNotices": f"{{ rectificationNotices({S}) {PAGE} }}",
+    "issueRectificationNotice": f'mutation {{ issueRectificationNotice(input: {{{S}, problem: "台账缺失", '
+                                'deadline: "2026-03-10"}) { id } }',
+    "answerRectificationNotice": 'mutation { answerRectificationNotice(id: "n-a", feedback: "已整改") { id } }',
+    "appeals": f"{{ appeals({S}) {PAGE} }}",
+    "fileAppeal": f'mutation {{ fileAppeal({S}, factId: "f-1", reason: "重复扣分") {{ id }} }}',
+    "answerAppeal": 'mutation { answerAppeal(id: "ap-a", upheld: true, answer: "予以更正") { id } }',
+    "scoreHistory": f"{{ scoreHistory({S}) {{ value cause factIds }} }}",
+    "scoreAsOf": f'{{ scoreAsOf({S}, at: "2026-03-02T00:00:00+08:00") {{ value }} }}',
+    "explain": f"{{ explain({S}) {{ total explain }} }}",
+    "verifyPeriod": f"{{ verifyPeriod({P}) {{ ok }} }}",
+    "auditTrail": '{ auditTrail(entityId: "e-1") { totalCount } }',
+    "verifyAuditChain": "{ verifyAuditChain(service: SCORING) { ok } }",
+    "ranking": f"{{ ranking({P}) {{ totalCount nodes {{ rank }} }} }}",
+    "result": f"{{ result({S}) {{ grade }} }}",
+    "publication": f"{{ publication({P}) {{ status }} }}",
+    "objections": f"{{ objections({S}) {PAGE} }}",
+    "publishResults": f"mutation {{ publishResults({P}, days: 5) {{ status }} }}",
+    "fileObjection": f'mutation {{ fileObjection({S}, reason: "排名有误") {{ id }} }}',
+    "answerObjection": 'mutation { answerObjection(id: "ob-a", answer: "维持") { id } }',
+    "finalizePeriod": f"mutation {{ finalizePeriod({P}) {{ status }} }}",
+    "reopenPeriod": f'mutation {{ reopenPeriod({P}, reason: "更正") {{ status }} }}',
+}
+WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}
+SCHEMA = build_schema()
+
+
+def _roles(cell: str) -> set[str]:
+    return {ABBREVIATIONS[a] for a in cell.split()}
+
+
+def test_every_root_field_has_a_row_a_document_and_a_rule() -> None:
+    graphql_schema = SCHEMA._schema
+    fields = set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)
+    assert fields - {"health"} == set(EXPECTED) == set(DOCUMENTS) == set(access.OPERATIONS) - {"uploadAttachment"}
+
+
+async def _run(operation: str, principal: Principal) -> tuple[bool, FakeBackend, Any]:
+    backend = FakeBackend()
+    clients = backend.clients()
+    try:
+        result = await SCHEMA.execute(DOCUMENTS[operation], context_value=context(clients, principal))
+    finally:
+        await clients.aclose()
+    codes = [e.extensions.get("code") for e in result.errors or []]
+    if "FORBIDDEN" in codes:
+        return False, backend, result
+    assert result.errors is None, (operation, principal, result.errors)
+    return True, backend, result
+
+
+@pytest.mark.parametrize("operation", sorted(EXPECTED))
+async def test_access_matrix(operation: str) -> None:
+    seen: dict[str, set[str]] = {}
+    for column, where in enumerate(WHERE):
+        scope, subject_ids = WHERE[where]
+        seen[where] = set()
+        for role in ROLES:
+            principal = Principal(subject=f"{role}@{where}", grants=(Grant(role, scope),), subject_ids=subject_ids)
+            allowed, backend, _ = await _run(operation, principal)
+            if allowed:
+                seen[where].add(role)
+            else:
+                assert backend.writes() == [], f"{operation} wrote to a service for a refused {role} {where}"
+        assert seen[where] == _roles(EXPECTED[operation][column]), (operation, where)
+
+
+async def test_anonymous_callers_get_unauthenticated_everywhere() -> None:
+    for operation in sorted(EXPECTED):
+        backend = FakeBackend()
+        clients = backend.clients()
+        result = await SCHEMA.execute(DOCUMENTS[operation], context_value=context(clients, None))
+        await clients.aclose()
+        assert [e.extensions["code"] for e in result.errors or []] == ["UNAUTHENTICATED"], operation
+        assert backend.requests == [], operation

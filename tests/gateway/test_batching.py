@@ -1,0 +1,90 @@
+"""DataLoaders: a page of subjects with scores, results and groups costs a constant number of
+backend calls; lists are filtered by scope; pages follow cursors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.schema import build_schema
+from services.common.auth import Grant, Principal
+from tests.gateway.fakes import FakeBackend, context
+
+SCHEMA = build_schema()
+AUDITOR = Principal(subject="auditor", grants=(Grant("auditor", ""),))
+PAGE = """query($first: Int, $after: String) {
+  subjects(periodId: "p1", first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id name group score { total indicators { code value } } result { rank grade } }
+  }
+}"""
+
+
+def _subjects(n: int) -> list[dict[str, Any]]:
+    return [{"id": f"s{i:03d}", "name": f"单位{i}", "group": f"g{i % 3}", "unit_path": f"city/a/u{i}",
+             "kind": "unit", "attributes": {}} for i in range(n)]
+
+
+async def _page(backend: FakeBackend, principal: Principal, **variables: Any) -> tuple[Any, int]:
+    clients = backend.clients()
+    result = await SCHEMA.execute(PAGE, variable_values=variables, context_value=context(clients, principal))
+    calls = sum(c.calls for c in clients.by_name.values())
+    await clients.aclose()
+    assert result.errors is None, result.errors
+    return result.data["subjects"], calls
+
+
+async def test_backend_calls_do_not_grow_with_the_page() -> None:
+    small, calls_10 = await _page(FakeBackend(subjects=_subjects(10)), AUDITOR, first=10)
+    large, calls_100 = await _page(FakeBackend(subjects=_subjects(100)), AUDITOR, first=100)
+    assert len(small["nodes"]) == 10 and len(large["nodes"]) == 100
+    assert calls_10 == calls_100 == 3  # the subject list, one batch of scores, one batch of results
+    assert large["nodes"][99] == {
+        "id": "s099", "name": "单位99", "group": "g0",
+        "score": {"total": "88.5", "indicators": [{"code": "A1", "value": "8.5"}]},
+        "result": {"rank": 100, "grade": "优秀"},
+    }
+
+
+async def test_one_batch_call_per_kind_of_data() -> None:
+    backend = FakeBackend(subjects=_subjects(5))
+    await _page(backend, AUDITOR, first=2)
+    assert [r for r in backend.requests if r[0] != "scoring" or "scores" in r[2]] == [
+        ("scoring", "GET", "/v1/periods/p1/scores"), ("ranking", "GET", "/v1/periods/p1/results")]
+
+
+async def test_cursor_pages_walk_the_list() -> None:
+    backend = FakeBackend(subjects=_subjects(5))
+    first, _ = await _page(backend, AUDITOR, first=2)
+    assert [n["id"] for n in first["nodes"]] == ["s000", "s001"]
+    assert first["pageInfo"]["hasNextPage"] is True and first["totalCount"] == 5
+    last, _ = await _page(backend, AUDITOR, first=10, after=first["pageInfo"]["endCursor"])
+    assert [n["id"] for n in last["nodes"]] == ["s002", "s003", "s004"]
+    assert last["pageInfo"]["hasNextPage"] is False
+
+
+async def test_page_size_over_the_cap_in_a_variable_is_refused() -> None:
+    clients = FakeBackend().clients()
+    result = await SCHEMA.execute(PAGE, variable_values={"first": 101}, context_value=context(clients, AUDITOR))
+    await clients.aclose()
+    assert result.errors[0].message == "first must be between 0 and 100"
+    assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
+
+
+async def test_lists_show_only_subjects_in_scope_and_own_subject() -> None:
+    backend = FakeBackend()  # s-a in city/a/u1, s-b in city/b/u2
+    submitter = Principal(subject="li", grants=(Grant("submitter", "city/b"),))
+    page, _ = await _page(backend, submitter, first=10)
+    # a submitter sees the subject of its unit, but not its scores (explain is for readers)
+    assert page["nodes"] == [{"id": "s-b", "name": "乙街道", "group": "g2", "score": None, "result": None}]
+    me = Principal(subject="s-a-head", grants=(Grant("subject", "city/a"),), subject_ids=("s-a",))
+    page, _ = await _page(FakeBackend(), me, first=10)
+    assert [(n["id"], n["score"]["total"], n["result"]["rank"]) for n in page["nodes"]] == [("s-a", "88.5", 1)]
+
+
+async def test_ranking_rows_outside_the_scope_are_dropped() -> None:
+    clients = FakeBackend().clients()
+    assessor = Principal(subject="wang", grants=(Grant("assessor", "city/b"),))
+    result = await SCHEMA.execute('{ ranking(periodId: "p1") { totalCount nodes { subjectId rank } } }',
+                                  context_value=context(clients, assessor))
+    await clients.aclose()
+    assert result.data == {"ranking": {"totalCount": 1, "nodes": [{"subjectId": "s-b", "rank": 2}]}}
