@@ -74,22 +74,19 @@ class Period:
 
 
 def _read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Subject]:
-    chosen: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    chosen: dict[str, Mapping[str, Any]] = {}
     for item in raw if isinstance(raw, list) else []:
-        if (
-            not isinstance(item, Mapping)
-            or not isinstance(item.get("id"), str | int)
-            or isinstance(item.get("id"), bool)
-        ):
+        sid = item.get("id") if isinstance(item, Mapping) else None
+        if not isinstance(sid, str | int) or isinstance(sid, bool):
             problems.append(Problem(message=f"a subject needs an id: {str(item)[:80]}"))
             continue
-        sid, text = str(item["id"]), _dumps(item)
+        sid = str(sid)
         if sid in chosen:
             problems.append(Problem(subject=sid, message=f"subject {sid} is listed more than once; one copy used"))
-            if text >= chosen[sid][0]:
+            if _dumps(item) >= _dumps(chosen[sid]):
                 continue  # keep the copy whose canonical text sorts first: input order never matters
-        chosen[sid] = (text, item)
-    return [_subject(sid, chosen[sid][1], scheme, problems) for sid in sorted(chosen, key=natural_key)]
+        chosen[sid] = item
+    return [_subject(sid, chosen[sid], scheme, problems) for sid in sorted(chosen, key=natural_key)]
 
 
 def _subject(sid: str, item: Mapping[str, Any], scheme: Scheme, problems: list[Problem]) -> Subject:
@@ -271,7 +268,7 @@ def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -
         problems.append(
             Problem(
                 subject=subject.id,
-                message=f"no facts for {node.code} ({node.name}) of subject "
+                message=f"no usable facts for {node.code} ({node.name}) of subject "
                 f"{subject.id}, and its missing policy is error",
             )
         )

@@ -231,3 +231,11 @@ def test_transfer_to_between_top_level_nodes() -> None:
     result = run(tree, [pts("f1", "regular", 46)], subjects("p1", key=False))
     assert score_of(result, "p1", "regular") == D("82.8")
     assert result.subjects[0].total == D("82.8")
+
+
+def test_duplicate_subject_reported_and_choice_independent_of_order() -> None:
+    subs = subjects("p1") + subjects("p1", group="B")
+    one = run([leaf("a", 10, MANUAL)], [pts("f1", "a", 9)], subs)
+    two = run([leaf("a", 10, MANUAL)], [pts("f1", "a", 9)], subs[::-1])
+    assert [s.subject.group for s in one.subjects] == [s.subject.group for s in two.subjects]
+    assert [p.subject for p in one.problems] == ["p1"]
