@@ -27,35 +27,40 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAOHE_", extra="ignore", frozen=True)
 
-    environment: Literal["development", "production"] = "development"
-    data_dir: Path = Field(default_factory=_default_data_dir)
-    host: str = "127.0.0.1"
+    environment: Literal["development", "production"] = Field(
+        default="development", description="`production` turns GraphiQL and schema introspection off.")
+    data_dir: Path = Field(default_factory=_default_data_dir, description=(
+        "Embedded database (`postgres/`), generated service secret and local files; default: the user's "
+        "data folder (`~/.local/share/kaohe` on Linux)."))
+    host: str = Field(default="127.0.0.1", description="Interface the processes listen on (`0.0.0.0` in containers).")
 
-    database_url: str | None = None
-    evidence_database_url: str | None = None
-    scoring_database_url: str | None = None
-    ranking_database_url: str | None = None
-    db_pool_size: int = Field(default=10, ge=1, le=200)
-    embedded_pg_port: int = Field(default=55432, ge=1, le=65535)
+    database_url: str | None = Field(default=None, description=(
+        "PostgreSQL URL for all three services; unset: `kaohe up` starts an embedded PostgreSQL."))
+    evidence_database_url: str | None = Field(default=None, description="Evidence's database (else KAOHE_DATABASE_URL)")
+    scoring_database_url: str | None = Field(default=None, description="Scoring's database (else KAOHE_DATABASE_URL).")
+    ranking_database_url: str | None = Field(default=None, description="Ranking's database (else KAOHE_DATABASE_URL).")
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="Connections per process (overflow as many again).")
+    embedded_pg_port: int = Field(default=55432, ge=1, le=65535, description="Port of the embedded PostgreSQL.")
 
-    gateway_port: int = Field(default=8000, ge=1, le=65535)
-    evidence_port: int = Field(default=8001, ge=1, le=65535)
-    scoring_port: int = Field(default=8002, ge=1, le=65535)
-    ranking_port: int = Field(default=8003, ge=1, le=65535)
-    evidence_url: str | None = None
-    scoring_url: str | None = None
-    ranking_url: str | None = None
+    gateway_port: int = Field(default=8000, ge=1, le=65535, description="Port of the GraphQL gateway.")
+    evidence_port: int = Field(default=8001, ge=1, le=65535, description="Port of the evidence service.")
+    scoring_port: int = Field(default=8002, ge=1, le=65535, description="Port of the scoring service.")
+    ranking_port: int = Field(default=8003, ge=1, le=65535, description="Port of the ranking service.")
+    evidence_url: str | None = Field(default=None, description="Where others reach evidence (else http://HOST:PORT).")
+    scoring_url: str | None = Field(default=None, description="Where others reach scoring (else http://HOST:PORT).")
+    ranking_url: str | None = Field(default=None, description="Where others reach ranking (else http://HOST:PORT).")
 
-    service_token_secret: SecretStr | None = None
-    service_token_ttl_seconds: int = Field(default=120, ge=10, le=3600)
-    jwt_secret: SecretStr | None = None
-    jwt_jwks_url: str | None = None
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
+    service_token_secret: SecretStr | None = Field(default=None, description=(
+        "HS256 secret of the tokens between processes, the same everywhere; `kaohe up` generates one."))
+    service_token_ttl_seconds: int = Field(default=120, ge=10, le=3600, description="Lifetime of a service token.")
+    jwt_secret: SecretStr | None = Field(default=None, description="HS256 secret of user JWTs at the gateway.")
+    jwt_jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (RS256 user JWTs).")
+    jwt_issuer: str | None = Field(default=None, description="Required `iss` of user JWTs, when set.")
+    jwt_audience: str | None = Field(default=None, description="Required `aud` of user JWTs, when set.")
 
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    timezone: str = "Asia/Shanghai"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log threshold.")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
+    timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
 
     @field_validator("database_url", "evidence_database_url", "scoring_database_url", "ranking_database_url")
     @classmethod

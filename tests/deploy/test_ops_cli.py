@@ -1,0 +1,158 @@
+"""`kaohe doctor`, `kaohe serve`, `kaohe healthcheck` and `kaohe config reference`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+
+from kaohe.ops_cli import CONFIGURATION_DOC, clock_check, configuration_reference, disk_check
+from migrations.runner import head_revision
+from services.common.embedded import free_port
+from tests.cli_helpers import KAOHE, clean_env, run_kaohe
+
+
+def checks(done: Any) -> dict[str, tuple[str, str]]:
+    """`kaohe doctor` output as {check: (status, message)}."""
+    return {line[6:26].strip(): (line[:4].strip(), line[27:]) for line in done.stdout.splitlines()}
+
+
+def test_doctor_on_a_migrated_database_is_all_ok(fresh_database: Any, tmp_path: Path) -> None:
+    url = fresh_database()
+    done = run_kaohe("doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = checks(done)
+    assert found["config"] == ("ok", "settings loaded (environment development)")
+    assert found["database"] == ("ok", "configured PostgreSQL")
+    assert found["clock"][0] == "ok" and found["disk"][0] == "ok"
+    where = url.split("@", 1)[1]
+    for service in ("evidence", "scoring", "ranking"):
+        assert found[f"{service} database"] == ("ok", f"connected to {where}")
+        assert found[f"{service} migrations"] == ("ok", f"at head {head_revision(service)}")
+    assert len(found) == 12
+
+
+def test_doctor_fails_on_unmigrated_schemas(fresh_database: Any, tmp_path: Path) -> None:
+    url = fresh_database(migrate=False)
+    done = run_kaohe("doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path))
+    assert done.returncode == 1
+    failing = {name: message for name, (status, message) in checks(done).items() if status == "fail"}
+    assert failing == {f"{s} migrations": f"database at nothing, code at {head_revision(s)}; run `kaohe migrate`"
+                       for s in ("evidence", "scoring", "ranking")}
+
+
+def test_doctor_fails_on_an_unreachable_database(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"postgresql://kaohe@127.0.0.1:{port}/kaohe"
+    done = run_kaohe("doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path))
+    assert done.returncode == 1
+    failing = {name: message for name, (status, message) in checks(done).items() if status == "fail"}
+    assert sorted(failing) == ["evidence database", "ranking database", "scoring database"]
+    assert failing["evidence database"].startswith(f"cannot reach the database at 127.0.0.1:{port}/kaohe: ")
+
+
+def test_doctor_fails_on_bad_configuration(tmp_path: Path) -> None:
+    done = run_kaohe("doctor", env=clean_env(KAOHE_SCORING_PORT="eighty", KAOHE_DATA_DIR=tmp_path))
+    assert done.returncode == 1
+    assert checks(done) == {"config": ("fail", "KAOHE_SCORING_PORT is invalid: Input should be a valid integer, "
+                                              "unable to parse string as an integer")}
+
+
+def test_doctor_requires_a_service_secret_in_production(fresh_database: Any, tmp_path: Path) -> None:
+    url = fresh_database()
+    done = run_kaohe("doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path,
+                                             KAOHE_ENVIRONMENT="production"))
+    assert done.returncode == 1
+    found = checks(done)
+    assert {name for name, (status, _m) in found.items() if status != "ok"} == {"service token", "user tokens"}
+    assert found["service token"] == ("fail", "KAOHE_SERVICE_TOKEN_SECRET unset")
+    assert found["user tokens"][0] == "warn"
+
+
+def test_clock_and_disk_thresholds() -> None:
+    assert clock_check(5.0).status == "ok"
+    assert clock_check(-5.1).status == "warn"
+    assert clock_check(6.25).message == "system clock +6.2 s from the database server's now()"
+    gib = 1024**3
+    assert disk_check(Path("/"), SimpleNamespace(free=3 * gib)).status == "ok"
+    assert disk_check(Path("/"), SimpleNamespace(free=gib)).status == "warn"
+    low = disk_check(Path("/no/such/folder"), SimpleNamespace(free=100 * 1024**2))
+    assert low.status == "fail" and low.message == "0.1 GiB free in /"
+
+
+def test_serve_runs_one_service_until_terminated(fresh_database: Any, tmp_path: Path) -> None:
+    url = fresh_database()
+    port = free_port()
+    env = clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path, KAOHE_SCORING_PORT=port,
+                    KAOHE_SERVICE_TOKEN_SECRET="s" * 40, **{f"KAOHE_{n}_PORT": free_port()
+                                                           for n in ("GATEWAY", "EVIDENCE", "RANKING")})
+    child = subprocess.Popen([*KAOHE, "serve", "scoring"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        answer = _wait_ready(f"http://127.0.0.1:{port}/readyz", child)
+        assert answer == {"status": "ready", "service": "scoring"}
+        probe = run_kaohe("healthcheck", env=env)
+        assert probe.returncode == 0 and probe.stdout.strip() == "scoring: ok"
+        named = run_kaohe("healthcheck", "gateway", "--live", env=env)
+        assert named.returncode == 1 and "no kaohe process answers /healthz on 127.0.0.1" in named.stderr
+    finally:
+        child.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises SIGTERM so supervisors see how it ended
+        assert child.wait(timeout=20) in (0, -signal.SIGTERM)
+    assert b"Application shutdown complete" in (child.stderr.read() if child.stderr else b"")
+
+
+def _wait_ready(url: str, child: subprocess.Popen[bytes]) -> Any:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert child.poll() is None, child.stderr.read().decode() if child.stderr else ""
+        try:
+            response = httpx.get(url, timeout=1)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready in 60 s")
+
+
+def test_serve_refuses_unknown_process_and_missing_settings(tmp_path: Path) -> None:
+    unknown = run_kaohe("serve", "billing", env=clean_env(KAOHE_DATA_DIR=tmp_path))
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "kaohe: unknown process 'billing'; choose from gateway, evidence, scoring, ranking"
+    no_db = run_kaohe("serve", "ranking", env=clean_env(KAOHE_DATA_DIR=tmp_path))
+    assert no_db.returncode == 2
+    assert no_db.stderr.strip() == "kaohe: ranking needs KAOHE_RANKING_DATABASE_URL or KAOHE_DATABASE_URL"
+    no_secret = run_kaohe("serve", "gateway", env=clean_env(KAOHE_DATA_DIR=tmp_path))
+    assert no_secret.returncode == 2
+    assert no_secret.stderr.strip() == (
+        "kaohe: KAOHE_SERVICE_TOKEN_SECRET is required (the same value for every process)")
+
+
+def test_configuration_reference_is_current() -> None:
+    assert CONFIGURATION_DOC.read_text(encoding="utf-8") == configuration_reference(), (
+        "docs/configuration.md is out of date: run `kaohe config reference`")
+
+
+def test_configuration_reference_lists_every_setting_with_a_description() -> None:
+    from services.common.settings import Settings
+
+    text = configuration_reference()
+    rows = [line for line in text.splitlines() if line.startswith("| `KAOHE_")]
+    assert len(rows) >= len(Settings.model_fields)
+    assert "| `KAOHE_GATEWAY_PORT` | integer (≥ 1, ≤ 65535) | `8000` | Port of the GraphQL gateway. |" in rows
+    assert all(not row.endswith("|  |") for row in rows), [r for r in rows if r.endswith("|  |")]
+
+
+def test_config_reference_check_mode(tmp_path: Path) -> None:
+    out = tmp_path / "configuration.md"
+    stale = run_kaohe("config", "reference", "--out", str(out), "--check", env=clean_env(KAOHE_DATA_DIR=tmp_path))
+    assert stale.returncode == 1 and "is out of date" in stale.stderr
+    assert run_kaohe("config", "reference", "--out", str(out), env=clean_env()).returncode == 0
+    assert out.read_text(encoding="utf-8") == configuration_reference()
+    assert os.path.getsize(out) > 0
