@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.ranking.events.api import router as events_router
+from services.ranking.exports.api import router as exports_router
 from services.ranking.models import common
+from services.ranking.objections.api import router as objections_router
+from services.ranking.periods.api import router as periods_router
+from services.ranking.results.api import router as results_router
 
 spec = ServiceSpec(
     name="ranking",
     description="Ranks, grades, labels, rewards, publication (公示), objections and approval (审定).",
     models=common,
-    routers=[audit_router(common.audit)],
+    routers=[audit_router(common.audit), events_router, periods_router, results_router, objections_router,
+             exports_router],
 )
 app = create_service_app(spec)

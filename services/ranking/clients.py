@@ -1,0 +1,60 @@
+"""The ranking service's one HTTP client to scoring (periods, scores, scheme versions)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Request
+
+from services.common.auth import SYSTEM, issue_service_token
+from services.common.errors import NotFound, ServiceUnavailable
+from services.common.settings import get_settings
+
+
+class ScoringClient:
+    """Reads what ranking needs from scoring, as the system (ranking ranks every subject of a period)."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
+        self.http, self.base_url = http, base_url.rstrip("/")
+
+    async def period(self, period_id: str) -> dict[str, Any]:
+        """`GET /v1/periods/{id}`: scheme, version, label and status."""
+        return await self._get(f"/v1/periods/{period_id}")
+
+    async def period_scores(self, period_id: str) -> dict[str, Any]:
+        """`GET /v1/periods/{id}/scores`: the latest full-precision scores of every subject."""
+        return await self._get(f"/v1/periods/{period_id}/scores")
+
+    async def scheme_document(self, scheme_id: str, version: int) -> dict[str, Any]:
+        """`GET /v1/schemes/{id}/versions/{v}`: the published scheme document."""
+        body = await self._get(f"/v1/schemes/{scheme_id}/versions/{version}")
+        # Accept the bare document or an envelope carrying it under `document`.
+        document = body.get("document")
+        return document if isinstance(document, dict) and "indicators" in document else body
+
+    async def _get(self, path: str) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
+        try:
+            response = await self.http.get(f"{self.base_url}{path}", headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"scoring is not reachable: {type(exc).__name__}") from None
+        if response.status_code == 404:
+            raise NotFound(f"scoring does not know {path}")
+        if response.status_code >= 400:
+            raise ServiceUnavailable(f"scoring answered {response.status_code} to GET {path}")
+        body = response.json()
+        if not isinstance(body, dict):
+            raise ServiceUnavailable(f"scoring answered GET {path} with a non-object body")
+        return body
+
+
+def get_scoring_client(request: Request) -> ScoringClient:
+    """One pooled client per app; tests put one with a `MockTransport` in `app.state.scoring_http`."""
+    state = request.app.state
+    if getattr(state, "scoring_http", None) is None:
+        state.scoring_http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0))
+    return ScoringClient(state.scoring_http, get_settings().service_base_url("scoring"))
+
+
+ScoringClientDep = Annotated[ScoringClient, Depends(get_scoring_client)]

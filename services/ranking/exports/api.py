@@ -1,0 +1,53 @@
+"""Export endpoints: the ranking table and the publication list, xlsx or CSV, streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.common.errors import Conflict
+from services.ranking.exports import service
+from services.ranking.periods import service as periods
+from services.ranking.results import repository as results
+
+router = APIRouter(prefix="/v1/periods/{period_id}/exports", tags=["exports"])
+Format = Annotated[Literal["xlsx", "csv"], Query()]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 64 * 1024
+
+
+@router.get("/ranking", summary="The ranking table (rows the caller may see) as xlsx or CSV")
+async def export_ranking(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+                         format: Format = "xlsx") -> StreamingResponse:
+    period = await periods.get(session, period_id)
+    rows = await results.visible_current(session, period_id, principal)
+    return _respond(service.ranking_table(period, rows), format, f"{period_id}-ranking")
+
+
+@router.get("/publication", summary="The publication list (公示名单) as xlsx or CSV")
+async def export_publication(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+                             format: Format = "xlsx") -> StreamingResponse:
+    period = await periods.get(session, period_id)
+    if period.status not in ("published", "finalized"):
+        raise Conflict(f"period {period_id} has not been published (公示) yet")
+    rows = await results.visible_current(session, period_id, principal)
+    return _respond(service.publication_list(period, rows), format, f"{period_id}-publication")
+
+
+def _respond(table: service.Table, format: str, stem: str) -> StreamingResponse:
+    filename = quote(f"{stem}.{format}")
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"}
+    if format == "csv":
+        return StreamingResponse(service.csv_chunks(table), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(_chunks(service.xlsx_bytes(table)), media_type=XLSX, headers=headers)
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    for start in range(0, len(data), CHUNK):
+        yield data[start:start + CHUNK]

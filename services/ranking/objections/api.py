@@ -1,0 +1,47 @@
+"""Objection endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.ranking.access import Now
+from services.ranking.db import IdempotencyDep
+from services.ranking.objections import service
+from services.ranking.objections.schemas import ObjectionAnswer, ObjectionCreate, ObjectionRead
+
+router = APIRouter(prefix="/v1", tags=["objections"])
+
+
+@router.post("/periods/{period_id}/objections", status_code=201, response_model=ObjectionRead,
+             summary="File an objection (异议) to a subject's result during publication")
+async def file_objection(period_id: str, payload: ObjectionCreate, session: SessionDep,
+                         principal: CurrentPrincipal, idem: IdempotencyDep, now: Now) -> Any:
+    async def create() -> ObjectionRead:
+        objection = await service.file(session, principal, period_id, subject_id=payload.subject_id,
+                                       text=payload.text, now=now)
+        return ObjectionRead.model_validate(objection)
+
+    return await idem.once(session, principal, payload, create, status_code=201)
+
+
+@router.get("/periods/{period_id}/objections", response_model=list[ObjectionRead],
+            summary="The period's objections the caller may see")
+async def list_objections(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    return await service.list_for(session, principal, period_id)
+
+
+@router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection")
+async def get_objection(objection_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    return await service.get(session, principal, objection_id)
+
+
+@router.post("/objections/{objection_id}/answer", response_model=ObjectionRead,
+             summary="Answer an objection (the office)")
+async def answer_objection(objection_id: uuid.UUID, payload: ObjectionAnswer, session: SessionDep,
+                           principal: CurrentPrincipal, now: Now) -> Any:
+    return await service.answer(session, principal, objection_id, text=payload.answer, now=now)

@@ -1,0 +1,81 @@
+"""Objections (异议) during 公示: filed by the subject or its unit, answered by the office."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.ranking.access import can_read, is_own
+from services.ranking.objections import repository
+from services.ranking.objections.models import Objection
+from services.ranking.periods import service as periods
+from services.ranking.results import repository as results
+
+MAX_LISTED = 1000
+
+
+def _state(objection: Objection) -> dict[str, Any]:
+    return {"status": objection.status, "text": objection.text, "answer": objection.answer}
+
+
+async def file(
+    session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str, text: str, now: datetime
+) -> Objection:
+    """File an objection to a subject's current result while the publication window is open."""
+    period = await periods.get(session, period_id)
+    periods.refuse_if_frozen(period)
+    rows = await results.current_of(session, period_id, [subject_id])
+    if not rows:
+        raise NotFound(f"no result for subject {subject_id} in period {period_id}")
+    result = rows[0]
+    if not is_own(principal, subject_id, result.unit_path):
+        raise Forbidden("only the subject itself or its unit may object to its result")
+    if period.status != "published" or period.publication_ends_at is None or now >= period.publication_ends_at:
+        raise Conflict(f"period {period_id} is not in its publication (公示) window; objections are closed")
+    objection = await repository.add(session, Objection(
+        id=uuid.uuid4(), period_id=period_id, subject_id=subject_id, unit_path=result.unit_path,
+        result_version=result.version, text=text, status="open", filed_by=principal.subject, filed_at=now,
+    ))
+    audit.record(session, actor=principal, action="objection.filed", entity_type="objection",
+                 entity_id=str(objection.id), after=_state(objection), details={"period_id": period_id,
+                                                                                 "subject_id": subject_id})
+    return objection
+
+
+async def answer(
+    session: AsyncSession, principal: Principal, objection_id: uuid.UUID, *, text: str, now: datetime
+) -> Objection:
+    """The office answers an objection (once); the period may then be finalized."""
+    objection = await repository.get(session, objection_id, lock=True)
+    if objection is None:
+        raise NotFound(f"objection {objection_id} does not exist")
+    principal.require("admin", objection.unit_path)
+    periods.refuse_if_frozen(await periods.get(session, objection.period_id))
+    if objection.status != "open":
+        raise Conflict(f"objection {objection_id} has already been answered")
+    before = _state(objection)
+    objection.status, objection.answer = "answered", text
+    objection.answered_by, objection.answered_at = principal.subject, now
+    audit.record(session, actor=principal, action="objection.answered", entity_type="objection",
+                 entity_id=str(objection.id), before=before, after=_state(objection))
+    await session.flush()
+    return objection
+
+
+async def get(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> Objection:
+    objection = await repository.get(session, objection_id)
+    if objection is None or not can_read(principal, objection.subject_id, objection.unit_path):
+        raise NotFound(f"objection {objection_id} does not exist")
+    return objection
+
+
+async def list_for(session: AsyncSession, principal: Principal, period_id: str) -> list[Objection]:
+    """The period's objections the caller may see (its own, or those within its scope)."""
+    rows = await repository.of_period(session, period_id, limit=MAX_LISTED)
+    return [row for row in rows if can_read(principal, row.subject_id, row.unit_path)]

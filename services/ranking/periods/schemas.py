@@ -1,0 +1,59 @@
+"""Period payloads: publication, finalization, reopening, snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PublicationCreate(BaseModel):
+    # 公示 is counted in working days (Chinese calendar, 调休 included); see docs/decisions.md.
+    working_days: int = Field(default=5, ge=1, le=30)
+
+
+class ReopeningCreate(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PeriodRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    scheme_id: str
+    scheme_version: int
+    label: str
+    scope_path: str
+    status: str
+    precision: int
+    inputs_sha256: str
+    problems: list[Any]
+    stale: bool
+    publication_days: int | None
+    published_at: datetime | None
+    publication_ends_at: datetime | None
+    published_by: str | None
+    finalized_at: datetime | None
+    finalized_by: str | None
+    reopen_count: int
+
+
+class SnapshotRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    period_id: str
+    sequence: int
+    sha256: str
+    finalized_by: str
+    finalized_at: datetime
+
+
+class ReopeningRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    period_id: str
+    reason: str
+    snapshot_sequence: int
+    reopened_by: str
+    reopened_at: datetime

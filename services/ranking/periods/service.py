@@ -1,0 +1,145 @@
+"""公示 → 审定: publishing a period, finalizing it into a snapshot, reopening it with a reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.outbox import enqueue
+from services.common.settings import get_settings
+from services.ranking.access import require_office
+from services.ranking.db import common
+from services.ranking.objections import repository as objections
+from services.ranking.periods import repository
+from services.ranking.periods.calendar import publication_end
+from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
+from services.ranking.results import repository as results
+from services.ranking.results.service import canonical, sha256
+
+STATUS_LISTENERS = ("scoring", "evidence")
+
+
+async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> RankedPeriod:
+    period = await repository.get(session, period_id, lock=lock)
+    if period is None:
+        raise NotFound(f"period {period_id} has no results yet")
+    return period
+
+
+def refuse_if_frozen(period: RankedPeriod) -> None:
+    """Every write about a finalized period is refused until it is formally reopened."""
+    if period.status == "finalized":
+        raise Conflict(f"period {period.id} is finalized (审定); reopen it with a reason first",
+                       details={"period_id": period.id, "status": period.status})
+
+
+def _state(period: RankedPeriod) -> dict[str, Any]:
+    return {"status": period.status, "published_at": period.published_at, "finalized_at": period.finalized_at,
+            "publication_ends_at": period.publication_ends_at, "reopen_count": period.reopen_count}
+
+
+async def publish(
+    session: AsyncSession, principal: Principal, period_id: str, *, working_days: int, now: datetime
+) -> RankedPeriod:
+    """Open the publication (公示) window for `working_days` working days (a re-publication restarts it)."""
+    period = await get(session, period_id, lock=True)
+    require_office(principal, period.scope_path)
+    refuse_if_frozen(period)
+    before = _state(period)
+    period.status, period.publication_days = "published", working_days
+    period.published_at, period.published_by = now, principal.subject
+    period.publication_ends_at = publication_end(now, working_days, get_settings().timezone).astimezone(UTC)
+    audit.record(session, actor=principal, action="period.published", entity_type="period",
+                 entity_id=period.id, before=before, after=_state(period))
+    await session.flush()
+    return period
+
+
+async def finalize(session: AsyncSession, principal: Principal, period_id: str, *, now: datetime) -> PeriodSnapshot:
+    """审定: freeze the period once its window is over and every objection is answered."""
+    period = await get(session, period_id, lock=True)
+    require_office(principal, period.scope_path)
+    refuse_if_frozen(period)
+    _require_window_over(period, now)
+    open_count = await objections.count_open(session, period.id)
+    if open_count:
+        raise Conflict(f"{open_count} objection(s) to period {period.id} are still open; answer them first",
+                       details={"open_objections": open_count})
+    before = _state(period)
+    snapshot = await _snapshot(session, period, principal, now)
+    period.status, period.finalized_at, period.finalized_by = "finalized", now, principal.subject
+    _tell_listeners(session, period.id, "finalized", snapshot=snapshot)
+    audit.record(session, actor=principal, action="period.finalized", entity_type="period", entity_id=period.id,
+                 before=before, after=_state(period), details={"sequence": snapshot.sequence,
+                                                               "sha256": snapshot.sha256})
+    await session.flush()
+    return snapshot
+
+
+def _require_window_over(period: RankedPeriod, now: datetime) -> None:
+    if period.status != "published" or period.publication_ends_at is None:
+        raise Conflict(f"period {period.id} must be published (公示) before it is finalized")
+    if now < period.publication_ends_at:
+        raise Conflict(f"the publication of period {period.id} runs until {period.publication_ends_at.isoformat()}",
+                       details={"publication_ends_at": period.publication_ends_at.isoformat()})
+
+
+async def snapshot_document(session: AsyncSession, period: RankedPeriod, sequence: int) -> dict[str, Any]:
+    """Every current result of the period, with where each subject sits (used by roll-ups)."""
+    rows = await results.current(session, period.id)
+    subjects = [{**row.document, "unit_path": row.unit_path, "attributes": row.attributes} for row in rows]
+    return {"period_id": period.id, "scheme": period.scheme_id, "version": period.scheme_version,
+            "period": period.label, "sequence": sequence, "inputs_sha256": period.inputs_sha256,
+            "subjects": subjects, "problems": period.problems}
+
+
+async def _snapshot(session: AsyncSession, period: RankedPeriod, principal: Principal, now: datetime) -> PeriodSnapshot:
+    sequence = await repository.next_sequence(session, period.id)
+    content = canonical(await snapshot_document(session, period, sequence))
+    snapshot = PeriodSnapshot(period_id=period.id, sequence=sequence, sha256=sha256(content), content=content,
+                              finalized_by=principal.subject, finalized_at=now)
+    await repository.add_snapshot(session, snapshot)
+    return snapshot
+
+
+def _tell_listeners(session: AsyncSession, period_id: str, status: str, **extra: Any) -> None:
+    snapshot = extra.pop("snapshot", None)
+    payload: dict[str, Any] = {"period_id": period_id, "status": status, **extra}
+    if snapshot is not None:
+        payload |= {"snapshot_sequence": snapshot.sequence, "snapshot_sha256": snapshot.sha256}
+    for destination in STATUS_LISTENERS:
+        enqueue(session, common.outbox, destination=destination, topic="period.status", payload=payload)
+
+
+async def reopen(
+    session: AsyncSession, principal: Principal, period_id: str, *, reason: str, now: datetime
+) -> PeriodReopening:
+    """Formally reopen a finalized period; results may change and a later 审定 makes a new snapshot."""
+    period = await get(session, period_id, lock=True)
+    require_office(principal, period.scope_path)
+    if period.status != "finalized":
+        raise Conflict(f"period {period.id} is not finalized; there is nothing to reopen")
+    before = _state(period)
+    last = await repository.latest_snapshot(session, period.id)
+    reopening = PeriodReopening(period_id=period.id, reason=reason, snapshot_sequence=last.sequence if last else 0,
+                                reopened_by=principal.subject, reopened_at=now)
+    await repository.add_reopening(session, reopening)
+    period.status, period.reopen_count = "computed", period.reopen_count + 1
+    period.published_at = period.publication_ends_at = period.finalized_at = None
+    # Scoring and evidence accept writes again: the period is back to being scored.
+    _tell_listeners(session, period.id, "scoring", reopened=True, reason=reason)
+    audit.record(session, actor=principal, action="period.reopened", entity_type="period", entity_id=period.id,
+                 before=before, after=_state(period), details={"reason": reason})
+    await session.flush()
+    return reopening
+
+
+def require_snapshot_reader(principal: Principal, period: RankedPeriod) -> None:
+    """A snapshot holds every result of the period: the office over it, or an auditor."""
+    if not principal.can(("admin", "auditor"), period.scope_path):
+        raise Forbidden(f"{principal.subject} may not read the snapshots of period {period.id}")

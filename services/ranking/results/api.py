@@ -1,0 +1,53 @@
+"""Result endpoints: the ranking table, one subject's result and history, batch reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.common.errors import InvalidInput
+from services.ranking.access import can_read
+from services.ranking.results import repository, service
+from services.ranking.results.schemas import ResultPage, ResultRead
+
+router = APIRouter(prefix="/v1/periods/{period_id}", tags=["results"])
+MAX_BATCH = 200
+
+
+@router.get("/ranking", response_model=ResultPage, summary="The ranking table (visible rows, paged)")
+async def ranking_table(
+    period_id: str, session: SessionDep, principal: CurrentPrincipal,
+    group: Annotated[str | None, Query(max_length=100)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Any:
+    total, rows = await repository.page(session, period_id, principal, group=group, offset=offset, limit=limit)
+    return ResultPage(period_id=period_id, total_count=total, offset=offset, limit=limit,
+                      items=[ResultRead.of(row) for row in rows])
+
+
+@router.get("/results", response_model=list[ResultRead],
+            summary="Batch read of current results (`subject_ids=a,b`); invisible or unknown ids are left out")
+async def batch_results(
+    period_id: str, session: SessionDep, principal: CurrentPrincipal,
+    subject_ids: Annotated[str, Query(max_length=MAX_BATCH * 101)],
+) -> Any:
+    ids = [part for part in dict.fromkeys(subject_ids.split(",")) if part]
+    if len(ids) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH} subject ids per call", details={"field": "subject_ids"})
+    rows = await repository.current_of(session, period_id, ids)
+    return [ResultRead.of(row) for row in rows if can_read(principal, row.subject_id, row.unit_path)]
+
+
+@router.get("/results/{subject_id}", response_model=ResultRead, summary="One subject's current result")
+async def subject_result(period_id: str, subject_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    return ResultRead.of(await service.get_current(session, principal, period_id, subject_id))
+
+
+@router.get("/results/{subject_id}/history", response_model=list[ResultRead],
+            summary="Every version of one subject's result, oldest first")
+async def subject_history(period_id: str, subject_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    return [ResultRead.of(row) for row in await service.get_history(session, principal, period_id, subject_id)]

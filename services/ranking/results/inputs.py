@@ -1,0 +1,108 @@
+"""From scoring's JSON (strings, full precision) to the engines' plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from services.common.errors import ServiceUnavailable
+from services.scoring.engine import parse_scheme
+from services.scoring.engine.model import PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+
+# Published scheme versions are immutable, so a parsed one can be kept for the process's life.
+_SCHEMES: dict[tuple[str, int], Scheme] = {}
+
+
+@dataclass(frozen=True)
+class SubjectMeta:
+    """What ranking keeps about a subject besides its result: where it sits and its attributes."""
+
+    unit_path: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+def cached_scheme(scheme_id: str, version: int) -> Scheme | None:
+    return _SCHEMES.get((scheme_id, version))
+
+
+def remember_scheme(document: Mapping[str, Any]) -> Scheme:
+    """Parse a published scheme document once (a broken one is scoring's fault: 503)."""
+    try:
+        scheme = parse_scheme(document)
+    except Exception as exc:
+        raise ServiceUnavailable(f"scoring served a scheme the engine rejects: {exc}") from None
+    _SCHEMES[(scheme.id, scheme.version)] = scheme
+    return scheme
+
+
+def exact(raw: Any, where: str) -> Decimal:
+    """A decimal string (or integer) read exactly; anything else is refused."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ServiceUnavailable(f"scoring sent {where} as {type(raw).__name__}, not a decimal string")
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise ServiceUnavailable(f"scoring sent {where} = {raw!r}, not a decimal") from None
+    if not value.is_finite():
+        raise ServiceUnavailable(f"scoring sent {where} = {raw!r}, not a finite decimal")
+    return value
+
+
+def period_scores(scheme: Scheme, label: str, body: Mapping[str, Any]) -> tuple[PeriodScores, dict[str, SubjectMeta]]:
+    """Build the engine's `PeriodScores` from `GET /v1/periods/{id}/scores`, and each subject's meta."""
+    scored, meta = [], {}
+    for entry in body.get("subjects") or []:
+        scored.append(_subject_score(scheme, entry))
+        meta[str(entry["id"])] = SubjectMeta(str(entry.get("unit_path", "")), dict(entry.get("attributes") or {}))
+    problems = [_problem(p) for p in body.get("problems") or [] if isinstance(p, Mapping)]
+    return PeriodScores(scheme, label, scored, problems, str(body.get("inputs_sha256", ""))), meta
+
+
+def _subject_score(scheme: Scheme, entry: Mapping[str, Any]) -> SubjectScore:
+    subject_id = str(entry["id"])
+    subject = Subject(
+        id=subject_id, group=str(entry.get("group", "")), name=entry.get("name") or None,
+        attributes=dict(entry.get("attributes") or {}),
+    )
+    raw_scores = entry.get("scores") or {}
+    scores = {str(code): exact(value, f"{subject_id}.scores.{code}") for code, value in raw_scores.items()}
+    return SubjectScore(
+        subject=subject,
+        scores=scores,
+        total=exact(entry.get("total"), f"{subject_id}.total"),
+        explain={str(k): str(v) for k, v in (entry.get("explain") or {}).items()},
+        vetoes=_veto_hits(scheme, entry.get("vetoes") or []),
+        flags=list(entry.get("flags") or []),
+    )
+
+
+def _veto_hits(scheme: Scheme, raw: list[Any]) -> list[VetoHit]:
+    """Scoring names each hit by its event type; the scheme says what the veto does."""
+    hits = []
+    for hit in raw:
+        for veto in scheme.vetoes:
+            if isinstance(hit, Mapping) and veto.event == hit.get("event"):
+                hits.append(VetoHit(veto=veto, fact=str(hit.get("fact", ""))))
+    return hits
+
+
+def _problem(raw: Mapping[str, Any]) -> Problem:
+    return Problem(
+        message=str(raw.get("message", "")), pointer=raw.get("pointer"),
+        fact=raw.get("fact"), subject=raw.get("subject"),
+    )
+
+
+def common_scope(unit_paths: list[str]) -> str:
+    """The deepest unit covering every subject: the office that may publish the period."""
+    if not unit_paths:
+        return ""
+    parts = [path.split("/") for path in unit_paths]
+    shared: list[str] = []
+    for segments in zip(*parts, strict=False):
+        if len(set(segments)) != 1:
+            break
+        shared.append(segments[0])
+    return "/".join(shared)

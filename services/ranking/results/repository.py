@@ -1,0 +1,101 @@
+"""All SQL about subject results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.ranking.access import STAFF_READERS, own_unit_scopes
+from services.ranking.results.models import SubjectResult
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The SQL form of `access.can_read`, for lists, batch reads and exports."""
+    scopes = principal.scopes_for(*STAFF_READERS)
+    if "" in scopes:
+        return true()
+    unit = SubjectResult.unit_path
+    clauses: list[ColumnElement[bool]] = []
+    for scope in scopes:
+        clauses += [unit == scope, unit.like(_escape_like(scope) + "/%", escape="\\")]
+    clauses += [unit == scope for scope in own_unit_scopes(principal)]
+    if principal.subject_ids:
+        clauses.append(SubjectResult.subject_id.in_(principal.subject_ids))
+    return or_(*clauses) if clauses else false()
+
+
+async def current(session: AsyncSession, period_id: str) -> list[SubjectResult]:
+    """Every current result of a period, in table order."""
+    rows = await session.scalars(
+        select(SubjectResult)
+        .where(SubjectResult.period_id == period_id, SubjectResult.is_current)
+        .order_by(SubjectResult.position)
+    )
+    return list(rows)
+
+
+async def latest_versions(session: AsyncSession, period_id: str) -> dict[str, int]:
+    """The highest version of each subject ever stored in the period (current or not)."""
+    rows = await session.execute(
+        select(SubjectResult.subject_id, func.max(SubjectResult.version))
+        .where(SubjectResult.period_id == period_id)
+        .group_by(SubjectResult.subject_id)
+    )
+    return {subject_id: version for subject_id, version in rows}
+
+
+async def page(
+    session: AsyncSession, period_id: str, principal: Principal, *, group: str | None, offset: int, limit: int
+) -> tuple[int, list[SubjectResult]]:
+    """One page of the visible current results, in table order, and the visible count."""
+    where: list[Any] = [SubjectResult.period_id == period_id, SubjectResult.is_current, visible_to(principal)]
+    if group is not None:
+        where.append(SubjectResult.group == group)
+    total = await session.scalar(select(func.count()).select_from(SubjectResult).where(*where))
+    rows = await session.scalars(
+        select(SubjectResult).where(*where).order_by(SubjectResult.position).offset(offset).limit(limit)
+    )
+    return int(total or 0), list(rows)
+
+
+async def visible_current(session: AsyncSession, period_id: str, principal: Principal) -> list[SubjectResult]:
+    """Every visible current result, in table order (exports)."""
+    rows = await session.scalars(
+        select(SubjectResult)
+        .where(SubjectResult.period_id == period_id, SubjectResult.is_current, visible_to(principal))
+        .order_by(SubjectResult.position)
+    )
+    return list(rows)
+
+
+async def current_of(session: AsyncSession, period_id: str, subject_ids: Sequence[str]) -> list[SubjectResult]:
+    """The current results of the named subjects (absent ones are simply missing)."""
+    rows = await session.scalars(
+        select(SubjectResult)
+        .where(SubjectResult.period_id == period_id, SubjectResult.is_current,
+               SubjectResult.subject_id.in_(list(subject_ids)))
+        .order_by(SubjectResult.position)
+    )
+    return list(rows)
+
+
+async def history(session: AsyncSession, period_id: str, subject_id: str) -> list[SubjectResult]:
+    """Every version of one subject's result, oldest first."""
+    rows = await session.scalars(
+        select(SubjectResult)
+        .where(SubjectResult.period_id == period_id, SubjectResult.subject_id == subject_id)
+        .order_by(SubjectResult.version)
+    )
+    return list(rows)
+
+
+def add(session: AsyncSession, result: SubjectResult) -> None:
+    session.add(result)

@@ -1,0 +1,221 @@
+"""Recomputing a period's results and reading them back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, NotFound
+from services.ranking.access import require_office, require_read
+from services.ranking.clients import ScoringClient
+from services.ranking.engine import rank_period, rollup_period
+from services.ranking.periods import repository as periods
+from services.ranking.periods.models import RankedPeriod
+from services.ranking.results import repository
+from services.ranking.results.inputs import (
+    SubjectMeta,
+    cached_scheme,
+    common_scope,
+    period_scores,
+    remember_scheme,
+)
+from services.ranking.results.models import SubjectResult
+from services.scoring.engine.model import Scheme, Subject
+
+
+@dataclass(frozen=True)
+class PeriodRef:
+    """Which scheme version and label a period of scoring uses."""
+
+    period_id: str
+    scheme_id: str
+    scheme_version: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    period_id: str
+    changed: int
+    unchanged: int
+    removed: int
+    frozen: bool = False
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def period_ref(scoring: ScoringClient, period_id: str) -> PeriodRef:
+    """Ask scoring which scheme version and label a period uses."""
+    body = await scoring.period(period_id)
+    return PeriodRef(period_id, str(body["scheme_id"]), int(body["scheme_version"]), str(body.get("label", "")))
+
+
+async def scheme_of(scoring: ScoringClient, ref: PeriodRef) -> Scheme:
+    return cached_scheme(ref.scheme_id, ref.scheme_version) or remember_scheme(
+        await scoring.scheme_document(ref.scheme_id, ref.scheme_version)
+    )
+
+
+async def recompute(
+    session: AsyncSession, scoring: ScoringClient, ref: PeriodRef, *, actor: Principal
+) -> Recomputed:
+    """Rank the period again from scoring's latest scores (or roll it up) and store what changed."""
+    scheme = await scheme_of(scoring, ref)
+    period = await periods.get(session, ref.period_id, lock=True)
+    if period is not None and period.status == "finalized":
+        # A frozen period keeps its results; the change is picked up after a formal reopening.
+        period.stale = True
+        return Recomputed(ref.period_id, 0, 0, 0, frozen=True)
+    if scheme.rollup is not None:
+        document, meta = await _rollup_document(session, scheme, ref)
+    else:
+        scores, meta = period_scores(scheme, ref.label, await scoring.period_scores(ref.period_id))
+        document = rank_period(scores)
+    period = await _upsert_period(session, period, ref, scheme, document, meta)
+    return await store(session, period, document, meta, actor=actor)
+
+
+async def _upsert_period(
+    session: AsyncSession, period: RankedPeriod | None, ref: PeriodRef, scheme: Scheme,
+    document: Mapping[str, Any], meta: Mapping[str, SubjectMeta],
+) -> RankedPeriod:
+    if period is None:
+        period = await periods.add(session, RankedPeriod(
+            id=ref.period_id, scheme_id=ref.scheme_id, scheme_version=ref.scheme_version, label=ref.label,
+            status="computed", reopen_count=0, stale=False,
+        ))
+    period.scheme_id, period.scheme_version, period.label = ref.scheme_id, ref.scheme_version, ref.label
+    period.precision = scheme.precision
+    period.indicators = [{"code": node.code, "name": node.name} for node in scheme.indicators]
+    period.scope_path = common_scope([m.unit_path for m in meta.values()])
+    period.inputs_sha256 = str(document.get("inputs_sha256", ""))
+    period.problems = list(document.get("problems") or [])
+    period.stale = False
+    return period
+
+
+async def store(
+    session: AsyncSession, period: RankedPeriod, document: Mapping[str, Any],
+    meta: Mapping[str, SubjectMeta], *, actor: Principal,
+) -> Recomputed:
+    """Write a new result version for each subject whose result changed; keep the others."""
+    current = {row.subject_id: row for row in await repository.current(session, period.id)}
+    versions = await repository.latest_versions(session, period.id)
+    changed = unchanged = 0
+    for position, entry in enumerate(document.get("subjects") or []):
+        subject_meta = meta.get(entry["id"], SubjectMeta(""))
+        previous = current.pop(entry["id"], None)
+        digest = sha256(canonical(entry))
+        if previous is not None and previous.document_sha256 == digest and previous.unit_path == subject_meta.unit_path:
+            previous.position = position  # the table order may move without the result changing
+            unchanged += 1
+            continue
+        _replace(session, period, previous, entry, subject_meta,
+                 version=versions.get(entry["id"], 0) + 1, position=position, digest=digest, actor=actor)
+        changed += 1
+    for gone in current.values():
+        gone.is_current = False
+        audit.record(session, actor=actor, action="result.removed", entity_type="subject_result",
+                     entity_id=f"{period.id}/{gone.subject_id}", before=gone.document)
+    await session.flush()
+    return Recomputed(period.id, changed, unchanged, len(current))
+
+
+def _replace(
+    session: AsyncSession, period: RankedPeriod, previous: SubjectResult | None, entry: Mapping[str, Any],
+    meta: SubjectMeta, *, version: int, position: int, digest: str, actor: Principal,
+) -> None:
+    if previous is not None:
+        previous.is_current = False
+    row = SubjectResult(
+        period_id=period.id, subject_id=entry["id"], version=version, is_current=True,
+        name=entry.get("name"), group=entry.get("group", ""), unit_path=meta.unit_path,
+        attributes=dict(meta.attributes), position=position, rank=entry.get("rank"),
+        total=Decimal(entry["total"]), grade=entry.get("grade"), document=dict(entry),
+        document_sha256=digest, inputs_sha256=period.inputs_sha256,
+    )
+    repository.add(session, row)
+    audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
+                 entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
+                 before=previous.document if previous else None, after=dict(entry),
+                 details={"version": version})
+
+
+async def _rollup_document(
+    session: AsyncSession, scheme: Scheme, ref: PeriodRef
+) -> tuple[dict[str, Any], dict[str, SubjectMeta]]:
+    """§10: the annual result from the finalized sub-periods' snapshots (003 篇十五)."""
+    assert scheme.rollup is not None
+    sources, hashes = [], []
+    for source in await periods.finalized_of_scheme(session, scheme.rollup.source):
+        snapshot = await periods.latest_snapshot(session, source.id)
+        if snapshot is not None:
+            sources.append(json.loads(snapshot.content))
+            hashes.append(snapshot.sha256)
+    subjects, meta = _rollup_subjects(sources)
+    # The roll-up's inputs are the scheme version and the exact snapshots it was built from.
+    inputs = sha256(canonical({"scheme": [scheme.id, scheme.version], "snapshots": sorted(hashes)}))
+    document = rollup_period(scheme, ref.label, subjects, sources, inputs_sha256=inputs)
+    return document, meta
+
+
+def _rollup_subjects(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Subject], dict[str, SubjectMeta]]:
+    """Subjects of the sub-periods; the latest sub-period's group, unit and attributes win."""
+    found: dict[str, tuple[Subject, SubjectMeta]] = {}
+    for source in sorted(sources, key=lambda s: str(s.get("period", ""))):
+        for entry in source.get("subjects") or []:
+            attributes = dict(entry.get("attributes") or {})
+            subject = Subject(entry["id"], str(entry.get("group", "")), entry.get("name") or None, attributes)
+            found[entry["id"]] = (subject, SubjectMeta(str(entry.get("unit_path", "")), attributes))
+    ordered = sorted(found)
+    return [found[key][0] for key in ordered], {key: found[key][1] for key in ordered}
+
+
+async def get_current(session: AsyncSession, principal: Principal, period_id: str, subject_id: str) -> SubjectResult:
+    """One subject's current result, if the caller may read it."""
+    rows = await repository.current_of(session, period_id, [subject_id])
+    if not rows:
+        raise NotFound(f"no result for subject {subject_id} in period {period_id}")
+    require_read(principal, rows[0].subject_id, rows[0].unit_path)
+    return rows[0]
+
+
+async def get_history(
+    session: AsyncSession, principal: Principal, period_id: str, subject_id: str
+) -> list[SubjectResult]:
+    """Every version of one subject's result, if the caller may read it."""
+    rows = await repository.history(session, period_id, subject_id)
+    if not rows:
+        raise NotFound(f"no result for subject {subject_id} in period {period_id}")
+    require_read(principal, subject_id, rows[-1].unit_path)
+    return rows
+
+
+async def recompute_by_office(
+    session: AsyncSession, scoring: ScoringClient, principal: Principal, period_id: str
+) -> Recomputed:
+    """An office-triggered recomputation (or roll-up): refused on a frozen period."""
+    existing = await periods.get(session, period_id)
+    if existing is not None:
+        require_office(principal, existing.scope_path)
+        if existing.status == "finalized":
+            raise Conflict(f"period {period_id} is finalized (审定); reopen it with a reason first")
+    outcome = await recompute(session, scoring, await period_ref(scoring, period_id), actor=principal)
+    stored = await periods.get(session, period_id)
+    # A first computation learns the period's scope only now; refusing rolls everything back.
+    require_office(principal, stored.scope_path if stored else "")
+    return outcome
