@@ -239,3 +239,11 @@ def test_duplicate_subject_reported_and_choice_independent_of_order() -> None:
     two = run([leaf("a", 10, MANUAL)], [pts("f1", "a", 9)], subs[::-1])
     assert [s.subject.group for s in one.subjects] == [s.subject.group for s in two.subjects]
     assert [p.subject for p in one.problems] == ["p1"]
+
+
+def test_garbage_collector_state_is_restored() -> None:
+    import gc
+
+    assert gc.isenabled()
+    run([leaf("a", 10, MANUAL)], [pts("f1", "a", 9)])
+    assert gc.isenabled()
