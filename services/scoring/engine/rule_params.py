@@ -245,7 +245,7 @@ def _rating(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) ->
         min_ratings = c.integer(rule["min_ratings"], pointer(ptr, "min_ratings"), "min_ratings", low=0) or 0
     combine = _opt(c, rule, ptr, "combine", ("mean", "mean_of_levels"))
     missing_level = _opt(c, rule, ptr, "missing_level", ("skip", "full"))
-    if missing_level == "full" and not levels:
+    if missing_level == "full" and not levels:  # 003 篇三 names the levels: 部门负责人, 分管领导, 科室负责人
         c.add(pointer(ptr, "levels"), "missing_level: full needs the list of expected rater levels")
     return {
         "scale": scale,

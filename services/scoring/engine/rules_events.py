@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from .model import Node, Problem, Subject
-from .rules import ONE, ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, num
+from .rules import ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, num
 
 
 def build_deduction(node: Node) -> LeafFn:
@@ -232,14 +232,18 @@ def _trimmed(values: list[Decimal], trim: tuple[int, int]) -> list[Decimal]:
 
 
 def _rating_round(ratings: list[tuple[str, Decimal]], p: Any, top: Decimal) -> Decimal:
+    # 003 篇三 "缺少评议层次的,系统默认为该档满分": an expected level nobody rated counts as full marks,
+    # the top of the scale (the leaf's max when ratings carry points)
+    full = max(p["scale"].values()) if p["scale"] else top
+    absent = [full for level in p["levels"] if level not in {lv for lv, _ in ratings}]
+    if p["missing_level"] != "full":
+        absent = []
     if p["combine"] == "mean":
-        values = _trimmed([v for _, v in ratings], p["trim"])
+        values = _trimmed([v for _, v in ratings], p["trim"]) + absent
         return sum(values, ZERO) / len(values)
     by_level: dict[str, list[Decimal]] = {}
     for level, value in ratings:
         by_level.setdefault(level, []).append(value)
     means = [sum(vs, ZERO) / len(vs) for vs in (_trimmed(by_level[k], p["trim"]) for k in sorted(by_level))]
-    if p["missing_level"] == "full":
-        # 003 篇三 "缺少评议层次的,系统默认为该档满分"
-        means.extend(top for level in p["levels"] if level not in by_level)
-    return sum(means, ZERO) / len(means) if means else ONE * 0
+    means.extend(absent)
+    return sum(means, ZERO) / len(means)

@@ -340,3 +340,16 @@ def test_no_events_is_full_attendance_not_missing() -> None:
     assert one(ATTENDANCE, []) == 10
     assert one(AWARDS, []) == 0  # nothing accrued
     assert one(ATTENDANCE, [], missing="error") == 0  # an explicit missing policy still wins
+
+
+def test_rating_mean_over_raters_missing_level_counts_as_top_of_scale() -> None:
+    # 003 篇三 leader evaluation on a 7/5/3/1/0 scale, leaf max 7: 部门负责人 5 and 分管领导 3 rated,
+    # 科室负责人 missing → counted as one full-marks rating 7: (5 + 3 + 7) / 3 = 5
+    rule = {
+        "kind": "rating",
+        "scale": {"优秀": 7, "良好": 5, "一般": 3, "较差": 1, "差": 0},
+        "levels": ["部门负责人", "分管领导", "科室负责人"],
+        "missing_level": "full",
+    }
+    facts = [rating("r1", "良好", "部门负责人"), rating("r2", "一般", "分管领导")]
+    assert one(rule, facts, max_=7) == 5
