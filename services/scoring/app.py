@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
 from services.scoring.models import common
+from services.scoring.organisation.api import router as organisation_router
+from services.scoring.periods.api import router as periods_router
+from services.scoring.schemes.api import router as schemes_router
+from services.scoring.scores.api import events_router
+from services.scoring.scores.api import router as scores_router
+from services.scoring.scores.recomputer import Recomputer
+
+
+async def start_recomputer(app: FastAPI) -> None:
+    """Run the debounced recompute loop (off when the relay is off, as in the unit tests)."""
+    recomputer = Recomputer(app.state.db)
+    app.state.recomputer = recomputer
+    if getattr(app.state, "run_recomputer", getattr(app.state, "run_relay", True)):
+        recomputer.start()
+
+
+def _large_body(path: str) -> bool:
+    return path.endswith(("/subjects/import", "/import-excel"))
+
 
 spec = ServiceSpec(
     name="scoring",
     description="Schemes, periods, subjects, facts and score versions; runs the assessment engine.",
     models=common,
-    routers=[audit_router(common.audit)],
+    routers=[audit_router(common.audit), organisation_router, schemes_router, periods_router, scores_router,
+             events_router],
+    startup=[start_recomputer],
+    large_body_paths=_large_body,
 )
 app = create_service_app(spec)

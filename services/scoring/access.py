@@ -1,0 +1,36 @@
+"""Who may read what in scoring: scope checks shared by the bounded contexts."""
+
+from __future__ import annotations
+
+from services.common.auth import Principal, Role
+from services.common.errors import Forbidden
+
+# Roles that read scores and subjects within their scope (architecture: assessors and auditors
+# read within their scope; reviewers see the scores of the evidence they review).
+READ_ROLES: tuple[Role, ...] = ("admin", "assessor", "auditor", "reviewer")
+
+
+def is_service(principal: Principal) -> bool:
+    """Another kaohe service calling on its own behalf (relay, ranking, gateway)."""
+    return principal.kind == "service"
+
+
+def may_read_subject(principal: Principal, *, subject_id: str, unit_path: str) -> bool:
+    """True for services, readers covering the subject's unit, and the subject itself."""
+    return (
+        is_service(principal)
+        or principal.can(READ_ROLES, unit_path)
+        or subject_id in principal.subject_ids
+    )
+
+
+def require_known(principal: Principal) -> None:
+    """Any principal with a grant, a subject identity, or a service may read shared definitions."""
+    if not (is_service(principal) or principal.grants or principal.subject_ids):
+        raise Forbidden(f"{principal.subject} holds no role")
+
+
+def require_service(principal: Principal) -> None:
+    """Endpoints meant for other services only (events, API key verification)."""
+    if not is_service(principal):
+        raise Forbidden("only kaohe services may call this endpoint")

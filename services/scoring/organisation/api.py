@@ -1,0 +1,85 @@
+"""HTTP routes of the organisation context (docs/architecture.md "Organisation and identity")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.scoring.access import require_service
+from services.scoring.db import IdempotencyDep
+from services.scoring.organisation import service
+from services.scoring.organisation.schemas import (
+    ApiKeyCreate,
+    ApiKeyIdentity,
+    ApiKeyRead,
+    ApiKeyVerify,
+    PersonCreate,
+    PersonRead,
+    UnitCreate,
+    UnitRead,
+)
+
+router = APIRouter(prefix="/v1", tags=["organisation"])
+MAX_BATCH = 500
+
+
+def split_ids(ids: str) -> list[str]:
+    """`a,b,c` → ids (at most MAX_BATCH, each ≤ 64 characters)."""
+    from services.common.errors import InvalidInput
+
+    parts = [p for p in (s.strip() for s in ids.split(",")) if p]
+    if len(parts) > MAX_BATCH or any(len(p) > 64 for p in parts):
+        raise InvalidInput(f"ids: at most {MAX_BATCH} ids of at most 64 characters", details={"field": "ids"})
+    return parts
+
+
+IdsQuery = Annotated[str, Query(max_length=MAX_BATCH * 65)]
+
+
+@router.post("/units", status_code=201, response_model=UnitRead)
+async def create_unit(payload: UnitCreate, session: SessionDep, principal: CurrentPrincipal,
+                      idem: IdempotencyDep) -> Any:
+    return await idem.once(session, principal, payload, lambda: service.create_unit(session, principal, payload))
+
+
+@router.get("/units", response_model=list[UnitRead])
+async def list_units(session: SessionDep, principal: CurrentPrincipal, ids: IdsQuery) -> list[UnitRead]:
+    return await service.list_units(session, principal, split_ids(ids))
+
+
+@router.post("/people", status_code=201, response_model=PersonRead)
+async def create_person(payload: PersonCreate, session: SessionDep, principal: CurrentPrincipal,
+                        idem: IdempotencyDep) -> Any:
+    return await idem.once(session, principal, payload, lambda: service.create_person(session, principal, payload))
+
+
+@router.get("/people", response_model=list[PersonRead])
+async def list_people(session: SessionDep, principal: CurrentPrincipal, ids: IdsQuery) -> list[PersonRead]:
+    return await service.list_people(session, principal, split_ids(ids))
+
+
+@router.post("/api-keys", status_code=201)
+async def create_api_key(payload: ApiKeyCreate, session: SessionDep, principal: CurrentPrincipal,
+                         idem: IdempotencyDep) -> Any:
+    return await idem.once(session, principal, payload,
+                           lambda: service.create_api_key(session, principal, payload))
+
+
+@router.get("/api-keys", response_model=list[ApiKeyRead])
+async def list_api_keys(session: SessionDep, principal: CurrentPrincipal) -> list[ApiKeyRead]:
+    return await service.list_api_keys(session, principal)
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+async def revoke_api_key(key_id: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    await service.revoke_api_key(session, principal, key_id)
+    return Response(status_code=204)
+
+
+@router.post("/api-keys/verify", response_model=ApiKeyIdentity)
+async def verify_api_key(payload: ApiKeyVerify, session: SessionDep, principal: CurrentPrincipal) -> ApiKeyIdentity:
+    require_service(principal)
+    return await service.verify_api_key(session, payload.key)

@@ -1,0 +1,51 @@
+"""All SQL of the organisation context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.organisation.models import ApiKey, Person, Unit
+
+
+async def get_unit(session: AsyncSession, unit_id: str) -> Unit | None:
+    return await session.get(Unit, unit_id)
+
+
+async def unit_by_path(session: AsyncSession, path: str) -> Unit | None:
+    return await session.scalar(select(Unit).where(Unit.path == path))
+
+
+async def units_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Unit]:
+    return list(await session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.path)))
+
+
+async def people_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[tuple[Person, str]]:
+    rows = await session.execute(
+        select(Person, Unit.path).join(Unit, Unit.id == Person.unit_id).where(Person.id.in_(ids)).order_by(Person.id)
+    )
+    return [(person, path) for person, path in rows]
+
+
+async def add(session: AsyncSession, row: Unit | Person | ApiKey) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
+    return list(await session.scalars(select(ApiKey).where(ApiKey.revoked_at.is_(None)).order_by(ApiKey.created_at)))
+
+
+async def get_api_key(session: AsyncSession, key_id: str) -> ApiKey | None:
+    return await session.get(ApiKey, key_id)
+
+
+async def api_key_by_hash(session: AsyncSession, digest: str) -> ApiKey | None:
+    return await session.scalar(select(ApiKey).where(ApiKey.key_sha256 == digest, ApiKey.revoked_at.is_(None)))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

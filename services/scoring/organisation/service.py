@@ -1,0 +1,149 @@
+"""Organisation rules: the unit tree, people, and hashed API keys for portals."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal, scope_covers
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.scoring.access import READ_ROLES, is_service
+from services.scoring.organisation import repository as repo
+from services.scoring.organisation.models import ApiKey, Person, Unit
+from services.scoring.organisation.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyIdentity,
+    ApiKeyRead,
+    PersonCreate,
+    PersonRead,
+    UnitCreate,
+    UnitRead,
+)
+
+KEY_PREFIX = "khk_"
+
+
+def _may_see(principal: Principal, path: str) -> bool:
+    return is_service(principal) or principal.can((*READ_ROLES, "submitter", "rater"), path)
+
+
+async def create_unit(session: AsyncSession, principal: Principal, payload: UnitCreate) -> UnitRead:
+    """Add a unit under its parent (or a root); the admin must cover the new unit's path."""
+    parent_path = ""
+    if payload.parent_id is not None:
+        parent = await repo.get_unit(session, payload.parent_id)
+        if parent is None:
+            raise InvalidInput("parent unit not found", details={"field": "parent_id"})
+        parent_path = parent.path
+    path = f"{parent_path}/{payload.slug}" if parent_path else payload.slug
+    principal.require("admin", path)
+    if await repo.unit_by_path(session, path) is not None:
+        raise Conflict(f"a unit with path {path} exists")
+    unit = Unit(id=payload.id or uuid.uuid4().hex, name=payload.name, slug=payload.slug,
+                parent_id=payload.parent_id, path=path)
+    await _insert(session, unit)
+    read = UnitRead.model_validate(unit)
+    audit.record(session, actor=principal, action="unit.create", entity_type="unit", entity_id=unit.id,
+                 after=read.model_dump())
+    return read
+
+
+async def _insert(session: AsyncSession, row: Unit | Person | ApiKey) -> None:
+    try:
+        async with session.begin_nested():
+            await repo.add(session, row)
+    except IntegrityError:
+        raise Conflict(f"{type(row).__name__.lower()} {row.id} exists") from None
+
+
+async def list_units(session: AsyncSession, principal: Principal, ids: list[str]) -> list[UnitRead]:
+    """Batch read; units outside the caller's scopes are left out."""
+    units = await repo.units_by_ids(session, ids)
+    return [UnitRead.model_validate(u) for u in units if _may_see(principal, u.path)]
+
+
+async def create_person(session: AsyncSession, principal: Principal, payload: PersonCreate) -> PersonRead:
+    """Add a member of staff to a unit the admin covers."""
+    unit = await repo.get_unit(session, payload.unit_id)
+    if unit is None:
+        raise InvalidInput("unit not found", details={"field": "unit_id"})
+    principal.require("admin", unit.path)
+    person = Person(id=payload.id or uuid.uuid4().hex, name=payload.name, unit_id=unit.id)
+    await _insert(session, person)
+    read = PersonRead(id=person.id, name=person.name, unit_id=unit.id, unit_path=unit.path)
+    audit.record(session, actor=principal, action="person.create", entity_type="person", entity_id=person.id,
+                 after=read.model_dump())
+    return read
+
+
+async def list_people(session: AsyncSession, principal: Principal, ids: list[str]) -> list[PersonRead]:
+    """Batch read; people outside the caller's scopes are left out (a subject sees itself)."""
+    rows = await repo.people_by_ids(session, ids)
+    return [
+        PersonRead(id=p.id, name=p.name, unit_id=p.unit_id, unit_path=path)
+        for p, path in rows
+        if _may_see(principal, path) or p.id in principal.subject_ids
+    ]
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _admin_covers_key(principal: Principal, grants: list[dict[str, Any]]) -> bool:
+    return all(principal.can("admin", g.get("scope", "")) for g in grants)
+
+
+async def create_api_key(session: AsyncSession, principal: Principal, payload: ApiKeyCreate) -> ApiKeyCreated:
+    """Issue a key; an admin may only hand out grants within the scopes it administers."""
+    grants = [g.model_dump() for g in payload.grants]
+    if not _admin_covers_key(principal, grants):
+        raise Forbidden("an API key may only carry grants within the scopes you administer")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(id=uuid.uuid4().hex, name=payload.name, key_sha256=_hash(secret), grants=grants,
+                 created_by=principal.subject, created_at=repo.now())
+    await repo.add(session, row)
+    audit.record(session, actor=principal, action="api_key.create", entity_type="api_key", entity_id=row.id,
+                 after={"name": row.name, "grants": grants})
+    return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=secret)
+
+
+async def list_api_keys(session: AsyncSession, principal: Principal) -> list[ApiKeyRead]:
+    """The live keys whose every grant lies within the caller's admin scopes."""
+    if not principal.has_role("admin"):
+        raise Forbidden("only administrators list API keys")
+    rows = await repo.list_api_keys(session)
+    return [ApiKeyRead.model_validate(r) for r in rows if _admin_covers_key(principal, r.grants)]
+
+
+async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: str) -> None:
+    """Revoke a key (kept for the audit trail); 404 when unknown or outside the caller's scopes."""
+    row = await repo.get_api_key(session, key_id)
+    if row is None or row.revoked_at is not None or not _admin_covers_key(principal, row.grants):
+        raise NotFound(f"API key {key_id} not found")
+    row.revoked_at = repo.now()
+    await session.flush()
+    audit.record(session, actor=principal, action="api_key.revoke", entity_type="api_key", entity_id=row.id,
+                 before={"name": row.name, "grants": row.grants})
+
+
+async def verify_api_key(session: AsyncSession, key: str) -> ApiKeyIdentity:
+    """The identity behind a key, for the gateway; records when it was last used."""
+    row = await repo.api_key_by_hash(session, _hash(key))
+    if row is None:
+        raise NotFound("unknown or revoked API key")
+    row.last_used_at = repo.now()
+    await session.flush()
+    return ApiKeyIdentity.model_validate({"id": row.id, "name": row.name, "grants": row.grants})
+
+
+def unit_path_covers(scope: str, path: str) -> bool:
+    """Re-exported for the other contexts of scoring."""
+    return scope_covers(scope, path)

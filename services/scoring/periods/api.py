@@ -1,0 +1,80 @@
+"""HTTP routes of the periods context."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from pydantic import ValidationError
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.common.errors import InvalidInput, PayloadTooLarge
+from services.scoring.db import IdempotencyDep
+from services.scoring.organisation.api import MAX_BATCH, split_ids
+from services.scoring.periods import service
+from services.scoring.periods.files import read_enrolment
+from services.scoring.periods.schemas import (
+    Enrolment,
+    EnrolmentResult,
+    PeriodCreate,
+    PeriodRead,
+    StatusChange,
+    SubjectIn,
+    SubjectRead,
+)
+
+router = APIRouter(prefix="/v1/periods", tags=["periods"])
+MAX_UPLOAD = 10 * 2**20
+
+
+@router.post("", status_code=201, response_model=PeriodRead, summary="Open a period with its subjects")
+async def open_period(payload: PeriodCreate, session: SessionDep, principal: CurrentPrincipal,
+                      idem: IdempotencyDep) -> Any:
+    return await idem.once(session, principal, payload, lambda: service.open_period(session, principal, payload))
+
+
+@router.get("/{period_id}", response_model=PeriodRead)
+async def get_period(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> PeriodRead:
+    return await service.get(session, principal, period_id)
+
+
+@router.post("/{period_id}/status", response_model=PeriodRead, summary="Move the period one step on")
+async def change_status(period_id: str, payload: StatusChange, session: SessionDep,
+                        principal: CurrentPrincipal) -> PeriodRead:
+    return await service.change_status(session, principal, period_id, payload.status)
+
+
+@router.get("/{period_id}/subjects", response_model=list[SubjectRead])
+async def list_subjects(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+                        ids: Annotated[str | None, Query(max_length=MAX_BATCH * 65)] = None) -> list[SubjectRead]:
+    return await service.list_subjects(session, principal, period_id, split_ids(ids) if ids is not None else None)
+
+
+@router.post("/{period_id}/subjects", response_model=EnrolmentResult, summary="Enrol or update subjects (JSON)")
+async def enrol(period_id: str, payload: Enrolment, session: SessionDep,
+                principal: CurrentPrincipal) -> EnrolmentResult:
+    ids = await service.enrol(session, principal, period_id, payload.subjects)
+    return EnrolmentResult(enrolled=len(ids), subjects=ids)
+
+
+@router.post("/{period_id}/subjects/import", response_model=EnrolmentResult,
+             summary="Enrol or update subjects from a CSV or xlsx file (columns id, group, attributes…)")
+async def enrol_file(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+                     file: Annotated[UploadFile, File()]) -> EnrolmentResult:
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise PayloadTooLarge(f"the file is over {MAX_UPLOAD} bytes")
+    try:
+        items = [SubjectIn.model_validate(row) for row in read_enrolment(file.filename or "", data)]
+    except ValidationError as exc:
+        raise InvalidInput("a row of the file is invalid", details=exc.errors(include_url=False,
+                                                                               include_context=False)) from None
+    ids = await service.enrol(session, principal, period_id, items)
+    return EnrolmentResult(enrolled=len(ids), subjects=ids)
+
+
+@router.delete("/{period_id}/subjects/{subject_id}", status_code=204)
+async def withdraw(period_id: str, subject_id: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    await service.withdraw(session, principal, period_id, subject_id)
+    return Response(status_code=204)

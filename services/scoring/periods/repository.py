@@ -1,0 +1,69 @@
+"""All SQL of the periods context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.organisation.models import Person, Unit
+from services.scoring.periods.models import Period, PeriodSubject
+
+
+async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> Period | None:
+    stmt = select(Period).where(Period.id == period_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def add(session: AsyncSession, period: Period) -> None:
+    session.add(period)
+    await session.flush()
+
+
+async def subject_count(session: AsyncSession, period_id: str) -> int:
+    return int(await session.scalar(
+        select(func.count()).select_from(PeriodSubject).where(PeriodSubject.period_id == period_id)) or 0)
+
+
+async def subjects(session: AsyncSession, period_id: str, ids: Sequence[str] | None = None) -> list[PeriodSubject]:
+    stmt = select(PeriodSubject).where(PeriodSubject.period_id == period_id)
+    if ids is not None:
+        stmt = stmt.where(PeriodSubject.subject_id.in_(ids))
+    return list(await session.scalars(stmt.order_by(PeriodSubject.subject_id)))
+
+
+async def organisation_units(session: AsyncSession, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """unit id → (name, path)."""
+    rows = await session.execute(select(Unit.id, Unit.name, Unit.path).where(Unit.id.in_(ids)))
+    return {uid: (name, path) for uid, name, path in rows}
+
+
+async def organisation_people(session: AsyncSession, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """person id → (name, unit path)."""
+    rows = await session.execute(
+        select(Person.id, Person.name, Unit.path).join(Unit, Unit.id == Person.unit_id).where(Person.id.in_(ids)))
+    return {pid: (name, path) for pid, name, path in rows}
+
+
+async def upsert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start:start + 2000]
+        stmt = insert(PeriodSubject).values(chunk)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["period_id", "subject_id"],
+            set_={"name": stmt.excluded.name, "group": stmt.excluded.group, "unit_path": stmt.excluded.unit_path,
+                  "attributes": stmt.excluded.attributes, "kind": stmt.excluded.kind},
+        )
+        await session.execute(stmt)
+
+
+async def remove_subject(session: AsyncSession, period_id: str, subject_id: str) -> bool:
+    result = await session.execute(
+        delete(PeriodSubject).where(PeriodSubject.period_id == period_id, PeriodSubject.subject_id == subject_id)
+        .returning(PeriodSubject.id))
+    return result.first() is not None

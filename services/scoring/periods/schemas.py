@@ -1,0 +1,89 @@
+"""Period payloads: opening, enrolment, status, and the batch reads of the service contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Status = Literal["open", "collecting", "scoring", "published", "finalized"]
+MAX_SUBJECTS = 20_000
+MAX_ATTRIBUTES = 100
+
+
+class SubjectIn(BaseModel):
+    """A unit (unit schemes) or person (person schemes) of the organisation, enrolled in a group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    group: str = Field(min_length=1, max_length=100)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("attributes")
+    @classmethod
+    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > MAX_ATTRIBUTES or any(len(k) > 100 for k in value):
+            raise ValueError(f"at most {MAX_ATTRIBUTES} attributes with names of at most 100 characters")
+        return value
+
+
+class PeriodCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    scheme_id: str = Field(max_length=100)
+    scheme_version: int = Field(ge=1)
+    label: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]|W(0[1-9]|[1-4]\d|5[0-3])))?$")
+    owner_path: str | None = Field(default=None, max_length=1000)
+    subjects: list[SubjectIn] = Field(default_factory=list, max_length=MAX_SUBJECTS)
+
+
+class Enrolment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subjects: list[SubjectIn] = Field(min_length=1, max_length=MAX_SUBJECTS)
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+
+
+class IndicatorRead(BaseModel):
+    code: str
+    name: str
+    max: str
+    rule_kind: str | None
+    fact_kind: str | None
+
+
+class PeriodRead(BaseModel):
+    id: str
+    scheme_id: str
+    scheme_version: int
+    label: str
+    status: str
+    owner_path: str
+    score_set: int
+    inputs_sha256: str | None
+    subject_count: int
+    recompute_pending: bool
+    created_at: datetime
+    indicators: list[IndicatorRead]
+
+
+class SubjectRead(BaseModel):
+    id: str
+    name: str
+    kind: str
+    group: str
+    unit_path: str
+    attributes: dict[str, Any]
+
+
+class EnrolmentResult(BaseModel):
+    enrolled: int
+    subjects: list[str]

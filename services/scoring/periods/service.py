@@ -1,0 +1,191 @@
+"""Period rules: opening for a published scheme version, enrolment, the status lifecycle, reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal, scope_covers
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.scoring.access import may_read_subject, require_known
+from services.scoring.engine.model import Scheme as EngineScheme
+from services.scoring.engine.rule_params import FACT_KIND
+from services.scoring.periods import repository as repo
+from services.scoring.periods.models import Period, PeriodSubject
+from services.scoring.periods.schemas import IndicatorRead, PeriodCreate, PeriodRead, SubjectIn, SubjectRead
+from services.scoring.schemes import repository as scheme_repo
+from services.scoring.schemes import service as schemes
+
+ORDER = ("open", "collecting", "scoring", "published", "finalized")
+ENROLMENT_OPEN = frozenset({"open", "collecting", "scoring"})
+MAX_CAUSES = 50
+
+
+async def get_period(session: AsyncSession, period_id: str, *, lock: bool = False) -> Period:
+    period = await repo.get(session, period_id, lock=lock)
+    if period is None:
+        raise NotFound(f"period {period_id} not found")
+    return period
+
+
+async def scheme_of(session: AsyncSession, period: Period) -> EngineScheme:
+    row = await schemes.published_version(session, period.scheme_id, period.scheme_version)
+    return schemes.engine_scheme(row)
+
+
+def require_writable(period: Period) -> None:
+    """A finalized period (审定) is frozen until ranking reopens it."""
+    if period.status == "finalized":
+        raise Conflict(f"period {period.id} is finalized; nothing about it may change until it is reopened")
+
+
+def mark_due(period: Period, cause: str) -> None:
+    """Ask for a (debounced) recompute, remembering what caused it."""
+    period.recompute_due_at = datetime.now(UTC)
+    causes = [c for c in (period.pending_causes or []) if c != cause]
+    period.pending_causes = [*causes, cause][-MAX_CAUSES:]
+
+
+def indicators(scheme: EngineScheme) -> list[IndicatorRead]:
+    """The contract's indicator list: code, name, max, rule kind and the fact kind a leaf reads."""
+    return [
+        IndicatorRead(code=n.code, name=n.name, max=format(n.max, "f"),
+                      rule_kind=n.rule.kind if n.rule else None,
+                      fact_kind=FACT_KIND.get(n.rule.kind) if n.rule else None)
+        for n in scheme.nodes()
+    ]
+
+
+async def read(session: AsyncSession, period: Period) -> PeriodRead:
+    scheme = await scheme_of(session, period)
+    return PeriodRead(
+        id=period.id, scheme_id=period.scheme_id, scheme_version=period.scheme_version, label=period.label,
+        status=period.status, owner_path=period.owner_path, score_set=period.score_set,
+        inputs_sha256=period.inputs_sha256, subject_count=await repo.subject_count(session, period.id),
+        recompute_pending=period.recompute_due_at is not None, created_at=period.created_at,
+        indicators=indicators(scheme),
+    )
+
+
+async def _resolve(
+    session: AsyncSession, period: Period, scheme: EngineScheme, items: Sequence[SubjectIn]
+) -> list[dict[str, Any]]:
+    """Enrolment rows: each subject found in the organisation, under the period's owner, in a scheme group."""
+    ids = [s.id for s in items]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("a subject is listed twice", details={"field": "subjects"})
+    lookup = repo.organisation_units if scheme.subject_kind == "unit" else repo.organisation_people
+    found = await lookup(session, ids)
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        raise InvalidInput(f"{len(unknown)} subject(s) are not {scheme.subject_kind}s of the organisation",
+                           details={"field": "subjects", "unknown": unknown[:100]})
+    outside = [i for i in ids if not scope_covers(period.owner_path, found[i][1])]
+    bad_group = [s.id for s in items if s.group not in scheme.groups]
+    if outside or bad_group:
+        raise InvalidInput("subjects outside the period's organisation or in an unknown group",
+                           details={"field": "subjects", "outside_owner": outside[:100],
+                                    "unknown_group": bad_group[:100], "groups": list(scheme.groups)})
+    return [{"period_id": period.id, "subject_id": s.id, "name": found[s.id][0], "kind": scheme.subject_kind,
+             "group": s.group, "unit_path": found[s.id][1], "attributes": s.attributes} for s in items]
+
+
+async def open_period(session: AsyncSession, principal: Principal, payload: PeriodCreate) -> PeriodRead:
+    """Open a period of a published scheme version with its subjects."""
+    row = await schemes.published_version(session, payload.scheme_id, payload.scheme_version)
+    owner = payload.owner_path
+    if owner is None:
+        scheme_row = await scheme_repo.get_scheme(session, payload.scheme_id)
+        owner = scheme_row.owner_path if scheme_row else ""
+    principal.require("admin", owner)
+    if payload.id and await repo.get(session, payload.id) is not None:
+        raise Conflict(f"period {payload.id} exists")
+    now = datetime.now(UTC)
+    period = Period(id=payload.id or uuid.uuid4().hex, scheme_id=row.scheme_id, scheme_version=row.version,
+                    label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={},
+                    pending_causes=[], created_by=principal.subject, created_at=now, updated_at=now)
+    await repo.add(session, period)
+    scheme = schemes.engine_scheme(row)
+    await repo.upsert_subjects(session, await _resolve(session, period, scheme, payload.subjects))
+    if payload.subjects:
+        mark_due(period, f"user:{principal.subject}")
+    audit.record(session, actor=principal, action="period.open", entity_type="period", entity_id=period.id,
+                 after={"scheme": row.scheme_id, "version": row.version, "label": period.label, "owner": owner,
+                        "subjects": [s.id for s in payload.subjects]})
+    return await read(session, period)
+
+
+async def _period_for_admin(session: AsyncSession, principal: Principal, period_id: str) -> Period:
+    period = await get_period(session, period_id, lock=True)
+    principal.require("admin", period.owner_path)
+    return period
+
+
+async def enrol(session: AsyncSession, principal: Principal, period_id: str, items: Sequence[SubjectIn]) -> list[str]:
+    """Add or update subjects (group, attributes) until the period is published."""
+    period = await _period_for_admin(session, principal, period_id)
+    if period.status not in ENROLMENT_OPEN:
+        raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
+    scheme = await scheme_of(session, period)
+    rows = await _resolve(session, period, scheme, items)
+    await repo.upsert_subjects(session, rows)
+    mark_due(period, f"user:{principal.subject}")
+    audit.record(session, actor=principal, action="period.enrol", entity_type="period", entity_id=period.id,
+                 after={"subjects": [{k: r[k] for k in ("subject_id", "group", "attributes")} for r in rows]})
+    return [r["subject_id"] for r in rows]
+
+
+async def withdraw(session: AsyncSession, principal: Principal, period_id: str, subject_id: str) -> None:
+    """Remove a subject from a period that is not yet published."""
+    period = await _period_for_admin(session, principal, period_id)
+    if period.status not in ENROLMENT_OPEN:
+        raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
+    if not await repo.remove_subject(session, period.id, subject_id):
+        raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+    mark_due(period, f"user:{principal.subject}")
+    audit.record(session, actor=principal, action="period.withdraw", entity_type="period", entity_id=period.id,
+                 before={"subject": subject_id})
+
+
+async def change_status(session: AsyncSession, principal: Principal, period_id: str, status: str) -> PeriodRead:
+    """Move one step along open → collecting → scoring → published → finalized; anything else is 409."""
+    period = await _period_for_admin(session, principal, period_id)
+    current = ORDER.index(period.status)
+    if ORDER.index(status) != current + 1:
+        raise Conflict(f"period {period_id} cannot go from {period.status} to {status}",
+                       details={"from": period.status, "to": status, "allowed": list(ORDER[current + 1:current + 2])})
+    set_status(session, period, status, actor=principal.subject)
+    return await read(session, period)
+
+
+def set_status(session: AsyncSession, period: Period, status: str, *, actor: str) -> None:
+    """Record a status change (by an admin, or by ranking's period.status event)."""
+    before = period.status
+    period.status, period.updated_at = status, datetime.now(UTC)
+    audit.record(session, actor=actor, action="period.status", entity_type="period", entity_id=period.id,
+                 before={"status": before}, after={"status": status})
+
+
+async def get(session: AsyncSession, principal: Principal, period_id: str) -> PeriodRead:
+    require_known(principal)
+    return await read(session, await get_period(session, period_id))
+
+
+def subject_read(row: PeriodSubject) -> SubjectRead:
+    return SubjectRead(id=row.subject_id, name=row.name, kind=row.kind, group=row.group, unit_path=row.unit_path,
+                       attributes=row.attributes)
+
+
+async def list_subjects(
+    session: AsyncSession, principal: Principal, period_id: str, ids: list[str] | None
+) -> list[SubjectRead]:
+    """Batch read; subjects the caller may not read are left out."""
+    await get_period(session, period_id)
+    rows = await repo.subjects(session, period_id, ids)
+    return [subject_read(r) for r in rows
+            if may_read_subject(principal, subject_id=r.subject_id, unit_path=r.unit_path)]

@@ -1,0 +1,37 @@
+"""All SQL of the schemes context."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.schemes.models import Scheme, SchemeVersion
+
+
+async def get_scheme(session: AsyncSession, scheme_id: str) -> Scheme | None:
+    return await session.get(Scheme, scheme_id)
+
+
+async def get_version(
+    session: AsyncSession, scheme_id: str, version: int, *, lock: bool = False
+) -> SchemeVersion | None:
+    stmt = select(SchemeVersion).where(SchemeVersion.scheme_id == scheme_id, SchemeVersion.version == version)
+    if lock:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def list_versions(session: AsyncSession, scheme_id: str) -> list[SchemeVersion]:
+    return list(await session.scalars(
+        select(SchemeVersion).where(SchemeVersion.scheme_id == scheme_id).order_by(SchemeVersion.version)
+    ))
+
+
+async def last_version(session: AsyncSession, scheme_id: str) -> int:
+    found = await session.scalar(select(func.max(SchemeVersion.version)).where(SchemeVersion.scheme_id == scheme_id))
+    return int(found or 0)
+
+
+async def add(session: AsyncSession, row: Scheme | SchemeVersion) -> None:
+    session.add(row)
+    await session.flush()

@@ -1,0 +1,172 @@
+"""Scheme rules: drafts validated by the engine, optimistic concurrency, immutable once published."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.scoring.access import require_known
+from services.scoring.engine import SchemeInvalid, canonical_json, load_document, parse_scheme
+from services.scoring.engine.loader import DocumentError
+from services.scoring.engine.model import Scheme as EngineScheme
+from services.scoring.schemes import repository as repo
+from services.scoring.schemes.diff import diff_documents
+from services.scoring.schemes.models import Scheme, SchemeVersion
+from services.scoring.schemes.schemas import SchemeDiff, SchemeVersionRead, SchemeVersionSummary
+
+
+class SchemeInvalidError(DomainError):
+    """The engine's validation problems, each with its JSON pointer (scheme-format.md §1)."""
+
+    status_code = 422
+    code = "scheme_invalid"
+
+
+def read_document(document: dict[str, Any] | None, text: str | None) -> dict[str, Any]:
+    """The scheme as plain JSON values (dates and decimals as strings), so JSONB holds it exactly."""
+    if text is not None:
+        try:
+            document = load_document(text, max_bytes=1_000_000)
+        except DocumentError as exc:
+            raise InvalidInput(str(exc), details={"field": "text"}) from None
+    normalised: dict[str, Any] = json.loads(canonical_json(document))
+    return normalised
+
+
+def validate(document: dict[str, Any]) -> EngineScheme:
+    """Parse with the engine; every problem becomes a 422 `scheme_invalid` detail."""
+    try:
+        return parse_scheme(document)
+    except SchemeInvalid as exc:
+        details = [{"pointer": p.pointer or "", "message": p.message} for p in exc.problems]
+        raise SchemeInvalidError(f"the scheme has {len(details)} problem(s)", details=details) from None
+
+
+@lru_cache(maxsize=64)
+def _parsed(scheme_id: str, version: int, document_json: str) -> EngineScheme:
+    return parse_scheme(json.loads(document_json))
+
+
+def engine_scheme(row: SchemeVersion) -> EngineScheme:
+    """The parsed scheme of a stored version (cached: published versions never change)."""
+    return _parsed(row.scheme_id, row.version, json.dumps(row.document, sort_keys=True))
+
+
+def _read(row: SchemeVersion) -> SchemeVersionRead:
+    return SchemeVersionRead.model_validate(row)
+
+
+async def _version_row(session: AsyncSession, scheme_id: str, version: int, *, lock: bool = False) -> SchemeVersion:
+    row = await repo.get_version(session, scheme_id, version, lock=lock)
+    if row is None:
+        raise NotFound(f"scheme {scheme_id} version {version} not found")
+    return row
+
+
+async def create_draft(
+    session: AsyncSession, principal: Principal, *, document: dict[str, Any], owner_path: str
+) -> SchemeVersionRead:
+    """Store a validated draft; the version is the document's or the next free one."""
+    scheme = validate(document)
+    existing = await repo.get_scheme(session, scheme.id)
+    owner = existing.owner_path if existing else owner_path
+    principal.require("admin", owner)
+    if existing is None:
+        await repo.add(session, Scheme(id=scheme.id, owner_path=owner_path))
+    if await repo.get_version(session, scheme.id, scheme.version) is not None:
+        raise Conflict(f"scheme {scheme.id} version {scheme.version} exists; edit the draft or use another version")
+    now = datetime.now(UTC)
+    row = SchemeVersion(scheme_id=scheme.id, version=scheme.version, status="draft", title=scheme.title,
+                        document=document, revision=1, created_by=principal.subject, created_at=now, updated_at=now)
+    await repo.add(session, row)
+    audit.record(session, actor=principal, action="scheme.draft", entity_type="scheme_version",
+                 entity_id=f"{row.scheme_id}@{row.version}", after=document)
+    return _read(row)
+
+
+async def _writable_draft(
+    session: AsyncSession, principal: Principal, scheme_id: str, version: int, revision: int
+) -> SchemeVersion:
+    scheme = await repo.get_scheme(session, scheme_id)
+    if scheme is None:
+        raise NotFound(f"scheme {scheme_id} not found")
+    principal.require("admin", scheme.owner_path)
+    row = await _version_row(session, scheme_id, version, lock=True)
+    if row.status != "draft":
+        raise Conflict(f"scheme {scheme_id} version {version} is published and immutable")
+    if row.revision != revision:
+        raise Conflict(f"the draft is at revision {row.revision}, not {revision}; reload and reapply your edit",
+                       details={"current_revision": row.revision})
+    return row
+
+
+async def update_draft(
+    session: AsyncSession, principal: Principal, *, scheme_id: str, version: int, document: dict[str, Any],
+    revision: int,
+) -> SchemeVersionRead:
+    """Replace a draft's document (same id and version), bumping its revision."""
+    row = await _writable_draft(session, principal, scheme_id, version, revision)
+    parsed = validate(document)
+    if (parsed.id, parsed.version) != (scheme_id, version):
+        raise InvalidInput(f"the document is {parsed.id} version {parsed.version}, not {scheme_id} version {version}",
+                           details={"field": "document"})
+    before = row.document
+    row.document, row.title, row.revision = document, parsed.title, row.revision + 1
+    row.updated_at = datetime.now(UTC)
+    await session.flush()
+    audit.record(session, actor=principal, action="scheme.update", entity_type="scheme_version",
+                 entity_id=f"{scheme_id}@{version}", before=before, after=document)
+    return _read(row)
+
+
+async def publish(
+    session: AsyncSession, principal: Principal, *, scheme_id: str, version: int, revision: int
+) -> SchemeVersionRead:
+    """Freeze a draft: from now on every write to it is 409."""
+    row = await _writable_draft(session, principal, scheme_id, version, revision)
+    validate(row.document)
+    row.status, row.published_at = "published", datetime.now(UTC)
+    row.revision += 1
+    await session.flush()
+    audit.record(session, actor=principal, action="scheme.publish", entity_type="scheme_version",
+                 entity_id=f"{scheme_id}@{version}", before={"status": "draft"}, after={"status": "published"})
+    return _read(row)
+
+
+async def get_version(session: AsyncSession, principal: Principal, scheme_id: str, version: int) -> SchemeVersionRead:
+    """A scheme version (draft or published); scheme rules are published to everyone assessed by them."""
+    require_known(principal)
+    return _read(await _version_row(session, scheme_id, version))
+
+
+async def list_versions(session: AsyncSession, principal: Principal, scheme_id: str) -> list[SchemeVersionSummary]:
+    require_known(principal)
+    rows = await repo.list_versions(session, scheme_id)
+    if not rows:
+        raise NotFound(f"scheme {scheme_id} not found")
+    return [SchemeVersionSummary.model_validate(r) for r in rows]
+
+
+async def diff(session: AsyncSession, principal: Principal, scheme_id: str, a: int, b: int) -> SchemeDiff:
+    """What changed from version `a` to version `b`, indicator by indicator."""
+    require_known(principal)
+    before = await _version_row(session, scheme_id, a)
+    after = await _version_row(session, scheme_id, b)
+    added, removed, changed, sections = diff_documents(before.document, after.document)
+    return SchemeDiff(scheme_id=scheme_id, from_version=a, to_version=b, added=added, removed=removed,
+                      changed=changed, sections=sections)
+
+
+async def published_version(session: AsyncSession, scheme_id: str, version: int) -> SchemeVersion:
+    """For periods: the version must exist and be published."""
+    row = await _version_row(session, scheme_id, version)
+    if row.status != "published":
+        raise Conflict(f"scheme {scheme_id} version {version} is a draft; publish it first")
+    return row

@@ -1,0 +1,97 @@
+"""Running the engine on a stored period and turning its output into score versions (no SQL here)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from services.scoring.engine import score_period
+from services.scoring.engine.model import PeriodScores, Scheme
+from services.scoring.periods.models import Period, PeriodSubject
+
+TOTAL = "total"
+
+
+def facts_document(period: Period, subjects: Sequence[PeriodSubject], facts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The engine's facts document (scheme-format.md §4) for a stored period."""
+    return {
+        "scheme": period.scheme_id,
+        "version": period.scheme_version,
+        "period": period.label,
+        "subjects": [{"id": s.subject_id, "name": s.name, "group": s.group, "attributes": s.attributes}
+                     for s in subjects],
+        "facts": facts,
+    }
+
+
+def run(scheme: Scheme, document: Mapping[str, Any]) -> PeriodScores:
+    return score_period(scheme, document)
+
+
+def _leaves_below(scheme: Scheme) -> dict[str, list[str]]:
+    """node code → the leaf codes under it (itself for a leaf)."""
+    out: dict[str, list[str]] = {}
+
+    def walk(node: Any) -> list[str]:
+        leaves = [node.code] if node.is_leaf else [c for child in node.children for c in walk(child)]
+        out[node.code] = leaves
+        return leaves
+
+    for top in scheme.indicators:
+        walk(top)
+    return out
+
+
+@dataclass
+class Computed:
+    """One (subject, indicator) value as the engine computed it."""
+
+    subject_id: str
+    indicator: str
+    value: Decimal
+    fact_ids: list[str]
+    explain: str
+
+
+def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, Any]]) -> list[Computed]:
+    """Every node and the total of every subject, with the ids of the facts each read."""
+    by_leaf: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_subject: dict[str, list[str]] = defaultdict(list)
+    for f in facts:
+        sid, fid = str(f.get("subject")), str(f.get("id"))
+        by_subject[sid].append(fid)
+        if f.get("indicator") is not None:
+            by_leaf[(sid, str(f["indicator"]))].append(fid)
+    leaves = _leaves_below(scheme)
+    out: list[Computed] = []
+    for s in result.subjects:
+        sid = s.subject.id
+        for code, value in s.scores.items():
+            ids = sorted(fid for leaf in leaves.get(code, [code]) for fid in by_leaf.get((sid, leaf), []))
+            out.append(Computed(sid, code, value, ids, s.explain.get(code, "")))
+        out.append(Computed(sid, TOTAL, s.total, sorted(by_subject.get(sid, [])), s.explain.get(TOTAL, "")))
+    return out
+
+
+def result_meta(result: PeriodScores) -> dict[str, Any]:
+    """What ranking needs besides the values: vetoes, flags and problems (JSON-ready)."""
+    return {
+        "subjects": {
+            s.subject.id: {"vetoes": [{"event": h.veto.event, "fact": h.fact} for h in s.vetoes], "flags": s.flags}
+            for s in result.subjects
+        },
+        "problems": [p.to_json() for p in result.problems],
+    }
+
+
+def changed(computed: list[Computed], latest: Mapping[tuple[str, str], Decimal]) -> list[Computed]:
+    """Only values that differ from the newest stored version (numerically) become new versions."""
+    return [c for c in computed if latest.get((c.subject_id, c.indicator)) != c.value]
+
+
+def as_text(value: Decimal) -> str:
+    """Full precision as a plain decimal string (no exponent)."""
+    return format(value, "f")

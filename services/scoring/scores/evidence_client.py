@@ -1,0 +1,47 @@
+"""Scoring's client of evidence's `GET /v1/facts` (rebuild from scratch); transport injectable for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from services.common.auth import Principal, issue_service_token
+from services.common.errors import ServiceUnavailable
+from services.common.settings import get_settings
+
+SCORING = Principal(subject="scoring", kind="service")
+PAGE = 1000
+MAX_PAGES = 10_000
+
+
+def _page(body: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Evidence's page: `{"facts": [...], "next": cursor|null}` (also `next_cursor`), or a bare list."""
+    if isinstance(body, list):
+        return body, None
+    if not isinstance(body, dict) or not isinstance(body.get("facts"), list):
+        raise ServiceUnavailable("evidence returned an unexpected facts page")
+    cursor = body.get("next", body.get("next_cursor"))
+    return body["facts"], (str(cursor) if cursor not in (None, "") else None)
+
+
+async def fetch_facts(period_id: str, transport: httpx.AsyncBaseTransport | None = None) -> list[dict[str, Any]]:
+    """Every current fact of a period, following the cursor."""
+    base = get_settings().service_base_url("evidence")
+    facts: list[dict[str, Any]] = []
+    cursor: str | None = None
+    timeout = httpx.Timeout(30.0, connect=3.0)
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=timeout) as client:
+        for _ in range(MAX_PAGES):
+            params = {"period_id": period_id, "limit": str(PAGE), **({"after": cursor} if cursor else {})}
+            headers = {"Authorization": f"Bearer {issue_service_token(SCORING)}"}
+            try:
+                response = await client.get("/v1/facts", params=params, headers=headers)
+                response.raise_for_status()
+            except httpx.HTTPError as exc:
+                raise ServiceUnavailable(f"evidence facts could not be read: {exc}") from None
+            page, cursor = _page(response.json())
+            facts.extend(page)
+            if cursor is None or not page:
+                return facts
+    raise ServiceUnavailable("evidence kept paging past the limit")

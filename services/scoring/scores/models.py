@@ -1,0 +1,57 @@
+"""Fact copies (from evidence) and score versions (every value ever computed, never overwritten)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.scoring.db import Base
+
+
+class FactCopy(Base):
+    """The current copy of one fact of a period (a retraction deletes it)."""
+
+    __tablename__ = "fact_copy"
+    __table_args__ = (PrimaryKeyConstraint("period_id", "fact_id"),)
+
+    period_id: Mapped[str] = mapped_column(ForeignKey("period.id"))
+    fact_id: Mapped[str] = mapped_column(String(200))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    indicator: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ScoreVersion(Base):
+    """One computed value of one subject's indicator (or `total`), kept forever."""
+
+    __tablename__ = "score_version"
+    __table_args__ = (Index(None, "period_id", "subject_id", "indicator", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    period_id: Mapped[str] = mapped_column(ForeignKey("period.id"))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    indicator: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Decimal] = mapped_column(Numeric)
+    fact_ids: Mapped[list[str]] = mapped_column(JSONB)
+    explain: Mapped[str] = mapped_column(Text)
+    cause: Mapped[str] = mapped_column(String(2000))
+    score_set: Mapped[int] = mapped_column(Integer)
+    inputs_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,87 @@
+"""Scores payloads: fact events in, score reads out (decimals as strings)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.scoring.scores.compute import as_text
+
+MAX_FACT_KEYS = 50
+
+
+class FactChange(BaseModel):
+    """The payload of `fact.changed` (docs/architecture.md "Facts: evidence → scoring")."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    period_id: str = Field(max_length=64)
+    action: Literal["upsert", "retract"]
+    fact: dict[str, Any]
+
+    @field_validator("fact")
+    @classmethod
+    def _fact_shape(cls, fact: dict[str, Any]) -> dict[str, Any]:
+        fid = fact.get("id")
+        if not isinstance(fid, str | int) or not 0 < len(str(fid)) <= 200:
+            raise ValueError("fact.id must be a string of 1 to 200 characters")
+        if len(fact) > MAX_FACT_KEYS:
+            raise ValueError(f"a fact has at most {MAX_FACT_KEYS} fields")
+        return fact
+
+
+class SubjectScoresRead(BaseModel):
+    id: str
+    name: str
+    group: str
+    unit_path: str
+    attributes: dict[str, Any]
+    scores: dict[str, str]
+    total: str
+    explain: dict[str, str]
+    vetoes: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+
+
+class ScoresRead(BaseModel):
+    period_id: str
+    subjects: list[SubjectScoresRead]
+    problems: list[dict[str, Any]]
+    inputs_sha256: str | None
+    score_set: int
+
+
+class ScoreVersionRead(BaseModel):
+    id: int
+    subject_id: str
+    indicator: str
+    value: str
+    fact_ids: list[str]
+    explain: str
+    cause: str
+    score_set: int
+    inputs_sha256: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> ScoreVersionRead:
+        return cls(id=row.id, subject_id=row.subject_id, indicator=row.indicator, value=as_text(row.value),
+                   fact_ids=row.fact_ids, explain=row.explain, cause=row.cause, score_set=row.score_set,
+                   inputs_sha256=row.inputs_sha256, created_at=row.created_at)
+
+
+class RecomputeResult(BaseModel):
+    period_id: str
+    score_set: int
+    changed: bool
+    versions_created: int
+    inputs_sha256: str
+
+
+class VerifyResult(BaseModel):
+    ok: bool
+    inputs_sha256: str
+    mismatches: list[dict[str, Any]]
+    recompute_pending: bool

@@ -1,0 +1,218 @@
+"""Scores: applying fact events, recomputing a period into score versions, reads, verification."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit, outbox
+from services.common.auth import Principal
+from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.scoring.access import may_read_subject, require_service
+from services.scoring.db import common
+from services.scoring.engine import canonical_json
+from services.scoring.periods import repository as period_repo
+from services.scoring.periods import service as periods
+from services.scoring.periods.models import Period
+from services.scoring.scores import compute
+from services.scoring.scores import repository as repo
+from services.scoring.scores.schemas import (
+    FactChange,
+    RecomputeResult,
+    ScoresRead,
+    ScoreVersionRead,
+    SubjectScoresRead,
+    VerifyResult,
+)
+
+log = logging.getLogger("kaohe.scoring")
+MAX_CAUSE = 2000
+
+
+def _fact_row(period_id: str, fact: dict[str, Any], now: datetime) -> dict[str, Any]:
+    indicator = fact.get("indicator")
+    return {"period_id": period_id, "fact_id": str(fact["id"]), "subject_id": str(fact.get("subject"))[:64],
+            "indicator": str(indicator)[:100] if indicator is not None else None, "body": fact, "updated_at": now}
+
+
+async def apply_fact_change(session: AsyncSession, change: FactChange, *, cause: str) -> bool:
+    """Upsert or retract one fact copy and ask for a recompute; False when the period is unknown."""
+    period = await period_repo.get(session, change.period_id, lock=True)
+    if period is None:
+        log.warning("fact.changed for unknown period %s ignored", change.period_id)
+        return False
+    periods.require_writable(period)
+    fact = json.loads(canonical_json(change.fact))
+    if change.action == "upsert":
+        await repo.upsert_facts(session, [_fact_row(period.id, fact, datetime.now(UTC))])
+    else:
+        await repo.delete_fact(session, period.id, str(fact["id"]))
+    periods.mark_due(period, cause)
+    return True
+
+
+async def apply_period_status(session: AsyncSession, payload: dict[str, Any], *, source: str) -> bool:
+    """Ranking's period.status: finalized freezes the period, reopened thaws it (back to published)."""
+    period = await period_repo.get(session, str(payload.get("period_id")), lock=True)
+    status = payload.get("status")
+    if period is None or status not in ("finalized", "reopened"):
+        return False
+    periods.set_status(session, period, "finalized" if status == "finalized" else "published", actor=source)
+    return True
+
+
+async def recompute(session: AsyncSession, period: Period, *, cause: str) -> RecomputeResult:
+    """Score the period with the engine; store a version for every changed value; tell ranking."""
+    scheme = await periods.scheme_of(session, period)
+    subjects = await period_repo.subjects(session, period.id)
+    facts = await repo.fact_bodies(session, period.id)
+    document = compute.facts_document(period, subjects, facts)
+    result = await asyncio.to_thread(compute.run, scheme, document)
+    computed = compute.computed_values(scheme, result, facts)
+    fresh = compute.changed(computed, await repo.latest_values(session, period.id))
+    meta = json.loads(canonical_json(compute.result_meta(result)))
+    now = datetime.now(UTC)
+    causes = ",".join(period.pending_causes or []) or cause
+    version_cause = cause if cause.startswith("user:") else causes
+    await repo.insert_versions(session, [
+        {"period_id": period.id, "subject_id": c.subject_id, "indicator": c.indicator, "value": c.value,
+         "fact_ids": c.fact_ids, "explain": c.explain, "cause": version_cause[:MAX_CAUSE],
+         "score_set": period.score_set + 1, "inputs_sha256": result.inputs_sha256, "created_at": now}
+        for c in fresh
+    ])
+    moved = bool(fresh) or meta != (period.result_meta or {})
+    _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
+    return RecomputeResult(period_id=period.id, score_set=period.score_set, changed=moved,
+                           versions_created=len(fresh), inputs_sha256=result.inputs_sha256)
+
+
+def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, Any], *, moved: bool,
+            cause: str) -> None:
+    period.inputs_sha256, period.recompute_due_at, period.pending_causes = digest, None, []
+    if not moved:
+        return
+    period.score_set += 1
+    period.result_meta = meta
+    outbox.enqueue(session, common.outbox, destination="ranking", topic="scores.changed", payload={
+        "period_id": period.id, "scheme_id": period.scheme_id, "scheme_version": period.scheme_version,
+        "label": period.label, "inputs_sha256": digest, "score_set": period.score_set,
+    })
+    audit.record(session, actor=cause[:200], action="scores.recompute", entity_type="period", entity_id=period.id,
+                 after={"score_set": period.score_set, "inputs_sha256": digest})
+
+
+async def recompute_now(session: AsyncSession, principal: Principal, period_id: str) -> RecomputeResult:
+    """The explicit recompute (admin of the period, or a service)."""
+    period = await periods.get_period(session, period_id, lock=True)
+    _require_admin(principal, period)
+    periods.require_writable(period)
+    return await recompute(session, period, cause=f"user:{principal.subject}")
+
+
+def _require_admin(principal: Principal, period: Period) -> None:
+    if principal.kind != "service":
+        principal.require("admin", period.owner_path)
+
+
+async def recompute_precheck(session: AsyncSession, principal: Principal, period_id: str) -> None:
+    """Refuse early (before calling evidence) when the caller may not rebuild the period."""
+    period = await periods.get_period(session, period_id)
+    _require_admin(principal, period)
+    periods.require_writable(period)
+
+
+async def replace_facts(session: AsyncSession, principal: Principal, period_id: str,
+                        facts: list[dict[str, Any]]) -> RecomputeResult:
+    """Rebuild: the period's fact copies become exactly `facts` (from evidence), then recompute."""
+    period = await periods.get_period(session, period_id, lock=True)
+    _require_admin(principal, period)
+    periods.require_writable(period)
+    await repo.delete_all_facts(session, period.id)
+    now = datetime.now(UTC)
+    rows = [_fact_row(period.id, json.loads(canonical_json(f)), now) for f in facts]
+    if len({r["fact_id"] for r in rows}) != len(rows):
+        raise InvalidInput("evidence returned the same fact id twice")
+    await repo.upsert_facts(session, rows)
+    audit.record(session, actor=principal, action="facts.rebuild", entity_type="period", entity_id=period.id,
+                 after={"facts": len(rows)})
+    return await recompute(session, period, cause=f"user:{principal.subject}")
+
+
+async def _visible_subjects(session: AsyncSession, principal: Principal, period: Period) -> list[Any]:
+    rows = await period_repo.subjects(session, period.id)
+    return [r for r in rows if may_read_subject(principal, subject_id=r.subject_id, unit_path=r.unit_path)]
+
+
+async def scores(session: AsyncSession, principal: Principal, period_id: str) -> ScoresRead:
+    """The latest full-precision scores of every subject the caller may read (ranking reads them all)."""
+    period = await periods.get_period(session, period_id)
+    subjects = await _visible_subjects(session, principal, period)
+    latest = await repo.latest_versions(session, period.id, [s.subject_id for s in subjects])
+    by_subject: dict[str, dict[str, Any]] = {}
+    for v in latest:
+        by_subject.setdefault(v.subject_id, {})[v.indicator] = v
+    meta = period.result_meta or {}
+    out = [_subject_scores(s, by_subject[s.subject_id], meta.get("subjects", {}).get(s.subject_id, {}))
+           for s in subjects if compute.TOTAL in by_subject.get(s.subject_id, {})]
+    problems = meta.get("problems", []) if principal.kind == "service" or principal.can(
+        ("admin", "auditor"), period.owner_path) else []
+    return ScoresRead(period_id=period.id, subjects=out, problems=problems, inputs_sha256=period.inputs_sha256,
+                      score_set=period.score_set)
+
+
+def _subject_scores(s: Any, versions: dict[str, Any], meta: dict[str, Any]) -> SubjectScoresRead:
+    total = versions.pop(compute.TOTAL)
+    return SubjectScoresRead(
+        id=s.subject_id, name=s.name, group=s.group, unit_path=s.unit_path, attributes=s.attributes,
+        scores={code: compute.as_text(v.value) for code, v in sorted(versions.items())},
+        total=compute.as_text(total.value),
+        explain={**{code: v.explain for code, v in versions.items()}, compute.TOTAL: total.explain},
+        vetoes=meta.get("vetoes", []), flags=meta.get("flags", []),
+    )
+
+
+async def history(session: AsyncSession, principal: Principal, period_id: str, subject_id: str, indicator: str,
+                  as_of: datetime | None) -> list[ScoreVersionRead]:
+    """Every version of one subject's indicator (or the one in force at `as_of`)."""
+    period = await periods.get_period(session, period_id)
+    rows = await period_repo.subjects(session, period.id, [subject_id])
+    if not rows:
+        raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+    if not may_read_subject(principal, subject_id=subject_id, unit_path=rows[0].unit_path):
+        raise Forbidden(f"{principal.subject} may not read the scores of {subject_id}")
+    versions = await repo.history(session, period.id, subject_id, indicator, as_of)
+    if as_of is not None:
+        versions = versions[-1:]
+    return [ScoreVersionRead.from_row(v) for v in versions]
+
+
+async def verify(session: AsyncSession, principal: Principal, period_id: str) -> VerifyResult:
+    """Recompute from the stored scheme version and fact copies; compare with the stored latest versions."""
+    period = await periods.get_period(session, period_id)
+    if principal.kind != "service" and not principal.can(("admin", "auditor"), period.owner_path):
+        raise Forbidden(f"{principal.subject} may not verify period {period_id}")
+    scheme = await periods.scheme_of(session, period)
+    subjects = await period_repo.subjects(session, period.id)
+    facts = await repo.fact_bodies(session, period.id)
+    result = await asyncio.to_thread(compute.run, scheme, compute.facts_document(period, subjects, facts))
+    computed = compute.computed_values(scheme, result, facts)
+    latest = await repo.latest_values(session, period.id)
+    mismatches: list[dict[str, Any]] = []
+    if result.inputs_sha256 != period.inputs_sha256:
+        mismatches.append({"field": "inputs_sha256", "stored": period.inputs_sha256, "computed": result.inputs_sha256})
+    for c in compute.changed(computed, latest):
+        stored = latest.get((c.subject_id, c.indicator))
+        mismatches.append({"subject": c.subject_id, "indicator": c.indicator,
+                           "stored": None if stored is None else compute.as_text(stored),
+                           "computed": compute.as_text(c.value)})
+    return VerifyResult(ok=not mismatches, inputs_sha256=result.inputs_sha256, mismatches=mismatches,
+                        recompute_pending=period.recompute_due_at is not None)
+
+
+def check_event_caller(principal: Principal) -> None:
+    require_service(principal)
