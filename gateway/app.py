@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
+from gateway import uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
@@ -53,11 +54,12 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan)
     install_error_handlers(app)
     install_observability(app, "gateway")
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda _p: False)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"))
     production = settings.environment == "production"
     graphql = GraphQLRouter(build_schema(production=production), context_getter=get_context,
                             graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(uploads.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

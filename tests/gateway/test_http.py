@@ -1,0 +1,46 @@
+"""`POST /graphql` over HTTP: bearer tokens, and service errors keeping their status as `code`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.gateway.fakes import FakeBackend
+
+
+class Frozen(FakeBackend):
+    """Ranking refuses to finalize while an objection is open."""
+
+    def _ranking(self, request: httpx.Request, path: str, body: Any) -> Any:
+        if path.endswith("/finalize"):
+            return httpx.Response(409, json={"error": {"code": "objections_open", "message": "1 objection is open",
+                                                       "details": {"open": ["ob-a"]}}})
+        return super()._ranking(request, path, body)
+
+
+@pytest.fixture
+def backend() -> Frozen:
+    return Frozen()
+
+
+async def test_me_through_http_with_a_bearer_token(gateway: Any, bearer: Any) -> None:
+    response = await gateway.post("/graphql", json={"query": "{ me { subject grants { role scope } subjectIds } }"},
+                                  headers=bearer(("reviewer", "city/a"), subject="zhao"))
+    assert response.json() == {"data": {"me": {"subject": "zhao", "grants": [{"role": "reviewer", "scope": "city/a"}],
+                                               "subjectIds": []}}}
+
+
+async def test_anonymous_http_request_is_unauthenticated(gateway: Any) -> None:
+    response = await gateway.post("/graphql", json={"query": '{ period(id: "p1") { label } }'})
+    assert response.json()["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED", "reason": "not_authenticated"}
+
+
+async def test_service_error_keeps_its_status_as_code(gateway: Any, bearer: Any, backend: Frozen) -> None:
+    response = await gateway.post("/graphql", json={"query": 'mutation { finalizePeriod(periodId: "p1") { status } }'},
+                                  headers=bearer(("admin", "")))
+    error = response.json()["errors"][0]
+    assert error["message"] == "1 objection is open"
+    assert error["extensions"] == {"code": "CONFLICT", "reason": "objections_open", "details": {"open": ["ob-a"]}}
+    assert backend.writes() == [("ranking", "POST", "/v1/periods/p1/finalize")]

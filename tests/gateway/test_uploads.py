@@ -1,0 +1,100 @@
+"""Attachments go through the gateway as a stream to the evidence service, size-limited and
+scope-checked like every other write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.gateway.fakes import FakeBackend
+
+URL = "/uploads/submissions/sub-a/attachments"
+
+
+def _multipart(payload: bytes) -> tuple[bytes, str]:
+    request = httpx.Request("POST", "http://x", files={"file": ("台账.pdf", payload, "application/pdf")})
+    return request.read(), request.headers["Content-Type"]
+
+
+class Recording(FakeBackend):
+    """Evidence records the attachment body it receives, chunk by chunk."""
+
+    received: list[bytes]
+
+    def _evidence(self, request: httpx.Request, path: str, body: Any) -> Any:
+        if request.method == "POST" and path.endswith("/attachments"):
+            self.received = [request.content]
+            self.content_type = request.headers["content-type"]
+            return httpx.Response(201, json={"id": "att-1", "size": 70_000, "sha256": "f" * 64})
+        return super()._evidence(request, path, body)
+
+    def _handler(self, service: str) -> Any:
+        handle = super()._handler(service)
+
+        def raw(request: httpx.Request) -> httpx.Response:
+            if request.method == "POST" and request.url.path.endswith("/attachments"):
+                self.requests.append((service, request.method, request.url.path))
+                return self._evidence(request, request.url.path, None)
+            return handle(request)
+
+        return raw
+
+
+@pytest.fixture
+def backend() -> Recording:
+    return Recording()
+
+
+async def _chunks(body: bytes) -> Any:
+    for start in range(0, len(body), 16_384):
+        yield body[start:start + 16_384]
+
+
+async def test_upload_streams_the_multipart_body_unchanged(gateway: Any, backend: Recording, bearer: Any) -> None:
+    body, content_type = _multipart(b"%PDF-" + b"x" * 70_000)
+    response = await gateway.post(URL, content=_chunks(body), headers={
+        **bearer(("submitter", "city/a")), "Content-Type": content_type})
+    assert response.status_code == 201, response.text
+    assert response.json() == {"id": "att-1", "size": 70_000, "sha256": "f" * 64}
+    assert backend.received == [body] and backend.content_type == content_type
+    assert backend.writes() == [("evidence", "POST", "/v1/submissions/sub-a/attachments")]
+
+
+async def test_upload_over_the_limit_is_refused_while_streaming(gateway: Any, backend: Recording,
+                                                               bearer: Any) -> None:
+    gateway.app.state.max_upload_bytes = 50_000
+    body, content_type = _multipart(b"x" * 60_000)
+    response = await gateway.post(URL, content=_chunks(body), headers={  # chunked: no Content-Length
+        **bearer(("submitter", "city/a")), "Content-Type": content_type})
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == "an attachment may be at most 50000 bytes"
+
+
+async def test_declared_size_over_the_limit_is_refused_before_any_call(gateway: Any, backend: Recording,
+                                                                       bearer: Any) -> None:
+    gateway.app.state.max_upload_bytes = 50_000
+    body, content_type = _multipart(b"x" * 60_000)
+    response = await gateway.post(URL, content=body, headers={
+        **bearer(("submitter", "city/a")), "Content-Type": content_type})
+    assert response.status_code == 413 and backend.requests == []
+
+
+async def test_upload_outside_the_scope_or_anonymous_is_refused(gateway: Any, backend: Recording,
+                                                                bearer: Any) -> None:
+    body, content_type = _multipart(b"%PDF-1")
+    outside = await gateway.post(URL, content=body, headers={
+        **bearer(("submitter", "city/b")), "Content-Type": content_type})
+    assert outside.status_code == 403 and outside.json()["error"]["code"] == "forbidden"
+    rater = await gateway.post(URL, content=body, headers={**bearer(("rater", "city/a")), "Content-Type": content_type})
+    assert rater.status_code == 403
+    anonymous = await gateway.post(URL, content=body, headers={"Content-Type": content_type})
+    assert anonymous.status_code == 401
+    assert backend.writes() == []
+
+
+async def test_upload_must_be_multipart(gateway: Any, bearer: Any) -> None:
+    response = await gateway.post(URL, content=b"raw", headers={**bearer(("submitter", "city/a")),
+                                                                  "Content-Type": "application/pdf"})
+    assert response.status_code == 422 and response.json()["error"]["message"] == "send the file as multipart/form-data"
