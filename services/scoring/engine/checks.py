@@ -96,10 +96,17 @@ class Checker:
         return result
 
     def number(
-        self, value: Any, ptr: str, what: str, *, positive: bool = False, non_negative: bool = False
+        self,
+        value: Any,
+        ptr: str,
+        what: str,
+        *,
+        positive: bool = False,
+        non_negative: bool = False,
+        percent: bool = False,
     ) -> Decimal | None:
-        """An exact decimal (numbers or numeric strings), optionally > 0 or ≥ 0."""
-        number = to_decimal(value)
+        """An exact decimal (numbers or numeric strings, "90%" too when `percent`), optionally > 0 or ≥ 0."""
+        number = percent_or_number(value, as_fraction=True) if percent else to_decimal(value)
         if number is None:
             self.add(ptr, f"{what} must be a number, not {value!r}")
             return None

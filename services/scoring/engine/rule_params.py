@@ -51,7 +51,7 @@ def target(c: Checker, value: Any, ptr: str) -> Target | None:
             return AttrRef(name)
         c.add(ptr, f"target {value!r} must be attr.NAME with NAME a plain attribute name")
         return None
-    return c.number(value, ptr, "target", positive=True)
+    return c.number(value, ptr, "target", positive=True, percent=True)
 
 
 def _points_table(c: Checker, value: Any, ptr: str, what: str) -> dict[str, Decimal]:
@@ -99,7 +99,7 @@ def _completion(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal
     bonus = Decimal(0)
     if "bonus_per_point" in rule:
         bonus = c.number(
-            rule["bonus_per_point"], pointer(ptr, "bonus_per_point"), "bonus_per_point", non_negative=True
+            rule["bonus_per_point"], pointer(ptr, "bonus_per_point"), "bonus_per_point", non_negative=True, percent=True
         ) or Decimal(0)
     cap = node_max
     if "bonus_cap" in rule:
@@ -157,11 +157,18 @@ def _deduction(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal)
 
 
 def _num(
-    c: Checker, rule: Mapping[str, Any], ptr: str, key: str, default: Decimal | None, *, non_negative: bool = False
+    c: Checker,
+    rule: Mapping[str, Any],
+    ptr: str,
+    key: str,
+    default: Decimal | None,
+    *,
+    non_negative: bool = False,
+    percent: bool = False,
 ) -> Any:
     if key not in rule:
         return default
-    value = c.number(rule[key], pointer(ptr, key), key, non_negative=non_negative)
+    value = c.number(rule[key], pointer(ptr, key), key, non_negative=non_negative, percent=percent)
     return default if value is None else value
 
 
@@ -188,7 +195,7 @@ def _accrual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -
         "levels": levels,
         "highest_per_key": _bool(c, rule, ptr, "highest_per_key", True),
         "shared": _opt(c, rule, ptr, "shared", ("split", "full")),
-        "collective_factor": _num(c, rule, ptr, "collective_factor", Decimal("0.5"), non_negative=True),
+        "collective_factor": _num(c, rule, ptr, "collective_factor", Decimal("0.5"), non_negative=True, percent=True),
         "min": low,
         "max": high,
     }
@@ -213,7 +220,8 @@ def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) ->
         if len(present) != 1:
             c.add(at, f"each band needs exactly one of {', '.join(keys)}")
             continue
-        bound = c.number(band[present[0]], pointer(at, present[0]), present[0])
+        # "90%" reads as 0.9: 003 篇三 bands attendance rates in percent
+        bound = c.number(band[present[0]], pointer(at, present[0]), present[0], percent=True)
         points = c.number(band.get("points"), pointer(at, "points"), "points") if "points" in band else None
         if bound is not None and points is not None:
             out.append({present[0]: bound, "points": points})

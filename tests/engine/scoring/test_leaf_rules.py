@@ -78,8 +78,7 @@ def test_ratio_attr_target() -> None:
 
 
 def test_completion_bonus_whole_points_floor() -> None:
-    rule = {"kind": "completion", "target": 100, "bonus_per_point": "1%"}
-    rule["bonus_per_point"] = "0.01"
+    rule = {"kind": "completion", "target": 100, "bonus_per_point": "1%"}  # "1%" reads as 0.01
     # 000 篇4: value 103.7 → c = 1.037 → 3 whole points (floor of 3.7) → 10 + 10 × 0.01 × 3 = 10.3
     assert one(rule, [fact("f1", "x", "measure", value="103.7")]) == D("10.3")
     # capped by bonus_cap = 2 points: c = 1.5 → 50 points → bonus min(2, 5) = 2 → 12
@@ -200,7 +199,7 @@ def test_per_occurrence_none_assigned() -> None:
 MONTHLY = {
     "kind": "banded",
     "each": "month",
-    "bands": [{"min": "0.9", "points": "1.5"}, {"min": "0.8", "points": 1}, {"min": "0.7", "points": "0.6"}],
+    "bands": [{"min": "90%", "points": "1.5"}, {"min": "0.8", "points": 1}, {"min": "0.7", "points": "0.6"}],
 }
 
 
@@ -311,7 +310,6 @@ def test_rank_points_competition_ties() -> None:
             },
         ),
     ]
-    indicators[1]["rule"]["bands"][0]["top"] = "0.25"
     pts = {"a": 95, "b": 90, "c": 90, "d": 80}
     facts = [fact(f"f{s}", "base", "score", subject=s, points=v) for s, v in pts.items()]
     result = run(indicators, facts, subjects(*pts))
