@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.evidence.attachments.api import is_upload_path
+from services.evidence.attachments.api import router as attachments_router
+from services.evidence.facts.api import router as facts_router
 from services.evidence.models import common
+from services.evidence.periods.api import router as events_router
+from services.evidence.reviews.api import router as reviews_router
+from services.evidence.submissions.api import router as submissions_router
 
 spec = ServiceSpec(
     name="evidence",
@@ -13,6 +19,8 @@ spec = ServiceSpec(
         "publishes reviewed facts."
     ),
     models=common,
-    routers=[audit_router(common.audit)],
+    routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
+             events_router],
+    large_body_paths=is_upload_path,
 )
 app = create_service_app(spec)

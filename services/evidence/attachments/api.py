@@ -1,0 +1,76 @@
+"""Attachments: upload (multipart, streamed), list, metadata, verified download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import StreamingResponse
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.common.errors import PayloadTooLarge
+from services.common.settings import get_settings
+from services.evidence.attachments import service
+from services.evidence.attachments.schemas import AttachmentRead
+from services.evidence.attachments.storage import AttachmentStorage, storage_from_url
+from services.evidence.config import evidence_settings
+from services.evidence.scoring_client import ScoringClientDep
+
+router = APIRouter(tags=["attachments"])
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def storage_for(request: Request) -> AttachmentStorage:
+    """The app's storage backend (tests may set `app.state.attachment_storage`)."""
+    storage: AttachmentStorage | None = getattr(request.app.state, "attachment_storage", None)
+    if storage is None:
+        conf = evidence_settings()
+        storage = storage_from_url(conf.storage_url, get_settings().data_dir,
+                                   access_key=conf.s3_access_key, secret_key=conf.s3_secret_key)
+        request.app.state.attachment_storage = storage
+    return storage
+
+
+def is_upload_path(path: str) -> bool:
+    """Uploads may exceed the general body limit; they have their own."""
+    return path.startswith("/v1/submissions/") and path.endswith("/attachments")
+
+
+@router.post("/v1/submissions/{submission_id}/attachments", status_code=201, response_model=AttachmentRead,
+             summary="Attach a file (multipart field `file`; PDF, images, Office/WPS, text)")
+async def upload_attachment(
+    submission_id: str, request: Request, file: Annotated[UploadFile, File()], session: SessionDep,
+    principal: CurrentPrincipal, scoring: ScoringClientDep,
+) -> AttachmentRead:
+    limit = evidence_settings().attachment_max_bytes
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
+        raise PayloadTooLarge(f"attachment over {limit} bytes", details={"field": "file"})
+    row = await service.upload(session, principal, scoring, storage_for(request), submission_id, source=file,
+                               filename=file.filename, content_type=file.content_type, limit=limit)
+    return AttachmentRead.model_validate(row)
+
+
+@router.get("/v1/submissions/{submission_id}/attachments", response_model=list[AttachmentRead],
+            summary="Attachments of a submission")
+async def list_attachments(submission_id: str, session: SessionDep,
+                           principal: CurrentPrincipal) -> list[AttachmentRead]:
+    return [AttachmentRead.model_validate(a) for a in await service.list_for(session, principal, submission_id)]
+
+
+@router.get("/v1/attachments/{attachment_id}", response_model=AttachmentRead, summary="Attachment metadata")
+async def get_attachment(attachment_id: str, session: SessionDep, principal: CurrentPrincipal) -> AttachmentRead:
+    return AttachmentRead.model_validate(await service.get_readable_attachment(session, principal, attachment_id))
+
+
+@router.get("/v1/attachments/{attachment_id}/content", summary="Download (refused when the bytes were altered)",
+            response_class=StreamingResponse)
+async def download_attachment(attachment_id: str, request: Request, session: SessionDep,
+                              principal: CurrentPrincipal) -> StreamingResponse:
+    attachment = await service.get_readable_attachment(session, principal, attachment_id)
+    path = await service.verified_copy(storage_for(request), attachment)
+    disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
+    return StreamingResponse(service.stream_and_delete(path), media_type=attachment.content_type,
+                             headers={"Content-Disposition": disposition, "X-Content-SHA256": attachment.sha256})

@@ -1,0 +1,24 @@
+"""All SQL on attachments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evidence.attachments.models import Attachment
+
+
+async def add(session: AsyncSession, attachment: Attachment) -> None:
+    session.add(attachment)
+    await session.flush()
+
+
+async def get(session: AsyncSession, attachment_id: str) -> Attachment | None:
+    return await session.get(Attachment, attachment_id)
+
+
+async def of_submission(session: AsyncSession, submission_id: str) -> Sequence[Attachment]:
+    stmt = select(Attachment).where(Attachment.submission_id == submission_id)
+    return (await session.scalars(stmt.order_by(Attachment.created_at, Attachment.id))).all()

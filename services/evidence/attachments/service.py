@@ -1,0 +1,151 @@
+"""Attachments: streamed in with a size limit and a type allow-list, re-hashed on the way out."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from services.evidence.attachments import repository
+from services.evidence.attachments.models import Attachment
+from services.evidence.attachments.storage import CHUNK, AttachmentStorage
+from services.evidence.periods.service import writable_period
+from services.evidence.scoring_client import ScoringClient
+from services.evidence.submissions.service import EDITABLE, KIND_ROLES, get_readable
+
+# PDF, images, Office and WPS documents, plain text (architecture: "a content-type allow-list").
+ALLOWED_TYPES = frozenset({
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/bmp",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/wps-office.wps", "application/wps-office.et", "application/wps-office.dps",
+    "application/kswps", "application/ofd", "text/plain", "text/csv",
+})
+
+
+class AttachmentAltered(DomainError):
+    """The stored bytes no longer match the hash recorded at upload."""
+
+    status_code = 409
+    code = "attachment_altered"
+
+
+class ChunkSource(Protocol):
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+def _content_type(declared: str | None) -> str:
+    base = (declared or "").split(";")[0].strip().lower()
+    if base not in ALLOWED_TYPES:
+        raise InvalidInput(f"content type {base or 'unknown'!r} is not allowed (PDF, images, Office/WPS, text)",
+                           details={"field": "file", "reason": "content type not allowed"})
+    return base
+
+
+def _safe_name(name: str | None) -> str:
+    # Only a display name: storage is content-addressed, so the client's name never becomes a path.
+    base = (name or "attachment").replace("\\", "/").rsplit("/", 1)[-1].strip() or "attachment"
+    return "".join(ch for ch in base if ch.isprintable())[:255]
+
+
+async def _spool(source: ChunkSource, limit: int) -> tuple[Path, str, int]:
+    """Copy the upload to a temporary file in chunks, hashing it; 413 past the limit."""
+    fd, name = tempfile.mkstemp(prefix="kaohe-upload-")
+    os.close(fd)
+    digest, size = hashlib.sha256(), 0
+    try:
+        async with await anyio.open_file(name, "wb") as out:
+            while chunk := await source.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"attachment over {limit} bytes", details={"field": "file"})
+                digest.update(chunk)
+                await out.write(chunk)
+    except BaseException:
+        await anyio.Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), digest.hexdigest(), size
+
+
+async def upload(
+    session: AsyncSession, principal: Principal, scoring: ScoringClient, storage: AttachmentStorage,
+    submission_id: str, *, source: ChunkSource, filename: str | None, content_type: str | None, limit: int,
+) -> Attachment:
+    """Attach a file to a submission that is still open for changes."""
+    submission = await get_readable(session, principal, submission_id)
+    if not principal.can(KIND_ROLES[submission.fact_kind], submission.unit_path):
+        raise Forbidden(f"{principal.subject} may not add evidence for {submission.unit_path}")
+    if submission.status not in EDITABLE:
+        raise Conflict(f"a {submission.status} submission takes no more attachments")
+    await writable_period(session, scoring, submission.period_id)
+    kind = _content_type(content_type)
+    path, sha256, size = await _spool(source, limit)
+    try:
+        await storage.put(sha256, path, size)
+    finally:
+        await anyio.Path(path).unlink(missing_ok=True)
+    attachment = Attachment(id=str(uuid.uuid4()), submission_id=submission.id, sha256=sha256, size=size,
+                            content_type=kind, filename=_safe_name(filename), uploaded_by=principal.subject,
+                            created_at=datetime.now(UTC))
+    await repository.add(session, attachment)
+    audit.record(session, actor=principal, action="attachment.add", entity_type="attachment",
+                 entity_id=attachment.id, after={"sha256": sha256, "size": size, "submission": submission.id})
+    return attachment
+
+
+async def get_readable_attachment(session: AsyncSession, principal: Principal, attachment_id: str) -> Attachment:
+    """The attachment if its submission is readable (else 404)."""
+    attachment = await repository.get(session, attachment_id)
+    if attachment is None:
+        raise NotFound(f"attachment {attachment_id} not found")
+    await get_readable(session, principal, attachment.submission_id)
+    return attachment
+
+
+async def list_for(session: AsyncSession, principal: Principal, submission_id: str) -> list[Attachment]:
+    """The attachments of a readable submission."""
+    await get_readable(session, principal, submission_id)
+    return list(await repository.of_submission(session, submission_id))
+
+
+async def verified_copy(storage: AttachmentStorage, attachment: Attachment) -> Path:
+    """The stored bytes in a temporary file, refused (409) when they no longer match the recorded hash."""
+    fd, name = tempfile.mkstemp(prefix="kaohe-download-")
+    os.close(fd)
+    digest = hashlib.sha256()
+    async with await anyio.open_file(name, "wb") as out:
+        async for chunk in storage.read(attachment.sha256):
+            digest.update(chunk)
+            await out.write(chunk)
+    if digest.hexdigest() != attachment.sha256:
+        await anyio.Path(name).unlink(missing_ok=True)
+        raise AttachmentAltered(
+            "the stored attachment does not match the hash recorded at upload; it was altered and is refused",
+            details={"attachment": attachment.id, "expected_sha256": attachment.sha256,
+                     "actual_sha256": digest.hexdigest()})
+    return Path(name)
+
+
+async def stream_and_delete(path: Path) -> AsyncIterator[bytes]:
+    """Stream a temporary file, then remove it."""
+    try:
+        async with await anyio.open_file(path, "rb") as src:
+            while chunk := await src.read(CHUNK):
+                yield chunk
+    finally:
+        await anyio.Path(path).unlink(missing_ok=True)
+

@@ -1,0 +1,45 @@
+"""All SQL on facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evidence.facts.models import Fact
+
+
+def in_scopes(column: Any, scopes: Sequence[str]) -> ColumnElement[bool]:
+    """SQL: the unit path lies in one of the scopes (`""` covers everything)."""
+    if "" in scopes:
+        return true()
+    if not scopes:
+        return false()
+    return or_(*(or_(column == s, column.startswith(s + "/", autoescape=True)) for s in scopes))
+
+
+async def get(session: AsyncSession, fact_id: str) -> Fact | None:
+    return await session.get(Fact, fact_id, with_for_update=True)
+
+
+async def add(session: AsyncSession, fact: Fact) -> None:
+    session.add(fact)
+    await session.flush()
+
+
+async def page(
+    session: AsyncSession, *, period_id: str, scopes: Sequence[str], after: str | None, limit: int,
+    subject_id: str | None, indicator: str | None,
+) -> Sequence[Fact]:
+    """Current facts of a period in id order, after a cursor, within scopes."""
+    stmt = select(Fact).where(Fact.period_id == period_id, Fact.retracted.is_(False),
+                              in_scopes(Fact.unit_path, scopes))
+    if after is not None:
+        stmt = stmt.where(Fact.id > after)
+    if subject_id is not None:
+        stmt = stmt.where(Fact.subject_id == subject_id)
+    if indicator is not None:
+        stmt = stmt.where(Fact.indicator == indicator)
+    return (await session.scalars(stmt.order_by(Fact.id).limit(limit))).all()

@@ -1,0 +1,68 @@
+"""Facts out: every creation, correction and retraction goes to scoring through the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal, Role
+from services.common.outbox import enqueue
+from services.evidence.db import common
+from services.evidence.facts import repository
+from services.evidence.facts.models import Fact
+
+READER_ROLES: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")
+TOPIC = "fact.changed"
+
+
+def _announce(session: AsyncSession, fact: Fact, action: str) -> None:
+    payload = {"period_id": fact.period_id, "action": action, "fact": fact.body}
+    enqueue(session, common.outbox, destination="scoring", topic=TOPIC, payload=payload)
+
+
+async def upsert(
+    session: AsyncSession, *, actor: Principal | str, period_id: str, unit_path: str,
+    body: dict[str, Any], source_type: str, source_id: str,
+) -> Fact:
+    """Create or correct the fact `body["id"]` and announce it in the same transaction."""
+    fact = await repository.get(session, body["id"])
+    before = fact.body if fact is not None and not fact.retracted else None
+    if fact is None:
+        fact = Fact(id=body["id"], period_id=period_id, subject_id=body["subject"], kind=body["fact"],
+                    indicator=body.get("indicator"), unit_path=unit_path, body=body,
+                    source_type=source_type, source_id=source_id, retracted=False)
+        await repository.add(session, fact)
+    else:
+        fact.body, fact.retracted, fact.updated_at = body, False, datetime.now(UTC)
+    _announce(session, fact, "upsert")
+    audit.record(session, actor=actor, action="fact.upsert", entity_type="fact", entity_id=fact.id,
+                 before=before, after=body)
+    await session.flush()
+    return fact
+
+
+async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str, reason: str) -> Fact | None:
+    """Withdraw a fact (revocation, upheld appeal); no-op when it is not current."""
+    fact = await repository.get(session, fact_id)
+    if fact is None or fact.retracted:
+        return None
+    fact.retracted, fact.updated_at = True, datetime.now(UTC)
+    _announce(session, fact, "retract")
+    audit.record(session, actor=actor, action="fact.retract", entity_type="fact", entity_id=fact.id,
+                 before=fact.body, after=None, details={"reason": reason})
+    await session.flush()
+    return fact
+
+
+async def page(
+    session: AsyncSession, principal: Principal, *, period_id: str, after: str | None, limit: int,
+    subject_id: str | None, indicator: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a period's current facts the caller may read, and the next cursor."""
+    rows = await repository.page(session, period_id=period_id, scopes=principal.scopes_for(*READER_ROLES),
+                                 after=after, limit=limit, subject_id=subject_id, indicator=indicator)
+    cursor = rows[-1].id if len(rows) == limit else None
+    return [row.body for row in rows], cursor

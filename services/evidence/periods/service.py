@@ -1,0 +1,41 @@
+"""Period knowledge: status from ranking's events, the rest from scoring."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, Forbidden
+from services.common.outbox import EventIn, apply_once
+from services.evidence.db import common
+from services.evidence.periods import repository
+from services.evidence.scoring_client import PeriodInfo, ScoringClient
+
+FROZEN = "finalized"
+
+
+async def writable_period(session: AsyncSession, scoring: ScoringClient, period_id: str) -> PeriodInfo:
+    """The period, unless it is finalized (then 409): ranking's last event wins over scoring's copy."""
+    period = await scoring.period(period_id)
+    state = await repository.get(session, period_id)
+    status = state.status if state is not None else period.status
+    if status == FROZEN:
+        raise Conflict(f"period {period_id} is finalized; evidence can no longer change",
+                       details={"period_id": period_id, "status": status})
+    return period
+
+
+async def apply_event(session: AsyncSession, principal: Principal, scoring: ScoringClient, event: EventIn) -> bool:
+    """Apply an event from another service once; False when it was a repeat."""
+    if principal.kind != "service" and not principal.has_role("admin"):
+        raise Forbidden("only services deliver events")
+    if not await apply_once(session, common.inbox, event):
+        return False
+    if event.topic == "period.status":
+        period_id, status = str(event.payload["period_id"]), str(event.payload["status"])
+        await repository.set_status(session, period_id, status)
+        scoring.forget(period_id)
+        audit.record(session, actor=principal, action="period.status", entity_type="period",
+                     entity_id=period_id, after={"status": status}, details={"event": str(event.id)})
+    return True

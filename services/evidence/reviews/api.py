@@ -1,0 +1,65 @@
+"""Review chains, decisions and the deadline sweep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.common.errors import InvalidInput
+from services.evidence.db import IdempotencyDep
+from services.evidence.reviews import service, sweeper
+from services.evidence.reviews.schemas import (
+    DecisionCreate,
+    DecisionRead,
+    ReviewChainPut,
+    ReviewChainRead,
+    SweepResult,
+)
+from services.evidence.scoring_client import ScoringClientDep
+from services.evidence.submissions.schemas import SubmissionRead
+
+router = APIRouter(tags=["reviews"], lifespan=sweeper.lifespan)
+
+
+@router.put("/v1/schemes/{scheme_id}/review-chains", response_model=ReviewChainRead,
+            summary="Configure the review chain of a scheme's indicator")
+async def put_chain(scheme_id: str, payload: ReviewChainPut, session: SessionDep,
+                    principal: CurrentPrincipal) -> ReviewChainRead:
+    return ReviewChainRead.model_validate(await service.put_chain(session, principal, scheme_id, payload))
+
+
+@router.get("/v1/schemes/{scheme_id}/review-chains", response_model=list[ReviewChainRead],
+            summary="The review chains of a scheme")
+async def list_chains(scheme_id: str, session: SessionDep, principal: CurrentPrincipal) -> list[ReviewChainRead]:
+    return [ReviewChainRead.model_validate(c) for c in await service.list_chains(session, principal, scheme_id)]
+
+
+@router.post("/v1/submissions/{submission_id}/decisions", status_code=201, response_model=SubmissionRead,
+             summary="Approve, adjust, reject, return or revoke (optimistic: stale version → 409)")
+async def decide(submission_id: str, payload: DecisionCreate, session: SessionDep, principal: CurrentPrincipal,
+                 scoring: ScoringClientDep, idem: IdempotencyDep) -> JSONResponse:
+    response: JSONResponse = await idem.once(
+        session, principal, payload, lambda: service.decide(session, principal, scoring, submission_id, payload))
+    return response
+
+
+@router.get("/v1/submissions/{submission_id}/decisions", response_model=list[DecisionRead],
+            summary="Decisions taken on a submission")
+async def list_decisions(submission_id: str, session: SessionDep, principal: CurrentPrincipal) -> list[DecisionRead]:
+    return [DecisionRead.model_validate(d) for d in await service.decisions(session, principal, submission_id)]
+
+
+@router.post("/v1/reviews/sweep", response_model=SweepResult,
+             summary="Record overdue levels as agreeing (admin; `now` for replays and tests)")
+async def sweep(session: SessionDep, principal: CurrentPrincipal,
+                now: Annotated[datetime | None, Query()] = None) -> SweepResult:
+    principal.require("admin", "")
+    if now is not None and now.tzinfo is None:
+        raise InvalidInput("now must carry a time zone", details={"field": "now"})
+    return SweepResult(defaulted=await service.sweep_deadlines(session, now or datetime.now(UTC)))
+

@@ -1,0 +1,40 @@
+"""Which review levels a submission passes, and when each level's time is up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal, Role
+from services.common.settings import get_settings
+from services.evidence.config import evidence_settings
+from services.evidence.reviews import repository
+from services.evidence.workdays import deadline_after
+
+
+def default_levels() -> list[dict[str, Any]]:
+    """Without a configured chain: one level, a reviewer of the subject's unit."""
+    return [{"name": "审核", "scope": None, "working_days": evidence_settings().review_deadline_working_days}]
+
+
+async def levels_for(session: AsyncSession, scheme_id: str, indicator: str | None) -> list[dict[str, Any]]:
+    """The indicator's chain, else the scheme's default chain, else the built-in one."""
+    for key in ((indicator or ""), ""):
+        chain = await repository.chain(session, scheme_id, key)
+        if chain is not None:
+            return list(chain.levels)
+    return default_levels()
+
+
+def due_at(level: dict[str, Any], started_at: datetime) -> datetime:
+    """End of the level's last working day (Asia/Shanghai by default), in UTC."""
+    return deadline_after(started_at, int(level["working_days"]), get_settings().timezone).astimezone(UTC)
+
+
+def may_review(principal: Principal, level: dict[str, Any], unit_path: str) -> bool:
+    """A reviewer (or admin) over the subject's unit and over the level's scope, if it has one."""
+    roles: tuple[Role, ...] = ("reviewer", "admin")
+    scope = level.get("scope")
+    return principal.can(roles, unit_path) and (scope is None or principal.can(roles, scope))

@@ -1,0 +1,30 @@
+"""All SQL on review chains and decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evidence.reviews.models import ReviewChain, ReviewDecision
+
+
+async def chain(session: AsyncSession, scheme_id: str, indicator: str) -> ReviewChain | None:
+    stmt = select(ReviewChain).where(ReviewChain.scheme_id == scheme_id, ReviewChain.indicator == indicator)
+    return await session.scalar(stmt)
+
+
+async def chains(session: AsyncSession, scheme_id: str) -> Sequence[ReviewChain]:
+    stmt = select(ReviewChain).where(ReviewChain.scheme_id == scheme_id).order_by(ReviewChain.indicator)
+    return (await session.scalars(stmt)).all()
+
+
+async def add(session: AsyncSession, row: ReviewChain | ReviewDecision) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def decisions(session: AsyncSession, submission_id: str) -> Sequence[ReviewDecision]:
+    stmt = select(ReviewDecision).where(ReviewDecision.submission_id == submission_id)
+    return (await session.scalars(stmt.order_by(ReviewDecision.id))).all()

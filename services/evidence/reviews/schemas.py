@@ -1,0 +1,86 @@
+"""Review chain and decision payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ReviewLevel(BaseModel):
+    """One level: who reviews (reviewer role over `scope`; None = the subject's unit) and how long."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    scope: str | None = Field(default=None, max_length=500)
+    working_days: int = Field(default=5, ge=1, le=60)
+
+
+class ReviewChainPut(BaseModel):
+    """The ordered levels of a scheme's indicator (`indicator` omitted = the scheme's default)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "indicator": "regular",
+        "levels": [{"name": "科室负责人", "working_days": 3},
+                   {"name": "分管领导", "scope": "city/bureau", "working_days": 3},
+                   {"name": "部门负责人", "scope": "city/bureau", "working_days": 2}],
+    }]})
+
+    indicator: str = Field(default="", max_length=100)
+    levels: list[ReviewLevel] = Field(min_length=1, max_length=10)
+
+
+class ReviewChainRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    scheme_id: str
+    indicator: str
+    levels: list[dict[str, Any]]
+    version: int
+
+
+ACTIONS = ("approve", "adjust", "reject", "return", "revoke")
+
+
+class DecisionCreate(BaseModel):
+    """A reviewer's action; `version` is the submission's version the reviewer saw (stale → 409)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"action": "approve", "version": 1},
+        {"action": "adjust", "value": {"points": "44"}, "reason": "材料不全,酌减2分", "version": 2},
+        {"action": "return", "reason": "请补充会议记录", "version": 1},
+    ]})
+
+    action: Literal["approve", "adjust", "reject", "return", "revoke"]
+    reason: str = Field(default="", max_length=5000)
+    value: dict[str, Any] | None = Field(default=None, max_length=20)
+    version: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _reason_and_value(self) -> DecisionCreate:
+        if self.action != "approve" and not self.reason.strip():
+            raise ValueError(f"{self.action} needs a reason")
+        if (self.action == "adjust") != (self.value is not None):
+            raise ValueError("value is given with adjust, and only with adjust")
+        return self
+
+
+class DecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    submission_version: int
+    level: int
+    level_name: str
+    action: str
+    reason: str
+    value: dict[str, Any] | None
+    actor: str
+    decided_at: datetime
+
+
+class SweepResult(BaseModel):
+    defaulted: int

@@ -1,0 +1,164 @@
+"""Review chains: decisions level by level, default agreement at deadlines, facts on final approval."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, Forbidden, InvalidInput
+from services.evidence.facts import service as facts
+from services.evidence.periods.service import writable_period
+from services.evidence.reviews import chains, repository
+from services.evidence.reviews.models import ReviewChain, ReviewDecision
+from services.evidence.reviews.schemas import DecisionCreate, ReviewChainPut
+from services.evidence.scoring_client import ScoringClient
+from services.evidence.submissions import repository as submissions
+from services.evidence.submissions.content import validate_content
+from services.evidence.submissions.models import Submission
+from services.evidence.submissions.schemas import SubmissionRead
+from services.evidence.submissions.service import fact_id, get_readable, to_read
+
+SYSTEM_ACTOR = "system:deadline"
+
+
+def fact_body(submission: Submission) -> dict[str, Any]:
+    """The fact of scheme-format.md §4 that an approved submission becomes."""
+    body: dict[str, Any] = {"id": fact_id(submission), "subject": submission.subject_id}
+    if submission.indicator is not None:
+        body["indicator"] = submission.indicator
+    return {**body, "fact": submission.fact_kind, **submission.value}
+
+
+async def _record(session: AsyncSession, submission: Submission, *, action: str, actor: str, at: datetime,
+                  reason: str = "", value: dict[str, Any] | None = None) -> None:
+    level = submission.chain[min(submission.level, len(submission.chain) - 1)]
+    await repository.add(session, ReviewDecision(
+        submission_id=submission.id, submission_version=submission.current_version, level=submission.level,
+        level_name=level["name"], action=action, reason=reason, value=value, actor=actor, decided_at=at))
+    audit.record(session, actor=actor, action=f"review.{action}", entity_type="submission",
+                 entity_id=submission.id, after={"status": submission.status, "level": submission.level},
+                 details={"reason": reason, "value": value})
+
+
+async def _advance(session: AsyncSession, submission: Submission, *, actor: str, moment: datetime) -> None:
+    """Pass to the next level, or, after the last, make the value a fact."""
+    submission.updated_at = datetime.now(UTC)
+    if submission.level + 1 < len(submission.chain):
+        submission.level += 1
+        submission.level_started_at = moment
+        submission.level_due_at = chains.due_at(submission.chain[submission.level], moment)
+        return
+    submission.status, submission.level_due_at = "approved", None
+    await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
+                       body=fact_body(submission), source_type="submission", source_id=submission.id)
+
+
+def _adjusted(submission: Submission, value: dict[str, Any]) -> dict[str, Any]:
+    # A higher level's value overrides a lower one's: the adjustment replaces the points in place.
+    if submission.fact_kind != "score" or set(value) - {"points", "note"}:
+        raise InvalidInput("only the points (and note) of score facts can be adjusted", details={"field": "value"})
+    return validate_content("score", {**submission.value, **value})
+
+
+def _check_actor(principal: Principal, submission: Submission, action: str) -> None:
+    if action == "revoke":
+        if submission.status != "approved":
+            raise Conflict(f"only an approved submission can be revoked (this one is {submission.status})")
+        level = submission.chain[-1]
+    else:
+        if submission.status != "pending":
+            raise Conflict(f"this submission is {submission.status}, not awaiting review",
+                           details={"status": submission.status})
+        level = submission.chain[submission.level]
+    if not chains.may_review(principal, level, submission.unit_path):
+        raise Forbidden(f"{principal.subject} is not a reviewer of level {level['name']} for this submission")
+
+
+async def decide(
+    session: AsyncSession, principal: Principal, scoring: ScoringClient, submission_id: str,
+    payload: DecisionCreate,
+) -> SubmissionRead:
+    """Apply one reviewer's action with optimistic concurrency (exactly one concurrent writer wins)."""
+    submission = await get_readable(session, principal, submission_id)
+    await writable_period(session, scoring, submission.period_id)
+    _check_actor(principal, submission, payload.action)
+    new_value = _adjusted(submission, payload.value) if payload.value is not None else None
+    claimed = await submissions.claim(session, submission.id, payload.version)
+    if claimed is None:
+        raise Conflict("the submission changed since you read it; reload and retry",
+                       details={"version": payload.version})
+    now = datetime.now(UTC)
+    await _apply(session, claimed, payload, new_value, actor=principal.subject, now=now)
+    return to_read(claimed)
+
+
+async def _apply(session: AsyncSession, submission: Submission, payload: DecisionCreate,
+                 new_value: dict[str, Any] | None, *, actor: str, now: datetime) -> None:
+    if new_value is not None:
+        submission.value = new_value
+    if payload.action in ("reject", "return", "revoke"):
+        submission.status = {"reject": "rejected", "return": "returned", "revoke": "revoked"}[payload.action]
+        submission.level_due_at, submission.updated_at = None, now
+    await _record(session, submission, action=payload.action, actor=actor, at=now, reason=payload.reason,
+                  value=payload.value)
+    if payload.action in ("approve", "adjust"):
+        await _advance(session, submission, actor=actor, moment=now)
+    elif payload.action == "revoke":
+        await facts.retract(session, actor=actor, fact_id=fact_id(submission), reason=payload.reason)
+
+
+async def sweep_deadlines(session: AsyncSession, now: datetime, *, limit: int = 500) -> int:
+    """Record every level whose deadline passed as agreeing; returns how many levels were defaulted.
+
+    003 篇三: "上一级领导未审查的,默认为同意其下级人员评价结果". The next level's time starts when
+    the previous one's ran out, so a late sweep reaches the same result as a punctual one.
+    """
+    count = 0
+    for submission in await submissions.overdue(session, now, limit):
+        while submission.status == "pending" and submission.level_due_at is not None \
+                and submission.level_due_at <= now:
+            due = submission.level_due_at
+            await _record(session, submission, action="default_agree", actor=SYSTEM_ACTOR, at=due,
+                          reason="deadline passed without action: taken as agreeing")
+            await _advance(session, submission, actor=SYSTEM_ACTOR, moment=due)
+            count += 1
+        submission.version += 1
+    await session.flush()
+    return count
+
+
+async def decisions(session: AsyncSession, principal: Principal, submission_id: str) -> list[ReviewDecision]:
+    """The decisions taken on a readable submission, in order."""
+    await get_readable(session, principal, submission_id)
+    return list(await repository.decisions(session, submission_id))
+
+
+async def put_chain(session: AsyncSession, principal: Principal, scheme_id: str,
+                    payload: ReviewChainPut) -> ReviewChain:
+    """Configure (or replace) the chain of a scheme's indicator; admins of the whole organisation."""
+    principal.require("admin", "")
+    levels = [level.model_dump() for level in payload.levels]
+    chain = await repository.chain(session, scheme_id, payload.indicator)
+    before = chain.levels if chain is not None else None
+    if chain is None:
+        chain = ReviewChain(id=str(uuid.uuid4()), scheme_id=scheme_id, indicator=payload.indicator,
+                            levels=levels, version=1)
+        await repository.add(session, chain)
+    else:
+        chain.levels, chain.version, chain.updated_at = levels, chain.version + 1, datetime.now(UTC)
+    audit.record(session, actor=principal, action="review_chain.put", entity_type="review_chain",
+                 entity_id=chain.id, before=before, after=levels)
+    await session.flush()
+    return chain
+
+
+async def list_chains(session: AsyncSession, principal: Principal, scheme_id: str) -> list[ReviewChain]:
+    """The chains of a scheme (readable by any reviewer, admin or auditor)."""
+    if not principal.scopes_for("admin", "auditor", "reviewer", "assessor", "submitter"):
+        raise Forbidden("no role that reads review chains")
+    return list(await repository.chains(session, scheme_id))

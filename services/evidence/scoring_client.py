@@ -1,0 +1,127 @@
+"""What evidence learns from scoring: a period's indicators and status, and subjects' unit paths.
+
+One pooled httpx client, the SYSTEM service token (evidence enforces scopes itself on what it
+returns), and a small TTL cache so a burst of submissions costs one call per period.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Request
+
+from services.common.auth import SYSTEM, issue_service_token
+from services.common.errors import InvalidInput, NotFound, ServiceUnavailable
+from services.common.settings import get_settings
+from services.evidence.config import evidence_settings
+
+
+@dataclass(frozen=True)
+class PeriodInfo:
+    id: str
+    scheme_id: str
+    status: str
+    fact_kinds: dict[str, str | None]  # indicator code → the fact kind it reads
+
+
+@dataclass(frozen=True)
+class SubjectInfo:
+    id: str
+    name: str
+    unit_path: str
+
+
+class ScoringClient:
+    """Batch reads on scoring, cached for a few seconds."""
+
+    def __init__(self, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None,
+                 ttl_seconds: float = 30.0) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, transport=transport,
+                                         timeout=httpx.Timeout(10.0, connect=2.0))
+        self.ttl = ttl_seconds
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    def forget(self, period_id: str) -> None:
+        """Drop what is cached about a period (its status changed)."""
+        self._cache.pop(("period", period_id), None)
+
+    async def period(self, period_id: str) -> PeriodInfo:
+        """The period's scheme, status and indicator fact kinds."""
+        body = await self._cached(("period", period_id), f"/v1/periods/{period_id}")
+        kinds = {str(i["code"]): i.get("fact_kind") for i in body.get("indicators", [])}
+        return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds)
+
+    async def subjects(self, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
+        """The named subjects of a period (unknown ids are absent)."""
+        found: dict[str, SubjectInfo] = {}
+        missing = []
+        for subject_id in ids:
+            hit = self._fresh(("subject", f"{period_id}/{subject_id}"))
+            if hit is None:
+                missing.append(subject_id)
+            else:
+                found[subject_id] = hit
+        if missing:
+            rows = await self._get(f"/v1/periods/{period_id}/subjects", params={"ids": ",".join(missing)})
+            for row in rows:
+                info = SubjectInfo(str(row["id"]), str(row.get("name", "")), str(row["unit_path"]))
+                self._cache[("subject", f"{period_id}/{info.id}")] = (time.monotonic(), info)
+                found[info.id] = info
+        return found
+
+    async def subject(self, period_id: str, subject_id: str) -> SubjectInfo:
+        """One subject of a period, else 422 naming it."""
+        info = (await self.subjects(period_id, [subject_id])).get(subject_id)
+        if info is None:
+            raise InvalidInput(f"subject {subject_id!r} is not in period {period_id!r}",
+                               details={"field": "subject_id", "reason": "unknown subject"})
+        return info
+
+    def _fresh(self, key: tuple[str, str]) -> Any:
+        hit = self._cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
+    async def _cached(self, key: tuple[str, str], path: str) -> Any:
+        hit = self._fresh(key)
+        if hit is None:
+            hit = await self._get(path)
+            self._cache[key] = (time.monotonic(), hit)
+        return hit
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
+        try:
+            response = await self._client.get(path, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"scoring is not reachable: {type(exc).__name__}") from None
+        if response.status_code == 404:
+            raise NotFound(f"scoring does not know {path}")
+        if response.status_code >= 400:
+            raise ServiceUnavailable(f"scoring answered {response.status_code} for {path}")
+        return response.json()
+
+
+def scoring_client_for(app: Any) -> ScoringClient:
+    """The app's client, created on first use (tests inject `app.state.scoring_transport`)."""
+    client: ScoringClient | None = getattr(app.state, "scoring_client", None)
+    if client is None:
+        client = ScoringClient(get_settings().service_base_url("scoring"),
+                               transport=getattr(app.state, "scoring_transport", None),
+                               ttl_seconds=evidence_settings().scoring_cache_seconds)
+        app.state.scoring_client = client
+    return client
+
+
+def get_scoring_client(request: Request) -> ScoringClient:
+    return scoring_client_for(request.app)
+
+
+ScoringClientDep = Annotated[ScoringClient, Depends(get_scoring_client)]

@@ -1,0 +1,77 @@
+"""All SQL on submissions and their versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evidence.facts.repository import in_scopes
+from services.evidence.submissions.models import Submission, SubmissionVersion
+
+
+async def get(session: AsyncSession, submission_id: str) -> Submission | None:
+    return await session.get(Submission, submission_id)
+
+
+async def add(session: AsyncSession, submission: Submission, first: SubmissionVersion) -> None:
+    session.add(submission)
+    await session.flush()
+    session.add(first)
+    await session.flush()
+
+
+async def add_version(session: AsyncSession, version: SubmissionVersion) -> None:
+    session.add(version)
+    await session.flush()
+
+
+async def claim(session: AsyncSession, submission_id: str, expected_version: int) -> Submission | None:
+    """Bump the row version if it is still `expected_version` (compare-and-swap; one writer wins)."""
+    stmt = (update(Submission)
+            .where(Submission.id == submission_id, Submission.version == expected_version)
+            .values(version=Submission.version + 1)
+            .returning(Submission.id))
+    if (await session.execute(stmt)).first() is None:
+        return None
+    row = await session.get(Submission, submission_id, populate_existing=True)
+    return row
+
+
+async def versions(session: AsyncSession, submission_id: str) -> Sequence[SubmissionVersion]:
+    stmt = select(SubmissionVersion).where(SubmissionVersion.submission_id == submission_id)
+    return (await session.scalars(stmt.order_by(SubmissionVersion.number))).all()
+
+
+async def version(session: AsyncSession, submission_id: str, number: int) -> SubmissionVersion | None:
+    stmt = select(SubmissionVersion).where(SubmissionVersion.submission_id == submission_id,
+                                           SubmissionVersion.number == number)
+    return await session.scalar(stmt)
+
+
+async def page(
+    session: AsyncSession, *, scopes: Sequence[str], subject_ids: Sequence[str], period_id: str | None,
+    status: str | None, subject_id: str | None, after: str | None, limit: int,
+) -> Sequence[Submission]:
+    """Submissions visible in `scopes` (or about `subject_ids`), filtered, in id order."""
+    visible = in_scopes(Submission.unit_path, scopes)
+    if subject_ids:
+        visible = or_(visible, Submission.subject_id.in_(subject_ids))
+    stmt = select(Submission).where(visible)
+    for column, value in ((Submission.period_id, period_id), (Submission.status, status),
+                          (Submission.subject_id, subject_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if after is not None:
+        stmt = stmt.where(Submission.id > after)
+    return (await session.scalars(stmt.order_by(Submission.id).limit(limit))).all()
+
+
+async def overdue(session: AsyncSession, now: datetime, limit: int) -> Sequence[Submission]:
+    """Pending submissions whose level deadline has passed, locked (other sweepers skip them)."""
+    stmt = (select(Submission)
+            .where(Submission.status == "pending", Submission.level_due_at <= now)
+            .order_by(Submission.level_due_at).limit(limit).with_for_update(skip_locked=True))
+    return (await session.scalars(stmt)).all()

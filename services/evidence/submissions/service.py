@@ -1,0 +1,154 @@
+"""Submitting evidence: who may submit which fact kind, versions, and who may read what."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal, Role
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.evidence.periods.service import writable_period
+from services.evidence.reviews import chains
+from services.evidence.scoring_client import ScoringClient
+from services.evidence.submissions import repository
+from services.evidence.submissions.content import validate_content
+from services.evidence.submissions.models import Submission, SubmissionVersion
+from services.evidence.submissions.schemas import SubmissionCreate, SubmissionRead, SubmissionUpdate
+
+# Who may submit which fact kind (docs/decisions.md "Evidence: submitting roles"): assessing
+# bodies enter scores and inspectors' deduction events; units report measures, tasks, cases and
+# journals; raters answer ratings. Admins may enter anything.
+KIND_ROLES: dict[str, tuple[Role, ...]] = {
+    "score": ("assessor", "admin"),
+    "event": ("assessor", "admin"),
+    "measure": ("submitter", "admin"),
+    "task": ("submitter", "admin"),
+    "case": ("submitter", "admin"),
+    "journal": ("submitter", "admin"),
+    "rating": ("rater", "admin"),
+}
+READ_ROLES: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")
+EDITABLE = ("pending", "returned")
+
+
+def fact_id(submission: Submission) -> str:
+    """The stable fact id of a submission: corrections upsert it, revocation retracts it."""
+    return f"sub-{submission.id}"
+
+
+def can_read(principal: Principal, submission: Submission) -> bool:
+    return principal.can(READ_ROLES, submission.unit_path) or submission.subject_id in principal.subject_ids
+
+
+async def get_readable(session: AsyncSession, principal: Principal, submission_id: str) -> Submission:
+    """The submission, or 404 when it does not exist or lies outside the caller's scopes."""
+    submission = await repository.get(session, submission_id)
+    if submission is None or not can_read(principal, submission):
+        raise NotFound(f"submission {submission_id} not found")
+    return submission
+
+
+def to_read(submission: Submission) -> SubmissionRead:
+    """The API view of a submission."""
+    level = submission.chain[submission.level] if submission.level < len(submission.chain) else None
+    return SubmissionRead(
+        id=submission.id, period_id=submission.period_id, scheme_id=submission.scheme_id,
+        subject_id=submission.subject_id, indicator=submission.indicator, fact=submission.fact_kind,
+        status=submission.status, current_version=submission.current_version, level=submission.level,
+        level_name=level["name"] if level and submission.status == "pending" else None,
+        level_due_at=submission.level_due_at, value=submission.value, version=submission.version,
+        submitted_by=submission.submitted_by,
+        fact_id=fact_id(submission) if submission.status == "approved" else None,
+        created_at=submission.created_at, updated_at=submission.updated_at,
+    )
+
+
+def _check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: str) -> None:
+    if indicator is None:
+        if kind != "event":  # scheme-format.md §4: only events may be subject-level (vetoes)
+            raise InvalidInput("indicator is required for this fact kind", details={"field": "indicator"})
+        return
+    if indicator not in kinds:
+        raise InvalidInput(f"indicator {indicator!r} is not in the period's scheme", details={"field": "indicator"})
+    if kinds[indicator] != kind:
+        raise InvalidInput(f"indicator {indicator!r} reads {kinds[indicator]} facts, not {kind}",
+                           details={"field": "fact", "reason": f"expected {kinds[indicator]}"})
+
+
+async def create(
+    session: AsyncSession, principal: Principal, scoring: ScoringClient, payload: SubmissionCreate,
+    *, now: datetime | None = None,
+) -> SubmissionRead:
+    """Record new evidence and start its review chain."""
+    period = await writable_period(session, scoring, payload.period_id)
+    subject = await scoring.subject(payload.period_id, payload.subject_id)
+    if not principal.can(KIND_ROLES[payload.fact], subject.unit_path):
+        raise Forbidden(f"{principal.subject} may not submit {payload.fact} facts for {subject.unit_path}")
+    _check_indicator(period.fact_kinds, payload.indicator, payload.fact)
+    content = validate_content(payload.fact, payload.content)
+    moment = now or datetime.now(UTC)
+    levels = await chains.levels_for(session, period.scheme_id, payload.indicator)
+    submission = Submission(
+        id=str(uuid.uuid4()), period_id=period.id, scheme_id=period.scheme_id, subject_id=subject.id,
+        indicator=payload.indicator, fact_kind=payload.fact, unit_path=subject.unit_path,
+        submitted_by=principal.subject, status="pending", current_version=1, chain=levels, level=0,
+        level_started_at=moment, level_due_at=chains.due_at(levels[0], moment), value=content, version=1,
+        created_at=moment, updated_at=moment,
+    )
+    first = SubmissionVersion(submission_id=submission.id, number=1, content=content,
+                              justification=payload.justification, created_by=principal.subject, created_at=moment)
+    await repository.add(session, submission, first)
+    audit.record(session, actor=principal, action="submission.create", entity_type="submission",
+                 entity_id=submission.id, after={"content": content, "justification": payload.justification})
+    return to_read(submission)
+
+
+async def update(
+    session: AsyncSession, principal: Principal, scoring: ScoringClient, submission_id: str,
+    payload: SubmissionUpdate,
+) -> SubmissionRead:
+    """Correct a submission before approval: a new version, and the chain starts again."""
+    submission = await get_readable(session, principal, submission_id)
+    if not principal.can(KIND_ROLES[submission.fact_kind], submission.unit_path):
+        raise Forbidden(f"{principal.subject} may not edit {submission.fact_kind} facts for {submission.unit_path}")
+    await writable_period(session, scoring, submission.period_id)
+    if submission.status not in EDITABLE:
+        raise Conflict(f"a {submission.status} submission can no longer be edited",
+                       details={"status": submission.status})
+    content = validate_content(submission.fact_kind, payload.content)
+    claimed = await repository.claim(session, submission.id, payload.version)
+    if claimed is None:
+        raise Conflict("the submission changed since you read it; reload and retry",
+                       details={"version": payload.version, "current": submission.version})
+    before = claimed.value
+    now = datetime.now(UTC)
+    claimed.current_version += 1
+    claimed.value, claimed.status, claimed.level = content, "pending", 0
+    claimed.level_started_at, claimed.level_due_at, claimed.updated_at = now, chains.due_at(claimed.chain[0], now), now
+    await repository.add_version(session, SubmissionVersion(
+        submission_id=claimed.id, number=claimed.current_version, content=content,
+        justification=payload.justification, created_by=principal.subject, created_at=now))
+    audit.record(session, actor=principal, action="submission.update", entity_type="submission",
+                 entity_id=claimed.id, before=before, after=content, details={"number": claimed.current_version})
+    return to_read(claimed)
+
+
+async def page(
+    session: AsyncSession, principal: Principal, *, period_id: str | None, status: str | None,
+    subject_id: str | None, after: str | None, limit: int,
+) -> tuple[list[SubmissionRead], str | None]:
+    """Submissions the caller may read."""
+    rows = await repository.page(session, scopes=principal.scopes_for(*READ_ROLES),
+                                 subject_ids=principal.subject_ids, period_id=period_id, status=status,
+                                 subject_id=subject_id, after=after, limit=limit)
+    return [to_read(r) for r in rows], rows[-1].id if len(rows) == limit else None
+
+
+async def versions(session: AsyncSession, principal: Principal, submission_id: str) -> list[Any]:
+    """Every stored content of a readable submission, oldest first."""
+    await get_readable(session, principal, submission_id)
+    return list(await repository.versions(session, submission_id))

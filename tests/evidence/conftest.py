@@ -1,0 +1,77 @@
+"""Evidence fixtures: scoring faked over HTTP (MockTransport), attachments in a temporary folder."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.evidence.app import app as evidence_app
+from services.evidence.attachments.storage import LocalStorage
+
+INDICATORS = [
+    {"code": "regular", "name": "平时考核", "max": "50", "rule_kind": "manual", "fact_kind": "score"},
+    {"code": "attendance", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event"},
+    {"code": "output", "name": "完成率", "max": "10", "rule_kind": "ratio", "fact_kind": "measure"},
+    {"code": "tasks", "name": "交办任务", "max": "10", "rule_kind": "per_occurrence", "fact_kind": "task"},
+    {"code": "cases", "name": "案件", "max": "10", "rule_kind": "cases", "fact_kind": "case"},
+    {"code": "journal", "name": "周志", "max": "5", "rule_kind": "journal", "fact_kind": "journal"},
+    {"code": "peer", "name": "民主测评", "max": "5", "rule_kind": "rating", "fact_kind": "rating"},
+]
+SUBJECTS = {
+    "p001": {"id": "p001", "name": "张三", "kind": "person", "group": "一般工作人员", "unit_path": "city/a",
+             "attributes": {}},
+    "p002": {"id": "p002", "name": "李四", "kind": "person", "group": "一般工作人员", "unit_path": "city/b",
+             "attributes": {}},
+}
+PERIODS = {"2026-Q1": "collecting", "2025-Q4": "finalized"}
+
+
+class FakeScoring:
+    """Scoring's batch endpoints; `down` makes it answer 503; `calls` counts requests."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.down = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(f"{request.url.path}?{request.url.query.decode()}")
+        assert request.headers["Authorization"].startswith("Bearer ")
+        if self.down:
+            return httpx.Response(503, json={"error": {"code": "unavailable"}})
+        parts = request.url.path.strip("/").split("/")
+        if parts[:2] != ["v1", "periods"] or parts[2] not in PERIODS:
+            return httpx.Response(404, json={"error": {"code": "not_found"}})
+        if len(parts) == 3:
+            return httpx.Response(200, json={"id": parts[2], "scheme_id": "meiling", "scheme_version": 1,
+                                             "label": parts[2], "status": PERIODS[parts[2]],
+                                             "indicators": INDICATORS})
+        ids = request.url.params.get("ids", "").split(",")
+        return httpx.Response(200, content=json.dumps([SUBJECTS[i] for i in ids if i in SUBJECTS]))
+
+
+@pytest.fixture
+def scoring() -> FakeScoring:
+    return FakeScoring()
+
+
+@pytest.fixture
+async def client(api: Any, scoring: FakeScoring, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """An evidence client (rolled-back database) with scoring faked and a local attachment folder."""
+    evidence_app.state.scoring_transport = httpx.MockTransport(scoring)
+    evidence_app.state.scoring_client = None
+    evidence_app.state.attachment_storage = LocalStorage(tmp_path / "attachments")
+    yield await api("evidence")
+    # A request that failed may still be rolling back its session on the shared test connection
+    # (BaseHTTPMiddleware finishes the app task after the response); let it finish before teardown.
+    await asyncio.sleep(0.05)
+    evidence_app.state.attachment_storage = None
+
+
+SCORE = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "regular", "fact": "score",
+         "content": {"points": "46", "assessor": "科室负责人"}, "justification": "季度平时考核"}

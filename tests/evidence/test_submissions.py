@@ -1,0 +1,105 @@
+"""Submissions through the HTTP API: roles per fact kind, validation, versions, idempotency, frozen periods."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from tests.conftest import auth
+from tests.evidence.conftest import SCORE
+
+ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
+SUBMITTER_A = auth(("submitter", "city/a"), subject="alice")
+
+
+async def test_assessor_submits_a_score(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["status"], body["level"], body["level_name"], body["version"]) == ("pending", 0, "审核", 1)
+    assert body["value"] == {"points": "46", "assessor": "科室负责人"}
+    assert (body["scheme_id"], body["submitted_by"], body["fact_id"]) == ("meiling", "assessor-a", None)
+
+
+async def test_each_kind_needs_its_role(client: httpx.AsyncClient) -> None:
+    refused = await client.post("/v1/submissions", json=SCORE, headers=SUBMITTER_A)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
+    measure = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "output", "fact": "measure",
+               "content": {"numerator": "45", "denominator": "50"}}
+    assert (await client.post("/v1/submissions", json=measure, headers=SUBMITTER_A)).status_code == 201
+    assert (await client.post("/v1/submissions", json=measure, headers=ASSESSOR_A)).status_code == 403
+
+
+async def test_content_and_indicator_are_checked(client: httpx.AsyncClient) -> None:
+    wrong_kind = {**SCORE, "indicator": "attendance"}
+    response = await client.post("/v1/submissions", json=wrong_kind, headers=ASSESSOR_A)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "indicator 'attendance' reads event facts, not score"
+    bad = {**SCORE, "content": {"points": "abc"}}
+    response = await client.post("/v1/submissions", json=bad, headers=ASSESSOR_A)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "content.points"
+    unknown = {**SCORE, "subject_id": "nobody"}
+    response = await client.post("/v1/submissions", json=unknown, headers=ASSESSOR_A)
+    assert response.json()["error"]["message"] == "subject 'nobody' is not in period '2026-Q1'"
+
+
+async def test_an_edit_makes_a_new_version_and_keeps_the_old(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).json()
+    edit = {"content": {"points": "47"}, "justification": "更正", "version": 1}
+    response = await client.patch(f"/v1/submissions/{created['id']}", json=edit, headers=ASSESSOR_A)
+    assert response.status_code == 200, response.text
+    assert (response.json()["current_version"], response.json()["version"]) == (2, 2)
+    stale = await client.patch(f"/v1/submissions/{created['id']}", json=edit, headers=ASSESSOR_A)
+    assert stale.status_code == 409
+    versions = (await client.get(f"/v1/submissions/{created['id']}/versions", headers=ASSESSOR_A)).json()
+    assert [(v["number"], v["content"], v["justification"]) for v in versions] == [
+        (1, {"points": "46", "assessor": "科室负责人"}, "季度平时考核"), (2, {"points": "47"}, "更正")]
+
+
+async def test_idempotent_retry_returns_the_first_response(client: httpx.AsyncClient) -> None:
+    headers = {**ASSESSOR_A, "Idempotency-Key": str(uuid.uuid4())}
+    first = await client.post("/v1/submissions", json=SCORE, headers=headers)
+    again = await client.post("/v1/submissions", json=SCORE, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again.headers["Idempotent-Replay"] == "true"
+    listed = (await client.get("/v1/submissions", params={"period_id": "2026-Q1"}, headers=ASSESSOR_A)).json()
+    assert [s["id"] for s in listed["items"]] == [first.json()["id"]]
+    other = await client.post("/v1/submissions", json={**SCORE, "justification": "x"}, headers=headers)
+    assert other.status_code == 422
+
+
+async def test_finalized_period_refuses_writes(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/submissions", json={**SCORE, "period_id": "2025-Q4"}, headers=ASSESSOR_A)
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == "period 2025-Q4 is finalized; evidence can no longer change"
+
+
+async def test_period_status_event_freezes_and_reopens(client: httpx.AsyncClient, scoring: Any) -> None:
+    system = auth(("admin", ""), subject="ranking")
+    event = {"id": str(uuid.uuid4()), "source": "ranking", "topic": "period.status",
+             "payload": {"period_id": "2026-Q1", "status": "finalized"}}
+    assert (await client.post("/events", json=event, headers=system)).json() == {"applied": True}
+    assert (await client.post("/events", json=event, headers=system)).json() == {"applied": False}
+    assert (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).status_code == 409
+    reopen = {**event, "id": str(uuid.uuid4()), "payload": {"period_id": "2026-Q1", "status": "collecting"}}
+    assert (await client.post("/events", json=reopen, headers=system)).json() == {"applied": True}
+    assert (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).status_code == 201
+    not_a_service = await client.post("/events", json={**event, "id": str(uuid.uuid4())}, headers=ASSESSOR_A)
+    assert not_a_service.status_code == 403
+
+
+async def test_scoring_knowledge_is_cached(client: httpx.AsyncClient, scoring: Any) -> None:
+    for _ in range(3):
+        assert (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).status_code == 201
+    assert scoring.calls == ["/v1/periods/2026-Q1?", "/v1/periods/2026-Q1/subjects?ids=p001"]
+
+
+async def test_scoring_down_is_503_and_nothing_written(client: httpx.AsyncClient, scoring: Any) -> None:
+    scoring.down = True
+    response = await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)
+    assert response.status_code == 503
+    assert (await client.get("/v1/submissions", headers=ASSESSOR_A)).json()["items"] == []
