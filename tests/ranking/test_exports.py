@@ -1,0 +1,81 @@
+"""Exports opened back: xlsx (frozen header, numbers with the scheme's precision) and CSV with a BOM."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+from openpyxl import load_workbook
+
+from tests.conftest import auth
+from tests.ranking.conftest import QUARTERLY, FakeScoring, deliver, first_scores
+
+OFFICE = auth(("admin", "city"), subject="office")
+AUDITOR = auth(("auditor", ""))
+RANKING_HEADERS = ["名次", "编号", "名称", "组别", "工作实绩", "服务评价", "总分", "等次", "等次说明", "标签",
+                   "季度奖金(元)"]
+
+
+async def _computed(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    scoring.add_period("p1", QUARTERLY, "2026-Q1", first_scores())
+    await deliver(ranking, "p1", scoring)
+
+
+async def test_ranking_table_as_xlsx(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    await _computed(ranking, scoring)
+    response = await ranking.get("/v1/periods/p1/exports/ranking", params={"format": "xlsx"}, headers=AUDITOR)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert response.headers["content-disposition"] == "attachment; filename*=UTF-8''p1-ranking.xlsx"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.freeze_panes == "A2"
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == RANKING_HEADERS
+    assert rows[1:] == [
+        [1, "u1", "一中队", "甲组", 57.13, 38, 95.13, "优秀", None, "通报表扬", 1000],
+        [2, "u2", "二中队", "甲组", 55, 37.5, 92.5, "良好", "名额限制", None, 500],
+        [3, "u3", "三中队", "甲组", 50, 31, 81, "良好", None, None, 500],
+        [1, "u4", "四中队", "乙组", 40.01, 30, 70.01, "一般", None, "通报表扬", 0],
+    ]
+    total = sheet["G2"]
+    assert (total.data_type, total.number_format) == ("n", "0.00")
+    assert (sheet["A2"].number_format, sheet["K5"].number_format) == ("0", "0.00")
+
+
+async def test_ranking_table_as_csv_with_bom(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    await _computed(ranking, scoring)
+    response = await ranking.get("/v1/periods/p1/exports/ranking", params={"format": "csv"}, headers=AUDITOR)
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [
+        RANKING_HEADERS,
+        ["1", "u1", "一中队", "甲组", "57.13", "38.00", "95.13", "优秀", "", "通报表扬", "1000.00"],
+        ["2", "u2", "二中队", "甲组", "55.00", "37.50", "92.50", "良好", "名额限制", "", "500.00"],
+        ["3", "u3", "三中队", "甲组", "50.00", "31.00", "81.00", "良好", "", "", "500.00"],
+        ["1", "u4", "四中队", "乙组", "40.01", "30.00", "70.01", "一般", "", "通报表扬", "0.00"],
+    ]
+
+
+async def test_publication_list_only_once_published_and_only_visible_rows(
+    ranking: httpx.AsyncClient, scoring: FakeScoring
+) -> None:
+    await _computed(ranking, scoring)
+    early = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"}, headers=OFFICE)
+    assert early.status_code == 409
+    await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
+    district = auth(("admin", "city/d1"))
+    response = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "xlsx"}, headers=district)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.freeze_panes == "A2"
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["序号", "编号", "名称", "组别", "总分", "名次", "等次", "标签"],
+        [1, "u1", "一中队", "甲组", 95.13, 1, "优秀", "通报表扬"],
+        [2, "u2", "二中队", "甲组", 92.5, 2, "良好", None],
+    ]
+    assert sheet["E3"].number_format == "0.00"
+    csv_rows = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"}, headers=district)
+    assert csv_rows.content.decode("utf-8-sig").splitlines()[2] == "2,u2,二中队,甲组,92.50,2,良好,"
+    bad = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "pdf"}, headers=OFFICE)
+    assert bad.status_code == 422
