@@ -68,10 +68,12 @@ class FakeScoring:
         self.calls: list[str] = []
 
     def add_period(self, period_id: str, scheme: dict[str, Any], label: str,
-                   subjects: list[dict[str, Any]] | None = None) -> None:
+                   subjects: list[dict[str, Any]] | None = None, owner_path: str | None = None) -> None:
         self.schemes[(scheme["id"], scheme["version"])] = scheme
         self.periods[period_id] = {"id": period_id, "scheme_id": scheme["id"], "scheme_version": scheme["version"],
                                    "label": label, "status": "scoring", "indicators": []}
+        if owner_path is not None:
+            self.periods[period_id]["owner_path"] = owner_path
         self.scores[period_id] = subjects or []
 
     def handler(self, request: httpx.Request) -> httpx.Response:
@@ -82,6 +84,8 @@ class FakeScoring:
             scheme = self.schemes.get((match[1], int(match[2])))
             return httpx.Response(200, json=scheme) if scheme else httpx.Response(404, json={})
         if match := re.fullmatch(r"/v1/periods/([^/]+)/scores", path):
+            if match[1] not in self.scores:
+                return httpx.Response(500, json={"error": {"code": "internal_error"}})
             subjects = self.scores[match[1]]
             body = {"subjects": subjects, "problems": [], "score_set": len(self.calls),
                     "inputs_sha256": "sha-" + str(abs(hash(json.dumps(subjects, sort_keys=True))))}

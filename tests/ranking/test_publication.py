@@ -186,4 +186,4 @@ async def test_reopen_with_reason_is_audited_and_a_later_approval_makes_a_new_sn
     listed = (await ranking.get("/v1/periods/p1/snapshots", headers=AUDITOR)).json()
     assert [(s["sequence"], s["sha256"]) for s in listed] == [(1, first["sha256"]), (2, second["sha256"])]
     statuses = [e.payload["status"] for e in await _outbox(ranking) if e.destination == "scoring"]
-    assert statuses == ["finalized", "scoring", "finalized"]
+    assert statuses == ["finalized", "reopened", "finalized"]

@@ -8,7 +8,15 @@ from typing import Any
 import httpx
 
 from tests.conftest import auth, token_for
-from tests.ranking.conftest import QUARTERLY, FakeScoring, deliver, first_scores, subject, system_headers
+from tests.ranking.conftest import (
+    QUARTERLY,
+    FakeScoring,
+    deliver,
+    first_scores,
+    scores_changed,
+    subject,
+    system_headers,
+)
 
 AUDITOR = auth(("auditor", ""))
 
@@ -108,7 +116,7 @@ async def test_events_only_from_services_and_batch_cap(ranking: httpx.AsyncClien
              "payload": {"period_id": "p1", "scheme_id": QUARTERLY["id"], "scheme_version": 1, "label": "2026-Q1"}}
     refused = await ranking.post("/events", json=event, headers=auth(("admin", "")))
     assert refused.status_code == 403
-    bad = {**event, "payload": {"period_id": "p1"}}
+    bad = {**event, "payload": {"scheme_id": "x"}}
     assert (await ranking.post("/events", json=bad, headers=system_headers())).status_code == 422
     other = {**event, "topic": "fact.changed"}
     assert (await ranking.post("/events", json=other, headers=system_headers())).json()["applied"] is False
@@ -126,3 +134,23 @@ async def test_office_recompute_needs_admin_over_the_whole_period(
     assert (await ranking.get("/v1/periods/p1", headers=AUDITOR)).status_code == 404  # rolled back
     done = await ranking.post("/v1/periods/p1/recompute", headers=auth(("admin", "city")))
     assert done.json() == {"period_id": "p1", "changed": 4, "unchanged": 0, "removed": 0, "frozen": False}
+
+
+async def test_scoring_owner_path_is_the_office_scope(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    scoring.add_period("p1", QUARTERLY, "2026-Q1", first_scores()[:2], owner_path="city/d1")
+    done = await ranking.post("/v1/periods/p1/recompute", headers=auth(("admin", "city/d1")))
+    assert done.json()["changed"] == 2
+    assert (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()["scope_path"] == "city/d1"
+
+
+async def test_scoring_down_fails_the_event_so_it_is_redelivered(
+    ranking: httpx.AsyncClient, scoring: FakeScoring
+) -> None:
+    scoring.add_period("p1", QUARTERLY, "2026-Q1", first_scores())
+    event = scores_changed("p1", scoring)
+    real = scoring.scores.pop("p1")
+    failed = await ranking.post("/events", json=event, headers=system_headers())
+    assert (failed.status_code, failed.json()["error"]["code"]) == (503, "unavailable")
+    scoring.scores["p1"] = real
+    retried = await ranking.post("/events", json=event, headers=system_headers())
+    assert retried.json()["applied"] is True  # the failed attempt left no inbox record behind

@@ -24,19 +24,18 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
         raise Forbidden("only services deliver events")
     if event.topic != "scores.changed":
         return {"applied": False, "reason": f"topic {event.topic} is not for ranking"}
-    ref = _ref(event.payload)
+    period_id = _period_id(event.payload)
     # Record the id first: a repeat stops here; a failure below rolls the record back with the rest.
     if not await apply_once(session, common.inbox, event):
         return {"applied": False, "reason": "already applied"}
-    outcome = await results.recompute(session, scoring, ref, actor=principal)
+    # Scoring's period (owner, scheme version, label) is read fresh: the payload only names it.
+    outcome = await results.recompute(session, scoring, await results.period_ref(scoring, period_id), actor=principal)
     return {"applied": True, "changed": outcome.changed, "unchanged": outcome.unchanged,
             "removed": outcome.removed, "frozen": outcome.frozen}
 
 
-def _ref(payload: dict[str, Any]) -> results.PeriodRef:
-    try:
-        return results.PeriodRef(str(payload["period_id"]), str(payload["scheme_id"]),
-                                 int(payload["scheme_version"]), str(payload.get("label", "")))
-    except (KeyError, TypeError, ValueError):
-        raise InvalidInput("scores.changed needs period_id, scheme_id, scheme_version and label",
-                           details={"field": "payload"}) from None
+def _period_id(payload: dict[str, Any]) -> str:
+    period_id = payload.get("period_id")
+    if not isinstance(period_id, str) or not period_id or len(period_id) > 100:
+        raise InvalidInput("scores.changed needs a period_id", details={"field": "payload.period_id"})
+    return period_id

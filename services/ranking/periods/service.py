@@ -131,8 +131,8 @@ async def reopen(
     await repository.add_reopening(session, reopening)
     period.status, period.reopen_count = "computed", period.reopen_count + 1
     period.published_at = period.publication_ends_at = period.finalized_at = None
-    # Scoring and evidence accept writes again: the period is back to being scored.
-    _tell_listeners(session, period.id, "scoring", reopened=True, reason=reason)
+    # Scoring and evidence accept writes again (scoring moves the period back to published).
+    _tell_listeners(session, period.id, "reopened", reason=reason)
     audit.record(session, actor=principal, action="period.reopened", entity_type="period", entity_id=period.id,
                  before=before, after=_state(period), details={"reason": reason})
     await session.flush()

@@ -39,6 +39,7 @@ class PeriodRef:
     scheme_id: str
     scheme_version: int
     label: str
+    owner_path: str | None = None  # the office that owns the period in scoring, when it says
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ def sha256(text: str) -> str:
 async def period_ref(scoring: ScoringClient, period_id: str) -> PeriodRef:
     """Ask scoring which scheme version and label a period uses."""
     body = await scoring.period(period_id)
-    return PeriodRef(period_id, str(body["scheme_id"]), int(body["scheme_version"]), str(body.get("label", "")))
+    owner = body.get("owner_path")
+    return PeriodRef(period_id, str(body["scheme_id"]), int(body["scheme_version"]), str(body.get("label", "")),
+                     owner_path=str(owner) if owner is not None else None)
 
 
 async def scheme_of(scoring: ScoringClient, ref: PeriodRef) -> Scheme:
@@ -101,7 +104,9 @@ async def _upsert_period(
     period.scheme_id, period.scheme_version, period.label = ref.scheme_id, ref.scheme_version, ref.label
     period.precision = scheme.precision
     period.indicators = [{"code": node.code, "name": node.name} for node in scheme.indicators]
-    period.scope_path = common_scope([m.unit_path for m in meta.values()])
+    # Scoring's owner_path names the office; without it, the deepest unit covering every subject.
+    period.scope_path = ref.owner_path if ref.owner_path is not None else common_scope(
+        [m.unit_path for m in meta.values()])
     period.inputs_sha256 = str(document.get("inputs_sha256", ""))
     period.problems = list(document.get("problems") or [])
     period.stale = False
