@@ -543,14 +543,45 @@ def configuration_reference() -> str:
         "| variable | type | default | description |",
         "|---|---|---|---|",
     ]
-    for name, field in Settings.model_fields.items():
-        description = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `KAOHE_{name.upper()}` | {_type_text(field)} | {_default_text(field)} | {description} |")
+    lines += _setting_rows(Settings)
+    for service, _module, settings_class in _service_settings():
+        lines += ["", f"## {service} service (`services/{service}/config.py`)", "",
+                  f"Read only by the {service} service: {(settings_class.__doc__ or '').strip()}", "",
+                  "| variable | type | default | description |", "|---|---|---|---|",
+                  *_setting_rows(settings_class)]
     return "\n".join(lines) + "\n"
+
+
+def _service_settings() -> list[tuple[str, Any, Any]]:
+    """The settings classes a service keeps for itself in `services/<service>/config.py`."""
+    import importlib
+
+    from pydantic_settings import BaseSettings
+
+    found: list[tuple[str, Any, Any]] = []
+    for service in SERVICES:
+        try:
+            module = importlib.import_module(f"services.{service}.config")
+        except ModuleNotFoundError:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseSettings) and value.__module__ == module.__name__:
+                found.append((service, module, value))
+    return found
+
+
+def _setting_rows(settings_class: Any) -> list[str]:
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    rows = []
+    for name, field in settings_class.model_fields.items():
+        description = (field.description or "—").replace("|", "\\|")
+        rows.append(f"| `{prefix}{name.upper()}` | {_type_text(field)} | {_default_text(field)} | {description} |")
+    return rows
 
 
 def _type_text(field: Any) -> str:
     import typing
+    from datetime import time as dt_time
 
     from pydantic import SecretStr
 
@@ -561,7 +592,8 @@ def _type_text(field: Any) -> str:
         text = "one of " + ", ".join(f"`{a}`" for a in typing.get_args(annotation))
     else:
         base = args[0] if optional and args else annotation
-        names = {str: "string", int: "integer", Path: "path", bool: "boolean", SecretStr: "secret"}
+        names = {str: "string", int: "integer", float: "number", Path: "path", bool: "boolean", SecretStr: "secret",
+                 dt_time: "time of day"}
         text = names.get(base, getattr(base, "__name__", str(base)))
     bounds = [f"{key} {getattr(m, key)}" for m in field.metadata for key in ("ge", "le") if hasattr(m, key)]
     if bounds:
@@ -574,4 +606,6 @@ def _default_text(field: Any) -> str:
         return "computed (see description)"
     if field.default is None:
         return "unset"
+    if field.default == "":
+        return "empty"
     return f"`{field.default}`"
