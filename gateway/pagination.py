@@ -73,3 +73,14 @@ def paginate(items: Sequence[T], first: int | None, after: str | None) -> Connec
         start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=len(items))
+
+
+def offset_page(items: Sequence[tuple[int, T]], *, offset: int, consumed: int, total: int) -> Connection[T]:
+    """A page a service has already cut: `(index in the page, item)` pairs of the `consumed` rows
+    read at `offset` out of `total` (rows the caller may not see are left out)."""
+    edges = [Edge(cursor=encode_cursor(offset + i), node=item) for i, item in items]
+    info = PageInfo(
+        has_next_page=offset + consumed < total, has_previous_page=offset > 0,
+        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=total)

@@ -26,6 +26,15 @@ def bounded(**fields: Any) -> None:
             raise InvalidInput(f"{name} has too many items", details=[{"field": name, "reason": "too many items"}])
 
 
+def bounded_ids(name: str, ids: list[Any], *, limit: int = 100) -> None:
+    """Refuse more than `limit` ids, or any id over the id length."""
+    if len(ids) > limit:
+        raise InvalidInput(f"{name} has more than {limit} ids", details=[{"field": name, "reason": "too many ids"}])
+    for value in ids:
+        if len(str(value)) > MAX_ID:
+            raise InvalidInput(f"an id in {name} is too long", details=[{"field": name, "reason": "id too long"}])
+
+
 def idempotency(key: str | None) -> dict[str, str]:
     """The `Idempotency-Key` header for a creating call, when the client sent one."""
     if key is None:

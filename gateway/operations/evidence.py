@@ -35,8 +35,7 @@ class EvidenceQuery:
     @strawberry.field(description="A subject's submissions with attachments and review state.")
     async def submissions(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
                           first: int | None = None, after: str | None = None) -> Connection[Submission]:
-        found = await _subject_list(info, "submissions", "/v1/submissions", "submissions",
-                                    str(period_id), str(subject_id))
+        found = await _subject_list(info, "submissions", "/v1/submissions", "items", str(period_id), str(subject_id))
         return paginate([Submission.from_json(r) for r in found], first, after)
 
     @strawberry.field(description="One submission.")
@@ -79,13 +78,13 @@ class EvidenceQuery:
         return paginate([Appeal.from_json(r) for r in found], first, after)
 
 
-@strawberry.input(description="Evidence for one (period, subject, indicator): a fact of `kind` (§4).")
+@strawberry.input(description="Evidence for one (period, subject, indicator): a fact of kind `fact` (§4).")
 class EvidenceInput:
     period_id: str
     subject_id: str
-    indicator: str
-    kind: str
-    value: JSON = strawberry.field(description="The fact's fields for its kind, e.g. {\"value\": \"12.5\"}.")
+    indicator: str | None = None
+    fact: str = strawberry.field(description="score | measure | event | rating | task | case | journal")
+    content: JSON = strawberry.field(description="The fact's fields for its kind, e.g. {\"value\": \"12.5\"}.")
     justification: str | None = None
 
 
@@ -99,9 +98,9 @@ class JournalInput:
 
 @strawberry.input(description="A review decision at the caller's level of the chain.")
 class ReviewInput:
-    decision: str = strawberry.field(description="approve | reject | return | adjust")
+    action: str = strawberry.field(description="approve | reject | return | adjust")
     version: int = strawberry.field(description="The submission version the reviewer saw (stale → CONFLICT).")
-    value: str | None = None
+    value: JSON | None = strawberry.field(default=None, description="The adjusted fact fields (adjust only).")
     reason: str | None = None
 
 
@@ -125,7 +124,7 @@ class EvidenceMutation:
     async def submit_evidence(self, info: Ctx, input: EvidenceInput, idempotency_key: str | None = None) -> Submission:
         ctx = info.context
         bounded(period_id=input.period_id, subject_id=input.subject_id, indicator=input.indicator,
-                kind=input.kind, justification=input.justification)
+                fact=input.fact, justification=input.justification)
         await loaders.authorize_subject(ctx, "submitEvidence", input.period_id, input.subject_id)
         body = await ctx.clients.evidence.request("POST", "/v1/submissions", ctx.user, json=_payload(input),
                                                   headers=idempotency(idempotency_key))
@@ -143,9 +142,9 @@ class EvidenceMutation:
     @strawberry.mutation(description="Approve, reject, return or adjust a submission at the caller's level.")
     async def review_submission(self, info: Ctx, id: strawberry.ID, input: ReviewInput) -> Submission:
         ctx = info.context
-        bounded(submission_id=str(id), decision=input.decision, value=input.value, reason=input.reason)
+        bounded(submission_id=str(id), action=input.action, reason=input.reason)
         await fetch_owned(ctx, "reviewSubmission", "evidence", f"/v1/submissions/{id}")
-        body = await ctx.clients.evidence.request("POST", f"/v1/submissions/{id}/reviews", ctx.user,
+        body = await ctx.clients.evidence.request("POST", f"/v1/submissions/{id}/decisions", ctx.user,
                                                   json=_payload(input))
         return Submission.from_json(body)
 

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from gateway import access, loaders
 from gateway.context import Context
-from gateway.operations import bounded, idempotency, rows
+from gateway.operations import MAX_LIST, bounded, bounded_ids, idempotency, rows
 from gateway.pagination import Connection, paginate
 from gateway.types.organisation import Me, Person, RoleGrant, Unit
 from gateway.types.period import Period, Subject
@@ -44,38 +44,33 @@ class OrganisationQuery:
         access.require(info.context.user, "unit", unit_path=row.get("path", ""))
         return Unit.from_json(row)
 
-    @strawberry.field(description="The people of a unit (within the caller's scope).")
-    async def people(self, info: Ctx, unit_id: strawberry.ID, first: int | None = None,
+    @strawberry.field(description="People by id (those outside the caller's scope are left out).")
+    async def people(self, info: Ctx, ids: list[strawberry.ID], first: int | None = None,
                      after: str | None = None) -> Connection[Person]:
         ctx = info.context
-        unit = await _unit(ctx, str(unit_id))
-        access.require(ctx.user, "people", unit_path=unit.get("path", ""))
-        body = await ctx.clients.scoring.request("GET", "/v1/people", ctx.user, params={"unit_id": str(unit_id)})
-        found = [Person.from_json(r) for r in rows(body, "people")
-                 if access.visible(ctx.user, "people", unit_path=r.get("unit_path", ""))]
-        return paginate(found, first, after)
+        bounded_ids("ids", ids)
+        access.require_role(ctx.user, "people")
+        found = await loaders.people(ctx).load_many([str(i) for i in ids])
+        shown = [Person.from_json(r) for r in found
+                 if r is not None and access.visible(ctx.user, "people", unit_path=r.get("unit_path", ""))]
+        return paginate(shown, first, after)
 
-    @strawberry.field(description="Schemes and their versions.")
-    async def schemes(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[Scheme]:
+    @strawberry.field(description="The versions of a scheme (drafts and published).")
+    async def scheme_versions(self, info: Ctx, scheme_id: strawberry.ID, first: int | None = None,
+                              after: str | None = None) -> Connection[Scheme]:
         ctx = info.context
-        access.require_role(ctx.user, "schemes")
-        body = await ctx.clients.scoring.request("GET", "/v1/schemes", ctx.user)
-        return paginate([Scheme.from_json(r) for r in rows(body, "schemes")], first, after)
+        bounded(scheme_id=str(scheme_id))
+        access.require_role(ctx.user, "schemeVersions")
+        body = await ctx.clients.scoring.request("GET", f"/v1/schemes/{scheme_id}/versions", ctx.user)
+        return paginate([Scheme.from_json(r) for r in rows(body, "versions")], first, after)
 
     @strawberry.field(description="One scheme version with its indicator tree.")
     async def scheme(self, info: Ctx, id: strawberry.ID, version: int) -> Scheme:
         ctx = info.context
         bounded(scheme_id=str(id))
         access.require_role(ctx.user, "scheme")
-        body = await ctx.clients.scoring.request("GET", f"/v1/schemes/{id}/versions/{version}", ctx.user)
-        return Scheme.from_json({"scheme_id": str(id), "version": version, **body})
-
-    @strawberry.field(description="Assessment periods.")
-    async def periods(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[Period]:
-        ctx = info.context
-        access.require_role(ctx.user, "periods")
-        body = await ctx.clients.scoring.request("GET", "/v1/periods", ctx.user)
-        return paginate([Period.from_json(r) for r in rows(body, "periods")], first, after)
+        return Scheme.from_json(await ctx.clients.scoring.request("GET", f"/v1/schemes/{id}/versions/{version}",
+                                                                  ctx.user))
 
     @strawberry.field(description="One period with its indicators.")
     async def period(self, info: Ctx, id: strawberry.ID) -> Period:
@@ -90,8 +85,7 @@ class OrganisationQuery:
         ctx = info.context
         bounded(period_id=str(period_id), group=group)
         access.require_role(ctx.user, "subjects")
-        params = {"group": group} if group else None
-        body = await ctx.clients.scoring.request("GET", f"/v1/periods/{period_id}/subjects", ctx.user, params=params)
+        body = await ctx.clients.scoring.request("GET", f"/v1/periods/{period_id}/subjects", ctx.user)
         found = [Subject.from_json(r, str(period_id)) for r in rows(body, "subjects")
                  if (group is None or r.get("group") == group)
                  and access.visible(ctx.user, "subjects", unit_path=r.get("unit_path", ""), subject_id=str(r["id"]))]
@@ -107,44 +101,65 @@ class OrganisationQuery:
         return Subject.from_json(row, str(period_id))
 
 
+@strawberry.input(description="A unit or person enrolled as a subject, with its peer group.")
+class EnrolmentInput:
+    id: str
+    group: str
+    attributes: JSON | None = None
+
+
 @strawberry.input(description="A period to open for a published scheme version.")
 class PeriodInput:
     scheme_id: str
     scheme_version: int
     label: str
-    subjects: JSON = strawberry.field(description="[{id, name, kind, group, unit_path, attributes}]")
+    id: str | None = None
+    owner_path: str | None = None
+    subjects: list[EnrolmentInput] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class OrganisationMutation:
     @strawberry.mutation(description="Create a scheme draft from its document (scheme-format.md).")
-    async def create_scheme(self, info: Ctx, document: JSON, idempotency_key: str | None = None) -> Scheme:
+    async def create_scheme(self, info: Ctx, document: JSON, owner_path: str = "",
+                            idempotency_key: str | None = None) -> Scheme:
         ctx = info.context
+        bounded(owner_path=owner_path)
         access.require(ctx.user, "createScheme")
-        body = await ctx.clients.scoring.request("POST", "/v1/schemes", ctx.user, json={"document": document},
-                                                 headers=idempotency(idempotency_key))
+        body = await ctx.clients.scoring.request("POST", "/v1/schemes", ctx.user, headers=idempotency(idempotency_key),
+                                                 json={"document": document, "owner_path": owner_path})
         return Scheme.from_json(body)
 
-    @strawberry.mutation(description="Publish a scheme draft; it is immutable from then on.")
-    async def publish_scheme(self, info: Ctx, id: strawberry.ID, version: int) -> Scheme:
+    @strawberry.mutation(description="Publish a scheme draft at `revision`; it is immutable from then on.")
+    async def publish_scheme(self, info: Ctx, id: strawberry.ID, version: int, revision: int) -> Scheme:
         ctx = info.context
         bounded(scheme_id=str(id))
         access.require(ctx.user, "publishScheme")
-        body = await ctx.clients.scoring.request("POST", f"/v1/schemes/{id}/publish", ctx.user,
-                                                 json={"version": version})
+        body = await ctx.clients.scoring.request("POST", f"/v1/schemes/{id}/versions/{version}/publish", ctx.user,
+                                                 json={"revision": revision})
         return Scheme.from_json(body)
 
     @strawberry.mutation(description="Open a period for a published scheme version with its subjects.")
     async def open_period(self, info: Ctx, input: PeriodInput, idempotency_key: str | None = None) -> Period:
         ctx = info.context
-        bounded(scheme_id=input.scheme_id, label=input.label,
-                subjects=input.subjects if isinstance(input.subjects, list) else [])
+        bounded(scheme_id=input.scheme_id, label=input.label, period_id=input.id, owner_path=input.owner_path)
+        bounded_ids("subjects", [s.id for s in input.subjects], limit=MAX_LIST)
         access.require(ctx.user, "openPeriod")
         payload = {"scheme_id": input.scheme_id, "scheme_version": input.scheme_version, "label": input.label,
-                   "subjects": input.subjects}
+                   "subjects": [{"id": s.id, "group": s.group, "attributes": s.attributes or {}}
+                                for s in input.subjects]}
+        payload.update({k: v for k, v in (("id", input.id), ("owner_path", input.owner_path)) if v is not None})
         body = await ctx.clients.scoring.request("POST", "/v1/periods", ctx.user, json=payload,
                                                  headers=idempotency(idempotency_key))
         return Period.from_json(body)
+
+    @strawberry.mutation(description="Move a period along open → collecting → scoring → published.")
+    async def set_period_status(self, info: Ctx, period_id: strawberry.ID, status: str) -> Period:
+        ctx = info.context
+        bounded(period_id=str(period_id), status=status)
+        access.require(ctx.user, "setPeriodStatus")
+        return Period.from_json(await ctx.clients.scoring.request(
+            "POST", f"/v1/periods/{period_id}/status", ctx.user, json={"status": status}))
 
     @strawberry.mutation(description="Recompute a period's scores now (normally done after fact changes).")
     async def compute_period(self, info: Ctx, period_id: strawberry.ID) -> Period:

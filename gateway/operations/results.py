@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import bounded, fetch_owned, idempotency, rows
-from gateway.pagination import Connection, paginate
-from gateway.types.publication import Objection, Publication
+from gateway.pagination import Connection, decode_cursor, offset_page, page_size, paginate
+from gateway.types.publication import Objection, Publication, Snapshot
 from gateway.types.result import Result
 
 Ctx = Info[Context, None]
 
 
 async def _publication(ctx: Context, period_id: str) -> Publication:
-    body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/publication", ctx.user)
+    body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}", ctx.user)
     return Publication.from_json(body or {}, period_id)
 
 
@@ -28,11 +30,16 @@ class ResultQuery:
         ctx = info.context
         bounded(period_id=str(period_id), group=group)
         access.require_role(ctx.user, "ranking")
-        params = {"group": group} if group else None
-        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/results", ctx.user, params=params)
-        found = [r for r in rows(body, "results") if group is None or r.get("group") == group]
-        shown = await loaders.visible_rows(ctx, "ranking", str(period_id), found)
-        return paginate([Result.from_json(r, str(period_id)) for r in shown], first, after)
+        offset, limit = decode_cursor(after), page_size(first)
+        params: dict[str, Any] = {"offset": offset, "limit": max(limit, 1), **({"group": group} if group else {})}
+        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/ranking", ctx.user, params=params)
+        read = rows(body, "items")[:limit]
+        shown = [(i, Result.from_json(r, str(period_id))) for i, r in enumerate(read)
+                 if access.visible(ctx.user, "ranking", unit_path=str(r.get("unit_path", "")),
+                                   subject_id=str(r.get("subject_id")))]
+        # ranking pages the table itself (and filters by scope); cursors are offsets into its order
+        total = int(body.get("total_count", len(read))) if isinstance(body, dict) else len(read)
+        return offset_page(shown, offset=offset, consumed=len(read), total=total)
 
     @strawberry.field(description="One subject's rank, grade, labels and rewards.")
     async def result(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID) -> Result | None:
@@ -63,13 +70,15 @@ class ResultQuery:
 @strawberry.type
 class ResultMutation:
     @strawberry.mutation(description="Publish a period's results for objection (公示) for `days` days.")
-    async def publish_results(self, info: Ctx, period_id: strawberry.ID, days: int | None = None) -> Publication:
+    async def publish_results(self, info: Ctx, period_id: strawberry.ID,
+                              working_days: int | None = None) -> Publication:
         ctx = info.context
         bounded(period_id=str(period_id))
         access.require(ctx.user, "publishResults")
-        payload = {"days": days} if days is not None else {}
-        await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/publish", ctx.user, json=payload)
-        return await _publication(ctx, str(period_id))
+        payload = {"working_days": working_days} if working_days is not None else {}
+        body = await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/publication", ctx.user,
+                                                 json=payload)
+        return Publication.from_json(body, str(period_id))
 
     @strawberry.mutation(description="Object to a subject's published result.")
     async def file_objection(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, reason: str,
@@ -79,25 +88,25 @@ class ResultMutation:
         await loaders.authorize_subject(ctx, "fileObjection", str(period_id), str(subject_id))
         body = await ctx.clients.ranking.request(
             "POST", f"/v1/periods/{period_id}/objections", ctx.user, headers=idempotency(idempotency_key),
-            json={"subject_id": str(subject_id), "reason": reason})
+            json={"subject_id": str(subject_id), "text": reason})
         return Objection.from_json(body)
 
     @strawberry.mutation(description="Answer an objection; finalizing waits until every one is answered.")
-    async def answer_objection(self, info: Ctx, id: strawberry.ID, answer: str, upheld: bool = False) -> Objection:
+    async def answer_objection(self, info: Ctx, id: strawberry.ID, answer: str) -> Objection:
         ctx = info.context
         bounded(objection_id=str(id), answer=answer)
         await fetch_owned(ctx, "answerObjection", "ranking", f"/v1/objections/{id}")
         body = await ctx.clients.ranking.request("POST", f"/v1/objections/{id}/answer", ctx.user,
-                                                 json={"answer": answer, "upheld": upheld})
+                                                 json={"answer": answer})
         return Objection.from_json(body)
 
     @strawberry.mutation(description="Approve (审定): freeze the period with a snapshot and its SHA-256.")
-    async def finalize_period(self, info: Ctx, period_id: strawberry.ID) -> Publication:
+    async def finalize_period(self, info: Ctx, period_id: strawberry.ID) -> Snapshot:
         ctx = info.context
         bounded(period_id=str(period_id))
         access.require(ctx.user, "finalizePeriod")
-        await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/finalize", ctx.user)
-        return await _publication(ctx, str(period_id))
+        return Snapshot.from_json(await ctx.clients.ranking.request(
+            "POST", f"/v1/periods/{period_id}/finalize", ctx.user))
 
     @strawberry.mutation(description="Reopen a finalized period, with the reason (audited).")
     async def reopen_period(self, info: Ctx, period_id: strawberry.ID, reason: str) -> Publication:

@@ -23,6 +23,9 @@ class Period:
     scheme_version: int | None
     label: str | None
     status: str | None = strawberry.field(description="open → collecting → scoring → published → finalized")
+    owner_path: str | None
+    subject_count: int | None
+    inputs_sha256: str | None
     indicators: list[Indicator]
 
     @classmethod
@@ -30,7 +33,10 @@ class Period:
         version = row.get("scheme_version")
         return cls(id=strawberry.ID(str(row["id"])), scheme_id=text(row, "scheme_id"),
                    scheme_version=int(version) if isinstance(version, int) else None, label=text(row, "label"),
-                   status=text(row, "status"), indicators=[Indicator.from_json(i) for i in row.get("indicators") or []])
+                   status=text(row, "status"), owner_path=text(row, "owner_path"),
+                   subject_count=row.get("subject_count") if isinstance(row.get("subject_count"), int) else None,
+                   inputs_sha256=text(row, "inputs_sha256"),
+                   indicators=[Indicator.from_json(i) for i in row.get("indicators") or []])
 
 
 @strawberry.type(description="A unit or person assessed in a period.")

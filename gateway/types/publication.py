@@ -16,13 +16,29 @@ class Publication:
     published_at: str | None
     closes_at: str | None
     finalized_at: str | None
-    snapshot_sha256: str | None
+    reopen_count: int | None
 
     @classmethod
     def from_json(cls, row: dict[str, Any], period_id: str) -> Publication:
         return cls(period_id=str(row.get("period_id", period_id)), status=text(row, "status"),
-                   published_at=text(row, "published_at", "opens_at"), closes_at=text(row, "closes_at", "ends_at"),
-                   finalized_at=text(row, "finalized_at"), snapshot_sha256=text(row, "snapshot_sha256", "sha256"))
+                   published_at=text(row, "published_at"), closes_at=text(row, "publication_ends_at", "closes_at"),
+                   finalized_at=text(row, "finalized_at"),
+                   reopen_count=row.get("reopen_count") if isinstance(row.get("reopen_count"), int) else None)
+
+
+@strawberry.type(description="The frozen results of a finalized period (审定) and their SHA-256.")
+class Snapshot:
+    period_id: str
+    sequence: int
+    sha256: str
+    finalized_by: str | None
+    finalized_at: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Snapshot:
+        return cls(period_id=str(row.get("period_id", "")), sequence=int(row.get("sequence", 0)),
+                   sha256=str(row.get("sha256", "")), finalized_by=text(row, "finalized_by"),
+                   finalized_at=text(row, "finalized_at"))
 
 
 @strawberry.type(description="An objection to a subject's published result and its answer.")
@@ -35,10 +51,12 @@ class Objection:
     answer: str | None
     filed_by: str | None
     filed_at: str | None
+    answered_by: str | None
+    answered_at: str | None
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Objection:
         return cls(id=strawberry.ID(str(row.get("id", ""))), period_id=text(row, "period_id"),
-                   subject_id=text(row, "subject_id"), reason=text(row, "reason"), status=text(row, "status"),
-                   answer=text(row, "answer"), filed_by=text(row, "filed_by", "actor"),
-                   filed_at=text(row, "filed_at", "created_at"))
+                   subject_id=text(row, "subject_id"), reason=text(row, "text", "reason"), status=text(row, "status"),
+                   answer=text(row, "answer"), filed_by=text(row, "filed_by"), filed_at=text(row, "filed_at"),
+                   answered_by=text(row, "answered_by"), answered_at=text(row, "answered_at"))

@@ -32,7 +32,9 @@ class Scheme:
     id: strawberry.ID
     version: int | None
     name: str
-    status: str | None
+    status: str | None = strawberry.field(description="draft | published")
+    revision: int | None = strawberry.field(description="Draft revision (optimistic concurrency when publishing).")
+    published_at: str | None
     indicators: list[Indicator]
     document: JSON | None = strawberry.field(description="The scheme document (scheme-format.md).")
 
@@ -41,7 +43,10 @@ class Scheme:
         document = row.get("document") if isinstance(row.get("document"), dict) else None
         tree = row.get("indicators") or (document or {}).get("indicators") or []
         version = row.get("version")
+        revision = row.get("revision")
         return cls(id=strawberry.ID(str(row.get("scheme_id", row.get("id", "")))),
                    version=int(version) if isinstance(version, int | str) and str(version).isdigit() else None,
-                   name=row.get("name") or (document or {}).get("name", ""), status=text(row, "status"),
+                   name=row.get("title") or row.get("name") or (document or {}).get("name", ""),
+                   status=text(row, "status"), revision=revision if isinstance(revision, int) else None,
+                   published_at=text(row, "published_at"),
                    indicators=[Indicator.from_json(i) for i in tree if isinstance(i, dict)], document=document)

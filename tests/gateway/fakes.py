@@ -70,19 +70,21 @@ class FakeBackend:
         if path == "/v1/units":
             return [UNIT_A] if "u-a" in request.url.params.get("ids", "") else []
         if path == "/v1/people":
-            return [{"id": "pe-1", "name": "张三", "unit_id": "u-a", "unit_path": "city/a/u1"}]
-        if path == "/v1/schemes" and request.method == "GET":
-            return [{"id": "sch", "version": 1, "name": "社区考核", "status": "published"}]
+            people = [{"id": "pe-a", "name": "张三", "unit_id": "u-a", "unit_path": "city/a/u1"},
+                      {"id": "pe-b", "name": "李四", "unit_id": "u-b", "unit_path": "city/b/u2"}]
+            return [p for p in people if p["id"] in request.url.params.get("ids", "").split(",")]
+        if path == "/v1/schemes/sch/versions":
+            return [{"scheme_id": "sch", "version": 1, "title": "社区考核", "status": "published", "revision": 3}]
         if path.startswith("/v1/schemes"):
-            return {"id": "sch", "version": 1, "name": "社区考核", "status": "published",
+            return {"scheme_id": "sch", "version": 1, "title": "社区考核", "status": "published", "revision": 3,
                     "document": {"name": "社区考核", "indicators": [{"code": "A", "name": "党建", "max": "40",
                                                                     "children": [{"code": "A1", "max": "10"}]}]}}
         if path == f"/v1/periods/{PERIOD}/subjects":
             return self._wanted(request, "ids")
         if path == "/v1/periods":
             return [self._period()] if request.method == "GET" else self._period()
-        if path == f"/v1/periods/{PERIOD}/scores":
-            return {"subjects": [self._score(s) for s in self._wanted(request, "subject_ids")]}
+        if path == f"/v1/periods/{PERIOD}/scores":  # every subject: scoring has no subject filter here
+            return {"period_id": PERIOD, "subjects": [self._score(s) for s in self.subjects], "problems": []}
         if re.fullmatch(rf"/v1/periods/{PERIOD}/subjects/[^/]+/history", path):
             return [{"id": 1, "indicator": "total", "value": "88.5", "cause": "evt-1", "fact_ids": ["f-1"],
                      "created_at": "2026-03-01T02:00:00+00:00"}]
@@ -116,7 +118,16 @@ class FakeBackend:
             return ENTITIES[path]
         if path.endswith("/ballots/mine"):
             return [{"subject_id": "s-a", "value": "95", "abstained": False}]
-        if request.method == "GET" and path in ("/v1/submissions", "/v1/rectification-notices", "/v1/appeals"):
+        if request.method == "GET" and path == "/v1/submissions":
+            return {"items": [ENTITIES["/v1/submissions/sub-a"]], "next": None}
+        if request.method == "GET" and path.endswith("/attachments"):
+            return [{"id": "att-1", "filename": "台账.pdf", "content_type": "application/pdf", "size": 5,
+                     "sha256": "ab" * 32}]
+        if request.method == "GET" and path.endswith("/decisions"):
+            return [{"id": 1, "level": 1, "level_name": "科室负责人", "action": "approve", "actor": "zhao"}]
+        if path.endswith("/decisions"):
+            return {**ENTITIES["/v1/submissions/sub-a"], "status": "approved", "version": 2}
+        if request.method == "GET" and path in ("/v1/rectification-notices", "/v1/appeals"):
             return [entity for key, entity in ENTITIES.items() if key.startswith(path + "/")]
         if path == "/v1/rating-tasks" and request.method == "GET":
             return [{"id": "t-1", "period_id": PERIOD, "status": "open", "responses": 4}]
@@ -126,13 +137,24 @@ class FakeBackend:
             return self._audit(path)
         return {"id": "new-1", "period_id": PERIOD, "subject_id": "s-a", "version": 1, **body}
 
+    def _result(self, subject: dict[str, Any]) -> dict[str, Any]:
+        return {"period_id": PERIOD, "subject_id": subject["id"], "name": subject["name"], "group": subject["group"],
+                "unit_path": subject["unit_path"], "total": "88.5", "rank": self.subjects.index(subject) + 1,
+                "grade": "优秀", "labels": [], "rewards": {}, "flags": []}
+
     def _ranking(self, request: httpx.Request, path: str, body: Any) -> Any:
         if path == f"/v1/periods/{PERIOD}/results":
-            return {"results": [{"subject_id": s["id"], "group": s["group"], "total": "88.5", "rank": i + 1,
-                                 "grade": "优秀", "labels": [], "rewards": [], "flags": []}
-                                for i, s in enumerate(self._wanted(request, "subject_ids"))]}
-        if path == f"/v1/periods/{PERIOD}/publication":
-            return {"status": "published", "published_at": "2026-04-01T00:00:00+00:00"}
+            return [self._result(s) for s in self._wanted(request, "subject_ids")]
+        if path == f"/v1/periods/{PERIOD}/ranking":
+            offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+            return {"period_id": PERIOD, "total_count": len(self.subjects), "offset": offset, "limit": limit,
+                    "items": [self._result(s) for s in self.subjects[offset:offset + limit]]}
+        if path in (f"/v1/periods/{PERIOD}", f"/v1/periods/{PERIOD}/publication"):
+            return {"id": PERIOD, "status": "published", "published_at": "2026-04-01T00:00:00+00:00",
+                    "publication_ends_at": "2026-04-08T16:00:00+00:00", "reopen_count": 0}
+        if path == f"/v1/periods/{PERIOD}/finalize":
+            return {"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "finalized_by": "admin",
+                    "finalized_at": "2026-04-10T02:00:00+00:00"}
         if path == f"/v1/periods/{PERIOD}/objections" and request.method == "GET":
             return [ENTITIES["/v1/objections/ob-a"]]
         if request.method == "GET" and path in ENTITIES:

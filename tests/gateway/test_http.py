@@ -38,7 +38,7 @@ async def test_anonymous_http_request_is_unauthenticated(gateway: Any) -> None:
 
 
 async def test_service_error_keeps_its_status_as_code(gateway: Any, bearer: Any, backend: Frozen) -> None:
-    response = await gateway.post("/graphql", json={"query": 'mutation { finalizePeriod(periodId: "p1") { status } }'},
+    response = await gateway.post("/graphql", json={"query": 'mutation { finalizePeriod(periodId: "p1") { sha256 } }'},
                                   headers=bearer(("admin", "")))
     error = response.json()["errors"][0]
     assert error["message"] == "1 objection is open"
