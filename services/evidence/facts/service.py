@@ -19,7 +19,7 @@ TOPIC = "fact.changed"
 
 
 def _announce(session: AsyncSession, fact: Fact, action: str) -> None:
-    payload = {"period_id": fact.period_id, "action": action, "fact": fact.body}
+    payload = {"period_id": fact.period_id, "action": action, "fact": fact.body, "revision": fact.revision}
     enqueue(session, common.outbox, destination="scoring", topic=TOPIC, payload=payload)
 
 
@@ -33,10 +33,11 @@ async def upsert(
     if fact is None:
         fact = Fact(id=body["id"], period_id=period_id, subject_id=body["subject"], kind=body["fact"],
                     indicator=body.get("indicator"), unit_path=unit_path, body=body,
-                    source_type=source_type, source_id=source_id, retracted=False)
+                    source_type=source_type, source_id=source_id, retracted=False, revision=1)
         await repository.add(session, fact)
     else:
         fact.body, fact.retracted, fact.updated_at = body, False, datetime.now(UTC)
+        fact.revision += 1
     _announce(session, fact, "upsert")
     audit.record(session, actor=actor, action="fact.upsert", entity_type="fact", entity_id=fact.id,
                  before=before, after=body)
@@ -50,6 +51,7 @@ async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str
     if fact is None or fact.retracted:
         return None
     fact.retracted, fact.updated_at = True, datetime.now(UTC)
+    fact.revision += 1
     _announce(session, fact, "retract")
     audit.record(session, actor=actor, action="fact.retract", entity_type="fact", entity_id=fact.id,
                  before=fact.body, after=None, details={"reason": reason})

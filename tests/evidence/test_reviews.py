@@ -1,0 +1,137 @@
+"""Review chains through the HTTP API: levels, scopes, adjustments, optimistic versions, revocation,
+default agreement at deadlines, and the facts and outbox events that result."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from services.evidence.app import app as evidence_app
+from services.evidence.models import common
+from services.evidence.workdays import deadline_after
+from tests.conftest import auth
+from tests.evidence.conftest import SCORE
+
+ADMIN = auth(("admin", ""), subject="office")
+ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
+REVIEWER_A = auth(("reviewer", "city/a"), subject="chief-a")
+REVIEWER_B = auth(("reviewer", "city/b"), subject="chief-b")
+REVIEWER_CITY = auth(("reviewer", "city"), subject="leader")
+CHAIN = {"indicator": "regular", "levels": [
+    {"name": "科室负责人", "working_days": 2},
+    {"name": "分管领导", "scope": "city", "working_days": 3},
+    {"name": "部门负责人", "scope": "city", "working_days": 2},
+]}
+
+
+async def _submit(client: httpx.AsyncClient, chain: bool = True) -> dict[str, Any]:
+    if chain:
+        put = await client.put("/v1/schemes/meiling/review-chains", json=CHAIN, headers=ADMIN)
+        assert put.status_code == 200, put.text
+    response = await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _decide(client: httpx.AsyncClient, sub: dict[str, Any], headers: dict[str, str], **body: Any) -> Any:
+    return await client.post(f"/v1/submissions/{sub['id']}/decisions", json=body, headers=headers)
+
+
+async def _outbox() -> list[dict[str, Any]]:
+    async with evidence_app.state.db.sessionmaker() as session:
+        rows = (await session.scalars(select(common.outbox).order_by(common.outbox.created_at))).all()
+        return [{"destination": r.destination, "topic": r.topic, "payload": r.payload} for r in rows]
+
+
+async def test_three_levels_with_an_adjustment_become_one_fact(client: httpx.AsyncClient) -> None:
+    sub = await _submit(client)
+    assert (sub["level"], sub["level_name"]) == (0, "科室负责人")
+    assert (await _decide(client, sub, REVIEWER_B, action="approve", version=1)).status_code == 404
+    first = await _decide(client, sub, REVIEWER_A, action="approve", version=1)
+    assert first.status_code == 201, first.text
+    assert (first.json()["level"], first.json()["level_name"], first.json()["version"]) == (1, "分管领导", 2)
+    assert (await _decide(client, sub, REVIEWER_A, action="approve", version=2)).status_code == 403
+    adjusted = await _decide(client, sub, REVIEWER_CITY, action="adjust", value={"points": "44"},
+                             reason="材料不全,酌减2分", version=2)
+    assert adjusted.json()["value"] == {"points": "44", "assessor": "科室负责人"}
+    stale = await _decide(client, sub, REVIEWER_CITY, action="approve", version=2)
+    assert stale.status_code == 409
+    final = (await _decide(client, sub, REVIEWER_CITY, action="approve", version=3)).json()
+    assert (final["status"], final["fact_id"], final["level_due_at"]) == ("approved", f"sub-{sub['id']}", None)
+    fact = {"id": f"sub-{sub['id']}", "subject": "p001", "indicator": "regular", "fact": "score",
+            "points": "44", "assessor": "科室负责人"}
+    facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()
+    assert facts == {"period_id": "2026-Q1", "items": [fact], "next": None}
+    assert await _outbox() == [{"destination": "scoring", "topic": "fact.changed",
+                                "payload": {"period_id": "2026-Q1", "action": "upsert", "fact": fact, "revision": 1}}]
+    decisions = (await client.get(f"/v1/submissions/{sub['id']}/decisions", headers=REVIEWER_A)).json()
+    assert [(d["level_name"], d["action"], d["actor"], d["value"]) for d in decisions] == [
+        ("科室负责人", "approve", "chief-a", None),
+        ("分管领导", "adjust", "leader", {"points": "44"}),
+        ("部门负责人", "approve", "leader", None),
+    ]
+
+
+async def test_revocation_retracts_the_fact(client: httpx.AsyncClient) -> None:
+    sub = await _submit(client, chain=False)
+    await _decide(client, sub, REVIEWER_A, action="approve", version=1)
+    no_reason = await _decide(client, sub, REVIEWER_A, action="revoke", version=2)
+    assert no_reason.status_code == 422
+    revoked = await _decide(client, sub, REVIEWER_A, action="revoke", reason="材料系伪造", version=2)
+    assert revoked.json()["status"] == "revoked"
+    assert (await client.get("/v1/facts", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()["items"] == []
+    events = await _outbox()
+    assert [e["payload"]["action"] for e in events] == ["upsert", "retract"]
+    assert events[1]["payload"]["fact"]["id"] == f"sub-{sub['id']}"
+
+
+async def test_return_for_correction_then_resubmit(client: httpx.AsyncClient) -> None:
+    sub = await _submit(client)
+    await _decide(client, sub, REVIEWER_A, action="approve", version=1)
+    returned = await _decide(client, sub, REVIEWER_CITY, action="return", reason="请补充会议记录", version=2)
+    assert (returned.json()["status"], returned.json()["level_name"]) == ("returned", None)
+    edited = await client.patch(f"/v1/submissions/{sub['id']}", json={"content": {"points": "45"}, "version": 3},
+                                headers=ASSESSOR_A)
+    assert (edited.json()["status"], edited.json()["level"], edited.json()["current_version"]) == ("pending", 0, 2)
+    rejected = await _decide(client, sub, REVIEWER_A, action="reject", reason="不符合条件", version=4)
+    assert rejected.json()["status"] == "rejected"
+    again = await _decide(client, sub, REVIEWER_A, action="approve", version=5)
+    assert again.status_code == 409
+    assert await _outbox() == []
+
+
+async def test_adjusting_is_for_score_facts_only(client: httpx.AsyncClient) -> None:
+    event = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "attendance", "fact": "event",
+             "content": {"type": "late", "count": 2, "date": "2026-03-02"}}
+    sub = (await client.post("/v1/submissions", json=event, headers=ASSESSOR_A)).json()
+    response = await _decide(client, sub, REVIEWER_A, action="adjust", value={"points": "1"}, reason="x", version=1)
+    assert response.status_code == 422
+
+
+async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncClient) -> None:
+    sub = await _submit(client)
+    start, due_at = datetime.fromisoformat(sub["created_at"]), datetime.fromisoformat(sub["level_due_at"])
+    assert due_at == deadline_after(start, 2, "Asia/Shanghai")
+    early = await client.post("/v1/reviews/sweep", params={"now": (due_at - timedelta(seconds=1)).isoformat()},
+                              headers=ADMIN)
+    assert early.json() == {"defaulted": 0}
+    assert (await client.post("/v1/reviews/sweep", params={"now": due_at.isoformat()},
+                              headers=REVIEWER_A)).status_code == 403
+    on_time = await client.post("/v1/reviews/sweep", params={"now": due_at.isoformat()}, headers=ADMIN)
+    assert on_time.json() == {"defaulted": 1}
+    now = (await client.get(f"/v1/submissions/{sub['id']}", headers=ASSESSOR_A)).json()
+    # The next level's time starts when the previous one's ran out.
+    assert (now["level"], now["version"]) == (1, 2)
+    assert datetime.fromisoformat(now["level_due_at"]) == deadline_after(due_at, 3, "Asia/Shanghai")
+    late = await client.post("/v1/reviews/sweep", params={"now": "2026-12-31T00:00:00+08:00"}, headers=ADMIN)
+    assert late.json() == {"defaulted": 2}
+    decisions = (await client.get(f"/v1/submissions/{sub['id']}/decisions", headers=ADMIN)).json()
+    assert [(d["action"], d["actor"]) for d in decisions] == [("default_agree", "system:deadline")] * 3
+    assert datetime.fromisoformat(decisions[0]["decided_at"]) == due_at
+    facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()["items"]
+    assert [f["points"] for f in facts] == ["46"]
+    stale = await _decide(client, sub, REVIEWER_A, action="approve", version=1)
+    assert stale.status_code == 409
