@@ -45,6 +45,8 @@ OPERATIONS: dict[str, Rule] = {
     "period": Rule(ALL, "any"),
     "subjects": Rule(ALL, "any", own=True),
     "subject": Rule(ALL, "unit", own=True),
+    "createUnit": Rule(OFFICE, "unit"),
+    "createPerson": Rule(OFFICE, "unit"),
     "createScheme": Rule(OFFICE, "org"),
     "publishScheme": Rule(OFFICE, "org"),
     "openPeriod": Rule(OFFICE, "org"),

@@ -20,9 +20,9 @@ from services.common.errors import NotFound
 Ctx = Info[Context, None]
 
 
-async def _unit(ctx: Context, unit_id: str) -> dict[str, Any]:
+async def _unit(ctx: Context, unit_id: str, operation: str = "unit") -> dict[str, Any]:
     bounded(unit_id=unit_id)
-    access.require_role(ctx.user, "unit")
+    access.require_role(ctx.user, operation)
     row = await loaders.units(ctx).load(unit_id)
     if row is None:
         raise NotFound(f"unit {unit_id} does not exist")
@@ -120,6 +120,28 @@ class PeriodInput:
 
 @strawberry.type
 class OrganisationMutation:
+    @strawberry.mutation(description="Add a unit under `parentId` (a root unit needs the whole organisation).")
+    async def create_unit(self, info: Ctx, name: str, slug: str, parent_id: strawberry.ID | None = None,
+                          id: strawberry.ID | None = None) -> Unit:
+        ctx = info.context
+        bounded(name=name, slug=slug, parent_id=parent_id and str(parent_id), unit_id=id and str(id))
+        parent = await _unit(ctx, str(parent_id), "createUnit") if parent_id is not None else {"path": ""}
+        access.require(ctx.user, "createUnit", unit_path=parent.get("path", ""))
+        payload = {"name": name, "slug": slug, "parent_id": parent_id and str(parent_id), "id": id and str(id)}
+        body = await ctx.clients.scoring.request("POST", "/v1/units", ctx.user,
+                                                 json={k: v for k, v in payload.items() if v is not None})
+        return Unit.from_json(body)
+
+    @strawberry.mutation(description="Add a person to a unit.")
+    async def create_person(self, info: Ctx, name: str, unit_id: strawberry.ID,
+                            id: strawberry.ID | None = None) -> Person:
+        ctx = info.context
+        bounded(name=name, unit_id=str(unit_id), person_id=id and str(id))
+        unit = await _unit(ctx, str(unit_id), "createPerson")
+        access.require(ctx.user, "createPerson", unit_path=unit.get("path", ""))
+        payload = {"name": name, "unit_id": str(unit_id), **({"id": str(id)} if id is not None else {})}
+        return Person.from_json(await ctx.clients.scoring.request("POST", "/v1/people", ctx.user, json=payload))
+
     @strawberry.mutation(description="Create a scheme draft from its document (scheme-format.md).")
     async def create_scheme(self, info: Ctx, document: JSON, owner_path: str = "",
                             idempotency_key: str | None = None) -> Scheme:

@@ -67,8 +67,13 @@ class FakeBackend:
         return [s for s in self.subjects if s["id"] in chosen]
 
     def _scoring(self, request: httpx.Request, path: str, body: Any) -> Any:
+        if path == "/v1/units" and request.method == "POST":
+            return {"id": "u-new", "parent_id": body.get("parent_id"), "name": body["name"],
+                    "path": f"{UNIT_A['path']}/{body['slug']}"}
         if path == "/v1/units":
             return [UNIT_A] if "u-a" in request.url.params.get("ids", "") else []
+        if path == "/v1/people" and request.method == "POST":
+            return {"id": "pe-new", "name": body["name"], "unit_id": body["unit_id"], "unit_path": UNIT_A["path"]}
         if path == "/v1/people":
             people = [{"id": "pe-a", "name": "张三", "unit_id": "u-a", "unit_path": "city/a/u1"},
                       {"id": "pe-b", "name": "李四", "unit_id": "u-b", "unit_path": "city/b/u2"}]

@@ -28,6 +28,8 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "period": (ALL, ALL, ALL),
     "subjects": (ALL, ALL, ALL),
     "subject": (ALL, "", STAFF),
+    "createUnit": ("ad", "", "ad"),
+    "createPerson": ("ad", "", "ad"),
     "createScheme": ("", "", "ad"),
     "publishScheme": ("", "", "ad"),
     "openPeriod": ("", "", "ad"),
@@ -78,6 +80,8 @@ DOCUMENTS: dict[str, str] = {
     "period": '{ period(id: "p1") { label } }',
     "subjects": f"{{ subjects({P}) {PAGE} }}",
     "subject": f'{{ subject({P}, id: "s-a") {{ name }} }}',
+    "createUnit": 'mutation { createUnit(name: "一组", slug: "g1", parentId: "u-a") { id } }',
+    "createPerson": 'mutation { createPerson(name: "王五", unitId: "u-a") { id } }',
     "createScheme": 'mutation { createScheme(document: {name: "x"}) { id } }',
     "publishScheme": 'mutation { publishScheme(id: "sch", version: 1, revision: 3) { status } }',
     "openPeriod": 'mutation { openPeriod(input: {schemeId: "sch", schemeVersion: 1, label: "Q1", '
