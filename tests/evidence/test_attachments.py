@@ -38,7 +38,7 @@ async def test_upload_and_verified_download(client: httpx.AsyncClient) -> None:
     assert (meta["sha256"], meta["size"], meta["filename"], meta["content_type"]) == (
         sha, 9 + 12 * 1000 + 7, "整改报告.pdf", "application/pdf")
     stored = evidence_app.state.attachment_storage.path(sha)
-    assert stored.name == sha and stored.read_bytes() == PDF  # noqa: ASYNC240  # content-addressed, never the client's name
+    assert stored.name == sha and stored.read_bytes() == PDF  # content-addressed, never the client's name
     download = await client.get(f"/v1/attachments/{meta['id']}/content", headers=ASSESSOR_A)
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["X-Content-SHA256"] == sha
