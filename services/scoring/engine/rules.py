@@ -73,6 +73,11 @@ def ids(facts: list[Fact]) -> str:
     return ",".join([str(f.get("id")) for f in facts])
 
 
+def name_of(value: Any) -> str | None:
+    """A fact's name field (type, level, grade, assessor) when it is text; lists and maps never match."""
+    return value if type(value) is str else None
+
+
 def clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
     """value limited to [low, high]."""
     return low if value < low else high if value > high else value
@@ -122,7 +127,7 @@ def build_manual(node: Node) -> LeafFn:
             value = num(f.get("points"))
             if value is None:
                 bad(problems, f, f"score fact needs numeric points, got {f.get('points')!r}")
-            elif combine == "weighted" and f.get("assessor") not in weights:
+            elif combine == "weighted" and name_of(f.get("assessor")) not in weights:
                 bad(problems, f, f"assessor {f.get('assessor')!r} has no weight in assessor_weights")
             else:
                 used.append(f)

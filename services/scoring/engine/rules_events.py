@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from .model import Node, Problem, Subject
-from .rules import ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, num
+from .rules import ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, name_of, num
 
 
 def build_deduction(node: Node) -> LeafFn:
@@ -42,7 +42,7 @@ def _event_counts(
     counts: dict[str, Decimal] = {}
     used: list[Fact] = []
     for f in facts:
-        kind = f.get("type")
+        kind = name_of(f.get("type"))
         if kind not in per_event:
             bad(problems, f, f"unknown event type {kind!r} for this deduction (known: {', '.join(sorted(per_event))})")
             continue
@@ -89,10 +89,10 @@ def build_accrual(node: Node) -> LeafFn:
 def _event_points(f: Fact, p: Any, problems: list[Problem]) -> Decimal | None:
     if f.get("points") is not None:
         points = num(f.get("points"))
-    elif f.get("level") is not None and f.get("level") in p["levels"]:
-        points = p["levels"][f.get("level")]
-    elif f.get("type") in p["per_event"]:
-        points = p["per_event"][f.get("type")]
+    elif name_of(f.get("level")) in p["levels"]:
+        points = p["levels"][f["level"]]
+    elif name_of(f.get("type")) in p["per_event"]:
+        points = p["per_event"][f["type"]]
     else:
         what = f"level {f.get('level')!r}" if f.get("level") is not None else f"event type {f.get('type')!r}"
         bad(problems, f, f"unknown {what}: the rule gives it no points")
@@ -211,7 +211,7 @@ def _ratings_by_round(facts: list[Fact], p: Any, problems: list[Problem]) -> dic
         grade, points = f.get("grade"), f.get("points")
         if grade is None and points is None:
             continue  # 弃权: an abstention is not counted
-        value = scale.get(grade) if grade is not None else num(points)
+        value = scale.get(name_of(grade) or "") if grade is not None else num(points)
         if value is None:
             bad(problems, f, f"unknown grade {grade!r}" if grade is not None else "rating points must be a number")
             continue
@@ -232,12 +232,13 @@ def _trimmed(values: list[Decimal], trim: tuple[int, int]) -> list[Decimal]:
 
 
 def _rating_round(ratings: list[tuple[str, Decimal]], p: Any, top: Decimal) -> Decimal:
-    # 003 篇三 "缺少评议层次的,系统默认为该档满分": an expected level nobody rated counts as full marks,
-    # the top of the scale (the leaf's max when ratings carry points)
-    full = max(p["scale"].values()) if p["scale"] else top
-    absent = [full for level in p["levels"] if level not in {lv for lv, _ in ratings}]
-    if p["missing_level"] != "full":
-        absent = []
+    absent: list[Decimal] = []
+    if p["missing_level"] == "full":
+        # 003 篇三 "缺少评议层次的,系统默认为该档满分": an expected level nobody rated counts as full
+        # marks, the top of the scale (the leaf's max when ratings carry points)
+        full = max(p["scale"].values()) if p["scale"] else top
+        rated = {level for level, _ in ratings}
+        absent = [full for level in p["levels"] if level not in rated]
     if p["combine"] == "mean":
         values = _trimmed([v for _, v in ratings], p["trim"]) + absent
         return sum(values, ZERO) / len(values)

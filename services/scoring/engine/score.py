@@ -165,7 +165,7 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], expect: Mapping[str, tup
         ind = f.get("indicator")
         if ind is None:
             subject_level.append(f)
-        elif ind not in expect:
+        elif not isinstance(ind, str) or ind not in expect:
             _unknown_indicator(period, f, ind)
         else:
             kind = expect[ind][1]
@@ -182,7 +182,7 @@ def _fact_problem(problems: list[Problem], f: Mapping[str, Any], message: str) -
 
 
 def _unknown_indicator(period: Period, f: Fact, code: Any) -> None:
-    if code in period.nodes:
+    if isinstance(code, str) and code in period.nodes:
         _fact_problem(period.problems, f, f"indicator {code} is not a leaf; facts go to its leaves")
     else:
         _fact_problem(period.problems, f, f"unknown indicator {code!r}")
@@ -193,7 +193,7 @@ def _collect_vetoes(period: Period, facts: list[Fact]) -> None:
     for i, veto in enumerate(period.scheme.vetoes):
         by_event.setdefault(veto.event, []).append(i)
     for f in facts:
-        if f.get("fact") != "event" or f.get("type") not in by_event:
+        if f.get("fact") != "event" or not isinstance(f.get("type"), str) or f["type"] not in by_event:
             _fact_problem(
                 period.problems,
                 f,
