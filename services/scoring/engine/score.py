@@ -255,12 +255,27 @@ def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
             except NotAssignedSignal:
                 unassigned[i] = _OWN_UNASSIGNED
                 continue
+            except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError) as exc:
+                # a fact shape no check foresaw: report it, never stop the period (§4)
+                score, text = None, _unreadable(node, subject, facts, exc, problems)
         elif empty_is_normal:
             score, text = fn([], subject, problems)
         if score is None:
             score, text = _missing(node, subject, problems, text)
         rows[i][code] = score
         explain[i][code] = text
+
+
+def _unreadable(node: Node, subject: Subject, facts: list[Fact], exc: Exception, problems: list[Problem]) -> str:
+    fact_ids = ",".join(str(f.get("id")) for f in facts)
+    problems.append(
+        Problem(
+            subject=subject.id,
+            message=f"the facts [{fact_ids}] of {node.code} for subject "
+            f"{subject.id} could not be read ({type(exc).__name__})",
+        )
+    )
+    return f"facts [{fact_ids}] could not be read"
 
 
 def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -> tuple[Decimal, str]:
