@@ -7,6 +7,7 @@ from services.common.audit_api import audit_router
 from services.evidence.attachments.api import is_upload_path
 from services.evidence.attachments.api import router as attachments_router
 from services.evidence.facts.api import router as facts_router
+from services.evidence.journals.api import router as journals_router
 from services.evidence.models import common
 from services.evidence.periods.api import router as events_router
 from services.evidence.reviews.api import router as reviews_router
@@ -20,7 +21,7 @@ spec = ServiceSpec(
     ),
     models=common,
     routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
-             events_router],
+             journals_router, events_router],
     large_body_paths=is_upload_path,
 )
 app = create_service_app(spec)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +61,25 @@ def scoring() -> FakeScoring:
     return FakeScoring()
 
 
+class Clock:
+    """The service's "now" in tests: Monday 2026-03-02 09:00 in Shanghai unless moved."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+    def set(self, iso: str) -> None:
+        self.now = datetime.fromisoformat(iso)
+
+
 @pytest.fixture
-async def client(api: Any, scoring: FakeScoring, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """An evidence client (rolled-back database) with scoring faked and a local attachment folder."""
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def client(api: Any, scoring: FakeScoring, clock: Clock, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """An evidence client (rolled-back database) with scoring faked, a fixed clock and a local attachment folder."""
+    evidence_app.state.clock = lambda: clock.now
     evidence_app.state.scoring_transport = httpx.MockTransport(scoring)
     evidence_app.state.scoring_client = None
     evidence_app.state.attachment_storage = LocalStorage(tmp_path / "attachments")
@@ -71,6 +88,7 @@ async def client(api: Any, scoring: FakeScoring, tmp_path: Path) -> AsyncIterato
     # (BaseHTTPMiddleware finishes the app task after the response); let it finish before teardown.
     await asyncio.sleep(0.05)
     evidence_app.state.attachment_storage = None
+    evidence_app.state.clock = None
 
 
 SCORE = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "regular", "fact": "score",

@@ -115,6 +115,7 @@ async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncCli
     sub = await _submit(client)
     start, due_at = datetime.fromisoformat(sub["created_at"]), datetime.fromisoformat(sub["level_due_at"])
     assert due_at == deadline_after(start, 2, "Asia/Shanghai")
+    assert sub["level_due_at"] == "2026-03-04T15:59:59.999999Z"  # Mon 03-02 + 2 working days, end of day
     early = await client.post("/v1/reviews/sweep", params={"now": (due_at - timedelta(seconds=1)).isoformat()},
                               headers=ADMIN)
     assert early.json() == {"defaulted": 0}
@@ -126,6 +127,7 @@ async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncCli
     # The next level's time starts when the previous one's ran out.
     assert (now["level"], now["version"]) == (1, 2)
     assert datetime.fromisoformat(now["level_due_at"]) == deadline_after(due_at, 3, "Asia/Shanghai")
+    assert now["level_due_at"] == "2026-03-09T15:59:59.999999Z"  # Thu 05, Fri 06, Mon 09
     late = await client.post("/v1/reviews/sweep", params={"now": "2026-12-31T00:00:00+08:00"}, headers=ADMIN)
     assert late.json() == {"defaulted": 2}
     decisions = (await client.get(f"/v1/submissions/{sub['id']}/decisions", headers=ADMIN)).json()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
+from services.evidence.clock import Now
 from services.evidence.db import IdempotencyDep
 from services.evidence.reviews import service, sweeper
 from services.evidence.reviews.schemas import (
@@ -42,9 +43,10 @@ async def list_chains(scheme_id: str, session: SessionDep, principal: CurrentPri
 @router.post("/v1/submissions/{submission_id}/decisions", status_code=201, response_model=SubmissionRead,
              summary="Approve, adjust, reject, return or revoke (optimistic: stale version → 409)")
 async def decide(submission_id: str, payload: DecisionCreate, session: SessionDep, principal: CurrentPrincipal,
-                 scoring: ScoringClientDep, idem: IdempotencyDep) -> JSONResponse:
+                 scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
     response: JSONResponse = await idem.once(
-        session, principal, payload, lambda: service.decide(session, principal, scoring, submission_id, payload))
+        session, principal, payload,
+        lambda: service.decide(session, principal, scoring, submission_id, payload, now=now))
     return response
 
 
@@ -56,10 +58,10 @@ async def list_decisions(submission_id: str, session: SessionDep, principal: Cur
 
 @router.post("/v1/reviews/sweep", response_model=SweepResult,
              summary="Record overdue levels as agreeing (admin; `now` for replays and tests)")
-async def sweep(session: SessionDep, principal: CurrentPrincipal,
+async def sweep(session: SessionDep, principal: CurrentPrincipal, clock: Now,
                 now: Annotated[datetime | None, Query()] = None) -> SweepResult:
     principal.require("admin", "")
     if now is not None and now.tzinfo is None:
         raise InvalidInput("now must carry a time zone", details={"field": "now"})
-    return SweepResult(defaulted=await service.sweep_deadlines(session, now or datetime.now(UTC)))
+    return SweepResult(defaulted=await service.sweep_deadlines(session, now or clock))
 

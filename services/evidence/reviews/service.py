@@ -81,7 +81,7 @@ def _check_actor(principal: Principal, submission: Submission, action: str) -> N
 
 async def decide(
     session: AsyncSession, principal: Principal, scoring: ScoringClient, submission_id: str,
-    payload: DecisionCreate,
+    payload: DecisionCreate, *, now: datetime | None = None,
 ) -> SubmissionRead:
     """Apply one reviewer's action with optimistic concurrency (exactly one concurrent writer wins)."""
     submission = await get_readable(session, principal, submission_id)
@@ -92,7 +92,7 @@ async def decide(
     if claimed is None:
         raise Conflict("the submission changed since you read it; reload and retry",
                        details={"version": payload.version})
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     await _apply(session, claimed, payload, new_value, actor=principal.subject, now=now)
     return to_read(claimed)
 

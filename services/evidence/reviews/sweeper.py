@@ -11,15 +11,17 @@ from typing import Any
 
 from services.common.db import Database, session_scope
 from services.evidence.config import evidence_settings
+from services.evidence.journals.service import sweep_missing
 from services.evidence.reviews.service import sweep_deadlines
 
 log = logging.getLogger("kaohe.evidence.sweeper")
 
 
 async def sweep_once(db: Database, now: datetime | None = None) -> int:
-    """One sweep in its own transaction."""
+    """One sweep of review deadlines and journal weeks, in its own transaction."""
+    moment = now or datetime.now(UTC)
     async for session in session_scope(db):
-        return await sweep_deadlines(session, now or datetime.now(UTC))
+        return await sweep_deadlines(session, moment) + await sweep_missing(session, moment)
     return 0
 
 

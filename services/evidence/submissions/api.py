@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.evidence.clock import Now
 from services.evidence.db import IdempotencyDep
 from services.evidence.scoring_client import ScoringClientDep
 from services.evidence.submissions import service
@@ -26,9 +27,10 @@ Id = Annotated[str, Query(max_length=100)]
 
 @router.post("", status_code=201, response_model=SubmissionRead, summary="Submit evidence")
 async def create_submission(payload: SubmissionCreate, session: SessionDep, principal: CurrentPrincipal,
-                            scoring: ScoringClientDep, idem: IdempotencyDep) -> JSONResponse:
+                            scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
     response: JSONResponse = await idem.once(
-        session, principal, payload, lambda: service.create(session, principal, scoring, payload), status_code=201)
+        session, principal, payload, lambda: service.create(session, principal, scoring, payload, now=now),
+        status_code=201)
     return response
 
 
@@ -50,8 +52,8 @@ async def get_submission(submission_id: str, session: SessionDep, principal: Cur
 
 @router.patch("/{submission_id}", response_model=SubmissionRead, summary="Correct before approval (new version)")
 async def update_submission(submission_id: str, payload: SubmissionUpdate, session: SessionDep,
-                            principal: CurrentPrincipal, scoring: ScoringClientDep) -> SubmissionRead:
-    return await service.update(session, principal, scoring, submission_id, payload)
+                            principal: CurrentPrincipal, scoring: ScoringClientDep, now: Now) -> SubmissionRead:
+    return await service.update(session, principal, scoring, submission_id, payload, now=now)
 
 
 @router.get("/{submission_id}/versions", response_model=list[SubmissionVersionRead],

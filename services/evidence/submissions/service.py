@@ -109,7 +109,7 @@ async def create(
 
 async def update(
     session: AsyncSession, principal: Principal, scoring: ScoringClient, submission_id: str,
-    payload: SubmissionUpdate,
+    payload: SubmissionUpdate, *, now: datetime | None = None,
 ) -> SubmissionRead:
     """Correct a submission before approval: a new version, and the chain starts again."""
     submission = await get_readable(session, principal, submission_id)
@@ -125,7 +125,7 @@ async def update(
         raise Conflict("the submission changed since you read it; reload and retry",
                        details={"version": payload.version, "current": submission.version})
     before = claimed.value
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     claimed.current_version += 1
     claimed.value, claimed.status, claimed.level = content, "pending", 0
     claimed.level_started_at, claimed.level_due_at, claimed.updated_at = now, chains.due_at(claimed.chain[0], now), now

@@ -1,0 +1,50 @@
+"""All SQL on journals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.evidence.facts.repository import in_scopes
+from services.evidence.journals.models import JournalRoster, JournalWeek
+
+
+async def add_roster(session: AsyncSession, rows: list[dict[str, str]]) -> None:
+    stmt = insert(JournalRoster).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["period_id", "subject_id"],
+        set_={"first_week": stmt.excluded.first_week, "last_week": stmt.excluded.last_week,
+              "unit_path": stmt.excluded.unit_path, "indicator": stmt.excluded.indicator})
+    await session.execute(stmt)
+
+
+async def rosters(session: AsyncSession) -> Sequence[JournalRoster]:
+    return (await session.scalars(select(JournalRoster).order_by(JournalRoster.id))).all()
+
+
+async def week(session: AsyncSession, period_id: str, subject_id: str, week: str) -> JournalWeek | None:
+    stmt = select(JournalWeek).where(JournalWeek.period_id == period_id, JournalWeek.subject_id == subject_id,
+                                     JournalWeek.week == week).with_for_update()
+    return await session.scalar(stmt)
+
+
+async def weeks_of(session: AsyncSession, period_id: str, subject_id: str) -> Sequence[JournalWeek]:
+    stmt = select(JournalWeek).where(JournalWeek.period_id == period_id, JournalWeek.subject_id == subject_id)
+    return (await session.scalars(stmt.order_by(JournalWeek.week))).all()
+
+
+async def add(session: AsyncSession, row: JournalWeek) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def list_weeks(session: AsyncSession, *, period_id: str, scopes: Sequence[str], subject_ids: Sequence[str],
+                     limit: int) -> Sequence[JournalWeek]:
+    visible = in_scopes(JournalWeek.unit_path, scopes)
+    if subject_ids:
+        visible = visible | JournalWeek.subject_id.in_(subject_ids)
+    stmt = select(JournalWeek).where(JournalWeek.period_id == period_id, visible)
+    return (await session.scalars(stmt.order_by(JournalWeek.subject_id, JournalWeek.week).limit(limit))).all()
