@@ -119,17 +119,17 @@ def _bucket_facts(period: Period, raw: Any) -> None:
     get_slot = expect.get
     odd: list[Any] = []  # subject-level events, bad facts: looked at after the hot loop
     for f in raw if isinstance(raw, list) else []:
-        try:
+        try:  # zero-cost on the happy path; a non-dict fact or an unhashable field lands in `odd`
             slot = get_slot(f["indicator"])
-        except (KeyError, TypeError):
+            if slot is None or f.get("fact") != slot[1]:
+                odd.append(f)
+                continue
+            bucket = slot[0]
+            sid = f.get("subject")
+            facts = bucket.get(sid)
+        except (KeyError, TypeError, AttributeError):
             odd.append(f)
             continue
-        if slot is None or f.get("fact") != slot[1]:
-            odd.append(f)
-            continue
-        bucket = slot[0]
-        sid = f.get("subject")
-        facts = bucket.get(sid)
         if facts is None:
             bucket[sid] = [f]
         else:
