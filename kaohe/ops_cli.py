@@ -514,20 +514,28 @@ def _clock_offset(url: str) -> float:
 
 @config_app.command("reference")
 def config_reference(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the Markdown.")] = CONFIGURATION_DOC,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Where to write the Markdown (default: docs/configuration.md of a source tree, "
+        "else standard output).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file differs instead of writing it.")]
     = False,
 ) -> None:
-    """Write docs/configuration.md from the Settings class (name, type, default, description)."""
+    """Write docs/configuration.md from the settings classes (name, type, default, description)."""
     text = configuration_reference()
-    if check:
-        current = out.read_text(encoding="utf-8") if out.exists() else ""
-        if current != text:
-            _fail(f"{out} is out of date; run `kaohe config reference`")
-        typer.echo(f"{out} is current")
+    if out is None and not CONFIGURATION_DOC.parent.is_dir():
+        if check:
+            _fail("--check needs --out outside a source tree", 2)
+        typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {out}")
+    target = out or CONFIGURATION_DOC
+    if check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            _fail(f"{target} is out of date; run `kaohe config reference`")
+        typer.echo(f"{target} is current")
+        return
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {target}")
 
 
 def configuration_reference() -> str:

@@ -157,3 +157,16 @@ def test_config_reference_check_mode(tmp_path: Path) -> None:
     assert run_kaohe("config", "reference", "--out", str(out), env=clean_env()).returncode == 0
     assert out.read_text(encoding="utf-8") == configuration_reference()
     assert os.path.getsize(out) > 0
+
+
+def test_config_reference_prints_outside_a_source_tree(tmp_path: Path, monkeypatch: Any) -> None:
+    from typer.testing import CliRunner
+
+    from kaohe import ops_cli
+    from kaohe.cli import app
+
+    monkeypatch.setattr(ops_cli, "CONFIGURATION_DOC", tmp_path / "no-docs" / "configuration.md")
+    printed = CliRunner().invoke(app, ["config", "reference"])
+    assert printed.exit_code == 0 and printed.stdout == configuration_reference()
+    refused = CliRunner().invoke(app, ["config", "reference", "--check"])
+    assert refused.exit_code == 2
