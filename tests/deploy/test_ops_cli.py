@@ -170,3 +170,16 @@ def test_config_reference_prints_outside_a_source_tree(tmp_path: Path, monkeypat
     assert printed.exit_code == 0 and printed.stdout == configuration_reference()
     refused = CliRunner().invoke(app, ["config", "reference", "--check"])
     assert refused.exit_code == 2
+
+
+def test_doctor_uses_the_embedded_server_of_a_running_kaohe(pg_server: Any, tmp_path: Path) -> None:
+    import fcntl
+    from urllib.parse import urlsplit
+
+    port = urlsplit(pg_server.base_url).port
+    with (tmp_path / "kaohe.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as `kaohe up` holds it while it runs
+        done = run_kaohe("doctor", env=clean_env(KAOHE_DATA_DIR=tmp_path, KAOHE_EMBEDDED_PG_PORT=port))
+    found = checks(done)
+    assert found["database"] == ("ok", f"embedded PostgreSQL of the running kaohe in {tmp_path}")
+    assert f"127.0.0.1:{port}/kaohe" in found["evidence database"][1]
