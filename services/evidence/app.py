@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.evidence.appeals.api import router as appeals_router
 from services.evidence.attachments.api import is_upload_path
 from services.evidence.attachments.api import router as attachments_router
 from services.evidence.facts.api import router as facts_router
@@ -21,7 +22,7 @@ spec = ServiceSpec(
     ),
     models=common,
     routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
-             journals_router, events_router],
+             journals_router, appeals_router, events_router],
     large_body_paths=is_upload_path,
 )
 app = create_service_app(spec)

@@ -1,0 +1,45 @@
+"""Appeals: file, answer point by point, read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.evidence.appeals import service
+from services.evidence.appeals.schemas import AppealAnswer, AppealCreate, AppealRead
+from services.evidence.clock import Now
+from services.evidence.db import IdempotencyDep
+from services.evidence.scoring_client import ScoringClientDep
+
+router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
+
+
+@router.post("", status_code=201, response_model=AppealRead, summary="Appeal a fact (subject or its unit)")
+async def file_appeal(payload: AppealCreate, session: SessionDep, principal: CurrentPrincipal,
+                      scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
+    async def create() -> AppealRead:
+        return AppealRead.model_validate(await service.file(session, principal, scoring, payload, now=now))
+
+    response: JSONResponse = await idem.once(session, principal, payload, create)
+    return response
+
+
+@router.post("/{appeal_id}/answer", response_model=AppealRead, summary="Answer every point (the office)")
+async def answer_appeal(appeal_id: str, payload: AppealAnswer, session: SessionDep, principal: CurrentPrincipal,
+                        scoring: ScoringClientDep, now: Now) -> AppealRead:
+    return AppealRead.model_validate(await service.answer(session, principal, scoring, appeal_id, payload, now=now))
+
+
+@router.get("/{appeal_id}", response_model=AppealRead, summary="One appeal")
+async def get_appeal(appeal_id: str, session: SessionDep, principal: CurrentPrincipal) -> AppealRead:
+    return AppealRead.model_validate(await service.get_readable(session, principal, appeal_id))
+
+
+@router.get("", response_model=list[AppealRead], summary="Appeals of a period the caller may read")
+async def list_appeals(session: SessionDep, principal: CurrentPrincipal,
+                       period_id: Annotated[str, Query(max_length=100)]) -> list[AppealRead]:
+    return [AppealRead.model_validate(a) for a in await service.page(session, principal, period_id)]

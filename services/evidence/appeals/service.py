@@ -1,0 +1,119 @@
+"""Appeals (申诉): filed within a window after a fact, answered point by point within the office's
+window; an upheld appeal corrects or retracts the fact, which flows to scoring like any change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal, Role
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.evidence.appeals import repository
+from services.evidence.appeals.models import Appeal
+from services.evidence.appeals.schemas import AppealAnswer, AppealCreate
+from services.evidence.config import evidence_settings
+from services.evidence.facts import repository as fact_rows
+from services.evidence.facts import service as facts
+from services.evidence.facts.models import Fact
+from services.evidence.periods.service import writable_period
+from services.evidence.scoring_client import ScoringClient
+from services.evidence.submissions.content import validate_content
+
+READERS: tuple[Role, ...] = ("admin", "auditor", "submitter")
+FACT_KEYS = ("id", "subject", "indicator", "fact")
+
+
+def _may_read(principal: Principal, subject_id: str, unit_path: str) -> bool:
+    return subject_id in principal.subject_ids or principal.can(READERS, unit_path)
+
+
+async def _appealable_fact(session: AsyncSession, principal: Principal, fact_id: str) -> Fact:
+    fact = await fact_rows.get(session, fact_id)
+    if fact is None or fact.retracted or not _may_read(principal, fact.subject_id, fact.unit_path):
+        raise NotFound(f"fact {fact_id} not found")
+    if fact.subject_id not in principal.subject_ids and not principal.can(("submitter", "admin"), fact.unit_path):
+        raise NotFound(f"fact {fact_id} not found")
+    return fact
+
+
+async def file(session: AsyncSession, principal: Principal, scoring: ScoringClient, payload: AppealCreate,
+               *, now: datetime) -> Appeal:
+    """File an appeal of a current fact within the window after the fact was last changed."""
+    fact = await _appealable_fact(session, principal, payload.fact_id)
+    await writable_period(session, scoring, fact.period_id)
+    conf = evidence_settings()
+    closes = fact.updated_at + timedelta(days=conf.appeal_window_days)
+    if now > closes:
+        raise Conflict(f"the appeal window for {fact.id} closed at {closes.astimezone(UTC).isoformat()} "
+                       f"({conf.appeal_window_days} days after the fact)", details={"fact_id": fact.id})
+    if await repository.open_for(session, fact.id) is not None:
+        raise Conflict(f"an appeal of {fact.id} is already open")
+    appeal = Appeal(id=str(uuid.uuid4()), fact_id=fact.id, period_id=fact.period_id, subject_id=fact.subject_id,
+                    unit_path=fact.unit_path, points=payload.points, status="open", filed_by=principal.subject,
+                    filed_at=now, answer_due_at=now + timedelta(days=conf.appeal_answer_days), version=1)
+    await repository.add(session, appeal)
+    audit.record(session, actor=principal, action="appeal.file", entity_type="appeal", entity_id=appeal.id,
+                 after={"fact_id": fact.id, "points": payload.points})
+    return appeal
+
+
+def _corrected(fact: Fact, correction: dict[str, Any]) -> dict[str, Any]:
+    if set(correction) & set(FACT_KEYS):
+        raise InvalidInput("a correction changes the fact's values, not its id, subject, indicator or kind",
+                           details={"field": "correction"})
+    values = {k: v for k, v in fact.body.items() if k not in FACT_KEYS}
+    content = validate_content(fact.kind, {**values, **correction})
+    return {**{k: fact.body[k] for k in FACT_KEYS if k in fact.body}, **content}
+
+
+async def answer(session: AsyncSession, principal: Principal, scoring: ScoringClient, appeal_id: str,
+                 payload: AppealAnswer, *, now: datetime) -> Appeal:
+    """The office answers every point; upheld → corrected or retracted fact (through the outbox)."""
+    appeal = await get_readable(session, principal, appeal_id)
+    principal.require("admin", appeal.unit_path)
+    await writable_period(session, scoring, appeal.period_id)
+    if appeal.status != "open":
+        raise Conflict(f"this appeal was already answered ({appeal.status})")
+    if len(payload.replies) != len(appeal.points):
+        raise InvalidInput(f"answer every point: {len(appeal.points)} points, {len(payload.replies)} replies",
+                           details={"field": "replies"})
+    fact = await fact_rows.get(session, appeal.fact_id)
+    body = _corrected(fact, payload.correction) if fact is not None and payload.correction is not None else None
+    claimed = await repository.claim(session, appeal.id, payload.version)
+    if claimed is None:
+        raise Conflict("the appeal changed since you read it; reload and retry")
+    claimed.status, claimed.replies, claimed.correction = payload.decision, payload.replies, payload.correction
+    claimed.answered_by, claimed.answered_at = principal.subject, now
+    if payload.decision == "upheld" and fact is not None:
+        await _apply(session, principal, fact, body, appeal)
+    audit.record(session, actor=principal, action="appeal.answer", entity_type="appeal", entity_id=appeal.id,
+                 after={"decision": payload.decision, "replies": payload.replies, "correction": payload.correction},
+                 details={"late": now > appeal.answer_due_at})
+    return claimed
+
+
+async def _apply(session: AsyncSession, principal: Principal, fact: Fact, body: dict[str, Any] | None,
+                 appeal: Appeal) -> None:
+    if body is None:
+        await facts.retract(session, actor=principal, fact_id=fact.id, reason=f"appeal {appeal.id} upheld")
+        return
+    await facts.upsert(session, actor=principal, period_id=fact.period_id, unit_path=fact.unit_path, body=body,
+                       source_type=fact.source_type, source_id=fact.source_id)
+
+
+async def get_readable(session: AsyncSession, principal: Principal, appeal_id: str) -> Appeal:
+    appeal = await repository.get(session, appeal_id)
+    if appeal is None or not _may_read(principal, appeal.subject_id, appeal.unit_path):
+        raise NotFound(f"appeal {appeal_id} not found")
+    return appeal
+
+
+async def page(session: AsyncSession, principal: Principal, period_id: str) -> list[Appeal]:
+    return list(await repository.page(session, period_id=period_id, scopes=principal.scopes_for(*READERS),
+                                      subject_ids=principal.subject_ids, limit=1000))
+
+
