@@ -135,6 +135,7 @@ def test_compose_has_the_whole_stack(compose: dict[str, Any]) -> None:
 def test_compose_runs_migrations_once_before_the_services(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["migrate"]["command"] == ["migrate"] and services["migrate"]["restart"] == "no"
+    assert services["migrate"]["healthcheck"] == {"disable": True}
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     for name in SERVICES:
         assert services[name]["command"] == ["serve", name]
