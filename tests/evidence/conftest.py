@@ -29,6 +29,8 @@ SUBJECTS = {
              "attributes": {}},
     "p002": {"id": "p002", "name": "李四", "kind": "person", "group": "一般工作人员", "unit_path": "city/b",
              "attributes": {}},
+    "ua": {"id": "ua", "name": "甲单位", "kind": "unit", "group": "区直", "unit_path": "city/a", "attributes": {}},
+    "ub": {"id": "ub", "name": "乙单位", "kind": "unit", "group": "区直", "unit_path": "city/b", "attributes": {}},
 }
 PERIODS = {"2026-Q1": "collecting", "2025-Q4": "finalized"}
 

@@ -1,0 +1,179 @@
+"""Rating tasks: secret ballots per rater, abstention allowed, no self-rating by a unit, response
+counts for the office, rater identities for auditors only, and `rating` facts when the task closes."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.evidence.facts import service as facts
+from services.evidence.periods.service import writable_period
+from services.evidence.ratings import repository
+from services.evidence.ratings.models import RatingRater, RatingSubject, RatingTask
+from services.evidence.ratings.schemas import (
+    AuditedBallot,
+    BallotLine,
+    BallotPut,
+    BallotRead,
+    RatingTaskCreate,
+    ResponseCounts,
+)
+from services.evidence.scoring_client import ScoringClient
+
+
+def alias(task_id: str, rater: str) -> str:
+    """The rater's name in facts: stable per task, and says nothing about who it is."""
+    return "r-" + hashlib.sha256(f"{task_id}/{rater}".encode()).hexdigest()[:12]
+
+
+async def create(session: AsyncSession, principal: Principal, scoring: ScoringClient,
+                 payload: RatingTaskCreate) -> RatingTask:
+    """The office opens a rating round over subjects within its scope."""
+    principal.require("admin", payload.scope)
+    period = await writable_period(session, scoring, payload.period_id)
+    if period.fact_kinds.get(payload.indicator) != "rating":
+        raise InvalidInput(f"indicator {payload.indicator!r} does not read rating facts",
+                           details={"field": "indicator"})
+    found = await scoring.subjects(payload.period_id, payload.subject_ids)
+    unknown = sorted(set(payload.subject_ids) - set(found))
+    if unknown:
+        raise InvalidInput(f"unknown subjects: {', '.join(unknown)}", details={"field": "subject_ids"})
+    for subject in found.values():
+        principal.require("admin", subject.unit_path)
+    task = RatingTask(id=str(uuid.uuid4()), period_id=period.id, indicator=payload.indicator, kind=payload.kind,
+                      scope=payload.scope, grades=payload.grades, round=payload.round, closes_at=payload.closes_at,
+                      status="open", created_by=principal.subject, version=1)
+    raters = [RatingRater(task_id=task.id, rater=r.rater, level=r.level, unit_path=r.unit_path,
+                          alias=alias(task.id, r.rater)) for r in {r.rater: r for r in payload.raters}.values()]
+    subjects = [RatingSubject(task_id=task.id, subject_id=s.id, unit_path=s.unit_path) for s in found.values()]
+    await repository.add_task(session, task, raters, subjects)
+    audit.record(session, actor=principal, action="rating_task.create", entity_type="rating_task", entity_id=task.id,
+                 after=payload.model_dump(mode="json"))
+    return task
+
+
+async def _task(session: AsyncSession, task_id: str) -> RatingTask:
+    task = await repository.get(session, task_id)
+    if task is None:
+        raise NotFound(f"rating task {task_id} not found")
+    return task
+
+
+async def _own_rater(session: AsyncSession, principal: Principal, task_id: str) -> tuple[RatingTask, RatingRater]:
+    task = await _task(session, task_id)
+    rater = await repository.rater(session, task_id, principal.subject)
+    if rater is None or not principal.has_role("rater"):
+        raise NotFound(f"rating task {task_id} not found")  # a non-rater learns nothing about the task
+    return task, rater
+
+
+async def ballot(session: AsyncSession, principal: Principal, task_id: str) -> BallotRead:
+    """The caller's own ballot."""
+    task, rater = await _own_rater(session, principal, task_id)
+    answers = {b.subject_id: b.grade for b in await repository.ballots(session, task_id, rater.rater)}
+    lines = [BallotLine(subject_id=s.subject_id, grade=answers.get(s.subject_id), answered=s.subject_id in answers)
+             for s in await repository.subjects(session, task_id)]
+    return BallotRead(task_id=task.id, level=rater.level, grades=task.grades, closes_at=task.closes_at, lines=lines)
+
+
+async def answer(session: AsyncSession, principal: Principal, scoring: ScoringClient, task_id: str,
+                 payload: BallotPut, *, now: datetime) -> BallotRead:
+    """Record the caller's answers while the task is open."""
+    task, rater = await _own_rater(session, principal, task_id)
+    await writable_period(session, scoring, task.period_id)
+    if task.status != "open" or now >= task.closes_at:
+        raise Conflict("this rating task is closed")
+    subjects = {s.subject_id: s for s in await repository.subjects(session, task_id)}
+    for line in payload.answers:
+        _check_line(task, rater, principal, subjects.get(line.subject_id), line.subject_id, line.grade)
+    for line in payload.answers:
+        await repository.put_answer(session, task_id=task.id, rater_name=rater.rater, subject_id=line.subject_id,
+                                    grade=line.grade, at=now)
+    # The audit chain records that a ballot was cast, not its content (ballots are secret).
+    audit.record(session, actor=principal, action="rating.ballot", entity_type="rating_task", entity_id=task.id,
+                 details={"answers": len(payload.answers)})
+    return await ballot(session, principal, task_id)
+
+
+def _check_line(task: RatingTask, rater: RatingRater, principal: Principal, subject: RatingSubject | None,
+                subject_id: str, grade: str | None) -> None:
+    if subject is None:
+        raise InvalidInput(f"{subject_id} is not rated in this task", details={"field": "answers"})
+    if grade is not None and grade not in task.grades:
+        raise InvalidInput(f"grade {grade!r} is not on the scale {task.grades}", details={"field": "answers"})
+    if subject_id in principal.subject_ids or (task.kind == "mutual" and subject.unit_path == rater.unit_path):
+        raise InvalidInput(f"{subject_id} cannot be rated by itself", details={"field": "answers"})
+
+
+async def counts(session: AsyncSession, principal: Principal, task_id: str) -> ResponseCounts:
+    """Raters and how many answered, per level (the office)."""
+    task = await _task(session, task_id)
+    principal.require(("admin", "auditor"), task.scope)
+    raters = await repository.raters(session, task_id)
+    answered = {b.rater for b in await repository.ballots(session, task_id)}
+    by_level: dict[str, dict[str, int]] = defaultdict(lambda: {"raters": 0, "responded": 0})
+    for r in raters:
+        by_level[r.level]["raters"] += 1
+        by_level[r.level]["responded"] += int(r.rater in answered)
+    return ResponseCounts(raters=len(raters), responded=len(answered), by_level=dict(by_level))
+
+
+async def audited_ballots(session: AsyncSession, principal: Principal, task_id: str) -> list[AuditedBallot]:
+    """Every ballot with its rater: auditors only."""
+    task = await _task(session, task_id)
+    principal.require("auditor", task.scope)
+    levels = {r.rater: r.level for r in await repository.raters(session, task_id)}
+    return [AuditedBallot(rater=b.rater, level=levels[b.rater], subject_id=b.subject_id, grade=b.grade,
+                          answered_at=b.answered_at) for b in await repository.ballots(session, task_id)]
+
+
+async def close(session: AsyncSession, principal: Principal | str, task: RatingTask) -> int:
+    """Turn the ballots into `rating` facts (abstentions make none); returns how many facts."""
+    task.status = "closed"
+    raters = {r.rater: r for r in await repository.raters(session, task.id)}
+    units = {s.subject_id: s.unit_path for s in await repository.subjects(session, task.id)}
+    made = 0
+    for b in await repository.ballots(session, task.id):
+        if b.grade is None:
+            continue
+        rater = raters[b.rater]
+        body = {"id": f"rtg-{uuid.uuid5(uuid.NAMESPACE_URL, f'{task.id}/{b.rater}/{b.subject_id}')}",
+                "subject": b.subject_id, "indicator": task.indicator, "fact": "rating", "rater": rater.alias,
+                "level": rater.level, "grade": b.grade, "round": task.round}
+        await facts.upsert(session, actor=principal, period_id=task.period_id, unit_path=units[b.subject_id],
+                           body=body, source_type="rating_task", source_id=task.id)
+        made += 1
+    audit.record(session, actor=principal, action="rating_task.close", entity_type="rating_task",
+                 entity_id=task.id, after={"facts": made})
+    return made
+
+
+async def close_by_office(session: AsyncSession, principal: Principal, scoring: ScoringClient, task_id: str,
+                          version: int) -> RatingTask:
+    """Close a task now (the office)."""
+    task = await _task(session, task_id)
+    principal.require("admin", task.scope)
+    await writable_period(session, scoring, task.period_id)
+    if task.status != "open":
+        raise Conflict("this rating task is already closed")
+    claimed = await repository.claim(session, task_id, version)
+    if claimed is None:
+        raise Conflict("the task changed since you read it; reload and retry")
+    await close(session, principal, claimed)
+    return claimed
+
+
+async def close_due(session: AsyncSession, now: datetime) -> int:
+    """Close every open task whose closing time has passed (the periodic sweep)."""
+    tasks = await repository.due_to_close(session, now)
+    for task in tasks:
+        task.version += 1
+        await close(session, "system:rating-close", task)
+    return len(tasks)
