@@ -325,11 +325,17 @@ def parse_scheme(document: Mapping[str, Any]) -> Scheme:
     c = Checker()
     if not isinstance(document, Mapping):
         raise SchemeInvalid([Problem(message="a scheme must be a mapping (key: value) at the top level", pointer="/")])
-    c.keys(document, "", _TOP_KEYS, ("id", "version", "title", "subject_kind", "period", "indicators"))
+    # §10: a roll-up scheme is built from sub-period results and may have no indicator tree.
+    required = ("id", "version", "title", "subject_kind", "period")
+    c.keys(document, "", _TOP_KEYS, required if "rollup" in document else (*required, "indicators"))
     header = _header(c, document)
     groups = _groups(c, document["groups"]) if "groups" in document else ()
     tree = _TreeParser(c, groups)
-    indicators = tree.nodes(document.get("indicators"), "/indicators") if "indicators" in document else ()
+    rollup_without_tree = "rollup" in document and document.get("indicators") in (None, [])
+    indicators = (
+        tree.nodes(document.get("indicators"), "/indicators")
+        if "indicators" in document and not rollup_without_tree else ()
+    )
     tree.check_transfers(indicators, "/indicators")
     nodes = Scheme(
         id="", version=1, title="", subject_kind="unit", period="year", precision=2, groups=(), indicators=indicators

@@ -140,12 +140,10 @@ def _deduction(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal)
         if points < 0:
             c.add(pointer(pointer(ptr, "per_event"), kind), "deduction points are written as positive numbers")
     zero_when = _zero_when(c, rule["zero_when"], pointer(ptr, "zero_when")) if "zero_when" in rule else []
-    for i, (kind, _count) in enumerate(zero_when):
-        if kind not in per_event:
-            c.add(
-                pointer(pointer(pointer(ptr, "zero_when"), i), "type"),
-                f"zero_when names event type {kind!r}, which per_event does not list",
-            )
+    for kind, _count in zero_when:
+        # A type may only zero the item (000 篇5 保密: "出现…该项不得分") without a per-event deduction;
+        # listing it at 0 makes its events known rather than reported as unknown facts.
+        per_event.setdefault(kind, Decimal(0))
     return {
         "base": _num(c, rule, ptr, "base", node_max),
         "per_event": per_event,

@@ -123,6 +123,13 @@ def test_deduction_003_attendance() -> None:
     assert one(ATTENDANCE, many) == 0
 
 
+def test_zero_when_type_without_per_event_points() -> None:
+    # 000 篇5 保密: a breach only zeroes the item; it is not in per_event yet is a known type.
+    rule = {"kind": "deduction", "per_event": {"late": 1}, "zero_when": [{"type": "secrecy_breach", "count_gte": 1}]}
+    assert one(rule, [fact("f1", "x", "event", type="secrecy_breach")]) == 0
+    assert one(rule, [fact("f1", "x", "event", type="late", count=2)]) == 8  # 10 − 2 × 1
+
+
 def test_deduction_floor_max_deduction_base_justified() -> None:
     facts = [fact("f1", "x", "event", type="late", count=8)]
     assert one({**ATTENDANCE, "floor": 4}, facts) == 4  # max(4, 10 − 8)

@@ -177,8 +177,8 @@ def test_cap_allows_children_over_max_and_bonus_excluded() -> None:
         ({"kind": "manual", "combine": "weighted"}, "/rule/assessor_weights"),
         ({"kind": "manual", "combin": "mean"}, "/rule/combin"),
         (
-            {"kind": "deduction", "per_event": {"late": 1}, "zero_when": [{"type": "x", "count_gte": 2}]},
-            "/rule/zero_when/0/type",
+            {"kind": "deduction", "per_event": {"late": 1}, "zero_when": [{"type": "x", "count_gte": 0}]},
+            "/rule/zero_when/0/count_gte",
         ),
         ({"kind": "rating", "trim": {"highest": -1}}, "/rule/trim/highest"),
         ({"kind": "peer_relative", "bands": [{"max_index": 1, "points": 1}]}, "/rule/direction"),
@@ -266,3 +266,14 @@ def test_absurdly_deep_tree_is_a_problem_not_a_crash() -> None:
 def test_top_level_transfer_to_must_name_a_sibling() -> None:
     doc = scheme_doc([leaf("a", 10, {"kind": "manual"}, not_assigned={"transfer_to": "zz"})])
     assert "/indicators/0/not_assigned" in pointers(doc)
+
+
+def test_a_rollup_scheme_needs_no_indicator_tree() -> None:
+    # §10: an annual scheme built from quarterly results has no leaves of its own.
+    doc = scheme_doc([], rollup={"from": "quarterly", "total": "mean"})
+    assert parse_scheme(doc).indicators == ()
+    with pytest.raises(SchemeInvalid) as caught:
+        parse_scheme(scheme_doc([]))
+    assert [(p.pointer, p.message) for p in caught.value.problems] == [
+        ("/indicators", "at least one indicator is needed here")
+    ]
