@@ -12,6 +12,7 @@ from services.evidence.journals.api import router as journals_router
 from services.evidence.models import common
 from services.evidence.periods.api import router as events_router
 from services.evidence.ratings.api import router as ratings_router
+from services.evidence.rectifications.api import router as rectifications_router
 from services.evidence.reviews.api import router as reviews_router
 from services.evidence.submissions.api import router as submissions_router
 
@@ -23,7 +24,7 @@ spec = ServiceSpec(
     ),
     models=common,
     routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
-             journals_router, appeals_router, ratings_router, events_router],
+             journals_router, appeals_router, ratings_router, rectifications_router, events_router],
     large_body_paths=is_upload_path,
 )
 app = create_service_app(spec)

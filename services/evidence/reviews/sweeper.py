@@ -13,17 +13,18 @@ from services.common.db import Database, session_scope
 from services.evidence.config import evidence_settings
 from services.evidence.journals.service import sweep_missing
 from services.evidence.ratings.service import close_due
+from services.evidence.rectifications.service import sweep_overdue
 from services.evidence.reviews.service import sweep_deadlines
 
 log = logging.getLogger("kaohe.evidence.sweeper")
 
 
 async def sweep_once(db: Database, now: datetime | None = None) -> int:
-    """One sweep (review deadlines, missing journals, rating tasks due to close) in its own transaction."""
+    """One sweep (review deadlines, missing journals, rating tasks, overdue notices) in its own transaction."""
     moment, count = now or datetime.now(UTC), 0
     async for session in session_scope(db):  # run the generator to its end: that is where it commits
         count = (await sweep_deadlines(session, moment) + await sweep_missing(session, moment)
-                 + await close_due(session, moment))
+                 + await close_due(session, moment) + await sweep_overdue(session, moment))
     return count
 
 

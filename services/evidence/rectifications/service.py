@@ -1,0 +1,110 @@
+"""Rectification notices (000 篇3 问题整改单): issued by an inspector, answered by the unit, signed by
+its head; an overdue notice raises its configured follow-up deduction event as a fact."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal, Role
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.settings import get_settings
+from services.evidence.facts import service as facts
+from services.evidence.periods.service import writable_period
+from services.evidence.rectifications import repository
+from services.evidence.rectifications.models import RectificationNotice
+from services.evidence.rectifications.schemas import FeedbackIn, NoticeCreate, SignIn
+from services.evidence.scoring_client import ScoringClient
+
+READERS: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")
+
+
+async def issue(session: AsyncSession, principal: Principal, scoring: ScoringClient,
+                payload: NoticeCreate) -> RectificationNotice:
+    """An inspector (assessor over the unit) issues a notice."""
+    period = await writable_period(session, scoring, payload.period_id)
+    unit = await scoring.subject(payload.period_id, payload.subject_id)
+    principal.require(("assessor", "admin"), unit.unit_path)
+    follow = payload.follow_up
+    if follow is not None and follow.indicator is not None and period.fact_kinds.get(follow.indicator) != "event":
+        raise InvalidInput(f"indicator {follow.indicator!r} does not read event facts",
+                           details={"field": "follow_up.indicator"})
+    notice = RectificationNotice(
+        id=str(uuid.uuid4()), period_id=period.id, subject_id=unit.id, unit_path=unit.unit_path,
+        checked_at=payload.checked_at, inspector=principal.subject, problem=payload.problem, opinion=payload.opinion,
+        deadline=payload.deadline, status="open", follow_up=follow.model_dump(exclude_none=True) if follow else None,
+        version=1)
+    await repository.add(session, notice)
+    audit.record(session, actor=principal, action="rectification.issue", entity_type="rectification_notice",
+                 entity_id=notice.id, after=payload.model_dump(mode="json"))
+    return notice
+
+
+async def get_readable(session: AsyncSession, principal: Principal, notice_id: str) -> RectificationNotice:
+    notice = await repository.get(session, notice_id)
+    if notice is None or not principal.can(READERS, notice.unit_path):
+        raise NotFound(f"rectification notice {notice_id} not found")
+    return notice
+
+
+async def _claimed(session: AsyncSession, notice: RectificationNotice, version: int) -> RectificationNotice:
+    claimed = await repository.claim(session, notice.id, version)
+    if claimed is None:
+        raise Conflict("the notice changed since you read it; reload and retry")
+    return claimed
+
+
+async def feedback(session: AsyncSession, principal: Principal, scoring: ScoringClient, notice_id: str,
+                   payload: FeedbackIn, *, now: datetime) -> RectificationNotice:
+    """The inspected unit reports how it rectified (整改情况反馈)."""
+    notice = await get_readable(session, principal, notice_id)
+    principal.require(("submitter", "admin"), notice.unit_path)
+    await writable_period(session, scoring, notice.period_id)
+    if notice.status not in ("open", "answered"):
+        raise Conflict(f"a {notice.status} notice takes no more feedback")
+    claimed = await _claimed(session, notice, payload.version)
+    claimed.feedback, claimed.feedback_at, claimed.status = payload.feedback, now, "answered"
+    audit.record(session, actor=principal, action="rectification.feedback", entity_type="rectification_notice",
+                 entity_id=notice.id, after={"feedback": payload.feedback})
+    return claimed
+
+
+async def sign(session: AsyncSession, principal: Principal, scoring: ScoringClient, notice_id: str,
+               payload: SignIn, *, now: datetime) -> RectificationNotice:
+    """The unit's head signs the feedback (单位负责人签字), closing the notice."""
+    notice = await get_readable(session, principal, notice_id)
+    principal.require(("reviewer", "admin"), notice.unit_path)
+    await writable_period(session, scoring, notice.period_id)
+    if notice.status != "answered":
+        raise Conflict("only a notice with feedback can be signed" if notice.status == "open"
+                       else f"a {notice.status} notice cannot be signed")
+    claimed = await _claimed(session, notice, payload.version)
+    claimed.signed_by, claimed.signed_at, claimed.status = principal.subject, now, "signed"
+    audit.record(session, actor=principal, action="rectification.sign", entity_type="rectification_notice",
+                 entity_id=notice.id, after={"signed_by": principal.subject})
+    return claimed
+
+
+async def sweep_overdue(session: AsyncSession, now: datetime) -> int:
+    """Mark unsigned notices past their deadline day overdue and raise their follow-up events."""
+    today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
+    notices = await repository.overdue(session, today)
+    for notice in notices:
+        notice.status, notice.version = "overdue", notice.version + 1
+        audit.record(session, actor="system:rectification-sweep", action="rectification.overdue",
+                     entity_type="rectification_notice", entity_id=notice.id)
+        if notice.follow_up:
+            body = {"id": f"rect-{notice.id}", "subject": notice.subject_id, **notice.follow_up, "fact": "event",
+                    "date": (notice.deadline + timedelta(days=1)).isoformat(), "key": notice.id}
+            await facts.upsert(session, actor="system:rectification-sweep", period_id=notice.period_id,
+                               unit_path=notice.unit_path, body=body, source_type="rectification",
+                               source_id=notice.id)
+    return len(notices)
+
+
+async def page(session: AsyncSession, principal: Principal, period_id: str) -> list[RectificationNotice]:
+    return list(await repository.page(session, period_id=period_id, scopes=principal.scopes_for(*READERS)))
