@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.common.errors import InvalidInput
+
 
 def system_now() -> datetime:
     return datetime.now(UTC)
@@ -20,3 +22,15 @@ def current_time(request: Request) -> datetime:
 
 
 Now = Annotated[datetime, Depends(current_time)]
+
+
+def sweep_moment(requested: datetime | None, now: datetime) -> datetime:
+    """The moment a sweep endpoint runs at: a past moment may be replayed, a future one never (it would
+    let a caller turn pending deadlines into default agreements early)."""
+    if requested is None:
+        return now
+    if requested.tzinfo is None:
+        raise InvalidInput("now must carry a time zone", details={"field": "now"})
+    if requested > now:
+        raise InvalidInput("now cannot be in the future", details={"field": "now"})
+    return requested

@@ -38,7 +38,8 @@ async def test_journal_weeks(client: httpx.AsyncClient, clock: Clock) -> None:
     twice = await client.post("/v1/journals", json=_journal("2026-W05"), headers=ALICE)
     assert twice.json()["error"]["message"] == "the journal of 2026-W05 was already submitted"
 
-    sweep = await client.post("/v1/journals/sweep", params={"now": "2026-02-10T00:00:00+08:00"}, headers=ADMIN)
+    clock.set("2026-02-10T00:00:00+08:00")
+    sweep = await client.post("/v1/journals/sweep", headers=ADMIN)
     assert sweep.json() == {"missing": 1}  # W06 (due 02-09 23:59:59); W07 is not due yet
 
     assert (await client.post("/v1/journals/excuses", json=_excuse("2026-W07", "trip", "2026-02-13"),
@@ -61,8 +62,8 @@ async def test_journal_weeks(client: httpx.AsyncClient, clock: Clock) -> None:
         409, "the make-up window for 2026-W08 closed at 2026-02-28T23:59:59.999999+08:00 "
              "(5 working days after the excused absence ended)")
 
-    assert (await client.post("/v1/journals/sweep", params={"now": "2026-03-10T00:00:00+08:00"},
-                              headers=ADMIN)).json() == {"missing": 0}
+    clock.set("2026-03-10T00:00:00+08:00")
+    assert (await client.post("/v1/journals/sweep", headers=ADMIN)).json() == {"missing": 0}
     facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1", "indicator": "journal"},
                               headers=ADMIN)).json()["items"]
     assert sorted((f["week"], f["status"], f["fact"], f["subject"]) for f in facts) == [

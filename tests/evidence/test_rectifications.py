@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import auth
+from tests.evidence.conftest import Clock
 
 INSPECTOR = auth(("assessor", "city/a"), subject="inspector")
 UNIT = auth(("submitter", "city/a"), subject="clerk-a")
@@ -43,17 +44,16 @@ async def test_feedback_and_sign_off(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/rectifications", params={"period_id": "2026-Q1"}, headers=other)).json() == []
 
 
-async def test_overdue_notice_raises_its_follow_up_event(client: httpx.AsyncClient) -> None:
+async def test_overdue_notice_raises_its_follow_up_event(client: httpx.AsyncClient, clock: Clock) -> None:
     signed = await _issue(client)
     await client.post(f"/v1/rectifications/{signed['id']}/feedback", json={"feedback": "已整改", "version": 1},
                       headers=UNIT)
     await client.post(f"/v1/rectifications/{signed['id']}/sign", json={"version": 2}, headers=HEAD)
     late = await _issue(client)
-    on_the_day = await client.post("/v1/rectifications/sweep", params={"now": "2026-03-09T23:59:59+08:00"},
-                                   headers=ADMIN)
-    assert on_the_day.json() == {"overdue": 0}
-    after = await client.post("/v1/rectifications/sweep", params={"now": "2026-03-10T00:00:00+08:00"}, headers=ADMIN)
-    assert after.json() == {"overdue": 1}
+    clock.set("2026-03-09T23:59:59+08:00")
+    assert (await client.post("/v1/rectifications/sweep", headers=ADMIN)).json() == {"overdue": 0}
+    clock.set("2026-03-10T00:00:00+08:00")
+    assert (await client.post("/v1/rectifications/sweep", headers=ADMIN)).json() == {"overdue": 1}
     assert (await client.get(f"/v1/rectifications/{late['id']}", headers=UNIT)).json()["status"] == "overdue"
     facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()["items"]
     assert facts == [{"id": f"rect-{late['id']}", "subject": "ua", "type": "rectification_overdue", "count": 1,

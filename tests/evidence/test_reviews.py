@@ -13,7 +13,7 @@ from services.evidence.app import app as evidence_app
 from services.evidence.models import common
 from services.evidence.workdays import deadline_after
 from tests.conftest import auth
-from tests.evidence.conftest import SCORE
+from tests.evidence.conftest import SCORE, Clock
 
 ADMIN = auth(("admin", ""), subject="office")
 ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
@@ -111,24 +111,28 @@ async def test_adjusting_is_for_score_facts_only(client: httpx.AsyncClient) -> N
     assert response.status_code == 422
 
 
-async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncClient) -> None:
+async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncClient, clock: Clock) -> None:
     sub = await _submit(client)
     start, due_at = datetime.fromisoformat(sub["created_at"]), datetime.fromisoformat(sub["level_due_at"])
     assert due_at == deadline_after(start, 2, "Asia/Shanghai")
     assert sub["level_due_at"] == "2026-03-04T15:59:59.999999Z"  # Mon 03-02 + 2 working days, end of day
-    early = await client.post("/v1/reviews/sweep", params={"now": (due_at - timedelta(seconds=1)).isoformat()},
-                              headers=ADMIN)
+    clock.now = due_at - timedelta(microseconds=1)
+    early = await client.post("/v1/reviews/sweep", headers=ADMIN)
     assert early.json() == {"defaulted": 0}
-    assert (await client.post("/v1/reviews/sweep", params={"now": due_at.isoformat()},
-                              headers=REVIEWER_A)).status_code == 403
-    on_time = await client.post("/v1/reviews/sweep", params={"now": due_at.isoformat()}, headers=ADMIN)
+    # Nobody may sweep at a future moment: that would turn pending levels into agreements early.
+    future = await client.post("/v1/reviews/sweep", params={"now": due_at.isoformat()}, headers=ADMIN)
+    assert (future.status_code, future.json()["error"]["message"]) == (422, "now cannot be in the future")
+    clock.now = due_at
+    assert (await client.post("/v1/reviews/sweep", headers=REVIEWER_A)).status_code == 403
+    on_time = await client.post("/v1/reviews/sweep", headers=ADMIN)
     assert on_time.json() == {"defaulted": 1}
     now = (await client.get(f"/v1/submissions/{sub['id']}", headers=ASSESSOR_A)).json()
     # The next level's time starts when the previous one's ran out.
     assert (now["level"], now["version"]) == (1, 2)
     assert datetime.fromisoformat(now["level_due_at"]) == deadline_after(due_at, 3, "Asia/Shanghai")
     assert now["level_due_at"] == "2026-03-09T15:59:59.999999Z"  # Thu 05, Fri 06, Mon 09
-    late = await client.post("/v1/reviews/sweep", params={"now": "2026-12-31T00:00:00+08:00"}, headers=ADMIN)
+    clock.set("2026-12-31T00:00:00+08:00")
+    late = await client.post("/v1/reviews/sweep", headers=ADMIN)
     assert late.json() == {"defaulted": 2}
     decisions = (await client.get(f"/v1/submissions/{sub['id']}/decisions", headers=ADMIN)).json()
     assert [(d["action"], d["actor"]) for d in decisions] == [("default_agree", "system:deadline")] * 3

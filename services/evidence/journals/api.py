@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
-from services.common.errors import InvalidInput
-from services.evidence.clock import Now
+from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
 from services.evidence.journals import service
 from services.evidence.journals.schemas import (
@@ -62,6 +61,4 @@ async def list_journals(session: SessionDep, principal: CurrentPrincipal,
 async def sweep(session: SessionDep, principal: CurrentPrincipal, clock: Now,
                 now: Annotated[datetime | None, Query()] = None) -> JournalSweepResult:
     principal.require("admin", "")
-    if now is not None and now.tzinfo is None:
-        raise InvalidInput("now must carry a time zone", details={"field": "now"})
-    return JournalSweepResult(missing=await service.sweep_missing(session, now or clock))
+    return JournalSweepResult(missing=await service.sweep_missing(session, sweep_moment(now, clock)))

@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
-from services.common.errors import InvalidInput
-from services.evidence.clock import Now
+from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
 from services.evidence.rectifications import service
 from services.evidence.rectifications.schemas import FeedbackIn, NoticeCreate, NoticeRead, SignIn
@@ -57,6 +56,4 @@ async def list_notices(session: SessionDep, principal: CurrentPrincipal,
 async def sweep(session: SessionDep, principal: CurrentPrincipal, clock: Now,
                 now: Annotated[datetime | None, Query()] = None) -> dict[str, int]:
     principal.require("admin", "")
-    if now is not None and now.tzinfo is None:
-        raise InvalidInput("now must carry a time zone", details={"field": "now"})
-    return {"overdue": await service.sweep_overdue(session, now or clock)}
+    return {"overdue": await service.sweep_overdue(session, sweep_moment(now, clock))}

@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
-from services.common.errors import InvalidInput
-from services.evidence.clock import Now
+from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
 from services.evidence.reviews import service, sweeper
 from services.evidence.reviews.schemas import (
@@ -61,7 +60,5 @@ async def list_decisions(submission_id: str, session: SessionDep, principal: Cur
 async def sweep(session: SessionDep, principal: CurrentPrincipal, clock: Now,
                 now: Annotated[datetime | None, Query()] = None) -> SweepResult:
     principal.require("admin", "")
-    if now is not None and now.tzinfo is None:
-        raise InvalidInput("now must carry a time zone", details={"field": "now"})
-    return SweepResult(defaulted=await service.sweep_deadlines(session, now or clock))
+    return SweepResult(defaulted=await service.sweep_deadlines(session, sweep_moment(now, clock)))
 
