@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,19 +14,26 @@ class EvidenceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAOHE_EVIDENCE_", extra="ignore", frozen=True)
 
-    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
-    # "" = local folder under data_dir/attachments; "s3://bucket/prefix?endpoint=http://host:9000&region=…"
-    storage_url: str = ""
-    s3_access_key: str = ""
-    s3_secret_key: str = ""
-    review_deadline_working_days: int = Field(default=5, ge=1, le=60)
-    sweep_interval_seconds: float = Field(default=300.0, ge=1.0)
-    scoring_cache_seconds: float = Field(default=30.0, ge=0.0)
-    journal_due_weekday: int = Field(default=1, ge=1, le=7)  # ISO weekday of the week after: Monday
-    journal_due_time: time = time(23, 59, 59)
-    makeup_working_days: int = Field(default=5, ge=1)
-    appeal_window_days: int = Field(default=10, ge=1)
-    appeal_answer_days: int = Field(default=10, ge=1)
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1,
+                                      description="Largest attachment accepted, in bytes.")
+    storage_url: str = Field(default="", description=(
+        "Attachment storage: empty = DATA_DIR/attachments, file:///folder, or "
+        "s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1."))
+    s3_access_key: str = Field(default="", description="Access key of the S3-compatible store.")
+    s3_secret_key: SecretStr | None = Field(default=None, description="Secret key of the S3-compatible store.")
+    review_deadline_working_days: int = Field(default=5, ge=1, le=60, description=(
+        "Working days a review level has when no chain is configured."))
+    sweep_interval_seconds: float = Field(default=300.0, ge=1.0, description=(
+        "How often deadlines (reviews, journals, rating tasks, notices) are swept."))
+    scoring_cache_seconds: float = Field(default=30.0, ge=0.0, description=(
+        "How long periods and subjects read from scoring are cached."))
+    journal_due_weekday: int = Field(default=1, ge=1, le=7, description=(
+        "ISO weekday of the following week by which a weekly journal is due (1 = Monday)."))
+    journal_due_time: time = Field(default=time(23, 59, 59), description="Local time on that day.")
+    makeup_working_days: int = Field(default=5, ge=1, description=(
+        "Working days after an excused absence ends during which a journal can be made up."))
+    appeal_window_days: int = Field(default=10, ge=1, description="Days after a fact during which it can be appealed.")
+    appeal_answer_days: int = Field(default=10, ge=1, description="Days the office has to answer an appeal.")
 
 
 @lru_cache(maxsize=1)

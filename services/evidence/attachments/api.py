@@ -28,7 +28,8 @@ def storage_for(request: Request) -> AttachmentStorage:
     if storage is None:
         conf = evidence_settings()
         storage = storage_from_url(conf.storage_url, get_settings().data_dir,
-                                   access_key=conf.s3_access_key, secret_key=conf.s3_secret_key)
+                                   access_key=conf.s3_access_key,
+                                   secret_key=conf.s3_secret_key.get_secret_value() if conf.s3_secret_key else "")
         request.app.state.attachment_storage = storage
     return storage
 
