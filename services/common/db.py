@@ -84,7 +84,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client that got 2xx reads its own
+# write at once (the default "request" scope commits only after the response has gone out).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def pending(session: AsyncSession, key: str) -> list[Any]:
