@@ -13,6 +13,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from gateway import access
+from gateway.clients import GATEWAY
 from gateway.context import Context
 from services.common.errors import NotFound
 
@@ -32,8 +33,8 @@ def _rows(body: Any, key: str) -> list[dict[str, Any]]:
     return list(body or [])
 
 
-def _period_batch(ctx: Context, service: str, path: str, param: str, key: str,
-                  id_field: str = "id") -> Callable[[list[PeriodKey]], Awaitable[list[dict[str, Any] | None]]]:
+def _period_batch(ctx: Context, service: str, path: str, param: str, key: str, id_field: str = "id", *,
+                  as_gateway: bool = False) -> Callable[[list[PeriodKey]], Awaitable[list[dict[str, Any] | None]]]:
     async def load(keys: list[PeriodKey]) -> list[dict[str, Any] | None]:
         wanted: dict[str, list[str]] = defaultdict(list)
         for period_id, item_id in keys:
@@ -43,8 +44,8 @@ def _period_batch(ctx: Context, service: str, path: str, param: str, key: str,
         client = ctx.clients.by_name[service]  # type: ignore[index]
         for period_id, ids in wanted.items():
             for chunk in _chunks(ids):
-                body = await client.request("GET", path.format(period_id=period_id), ctx.user,
-                                            params={param: ",".join(chunk)})
+                body = await client.request("GET", path.format(period_id=period_id),
+                                            GATEWAY if as_gateway else ctx.user, params={param: ",".join(chunk)})
                 for row in _rows(body, key):
                     found[(period_id, str(row.get(id_field)))] = row
         return [found.get(k) for k in keys]
@@ -74,6 +75,13 @@ def subjects(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
                                                   "subjects"))
 
 
+def subject_scopes(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
+    """Subjects read as the gateway itself, only to learn their unit paths for its own scope
+    checks (scoring shows subjects to readers only; a submitter's check needs the path too)."""
+    return _loader(ctx, "subject_scopes", _period_batch(ctx, "scoring", "/v1/periods/{period_id}/subjects", "ids",
+                                                        "subjects", as_gateway=True))
+
+
 def scores(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
     """Latest scores by (period, subject id): scoring `GET /v1/periods/{id}/scores?subject_ids=`."""
     return _loader(ctx, "scores", _period_batch(ctx, "scoring", "/v1/periods/{period_id}/scores", "subject_ids",
@@ -100,7 +108,7 @@ async def authorize_subject(ctx: Context, operation: str, period_id: str, subjec
     """Check `operation` on one subject of a period (its unit path from scoring) and return it."""
     user = ctx.user
     access.require_role(user, operation)
-    subject = await subjects(ctx).load((period_id, subject_id))
+    subject = await subject_scopes(ctx).load((period_id, subject_id))
     if subject is None:
         raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
     access.require(user, operation, unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
@@ -111,7 +119,7 @@ async def visible_rows(ctx: Context, operation: str, period_id: str, rows: list[
                        subject_field: str = "subject_id") -> list[dict[str, Any]]:
     """The rows (each about one subject) that `ctx.user` may see under `operation`."""
     ids = [str(r.get(subject_field)) for r in rows]
-    found = await subjects(ctx).load_many([(period_id, i) for i in ids])
+    found = await subject_scopes(ctx).load_many([(period_id, i) for i in ids])
     return [row for row, subject in zip(rows, found, strict=True)
             if subject is not None and access.visible(ctx.user, operation, unit_path=str(subject.get("unit_path", "")),
                                                       subject_id=str(subject.get("id")))]

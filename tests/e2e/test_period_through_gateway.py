@@ -1,0 +1,214 @@
+"""A whole period of a small scheme through the gateway only: units, scheme, period, evidence with
+an attachment, reviews, scores, ranking, publication (公示), an objection and its answer, the
+refusal to finalize early, and the auditor's questions read back.
+
+Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target 1, proportional below).
+甲街道: 55 + 40 × 9/10 = 91 → rank 1, 优秀 (≥ 90.5); 乙街道: 50 + 40 × 10/10 = 90 → rank 2, 良好.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.auth import development_token
+from services.common.auth import Grant
+from services.common.settings import Settings
+from tests.e2e.stack import RunningStack, stack_env, start_stack
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "e2e-gateway-secret-0123456789abcdef"
+SCHEME = {
+    "id": "e2e-street", "version": 1, "title": "街道季度考核(端到端)", "subject_kind": "unit", "period": "quarter",
+    "precision": 2, "groups": ["街道"],
+    "indicators": [
+        {"code": "work", "name": "重点工作", "max": 60, "rule": {"kind": "manual"}},
+        {"code": "rate", "name": "台账完成率", "max": 40, "rule": {"kind": "ratio", "target": 1}},
+    ],
+    "ranking": {"scope": "group", "order": ["total"]},
+    "grading": {"bands": [{"grade": "优秀", "min": "90.5"}, {"grade": "良好", "min": 75}, {"grade": "合格"}]},
+}
+
+
+class Gateway:
+    """GraphQL over HTTP with development tokens."""
+
+    def __init__(self, stack: RunningStack) -> None:
+        self.url = stack.url("gateway")
+        self.settings = Settings(jwt_secret=SECRET)
+
+    def token(self, role: str, scope: str, subject_ids: list[str] | None = None) -> str:
+        return development_token(self.settings, subject=f"{role}-{scope or 'all'}", ttl_seconds=600,
+                                 grants=[Grant(role, scope)], subject_ids=subject_ids)  # type: ignore[arg-type]
+
+    def raw(self, token: str, query: str, **variables: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def __call__(self, token: str, query: str, **variables: Any) -> dict[str, Any]:
+        body = self.raw(token, query, **variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def error(self, token: str, query: str, **variables: Any) -> dict[str, Any]:
+        errors = self.raw(token, query, **variables).get("errors")
+        assert errors, f"expected an error from {query}"
+        return errors[0]  # type: ignore[no-any-return]
+
+    def wait(self, token: str, query: str, until: Any, timeout: float = 60, **variables: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            data = self(token, query, **variables)
+            if until(data) or time.monotonic() > deadline:
+                return data
+            time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    env, ports = stack_env(Path(tmp_path_factory.mktemp("stack")) / "data", KAOHE_JWT_SECRET=SECRET)
+    stack = start_stack(env, ports)
+    try:
+        yield Gateway(stack)
+    finally:
+        assert stack.stop() == 0
+
+
+UNIT = "mutation($name: String!, $slug: String!, $parent: ID) { createUnit(name: $name, slug: $slug, " \
+       "parentId: $parent) { id path } }"
+SUBMIT = """mutation($input: EvidenceInput!) { submitEvidence(input: $input) { id status version kind } }"""
+REVIEW = """mutation($id: ID!, $version: Int!) {
+  reviewSubmission(id: $id, input: {action: "approve", version: $version}) { id status reviews { decision } } }"""
+PAGE = """query($p: ID!) { subjects(periodId: $p, first: 10) { totalCount nodes { id name group
+  score { total indicators { code value } } result { total rank grade } } } }"""
+
+
+def test_a_period_through_the_gateway(gw: Gateway) -> None:
+    admin = gw.token("admin", "")
+    city = gw(admin, UNIT, name="市", slug="city")["createUnit"]
+    a = gw(admin, UNIT, name="甲街道", slug="a", parent=city["id"])["createUnit"]
+    b = gw(admin, UNIT, name="乙街道", slug="b", parent=city["id"])["createUnit"]
+    assert (a["path"], b["path"]) == ("city/a", "city/b")
+
+    # scheme and period
+    draft = gw(admin, "mutation($d: JSON!) { createScheme(document: $d) { id version status revision } }",
+               d=SCHEME)["createScheme"]
+    assert (draft["id"], draft["version"], draft["status"]) == ("e2e-street", 1, "draft")
+    published = gw(admin, "mutation($r: Int!) { publishScheme(id: \"e2e-street\", version: 1, revision: $r) "
+                          "{ status indicators { code max } } }", r=draft["revision"])["publishScheme"]
+    assert published == {"status": "published", "indicators": [{"code": "work", "max": "60"},
+                                                               {"code": "rate", "max": "40"}]}
+    period = gw(admin, """mutation($s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: "e2e-street",
+        schemeVersion: 1, label: "2026-Q1", subjects: $s}) { id status subjectCount } }""",
+                s=[{"id": a["id"], "group": "街道"}, {"id": b["id"], "group": "街道"}])["openPeriod"]
+    p = period["id"]
+    assert (period["status"], period["subjectCount"]) == ("open", 2)
+    status = gw(admin, 'mutation($p: ID!) { setPeriodStatus(periodId: $p, status: "collecting") { status } }', p=p)
+    assert status == {"setPeriodStatus": {"status": "collecting"}}
+
+    # evidence: the assessor scores 重点工作, each unit reports its 台账 ratio
+    assessor, reviewer = gw.token("assessor", "city"), gw.token("reviewer", "city")
+    submitter_a, submitter_b = gw.token("submitter", "city/a"), gw.token("submitter", "city/b")
+    evidence = [
+        (assessor, a, "work", "score", {"points": "55", "assessor": "考核办"}),
+        (submitter_a, a, "rate", "measure", {"numerator": "9", "denominator": "10"}),
+        (assessor, b, "work", "score", {"points": "50", "assessor": "考核办"}),
+        (submitter_b, b, "rate", "measure", {"numerator": "10", "denominator": "10"}),
+    ]
+    submissions = []
+    for token, unit, indicator, kind, content in evidence:
+        made = gw(token, SUBMIT, input={"periodId": p, "subjectId": unit["id"], "indicator": indicator,
+                                        "fact": kind, "content": content})["submitEvidence"]
+        assert (made["status"], made["version"], made["kind"]) == ("pending", 1, kind)
+        submissions.append(made)
+    refused = gw.error(submitter_a, SUBMIT, input={"periodId": p, "subjectId": b["id"], "indicator": "rate",
+                                                   "fact": "measure", "content": {"value": "1"}})
+    assert refused["extensions"]["code"] == "FORBIDDEN"
+
+    # an attachment, streamed through the gateway
+    pdf = b"%PDF-1.4\n" + "台账扫描件".encode() * 1000
+    upload = httpx.post(f"{gw.url}/uploads/submissions/{submissions[1]['id']}/attachments",
+                        files={"file": ("台账.pdf", pdf, "application/pdf")},
+                        headers={"Authorization": f"Bearer {submitter_a}"}, timeout=30)
+    assert upload.status_code == 201, upload.text
+    assert upload.json()["sha256"] == hashlib.sha256(pdf).hexdigest()
+    one = "query($id: ID!) { submission(id: $id) { attachments { fileName size sha256 } } }"
+    seen = gw(submitter_a, one, id=submissions[1]["id"])
+    assert seen["submission"]["attachments"] == [
+        {"fileName": "台账.pdf", "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest()}]
+    hidden = gw.error(submitter_b, one, id=submissions[1]["id"])
+    assert hidden["extensions"]["code"] == "NOT_FOUND"  # evidence does not even admit it exists
+
+    # reviews: approved evidence becomes facts, which flow to scoring and on to ranking
+    for made in submissions:
+        reviewed = gw(reviewer, REVIEW, id=made["id"], version=made["version"])["reviewSubmission"]
+        assert reviewed["status"] == "approved" and reviewed["reviews"] == [{"decision": "approve"}]
+
+    auditor = gw.token("auditor", "")
+    def settled(data: dict[str, Any]) -> bool:  # ranking has caught up with scoring's latest totals
+        nodes = data["subjects"]["nodes"]
+        return all(n["score"] and n["result"] and Decimal(n["result"]["total"]) == Decimal(n["score"]["total"])
+                   for n in nodes) and {Decimal(n["score"]["total"]) for n in nodes} == {Decimal(91), Decimal(90)}
+
+    page = gw.wait(auditor, PAGE, settled, p=p)
+    rows = {n["name"]: (Decimal(n["score"]["total"]), n["result"]["rank"], n["result"]["grade"])
+            for n in page["subjects"]["nodes"]}
+    assert rows == {"甲街道": (Decimal(91), 1, "优秀"), "乙街道": (Decimal(90), 2, "良好")}
+    table = "query($p: ID!) { ranking(periodId: $p) { nodes { subjectId rank grade } } }"
+    assert gw(gw.token("assessor", "city/b"), table, p=p) == {"ranking": {"nodes": [
+        {"subjectId": b["id"], "rank": 2, "grade": "良好"}]}}  # only its own part of the table
+    assert gw.error(submitter_a, table, p=p)["extensions"]["code"] == "FORBIDDEN"  # submitters do not read it
+
+    # publication (公示), an objection by the subject itself and its answer; 审定 refused until due
+    publication = gw(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status closesAt } }",
+                     p=p)
+    assert publication["publishResults"]["status"] == "published"
+    subject_a = gw.token("subject", "city/a", subject_ids=[a["id"]])
+    objection = gw(subject_a, """mutation($p: ID!, $s: ID!) { fileObjection(periodId: $p, subjectId: $s,
+        reason: "台账已补齐") { id status reason } }""", p=p, s=a["id"])["fileObjection"]
+    assert objection["reason"] == "台账已补齐"
+    answered = gw(admin, 'mutation($id: ID!) { answerObjection(id: $id, answer: "经核实,维持原结果") { answer } }',
+                  id=objection["id"])
+    assert answered == {"answerObjection": {"answer": "经核实,维持原结果"}}
+    listed = gw(subject_a, "query($p: ID!, $s: ID!) { objections(periodId: $p, subjectId: $s) "
+                           "{ nodes { id answer } } }", p=p, s=a["id"])
+    assert listed == {"objections": {"nodes": [{"id": objection["id"], "answer": "经核实,维持原结果"}]}}
+    # ranking's clock cannot be moved in a running stack, so 审定 is refused until the window ends
+    early = gw.error(admin, "mutation($p: ID!) { finalizePeriod(periodId: $p) { sha256 } }", p=p)
+    assert early["extensions"]["code"] == "CONFLICT"
+    assert early["message"].startswith(f"the publication of period {p} runs until")
+    ends_at = datetime.fromisoformat(early["extensions"]["details"]["publication_ends_at"])
+    assert ends_at == datetime.fromisoformat(publication["publishResults"]["closesAt"].replace("Z", "+00:00"))
+
+    # the auditor's questions
+    about = {"p": p, "s": a["id"]}
+    history = gw(auditor, """query($p: ID!, $s: ID!) { scoreHistory(periodId: $p, subjectId: $s, indicator: "total")
+        { value cause factIds createdAt } }""", **about)["scoreHistory"]
+    assert Decimal(history[-1]["value"]) == Decimal(91) and history[-1]["cause"]
+    assert len(history[-1]["factIds"]) == 2
+    as_of = "query($p: ID!, $s: ID!, $at: DateTime!) { scoreAsOf(periodId: $p, subjectId: $s, at: $at) { value } }"
+    now = gw(auditor, as_of, at="2100-01-01T00:00:00+00:00", **about)
+    assert Decimal(now["scoreAsOf"]["value"]) == Decimal(91)
+    assert gw(auditor, as_of, at="2000-01-01T00:00:00+00:00", **about) == {"scoreAsOf": None}
+    explained = gw(auditor, "query($p: ID!, $s: ID!) { explain(periodId: $p, subjectId: $s) "
+                            "{ indicators { code value } explain } }", **about)["explain"]
+    assert {i["code"]: Decimal(i["value"]) for i in explained["indicators"]} == {"work": 55, "rate": 36}
+    assert gw(auditor, "query($p: ID!) { verifyPeriod(periodId: $p) { ok } }", p=p) == {"verifyPeriod": {"ok": True}}
+    trail = "query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action } } }"
+    assert {"scoring", "ranking"} <= {n["service"] for n in gw(auditor, trail, e=p)["auditTrail"]["nodes"]}
+    for service in ("EVIDENCE", "SCORING", "RANKING"):
+        verified = gw(auditor, "query($s: Service!) { verifyAuditChain(service: $s) { ok } }", s=service)
+        assert verified == {"verifyAuditChain": {"ok": True}}
+    assert gw.error(subject_a, trail, e=p)["extensions"]["code"] == "FORBIDDEN"
