@@ -1,0 +1,97 @@
+"""`kaohe audit verify` after real API writes: an altered, a deleted and an inserted audit record are each
+detected and the first broken link is named; the untouched chain verifies."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, insert, select, update
+
+from services.common.audit import link_hash
+from services.common.db import Database, create_engine
+from services.scoring.models import common
+from tests.cli_helpers import clean_env, run_kaohe
+from tests.conftest import auth, in_thread
+from tests.reliability.conftest import service_app
+
+Audit = common.audit
+ADMIN = auth(("admin", ""), subject="office")
+HASHED = ("recorded_at", "actor", "action", "entity_type", "entity_id", "before_digest", "after_digest", "details",
+          "request_id")
+
+
+@asynccontextmanager
+async def committed_scoring(url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
+    """The scoring app on a real (committed) database, relay off."""
+    app = service_app("scoring")
+    db = Database(create_engine(url, pool_size=2), "scoring")
+    app.state.db, app.state.run_relay = db, False
+    try:
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scoring") as client:
+                yield client, Database(create_engine(url, pool_size=2), "scoring")
+    finally:
+        del app.state.db
+
+
+def verify(url: str) -> tuple[int, str]:
+    done = in_thread(run_kaohe, "audit", "verify", "--service", "scoring",
+                     env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR="/nonexistent-kaohe"))
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stdout.strip()
+
+
+async def _rows(db: Database) -> list[Any]:
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(Audit).order_by(Audit.id)))
+
+
+async def _execute(db: Database, *statements: Any) -> None:
+    async with db.sessionmaker() as session:
+        for statement in statements:
+            await session.execute(statement)
+        await session.commit()
+
+
+async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: Any) -> None:
+    url = fresh_database()
+    async with committed_scoring(url) as (client, db):
+        created = await client.post("/v1/units", json={"id": "u-city", "name": "市", "slug": "city"}, headers=ADMIN)
+        assert created.status_code == 201, created.text
+        for slug in ("a", "b", "c"):
+            response = await client.post("/v1/units", json={"id": f"u-{slug}", "name": slug, "slug": slug,
+                                                            "parent_id": "u-city"}, headers=ADMIN)
+            assert response.status_code == 201, response.text
+        rows = await _rows(db)
+        assert [(r.action, r.entity_id) for r in rows] == [
+            ("unit.create", "u-city"), ("unit.create", "u-a"), ("unit.create", "u-b"), ("unit.create", "u-c")]
+        ids = [r.id for r in rows]
+        assert verify(url) == (0, "scoring: ok (4 records)")
+
+        # altered: someone rewrites who did it
+        await _execute(db, update(Audit).where(Audit.id == ids[1]).values(actor="mallory"))
+        assert verify(url) == (1, f"scoring: BROKEN at record {ids[1]}: content does not match its hash "
+                                  "(the record was altered)")
+        await _execute(db, update(Audit).where(Audit.id == ids[1]).values(actor=rows[1].actor))
+        assert verify(url) == (0, "scoring: ok (4 records)")
+
+        # deleted: the successor's link no longer holds
+        kept = {c: getattr(rows[2], c) for c in (*HASHED, "id", "prev_hash", "hash")}
+        await _execute(db, delete(Audit).where(Audit.id == ids[2]))
+        assert verify(url) == (1, f"scoring: BROKEN at record {ids[3]}: link to the previous record is broken "
+                                  "(a record before it was deleted, inserted or altered)")
+        await _execute(db, insert(Audit).values(**kept))
+        assert verify(url) == (0, "scoring: ok (4 records)")
+
+        # inserted: a well-formed record linked to the first one, slipped in before the second
+        forged = {c: getattr(rows[0], c) for c in HASHED}
+        forged.update(entity_id="u-forged", prev_hash=rows[0].hash)
+        forged["hash"] = link_hash(rows[0].hash, forged)
+        await _execute(db, update(Audit).values(id=Audit.id * 10),
+                       insert(Audit).values(id=ids[0] * 10 + 5, **forged))
+        assert verify(url) == (1, f"scoring: BROKEN at record {ids[1] * 10}: link to the previous record is broken "
+                                  "(a record before it was deleted, inserted or altered)")
+        await db.dispose()
