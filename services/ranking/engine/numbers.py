@@ -14,8 +14,23 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
+_FORMATTED: dict[tuple[Decimal, int], str] = {}
+
+
 def format_points(value: Decimal, precision: int) -> str:
     """Half-up (四舍五入) to `precision` places, always that many decimals: "88.40"."""
+    if not value.is_finite():  # a NaN never equals itself: nothing to remember
+        return _format_points(value, precision)
+    key = (value, precision)
+    text = _FORMATTED.get(key)
+    if text is None:
+        text = _format_points(value, precision)
+        if len(_FORMATTED) < 50_000:  # numerically equal values round alike, so a shared memo is safe
+            _FORMATTED[key] = text
+    return text
+
+
+def _format_points(value: Decimal, precision: int) -> str:
     quantum = Decimal(1).scaleb(-precision)
     text = format(value.quantize(quantum, rounding=ROUND_HALF_UP, context=CONTEXT), "f")
     return "0" + text[2:] if text.startswith("-0") and _is_zero(text) else text

@@ -66,17 +66,23 @@ def _document(
     scores: PeriodScores, standings: Sequence[Standing], problems: Sequence[Problem]
 ) -> dict[str, Any]:
     scheme = scores.scheme
+    order = node_order(scheme)  # walked once per period, not once per subject
     return {
         "scheme": scheme.id,
         "version": scheme.version,
         "period": scores.period,
         "inputs_sha256": scores.inputs_sha256,
-        "subjects": [subject_document(standing, scheme) for standing in standings],
+        "subjects": [subject_document(standing, scheme, order) for standing in standings],
         "problems": [problem.to_json() for problem in problems],
     }
 
 
-def subject_document(standing: Standing, scheme: Scheme) -> dict[str, Any]:
+def node_order(scheme: Scheme) -> dict[str, int]:
+    """Each node code's position in the scheme's tree (parents before children, document order)."""
+    return {node.code: index for index, node in enumerate(scheme.nodes())}
+
+
+def subject_document(standing: Standing, scheme: Scheme, order: Mapping[str, int] | None = None) -> dict[str, Any]:
     """One subject of §11, keys in the spec's order, numbers as fixed-decimal strings."""
     subject = standing.score.subject
     out: dict[str, Any] = {"id": subject.id}
@@ -84,7 +90,7 @@ def subject_document(standing: Standing, scheme: Scheme) -> dict[str, Any]:
         out["name"] = subject.name
     out["group"] = subject.group
     out["total"] = format_points(standing.score.total, scheme.precision)
-    out["scores"] = _scores(standing, scheme)
+    out["scores"] = _scores(standing, scheme, node_order(scheme) if order is None else order)
     out["rank"] = standing.rank
     out["band_grade"] = standing.band_grade
     out["grade"] = standing.grade
@@ -96,11 +102,13 @@ def subject_document(standing: Standing, scheme: Scheme) -> dict[str, Any]:
     return out
 
 
-def _scores(standing: Standing, scheme: Scheme) -> dict[str, str]:
+def _scores(standing: Standing, scheme: Scheme, order: Mapping[str, int]) -> dict[str, str]:
     values = standing.score.scores
-    codes = [node.code for node in scheme.nodes() if node.code in values]
-    codes += sorted(code for code in values if code not in set(codes))
-    return {code: format_points(values[code], scheme.precision) for code in codes}
+    codes = [code for code in order if code in values]  # the scheme's nodes in tree order
+    if len(codes) < len(values):
+        codes += sorted(code for code in values if code not in order)
+    precision = scheme.precision
+    return {code: format_points(values[code], precision) for code in codes}
 
 
 def _flags(score: SubjectScore) -> list[Any]:
