@@ -19,6 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("KAOHE_SERVICE_TOKEN_SECRET", secrets.token_urlsafe(32))
 os.environ.setdefault("KAOHE_LOG_LEVEL", "WARNING")
+# Test modules mint tokens when they are collected; a full run takes minutes, so they live an hour.
+os.environ.setdefault("KAOHE_SERVICE_TOKEN_TTL_SECONDS", "3600")
 
 import httpx
 import pytest
