@@ -46,6 +46,20 @@ async def test_upload_and_verified_download(client: httpx.AsyncClient) -> None:
     assert [a["id"] for a in listed] == [meta["id"]]
 
 
+async def test_an_upload_retried_with_its_key_is_stored_once(client: httpx.AsyncClient) -> None:
+    sub_id = await _submission(client)
+    headers = {**ASSESSOR_A, "Idempotency-Key": "upload-1"}
+    files = {"file": ("a.pdf", PDF, "application/pdf")}
+    first = await client.post(f"/v1/submissions/{sub_id}/attachments", files=files, headers=headers)
+    again = await client.post(f"/v1/submissions/{sub_id}/attachments", files=files, headers=headers)
+    assert (first.status_code, again.status_code, again.headers["Idempotent-Replay"]) == (201, 201, "true")
+    assert again.json() == first.json()
+    other = await client.post(f"/v1/submissions/{sub_id}/attachments", headers=headers,
+                              files={"file": ("a.pdf", PDF + b" ", "application/pdf")})
+    assert other.status_code == 422
+    assert len((await client.get(f"/v1/submissions/{sub_id}/attachments", headers=ASSESSOR_A)).json()) == 1
+
+
 async def test_altered_bytes_are_refused(client: httpx.AsyncClient) -> None:
     meta = (await _upload(client, await _submission(client), PDF)).json()
     stored: Path = evidence_app.state.attachment_storage.path(meta["sha256"])

@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
@@ -16,6 +16,7 @@ from services.evidence.attachments import service
 from services.evidence.attachments.schemas import AttachmentRead
 from services.evidence.attachments.storage import AttachmentStorage, storage_from_url
 from services.evidence.config import evidence_settings
+from services.evidence.db import IdempotencyDep
 from services.evidence.scoring_client import ScoringClientDep
 
 router = APIRouter(tags=["attachments"])
@@ -43,15 +44,27 @@ def is_upload_path(path: str) -> bool:
              summary="Attach a file (multipart field `file`; PDF, images, Office/WPS, text)")
 async def upload_attachment(
     submission_id: str, request: Request, file: Annotated[UploadFile, File()], session: SessionDep,
-    principal: CurrentPrincipal, scoring: ScoringClientDep,
-) -> AttachmentRead:
+    principal: CurrentPrincipal, scoring: ScoringClientDep, idem: IdempotencyDep,
+) -> JSONResponse:
     limit = evidence_settings().attachment_max_bytes
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
         raise PayloadTooLarge(f"attachment over {limit} bytes", details={"field": "file"})
-    row = await service.upload(session, principal, scoring, storage_for(request), submission_id, source=file,
-                               filename=file.filename, content_type=file.content_type, limit=limit)
-    return AttachmentRead.model_validate(row)
+    received = await service.receive(session, principal, scoring, submission_id, source=file,
+                                     content_type=file.content_type, limit=limit)
+    # The idempotency key covers the file by its hash: a retry of the same upload replays.
+    key_body = {"submission_id": submission_id, "sha256": received.sha256, "filename": file.filename,
+                "content_type": received.content_type}
+
+    async def create() -> AttachmentRead:
+        row = await service.store(session, principal, storage_for(request), received, file.filename)
+        return AttachmentRead.model_validate(row)
+
+    try:
+        response: JSONResponse = await idem.once(session, principal, key_body, create)
+    finally:
+        await service.discard(received)
+    return response
 
 
 @router.get("/v1/submissions/{submission_id}/attachments", response_model=list[AttachmentRead],

@@ -7,6 +7,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -81,11 +82,22 @@ async def _spool(source: ChunkSource, limit: int) -> tuple[Path, str, int]:
     return Path(name), digest.hexdigest(), size
 
 
-async def upload(
-    session: AsyncSession, principal: Principal, scoring: ScoringClient, storage: AttachmentStorage,
-    submission_id: str, *, source: ChunkSource, filename: str | None, content_type: str | None, limit: int,
-) -> Attachment:
-    """Attach a file to a submission that is still open for changes."""
+@dataclass(frozen=True)
+class Received:
+    """An upload checked and spooled to a temporary file, not yet stored."""
+
+    submission_id: str
+    path: Path
+    sha256: str
+    size: int
+    content_type: str
+
+
+async def receive(
+    session: AsyncSession, principal: Principal, scoring: ScoringClient, submission_id: str, *,
+    source: ChunkSource, content_type: str | None, limit: int,
+) -> Received:
+    """Check the caller may attach to a submission still open for changes, then spool and hash the file."""
     submission = await get_readable(session, principal, submission_id)
     if not principal.can(KIND_ROLES[submission.fact_kind], submission.unit_path):
         raise Forbidden(f"{principal.subject} may not add evidence for {submission.unit_path}")
@@ -94,17 +106,26 @@ async def upload(
     await writable_period(session, scoring, submission.period_id)
     kind = _content_type(content_type)
     path, sha256, size = await _spool(source, limit)
-    try:
-        await storage.put(sha256, path, size)
-    finally:
-        await anyio.Path(path).unlink(missing_ok=True)
-    attachment = Attachment(id=str(uuid.uuid4()), submission_id=submission.id, sha256=sha256, size=size,
-                            content_type=kind, filename=_safe_name(filename), uploaded_by=principal.subject,
-                            created_at=datetime.now(UTC))
+    return Received(submission.id, path, sha256, size, kind)
+
+
+async def store(session: AsyncSession, principal: Principal, storage: AttachmentStorage, received: Received,
+                filename: str | None) -> Attachment:
+    """Put the bytes into storage (under their hash) and record the attachment."""
+    await storage.put(received.sha256, received.path, received.size)
+    attachment = Attachment(id=str(uuid.uuid4()), submission_id=received.submission_id, sha256=received.sha256,
+                            size=received.size, content_type=received.content_type, filename=_safe_name(filename),
+                            uploaded_by=principal.subject, created_at=datetime.now(UTC))
     await repository.add(session, attachment)
     audit.record(session, actor=principal, action="attachment.add", entity_type="attachment",
-                 entity_id=attachment.id, after={"sha256": sha256, "size": size, "submission": submission.id})
+                 entity_id=attachment.id,
+                 after={"sha256": received.sha256, "size": received.size, "submission": received.submission_id})
     return attachment
+
+
+async def discard(received: Received) -> None:
+    """Remove the temporary copy."""
+    await anyio.Path(received.path).unlink(missing_ok=True)
 
 
 async def get_readable_attachment(session: AsyncSession, principal: Principal, attachment_id: str) -> Attachment:
