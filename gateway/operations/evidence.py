@@ -10,11 +10,11 @@ from strawberry.types import Info
 
 from gateway import access, loaders
 from gateway.context import Context
-from gateway.operations import bounded, fetch_owned, idempotency, rows
+from gateway.operations import MAX_LIST, bounded, bounded_ids, fetch_owned, idempotency, rows
 from gateway.pagination import Connection, paginate
 from gateway.types.appeal import Appeal
 from gateway.types.evidence import Journal, Submission
-from gateway.types.rating import Ballot, RatingTask
+from gateway.types.rating import Ballot, RatingResponses, RatingTask
 from gateway.types.rectification import RectificationNotice
 
 Ctx = Info[Context, None]
@@ -43,31 +43,34 @@ class EvidenceQuery:
         bounded(submission_id=str(id))
         return Submission.from_json(await fetch_owned(info.context, "submission", "evidence", f"/v1/submissions/{id}"))
 
-    @strawberry.field(description="The office's rating tasks of a period, with response counts.")
-    async def rating_tasks(self, info: Ctx, period_id: strawberry.ID, first: int | None = None,
-                           after: str | None = None) -> Connection[RatingTask]:
-        ctx = info.context
-        bounded(period_id=str(period_id))
-        access.require_role(ctx.user, "ratingTasks")
-        body = await ctx.clients.evidence.request("GET", "/v1/rating-tasks", ctx.user,
-                                                  params={"period_id": str(period_id)})
-        return paginate([RatingTask.from_json(r) for r in rows(body, "tasks")], first, after)
+    @strawberry.field(description="A subject's weekly journals (003 篇三).")
+    async def journals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
+                       first: int | None = None, after: str | None = None) -> Connection[Journal]:
+        found = await _subject_list(info, "journals", "/v1/journals", "journals", str(period_id), str(subject_id))
+        return paginate([Journal.from_json(r) for r in found], first, after)
 
-    @strawberry.field(description="The caller's own ballots (a rater sees nobody else's).")
-    async def my_ballots(self, info: Ctx, task_id: strawberry.ID, first: int | None = None,
-                         after: str | None = None) -> Connection[Ballot]:
+    @strawberry.field(description="How many raters of a task have answered (the office; never who rated whom).")
+    async def rating_responses(self, info: Ctx, task_id: strawberry.ID) -> RatingResponses:
         ctx = info.context
         bounded(task_id=str(task_id))
-        access.require_role(ctx.user, "myBallots")
-        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{task_id}/ballots/mine", ctx.user)
-        return paginate([Ballot.from_json({"task_id": str(task_id), **r}) for r in rows(body, "ballots")],
-                        first, after)
+        access.require_role(ctx.user, "ratingResponses")
+        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{task_id}/responses", ctx.user)
+        return RatingResponses(raters=int(body.get("raters", 0)), responded=int(body.get("responded", 0)),
+                               by_level=body.get("by_level", {}))
+
+    @strawberry.field(description="The caller's own ballot in a rating task (a rater sees nobody else's).")
+    async def my_ballot(self, info: Ctx, task_id: strawberry.ID) -> Ballot:
+        ctx = info.context
+        bounded(task_id=str(task_id))
+        access.require_role(ctx.user, "myBallot")
+        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{task_id}/ballot", ctx.user)
+        return Ballot.from_json({"task_id": str(task_id), **body})
 
     @strawberry.field(description="A subject's rectification notices (问题整改单).")
     async def rectification_notices(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
                                     first: int | None = None,
                                     after: str | None = None) -> Connection[RectificationNotice]:
-        found = await _subject_list(info, "rectificationNotices", "/v1/rectification-notices", "notices",
+        found = await _subject_list(info, "rectificationNotices", "/v1/rectifications", "notices",
                                     str(period_id), str(subject_id))
         return paginate([RectificationNotice.from_json(r) for r in found], first, after)
 
@@ -93,7 +96,7 @@ class JournalInput:
     period_id: str
     subject_id: str
     week: str = strawberry.field(description="ISO week, e.g. 2026-W07.")
-    content: str
+    text: str
 
 
 @strawberry.input(description="A review decision at the caller's level of the chain.")
@@ -108,10 +111,17 @@ class ReviewInput:
 class RectificationInput:
     period_id: str
     subject_id: str
+    checked_at: str = strawberry.field(description="When the inspection took place (ISO instant).")
     problem: str
-    handling_opinion: str | None = None
+    opinion: str = strawberry.field(description="处理意见")
     deadline: str = strawberry.field(description="ISO date or instant.")
-    checked_at: str | None = None
+    follow_up: JSON | None = strawberry.field(default=None, description="The event raised if overdue.")
+
+
+@strawberry.input(description="One answer of a ballot; a null grade abstains.")
+class BallotAnswer:
+    subject_id: str
+    grade: str | None = None
 
 
 def _payload(input: object) -> dict[str, object]:
@@ -133,7 +143,7 @@ class EvidenceMutation:
     @strawberry.mutation(description="Submit a weekly journal.")
     async def submit_journal(self, info: Ctx, input: JournalInput, idempotency_key: str | None = None) -> Journal:
         ctx = info.context
-        bounded(period_id=input.period_id, subject_id=input.subject_id, week=input.week, content=input.content)
+        bounded(period_id=input.period_id, subject_id=input.subject_id, week=input.week, text=input.text)
         await loaders.authorize_subject(ctx, "submitJournal", input.period_id, input.subject_id)
         body = await ctx.clients.evidence.request("POST", "/v1/journals", ctx.user, json=_payload(input),
                                                   headers=idempotency(idempotency_key))
@@ -148,7 +158,7 @@ class EvidenceMutation:
                                                   json=_payload(input))
         return Submission.from_json(body)
 
-    @strawberry.mutation(description="Open a rating task (raters, subjects, scale, round, closing time).")
+    @strawberry.mutation(description="Open a rating task (raters with levels, subjects, grades, round, closing).")
     async def open_rating_task(self, info: Ctx, task: JSON, idempotency_key: str | None = None) -> RatingTask:
         ctx = info.context
         access.require(ctx.user, "openRatingTask")
@@ -156,61 +166,73 @@ class EvidenceMutation:
                                                   headers=idempotency(idempotency_key))
         return RatingTask.from_json(body)
 
-    @strawberry.mutation(description="Cast (or abstain) the caller's own ballot for one subject.")
-    async def cast_ballot(self, info: Ctx, task_id: strawberry.ID, subject_id: strawberry.ID,
-                          value: str | None = None, abstain: bool = False) -> Ballot:
+    @strawberry.mutation(description="Fill in (or change) the caller's own ballot; a null grade abstains.")
+    async def cast_ballot(self, info: Ctx, task_id: strawberry.ID, answers: list[BallotAnswer]) -> Ballot:
         ctx = info.context
-        bounded(task_id=str(task_id), subject_id=str(subject_id), value=value)
+        bounded(task_id=str(task_id))
+        bounded_ids("answers", [a.subject_id for a in answers], limit=MAX_LIST)
         access.require_role(ctx.user, "castBallot")
-        body = await ctx.clients.evidence.request("POST", f"/v1/rating-tasks/{task_id}/ballots", ctx.user,
-                                                  json={"subject_id": str(subject_id), "value": value,
-                                                        "abstain": abstain})
-        return Ballot.from_json({"task_id": str(task_id), **(body or {})})
+        body = await ctx.clients.evidence.request(
+            "PUT", f"/v1/rating-tasks/{task_id}/ballot", ctx.user,
+            json={"answers": [{"subject_id": a.subject_id, "grade": a.grade} for a in answers]})
+        return Ballot.from_json({"task_id": str(task_id), **body})
 
     @strawberry.mutation(description="Close a rating task: its ballots become rating facts.")
-    async def close_rating_task(self, info: Ctx, task_id: strawberry.ID) -> RatingTask:
+    async def close_rating_task(self, info: Ctx, task_id: strawberry.ID, version: int) -> RatingTask:
         ctx = info.context
         bounded(task_id=str(task_id))
         access.require(ctx.user, "closeRatingTask")
         return RatingTask.from_json(await ctx.clients.evidence.request(
-            "POST", f"/v1/rating-tasks/{task_id}/close", ctx.user))
+            "POST", f"/v1/rating-tasks/{task_id}/close", ctx.user, json={"version": version}))
 
     @strawberry.mutation(description="Issue a rectification notice (问题整改单).")
     async def issue_rectification_notice(self, info: Ctx, input: RectificationInput,
                                          idempotency_key: str | None = None) -> RectificationNotice:
         ctx = info.context
         bounded(period_id=input.period_id, subject_id=input.subject_id, problem=input.problem,
-                handling_opinion=input.handling_opinion, deadline=input.deadline)
+                opinion=input.opinion, deadline=input.deadline, checked_at=input.checked_at)
         await loaders.authorize_subject(ctx, "issueRectificationNotice", input.period_id, input.subject_id)
-        body = await ctx.clients.evidence.request("POST", "/v1/rectification-notices", ctx.user,
+        body = await ctx.clients.evidence.request("POST", "/v1/rectifications", ctx.user,
                                                   json=_payload(input), headers=idempotency(idempotency_key))
         return RectificationNotice.from_json(body)
 
-    @strawberry.mutation(description="The inspected unit's feedback on a notice, signed off by its head.")
-    async def answer_rectification_notice(self, info: Ctx, id: strawberry.ID, feedback: str) -> RectificationNotice:
+    @strawberry.mutation(description="The inspected unit's feedback on a notice.")
+    async def answer_rectification_notice(self, info: Ctx, id: strawberry.ID, feedback: str,
+                                          version: int) -> RectificationNotice:
         ctx = info.context
         bounded(notice_id=str(id), feedback=feedback)
-        await fetch_owned(ctx, "answerRectificationNotice", "evidence", f"/v1/rectification-notices/{id}")
-        body = await ctx.clients.evidence.request("POST", f"/v1/rectification-notices/{id}/feedback", ctx.user,
-                                                  json={"feedback": feedback})
+        await fetch_owned(ctx, "answerRectificationNotice", "evidence", f"/v1/rectifications/{id}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{id}/feedback", ctx.user,
+                                                  json={"feedback": feedback, "version": version})
         return RectificationNotice.from_json(body)
 
-    @strawberry.mutation(description="Appeal one fact of a subject within the appeal window.")
-    async def file_appeal(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, fact_id: str,
-                          reason: str, idempotency_key: str | None = None) -> Appeal:
+    @strawberry.mutation(description="The unit head's sign-off of the feedback (签字).")
+    async def sign_rectification_notice(self, info: Ctx, id: strawberry.ID, version: int) -> RectificationNotice:
         ctx = info.context
-        bounded(period_id=str(period_id), subject_id=str(subject_id), fact_id=fact_id, reason=reason)
+        bounded(notice_id=str(id))
+        await fetch_owned(ctx, "signRectificationNotice", "evidence", f"/v1/rectifications/{id}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{id}/sign", ctx.user,
+                                                  json={"version": version})
+        return RectificationNotice.from_json(body)
+
+    @strawberry.mutation(description="Appeal one fact point by point within the appeal window.")
+    async def file_appeal(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, fact_id: str,
+                          points: list[str], idempotency_key: str | None = None) -> Appeal:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id), fact_id=fact_id, points=points,
+                **{f"point_{n}": p for n, p in enumerate(points[:20])})
         await loaders.authorize_subject(ctx, "fileAppeal", str(period_id), str(subject_id))
-        body = await ctx.clients.evidence.request(
-            "POST", "/v1/appeals", ctx.user, headers=idempotency(idempotency_key),
-            json={"period_id": str(period_id), "subject_id": str(subject_id), "fact_id": fact_id, "reason": reason})
+        body = await ctx.clients.evidence.request("POST", "/v1/appeals", ctx.user, headers=idempotency(idempotency_key),
+                                                  json={"fact_id": fact_id, "points": points})
         return Appeal.from_json(body)
 
-    @strawberry.mutation(description="Answer an appeal point by point; upheld changes the fact.")
-    async def answer_appeal(self, info: Ctx, id: strawberry.ID, upheld: bool, answer: str) -> Appeal:
+    @strawberry.mutation(description="Answer an appeal point by point; an upheld appeal corrects or retracts the fact.")
+    async def answer_appeal(self, info: Ctx, id: strawberry.ID, upheld: bool, replies: list[str], version: int,
+                            correction: JSON | None = None) -> Appeal:
         ctx = info.context
-        bounded(appeal_id=str(id), answer=answer)
+        bounded(appeal_id=str(id), replies=replies, **{f"reply_{n}": r for n, r in enumerate(replies[:20])})
         await fetch_owned(ctx, "answerAppeal", "evidence", f"/v1/appeals/{id}")
-        body = await ctx.clients.evidence.request("POST", f"/v1/appeals/{id}/answer", ctx.user,
-                                                  json={"upheld": upheld, "answer": answer})
-        return Appeal.from_json(body)
+        payload = {"decision": "upheld" if upheld else "dismissed", "replies": replies, "version": version,
+                   "correction": correction}
+        return Appeal.from_json(await ctx.clients.evidence.request("POST", f"/v1/appeals/{id}/answer", ctx.user,
+                                                                   json=payload))

@@ -1,12 +1,13 @@
-"""Appeals (申诉) against a specific fact."""
+"""Appeals (申诉) against a specific fact, answered point by point."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 
-from gateway.types import text
+from gateway.types import strings, text
 
 
 @strawberry.type(description="A subject's appeal of one fact and the office's point-by-point answer.")
@@ -15,15 +16,23 @@ class Appeal:
     period_id: str | None
     subject_id: str | None
     fact_id: str | None
-    reason: str | None
+    points: list[str]
     status: str | None
-    answer: str | None
+    filed_by: str | None
     filed_at: str | None
+    answer_due_at: str | None
+    replies: list[str]
+    correction: JSON | None
+    answered_by: str | None
     answered_at: str | None
+    version: int | None
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Appeal:
+        version = row.get("version")
         return cls(id=strawberry.ID(str(row.get("id", ""))), period_id=text(row, "period_id"),
-                   subject_id=text(row, "subject_id"), fact_id=text(row, "fact_id"), reason=text(row, "reason"),
-                   status=text(row, "status", "outcome"), answer=text(row, "answer"),
-                   filed_at=text(row, "filed_at", "created_at"), answered_at=text(row, "answered_at"))
+                   subject_id=text(row, "subject_id"), fact_id=text(row, "fact_id"), points=strings(row, "points"),
+                   status=text(row, "status"), filed_by=text(row, "filed_by"), filed_at=text(row, "filed_at"),
+                   answer_due_at=text(row, "answer_due_at"), replies=strings(row, "replies"),
+                   correction=row.get("correction"), answered_by=text(row, "answered_by"),
+                   answered_at=text(row, "answered_at"), version=version if isinstance(version, int) else None)

@@ -95,15 +95,20 @@ class Submission:
 
 @strawberry.type(description="A weekly work journal (003 篇三), one per person per ISO week.")
 class Journal:
-    id: strawberry.ID
     period_id: str | None
     subject_id: str | None
     week: str | None
-    status: str | None
-    content: str | None
+    status: str | None = strawberry.field(description="submitted | missing | excused …")
+    text: str | None
+    submitted_at: str | None
+    makeup: bool
+    excuse_kind: str | None
+    version: int | None
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Journal:
-        return cls(id=strawberry.ID(str(row.get("id", ""))), period_id=text(row, "period_id"),
-                   subject_id=text(row, "subject_id", "person_id"), week=text(row, "week", "iso_week"),
-                   status=text(row, "status"), content=text(row, "content", "text"))
+        version = row.get("version")
+        return cls(period_id=text(row, "period_id"), subject_id=text(row, "subject_id"), week=text(row, "week"),
+                   status=text(row, "status"), text=text(row, "text"), submitted_at=text(row, "submitted_at"),
+                   makeup=bool(row.get("makeup", False)), excuse_kind=text(row, "excuse_kind"),
+                   version=version if isinstance(version, int) else None)

@@ -27,8 +27,8 @@ def _about_a(**row: Any) -> dict[str, Any]:
 ENTITIES = {  # GET by id, each about subject s-a
     "/v1/submissions/sub-a": _about_a(id="sub-a", indicator="A1", kind="measure", status="pending", version=1,
                                       value={"value": "12.5"}, attachments=[], reviews=[]),
-    "/v1/rectification-notices/n-a": _about_a(id="n-a", problem="台账缺失", deadline="2026-03-10"),
-    "/v1/appeals/ap-a": _about_a(id="ap-a", fact_id="f-1", reason="重复扣分", status="open"),
+    "/v1/rectifications/n-a": _about_a(id="n-a", problem="台账缺失", deadline="2026-03-10", version=1),
+    "/v1/appeals/ap-a": _about_a(id="ap-a", fact_id="f-1", points=["重复扣分"], status="open", version=1),
     "/v1/objections/ob-a": _about_a(id="ob-a", reason="排名有误", status="open"),
 }
 
@@ -121,8 +121,14 @@ class FakeBackend:
     def _evidence(self, request: httpx.Request, path: str, body: Any) -> Any:
         if request.method == "GET" and path in ENTITIES:
             return ENTITIES[path]
-        if path.endswith("/ballots/mine"):
-            return [{"subject_id": "s-a", "value": "95", "abstained": False}]
+        if path.endswith("/ballot"):
+            return {"level": "群众", "grades": ["好", "较好", "一般", "差"], "closes_at": "2026-03-31T09:00:00+00:00",
+                    "lines": [{"subject_id": "s-a", "grade": "好", "answered": True}]}
+        if path.endswith("/responses"):
+            return {"raters": 10, "responded": 4, "by_level": {"群众": 4}}
+        if path == "/v1/journals" and request.method == "GET":
+            return [{"period_id": PERIOD, "subject_id": "s-a", "week": "2026-W07", "status": "submitted",
+                     "text": "周志", "makeup": False, "version": 1}]
         if request.method == "GET" and path == "/v1/submissions":
             return {"items": [ENTITIES["/v1/submissions/sub-a"]], "next": None}
         if request.method == "GET" and path.endswith("/attachments"):
@@ -132,10 +138,8 @@ class FakeBackend:
             return [{"id": 1, "level": 1, "level_name": "科室负责人", "action": "approve", "actor": "zhao"}]
         if path.endswith("/decisions"):
             return {**ENTITIES["/v1/submissions/sub-a"], "status": "approved", "version": 2}
-        if request.method == "GET" and path in ("/v1/rectification-notices", "/v1/appeals"):
+        if request.method == "GET" and path in ("/v1/rectifications", "/v1/appeals"):
             return [entity for key, entity in ENTITIES.items() if key.startswith(path + "/")]
-        if path == "/v1/rating-tasks" and request.method == "GET":
-            return [{"id": "t-1", "period_id": PERIOD, "status": "open", "responses": 4}]
         if path.startswith("/v1/rating-tasks"):
             return {"id": "t-1", "period_id": PERIOD, "status": "closed", "subject_id": body.get("subject_id")}
         if path.startswith("/v1/audit"):
