@@ -200,8 +200,9 @@ async def test_rebuild_pulls_evidence_facts_through_the_injected_client(period: 
     def evidence(request: httpx.Request) -> httpx.Response:
         seen.append(str(request.url.params))
         if "after" not in request.url.params:
-            return httpx.Response(200, json={"facts": [FACTS[0]], "next": "c1"})
-        return httpx.Response(200, json={"facts": [{**FACTS[1], "points": "60"}], "next": None})
+            return httpx.Response(200, json={"period_id": "q1", "items": [FACTS[0]], "next": "c1"})
+        return httpx.Response(200, json={"period_id": "q1", "items": [{**FACTS[1], "points": "60"}],
+                                         "next": None})
 
     app.state.evidence_transport = httpx.MockTransport(evidence)
     try:

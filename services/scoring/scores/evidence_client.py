@@ -6,23 +6,21 @@ from typing import Any
 
 import httpx
 
-from services.common.auth import Principal, issue_service_token
+from services.common.auth import SYSTEM, issue_service_token
 from services.common.errors import ServiceUnavailable
 from services.common.settings import get_settings
 
-SCORING = Principal(subject="scoring", kind="service")
 PAGE = 1000
 MAX_PAGES = 10_000
 
 
 def _page(body: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """Evidence's page: `{"facts": [...], "next": cursor|null}` (also `next_cursor`), or a bare list."""
-    if isinstance(body, list):
-        return body, None
-    if not isinstance(body, dict) or not isinstance(body.get("facts"), list):
+    """Evidence's page: `{"period_id", "items": [...], "next": cursor|null}` (`facts` accepted for `items`)."""
+    items = body.get("items", body.get("facts")) if isinstance(body, dict) else None
+    if not isinstance(items, list):
         raise ServiceUnavailable("evidence returned an unexpected facts page")
-    cursor = body.get("next", body.get("next_cursor"))
-    return body["facts"], (str(cursor) if cursor not in (None, "") else None)
+    cursor = body.get("next")
+    return items, (str(cursor) if cursor not in (None, "") else None)
 
 
 async def fetch_facts(period_id: str, transport: httpx.AsyncBaseTransport | None = None) -> list[dict[str, Any]]:
@@ -34,7 +32,7 @@ async def fetch_facts(period_id: str, transport: httpx.AsyncBaseTransport | None
     async with httpx.AsyncClient(base_url=base, transport=transport, timeout=timeout) as client:
         for _ in range(MAX_PAGES):
             params = {"period_id": period_id, "limit": str(PAGE), **({"after": cursor} if cursor else {})}
-            headers = {"Authorization": f"Bearer {issue_service_token(SCORING)}"}
+            headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
             try:
                 response = await client.get("/v1/facts", params=params, headers=headers)
                 response.raise_for_status()

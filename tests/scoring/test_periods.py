@@ -1,0 +1,130 @@
+"""Periods: opening, lifecycle (illegal transitions 409), JSON/CSV/xlsx enrolment, batch reads, access."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from openpyxl import Workbook
+
+from tests.conftest import auth
+from tests.scoring.conftest import admin, make_org, ok, open_period, publish, service_headers, subject_headers
+
+
+async def _ready(client: httpx.AsyncClient) -> dict:
+    await make_org(client)
+    await publish(client)
+    return await open_period(client)
+
+
+async def test_open_period_reads_per_contract(scoring: httpx.AsyncClient) -> None:
+    period = await _ready(scoring)
+    assert (period["id"], period["status"], period["subject_count"], period["score_set"]) == ("q1", "open", 2, 0)
+    assert period["indicators"] == [
+        {"code": "work", "name": "工作", "max": "60", "rule_kind": "manual", "fact_kind": "score"},
+        {"code": "attend", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event"},
+        {"code": "rankp", "name": "排名分", "max": "30", "rule_kind": "rank_points", "fact_kind": None},
+    ]
+    subjects = await ok(await scoring.get("/v1/periods/q1/subjects?ids=p2,p1,zz", headers=service_headers()))
+    assert subjects == [
+        {"id": "p1", "name": "人p1", "kind": "person", "group": "A", "unit_path": "city/a", "attributes": {}},
+        {"id": "p2", "name": "人p2", "kind": "person", "group": "A", "unit_path": "city/a", "attributes": {}},
+    ]
+
+
+async def test_a_draft_scheme_cannot_open_a_period(scoring: httpx.AsyncClient) -> None:
+    await make_org(scoring)
+    from tests.scoring.conftest import TINY
+
+    await ok(await scoring.post("/v1/schemes", json={"text": TINY, "owner_path": "city"}, headers=admin()), 201)
+    body = {"scheme_id": "tiny", "scheme_version": 1, "label": "2026-Q1", "subjects": []}
+    assert (await scoring.post("/v1/periods", json=body, headers=admin())).status_code == 409
+
+
+async def test_lifecycle_moves_one_step_at_a_time(scoring: httpx.AsyncClient) -> None:
+    await _ready(scoring)
+    skip = await scoring.post("/v1/periods/q1/status", json={"status": "scoring"}, headers=admin())
+    assert skip.status_code == 409
+    assert skip.json()["error"]["details"] == {"from": "open", "to": "scoring", "allowed": ["collecting"]}
+    for status in ("collecting", "scoring", "published"):
+        read = await ok(await scoring.post("/v1/periods/q1/status", json={"status": status}, headers=admin()))
+        assert read["status"] == status
+    back = await scoring.post("/v1/periods/q1/status", json={"status": "scoring"}, headers=admin())
+    assert back.status_code == 409
+    late = await scoring.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p1", "group": "B"}]},
+                              headers=admin())
+    assert late.status_code == 409
+    await ok(await scoring.post("/v1/periods/q1/status", json={"status": "finalized"}, headers=admin()))
+    audit = await ok(await scoring.get("/v1/audit?entity_id=q1", headers=auth(("auditor", ""))))
+    assert [(r["action"], r["actor"]) for r in audit] == [("period.open", "office")] + [("period.status", "office")] * 4
+    bogus = await scoring.post("/v1/periods/q1/status", json={"status": "closed"}, headers=admin())
+    assert bogus.status_code == 422
+
+
+async def test_enrolment_from_csv_and_xlsx(scoring: httpx.AsyncClient) -> None:
+    await _ready(scoring)
+    csv_text = "id,group,service_days,under_investigation,coefficient\np1,B,61,false,1.25\np3,A,30,true,\n"
+    files = {"file": ("staff.csv", csv_text.encode(), "text/csv")}
+    result = await ok(await scoring.post("/v1/periods/q1/subjects/import", files=files, headers=admin()))
+    assert result == {"enrolled": 2, "subjects": ["p1", "p3"]}
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["id", "group", "service_days", "coefficient"])
+    ws.append(["p2", "B", 45, 0.8])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    files = {"file": ("staff.xlsx", buffer.getvalue(), "application/octet-stream")}
+    await ok(await scoring.post("/v1/periods/q1/subjects/import", files=files, headers=admin()))
+    subjects = await ok(await scoring.get("/v1/periods/q1/subjects", headers=admin()))
+    assert [(s["id"], s["group"], s["unit_path"], s["attributes"]) for s in subjects] == [
+        ("p1", "B", "city/a", {"service_days": 61, "under_investigation": False, "coefficient": "1.25"}),
+        ("p2", "B", "city/a", {"service_days": 45, "coefficient": "0.8"}),
+        ("p3", "A", "city/b", {"service_days": 30, "under_investigation": True}),
+    ]
+    period = await ok(await scoring.get("/v1/periods/q1", headers=admin()))
+    assert (period["subject_count"], period["recompute_pending"]) == (3, True)
+
+
+async def test_bad_enrolment_is_refused_whole(scoring: httpx.AsyncClient) -> None:
+    await _ready(scoring)
+    files = {"file": ("staff.csv", b"id,group\np1,B\nghost,A\np2,Z\n", "text/csv")}
+    response = await scoring.post("/v1/periods/q1/subjects/import", files=files, headers=admin())
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["unknown"] == ["ghost"]
+    wrong_group = await scoring.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p1", "group": "Z"}]},
+                                     headers=admin())
+    assert wrong_group.json()["error"]["details"]["unknown_group"] == ["p1"]
+    no_columns = {"file": ("staff.csv", b"name\nx\n", "text/csv")}
+    assert (await scoring.post("/v1/periods/q1/subjects/import", files=no_columns, headers=admin())).status_code == 422
+    subjects = await ok(await scoring.get("/v1/periods/q1/subjects", headers=admin()))
+    assert [(s["id"], s["group"]) for s in subjects] == [("p1", "A"), ("p2", "A")]
+
+
+async def test_withdraw_a_subject(scoring: httpx.AsyncClient) -> None:
+    await _ready(scoring)
+    assert (await scoring.delete("/v1/periods/q1/subjects/p2", headers=admin())).status_code == 204
+    assert (await scoring.delete("/v1/periods/q1/subjects/p2", headers=admin())).status_code == 404
+    assert [s["id"] for s in await ok(await scoring.get("/v1/periods/q1/subjects", headers=admin()))] == ["p1"]
+
+
+async def test_other_units_are_refused_and_filtered(scoring: httpx.AsyncClient) -> None:
+    await _ready(scoring)
+    await ok(await scoring.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p3", "group": "A"}]},
+                                headers=admin()))
+    other_admin = auth(("admin", "city/b"))
+    assert (await scoring.post("/v1/periods/q1/status", json={"status": "collecting"},
+                               headers=other_admin)).status_code == 403
+    assert (await scoring.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p3", "group": "B"}]},
+                               headers=other_admin)).status_code == 403
+    assert (await scoring.delete("/v1/periods/q1/subjects/p1", headers=other_admin)).status_code == 403
+    seen = await ok(await scoring.get("/v1/periods/q1/subjects?ids=p1,p2,p3", headers=auth(("assessor", "city/b"))))
+    assert [s["id"] for s in seen] == ["p3"]
+    own = await ok(await scoring.get("/v1/periods/q1/subjects", headers=subject_headers("p2")))
+    assert [s["id"] for s in own] == ["p2"]
+    body = {"id": "q2", "scheme_id": "tiny", "scheme_version": 1, "label": "2026-Q2", "owner_path": "city/b",
+            "subjects": [{"id": "p1", "group": "A"}]}
+    outside = await scoring.post("/v1/periods", json=body, headers=auth(("admin", "city/b")))
+    assert outside.status_code == 422 and outside.json()["error"]["details"]["outside_owner"] == ["p1"]
+    too_many = ",".join(f"x{i}" for i in range(501))
+    assert (await scoring.get(f"/v1/periods/q1/subjects?ids={too_many}", headers=admin())).status_code == 422
