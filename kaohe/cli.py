@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from kaohe import engine_cli, gateway_cli, ops_cli
+from kaohe import demo_cli, engine_cli, gateway_cli, ops_cli
 from services.common.settings import SERVICES, ConfigError, Settings, load_settings
 
 app = typer.Typer(
@@ -176,6 +176,7 @@ async def _verify(service: str, url: str) -> Any:
 engine_cli.register(app)
 gateway_cli.register(app)
 ops_cli.register(app)
+demo_cli.register(app)
 
 
 def main() -> None:
