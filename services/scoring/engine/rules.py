@@ -25,6 +25,7 @@ HUNDRED = Decimal(100)
 _DIGITS = re.compile(r"([0-9]+)")
 _SIX_PLACES = Decimal("0.000001")
 _FORMATTED: dict[Decimal, str] = {}
+_NUMBERS: dict[str, Decimal | None] = {}
 
 
 class NotAssignedSignal(Exception):
@@ -35,8 +36,24 @@ def num(raw: Any) -> Decimal | None:
     """A fact's number read exactly (Decimal(str(x))); None for text that is not a finite number."""
     if type(raw) is int:
         return Decimal(raw)
+    if type(raw) is str:
+        return _text_number(raw)
     if raw is None or type(raw) is bool:
         return None
+    return _read_number(raw)
+
+
+def _text_number(raw: str) -> Decimal | None:
+    # facts repeat the same few numbers ("7.5", "0.92"): a Decimal is immutable, so a memo is safe
+    if raw in _NUMBERS:
+        return _NUMBERS[raw]
+    value = _read_number(raw)
+    if len(_NUMBERS) < 50_000:
+        _NUMBERS[raw] = value
+    return value
+
+
+def _read_number(raw: Any) -> Decimal | None:
     try:
         value = Decimal(str(raw))
     except (InvalidOperation, ValueError):

@@ -185,20 +185,23 @@ def build_journal(node: Node) -> LeafFn:
 
 def build_rating(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
-    top = node.max
+    top, combine, min_ratings = node.max, p["combine"], p["min_ratings"]
+    # 003 篇三 "缺少评议层次的,系统默认为该档满分": an expected level nobody rated counts as full
+    # marks, the top of the scale (the leaf's max when ratings carry points); worked out once per leaf
+    full = (max(p["scale"].values()) if p["scale"] else top) if p["missing_level"] == "full" else None
 
     def rating(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         rounds = _ratings_by_round(facts, p, problems)
         counted = sum(len(r) for r in rounds.values())
-        if counted == 0 or counted < p["min_ratings"]:
+        if counted == 0 or counted < min_ratings:
             return None, f"rating [{ids(facts)}]: {counted} rating(s), fewer than needed"
         parts, scores = [], []
         for name in sorted(rounds):
-            value = _rating_round(rounds[name], p, top)
+            value = _rating_round(rounds[name], p, full)
             scores.append(value)
             parts.append(f"round {name} {fmt(value)}")
         score = clamp(sum(scores, ZERO) / len(scores), ZERO, top)
-        return score, f"rating {p['combine']} [{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"
+        return score, f"rating {combine} [{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"
 
     return rating
 
@@ -231,12 +234,9 @@ def _trimmed(values: list[Decimal], trim: tuple[int, int]) -> list[Decimal]:
     return ordered[low : len(ordered) - high]
 
 
-def _rating_round(ratings: list[tuple[str, Decimal]], p: Any, top: Decimal) -> Decimal:
+def _rating_round(ratings: list[tuple[str, Decimal]], p: Any, full: Decimal | None) -> Decimal:
     absent: list[Decimal] = []
-    if p["missing_level"] == "full":
-        # 003 篇三 "缺少评议层次的,系统默认为该档满分": an expected level nobody rated counts as full
-        # marks, the top of the scale (the leaf's max when ratings carry points)
-        full = max(p["scale"].values()) if p["scale"] else top
+    if full is not None:  # missing_level: full (see build_rating)
         rated = {level for level, _ in ratings}
         absent = [full for level in p["levels"] if level not in rated]
     if p["combine"] == "mean":
