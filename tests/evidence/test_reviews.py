@@ -111,6 +111,16 @@ async def test_adjusting_is_for_score_facts_only(client: httpx.AsyncClient) -> N
     assert response.status_code == 422
 
 
+async def test_the_sweep_leaves_a_finalized_period_alone(client: httpx.AsyncClient, clock: Clock) -> None:
+    sub = await _submit(client, chain=False)
+    event = {"id": "6d1f7f3e-5b8a-4a43-9d57-6a0c0f6f8d11", "source": "ranking", "topic": "period.status",
+             "payload": {"period_id": "2026-Q1", "status": "finalized"}}
+    assert (await client.post("/events", json=event, headers=ADMIN)).json() == {"applied": True}
+    clock.set("2026-12-31T00:00:00+08:00")
+    assert (await client.post("/v1/reviews/sweep", headers=ADMIN)).json() == {"defaulted": 0}
+    assert (await client.get(f"/v1/submissions/{sub['id']}", headers=ADMIN)).json()["status"] == "pending"
+
+
 async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncClient, clock: Clock) -> None:
     sub = await _submit(client)
     start, due_at = datetime.fromisoformat(sub["created_at"]), datetime.fromisoformat(sub["level_due_at"])

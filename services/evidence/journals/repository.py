@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evidence.facts.repository import in_scopes
 from services.evidence.journals.models import JournalRoster, JournalWeek
+from services.evidence.periods.repository import frozen_period_ids
 
 
 async def add_roster(session: AsyncSession, rows: list[dict[str, str]]) -> None:
@@ -22,7 +23,8 @@ async def add_roster(session: AsyncSession, rows: list[dict[str, str]]) -> None:
 
 
 async def rosters(session: AsyncSession) -> Sequence[JournalRoster]:
-    return (await session.scalars(select(JournalRoster).order_by(JournalRoster.id))).all()
+    stmt = select(JournalRoster).where(JournalRoster.period_id.not_in(frozen_period_ids()))
+    return (await session.scalars(stmt.order_by(JournalRoster.id))).all()
 
 
 async def week(session: AsyncSession, period_id: str, subject_id: str, week: str) -> JournalWeek | None:

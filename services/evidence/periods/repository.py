@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evidence.periods.models import PeriodState
+
+
+def frozen_period_ids() -> Select[str]:
+    """The periods ranking announced as finalized: sweeps leave their evidence alone."""
+    return select(PeriodState.period_id).where(PeriodState.status == "finalized")
 
 
 async def get(session: AsyncSession, period_id: str) -> PeriodState | None:

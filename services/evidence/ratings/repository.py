@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.evidence.periods.repository import frozen_period_ids
 from services.evidence.ratings.models import RatingBallot, RatingRater, RatingSubject, RatingTask
 
 
@@ -62,6 +63,7 @@ async def claim(session: AsyncSession, task_id: str, expected_version: int) -> R
 
 
 async def due_to_close(session: AsyncSession, now: datetime) -> Sequence[RatingTask]:
-    stmt = (select(RatingTask).where(RatingTask.status == "open", RatingTask.closes_at <= now)
+    stmt = (select(RatingTask).where(RatingTask.status == "open", RatingTask.closes_at <= now,
+                                     RatingTask.period_id.not_in(frozen_period_ids()))
             .with_for_update(skip_locked=True))
     return (await session.scalars(stmt)).all()

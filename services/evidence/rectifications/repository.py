@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evidence.facts.repository import in_scopes
+from services.evidence.periods.repository import frozen_period_ids
 from services.evidence.rectifications.models import RectificationNotice
 
 
@@ -39,6 +40,7 @@ async def page(session: AsyncSession, *, period_id: str, scopes: Sequence[str]) 
 async def overdue(session: AsyncSession, before: date) -> Sequence[RectificationNotice]:
     """Unsigned notices whose deadline day is before `before` (the local date now), locked."""
     stmt = (select(RectificationNotice)
-            .where(RectificationNotice.status.in_(("open", "answered")), RectificationNotice.deadline < before)
+            .where(RectificationNotice.status.in_(("open", "answered")), RectificationNotice.deadline < before,
+                   RectificationNotice.period_id.not_in(frozen_period_ids()))
             .with_for_update(skip_locked=True))
     return (await session.scalars(stmt)).all()

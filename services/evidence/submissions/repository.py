@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.evidence.facts.repository import in_scopes
+from services.evidence.periods.repository import frozen_period_ids
 from services.evidence.submissions.models import Submission, SubmissionVersion
 
 
@@ -72,6 +73,7 @@ async def page(
 async def overdue(session: AsyncSession, now: datetime, limit: int) -> Sequence[Submission]:
     """Pending submissions whose level deadline has passed, locked (other sweepers skip them)."""
     stmt = (select(Submission)
-            .where(Submission.status == "pending", Submission.level_due_at <= now)
+            .where(Submission.status == "pending", Submission.level_due_at <= now,
+                   Submission.period_id.not_in(frozen_period_ids()))
             .order_by(Submission.level_due_at).limit(limit).with_for_update(skip_locked=True))
     return (await session.scalars(stmt)).all()
