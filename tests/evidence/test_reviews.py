@@ -151,3 +151,20 @@ async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncCli
     assert [f["points"] for f in facts] == ["46"]
     stale = await _decide(client, sub, REVIEWER_A, action="approve", version=1)
     assert stale.status_code == 409
+
+
+async def test_the_most_specific_chain_applies(client: httpx.AsyncClient) -> None:
+    default = {"levels": [{"name": "科长", "working_days": 1}]}
+    assert (await client.put("/v1/schemes/meiling/review-chains", json=default, headers=ADMIN)).status_code == 200
+    assert (await client.put("/v1/schemes/meiling/review-chains", json=CHAIN,
+                             headers=REVIEWER_CITY)).status_code == 403
+    await client.put("/v1/schemes/meiling/review-chains", json=CHAIN, headers=ADMIN)
+    event = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "attendance", "fact": "event",
+             "content": {"type": "late"}}
+    by_default = (await client.post("/v1/submissions", json=event, headers=ASSESSOR_A)).json()
+    own = (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).json()
+    assert (by_default["level_name"], own["level_name"]) == ("科长", "科室负责人")
+    # Mon 2026-03-02 + 1 working day = Tue 03-03, end of day in Shanghai.
+    assert by_default["level_due_at"] == "2026-03-03T15:59:59.999999Z"
+    chains = (await client.get("/v1/schemes/meiling/review-chains", headers=REVIEWER_A)).json()
+    assert [(c["indicator"], len(c["levels"]), c["version"]) for c in chains] == [("", 1, 1), ("regular", 3, 1)]

@@ -21,11 +21,8 @@ def default_levels() -> list[dict[str, Any]]:
 
 async def levels_for(session: AsyncSession, scheme_id: str, indicator: str | None) -> list[dict[str, Any]]:
     """The indicator's chain, else the scheme's default chain, else the built-in one."""
-    for key in ((indicator or ""), ""):
-        chain = await repository.chain(session, scheme_id, key)
-        if chain is not None:
-            return list(chain.levels)
-    return default_levels()
+    chain = await repository.most_specific_chain(session, scheme_id, indicator or "")
+    return list(chain.levels) if chain is not None else default_levels()
 
 
 def due_at(level: dict[str, Any], started_at: datetime) -> datetime:

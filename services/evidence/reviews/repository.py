@@ -15,6 +15,14 @@ async def chain(session: AsyncSession, scheme_id: str, indicator: str) -> Review
     return await session.scalar(stmt)
 
 
+async def most_specific_chain(session: AsyncSession, scheme_id: str, indicator: str) -> ReviewChain | None:
+    """The indicator's own chain if there is one, else the scheme's default (`indicator` "")."""
+    stmt = (select(ReviewChain)
+            .where(ReviewChain.scheme_id == scheme_id, ReviewChain.indicator.in_((indicator, "")))
+            .order_by(ReviewChain.indicator.desc()).limit(1))
+    return await session.scalar(stmt)
+
+
 async def chains(session: AsyncSession, scheme_id: str) -> Sequence[ReviewChain]:
     stmt = select(ReviewChain).where(ReviewChain.scheme_id == scheme_id).order_by(ReviewChain.indicator)
     return (await session.scalars(stmt)).all()
