@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,18 @@ def rank_period(scores: PeriodScores) -> dict[str, Any]:
 
 def rank_with_presets(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
     """`rank_period` with grades decided beforehand (the §10 roll-up grade rules)."""
+    # As in score_period: the engine builds no reference cycles, and the collector would otherwise
+    # walk every object the scoring just made (and the facts) while the result document grows.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _rank(scores, presets)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _rank(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
     scheme = scores.scheme
     standings = [_standing(score, scheme) for score in sorted(scores.subjects, key=lambda s: s.subject.id)]
     for scope in by_scope(standings).values():
