@@ -85,9 +85,10 @@ def _format(value: Decimal) -> str:
 
 def ids(facts: list[Fact]) -> str:
     """The fact ids for explanations (facts reach the rules already sorted by id)."""
-    if len(facts) == 1:
-        return str(facts[0].get("id"))
-    return ",".join([str(f.get("id")) for f in facts])
+    try:  # fast path: every fact has a text id, the normal case
+        return ",".join([f["id"] for f in facts])
+    except (KeyError, TypeError):
+        return ",".join([str(f.get("id")) for f in facts])
 
 
 def name_of(value: Any) -> str | None:

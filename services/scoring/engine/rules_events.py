@@ -18,6 +18,7 @@ def build_deduction(node: Node) -> LeafFn:
     zero_when: tuple[tuple[str, Decimal], ...] = p["zero_when"]
     exempt: bool = p["justified_exempt"]
     top = node.max
+    base_text, capped = fmt(base), f" (at most {fmt(cap)})" if cap is not None else ""
 
     def deduction(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         counts, used = _event_counts(facts, per_event, exempt, problems)
@@ -25,13 +26,12 @@ def build_deduction(node: Node) -> LeafFn:
         for kind, limit in zero_when:
             if counts.get(kind, ZERO) >= limit:
                 return ZERO, head + f"{kind} {fmt(counts[kind])} ≥ {fmt(limit)}, no points = 0"
-        deducted = sum((per_event[k] * c for k, c in counts.items()), ZERO)
+        deducted = sum([per_event[k] * c for k, c in counts.items()], ZERO)
         if cap is not None and deducted > cap:
             deducted = cap
         score = clamp(max(floor, base - deducted), ZERO, top)
-        terms = " − ".join(f"{k} {fmt(counts[k])} × {fmt(per_event[k])}" for k in sorted(counts)) or "0"
-        capped = f" (at most {fmt(cap)})" if cap is not None else ""
-        return score, head + f"{fmt(base)} − {terms}{capped} = {fmt(score)}"
+        terms = " − ".join([f"{k} {fmt(counts[k])} × {fmt(per_event[k])}" for k in sorted(counts)]) or "0"
+        return score, head + f"{base_text} − {terms}{capped} = {fmt(score)}"
 
     return deduction
 
@@ -61,6 +61,7 @@ def _event_counts(
 def build_accrual(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
     low, high, highest = p["min"], p["max"], p["highest_per_key"]
+    within = f"within [{fmt(low)}, {fmt(high)}]"
 
     def accrual(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         keyed: dict[str, tuple[Decimal, str]] = {}
@@ -77,13 +78,17 @@ def build_accrual(node: Node) -> LeafFn:
                     keyed[str(key)] = (points, str(f.get("id")))
             else:
                 loose.append((points, str(f.get("id"))))
-        parts = sorted(loose, key=lambda pi: pi[1]) + sorted(keyed.values(), key=lambda pi: pi[1])
-        total = sum((pts for pts, _ in parts), ZERO)
+        parts = sorted(loose, key=_fact_id) + sorted(keyed.values(), key=_fact_id)
+        total = sum([pts for pts, _ in parts], ZERO)
         score = clamp(total, low, high)
-        terms = " + ".join(f"{fid} {fmt(pts)}" for pts, fid in parts) or "0"
-        return score, f"accrual [{ids(facts)}]: {terms} = {fmt(total)}, within [{fmt(low)}, {fmt(high)}] = {fmt(score)}"
+        terms = " + ".join([f"{fid} {fmt(pts)}" for pts, fid in parts]) or "0"
+        return score, f"accrual [{ids(facts)}]: {terms} = {fmt(total)}, {within} = {fmt(score)}"
 
     return accrual
+
+
+def _fact_id(points_and_id: tuple[Decimal, str]) -> str:
+    return points_and_id[1]
 
 
 def _event_points(f: Fact, p: Any, problems: list[Problem]) -> Decimal | None:
@@ -239,12 +244,15 @@ def _rating_round(ratings: list[tuple[str, Decimal]], p: Any, full: Decimal | No
     if full is not None:  # missing_level: full (see build_rating)
         rated = {level for level, _ in ratings}
         absent = [full for level in p["levels"] if level not in rated]
+    trim = p["trim"]
     if p["combine"] == "mean":
-        values = _trimmed([v for _, v in ratings], p["trim"]) + absent
+        values = _trimmed([v for _, v in ratings], trim) + absent
         return sum(values, ZERO) / len(values)
     by_level: dict[str, list[Decimal]] = {}
     for level, value in ratings:
         by_level.setdefault(level, []).append(value)
-    means = [sum(vs, ZERO) / len(vs) for vs in (_trimmed(by_level[k], p["trim"]) for k in sorted(by_level))]
+    if trim != (0, 0):
+        by_level = {level: _trimmed(values, trim) for level, values in by_level.items()}
+    means = [sum(by_level[level], ZERO) / len(by_level[level]) for level in sorted(by_level)]
     means.extend(absent)
     return sum(means, ZERO) / len(means)
