@@ -70,7 +70,7 @@ OPERATIONS: dict[str, Rule] = {
     "rectificationNotices": Rule(("admin", "assessor", "submitter", "auditor"), "unit", own=True),
     "issueRectificationNotice": Rule(("admin", "assessor"), "unit"),
     "answerRectificationNotice": Rule(("admin", "submitter"), "unit"),
-    "signRectificationNotice": Rule(("admin", "submitter"), "unit"),
+    "signRectificationNotice": Rule(("admin", "reviewer"), "unit"),  # the unit head signs
     "appeals": Rule(READERS, "unit", own=True),
     "fileAppeal": Rule(("admin", "submitter"), "unit", own=True),
     "answerAppeal": Rule(OFFICE, "unit"),

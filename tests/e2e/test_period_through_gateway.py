@@ -2,8 +2,10 @@
 an attachment, reviews, scores, ranking, publication (公示), an objection and its answer, the
 refusal to finalize early, and the auditor's questions read back.
 
-Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target 1, proportional below).
-甲街道: 55 + 40 × 9/10 = 91 → rank 1, 优秀 (≥ 90.5); 乙街道: 50 + 40 × 10/10 = 90 → rank 2, 良好.
+Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target 1, proportional below),
+民主测评 rating /10 (好 10, 较好 8, 一般 6, 差 0) from one rater's ballot.
+甲街道: 55 + 40 × 9/10 + 10 (好) = 101 → rank 1, 优秀 (≥ 100.5);
+乙街道: 50 + 40 × 10/10 + 8 (较好) = 98 → rank 2, 良好.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ SCHEME = {
     "indicators": [
         {"code": "work", "name": "重点工作", "max": 60, "rule": {"kind": "manual"}},
         {"code": "rate", "name": "台账完成率", "max": 40, "rule": {"kind": "ratio", "target": 1}},
+        {"code": "pj", "name": "民主测评", "max": 10,
+         "rule": {"kind": "rating", "scale": {"好": 10, "较好": 8, "一般": 6, "差": 0}}},
     ],
     "ranking": {"scope": "group", "order": ["total"]},
-    "grading": {"bands": [{"grade": "优秀", "min": "90.5"}, {"grade": "良好", "min": 75}, {"grade": "合格"}]},
+    "grading": {"bands": [{"grade": "优秀", "min": "100.5"}, {"grade": "良好", "min": 75}, {"grade": "合格"}]},
 }
 
 
@@ -108,8 +112,8 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
     assert (draft["id"], draft["version"], draft["status"]) == ("e2e-street", 1, "draft")
     published = gw(admin, "mutation($r: Int!) { publishScheme(id: \"e2e-street\", version: 1, revision: $r) "
                           "{ status indicators { code max } } }", r=draft["revision"])["publishScheme"]
-    assert published == {"status": "published", "indicators": [{"code": "work", "max": "60"},
-                                                               {"code": "rate", "max": "40"}]}
+    assert published == {"status": "published", "indicators": [
+        {"code": "work", "max": "60"}, {"code": "rate", "max": "40"}, {"code": "pj", "max": "10"}]}
     period = gw(admin, """mutation($s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: "e2e-street",
         schemeVersion: 1, label: "2026-Q1", subjects: $s}) { id status subjectCount } }""",
                 s=[{"id": a["id"], "group": "街道"}, {"id": b["id"], "group": "街道"}])["openPeriod"]
@@ -157,25 +161,42 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
         assert reviewed["status"] == "approved" and reviewed["reviews"] == [{"decision": "approve"}]
 
     auditor = gw.token("auditor", "")
+    rate_the_units(gw, admin, p, a, b)
+    rectify(gw, p, a)
+
     def settled(data: dict[str, Any]) -> bool:  # ranking has caught up with scoring's latest totals
         nodes = data["subjects"]["nodes"]
         return all(n["score"] and n["result"] and Decimal(n["result"]["total"]) == Decimal(n["score"]["total"])
-                   for n in nodes) and {Decimal(n["score"]["total"]) for n in nodes} == {Decimal(91), Decimal(90)}
+                   for n in nodes) and {Decimal(n["score"]["total"]) for n in nodes} == {Decimal(101), Decimal(98)}
 
     page = gw.wait(auditor, PAGE, settled, p=p)
     rows = {n["name"]: (Decimal(n["score"]["total"]), n["result"]["rank"], n["result"]["grade"])
             for n in page["subjects"]["nodes"]}
-    assert rows == {"甲街道": (Decimal(91), 1, "优秀"), "乙街道": (Decimal(90), 2, "良好")}
+    assert rows == {"甲街道": (Decimal(101), 1, "优秀"), "乙街道": (Decimal(98), 2, "良好")}
     table = "query($p: ID!) { ranking(periodId: $p) { nodes { subjectId rank grade } } }"
     assert gw(gw.token("assessor", "city/b"), table, p=p) == {"ranking": {"nodes": [
         {"subjectId": b["id"], "rank": 2, "grade": "良好"}]}}  # only its own part of the table
     assert gw.error(submitter_a, table, p=p)["extensions"]["code"] == "FORBIDDEN"  # submitters do not read it
 
+    # an appeal (申诉) of the 重点工作 score, answered point by point and dismissed
+    fact_id = gw(admin, "query($id: ID!) { submission(id: $id) { factId } }", id=submissions[0]["id"])
+    appeal = gw(subject_a_token(gw, a), """mutation($p: ID!, $s: ID!, $f: String!) { fileAppeal(periodId: $p,
+        subjectId: $s, factId: $f, points: ["重点工作已全部完成,不应扣5分"]) { id status points version } }""",
+                p=p, s=a["id"], f=fact_id["submission"]["factId"])["fileAppeal"]
+    assert (appeal["status"], appeal["points"]) == ("open", ["重点工作已全部完成,不应扣5分"])
+    dismissed = gw(admin, """mutation($id: ID!, $v: Int!) { answerAppeal(id: $id, upheld: false,
+        replies: ["经复核,第三项工作未按期完成,扣分属实"], version: $v) { status replies } }""",
+                   id=appeal["id"], v=appeal["version"])["answerAppeal"]
+    assert dismissed["replies"] == ["经复核,第三项工作未按期完成,扣分属实"]
+    listed_appeals = gw(auditor, "query($p: ID!, $s: ID!) { appeals(periodId: $p, subjectId: $s) { totalCount } }",
+                        p=p, s=a["id"])
+    assert listed_appeals == {"appeals": {"totalCount": 1}}
+
     # publication (公示), an objection by the subject itself and its answer; 审定 refused until due
     publication = gw(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status closesAt } }",
                      p=p)
     assert publication["publishResults"]["status"] == "published"
-    subject_a = gw.token("subject", "city/a", subject_ids=[a["id"]])
+    subject_a = subject_a_token(gw, a)
     objection = gw(subject_a, """mutation($p: ID!, $s: ID!) { fileObjection(periodId: $p, subjectId: $s,
         reason: "台账已补齐") { id status reason } }""", p=p, s=a["id"])["fileObjection"]
     assert objection["reason"] == "台账已补齐"
@@ -196,15 +217,15 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
     about = {"p": p, "s": a["id"]}
     history = gw(auditor, """query($p: ID!, $s: ID!) { scoreHistory(periodId: $p, subjectId: $s, indicator: "total")
         { value cause factIds createdAt } }""", **about)["scoreHistory"]
-    assert Decimal(history[-1]["value"]) == Decimal(91) and history[-1]["cause"]
-    assert len(history[-1]["factIds"]) == 2
+    assert Decimal(history[-1]["value"]) == Decimal(101) and history[-1]["cause"]
+    assert len(history[-1]["factIds"]) == 3
     as_of = "query($p: ID!, $s: ID!, $at: DateTime!) { scoreAsOf(periodId: $p, subjectId: $s, at: $at) { value } }"
     now = gw(auditor, as_of, at="2100-01-01T00:00:00+00:00", **about)
-    assert Decimal(now["scoreAsOf"]["value"]) == Decimal(91)
+    assert Decimal(now["scoreAsOf"]["value"]) == Decimal(101)
     assert gw(auditor, as_of, at="2000-01-01T00:00:00+00:00", **about) == {"scoreAsOf": None}
     explained = gw(auditor, "query($p: ID!, $s: ID!) { explain(periodId: $p, subjectId: $s) "
                             "{ indicators { code value } explain } }", **about)["explain"]
-    assert {i["code"]: Decimal(i["value"]) for i in explained["indicators"]} == {"work": 55, "rate": 36}
+    assert {i["code"]: Decimal(i["value"]) for i in explained["indicators"]} == {"work": 55, "rate": 36, "pj": 10}
     assert gw(auditor, "query($p: ID!) { verifyPeriod(periodId: $p) { ok } }", p=p) == {"verifyPeriod": {"ok": True}}
     trail = "query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action } } }"
     assert {"scoring", "ranking"} <= {n["service"] for n in gw(auditor, trail, e=p)["auditTrail"]["nodes"]}
@@ -212,3 +233,53 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
         verified = gw(auditor, "query($s: Service!) { verifyAuditChain(service: $s) { ok } }", s=service)
         assert verified == {"verifyAuditChain": {"ok": True}}
     assert gw.error(subject_a, trail, e=p)["extensions"]["code"] == "FORBIDDEN"
+
+
+def subject_a_token(gw: Gateway, unit: dict[str, Any]) -> str:
+    """甲街道 itself (a `subject` principal that *is* the unit)."""
+    return gw.token("subject", unit["path"], subject_ids=[unit["id"]])
+
+
+def rate_the_units(gw: Gateway, admin: str, period: str, a: dict[str, Any], b: dict[str, Any]) -> None:
+    """民主测评: the office opens a task, the one rater fills in their own ballot, the office closes it."""
+    task = gw(admin, "mutation($t: JSON!) { openRatingTask(task: $t) { id status version grades } }", t={
+        "period_id": period, "indicator": "pj", "kind": "democratic", "scope": "city",
+        "grades": ["好", "较好", "一般", "差"], "round": 1, "closes_at": "2100-01-01T00:00:00+00:00",
+        "subject_ids": [a["id"], b["id"]],
+        "raters": [{"rater": "rater-city", "level": "群众", "unit_path": "city"}]})["openRatingTask"]
+    assert task["grades"] == ["好", "较好", "一般", "差"]
+    rater = gw.token("rater", "city")  # subject "rater-city", the rater named in the task
+    ballot = gw(rater, "query($t: ID!) { myBallot(taskId: $t) { lines { subjectId answered } } }", t=task["id"])
+    assert sorted((line["subjectId"], line["answered"]) for line in ballot["myBallot"]["lines"]) == sorted(
+        [(a["id"], False), (b["id"], False)])
+    cast = gw(rater, """mutation($t: ID!, $a: [BallotAnswer!]!) { castBallot(taskId: $t, answers: $a) {
+        lines { subjectId grade } } }""", t=task["id"],
+              a=[{"subjectId": a["id"], "grade": "好"}, {"subjectId": b["id"], "grade": "较好"}])
+    given = {line["subjectId"]: line["grade"] for line in cast["castBallot"]["lines"]}
+    assert given == {a["id"]: "好", b["id"]: "较好"}
+    responses = gw(admin, "query($t: ID!) { ratingResponses(taskId: $t) { raters responded } }", t=task["id"])
+    assert responses == {"ratingResponses": {"raters": 1, "responded": 1}}
+    assert gw.error(gw.token("rater", "city/a"), "query($t: ID!) { ratingResponses(taskId: $t) { raters } }",
+                    t=task["id"])["extensions"]["code"] == "FORBIDDEN"
+    closed = gw(admin, "mutation($t: ID!, $v: Int!) { closeRatingTask(taskId: $t, version: $v) { status } }",
+                t=task["id"], v=task["version"])
+    assert closed == {"closeRatingTask": {"status": "closed"}}
+
+
+def rectify(gw: Gateway, period: str, a: dict[str, Any]) -> None:
+    """问题整改单: the assessor issues it, the unit answers, its head (a reviewer) signs."""
+    notice = gw(gw.token("assessor", "city"), """mutation($i: RectificationInput!) { issueRectificationNotice(input: $i)
+        { id status version problem } }""", i={
+        "periodId": period, "subjectId": a["id"], "checkedAt": "2026-03-02T02:00:00+00:00",
+        "problem": "台账缺少会议记录", "opinion": "限期补齐", "deadline": "2100-01-01"})["issueRectificationNotice"]
+    assert notice["problem"] == "台账缺少会议记录"
+    answered = gw(gw.token("submitter", "city/a"), """mutation($id: ID!, $v: Int!) {
+        answerRectificationNotice(id: $id, feedback: "已补齐会议记录", version: $v) { feedback version } }""",
+                  id=notice["id"], v=notice["version"])["answerRectificationNotice"]
+    assert answered["feedback"] == "已补齐会议记录"
+    signed = gw(gw.token("reviewer", "city/a"), """mutation($id: ID!, $v: Int!) {
+        signRectificationNotice(id: $id, version: $v) { signedBy } }""", id=notice["id"], v=answered["version"])
+    assert signed == {"signRectificationNotice": {"signedBy": "reviewer-city/a"}}
+    listed = gw(gw.token("auditor", ""), "query($p: ID!, $s: ID!) { rectificationNotices(periodId: $p, "
+                                         "subjectId: $s) { nodes { feedback signedBy } } }", p=period, s=a["id"])
+    assert listed["rectificationNotices"]["nodes"] == [{"feedback": "已补齐会议记录", "signedBy": "reviewer-city/a"}]

@@ -49,7 +49,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "rectificationNotices": ("ad as su au sj", "", "ad as su au"),
     "issueRectificationNotice": ("ad as", "", "ad as"),
     "answerRectificationNotice": ("ad su", "", "ad su"),
-    "signRectificationNotice": ("ad su", "", "ad su"),
+    "signRectificationNotice": ("ad re", "", "ad re"),
     "appeals": ("ad as au sj", "", "ad as au"),
     "fileAppeal": ("ad su sj", "", "ad su"),
     "answerAppeal": ("ad", "", "ad"),
