@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("kaohe.errors")
@@ -103,6 +104,19 @@ async def _http_handler(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLSTATEs of text PostgreSQL cannot store (a NUL character, in text or JSONB): the client's input, not a fault.
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+async def _database_handler(request: Request, exc: Exception) -> JSONResponse:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
+        getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None)
+    if sqlstate in _UNSTORABLE_TEXT:
+        return JSONResponse(error_body("invalid_input", "text may not contain NUL (\\u0000) characters",
+                                       {"reason": "unstorable character"}), status_code=422)
+    return await _unexpected_handler(request, exc)
+
+
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("internal_error", "internal error; see the service log"), status_code=500)
@@ -113,4 +127,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(DBAPIError, _database_handler)
     app.add_exception_handler(Exception, _unexpected_handler)

@@ -37,6 +37,8 @@ class ScoringClient:
         headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
         try:
             response = await self.http.get(f"{self.base_url}{path}", headers=headers)
+        except httpx.InvalidURL:  # an id with control characters: no such thing can exist in scoring
+            raise NotFound(f"scoring does not know {path!r}") from None
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(f"scoring is not reachable: {type(exc).__name__}") from None
         if response.status_code == 404:

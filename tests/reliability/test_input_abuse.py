@@ -4,6 +4,7 @@ out of the storage folder, and GraphQL depth, alias and token floods at the gate
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.common.auth import Principal, issue_service_token
 from services.evidence.app import app as evidence_app
 from tests.conftest import auth
 from tests.evidence.conftest import FakeScoring, client, clock, scoring  # noqa: F401 - fixtures
@@ -144,3 +146,33 @@ async def test_graphql_floods_never_reach_the_services(gateway: httpx.AsyncClien
                              headers={**headers, "Content-Type": "application/json"})
     assert big.status_code == 413
     assert backend.requests == []
+
+
+@pytest.mark.parametrize("service", ["evidence", "scoring"])
+async def test_nul_characters_are_refused_not_a_500(api: Any, service: str) -> None:
+    """Regression (fuzzing): PostgreSQL cannot store U+0000; it used to surface as a 500 from /events."""
+    svc: httpx.AsyncClient = await api(service)
+    db = service_app(service).state.db
+    before = await row_counts(db, service)
+    event = {"id": "fcf18a73-184b-2ddd-9338-3dc666662e03", "source": "x", "topic": "7\u0000T", "payload": {}}
+    service_token = issue_service_token(Principal(subject="evidence", kind="service"))
+    error = _error(await svc.post("/events", json=event, headers={"Authorization": f"Bearer {service_token}"}), 422)
+    assert error == {"code": "invalid_input", "message": "text may not contain NUL (\\u0000) characters",
+                     "details": {"reason": "unstorable character"}}
+    assert await row_counts(db, service) == before
+
+
+async def test_nul_in_a_unit_name_is_refused(scoring_client: Any) -> None:
+    svc, db = scoring_client
+    before = await row_counts(db, "scoring")
+    body = {"id": "u-nul", "name": "甲\u0000乙", "slug": "nul", "parent_id": "u-city"}
+    assert _error(await svc.post("/v1/units", json=body, headers=ADMIN), 422)["code"] == "invalid_input"
+    assert await row_counts(db, "scoring") == before
+
+
+async def test_control_characters_in_ids_forwarded_to_scoring_are_a_404(api: Any) -> None:
+    """Regression (fuzzing): an id that cannot form a URL made ranking's and evidence's scoring calls raise."""
+    ranking: httpx.AsyncClient = await api("ranking")
+    response = await ranking.post("/v1/periods/a%1Bb/recompute", headers=ADMIN)
+    assert _error(response, 404)["message"] == "scoring does not know '/v1/periods/a\\x1bb'"
+    await asyncio.sleep(0.05)  # the failed request's session finishes rolling back on the shared connection
