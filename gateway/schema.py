@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
@@ -17,6 +20,8 @@ from gateway.operations.results import ResultMutation, ResultQuery
 from gateway.operations.scores import ScoreQuery
 from gateway.protection import extensions
 from services.common.errors import DomainError
+
+log = logging.getLogger("kaohe.gateway")
 
 
 @strawberry.type(description="Health of one backend service.")
@@ -48,9 +53,21 @@ Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, Sco
 Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation))
 
 
+class GatewaySchema(strawberry.Schema):
+    """Logs domain errors (a refusal, a conflict) as one line; only unexpected ones with a traceback."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        unexpected = [e for e in errors if not isinstance(e.original_error, DomainError)]
+        for error in errors:
+            if isinstance(error.original_error, DomainError):
+                log.info("graphql %s: %s", error.original_error.code, error.message)
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The gateway's schema with its protections (introspection off in production)."""
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(production=production))
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions(production=production))
 
 
 schema = build_schema()

@@ -3,6 +3,7 @@ the exact allow/deny matrix of gateway/access.py, checked before any service is 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -159,18 +160,17 @@ async def _run(operation: str, principal: Principal) -> tuple[bool, FakeBackend,
 
 @pytest.mark.parametrize("operation", sorted(EXPECTED))
 async def test_access_matrix(operation: str) -> None:
-    seen: dict[str, set[str]] = {}
+    cases = [(where, column, role) for column, where in enumerate(WHERE) for role in ROLES]
+    runs = await asyncio.gather(*(
+        _run(operation, Principal(subject=f"{role}@{where}", grants=(Grant(role, WHERE[where][0]),),
+                                  subject_ids=WHERE[where][1]))
+        for where, _column, role in cases))
+    for (where, column, role), (allowed, backend, _) in zip(cases, runs, strict=True):
+        if not allowed:
+            assert backend.writes() == [], f"{operation} wrote to a service for a refused {role} {where}"
     for column, where in enumerate(WHERE):
-        scope, subject_ids = WHERE[where]
-        seen[where] = set()
-        for role in ROLES:
-            principal = Principal(subject=f"{role}@{where}", grants=(Grant(role, scope),), subject_ids=subject_ids)
-            allowed, backend, _ = await _run(operation, principal)
-            if allowed:
-                seen[where].add(role)
-            else:
-                assert backend.writes() == [], f"{operation} wrote to a service for a refused {role} {where}"
-        assert seen[where] == _roles(EXPECTED[operation][column]), (operation, where)
+        seen = {role for (w, _c, role), (allowed, _b, _r) in zip(cases, runs, strict=True) if w == where and allowed}
+        assert seen == _roles(EXPECTED[operation][column]), (operation, where)
 
 
 async def test_anonymous_callers_get_unauthenticated_everywhere() -> None:
