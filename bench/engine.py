@@ -6,7 +6,9 @@
 Times (1) a baseline loop that only iterates the fact dicts and reads one number per fact with
 Decimal(str(...)), and (2) the full evaluation: score_period, then rank_period when the ranking
 engine exists. Runs N/10 and N to check that 10x the subjects costs at most 11x the time.
-Peak memory is the process's ru_maxrss (tracemalloc is far too slow at this size).
+Peak memory is the process's ru_maxrss (tracemalloc is far too slow at this size). Each time is
+reported as wall-clock seconds and as CPU seconds of this process (`cpu_*`): on a shared machine the
+CPU figure is the one to compare between runs. `--phases` adds the time of each phase at N.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from services.scoring.engine import parse_scheme, score_period
 try:
     from services.ranking.engine import rank_period
 except ImportError:  # the ranking engine is not there yet: time scoring alone
-    rank_period = None
+    rank_period = None  # type: ignore[assignment]
 
 MONTHS = ("2026-01", "2026-02", "2026-03")
 SCALE = {"优秀": 10, "良好": 8, "称职": 6, "不称职": 2}
@@ -199,52 +201,93 @@ def facts_document(n_subjects: int, seed: int = 7) -> dict[str, Any]:
     }
 
 
-def baseline(facts: list[dict[str, Any]]) -> float:
+Times = tuple[float, float]  # (wall-clock seconds, CPU seconds)
+
+
+def _clock() -> Times:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(start: Times) -> Times:
+    wall, cpu = _clock()
+    return wall - start[0], cpu - start[1]
+
+
+def baseline(facts: list[dict[str, Any]]) -> Times:
     """Iterate the facts, reading one number per fact exactly."""
-    start = time.perf_counter()
+    start = _clock()
     fields = BASELINE_FIELD
     for fact in facts:
         Decimal(str(fact[fields[fact["fact"]]]))
-    return time.perf_counter() - start
+    return _since(start)
 
 
-def full_evaluation(scheme_doc: dict[str, Any], facts_doc: dict[str, Any]) -> float:
+def full_evaluation(scheme_doc: dict[str, Any], facts_doc: dict[str, Any]) -> Times:
     """Parse, score and (when available) rank one period."""
     gc.collect()
-    start = time.perf_counter()
+    start = _clock()
     scores = score_period(parse_scheme(scheme_doc), facts_doc)
     if rank_period is not None:
         rank_period(scores)
-    return time.perf_counter() - start
+    return _since(start)
 
 
-def run(n_subjects: int) -> tuple[int, float, float]:
-    """(facts, baseline seconds, full seconds) for n subjects."""
+def phases(scheme_doc: dict[str, Any], facts_doc: dict[str, Any]) -> None:
+    """CPU seconds of each phase: sort, hash, the rest of score_period, rank_period."""
+    from services.scoring.engine.canonical import inputs_sha256, sorted_by_id
+
+    gc.collect()
+    start = _clock()
+    ordered = sorted_by_id(facts_doc["facts"])
+    sort = _since(start)
+    inputs_sha256(scheme_doc, facts_doc, sorted_facts=ordered)
+    hashed = _since(start)
+    del ordered
+    gc.collect()
+    start = _clock()
+    scores = score_period(parse_scheme(scheme_doc), facts_doc)
+    scored = _since(start)
+    if rank_period is not None:
+        rank_period(scores)
+    ranked = _since(start)
+    print(
+        f"  phases (cpu s): sort={sort[1]:.2f} hash={hashed[1] - sort[1]:.2f} "
+        f"scoring_proper={scored[1] - hashed[1]:.2f} rank={ranked[1] - scored[1]:.2f}"
+    )
+
+
+def run(n_subjects: int, with_phases: bool = False) -> tuple[int, Times, Times]:
+    """(facts, baseline times, full times) for n subjects."""
     facts_doc = facts_document(n_subjects)
     groups = facts_doc.pop("groups")
     scheme_doc = scheme_document(groups)
     base = baseline(facts_doc["facts"])
     full = full_evaluation(scheme_doc, facts_doc)
+    if with_phases:
+        phases(scheme_doc, facts_doc)
     return len(facts_doc["facts"]), base, full
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subjects", type=int, default=50_000)
+    parser.add_argument("--phases", action="store_true", help="also time each phase at N (CPU seconds)")
     args = parser.parse_args()
     n = args.subjects
     what = "scoring + ranking" if rank_period is not None else "scoring only (ranking engine not found)"
     print(f"timing {what}")
-    small_facts, _, small_full = run(max(n // 10, 20))
-    print(f"  n={max(n // 10, 20)}: facts={small_facts} full={small_full:.2f}s")
-    facts, base, full = run(n)
+    small_facts, _, (small_full, small_cpu) = run(max(n // 10, 20))
+    print(f"  n={max(n // 10, 20)}: facts={small_facts} full={small_full:.2f}s cpu={small_cpu:.2f}s")
+    facts, (base, base_cpu), (full, cpu) = run(n, args.phases)
     ratio_10x = full / small_full if small_full else 0.0
-    print(f"  n={n}: facts={facts} baseline={base:.2f}s full={full:.2f}s")
-    print(f"  10x subjects cost {ratio_10x:.2f}x time ({'ok' if ratio_10x <= 11 else 'OVER 11x'})")
+    cpu_10x = cpu / small_cpu if small_cpu else 0.0
+    print(f"  n={n}: facts={facts} baseline={base:.2f}s full={full:.2f}s cpu={cpu:.2f}s")
+    print(f"  10x subjects cost {ratio_10x:.2f}x time ({'ok' if ratio_10x <= 11 else 'OVER 11x'}), {cpu_10x:.2f}x cpu")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"engine: subjects={n} facts={facts} seconds={full:.2f} facts_per_s={facts / full:.0f} "
-        f"baseline_ratio={full / base:.2f} peak_mib={peak_mib:.0f}"
+        f"baseline_ratio={full / base:.2f} peak_mib={peak_mib:.0f} cpu_seconds={cpu:.2f} "
+        f"facts_per_cpu_s={facts / cpu:.0f} cpu_baseline_ratio={cpu / base_cpu:.2f}"
     )
 
 
