@@ -59,3 +59,33 @@ def served(app: Any, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextmanager
+def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Iterator[dict[str, str]]:
+    """The three services (and the gateway) in this process on one database; yields name → base URL."""
+    from tests.reliability.conftest import service_app
+
+    names = ["evidence", "scoring", "ranking"]
+    apps: dict[str, Any] = {name: service_app(name) for name in names}
+    ports = {name: free_port() for name in names}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        with settings_env(KAOHE_DATABASE_URL=database_url, **{f"KAOHE_{n.upper()}_URL": u for n, u in urls.items()},
+                          **env):
+            for app in apps.values():
+                app.state.run_relay = False
+            with served(apps["evidence"], ports["evidence"]), served(apps["scoring"], ports["scoring"]), \
+                    served(apps["ranking"], ports["ranking"]):
+                if not gateway:
+                    yield urls
+                    return
+                from gateway.app import create_app
+
+                with served(create_app()) as gateway_url:
+                    yield {**urls, "gateway": gateway_url}
+    finally:
+        for app in apps.values():
+            for attr in ("db", "run_relay"):
+                if hasattr(app.state, attr):
+                    delattr(app.state, attr)

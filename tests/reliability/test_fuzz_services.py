@@ -11,10 +11,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
-from services.common.embedded import free_port
 from tests.conftest import PgServer, auth, create_database, drop_database
 from tests.reliability.conftest import service_app
-from tests.reliability.fuzzing import CHECKS, MAX_EXAMPLES, served, settings_env
+from tests.reliability.fuzzing import CHECKS, MAX_EXAMPLES, served_stack
 
 FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate],
                 suppress_health_check=list(HealthCheck), derandomize=True)
@@ -28,22 +27,10 @@ def _schema(service: str) -> Any:
 def base_urls(pg_server: PgServer) -> Iterator[dict[str, str]]:
     """Each service served over loopback on one fresh database (the apps create their own engines)."""
     url = create_database(pg_server)
-    apps = {name: service_app(name) for name in ("evidence", "scoring", "ranking")}
-    ports = {name: free_port() for name in apps}
-    urls = {f"KAOHE_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
-        with settings_env(KAOHE_DATABASE_URL=url, **urls):
-            for app in apps.values():
-                app.state.run_relay = False
-            with served(apps["evidence"], ports["evidence"]) as evidence, \
-                    served(apps["scoring"], ports["scoring"]) as scoring, \
-                    served(apps["ranking"], ports["ranking"]) as ranking:
-                yield {"evidence": evidence, "scoring": scoring, "ranking": ranking}
+        with served_stack(url) as urls:
+            yield urls
     finally:
-        for app in apps.values():
-            for attr in ("db", "run_relay"):
-                if hasattr(app.state, attr):
-                    delattr(app.state, attr)
         drop_database(pg_server, url)
 
 
