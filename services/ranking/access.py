@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from services.common.auth import Principal, Role
 from services.common.errors import Forbidden
@@ -54,3 +54,7 @@ def get_clock(request: Request) -> datetime:
 
 
 Now = Annotated[datetime, Depends(get_clock)]
+
+
+PeriodId = Annotated[str, Path(min_length=1, max_length=100)]
+SubjectId = Annotated[str, Path(min_length=1, max_length=100)]

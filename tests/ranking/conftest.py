@@ -65,6 +65,7 @@ class FakeScoring:
         self.schemes: dict[tuple[str, int], dict[str, Any]] = {}
         self.periods: dict[str, dict[str, Any]] = {}
         self.scores: dict[str, list[dict[str, Any]]] = {}
+        self.problems: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[str] = []
 
     def add_period(self, period_id: str, scheme: dict[str, Any], label: str,
@@ -87,7 +88,7 @@ class FakeScoring:
             if match[1] not in self.scores:
                 return httpx.Response(500, json={"error": {"code": "internal_error"}})
             subjects = self.scores[match[1]]
-            body = {"subjects": subjects, "problems": [], "score_set": len(self.calls),
+            body = {"subjects": subjects, "problems": self.problems.get(match[1], []), "score_set": len(self.calls),
                     "inputs_sha256": "sha-" + str(abs(hash(json.dumps(subjects, sort_keys=True))))}
             return httpx.Response(200, json=body)
         if match := re.fullmatch(r"/v1/periods/([^/]+)", path):

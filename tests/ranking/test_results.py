@@ -154,3 +154,17 @@ async def test_scoring_down_fails_the_event_so_it_is_redelivered(
     scoring.scores["p1"] = real
     retried = await ranking.post("/events", json=event, headers=system_headers())
     assert retried.json()["applied"] is True  # the failed attempt left no inbox record behind
+
+
+async def test_period_problems_only_for_office_and_auditors_and_ids_are_bounded(
+    ranking: httpx.AsyncClient, scoring: FakeScoring
+) -> None:
+    scoring.add_period("p1", QUARTERLY, "2026-Q1", first_scores())
+    scoring.problems["p1"] = [{"subject": "u1", "fact": "f9", "message": "缺少佐证材料"}]
+    await deliver(ranking, "p1", scoring)
+    seen = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()["problems"]
+    assert seen == [{"subject": "u1", "fact": "f9", "message": "缺少佐证材料"}]
+    hidden = await ranking.get("/v1/periods/p1", headers=auth(("assessor", "city/d1")))
+    assert (hidden.status_code, hidden.json()["problems"]) == (200, [])
+    too_long = await ranking.get(f"/v1/periods/{'p' * 101}/ranking", headers=AUDITOR)
+    assert too_long.status_code == 422

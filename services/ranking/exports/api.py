@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Conflict
+from services.ranking.access import PeriodId
 from services.ranking.exports import service
 from services.ranking.periods import service as periods
 from services.ranking.results import repository as results
@@ -23,7 +24,7 @@ CHUNK = 64 * 1024
 
 
 @router.get("/ranking", summary="The ranking table (rows the caller may see) as xlsx or CSV")
-async def export_ranking(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+async def export_ranking(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                          format: Format = "xlsx") -> StreamingResponse:
     period = await periods.get(session, period_id)
     rows = await results.visible_current(session, period_id, principal)
@@ -31,7 +32,7 @@ async def export_ranking(period_id: str, session: SessionDep, principal: Current
 
 
 @router.get("/publication", summary="The publication list (公示名单) as xlsx or CSV")
-async def export_publication(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+async def export_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                              format: Format = "xlsx") -> StreamingResponse:
     period = await periods.get(session, period_id)
     if period.status not in ("published", "finalized"):

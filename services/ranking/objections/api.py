@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
-from services.ranking.access import Now
+from services.ranking.access import Now, PeriodId
 from services.ranking.db import IdempotencyDep
 from services.ranking.objections import service
 from services.ranking.objections.schemas import ObjectionAnswer, ObjectionCreate, ObjectionRead
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["objections"])
 
 @router.post("/periods/{period_id}/objections", status_code=201, response_model=ObjectionRead,
              summary="File an objection (异议) to a subject's result during publication")
-async def file_objection(period_id: str, payload: ObjectionCreate, session: SessionDep,
+async def file_objection(period_id: PeriodId, payload: ObjectionCreate, session: SessionDep,
                          principal: CurrentPrincipal, idem: IdempotencyDep, now: Now) -> Any:
     async def create() -> ObjectionRead:
         objection = await service.file(session, principal, period_id, subject_id=payload.subject_id,
@@ -31,7 +31,7 @@ async def file_objection(period_id: str, payload: ObjectionCreate, session: Sess
 
 @router.get("/periods/{period_id}/objections", response_model=list[ObjectionRead],
             summary="The period's objections the caller may see")
-async def list_objections(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+async def list_objections(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal) -> Any:
     return await service.list_for(session, principal, period_id)
 
 

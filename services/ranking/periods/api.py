@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import NotFound
-from services.ranking.access import Now
+from services.ranking.access import Now, PeriodId
 from services.ranking.clients import ScoringClientDep
 from services.ranking.periods import repository, service
 from services.ranking.periods.schemas import (
@@ -26,48 +26,48 @@ router = APIRouter(prefix="/v1/periods/{period_id}", tags=["periods"])
 
 
 @router.get("", response_model=PeriodRead, summary="Where the period stands (computed, published, finalized)")
-async def get_period(period_id: str, session: SessionDep, _principal: CurrentPrincipal) -> Any:
-    return await service.get(session, period_id)
+async def get_period(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    return service.read_for(principal, await service.get(session, period_id))
 
 
 @router.post("/recompute", response_model=RecomputeRead,
              summary="Rank (or roll up) the period again from scoring's latest scores (the office)")
-async def recompute(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+async def recompute(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                     scoring: ScoringClientDep) -> Any:
     return await results.recompute_by_office(session, scoring, principal, period_id)
 
 
 @router.post("/publication", response_model=PeriodRead, summary="Publish (公示) for N working days (the office)")
-async def publish(period_id: str, payload: PublicationCreate, session: SessionDep, principal: CurrentPrincipal,
+async def publish(period_id: PeriodId, payload: PublicationCreate, session: SessionDep, principal: CurrentPrincipal,
                   now: Now) -> Any:
     return await service.publish(session, principal, period_id, working_days=payload.working_days, now=now)
 
 
 @router.post("/finalize", response_model=SnapshotRead, summary="Approve (审定): freeze the period into a snapshot")
-async def finalize(period_id: str, session: SessionDep, principal: CurrentPrincipal, now: Now) -> Any:
+async def finalize(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal, now: Now) -> Any:
     return await service.finalize(session, principal, period_id, now=now)
 
 
 @router.post("/reopen", response_model=ReopeningRead, summary="Formally reopen a finalized period, with a reason")
-async def reopen(period_id: str, payload: ReopeningCreate, session: SessionDep, principal: CurrentPrincipal,
+async def reopen(period_id: PeriodId, payload: ReopeningCreate, session: SessionDep, principal: CurrentPrincipal,
                  now: Now) -> Any:
     return await service.reopen(session, principal, period_id, reason=payload.reason, now=now)
 
 
 @router.get("/reopenings", response_model=list[ReopeningRead], summary="Every reopening of the period")
-async def reopenings(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+async def reopenings(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal) -> Any:
     service.require_snapshot_reader(principal, await service.get(session, period_id))
     return await repository.reopenings(session, period_id)
 
 
 @router.get("/snapshots", response_model=list[SnapshotRead], summary="Every finalized snapshot of the period")
-async def snapshots(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+async def snapshots(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal) -> Any:
     service.require_snapshot_reader(principal, await service.get(session, period_id))
     return await repository.snapshots(session, period_id)
 
 
 @router.get("/snapshots/{sequence}", summary="One snapshot's canonical JSON, byte for byte (hash it to check)")
-async def snapshot_content(period_id: str, sequence: int, session: SessionDep, principal: CurrentPrincipal) -> Any:
+async def snapshot_content(period_id: PeriodId, sequence: int, session: SessionDep, principal: CurrentPrincipal) -> Any:
     service.require_snapshot_reader(principal, await service.get(session, period_id))
     snapshot = await repository.snapshot(session, period_id, sequence)
     if snapshot is None:

@@ -18,6 +18,7 @@ from services.ranking.objections import repository as objections
 from services.ranking.periods import repository
 from services.ranking.periods.calendar import publication_end
 from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
+from services.ranking.periods.schemas import PeriodRead
 from services.ranking.results import repository as results
 from services.ranking.results.service import canonical, sha256
 
@@ -143,3 +144,11 @@ def require_snapshot_reader(principal: Principal, period: RankedPeriod) -> None:
     """A snapshot holds every result of the period: the office over it, or an auditor."""
     if not principal.can(("admin", "auditor"), period.scope_path):
         raise Forbidden(f"{principal.subject} may not read the snapshots of period {period.id}")
+
+
+def read_for(principal: Principal, period: RankedPeriod) -> PeriodRead:
+    """The period's state; its problems (which name subjects and facts) only for the office and auditors."""
+    read = PeriodRead.model_validate(period)
+    if not principal.can(("admin", "auditor"), period.scope_path):
+        read.problems = []
+    return read

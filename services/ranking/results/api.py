@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
-from services.ranking.access import can_read
+from services.ranking.access import PeriodId, SubjectId, can_read
 from services.ranking.results import repository, service
 from services.ranking.results.schemas import ResultPage, ResultRead
 
@@ -19,7 +19,7 @@ MAX_BATCH = 200
 
 @router.get("/ranking", response_model=ResultPage, summary="The ranking table (visible rows, paged)")
 async def ranking_table(
-    period_id: str, session: SessionDep, principal: CurrentPrincipal,
+    period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
     group: Annotated[str | None, Query(max_length=100)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -32,7 +32,7 @@ async def ranking_table(
 @router.get("/results", response_model=list[ResultRead],
             summary="Batch read of current results (`subject_ids=a,b`); invisible or unknown ids are left out")
 async def batch_results(
-    period_id: str, session: SessionDep, principal: CurrentPrincipal,
+    period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
     subject_ids: Annotated[str, Query(max_length=MAX_BATCH * 101)],
 ) -> Any:
     ids = [part for part in dict.fromkeys(subject_ids.split(",")) if part]
@@ -43,11 +43,15 @@ async def batch_results(
 
 
 @router.get("/results/{subject_id}", response_model=ResultRead, summary="One subject's current result")
-async def subject_result(period_id: str, subject_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+async def subject_result(
+    period_id: PeriodId, subject_id: SubjectId, session: SessionDep, principal: CurrentPrincipal
+) -> Any:
     return ResultRead.of(await service.get_current(session, principal, period_id, subject_id))
 
 
 @router.get("/results/{subject_id}/history", response_model=list[ResultRead],
             summary="Every version of one subject's result, oldest first")
-async def subject_history(period_id: str, subject_id: str, session: SessionDep, principal: CurrentPrincipal) -> Any:
+async def subject_history(
+    period_id: PeriodId, subject_id: SubjectId, session: SessionDep, principal: CurrentPrincipal
+) -> Any:
     return [ResultRead.of(row) for row in await service.get_history(session, principal, period_id, subject_id)]
