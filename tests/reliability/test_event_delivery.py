@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from services.scoring.db import common
 from tests.scoring.conftest import admin, app_db, fact_event, make_org, ok, open_period, publish, service_headers
 
-FACTS = [
+FACTS: list[dict[str, Any]] = [
     {"id": "f1", "subject": "p1", "indicator": "work", "fact": "score", "points": "50"},
     {"id": "f2", "subject": "p2", "indicator": "work", "fact": "score", "points": "40"},
     {"id": "f3", "subject": "p1", "indicator": "attend", "fact": "event", "type": "late", "count": 2},
