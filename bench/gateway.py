@@ -167,12 +167,12 @@ def run(stack: RunningStack, args: argparse.Namespace) -> None:
     token = development_token(get_settings(), subject="bench-auditor", grants=[Grant("auditor", "")], ttl_seconds=3600)
     http = httpx.Client(base_url=stack.url("gateway"), headers={"Authorization": f"Bearer {token}"}, timeout=60)
     fields = " ".join(f'i{n:02d}: scoreHistory(periodId: $p, subjectId: $s, indicator: "i{n:02d}") '
-                      "{ value cause factIds createdAt }" for n in range(args.indicators))
+                      "{ nodes { value cause factIds createdAt } }" for n in range(args.indicators))
     history_query = f"query($p: ID!, $s: ID!) {{ {fields} }}"
 
     def history() -> None:
         body = http.post("/graphql", json={"query": history_query, "variables": {"p": period, "s": ids[0]}}).json()
-        assert "errors" not in body and len(body["data"]["i00"]) == 3, body
+        assert "errors" not in body and len(body["data"]["i00"]["nodes"]) == 3, body
 
     def page() -> None:
         body = http.post("/graphql", json={"query": PAGE, "variables": {"p": period, "first": 100}}).json()

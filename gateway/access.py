@@ -84,6 +84,8 @@ OPERATIONS: dict[str, Rule] = {
     # results, publication (公示), objections, approval (审定)
     "ranking": Rule((*READERS, "subject"), "any", own=True),
     "result": Rule(READERS, "unit", own=True),
+    "resultHistory": Rule(READERS, "unit", own=True),
+    "snapshots": Rule(AUDIT, "org"),
     "publication": Rule(ALL, "any"),
     "objections": Rule(READERS, "unit", own=True),
     "publishResults": Rule(OFFICE, "org"),

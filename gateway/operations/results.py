@@ -49,6 +49,25 @@ class ResultQuery:
         row = await loaders.results(ctx).load((str(period_id), str(subject_id)))
         return Result.from_json(row, str(period_id)) if row else None
 
+    @strawberry.field(description="Every version of one subject's result, oldest first.")
+    async def result_history(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
+                             first: int | None = None, after: str | None = None) -> Connection[Result]:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id))
+        await loaders.authorize_subject(ctx, "resultHistory", str(period_id), str(subject_id))
+        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/results/{subject_id}/history",
+                                                 ctx.user)
+        return paginate([Result.from_json(r, str(period_id)) for r in rows(body, "results")], first, after)
+
+    @strawberry.field(description="The finalized snapshots (审定) of a period with their SHA-256.")
+    async def snapshots(self, info: Ctx, period_id: strawberry.ID, first: int | None = None,
+                        after: str | None = None) -> Connection[Snapshot]:
+        ctx = info.context
+        bounded(period_id=str(period_id))
+        access.require(ctx.user, "snapshots")
+        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/snapshots", ctx.user)
+        return paginate([Snapshot.from_json(r) for r in rows(body, "snapshots")], first, after)
+
     @strawberry.field(description="A period's publication window and approval state.")
     async def publication(self, info: Ctx, period_id: strawberry.ID) -> Publication:
         bounded(period_id=str(period_id))

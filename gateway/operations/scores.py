@@ -10,6 +10,7 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import bounded, rows
+from gateway.pagination import Connection, paginate
 from gateway.types.audit import PeriodVerification
 from gateway.types.score import Score, ScoreVersion
 
@@ -24,13 +25,14 @@ def _history_path(period_id: str, subject_id: str) -> str:
 class ScoreQuery:
     @strawberry.field(description="Every stored version of one indicator's (or `total`'s) value, oldest first.")
     async def score_history(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
-                            indicator: str = "total") -> list[ScoreVersion]:
+                            indicator: str = "total", first: int | None = None,
+                            after: str | None = None) -> Connection[ScoreVersion]:
         ctx = info.context
         bounded(period_id=str(period_id), subject_id=str(subject_id), indicator=indicator)
         await loaders.authorize_subject(ctx, "scoreHistory", str(period_id), str(subject_id))
         body = await ctx.clients.scoring.request("GET", _history_path(str(period_id), str(subject_id)), ctx.user,
                                                  params={"indicator": indicator})
-        return [ScoreVersion.from_json(r) for r in rows(body, "versions")]
+        return paginate([ScoreVersion.from_json(r) for r in rows(body, "versions")], first, after)
 
     @strawberry.field(description="The version in force at an instant (null before the first).")
     async def score_as_of(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, at: datetime,

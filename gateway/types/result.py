@@ -24,6 +24,8 @@ class Result:
     labels: list[str]
     rewards: JSON | None
     flags: list[str]
+    version: int | None = strawberry.field(description="A new version only when the result changed.")
+    created_at: str | None
 
     @classmethod
     def from_json(cls, row: dict[str, Any], period_id: str) -> Result:
@@ -32,4 +34,6 @@ class Result:
                    subject_id=str(row.get("subject_id", row.get("id", ""))), name=text(row, "name", "subject_name"),
                    group=text(row, "group"), total=text(row, "total"), rank=rank if isinstance(rank, int) else None,
                    band_grade=text(row, "band_grade"), grade=text(row, "grade"), grade_reason=text(row, "grade_reason"),
-                   labels=strings(row, "labels"), rewards=row.get("rewards"), flags=strings(row, "flags"))
+                   labels=strings(row, "labels"), rewards=row.get("rewards"), flags=strings(row, "flags"),
+                   version=row.get("version") if isinstance(row.get("version"), int) else None,
+                   created_at=text(row, "created_at"))

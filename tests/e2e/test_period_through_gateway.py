@@ -216,7 +216,7 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
     # the auditor's questions
     about = {"p": p, "s": a["id"]}
     history = gw(auditor, """query($p: ID!, $s: ID!) { scoreHistory(periodId: $p, subjectId: $s, indicator: "total")
-        { value cause factIds createdAt } }""", **about)["scoreHistory"]
+        { nodes { value cause factIds createdAt } } }""", **about)["scoreHistory"]["nodes"]
     assert Decimal(history[-1]["value"]) == Decimal(101) and history[-1]["cause"]
     assert len(history[-1]["factIds"]) == 3
     as_of = "query($p: ID!, $s: ID!, $at: DateTime!) { scoreAsOf(periodId: $p, subjectId: $s, at: $at) { value } }"
@@ -226,6 +226,12 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
     explained = gw(auditor, "query($p: ID!, $s: ID!) { explain(periodId: $p, subjectId: $s) "
                             "{ indicators { code value } explain } }", **about)["explain"]
     assert {i["code"]: Decimal(i["value"]) for i in explained["indicators"]} == {"work": 55, "rate": 36, "pj": 10}
+    results = gw(auditor, "query($p: ID!, $s: ID!) { resultHistory(periodId: $p, subjectId: $s) "
+                          "{ nodes { version rank grade } } }", **about)["resultHistory"]["nodes"]
+    assert (results[-1]["rank"], results[-1]["grade"]) == (1, "优秀")
+    assert [r["version"] for r in results] == sorted(r["version"] for r in results)
+    assert gw(auditor, "query($p: ID!) { snapshots(periodId: $p) { totalCount } }", p=p) == {
+        "snapshots": {"totalCount": 0}}  # not finalized yet
     assert gw(auditor, "query($p: ID!) { verifyPeriod(periodId: $p) { ok } }", p=p) == {"verifyPeriod": {"ok": True}}
     trail = "query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action } } }"
     assert {"scoring", "ranking"} <= {n["service"] for n in gw(auditor, trail, e=p)["auditTrail"]["nodes"]}

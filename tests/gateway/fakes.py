@@ -161,6 +161,10 @@ class FakeBackend:
         if path in (f"/v1/periods/{PERIOD}", f"/v1/periods/{PERIOD}/publication"):
             return {"id": PERIOD, "status": "published", "published_at": "2026-04-01T00:00:00+00:00",
                     "publication_ends_at": "2026-04-08T16:00:00+00:00", "reopen_count": 0}
+        if path.endswith("/history"):
+            return [{**self._result(self.subjects[0]), "version": 1}, {**self._result(self.subjects[0]), "version": 2}]
+        if path == f"/v1/periods/{PERIOD}/snapshots":
+            return [{"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "finalized_by": "admin"}]
         if path == f"/v1/periods/{PERIOD}/finalize":
             return {"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "finalized_by": "admin",
                     "finalized_at": "2026-04-10T02:00:00+00:00"}
