@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
@@ -31,8 +31,11 @@ async def file_objection(period_id: PeriodId, payload: ObjectionCreate, session:
 
 @router.get("/periods/{period_id}/objections", response_model=list[ObjectionRead],
             summary="The period's objections the caller may see")
-async def list_objections(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal) -> Any:
-    return await service.list_for(session, principal, period_id)
+async def list_objections(
+    period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
+    subject_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> Any:
+    return await service.list_for(session, principal, period_id, subject_id=subject_id)
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection")

@@ -23,11 +23,14 @@ async def get(session: AsyncSession, objection_id: uuid.UUID, *, lock: bool = Fa
     return (await session.scalars(stmt)).first()
 
 
-async def of_period(session: AsyncSession, period_id: str, *, limit: int) -> list[Objection]:
-    rows = await session.scalars(
-        select(Objection).where(Objection.period_id == period_id).order_by(Objection.filed_at, Objection.id)
-        .limit(limit)
-    )
+async def of_period(
+    session: AsyncSession, period_id: str, *, subject_id: str | None, limit: int
+) -> list[Objection]:
+    """A period's objections (optionally one subject's), oldest first."""
+    stmt = select(Objection).where(Objection.period_id == period_id)
+    if subject_id is not None:
+        stmt = stmt.where(Objection.subject_id == subject_id)
+    rows = await session.scalars(stmt.order_by(Objection.filed_at, Objection.id).limit(limit))
     return list(rows)
 
 

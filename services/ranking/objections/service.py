@@ -75,7 +75,9 @@ async def get(session: AsyncSession, principal: Principal, objection_id: uuid.UU
     return objection
 
 
-async def list_for(session: AsyncSession, principal: Principal, period_id: str) -> list[Objection]:
+async def list_for(
+    session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str | None = None
+) -> list[Objection]:
     """The period's objections the caller may see (its own, or those within its scope)."""
-    rows = await repository.of_period(session, period_id, limit=MAX_LISTED)
+    rows = await repository.of_period(session, period_id, subject_id=subject_id, limit=MAX_LISTED)
     return [row for row in rows if can_read(principal, row.subject_id, row.unit_path)]
