@@ -229,3 +229,5 @@ async def test_readers_see_only_their_scope_and_subjects_only_themselves(period:
     assert (await period.post("/v1/periods/q1/verify", headers=auth(("assessor", "city")))).status_code == 403
     seen = await _scores(period, auth(("assessor", "city/a")))
     assert sorted(s["id"] for s in seen["subjects"]) == ["p1", "p2"]
+    batch = await ok(await period.get("/v1/periods/q1/scores?subject_ids=p2,p9", headers=auth(("assessor", "city/a"))))
+    assert [(s["id"], s["total"]) for s in batch["subjects"]] == [("p2", "70")]

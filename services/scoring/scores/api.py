@@ -13,6 +13,7 @@ from services.common.db import SessionDep
 from services.common.errors import InvalidInput
 from services.common.outbox import EventIn, apply_once
 from services.scoring.db import common
+from services.scoring.organisation.api import MAX_BATCH, split_ids
 from services.scoring.scores import service
 from services.scoring.scores.evidence_client import fetch_facts
 from services.scoring.scores.schemas import (
@@ -65,8 +66,10 @@ async def verify(period_id: str, session: SessionDep, principal: CurrentPrincipa
 
 
 @router.get("/{period_id}/scores", response_model=ScoresRead, summary="Latest full-precision scores")
-async def scores(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> ScoresRead:
-    return await service.scores(session, principal, period_id)
+async def scores(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+                 subject_ids: Annotated[str | None, Query(max_length=MAX_BATCH * 65)] = None) -> ScoresRead:
+    wanted = split_ids(subject_ids) if subject_ids is not None else None
+    return await service.scores(session, principal, period_id, wanted)
 
 
 @router.get("/{period_id}/subjects/{subject_id}/history", response_model=list[ScoreVersionRead])

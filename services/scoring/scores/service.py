@@ -143,15 +143,17 @@ async def replace_facts(session: AsyncSession, principal: Principal, period_id: 
     return await recompute(session, period, cause=f"user:{principal.subject}")
 
 
-async def _visible_subjects(session: AsyncSession, principal: Principal, period: Period) -> list[Any]:
-    rows = await period_repo.subjects(session, period.id)
+async def _visible_subjects(session: AsyncSession, principal: Principal, period: Period,
+                            ids: list[str] | None = None) -> list[Any]:
+    rows = await period_repo.subjects(session, period.id, ids)
     return [r for r in rows if may_read_subject(principal, subject_id=r.subject_id, unit_path=r.unit_path)]
 
 
-async def scores(session: AsyncSession, principal: Principal, period_id: str) -> ScoresRead:
+async def scores(session: AsyncSession, principal: Principal, period_id: str,
+                 subject_ids: list[str] | None = None) -> ScoresRead:
     """The latest full-precision scores of every subject the caller may read (ranking reads them all)."""
     period = await periods.get_period(session, period_id)
-    subjects = await _visible_subjects(session, principal, period)
+    subjects = await _visible_subjects(session, principal, period, subject_ids)
     latest = await repo.latest_versions(session, period.id, [s.subject_id for s in subjects])
     by_subject: dict[str, dict[str, Any]] = {}
     for v in latest:
