@@ -29,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
+from services.common.settings import Settings
 from services.ranking.exports.service import GRADE_REASONS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "schemes"
@@ -107,19 +108,25 @@ def demo(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each period's results.")] = 180.0,
 ) -> None:
     """Load sample schemes with a synthetic city into the running stack; compute, publish, print rankings."""
-    from kaohe.stack import service_token_secret
-    from services.common.settings import SERVICES, ConfigError, load_settings
+    from services.common.settings import ConfigError, load_settings
 
     try:
         settings = load_settings()
     except ConfigError as exc:
         typer.echo(f"kaohe: {exc}", err=True)
         raise typer.Exit(2) from None
-    stems = list(scheme or DEFAULT_SCHEMES)
+    run_demo(settings, scheme or DEFAULT_SCHEMES, publish_days=publish_days, wait_seconds=timeout)
+
+
+def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5, wait_seconds: float = 180.0) -> None:
+    """Run the demo against the stack `settings` describe (for `kaohe demo`, or `kaohe up --demo` once ready)."""
+    from kaohe.stack import service_token_secret
+    from services.common.settings import SERVICES
+
     runs = [_load_sample(stem) for stem in stems]
     urls: dict[str, str] = {name: settings.service_base_url(name) for name in SERVICES}
     try:
-        asyncio.run(_run(runs, Services(urls, service_token_secret(settings)), publish_days, timeout))
+        asyncio.run(_run(runs, Services(urls, service_token_secret(settings)), publish_days, wait_seconds))
     except (DemoError, httpx.HTTPError) as exc:
         typer.echo(f"kaohe demo: {exc}", err=True)
         typer.echo("is the stack running (`kaohe up`) with the same KAOHE_* settings?", err=True)
