@@ -2,8 +2,9 @@
 
 Every root field of the schema has one row. `target` says what its scope is checked against:
 
-- `org`: the whole organisation (a grant on the empty scope), for office-wide acts such as
-  publishing a scheme or finalizing a period and for the audit log;
+- `org`: the whole organisation (a grant on the empty scope), for organisation-wide acts such as
+  publishing a scheme, opening a period, running rating tasks, and for the audit log;
+- `period`: the period's owner (`owner_path` in scoring): the office that runs the period;
 - `unit`: the unit path of the subject (or unit, or person) the operation is about;
 - `any`: a grant of one of the roles anywhere; lists are then filtered item by item.
 
@@ -19,7 +20,7 @@ from typing import Literal
 from services.common.auth import Principal, Role
 from services.common.errors import Forbidden
 
-Target = Literal["org", "unit", "any"]
+Target = Literal["org", "period", "unit", "any"]
 
 ALL: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor", "subject")
 STAFF: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor")
@@ -50,8 +51,8 @@ OPERATIONS: dict[str, Rule] = {
     "createScheme": Rule(OFFICE, "org"),
     "publishScheme": Rule(OFFICE, "org"),
     "openPeriod": Rule(OFFICE, "org"),
-    "setPeriodStatus": Rule(OFFICE, "org"),
-    "computePeriod": Rule(OFFICE, "org"),
+    "setPeriodStatus": Rule(OFFICE, "period"),
+    "computePeriod": Rule(OFFICE, "period"),
     # evidence (submitting a kind is further limited by the evidence service's role→kind table)
     "submissions": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "submission": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
@@ -78,21 +79,21 @@ OPERATIONS: dict[str, Rule] = {
     "scoreHistory": Rule(READERS, "unit", own=True),
     "scoreAsOf": Rule(READERS, "unit", own=True),
     "explain": Rule(READERS, "unit", own=True),
-    "verifyPeriod": Rule(AUDIT, "org"),
+    "verifyPeriod": Rule(AUDIT, "period"),
     "auditTrail": Rule(AUDIT, "org"),
     "verifyAuditChain": Rule(AUDIT, "org"),
     # results, publication (公示), objections, approval (审定)
     "ranking": Rule((*READERS, "subject"), "any", own=True),
     "result": Rule(READERS, "unit", own=True),
     "resultHistory": Rule(READERS, "unit", own=True),
-    "snapshots": Rule(AUDIT, "org"),
+    "snapshots": Rule(AUDIT, "period"),
     "publication": Rule(ALL, "any"),
     "objections": Rule(READERS, "unit", own=True),
-    "publishResults": Rule(OFFICE, "org"),
+    "publishResults": Rule(OFFICE, "period"),
     "fileObjection": Rule(("admin", "submitter"), "unit", own=True),
     "answerObjection": Rule(OFFICE, "unit"),
-    "finalizePeriod": Rule(OFFICE, "org"),
-    "reopenPeriod": Rule(OFFICE, "org"),
+    "finalizePeriod": Rule(OFFICE, "period"),
+    "reopenPeriod": Rule(OFFICE, "period"),
 }
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.

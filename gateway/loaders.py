@@ -104,6 +104,22 @@ def people(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
     return _loader(ctx, "people", _plain_batch(ctx, "/v1/people", "people"))
 
 
+def periods(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
+    """Periods by id, read as the gateway only to learn their owner for its own checks."""
+    async def load(ids: list[str]) -> list[dict[str, Any] | None]:
+        return [await ctx.clients.scoring.request("GET", f"/v1/periods/{i}", GATEWAY) for i in ids]
+
+    return _loader(ctx, "periods", load)
+
+
+async def authorize_period(ctx: Context, operation: str, period_id: str) -> None:
+    """Check an office act on a period against the period's owner (its `owner_path`)."""
+    user = ctx.user
+    access.require_role(user, operation)
+    period = await periods(ctx).load(period_id)
+    access.require(user, operation, unit_path=str((period or {}).get("owner_path", "")))
+
+
 async def authorize_subject(ctx: Context, operation: str, period_id: str, subject_id: str) -> dict[str, Any]:
     """Check `operation` on one subject of a period (its unit path from scoring) and return it."""
     user = ctx.user

@@ -182,7 +182,7 @@ class OrganisationMutation:
     async def set_period_status(self, info: Ctx, period_id: strawberry.ID, status: str) -> Period:
         ctx = info.context
         bounded(period_id=str(period_id), status=status)
-        access.require(ctx.user, "setPeriodStatus")
+        await loaders.authorize_period(ctx, "setPeriodStatus", str(period_id))
         return Period.from_json(await ctx.clients.scoring.request(
             "POST", f"/v1/periods/{period_id}/status", ctx.user, json={"status": status}))
 
@@ -190,6 +190,6 @@ class OrganisationMutation:
     async def compute_period(self, info: Ctx, period_id: strawberry.ID) -> Period:
         ctx = info.context
         bounded(period_id=str(period_id))
-        access.require(ctx.user, "computePeriod")
+        await loaders.authorize_period(ctx, "computePeriod", str(period_id))
         await ctx.clients.scoring.request("POST", f"/v1/periods/{period_id}/recompute", ctx.user)
         return Period.from_json(await ctx.clients.scoring.request("GET", f"/v1/periods/{period_id}", ctx.user))

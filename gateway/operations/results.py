@@ -64,7 +64,7 @@ class ResultQuery:
                         after: str | None = None) -> Connection[Snapshot]:
         ctx = info.context
         bounded(period_id=str(period_id))
-        access.require(ctx.user, "snapshots")
+        await loaders.authorize_period(ctx, "snapshots", str(period_id))
         body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/snapshots", ctx.user)
         return paginate([Snapshot.from_json(r) for r in rows(body, "snapshots")], first, after)
 
@@ -93,7 +93,7 @@ class ResultMutation:
                               working_days: int | None = None) -> Publication:
         ctx = info.context
         bounded(period_id=str(period_id))
-        access.require(ctx.user, "publishResults")
+        await loaders.authorize_period(ctx, "publishResults", str(period_id))
         payload = {"working_days": working_days} if working_days is not None else {}
         body = await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/publication", ctx.user,
                                                  json=payload)
@@ -123,7 +123,7 @@ class ResultMutation:
     async def finalize_period(self, info: Ctx, period_id: strawberry.ID) -> Snapshot:
         ctx = info.context
         bounded(period_id=str(period_id))
-        access.require(ctx.user, "finalizePeriod")
+        await loaders.authorize_period(ctx, "finalizePeriod", str(period_id))
         return Snapshot.from_json(await ctx.clients.ranking.request(
             "POST", f"/v1/periods/{period_id}/finalize", ctx.user))
 
@@ -131,7 +131,7 @@ class ResultMutation:
     async def reopen_period(self, info: Ctx, period_id: strawberry.ID, reason: str) -> Publication:
         ctx = info.context
         bounded(period_id=str(period_id), reason=reason)
-        access.require(ctx.user, "reopenPeriod")
+        await loaders.authorize_period(ctx, "reopenPeriod", str(period_id))
         await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/reopen", ctx.user,
                                           json={"reason": reason})
         return await _publication(ctx, str(period_id))

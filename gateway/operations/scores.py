@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from gateway import access, loaders
+from gateway import loaders
 from gateway.context import Context
 from gateway.operations import bounded, rows
 from gateway.pagination import Connection, paginate
@@ -57,6 +57,6 @@ class ScoreQuery:
     async def verify_period(self, info: Ctx, period_id: strawberry.ID) -> PeriodVerification:
         ctx = info.context
         bounded(period_id=str(period_id))
-        access.require(ctx.user, "verifyPeriod")
+        await loaders.authorize_period(ctx, "verifyPeriod", str(period_id))
         body = await ctx.clients.scoring.request("POST", f"/v1/periods/{period_id}/verify", ctx.user)
         return PeriodVerification.from_json(body)

@@ -101,6 +101,7 @@ class FakeBackend:
 
     def _period(self) -> dict[str, Any]:
         return {"id": PERIOD, "scheme_id": "sch", "scheme_version": 1, "label": "2026Q1", "status": "collecting",
+                "owner_path": "city/a",
                 "indicators": [{"code": "A1", "name": "台账", "max": "10", "rule_kind": "ratio",
                                 "fact_kind": "measure"}]}
 

@@ -18,7 +18,8 @@ ABBREVIATIONS = {"ad": "admin", "as": "assessor", "re": "reviewer", "su": "submi
 ALL = "ad as re su ra au sj"
 STAFF = "ad as re su ra au"
 
-# op: (roles allowed with a grant on city/a (the target is in city/a/u1; a subject principal *is* s-a),
+# op: (roles allowed with a grant on city/a (the target is in city/a/u1, the period is owned by city/a;
+#      a subject principal *is* s-a),
 #      with a grant on city/b (outside; a subject principal is s-b), with a grant on the whole organisation)
 EXPECTED: dict[str, tuple[str, str, str]] = {
     "me": (ALL, ALL, ALL),
@@ -34,8 +35,8 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "createScheme": ("", "", "ad"),
     "publishScheme": ("", "", "ad"),
     "openPeriod": ("", "", "ad"),
-    "setPeriodStatus": ("", "", "ad"),
-    "computePeriod": ("", "", "ad"),
+    "setPeriodStatus": ("ad", "", "ad"),
+    "computePeriod": ("ad", "", "ad"),
     "submissions": ("ad as re su au sj", "", "ad as re su au"),
     "submission": ("ad as re su au sj", "", "ad as re su au"),
     "submitEvidence": ("ad as su", "", "ad as su"),
@@ -57,20 +58,20 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "scoreHistory": ("ad as au sj", "", "ad as au"),
     "scoreAsOf": ("ad as au sj", "", "ad as au"),
     "explain": ("ad as au sj", "", "ad as au"),
-    "verifyPeriod": ("", "", "ad au"),
+    "verifyPeriod": ("ad au", "", "ad au"),
     "auditTrail": ("", "", "ad au"),
     "verifyAuditChain": ("", "", "ad au"),
     "ranking": ("ad as au sj", "ad as au sj", "ad as au sj"),
     "result": ("ad as au sj", "", "ad as au"),
     "resultHistory": ("ad as au sj", "", "ad as au"),
-    "snapshots": ("", "", "ad au"),
+    "snapshots": ("ad au", "", "ad au"),
     "publication": (ALL, ALL, ALL),
     "objections": ("ad as au sj", "", "ad as au"),
-    "publishResults": ("", "", "ad"),
+    "publishResults": ("ad", "", "ad"),
     "fileObjection": ("ad su sj", "", "ad su"),
     "answerObjection": ("ad", "", "ad"),
-    "finalizePeriod": ("", "", "ad"),
-    "reopenPeriod": ("", "", "ad"),
+    "finalizePeriod": ("ad", "", "ad"),
+    "reopenPeriod": ("ad", "", "ad"),
 }
 
 P = 'periodId: "p1"'
