@@ -6,6 +6,7 @@ import asyncio
 import functools
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -61,6 +62,7 @@ def clean_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def up(
     migrate: bool = typer.Option(None, "--migrate/--no-migrate",
                                  help="Apply migrations first (default: yes with the embedded database)."),
+    demo: bool = typer.Option(False, "--demo", help="Once ready, load the demo data (as `kaohe demo`)."),
 ) -> None:
     """Start the three services and the gateway; Ctrl-C stops everything."""
     from kaohe import stack
@@ -76,10 +78,25 @@ def up(
         if lag:
             fail("migrations behind — " + "; ".join(lag))
         supervisor = stack.Supervisor(settings, dbs.urls, secret)
-        _run_supervised(supervisor, dbs)
+        _run_supervised(supervisor, dbs, on_ready=_start_demo(settings) if demo else None)
 
 
-def _run_supervised(supervisor: Any, dbs: Any) -> None:
+def _start_demo(settings: Settings) -> Callable[[], None]:
+    """Run the demo in a thread once the stack is ready; the stack keeps running after it."""
+
+    def run() -> None:
+        from kaohe.demo_cli import DEFAULT_SCHEMES, run_demo
+
+        try:
+            run_demo(settings, DEFAULT_SCHEMES)
+        except typer.Exit:
+            return  # run_demo printed why
+        typer.echo("demo loaded; the stack keeps running. Press Ctrl-C to stop.")
+
+    return lambda: threading.Thread(target=run, name="kaohe-demo", daemon=True).start()
+
+
+def _run_supervised(supervisor: Any, dbs: Any, on_ready: Callable[[], None] | None = None) -> None:
     from kaohe.stack import StackError
 
     stopping = False
@@ -94,6 +111,8 @@ def _run_supervised(supervisor: Any, dbs: Any) -> None:
     try:
         supervisor.wait_ready()
         _print_listening(supervisor, dbs)
+        if on_ready is not None:
+            on_ready()
         while not stopping:
             exited = supervisor.first_exit()
             if exited:

