@@ -11,7 +11,7 @@ from services.scoring.engine.model import PeriodScores, Problem, Scheme, Subject
 from .conditions import condition_holds
 from .grading import PresetGrade, grade_scope
 from .labels import apply_labels
-from .numbers import format_money, format_points
+from .numbers import format_money, format_points, points_formatter
 from .order import assign_ranks, merit_key, place_downgraded
 from .rewards import apply_rewards
 from .standing import Standing, by_scope
@@ -120,8 +120,8 @@ def _scores(standing: Standing, scheme: Scheme, order: Mapping[str, int]) -> dic
     codes = [code for code in order if code in values]  # the scheme's nodes in tree order
     if len(codes) < len(values):
         codes += sorted(code for code in values if code not in order)
-    precision = scheme.precision
-    return {code: format_points(values[code], precision) for code in codes}
+    points = points_formatter(scheme.precision)
+    return {code: points(values[code]) for code in codes}
 
 
 def _flags(score: SubjectScore) -> list[Any]:
