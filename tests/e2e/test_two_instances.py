@@ -23,8 +23,8 @@ pytestmark = pytest.mark.e2e
 
 
 def workload() -> list[dict[str, Any]]:
-    facts = [{"id": f"w1-{i}", "subject": "p1", "indicator": "work", "fact": "score", "points": "50"}
-             for i in range(100)]
+    facts: list[dict[str, Any]] = [
+        {"id": f"w1-{i}", "subject": "p1", "indicator": "work", "fact": "score", "points": "50"} for i in range(100)]
     facts += [{"id": f"w2-{i}", "subject": "p2", "indicator": "work", "fact": "score",
                "points": "30" if i % 2 else "50"} for i in range(100)]
     facts += [{"id": f"late-{i}", "subject": "p1", "indicator": "attend", "fact": "event", "type": "late", "count": 1}
