@@ -35,6 +35,13 @@ def bounded_ids(name: str, ids: list[Any], *, limit: int = 100) -> None:
             raise InvalidInput(f"an id in {name} is too long", details=[{"field": name, "reason": "id too long"}])
 
 
+def bounded_texts(name: str, values: list[str], *, limit: int = 20) -> None:
+    """Refuse more than `limit` texts, or any text over the text length."""
+    if len(values) > limit or any(len(v) > MAX_TEXT for v in values):
+        raise InvalidInput(f"{name}: at most {limit} items of at most {MAX_TEXT} characters",
+                           details=[{"field": name, "reason": "too many or too long"}])
+
+
 def idempotency(key: str | None) -> dict[str, str]:
     """The `Idempotency-Key` header for a creating call, when the client sent one."""
     if key is None:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from gateway import access, loaders
 from gateway.context import Context
-from gateway.operations import MAX_LIST, bounded, bounded_ids, fetch_owned, idempotency, rows
+from gateway.operations import MAX_LIST, bounded, bounded_ids, bounded_texts, fetch_owned, idempotency, rows
 from gateway.pagination import Connection, paginate
 from gateway.types.appeal import Appeal
 from gateway.types.evidence import Journal, Submission
@@ -219,8 +219,8 @@ class EvidenceMutation:
     async def file_appeal(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, fact_id: str,
                           points: list[str], idempotency_key: str | None = None) -> Appeal:
         ctx = info.context
-        bounded(period_id=str(period_id), subject_id=str(subject_id), fact_id=fact_id, points=points,
-                **{f"point_{n}": p for n, p in enumerate(points[:20])})
+        bounded(period_id=str(period_id), subject_id=str(subject_id), fact_id=fact_id)
+        bounded_texts("points", points)
         await loaders.authorize_subject(ctx, "fileAppeal", str(period_id), str(subject_id))
         body = await ctx.clients.evidence.request("POST", "/v1/appeals", ctx.user, headers=idempotency(idempotency_key),
                                                   json={"fact_id": fact_id, "points": points})
@@ -230,7 +230,8 @@ class EvidenceMutation:
     async def answer_appeal(self, info: Ctx, id: strawberry.ID, upheld: bool, replies: list[str], version: int,
                             correction: JSON | None = None) -> Appeal:
         ctx = info.context
-        bounded(appeal_id=str(id), replies=replies, **{f"reply_{n}": r for n, r in enumerate(replies[:20])})
+        bounded(appeal_id=str(id))
+        bounded_texts("replies", replies)
         await fetch_owned(ctx, "answerAppeal", "evidence", f"/v1/appeals/{id}")
         payload = {"decision": "upheld" if upheld else "dismissed", "replies": replies, "version": version,
                    "correction": correction}

@@ -107,3 +107,20 @@ async def test_ranking_pages_follow_the_service_offsets() -> None:
     await clients.aclose()
     assert seen == [("s000", 1), ("s001", 2), ("s002", 3), ("s003", 4), ("s004", 5)]
     assert page["pageInfo"]["hasNextPage"] is False
+
+
+async def test_oversized_input_is_refused_before_any_call() -> None:
+    backend = FakeBackend()
+    clients = backend.clients()
+    admin = Principal(subject="admin", grants=(Grant("admin", ""),))
+    long_reason = "理" * 4001
+    result = await SCHEMA.execute(
+        'mutation($r: String!) { fileObjection(periodId: "p1", subjectId: "s-a", reason: $r) { id } }',
+        variable_values={"r": long_reason}, context_value=context(clients, admin))
+    many = await SCHEMA.execute(
+        'mutation($p: [String!]!) { fileAppeal(periodId: "p1", subjectId: "s-a", factId: "f-1", points: $p) { id } }',
+        variable_values={"p": ["一"] * 21}, context_value=context(clients, admin))
+    await clients.aclose()
+    assert result.errors[0].message == "reason is too long" and result.errors[0].extensions["code"] == "BAD_USER_INPUT"
+    assert many.errors[0].message == "points: at most 20 items of at most 4000 characters"
+    assert backend.requests == []
