@@ -64,7 +64,7 @@ OPERATIONS: dict[str, Rule] = {
     "journals": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "ratingResponses": Rule(AUDIT, "any"),
     "myBallot": Rule(("rater",), "any"),
-    "openRatingTask": Rule(OFFICE, "org"),
+    "openRatingTask": Rule(OFFICE, "unit"),  # the task's office scope
     "castBallot": Rule(("rater",), "any"),
     "closeRatingTask": Rule(OFFICE, "org"),
     # rectification notices (000 篇3 问题整改单) and appeals (申诉)

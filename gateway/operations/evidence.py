@@ -118,6 +118,26 @@ class RectificationInput:
     follow_up: JSON | None = strawberry.field(default=None, description="The event raised if overdue.")
 
 
+@strawberry.input(description="A rater of a task: who, at which level (群众, 领导…), from which unit.")
+class RaterInput:
+    rater: str = strawberry.field(description="The rater's user id (the `sub` of their token).")
+    level: str
+    unit_path: str = strawberry.field(description="A unit never rates itself.")
+
+
+@strawberry.input(description="A rating task (民主测评, 领导评议, 单位互评).")
+class RatingTaskInput:
+    period_id: str
+    indicator: str
+    kind: str = strawberry.field(description="democratic | leader | mutual")
+    scope: str = strawberry.field(description="The office running it (an organisation path).")
+    grades: list[str]
+    closes_at: str = strawberry.field(description="ISO instant.")
+    raters: list[RaterInput]
+    subject_ids: list[str]
+    round: int = 1
+
+
 @strawberry.input(description="One answer of a ballot; a null grade abstains.")
 class BallotAnswer:
     subject_id: str
@@ -159,10 +179,18 @@ class EvidenceMutation:
         return Submission.from_json(body)
 
     @strawberry.mutation(description="Open a rating task (raters with levels, subjects, grades, round, closing).")
-    async def open_rating_task(self, info: Ctx, task: JSON, idempotency_key: str | None = None) -> RatingTask:
+    async def open_rating_task(self, info: Ctx, input: RatingTaskInput,
+                               idempotency_key: str | None = None) -> RatingTask:
         ctx = info.context
-        access.require(ctx.user, "openRatingTask")
-        body = await ctx.clients.evidence.request("POST", "/v1/rating-tasks", ctx.user, json=task,
+        bounded(period_id=input.period_id, indicator=input.indicator, kind=input.kind, scope=input.scope,
+                closes_at=input.closes_at)
+        bounded_texts("grades", input.grades)
+        bounded_ids("subject_ids", input.subject_ids, limit=MAX_LIST)
+        bounded_ids("raters", [r.rater for r in input.raters], limit=MAX_LIST)
+        access.require(ctx.user, "openRatingTask", unit_path=input.scope)
+        payload = {**_payload(input), "raters": [{"rater": r.rater, "level": r.level, "unit_path": r.unit_path}
+                                                 for r in input.raters]}
+        body = await ctx.clients.evidence.request("POST", "/v1/rating-tasks", ctx.user, json=payload,
                                                   headers=idempotency(idempotency_key))
         return RatingTask.from_json(body)
 

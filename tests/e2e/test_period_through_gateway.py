@@ -248,11 +248,11 @@ def subject_a_token(gw: Gateway, unit: dict[str, Any]) -> str:
 
 def rate_the_units(gw: Gateway, admin: str, period: str, a: dict[str, Any], b: dict[str, Any]) -> None:
     """民主测评: the office opens a task, the one rater fills in their own ballot, the office closes it."""
-    task = gw(admin, "mutation($t: JSON!) { openRatingTask(task: $t) { id status version grades } }", t={
-        "period_id": period, "indicator": "pj", "kind": "democratic", "scope": "city",
-        "grades": ["好", "较好", "一般", "差"], "round": 1, "closes_at": "2100-01-01T00:00:00+00:00",
-        "subject_ids": [a["id"], b["id"]],
-        "raters": [{"rater": "rater-city", "level": "群众", "unit_path": "city"}]})["openRatingTask"]
+    task = gw(admin, "mutation($t: RatingTaskInput!) { openRatingTask(input: $t) { id status version grades } }",
+              t={"periodId": period, "indicator": "pj", "kind": "democratic", "scope": "city",
+                 "grades": ["好", "较好", "一般", "差"], "round": 1, "closesAt": "2100-01-01T00:00:00+00:00",
+                 "subjectIds": [a["id"], b["id"]],
+                 "raters": [{"rater": "rater-city", "level": "群众", "unitPath": "city"}]})["openRatingTask"]
     assert task["grades"] == ["好", "较好", "一般", "差"]
     rater = gw.token("rater", "city")  # subject "rater-city", the rater named in the task
     ballot = gw(rater, "query($t: ID!) { myBallot(taskId: $t) { lines { subjectId answered } } }", t=task["id"])

@@ -45,7 +45,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "journals": ("ad as re su au sj", "", "ad as re su au"),
     "ratingResponses": ("ad au", "ad au", "ad au"),
     "myBallot": ("ra", "ra", "ra"),
-    "openRatingTask": ("", "", "ad"),
+    "openRatingTask": ("ad", "", "ad"),
     "castBallot": ("ra", "ra", "ra"),
     "closeRatingTask": ("", "", "ad"),
     "rectificationNotices": ("ad as su au sj", "", "ad as su au"),
@@ -104,7 +104,9 @@ DOCUMENTS: dict[str, str] = {
                         "{ id } }",
     "ratingResponses": '{ ratingResponses(taskId: "t-1") { raters responded byLevel } }',
     "myBallot": '{ myBallot(taskId: "t-1") { level lines { subjectId grade } } }',
-    "openRatingTask": 'mutation { openRatingTask(task: {period_id: "p1"}) { id } }',
+    "openRatingTask": 'mutation { openRatingTask(input: {periodId: "p1", indicator: "pj", kind: "democratic", '
+                      'scope: "city/a", grades: ["好", "差"], closesAt: "2026-03-31T09:00:00Z", subjectIds: ["s-a"], '
+                      'raters: [{rater: "r1", level: "群众", unitPath: "city/b"}]}) { id } }',
     "castBallot": 'mutation { castBallot(taskId: "t-1", answers: [{subjectId: "s-a", grade: "好"}]) { taskId } }',
     "closeRatingTask": 'mutation { closeRatingTask(taskId: "t-1", version: 1) { status } }',
     "rectificationNotices": f"{{ rectificationNotices({S}) {PAGE} }}",
