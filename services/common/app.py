@@ -61,6 +61,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     description: str = ""
     startup: Sequence[Callable[[FastAPI], Any]] = field(default_factory=list)
+    shutdown: Sequence[Callable[[FastAPI], Any]] = field(default_factory=list)  # run before the relay stops
     large_body_paths: Callable[[str], bool] = lambda _path: False
 
 
@@ -109,6 +110,8 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
         try:
             yield
         finally:
+            for stop in spec.shutdown:
+                await stop(app)
             await relay.stop()
             await db.dispose()
 

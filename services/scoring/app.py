@@ -23,6 +23,11 @@ async def start_recomputer(app: FastAPI) -> None:
         recomputer.start()
 
 
+async def stop_recomputer(app: FastAPI) -> None:
+    """Stop the loop before the database is disposed."""
+    await app.state.recomputer.stop()
+
+
 def _large_body(path: str) -> bool:
     return path.endswith(("/subjects/import", "/import-excel"))
 
@@ -34,6 +39,7 @@ spec = ServiceSpec(
     routers=[audit_router(common.audit), organisation_router, schemes_router, periods_router, scores_router,
              events_router],
     startup=[start_recomputer],
+    shutdown=[stop_recomputer],
     large_body_paths=_large_body,
 )
 app = create_service_app(spec)

@@ -87,9 +87,16 @@ def result_meta(result: PeriodScores) -> dict[str, Any]:
     }
 
 
-def changed(computed: list[Computed], latest: Mapping[tuple[str, str], Decimal]) -> list[Computed]:
+def changed(computed: list[Computed], latest: Mapping[tuple[str, str], str]) -> list[Computed]:
     """Only values that differ from the newest stored version (numerically) become new versions."""
-    return [c for c in computed if latest.get((c.subject_id, c.indicator)) != c.value]
+    return [c for c in computed if not _same(latest.get((c.subject_id, c.indicator)), c.value)]
+
+
+def _same(stored: str | None, value: Decimal) -> bool:
+    if stored is None:
+        return False
+    # the text NUMERIC gives back is usually the very text we stored; else compare as numbers
+    return stored == as_text(value) or Decimal(stored) == value
 
 
 def as_text(value: Decimal) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,8 +41,10 @@ async def delete_all_facts(session: AsyncSession, period_id: str) -> None:
 
 
 async def fact_bodies(session: AsyncSession, period_id: str) -> list[dict[str, Any]]:
-    result = await session.execute(select(FactCopy.body).where(FactCopy.period_id == period_id))
-    return [body for (body,) in result]
+    """Every fact copy of a period, aggregated to one JSON text by Postgres (one parse, not one per row)."""
+    stmt = select(cast(func.json_agg(FactCopy.body), Text)).where(FactCopy.period_id == period_id)
+    found: list[dict[str, Any]] = json.loads(await session.scalar(stmt) or "[]")
+    return found
 
 
 def _newest_ids(period_id: str, subject_ids: Sequence[str] | None = None) -> Any:
@@ -59,16 +62,29 @@ async def latest_versions(session: AsyncSession, period_id: str, subject_ids: Se
     return list(await session.scalars(stmt.order_by(ScoreVersion.subject_id, ScoreVersion.indicator)))
 
 
-async def latest_values(session: AsyncSession, period_id: str) -> dict[tuple[str, str], Any]:
-    """(subject, indicator) → newest value, without loading explanations."""
-    stmt = (select(ScoreVersion.subject_id, ScoreVersion.indicator, ScoreVersion.value)
-            .where(ScoreVersion.id.in_(_newest_ids(period_id))))
-    return {(s, i): v for s, i, v in await session.execute(stmt)}
+async def latest_values(session: AsyncSession, period_id: str) -> dict[tuple[str, str], str]:
+    """(subject, indicator) → newest value as exact text, aggregated to one JSON text by Postgres."""
+    pair = ScoreVersion.subject_id + "\x1f" + ScoreVersion.indicator
+    stmt = select(cast(func.jsonb_object_agg(pair, cast(ScoreVersion.value, Text)), Text)).where(
+        ScoreVersion.id.in_(_newest_ids(period_id)))
+    raw: dict[str, str] = json.loads(await session.scalar(stmt) or "{}")
+    return {tuple(key.split("\x1f", 1)): value for key, value in raw.items()}  # type: ignore[misc]
+
+
+VERSION_COLUMNS = ("period_id", "subject_id", "indicator", "value", "fact_ids", "explain", "cause", "score_set",
+                   "inputs_sha256", "created_at")
 
 
 async def insert_versions(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        await session.execute(insert(ScoreVersion).values(list(rows[start:start + CHUNK])))
+    """Bulk insert with COPY (a first recompute writes every value of every subject)."""
+    if not rows:
+        return
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    records = [tuple(json.dumps(r[c]) if c == "fact_ids" else r[c] for c in VERSION_COLUMNS) for r in rows]
+    await raw.copy_records_to_table("score_version", schema_name="scoring", columns=VERSION_COLUMNS,
+                                    records=records)
 
 
 async def history(session: AsyncSession, period_id: str, subject_id: str, indicator: str,

@@ -209,8 +209,7 @@ async def verify(session: AsyncSession, principal: Principal, period_id: str) ->
         mismatches.append({"field": "inputs_sha256", "stored": period.inputs_sha256, "computed": result.inputs_sha256})
     for c in compute.changed(computed, latest):
         stored = latest.get((c.subject_id, c.indicator))
-        mismatches.append({"subject": c.subject_id, "indicator": c.indicator,
-                           "stored": None if stored is None else compute.as_text(stored),
+        mismatches.append({"subject": c.subject_id, "indicator": c.indicator, "stored": stored,
                            "computed": compute.as_text(c.value)})
     return VerifyResult(ok=not mismatches, inputs_sha256=result.inputs_sha256, mismatches=mismatches,
                         recompute_pending=period.recompute_due_at is not None)

@@ -1,0 +1,250 @@
+"""Benchmark of the scoring service on one period (docs/performance.md, section "Period").
+
+    python bench/period.py                 # 5,000 staff, 30 facts each (150,000 facts)
+    python bench/period.py --staff 500
+
+Builds a throw-away database on the PostgreSQL of KAOHE_BENCH_DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres), migrates it, and runs the scoring app in process
+(httpx ASGI transport, real asyncpg pool). The organisation and the fact copies are loaded with
+bulk SQL (setup, not timed); the scheme is published and the period opened through the API. Then:
+
+- service_s: `POST /v1/periods/{id}/recompute` of the full period the first time (engine plus
+  loading 150k fact copies plus writing every score version);
+- unchanged_s: the same recompute again (nothing changes, nothing is written);
+- engine_s: `score_period` alone on the same scheme and facts in the same run;
+- change_p95_ms: from `POST /events` with one changed fact to the new score version being stored
+  (the debounced background loop, quiet time 0.2 s, recomputes the whole period: cross-subject
+  rules). Ranking is not running here, so this stops at the score version, not at ranking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("KAOHE_SERVICE_TOKEN_SECRET", secrets.token_urlsafe(32))
+os.environ.setdefault("KAOHE_LOG_LEVEL", "WARNING")
+
+import asyncpg
+import httpx
+from sqlalchemy import func, insert, select
+
+from services.common.auth import Grant, Principal, issue_service_token
+from services.common.db import Database, create_engine
+from services.common.settings import SERVICES
+from services.scoring.engine import parse_scheme, score_period
+
+GROUPS = ("科级干部", "中层干部", "一般工作人员")
+FACTS_PER_STAFF = 30
+
+
+def scheme_document() -> dict[str, Any]:
+    """Ten leaves (manual, deduction, accrual, ratio, banded, rating, rank_points) under two parents."""
+    work = [{"code": f"task_{i}", "name": f"任务{i}", "max": 10, "rule": {"kind": "manual"}} for i in range(4)]
+    work.append({"code": "ratio", "name": "完成率", "max": 10, "rule": {"kind": "ratio", "target": "0.9"}})
+    conduct = [
+        {"code": "attendance", "name": "考勤", "max": 10,
+         "rule": {"kind": "deduction", "per_event": {"late": 1, "absent": 5}}},
+        {"code": "awards", "name": "奖励", "max": 5, "bonus": True,
+         "rule": {"kind": "accrual", "per_event": {"award": 2}}},
+        {"code": "monthly", "name": "月度出勤", "max": 10,
+         "rule": {"kind": "banded", "bands": [{"min": "0.9", "points": 10}, {"min": "0.8", "points": 6}]}},
+        {"code": "peers", "name": "民主测评", "max": 10,
+         "rule": {"kind": "rating", "scale": {"优秀": 10, "称职": 7, "不称职": 2}}},
+    ]
+    return {
+        "id": "bench-period", "version": 1, "title": "期间基准", "subject_kind": "person", "period": "quarter",
+        "groups": list(GROUPS),
+        "indicators": [
+            {"code": "work", "name": "工作", "max": 50, "children": work},
+            {"code": "conduct", "name": "作风", "max": 30, "children": conduct},
+            {"code": "rank", "name": "排名分", "max": 20,
+             "rule": {"kind": "rank_points", "of": "work",
+                      "bands": [{"top": "0.25", "points": 20}, {"top": "0.6", "points": 15},
+                                {"top": 1, "points": 10}]}},
+        ],
+    }
+
+
+def staff_facts(pid: str, n: int, rnd: Any) -> list[dict[str, Any]]:
+    """30 facts of one person: 8 manual scores, 2 measures, 6 events, 6 bands, 8 ratings."""
+    out: list[dict[str, Any]] = []
+    for i in range(4):
+        for a in ("科室", "分管"):
+            out.append({"subject": pid, "indicator": f"task_{i}", "fact": "score",
+                        "points": str(rnd.randint(50, 100) / 10), "assessor": a})
+    out += [{"subject": pid, "indicator": "ratio", "fact": "measure", "numerator": rnd.randint(60, 100),
+             "denominator": 100} for _ in range(2)]
+    out += [{"subject": pid, "indicator": "attendance", "fact": "event", "type": rnd.choice(("late", "absent"))}
+            for _ in range(3)]
+    out += [{"subject": pid, "indicator": "awards", "fact": "event", "type": "award"} for _ in range(3)]
+    out += [{"subject": pid, "indicator": "monthly", "fact": "measure", "value": str(rnd.randint(70, 100) / 100)}
+            for _ in range(6)]
+    out += [{"subject": pid, "indicator": "peers", "fact": "rating", "rater": f"r{k}",
+             "grade": rnd.choice(("优秀", "称职", "不称职"))} for k in range(8)]
+    for k, fact in enumerate(out):
+        fact["id"] = f"{pid}-f{k:02d}"
+    return out
+
+
+async def _admin(base_dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(base_dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _headers(principal: Principal) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_service_token(principal)}"}
+
+
+ADMIN = Principal(subject="bench", grants=(Grant("admin", ""),))
+SERVICE = Principal(subject="evidence", kind="service")
+
+
+async def load_setup(db: Database, staff: int, rnd: Any) -> list[dict[str, Any]]:
+    """Organisation (one unit per 100 staff) by bulk SQL; returns the generated facts."""
+    from services.scoring.organisation.models import Person, Unit
+
+    async with db.sessionmaker() as session:
+        await session.execute(insert(Unit).values(id="u-city", name="市", slug="city", parent_id=None, path="city"))
+        units = [{"id": f"u{i}", "name": f"单位{i}", "slug": f"u{i}", "parent_id": "u-city", "path": f"city/u{i}"}
+                 for i in range((staff + 99) // 100)]
+        await session.execute(insert(Unit).values(units))
+        people = [{"id": f"p{i:05d}", "name": f"员工{i}", "unit_id": f"u{i // 100}"} for i in range(staff)]
+        for start in range(0, len(people), 5000):
+            await session.execute(insert(Person).values(people[start:start + 5000]))
+        await session.commit()
+    return [f for i in range(staff) for f in staff_facts(f"p{i:05d}", i, rnd)]
+
+
+async def load_facts(db: Database, period_id: str, facts: list[dict[str, Any]]) -> None:
+    from datetime import UTC, datetime
+
+    from services.scoring.scores import repository
+
+    now = datetime.now(UTC)
+    rows = [{"period_id": period_id, "fact_id": f["id"], "subject_id": f["subject"], "indicator": f.get("indicator"),
+             "body": f, "updated_at": now} for f in facts]
+    async with db.sessionmaker() as session:
+        await repository.upsert_facts(session, rows)
+        await session.commit()
+
+
+async def score_set(db: Database, period_id: str) -> int:
+    from services.scoring.periods.models import Period
+
+    async with db.sessionmaker() as session:
+        return int(await session.scalar(select(Period.score_set).where(Period.id == period_id)) or 0)
+
+
+async def version_count(db: Database) -> int:
+    from services.scoring.scores.models import ScoreVersion
+
+    async with db.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(ScoreVersion)) or 0)
+
+
+async def measure_changes(client: httpx.AsyncClient, db: Database, facts: list[dict[str, Any]],
+                          rounds: int, rnd: Any) -> list[float]:
+    """Latency from a fact.changed event to the new score version (the period's score_set moving)."""
+    out: list[float] = []
+    for r in range(rounds):
+        before = await score_set(db, "bench")
+        fact = dict(rnd.choice([f for f in facts[:3000] if f["fact"] == "score"]))
+        fact["points"] = str(10 - r % 5)  # a new value every round
+        event = {"id": str(uuid.uuid4()), "source": "evidence", "topic": "fact.changed",
+                 "payload": {"period_id": "bench", "action": "upsert", "fact": fact}}
+        start = time.perf_counter()
+        response = await client.post("/events", json=event, headers=_headers(SERVICE))
+        response.raise_for_status()
+        while await score_set(db, "bench") == before:  # noqa: ASYNC110 - polling the database, not a local event
+            await asyncio.sleep(0.01)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+async def run(staff: int, rounds: int) -> None:
+    import random
+
+    from migrations.runner import upgrade_all
+
+    rnd = random.Random(7)
+    base = os.environ.get("KAOHE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"kaohe_bench_{secrets.token_hex(4)}"
+    await _admin(base, f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
+    try:
+        await asyncio.to_thread(upgrade_all, dict.fromkeys(SERVICES, url))
+        await _bench(url, staff, rounds, rnd)
+    finally:
+        await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
+    from services.scoring.app import app
+
+    db = Database(create_engine(url, pool_size=5), "scoring")
+    app.state.db, app.state.run_relay, app.state.run_recomputer = db, False, True
+    facts = await load_setup(db, staff, rnd)
+    async with app.router.lifespan_context(app):
+        app.state.recomputer.quiet = timedelta(days=1)  # hold the background loop until the change rounds
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://scoring", timeout=600) as client:
+            document = scheme_document()
+            draft = (await client.post("/v1/schemes", json={"document": document}, headers=_headers(ADMIN))).json()
+            (await client.post("/v1/schemes/bench-period/versions/1/publish", json={"revision": draft["revision"]},
+                               headers=_headers(ADMIN))).raise_for_status()
+            subjects = [{"id": f"p{i:05d}", "group": GROUPS[i % 3]} for i in range(staff)]
+            (await client.post("/v1/periods", json={"id": "bench", "scheme_id": "bench-period", "scheme_version": 1,
+                                                    "label": "2026-Q1", "subjects": subjects},
+                               headers=_headers(ADMIN))).raise_for_status()
+            await load_facts(db, "bench", facts)
+            start = time.perf_counter()
+            (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
+            service_s = time.perf_counter() - start
+            versions = await version_count(db)
+            start = time.perf_counter()
+            (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
+            unchanged_s = time.perf_counter() - start
+            engine_s = time_engine(document, subjects, facts)
+            app.state.recomputer.quiet = timedelta(seconds=0.2)
+            latencies = await measure_changes(client, db, facts, rounds, rnd)
+    await db.dispose()
+    p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) >= 2 else latencies[0] * 1000
+    print(f"detail: versions_first={versions} unchanged_s={unchanged_s:.2f} change_rounds={rounds} "
+          f"(change latency measured to the new score version; ranking not running)")
+    print(f"period: staff={staff} facts={len(facts)} service_s={service_s:.2f} engine_s={engine_s:.2f} "
+          f"ratio={service_s / engine_s:.2f} change_p95_ms={p95:.0f}")
+
+
+def time_engine(document: dict[str, Any], subjects: list[dict[str, Any]], facts: list[dict[str, Any]]) -> float:
+    """parse_scheme + score_period on the same data, no database."""
+    doc = {"scheme": "bench-period", "version": 1, "period": "2026-Q1",
+           "subjects": [{"id": s["id"], "group": s["group"], "attributes": {}} for s in subjects], "facts": facts}
+    start = time.perf_counter()
+    score_period(parse_scheme(document), doc)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--staff", type=int, default=5000)
+    parser.add_argument("--changes", type=int, default=20, help="fact changes timed for change_p95_ms")
+    args = parser.parse_args()
+    asyncio.run(run(args.staff, args.changes))
+
+
+if __name__ == "__main__":
+    main()
