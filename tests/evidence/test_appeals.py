@@ -78,9 +78,13 @@ async def test_dismissed_appeal_changes_nothing_and_the_window_closes(client: ht
     fact_id = await _fact(client)
     clock.now = datetime.now(UTC) + timedelta(days=2)
     filed = (await client.post("/v1/appeals", json={"fact_id": fact_id, "points": ["不服"]}, headers=ZHANG)).json()
+    assert filed["overdue"] is False
+    clock.now += timedelta(days=10, seconds=1)  # the office's 10 days are up
+    late_answer = (await client.get(f"/v1/appeals/{filed['id']}", headers=ZHANG)).json()
+    assert late_answer["overdue"] is True
     dismissed = {"decision": "dismissed", "replies": ["事实清楚,维持"], "version": 1}
     answered = await client.post(f"/v1/appeals/{filed['id']}/answer", json=dismissed, headers=OFFICE)
-    assert answered.json()["status"] == "dismissed"
+    assert (answered.json()["status"], answered.json()["overdue"]) == ("dismissed", False)
     assert [p["action"] for p in await _payloads()] == ["upsert"]
     clock.now = datetime.now(UTC) + timedelta(days=11)
     late = await client.post("/v1/appeals", json={"fact_id": fact_id, "points": ["再次申诉"]}, headers=ZHANG)

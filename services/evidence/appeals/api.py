@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.evidence.appeals import service
+from services.evidence.appeals.models import Appeal
 from services.evidence.appeals.schemas import AppealAnswer, AppealCreate, AppealRead
 from services.evidence.clock import Now
 from services.evidence.db import IdempotencyDep
@@ -18,11 +20,16 @@ from services.evidence.scoring_client import ScoringClientDep
 router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
 
 
+def _read(appeal: Appeal, now: datetime) -> AppealRead:
+    overdue = appeal.status == "open" and now > appeal.answer_due_at
+    return AppealRead.model_validate(appeal).model_copy(update={"overdue": overdue})
+
+
 @router.post("", status_code=201, response_model=AppealRead, summary="Appeal a fact (subject or its unit)")
 async def file_appeal(payload: AppealCreate, session: SessionDep, principal: CurrentPrincipal,
                       scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
     async def create() -> AppealRead:
-        return AppealRead.model_validate(await service.file(session, principal, scoring, payload, now=now))
+        return _read(await service.file(session, principal, scoring, payload, now=now), now)
 
     response: JSONResponse = await idem.once(session, principal, payload, create)
     return response
@@ -31,15 +38,15 @@ async def file_appeal(payload: AppealCreate, session: SessionDep, principal: Cur
 @router.post("/{appeal_id}/answer", response_model=AppealRead, summary="Answer every point (the office)")
 async def answer_appeal(appeal_id: str, payload: AppealAnswer, session: SessionDep, principal: CurrentPrincipal,
                         scoring: ScoringClientDep, now: Now) -> AppealRead:
-    return AppealRead.model_validate(await service.answer(session, principal, scoring, appeal_id, payload, now=now))
+    return _read(await service.answer(session, principal, scoring, appeal_id, payload, now=now), now)
 
 
 @router.get("/{appeal_id}", response_model=AppealRead, summary="One appeal")
-async def get_appeal(appeal_id: str, session: SessionDep, principal: CurrentPrincipal) -> AppealRead:
-    return AppealRead.model_validate(await service.get_readable(session, principal, appeal_id))
+async def get_appeal(appeal_id: str, session: SessionDep, principal: CurrentPrincipal, now: Now) -> AppealRead:
+    return _read(await service.get_readable(session, principal, appeal_id), now)
 
 
 @router.get("", response_model=list[AppealRead], summary="Appeals of a period the caller may read")
-async def list_appeals(session: SessionDep, principal: CurrentPrincipal,
+async def list_appeals(session: SessionDep, principal: CurrentPrincipal, now: Now,
                        period_id: Annotated[str, Query(max_length=100)]) -> list[AppealRead]:
-    return [AppealRead.model_validate(a) for a in await service.page(session, principal, period_id)]
+    return [_read(a, now) for a in await service.page(session, principal, period_id)]

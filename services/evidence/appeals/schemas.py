@@ -61,3 +61,4 @@ class AppealRead(BaseModel):
     answered_by: str | None
     answered_at: datetime | None
     version: int
+    overdue: bool = Field(default=False, description="still open after answer_due_at (the office is late)")
