@@ -88,8 +88,9 @@ class FakeBackend:
             return self._wanted(request, "ids")
         if path == "/v1/periods":
             return [self._period()] if request.method == "GET" else self._period()
-        if path == f"/v1/periods/{PERIOD}/scores":  # every subject: scoring has no subject filter here
-            return {"period_id": PERIOD, "subjects": [self._score(s) for s in self.subjects], "problems": []}
+        if path == f"/v1/periods/{PERIOD}/scores":
+            return {"period_id": PERIOD, "subjects": [self._score(s) for s in self._wanted(request, "subject_ids")],
+                    "problems": []}
         if re.fullmatch(rf"/v1/periods/{PERIOD}/subjects/[^/]+/history", path):
             return [{"id": 1, "indicator": "total", "value": "88.5", "cause": "evt-1", "fact_ids": ["f-1"],
                      "created_at": "2026-03-01T02:00:00+00:00"}]
