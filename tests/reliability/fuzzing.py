@@ -70,6 +70,7 @@ def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Ite
     apps: dict[str, Any] = {name: service_app(name) for name in names}
     ports = {name: free_port() for name in names}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    before = {name: set(app.state._state) for name, app in apps.items()}
     try:
         with settings_env(KAOHE_DATABASE_URL=database_url, **{f"KAOHE_{n.upper()}_URL": u for n, u in urls.items()},
                           **env):
@@ -85,7 +86,7 @@ def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Ite
                 with served(create_app()) as gateway_url:
                     yield {**urls, "gateway": gateway_url}
     finally:
-        for app in apps.values():
-            for attr in ("db", "run_relay"):
-                if hasattr(app.state, attr):
-                    delattr(app.state, attr)
+        # leave the module-level apps as found: clients made here are bound to the server threads' loops
+        for name, app in apps.items():
+            for attr in set(app.state._state) - before[name]:
+                delattr(app.state, attr)
