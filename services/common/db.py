@@ -3,7 +3,8 @@ session that commits at the boundary, and the declarative metadata of each servi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -65,7 +66,7 @@ class Database:
         await self.engine.dispose()
 
 
-async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
+async def session_scope(db: Database) -> AsyncGenerator[AsyncSession, None]:
     """One unit of work: commit when the block succeeds, roll back when it raises."""
     async with db.sessionmaker() as session:
         try:
@@ -79,9 +80,12 @@ async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: the request's session, committed at the request boundary."""
     db: Database = request.app.state.db
-    async for session in session_scope(db):
-        session.info["request"] = request
-        yield session
+    # aclosing: on an error the unit of work rolls back here, within the request, instead of when
+    # the event loop finalizes the abandoned generator later (on the connection's next user's turn)
+    async with contextlib.aclosing(session_scope(db)) as scope:
+        async for session in scope:
+            session.info["request"] = request
+            yield session
 
 
 # scope="function": commit before the response is sent, so a client that got 2xx reads its own

@@ -57,10 +57,10 @@ class Computed:
 
 
 def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, Any]]) -> list[Computed]:
-    """Every node and the total of every subject, with the ids of the facts each read."""
+    """Every node and the total of every subject, with the ids of the facts each read (sorted)."""
     by_leaf: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_subject: dict[str, list[str]] = defaultdict(list)
-    for f in facts:
+    for f in sorted(facts, key=lambda fact: str(fact.get("id"))):  # sorted once: every id list stays sorted
         sid, fid = str(f.get("subject")), str(f.get("id"))
         by_subject[sid].append(fid)
         if f.get("indicator") is not None:
@@ -70,9 +70,11 @@ def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, 
     for s in result.subjects:
         sid = s.subject.id
         for code, value in s.scores.items():
-            ids = sorted(fid for leaf in leaves.get(code, [code]) for fid in by_leaf.get((sid, leaf), []))
-            out.append(Computed(sid, code, value, ids, s.explain.get(code, "")))
-        out.append(Computed(sid, TOTAL, s.total, sorted(by_subject.get(sid, [])), s.explain.get(TOTAL, "")))
+            below = leaves.get(code, [code])
+            ids = by_leaf.get((sid, below[0]), []) if len(below) == 1 else sorted(
+                fid for leaf in below for fid in by_leaf.get((sid, leaf), []))
+            out.append(Computed(sid, code, value, list(ids), s.explain.get(code, "")))
+        out.append(Computed(sid, TOTAL, s.total, by_subject.get(sid, []), s.explain.get(TOTAL, "")))
     return out
 
 

@@ -65,7 +65,7 @@ async def latest_versions(session: AsyncSession, period_id: str, subject_ids: Se
 async def latest_values(session: AsyncSession, period_id: str) -> dict[tuple[str, str], str]:
     """(subject, indicator) → newest value as exact text, aggregated to one JSON text by Postgres."""
     pair = ScoreVersion.subject_id + "\x1f" + ScoreVersion.indicator
-    stmt = select(cast(func.jsonb_object_agg(pair, cast(ScoreVersion.value, Text)), Text)).where(
+    stmt = select(cast(func.json_object_agg(pair, cast(ScoreVersion.value, Text)), Text)).where(
         ScoreVersion.id.in_(_newest_ids(period_id)))
     raw: dict[str, str] = json.loads(await session.scalar(stmt) or "{}")
     return {tuple(key.split("\x1f", 1)): value for key, value in raw.items()}  # type: ignore[misc]
