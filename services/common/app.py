@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
@@ -36,20 +37,60 @@ def kaohe_version() -> str:
         return "0.0.0+source"
 
 
-class BodyLimitMiddleware(BaseHTTPMiddleware):
-    """Refuse request bodies over the limit before reading them (413)."""
+class BodyLimitMiddleware:
+    """Refuse request bodies over the limit (413): at once by Content-Length, or as soon as a
+    streamed body passes it. Paths for which `exempt` is true (uploads) have their own limit."""
 
-    def __init__(self, app: Any, limit: int, exempt: Callable[[str], bool]) -> None:
-        super().__init__(app)
-        self.limit, self.exempt = limit, exempt
+    def __init__(self, app: ASGIApp, limit: int, exempt: Callable[[str], bool]) -> None:
+        self.app, self.limit, self.exempt = app, limit, exempt
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > self.limit and not self.exempt(request.url.path):
-            return JSONResponse(
-                error_body("payload_too_large", f"request body over {self.limit} bytes"), status_code=413
-            )
-        return await call_next(request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.exempt(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length and length.isdigit() and int(length) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        body = await self._read(receive)
+        if body is None:
+            await self._refuse(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body (bodies here are small), or None as soon as it passes the limit."""
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = error_body("payload_too_large", f"request body over {self.limit} bytes")
+        await JSONResponse(body, status_code=413)(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app the body read already, then defers to the server."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 @dataclass

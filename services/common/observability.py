@@ -9,9 +9,10 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -75,34 +76,47 @@ class Metrics:
         self.service = service
 
 
-class RequestContextMiddleware(BaseHTTPMiddleware):
-    """Take or create the request id, log the request, count it."""
+class RequestContextMiddleware:
+    """Take or create the request id, log the request, count it (pure ASGI: the response is
+    finished only when the app, its dependencies' clean-up included, has finished)."""
 
-    def __init__(self, app: object, metrics: Metrics) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
         self.metrics = metrics
         self.log = logging.getLogger("kaohe.http")
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        rid = request.headers.get(REQUEST_ID_HEADER) or new_request_id()
-        token = request_id_var.set(rid[:64])
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = (Headers(scope=scope).get(REQUEST_ID_HEADER) or new_request_id())[:64]
+        token = request_id_var.set(rid)
         started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         finally:
+            self._observe(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
-        elapsed = time.perf_counter() - started
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        self.metrics.requests.labels(self.metrics.service, request.method, route, response.status_code).inc()
-        self.metrics.latency.labels(self.metrics.service, request.method, route).observe(elapsed)
-        response.headers[REQUEST_ID_HEADER] = rid[:64]
+
+    def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
+        method, path = scope["method"], scope["path"]
+        route = getattr(scope.get("route"), "path", "unmatched")
+        self.metrics.requests.labels(self.metrics.service, method, route, status).inc()
+        self.metrics.latency.labels(self.metrics.service, method, route).observe(elapsed)
         if route not in ("/healthz", "/metrics"):
             self.log.info(
-                "%s %s %s", request.method, request.url.path, response.status_code,
-                extra={"method": request.method, "path": request.url.path,
-                       "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)},
+                "%s %s %s", method, path, status,
+                extra={"method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 2)},
             )
-        return response
 
 
 def install_observability(app: FastAPI, service: str) -> Metrics:

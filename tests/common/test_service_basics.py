@@ -83,6 +83,21 @@ async def test_error_model_for_unknown_route_and_oversized_body(api: Any) -> Non
     assert too_large.json()["error"]["code"] == "payload_too_large"
 
 
+async def test_a_streamed_body_over_the_limit_is_refused(api: Any) -> None:
+    client = await api("scoring")
+    limit = get_settings().max_body_bytes
+
+    async def chunks() -> Any:  # no Content-Length: the limit is enforced while reading
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+
+    response = await client.post("/events", content=chunks(), headers={**auth(("admin", "")),
+                                                                      "content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json() == {"error": {"code": "payload_too_large", "message": f"request body over {limit} bytes",
+                                         "details": None}}
+
+
 async def test_request_id_is_echoed_and_created(api: Any) -> None:
     client = await api("evidence")
     given = await client.get("/healthz", headers={"X-Request-ID": "abc123"})

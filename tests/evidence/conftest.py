@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -86,9 +85,6 @@ async def client(api: Any, scoring: FakeScoring, clock: Clock, tmp_path: Path) -
     evidence_app.state.scoring_client = None
     evidence_app.state.attachment_storage = LocalStorage(tmp_path / "attachments")
     yield await api("evidence")
-    # A request that failed may still be rolling back its session on the shared test connection
-    # (BaseHTTPMiddleware finishes the app task after the response); let it finish before teardown.
-    await asyncio.sleep(0.05)
     evidence_app.state.attachment_storage = None
     evidence_app.state.clock = None
 
