@@ -82,9 +82,11 @@ async def open_period(client: httpx.AsyncClient, subjects: list[dict[str, Any]] 
 
 
 def fact_event(action: str, fact: dict[str, Any], period_id: str = "q1", event_id: uuid.UUID | None = None,
-               ) -> dict[str, Any]:
-    return {"id": str(event_id or uuid.uuid4()), "source": "evidence", "topic": "fact.changed",
-            "payload": {"period_id": period_id, "action": action, "fact": fact}}
+               revision: int | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"period_id": period_id, "action": action, "fact": fact}
+    if revision is not None:
+        payload["revision"] = revision
+    return {"id": str(event_id or uuid.uuid4()), "source": "evidence", "topic": "fact.changed", "payload": payload}
 
 
 FACTS = [

@@ -108,6 +108,26 @@ async def test_an_event_delivered_twice_is_applied_once(period: httpx.AsyncClien
     assert {s["id"]: s["total"] for s in body["subjects"]} == {"p1": "90", "p2": "70"}
 
 
+async def test_changes_delivered_out_of_order_keep_the_newest_revision(period: httpx.AsyncClient) -> None:
+    async def send(action: str, fact: dict[str, Any], revision: int) -> Any:
+        return await ok(await period.post("/events", json=fact_event(action, fact, revision=revision),
+                                          headers=service_headers()))
+
+    assert await send("upsert", {**FACTS[1], "points": "45"}, 3) == {"applied": True}
+    assert await send("upsert", {**FACTS[1], "points": "55"}, 2) == {"applied": False}  # a late retry
+    assert await send("retract", {"id": "f3"}, 2) == {"applied": True}
+    assert await send("upsert", {**FACTS[2], "count": 5}, 1) == {"applied": False}  # cannot resurrect f3
+    await _recompute(period)
+    # p1: work 50, attend 10 (f3 retracted: no lateness), rank 1 of 2 → 30: 90
+    # p2: work 45, attend 10, rank 2 → 20: 75
+    body = await _scores(period)
+    assert {s["id"]: s["total"] for s in body["subjects"]} == {"p1": "90", "p2": "75"}
+    assert await send("upsert", {**FACTS[2], "count": 1}, 3) == {"applied": True}  # a newer change revives it
+    await _recompute(period)
+    body = await _scores(period)
+    assert {s["id"]: s["total"] for s in body["subjects"]} == {"p1": "89", "p2": "75"}  # attend 10 − 1
+
+
 async def test_events_need_a_service_token(period: httpx.AsyncClient) -> None:
     response = await period.post("/events", json=fact_event("upsert", FACTS[0]), headers=admin())
     assert response.status_code == 403

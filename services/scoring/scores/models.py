@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -25,7 +27,8 @@ from services.scoring.db import Base
 
 
 class FactCopy(Base):
-    """The current copy of one fact of a period (a retraction deletes it)."""
+    """The current copy of one fact of a period. A retraction keeps a tombstone so that an older
+    change delivered late (the outbox retries out of order) cannot bring the fact back."""
 
     __tablename__ = "fact_copy"
     __table_args__ = (PrimaryKeyConstraint("period_id", "fact_id"),)
@@ -35,6 +38,8 @@ class FactCopy(Base):
     subject_id: Mapped[str | None] = mapped_column(String(64))
     indicator: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -17,23 +17,21 @@ from services.scoring.scores.models import FactCopy, ScoreVersion
 CHUNK = 2000
 
 
-async def upsert_facts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or replace fact copies (a correction keeps the fact's id)."""
+async def upsert_facts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> bool:
+    """Insert or replace fact copies (a correction keeps the fact's id); a row whose revision is
+    older than the stored one is ignored. True when at least one row was written."""
+    written = False
     for start in range(0, len(rows), CHUNK):
-        stmt = insert(FactCopy).values(list(rows[start:start + CHUNK]))
-        stmt = stmt.on_conflict_do_update(
+        new = insert(FactCopy).values(list(rows[start:start + CHUNK]))
+        stmt = new.on_conflict_do_update(
             index_elements=["period_id", "fact_id"],
-            set_={"subject_id": stmt.excluded.subject_id, "indicator": stmt.excluded.indicator,
-                  "body": stmt.excluded.body, "updated_at": stmt.excluded.updated_at},
-        )
-        await session.execute(stmt)
-
-
-async def delete_fact(session: AsyncSession, period_id: str, fact_id: str) -> bool:
-    result = await session.execute(
-        delete(FactCopy).where(FactCopy.period_id == period_id, FactCopy.fact_id == fact_id)
-        .returning(FactCopy.fact_id))
-    return result.first() is not None
+            set_={"subject_id": new.excluded.subject_id, "indicator": new.excluded.indicator,
+                  "body": new.excluded.body, "revision": new.excluded.revision,
+                  "retracted": new.excluded.retracted, "updated_at": new.excluded.updated_at},
+            where=FactCopy.revision <= new.excluded.revision,
+        ).returning(FactCopy.fact_id)
+        written = (await session.execute(stmt)).first() is not None or written
+    return written
 
 
 async def delete_all_facts(session: AsyncSession, period_id: str) -> None:
@@ -42,7 +40,8 @@ async def delete_all_facts(session: AsyncSession, period_id: str) -> None:
 
 async def fact_bodies(session: AsyncSession, period_id: str) -> list[dict[str, Any]]:
     """Every fact copy of a period, aggregated to one JSON text by Postgres (one parse, not one per row)."""
-    stmt = select(cast(func.json_agg(FactCopy.body), Text)).where(FactCopy.period_id == period_id)
+    stmt = select(cast(func.json_agg(FactCopy.body), Text)).where(
+        FactCopy.period_id == period_id, FactCopy.retracted.is_(False))
     found: list[dict[str, Any]] = json.loads(await session.scalar(stmt) or "[]")
     return found
 

@@ -20,6 +20,8 @@ class FactChange(BaseModel):
     period_id: str = Field(max_length=64)
     action: Literal["upsert", "retract"]
     fact: dict[str, Any]
+    # evidence bumps it on every change of a fact; the highest one seen wins (0: no ordering given)
+    revision: int = Field(default=0, ge=0, le=2**31 - 1)
 
     @field_validator("fact")
     @classmethod

@@ -34,10 +34,12 @@ log = logging.getLogger("kaohe.scoring")
 MAX_CAUSE = 2000
 
 
-def _fact_row(period_id: str, fact: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _fact_row(period_id: str, fact: dict[str, Any], now: datetime, *, revision: int = 0,
+              retracted: bool = False) -> dict[str, Any]:
     indicator = fact.get("indicator")
     return {"period_id": period_id, "fact_id": str(fact["id"]), "subject_id": str(fact.get("subject"))[:64],
-            "indicator": str(indicator)[:100] if indicator is not None else None, "body": fact, "updated_at": now}
+            "indicator": str(indicator)[:100] if indicator is not None else None, "body": fact,
+            "revision": revision, "retracted": retracted, "updated_at": now}
 
 
 async def apply_fact_change(session: AsyncSession, change: FactChange, *, cause: str) -> bool:
@@ -48,10 +50,13 @@ async def apply_fact_change(session: AsyncSession, change: FactChange, *, cause:
         return False
     periods.require_writable(period)
     fact = json.loads(canonical_json(change.fact))
-    if change.action == "upsert":
-        await repo.upsert_facts(session, [_fact_row(period.id, fact, datetime.now(UTC))])
-    else:
-        await repo.delete_fact(session, period.id, str(fact["id"]))
+    # A retraction is a tombstone of the same revision order as the upserts (evidence's outbox
+    # may deliver a retried older change after a newer one).
+    row = _fact_row(period.id, fact, datetime.now(UTC), revision=change.revision,
+                    retracted=change.action == "retract")
+    if not await repo.upsert_facts(session, [row]):
+        log.info("fact %s revision %d is older than the stored one; ignored", fact["id"], change.revision)
+        return False
     periods.mark_due(period, cause)
     return True
 
