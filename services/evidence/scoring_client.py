@@ -99,7 +99,11 @@ class ScoringClient:
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
         try:
-            response = await self._client.get(path, params=params, headers=headers)
+            try:
+                response = await self._client.get(path, params=params, headers=headers)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # a pooled keep-alive connection the server closed as we reused it: a GET is safe to send again
+                response = await self._client.get(path, params=params, headers=headers)
         except httpx.InvalidURL:  # an id with control characters: no such thing can exist in scoring
             raise NotFound(f"scoring does not know {path!r}") from None
         except httpx.HTTPError as exc:
