@@ -1,5 +1,5 @@
-"""Load and soak through the gateway: a realistic mix of evidence submissions, reviews, score queries and ranking
-pages, driven by asyncio + httpx over loopback, bounded in time and count (it stops by itself).
+"""Load and soak through the gateway: a realistic mix of evidence submissions, reviews, weekly journals, score
+queries and ranking pages, driven by asyncio + httpx over loopback, bounded in time and count (stops by itself).
 
 By default it starts its own stack (`kaohe up` on an embedded PostgreSQL in a temporary folder, free ports) and
 stops it afterwards; `--gateway URL --jwt-secret S` drives a running one instead (its processes are then not
@@ -27,8 +27,10 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psutil
@@ -41,8 +43,9 @@ SCHEME = {
     "id": "load", "version": 1, "title": "负载测试方案", "subject_kind": "unit", "period": "quarter",
     "precision": 2, "groups": ["街道"],
     "indicators": [
-        {"code": "work", "name": "重点工作", "max": 60, "rule": {"kind": "manual"}},
+        {"code": "work", "name": "重点工作", "max": 50, "rule": {"kind": "manual"}},
         {"code": "rate", "name": "台账完成率", "max": 40, "rule": {"kind": "ratio", "target": 1}},
+        {"code": "journal", "name": "工作周志", "max": 10, "rule": {"kind": "journal"}},
     ],
     "ranking": {"scope": "group", "order": ["total"]},
     "grading": {"bands": [{"grade": "优秀", "min": "90"}, {"grade": "良好", "min": 75}, {"grade": "合格"}]},
@@ -54,7 +57,8 @@ REVIEW = ('mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {acti
 SCORES = ("query($p: ID!, $after: String) { subjects(periodId: $p, first: 20, after: $after) { totalCount "
           "nodes { id name score { total } } } }")
 RANKING = "query($p: ID!) { ranking(periodId: $p, first: 20) { nodes { subjectId rank grade } } }"
-MIX = (("submit", 0.3), ("review", 0.2), ("scores", 0.25), ("ranking", 0.25))
+JOURNAL = "mutation($input: JournalInput!) { submitJournal(input: $input) { week status version } }"
+MIX = (("submit", 0.25), ("review", 0.2), ("journal", 0.15), ("scores", 0.2), ("ranking", 0.2))
 PROCESS_NAMES = {"gateway.app": "gateway", "services.evidence": "evidence", "services.scoring": "scoring",
                  "services.ranking": "ranking"}
 
@@ -144,6 +148,7 @@ class Run:
     units: list[dict[str, str]] = field(default_factory=list)
     period: str = ""
     pending: list[tuple[str, int]] = field(default_factory=list)
+    journaled: set[str] = field(default_factory=set)  # one journal per unit per week (a second is a conflict)
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     samples: list[str] = field(default_factory=list)
@@ -184,9 +189,13 @@ class Run:
         if kind == "review" and not self.pending:
             kind = "submit"
         unit = rng.choice(self.units)
+        if kind == "journal":
+            waiting = [u for u in self.units if u["id"] not in self.journaled]
+            unit = rng.choice(waiting) if waiting else unit
+            kind = "journal" if waiting else "submit"
         started = time.perf_counter()
         if kind == "submit":
-            indicator, content = (("work", {"points": str(rng.randint(40, 60)), "assessor": "考核办"})
+            indicator, content = (("work", {"points": str(rng.randint(35, 50)), "assessor": "考核办"})
                                   if rng.random() < 0.5 else
                                   ("rate", {"numerator": str(rng.randint(5, 10)), "denominator": "10"}))
             bearer = token(self.secret, "assessor" if indicator == "work" else "submitter", unit["path"])
@@ -196,6 +205,12 @@ class Run:
             if "errors" not in body:
                 made = body["data"]["submitEvidence"]
                 self.pending.append((made["id"], made["version"]))
+        elif kind == "journal":  # this week's journal of a unit that has not written it yet
+            self.journaled.add(unit["id"])
+            year, number, _ = datetime.now(ZoneInfo("Asia/Shanghai")).isocalendar()
+            week = f"{year}-W{number:02d}"
+            body = await self.gql(client, token(self.secret, "submitter", unit["path"]), JOURNAL, input={
+                "periodId": self.period, "subjectId": unit["id"], "week": week, "text": f"本周工作{rng.random()}"})
         elif kind == "review":
             sub_id, version = self.pending.pop(rng.randrange(len(self.pending)))
             body = await self.gql(client, token(self.secret, "reviewer", ""), REVIEW, id=sub_id, v=version)
@@ -289,7 +304,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the measured run (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument("--subjects", type=int, default=30, help="units enrolled in the period (default 30)")
+    parser.add_argument("--subjects", type=int, default=100, help="units enrolled in the period (default 100)")
     parser.add_argument("--max-requests", type=int, default=2_000_000, help="hard cap on requests")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--gateway", help="drive a running gateway instead of starting a stack")
