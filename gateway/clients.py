@@ -38,9 +38,15 @@ class ServiceClient:
                       headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
         """Send a request; a service error becomes the same typed error here."""
         self.calls += 1
+        send_headers = {**self._headers(principal), **(headers or {})}
         try:
-            response = await self.http.request(method, path, headers={**self._headers(principal), **(headers or {})},
-                                               **kwargs)
+            try:
+                response = await self.http.request(method, path, headers=send_headers, **kwargs)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                if method != "GET":  # a write may have been applied: never send it twice
+                    raise
+                # a pooled keep-alive connection the service closed as we reused it: a GET is safe to resend
+                response = await self.http.request(method, path, headers=send_headers, **kwargs)
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
         if response.status_code >= 400:

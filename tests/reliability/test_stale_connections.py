@@ -1,5 +1,6 @@
-"""Regression (soak run): a pooled keep-alive connection to scoring that the server closed just as evidence reused
-it surfaced as "scoring cannot be reached: ReadError" (503) on a review; the idempotent GET is now sent again."""
+"""Regression (soak runs): a pooled keep-alive connection that the server closed just as the client reused it
+surfaced as "cannot be reached: ReadError/RemoteProtocolError" (503) — from evidence to scoring on a review, from
+the gateway to ranking on a ranking page. A GET is now sent again; a write never is."""
 
 from __future__ import annotations
 
@@ -44,3 +45,31 @@ async def test_a_scoring_that_stays_away_is_still_a_503(client: httpx.AsyncClien
     made = await client.post("/v1/submissions", json=SCORE, headers=auth(("assessor", "city/a")))
     assert made.status_code == 503, made.text
     assert made.json()["error"]["message"] == "scoring is not reachable: ReadError"
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 200), ("POST", 503)])
+async def test_the_gateway_resends_only_reads_over_a_stale_connection(method: str, status: int) -> None:
+    """Regression (5-minute soak): a ranking page failed with RemoteProtocolError on a reused connection."""
+    from gateway.clients import ServiceClient
+    from services.common.auth import Principal
+    from services.common.errors import ServiceUnavailable
+
+    sent: list[str] = []
+
+    def stale_once(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        if len(sent) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        return httpx.Response(200, json={"ok": True})
+
+    service = ServiceClient("ranking", "http://ranking", transport=httpx.MockTransport(stale_once))
+    try:
+        if status == 200:
+            assert await service.request(method, "/v1/periods/q1/ranking", Principal(subject="a")) == {"ok": True}
+            assert sent == ["GET", "GET"]
+        else:
+            with pytest.raises(ServiceUnavailable):
+                await service.request(method, "/v1/periods/q1/publication", Principal(subject="a"))
+            assert sent == ["POST"]  # a write is never sent twice
+    finally:
+        await service.aclose()
