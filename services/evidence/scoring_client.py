@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, Request
 
-from services.common.auth import SYSTEM, issue_service_token
-from services.common.errors import InvalidInput, NotFound, ServiceUnavailable
+from services.common.errors import InvalidInput
+from services.common.peers import system_get
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
 
@@ -97,22 +97,7 @@ class ScoringClient:
         return hit
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
-        try:
-            try:
-                response = await self._client.get(path, params=params, headers=headers)
-            except (httpx.ReadError, httpx.RemoteProtocolError):
-                # a pooled keep-alive connection the server closed as we reused it: a GET is safe to send again
-                response = await self._client.get(path, params=params, headers=headers)
-        except httpx.InvalidURL:  # an id with control characters: no such thing can exist in scoring
-            raise NotFound(f"scoring does not know {path!r}") from None
-        except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"scoring is not reachable: {type(exc).__name__}") from None
-        if response.status_code == 404:
-            raise NotFound(f"scoring does not know {path}")
-        if response.status_code >= 400:
-            raise ServiceUnavailable(f"scoring answered {response.status_code} for {path}")
-        return response.json()
+        return await system_get(self._client, path, peer="scoring", params=params)
 
 
 def scoring_client_for(app: Any) -> ScoringClient:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, Request
 
-from services.common.auth import SYSTEM, issue_service_token
-from services.common.errors import NotFound, ServiceUnavailable
+from services.common.errors import ServiceUnavailable
+from services.common.peers import system_get
 from services.common.settings import get_settings
 
 
@@ -34,18 +34,7 @@ class ScoringClient:
         return document if isinstance(document, dict) and "indicators" in document else body
 
     async def _get(self, path: str) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
-        try:
-            response = await self.http.get(f"{self.base_url}{path}", headers=headers)
-        except httpx.InvalidURL:  # an id with control characters: no such thing can exist in scoring
-            raise NotFound(f"scoring does not know {path!r}") from None
-        except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"scoring is not reachable: {type(exc).__name__}") from None
-        if response.status_code == 404:
-            raise NotFound(f"scoring does not know {path}")
-        if response.status_code >= 400:
-            raise ServiceUnavailable(f"scoring answered {response.status_code} to GET {path}")
-        body = response.json()
+        body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=path)
         if not isinstance(body, dict):
             raise ServiceUnavailable(f"scoring answered GET {path} with a non-object body")
         return body
