@@ -117,6 +117,10 @@ async def _database_handler(request: Request, exc: Exception) -> JSONResponse:
     return await _unexpected_handler(request, exc)
 
 
+async def _undecodable_handler(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(error_body("bad_request", "the request body is not valid UTF-8"), status_code=400)
+
+
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("internal_error", "internal error; see the service log"), status_code=500)
@@ -127,5 +131,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    # strawberry decodes /graphql bodies itself; a body that is not UTF-8 must not become a 500
+    app.add_exception_handler(UnicodeDecodeError, _undecodable_handler)
     app.add_exception_handler(DBAPIError, _database_handler)
     app.add_exception_handler(Exception, _unexpected_handler)

@@ -44,3 +44,12 @@ async def test_service_error_keeps_its_status_as_code(gateway: Any, bearer: Any,
     assert error["message"] == "1 objection is open"
     assert error["extensions"] == {"code": "CONFLICT", "reason": "objections_open", "details": {"open": ["ob-a"]}}
     assert backend.writes() == [("ranking", "POST", "/v1/periods/p1/finalize")]
+
+
+async def test_a_graphql_body_that_is_not_utf8_is_a_400(gateway: httpx.AsyncClient, bearer: Any) -> None:
+    """Regression (fuzzing): strawberry's decoding error was a 500."""
+    bad = await gateway.post("/graphql", content=b'{"query": "{ \xff }"}',
+                             headers={**bearer(("auditor", "")), "Content-Type": "application/json"})
+    assert bad.status_code == 400
+    assert bad.json() == {"error": {"code": "bad_request", "message": "the request body is not valid UTF-8",
+                                    "details": None}}
