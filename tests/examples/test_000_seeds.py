@@ -8,23 +8,11 @@ values are carried through and rounded half-up to 2 places only at output (spec 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from services.ranking.engine import evaluate
-from services.scoring.engine import load_document, parse_scheme
-
-SCHEMES = Path(__file__).resolve().parents[2] / "examples" / "schemes"
-
-
-def _run(stem: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    scheme = load_document(SCHEMES / f"{stem}.yaml")
-    facts = load_document(SCHEMES / f"{stem}.facts.json")
-    parse_scheme(scheme)  # the scheme validates: raises nothing
-    result = evaluate(scheme, facts)
-    return result, {s["id"]: s for s in result["subjects"]}
+from services.scoring.engine import load_document
+from tests.examples.seeds import SCHEMES, run_seed
 
 
 @pytest.mark.parametrize(
@@ -38,7 +26,7 @@ def _run(stem: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     ],
 )
 def test_scheme_validates_and_facts_have_no_problems(stem: str) -> None:
-    result, subjects = _run(stem)
+    result, subjects = run_seed(stem)
     assert result["problems"] == []
     facts = load_document(SCHEMES / f"{stem}.facts.json")
     assert result["scheme"] == stem
@@ -52,7 +40,7 @@ def test_scheme_validates_and_facts_have_no_problems(stem: str) -> None:
 
 
 def test_000_1_community_monthly() -> None:
-    result, s = _run("000-1-community-monthly")
+    result, s = run_seed("000-1-community-monthly")
 
     # c01 东风社区: 长效节育 19/25 = 0.76 ≥ 0.72 → 20; 孕情 45/60 = 0.75 ≥ 0.75 (含) → 20;
     # 上报 12/12 = 1 → 20; 依法行政 no event → 20; 重点工作 key_task ×3 = 15 + stage_task 2.5 = 17.5
@@ -159,7 +147,7 @@ def test_000_1_community_monthly() -> None:
 
 
 def test_000_1_community_quarterly() -> None:
-    result, s = _run("000-1-community-quarterly")
+    result, s = run_seed("000-1-community-quarterly")
 
     # Reference ratios used by most communities: 长效节育 (18 + 19 + 17)/(24 + 25 + 22) = 54/71
     # = 0.7606 ≥ 0.72 → 20; 孕情 (45 + 44 + 46)/(60 + 58 + 60) = 135/178 = 0.7584 ≥ 0.75 → 20;
@@ -224,7 +212,7 @@ def test_000_1_community_quarterly() -> None:
 
 
 def test_000_3_mine_site_quarterly() -> None:
-    _, s = _run("000-3-mine-site-quarterly")
+    _, s = run_seed("000-3-mine-site-quarterly")
 
     # 采煤片区 (u01–u04), ranked within the 片区.
     # u01 综采一队: 日常巡查 100 − 4 × 0.5 = 98; 督导 100 − 6 × 0.5 − 1 × 2 = 95;
@@ -297,7 +285,7 @@ def test_000_3_mine_site_quarterly() -> None:
 
 
 def test_000_4_livelihood_counties() -> None:
-    _, s = _run("000-4-livelihood-counties")
+    _, s = run_seed("000-4-livelihood-counties")
 
     # 湘东区 xd: 城镇新增就业 3100 + 3530 = 6630 vs target 6000 → c = 1.105:
     # 15 × 1 + min(15, 15 × 1% × floor(10.5) = 15 × 0.10 = 1.5) = 16.5 (above the max, allowed).
@@ -382,7 +370,7 @@ def test_000_4_livelihood_counties() -> None:
 
 
 def test_000_5_district_organs() -> None:
-    _, s = _run("000-5-district-organs")
+    _, s = run_seed("000-5-district-organs")
 
     # d01 区委办公室
     #  区委重大决策: (40 × 9.5 + 30 × 9 + 30 × 9) / 100 = 920 / 100 = 9.2

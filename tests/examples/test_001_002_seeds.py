@@ -9,15 +9,10 @@ complete list of totals, which is reproduced in a comment where it matters.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from services.ranking.engine import evaluate
-from services.scoring.engine import load_document, parse_scheme
-
-SCHEMES = Path(__file__).resolve().parents[2] / "examples" / "schemes"
+from services.scoring.engine import load_document
+from tests.examples.seeds import SCHEMES, holders, run_seed
 
 STEMS = {
     "001-2-urumqi-supervision": "urumqi-supervision-annual",
@@ -27,21 +22,9 @@ STEMS = {
 }
 
 
-def _run(stem: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    scheme = load_document(SCHEMES / f"{stem}.yaml")
-    facts = load_document(SCHEMES / f"{stem}.facts.json")
-    parse_scheme(scheme)  # the scheme validates: raises nothing
-    result = evaluate(scheme, facts)
-    return result, {s["id"]: s for s in result["subjects"]}
-
-
-def _holders(subjects: dict[str, dict[str, Any]], label: str) -> set[str]:
-    return {sid for sid, s in subjects.items() if label in s["labels"]}
-
-
 @pytest.mark.parametrize("stem", sorted(STEMS))
 def test_scheme_validates_and_facts_have_no_problems(stem: str) -> None:
-    result, subjects = _run(stem)
+    result, subjects = run_seed(stem)
     assert result["problems"] == []
     facts = load_document(SCHEMES / f"{stem}.facts.json")
     assert result["scheme"] == STEMS[stem]
@@ -56,7 +39,7 @@ def test_scheme_validates_and_facts_have_no_problems(stem: str) -> None:
 
 
 def test_001_2_urumqi_supervision() -> None:
-    _, s = _run("001-2-urumqi-supervision")
+    _, s = run_seed("001-2-urumqi-supervision")
 
     # qx01 天山区: no goal events → goals_submit 2, goals_final 5; goals_progress (3+3)/2 = 3 → 10
     qx01 = s["qx01"]
@@ -142,11 +125,11 @@ def test_001_2_urumqi_supervision() -> None:
     # 33 bm08 84.18, 34 bm06 83.01, 35 bm13 82.85, 36 bm26 65.30.
     # 表彰: qx02 is removed before the rank test; n = ceil(30% × 36) = ceil(10.8) = 11 (also
     # ceil(30% × 35) = ceil(10.5) = 11) → the 11 best of the others: ranks 1, 3–12.
-    assert _holders(s, "表彰") == set("qx01 bm10 qx05 bm01 bm22 bm19 bm23 qx04 bm24 bm25 bm20".split())
+    assert holders(s, "表彰") == set("qx01 bm10 qx05 bm01 bm22 bm19 bm23 qx04 bm24 bm25 bm20".split())
     assert "表彰" not in s["kf01"]["labels"]  # 13th
     assert s["kf02"]["rank"] == 19
     # 后5名: rank > 36 − 5 = 31
-    assert _holders(s, "取消目标管理工作评优资格") == {"bm16", "bm08", "bm06", "bm13", "bm26"}
+    assert holders(s, "取消目标管理工作评优资格") == {"bm16", "bm08", "bm06", "bm13", "bm26"}
     assert s["bm20"]["rewards"] == {"督查工作表彰奖励": "5000.00"}
     assert s["kf01"]["rewards"] == {"督查工作表彰奖励": "0.00"}
 
@@ -157,7 +140,7 @@ def test_001_2_urumqi_supervision() -> None:
 
 
 def test_001_3_road_bureau() -> None:
-    _, s = _run("001-3-road-bureau")
+    _, s = run_seed("001-3-road-bureau")
 
     # ks01 办公室 (机关科室): road_quality not assigned, transfer_to service_env:
     # service_env (18+19)/2 = 18.5 × (20+20)/20 = 37; road_quality 0
@@ -240,7 +223,7 @@ def test_001_3_road_bureau() -> None:
 
 
 def test_001_7_procuratorate_office() -> None:
-    _, s = _run("001-7-procuratorate-office")
+    _, s = run_seed("001-7-procuratorate-office")
 
     # jc03 阿克苏市: information 最高检 3×4 + 自治区 5×2 = 22 → capped at 20; documents 10 − 1 = 9;
     # statistics 9.5; honors 部级 15 + 自治区级 10 (different keys) = 25 → capped at 15
@@ -334,7 +317,7 @@ def test_001_7_procuratorate_office() -> None:
 
 
 def test_002_wuxi_municipal_departments() -> None:
-    _, s = _run("002-wuxi-municipal-departments")
+    _, s = run_seed("002-wuxi-municipal-departments")
 
     # a01 市委办公室: target_tasks 70 × 10/10 = 70; target_review (29×60 + 28×40)/100 = 28.6
     a01 = s["a01"]
@@ -435,12 +418,12 @@ def test_002_wuxi_municipal_departments() -> None:
     # a01 102.83, e10 98.52, e02 97.29, a05 96.88, e05 96.14, a13 95.56, a07 95.52, b08 95.48,
     # b03 93.83, b09 93.38, e12 92.80, e07 91.29, b10 91.08, b04 90.24, a06 89.61, a08 88.44,
     # e09 88.25, a10 88.00, b05 87.30, e11 86.21 | a14 85.86 (21st, out)
-    assert _holders(s, "绩效管理和作风建设二十佳单位") == set(
+    assert holders(s, "绩效管理和作风建设二十佳单位") == set(
         "a01 e10 e02 a05 e05 a13 a07 b08 b03 b09 e12 e07 b10 b04 a06 a08 e09 a10 b05 e11".split()
     )
     # 服务地方发展优胜单位: top 10 pooled over the two C groups (20 units, y05 removed → 19):
     # y10 97.66, c05 96.76, y04 95.98, c10 95.67, c08 92.68, y09 91.54, y03 91.21, c01 89.83,
     # y07 87.96, c04 87.04 | c02 86.86 (11th, out; it would be 10th had y05 not been barred)
-    assert _holders(s, "服务地方发展优胜单位") == set("y10 c05 y04 c10 c08 y09 y03 c01 y07 c04".split())
+    assert holders(s, "服务地方发展优胜单位") == set("y10 c05 y04 c10 c08 y09 y03 c01 y07 c04".split())
     # no 二十佳 outside its groups, no 优胜单位 inside them
-    assert all(s[sid]["group"] in ("垂管和公共服务组", "驻锡内资银行组") for sid in _holders(s, "服务地方发展优胜单位"))
+    assert all(s[sid]["group"] in ("垂管和公共服务组", "驻锡内资银行组") for sid in holders(s, "服务地方发展优胜单位"))

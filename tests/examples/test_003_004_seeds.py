@@ -6,16 +6,13 @@ the arithmetic beside the assertion. Scores are exact decimals, rounded half-up 
 
 from __future__ import annotations
 
-import pathlib
 from functools import cache
 from typing import Any
 
 import pytest
 
-from services.ranking.engine import evaluate
 from services.scoring.engine import load_document, parse_scheme
-
-EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "schemes"
+from tests.examples.seeds import SCHEMES, run_seed
 
 STEMS = [
     "003-1-meiling-staff-quarterly",
@@ -29,9 +26,7 @@ STEMS = [
 
 @cache
 def _run(stem: str) -> dict[str, Any]:
-    scheme = load_document(EXAMPLES / f"{stem}.yaml")
-    facts = load_document(EXAMPLES / f"{stem}.facts.json")
-    return evaluate(scheme, facts)
+    return run_seed(stem)[0]
 
 
 def _subjects(stem: str) -> dict[str, dict[str, Any]]:
@@ -40,13 +35,13 @@ def _subjects(stem: str) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_scheme_validates(stem: str) -> None:
-    parse_scheme(load_document(EXAMPLES / f"{stem}.yaml"))  # raises SchemeInvalid on any problem
+    parse_scheme(load_document(SCHEMES / f"{stem}.yaml"))  # raises SchemeInvalid on any problem
 
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_no_problems_and_every_subject_scored(stem: str) -> None:
     result = _run(stem)
-    facts = load_document(EXAMPLES / f"{stem}.facts.json")
+    facts = load_document(SCHEMES / f"{stem}.facts.json")
     assert result["problems"] == []
     assert result["scheme"] == facts["scheme"]
     assert result["period"] == facts["period"]
