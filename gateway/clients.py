@@ -53,6 +53,24 @@ class ServiceClient:
             raise _error_from(response, self.name)
         return response.json() if response.content else None
 
+    async def open_stream(self, path: str, principal: Principal) -> httpx.Response:
+        """GET `path` with the body left unread, to be passed on chunk by chunk; close it when done.
+        A service error is read whole (it is small) and raised as the same typed error here."""
+        self.calls += 1
+        request = self.http.build_request("GET", path, headers=self._headers(principal))
+        try:
+            try:
+                response = await self.http.send(request, stream=True)
+            except (httpx.ReadError, httpx.RemoteProtocolError):  # a stale keep-alive connection: a GET is safe
+                response = await self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            raise _error_from(response, self.name)
+        return response
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
