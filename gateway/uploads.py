@@ -29,7 +29,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a scanned report of a few hundred pages
 MAX_SCHEME_UPLOAD_BYTES = 5 * 2**20 + 64 * 1024  # scoring takes a 5 MiB workbook; the rest is multipart framing
 router = APIRouter(prefix="/uploads", tags=["uploads"])
 downloads = APIRouter(tags=["downloads"])
-PASSED_ON = ("content-type", "content-disposition", "content-length", "x-content-sha256")
+PASSED_ON = ("content-disposition", "x-content-sha256")
 
 
 class _TooLarge(Exception):
@@ -106,7 +106,7 @@ async def import_scheme_excel(request: Request) -> Any:
 
 async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:
     try:
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_bytes():
             yield chunk
     finally:
         await response.aclose()
@@ -123,5 +123,5 @@ async def download_attachment(request: Request, attachment_id: str = Path(max_le
     await authorize_subject(ctx, "downloadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))
     upstream = await ctx.clients.evidence.open_stream(f"/v1/attachments/{attachment_id}/content", ctx.user)
-    headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_ON and k.lower() != "content-type"}
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_ON}
     return StreamingResponse(_relay(upstream), media_type=upstream.headers.get("content-type"), headers=headers)

@@ -23,6 +23,10 @@ ROSTER_B = {**ROSTER_A, "subject_id": "s-b", "unit_path": "city/b/u2"}
 UNIT_A = {"id": "u-a", "name": "甲街道", "parent_id": "a", "path": "city/a/u1"}
 
 
+FILE = b"%PDF-1"
+FILE_SHA256 = "4a1a0e5bd6ae5b2a2e4a5c6ee2bbd0a5b1d1bb0f1cfd2f8a3c1e6dd7e8f9a0b1"  # canned, not checked by the fake
+
+
 def _about_a(**row: Any) -> dict[str, Any]:
     return {"period_id": PERIOD, "subject_id": "s-a", **row}
 
@@ -33,6 +37,8 @@ ENTITIES = {  # GET by id, each about subject s-a
     "/v1/rectifications/n-a": _about_a(id="n-a", problem="台账缺失", deadline="2026-03-10", version=1),
     "/v1/appeals/ap-a": _about_a(id="ap-a", fact_id="f-1", points=["重复扣分"], status="open", version=1),
     "/v1/objections/ob-a": _about_a(id="ob-a", reason="排名有误", status="open"),
+    "/v1/attachments/att-a": {"id": "att-a", "submission_id": "sub-a", "filename": "台账.pdf", "size": 6,
+                              "content_type": "application/pdf", "sha256": FILE_SHA256},
 }
 
 
@@ -54,7 +60,8 @@ class FakeBackend:
     def _handler(self, service: str) -> Any:
         def handle(request: httpx.Request) -> httpx.Response:
             self.requests.append((service, request.method, request.url.path))
-            body = json.loads(request.content) if request.content else {}
+            is_json = request.headers.get("content-type", "").startswith("application/json")
+            body = json.loads(request.content) if request.content and is_json else {}
             found = getattr(self, f"_{service}")(request, request.url.path, body)
             if isinstance(found, httpx.Response):
                 return found
@@ -142,6 +149,10 @@ class FakeBackend:
                      "text": "周志", "makeup": False, "version": 1}]
         if request.method == "GET" and path == "/v1/submissions":
             return {"items": [ENTITIES["/v1/submissions/sub-a"]], "next": None}
+        if request.method == "GET" and path == "/v1/attachments/att-a/content":
+            return httpx.Response(200, content=FILE, headers={
+                "Content-Type": "application/pdf", "X-Content-SHA256": FILE_SHA256,
+                "Content-Disposition": "attachment; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.pdf"})
         if request.method == "GET" and path == "/v1/attachments":
             return [{"id": f"att-{i}", "submission_id": i, "filename": "台账.pdf", "content_type": "application/pdf",
                      "size": 5, "sha256": "ab" * 32} for i in request.url.params["submission_ids"].split(",")]
