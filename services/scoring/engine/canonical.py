@@ -94,9 +94,19 @@ def _plain(obj: Any) -> bool:
     return True
 
 
+def _flat_records(obj: Any) -> bool:
+    """True for a list of dicts whose values are all of _SCALARS: the shape of facts, checked in one map."""
+    if type(obj) is not list:
+        return False
+    try:
+        return set(map(type, chain.from_iterable(map(dict.values, obj)))) <= _SCALARS
+    except TypeError:  # an item that is not a dict
+        return False
+
+
 def _dumps_bytes(obj: Any) -> bytes:
     """The canonical text as UTF-8: orjson when it writes the same bytes, else the reference."""
-    if _plain(obj):
+    if _flat_records(obj) or _plain(obj):
         try:
             return orjson.dumps(obj, default=_orjson_default, option=_ORJSON_OPTIONS)
         except orjson.JSONEncodeError:  # non-text keys, ints beyond 64 bits, lone surrogates, depth
@@ -119,7 +129,7 @@ def sorted_by_id(items: Iterable[Any]) -> list[Any]:
     try:  # fast path: dicts with distinct string ids, the normal case
         out = sorted(items, key=operator.itemgetter("id"))
         keys = list(map(operator.itemgetter("id"), out))
-        if all(type(k) is str for k in keys) and not any(map(operator.eq, keys, keys[1:])):
+        if set(map(type, keys)) <= {str} and not any(map(operator.eq, keys, keys[1:])):
             return out
     except (KeyError, TypeError):
         pass
