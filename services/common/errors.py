@@ -5,12 +5,13 @@ Every error body has the shape `{"error": {"code", "message", "details"}}`.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse as _JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -66,6 +67,17 @@ class PayloadTooLarge(DomainError):
 class ServiceUnavailable(DomainError):
     status_code = 503
     code = "unavailable"
+
+
+class JSONResponse(_JSONResponse):
+    """An error body that echoes the client's text safely: half of a UTF-16 pair (`"\\ud800"`, which JSON
+    may carry) cannot be written as UTF-8, so such a body is written with ASCII escapes instead."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

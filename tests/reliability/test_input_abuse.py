@@ -174,3 +174,27 @@ async def test_control_characters_in_ids_forwarded_to_scoring_are_a_404(api: Any
     ranking: httpx.AsyncClient = await api("ranking")
     response = await ranking.post("/v1/periods/a%1Bb/recompute", headers=ADMIN)
     assert _error(response, 404)["message"] == "scoring does not know '/v1/periods/a\\x1bb'"
+
+
+@pytest.mark.parametrize(("service", "where"), [("evidence", "topic"), ("scoring", "topic"), ("scoring", "payload")])
+async def test_lone_surrogates_are_refused_not_a_500(api: Any, service: str, where: str) -> None:
+    """JSON may escape half of a UTF-16 pair (`"\\ud800"`); such text cannot be stored or hashed as UTF-8."""
+    svc: httpx.AsyncClient = await api(service)
+    db = service_app(service).state.db
+    before = await row_counts(db, service)
+    topic, payload = ('"a\\ud800b"', "{}") if where == "topic" else ('"fact.changed"', '{"note": "a\\udfffb"}')
+    raw = f'{{"id": "fcf18a73-184b-2ddd-9338-3dc666662e04", "source": "x", "topic": {topic}, "payload": {payload}}}'
+    service_token = issue_service_token(Principal(subject="evidence", kind="service"))
+    headers = {"Authorization": f"Bearer {service_token}", "Content-Type": "application/json"}
+    response = await svc.post("/events", content=raw, headers=headers)
+    assert response.status_code == 422, response.text
+    assert await row_counts(db, service) == before
+
+
+async def test_lone_surrogate_in_a_unit_name_is_refused(scoring_client: Any) -> None:
+    svc, db = scoring_client
+    before = await row_counts(db, "scoring")
+    raw = '{"id": "u-sur", "name": "甲\\udc00乙", "slug": "sur", "parent_id": "u-city"}'
+    response = await svc.post("/v1/units", content=raw, headers={**ADMIN, "Content-Type": "application/json"})
+    assert _error(response, 422)["code"] == "validation_error"
+    assert await row_counts(db, "scoring") == before
