@@ -1,4 +1,5 @@
-"""Reading another service's REST API as the system (batch reads, period data, rebuilds)."""
+"""HTTP to another kaohe process: the pooled client every caller uses, and reading another service's REST API
+as the system (batch reads, period data, rebuilds)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,21 @@ import httpx
 
 from services.common.auth import SYSTEM, issue_service_token
 from services.common.errors import NotFound, ServiceUnavailable
+from services.common.settings import get_settings
+
+
+def peer_client(*, timeout: httpx.Timeout, base_url: str = "", transport: httpx.AsyncBaseTransport | None = None,
+                max_connections: int = 100, max_keepalive_connections: int = 20,
+                keep_alive_seconds: float | None = None) -> httpx.AsyncClient:
+    """A pooled client that drops an idle connection after `KAOHE_CLIENT_KEEP_ALIVE_SECONDS`.
+
+    The servers keep an idle connection open for `KAOHE_SERVER_KEEP_ALIVE_SECONDS`, which is longer: a client
+    never reuses a connection the server is closing at that instant (with both at httpx's and uvicorn's 5 s,
+    a request, a POST included, could be written into a connection as the server closed it)."""
+    expiry = get_settings().client_keep_alive_seconds if keep_alive_seconds is None else keep_alive_seconds
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_keepalive_connections,
+                          keepalive_expiry=expiry)
+    return httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout, limits=limits)
 
 
 async def system_get(http: httpx.AsyncClient, url: str, *, peer: str, params: Any = None,

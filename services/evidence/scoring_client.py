@@ -14,7 +14,7 @@ import httpx
 from fastapi import Depends, Request
 
 from services.common.errors import InvalidInput
-from services.common.peers import system_get
+from services.common.peers import peer_client, system_get
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
 
@@ -39,8 +39,7 @@ class ScoringClient:
 
     def __init__(self, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None,
                  ttl_seconds: float = 30.0) -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, transport=transport,
-                                         timeout=httpx.Timeout(10.0, connect=2.0))
+        self._client = peer_client(base_url=base_url, transport=transport, timeout=httpx.Timeout(10.0, connect=2.0))
         self.ttl = ttl_seconds
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
 

@@ -8,7 +8,7 @@ import httpx
 from fastapi import Depends, Request
 
 from services.common.errors import ServiceUnavailable
-from services.common.peers import system_get
+from services.common.peers import peer_client, system_get
 from services.common.settings import get_settings
 
 
@@ -44,7 +44,7 @@ def get_scoring_client(request: Request) -> ScoringClient:
     """One pooled client per app; tests put one with a `MockTransport` in `app.state.scoring_http`."""
     state = request.app.state
     if getattr(state, "scoring_http", None) is None:
-        state.scoring_http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0))
+        state.scoring_http = peer_client(timeout=httpx.Timeout(30.0, connect=2.0))
     return ScoringClient(state.scoring_http, get_settings().service_base_url("scoring"))
 
 
