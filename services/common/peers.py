@@ -4,6 +4,7 @@ as the system (batch reads, period data, rebuilds)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -26,12 +27,22 @@ def peer_client(*, timeout: httpx.Timeout, base_url: str = "", transport: httpx.
     return httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout, limits=limits)
 
 
+def segment(value: object) -> str:
+    """`value` as one encoded URL path segment, so that an id cannot address another resource (ids come from
+    clients: `"a?b"` would read `/v1/periods/` with a query). An id that no path segment can name (empty, `.`,
+    `..`, or with a `/`, which the server decodes before routing) is a NotFound here."""
+    text = str(value)
+    if text in ("", ".", "..") or "/" in text:
+        raise NotFound(f"no resource is named {text!r}")
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
 async def system_get(http: httpx.AsyncClient, url: str, *, peer: str, params: Any = None,
                      shown: str | None = None) -> Any:
     """GET `url` on `peer` with a system service token; 404 → NotFound, any other failure → 503.
 
-    `shown` is how the resource is named in error messages (default: `url`)."""
-    shown = shown or url
+    `shown` is how the resource is named in error messages (default: `url`, its segments decoded)."""
+    shown = shown or unquote(url)
     headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
     try:
         try:
@@ -39,12 +50,17 @@ async def system_get(http: httpx.AsyncClient, url: str, *, peer: str, params: An
         except (httpx.ReadError, httpx.RemoteProtocolError):
             # a pooled keep-alive connection the peer closed as we reused it: a GET is safe to resend
             response = await http.get(url, params=params, headers=headers)
-    except httpx.InvalidURL:  # an id with control characters: no such thing can exist there
+    except httpx.InvalidURL:  # no such thing can exist there
         raise NotFound(f"{peer} does not know {shown!r}") from None
     except httpx.HTTPError as exc:
         raise ServiceUnavailable(f"{peer} is not reachable: {type(exc).__name__}") from None
     if response.status_code == 404:
-        raise NotFound(f"{peer} does not know {shown}")
+        raise NotFound(f"{peer} does not know {shown if shown.isprintable() else repr(shown)}")
     if response.status_code >= 400:
         raise ServiceUnavailable(f"{peer} answered {response.status_code} to GET {shown}")
-    return response.json()
+    try:
+        if response.status_code == 200:
+            return response.json()
+    except ValueError:
+        pass
+    raise ServiceUnavailable(f"{peer} answered GET {shown} with {response.status_code} and no JSON body")

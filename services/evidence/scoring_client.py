@@ -14,7 +14,7 @@ import httpx
 from fastapi import Depends, Request
 
 from services.common.errors import InvalidInput
-from services.common.peers import peer_client, system_get
+from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
 
@@ -52,7 +52,7 @@ class ScoringClient:
 
     async def period(self, period_id: str) -> PeriodInfo:
         """The period's scheme, status and indicator fact kinds."""
-        body = await self._cached(("period", period_id), f"/v1/periods/{period_id}")
+        body = await self._cached(("period", period_id), f"/v1/periods/{segment(period_id)}")
         kinds = {str(i["code"]): i.get("fact_kind") for i in body.get("indicators", [])}
         return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds)
 
@@ -67,7 +67,7 @@ class ScoringClient:
             else:
                 found[subject_id] = hit
         if missing:
-            rows = await self._get(f"/v1/periods/{period_id}/subjects", params={"ids": ",".join(missing)})
+            rows = await self._get(f"/v1/periods/{segment(period_id)}/subjects", params={"ids": ",".join(missing)})
             for row in rows:
                 info = SubjectInfo(str(row["id"]), str(row.get("name", "")), str(row["unit_path"]))
                 self._cache[("subject", f"{period_id}/{info.id}")] = (time.monotonic(), info)
