@@ -30,9 +30,10 @@ def peer_client(*, timeout: httpx.Timeout, base_url: str = "", transport: httpx.
 def segment(value: object) -> str:
     """`value` as one encoded URL path segment, so that an id cannot address another resource (ids come from
     clients: `"a?b"` would read `/v1/periods/` with a query). An id that no path segment can name (empty, `.`,
-    `..`, or with a `/`, which the server decodes before routing) is a NotFound here."""
+    `..`, or with a `/`, which the server decodes before routing) or that PostgreSQL cannot store (a NUL) is a
+    NotFound here."""
     text = str(value)
-    if text in ("", ".", "..") or "/" in text:
+    if text in ("", ".", "..") or "/" in text or "\x00" in text:
         raise NotFound(f"no resource is named {text!r}")
     return quote(text.encode("utf-8", "surrogatepass"), safe="")
 

@@ -56,7 +56,7 @@ def test_segment_keeps_an_id_one_path_segment(value: object, encoded: str) -> No
     assert segment(value) == encoded
 
 
-@pytest.mark.parametrize("value", ["", ".", "..", "a/b", "2026-Q1/scores"])
+@pytest.mark.parametrize("value", ["", ".", "..", "a/b", "2026-Q1/scores", "=\x00", "a\x00b"])
 def test_an_id_no_segment_can_name_is_not_found(value: str) -> None:
     with pytest.raises(NotFound) as refused:
         segment(value)

@@ -189,12 +189,13 @@ async def test_control_characters_in_ids_forwarded_to_scoring_are_a_404(api: Any
     assert asked == [b"/v1/periods/a%1Bb"]
 
 
-@pytest.mark.parametrize("period_id", ["2026-Q1?x=1", "2026-Q1#top", "100%", "2026-Q1/subjects", ".."])
+@pytest.mark.parametrize("period_id", ["2026-Q1?x=1", "2026-Q1#top", "100%", "2026-Q1/subjects", "..", "=\u0000"])
 async def test_ids_forwarded_to_scoring_stay_one_path_segment(client: httpx.AsyncClient,  # noqa: F811
                                                               scoring: FakeScoring,  # noqa: F811
                                                               period_id: str) -> None:
     """Regression (fuzzing, 200 examples): a period id with `?` was sent as `GET /v1/periods/?...`, scoring's
-    redirect had no JSON body, and the journal submission was a 500. Every id is now one encoded segment."""
+    redirect had no JSON body, and the journal submission was a 500. Every id is now one encoded segment; one with
+    a NUL, which scoring refuses with a 422, is unknown without asking (it was a 503)."""
     raw_paths: list[str] = []
 
     def like_scoring(request: httpx.Request) -> httpx.Response:
@@ -208,7 +209,7 @@ async def test_ids_forwarded_to_scoring_stay_one_path_segment(client: httpx.Asyn
     body = {"period_id": period_id, "subject_id": "p001", "week": "2026-W10", "text": "本周"}
     error = _error(await client.post("/v1/journals", json=body, headers=auth(("submitter", "city/a"))), 404)
     assert error["code"] == "not_found"
-    if "/" in period_id or period_id == "..":  # no path segment can name it: scoring is not even asked
+    if "/" in period_id or period_id == ".." or "\x00" in period_id:  # no segment can name it: scoring not asked
         assert raw_paths == []
         return
     assert len(raw_paths) == 1 and raw_paths[0].startswith("/v1/periods/") and raw_paths[0].count("/") == 3
