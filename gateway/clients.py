@@ -10,6 +10,7 @@ import httpx
 from services.common.auth import Principal, issue_service_token
 from services.common.errors import DomainError, ServiceUnavailable
 from services.common.observability import REQUEST_ID_HEADER, request_id_var
+from services.common.peers import peer_client
 from services.common.settings import SERVICES, ServiceName, Settings
 
 GATEWAY = Principal(subject="gateway", kind="service")
@@ -20,11 +21,7 @@ class ServiceClient:
 
     def __init__(self, name: ServiceName, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.name = name
-        self.http = httpx.AsyncClient(
-            base_url=base_url, transport=transport,
-            timeout=httpx.Timeout(30.0, connect=3.0),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        )
+        self.http = peer_client(base_url=base_url, transport=transport, timeout=httpx.Timeout(30.0, connect=3.0))
         self.calls = 0  # backend calls made, for tests and benchmarks
 
     def _headers(self, principal: Principal) -> dict[str, str]:

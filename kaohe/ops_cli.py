@@ -86,7 +86,8 @@ def serve(
     if settings.service_token_secret is None:
         _fail("KAOHE_SERVICE_TOKEN_SECRET is required (the same value for every process)", 2)
     uvicorn.run(PROCESSES[process], host=settings.host, port=settings.service_port(process), workers=workers,
-                log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=10)
+                log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=10,
+                timeout_keep_alive=settings.server_keep_alive_seconds)
 
 
 def healthcheck(

@@ -118,14 +118,21 @@ async def _http_handler(_: Request, exc: Exception) -> JSONResponse:
 
 # SQLSTATEs of text PostgreSQL cannot store (a NUL character, in text or JSONB): the client's input, not a fault.
 _UNSTORABLE_TEXT = {"22021", "22P05"}
+_NUMBER_OUT_OF_RANGE = "22003"
 
 
 async def _database_handler(request: Request, exc: Exception) -> JSONResponse:
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
-        getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None)
+    orig = getattr(exc, "orig", None)
+    cause = getattr(orig, "__cause__", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
     if sqlstate in _UNSTORABLE_TEXT:
         return JSONResponse(error_body("invalid_input", "text may not contain NUL (\\u0000) characters",
                                        {"reason": "unstorable character"}), status_code=422)
+    # a number the column cannot hold: refused by PostgreSQL, or by asyncpg encoding the argument (an integer id or
+    # version past int32 in a path, query or body)
+    if sqlstate == _NUMBER_OUT_OF_RANGE or isinstance(getattr(cause, "__cause__", None), OverflowError):
+        return JSONResponse(error_body("invalid_input", "a number is out of range",
+                                       {"reason": "number out of range"}), status_code=422)
     return await _unexpected_handler(request, exc)
 
 

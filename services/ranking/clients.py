@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import httpx
 from fastapi import Depends, Request
 
 from services.common.errors import ServiceUnavailable
-from services.common.peers import system_get
+from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
 
 
@@ -20,21 +21,21 @@ class ScoringClient:
 
     async def period(self, period_id: str) -> dict[str, Any]:
         """`GET /v1/periods/{id}`: scheme, version, label and status."""
-        return await self._get(f"/v1/periods/{period_id}")
+        return await self._get(f"/v1/periods/{segment(period_id)}")
 
     async def period_scores(self, period_id: str) -> dict[str, Any]:
         """`GET /v1/periods/{id}/scores`: the latest full-precision scores of every subject."""
-        return await self._get(f"/v1/periods/{period_id}/scores")
+        return await self._get(f"/v1/periods/{segment(period_id)}/scores")
 
     async def scheme_document(self, scheme_id: str, version: int) -> dict[str, Any]:
         """`GET /v1/schemes/{id}/versions/{v}`: the published scheme document."""
-        body = await self._get(f"/v1/schemes/{scheme_id}/versions/{version}")
+        body = await self._get(f"/v1/schemes/{segment(scheme_id)}/versions/{version}")
         # Accept the bare document or an envelope carrying it under `document`.
         document = body.get("document")
         return document if isinstance(document, dict) and "indicators" in document else body
 
     async def _get(self, path: str) -> dict[str, Any]:
-        body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=path)
+        body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=unquote(path))
         if not isinstance(body, dict):
             raise ServiceUnavailable(f"scoring answered GET {path} with a non-object body")
         return body
@@ -44,7 +45,7 @@ def get_scoring_client(request: Request) -> ScoringClient:
     """One pooled client per app; tests put one with a `MockTransport` in `app.state.scoring_http`."""
     state = request.app.state
     if getattr(state, "scoring_http", None) is None:
-        state.scoring_http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0))
+        state.scoring_http = peer_client(timeout=httpx.Timeout(30.0, connect=2.0))
     return ScoringClient(state.scoring_http, get_settings().service_base_url("scoring"))
 
 
