@@ -1,6 +1,8 @@
 """A whole period of a small scheme through the gateway only: units, scheme, period, evidence with
 an attachment, reviews, scores, ranking, publication (公示), an objection and its answer, the
-refusal to finalize early, and the auditor's questions read back.
+refusal to finalize early, then (the stack's clock moved past the window through KAOHE_CLOCK_FILE)
+approval (审定) with its snapshot hash, a refused write, a reopening with its reason, and the
+auditor's questions read back.
 
 Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target 1, proportional below),
 民主测评 rating /10 (好 10, 较好 8, 一般 6, 差 0) from one rater's ballot.
@@ -11,8 +13,9 @@ Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target
 from __future__ import annotations
 
 import hashlib
+import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,9 +48,15 @@ SCHEME = {
 class Gateway:
     """GraphQL over HTTP with development tokens."""
 
-    def __init__(self, stack: RunningStack) -> None:
+    def __init__(self, stack: RunningStack, clock_file: Path) -> None:
         self.url = stack.url("gateway")
         self.settings = Settings(jwt_secret=SECRET)
+        self.clock_file = clock_file
+
+    def advance_past(self, moment: datetime) -> None:
+        """Move every service's clock to a minute after `moment` (services/common/clock.py)."""
+        seconds = (moment - datetime.now(UTC)).total_seconds() + 60
+        self.clock_file.write_text(f"{seconds:.3f}\n", encoding="utf-8")
 
     def token(self, role: str, scope: str, subject_ids: list[str] | None = None) -> str:
         return development_token(self.settings, subject=f"{role}-{scope or 'all'}", ttl_seconds=600,
@@ -82,10 +91,12 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    env, ports = stack_env(Path(tmp_path_factory.mktemp("stack")) / "data", KAOHE_JWT_SECRET=SECRET)
+    folder = Path(tmp_path_factory.mktemp("stack"))
+    clock_file = folder / "clock-offset"
+    env, ports = stack_env(folder / "data", KAOHE_JWT_SECRET=SECRET, KAOHE_CLOCK_FILE=clock_file)
     stack = start_stack(env, ports)
     try:
-        yield Gateway(stack)
+        yield Gateway(stack, clock_file)
     finally:
         assert stack.stop() == 0
 
@@ -239,6 +250,53 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
         verified = gw(auditor, "query($s: Service!) { verifyAuditChain(service: $s) { ok } }", s=service)
         assert verified == {"verifyAuditChain": {"ok": True}}
     assert gw.error(subject_a, trail, e=p)["extensions"]["code"] == "FORBIDDEN"
+
+    approve_and_reopen(gw, p, ends_at)
+
+
+FINALIZE = "mutation($p: ID!) { finalizePeriod(periodId: $p) { periodId sequence sha256 finalizedBy finalizedAt } }"
+SNAPSHOTS = "query($p: ID!) { snapshots(periodId: $p) { totalCount nodes { sequence sha256 } } }"
+
+
+def approve_and_reopen(gw: Gateway, p: str, ends_at: datetime) -> None:
+    """审定 once the window is over (the clock moved), the frozen period, and a formal reopening."""
+    admin, auditor = gw.token("admin", ""), gw.token("auditor", "")
+    gw.advance_past(ends_at)
+    snapshot = gw(admin, FINALIZE, p=p)["finalizePeriod"]
+    assert (snapshot["periodId"], snapshot["sequence"], snapshot["finalizedBy"]) == (p, 1, "admin-all")
+    assert re.fullmatch("[0-9a-f]{64}", snapshot["sha256"])
+    assert datetime.fromisoformat(snapshot["finalizedAt"].replace("Z", "+00:00")) > ends_at  # the moved clock
+    frozen = {"snapshots": {"totalCount": 1, "nodes": [{"sequence": 1, "sha256": snapshot["sha256"]}]}}
+    assert gw(auditor, SNAPSHOTS, p=p) == frozen
+    assert gw(admin, SNAPSHOTS, p=p) == frozen  # stable when read back again
+    assert gw(auditor, "query($p: ID!) { publication(periodId: $p) { status finalizedAt } }", p=p) == {
+        "publication": {"status": "finalized", "finalizedAt": snapshot["finalizedAt"]}}
+
+    # nothing about a finalized period changes: a write is refused with a stable code
+    refused = gw.error(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status } }", p=p)
+    assert (refused["extensions"]["code"], refused["extensions"]["reason"]) == ("CONFLICT", "conflict")
+    assert refused["extensions"]["details"] == {"period_id": p, "status": "finalized"}
+    assert gw.error(admin, FINALIZE, p=p)["extensions"]["code"] == "CONFLICT"  # no second snapshot either
+
+    # a formal reopening, with its reason, by the office only
+    reopen = 'mutation($p: ID!) { reopenPeriod(periodId: $p, reason: "台账数据更正") ' \
+             "{ status reopenCount finalizedAt } }"
+    assert gw.error(auditor, reopen, p=p)["extensions"]["code"] == "FORBIDDEN"
+    assert gw(admin, reopen, p=p) == {"reopenPeriod": {"status": "computed", "reopenCount": 1, "finalizedAt": None}}
+    assert gw(auditor, SNAPSHOTS, p=p) == frozen  # the snapshot stays, with its hash
+
+    # the auditor reads the finalize and the reopening back
+    trail = "query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action actor details } } }"
+    ranking_trail = [n for n in gw(auditor, trail, e=p)["auditTrail"]["nodes"] if n["service"] == "ranking"]
+    actions = [n["action"] for n in ranking_trail]
+    assert actions.index("period.finalized") < actions.index("period.reopened")
+    finalized = ranking_trail[actions.index("period.finalized")]
+    assert (finalized["actor"], finalized["details"]) == ("admin-all", {"sequence": 1, "sha256": snapshot["sha256"]})
+    reopened = ranking_trail[actions.index("period.reopened")]
+    assert (reopened["actor"], reopened["details"]) == ("admin-all", {"reason": "台账数据更正"})
+    for service in ("EVIDENCE", "SCORING", "RANKING"):
+        verified = gw(auditor, "query($s: Service!) { verifyAuditChain(service: $s) { ok } }", s=service)
+        assert verified == {"verifyAuditChain": {"ok": True}}
 
 
 def subject_a_token(gw: Gateway, unit: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.scoring.access import may_read_subject, require_known
@@ -105,7 +105,7 @@ async def open_period(session: AsyncSession, principal: Principal, payload: Peri
     principal.require("admin", owner)
     if payload.id and await repo.get(session, payload.id) is not None:
         raise Conflict(f"period {payload.id} exists")
-    now = datetime.now(UTC)
+    now = clock.now()
     period = Period(id=payload.id or uuid.uuid4().hex, scheme_id=row.scheme_id, scheme_version=row.version,
                     label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={},
                     pending_causes=[], created_by=principal.subject, created_at=now, updated_at=now)
@@ -166,7 +166,7 @@ async def change_status(session: AsyncSession, principal: Principal, period_id: 
 def set_status(session: AsyncSession, period: Period, status: str, *, actor: str) -> None:
     """Record a status change (by an admin, or by ranking's period.status event)."""
     before = period.status
-    period.status, period.updated_at = status, datetime.now(UTC)
+    period.status, period.updated_at = status, clock.now()
     audit.record(session, actor=actor, action="period.status", entity_type="period", entity_id=period.id,
                  before={"status": before}, after={"status": status})
 

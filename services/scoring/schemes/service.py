@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.scoring.access import require_known
@@ -82,7 +81,7 @@ async def create_draft(
         await repo.add(session, Scheme(id=scheme.id, owner_path=owner_path))
     if await repo.get_version(session, scheme.id, scheme.version) is not None:
         raise Conflict(f"scheme {scheme.id} version {scheme.version} exists; edit the draft or use another version")
-    now = datetime.now(UTC)
+    now = clock.now()
     row = SchemeVersion(scheme_id=scheme.id, version=scheme.version, status="draft", title=scheme.title,
                         document=document, revision=1, created_by=principal.subject, created_at=now, updated_at=now)
     await repo.add(session, row)
@@ -119,7 +118,7 @@ async def update_draft(
                            details={"field": "document"})
     before = row.document
     row.document, row.title, row.revision = document, parsed.title, row.revision + 1
-    row.updated_at = datetime.now(UTC)
+    row.updated_at = clock.now()
     await session.flush()
     audit.record(session, actor=principal, action="scheme.update", entity_type="scheme_version",
                  entity_id=f"{scheme_id}@{version}", before=before, after=document)
@@ -132,7 +131,7 @@ async def publish(
     """Freeze a draft: from now on every write to it is 409."""
     row = await _writable_draft(session, principal, scheme_id, version, revision)
     validate(row.document)
-    row.status, row.published_at = "published", datetime.now(UTC)
+    row.status, row.published_at = "published", clock.now()
     row.revision += 1
     await session.flush()
     audit.record(session, actor=principal, action="scheme.publish", entity_type="scheme_version",
