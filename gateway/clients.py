@@ -53,6 +53,21 @@ class ServiceClient:
             raise _error_from(response, self.name)
         return response.json() if response.content else None
 
+    async def stream(self, path: str, principal: Principal, *, params: dict[str, str] | None = None) -> httpx.Response:
+        """Open a streamed GET (a download); the caller reads it with `aiter_bytes()` and closes it.
+        A service error becomes the same typed error here, as for `request`."""
+        self.calls += 1
+        request = self.http.build_request("GET", path, headers=self._headers(principal), params=params)
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            raise _error_from(response, self.name)
+        return response
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

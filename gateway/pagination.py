@@ -84,3 +84,15 @@ def offset_page(items: Sequence[tuple[int, T]], *, offset: int, consumed: int, t
         start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=total)
+
+
+def keyset_page(items: Sequence[tuple[str, T]], *, after: str | None, next_cursor: str | None,
+                total: int) -> Connection[T]:
+    """A page a service cut with keyset cursors: `(cursor of the item, item)` pairs, the service's
+    cursor after the page (None on the last page) and the count of the whole list."""
+    edges = [Edge(cursor=cursor, node=item) for cursor, item in items]
+    info = PageInfo(
+        has_next_page=next_cursor is not None, has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=total)

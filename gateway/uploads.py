@@ -12,9 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from gateway.context import Context
+from gateway.context import rest_context
 from gateway.loaders import authorize_subject
-from services.common.errors import InvalidInput, NotAuthenticated, PayloadTooLarge
+from services.common.errors import InvalidInput, PayloadTooLarge
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a scanned report of a few hundred pages
 router = APIRouter(prefix="/uploads", tags=["uploads"])
@@ -38,13 +38,6 @@ def _declared_size(request: Request) -> int | None:
     return int(length) if length.isdigit() else None
 
 
-async def _context(request: Request) -> Context:
-    principal = await request.app.state.authenticator.authenticate(request.headers)
-    if principal is None:
-        raise NotAuthenticated("sign in: send a bearer token or an API key")
-    return Context(request=request, clients=request.app.state.clients, principal=principal)
-
-
 @router.post("/submissions/{submission_id}/attachments", status_code=201,
              summary="Attach a file to a submission (multipart field `file`), streamed to the evidence service")
 async def upload_attachment(request: Request, submission_id: str = Path(max_length=200)) -> Any:
@@ -56,7 +49,7 @@ async def upload_attachment(request: Request, submission_id: str = Path(max_leng
     if not content_type.startswith("multipart/form-data"):
         raise InvalidInput("send the file as multipart/form-data",
                            details=[{"field": "file", "reason": "not multipart"}])
-    ctx = await _context(request)
+    ctx = await rest_context(request)
     submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{submission_id}", ctx.user)
     await authorize_subject(ctx, "uploadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))

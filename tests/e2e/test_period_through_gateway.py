@@ -272,6 +272,8 @@ def approve_and_reopen(gw: Gateway, p: str, ends_at: datetime) -> None:
     assert gw(auditor, "query($p: ID!) { publication(periodId: $p) { status finalizedAt } }", p=p) == {
         "publication": {"status": "finalized", "finalizedAt": snapshot["finalizedAt"]}}
 
+    lists_and_exports(gw, p)
+
     # nothing about a finalized period changes: a write is refused with a stable code
     refused = gw.error(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status } }", p=p)
     assert (refused["extensions"]["code"], refused["extensions"]["reason"]) == ("CONFLICT", "conflict")
@@ -284,6 +286,9 @@ def approve_and_reopen(gw: Gateway, p: str, ends_at: datetime) -> None:
     assert gw.error(auditor, reopen, p=p)["extensions"]["code"] == "FORBIDDEN"
     assert gw(admin, reopen, p=p) == {"reopenPeriod": {"status": "computed", "reopenCount": 1, "finalizedAt": None}}
     assert gw(auditor, SNAPSHOTS, p=p) == frozen  # the snapshot stays, with its hash
+    reopenings = "query($p: ID!) { reopenings(periodId: $p) { nodes { reason snapshotSequence reopenedBy } } }"
+    assert gw(auditor, reopenings, p=p) == {"reopenings": {"nodes": [
+        {"reason": "台账数据更正", "snapshotSequence": 1, "reopenedBy": "admin-all"}]}}
 
     # the auditor reads the finalize and the reopening back
     trail = "query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action actor details } } }"
@@ -347,3 +352,34 @@ def rectify(gw: Gateway, period: str, a: dict[str, Any]) -> None:
     listed = gw(gw.token("auditor", ""), "query($p: ID!, $s: ID!) { rectificationNotices(periodId: $p, "
                                          "subjectId: $s) { nodes { feedback signedBy } } }", p=period, s=a["id"])
     assert listed["rectificationNotices"]["nodes"] == [{"feedback": "已补齐会议记录", "signedBy": "reviewer-city/a"}]
+
+
+def lists_and_exports(gw: Gateway, p: str) -> None:
+    """The caller's periods and schemes, and ranking's exports streamed through the gateway."""
+    auditor = gw.token("auditor", "")
+    periods = "{ periods(first: 10) { totalCount nodes { id label } pageInfo { hasNextPage endCursor } } }"
+    listed = gw(gw.token("submitter", "city/b"), periods)["periods"]  # the scheme (and period) belong to the root
+    assert (listed["totalCount"], listed["nodes"], listed["pageInfo"]["hasNextPage"]) == (
+        1, [{"id": p, "label": "2026-Q1"}], False)
+    after = gw(auditor, "query($a: String) { periods(first: 10, after: $a) { totalCount nodes { id } } }",
+               a=listed["pageInfo"]["endCursor"])
+    assert after == {"periods": {"totalCount": 1, "nodes": []}}
+    schemes = gw(auditor, "{ schemes { nodes { id version status ownerPath versionCount } } }")
+    assert schemes == {"schemes": {"nodes": [
+        {"id": "e2e-street", "version": 1, "status": "published", "ownerPath": "", "versionCount": 1}]}}
+
+    def download(token: str, name: str) -> httpx.Response:
+        return httpx.get(f"{gw.url}/exports/periods/{p}/{name}", headers={"Authorization": f"Bearer {token}"},
+                         timeout=30)
+
+    table = download(auditor, "ranking.csv")
+    assert table.status_code == 200, table.text
+    assert table.headers["content-type"].startswith("text/csv")
+    text = table.content.decode("utf-8-sig")
+    assert "甲街道" in text and "乙街道" in text
+    own = download(gw.token("assessor", "city/b"), "ranking.csv").content.decode("utf-8-sig")
+    assert "乙街道" in own and "甲街道" not in own  # ranking leaves out rows outside the caller's scope
+    workbook = download(auditor, "publication.xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"  # an xlsx is a zip
+    refused = download(gw.token("submitter", "city/a"), "ranking.csv")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
