@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
-from typing import Generic, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from gateway.protection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from services.common.errors import InvalidInput
@@ -96,3 +98,23 @@ def keyset_page(items: Sequence[tuple[str, T]], *, after: str | None, next_curso
         start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=total)
+
+
+def _names(selections: Sequence[Selection]) -> Iterator[tuple[str, Sequence[Selection]]]:
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            yield from _names(selection.selections)
+        else:
+            yield selection.name, selection.selections
+
+
+def node_fields(info: Info[Any, Any]) -> set[str]:
+    """The fields a connection's query asks of its items (under `nodes` and `edges { node }`)."""
+    wanted: set[str] = set()
+    for _, selections in _names(info.selected_fields):
+        for name, below in _names(selections):
+            if name == "nodes":
+                wanted.update(n for n, _ in _names(below))
+            elif name == "edges":
+                wanted.update(n for edge, inner in _names(below) if edge == "node" for n, _ in _names(inner))
+    return wanted

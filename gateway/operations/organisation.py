@@ -11,9 +11,9 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import MAX_LIST, bounded, bounded_ids, idempotency, rows
-from gateway.pagination import Connection, keyset_page, page_size, paginate
+from gateway.pagination import Connection, keyset_page, node_fields, page_size, paginate
 from gateway.types.organisation import Me, Person, RoleGrant, Unit
-from gateway.types.period import Period, Subject
+from gateway.types.period import Period, Subject, prefetch
 from gateway.types.scheme import Scheme
 from services.common import listing
 from services.common.errors import NotFound
@@ -129,7 +129,9 @@ class OrganisationQuery:
         for row in rows(body, "subjects"):  # later loads of the same subjects cost nothing
             for loader in (loaders.subjects(ctx), loaders.subject_scopes(ctx)):
                 loader.prime((str(period_id), str(row["id"])), row)
-        return paginate(found, first, after)
+        page = paginate(found, first, after)
+        await prefetch(ctx, page.nodes, node_fields(info))
+        return page
 
     @strawberry.field(description="One subject of a period.")
     async def subject(self, info: Ctx, period_id: strawberry.ID, id: strawberry.ID) -> Subject:
