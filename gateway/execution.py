@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -67,6 +67,44 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             except _Fallback:  # graphql-core's own path gives the same result or error, with its path
                 pass
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+
+    def complete_value(self, return_type: Any, field_details_list: Any, info: Any, path: Any, result: Any,
+                       position_context: Any) -> Any:
+        """A list of plain objects (a score's 20 indicators) is read in one loop too."""
+        if isinstance(result, list):
+            completed = self._plain_list(return_type, field_details_list, info, result)
+            if completed is not None:
+                return completed
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _plain_list(self, return_type: Any, field_details_list: Any, info: Any, result: list[Any]) -> Any:
+        kind = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        if not isinstance(kind, GraphQLList):
+            return None
+        item, item_non_null = kind.of_type, isinstance(kind.of_type, GraphQLNonNull)
+        if item_non_null:
+            item = item.of_type
+        if not isinstance(item, GraphQLObjectType):
+            return None
+        grouped_field_set, defer_usages, _ = self.collect_subfields(item, field_details_list)
+        plan = None if defer_usages else self._plan(item, grouped_field_set)
+        if plan is None:
+            return None
+        completed: list[Any] = []
+        try:
+            for value in result:
+                if value is None:
+                    if item_non_null:
+                        raise _Fallback
+                    completed.append(None)
+                    continue
+                if item.is_type_of is not None and item.is_type_of(value, info) is not True:
+                    raise _Fallback
+                completed.append(_read(plan, value, self.is_awaitable))
+        except _Fallback:
+            return None
+        return completed
 
 
 def _read(plan: Plan, source: Any, is_awaitable: Any) -> dict[str, Any]:
