@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from services.common import clock
 from services.common.settings import ConfigError, get_settings, load_settings
 from services.evidence.clock import system_now
 from services.ranking.access import utc_now
+from tests.cli_helpers import KAOHE, clean_env
 
 
 @pytest.fixture
@@ -80,3 +82,11 @@ def test_production_refuses_a_clock_file(clock_file: Path, monkeypatch: pytest.M
                                   "development")
     monkeypatch.setenv("KAOHE_ENVIRONMENT", "development")
     assert load_settings().clock_file == clock_file
+
+
+def test_kaohe_up_stops_with_one_line_in_production(tmp_path: Path) -> None:
+    env = clean_env(KAOHE_ENVIRONMENT="production", KAOHE_CLOCK_FILE=tmp_path / "clock", KAOHE_DATA_DIR=tmp_path)
+    done = subprocess.run([*KAOHE, "up"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("kaohe: KAOHE_CLOCK_FILE is refused in production: the clock may only be moved "
+                                   "in development")
