@@ -72,13 +72,17 @@ class ServiceClient:
             raise _error_from(response, self.name)
         return response.json() if response.content else None
 
-    async def stream(self, path: str, principal: Principal, *, params: dict[str, str] | None = None) -> httpx.Response:
-        """Open a streamed GET (a download); the caller reads it with `aiter_bytes()` and closes it.
-        A service error becomes the same typed error here, as for `request`."""
+    async def open_stream(self, path: str, principal: Principal, *,
+                          params: dict[str, str] | None = None) -> httpx.Response:
+        """GET `path` with the body left unread, to be passed on chunk by chunk; close it when done.
+        A service error is read whole (it is small) and raised as the same typed error here."""
         self.calls += 1
         request = self.http.build_request("GET", path, headers=self._headers(principal), params=params)
         try:
-            response = await self.http.send(request, stream=True)
+            try:
+                response = await self.http.send(request, stream=True)
+            except (httpx.ReadError, httpx.RemoteProtocolError):  # a stale keep-alive connection: a GET is safe
+                response = await self.http.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
         if response.status_code >= 400:
