@@ -106,7 +106,17 @@ OPERATIONS: dict[str, Rule] = {
     "answerObjection": Rule(OFFICE, "unit"),
     "finalizePeriod": Rule(OFFICE, "period"),
     "reopenPeriod": Rule(OFFICE, "period"),
+    "reopenings": Rule(AUDIT, "period"),
+    # lists of what the caller's grants relate to (scoring filters by organisation path)
+    "periods": Rule(ALL, "any"),
+    "schemes": Rule(ALL, "any"),
+    # REST downloads (gateway/exports.py); ranking leaves out the rows the caller may not see
+    "exportRanking": Rule((*READERS, "subject"), "any", own=True),
+    "exportPublication": Rule((*READERS, "subject"), "any", own=True),
 }
+# root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
+REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",
+                             "exportPublication"})
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}

@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
-from gateway import uploads
+from gateway import exports, uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
@@ -61,6 +61,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     app.include_router(graphql, prefix="/graphql")
     app.include_router(uploads.router)
     app.include_router(uploads.downloads)
+    app.include_router(exports.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

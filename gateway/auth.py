@@ -23,6 +23,8 @@ API_KEY_HEADER = "X-API-Key"
 JWKS_TTL_SECONDS = 300
 JWKS_MIN_REFRESH_SECONDS = 10
 API_KEY_CACHE_SECONDS = 30
+TOKEN_CACHE_ENTRIES = 10_000
+LEEWAY_SECONDS = 30
 
 
 class JwksCache:
@@ -86,6 +88,9 @@ class Authenticator:
         self.jwks = JwksCache(settings.jwt_jwks_url, http) if settings.jwt_jwks_url else None
         self.verify_api_key = verify_api_key  # async (key) -> {"id", "name", "grants"}
         self._api_keys: dict[str, tuple[float, Principal]] = {}
+        # verified bearer tokens (by SHA-256) → (their `exp`, the principal): a token is checked once
+        # and then trusted until it expires; failures are never kept
+        self._tokens: dict[str, tuple[float, Principal]] = {}
 
     async def authenticate(self, headers: Any) -> Principal | None:
         """The caller, None when no credentials were sent; 401 when they are not valid."""
@@ -97,7 +102,25 @@ class Authenticator:
             return None
         if scheme.lower() != "bearer":
             raise NotAuthenticated("use Authorization: Bearer <token> or X-API-Key")
-        return principal_from_claims(await self.verify_jwt(token.strip()))
+        token = token.strip()
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        cached = self._tokens.get(digest)
+        if cached is not None and time.time() < cached[0] + LEEWAY_SECONDS:
+            return cached[1]
+        claims = await self.verify_jwt(token)
+        principal = principal_from_claims(claims)
+        if isinstance(claims.get("exp"), int | float):
+            if len(self._tokens) >= TOKEN_CACHE_ENTRIES:
+                self._forget_expired()
+            self._tokens[digest] = (float(claims["exp"]), principal)
+        return principal
+
+    def _forget_expired(self) -> None:
+        now = time.time()
+        for digest in [d for d, (exp, _) in self._tokens.items() if now >= exp + LEEWAY_SECONDS]:
+            del self._tokens[digest]
+        while len(self._tokens) >= TOKEN_CACHE_ENTRIES:  # all still valid: drop the oldest
+            del self._tokens[next(iter(self._tokens))]
 
     async def verify_jwt(self, token: str) -> dict[str, Any]:
         """Signature, expiry, issuer and audience."""
@@ -107,7 +130,7 @@ class Authenticator:
             key, algorithms = await self._key_for(header)
             claims: dict[str, Any] = jwt.decode(
                 token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
-                issuer=self.settings.jwt_issuer, options=options, leeway=30,
+                issuer=self.settings.jwt_issuer, options=options, leeway=LEEWAY_SECONDS,
             )
         except jwt.ExpiredSignatureError:
             raise NotAuthenticated("token expired") from None

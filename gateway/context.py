@@ -40,3 +40,10 @@ async def get_context(request: Request) -> Context:
     """Authenticate the request and build its context."""
     principal = await request.app.state.authenticator.authenticate(request.headers)
     return Context(request=request, clients=request.app.state.clients, principal=principal)
+
+
+async def rest_context(request: Request) -> Context:
+    """The context of a REST route of the gateway (uploads, exports): the caller must be signed in."""
+    context = await get_context(request)
+    context.user  # noqa: B018 - raises UNAUTHENTICATED without a caller
+    return context

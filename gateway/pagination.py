@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
-from typing import Generic, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from gateway.protection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from services.common.errors import InvalidInput
@@ -84,3 +86,35 @@ def offset_page(items: Sequence[tuple[int, T]], *, offset: int, consumed: int, t
         start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=total)
+
+
+def keyset_page(items: Sequence[tuple[str, T]], *, after: str | None, next_cursor: str | None,
+                total: int) -> Connection[T]:
+    """A page a service cut with keyset cursors: `(cursor of the item, item)` pairs, the service's
+    cursor after the page (None on the last page) and the count of the whole list."""
+    edges = [Edge(cursor=cursor, node=item) for cursor, item in items]
+    info = PageInfo(
+        has_next_page=next_cursor is not None, has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=total)
+
+
+def _names(selections: Sequence[Selection]) -> Iterator[tuple[str, Sequence[Selection]]]:
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            yield from _names(selection.selections)
+        else:
+            yield selection.name, selection.selections
+
+
+def node_fields(info: Info[Any, Any]) -> set[str]:
+    """The fields a connection's query asks of its items (under `nodes` and `edges { node }`)."""
+    wanted: set[str] = set()
+    for _, selections in _names(info.selected_fields):
+        for name, below in _names(selections):
+            if name == "nodes":
+                wanted.update(n for n, _ in _names(below))
+            elif name == "edges":
+                wanted.update(n for edge, inner in _names(below) if edge == "node" for n, _ in _names(inner))
+    return wanted

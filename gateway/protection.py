@@ -3,10 +3,12 @@ estimated cost, and introspection off in production. Domain errors get a stable 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -125,9 +127,47 @@ class DomainErrorCodes(SchemaExtension):
                     error.message = "internal error; see the gateway log"
 
 
+class DocumentCache(SchemaExtension):
+    """Parse and validate each query text once: a text seen before (and valid) reuses its parsed
+    document and skips validation, whose rules (depth, aliases, tokens, cost, page size,
+    introspection) depend on the text and the schema only, never on the variables. Bounded LRU,
+    one per schema; long texts are not kept."""
+
+    MAX_ENTRIES = 512
+    MAX_TEXT = 20_000
+
+    def __init__(self, cache: OrderedDict[str, DocumentNode]) -> None:
+        super().__init__()
+        self.cache = cache
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query
+        found = self.cache.get(query) if query else None
+        if found is not None:
+            self.cache.move_to_end(query)  # type: ignore[arg-type]
+            self.execution_context.graphql_document = found
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context, query = self.execution_context, self.execution_context.query
+        if query and query in self.cache:
+            context.pre_execution_errors = []  # validated when it was first seen
+            yield
+            return
+        yield
+        if query and len(query) <= self.MAX_TEXT and context.pre_execution_errors == [] \
+                and context.graphql_document is not None:
+            self.cache[query] = context.graphql_document
+            while len(self.cache) > self.MAX_ENTRIES:
+                self.cache.popitem(last=False)
+
+
 def extensions(*, production: bool) -> list[Any]:
-    """The schema extensions of the gateway."""
+    """The schema extensions of the gateway (the document cache first: it decides whether the
+    others' validation runs at all)."""
+    documents: OrderedDict[str, DocumentNode] = OrderedDict()
     found: list[Any] = [
+        lambda: DocumentCache(documents),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

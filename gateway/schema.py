@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.clients import GATEWAY, ServiceClient
 from gateway.context import Context
+from gateway.execution import PlainFieldsExecutor
 from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
@@ -70,7 +71,8 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The gateway's schema with its protections (introspection off in production)."""
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions(production=production))
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions(production=production),
+                         execution_context_class=PlainFieldsExecutor)
 
 
 schema = build_schema()

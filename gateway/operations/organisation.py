@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,13 +11,15 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import MAX_LIST, bounded, bounded_ids, idempotency, rows
-from gateway.pagination import Connection, paginate
+from gateway.pagination import Connection, keyset_page, node_fields, page_size, paginate
 from gateway.types.organisation import Me, Person, RoleGrant, Unit
-from gateway.types.period import Period, Subject
+from gateway.types.period import Period, Subject, prefetch
 from gateway.types.scheme import Scheme
+from services.common import listing
 from services.common.errors import NotFound
 
 Ctx = Info[Context, None]
+T = TypeVar("T")
 
 
 async def _unit(ctx: Context, unit_id: str, operation: str = "unit") -> dict[str, Any]:
@@ -27,6 +29,19 @@ async def _unit(ctx: Context, unit_id: str, operation: str = "unit") -> dict[str
     if row is None:
         raise NotFound(f"unit {unit_id} does not exist")
     return row
+
+
+def _page_params(first: int | None, after: str | None) -> dict[str, Any]:
+    """A keyset page of a service list: `first` (checked against the cap) rows after `after`."""
+    return {"limit": max(page_size(first), 1), **({"after": after} if after else {})}
+
+
+def _keyset(found: list[tuple[str, T]], first: int | None, after: str | None, body: dict[str, Any]) -> Connection[T]:
+    """The connection of a keyset page (`first: 0` asks only for the count)."""
+    next_cursor = body.get("next")
+    if page_size(first) == 0:
+        found, next_cursor = [], (after or "") if found else None
+    return keyset_page(found, after=after, next_cursor=next_cursor, total=int(body.get("total_count", 0)))
 
 
 @strawberry.type
@@ -54,6 +69,28 @@ class OrganisationQuery:
         shown = [Person.from_json(r) for r in found
                  if r is not None and access.visible(ctx.user, "people", unit_path=r.get("unit_path", ""))]
         return paginate(shown, first, after)
+
+    @strawberry.field(description="The schemes the caller's grants relate to, by id, each with the latest version "
+                                  "it may read (drafts only for the office over the scheme and auditors).")
+    async def schemes(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[Scheme]:
+        ctx = info.context
+        bounded(after=after)
+        access.require_role(ctx.user, "schemes")
+        body = await ctx.clients.scoring.request("GET", "/v1/schemes", ctx.user, params=_page_params(first, after))
+        found = [(listing.encode_cursor(r["scheme_id"]), Scheme.from_json(r)) for r in rows(body, "items")]
+        return _keyset(found, first, after, body)
+
+    @strawberry.field(description="The periods the caller's grants relate to (owned over or within them), newest "
+                                  "first, optionally of one status.")
+    async def periods(self, info: Ctx, status: str | None = None, first: int | None = None,
+                      after: str | None = None) -> Connection[Period]:
+        ctx = info.context
+        bounded(status=status, after=after)
+        access.require_role(ctx.user, "periods")
+        params = {**_page_params(first, after), **({"status": status} if status else {})}
+        body = await ctx.clients.scoring.request("GET", "/v1/periods", ctx.user, params=params)
+        found = [(listing.encode_cursor(r["created_at"], r["id"]), Period.from_json(r)) for r in rows(body, "items")]
+        return _keyset(found, first, after, body)
 
     @strawberry.field(description="The versions of a scheme (drafts and published).")
     async def scheme_versions(self, info: Ctx, scheme_id: strawberry.ID, first: int | None = None,
@@ -92,7 +129,9 @@ class OrganisationQuery:
         for row in rows(body, "subjects"):  # later loads of the same subjects cost nothing
             for loader in (loaders.subjects(ctx), loaders.subject_scopes(ctx)):
                 loader.prime((str(period_id), str(row["id"])), row)
-        return paginate(found, first, after)
+        page = paginate(found, first, after)
+        await prefetch(ctx, page.nodes, node_fields(info))
+        return page
 
     @strawberry.field(description="One subject of a period.")
     async def subject(self, info: Ctx, period_id: strawberry.ID, id: strawberry.ID) -> Subject:

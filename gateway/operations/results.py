@@ -11,7 +11,7 @@ from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import bounded, fetch_owned, idempotency, rows
 from gateway.pagination import Connection, decode_cursor, offset_page, page_size, paginate
-from gateway.types.publication import Objection, Publication, Snapshot
+from gateway.types.publication import Objection, Publication, Reopening, Snapshot
 from gateway.types.result import Result
 
 Ctx = Info[Context, None]
@@ -20,6 +20,13 @@ Ctx = Info[Context, None]
 async def _publication(ctx: Context, period_id: str) -> Publication:
     body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}", ctx.user)
     return Publication.from_json(body or {}, period_id)
+
+
+async def _period_rows(ctx: Context, operation: str, period_id: str) -> list[dict[str, Any]]:
+    """The rows of ranking's `/v1/periods/{id}/<operation>` list, checked against the period's owner."""
+    bounded(period_id=period_id)
+    await loaders.authorize_period(ctx, operation, period_id)
+    return rows(await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/{operation}", ctx.user), operation)
 
 
 @strawberry.type
@@ -62,11 +69,14 @@ class ResultQuery:
     @strawberry.field(description="The finalized snapshots (审定) of a period with their SHA-256.")
     async def snapshots(self, info: Ctx, period_id: strawberry.ID, first: int | None = None,
                         after: str | None = None) -> Connection[Snapshot]:
-        ctx = info.context
-        bounded(period_id=str(period_id))
-        await loaders.authorize_period(ctx, "snapshots", str(period_id))
-        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/snapshots", ctx.user)
-        return paginate([Snapshot.from_json(r) for r in rows(body, "snapshots")], first, after)
+        found = await _period_rows(info.context, "snapshots", str(period_id))
+        return paginate([Snapshot.from_json(r) for r in found], first, after)
+
+    @strawberry.field(description="Every formal reopening of a finalized period, oldest first.")
+    async def reopenings(self, info: Ctx, period_id: strawberry.ID, first: int | None = None,
+                         after: str | None = None) -> Connection[Reopening]:
+        found = await _period_rows(info.context, "reopenings", str(period_id))
+        return paginate([Reopening.from_json(r) for r in found], first, after)
 
     @strawberry.field(description="A period's publication window and approval state.")
     async def publication(self, info: Ctx, period_id: strawberry.ID) -> Publication:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+from collections.abc import Awaitable
 from typing import Any
 
 import strawberry
@@ -48,6 +51,8 @@ class Subject:
     group: str | None
     unit_path: str
     attributes: JSON | None
+    # rows read ahead for a whole page (`prefetch`): nested fields then resolve without awaiting
+    prefetched: strawberry.Private[dict[str, dict[str, Any] | None]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_json(cls, row: dict[str, Any], period_id: str) -> Subject:
@@ -58,16 +63,48 @@ class Subject:
     def _visible(self, ctx: Context, operation: str) -> bool:
         return access.visible(ctx.user, operation, unit_path=self.unit_path, subject_id=str(self.id))
 
+    # Sync resolvers: a prefetched row is returned at once (no awaitable per node, which is most of a
+    # page's cost in graphql-core); otherwise they hand graphql-core the loader's awaitable.
     @strawberry.field(description="The latest scores (null when the caller may not see them).")
-    async def score(self, info: Info[Context, None]) -> Score | None:
+    def score(self, info: Info[Context, None]) -> Score | None:
         if not self._visible(info.context, access.NESTED["Subject.score"]):
             return None
-        row = await loaders.scores(info.context).load((self.period_id, str(self.id)))
-        return Score.from_json(row) if row else None
+        if "score" in self.prefetched:
+            return _score(self.prefetched["score"])
+        return _later(loaders.scores(info.context).load((self.period_id, str(self.id))), _score)  # type: ignore[return-value]
 
     @strawberry.field(description="Rank, grade, labels and rewards (null when not visible or not computed).")
-    async def result(self, info: Info[Context, None]) -> Result | None:
+    def result(self, info: Info[Context, None]) -> Result | None:
         if not self._visible(info.context, access.NESTED["Subject.result"]):
             return None
-        row = await loaders.results(info.context).load((self.period_id, str(self.id)))
+        if "result" in self.prefetched:
+            return self._result(self.prefetched["result"])
+        return _later(loaders.results(info.context).load((self.period_id, str(self.id))),  # type: ignore[return-value]
+                      self._result)
+
+    def _result(self, row: dict[str, Any] | None) -> Result | None:
         return Result.from_json(row, self.period_id) if row else None
+
+
+def _score(row: dict[str, Any] | None) -> Score | None:
+    return Score.from_json(row) if row else None
+
+
+async def _later(row: Awaitable[dict[str, Any] | None], build: Any) -> Any:
+    return build(await row)
+
+
+NESTED_LOADERS = {"score": ("Subject.score", loaders.scores), "result": ("Subject.result", loaders.results)}
+
+
+async def prefetch(ctx: Context, subjects: list[Subject], wanted: set[str]) -> None:
+    """Read the nested `score`/`result` rows of a page's subjects in one batch each (the same calls
+    the loaders would make), so the nested fields resolve synchronously."""
+    async def one(name: str) -> None:
+        nested, loader = NESTED_LOADERS[name]
+        shown = [s for s in subjects if s._visible(ctx, access.NESTED[nested])]
+        found = await loader(ctx).load_many([(s.period_id, str(s.id)) for s in shown])
+        for subject, row in zip(shown, found, strict=True):
+            subject.prefetched[name] = row
+
+    await asyncio.gather(*(one(name) for name in NESTED_LOADERS if name in wanted))

@@ -41,6 +41,21 @@ class Snapshot:
                    finalized_at=text(row, "finalized_at"))
 
 
+@strawberry.type(description="A formal reopening of a finalized period: why, by whom, after which snapshot.")
+class Reopening:
+    period_id: str
+    reason: str
+    snapshot_sequence: int
+    reopened_by: str | None
+    reopened_at: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Reopening:
+        return cls(period_id=str(row.get("period_id", "")), reason=str(row.get("reason", "")),
+                   snapshot_sequence=int(row.get("snapshot_sequence", 0)), reopened_by=text(row, "reopened_by"),
+                   reopened_at=text(row, "reopened_at"))
+
+
 @strawberry.type(description="An objection to a subject's published result and its answer.")
 class Objection:
     id: strawberry.ID

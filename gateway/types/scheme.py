@@ -37,6 +37,9 @@ class Scheme:
     published_at: str | None
     indicators: list[Indicator]
     document: JSON | None = strawberry.field(description="The scheme document (scheme-format.md).")
+    owner_path: str | None = strawberry.field(default=None, description="The office that owns the scheme (lists).")
+    version_count: int | None = strawberry.field(
+        default=None, description="How many versions the caller may read (lists: drafts only for the office).")
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Scheme:
@@ -49,7 +52,9 @@ class Scheme:
                    name=row.get("title") or row.get("name") or (document or {}).get("name", ""),
                    status=text(row, "status"), revision=revision if isinstance(revision, int) else None,
                    published_at=text(row, "published_at"),
-                   indicators=[Indicator.from_json(i) for i in tree if isinstance(i, dict)], document=document)
+                   indicators=[Indicator.from_json(i) for i in tree if isinstance(i, dict)], document=document,
+                   owner_path=text(row, "owner_path"),
+                   version_count=row["versions"] if isinstance(row.get("versions"), int) else None)
 
 
 @strawberry.type(description="One problem the engine found in a scheme document.")

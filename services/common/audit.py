@@ -11,12 +11,13 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database, pending
 from services.common.observability import request_id_var
@@ -90,7 +91,7 @@ def chain_sealer(model: type[AuditRecordMixin], schema: str) -> Callable[[AsyncS
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
         last = await session.scalar(select(model.hash).order_by(model.id.desc()).limit(1))
         prev = last or GENESIS
-        now = datetime.now(UTC)
+        now = clock.now()
         factory: Any = model
         for entry in entries:
             row = factory(recorded_at=now, request_id=request_id_var.get(), prev_hash=prev, **entry.__dict__)

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log threshold.")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
+    clock_file: Path | None = Field(default=None, description=(
+        "Not for production (refused there): a file holding seconds added to every service's business clock, "
+        "re-read when it changes; tests and rehearsals use it to move past publication windows and deadlines."))
 
     @field_validator("database_url", "evidence_database_url", "scoring_database_url", "ranking_database_url")
     @classmethod
@@ -111,11 +114,14 @@ def normalize_database_url(url: str) -> str:
 def load_settings() -> Settings:
     """Read the settings, turning a validation failure into one line naming the variable."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         raise ConfigError(f"KAOHE_{field.upper()} is invalid: {first['msg']}") from None
+    if settings.environment == "production" and settings.clock_file is not None:
+        raise ConfigError("KAOHE_CLOCK_FILE is refused in production: the clock may only be moved in development")
+    return settings
 
 
 @lru_cache(maxsize=1)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.common import clock
 from services.common.errors import InvalidInput
 
 
 def system_now() -> datetime:
-    return datetime.now(UTC)
+    """Business time (services/common/clock.py)."""
+    return clock.now()
 
 
 def current_time(request: Request) -> datetime:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from services.common import clock
 from services.common.auth import Principal, Role
 from services.common.errors import Forbidden
 
@@ -44,7 +45,8 @@ def own_unit_scopes(principal: Principal) -> list[str]:
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Business time (services/common/clock.py)."""
+    return clock.now()
 
 
 def get_clock(request: Request) -> datetime:

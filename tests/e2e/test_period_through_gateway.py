@@ -1,6 +1,8 @@
 """A whole period of a small scheme through the gateway only: units, scheme, period, evidence with
 an attachment, reviews, scores, ranking, publication (公示), an objection and its answer, the
-refusal to finalize early, and the auditor's questions read back.
+refusal to finalize early, then (the stack's clock moved past the window through KAOHE_CLOCK_FILE)
+approval (审定) with its snapshot hash, a refused write, a reopening with its reason, and the
+auditor's questions read back.
 
 Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target 1, proportional below),
 民主测评 rating /10 (好 10, 较好 8, 一般 6, 差 0) from one rater's ballot.
@@ -11,8 +13,9 @@ Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target
 from __future__ import annotations
 
 import hashlib
+import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,9 +48,15 @@ SCHEME = {
 class Gateway:
     """GraphQL over HTTP with development tokens."""
 
-    def __init__(self, stack: RunningStack) -> None:
+    def __init__(self, stack: RunningStack, clock_file: Path) -> None:
         self.url = stack.url("gateway")
         self.settings = Settings(jwt_secret=SECRET)
+        self.clock_file = clock_file
+
+    def advance_past(self, moment: datetime) -> None:
+        """Move every service's clock to a minute after `moment` (services/common/clock.py)."""
+        seconds = (moment - datetime.now(UTC)).total_seconds() + 60
+        self.clock_file.write_text(f"{seconds:.3f}\n", encoding="utf-8")
 
     def token(self, role: str, scope: str, subject_ids: list[str] | None = None) -> str:
         return development_token(self.settings, subject=f"{role}-{scope or 'all'}", ttl_seconds=600,
@@ -82,10 +91,12 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    env, ports = stack_env(Path(tmp_path_factory.mktemp("stack")) / "data", KAOHE_JWT_SECRET=SECRET)
+    folder = Path(tmp_path_factory.mktemp("stack"))
+    clock_file = folder / "clock-offset"
+    env, ports = stack_env(folder / "data", KAOHE_JWT_SECRET=SECRET, KAOHE_CLOCK_FILE=clock_file)
     stack = start_stack(env, ports)
     try:
-        yield Gateway(stack)
+        yield Gateway(stack, clock_file)
     finally:
         assert stack.stop() == 0
 
@@ -240,6 +251,58 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
         assert verified == {"verifyAuditChain": {"ok": True}}
     assert gw.error(subject_a, trail, e=p)["extensions"]["code"] == "FORBIDDEN"
 
+    approve_and_reopen(gw, p, ends_at)
+
+
+FINALIZE = "mutation($p: ID!) { finalizePeriod(periodId: $p) { periodId sequence sha256 finalizedBy finalizedAt } }"
+SNAPSHOTS = "query($p: ID!) { snapshots(periodId: $p) { totalCount nodes { sequence sha256 } } }"
+
+
+def approve_and_reopen(gw: Gateway, p: str, ends_at: datetime) -> None:
+    """审定 once the window is over (the clock moved), the frozen period, and a formal reopening."""
+    admin, auditor = gw.token("admin", ""), gw.token("auditor", "")
+    gw.advance_past(ends_at)
+    snapshot = gw(admin, FINALIZE, p=p)["finalizePeriod"]
+    assert (snapshot["periodId"], snapshot["sequence"], snapshot["finalizedBy"]) == (p, 1, "admin-all")
+    assert re.fullmatch("[0-9a-f]{64}", snapshot["sha256"])
+    assert datetime.fromisoformat(snapshot["finalizedAt"].replace("Z", "+00:00")) > ends_at  # the moved clock
+    frozen = {"snapshots": {"totalCount": 1, "nodes": [{"sequence": 1, "sha256": snapshot["sha256"]}]}}
+    assert gw(auditor, SNAPSHOTS, p=p) == frozen
+    assert gw(admin, SNAPSHOTS, p=p) == frozen  # stable when read back again
+    assert gw(auditor, "query($p: ID!) { publication(periodId: $p) { status finalizedAt } }", p=p) == {
+        "publication": {"status": "finalized", "finalizedAt": snapshot["finalizedAt"]}}
+
+    lists_and_exports(gw, p)
+
+    # nothing about a finalized period changes: a write is refused with a stable code
+    refused = gw.error(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status } }", p=p)
+    assert (refused["extensions"]["code"], refused["extensions"]["reason"]) == ("CONFLICT", "conflict")
+    assert refused["extensions"]["details"] == {"period_id": p, "status": "finalized"}
+    assert gw.error(admin, FINALIZE, p=p)["extensions"]["code"] == "CONFLICT"  # no second snapshot either
+
+    # a formal reopening, with its reason, by the office only
+    reopen = 'mutation($p: ID!) { reopenPeriod(periodId: $p, reason: "台账数据更正") ' \
+             "{ status reopenCount finalizedAt } }"
+    assert gw.error(auditor, reopen, p=p)["extensions"]["code"] == "FORBIDDEN"
+    assert gw(admin, reopen, p=p) == {"reopenPeriod": {"status": "computed", "reopenCount": 1, "finalizedAt": None}}
+    assert gw(auditor, SNAPSHOTS, p=p) == frozen  # the snapshot stays, with its hash
+    reopenings = "query($p: ID!) { reopenings(periodId: $p) { nodes { reason snapshotSequence reopenedBy } } }"
+    assert gw(auditor, reopenings, p=p) == {"reopenings": {"nodes": [
+        {"reason": "台账数据更正", "snapshotSequence": 1, "reopenedBy": "admin-all"}]}}
+
+    # the auditor reads the finalize and the reopening back
+    trail = "query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action actor details } } }"
+    ranking_trail = [n for n in gw(auditor, trail, e=p)["auditTrail"]["nodes"] if n["service"] == "ranking"]
+    actions = [n["action"] for n in ranking_trail]
+    assert actions.index("period.finalized") < actions.index("period.reopened")
+    finalized = ranking_trail[actions.index("period.finalized")]
+    assert (finalized["actor"], finalized["details"]) == ("admin-all", {"sequence": 1, "sha256": snapshot["sha256"]})
+    reopened = ranking_trail[actions.index("period.reopened")]
+    assert (reopened["actor"], reopened["details"]) == ("admin-all", {"reason": "台账数据更正"})
+    for service in ("EVIDENCE", "SCORING", "RANKING"):
+        verified = gw(auditor, "query($s: Service!) { verifyAuditChain(service: $s) { ok } }", s=service)
+        assert verified == {"verifyAuditChain": {"ok": True}}
+
 
 def subject_a_token(gw: Gateway, unit: dict[str, Any]) -> str:
     """甲街道 itself (a `subject` principal that *is* the unit)."""
@@ -289,3 +352,34 @@ def rectify(gw: Gateway, period: str, a: dict[str, Any]) -> None:
     listed = gw(gw.token("auditor", ""), "query($p: ID!, $s: ID!) { rectificationNotices(periodId: $p, "
                                          "subjectId: $s) { nodes { feedback signedBy } } }", p=period, s=a["id"])
     assert listed["rectificationNotices"]["nodes"] == [{"feedback": "已补齐会议记录", "signedBy": "reviewer-city/a"}]
+
+
+def lists_and_exports(gw: Gateway, p: str) -> None:
+    """The caller's periods and schemes, and ranking's exports streamed through the gateway."""
+    auditor = gw.token("auditor", "")
+    periods = "{ periods(first: 10) { totalCount nodes { id label } pageInfo { hasNextPage endCursor } } }"
+    listed = gw(gw.token("submitter", "city/b"), periods)["periods"]  # the scheme (and period) belong to the root
+    assert (listed["totalCount"], listed["nodes"], listed["pageInfo"]["hasNextPage"]) == (
+        1, [{"id": p, "label": "2026-Q1"}], False)
+    after = gw(auditor, "query($a: String) { periods(first: 10, after: $a) { totalCount nodes { id } } }",
+               a=listed["pageInfo"]["endCursor"])
+    assert after == {"periods": {"totalCount": 1, "nodes": []}}
+    schemes = gw(auditor, "{ schemes { nodes { id version status ownerPath versionCount } } }")
+    assert schemes == {"schemes": {"nodes": [
+        {"id": "e2e-street", "version": 1, "status": "published", "ownerPath": "", "versionCount": 1}]}}
+
+    def download(token: str, name: str) -> httpx.Response:
+        return httpx.get(f"{gw.url}/exports/periods/{p}/{name}", headers={"Authorization": f"Bearer {token}"},
+                         timeout=30)
+
+    table = download(auditor, "ranking.csv")
+    assert table.status_code == 200, table.text
+    assert table.headers["content-type"].startswith("text/csv")
+    text = table.content.decode("utf-8-sig")
+    assert "甲街道" in text and "乙街道" in text
+    own = download(gw.token("assessor", "city/b"), "ranking.csv").content.decode("utf-8-sig")
+    assert "乙街道" in own and "甲街道" not in own  # ranking leaves out rows outside the caller's scope
+    workbook = download(auditor, "publication.xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"  # an xlsx is a zip
+    refused = download(gw.token("submitter", "city/a"), "ranking.csv")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")

@@ -88,6 +88,10 @@ class FakeBackend:
             people = [{"id": "pe-a", "name": "张三", "unit_id": "u-a", "unit_path": "city/a/u1"},
                       {"id": "pe-b", "name": "李四", "unit_id": "u-b", "unit_path": "city/b/u2"}]
             return [p for p in people if p["id"] in request.url.params.get("ids", "").split(",")]
+        if path == "/v1/schemes" and request.method == "GET":
+            return {"items": [{"scheme_id": "sch", "owner_path": "city", "version": 1, "status": "published",
+                               "title": "社区考核", "revision": 2, "published_at": None, "versions": 1}],
+                    "next": None, "total_count": 1}
         if path == "/v1/schemes/sch/versions":
             return [{"scheme_id": "sch", "version": 1, "title": "社区考核", "status": "published", "revision": 3}]
         if path == "/v1/schemes/validate":
@@ -102,8 +106,11 @@ class FakeBackend:
                                                                     "children": [{"code": "A1", "max": "10"}]}]}}
         if path == f"/v1/periods/{PERIOD}/subjects":
             return self._wanted(request, "ids")
+        if path == "/v1/periods" and request.method == "GET":
+            return {"items": [{**self._period(), "created_at": "2026-03-01T02:00:00Z"}], "next": None,
+                    "total_count": 1}
         if path == "/v1/periods":
-            return [self._period()] if request.method == "GET" else self._period()
+            return self._period()
         if path == f"/v1/periods/{PERIOD}/scores":
             return {"period_id": PERIOD, "subjects": [self._score(s) for s in self._wanted(request, "subject_ids")],
                     "problems": []}
@@ -198,6 +205,13 @@ class FakeBackend:
             return [{**self._result(self.subjects[0]), "version": 1}, {**self._result(self.subjects[0]), "version": 2}]
         if path == f"/v1/periods/{PERIOD}/snapshots":
             return [{"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "finalized_by": "admin"}]
+        if path == f"/v1/periods/{PERIOD}/reopenings":
+            return [{"period_id": PERIOD, "reason": "更正", "snapshot_sequence": 1, "reopened_by": "admin",
+                     "reopened_at": "2026-04-12T02:00:00+00:00"}]
+        if path.startswith(f"/v1/periods/{PERIOD}/exports/"):
+            return httpx.Response(200, content="\ufeff名次,名称\r\n1,甲街道\r\n".encode(),
+                                  headers={"content-type": "text/csv; charset=utf-8",
+                                           "content-disposition": "attachment; filename*=UTF-8''p1-ranking.csv"})
         if path == f"/v1/periods/{PERIOD}/finalize":
             return {"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "finalized_by": "admin",
                     "finalized_at": "2026-04-10T02:00:00+00:00"}

@@ -80,7 +80,17 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "excuseJournalWeek": ("ad re", "", "ad re"),
     "validateScheme": ("ad as au", "ad as au", "ad as au"),
     "schemeDiff": (ALL, ALL, ALL),
+    "reopenings": ("ad au", "", "ad au"),
+    "periods": (ALL, ALL, ALL),
+    "schemes": (ALL, ALL, ALL),
 }
+# REST routes (gateway/exports.py), driven over HTTP with the same cases
+REST_EXPECTED: dict[str, tuple[str, str, str]] = {
+    "exportRanking": ("ad as au sj", "ad as au sj", "ad as au sj"),
+    "exportPublication": ("ad as au sj", "ad as au sj", "ad as au sj"),
+}
+REST_PATHS = {"exportRanking": "/exports/periods/p1/ranking.csv",
+              "exportPublication": "/exports/periods/p1/publication.xlsx"}
 
 P = 'periodId: "p1"'
 S = 'periodId: "p1", subjectId: "s-a"'
@@ -156,6 +166,9 @@ DOCUMENTS: dict[str, str] = {
                          'reason: "赴省厅培训", endsOn: "2026-02-13"}) { status excuseKind } }',
     "validateScheme": '{ validateScheme(document: {id: "sch"}) { ok problems { pointer } } }',
     "schemeDiff": '{ schemeDiff(schemeId: "sch", fromVersion: 1, toVersion: 2) { added changed { code } } }',
+    "reopenings": f"{{ reopenings({P}) {{ totalCount nodes {{ reason snapshotSequence reopenedBy }} }} }}",
+    "periods": "{ periods(first: 5) { totalCount nodes { id label status ownerPath } pageInfo { hasNextPage } } }",
+    "schemes": "{ schemes { totalCount nodes { id version status ownerPath versionCount } } }",
 }
 WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}
 SCHEMA = build_schema()
@@ -169,7 +182,8 @@ def _roles(cell: str) -> set[str]:
 def test_every_root_field_has_a_row_a_document_and_a_rule() -> None:
     graphql_schema = SCHEMA._schema
     fields = set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)
-    assert fields - {"health"} == set(EXPECTED) == set(DOCUMENTS) == set(access.OPERATIONS) - ROUTES
+    assert fields - {"health"} == set(EXPECTED) == set(DOCUMENTS) == set(access.OPERATIONS) - access.REST_OPERATIONS
+    assert ROUTES | set(REST_EXPECTED) == access.REST_OPERATIONS  # files: test_files.py; exports: below
 
 
 async def _run(operation: str, principal: Principal) -> tuple[bool, FakeBackend, Any]:
@@ -209,3 +223,18 @@ async def test_anonymous_callers_get_unauthenticated_everywhere() -> None:
         await clients.aclose()
         assert [e.extensions["code"] for e in result.errors or []] == ["UNAUTHENTICATED"], operation
         assert backend.requests == [], operation
+
+
+@pytest.mark.parametrize("operation", sorted(REST_EXPECTED))
+async def test_rest_access_matrix(operation: str, gateway: Any, bearer: Any, backend: FakeBackend) -> None:
+    for column, (where, (scope, subject_ids)) in enumerate(WHERE.items()):
+        seen = set()
+        for role in ROLES:
+            response = await gateway.get(REST_PATHS[operation], headers=bearer(
+                (role, scope), subject=f"{role}@{where}", subject_ids=list(subject_ids)))
+            assert response.status_code in (200, 403), (operation, role, where, response.text)
+            if response.status_code == 200:
+                seen.add(role)
+        assert seen == _roles(REST_EXPECTED[operation][column]), (operation, where)
+    assert backend.writes() == []
+    assert (await gateway.get(REST_PATHS[operation])).status_code == 401

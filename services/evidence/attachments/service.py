@@ -8,14 +8,13 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from services.evidence.attachments import repository
@@ -115,7 +114,7 @@ async def store(session: AsyncSession, principal: Principal, storage: Attachment
     await storage.put(received.sha256, received.path, received.size)
     attachment = Attachment(id=str(uuid.uuid4()), submission_id=received.submission_id, sha256=received.sha256,
                             size=received.size, content_type=received.content_type, filename=_safe_name(filename),
-                            uploaded_by=principal.subject, created_at=datetime.now(UTC))
+                            uploaded_by=principal.subject, created_at=clock.now())
     await repository.add(session, attachment)
     audit.record(session, actor=principal, action="attachment.add", entity_type="attachment",
                  entity_id=attachment.id,

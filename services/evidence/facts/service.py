@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal, Role
 from services.common.outbox import enqueue
 from services.evidence.db import common
@@ -36,7 +35,7 @@ async def upsert(
                     source_type=source_type, source_id=source_id, retracted=False, revision=1)
         await repository.add(session, fact)
     else:
-        fact.body, fact.retracted, fact.updated_at = body, False, datetime.now(UTC)
+        fact.body, fact.retracted, fact.updated_at = body, False, clock.now()
         fact.revision += 1
     _announce(session, fact, "upsert")
     audit.record(session, actor=actor, action="fact.upsert", entity_type="fact", entity_id=fact.id,
@@ -50,7 +49,7 @@ async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str
     fact = await repository.get(session, fact_id)
     if fact is None or fact.retracted:
         return None
-    fact.retracted, fact.updated_at = True, datetime.now(UTC)
+    fact.retracted, fact.updated_at = True, clock.now()
     fact.revision += 1
     _announce(session, fact, "retract")
     audit.record(session, actor=actor, action="fact.retract", entity_type="fact", entity_id=fact.id,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.settings import get_settings
@@ -122,7 +122,7 @@ async def submit(session: AsyncSession, principal: Principal, scoring: ScoringCl
     person = await scoring.subject(payload.period_id, payload.subject_id)
     if payload.subject_id not in principal.subject_ids and not principal.can(("submitter", "admin"), person.unit_path):
         raise Forbidden(f"{principal.subject} may not write {payload.subject_id}'s journal")
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     row = await repository.week(session, period.id, person.id, payload.week)
     reason = _late_reason(row, payload.week, moment)
     if reason is not None:
@@ -157,7 +157,7 @@ async def excuse(session: AsyncSession, principal: Principal, scoring: ScoringCl
     else:
         row.version += 1
     row.status, row.excuse_kind, row.excuse_reason = "excused", payload.kind, payload.reason
-    row.excuse_ends_on, row.excused_by, row.updated_at = payload.ends_on, principal.subject, datetime.now(UTC)
+    row.excuse_ends_on, row.excused_by, row.updated_at = payload.ends_on, principal.subject, clock.now()
     await _publish(session, principal, row)
     audit.record(session, actor=principal, action="journal.excuse", entity_type="journal_week",
                  entity_id=str(row.id), after=payload.model_dump(mode="json"))

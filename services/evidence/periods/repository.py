@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.evidence.periods.models import PeriodState
 
 
@@ -21,7 +20,7 @@ async def get(session: AsyncSession, period_id: str) -> PeriodState | None:
 
 
 async def set_status(session: AsyncSession, period_id: str, status: str) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     stmt = insert(PeriodState).values(period_id=period_id, status=status, updated_at=now)
     stmt = stmt.on_conflict_do_update(index_elements=["period_id"], set_={"status": status, "updated_at": now})
     await session.execute(stmt)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.evidence.facts import service as facts
@@ -47,7 +47,7 @@ async def _record(session: AsyncSession, submission: Submission, *, action: str,
 
 async def _advance(session: AsyncSession, submission: Submission, *, actor: str, moment: datetime) -> None:
     """Pass to the next level, or, after the last, make the value a fact."""
-    submission.updated_at = datetime.now(UTC)
+    submission.updated_at = clock.now()
     if submission.level + 1 < len(submission.chain):
         submission.level += 1
         submission.level_started_at = moment
@@ -92,7 +92,7 @@ async def decide(
     if claimed is None:
         raise Conflict("the submission changed since you read it; reload and retry",
                        details={"version": payload.version})
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     await _apply(session, claimed, payload, new_value, actor=principal.subject, now=now)
     return to_read(claimed)
 
@@ -157,7 +157,7 @@ async def put_chain(session: AsyncSession, principal: Principal, scheme_id: str,
                             levels=levels, version=1)
         await repository.add(session, chain)
     else:
-        chain.levels, chain.version, chain.updated_at = levels, chain.version + 1, datetime.now(UTC)
+        chain.levels, chain.version, chain.updated_at = levels, chain.version + 1, clock.now()
     audit.record(session, actor=principal, action="review_chain.put", entity_type="review_chain",
                  entity_id=chain.id, before=before, after=levels)
     await session.flush()

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from services.common import clock
 from services.common.db import Database, session_scope
 from services.evidence.config import evidence_settings
 from services.evidence.journals.service import sweep_missing
@@ -21,7 +22,7 @@ log = logging.getLogger("kaohe.evidence.sweeper")
 
 async def sweep_once(db: Database, now: datetime | None = None) -> int:
     """One sweep (review deadlines, missing journals, rating tasks, overdue notices) in its own transaction."""
-    moment, count = now or datetime.now(UTC), 0
+    moment, count = now or clock.now(), 0
     async for session in session_scope(db):  # run the generator to its end: that is where it commits
         count = (await sweep_deadlines(session, moment) + await sweep_missing(session, moment)
                  + await close_due(session, moment) + await sweep_overdue(session, moment))

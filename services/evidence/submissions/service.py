@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.periods.service import writable_period
@@ -97,7 +97,7 @@ async def create(
         raise Forbidden(f"{principal.subject} may not submit {payload.fact} facts for {subject.unit_path}")
     _check_indicator(period.fact_kinds, payload.indicator, payload.fact)
     content = validate_content(payload.fact, payload.content)
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     levels = await chains.levels_for(session, period.scheme_id, payload.indicator)
     submission = Submission(
         id=str(uuid.uuid4()), period_id=period.id, scheme_id=period.scheme_id, subject_id=subject.id,
@@ -132,7 +132,7 @@ async def update(
         raise Conflict("the submission changed since you read it; reload and retry",
                        details={"version": payload.version, "current": submission.version})
     before = claimed.value
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     claimed.current_version += 1
     claimed.value, claimed.status, claimed.level = content, "pending", 0
     claimed.level_started_at, claimed.level_due_at, claimed.updated_at = now, chains.due_at(claimed.chain[0], now), now

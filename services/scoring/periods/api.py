@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import ValidationError
 
+from services.common import listing
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput, PayloadTooLarge
@@ -18,7 +19,9 @@ from services.scoring.periods.schemas import (
     Enrolment,
     EnrolmentResult,
     PeriodCreate,
+    PeriodPage,
     PeriodRead,
+    Status,
     StatusChange,
     SubjectIn,
     SubjectRead,
@@ -32,6 +35,14 @@ MAX_UPLOAD = 10 * 2**20
 async def open_period(payload: PeriodCreate, session: SessionDep, principal: CurrentPrincipal,
                       idem: IdempotencyDep) -> Any:
     return await idem.once(session, principal, payload, lambda: service.open_period(session, principal, payload))
+
+
+@router.get("", response_model=PeriodPage, summary="The periods the caller's grants relate to, newest first (paged)")
+async def list_periods(session: SessionDep, principal: CurrentPrincipal,
+                       limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = listing.DEFAULT_LIMIT,
+                       after: Annotated[str | None, Query(max_length=300)] = None,
+                       status: Annotated[Status | None, Query()] = None) -> PeriodPage:
+    return await service.list_periods(session, principal, limit=limit, after=after, status=status)
 
 
 @router.get("/{period_id}", response_model=PeriodRead)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,18 @@ async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> P
     if lock:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def page(session: AsyncSession, visible: ColumnElement[bool], *, limit: int, after: tuple[datetime, str] | None,
+               status: str | None) -> tuple[list[Period], int]:
+    """Newest first, keyset on (created_at, id); with the count of every visible row."""
+    where = [visible] + ([Period.status == status] if status else [])
+    total = int(await session.scalar(select(func.count()).select_from(Period).where(*where)) or 0)
+    stmt = select(Period).where(*where)
+    if after is not None:
+        stmt = stmt.where(tuple_(Period.created_at, Period.id) < tuple_(*after))
+    rows = await session.scalars(stmt.order_by(Period.created_at.desc(), Period.id.desc()).limit(limit))
+    return list(rows), total
 
 
 async def add(session: AsyncSession, period: Period) -> None:

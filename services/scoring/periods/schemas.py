@@ -60,18 +60,25 @@ class IndicatorRead(BaseModel):
     fact_kind: str | None
 
 
-class PeriodRead(BaseModel):
+class PeriodSummary(BaseModel):
+    """A row of the period list (no indicator tree: one query per page)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     scheme_id: str
     scheme_version: int
     label: str
     status: str
     owner_path: str
-    score_set: int
     inputs_sha256: str | None
+    created_at: datetime
+
+
+class PeriodRead(PeriodSummary):
+    score_set: int
     subject_count: int
     recompute_pending: bool
-    created_at: datetime
     indicators: list[IndicatorRead]
 
 
@@ -87,3 +94,9 @@ class SubjectRead(BaseModel):
 class EnrolmentResult(BaseModel):
     enrolled: int
     subjects: list[str]
+
+
+class PeriodPage(BaseModel):
+    items: list[PeriodSummary]
+    next: str | None = Field(description="Pass as `after` for the next page; null on the last one.")
+    total_count: int

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.scoring.access import may_read_subject, require_known
@@ -17,7 +17,15 @@ from services.scoring.engine.model import Scheme as EngineScheme
 from services.scoring.engine.rule_params import FACT_KIND
 from services.scoring.periods import repository as repo
 from services.scoring.periods.models import Period, PeriodSubject
-from services.scoring.periods.schemas import IndicatorRead, PeriodCreate, PeriodRead, SubjectIn, SubjectRead
+from services.scoring.periods.schemas import (
+    IndicatorRead,
+    PeriodCreate,
+    PeriodPage,
+    PeriodRead,
+    PeriodSummary,
+    SubjectIn,
+    SubjectRead,
+)
 from services.scoring.schemes import repository as scheme_repo
 from services.scoring.schemes import service as schemes
 
@@ -105,7 +113,7 @@ async def open_period(session: AsyncSession, principal: Principal, payload: Peri
     principal.require("admin", owner)
     if payload.id and await repo.get(session, payload.id) is not None:
         raise Conflict(f"period {payload.id} exists")
-    now = datetime.now(UTC)
+    now = clock.now()
     period = Period(id=payload.id or uuid.uuid4().hex, scheme_id=row.scheme_id, scheme_version=row.version,
                     label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={},
                     pending_causes=[], created_by=principal.subject, created_at=now, updated_at=now)
@@ -166,9 +174,26 @@ async def change_status(session: AsyncSession, principal: Principal, period_id: 
 def set_status(session: AsyncSession, period: Period, status: str, *, actor: str) -> None:
     """Record a status change (by an admin, or by ranking's period.status event)."""
     before = period.status
-    period.status, period.updated_at = status, datetime.now(UTC)
+    period.status, period.updated_at = status, clock.now()
     audit.record(session, actor=actor, action="period.status", entity_type="period", entity_id=period.id,
                  before={"status": before}, after={"status": status})
+
+
+async def list_periods(session: AsyncSession, principal: Principal, *, limit: int, after: str | None,
+                       status: str | None) -> PeriodPage:
+    """The periods the caller is related to (owned over or within its grants), newest first."""
+    require_known(principal)
+    key = listing.decode_cursor(after, 2)
+    try:
+        position = (datetime.fromisoformat(key[0]), key[1]) if key else None
+    except ValueError:
+        raise InvalidInput("the cursor is not one this list gave out", details={"field": "after"}) from None
+    rows, total = await repo.page(session, listing.related_paths(Period.owner_path, principal), limit=limit + 1,
+                                  after=position, status=status)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return PeriodPage(items=[PeriodSummary.model_validate(r) for r in rows], total_count=total,
+                      next=listing.encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None)
 
 
 async def get(session: AsyncSession, principal: Principal, period_id: str) -> PeriodRead:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 
+from services.common import listing
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge
@@ -15,6 +16,7 @@ from services.scoring.schemes.excel import document_from_workbook
 from services.scoring.schemes.schemas import (
     SchemeCreate,
     SchemeDiff,
+    SchemePage,
     SchemePublish,
     SchemeUpdate,
     SchemeValidate,
@@ -32,6 +34,13 @@ async def create_draft(payload: SchemeCreate, session: SessionDep, principal: Cu
     document = service.read_document(payload.document, payload.text)
     return await idem.once(session, principal, payload, lambda: service.create_draft(
         session, principal, document=document, owner_path=payload.owner_path))
+
+
+@router.get("", response_model=SchemePage, summary="The schemes the caller's grants relate to, by id (paged)")
+async def list_schemes(session: SessionDep, principal: CurrentPrincipal,
+                       limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = listing.DEFAULT_LIMIT,
+                       after: Annotated[str | None, Query(max_length=300)] = None) -> SchemePage:
+    return await service.list_schemes(session, principal, limit=limit, after=after)
 
 
 @router.post("/validate", summary="Validate a scheme without storing it (422 scheme_invalid with pointers)")

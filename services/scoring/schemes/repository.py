@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.schemes.models import Scheme, SchemeVersion
@@ -35,3 +35,22 @@ async def last_version(session: AsyncSession, scheme_id: str) -> int:
 async def add(session: AsyncSession, row: Scheme | SchemeVersion) -> None:
     session.add(row)
     await session.flush()
+
+
+def published_exists() -> ColumnElement[bool]:
+    return exists().where(SchemeVersion.scheme_id == Scheme.id, SchemeVersion.status == "published")
+
+
+async def page(session: AsyncSession, visible: ColumnElement[bool], *, limit: int,
+               after: str | None) -> tuple[list[Scheme], int]:
+    """Schemes by id (keyset), with the count of every visible one."""
+    total = int(await session.scalar(select(func.count()).select_from(Scheme).where(visible)) or 0)
+    stmt = select(Scheme).where(visible)
+    if after is not None:
+        stmt = stmt.where(Scheme.id > after)
+    return list(await session.scalars(stmt.order_by(Scheme.id).limit(limit))), total
+
+
+async def versions_of(session: AsyncSession, scheme_ids: list[str]) -> list[SchemeVersion]:
+    return list(await session.scalars(select(SchemeVersion).where(SchemeVersion.scheme_id.in_(scheme_ids))
+                                      .order_by(SchemeVersion.scheme_id, SchemeVersion.version)))

@@ -67,6 +67,25 @@ class SchemeVersionSummary(BaseModel):
     published_at: datetime | None
 
 
+class SchemeListItem(BaseModel):
+    """A scheme with the latest version the caller may read (drafts only for its office)."""
+
+    scheme_id: str
+    owner_path: str
+    version: int
+    status: str
+    title: str
+    revision: int
+    published_at: datetime | None
+    versions: int
+
+
+class SchemePage(BaseModel):
+    items: list[SchemeListItem]
+    next: str | None
+    total_count: int
+
+
 class FieldChange(BaseModel):
     field: str
     before: Any

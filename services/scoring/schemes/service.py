@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
-from services.common.auth import Principal
+from services.common import audit, clock, listing
+from services.common.auth import Principal, Role
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.scoring.access import require_known
 from services.scoring.engine import SchemeInvalid, canonical_json, load_document, parse_scheme
@@ -19,7 +19,13 @@ from services.scoring.engine.model import Scheme as EngineScheme
 from services.scoring.schemes import repository as repo
 from services.scoring.schemes.diff import diff_documents
 from services.scoring.schemes.models import Scheme, SchemeVersion
-from services.scoring.schemes.schemas import SchemeDiff, SchemeVersionRead, SchemeVersionSummary
+from services.scoring.schemes.schemas import (
+    SchemeDiff,
+    SchemeListItem,
+    SchemePage,
+    SchemeVersionRead,
+    SchemeVersionSummary,
+)
 
 
 class SchemeInvalidError(DomainError):
@@ -82,7 +88,7 @@ async def create_draft(
         await repo.add(session, Scheme(id=scheme.id, owner_path=owner_path))
     if await repo.get_version(session, scheme.id, scheme.version) is not None:
         raise Conflict(f"scheme {scheme.id} version {scheme.version} exists; edit the draft or use another version")
-    now = datetime.now(UTC)
+    now = clock.now()
     row = SchemeVersion(scheme_id=scheme.id, version=scheme.version, status="draft", title=scheme.title,
                         document=document, revision=1, created_by=principal.subject, created_at=now, updated_at=now)
     await repo.add(session, row)
@@ -119,7 +125,7 @@ async def update_draft(
                            details={"field": "document"})
     before = row.document
     row.document, row.title, row.revision = document, parsed.title, row.revision + 1
-    row.updated_at = datetime.now(UTC)
+    row.updated_at = clock.now()
     await session.flush()
     audit.record(session, actor=principal, action="scheme.update", entity_type="scheme_version",
                  entity_id=f"{scheme_id}@{version}", before=before, after=document)
@@ -132,7 +138,7 @@ async def publish(
     """Freeze a draft: from now on every write to it is 409."""
     row = await _writable_draft(session, principal, scheme_id, version, revision)
     validate(row.document)
-    row.status, row.published_at = "published", datetime.now(UTC)
+    row.status, row.published_at = "published", clock.now()
     row.revision += 1
     await session.flush()
     audit.record(session, actor=principal, action="scheme.publish", entity_type="scheme_version",
@@ -144,6 +150,33 @@ async def get_version(session: AsyncSession, principal: Principal, scheme_id: st
     """A scheme version (draft or published); scheme rules are published to everyone assessed by them."""
     require_known(principal)
     return _read(await _version_row(session, scheme_id, version))
+
+
+DRAFT_READERS: tuple[Role, ...] = ("admin", "auditor")
+
+
+async def list_schemes(session: AsyncSession, principal: Principal, *, limit: int, after: str | None) -> SchemePage:
+    """The schemes the caller's grants relate to, each with the latest version it may read: a
+    published one, or a draft for the office over the scheme (admin) and auditors."""
+    require_known(principal)
+    key = listing.decode_cursor(after, 1)
+    draft_scopes = principal.scopes_for(*DRAFT_READERS) if principal.kind != "service" else [""]
+    visible = and_(listing.related_paths(Scheme.owner_path, principal),
+                   or_(repo.published_exists(), listing.scopes_covering(Scheme.owner_path, draft_scopes)))
+    rows, total = await repo.page(session, visible, limit=limit + 1, after=key[0] if key else None)
+    more, rows = len(rows) > limit, rows[:limit]
+    versions: dict[str, list[SchemeVersion]] = {}
+    for version in await repo.versions_of(session, [r.id for r in rows]):
+        versions.setdefault(version.scheme_id, []).append(version)
+    items = []
+    for row in rows:
+        drafts = principal.kind == "service" or principal.can(DRAFT_READERS, row.owner_path)
+        readable = [v for v in versions.get(row.id, []) if drafts or v.status == "published"]
+        latest = readable[-1]
+        items.append(SchemeListItem(scheme_id=row.id, owner_path=row.owner_path, version=latest.version,
+                                    status=latest.status, title=latest.title, revision=latest.revision,
+                                    published_at=latest.published_at, versions=len(readable)))
+    return SchemePage(items=items, total_count=total, next=listing.encode_cursor(rows[-1].id) if more else None)
 
 
 async def list_versions(session: AsyncSession, principal: Principal, scheme_id: str) -> list[SchemeVersionSummary]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit, outbox
+from services.common import audit, clock, outbox
 from services.common.auth import Principal
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.scoring.access import may_read_subject, require_service
@@ -52,7 +52,7 @@ async def apply_fact_change(session: AsyncSession, change: FactChange, *, cause:
     fact = json.loads(canonical_json(change.fact))
     # A retraction is a tombstone of the same revision order as the upserts (evidence's outbox
     # may deliver a retried older change after a newer one).
-    row = _fact_row(period.id, fact, datetime.now(UTC), revision=change.revision,
+    row = _fact_row(period.id, fact, clock.now(), revision=change.revision,
                     retracted=change.action == "retract")
     if not await repo.upsert_facts(session, [row]):
         log.info("fact %s revision %d is older than the stored one; ignored", fact["id"], change.revision)
@@ -81,7 +81,7 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     computed = compute.computed_values(scheme, result, facts)
     fresh = compute.changed(computed, await repo.latest_values(session, period.id))
     meta = json.loads(canonical_json(compute.result_meta(result)))
-    now = datetime.now(UTC)
+    now = clock.now()
     causes = ",".join(period.pending_causes or []) or cause
     version_cause = cause if cause.startswith("user:") else causes
     await repo.insert_versions(session, [
@@ -138,7 +138,7 @@ async def replace_facts(session: AsyncSession, principal: Principal, period_id: 
     _require_admin(principal, period)
     periods.require_writable(period)
     await repo.delete_all_facts(session, period.id)
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = [_fact_row(period.id, json.loads(canonical_json(f)), now) for f in facts]
     if len({r["fact_id"] for r in rows}) != len(rows):
         raise InvalidInput("evidence returned the same fact id twice")

@@ -1,0 +1,35 @@
+"""`GET /exports/periods/{period}/{ranking|publication}.{xlsx|csv}`: ranking's exports streamed
+through the gateway with the caller's own credentials (the same bearer token or API key as
+`/graphql`), checked against the access rules here and filtered to the caller's rows by ranking.
+
+A REST route rather than a GraphQL field handing out a signed URL: the file never passes through
+GraphQL, nothing has to be signed or remembered, and a portal downloads it with the header it
+already sends (docs/decisions.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from gateway import access
+from gateway.context import rest_context
+
+router = APIRouter(prefix="/exports", tags=["exports"])
+PASSED_HEADERS = ("content-type", "content-disposition")
+OPERATIONS = {"ranking": "exportRanking", "publication": "exportPublication"}
+
+
+@router.get("/periods/{period_id}/{kind}.{format}",
+            summary="The ranking table or the publication list (公示名单) as xlsx or CSV, the caller's rows only")
+async def export(request: Request, kind: Literal["ranking", "publication"], format: Literal["xlsx", "csv"],
+                 period_id: str = Path(min_length=1, max_length=100)) -> StreamingResponse:
+    ctx = await rest_context(request)
+    access.require_role(ctx.user, OPERATIONS[kind])
+    upstream = await ctx.clients.ranking.open_stream(f"/v1/periods/{period_id}/exports/{kind}", ctx.user,
+                                                params={"format": format})
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_HEADERS}
+    return StreamingResponse(upstream.aiter_bytes(), status_code=200, headers=headers,
+                             background=BackgroundTask(upstream.aclose))

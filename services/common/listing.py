@@ -1,0 +1,67 @@
+"""Shared pieces of the services' list endpoints: opaque keyset cursors and the organisation-path
+filter that decides which owned objects (periods, schemes) a caller's grants make visible."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, literal, or_, true
+
+from services.common.auth import Principal
+from services.common.errors import InvalidInput
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+def encode_cursor(*values: Any) -> str:
+    """An opaque cursor holding the sort key of the last row of a page."""
+    return base64.urlsafe_b64encode(json.dumps([str(v) for v in values]).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, parts: int) -> list[str] | None:
+    """The sort key inside `cursor` (None without one); anything else is bad input."""
+    if cursor is None:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        values = None
+    if not (isinstance(values, list) and len(values) == parts and all(isinstance(v, str) for v in values)):
+        raise InvalidInput("the cursor is not one this list gave out", details={"field": "after"})
+    return values
+
+
+def related_paths(column: Any, principal: Principal) -> ColumnElement[bool]:
+    """Rows owned at `column` that the caller is related to: a service sees all; a grant sees what
+    its scope covers (it works over the owner) and what covers its scope (it works inside the owner)."""
+    if principal.kind == "service":
+        return true()
+    return scopes_related(column, {g.scope for g in principal.grants})
+
+
+def scopes_covering(column: Any, scopes: Iterable[str]) -> ColumnElement[bool]:
+    """`column` (an organisation path) is one of `scopes` or lies below one."""
+    clauses: list[ColumnElement[bool]] = []
+    for scope in sorted(set(scopes)):
+        if scope == "":
+            return true()
+        clauses += [column == scope, func.left(column, len(scope) + 1) == scope + "/"]
+    return or_(*clauses) if clauses else false()
+
+
+def scopes_related(column: Any, scopes: Iterable[str]) -> ColumnElement[bool]:
+    """`column` (an organisation path) lies on the same branch as one of `scopes` (no LIKE: `_` and
+    `%` are ordinary characters in a path)."""
+    clauses: list[ColumnElement[bool]] = []
+    for scope in sorted(set(scopes)):
+        if scope == "":
+            return true()
+        clauses += [column == scope, func.left(column, len(scope) + 1) == scope + "/",
+                    func.left(literal(scope), func.length(column) + 1) == column.concat("/")]
+    if not clauses:
+        return false()
+    return or_(column == "", *clauses)
