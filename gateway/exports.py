@@ -16,6 +16,7 @@ from starlette.background import BackgroundTask
 
 from gateway import access
 from gateway.context import rest_context
+from services.common.peers import segment
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 PASSED_HEADERS = ("content-type", "content-disposition")
@@ -28,8 +29,8 @@ async def export(request: Request, kind: Literal["ranking", "publication"], form
                  period_id: str = Path(min_length=1, max_length=100)) -> StreamingResponse:
     ctx = await rest_context(request)
     access.require_role(ctx.user, OPERATIONS[kind])
-    upstream = await ctx.clients.ranking.open_stream(f"/v1/periods/{period_id}/exports/{kind}", ctx.user,
-                                                params={"format": format})
+    path = f"/v1/periods/{segment(period_id)}/exports/{segment(kind)}"
+    upstream = await ctx.clients.ranking.open_stream(path, ctx.user, params={"format": format})
     headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_HEADERS}
     return StreamingResponse(upstream.aiter_bytes(), status_code=200, headers=headers,
                              background=BackgroundTask(upstream.aclose))

@@ -16,6 +16,7 @@ from gateway import access
 from gateway.clients import GATEWAY
 from gateway.context import Context
 from services.common.errors import NotFound
+from services.common.peers import segment
 
 BATCH_LIMIT = 100  # ids per backend call; a page never holds more
 PeriodKey = tuple[str, str]  # (period_id, id)
@@ -135,7 +136,7 @@ def decisions(ctx: Context) -> DataLoader[str, list[dict[str, Any]]]:
 def periods(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
     """Periods by id, read as the gateway only to learn their owner for its own checks."""
     async def load(ids: list[str]) -> list[dict[str, Any] | None]:
-        return [await ctx.clients.scoring.request("GET", f"/v1/periods/{i}", GATEWAY) for i in ids]
+        return [await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(i)}", GATEWAY) for i in ids]
 
     return _loader(ctx, "periods", load)
 

@@ -24,6 +24,7 @@ from gateway.clients import ServiceClient
 from gateway.context import Context
 from gateway.loaders import authorize_subject
 from services.common.errors import InvalidInput, NotAuthenticated, PayloadTooLarge
+from services.common.peers import segment
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a scanned report of a few hundred pages
 MAX_SCHEME_UPLOAD_BYTES = 5 * 2**20 + 64 * 1024  # scoring takes a 5 MiB workbook; the rest is multipart framing
@@ -85,10 +86,10 @@ async def upload_attachment(request: Request, submission_id: str = Path(max_leng
     limit: int = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
     content_type = _multipart_type(request, limit, "an attachment")
     ctx = await _context(request)
-    submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{submission_id}", ctx.user)
+    submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{segment(submission_id)}", ctx.user)
     await authorize_subject(ctx, "uploadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))
-    return await _forward(request, ctx, ctx.clients.evidence, f"/v1/submissions/{submission_id}/attachments",
+    return await _forward(request, ctx, ctx.clients.evidence, f"/v1/submissions/{segment(submission_id)}/attachments",
                           content_type, limit, "an attachment")
 
 
@@ -117,11 +118,11 @@ async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:
 async def download_attachment(request: Request, attachment_id: str = Path(max_length=200)) -> Any:
     ctx = await _context(request)
     access.require_role(ctx.user, "downloadAttachment")
-    attachment = await ctx.clients.evidence.request("GET", f"/v1/attachments/{attachment_id}", ctx.user)
-    submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{attachment.get('submission_id')}",
-                                                    ctx.user)
+    attachment = await ctx.clients.evidence.request("GET", f"/v1/attachments/{segment(attachment_id)}", ctx.user)
+    path = f"/v1/submissions/{segment(attachment.get('submission_id'))}"
+    submission = await ctx.clients.evidence.request("GET", path, ctx.user)
     await authorize_subject(ctx, "downloadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))
-    upstream = await ctx.clients.evidence.open_stream(f"/v1/attachments/{attachment_id}/content", ctx.user)
+    upstream = await ctx.clients.evidence.open_stream(f"/v1/attachments/{segment(attachment_id)}/content", ctx.user)
     headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_ON}
     return StreamingResponse(_relay(upstream), media_type=upstream.headers.get("content-type"), headers=headers)

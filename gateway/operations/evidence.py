@@ -16,6 +16,7 @@ from gateway.types.appeal import Appeal
 from gateway.types.evidence import Journal, Submission
 from gateway.types.rating import Ballot, RatingResponses, RatingTask
 from gateway.types.rectification import RectificationNotice
+from services.common.peers import segment
 
 Ctx = Info[Context, None]
 
@@ -41,7 +42,8 @@ class EvidenceQuery:
     @strawberry.field(description="One submission.")
     async def submission(self, info: Ctx, id: strawberry.ID) -> Submission:
         bounded(submission_id=str(id))
-        return Submission.from_json(await fetch_owned(info.context, "submission", "evidence", f"/v1/submissions/{id}"))
+        path = f"/v1/submissions/{segment(id)}"
+        return Submission.from_json(await fetch_owned(info.context, "submission", "evidence", path))
 
     @strawberry.field(description="A subject's weekly journals (003 篇三).")
     async def journals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
@@ -54,7 +56,7 @@ class EvidenceQuery:
         ctx = info.context
         bounded(task_id=str(task_id))
         access.require_role(ctx.user, "ratingResponses")
-        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{task_id}/responses", ctx.user)
+        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(task_id)}/responses", ctx.user)
         return RatingResponses(raters=int(body.get("raters", 0)), responded=int(body.get("responded", 0)),
                                by_level=body.get("by_level", {}))
 
@@ -63,7 +65,7 @@ class EvidenceQuery:
         ctx = info.context
         bounded(task_id=str(task_id))
         access.require_role(ctx.user, "myBallot")
-        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{task_id}/ballot", ctx.user)
+        body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(task_id)}/ballot", ctx.user)
         return Ballot.from_json({"task_id": str(task_id), **body})
 
     @strawberry.field(description="A subject's rectification notices (问题整改单).")
@@ -173,8 +175,8 @@ class EvidenceMutation:
     async def review_submission(self, info: Ctx, id: strawberry.ID, input: ReviewInput) -> Submission:
         ctx = info.context
         bounded(submission_id=str(id), action=input.action, reason=input.reason)
-        await fetch_owned(ctx, "reviewSubmission", "evidence", f"/v1/submissions/{id}")
-        body = await ctx.clients.evidence.request("POST", f"/v1/submissions/{id}/decisions", ctx.user,
+        await fetch_owned(ctx, "reviewSubmission", "evidence", f"/v1/submissions/{segment(id)}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/submissions/{segment(id)}/decisions", ctx.user,
                                                   json=_payload(input))
         return Submission.from_json(body)
 
@@ -201,7 +203,7 @@ class EvidenceMutation:
         bounded_ids("answers", [a.subject_id for a in answers], limit=MAX_LIST)
         access.require_role(ctx.user, "castBallot")
         body = await ctx.clients.evidence.request(
-            "PUT", f"/v1/rating-tasks/{task_id}/ballot", ctx.user,
+            "PUT", f"/v1/rating-tasks/{segment(task_id)}/ballot", ctx.user,
             json={"answers": [{"subject_id": a.subject_id, "grade": a.grade} for a in answers]})
         return Ballot.from_json({"task_id": str(task_id), **body})
 
@@ -211,7 +213,7 @@ class EvidenceMutation:
         bounded(task_id=str(task_id))
         access.require(ctx.user, "closeRatingTask")
         return RatingTask.from_json(await ctx.clients.evidence.request(
-            "POST", f"/v1/rating-tasks/{task_id}/close", ctx.user, json={"version": version}))
+            "POST", f"/v1/rating-tasks/{segment(task_id)}/close", ctx.user, json={"version": version}))
 
     @strawberry.mutation(description="Issue a rectification notice (问题整改单).")
     async def issue_rectification_notice(self, info: Ctx, input: RectificationInput,
@@ -229,8 +231,8 @@ class EvidenceMutation:
                                           version: int) -> RectificationNotice:
         ctx = info.context
         bounded(notice_id=str(id), feedback=feedback)
-        await fetch_owned(ctx, "answerRectificationNotice", "evidence", f"/v1/rectifications/{id}")
-        body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{id}/feedback", ctx.user,
+        await fetch_owned(ctx, "answerRectificationNotice", "evidence", f"/v1/rectifications/{segment(id)}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{segment(id)}/feedback", ctx.user,
                                                   json={"feedback": feedback, "version": version})
         return RectificationNotice.from_json(body)
 
@@ -238,8 +240,8 @@ class EvidenceMutation:
     async def sign_rectification_notice(self, info: Ctx, id: strawberry.ID, version: int) -> RectificationNotice:
         ctx = info.context
         bounded(notice_id=str(id))
-        await fetch_owned(ctx, "signRectificationNotice", "evidence", f"/v1/rectifications/{id}")
-        body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{id}/sign", ctx.user,
+        await fetch_owned(ctx, "signRectificationNotice", "evidence", f"/v1/rectifications/{segment(id)}")
+        body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{segment(id)}/sign", ctx.user,
                                                   json={"version": version})
         return RectificationNotice.from_json(body)
 
@@ -260,8 +262,8 @@ class EvidenceMutation:
         ctx = info.context
         bounded(appeal_id=str(id))
         bounded_texts("replies", replies)
-        await fetch_owned(ctx, "answerAppeal", "evidence", f"/v1/appeals/{id}")
+        await fetch_owned(ctx, "answerAppeal", "evidence", f"/v1/appeals/{segment(id)}")
         payload = {"decision": "upheld" if upheld else "dismissed", "replies": replies, "version": version,
                    "correction": correction}
-        return Appeal.from_json(await ctx.clients.evidence.request("POST", f"/v1/appeals/{id}/answer", ctx.user,
-                                                                   json=payload))
+        path = f"/v1/appeals/{segment(id)}/answer"
+        return Appeal.from_json(await ctx.clients.evidence.request("POST", path, ctx.user, json=payload))

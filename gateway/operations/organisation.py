@@ -17,6 +17,7 @@ from gateway.types.period import Period, Subject, prefetch
 from gateway.types.scheme import Scheme
 from services.common import listing
 from services.common.errors import NotFound
+from services.common.peers import segment
 
 Ctx = Info[Context, None]
 T = TypeVar("T")
@@ -98,7 +99,7 @@ class OrganisationQuery:
         ctx = info.context
         bounded(scheme_id=str(scheme_id))
         access.require_role(ctx.user, "schemeVersions")
-        body = await ctx.clients.scoring.request("GET", f"/v1/schemes/{scheme_id}/versions", ctx.user)
+        body = await ctx.clients.scoring.request("GET", f"/v1/schemes/{segment(scheme_id)}/versions", ctx.user)
         return paginate([Scheme.from_json(r) for r in rows(body, "versions")], first, after)
 
     @strawberry.field(description="One scheme version with its indicator tree.")
@@ -106,15 +107,15 @@ class OrganisationQuery:
         ctx = info.context
         bounded(scheme_id=str(id))
         access.require_role(ctx.user, "scheme")
-        return Scheme.from_json(await ctx.clients.scoring.request("GET", f"/v1/schemes/{id}/versions/{version}",
-                                                                  ctx.user))
+        path = f"/v1/schemes/{segment(id)}/versions/{segment(version)}"
+        return Scheme.from_json(await ctx.clients.scoring.request("GET", path, ctx.user))
 
     @strawberry.field(description="One period with its indicators.")
     async def period(self, info: Ctx, id: strawberry.ID) -> Period:
         ctx = info.context
         bounded(period_id=str(id))
         access.require_role(ctx.user, "period")
-        return Period.from_json(await ctx.clients.scoring.request("GET", f"/v1/periods/{id}", ctx.user))
+        return Period.from_json(await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(id)}", ctx.user))
 
     @strawberry.field(description="The subjects of a period the caller may see (optionally one group).")
     async def subjects(self, info: Ctx, period_id: strawberry.ID, group: str | None = None,
@@ -122,7 +123,7 @@ class OrganisationQuery:
         ctx = info.context
         bounded(period_id=str(period_id), group=group)
         access.require_role(ctx.user, "subjects")
-        body = await ctx.clients.scoring.request("GET", f"/v1/periods/{period_id}/subjects", ctx.user)
+        body = await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(period_id)}/subjects", ctx.user)
         found = [Subject.from_json(r, str(period_id)) for r in rows(body, "subjects")
                  if (group is None or r.get("group") == group)
                  and access.visible(ctx.user, "subjects", unit_path=r.get("unit_path", ""), subject_id=str(r["id"]))]
@@ -199,8 +200,8 @@ class OrganisationMutation:
         ctx = info.context
         bounded(scheme_id=str(id))
         access.require(ctx.user, "publishScheme")
-        body = await ctx.clients.scoring.request("POST", f"/v1/schemes/{id}/versions/{version}/publish", ctx.user,
-                                                 json={"revision": revision})
+        path = f"/v1/schemes/{segment(id)}/versions/{segment(version)}/publish"
+        body = await ctx.clients.scoring.request("POST", path, ctx.user, json={"revision": revision})
         return Scheme.from_json(body)
 
     @strawberry.mutation(description="Open a period for a published scheme version with its subjects.")
@@ -223,12 +224,12 @@ class OrganisationMutation:
         bounded(period_id=str(period_id), status=status)
         await loaders.authorize_period(ctx, "setPeriodStatus", str(period_id))
         return Period.from_json(await ctx.clients.scoring.request(
-            "POST", f"/v1/periods/{period_id}/status", ctx.user, json={"status": status}))
+            "POST", f"/v1/periods/{segment(period_id)}/status", ctx.user, json={"status": status}))
 
     @strawberry.mutation(description="Recompute a period's scores now (normally done after fact changes).")
     async def compute_period(self, info: Ctx, period_id: strawberry.ID) -> Period:
         ctx = info.context
         bounded(period_id=str(period_id))
         await loaders.authorize_period(ctx, "computePeriod", str(period_id))
-        await ctx.clients.scoring.request("POST", f"/v1/periods/{period_id}/recompute", ctx.user)
-        return Period.from_json(await ctx.clients.scoring.request("GET", f"/v1/periods/{period_id}", ctx.user))
+        await ctx.clients.scoring.request("POST", f"/v1/periods/{segment(period_id)}/recompute", ctx.user)
+        return Period.from_json(await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(period_id)}", ctx.user))

@@ -13,12 +13,13 @@ from gateway.operations import bounded, fetch_owned, idempotency, rows
 from gateway.pagination import Connection, decode_cursor, offset_page, page_size, paginate
 from gateway.types.publication import Objection, Publication, Reopening, Snapshot
 from gateway.types.result import Result
+from services.common.peers import segment
 
 Ctx = Info[Context, None]
 
 
 async def _publication(ctx: Context, period_id: str) -> Publication:
-    body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}", ctx.user)
+    body = await ctx.clients.ranking.request("GET", f"/v1/periods/{segment(period_id)}", ctx.user)
     return Publication.from_json(body or {}, period_id)
 
 
@@ -26,7 +27,8 @@ async def _period_rows(ctx: Context, operation: str, period_id: str) -> list[dic
     """The rows of ranking's `/v1/periods/{id}/<operation>` list, checked against the period's owner."""
     bounded(period_id=period_id)
     await loaders.authorize_period(ctx, operation, period_id)
-    return rows(await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/{operation}", ctx.user), operation)
+    path = f"/v1/periods/{segment(period_id)}/{segment(operation)}"
+    return rows(await ctx.clients.ranking.request("GET", path, ctx.user), operation)
 
 
 @strawberry.type
@@ -39,7 +41,8 @@ class ResultQuery:
         access.require_role(ctx.user, "ranking")
         offset, limit = decode_cursor(after), page_size(first)
         params: dict[str, Any] = {"offset": offset, "limit": max(limit, 1), **({"group": group} if group else {})}
-        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/ranking", ctx.user, params=params)
+        path = f"/v1/periods/{segment(period_id)}/ranking"
+        body = await ctx.clients.ranking.request("GET", path, ctx.user, params=params)
         read = rows(body, "items")[:limit]
         shown = [(i, Result.from_json(r, str(period_id))) for i, r in enumerate(read)
                  if access.visible(ctx.user, "ranking", unit_path=str(r.get("unit_path", "")),
@@ -62,8 +65,8 @@ class ResultQuery:
         ctx = info.context
         bounded(period_id=str(period_id), subject_id=str(subject_id))
         await loaders.authorize_subject(ctx, "resultHistory", str(period_id), str(subject_id))
-        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/results/{subject_id}/history",
-                                                 ctx.user)
+        path = f"/v1/periods/{segment(period_id)}/results/{segment(subject_id)}/history"
+        body = await ctx.clients.ranking.request("GET", path, ctx.user)
         return paginate([Result.from_json(r, str(period_id)) for r in rows(body, "results")], first, after)
 
     @strawberry.field(description="The finalized snapshots (审定) of a period with their SHA-256.")
@@ -90,7 +93,7 @@ class ResultQuery:
         ctx = info.context
         bounded(period_id=str(period_id), subject_id=str(subject_id))
         await loaders.authorize_subject(ctx, "objections", str(period_id), str(subject_id))
-        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{period_id}/objections", ctx.user,
+        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{segment(period_id)}/objections", ctx.user,
                                                  params={"subject_id": str(subject_id)})
         found = [r for r in rows(body, "objections") if str(r.get("subject_id")) == str(subject_id)]
         return paginate([Objection.from_json(r) for r in found], first, after)
@@ -105,7 +108,7 @@ class ResultMutation:
         bounded(period_id=str(period_id))
         await loaders.authorize_period(ctx, "publishResults", str(period_id))
         payload = {"working_days": working_days} if working_days is not None else {}
-        body = await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/publication", ctx.user,
+        body = await ctx.clients.ranking.request("POST", f"/v1/periods/{segment(period_id)}/publication", ctx.user,
                                                  json=payload)
         return Publication.from_json(body, str(period_id))
 
@@ -116,7 +119,7 @@ class ResultMutation:
         bounded(period_id=str(period_id), subject_id=str(subject_id), reason=reason)
         await loaders.authorize_subject(ctx, "fileObjection", str(period_id), str(subject_id))
         body = await ctx.clients.ranking.request(
-            "POST", f"/v1/periods/{period_id}/objections", ctx.user, headers=idempotency(idempotency_key),
+            "POST", f"/v1/periods/{segment(period_id)}/objections", ctx.user, headers=idempotency(idempotency_key),
             json={"subject_id": str(subject_id), "text": reason})
         return Objection.from_json(body)
 
@@ -124,8 +127,8 @@ class ResultMutation:
     async def answer_objection(self, info: Ctx, id: strawberry.ID, answer: str) -> Objection:
         ctx = info.context
         bounded(objection_id=str(id), answer=answer)
-        await fetch_owned(ctx, "answerObjection", "ranking", f"/v1/objections/{id}")
-        body = await ctx.clients.ranking.request("POST", f"/v1/objections/{id}/answer", ctx.user,
+        await fetch_owned(ctx, "answerObjection", "ranking", f"/v1/objections/{segment(id)}")
+        body = await ctx.clients.ranking.request("POST", f"/v1/objections/{segment(id)}/answer", ctx.user,
                                                  json={"answer": answer})
         return Objection.from_json(body)
 
@@ -135,13 +138,13 @@ class ResultMutation:
         bounded(period_id=str(period_id))
         await loaders.authorize_period(ctx, "finalizePeriod", str(period_id))
         return Snapshot.from_json(await ctx.clients.ranking.request(
-            "POST", f"/v1/periods/{period_id}/finalize", ctx.user))
+            "POST", f"/v1/periods/{segment(period_id)}/finalize", ctx.user))
 
     @strawberry.mutation(description="Reopen a finalized period, with the reason (audited).")
     async def reopen_period(self, info: Ctx, period_id: strawberry.ID, reason: str) -> Publication:
         ctx = info.context
         bounded(period_id=str(period_id), reason=reason)
         await loaders.authorize_period(ctx, "reopenPeriod", str(period_id))
-        await ctx.clients.ranking.request("POST", f"/v1/periods/{period_id}/reopen", ctx.user,
+        await ctx.clients.ranking.request("POST", f"/v1/periods/{segment(period_id)}/reopen", ctx.user,
                                           json={"reason": reason})
         return await _publication(ctx, str(period_id))

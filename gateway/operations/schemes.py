@@ -15,6 +15,7 @@ from gateway.context import Context
 from gateway.operations import bounded
 from gateway.types.scheme import FieldChange, IndicatorChange, SchemeDiff, SchemeProblem, SchemeValidation
 from services.common.errors import DomainError, InvalidInput
+from services.common.peers import segment
 
 Ctx = Info[Context, None]
 MAX_SCHEME_CHARS = 1_000_000  # scoring's limit on a scheme text; the gateway's body limit applies first
@@ -61,7 +62,7 @@ class SchemeToolsQuery:
         ctx = info.context
         bounded(scheme_id=str(scheme_id))
         access.require_role(ctx.user, "schemeDiff")
-        body = await ctx.clients.scoring.request("GET", f"/v1/schemes/{scheme_id}/diff", ctx.user,
+        body = await ctx.clients.scoring.request("GET", f"/v1/schemes/{segment(scheme_id)}/diff", ctx.user,
                                                  params={"a": from_version, "b": to_version})
         return SchemeDiff(
             scheme_id=str(body.get("scheme_id", scheme_id)), from_version=int(body.get("from_version", from_version)),

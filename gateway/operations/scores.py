@@ -13,12 +13,13 @@ from gateway.operations import bounded, rows
 from gateway.pagination import Connection, paginate
 from gateway.types.audit import PeriodVerification
 from gateway.types.score import Score, ScoreVersion
+from services.common.peers import segment
 
 Ctx = Info[Context, None]
 
 
 def _history_path(period_id: str, subject_id: str) -> str:
-    return f"/v1/periods/{period_id}/subjects/{subject_id}/history"
+    return f"/v1/periods/{segment(period_id)}/subjects/{segment(subject_id)}/history"
 
 
 @strawberry.type
@@ -58,5 +59,5 @@ class ScoreQuery:
         ctx = info.context
         bounded(period_id=str(period_id))
         await loaders.authorize_period(ctx, "verifyPeriod", str(period_id))
-        body = await ctx.clients.scoring.request("POST", f"/v1/periods/{period_id}/verify", ctx.user)
+        body = await ctx.clients.scoring.request("POST", f"/v1/periods/{segment(period_id)}/verify", ctx.user)
         return PeriodVerification.from_json(body)

@@ -11,6 +11,7 @@ from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import MAX_LIST, bounded, bounded_ids, fetch_owned, idempotency, rows
 from gateway.types.evidence import Journal, JournalRosterEntry, ReviewChain, RosterResult, Submission
+from services.common.peers import segment
 
 Ctx = Info[Context, None]
 MAX_LEVELS = 10
@@ -24,7 +25,7 @@ class WorkflowQuery:
         ctx = info.context
         bounded(scheme_id=str(scheme_id))
         access.require_role(ctx.user, "reviewChains")
-        body = await ctx.clients.evidence.request("GET", f"/v1/schemes/{scheme_id}/review-chains", ctx.user)
+        body = await ctx.clients.evidence.request("GET", f"/v1/schemes/{segment(scheme_id)}/review-chains", ctx.user)
         return [ReviewChain.from_json(r) for r in rows(body, "chains")]
 
     @strawberry.field(description="Who owes weekly journals in a period, over which weeks (those the caller may see).")
@@ -84,7 +85,7 @@ class WorkflowMutation:
         access.require(ctx.user, "setReviewChain")
         payload = {"indicator": indicator, "levels": [
             {"name": level.name, "scope": level.scope, "working_days": level.working_days} for level in levels]}
-        body = await ctx.clients.evidence.request("PUT", f"/v1/schemes/{scheme_id}/review-chains", ctx.user,
+        body = await ctx.clients.evidence.request("PUT", f"/v1/schemes/{segment(scheme_id)}/review-chains", ctx.user,
                                                   json=payload)
         return ReviewChain.from_json(body)
 
@@ -92,10 +93,10 @@ class WorkflowMutation:
     async def correct_submission(self, info: Ctx, id: strawberry.ID, input: CorrectionInput) -> Submission:
         ctx = info.context
         bounded(submission_id=str(id), justification=input.justification)
-        await fetch_owned(ctx, "correctSubmission", "evidence", f"/v1/submissions/{id}")
+        await fetch_owned(ctx, "correctSubmission", "evidence", f"/v1/submissions/{segment(id)}")
         payload = {"content": input.content, "version": input.version,
                    **({"justification": input.justification} if input.justification is not None else {})}
-        body = await ctx.clients.evidence.request("PATCH", f"/v1/submissions/{id}", ctx.user, json=payload)
+        body = await ctx.clients.evidence.request("PATCH", f"/v1/submissions/{segment(id)}", ctx.user, json=payload)
         return Submission.from_json(body)
 
     @strawberry.mutation(description="Register who owes weekly journals over which weeks (the office).")

@@ -53,3 +53,18 @@ async def test_a_graphql_body_that_is_not_utf8_is_a_400(gateway: httpx.AsyncClie
     assert bad.status_code == 400
     assert bad.json() == {"error": {"code": "bad_request", "message": "the request body is not valid UTF-8",
                                     "details": None}}
+
+
+@pytest.mark.parametrize(("period_id", "asked"), [("2026-Q1?x=1", ["/v1/periods/2026-Q1?x=1"]), ("a/../b", []),
+                                                   ("..", [])])
+async def test_ids_reach_a_service_as_one_path_segment(gateway: httpx.AsyncClient, bearer: Any, backend: Frozen,
+                                                       period_id: str, asked: list[str]) -> None:
+    """An id holding `?` or `/` must not address another path of the service (it is sent percent-encoded as one
+    segment, or is unknown without asking when no segment can name it)."""
+    response = await gateway.post("/graphql", json={"query": "query($p: ID!) { period(id: $p) { id } }",
+                                                   "variables": {"p": period_id}},
+                                  headers=bearer(("auditor", "")))
+    paths = [path for service, _, path in backend.requests if service == "scoring"]
+    assert paths == asked
+    if not asked:
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
