@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from services.common import audit
 from services.common.auth import Principal, scope_covers
@@ -24,6 +25,7 @@ from services.scoring.schemes import service as schemes
 ORDER = ("open", "collecting", "scoring", "published", "finalized")
 ENROLMENT_OPEN = frozenset({"open", "collecting", "scoring"})
 MAX_CAUSES = 50
+DUE_WAKE = "recompute_wake"  # session.info key: this transaction marked a period due
 
 
 async def get_period(session: AsyncSession, period_id: str, *, lock: bool = False) -> Period:
@@ -45,8 +47,11 @@ def require_writable(period: Period) -> None:
 
 
 def mark_due(period: Period, cause: str) -> None:
-    """Ask for a (debounced) recompute, remembering what caused it."""
+    """Ask for a recompute (the loop starts once the transaction commits), remembering what caused it."""
     period.recompute_due_at = datetime.now(UTC)
+    session = object_session(period)
+    if session is not None:
+        session.info[DUE_WAKE] = True
     causes = [c for c in (period.pending_causes or []) if c != cause]
     period.pending_causes = [*causes, cause][-MAX_CAUSES:]
 
