@@ -30,6 +30,7 @@ import statistics
 import sys
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,7 @@ def changed_fact(facts: list[dict[str, Any]], r: int, rnd: Any) -> dict[str, Any
     """A copy of one manual score fact of the first 100 staff with a value it did not have."""
     fact = dict(rnd.choice([f for f in facts[:3000] if f["fact"] == "score"]))
     points = str(10 - r % 5)
-    fact["points"] = points if fact["points"] != points else "4.5"
+    fact["points"] = points if Decimal(fact["points"]) != Decimal(points) else "4.5"
     return fact
 
 

@@ -112,7 +112,7 @@ async def open_period(session: AsyncSession, principal: Principal, payload: Peri
         raise Conflict(f"period {payload.id} exists")
     now = datetime.now(UTC)
     period = Period(id=payload.id or uuid.uuid4().hex, scheme_id=row.scheme_id, scheme_version=row.version,
-                    label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={},
+                    label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={}, cache_epoch=0,
                     pending_causes=[], created_by=principal.subject, created_at=now, updated_at=now)
     await repo.add(session, period)
     scheme = schemes.engine_scheme(row)
@@ -139,6 +139,7 @@ async def enrol(session: AsyncSession, principal: Principal, period_id: str, ite
     scheme = await scheme_of(session, period)
     rows = await _resolve(session, period, scheme, items)
     await repo.upsert_subjects(session, rows)
+    period.cache_epoch += 1  # the subject list changed: every process reloads the period
     mark_due(period, f"user:{principal.subject}")
     audit.record(session, actor=principal, action="period.enrol", entity_type="period", entity_id=period.id,
                  after={"subjects": [{k: r[k] for k in ("subject_id", "group", "attributes")} for r in rows]})
@@ -152,6 +153,7 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: str, 
         raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
     if not await repo.remove_subject(session, period.id, subject_id):
         raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+    period.cache_epoch += 1
     mark_due(period, f"user:{principal.subject}")
     audit.record(session, actor=principal, action="period.withdraw", entity_type="period", entity_id=period.id,
                  before={"subject": subject_id})

@@ -19,7 +19,7 @@ from services.scoring.engine import canonical_json
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
-from services.scoring.scores import compute
+from services.scoring.scores import compute, incremental
 from services.scoring.scores import repository as repo
 from services.scoring.scores.schemas import (
     FactChange,
@@ -72,14 +72,20 @@ async def apply_period_status(session: AsyncSession, payload: dict[str, Any], *,
 
 
 async def recompute(session: AsyncSession, period: Period, *, cause: str) -> RecomputeResult:
-    """Score the period with the engine; store a version for every changed value; tell ranking."""
-    scheme = await periods.scheme_of(session, period)
-    subjects = await period_repo.subjects(session, period.id)
-    facts = await repo.fact_bodies(session, period.id)
-    document = compute.facts_document(period, subjects, facts)
-    result = await asyncio.to_thread(compute.run, scheme, document)
-    computed = compute.computed_values(scheme, result, facts)
-    fresh = compute.changed(computed, await repo.latest_values(session, period.id))
+    """Score the period with the engine; store a version for every changed value; tell ranking.
+
+    Incremental (docs/decisions.md, "Incremental recompute"): the process's cached state of the
+    period is refreshed by delta reads, only the subjects a change can reach are scored again,
+    and only their values are compared with the newest stored ones.
+    """
+    state, scored, candidates = await incremental.refresh_and_score(session, period)
+    result = scored.result
+    scheme = result.scheme
+    if candidates is None:
+        computed = compute.computed_values(scheme, result, state.live_facts())
+    else:
+        computed = compute.computed_values(scheme, result, state.facts_of(candidates), only=candidates)
+    fresh = compute.changed(computed, state.latest)
     meta = json.loads(canonical_json(compute.result_meta(result)))
     now = datetime.now(UTC)
     causes = ",".join(period.pending_causes or []) or cause
@@ -90,6 +96,9 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
          "score_set": period.score_set + 1, "inputs_sha256": result.inputs_sha256, "created_at": now}
         for c in fresh
     ])
+    if fresh:
+        state.latest.update({(c.subject_id, c.indicator): compute.as_text(c.value) for c in fresh})
+        state.value_seq = await repo.max_value_seq(session, period.id)
     moved = bool(fresh) or meta != (period.result_meta or {})
     _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
     return RecomputeResult(period_id=period.id, score_set=period.score_set, changed=moved,
@@ -138,6 +147,7 @@ async def replace_facts(session: AsyncSession, principal: Principal, period_id: 
     _require_admin(principal, period)
     periods.require_writable(period)
     await repo.delete_all_facts(session, period.id)
+    period.cache_epoch += 1  # deleted fact copies leave no row a delta read could see
     now = datetime.now(UTC)
     rows = [_fact_row(period.id, json.loads(canonical_json(f)), now) for f in facts]
     if len({r["fact_id"] for r in rows}) != len(rows):
