@@ -286,9 +286,9 @@ async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
             (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
             warm_s = time.perf_counter() - start
     finally:
-        for server in (scoring_server, ranking_server):
-            server.should_exit = True
-        await asyncio.gather(scoring_task, ranking_task)
+        for server, task in ((scoring_server, scoring_task), (ranking_server, ranking_task)):
+            server.should_exit = True  # scoring first: its relay must not post to a stopped ranking
+            await task
     p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) >= 2 else latencies[0] * 1000
     print(f"detail: versions_first={versions} first_rank_s={first_rank_s:.2f} unchanged_s={unchanged_s:.2f} "
           f"warm_s={warm_s:.2f} warm_ratio={warm_s / engine_s:.2f} change_rounds={rounds} "

@@ -1,4 +1,4 @@
-"""change sequence on fact copies and score versions, cache epoch on periods
+"""change sequence on fact copies and score versions, cache epoch on periods, versions by score set
 
 A process keeps a period's fact copies and newest values in memory and refreshes them by reading
 only the rows whose `seq` is above the highest it has seen (docs/decisions.md, "Incremental
@@ -35,9 +35,12 @@ def upgrade() -> None:
                     schema='scoring')
     op.create_index(op.f('ix_score_version_period_id_seq'), 'score_version', ['period_id', 'seq'],
                     unique=False, schema='scoring')
+    op.create_index(op.f('ix_score_version_period_id_score_set'), 'score_version', ['period_id', 'score_set'],
+                    unique=False, schema='scoring')
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_score_version_period_id_score_set'), table_name='score_version', schema='scoring')
     op.drop_index(op.f('ix_score_version_period_id_seq'), table_name='score_version', schema='scoring')
     op.drop_index(op.f('ix_fact_copy_period_id_seq'), table_name='fact_copy', schema='scoring')
     op.drop_column('period', 'cache_epoch', schema='scoring')

@@ -28,6 +28,7 @@ from services.ranking.results.inputs import (
     remember_scheme,
 )
 from services.ranking.results.models import SubjectResult
+from services.ranking.results.scores_cache import latest_scores
 from services.scoring.engine.model import Scheme, Subject
 
 
@@ -86,7 +87,7 @@ async def recompute(
     if scheme.rollup is not None:
         document, meta = await _rollup_document(session, scheme, ref)
     else:
-        scores, meta = period_scores(scheme, ref.label, await scoring.period_scores(ref.period_id))
+        scores, meta = period_scores(scheme, ref.label, await latest_scores(scoring, ref.period_id))
         document = rank_period(scores)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
     return await store(session, period, document, meta, actor=actor)
@@ -113,31 +114,62 @@ async def _upsert_period(
     return period
 
 
+# The digest of each subject's last ranked entry, by (period, subject): an equal entry (a dict
+# comparison) has the same digest, so an unchanged subject is not encoded and hashed again.
+_DIGESTS: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
+_MAX_DIGESTS = 100_000
+
+
+def entry_digest(period_id: str, entry: Mapping[str, Any]) -> str:
+    key = (period_id, str(entry["id"]))
+    known = _DIGESTS.get(key)
+    if known is not None and known[0] == entry:
+        return known[1]
+    if len(_DIGESTS) > _MAX_DIGESTS:
+        _DIGESTS.clear()
+    digest = sha256(canonical(entry))
+    _DIGESTS[key] = (entry, digest)
+    return digest
+
+
 async def store(
     session: AsyncSession, period: RankedPeriod, document: Mapping[str, Any],
     meta: Mapping[str, SubjectMeta], *, actor: Principal,
 ) -> Recomputed:
-    """Write a new result version for each subject whose result changed; keep the others."""
-    current = {row.subject_id: row for row in await repository.current(session, period.id)}
-    versions = await repository.latest_versions(session, period.id)
-    changed = unchanged = 0
+    """Write a new result version for each subject whose result changed; keep the others.
+
+    The current rows are read as (id, digest, unit path, position, version) only; the full rows
+    are loaded for the subjects that change (the audit keeps their previous document)."""
+    current = await repository.current_digests(session, period.id)
+    changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str]] = []
+    moved: list[dict[str, int]] = []
+    unchanged = 0
     for position, entry in enumerate(document.get("subjects") or []):
         subject_meta = meta.get(entry["id"], SubjectMeta(""))
         previous = current.pop(entry["id"], None)
-        digest = sha256(canonical(entry))
-        if previous is not None and previous.document_sha256 == digest and previous.unit_path == subject_meta.unit_path:
-            previous.position = position  # the table order may move without the result changing
+        digest = entry_digest(period.id, entry)
+        if previous is not None and previous.digest == digest and previous.unit_path == subject_meta.unit_path:
+            if previous.position != position:  # the table order may move without the result changing
+                moved.append({"id": previous.id, "position": position})
             unchanged += 1
             continue
-        _replace(session, period, previous, entry, subject_meta,
-                 version=versions.get(entry["id"], 0) + 1, position=position, digest=digest, actor=actor)
-        changed += 1
+        changed.append((position, entry, subject_meta, previous, digest))
+    await repository.set_positions(session, moved)
+    rows = await repository.by_ids(session, [c[3].id for c in changed if c[3] is not None]
+                                   + [gone.id for gone in current.values()])
+    fresh = [str(c[1]["id"]) for c in changed if c[3] is None]
+    versions = await repository.latest_versions(session, period.id, fresh) if fresh else {}
+    for position, entry, subject_meta, previous, digest in changed:
+        version = previous.version + 1 if previous is not None else versions.get(entry["id"], 0) + 1
+        _replace(session, period, rows[previous.id] if previous is not None else None, entry, subject_meta,
+                 version=version, position=position, digest=digest, actor=actor)
     for gone in current.values():
-        gone.is_current = False
+        row = rows[gone.id]
+        row.is_current = False
         audit.record(session, actor=actor, action="result.removed", entity_type="subject_result",
-                     entity_id=f"{period.id}/{gone.subject_id}", before=gone.document)
+                     entity_id=f"{period.id}/{row.subject_id}", before=row.document)
     await session.flush()
-    return Recomputed(period.id, changed, unchanged, len(current))
+    return Recomputed(period.id, len(changed), unchanged, len(current))
 
 
 def _replace(

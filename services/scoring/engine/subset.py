@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import localcontext
 from typing import Any
 
@@ -30,7 +30,7 @@ from .canonical import inputs_sha256, sorted_by_id
 from .cross import peer_relative_column, rank_points_column
 from .expression import CONTEXT
 from .graph import TOTAL, evaluation_order, node_dependencies
-from .model import Node, PeriodScores, Problem, Scheme, Subject, VetoHit
+from .model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
 from .score import (
     _BUILDERS,
     Period,
@@ -57,6 +57,7 @@ class Scored:
     result: PeriodScores
     period: Period
     fact_subject: dict[str, str] | None  # fact id → the subject it names; None: not continuable
+    subject_facts: dict[str, list[str]] = field(default_factory=dict)  # the same map, by subject
 
 
 def cross_affected(scheme: Scheme) -> frozenset[str]:
@@ -87,7 +88,10 @@ def score_full(scheme: Scheme, facts: Mapping[str, Any], *, digest: str | None =
                                            if isinstance(f, Mapping)}
     if fact_subject is not None and len(fact_subject) != len(items):
         fact_subject = None  # repeated ids or odd facts: problems cannot be attributed, no incremental path
-    return Scored(result, period, fact_subject)
+    subject_facts: dict[str, list[str]] = {}
+    for fid, sid in (fact_subject or {}).items():
+        subject_facts.setdefault(sid, []).append(fid)
+    return Scored(result, period, fact_subject, subject_facts)
 
 
 def _score_keeping(scheme: Scheme, facts: Mapping[str, Any], digest: str | None) -> tuple[PeriodScores, Period]:
@@ -120,7 +124,8 @@ def score_changed(previous: Scored, dirty_facts: Iterable[Any], dirty: Collectio
 
     `dirty_facts` are all current facts of the dirty subjects (and no others); `previous` is the
     state for the facts before the change, with the same subjects. None when the change is one
-    this path does not handle; the caller then scores the whole period.
+    this path does not handle; the caller then scores the whole period. When a new state is
+    returned, `previous` has been consumed (its fact maps moved into the new state): drop it.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -159,34 +164,64 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     # 2. the whole period: clean subjects from the previous state, dirty ones from the small period
     big = Period(scheme, old.subjects)
     small_at = {subject.id: j for j, subject in enumerate(small.subjects)}
-    for i, subject in enumerate(big.subjects):
-        j = small_at.get(subject.id)
-        source, at = (small, j) if j is not None else (old, i)
-        big.rows[i] = dict(source.rows[at])
-        big.explain[i] = dict(source.explain[at])
-        hits = source.vetoes.get(subject.id)
-        if hits:
-            big.vetoes[subject.id] = hits
+    big.rows = [dict(row) for row in old.rows]
+    big.explain = [dict(explain) for explain in old.explain]
+    big.vetoes = {sid: hits for sid, hits in old.vetoes.items() if sid not in small_at}
+    for j, subject in enumerate(small.subjects):
+        i = index[subject.id]
+        big.rows[i], big.explain[i] = dict(small.rows[j]), dict(small.explain[j])
+        if small.vetoes.get(subject.id):
+            big.vetoes[subject.id] = small.vetoes[subject.id]
     for code, status in old.unassigned.items():
-        merged = {i: s for i, s in status.items() if big.subjects[i].id not in small_at}
+        merged = dict(status)
+        for subject in small.subjects:
+            merged.pop(index[subject.id], None)
         merged.update({index[small.subjects[j].id]: s for j, s in small.unassigned[code].items()})
         big.unassigned[code] = merged
     for code, bucket in old.buckets.items():
-        fresh = {sid: facts for sid, facts in bucket.items() if sid not in small_at}
+        fresh = dict(bucket)
+        for sid in small_at:
+            fresh.pop(sid, None)
         fresh.update(small.buckets.get(code, {}))
         big.buckets[code] = fresh
     _evaluate(big, cross_affected(scheme))
-    subjects = _totals(big)
+    subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at})
     problems = kept_problems + small.problems
     problems.sort(key=_problem_key)
-    kept = {fid: sid for fid, sid in previous.fact_subject.items() if sid not in dirty}
-    fresh_ids = {str(f.get("id")): str(f.get("subject")) for f in facts}
-    fact_subject: dict[str, str] | None = None  # a repeated id: the next change scores the whole period
-    if len(fresh_ids) == len(facts) and fresh_ids.keys().isdisjoint(kept):
-        fact_subject = kept | fresh_ids
     result = PeriodScores(scheme=scheme, period=previous.result.period, subjects=subjects, problems=problems,
                           inputs_sha256=digest)
-    return Scored(result, big, fact_subject)
+    fact_subject, subject_facts = _move_fact_maps(previous, facts, dirty)
+    return Scored(result, big, fact_subject, subject_facts)
+
+
+def _totals_of_changed(big: Period, before: list[SubjectScore], old: Period, dirty: set[int]) -> list[SubjectScore]:
+    """score._totals for the subjects whose values or explanations moved; the others keep theirs."""
+    redo = [i for i in range(len(big.subjects))
+            if i in dirty or big.rows[i] != old.rows[i] or big.explain[i] != old.explain[i]]
+    view = Period(big.scheme, [big.subjects[i] for i in redo])
+    view.rows, view.explain, view.vetoes = [big.rows[i] for i in redo], [big.explain[i] for i in redo], big.vetoes
+    out = list(before)
+    for i, score in zip(redo, _totals(view), strict=True):
+        out[i] = score
+    return out
+
+
+def _move_fact_maps(previous: Scored, facts: list[Any], dirty: set[str],
+                    ) -> tuple[dict[str, str] | None, dict[str, list[str]]]:
+    """The fact id → subject maps after the change, taken over from `previous` (not copied)."""
+    fact_subject, subject_facts = previous.fact_subject, previous.subject_facts
+    previous.fact_subject, previous.subject_facts = None, {}
+    assert fact_subject is not None
+    for sid in dirty:
+        for fid in subject_facts.pop(sid, []):
+            fact_subject.pop(fid, None)
+    fresh = {str(f.get("id")): str(f.get("subject")) for f in facts}
+    if len(fresh) != len(facts) or any(fid in fact_subject for fid in fresh):
+        return None, {}  # a repeated id: the next change scores the whole period
+    fact_subject.update(fresh)
+    for fid, sid in fresh.items():
+        subject_facts.setdefault(sid, []).append(fid)
+    return fact_subject, subject_facts
 
 
 def _evaluate(period: Period, only: frozenset[str] | None) -> None:

@@ -8,6 +8,7 @@ exactly what committed before (docs/decisions.md, "Incremental recompute").
 from __future__ import annotations
 
 import asyncio
+import gc
 import weakref
 from typing import Any
 
@@ -110,7 +111,11 @@ def _score_all(state: PeriodState, scheme: Scheme, period: Period) -> Scored:
     digest = _digest(state, scheme, period)
     document = {"scheme": period.scheme_id, "version": period.scheme_version, "period": period.label,
                 "subjects": state.subjects, "facts": state.live_facts()}
-    return score_full(scheme, document, digest=digest)
+    scored = score_full(scheme, document, digest=digest)
+    # The cached facts and engine state are long-lived: move them out of the collector's
+    # generations, so that a full collection during a later change does not walk them all.
+    gc.freeze()
+    return scored
 
 
 def _score_some(state: PeriodState, previous: Scored, dirty: set[str], period: Period) -> Scored | None:

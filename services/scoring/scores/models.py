@@ -54,7 +54,8 @@ class ScoreVersion(Base):
     """One computed value of one subject's indicator (or `total`), kept forever."""
 
     __tablename__ = "score_version"
-    __table_args__ = (Index(None, "period_id", "subject_id", "indicator", "id"), Index(None, "period_id", "seq"))
+    __table_args__ = (Index(None, "period_id", "subject_id", "indicator", "id"), Index(None, "period_id", "seq"),
+                      Index(None, "period_id", "score_set"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     period_id: Mapped[str] = mapped_column(ForeignKey("period.id"))

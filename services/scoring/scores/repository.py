@@ -63,6 +63,13 @@ async def values_since(session: AsyncSession, period_id: str, seq: int) -> list[
     return [(sid, ind, value, int(n)) for sid, ind, value, n in await session.execute(stmt)]
 
 
+async def subjects_changed_since(session: AsyncSession, period_id: str, score_set: int) -> list[str]:
+    """Subjects with a version in a score set after `score_set`."""
+    stmt = select(ScoreVersion.subject_id).where(
+        ScoreVersion.period_id == period_id, ScoreVersion.score_set > score_set).distinct()
+    return list(await session.scalars(stmt))
+
+
 async def max_value_seq(session: AsyncSession, period_id: str) -> int:
     stmt = select(func.max(ScoreVersion.seq)).where(ScoreVersion.period_id == period_id)
     return int(await session.scalar(stmt) or 0)

@@ -164,22 +164,39 @@ async def _visible_subjects(session: AsyncSession, principal: Principal, period:
     return [r for r in rows if may_read_subject(principal, subject_id=r.subject_id, unit_path=r.unit_path)]
 
 
+def period_key(period: Period) -> str:
+    """Changes with the period's identity or its subject list, never with its scores."""
+    return f"{period.created_at.isoformat()}/{period.cache_epoch}"
+
+
 async def scores(session: AsyncSession, principal: Principal, period_id: str,
-                 subject_ids: list[str] | None = None) -> ScoresRead:
-    """The latest full-precision scores of every subject the caller may read (ranking reads them all)."""
+                 subject_ids: list[str] | None = None, *, since_score_set: int | None = None,
+                 key: str | None = None) -> ScoresRead:
+    """The latest full-precision scores of every subject the caller may read (ranking reads them all).
+
+    With `since_score_set` and the `period_key` of an earlier answer: only what changed since
+    that score set (`partial`), unless the key no longer matches (then everything).
+    """
     period = await periods.get_period(session, period_id)
+    meta = period.result_meta or {}
+    current_key = period_key(period)
+    partial = since_score_set is not None and key == current_key and 0 <= since_score_set <= period.score_set
+    if partial:
+        assert since_score_set is not None
+        wanted = set(await repo.subjects_changed_since(session, period.id, since_score_set))
+        wanted |= {sid for sid, m in meta.get("subjects", {}).items() if m.get("vetoes") or m.get("flags")}
+        subject_ids = sorted(wanted if subject_ids is None else wanted & set(subject_ids))
     subjects = await _visible_subjects(session, principal, period, subject_ids)
     latest = await repo.latest_versions(session, period.id, [s.subject_id for s in subjects])
     by_subject: dict[str, dict[str, Any]] = {}
     for v in latest:
         by_subject.setdefault(v.subject_id, {})[v.indicator] = v
-    meta = period.result_meta or {}
     out = [_subject_scores(s, by_subject[s.subject_id], meta.get("subjects", {}).get(s.subject_id, {}))
            for s in subjects if compute.TOTAL in by_subject.get(s.subject_id, {})]
     problems = meta.get("problems", []) if principal.kind == "service" or principal.can(
         ("admin", "auditor"), period.owner_path) else []
     return ScoresRead(period_id=period.id, subjects=out, problems=problems, inputs_sha256=period.inputs_sha256,
-                      score_set=period.score_set)
+                      score_set=period.score_set, period_key=current_key, partial=partial)
 
 
 def _subject_scores(s: Any, versions: dict[str, Any], meta: dict[str, Any]) -> SubjectScoresRead:
