@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -137,3 +137,16 @@ async def history(session: AsyncSession, period_id: str, subject_id: str) -> lis
 
 def add(session: AsyncSession, result: SubjectResult) -> None:
     session.add(result)
+
+
+async def retire(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Mark results as no longer current (a newer version replaces them, or the subject left)."""
+    if ids:
+        await session.execute(update(SubjectResult).where(SubjectResult.id.in_(list(ids))).values(is_current=False)
+                              .execution_options(synchronize_session=False))
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk insert of new result versions (one statement, many rows)."""
+    if rows:
+        await session.execute(insert(SubjectResult), list(rows))

@@ -68,6 +68,17 @@ async def period_ref(scoring: ScoringClient, period_id: str) -> PeriodRef:
                      owner_path=str(owner) if owner is not None else None)
 
 
+def ref_from_payload(payload: Mapping[str, Any]) -> PeriodRef | None:
+    """The PeriodRef a `scores.changed` payload carries in full, else None."""
+    fields = (payload.get("period_id"), payload.get("scheme_id"), payload.get("scheme_version"),
+              payload.get("label"), payload.get("owner_path"))
+    period_id, scheme_id, version, label, owner = fields
+    if not (isinstance(period_id, str) and isinstance(scheme_id, str) and isinstance(label, str)
+            and isinstance(owner, str) and isinstance(version, int) and not isinstance(version, bool)):
+        return None
+    return PeriodRef(period_id, scheme_id, version, label, owner_path=owner)
+
+
 async def scheme_of(scoring: ScoringClient, ref: PeriodRef) -> Scheme:
     return cached_scheme(ref.scheme_id, ref.scheme_version) or remember_scheme(
         await scoring.scheme_document(ref.scheme_id, ref.scheme_version)
@@ -155,41 +166,36 @@ async def store(
             continue
         changed.append((position, entry, subject_meta, previous, digest))
     await repository.set_positions(session, moved)
-    rows = await repository.by_ids(session, [c[3].id for c in changed if c[3] is not None]
-                                   + [gone.id for gone in current.values()])
     fresh = [str(c[1]["id"]) for c in changed if c[3] is None]
     versions = await repository.latest_versions(session, period.id, fresh) if fresh else {}
+    gone_rows = await repository.by_ids(session, [gone.id for gone in current.values()])
+    await repository.retire(session, [c[3].id for c in changed if c[3] is not None] + list(gone_rows))
+    new_rows = []
     for position, entry, subject_meta, previous, digest in changed:
         version = previous.version + 1 if previous is not None else versions.get(entry["id"], 0) + 1
-        _replace(session, period, rows[previous.id] if previous is not None else None, entry, subject_meta,
-                 version=version, position=position, digest=digest, actor=actor)
-    for gone in current.values():
-        row = rows[gone.id]
-        row.is_current = False
+        new_rows.append(_new_row(period, entry, subject_meta, version=version, position=position, digest=digest))
+        # the previous document's digest is the one stored with it (same canonical JSON as audit's)
+        audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
+                     entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
+                     before_digest=previous.digest if previous else None, after_digest=digest,
+                     details={"version": version})
+    await repository.insert_rows(session, new_rows)
+    for row in gone_rows.values():
         audit.record(session, actor=actor, action="result.removed", entity_type="subject_result",
                      entity_id=f"{period.id}/{row.subject_id}", before=row.document)
     await session.flush()
     return Recomputed(period.id, len(changed), unchanged, len(current))
 
 
-def _replace(
-    session: AsyncSession, period: RankedPeriod, previous: SubjectResult | None, entry: Mapping[str, Any],
-    meta: SubjectMeta, *, version: int, position: int, digest: str, actor: Principal,
-) -> None:
-    if previous is not None:
-        previous.is_current = False
-    row = SubjectResult(
-        period_id=period.id, subject_id=entry["id"], version=version, is_current=True,
-        name=entry.get("name"), group=entry.get("group", ""), unit_path=meta.unit_path,
-        attributes=dict(meta.attributes), position=position, rank=entry.get("rank"),
-        total=Decimal(entry["total"]), grade=entry.get("grade"), document=dict(entry),
-        document_sha256=digest, inputs_sha256=period.inputs_sha256,
-    )
-    repository.add(session, row)
-    audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
-                 entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
-                 before=previous.document if previous else None, after=dict(entry),
-                 details={"version": version})
+def _new_row(period: RankedPeriod, entry: Mapping[str, Any], meta: SubjectMeta, *, version: int, position: int,
+             digest: str) -> dict[str, Any]:
+    return {
+        "period_id": period.id, "subject_id": entry["id"], "version": version, "is_current": True,
+        "name": entry.get("name"), "group": entry.get("group", ""), "unit_path": meta.unit_path,
+        "attributes": dict(meta.attributes), "position": position, "rank": entry.get("rank"),
+        "total": Decimal(entry["total"]), "grade": entry.get("grade"), "document": dict(entry),
+        "document_sha256": digest, "inputs_sha256": period.inputs_sha256,
+    }
 
 
 async def _rollup_document(

@@ -82,12 +82,13 @@ def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, 
     return out
 
 
-def result_meta(result: PeriodScores) -> dict[str, Any]:
-    """What ranking needs besides the values: vetoes, flags and problems (JSON-ready)."""
+def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> dict[str, Any]:
+    """What ranking needs besides the values: vetoes, flags and problems (JSON-ready); with `only`,
+    the subjects part holds just those subjects."""
     return {
         "subjects": {
             s.subject.id: {"vetoes": [{"event": h.veto.event, "fact": h.fact} for h in s.vetoes], "flags": s.flags}
-            for s in result.subjects
+            for s in result.subjects if only is None or s.subject.id in only
         },
         "problems": [p.to_json() for p in result.problems],
     }

@@ -86,7 +86,9 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     else:
         computed = compute.computed_values(scheme, result, state.facts_of(candidates), only=candidates)
     fresh = compute.changed(computed, state.latest)
-    meta = json.loads(canonical_json(compute.result_meta(result)))
+    meta = json.loads(canonical_json(compute.result_meta(result, candidates)))
+    if candidates is not None:  # vetoes and flags only move with a subject's own facts: candidates
+        meta["subjects"] = {**(period.result_meta or {}).get("subjects", {}), **meta["subjects"]}
     now = datetime.now(UTC)
     causes = ",".join(period.pending_causes or []) or cause
     version_cause = cause if cause.startswith("user:") else causes
@@ -114,7 +116,8 @@ def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, 
     period.result_meta = meta
     outbox.enqueue(session, common.outbox, destination="ranking", topic="scores.changed", payload={
         "period_id": period.id, "scheme_id": period.scheme_id, "scheme_version": period.scheme_version,
-        "label": period.label, "inputs_sha256": digest, "score_set": period.score_set,
+        "label": period.label, "owner_path": period.owner_path, "inputs_sha256": digest,
+        "score_set": period.score_set,
     })
     audit.record(session, actor=cause[:200], action="scores.recompute", entity_type="period", entity_id=period.id,
                  after={"score_set": period.score_set, "inputs_sha256": digest})
