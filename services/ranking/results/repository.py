@@ -146,7 +146,10 @@ async def retire(session: AsyncSession, ids: Sequence[int]) -> None:
                               .execution_options(synchronize_session=False))
 
 
-async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert of new result versions (one statement, many rows)."""
-    if rows:
-        await session.execute(insert(SubjectResult), list(rows))
+async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Bulk insert of new result versions (one statement, many rows); subject → new row id."""
+    if not rows:
+        return {}
+    found = await session.execute(insert(SubjectResult).returning(SubjectResult.subject_id, SubjectResult.id),
+                                  list(rows))
+    return {str(sid): int(rid) for sid, rid in found}

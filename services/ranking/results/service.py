@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -125,6 +126,11 @@ async def _upsert_period(
     return period
 
 
+# The current results' digests of each period this process stored, with the period's
+# results_token at that time: still the database's when the token is (a token is never reused).
+_CURRENT: dict[str, tuple[str, dict[str, repository.CurrentDigest]]] = {}
+_MAX_CURRENT = 8
+
 # The digest of each subject's last ranked entry, by (period, subject): an equal entry (a dict
 # comparison) has the same digest, so an unchanged subject is not encoded and hashed again.
 _DIGESTS: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
@@ -151,7 +157,12 @@ async def store(
 
     The current rows are read as (id, digest, unit path, position, version) only; the full rows
     are loaded for the subjects that change (the audit keeps their previous document)."""
-    current = await repository.current_digests(session, period.id)
+    known = _CURRENT.get(period.id)
+    if known is not None and period.results_token and known[0] == period.results_token:
+        current = dict(known[1])
+    else:
+        current = await repository.current_digests(session, period.id)
+    before = dict(current)
     changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str]] = []
     moved: list[dict[str, int]] = []
     unchanged = 0
@@ -179,12 +190,32 @@ async def store(
                      entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
                      before_digest=previous.digest if previous else None, after_digest=digest,
                      details={"version": version})
-    await repository.insert_rows(session, new_rows)
+    new_ids = await repository.insert_rows(session, new_rows)
     for row in gone_rows.values():
         audit.record(session, actor=actor, action="result.removed", entity_type="subject_result",
                      entity_id=f"{period.id}/{row.subject_id}", before=row.document)
+    if changed or moved or current:
+        period.results_token = secrets.token_hex(16)
+        _CURRENT[period.id] = (period.results_token, _after(before, current, moved, new_rows, new_ids))
+    else:
+        _CURRENT[period.id] = (period.results_token, before)
+    if len(_CURRENT) > _MAX_CURRENT:
+        _CURRENT.pop(next(iter(_CURRENT)))
     await session.flush()
     return Recomputed(period.id, len(changed), unchanged, len(current))
+
+
+def _after(before: Mapping[str, repository.CurrentDigest], gone: Mapping[str, Any], moved: list[dict[str, int]],
+           new_rows: list[dict[str, Any]], new_ids: Mapping[str, int]) -> dict[str, repository.CurrentDigest]:
+    """The current digests once this store's writes commit."""
+    position_of = {m["id"]: m["position"] for m in moved}
+    after = {sid: (replace(d, position=position_of[d.id]) if d.id in position_of else d)
+             for sid, d in before.items() if sid not in gone}
+    for row in new_rows:
+        sid = str(row["subject_id"])
+        after[sid] = repository.CurrentDigest(new_ids[sid], row["document_sha256"], row["unit_path"], row["position"],
+                                              row["version"])
+    return after
 
 
 def _new_row(period: RankedPeriod, entry: Mapping[str, Any], meta: SubjectMeta, *, version: int, position: int,

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.engine import canonical_json
 from services.scoring.engine.subset import Scored
 
 MAX_PERIODS = 8
@@ -36,7 +37,7 @@ class PeriodState:
     value_seq: int = 0
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # live (not retracted) facts by id
     order: list[str] = field(default_factory=list)  # live fact ids, sorted (the hash's order)
-    encoded: dict[str, bytes] | None = None  # canonical bytes of every live fact, when known
+    encoded: list[bytes] | None = None  # canonical bytes of every live fact, aligned with `order`
     by_subject: dict[str, set[str]] = field(default_factory=dict)  # str(fact.subject) → fact ids
     subjects: list[dict[str, Any]] = field(default_factory=list)  # the facts document's subject list
     subject_rows: list[Any] = field(default_factory=list)
@@ -57,19 +58,20 @@ class PeriodState:
         if body is None:
             if present:
                 del self.order[at]
-            if self.encoded is not None:
-                self.encoded.pop(fact_id, None)
+                if self.encoded is not None:
+                    del self.encoded[at]
             return touched
         self.bodies[fact_id] = body
+        encoded = canonical_json(body) if self.encoded is not None else b""
         if not present:
             self.order.insert(at, fact_id)
+            if self.encoded is not None:
+                self.encoded.insert(at, encoded)
+        elif self.encoded is not None:
+            self.encoded[at] = encoded
         sid = str(body.get("subject"))
         touched.add(sid)
         self.by_subject.setdefault(sid, set()).add(fact_id)
-        if self.encoded is not None:
-            from services.scoring.engine import canonical_json
-
-            self.encoded[fact_id] = canonical_json(body)
         return touched
 
     def facts_of(self, subject_ids: set[str]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from services.scoring.periods.models import Period
 from services.scoring.scores import compute
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import PeriodState, ScoresCache
-from services.scoring.scores.digest import encode_each, period_digest, subjects_bytes
+from services.scoring.scores.digest import digest_of, digest_parts, encode_each, subjects_bytes
 
 # Above this share of changed subjects, scoring the whole period is as cheap as the subset path.
 SUBSET_SHARE, SUBSET_MIN = 0.25, 64
@@ -75,7 +75,16 @@ async def refresh_and_score(session: AsyncSession, period: Period,
     if not dirty:
         state.scored = previous
         return state, previous, external
-    scored = await asyncio.to_thread(_score_some, state, previous, dirty, period)
+    # A few subjects' worth of work (tens of ms at 5,000 subjects) runs here, rather than handing the
+    # GIL back and forth with a worker thread; the SHA-256 of the inputs (tens of MB, hashlib lets
+    # go of the GIL) runs in a thread meanwhile.
+    hashing = asyncio.create_task(asyncio.to_thread(digest_of, _digest_parts(state, previous.result.scheme, period)))
+    try:
+        scored = score_changed(previous, state.facts_of(dirty), dirty, "")
+    finally:
+        digest = await hashing
+    if scored is not None:
+        scored.result.inputs_sha256 = digest
     if scored is None:
         state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
         return state, state.scored, None
@@ -97,18 +106,17 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     return state
 
 
-def _digest(state: PeriodState, scheme: Scheme, period: Period) -> str:
+def _digest_parts(state: PeriodState, scheme: Scheme, period: Period) -> list[bytes]:
     if state.encoded is None:
-        state.encoded = dict(zip(state.order, encode_each(state.live_facts()), strict=True))
+        state.encoded = encode_each(state.live_facts())
     if state.subjects_bytes is None:
         state.subjects_bytes = subjects_bytes(state.subjects)
-    encoded = state.encoded
     header = {"scheme": period.scheme_id, "version": period.scheme_version, "period": period.label}
-    return period_digest(scheme.document, header, state.subjects_bytes, (encoded[fid] for fid in state.order))
+    return digest_parts(scheme.document, header, state.subjects_bytes, state.encoded)
 
 
 def _score_all(state: PeriodState, scheme: Scheme, period: Period) -> Scored:
-    digest = _digest(state, scheme, period)
+    digest = digest_of(_digest_parts(state, scheme, period))
     document = {"scheme": period.scheme_id, "version": period.scheme_version, "period": period.label,
                 "subjects": state.subjects, "facts": state.live_facts()}
     scored = score_full(scheme, document, digest=digest)
@@ -116,11 +124,6 @@ def _score_all(state: PeriodState, scheme: Scheme, period: Period) -> Scored:
     # generations, so that a full collection during a later change does not walk them all.
     gc.freeze()
     return scored
-
-
-def _score_some(state: PeriodState, previous: Scored, dirty: set[str], period: Period) -> Scored | None:
-    digest = _digest(state, previous.result.scheme, period)
-    return score_changed(previous, state.facts_of(dirty), dirty, digest)
 
 
 def _other(old: Scheme, new: Scheme) -> bool:
