@@ -74,6 +74,15 @@ class PeriodState:
         self.by_subject.setdefault(sid, set()).add(fact_id)
         return touched
 
+    def load(self, bodies: list[dict[str, Any]]) -> None:
+        """Every live fact at once (a first load): one sort instead of one insertion per fact."""
+        self.bodies = {str(body.get("id")): body for body in bodies}
+        self.order = sorted(self.bodies)
+        self.encoded = None
+        self.by_subject = {}
+        for fact_id, body in self.bodies.items():
+            self.by_subject.setdefault(str(body.get("subject")), set()).add(fact_id)
+
     def facts_of(self, subject_ids: set[str]) -> list[dict[str, Any]]:
         return [self.bodies[fid] for sid in subject_ids for fid in self.by_subject.get(sid, ())]
 

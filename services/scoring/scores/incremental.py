@@ -98,9 +98,9 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     rows = await period_repo.subjects(session, period.id)
     state.subject_rows = rows
     state.subjects = compute.facts_document(period, rows, [])["subjects"]
-    for fact_id, retracted, seq, body in await repo.facts_since(session, period.id, 0):
-        state.apply_fact(fact_id, None if retracted else body)
-        state.fact_seq = max(state.fact_seq, seq)
+    # the fact id is the body's id as text (scores/service.py _fact_row), so the bodies alone will do
+    state.fact_seq = await repo.max_fact_seq(session, period.id)
+    state.load(await repo.fact_bodies(session, period.id))
     state.latest = await repo.latest_values(session, period.id)
     state.value_seq = await repo.max_value_seq(session, period.id)
     return state
