@@ -3,9 +3,10 @@
     python bench/engine.py                 # 50,000 staff in 20 groups, 30 leaves, ~3.2M facts
     python bench/engine.py --subjects 5000
 
-Times (1) a baseline loop that only iterates the fact dicts and reads one number per fact with
-Decimal(str(...)), and (2) the full evaluation: score_period, then rank_period when the ranking
-engine exists. Runs N/10 and N to check that 10x the subjects costs at most 11x the time.
+Times (1) a baseline loop that only iterates the fact dicts, reads one number per fact with
+Decimal(str(...)) and sums them (issue 3: "sums one decimal field per fact"), and (2) the full
+evaluation: score_period, then rank_period when the ranking engine exists. Runs N/10 and N to
+check that 10x the subjects costs at most 11x the time.
 Peak memory is the process's ru_maxrss (tracemalloc is far too slow at this size). Each time is
 reported as wall-clock seconds and as CPU seconds of this process (`cpu_*`): on a shared machine the
 CPU figure is the one to compare between runs. `--phases` adds the time of each phase at N.
@@ -213,13 +214,14 @@ def _since(start: Times) -> Times:
     return wall - start[0], cpu - start[1]
 
 
-def baseline(facts: list[dict[str, Any]]) -> Times:
-    """Iterate the facts, reading one number per fact exactly."""
+def baseline(facts: list[dict[str, Any]]) -> tuple[Times, Decimal]:
+    """Iterate the facts, reading one number per fact exactly and summing them: (times, the sum)."""
     start = _clock()
     fields = BASELINE_FIELD
+    total = Decimal(0)
     for fact in facts:
-        Decimal(str(fact[fields[fact["fact"]]]))
-    return _since(start)
+        total += Decimal(str(fact[fields[fact["fact"]]]))
+    return _since(start), total
 
 
 def full_evaluation(scheme_doc: dict[str, Any], facts_doc: dict[str, Any]) -> Times:
@@ -261,7 +263,8 @@ def run(n_subjects: int, with_phases: bool = False) -> tuple[int, Times, Times]:
     facts_doc = facts_document(n_subjects)
     groups = facts_doc.pop("groups")
     scheme_doc = scheme_document(groups)
-    base = baseline(facts_doc["facts"])
+    base, base_sum = baseline(facts_doc["facts"])
+    print(f"  n={n_subjects}: baseline sum of one field per fact = {base_sum}")
     full = full_evaluation(scheme_doc, facts_doc)
     if with_phases:
         phases(scheme_doc, facts_doc)

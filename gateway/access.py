@@ -53,6 +53,10 @@ OPERATIONS: dict[str, Rule] = {
     "openPeriod": Rule(OFFICE, "org"),
     "setPeriodStatus": Rule(OFFICE, "period"),
     "computePeriod": Rule(OFFICE, "period"),
+    # scheme tools: checking a document is for those who write or audit schemes; a diff is as public as a scheme
+    "validateScheme": Rule(READERS, "any"),
+    "schemeDiff": Rule(ALL, "any"),
+    "importSchemeExcel": Rule(OFFICE, "org"),  # like createScheme
     # evidence (submitting a kind is further limited by the evidence service's role→kind table)
     "submissions": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "submission": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
@@ -60,8 +64,16 @@ OPERATIONS: dict[str, Rule] = {
     "submitJournal": Rule(("admin", "submitter"), "unit"),
     "reviewSubmission": Rule(("admin", "reviewer"), "unit"),
     "uploadAttachment": Rule(("admin", "assessor", "submitter"), "unit"),
+    "downloadAttachment": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
+    "correctSubmission": Rule(("admin", "assessor", "submitter"), "unit"),
+    # review chains: set by the office for the whole organisation, read by staff who review or submit
+    "reviewChains": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "any"),
+    "setReviewChain": Rule(OFFICE, "org"),
     # rating tasks: a rater sees only their own ballots; the office runs the tasks
     "journals": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
+    "journalRoster": Rule(("admin", "reviewer", "submitter", "auditor"), "any", own=True),
+    "setJournalRoster": Rule(OFFICE, "unit"),  # every person's unit
+    "excuseJournalWeek": Rule(("admin", "reviewer"), "unit"),  # the supervisor
     "ratingResponses": Rule(AUDIT, "any"),
     "myBallot": Rule(("rater",), "any"),
     "openRatingTask": Rule(OFFICE, "unit"),  # the task's office scope

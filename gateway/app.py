@@ -60,6 +60,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
                             graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")
     app.include_router(uploads.router)
+    app.include_router(uploads.downloads)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

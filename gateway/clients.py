@@ -10,6 +10,7 @@ import httpx
 from services.common.auth import Principal, issue_service_token
 from services.common.errors import DomainError, ServiceUnavailable
 from services.common.observability import REQUEST_ID_HEADER, request_id_var
+from services.common.peers import peer_client
 from services.common.settings import SERVICES, ServiceName, Settings
 
 GATEWAY = Principal(subject="gateway", kind="service")
@@ -20,11 +21,7 @@ class ServiceClient:
 
     def __init__(self, name: ServiceName, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.name = name
-        self.http = httpx.AsyncClient(
-            base_url=base_url, transport=transport,
-            timeout=httpx.Timeout(30.0, connect=3.0),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        )
+        self.http = peer_client(base_url=base_url, transport=transport, timeout=httpx.Timeout(30.0, connect=3.0))
         self.calls = 0  # backend calls made, for tests and benchmarks
 
     def _headers(self, principal: Principal) -> dict[str, str]:
@@ -52,6 +49,24 @@ class ServiceClient:
         if response.status_code >= 400:
             raise _error_from(response, self.name)
         return response.json() if response.content else None
+
+    async def open_stream(self, path: str, principal: Principal) -> httpx.Response:
+        """GET `path` with the body left unread, to be passed on chunk by chunk; close it when done.
+        A service error is read whole (it is small) and raised as the same typed error here."""
+        self.calls += 1
+        request = self.http.build_request("GET", path, headers=self._headers(principal))
+        try:
+            try:
+                response = await self.http.send(request, stream=True)
+            except (httpx.ReadError, httpx.RemoteProtocolError):  # a stale keep-alive connection: a GET is safe
+                response = await self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            raise _error_from(response, self.name)
+        return response
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -104,6 +104,34 @@ def people(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
     return _loader(ctx, "people", _plain_batch(ctx, "/v1/people", "people"))
 
 
+def _by_submission(ctx: Context, path: str) -> Callable[[list[str]], Awaitable[list[list[dict[str, Any]]]]]:
+    async def load(keys: list[str]) -> list[list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            body = await ctx.clients.evidence.request("GET", path, ctx.user,
+                                                      params={"submission_ids": ",".join(chunk)})
+            for row in _rows(body, "items"):
+                found[str(row.get("submission_id"))].append(row)
+        return [found.get(k, []) for k in keys]
+
+    return load
+
+
+def attachments(ctx: Context) -> DataLoader[str, list[dict[str, Any]]]:
+    """Attachments by submission id: evidence `GET /v1/attachments?submission_ids=` (the service
+    leaves out submissions the caller may not read)."""
+    found: DataLoader[str, list[dict[str, Any]]] = ctx.loader(
+        "attachments", lambda: DataLoader(_by_submission(ctx, "/v1/attachments")))
+    return found
+
+
+def decisions(ctx: Context) -> DataLoader[str, list[dict[str, Any]]]:
+    """Review decisions by submission id: evidence `GET /v1/review-decisions?submission_ids=`."""
+    found: DataLoader[str, list[dict[str, Any]]] = ctx.loader(
+        "decisions", lambda: DataLoader(_by_submission(ctx, "/v1/review-decisions")))
+    return found
+
+
 def periods(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
     """Periods by id, read as the gateway only to learn their owner for its own checks."""
     async def load(ids: list[str]) -> list[dict[str, Any] | None]:
@@ -129,6 +157,18 @@ async def authorize_subject(ctx: Context, operation: str, period_id: str, subjec
         raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
     access.require(user, operation, unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
     return subject
+
+
+async def authorize_subjects(ctx: Context, operation: str, period_id: str, subject_ids: list[str]) -> None:
+    """Check `operation` on every one of a period's subjects, their unit paths read in one batch."""
+    user = ctx.user
+    access.require_role(user, operation)
+    ids = list(dict.fromkeys(subject_ids))
+    for subject_id, subject in zip(ids, await subject_scopes(ctx).load_many([(period_id, i) for i in ids]),
+                                   strict=True):
+        if subject is None:
+            raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+        access.require(user, operation, unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
 
 
 async def visible_rows(ctx: Context, operation: str, period_id: str, rows: list[dict[str, Any]],

@@ -17,7 +17,9 @@ from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
 from gateway.operations.results import ResultMutation, ResultQuery
+from gateway.operations.schemes import SchemeToolsQuery
 from gateway.operations.scores import ScoreQuery
+from gateway.operations.workflow import WorkflowMutation, WorkflowQuery
 from gateway.protection import extensions
 from services.common.errors import DomainError
 
@@ -49,8 +51,9 @@ class HealthQuery:
         return list(await asyncio.gather(*(_health_of(c) for c in clients)))
 
 
-Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery))
-Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation))
+Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
+                             WorkflowQuery, SchemeToolsQuery))
+Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation))
 
 
 class GatewaySchema(strawberry.Schema):

@@ -1,23 +1,35 @@
-"""`POST /uploads/submissions/{id}/attachments`: a multipart upload streamed to the evidence
-service chunk by chunk (never held whole in memory), refused past `MAX_UPLOAD_BYTES`.
+"""Files through the gateway, with the same credentials as `/graphql`:
 
-GraphQL carries no files well; mobile and portal clients send the multipart body here with the
-same credentials as `/graphql`, and the evidence service checks content type and hash."""
+- `POST /uploads/submissions/{id}/attachments`: a multipart upload streamed to the evidence service
+  chunk by chunk (never held whole in memory), refused past `MAX_UPLOAD_BYTES`;
+- `POST /uploads/schemes/import-excel`: an Excel indicator table streamed to scoring's import, which
+  makes a draft of it (refused past `MAX_SCHEME_UPLOAD_BYTES`);
+- `GET /attachments/{id}`: an attachment's bytes streamed back from the evidence service, which
+  re-checks them against the SHA-256 recorded at upload (`X-Content-SHA256`).
+
+GraphQL carries no files well; mobile and portal clients send and fetch them here. The gateway checks
+scope first; the services check it again."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
+from gateway import access
+from gateway.clients import ServiceClient
 from gateway.context import Context
 from gateway.loaders import authorize_subject
 from services.common.errors import InvalidInput, NotAuthenticated, PayloadTooLarge
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a scanned report of a few hundred pages
+MAX_SCHEME_UPLOAD_BYTES = 5 * 2**20 + 64 * 1024  # scoring takes a 5 MiB workbook; the rest is multipart framing
 router = APIRouter(prefix="/uploads", tags=["uploads"])
+downloads = APIRouter(tags=["downloads"])
+PASSED_ON = ("content-disposition", "x-content-sha256")
 
 
 class _TooLarge(Exception):
@@ -45,25 +57,71 @@ async def _context(request: Request) -> Context:
     return Context(request=request, clients=request.app.state.clients, principal=principal)
 
 
-@router.post("/submissions/{submission_id}/attachments", status_code=201,
-             summary="Attach a file to a submission (multipart field `file`), streamed to the evidence service")
-async def upload_attachment(request: Request, submission_id: str = Path(max_length=200)) -> Any:
-    limit: int = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
+def _multipart_type(request: Request, limit: int, what: str) -> str:
+    """The request's multipart content type; 413 when it declares more than `limit` bytes."""
     declared = _declared_size(request)
     if declared is not None and declared > limit:
-        raise PayloadTooLarge(f"an attachment may be at most {limit} bytes")
+        raise PayloadTooLarge(f"{what} may be at most {limit} bytes")
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise InvalidInput("send the file as multipart/form-data",
                            details=[{"field": "file", "reason": "not multipart"}])
+    return content_type
+
+
+async def _forward(request: Request, ctx: Context, client: ServiceClient, path: str, content_type: str,
+                   limit: int, what: str) -> JSONResponse:
+    try:
+        body = await client.request("POST", path, ctx.user, headers={"Content-Type": content_type},
+                                    content=_limited(request, limit))
+    except _TooLarge:
+        raise PayloadTooLarge(f"{what} may be at most {limit} bytes") from None
+    return JSONResponse(body, status_code=201)
+
+
+@router.post("/submissions/{submission_id}/attachments", status_code=201,
+             summary="Attach a file to a submission (multipart field `file`), streamed to the evidence service")
+async def upload_attachment(request: Request, submission_id: str = Path(max_length=200)) -> Any:
+    limit: int = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
+    content_type = _multipart_type(request, limit, "an attachment")
     ctx = await _context(request)
     submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{submission_id}", ctx.user)
     await authorize_subject(ctx, "uploadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))
+    return await _forward(request, ctx, ctx.clients.evidence, f"/v1/submissions/{submission_id}/attachments",
+                          content_type, limit, "an attachment")
+
+
+@router.post("/schemes/import-excel", status_code=201,
+             summary="Create a scheme draft from an Excel indicator table (multipart `file`, optional `owner_path`, "
+                     "`id`, `title`, `version`), streamed to scoring; problems come back as 422 with pointers")
+async def import_scheme_excel(request: Request) -> Any:
+    limit: int = getattr(request.app.state, "max_scheme_upload_bytes", MAX_SCHEME_UPLOAD_BYTES)
+    content_type = _multipart_type(request, limit, "an indicator table")
+    ctx = await _context(request)
+    access.require(ctx.user, "importSchemeExcel")
+    return await _forward(request, ctx, ctx.clients.scoring, "/v1/schemes/import-excel", content_type, limit,
+                          "an indicator table")
+
+
+async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:
     try:
-        body = await ctx.clients.evidence.request(
-            "POST", f"/v1/submissions/{submission_id}/attachments", ctx.user,
-            headers={"Content-Type": content_type}, content=_limited(request, limit))
-    except _TooLarge:
-        raise PayloadTooLarge(f"an attachment may be at most {limit} bytes") from None
-    return JSONResponse(body, status_code=201)
+        async for chunk in response.aiter_bytes():
+            yield chunk
+    finally:
+        await response.aclose()
+
+
+@downloads.get("/attachments/{attachment_id}", summary="Download an attachment (streamed from the evidence "
+               "service, which refuses bytes that no longer match their SHA-256 with 409)")
+async def download_attachment(request: Request, attachment_id: str = Path(max_length=200)) -> Any:
+    ctx = await _context(request)
+    access.require_role(ctx.user, "downloadAttachment")
+    attachment = await ctx.clients.evidence.request("GET", f"/v1/attachments/{attachment_id}", ctx.user)
+    submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{attachment.get('submission_id')}",
+                                                    ctx.user)
+    await authorize_subject(ctx, "downloadAttachment", str(submission.get("period_id")),
+                            str(submission.get("subject_id")))
+    upstream = await ctx.clients.evidence.open_stream(f"/v1/attachments/{attachment_id}/content", ctx.user)
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_ON}
+    return StreamingResponse(_relay(upstream), media_type=upstream.headers.get("content-type"), headers=headers)

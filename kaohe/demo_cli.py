@@ -29,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
+from services.common.peers import peer_client
 from services.common.settings import Settings
 from services.ranking.exports.service import GRADE_REASONS
 
@@ -76,7 +77,7 @@ class Services:
 
     def __init__(self, urls: dict[str, str], secret: str) -> None:
         self.urls, self.secret = urls, secret
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
+        self.http = peer_client(timeout=httpx.Timeout(60.0, connect=5.0))
 
     def _token(self) -> str:
         now = int(time.time())

@@ -86,7 +86,8 @@ def serve(
     if settings.service_token_secret is None:
         _fail("KAOHE_SERVICE_TOKEN_SECRET is required (the same value for every process)", 2)
     uvicorn.run(PROCESSES[process], host=settings.host, port=settings.service_port(process), workers=workers,
-                log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=10)
+                log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=10,
+                timeout_keep_alive=settings.server_keep_alive_seconds)
 
 
 def healthcheck(
@@ -158,6 +159,7 @@ class Connection:
     user: str
     database: str
     env: dict[str, str]
+    url: str = ""
 
     @classmethod
     def from_url(cls, url: str) -> Connection:
@@ -170,7 +172,7 @@ class Connection:
         if sslmode:
             env["PGSSLMODE"] = sslmode[0]
         return cls(parts.hostname or "127.0.0.1", parts.port or 5432, unquote(parts.username or "postgres"),
-                   unquote(parts.path.lstrip("/")) or "postgres", env)
+                   unquote(parts.path.lstrip("/")) or "postgres", env, url)
 
     def args(self) -> list[str]:
         return ["--host", self.host, "--port", str(self.port), "--username", self.user, "--no-password"]
@@ -179,9 +181,35 @@ class Connection:
         return f"{self.host}:{self.port}/{self.database}"
 
 
-def _pg_tool(name: str) -> str:
+# where distributions install the client tools of one PostgreSQL major version (Debian/Ubuntu, RHEL)
+_SYSTEM_PG_BIN = ("/usr/lib/postgresql/{major}/bin", "/usr/pgsql-{major}/bin")
+
+
+def _server_major(conn: Connection) -> int | None:
+    """The server's major version, or None when it cannot be asked (the tool will then say why)."""
+    if not conn.url:
+        return None
+    try:
+        number = asyncio.run(_fetch(conn.url, "SELECT current_setting('server_version_num')::int"))
+    except Exception:  # unreachable server: pg_dump/pg_restore report it in their own words
+        return None
+    return int(number) // 10000
+
+
+def _pg_tool(name: str, conn: Connection | None = None) -> str:
+    """The tool matching the server's major version when the system has it, else the bundled one.
+
+    pg_dump writes settings of its own version (18's `SET transaction_timeout`), which an older server
+    refuses on restore, so a server of another major version is best served by its own tools.
+    """
     from services.common.embedded import EmbeddedError, _bin_dir
 
+    major = _server_major(conn) if conn is not None else None
+    if major is not None:
+        for pattern in _SYSTEM_PG_BIN:
+            candidate = Path(pattern.format(major=major)) / name
+            if candidate.exists():
+                return str(candidate)
     try:
         path = _bin_dir() / name
     except EmbeddedError as exc:
@@ -192,7 +220,7 @@ def _pg_tool(name: str) -> str:
 
 
 def _run_pg(tool: str, conn: Connection, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [_pg_tool(tool), *conn.args(), *args]
+    cmd = [_pg_tool(tool, conn), *conn.args(), *args]
     return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600,
                           env={**os.environ, **conn.env})
 

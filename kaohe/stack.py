@@ -162,7 +162,8 @@ class Supervisor:
         for name, target in PROCESSES.items():
             cmd = [sys.executable, "-m", "uvicorn", target, "--host", self.settings.host,
                    "--port", str(self.settings.service_port(name)), "--no-access-log",
-                   "--log-level", "warning", "--timeout-graceful-shutdown", "10"]
+                   "--log-level", "warning", "--timeout-graceful-shutdown", "10",
+                   "--timeout-keep-alive", str(self.settings.server_keep_alive_seconds)]
             self.children[name] = subprocess.Popen(cmd, env=self.env)
 
     def url(self, name: str) -> str:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from gateway import loaders
 from gateway.context import Context
 from gateway.types import text
+
+DOWNLOAD_PATH = "/attachments/{id}"
 
 
 @strawberry.type(description="A file attached to a submission; its SHA-256 is checked on download.")
@@ -20,7 +21,13 @@ class Attachment:
     file_name: str | None
     content_type: str | None
     size: int | None
-    sha256: str | None
+    sha256: str | None = strawberry.field(description="SHA-256 (hex) recorded at upload; the download is refused "
+                                                      "when the stored bytes no longer match it.")
+
+    @strawberry.field(description="GET this path on the gateway, with the same credentials as /graphql, to "
+                                  "download the file (its X-Content-SHA256 header repeats `sha256`).")
+    def download_path(self) -> str:
+        return DOWNLOAD_PATH.format(id=self.id)
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Attachment:
@@ -44,15 +51,6 @@ class ReviewDecision:
         return cls(level=text(row, "level_name", "level"), reviewer=text(row, "actor"), decision=text(row, "action"),
                    value=row.get("value"), reason=text(row, "reason"),
                    decided_at=text(row, "decided_at", "created_at"))
-
-
-async def _per_submission(ctx: Context, name: str, suffix: str) -> Any:
-    async def load(ids: list[str]) -> list[list[dict[str, Any]]]:
-        # evidence has no batch read for these yet: one call per submission, made concurrently
-        calls = (ctx.clients.evidence.request("GET", f"/v1/submissions/{i}/{suffix}", ctx.user) for i in ids)
-        return [list(body or []) for body in await asyncio.gather(*calls)]
-
-    return ctx.loader(name, lambda: DataLoader(load))
 
 
 @strawberry.type(description="Evidence for (period, subject, indicator): a fact of one kind under review.")
@@ -84,13 +82,11 @@ class Submission:
 
     @strawberry.field(description="The files attached to this submission.")
     async def attachments(self, info: Info[Context, None]) -> list[Attachment]:
-        loader = await _per_submission(info.context, "attachments", "attachments")
-        return [Attachment.from_json(r) for r in await loader.load(str(self.id))]
+        return [Attachment.from_json(r) for r in await loaders.attachments(info.context).load(str(self.id))]
 
     @strawberry.field(description="The review decisions taken so far, level by level.")
     async def reviews(self, info: Info[Context, None]) -> list[ReviewDecision]:
-        loader = await _per_submission(info.context, "decisions", "decisions")
-        return [ReviewDecision.from_json(r) for r in await loader.load(str(self.id))]
+        return [ReviewDecision.from_json(r) for r in await loaders.decisions(info.context).load(str(self.id))]
 
 
 @strawberry.type(description="A weekly work journal (003 篇三), one per person per ISO week.")
@@ -101,8 +97,10 @@ class Journal:
     status: str | None = strawberry.field(description="submitted | missing | excused …")
     text: str | None
     submitted_at: str | None
-    makeup: bool
-    excuse_kind: str | None
+    makeup: bool = strawberry.field(description="A make-up: written after the week was excused.")
+    excuse_kind: str | None = strawberry.field(description="leave | trip | holiday, when the week was excused.")
+    excuse_ends_on: str | None = strawberry.field(description="Last day of the excused absence; the make-up "
+                                                              "window is counted in working days from it.")
     version: int | None
 
     @classmethod
@@ -111,4 +109,55 @@ class Journal:
         return cls(period_id=text(row, "period_id"), subject_id=text(row, "subject_id"), week=text(row, "week"),
                    status=text(row, "status"), text=text(row, "text"), submitted_at=text(row, "submitted_at"),
                    makeup=bool(row.get("makeup", False)), excuse_kind=text(row, "excuse_kind"),
+                   excuse_ends_on=text(row, "excuse_ends_on"), version=version if isinstance(version, int) else None)
+
+
+@strawberry.type(description="One person on a period's journal roster: owes a journal every ISO week in the range.")
+class JournalRosterEntry:
+    period_id: str | None
+    subject_id: str | None
+    unit_path: str | None
+    indicator: str | None
+    first_week: str | None
+    last_week: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> JournalRosterEntry:
+        return cls(period_id=text(row, "period_id"), subject_id=text(row, "subject_id"),
+                   unit_path=text(row, "unit_path"), indicator=text(row, "indicator"),
+                   first_week=text(row, "first_week"), last_week=text(row, "last_week"))
+
+
+@strawberry.type(description="How many people a roster registration covered.")
+class RosterResult:
+    people: int
+
+
+@strawberry.type(description="One level of a review chain: who reviews and in how many working days.")
+class ReviewLevel:
+    name: str
+    scope: str | None = strawberry.field(description="Reviewers over this unit path; null = the subject's unit.")
+    working_days: int
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> ReviewLevel:
+        days = row.get("working_days")
+        return cls(name=str(row.get("name", "")), scope=text(row, "scope"),
+                   working_days=days if isinstance(days, int) else 0)
+
+
+@strawberry.type(description="The review chain of a scheme's indicator (indicator \"\" = the scheme's default).")
+class ReviewChain:
+    id: strawberry.ID
+    scheme_id: str
+    indicator: str
+    levels: list[ReviewLevel]
+    version: int | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> ReviewChain:
+        version = row.get("version")
+        return cls(id=strawberry.ID(str(row.get("id", ""))), scheme_id=str(row.get("scheme_id", "")),
+                   indicator=str(row.get("indicator", "")),
+                   levels=[ReviewLevel.from_json(level) for level in row.get("levels") or []],
                    version=version if isinstance(version, int) else None)

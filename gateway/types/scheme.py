@@ -50,3 +50,42 @@ class Scheme:
                    status=text(row, "status"), revision=revision if isinstance(revision, int) else None,
                    published_at=text(row, "published_at"),
                    indicators=[Indicator.from_json(i) for i in tree if isinstance(i, dict)], document=document)
+
+
+@strawberry.type(description="One problem the engine found in a scheme document.")
+class SchemeProblem:
+    pointer: str = strawberry.field(description="JSON pointer into the document, e.g. /indicators/0/max.")
+    message: str
+
+
+@strawberry.type(description="The result of validating a scheme: ok, or its problems.")
+class SchemeValidation:
+    ok: bool
+    scheme_id: str | None
+    version: int | None
+    indicator_count: int | None = strawberry.field(description="Nodes of the indicator tree (when ok).")
+    problems: list[SchemeProblem]
+
+
+@strawberry.type(description="One field of an indicator (or a top-level section) that changed.")
+class FieldChange:
+    field: str
+    before: JSON | None
+    after: JSON | None
+
+
+@strawberry.type(description="An indicator present in both versions whose fields changed.")
+class IndicatorChange:
+    code: str
+    changes: list[FieldChange]
+
+
+@strawberry.type(description="Two versions of a scheme compared indicator by indicator.")
+class SchemeDiff:
+    scheme_id: str
+    from_version: int
+    to_version: int
+    added: list[str] = strawberry.field(description="Indicator codes only in the later version.")
+    removed: list[str] = strawberry.field(description="Indicator codes only in the earlier version.")
+    changed: list[IndicatorChange]
+    sections: list[FieldChange] = strawberry.field(description="Top-level sections (grading, ranking…) that changed.")

@@ -5,12 +5,13 @@ Every error body has the shape `{"error": {"code", "message", "details"}}`.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse as _JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -68,6 +69,17 @@ class ServiceUnavailable(DomainError):
     code = "unavailable"
 
 
+class JSONResponse(_JSONResponse):
+    """An error body that echoes the client's text safely: half of a UTF-16 pair (`"\\ud800"`, which JSON
+    may carry) cannot be written as UTF-8, so such a body is written with ASCII escapes instead."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The JSON body of every error response."""
     return {"error": {"code": code, "message": message, "details": details}}
@@ -106,14 +118,21 @@ async def _http_handler(_: Request, exc: Exception) -> JSONResponse:
 
 # SQLSTATEs of text PostgreSQL cannot store (a NUL character, in text or JSONB): the client's input, not a fault.
 _UNSTORABLE_TEXT = {"22021", "22P05"}
+_NUMBER_OUT_OF_RANGE = "22003"
 
 
 async def _database_handler(request: Request, exc: Exception) -> JSONResponse:
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
-        getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None)
+    orig = getattr(exc, "orig", None)
+    cause = getattr(orig, "__cause__", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
     if sqlstate in _UNSTORABLE_TEXT:
         return JSONResponse(error_body("invalid_input", "text may not contain NUL (\\u0000) characters",
                                        {"reason": "unstorable character"}), status_code=422)
+    # a number the column cannot hold: refused by PostgreSQL, or by asyncpg encoding the argument (an integer id or
+    # version past int32 in a path, query or body)
+    if sqlstate == _NUMBER_OUT_OF_RANGE or isinstance(getattr(cause, "__cause__", None), OverflowError):
+        return JSONResponse(error_body("invalid_input", "a number is out of range",
+                                       {"reason": "number out of range"}), status_code=422)
     return await _unexpected_handler(request, exc)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import SYSTEM, issue_service_token
 from services.common.db import Database, pending
+from services.common.peers import peer_client
 from services.common.tables import InboxEventMixin, OutboxEventMixin
 
 log = logging.getLogger("kaohe.outbox")
@@ -92,7 +93,7 @@ class OutboxRelay:
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0), transport=transport)
+        self._client = peer_client(timeout=httpx.Timeout(10.0, connect=2.0), transport=transport)
 
     def wake(self, session: AsyncSession | None = None) -> None:
         """After-commit hook: deliver now when the transaction enqueued something."""

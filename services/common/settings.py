@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["evidence", "scoring", "ranking"]
@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     evidence_url: str | None = Field(default=None, description="Where others reach evidence (else http://HOST:PORT).")
     scoring_url: str | None = Field(default=None, description="Where others reach scoring (else http://HOST:PORT).")
     ranking_url: str | None = Field(default=None, description="Where others reach ranking (else http://HOST:PORT).")
+    server_keep_alive_seconds: int = Field(default=75, ge=1, le=3600, description=(
+        "How long a process keeps an idle HTTP connection open (uvicorn's keep-alive timeout); longer than "
+        "every client's idle reuse (ours: KAOHE_CLIENT_KEEP_ALIVE_SECONDS; proxies: often 60 s)."))
+    client_keep_alive_seconds: float = Field(default=2.0, gt=0, le=300, description=(
+        "How long our HTTP clients reuse an idle pooled connection to another process; must be shorter than "
+        "KAOHE_SERVER_KEEP_ALIVE_SECONDS, so a request never meets a connection the server is closing."))
 
     service_token_secret: SecretStr | None = Field(default=None, description=(
         "HS256 secret of the tokens between processes, the same everywhere; `kaohe up` generates one."))
@@ -70,6 +76,14 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://")):
             raise ValueError("must be a PostgreSQL URL such as postgresql://user:pass@host:5432/kaohe")
         return normalize_database_url(value)
+
+    @field_validator("client_keep_alive_seconds")
+    @classmethod
+    def _shorter_than_the_servers(cls, value: float, info: ValidationInfo) -> float:
+        server = info.data.get("server_keep_alive_seconds")
+        if server is not None and value >= server:
+            raise ValueError(f"must be shorter than KAOHE_SERVER_KEEP_ALIVE_SECONDS ({server} s)")
+        return value
 
     def service_database_url(self, service: ServiceName) -> str | None:
         """The URL a service uses: its own setting, else the shared one."""

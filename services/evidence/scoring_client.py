@@ -14,7 +14,7 @@ import httpx
 from fastapi import Depends, Request
 
 from services.common.errors import InvalidInput
-from services.common.peers import system_get
+from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
 
@@ -35,14 +35,14 @@ class SubjectInfo:
 
 
 class ScoringClient:
-    """Batch reads on scoring, cached for a few seconds."""
+    """Batch reads on scoring, cached for a few seconds (at most `max_entries` periods and subjects: an entry past
+    its TTL is dropped as soon as another is stored, the oldest one when the cache is full)."""
 
     def __init__(self, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None,
-                 ttl_seconds: float = 30.0) -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, transport=transport,
-                                         timeout=httpx.Timeout(10.0, connect=2.0))
-        self.ttl = ttl_seconds
-        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
+                 ttl_seconds: float = 30.0, max_entries: int = 10_000) -> None:
+        self._client = peer_client(base_url=base_url, transport=transport, timeout=httpx.Timeout(10.0, connect=2.0))
+        self.ttl, self.max_entries = ttl_seconds, max_entries
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}  # oldest first: entries are stored in time order
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -53,7 +53,7 @@ class ScoringClient:
 
     async def period(self, period_id: str) -> PeriodInfo:
         """The period's scheme, status and indicator fact kinds."""
-        body = await self._cached(("period", period_id), f"/v1/periods/{period_id}")
+        body = await self._cached(("period", period_id), f"/v1/periods/{segment(period_id)}")
         kinds = {str(i["code"]): i.get("fact_kind") for i in body.get("indicators", [])}
         return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds)
 
@@ -68,10 +68,10 @@ class ScoringClient:
             else:
                 found[subject_id] = hit
         if missing:
-            rows = await self._get(f"/v1/periods/{period_id}/subjects", params={"ids": ",".join(missing)})
+            rows = await self._get(f"/v1/periods/{segment(period_id)}/subjects", params={"ids": ",".join(missing)})
             for row in rows:
                 info = SubjectInfo(str(row["id"]), str(row.get("name", "")), str(row["unit_path"]))
-                self._cache[("subject", f"{period_id}/{info.id}")] = (time.monotonic(), info)
+                self._remember(("subject", f"{period_id}/{info.id}"), info)
                 found[info.id] = info
         return found
 
@@ -93,8 +93,18 @@ class ScoringClient:
         hit = self._fresh(key)
         if hit is None:
             hit = await self._get(path)
-            self._cache[key] = (time.monotonic(), hit)
+            self._remember(key, hit)
         return hit
+
+    def _remember(self, key: tuple[str, str], value: Any) -> None:
+        now = time.monotonic()
+        self._cache.pop(key, None)  # stored again at the end: the dict stays in time order
+        while self._cache:
+            oldest, (stored_at, _) = next(iter(self._cache.items()))
+            if len(self._cache) < self.max_entries and now - stored_at < self.ttl:
+                break
+            del self._cache[oldest]
+        self._cache[key] = (now, value)
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return await system_get(self._client, path, peer="scoring", params=params)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import httpx
 from fastapi import Depends, Request
 
 from services.common.errors import ServiceUnavailable
-from services.common.peers import system_get
+from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
 
 
@@ -21,26 +21,26 @@ class ScoringClient:
 
     async def period(self, period_id: str) -> dict[str, Any]:
         """`GET /v1/periods/{id}`: scheme, version, label and status."""
-        return await self._get(f"/v1/periods/{period_id}")
+        return await self._get(f"/v1/periods/{segment(period_id)}")
 
     async def period_scores(self, period_id: str, *, since_score_set: int | None = None,
                             period_key: str | None = None) -> dict[str, Any]:
         """`GET /v1/periods/{id}/scores`: the latest full-precision scores of every subject (or, with
         the score set and period key of an earlier answer, only what changed since: `partial`)."""
-        path = f"/v1/periods/{period_id}/scores"
+        path = f"/v1/periods/{segment(period_id)}/scores"
         if since_score_set is not None and period_key:
             path += "?" + urlencode({"since_score_set": since_score_set, "period_key": period_key})
         return await self._get(path)
 
     async def scheme_document(self, scheme_id: str, version: int) -> dict[str, Any]:
         """`GET /v1/schemes/{id}/versions/{v}`: the published scheme document."""
-        body = await self._get(f"/v1/schemes/{scheme_id}/versions/{version}")
+        body = await self._get(f"/v1/schemes/{segment(scheme_id)}/versions/{version}")
         # Accept the bare document or an envelope carrying it under `document`.
         document = body.get("document")
         return document if isinstance(document, dict) and "indicators" in document else body
 
     async def _get(self, path: str) -> dict[str, Any]:
-        body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=path)
+        body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=unquote(path))
         if not isinstance(body, dict):
             raise ServiceUnavailable(f"scoring answered GET {path} with a non-object body")
         return body
@@ -50,7 +50,7 @@ def get_scoring_client(request: Request) -> ScoringClient:
     """One pooled client per app; tests put one with a `MockTransport` in `app.state.scoring_http`."""
     state = request.app.state
     if getattr(state, "scoring_http", None) is None:
-        state.scoring_http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0))
+        state.scoring_http = peer_client(timeout=httpx.Timeout(30.0, connect=2.0))
     return ScoringClient(state.scoring_http, get_settings().service_base_url("scoring"))
 
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from services.common.errors import NotFound, ServiceUnavailable
-from services.common.peers import system_get
+from services.common.peers import segment, system_get
 
 
 def _client(handler: object) -> httpx.AsyncClient:
@@ -46,3 +46,27 @@ async def test_failures_become_typed_errors(answer: object, error: type[Exceptio
         with pytest.raises(error) as caught:
             await system_get(http, "http://scoring/v1/periods/q1", peer="scoring", shown="/v1/periods/q1")
     assert caught.value.message == message  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("value", "encoded"), [
+    ("2026-Q1", "2026-Q1"), ("a?b=1", "a%3Fb%3D1"), ("50%", "50%25"), ("a#b", "a%23b"), ("市", "%E5%B8%82"),
+    ("a\x1bb", "a%1Bb"), ("\ud914", "%ED%A4%94"), ("...", "..."), (7, "7"),
+])
+def test_segment_keeps_an_id_one_path_segment(value: object, encoded: str) -> None:
+    assert segment(value) == encoded
+
+
+@pytest.mark.parametrize("value", ["", ".", "..", "a/b", "2026-Q1/scores", "=\x00", "a\x00b"])
+def test_an_id_no_segment_can_name_is_not_found(value: str) -> None:
+    with pytest.raises(NotFound) as refused:
+        segment(value)
+    assert str(refused.value) == f"no resource is named {value!r}"
+
+
+@pytest.mark.parametrize("answer", [httpx.Response(307, headers={"location": "/v1/periods"}),
+                                    httpx.Response(200, content=b""), httpx.Response(204)])
+async def test_an_answer_without_a_json_body_is_a_503(answer: httpx.Response) -> None:
+    async with _client(lambda request: answer) as http:
+        with pytest.raises(ServiceUnavailable) as refused:
+            await system_get(http, "/v1/periods/q%3F1", peer="scoring")
+    assert str(refused.value) == f"scoring answered GET /v1/periods/q?1 with {answer.status_code} and no JSON body"

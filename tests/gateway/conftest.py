@@ -47,3 +47,8 @@ def bearer() -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+# The real evidence service behind the gateway (its database rolled back, scoring faked over HTTP):
+# tests/gateway/test_evidence_surface.py.
+from tests.evidence.conftest import client, clock, scoring  # noqa: E402, F401

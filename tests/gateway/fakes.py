@@ -17,7 +17,14 @@ from services.common.settings import Settings
 PERIOD = "p1"
 SUBJECT_A = {"id": "s-a", "name": "甲街道", "kind": "unit", "group": "g1", "unit_path": "city/a/u1", "attributes": {}}
 SUBJECT_B = {"id": "s-b", "name": "乙街道", "kind": "unit", "group": "g2", "unit_path": "city/b/u2", "attributes": {}}
+ROSTER_A = {"period_id": PERIOD, "subject_id": "s-a", "unit_path": "city/a/u1", "indicator": "jnl",
+            "first_week": "2026-W01", "last_week": "2026-W13"}
+ROSTER_B = {**ROSTER_A, "subject_id": "s-b", "unit_path": "city/b/u2"}
 UNIT_A = {"id": "u-a", "name": "甲街道", "parent_id": "a", "path": "city/a/u1"}
+
+
+FILE = b"%PDF-1"
+FILE_SHA256 = "4a1a0e5bd6ae5b2a2e4a5c6ee2bbd0a5b1d1bb0f1cfd2f8a3c1e6dd7e8f9a0b1"  # canned, not checked by the fake
 
 
 def _about_a(**row: Any) -> dict[str, Any]:
@@ -30,6 +37,8 @@ ENTITIES = {  # GET by id, each about subject s-a
     "/v1/rectifications/n-a": _about_a(id="n-a", problem="台账缺失", deadline="2026-03-10", version=1),
     "/v1/appeals/ap-a": _about_a(id="ap-a", fact_id="f-1", points=["重复扣分"], status="open", version=1),
     "/v1/objections/ob-a": _about_a(id="ob-a", reason="排名有误", status="open"),
+    "/v1/attachments/att-a": {"id": "att-a", "submission_id": "sub-a", "filename": "台账.pdf", "size": 6,
+                              "content_type": "application/pdf", "sha256": FILE_SHA256},
 }
 
 
@@ -51,7 +60,8 @@ class FakeBackend:
     def _handler(self, service: str) -> Any:
         def handle(request: httpx.Request) -> httpx.Response:
             self.requests.append((service, request.method, request.url.path))
-            body = json.loads(request.content) if request.content else {}
+            is_json = request.headers.get("content-type", "").startswith("application/json")
+            body = json.loads(request.content) if request.content and is_json else {}
             found = getattr(self, f"_{service}")(request, request.url.path, body)
             if isinstance(found, httpx.Response):
                 return found
@@ -80,6 +90,12 @@ class FakeBackend:
             return [p for p in people if p["id"] in request.url.params.get("ids", "").split(",")]
         if path == "/v1/schemes/sch/versions":
             return [{"scheme_id": "sch", "version": 1, "title": "社区考核", "status": "published", "revision": 3}]
+        if path == "/v1/schemes/validate":
+            return {"ok": True, "id": "sch", "version": 2, "indicators": 2}
+        if path == "/v1/schemes/sch/diff":
+            return {"scheme_id": "sch", "from_version": 1, "to_version": 2, "added": ["A2"], "removed": [],
+                    "changed": [{"code": "A1", "changes": [{"field": "max", "before": "10", "after": "12"}]}],
+                    "sections": []}
         if path.startswith("/v1/schemes"):
             return {"scheme_id": "sch", "version": 1, "title": "社区考核", "status": "published", "revision": 3,
                     "document": {"name": "社区考核", "indicators": [{"code": "A", "name": "党建", "max": "40",
@@ -133,11 +149,26 @@ class FakeBackend:
                      "text": "周志", "makeup": False, "version": 1}]
         if request.method == "GET" and path == "/v1/submissions":
             return {"items": [ENTITIES["/v1/submissions/sub-a"]], "next": None}
-        if request.method == "GET" and path.endswith("/attachments"):
-            return [{"id": "att-1", "filename": "台账.pdf", "content_type": "application/pdf", "size": 5,
-                     "sha256": "ab" * 32}]
-        if request.method == "GET" and path.endswith("/decisions"):
-            return [{"id": 1, "level": 1, "level_name": "科室负责人", "action": "approve", "actor": "zhao"}]
+        if request.method == "GET" and path == "/v1/attachments/att-a/content":
+            return httpx.Response(200, content=FILE, headers={
+                "Content-Type": "application/pdf", "X-Content-SHA256": FILE_SHA256,
+                "Content-Disposition": "attachment; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.pdf"})
+        if request.method == "GET" and path == "/v1/attachments":
+            return [{"id": f"att-{i}", "submission_id": i, "filename": "台账.pdf", "content_type": "application/pdf",
+                     "size": 5, "sha256": "ab" * 32} for i in request.url.params["submission_ids"].split(",")]
+        if request.method == "GET" and path == "/v1/review-decisions":
+            return [{"id": 1, "submission_id": i, "level": 1, "level_name": "科室负责人", "action": "approve",
+                     "actor": "zhao"} for i in request.url.params["submission_ids"].split(",")]
+        if path == "/v1/schemes/sch/review-chains":
+            chain = {"id": "rc-1", "scheme_id": "sch", "indicator": "A1", "version": 1,
+                     "levels": [{"name": "科室负责人", "scope": None, "working_days": 3}]}
+            return [chain] if request.method == "GET" else chain
+        if path == "/v1/journals/rosters":
+            return [ROSTER_A, ROSTER_B] if request.method == "GET" else {"people": len(body["subject_ids"])}
+        if path == "/v1/journals/excuses":
+            return {"period_id": PERIOD, "subject_id": body["subject_id"], "week": body["week"], "status": "excused",
+                    "text": "", "makeup": False, "excuse_kind": body["kind"], "excuse_ends_on": body["ends_on"],
+                    "version": 1}
         if path.endswith("/decisions"):
             return {**ENTITIES["/v1/submissions/sub-a"], "status": "approved", "version": 2}
         if request.method == "GET" and path in ("/v1/rectifications", "/v1/appeals"):

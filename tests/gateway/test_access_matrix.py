@@ -72,6 +72,14 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "answerObjection": ("ad", "", "ad"),
     "finalizePeriod": ("ad", "", "ad"),
     "reopenPeriod": ("ad", "", "ad"),
+    "reviewChains": ("ad as re su au", "ad as re su au", "ad as re su au"),
+    "setReviewChain": ("", "", "ad"),
+    "correctSubmission": ("ad as su", "", "ad as su"),
+    "journalRoster": ("ad re su au sj", "ad re su au sj", "ad re su au"),
+    "setJournalRoster": ("ad", "", "ad"),
+    "excuseJournalWeek": ("ad re", "", "ad re"),
+    "validateScheme": ("ad as au", "ad as au", "ad as au"),
+    "schemeDiff": (ALL, ALL, ALL),
 }
 
 P = 'periodId: "p1"'
@@ -136,9 +144,22 @@ DOCUMENTS: dict[str, str] = {
     "answerObjection": 'mutation { answerObjection(id: "ob-a", answer: "维持") { id } }',
     "finalizePeriod": f"mutation {{ finalizePeriod({P}) {{ sha256 }} }}",
     "reopenPeriod": f'mutation {{ reopenPeriod({P}, reason: "更正") {{ status }} }}',
+    "reviewChains": '{ reviewChains(schemeId: "sch") { indicator levels { name scope workingDays } } }',
+    "setReviewChain": 'mutation { setReviewChain(schemeId: "sch", indicator: "A1", '
+                      'levels: [{name: "科室负责人", workingDays: 3}]) { version } }',
+    "correctSubmission": 'mutation { correctSubmission(id: "sub-a", input: {content: {value: "13"}, version: 1}) '
+                         "{ id } }",
+    "journalRoster": f"{{ journalRoster({P}) {{ subjectId firstWeek }} }}",
+    "setJournalRoster": f'mutation {{ setJournalRoster(input: {{{P}, subjectIds: ["s-a"], firstWeek: "2026-W01", '
+                        'lastWeek: "2026-W13"}) { people } }',
+    "excuseJournalWeek": f'mutation {{ excuseJournalWeek(input: {{{S}, week: "2026-W07", kind: "trip", '
+                         'reason: "赴省厅培训", endsOn: "2026-02-13"}) { status excuseKind } }',
+    "validateScheme": '{ validateScheme(document: {id: "sch"}) { ok problems { pointer } } }',
+    "schemeDiff": '{ schemeDiff(schemeId: "sch", fromVersion: 1, toVersion: 2) { added changed { code } } }',
 }
 WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}
 SCHEMA = build_schema()
+ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel"}  # HTTP routes: tests/gateway/test_files.py
 
 
 def _roles(cell: str) -> set[str]:
@@ -148,7 +169,7 @@ def _roles(cell: str) -> set[str]:
 def test_every_root_field_has_a_row_a_document_and_a_rule() -> None:
     graphql_schema = SCHEMA._schema
     fields = set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)
-    assert fields - {"health"} == set(EXPECTED) == set(DOCUMENTS) == set(access.OPERATIONS) - {"uploadAttachment"}
+    assert fields - {"health"} == set(EXPECTED) == set(DOCUMENTS) == set(access.OPERATIONS) - ROUTES
 
 
 async def _run(operation: str, principal: Principal) -> tuple[bool, FakeBackend, Any]:

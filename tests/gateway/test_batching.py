@@ -124,3 +124,26 @@ async def test_oversized_input_is_refused_before_any_call() -> None:
     assert result.errors[0].message == "reason is too long" and result.errors[0].extensions["code"] == "BAD_USER_INPUT"
     assert many.errors[0].message == "points: at most 20 items of at most 4000 characters"
     assert backend.requests == []
+
+
+async def test_roster_rows_outside_the_scope_are_dropped() -> None:
+    clients = FakeBackend().clients()
+    reviewer = Principal(subject="chief-b", grants=(Grant("reviewer", "city/b"),))
+    result = await SCHEMA.execute('{ journalRoster(periodId: "p1") { subjectId unitPath } }',
+                                  context_value=context(clients, reviewer))
+    await clients.aclose()
+    # the canned evidence service answers both people; the gateway keeps only the one in city/b
+    assert result.data == {"journalRoster": [{"subjectId": "s-b", "unitPath": "city/b/u2"}]}
+
+
+async def test_a_roster_for_many_people_checks_their_units_in_one_call() -> None:
+    backend = FakeBackend()
+    clients = backend.clients()
+    admin = Principal(subject="office", grants=(Grant("admin", "city"),))
+    result = await SCHEMA.execute('mutation { setJournalRoster(input: {periodId: "p1", subjectIds: ["s-a", "s-b", '
+                                  '"s-a"], firstWeek: "2026-W01", lastWeek: "2026-W13"}) { people } }',
+                                  context_value=context(clients, admin))
+    await clients.aclose()
+    assert result.errors is None and result.data == {"setJournalRoster": {"people": 3}}
+    assert backend.requests == [("scoring", "GET", "/v1/periods/p1/subjects"),
+                                ("evidence", "POST", "/v1/journals/rosters")]

@@ -170,7 +170,85 @@ async def test_nul_in_a_unit_name_is_refused(scoring_client: Any) -> None:
 
 
 async def test_control_characters_in_ids_forwarded_to_scoring_are_a_404(api: Any) -> None:
-    """Regression (fuzzing): an id that cannot form a URL made ranking's and evidence's scoring calls raise."""
+    """Regression (fuzzing): an id that cannot form a URL made ranking's and evidence's scoring calls raise; it is
+    now sent encoded, and scoring's 404 named with the control character escaped."""
+    asked: list[bytes] = []
+
+    def unknown(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.raw_path)
+        return httpx.Response(404, json={"error": {"code": "not_found", "message": "no such period"}})
+
     ranking: httpx.AsyncClient = await api("ranking")
-    response = await ranking.post("/v1/periods/a%1Bb/recompute", headers=ADMIN)
+    service_app("ranking").state.scoring_http = httpx.AsyncClient(transport=httpx.MockTransport(unknown))
+    try:
+        response = await ranking.post("/v1/periods/a%1Bb/recompute", headers=ADMIN)
+    finally:
+        await service_app("ranking").state.scoring_http.aclose()
+        service_app("ranking").state.scoring_http = None
     assert _error(response, 404)["message"] == "scoring does not know '/v1/periods/a\\x1bb'"
+    assert asked == [b"/v1/periods/a%1Bb"]
+
+
+@pytest.mark.parametrize("period_id", ["2026-Q1?x=1", "2026-Q1#top", "100%", "2026-Q1/subjects", "..", "=\u0000"])
+async def test_ids_forwarded_to_scoring_stay_one_path_segment(client: httpx.AsyncClient,  # noqa: F811
+                                                              scoring: FakeScoring,  # noqa: F811
+                                                              period_id: str) -> None:
+    """Regression (fuzzing, 200 examples): a period id with `?` was sent as `GET /v1/periods/?...`, scoring's
+    redirect had no JSON body, and the journal submission was a 500. Every id is now one encoded segment; one with
+    a NUL, which scoring refuses with a 422, is unknown without asking (it was a 503)."""
+    raw_paths: list[str] = []
+
+    def like_scoring(request: httpx.Request) -> httpx.Response:
+        raw_paths.append(request.url.raw_path.decode().split("?")[0])
+        if request.url.path == "/v1/periods/":  # FastAPI's slash redirect, as the real scoring answers
+            return httpx.Response(307, headers={"location": "/v1/periods"})
+        return scoring(request)
+
+    evidence_app.state.scoring_transport = httpx.MockTransport(like_scoring)
+    evidence_app.state.scoring_client = None
+    body = {"period_id": period_id, "subject_id": "p001", "week": "2026-W10", "text": "本周"}
+    error = _error(await client.post("/v1/journals", json=body, headers=auth(("submitter", "city/a"))), 404)
+    assert error["code"] == "not_found"
+    if "/" in period_id or period_id == ".." or "\x00" in period_id:  # no segment can name it: scoring not asked
+        assert raw_paths == []
+        return
+    assert len(raw_paths) == 1 and raw_paths[0].startswith("/v1/periods/") and raw_paths[0].count("/") == 3
+    assert "?" not in raw_paths[0] and "#" not in raw_paths[0]
+
+
+async def test_numbers_past_the_columns_range_are_a_422(scoring_client: Any) -> None:
+    """Regression (fuzzing, 200 examples): a scheme version past int32 in a path, query or body was a 500."""
+    svc, db = scoring_client
+    before = await row_counts(db, "scoring")
+    for path in ("/v1/schemes/s1/versions/1819933824546", "/v1/schemes/s1/diff?a=-1819933824546&b=1"):
+        assert _error(await svc.get(path, headers=ADMIN), 422) == {"code": "invalid_input", "message": (
+            "a number is out of range"), "details": {"reason": "number out of range"}}
+    opened = await svc.post("/v1/periods", headers=ADMIN, json={
+        "scheme_id": "s1", "scheme_version": 4611686018427387903, "label": "2026-Q4",
+        "subjects": [{"id": "u1", "group": "街道"}]})
+    assert _error(opened, 422)["message"] == "a number is out of range"
+    assert await row_counts(db, "scoring") == before
+
+
+@pytest.mark.parametrize(("service", "where"), [("evidence", "topic"), ("scoring", "topic"), ("scoring", "payload")])
+async def test_lone_surrogates_are_refused_not_a_500(api: Any, service: str, where: str) -> None:
+    """JSON may escape half of a UTF-16 pair (`"\\ud800"`); such text cannot be stored or hashed as UTF-8."""
+    svc: httpx.AsyncClient = await api(service)
+    db = service_app(service).state.db
+    before = await row_counts(db, service)
+    topic, payload = ('"a\\ud800b"', "{}") if where == "topic" else ('"fact.changed"', '{"note": "a\\udfffb"}')
+    raw = f'{{"id": "fcf18a73-184b-2ddd-9338-3dc666662e04", "source": "x", "topic": {topic}, "payload": {payload}}}'
+    service_token = issue_service_token(Principal(subject="evidence", kind="service"))
+    headers = {"Authorization": f"Bearer {service_token}", "Content-Type": "application/json"}
+    response = await svc.post("/events", content=raw, headers=headers)
+    assert response.status_code == 422, response.text
+    assert await row_counts(db, service) == before
+
+
+async def test_lone_surrogate_in_a_unit_name_is_refused(scoring_client: Any) -> None:
+    svc, db = scoring_client
+    before = await row_counts(db, "scoring")
+    raw = '{"id": "u-sur", "name": "甲\\udc00乙", "slug": "sur", "parent_id": "u-city"}'
+    response = await svc.post("/v1/units", content=raw, headers={**ADMIN, "Content-Type": "application/json"})
+    assert _error(response, 422)["code"] == "validation_error"
+    assert await row_counts(db, "scoring") == before

@@ -22,3 +22,8 @@ async def get(session: AsyncSession, attachment_id: str) -> Attachment | None:
 async def of_submission(session: AsyncSession, submission_id: str) -> Sequence[Attachment]:
     stmt = select(Attachment).where(Attachment.submission_id == submission_id)
     return (await session.scalars(stmt.order_by(Attachment.created_at, Attachment.id))).all()
+
+
+async def of_submissions(session: AsyncSession, submission_ids: Sequence[str]) -> Sequence[Attachment]:
+    stmt = select(Attachment).where(Attachment.submission_id.in_(submission_ids))
+    return (await session.scalars(stmt.order_by(Attachment.submission_id, Attachment.created_at, Attachment.id))).all()

@@ -23,7 +23,7 @@ from services.evidence.attachments.models import Attachment
 from services.evidence.attachments.storage import CHUNK, AttachmentStorage
 from services.evidence.periods.service import writable_period
 from services.evidence.scoring_client import ScoringClient
-from services.evidence.submissions.service import EDITABLE, KIND_ROLES, get_readable
+from services.evidence.submissions.service import EDITABLE, KIND_ROLES, get_readable, readable_ids
 
 # PDF, images, Office and WPS documents, plain text (architecture: "a content-type allow-list").
 ALLOWED_TYPES = frozenset({
@@ -141,6 +141,12 @@ async def list_for(session: AsyncSession, principal: Principal, submission_id: s
     """The attachments of a readable submission."""
     await get_readable(session, principal, submission_id)
     return list(await repository.of_submission(session, submission_id))
+
+
+async def list_for_many(session: AsyncSession, principal: Principal, submission_ids: list[str]) -> list[Attachment]:
+    """The attachments of those submissions the caller may read (one query for a page of them)."""
+    readable = await readable_ids(session, principal, submission_ids)
+    return list(await repository.of_submissions(session, readable)) if readable else []
 
 
 async def verified_copy(storage: AttachmentStorage, attachment: Attachment) -> Path:

@@ -18,6 +18,7 @@ from services.evidence.journals.schemas import (
     JournalCreate,
     JournalRead,
     JournalRosterCreate,
+    JournalRosterRead,
     JournalSweepResult,
 )
 from services.evidence.scoring_client import ScoringClientDep
@@ -29,6 +30,13 @@ router = APIRouter(prefix="/v1/journals", tags=["journals"])
 async def add_roster(payload: JournalRosterCreate, session: SessionDep, principal: CurrentPrincipal,
                      scoring: ScoringClientDep) -> dict[str, int]:
     return {"people": await service.add_roster(session, principal, scoring, payload)}
+
+
+@router.get("/rosters", response_model=list[JournalRosterRead],
+            summary="The roster of a period: who owes journals over which weeks (those the caller may read)")
+async def list_rosters(session: SessionDep, principal: CurrentPrincipal,
+                       period_id: Annotated[str, Query(max_length=100)]) -> list[JournalRosterRead]:
+    return [JournalRosterRead.model_validate(r) for r in await service.list_rosters(session, principal, period_id)]
 
 
 @router.post("", status_code=201, response_model=JournalRead, summary="Submit a week's journal")

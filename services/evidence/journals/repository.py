@@ -50,3 +50,12 @@ async def list_weeks(session: AsyncSession, *, period_id: str, scopes: Sequence[
         visible = visible | JournalWeek.subject_id.in_(subject_ids)
     stmt = select(JournalWeek).where(JournalWeek.period_id == period_id, visible)
     return (await session.scalars(stmt.order_by(JournalWeek.subject_id, JournalWeek.week).limit(limit))).all()
+
+
+async def list_rosters(session: AsyncSession, *, period_id: str, scopes: Sequence[str],
+                       subject_ids: Sequence[str], limit: int) -> Sequence[JournalRoster]:
+    visible = in_scopes(JournalRoster.unit_path, scopes)
+    if subject_ids:
+        visible = visible | JournalRoster.subject_id.in_(subject_ids)
+    stmt = select(JournalRoster).where(JournalRoster.period_id == period_id, visible)
+    return (await session.scalars(stmt.order_by(JournalRoster.subject_id).limit(limit))).all()

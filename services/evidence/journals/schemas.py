@@ -22,6 +22,19 @@ class JournalRosterCreate(BaseModel):
     last_week: str = Week
 
 
+class JournalRosterRead(BaseModel):
+    """One person on a period's roster: owes a journal every ISO week from `first_week` to `last_week`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    period_id: str
+    subject_id: str
+    unit_path: str
+    indicator: str
+    first_week: str
+    last_week: str
+
+
 class JournalCreate(BaseModel):
     """A person's journal for one ISO week (a make-up after an excused absence is accepted in its window)."""
 

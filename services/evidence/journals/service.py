@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
@@ -22,6 +22,8 @@ from services.evidence.journals.schemas import ExcuseCreate, JournalCreate, Jour
 from services.evidence.periods.service import writable_period
 from services.evidence.scoring_client import ScoringClient
 from services.evidence.workdays import END_OF_DAY, add_working_days
+
+READ_ROLES: tuple[Role, ...] = ("admin", "auditor", "reviewer", "submitter")
 
 
 def _zone() -> ZoneInfo:
@@ -178,8 +180,14 @@ async def sweep_missing(session: AsyncSession, now: datetime) -> int:
     return count
 
 
+async def list_rosters(session: AsyncSession, principal: Principal, period_id: str) -> list[Any]:
+    """The roster entries of a period the caller may read (own, or in scope)."""
+    return list(await repository.list_rosters(session, period_id=period_id, scopes=principal.scopes_for(*READ_ROLES),
+                                              subject_ids=principal.subject_ids, limit=5000))
+
+
 async def list_weeks(session: AsyncSession, principal: Principal, period_id: str) -> list[Any]:
     """Journal weeks the caller may read (own, or in scope)."""
-    scopes = principal.scopes_for("admin", "auditor", "reviewer", "submitter")
+    scopes = principal.scopes_for(*READ_ROLES)
     return list(await repository.list_weeks(session, period_id=period_id, scopes=scopes,
                                             subject_ids=principal.subject_ids, limit=5000))

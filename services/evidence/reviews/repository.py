@@ -36,3 +36,8 @@ async def add(session: AsyncSession, row: ReviewChain | ReviewDecision) -> None:
 async def decisions(session: AsyncSession, submission_id: str) -> Sequence[ReviewDecision]:
     stmt = select(ReviewDecision).where(ReviewDecision.submission_id == submission_id)
     return (await session.scalars(stmt.order_by(ReviewDecision.id))).all()
+
+
+async def decisions_of(session: AsyncSession, submission_ids: Sequence[str]) -> Sequence[ReviewDecision]:
+    stmt = select(ReviewDecision).where(ReviewDecision.submission_id.in_(submission_ids))
+    return (await session.scalars(stmt.order_by(ReviewDecision.submission_id, ReviewDecision.id))).all()

@@ -72,6 +72,7 @@ class DecisionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    submission_id: str
     submission_version: int
     level: int
     level_name: str

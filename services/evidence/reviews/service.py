@@ -21,7 +21,7 @@ from services.evidence.submissions import repository as submissions
 from services.evidence.submissions.content import validate_content
 from services.evidence.submissions.models import Submission
 from services.evidence.submissions.schemas import SubmissionRead
-from services.evidence.submissions.service import fact_id, get_readable, to_read
+from services.evidence.submissions.service import fact_id, get_readable, readable_ids, to_read
 
 SYSTEM_ACTOR = "system:deadline"
 
@@ -136,6 +136,13 @@ async def decisions(session: AsyncSession, principal: Principal, submission_id: 
     """The decisions taken on a readable submission, in order."""
     await get_readable(session, principal, submission_id)
     return list(await repository.decisions(session, submission_id))
+
+
+async def decisions_of(session: AsyncSession, principal: Principal,
+                       submission_ids: list[str]) -> list[ReviewDecision]:
+    """The decisions on those submissions the caller may read (one query for a page of them)."""
+    readable = await readable_ids(session, principal, submission_ids)
+    return list(await repository.decisions_of(session, readable)) if readable else []
 
 
 async def put_chain(session: AsyncSession, principal: Principal, scheme_id: str,

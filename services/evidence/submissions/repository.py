@@ -17,6 +17,11 @@ async def get(session: AsyncSession, submission_id: str) -> Submission | None:
     return await session.get(Submission, submission_id)
 
 
+async def get_many(session: AsyncSession, submission_ids: Sequence[str]) -> Sequence[Submission]:
+    stmt = select(Submission).where(Submission.id.in_(submission_ids))
+    return (await session.scalars(stmt.order_by(Submission.id))).all()
+
+
 async def add(session: AsyncSession, submission: Submission, first: SubmissionVersion) -> None:
     session.add(submission)
     await session.flush()

@@ -52,6 +52,13 @@ async def get_readable(session: AsyncSession, principal: Principal, submission_i
     return submission
 
 
+async def readable_ids(session: AsyncSession, principal: Principal, submission_ids: list[str]) -> list[str]:
+    """Those of `submission_ids` the caller may read (unknown and out-of-scope ids are left out)."""
+    if not submission_ids:
+        return []
+    return [s.id for s in await repository.get_many(session, submission_ids) if can_read(principal, s)]
+
+
 def to_read(submission: Submission) -> SubmissionRead:
     """The API view of a submission."""
     level = submission.chain[submission.level] if submission.level < len(submission.chain) else None

@@ -2,8 +2,16 @@
 
 Floats (YAML reads `0.6` as a float) are written by `repr`, which is the shortest literal that
 reads back to the same float, so they are deterministic; Decimals become normalised strings.
-The facts document is hashed streaming, one fact at a time, so 3 million facts never sit in
-memory as one string.
+The facts document is hashed streaming, one chunk of facts at a time, so 3 million facts never
+sit in memory as one string.
+
+The definition is `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` with
+the `_default` below (`_dumps`, the reference encoder). orjson writes the same bytes ~9x faster
+for the values it shares with it: dicts with text keys, lists, tuples, text, 64-bit ints, bools,
+None and Decimals (through `default`). `_plain` checks that a value holds nothing else (no floats,
+which orjson formats differently, no enums, dates, subclasses…) before orjson is used; anything
+orjson rejects (non-text keys, bigger ints, lone surrogates, deep nesting) also falls back to the
+reference.
 """
 
 from __future__ import annotations
@@ -13,18 +21,33 @@ import json
 import operator
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
+import orjson
+
 _SEPARATORS = (",", ":")
-_CHUNK = 512  # facts per encoder call: measured ~12% faster than 4096 (the output stays in cache)
+_CHUNK = 512  # facts per encoder call (the output stays in cache)
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+_SCALARS = frozenset({str, int, bool, type(None), Decimal})
+_SHARED = _SCALARS | {dict, list, tuple}  # the types orjson writes exactly as the reference does
+
+
+def _decimal_text(obj: Decimal) -> str:
+    if not obj.is_finite():
+        return str(obj)
+    text = format(obj.normalize(), "f")
+    return "0" if text == "-0" else text
 
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        if not obj.is_finite():
-            return str(obj)
-        text = format(obj.normalize(), "f")
-        return "0" if text == "-0" else text
+        return _decimal_text(obj)
     if isinstance(obj, Mapping):
         return dict(obj)
     if isinstance(obj, set | frozenset):
@@ -41,6 +64,7 @@ def _stringify_keys(obj: Any) -> Any:
 
 
 def _dumps(obj: Any) -> str:
+    """The reference encoder: the definition of the canonical text."""
     try:
         return json.dumps(obj, sort_keys=True, separators=_SEPARATORS, ensure_ascii=False, default=_default)
     except TypeError:  # keys of mixed types (YAML allows `1:` next to `a:`)
@@ -49,9 +73,50 @@ def _dumps(obj: Any) -> str:
         )
 
 
+def _orjson_default(obj: Any) -> str:
+    if type(obj) is Decimal:
+        return _decimal_text(obj)
+    raise TypeError  # not reached after _plain; orjson turns it into JSONEncodeError
+
+
+def _plain(obj: Any) -> bool:
+    """True when obj holds only the types of _SHARED (checked level by level, in C-speed maps)."""
+    level = [obj]
+    while level:
+        kinds = set(map(type, level))
+        if kinds <= _SCALARS:
+            return True
+        if not kinds <= _SHARED:
+            return False
+        dicts = [v for v in level if type(v) is dict]
+        seqs = [v for v in level if type(v) is list or type(v) is tuple]
+        level = [*chain.from_iterable(map(dict.values, dicts)), *chain.from_iterable(seqs)]
+    return True
+
+
+def _flat_records(obj: Any) -> bool:
+    """True for a list of dicts whose values are all of _SCALARS: the shape of facts, checked in one map."""
+    if type(obj) is not list:
+        return False
+    try:
+        return set(map(type, chain.from_iterable(map(dict.values, obj)))) <= _SCALARS
+    except TypeError:  # an item that is not a dict
+        return False
+
+
+def _dumps_bytes(obj: Any) -> bytes:
+    """The canonical text as UTF-8: orjson when it writes the same bytes, else the reference."""
+    if _flat_records(obj) or _plain(obj):
+        try:
+            return orjson.dumps(obj, default=_orjson_default, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError:  # non-text keys, ints beyond 64 bits, lone surrogates, depth
+            pass
+    return _dumps(obj).encode()
+
+
 def canonical_json(obj: Any) -> bytes:
     """Sorted keys, no whitespace, ensure_ascii=False, UTF-8; Decimals as normalised strings."""
-    return _dumps(obj).encode()
+    return _dumps_bytes(obj)
 
 
 def _id_key(item: Any) -> str:
@@ -64,7 +129,7 @@ def sorted_by_id(items: Iterable[Any]) -> list[Any]:
     try:  # fast path: dicts with distinct string ids, the normal case
         out = sorted(items, key=operator.itemgetter("id"))
         keys = list(map(operator.itemgetter("id"), out))
-        if all(type(k) is str for k in keys) and not any(map(operator.eq, keys, keys[1:])):
+        if set(map(type, keys)) <= {str} and not any(map(operator.eq, keys, keys[1:])):
             return out
     except (KeyError, TypeError):
         pass
@@ -82,7 +147,7 @@ def _hash_list(h: Any, items: Any, ordered: list[Any] | None) -> None:
     for start in range(0, len(ordered), _CHUNK):
         if start:
             h.update(b",")
-        h.update(_dumps(ordered[start : start + _CHUNK])[1:-1].encode())
+        h.update(_dumps_bytes(ordered[start : start + _CHUNK])[1:-1])
     h.update(b"]")
 
 

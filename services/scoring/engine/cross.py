@@ -56,7 +56,7 @@ def peer_relative_column(period: Period, node: Node, missing: MissingFn) -> None
     for i in _assigned(period, node):
         subject = period.subjects[i]
         facts = bucket.get(subject.id)
-        value, denom, _ = measure_value(facts, period.problems) if facts else (None, None, "")
+        value, denom, _ = measure_value(facts, period.problems, words=False) if facts else (None, None, "")
         if value is None or denom == 0:
             period.rows[i][node.code], period.explain[i][node.code] = missing(node, subject, period.problems, "")
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 from typing import Any
 
 import yaml
@@ -60,6 +61,29 @@ def _parse_yaml(text: str, max_bytes: int) -> Any:
         raise DocumentError(f"malformed YAML: {exc}") from exc
 
 
+# JSON and YAML can escape half of a UTF-16 pair ("\\ud800"); such text has no UTF-8 form, so it can be
+# neither hashed (inputs_sha256) nor stored. Only an escape can produce one, so the walk runs only then.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any, pointer: str) -> str | None:
+    """The JSON pointer of the first text (key or value) holding a lone surrogate, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return pointer or "/"
+        return None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+        found = _lone_surrogate(key, step) if isinstance(key, str) else None
+        found = found or _lone_surrogate(item, step)
+        if found:
+            return found
+    return None
+
+
 def load_document(source: str | bytes | pathlib.Path, *, max_bytes: int = 10 * 2**20) -> dict[str, Any]:
     """Read a YAML or JSON document (str/bytes are its text, a Path is read) into a dict; raises DocumentError."""
     text = _decode(_read(source, max_bytes))
@@ -74,6 +98,14 @@ def load_document(source: str | bytes | pathlib.Path, *, max_bytes: int = 10 * 2
                 data = _parse_json(text)  # report the JSON error: that is what was meant
     else:
         data = _parse_yaml(text, max_bytes)
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            where = _lone_surrogate(data, "")
+        except RecursionError as exc:
+            raise DocumentError("the document is nested too deeply") from exc
+        if where:
+            where = where.encode("utf-8", "backslashreplace").decode()  # the message must be printable itself
+            raise DocumentError(f"text at {where} holds a lone UTF-16 surrogate (\\ud800–\\udfff), not a character")
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise DocumentError(f"the document must be a mapping (key: value) at the top level, not {kind}")

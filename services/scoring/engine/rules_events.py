@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from .model import Node, Problem, Subject
-from .rules import ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, name_of, num
+from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, name_of, num
 
 
 def build_deduction(node: Node) -> LeafFn:
@@ -19,6 +19,7 @@ def build_deduction(node: Node) -> LeafFn:
     exempt: bool = p["justified_exempt"]
     top = node.max
     base_text, capped = fmt(base), f" (at most {fmt(cap)})" if cap is not None else ""
+    times = {k: f" × {fmt(v)}" for k, v in per_event.items()}  # the fixed part of each term, once per leaf
 
     def deduction(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         counts, used = _event_counts(facts, per_event, exempt, problems)
@@ -30,8 +31,8 @@ def build_deduction(node: Node) -> LeafFn:
         if cap is not None and deducted > cap:
             deducted = cap
         score = clamp(max(floor, base - deducted), ZERO, top)
-        terms = " − ".join([f"{k} {fmt(counts[k])} × {fmt(per_event[k])}" for k in sorted(counts)]) or "0"
-        return score, head + f"{base_text} − {terms}{capped} = {fmt(score)}"
+        terms = " − ".join([f"{k} {fmt(counts[k])}{times[k]}" for k in sorted(counts)]) or "0"
+        return score, f"{head}{base_text} − {terms}{capped} = {fmt(score)}"
 
     return deduction
 
@@ -42,9 +43,10 @@ def _event_counts(
     counts: dict[str, Decimal] = {}
     used: list[Fact] = []
     for f in facts:
-        kind = name_of(f.get("type"))
-        if kind not in per_event:
-            bad(problems, f, f"unknown event type {kind!r} for this deduction (known: {', '.join(sorted(per_event))})")
+        kind = f.get("type")
+        if type(kind) is not str or kind not in per_event:
+            known = ", ".join(sorted(per_event))
+            bad(problems, f, f"unknown event type {name_of(kind)!r} for this deduction (known: {known})")
             continue
         count = num(f.get("count", 1))
         if count is None or count < 0:
@@ -62,22 +64,26 @@ def build_accrual(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
     low, high, highest = p["min"], p["max"], p["highest_per_key"]
     within = f"within [{fmt(low)}, {fmt(high)}]"
+    rates = (p["levels"], p["per_event"], p["shared"] == "split", p["collective_factor"])
 
     def accrual(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         keyed: dict[str, tuple[Decimal, str]] = {}
         loose: list[tuple[Decimal, str]] = []
         for f in facts:
-            points = _event_points(f, p, problems)
+            points = _event_points(f, rates, problems)
             if points is None:
                 continue
             key = f.get("key")
+            fid = f.get("id")
+            fid = fid if type(fid) is str else str(fid)
             if highest and key is not None:
                 # 003 篇三 "同一事项…执行其中最高级别的加分标准,不重复计分"
-                best = keyed.get(str(key))
-                if best is None or (points, str(f.get("id"))) > (best[0], best[1]):
-                    keyed[str(key)] = (points, str(f.get("id")))
+                key = key if type(key) is str else str(key)
+                best = keyed.get(key)
+                if best is None or (points, fid) > (best[0], best[1]):
+                    keyed[key] = (points, fid)
             else:
-                loose.append((points, str(f.get("id"))))
+                loose.append((points, fid))
         parts = sorted(loose, key=_fact_id) + sorted(keyed.values(), key=_fact_id)
         total = sum([pts for pts, _ in parts], ZERO)
         score = clamp(total, low, high)
@@ -91,13 +97,14 @@ def _fact_id(points_and_id: tuple[Decimal, str]) -> str:
     return points_and_id[1]
 
 
-def _event_points(f: Fact, p: Any, problems: list[Problem]) -> Decimal | None:
+def _event_points(f: Fact, rates: tuple[Any, ...], problems: list[Problem]) -> Decimal | None:
+    levels, per_event, split, collective_factor = rates
     if f.get("points") is not None:
         points = num(f.get("points"))
-    elif name_of(f.get("level")) in p["levels"]:
-        points = p["levels"][f["level"]]
-    elif name_of(f.get("type")) in p["per_event"]:
-        points = p["per_event"][f["type"]]
+    elif name_of(f.get("level")) in levels:
+        points = levels[f["level"]]
+    elif name_of(f.get("type")) in per_event:
+        points = per_event[f["type"]]
     else:
         what = f"level {f.get('level')!r}" if f.get("level") is not None else f"event type {f.get('type')!r}"
         bad(problems, f, f"unknown {what}: the rule gives it no points")
@@ -108,10 +115,10 @@ def _event_points(f: Fact, p: Any, problems: list[Problem]) -> Decimal | None:
         return None
     points *= count
     participants = f.get("participants")
-    if p["shared"] == "split" and isinstance(participants, list) and participants:
+    if split and isinstance(participants, list) and participants:
         points /= len(participants)  # 003 篇三 "联名建议的,分值平分"
     if f.get("collective") is True:
-        points *= p["collective_factor"]  # "集体…个人加分按上述标准减半"
+        points *= collective_factor  # "集体…个人加分按上述标准减半"
     return points
 
 
@@ -126,7 +133,8 @@ def build_per_occurrence(node: Node) -> LeafFn:
             if task is None:
                 bad(problems, f, "task fact needs a task_id")
                 continue
-            done[str(task)] = done.get(str(task), False) or f.get("completed") is True
+            key = task if type(task) is str else str(task)
+            done[key] = done.get(key, False) or f.get("completed") is True
         if not done:
             score = top if none_full else ZERO
             return score, f"per_occurrence: no tasks assigned = {fmt(score)}"
@@ -139,12 +147,13 @@ def build_per_occurrence(node: Node) -> LeafFn:
 
 def build_cases(node: Node) -> LeafFn:
     top = node.max
+    top_text = fmt(top)
 
     def cases(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         weighted, weights = ZERO, ZERO
         for f in facts:
             points, weight = num(f.get("points")), num(f.get("weight", 1))
-            if points is None or weight is None or weight < 0 or not 0 <= points <= 100:
+            if points is None or weight is None or weight < ZERO or not ZERO <= points <= HUNDRED:
                 bad(problems, f, "case fact needs points between 0 and 100 and a weight not below 0")
                 continue
             weighted += weight * points
@@ -152,7 +161,7 @@ def build_cases(node: Node) -> LeafFn:
         if weights == 0:
             return None, f"cases [{ids(facts)}]: no weighted case"
         score = clamp(top * weighted / (100 * weights), ZERO, top)
-        return score, f"cases [{ids(facts)}]: {fmt(top)} × {fmt(weighted)} / (100 × {fmt(weights)}) = {fmt(score)}"
+        return score, f"cases [{ids(facts)}]: {top_text} × {fmt(weighted)} / (100 × {fmt(weights)}) = {fmt(score)}"
 
     return cases
 
@@ -170,8 +179,8 @@ def build_journal(node: Node) -> LeafFn:
                 excused += 1
             elif status == "missing":
                 points.append(ZERO)  # a week without a journal counts 0
-            elif status == "accepted" and num(f.get("points")) is not None:
-                points.append(num(f.get("points")) or ZERO)
+            elif status == "accepted" and (value := num(f.get("points"))) is not None:
+                points.append(value or ZERO)
             else:
                 bad(problems, f, "journal fact needs status accepted (with numeric points), excused or missing")
         if not points:
@@ -194,40 +203,52 @@ def build_rating(node: Node) -> LeafFn:
     # 003 篇三 "缺少评议层次的,系统默认为该档满分": an expected level nobody rated counts as full
     # marks, the top of the scale (the leaf's max when ratings carry points); worked out once per leaf
     full = (max(p["scale"].values()) if p["scale"] else top) if p["missing_level"] == "full" else None
+    scale: dict[str, Decimal] = p["scale"]
+    levels: tuple[str, ...] = p["levels"]
+    trim: tuple[int, int] = p["trim"]
+    head = f"rating {combine} ["
 
     def rating(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
-        rounds = _ratings_by_round(facts, p, problems)
-        counted = sum(len(r) for r in rounds.values())
+        rounds = _ratings_by_round(facts, scale, levels, problems)
+        counted = sum(map(len, rounds.values()))
         if counted == 0 or counted < min_ratings:
             return None, f"rating [{ids(facts)}]: {counted} rating(s), fewer than needed"
         parts, scores = [], []
         for name in sorted(rounds):
-            value = _rating_round(rounds[name], p, full)
+            value = _rating_round(rounds[name], combine, levels, trim, full)
             scores.append(value)
             parts.append(f"round {name} {fmt(value)}")
         score = clamp(sum(scores, ZERO) / len(scores), ZERO, top)
-        return score, f"rating {combine} [{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"
+        return score, f"{head}{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"
 
     return rating
 
 
-def _ratings_by_round(facts: list[Fact], p: Any, problems: list[Problem]) -> dict[str, list[tuple[str, Decimal]]]:
+def _ratings_by_round(
+    facts: list[Fact], scale: dict[str, Decimal], levels: tuple[str, ...], problems: list[Problem]
+) -> dict[str, list[tuple[str, Decimal]]]:
     rounds: dict[str, list[tuple[str, Decimal]]] = {}
-    scale: dict[str, Decimal] = p["scale"]
-    levels: tuple[str, ...] = p["levels"]
     for f in facts:
         grade, points = f.get("grade"), f.get("points")
         if grade is None and points is None:
             continue  # 弃权: an abstention is not counted
-        value = scale.get(name_of(grade) or "") if grade is not None else num(points)
+        value = scale.get(grade if type(grade) is str else "") if grade is not None else num(points)
         if value is None:
             bad(problems, f, f"unknown grade {grade!r}" if grade is not None else "rating points must be a number")
             continue
-        level = str(f.get("level", ""))
+        level = f.get("level", "")
+        if type(level) is not str:
+            level = str(level)
         if levels and level not in levels:
             bad(problems, f, f"unknown rater level {level!r} (expected one of {', '.join(levels)})")
             continue
-        rounds.setdefault(str(f.get("round", 1)), []).append((level, value))
+        key = f.get("round", 1)
+        key = key if type(key) is str else str(key)
+        same = rounds.get(key)
+        if same is None:
+            rounds[key] = [(level, value)]
+        else:
+            same.append((level, value))
     return rounds
 
 
@@ -239,18 +260,27 @@ def _trimmed(values: list[Decimal], trim: tuple[int, int]) -> list[Decimal]:
     return ordered[low : len(ordered) - high]
 
 
-def _rating_round(ratings: list[tuple[str, Decimal]], p: Any, full: Decimal | None) -> Decimal:
+def _rating_round(
+    ratings: list[tuple[str, Decimal]],
+    combine: str,
+    levels: tuple[str, ...],
+    trim: tuple[int, int],
+    full: Decimal | None,
+) -> Decimal:
     absent: list[Decimal] = []
     if full is not None:  # missing_level: full (see build_rating)
         rated = {level for level, _ in ratings}
-        absent = [full for level in p["levels"] if level not in rated]
-    trim = p["trim"]
-    if p["combine"] == "mean":
+        absent = [full for level in levels if level not in rated]
+    if combine == "mean":
         values = _trimmed([v for _, v in ratings], trim) + absent
         return sum(values, ZERO) / len(values)
     by_level: dict[str, list[Decimal]] = {}
     for level, value in ratings:
-        by_level.setdefault(level, []).append(value)
+        same = by_level.get(level)
+        if same is None:
+            by_level[level] = [value]
+        else:
+            same.append(value)
     if trim != (0, 0):
         by_level = {level: _trimmed(values, trim) for level, values in by_level.items()}
     means = [sum(by_level[level], ZERO) / len(by_level[level]) for level in sorted(by_level)]

@@ -11,6 +11,7 @@ import gc
 from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from .canonical import _dumps, inputs_sha256, sorted_by_id
@@ -243,12 +244,12 @@ def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
     # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of per_occurrence
     # (none_assigned): they score the empty list unless the scheme asks for missing: full or error.
     empty_is_normal = node.rule is not None and node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
-    for i, subject in enumerate(period.subjects):
+    get_facts = bucket.get
+    # the hot loop: one pass per leaf over (subject, score row, explain row), no per-subject lookups
+    for i, (subject, row, notes) in enumerate(zip(period.subjects, rows, explain, strict=True)):
         if unassigned and i in unassigned:
             continue
-        facts = bucket.get(subject.id)
-        score: Decimal | None = None
-        text = ""
+        facts = get_facts(subject.id)
         if facts is not None:
             try:
                 score, text = fn(facts, subject, problems)
@@ -260,10 +261,12 @@ def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
                 score, text = None, _unreadable(node, subject, facts, exc, problems)
         elif empty_is_normal:
             score, text = fn([], subject, problems)
+        else:
+            score, text = None, ""
         if score is None:
             score, text = _missing(node, subject, problems, text)
-        rows[i][code] = score
-        explain[i][code] = text
+        row[code] = score
+        notes[code] = text
 
 
 def _unreadable(node: Node, subject: Subject, facts: list[Fact], exc: Exception, problems: list[Problem]) -> str:
@@ -295,34 +298,47 @@ def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -
 def _score_inner(period: Period, node: Node) -> None:
     unassigned = period.unassigned[node.code]
     aggregate = _sum_of(node) if node.aggregate == "sum" else partial(_AGGREGATES[node.aggregate], node)
-    rows, explain, code = period.rows, period.explain, node.code
-    for i, subject in enumerate(period.subjects):
-        if i in unassigned:
+    code = node.code
+    for i, (subject, row, notes) in enumerate(zip(period.subjects, period.rows, period.explain, strict=True)):
+        if unassigned and i in unassigned:
             continue
-        score, text = aggregate(rows[i], subject)
-        rows[i][code] = score
-        explain[i][code] = text
+        score, text = aggregate(row, subject)
+        row[code] = score
+        notes[code] = text
 
 
 def _sum_of(node: Node) -> Callable[[dict[str, Decimal], Subject], tuple[Decimal, str]]:
     regular = tuple(c.code for c in node.children if not c.bonus)
     bonus = tuple(c.code for c in node.children if c.bonus)
     top, cap, top_text = node.max, node.cap, fmt(node.max)
+    # "c1 v1 + c2 v2 + bonus c3 v3": the codes are fixed per node, so one format string per node
+    template = " + ".join([f"{_braced(c)} {{}}" for c in regular])
+    bonus_template = "".join([f" + bonus {_braced(c)} {{}}" for c in bonus])
+    read_regular, read_bonus = itemgetter(*regular) if regular else None, itemgetter(*bonus) if bonus else None
 
     def aggregate(row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
-        values = [row[c] for c in regular]
+        values = _as_tuple(read_regular(row), len(regular)) if read_regular else ()
         total = sum(values, ZERO)
-        words = " + ".join([f"{c} {fmt(v)}" for c, v in zip(regular, values, strict=True)])
+        words = template.format(*map(fmt, values))
         if cap and total > top:
             total, words = top, f"min({words}, cap {top_text})"
-        if bonus:
+        if read_bonus:
             # §3.2: bonus children are added on top of the (capped) sum of the others
-            extra = [row[c] for c in bonus]
+            extra = _as_tuple(read_bonus(row), len(bonus))
             total += sum(extra, ZERO)
-            words += "".join([f" + bonus {c} {fmt(v)}" for c, v in zip(bonus, extra, strict=True)])
+            words += bonus_template.format(*map(fmt, extra))
         return total, f"sum: {words} = {fmt(total)}"
 
     return aggregate
+
+
+def _braced(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _as_tuple(got: Any, n: int) -> tuple[Decimal, ...]:
+    # itemgetter of one key returns the value itself, of several a tuple
+    return (got,) if n == 1 else got
 
 
 def _weighted(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:

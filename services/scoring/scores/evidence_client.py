@@ -8,6 +8,7 @@ import httpx
 
 from services.common.auth import SYSTEM, issue_service_token
 from services.common.errors import ServiceUnavailable
+from services.common.peers import peer_client
 from services.common.settings import get_settings
 
 PAGE = 1000
@@ -29,7 +30,7 @@ async def fetch_facts(period_id: str, transport: httpx.AsyncBaseTransport | None
     facts: list[dict[str, Any]] = []
     cursor: str | None = None
     timeout = httpx.Timeout(30.0, connect=3.0)
-    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=timeout) as client:
+    async with peer_client(base_url=base, transport=transport, timeout=timeout) as client:
         for _ in range(MAX_PAGES):
             params = {"period_id": period_id, "limit": str(PAGE), **({"after": cursor} if cursor else {})}
             headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}

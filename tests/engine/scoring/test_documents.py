@@ -28,11 +28,18 @@ def test_yaml_and_json_same_structure(tmp_path: pathlib.Path) -> None:
         ("", "must be a mapping"),
         ("a: &x [1]\nb: *x\n", "anchors and aliases are not allowed"),
         (b"\xff\xfe", "not UTF-8"),
+        ('{"facts": [{"id": "f1", "note": "a\\ud800"}]}', "text at /facts/0/note holds a lone UTF-16 surrogate"),
+        ('{"facts": [{"a/b\\udc00": 1}]}', r"text at /facts/0/a~1b\\udc00 holds"),
+        ('note: "x\\uDFFF"\n', "text at /note holds a lone"),
     ],
 )
 def test_bad_documents(source: str | bytes, fragment: str) -> None:
     with pytest.raises(DocumentError, match=fragment):
         load_document(source)
+
+
+def test_surrogate_pairs_are_characters() -> None:
+    assert load_document('{"emoji": "\\ud83d\\ude00"}') == {"emoji": "\U0001f600"}
 
 
 def test_too_large() -> None:
