@@ -4,17 +4,20 @@
     python bench/period.py --staff 500
 
 Builds a throw-away database on the PostgreSQL of KAOHE_BENCH_DATABASE_URL (default
-postgresql://postgres@127.0.0.1:5432/postgres), migrates it, and runs the scoring app in process
-(httpx ASGI transport, real asyncpg pool). The organisation and the fact copies are loaded with
-bulk SQL (setup, not timed); the scheme is published and the period opened through the API. Then:
+postgresql://postgres@127.0.0.1:5432/postgres), migrates it, and runs the scoring and the ranking
+apps in this process, each served by uvicorn on a local port (real HTTP both ways, real asyncpg
+pools, scoring's outbox relay delivering `scores.changed` to ranking, ranking reading scoring's
+scores). The organisation and the fact copies are loaded with bulk SQL (setup, not timed); the
+scheme is published and the period opened through the API. Then:
 
 - service_s: `POST /v1/periods/{id}/recompute` of the full period the first time (engine plus
   loading 150k fact copies plus writing every score version);
 - unchanged_s: the same recompute again (nothing changes, nothing is written);
 - engine_s: `score_period` alone on the same scheme and facts in the same run;
-- change_p95_ms: from `POST /events` with one changed fact to the new score version being stored
-  (the debounced background loop, quiet time 0.2 s, recomputes the whole period: cross-subject
-  rules). Ranking is not running here, so this stops at the score version, not at ranking.
+- warm_s: a full recompute again after one fact changed (the process has seen the period once);
+- change_p95_ms: from `POST /events` with one changed fact until ranking's
+  `GET /v1/periods/{id}/results/{subject}` shows the subject's new result version (scoring's
+  background loop recomputes, its outbox relay delivers `scores.changed`, ranking re-ranks).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -142,13 +145,6 @@ async def load_facts(db: Database, period_id: str, facts: list[dict[str, Any]]) 
         await session.commit()
 
 
-async def score_set(db: Database, period_id: str) -> int:
-    from services.scoring.periods.models import Period
-
-    async with db.sessionmaker() as session:
-        return int(await session.scalar(select(Period.score_set).where(Period.id == period_id)) or 0)
-
-
 async def version_count(db: Database) -> int:
     from services.scoring.scores.models import ScoreVersion
 
@@ -156,23 +152,60 @@ async def version_count(db: Database) -> int:
         return int(await session.scalar(select(func.count()).select_from(ScoreVersion)) or 0)
 
 
-async def measure_changes(client: httpx.AsyncClient, db: Database, facts: list[dict[str, Any]],
+READER = Principal(subject="bench-reader", grants=(Grant("admin", ""),))
+
+
+async def ranking_version(ranking: httpx.AsyncClient, subject: str) -> int:
+    """The current result version of one subject in ranking (0 before ranking has it)."""
+    response = await ranking.get(f"/v1/periods/bench/results/{subject}", headers=_headers(READER))
+    if response.status_code == 404:
+        return 0
+    response.raise_for_status()
+    return int(response.json()["version"])
+
+
+async def wait_ranked(ranking: httpx.AsyncClient, subject: str, above: int, limit_s: float = 600) -> float:
+    """Poll ranking every 20 ms until the subject's result version passes `above`; seconds waited."""
+    start = time.perf_counter()
+    while await ranking_version(ranking, subject) <= above:
+        if time.perf_counter() - start > limit_s:
+            raise TimeoutError(f"ranking did not show a new result for {subject} within {limit_s} s")
+        await asyncio.sleep(0.02)  # each poll is a real request: polling faster would load the loop
+    return time.perf_counter() - start
+
+
+def changed_fact(facts: list[dict[str, Any]], r: int, rnd: Any) -> dict[str, Any]:
+    """A copy of one manual score fact of the first 100 staff with a value it did not have."""
+    fact = dict(rnd.choice([f for f in facts[:3000] if f["fact"] == "score"]))
+    points = str(10 - r % 5)
+    fact["points"] = points if Decimal(fact["points"]) != Decimal(points) else "4.5"
+    return fact
+
+
+async def measure_changes(scoring: httpx.AsyncClient, ranking: httpx.AsyncClient, facts: list[dict[str, Any]],
                           rounds: int, rnd: Any) -> list[float]:
-    """Latency from a fact.changed event to the new score version (the period's score_set moving)."""
+    """Latency from a fact.changed event to the subject's new result in ranking."""
     out: list[float] = []
     for r in range(rounds):
-        before = await score_set(db, "bench")
-        fact = dict(rnd.choice([f for f in facts[:3000] if f["fact"] == "score"]))
-        fact["points"] = str(10 - r % 5)  # a new value every round
+        fact = changed_fact(facts, r, rnd)
+        before = await ranking_version(ranking, fact["subject"])
         event = {"id": str(uuid.uuid4()), "source": "evidence", "topic": "fact.changed",
-                 "payload": {"period_id": "bench", "action": "upsert", "fact": fact}}
+                 "payload": {"period_id": "bench", "action": "upsert", "fact": fact, "revision": 1 + r}}
         start = time.perf_counter()
-        response = await client.post("/events", json=event, headers=_headers(SERVICE))
+        response = await scoring.post("/events", json=event, headers=_headers(SERVICE))
         response.raise_for_status()
-        while await score_set(db, "bench") == before:  # noqa: ASYNC110 - polling the database, not a local event
-            await asyncio.sleep(0.01)
+        await wait_ranked(ranking, fact["subject"], before, limit_s=120)
         out.append(time.perf_counter() - start)
+        facts[facts.index(next(f for f in facts if f["id"] == fact["id"]))] = fact
     return out
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 async def run(staff: int, rounds: int) -> None:
@@ -192,16 +225,41 @@ async def run(staff: int, rounds: int) -> None:
         await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+async def _serve(app: Any, port: int) -> tuple[Any, asyncio.Task[None]]:
+    """Serve an app with uvicorn on 127.0.0.1:port inside this event loop (its lifespan runs too)."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on", access_log=False))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    return server, task
+
+
 async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
+    from services.ranking.app import app as ranking_app
     from services.scoring.app import app
 
+    scoring_port, ranking_port = _free_port(), _free_port()
+    os.environ["KAOHE_SCORING_URL"] = f"http://127.0.0.1:{scoring_port}"
+    os.environ["KAOHE_RANKING_URL"] = f"http://127.0.0.1:{ranking_port}"
+    from services.common.settings import get_settings
+
+    get_settings.cache_clear()
     db = Database(create_engine(url, pool_size=5), "scoring")
-    app.state.db, app.state.run_relay, app.state.run_recomputer = db, False, True
+    app.state.db, app.state.run_relay, app.state.run_recomputer = db, True, True
+    ranking_app.state.db = Database(create_engine(url, pool_size=5), "ranking")
     facts = await load_setup(db, staff, rnd)
-    async with app.router.lifespan_context(app):
-        app.state.recomputer.quiet = timedelta(days=1)  # hold the background loop until the change rounds
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://scoring", timeout=600) as client:
+    ranking_server, ranking_task = await _serve(ranking_app, ranking_port)
+    scoring_server, scoring_task = await _serve(app, scoring_port)
+    try:
+        app.state.recomputer.hold = True  # hold the background loop until the change rounds
+        timeout = httpx.Timeout(600.0)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{scoring_port}", timeout=timeout) as client, \
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ranking_port}", timeout=timeout) as ranking:
             document = scheme_document()
             draft = (await client.post("/v1/schemes", json={"document": document}, headers=_headers(ADMIN))).json()
             (await client.post("/v1/schemes/bench-period/versions/1/publish", json={"revision": draft["revision"]},
@@ -215,16 +273,27 @@ async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
             (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
             service_s = time.perf_counter() - start
             versions = await version_count(db)
+            first_rank_s = await wait_ranked(ranking, "p00000", 0)  # ranking's first full computation
             start = time.perf_counter()
             (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
             unchanged_s = time.perf_counter() - start
             engine_s = time_engine(document, subjects, facts)
-            app.state.recomputer.quiet = timedelta(seconds=0.2)
-            latencies = await measure_changes(client, db, facts, rounds, rnd)
-    await db.dispose()
+            app.state.recomputer.hold = False
+            latencies = await measure_changes(client, ranking, facts, rounds, rnd)
+            app.state.recomputer.hold = True
+            await load_facts(db, "bench", [changed_fact(facts, rounds, rnd)])  # one change, then a full recompute
+            start = time.perf_counter()
+            (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
+            warm_s = time.perf_counter() - start
+    finally:
+        for server, task in ((scoring_server, scoring_task), (ranking_server, ranking_task)):
+            server.should_exit = True  # scoring first: its relay must not post to a stopped ranking
+            await task
     p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) >= 2 else latencies[0] * 1000
-    print(f"detail: versions_first={versions} unchanged_s={unchanged_s:.2f} change_rounds={rounds} "
-          f"(change latency measured to the new score version; ranking not running)")
+    print(f"detail: versions_first={versions} first_rank_s={first_rank_s:.2f} unchanged_s={unchanged_s:.2f} "
+          f"warm_s={warm_s:.2f} warm_ratio={warm_s / engine_s:.2f} change_rounds={rounds} "
+          f"change_median_ms={statistics.median(latencies) * 1000:.0f} "
+          f"change_max_ms={max(latencies) * 1000:.0f} (change latency: fact event to the new result in ranking)")
     print(f"period: staff={staff} facts={len(facts)} service_s={service_s:.2f} engine_s={engine_s:.2f} "
           f"ratio={service_s / engine_s:.2f} change_p95_ms={p95:.0f}")
 

@@ -59,12 +59,18 @@ def record(
     before: Any = None,
     after: Any = None,
     details: dict[str, Any] | None = None,
+    before_digest: str | None = None,
+    after_digest: str | None = None,
 ) -> None:
-    """Queue an audit record for this transaction; it is chained when the transaction commits."""
+    """Queue an audit record for this transaction; it is chained when the transaction commits.
+
+    A caller that already holds `digest(before)` or `digest(after)` may pass it instead of the state."""
     name = actor.subject if isinstance(actor, Principal) else actor
-    pending(session, _PENDING).append(
-        AuditEntry(name, action, entity_type, str(entity_id), digest(before), digest(after), details or {})
-    )
+    pending(session, _PENDING).append(AuditEntry(
+        name, action, entity_type, str(entity_id),
+        digest(before) if before is not None else before_digest,
+        digest(after) if after is not None else after_digest, details or {},
+    ))
 
 
 _HASHED = ("actor", "action", "entity_type", "entity_id", "before_digest", "after_digest", "details", "request_id")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import httpx
 from fastapi import Depends, Request
@@ -23,9 +23,14 @@ class ScoringClient:
         """`GET /v1/periods/{id}`: scheme, version, label and status."""
         return await self._get(f"/v1/periods/{segment(period_id)}")
 
-    async def period_scores(self, period_id: str) -> dict[str, Any]:
-        """`GET /v1/periods/{id}/scores`: the latest full-precision scores of every subject."""
-        return await self._get(f"/v1/periods/{segment(period_id)}/scores")
+    async def period_scores(self, period_id: str, *, since_score_set: int | None = None,
+                            period_key: str | None = None) -> dict[str, Any]:
+        """`GET /v1/periods/{id}/scores`: the latest full-precision scores of every subject (or, with
+        the score set and period key of an earlier answer, only what changed since: `partial`)."""
+        path = f"/v1/periods/{segment(period_id)}/scores"
+        if since_score_set is not None and period_key:
+            path += "?" + urlencode({"since_score_set": since_score_set, "period_key": period_key})
+        return await self._get(path)
 
     async def scheme_document(self, scheme_id: str, version: int) -> dict[str, Any]:
         """`GET /v1/schemes/{id}/versions/{v}`: the published scheme document."""

@@ -12,12 +12,16 @@ from services.scoring.periods.api import router as periods_router
 from services.scoring.schemes.api import router as schemes_router
 from services.scoring.scores.api import events_router
 from services.scoring.scores.api import router as scores_router
+from services.scoring.scores.incremental import confirm_after_commit
 from services.scoring.scores.recomputer import Recomputer
 
 
 async def start_recomputer(app: FastAPI) -> None:
-    """Run the debounced recompute loop (off when the relay is off, as in the unit tests)."""
-    recomputer = Recomputer(app.state.db)
+    """Run the recompute loop (off when the relay is off, as in the unit tests); confirm cached
+    period states after each commit."""
+    db = app.state.db
+    db.after_commit.append(confirm_after_commit)
+    recomputer = Recomputer(db)
     app.state.recomputer = recomputer
     if getattr(app.state, "run_recomputer", getattr(app.state, "run_relay", True)):
         recomputer.start()
@@ -26,6 +30,8 @@ async def start_recomputer(app: FastAPI) -> None:
 async def stop_recomputer(app: FastAPI) -> None:
     """Stop the loop before the database is disposed."""
     await app.state.recomputer.stop()
+    if confirm_after_commit in app.state.db.after_commit:
+        app.state.db.after_commit.remove(confirm_after_commit)
 
 
 def _large_body(path: str) -> bool:

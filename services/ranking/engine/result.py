@@ -95,23 +95,50 @@ def node_order(scheme: Scheme) -> dict[str, int]:
     return {node.code: index for index, node in enumerate(scheme.nodes())}
 
 
+# The parts of a subject's document that depend only on its scores, by the identity of the
+# SubjectScore and the scheme (ranking reuses the SubjectScore of a subject whose scores did not
+# change between two periods' rankings). Each value holds both, so no id is reused while here.
+_STATIC: dict[tuple[int, int], tuple[SubjectScore, Scheme, tuple[str, dict[str, str], list[Any], dict[str, str]]]] = {}
+_MAX_STATIC = 100_000
+
+
+def _static_parts(standing: Standing, scheme: Scheme,
+                  order: Mapping[str, int] | None) -> tuple[str, dict[str, str], list[Any], dict[str, str]]:
+    score = standing.score
+    key = (id(score), id(scheme))
+    known = _STATIC.get(key)
+    if known is not None and known[0] is score and known[1] is scheme:
+        return known[2]
+    if len(_STATIC) > _MAX_STATIC:
+        _STATIC.clear()
+    parts = (format_points(score.total, scheme.precision),
+             _scores(standing, scheme, node_order(scheme) if order is None else order),
+             _flags(score), dict(score.explain))
+    _STATIC[key] = (score, scheme, parts)
+    return parts
+
+
 def subject_document(standing: Standing, scheme: Scheme, order: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """One subject of §11, keys in the spec's order, numbers as fixed-decimal strings."""
+    """One subject of §11, keys in the spec's order, numbers as fixed-decimal strings.
+
+    The total, scores, flags and explain parts may be shared with an earlier document of the same
+    SubjectScore: treat documents as read-only."""
     subject = standing.score.subject
+    total, scores, flags, explain = _static_parts(standing, scheme, order)
     out: dict[str, Any] = {"id": subject.id}
     if subject.name is not None:
         out["name"] = subject.name
     out["group"] = subject.group
-    out["total"] = format_points(standing.score.total, scheme.precision)
-    out["scores"] = _scores(standing, scheme, node_order(scheme) if order is None else order)
+    out["total"] = total
+    out["scores"] = scores
     out["rank"] = standing.rank
     out["band_grade"] = standing.band_grade
     out["grade"] = standing.grade
     out["grade_reason"] = standing.grade_reason
     out["labels"] = list(standing.labels)
     out["rewards"] = {name: format_money(amount) for name, amount in standing.rewards.items()}
-    out["flags"] = _flags(standing.score)
-    out["explain"] = dict(standing.score.explain)
+    out["flags"] = flags
+    out["explain"] = explain
     return out
 
 

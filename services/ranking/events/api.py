@@ -28,8 +28,10 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
     # Record the id first: a repeat stops here; a failure below rolls the record back with the rest.
     if not await apply_once(session, common.inbox, event):
         return {"applied": False, "reason": "already applied"}
-    # Scoring's period (owner, scheme version, label) is read fresh: the payload only names it.
-    outcome = await results.recompute(session, scoring, await results.period_ref(scoring, period_id), actor=principal)
+    # A period's scheme version, label and owner never change; scoring's payload carries them
+    # (older events without owner_path: read the period from scoring).
+    ref = results.ref_from_payload(event.payload) or await results.period_ref(scoring, period_id)
+    outcome = await results.recompute(session, scoring, ref, actor=principal)
     return {"applied": True, "changed": outcome.changed, "unchanged": outcome.unchanged,
             "removed": outcome.removed, "frozen": outcome.frozen}
 

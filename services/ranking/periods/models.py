@@ -39,6 +39,8 @@ class RankedPeriod(Base):
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finalized_by: Mapped[str | None] = mapped_column(String(200))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # a new random value whenever the period's results are written (processes cache them by it)
+    results_token: Mapped[str] = mapped_column(String(32), default="", server_default="")
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

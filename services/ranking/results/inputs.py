@@ -13,6 +13,11 @@ from services.scoring.engine.model import PeriodScores, Problem, Scheme, Subject
 
 # Published scheme versions are immutable, so a parsed one can be kept for the process's life.
 _SCHEMES: dict[tuple[str, int], Scheme] = {}
+# Subjects parsed from a scores body, by the identity of their entry: a body merged from a delta
+# (scores_cache.py) keeps the unchanged entries, so only the changed ones are parsed again.
+# Each value holds its entry, so the id cannot be reused while it is here.
+_PARSED: dict[tuple[int, str, int], tuple[Mapping[str, Any], SubjectScore, SubjectMeta]] = {}
+MAX_PARSED = 100_000
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,17 @@ def exact(raw: Any, where: str) -> Decimal:
 def period_scores(scheme: Scheme, label: str, body: Mapping[str, Any]) -> tuple[PeriodScores, dict[str, SubjectMeta]]:
     """Build the engine's `PeriodScores` from `GET /v1/periods/{id}/scores`, and each subject's meta."""
     scored, meta = [], {}
+    if len(_PARSED) > MAX_PARSED:
+        _PARSED.clear()
     for entry in body.get("subjects") or []:
-        scored.append(_subject_score(scheme, entry))
-        meta[str(entry["id"])] = SubjectMeta(str(entry.get("unit_path", "")), dict(entry.get("attributes") or {}))
+        key = (id(entry), scheme.id, scheme.version)
+        known = _PARSED.get(key)
+        if known is None or known[0] is not entry:
+            known = (entry, _subject_score(scheme, entry),
+                     SubjectMeta(str(entry.get("unit_path", "")), dict(entry.get("attributes") or {})))
+            _PARSED[key] = known
+        scored.append(known[1])
+        meta[str(entry["id"])] = known[2]
     problems = [_problem(p) for p in body.get("problems") or [] if isinstance(p, Mapping)]
     return PeriodScores(scheme, label, scored, problems, str(body.get("inputs_sha256", ""))), meta
 

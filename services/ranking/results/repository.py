@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -42,14 +43,51 @@ async def current(session: AsyncSession, period_id: str) -> list[SubjectResult]:
     return list(rows)
 
 
-async def latest_versions(session: AsyncSession, period_id: str) -> dict[str, int]:
-    """The highest version of each subject ever stored in the period (current or not)."""
-    rows = await session.execute(
-        select(SubjectResult.subject_id, func.max(SubjectResult.version))
-        .where(SubjectResult.period_id == period_id)
-        .group_by(SubjectResult.subject_id)
-    )
+async def latest_versions(session: AsyncSession, period_id: str,
+                          subject_ids: Sequence[str] | None = None) -> dict[str, int]:
+    """The highest version of each subject (or of the named ones) ever stored in the period (current or not)."""
+    stmt = select(SubjectResult.subject_id, func.max(SubjectResult.version)).where(
+        SubjectResult.period_id == period_id)
+    if subject_ids is not None:
+        stmt = stmt.where(SubjectResult.subject_id.in_(list(subject_ids)))
+    rows = await session.execute(stmt.group_by(SubjectResult.subject_id))
     return {subject_id: version for subject_id, version in rows}
+
+
+@dataclass(frozen=True)
+class CurrentDigest:
+    """What `store` compares of a current result, without its document."""
+
+    id: int
+    digest: str
+    unit_path: str
+    position: int
+    version: int
+
+
+async def current_digests(session: AsyncSession, period_id: str) -> dict[str, CurrentDigest]:
+    """subject → its current result's id, digest, unit path, position and version."""
+    rows = await session.execute(
+        select(SubjectResult.subject_id, SubjectResult.id, SubjectResult.document_sha256, SubjectResult.unit_path,
+               SubjectResult.position, SubjectResult.version)
+        .where(SubjectResult.period_id == period_id, SubjectResult.is_current)
+        .order_by(SubjectResult.position)
+    )
+    return {sid: CurrentDigest(rid, digest, unit_path, position, version)
+            for sid, rid, digest, unit_path, position, version in rows}
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, SubjectResult]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(SubjectResult).where(SubjectResult.id.in_(list(ids))))
+    return {row.id: row for row in rows}
+
+
+async def set_positions(session: AsyncSession, moves: Sequence[dict[str, int]]) -> None:
+    """Bulk UPDATE of table positions by primary key ([{"id": …, "position": …}])."""
+    if moves:
+        await session.execute(update(SubjectResult), list(moves))
 
 
 async def page(
@@ -99,3 +137,19 @@ async def history(session: AsyncSession, period_id: str, subject_id: str) -> lis
 
 def add(session: AsyncSession, result: SubjectResult) -> None:
     session.add(result)
+
+
+async def retire(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Mark results as no longer current (a newer version replaces them, or the subject left)."""
+    if ids:
+        await session.execute(update(SubjectResult).where(SubjectResult.id.in_(list(ids))).values(is_current=False)
+                              .execution_options(synchronize_session=False))
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Bulk insert of new result versions (one statement, many rows); subject → new row id."""
+    if not rows:
+        return {}
+    found = await session.execute(insert(SubjectResult).returning(SubjectResult.subject_id, SubjectResult.id),
+                                  list(rows))
+    return {str(sid): int(rid) for sid, rid in found}

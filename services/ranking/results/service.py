@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ from services.ranking.results.inputs import (
     remember_scheme,
 )
 from services.ranking.results.models import SubjectResult
+from services.ranking.results.scores_cache import latest_scores
 from services.scoring.engine.model import Scheme, Subject
 
 
@@ -67,6 +69,17 @@ async def period_ref(scoring: ScoringClient, period_id: str) -> PeriodRef:
                      owner_path=str(owner) if owner is not None else None)
 
 
+def ref_from_payload(payload: Mapping[str, Any]) -> PeriodRef | None:
+    """The PeriodRef a `scores.changed` payload carries in full, else None."""
+    fields = (payload.get("period_id"), payload.get("scheme_id"), payload.get("scheme_version"),
+              payload.get("label"), payload.get("owner_path"))
+    period_id, scheme_id, version, label, owner = fields
+    if not (isinstance(period_id, str) and isinstance(scheme_id, str) and isinstance(label, str)
+            and isinstance(owner, str) and isinstance(version, int) and not isinstance(version, bool)):
+        return None
+    return PeriodRef(period_id, scheme_id, version, label, owner_path=owner)
+
+
 async def scheme_of(scoring: ScoringClient, ref: PeriodRef) -> Scheme:
     return cached_scheme(ref.scheme_id, ref.scheme_version) or remember_scheme(
         await scoring.scheme_document(ref.scheme_id, ref.scheme_version)
@@ -86,7 +99,7 @@ async def recompute(
     if scheme.rollup is not None:
         document, meta = await _rollup_document(session, scheme, ref)
     else:
-        scores, meta = period_scores(scheme, ref.label, await scoring.period_scores(ref.period_id))
+        scores, meta = period_scores(scheme, ref.label, await latest_scores(scoring, ref.period_id))
         document = rank_period(scores)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
     return await store(session, period, document, meta, actor=actor)
@@ -113,51 +126,107 @@ async def _upsert_period(
     return period
 
 
+# The current results' digests of each period this process stored, with the period's
+# results_token at that time: still the database's when the token is (a token is never reused).
+_CURRENT: dict[str, tuple[str, dict[str, repository.CurrentDigest]]] = {}
+_MAX_CURRENT = 8
+
+# The digest of each subject's last ranked entry, by (period, subject): an equal entry (a dict
+# comparison) has the same digest, so an unchanged subject is not encoded and hashed again.
+_DIGESTS: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
+_MAX_DIGESTS = 100_000
+
+
+def entry_digest(period_id: str, entry: Mapping[str, Any]) -> str:
+    key = (period_id, str(entry["id"]))
+    known = _DIGESTS.get(key)
+    if known is not None and known[0] == entry:
+        return known[1]
+    if len(_DIGESTS) > _MAX_DIGESTS:
+        _DIGESTS.clear()
+    digest = sha256(canonical(entry))
+    _DIGESTS[key] = (entry, digest)
+    return digest
+
+
 async def store(
     session: AsyncSession, period: RankedPeriod, document: Mapping[str, Any],
     meta: Mapping[str, SubjectMeta], *, actor: Principal,
 ) -> Recomputed:
-    """Write a new result version for each subject whose result changed; keep the others."""
-    current = {row.subject_id: row for row in await repository.current(session, period.id)}
-    versions = await repository.latest_versions(session, period.id)
-    changed = unchanged = 0
+    """Write a new result version for each subject whose result changed; keep the others.
+
+    The current rows are read as (id, digest, unit path, position, version) only; the full rows
+    are loaded for the subjects that change (the audit keeps their previous document)."""
+    known = _CURRENT.get(period.id)
+    if known is not None and period.results_token and known[0] == period.results_token:
+        current = dict(known[1])
+    else:
+        current = await repository.current_digests(session, period.id)
+    before = dict(current)
+    changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str]] = []
+    moved: list[dict[str, int]] = []
+    unchanged = 0
     for position, entry in enumerate(document.get("subjects") or []):
         subject_meta = meta.get(entry["id"], SubjectMeta(""))
         previous = current.pop(entry["id"], None)
-        digest = sha256(canonical(entry))
-        if previous is not None and previous.document_sha256 == digest and previous.unit_path == subject_meta.unit_path:
-            previous.position = position  # the table order may move without the result changing
+        digest = entry_digest(period.id, entry)
+        if previous is not None and previous.digest == digest and previous.unit_path == subject_meta.unit_path:
+            if previous.position != position:  # the table order may move without the result changing
+                moved.append({"id": previous.id, "position": position})
             unchanged += 1
             continue
-        _replace(session, period, previous, entry, subject_meta,
-                 version=versions.get(entry["id"], 0) + 1, position=position, digest=digest, actor=actor)
-        changed += 1
-    for gone in current.values():
-        gone.is_current = False
+        changed.append((position, entry, subject_meta, previous, digest))
+    await repository.set_positions(session, moved)
+    fresh = [str(c[1]["id"]) for c in changed if c[3] is None]
+    versions = await repository.latest_versions(session, period.id, fresh) if fresh else {}
+    gone_rows = await repository.by_ids(session, [gone.id for gone in current.values()])
+    await repository.retire(session, [c[3].id for c in changed if c[3] is not None] + list(gone_rows))
+    new_rows = []
+    for position, entry, subject_meta, previous, digest in changed:
+        version = previous.version + 1 if previous is not None else versions.get(entry["id"], 0) + 1
+        new_rows.append(_new_row(period, entry, subject_meta, version=version, position=position, digest=digest))
+        # the previous document's digest is the one stored with it (same canonical JSON as audit's)
+        audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
+                     entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
+                     before_digest=previous.digest if previous else None, after_digest=digest,
+                     details={"version": version})
+    new_ids = await repository.insert_rows(session, new_rows)
+    for row in gone_rows.values():
         audit.record(session, actor=actor, action="result.removed", entity_type="subject_result",
-                     entity_id=f"{period.id}/{gone.subject_id}", before=gone.document)
+                     entity_id=f"{period.id}/{row.subject_id}", before=row.document)
+    if changed or moved or current:
+        period.results_token = secrets.token_hex(16)
+        _CURRENT[period.id] = (period.results_token, _after(before, current, moved, new_rows, new_ids))
+    else:
+        _CURRENT[period.id] = (period.results_token, before)
+    if len(_CURRENT) > _MAX_CURRENT:
+        _CURRENT.pop(next(iter(_CURRENT)))
     await session.flush()
-    return Recomputed(period.id, changed, unchanged, len(current))
+    return Recomputed(period.id, len(changed), unchanged, len(current))
 
 
-def _replace(
-    session: AsyncSession, period: RankedPeriod, previous: SubjectResult | None, entry: Mapping[str, Any],
-    meta: SubjectMeta, *, version: int, position: int, digest: str, actor: Principal,
-) -> None:
-    if previous is not None:
-        previous.is_current = False
-    row = SubjectResult(
-        period_id=period.id, subject_id=entry["id"], version=version, is_current=True,
-        name=entry.get("name"), group=entry.get("group", ""), unit_path=meta.unit_path,
-        attributes=dict(meta.attributes), position=position, rank=entry.get("rank"),
-        total=Decimal(entry["total"]), grade=entry.get("grade"), document=dict(entry),
-        document_sha256=digest, inputs_sha256=period.inputs_sha256,
-    )
-    repository.add(session, row)
-    audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
-                 entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
-                 before=previous.document if previous else None, after=dict(entry),
-                 details={"version": version})
+def _after(before: Mapping[str, repository.CurrentDigest], gone: Mapping[str, Any], moved: list[dict[str, int]],
+           new_rows: list[dict[str, Any]], new_ids: Mapping[str, int]) -> dict[str, repository.CurrentDigest]:
+    """The current digests once this store's writes commit."""
+    position_of = {m["id"]: m["position"] for m in moved}
+    after = {sid: (replace(d, position=position_of[d.id]) if d.id in position_of else d)
+             for sid, d in before.items() if sid not in gone}
+    for row in new_rows:
+        sid = str(row["subject_id"])
+        after[sid] = repository.CurrentDigest(new_ids[sid], row["document_sha256"], row["unit_path"], row["position"],
+                                              row["version"])
+    return after
+
+
+def _new_row(period: RankedPeriod, entry: Mapping[str, Any], meta: SubjectMeta, *, version: int, position: int,
+             digest: str) -> dict[str, Any]:
+    return {
+        "period_id": period.id, "subject_id": entry["id"], "version": version, "is_current": True,
+        "name": entry.get("name"), "group": entry.get("group", ""), "unit_path": meta.unit_path,
+        "attributes": dict(meta.attributes), "position": position, "rank": entry.get("rank"),
+        "total": Decimal(entry["total"]), "grade": entry.get("grade"), "document": dict(entry),
+        "document_sha256": digest, "inputs_sha256": period.inputs_sha256,
+    }
 
 
 async def _rollup_document(

@@ -28,6 +28,8 @@ class Period(Base):
     result_meta: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     recompute_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     pending_causes: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # moves when a change cannot be read as a delta of fact copies (enrolment, rebuild): caches reload
+    cache_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

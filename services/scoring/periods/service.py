@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
@@ -32,6 +33,7 @@ from services.scoring.schemes import service as schemes
 ORDER = ("open", "collecting", "scoring", "published", "finalized")
 ENROLMENT_OPEN = frozenset({"open", "collecting", "scoring"})
 MAX_CAUSES = 50
+DUE_WAKE = "recompute_wake"  # session.info key: this transaction marked a period due
 
 
 async def get_period(session: AsyncSession, period_id: str, *, lock: bool = False) -> Period:
@@ -53,8 +55,11 @@ def require_writable(period: Period) -> None:
 
 
 def mark_due(period: Period, cause: str) -> None:
-    """Ask for a (debounced) recompute, remembering what caused it."""
+    """Ask for a recompute (the loop starts once the transaction commits), remembering what caused it."""
     period.recompute_due_at = datetime.now(UTC)
+    session = object_session(period)
+    if session is not None:
+        session.info[DUE_WAKE] = True
     causes = [c for c in (period.pending_causes or []) if c != cause]
     period.pending_causes = [*causes, cause][-MAX_CAUSES:]
 
@@ -115,7 +120,7 @@ async def open_period(session: AsyncSession, principal: Principal, payload: Peri
         raise Conflict(f"period {payload.id} exists")
     now = clock.now()
     period = Period(id=payload.id or uuid.uuid4().hex, scheme_id=row.scheme_id, scheme_version=row.version,
-                    label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={},
+                    label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={}, cache_epoch=0,
                     pending_causes=[], created_by=principal.subject, created_at=now, updated_at=now)
     await repo.add(session, period)
     scheme = schemes.engine_scheme(row)
@@ -142,6 +147,7 @@ async def enrol(session: AsyncSession, principal: Principal, period_id: str, ite
     scheme = await scheme_of(session, period)
     rows = await _resolve(session, period, scheme, items)
     await repo.upsert_subjects(session, rows)
+    period.cache_epoch += 1  # the subject list changed: every process reloads the period
     mark_due(period, f"user:{principal.subject}")
     audit.record(session, actor=principal, action="period.enrol", entity_type="period", entity_id=period.id,
                  after={"subjects": [{k: r[k] for k in ("subject_id", "group", "attributes")} for r in rows]})
@@ -155,6 +161,7 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: str, 
         raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
     if not await repo.remove_subject(session, period.id, subject_id):
         raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+    period.cache_epoch += 1
     mark_due(period, f"user:{principal.subject}")
     audit.record(session, actor=principal, action="period.withdraw", entity_type="period", entity_id=period.id,
                  before={"subject": subject_id})

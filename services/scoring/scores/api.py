@@ -67,9 +67,12 @@ async def verify(period_id: str, session: SessionDep, principal: CurrentPrincipa
 
 @router.get("/{period_id}/scores", response_model=ScoresRead, summary="Latest full-precision scores")
 async def scores(period_id: str, session: SessionDep, principal: CurrentPrincipal,
-                 subject_ids: Annotated[str | None, Query(max_length=MAX_BATCH * 65)] = None) -> ScoresRead:
+                 subject_ids: Annotated[str | None, Query(max_length=MAX_BATCH * 65)] = None,
+                 since_score_set: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+                 period_key: Annotated[str | None, Query(max_length=100)] = None) -> ScoresRead:
     wanted = split_ids(subject_ids) if subject_ids is not None else None
-    return await service.scores(session, principal, period_id, wanted)
+    return await service.scores(session, principal, period_id, wanted, since_score_set=since_score_set,
+                                key=period_key)
 
 
 @router.get("/{period_id}/subjects/{subject_id}/history", response_model=list[ScoreVersionRead])

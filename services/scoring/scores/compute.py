@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,8 +56,10 @@ class Computed:
     explain: str
 
 
-def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, Any]]) -> list[Computed]:
-    """Every node and the total of every subject, with the ids of the facts each read (sorted)."""
+def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, Any]],
+                    only: Collection[str] | None = None) -> list[Computed]:
+    """Every node and the total of every subject (or of the subjects `only`, given at least their
+    facts), with the ids of the facts each read (sorted)."""
     by_leaf: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_subject: dict[str, list[str]] = defaultdict(list)
     for f in sorted(facts, key=lambda fact: str(fact.get("id"))):  # sorted once: every id list stays sorted
@@ -69,6 +71,8 @@ def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, 
     out: list[Computed] = []
     for s in result.subjects:
         sid = s.subject.id
+        if only is not None and sid not in only:
+            continue
         for code, value in s.scores.items():
             below = leaves.get(code, [code])
             ids = by_leaf.get((sid, below[0]), []) if len(below) == 1 else sorted(
@@ -78,12 +82,13 @@ def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, 
     return out
 
 
-def result_meta(result: PeriodScores) -> dict[str, Any]:
-    """What ranking needs besides the values: vetoes, flags and problems (JSON-ready)."""
+def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> dict[str, Any]:
+    """What ranking needs besides the values: vetoes, flags and problems (JSON-ready); with `only`,
+    the subjects part holds just those subjects."""
     return {
         "subjects": {
             s.subject.id: {"vetoes": [{"event": h.veto.event, "fact": h.fact} for h in s.vetoes], "flags": s.flags}
-            for s in result.subjects
+            for s in result.subjects if only is None or s.subject.id in only
         },
         "problems": [p.to_json() for p in result.problems],
     }

@@ -19,11 +19,17 @@ from sqlalchemy import (
     Text,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scoring.db import Base
+
+# One sequence for fact copies and score versions: a row's `seq` is set on every insert or update,
+# so a process refreshes its cache of a period by reading only rows above the `seq` it has seen.
+# Writes to one period hold the period's row lock, so within a period `seq` grows in commit order.
+NEXT_SEQ = text("nextval('scoring.change_seq'::regclass)")
 
 
 class FactCopy(Base):
@@ -31,7 +37,7 @@ class FactCopy(Base):
     change delivered late (the outbox retries out of order) cannot bring the fact back."""
 
     __tablename__ = "fact_copy"
-    __table_args__ = (PrimaryKeyConstraint("period_id", "fact_id"),)
+    __table_args__ = (PrimaryKeyConstraint("period_id", "fact_id"), Index(None, "period_id", "seq"))
 
     period_id: Mapped[str] = mapped_column(ForeignKey("period.id"))
     fact_id: Mapped[str] = mapped_column(String(200))
@@ -41,13 +47,15 @@ class FactCopy(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retracted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    seq: Mapped[int] = mapped_column(BigInteger, server_default=NEXT_SEQ)
 
 
 class ScoreVersion(Base):
     """One computed value of one subject's indicator (or `total`), kept forever."""
 
     __tablename__ = "score_version"
-    __table_args__ = (Index(None, "period_id", "subject_id", "indicator", "id"),)
+    __table_args__ = (Index(None, "period_id", "subject_id", "indicator", "id"), Index(None, "period_id", "seq"),
+                      Index(None, "period_id", "score_set"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     period_id: Mapped[str] = mapped_column(ForeignKey("period.id"))
@@ -60,3 +68,4 @@ class ScoreVersion(Base):
     score_set: Mapped[int] = mapped_column(Integer)
     inputs_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    seq: Mapped[int] = mapped_column(BigInteger, server_default=NEXT_SEQ)

@@ -1,7 +1,10 @@
-"""The debounced recompute loop: a burst of fact events for a period becomes one recompute.
+"""The recompute loop: fact changes of a period become one recompute, started as soon as they commit.
 
 Pending work is durable (`period.recompute_due_at`), so a restart loses nothing; several instances
-split the periods between them (`FOR UPDATE SKIP LOCKED`).
+split the periods between them (`FOR UPDATE SKIP LOCKED`). A commit that marks a period due wakes
+this process's loop at once (after-commit hook); other instances find the period by polling every
+`tick_seconds`. Changes that arrive while a recompute runs wait on the period's row lock, mark the
+period due again when it is released, and are taken together by the next round (coalescing).
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.common.db import Database, session_scope
+from services.scoring.periods.service import DUE_WAKE
 from services.scoring.scores import repository as repo
 from services.scoring.scores.service import recompute
 
@@ -20,11 +26,18 @@ log = logging.getLogger("kaohe.scoring.recompute")
 
 
 class Recomputer:
-    """Recomputes periods once their fact changes have been quiet for `quiet_seconds`."""
+    """Recomputes due periods: at once when this process committed the change, else on the next poll."""
 
-    def __init__(self, db: Database, *, quiet_seconds: float = 0.2, tick_seconds: float = 0.1) -> None:
+    def __init__(self, db: Database, *, quiet_seconds: float = 0.0, tick_seconds: float = 0.5) -> None:
         self.db, self.quiet, self.tick = db, timedelta(seconds=quiet_seconds), tick_seconds
+        self.hold = False  # benchmarks pause the loop while they set a period up
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def wake(self, session: AsyncSession | None = None) -> None:
+        """After-commit hook: a transaction that marked a period due starts the loop now."""
+        if session is None or session.info.pop(DUE_WAKE, None):
+            self._wake.set()
 
     async def run_due(self, now: datetime | None = None) -> int:
         """Recompute every period that is due; returns how many were recomputed."""
@@ -42,9 +55,12 @@ class Recomputer:
         return True
 
     def start(self) -> None:
+        self.db.after_commit.append(self.wake)
         self._task = asyncio.create_task(self._run(), name="scoring-recompute")
 
     async def stop(self) -> None:
+        if self.wake in self.db.after_commit:
+            self.db.after_commit.remove(self.wake)
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -52,9 +68,12 @@ class Recomputer:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()
             try:
-                await self.run_due()
+                if not self.hold:
+                    await self.run_due()
             except Exception:  # survive a database restart; the work stays due
                 log.exception("recompute failed; retrying")
                 await asyncio.sleep(1.0)
-            await asyncio.sleep(self.tick)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.tick)

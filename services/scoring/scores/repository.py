@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.periods.models import Period
-from services.scoring.scores.models import FactCopy, ScoreVersion
+from services.scoring.scores.models import NEXT_SEQ, FactCopy, ScoreVersion
 
 CHUNK = 2000
 
@@ -27,7 +27,8 @@ async def upsert_facts(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
             index_elements=["period_id", "fact_id"],
             set_={"subject_id": new.excluded.subject_id, "indicator": new.excluded.indicator,
                   "body": new.excluded.body, "revision": new.excluded.revision,
-                  "retracted": new.excluded.retracted, "updated_at": new.excluded.updated_at},
+                  "retracted": new.excluded.retracted, "updated_at": new.excluded.updated_at,
+                  "seq": NEXT_SEQ},
             where=FactCopy.revision <= new.excluded.revision,
         ).returning(FactCopy.fact_id)
         written = (await session.execute(stmt)).first() is not None or written
@@ -44,6 +45,39 @@ async def fact_bodies(session: AsyncSession, period_id: str) -> list[dict[str, A
         FactCopy.period_id == period_id, FactCopy.retracted.is_(False))
     found: list[dict[str, Any]] = json.loads(await session.scalar(stmt) or "[]")
     return found
+
+
+async def facts_since(session: AsyncSession, period_id: str, seq: int) -> list[tuple[str, bool, int, Any]]:
+    """(fact id, retracted, seq, body) of the fact copies written after `seq`, in seq order, as one JSON text."""
+    row = func.json_build_array(FactCopy.fact_id, FactCopy.retracted, FactCopy.seq, FactCopy.body)
+    stmt = select(cast(func.json_agg(aggregate_order_by(row, FactCopy.seq)), Text)).where(
+        FactCopy.period_id == period_id, FactCopy.seq > seq)
+    found: list[Any] = json.loads(await session.scalar(stmt) or "[]")
+    return [(str(fid), bool(retracted), int(n), body) for fid, retracted, n, body in found]
+
+
+async def values_since(session: AsyncSession, period_id: str, seq: int) -> list[tuple[str, str, str, int]]:
+    """(subject, indicator, value as text, seq) of the score versions written after `seq`, in seq order."""
+    stmt = (select(ScoreVersion.subject_id, ScoreVersion.indicator, cast(ScoreVersion.value, Text), ScoreVersion.seq)
+            .where(ScoreVersion.period_id == period_id, ScoreVersion.seq > seq).order_by(ScoreVersion.seq))
+    return [(sid, ind, value, int(n)) for sid, ind, value, n in await session.execute(stmt)]
+
+
+async def subjects_changed_since(session: AsyncSession, period_id: str, score_set: int) -> list[str]:
+    """Subjects with a version in a score set after `score_set`."""
+    stmt = select(ScoreVersion.subject_id).where(
+        ScoreVersion.period_id == period_id, ScoreVersion.score_set > score_set).distinct()
+    return list(await session.scalars(stmt))
+
+
+async def max_value_seq(session: AsyncSession, period_id: str) -> int:
+    stmt = select(func.max(ScoreVersion.seq)).where(ScoreVersion.period_id == period_id)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def max_fact_seq(session: AsyncSession, period_id: str) -> int:
+    stmt = select(func.max(FactCopy.seq)).where(FactCopy.period_id == period_id)
+    return int(await session.scalar(stmt) or 0)
 
 
 def _newest_ids(period_id: str, subject_ids: Sequence[str] | None = None) -> Any:

@@ -53,6 +53,12 @@ class ScoresRead(BaseModel):
     problems: list[dict[str, Any]]
     inputs_sha256: str | None
     score_set: int
+    # Names this period and its subject list (creation time and cache_epoch). Given back with
+    # `since_score_set`, it lets a reader (ranking) ask for what changed since the set it holds.
+    period_key: str = ""
+    # True: `subjects` holds only the subjects with a version after `since_score_set`, plus every
+    # subject with vetoes or flags; every other subject's values are those of that set, with none.
+    partial: bool = False
 
 
 class ScoreVersionRead(BaseModel):

@@ -19,7 +19,7 @@ from services.scoring.engine import canonical_json
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
-from services.scoring.scores import compute
+from services.scoring.scores import compute, incremental
 from services.scoring.scores import repository as repo
 from services.scoring.scores.schemas import (
     FactChange,
@@ -72,15 +72,23 @@ async def apply_period_status(session: AsyncSession, payload: dict[str, Any], *,
 
 
 async def recompute(session: AsyncSession, period: Period, *, cause: str) -> RecomputeResult:
-    """Score the period with the engine; store a version for every changed value; tell ranking."""
-    scheme = await periods.scheme_of(session, period)
-    subjects = await period_repo.subjects(session, period.id)
-    facts = await repo.fact_bodies(session, period.id)
-    document = compute.facts_document(period, subjects, facts)
-    result = await asyncio.to_thread(compute.run, scheme, document)
-    computed = compute.computed_values(scheme, result, facts)
-    fresh = compute.changed(computed, await repo.latest_values(session, period.id))
-    meta = json.loads(canonical_json(compute.result_meta(result)))
+    """Score the period with the engine; store a version for every changed value; tell ranking.
+
+    Incremental (docs/decisions.md, "Incremental recompute"): the process's cached state of the
+    period is refreshed by delta reads, only the subjects a change can reach are scored again,
+    and only their values are compared with the newest stored ones.
+    """
+    state, scored, candidates = await incremental.refresh_and_score(session, period)
+    result = scored.result
+    scheme = result.scheme
+    if candidates is None:
+        computed = compute.computed_values(scheme, result, state.live_facts())
+    else:
+        computed = compute.computed_values(scheme, result, state.facts_of(candidates), only=candidates)
+    fresh = compute.changed(computed, state.latest)
+    meta = json.loads(canonical_json(compute.result_meta(result, candidates)))
+    if candidates is not None:  # vetoes and flags only move with a subject's own facts: candidates
+        meta["subjects"] = {**(period.result_meta or {}).get("subjects", {}), **meta["subjects"]}
     now = clock.now()
     causes = ",".join(period.pending_causes or []) or cause
     version_cause = cause if cause.startswith("user:") else causes
@@ -90,6 +98,9 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
          "score_set": period.score_set + 1, "inputs_sha256": result.inputs_sha256, "created_at": now}
         for c in fresh
     ])
+    if fresh:
+        state.latest.update({(c.subject_id, c.indicator): compute.as_text(c.value) for c in fresh})
+        state.value_seq = await repo.max_value_seq(session, period.id)
     moved = bool(fresh) or meta != (period.result_meta or {})
     _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
     return RecomputeResult(period_id=period.id, score_set=period.score_set, changed=moved,
@@ -105,7 +116,8 @@ def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, 
     period.result_meta = meta
     outbox.enqueue(session, common.outbox, destination="ranking", topic="scores.changed", payload={
         "period_id": period.id, "scheme_id": period.scheme_id, "scheme_version": period.scheme_version,
-        "label": period.label, "inputs_sha256": digest, "score_set": period.score_set,
+        "label": period.label, "owner_path": period.owner_path, "inputs_sha256": digest,
+        "score_set": period.score_set,
     })
     audit.record(session, actor=cause[:200], action="scores.recompute", entity_type="period", entity_id=period.id,
                  after={"score_set": period.score_set, "inputs_sha256": digest})
@@ -138,6 +150,7 @@ async def replace_facts(session: AsyncSession, principal: Principal, period_id: 
     _require_admin(principal, period)
     periods.require_writable(period)
     await repo.delete_all_facts(session, period.id)
+    period.cache_epoch += 1  # deleted fact copies leave no row a delta read could see
     now = clock.now()
     rows = [_fact_row(period.id, json.loads(canonical_json(f)), now) for f in facts]
     if len({r["fact_id"] for r in rows}) != len(rows):
@@ -154,22 +167,39 @@ async def _visible_subjects(session: AsyncSession, principal: Principal, period:
     return [r for r in rows if may_read_subject(principal, subject_id=r.subject_id, unit_path=r.unit_path)]
 
 
+def period_key(period: Period) -> str:
+    """Changes with the period's identity or its subject list, never with its scores."""
+    return f"{period.created_at.isoformat()}/{period.cache_epoch}"
+
+
 async def scores(session: AsyncSession, principal: Principal, period_id: str,
-                 subject_ids: list[str] | None = None) -> ScoresRead:
-    """The latest full-precision scores of every subject the caller may read (ranking reads them all)."""
+                 subject_ids: list[str] | None = None, *, since_score_set: int | None = None,
+                 key: str | None = None) -> ScoresRead:
+    """The latest full-precision scores of every subject the caller may read (ranking reads them all).
+
+    With `since_score_set` and the `period_key` of an earlier answer: only what changed since
+    that score set (`partial`), unless the key no longer matches (then everything).
+    """
     period = await periods.get_period(session, period_id)
+    meta = period.result_meta or {}
+    current_key = period_key(period)
+    partial = since_score_set is not None and key == current_key and 0 <= since_score_set <= period.score_set
+    if partial:
+        assert since_score_set is not None
+        wanted = set(await repo.subjects_changed_since(session, period.id, since_score_set))
+        wanted |= {sid for sid, m in meta.get("subjects", {}).items() if m.get("vetoes") or m.get("flags")}
+        subject_ids = sorted(wanted if subject_ids is None else wanted & set(subject_ids))
     subjects = await _visible_subjects(session, principal, period, subject_ids)
     latest = await repo.latest_versions(session, period.id, [s.subject_id for s in subjects])
     by_subject: dict[str, dict[str, Any]] = {}
     for v in latest:
         by_subject.setdefault(v.subject_id, {})[v.indicator] = v
-    meta = period.result_meta or {}
     out = [_subject_scores(s, by_subject[s.subject_id], meta.get("subjects", {}).get(s.subject_id, {}))
            for s in subjects if compute.TOTAL in by_subject.get(s.subject_id, {})]
     problems = meta.get("problems", []) if principal.kind == "service" or principal.can(
         ("admin", "auditor"), period.owner_path) else []
     return ScoresRead(period_id=period.id, subjects=out, problems=problems, inputs_sha256=period.inputs_sha256,
-                      score_set=period.score_set)
+                      score_set=period.score_set, period_key=current_key, partial=partial)
 
 
 def _subject_scores(s: Any, versions: dict[str, Any], meta: dict[str, Any]) -> SubjectScoresRead:

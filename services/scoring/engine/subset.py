@@ -1,0 +1,252 @@
+"""Incremental scoring: after some subjects' facts changed, score only what the change can reach.
+
+`score_full` is `score_period` that also keeps its working state (`Scored`); `score_changed`
+takes that state and the new facts of the changed ("dirty") subjects and returns what
+`score_period` would return on the new facts, value for value, explanation for explanation,
+problem for problem (tests/engine/scoring/test_subset_properties.py proves it on random changes):
+
+- every node that reads only one subject's own facts is evaluated for the dirty subjects alone,
+  in a small period of those subjects, with the engine's own functions;
+- the cross-subject nodes (rank_points, peer_relative, not_assigned: peer_mean) and every node
+  that depends on one (parents, formulas, the total) are evaluated again for every subject of the
+  period, reading the clean subjects' other values from the previous state;
+- problems of clean subjects are kept, those of dirty subjects come from the small period.
+
+The subjects (ids, groups, attributes) must be those of the previous state; the caller computes
+`inputs_sha256` (it covers every fact, not only the changed ones). Anything it cannot handle
+(a fact that is not a mapping, a fact of an unenrolled subject, a problem it cannot attribute to a
+subject) makes `score_changed` return None: the caller then scores the whole period.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import localcontext
+from typing import Any
+
+from .canonical import inputs_sha256, sorted_by_id
+from .cross import peer_relative_column, rank_points_column
+from .expression import CONTEXT
+from .graph import TOTAL, evaluation_order, node_dependencies
+from .model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+from .score import (
+    _BUILDERS,
+    Period,
+    _assignment,
+    _bucket_facts,
+    _fill_unassigned,
+    _missing,
+    _parents,
+    _problem_key,
+    _read_subjects,
+    _score_inner,
+    _score_leaf,
+    _totals,
+    _transfers,
+)
+
+_CROSS_KINDS = frozenset({"rank_points", "peer_relative"})
+
+
+@dataclass
+class Scored:
+    """The engine's output for a period plus the working state `score_changed` continues from."""
+
+    result: PeriodScores
+    period: Period
+    fact_subject: dict[str, str] | None  # fact id → the subject it names; None: not continuable
+    subject_facts: dict[str, list[str]] = field(default_factory=dict)  # the same map, by subject
+
+
+def cross_affected(scheme: Scheme) -> frozenset[str]:
+    """Codes whose value for one subject may depend on other subjects (and "total" if any does)."""
+    graph = node_dependencies(scheme.nodes(), scheme.total)
+    seeds = {node.code for node in scheme.nodes()
+             if (node.rule is not None and node.rule.kind in _CROSS_KINDS) or node.not_assigned.kind == "peer_mean"}
+    affected = set(seeds)
+    for code in evaluation_order(graph):  # dependencies come first, so one pass closes the set
+        if any(dep in affected for dep in graph.get(code, [])):
+            affected.add(code)
+    return frozenset(affected)
+
+
+def score_full(scheme: Scheme, facts: Mapping[str, Any], *, digest: str | None = None) -> Scored:
+    """`score_period`, keeping the working state. `digest` skips hashing when the caller has it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with localcontext(CONTEXT):
+            result, period = _score_keeping(scheme, facts, digest)
+    finally:
+        if was_enabled:
+            gc.enable()
+    raw = facts.get("facts")
+    items = raw if isinstance(raw, list) else []
+    fact_subject: dict[str, str] | None = {str(f.get("id")): str(f.get("subject")) for f in items
+                                           if isinstance(f, Mapping)}
+    if fact_subject is not None and len(fact_subject) != len(items):
+        fact_subject = None  # repeated ids or odd facts: problems cannot be attributed, no incremental path
+    subject_facts: dict[str, list[str]] = {}
+    for fid, sid in (fact_subject or {}).items():
+        subject_facts.setdefault(sid, []).append(fid)
+    return Scored(result, period, fact_subject, subject_facts)
+
+
+def _score_keeping(scheme: Scheme, facts: Mapping[str, Any], digest: str | None) -> tuple[PeriodScores, Period]:
+    """score._score step for step, keeping the Period (tests prove the output equals score_period's)."""
+    problems: list[Problem] = []
+    if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
+        problems.append(Problem(message=f"the facts are for {facts.get('scheme')} version {facts.get('version')}, "
+                                f"not {scheme.id} version {scheme.version}"))
+    raw = facts.get("facts")
+    if raw is not None and not isinstance(raw, list):
+        problems.append(Problem(message="facts must be a list"))
+    ordered = sorted_by_id(raw) if isinstance(raw, list) else []
+    period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems))
+    period.problems.extend(problems)
+    _bucket_facts(period, ordered)
+    _assignment(period)
+    _evaluate(period, None)
+    subjects = _totals(period)
+    period.problems.sort(key=_problem_key)
+    if digest is None:
+        digest = inputs_sha256(scheme.document, facts, sorted_facts=ordered if isinstance(raw, list) else None)
+    result = PeriodScores(scheme=scheme, period=str(facts.get("period", "")), subjects=subjects,
+                          problems=period.problems, inputs_sha256=digest)
+    return result, period
+
+
+def score_changed(previous: Scored, dirty_facts: Iterable[Any], dirty: Collection[str],
+                  digest: str) -> Scored | None:
+    """The period scored again after the facts of the subjects `dirty` changed.
+
+    `dirty_facts` are all current facts of the dirty subjects (and no others); `previous` is the
+    state for the facts before the change, with the same subjects. None when the change is one
+    this path does not handle; the caller then scores the whole period. When a new state is
+    returned, `previous` has been consumed (its fact maps moved into the new state): drop it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with localcontext(CONTEXT):
+            return _changed(previous, list(dirty_facts), set(dirty), digest)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -> Scored | None:
+    old = previous.period
+    if previous.fact_subject is None:
+        return None
+    index = {subject.id: i for i, subject in enumerate(old.subjects)}
+    if not dirty <= index.keys():
+        return None
+    for f in facts:
+        if type(f) is not dict or str(f.get("subject")) not in dirty or not isinstance(f.get("subject"), str):
+            return None
+    kept_problems: list[Problem] = []
+    for problem in previous.result.problems:
+        owner = problem.subject if problem.subject is not None else previous.fact_subject.get(problem.fact or "")
+        if problem.subject is None and problem.fact is not None and owner is None:
+            return None  # a fact problem we cannot attribute
+        if owner is None or owner not in dirty:
+            kept_problems.append(problem)
+    scheme = old.scheme
+    ordered = sorted_by_id(facts)
+    # 1. the dirty subjects alone, with the engine's own steps (their own-fact nodes are final)
+    small = Period(scheme, [old.subjects[index[sid]] for sid in sorted(dirty, key=index.__getitem__)])
+    _bucket_facts(small, ordered)
+    _assignment(small)
+    _evaluate(small, None)
+    # 2. the whole period: clean subjects from the previous state, dirty ones from the small period
+    big = Period(scheme, old.subjects)
+    small_at = {subject.id: j for j, subject in enumerate(small.subjects)}
+    big.rows = [dict(row) for row in old.rows]
+    big.explain = [dict(explain) for explain in old.explain]
+    big.vetoes = {sid: hits for sid, hits in old.vetoes.items() if sid not in small_at}
+    for j, subject in enumerate(small.subjects):
+        i = index[subject.id]
+        big.rows[i], big.explain[i] = dict(small.rows[j]), dict(small.explain[j])
+        if small.vetoes.get(subject.id):
+            big.vetoes[subject.id] = small.vetoes[subject.id]
+    for code, status in old.unassigned.items():
+        merged = dict(status)
+        for subject in small.subjects:
+            merged.pop(index[subject.id], None)
+        merged.update({index[small.subjects[j].id]: s for j, s in small.unassigned[code].items()})
+        big.unassigned[code] = merged
+    for code, bucket in old.buckets.items():
+        fresh = dict(bucket)
+        for sid in small_at:
+            fresh.pop(sid, None)
+        fresh.update(small.buckets.get(code, {}))
+        big.buckets[code] = fresh
+    _evaluate(big, cross_affected(scheme))
+    subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at})
+    problems = kept_problems + small.problems
+    problems.sort(key=_problem_key)
+    result = PeriodScores(scheme=scheme, period=previous.result.period, subjects=subjects, problems=problems,
+                          inputs_sha256=digest)
+    fact_subject, subject_facts = _move_fact_maps(previous, facts, dirty)
+    return Scored(result, big, fact_subject, subject_facts)
+
+
+def _totals_of_changed(big: Period, before: list[SubjectScore], old: Period, dirty: set[int]) -> list[SubjectScore]:
+    """score._totals for the subjects whose values or explanations moved; the others keep theirs."""
+    redo = [i for i in range(len(big.subjects))
+            if i in dirty or big.rows[i] != old.rows[i] or big.explain[i] != old.explain[i]]
+    view = Period(big.scheme, [big.subjects[i] for i in redo])
+    view.rows, view.explain, view.vetoes = [big.rows[i] for i in redo], [big.explain[i] for i in redo], big.vetoes
+    out = list(before)
+    for i, score in zip(redo, _totals(view), strict=True):
+        out[i] = score
+    return out
+
+
+def _move_fact_maps(previous: Scored, facts: list[Any], dirty: set[str],
+                    ) -> tuple[dict[str, str] | None, dict[str, list[str]]]:
+    """The fact id → subject maps after the change, taken over from `previous` (not copied)."""
+    fact_subject, subject_facts = previous.fact_subject, previous.subject_facts
+    previous.fact_subject, previous.subject_facts = None, {}
+    assert fact_subject is not None
+    for sid in dirty:
+        for fid in subject_facts.pop(sid, []):
+            fact_subject.pop(fid, None)
+    fresh = {str(f.get("id")): str(f.get("subject")) for f in facts}
+    if len(fresh) != len(facts) or any(fid in fact_subject for fid in fresh):
+        return None, {}  # a repeated id: the next change scores the whole period
+    fact_subject.update(fresh)
+    for fid, sid in fresh.items():
+        subject_facts.setdefault(sid, []).append(fid)
+    return fact_subject, subject_facts
+
+
+def _evaluate(period: Period, only: frozenset[str] | None) -> None:
+    """score._evaluate_nodes, limited to the codes in `only` (None: every code)."""
+    scheme = period.scheme
+    parents = _parents(scheme)
+    problems = period.problems
+    if only is not None:
+        period.problems = []  # per-subject problems of the recomputed columns are known already
+    for code in evaluation_order(node_dependencies(scheme.nodes(), scheme.total)):
+        node: Node | None = period.nodes.get(code)
+        if node is None or (only is not None and code not in only):
+            continue
+        kind = node.rule.kind if node.rule else None
+        if kind == "rank_points":
+            rank_points_column(period, node)
+        elif kind == "peer_relative":
+            peer_relative_column(period, node, _missing)
+        elif kind is not None:
+            _score_leaf(period, node, _BUILDERS[kind](node))
+        else:
+            _score_inner(period, node)
+        _transfers(period, node, parents.get(code))
+        _fill_unassigned(period, node)
+    period.problems = problems
+
+
+__all__ = ["TOTAL", "Scored", "Subject", "VetoHit", "cross_affected", "score_changed", "score_full"]

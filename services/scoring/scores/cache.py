@@ -1,0 +1,135 @@
+"""A process's memory of the periods it recomputed: fact copies, their canonical bytes, the engine's
+state for them, and the newest stored values, refreshed by delta reads (docs/decisions.md,
+"Incremental recompute").
+
+Correct with several instances on one database: every refresh reads the fact copies and score
+versions whose `seq` is above the highest this process has seen (writes to a period hold its row
+lock, so `seq` grows in commit order within a period), and `period.cache_epoch` moving (enrolment,
+rebuild) makes the process load the period again. A state changed inside a transaction is only
+trusted once that transaction committed (after-commit hook); one left unconfirmed is dropped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.engine import canonical_json
+from services.scoring.engine.subset import Scored
+
+MAX_PERIODS = 8
+_CONFIRM = "scores_cache_confirm"
+_tokens = itertools.count(1)
+
+
+@dataclass
+class PeriodState:
+    """What one process knows of one period; valid for `epoch` up to `fact_seq` / `value_seq`."""
+
+    period_id: str
+    epoch: int
+    fact_seq: int = 0
+    value_seq: int = 0
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # live (not retracted) facts by id
+    order: list[str] = field(default_factory=list)  # live fact ids, sorted (the hash's order)
+    encoded: list[bytes] | None = None  # canonical bytes of every live fact, aligned with `order`
+    by_subject: dict[str, set[str]] = field(default_factory=dict)  # str(fact.subject) → fact ids
+    subjects: list[dict[str, Any]] = field(default_factory=list)  # the facts document's subject list
+    subject_rows: list[Any] = field(default_factory=list)
+    subjects_bytes: bytes | None = None
+    scored: Scored | None = None  # the engine's output and state for exactly `bodies`
+    latest: dict[tuple[str, str], str] = field(default_factory=dict)  # newest stored value as text
+    in_flight: int = 0  # a transaction changed this state and has not committed yet
+
+    def apply_fact(self, fact_id: str, body: dict[str, Any] | None) -> set[str]:
+        """Put (or, with None, remove) one fact; returns the subjects whose facts changed."""
+        touched: set[str] = set()
+        old = self.bodies.pop(fact_id, None)
+        if old is not None:
+            touched.add(str(old.get("subject")))
+            self.by_subject.get(str(old.get("subject")), set()).discard(fact_id)
+        at = bisect.bisect_left(self.order, fact_id)
+        present = at < len(self.order) and self.order[at] == fact_id
+        if body is None:
+            if present:
+                del self.order[at]
+                if self.encoded is not None:
+                    del self.encoded[at]
+            return touched
+        self.bodies[fact_id] = body
+        encoded = canonical_json(body) if self.encoded is not None else b""
+        if not present:
+            self.order.insert(at, fact_id)
+            if self.encoded is not None:
+                self.encoded.insert(at, encoded)
+        elif self.encoded is not None:
+            self.encoded[at] = encoded
+        sid = str(body.get("subject"))
+        touched.add(sid)
+        self.by_subject.setdefault(sid, set()).add(fact_id)
+        return touched
+
+    def load(self, bodies: list[dict[str, Any]]) -> None:
+        """Every live fact at once (a first load): one sort instead of one insertion per fact."""
+        self.bodies = {str(body.get("id")): body for body in bodies}
+        self.order = sorted(self.bodies)
+        self.encoded = None
+        self.by_subject = {}
+        for fact_id, body in self.bodies.items():
+            self.by_subject.setdefault(str(body.get("subject")), set()).add(fact_id)
+
+    def facts_of(self, subject_ids: set[str]) -> list[dict[str, Any]]:
+        return [self.bodies[fid] for sid in subject_ids for fid in self.by_subject.get(sid, ())]
+
+    def live_facts(self) -> list[dict[str, Any]]:
+        """Every live fact in id order."""
+        return [self.bodies[fid] for fid in self.order]
+
+
+class ScoresCache:
+    """Per-process states, the most recently used MAX_PERIODS periods."""
+
+    def __init__(self) -> None:
+        self._states: OrderedDict[str, PeriodState] = OrderedDict()
+
+    def get(self, period_id: str, epoch: int) -> PeriodState | None:
+        state = self._states.get(period_id)
+        if state is None or state.epoch != epoch or state.in_flight:
+            self._states.pop(period_id, None)
+            return None
+        self._states.move_to_end(period_id)
+        return state
+
+    def put(self, state: PeriodState) -> None:
+        self._states[state.period_id] = state
+        self._states.move_to_end(state.period_id)
+        while len(self._states) > MAX_PERIODS:
+            self._states.popitem(last=False)
+
+    def drop(self, period_id: str) -> None:
+        self._states.pop(period_id, None)
+
+    def begin(self, session: AsyncSession, state: PeriodState) -> None:
+        """The state is being changed by this transaction: trusted again only after its commit."""
+        token = next(_tokens)
+        state.in_flight = token
+        session.info.setdefault(_CONFIRM, []).append((state, token))
+
+    def after_commit(self, session: AsyncSession | None = None) -> None:
+        """Database after-commit hook: the states this transaction changed are the committed truth."""
+        if session is None:
+            return
+        for state, token in session.info.pop(_CONFIRM, []):
+            if state.in_flight == token:
+                state.in_flight = 0
+
+    def clear(self) -> None:
+        self._states.clear()
+
+
+CACHE = ScoresCache()

@@ -1,0 +1,89 @@
+"""Ranking reads scoring's scores as a delta (since_score_set + period_key), against the real scoring app.
+
+Hand-worked on scoring's tiny scheme (tests/scoring/conftest.py): p1 88 (work 50, attend 8, rank
+1 → 30), p2 70 (work 40, attend 10, rank 2 → 20). After p2's work becomes 55: p1 50 + 8 + 20 = 78,
+p2 55 + 10 + 30 = 95, so p2 ranks first. The tiny scheme ranks over all subjects (no groups).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from services.ranking.results.scores_cache import merge
+from tests.scoring.conftest import (  # noqa: F401 - period and scoring are the fixtures used here
+    FACTS,
+    admin,
+    fact_event,
+    ok,
+    period,
+    scoring,
+    service_headers,
+)
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Scoring's ASGI app as ranking's transport, remembering each URL ranking asked for."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.urls: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(str(request.url))
+        return await self.inner.handle_async_request(request)
+
+
+async def _changed(ranking: httpx.AsyncClient, source: httpx.AsyncClient) -> dict[str, Any]:
+    read = await ok(await source.get("/v1/periods/q1", headers=admin()))
+    event = {"id": str(uuid.uuid4()), "source": "scoring", "topic": "scores.changed",
+             "payload": {"period_id": "q1", "score_set": read["score_set"]}}
+    body: dict[str, Any] = await ok(await ranking.post("/events", json=event, headers=service_headers("scoring")))
+    return body
+
+
+async def test_ranking_reads_only_what_changed_and_gets_the_same_results(
+        period: httpx.AsyncClient, api: Any) -> None:  # noqa: F811 - the fixture imported above
+    from services.ranking.app import app as ranking_app
+    from services.scoring.app import app as scoring_app
+
+    scoring_client = period
+    ranking = await api("ranking")
+    transport = Recording(scoring_app)
+    ranking_app.state.scoring_http = httpx.AsyncClient(transport=transport)
+    try:
+        await ok(await scoring_client.post("/v1/periods/q1/recompute", headers=admin()))
+        first = await _changed(ranking, scoring_client)
+        assert (first["changed"], first["unchanged"]) == (2, 0)
+        change = fact_event("upsert", {**FACTS[1], "points": "55"}, revision=1)
+        await ok(await scoring_client.post("/events", json=change, headers=service_headers()))
+        await ok(await scoring_client.post("/v1/periods/q1/recompute", headers=admin()))
+        second = await _changed(ranking, scoring_client)
+        assert (second["changed"], second["unchanged"]) == (2, 0)
+        reads = [u for u in transport.urls if "/scores" in u]
+        assert "since_score_set" not in reads[0] and "since_score_set=1" in reads[1]
+        table = await ok(await ranking.get("/v1/periods/q1/ranking", headers=admin()))
+        assert [(r["subject_id"], r["rank"], r["total"]) for r in table["items"]] == [("p2", 1, "95.00"),
+                                                                                      ("p1", 2, "78.00")]
+        third = await _changed(ranking, scoring_client)  # a repeat of the same score set: nothing to do
+        assert (third["changed"], third["unchanged"]) == (0, 2)
+    finally:
+        await ranking_app.state.scoring_http.aclose()
+        ranking_app.state.scoring_http = None
+
+
+def test_merge_keeps_unchanged_subjects_and_clears_stale_flags() -> None:
+    cached = {"score_set": 1, "subjects": [
+        {"id": "a", "total": "1", "vetoes": [], "flags": []},
+        {"id": "b", "total": "2", "vetoes": [{"event": "x", "fact": "f"}], "flags": [{"veto": "x"}]},
+        {"id": "c", "total": "3", "vetoes": [], "flags": []},
+    ]}
+    delta = {"score_set": 2, "partial": True, "subjects": [{"id": "c", "total": "4", "vetoes": [], "flags": []}]}
+    merged = merge(cached, delta)
+    assert merged["partial"] is False and merged["score_set"] == 2
+    assert merged["subjects"] == [{"id": "a", "total": "1", "vetoes": [], "flags": []},
+                                  {"id": "b", "total": "2", "vetoes": [], "flags": []},  # not in the delta: none
+                                  {"id": "c", "total": "4", "vetoes": [], "flags": []}]
+    assert merged["subjects"][0] is cached["subjects"][0]  # unchanged entries are reused as they are
