@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,14 @@ def me(bearer: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 # --- APQ -----------------------------------------------------------------------------------------
 
 
-async def test_a_miss_then_the_text_then_the_hash_alone(gateway: httpx.AsyncClient, me: dict[str, str]) -> None:
+async def test_a_miss_then_the_text_then_the_hash_alone(gateway: httpx.AsyncClient, me: dict[str, str],
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     miss = await post(gateway, me, sha256=sha(ME))
     assert miss.status_code == 200 and miss.json() == NOT_FOUND
+    logged = [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name.startswith("strawberry")
+              or r.name == "kaohe.gateway"]
+    assert logged == [("INFO", "graphql PERSISTED_QUERY_NOT_FOUND: PersistedQueryNotFound", None)]  # no traceback
     assert miss.headers["cache-control"] == "private, no-cache, must-revalidate"
     stored = await post(gateway, me, query=ME, sha256=sha(ME))
     assert stored.status_code == 200 and stored.json() == ME_DATA
