@@ -109,7 +109,8 @@ class Policy:
 
 
 def _requested_hash(persisted: Any) -> str:
-    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+    version = persisted.get("version") if isinstance(persisted, dict) else None
+    if isinstance(version, bool) or version != 1:  # JSON `true` is not version 1
         raise PersistedQueryError("persistedQuery must be {\"version\": 1, \"sha256Hash\": …}", "BAD_REQUEST", 400)
     sha256 = persisted.get("sha256Hash")
     if not isinstance(sha256, str) or not _HASH.match(sha256.lower()):

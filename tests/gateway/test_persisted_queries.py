@@ -95,6 +95,7 @@ async def test_a_wrong_hash_is_refused_and_nothing_is_stored(gateway: httpx.Asyn
 @pytest.mark.parametrize(("persistedQuery", "message"), [
     ({"version": 2, "sha256Hash": "ab" * 32}, 'persistedQuery must be {"version": 1, "sha256Hash": …}'),
     ("v1", 'persistedQuery must be {"version": 1, "sha256Hash": …}'),
+    ({"version": True, "sha256Hash": "ab" * 32}, 'persistedQuery must be {"version": 1, "sha256Hash": …}'),
     ({"version": 1, "sha256Hash": "xyz"}, "persistedQuery.sha256Hash must be 64 hexadecimal digits"),
     ({"version": 1}, "persistedQuery.sha256Hash must be 64 hexadecimal digits"),
 ])
