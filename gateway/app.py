@@ -14,7 +14,7 @@ from gateway import exports, uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
-from gateway.schema import build_schema
+from gateway.schema import configured_schema
 from services.common.app import BodyLimitMiddleware, kaohe_version
 from services.common.errors import DomainError, install_error_handlers
 from services.common.observability import configure_logging, install_observability
@@ -33,6 +33,14 @@ def _api_key_verifier(clients: Clients) -> Any:
         return found
 
     return verify
+
+
+class GatewayRouter(GraphQLRouter[Any, None]):
+    """strawberry's router, except that a GET naming a persisted query (`?extensions=…`, no
+    `query`) is a query, not a browser asking for GraphiQL."""
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
 
 def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -56,7 +64,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     install_observability(app, "gateway")
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"))
     production = settings.environment == "production"
-    graphql = GraphQLRouter(build_schema(production=production), context_getter=get_context,
+    graphql = GatewayRouter(configured_schema(settings), context_getter=get_context,
                             graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")
     app.include_router(uploads.router)

@@ -28,6 +28,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from gateway.persisted import PersistedQueries, Policy
 from services.common.errors import DomainError
 
 MAX_DEPTH = 10
@@ -162,11 +163,23 @@ class DocumentCache(SchemaExtension):
                 self.cache.popitem(last=False)
 
 
-def extensions(*, production: bool) -> list[Any]:
-    """The schema extensions of the gateway (the document cache first: it decides whether the
-    others' validation runs at all)."""
+def validation_rules(*, production: bool) -> list[Any]:
+    """The gateway's own validation rules (beyond graphql's), as its extensions add them: used to
+    check an allow-list's documents at start-up. The token limit is a parse option: MAX_TOKENS."""
+    rules: list[Any] = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+                        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, cost_rule(), PageSizeRule]
+    if production:
+        rules.extend(DisableIntrospection().validation_rules)
+    return rules
+
+
+def extensions(*, production: bool, persisted: Policy | None = None) -> list[Any]:
+    """The schema extensions of the gateway: persisted queries first (they decide which text is
+    parsed), then the document cache (it decides whether the others' validation runs at all)."""
     documents: OrderedDict[str, DocumentNode] = OrderedDict()
+    policy = persisted or Policy()
     found: list[Any] = [
+        lambda: PersistedQueries(policy),
         lambda: DocumentCache(documents),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

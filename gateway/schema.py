@@ -21,8 +21,10 @@ from gateway.operations.results import ResultMutation, ResultQuery
 from gateway.operations.schemes import SchemeToolsQuery
 from gateway.operations.scores import ScoreQuery
 from gateway.operations.workflow import WorkflowMutation, WorkflowQuery
-from gateway.protection import extensions
+from gateway.persisted import PersistedQueryError, Policy, load_manifest
+from gateway.protection import MAX_TOKENS, extensions, validation_rules
 from services.common.errors import DomainError
+from services.common.settings import Settings
 
 log = logging.getLogger("kaohe.gateway")
 
@@ -58,21 +60,39 @@ Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, Resu
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs domain errors (a refusal, a conflict) as one line; only unexpected ones with a traceback."""
+    """Logs domain errors (a refusal, a conflict) and persisted-query refusals as one line; only
+    unexpected ones with a traceback."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        unexpected = [e for e in errors if not isinstance(e.original_error, DomainError)]
+        unexpected = [e for e in errors
+                      if not isinstance(e.original_error, DomainError) and not isinstance(e, PersistedQueryError)]
         for error in errors:
             if isinstance(error.original_error, DomainError):
                 log.info("graphql %s: %s", error.original_error.code, error.message)
+            elif isinstance(error, PersistedQueryError):
+                log.info("graphql %s: %s", (error.extensions or {}).get("code"), error.message)
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """The gateway's schema with its protections (introspection off in production)."""
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions(production=production),
+def build_schema(*, production: bool = False, persisted: Policy | None = None) -> strawberry.Schema:
+    """The gateway's schema with its protections (introspection off in production) and its
+    persisted-query policy (default: APQ with a store of its own)."""
+    return GatewaySchema(query=Query, mutation=Mutation,
+                         extensions=extensions(production=production, persisted=persisted),
                          execution_context_class=PlainFieldsExecutor)
+
+
+def configured_schema(settings: Settings) -> strawberry.Schema:
+    """The schema this installation serves, with its persisted-query policy; a bad allow-list
+    manifest is a ConfigError of one line naming the entry (`kaohe up`/`serve` check it first)."""
+    production = settings.environment == "production"
+    policy = Policy.from_settings(settings)
+    built = build_schema(production=production, persisted=policy)
+    if policy.mode == "allowlist" and settings.gateway_persisted_queries_file is not None:
+        policy.allowed = load_manifest(settings.gateway_persisted_queries_file, built,
+                                       validation_rules(production=production), MAX_TOKENS)
+    return built
 
 
 schema = build_schema()

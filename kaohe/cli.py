@@ -68,6 +68,9 @@ def up(
     from kaohe import stack
 
     settings = settings_or_exit()
+    problem = gateway_cli.gateway_config_problem(settings)
+    if problem:
+        fail(problem, 2)
     stack.check_ports(settings)
     secret = stack.service_token_secret(settings)
     with stack.databases(settings) as dbs:

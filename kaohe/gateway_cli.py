@@ -1,12 +1,15 @@
-"""Gateway commands: `kaohe token` (development JWT) and `kaohe schema export` (the SDL)."""
+"""Gateway commands: `kaohe token` (development JWT), `kaohe schema export` (the SDL) and
+`kaohe schema persist` (an allow-list manifest of persisted queries)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
 from services.common.auth import ROLES, Grant
+from services.common.settings import ConfigError, Settings
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "gateway" / "schema.graphql"
 
@@ -16,6 +19,45 @@ def current_sdl() -> str:
     from gateway.schema import build_schema
 
     return build_schema().as_str().rstrip("\n") + "\n"
+
+
+def gateway_config_problem(settings: Settings) -> str | None:
+    """Why the gateway would not start with these settings (its allow-list manifest), or None."""
+    if settings.gateway_persisted_queries != "allowlist":
+        return None
+    from gateway.schema import configured_schema
+
+    try:
+        configured_schema(settings)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
+def build_manifest(folder: Path, *, production: bool) -> dict[str, str]:
+    """`{sha256: text}` of every `*.graphql` file under `folder` (each checked against the schema as
+    the gateway checks its manifest); a ConfigError of one line naming the bad file."""
+    from gateway.persisted import document_problem, sha256_of
+    from gateway.protection import MAX_TOKENS, validation_rules
+    from gateway.schema import build_schema
+
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder")
+    files = sorted(p for p in folder.rglob("*.graphql") if p.is_file())
+    if not files:
+        raise ConfigError(f"no .graphql file under {folder}")
+    schema, rules = build_schema(production=production), validation_rules(production=production)
+    manifest: dict[str, str] = {}
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read it as UTF-8 text: {exc}") from None
+        problem = document_problem(schema, text, rules, MAX_TOKENS)
+        if problem is not None:
+            raise ConfigError(f"{path}: {' '.join(problem.split())}")
+        manifest[sha256_of(text)] = text
+    return manifest
 
 
 schema_app = typer.Typer(help="The gateway's GraphQL schema.", no_args_is_help=True)
@@ -53,3 +95,23 @@ def register(app: typer.Typer) -> None:
         """Write the gateway's GraphQL schema (SDL) to gateway/schema.graphql."""
         out.write_text(current_sdl(), encoding="utf-8")
         typer.echo(f"wrote {out}")
+
+    @schema_app.command("persist")
+    def persist(
+        folder: Path = typer.Argument(..., help="Folder of .graphql files (searched recursively), one document each."),
+        out: Path = typer.Option(..., "--out", "-o", help="Where to write the manifest (JSON {sha256: text})."),
+        production: bool = typer.Option(True, "--production/--development",
+                                        help="Check against the production schema (introspection refused)."),
+    ) -> None:
+        """Build the allow-list manifest of KAOHE_GATEWAY_PERSISTED_QUERIES_FILE from .graphql files.
+
+        Each file's exact text is one entry under its SHA-256: clients send that hash (and, only in
+        `apq` mode, that text)."""
+        from kaohe.cli import fail
+
+        try:
+            manifest = build_manifest(folder, production=production)
+        except ConfigError as exc:
+            fail(str(exc), 2)
+        out.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}: {len(manifest)} documents")

@@ -85,6 +85,12 @@ def serve(
         _fail(f"{process} needs KAOHE_{process.upper()}_DATABASE_URL or KAOHE_DATABASE_URL", 2)
     if settings.service_token_secret is None:
         _fail("KAOHE_SERVICE_TOKEN_SECRET is required (the same value for every process)", 2)
+    if process == "gateway":
+        from kaohe.gateway_cli import gateway_config_problem
+
+        problem = gateway_config_problem(settings)
+        if problem:
+            _fail(problem, 2)
     uvicorn.run(PROCESSES[process], host=settings.host, port=settings.service_port(process), workers=workers,
                 log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=10,
                 timeout_keep_alive=settings.server_keep_alive_seconds)

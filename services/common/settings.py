@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = Field(default=None, description="Required `iss` of user JWTs, when set.")
     jwt_audience: str | None = Field(default=None, description="Required `aud` of user JWTs, when set.")
 
+    gateway_persisted_queries: Literal["off", "apq", "allowlist"] = Field(default="apq", description=(
+        "Persisted queries at the gateway: `apq` (Apollo's automatic persisted queries; raw texts run too), "
+        "`allowlist` (only the documents of KAOHE_GATEWAY_PERSISTED_QUERIES_FILE run) or `off`."))
+    gateway_persisted_queries_file: Path | None = Field(default=None, description=(
+        "The allow-list manifest, JSON `{sha256: query text}` (`kaohe schema persist DIR --out FILE` builds it); "
+        "required by `allowlist`, checked at start-up."))
+    gateway_persisted_queries_max_entries: int = Field(default=1000, ge=1, le=1_000_000, description=(
+        "Most documents the gateway's APQ store keeps (least recently used out first)."))
+    gateway_persisted_queries_max_bytes: int = Field(default=4_194_304, ge=1024, description=(
+        "Most bytes of query text the gateway's APQ store keeps (least recently used out first)."))
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log threshold.")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
@@ -119,6 +130,9 @@ def load_settings() -> Settings:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         raise ConfigError(f"KAOHE_{field.upper()} is invalid: {first['msg']}") from None
+    if settings.gateway_persisted_queries == "allowlist" and settings.gateway_persisted_queries_file is None:
+        raise ConfigError("KAOHE_GATEWAY_PERSISTED_QUERIES=allowlist needs KAOHE_GATEWAY_PERSISTED_QUERIES_FILE "
+                          "(a JSON manifest {sha256: query text}; `kaohe schema persist` builds one)")
     if settings.environment == "production" and settings.clock_file is not None:
         raise ConfigError("KAOHE_CLOCK_FILE is refused in production: the clock may only be moved in development")
     return settings

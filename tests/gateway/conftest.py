@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -22,19 +23,29 @@ def backend() -> FakeBackend:
     return FakeBackend()
 
 
-@pytest.fixture
-async def gateway(monkeypatch: pytest.MonkeyPatch, backend: FakeBackend) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client on a gateway app whose services are `backend`."""
+@asynccontextmanager
+async def open_gateway(monkeypatch: pytest.MonkeyPatch, backend: FakeBackend,
+                       **env: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on a gateway app whose services are `backend`, with `KAOHE_*` settings `env`."""
     monkeypatch.setenv("KAOHE_JWT_SECRET", JWT_SECRET)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    app = create_app(clients=backend.clients())
     try:
+        app = create_app(clients=backend.clients())
         async with app.router.lifespan_context(app):
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
                 client.app = app  # type: ignore[attr-defined]
                 yield client
     finally:
         get_settings.cache_clear()
+
+
+@pytest.fixture
+async def gateway(monkeypatch: pytest.MonkeyPatch, backend: FakeBackend) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on a gateway app whose services are `backend`."""
+    async with open_gateway(monkeypatch, backend) as http:
+        yield http
 
 
 @pytest.fixture
