@@ -14,6 +14,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 import warnings
 from pathlib import Path
 from typing import IO
@@ -156,6 +157,20 @@ class EmbeddedPostgres:
                 raise EmbeddedError(f"could not create database {name}: {made.stderr.strip()}")
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: sessions are closed, data is safe)."""
-        if self.pgdata.exists():
-            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
+        """Stop the server (fast shutdown: sessions are closed, data is safe) and return once its port is free.
+
+        A fast shutdown that does not finish within pg_ctl's minute (a loaded machine, a stuck backend) is
+        followed by an immediate one, which skips the shutdown checkpoint; the next start replays the WAL.
+        """
+        if not self.pgdata.exists():
+            return
+        try:
+            done = self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop", timeout=90)
+            stopped = done.returncode == 0 or not self.is_running()
+        except subprocess.TimeoutExpired:
+            stopped = False
+        if not stopped:
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "immediate", "-w", "-t", "30", "stop", timeout=60)
+        deadline = time.monotonic() + 10
+        while not port_is_free(self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
