@@ -30,6 +30,7 @@ from services.common.db import Database, create_engine
 from services.common.settings import SERVICES
 from tests.conftest import PgServer, create_database, drop_database
 from tests.gateway.test_access_matrix import ABBREVIATIONS, EXPECTED, REST_EXPECTED, WHERE
+from tests.reliability.conftest import service_app
 from tests.reliability.fuzzing import served_stack
 
 PERIOD = "mx-q"
@@ -321,14 +322,25 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
     return ids
 
 
+# what earlier tests may leave on the module-level apps (fakes of a peer, a fixed clock): cleared for this module
+PEER_FAKES = {"evidence": ("scoring_transport", "scoring_client", "clock"), "ranking": ("scoring_http", "clock"),
+              "scoring": ("evidence_transport", "clock")}
+
+
 @pytest.fixture(scope="module")
 def served(pg_server: PgServer) -> Iterator[tuple[str, dict[str, str]]]:
+    saved = {(name, attr): getattr(service_app(name).state, attr, None)
+             for name, attrs in PEER_FAKES.items() for attr in attrs}
+    for name, attr in saved:
+        setattr(service_app(name).state, attr, None)
     url = create_database(pg_server)
     try:
         with served_stack(url) as urls:
             yield url, urls
     finally:
         drop_database(pg_server, url)
+        for (name, attr), value in saved.items():
+            setattr(service_app(name).state, attr, value)
 
 
 @pytest.fixture(scope="module")
