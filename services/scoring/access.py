@@ -34,3 +34,13 @@ def require_service(principal: Principal) -> None:
     """Endpoints meant for other services only (events, API key verification)."""
     if not is_service(principal):
         raise Forbidden("only kaohe services may call this endpoint")
+
+
+# Checking a scheme document is for those who write or audit schemes (gateway/access.py `validateScheme`).
+SCHEME_CHECKERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
+
+
+def require_scheme_checker(principal: Principal) -> None:
+    """Services, and an admin, assessor or auditor anywhere, may validate a scheme document."""
+    if not (is_service(principal) or any(principal.has_role(r) for r in SCHEME_CHECKERS)):
+        raise Forbidden(f"{principal.subject} may not validate schemes")

@@ -10,6 +10,7 @@ from services.common import listing
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge
+from services.scoring.access import require_scheme_checker
 from services.scoring.db import IdempotencyDep
 from services.scoring.schemes import service
 from services.scoring.schemes.excel import document_from_workbook
@@ -45,6 +46,7 @@ async def list_schemes(session: SessionDep, principal: CurrentPrincipal,
 
 @router.post("/validate", summary="Validate a scheme without storing it (422 scheme_invalid with pointers)")
 async def validate(payload: SchemeValidate, principal: CurrentPrincipal) -> dict[str, Any]:
+    require_scheme_checker(principal)
     document = service.read_document(payload.document, payload.text)
     scheme = service.validate(document)
     return {"ok": True, "id": scheme.id, "version": scheme.version, "indicators": len(scheme.nodes())}
