@@ -26,6 +26,9 @@ ALL: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", 
 STAFF: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor")
 OFFICE: tuple[Role, ...] = ("admin",)
 READERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
+# who reads a unit's scores, results, objections and notices: the readers and the unit's reviewers (they review
+# the evidence that produced them; docs/decisions.md "Access: one policy in the gateway and the services")
+REVIEW_READERS: tuple[Role, ...] = ("admin", "assessor", "reviewer", "auditor")
 AUDIT: tuple[Role, ...] = ("admin", "auditor")
 
 
@@ -40,7 +43,7 @@ OPERATIONS: dict[str, Rule] = {
     # organisation, schemes, periods
     "me": Rule(ALL, "any"),
     "unit": Rule(STAFF, "unit"),
-    "people": Rule(STAFF, "any"),
+    "people": Rule(STAFF, "any", own=True),  # a person reads their own record
     "schemeVersions": Rule(ALL, "any"),
     "scheme": Rule(ALL, "any"),
     "period": Rule(ALL, "any"),
@@ -61,7 +64,7 @@ OPERATIONS: dict[str, Rule] = {
     "submissions": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "submission": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "submitEvidence": Rule(("admin", "assessor", "submitter"), "unit"),
-    "submitJournal": Rule(("admin", "submitter"), "unit"),
+    "submitJournal": Rule(("admin", "submitter"), "unit", own=True),  # staff write their own 工作日志
     "reviewSubmission": Rule(("admin", "reviewer"), "unit"),
     "uploadAttachment": Rule(("admin", "assessor", "submitter"), "unit"),
     "downloadAttachment": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
@@ -78,29 +81,29 @@ OPERATIONS: dict[str, Rule] = {
     "myBallot": Rule(("rater",), "any"),
     "openRatingTask": Rule(OFFICE, "unit"),  # the task's office scope
     "castBallot": Rule(("rater",), "any"),
-    "closeRatingTask": Rule(OFFICE, "org"),
+    "closeRatingTask": Rule(OFFICE, "unit"),  # the task's office scope, read from evidence
     # rectification notices (000 篇3 问题整改单) and appeals (申诉)
-    "rectificationNotices": Rule(("admin", "assessor", "submitter", "auditor"), "unit", own=True),
+    "rectificationNotices": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "issueRectificationNotice": Rule(("admin", "assessor"), "unit"),
     "answerRectificationNotice": Rule(("admin", "submitter"), "unit"),
     "signRectificationNotice": Rule(("admin", "reviewer"), "unit"),  # the unit head signs
-    "appeals": Rule(READERS, "unit", own=True),
+    "appeals": Rule((*READERS, "submitter"), "unit", own=True),  # the unit's account files them
     "fileAppeal": Rule(("admin", "submitter"), "unit", own=True),
     "answerAppeal": Rule(OFFICE, "unit"),
     # scores and the auditor's questions
-    "scoreHistory": Rule(READERS, "unit", own=True),
-    "scoreAsOf": Rule(READERS, "unit", own=True),
-    "explain": Rule(READERS, "unit", own=True),
+    "scoreHistory": Rule(REVIEW_READERS, "unit", own=True),
+    "scoreAsOf": Rule(REVIEW_READERS, "unit", own=True),
+    "explain": Rule(REVIEW_READERS, "unit", own=True),
     "verifyPeriod": Rule(AUDIT, "period"),
     "auditTrail": Rule(AUDIT, "org"),
     "verifyAuditChain": Rule(AUDIT, "org"),
     # results, publication (公示), objections, approval (审定)
-    "ranking": Rule((*READERS, "subject"), "any", own=True),
-    "result": Rule(READERS, "unit", own=True),
-    "resultHistory": Rule(READERS, "unit", own=True),
+    "ranking": Rule((*REVIEW_READERS, "subject"), "any", own=True),
+    "result": Rule(REVIEW_READERS, "unit", own=True),
+    "resultHistory": Rule(REVIEW_READERS, "unit", own=True),
     "snapshots": Rule(AUDIT, "period"),
     "publication": Rule(ALL, "any"),
-    "objections": Rule(READERS, "unit", own=True),
+    "objections": Rule(REVIEW_READERS, "unit", own=True),
     "publishResults": Rule(OFFICE, "period"),
     "fileObjection": Rule(("admin", "submitter"), "unit", own=True),
     "answerObjection": Rule(OFFICE, "unit"),
@@ -111,8 +114,8 @@ OPERATIONS: dict[str, Rule] = {
     "periods": Rule(ALL, "any"),
     "schemes": Rule(ALL, "any"),
     # REST downloads (gateway/exports.py); ranking leaves out the rows the caller may not see
-    "exportRanking": Rule((*READERS, "subject"), "any", own=True),
-    "exportPublication": Rule((*READERS, "subject"), "any", own=True),
+    "exportRanking": Rule((*REVIEW_READERS, "subject"), "any", own=True),
+    "exportPublication": Rule(ALL, "any"),  # the publication list (公示名单) is a public notice
 }
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",

@@ -211,7 +211,9 @@ class EvidenceMutation:
     async def close_rating_task(self, info: Ctx, task_id: strawberry.ID, version: int) -> RatingTask:
         ctx = info.context
         bounded(task_id=str(task_id))
-        access.require(ctx.user, "closeRatingTask")
+        access.require_role(ctx.user, "closeRatingTask")
+        task = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(task_id)}", ctx.user)
+        access.require(ctx.user, "closeRatingTask", unit_path=str(task.get("scope", "")))
         return RatingTask.from_json(await ctx.clients.evidence.request(
             "POST", f"/v1/rating-tasks/{segment(task_id)}/close", ctx.user, json={"version": version}))
 

@@ -68,7 +68,8 @@ class OrganisationQuery:
         access.require_role(ctx.user, "people")
         found = await loaders.people(ctx).load_many([str(i) for i in ids])
         shown = [Person.from_json(r) for r in found
-                 if r is not None and access.visible(ctx.user, "people", unit_path=r.get("unit_path", ""))]
+                 if r is not None and access.visible(ctx.user, "people", unit_path=r.get("unit_path", ""),
+                                                     subject_id=str(r.get("id")))]
         return paginate(shown, first, after)
 
     @strawberry.field(description="The schemes the caller's grants relate to, by id, each with the latest version "

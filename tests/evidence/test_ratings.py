@@ -54,6 +54,12 @@ async def test_rating_task_round(client: httpx.AsyncClient) -> None:
     assert counts == {"raters": 3, "responded": 3,
                       "by_level": {"单位负责人": {"raters": 2, "responded": 2}, "干部": {"raters": 1, "responded": 1}}}
     assert (await client.get(f"/v1/rating-tasks/{task}/responses", headers=HEAD_A)).status_code == 403
+    read = (await client.get(f"/v1/rating-tasks/{task}", headers=OFFICE)).json()
+    assert (read["scope"], read["status"], read["version"], read["kind"]) == ("city", "open", 1, "mutual")
+    for other in (HEAD_A, AUDITOR):  # only the office that may close it
+        assert (await client.get(f"/v1/rating-tasks/{task}", headers=other)).status_code == 403
+    office_b = auth(("admin", "city/b"), subject="office-b")  # an office below the task's scope
+    assert (await client.get(f"/v1/rating-tasks/{task}", headers=office_b)).status_code == 403
     assert (await client.get(f"/v1/rating-tasks/{task}/ballots", headers=OFFICE)).status_code == 403
     audited = (await client.get(f"/v1/rating-tasks/{task}/ballots", headers=AUDITOR)).json()
     assert [(b["rater"], b["subject_id"], b["grade"]) for b in audited] == [

@@ -181,7 +181,8 @@ class FakeBackend:
         if request.method == "GET" and path in ("/v1/rectifications", "/v1/appeals"):
             return [entity for key, entity in ENTITIES.items() if key.startswith(path + "/")]
         if path.startswith("/v1/rating-tasks"):
-            return {"id": "t-1", "period_id": PERIOD, "status": "closed", "subject_id": body.get("subject_id")}
+            return {"id": "t-1", "period_id": PERIOD, "scope": "city/a", "status": "closed",
+                    "subject_id": body.get("subject_id")}
         if path.startswith("/v1/audit"):
             return self._audit(path)
         return {"id": "new-1", "period_id": PERIOD, "subject_id": "s-a", "version": 1, **body}

@@ -1,4 +1,4 @@
-"""Rating tasks: open, own ballot, answer, response counts, auditor view, close."""
+"""Rating tasks: open, read, own ballot, answer, response counts, auditor view, close."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ async def create_task(payload: RatingTaskCreate, session: SessionDep, principal:
 
     response: JSONResponse = await idem.once(session, principal, payload, create)
     return response
+
+
+@router.get("/{task_id}", response_model=RatingTaskRead, summary="The task (the office over its scope)")
+async def get_task(task_id: str, session: SessionDep, principal: CurrentPrincipal) -> RatingTaskRead:
+    return RatingTaskRead.model_validate(await service.read(session, principal, task_id))
 
 
 @router.get("/{task_id}/ballot", response_model=BallotRead, summary="The caller's own ballot")

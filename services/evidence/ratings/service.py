@@ -112,6 +112,13 @@ def _check_line(task: RatingTask, rater: RatingRater, principal: Principal, subj
         raise InvalidInput(f"{subject_id} cannot be rated by itself", details={"field": "answers"})
 
 
+async def read(session: AsyncSession, principal: Principal, task_id: str) -> RatingTask:
+    """The task itself (its scope, status and version), for the office over its scope (who may close it)."""
+    task = await _task(session, task_id)
+    principal.require("admin", task.scope)
+    return task
+
+
 async def counts(session: AsyncSession, principal: Principal, task_id: str) -> ResponseCounts:
     """Raters and how many answered, per level (the office)."""
     task = await _task(session, task_id)
