@@ -121,12 +121,21 @@ def load(rest: Rest, subjects: int, indicators: int) -> tuple[str, list[str]]:
 
 
 def timed(runs: int, call: Any) -> list[float]:
-    call()  # warm up pools and caches
-    samples = []
+    return interleaved(runs, call)[0]
+
+
+def interleaved(runs: int, *calls: Any) -> list[list[float]]:
+    """Milliseconds of each call, run in turn (a, b, a, b, …) so that every call meets the same load: on a
+    shared machine the load drifts within seconds, and timing one path's runs after the other's would
+    measure the drift as much as the paths."""
+    for call in calls:
+        call()  # warm up pools and caches
+    samples: list[list[float]] = [[] for _ in calls]
     for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
+        for call, into in zip(calls, samples, strict=True):
+            start = time.perf_counter()
+            call()
+            into.append((time.perf_counter() - start) * 1000)
     return samples
 
 
@@ -148,7 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subjects", type=int, default=100)
     parser.add_argument("--indicators", type=int, default=20)
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=200, help="timed runs of each path (the p95 of 50 is one sample)")
     args = parser.parse_args()
     get_settings.cache_clear()
     with tempfile.TemporaryDirectory() as data:
@@ -186,7 +195,8 @@ def run(stack: RunningStack, args: argparse.Namespace) -> None:
         rest("ranking", "GET", f"/v1/periods/{period}/results", auditor,
              params={"subject_ids": ",".join(s["id"] for s in listed)})
 
-    history_ms, page_ms, direct_ms = timed(args.runs, history), timed(args.runs, page), timed(args.runs, direct_page)
+    history_ms = timed(args.runs, history)
+    page_ms, direct_ms = interleaved(args.runs, page, direct_page)
     calls_100 = asyncio.run(backend_calls(stack, period, min(100, args.subjects)))
     calls_10 = asyncio.run(backend_calls(stack, period, 10))
     print(f"subjects={args.subjects} indicators={args.indicators} runs={args.runs} "
