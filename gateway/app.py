@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import orjson
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
@@ -42,6 +45,25 @@ class GatewayRouter(GraphQLRouter[Any, None]):
     def should_render_graphql_ide(self, request: Any) -> bool:
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
+    def encode_json(self, data: object) -> bytes:
+        """UTF-8 JSON by orjson (a page of 100 subjects is ~100 kB); anything orjson refuses (a lone
+        surrogate echoed in an error) is written by the standard encoder with ASCII escapes."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return json.dumps(data, separators=(",", ":")).encode()
+
+
+def quiet_collector() -> None:
+    """Keep the cycle collector off the request path's tail: a page builds ~10,000 short-lived objects,
+    which with the default threshold (700) start a young collection every few dozen fields and, every
+    hundred of those, a full one over the whole heap (the schema, the caches, the libraries). The objects
+    alive at start-up are moved out of the collector's sight (gc.freeze) and young collections start every
+    20,000 allocations; reference counting still frees everything that is not in a cycle at once."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
 
 def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """Build the gateway; tests may pass clients and a JWKS transport that fake other services."""
@@ -53,6 +75,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
         app.state.clients = clients or Clients(settings)
         jwks_http = httpx.AsyncClient(transport=jwks_transport)
         app.state.authenticator = Authenticator(settings, jwks_http, _api_key_verifier(app.state.clients))
+        quiet_collector()
         try:
             yield
         finally:

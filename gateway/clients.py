@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 
 from services.common.auth import Principal, issue_service_token
 from services.common.errors import DomainError, ServiceUnavailable
@@ -67,7 +68,7 @@ class ServiceClient:
             raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
         if response.status_code >= 400:
             raise _error_from(response, self.name)
-        return response.json() if response.content else None
+        return _decode(response) if response.content else None
 
     async def open_stream(self, path: str, principal: Principal, *,
                           params: dict[str, str] | None = None) -> httpx.Response:
@@ -128,3 +129,12 @@ class Clients:
     async def aclose(self) -> None:
         for client in self.by_name.values():
             await client.aclose()
+
+
+def _decode(response: httpx.Response) -> Any:
+    """A service's JSON answer (orjson: several times faster on a page's batches; the standard
+    decoder for anything it refuses, such as integers beyond 64 bits)."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.json()

@@ -68,3 +68,11 @@ async def test_ids_reach_a_service_as_one_path_segment(gateway: httpx.AsyncClien
     assert paths == asked
     if not asked:
         assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_responses_are_utf8_json_and_a_lone_surrogate_falls_back_to_escapes() -> None:
+    from gateway.app import GatewayRouter
+
+    encode = GatewayRouter.encode_json
+    assert encode(None, {"data": {"name": "城关街道", "n": 1}}) == '{"data":{"name":"城关街道","n":1}}'.encode()  # type: ignore[arg-type]
+    assert encode(None, {"message": "a\ud800b"}) == b'{"message":"a\\ud800b"}'  # type: ignore[arg-type]
