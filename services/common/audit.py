@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
@@ -98,13 +98,14 @@ def chain_sealer(model: type[AuditRecordMixin], schema: str) -> Callable[[AsyncS
         last = await session.scalar(select(model.hash).order_by(model.id.desc()).limit(1))
         prev = last or GENESIS
         now = clock.now()
-        factory: Any = model
+        request_id = request_id_var.get()
+        rows: list[dict[str, Any]] = []
         for entry in entries:
-            row = factory(recorded_at=now, request_id=request_id_var.get(), prev_hash=prev, **entry.__dict__)
-            row.hash = link_hash(prev, row)
-            session.add(row)
-            prev = row.hash
-        await session.flush()
+            row: dict[str, Any] = {"recorded_at": now, "request_id": request_id, "prev_hash": prev, **entry.__dict__}
+            row["hash"] = prev = link_hash(prev, row)
+            rows.append(row)
+        # One multi-row INSERT (no ORM objects): a recompute may audit hundreds of result versions.
+        await session.execute(insert(model), rows)
 
     return seal
 

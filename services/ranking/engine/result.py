@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from services.scoring.engine.model import PeriodScores, Problem, Scheme, SubjectScore
@@ -45,6 +46,81 @@ def _rank(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str,
     apply_labels(standings, scheme.labels)
     problems = [*scores.problems, *apply_rewards(standings, scheme.rewards)]
     return _document(scores, _result_order(standings, scheme), problems)
+
+
+@dataclass(frozen=True)
+class ScopeMemo:
+    """One ranking scope as last ranked: its scores (by identity, id order) and documents in table order."""
+
+    scores: tuple[SubjectScore, ...]
+    documents: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class RankMemo:
+    """What `rank_period_reusing` keeps between two rankings of one period."""
+
+    scheme: Scheme
+    scopes: Mapping[str, ScopeMemo]
+
+
+def scope_local(scheme: Scheme) -> bool:
+    """Whether one scope's results depend only on that scope's subjects: ranked by group, no rewards
+    (a pool or a count may span groups), no label ranking several groups together."""
+    return (scheme.ranking.scope == "group" and not scheme.rewards and scheme.rollup is None
+            and all(label.groups is None for label in scheme.labels))
+
+
+def rank_period_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict[str, Any], RankMemo | None]:
+    """`rank_period`, re-ranking only the scopes whose subjects' scores changed since `previous`.
+
+    A scope is reused when it holds exactly the same `SubjectScore` objects (identity, not value) as
+    in `previous` for the same scheme object; the document equals `rank_period(scores)`. Schemes
+    whose scopes are not independent (`scope_local`) are ranked in full (memo None)."""
+    scheme = scores.scheme
+    if not scope_local(scheme):
+        return rank_period(scores), None
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _rank_reusing(scores, previous if previous is not None and previous.scheme is scheme else None)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict[str, Any], RankMemo]:
+    scheme = scores.scheme
+    members: dict[str, list[SubjectScore]] = {}
+    for score in sorted(scores.subjects, key=lambda s: s.subject.id):
+        members.setdefault(score.subject.group, []).append(score)
+    groups = {group: index for index, group in enumerate(scheme.groups)}
+    order = node_order(scheme)
+    memo: dict[str, ScopeMemo] = {}
+    subjects: list[dict[str, Any]] = []
+    for scope in sorted(members, key=lambda g: (groups.get(g, len(groups)), g) if g else (0, "")):
+        scope_scores = tuple(members[scope])
+        known = previous.scopes.get(scope) if previous is not None else None
+        if known is None or len(known.scores) != len(scope_scores) or any(
+                a is not b for a, b in zip(known.scores, scope_scores, strict=True)):
+            standings = [_standing(score, scheme) for score in scope_scores]
+            grade_scope(standings, scheme.grading, {})
+            place_downgraded(standings, scheme.grading.grade_order if scheme.grading else ())
+            assign_ranks(standings)
+            apply_labels(standings, scheme.labels)
+            known = ScopeMemo(scope_scores, tuple(subject_document(standing, scheme, order)
+                                                  for standing in _result_order(standings, scheme)))
+        memo[scope] = known
+        subjects.extend(known.documents)
+    document = {
+        "scheme": scheme.id,
+        "version": scheme.version,
+        "period": scores.period,
+        "inputs_sha256": scores.inputs_sha256,
+        "subjects": subjects,
+        "problems": [problem.to_json() for problem in scores.problems],
+    }
+    return document, RankMemo(scheme, memo)
 
 
 def _standing(score: SubjectScore, scheme: Scheme) -> Standing:

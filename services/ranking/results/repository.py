@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, false, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -150,6 +150,6 @@ async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     """Bulk insert of new result versions (one statement, many rows); subject → new row id."""
     if not rows:
         return {}
-    found = await session.execute(insert(SubjectResult).returning(SubjectResult.subject_id, SubjectResult.id),
-                                  list(rows))
+    table = cast(Table, SubjectResult.__table__)  # core, not the ORM's bulk path: no per-row ORM bookkeeping
+    found = await session.execute(insert(table).returning(table.c.subject_id, table.c.id), list(rows))
     return {str(sid): int(rid) for sid, rid in found}

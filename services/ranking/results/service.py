@@ -17,7 +17,8 @@ from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound
 from services.ranking.access import require_office, require_read
 from services.ranking.clients import ScoringClient
-from services.ranking.engine import rank_period, rollup_period
+from services.ranking.engine import rollup_period
+from services.ranking.engine.result import RankMemo, rank_period_reusing
 from services.ranking.periods import repository as periods
 from services.ranking.periods.models import RankedPeriod
 from services.ranking.results import repository
@@ -30,7 +31,7 @@ from services.ranking.results.inputs import (
 )
 from services.ranking.results.models import SubjectResult
 from services.ranking.results.scores_cache import latest_scores
-from services.scoring.engine.model import Scheme, Subject
+from services.scoring.engine.model import PeriodScores, Scheme, Subject
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ async def recompute(
         document, meta = await _rollup_document(session, scheme, ref)
     else:
         scores, meta = period_scores(scheme, ref.label, await latest_scores(scoring, ref.period_id))
-        document = rank_period(scores)
+        document = _rank(ref.period_id, scores)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
     return await store(session, period, document, meta, actor=actor)
 
@@ -126,6 +127,20 @@ async def _upsert_period(
     return period
 
 
+# The last ranking of each period: a change re-ranks only the scopes whose scores moved (the
+# memo is a pure function of the scores it was made from, so it needs no transaction).
+_MEMOS: dict[str, RankMemo] = {}
+
+
+def _rank(period_id: str, scores: PeriodScores) -> dict[str, Any]:
+    document, memo = rank_period_reusing(scores, _MEMOS.pop(period_id, None))
+    if memo is not None:
+        _MEMOS[period_id] = memo
+        while len(_MEMOS) > _MAX_CURRENT:
+            _MEMOS.pop(next(iter(_MEMOS)))
+    return document
+
+
 # The current results' digests of each period this process stored, with the period's
 # results_token at that time: still the database's when the token is (a token is never reused).
 _CURRENT: dict[str, tuple[str, dict[str, repository.CurrentDigest]]] = {}
@@ -140,7 +155,7 @@ _MAX_DIGESTS = 100_000
 def entry_digest(period_id: str, entry: Mapping[str, Any]) -> str:
     key = (period_id, str(entry["id"]))
     known = _DIGESTS.get(key)
-    if known is not None and known[0] == entry:
+    if known is not None and (known[0] is entry or known[0] == entry):
         return known[1]
     if len(_DIGESTS) > _MAX_DIGESTS:
         _DIGESTS.clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +28,16 @@ def _assigned(period: Period, node: Node) -> list[int]:
     return [i for i in range(len(period.subjects)) if i not in unassigned]
 
 
-def rank_points_column(period: Period, node: Node) -> None:
-    """003 篇一 "排名前25%得分为90分…": competition rank by `of` within the peer scope, then bands."""
+def rank_points_column(period: Period, node: Node, groups: Collection[str] | None = None) -> None:
+    """003 篇一 "排名前25%得分为90分…": competition rank by `of` within the peer scope, then bands.
+
+    With `groups` and a group peer scope, only those groups' members are scored (the others keep
+    their values: subset.py, when nothing in the other groups moved)."""
     p: Any = node.rule.params if node.rule else {}
     of: str = p["of"]
-    for members in _scopes(period, node, p["peer_scope"], _assigned(period, node)).values():
+    for key, members in _scopes(period, node, p["peer_scope"], _assigned(period, node)).items():
+        if groups is not None and p["peer_scope"] == "group" and key not in groups:
+            continue
         values = sorted((period.rows[i][of] for i in members), reverse=True)
         first: dict[Decimal, int] = {}
         for position, value in enumerate(values, start=1):

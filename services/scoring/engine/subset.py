@@ -184,7 +184,9 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
             fresh.pop(sid, None)
         fresh.update(small.buckets.get(code, {}))
         big.buckets[code] = fresh
-    _evaluate(big, cross_affected(scheme))
+    # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
+    touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
+    _evaluate(big, cross_affected(scheme), touched)
     subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at})
     problems = kept_problems + small.problems
     problems.sort(key=_problem_key)
@@ -224,8 +226,21 @@ def _move_fact_maps(previous: Scored, facts: list[Any], dirty: set[str],
     return fact_subject, subject_facts
 
 
-def _evaluate(period: Period, only: frozenset[str] | None) -> None:
-    """score._evaluate_nodes, limited to the codes in `only` (None: every code)."""
+def _group_local(scheme: Scheme) -> bool:
+    """Whether every cross-subject rule and `peer_mean` of the scheme compares within the group only."""
+    for node in scheme.nodes():
+        if node.rule is not None and node.rule.kind in _CROSS_KINDS:
+            params: Any = node.rule.params
+            if params.get("peer_scope") != "group":
+                return False
+        if node.not_assigned.kind == "peer_mean" and node.not_assigned.peer_scope != "group":
+            return False
+    return True
+
+
+def _evaluate(period: Period, only: frozenset[str] | None, groups: Collection[str] | None = None) -> None:
+    """score._evaluate_nodes, limited to the codes in `only` (None: every code); rank_points columns
+    limited to `groups` (None: every group)."""
     scheme = period.scheme
     parents = _parents(scheme)
     problems = period.problems
@@ -237,7 +252,7 @@ def _evaluate(period: Period, only: frozenset[str] | None) -> None:
             continue
         kind = node.rule.kind if node.rule else None
         if kind == "rank_points":
-            rank_points_column(period, node)
+            rank_points_column(period, node, groups)
         elif kind == "peer_relative":
             peer_relative_column(period, node, _missing)
         elif kind is not None:

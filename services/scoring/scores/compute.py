@@ -84,11 +84,12 @@ def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, 
 
 def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> dict[str, Any]:
     """What ranking needs besides the values: vetoes, flags and problems (JSON-ready); with `only`,
-    the subjects part holds just those subjects."""
+    the subjects part holds just those subjects. A subject without vetoes or flags is left out (the
+    readers take its absence as none), so the period row does not carry an entry per subject."""
     return {
         "subjects": {
             s.subject.id: {"vetoes": [{"event": h.veto.event, "fact": h.fact} for h in s.vetoes], "flags": s.flags}
-            for s in result.subjects if only is None or s.subject.id in only
+            for s in result.subjects if (only is None or s.subject.id in only) and (s.vetoes or s.flags)
         },
         "problems": [p.to_json() for p in result.problems],
     }

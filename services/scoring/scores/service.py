@@ -88,7 +88,10 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     fresh = compute.changed(computed, state.latest)
     meta = json.loads(canonical_json(compute.result_meta(result, candidates)))
     if candidates is not None:  # vetoes and flags only move with a subject's own facts: candidates
-        meta["subjects"] = {**(period.result_meta or {}).get("subjects", {}), **meta["subjects"]}
+        rescored = set(candidates)  # their entries are replaced (or dropped: no vetoes or flags now)
+        kept = {sid: m for sid, m in (period.result_meta or {}).get("subjects", {}).items()
+                if sid not in rescored and (m.get("vetoes") or m.get("flags"))}  # empty: stored before pruning
+        meta["subjects"] = {**kept, **meta["subjects"]}
     now = clock.now()
     causes = ",".join(period.pending_causes or []) or cause
     version_cause = cause if cause.startswith("user:") else causes

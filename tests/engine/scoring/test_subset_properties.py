@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from services.scoring.engine import parse_scheme, score_period
 from services.scoring.engine.canonical import inputs_sha256
-from services.scoring.engine.subset import cross_affected, score_changed, score_full
+from services.scoring.engine.subset import _group_local, cross_affected, score_changed, score_full
 from tests.engine.scoring._helpers import leaf, scheme_doc
 from tests.engine.scoring.test_scoring_properties import FACT, LEAVES
 
@@ -36,10 +36,28 @@ TREE = [
                    "bands": [{"min_index": "1.1", "points": 5}, {"min_index": "0.9", "points": 3}]}),
     leaf("d", 10, {"kind": "deduction", "per_event": {"late": 1, "absent": 5}}),
 ]
+# The same tree with every cross-subject rule and peer_mean scoped by group: a change leaves the
+# other group's columns as they were (subset._group_local).
+GROUPED_TREE = [
+    {**TREE[0], "children": [
+        *TREE[0]["children"][:2],
+        leaf("y", 10, MANUAL, applies_to={"attribute": "on", "eq": 1},
+             not_assigned={"peer_mean": True, "peer_scope": "group"}),
+        TREE[0]["children"][3],
+    ]},
+    leaf("r", 10, {"kind": "ratio", "target": "0.8", "zero_denominator": "not_assigned"},
+         not_assigned={"peer_mean": True, "peer_scope": "group"}),
+    TREE[2],
+    leaf("pr", 5, {"kind": "peer_relative", "direction": "higher_better", "peer_scope": "group",
+                   "bands": [{"min_index": "1.1", "points": 5}, {"min_index": "0.9", "points": 3}]}),
+    TREE[4],
+]
 SCHEMES = {
     "flat": parse_scheme(scheme_doc(LEAVES, vetoes=[{"event": "serious", "effect": "zero_total"}])),
     "tree": parse_scheme(scheme_doc(TREE, total="work + r + rp + pr + d",
                                     vetoes=[{"event": "serious", "effect": "zero_total"}])),
+    "grouped": parse_scheme(scheme_doc(GROUPED_TREE, total="work + r + rp + pr + d",
+                                       vetoes=[{"event": "serious", "effect": "zero_total"}])),
 }
 SUBJECTS = [{"id": f"p{i}", "group": "AB"[i % 2], "attributes": {"on": i % 3 != 0, "key": i % 4 == 1}}
             for i in range(6)]
@@ -55,7 +73,7 @@ TREE_FACT = st.one_of(
     st.fixed_dictionaries({"fact": st.just("event"), "type": st.sampled_from(["serious", "unknown-veto"])}),
     st.fixed_dictionaries({"indicator": st.just("m"), "fact": st.just("rating"), "grade": st.just("A")}),
 )
-BODY = {"flat": FACT, "tree": TREE_FACT}
+BODY = {"flat": FACT, "tree": TREE_FACT, "grouped": TREE_FACT}
 
 
 def document(facts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -100,7 +118,7 @@ def change(draw: Any) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]], 
     return name, old, new, dirty
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(change(), st.booleans())
 def test_subset_scoring_equals_full_scoring(case: Any, chain: bool) -> None:
     name, old, new, dirty = case
@@ -122,6 +140,11 @@ def test_cross_affected_codes() -> None:
     # worked from the tree: x, y (peer_mean), r (peer_mean), rp, pr are cross; work holds x and y; total reads all
     assert cross_affected(SCHEMES["tree"]) == {"x", "y", "work", "r", "rp", "pr", "total"}
     assert cross_affected(SCHEMES["flat"]) == {"rp", "pr", "total"}
+
+
+def test_only_the_grouped_scheme_keeps_untouched_groups() -> None:
+    assert _group_local(SCHEMES["grouped"])
+    assert not _group_local(SCHEMES["tree"])  # y, r and pr compare across all subjects
 
 
 def test_unhandled_changes_fall_back() -> None:
