@@ -32,7 +32,7 @@ class _PointsMemo(dict[str, str]):
         text = self.get(key)
         if text is None:
             text = _format_points(value, self.precision)
-            if len(self) < 50_000:
+            if len(self) < 10_000:  # a long-running service must not grow
                 self[key] = text
         return text
 

@@ -307,6 +307,9 @@ class SubjectScore:
     explain: dict[str, str]  # per indicator code: rule, fact ids, arithmetic in words
     vetoes: list[VetoHit]  # every veto hit, zero_total included (ranking applies the others)
     flags: list[dict[str, Json]] = field(default_factory=list)  # flags raised while scoring
+    # the ranking engine's rendering of this score (scheme, document parts): it lives and dies with
+    # the score, so reusing it across rankings keeps nothing alive that the caller dropped
+    rendered: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)

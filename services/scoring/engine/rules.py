@@ -53,12 +53,16 @@ def num(raw: Any) -> Decimal | None:
     return _read_number(raw)
 
 
+# the memos below keep at most this many entries each (~1.5 MB): a long-running service must not grow
+_MEMO_ENTRIES = 10_000
+
+
 def _text_number(raw: str) -> Decimal | None:
     # facts repeat the same few numbers ("7.5", "0.92"): a Decimal is immutable, so a memo is safe
     if raw in _NUMBERS:
         return _NUMBERS[raw]
     value = _read_number(raw)
-    if len(_NUMBERS) < 50_000:
+    if len(_NUMBERS) < _MEMO_ENTRIES:
         _NUMBERS[raw] = value
     return value
 
@@ -79,7 +83,7 @@ def fmt(value: Decimal) -> str:
     text = _FORMATTED.get(key)
     if text is None:
         text = _format(value)
-        if len(_FORMATTED) < 50_000:
+        if len(_FORMATTED) < _MEMO_ENTRIES:
             _FORMATTED[key] = text
     return text
 

@@ -8,7 +8,6 @@ exactly what committed before (docs/decisions.md, "Incremental recompute").
 from __future__ import annotations
 
 import asyncio
-import gc
 import weakref
 from typing import Any
 
@@ -119,11 +118,9 @@ def _score_all(state: PeriodState, scheme: Scheme, period: Period) -> Scored:
     digest = digest_of(_digest_parts(state, scheme, period))
     document = {"scheme": period.scheme_id, "version": period.scheme_version, "period": period.label,
                 "subjects": state.subjects, "facts": state.live_facts()}
-    scored = score_full(scheme, document, digest=digest)
-    # The cached facts and engine state are long-lived: move them out of the collector's
-    # generations, so that a full collection during a later change does not walk them all.
-    gc.freeze()
-    return scored
+    # No gc.freeze() here: freezing from a worker thread also freezes whatever the event loop holds at
+    # that instant, and any of it that later becomes cyclic garbage would never be collected.
+    return score_full(scheme, document, digest=digest)
 
 
 def _other(old: Scheme, new: Scheme) -> bool:

@@ -80,3 +80,20 @@ def test_schemes_whose_groups_interact_are_ranked_in_full() -> None:
         document, memo = rank_period_reusing(period(the_scheme, [a1, b1]), None)
         assert memo is None
         assert document == rank_period(period(the_scheme, [a1, b1]))
+
+
+def test_a_ranking_keeps_nothing_of_its_scores_alive_once_dropped() -> None:
+    """The document parts a ranking reuses live on each SubjectScore, not in a process-wide table: a
+    long-running ranking service must not hold every score it ever ranked (it grew 25 % in a soak)."""
+    import sys
+
+    the_scheme = scheme(groups=("A",))
+    scores = [subject(f"s{i}", str(90 - i), "A") for i in range(3)]
+    before = [sys.getrefcount(s) for s in scores]
+    first = rank_period(period(the_scheme, scores))
+    again = rank_period(period(the_scheme, scores))
+    assert again == first
+    assert again["subjects"][0]["scores"] is first["subjects"][0]["scores"]  # reused from the score itself
+    del first, again
+    assert [sys.getrefcount(s) for s in scores] == before
+    assert all(s.rendered is not None and s.rendered[0] is the_scheme for s in scores)
