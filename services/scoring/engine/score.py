@@ -8,7 +8,7 @@ columns they need. Facts are bucketed by leaf, then by subject, in a single pass
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, localcontext
 from functools import partial
 from operator import itemgetter
@@ -430,16 +430,22 @@ def _parents(scheme: Scheme) -> dict[str, Node]:
     return {child.code: node for node in scheme.nodes() for child in node.children}
 
 
-def _evaluate_nodes(period: Period) -> None:
+def _evaluate_nodes(period: Period, only: frozenset[str] | None = None,
+                    groups: Collection[str] | None = None) -> None:
+    """Evaluate the scheme's nodes in dependency order. engine/subset.py limits it to the codes in
+    `only` (None: every code) and the rank_points columns to `groups` (None: every group)."""
     scheme = period.scheme
     parents = _parents(scheme)
+    problems = period.problems
+    if only is not None:
+        period.problems = []  # per-subject problems of the recomputed columns are known already
     for code in evaluation_order(node_dependencies(scheme.nodes(), scheme.total)):
         node = period.nodes.get(code)
-        if node is None:  # the "total" pseudo-node
+        if node is None or (only is not None and code not in only):  # None: the "total" pseudo-node
             continue
         kind = node.rule.kind if node.rule else None
         if kind == "rank_points":
-            rank_points_column(period, node)
+            rank_points_column(period, node, groups)
         elif kind == "peer_relative":
             peer_relative_column(period, node, _missing)
         elif kind is not None:
@@ -448,6 +454,7 @@ def _evaluate_nodes(period: Period) -> None:
             _score_inner(period, node)
         _transfers(period, node, parents.get(code))
         _fill_unassigned(period, node)
+    period.problems = problems
 
 
 def _totals(period: Period) -> list[SubjectScore]:
@@ -493,6 +500,13 @@ def score_period(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
 
 
 def _score(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
+    return score_keeping(scheme, facts)[0]
+
+
+def score_keeping(scheme: Scheme, facts: Mapping[str, Any],
+                  digest: str | None = None) -> tuple[PeriodScores, Period]:
+    """The period scored, with its working state (engine/subset.py keeps it for later changes).
+    `digest` skips hashing when the caller has the inputs' hash already. Call inside CONTEXT."""
     problems: list[Problem] = []
     if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
         problems.append(
@@ -513,11 +527,13 @@ def _score(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
     _evaluate_nodes(period)
     subjects = _totals(period)
     period.problems.sort(key=_problem_key)
-    digest = inputs_sha256(scheme.document, facts, sorted_facts=ordered if isinstance(raw, list) else None)
-    return PeriodScores(
+    if digest is None:
+        digest = inputs_sha256(scheme.document, facts, sorted_facts=ordered if isinstance(raw, list) else None)
+    result = PeriodScores(
         scheme=scheme,
         period=str(facts.get("period", "")),
         subjects=subjects,
         problems=period.problems,
         inputs_sha256=digest,
     )
+    return result, period

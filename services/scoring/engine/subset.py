@@ -26,25 +26,18 @@ from dataclasses import dataclass, field
 from decimal import localcontext
 from typing import Any
 
-from .canonical import inputs_sha256, sorted_by_id
-from .cross import peer_relative_column, rank_points_column
+from .canonical import sorted_by_id
 from .expression import CONTEXT
-from .graph import TOTAL, evaluation_order, node_dependencies
-from .model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+from .graph import evaluation_order, node_dependencies
+from .model import PeriodScores, Problem, Scheme, SubjectScore
 from .score import (
-    _BUILDERS,
     Period,
     _assignment,
     _bucket_facts,
-    _fill_unassigned,
-    _missing,
-    _parents,
+    _evaluate_nodes,
     _problem_key,
-    _read_subjects,
-    _score_inner,
-    _score_leaf,
     _totals,
-    _transfers,
+    score_keeping,
 )
 
 _CROSS_KINDS = frozenset({"rank_points", "peer_relative"})
@@ -78,7 +71,7 @@ def score_full(scheme: Scheme, facts: Mapping[str, Any], *, digest: str | None =
     gc.disable()
     try:
         with localcontext(CONTEXT):
-            result, period = _score_keeping(scheme, facts, digest)
+            result, period = score_keeping(scheme, facts, digest)
     finally:
         if was_enabled:
             gc.enable()
@@ -92,30 +85,6 @@ def score_full(scheme: Scheme, facts: Mapping[str, Any], *, digest: str | None =
     for fid, sid in (fact_subject or {}).items():
         subject_facts.setdefault(sid, []).append(fid)
     return Scored(result, period, fact_subject, subject_facts)
-
-
-def _score_keeping(scheme: Scheme, facts: Mapping[str, Any], digest: str | None) -> tuple[PeriodScores, Period]:
-    """score._score step for step, keeping the Period (tests prove the output equals score_period's)."""
-    problems: list[Problem] = []
-    if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
-        problems.append(Problem(message=f"the facts are for {facts.get('scheme')} version {facts.get('version')}, "
-                                f"not {scheme.id} version {scheme.version}"))
-    raw = facts.get("facts")
-    if raw is not None and not isinstance(raw, list):
-        problems.append(Problem(message="facts must be a list"))
-    ordered = sorted_by_id(raw) if isinstance(raw, list) else []
-    period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems))
-    period.problems.extend(problems)
-    _bucket_facts(period, ordered)
-    _assignment(period)
-    _evaluate(period, None)
-    subjects = _totals(period)
-    period.problems.sort(key=_problem_key)
-    if digest is None:
-        digest = inputs_sha256(scheme.document, facts, sorted_facts=ordered if isinstance(raw, list) else None)
-    result = PeriodScores(scheme=scheme, period=str(facts.get("period", "")), subjects=subjects,
-                          problems=period.problems, inputs_sha256=digest)
-    return result, period
 
 
 def score_changed(previous: Scored, dirty_facts: Iterable[Any], dirty: Collection[str],
@@ -160,7 +129,7 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     small = Period(scheme, [old.subjects[index[sid]] for sid in sorted(dirty, key=index.__getitem__)])
     _bucket_facts(small, ordered)
     _assignment(small)
-    _evaluate(small, None)
+    _evaluate_nodes(small)
     # 2. the whole period: clean subjects from the previous state, dirty ones from the small period
     big = Period(scheme, old.subjects)
     small_at = {subject.id: j for j, subject in enumerate(small.subjects)}
@@ -186,7 +155,7 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
         big.buckets[code] = fresh
     # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
     touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
-    _evaluate(big, cross_affected(scheme), touched)
+    _evaluate_nodes(big, cross_affected(scheme), touched)
     subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at})
     problems = kept_problems + small.problems
     problems.sort(key=_problem_key)
@@ -238,30 +207,3 @@ def _group_local(scheme: Scheme) -> bool:
     return True
 
 
-def _evaluate(period: Period, only: frozenset[str] | None, groups: Collection[str] | None = None) -> None:
-    """score._evaluate_nodes, limited to the codes in `only` (None: every code); rank_points columns
-    limited to `groups` (None: every group)."""
-    scheme = period.scheme
-    parents = _parents(scheme)
-    problems = period.problems
-    if only is not None:
-        period.problems = []  # per-subject problems of the recomputed columns are known already
-    for code in evaluation_order(node_dependencies(scheme.nodes(), scheme.total)):
-        node: Node | None = period.nodes.get(code)
-        if node is None or (only is not None and code not in only):
-            continue
-        kind = node.rule.kind if node.rule else None
-        if kind == "rank_points":
-            rank_points_column(period, node, groups)
-        elif kind == "peer_relative":
-            peer_relative_column(period, node, _missing)
-        elif kind is not None:
-            _score_leaf(period, node, _BUILDERS[kind](node))
-        else:
-            _score_inner(period, node)
-        _transfers(period, node, parents.get(code))
-        _fill_unassigned(period, node)
-    period.problems = problems
-
-
-__all__ = ["TOTAL", "Scored", "Subject", "VetoHit", "cross_affected", "score_changed", "score_full"]
