@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from .checks import pointer as json_pointer
+
 
 class DocumentError(ValueError):
     """A document that cannot be read: bad YAML/JSON, not a mapping, or too large."""
@@ -76,7 +78,7 @@ def _lone_surrogate(value: Any, pointer: str) -> str | None:
         return None
     items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+        step = json_pointer(pointer, key)
         found = _lone_surrogate(key, step) if isinstance(key, str) else None
         found = found or _lone_surrogate(item, step)
         if found:
