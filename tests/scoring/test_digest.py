@@ -43,3 +43,41 @@ def test_cached_bytes_give_the_engines_hash(items: list[dict[str, Any]], nested_
 def test_a_separator_inside_a_value_falls_back_to_one_fact_at_a_time() -> None:
     items = [{"id": "a", "note": "x},{y"}, {"id": "b"}]
     assert encode_each(items) == [b'{"id":"a","note":"x},{y"}', b'{"id":"b"}']
+
+
+def _traced_bytes(make: Any) -> tuple[int, Any]:
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        kept = make()
+        return tracemalloc.get_traced_memory()[0], kept
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_cache_keeps_right_sized_canonical_bytes() -> None:
+    """orjson allocates its output in 4 KiB steps and never shrinks it: the soak of issue 7 found every
+    cached fact costing 4 KiB. What the cache keeps, per fact and for a whole period, is sized to its text."""
+    from services.scoring.scores.cache import PeriodState
+
+    bodies = [{"id": f"sub-{i:05d}", "subject": "p1", "indicator": "work", "fact": "score", "points": "42",
+               "assessor": "考核办"} for i in range(500)]
+    text_size = sum(len(canonical_json(b)) for b in bodies)  # 104 bytes each
+
+    def applied() -> PeriodState:
+        state = PeriodState("p", 1, encoded=[])
+        for body in bodies:
+            state.apply_fact(str(body["id"]), body)
+        return state
+
+    traced, state = _traced_bytes(applied)
+    assert state.encoded is not None and b"".join(state.encoded) == b"".join(canonical_json(b) for b in bodies)
+    # the text itself, a bytes header (33 bytes) and the order list, id set and dict slots: well under 1 kB a fact
+    assert traced < text_size + 500 * 500, (traced, text_size)
+    odd: list[Any] = [*bodies[:300], "not a mapping"]  # a chunk with a non-mapping is encoded item by item
+    traced, each = _traced_bytes(lambda: encode_each(odd))
+    assert each == [canonical_json(f) for f in odd]
+    assert traced < sum(map(len, each)) + 301 * 100, traced

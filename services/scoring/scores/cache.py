@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.engine import canonical_json
+from services.scoring.engine.canonical import canonical_json_kept
 from services.scoring.engine.subset import Scored
 
 MAX_PERIODS = 8
@@ -62,7 +62,7 @@ class PeriodState:
                     del self.encoded[at]
             return touched
         self.bodies[fact_id] = body
-        encoded = canonical_json(body) if self.encoded is not None else b""
+        encoded = canonical_json_kept(body) if self.encoded is not None else b""
         if not present:
             self.order.insert(at, fact_id)
             if self.encoded is not None:

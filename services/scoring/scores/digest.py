@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from services.scoring.engine import canonical_json
-from services.scoring.engine.canonical import inputs_sha256
+from services.scoring.engine.canonical import canonical_json_kept, inputs_sha256
 
 _CHUNK = 512
 
@@ -31,7 +31,7 @@ def encode_each(facts: Sequence[Any]) -> list[bytes]:
         chunk = facts[start:start + _CHUNK]
         parts = canonical_json(list(chunk))[1:-1].split(b"},{") if all(type(f) is dict for f in chunk) else []
         if len(parts) != len(chunk) or not chunk:
-            out.extend(canonical_json(f) for f in chunk)
+            out.extend(canonical_json_kept(f) for f in chunk)
             continue
         last = len(parts) - 1
         out.extend((b"" if i == 0 else b"{") + part + (b"" if i == last else b"}") for i, part in enumerate(parts))
