@@ -69,15 +69,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_TOKENS: dict[tuple[str, str, str], tuple[float, str]] = {}
+TOKEN_TTL_SECONDS = 3600
+
+
 def token(secret: str, role: str, scope: str) -> str:
+    """The bearer token of one (role, scope) user, issued once and reused until near its expiry, as a client
+    keeps the token of its login session (a new token per request would fill the gateway's bounded cache of
+    verified tokens, 10,000 entries, with tokens nobody sends twice)."""
     from pydantic import SecretStr
 
     from gateway.auth import development_token
     from services.common.auth import Grant
     from services.common.settings import Settings
 
-    return development_token(Settings(jwt_secret=SecretStr(secret)), subject=f"load-{role}-{scope or 'all'}",
-                             grants=[Grant(role, scope)], ttl_seconds=7200)  # type: ignore[arg-type]
+    key = (secret, role, scope)
+    issued = _TOKENS.get(key)
+    if issued is None or time.monotonic() > issued[0] + TOKEN_TTL_SECONDS - 60:
+        made = development_token(Settings(jwt_secret=SecretStr(secret)), subject=f"load-{role}-{scope or 'all'}",
+                                 grants=[Grant(role, scope)], ttl_seconds=TOKEN_TTL_SECONDS)  # type: ignore[arg-type]
+        issued = _TOKENS[key] = (time.monotonic(), made)
+    return issued[1]
 
 
 class Stack:
