@@ -58,26 +58,34 @@ def _traced_bytes(make: Any) -> tuple[int, Any]:
         tracemalloc.stop()
 
 
-def test_the_cache_keeps_right_sized_canonical_bytes() -> None:
-    """orjson allocates its output in 4 KiB steps and never shrinks it: the soak of issue 7 found every
-    cached fact costing 4 KiB. What the cache keeps, per fact and for a whole period, is sized to its text."""
+def test_the_cache_keeps_about_600_bytes_a_fact() -> None:
+    """Issue 7's soak found scoring growing with every fact it cached: orjson allocates its output in 4 KiB
+    steps and never shrinks it (4 KiB a cached fact), and a fact parsed from its own change event brings
+    private copies of its keys and texts. What the cache keeps is sized to the fact's text, with keys, the
+    subject's id and short texts shared."""
+    import json
+
     from services.scoring.scores.cache import PeriodState
 
-    bodies = [{"id": f"sub-{i:05d}", "subject": "p1", "indicator": "work", "fact": "score", "points": "42",
-               "assessor": "考核办"} for i in range(500)]
-    text_size = sum(len(canonical_json(b)) for b in bodies)  # 104 bytes each
+    texts = [json.dumps({"id": f"sub-{i:05d}", "subject": f"unit-{i % 7:032d}", "indicator": "work",
+                         "fact": "score", "points": str(35 + i % 16), "assessor": "考核办"}, ensure_ascii=False)
+             for i in range(500)]
 
     def applied() -> PeriodState:
         state = PeriodState("p", 1, encoded=[])
-        for body in bodies:
+        for text in texts:  # as from fact.changed events: one parse per fact
+            body = json.loads(text)
             state.apply_fact(str(body["id"]), body)
         return state
 
     traced, state = _traced_bytes(applied)
-    assert state.encoded is not None and b"".join(state.encoded) == b"".join(canonical_json(b) for b in bodies)
-    # the text itself, a bytes header (33 bytes) and the order list, id set and dict slots: well under 1 kB a fact
-    assert traced < text_size + 500 * 500, (traced, text_size)
-    odd: list[Any] = [*bodies[:300], "not a mapping"]  # a chunk with a non-mapping is encoded item by item
+    assert state.encoded is not None
+    assert state.encoded == [canonical_json(json.loads(t)) for t in texts]  # 127-128 bytes each
+    assert state.live_facts() == [json.loads(t) for t in texts]
+    # measured on CPython 3.11: ~650 bytes a fact (the dict, its id, the canonical text, the index entries);
+    # 4.6 kB with orjson's buffers kept, ~1.2 kB with private keys and texts
+    assert traced < 500 * 800, traced
+    odd: list[Any] = [json.loads(t) for t in texts[:300]] + ["not a mapping"]  # encoded item by item
     traced, each = _traced_bytes(lambda: encode_each(odd))
     assert each == [canonical_json(f) for f in odd]
     assert traced < sum(map(len, each)) + 301 * 100, traced

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,7 @@ class PeriodState:
                 if self.encoded is not None:
                     del self.encoded[at]
             return touched
+        body = _shared(body, fact_id)
         self.bodies[fact_id] = body
         encoded = canonical_json_kept(body) if self.encoded is not None else b""
         if not present:
@@ -89,6 +91,19 @@ class PeriodState:
     def live_facts(self) -> list[dict[str, Any]]:
         """Every live fact in id order."""
         return [self.bodies[fid] for fid in self.order]
+
+
+def _shared(body: dict[str, Any], fact_id: str) -> dict[str, Any]:
+    """The same fact with its keys and short texts shared with every other fact's (sys.intern), and its id
+    the very string the cache files it under. A fact parsed from its own change event has private copies of
+    "subject", "indicator", the subject's id, the assessor…: ~500 bytes a fact that the cache would keep for
+    as long as the period is in memory (tests/scoring/test_digest.py)."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if type(value) is str:
+            value = fact_id if key == "id" and value == fact_id else sys.intern(value) if len(value) <= 64 else value
+        out[sys.intern(key) if type(key) is str else key] = value
+    return out
 
 
 class ScoresCache:
