@@ -87,3 +87,31 @@ def test_merge_keeps_unchanged_subjects_and_clears_stale_flags() -> None:
                                   {"id": "b", "total": "2", "vetoes": [], "flags": []},  # not in the delta: none
                                   {"id": "c", "total": "4", "vetoes": [], "flags": []}]
     assert merged["subjects"][0] is cached["subjects"][0]  # unchanged entries are reused as they are
+
+
+def test_a_changed_entry_replaces_its_predecessors_parse() -> None:
+    """period_scores parses an entry once; a delta's new entry for a subject replaces the old one's parse
+    instead of piling up beside it (the soak of issue 7 saw ranking grow by every superseded entry)."""
+    from decimal import Decimal
+
+    from services.ranking.results import inputs
+    from services.scoring.engine import parse_scheme
+
+    scheme = parse_scheme({"id": "parse-once", "version": 1, "title": "t", "subject_kind": "unit", "period": "quarter",
+                           "indicators": [{"code": "a", "name": "a", "max": 10, "rule": {"kind": "manual"}}]})
+
+    def entry(sid: str, value: str) -> dict[str, Any]:
+        return {"id": sid, "group": "g", "unit_path": f"city/{sid}", "scores": {"a": value}, "total": value,
+                "explain": {"a": f"manual {value}"}}
+
+    first = {"subjects": [entry("po-u1", "1"), entry("po-u2", "2"), entry("po-u3", "3")]}
+    before, _ = inputs.period_scores(scheme, "2026-Q4", first)
+    body = first
+    for n in range(40):
+        body = merge(body, {"subjects": [entry("po-u1", str(4 + n % 5))], "partial": True})
+        scores, meta = inputs.period_scores(scheme, "2026-Q4", body)
+    kept = sorted(parsed.subject.id for _, parsed, _ in inputs._PARSED.values() if parsed.subject.id[:3] == "po-")
+    assert kept == ["po-u1", "po-u2", "po-u3"]  # one parse kept per subject, not one per entry ever seen
+    assert scores.subjects[1] is before.subjects[1] and scores.subjects[2] is before.subjects[2]  # reused
+    assert scores.subjects[0].total == Decimal("8")  # the 40th change: 4 + 39 % 5
+    assert meta["po-u1"].unit_path == "city/po-u1"
