@@ -45,10 +45,12 @@ class PeriodState:
     scored: Scored | None = None  # the engine's output and state for exactly `bodies`
     latest: dict[tuple[str, str], str] = field(default_factory=dict)  # newest stored value as text
     in_flight: int = 0  # a transaction changed this state and has not committed yet
+    live: list[dict[str, Any]] | None = None  # live_facts() until a fact is applied (built once per load)
 
     def apply_fact(self, fact_id: str, body: dict[str, Any] | None) -> set[str]:
         """Put (or, with None, remove) one fact; returns the subjects whose facts changed."""
         touched: set[str] = set()
+        self.live = None
         old = self.bodies.pop(fact_id, None)
         if old is not None:
             touched.add(str(old.get("subject")))
@@ -79,6 +81,7 @@ class PeriodState:
         self.bodies = {str(body.get("id")): body for body in bodies}
         self.order = sorted(self.bodies)
         self.encoded = None
+        self.live = None
         self.by_subject = {}
         for fact_id, body in self.bodies.items():
             self.by_subject.setdefault(str(body.get("subject")), set()).add(fact_id)
@@ -87,8 +90,10 @@ class PeriodState:
         return [self.bodies[fid] for sid in subject_ids for fid in self.by_subject.get(sid, ())]
 
     def live_facts(self) -> list[dict[str, Any]]:
-        """Every live fact in id order."""
-        return [self.bodies[fid] for fid in self.order]
+        """Every live fact in id order (the same list until a fact is applied: do not change it)."""
+        if self.live is None:
+            self.live = [self.bodies[fid] for fid in self.order]
+        return self.live
 
 
 class ScoresCache:
