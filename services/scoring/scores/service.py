@@ -99,12 +99,13 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     fresh: list[compute.Computed] = []
     # The rows are made as the COPY consumes them: PostgreSQL ingests each 512 kB sent while the
     # next values are compared and encoded here (docs/performance.md, "Full recompute, third pass").
+    # The state's newest values are updated as the rows are made (a failed COPY rolls the transaction
+    # back, and a state changed by a transaction that did not commit is dropped: cache.py).
     with paused_gc():  # 65,000 values and rows, no cycle (gc_pause.py)
         await repo.insert_versions(session, _version_records(
-            compute.changed_each(computed, state.latest, fresh), period.id, version_cause[:MAX_CAUSE],
-            period.score_set + 1, result.inputs_sha256, now))
+            compute.changed_each(computed, state.latest, fresh), state.latest, period.id,
+            version_cause[:MAX_CAUSE], period.score_set + 1, result.inputs_sha256, now))
     if fresh:
-        state.latest.update({(c.subject_id, c.indicator): compute.as_text(c.value) for c in fresh})
         state.value_seq = await repo.max_value_seq(session, period.id)
     moved = bool(fresh) or meta != (period.result_meta or {})
     _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
@@ -112,11 +113,13 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
                            versions_created=len(fresh), inputs_sha256=result.inputs_sha256)
 
 
-def _version_records(values: Iterable[compute.Computed], period_id: str, cause: str, score_set: int, digest: str,
-                     now: datetime) -> Iterator[tuple[Any, ...]]:
-    """COPY rows (repository.VERSION_COLUMNS) of new score versions."""
-    fact_ids_json = repo.fact_ids_json
+def _version_records(values: Iterable[compute.Computed], latest: dict[tuple[str, str], str], period_id: str,
+                     cause: str, score_set: int, digest: str, now: datetime) -> Iterator[tuple[Any, ...]]:
+    """COPY rows (repository.VERSION_COLUMNS) of new score versions; each value becomes the newest in
+    `latest` as its row is made (every (subject, indicator) comes once: compared before it is set)."""
+    fact_ids_json, as_text = repo.fact_ids_json, compute.as_text
     for c in values:
+        latest[(c.subject_id, c.indicator)] = as_text(c.value)
         yield (period_id, c.subject_id, c.indicator, c.value, fact_ids_json(c.fact_ids), c.explain, cause, score_set,
                digest, now)
 
