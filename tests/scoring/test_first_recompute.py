@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, text
 
 from services.scoring.engine import load_document, parse_scheme, score_period
@@ -21,7 +22,7 @@ from services.scoring.scores import compute
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import PeriodState
 from services.scoring.scores.models import ScoreVersion
-from tests.scoring.conftest import FACTS, TINY, admin, ok
+from tests.scoring.conftest import FACTS, TINY, admin, fact_event, ok, service_headers
 
 EXPECTED = [  # (subject, indicator, value, fact ids) of the first recompute, in the engine's order (the
     # nodes scored from a subject's own facts, then the cross-subject rank_points; the total last)
@@ -131,3 +132,57 @@ async def test_the_first_recompute_stores_every_value_with_its_fact_ids(period: 
     assert {(n, sha, cause) for *_, n, sha, cause in rows} == {(1, result["inputs_sha256"], "user:office")}
     again = await ok(await period.post("/v1/periods/q1/recompute", headers=admin()))
     assert (again["changed"], again["versions_created"]) == (False, 0)
+
+
+async def test_fact_bodies_load_in_parts_as_one_query_gave_them(period: httpx.AsyncClient,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.scoring.conftest import app_db
+
+    monkeypatch.setattr(repo, "LOAD_PART_MIN_SEQS", 0)  # eight parts even for a few facts
+    extra = [{"id": f"g{n}", "subject": "p2", "indicator": "attend", "fact": "event", "type": "late"} for n in range(9)]
+    for fact in extra:
+        await ok(await period.post("/events", json=fact_event("upsert", fact), headers=service_headers()))
+    await ok(await period.post("/events", json=fact_event("retract", FACTS[1], revision=1), headers=service_headers()))
+    parts: list[list[dict[str, Any]]] = []
+    async with app_db().sessionmaker() as session:
+        seqs = await repo.fact_seq_range(session, "q1")
+        assert seqs is not None and seqs[1] - seqs[0] >= 12  # 3 + 9 facts written, then f2 retracted (a new seq)
+        await repo.load_fact_bodies(session, "q1", seqs, parts.append)
+        whole = await repo.fact_bodies(session, "q1")
+    assert len(parts) == repo.LOAD_PARTS
+    loaded = sorted((f for part in parts for f in part), key=lambda f: f["id"])
+    assert loaded == sorted([FACTS[0], FACTS[2], *extra], key=lambda f: f["id"])  # f2 retracted: not live
+    assert loaded == sorted(whole, key=lambda f: f["id"])
+
+
+async def test_a_failed_part_leaves_the_connection_usable(period: httpx.AsyncClient,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.scoring.conftest import app_db
+
+    monkeypatch.setattr(repo, "LOAD_PART_MIN_SEQS", 0)
+
+    def refuse(part: list[dict[str, Any]]) -> None:
+        raise RuntimeError("consumer failed")
+
+    async with app_db().sessionmaker() as session:
+        seqs = await repo.fact_seq_range(session, "q1")
+        with pytest.raises(RuntimeError, match="consumer failed"):
+            await repo.load_fact_bodies(session, "q1", seqs, refuse)
+        assert (await session.execute(text("SELECT 41 + 1"))).scalar() == 42  # the next part's query was waited for
+        calls: list[int] = []
+        await repo.load_fact_bodies(session, "nothing", await repo.fact_seq_range(session, "nothing"),
+                                    lambda part: calls.append(len(part)))
+    assert calls == []  # a period without fact copies: no query, nothing handed over
+
+
+def test_a_load_in_parts_keeps_the_last_body_of_an_id_as_a_whole_load_did() -> None:
+    state = PeriodState("q1", 0)
+    state.start_load()
+    state.add_loaded([{"id": 7, "subject": "p1"}, {"id": "a", "subject": "p1"}])
+    state.add_loaded([{"id": "7", "subject": "p2"}])
+    state.loaded()
+    assert state.order == ["7", "a"] and state.bodies["7"] == {"id": "7", "subject": "p2"}
+    assert state.by_subject == {"p1": {"a"}, "p2": {"7"}}
+    whole = PeriodState("q1", 0)
+    whole.load([{"id": 7, "subject": "p1"}, {"id": "a", "subject": "p1"}, {"id": "7", "subject": "p2"}])
+    assert (whole.order, whole.bodies, whole.by_subject) == (state.order, state.bodies, state.by_subject)

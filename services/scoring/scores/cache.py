@@ -78,13 +78,29 @@ class PeriodState:
 
     def load(self, bodies: list[dict[str, Any]]) -> None:
         """Every live fact at once (a first load): one sort instead of one insertion per fact."""
-        self.bodies = {str(body.get("id")): body for body in bodies}
+        self.start_load()
+        self.add_loaded(bodies)
+        self.loaded()
+
+    def start_load(self) -> None:
+        """A first load in parts: start_load(), add_loaded(part) for each part, loaded()."""
+        self.bodies, self.by_subject = {}, {}
+
+    def add_loaded(self, bodies: list[dict[str, Any]]) -> None:
+        """A part of a first load (live facts, each fact in one part only)."""
+        known = self.bodies
+        for body in bodies:
+            fact_id = str(body.get("id"))
+            if fact_id in known:  # the same id as text twice (as before: the last one is kept)
+                self.by_subject[str(known[fact_id].get("subject"))].discard(fact_id)
+            known[fact_id] = body
+            self.by_subject.setdefault(str(body.get("subject")), set()).add(fact_id)
+
+    def loaded(self) -> None:
+        """A first load is complete: the id order, once."""
         self.order = sorted(self.bodies)
         self.encoded = None
         self.live = None
-        self.by_subject = {}
-        for fact_id, body in self.bodies.items():
-            self.by_subject.setdefault(str(body.get("subject")), set()).add(fact_id)
 
     def facts_of(self, subject_ids: set[str]) -> list[dict[str, Any]]:
         return [self.bodies[fid] for sid in subject_ids for fid in self.by_subject.get(sid, ())]

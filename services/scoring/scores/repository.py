@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +50,56 @@ async def fact_bodies(session: AsyncSession, period_id: str) -> list[dict[str, A
         FactCopy.period_id == period_id, FactCopy.retracted.is_(False))
     found: list[dict[str, Any]] = parse_json(await session.scalar(stmt) or "[]")
     return found
+
+
+# One part of a period's live fact bodies, by seq (a constant text: asyncpg runs it on the session's
+# connection, inside its transaction, while the previous part is parsed).
+_LIVE_FACTS_IN_SEQ_RANGE = ("SELECT CAST(json_agg(body) AS text) FROM scoring.fact_copy "
+                            "WHERE period_id = $1 AND NOT retracted AND seq > $2 AND seq <= $3")
+LOAD_PARTS, LOAD_PART_MIN_SEQS = 8, 8000
+
+
+async def fact_seq_range(session: AsyncSession, period_id: str) -> tuple[int, int] | None:
+    """(lowest, highest) seq of the period's fact copies, retracted ones included; None without any."""
+    stmt = select(func.min(FactCopy.seq), func.max(FactCopy.seq)).where(FactCopy.period_id == period_id)
+    low, high = (await session.execute(stmt)).one()
+    return None if low is None else (int(low), int(high))
+
+
+async def load_fact_bodies(session: AsyncSession, period_id: str, seqs: tuple[int, int] | None,
+                           consume: Callable[[list[dict[str, Any]]], None]) -> None:
+    """Every live fact copy of a period (`seqs` = fact_seq_range), handed to `consume` in up to
+    LOAD_PARTS parts split by seq: PostgreSQL aggregates the next part while this process parses the
+    current one and `consume` takes it (the parts together are fact_bodies, in another order).
+
+    Only with the period's row lock held (a recompute): the parts are separate statements, and the
+    lock keeps every writer of the period's fact copies out between them.
+    """
+    if seqs is None:
+        return
+    low, high = seqs
+    parts = LOAD_PARTS if high - low >= LOAD_PART_MIN_SEQS else 1
+    bounds = [low - 1 + (high - low + 1) * k // parts for k in range(parts)] + [high]
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+
+    def fetch(k: int) -> asyncio.Future[Any]:
+        query: Awaitable[Any] = raw.fetchval(_LIVE_FACTS_IN_SEQ_RANGE, period_id, bounds[k], bounds[k + 1])
+        return asyncio.ensure_future(query)
+
+    pending = fetch(0)
+    try:
+        for k in range(parts):
+            text = await pending
+            if k + 1 < parts:
+                pending = fetch(k + 1)
+                await asyncio.sleep(0)  # the task sends its query (a cached statement: no round trip first)
+            consume(parse_json(text or "[]"))
+    finally:
+        if not pending.done():  # consume failed: let the query in flight finish before the rollback
+            with contextlib.suppress(Exception):
+                await pending
 
 
 def parse_json(text: str) -> Any:
