@@ -138,11 +138,6 @@ async def max_value_seq(session: AsyncSession, period_id: str) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
-async def max_fact_seq(session: AsyncSession, period_id: str) -> int:
-    stmt = select(func.max(FactCopy.seq)).where(FactCopy.period_id == period_id)
-    return int(await session.scalar(stmt) or 0)
-
-
 def _newest_ids(period_id: str, subject_ids: Sequence[str] | None = None) -> Any:
     """The id of the newest version of every (subject, indicator) of a period."""
     stmt = select(func.max(ScoreVersion.id)).where(ScoreVersion.period_id == period_id)
