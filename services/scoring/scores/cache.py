@@ -46,10 +46,12 @@ class PeriodState:
     scored: Scored | None = None  # the engine's output and state for exactly `bodies`
     latest: dict[tuple[str, str], str] = field(default_factory=dict)  # newest stored value as text
     in_flight: int = 0  # a transaction changed this state and has not committed yet
+    live: list[dict[str, Any]] | None = None  # live_facts() until a fact is applied (built once per load)
 
     def apply_fact(self, fact_id: str, body: dict[str, Any] | None) -> set[str]:
         """Put (or, with None, remove) one fact; returns the subjects whose facts changed."""
         touched: set[str] = set()
+        self.live = None
         old = self.bodies.pop(fact_id, None)
         if old is not None:
             touched.add(str(old.get("subject")))
@@ -78,19 +80,38 @@ class PeriodState:
 
     def load(self, bodies: list[dict[str, Any]]) -> None:
         """Every live fact at once (a first load): one sort instead of one insertion per fact."""
-        self.bodies = {str(body.get("id")): body for body in bodies}
+        self.start_load()
+        self.add_loaded(bodies)
+        self.loaded()
+
+    def start_load(self) -> None:
+        """A first load in parts: start_load(), add_loaded(part) for each part, loaded()."""
+        self.bodies, self.by_subject = {}, {}
+
+    def add_loaded(self, bodies: list[dict[str, Any]]) -> None:
+        """A part of a first load (live facts, each fact in one part only)."""
+        known = self.bodies
+        for body in bodies:
+            fact_id = str(body.get("id"))
+            if fact_id in known:  # the same id as text twice (as before: the last one is kept)
+                self.by_subject[str(known[fact_id].get("subject"))].discard(fact_id)
+            known[fact_id] = body
+            self.by_subject.setdefault(str(body.get("subject")), set()).add(fact_id)
+
+    def loaded(self) -> None:
+        """A first load is complete: the id order, once."""
         self.order = sorted(self.bodies)
         self.encoded = None
-        self.by_subject = {}
-        for fact_id, body in self.bodies.items():
-            self.by_subject.setdefault(str(body.get("subject")), set()).add(fact_id)
+        self.live = None
 
     def facts_of(self, subject_ids: set[str]) -> list[dict[str, Any]]:
         return [self.bodies[fid] for sid in subject_ids for fid in self.by_subject.get(sid, ())]
 
     def live_facts(self) -> list[dict[str, Any]]:
-        """Every live fact in id order."""
-        return [self.bodies[fid] for fid in self.order]
+        """Every live fact in id order (the same list until a fact is applied: do not change it)."""
+        if self.live is None:
+            self.live = [self.bodies[fid] for fid in self.order]
+        return self.live
 
 
 def _shared(body: dict[str, Any], fact_id: str) -> dict[str, Any]:

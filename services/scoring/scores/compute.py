@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from services.scoring.engine import score_period
 from services.scoring.engine.model import PeriodScores, Scheme
 from services.scoring.periods.models import Period, PeriodSubject
+from services.scoring.scores.gc_pause import paused_gc
 
 TOTAL = "total"
 
@@ -57,18 +58,26 @@ class Computed:
 
 
 def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, Any]],
-                    only: Collection[str] | None = None) -> list[Computed]:
+                    only: Collection[str] | None = None, *, in_id_order: bool = False) -> list[Computed]:
     """Every node and the total of every subject (or of the subjects `only`, given at least their
     facts), with the ids of the facts each read (sorted)."""
+    return list(each_computed(scheme, result, facts, only, in_id_order=in_id_order))
+
+
+def each_computed(scheme: Scheme, result: PeriodScores, facts: list[dict[str, Any]],
+                  only: Collection[str] | None = None, *, in_id_order: bool = False) -> Iterator[Computed]:
+    """computed_values one value at a time, in the same order. `in_id_order`: the facts are already
+    sorted by id as text (a period state's live facts), so they are not sorted again."""
     by_leaf: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_subject: dict[str, list[str]] = defaultdict(list)
-    for f in sorted(facts, key=lambda fact: str(fact.get("id"))):  # sorted once: every id list stays sorted
-        sid, fid = str(f.get("subject")), str(f.get("id"))
-        by_subject[sid].append(fid)
-        if f.get("indicator") is not None:
-            by_leaf[(sid, str(f["indicator"]))].append(fid)
+    ordered = facts if in_id_order else sorted(facts, key=lambda fact: str(fact.get("id")))
+    with paused_gc():  # tens of thousands of lists, no cycle (gc_pause.py)
+        for f in ordered:  # in id order: every id list stays sorted
+            sid, fid = str(f.get("subject")), str(f.get("id"))
+            by_subject[sid].append(fid)
+            if f.get("indicator") is not None:
+                by_leaf[(sid, str(f["indicator"]))].append(fid)
     leaves = _leaves_below(scheme)
-    out: list[Computed] = []
     for s in result.subjects:
         sid = s.subject.id
         if only is not None and sid not in only:
@@ -77,9 +86,8 @@ def computed_values(scheme: Scheme, result: PeriodScores, facts: list[dict[str, 
             below = leaves.get(code, [code])
             ids = by_leaf.get((sid, below[0]), []) if len(below) == 1 else sorted(
                 fid for leaf in below for fid in by_leaf.get((sid, leaf), []))
-            out.append(Computed(sid, code, value, list(ids), s.explain.get(code, "")))
-        out.append(Computed(sid, TOTAL, s.total, by_subject.get(sid, []), s.explain.get(TOTAL, "")))
-    return out
+            yield Computed(sid, code, value, list(ids), s.explain.get(code, ""))
+        yield Computed(sid, TOTAL, s.total, by_subject.get(sid, []), s.explain.get(TOTAL, ""))
 
 
 def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> dict[str, Any]:
@@ -98,6 +106,15 @@ def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> di
 def changed(computed: list[Computed], latest: Mapping[tuple[str, str], str]) -> list[Computed]:
     """Only values that differ from the newest stored version (numerically) become new versions."""
     return [c for c in computed if not _same(latest.get((c.subject_id, c.indicator)), c.value)]
+
+
+def changed_each(computed: Iterable[Computed], latest: Mapping[tuple[str, str], str],
+                 fresh: list[Computed]) -> Iterator[Computed]:
+    """`changed` one value at a time; each value yielded is also appended to `fresh`."""
+    for c in computed:
+        if not _same(latest.get((c.subject_id, c.indicator)), c.value):
+            fresh.append(c)
+            yield c
 
 
 def _same(stored: str | None, value: Decimal) -> bool:

@@ -98,8 +98,11 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     state.subject_rows = rows
     state.subjects = compute.facts_document(period, rows, [])["subjects"]
     # the fact id is the body's id as text (scores/service.py _fact_row), so the bodies alone will do
-    state.fact_seq = await repo.max_fact_seq(session, period.id)
-    state.load(await repo.fact_bodies(session, period.id))
+    seqs = await repo.fact_seq_range(session, period.id)
+    state.fact_seq = seqs[1] if seqs is not None else 0
+    state.start_load()
+    await repo.load_fact_bodies(session, period.id, seqs, state.add_loaded)
+    state.loaded()
     state.latest = await repo.latest_values(session, period.id)
     state.value_seq = await repo.max_value_seq(session, period.id)
     return state

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
 from services.scoring.scores import compute, incremental
 from services.scoring.scores import repository as repo
+from services.scoring.scores.gc_pause import paused_gc
 from services.scoring.scores.schemas import (
     FactChange,
     RecomputeResult,
@@ -82,10 +84,9 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     result = scored.result
     scheme = result.scheme
     if candidates is None:
-        computed = compute.computed_values(scheme, result, state.live_facts())
+        computed = compute.each_computed(scheme, result, state.live_facts(), in_id_order=True)
     else:
-        computed = compute.computed_values(scheme, result, state.facts_of(candidates), only=candidates)
-    fresh = compute.changed(computed, state.latest)
+        computed = compute.each_computed(scheme, result, state.facts_of(candidates), only=candidates)
     meta = json.loads(canonical_json(compute.result_meta(result, candidates)))
     if candidates is not None:  # vetoes and flags only move with a subject's own facts: candidates
         rescored = set(candidates)  # their entries are replaced (or dropped: no vetoes or flags now)
@@ -95,19 +96,32 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     now = clock.now()
     causes = ",".join(period.pending_causes or []) or cause
     version_cause = cause if cause.startswith("user:") else causes
-    await repo.insert_versions(session, [
-        {"period_id": period.id, "subject_id": c.subject_id, "indicator": c.indicator, "value": c.value,
-         "fact_ids": c.fact_ids, "explain": c.explain, "cause": version_cause[:MAX_CAUSE],
-         "score_set": period.score_set + 1, "inputs_sha256": result.inputs_sha256, "created_at": now}
-        for c in fresh
-    ])
+    fresh: list[compute.Computed] = []
+    # The rows are made as the COPY consumes them: PostgreSQL ingests each 512 kB sent while the
+    # next values are compared and encoded here (docs/performance.md, "Full recompute, third pass").
+    # The state's newest values are updated as the rows are made (a failed COPY rolls the transaction
+    # back, and a state changed by a transaction that did not commit is dropped: cache.py).
+    with paused_gc():  # 65,000 values and rows, no cycle (gc_pause.py)
+        await repo.insert_versions(session, _version_records(
+            compute.changed_each(computed, state.latest, fresh), state.latest, period.id,
+            version_cause[:MAX_CAUSE], period.score_set + 1, result.inputs_sha256, now))
     if fresh:
-        state.latest.update({(c.subject_id, c.indicator): compute.as_text(c.value) for c in fresh})
         state.value_seq = await repo.max_value_seq(session, period.id)
     moved = bool(fresh) or meta != (period.result_meta or {})
     _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
     return RecomputeResult(period_id=period.id, score_set=period.score_set, changed=moved,
                            versions_created=len(fresh), inputs_sha256=result.inputs_sha256)
+
+
+def _version_records(values: Iterable[compute.Computed], latest: dict[tuple[str, str], str], period_id: str,
+                     cause: str, score_set: int, digest: str, now: datetime) -> Iterator[tuple[Any, ...]]:
+    """COPY rows (repository.VERSION_COLUMNS) of new score versions; each value becomes the newest in
+    `latest` as its row is made (every (subject, indicator) comes once: compared before it is set)."""
+    fact_ids_json, as_text = repo.fact_ids_json, compute.as_text
+    for c in values:
+        latest[(c.subject_id, c.indicator)] = as_text(c.value)
+        yield (period_id, c.subject_id, c.indicator, c.value, fact_ids_json(c.fact_ids), c.explain, cause, score_set,
+               digest, now)
 
 
 def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, Any], *, moved: bool,
