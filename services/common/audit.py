@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
-from services.common.db import Database, pending
+from services.common.db import INSERT_PAGE_ROWS, Database, pending
 from services.common.observability import request_id_var
 from services.common.tables import AuditRecordMixin
 
@@ -104,10 +104,30 @@ def chain_sealer(model: type[AuditRecordMixin], schema: str) -> Callable[[AsyncS
             row: dict[str, Any] = {"recorded_at": now, "request_id": request_id, "prev_hash": prev, **entry.__dict__}
             row["hash"] = prev = link_hash(prev, row)
             rows.append(row)
-        # One multi-row INSERT (no ORM objects): a recompute may audit hundreds of result versions.
-        await session.execute(insert(model), rows)
+        if len(rows) > COPY_ABOVE:
+            await _copy(session, model, rows)
+        else:  # a few records (the usual case): one multi-row INSERT (no ORM objects)
+            await session.execute(insert(model), rows)
 
     return seal
+
+
+# Above this many records a seal writes them with COPY (a ranking recompute may audit hundreds of result
+# versions: the multi-row INSERT goes out in pages of INSERT_PAGE_ROWS, one round trip each).
+COPY_ABOVE = INSERT_PAGE_ROWS
+_COLUMNS = ("recorded_at", "actor", "action", "entity_type", "entity_id", "before_digest", "after_digest", "details",
+            "request_id", "prev_hash", "hash")
+
+
+async def _copy(session: AsyncSession, model: type[AuditRecordMixin], rows: list[dict[str, Any]]) -> None:
+    """COPY the sealed rows in chain order (the id sequence numbers them in that order, as the INSERT did); the
+    details get the JSON text SQLAlchemy's JSONB binding would have sent (json.dumps)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    records = [tuple(json.dumps(row[c]) if c == "details" else row[c] for c in _COLUMNS) for row in rows]
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.copy_records_to_table(table.name, schema_name=table.schema, columns=_COLUMNS, records=records)
 
 
 def install_audit(db: Database, model: type[AuditRecordMixin]) -> None:

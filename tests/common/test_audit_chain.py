@@ -76,3 +76,34 @@ async def test_an_inserted_record_is_named_by_its_successor(service_db: Any) -> 
         report = await verify_chain(session, Audit)
     assert not report.ok and report.first_broken_id == ids[1] * 10
     assert "link" in (report.reason or "")
+
+
+async def test_a_seal_of_many_records_is_copied_in_chain_order_and_verifies(service_db: Any) -> None:
+    db = await service_db("evidence")
+    install_audit(db, Audit)
+    assert audit.COPY_ABOVE == 16  # 40 records in one transaction take the COPY path, 2 the INSERT path
+    async for session in session_scope(db):
+        for n in range(40):
+            audit.record(session, actor="系统", action="result.changed", entity_type="subject_result",
+                         entity_id=f"p1/s{n:02d}", before_digest="a" * 64, after_digest=f"{n:064d}",
+                         details={"version": n + 2, "原因": "重算"})
+    async for session in session_scope(db):
+        for n in range(2):
+            audit.record(session, actor="alice", action="submission.create", entity_type="submission",
+                         entity_id=f"s{n}", after={"n": n})
+    async with db.sessionmaker() as session:
+        rows = list(await session.scalars(select(Audit).order_by(Audit.id)))
+        report = await verify_chain(session, Audit)
+    assert report.ok and report.records == 42
+    assert [r.entity_id for r in rows] == [f"p1/s{n:02d}" for n in range(40)] + ["s0", "s1"]
+    assert [r.details for r in rows[:3]] == [{"version": 2, "原因": "重算"}, {"version": 3, "原因": "重算"},
+                                            {"version": 4, "原因": "重算"}]
+    assert (rows[39].actor, rows[39].before_digest, rows[39].after_digest) == ("系统", "a" * 64, f"{39:064d}")
+    assert rows[0].prev_hash == GENESIS and rows[40].prev_hash == rows[39].hash
+    assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 42))
+    assert len({r.recorded_at for r in rows[:40]}) == 1  # one seal, one time
+    # the copied rows are checked like any other: altering one is named
+    async with db.sessionmaker() as session:
+        await session.execute(update(Audit).where(Audit.id == rows[20].id).values(details={"version": 99}))
+        altered = await verify_chain(session, Audit)
+    assert not altered.ok and altered.first_broken_id == rows[20].id

@@ -89,3 +89,38 @@ def test_the_cache_keeps_about_600_bytes_a_fact() -> None:
     traced, each = _traced_bytes(lambda: encode_each(odd))
     assert each == [canonical_json(f) for f in odd]
     assert traced < sum(map(len, each)) + 301 * 100, traced
+
+
+def test_joined_chunks_follow_updates_inserts_and_removals() -> None:
+    from services.scoring.scores.cache import JOIN_CHUNK, PeriodState
+
+    def fact(i: int, points: str = "5") -> dict[str, Any]:
+        return {"id": f"f{i:05d}", "subject": f"p{i % 7}", "indicator": "a", "fact": "score", "points": points}
+
+    state = PeriodState("p", 1)
+    state.load([fact(i) for i in range(0, 2 * JOIN_CHUNK + 600, 2)])  # even ids: room to insert odd ones
+    state.set_encoded(encode_each(state.live_facts()))
+    header = {"scheme": "s", "version": 1, "period": "2026-Q1"}
+    subjects = [{"id": "p0", "name": None, "group": "A", "attributes": {}}]
+
+    def check() -> None:
+        joined = state.joined_facts()
+        assert all(joined) and len(joined) == -(-len(state.order) // JOIN_CHUNK)
+        assert b",".join(joined) == b",".join(canonical_json(f) for f in state.live_facts())
+        document = {**header, "subjects": subjects, "facts": state.live_facts()}
+        assert period_digest(SCHEME, header, subjects_bytes(subjects), joined) == inputs_sha256(SCHEME, document)
+
+    check()
+    assert len(state.joined) == 2  # 1324 facts: chunks 0 and 1, both joined by the check
+    state.apply_fact("f00010", fact(10, "9"))  # an update in chunk 0 forgets chunk 0 only
+    assert sorted(state.joined) == [1]
+    check()
+    state.apply_fact("f00003", fact(3))  # an insert shifts every later fact: all chunks from 0 on
+    assert state.joined == {}
+    check()
+    state.apply_fact(f"f{2 * 1100:05d}", None)  # a removal in chunk 1 forgets chunk 1 and after
+    assert sorted(state.joined) == [0]
+    check()
+    state.apply_fact("f99999", fact(99999))  # appended at the end
+    check()
+    assert state.live_facts()[0] == fact(0) and state.live_facts()[6] == fact(10, "9")  # f00000, 02, 03, 04, 06, 08, 10

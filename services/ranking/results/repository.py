@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, false, func, insert, or_, select, true, update
+from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, false, func, or_, select, text, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -140,16 +142,46 @@ def add(session: AsyncSession, result: SubjectResult) -> None:
 
 
 async def retire(session: AsyncSession, ids: Sequence[int]) -> None:
-    """Mark results as no longer current (a newer version replaces them, or the subject left)."""
+    """Mark results as no longer current (a newer version replaces them, or the subject left).
+
+    One statement whatever the count (`id = ANY($1)` with an array): an `IN (…)` list was a
+    different SQL text, prepared again, for every number of ids."""
     if ids:
-        await session.execute(update(SubjectResult).where(SubjectResult.id.in_(list(ids))).values(is_current=False)
+        param = bindparam("ids", list(ids), type_=ARRAY(BigInteger))
+        await session.execute(update(SubjectResult).where(SubjectResult.id == any_(param)).values(is_current=False)
                               .execution_options(synchronize_session=False))
 
 
+# The columns a new result version is written with (created_at takes its default, now(), as an INSERT's would).
+ROW_COLUMNS = ("id", "period_id", "subject_id", "version", "is_current", "name", "group", "unit_path", "attributes",
+               "position", "rank", "total", "grade", "document", "document_sha256", "inputs_sha256")
+_JSONB = frozenset({"attributes", "document"})
+
+
+def _json(row: dict[str, Any], column: str) -> str:
+    given = row.get("document_json") if column == "document" else None
+    return given if given is not None else json.dumps(row[column])
+
+
 async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Bulk insert of new result versions (one statement, many rows); subject → new row id."""
+    """Bulk insert of new result versions with COPY; subject → new row id.
+
+    The ids are taken from the table's sequence first (one `nextval … FROM generate_series`),
+    so the rows go in with one COPY whatever their number. The JSONB columns get JSON text: the
+    row's `document_json` when the caller has the document's canonical JSON already (same value,
+    so the same JSONB), else json.dumps as SQLAlchemy's binding would have written."""
     if not rows:
         return {}
-    table = cast(Table, SubjectResult.__table__)  # core, not the ORM's bulk path: no per-row ORM bookkeeping
-    found = await session.execute(insert(table).returning(table.c.subject_id, table.c.id), list(rows))
-    return {str(sid): int(rid) for sid, rid in found}
+    table = cast(Table, SubjectResult.__table__)
+    ids = list(await session.scalars(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": f"{table.schema}.{table.name}", "n": len(rows)}))
+    records = [
+        (rid, *(_json(row, c) if c in _JSONB else row[c] for c in ROW_COLUMNS[1:]))
+        for rid, row in zip(ids, rows, strict=True)
+    ]
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.copy_records_to_table(table.name, schema_name=table.schema, columns=ROW_COLUMNS, records=records)
+    return {str(row["subject_id"]): int(rid) for rid, row in zip(ids, rows, strict=True)}

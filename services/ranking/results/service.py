@@ -31,6 +31,7 @@ from services.ranking.results.inputs import (
 )
 from services.ranking.results.models import SubjectResult
 from services.ranking.results.scores_cache import latest_scores
+from services.scoring.engine.canonical import canonical_json
 from services.scoring.engine.model import PeriodScores, Scheme, Subject
 
 
@@ -152,16 +153,21 @@ _DIGESTS: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
 _MAX_DIGESTS = 100_000
 
 
-def entry_digest(period_id: str, entry: Mapping[str, Any]) -> str:
+def entry_digest(period_id: str, entry: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The digest of an entry's canonical JSON, and that JSON when it had to be written (None when
+    the subject's last ranked entry was equal: its digest is reused, nothing is encoded)."""
     key = (period_id, str(entry["id"]))
     known = _DIGESTS.get(key)
     if known is not None and (known[0] is entry or known[0] == entry):
-        return known[1]
+        return known[1], None
     if len(_DIGESTS) > _MAX_DIGESTS:
         _DIGESTS.clear()
-    digest = sha256(canonical(entry))
+    # canonical_json writes the bytes of canonical() (orjson where it writes the same bytes; the
+    # reference encoder otherwise): the digest keeps its definition
+    raw = canonical_json(entry)
+    digest = hashlib.sha256(raw).hexdigest()
     _DIGESTS[key] = (entry, digest)
-    return digest
+    return digest, raw.decode()
 
 
 async def store(
@@ -178,28 +184,35 @@ async def store(
     else:
         current = await repository.current_digests(session, period.id)
     before = dict(current)
-    changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str]] = []
+    changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str, str | None]] = []
     moved: list[dict[str, int]] = []
     unchanged = 0
+    no_meta, digests = SubjectMeta(""), _DIGESTS
     for position, entry in enumerate(document.get("subjects") or []):
-        subject_meta = meta.get(entry["id"], SubjectMeta(""))
-        previous = current.pop(entry["id"], None)
-        digest = entry_digest(period.id, entry)
+        sid = entry["id"]
+        subject_meta = meta.get(sid, no_meta)
+        previous = current.pop(sid, None)
+        seen = digests.get((period.id, str(sid)))
+        if seen is not None and seen[0] is entry:  # the very entry last ranked (its scope was reused)
+            digest, text = seen[1], None
+        else:
+            digest, text = entry_digest(period.id, entry)
         if previous is not None and previous.digest == digest and previous.unit_path == subject_meta.unit_path:
             if previous.position != position:  # the table order may move without the result changing
                 moved.append({"id": previous.id, "position": position})
             unchanged += 1
             continue
-        changed.append((position, entry, subject_meta, previous, digest))
+        changed.append((position, entry, subject_meta, previous, digest, text))
     await repository.set_positions(session, moved)
     fresh = [str(c[1]["id"]) for c in changed if c[3] is None]
     versions = await repository.latest_versions(session, period.id, fresh) if fresh else {}
     gone_rows = await repository.by_ids(session, [gone.id for gone in current.values()])
     await repository.retire(session, [c[3].id for c in changed if c[3] is not None] + list(gone_rows))
     new_rows = []
-    for position, entry, subject_meta, previous, digest in changed:
+    for position, entry, subject_meta, previous, digest, text in changed:
         version = previous.version + 1 if previous is not None else versions.get(entry["id"], 0) + 1
-        new_rows.append(_new_row(period, entry, subject_meta, version=version, position=position, digest=digest))
+        new_rows.append(_new_row(period, entry, subject_meta, version=version, position=position, digest=digest,
+                                 document_json=text))
         # the previous document's digest is the one stored with it (same canonical JSON as audit's)
         audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
                      entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
@@ -234,13 +247,14 @@ def _after(before: Mapping[str, repository.CurrentDigest], gone: Mapping[str, An
 
 
 def _new_row(period: RankedPeriod, entry: Mapping[str, Any], meta: SubjectMeta, *, version: int, position: int,
-             digest: str) -> dict[str, Any]:
+             digest: str, document_json: str | None = None) -> dict[str, Any]:
+    """A new result version; `document_json`, when given, is the document's canonical JSON (written as is)."""
     return {
         "period_id": period.id, "subject_id": entry["id"], "version": version, "is_current": True,
         "name": entry.get("name"), "group": entry.get("group", ""), "unit_path": meta.unit_path,
         "attributes": dict(meta.attributes), "position": position, "rank": entry.get("rank"),
         "total": Decimal(entry["total"]), "grade": entry.get("grade"), "document": dict(entry),
-        "document_sha256": digest, "inputs_sha256": period.inputs_sha256,
+        "document_sha256": digest, "inputs_sha256": period.inputs_sha256, "document_json": document_json,
     }
 
 

@@ -24,6 +24,7 @@ from services.scoring.engine.canonical import canonical_json_kept
 from services.scoring.engine.subset import Scored
 
 MAX_PERIODS = 8
+JOIN_CHUNK = 1024  # facts per joined chunk of PeriodState.joined (150,000 facts: 147 chunks)
 _CONFIRM = "scores_cache_confirm"
 _tokens = itertools.count(1)
 
@@ -39,6 +40,8 @@ class PeriodState:
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # live (not retracted) facts by id
     order: list[str] = field(default_factory=list)  # live fact ids, sorted (the hash's order)
     encoded: list[bytes] | None = None  # canonical bytes of every live fact, aligned with `order`
+    # `encoded[k*JOIN_CHUNK:(k+1)*JOIN_CHUNK]` joined by "," for the chunks k no change has touched since
+    joined: dict[int, bytes] = field(default_factory=dict)
     by_subject: dict[str, set[str]] = field(default_factory=dict)  # str(fact.subject) → fact ids
     subjects: list[dict[str, Any]] = field(default_factory=list)  # the facts document's subject list
     subject_rows: list[Any] = field(default_factory=list)
@@ -58,6 +61,7 @@ class PeriodState:
             self.by_subject.get(str(old.get("subject")), set()).discard(fact_id)
         at = bisect.bisect_left(self.order, fact_id)
         present = at < len(self.order) and self.order[at] == fact_id
+        self._touch(at, shifts=body is None or not present)
         if body is None:
             if present:
                 del self.order[at]
@@ -77,6 +81,30 @@ class PeriodState:
         touched.add(sid)
         self.by_subject.setdefault(sid, set()).add(fact_id)
         return touched
+
+    def _touch(self, at: int, *, shifts: bool) -> None:
+        """Forget the joined chunk holding position `at` (and every later one when facts move up or down)."""
+        first = at // JOIN_CHUNK
+        if shifts:
+            for k in [k for k in self.joined if k >= first]:
+                del self.joined[k]
+        else:
+            self.joined.pop(first, None)
+
+    def set_encoded(self, encoded: list[bytes]) -> None:
+        self.encoded, self.joined = encoded, {}
+
+    def joined_facts(self) -> list[bytes]:
+        """The live facts' canonical bytes in id order, as comma-joined chunks: `b",".join` of them is
+        `b",".join(encoded)` (the chunks are never empty), while a change re-joins one chunk only."""
+        assert self.encoded is not None
+        out = []
+        for k in range((len(self.encoded) + JOIN_CHUNK - 1) // JOIN_CHUNK):
+            chunk = self.joined.get(k)
+            if chunk is None:
+                chunk = self.joined[k] = b",".join(self.encoded[k * JOIN_CHUNK:(k + 1) * JOIN_CHUNK])
+            out.append(chunk)
+        return out
 
     def load(self, bodies: list[dict[str, Any]]) -> None:
         """Every live fact at once (a first load): one sort instead of one insertion per fact."""
@@ -101,7 +129,7 @@ class PeriodState:
     def loaded(self) -> None:
         """A first load is complete: the id order, once."""
         self.order = sorted(self.bodies)
-        self.encoded = None
+        self.encoded, self.joined = None, {}
         self.live = None
 
     def facts_of(self, subject_ids: set[str]) -> list[dict[str, Any]]:

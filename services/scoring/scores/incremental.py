@@ -110,11 +110,12 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
 
 def _digest_parts(state: PeriodState, scheme: Scheme, period: Period) -> list[bytes]:
     if state.encoded is None:
-        state.encoded = encode_each(state.live_facts())
+        state.set_encoded(encode_each(state.live_facts()))
     if state.subjects_bytes is None:
         state.subjects_bytes = subjects_bytes(state.subjects)
     header = {"scheme": period.scheme_id, "version": period.scheme_version, "period": period.label}
-    return digest_parts(scheme.document, header, state.subjects_bytes, state.encoded)
+    # joined chunks instead of 150,000 single facts: the same bytes once joined by "," (digest_parts)
+    return digest_parts(scheme.document, header, state.subjects_bytes, state.joined_facts())
 
 
 def _score_all(state: PeriodState, scheme: Scheme, period: Period) -> Scored:
