@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.scoring.engine.collector import paused_gc
 from services.scoring.engine.model import PeriodScores, Problem, Scheme, SubjectScore
 
 from .conditions import condition_holds
@@ -27,13 +27,8 @@ def rank_with_presets(scores: PeriodScores, presets: Mapping[str, PresetGrade]) 
     """`rank_period` with grades decided beforehand (the §10 roll-up grade rules)."""
     # As in score_period: the engine builds no reference cycles, and the collector would otherwise
     # walk every object the scoring just made (and the facts) while the result document grows.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _rank(scores, presets)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _rank(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
@@ -80,13 +75,8 @@ def rank_period_reusing(scores: PeriodScores, previous: RankMemo | None) -> tupl
     scheme = scores.scheme
     if not scope_local(scheme):
         return rank_period(scores), None
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _rank_reusing(scores, previous if previous is not None and previous.scheme is scheme else None)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict[str, Any], RankMemo]:

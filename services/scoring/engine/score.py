@@ -7,7 +7,6 @@ columns they need. Facts are bucketed by leaf, then by subject, in a single pass
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, localcontext
 from functools import partial
@@ -15,6 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from .canonical import _dumps, inputs_sha256, sorted_by_id
+from .collector import paused_gc
 from .cross import peer_relative_column, rank_points_column
 from .expression import CONTEXT
 from .graph import TOTAL, evaluation_order, node_dependencies
@@ -487,16 +487,10 @@ def _problem_key(problem: Problem) -> tuple[Any, ...]:
 
 def score_period(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
     """Score every subject of one period (§3–§5); bad facts become problems, never exceptions."""
-    # The engine builds no reference cycles; pausing the collector avoids repeated full
-    # collections over millions of fact dicts while the buckets grow.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with localcontext(CONTEXT):
-            return _score(scheme, facts)
-    finally:
-        if was_enabled:
-            gc.enable()
+    # The engine builds no reference cycles: no full collections over millions of fact dicts
+    # while the buckets grow (collector.py).
+    with paused_gc(), localcontext(CONTEXT):
+        return _score(scheme, facts)
 
 
 def _score(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:

@@ -20,13 +20,13 @@ subject) makes `score_changed` return None: the caller then scores the whole per
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import localcontext
 from typing import Any
 
 from .canonical import sorted_by_id
+from .collector import paused_gc
 from .expression import CONTEXT
 from .graph import evaluation_order, node_dependencies
 from .model import PeriodScores, Problem, Scheme, SubjectScore
@@ -67,14 +67,8 @@ def cross_affected(scheme: Scheme) -> frozenset[str]:
 
 def score_full(scheme: Scheme, facts: Mapping[str, Any], *, digest: str | None = None) -> Scored:
     """`score_period`, keeping the working state. `digest` skips hashing when the caller has it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with localcontext(CONTEXT):
-            result, period = score_keeping(scheme, facts, digest)
-    finally:
-        if was_enabled:
-            gc.enable()
+    with paused_gc(), localcontext(CONTEXT):
+        result, period = score_keeping(scheme, facts, digest)
     raw = facts.get("facts")
     items = raw if isinstance(raw, list) else []
     fact_subject: dict[str, str] | None = {str(f.get("id")): str(f.get("subject")) for f in items
@@ -96,14 +90,8 @@ def score_changed(previous: Scored, dirty_facts: Iterable[Any], dirty: Collectio
     this path does not handle; the caller then scores the whole period. When a new state is
     returned, `previous` has been consumed (its fact maps moved into the new state): drop it.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with localcontext(CONTEXT):
-            return _changed(previous, list(dirty_facts), set(dirty), digest)
-    finally:
-        if was_enabled:
-            gc.enable()
+    with paused_gc(), localcontext(CONTEXT):
+        return _changed(previous, list(dirty_facts), set(dirty), digest)
 
 
 def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -> Scored | None:

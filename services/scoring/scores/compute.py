@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from services.scoring.engine import score_period
+from services.scoring.engine.collector import paused_gc
 from services.scoring.engine.model import PeriodScores, Scheme
 from services.scoring.periods.models import Period, PeriodSubject
-from services.scoring.scores.gc_pause import paused_gc
 
 TOTAL = "total"
 
@@ -71,7 +71,7 @@ def each_computed(scheme: Scheme, result: PeriodScores, facts: list[dict[str, An
     by_leaf: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_subject: dict[str, list[str]] = defaultdict(list)
     ordered = facts if in_id_order else sorted(facts, key=lambda fact: str(fact.get("id")))
-    with paused_gc():  # tens of thousands of lists, no cycle (gc_pause.py)
+    with paused_gc():  # tens of thousands of lists, no cycle (engine/collector.py)
         for f in ordered:  # in id order: every id list stays sorted
             sid, fid = str(f.get("subject")), str(f.get("id"))
             by_subject[sid].append(fid)

@@ -15,8 +15,8 @@ from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.engine.collector import paused_gc
 from services.scoring.periods.models import Period
-from services.scoring.scores.gc_pause import paused_gc
 from services.scoring.scores.models import NEXT_SEQ, FactCopy, ScoreVersion
 
 CHUNK = 2000

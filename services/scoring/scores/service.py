@@ -17,12 +17,12 @@ from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.scoring.access import may_read_subject, require_service
 from services.scoring.db import common
 from services.scoring.engine import canonical_json
+from services.scoring.engine.collector import paused_gc
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
 from services.scoring.scores import compute, incremental
 from services.scoring.scores import repository as repo
-from services.scoring.scores.gc_pause import paused_gc
 from services.scoring.scores.schemas import (
     FactChange,
     RecomputeResult,
@@ -101,7 +101,7 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     # next values are compared and encoded here (docs/performance.md, "Full recompute, third pass").
     # The state's newest values are updated as the rows are made (a failed COPY rolls the transaction
     # back, and a state changed by a transaction that did not commit is dropped: cache.py).
-    with paused_gc():  # 65,000 values and rows, no cycle (gc_pause.py)
+    with paused_gc():  # 65,000 values and rows, no cycle (engine/collector.py)
         await repo.insert_versions(session, _version_records(
             compute.changed_each(computed, state.latest, fresh), state.latest, period.id,
             version_cause[:MAX_CAUSE], period.score_set + 1, result.inputs_sha256, now))

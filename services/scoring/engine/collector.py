@@ -1,9 +1,10 @@
 """Pausing CPython's cyclic collector over a step that allocates many objects and makes no cycles.
 
-A first recompute holds 150,000 fact bodies and the engine's state for them; building its value
-list, its COPY rows or the parsed fact bodies triggers full collections that walk all of that and
-free nothing (docs/performance.md, "Full recompute, third pass"). The engine pauses the collector
-the same way (engine/subset.py). Reference counting still frees everything as usual.
+The engines build no reference cycles, and while scoring buckets millions of facts or ranking builds
+the result document, the collector would repeatedly walk every object just made and free nothing.
+The scoring service pauses it the same way around its own bulk steps of a first recompute (its
+value list, its COPY rows, the parsed fact bodies: docs/performance.md, "Full recompute, third
+pass"). Reference counting still frees everything as usual.
 """
 
 from __future__ import annotations
