@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
-from services.common.db import INSERT_PAGE_ROWS, Database, pending
+from services.common.db import INSERT_PAGE_ROWS, Database, copy_records, pending
 from services.common.observability import request_id_var
 from services.common.tables import AuditRecordMixin
 
@@ -122,12 +122,8 @@ _COLUMNS = ("recorded_at", "actor", "action", "entity_type", "entity_id", "befor
 async def _copy(session: AsyncSession, model: type[AuditRecordMixin], rows: list[dict[str, Any]]) -> None:
     """COPY the sealed rows in chain order (the id sequence numbers them in that order, as the INSERT did); the
     details get the JSON text SQLAlchemy's JSONB binding would have sent (json.dumps)."""
-    table = model.__table__  # type: ignore[attr-defined]
     records = [tuple(json.dumps(row[c]) if c == "details" else row[c] for c in _COLUMNS) for row in rows]
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    await raw.copy_records_to_table(table.name, schema_name=table.schema, columns=_COLUMNS, records=records)
+    await copy_records(session, model.__table__, _COLUMNS, records)  # type: ignore[attr-defined]
 
 
 def install_audit(db: Database, model: type[AuditRecordMixin]) -> None:

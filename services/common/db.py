@@ -4,7 +4,7 @@ session that commits at the boundary, and the declarative metadata of each servi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -99,6 +99,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": commit before the response is sent, so a client that got 2xx reads its own
 # write at once (the default "request" scope commits only after the response has gone out).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, inside its transaction: for COPY and pipelined reads."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    return raw
+
+
+async def copy_records(session: AsyncSession, table: Any, columns: Sequence[str], records: Any) -> None:
+    """COPY `records` (tuples in `columns` order, a list or any iterable) into a table, in the session's
+    transaction. JSONB columns take JSON text."""
+    raw = await driver_connection(session)
+    await raw.copy_records_to_table(table.name, schema_name=table.schema, columns=list(columns), records=records)
 
 
 def pending(session: AsyncSession, key: str) -> list[Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import copy_records
 from services.ranking.access import STAFF_READERS, own_unit_scopes
 from services.ranking.results.models import SubjectResult
 
@@ -180,8 +181,5 @@ async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
         (rid, *(_json(row, c) if c in _JSONB else row[c] for c in ROW_COLUMNS[1:]))
         for rid, row in zip(ids, rows, strict=True)
     ]
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    await raw.copy_records_to_table(table.name, schema_name=table.schema, columns=ROW_COLUMNS, records=records)
+    await copy_records(session, table, ROW_COLUMNS, records)
     return {str(row["subject_id"]): int(rid) for rid, row in zip(ids, rows, strict=True)}

@@ -15,6 +15,7 @@ from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import copy_records, driver_connection
 from services.scoring.engine.collector import paused_gc
 from services.scoring.periods.models import Period
 from services.scoring.scores.models import NEXT_SEQ, FactCopy, ScoreVersion
@@ -80,9 +81,7 @@ async def load_fact_bodies(session: AsyncSession, period_id: str, seqs: tuple[in
     low, high = seqs
     parts = LOAD_PARTS if high - low >= LOAD_PART_MIN_SEQS else 1
     bounds = [low - 1 + (high - low + 1) * k // parts for k in range(parts)] + [high]
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
+    raw = await driver_connection(session)
 
     def fetch(k: int) -> asyncio.Future[Any]:
         query: Awaitable[Any] = raw.fetchval(_LIVE_FACTS_IN_SEQ_RANGE, period_id, bounds[k], bounds[k + 1])
@@ -186,11 +185,7 @@ async def insert_versions(session: AsyncSession, records: Iterable[tuple[Any, ..
     first = next(items, None)
     if first is None:
         return
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    await raw.copy_records_to_table("score_version", schema_name="scoring", columns=VERSION_COLUMNS,
-                                    records=itertools.chain((first,), items))
+    await copy_records(session, ScoreVersion.__table__, VERSION_COLUMNS, itertools.chain((first,), items))
 
 
 async def history(session: AsyncSession, period_id: str, subject_id: str, indicator: str,
