@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from services.common import batch
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.scoring.access import require_service
@@ -27,13 +28,8 @@ MAX_BATCH = 500
 
 
 def split_ids(ids: str) -> list[str]:
-    """`a,b,c` → ids (at most MAX_BATCH, each ≤ 64 characters)."""
-    from services.common.errors import InvalidInput
-
-    parts = [p for p in (s.strip() for s in ids.split(",")) if p]
-    if len(parts) > MAX_BATCH or any(len(p) > 64 for p in parts):
-        raise InvalidInput(f"ids: at most {MAX_BATCH} ids of at most 64 characters", details={"field": "ids"})
-    return parts
+    """`a,b,c` → ids (at most MAX_BATCH, each ≤ 64 characters; repeats kept and counted)."""
+    return batch.split_ids(ids, limit=MAX_BATCH, max_length=64, unique=False)
 
 
 IdsQuery = Annotated[str, Query(max_length=MAX_BATCH * 65)]

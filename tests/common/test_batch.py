@@ -1,0 +1,25 @@
+"""services/common/batch.split_ids: the one parser of `?ids=a,b,c` batch reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common.batch import split_ids
+from services.common.errors import InvalidInput
+
+
+def test_ids_are_stripped_and_repeats_dropped_in_order() -> None:
+    assert split_ids(" b, a,b ,,c") == ["b", "a", "c"]
+    assert split_ids(",".join(["x"] * 150)) == ["x"]  # 150 parts, one id: within a limit of 100
+
+
+def test_kept_repeats_count_against_the_limit() -> None:
+    assert split_ids("b,a,b", unique=False) == ["b", "a", "b"]
+    with pytest.raises(InvalidInput, match=r"^ids: at most 2 ids of at most 100 characters$"):
+        split_ids("b,a,b", limit=2, unique=False)
+
+
+def test_too_long_an_id_names_the_field() -> None:
+    with pytest.raises(InvalidInput, match=r"^submission_ids: at most 100 ids of at most 64 characters$") as caught:
+        split_ids("a," + "x" * 65, field="submission_ids", max_length=64)
+    assert caught.value.details == {"field": "submission_ids"}
