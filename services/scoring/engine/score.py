@@ -143,7 +143,9 @@ def _check_bucket_subjects(period: Period) -> None:
     # subject ids are checked once per (leaf, subject) rather than once per fact
     known = {subject.id for subject in period.subjects}
     for bucket in period.buckets.values():
-        for sid in [sid for sid in bucket if sid not in known]:
+        # until this check a bucket's keys are the facts' raw `subject` values, text or not
+        raw_ids: list[Any] = list(bucket)
+        for sid in [sid for sid in raw_ids if sid not in known]:
             facts = bucket.pop(sid)
             if isinstance(sid, int) and not isinstance(sid, bool) and str(sid) in known:
                 bucket.setdefault(str(sid), []).extend(facts)  # ids may be given as numbers
