@@ -123,6 +123,9 @@ async def test_events_only_from_services_and_batch_cap(ranking: httpx.AsyncClien
     ids = ",".join(f"s{i}" for i in range(201))
     capped = await ranking.get("/v1/periods/p1/results", params={"subject_ids": ids}, headers=AUDITOR)
     assert capped.status_code == 422
+    assert capped.json()["error"]["details"] == {"field": "subject_ids"}
+    too_long = await ranking.get("/v1/periods/p1/results", params={"subject_ids": "u1," + "x" * 101}, headers=AUDITOR)
+    assert too_long.status_code == 422  # no subject id is longer than 100 characters
 
 
 async def test_office_recompute_needs_admin_over_the_whole_period(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from services.common.auth import CurrentPrincipal
-from services.common.batch import split_ids
+from services.common.batch import query_length, split_ids
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge
 from services.common.settings import get_settings
@@ -78,7 +78,7 @@ async def list_attachments(submission_id: str, session: SessionDep,
 @router.get("/v1/attachments", response_model=list[AttachmentRead],
             summary="Batch read: the attachments of `submission_ids=a,b` (unreadable submissions are left out)")
 async def batch_attachments(session: SessionDep, principal: CurrentPrincipal,
-                            submission_ids: Annotated[str, Query(max_length=100 * 101)]) -> list[AttachmentRead]:
+                            submission_ids: Annotated[str, Query(max_length=query_length())]) -> list[AttachmentRead]:
     ids = split_ids(submission_ids, field="submission_ids")
     return [AttachmentRead.model_validate(a) for a in await service.list_for_many(session, principal, ids)]
 

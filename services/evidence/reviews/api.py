@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
-from services.common.batch import split_ids
+from services.common.batch import query_length, split_ids
 from services.common.db import SessionDep
 from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
@@ -59,7 +59,7 @@ async def list_decisions(submission_id: str, session: SessionDep, principal: Cur
 @router.get("/v1/review-decisions", response_model=list[DecisionRead],
             summary="Batch read: the decisions on `submission_ids=a,b` (unreadable submissions are left out)")
 async def batch_decisions(session: SessionDep, principal: CurrentPrincipal,
-                          submission_ids: Annotated[str, Query(max_length=100 * 101)]) -> list[DecisionRead]:
+                          submission_ids: Annotated[str, Query(max_length=query_length())]) -> list[DecisionRead]:
     ids = split_ids(submission_ids, field="submission_ids")
     return [DecisionRead.model_validate(d) for d in await service.decisions_of(session, principal, ids)]
 

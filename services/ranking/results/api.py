@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.common.auth import CurrentPrincipal
+from services.common.batch import query_length, split_ids
 from services.common.db import SessionDep
-from services.common.errors import InvalidInput
 from services.ranking.access import PeriodId, SubjectId, can_read
 from services.ranking.results import repository, service
 from services.ranking.results.schemas import ResultPage, ResultRead
@@ -33,11 +33,9 @@ async def ranking_table(
             summary="Batch read of current results (`subject_ids=a,b`); invisible or unknown ids are left out")
 async def batch_results(
     period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
-    subject_ids: Annotated[str, Query(max_length=MAX_BATCH * 101)],
+    subject_ids: Annotated[str, Query(max_length=query_length(MAX_BATCH))],
 ) -> Any:
-    ids = [part for part in dict.fromkeys(subject_ids.split(",")) if part]
-    if len(ids) > MAX_BATCH:
-        raise InvalidInput(f"at most {MAX_BATCH} subject ids per call", details={"field": "subject_ids"})
+    ids = split_ids(subject_ids, field="subject_ids", limit=MAX_BATCH)
     rows = await repository.current_of(session, period_id, ids)
     return [ResultRead.of(row) for row in rows if can_read(principal, row.subject_id, row.unit_path)]
 
