@@ -26,6 +26,8 @@ from types import ModuleType
 
 ENGINE_PACKAGES = ("services.scoring.engine", "services.ranking.engine")
 MANIFEST = "services/engine_native.json"
+# read here and by setup.py, before any settings exist: not a Settings field (docs/operations.md)
+PURE_PYTHON = "KAOHE_PURE_PYTHON"
 _ROOT = Path(__file__).resolve().parent.parent
 
 MODE = "python"
@@ -94,8 +96,8 @@ def install() -> None:
     """Decide the engines' mode once per process; see the module docstring."""
     global MODE, REASON
     compiled, stale = engine_state()
-    if os.environ.get("KAOHE_PURE_PYTHON") == "1":
-        MODE, REASON = "python", "KAOHE_PURE_PYTHON=1"
+    if os.environ.get(PURE_PYTHON) == "1":
+        MODE, REASON = "python", f"{PURE_PYTHON}=1"
     elif compiled == 0:
         MODE, REASON = "python", "not compiled"
         return
