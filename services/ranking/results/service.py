@@ -159,6 +159,8 @@ def entry_digest(period_id: str, entry: Mapping[str, Any]) -> tuple[str, str | N
     key = (period_id, str(entry["id"]))
     known = _DIGESTS.get(key)
     if known is not None and (known[0] is entry or known[0] == entry):
+        if known[0] is not entry:  # an equal entry of a re-ranked scope: found by identity next time
+            _DIGESTS[key] = (entry, known[1])
         return known[1], None
     if len(_DIGESTS) > _MAX_DIGESTS:
         _DIGESTS.clear()
