@@ -95,7 +95,6 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     """Everything about the period from the database (a first recompute, or after cache_epoch moved)."""
     state = PeriodState(period.id, period.cache_epoch)
     rows = await period_repo.subjects(session, period.id)
-    state.subject_rows = rows
     state.subjects = compute.facts_document(period, rows, [])["subjects"]
     # the fact id is the body's id as text (scores/service.py _fact_row), so the bodies alone will do
     seqs = await repo.fact_seq_range(session, period.id)
@@ -132,6 +131,8 @@ def _other(old: Scheme, new: Scheme) -> bool:
 
 
 def _moved(previous: Scored, scored: Scored) -> set[str]:
-    """Subjects any of whose values differ between two engine outputs (cross-subject rules)."""
+    """Subjects any of whose values differ between two engine outputs (cross-subject rules). Subset
+    scoring keeps the very SubjectScore of every subject whose values and explanations did not move,
+    so only the others are compared."""
     return {new.subject.id for old, new in zip(previous.result.subjects, scored.result.subjects, strict=True)
-            if new.total != old.total or new.scores != old.scores}
+            if new is not old and (new.total != old.total or new.scores != old.scores)}
