@@ -21,6 +21,7 @@ from sqlalchemy import text
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common import longlived
 from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
@@ -160,6 +161,8 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
                                                   application_name=f"kaohe-{spec.name}"), spec.name)
         db: Database = app.state.db
         install_audit(db, spec.models.audit)
+        if longlived.after_commit not in db.after_commit:
+            db.after_commit.append(longlived.after_commit)
         relay = OutboxRelay(db, spec.models.outbox, source=spec.name, resolve_url=settings.service_base_url)  # type: ignore[arg-type]
         app.state.relay = relay
         if getattr(app.state, "run_relay", True):

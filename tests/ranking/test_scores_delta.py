@@ -7,11 +7,13 @@ p2 55 + 10 + 30 = 95, so p2 ranks first. The tiny scheme ranks over all subjects
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
 
+from services.common import longlived
 from services.ranking.results.scores_cache import merge
 from tests.scoring.conftest import (  # noqa: F401 - period and scoring are the fixtures used here
     FACTS,
@@ -36,6 +38,13 @@ class Recording(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+async def _settles() -> int:
+    """How many long-lived settles ran, once the ones scheduled after the last commit have run."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+    return longlived.settles
+
+
 async def _changed(ranking: httpx.AsyncClient, source: httpx.AsyncClient) -> dict[str, Any]:
     read = await ok(await source.get("/v1/periods/q1", headers=admin()))
     event = {"id": str(uuid.uuid4()), "source": "scoring", "topic": "scores.changed",
@@ -54,14 +63,18 @@ async def test_ranking_reads_only_what_changed_and_gets_the_same_results(
     transport = Recording(scoring_app)
     ranking_app.state.scoring_http = httpx.AsyncClient(transport=transport)
     try:
+        settles = await _settles()
         await ok(await scoring_client.post("/v1/periods/q1/recompute", headers=admin()))
+        assert await _settles() == settles + 1  # scoring loaded and scored the period in full
         first = await _changed(ranking, scoring_client)
         assert (first["changed"], first["unchanged"]) == (2, 0)
+        assert await _settles() == settles + 2  # ranking read every subject's scores
         change = fact_event("upsert", {**FACTS[1], "points": "55"}, revision=1)
         await ok(await scoring_client.post("/events", json=change, headers=service_headers()))
         await ok(await scoring_client.post("/v1/periods/q1/recompute", headers=admin()))
         second = await _changed(ranking, scoring_client)
         assert (second["changed"], second["unchanged"]) == (2, 0)
+        assert await _settles() == settles + 2  # a change: subset scoring and a delta read settle nothing
         reads = [u for u in transport.urls if "/scores" in u]
         assert "since_score_set" not in reads[0] and "since_score_set=1" in reads[1]
         table = await ok(await ranking.get("/v1/periods/q1/ranking", headers=admin()))

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.longlived import settle_after_commit
 from services.scoring.engine.model import Scheme
 from services.scoring.engine.subset import Scored, score_changed, score_full
 from services.scoring.periods import repository as period_repo
@@ -53,7 +54,7 @@ async def refresh_and_score(session: AsyncSession, period: Period,
         state = await _load(session, period)
         cache.put(state)
         cache.begin(session, state)
-        state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
+        state.scored = await _scored_in_full(session, state, scheme, period)
         return state, state.scored, None
     cache.begin(session, state)
     dirty: set[str] = set()
@@ -69,7 +70,7 @@ async def refresh_and_score(session: AsyncSession, period: Period,
     state.scored = None  # until scored again below
     if previous is None or _other(previous.result.scheme, scheme) or (
             len(dirty) > SUBSET_MIN and len(dirty) > SUBSET_SHARE * len(state.subjects)):
-        state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
+        state.scored = await _scored_in_full(session, state, scheme, period)
         return state, state.scored, None
     if not dirty:
         state.scored = previous
@@ -85,7 +86,7 @@ async def refresh_and_score(session: AsyncSession, period: Period,
     if scored is not None:
         scored.result.inputs_sha256 = digest
     if scored is None:
-        state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
+        state.scored = await _scored_in_full(session, state, scheme, period)
         return state, state.scored, None
     state.scored = scored
     return state, scored, dirty | external | _moved(previous, scored)
@@ -105,6 +106,14 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     state.latest = await repo.latest_values(session, period.id)
     state.value_seq = await repo.max_value_seq(session, period.id)
     return state
+
+
+async def _scored_in_full(session: AsyncSession, state: PeriodState, scheme: Scheme, period: Period) -> Scored:
+    """The whole period scored (in a worker thread). The engine's new state is the largest long-lived
+    structure of the process: frozen once the transaction commits (services/common/longlived.py)."""
+    scored = await asyncio.to_thread(_score_all, state, scheme, period)
+    settle_after_commit(session)
+    return scored
 
 
 def _digest_parts(state: PeriodState, scheme: Scheme, period: Period) -> list[bytes]:
