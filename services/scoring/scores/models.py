@@ -54,8 +54,9 @@ class ScoreVersion(Base):
     """One computed value of one subject's indicator (or `total`), kept forever."""
 
     __tablename__ = "score_version"
-    __table_args__ = (Index(None, "period_id", "subject_id", "indicator", "id"), Index(None, "period_id", "seq"),
-                      Index(None, "period_id", "score_set"))
+    # No (period_id, score_set) index: the versions of the score sets after N are found by seq, which grows
+    # with score_set within a period (repository.subjects_changed_since).
+    __table_args__ = (Index(None, "period_id", "subject_id", "indicator", "id"), Index(None, "period_id", "seq"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     period_id: Mapped[str] = mapped_column(ForeignKey("period.id"))
