@@ -191,6 +191,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     install_error_handlers(app)
     install_observability(app, spec.name)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
+    app.add_middleware(longlived.SettleAfterResponse)  # outermost: after the response has gone out
     app.state.spec = spec
     _add_health(app, spec)
     for router in spec.routers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 from services.common import app as common_app
 
@@ -43,6 +44,8 @@ async def test_a_settle_asked_in_a_transaction_runs_after_its_commit_and_freezes
     longlived.after_commit(session)
     assert longlived.settles == before  # scheduled, not run inside the commit's step
     await asyncio.sleep(0)
+    assert longlived.settles == before  # nor right after it: whoever waits for the commit goes first
+    await asyncio.sleep(longlived.SETTLE_DELAY_S * 2)
     assert longlived.settles == before + 1
     seen = {id(o) for o in gc.get_objects()}
     assert not any(id(x) in seen for x in cache)  # out of the collector's sight
@@ -50,4 +53,36 @@ async def test_a_settle_asked_in_a_transaction_runs_after_its_commit_and_freezes
     assert all(id(x) in {id(o) for o in gc.get_objects()} for x in later)
     longlived.after_commit(session)  # the request was taken: a second commit settles nothing
     await asyncio.sleep(0)
+    assert longlived.settles == before + 1
+
+
+async def test_in_a_request_the_settle_runs_once_the_response_is_sent() -> None:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from services.common import longlived
+
+    before = longlived.settles
+    sent: list[tuple[str, int]] = []
+
+    async def endpoint(scope: Any, receive: Any, send: Any) -> None:
+        session = AsyncSession()
+        longlived.settle_after_commit(session)
+        longlived.after_commit(session)  # the request's transaction commits
+        await asyncio.sleep(0)
+        sent.append(("before the response", longlived.settles))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def send(message: Any) -> None:
+        sent.append((message["type"], longlived.settles))
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    await longlived.SettleAfterResponse(endpoint)({"type": "http"}, receive, send)
+    assert sent == [("before the response", before), ("http.response.start", before),
+                    ("http.response.body", before)]
+    await asyncio.sleep(longlived.SETTLE_DELAY_S * 2)
     assert longlived.settles == before + 1

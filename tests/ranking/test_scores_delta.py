@@ -40,8 +40,7 @@ class Recording(httpx.AsyncBaseTransport):
 
 async def _settles() -> int:
     """How many long-lived settles ran, once the ones scheduled after the last commit have run."""
-    for _ in range(3):
-        await asyncio.sleep(0)
+    await asyncio.sleep(longlived.SETTLE_DELAY_S * 2)
     return longlived.settles
 
 
