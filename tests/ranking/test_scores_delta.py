@@ -101,21 +101,27 @@ def test_merge_keeps_unchanged_subjects_and_clears_stale_flags() -> None:
     assert merged["subjects"][0] is cached["subjects"][0]  # unchanged entries are reused as they are
 
 
+def _manual_scheme(scheme_id: str) -> Any:
+    from services.scoring.engine import parse_scheme
+
+    return parse_scheme({"id": scheme_id, "version": 1, "title": "t", "subject_kind": "unit", "period": "quarter",
+                         "indicators": [{"code": "a", "name": "a", "max": 10, "rule": {"kind": "manual"}}]})
+
+
+def _entry(sid: str, value: str) -> dict[str, Any]:
+    """One subject of a scores body of _manual_scheme."""
+    return {"id": sid, "group": "g", "unit_path": f"city/{sid}", "scores": {"a": value}, "total": value,
+            "explain": {"a": f"manual {value}"}}
+
+
 def test_a_changed_entry_replaces_its_predecessors_parse() -> None:
     """period_scores parses an entry once; a delta's new entry for a subject replaces the old one's parse
     instead of piling up beside it (the soak of issue 7 saw ranking grow by every superseded entry)."""
     from decimal import Decimal
 
     from services.ranking.results import inputs
-    from services.scoring.engine import parse_scheme
 
-    scheme = parse_scheme({"id": "parse-once", "version": 1, "title": "t", "subject_kind": "unit", "period": "quarter",
-                           "indicators": [{"code": "a", "name": "a", "max": 10, "rule": {"kind": "manual"}}]})
-
-    def entry(sid: str, value: str) -> dict[str, Any]:
-        return {"id": sid, "group": "g", "unit_path": f"city/{sid}", "scores": {"a": value}, "total": value,
-                "explain": {"a": f"manual {value}"}}
-
+    scheme, entry = _manual_scheme("parse-once"), _entry
     first = {"subjects": [entry("po-u1", "1"), entry("po-u2", "2"), entry("po-u3", "3")]}
     before, _ = inputs.period_scores(scheme, "2026-Q4", first)
     body = first
@@ -127,3 +133,23 @@ def test_a_changed_entry_replaces_its_predecessors_parse() -> None:
     assert scores.subjects[1] is before.subjects[1] and scores.subjects[2] is before.subjects[2]  # reused
     assert scores.subjects[0].total == Decimal("8")  # the 40th change: 4 + 39 % 5
     assert meta["po-u1"].unit_path == "city/po-u1"
+
+
+def test_period_scores_patches_the_last_call_by_position_and_follows_any_other_body() -> None:
+    from services.ranking.results import inputs
+
+    scheme, entry = _manual_scheme("patch-last"), _entry
+    first = {"subjects": [entry("pl-1", "1"), entry("pl-2", "2"), entry("pl-3", "3")]}
+    before, _ = inputs.period_scores(scheme, "Q", first)
+    changed = merge(first, {"subjects": [entry("pl-2", "7")], "partial": True})
+    after, meta = inputs.period_scores(scheme, "Q", changed)
+    assert [(s.subject.id, str(s.total)) for s in after.subjects] == [("pl-1", "1"), ("pl-2", "7"), ("pl-3", "3")]
+    assert after.subjects[0] is before.subjects[0] and after.subjects[2] is before.subjects[2]
+    assert list(meta) == ["pl-1", "pl-2", "pl-3"]
+    # the same entries in another order (a body read in full): every position looked up again, in its order
+    reordered = {"subjects": [changed["subjects"][2], changed["subjects"][0], changed["subjects"][1]]}
+    again, meta = inputs.period_scores(scheme, "Q", reordered)
+    assert [(s.subject.id, str(s.total)) for s in again.subjects] == [("pl-3", "3"), ("pl-1", "1"), ("pl-2", "7")]
+    assert again.subjects[0] is before.subjects[2] and list(meta) == ["pl-3", "pl-1", "pl-2"]
+    fewer, meta = inputs.period_scores(scheme, "Q", {"subjects": reordered["subjects"][:2]})
+    assert [s.subject.id for s in fewer.subjects] == ["pl-3", "pl-1"] and list(meta) == ["pl-3", "pl-1"]
