@@ -12,8 +12,8 @@ cache drops it), and later full passes walk only what was made since.
 The price (docs/decisions.md, "Long-lived caches frozen after they are built"): an object alive at a
 settle that later becomes garbage *inside a reference cycle* is never reclaimed. The caches hold no
 cycles (plain dicts, lists, tuples, dataclasses); what else is alive at that instant (the request in
-flight, connections) is small, and a settle happens only when a cache is built again (a period loaded,
-scored in full, or read in full), not per change.
+flight, connections) is small, and a settle happens only when a cache is built again (a period loaded
+by scoring, a period's scores read in full by ranking), not per change.
 """
 
 from __future__ import annotations

@@ -54,7 +54,12 @@ async def refresh_and_score(session: AsyncSession, period: Period,
         state = await _load(session, period)
         cache.put(state)
         cache.begin(session, state)
-        state.scored = await _scored_in_full(session, state, scheme, period)
+        state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
+        # the period's facts and the engine's state: the largest long-lived structure of the process, frozen
+        # once this transaction commits (services/common/longlived.py). Only on a load, which is rare by
+        # design; a change scored in full later (a large one) does not ask: a full collection per change
+        # is what this avoids.
+        settle_after_commit(session)
         return state, state.scored, None
     cache.begin(session, state)
     dirty: set[str] = set()
@@ -70,7 +75,7 @@ async def refresh_and_score(session: AsyncSession, period: Period,
     state.scored = None  # until scored again below
     if previous is None or _other(previous.result.scheme, scheme) or (
             len(dirty) > SUBSET_MIN and len(dirty) > SUBSET_SHARE * len(state.subjects)):
-        state.scored = await _scored_in_full(session, state, scheme, period)
+        state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
         return state, state.scored, None
     if not dirty:
         state.scored = previous
@@ -86,7 +91,7 @@ async def refresh_and_score(session: AsyncSession, period: Period,
     if scored is not None:
         scored.result.inputs_sha256 = digest
     if scored is None:
-        state.scored = await _scored_in_full(session, state, scheme, period)
+        state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
         return state, state.scored, None
     state.scored = scored
     return state, scored, dirty | external | _moved(previous, scored)
@@ -106,14 +111,6 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     state.latest = await repo.latest_values(session, period.id)
     state.value_seq = await repo.max_value_seq(session, period.id)
     return state
-
-
-async def _scored_in_full(session: AsyncSession, state: PeriodState, scheme: Scheme, period: Period) -> Scored:
-    """The whole period scored (in a worker thread). The engine's new state is the largest long-lived
-    structure of the process: frozen once the transaction commits (services/common/longlived.py)."""
-    scored = await asyncio.to_thread(_score_all, state, scheme, period)
-    settle_after_commit(session)
-    return scored
 
 
 def _digest_parts(state: PeriodState, scheme: Scheme, period: Period) -> list[bytes]:
