@@ -21,6 +21,7 @@ from sqlalchemy import text
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common import longlived
 from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
@@ -160,6 +161,8 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
                                                   application_name=f"kaohe-{spec.name}"), spec.name)
         db: Database = app.state.db
         install_audit(db, spec.models.audit)
+        if longlived.after_commit not in db.after_commit:
+            db.after_commit.append(longlived.after_commit)
         relay = OutboxRelay(db, spec.models.outbox, source=spec.name, resolve_url=settings.service_base_url)  # type: ignore[arg-type]
         app.state.relay = relay
         if getattr(app.state, "run_relay", True):
@@ -188,6 +191,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     install_error_handlers(app)
     install_observability(app, spec.name)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
+    app.add_middleware(longlived.SettleAfterResponse)  # outermost: after the response has gone out
     app.state.spec = spec
     _add_health(app, spec)
     for router in spec.routers:

@@ -7,11 +7,13 @@ p2 55 + 10 + 30 = 95, so p2 ranks first. The tiny scheme ranks over all subjects
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
 
+from services.common import longlived
 from services.ranking.results.scores_cache import merge
 from tests.scoring.conftest import (  # noqa: F401 - period and scoring are the fixtures used here
     FACTS,
@@ -36,6 +38,12 @@ class Recording(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+async def _settles() -> int:
+    """How many long-lived settles ran, once the ones scheduled after the last commit have run."""
+    await asyncio.sleep(longlived.SETTLE_DELAY_S * 2)
+    return longlived.settles
+
+
 async def _changed(ranking: httpx.AsyncClient, source: httpx.AsyncClient) -> dict[str, Any]:
     read = await ok(await source.get("/v1/periods/q1", headers=admin()))
     event = {"id": str(uuid.uuid4()), "source": "scoring", "topic": "scores.changed",
@@ -54,14 +62,18 @@ async def test_ranking_reads_only_what_changed_and_gets_the_same_results(
     transport = Recording(scoring_app)
     ranking_app.state.scoring_http = httpx.AsyncClient(transport=transport)
     try:
+        settles = await _settles()
         await ok(await scoring_client.post("/v1/periods/q1/recompute", headers=admin()))
+        assert await _settles() == settles + 1  # scoring loaded and scored the period in full
         first = await _changed(ranking, scoring_client)
         assert (first["changed"], first["unchanged"]) == (2, 0)
+        assert await _settles() == settles + 2  # ranking read every subject's scores
         change = fact_event("upsert", {**FACTS[1], "points": "55"}, revision=1)
         await ok(await scoring_client.post("/events", json=change, headers=service_headers()))
         await ok(await scoring_client.post("/v1/periods/q1/recompute", headers=admin()))
         second = await _changed(ranking, scoring_client)
         assert (second["changed"], second["unchanged"]) == (2, 0)
+        assert await _settles() == settles + 2  # a change: subset scoring and a delta read settle nothing
         reads = [u for u in transport.urls if "/scores" in u]
         assert "since_score_set" not in reads[0] and "since_score_set=1" in reads[1]
         table = await ok(await ranking.get("/v1/periods/q1/ranking", headers=admin()))
@@ -89,21 +101,27 @@ def test_merge_keeps_unchanged_subjects_and_clears_stale_flags() -> None:
     assert merged["subjects"][0] is cached["subjects"][0]  # unchanged entries are reused as they are
 
 
+def _manual_scheme(scheme_id: str) -> Any:
+    from services.scoring.engine import parse_scheme
+
+    return parse_scheme({"id": scheme_id, "version": 1, "title": "t", "subject_kind": "unit", "period": "quarter",
+                         "indicators": [{"code": "a", "name": "a", "max": 10, "rule": {"kind": "manual"}}]})
+
+
+def _entry(sid: str, value: str) -> dict[str, Any]:
+    """One subject of a scores body of _manual_scheme."""
+    return {"id": sid, "group": "g", "unit_path": f"city/{sid}", "scores": {"a": value}, "total": value,
+            "explain": {"a": f"manual {value}"}}
+
+
 def test_a_changed_entry_replaces_its_predecessors_parse() -> None:
     """period_scores parses an entry once; a delta's new entry for a subject replaces the old one's parse
     instead of piling up beside it (the soak of issue 7 saw ranking grow by every superseded entry)."""
     from decimal import Decimal
 
     from services.ranking.results import inputs
-    from services.scoring.engine import parse_scheme
 
-    scheme = parse_scheme({"id": "parse-once", "version": 1, "title": "t", "subject_kind": "unit", "period": "quarter",
-                           "indicators": [{"code": "a", "name": "a", "max": 10, "rule": {"kind": "manual"}}]})
-
-    def entry(sid: str, value: str) -> dict[str, Any]:
-        return {"id": sid, "group": "g", "unit_path": f"city/{sid}", "scores": {"a": value}, "total": value,
-                "explain": {"a": f"manual {value}"}}
-
+    scheme, entry = _manual_scheme("parse-once"), _entry
     first = {"subjects": [entry("po-u1", "1"), entry("po-u2", "2"), entry("po-u3", "3")]}
     before, _ = inputs.period_scores(scheme, "2026-Q4", first)
     body = first
@@ -115,3 +133,23 @@ def test_a_changed_entry_replaces_its_predecessors_parse() -> None:
     assert scores.subjects[1] is before.subjects[1] and scores.subjects[2] is before.subjects[2]  # reused
     assert scores.subjects[0].total == Decimal("8")  # the 40th change: 4 + 39 % 5
     assert meta["po-u1"].unit_path == "city/po-u1"
+
+
+def test_period_scores_patches_the_last_call_by_position_and_follows_any_other_body() -> None:
+    from services.ranking.results import inputs
+
+    scheme, entry = _manual_scheme("patch-last"), _entry
+    first = {"subjects": [entry("pl-1", "1"), entry("pl-2", "2"), entry("pl-3", "3")]}
+    before, _ = inputs.period_scores(scheme, "Q", first)
+    changed = merge(first, {"subjects": [entry("pl-2", "7")], "partial": True})
+    after, meta = inputs.period_scores(scheme, "Q", changed)
+    assert [(s.subject.id, str(s.total)) for s in after.subjects] == [("pl-1", "1"), ("pl-2", "7"), ("pl-3", "3")]
+    assert after.subjects[0] is before.subjects[0] and after.subjects[2] is before.subjects[2]
+    assert list(meta) == ["pl-1", "pl-2", "pl-3"]
+    # the same entries in another order (a body read in full): every position looked up again, in its order
+    reordered = {"subjects": [changed["subjects"][2], changed["subjects"][0], changed["subjects"][1]]}
+    again, meta = inputs.period_scores(scheme, "Q", reordered)
+    assert [(s.subject.id, str(s.total)) for s in again.subjects] == [("pl-3", "3"), ("pl-1", "1"), ("pl-2", "7")]
+    assert again.subjects[0] is before.subjects[2] and list(meta) == ["pl-3", "pl-1", "pl-2"]
+    fewer, meta = inputs.period_scores(scheme, "Q", {"subjects": reordered["subjects"][:2]})
+    assert [s.subject.id for s in fewer.subjects] == ["pl-3", "pl-1"] and list(meta) == ["pl-3", "pl-1"]

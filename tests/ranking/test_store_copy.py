@@ -106,3 +106,15 @@ def test_entry_digest_is_the_digest_of_the_canonical_text_it_returns() -> None:
     assert digest == hashlib.sha256(written.encode()).hexdigest()
     # an equal entry again: the digest is remembered, nothing is written
     assert entry_digest("period-digest-test", dict(entry)) == (digest, None)
+
+
+def test_an_equal_entry_becomes_the_remembered_one() -> None:
+    """A re-ranked scope makes new entry objects equal to the old ones: the newest is remembered, so a
+    later store that reuses the scope finds each entry by identity instead of comparing it again."""
+    from services.ranking.results import service
+
+    first = {"id": "x2", "total": "1.00", "rank": 1}
+    digest, _ = entry_digest("period-identity-test", first)
+    second = dict(first)
+    assert entry_digest("period-identity-test", second) == (digest, None)
+    assert service._DIGESTS[("period-identity-test", "x2")][0] is second

@@ -57,22 +57,64 @@ def exact(raw: Any, where: str) -> Decimal:
     return value
 
 
+# The last call's entries and what they gave, per (scheme, version, label): a body merged from a delta keeps
+# each unchanged entry (the same object) at its position, so a change finds the new entries by identity
+# instead of looking every subject up in _PARSED.
+_LAST: dict[tuple[str, int, str], tuple[list[Any], list[SubjectScore], dict[str, SubjectMeta]]] = {}
+MAX_LAST = 8
+
+
 def period_scores(scheme: Scheme, label: str, body: Mapping[str, Any]) -> tuple[PeriodScores, dict[str, SubjectMeta]]:
     """Build the engine's `PeriodScores` from `GET /v1/periods/{id}/scores`, and each subject's meta."""
-    scored, meta = [], {}
     if len(_PARSED) > MAX_PARSED:
         _PARSED.clear()
-    for entry in body.get("subjects") or []:
-        key = (scheme.id, scheme.version, label, str(entry["id"]))
-        known = _PARSED.get(key)
-        if known is None or known[0] is not entry:
-            known = (entry, _subject_score(scheme, entry),
-                     SubjectMeta(str(entry.get("unit_path", "")), dict(entry.get("attributes") or {})))
-            _PARSED[key] = known
-        scored.append(known[1])
-        meta[str(entry["id"])] = known[2]
+    entries = list(body.get("subjects") or [])
+    last_key = (scheme.id, scheme.version, label)
+    found = _patched(scheme, label, entries, _LAST.get(last_key))
+    if found is None:
+        scored, meta = [], {}
+        for entry in entries:
+            known = _parsed(scheme, label, entry)
+            scored.append(known[1])
+            meta[str(entry["id"])] = known[2]
+    else:
+        scored, meta = found
+    _LAST.pop(last_key, None)
+    _LAST[last_key] = (entries, scored, meta)
+    while len(_LAST) > MAX_LAST:
+        _LAST.pop(next(iter(_LAST)))
     problems = [_problem(p) for p in body.get("problems") or [] if isinstance(p, Mapping)]
-    return PeriodScores(scheme, label, scored, problems, str(body.get("inputs_sha256", ""))), meta
+    return PeriodScores(scheme, label, list(scored), problems, str(body.get("inputs_sha256", ""))), dict(meta)
+
+
+_Parsed = tuple[Mapping[str, Any], SubjectScore, SubjectMeta]
+
+
+def _parsed(scheme: Scheme, label: str, entry: Mapping[str, Any]) -> _Parsed:
+    key = (scheme.id, scheme.version, label, str(entry["id"]))
+    known = _PARSED.get(key)
+    if known is None or known[0] is not entry:
+        known = (entry, _subject_score(scheme, entry),
+                 SubjectMeta(str(entry.get("unit_path", "")), dict(entry.get("attributes") or {})))
+        _PARSED[key] = known
+    return known
+
+
+def _patched(scheme: Scheme, label: str, entries: list[Any], last: tuple[list[Any], list[SubjectScore],
+             dict[str, SubjectMeta]] | None) -> tuple[list[SubjectScore], dict[str, SubjectMeta]] | None:
+    """The last call's scores and meta with the entries that are not the same objects parsed again; None
+    when the subjects are not the last call's, position by position (then every entry is looked up)."""
+    if last is None or len(last[0]) != len(entries):
+        return None
+    scored, meta = list(last[1]), dict(last[2])
+    for at, (before, entry) in enumerate(zip(last[0], entries, strict=True)):
+        if before is not entry:
+            if str(before["id"]) != str(entry["id"]):
+                return None
+            known = _parsed(scheme, label, entry)
+            scored[at] = known[1]
+            meta[str(entry["id"])] = known[2]
+    return scored, meta
 
 
 def _subject_score(scheme: Scheme, entry: Mapping[str, Any]) -> SubjectScore:

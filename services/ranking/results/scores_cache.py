@@ -19,22 +19,24 @@ MAX_PERIODS = 8
 _BODIES: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
 
-async def latest_scores(scoring: ScoringClient, period_id: str) -> dict[str, Any]:
-    """The body of `GET /v1/periods/{id}/scores` as it is now, read as a delta when possible."""
+async def latest_scores(scoring: ScoringClient, period_id: str) -> tuple[dict[str, Any], bool]:
+    """The body of `GET /v1/periods/{id}/scores` as it is now, read as a delta when possible; and
+    whether it was read in full (a new body for every subject, not merged from a delta)."""
     slot = (scoring.base_url, period_id)
     cached = _BODIES.get(slot)
+    full = True
     if cached is None or not isinstance(cached.get("score_set"), int) or not cached.get("period_key"):
         body = await scoring.period_scores(period_id)
     else:
         body = await scoring.period_scores(period_id, since_score_set=cached["score_set"],
                                            period_key=str(cached["period_key"]))
         if body.get("partial") is True:
-            body = merge(cached, body)
+            body, full = merge(cached, body), False
     _BODIES[slot] = body
     _BODIES.move_to_end(slot)
     while len(_BODIES) > MAX_PERIODS:
         _BODIES.popitem(last=False)
-    return body
+    return body, full
 
 
 def merge(cached: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:

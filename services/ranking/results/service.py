@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import audit
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound
+from services.common.longlived import settle_after_commit
 from services.ranking.access import require_office, require_read
 from services.ranking.clients import ScoringClient
 from services.ranking.engine import rollup_period
@@ -101,8 +102,11 @@ async def recompute(
     if scheme.rollup is not None:
         document, meta = await _rollup_document(session, scheme, ref)
     else:
-        scores, meta = period_scores(scheme, ref.label, await latest_scores(scoring, ref.period_id))
+        body, full = await latest_scores(scoring, ref.period_id)
+        scores, meta = period_scores(scheme, ref.label, body)
         document = _rank(ref.period_id, scores)
+        if full:  # every subject parsed and ranked anew: the period's long-lived part, frozen after the commit
+            settle_after_commit(session)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
     return await store(session, period, document, meta, actor=actor)
 
@@ -159,6 +163,8 @@ def entry_digest(period_id: str, entry: Mapping[str, Any]) -> tuple[str, str | N
     key = (period_id, str(entry["id"]))
     known = _DIGESTS.get(key)
     if known is not None and (known[0] is entry or known[0] == entry):
+        if known[0] is not entry:  # an equal entry of a re-ranked scope: found by identity next time
+            _DIGESTS[key] = (entry, known[1])
         return known[1], None
     if len(_DIGESTS) > _MAX_DIGESTS:
         _DIGESTS.clear()

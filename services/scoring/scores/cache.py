@@ -44,7 +44,6 @@ class PeriodState:
     joined: dict[int, bytes] = field(default_factory=dict)
     by_subject: dict[str, set[str]] = field(default_factory=dict)  # str(fact.subject) → fact ids
     subjects: list[dict[str, Any]] = field(default_factory=list)  # the facts document's subject list
-    subject_rows: list[Any] = field(default_factory=list)
     subjects_bytes: bytes | None = None
     scored: Scored | None = None  # the engine's output and state for exactly `bodies`
     latest: dict[tuple[str, str], str] = field(default_factory=dict)  # newest stored value as text

@@ -97,7 +97,7 @@ def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> di
     return {
         "subjects": {
             s.subject.id: {"vetoes": [{"event": h.veto.event, "fact": h.fact} for h in s.vetoes], "flags": s.flags}
-            for s in result.subjects if (only is None or s.subject.id in only) and (s.vetoes or s.flags)
+            for s in result.subjects if (s.vetoes or s.flags) and (only is None or s.subject.id in only)
         },
         "problems": [p.to_json() for p in result.problems],
     }

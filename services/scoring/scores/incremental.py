@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.longlived import settle_after_commit
 from services.scoring.engine.model import Scheme
 from services.scoring.engine.subset import Scored, score_changed, score_full
 from services.scoring.periods import repository as period_repo
@@ -54,6 +55,11 @@ async def refresh_and_score(session: AsyncSession, period: Period,
         cache.put(state)
         cache.begin(session, state)
         state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
+        # the period's facts and the engine's state: the largest long-lived structure of the process, frozen
+        # once this transaction commits (services/common/longlived.py). Only on a load, which is rare by
+        # design; a change scored in full later (a large one) does not ask: a full collection per change
+        # is what this avoids.
+        settle_after_commit(session)
         return state, state.scored, None
     cache.begin(session, state)
     dirty: set[str] = set()
@@ -95,7 +101,6 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     """Everything about the period from the database (a first recompute, or after cache_epoch moved)."""
     state = PeriodState(period.id, period.cache_epoch)
     rows = await period_repo.subjects(session, period.id)
-    state.subject_rows = rows
     state.subjects = compute.facts_document(period, rows, [])["subjects"]
     # the fact id is the body's id as text (scores/service.py _fact_row), so the bodies alone will do
     seqs = await repo.fact_seq_range(session, period.id)
@@ -132,6 +137,8 @@ def _other(old: Scheme, new: Scheme) -> bool:
 
 
 def _moved(previous: Scored, scored: Scored) -> set[str]:
-    """Subjects any of whose values differ between two engine outputs (cross-subject rules)."""
+    """Subjects any of whose values differ between two engine outputs (cross-subject rules). Subset
+    scoring keeps the very SubjectScore of every subject whose values and explanations did not move,
+    so only the others are compared."""
     return {new.subject.id for old, new in zip(previous.result.subjects, scored.result.subjects, strict=True)
-            if new.total != old.total or new.scores != old.scores}
+            if new is not old and (new.total != old.total or new.scores != old.scores)}

@@ -126,9 +126,19 @@ async def values_since(session: AsyncSession, period_id: str, seq: int) -> list[
 
 
 async def subjects_changed_since(session: AsyncSession, period_id: str, score_set: int) -> list[str]:
-    """Subjects with a version in a score set after `score_set`."""
+    """Subjects with a version in a score set after `score_set`.
+
+    Through the (period_id, seq) index, without one on score_set: a period's versions are written by
+    transactions holding the period's row lock, each with the next score set and seqs drawn after the
+    previous one committed, so within a period seq grows with score_set. The versions after
+    `score_set` are then those above the highest seq of a version at or below it, found by reading that
+    index backwards from the newest version (as many rows as the delta, plus one)."""
+    boundary = (select(ScoreVersion.seq)
+                .where(ScoreVersion.period_id == period_id, ScoreVersion.score_set <= score_set)
+                .order_by(ScoreVersion.seq.desc()).limit(1).scalar_subquery())
     stmt = select(ScoreVersion.subject_id).where(
-        ScoreVersion.period_id == period_id, ScoreVersion.score_set > score_set).distinct()
+        ScoreVersion.period_id == period_id, ScoreVersion.seq > func.coalesce(boundary, 0),
+        ScoreVersion.score_set > score_set).distinct()
     return list(await session.scalars(stmt))
 
 
