@@ -55,6 +55,7 @@ _BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
     "journal": build_journal,
 }
 _EMPTY_IS_NORMAL = frozenset({"deduction", "accrual", "per_occurrence"})
+_CROSS_KINDS = frozenset({"rank_points", "peer_relative"})  # leaves that compare subjects
 _PARENT_UNASSIGNED = 2  # status in Period.unassigned: an ancestor is not assigned
 _OWN_UNASSIGNED = 1  # the node's own applies_to excludes the subject (or ratio decided so)
 
@@ -238,37 +239,68 @@ def _applies(node: Node, subject: Subject) -> bool:
     return left is not None and left == right
 
 
-def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
-    bucket = period.buckets[node.code]
-    unassigned = period.unassigned[node.code]
-    code, problems = node.code, period.problems
-    rows, explain = period.rows, period.explain
-    # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of per_occurrence
-    # (none_assigned): they score the empty list unless the scheme asks for missing: full or error.
-    empty_is_normal = node.rule is not None and node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
-    get_facts = bucket.get
-    # the hot loop: one pass per leaf over (subject, score row, explain row), no per-subject lookups
-    for i, (subject, row, notes) in enumerate(zip(period.subjects, rows, explain, strict=True)):
-        if unassigned and i in unassigned:
-            continue
-        facts = get_facts(subject.id)
-        if facts is not None:
-            try:
-                score, text = fn(facts, subject, problems)
-            except NotAssignedSignal:
-                unassigned[i] = _OWN_UNASSIGNED
+class _LeafPlan:
+    """What scoring one plain leaf for one subject needs, looked up once per leaf."""
+
+    def __init__(self, period: Period, node: Node) -> None:
+        assert node.rule is not None
+        self.node = node
+        self.code = node.code
+        self.fn: LeafFn = _BUILDERS[node.rule.kind](node)
+        self.get_facts = period.buckets[node.code].get
+        self.unassigned = period.unassigned[node.code]
+        # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of
+        # per_occurrence (none_assigned): they score the empty list unless the scheme asks for
+        # missing: full or error.
+        self.empty_is_normal = node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
+
+
+def _score_leaves(period: Period, leaves: list[Node], parents: Mapping[str, Node]) -> None:
+    """Score consecutive plain leaves (each reads only its subject's own facts) subject by subject.
+
+    One subject's facts, score row and explanation row are touched together while they are in
+    cache, instead of one pass over every subject per leaf. The rows get their keys in the same
+    order as leaf by leaf: a subject a leaf is not assigned to gets a placeholder at the leaf's
+    position, which `_fill_unassigned` then overwrites; the transfers and fills run per leaf, in
+    order, after every leaf of the run is scored (they read only the leaves' own columns and the
+    assignment of earlier siblings). Problems come in another order; they are sorted at the end."""
+    if not leaves:
+        return
+    plans = [_LeafPlan(period, node) for node in leaves]
+    problems = period.problems
+    for i, (subject, row, notes) in enumerate(zip(period.subjects, period.rows, period.explain, strict=True)):
+        sid = subject.id
+        for plan in plans:
+            unassigned = plan.unassigned
+            code = plan.code
+            if unassigned and i in unassigned:
+                row[code] = ZERO  # placeholder: keeps the key order, _fill_unassigned writes the value
+                notes[code] = ""
                 continue
-            except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError) as exc:
-                # a fact shape no check foresaw: report it, never stop the period (§4)
-                score, text = None, _unreadable(node, subject, facts, exc, problems)
-        elif empty_is_normal:
-            score, text = fn([], subject, problems)
-        else:
-            score, text = None, ""
-        if score is None:
-            score, text = _missing(node, subject, problems, text)
-        row[code] = score
-        notes[code] = text
+            facts = plan.get_facts(sid)
+            score: Decimal | None
+            if facts is not None:
+                try:
+                    score, text = plan.fn(facts, subject, problems)
+                except NotAssignedSignal:
+                    unassigned[i] = _OWN_UNASSIGNED
+                    row[code] = ZERO
+                    notes[code] = ""
+                    continue
+                except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError) as exc:
+                    # a fact shape no check foresaw: report it, never stop the period (§4)
+                    score, text = None, _unreadable(plan.node, subject, facts, exc, problems)
+            elif plan.empty_is_normal:
+                score, text = plan.fn([], subject, problems)
+            else:
+                score, text = None, ""
+            if score is None:
+                score, text = _missing(plan.node, subject, problems, text)
+            row[code] = score
+            notes[code] = text
+    for node in leaves:
+        _transfers(period, node, parents.get(node.code))
+        _fill_unassigned(period, node)
 
 
 def _unreadable(node: Node, subject: Subject, facts: list[Fact], exc: Exception, problems: list[Problem]) -> str:
@@ -441,21 +473,26 @@ def _evaluate_nodes(period: Period, only: frozenset[str] | None = None,
     problems = period.problems
     if only is not None:
         period.problems = []  # per-subject problems of the recomputed columns are known already
+    run: list[Node] = []  # consecutive plain leaves, scored together subject by subject
     for code in evaluation_order(node_dependencies(scheme.nodes(), scheme.total)):
         node = period.nodes.get(code)
         if node is None or (only is not None and code not in only):  # None: the "total" pseudo-node
             continue
         kind = node.rule.kind if node.rule else None
+        if kind is not None and kind not in _CROSS_KINDS:
+            run.append(node)
+            continue
+        _score_leaves(period, run, parents)
+        run = []
         if kind == "rank_points":
             rank_points_column(period, node, groups)
         elif kind == "peer_relative":
             peer_relative_column(period, node, _missing)
-        elif kind is not None:
-            _score_leaf(period, node, _BUILDERS[kind](node))
         else:
             _score_inner(period, node)
         _transfers(period, node, parents.get(code))
         _fill_unassigned(period, node)
+    _score_leaves(period, run, parents)
     period.problems = problems
 
 
