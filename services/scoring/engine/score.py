@@ -239,68 +239,113 @@ def _applies(node: Node, subject: Subject) -> bool:
     return left is not None and left == right
 
 
-class _LeafPlan:
-    """What scoring one plain leaf for one subject needs, looked up once per leaf."""
+Aggregate = Callable[[dict[str, Decimal], Subject], tuple[Decimal, str]]
 
-    def __init__(self, period: Period, node: Node) -> None:
-        assert node.rule is not None
+
+class _Transfer:
+    """003 篇一: a sibling whose max moves to a node when the sibling is not assigned to a subject."""
+
+    def __init__(self, period: Period, node: Node, sibling: Node) -> None:
+        self.unassigned = period.unassigned[sibling.code]
+        self.factor = (node.max + sibling.max) / node.max  # the node's score is scaled up
+        self.words = f"; × ({fmt(node.max)} + {sibling.code} {fmt(sibling.max)}) / {fmt(node.max)} = "
+
+    def apply(self, row: dict[str, Decimal], notes: dict[str, str], code: str) -> None:
+        value = row[code] * self.factor
+        row[code] = value
+        notes[code] += self.words + fmt(value)
+
+
+def _transfers_to(period: Period, node: Node, parent: Node | None) -> list[_Transfer]:
+    siblings = parent.children if parent is not None else period.scheme.indicators
+    return [_Transfer(period, node, sibling) for sibling in siblings if sibling.not_assigned.transfer_to == node.code]
+
+
+class _Plan:
+    """What evaluating one subject-local node for one subject needs, looked up once per node."""
+
+    def __init__(self, period: Period, node: Node, parent: Node | None) -> None:
         self.node = node
         self.code = node.code
-        self.fn: LeafFn = _BUILDERS[node.rule.kind](node)
-        self.get_facts = period.buckets[node.code].get
         self.unassigned = period.unassigned[node.code]
-        # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of
-        # per_occurrence (none_assigned): they score the empty list unless the scheme asks for
-        # missing: full or error.
-        self.empty_is_normal = node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
+        self.transfers = _transfers_to(period, node, parent)
+        self.fill_later = node.not_assigned.kind == "peer_mean"  # needs the whole column first
+        self.leaf: LeafFn | None = None
+        self.aggregate: Aggregate | None = None
+        self.get_facts: Callable[[str], list[Fact] | None] | None = None
+        self.empty_is_normal = False
+        if node.rule is not None:
+            self.leaf = _BUILDERS[node.rule.kind](node)
+            self.get_facts = period.buckets[node.code].get
+            # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of
+            # per_occurrence (none_assigned): they score the empty list unless the scheme asks for
+            # missing: full or error.
+            self.empty_is_normal = node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
+        elif node.aggregate == "sum":
+            self.aggregate = _sum_of(node)
+        else:
+            self.aggregate = partial(_AGGREGATES[node.aggregate], node)
 
 
-def _score_leaves(period: Period, leaves: list[Node], parents: Mapping[str, Node]) -> None:
-    """Score consecutive plain leaves (each reads only its subject's own facts) subject by subject.
+def _score_run(period: Period, run: list[tuple[Node, Node | None]]) -> None:
+    """Evaluate consecutive subject-local nodes (leaves that read only their subject's facts, inner
+    nodes that read only its row), subject by subject, each in evaluation order.
 
     One subject's facts, score row and explanation row are touched together while they are in
-    cache, instead of one pass over every subject per leaf. The rows get their keys in the same
-    order as leaf by leaf: a subject a leaf is not assigned to gets a placeholder at the leaf's
-    position, which `_fill_unassigned` then overwrites; the transfers and fills run per leaf, in
-    order, after every leaf of the run is scored (they read only the leaves' own columns and the
-    assignment of earlier siblings). Problems come in another order; they are sorted at the end."""
-    if not leaves:
+    cache, instead of one pass over every subject per node. For each (subject, node) the steps are
+    those of evaluating the node over the whole period: its value, the transfers into it, or its
+    not_assigned value, so every row gets its keys in the same order. Only a `peer_mean` node needs
+    its whole column first: it ends a run, holds a placeholder until `_fill_unassigned` after the
+    run. Problems come in another order; they are sorted at the end."""
+    if not run:
         return
-    plans = [_LeafPlan(period, node) for node in leaves]
+    plans = [_Plan(period, node, parent) for node, parent in run]
     problems = period.problems
     for i, (subject, row, notes) in enumerate(zip(period.subjects, period.rows, period.explain, strict=True)):
         sid = subject.id
         for plan in plans:
-            unassigned = plan.unassigned
             code = plan.code
-            if unassigned and i in unassigned:
-                row[code] = ZERO  # placeholder: keeps the key order, _fill_unassigned writes the value
-                notes[code] = ""
-                continue
-            facts = plan.get_facts(sid)
-            score: Decimal | None
-            if facts is not None:
-                try:
-                    score, text = plan.fn(facts, subject, problems)
-                except NotAssignedSignal:
-                    unassigned[i] = _OWN_UNASSIGNED
-                    row[code] = ZERO
-                    notes[code] = ""
+            unassigned = plan.unassigned
+            status = unassigned.get(i) if unassigned else None
+            if status is None:
+                score: Decimal | None
+                text: str
+                leaf = plan.leaf
+                if leaf is None:
+                    assert plan.aggregate is not None
+                    score, text = plan.aggregate(row, subject)
+                else:
+                    assert plan.get_facts is not None
+                    facts = plan.get_facts(sid)
+                    if facts is not None:
+                        try:
+                            score, text = leaf(facts, subject, problems)
+                        except NotAssignedSignal:
+                            unassigned[i] = status = _OWN_UNASSIGNED
+                        except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError) as exc:
+                            # a fact shape no check foresaw: report it, never stop the period (§4)
+                            score, text = None, _unreadable(plan.node, subject, facts, exc, problems)
+                    elif plan.empty_is_normal:
+                        score, text = leaf([], subject, problems)
+                    else:
+                        score, text = None, ""
+                if status is None:
+                    if score is None:
+                        score, text = _missing(plan.node, subject, problems, text)
+                    row[code] = score
+                    notes[code] = text
+                    for transfer in plan.transfers:
+                        if transfer.unassigned.get(i) == _OWN_UNASSIGNED:
+                            transfer.apply(row, notes, code)
                     continue
-                except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError) as exc:
-                    # a fact shape no check foresaw: report it, never stop the period (§4)
-                    score, text = None, _unreadable(plan.node, subject, facts, exc, problems)
-            elif plan.empty_is_normal:
-                score, text = plan.fn([], subject, problems)
+            if plan.fill_later:
+                row[code] = ZERO  # placeholder at the node's position in the row
+                notes[code] = ""
             else:
-                score, text = None, ""
-            if score is None:
-                score, text = _missing(plan.node, subject, problems, text)
-            row[code] = score
-            notes[code] = text
-    for node in leaves:
-        _transfers(period, node, parents.get(node.code))
-        _fill_unassigned(period, node)
+                row[code], notes[code] = _not_assigned_value(plan.node, status, subject, {})
+    for plan in plans:
+        if plan.fill_later:
+            _fill_unassigned(period, plan.node)
 
 
 def _unreadable(node: Node, subject: Subject, facts: list[Fact], exc: Exception, problems: list[Problem]) -> str:
@@ -329,19 +374,7 @@ def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -
     return score, f"{text or 'no facts'}; missing: {node.missing} = {fmt(score)}"
 
 
-def _score_inner(period: Period, node: Node) -> None:
-    unassigned = period.unassigned[node.code]
-    aggregate = _sum_of(node) if node.aggregate == "sum" else partial(_AGGREGATES[node.aggregate], node)
-    code = node.code
-    for i, (subject, row, notes) in enumerate(zip(period.subjects, period.rows, period.explain, strict=True)):
-        if unassigned and i in unassigned:
-            continue
-        score, text = aggregate(row, subject)
-        row[code] = score
-        notes[code] = text
-
-
-def _sum_of(node: Node) -> Callable[[dict[str, Decimal], Subject], tuple[Decimal, str]]:
+def _sum_of(node: Node) -> Aggregate:
     regular = tuple(c.code for c in node.children if not c.bonus)
     bonus = tuple(c.code for c in node.children if c.bonus)
     top, cap, top_text = node.max, node.cap, fmt(node.max)
@@ -410,40 +443,36 @@ _AGGREGATES: dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decim
 
 def _transfers(period: Period, node: Node, parent: Node | None) -> None:
     """003 篇一: a sibling's unassigned max moves here; this node's score is scaled up."""
-    siblings = parent.children if parent is not None else period.scheme.indicators
-    for sibling in siblings:
-        if sibling.not_assigned.transfer_to != node.code:
-            continue
-        factor = (node.max + sibling.max) / node.max
-        for i, status in period.unassigned[sibling.code].items():
-            if status == _OWN_UNASSIGNED and i not in period.unassigned[node.code]:
-                row = period.rows[i]
-                row[node.code] = row[node.code] * factor
-                period.explain[i][node.code] += (
-                    f"; × ({fmt(node.max)} + {sibling.code} {fmt(sibling.max)}) / "
-                    f"{fmt(node.max)} = {fmt(row[node.code])}"
-                )
+    own = period.unassigned[node.code]
+    for transfer in _transfers_to(period, node, parent):
+        for i, status in transfer.unassigned.items():
+            if status == _OWN_UNASSIGNED and i not in own:
+                transfer.apply(period.rows[i], period.explain[i], node.code)
 
 
 def _fill_unassigned(period: Period, node: Node) -> None:
-    policy = node.not_assigned
-    means = _peer_means(period, node) if policy.kind == "peer_mean" else {}
+    means = _peer_means(period, node) if node.not_assigned.kind == "peer_mean" else {}
     for i, status in period.unassigned[node.code].items():
-        subject = period.subjects[i]
-        if status == _PARENT_UNASSIGNED:
-            score, text = ZERO, "not assigned (its parent is not assigned) = 0"
-        elif policy.kind == "full":
-            score, text = node.max, f"not assigned: full = {fmt(node.max)}"
-        elif policy.kind == "peer_mean":
-            key = subject.group if policy.peer_scope == "group" else ""
-            score, count = means.get(key, (ZERO, 0))
-            text = f"not assigned: mean of {count} assigned peers ({policy.peer_scope}) = {fmt(score)}"
-        elif policy.kind == "transfer_to":
-            score, text = ZERO, f"not assigned: points moved to {policy.transfer_to} = 0"
-        else:
-            score, text = ZERO, "not assigned = 0"
-        period.rows[i][node.code] = score
-        period.explain[i][node.code] = text
+        period.rows[i][node.code], period.explain[i][node.code] = _not_assigned_value(
+            node, status, period.subjects[i], means
+        )
+
+
+def _not_assigned_value(
+    node: Node, status: int, subject: Subject, means: Mapping[str, tuple[Decimal, int]]
+) -> tuple[Decimal, str]:
+    policy = node.not_assigned
+    if status == _PARENT_UNASSIGNED:
+        return ZERO, "not assigned (its parent is not assigned) = 0"
+    if policy.kind == "full":
+        return node.max, f"not assigned: full = {fmt(node.max)}"
+    if policy.kind == "peer_mean":
+        key = subject.group if policy.peer_scope == "group" else ""
+        score, count = means.get(key, (ZERO, 0))
+        return score, f"not assigned: mean of {count} assigned peers ({policy.peer_scope}) = {fmt(score)}"
+    if policy.kind == "transfer_to":
+        return ZERO, f"not assigned: points moved to {policy.transfer_to} = 0"
+    return ZERO, "not assigned = 0"
 
 
 def _peer_means(period: Period, node: Node) -> dict[str, tuple[Decimal, int]]:
@@ -473,26 +502,27 @@ def _evaluate_nodes(period: Period, only: frozenset[str] | None = None,
     problems = period.problems
     if only is not None:
         period.problems = []  # per-subject problems of the recomputed columns are known already
-    run: list[Node] = []  # consecutive plain leaves, scored together subject by subject
+    run: list[tuple[Node, Node | None]] = []  # subject-local nodes, evaluated subject by subject
     for code in evaluation_order(node_dependencies(scheme.nodes(), scheme.total)):
         node = period.nodes.get(code)
         if node is None or (only is not None and code not in only):  # None: the "total" pseudo-node
             continue
         kind = node.rule.kind if node.rule else None
-        if kind is not None and kind not in _CROSS_KINDS:
-            run.append(node)
+        if kind not in _CROSS_KINDS:
+            run.append((node, parents.get(code)))
+            if node.not_assigned.kind == "peer_mean":  # its not_assigned values need the whole column
+                _score_run(period, run)
+                run = []
             continue
-        _score_leaves(period, run, parents)
+        _score_run(period, run)
         run = []
         if kind == "rank_points":
             rank_points_column(period, node, groups)
-        elif kind == "peer_relative":
-            peer_relative_column(period, node, _missing)
         else:
-            _score_inner(period, node)
+            peer_relative_column(period, node, _missing)
         _transfers(period, node, parents.get(code))
         _fill_unassigned(period, node)
-    _score_leaves(period, run, parents)
+    _score_run(period, run)
     period.problems = problems
 
 
