@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, localcontext
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, Final
 
 from .canonical import _dumps, inputs_sha256, sorted_by_id
 from .collector import paused_gc
@@ -61,7 +61,7 @@ _OWN_UNASSIGNED = 1  # the node's own applies_to excludes the subject (or ratio 
 
 
 class Period:
-    """Working state of one evaluation: subjects, fact buckets, score and explain columns."""
+    """Working state of one evaluation: subjects, their facts by leaf, score and explain rows."""
 
     def __init__(self, scheme: Scheme, subjects: list[Subject]) -> None:
         self.scheme = scheme
@@ -70,9 +70,15 @@ class Period:
         self.explain: list[dict[str, str]] = [{} for _ in subjects]
         self.problems: list[Problem] = []
         self.nodes = {node.code: node for node in scheme.nodes()}
-        self.buckets: dict[str, dict[str, list[Fact]]] = {}
+        # subject id → leaf code → the subject's facts for that leaf, in id order
+        self.facts: dict[str, dict[str, list[Fact]]] = {}
         self.vetoes: dict[str, list[VetoHit]] = {}
         self.unassigned: dict[str, dict[int, int]] = {}
+
+    def facts_for(self, sid: str, code: str) -> list[Fact] | None:
+        """The subject's facts for the leaf `code`, None when it has none."""
+        mine = self.facts.get(sid)
+        return mine.get(code) if mine is not None else None
 
 
 def _read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Subject]:
@@ -111,17 +117,70 @@ def _subject(sid: str, item: Mapping[str, Any], scheme: Scheme, problems: list[P
     )
 
 
+_NOT_A_LEAF: Final = object()  # kinds.get's answer for an indicator that is not a leaf
+
+
 def _bucket_facts(period: Period, raw: Any) -> None:
-    """The single pass over the facts: each goes to its leaf's per-subject list, or is set aside."""
-    expect: dict[str, tuple[dict[Any, list[Fact]], str | None]] = {}
-    for code, node in period.nodes.items():
-        if node.rule is not None:
-            period.buckets[code] = {}
-            expect[code] = (period.buckets[code], FACT_KIND[node.rule.kind])
-    get_slot = expect.get
+    """The single pass over the facts: each goes to its subject's list for its leaf, or is set aside."""
+    kinds = {code: FACT_KIND[node.rule.kind] for code, node in period.nodes.items() if node.rule is not None}
+    items: list[Any] = raw if isinstance(raw, list) else []
+    odd = _bucket_text_subjects(period.facts, items, kinds)
+    if odd is None:  # a subject id that is not text (a number, say): the general path
+        period.facts = {}
+        odd = _bucket_any_subjects(period, items, kinds)
+    else:
+        known = {subject.id for subject in period.subjects}
+        for sid in [sid for sid in period.facts if sid not in known]:
+            for facts in period.facts.pop(sid).values():
+                for f in facts:
+                    _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+    _sort_out_odd_facts(period, odd, kinds)
+
+
+def _bucket_text_subjects(
+    out: dict[str, dict[str, list[Fact]]], items: list[Any], kinds: dict[str, str | None]
+) -> list[Any] | None:
+    """The facts into `out` by subject, then leaf; the facts set aside, or None (and `out` to be
+    dropped) at the first fact of a leaf whose subject id is not exactly text."""
+    get_kind: Callable[[Any, object], object] = kinds.get
     odd: list[Any] = []  # subject-level events, bad facts: looked at after the hot loop
-    for f in raw if isinstance(raw, list) else []:
+    last: Any = None
+    mine: dict[str, list[Fact]] = {}
+    for f in items:
         try:  # zero-cost on the happy path; a non-dict fact or an unhashable field lands in `odd`
+            code = f["indicator"]
+            kind = get_kind(code, _NOT_A_LEAF)
+            if kind is _NOT_A_LEAF or f.get("fact") != kind:
+                odd.append(f)
+                continue
+            sid = f.get("subject")
+        except (KeyError, TypeError, AttributeError):
+            odd.append(f)
+            continue
+        if type(sid) is not str:
+            return None
+        if sid != last:  # a subject's facts mostly come together (ids are given per subject)
+            found = out.get(sid)
+            if found is None:
+                found = out[sid] = {}
+            mine, last = found, sid
+        facts = mine.get(code)
+        if facts is None:
+            mine[code] = [f]
+        else:
+            facts.append(f)
+    return odd
+
+
+def _bucket_any_subjects(period: Period, items: list[Any], kinds: dict[str, str | None]) -> list[Any]:
+    """`_bucket_text_subjects` for facts whose subject ids may be any JSON value: per leaf first, keyed
+    by the raw id, so that ids given as numbers join the subject's text id after the check."""
+    buckets: dict[str, dict[Any, list[Fact]]] = {code: {} for code in kinds}
+    expect = {code: (buckets[code], kind) for code, kind in kinds.items()}
+    get_slot = expect.get
+    odd: list[Any] = []
+    for f in items:
+        try:
             slot = get_slot(f["indicator"])
             if slot is None or f.get("fact") != slot[1]:
                 odd.append(f)
@@ -136,14 +195,17 @@ def _bucket_facts(period: Period, raw: Any) -> None:
             bucket[sid] = [f]
         else:
             facts.append(f)
-    _check_bucket_subjects(period)
-    _sort_out_odd_facts(period, odd, expect)
+    _check_bucket_subjects(period, buckets)
+    for code, bucket in buckets.items():
+        for sid, facts in bucket.items():
+            period.facts.setdefault(sid, {})[code] = facts
+    return odd
 
 
-def _check_bucket_subjects(period: Period) -> None:
+def _check_bucket_subjects(period: Period, buckets: dict[str, dict[Any, list[Fact]]]) -> None:
     # subject ids are checked once per (leaf, subject) rather than once per fact
     known = {subject.id for subject in period.subjects}
-    for bucket in period.buckets.values():
+    for bucket in buckets.values():
         # until this check a bucket's keys are the facts' raw `subject` values, text or not
         raw_ids: list[Any] = list(bucket)
         for sid in [sid for sid in raw_ids if sid not in known]:
@@ -155,7 +217,7 @@ def _check_bucket_subjects(period: Period) -> None:
                 _fact_problem(period.problems, f, f"unknown subject {sid!r}")
 
 
-def _sort_out_odd_facts(period: Period, odd: list[Any], expect: Mapping[str, tuple[Any, str | None]]) -> None:
+def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str | None]) -> None:
     known = {subject.id for subject in period.subjects}
     subject_level: list[Fact] = []
     for f in odd:
@@ -169,10 +231,10 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], expect: Mapping[str, tup
         ind = f.get("indicator")
         if ind is None:
             subject_level.append(f)
-        elif not isinstance(ind, str) or ind not in expect:
+        elif not isinstance(ind, str) or ind not in kinds:
             _unknown_indicator(period, f, ind)
         else:
-            kind = expect[ind][1]
+            kind = kinds[ind]
             _fact_problem(
                 period.problems,
                 f,
@@ -272,11 +334,9 @@ class _Plan:
         self.fill_later = node.not_assigned.kind == "peer_mean"  # needs the whole column first
         self.leaf: LeafFn | None = None
         self.aggregate: Aggregate | None = None
-        self.get_facts: Callable[[str], list[Fact] | None] | None = None
         self.empty_is_normal = False
         if node.rule is not None:
             self.leaf = _BUILDERS[node.rule.kind](node)
-            self.get_facts = period.buckets[node.code].get
             # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of
             # per_occurrence (none_assigned): they score the empty list unless the scheme asks for
             # missing: full or error.
@@ -301,8 +361,9 @@ def _score_run(period: Period, run: list[tuple[Node, Node | None]]) -> None:
         return
     plans = [_Plan(period, node, parent) for node, parent in run]
     problems = period.problems
+    facts_of = period.facts.get
     for i, (subject, row, notes) in enumerate(zip(period.subjects, period.rows, period.explain, strict=True)):
-        sid = subject.id
+        mine = facts_of(subject.id)
         for plan in plans:
             code = plan.code
             unassigned = plan.unassigned
@@ -315,8 +376,7 @@ def _score_run(period: Period, run: list[tuple[Node, Node | None]]) -> None:
                     assert plan.aggregate is not None
                     score, text = plan.aggregate(row, subject)
                 else:
-                    assert plan.get_facts is not None
-                    facts = plan.get_facts(sid)
+                    facts = mine.get(code) if mine is not None else None
                     if facts is not None:
                         try:
                             score, text = leaf(facts, subject, problems)
