@@ -273,19 +273,21 @@ def _collect_vetoes(period: Period, facts: list[Fact]) -> None:
 
 def _assignment(period: Period) -> None:
     """Which subjects each node is not assigned to: own applies_to, or inherited from a parent."""
-
-    def walk(node: Node, parent: dict[int, int]) -> None:
-        out = {i: _PARENT_UNASSIGNED for i in parent}
-        if node.applies_to is not None:
-            for i, subject in enumerate(period.subjects):
-                if i not in out and not _applies(node, subject):
-                    out[i] = _OWN_UNASSIGNED
-        period.unassigned[node.code] = out
-        for child in node.children:
-            walk(child, out)
-
     for top in period.scheme.indicators:
-        walk(top, {})
+        _assign(period, top, {})
+
+
+def _assign(period: Period, node: Node, parent: dict[int, int]) -> None:
+    # a module function, not a closure: a recursive closure is a reference cycle, which would keep
+    # the whole period (every fact list) alive until the collector's next full pass
+    out = {i: _PARENT_UNASSIGNED for i in parent}
+    if node.applies_to is not None:
+        for i, subject in enumerate(period.subjects):
+            if i not in out and not _applies(node, subject):
+                out[i] = _OWN_UNASSIGNED
+    period.unassigned[node.code] = out
+    for child in node.children:
+        _assign(period, child, out)
 
 
 def _applies(node: Node, subject: Subject) -> bool:
