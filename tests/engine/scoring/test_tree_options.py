@@ -266,3 +266,35 @@ def test_subject_ids_given_as_numbers_join_the_text_ids() -> None:
     result = run([leaf("a", 10, MANUAL)], facts, subjects("7"))
     assert score_of(result, "7", "a") == 7
     assert result.problems == []
+
+
+def test_peer_mean_value_reaches_the_parent() -> None:
+    # x takes the mean of its assigned peers for u; p, evaluated after x, adds u's 7 to its y
+    subs = subjects("a1", "a2", on=1) + subjects("u", on=0)
+    kids = [
+        leaf("x", 10, MANUAL, applies_to={"attribute": "on", "eq": 1}, not_assigned="peer_mean"),
+        leaf("y", 10, MANUAL),
+    ]
+    facts = [pts("f1", "x", 6, "a1"), pts("f2", "x", 8, "a2"), pts("f3", "y", 1, "a1"), pts("f4", "y", 2, "a2"),
+             pts("f5", "y", 3, "u")]
+    result = run([{"code": "p", "name": "p", "max": 20, "children": kids}], facts, subs)
+    assert [score_of(result, s, "p") for s in ("a1", "a2", "u")] == [7, 10, 10]  # 6 + 1, 8 + 2, 7 + 3
+    for subject in result.subjects:
+        assert list(subject.scores) == ["x", "y", "p"]
+
+
+def test_ratio_deciding_not_assigned_moves_its_max_to_the_sibling() -> None:
+    # r has no denominator for p1 (0/0, zero_denominator: not_assigned): its 30 move to regular,
+    # 40 × (60 + 30) / 60 = 60; p2's r is 0.9 ≥ target 0.8: full 30, regular stays 40
+    ratio = {"kind": "ratio", "target": "0.8", "zero_denominator": "not_assigned"}
+    kids = [leaf("regular", 60, MANUAL), leaf("r", 30, ratio, not_assigned={"transfer_to": "regular"})]
+    facts = [
+        pts("f1", "regular", 40),
+        fact("f2", "r", "measure", numerator=0, denominator=0),
+        pts("f3", "regular", 40, "p2"),
+        fact("f4", "r", "measure", subject="p2", numerator=9, denominator=10),
+    ]
+    result = run([{"code": "work", "name": "工作", "max": 90, "children": kids}], facts, subjects("p1", "p2"))
+    assert [score_of(result, "p1", c) for c in ("r", "regular", "work")] == [0, 60, 60]
+    assert [score_of(result, "p2", c) for c in ("r", "regular", "work")] == [30, 40, 70]
+    assert result.subjects[0].explain["r"] == "not assigned: points moved to regular = 0"
