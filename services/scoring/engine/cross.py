@@ -56,11 +56,10 @@ def rank_points_column(period: Period, node: Node, groups: Collection[str] | Non
 def peer_relative_column(period: Period, node: Node, missing: MissingFn) -> None:
     """001 篇8: index = value / mean of the peers' values; the first band the index fits gives the points."""
     p: Any = node.rule.params if node.rule else {}
-    bucket = period.buckets[node.code]
     values: dict[int, Decimal] = {}
     for i in _assigned(period, node):
         subject = period.subjects[i]
-        facts = bucket.get(subject.id)
+        facts = period.facts_for(subject.id, node.code)
         value, denom, _ = measure_value(facts, period.problems, words=False) if facts else (None, None, "")
         if value is None or denom == 0:
             period.rows[i][node.code], period.explain[i][node.code] = missing(node, subject, period.problems, "")
@@ -72,7 +71,7 @@ def peer_relative_column(period: Period, node: Node, missing: MissingFn) -> None
             index = values[i] / mean if mean != 0 else Decimal(1)
             points = _index_points(p["bands"], index)
             score = clamp(points, ZERO, node.max)
-            facts = bucket.get(period.subjects[i].id) or []
+            facts = period.facts_for(period.subjects[i].id, node.code) or []
             period.rows[i][node.code] = score
             period.explain[i][node.code] = (
                 f"peer_relative [{ids(facts)}]: {fmt(values[i])} / peer mean "

@@ -9,7 +9,6 @@ assigned to this subject after all (ratio `zero_denominator: not_assigned`).
 from __future__ import annotations
 
 import math
-import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -29,7 +28,6 @@ _FORMATTED: dict[str, str] = {}
 _NUMBERS: dict[str, Decimal | None] = {}
 _INTEGERS: dict[int, Decimal] = {}
 _UNSEEN = object()
-_ID = operator.itemgetter("id")
 
 
 class NotAssignedSignal(Exception):
@@ -103,7 +101,11 @@ def _format(value: Decimal) -> str:
 def ids(facts: list[Fact]) -> str:
     """The fact ids for explanations (facts reach the rules already sorted by id)."""
     try:  # fast path: every fact has a text id, the normal case
-        return ",".join(map(_ID, facts))
+        if len(facts) == 1:
+            only = facts[0]["id"]
+            if type(only) is str:
+                return only  # what joining one text returns
+        return ",".join([f["id"] for f in facts])
     except (KeyError, TypeError):
         return ",".join([str(f.get("id")) for f in facts])
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, localcontext
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, Final
 
 from .canonical import _dumps, inputs_sha256, sorted_by_id
 from .collector import paused_gc
@@ -55,12 +55,13 @@ _BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
     "journal": build_journal,
 }
 _EMPTY_IS_NORMAL = frozenset({"deduction", "accrual", "per_occurrence"})
+_CROSS_KINDS = frozenset({"rank_points", "peer_relative"})  # leaves that compare subjects
 _PARENT_UNASSIGNED = 2  # status in Period.unassigned: an ancestor is not assigned
 _OWN_UNASSIGNED = 1  # the node's own applies_to excludes the subject (or ratio decided so)
 
 
 class Period:
-    """Working state of one evaluation: subjects, fact buckets, score and explain columns."""
+    """Working state of one evaluation: subjects, their facts by leaf, score and explain rows."""
 
     def __init__(self, scheme: Scheme, subjects: list[Subject]) -> None:
         self.scheme = scheme
@@ -69,9 +70,15 @@ class Period:
         self.explain: list[dict[str, str]] = [{} for _ in subjects]
         self.problems: list[Problem] = []
         self.nodes = {node.code: node for node in scheme.nodes()}
-        self.buckets: dict[str, dict[str, list[Fact]]] = {}
+        # subject id → leaf code → the subject's facts for that leaf, in id order
+        self.facts: dict[str, dict[str, list[Fact]]] = {}
         self.vetoes: dict[str, list[VetoHit]] = {}
         self.unassigned: dict[str, dict[int, int]] = {}
+
+    def facts_for(self, sid: str, code: str) -> list[Fact] | None:
+        """The subject's facts for the leaf `code`, None when it has none."""
+        mine = self.facts.get(sid)
+        return mine.get(code) if mine is not None else None
 
 
 def _read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Subject]:
@@ -110,17 +117,70 @@ def _subject(sid: str, item: Mapping[str, Any], scheme: Scheme, problems: list[P
     )
 
 
+_NOT_A_LEAF: Final = object()  # kinds.get's answer for an indicator that is not a leaf
+
+
 def _bucket_facts(period: Period, raw: Any) -> None:
-    """The single pass over the facts: each goes to its leaf's per-subject list, or is set aside."""
-    expect: dict[str, tuple[dict[Any, list[Fact]], str | None]] = {}
-    for code, node in period.nodes.items():
-        if node.rule is not None:
-            period.buckets[code] = {}
-            expect[code] = (period.buckets[code], FACT_KIND[node.rule.kind])
-    get_slot = expect.get
+    """The single pass over the facts: each goes to its subject's list for its leaf, or is set aside."""
+    kinds = {code: FACT_KIND[node.rule.kind] for code, node in period.nodes.items() if node.rule is not None}
+    items: list[Any] = raw if isinstance(raw, list) else []
+    odd = _bucket_text_subjects(period.facts, items, kinds)
+    if odd is None:  # a subject id that is not text (a number, say): the general path
+        period.facts = {}
+        odd = _bucket_any_subjects(period, items, kinds)
+    else:
+        known = {subject.id for subject in period.subjects}
+        for sid in [sid for sid in period.facts if sid not in known]:
+            for facts in period.facts.pop(sid).values():
+                for f in facts:
+                    _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+    _sort_out_odd_facts(period, odd, kinds)
+
+
+def _bucket_text_subjects(
+    out: dict[str, dict[str, list[Fact]]], items: list[Any], kinds: dict[str, str | None]
+) -> list[Any] | None:
+    """The facts into `out` by subject, then leaf; the facts set aside, or None (and `out` to be
+    dropped) at the first fact of a leaf whose subject id is not exactly text."""
+    get_kind: Callable[[Any, object], object] = kinds.get
     odd: list[Any] = []  # subject-level events, bad facts: looked at after the hot loop
-    for f in raw if isinstance(raw, list) else []:
+    last: Any = None
+    mine: dict[str, list[Fact]] = {}
+    for f in items:
         try:  # zero-cost on the happy path; a non-dict fact or an unhashable field lands in `odd`
+            code = f["indicator"]
+            kind = get_kind(code, _NOT_A_LEAF)
+            if kind is _NOT_A_LEAF or f.get("fact") != kind:
+                odd.append(f)
+                continue
+            sid = f.get("subject")
+        except (KeyError, TypeError, AttributeError):
+            odd.append(f)
+            continue
+        if type(sid) is not str:
+            return None
+        if sid != last:  # a subject's facts mostly come together (ids are given per subject)
+            found = out.get(sid)
+            if found is None:
+                found = out[sid] = {}
+            mine, last = found, sid
+        facts = mine.get(code)
+        if facts is None:
+            mine[code] = [f]
+        else:
+            facts.append(f)
+    return odd
+
+
+def _bucket_any_subjects(period: Period, items: list[Any], kinds: dict[str, str | None]) -> list[Any]:
+    """`_bucket_text_subjects` for facts whose subject ids may be any JSON value: per leaf first, keyed
+    by the raw id, so that ids given as numbers join the subject's text id after the check."""
+    buckets: dict[str, dict[Any, list[Fact]]] = {code: {} for code in kinds}
+    expect = {code: (buckets[code], kind) for code, kind in kinds.items()}
+    get_slot = expect.get
+    odd: list[Any] = []
+    for f in items:
+        try:
             slot = get_slot(f["indicator"])
             if slot is None or f.get("fact") != slot[1]:
                 odd.append(f)
@@ -135,14 +195,17 @@ def _bucket_facts(period: Period, raw: Any) -> None:
             bucket[sid] = [f]
         else:
             facts.append(f)
-    _check_bucket_subjects(period)
-    _sort_out_odd_facts(period, odd, expect)
+    _check_bucket_subjects(period, buckets)
+    for code, bucket in buckets.items():
+        for sid, facts in bucket.items():
+            period.facts.setdefault(sid, {})[code] = facts
+    return odd
 
 
-def _check_bucket_subjects(period: Period) -> None:
+def _check_bucket_subjects(period: Period, buckets: dict[str, dict[Any, list[Fact]]]) -> None:
     # subject ids are checked once per (leaf, subject) rather than once per fact
     known = {subject.id for subject in period.subjects}
-    for bucket in period.buckets.values():
+    for bucket in buckets.values():
         # until this check a bucket's keys are the facts' raw `subject` values, text or not
         raw_ids: list[Any] = list(bucket)
         for sid in [sid for sid in raw_ids if sid not in known]:
@@ -154,7 +217,7 @@ def _check_bucket_subjects(period: Period) -> None:
                 _fact_problem(period.problems, f, f"unknown subject {sid!r}")
 
 
-def _sort_out_odd_facts(period: Period, odd: list[Any], expect: Mapping[str, tuple[Any, str | None]]) -> None:
+def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str | None]) -> None:
     known = {subject.id for subject in period.subjects}
     subject_level: list[Fact] = []
     for f in odd:
@@ -168,10 +231,10 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], expect: Mapping[str, tup
         ind = f.get("indicator")
         if ind is None:
             subject_level.append(f)
-        elif not isinstance(ind, str) or ind not in expect:
+        elif not isinstance(ind, str) or ind not in kinds:
             _unknown_indicator(period, f, ind)
         else:
-            kind = expect[ind][1]
+            kind = kinds[ind]
             _fact_problem(
                 period.problems,
                 f,
@@ -210,19 +273,21 @@ def _collect_vetoes(period: Period, facts: list[Fact]) -> None:
 
 def _assignment(period: Period) -> None:
     """Which subjects each node is not assigned to: own applies_to, or inherited from a parent."""
-
-    def walk(node: Node, parent: dict[int, int]) -> None:
-        out = {i: _PARENT_UNASSIGNED for i in parent}
-        if node.applies_to is not None:
-            for i, subject in enumerate(period.subjects):
-                if i not in out and not _applies(node, subject):
-                    out[i] = _OWN_UNASSIGNED
-        period.unassigned[node.code] = out
-        for child in node.children:
-            walk(child, out)
-
     for top in period.scheme.indicators:
-        walk(top, {})
+        _assign(period, top, {})
+
+
+def _assign(period: Period, node: Node, parent: dict[int, int]) -> None:
+    # a module function, not a closure: a recursive closure is a reference cycle, which would keep
+    # the whole period (every fact list) alive until the collector's next full pass
+    out = {i: _PARENT_UNASSIGNED for i in parent}
+    if node.applies_to is not None:
+        for i, subject in enumerate(period.subjects):
+            if i not in out and not _applies(node, subject):
+                out[i] = _OWN_UNASSIGNED
+    period.unassigned[node.code] = out
+    for child in node.children:
+        _assign(period, child, out)
 
 
 def _applies(node: Node, subject: Subject) -> bool:
@@ -238,37 +303,111 @@ def _applies(node: Node, subject: Subject) -> bool:
     return left is not None and left == right
 
 
-def _score_leaf(period: Period, node: Node, fn: LeafFn) -> None:
-    bucket = period.buckets[node.code]
-    unassigned = period.unassigned[node.code]
-    code, problems = node.code, period.problems
-    rows, explain = period.rows, period.explain
-    # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of per_occurrence
-    # (none_assigned): they score the empty list unless the scheme asks for missing: full or error.
-    empty_is_normal = node.rule is not None and node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
-    get_facts = bucket.get
-    # the hot loop: one pass per leaf over (subject, score row, explain row), no per-subject lookups
-    for i, (subject, row, notes) in enumerate(zip(period.subjects, rows, explain, strict=True)):
-        if unassigned and i in unassigned:
-            continue
-        facts = get_facts(subject.id)
-        if facts is not None:
-            try:
-                score, text = fn(facts, subject, problems)
-            except NotAssignedSignal:
-                unassigned[i] = _OWN_UNASSIGNED
-                continue
-            except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError) as exc:
-                # a fact shape no check foresaw: report it, never stop the period (§4)
-                score, text = None, _unreadable(node, subject, facts, exc, problems)
-        elif empty_is_normal:
-            score, text = fn([], subject, problems)
+Aggregate = Callable[[dict[str, Decimal], Subject], tuple[Decimal, str]]
+
+
+class _Transfer:
+    """003 篇一: a sibling whose max moves to a node when the sibling is not assigned to a subject."""
+
+    def __init__(self, period: Period, node: Node, sibling: Node) -> None:
+        self.unassigned = period.unassigned[sibling.code]
+        self.factor = (node.max + sibling.max) / node.max  # the node's score is scaled up
+        self.words = f"; × ({fmt(node.max)} + {sibling.code} {fmt(sibling.max)}) / {fmt(node.max)} = "
+
+    def apply(self, row: dict[str, Decimal], notes: dict[str, str], code: str) -> None:
+        value = row[code] * self.factor
+        row[code] = value
+        notes[code] += self.words + fmt(value)
+
+
+def _transfers_to(period: Period, node: Node, parent: Node | None) -> list[_Transfer]:
+    siblings = parent.children if parent is not None else period.scheme.indicators
+    return [_Transfer(period, node, sibling) for sibling in siblings if sibling.not_assigned.transfer_to == node.code]
+
+
+class _Plan:
+    """What evaluating one subject-local node for one subject needs, looked up once per node."""
+
+    def __init__(self, period: Period, node: Node, parent: Node | None) -> None:
+        self.node = node
+        self.code = node.code
+        self.unassigned = period.unassigned[node.code]
+        self.transfers = _transfers_to(period, node, parent)
+        self.fill_later = node.not_assigned.kind == "peer_mean"  # needs the whole column first
+        self.leaf: LeafFn | None = None
+        self.aggregate: Aggregate | None = None
+        self.empty_is_normal = False
+        if node.rule is not None:
+            self.leaf = _BUILDERS[node.rule.kind](node)
+            # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of
+            # per_occurrence (none_assigned): they score the empty list unless the scheme asks for
+            # missing: full or error.
+            self.empty_is_normal = node.rule.kind in _EMPTY_IS_NORMAL and node.missing == "zero"
+        elif node.aggregate == "sum":
+            self.aggregate = _sum_of(node)
         else:
-            score, text = None, ""
-        if score is None:
-            score, text = _missing(node, subject, problems, text)
-        row[code] = score
-        notes[code] = text
+            self.aggregate = partial(_AGGREGATES[node.aggregate], node)
+
+
+def _score_run(period: Period, run: list[tuple[Node, Node | None]]) -> None:
+    """Evaluate consecutive subject-local nodes (leaves that read only their subject's facts, inner
+    nodes that read only its row), subject by subject, each in evaluation order.
+
+    One subject's facts, score row and explanation row are touched together while they are in
+    cache, instead of one pass over every subject per node. For each (subject, node) the steps are
+    those of evaluating the node over the whole period: its value, the transfers into it, or its
+    not_assigned value, so every row gets its keys in the same order. Only a `peer_mean` node needs
+    its whole column first: it ends a run, holds a placeholder until `_fill_unassigned` after the
+    run. Problems come in another order; they are sorted at the end."""
+    if not run:
+        return
+    plans = [_Plan(period, node, parent) for node, parent in run]
+    problems = period.problems
+    facts_of = period.facts.get
+    for i, (subject, row, notes) in enumerate(zip(period.subjects, period.rows, period.explain, strict=True)):
+        mine = facts_of(subject.id)
+        for plan in plans:
+            code = plan.code
+            unassigned = plan.unassigned
+            status = unassigned.get(i) if unassigned else None
+            if status is None:
+                score: Decimal | None
+                text: str
+                leaf = plan.leaf
+                if leaf is None:
+                    assert plan.aggregate is not None
+                    score, text = plan.aggregate(row, subject)
+                else:
+                    facts = mine.get(code) if mine is not None else None
+                    if facts is not None:
+                        try:
+                            score, text = leaf(facts, subject, problems)
+                        except NotAssignedSignal:
+                            unassigned[i] = status = _OWN_UNASSIGNED
+                        except (TypeError, ValueError, ArithmeticError, KeyError, AttributeError) as exc:
+                            # a fact shape no check foresaw: report it, never stop the period (§4)
+                            score, text = None, _unreadable(plan.node, subject, facts, exc, problems)
+                    elif plan.empty_is_normal:
+                        score, text = leaf([], subject, problems)
+                    else:
+                        score, text = None, ""
+                if status is None:
+                    if score is None:
+                        score, text = _missing(plan.node, subject, problems, text)
+                    row[code] = score
+                    notes[code] = text
+                    for transfer in plan.transfers:
+                        if transfer.unassigned.get(i) == _OWN_UNASSIGNED:
+                            transfer.apply(row, notes, code)
+                    continue
+            if plan.fill_later:
+                row[code] = ZERO  # placeholder at the node's position in the row
+                notes[code] = ""
+            else:
+                row[code], notes[code] = _not_assigned_value(plan.node, status, subject, {})
+    for plan in plans:
+        if plan.fill_later:
+            _fill_unassigned(period, plan.node)
 
 
 def _unreadable(node: Node, subject: Subject, facts: list[Fact], exc: Exception, problems: list[Problem]) -> str:
@@ -297,19 +436,7 @@ def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -
     return score, f"{text or 'no facts'}; missing: {node.missing} = {fmt(score)}"
 
 
-def _score_inner(period: Period, node: Node) -> None:
-    unassigned = period.unassigned[node.code]
-    aggregate = _sum_of(node) if node.aggregate == "sum" else partial(_AGGREGATES[node.aggregate], node)
-    code = node.code
-    for i, (subject, row, notes) in enumerate(zip(period.subjects, period.rows, period.explain, strict=True)):
-        if unassigned and i in unassigned:
-            continue
-        score, text = aggregate(row, subject)
-        row[code] = score
-        notes[code] = text
-
-
-def _sum_of(node: Node) -> Callable[[dict[str, Decimal], Subject], tuple[Decimal, str]]:
+def _sum_of(node: Node) -> Aggregate:
     regular = tuple(c.code for c in node.children if not c.bonus)
     bonus = tuple(c.code for c in node.children if c.bonus)
     top, cap, top_text = node.max, node.cap, fmt(node.max)
@@ -378,40 +505,36 @@ _AGGREGATES: dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decim
 
 def _transfers(period: Period, node: Node, parent: Node | None) -> None:
     """003 篇一: a sibling's unassigned max moves here; this node's score is scaled up."""
-    siblings = parent.children if parent is not None else period.scheme.indicators
-    for sibling in siblings:
-        if sibling.not_assigned.transfer_to != node.code:
-            continue
-        factor = (node.max + sibling.max) / node.max
-        for i, status in period.unassigned[sibling.code].items():
-            if status == _OWN_UNASSIGNED and i not in period.unassigned[node.code]:
-                row = period.rows[i]
-                row[node.code] = row[node.code] * factor
-                period.explain[i][node.code] += (
-                    f"; × ({fmt(node.max)} + {sibling.code} {fmt(sibling.max)}) / "
-                    f"{fmt(node.max)} = {fmt(row[node.code])}"
-                )
+    own = period.unassigned[node.code]
+    for transfer in _transfers_to(period, node, parent):
+        for i, status in transfer.unassigned.items():
+            if status == _OWN_UNASSIGNED and i not in own:
+                transfer.apply(period.rows[i], period.explain[i], node.code)
 
 
 def _fill_unassigned(period: Period, node: Node) -> None:
-    policy = node.not_assigned
-    means = _peer_means(period, node) if policy.kind == "peer_mean" else {}
+    means = _peer_means(period, node) if node.not_assigned.kind == "peer_mean" else {}
     for i, status in period.unassigned[node.code].items():
-        subject = period.subjects[i]
-        if status == _PARENT_UNASSIGNED:
-            score, text = ZERO, "not assigned (its parent is not assigned) = 0"
-        elif policy.kind == "full":
-            score, text = node.max, f"not assigned: full = {fmt(node.max)}"
-        elif policy.kind == "peer_mean":
-            key = subject.group if policy.peer_scope == "group" else ""
-            score, count = means.get(key, (ZERO, 0))
-            text = f"not assigned: mean of {count} assigned peers ({policy.peer_scope}) = {fmt(score)}"
-        elif policy.kind == "transfer_to":
-            score, text = ZERO, f"not assigned: points moved to {policy.transfer_to} = 0"
-        else:
-            score, text = ZERO, "not assigned = 0"
-        period.rows[i][node.code] = score
-        period.explain[i][node.code] = text
+        period.rows[i][node.code], period.explain[i][node.code] = _not_assigned_value(
+            node, status, period.subjects[i], means
+        )
+
+
+def _not_assigned_value(
+    node: Node, status: int, subject: Subject, means: Mapping[str, tuple[Decimal, int]]
+) -> tuple[Decimal, str]:
+    policy = node.not_assigned
+    if status == _PARENT_UNASSIGNED:
+        return ZERO, "not assigned (its parent is not assigned) = 0"
+    if policy.kind == "full":
+        return node.max, f"not assigned: full = {fmt(node.max)}"
+    if policy.kind == "peer_mean":
+        key = subject.group if policy.peer_scope == "group" else ""
+        score, count = means.get(key, (ZERO, 0))
+        return score, f"not assigned: mean of {count} assigned peers ({policy.peer_scope}) = {fmt(score)}"
+    if policy.kind == "transfer_to":
+        return ZERO, f"not assigned: points moved to {policy.transfer_to} = 0"
+    return ZERO, "not assigned = 0"
 
 
 def _peer_means(period: Period, node: Node) -> dict[str, tuple[Decimal, int]]:
@@ -441,21 +564,27 @@ def _evaluate_nodes(period: Period, only: frozenset[str] | None = None,
     problems = period.problems
     if only is not None:
         period.problems = []  # per-subject problems of the recomputed columns are known already
+    run: list[tuple[Node, Node | None]] = []  # subject-local nodes, evaluated subject by subject
     for code in evaluation_order(node_dependencies(scheme.nodes(), scheme.total)):
         node = period.nodes.get(code)
         if node is None or (only is not None and code not in only):  # None: the "total" pseudo-node
             continue
         kind = node.rule.kind if node.rule else None
+        if kind not in _CROSS_KINDS:
+            run.append((node, parents.get(code)))
+            if node.not_assigned.kind == "peer_mean":  # its not_assigned values need the whole column
+                _score_run(period, run)
+                run = []
+            continue
+        _score_run(period, run)
+        run = []
         if kind == "rank_points":
             rank_points_column(period, node, groups)
-        elif kind == "peer_relative":
-            peer_relative_column(period, node, _missing)
-        elif kind is not None:
-            _score_leaf(period, node, _BUILDERS[kind](node))
         else:
-            _score_inner(period, node)
+            peer_relative_column(period, node, _missing)
         _transfers(period, node, parents.get(code))
         _fill_unassigned(period, node)
+    _score_run(period, run)
     period.problems = problems
 
 

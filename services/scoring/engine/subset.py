@@ -135,12 +135,10 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
             merged.pop(index[subject.id], None)
         merged.update({index[small.subjects[j].id]: s for j, s in small.unassigned[code].items()})
         big.unassigned[code] = merged
-    for code, bucket in old.buckets.items():
-        fresh = dict(bucket)
-        for sid in small_at:
-            fresh.pop(sid, None)
-        fresh.update(small.buckets.get(code, {}))
-        big.buckets[code] = fresh
+    big.facts = dict(old.facts)
+    for sid in small_at:
+        big.facts.pop(sid, None)
+    big.facts.update(small.facts)
     # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
     touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
     _evaluate_nodes(big, cross_affected(scheme), touched)

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.scoring.engine import canonical_json, load_document, parse_scheme, score_period
-from services.scoring.engine.canonical import inputs_sha256
+from services.scoring.engine.canonical import inputs_sha256, sorted_by_id
 
 SCHEMES = Path(__file__).resolve().parents[3] / "examples" / "schemes"
 
@@ -161,3 +161,15 @@ def test_example_schemes_hash_as_defined() -> None:
         assert inputs_sha256(scheme, facts) == expected, path.name
         if "results" not in facts:  # a roll-up's facts carry sub-period results, not facts
             assert score_period(parse_scheme(scheme), facts).inputs_sha256 == expected, path.name
+
+
+def test_sorted_by_id_text_order_then_canonical_text_for_repeats() -> None:
+    # distinct text ids: plain text order (f10 before f2)
+    assert [f["id"] for f in sorted_by_id([{"id": "f2"}, {"id": "f10"}, {"id": "f1"}])] == ["f1", "f10", "f2"]
+    # a repeated id: the copies ordered by their canonical text ({"id":"a","v":1} < {"id":"a","v":2})
+    repeated = [{"id": "b"}, {"id": "a", "v": 2}, {"id": "a", "v": 1}]
+    assert sorted_by_id(repeated) == [{"id": "a", "v": 1}, {"id": "a", "v": 2}, {"id": "b"}]
+    # ids that are not all text sort by their text: "1" < "10" < "2"
+    assert [f["id"] for f in sorted_by_id([{"id": 2}, {"id": "10"}, {"id": 1}])] == [1, "10", 2]
+    # the same id as text and as a number is a repeat too: {"id":"7"} < {"id":7} as canonical text
+    assert [f["id"] for f in sorted_by_id([{"id": 7}, {"id": "7"}])] == ["7", 7]

@@ -119,25 +119,16 @@ def test_peer_mean_group_and_all_excludes_unassigned() -> None:
     assert score_of(result, "u", "x") == CONTEXT.divide(D(16), D(3))  # (6 + 8 + 2) / 3, u and v themselves excluded
 
 
+def _work_with_key_project(top: int, *more: dict) -> list[dict]:
+    """regular (60) and key (30, only for has_key subjects, its max moving to regular), then `more`."""
+    only_some = {"attribute": "has_key", "eq": True}
+    key = leaf("key", 30, MANUAL, applies_to=only_some, not_assigned={"transfer_to": "regular"})
+    return [{"code": "work", "name": "工作", "max": top, "children": [leaf("regular", 60, MANUAL), key, *more]}]
+
+
 def test_transfer_to_sibling() -> None:
     # 003 篇一: no key project → regular (60) is scored out of 90: 45 × (60 + 30) / 60 = 67.5
-    tree = [
-        {
-            "code": "work",
-            "name": "工作",
-            "max": 90,
-            "children": [
-                leaf("regular", 60, MANUAL),
-                leaf(
-                    "key",
-                    30,
-                    MANUAL,
-                    applies_to={"attribute": "has_key", "eq": True},
-                    not_assigned={"transfer_to": "regular"},
-                ),
-            ],
-        }
-    ]
+    tree = _work_with_key_project(90)
     subs = subjects("p1", has_key=False) + subjects("p2", has_key=True)
     result = run(tree, [pts("f1", "regular", 45), pts("f2", "regular", 45, "p2"), pts("f3", "key", 20, "p2")], subs)
     assert score_of(result, "p1", "regular") == D("67.5")
@@ -247,3 +238,63 @@ def test_garbage_collector_state_is_restored() -> None:
     assert gc.isenabled()
     run([leaf("a", 10, MANUAL)], [pts("f1", "a", 9)])
     assert gc.isenabled()
+
+
+def test_row_keys_follow_evaluation_order_whether_assigned_or_not() -> None:
+    # Dependency order here: key (regular's transfer source), regular, rest, work (their parent).
+    # p1 has no key project (key not assigned, its max moves to regular), p2 has one; the rows of
+    # both list the codes in that order, and the explanations then add the total.
+    tree = _work_with_key_project(100, leaf("rest", 10, MANUAL, applies_to=["B"], not_assigned="full"))
+    subs = subjects("p1", has_key=False) + subjects("p2", has_key=True)
+    facts = [pts("f1", "regular", 40), pts("f2", "regular", 50, "p2"), pts("f3", "key", 20, "p2")]
+    result = run(tree, facts, subs)
+    for subject in result.subjects:
+        assert list(subject.scores) == ["key", "regular", "rest", "work"]
+        assert list(subject.explain) == ["key", "regular", "rest", "work", "total"]
+    p1, p2 = result.subjects
+    # p1: regular 40 × (60 + 30) / 60 = 60, key 0, rest full 10: work 70
+    assert (p1.scores["regular"], p1.scores["key"], p1.scores["rest"], p1.scores["work"]) == (60, 0, 10, 70)
+    assert p1.explain["regular"] == "manual mean [f1]: (40) / 1 = 40; × (60 + key 30) / 60 = 60"
+    assert p1.explain["key"] == "not assigned: points moved to regular = 0"
+    # p2: 50 + 20 + rest full 10 = 80
+    assert (p2.scores["regular"], p2.scores["key"], p2.scores["work"]) == (50, 20, 80)
+
+
+def test_subject_ids_given_as_numbers_join_the_text_ids() -> None:
+    # facts may name subject "7" as the number 7: both facts count for subject 7, mean (6 + 8) / 2 = 7
+    facts = [pts("f1", "a", 6, "7"), {**pts("f2", "a", 8), "subject": 7}]
+    result = run([leaf("a", 10, MANUAL)], facts, subjects("7"))
+    assert score_of(result, "7", "a") == 7
+    assert result.problems == []
+
+
+def test_peer_mean_value_reaches_the_parent() -> None:
+    # x takes the mean of its assigned peers for u; p, evaluated after x, adds u's 7 to its y
+    subs = subjects("a1", "a2", on=1) + subjects("u", on=0)
+    kids = [
+        leaf("x", 10, MANUAL, applies_to={"attribute": "on", "eq": 1}, not_assigned="peer_mean"),
+        leaf("y", 10, MANUAL),
+    ]
+    facts = [pts("f1", "x", 6, "a1"), pts("f2", "x", 8, "a2"), pts("f3", "y", 1, "a1"), pts("f4", "y", 2, "a2"),
+             pts("f5", "y", 3, "u")]
+    result = run([{"code": "p", "name": "p", "max": 20, "children": kids}], facts, subs)
+    assert [score_of(result, s, "p") for s in ("a1", "a2", "u")] == [7, 10, 10]  # 6 + 1, 8 + 2, 7 + 3
+    for subject in result.subjects:
+        assert list(subject.scores) == ["x", "y", "p"]
+
+
+def test_ratio_deciding_not_assigned_moves_its_max_to_the_sibling() -> None:
+    # r has no denominator for p1 (0/0, zero_denominator: not_assigned): its 30 move to regular,
+    # 40 × (60 + 30) / 60 = 60; p2's r is 0.9 ≥ target 0.8: full 30, regular stays 40
+    ratio = {"kind": "ratio", "target": "0.8", "zero_denominator": "not_assigned"}
+    kids = [leaf("regular", 60, MANUAL), leaf("r", 30, ratio, not_assigned={"transfer_to": "regular"})]
+    facts = [
+        pts("f1", "regular", 40),
+        fact("f2", "r", "measure", numerator=0, denominator=0),
+        pts("f3", "regular", 40, "p2"),
+        fact("f4", "r", "measure", subject="p2", numerator=9, denominator=10),
+    ]
+    result = run([{"code": "work", "name": "工作", "max": 90, "children": kids}], facts, subjects("p1", "p2"))
+    assert [score_of(result, "p1", c) for c in ("r", "regular", "work")] == [0, 60, 60]
+    assert [score_of(result, "p2", c) for c in ("r", "regular", "work")] == [30, 40, 70]
+    assert result.subjects[0].explain["r"] == "not assigned: points moved to regular = 0"
