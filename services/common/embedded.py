@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import random
 import re
 import shutil
 import socket
@@ -49,10 +50,26 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on now."""
+    """A TCP port nothing uses now, below the range the system gives outgoing connections: a port from that
+    range (what binding port 0 returns) may be taken by any process's next connection before the caller
+    listens on it, or while a server that listened on it restarts."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(10_000, low)  # noqa: S311 - a port number, not a secret
+        if port_is_free(port, host):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    """The lowest port of the system's range for outgoing connections (Linux), else IANA's 49152."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 49_152
+    return low if low > 11_000 else 49_152
 
 
 class EmbeddedPostgres:
