@@ -115,15 +115,14 @@ def chain_sealer(model: type[AuditRecordMixin], schema: str) -> Callable[[AsyncS
 # Above this many records a seal writes them with COPY (a ranking recompute may audit hundreds of result
 # versions: the multi-row INSERT goes out in pages of INSERT_PAGE_ROWS, one round trip each).
 COPY_ABOVE = INSERT_PAGE_ROWS
-_COLUMNS = ("recorded_at", "actor", "action", "entity_type", "entity_id", "before_digest", "after_digest", "details",
-            "request_id", "prev_hash", "hash")
 
 
 async def _copy(session: AsyncSession, model: type[AuditRecordMixin], rows: list[dict[str, Any]]) -> None:
     """COPY the sealed rows in chain order (the id sequence numbers them in that order, as the INSERT did); the
     details get the JSON text SQLAlchemy's JSONB binding would have sent (json.dumps)."""
-    records = [tuple(json.dumps(row[c]) if c == "details" else row[c] for c in _COLUMNS) for row in rows]
-    await copy_records(session, model.__table__, _COLUMNS, records)  # type: ignore[attr-defined]
+    columns = tuple(rows[0])  # every sealed row has the same keys: the columns the INSERT would write
+    records = [tuple(json.dumps(row[c]) if c == "details" else row[c] for c in columns) for row in rows]
+    await copy_records(session, model.__table__, columns, records)  # type: ignore[attr-defined]
 
 
 def install_audit(db: Database, model: type[AuditRecordMixin]) -> None:

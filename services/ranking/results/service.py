@@ -193,16 +193,12 @@ async def store(
     changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str, str | None]] = []
     moved: list[dict[str, int]] = []
     unchanged = 0
-    no_meta, digests = SubjectMeta(""), _DIGESTS
+    no_meta = SubjectMeta("")
     for position, entry in enumerate(document.get("subjects") or []):
         sid = entry["id"]
         subject_meta = meta.get(sid, no_meta)
         previous = current.pop(sid, None)
-        seen = digests.get((period.id, str(sid)))
-        if seen is not None and seen[0] is entry:  # the very entry last ranked (its scope was reused)
-            digest, text = seen[1], None
-        else:
-            digest, text = entry_digest(period.id, entry)
+        digest, text = entry_digest(period.id, entry)  # the very entry last ranked: its digest, by identity
         if previous is not None and previous.digest == digest and previous.unit_path == subject_meta.unit_path:
             if previous.position != position:  # the table order may move without the result changing
                 moved.append({"id": previous.id, "position": position})

@@ -105,7 +105,7 @@ def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> di
 
 def changed(computed: list[Computed], latest: Mapping[tuple[str, str], str]) -> list[Computed]:
     """Only values that differ from the newest stored version (numerically) become new versions."""
-    return [c for c in computed if not _same(latest.get((c.subject_id, c.indicator)), c.value)]
+    return list(changed_each(computed, latest, []))
 
 
 def changed_each(computed: Iterable[Computed], latest: Mapping[tuple[str, str], str],
