@@ -31,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
+from services.common.embedded import free_port
+
 SUBJECTS = 200
 PERIOD = "bench-2026-Q1"
 
@@ -127,12 +129,6 @@ def prepare_database(server_url: str) -> tuple[str, str]:
     return name, url
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_ready(url: str, timeout: float = 30.0) -> None:

@@ -20,7 +20,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,8 @@ import psutil
 # bench/ holds a gateway.py of its own: import the project's packages, not the neighbours of this script
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE.parent)]
+
+from services.common.embedded import free_port  # noqa: E402
 
 SCHEME = {
     "id": "load", "version": 1, "title": "负载测试方案", "subject_kind": "unit", "period": "quarter",
@@ -63,10 +64,6 @@ PROCESS_NAMES = {"gateway.app": "gateway", "services.evidence": "evidence", "ser
                  "services.ranking": "ranking"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _TOKENS: dict[tuple[str, str, str], tuple[float, str]] = {}

@@ -46,6 +46,7 @@ from sqlalchemy import func, insert, select
 
 from services.common.auth import Grant, Principal, issue_service_token
 from services.common.db import Database, create_engine
+from services.common.embedded import free_port
 from services.common.settings import SERVICES
 from services.scoring.engine import parse_scheme, score_period
 
@@ -202,12 +203,6 @@ async def measure_changes(scoring: httpx.AsyncClient, ranking: httpx.AsyncClient
     return out
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def run(staff: int, rounds: int) -> None:
@@ -245,7 +240,7 @@ async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
     from services.ranking.app import app as ranking_app
     from services.scoring.app import app
 
-    scoring_port, ranking_port = _free_port(), _free_port()
+    scoring_port, ranking_port = free_port(), free_port()
     os.environ["KAOHE_SCORING_URL"] = f"http://127.0.0.1:{scoring_port}"
     os.environ["KAOHE_RANKING_URL"] = f"http://127.0.0.1:{ranking_port}"
     from services.common.settings import get_settings
