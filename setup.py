@@ -12,31 +12,37 @@ compiled modules are built from them, pass the same tests, and the package works
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import json
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
-ENGINES = ("services/scoring/engine", "services/ranking/engine")
 # one shared library for both engines, inside the `services` package (not at the top level, which
 # an editable install does not put on sys.path)
 GROUP = "services.engine_native"
-MANIFEST = "services/engine_native.json"  # what services/native.py reads
+
+
+def _native() -> ModuleType:
+    """services/native.py, loaded by its path (stdlib only; not the `services` package, whose import
+    would decide the engines' mode): which sources to compile and what to record of them."""
+    spec = importlib.util.spec_from_file_location("kaohe_build_native", ROOT / "services" / "native.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+native = _native()
 
 
 def engine_sources() -> list[str]:
-    """Every engine module but the packages' __init__ files, which stay Python (they report the mode)."""
-    return sorted(
-        path.relative_to(ROOT).as_posix()
-        for engine in ENGINES
-        for path in (ROOT / engine).glob("*.py")
-        if path.name != "__init__.py"
-    )
+    return [source.relative_to(ROOT).as_posix() for source in native.engine_sources(ROOT)]
 
 
 class OptionalBuildExt(build_ext):
@@ -56,15 +62,15 @@ class OptionalBuildExt(build_ext):
 
     def _record_sources(self) -> None:
         # services/native.py compares each engine source with what was compiled, by content
-        recorded = {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest() for name in engine_sources()}
+        recorded = {name: native.source_digest(ROOT / name) for name in engine_sources()}
         target = ROOT if self.inplace else Path(self.build_lib)
-        manifest = target / MANIFEST
+        manifest = target / native.MANIFEST
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def extensions() -> list:
-    if os.environ.get("KAOHE_PURE_PYTHON") == "1":
+    if os.environ.get(native.PURE_PYTHON) == "1":
         return []
     try:
         from mypyc.build import mypycify

@@ -47,6 +47,17 @@ def compiled_path(source: Path) -> Path | None:
     return None
 
 
+def engine_sources(root: Path = _ROOT) -> list[Path]:
+    """The modules setup.py compiles: every engine module but the packages' __init__ files, which stay
+    Python (they are imported before anything is decided)."""
+    return [
+        source
+        for package in ENGINE_PACKAGES
+        for source in sorted(_package_dir(package, root).glob("*.py"))
+        if source.name != "__init__.py"
+    ]
+
+
 def source_digest(source: Path) -> str:
     """What setup.py records of each source it compiles."""
     return hashlib.sha256(source.read_bytes()).hexdigest()
@@ -63,14 +74,13 @@ def engine_state(root: Path = _ROOT) -> tuple[int, list[str]]:
     except (OSError, ValueError):
         recorded = {}
     compiled, stale = 0, []
-    for package in ENGINE_PACKAGES:
-        for source in sorted(_package_dir(package, root).glob("*.py")):
-            if source.name == "__init__.py" or compiled_path(source) is None:
-                continue
-            compiled += 1
-            name = source.relative_to(root).as_posix()
-            if not isinstance(recorded, dict) or recorded.get(name) != source_digest(source):
-                stale.append(name)
+    for source in engine_sources(root):
+        if compiled_path(source) is None:
+            continue
+        compiled += 1
+        name = source.relative_to(root).as_posix()
+        if not isinstance(recorded, dict) or recorded.get(name) != source_digest(source):
+            stale.append(name)
     return compiled, stale
 
 
