@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -124,3 +125,16 @@ def test_joined_chunks_follow_updates_inserts_and_removals() -> None:
     state.apply_fact("f99999", fact(99999))  # appended at the end
     check()
     assert state.live_facts()[0] == fact(0) and state.live_facts()[6] == fact(10, "9")  # f00000, 02, 03, 04, 06, 08, 10
+
+
+def test_digest_alongside_is_the_digest_of_the_parts_and_reports_a_bad_part() -> None:
+    import hashlib
+
+    from services.scoring.scores.digest import digest_alongside, digest_of
+
+    parts = [b'{"facts":[', b'{"id":"f1"}', b",", b'{"id":"f2"}', b"]}"]
+    expected = hashlib.sha256(b'{"facts":[{"id":"f1"},{"id":"f2"}]}').hexdigest()
+    assert digest_alongside(parts).result(timeout=10) == digest_of(parts) == expected
+    broken = digest_alongside([b"[", "not bytes", b"]"])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        broken.result(timeout=10)  # returned (the worker said it had begun), the error kept for the caller

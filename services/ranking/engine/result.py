@@ -98,8 +98,8 @@ def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict
             place_downgraded(standings, scheme.grading.grade_order if scheme.grading else ())
             assign_ranks(standings)
             apply_labels(standings, scheme.labels)
-            known = ScopeMemo(scope_scores, tuple(subject_document(standing, scheme, order)
-                                                  for standing in _result_order(standings, scheme)))
+            documents = [subject_document(standing, scheme, order) for standing in _result_order(standings, scheme)]
+            known = ScopeMemo(scope_scores, _keep_equal(documents, known.documents if known is not None else ()))
         memo[scope] = known
         subjects.extend(known.documents)
     document = {
@@ -111,6 +111,20 @@ def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict
         "problems": [problem.to_json() for problem in scores.problems],
     }
     return document, RankMemo(scheme, memo)
+
+
+def _keep_equal(documents: list[dict[str, Any]], before: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The documents of a re-ranked scope, each replaced by its subject's previous document when equal:
+    a change usually moves a few subjects of the scope, and the ranking service skips an entry that is
+    the very object it stored (services/ranking/results/service.py, `store`)."""
+    if not before:
+        return tuple(documents)
+    previous = {document["id"]: document for document in before}
+    out = []
+    for document in documents:
+        old = previous.get(document["id"])
+        out.append(old if old is not None and old == document else document)
+    return tuple(out)
 
 
 def _standing(score: SubjectScore, scheme: Scheme) -> Standing:

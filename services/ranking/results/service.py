@@ -146,10 +146,21 @@ def _rank(period_id: str, scores: PeriodScores) -> dict[str, Any]:
     return document
 
 
-# The current results' digests of each period this process stored, with the period's
-# results_token at that time: still the database's when the token is (a token is never reused).
-_CURRENT: dict[str, tuple[str, dict[str, repository.CurrentDigest]]] = {}
+@dataclass(frozen=True)
+class _Stored:
+    """What this process stored last for a period, valid while the period's results_token is `token`
+    (a token is never reused): each current result's digest, and the entries and metas of the table
+    in position order (the very objects: a position holding the same entry and meta is unchanged)."""
+
+    token: str | None
+    digests: Mapping[str, repository.CurrentDigest]
+    entries: tuple[Mapping[str, Any], ...] = ()
+    metas: tuple[SubjectMeta, ...] = ()
+
+
+_CURRENT: dict[str, _Stored] = {}
 _MAX_CURRENT = 8
+_NO_META = SubjectMeta("")
 
 # The digest of each subject's last ranked entry, by (period, subject): an equal entry (a dict
 # comparison) has the same digest, so an unchanged subject is not encoded and hashed again.
@@ -183,32 +194,43 @@ async def store(
     """Write a new result version for each subject whose result changed; keep the others.
 
     The current rows are read as (id, digest, unit path, position, version) only; the full rows
-    are loaded for the subjects that change (the audit keeps their previous document)."""
-    known = _CURRENT.get(period.id)
-    if known is not None and period.results_token and known[0] == period.results_token:
-        current = dict(known[1])
-    else:
-        current = await repository.current_digests(session, period.id)
-    before = dict(current)
+    are loaded for the subjects that change (the audit keeps their previous document). A position
+    that holds the very entry and meta this process stored there last is unchanged without a look
+    at its digest: a change re-ranks one scope and keeps the other scopes' entries (and the equal
+    entries of the scope it re-ranked) as the same objects."""
+    period_id = period.id
+    known = _CURRENT.get(period_id)
+    if known is None or not period.results_token or known.token != period.results_token:
+        known = _Stored(None, await repository.current_digests(session, period_id))
+    before = known.digests
+    current = dict(before)
+    entries: list[Mapping[str, Any]] = list(document.get("subjects") or [])
+    metas: list[SubjectMeta] = []
+    last_entries, last_metas = known.entries, known.metas
     changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str, str | None]] = []
     moved: list[dict[str, int]] = []
-    unchanged = 0
-    no_meta = SubjectMeta("")
-    for position, entry in enumerate(document.get("subjects") or []):
-        sid = entry["id"]
-        subject_meta = meta.get(sid, no_meta)
-        previous = current.pop(sid, None)
-        digest, text = entry_digest(period.id, entry)  # the very entry last ranked: its digest, by identity
+    unchanged = same_place = 0
+    for position, entry in enumerate(entries):
+        subject_meta = meta.get(entry["id"], _NO_META)
+        metas.append(subject_meta)
+        if position < len(last_entries) and last_entries[position] is entry and last_metas[position] is subject_meta:
+            same_place += 1  # stays in `current`: counted below
+            continue
+        previous = current.pop(entry["id"], None)
+        digest, text = entry_digest(period_id, entry)  # the very entry last ranked: its digest, by identity
         if previous is not None and previous.digest == digest and previous.unit_path == subject_meta.unit_path:
             if previous.position != position:  # the table order may move without the result changing
                 moved.append({"id": previous.id, "position": position})
             unchanged += 1
             continue
         changed.append((position, entry, subject_meta, previous, digest, text))
+    unchanged += same_place
+    # `current` now holds the unchanged-in-place subjects and those no longer in the table (gone)
+    gone = _gone(current, entries) if len(current) > same_place else {}
     await repository.set_positions(session, moved)
     fresh = [str(c[1]["id"]) for c in changed if c[3] is None]
-    versions = await repository.latest_versions(session, period.id, fresh) if fresh else {}
-    gone_rows = await repository.by_ids(session, [gone.id for gone in current.values()])
+    versions = await repository.latest_versions(session, period_id, fresh) if fresh else {}
+    gone_rows = await repository.by_ids(session, [row.id for row in gone.values()])
     await repository.retire(session, [c[3].id for c in changed if c[3] is not None] + list(gone_rows))
     new_rows = []
     for position, entry, subject_meta, previous, digest, text in changed:
@@ -217,22 +239,30 @@ async def store(
                                  document_json=text))
         # the previous document's digest is the one stored with it (same canonical JSON as audit's)
         audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
-                     entity_type="subject_result", entity_id=f"{period.id}/{entry['id']}",
+                     entity_type="subject_result", entity_id=f"{period_id}/{entry['id']}",
                      before_digest=previous.digest if previous else None, after_digest=digest,
                      details={"version": version})
     new_ids = await repository.insert_rows(session, new_rows)
     for row in gone_rows.values():
         audit.record(session, actor=actor, action="result.removed", entity_type="subject_result",
-                     entity_id=f"{period.id}/{row.subject_id}", before=row.document)
-    if changed or moved or current:
+                     entity_id=f"{period_id}/{row.subject_id}", before=row.document)
+    after = before
+    if changed or moved or gone:
         period.results_token = secrets.token_hex(16)
-        _CURRENT[period.id] = (period.results_token, _after(before, current, moved, new_rows, new_ids))
-    else:
-        _CURRENT[period.id] = (period.results_token, before)
+        after = _after(before, gone, moved, new_rows, new_ids)
+    _CURRENT.pop(period_id, None)
+    _CURRENT[period_id] = _Stored(period.results_token, after, tuple(entries), tuple(metas))
     if len(_CURRENT) > _MAX_CURRENT:
         _CURRENT.pop(next(iter(_CURRENT)))
     await session.flush()
-    return Recomputed(period.id, len(changed), unchanged, len(current))
+    return Recomputed(period_id, len(changed), unchanged, len(gone))
+
+
+def _gone(current: Mapping[str, repository.CurrentDigest],
+          entries: Sequence[Mapping[str, Any]]) -> dict[str, repository.CurrentDigest]:
+    """The current results of subjects that are not in the table any more."""
+    ids = {entry["id"] for entry in entries}
+    return {sid: digest for sid, digest in current.items() if sid not in ids}
 
 
 def _after(before: Mapping[str, repository.CurrentDigest], gone: Mapping[str, Any], moved: list[dict[str, int]],

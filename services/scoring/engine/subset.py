@@ -142,7 +142,7 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
     touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
     _evaluate_nodes(big, cross_affected(scheme), touched)
-    subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at})
+    subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at}, touched)
     problems = kept_problems + small.problems
     problems.sort(key=_problem_key)
     result = PeriodScores(scheme=scheme, period=previous.result.period, subjects=subjects, problems=problems,
@@ -151,10 +151,15 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     return Scored(result, big, fact_subject, subject_facts)
 
 
-def _totals_of_changed(big: Period, before: list[SubjectScore], old: Period, dirty: set[int]) -> list[SubjectScore]:
-    """score._totals for the subjects whose values or explanations moved; the others keep theirs."""
-    redo = [i for i in range(len(big.subjects))
-            if i in dirty or big.rows[i] != old.rows[i] or big.explain[i] != old.explain[i]]
+def _totals_of_changed(big: Period, before: list[SubjectScore], old: Period, dirty: set[int],
+                       touched: Collection[str] | None) -> list[SubjectScore]:
+    """score._totals for the subjects whose values or explanations moved; the others keep theirs.
+    With `touched` (every cross-subject rule is group-local), only those groups' subjects can have
+    moved: the others' values were made again from the same inputs, so they are not compared."""
+    subjects = big.subjects
+    candidates = range(len(subjects)) if touched is None else [
+        i for i in range(len(subjects)) if subjects[i].group in touched]
+    redo = [i for i in candidates if i in dirty or big.rows[i] != old.rows[i] or big.explain[i] != old.explain[i]]
     view = Period(big.scheme, [big.subjects[i] for i in redo])
     view.rows, view.explain, view.vetoes = [big.rows[i] for i in redo], [big.explain[i] for i in redo], big.vetoes
     out = list(before)

@@ -10,7 +10,9 @@ proves the equality).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from services.scoring.engine import canonical_json
@@ -99,4 +101,29 @@ def digest_of(parts: list[bytes]) -> str:
     return h.hexdigest()
 
 
-__all__ = ["digest_of", "digest_parts", "encode_each", "inputs_sha256", "period_digest", "subjects_bytes"]
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaohe-digest")
+
+
+def digest_alongside(parts: list[bytes]) -> Future[str]:
+    """digest_of(parts) in a worker thread, returned once the worker is hashing.
+
+    Only hashing lets go of the GIL, and the compiled engine that runs meanwhile does not hand it
+    back until it returns: a worker that had not started, or hashed the parts one `update` at a time,
+    would wait for the GIL the whole time and hash afterwards. So the worker joins the parts (one copy,
+    while this thread waits) and hashes them in one call, and this thread goes on once it has begun."""
+    begun = threading.Event()
+
+    def work() -> str:
+        try:
+            data = b"".join(parts)
+        finally:
+            begun.set()
+        return hashlib.sha256(data).hexdigest()
+
+    future = _HASHER.submit(work)
+    begun.wait()
+    return future
+
+
+__all__ = ["digest_alongside", "digest_of", "digest_parts", "encode_each", "inputs_sha256", "period_digest",
+           "subjects_bytes"]

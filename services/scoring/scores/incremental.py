@@ -22,7 +22,7 @@ from services.scoring.periods.models import Period
 from services.scoring.scores import compute
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import PeriodState, ScoresCache
-from services.scoring.scores.digest import digest_of, digest_parts, encode_each, subjects_bytes
+from services.scoring.scores.digest import digest_alongside, digest_of, digest_parts, encode_each, subjects_bytes
 
 # Above this share of changed subjects, scoring the whole period is as cheap as the subset path.
 SUBSET_SHARE, SUBSET_MIN = 0.25, 64
@@ -82,12 +82,12 @@ async def refresh_and_score(session: AsyncSession, period: Period,
         return state, previous, external
     # A few subjects' worth of work (tens of ms at 5,000 subjects) runs here, rather than handing the
     # GIL back and forth with a worker thread; the SHA-256 of the inputs (tens of MB, hashlib lets
-    # go of the GIL) runs in a thread meanwhile.
-    hashing = asyncio.create_task(asyncio.to_thread(digest_of, _digest_parts(state, previous.result.scheme, period)))
+    # go of the GIL) runs in a thread meanwhile (digest_alongside: started before, not after, it).
+    hashing = digest_alongside(_digest_parts(state, previous.result.scheme, period))
     try:
         scored = score_changed(previous, state.facts_of(dirty), dirty, "")
     finally:
-        digest = await hashing
+        digest = await asyncio.wrap_future(hashing)
     if scored is not None:
         scored.result.inputs_sha256 = digest
     if scored is None:

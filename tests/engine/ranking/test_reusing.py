@@ -97,3 +97,20 @@ def test_a_ranking_keeps_nothing_of_its_scores_alive_once_dropped() -> None:
     del first, again
     assert [sys.getrefcount(s) for s in scores] == before
     assert all(s.rendered is not None and s.rendered[0] is the_scheme for s in scores)
+
+
+def test_a_re_ranked_group_keeps_the_entries_of_subjects_whose_result_did_not_change() -> None:
+    the_scheme = scheme(groups=("A",))
+    a1, a2, a3 = subject("a1", "90", "A"), subject("a2", "80", "A"), subject("a3", "70", "A")
+    first, memo = rank_period_reusing(period(the_scheme, [a1, a2, a3]), None)
+    # a3 gains 5 points and stays third: the group is ranked again, a1's and a2's entries are kept
+    second, memo = rank_period_reusing(period(the_scheme, [a1, a2, subject("a3", "75", "A")]), memo)
+    assert [(e["id"], e["rank"], e["total"]) for e in second["subjects"]] == [
+        ("a1", 1, "90.00"), ("a2", 2, "80.00"), ("a3", 3, "75.00")]
+    assert second["subjects"][0] is first["subjects"][0] and second["subjects"][1] is first["subjects"][1]
+    assert second["subjects"][2] is not first["subjects"][2]
+    # a3 passes a2: a2's rank moves (a new entry), a1's entry is still the first one
+    third, _ = rank_period_reusing(period(the_scheme, [a1, a2, subject("a3", "85", "A")]), memo)
+    assert [(e["id"], e["rank"]) for e in third["subjects"]] == [("a1", 1), ("a3", 2), ("a2", 3)]
+    assert third["subjects"][0] is first["subjects"][0]
+    assert third["subjects"][2] is not second["subjects"][1] and third["subjects"][2]["rank"] == 3
