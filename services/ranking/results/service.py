@@ -267,10 +267,16 @@ def _gone(current: Mapping[str, repository.CurrentDigest],
 
 def _after(before: Mapping[str, repository.CurrentDigest], gone: Mapping[str, Any], moved: list[dict[str, int]],
            new_rows: list[dict[str, Any]], new_ids: Mapping[str, int]) -> dict[str, repository.CurrentDigest]:
-    """The current digests once this store's writes commit."""
-    position_of = {m["id"]: m["position"] for m in moved}
-    after = {sid: (replace(d, position=position_of[d.id]) if d.id in position_of else d)
-             for sid, d in before.items() if sid not in gone}
+    """The current digests once this store's writes commit (a copy of `before` with the changes made:
+    a change usually touches a few of thousands)."""
+    after = dict(before)
+    for sid in gone:
+        del after[sid]
+    if moved:
+        position_of = {m["id"]: m["position"] for m in moved}
+        for sid, d in before.items():
+            if d.id in position_of:
+                after[sid] = replace(d, position=position_of[d.id])
     for row in new_rows:
         sid = str(row["subject_id"])
         after[sid] = repository.CurrentDigest(new_ids[sid], row["document_sha256"], row["unit_path"], row["position"],
@@ -285,7 +291,8 @@ def _new_row(period: RankedPeriod, entry: Mapping[str, Any], meta: SubjectMeta, 
         "period_id": period.id, "subject_id": entry["id"], "version": version, "is_current": True,
         "name": entry.get("name"), "group": entry.get("group", ""), "unit_path": meta.unit_path,
         "attributes": dict(meta.attributes), "position": position, "rank": entry.get("rank"),
-        "total": Decimal(entry["total"]), "grade": entry.get("grade"), "document": dict(entry),
+        "total": Decimal(entry["total"]), "grade": entry.get("grade"),
+        "document": dict(entry) if document_json is None else None,  # written as document_json when given
         "document_sha256": digest, "inputs_sha256": period.inputs_sha256, "document_json": document_json,
     }
 
