@@ -12,22 +12,23 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from .model import AttrRef, Node, Problem, Subject, Target
 
 Fact = dict[str, Any]
 LeafResult = tuple[Decimal | None, str]
 LeafFn = Callable[[list[Fact], Subject, list[Problem]], LeafResult]
-ZERO = Decimal(0)
-ONE = Decimal(1)
-HUNDRED = Decimal(100)
-_DIGITS = re.compile(r"([0-9]+)")
-_SIX_PLACES = Decimal("0.000001")
-_FORMATTED: dict[str, str] = {}
-_NUMBERS: dict[str, Decimal | None] = {}
-_INTEGERS: dict[int, Decimal] = {}
-_UNSEEN = object()
+# Final: the compiled module reads these from C statics, not from its globals dict (a lookup each use)
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
+HUNDRED: Final = Decimal(100)
+_DIGITS: Final = re.compile(r"([0-9]+)")
+_SIX_PLACES: Final = Decimal("0.000001")
+_FORMATTED: Final[dict[str, str]] = {}
+_NUMBERS: Final[dict[str, Decimal | None]] = {}
+_INTEGERS: Final[dict[int, Decimal]] = {}
+_UNSEEN: Final = object()
 
 
 class NotAssignedSignal(Exception):
@@ -52,7 +53,7 @@ def num(raw: Any) -> Decimal | None:
 
 
 # the memos below keep at most this many entries each (~1.5 MB): a long-running service must not grow
-_MEMO_ENTRIES = 10_000
+_MEMO_ENTRIES: Final = 10_000
 
 
 def _text_number(raw: str) -> Decimal | None:

@@ -42,7 +42,7 @@ from .rules_events import (
     build_rating,
 )
 
-_BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
+_BUILDERS: Final[dict[str, Callable[[Node], LeafFn]]] = {
     "manual": build_manual,
     "ratio": build_ratio,
     "completion": build_completion,
@@ -54,10 +54,10 @@ _BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
     "cases": build_cases,
     "journal": build_journal,
 }
-_EMPTY_IS_NORMAL = frozenset({"deduction", "accrual", "per_occurrence"})
-_CROSS_KINDS = frozenset({"rank_points", "peer_relative"})  # leaves that compare subjects
-_PARENT_UNASSIGNED = 2  # status in Period.unassigned: an ancestor is not assigned
-_OWN_UNASSIGNED = 1  # the node's own applies_to excludes the subject (or ratio decided so)
+_EMPTY_IS_NORMAL: Final = frozenset({"deduction", "accrual", "per_occurrence"})
+_CROSS_KINDS: Final = frozenset({"rank_points", "peer_relative"})  # leaves that compare subjects
+_PARENT_UNASSIGNED: Final = 2  # status in Period.unassigned: an ancestor is not assigned
+_OWN_UNASSIGNED: Final = 1  # the node's own applies_to excludes the subject (or ratio decided so)
 
 
 class Period:
@@ -496,7 +496,7 @@ def _formula(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Dec
     )
 
 
-_AGGREGATES: dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decimal, str]]] = {
+_AGGREGATES: Final[dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decimal, str]]]] = {
     "weighted": _weighted,
     "mean": _mean,
     "formula": _formula,
