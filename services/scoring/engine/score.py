@@ -125,7 +125,7 @@ def _bucket_facts(period: Period, raw: Any) -> None:
     kinds = {code: FACT_KIND[node.rule.kind] for code, node in period.nodes.items() if node.rule is not None}
     items: list[Any] = raw if isinstance(raw, list) else []
     odd = _bucket_text_subjects(period.facts, items, kinds)
-    if odd is None:  # a subject id that is not text (a number, say): the general path
+    if odd is None:  # a subject id that is not text (a number, say), a dict subclass: the general path
         period.facts = {}
         odd = _bucket_any_subjects(period, items, kinds)
     else:
@@ -141,20 +141,24 @@ def _bucket_text_subjects(
     out: dict[str, dict[str, list[Fact]]], items: list[Any], kinds: dict[str, str | None]
 ) -> list[Any] | None:
     """The facts into `out` by subject, then leaf; the facts set aside, or None (and `out` to be
-    dropped) at the first fact of a leaf whose subject id is not exactly text."""
-    get_kind: Callable[[Any, object], object] = kinds.get
+    dropped) at the first item that is not exactly a dict or fact of a leaf whose subject id is not
+    exactly text."""
     odd: list[Any] = []  # subject-level events, bad facts: looked at after the hot loop
     last: Any = None
     mine: dict[str, list[Fact]] = {}
-    for f in items:
-        try:  # zero-cost on the happy path; a non-dict fact or an unhashable field lands in `odd`
+    for item in items:
+        if type(item) is not dict:  # a dict subclass, say: the general path sees it as it is
+            return None
+        # typed as a dict, the compiled loop calls the dict's own lookups instead of method calls
+        f: Fact = item
+        try:  # zero-cost on the happy path; an unhashable or non-text indicator lands in `odd`
             code = f["indicator"]
-            kind = get_kind(code, _NOT_A_LEAF)
+            kind = kinds.get(code, _NOT_A_LEAF)
             if kind is _NOT_A_LEAF or f.get("fact") != kind:
                 odd.append(f)
                 continue
             sid = f.get("subject")
-        except (KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError):
             odd.append(f)
             continue
         if type(sid) is not str:
