@@ -25,6 +25,7 @@ from .rules import (
     Fact,
     LeafFn,
     NotAssignedSignal,
+    add_up,
     build_banded,
     build_completion,
     build_manual,
@@ -451,15 +452,15 @@ def _sum_of(node: Node) -> Aggregate:
 
     def aggregate(row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
         values = _as_tuple(read_regular(row), len(regular)) if read_regular else ()
-        total = sum(values, ZERO)
-        words = template.format(*map(fmt, values))
+        total = add_up(values)
+        words = template.format(*[fmt(v) for v in values])
         if cap and total > top:
             total, words = top, f"min({words}, cap {top_text})"
         if read_bonus:
             # §3.2: bonus children are added on top of the (capped) sum of the others
             extra = _as_tuple(read_bonus(row), len(bonus))
-            total += sum(extra, ZERO)
-            words += bonus_template.format(*map(fmt, extra))
+            total += add_up(extra)
+            words += bonus_template.format(*[fmt(v) for v in extra])
         return total, f"sum: {words} = {fmt(total)}"
 
     return aggregate
@@ -603,7 +604,7 @@ def _totals(period: Period) -> list[SubjectScore]:
             total = scheme.total.evaluate(row, subject.attributes, notes)
             explain[TOTAL] = f"total {scheme.total.source} = {fmt(total)}" + (f" ({'; '.join(notes)})" if notes else "")
         else:
-            total = sum((row[code] for code in top), ZERO)
+            total = add_up([row[code] for code in top])
             explain[TOTAL] = "total: " + " + ".join(f"{code} {fmt(row[code])}" for code in top) + f" = {fmt(total)}"
         hits = sorted(
             period.vetoes.get(subject.id, []), key=lambda h: (scheme.vetoes.index(h.veto), natural_key(h.fact))
