@@ -275,6 +275,7 @@ def _ratio_of(value: Decimal, denom: Decimal | None) -> Decimal:
 def build_ratio(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
     top, below, zero_den = node.max, p["below"], p["zero_denominator"]
+    top_text = fmt(top)
 
     def ratio(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         value, denom, words = measure_value(facts, problems)
@@ -291,9 +292,9 @@ def build_ratio(node: Node) -> LeafFn:
             return ZERO, head + "no usable target = 0"
         rate = _ratio_of(value, denom)
         if rate >= target:
-            return top, head + f"{words} = {fmt(rate)} ≥ target {fmt(target)}, full {fmt(top)}"
+            return top, head + f"{words} = {fmt(rate)} ≥ target {fmt(target)}, full {top_text}"
         score = ZERO if below == "zero" else clamp(top * rate / target, ZERO, top)
-        return score, head + f"{fmt(top)} × {fmt(rate)} / {fmt(target)} = {fmt(score)}"
+        return score, head + f"{top_text} × {fmt(rate)} / {fmt(target)} = {fmt(score)}"
 
     return ratio
 

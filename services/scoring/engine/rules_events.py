@@ -125,6 +125,7 @@ def _event_points(f: Fact, rates: tuple[Any, ...], problems: list[Problem]) -> D
 def build_per_occurrence(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
     top, none_full = node.max, p["none_assigned"] == "full"
+    top_text = fmt(top)
 
     def per_occurrence(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         done: dict[str, bool] = {}
@@ -140,7 +141,7 @@ def build_per_occurrence(node: Node) -> LeafFn:
             return score, f"per_occurrence: no tasks assigned = {fmt(score)}"
         completed = sum(1 for v in done.values() if v)
         score = top * completed / len(done)
-        return score, f"per_occurrence [{ids(facts)}]: {fmt(top)} × {completed} / {len(done)} = {fmt(score)}"
+        return score, f"per_occurrence [{ids(facts)}]: {top_text} × {completed} / {len(done)} = {fmt(score)}"
 
     return per_occurrence
 
@@ -169,6 +170,7 @@ def build_cases(node: Node) -> LeafFn:
 def build_journal(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
     top, scale_max = node.max, p["scale_max"]
+    top_text, scale_text = fmt(top), fmt(scale_max)
 
     def journal(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         points: list[Decimal] = []
@@ -190,8 +192,8 @@ def build_journal(node: Node) -> LeafFn:
         score = clamp(top * mean / scale_max, ZERO, top)
         return (
             score,
-            f"journal [{ids(facts)}]: {fmt(top)} × mean {fmt(mean)} of {len(points)} weeks "
-            f"({excused} excused) / {fmt(scale_max)} = {fmt(score)}",
+            f"journal [{ids(facts)}]: {top_text} × mean {fmt(mean)} of {len(points)} weeks "
+            f"({excused} excused) / {scale_text} = {fmt(score)}",
         )
 
     return journal
