@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
-from typing import Any
+from typing import Any, Final
 
 from services.scoring.engine.model import Rounding
 
 # 50 significant digits so a division (mean, shared by_rank amount) never loses what the
 # output rounding could show; the caller's thread context never matters.
-CONTEXT = Context(prec=50, rounding=ROUND_HALF_UP)
-ZERO = Decimal(0)
-ONE = Decimal(1)
+CONTEXT: Final = Context(prec=50, rounding=ROUND_HALF_UP)
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
 
 
 class _PointsMemo(dict[str, str]):
@@ -37,7 +37,7 @@ class _PointsMemo(dict[str, str]):
         return text
 
 
-_MEMOS: dict[int, _PointsMemo] = {}
+_MEMOS: Final[dict[int, _PointsMemo]] = {}
 
 
 def points_formatter(precision: int) -> Callable[[Decimal], str]:

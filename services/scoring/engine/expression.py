@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
-CONTEXT = Context(prec=50, rounding=ROUND_HALF_EVEN)
-ZERO = Decimal(0)
+CONTEXT: Final = Context(prec=50, rounding=ROUND_HALF_EVEN)
+ZERO: Final = Decimal(0)
 _FUNCTIONS = ("min", "max", "clamp")
 _MAX_DEPTH = 100
 

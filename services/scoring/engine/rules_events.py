@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from .model import Node, Problem, Subject
-from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, name_of, num
+from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, add_up, bad, clamp, fmt, ids, name_of, num
 
 
 def build_deduction(node: Node) -> LeafFn:
@@ -27,7 +27,7 @@ def build_deduction(node: Node) -> LeafFn:
         for kind, limit in zero_when:
             if counts.get(kind, ZERO) >= limit:
                 return ZERO, head + f"{kind} {fmt(counts[kind])} ≥ {fmt(limit)}, no points = 0"
-        deducted = sum([per_event[k] * c for k, c in counts.items()], ZERO)
+        deducted = add_up([per_event[k] * c for k, c in counts.items()])
         if cap is not None and deducted > cap:
             deducted = cap
         score = clamp(max(floor, base - deducted), ZERO, top)
@@ -85,7 +85,7 @@ def build_accrual(node: Node) -> LeafFn:
             else:
                 loose.append((points, fid))
         parts = sorted(loose, key=_fact_id) + sorted(keyed.values(), key=_fact_id)
-        total = sum([pts for pts, _ in parts], ZERO)
+        total = add_up([pts for pts, _ in parts])
         score = clamp(total, low, high)
         terms = " + ".join([f"{fid} {fmt(pts)}" for pts, fid in parts]) or "0"
         return score, f"accrual [{ids(facts)}]: {terms} = {fmt(total)}, {within} = {fmt(score)}"
@@ -125,6 +125,7 @@ def _event_points(f: Fact, rates: tuple[Any, ...], problems: list[Problem]) -> D
 def build_per_occurrence(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
     top, none_full = node.max, p["none_assigned"] == "full"
+    top_text = fmt(top)
 
     def per_occurrence(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         done: dict[str, bool] = {}
@@ -140,7 +141,7 @@ def build_per_occurrence(node: Node) -> LeafFn:
             return score, f"per_occurrence: no tasks assigned = {fmt(score)}"
         completed = sum(1 for v in done.values() if v)
         score = top * completed / len(done)
-        return score, f"per_occurrence [{ids(facts)}]: {fmt(top)} × {completed} / {len(done)} = {fmt(score)}"
+        return score, f"per_occurrence [{ids(facts)}]: {top_text} × {completed} / {len(done)} = {fmt(score)}"
 
     return per_occurrence
 
@@ -169,6 +170,7 @@ def build_cases(node: Node) -> LeafFn:
 def build_journal(node: Node) -> LeafFn:
     p = node.rule.params if node.rule else {}
     top, scale_max = node.max, p["scale_max"]
+    top_text, scale_text = fmt(top), fmt(scale_max)
 
     def journal(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         points: list[Decimal] = []
@@ -186,12 +188,12 @@ def build_journal(node: Node) -> LeafFn:
         if not points:
             score = top if excused else ZERO
             return (score if excused else None), f"journal [{ids(facts)}]: every week excused = {fmt(score)}"
-        mean = sum(points, ZERO) / len(points)
+        mean = add_up(points) / len(points)
         score = clamp(top * mean / scale_max, ZERO, top)
         return (
             score,
-            f"journal [{ids(facts)}]: {fmt(top)} × mean {fmt(mean)} of {len(points)} weeks "
-            f"({excused} excused) / {fmt(scale_max)} = {fmt(score)}",
+            f"journal [{ids(facts)}]: {top_text} × mean {fmt(mean)} of {len(points)} weeks "
+            f"({excused} excused) / {scale_text} = {fmt(score)}",
         )
 
     return journal
@@ -218,7 +220,7 @@ def build_rating(node: Node) -> LeafFn:
             value = _rating_round(rounds[name], combine, levels, trim, full)
             scores.append(value)
             parts.append(f"round {name} {fmt(value)}")
-        score = clamp(sum(scores, ZERO) / len(scores), ZERO, top)
+        score = clamp(add_up(scores) / len(scores), ZERO, top)
         return score, f"{head}{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"
 
     return rating
@@ -273,7 +275,7 @@ def _rating_round(
         absent = [full for level in levels if level not in rated]
     if combine == "mean":
         values = _trimmed([v for _, v in ratings], trim) + absent
-        return sum(values, ZERO) / len(values)
+        return add_up(values) / len(values)
     by_level: dict[str, list[Decimal]] = {}
     for level, value in ratings:
         same = by_level.get(level)
@@ -283,6 +285,6 @@ def _rating_round(
             same.append(value)
     if trim != (0, 0):
         by_level = {level: _trimmed(values, trim) for level, values in by_level.items()}
-    means = [sum(by_level[level], ZERO) / len(by_level[level]) for level in sorted(by_level)]
+    means = [add_up(by_level[level]) / len(by_level[level]) for level in sorted(by_level)]
     means.extend(absent)
-    return sum(means, ZERO) / len(means)
+    return add_up(means) / len(means)

@@ -25,6 +25,7 @@ from .rules import (
     Fact,
     LeafFn,
     NotAssignedSignal,
+    add_up,
     build_banded,
     build_completion,
     build_manual,
@@ -42,7 +43,7 @@ from .rules_events import (
     build_rating,
 )
 
-_BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
+_BUILDERS: Final[dict[str, Callable[[Node], LeafFn]]] = {
     "manual": build_manual,
     "ratio": build_ratio,
     "completion": build_completion,
@@ -54,10 +55,10 @@ _BUILDERS: dict[str, Callable[[Node], LeafFn]] = {
     "cases": build_cases,
     "journal": build_journal,
 }
-_EMPTY_IS_NORMAL = frozenset({"deduction", "accrual", "per_occurrence"})
-_CROSS_KINDS = frozenset({"rank_points", "peer_relative"})  # leaves that compare subjects
-_PARENT_UNASSIGNED = 2  # status in Period.unassigned: an ancestor is not assigned
-_OWN_UNASSIGNED = 1  # the node's own applies_to excludes the subject (or ratio decided so)
+_EMPTY_IS_NORMAL: Final = frozenset({"deduction", "accrual", "per_occurrence"})
+_CROSS_KINDS: Final = frozenset({"rank_points", "peer_relative"})  # leaves that compare subjects
+_PARENT_UNASSIGNED: Final = 2  # status in Period.unassigned: an ancestor is not assigned
+_OWN_UNASSIGNED: Final = 1  # the node's own applies_to excludes the subject (or ratio decided so)
 
 
 class Period:
@@ -125,7 +126,7 @@ def _bucket_facts(period: Period, raw: Any) -> None:
     kinds = {code: FACT_KIND[node.rule.kind] for code, node in period.nodes.items() if node.rule is not None}
     items: list[Any] = raw if isinstance(raw, list) else []
     odd = _bucket_text_subjects(period.facts, items, kinds)
-    if odd is None:  # a subject id that is not text (a number, say): the general path
+    if odd is None:  # a subject id that is not text (a number, say), a dict subclass: the general path
         period.facts = {}
         odd = _bucket_any_subjects(period, items, kinds)
     else:
@@ -141,20 +142,24 @@ def _bucket_text_subjects(
     out: dict[str, dict[str, list[Fact]]], items: list[Any], kinds: dict[str, str | None]
 ) -> list[Any] | None:
     """The facts into `out` by subject, then leaf; the facts set aside, or None (and `out` to be
-    dropped) at the first fact of a leaf whose subject id is not exactly text."""
-    get_kind: Callable[[Any, object], object] = kinds.get
+    dropped) at the first item that is not exactly a dict or fact of a leaf whose subject id is not
+    exactly text."""
     odd: list[Any] = []  # subject-level events, bad facts: looked at after the hot loop
     last: Any = None
     mine: dict[str, list[Fact]] = {}
-    for f in items:
-        try:  # zero-cost on the happy path; a non-dict fact or an unhashable field lands in `odd`
+    for item in items:
+        if type(item) is not dict:  # a dict subclass, say: the general path sees it as it is
+            return None
+        # typed as a dict, the compiled loop calls the dict's own lookups instead of method calls
+        f: Fact = item
+        try:  # zero-cost on the happy path; an unhashable or non-text indicator lands in `odd`
             code = f["indicator"]
-            kind = get_kind(code, _NOT_A_LEAF)
+            kind = kinds.get(code, _NOT_A_LEAF)
             if kind is _NOT_A_LEAF or f.get("fact") != kind:
                 odd.append(f)
                 continue
             sid = f.get("subject")
-        except (KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError):
             odd.append(f)
             continue
         if type(sid) is not str:
@@ -447,15 +452,15 @@ def _sum_of(node: Node) -> Aggregate:
 
     def aggregate(row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
         values = _as_tuple(read_regular(row), len(regular)) if read_regular else ()
-        total = sum(values, ZERO)
-        words = template.format(*map(fmt, values))
+        total = add_up(values)
+        words = template.format(*[fmt(v) for v in values])
         if cap and total > top:
             total, words = top, f"min({words}, cap {top_text})"
         if read_bonus:
             # §3.2: bonus children are added on top of the (capped) sum of the others
             extra = _as_tuple(read_bonus(row), len(bonus))
-            total += sum(extra, ZERO)
-            words += bonus_template.format(*map(fmt, extra))
+            total += add_up(extra)
+            words += bonus_template.format(*[fmt(v) for v in extra])
         return total, f"sum: {words} = {fmt(total)}"
 
     return aggregate
@@ -496,7 +501,7 @@ def _formula(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Dec
     )
 
 
-_AGGREGATES: dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decimal, str]]] = {
+_AGGREGATES: Final[dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decimal, str]]]] = {
     "weighted": _weighted,
     "mean": _mean,
     "formula": _formula,
@@ -599,7 +604,7 @@ def _totals(period: Period) -> list[SubjectScore]:
             total = scheme.total.evaluate(row, subject.attributes, notes)
             explain[TOTAL] = f"total {scheme.total.source} = {fmt(total)}" + (f" ({'; '.join(notes)})" if notes else "")
         else:
-            total = sum((row[code] for code in top), ZERO)
+            total = add_up([row[code] for code in top])
             explain[TOTAL] = "total: " + " + ".join(f"{code} {fmt(row[code])}" for code in top) + f" = {fmt(total)}"
         hits = sorted(
             period.vetoes.get(subject.id, []), key=lambda h: (scheme.vetoes.index(h.veto), natural_key(h.fact))
