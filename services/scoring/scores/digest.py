@@ -102,6 +102,7 @@ def digest_of(parts: list[bytes]) -> str:
 
 
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaohe-digest")
+_BEGIN_WAIT_S = 2.0  # a worker that has not begun by then (a starved host) is simply awaited later
 
 
 def digest_alongside(parts: list[bytes]) -> Future[str]:
@@ -121,7 +122,7 @@ def digest_alongside(parts: list[bytes]) -> Future[str]:
         return hashlib.sha256(data).hexdigest()
 
     future = _HASHER.submit(work)
-    begun.wait()
+    begun.wait(_BEGIN_WAIT_S)  # never blocks the event loop for longer
     return future
 
 
