@@ -204,7 +204,7 @@ async def store(
         known = _Stored(None, await repository.current_digests(session, period_id))
     before = known.digests
     current = dict(before)
-    entries: list[Mapping[str, Any]] = list(document.get("subjects") or [])
+    entries: tuple[Mapping[str, Any], ...] = tuple(document.get("subjects") or ())
     metas: list[SubjectMeta] = []
     last_entries, last_metas = known.entries, known.metas
     changed: list[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str, str | None]] = []
@@ -251,7 +251,7 @@ async def store(
         period.results_token = secrets.token_hex(16)
         after = _after(before, gone, moved, new_rows, new_ids)
     _CURRENT.pop(period_id, None)
-    _CURRENT[period_id] = _Stored(period.results_token, after, tuple(entries), tuple(metas))
+    _CURRENT[period_id] = _Stored(period.results_token, after, entries, tuple(metas))
     if len(_CURRENT) > _MAX_CURRENT:
         _CURRENT.pop(next(iter(_CURRENT)))
     await session.flush()

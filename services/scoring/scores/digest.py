@@ -119,7 +119,7 @@ def digest_alongside(parts: list[bytes]) -> Future[str]:
             data = b"".join(parts)
         finally:
             begun.set()
-        return hashlib.sha256(data).hexdigest()
+        return digest_of([data])
 
     future = _HASHER.submit(work)
     begun.wait(_BEGIN_WAIT_S)  # never blocks the event loop for longer
