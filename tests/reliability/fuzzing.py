@@ -62,8 +62,10 @@ def served(app: Any, port: int | None = None) -> Iterator[str]:
 
 
 @contextmanager
-def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Iterator[dict[str, str]]:
-    """The three services (and the gateway) in this process on one database; yields name → base URL."""
+def served_stack(database_url: str, *, gateway: bool = False, relay: bool = False,
+                 **env: str) -> Iterator[dict[str, str]]:
+    """The three services (and the gateway) in this process on one database; yields name → base URL.
+    With `relay`, their outbox relays, scoring's recompute loop and evidence's sweeper run as in production."""
     from tests.reliability.conftest import service_app
 
     names = ["evidence", "scoring", "ranking"]
@@ -75,7 +77,7 @@ def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Ite
         with settings_env(KAOHE_DATABASE_URL=database_url, **{f"KAOHE_{n.upper()}_URL": u for n, u in urls.items()},
                           **env):
             for app in apps.values():
-                app.state.run_relay = False
+                app.state.run_relay = relay
             with served(apps["evidence"], ports["evidence"]), served(apps["scoring"], ports["scoring"]), \
                     served(apps["ranking"], ports["ranking"]):
                 if not gateway:
@@ -90,3 +92,5 @@ def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Ite
         for name, app in apps.items():
             for attr in set(app.state._state) - before[name]:
                 delattr(app.state, attr)
+            if "run_relay" in before[name]:
+                app.state.run_relay = False  # what every in-process test sets it to
