@@ -95,6 +95,16 @@ def results(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
                                                  "results", "subject_id"))
 
 
+def scheme_versions(ctx: Context) -> DataLoader[tuple[str, int], dict[str, Any] | None]:
+    """Scheme versions with their document by (scheme id, version), as the caller: one call per
+    distinct version (scoring has no batch read of versions; a page shares few)."""
+    async def load(keys: list[tuple[str, int]]) -> list[dict[str, Any] | None]:
+        return [await ctx.clients.scoring.request("GET", f"/v1/schemes/{segment(scheme_id)}/versions/"
+                                                  f"{segment(str(version))}", ctx.user) for scheme_id, version in keys]
+
+    return _loader(ctx, "scheme_versions", load)
+
+
 def units(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
     """Organisation units by id: scoring `GET /v1/units?ids=`."""
     return _loader(ctx, "units", _plain_batch(ctx, "/v1/units", "units"))

@@ -199,8 +199,22 @@ async def list_periods(session: AsyncSession, principal: Principal, *, limit: in
                                   after=position, status=status)
     more = len(rows) > limit
     rows = rows[:limit]
-    return PeriodPage(items=[PeriodSummary.model_validate(r) for r in rows], total_count=total,
+    return PeriodPage(items=await _summaries(session, rows), total_count=total,
                       next=listing.encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None)
+
+
+async def _summaries(session: AsyncSession, rows: Sequence[Period]) -> list[PeriodSummary]:
+    """List rows with the subject count and indicators a single read shows (one count query, one parse
+    per scheme version of the page)."""
+    counts = await repo.subject_counts(session, [r.id for r in rows])
+    trees: dict[tuple[str, int], list[IndicatorRead]] = {}
+    for row in rows:
+        if (row.scheme_id, row.scheme_version) not in trees:
+            trees[(row.scheme_id, row.scheme_version)] = indicators(await scheme_of(session, row))
+    return [PeriodSummary(id=r.id, scheme_id=r.scheme_id, scheme_version=r.scheme_version, label=r.label,
+                          status=r.status, owner_path=r.owner_path, inputs_sha256=r.inputs_sha256,
+                          created_at=r.created_at, subject_count=counts.get(r.id, 0),
+                          indicators=trees[(r.scheme_id, r.scheme_version)]) for r in rows]
 
 
 async def get(session: AsyncSession, principal: Principal, period_id: str) -> PeriodRead:
