@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.types import strings, text
+from gateway.types.flags import VetoFlag, veto_flags
 
 
 @strawberry.type(description="One indicator's value (an exact decimal string).")
@@ -23,7 +24,7 @@ class Score:
     indicators: list[IndicatorScore]
     explain: JSON | None
     vetoes: JSON | None
-    flags: list[str]
+    flags: list[VetoFlag] = strawberry.field(description="The vetoes applied while scoring (zero_total).")
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Score:
@@ -31,7 +32,7 @@ class Score:
         return cls(subject_id=str(row.get("id", row.get("subject_id", ""))), total=text(row, "total"),
                    indicators=[IndicatorScore(code=str(c), value=None if v is None else str(v))
                                for c, v in values.items()] if isinstance(values, dict) else [],
-                   explain=row.get("explain"), vetoes=row.get("vetoes"), flags=strings(row, "flags"))
+                   explain=row.get("explain"), vetoes=row.get("vetoes"), flags=veto_flags(row))
 
 
 @strawberry.type(description="One stored value of (subject, indicator): what caused it and from which facts.")

@@ -1,0 +1,96 @@
+"""What the gateway returns about scores and results, over the real services (issue 21 item 14): veto flags
+are typed objects, not Python reprs.
+
+Scheme (hand-worked): 台账完成率 ratio /100, target 1; vetoes verified_complaint {bottom: 1}, serious_violation
+zero_total; precision 2. Decimal arithmetic at 50 significant digits (the engine's):
+甲: 151/180 = 0.83888888888888888888888888888888888888888888888889 (the 51st digit 8 rounds the 50th up),
+    × 100 = 83.888888888888888888888888888888888888888888888889 → "83.89"; a verified complaint: bottom 1.
+乙: 170/180 = 0.94444444444444444444444444444444444444444444444444, × 100 = 94.444…444 → "94.44";
+    a serious violation: total 0 → "0.00".
+Ranking: 甲 has {bottom: 1}, so it comes after 乙 whatever the scores: 乙 1, 甲 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PgServer
+from tests.gateway.live import Live, live_stack
+
+SCHEME = {
+    "id": "shape", "version": 1, "title": "台账考核", "subject_kind": "unit", "period": "quarter", "precision": 2,
+    "groups": ["街道"],
+    "indicators": [{"code": "rate", "name": "台账完成率", "max": 100, "rule": {"kind": "ratio", "target": 1}}],
+    "vetoes": [{"event": "verified_complaint", "effect": {"bottom": 1}},
+               {"event": "serious_violation", "effect": "zero_total"}],
+    "ranking": {"scope": "group", "order": ["total"]},
+}
+EXACT_A = "83.888888888888888888888888888888888888888888888889"
+EXACT_B_RATE = "94.444444444444444444444444444444444444444444444444"
+UNIT = "mutation($n: String!, $s: String!, $p: ID) { createUnit(name: $n, slug: $s, parentId: $p) { id path } }"
+SUBMIT = "mutation($i: EvidenceInput!) { submitEvidence(input: $i) { id version } }"
+REVIEW = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "approve", version: $v})
+  { status factId } }"""
+FLAGS = "flags { veto effect grade bottom label fact }"
+
+
+@pytest.fixture(scope="module")
+def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_stack(pg_server, Path(tmp_path_factory.mktemp("shape"))) as stack:
+        stack.at(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))  # Monday 10:00 in Shanghai
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def period(live: Live) -> dict[str, Any]:
+    """The period, computed: 甲 151/180 with a verified complaint, 乙 170/180 with a serious violation."""
+    admin = live.token("admin", "")
+    city = live(admin, UNIT, n="市", s="city")["createUnit"]
+    a, b = (live(admin, UNIT, n=n, s=s, p=city["id"])["createUnit"] for n, s in (("甲街道", "a"), ("乙街道", "b")))
+    draft = live(admin, 'mutation($d: JSON!) { createScheme(document: $d, ownerPath: "city") { revision } }',
+                 d=SCHEME)["createScheme"]
+    live(admin, 'mutation($r: Int!) { publishScheme(id: "shape", version: 1, revision: $r) { status } }',
+         r=draft["revision"])
+    opened = live(admin, """mutation($s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: "shape",
+        schemeVersion: 1, label: "2026-Q2", subjects: $s}) { id } }""",
+                  s=[{"id": a["id"], "group": "街道"}, {"id": b["id"], "group": "街道"}])["openPeriod"]
+    p = opened["id"]
+    live.settle(p)  # computed once without facts: every score 0 (a ratio without a measure scores 0)
+    reviewer, assessor = live.token("reviewer", "city"), live.token("assessor", "city")
+    evidence = [(live.token("submitter", "city/a"), a, "rate", "measure", {"numerator": "151", "denominator": "180"}),
+                (live.token("submitter", "city/b"), b, "rate", "measure", {"numerator": "170", "denominator": "180"}),
+                (assessor, a, None, "event", {"type": "verified_complaint"}),
+                (assessor, b, None, "event", {"type": "serious_violation"})]
+    facts = {}
+    for token, unit, indicator, kind, content in evidence:
+        sent = live(token, SUBMIT, i={"periodId": p, "subjectId": unit["id"], "indicator": indicator, "fact": kind,
+                                      "content": content})["submitEvidence"]
+        facts[(unit["id"], kind)] = live(reviewer, REVIEW, id=sent["id"], v=sent["version"])["reviewSubmission"]
+    live.settle(p)
+    return {"id": p, "a": a["id"], "b": b["id"], "facts": facts}
+
+
+def test_veto_flags_are_typed(live: Live, period: dict[str, Any]) -> None:
+    admin, p, a, b = live.token("admin", ""), period["id"], period["a"], period["b"]
+    complaint = period["facts"][(a, "event")]["factId"]
+    violation = period["facts"][(b, "event")]["factId"]
+    table = live(admin, f"query($p: ID!) {{ ranking(periodId: $p) {{ nodes {{ subjectId rank total {FLAGS} }} }} }}",
+                 p=p)["ranking"]["nodes"]
+    assert table == [
+        {"subjectId": b, "rank": 1, "total": "0.00",
+         "flags": [{"veto": "serious_violation", "effect": "zero_total", "grade": None, "bottom": None,
+                    "label": None, "fact": violation}]},
+        {"subjectId": a, "rank": 2, "total": "83.89",
+         "flags": [{"veto": "verified_complaint", "effect": "bottom", "grade": None, "bottom": 1, "label": None,
+                    "fact": complaint}]},
+    ]
+    # scoring's own flags (zero_total is applied while scoring) have the same shape
+    explained = live(admin, f"query($p: ID!, $s: ID!) {{ explain(periodId: $p, subjectId: $s) {{ {FLAGS} }} }}",
+                     p=p, s=b)["explain"]
+    assert explained == {"flags": [{"veto": "serious_violation", "effect": "zero_total", "grade": None,
+                                    "bottom": None, "label": None, "fact": violation}]}
