@@ -86,7 +86,7 @@ def live_stack(pg_server: PgServer, folder: Path) -> Iterator[Live]:
     try:
         with served_stack(url, gateway=True, relay=True, KAOHE_JWT_SECRET=JWT_SECRET,
                           KAOHE_CLOCK_FILE=str(clock_file), KAOHE_EVIDENCE_SWEEP_INTERVAL_SECONDS="86400",
-                          KAOHE_EVIDENCE_SCORING_CACHE_SECONDS="0") as urls:
+                          KAOHE_EVIDENCE_SCORING_CACHE_SECONDS="0", KAOHE_DB_POOL_SIZE="2") as urls:
             live = Live(urls, clock_file, _pending_counter(url))
             try:
                 yield live

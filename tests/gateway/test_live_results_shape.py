@@ -1,5 +1,6 @@
-"""What the gateway returns about scores and results, over the real services (issue 21 item 14): veto flags
-are typed objects, not Python reprs.
+"""What the gateway returns about scores and results, over the real services (issue 21 items 14 and 16):
+veto flags are typed objects, not Python reprs; every number is rounded half-up to the scheme's precision,
+the full-precision value the ranking compares sits beside it in a field named for it.
 
 Scheme (hand-worked): 台账完成率 ratio /100, target 1; vetoes verified_complaint {bottom: 1}, serious_violation
 zero_total; precision 2. Decimal arithmetic at 50 significant digits (the engine's):
@@ -94,3 +95,31 @@ def test_veto_flags_are_typed(live: Live, period: dict[str, Any]) -> None:
                      p=p, s=b)["explain"]
     assert explained == {"flags": [{"veto": "serious_violation", "effect": "zero_total", "grade": None,
                                     "bottom": None, "label": None, "fact": violation}]}
+
+
+def test_every_number_is_rounded_as_the_scheme_says(live: Live, period: dict[str, Any]) -> None:
+    auditor, p, a, b = live.token("auditor", ""), period["id"], period["a"], period["b"]
+    shown = live(auditor, """query($p: ID!, $s: ID!) { explain(periodId: $p, subjectId: $s) { total
+      indicators { value } } }""", p=p, s=a)
+    assert shown == {"explain": {"total": "83.89", "indicators": [{"value": "83.89"}]}}  # as Result.total is
+    query = """query($p: ID!, $s: ID!) { explain(periodId: $p, subjectId: $s) { total totalExact
+      indicators { code value valueExact } } result(periodId: $p, subjectId: $s) { total } }"""
+    first = live(auditor, query, p=p, s=a)
+    assert first == {"explain": {"total": "83.89", "totalExact": EXACT_A,
+                                 "indicators": [{"code": "rate", "value": "83.89", "valueExact": EXACT_A}]},
+                     "result": {"total": "83.89"}}
+    second = live(auditor, query, p=p, s=b)
+    assert second == {"explain": {"total": "0.00", "totalExact": "0",
+                                  "indicators": [{"code": "rate", "value": "94.44", "valueExact": EXACT_B_RATE}]},
+                      "result": {"total": "0.00"}}
+    history = live(auditor, """query($p: ID!, $s: ID!) { scoreHistory(periodId: $p, subjectId: $s, indicator: "rate")
+      { nodes { value valueExact } } scoreAsOf(periodId: $p, subjectId: $s, indicator: "total",
+      at: "2100-01-01T00:00:00+08:00") { value valueExact } }""", p=p, s=a)
+    # the first version is the period's computation before any fact (0), the second 甲's measure
+    assert history == {"scoreHistory": {"nodes": [{"value": "0.00", "valueExact": "0"},
+                                                  {"value": "83.89", "valueExact": EXACT_A}]},
+                       "scoreAsOf": {"value": "83.89", "valueExact": EXACT_A}}
+    page = live(auditor, """query($p: ID!) { subjects(periodId: $p) { nodes { id score { total
+      indicators { value } } } } }""", p=p)["subjects"]["nodes"]
+    assert sorted((n["id"], n["score"]["total"], n["score"]["indicators"][0]["value"]) for n in page) == \
+        sorted([(a, "83.89", "83.89"), (b, "0.00", "94.44")])

@@ -28,6 +28,7 @@ from services.scoring.schemes.schemas import (
 )
 
 DRAFT_READERS: tuple[Role, ...] = ("admin", "auditor")
+DEFAULT_PRECISION = 2
 
 
 class SchemeInvalidError(DomainError):
@@ -210,6 +211,12 @@ async def diff(session: AsyncSession, principal: Principal, scheme_id: str, a: i
     added, removed, changed, sections = diff_documents(before.document, after.document)
     return SchemeDiff(scheme_id=scheme_id, from_version=a, to_version=b, added=added, removed=removed,
                       changed=changed, sections=sections)
+
+
+async def precision(session: AsyncSession, scheme_id: str, version: int) -> int:
+    """A version's points precision (scheme-format §1: default 2), read without its whole document."""
+    found = await repo.precision(session, scheme_id, version)
+    return found if found is not None else DEFAULT_PRECISION
 
 
 async def published_version(session: AsyncSession, scheme_id: str, version: int) -> SchemeVersion:

@@ -21,6 +21,7 @@ from services.scoring.engine.collector import paused_gc
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
+from services.scoring.schemes import service as schemes
 from services.scoring.scores import compute, incremental
 from services.scoring.scores import repository as repo
 from services.scoring.scores.schemas import (
@@ -215,7 +216,9 @@ async def scores(session: AsyncSession, principal: Principal, period_id: str,
            for s in subjects if compute.TOTAL in by_subject.get(s.subject_id, {})]
     problems = meta.get("problems", []) if principal.kind == "service" or principal.can(
         ("admin", "auditor"), period.owner_path) else []
-    return ScoresRead(period_id=period.id, subjects=out, problems=problems, inputs_sha256=period.inputs_sha256,
+    return ScoresRead(period_id=period.id, precision=await schemes.precision(session, period.scheme_id,
+                                                                             period.scheme_version),
+                      subjects=out, problems=problems, inputs_sha256=period.inputs_sha256,
                       score_set=period.score_set, period_key=current_key, partial=partial)
 
 
@@ -242,7 +245,8 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
     versions = await repo.history(session, period.id, subject_id, indicator, as_of)
     if as_of is not None:
         versions = versions[-1:]
-    return [ScoreVersionRead.from_row(v) for v in versions]
+    precision = await schemes.precision(session, period.scheme_id, period.scheme_version)
+    return [ScoreVersionRead.from_row(v, precision) for v in versions]
 
 
 async def verify(session: AsyncSession, principal: Principal, period_id: str) -> VerifyResult:
