@@ -138,12 +138,16 @@ class ReviewLevel:
     name: str
     scope: str | None = strawberry.field(description="Reviewers over this unit path; null = the subject's unit.")
     working_days: int
+    same_reviewer_allowed: bool = strawberry.field(description=(
+        "Whether a person who decided at an earlier level may decide at this one too (by default one person "
+        "reviews a submission at one level only)."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> ReviewLevel:
         days = row.get("working_days")
         return cls(name=str(row.get("name", "")), scope=text(row, "scope"),
-                   working_days=days if isinstance(days, int) else 0)
+                   working_days=days if isinstance(days, int) else 0,
+                   same_reviewer_allowed=row.get("same_reviewer_allowed") is True)
 
 
 @strawberry.type(description="The review chain of a scheme's indicator (indicator \"\" = the scheme's default).")

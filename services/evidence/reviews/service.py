@@ -65,18 +65,35 @@ def _adjusted(submission: Submission, value: dict[str, Any]) -> dict[str, Any]:
     return validate_content("score", {**submission.value, **value})
 
 
-def _check_actor(principal: Principal, submission: Submission, action: str) -> None:
+def _check_actor(principal: Principal, submission: Submission, action: str) -> int:
+    """The level the caller acts at, once it may act there."""
     if action == "revoke":
         if submission.status != "approved":
             raise Conflict(f"only an approved submission can be revoked (this one is {submission.status})")
-        level = submission.chain[-1]
+        index = len(submission.chain) - 1
     else:
         if submission.status != "pending":
             raise Conflict(f"this submission is {submission.status}, not awaiting review",
                            details={"status": submission.status})
-        level = submission.chain[submission.level]
+        index = submission.level
+    level = submission.chain[index]
     if not chains.may_review(principal, level, submission.unit_path):
         raise Forbidden(f"{principal.subject} is not a reviewer of level {level['name']} for this submission")
+    return index
+
+
+async def _check_one_level(session: AsyncSession, principal: Principal, submission: Submission, index: int) -> None:
+    """Separation of duties: one person decides on a submission (any of its versions) at one level only, unless
+    the later of the two levels allows it (`same_reviewer_allowed`)."""
+    for decision in await repository.decisions(session, submission.id):
+        if decision.actor != principal.subject or decision.level == index:
+            continue
+        later = submission.chain[min(max(decision.level, index), len(submission.chain) - 1)]
+        if not chains.same_reviewer_allowed(later):
+            raise Forbidden(f"{principal.subject} already reviewed this submission at level {decision.level_name}; "
+                            "one person reviews a submission at one level only (a level with "
+                            "same_reviewer_allowed lifts this)",
+                            details={"level": decision.level_name})
 
 
 async def decide(
@@ -86,7 +103,7 @@ async def decide(
     """Apply one reviewer's action with optimistic concurrency (exactly one concurrent writer wins)."""
     submission = await get_readable(session, principal, submission_id)
     await writable_period(session, scoring, submission.period_id)
-    _check_actor(principal, submission, payload.action)
+    await _check_one_level(session, principal, submission, _check_actor(principal, submission, payload.action))
     new_value = _adjusted(submission, payload.value) if payload.value is not None else None
     claimed = await submissions.claim(session, submission.id, payload.version)
     if claimed is None:
