@@ -23,6 +23,7 @@ from tests.graphql_http import GraphQLOverHTTP
 from tests.reliability.fuzzing import served_stack
 
 JWT_SECRET = "live-gateway-secret-0123456789abcdef"
+UNIT = "mutation($n: String!, $s: String!, $p: ID) { createUnit(name: $n, slug: $s, parentId: $p) { id path } }"
 OFFICE = Principal(subject="office", grants=(Grant("admin", ""),))
 
 
@@ -46,6 +47,29 @@ class Live(GraphQLOverHTTP):
               subject_ids: list[str] | None = None) -> str:
         return development_token(get_settings(), subject=subject or f"{role}@{scope or 'all'}", ttl_seconds=900,
                                  grants=[Grant(role, scope)], subject_ids=subject_ids)  # type: ignore[arg-type]
+
+    def unit(self, name: str, slug: str, parent: str | None = None) -> dict[str, str]:
+        """A unit created by the organisation's office: `{id, path}`."""
+        created: dict[str, str] = self(self.token("admin", ""), UNIT, n=name, s=slug, p=parent)["createUnit"]
+        return created
+
+    def published_scheme(self, document: dict[str, Any], owner_path: str = "city") -> None:
+        """Create a scheme draft owned by `owner_path` and publish it."""
+        admin = self.token("admin", "")
+        draft = self(admin, "mutation($d: JSON!, $o: String!) { createScheme(document: $d, ownerPath: $o) "
+                            "{ revision } }", d=document, o=owner_path)["createScheme"]
+        self(admin, "mutation($id: ID!, $v: Int!, $r: Int!) { publishScheme(id: $id, version: $v, revision: $r) "
+                    "{ status } }", id=document["id"], v=document["version"], r=draft["revision"])
+
+    def opened_period(self, document: dict[str, Any], label: str, subjects: list[tuple[str, str]]) -> str:
+        """The id of a period of `document` (published first) with `(subject id, group)` enrolled."""
+        self.published_scheme(document)
+        opened = self(self.token("admin", ""), """mutation($id: String!, $v: Int!, $l: String!,
+            $s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: $id, schemeVersion: $v, label: $l, subjects: $s})
+            { id } }""", id=document["id"], v=document["version"], l=label,
+                      s=[{"id": sid, "group": group} for sid, group in subjects])
+        period_id: str = opened["openPeriod"]["id"]
+        return period_id
 
     def get(self, token: str, path: str) -> httpx.Response:
         """A gateway REST route (exports) with the same credentials as /graphql."""

@@ -33,7 +33,6 @@ SCHEME = {
 }
 EXACT_A = "83.888888888888888888888888888888888888888888888889"
 EXACT_B_RATE = "94.444444444444444444444444444444444444444444444444"
-UNIT = "mutation($n: String!, $s: String!, $p: ID) { createUnit(name: $n, slug: $s, parentId: $p) { id path } }"
 SUBMIT = "mutation($i: EvidenceInput!) { submitEvidence(input: $i) { id version } }"
 REVIEW = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "approve", version: $v})
   { status factId } }"""
@@ -50,17 +49,9 @@ def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
 @pytest.fixture(scope="module")
 def period(live: Live) -> dict[str, Any]:
     """The period, computed: 甲 151/180 with a verified complaint, 乙 170/180 with a serious violation."""
-    admin = live.token("admin", "")
-    city = live(admin, UNIT, n="市", s="city")["createUnit"]
-    a, b = (live(admin, UNIT, n=n, s=s, p=city["id"])["createUnit"] for n, s in (("甲街道", "a"), ("乙街道", "b")))
-    draft = live(admin, 'mutation($d: JSON!) { createScheme(document: $d, ownerPath: "city") { revision } }',
-                 d=SCHEME)["createScheme"]
-    live(admin, 'mutation($r: Int!) { publishScheme(id: "shape", version: 1, revision: $r) { status } }',
-         r=draft["revision"])
-    opened = live(admin, """mutation($s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: "shape",
-        schemeVersion: 1, label: "2026-Q2", subjects: $s}) { id } }""",
-                  s=[{"id": a["id"], "group": "街道"}, {"id": b["id"], "group": "街道"}])["openPeriod"]
-    p = opened["id"]
+    city = live.unit("市", "city")
+    a, b = live.unit("甲街道", "a", city["id"]), live.unit("乙街道", "b", city["id"])
+    p = live.opened_period(SCHEME, "2026-Q2", [(a["id"], "街道"), (b["id"], "街道")])
     live.settle(p)  # computed once without facts: every score 0 (a ratio without a measure scores 0)
     reviewer, assessor = live.token("reviewer", "city"), live.token("assessor", "city")
     evidence = [(live.token("submitter", "city/a"), a, "rate", "measure", {"numerator": "151", "denominator": "180"}),

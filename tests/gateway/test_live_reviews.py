@@ -16,7 +16,6 @@ from tests.gateway.live import Live, live_stack
 SCHEME = {"id": "duties", "version": 1, "title": "街道考核", "subject_kind": "unit", "period": "quarter",
           "groups": ["街道"],
           "indicators": [{"code": "work", "name": "重点工作", "max": 100, "rule": {"kind": "manual"}}]}
-UNIT = "mutation($n: String!, $s: String!, $p: ID) { createUnit(name: $n, slug: $s, parentId: $p) { id path } }"
 CHAIN = """mutation($levels: [ReviewLevelInput!]!) { setReviewChain(schemeId: "duties", indicator: "work",
   levels: $levels) { levels { name scope workingDays sameReviewerAllowed } } }"""
 SUBMIT = """mutation($i: EvidenceInput!) { submitEvidence(input: $i) { id version levelName } }"""
@@ -33,16 +32,9 @@ def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def period(live: Live) -> dict[str, str]:
-    admin = live.token("admin", "")
-    city = live(admin, UNIT, n="市", s="city")["createUnit"]
-    a = live(admin, UNIT, n="甲街道", s="a", p=city["id"])["createUnit"]
-    draft = live(admin, 'mutation($d: JSON!) { createScheme(document: $d, ownerPath: "city") { revision } }',
-                 d=SCHEME)["createScheme"]
-    live(admin, 'mutation($r: Int!) { publishScheme(id: "duties", version: 1, revision: $r) { status } }',
-         r=draft["revision"])
-    opened = live(admin, """mutation($s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: "duties",
-        schemeVersion: 1, label: "2026-Q2", subjects: $s}) { id } }""", s=[{"id": a["id"], "group": "街道"}])
-    return {"period": opened["openPeriod"]["id"], "a": a["id"]}
+    city = live.unit("市", "city")
+    a = live.unit("甲街道", "a", city["id"])
+    return {"period": live.opened_period(SCHEME, "2026-Q2", [(a["id"], "街道")]), "a": a["id"]}
 
 
 def _submit(live: Live, period: dict[str, str]) -> dict[str, Any]:
