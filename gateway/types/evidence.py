@@ -96,6 +96,10 @@ class Journal:
     week: str | None
     status: str | None = strawberry.field(description="submitted | missing | excused …")
     text: str | None
+    points: str | None = strawberry.field(description="The person's own points (自评分); the reviewed points are "
+                                                      "the value of the journal's submission.")
+    submission_id: str | None = strawberry.field(description="The submission taking the journal through its review "
+                                                             "chain (reviewSubmission, submission).")
     submitted_at: str | None
     makeup: bool = strawberry.field(description="A make-up: written after the week was excused.")
     excuse_kind: str | None = strawberry.field(description="leave | trip | holiday, when the week was excused.")
@@ -107,7 +111,8 @@ class Journal:
     def from_json(cls, row: dict[str, Any]) -> Journal:
         version = row.get("version")
         return cls(period_id=text(row, "period_id"), subject_id=text(row, "subject_id"), week=text(row, "week"),
-                   status=text(row, "status"), text=text(row, "text"), submitted_at=text(row, "submitted_at"),
+                   status=text(row, "status"), text=text(row, "text"), points=text(row, "points"),
+                   submission_id=text(row, "submission_id"), submitted_at=text(row, "submitted_at"),
                    makeup=bool(row.get("makeup", False)), excuse_kind=text(row, "excuse_kind"),
                    excuse_ends_on=text(row, "excuse_ends_on"), version=version if isinstance(version, int) else None)
 

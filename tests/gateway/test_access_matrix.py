@@ -116,7 +116,8 @@ DOCUMENTS: dict[str, str] = {
     "submission": '{ submission(id: "sub-a") { status attachments { sha256 } reviews { decision } } }',
     "submitEvidence": f'mutation {{ submitEvidence(input: {{{S}, indicator: "A1", fact: "measure", '
                       'content: {value: "12.5"}}) { id } }',
-    "submitJournal": f'mutation {{ submitJournal(input: {{{S}, week: "2026-W07", text: "周志"}}) {{ week }} }}',
+    "submitJournal": f'mutation {{ submitJournal(input: {{{S}, week: "2026-W07", text: "周志", points: "45"}}) '
+                     "{ week } }",
     "journals": f"{{ journals({S}) {{ totalCount nodes {{ week status }} }} }}",
     "reviewSubmission": 'mutation { reviewSubmission(id: "sub-a", input: {action: "approve", version: 1}) '
                         "{ id } }",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,11 @@ from services.evidence.facts.models import Fact
 
 READER_ROLES: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")
 TOPIC = "fact.changed"
+
+
+def journal_fact_id(period_id: str, subject_id: str, week: str) -> str:
+    """The one fact of a person's week (missing, excused, then the reviewed journal replace each other)."""
+    return f"jnl-{uuid.uuid5(uuid.NAMESPACE_URL, f'{period_id}/{subject_id}/{week}')}"
 
 
 def _announce(session: AsyncSession, fact: Fact, action: str) -> None:
