@@ -133,8 +133,10 @@ async def test_snapshot_is_canonical_json_with_its_hash_and_status_is_announced(
     assert (await ranking.get("/v1/periods/p1/snapshots/1", headers=auth(("admin", "city/d1")))).status_code == 403
     events = await _outbox(ranking)
     assert sorted((e.destination, e.topic, e.payload["status"]) for e in events) == [
-        ("evidence", "period.status", "finalized"), ("scoring", "period.status", "finalized")]
-    assert events[0].payload["snapshot_sha256"] == snapshot["sha256"]
+        ("evidence", "period.status", "finalized"), ("evidence", "period.status", "published"),
+        ("scoring", "period.status", "finalized"), ("scoring", "period.status", "published")]
+    assert [e.payload["snapshot_sha256"] for e in events if e.payload["status"] == "finalized"] == \
+        [snapshot["sha256"]] * 2
 
 
 async def _outbox(ranking: httpx.AsyncClient) -> list[Any]:
@@ -190,4 +192,4 @@ async def test_reopen_with_reason_is_audited_and_a_later_approval_makes_a_new_sn
     listed = (await ranking.get("/v1/periods/p1/snapshots", headers=AUDITOR)).json()
     assert [(s["sequence"], s["sha256"]) for s in listed] == [(1, first["sha256"]), (2, second["sha256"])]
     statuses = [e.payload["status"] for e in await _outbox(ranking) if e.destination == "scoring"]
-    assert statuses == ["finalized", "reopened", "finalized"]
+    assert statuses == ["published", "finalized", "reopened", "published", "finalized"]

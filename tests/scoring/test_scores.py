@@ -206,10 +206,21 @@ async def test_finalized_by_ranking_refuses_writes_until_reopened(period: httpx.
     enrol = await period.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p1", "group": "B"}]},
                               headers=admin())
     assert enrol.status_code == 409
+    late_publication = {**status, "id": str(uuid.uuid4()), "payload": {"period_id": "q1", "status": "published"}}
+    assert await ok(await period.post("/events", json=late_publication, headers=service_headers("ranking"))) == {
+        "applied": False}  # a publication delayed behind the approval does not undo it
     reopened = {**status, "id": str(uuid.uuid4()), "payload": {"period_id": "q1", "status": "reopened"}}
     await ok(await period.post("/events", json=reopened, headers=service_headers("ranking")))
-    assert (await ok(await period.get("/v1/periods/q1", headers=admin())))["status"] == "published"
+    # reopened: results may change again, a new 公示 follows (ranking is back to "computed")
+    assert (await ok(await period.get("/v1/periods/q1", headers=admin())))["status"] == "scoring"
     await ok(await period.post("/events", json=fact_event("upsert", FACTS[0]), headers=service_headers()))
+    published = {**status, "id": str(uuid.uuid4()), "payload": {"period_id": "q1", "status": "published"}}
+    assert await ok(await period.post("/events", json=published, headers=service_headers("ranking"))) == {
+        "applied": True}
+    assert (await ok(await period.get("/v1/periods/q1", headers=admin())))["status"] == "published"
+    late = await period.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p1", "group": "B"}]},
+                             headers=admin())
+    assert late.status_code == 409
 
 
 async def test_rebuild_pulls_evidence_facts_through_the_injected_client(period: httpx.AsyncClient) -> None:

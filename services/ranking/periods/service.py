@@ -55,6 +55,9 @@ async def publish(
     period.status, period.publication_days = "published", working_days
     period.published_at, period.published_by = now, principal.subject
     period.publication_ends_at = publication_end(now, working_days, get_settings().timezone).astimezone(UTC)
+    # scoring closes enrolment and shows the period as published; evidence learns it too
+    _tell_listeners(session, period.id, "published", published_at=now.isoformat(),
+                    publication_ends_at=period.publication_ends_at.isoformat())
     audit.record(session, actor=principal, action="period.published", entity_type="period",
                  entity_id=period.id, before=before, after=_state(period))
     await session.flush()

@@ -32,6 +32,8 @@ from services.scoring.schemes import service as schemes
 
 ORDER = ("open", "collecting", "scoring", "published", "finalized")
 ENROLMENT_OPEN = frozenset({"open", "collecting", "scoring"})
+# ranking owns 公示 and 审定: its period.status events set these (the status endpoint moves the others)
+RANKING_STATUS = {"published": "published", "finalized": "finalized", "reopened": "scoring"}
 MAX_CAUSES = 50
 DUE_WAKE = "recompute_wake"  # session.info key: this transaction marked a period due
 
@@ -170,6 +172,10 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: str, 
 async def change_status(session: AsyncSession, principal: Principal, period_id: str, status: str) -> PeriodRead:
     """Move one step along open → collecting → scoring → published → finalized; anything else is 409."""
     period = await _period_for_admin(session, principal, period_id)
+    if status in ("published", "finalized"):
+        action = "publishResults" if status == "published" else "finalizePeriod"
+        raise Conflict(f"period {period_id} becomes {status} when its results are {status} ({action}), so that "
+                       "scoring and ranking tell the same state", details={"from": period.status, "to": status})
     current = ORDER.index(period.status)
     if ORDER.index(status) != current + 1:
         raise Conflict(f"period {period_id} cannot go from {period.status} to {status}",

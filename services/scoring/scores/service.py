@@ -65,12 +65,19 @@ async def apply_fact_change(session: AsyncSession, change: FactChange, *, cause:
 
 
 async def apply_period_status(session: AsyncSession, payload: dict[str, Any], *, source: str) -> bool:
-    """Ranking's period.status: finalized freezes the period, reopened thaws it (back to published)."""
+    """Ranking's period.status, so that both services tell the same state: published (公示; enrolment
+    closes), finalized (审定; the period freezes), reopened (back to scoring: results may change, enrolment
+    opens, a new 公示 follows). False when nothing changed."""
     period = await period_repo.get(session, str(payload.get("period_id")), lock=True)
     status = payload.get("status")
-    if period is None or status not in ("finalized", "reopened"):
+    if period is None:
         return False
-    periods.set_status(session, period, "finalized" if status == "finalized" else "published", actor=source)
+    target = periods.RANKING_STATUS.get(str(status))
+    # a publication never undoes an approval (an event delayed behind the finalization); a republication
+    # leaves a published period as it is
+    if target is None or target == period.status or (target == "published" and period.status == "finalized"):
+        return False
+    periods.set_status(session, period, target, actor=source)
     return True
 
 
