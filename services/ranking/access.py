@@ -14,6 +14,7 @@ from services.common.errors import Forbidden
 STAFF_READERS: tuple[Role, ...] = ("admin", "assessor", "reviewer", "auditor")
 # A unit's own account (role subject or submitter granted exactly on that unit) speaks for the unit.
 OWN_ROLES: tuple[Role, ...] = ("subject", "submitter")
+PUBLISHED = ("published", "finalized")
 
 
 def is_own(principal: Principal, subject_id: str, unit_path: str) -> bool:

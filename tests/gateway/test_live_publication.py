@@ -99,3 +99,85 @@ def test_after_publication_enrolment_is_refused_and_both_services_say_published(
     assert [row[1:3] for row in rows[1:]] == [[units["b"], "乙街道"], [units["a"], "甲街道"]]
     ranked = live(admin, 'query($p: ID!) { ranking(periodId: $p) { totalCount } }', p=p)
     assert ranked == {"ranking": {"totalCount": 2}}
+
+
+FILE_APPEAL = """mutation($p: ID!, $s: ID!, $f: String!) { fileAppeal(periodId: $p, subjectId: $s, factId: $f,
+  points: ["评分偏低,附件材料未计入"]) { id version } }"""
+ANSWER_APPEAL = """mutation($id: ID!, $v: Int!) { answerAppeal(id: $id, upheld: true, replies: ["材料属实,予以更正"],
+  version: $v, correction: {points: "95"}) { status } }"""
+PUBLICATION = """query($p: ID!) { publication(periodId: $p) { status sequence workingDays closesAt stale staleReason
+  staleSince } }"""
+FINALIZE = "mutation($p: ID!) { finalizePeriod(periodId: $p) { sequence sha256 } }"
+TABLE = "query($p: ID!) { ranking(periodId: $p) { nodes { subjectId total rank grade } } }"
+
+
+def test_results_changed_after_publication_are_published_again_before_approval(
+        live: Live, units: dict[str, str]) -> None:
+    """During the 公示 甲's unit appeals its work score and the office upholds it (88 → 95): 甲 95 rank 1 优秀,
+    乙 92 rank 2 优秀; both results change. Monday 06-01 + 5 working days: the window ends Sat 06-06 00:00
+    Shanghai (06-05 16:00Z); the re-publication on Sat 06-06, as long as the first (the scheme sets no
+    window), runs Mon 06-08 to Fri 06-12 and ends 06-12 16:00Z."""
+    live.at(local("2026-06-01T10:00:00"))
+    admin, auditor = live.token("admin", ""), live.token("auditor", "")
+    period = computed(live, units, "pub-appeal")
+    p, a, b = period["id"], units["a"], units["b"]
+    assert live(admin, PUBLISH, p=p, d=5)["publishResults"] == {"status": "published",
+                                                               "closesAt": "2026-06-05T16:00:00Z"}
+    appeal = live(live.token("submitter", "city/a"), FILE_APPEAL, p=p, s=a, f=period["facts"]["a"])["fileAppeal"]
+    assert live(admin, ANSWER_APPEAL, id=appeal["id"], v=appeal["version"]) == {"answerAppeal": {"status": "upheld"}}
+    live.settle(p)
+    live.at(local("2026-06-06T10:00:00"))  # the window is over
+    reason = "results changed after the 公示 of 2026-06-01 (publication 1): 2 changed"
+    refused = live.error(admin, FINALIZE, p=p)
+    assert (refused["extensions"]["code"], refused["message"]) == ("CONFLICT", (
+        f"the results of period {p} changed after they were published (公示): {reason}; publish them again "
+        "before 审定"))
+
+    state = live(admin, PUBLICATION, p=p)["publication"]
+    assert {k: state[k] for k in ("status", "sequence", "workingDays", "stale", "staleReason")} == {
+        "status": "published", "sequence": 1, "workingDays": 5, "stale": True, "staleReason": reason}
+    assert live(admin, TABLE, p=p)["ranking"]["nodes"] == [
+        {"subjectId": a, "total": "95.00", "rank": 1, "grade": "优秀"},
+        {"subjectId": b, "total": "92.00", "rank": 2, "grade": "优秀"}]
+    published = csv_rows(live, admin, p, "publication")
+    assert published == [["序号", "编号", "名称", "组别", "总分", "名次", "等次", "标签", "公示状态"],
+                         ["1", b, "乙街道", "街道", "92.00", "1", "优秀", "", "已失效：结果在公示后变更，待重新公示"],
+                         ["2", a, "甲街道", "街道", "88.00", "2", "良好", "", "已失效：结果在公示后变更，待重新公示"]]
+    trail = live(auditor, 'query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action '
+                          'details } } }', e=p)["auditTrail"]["nodes"]
+    why = [n for n in trail if n["action"] == "publication.stale"]
+    assert [n["service"] for n in why] == ["ranking"]
+    assert {k: why[0]["details"][k] for k in ("reason", "publication", "changed", "added", "removed")} == {
+        "reason": reason, "publication": 1, "changed": sorted([a, b]), "added": [], "removed": []}
+    assert why[0]["details"]["cause"]["causes"].startswith("event:")  # the fact change sent for the appeal
+
+    assert live(admin, PUBLISH, p=p, d=None)["publishResults"] == {"status": "published",
+                                                                  "closesAt": "2026-06-12T16:00:00Z"}
+    state = live(admin, PUBLICATION, p=p)["publication"]
+    assert (state["sequence"], state["workingDays"], state["stale"], state["staleReason"]) == (2, 5, False, None)
+    assert csv_rows(live, admin, p, "publication")[1:] == [["1", a, "甲街道", "街道", "95.00", "1", "优秀", ""],
+                                                          ["2", b, "乙街道", "街道", "92.00", "2", "优秀", ""]]
+    assert live.error(admin, FINALIZE, p=p)["extensions"]["code"] == "CONFLICT"  # the new window runs
+    live.at(local("2026-06-13T10:00:00"))
+    assert live(admin, FINALIZE, p=p)["finalizePeriod"]["sequence"] == 1
+
+
+def test_the_scheme_sets_the_window_and_the_shortened_one_of_a_republication(
+        live: Live, units: dict[str, str]) -> None:
+    """publication: {working_days: 5, republication_working_days: 2}. Published Mon 06-15 (06-19 is the
+    Dragon Boat holiday): 06-15, 16, 17, 18, 22 → ends 06-23 00:00 Shanghai (06-22 16:00Z); republished Tue
+    06-16: 06-16, 17 → ends 06-18 00:00 (06-17 16:00Z)."""
+    live.at(local("2026-06-15T10:00:00"))
+    admin = live.token("admin", "")
+    p = computed(live, units, "pub-window", publication={"working_days": 5, "republication_working_days": 2})["id"]
+    short = live.error(admin, PUBLISH, p=p, d=3)
+    assert (short["extensions"]["code"], short["message"]) == ("BAD_USER_INPUT", (
+        "the scheme sets a publication (公示) at 5 working days at least (publication.working_days); 3 is too "
+        "short"))
+    assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["closesAt"] == "2026-06-22T16:00:00Z"
+    live.at(local("2026-06-16T10:00:00"))
+    assert live.error(admin, PUBLISH, p=p, d=1)["message"] == (
+        "the scheme sets a re-publication at 2 working days at least (publication.republication_working_days); "
+        "1 is too short")
+    assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["closesAt"] == "2026-06-17T16:00:00Z"
+    assert live(admin, PUBLICATION, p=p)["publication"]["sequence"] == 2

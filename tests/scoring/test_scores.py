@@ -190,7 +190,7 @@ async def test_scores_changed_goes_to_ranking_through_the_outbox(period: httpx.A
         rows = (await session.scalars(select(common.outbox).where(common.outbox.topic == "scores.changed"))).all()
     assert [(r.destination, r.payload) for r in rows] == [("ranking", {
         "period_id": "q1", "scheme_id": "tiny", "scheme_version": 1, "label": "2026-Q1", "owner_path": "city",
-        "inputs_sha256": result["inputs_sha256"], "score_set": 1})]
+        "inputs_sha256": result["inputs_sha256"], "score_set": 1, "causes": "user:office"})]
     await _recompute(period)  # unchanged: nothing more to tell
     assert await _count(common.outbox, common.outbox.topic == "scores.changed") == 1
 

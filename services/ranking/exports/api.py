@@ -12,8 +12,9 @@ from fastapi.responses import StreamingResponse
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Conflict
-from services.ranking.access import PeriodId
+from services.ranking.access import PUBLISHED, PeriodId
 from services.ranking.exports import service
+from services.ranking.periods import repository
 from services.ranking.periods import service as periods
 from services.ranking.results import repository as results
 
@@ -31,13 +32,14 @@ async def export_ranking(period_id: PeriodId, session: SessionDep, principal: Cu
     return _respond(service.ranking_table(period, rows), format, f"{period_id}-ranking")
 
 
-@router.get("/publication", summary="The publication list (公示名单) as xlsx or CSV")
+@router.get("/publication", summary="The publication list (公示名单) as xlsx or CSV: exactly what was published")
 async def export_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                              format: Format = "xlsx") -> StreamingResponse:
     period = await periods.get(session, period_id)
-    if period.status not in ("published", "finalized"):
+    shown = await repository.latest_publication(session, period_id)
+    if period.status not in PUBLISHED or shown is None:
         raise Conflict(f"period {period_id} has not been published (公示) yet")
-    rows = await results.visible_current(session, period_id, principal)
+    rows = await results.published_rows(session, shown.id, principal)
     return _respond(service.publication_list(period, rows), format, f"{period_id}-publication")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.db import copy_records
 from services.ranking.access import STAFF_READERS, own_unit_scopes
+from services.ranking.periods.models import PublicationEntry
 from services.ranking.results.models import SubjectResult
 
 
@@ -105,6 +106,26 @@ async def page(
         select(SubjectResult).where(*where).order_by(SubjectResult.position).offset(offset).limit(limit)
     )
     return int(total or 0), list(rows)
+
+
+def _published(publication_id: int) -> Any:
+    """The result versions a publication shows, in its order."""
+    return (select(SubjectResult).join(PublicationEntry, PublicationEntry.result_id == SubjectResult.id)
+            .where(PublicationEntry.publication_id == publication_id))
+
+
+async def published_rows(session: AsyncSession, publication_id: int, principal: Principal) -> list[SubjectResult]:
+    """Every row of a publication the caller may see, in its order (the publication list)."""
+    rows = await session.scalars(_published(publication_id).where(visible_to(principal))
+                                 .order_by(PublicationEntry.position))
+    return list(rows)
+
+
+async def published_of(session: AsyncSession, publication_id: int, subject_ids: Sequence[str]) -> list[SubjectResult]:
+    """The result versions a publication shows for the named subjects (absent ones are missing)."""
+    rows = await session.scalars(_published(publication_id).where(PublicationEntry.subject_id.in_(list(subject_ids)))
+                                 .order_by(PublicationEntry.position))
+    return list(rows)
 
 
 async def visible_current(session: AsyncSession, period_id: str, principal: Principal) -> list[SubjectResult]:

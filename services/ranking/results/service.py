@@ -20,6 +20,7 @@ from services.ranking.access import require_office, require_read
 from services.ranking.clients import ScoringClient
 from services.ranking.engine import rollup_period
 from services.ranking.engine.result import RankMemo, rank_period_reusing
+from services.ranking.periods import publication
 from services.ranking.periods import repository as periods
 from services.ranking.periods.models import RankedPeriod
 from services.ranking.results import repository
@@ -90,14 +91,17 @@ async def scheme_of(scoring: ScoringClient, ref: PeriodRef) -> Scheme:
 
 
 async def recompute(
-    session: AsyncSession, scoring: ScoringClient, ref: PeriodRef, *, actor: Principal
+    session: AsyncSession, scoring: ScoringClient, ref: PeriodRef, *, actor: Principal,
+    cause: dict[str, Any] | None = None,
 ) -> Recomputed:
-    """Rank the period again from scoring's latest scores (or roll it up) and store what changed."""
+    """Rank the period again from scoring's latest scores (or roll it up) and store what changed; `cause`
+    (what made scoring's scores change) goes into the audit record of a publication gone stale."""
     scheme = await scheme_of(scoring, ref)
     period = await periods.get(session, ref.period_id, lock=True)
     if period is not None and period.status == "finalized":
         # A frozen period keeps its results; the change is picked up after a formal reopening.
-        period.stale = True
+        publication.mark_stale(session, period, actor=actor, reason="scores changed after 审定 (finalized); "
+                               "reopen the period to take them", details={"cause": cause or {}})
         return Recomputed(ref.period_id, 0, 0, 0, frozen=True)
     if scheme.rollup is not None:
         document, meta = await _rollup_document(session, scheme, ref)
@@ -108,7 +112,9 @@ async def recompute(
         if full:  # every subject parsed and ranked anew: the period's long-lived part, frozen after the commit
             settle_after_commit(session)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
-    return await store(session, period, document, meta, actor=actor)
+    outcome = await store(session, period, document, meta, actor=actor)
+    await publication.after_recompute(session, period, actor=actor, cause=cause or {})
+    return outcome
 
 
 async def _upsert_period(
@@ -118,7 +124,7 @@ async def _upsert_period(
     if period is None:
         period = await periods.add(session, RankedPeriod(
             id=ref.period_id, scheme_id=ref.scheme_id, scheme_version=ref.scheme_version, label=ref.label,
-            status="computed", reopen_count=0, stale=False,
+            status="computed", reopen_count=0, stale=False, publication_sequence=0,
         ))
     period.scheme_id, period.scheme_version, period.label = ref.scheme_id, ref.scheme_version, ref.label
     period.precision = scheme.precision
@@ -128,7 +134,6 @@ async def _upsert_period(
         [m.unit_path for m in meta.values()])
     period.inputs_sha256 = str(document.get("inputs_sha256", ""))
     period.problems = list(document.get("problems") or [])
-    period.stale = False
     return period
 
 
@@ -356,7 +361,8 @@ async def recompute_by_office(
         require_office(principal, existing.scope_path)
         if existing.status == "finalized":
             raise Conflict(f"period {period_id} is finalized (审定); reopen it with a reason first")
-    outcome = await recompute(session, scoring, await period_ref(scoring, period_id), actor=principal)
+    outcome = await recompute(session, scoring, await period_ref(scoring, period_id), actor=principal,
+                              cause={"recompute": principal.subject})
     stored = await periods.get(session, period_id)
     # A first computation learns the period's scope only now; refusing rolls everything back.
     require_office(principal, stored.scope_path if stored else "")

@@ -35,6 +35,7 @@ from services.scoring.scores.schemas import (
 
 log = logging.getLogger("kaohe.scoring")
 MAX_CAUSE = 2000
+MAX_EVENT_CAUSES = 500  # what made the scores change, as ranking records it when a 公示 goes stale
 
 
 def _fact_row(period_id: str, fact: dict[str, Any], now: datetime, *, revision: int = 0,
@@ -142,7 +143,7 @@ def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, 
     outbox.enqueue(session, common.outbox, destination="ranking", topic="scores.changed", payload={
         "period_id": period.id, "scheme_id": period.scheme_id, "scheme_version": period.scheme_version,
         "label": period.label, "owner_path": period.owner_path, "inputs_sha256": digest,
-        "score_set": period.score_set,
+        "score_set": period.score_set, "causes": cause[:MAX_EVENT_CAUSES],
     })
     audit.record(session, actor=cause[:200], action="scores.recompute", entity_type="period", entity_id=period.id,
                  after={"score_set": period.score_set, "inputs_sha256": digest})
