@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from gateway.auth import development_token
 from services.common.auth import SYSTEM, Grant, Principal, issue_service_token
@@ -24,6 +25,9 @@ from tests.reliability.fuzzing import served_stack
 
 JWT_SECRET = "live-gateway-secret-0123456789abcdef"
 UNIT = "mutation($n: String!, $s: String!, $p: ID) { createUnit(name: $n, slug: $s, parentId: $p) { id path } }"
+SUBMIT = "mutation($i: EvidenceInput!) { submitEvidence(input: $i) { id version } }"
+APPROVE = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "approve", version: $v})
+  { status factId } }"""
 OFFICE = Principal(subject="office", grants=(Grant("admin", ""),))
 
 
@@ -53,6 +57,11 @@ class Live(GraphQLOverHTTP):
         created: dict[str, str] = self(self.token("admin", ""), UNIT, n=name, s=slug, p=parent)["createUnit"]
         return created
 
+    def city(self, *streets: tuple[str, str]) -> dict[str, str]:
+        """The unit 市 (path `city`) with the named `(name, slug)` units under it: slug → id ("city" too)."""
+        city = self.unit("市", "city")
+        return {"city": city["id"], **{slug: self.unit(name, slug, city["id"])["id"] for name, slug in streets}}
+
     def published_scheme(self, document: dict[str, Any], owner_path: str = "city") -> None:
         """Create a scheme draft owned by `owner_path` and publish it."""
         admin = self.token("admin", "")
@@ -70,6 +79,18 @@ class Live(GraphQLOverHTTP):
                       s=[{"id": sid, "group": group} for sid, group in subjects])
         period_id: str = opened["openPeriod"]["id"]
         return period_id
+
+    def approved(self, submitter: str, reviewer: str, evidence: dict[str, Any]) -> dict[str, Any]:
+        """Evidence sent by `submitter` and approved by `reviewer` (a one-level chain): `{status, factId}`."""
+        sent = self(submitter, SUBMIT, i=evidence)["submitEvidence"]
+        reviewed: dict[str, Any] = self(reviewer, APPROVE, id=sent["id"], v=sent["version"])["reviewSubmission"]
+        return reviewed
+
+    def street_period(self, document: dict[str, Any], label: str) -> tuple[str, str, str]:
+        """A period of `document` for 甲街道 and 乙街道 (city/a, city/b) in the group 街道: (period, a, b)."""
+        units = self.city(("甲街道", "a"), ("乙街道", "b"))
+        period = self.opened_period(document, label, [(units["a"], "街道"), (units["b"], "街道")])
+        return period, units["a"], units["b"]
 
     def get(self, token: str, path: str) -> httpx.Response:
         """A gateway REST route (exports) with the same credentials as /graphql."""
@@ -98,6 +119,18 @@ class Live(GraphQLOverHTTP):
             pending = self.pending_events()
             period = self.service("scoring", "GET", f"/v1/periods/{period_id}").json()
             quiet = quiet + 1 if pending == 0 and not period.get("recompute_pending") else 0
+
+
+def module_stack(name: str, at: datetime | None = None) -> Any:
+    """A module-scoped `live` fixture: the stack on its own database, its clock at `at` when given."""
+    @pytest.fixture(scope="module")
+    def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+        with live_stack(pg_server, Path(tmp_path_factory.mktemp(name))) as stack:
+            if at is not None:
+                stack.at(at)
+            yield stack
+
+    return live
 
 
 @contextmanager

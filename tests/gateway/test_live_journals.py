@@ -26,16 +26,11 @@ unchanged: 50 × 30 / 50 = 30.00.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from tests.conftest import PgServer
-from tests.gateway.live import Live, live_stack
+from tests.gateway.live import Live, module_stack
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCHEME = {"id": "journals", "version": 1, "title": "机关工作人员月度考核", "subject_kind": "person", "period": "month",
@@ -54,10 +49,7 @@ def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-@pytest.fixture(scope="module")
-def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_stack(pg_server, Path(tmp_path_factory.mktemp("journals"))) as stack:
-        yield stack
+live = module_stack("journals")
 
 
 def _setup(live: Live) -> dict[str, str]:

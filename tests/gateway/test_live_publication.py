@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import PgServer
-from tests.gateway.live import Live, live_stack
+from tests.gateway.live import Live, module_stack
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SUBMIT = "mutation($i: EvidenceInput!) { submitEvidence(input: $i) { id version } }"
-APPROVE = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "approve", version: $v})
-  { status factId } }"""
 PUBLISH = "mutation($p: ID!, $d: Int) { publishResults(periodId: $p, workingDays: $d) { status closesAt } }"
 PERIOD_STATUS = "query($p: ID!) { period(id: $p) { status subjectCount } }"
 
@@ -41,29 +35,21 @@ def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-@pytest.fixture(scope="module")
-def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_stack(pg_server, Path(tmp_path_factory.mktemp("publication"))) as stack:
-        stack.at(local("2026-06-01T10:00:00"))  # a Monday
-        yield stack
+live = module_stack("publication", local("2026-06-01T10:00:00"))
 
 
 @pytest.fixture(scope="module")
 def units(live: Live) -> dict[str, str]:
-    city = live.unit("市", "city")
-    return {"city": city["id"], **{slug: live.unit(name, slug, city["id"])["id"]
-                                   for name, slug in (("甲街道", "a"), ("乙街道", "b"), ("丙街道", "c"))}}
+    return live.city(("甲街道", "a"), ("乙街道", "b"), ("丙街道", "c"))
 
 
 def computed(live: Live, units: dict[str, str], scheme_id: str, **extra: Any) -> dict[str, Any]:
     """A period of 甲 and 乙 with their work scores approved and ranked."""
     p = live.opened_period(scheme(scheme_id, **extra), "2026-Q2", [(units["a"], "街道"), (units["b"], "街道")])
     assessor, reviewer = live.token("assessor", "city"), live.token("reviewer", "city")
-    facts = {}
-    for unit, points in (("a", "88"), ("b", "92")):
-        sent = live(assessor, SUBMIT, i={"periodId": p, "subjectId": units[unit], "indicator": "work",
-                                         "fact": "score", "content": {"points": points}})["submitEvidence"]
-        facts[unit] = live(reviewer, APPROVE, id=sent["id"], v=sent["version"])["reviewSubmission"]["factId"]
+    facts = {unit: live.approved(assessor, reviewer, {"periodId": p, "subjectId": units[unit], "indicator": "work",
+                                                      "fact": "score", "content": {"points": points}})["factId"]
+             for unit, points in (("a", "88"), ("b", "92"))}
     live.settle(p)
     return {"id": p, "facts": facts}
 

@@ -5,13 +5,9 @@ fields (owner path, indicator tree, document, version count), and a period read 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import PgServer
-from tests.gateway.live import Live, live_stack
+from tests.gateway.live import Live, module_stack
 
 SCHEME = {
     "id": "agree", "version": 1, "title": "街道考核", "subject_kind": "unit", "period": "quarter",
@@ -30,10 +26,7 @@ PERIOD_FIELDS = """id schemeId schemeVersion label status ownerPath subjectCount
 UNIT = "mutation($n: String!, $s: String!, $p: ID) { createUnit(name: $n, slug: $s, parentId: $p) { id path } }"
 
 
-@pytest.fixture(scope="module")
-def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_stack(pg_server, Path(tmp_path_factory.mktemp("agree"))) as stack:
-        yield stack
+live = module_stack("agree")
 
 
 @pytest.fixture(scope="module")

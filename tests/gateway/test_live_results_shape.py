@@ -13,15 +13,12 @@ Ranking: 甲 has {bottom: 1}, so it comes after 乙 whatever the scores: 乙 1, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import PgServer
-from tests.gateway.live import Live, live_stack
+from tests.gateway.live import Live, module_stack
 
 SCHEME = {
     "id": "shape", "version": 1, "title": "台账考核", "subject_kind": "unit", "period": "quarter", "precision": 2,
@@ -33,36 +30,27 @@ SCHEME = {
 }
 EXACT_A = "83.888888888888888888888888888888888888888888888889"
 EXACT_B_RATE = "94.444444444444444444444444444444444444444444444444"
-SUBMIT = "mutation($i: EvidenceInput!) { submitEvidence(input: $i) { id version } }"
-REVIEW = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "approve", version: $v})
-  { status factId } }"""
 FLAGS = "flags { veto effect grade bottom label fact }"
 
 
-@pytest.fixture(scope="module")
-def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_stack(pg_server, Path(tmp_path_factory.mktemp("shape"))) as stack:
-        stack.at(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))  # Monday 10:00 in Shanghai
-        yield stack
+live = module_stack("shape", datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
 def period(live: Live) -> dict[str, Any]:
     """The period, computed: 甲 151/180 with a verified complaint, 乙 170/180 with a serious violation."""
-    city = live.unit("市", "city")
-    a, b = live.unit("甲街道", "a", city["id"]), live.unit("乙街道", "b", city["id"])
-    p = live.opened_period(SCHEME, "2026-Q2", [(a["id"], "街道"), (b["id"], "街道")])
+    p, a_id, b_id = live.street_period(SCHEME, "2026-Q2")
+    a, b = {"id": a_id}, {"id": b_id}
     live.settle(p)  # computed once without facts: every score 0 (a ratio without a measure scores 0)
     reviewer, assessor = live.token("reviewer", "city"), live.token("assessor", "city")
     evidence = [(live.token("submitter", "city/a"), a, "rate", "measure", {"numerator": "151", "denominator": "180"}),
                 (live.token("submitter", "city/b"), b, "rate", "measure", {"numerator": "170", "denominator": "180"}),
                 (assessor, a, None, "event", {"type": "verified_complaint"}),
                 (assessor, b, None, "event", {"type": "serious_violation"})]
-    facts = {}
-    for token, unit, indicator, kind, content in evidence:
-        sent = live(token, SUBMIT, i={"periodId": p, "subjectId": unit["id"], "indicator": indicator, "fact": kind,
-                                      "content": content})["submitEvidence"]
-        facts[(unit["id"], kind)] = live(reviewer, REVIEW, id=sent["id"], v=sent["version"])["reviewSubmission"]
+    facts = {(unit["id"], kind): live.approved(token, reviewer, {"periodId": p, "subjectId": unit["id"],
+                                                                 "indicator": indicator, "fact": kind,
+                                                                 "content": content})
+             for token, unit, indicator, kind, content in evidence}
     live.settle(p)
     return {"id": p, "a": a["id"], "b": b["id"], "facts": facts}
 

@@ -3,15 +3,12 @@ reviews a submission at one level only; a chain's level may allow the same perso
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import PgServer
-from tests.gateway.live import Live, live_stack
+from tests.gateway.live import Live, module_stack
 
 SCHEME = {"id": "duties", "version": 1, "title": "街道考核", "subject_kind": "unit", "period": "quarter",
           "groups": ["街道"],
@@ -23,11 +20,7 @@ REVIEW = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {act
   { status version levelName } }"""
 
 
-@pytest.fixture(scope="module")
-def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_stack(pg_server, Path(tmp_path_factory.mktemp("duties"))) as stack:
-        stack.at(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
-        yield stack
+live = module_stack("duties", datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
