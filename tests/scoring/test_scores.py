@@ -247,12 +247,15 @@ async def test_rebuild_pulls_evidence_facts_through_the_injected_client(period: 
     assert {s["id"]: s["total"] for s in body["subjects"]} == {"p1": "80", "p2": "100"}
 
 
-async def test_readers_see_only_their_scope_and_subjects_only_themselves(period: httpx.AsyncClient) -> None:
+async def test_office_readers_see_only_their_scope_and_subjects_see_no_scores(period: httpx.AsyncClient) -> None:
     await _recompute(period)
     other = await _scores(period, auth(("assessor", "city/b")))
     assert other["subjects"] == [] and other["problems"] == []
+    # scores are the office's: the subject sees what the 公示 shows, through ranking (docs/decisions.md)
     mine = await _scores(period, subject_headers("p2"))
-    assert [s["id"] for s in mine["subjects"]] == ["p2"]
+    assert mine["subjects"] == []
+    head = await _scores(period, auth(("reviewer", "city/a")))
+    assert head["subjects"] == []
     refused = await period.get("/v1/periods/q1/subjects/p1/history", headers=auth(("assessor", "city/b")))
     assert refused.status_code == 403
     assert (await period.get("/v1/periods/q1/subjects/p1/history", headers=subject_headers("p2"))).status_code == 403

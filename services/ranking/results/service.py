@@ -14,9 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit
 from services.common.auth import Principal
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.longlived import settle_after_commit
-from services.ranking.access import require_office, require_read
+from services.ranking.access import (
+    OFFICE_READERS,
+    PUBLISHED,
+    can_read_current,
+    can_read_published,
+    require_office,
+)
 from services.ranking.clients import ScoringClient
 from services.ranking.engine import rollup_period
 from services.ranking.engine.result import RankMemo, rank_period_reusing
@@ -332,23 +338,62 @@ def _rollup_subjects(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Subject
     return [found[key][0] for key in ordered], {key: found[key][1] for key in ordered}
 
 
-async def get_current(session: AsyncSession, principal: Principal, period_id: str, subject_id: str) -> SubjectResult:
-    """One subject's current result, if the caller may read it."""
+async def readable_results(session: AsyncSession, principal: Principal, period_id: str,
+                           subject_ids: Sequence[str]) -> list[tuple[SubjectResult, bool]]:
+    """The results of the named subjects the caller may see: (row, full). The office roles see the current
+    result in full; from the 公示 on, a unit's head and the subject see the published version as the 公示
+    shows it (full False); before it, they see nothing."""
+    current = await repository.current_of(session, period_id, subject_ids)
+    found = [(row, True) for row in current if can_read_current(principal, row.unit_path)]
+    rest = [sid for sid in subject_ids if sid not in {row.subject_id for row, _ in found}]
+    period = await periods.get(session, period_id) if rest else None
+    if period is not None and period.status in PUBLISHED and period.publication_sequence:
+        shown = await periods.latest_publication(session, period_id)
+        published = await repository.published_of(session, shown.id, rest) if shown is not None else []
+        found += [(row, False) for row in published if can_read_published(principal, row.subject_id, row.unit_path)]
+    return found
+
+
+async def table_page(session: AsyncSession, principal: Principal, period_id: str, *, group: str | None,
+                     offset: int, limit: int) -> tuple[int, list[SubjectResult], bool]:
+    """A page of the ranking table: the current rows for a caller with an office role (of its subtrees);
+    for anyone else, once published, the rows of the 公示 they may see, as it shows them; before, nothing."""
+    if principal.scopes_for(*OFFICE_READERS):
+        total, rows = await repository.page(session, period_id, principal, group=group, offset=offset, limit=limit)
+        return total, rows, True
+    period = await periods.get(session, period_id)
+    shown = await periods.latest_publication(session, period_id) \
+        if period is not None and period.status in PUBLISHED else None
+    if shown is None:
+        return 0, [], False
+    total, rows = await repository.published_page(session, shown.id, principal, group=group, offset=offset,
+                                                  limit=limit)
+    return total, rows, False
+
+
+async def get_current(session: AsyncSession, principal: Principal, period_id: str,
+                      subject_id: str) -> tuple[SubjectResult, bool]:
+    """One subject's result as the caller may see it (see `readable_results`)."""
+    found = await readable_results(session, principal, period_id, [subject_id])
+    if found:
+        return found[0]
     rows = await repository.current_of(session, period_id, [subject_id])
     if not rows:
         raise NotFound(f"no result for subject {subject_id} in period {period_id}")
-    require_read(principal, rows[0].subject_id, rows[0].unit_path)
-    return rows[0]
+    if can_read_published(principal, subject_id, rows[0].unit_path):
+        raise Forbidden(f"the results of period {period_id} are not published (公示) yet")
+    raise Forbidden(f"{principal.subject} may not read the result of {subject_id}")
 
 
 async def get_history(
     session: AsyncSession, principal: Principal, period_id: str, subject_id: str
 ) -> list[SubjectResult]:
-    """Every version of one subject's result, if the caller may read it."""
+    """Every version of one subject's result, for the office roles over it."""
     rows = await repository.history(session, period_id, subject_id)
     if not rows:
         raise NotFound(f"no result for subject {subject_id} in period {period_id}")
-    require_read(principal, subject_id, rows[-1].unit_path)
+    if not can_read_current(principal, rows[-1].unit_path):
+        raise Forbidden(f"{principal.subject} may not read the result history of {subject_id}")
     return rows
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import audit, clock, outbox
 from services.common.auth import Principal
 from services.common.errors import Forbidden, InvalidInput, NotFound
-from services.scoring.access import may_read_subject, require_service
+from services.scoring.access import may_read_scores, require_service
 from services.scoring.db import common
 from services.scoring.engine import canonical_json
 from services.scoring.engine.collector import paused_gc
@@ -190,7 +190,7 @@ async def replace_facts(session: AsyncSession, principal: Principal, period_id: 
 async def _visible_subjects(session: AsyncSession, principal: Principal, period: Period,
                             ids: list[str] | None = None) -> list[Any]:
     rows = await period_repo.subjects(session, period.id, ids)
-    return [r for r in rows if may_read_subject(principal, subject_id=r.subject_id, unit_path=r.unit_path)]
+    return [r for r in rows if may_read_scores(principal, unit_path=r.unit_path)]
 
 
 def period_key(period: Period) -> str:
@@ -248,7 +248,7 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
     rows = await period_repo.subjects(session, period.id, [subject_id])
     if not rows:
         raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
-    if not may_read_subject(principal, subject_id=subject_id, unit_path=rows[0].unit_path):
+    if not may_read_scores(principal, unit_path=rows[0].unit_path):
         raise Forbidden(f"{principal.subject} may not read the scores of {subject_id}")
     versions = await repo.history(session, period.id, subject_id, indicator, as_of)
     if as_of is not None:
