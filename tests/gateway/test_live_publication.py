@@ -135,7 +135,13 @@ def test_results_changed_after_publication_are_published_again_before_approval(
     assert [n["service"] for n in why] == ["ranking"]
     assert {k: why[0]["details"][k] for k in ("reason", "publication", "changed", "added", "removed")} == {
         "reason": reason, "publication": 1, "changed": sorted([a, b]), "added": [], "removed": []}
-    assert why[0]["details"]["cause"]["causes"].startswith("event:")  # the fact change sent for the appeal
+    # the cause is the event evidence sent when the appeal corrected 甲's fact: its audit record names it
+    event = why[0]["details"]["cause"]["causes"].removeprefix("event:")
+    corrected = live(auditor, 'query($e: String!) { auditTrail(entityId: $e) { nodes { service action actor '
+                              'details } } }', e=period["facts"]["a"])["auditTrail"]["nodes"]
+    assert [(n["service"], n["action"], n["details"]["event"] == event) for n in corrected] == [
+        ("evidence", "fact.upsert", False), ("evidence", "fact.upsert", True)]
+    assert corrected[1]["actor"] == "admin@all"  # the office, answering the appeal
 
     assert live(admin, PUBLISH, p=p, d=None)["publishResults"] == {"status": "published",
                                                                   "closesAt": "2026-06-12T16:00:00Z"}
