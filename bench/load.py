@@ -219,7 +219,8 @@ class Run:
             year, number, _ = datetime.now(ZoneInfo("Asia/Shanghai")).isocalendar()
             week = f"{year}-W{number:02d}"
             body = await self.gql(client, token(self.secret, "submitter", unit["path"]), JOURNAL, input={
-                "periodId": self.period, "subjectId": unit["id"], "week": week, "text": f"本周工作{rng.random()}"})
+                "periodId": self.period, "subjectId": unit["id"], "week": week, "text": f"本周工作{rng.random()}",
+                "points": str(rng.randint(6, 10))})
         elif kind == "review":
             sub_id, version = self.pending.pop(rng.randrange(len(self.pending)))
             body = await self.gql(client, token(self.secret, "reviewer", ""), REVIEW, id=sub_id, v=version)

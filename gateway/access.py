@@ -26,9 +26,12 @@ ALL: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", 
 STAFF: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor")
 OFFICE: tuple[Role, ...] = ("admin",)
 READERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
-# who reads a unit's scores, results, objections and notices: the readers and the unit's reviewers (they review
-# the evidence that produced them; docs/decisions.md "Access: one policy in the gateway and the services")
+# who reads a unit's objections and notices: the readers and the unit's reviewers (they review the evidence that
+# produced them; docs/decisions.md "Access: one policy in the gateway and the services")
 REVIEW_READERS: tuple[Role, ...] = ("admin", "assessor", "reviewer", "auditor")
+# scores, explanations and every version of a result are the office's (READERS); a result and the ranking table
+# are also asked by a unit's head and the subject itself, to whom ranking shows, from the 公示 on, exactly what
+# the 公示 shows and before it nothing (docs/decisions.md "Results visibility and workflow")
 AUDIT: tuple[Role, ...] = ("admin", "auditor")
 
 
@@ -91,16 +94,16 @@ OPERATIONS: dict[str, Rule] = {
     "fileAppeal": Rule(("admin", "submitter"), "unit", own=True),
     "answerAppeal": Rule(OFFICE, "unit"),
     # scores and the auditor's questions
-    "scoreHistory": Rule(REVIEW_READERS, "unit", own=True),
-    "scoreAsOf": Rule(REVIEW_READERS, "unit", own=True),
-    "explain": Rule(REVIEW_READERS, "unit", own=True),
+    "scoreHistory": Rule(READERS, "unit"),
+    "scoreAsOf": Rule(READERS, "unit"),
+    "explain": Rule(READERS, "unit"),
     "verifyPeriod": Rule(AUDIT, "period"),
     "auditTrail": Rule(AUDIT, "org"),
     "verifyAuditChain": Rule(AUDIT, "org"),
     # results, publication (公示), objections, approval (审定)
     "ranking": Rule((*REVIEW_READERS, "subject"), "any", own=True),
     "result": Rule(REVIEW_READERS, "unit", own=True),
-    "resultHistory": Rule(REVIEW_READERS, "unit", own=True),
+    "resultHistory": Rule(READERS, "unit"),
     "snapshots": Rule(AUDIT, "period"),
     "publication": Rule(ALL, "any"),
     "objections": Rule(REVIEW_READERS, "unit", own=True),
@@ -114,7 +117,7 @@ OPERATIONS: dict[str, Rule] = {
     "periods": Rule(ALL, "any"),
     "schemes": Rule(ALL, "any"),
     # REST downloads (gateway/exports.py); ranking leaves out the rows the caller may not see
-    "exportRanking": Rule((*REVIEW_READERS, "subject"), "any", own=True),
+    "exportRanking": Rule(READERS, "any"),  # the office's table; others download the publication list
     "exportPublication": Rule(ALL, "any"),  # the publication list (公示名单) is a public notice
 }
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)

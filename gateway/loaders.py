@@ -35,7 +35,9 @@ def _rows(body: Any, key: str) -> list[dict[str, Any]]:
 
 
 def _period_batch(ctx: Context, service: str, path: str, param: str, key: str, id_field: str = "id", *,
-                  as_gateway: bool = False) -> Callable[[list[PeriodKey]], Awaitable[list[dict[str, Any] | None]]]:
+                  as_gateway: bool = False,
+                  carry: tuple[str, ...] = ()) -> Callable[[list[PeriodKey]], Awaitable[list[dict[str, Any] | None]]]:
+    """Batch reads by period; `carry` names fields of the whole answer each row takes along (a scheme's precision)."""
     async def load(keys: list[PeriodKey]) -> list[dict[str, Any] | None]:
         wanted: dict[str, list[str]] = defaultdict(list)
         for period_id, item_id in keys:
@@ -47,8 +49,9 @@ def _period_batch(ctx: Context, service: str, path: str, param: str, key: str, i
             for chunk in _chunks(ids):
                 body = await client.request("GET", path.format(period_id=period_id),
                                             GATEWAY if as_gateway else ctx.user, params={param: ",".join(chunk)})
+                shared = {name: body[name] for name in carry if isinstance(body, dict) and name in body}
                 for row in _rows(body, key):
-                    found[(period_id, str(row.get(id_field)))] = row
+                    found[(period_id, str(row.get(id_field)))] = {**row, **shared} if shared else row
         return [found.get(k) for k in keys]
 
     return load
@@ -86,13 +89,23 @@ def subject_scopes(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]
 def scores(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
     """Latest scores by (period, subject id): scoring `GET /v1/periods/{id}/scores?subject_ids=`."""
     return _loader(ctx, "scores", _period_batch(ctx, "scoring", "/v1/periods/{period_id}/scores", "subject_ids",
-                                                "subjects"))
+                                                "subjects", carry=("precision",)))
 
 
 def results(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
     """Results by (period, subject id): ranking `GET /v1/periods/{id}/results?subject_ids=`."""
     return _loader(ctx, "results", _period_batch(ctx, "ranking", "/v1/periods/{period_id}/results", "subject_ids",
                                                  "results", "subject_id"))
+
+
+def scheme_versions(ctx: Context) -> DataLoader[tuple[str, int], dict[str, Any] | None]:
+    """Scheme versions with their document by (scheme id, version), as the caller: one call per
+    distinct version (scoring has no batch read of versions; a page shares few)."""
+    async def load(keys: list[tuple[str, int]]) -> list[dict[str, Any] | None]:
+        return [await ctx.clients.scoring.request("GET", f"/v1/schemes/{segment(scheme_id)}/versions/"
+                                                  f"{segment(str(version))}", ctx.user) for scheme_id, version in keys]
+
+    return _loader(ctx, "scheme_versions", load)
 
 
 def units(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:

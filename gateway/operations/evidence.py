@@ -93,12 +93,17 @@ class EvidenceInput:
     justification: str | None = None
 
 
-@strawberry.input(description="A weekly journal (003 篇三) of a person subject.")
+@strawberry.input(description="A weekly journal (003 篇三) of a person subject, with the person's own points; it then "
+                               "goes through the journal indicator's review chain (`reviewSubmission` on its "
+                               "`submissionId`: each level may adjust the points, the highest level that acted gives "
+                               "the week's points).")
 class JournalInput:
     period_id: str
     subject_id: str
     week: str = strawberry.field(description="ISO week, e.g. 2026-W07.")
     text: str
+    points: str = strawberry.field(description="The person's own points for the week (自评分, the mean of its "
+                                               "categories), an exact decimal, e.g. \"45\".")
 
 
 @strawberry.input(description="A review decision at the caller's level of the chain.")
@@ -165,7 +170,8 @@ class EvidenceMutation:
     @strawberry.mutation(description="Submit a weekly journal.")
     async def submit_journal(self, info: Ctx, input: JournalInput, idempotency_key: str | None = None) -> Journal:
         ctx = info.context
-        bounded(period_id=input.period_id, subject_id=input.subject_id, week=input.week, text=input.text)
+        bounded(period_id=input.period_id, subject_id=input.subject_id, week=input.week, text=input.text,
+                points=input.points)
         await loaders.authorize_subject(ctx, "submitJournal", input.period_id, input.subject_id)
         body = await ctx.clients.evidence.request("POST", "/v1/journals", ctx.user, json=_payload(input),
                                                   headers=idempotency(idempotency_key))

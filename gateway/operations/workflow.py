@@ -45,6 +45,9 @@ class ReviewLevelInput:
     name: str
     scope: str | None = None
     working_days: int = 5
+    same_reviewer_allowed: bool = strawberry.field(default=False, description=(
+        "One person reviews a submission at one level only; true lets a person who decided at an earlier level "
+        "decide at this one too (never on the first level)."))
 
 
 @strawberry.input(description="A corrected content of a submission before approval (a new version).")
@@ -84,7 +87,8 @@ class WorkflowMutation:
             bounded(level=level.name, scope=level.scope)
         access.require(ctx.user, "setReviewChain")
         payload = {"indicator": indicator, "levels": [
-            {"name": level.name, "scope": level.scope, "working_days": level.working_days} for level in levels]}
+            {"name": level.name, "scope": level.scope, "working_days": level.working_days,
+             "same_reviewer_allowed": level.same_reviewer_allowed} for level in levels]}
         body = await ctx.clients.evidence.request("PUT", f"/v1/schemes/{segment(scheme_id)}/review-chains", ctx.user,
                                                   json=payload)
         return ReviewChain.from_json(body)

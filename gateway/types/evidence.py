@@ -96,6 +96,10 @@ class Journal:
     week: str | None
     status: str | None = strawberry.field(description="submitted | missing | excused …")
     text: str | None
+    points: str | None = strawberry.field(description="The person's own points (自评分); the reviewed points are "
+                                                      "the value of the journal's submission.")
+    submission_id: str | None = strawberry.field(description="The submission taking the journal through its review "
+                                                             "chain (reviewSubmission, submission).")
     submitted_at: str | None
     makeup: bool = strawberry.field(description="A make-up: written after the week was excused.")
     excuse_kind: str | None = strawberry.field(description="leave | trip | holiday, when the week was excused.")
@@ -107,7 +111,8 @@ class Journal:
     def from_json(cls, row: dict[str, Any]) -> Journal:
         version = row.get("version")
         return cls(period_id=text(row, "period_id"), subject_id=text(row, "subject_id"), week=text(row, "week"),
-                   status=text(row, "status"), text=text(row, "text"), submitted_at=text(row, "submitted_at"),
+                   status=text(row, "status"), text=text(row, "text"), points=text(row, "points"),
+                   submission_id=text(row, "submission_id"), submitted_at=text(row, "submitted_at"),
                    makeup=bool(row.get("makeup", False)), excuse_kind=text(row, "excuse_kind"),
                    excuse_ends_on=text(row, "excuse_ends_on"), version=version if isinstance(version, int) else None)
 
@@ -138,12 +143,16 @@ class ReviewLevel:
     name: str
     scope: str | None = strawberry.field(description="Reviewers over this unit path; null = the subject's unit.")
     working_days: int
+    same_reviewer_allowed: bool = strawberry.field(description=(
+        "Whether a person who decided at an earlier level may decide at this one too (by default one person "
+        "reviews a submission at one level only)."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> ReviewLevel:
         days = row.get("working_days")
         return cls(name=str(row.get("name", "")), scope=text(row, "scope"),
-                   working_days=days if isinstance(days, int) else 0)
+                   working_days=days if isinstance(days, int) else 0,
+                   same_reviewer_allowed=row.get("same_reviewer_allowed") is True)
 
 
 @strawberry.type(description="The review chain of a scheme's indicator (indicator \"\" = the scheme's default).")

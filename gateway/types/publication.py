@@ -12,18 +12,32 @@ from gateway.types import text
 @strawberry.type(description="A period's publication window and approval state.")
 class Publication:
     period_id: str
-    status: str | None
+    status: str | None = strawberry.field(description="computed → published (公示) → finalized (审定)")
+    sequence: int | None = strawberry.field(description="The number of the latest 公示 (0 before the first; a "
+                                                        "re-publication after results changed counts one more).")
+    working_days: int | None = strawberry.field(description="The latest 公示's window in working days.")
     published_at: str | None
     closes_at: str | None
     finalized_at: str | None
     reopen_count: int | None
+    stale: bool = strawberry.field(description=(
+        "The results differ from what was published (they changed after the 公示: 审定 is refused until they are "
+        "published again) or, once finalized, the scores changed after 审定 (a reopening takes them)."))
+    stale_since: str | None
+    stale_reason: str | None = strawberry.field(description="Why, in words; the audit trail of the period has "
+                                                            "the subjects and the cause.")
 
     @classmethod
     def from_json(cls, row: dict[str, Any], period_id: str) -> Publication:
-        return cls(period_id=str(row.get("period_id", period_id)), status=text(row, "status"),
+        sequence, days = row.get("publication_sequence"), row.get("publication_days")
+        return cls(period_id=str(row.get("period_id", row.get("id", period_id))), status=text(row, "status"),
+                   sequence=sequence if isinstance(sequence, int) else None,
+                   working_days=days if isinstance(days, int) else None,
                    published_at=text(row, "published_at"), closes_at=text(row, "publication_ends_at", "closes_at"),
                    finalized_at=text(row, "finalized_at"),
-                   reopen_count=row.get("reopen_count") if isinstance(row.get("reopen_count"), int) else None)
+                   reopen_count=row.get("reopen_count") if isinstance(row.get("reopen_count"), int) else None,
+                   stale=row.get("stale") is True, stale_since=text(row, "stale_since"),
+                   stale_reason=text(row, "stale_reason"))
 
 
 @strawberry.type(description="The frozen results of a finalized period (审定) and their SHA-256.")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
+from gateway import loaders
+from gateway.context import Context
 from gateway.types import text
 
 
@@ -36,10 +40,19 @@ class Scheme:
     revision: int | None = strawberry.field(description="Draft revision (optimistic concurrency when publishing).")
     published_at: str | None
     indicators: list[Indicator]
-    document: JSON | None = strawberry.field(description="The scheme document (scheme-format.md).")
-    owner_path: str | None = strawberry.field(default=None, description="The office that owns the scheme (lists).")
+    owner_path: str | None = strawberry.field(default=None, description="The office that owns the scheme.")
     version_count: int | None = strawberry.field(
-        default=None, description="How many versions the caller may read (lists: drafts only for the office).")
+        default=None, description="How many versions the caller may read (drafts only for the office).")
+    # the document when the read carried it (single reads); lists leave it to the resolver below
+    stored_document: strawberry.Private[dict[str, Any] | None] = dataclasses.field(default=None)
+
+    @strawberry.field(description="The scheme document (scheme-format.md); lists read it when asked.")
+    async def document(self, info: Info[Context, None]) -> JSON | None:
+        if self.stored_document is not None or self.version is None:
+            return cast(JSON, self.stored_document)
+        row = await loaders.scheme_versions(info.context).load((str(self.id), self.version))
+        document = row.get("document") if row is not None else None
+        return cast(JSON, document) if isinstance(document, dict) else None
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Scheme:
@@ -52,7 +65,7 @@ class Scheme:
                    name=row.get("title") or row.get("name") or (document or {}).get("name", ""),
                    status=text(row, "status"), revision=revision if isinstance(revision, int) else None,
                    published_at=text(row, "published_at"),
-                   indicators=[Indicator.from_json(i) for i in tree if isinstance(i, dict)], document=document,
+                   indicators=[Indicator.from_json(i) for i in tree if isinstance(i, dict)], stored_document=document,
                    owner_path=text(row, "owner_path"),
                    version_count=row["versions"] if isinstance(row.get("versions"), int) else None)
 

@@ -7,31 +7,40 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.types import strings, text
+from gateway.types import rounded, strings, text
+from gateway.types.flags import VetoFlag, veto_flags
+
+EXACT = ("The unrounded value (the engine computes at 50 significant digits and ranks on it, so it breaks a tie "
+         "of the rounded values): for auditors re-checking a ranking.")
 
 
-@strawberry.type(description="One indicator's value (an exact decimal string).")
+@strawberry.type(description="One indicator's value, rounded half-up to the scheme's precision.")
 class IndicatorScore:
     code: str
     value: str | None
+    value_exact: str | None = strawberry.field(description=EXACT)
 
 
-@strawberry.type(description="A subject's latest full-precision scores, with the engine's explanation.")
+@strawberry.type(description="A subject's latest scores (rounded as the scheme says), with the engine's explanation.")
 class Score:
     subject_id: str
-    total: str | None
+    total: str | None = strawberry.field(description="The total, rounded half-up to the scheme's precision.")
+    total_exact: str | None = strawberry.field(description=EXACT)
     indicators: list[IndicatorScore]
     explain: JSON | None
     vetoes: JSON | None
-    flags: list[str]
+    flags: list[VetoFlag] = strawberry.field(description="The vetoes applied while scoring (zero_total).")
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Score:
         values = row.get("scores") or {}
-        return cls(subject_id=str(row.get("id", row.get("subject_id", ""))), total=text(row, "total"),
-                   indicators=[IndicatorScore(code=str(c), value=None if v is None else str(v))
+        places = row.get("precision")
+        return cls(subject_id=str(row.get("id", row.get("subject_id", ""))),
+                   total=rounded(text(row, "total"), places), total_exact=text(row, "total"),
+                   indicators=[IndicatorScore(code=str(c), value=rounded(None if v is None else str(v), places),
+                                              value_exact=None if v is None else str(v))
                                for c, v in values.items()] if isinstance(values, dict) else [],
-                   explain=row.get("explain"), vetoes=row.get("vetoes"), flags=strings(row, "flags"))
+                   explain=row.get("explain"), vetoes=row.get("vetoes"), flags=veto_flags(row))
 
 
 @strawberry.type(description="One stored value of (subject, indicator): what caused it and from which facts.")
@@ -39,7 +48,8 @@ class ScoreVersion:
     id: strawberry.ID
     subject_id: str | None
     indicator: str | None
-    value: str | None
+    value: str | None = strawberry.field(description="Rounded half-up to the scheme's precision.")
+    value_exact: str | None = strawberry.field(description=EXACT)
     cause: str | None = strawberry.field(description="The event id or the user whose change produced it.")
     fact_ids: list[str]
     facts: JSON | None
@@ -49,6 +59,7 @@ class ScoreVersion:
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> ScoreVersion:
         return cls(id=strawberry.ID(str(row.get("id", ""))), subject_id=text(row, "subject_id"),
-                   indicator=text(row, "indicator", "indicator_code"), value=text(row, "value"),
+                   indicator=text(row, "indicator", "indicator_code"),
+                   value=rounded(text(row, "value"), row.get("precision")), value_exact=text(row, "value"),
                    cause=text(row, "cause"), fact_ids=strings(row, "fact_ids"), facts=row.get("facts"),
                    explanation=row.get("explanation", row.get("explain")), created_at=text(row, "created_at"))

@@ -9,11 +9,15 @@ from fastapi import Depends, Path, Request
 
 from services.common import clock
 from services.common.auth import Principal, Role
-from services.common.errors import Forbidden
 
 STAFF_READERS: tuple[Role, ...] = ("admin", "assessor", "reviewer", "auditor")
 # A unit's own account (role subject or submitter granted exactly on that unit) speaks for the unit.
 OWN_ROLES: tuple[Role, ...] = ("subject", "submitter")
+# Results before 公示 belong to the office roles (within their subtree); from the 公示 on, a unit's head
+# (reviewer over it) and the subject itself see what the 公示 shows, nothing more (docs/decisions.md)
+OFFICE_READERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
+PUBLIC_READERS: tuple[Role, ...] = ("reviewer",)
+PUBLISHED = ("published", "finalized")
 
 
 def is_own(principal: Principal, subject_id: str, unit_path: str) -> bool:
@@ -28,9 +32,14 @@ def can_read(principal: Principal, subject_id: str, unit_path: str) -> bool:
     return principal.can(STAFF_READERS, unit_path) or is_own(principal, subject_id, unit_path)
 
 
-def require_read(principal: Principal, subject_id: str, unit_path: str) -> None:
-    if not can_read(principal, subject_id, unit_path):
-        raise Forbidden(f"{principal.subject} may not read the result of {subject_id}")
+def can_read_current(principal: Principal, unit_path: str) -> bool:
+    """The office roles over the subject read its current result, whatever the period's state."""
+    return principal.can(OFFICE_READERS, unit_path)
+
+
+def can_read_published(principal: Principal, subject_id: str, unit_path: str) -> bool:
+    """Who reads what a 公示 shows of the subject: the office roles, the unit's head, the subject itself."""
+    return principal.can((*OFFICE_READERS, *PUBLIC_READERS), unit_path) or is_own(principal, subject_id, unit_path)
 
 
 def require_office(principal: Principal, scope_path: str) -> None:

@@ -24,6 +24,16 @@ def may_read_subject(principal: Principal, *, subject_id: str, unit_path: str) -
     )
 
 
+# Scores (values, explanations, versions) are the office's, before and after 公示: a unit's head and the
+# subject itself see what the 公示 shows, through ranking's results (docs/decisions.md).
+SCORE_READERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
+
+
+def may_read_scores(principal: Principal, *, unit_path: str) -> bool:
+    """True for services and the office roles covering the subject's unit."""
+    return is_service(principal) or principal.can(SCORE_READERS, unit_path)
+
+
 def require_known(principal: Principal) -> None:
     """Any principal with a grant, a subject identity, or a service may read shared definitions."""
     if not (is_service(principal) or principal.grants or principal.subject_ids):

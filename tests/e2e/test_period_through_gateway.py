@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +26,7 @@ from gateway.auth import development_token
 from services.common.auth import Grant
 from services.common.settings import Settings
 from tests.e2e.stack import RunningStack, stack_env, start_stack
+from tests.graphql_http import GraphQLOverHTTP
 
 pytestmark = pytest.mark.e2e
 
@@ -45,11 +45,11 @@ SCHEME = {
 }
 
 
-class Gateway:
+class Gateway(GraphQLOverHTTP):
     """GraphQL over HTTP with development tokens."""
 
     def __init__(self, stack: RunningStack, clock_file: Path) -> None:
-        self.url = stack.url("gateway")
+        super().__init__(stack.url("gateway"))
         self.settings = Settings(jwt_secret=SECRET)
         self.clock_file = clock_file
 
@@ -61,32 +61,6 @@ class Gateway:
     def token(self, role: str, scope: str, subject_ids: list[str] | None = None) -> str:
         return development_token(self.settings, subject=f"{role}-{scope or 'all'}", ttl_seconds=600,
                                  grants=[Grant(role, scope)], subject_ids=subject_ids)  # type: ignore[arg-type]
-
-    def raw(self, token: str, query: str, **variables: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables},
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def __call__(self, token: str, query: str, **variables: Any) -> dict[str, Any]:
-        body = self.raw(token, query, **variables)
-        assert "errors" not in body, body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
-
-    def error(self, token: str, query: str, **variables: Any) -> dict[str, Any]:
-        errors = self.raw(token, query, **variables).get("errors")
-        assert errors, f"expected an error from {query}"
-        return errors[0]  # type: ignore[no-any-return]
-
-    def wait(self, token: str, query: str, until: Any, timeout: float = 60, **variables: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            data = self(token, query, **variables)
-            if until(data) or time.monotonic() > deadline:
-                return data
-            time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")

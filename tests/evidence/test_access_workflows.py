@@ -22,7 +22,7 @@ EXCUSE = {"period_id": "2026-Q1", "subject_id": "p001", "week": "2026-W11", "kin
 
 
 def _journal(week: str) -> dict[str, Any]:
-    return {"period_id": "2026-Q1", "subject_id": "p001", "week": week, "text": "周志"}
+    return {"period_id": "2026-Q1", "subject_id": "p001", "week": week, "text": "周志", "points": "45"}
 
 
 async def _setup(client: httpx.AsyncClient) -> dict[str, str]:

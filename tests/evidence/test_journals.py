@@ -19,7 +19,7 @@ CHIEF = auth(("reviewer", "city/a"), subject="chief-a")
 
 
 def _journal(week: str) -> dict[str, Any]:
-    return {"period_id": "2026-Q1", "subject_id": "p001", "week": week, "text": "本周完成……"}
+    return {"period_id": "2026-Q1", "subject_id": "p001", "week": week, "text": "本周完成……", "points": "45"}
 
 
 def _excuse(week: str, kind: str, ends_on: str) -> dict[str, Any]:
@@ -66,9 +66,19 @@ async def test_journal_weeks(client: httpx.AsyncClient, clock: Clock) -> None:
     assert (await client.post("/v1/journals/sweep", headers=ADMIN)).json() == {"missing": 0}
     facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1", "indicator": "journal"},
                               headers=ADMIN)).json()["items"]
+    # a submitted journal is a fact only once reviewed: W05 has none yet, the made-up W07 is still excused
     assert sorted((f["week"], f["status"], f["fact"], f["subject"]) for f in facts) == [
-        ("2026-W05", "submitted", "journal", "p001"), ("2026-W06", "missing", "journal", "p001"),
-        ("2026-W07", "submitted", "journal", "p001"), ("2026-W08", "excused", "journal", "p001")]
+        ("2026-W06", "missing", "journal", "p001"), ("2026-W07", "excused", "journal", "p001"),
+        ("2026-W08", "excused", "journal", "p001")]
+    for submitted in (on_time.json(), makeup.json()):  # the default chain: one level, the unit's reviewer
+        review = await client.post(f"/v1/submissions/{submitted['submission_id']}/decisions", headers=CHIEF,
+                                   json={"action": "adjust", "value": {"points": "40"}, "reason": "酌减", "version": 1})
+        assert review.json()["status"] == "approved", review.text
+    facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1", "indicator": "journal"},
+                              headers=ADMIN)).json()["items"]
+    assert sorted((f["week"], f["status"], f.get("points")) for f in facts) == [
+        ("2026-W05", "accepted", "40"), ("2026-W06", "missing", None), ("2026-W07", "accepted", "40"),
+        ("2026-W08", "excused", None)]
     weeks = (await client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=ALICE)).json()
     assert [(w["week"], w["status"]) for w in weeks] == [
         ("2026-W05", "submitted"), ("2026-W06", "missing"), ("2026-W07", "submitted"), ("2026-W08", "excused")]

@@ -20,6 +20,8 @@ ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
 REVIEWER_A = auth(("reviewer", "city/a"), subject="chief-a")
 REVIEWER_B = auth(("reviewer", "city/b"), subject="chief-b")
 REVIEWER_CITY = auth(("reviewer", "city"), subject="leader")
+HEAD_CITY = auth(("reviewer", "city"), subject="head")
+DIRECTOR_CITY = auth(("reviewer", "city"), subject="director")
 CHAIN = {"indicator": "regular", "levels": [
     {"name": "科室负责人", "working_days": 2},
     {"name": "分管领导", "scope": "city", "working_days": 3},
@@ -57,9 +59,9 @@ async def test_three_levels_with_an_adjustment_become_one_fact(client: httpx.Asy
     adjusted = await _decide(client, sub, REVIEWER_CITY, action="adjust", value={"points": "44"},
                              reason="材料不全,酌减2分", version=2)
     assert adjusted.json()["value"] == {"points": "44", "assessor": "科室负责人"}
-    stale = await _decide(client, sub, REVIEWER_CITY, action="approve", version=2)
+    stale = await _decide(client, sub, HEAD_CITY, action="approve", version=2)
     assert stale.status_code == 409
-    final = (await _decide(client, sub, REVIEWER_CITY, action="approve", version=3)).json()
+    final = (await _decide(client, sub, HEAD_CITY, action="approve", version=3)).json()
     assert (final["status"], final["fact_id"], final["level_due_at"]) == ("approved", f"sub-{sub['id']}", None)
     fact = {"id": f"sub-{sub['id']}", "subject": "p001", "indicator": "regular", "fact": "score",
             "points": "44", "assessor": "科室负责人"}
@@ -71,8 +73,65 @@ async def test_three_levels_with_an_adjustment_become_one_fact(client: httpx.Asy
     assert [(d["level_name"], d["action"], d["actor"], d["value"]) for d in decisions] == [
         ("科室负责人", "approve", "chief-a", None),
         ("分管领导", "adjust", "leader", {"points": "44"}),
-        ("部门负责人", "approve", "leader", None),
+        ("部门负责人", "approve", "head", None),
     ]
+
+
+async def test_one_person_reviews_a_submission_at_one_level_only(client: httpx.AsyncClient) -> None:
+    sub = await _submit(client)
+    assert (await _decide(client, sub, REVIEWER_CITY, action="approve", version=1)).status_code == 201
+    twice = await _decide(client, sub, REVIEWER_CITY, action="approve", version=2)
+    assert (twice.status_code, twice.json()["error"]["code"]) == (403, "forbidden")
+    assert twice.json()["error"]["message"] == (
+        "leader already reviewed this submission at level 科室负责人; one person reviews a submission at one level "
+        "only (a level with same_reviewer_allowed lifts this)")
+    assert (await client.get(f"/v1/submissions/{sub['id']}", headers=ADMIN)).json()["version"] == 2  # unchanged
+    assert (await _decide(client, sub, HEAD_CITY, action="approve", version=2)).status_code == 201
+    for earlier in (REVIEWER_CITY, HEAD_CITY):  # each already reviewed at another level
+        assert (await _decide(client, sub, earlier, action="approve", version=3)).status_code == 403
+    final = await _decide(client, sub, DIRECTOR_CITY, action="approve", version=3)
+    assert final.json()["status"] == "approved"
+    decisions = (await client.get(f"/v1/submissions/{sub['id']}/decisions", headers=ADMIN)).json()
+    assert [(d["level_name"], d["actor"]) for d in decisions] == [
+        ("科室负责人", "leader"), ("分管领导", "head"), ("部门负责人", "director")]
+
+
+async def test_the_rule_holds_across_corrections(client: httpx.AsyncClient) -> None:
+    sub = await _submit(client)
+    await _decide(client, sub, REVIEWER_CITY, action="approve", version=1)
+    await _decide(client, sub, HEAD_CITY, action="return", reason="请补充会议记录", version=2)
+    await client.patch(f"/v1/submissions/{sub['id']}", json={"content": {"points": "45"}, "version": 3},
+                       headers=ASSESSOR_A)
+    # the chain starts again at level 1: head decided at level 2 of this submission, leader at level 1
+    assert (await _decide(client, sub, HEAD_CITY, action="approve", version=4)).status_code == 403
+    assert (await _decide(client, sub, REVIEWER_CITY, action="approve", version=4)).status_code == 201
+    assert (await _decide(client, sub, HEAD_CITY, action="approve", version=5)).status_code == 201
+
+
+async def test_a_level_may_allow_the_same_reviewer(client: httpx.AsyncClient) -> None:
+    chain = {"indicator": "regular", "levels": [
+        {"name": "科室负责人", "working_days": 2},
+        {"name": "分管领导", "scope": "city", "working_days": 3, "same_reviewer_allowed": True}]}
+    assert (await client.put("/v1/schemes/meiling/review-chains", json=chain, headers=ADMIN)).status_code == 200
+    sub = (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).json()
+    await _decide(client, sub, REVIEWER_CITY, action="approve", version=1)
+    both = await _decide(client, sub, REVIEWER_CITY, action="approve", version=2)
+    assert both.json()["status"] == "approved"
+    chains = (await client.get("/v1/schemes/meiling/review-chains", headers=ADMIN)).json()
+    assert [level["same_reviewer_allowed"] for level in chains[0]["levels"]] == [False, True]
+
+
+async def test_the_same_reviewer_key_is_checked(client: httpx.AsyncClient) -> None:
+    first = {"indicator": "regular", "levels": [{"name": "科室负责人", "same_reviewer_allowed": True}]}
+    refused = await client.put("/v1/schemes/meiling/review-chains", json=first, headers=ADMIN)
+    assert refused.status_code == 422
+    assert "the first level has no earlier level: same_reviewer_allowed belongs on a later one" in refused.text
+    not_a_flag = {"indicator": "regular", "levels": [{"name": "科室负责人"},
+                                                     {"name": "分管领导", "same_reviewer_allowed": "yes"}]}
+    refused = await client.put("/v1/schemes/meiling/review-chains", json=not_a_flag, headers=ADMIN)
+    assert refused.status_code == 422
+    assert [d["field"] for d in refused.json()["error"]["details"]][-1].endswith("levels.1.same_reviewer_allowed")
+    assert (await client.get("/v1/schemes/meiling/review-chains", headers=ADMIN)).json() == []
 
 
 async def test_revocation_retracts_the_fact(client: httpx.AsyncClient) -> None:

@@ -112,11 +112,12 @@ class FakeBackend:
         if path == "/v1/periods":
             return self._period()
         if path == f"/v1/periods/{PERIOD}/scores":
-            return {"period_id": PERIOD, "subjects": [self._score(s) for s in self._wanted(request, "subject_ids")],
-                    "problems": []}
+            # precision 1: values pass through the gateway's rounding unchanged ("88.5"), and only with it
+            return {"period_id": PERIOD, "precision": 1,
+                    "subjects": [self._score(s) for s in self._wanted(request, "subject_ids")], "problems": []}
         if re.fullmatch(rf"/v1/periods/{PERIOD}/subjects/[^/]+/history", path):
-            return [{"id": 1, "indicator": "total", "value": "88.5", "cause": "evt-1", "fact_ids": ["f-1"],
-                     "created_at": "2026-03-01T02:00:00+00:00"}]
+            return [{"id": 1, "indicator": "total", "value": "88.5", "precision": 1, "cause": "evt-1",
+                     "fact_ids": ["f-1"], "created_at": "2026-03-01T02:00:00+00:00"}]
         if path == f"/v1/periods/{PERIOD}/verify":
             return {"ok": True, "inputs_sha256": "ab12", "mismatches": []}
         if path.startswith(f"/v1/periods/{PERIOD}"):

@@ -135,7 +135,7 @@ READ_ROSTER = '{ journalRoster(periodId: "2026-Q1") { subjectId unitPath indicat
 EXCUSE = """mutation { excuseJournalWeek(input: {periodId: "2026-Q1", subjectId: "p001", week: "2026-W07",
   kind: "trip", reason: "赴省厅培训", endsOn: "2026-02-13"}) { week status excuseKind excuseEndsOn makeup } }"""
 JOURNAL = """mutation($week: String!) { submitJournal(input: {periodId: "2026-Q1", subjectId: "p001", week: $week,
-  text: "本周完成……"}) { week status makeup } }"""
+  text: "本周完成……", points: "45"}) { week status makeup points } }"""
 
 
 async def test_roster_excuse_and_make_up(gateway: httpx.AsyncClient, bearer: Any, clock: Clock) -> None:
@@ -160,7 +160,7 @@ async def test_roster_excuse_and_make_up(gateway: httpx.AsyncClient, bearer: Any
                        "makeup": False}
     clock.set("2026-02-27T15:59:59+00:00")  # 23:59:59 on the last make-up day
     assert (await _data(gateway, alice, JOURNAL, week="2026-W07"))["submitJournal"] == {
-        "week": "2026-W07", "status": "submitted", "makeup": True}
+        "week": "2026-W07", "status": "submitted", "makeup": True, "points": "45"}
     late = await _gql(gateway, alice, JOURNAL, week="2026-W06")  # never excused: its deadline was 02-09
     assert late["errors"][0]["extensions"]["code"] == "CONFLICT"
     weeks = (await _data(gateway, chief, '{ journals(periodId: "2026-Q1", subjectId: "p001") '

@@ -68,7 +68,8 @@ def test_plain_objects_complete_as_graphql_core_does(query: str, monkeypatch: py
 
 
 PAGE = """query($first: Int) { subjects(periodId: "p1", first: $first) { totalCount nodes { __typename id name group
-  kind unitPath attributes score { total indicators { code value } flags } result { rank grade labels rewards } } } }"""
+  kind unitPath attributes score { total indicators { code value } flags { veto } }
+  result { rank grade labels rewards } } } }"""
 
 
 @pytest.mark.parametrize("grant", [Grant("auditor", ""), Grant("assessor", "city/a"), Grant("subject", "city/b")])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -133,8 +136,10 @@ async def test_snapshot_is_canonical_json_with_its_hash_and_status_is_announced(
     assert (await ranking.get("/v1/periods/p1/snapshots/1", headers=auth(("admin", "city/d1")))).status_code == 403
     events = await _outbox(ranking)
     assert sorted((e.destination, e.topic, e.payload["status"]) for e in events) == [
-        ("evidence", "period.status", "finalized"), ("scoring", "period.status", "finalized")]
-    assert events[0].payload["snapshot_sha256"] == snapshot["sha256"]
+        ("evidence", "period.status", "finalized"), ("evidence", "period.status", "published"),
+        ("scoring", "period.status", "finalized"), ("scoring", "period.status", "published")]
+    assert [e.payload["snapshot_sha256"] for e in events if e.payload["status"] == "finalized"] == \
+        [snapshot["sha256"]] * 2
 
 
 async def _outbox(ranking: httpx.AsyncClient) -> list[Any]:
@@ -190,4 +195,97 @@ async def test_reopen_with_reason_is_audited_and_a_later_approval_makes_a_new_sn
     listed = (await ranking.get("/v1/periods/p1/snapshots", headers=AUDITOR)).json()
     assert [(s["sequence"], s["sha256"]) for s in listed] == [(1, first["sha256"]), (2, second["sha256"])]
     statuses = [e.payload["status"] for e in await _outbox(ranking) if e.destination == "scoring"]
-    assert statuses == ["finalized", "reopened", "finalized"]
+    assert statuses == ["published", "finalized", "reopened", "published", "finalized"]
+
+
+PUBLISHING = {**QUARTERLY, "id": "rk-test-publishing", "publication": {"working_days": 5,
+                                                                       "republication_working_days": 2}}
+PUBLICATION_HEADERS = ["序号", "编号", "名称", "组别", "总分", "名次", "等次", "标签"]
+STALE = "已失效：结果在公示后变更，待重新公示"
+
+
+async def _publication_csv(ranking: httpx.AsyncClient) -> list[list[str]]:
+    response = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"}, headers=OFFICE)
+    assert response.status_code == 200, response.text
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+async def test_results_changed_after_publication_make_it_stale_until_published_again(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """The scheme asks for a 5-working-day 公示 and allows 2 for a re-publication. u4's service score rises from
+    30 to 39 after publication (an upheld appeal): 40.005 + 39 = 79.005 (一般 below 80, but its result changes:
+    total 70.01 → 79.01); the others are unchanged."""
+    scoring.add_period("p1", PUBLISHING, "2026-Q1", first_scores())
+    await deliver(ranking, "p1", scoring)
+    short = await ranking.post("/v1/periods/p1/publication", json={"working_days": 4}, headers=OFFICE)
+    assert (short.status_code, short.json()["error"]["message"]) == (422, (
+        "the scheme sets a publication (公示) at 5 working days at least (publication.working_days); 4 is too short"))
+    first = (await ranking.post("/v1/periods/p1/publication", json={}, headers=OFFICE)).json()
+    # Monday 2026-11-23 10:00 Shanghai + 5 working days: Mon..Fri, ends Saturday 00:00
+    assert (first["publication_days"], first["publication_sequence"], first["stale"]) == (5, 1, False)
+    assert _at(first["publication_ends_at"]) == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+    scoring.scores["p1"][3] = subject("u4", "40.005", "39")
+    event = uuid.uuid4()
+    assert (await deliver(ranking, "p1", scoring, event))["changed"] == 1
+    period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
+    assert (period["stale"], period["stale_reason"]) == (
+        True, "results changed after the 公示 of 2026-11-23 (publication 1): 1 changed")
+    assert period["stale_since"] is not None
+    trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
+    stale = [r for r in trail if r["action"] == "publication.stale"]
+    assert [r["details"] for r in stale] == [{
+        "reason": "results changed after the 公示 of 2026-11-23 (publication 1): 1 changed", "publication": 1,
+        "changed": ["u4"], "added": [], "removed": [],
+        "cause": {"event": str(event), "score_set": 1, "causes": None}}]
+    # the publication list still shows what was published, and says it no longer holds
+    rows = await _publication_csv(ranking)
+    assert rows[0] == [*PUBLICATION_HEADERS, "公示状态"]
+    assert rows[4] == ["4", "u4", "四中队", "乙组", "70.01", "1", "一般", "通报表扬", STALE]
+    clock.now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # the window is over
+    refused = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
+    assert (refused.status_code, refused.json()["error"]["message"]) == (409, (
+        "the results of period p1 changed after they were published (公示): results changed after the 公示 of "
+        "2026-11-23 (publication 1): 1 changed; publish them again before 审定"))
+    too_short = await ranking.post("/v1/periods/p1/publication", json={"working_days": 1}, headers=OFFICE)
+    assert too_short.json()["error"]["message"] == ("the scheme sets a re-publication at 2 working days at least "
+                                                    "(publication.republication_working_days); 1 is too short")
+    second = (await ranking.post("/v1/periods/p1/publication", json={}, headers=OFFICE)).json()
+    # Saturday 11-28 10:00 + 2 working days: Mon 11-30, Tue 12-01; ends Wednesday 00:00 Shanghai
+    assert (second["publication_days"], second["publication_sequence"], second["stale"]) == (2, 2, False)
+    assert _at(second["publication_ends_at"]) == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    rows = await _publication_csv(ranking)
+    assert rows[0] == PUBLICATION_HEADERS
+    assert rows[4] == ["4", "u4", "四中队", "乙组", "79.01", "1", "一般", "通报表扬"]
+    clock.now = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    assert (await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)).status_code == 200
+    trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
+    assert [(r["action"], (r["details"] or {}).get("republication")) for r in trail] == [
+        ("period.published", False), ("publication.stale", None), ("period.published", True),
+        ("period.finalized", None)]
+
+
+async def test_a_subject_withdrawn_after_publication_makes_it_stale(
+    ranking: httpx.AsyncClient, scoring: FakeScoring
+) -> None:
+    """A withdrawal that reached scoring before ranking's publication did (the event crossed it)."""
+    await _published(ranking, scoring)
+    scoring.scores["p1"] = first_scores()[:3]
+    assert (await deliver(ranking, "p1", scoring))["removed"] == 1
+    period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
+    assert (period["stale"], period["stale_reason"]) == (
+        True, "results changed after the 公示 of 2026-11-23 (publication 1): 1 removed")
+    assert [r[1] for r in (await _publication_csv(ranking))[1:]] == ["u1", "u2", "u3", "u4"]  # as published
+
+
+async def test_scores_changed_after_approval_mark_the_period_stale_with_the_reason(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    await _finalized(ranking, scoring, clock)
+    scoring.scores["p1"][3] = subject("u4", "60", "39")
+    await deliver(ranking, "p1", scoring)
+    period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
+    assert (period["stale"], period["stale_reason"]) == (
+        True, "scores changed after 审定 (finalized); reopen the period to take them")
+    trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
+    assert [r["action"] for r in trail][-1] == "publication.stale"

@@ -19,6 +19,8 @@ from services.common.embedded import free_port
 from services.common.settings import get_settings
 
 CHECKS = [not_a_server_error, response_schema_conformance]
+# app.state attributes through which in-process tests replace a peer, the clock or the file store
+INJECTED = ("scoring_transport", "scoring_client", "scoring_http", "evidence_transport", "clock", "attachment_storage")
 MAX_EXAMPLES = int(os.environ.get("KAOHE_FUZZ_EXAMPLES", "5"))
 
 
@@ -62,20 +64,26 @@ def served(app: Any, port: int | None = None) -> Iterator[str]:
 
 
 @contextmanager
-def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Iterator[dict[str, str]]:
-    """The three services (and the gateway) in this process on one database; yields name → base URL."""
+def served_stack(database_url: str, *, gateway: bool = False, relay: bool = False,
+                 **env: str) -> Iterator[dict[str, str]]:
+    """The three services (and the gateway) in this process on one database; yields name → base URL.
+    With `relay`, their outbox relays, scoring's recompute loop and evidence's sweeper run as in production."""
     from tests.reliability.conftest import service_app
 
     names = ["evidence", "scoring", "ranking"]
     apps: dict[str, Any] = {name: service_app(name) for name in names}
     ports = {name: free_port() for name in names}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    before = {name: set(app.state._state) for name, app in apps.items()}
+    saved = {name: dict(app.state._state) for name, app in apps.items()}
+    for app in apps.values():  # what other in-process tests plug in (fake peers, clocks) is unplugged here
+        for attr in INJECTED:
+            if attr in app.state._state:
+                setattr(app.state, attr, None)
     try:
         with settings_env(KAOHE_DATABASE_URL=database_url, **{f"KAOHE_{n.upper()}_URL": u for n, u in urls.items()},
                           **env):
             for app in apps.values():
-                app.state.run_relay = False
+                app.state.run_relay = relay
             with served(apps["evidence"], ports["evidence"]), served(apps["scoring"], ports["scoring"]), \
                     served(apps["ranking"], ports["ranking"]):
                 if not gateway:
@@ -88,5 +96,5 @@ def served_stack(database_url: str, *, gateway: bool = False, **env: str) -> Ite
     finally:
         # leave the module-level apps as found: clients made here are bound to the server threads' loops
         for name, app in apps.items():
-            for attr in set(app.state._state) - before[name]:
-                delattr(app.state, attr)
+            app.state._state.clear()
+            app.state._state.update(saved[name])

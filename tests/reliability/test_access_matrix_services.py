@@ -137,7 +137,7 @@ CALLS: dict[str, list[Call]] = {
     "myBallot": [Call("evidence", "GET", "/v1/rating-tasks/{task}/ballot")],
     "submitEvidence": [Call("evidence", "POST", "/v1/submissions", {**S, "indicator": "work", "fact": "score",
                                                                    "content": {"points": "41"}})],
-    "submitJournal": [Call("evidence", "POST", "/v1/journals", {**S, "week": WEEK, "text": "周志"})],
+    "submitJournal": [Call("evidence", "POST", "/v1/journals", {**S, "week": WEEK, "text": "周志", "points": "45"})],
     "correctSubmission": [Call("evidence", "PATCH", "/v1/submissions/{submission}",
                                {"content": {"points": "43"}, "version": 1})],
     "reviewSubmission": [Call("evidence", "POST", "/v1/submissions/{submission}/decisions",
@@ -297,7 +297,8 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
     ids["submission"] = pending["id"]
     await _ok(await client.post(f"{ev}/v1/journals/rosters", headers=ADMIN, json={
         "period_id": PERIOD, "subject_ids": ["pe-a"], "first_week": WEEK, "last_week": WEEK}))
-    await _ok(await client.post(f"{ev}/v1/journals", headers=ADMIN, json={**S, "week": WEEK, "text": "周志"}), 201)
+    await _ok(await client.post(f"{ev}/v1/journals", headers=ADMIN,
+                                json={**S, "week": WEEK, "text": "周志", "points": "45"}), 201)
     notice = await _ok(await client.post(f"{ev}/v1/rectifications", headers=ADMIN, json={
         **S, "problem": "台账缺失", "opinion": "限期整改", "checked_at": NOW.isoformat(), "deadline": LATER[:10]}), 201)
     ids["notice"] = notice["id"]

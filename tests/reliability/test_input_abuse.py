@@ -206,7 +206,7 @@ async def test_ids_forwarded_to_scoring_stay_one_path_segment(client: httpx.Asyn
 
     evidence_app.state.scoring_transport = httpx.MockTransport(like_scoring)
     evidence_app.state.scoring_client = None
-    body = {"period_id": period_id, "subject_id": "p001", "week": "2026-W10", "text": "本周"}
+    body = {"period_id": period_id, "subject_id": "p001", "week": "2026-W10", "text": "本周", "points": "45"}
     error = _error(await client.post("/v1/journals", json=body, headers=auth(("submitter", "city/a"))), 404)
     assert error["code"] == "not_found"
     if "/" in period_id or period_id == ".." or "\x00" in period_id:  # no segment can name it: scoring not asked

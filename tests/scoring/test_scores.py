@@ -190,7 +190,7 @@ async def test_scores_changed_goes_to_ranking_through_the_outbox(period: httpx.A
         rows = (await session.scalars(select(common.outbox).where(common.outbox.topic == "scores.changed"))).all()
     assert [(r.destination, r.payload) for r in rows] == [("ranking", {
         "period_id": "q1", "scheme_id": "tiny", "scheme_version": 1, "label": "2026-Q1", "owner_path": "city",
-        "inputs_sha256": result["inputs_sha256"], "score_set": 1})]
+        "inputs_sha256": result["inputs_sha256"], "score_set": 1, "causes": "user:office"})]
     await _recompute(period)  # unchanged: nothing more to tell
     assert await _count(common.outbox, common.outbox.topic == "scores.changed") == 1
 
@@ -206,10 +206,21 @@ async def test_finalized_by_ranking_refuses_writes_until_reopened(period: httpx.
     enrol = await period.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p1", "group": "B"}]},
                               headers=admin())
     assert enrol.status_code == 409
+    late_publication = {**status, "id": str(uuid.uuid4()), "payload": {"period_id": "q1", "status": "published"}}
+    assert await ok(await period.post("/events", json=late_publication, headers=service_headers("ranking"))) == {
+        "applied": False}  # a publication delayed behind the approval does not undo it
     reopened = {**status, "id": str(uuid.uuid4()), "payload": {"period_id": "q1", "status": "reopened"}}
     await ok(await period.post("/events", json=reopened, headers=service_headers("ranking")))
-    assert (await ok(await period.get("/v1/periods/q1", headers=admin())))["status"] == "published"
+    # reopened: results may change again, a new 公示 follows (ranking is back to "computed")
+    assert (await ok(await period.get("/v1/periods/q1", headers=admin())))["status"] == "scoring"
     await ok(await period.post("/events", json=fact_event("upsert", FACTS[0]), headers=service_headers()))
+    published = {**status, "id": str(uuid.uuid4()), "payload": {"period_id": "q1", "status": "published"}}
+    assert await ok(await period.post("/events", json=published, headers=service_headers("ranking"))) == {
+        "applied": True}
+    assert (await ok(await period.get("/v1/periods/q1", headers=admin())))["status"] == "published"
+    late = await period.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p1", "group": "B"}]},
+                             headers=admin())
+    assert late.status_code == 409
 
 
 async def test_rebuild_pulls_evidence_facts_through_the_injected_client(period: httpx.AsyncClient) -> None:
@@ -236,12 +247,15 @@ async def test_rebuild_pulls_evidence_facts_through_the_injected_client(period: 
     assert {s["id"]: s["total"] for s in body["subjects"]} == {"p1": "80", "p2": "100"}
 
 
-async def test_readers_see_only_their_scope_and_subjects_only_themselves(period: httpx.AsyncClient) -> None:
+async def test_office_readers_see_only_their_scope_and_subjects_see_no_scores(period: httpx.AsyncClient) -> None:
     await _recompute(period)
     other = await _scores(period, auth(("assessor", "city/b")))
     assert other["subjects"] == [] and other["problems"] == []
+    # scores are the office's: the subject sees what the 公示 shows, through ranking (docs/decisions.md)
     mine = await _scores(period, subject_headers("p2"))
-    assert [s["id"] for s in mine["subjects"]] == ["p2"]
+    assert mine["subjects"] == []
+    head = await _scores(period, auth(("reviewer", "city/a")))
+    assert head["subjects"] == []
     refused = await period.get("/v1/periods/q1/subjects/p1/history", headers=auth(("assessor", "city/b")))
     assert refused.status_code == 403
     assert (await period.get("/v1/periods/q1/subjects/p1/history", headers=subject_headers("p2"))).status_code == 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +18,15 @@ READER_ROLES: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "s
 TOPIC = "fact.changed"
 
 
-def _announce(session: AsyncSession, fact: Fact, action: str) -> None:
+def journal_fact_id(period_id: str, subject_id: str, week: str) -> str:
+    """The one fact of a person's week (missing, excused, then the reviewed journal replace each other)."""
+    return f"jnl-{uuid.uuid5(uuid.NAMESPACE_URL, f'{period_id}/{subject_id}/{week}')}"
+
+
+def _announce(session: AsyncSession, fact: Fact, action: str) -> str:
+    """Send the change to scoring; the event's id (scoring names it as the cause of the scores it changes)."""
     payload = {"period_id": fact.period_id, "action": action, "fact": fact.body, "revision": fact.revision}
-    enqueue(session, common.outbox, destination="scoring", topic=TOPIC, payload=payload)
+    return str(enqueue(session, common.outbox, destination="scoring", topic=TOPIC, payload=payload))
 
 
 async def upsert(
@@ -37,9 +44,9 @@ async def upsert(
     else:
         fact.body, fact.retracted, fact.updated_at = body, False, clock.now()
         fact.revision += 1
-    _announce(session, fact, "upsert")
+    event = _announce(session, fact, "upsert")
     audit.record(session, actor=actor, action="fact.upsert", entity_type="fact", entity_id=fact.id,
-                 before=before, after=body)
+                 before=before, after=body, details={"event": event})
     await session.flush()
     return fact
 
@@ -51,9 +58,9 @@ async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str
         return None
     fact.retracted, fact.updated_at = True, clock.now()
     fact.revision += 1
-    _announce(session, fact, "retract")
+    event = _announce(session, fact, "retract")
     audit.record(session, actor=actor, action="fact.retract", entity_type="fact", entity_id=fact.id,
-                 before=fact.body, after=None, details={"reason": reason})
+                 before=fact.body, after=None, details={"reason": reason, "event": event})
     await session.flush()
     return fact
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.evidence.db import Base
@@ -26,7 +27,8 @@ class JournalRoster(Base):
 
 
 class JournalWeek(Base):
-    """One person's week: submitted, missing (deadline passed), or excused (approved absence)."""
+    """One person's week: submitted (then reviewed as a submission), missing (deadline passed), or excused
+    (approved absence)."""
 
     __tablename__ = "journal_week"
     __table_args__ = (UniqueConstraint("period_id", "subject_id", "week"),)
@@ -39,6 +41,8 @@ class JournalWeek(Base):
     indicator: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[Decimal | None] = mapped_column(Numeric)  # the person's own points (自评分)
+    submission_id: Mapped[str | None] = mapped_column(String(36))  # its review (the latest journal of the week)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     makeup: Mapped[bool] = mapped_column(default=False)
     excuse_kind: Mapped[str | None] = mapped_column(String(20))

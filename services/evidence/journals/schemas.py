@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,15 +37,18 @@ class JournalRosterRead(BaseModel):
 
 
 class JournalCreate(BaseModel):
-    """A person's journal for one ISO week (a make-up after an excused absence is accepted in its window)."""
+    """A person's journal for one ISO week with their own points (自评分), which then go through the journal
+    indicator's review chain (a make-up after an excused absence is accepted in its window)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"period_id": "2026-Q1", "subject_id": "p001", "week": "2026-W05", "text": "本周完成……"}]})
+        {"period_id": "2026-Q1", "subject_id": "p001", "week": "2026-W05", "text": "本周完成……", "points": "45"}]})
 
     period_id: str = Field(min_length=1, max_length=100)
     subject_id: str = Field(min_length=1, max_length=100)
     week: str = Week
     text: str = Field(min_length=1, max_length=20_000)
+    points: Decimal = Field(ge=0, max_digits=12, decimal_places=4,
+                            description="The person's own points for the week (the mean of its categories).")
 
 
 class ExcuseCreate(BaseModel):
@@ -70,6 +74,8 @@ class JournalRead(BaseModel):
     week: str
     status: str
     text: str
+    points: Decimal | None = Field(description="The person's own points; the reviewed ones are the submission's.")
+    submission_id: str | None = Field(description="The submission that takes the journal through its review chain.")
     submitted_at: datetime | None
     makeup: bool
     excuse_kind: str | None

@@ -1,9 +1,13 @@
 """Weekly journals (003 篇三): due by a weekday and time after the week, missing when the deadline
-passes, excused by the supervisor, made up within a few working days after the absence ends."""
+passes, excused by the supervisor, made up within a few working days after the absence ends.
+
+A journal carries the person's own points (自评分); it then passes the journal indicator's review chain
+(科室负责人 初审, 分管领导 审核, 部门负责人 评定) like any submission: each level may adjust the points, the
+highest level that acted gives the week's points, and a level that does not act in time agrees with the one
+below. Only then does the week's fact become `accepted` with those points."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,11 +20,14 @@ from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
 from services.evidence.facts import service as facts
+from services.evidence.facts.service import journal_fact_id
 from services.evidence.journals import repository
 from services.evidence.journals.models import JournalWeek
 from services.evidence.journals.schemas import ExcuseCreate, JournalCreate, JournalRosterCreate
 from services.evidence.periods.service import writable_period
 from services.evidence.scoring_client import ScoringClient
+from services.evidence.submissions.content import validate_content
+from services.evidence.submissions.service import open_submission
 from services.evidence.workdays import END_OF_DAY, add_working_days
 
 READ_ROLES: tuple[Role, ...] = ("admin", "auditor", "reviewer", "submitter")
@@ -59,10 +66,6 @@ def weeks(first: str, last: str) -> list[str]:
         out.append(f"{year}-W{number:02d}")
         monday += timedelta(days=7)
     return out
-
-
-def journal_fact_id(period_id: str, subject_id: str, week: str) -> str:
-    return f"jnl-{uuid.uuid5(uuid.NAMESPACE_URL, f'{period_id}/{subject_id}/{week}')}"
 
 
 async def _publish(session: AsyncSession, actor: Principal | str, row: JournalWeek) -> None:
@@ -133,10 +136,16 @@ async def submit(session: AsyncSession, principal: Principal, scoring: ScoringCl
         await repository.add(session, row)
     else:
         row.makeup, row.version = True, row.version + 1
-    row.status, row.text, row.submitted_at, row.updated_at = "submitted", payload.text, moment, moment
-    await _publish(session, principal, row)
+    row.status, row.text, row.points = "submitted", payload.text, payload.points
+    row.submitted_at, row.updated_at = moment, moment
+    # the week's fact (excused, for a make-up) stays as it is until the reviewers have spoken
+    content = validate_content("journal", {"week": row.week, "points": payload.points})
+    review = await open_submission(session, principal, period=period, subject=person, indicator=row.indicator,
+                                   fact_kind="journal", content=content, justification=payload.text, moment=moment)
+    row.submission_id = review.id
     audit.record(session, actor=principal, action="journal.submit", entity_type="journal_week",
-                 entity_id=str(row.id), after={"week": row.week, "makeup": row.makeup})
+                 entity_id=str(row.id), after={"week": row.week, "makeup": row.makeup, "points": content["points"],
+                                               "submission": review.id})
     return row
 
 

@@ -30,6 +30,11 @@ def due_at(level: dict[str, Any], started_at: datetime) -> datetime:
     return deadline_after(started_at, int(level["working_days"]), get_settings().timezone).astimezone(UTC)
 
 
+def same_reviewer_allowed(level: dict[str, Any]) -> bool:
+    """Whether a person who decided at an earlier level of a submission may decide at this one too."""
+    return level.get("same_reviewer_allowed") is True
+
+
 def may_review(principal: Principal, level: dict[str, Any], unit_path: str) -> bool:
     """A reviewer (or admin) over the subject's unit and over the level's scope, if it has one."""
     roles: tuple[Role, ...] = ("reviewer", "admin")

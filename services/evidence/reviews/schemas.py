@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 
 class ReviewLevel(BaseModel):
@@ -16,6 +16,10 @@ class ReviewLevel(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     scope: str | None = Field(default=None, max_length=500)
     working_days: int = Field(default=5, ge=1, le=60)
+    # separation of duties: one person reviews a submission at one level only, unless this (later) level says
+    # that a person who decided at an earlier level may decide here too (a small office where the 分管领导 is
+    # also the 部门负责人)
+    same_reviewer_allowed: StrictBool = False
 
 
 class ReviewChainPut(BaseModel):
@@ -30,6 +34,12 @@ class ReviewChainPut(BaseModel):
 
     indicator: str = Field(default="", max_length=100)
     levels: list[ReviewLevel] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _first_level_alone(self) -> ReviewChainPut:
+        if self.levels[0].same_reviewer_allowed:
+            raise ValueError("the first level has no earlier level: same_reviewer_allowed belongs on a later one")
+        return self
 
 
 class ReviewChainRead(BaseModel):

@@ -26,12 +26,31 @@ from services.evidence.submissions.service import fact_id, get_readable, readabl
 SYSTEM_ACTOR = "system:deadline"
 
 
+# what a reviewer may adjust, by fact kind: a higher level's value overrides a lower one's (003 篇三
+# "系统默认较高级别人员的评价分数为周记的最终基本分数")
+ADJUSTABLE = {"score": frozenset({"points", "note"}), "journal": frozenset({"points"})}
+# a journal that went through its chain counts with its points; one the reviewers do not confirm (rejected, or
+# its approval revoked: 003 篇三 "对不真实内容不予确认") counts as a week without a journal, 0
+JOURNAL_ACCEPTED = {"submitted": "accepted", "late": "accepted"}
+JOURNAL_UNCONFIRMED = ("reject", "revoke")
+
+
 def fact_body(submission: Submission) -> dict[str, Any]:
     """The fact of scheme-format.md §4 that an approved submission becomes."""
     body: dict[str, Any] = {"id": fact_id(submission), "subject": submission.subject_id}
     if submission.indicator is not None:
         body["indicator"] = submission.indicator
-    return {**body, "fact": submission.fact_kind, **submission.value}
+    value = dict(submission.value)
+    if submission.fact_kind == "journal":
+        value["status"] = JOURNAL_ACCEPTED.get(str(value.get("status", "submitted")), value.get("status"))
+    return {**body, "fact": submission.fact_kind, **value}
+
+
+def unconfirmed_journal(submission: Submission) -> dict[str, Any]:
+    """The week's fact once its journal is rejected or its approval revoked: missing, 0 points."""
+    body = fact_body(submission)
+    body.pop("points", None)
+    return {**body, "status": "missing"}
 
 
 async def _record(session: AsyncSession, submission: Submission, *, action: str, actor: str, at: datetime,
@@ -60,23 +79,42 @@ async def _advance(session: AsyncSession, submission: Submission, *, actor: str,
 
 def _adjusted(submission: Submission, value: dict[str, Any]) -> dict[str, Any]:
     # A higher level's value overrides a lower one's: the adjustment replaces the points in place.
-    if submission.fact_kind != "score" or set(value) - {"points", "note"}:
-        raise InvalidInput("only the points (and note) of score facts can be adjusted", details={"field": "value"})
-    return validate_content("score", {**submission.value, **value})
+    allowed = ADJUSTABLE.get(submission.fact_kind)
+    if allowed is None or set(value) - allowed:
+        raise InvalidInput("only the points (and note) of score facts and the points of journals can be adjusted",
+                           details={"field": "value"})
+    return validate_content(submission.fact_kind, {**submission.value, **value})
 
 
-def _check_actor(principal: Principal, submission: Submission, action: str) -> None:
+def _check_actor(principal: Principal, submission: Submission, action: str) -> int:
+    """The level the caller acts at, once it may act there."""
     if action == "revoke":
         if submission.status != "approved":
             raise Conflict(f"only an approved submission can be revoked (this one is {submission.status})")
-        level = submission.chain[-1]
+        index = len(submission.chain) - 1
     else:
         if submission.status != "pending":
             raise Conflict(f"this submission is {submission.status}, not awaiting review",
                            details={"status": submission.status})
-        level = submission.chain[submission.level]
+        index = submission.level
+    level = submission.chain[index]
     if not chains.may_review(principal, level, submission.unit_path):
         raise Forbidden(f"{principal.subject} is not a reviewer of level {level['name']} for this submission")
+    return index
+
+
+async def _check_one_level(session: AsyncSession, principal: Principal, submission: Submission, index: int) -> None:
+    """Separation of duties: one person decides on a submission (any of its versions) at one level only, unless
+    the later of the two levels allows it (`same_reviewer_allowed`)."""
+    for decision in await repository.decisions(session, submission.id):
+        if decision.actor != principal.subject or decision.level == index:
+            continue
+        later = submission.chain[min(max(decision.level, index), len(submission.chain) - 1)]
+        if not chains.same_reviewer_allowed(later):
+            raise Forbidden(f"{principal.subject} already reviewed this submission at level {decision.level_name}; "
+                            "one person reviews a submission at one level only (a level with "
+                            "same_reviewer_allowed lifts this)",
+                            details={"level": decision.level_name})
 
 
 async def decide(
@@ -86,7 +124,7 @@ async def decide(
     """Apply one reviewer's action with optimistic concurrency (exactly one concurrent writer wins)."""
     submission = await get_readable(session, principal, submission_id)
     await writable_period(session, scoring, submission.period_id)
-    _check_actor(principal, submission, payload.action)
+    await _check_one_level(session, principal, submission, _check_actor(principal, submission, payload.action))
     new_value = _adjusted(submission, payload.value) if payload.value is not None else None
     claimed = await submissions.claim(session, submission.id, payload.version)
     if claimed is None:
@@ -108,6 +146,9 @@ async def _apply(session: AsyncSession, submission: Submission, payload: Decisio
                   value=payload.value)
     if payload.action in ("approve", "adjust"):
         await _advance(session, submission, actor=actor, moment=now)
+    elif submission.fact_kind == "journal" and payload.action in JOURNAL_UNCONFIRMED:
+        await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
+                           body=unconfirmed_journal(submission), source_type="submission", source_id=submission.id)
     elif payload.action == "revoke":
         await facts.retract(session, actor=actor, fact_id=fact_id(submission), reason=payload.reason)
 

@@ -72,7 +72,7 @@ class CaseContent(_Content):
 
 class JournalContent(_Content):
     week: str = Field(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
-    points: Num | None = Field(default=None, max_digits=12, decimal_places=4)
+    points: Num | None = Field(default=None, ge=0, max_digits=12, decimal_places=4)
     status: Literal["submitted", "missing", "excused", "late"] = "submitted"
 
 

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import audit, clock
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.evidence.facts.service import journal_fact_id
 from services.evidence.periods.service import writable_period
 from services.evidence.reviews import chains
-from services.evidence.scoring_client import ScoringClient
+from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
 from services.evidence.submissions import repository
 from services.evidence.submissions.content import validate_content
 from services.evidence.submissions.models import Submission, SubmissionVersion
@@ -36,7 +37,10 @@ EDITABLE = ("pending", "returned")
 
 
 def fact_id(submission: Submission) -> str:
-    """The stable fact id of a submission: corrections upsert it, revocation retracts it."""
+    """The stable fact id of a submission: corrections upsert it, revocation retracts it. A journal is its
+    week's fact, whichever way it came (the week's missing or excused fact is the same one)."""
+    if submission.fact_kind == "journal":
+        return journal_fact_id(submission.period_id, submission.subject_id, str(submission.value.get("week")))
     return f"sub-{submission.id}"
 
 
@@ -97,21 +101,31 @@ async def create(
         raise Forbidden(f"{principal.subject} may not submit {payload.fact} facts for {subject.unit_path}")
     _check_indicator(period.fact_kinds, payload.indicator, payload.fact)
     content = validate_content(payload.fact, payload.content)
-    moment = now or clock.now()
-    levels = await chains.levels_for(session, period.scheme_id, payload.indicator)
+    submission = await open_submission(session, principal, period=period, subject=subject,
+                                       indicator=payload.indicator, fact_kind=payload.fact, content=content,
+                                       justification=payload.justification, moment=now or clock.now())
+    return to_read(submission)
+
+
+async def open_submission(
+    session: AsyncSession, principal: Principal, *, period: PeriodInfo, subject: SubjectInfo, indicator: str | None,
+    fact_kind: str, content: dict[str, Any], justification: str | None, moment: datetime,
+) -> Submission:
+    """Store validated evidence and start its review chain (the indicator's, else the scheme's)."""
+    levels = await chains.levels_for(session, period.scheme_id, indicator)
     submission = Submission(
         id=str(uuid.uuid4()), period_id=period.id, scheme_id=period.scheme_id, subject_id=subject.id,
-        indicator=payload.indicator, fact_kind=payload.fact, unit_path=subject.unit_path,
+        indicator=indicator, fact_kind=fact_kind, unit_path=subject.unit_path,
         submitted_by=principal.subject, status="pending", current_version=1, chain=levels, level=0,
         level_started_at=moment, level_due_at=chains.due_at(levels[0], moment), value=content, version=1,
         created_at=moment, updated_at=moment,
     )
     first = SubmissionVersion(submission_id=submission.id, number=1, content=content,
-                              justification=payload.justification, created_by=principal.subject, created_at=moment)
+                              justification=justification, created_by=principal.subject, created_at=moment)
     await repository.add(session, submission, first)
     audit.record(session, actor=principal, action="submission.create", entity_type="submission",
-                 entity_id=submission.id, after={"content": content, "justification": payload.justification})
-    return to_read(submission)
+                 entity_id=submission.id, after={"content": content, "justification": justification})
+    return submission
 
 
 async def update(

@@ -31,7 +31,10 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
     # A period's scheme version, label and owner never change; scoring's payload carries them
     # (older events without owner_path: read the period from scoring).
     ref = results.ref_from_payload(event.payload) or await results.period_ref(scoring, period_id)
-    outcome = await results.recompute(session, scoring, ref, actor=principal)
+    # what made scoring's scores change, for the audit record of a publication this makes stale
+    cause = {"event": str(event.id), "score_set": event.payload.get("score_set"),
+             "causes": event.payload.get("causes")}
+    outcome = await results.recompute(session, scoring, ref, actor=principal, cause=cause)
     return {"applied": True, "changed": outcome.changed, "unchanged": outcome.unchanged,
             "removed": outcome.removed, "frozen": outcome.frozen}
 

@@ -11,9 +11,10 @@ from fastapi.responses import StreamingResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
-from services.common.errors import Conflict
-from services.ranking.access import PeriodId
+from services.common.errors import Conflict, Forbidden
+from services.ranking.access import OFFICE_READERS, PUBLISHED, PeriodId
 from services.ranking.exports import service
+from services.ranking.periods import repository
 from services.ranking.periods import service as periods
 from services.ranking.results import repository as results
 
@@ -23,21 +24,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
 
 
-@router.get("/ranking", summary="The ranking table (rows the caller may see) as xlsx or CSV")
+@router.get("/ranking", summary="The ranking table (the office roles' rows) as xlsx or CSV")
 async def export_ranking(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                          format: Format = "xlsx") -> StreamingResponse:
     period = await periods.get(session, period_id)
+    if not principal.scopes_for(*OFFICE_READERS):
+        raise Forbidden("the ranking table is the office's (admin, assessor, auditor); the publication list "
+                        "(公示名单) shows the published results")
     rows = await results.visible_current(session, period_id, principal)
     return _respond(service.ranking_table(period, rows), format, f"{period_id}-ranking")
 
 
-@router.get("/publication", summary="The publication list (公示名单) as xlsx or CSV")
+@router.get("/publication", summary="The publication list (公示名单) as xlsx or CSV: exactly what was published")
 async def export_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                              format: Format = "xlsx") -> StreamingResponse:
     period = await periods.get(session, period_id)
-    if period.status not in ("published", "finalized"):
+    shown = await repository.latest_publication(session, period_id)
+    if period.status not in PUBLISHED or shown is None:
         raise Conflict(f"period {period_id} has not been published (公示) yet")
-    rows = await results.visible_current(session, period_id, principal)
+    rows = await results.published_rows(session, shown.id, principal)
     return _respond(service.publication_list(period, rows), format, f"{period_id}-publication")
 
 

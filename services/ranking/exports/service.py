@@ -71,7 +71,7 @@ def ranking_table(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Table:
         Column("标签", _labels),
     ]
     columns += [Column(f"{name}(元)", _reward_of(name), "0.00") for name in _reward_names(rows)]
-    return Table(f"{period.label} 考核排名", columns, rows)
+    return Table(f"{period.label} 考核排名", [*columns, *_stale(period, RANKING_STALE)], rows)
 
 
 def publication_list(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Table:
@@ -86,7 +86,17 @@ def publication_list(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Tab
         Column("等次", lambda r: r.document.get("grade") or ""),
         Column("标签", _labels),
     ]
-    return Table(f"{period.label} 考核结果公示", columns, rows)
+    return Table(f"{period.label} 考核结果公示", [*columns, *_stale(period, PUBLICATION_STALE)], rows)
+
+
+# while the results differ from the 公示 (docs/decisions.md), every row of a file says so in a last column
+STALE_HEADER = "公示状态"
+PUBLICATION_STALE = "已失效：结果在公示后变更，待重新公示"
+RANKING_STALE = "与公示结果不一致，待重新公示"
+
+
+def _stale(period: RankedPeriod, text: str) -> list[Column]:
+    return [Column(STALE_HEADER, lambda r: text)] if period.stale and period.status == "published" else []
 
 
 def _score_of(code: str) -> Any:

@@ -14,6 +14,7 @@ from services.common.errors import Conflict, Forbidden, NotFound
 from services.ranking.access import can_read, is_own
 from services.ranking.objections import repository
 from services.ranking.objections.models import Objection
+from services.ranking.periods import repository as published
 from services.ranking.periods import service as periods
 from services.ranking.results import repository as results
 
@@ -27,10 +28,12 @@ def _state(objection: Objection) -> dict[str, Any]:
 async def file(
     session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str, text: str, now: datetime
 ) -> Objection:
-    """File an objection to a subject's current result while the publication window is open."""
+    """File an objection to a subject's result as published while the publication window is open."""
     period = await periods.get(session, period_id)
     periods.refuse_if_frozen(period)
-    rows = await results.current_of(session, period_id, [subject_id])
+    shown = await published.latest_publication(session, period_id)
+    rows = await (results.published_of(session, shown.id, [subject_id]) if shown is not None
+                  else results.current_of(session, period_id, [subject_id]))
     if not rows:
         raise NotFound(f"no result for subject {subject_id} in period {period_id}")
     result = rows[0]

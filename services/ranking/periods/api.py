@@ -39,8 +39,8 @@ async def recompute(period_id: PeriodId, session: SessionDep, principal: Current
 
 @router.post("/publication", response_model=PeriodRead, summary="Publish (公示) for N working days (the office)")
 async def publish(period_id: PeriodId, payload: PublicationCreate, session: SessionDep, principal: CurrentPrincipal,
-                  now: Now) -> Any:
-    return await service.publish(session, principal, period_id, working_days=payload.working_days, now=now)
+                  scoring: ScoringClientDep, now: Now) -> Any:
+    return await service.publish(session, principal, scoring, period_id, working_days=payload.working_days, now=now)
 
 
 @router.post("/finalize", response_model=SnapshotRead, summary="Approve (审定): freeze the period into a snapshot")

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,7 +43,12 @@ class RankedPeriod(Base):
     inputs_sha256: Mapped[str] = mapped_column(String(64), default="")
     score_set: Mapped[int | None] = mapped_column(Integer)
     problems: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    # the results the period shows as published (公示) or approved (审定) are no longer what the scores give:
+    # they changed after the publication, or scores changed while it was frozen; why and since when
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    stale_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stale_reason: Mapped[str | None] = mapped_column(Text)
+    publication_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     publication_days: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     publication_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -70,3 +87,33 @@ class PeriodReopening(Base):
     snapshot_sequence: Mapped[int] = mapped_column(Integer)
     reopened_by: Mapped[str] = mapped_column(String(200))
     reopened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Publication(Base):
+    """One 公示 of a period's results: when, by whom, for how many working days, and (its entries) exactly
+    which result versions it shows."""
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("period_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    period_id: Mapped[str] = mapped_column(String(100), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    working_days: Mapped[int] = mapped_column(Integer)
+    republication: Mapped[bool] = mapped_column(Boolean)  # a new window after results changed during a 公示
+    published_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PublicationEntry(Base):
+    """One subject as a publication shows it: its place in the list and the result version published."""
+
+    __tablename__ = "publication_entry"
+    __table_args__ = (Index(None, "publication_id", "subject_id"),)
+
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(100))
+    result_id: Mapped[int] = mapped_column(ForeignKey("subject_result.id"))
+    document_sha256: Mapped[str] = mapped_column(String(64))

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
+from services.ranking.periods.models import (
+    PeriodReopening,
+    PeriodSnapshot,
+    Publication,
+    PublicationEntry,
+    RankedPeriod,
+)
+from services.ranking.results.models import SubjectResult
 
 
 async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> RankedPeriod | None:
@@ -76,3 +83,28 @@ async def reopenings(session: AsyncSession, period_id: str) -> list[PeriodReopen
         select(PeriodReopening).where(PeriodReopening.period_id == period_id).order_by(PeriodReopening.id)
     )
     return list(rows)
+
+
+async def latest_publication(session: AsyncSession, period_id: str) -> Publication | None:
+    """The period's latest 公示 (None before the first)."""
+    rows = await session.scalars(select(Publication).where(Publication.period_id == period_id)
+                                 .order_by(Publication.sequence.desc()).limit(1))
+    return rows.first()
+
+
+async def add_publication(session: AsyncSession, publication: Publication) -> None:
+    """Store a publication with the period's current results as its entries, in table order."""
+    session.add(publication)
+    await session.flush()
+    current = (select(literal(publication.id), SubjectResult.position, SubjectResult.subject_id, SubjectResult.id,
+                      SubjectResult.document_sha256)
+               .where(SubjectResult.period_id == publication.period_id, SubjectResult.is_current))
+    await session.execute(insert(PublicationEntry).from_select(
+        ["publication_id", "position", "subject_id", "result_id", "document_sha256"], current))
+
+
+async def published_digests(session: AsyncSession, publication_id: int) -> dict[str, str]:
+    """subject → the digest of the result version the publication shows."""
+    rows = await session.execute(select(PublicationEntry.subject_id, PublicationEntry.document_sha256)
+                                 .where(PublicationEntry.publication_id == publication_id))
+    return {subject_id: digest for subject_id, digest in rows}

@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class PublicationCreate(BaseModel):
-    # 公示 is counted in working days (Chinese calendar, 调休 included); see docs/decisions.md.
-    working_days: int = Field(default=5, ge=1, le=30)
+    # 公示 is counted in working days (Chinese calendar, 调休 included); see docs/decisions.md. Omitted: the
+    # scheme's window (its `publication` section), else 5 (a re-publication: as long as the one before).
+    working_days: int | None = Field(default=None, ge=1, le=30)
 
 
 class ReopeningCreate(BaseModel):
@@ -30,6 +31,9 @@ class PeriodRead(BaseModel):
     inputs_sha256: str
     problems: list[Any]
     stale: bool
+    stale_since: datetime | None
+    stale_reason: str | None
+    publication_sequence: int
     publication_days: int | None
     published_at: datetime | None
     publication_ends_at: datetime | None

@@ -13,14 +13,15 @@ from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.outbox import enqueue
 from services.common.settings import get_settings
 from services.ranking.access import require_office
+from services.ranking.clients import ScoringClient
 from services.ranking.db import common
 from services.ranking.objections import repository as objections
-from services.ranking.periods import repository
+from services.ranking.periods import publication, repository
 from services.ranking.periods.calendar import publication_end
 from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
 from services.ranking.periods.schemas import PeriodRead
 from services.ranking.results import repository as results
-from services.ranking.results.service import canonical, sha256
+from services.ranking.results.service import PeriodRef, canonical, scheme_of, sha256
 
 STATUS_LISTENERS = ("scoring", "evidence")
 
@@ -41,22 +42,37 @@ def refuse_if_frozen(period: RankedPeriod) -> None:
 
 def _state(period: RankedPeriod) -> dict[str, Any]:
     return {"status": period.status, "published_at": period.published_at, "finalized_at": period.finalized_at,
-            "publication_ends_at": period.publication_ends_at, "reopen_count": period.reopen_count}
+            "publication_ends_at": period.publication_ends_at, "reopen_count": period.reopen_count,
+            "publication": period.publication_sequence, "stale": period.stale}
 
 
 async def publish(
-    session: AsyncSession, principal: Principal, period_id: str, *, working_days: int, now: datetime
+    session: AsyncSession, principal: Principal, scoring: ScoringClient, period_id: str, *,
+    working_days: int | None, now: datetime,
 ) -> RankedPeriod:
-    """Open the publication (公示) window for `working_days` working days (a re-publication restarts it)."""
+    """Publish (公示) the current results for a window of working days: the scheme's, or the request's when it
+    is not shorter. A re-publication (results changed during a 公示) restarts the window, the shortened one if
+    the scheme allows it, and shows the new results."""
     period = await get(session, period_id, lock=True)
     require_office(principal, period.scope_path)
     refuse_if_frozen(period)
+    scheme = await scheme_of(scoring, PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label))
+    republication = period.status == "published"
+    previous = await repository.latest_publication(session, period.id) if republication else None
+    days = publication.window(scheme.publication, requested=working_days, republication=republication,
+                              previous=previous)
     before = _state(period)
-    period.status, period.publication_days = "published", working_days
+    period.status, period.publication_days = "published", days
     period.published_at, period.published_by = now, principal.subject
-    period.publication_ends_at = publication_end(now, working_days, get_settings().timezone).astimezone(UTC)
+    period.publication_ends_at = publication_end(now, days, get_settings().timezone).astimezone(UTC)
+    shown = await publication.record(session, period, principal, working_days=days, now=now,
+                                     ends_at=period.publication_ends_at, republication=republication)
+    # scoring closes enrolment and shows the period as published; evidence learns it too
+    _tell_listeners(session, period.id, "published", published_at=now.isoformat(),
+                    publication_ends_at=period.publication_ends_at.isoformat())
     audit.record(session, actor=principal, action="period.published", entity_type="period",
-                 entity_id=period.id, before=before, after=_state(period))
+                 entity_id=period.id, before=before, after=_state(period),
+                 details={"publication": shown.sequence, "working_days": days, "republication": republication})
     await session.flush()
     return period
 
@@ -66,6 +82,7 @@ async def finalize(session: AsyncSession, principal: Principal, period_id: str, 
     period = await get(session, period_id, lock=True)
     require_office(principal, period.scope_path)
     refuse_if_frozen(period)
+    publication.refuse_if_stale(period)
     _require_window_over(period, now)
     open_count = await objections.count_open(session, period.id)
     if open_count:

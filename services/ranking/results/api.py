@@ -9,42 +9,46 @@ from fastapi import APIRouter, Query
 from services.common.auth import CurrentPrincipal
 from services.common.batch import query_length, split_ids
 from services.common.db import SessionDep
-from services.ranking.access import PeriodId, SubjectId, can_read
-from services.ranking.results import repository, service
+from services.ranking.access import PeriodId, SubjectId
+from services.ranking.results import service
 from services.ranking.results.schemas import ResultPage, ResultRead
 
 router = APIRouter(prefix="/v1/periods/{period_id}", tags=["results"])
 MAX_BATCH = 200
 
 
-@router.get("/ranking", response_model=ResultPage, summary="The ranking table (visible rows, paged)")
+@router.get("/ranking", response_model=ResultPage,
+            summary="The ranking table: the office roles' current rows, else what the 公示 shows them (paged)")
 async def ranking_table(
     period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
     group: Annotated[str | None, Query(max_length=100)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
-    total, rows = await repository.page(session, period_id, principal, group=group, offset=offset, limit=limit)
+    total, rows, full = await service.table_page(session, principal, period_id, group=group, offset=offset,
+                                                 limit=limit)
     return ResultPage(period_id=period_id, total_count=total, offset=offset, limit=limit,
-                      items=[ResultRead.of(row) for row in rows])
+                      items=[ResultRead.shown(row, full=full) for row in rows])
 
 
 @router.get("/results", response_model=list[ResultRead],
-            summary="Batch read of current results (`subject_ids=a,b`); invisible or unknown ids are left out")
+            summary="Batch read of results (`subject_ids=a,b`) as the caller may see them; others are left out")
 async def batch_results(
     period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
     subject_ids: Annotated[str, Query(max_length=query_length(MAX_BATCH))],
 ) -> Any:
     ids = split_ids(subject_ids, field="subject_ids", limit=MAX_BATCH)
-    rows = await repository.current_of(session, period_id, ids)
-    return [ResultRead.of(row) for row in rows if can_read(principal, row.subject_id, row.unit_path)]
+    found = await service.readable_results(session, principal, period_id, ids)
+    return [ResultRead.shown(row, full=full) for row, full in found]
 
 
-@router.get("/results/{subject_id}", response_model=ResultRead, summary="One subject's current result")
+@router.get("/results/{subject_id}", response_model=ResultRead,
+            summary="One subject's result: current for the office roles, as published (公示) for the others")
 async def subject_result(
     period_id: PeriodId, subject_id: SubjectId, session: SessionDep, principal: CurrentPrincipal
 ) -> Any:
-    return ResultRead.of(await service.get_current(session, principal, period_id, subject_id))
+    row, full = await service.get_current(session, principal, period_id, subject_id)
+    return ResultRead.shown(row, full=full)
 
 
 @router.get("/results/{subject_id}/history", response_model=list[ResultRead],

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.db import copy_records
-from services.ranking.access import STAFF_READERS, own_unit_scopes
+from services.ranking.access import OFFICE_READERS, PUBLIC_READERS, own_unit_scopes
+from services.ranking.periods.models import PublicationEntry
 from services.ranking.results.models import SubjectResult
 
 
@@ -21,16 +22,29 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def visible_to(principal: Principal) -> ColumnElement[bool]:
-    """The SQL form of `access.can_read`, for lists, batch reads and exports."""
-    scopes = principal.scopes_for(*STAFF_READERS)
-    if "" in scopes:
-        return true()
+def _within(scopes: Sequence[str]) -> list[ColumnElement[bool]]:
     unit = SubjectResult.unit_path
     clauses: list[ColumnElement[bool]] = []
     for scope in scopes:
         clauses += [unit == scope, unit.like(_escape_like(scope) + "/%", escape="\\")]
-    clauses += [unit == scope for scope in own_unit_scopes(principal)]
+    return clauses
+
+
+def office_visible(principal: Principal) -> ColumnElement[bool]:
+    """The SQL form of `access.can_read_current`: the office roles' subtrees."""
+    scopes = principal.scopes_for(*OFFICE_READERS)
+    if "" in scopes:
+        return true()
+    clauses = _within(scopes)
+    return or_(*clauses) if clauses else false()
+
+
+def published_visible(principal: Principal) -> ColumnElement[bool]:
+    """The SQL form of `access.can_read_published`: the office's rows, a unit head's subtree, the subject's own."""
+    scopes = principal.scopes_for(*OFFICE_READERS, *PUBLIC_READERS)
+    if "" in scopes:
+        return true()
+    clauses = _within(scopes) + [SubjectResult.unit_path == scope for scope in own_unit_scopes(principal)]
     if principal.subject_ids:
         clauses.append(SubjectResult.subject_id.in_(principal.subject_ids))
     return or_(*clauses) if clauses else false()
@@ -96,8 +110,8 @@ async def set_positions(session: AsyncSession, moves: Sequence[dict[str, int]]) 
 async def page(
     session: AsyncSession, period_id: str, principal: Principal, *, group: str | None, offset: int, limit: int
 ) -> tuple[int, list[SubjectResult]]:
-    """One page of the visible current results, in table order, and the visible count."""
-    where: list[Any] = [SubjectResult.period_id == period_id, SubjectResult.is_current, visible_to(principal)]
+    """One page of the current results the office roles see, in table order, and their count."""
+    where: list[Any] = [SubjectResult.period_id == period_id, SubjectResult.is_current, office_visible(principal)]
     if group is not None:
         where.append(SubjectResult.group == group)
     total = await session.scalar(select(func.count()).select_from(SubjectResult).where(*where))
@@ -107,11 +121,42 @@ async def page(
     return int(total or 0), list(rows)
 
 
+def _published(publication_id: int) -> Any:
+    """The result versions a publication shows, in its order."""
+    return (select(SubjectResult).join(PublicationEntry, PublicationEntry.result_id == SubjectResult.id)
+            .where(PublicationEntry.publication_id == publication_id))
+
+
+async def published_page(
+    session: AsyncSession, publication_id: int, principal: Principal, *, group: str | None, offset: int, limit: int
+) -> tuple[int, list[SubjectResult]]:
+    """One page of what a publication shows to the caller, in its order, and the count."""
+    where: list[Any] = [published_visible(principal)] + ([SubjectResult.group == group] if group is not None else [])
+    query = _published(publication_id).where(*where)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(PublicationEntry.position).offset(offset).limit(limit))
+    return int(total or 0), list(rows)
+
+
+async def published_rows(session: AsyncSession, publication_id: int, principal: Principal) -> list[SubjectResult]:
+    """Every row of a publication the caller may see, in its order (the publication list)."""
+    rows = await session.scalars(_published(publication_id).where(published_visible(principal))
+                                 .order_by(PublicationEntry.position))
+    return list(rows)
+
+
+async def published_of(session: AsyncSession, publication_id: int, subject_ids: Sequence[str]) -> list[SubjectResult]:
+    """The result versions a publication shows for the named subjects (absent ones are missing)."""
+    rows = await session.scalars(_published(publication_id).where(PublicationEntry.subject_id.in_(list(subject_ids)))
+                                 .order_by(PublicationEntry.position))
+    return list(rows)
+
+
 async def visible_current(session: AsyncSession, period_id: str, principal: Principal) -> list[SubjectResult]:
-    """Every visible current result, in table order (exports)."""
+    """Every current result the office roles see, in table order (the ranking export)."""
     rows = await session.scalars(
         select(SubjectResult)
-        .where(SubjectResult.period_id == period_id, SubjectResult.is_current, visible_to(principal))
+        .where(SubjectResult.period_id == period_id, SubjectResult.is_current, office_visible(principal))
         .order_by(SubjectResult.position)
     )
     return list(rows)

@@ -42,6 +42,16 @@ class ResultRead(BaseModel):
             flags=doc.get("flags", []), explain=doc.get("explain", {}), created_at=row.created_at,
         )
 
+    @classmethod
+    def shown(cls, row: SubjectResult, *, full: bool) -> ResultRead:
+        """The whole result (office roles), or only what the 公示 shows: name, group, total, rank, grade,
+        labels (the publication list's columns)."""
+        read = cls.of(row)
+        if full:
+            return read
+        return read.model_copy(update={"scores": {}, "band_grade": None, "grade_reason": None, "rewards": {},
+                                       "flags": [], "explain": {}})
+
 
 class ResultPage(BaseModel):
     period_id: str

@@ -14,12 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit
 from services.common.auth import Principal
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.longlived import settle_after_commit
-from services.ranking.access import require_office, require_read
+from services.ranking.access import (
+    OFFICE_READERS,
+    PUBLISHED,
+    can_read_current,
+    can_read_published,
+    require_office,
+)
 from services.ranking.clients import ScoringClient
 from services.ranking.engine import rollup_period
 from services.ranking.engine.result import RankMemo, rank_period_reusing
+from services.ranking.periods import publication
 from services.ranking.periods import repository as periods
 from services.ranking.periods.models import RankedPeriod
 from services.ranking.results import repository
@@ -90,14 +97,17 @@ async def scheme_of(scoring: ScoringClient, ref: PeriodRef) -> Scheme:
 
 
 async def recompute(
-    session: AsyncSession, scoring: ScoringClient, ref: PeriodRef, *, actor: Principal
+    session: AsyncSession, scoring: ScoringClient, ref: PeriodRef, *, actor: Principal,
+    cause: dict[str, Any] | None = None,
 ) -> Recomputed:
-    """Rank the period again from scoring's latest scores (or roll it up) and store what changed."""
+    """Rank the period again from scoring's latest scores (or roll it up) and store what changed; `cause`
+    (what made scoring's scores change) goes into the audit record of a publication gone stale."""
     scheme = await scheme_of(scoring, ref)
     period = await periods.get(session, ref.period_id, lock=True)
     if period is not None and period.status == "finalized":
         # A frozen period keeps its results; the change is picked up after a formal reopening.
-        period.stale = True
+        publication.mark_stale(session, period, actor=actor, reason="scores changed after 审定 (finalized); "
+                               "reopen the period to take them", details={"cause": cause or {}})
         return Recomputed(ref.period_id, 0, 0, 0, frozen=True)
     if scheme.rollup is not None:
         document, meta = await _rollup_document(session, scheme, ref)
@@ -108,7 +118,9 @@ async def recompute(
         if full:  # every subject parsed and ranked anew: the period's long-lived part, frozen after the commit
             settle_after_commit(session)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
-    return await store(session, period, document, meta, actor=actor)
+    outcome = await store(session, period, document, meta, actor=actor)
+    await publication.after_recompute(session, period, actor=actor, cause=cause or {})
+    return outcome
 
 
 async def _upsert_period(
@@ -118,7 +130,7 @@ async def _upsert_period(
     if period is None:
         period = await periods.add(session, RankedPeriod(
             id=ref.period_id, scheme_id=ref.scheme_id, scheme_version=ref.scheme_version, label=ref.label,
-            status="computed", reopen_count=0, stale=False,
+            status="computed", reopen_count=0, stale=False, publication_sequence=0,
         ))
     period.scheme_id, period.scheme_version, period.label = ref.scheme_id, ref.scheme_version, ref.label
     period.precision = scheme.precision
@@ -128,7 +140,6 @@ async def _upsert_period(
         [m.unit_path for m in meta.values()])
     period.inputs_sha256 = str(document.get("inputs_sha256", ""))
     period.problems = list(document.get("problems") or [])
-    period.stale = False
     return period
 
 
@@ -327,23 +338,62 @@ def _rollup_subjects(sources: Sequence[Mapping[str, Any]]) -> tuple[list[Subject
     return [found[key][0] for key in ordered], {key: found[key][1] for key in ordered}
 
 
-async def get_current(session: AsyncSession, principal: Principal, period_id: str, subject_id: str) -> SubjectResult:
-    """One subject's current result, if the caller may read it."""
+async def readable_results(session: AsyncSession, principal: Principal, period_id: str,
+                           subject_ids: Sequence[str]) -> list[tuple[SubjectResult, bool]]:
+    """The results of the named subjects the caller may see: (row, full). The office roles see the current
+    result in full; from the 公示 on, a unit's head and the subject see the published version as the 公示
+    shows it (full False); before it, they see nothing."""
+    current = await repository.current_of(session, period_id, subject_ids)
+    found = [(row, True) for row in current if can_read_current(principal, row.unit_path)]
+    rest = [sid for sid in subject_ids if sid not in {row.subject_id for row, _ in found}]
+    period = await periods.get(session, period_id) if rest else None
+    if period is not None and period.status in PUBLISHED and period.publication_sequence:
+        shown = await periods.latest_publication(session, period_id)
+        published = await repository.published_of(session, shown.id, rest) if shown is not None else []
+        found += [(row, False) for row in published if can_read_published(principal, row.subject_id, row.unit_path)]
+    return found
+
+
+async def table_page(session: AsyncSession, principal: Principal, period_id: str, *, group: str | None,
+                     offset: int, limit: int) -> tuple[int, list[SubjectResult], bool]:
+    """A page of the ranking table: the current rows for a caller with an office role (of its subtrees);
+    for anyone else, once published, the rows of the 公示 they may see, as it shows them; before, nothing."""
+    if principal.scopes_for(*OFFICE_READERS):
+        total, rows = await repository.page(session, period_id, principal, group=group, offset=offset, limit=limit)
+        return total, rows, True
+    period = await periods.get(session, period_id)
+    shown = await periods.latest_publication(session, period_id) \
+        if period is not None and period.status in PUBLISHED else None
+    if shown is None:
+        return 0, [], False
+    total, rows = await repository.published_page(session, shown.id, principal, group=group, offset=offset,
+                                                  limit=limit)
+    return total, rows, False
+
+
+async def get_current(session: AsyncSession, principal: Principal, period_id: str,
+                      subject_id: str) -> tuple[SubjectResult, bool]:
+    """One subject's result as the caller may see it (see `readable_results`)."""
+    found = await readable_results(session, principal, period_id, [subject_id])
+    if found:
+        return found[0]
     rows = await repository.current_of(session, period_id, [subject_id])
     if not rows:
         raise NotFound(f"no result for subject {subject_id} in period {period_id}")
-    require_read(principal, rows[0].subject_id, rows[0].unit_path)
-    return rows[0]
+    if can_read_published(principal, subject_id, rows[0].unit_path):
+        raise Forbidden(f"the results of period {period_id} are not published (公示) yet")
+    raise Forbidden(f"{principal.subject} may not read the result of {subject_id}")
 
 
 async def get_history(
     session: AsyncSession, principal: Principal, period_id: str, subject_id: str
 ) -> list[SubjectResult]:
-    """Every version of one subject's result, if the caller may read it."""
+    """Every version of one subject's result, for the office roles over it."""
     rows = await repository.history(session, period_id, subject_id)
     if not rows:
         raise NotFound(f"no result for subject {subject_id} in period {period_id}")
-    require_read(principal, subject_id, rows[-1].unit_path)
+    if not can_read_current(principal, rows[-1].unit_path):
+        raise Forbidden(f"{principal.subject} may not read the result history of {subject_id}")
     return rows
 
 
@@ -356,7 +406,8 @@ async def recompute_by_office(
         require_office(principal, existing.scope_path)
         if existing.status == "finalized":
             raise Conflict(f"period {period_id} is finalized (审定); reopen it with a reason first")
-    outcome = await recompute(session, scoring, await period_ref(scoring, period_id), actor=principal)
+    outcome = await recompute(session, scoring, await period_ref(scoring, period_id), actor=principal,
+                              cause={"recompute": principal.subject})
     stored = await periods.get(session, period_id)
     # A first computation learns the period's scope only now; refusing rolls everything back.
     require_office(principal, stored.scope_path if stored else "")

@@ -249,6 +249,14 @@ class Rollup:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicationRules:
+    """The 公示 window in working days, and the window of a re-publication (results changed after one)."""
+
+    working_days: int | None = None
+    republication_working_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Scheme:
     id: str
     version: int
@@ -265,6 +273,7 @@ class Scheme:
     labels: tuple[Label, ...] = ()
     rewards: tuple[Reward, ...] = ()
     rollup: Rollup | None = None
+    publication: PublicationRules | None = None
     document: Mapping[str, Json] = field(default_factory=dict)  # the source document, for hashing
 
     def nodes(self) -> list[Node]:

@@ -20,7 +20,15 @@ from .model import (
     SchemeInvalid,
 )
 from .rule_params import parse_rule_params
-from .sections import parse_grading, parse_labels, parse_ranking, parse_rewards, parse_rollup, parse_vetoes
+from .sections import (
+    parse_grading,
+    parse_labels,
+    parse_publication,
+    parse_ranking,
+    parse_rewards,
+    parse_rollup,
+    parse_vetoes,
+)
 
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 _TOP_KEYS = (
@@ -39,6 +47,7 @@ _TOP_KEYS = (
     "labels",
     "rewards",
     "rollup",
+    "publication",
 )
 _NODE_KEYS = (
     "code",
@@ -354,6 +363,7 @@ def parse_scheme(document: Mapping[str, Any]) -> Scheme:
     rewards = parse_rewards(c, document.get("rewards", []), grades, frozenset(label_names), codes)
     ranking = parse_ranking(c, document["ranking"], codes) if "ranking" in document else None
     rollup = parse_rollup(c, document["rollup"], grades) if "rollup" in document else None
+    publication = parse_publication(c, document["publication"]) if "publication" in document else None
     if c.problems:
         raise SchemeInvalid(c.problems)
     extra: dict[str, Any] = {"ranking": ranking} if ranking is not None else {}
@@ -366,6 +376,7 @@ def parse_scheme(document: Mapping[str, Any]) -> Scheme:
         labels=labels,
         rewards=rewards,
         rollup=rollup,
+        publication=publication,
         document=document,
         **header,
         **extra,

@@ -1,5 +1,5 @@
 """Parsing of the scheme sections after the tree: vetoes §5, ranking §6, grading §7, labels §8,
-rewards §9, roll-up §10."""
+rewards §9, roll-up §10, publication (the 公示 window)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .model import (
     Grading,
     Label,
     LabelWhere,
+    PublicationRules,
     Quota,
     Ranking,
     Reward,
@@ -362,3 +363,32 @@ def _grade_count(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> Gr
     if number is None:
         return None
     return GradeCount(grade=str(data["grade"]), op=cast(Any, present[0]), value=number)
+
+
+MAX_PUBLICATION_DAYS = 30
+
+
+def parse_publication(c: Checker, value: Any) -> PublicationRules | None:
+    """The 公示 window: `working_days` (the window, and the shortest a request may ask) and
+    `republication_working_days` (the shortest window of a re-publication after results changed; at most
+    `working_days`), each a whole number of working days from 1 to 30."""
+    data = c.mapping(value, "/publication", "publication")
+    if data is None:
+        return None
+    c.keys(data, "/publication", ("working_days", "republication_working_days"))
+    days: dict[str, int | None] = {}
+    for key in ("working_days", "republication_working_days"):
+        at = pointer("/publication", key)
+        if key not in data:
+            days[key] = None
+        elif isinstance(data[key], bool):
+            c.add(at, f"{key} must be a whole number of working days, not {data[key]!r}")
+            days[key] = None
+        else:
+            days[key] = c.integer(data[key], at, key, low=1, high=MAX_PUBLICATION_DAYS)
+    full, short = days["working_days"], days["republication_working_days"]
+    if full is not None and short is not None and short > full:
+        c.add("/publication/republication_working_days",
+              f"a re-publication cannot be longer than the publication itself ({short} > {full} working days)")
+        return None
+    return PublicationRules(working_days=full, republication_working_days=short)

@@ -43,6 +43,15 @@ async def subject_count(session: AsyncSession, period_id: str) -> int:
         select(func.count()).select_from(PeriodSubject).where(PeriodSubject.period_id == period_id)) or 0)
 
 
+async def subject_counts(session: AsyncSession, period_ids: Sequence[str]) -> dict[str, int]:
+    """period id → its number of subjects (periods without any are left out)."""
+    if not period_ids:
+        return {}
+    rows = await session.execute(select(PeriodSubject.period_id, func.count()).where(
+        PeriodSubject.period_id.in_(list(period_ids))).group_by(PeriodSubject.period_id))
+    return {period_id: int(count) for period_id, count in rows}
+
+
 async def subjects(session: AsyncSession, period_id: str, ids: Sequence[str] | None = None) -> list[PeriodSubject]:
     stmt = select(PeriodSubject).where(PeriodSubject.period_id == period_id)
     if ids is not None:

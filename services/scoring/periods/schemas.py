@@ -61,9 +61,7 @@ class IndicatorRead(BaseModel):
 
 
 class PeriodSummary(BaseModel):
-    """A row of the period list (no indicator tree: one query per page)."""
-
-    model_config = ConfigDict(from_attributes=True)
+    """A row of the period list: what a single read shows too (lists and single reads agree)."""
 
     id: str
     scheme_id: str
@@ -73,13 +71,13 @@ class PeriodSummary(BaseModel):
     owner_path: str
     inputs_sha256: str | None
     created_at: datetime
+    subject_count: int
+    indicators: list[IndicatorRead]
 
 
 class PeriodRead(PeriodSummary):
     score_set: int
-    subject_count: int
     recompute_pending: bool
-    indicators: list[IndicatorRead]
 
 
 class SubjectRead(BaseModel):

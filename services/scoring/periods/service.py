@@ -32,6 +32,8 @@ from services.scoring.schemes import service as schemes
 
 ORDER = ("open", "collecting", "scoring", "published", "finalized")
 ENROLMENT_OPEN = frozenset({"open", "collecting", "scoring"})
+# ranking owns 公示 and 审定: its period.status events set these (the status endpoint moves the others)
+RANKING_STATUS = {"published": "published", "finalized": "finalized", "reopened": "scoring"}
 MAX_CAUSES = 50
 DUE_WAKE = "recompute_wake"  # session.info key: this transaction marked a period due
 
@@ -170,6 +172,10 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: str, 
 async def change_status(session: AsyncSession, principal: Principal, period_id: str, status: str) -> PeriodRead:
     """Move one step along open → collecting → scoring → published → finalized; anything else is 409."""
     period = await _period_for_admin(session, principal, period_id)
+    if status in ("published", "finalized"):
+        action = "publishResults" if status == "published" else "finalizePeriod"
+        raise Conflict(f"period {period_id} becomes {status} when its results are {status} ({action}), so that "
+                       "scoring and ranking tell the same state", details={"from": period.status, "to": status})
     current = ORDER.index(period.status)
     if ORDER.index(status) != current + 1:
         raise Conflict(f"period {period_id} cannot go from {period.status} to {status}",
@@ -199,8 +205,22 @@ async def list_periods(session: AsyncSession, principal: Principal, *, limit: in
                                   after=position, status=status)
     more = len(rows) > limit
     rows = rows[:limit]
-    return PeriodPage(items=[PeriodSummary.model_validate(r) for r in rows], total_count=total,
+    return PeriodPage(items=await _summaries(session, rows), total_count=total,
                       next=listing.encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None)
+
+
+async def _summaries(session: AsyncSession, rows: Sequence[Period]) -> list[PeriodSummary]:
+    """List rows with the subject count and indicators a single read shows (one count query, one parse
+    per scheme version of the page)."""
+    counts = await repo.subject_counts(session, [r.id for r in rows])
+    trees: dict[tuple[str, int], list[IndicatorRead]] = {}
+    for row in rows:
+        if (row.scheme_id, row.scheme_version) not in trees:
+            trees[(row.scheme_id, row.scheme_version)] = indicators(await scheme_of(session, row))
+    return [PeriodSummary(id=r.id, scheme_id=r.scheme_id, scheme_version=r.scheme_version, label=r.label,
+                          status=r.status, owner_path=r.owner_path, inputs_sha256=r.inputs_sha256,
+                          created_at=r.created_at, subject_count=counts.get(r.id, 0),
+                          indicators=trees[(r.scheme_id, r.scheme_version)]) for r in rows]
 
 
 async def get(session: AsyncSession, principal: Principal, period_id: str) -> PeriodRead:

@@ -21,6 +21,13 @@ async def get_version(
     return await session.scalar(stmt)
 
 
+async def precision(session: AsyncSession, scheme_id: str, version: int) -> int | None:
+    """The `precision` key of a version's document (None when it has none)."""
+    found = await session.scalar(select(SchemeVersion.document["precision"].as_integer()).where(
+        SchemeVersion.scheme_id == scheme_id, SchemeVersion.version == version))
+    return int(found) if found is not None else None
+
+
 async def list_versions(session: AsyncSession, scheme_id: str) -> list[SchemeVersion]:
     return list(await session.scalars(
         select(SchemeVersion).where(SchemeVersion.scheme_id == scheme_id).order_by(SchemeVersion.version)

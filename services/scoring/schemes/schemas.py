@@ -41,34 +41,11 @@ class SchemePublish(BaseModel):
     revision: int = Field(ge=1)
 
 
-class SchemeVersionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    scheme_id: str
-    version: int
-    status: str
-    title: str
-    revision: int
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-    published_at: datetime | None
-    document: dict[str, Any]
-
-
 class SchemeVersionSummary(BaseModel):
+    """A version as every read shows it: the scheme's owner, how many versions the caller may read, and the
+    version's indicator tree (lists and single reads agree)."""
+
     model_config = ConfigDict(from_attributes=True)
-
-    scheme_id: str
-    version: int
-    status: str
-    title: str
-    revision: int
-    published_at: datetime | None
-
-
-class SchemeListItem(BaseModel):
-    """A scheme with the latest version the caller may read (drafts only for its office)."""
 
     scheme_id: str
     owner_path: str
@@ -77,7 +54,21 @@ class SchemeListItem(BaseModel):
     title: str
     revision: int
     published_at: datetime | None
-    versions: int
+    versions: int = Field(description="How many versions of the scheme the caller may read.")
+    indicators: list[Any] = Field(description="The version's indicator tree, as written in its document.")
+
+
+class SchemeVersionRead(SchemeVersionSummary):
+    """One version with its whole document."""
+
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    document: dict[str, Any]
+
+
+class SchemeListItem(SchemeVersionSummary):
+    """A scheme with the latest version the caller may read (drafts only for its office)."""
 
 
 class SchemePage(BaseModel):

@@ -27,6 +27,9 @@ from services.scoring.schemes.schemas import (
     SchemeVersionSummary,
 )
 
+DRAFT_READERS: tuple[Role, ...] = ("admin", "auditor")
+DEFAULT_PRECISION = 2
+
 
 class SchemeInvalidError(DomainError):
     """The engine's validation problems, each with its JSON pointer (scheme-format.md §1)."""
@@ -65,8 +68,26 @@ def engine_scheme(row: SchemeVersion) -> EngineScheme:
     return _parsed(row.scheme_id, row.version, json.dumps(row.document, sort_keys=True))
 
 
-def _read(row: SchemeVersion) -> SchemeVersionRead:
-    return SchemeVersionRead.model_validate(row)
+def _readable(principal: Principal, owner_path: str, versions: list[SchemeVersion]) -> list[SchemeVersion]:
+    """The versions the caller may read: drafts only for the office over the scheme and auditors (and services)."""
+    drafts = principal.kind == "service" or principal.can(DRAFT_READERS, owner_path)
+    return [v for v in versions if drafts or v.status == "published"]
+
+
+def _summary(row: SchemeVersion, owner_path: str, readable: int) -> dict[str, Any]:
+    """The fields every read of a version shows (lists and single reads agree)."""
+    indicators = row.document.get("indicators") if isinstance(row.document, dict) else None
+    return {"scheme_id": row.scheme_id, "owner_path": owner_path, "version": row.version, "status": row.status,
+            "title": row.title, "revision": row.revision, "published_at": row.published_at, "versions": readable,
+            "indicators": indicators if isinstance(indicators, list) else []}
+
+
+async def _read(session: AsyncSession, principal: Principal, row: SchemeVersion) -> SchemeVersionRead:
+    scheme = await repo.get_scheme(session, row.scheme_id)
+    owner = scheme.owner_path if scheme is not None else ""
+    readable = _readable(principal, owner, await repo.list_versions(session, row.scheme_id))
+    return SchemeVersionRead(**_summary(row, owner, len(readable)), created_by=row.created_by,
+                             created_at=row.created_at, updated_at=row.updated_at, document=row.document)
 
 
 async def _version_row(session: AsyncSession, scheme_id: str, version: int, *, lock: bool = False) -> SchemeVersion:
@@ -94,7 +115,7 @@ async def create_draft(
     await repo.add(session, row)
     audit.record(session, actor=principal, action="scheme.draft", entity_type="scheme_version",
                  entity_id=f"{row.scheme_id}@{row.version}", after=document)
-    return _read(row)
+    return await _read(session, principal, row)
 
 
 async def _writable_draft(
@@ -129,7 +150,7 @@ async def update_draft(
     await session.flush()
     audit.record(session, actor=principal, action="scheme.update", entity_type="scheme_version",
                  entity_id=f"{scheme_id}@{version}", before=before, after=document)
-    return _read(row)
+    return await _read(session, principal, row)
 
 
 async def publish(
@@ -143,16 +164,13 @@ async def publish(
     await session.flush()
     audit.record(session, actor=principal, action="scheme.publish", entity_type="scheme_version",
                  entity_id=f"{scheme_id}@{version}", before={"status": "draft"}, after={"status": "published"})
-    return _read(row)
+    return await _read(session, principal, row)
 
 
 async def get_version(session: AsyncSession, principal: Principal, scheme_id: str, version: int) -> SchemeVersionRead:
     """A scheme version (draft or published); scheme rules are published to everyone assessed by them."""
     require_known(principal)
-    return _read(await _version_row(session, scheme_id, version))
-
-
-DRAFT_READERS: tuple[Role, ...] = ("admin", "auditor")
+    return await _read(session, principal, await _version_row(session, scheme_id, version))
 
 
 async def list_schemes(session: AsyncSession, principal: Principal, *, limit: int, after: str | None) -> SchemePage:
@@ -170,21 +188,19 @@ async def list_schemes(session: AsyncSession, principal: Principal, *, limit: in
         versions.setdefault(version.scheme_id, []).append(version)
     items = []
     for row in rows:
-        drafts = principal.kind == "service" or principal.can(DRAFT_READERS, row.owner_path)
-        readable = [v for v in versions.get(row.id, []) if drafts or v.status == "published"]
-        latest = readable[-1]
-        items.append(SchemeListItem(scheme_id=row.id, owner_path=row.owner_path, version=latest.version,
-                                    status=latest.status, title=latest.title, revision=latest.revision,
-                                    published_at=latest.published_at, versions=len(readable)))
+        readable = _readable(principal, row.owner_path, versions.get(row.id, []))
+        items.append(SchemeListItem(**_summary(readable[-1], row.owner_path, len(readable))))
     return SchemePage(items=items, total_count=total, next=listing.encode_cursor(rows[-1].id) if more else None)
 
 
 async def list_versions(session: AsyncSession, principal: Principal, scheme_id: str) -> list[SchemeVersionSummary]:
     require_known(principal)
     rows = await repo.list_versions(session, scheme_id)
-    if not rows:
+    scheme = await repo.get_scheme(session, scheme_id)
+    if not rows or scheme is None:
         raise NotFound(f"scheme {scheme_id} not found")
-    return [SchemeVersionSummary.model_validate(r) for r in rows]
+    readable = len(_readable(principal, scheme.owner_path, rows))
+    return [SchemeVersionSummary(**_summary(r, scheme.owner_path, readable)) for r in rows]
 
 
 async def diff(session: AsyncSession, principal: Principal, scheme_id: str, a: int, b: int) -> SchemeDiff:
@@ -195,6 +211,12 @@ async def diff(session: AsyncSession, principal: Principal, scheme_id: str, a: i
     added, removed, changed, sections = diff_documents(before.document, after.document)
     return SchemeDiff(scheme_id=scheme_id, from_version=a, to_version=b, added=added, removed=removed,
                       changed=changed, sections=sections)
+
+
+async def precision(session: AsyncSession, scheme_id: str, version: int) -> int:
+    """A version's points precision (scheme-format §1: default 2), read without its whole document."""
+    found = await repo.precision(session, scheme_id, version)
+    return found if found is not None else DEFAULT_PRECISION
 
 
 async def published_version(session: AsyncSession, scheme_id: str, version: int) -> SchemeVersion:

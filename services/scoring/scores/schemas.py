@@ -49,6 +49,9 @@ class SubjectScoresRead(BaseModel):
 
 class ScoresRead(BaseModel):
     period_id: str
+    # the scheme's points precision: values here are full precision (ranking compares them); a reader that
+    # shows them to people rounds them half-up to it
+    precision: int
     subjects: list[SubjectScoresRead]
     problems: list[dict[str, Any]]
     inputs_sha256: str | None
@@ -65,7 +68,8 @@ class ScoreVersionRead(BaseModel):
     id: int
     subject_id: str
     indicator: str
-    value: str
+    value: str  # full precision
+    precision: int  # the scheme's: a reader that shows the value to people rounds it half-up to it
     fact_ids: list[str]
     explain: str
     cause: str
@@ -74,8 +78,9 @@ class ScoreVersionRead(BaseModel):
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: Any) -> ScoreVersionRead:
+    def from_row(cls, row: Any, precision: int) -> ScoreVersionRead:
         return cls(id=row.id, subject_id=row.subject_id, indicator=row.indicator, value=as_text(row.value),
+                   precision=precision,
                    fact_ids=row.fact_ids, explain=row.explain, cause=row.cause, score_set=row.score_set,
                    inputs_sha256=row.inputs_sha256, created_at=row.created_at)
 

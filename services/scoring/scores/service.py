@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import audit, clock, outbox
 from services.common.auth import Principal
 from services.common.errors import Forbidden, InvalidInput, NotFound
-from services.scoring.access import may_read_subject, require_service
+from services.scoring.access import may_read_scores, require_service
 from services.scoring.db import common
 from services.scoring.engine import canonical_json
 from services.scoring.engine.collector import paused_gc
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
+from services.scoring.schemes import service as schemes
 from services.scoring.scores import compute, incremental
 from services.scoring.scores import repository as repo
 from services.scoring.scores.schemas import (
@@ -34,6 +35,7 @@ from services.scoring.scores.schemas import (
 
 log = logging.getLogger("kaohe.scoring")
 MAX_CAUSE = 2000
+MAX_EVENT_CAUSES = 500  # what made the scores change, as ranking records it when a 公示 goes stale
 
 
 def _fact_row(period_id: str, fact: dict[str, Any], now: datetime, *, revision: int = 0,
@@ -64,12 +66,19 @@ async def apply_fact_change(session: AsyncSession, change: FactChange, *, cause:
 
 
 async def apply_period_status(session: AsyncSession, payload: dict[str, Any], *, source: str) -> bool:
-    """Ranking's period.status: finalized freezes the period, reopened thaws it (back to published)."""
+    """Ranking's period.status, so that both services tell the same state: published (公示; enrolment
+    closes), finalized (审定; the period freezes), reopened (back to scoring: results may change, enrolment
+    opens, a new 公示 follows). False when nothing changed."""
     period = await period_repo.get(session, str(payload.get("period_id")), lock=True)
     status = payload.get("status")
-    if period is None or status not in ("finalized", "reopened"):
+    if period is None:
         return False
-    periods.set_status(session, period, "finalized" if status == "finalized" else "published", actor=source)
+    target = periods.RANKING_STATUS.get(str(status))
+    # a publication never undoes an approval (an event delayed behind the finalization); a republication
+    # leaves a published period as it is
+    if target is None or target == period.status or (target == "published" and period.status == "finalized"):
+        return False
+    periods.set_status(session, period, target, actor=source)
     return True
 
 
@@ -134,7 +143,7 @@ def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, 
     outbox.enqueue(session, common.outbox, destination="ranking", topic="scores.changed", payload={
         "period_id": period.id, "scheme_id": period.scheme_id, "scheme_version": period.scheme_version,
         "label": period.label, "owner_path": period.owner_path, "inputs_sha256": digest,
-        "score_set": period.score_set,
+        "score_set": period.score_set, "causes": cause[:MAX_EVENT_CAUSES],
     })
     audit.record(session, actor=cause[:200], action="scores.recompute", entity_type="period", entity_id=period.id,
                  after={"score_set": period.score_set, "inputs_sha256": digest})
@@ -181,7 +190,7 @@ async def replace_facts(session: AsyncSession, principal: Principal, period_id: 
 async def _visible_subjects(session: AsyncSession, principal: Principal, period: Period,
                             ids: list[str] | None = None) -> list[Any]:
     rows = await period_repo.subjects(session, period.id, ids)
-    return [r for r in rows if may_read_subject(principal, subject_id=r.subject_id, unit_path=r.unit_path)]
+    return [r for r in rows if may_read_scores(principal, unit_path=r.unit_path)]
 
 
 def period_key(period: Period) -> str:
@@ -215,7 +224,9 @@ async def scores(session: AsyncSession, principal: Principal, period_id: str,
            for s in subjects if compute.TOTAL in by_subject.get(s.subject_id, {})]
     problems = meta.get("problems", []) if principal.kind == "service" or principal.can(
         ("admin", "auditor"), period.owner_path) else []
-    return ScoresRead(period_id=period.id, subjects=out, problems=problems, inputs_sha256=period.inputs_sha256,
+    return ScoresRead(period_id=period.id, precision=await schemes.precision(session, period.scheme_id,
+                                                                             period.scheme_version),
+                      subjects=out, problems=problems, inputs_sha256=period.inputs_sha256,
                       score_set=period.score_set, period_key=current_key, partial=partial)
 
 
@@ -237,12 +248,13 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
     rows = await period_repo.subjects(session, period.id, [subject_id])
     if not rows:
         raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
-    if not may_read_subject(principal, subject_id=subject_id, unit_path=rows[0].unit_path):
+    if not may_read_scores(principal, unit_path=rows[0].unit_path):
         raise Forbidden(f"{principal.subject} may not read the scores of {subject_id}")
     versions = await repo.history(session, period.id, subject_id, indicator, as_of)
     if as_of is not None:
         versions = versions[-1:]
-    return [ScoreVersionRead.from_row(v) for v in versions]
+    precision = await schemes.precision(session, period.scheme_id, period.scheme_version)
+    return [ScoreVersionRead.from_row(v, precision) for v in versions]
 
 
 async def verify(session: AsyncSession, principal: Principal, period_id: str) -> VerifyResult:

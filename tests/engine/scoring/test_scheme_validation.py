@@ -277,3 +277,27 @@ def test_a_rollup_scheme_needs_no_indicator_tree() -> None:
     assert [(p.pointer, p.message) for p in caught.value.problems] == [
         ("/indicators", "at least one indicator is needed here")
     ]
+
+
+def test_the_publication_section_sets_the_windows() -> None:
+    from services.scoring.engine.model import PublicationRules
+
+    scheme = parse_scheme({**good(), "publication": {"working_days": 5, "republication_working_days": 2}})
+    assert scheme.publication == PublicationRules(working_days=5, republication_working_days=2)
+    assert parse_scheme(good()).publication is None
+    assert parse_scheme({**good(), "publication": {}}).publication == PublicationRules()
+
+
+def test_the_publication_section_is_checked() -> None:
+    doc = {**good(), "publication": {"working_days": 0, "republication_working_days": True, "days": 3}}
+    assert problems(doc) == [
+        ("/publication/days", "unknown key 'days'; allowed keys are working_days, republication_working_days"),
+        ("/publication/working_days", "working_days must be between 1 and 30, not 0"),
+        ("/publication/republication_working_days",
+         "republication_working_days must be a whole number of working days, not True"),
+    ]
+    longer = {**good(), "publication": {"working_days": 2, "republication_working_days": 3}}
+    assert problems(longer) == [("/publication/republication_working_days",
+                                 "a re-publication cannot be longer than the publication itself (3 > 2 working days)")]
+    assert problems({**good(), "publication": [5]}) == [
+        ("/publication", "publication must be a mapping (key: value), not a list")]

@@ -1,0 +1,108 @@
+"""The 公示 as published: which result versions it shows, how long a (re-)publication runs, and whether
+the period's results are still those it shows (else the period is stale and 审定 waits for a new 公示)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit, clock
+from services.common.auth import Principal
+from services.common.errors import Conflict, InvalidInput
+from services.common.settings import get_settings
+from services.ranking.periods import repository
+from services.ranking.periods.models import Publication, RankedPeriod
+from services.ranking.results import repository as results
+from services.scoring.engine.model import PublicationRules
+
+DEFAULT_WORKING_DAYS = 5  # "公示5个工作日", as a 公示 is usually written
+LISTED = 100  # subject ids named in an audit record
+
+
+def window(rules: PublicationRules | None, *, requested: int | None, republication: bool,
+           previous: Publication | None) -> int:
+    """The working days of a 公示: the request, at least the scheme's minimum, else the scheme's window.
+
+    A first 公示 (of the period, or after a reopening) runs `publication.working_days`; a re-publication after
+    the results changed runs `publication.republication_working_days` (the shortened window the scheme
+    allows), else a full window again. Without a `publication` section the office chooses (default 5 days,
+    a re-publication as long as the publication before)."""
+    full = rules.working_days if rules else None
+    short = rules.republication_working_days if rules else None
+    minimum = (short or full) if republication else full
+    default = minimum or (previous.working_days if republication and previous else DEFAULT_WORKING_DAYS)
+    if requested is None:
+        return default
+    if minimum is not None and requested < minimum:
+        key = "republication_working_days" if republication and short else "working_days"
+        what = "a re-publication" if republication else "a publication (公示)"
+        raise InvalidInput(f"the scheme sets {what} at {minimum} working days at least (publication.{key}); "
+                           f"{requested} is too short", details=[{"field": "working_days", "reason": "too short"}])
+    return requested
+
+
+async def record(session: AsyncSession, period: RankedPeriod, principal: Principal, *, working_days: int,
+                 now: datetime, ends_at: datetime, republication: bool) -> Publication:
+    """Store the publication with the period's current results as what it shows; the period is current again."""
+    shown = Publication(period_id=period.id, sequence=period.publication_sequence + 1, working_days=working_days,
+                        republication=republication, published_by=principal.subject, published_at=now,
+                        ends_at=ends_at)
+    await repository.add_publication(session, shown)
+    period.publication_sequence = shown.sequence
+    period.stale, period.stale_since, period.stale_reason = False, None, None
+    return shown
+
+
+def refuse_if_stale(period: RankedPeriod) -> None:
+    """审定 approves what was published: not while the results differ from the 公示."""
+    if period.stale:
+        raise Conflict(f"the results of period {period.id} changed after they were published (公示): "
+                       f"{period.stale_reason}; publish them again before 审定",
+                       details={"stale": True, "stale_since": period.stale_since.isoformat()
+                                if period.stale_since else None, "publication": period.publication_sequence})
+
+
+async def after_recompute(session: AsyncSession, period: RankedPeriod, *, actor: Principal | str,
+                          cause: dict[str, Any]) -> None:
+    """While published, compare the current results with what the 公示 shows and mark the period stale (or
+    current again) with the reason, audited; before any 公示 a period is never stale."""
+    if period.status != "published":
+        period.stale, period.stale_since, period.stale_reason = False, None, None
+        return
+    shown = await repository.latest_publication(session, period.id)
+    if shown is None:
+        return
+    published = await repository.published_digests(session, shown.id)
+    current = {sid: d.digest for sid, d in (await results.current_digests(session, period.id)).items()}
+    if current == published:
+        if period.stale:
+            period.stale, period.stale_since, period.stale_reason = False, None, None
+            audit.record(session, actor=actor, action="publication.current", entity_type="period",
+                         entity_id=period.id, details={"publication": shown.sequence, "cause": cause})
+        return
+    if period.stale:
+        return  # the record of why it went stale stands; each result's own changes are audited as they happen
+    changes = {"changed": sorted(s for s in current.keys() & published.keys() if current[s] != published[s]),
+               "added": sorted(current.keys() - published.keys()), "removed": sorted(published.keys() - current.keys())}
+    mark_stale(session, period, actor=actor, reason=_reason(shown, changes),
+               details={"publication": shown.sequence, **{k: v[:LISTED] for k, v in changes.items()},
+                        "cause": cause})
+
+
+def mark_stale(session: AsyncSession, period: RankedPeriod, *, actor: Principal | str, reason: str,
+               details: dict[str, Any]) -> None:
+    """Mark the period stale with its reason (once), and audit why."""
+    if period.stale and period.stale_reason:
+        return
+    period.stale, period.stale_since, period.stale_reason = True, clock.now(), reason
+    audit.record(session, actor=actor, action="publication.stale", entity_type="period", entity_id=period.id,
+                 details={"reason": reason, **details})
+
+
+def _reason(shown: Publication, changes: dict[str, list[str]]) -> str:
+    day = shown.published_at.astimezone(ZoneInfo(get_settings().timezone)).date().isoformat()
+    counts = ", ".join(f"{len(ids)} {what}" for what, ids in changes.items() if ids)
+    return f"results changed after the 公示 of {day} (publication {shown.sequence}): {counts}"
