@@ -77,16 +77,37 @@ class Principal:
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
-        grants = tuple(Grant(role=g["role"], scope=str(g.get("scope", ""))) for g in claims.get("grants", []))
-        for grant in grants:
-            if grant.role not in ROLES:
-                raise NotAuthenticated(f"unknown role {grant.role!r} in token")
-        return cls(
-            subject=str(claims["sub"]),
-            grants=grants,
-            kind=claims.get("kind", "user"),
-            subject_ids=tuple(claims.get("subject_ids", ())),
-        )
+        """The caller a service token names; a malformed claim is a 401, never a 500."""
+        kind = claims.get("kind", "user")
+        if kind not in PRINCIPAL_KINDS:
+            raise NotAuthenticated(f"unknown principal kind {kind!r} in token")
+        return cls(subject=str(claims["sub"]), grants=grants_from_claim(claims.get("grants", [])), kind=kind,
+                   subject_ids=subject_ids_from_claim(claims.get("subject_ids", [])))
+
+
+PRINCIPAL_KINDS = ("user", "api_key", "service")
+
+
+def grants_from_claim(raw: Any) -> tuple[Grant, ...]:
+    """The grants of a token's `grants` claim (a list of `{role, scope}` objects, at most 50 read)."""
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise NotAuthenticated("the token's grants claim must be a list of {role, scope} objects")
+    grants = []
+    for item in raw[:50]:
+        role, scope = item.get("role"), item.get("scope", "")
+        if role not in ROLES:
+            raise NotAuthenticated(f"unknown role {role!r} in token")
+        if not isinstance(scope, str):
+            raise NotAuthenticated("the token's grant scope must be a text")
+        grants.append(Grant(role=role, scope=scope))
+    return tuple(grants)
+
+
+def subject_ids_from_claim(raw: Any) -> tuple[str, ...]:
+    """The assessed subjects a token's caller is (`subject_ids`, a list of texts; at most 100 read)."""
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        raise NotAuthenticated("the token's subject_ids claim must be a list of texts")
+    return tuple(raw[:100])
 
 
 SYSTEM = Principal(subject="system", grants=(Grant("admin", ""),), kind="service")
