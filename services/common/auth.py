@@ -110,6 +110,13 @@ def subject_ids_from_claim(raw: Any) -> tuple[str, ...]:
     return tuple(raw[:100])
 
 
+def require_service(principal: Principal) -> None:
+    """Endpoints for kaohe's own services only (events, API-key verification): a person's or an API key's
+    grants, `admin` over everything included, never pass for a service, even when the gateway signed them."""
+    if principal.kind != "service":
+        raise Forbidden("only kaohe services may call this endpoint")
+
+
 SYSTEM = Principal(subject="system", grants=(Grant("admin", ""),), kind="service")
 
 

@@ -14,6 +14,7 @@ from services.evidence.models import common
 from services.evidence.workdays import deadline_after
 from tests.conftest import auth
 from tests.evidence.conftest import SCORE, Clock
+from tests.scoring.conftest import service_headers
 
 ADMIN = auth(("admin", ""), subject="office")
 ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
@@ -174,7 +175,7 @@ async def test_the_sweep_leaves_a_finalized_period_alone(client: httpx.AsyncClie
     sub = await _submit(client, chain=False)
     event = {"id": "6d1f7f3e-5b8a-4a43-9d57-6a0c0f6f8d11", "source": "ranking", "topic": "period.status",
              "payload": {"period_id": "2026-Q1", "status": "finalized"}}
-    assert (await client.post("/events", json=event, headers=ADMIN)).json() == {"applied": True}
+    assert (await client.post("/events", json=event, headers=service_headers("ranking"))).json() == {"applied": True}
     clock.set("2026-12-31T00:00:00+08:00")
     assert (await client.post("/v1/reviews/sweep", headers=ADMIN)).json() == {"defaulted": 0}
     assert (await client.get(f"/v1/submissions/{sub['id']}", headers=ADMIN)).json()["status"] == "pending"
