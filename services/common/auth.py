@@ -7,6 +7,7 @@ covers that unit and everything below it. The empty scope `""` covers the whole 
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, Request
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from services.common.errors import Forbidden, NotAuthenticated
 from services.common.settings import get_settings
@@ -23,6 +26,48 @@ ROLES: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater"
 SERVICE_TOKEN_ISSUER = "kaohe-gateway"  # noqa: S105 - a name, not a secret
 SERVICE_TOKEN_AUDIENCE = "kaohe-services"  # noqa: S105
 SERVICE_TOKEN_HEADER = "Authorization"  # noqa: S105
+
+
+UNIT_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"  # one segment of a unit path (a unit's `slug`)
+_SLUG = re.compile(UNIT_SLUG)
+MAX_SCOPE_LENGTH = 1000
+
+
+def scope_problem(scope: str) -> str | None:
+    """Why `scope` is not a unit path (segments of unit slugs joined by `/`, or "" for everything), else None.
+    Nothing is resolved: `..` or `.` could silently widen or move a grant, so they are refused like any
+    other segment that no unit can have."""
+    if len(scope) > MAX_SCOPE_LENGTH:
+        return f"a scope has at most {MAX_SCOPE_LENGTH} characters"
+    if scope == "":
+        return None
+    for number, segment in enumerate(scope.split("/"), start=1):
+        if segment == "":
+            return f"segment {number} is empty"
+        if not _SLUG.fullmatch(segment):
+            return (f"segment {segment[:70]!r} is not a unit slug (lower-case letters, digits, '-' and '_', "
+                    "starting with a letter or digit; '.' and '..' are not resolved)")
+    return None
+
+
+def normalise_scope(scope: str) -> str:
+    """The scope as stored: surrounding blanks and slashes dropped, then checked (ValueError naming the reason)."""
+    normal = scope.strip().strip("/")
+    problem = scope_problem(normal)
+    if problem is not None:
+        raise ValueError(f"scope {scope[:200]!r} is not a unit path: {problem}")
+    return normal
+
+
+def _scope_field(value: str) -> str:
+    try:
+        return normalise_scope(value)
+    except ValueError as exc:
+        raise PydanticCustomError("scope_path", str(exc)) from None
+
+
+# A unit path given in a payload (a grant's scope, an owner path, a review level's scope), normalised and checked.
+ScopePath = Annotated[str, AfterValidator(_scope_field)]
 
 
 def scope_covers(scope: str, unit_path: str) -> bool:
@@ -99,7 +144,10 @@ def grants_from_claim(raw: Any) -> tuple[Grant, ...]:
             raise NotAuthenticated(f"unknown role {role!r} in token")
         if not isinstance(scope, str):
             raise NotAuthenticated("the token's grant scope must be a text")
-        grants.append(Grant(role=role, scope=scope))
+        try:
+            grants.append(Grant(role=role, scope=normalise_scope(scope)))
+        except ValueError as exc:
+            raise NotAuthenticated(f"the token's {exc}") from None
     return tuple(grants)
 
 

@@ -30,6 +30,9 @@ MALFORMED = [
     ({"grants": {"role": "admin", "scope": ""}}, GRANTS_MESSAGE),
     ({"roles": "admin"}, "the token's roles claim must be a list of role names"),
     ({"roles": ["admin"], "scope": 7}, "the token's scope claim must be a text"),
+    ({"grants": [{"role": "admin", "scope": "city/dept-1/../dept-2"}]},
+     "the token's scope 'city/dept-1/../dept-2' is not a unit path: segment '..' is not a unit slug (lower-case "
+     "letters, digits, '-' and '_', starting with a letter or digit; '.' and '..' are not resolved)"),
     ({"subject_ids": "p1"}, "the token's subject_ids claim must be a list of texts"),
     ({"subject_ids": [{"id": "p1"}]}, "the token's subject_ids claim must be a list of texts"),
 ]
