@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.clients import GATEWAY, ServiceClient
 from gateway.context import Context
+from gateway.errors import give_code
 from gateway.execution import PlainFieldsExecutor
 from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
@@ -21,7 +22,7 @@ from gateway.operations.results import ResultMutation, ResultQuery
 from gateway.operations.schemes import SchemeToolsQuery
 from gateway.operations.scores import ScoreQuery
 from gateway.operations.workflow import WorkflowMutation, WorkflowQuery
-from gateway.persisted import PersistedQueryError, Policy, load_manifest
+from gateway.persisted import Policy, load_manifest
 from gateway.protection import MAX_TOKENS, extensions, validation_rules
 from services.common.errors import DomainError
 from services.common.settings import Settings
@@ -60,16 +61,16 @@ Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, Resu
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs domain errors (a refusal, a conflict) and persisted-query refusals as one line; only
-    unexpected ones with a traceback."""
+    """Gives every error its code (gateway/errors.py) as it arises, whether parsing, validating or executing;
+    logs the client's mistakes and the services' refusals as one line, and only unexpected errors (INTERNAL)
+    with their traceback."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        unexpected = [e for e in errors
-                      if not isinstance(e.original_error, DomainError) and not isinstance(e, PersistedQueryError)]
         for error in errors:
-            if isinstance(error.original_error, DomainError):
-                log.info("graphql %s: %s", error.original_error.code, error.message)
-            elif isinstance(error, PersistedQueryError):
+            give_code(error)
+        unexpected = [e for e in errors if (e.extensions or {}).get("code") == "INTERNAL"]
+        for error in errors:
+            if error not in unexpected:
                 log.info("graphql %s: %s", (error.extensions or {}).get("code"), error.message)
         if unexpected:
             super().process_errors(unexpected, execution_context)

@@ -25,7 +25,7 @@ from services.common import longlived
 from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
-from services.common.errors import ServiceUnavailable, error_body, install_error_handlers
+from services.common.errors import ErrorRenderer, ServiceUnavailable, install_error_handlers, rest_error
 from services.common.observability import configure_logging, install_observability
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceName, get_settings
@@ -43,8 +43,9 @@ class BodyLimitMiddleware:
     """Refuse request bodies over the limit (413): at once by Content-Length, or as soon as a
     streamed body passes it. Paths for which `exempt` is true (uploads) have their own limit."""
 
-    def __init__(self, app: ASGIApp, limit: int, exempt: Callable[[str], bool]) -> None:
-        self.app, self.limit, self.exempt = app, limit, exempt
+    def __init__(self, app: ASGIApp, limit: int, exempt: Callable[[str], bool],
+                 render: ErrorRenderer = rest_error) -> None:
+        self.app, self.limit, self.exempt, self.render = app, limit, exempt, render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.exempt(scope["path"]):
@@ -77,7 +78,7 @@ class BodyLimitMiddleware:
         return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = error_body("payload_too_large", f"request body over {self.limit} bytes")
+        body = self.render(413, "payload_too_large", f"request body over {self.limit} bytes", None)
         await JSONResponse(body, status_code=413)(scope, receive, send)
 
 

@@ -62,6 +62,8 @@ async def test_three_levels_with_an_adjustment_become_one_fact(client: httpx.Asy
     assert adjusted.json()["value"] == {"points": "44", "assessor": "科室负责人"}
     stale = await _decide(client, sub, HEAD_CITY, action="approve", version=2)
     assert stale.status_code == 409
+    # created 1, approved at level 0 → 2, adjusted → 3: the answer names the version to reload (issue 21, item 19)
+    assert stale.json()["error"]["details"] == {"version": 2, "current": 3}
     final = (await _decide(client, sub, HEAD_CITY, action="approve", version=3)).json()
     assert (final["status"], final["fact_id"], final["level_due_at"]) == ("approved", f"sub-{sub['id']}", None)
     fact = {"id": f"sub-{sub['id']}", "subject": "p001", "indicator": "regular", "fact": "score",

@@ -61,7 +61,8 @@ def test_a_malformed_claim_is_a_401_and_the_connection_serves_the_next_request(
     with httpx.Client(base_url=gateway_url, limits=httpx.Limits(max_connections=1)) as http:
         bad = http.post("/graphql", json=query, headers={"Authorization": f"Bearer {_token(**claims)}"})
         assert bad.status_code == 401
-        assert bad.json()["error"] == {"code": "not_authenticated", "message": message, "details": None}
+        assert bad.json() == {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED",
+                                                                             "reason": "not_authenticated"}}]}
         good = http.post("/graphql", json=query,
                          headers={"Authorization": f"Bearer {_token(grants=[{'role': 'auditor', 'scope': ''}])}"})
         assert good.status_code == 200

@@ -53,7 +53,7 @@ def _refused(response: httpx.Response, field: str) -> str:
 async def test_api_key_grants(api: Any, scope: str) -> None:
     scoring_api: httpx.AsyncClient = await api("scoring")
     body = {"name": "portal", "grants": [{"role": "auditor", "scope": scope}]}
-    reason = _refused(await scoring_api.post("/v1/api-keys", json=body, headers=ADMIN), "body.grants.0.scope")
+    reason = _refused(await scoring_api.post("/v1/api-keys", json=body, headers=ADMIN), "grants.0.scope")
     assert reason.startswith(f"scope {scope!r} is not a unit path: ")
     assert (await scoring_api.get("/v1/api-keys", headers=ADMIN)).json() == []
 
@@ -70,10 +70,10 @@ async def test_an_api_key_grant_is_stored_normalised(api: Any) -> None:
 async def test_owner_paths_of_schemes_and_periods(api: Any) -> None:
     scoring_api: httpx.AsyncClient = await api("scoring")
     scheme = await scoring_api.post("/v1/schemes", json={"text": TINY, "owner_path": "city/a/../b"}, headers=ADMIN)
-    assert _refused(scheme, "body.owner_path").startswith("scope 'city/a/../b' is not a unit path: segment '..'")
+    assert _refused(scheme, "owner_path").startswith("scope 'city/a/../b' is not a unit path: segment '..'")
     period = {"scheme_id": "tiny", "scheme_version": 1, "label": "2026-Q1", "owner_path": "city//b"}
     refused = await scoring_api.post("/v1/periods", json=period, headers=ADMIN)
-    assert _refused(refused, "body.owner_path") == "scope 'city//b' is not a unit path: segment 2 is empty"
+    assert _refused(refused, "owner_path") == "scope 'city//b' is not a unit path: segment 2 is empty"
     schemes = (await scoring_api.get("/v1/schemes", headers=ADMIN)).json()
     assert schemes["items"] == []
 
@@ -81,12 +81,12 @@ async def test_owner_paths_of_schemes_and_periods(api: Any) -> None:
 async def test_review_levels_and_rating_tasks(client: httpx.AsyncClient) -> None:  # noqa: F811
     chain = {"levels": [{"name": "分管领导", "scope": "city/dept-1/../dept-2", "working_days": 3}]}
     refused = await client.put("/v1/schemes/meiling/review-chains", json=chain, headers=ADMIN)
-    assert _refused(refused, "body.levels.0.scope") == DOTS
+    assert _refused(refused, "levels.0.scope") == DOTS
     assert (await client.get("/v1/schemes/meiling/review-chains", headers=ADMIN)).json() == []
     task = {"period_id": "2026-Q1", "indicator": "peer", "kind": "democratic", "scope": "city/dept-1/../dept-2",
             "grades": ["好", "差"], "closes_at": "2026-03-20T18:00:00+08:00",
             "raters": [{"rater": "x", "level": "群众", "unit_path": "city/c"}], "subject_ids": ["ua"]}
-    assert _refused(await client.post("/v1/rating-tasks", json=task, headers=ADMIN), "body.scope") == DOTS
+    assert _refused(await client.post("/v1/rating-tasks", json=task, headers=ADMIN), "scope") == DOTS
     rater = {**task, "scope": "city", "raters": [{"rater": "x", "level": "群众", "unit_path": "city/./c"}]}
-    reason = _refused(await client.post("/v1/rating-tasks", json=rater, headers=ADMIN), "body.raters.0.unit_path")
+    reason = _refused(await client.post("/v1/rating-tasks", json=rater, headers=ADMIN), "raters.0.unit_path")
     assert reason.startswith("scope 'city/./c' is not a unit path: segment '.'")

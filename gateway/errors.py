@@ -1,0 +1,74 @@
+"""The gateway's one error shape, on `/graphql` and on its file routes alike:
+
+    {"errors": [{"message": "…", "extensions": {"code": "FORBIDDEN", "reason": "forbidden", "details": …}}]}
+
+with the HTTP status that fits (401 for UNAUTHENTICATED wherever it arises, 400 for a body that is not
+valid JSON, 413, 422, 503 …; 200 for a GraphQL answer whose errors concern its fields). `code` is on every
+error; `reason` is the service's own code when a service refused; `details` when there are any."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSyntaxError
+
+from services.common.errors import DomainError
+
+CODES = {
+    400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "BAD_USER_INPUT",
+    503: "UNAVAILABLE",
+}
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+INTERNAL_MESSAGE = "internal error; see the gateway log"
+
+
+def code_for(status: int) -> str:
+    """The GraphQL code of an HTTP status."""
+    return CODES.get(status, "INTERNAL" if status >= 500 else "BAD_REQUEST")
+
+
+def graphql_error_body(status: int, reason: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The gateway's renderer for errors raised outside GraphQL execution (credentials, HTTP, file routes)."""
+    extensions: dict[str, Any] = {"code": code_for(status), "reason": reason}
+    if details is not None:
+        extensions["details"] = details
+    return {"errors": [{"message": message if status < 500 else INTERNAL_MESSAGE, "extensions": extensions}]}
+
+
+class RequestRefused(DomainError):
+    """The HTTP request itself is unusable (strawberry's 400/404/405 answers, a body that is not JSON)."""
+
+    code = "bad_request"
+
+    def __init__(self, message: str, status: int = 400, code: str = "bad_request") -> None:
+        super().__init__(message)
+        self.status_code, self.code = status, code
+
+
+def give_code(error: GraphQLError) -> None:
+    """Set `extensions.code` on one GraphQL error (and `reason`/`details` for a service's refusal)."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        error.extensions = {**(error.extensions or {}), "code": code_for(original.status_code),
+                            "reason": original.code}
+        if original.details is not None:
+            error.extensions["details"] = original.details
+        return
+    if (error.extensions or {}).get("code"):
+        return
+    error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
+    if error.extensions["code"] == "INTERNAL":
+        error.message = INTERNAL_MESSAGE
+
+
+def _code_of(error: GraphQLError) -> str:
+    original = error.original_error
+    if isinstance(error, GraphQLSyntaxError):
+        return PARSE_FAILED
+    if isinstance(original, GraphQLError):  # a variable graphql-core could not coerce: the client's value
+        return "BAD_USER_INPUT"
+    if original is None and not error.path:  # a validation rule (unknown field, bad enum, depth, aliases)
+        return VALIDATION_FAILED
+    return "INTERNAL"
