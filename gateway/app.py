@@ -19,7 +19,7 @@ from gateway import exports, uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
-from gateway.errors import RequestRefused, graphql_error_body
+from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.schema import configured_schema
 from services.common.app import BodyLimitMiddleware, kaohe_version
 from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, install_error_handlers
@@ -48,6 +48,10 @@ class GatewayRouter(GraphQLRouter[Any, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Request bodies and GET parameters: strict JSON (gateway/errors.py `strict_json`)."""
+        return strict_json(data)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:

@@ -8,6 +8,8 @@ error; `reason` is the service's own code when a service refused; `details` when
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -45,6 +47,59 @@ class RequestRefused(DomainError):
     def __init__(self, message: str, status: int = 400, code: str = "bad_request") -> None:
         super().__init__(message)
         self.status_code, self.code = status, code
+
+
+MAX_NUMBER_LENGTH = 100  # characters of one JSON number: far past any count, amount or id a client sends
+
+
+def _refuse_constant(name: str) -> Any:
+    raise RequestRefused(f"the request body is not valid JSON: {name.lstrip('-')} is not a JSON number",
+                         code="invalid_json")
+
+
+def _finite(text: str) -> float:
+    if len(text) > MAX_NUMBER_LENGTH:
+        _too_long()
+    number = float(text)
+    if not math.isfinite(number):
+        _refuse_constant(text)
+    return number
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_LENGTH:
+        _too_long()
+    return int(text)
+
+
+def _too_long() -> None:
+    raise RequestRefused(f"the request body is not valid JSON for kaohe: a number has more than {MAX_NUMBER_LENGTH} "
+                         "characters", code="invalid_json")
+
+
+def strict_json(data: str | bytes) -> Any:
+    """JSON as RFC 8259 defines it: no NaN or Infinity (Python's json takes them), no number that overflows to
+    infinity (1e999), none longer than MAX_NUMBER_LENGTH; anything else is a 400 naming the reason."""
+    try:
+        return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded_int)
+    except json.JSONDecodeError as exc:
+        raise RequestRefused(f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                             code="invalid_json") from None
+
+
+def finite_json(value: Any) -> Any:
+    """The gateway's JSON scalar: a value that can travel on as JSON (a literal such as 1e999 in a query text
+    becomes infinity, which no service could be sent). A GraphQLError, so that graphql-core reports it as the
+    client's input (validation or variable coercion) rather than as a failure of ours."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise GraphQLError("numbers in a JSON value must be finite")
+    if isinstance(value, dict):
+        for item in value.values():
+            finite_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            finite_json(item)
+    return value
 
 
 def give_code(error: GraphQLError) -> None:

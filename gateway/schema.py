@@ -8,12 +8,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.tools import merge_types
 from strawberry.types import Info
+from strawberry.types.scalar import scalar
 
 from gateway.clients import GATEWAY, ServiceClient
 from gateway.context import Context
-from gateway.errors import give_code
+from gateway.errors import finite_json, give_code
 from gateway.execution import PlainFieldsExecutor
 from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
@@ -76,12 +79,20 @@ class GatewaySchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+def _finite_json_scalar() -> Any:
+    """strawberry's JSON scalar (same name, description and URL in the SDL) refusing non-finite numbers."""
+    default = DEFAULT_SCALAR_REGISTRY[JSON]
+    return scalar(name=default.name, description=default.description, specified_by_url=default.specified_by_url,
+                  serialize=lambda value: value, parse_value=finite_json)
+
+
 def build_schema(*, production: bool = False, persisted: Policy | None = None) -> strawberry.Schema:
     """The gateway's schema with its protections (introspection off in production) and its
     persisted-query policy (default: APQ with a store of its own)."""
     return GatewaySchema(query=Query, mutation=Mutation,
                          extensions=extensions(production=production, persisted=persisted),
-                         execution_context_class=PlainFieldsExecutor)
+                         execution_context_class=PlainFieldsExecutor,
+                         scalar_overrides={JSON: _finite_json_scalar()})
 
 
 def configured_schema(settings: Settings) -> strawberry.Schema:
