@@ -21,8 +21,9 @@ from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.schema import configured_schema
-from services.common.app import BodyLimitMiddleware, kaohe_version
+from services.common.app import BodyLimitMiddleware, docs_urls, kaohe_version
 from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, install_error_handlers
+from services.common.headers import SecurityHeadersMiddleware
 from services.common.observability import configure_logging, install_observability
 from services.common.settings import get_settings
 
@@ -113,12 +114,13 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
             await app.state.clients.aclose()
             await jwks_http.aclose()
 
-    app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan)
+    production = settings.environment == "production"
+    app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan, **docs_urls(settings, "gateway"))
     install_error_handlers(app, graphql_error_body, where="gateway")
-    install_observability(app, "gateway")
+    install_observability(app, "gateway", settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"),
                        render=graphql_error_body)
-    production = settings.environment == "production"
+    app.add_middleware(SecurityHeadersMiddleware, production=production)
     graphql = GatewayRouter(configured_schema(settings), context_getter=get_context,
                             graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import strawberry
@@ -31,6 +32,8 @@ from services.common.errors import DomainError
 from services.common.settings import Settings
 
 log = logging.getLogger("kaohe.gateway")
+# graphql-core ends a message with its guesses: " Did you mean 'a', 'b', or 'c'?"
+SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
 
 
 @strawberry.type(description="Health of one backend service.")
@@ -66,11 +69,16 @@ Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, Resu
 class GatewaySchema(strawberry.Schema):
     """Gives every error its code (gateway/errors.py) as it arises, whether parsing, validating or executing;
     logs the client's mistakes and the services' refusals as one line, and only unexpected errors (INTERNAL)
-    with their traceback."""
+    with their traceback. With `hide_suggestions` (production) no message proposes a name ("Did you mean
+    …?"): that would reveal the schema introspection hides, a field, argument, type or enum value at a time."""
+
+    hide_suggestions = False
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         for error in errors:
             give_code(error)
+            if self.hide_suggestions:
+                error.message = SUGGESTION.sub("", error.message)
         unexpected = [e for e in errors if (e.extensions or {}).get("code") == "INTERNAL"]
         for error in errors:
             if error not in unexpected:
@@ -87,12 +95,14 @@ def _finite_json_scalar() -> Any:
 
 
 def build_schema(*, production: bool = False, persisted: Policy | None = None) -> strawberry.Schema:
-    """The gateway's schema with its protections (introspection off in production) and its
+    """The gateway's schema with its protections (introspection and suggestions off in production) and its
     persisted-query policy (default: APQ with a store of its own)."""
-    return GatewaySchema(query=Query, mutation=Mutation,
-                         extensions=extensions(production=production, persisted=persisted),
-                         execution_context_class=PlainFieldsExecutor,
-                         scalar_overrides={JSON: _finite_json_scalar()})
+    built = GatewaySchema(query=Query, mutation=Mutation,
+                          extensions=extensions(production=production, persisted=persisted),
+                          execution_context_class=PlainFieldsExecutor,
+                          scalar_overrides={JSON: _finite_json_scalar()})
+    built.hide_suggestions = production
+    return built
 
 
 def configured_schema(settings: Settings) -> strawberry.Schema:

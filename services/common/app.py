@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -26,9 +26,10 @@ from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
 from services.common.errors import ErrorRenderer, ServiceUnavailable, install_error_handlers, rest_error
+from services.common.headers import SecurityHeadersMiddleware
 from services.common.observability import configure_logging, install_observability
 from services.common.outbox import OutboxRelay
-from services.common.settings import ServiceName, get_settings
+from services.common.settings import ServiceName, Settings, get_settings
 from services.common.tables import CommonModels
 
 
@@ -187,17 +188,31 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     configure_logging(spec.name, settings.log_level)
     app = FastAPI(
         title=f"kaohe {spec.name} service", version=kaohe_version(), description=spec.description,
-        lifespan=_lifespan(spec),
+        lifespan=_lifespan(spec), **docs_urls(settings, spec.name),
     )
     install_error_handlers(app)
-    install_observability(app, spec.name)
+    install_observability(app, spec.name, settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
     app.add_middleware(longlived.SettleAfterResponse)  # outermost: after the response has gone out
     app.state.spec = spec
     _add_health(app, spec)
     for router in spec.routers:
         app.include_router(router, dependencies=[Depends(current_principal)])
     return app
+
+
+class DocsUrls(TypedDict):
+    docs_url: str | None
+    redoc_url: str | None
+    openapi_url: str | None
+
+
+def docs_urls(settings: Settings, process: str) -> DocsUrls:
+    """FastAPI's documentation routes of `process`: served only where KAOHE_PUBLIC_DOCS opens them."""
+    if settings.docs_are_public(process):
+        return {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
+    return {"docs_url": None, "redoc_url": None, "openapi_url": None}
 
 
 def _add_health(app: FastAPI, spec: ServiceSpec) -> None:

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["evidence", "scoring", "ranking"]
 SERVICES: tuple[ServiceName, ...] = ("evidence", "scoring", "ranking")
+PROCESSES: tuple[str, ...] = ("gateway", *SERVICES)
 
 
 class ConfigError(Exception):
@@ -27,8 +28,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAOHE_", extra="ignore", frozen=True)
 
-    environment: Literal["development", "production"] = Field(
-        default="development", description="`production` turns GraphiQL and schema introspection off.")
+    environment: Literal["development", "production"] = Field(default="development", description=(
+        "`production` turns GraphiQL, schema introspection and GraphQL's field suggestions off, keeps the API "
+        "documentation and /metrics closed unless opened below, and refuses unsafe secrets."))
     data_dir: Path = Field(default_factory=_default_data_dir, description=(
         "Embedded database (`postgres/`), generated service secret and local files; default: the user's "
         "data folder (`~/.local/share/kaohe` on Linux)."))
@@ -75,6 +77,13 @@ class Settings(BaseSettings):
     gateway_persisted_queries_max_bytes: int = Field(default=4_194_304, ge=1024, description=(
         "Most bytes of query text the gateway's APQ store keeps (least recently used out first)."))
 
+    public_docs: str | None = Field(default=None, description=(
+        "Processes that serve their API documentation (/docs, /redoc, /openapi.json): a comma list of `gateway`, "
+        "`evidence`, `scoring`, `ranking`, or `all` or `none`; unset: all in development, none in production."))
+    metrics_token: SecretStr | None = Field(default=None, description=(
+        "Bearer token /metrics requires (Prometheus: `authorization: {credentials: …}`); unset: /metrics is open "
+        "in development and not served in production."))
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log threshold.")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
@@ -91,6 +100,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a PostgreSQL URL such as postgresql://user:pass@host:5432/kaohe")
         return normalize_database_url(value)
 
+    @field_validator("public_docs")
+    @classmethod
+    def _known_processes(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        chosen = {name.strip() for name in value.split(",") if name.strip()}
+        unknown = sorted(chosen - {"all", "none", *PROCESSES})
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a process; give a comma list of {', '.join(PROCESSES)}, "
+                             "or all or none")
+        return ",".join(sorted(chosen))
+
     @field_validator("client_keep_alive_seconds")
     @classmethod
     def _shorter_than_the_servers(cls, value: float, info: ValidationInfo) -> float:
@@ -98,6 +119,13 @@ class Settings(BaseSettings):
         if server is not None and value >= server:
             raise ValueError(f"must be shorter than KAOHE_SERVER_KEEP_ALIVE_SECONDS ({server} s)")
         return value
+
+    def docs_are_public(self, process: str) -> bool:
+        """Whether `process` serves /docs, /redoc and /openapi.json (KAOHE_PUBLIC_DOCS)."""
+        if self.public_docs is None:
+            return self.environment == "development"
+        chosen = set(self.public_docs.split(","))
+        return "all" in chosen or process in chosen
 
     def service_database_url(self, service: ServiceName) -> str | None:
         """The URL a service uses: its own setting, else the shared one."""
