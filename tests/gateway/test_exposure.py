@@ -21,7 +21,8 @@ from services.common.settings import get_settings
 from tests.gateway.conftest import open_gateway
 from tests.gateway.fakes import FakeBackend
 
-PRODUCTION = {"KAOHE_ENVIRONMENT": "production"}
+PRODUCTION = {"KAOHE_ENVIRONMENT": "production", "KAOHE_JWT_ISSUER": "https://idp.city.gov.cn/",
+              "KAOHE_JWT_AUDIENCE": "kaohe"}
 METRICS_TOKEN = "metrics-0123456789abcdef0123456789abcdef"
 API_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "no-referrer",
                "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"}
@@ -45,7 +46,7 @@ async def test_production_suggests_no_names(monkeypatch: pytest.MonkeyPatch, bea
     assert not [e for e in errors if "Did you mean" in e["message"]]
 
 
-SETTINGS = ("KAOHE_ENVIRONMENT", "KAOHE_PUBLIC_DOCS", "KAOHE_METRICS_TOKEN")
+SETTINGS = ("KAOHE_ENVIRONMENT", "KAOHE_PUBLIC_DOCS", "KAOHE_METRICS_TOKEN", "KAOHE_JWT_ISSUER", "KAOHE_JWT_AUDIENCE")
 
 
 def _only(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
