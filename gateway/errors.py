@@ -50,6 +50,8 @@ class RequestRefused(DomainError):
 
 
 MAX_NUMBER_LENGTH = 100  # characters of one JSON number: far past any count, amount or id a client sends
+MAX_JSON_DEPTH = 64  # nesting of a request body: a scheme document needs about twenty; Python's own encoder and
+# decoder fail near a thousand, and the value is passed on to a service
 
 
 def _refuse_constant(name: str) -> Any:
@@ -79,12 +81,37 @@ def _too_long() -> None:
 
 def strict_json(data: str | bytes) -> Any:
     """JSON as RFC 8259 defines it: no NaN or Infinity (Python's json takes them), no number that overflows to
-    infinity (1e999), none longer than MAX_NUMBER_LENGTH; anything else is a 400 naming the reason."""
+    infinity (1e999), none longer than MAX_NUMBER_LENGTH, nested at most MAX_JSON_DEPTH deep; anything else is a
+    400 naming the reason."""
     try:
-        return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded_int)
+        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise RequestRefused(f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                              code="invalid_json") from None
+    except RecursionError:
+        _too_deep()
+    if _depth_over(value, MAX_JSON_DEPTH):
+        _too_deep()
+    return value
+
+
+def _too_deep() -> None:
+    raise RequestRefused(f"the request body is not valid JSON for kaohe: it nests more than {MAX_JSON_DEPTH} deep",
+                         code="invalid_json")
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """True when arrays and objects nest deeper than `limit` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def finite_json(value: Any) -> Any:

@@ -14,12 +14,17 @@ SUBMIT = ("mutation($input: EvidenceInput!) { submitEvidence(input: $input) { id
 INPUT = '{"periodId": "p1", "subjectId": "s-a", "indicator": "A1", "fact": "measure", "content": {"value": %s}}'
 
 
+async def _submit(gateway: httpx.AsyncClient, bearer: Any, value: str) -> httpx.Response:
+    """submitEvidence with `value` written as is into the variables' JSON text."""
+    body = '{"query": "' + SUBMIT + '", "variables": {"input": ' + INPUT.replace("%s", value) + "}}"
+    return await gateway.post("/graphql", content=body.encode(),
+                              headers={**bearer(("admin", "")), "Content-Type": "application/json"})
+
+
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"])
 async def test_a_number_json_does_not_allow_is_bad_user_input(gateway: httpx.AsyncClient, bearer: Any,
                                                               backend: FakeBackend, number: str) -> None:
-    body = '{"query": "' + SUBMIT + '", "variables": {"input": ' + INPUT.replace("%s", number) + "}}"
-    response = await gateway.post("/graphql", content=body.encode(),
-                                  headers={**bearer(("admin", "")), "Content-Type": "application/json"})
+    response = await _submit(gateway, bearer, number)
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
@@ -51,9 +56,7 @@ async def test_a_variable_of_the_wrong_type_is_bad_user_input(gateway: httpx.Asy
 async def test_a_number_too_long_to_read_is_bad_user_input(gateway: httpx.AsyncClient, bearer: Any,
                                                            backend: FakeBackend) -> None:
     """Python's json refuses integers past 4,300 digits with a ValueError strawberry did not expect (a 500)."""
-    body = '{"query": "' + SUBMIT + '", "variables": {"input": ' + INPUT.replace("%s", "7" * 5000) + "}}"
-    response = await gateway.post("/graphql", content=body.encode(),
-                                  headers={**bearer(("admin", "")), "Content-Type": "application/json"})
+    response = await _submit(gateway, bearer, "7" * 5000)
     assert response.status_code == 400
     assert response.json()["errors"][0] == {
         "message": "the request body is not valid JSON for kaohe: a number has more than 100 characters",
@@ -78,4 +81,37 @@ async def test_a_literal_past_the_float_range_in_the_query_text_is_refused(gatew
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert error["message"] == "numbers in a JSON value must be finite"
+    assert backend.writes() == []
+
+
+@pytest.mark.parametrize("depth", [65, 5_000, 100_000])
+async def test_variables_nested_too_deep_are_bad_user_input(gateway: httpx.AsyncClient, bearer: Any,
+                                                            backend: FakeBackend, depth: int) -> None:
+    """Python's json fails near a thousand levels (RecursionError, a 500) and so does its encoder on the way to a
+    service (INTERNAL at 900): the gateway takes 64 levels, a scheme document needs about twenty."""
+    nested = "[" * (depth - 3) + "]" * (depth - 3)  # inside {"variables": {"input": {"content": {"value": …}}}}
+    response = await _submit(gateway, bearer, nested)
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "message": "the request body is not valid JSON for kaohe: it nests more than 64 deep",
+        "extensions": {"code": "BAD_USER_INPUT", "reason": "invalid_json"}}
+    assert backend.writes() == []
+
+
+async def test_variables_nested_64_deep_are_passed_on(gateway: httpx.AsyncClient, bearer: Any,
+                                                      backend: FakeBackend) -> None:
+    nested = "[" * 59 + "]" * 59  # body 1 + variables 2 + input 3 + content 4 + value 5: 4 + 60 levels = 64
+    response = await _submit(gateway, bearer, nested)
+    assert response.json() == {"data": {"submitEvidence": {"id": "new-1"}}}
+    assert backend.writes() == [("evidence", "POST", "/v1/submissions")]
+
+
+async def test_a_literal_nested_as_deep_as_the_token_limit_allows_is_no_internal(
+        gateway: httpx.AsyncClient, bearer: Any, backend: FakeBackend) -> None:
+    nested = "[" * 2400 + "]" * 2400  # 4,800 tokens: under the 5,000-token limit
+    query = ('mutation { submitEvidence(input: {periodId: "p1", subjectId: "s-a", indicator: "A1", fact: "measure", '
+             f"content: {{value: {nested}}}}}) {{ id }} }}")
+    response = await gateway.post("/graphql", json={"query": query}, headers=bearer(("admin", "")))
+    assert response.status_code < 500
+    assert response.json()["errors"][0]["extensions"]["code"] != "INTERNAL"
     assert backend.writes() == []
