@@ -1,8 +1,9 @@
 """Standard security headers on every response of the gateway and the services (OWASP's secure headers for
 an API): no MIME sniffing, no framing, no referrer, and a Content-Security-Policy that lets an API answer load
-nothing at all. An HTML page (GraphiQL in development, /docs and /redoc where KAOHE_PUBLIC_DOCS opens them)
-gets a policy that allows exactly what it loads: its scripts and styles from the CDNs it names, and each of
-its own inline scripts by the SHA-256 of its text, computed from the page as it is sent."""
+nothing at all. Our own HTML pages (GraphiQL in development at /graphql, /docs and /redoc where KAOHE_PUBLIC_DOCS
+opens them) get a policy that allows exactly what they load: their scripts and styles from the CDNs they name,
+and each of their inline scripts by the SHA-256 of its text, computed from the page as it is sent. Any other
+HTML (a downloaded attachment, say) keeps the API's policy: nothing in it runs."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ COMMON = {
     "Referrer-Policy": "no-referrer",
 }
 HSTS = "max-age=31536000"
+PAGES = frozenset({"/graphql", "/docs", "/docs/oauth2-redirect", "/redoc"})  # the only HTML we write ourselves
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
@@ -52,6 +54,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        ours = scope["path"] in PAGES
         start: Message | None = None
         page: list[bytes] = []
 
@@ -61,7 +64,7 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in self.fixed.items():
                     headers.setdefault(name, value)
-                if not headers.get("content-type", "").startswith("text/html"):
+                if not (ours and headers.get("content-type", "").startswith("text/html")):
                     headers.setdefault("Content-Security-Policy", API_POLICY)
                     await send(message)
                     return

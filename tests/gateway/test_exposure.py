@@ -168,3 +168,24 @@ async def test_graphiql_is_not_served_in_production(monkeypatch: pytest.MonkeyPa
     async with _gateway(monkeypatch, **PRODUCTION) as gateway:
         page = await gateway.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 404 and page.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_html_that_is_not_one_of_our_pages_runs_nothing() -> None:
+    """An attachment or any other HTML passing through keeps the API's policy: its inline script is not allowed."""
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
+    from services.common.headers import SecurityHeadersMiddleware
+
+    page = "<html><script>alert(document.cookie)</script></html>"
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.get("/attachments/{name}")(lambda name: HTMLResponse(page))
+    app.get("/docs")(lambda: HTMLResponse(page))
+    app.add_middleware(SecurityHeadersMiddleware, production=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        passing = await client.get("/attachments/evil.html")
+        ours = await client.get("/docs")
+    assert passing.headers["content-security-policy"] == API_HEADERS["content-security-policy"]
+    digest = base64.b64encode(hashlib.sha256(b"alert(document.cookie)").digest()).decode()
+    assert f"'sha256-{digest}'" in ours.headers["content-security-policy"]
+    assert passing.text == ours.text == page
