@@ -118,56 +118,63 @@ _NUMBER_OUT_OF_RANGE = "22003"
 UNAUTHENTICATED_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 
-def install_error_handlers(app: FastAPI, render: ErrorRenderer = rest_error, *, where: str = "service") -> None:
-    """Route every error through one error model (`render`); unexpected errors are logged with their traceback."""
+class ErrorHandlers:
+    """The handlers of one app, each rendering its error with the app's renderer."""
 
-    def respond(status: int, code: str, message: str, details: Any = None,
+    def __init__(self, render: ErrorRenderer, where: str) -> None:
+        self.render, self.where = render, where
+
+    def respond(self, status: int, code: str, message: str, details: Any = None,
                 headers: Mapping[str, str] | None = None) -> JSONResponse:
         if status == 401:
             headers = {**UNAUTHENTICATED_HEADERS, **(headers or {})}
-        return JSONResponse(render(status, code, message, details), status_code=status, headers=headers)
+        return JSONResponse(self.render(status, code, message, details), status_code=status, headers=headers)
 
-    async def domain(_: Request, exc: Exception) -> JSONResponse:
+    async def domain(self, _: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        return respond(exc.status_code, exc.code, exc.message, exc.details)
+        return self.respond(exc.status_code, exc.code, exc.message, exc.details)
 
-    async def validation(_: Request, exc: Exception) -> JSONResponse:
+    async def validation(self, _: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         details = _validation_details(exc)
         first = details[0] if details else {"field": "", "reason": "invalid"}
         message = f"{first['field'] or 'the request body'}: {first['reason']}"
-        return respond(422, "validation_error", message, details)
+        return self.respond(422, "validation_error", message, details)
 
-    async def http(_: Request, exc: Exception) -> JSONResponse:
+    async def http(self, _: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(exc.status_code,
                                                                                           "http_error")
-        return respond(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        return self.respond(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
-    async def database(request: Request, exc: Exception) -> JSONResponse:
+    async def database(self, request: Request, exc: Exception) -> JSONResponse:
         orig = getattr(exc, "orig", None)
         cause = getattr(orig, "__cause__", None)
         sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
         if sqlstate in _UNSTORABLE_TEXT:
-            return respond(422, "invalid_input", "text may not contain NUL (\\u0000) characters",
-                           {"reason": "unstorable character"})
+            return self.respond(422, "invalid_input", "text may not contain NUL (\\u0000) characters",
+                                {"reason": "unstorable character"})
         # a number the column cannot hold: refused by PostgreSQL, or by asyncpg encoding the argument (an integer id
         # or version past int32 in a path, query or body)
         if sqlstate == _NUMBER_OUT_OF_RANGE or isinstance(getattr(cause, "__cause__", None), OverflowError):
-            return respond(422, "invalid_input", "a number is out of range", {"reason": "number out of range"})
-        return await unexpected(request, exc)
+            return self.respond(422, "invalid_input", "a number is out of range", {"reason": "number out of range"})
+        return await self.unexpected(request, exc)
 
-    async def undecodable(_: Request, exc: Exception) -> JSONResponse:
-        return respond(400, "bad_request", "the request body is not valid UTF-8")
+    async def undecodable(self, _: Request, exc: Exception) -> JSONResponse:
+        return self.respond(400, "bad_request", "the request body is not valid UTF-8")
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(self, request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return respond(500, "internal_error", f"internal error; see the {where} log")
+        return self.respond(500, "internal_error", f"internal error; see the {self.where} log")
 
-    app.add_exception_handler(DomainError, domain)
-    app.add_exception_handler(RequestValidationError, validation)
-    app.add_exception_handler(StarletteHTTPException, http)
+
+def install_error_handlers(app: FastAPI, render: ErrorRenderer = rest_error, *, where: str = "service") -> None:
+    """Route every error through one error model (`render`); unexpected errors are logged with their traceback."""
+    handlers = ErrorHandlers(render, where)
+    app.add_exception_handler(DomainError, handlers.domain)
+    app.add_exception_handler(RequestValidationError, handlers.validation)
+    app.add_exception_handler(StarletteHTTPException, handlers.http)
     # strawberry decodes /graphql bodies itself; a body that is not UTF-8 must not become a 500
-    app.add_exception_handler(UnicodeDecodeError, undecodable)
-    app.add_exception_handler(DBAPIError, database)
-    app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(UnicodeDecodeError, handlers.undecodable)
+    app.add_exception_handler(DBAPIError, handlers.database)
+    app.add_exception_handler(Exception, handlers.unexpected)
