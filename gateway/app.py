@@ -10,16 +10,20 @@ from typing import Any
 
 import httpx
 import orjson
-from fastapi import FastAPI
+from cross_web import HTTPException
+from fastapi import FastAPI, Response
 from strawberry.fastapi import GraphQLRouter
+from strawberry.types.unset import UNSET
 
 from gateway import exports, uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
+from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.schema import configured_schema
-from services.common.app import BodyLimitMiddleware, kaohe_version
-from services.common.errors import DomainError, install_error_handlers
+from services.common.app import BodyLimitMiddleware, docs_urls, kaohe_version
+from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, install_error_handlers
+from services.common.headers import SecurityHeadersMiddleware
 from services.common.observability import configure_logging, install_observability
 from services.common.settings import get_settings
 
@@ -40,10 +44,29 @@ def _api_key_verifier(clients: Clients) -> Any:
 
 class GatewayRouter(GraphQLRouter[Any, None]):
     """strawberry's router, except that a GET naming a persisted query (`?extensions=…`, no
-    `query`) is a query, not a browser asking for GraphiQL."""
+    `query`) is a query, not a browser asking for GraphiQL, and that every error has the gateway's one
+    shape (gateway/errors.py): strawberry's plain-text refusals too, and UNAUTHENTICATED is HTTP 401."""
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Request bodies and GET parameters: strict JSON (gateway/errors.py `strict_json`)."""
+        return strict_json(data)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except HTTPException as exc:
+            raise RequestRefused(exc.reason, exc.status_code,
+                                 "not_found" if exc.status_code == 404 else "bad_request") from None
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if response.status_code == 200 and _unauthenticated(response_data):
+            response.status_code = 401
+            response.headers.update(UNAUTHENTICATED_HEADERS)
+        return response
 
     def encode_json(self, data: object) -> bytes:
         """UTF-8 JSON by orjson (a page of 100 subjects is ~100 kB); anything orjson refuses (a lone
@@ -52,6 +75,13 @@ class GatewayRouter(GraphQLRouter[Any, None]):
             return orjson.dumps(data)
         except TypeError:
             return json.dumps(data, separators=(",", ":")).encode()
+
+
+def _unauthenticated(response_data: Any) -> bool:
+    """True when a field needed a caller and none was signed in: answered 401 like bad credentials."""
+    answers = response_data if isinstance(response_data, list) else [response_data]
+    return any((error.get("extensions") or {}).get("code") == "UNAUTHENTICATED"
+               for answer in answers for error in (answer.get("errors") or []))
 
 
 def quiet_collector() -> None:
@@ -84,11 +114,13 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
             await app.state.clients.aclose()
             await jwks_http.aclose()
 
-    app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan)
-    install_error_handlers(app)
-    install_observability(app, "gateway")
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"))
     production = settings.environment == "production"
+    app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan, **docs_urls(settings, "gateway"))
+    install_error_handlers(app, graphql_error_body, where="gateway")
+    install_observability(app, "gateway", settings)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"),
+                       render=graphql_error_body)
+    app.add_middleware(SecurityHeadersMiddleware, production=production)
     graphql = GatewayRouter(configured_schema(settings), context_getter=get_context,
                             graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")

@@ -1,5 +1,5 @@
 """Limits that keep one GraphQL request from costing too much: depth, aliases, tokens, an
-estimated cost, and introspection off in production. Domain errors get a stable `code`."""
+estimated cost, and introspection off in production (error codes: gateway/errors.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from strawberry.extensions import (
 )
 
 from gateway.persisted import PersistedQueries, Policy
-from services.common.errors import DomainError
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -38,11 +37,6 @@ MAX_COST = 20_000
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 PAGE_ARGUMENTS = ("first", "last")
-
-CODES = {
-    400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
-    413: "PAYLOAD_TOO_LARGE", 422: "BAD_USER_INPUT", 503: "UNAVAILABLE",
-}
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
@@ -109,25 +103,6 @@ class PageSizeRule(ValidationRule):
                     ))
 
 
-class DomainErrorCodes(SchemaExtension):
-    """Give every error a stable `code` extension (domain errors keep theirs)."""
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or []:
-            original = error.original_error
-            if isinstance(original, DomainError):
-                error.extensions = {**(error.extensions or {}), "code": CODES.get(original.status_code, "ERROR"),
-                                    "reason": original.code}
-                if original.details is not None:
-                    error.extensions["details"] = original.details
-            elif not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": "INTERNAL" if original else "BAD_REQUEST"}
-                if original is not None:
-                    error.message = "internal error; see the gateway log"
-
-
 class DocumentCache(SchemaExtension):
     """Parse and validate each query text once: a text seen before (and valid) reuses its parsed
     document and skips validation, whose rules (depth, aliases, tokens, cost, page size,
@@ -185,7 +160,6 @@ def extensions(*, production: bool, persisted: Policy | None = None) -> list[Any
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules([cost_rule(), PageSizeRule]),
-        DomainErrorCodes,
     ]
     if production:
         found.append(DisableIntrospection)

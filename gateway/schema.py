@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.tools import merge_types
 from strawberry.types import Info
+from strawberry.types.scalar import scalar
 
 from gateway.clients import GATEWAY, ServiceClient
 from gateway.context import Context
+from gateway.errors import finite_json, give_code
 from gateway.execution import PlainFieldsExecutor
 from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
@@ -21,12 +26,14 @@ from gateway.operations.results import ResultMutation, ResultQuery
 from gateway.operations.schemes import SchemeToolsQuery
 from gateway.operations.scores import ScoreQuery
 from gateway.operations.workflow import WorkflowMutation, WorkflowQuery
-from gateway.persisted import PersistedQueryError, Policy, load_manifest
+from gateway.persisted import Policy, load_manifest
 from gateway.protection import MAX_TOKENS, extensions, validation_rules
 from services.common.errors import DomainError
 from services.common.settings import Settings
 
 log = logging.getLogger("kaohe.gateway")
+# graphql-core ends a message with its guesses: " Did you mean 'a', 'b', or 'c'?"
+SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
 
 
 @strawberry.type(description="Health of one backend service.")
@@ -60,27 +67,42 @@ Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, Resu
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs domain errors (a refusal, a conflict) and persisted-query refusals as one line; only
-    unexpected ones with a traceback."""
+    """Gives every error its code (gateway/errors.py) as it arises, whether parsing, validating or executing;
+    logs the client's mistakes and the services' refusals as one line, and only unexpected errors (INTERNAL)
+    with their traceback. With `hide_suggestions` (production) no message proposes a name ("Did you mean
+    …?"): that would reveal the schema introspection hides, a field, argument, type or enum value at a time."""
+
+    hide_suggestions = False
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        unexpected = [e for e in errors
-                      if not isinstance(e.original_error, DomainError) and not isinstance(e, PersistedQueryError)]
         for error in errors:
-            if isinstance(error.original_error, DomainError):
-                log.info("graphql %s: %s", error.original_error.code, error.message)
-            elif isinstance(error, PersistedQueryError):
+            give_code(error)
+            if self.hide_suggestions:
+                error.message = SUGGESTION.sub("", error.message)
+        unexpected = [e for e in errors if (e.extensions or {}).get("code") == "INTERNAL"]
+        for error in errors:
+            if error not in unexpected:
                 log.info("graphql %s: %s", (error.extensions or {}).get("code"), error.message)
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
 
+def _finite_json_scalar() -> Any:
+    """strawberry's JSON scalar (same name, description and URL in the SDL) refusing non-finite numbers."""
+    default = DEFAULT_SCALAR_REGISTRY[JSON]
+    return scalar(name=default.name, description=default.description, specified_by_url=default.specified_by_url,
+                  serialize=lambda value: value, parse_value=finite_json)
+
+
 def build_schema(*, production: bool = False, persisted: Policy | None = None) -> strawberry.Schema:
-    """The gateway's schema with its protections (introspection off in production) and its
+    """The gateway's schema with its protections (introspection and suggestions off in production) and its
     persisted-query policy (default: APQ with a store of its own)."""
-    return GatewaySchema(query=Query, mutation=Mutation,
-                         extensions=extensions(production=production, persisted=persisted),
-                         execution_context_class=PlainFieldsExecutor)
+    built = GatewaySchema(query=Query, mutation=Mutation,
+                          extensions=extensions(production=production, persisted=persisted),
+                          execution_context_class=PlainFieldsExecutor,
+                          scalar_overrides={JSON: _finite_json_scalar()})
+    built.hide_suggestions = production
+    return built
 
 
 def configured_schema(settings: Settings) -> strawberry.Schema:

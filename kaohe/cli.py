@@ -135,7 +135,8 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
     typer.echo("kaohe is up:")
     typer.echo(f"  gateway   {supervisor.url('gateway')}/graphql")
     for name in SERVICES:
-        typer.echo(f"  {name:<9} {supervisor.url(name)}/docs")
+        docs = "/docs" if supervisor.settings.docs_are_public(name) else " (documentation closed: KAOHE_PUBLIC_DOCS)"
+        typer.echo(f"  {name:<9} {supervisor.url(name)}{docs}")
     where = f"embedded PostgreSQL in {dbs.embedded.pgdata}" if dbs.embedded else "configured PostgreSQL"
     typer.echo(f"  database  {where}")
     typer.echo("Press Ctrl-C to stop.")

@@ -446,10 +446,10 @@ class Check:
 
 def doctor() -> None:
     """Check configuration, databases, migrations, clock and disk; one line each, exit 1 on any fail."""
-    from services.common.settings import ConfigError, load_settings
+    from services.common.settings import ConfigError, read_settings
 
     try:
-        settings = load_settings()
+        settings = read_settings()
     except ConfigError as exc:
         _report([Check("config", "fail", str(exc))])
         return
@@ -472,8 +472,17 @@ def _report(checks: list[Check]) -> None:
 
 
 def secret_checks(settings: Settings) -> list[Check]:
-    """Production needs an explicit service secret and a way to authenticate users."""
-    checks = []
+    """Production needs an explicit service secret, a way to authenticate users, and no secret an example
+    shows or too short to sign with (each such setting is one failed line)."""
+    from services.common.settings import production_problems
+    from services.evidence.config import evidence_settings
+    from services.evidence.config import production_problems as evidence_problems
+
+    try:
+        problems = production_problems(settings) + evidence_problems(settings, evidence_settings())
+    except ValueError as exc:  # a malformed KAOHE_EVIDENCE_* value (pydantic's ValidationError)
+        problems = [f"an evidence setting is invalid: {str(exc).splitlines()[0]}"]
+    checks = [Check("unsafe setting", "fail", problem) for problem in problems]
     if settings.service_token_secret is None:
         status: Status = "fail" if settings.environment == "production" else "ok"
         checks.append(Check("service token", status, "KAOHE_SERVICE_TOKEN_SECRET unset"
@@ -486,6 +495,8 @@ def secret_checks(settings: Settings) -> list[Check]:
                             "only API keys can reach the gateway"))
     else:
         checks.append(Check("user tokens", "ok", "JWKS URL set" if settings.jwt_jwks_url else "HS256 secret set"))
+    if settings.environment == "production" and settings.metrics_token is None:
+        checks.append(Check("metrics", "warn", "KAOHE_METRICS_TOKEN unset: /metrics is not served"))
     return checks
 
 

@@ -62,7 +62,7 @@ def pg_server() -> Iterator[PgServer]:
     server.lock()
     server.start()
     try:
-        yield PgServer(f"postgresql+asyncpg://postgres@127.0.0.1:{server.port}")
+        yield PgServer(server.url.rsplit("/", 1)[0])  # with the server's generated password
     finally:
         server.stop()
         server.unlock()

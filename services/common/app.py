@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -25,10 +25,11 @@ from services.common import longlived
 from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
-from services.common.errors import ServiceUnavailable, error_body, install_error_handlers
+from services.common.errors import ErrorRenderer, ServiceUnavailable, install_error_handlers, rest_error
+from services.common.headers import SecurityHeadersMiddleware
 from services.common.observability import configure_logging, install_observability
 from services.common.outbox import OutboxRelay
-from services.common.settings import ServiceName, get_settings
+from services.common.settings import ServiceName, Settings, get_settings
 from services.common.tables import CommonModels
 
 
@@ -43,8 +44,9 @@ class BodyLimitMiddleware:
     """Refuse request bodies over the limit (413): at once by Content-Length, or as soon as a
     streamed body passes it. Paths for which `exempt` is true (uploads) have their own limit."""
 
-    def __init__(self, app: ASGIApp, limit: int, exempt: Callable[[str], bool]) -> None:
-        self.app, self.limit, self.exempt = app, limit, exempt
+    def __init__(self, app: ASGIApp, limit: int, exempt: Callable[[str], bool],
+                 render: ErrorRenderer = rest_error) -> None:
+        self.app, self.limit, self.exempt, self.render = app, limit, exempt, render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.exempt(scope["path"]):
@@ -77,7 +79,7 @@ class BodyLimitMiddleware:
         return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = error_body("payload_too_large", f"request body over {self.limit} bytes")
+        body = self.render(413, "payload_too_large", f"request body over {self.limit} bytes", None)
         await JSONResponse(body, status_code=413)(scope, receive, send)
 
 
@@ -186,17 +188,31 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     configure_logging(spec.name, settings.log_level)
     app = FastAPI(
         title=f"kaohe {spec.name} service", version=kaohe_version(), description=spec.description,
-        lifespan=_lifespan(spec),
+        lifespan=_lifespan(spec), **docs_urls(settings, spec.name),
     )
     install_error_handlers(app)
-    install_observability(app, spec.name)
+    install_observability(app, spec.name, settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
     app.add_middleware(longlived.SettleAfterResponse)  # outermost: after the response has gone out
     app.state.spec = spec
     _add_health(app, spec)
     for router in spec.routers:
         app.include_router(router, dependencies=[Depends(current_principal)])
     return app
+
+
+class DocsUrls(TypedDict):
+    docs_url: str | None
+    redoc_url: str | None
+    openapi_url: str | None
+
+
+def docs_urls(settings: Settings, process: str) -> DocsUrls:
+    """FastAPI's documentation routes of `process`: served only where KAOHE_PUBLIC_DOCS opens them."""
+    if settings.docs_are_public(process):
+        return {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
+    return {"docs_url": None, "redoc_url": None, "openapi_url": None}
 
 
 def _add_health(app: FastAPI, spec: ServiceSpec) -> None:

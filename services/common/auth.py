@@ -7,6 +7,7 @@ covers that unit and everything below it. The empty scope `""` covers the whole 
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, Request
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from services.common.errors import Forbidden, NotAuthenticated
 from services.common.settings import get_settings
@@ -23,6 +26,48 @@ ROLES: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater"
 SERVICE_TOKEN_ISSUER = "kaohe-gateway"  # noqa: S105 - a name, not a secret
 SERVICE_TOKEN_AUDIENCE = "kaohe-services"  # noqa: S105
 SERVICE_TOKEN_HEADER = "Authorization"  # noqa: S105
+
+
+UNIT_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"  # one segment of a unit path (a unit's `slug`)
+_SLUG = re.compile(UNIT_SLUG)
+MAX_SCOPE_LENGTH = 1000
+
+
+def scope_problem(scope: str) -> str | None:
+    """Why `scope` is not a unit path (segments of unit slugs joined by `/`, or "" for everything), else None.
+    Nothing is resolved: `..` or `.` could silently widen or move a grant, so they are refused like any
+    other segment that no unit can have."""
+    if len(scope) > MAX_SCOPE_LENGTH:
+        return f"a scope has at most {MAX_SCOPE_LENGTH} characters"
+    if scope == "":
+        return None
+    for number, segment in enumerate(scope.split("/"), start=1):
+        if segment == "":
+            return f"segment {number} is empty"
+        if not _SLUG.fullmatch(segment):
+            return (f"segment {segment[:70]!r} is not a unit slug (lower-case letters, digits, '-' and '_', "
+                    "starting with a letter or digit; '.' and '..' are not resolved)")
+    return None
+
+
+def normalise_scope(scope: str) -> str:
+    """The scope as stored: surrounding blanks and slashes dropped, then checked (ValueError naming the reason)."""
+    normal = scope.strip().strip("/")
+    problem = scope_problem(normal)
+    if problem is not None:
+        raise ValueError(f"scope {scope[:200]!r} is not a unit path: {problem}")
+    return normal
+
+
+def _scope_field(value: str) -> str:
+    try:
+        return normalise_scope(value)
+    except ValueError as exc:
+        raise PydanticCustomError("scope_path", str(exc)) from None
+
+
+# A unit path given in a payload (a grant's scope, an owner path, a review level's scope), normalised and checked.
+ScopePath = Annotated[str, AfterValidator(_scope_field)]
 
 
 def scope_covers(scope: str, unit_path: str) -> bool:
@@ -77,16 +122,47 @@ class Principal:
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
-        grants = tuple(Grant(role=g["role"], scope=str(g.get("scope", ""))) for g in claims.get("grants", []))
-        for grant in grants:
-            if grant.role not in ROLES:
-                raise NotAuthenticated(f"unknown role {grant.role!r} in token")
-        return cls(
-            subject=str(claims["sub"]),
-            grants=grants,
-            kind=claims.get("kind", "user"),
-            subject_ids=tuple(claims.get("subject_ids", ())),
-        )
+        """The caller a service token names; a malformed claim is a 401, never a 500."""
+        kind = claims.get("kind", "user")
+        if kind not in PRINCIPAL_KINDS:
+            raise NotAuthenticated(f"unknown principal kind {kind!r} in token")
+        return cls(subject=str(claims["sub"]), grants=grants_from_claim(claims.get("grants", [])), kind=kind,
+                   subject_ids=subject_ids_from_claim(claims.get("subject_ids", [])))
+
+
+PRINCIPAL_KINDS = ("user", "api_key", "service")
+
+
+def grants_from_claim(raw: Any) -> tuple[Grant, ...]:
+    """The grants of a token's `grants` claim (a list of `{role, scope}` objects, at most 50 read)."""
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise NotAuthenticated("the token's grants claim must be a list of {role, scope} objects")
+    grants = []
+    for item in raw[:50]:
+        role, scope = item.get("role"), item.get("scope", "")
+        if role not in ROLES:
+            raise NotAuthenticated(f"unknown role {role!r} in token")
+        if not isinstance(scope, str):
+            raise NotAuthenticated("the token's grant scope must be a text")
+        try:
+            grants.append(Grant(role=role, scope=normalise_scope(scope)))
+        except ValueError as exc:
+            raise NotAuthenticated(f"the token's {exc}") from None
+    return tuple(grants)
+
+
+def subject_ids_from_claim(raw: Any) -> tuple[str, ...]:
+    """The assessed subjects a token's caller is (`subject_ids`, a list of texts; at most 100 read)."""
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        raise NotAuthenticated("the token's subject_ids claim must be a list of texts")
+    return tuple(raw[:100])
+
+
+def require_service(principal: Principal) -> None:
+    """Endpoints for kaohe's own services only (events, API-key verification): a person's or an API key's
+    grants, `admin` over everything included, never pass for a service, even when the gateway signed them."""
+    if principal.kind != "service":
+        raise Forbidden("only kaohe services may call this endpoint")
 
 
 SYSTEM = Principal(subject="system", grants=(Grant("admin", ""),), kind="service")

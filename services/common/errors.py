@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,76 +82,99 @@ class JSONResponse(_JSONResponse):
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    """The JSON body of every error response."""
+    """The JSON body of every error response of a service."""
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+# Renders an error body from (HTTP status, code, message, details): the services' `error_body`, or the
+# gateway's GraphQL-shaped one (gateway/errors.py).
+ErrorRenderer = Callable[[int, str, str, Any], dict[str, Any]]
+
+
+def rest_error(_status: int, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The services' renderer: `{"error": {"code", "message", "details"}}`."""
+    return error_body(code, message, details)
+
+
+LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Each field and its reason, named as the client wrote it: no `body.` before the field, no pydantic
+    `Value error, ` before the reason."""
     out = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
-        out.append({"field": ".".join(loc), "reason": err.get("msg", "invalid")})
+        if loc and loc[0] in LOCATIONS:
+            loc = loc[1:]
+        reason = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc), "reason": reason})
     return out
-
-
-async def _domain_handler(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status_code)
-
-
-async def _validation_handler(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    details = _validation_details(exc)
-    first = details[0] if details else {"field": "", "reason": "invalid"}
-    message = f"{first['field'] or 'body'}: {first['reason']}"
-    return JSONResponse(error_body("validation_error", message, details), status_code=422)
-
-
-async def _http_handler(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
-        exc.status_code, "http_error"
-    )
-    return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-    )
 
 
 # SQLSTATEs of text PostgreSQL cannot store (a NUL character, in text or JSONB): the client's input, not a fault.
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 _NUMBER_OUT_OF_RANGE = "22003"
+UNAUTHENTICATED_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 
-async def _database_handler(request: Request, exc: Exception) -> JSONResponse:
-    orig = getattr(exc, "orig", None)
-    cause = getattr(orig, "__cause__", None)
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
-    if sqlstate in _UNSTORABLE_TEXT:
-        return JSONResponse(error_body("invalid_input", "text may not contain NUL (\\u0000) characters",
-                                       {"reason": "unstorable character"}), status_code=422)
-    # a number the column cannot hold: refused by PostgreSQL, or by asyncpg encoding the argument (an integer id or
-    # version past int32 in a path, query or body)
-    if sqlstate == _NUMBER_OUT_OF_RANGE or isinstance(getattr(cause, "__cause__", None), OverflowError):
-        return JSONResponse(error_body("invalid_input", "a number is out of range",
-                                       {"reason": "number out of range"}), status_code=422)
-    return await _unexpected_handler(request, exc)
+class ErrorHandlers:
+    """The handlers of one app, each rendering its error with the app's renderer."""
+
+    def __init__(self, render: ErrorRenderer, where: str) -> None:
+        self.render, self.where = render, where
+
+    def respond(self, status: int, code: str, message: str, details: Any = None,
+                headers: Mapping[str, str] | None = None) -> JSONResponse:
+        if status == 401:
+            headers = {**UNAUTHENTICATED_HEADERS, **(headers or {})}
+        return JSONResponse(self.render(status, code, message, details), status_code=status, headers=headers)
+
+    async def domain(self, _: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return self.respond(exc.status_code, exc.code, exc.message, exc.details)
+
+    async def validation(self, _: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        details = _validation_details(exc)
+        first = details[0] if details else {"field": "", "reason": "invalid"}
+        message = f"{first['field'] or 'the request body'}: {first['reason']}"
+        return self.respond(422, "validation_error", message, details)
+
+    async def http(self, _: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(exc.status_code,
+                                                                                          "http_error")
+        return self.respond(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+    async def database(self, request: Request, exc: Exception) -> JSONResponse:
+        orig = getattr(exc, "orig", None)
+        cause = getattr(orig, "__cause__", None)
+        sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+        if sqlstate in _UNSTORABLE_TEXT:
+            return self.respond(422, "invalid_input", "text may not contain NUL (\\u0000) characters",
+                                {"reason": "unstorable character"})
+        # a number the column cannot hold: refused by PostgreSQL, or by asyncpg encoding the argument (an integer id
+        # or version past int32 in a path, query or body)
+        if sqlstate == _NUMBER_OUT_OF_RANGE or isinstance(getattr(cause, "__cause__", None), OverflowError):
+            return self.respond(422, "invalid_input", "a number is out of range", {"reason": "number out of range"})
+        return await self.unexpected(request, exc)
+
+    async def undecodable(self, _: Request, exc: Exception) -> JSONResponse:
+        return self.respond(400, "bad_request", "the request body is not valid UTF-8")
+
+    async def unexpected(self, request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return self.respond(500, "internal_error", f"internal error; see the {self.where} log")
 
 
-async def _undecodable_handler(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body("bad_request", "the request body is not valid UTF-8"), status_code=400)
-
-
-async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse(error_body("internal_error", "internal error; see the service log"), status_code=500)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Route every error through the typed error model."""
-    app.add_exception_handler(DomainError, _domain_handler)
-    app.add_exception_handler(RequestValidationError, _validation_handler)
-    app.add_exception_handler(StarletteHTTPException, _http_handler)
+def install_error_handlers(app: FastAPI, render: ErrorRenderer = rest_error, *, where: str = "service") -> None:
+    """Route every error through one error model (`render`); unexpected errors are logged with their traceback."""
+    handlers = ErrorHandlers(render, where)
+    app.add_exception_handler(DomainError, handlers.domain)
+    app.add_exception_handler(RequestValidationError, handlers.validation)
+    app.add_exception_handler(StarletteHTTPException, handlers.http)
     # strawberry decodes /graphql bodies itself; a body that is not UTF-8 must not become a 500
-    app.add_exception_handler(UnicodeDecodeError, _undecodable_handler)
-    app.add_exception_handler(DBAPIError, _database_handler)
-    app.add_exception_handler(Exception, _unexpected_handler)
+    app.add_exception_handler(UnicodeDecodeError, handlers.undecodable)
+    app.add_exception_handler(DBAPIError, handlers.database)
+    app.add_exception_handler(Exception, handlers.unexpected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import time
@@ -9,10 +10,13 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.errors import NotAuthenticated
+from services.common.settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -119,13 +123,21 @@ class RequestContextMiddleware:
             )
 
 
-def install_observability(app: FastAPI, service: str) -> Metrics:
-    """Add the request-id middleware and the `/metrics` endpoint."""
+def install_observability(app: FastAPI, service: str, settings: Settings) -> Metrics:
+    """Add the request-id middleware and `/metrics`: behind KAOHE_METRICS_TOKEN when it is set, open in
+    development without it, not served in production without it."""
     metrics = Metrics(service)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token is not None else None
+    if token is None and settings.environment == "production":
+        return metrics
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        if token is not None:
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token):
+                raise NotAuthenticated("/metrics needs Authorization: Bearer <KAOHE_METRICS_TOKEN>")
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["evidence", "scoring", "ranking"]
 SERVICES: tuple[ServiceName, ...] = ("evidence", "scoring", "ranking")
+PROCESSES: tuple[str, ...] = ("gateway", *SERVICES)
 
 
 class ConfigError(Exception):
@@ -27,8 +29,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAOHE_", extra="ignore", frozen=True)
 
-    environment: Literal["development", "production"] = Field(
-        default="development", description="`production` turns GraphiQL and schema introspection off.")
+    environment: Literal["development", "production"] = Field(default="development", description=(
+        "`production` turns GraphiQL, schema introspection and GraphQL's field suggestions off, keeps the API "
+        "documentation and /metrics closed unless opened below, and refuses unsafe secrets."))
     data_dir: Path = Field(default_factory=_default_data_dir, description=(
         "Embedded database (`postgres/`), generated service secret and local files; default: the user's "
         "data folder (`~/.local/share/kaohe` on Linux)."))
@@ -75,6 +78,13 @@ class Settings(BaseSettings):
     gateway_persisted_queries_max_bytes: int = Field(default=4_194_304, ge=1024, description=(
         "Most bytes of query text the gateway's APQ store keeps (least recently used out first)."))
 
+    public_docs: str | None = Field(default=None, description=(
+        "Processes that serve their API documentation (/docs, /redoc, /openapi.json): a comma list of `gateway`, "
+        "`evidence`, `scoring`, `ranking`, or `all` or `none`; unset: all in development, none in production."))
+    metrics_token: SecretStr | None = Field(default=None, description=(
+        "Bearer token /metrics requires (Prometheus: `authorization: {credentials: …}`); unset: /metrics is open "
+        "in development and not served in production."))
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log threshold.")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
@@ -91,6 +101,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a PostgreSQL URL such as postgresql://user:pass@host:5432/kaohe")
         return normalize_database_url(value)
 
+    @field_validator("public_docs")
+    @classmethod
+    def _known_processes(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        chosen = {name.strip() for name in value.split(",") if name.strip()}
+        unknown = sorted(chosen - {"all", "none", *PROCESSES})
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a process; give a comma list of {', '.join(PROCESSES)}, "
+                             "or all or none")
+        return ",".join(sorted(chosen))
+
     @field_validator("client_keep_alive_seconds")
     @classmethod
     def _shorter_than_the_servers(cls, value: float, info: ValidationInfo) -> float:
@@ -98,6 +120,13 @@ class Settings(BaseSettings):
         if server is not None and value >= server:
             raise ValueError(f"must be shorter than KAOHE_SERVER_KEEP_ALIVE_SECONDS ({server} s)")
         return value
+
+    def docs_are_public(self, process: str) -> bool:
+        """Whether `process` serves /docs, /redoc and /openapi.json (KAOHE_PUBLIC_DOCS)."""
+        if self.public_docs is None:
+            return self.environment == "development"
+        chosen = set(self.public_docs.split(","))
+        return "all" in chosen or process in chosen
 
     def service_database_url(self, service: ServiceName) -> str | None:
         """The URL a service uses: its own setting, else the shared one."""
@@ -122,8 +151,62 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def load_settings() -> Settings:
-    """Read the settings, turning a validation failure into one line naming the variable."""
+MIN_SECRET_BYTES = 32  # HS256 keys of at least the hash's size (RFC 7518 §3.2)
+# Every secret value kaohe's own examples show (docker/.env.example, docker/k8s/secret.example.yaml, the docs):
+# anyone can read them, so production refuses them wherever they appear, however long. A test keeps this list
+# in step with the examples; words that mark a placeholder catch the ones an installation makes up likewise.
+EXAMPLE_SECRETS = frozenset({
+    "change-me", "change-me-too", "change-me-postgres", "change-me-minio-at-least-8-chars",
+    "REPLACE_ME", "REPLACE_ME_WITH_48_RANDOM_CHARACTERS",
+})
+PLACEHOLDER_WORDS = ("change", "replace", "placeholder", "example", "dummy")
+
+
+def example_secret_problem(what: str, value: str) -> str | None:
+    """Why a secret's value is one anybody may know (an example's or a placeholder), else None."""
+    lowered = value.lower()
+    if value in EXAMPLE_SECRETS or any(word in lowered for word in PLACEHOLDER_WORDS):
+        return f"{what} is a placeholder from an example; generate a secret (python -c \"import secrets; " \
+               "print(secrets.token_urlsafe(48))\")"
+    return None
+
+
+def _secret_problem(variable: str, secret: SecretStr | None) -> str | None:
+    if secret is None:
+        return None
+    value = secret.get_secret_value()
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"{variable} has {len(value.encode())} bytes; production needs at least {MIN_SECRET_BYTES} random bytes"
+    return example_secret_problem(variable, value)
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Every unsafe setting production refuses, each naming its variable (none outside production)."""
+    if settings.environment != "production":
+        return []
+    problems = [_secret_problem("KAOHE_SERVICE_TOKEN_SECRET", settings.service_token_secret),
+                _secret_problem("KAOHE_JWT_SECRET", settings.jwt_secret),
+                _secret_problem("KAOHE_METRICS_TOKEN", settings.metrics_token)]
+    user_keys = (("KAOHE_JWT_SECRET", settings.jwt_secret), ("KAOHE_JWT_JWKS_URL", settings.jwt_jwks_url))
+    for variable, configured in user_keys:
+        if configured is not None and not (settings.jwt_issuer and settings.jwt_audience):
+            problems.append(f"{variable} needs KAOHE_JWT_ISSUER and KAOHE_JWT_AUDIENCE in production, so that a "
+                            "token signed for another system with the same key is not accepted here")
+    urls = {"KAOHE_DATABASE_URL": settings.database_url,
+            **{f"KAOHE_{s.upper()}_DATABASE_URL": settings.service_database_url(s) for s in SERVICES
+               if settings.service_database_url(s) != settings.database_url}}
+    for variable, url in urls.items():
+        password = urlsplit(url).password if url else None
+        if password:
+            problems.append(example_secret_problem(f"the password in {variable}", password))
+    if settings.clock_file is not None:
+        problems.append("KAOHE_CLOCK_FILE is refused in production: the clock may only be moved in development")
+    return [p for p in problems if p is not None]
+
+
+def read_settings() -> Settings:
+    """Read the settings, turning a validation failure into one line naming the variable (`kaohe doctor` reads
+    them so, then reports each of `production_problems` itself)."""
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -133,8 +216,15 @@ def load_settings() -> Settings:
     if settings.gateway_persisted_queries == "allowlist" and settings.gateway_persisted_queries_file is None:
         raise ConfigError("KAOHE_GATEWAY_PERSISTED_QUERIES=allowlist needs KAOHE_GATEWAY_PERSISTED_QUERIES_FILE "
                           "(a JSON manifest {sha256: query text}; `kaohe schema persist` builds one)")
-    if settings.environment == "production" and settings.clock_file is not None:
-        raise ConfigError("KAOHE_CLOCK_FILE is refused in production: the clock may only be moved in development")
+    return settings
+
+
+def load_settings() -> Settings:
+    """The settings every process starts with: production refuses unsafe ones (`production_problems`)."""
+    settings = read_settings()
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigError("; ".join(problems))
     return settings
 
 

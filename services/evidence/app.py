@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.common.settings import get_settings
 from services.evidence.appeals.api import router as appeals_router
 from services.evidence.attachments.api import is_upload_path
 from services.evidence.attachments.api import router as attachments_router
+from services.evidence.config import refuse_unsafe
 from services.evidence.facts.api import router as facts_router
 from services.evidence.journals.api import router as journals_router
 from services.evidence.models import common
@@ -27,4 +29,5 @@ spec = ServiceSpec(
              journals_router, appeals_router, ratings_router, rectifications_router, events_router],
     large_body_paths=is_upload_path,
 )
+refuse_unsafe(get_settings())
 app = create_service_app(spec)

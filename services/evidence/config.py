@@ -8,6 +8,8 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.settings import ConfigError, Settings, example_secret_problem
+
 
 class EvidenceSettings(BaseSettings):
     """Attachment limits, storage, review and journal defaults."""
@@ -34,6 +36,21 @@ class EvidenceSettings(BaseSettings):
         "Working days after an excused absence ends during which a journal can be made up."))
     appeal_window_days: int = Field(default=10, ge=1, description="Days after a fact during which it can be appealed.")
     appeal_answer_days: int = Field(default=10, ge=1, description="Days the office has to answer an appeal.")
+
+
+def production_problems(settings: Settings, conf: EvidenceSettings) -> list[str]:
+    """The evidence settings production refuses: the object store's secret from an example."""
+    if settings.environment != "production" or conf.s3_secret_key is None:
+        return []
+    problem = example_secret_problem("KAOHE_EVIDENCE_S3_SECRET_KEY", conf.s3_secret_key.get_secret_value())
+    return [problem] if problem else []
+
+
+def refuse_unsafe(settings: Settings) -> None:
+    """Stop the evidence service's start-up on a setting production refuses (one line naming it)."""
+    problems = production_problems(settings, evidence_settings())
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 @lru_cache(maxsize=1)

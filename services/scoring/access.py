@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.common.auth import Principal, Role
+from services.common.auth import require_service as require_service  # re-exported for the contexts
 from services.common.errors import Forbidden
 
 # Roles that read scores and subjects within their scope (architecture: assessors and auditors
@@ -38,12 +39,6 @@ def require_known(principal: Principal) -> None:
     """Any principal with a grant, a subject identity, or a service may read shared definitions."""
     if not (is_service(principal) or principal.grants or principal.subject_ids):
         raise Forbidden(f"{principal.subject} holds no role")
-
-
-def require_service(principal: Principal) -> None:
-    """Endpoints meant for other services only (events, API key verification)."""
-    if not is_service(principal):
-        raise Forbidden("only kaohe services may call this endpoint")
 
 
 # Checking a scheme document is for those who write or audit schemes (gateway/access.py `validateScheme`).

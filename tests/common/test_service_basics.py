@@ -83,6 +83,21 @@ async def test_error_model_for_unknown_route_and_oversized_body(api: Any) -> Non
     assert too_large.json()["error"]["code"] == "payload_too_large"
 
 
+async def test_a_payload_error_names_the_field_as_the_client_wrote_it(api: Any) -> None:
+    """No `body.` before the field, no pydantic `Value error, ` before the reason (issue 21, item 19)."""
+    client = await api("scoring")
+    both = await client.post("/v1/schemes", json={"text": "id: x", "document": {}}, headers=auth(("admin", "")))
+    assert both.status_code == 422
+    assert both.json()["error"] == {"code": "validation_error", "message": "the request body: give exactly one of "
+                                    "`document` or `text`", "details": [
+                                        {"field": "", "reason": "give exactly one of `document` or `text`"}]}
+    unit = await client.post("/v1/units", json={"name": "甲", "slug": "a", "parent_id": 7}, headers=auth(("admin", "")))
+    assert unit.json()["error"]["message"] == "parent_id: Input should be a valid string"
+    limit = await client.get("/v1/periods", params={"limit": "many"}, headers=auth(("admin", "")))
+    assert limit.json()["error"]["message"] == "limit: Input should be a valid integer, unable to parse string as an " \
+        "integer"
+
+
 async def test_a_streamed_body_over_the_limit_is_refused(api: Any) -> None:
     client = await api("scoring")
     limit = get_settings().max_body_bytes

@@ -70,9 +70,11 @@ def test_doctor_requires_a_service_secret_in_production(fresh_database: Any, tmp
                                              KAOHE_ENVIRONMENT="production"))
     assert done.returncode == 1
     found = checks(done)
-    assert {name for name, (status, _m) in found.items() if status != "ok"} == {"service token", "user tokens"}
+    assert {name for name, (status, _m) in found.items() if status != "ok"} == {"service token", "user tokens",
+                                                                               "metrics"}
     assert found["service token"] == ("fail", "KAOHE_SERVICE_TOKEN_SECRET unset")
     assert found["user tokens"][0] == "warn"
+    assert found["metrics"] == ("warn", "KAOHE_METRICS_TOKEN unset: /metrics is not served")
 
 
 def test_clock_and_disk_thresholds() -> None:

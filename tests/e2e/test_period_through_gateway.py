@@ -356,4 +356,4 @@ def lists_and_exports(gw: Gateway, p: str) -> None:
     workbook = download(auditor, "publication.xlsx")
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"  # an xlsx is a zip
     refused = download(gw.token("submitter", "city/a"), "ranking.csv")
-    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+    assert (refused.status_code, refused.json()["errors"][0]["extensions"]["code"]) == (403, "FORBIDDEN")

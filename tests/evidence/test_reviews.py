@@ -14,6 +14,7 @@ from services.evidence.models import common
 from services.evidence.workdays import deadline_after
 from tests.conftest import auth
 from tests.evidence.conftest import SCORE, Clock
+from tests.scoring.conftest import service_headers
 
 ADMIN = auth(("admin", ""), subject="office")
 ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
@@ -61,6 +62,8 @@ async def test_three_levels_with_an_adjustment_become_one_fact(client: httpx.Asy
     assert adjusted.json()["value"] == {"points": "44", "assessor": "科室负责人"}
     stale = await _decide(client, sub, HEAD_CITY, action="approve", version=2)
     assert stale.status_code == 409
+    # created 1, approved at level 0 → 2, adjusted → 3: the answer names the version to reload (issue 21, item 19)
+    assert stale.json()["error"]["details"] == {"version": 2, "current": 3}
     final = (await _decide(client, sub, HEAD_CITY, action="approve", version=3)).json()
     assert (final["status"], final["fact_id"], final["level_due_at"]) == ("approved", f"sub-{sub['id']}", None)
     fact = {"id": f"sub-{sub['id']}", "subject": "p001", "indicator": "regular", "fact": "score",
@@ -174,7 +177,7 @@ async def test_the_sweep_leaves_a_finalized_period_alone(client: httpx.AsyncClie
     sub = await _submit(client, chain=False)
     event = {"id": "6d1f7f3e-5b8a-4a43-9d57-6a0c0f6f8d11", "source": "ranking", "topic": "period.status",
              "payload": {"period_id": "2026-Q1", "status": "finalized"}}
-    assert (await client.post("/events", json=event, headers=ADMIN)).json() == {"applied": True}
+    assert (await client.post("/events", json=event, headers=service_headers("ranking"))).json() == {"applied": True}
     clock.set("2026-12-31T00:00:00+08:00")
     assert (await client.post("/v1/reviews/sweep", headers=ADMIN)).json() == {"defaulted": 0}
     assert (await client.get(f"/v1/submissions/{sub['id']}", headers=ADMIN)).json()["status"] == "pending"

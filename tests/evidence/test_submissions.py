@@ -9,6 +9,7 @@ import httpx
 
 from tests.conftest import auth
 from tests.evidence.conftest import SCORE
+from tests.scoring.conftest import service_headers
 
 ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
 SUBMITTER_A = auth(("submitter", "city/a"), subject="alice")
@@ -79,7 +80,7 @@ async def test_finalized_period_refuses_writes(client: httpx.AsyncClient) -> Non
 
 
 async def test_period_status_event_freezes_and_reopens(client: httpx.AsyncClient, scoring: Any) -> None:
-    system = auth(("admin", ""), subject="ranking")
+    system = service_headers("ranking")
     event = {"id": str(uuid.uuid4()), "source": "ranking", "topic": "period.status",
              "payload": {"period_id": "2026-Q1", "status": "finalized"}}
     assert (await client.post("/events", json=event, headers=system)).json() == {"applied": True}
@@ -90,6 +91,8 @@ async def test_period_status_event_freezes_and_reopens(client: httpx.AsyncClient
     assert (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).status_code == 201
     not_a_service = await client.post("/events", json={**event, "id": str(uuid.uuid4())}, headers=ASSESSOR_A)
     assert not_a_service.status_code == 403
+    an_admin = await client.post("/events", json={**event, "id": str(uuid.uuid4())}, headers=auth(("admin", "")))
+    assert an_admin.status_code == 403  # a person's admin grant is not a service (issue 21, item 2)
 
 
 async def test_scoring_knowledge_is_cached(client: httpx.AsyncClient, scoring: Any) -> None:

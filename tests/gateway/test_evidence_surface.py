@@ -129,6 +129,23 @@ async def test_correction_makes_a_new_version_and_a_stale_version_is_a_conflict(
     assert read["submission"] == {"version": 2, "value": {"value": "0.85"}}
 
 
+REVIEW = """mutation($id: ID!, $version: Int!) { reviewSubmission(id: $id, input: {action: "approve",
+  version: $version}) { version status } }"""
+
+
+async def test_a_stale_review_is_a_conflict_naming_the_current_version(gateway: httpx.AsyncClient,
+                                                                       bearer: Any) -> None:
+    alice, reviewer = bearer(("submitter", "city/a"), subject="alice"), bearer(("reviewer", "city/a"))
+    submitted = (await _data(gateway, alice, SUBMIT, v="0.8"))["submitEvidence"]
+    await _data(gateway, alice, CORRECT, id=submitted["id"], v="0.85", version=1)  # now version 2
+    stale = await _gql(gateway, reviewer, REVIEW, id=submitted["id"], version=1)  # the reviewer read version 1
+    assert stale["errors"][0]["message"] == "the submission changed since you read it; reload and retry"
+    assert stale["errors"][0]["extensions"] == {"code": "CONFLICT", "reason": "conflict",
+                                                "details": {"version": 1, "current": 2}}
+    approved = (await _data(gateway, reviewer, REVIEW, id=submitted["id"], version=2))["reviewSubmission"]
+    assert approved == {"version": 3, "status": "approved"}  # one level: no chain is configured
+
+
 ROSTER = """mutation($ids: [String!]!) { setJournalRoster(input: {periodId: "2026-Q1", subjectIds: $ids,
   firstWeek: "2026-W05", lastWeek: "2026-W08"}) { people } }"""
 READ_ROSTER = '{ journalRoster(periodId: "2026-Q1") { subjectId unitPath indicator firstWeek lastWeek } }'
@@ -201,7 +218,7 @@ async def test_attachment_download_through_the_gateway(gateway: httpx.AsyncClien
     altered_bytes = evidence_app.state.attachment_storage.path(sha)
     altered_bytes.write_bytes(PDF + b"tampered")
     altered = await gateway.get(listed[0]["downloadPath"], headers=alice)
-    assert (altered.status_code, altered.json()["error"]["code"]) == (409, "attachment_altered")
+    assert (altered.status_code, altered.json()["errors"][0]["extensions"]["reason"]) == (409, "attachment_altered")
 
 
 PAGE = """query($first: Int) { submissions(periodId: "2026-Q1", subjectId: "p001", first: $first) {

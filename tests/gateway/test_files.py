@@ -65,9 +65,9 @@ async def test_download_streams_the_bytes_and_their_hash(gateway: httpx.AsyncCli
 async def test_scheme_import_limits(gateway: httpx.AsyncClient, backend: Any, bearer: Any) -> None:
     admin = bearer(("admin", ""))
     raw = await gateway.post("/uploads/schemes/import-excel", content=b"PK", headers={**admin, "Content-Type": XLSX})
-    assert (raw.status_code, raw.json()["error"]["message"]) == (422, "send the file as multipart/form-data")
+    assert (raw.status_code, raw.json()["errors"][0]["message"]) == (422, "send the file as multipart/form-data")
     body, kind = _multipart("t.xlsx", b"x" * (5 * 2**20 + 64 * 1024), XLSX)
     large = await gateway.post("/uploads/schemes/import-excel", content=body, headers={**admin, "Content-Type": kind})
-    assert (large.status_code, large.json()["error"]["message"]) == (
+    assert (large.status_code, large.json()["errors"][0]["message"]) == (
         413, f"an indicator table may be at most {5 * 2**20 + 64 * 1024} bytes")
     assert backend.requests == []

@@ -51,8 +51,8 @@ async def test_a_graphql_body_that_is_not_utf8_is_a_400(gateway: httpx.AsyncClie
     bad = await gateway.post("/graphql", content=b'{"query": "{ \xff }"}',
                              headers={**bearer(("auditor", "")), "Content-Type": "application/json"})
     assert bad.status_code == 400
-    assert bad.json() == {"error": {"code": "bad_request", "message": "the request body is not valid UTF-8",
-                                    "details": None}}
+    assert bad.json() == {"errors": [{"message": "the request body is not valid UTF-8",
+                                      "extensions": {"code": "BAD_USER_INPUT", "reason": "bad_request"}}]}
 
 
 @pytest.mark.parametrize(("period_id", "asked"), [("2026-Q1?x=1", ["/v1/periods/2026-Q1?x=1"]), ("a/../b", []),

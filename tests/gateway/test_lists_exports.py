@@ -87,4 +87,5 @@ async def test_an_export_streams_rankings_file_and_its_errors(gateway: Any, bear
 
     backend._ranking = refuse  # type: ignore[method-assign]
     conflict = await gateway.get(f"/exports/periods/{PERIOD}/publication.xlsx", headers=headers)
-    assert (conflict.status_code, conflict.json()["error"]["code"]) == (409, "conflict")
+    assert conflict.status_code == 409
+    assert conflict.json()["errors"][0]["extensions"] == {"code": "CONFLICT", "reason": "conflict"}

@@ -119,9 +119,11 @@ async def test_a_text_that_does_not_validate_is_not_stored(gateway: httpx.AsyncC
 
 
 async def test_introspection_stays_off_in_production_for_persisted_texts(
-        monkeypatch: pytest.MonkeyPatch, me: dict[str, str]) -> None:
+        monkeypatch: pytest.MonkeyPatch, bearer: Any) -> None:
     introspect = "{ __schema { queryType { name } } }"
-    async with open_gateway(monkeypatch, FakeBackend(), KAOHE_ENVIRONMENT="production") as gateway:
+    async with open_gateway(monkeypatch, FakeBackend(), KAOHE_ENVIRONMENT="production",
+                            KAOHE_JWT_ISSUER="https://idp.city.gov.cn/", KAOHE_JWT_AUDIENCE="kaohe") as gateway:
+        me = bearer(("reviewer", "city/a"), subject="zhao")  # production requires the token's iss and aud
         refused = await post(gateway, me, query=introspect, sha256=sha(introspect))
         assert refused.json()["errors"][0]["message"].startswith("GraphQL introspection has been disabled")
         assert (await post(gateway, me, sha256=sha(introspect))).json() == NOT_FOUND

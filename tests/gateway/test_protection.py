@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from gateway.protection import MAX_ALIASES, MAX_COST, MAX_PAGE_SIZE, estimate_cost, extensions
+from gateway.schema import GatewaySchema
 from kaohe.gateway_cli import SDL_PATH, current_sdl
 from services.common.errors import Forbidden
 
@@ -44,7 +45,7 @@ class Query:
 
 
 def _schema(production: bool = False) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, extensions=extensions(production=production))
+    return GatewaySchema(query=Query, extensions=extensions(production=production))
 
 
 def _codes(result: Any) -> list[str]:

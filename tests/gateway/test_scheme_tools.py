@@ -113,5 +113,7 @@ async def test_excel_table_imports_as_a_draft_through_the_gateway(gateway: httpx
     wb.save(buffer)
     body, kind = _form(buffer.getvalue(), id="broken")
     problems = await gateway.post(url, content=body, headers={**bearer(("admin", "")), "Content-Type": kind})
-    assert problems.status_code == 422 and problems.json()["error"]["code"] == "scheme_invalid"
-    assert "/indicators/0/max" in {d["pointer"] for d in problems.json()["error"]["details"]}
+    extensions = problems.json()["errors"][0]["extensions"]
+    assert problems.status_code == 422
+    assert (extensions["code"], extensions["reason"]) == ("BAD_USER_INPUT", "scheme_invalid")
+    assert "/indicators/0/max" in {d["pointer"] for d in extensions["details"]}

@@ -69,7 +69,7 @@ async def test_upload_over_the_limit_is_refused_while_streaming(gateway: Any, ba
     response = await gateway.post(URL, content=_chunks(body), headers={  # chunked: no Content-Length
         **bearer(("submitter", "city/a")), "Content-Type": content_type})
     assert response.status_code == 413
-    assert response.json()["error"]["message"] == "an attachment may be at most 50000 bytes"
+    assert response.json()["errors"][0]["message"] == "an attachment may be at most 50000 bytes"
 
 
 async def test_declared_size_over_the_limit_is_refused_before_any_call(gateway: Any, backend: Recording,
@@ -86,7 +86,7 @@ async def test_upload_outside_the_scope_or_anonymous_is_refused(gateway: Any, ba
     body, content_type = _multipart(b"%PDF-1")
     outside = await gateway.post(URL, content=body, headers={
         **bearer(("submitter", "city/b")), "Content-Type": content_type})
-    assert outside.status_code == 403 and outside.json()["error"]["code"] == "forbidden"
+    assert outside.status_code == 403 and outside.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     rater = await gateway.post(URL, content=body, headers={**bearer(("rater", "city/a")), "Content-Type": content_type})
     assert rater.status_code == 403
     anonymous = await gateway.post(URL, content=body, headers={"Content-Type": content_type})
@@ -97,4 +97,5 @@ async def test_upload_outside_the_scope_or_anonymous_is_refused(gateway: Any, ba
 async def test_upload_must_be_multipart(gateway: Any, bearer: Any) -> None:
     response = await gateway.post(URL, content=b"raw", headers={**bearer(("submitter", "city/a")),
                                                                   "Content-Type": "application/pdf"})
-    assert response.status_code == 422 and response.json()["error"]["message"] == "send the file as multipart/form-data"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["message"] == "send the file as multipart/form-data"

@@ -44,6 +44,13 @@ def bad_tokens() -> dict[str, str | None]:
         "no_expiry": jwt.encode({k: v for k, v in _claims().items() if k != "exp"}, _secret(), algorithm="HS256"),
         "unknown_role": jwt.encode(_claims(grants=[{"role": "god", "scope": ""}]), _secret(), algorithm="HS256"),
         "garbage": "not.a.jwt",
+        # signed with the right secret, claims malformed: a 401, never a 500 (issue 21, item 5)
+        "grants_not_a_list": jwt.encode(_claims(grants="admin"), _secret(), algorithm="HS256"),
+        "grant_not_an_object": jwt.encode(_claims(grants=["admin"]), _secret(), algorithm="HS256"),
+        "scope_not_a_text": jwt.encode(_claims(grants=[{"role": "admin", "scope": None}]), _secret(),
+                                       algorithm="HS256"),
+        "unknown_kind": jwt.encode(_claims(kind="root"), _secret(), algorithm="HS256"),
+        "subject_ids_not_a_list": jwt.encode(_claims(subject_ids="p1"), _secret(), algorithm="HS256"),
     }
 
 

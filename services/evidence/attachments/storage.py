@@ -38,11 +38,20 @@ class AttachmentStorage(Protocol):
     def read(self, key: str) -> AsyncIterator[bytes]: ...
 
 
+def _owner_only(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
 class LocalStorage:
-    """A folder: `<root>/<first two hex digits>/<sha256>`."""
+    """A folder: `<root>/<first two hex digits>/<sha256>`, readable by the service's own user only: folders
+    0700, files 0600. A store an older kaohe wrote (0755 folders, 0644 files) is closed at its root, which
+    alone keeps every other user out of all below it."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if root.stat().st_mode & 0o077 and root.stat().st_uid == os.geteuid():
+            root.chmod(0o700)
 
     def path(self, key: str) -> Path:
         key = _check_key(key)
@@ -50,11 +59,12 @@ class LocalStorage:
 
     async def put(self, key: str, source: Path, size: int) -> None:
         target = self.path(key)
-        await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
+        await anyio.Path(target.parent).mkdir(mode=0o700, parents=True, exist_ok=True)
         if await anyio.Path(target).exists():
             return  # same bytes already stored
         tmp = target.with_name(f".{key}.{os.getpid()}.tmp")
-        async with await anyio.open_file(source, "rb") as src, await anyio.open_file(tmp, "wb") as dst:
+        async with await anyio.open_file(source, "rb") as src, \
+                await anyio.open_file(tmp, "wb", opener=_owner_only) as dst:
             while chunk := await src.read(CHUNK):
                 await dst.write(chunk)
         await anyio.Path(tmp).rename(target)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit
-from services.common.auth import Principal
-from services.common.errors import Conflict, Forbidden
+from services.common.auth import Principal, require_service
+from services.common.errors import Conflict, InvalidInput
 from services.common.outbox import EventIn, apply_once
 from services.evidence.db import common
 from services.evidence.periods import repository
@@ -28,14 +28,21 @@ async def writable_period(session: AsyncSession, scoring: ScoringClient, period_
 
 async def apply_event(session: AsyncSession, principal: Principal, scoring: ScoringClient, event: EventIn) -> bool:
     """Apply an event from another service once; False when it was a repeat."""
-    if principal.kind != "service" and not principal.has_role("admin"):
-        raise Forbidden("only services deliver events")
+    require_service(principal)
+    if event.topic != "period.status":
+        return await apply_once(session, common.inbox, event)
+    period_id, status = _period_status(event.payload)
     if not await apply_once(session, common.inbox, event):
         return False
-    if event.topic == "period.status":
-        period_id, status = str(event.payload["period_id"]), str(event.payload["status"])
-        await repository.set_status(session, period_id, status)
-        scoring.forget(period_id)
-        audit.record(session, actor=principal, action="period.status", entity_type="period",
-                     entity_id=period_id, after={"status": status}, details={"event": str(event.id)})
+    await repository.set_status(session, period_id, status)
+    scoring.forget(period_id)
+    audit.record(session, actor=principal, action="period.status", entity_type="period",
+                 entity_id=period_id, after={"status": status}, details={"event": str(event.id)})
     return True
+
+
+def _period_status(payload: dict[str, object]) -> tuple[str, str]:
+    period_id, status = payload.get("period_id"), payload.get("status")
+    if not isinstance(period_id, str) or not period_id or not isinstance(status, str) or not status:
+        raise InvalidInput("period.status needs a period_id and a status", details={"field": "payload"})
+    return period_id, status

@@ -7,13 +7,15 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.common.auth import ScopePath
+
 
 class RaterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rater: str = Field(min_length=1, max_length=200, description="the rater's identity (token subject)")
     level: str = Field(min_length=1, max_length=100, examples=["班子成员"])
-    unit_path: str = Field(max_length=500, description="the rater's own unit (a unit cannot rate itself)")
+    unit_path: ScopePath = Field(max_length=500, description="the rater's own unit (a unit cannot rate itself)")
 
 
 class RatingTaskCreate(BaseModel):
@@ -28,7 +30,7 @@ class RatingTaskCreate(BaseModel):
     period_id: str = Field(min_length=1, max_length=100)
     indicator: str = Field(min_length=1, max_length=100)
     kind: Literal["democratic", "leader", "mutual"]
-    scope: str = Field(max_length=500)
+    scope: ScopePath = Field(max_length=500)
     grades: list[str] = Field(min_length=1, max_length=10)
     round: int = Field(default=1, ge=1, le=100)
     closes_at: AwareDatetime

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from services.common.auth import ScopePath
+
 
 class ReviewLevel(BaseModel):
     """One level: who reviews (reviewer role over `scope`; None = the subject's unit) and how long."""
@@ -14,7 +16,7 @@ class ReviewLevel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    scope: str | None = Field(default=None, max_length=500)
+    scope: ScopePath | None = Field(default=None, max_length=500)
     working_days: int = Field(default=5, ge=1, le=60)
     # separation of duties: one person reviews a submission at one level only, unless this (later) level says
     # that a person who decided at an earlier level may decide here too (a small office where the 分管领导 is

@@ -21,7 +21,7 @@ from services.evidence.submissions import repository as submissions
 from services.evidence.submissions.content import validate_content
 from services.evidence.submissions.models import Submission
 from services.evidence.submissions.schemas import SubmissionRead
-from services.evidence.submissions.service import fact_id, get_readable, readable_ids, to_read
+from services.evidence.submissions.service import fact_id, get_readable, readable_ids, stale, to_read
 
 SYSTEM_ACTOR = "system:deadline"
 
@@ -128,8 +128,7 @@ async def decide(
     new_value = _adjusted(submission, payload.value) if payload.value is not None else None
     claimed = await submissions.claim(session, submission.id, payload.version)
     if claimed is None:
-        raise Conflict("the submission changed since you read it; reload and retry",
-                       details={"version": payload.version})
+        raise await stale(session, submission.id, payload.version)
     now = now or clock.now()
     await _apply(session, claimed, payload, new_value, actor=principal.subject, now=now)
     return to_read(claimed)

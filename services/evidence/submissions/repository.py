@@ -46,6 +46,11 @@ async def claim(session: AsyncSession, submission_id: str, expected_version: int
     return row
 
 
+async def current_version(session: AsyncSession, submission_id: str) -> int | None:
+    """The row version as committed now (after a lost compare-and-swap, the version that won)."""
+    return await session.scalar(select(Submission.version).where(Submission.id == submission_id))
+
+
 async def versions(session: AsyncSession, submission_id: str) -> Sequence[SubmissionVersion]:
     stmt = select(SubmissionVersion).where(SubmissionVersion.submission_id == submission_id)
     return (await session.scalars(stmt.order_by(SubmissionVersion.number))).all()

@@ -63,6 +63,13 @@ async def readable_ids(session: AsyncSession, principal: Principal, submission_i
     return [s.id for s in await repository.get_many(session, submission_ids) if can_read(principal, s)]
 
 
+async def stale(session: AsyncSession, submission_id: str, given: int) -> Conflict:
+    """The 409 of a write made on an old `version`: it names the version now current, to reload and retry."""
+    current = await repository.current_version(session, submission_id)
+    return Conflict("the submission changed since you read it; reload and retry",
+                    details={"version": given, "current": current})
+
+
 def to_read(submission: Submission) -> SubmissionRead:
     """The API view of a submission."""
     level = submission.chain[submission.level] if submission.level < len(submission.chain) else None
@@ -143,8 +150,7 @@ async def update(
     content = validate_content(submission.fact_kind, payload.content)
     claimed = await repository.claim(session, submission.id, payload.version)
     if claimed is None:
-        raise Conflict("the submission changed since you read it; reload and retry",
-                       details={"version": payload.version, "current": submission.version})
+        raise await stale(session, submission.id, payload.version)
     before = claimed.value
     now = now or clock.now()
     claimed.current_version += 1

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.common.auth import CurrentPrincipal
+from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import SessionDep
-from services.common.errors import Forbidden, InvalidInput
+from services.common.errors import InvalidInput
 from services.common.outbox import EventIn, apply_once
 from services.ranking.clients import ScoringClientDep
 from services.ranking.db import common
@@ -20,8 +20,7 @@ router = APIRouter(tags=["events"])
 @router.post("/events", summary="Receive an event (scores.changed from scoring); repeats are ignored")
 async def receive_event(event: EventIn, session: SessionDep, principal: CurrentPrincipal,
                         scoring: ScoringClientDep) -> dict[str, Any]:
-    if principal.kind != "service":
-        raise Forbidden("only services deliver events")
+    require_service(principal)
     if event.topic != "scores.changed":
         return {"applied": False, "reason": f"topic {event.topic} is not for ranking"}
     period_id = _period_id(event.payload)

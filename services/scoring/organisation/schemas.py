@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.auth import Role
+from services.common.auth import UNIT_SLUG, Role, ScopePath
 
 
 class UnitCreate(BaseModel):
@@ -14,7 +14,7 @@ class UnitCreate(BaseModel):
 
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     name: str = Field(min_length=1, max_length=200)
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    slug: str = Field(pattern=f"^{UNIT_SLUG}$")
     parent_id: str | None = Field(default=None, max_length=64)
 
 
@@ -46,7 +46,7 @@ class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    scope: str = Field(default="", max_length=1000)
+    scope: ScopePath = Field(default="", max_length=1000)
 
 
 class ApiKeyCreate(BaseModel):

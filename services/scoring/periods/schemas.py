@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.common.auth import ScopePath
+
 Status = Literal["open", "collecting", "scoring", "published", "finalized"]
 MAX_SUBJECTS = 20_000
 MAX_ATTRIBUTES = 100
@@ -36,7 +38,7 @@ class PeriodCreate(BaseModel):
     scheme_id: str = Field(max_length=100)
     scheme_version: int = Field(ge=1)
     label: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]|W(0[1-9]|[1-4]\d|5[0-3])))?$")
-    owner_path: str | None = Field(default=None, max_length=1000)
+    owner_path: ScopePath | None = Field(default=None, max_length=1000)
     subjects: list[SubjectIn] = Field(default_factory=list, max_length=MAX_SUBJECTS)
 
 

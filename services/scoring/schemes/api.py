@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from services.common import listing
-from services.common.auth import CurrentPrincipal
+from services.common.auth import CurrentPrincipal, ScopePath
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge
 from services.scoring.access import require_scheme_checker
@@ -64,7 +64,7 @@ async def _read_upload(file: UploadFile) -> bytes:
 async def import_excel(
     session: SessionDep, principal: CurrentPrincipal,
     file: Annotated[UploadFile, File()],
-    owner_path: Annotated[str, Form(max_length=1000)] = "",
+    owner_path: Annotated[ScopePath, Form(max_length=1000)] = "",
     scheme_id: Annotated[str | None, Form(alias="id", max_length=100)] = None,
     title: Annotated[str | None, Form(max_length=500)] = None,
     version: Annotated[int | None, Form(ge=1)] = None,

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.common.auth import ScopePath
+
 MAX_TEXT = 1_000_000
 
 
@@ -24,7 +26,7 @@ class _DocumentIn(BaseModel):
 
 
 class SchemeCreate(_DocumentIn):
-    owner_path: str = Field(default="", max_length=1000, description="the unit path whose admins manage it")
+    owner_path: ScopePath = Field(default="", max_length=1000, description="the unit path whose admins manage it")
 
 
 class SchemeValidate(_DocumentIn):

@@ -1,0 +1,69 @@
+"""Signed user tokens whose claims are malformed: each is a 401 with a sentence naming the claim, never a
+500, and the connection it came on serves the next request (issue 21, item 5)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from gateway.app import create_app
+from services.common.settings import get_settings
+from tests.gateway.conftest import JWT_SECRET
+from tests.gateway.fakes import FakeBackend
+from tests.reliability.fuzzing import served, settings_env
+
+GRANTS_MESSAGE = "the token's grants claim must be a list of {role, scope} objects"
+
+MALFORMED = [
+    ({"grants": "admin"}, GRANTS_MESSAGE),
+    ({"grants": None}, GRANTS_MESSAGE),
+    ({"grants": ["admin"]}, GRANTS_MESSAGE),
+    ({"grants": [None]}, GRANTS_MESSAGE),
+    ({"grants": [{"role": "admin", "scope": None}]}, "the token's grant scope must be a text"),
+    ({"grants": [{"role": "admin", "scope": {"a": 1}}]}, "the token's grant scope must be a text"),
+    ({"grants": [{"role": ["admin"], "scope": ""}]}, "unknown role ['admin'] in token"),
+    ({"grants": {"role": "admin", "scope": ""}}, GRANTS_MESSAGE),
+    ({"roles": "admin"}, "the token's roles claim must be a list of role names"),
+    ({"roles": ["admin"], "scope": 7}, "the token's scope claim must be a text"),
+    ({"grants": [{"role": "admin", "scope": "city/dept-1/../dept-2"}]},
+     "the token's scope 'city/dept-1/../dept-2' is not a unit path: segment '..' is not a unit slug (lower-case "
+     "letters, digits, '-' and '_', starting with a letter or digit; '.' and '..' are not resolved)"),
+    ({"subject_ids": "p1"}, "the token's subject_ids claim must be a list of texts"),
+    ({"subject_ids": [{"id": "p1"}]}, "the token's subject_ids claim must be a list of texts"),
+]
+
+
+def _token(**claims: Any) -> str:
+    now = int(time.time())
+    return jwt.encode({"sub": "mallory", "iat": now, "exp": now + 300, **claims}, JWT_SECRET, algorithm="HS256")
+
+
+@pytest.fixture(scope="module")
+def gateway_url() -> Iterator[str]:
+    """A real gateway (uvicorn, keep-alive connections) over canned services."""
+    with settings_env(KAOHE_JWT_SECRET=JWT_SECRET):
+        app = create_app(clients=FakeBackend().clients())
+        with served(app) as url:
+            yield url
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(("claims", "message"), MALFORMED)
+def test_a_malformed_claim_is_a_401_and_the_connection_serves_the_next_request(
+        gateway_url: str, claims: dict[str, Any], message: str) -> None:
+    query = {"query": "{ me { subject } }"}
+    # one pooled connection: the good request after the bad one travels on the same socket
+    with httpx.Client(base_url=gateway_url, limits=httpx.Limits(max_connections=1)) as http:
+        bad = http.post("/graphql", json=query, headers={"Authorization": f"Bearer {_token(**claims)}"})
+        assert bad.status_code == 401
+        assert bad.json() == {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED",
+                                                                             "reason": "not_authenticated"}}]}
+        good = http.post("/graphql", json=query,
+                         headers={"Authorization": f"Bearer {_token(grants=[{'role': 'auditor', 'scope': ''}])}"})
+        assert good.status_code == 200
+        assert good.json() == {"data": {"me": {"subject": "mallory"}}}
