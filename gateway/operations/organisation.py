@@ -186,7 +186,7 @@ class OrganisationMutation:
         payload = {"name": name, "unit_id": str(unit_id), **({"id": str(id)} if id is not None else {})}
         return Person.from_json(await ctx.clients.scoring.request("POST", "/v1/people", ctx.user, json=payload))
 
-    @strawberry.mutation(description="Create a scheme draft from its document (scheme-format.md).")
+    @strawberry.mutation(description="Create a scheme draft from its document (docs/scheme-reference.md).")
     async def create_scheme(self, info: Ctx, document: JSON, owner_path: str = "",
                             idempotency_key: str | None = None) -> Scheme:
         ctx = info.context

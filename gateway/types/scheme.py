@@ -46,7 +46,7 @@ class Scheme:
     # the document when the read carried it (single reads); lists leave it to the resolver below
     stored_document: strawberry.Private[dict[str, Any] | None] = dataclasses.field(default=None)
 
-    @strawberry.field(description="The scheme document (scheme-format.md); lists read it when asked.")
+    @strawberry.field(description="The scheme document (docs/scheme-reference.md); lists read it when asked.")
     async def document(self, info: Info[Context, None]) -> JSON | None:
         if self.stored_document is not None or self.version is None:
             return cast(JSON, self.stored_document)

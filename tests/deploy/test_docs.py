@@ -15,6 +15,7 @@ from tests.deploy.test_manifests import command_exists, known_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = [ROOT / "docs" / "user-guide.zh.md", ROOT / "docs" / "user-guide.en.md"]
+REFERENCE = ROOT / "docs" / "scheme-reference.md"
 OPERATIONS = ROOT / "docs" / "operations.md"
 RULE_KINDS = ["manual", "ratio", "completion", "deduction", "accrual", "per_occurrence", "banded", "rating",
               "rank_points", "cases", "journal", "peer_relative"]  # scheme-format.md §3.4, in its order
@@ -23,7 +24,7 @@ RULE_KINDS = ["manual", "ratio", "completion", "deduction", "accrual", "per_occu
 def sections(text: str) -> dict[str, str]:
     """The `#### \\`kind\\`` sections of a guide, by kind."""
     parts = re.split(r"^#### `([a-z_]+)`", text, flags=re.M)
-    return {parts[i]: parts[i + 1].split("\n### ")[0] for i in range(1, len(parts), 2)}
+    return {parts[i]: re.split(r"\n##+ ", parts[i + 1])[0] for i in range(1, len(parts), 2)}
 
 
 def yaml_blocks(text: str) -> list[Any]:
@@ -40,12 +41,12 @@ def find_node(nodes: list[dict[str, Any]], code: str) -> dict[str, Any] | None:
     return None
 
 
-@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: p.name)
+@pytest.mark.parametrize("guide", [*GUIDES, REFERENCE], ids=lambda p: p.name)
 def test_guide_shows_every_rule_kind_in_order(guide: Path) -> None:
     assert list(sections(guide.read_text(encoding="utf-8"))) == RULE_KINDS
 
 
-@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: p.name)
+@pytest.mark.parametrize("guide", [*GUIDES, REFERENCE], ids=lambda p: p.name)
 def test_rule_examples_are_quoted_from_the_example_schemes(guide: Path) -> None:
     for kind, body in sections(guide.read_text(encoding="utf-8")).items():
         (node,) = yaml_blocks(body)[0]
@@ -73,7 +74,8 @@ def test_scheme_sections_quoted_from_the_example(guide: Path) -> None:
     assert f'total: "{scheme["total"]}"' in text
 
 
-@pytest.mark.parametrize("doc", [*GUIDES, OPERATIONS, ROOT / "docker" / "k8s" / "README.md"], ids=lambda p: p.name)
+@pytest.mark.parametrize("doc", [*GUIDES, REFERENCE, OPERATIONS, ROOT / "docker" / "k8s" / "README.md"],
+                         ids=lambda p: p.name)
 def test_documents_name_real_files_commands_and_variables(doc: Path) -> None:
     text = doc.read_text(encoding="utf-8")
     for path in re.findall(r"`((?:examples|docker|docs)/[^`* ]+)`", text):
