@@ -9,7 +9,7 @@ import httpx
 from openpyxl import load_workbook
 
 from tests.conftest import auth
-from tests.ranking.conftest import QUARTERLY, FakeScoring, deliver, first_scores
+from tests.ranking.conftest import QUARTERLY, FakeScoring, deliver, first_scores, subject
 
 OFFICE = auth(("admin", "city"), subject="office")
 AUDITOR = auth(("auditor", ""))
@@ -79,3 +79,59 @@ async def test_publication_list_only_once_published_and_only_visible_rows(
     assert csv_rows.content.decode("utf-8-sig").splitlines()[2] == "2,u2,二中队,甲组,92.50,2,良好,"
     bad = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "pdf"}, headers=OFFICE)
     assert bad.status_code == 422
+
+
+FORMULAS = ['=HYPERLINK("http://x","点我")', "=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "＝1+1"]
+
+
+async def _formula_names(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    """Eight units named like formulas, an indicator named like one, one unit with a negative score."""
+    work = {**QUARTERLY["indicators"][0], "name": "=cmd|' /C calc'!A0"}
+    scheme = {**QUARTERLY, "id": "rk-test-formulas", "indicators": [work, QUARTERLY["indicators"][1]]}
+    subjects = []
+    for number, name in enumerate(FORMULAS, start=1):
+        row = subject("u1", str(60 - number), "-1.5" if number == 1 else "30")
+        subjects.append({**row, "id": f"x{number}", "name": name})
+    scoring.add_period("p1", scheme, "2026-Q1", subjects)
+    await deliver(ranking, "p1", scoring)
+    published = await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
+    assert published.status_code in (200, 201), published.text
+
+
+async def test_csv_exports_neutralise_formula_text_and_keep_numbers(
+    ranking: httpx.AsyncClient, scoring: FakeScoring
+) -> None:
+    """(issue 21, item 21) OWASP CSV injection: text starting with = + - @ tab CR gets a leading apostrophe."""
+    await _formula_names(ranking, scoring)
+    for kind in ("ranking", "publication"):
+        response = await ranking.get(f"/v1/periods/p1/exports/{kind}", params={"format": "csv"}, headers=OFFICE)
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+        names = {row[1]: row[2] for row in rows[1:]}
+        assert names == {f"x{n}": "'" + name for n, name in enumerate(FORMULAS, start=1)}
+        for row in rows[1:]:
+            assert not any(cell.startswith(("=", "+", "@", "\t", "\r", "＝")) for cell in row), row
+        if kind == "ranking":
+            assert rows[0][4] == "'=cmd|' /C calc'!A0"
+            # x1: work 59, service -1.5, total 57.5: the negative score stays a plain number
+            x1 = next(row for row in rows if row[1] == "x1")
+            assert x1[4:7] == ["59.00", "-1.50", "57.50"]
+
+
+async def test_xlsx_exports_hold_formula_text_as_text(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    """(issue 21, item 21) no cell of an exported workbook is a formula; numbers stay numbers."""
+    await _formula_names(ranking, scoring)
+    for kind in ("ranking", "publication"):
+        response = await ranking.get(f"/v1/periods/p1/exports/{kind}", params={"format": "xlsx"}, headers=OFFICE)
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        cells = [cell for row in sheet.iter_rows() for cell in row]
+        assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+        names = {row[1].value: row[2] for row in sheet.iter_rows(min_row=2)}
+        # XML reads a bare CR back as LF: the cell is still text starting with a line break
+        assert {key: cell.value for key, cell in names.items()} == {
+            f"x{n}": name.replace("\r", "\n") for n, name in enumerate(FORMULAS, start=1)}
+        assert all(cell.data_type == "s" and cell.quotePrefix for cell in names.values())
+        assert not sheet["A1"].quotePrefix  # only formula-like text is marked
+        if kind == "ranking":
+            assert (sheet["E1"].value, sheet["E1"].data_type) == ("=cmd|' /C calc'!A0", "s")
+            x1 = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "x1")
+            assert [(cell.value, cell.data_type) for cell in x1[4:7]] == [(59, "n"), (-1.5, "n"), (57.5, "n")]

@@ -12,6 +12,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from services.common.spreadsheet import csv_field, sheet_title, xlsx_text_cell
 from services.ranking.periods.models import RankedPeriod
 from services.ranking.results.models import SubjectResult
 
@@ -113,11 +114,12 @@ def _values(table: Table) -> Iterator[list[Any]]:
 
 
 def xlsx_bytes(table: Table) -> bytes:
-    """A workbook with a frozen header row; numbers are written as exact Decimals."""
+    """A workbook with a frozen header row; numbers are written as exact Decimals, text as text
+    (never a formula, whatever it starts with: issue 21, item 21)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.title[:31])
+    sheet = workbook.create_sheet(sheet_title(table.title))
     sheet.freeze_panes = "A2"
-    sheet.append([column.header for column in table.columns])
+    sheet.append([xlsx_text_cell(sheet, column.header) for column in table.columns])
     for values in _values(table):
         sheet.append([_cell(sheet, value, column) for value, column in zip(values, table.columns, strict=True)])
     buffer = io.BytesIO()
@@ -126,7 +128,9 @@ def xlsx_bytes(table: Table) -> bytes:
 
 
 def _cell(sheet: Any, value: Any, column: Column) -> Any:
-    if value is None or column.number_format is None or isinstance(value, str):
+    if isinstance(value, str):
+        return xlsx_text_cell(sheet, value)
+    if value is None or column.number_format is None:
         return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = column.number_format
@@ -134,13 +138,14 @@ def _cell(sheet: Any, value: Any, column: Column) -> Any:
 
 
 def csv_chunks(table: Table) -> Iterator[bytes]:
-    """UTF-8 with BOM, one encoded line at a time; decimals as their exact text."""
+    """UTF-8 with BOM, one encoded line at a time; decimals as their exact text, formula-like text
+    neutralised (OWASP CSV injection: issue 21, item 21)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column.header for column in table.columns])
+    writer.writerow([csv_field(column.header) for column in table.columns])
     yield (BOM + buffer.getvalue()).encode()
     for values in _values(table):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if value is None else str(value) for value in values])
+        writer.writerow([csv_field(value) for value in values])
         yield buffer.getvalue().encode()
