@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import httpx
+import pytest
 from openpyxl import Workbook
 
 from tests.conftest import auth
@@ -128,3 +129,48 @@ async def test_other_units_are_refused_and_filtered(scoring: httpx.AsyncClient) 
     assert outside.status_code == 422 and outside.json()["error"]["details"]["outside_owner"] == ["p1"]
     too_many = ",".join(f"x{i}" for i in range(501))
     assert (await scoring.get(f"/v1/periods/q1/subjects?ids={too_many}", headers=admin())).status_code == 422
+
+
+MALFORMED_CSV = [
+    (b"id,group\np1,A\np2,B\rx\n", 3),  # a lone CR inside an unquoted field
+    (b"id,group\np1,A\x00\n", 2),  # NUL
+    (b'id,group\np1,A\np2,"B"x\n', 3),  # text after a closing quote
+    (b'id,group\np1,A\np2,"B\n', 3),  # a quote never closed
+    (b"id,group\np1," + b"A" * 200_000 + b"\n", 2),  # a field over the csv module's limit
+    (b"id,group\np1,A\np2,\xff\n", 3),  # not UTF-8
+    (b"id,group\np1,A,surplus\n", 2),  # more cells than columns
+    (b"id,group,id\np1,A,p2\n", 1),  # a column twice
+    (b"id,group\np1,A\n" + b"x" * 65 + b",A\n", 3),  # an id over 64 characters
+]
+
+
+@pytest.mark.parametrize(("data", "line"), MALFORMED_CSV)
+async def test_a_malformed_csv_is_422_naming_its_line(scoring: httpx.AsyncClient, data: bytes, line: int) -> None:
+    """(issue 21, item 24) csv.Error used to escape as a 500; every malformed file is a 422 naming the line."""
+    await _ready(scoring)
+    files = {"file": ("staff.csv", data, "text/csv")}
+    response = await scoring.post("/v1/periods/q1/subjects/import", files=files, headers=admin())
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["details"]["line"] == line, error
+    assert error["message"].startswith(f"line {line}: "), error
+    assert len(error["message"]) < 300
+    subjects = await ok(await scoring.get("/v1/periods/q1/subjects", headers=admin()))
+    assert [(s["id"], s["group"]) for s in subjects] == [("p1", "A"), ("p2", "A")]  # as _ready left them
+
+
+async def test_a_bad_xlsx_row_is_422_naming_its_row(scoring: httpx.AsyncClient) -> None:
+    """(issue 21, item 24) the same for a workbook: the row number in the sheet."""
+    await _ready(scoring)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["id", "group"])
+    ws.append(["p1", "A"])
+    ws.append(["x" * 65, "A"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    files = {"file": ("staff.xlsx", buffer.getvalue(), "application/octet-stream")}
+    response = await scoring.post("/v1/periods/q1/subjects/import", files=files, headers=admin())
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["line"] == 3

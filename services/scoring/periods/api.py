@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
-from pydantic import ValidationError
 
 from services.common import listing
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
-from services.common.errors import InvalidInput, PayloadTooLarge
+from services.common.errors import PayloadTooLarge
 from services.scoring.db import IdempotencyDep
 from services.scoring.organisation.api import MAX_BATCH, split_ids
 from services.scoring.periods import service
@@ -76,11 +75,7 @@ async def enrol_file(period_id: str, session: SessionDep, principal: CurrentPrin
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise PayloadTooLarge(f"the file is over {MAX_UPLOAD} bytes")
-    try:
-        items = [SubjectIn.model_validate(row) for row in read_enrolment(file.filename or "", data)]
-    except ValidationError as exc:
-        raise InvalidInput("a row of the file is invalid", details=exc.errors(include_url=False,
-                                                                               include_context=False)) from None
+    items = [SubjectIn.model_validate(row) for row in read_enrolment(file.filename or "", data)]
     ids = await service.enrol(session, principal, period_id, items)
     return EnrolmentResult(enrolled=len(ids), subjects=ids)
 

@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import load_workbook
+from pydantic import ValidationError
 
 from services.common.errors import InvalidInput
+from services.scoring.periods.schemas import SubjectIn
 
 _INT = re.compile(r"^-?\d+$")
 _DEC = re.compile(r"^-?\d+\.\d+$")
@@ -37,30 +39,75 @@ def _value(raw: Any) -> Any:
     return text if not _DEC.match(text) else format(Decimal(text), "f")
 
 
-def _rows_to_subjects(header: list[str], rows: list[list[Any]]) -> list[dict[str, Any]]:
-    names = [h.strip() for h in header]
+Line = tuple[int, list[Any]]  # a row of the file and the line (CSV) or sheet row (xlsx) it starts on
+
+
+def bad_line(line: int, reason: str) -> InvalidInput:
+    """A malformed file, the line named in the message and the details (issue 21, item 24)."""
+    return InvalidInput(f"line {line}: {reason}", details={"field": "file", "line": line})
+
+
+def _rows_to_subjects(header: Line, rows: list[Line]) -> list[dict[str, Any]]:
+    first, cells = header
+    names = [str(h or "").strip() for h in cells]
+    while names and names[-1] == "":
+        names.pop()
     if "id" not in names or "group" not in names:
-        raise InvalidInput("the file needs the columns id and group", details={"columns": names})
+        raise InvalidInput("the file needs the columns id and group", details={"columns": names[:50], "line": first})
+    twice = sorted({name for name in names if name and names.count(name) > 1})
+    if twice:
+        raise bad_line(first, f"the column {twice[0]!r} appears more than once")
     if len(rows) > MAX_ROWS:
         raise InvalidInput(f"at most {MAX_ROWS} rows")
     out = []
-    for row in rows:
-        cells = dict(zip(names, row, strict=False))
-        if cells.get("id") in (None, ""):
+    for line, row in rows:
+        if any(cell not in (None, "") for cell in row[len(names):]):
+            raise bad_line(line, f"{len(row)} cells for {len(names)} columns")
+        values = dict(zip(names, row, strict=False))
+        if values.get("id") in (None, ""):
             continue
-        attributes = {k: v for k, raw in cells.items() if k not in ("id", "group", "name") and k
+        attributes = {k: v for k, raw in values.items() if k not in ("id", "group", "name") and k
                       and (v := _value(raw)) is not None}
-        out.append({"id": str(cells["id"]).strip(), "group": str(cells.get("group") or "").strip(),
-                    "attributes": attributes})
+        subject = {"id": str(values["id"]).strip(), "group": str(values.get("group") or "").strip(),
+                   "attributes": attributes}
+        try:
+            out.append(SubjectIn.model_validate(subject).model_dump())
+        except ValidationError as exc:
+            problem = exc.errors(include_url=False)[0]
+            field = ".".join(str(part) for part in problem["loc"])
+            raise bad_line(line, f"{field}: {problem['msg']}") from None
     return out
+
+
+_CSV_REASONS = {
+    "new-line character seen in unquoted field": "a carriage return (CR) outside quotes",
+    "unexpected end of data": "a quote opened and never closed",
+    "expected after": "text after a closing quote",
+    "field larger than field limit": "a cell longer than the CSV reader's limit",
+}
+
+
+def _csv_reason(message: str) -> str:
+    return next((reason for key, reason in _CSV_REASONS.items() if key in message), f"malformed CSV ({message})")
 
 
 def read_csv(data: bytes) -> list[dict[str, Any]]:
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the CSV file must be UTF-8", details={"field": "file"}) from None
-    rows = list(csv.reader(io.StringIO(text)))
+    except UnicodeDecodeError as exc:
+        raise bad_line(data.count(b"\n", 0, exc.start) + 1, "the CSV file must be UTF-8") from None
+    if (nul := text.find("\0")) >= 0:  # the csv module reads NUL as text, PostgreSQL cannot store it
+        raise bad_line(text.count("\n", 0, nul) + 1, "a NUL character")
+    reader = csv.reader(io.StringIO(text), strict=True)  # lines end at LF only: a lone CR is malformed
+    rows: list[Line] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        # the line the broken record reached; a quote left open reports the last line of the file
+        raise bad_line(max(reader.line_num, start), _csv_reason(str(exc))) from None
     if not rows:
         raise InvalidInput("the CSV file is empty", details={"field": "file"})
     return _rows_to_subjects(rows[0], rows[1:])
@@ -71,10 +118,10 @@ def read_xlsx(data: bytes) -> list[dict[str, Any]]:
         ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, IndexError) as exc:
         raise InvalidInput(f"not an .xlsx workbook: {exc}", details={"field": "file"}) from None
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), start=1)]
     if not rows:
         raise InvalidInput("the workbook is empty", details={"field": "file"})
-    return _rows_to_subjects([str(h or "") for h in rows[0]], rows[1:])
+    return _rows_to_subjects(rows[0], rows[1:])
 
 
 def read_enrolment(filename: str, data: bytes) -> list[dict[str, Any]]:
