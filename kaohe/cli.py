@@ -132,6 +132,8 @@ def _run_supervised(supervisor: Any, dbs: Any, on_ready: Callable[[], None] | No
 
 
 def _print_listening(supervisor: Any, dbs: Any) -> None:
+    from kaohe.stack import development_jwt_secret
+
     typer.echo("kaohe is up:")
     typer.echo(f"  gateway   {supervisor.url('gateway')}/graphql")
     for name in SERVICES:
@@ -139,6 +141,9 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
         typer.echo(f"  {name:<9} {supervisor.url(name)}{docs}")
     where = f"embedded PostgreSQL in {dbs.embedded.pgdata}" if dbs.embedded else "configured PostgreSQL"
     typer.echo(f"  database  {where}")
+    if development_jwt_secret(supervisor.settings) is not None:
+        typer.echo("  sign in   kaohe token --role admin --scope ''   (prints an admin token: "
+                   "Authorization: Bearer <token>)")
     typer.echo("Press Ctrl-C to stop.")
     sys.stdout.flush()
 

@@ -75,14 +75,22 @@ def register(app: typer.Typer) -> None:
         subject_id: list[str] = typer.Option([], "--subject-id", help="Assessed subject(s) the user is."),
         ttl: int = typer.Option(3600, "--ttl", min=60, max=7 * 86400, help="Lifetime in seconds."),
     ) -> None:
-        """Print a development JWT (HS256, signed with KAOHE_JWT_SECRET)."""
+        """Print a development JWT (HS256: KAOHE_JWT_SECRET, or the key `kaohe up` keeps in the data folder)."""
+        from pydantic import SecretStr
+
         from gateway.auth import development_token
         from kaohe.cli import fail, settings_or_exit
+        from kaohe.stack import development_jwt_secret
 
         unknown = [r for r in role if r not in ROLES]
         if unknown:
             fail(f"unknown role {unknown[0]!r}; choose from {', '.join(ROLES)}", 2)
         settings = settings_or_exit()
+        secret = development_jwt_secret(settings)
+        if secret is None:
+            fail("no development token secret: in production, or with KAOHE_JWT_JWKS_URL, user tokens come from "
+                 "the identity provider (docs/identity.md); set KAOHE_JWT_SECRET to sign tokens here", 2)
+        settings = settings.model_copy(update={"jwt_secret": SecretStr(secret)})
         grants = [Grant(role=r, scope=scope) for r in role]  # type: ignore[arg-type]
         try:
             typer.echo(development_token(settings, subject=sub, grants=grants, ttl_seconds=ttl,

@@ -122,14 +122,36 @@ def migrate(urls: dict[ServiceName, str]) -> None:
         upgrade(service, url)
 
 
+JWT_SECRET_FILE = "jwt.secret"  # noqa: S105 - a file name, not a secret
+
+
 def service_token_secret(settings: Settings) -> str:
     """The configured secret, or one generated once and kept in the data folder (0600)."""
     if settings.service_token_secret is not None:
         return settings.service_token_secret.get_secret_value()
-    path: Path = settings.data_dir / "service-token.secret"
+    return _generated_secret(settings.data_dir / "service-token.secret")
+
+
+def development_jwt_secret(settings: Settings) -> str | None:
+    """The HS256 key of user tokens in development: KAOHE_JWT_SECRET when set, else (outside production and
+    without an identity provider's JWKS) one generated once into the data folder (`jwt.secret`, 0600), which
+    `kaohe up` gives the gateway and `kaohe token` signs with. None in production or with a JWKS URL: user
+    tokens then come from the identity provider only (docs/identity.md)."""
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    if settings.environment == "production" or settings.jwt_jwks_url:
+        return None
+    return _generated_secret(settings.data_dir / JWT_SECRET_FILE)
+
+
+def _generated_secret(path: Path) -> str:
+    """The secret kept in `path`, generated (48 random bytes, URL-safe) on first use; the file is 0600."""
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
@@ -153,6 +175,7 @@ class Supervisor:
         self.env = {
             **os.environ,
             "KAOHE_SERVICE_TOKEN_SECRET": secret,
+            **({"KAOHE_JWT_SECRET": jwt_secret} if (jwt_secret := development_jwt_secret(settings)) else {}),
             **{f"KAOHE_{s.upper()}_DATABASE_URL": url for s, url in urls.items()},
             **{f"KAOHE_{n.upper()}_PORT": str(settings.service_port(n)) for n in PROCESSES},
         }

@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     service_token_secret: SecretStr | None = Field(default=None, description=(
         "HS256 secret of the tokens between processes, the same everywhere; `kaohe up` generates one."))
     service_token_ttl_seconds: int = Field(default=120, ge=10, le=3600, description="Lifetime of a service token.")
-    jwt_secret: SecretStr | None = Field(default=None, description="HS256 secret of user JWTs at the gateway.")
+    jwt_secret: SecretStr | None = Field(default=None, description=(
+        "HS256 secret of user JWTs at the gateway; in development without a JWKS URL `kaohe up` generates one "
+        "into the data folder (`jwt.secret`), which `kaohe token` signs with."))
     jwt_jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (RS256 user JWTs).")
     jwt_issuer: str | None = Field(default=None, description="Required `iss` of user JWTs, when set.")
     jwt_audience: str | None = Field(default=None, description="Required `aud` of user JWTs, when set.")

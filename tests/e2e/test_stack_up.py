@@ -35,6 +35,15 @@ def test_stack_up_on_embedded_postgres(tmp_path: Path) -> None:
         for name in ("evidence", "scoring", "ranking"):
             assert httpx.get(f"{stack.url(name)}/v1/status", timeout=5).status_code == 401
 
+        # development sign-in with nothing configured: the line `kaohe up` prints, then the token it names
+        assert ("  sign in   kaohe token --role admin --scope ''   (prints an admin token: "
+                "Authorization: Bearer <token>)") in stack.output
+        token = run_kaohe("token", "--role", "admin", "--scope", "", env=env)
+        assert token.returncode == 0, token.stderr
+        me = httpx.post(f"{stack.url('gateway')}/graphql", json={"query": "{ me { subject grants { role scope } } }"},
+                        headers={"Authorization": f"Bearer {token.stdout.strip()}"}, timeout=10)
+        assert me.json() == {"data": {"me": {"subject": "dev-user", "grants": [{"role": "admin", "scope": ""}]}}}
+
         second_env, _ = stack_env(tmp_path / "data")  # same data folder, other ports
         second = run_kaohe("up", env=second_env, timeout=60)
         assert second.returncode == 1

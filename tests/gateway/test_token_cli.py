@@ -20,10 +20,40 @@ def test_token_carries_role_and_scope(tmp_path: Any) -> None:
     assert claims["grants"] == [{"role": "reviewer", "scope": "city/a"}, {"role": "rater", "scope": "city/a"}]
 
 
-def test_token_needs_the_secret_and_known_roles(tmp_path: Any) -> None:
-    missing = run_kaohe("token", "--role", "admin", env=clean_env(KAOHE_DATA_DIR=tmp_path))
-    assert missing.returncode == 2
-    assert missing.stderr.strip() == "kaohe: KAOHE_JWT_SECRET is not set; development tokens need the HS256 secret"
+def test_token_without_a_secret_uses_the_one_kept_in_the_data_folder(tmp_path: Any) -> None:
+    """No KAOHE_JWT_SECRET: the development key is generated once into the data folder (0600), where `kaohe up`
+    finds the same one for the gateway; a second token is signed with the same key."""
+    env = clean_env(KAOHE_DATA_DIR=tmp_path)
+    first = run_kaohe("token", "--role", "admin", "--scope", "", env=env)
+    assert first.returncode == 0, first.stderr
+    kept = tmp_path / "jwt.secret"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    secret = kept.read_text().strip()
+    assert len(secret) >= 64  # 48 random bytes, URL-safe base64
+    claims = jwt.decode(first.stdout.strip(), secret, algorithms=["HS256"])
+    assert claims["grants"] == [{"role": "admin", "scope": ""}] and claims["sub"] == "dev-user"
+    second = run_kaohe("token", "--role", "auditor", env=env)
+    assert jwt.decode(second.stdout.strip(), secret, algorithms=["HS256"])["grants"] == [
+        {"role": "auditor", "scope": ""}]
+    assert kept.read_text().strip() == secret
+
+
+def test_a_configured_secret_wins_and_no_file_is_made(tmp_path: Any) -> None:
+    done = run_kaohe("token", "--role", "admin", env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path))
+    assert jwt.decode(done.stdout.strip(), SECRET, algorithms=["HS256"])["sub"] == "dev-user"
+    assert not (tmp_path / "jwt.secret").exists()
+
+
+def test_no_development_token_in_production_or_with_an_identity_provider(tmp_path: Any) -> None:
+    expected = ("kaohe: no development token secret: in production, or with KAOHE_JWT_JWKS_URL, user tokens come "
+                "from the identity provider (docs/identity.md); set KAOHE_JWT_SECRET to sign tokens here")
+    with_idp = run_kaohe("token", "--role", "admin", env=clean_env(
+        KAOHE_DATA_DIR=tmp_path, KAOHE_JWT_JWKS_URL="https://idp.example/jwks"))
+    assert (with_idp.returncode, with_idp.stderr.strip()) == (2, expected)
+    assert not (tmp_path / "jwt.secret").exists()
+
+
+def test_token_needs_known_roles() -> None:
     unknown = run_kaohe("token", "--role", "king", env=clean_env(KAOHE_JWT_SECRET=SECRET))
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (
