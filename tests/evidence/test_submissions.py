@@ -106,3 +106,54 @@ async def test_scoring_down_is_503_and_nothing_written(client: httpx.AsyncClient
     response = await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)
     assert response.status_code == 503
     assert (await client.get("/v1/submissions", headers=ASSESSOR_A)).json()["items"] == []
+
+
+IMPOSSIBLE_MEASURES = [
+    ({"numerator": "5", "denominator": "0"}, "content.denominator"),
+    ({"numerator": "1", "denominator": "-3"}, "content.denominator"),
+    ({"numerator": 0, "denominator": -3}, "content.denominator"),
+    ({"numerator": "-5", "denominator": "10"}, "content.numerator"),
+    ({"numerator": "2.5", "denominator": "10"}, "content.numerator"),
+    ({"numerator": "1_000", "denominator": "2000"}, "content.numerator"),
+    ({"numerator": "５", "denominator": "10"}, "content.numerator"),
+    ({"numerator": "3", "denominator": "١٠"}, "content.denominator"),  # Arabic-Indic digits
+    ({"numerator": " 3", "denominator": "10"}, "content.numerator"),
+    ({"numerator": True, "denominator": "10"}, "content.numerator"),
+    ({"value": "1_5"}, "content.value"),
+    ({"value": "７.５"}, "content.value"),
+]
+
+
+async def test_impossible_measure_facts_are_refused_naming_the_field(client: httpx.AsyncClient) -> None:
+    """(issue 21, item 13) counts non-negative whole numbers, denominators positive, ASCII digits only."""
+    for content, field in IMPOSSIBLE_MEASURES:
+        measure = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "output", "fact": "measure",
+                   "content": content}
+        response = await client.post("/v1/submissions", json=measure, headers=SUBMITTER_A)
+        assert response.status_code == 422, (content, response.text)
+        error = response.json()["error"]
+        assert error["details"][0]["field"] == field, (content, error)
+        assert error["message"].startswith(field + ": "), (content, error)
+    listed = await client.get("/v1/submissions", headers=SUBMITTER_A)
+    assert listed.json()["items"] == []
+
+
+async def test_possible_measure_facts_are_kept(client: httpx.AsyncClient) -> None:
+    """0/0 (nothing to count this month, the scheme's zero_denominator decides), 12/10 (over plan), a value."""
+    for content, stored in [({"numerator": 0, "denominator": 0}, {"numerator": "0", "denominator": "0"}),
+                            ({"numerator": "12", "denominator": 10}, {"numerator": "12", "denominator": "10"}),
+                            ({"value": "-2.75"}, {"value": "-2.75"}), ({"value": 3}, {"value": "3"})]:
+        measure = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "output", "fact": "measure",
+                   "content": content}
+        response = await client.post("/v1/submissions", json=measure, headers=SUBMITTER_A)
+        assert response.status_code == 201, (content, response.text)
+        assert response.json()["value"] == stored
+
+
+async def test_points_in_other_digits_are_refused(client: httpx.AsyncClient) -> None:
+    """(issue 21, item 13) the same number rules for every kind's numbers."""
+    for points in ["４６", "4_6", "٤٦"]:
+        response = await client.post("/v1/submissions", json={**SCORE, "content": {"points": points}},
+                                     headers=ASSESSOR_A)
+        assert response.status_code == 422, (points, response.text)
+        assert response.json()["error"]["details"][0]["field"] == "content.points"

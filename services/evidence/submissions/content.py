@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from services.common.errors import InvalidInput
 
 FactKind = Literal["score", "measure", "event", "rating", "task", "case", "journal"]
 Name = Field(min_length=1, max_length=100)
-Num = Decimal
+# numbers as text: ASCII digits, an optional sign and decimal point (Decimal() alone takes "1_000", "５", "٣")
+_ASCII_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def _ascii_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, str) and not _ASCII_NUMBER.fullmatch(value):
+        raise ValueError("must be a number written with the digits 0-9, e.g. 12 or 12.5")
+    return value
+
+
+def _whole(value: Decimal) -> Decimal:
+    if value != value.to_integral_value():
+        raise ValueError("must be a whole number (a count)")
+    return value
+
+
+Num = Annotated[Decimal, BeforeValidator(_ascii_number)]
+Int = Annotated[int, BeforeValidator(_ascii_number)]
+# numerator and denominator count things (issue 21, item 13): whole and never negative
+Count = Annotated[Decimal, BeforeValidator(_ascii_number), AfterValidator(_whole)]
 
 
 class _Content(BaseModel):
@@ -27,9 +60,17 @@ class ScoreContent(_Content):
 
 class MeasureContent(_Content):
     value: Num | None = Field(default=None, max_digits=20, decimal_places=6)
-    numerator: Num | None = Field(default=None, max_digits=20, decimal_places=6)
-    denominator: Num | None = Field(default=None, max_digits=20, decimal_places=6)
+    numerator: Count | None = Field(default=None, ge=0, max_digits=20)
+    denominator: Count | None = Field(default=None, ge=0, max_digits=20)
     month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+    @field_validator("denominator")
+    @classmethod
+    def _positive(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        # 0/0 is "nothing to count" (no birth to report this month): the scheme's zero_denominator decides
+        if value == 0 and info.data.get("numerator") != 0:
+            raise ValueError("must be positive (0 only with a numerator of 0: nothing to count)")
+        return value
 
     @model_validator(mode="after")
     def _one_form(self) -> MeasureContent:
@@ -41,7 +82,7 @@ class MeasureContent(_Content):
 
 class EventContent(_Content):
     type: str = Name
-    count: int = Field(default=1, ge=1, le=100_000)
+    count: Int = Field(default=1, ge=1, le=100_000)
     date: dt.date | None = None
     key: str | None = Field(default=None, max_length=100)
     level: str | None = Field(default=None, max_length=100)
@@ -56,7 +97,7 @@ class RatingContent(_Content):
     level: str = Name
     grade: str | None = Field(default=None, max_length=50)
     points: Num | None = Field(default=None, max_digits=12, decimal_places=4)
-    round: int | None = Field(default=None, ge=1, le=100)
+    round: Int | None = Field(default=None, ge=1, le=100)
 
 
 class TaskContent(_Content):
