@@ -116,6 +116,10 @@ OPERATIONS: dict[str, Rule] = {
     # lists of what the caller's grants relate to (scoring filters by organisation path)
     "periods": Rule(ALL, "any"),
     "schemes": Rule(ALL, "any"),
+    # API keys (scoring checks again that the caller administers every grant of the key)
+    "apiKeys": Rule(OFFICE, "any"),  # scoring lists the keys within the caller's admin scopes
+    "createApiKey": Rule(OFFICE, "unit"),  # each grant's scope
+    "revokeApiKey": Rule(OFFICE, "any"),  # scoring answers 404 for a key outside the caller's admin scopes
     # REST downloads (gateway/exports.py); ranking leaves out the rows the caller may not see
     "exportRanking": Rule(READERS, "any"),  # the office's table; others download the publication list
     "exportPublication": Rule(ALL, "any"),  # the publication list (公示名单) is a public notice

@@ -22,7 +22,7 @@ from services.common.settings import Settings
 API_KEY_HEADER = "X-API-Key"
 JWKS_TTL_SECONDS = 300
 JWKS_MIN_REFRESH_SECONDS = 10
-API_KEY_CACHE_SECONDS = 30
+API_KEY_CACHE_SECONDS = 30  # a revoked key works on another gateway instance for at most this long
 TOKEN_CACHE_ENTRIES = 10_000
 LEEWAY_SECONDS = 30
 
@@ -85,7 +85,8 @@ class Authenticator:
         self.settings = settings
         self.jwks = JwksCache(settings.jwt_jwks_url, http) if settings.jwt_jwks_url else None
         self.verify_api_key = verify_api_key  # async (key) -> {"id", "name", "grants"}
-        self._api_keys: dict[str, tuple[float, Principal]] = {}
+        self._api_keys: dict[str, tuple[float, Principal]] = {}  # SHA-256 of the key → (verified at, principal)
+        self.clock = time.monotonic  # when a key was verified (tests move it)
         # verified bearer tokens (by SHA-256) → (their `exp`, the principal): a token is checked once
         # and then trusted until it expires; failures are never kept
         self._tokens: dict[str, tuple[float, Principal]] = {}
@@ -143,12 +144,18 @@ class Authenticator:
             return self.settings.jwt_secret.get_secret_value(), ["HS256"]
         raise NotAuthenticated(f"tokens signed with {header.get('alg')!r} are not accepted here")
 
+    def forget_api_key(self, key_id: str) -> None:
+        """Stop trusting the key `key_id` here at once (it was revoked through this instance)."""
+        subject = f"api-key:{key_id}"
+        for digest in [d for d, (_, p) in self._api_keys.items() if p.subject == subject]:
+            del self._api_keys[digest]
+
     async def _from_api_key(self, key: str) -> Principal:
         if len(key) > 200:
             raise NotAuthenticated("invalid API key")
         digest = hashlib.sha256(key.encode()).hexdigest()
         cached = self._api_keys.get(digest)
-        if cached and time.monotonic() - cached[0] < API_KEY_CACHE_SECONDS:
+        if cached and self.clock() - cached[0] < API_KEY_CACHE_SECONDS:
             return cached[1]
         found = await self.verify_api_key(key)
         if not found:
@@ -157,7 +164,7 @@ class Authenticator:
             subject=f"api-key:{found['id']}", kind="api_key",
             grants=tuple(Grant(role=g["role"], scope=g.get("scope", "")) for g in found.get("grants", [])),
         )
-        self._api_keys[digest] = (time.monotonic(), principal)
+        self._api_keys[digest] = (self.clock(), principal)
         return principal
 
 

@@ -19,6 +19,7 @@ from gateway.clients import GATEWAY, ServiceClient
 from gateway.context import Context
 from gateway.errors import finite_json, give_code
 from gateway.execution import PlainFieldsExecutor
+from gateway.operations.api_keys import ApiKeyMutation, ApiKeyQuery
 from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
@@ -62,8 +63,9 @@ class HealthQuery:
 
 
 Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
-                             WorkflowQuery, SchemeToolsQuery))
-Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation))
+                             WorkflowQuery, SchemeToolsQuery, ApiKeyQuery))
+Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation,
+                                   ApiKeyMutation))
 
 
 class GatewaySchema(strawberry.Schema):

@@ -122,7 +122,19 @@ class FakeBackend:
             return {"ok": True, "inputs_sha256": "ab12", "mismatches": []}
         if path.startswith(f"/v1/periods/{PERIOD}"):
             return self._period()
+        if path.startswith("/v1/api-keys"):
+            return self._api_keys(request, body)
         return self._audit(path)
+
+    @staticmethod
+    def _api_keys(request: httpx.Request, body: Any) -> Any:
+        key = {"id": "k-1", "name": "门户", "grants": [{"role": "auditor", "scope": "city/a"}], "created_by": "tester",
+               "created_at": "2026-03-01T02:00:00Z", "last_used_at": None, "revoked_at": None}
+        if request.method == "POST":
+            return {**key, "name": body["name"], "grants": body["grants"], "key": "kh_secret"}
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        return [key]
 
     def _period(self) -> dict[str, Any]:
         return {"id": PERIOD, "scheme_id": "sch", "scheme_version": 1, "label": "2026Q1", "status": "collecting",

@@ -83,6 +83,9 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "reopenings": ("ad au", "", "ad au"),
     "periods": (ALL, ALL, ALL),
     "schemes": (ALL, ALL, ALL),
+    "apiKeys": ("ad", "ad", "ad"),  # scoring lists only the keys within the caller's admin scopes
+    "createApiKey": ("ad", "", "ad"),  # the key's grant is on city/a
+    "revokeApiKey": ("ad", "ad", "ad"),  # scoring answers 404 outside the caller's admin scopes
 }
 # REST routes (gateway/exports.py), driven over HTTP with the same cases
 REST_EXPECTED: dict[str, tuple[str, str, str]] = {
@@ -170,6 +173,10 @@ DOCUMENTS: dict[str, str] = {
     "reopenings": f"{{ reopenings({P}) {{ totalCount nodes {{ reason snapshotSequence reopenedBy }} }} }}",
     "periods": "{ periods(first: 5) { totalCount nodes { id label status ownerPath } pageInfo { hasNextPage } } }",
     "schemes": "{ schemes { totalCount nodes { id version status ownerPath versionCount } } }",
+    "apiKeys": "{ apiKeys { totalCount nodes { id name createdBy createdAt lastUsedAt grants { role scope } } } }",
+    "createApiKey": 'mutation { createApiKey(name: "门户", grants: [{role: "auditor", scope: "city/a"}]) '
+                    "{ key apiKey { id } } }",
+    "revokeApiKey": 'mutation { revokeApiKey(id: "k-1") }',
 }
 WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}
 SCHEMA = build_schema()

@@ -104,6 +104,8 @@ def _admin_covers_key(principal: Principal, grants: list[dict[str, Any]]) -> boo
 async def create_api_key(session: AsyncSession, principal: Principal, payload: ApiKeyCreate) -> ApiKeyCreated:
     """Issue a key; an admin may only hand out grants within the scopes it administers."""
     grants = [g.model_dump() for g in payload.grants]
+    if principal.kind == "api_key":  # a leaked key must not be able to outlive its revocation in keys it made
+        raise Forbidden("an API key cannot create API keys: a person of the office creates them")
     if not _admin_covers_key(principal, grants):
         raise Forbidden("an API key may only carry grants within the scopes you administer")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
