@@ -35,7 +35,7 @@ def _fail(message: str, problems: Sequence[str] = ()) -> NoReturn:
 
 
 def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
-    from services.scoring.engine import DocumentError, load_document
+    from services.scoring.engine import DocumentError, DocumentLimit, load_document
 
     if not path.exists():
         _fail(f"cannot read the {what} file {path}: no such file")
@@ -43,6 +43,8 @@ def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
         _fail(f"cannot read the {what} file {path}: not a regular file")
     try:
         return load_document(path)
+    except DocumentLimit as exc:  # a place in the document, as for any invalid scheme
+        _fail(f"the {what} {path} is invalid (1 problem(s)):", [f"{exc.pointer or '/'}: {exc.sentence}"])
     except DocumentError as exc:
         _fail(f"cannot read the {what} file {path}: {exc}")
     except OSError as exc:

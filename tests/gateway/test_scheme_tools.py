@@ -117,3 +117,15 @@ async def test_excel_table_imports_as_a_draft_through_the_gateway(gateway: httpx
     assert problems.status_code == 422
     assert (extensions["code"], extensions["reason"]) == ("BAD_USER_INPUT", "scheme_invalid")
     assert "/indicators/0/max" in {d["pointer"] for d in extensions["details"]}
+
+
+async def test_deep_or_huge_scheme_text_is_a_problem_with_a_pointer(gateway: httpx.AsyncClient, bearer: Any) -> None:
+    """(issue 21, item 22) `[` nested 100,000 deep froze scoring for 41 s and came back INTERNAL."""
+    assessor = bearer(("assessor", "city/a"))
+    huge = "id: x\nindicators:\n  - code: a\n    max: " + "1" * 5_001 + "\n"
+    for text, pointer, sentence in (("[" * 100_000, "/0" * 64, "nested deeper than 64 levels"),
+                                    (huge, "/indicators/0/max", "a number of 5001 characters")):
+        found = (await _post(gateway, assessor, VALIDATE, text=text))["data"]["validateScheme"]
+        assert found["ok"] is False
+        assert [p["pointer"] for p in found["problems"]] == [pointer]
+        assert sentence in found["problems"][0]["message"]

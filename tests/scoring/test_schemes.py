@@ -122,3 +122,32 @@ async def test_scheme_writes_need_an_admin_of_its_owner(scoring: httpx.AsyncClie
         response = await scoring.post("/v1/schemes/tiny/versions/1/publish", json={"revision": 1}, headers=headers)
         assert response.status_code == 403
     assert (await scoring.get("/v1/schemes/tiny/versions/1", headers=auth())).status_code == 403
+
+
+async def test_deep_and_huge_scheme_text_is_422_with_a_pointer(scoring: httpx.AsyncClient) -> None:
+    """(issue 21, item 22) was a 41 s freeze and a 500 for the flow case, a 500 for the others."""
+    deep_flow = "[" * 100_000
+    deep_json = '{"id": "x", "indicators": ' + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "}"
+    huge_int = "id: x\nindicators:\n  - code: a\n    max: " + "1" * 5_001 + "\n"
+    for text, pointer in ((deep_flow, "/0" * 64), (deep_json, "/indicators" + "/a" * 63),
+                          (huge_int, "/indicators/0/max")):
+        for path, body in (("/v1/schemes/validate", {"text": text}),
+                           ("/v1/schemes", {"text": text, "owner_path": "city"})):
+            response = await scoring.post(path, json=body, headers=admin())
+            assert response.status_code == 422, response.text[:300]
+            error = response.json()["error"]
+            assert error["code"] == "scheme_invalid"
+            assert [d["pointer"] for d in error["details"]] == [pointer]
+            assert len(response.text) < 1000
+
+
+async def test_deep_and_huge_scheme_document_is_400(scoring: httpx.AsyncClient) -> None:
+    """(issue 21, item 22) the same as a JSON document in the body rather than text: refused while reading the
+    body (400, as any body that cannot be read), never a 500."""
+    deep = '{"document": {"id": "x", "indicators": ' + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "}}"
+    huge = '{"document": {"id": "x", "indicators": [{"code": "a", "max": ' + "1" * 5_001 + "}]}}"
+    for body in (deep, huge):
+        response = await scoring.post("/v1/schemes/validate", content=body.encode(),
+                                      headers={**admin(), "Content-Type": "application/json"})
+        assert response.status_code == 400, response.text[:300]
+        assert len(response.text) < 1000

@@ -2,7 +2,7 @@
 
 from .canonical import canonical_json
 from .expression import ExpressionError, compile_expression
-from .loader import DocumentError, load_document
+from .loader import DocumentError, DocumentLimit, load_document
 from .model import (
     AppliesTo,
     AttrRef,
@@ -31,6 +31,7 @@ __all__ = [
     "AppliesTo",
     "AttrRef",
     "DocumentError",
+    "DocumentLimit",
     "Expression",
     "ExpressionError",
     "Grading",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -32,7 +33,7 @@ MAX_UPLOAD = 5 * 2**20
 @router.post("", status_code=201, response_model=SchemeVersionRead, summary="Create a draft from YAML/JSON")
 async def create_draft(payload: SchemeCreate, session: SessionDep, principal: CurrentPrincipal,
                        idem: IdempotencyDep) -> Any:
-    document = service.read_document(payload.document, payload.text)
+    document = await asyncio.to_thread(service.read_document, payload.document, payload.text)
     return await idem.once(session, principal, payload, lambda: service.create_draft(
         session, principal, document=document, owner_path=payload.owner_path))
 
@@ -47,8 +48,8 @@ async def list_schemes(session: SessionDep, principal: CurrentPrincipal,
 @router.post("/validate", summary="Validate a scheme without storing it (422 scheme_invalid with pointers)")
 async def validate(payload: SchemeValidate, principal: CurrentPrincipal) -> dict[str, Any]:
     require_scheme_checker(principal)
-    document = service.read_document(payload.document, payload.text)
-    scheme = service.validate(document)
+    document = await asyncio.to_thread(service.read_document, payload.document, payload.text)
+    scheme = await asyncio.to_thread(service.validate, document)
     return {"ok": True, "id": scheme.id, "version": scheme.version, "indicators": len(scheme.nodes())}
 
 
@@ -70,7 +71,7 @@ async def import_excel(
     version: Annotated[int | None, Form(ge=1)] = None,
 ) -> SchemeVersionRead:
     raw = document_from_workbook(await _read_upload(file), {"id": scheme_id, "title": title, "version": version})
-    document = service.read_document(raw, None)
+    document = await asyncio.to_thread(service.read_document, raw, None)
     return await service.create_draft(session, principal, document=document, owner_path=owner_path)
 
 
@@ -88,7 +89,7 @@ async def get_version(scheme_id: str, version: int, session: SessionDep,
 @router.put("/{scheme_id}/versions/{version}", response_model=SchemeVersionRead, summary="Edit a draft")
 async def update_draft(scheme_id: str, version: int, payload: SchemeUpdate, session: SessionDep,
                        principal: CurrentPrincipal) -> SchemeVersionRead:
-    document = service.read_document(payload.document, payload.text)
+    document = await asyncio.to_thread(service.read_document, payload.document, payload.text)
     return await service.update_draft(session, principal, scheme_id=scheme_id, version=version,
                                       document=document, revision=payload.revision)
 

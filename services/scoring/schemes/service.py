@@ -14,7 +14,7 @@ from services.common.auth import Principal, Role
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.scoring.access import require_known
 from services.scoring.engine import SchemeInvalid, canonical_json, load_document, parse_scheme
-from services.scoring.engine.loader import DocumentError
+from services.scoring.engine.loader import DocumentError, DocumentLimit
 from services.scoring.engine.model import Scheme as EngineScheme
 from services.scoring.schemes import repository as repo
 from services.scoring.schemes.diff import diff_documents
@@ -39,10 +39,14 @@ class SchemeInvalidError(DomainError):
 
 
 def read_document(document: dict[str, Any] | None, text: str | None) -> dict[str, Any]:
-    """The scheme as plain JSON values (dates and decimals as strings), so JSONB holds it exactly."""
+    """The scheme as plain JSON values (dates and decimals as strings), so JSONB holds it exactly.
+    Blocking (a megabyte of YAML takes a while): the routes call it in a worker thread."""
     if text is not None:
         try:
             document = load_document(text, max_bytes=1_000_000)
+        except DocumentLimit as exc:  # too deep, a giant number: a place in the scheme, as any bad scheme
+            details = [{"pointer": exc.pointer, "message": exc.sentence}]
+            raise SchemeInvalidError("the scheme has 1 problem(s)", details=details) from None
         except DocumentError as exc:
             raise InvalidInput(str(exc), details={"field": "text"}) from None
     normalised: dict[str, Any] = json.loads(canonical_json(document))
