@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import typer
 
 from kaohe import demo_cli, engine_cli, gateway_cli, ops_cli
-from services.common.settings import SERVICES, ConfigError, Settings, load_settings
+from services.common.settings import SERVICES, ConfigError, ServiceName, Settings, load_settings
 
 app = typer.Typer(
     name="kaohe",
@@ -150,15 +150,47 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
 
 @app.command()
 @clean_errors
-def migrate() -> None:
+def migrate(
+    wait: int = typer.Option(None, "--wait", min=0, max=86400, metavar="SECONDS",
+                             help="Apply nothing: wait until the schemas are at head (applied by another "
+                                  "`kaohe migrate`, e.g. the Kubernetes Job); exit 1 if they are not in time."),
+    service: list[str] = typer.Option(list(SERVICES), "--service", "-s", help="Service(s) to migrate or wait for."),
+) -> None:
     """Apply every service's migrations (running it twice changes nothing)."""
     from kaohe import stack
 
+    unknown = [s for s in service if s not in SERVICES]
+    if unknown:
+        fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
+    chosen = [s for s in SERVICES if s in service]
     settings = settings_or_exit()
+    if wait is not None:
+        _wait_for_head(settings, chosen, wait)
+        return
     with stack.databases(settings) as dbs:
-        stack.check_databases(dbs.urls)
-        stack.migrate(dbs.urls)
-    typer.echo("migrations at head: " + ", ".join(SERVICES))
+        urls = {s: u for s, u in dbs.urls.items() if s in chosen}
+        stack.check_databases(urls)
+        stack.migrate(urls)
+    typer.echo("migrations at head: " + ", ".join(chosen))
+
+
+def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int) -> None:
+    """An init container's gate: the pods of a release start once its migration Job has run."""
+    from kaohe import stack
+
+    urls = {s: settings.service_database_url(s) for s in services}
+    missing = [f"KAOHE_{s.upper()}_DATABASE_URL" for s, u in urls.items() if not u]
+    if missing:
+        fail(f"--wait needs a configured database: set KAOHE_DATABASE_URL or {', '.join(missing)}", 2)
+    deadline = time.monotonic() + seconds
+    while True:
+        lag = stack.migration_lag({s: u for s, u in urls.items() if u})
+        if not lag:
+            break
+        if time.monotonic() >= deadline:
+            fail(f"migrations still behind after {seconds} s — " + "; ".join(lag))
+        time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
+    typer.echo("migrations at head: " + ", ".join(services))
 
 
 @audit_app.command("verify")

@@ -180,7 +180,7 @@ def test_env_example_names_only_placeholders() -> None:
 def test_k8s_has_every_kind_and_one_deployment_per_process() -> None:
     kinds = {doc["kind"] for doc in k8s_objects()}
     assert kinds == {"Namespace", "ConfigMap", "Secret", "Job", "Deployment", "Service", "HorizontalPodAutoscaler",
-                     "Kustomization"}
+                     "PodDisruptionBudget", "NetworkPolicy", "Kustomization"}
     assert set(of_kind("Deployment")) == {f"kaohe-{p}" for p in PROCESSES}
     assert set(of_kind("Service")) == {f"kaohe-{p}" for p in PROCESSES}
     assert all(doc.get("metadata", {}).get("namespace", "kaohe") == "kaohe" for doc in k8s_objects())
