@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from services.common.errors import InvalidInput
+from services.common.workbook import excerpt, open_workbook
+from services.common.workbook import rows as sheet_rows
 from services.scoring.periods.schemas import SubjectIn
 
 _INT = re.compile(r"^-?\d+$")
@@ -53,10 +53,11 @@ def _rows_to_subjects(header: Line, rows: list[Line]) -> list[dict[str, Any]]:
     while names and names[-1] == "":
         names.pop()
     if "id" not in names or "group" not in names:
-        raise InvalidInput("the file needs the columns id and group", details={"columns": names[:50], "line": first})
+        raise InvalidInput("the file needs the columns id and group",
+                           details={"columns": [excerpt(name) for name in names[:50]], "line": first})
     twice = sorted({name for name in names if name and names.count(name) > 1})
     if twice:
-        raise bad_line(first, f"the column {twice[0]!r} appears more than once")
+        raise bad_line(first, f"the column {excerpt(twice[0])!r} appears more than once")
     if len(rows) > MAX_ROWS:
         raise InvalidInput(f"at most {MAX_ROWS} rows")
     out = []
@@ -114,11 +115,14 @@ def read_csv(data: bytes) -> list[dict[str, Any]]:
 
 
 def read_xlsx(data: bytes) -> list[dict[str, Any]]:
-    try:
-        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, IndexError) as exc:
-        raise InvalidInput(f"not an .xlsx workbook: {exc}", details={"field": "file"}) from None
-    rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+    sheets = open_workbook(data).worksheets
+    if not sheets:
+        raise InvalidInput("the workbook has no sheet", details={"field": "file"})
+    rows: list[Line] = []
+    for n, values in sheet_rows(sheets[0]):
+        if len(rows) > MAX_ROWS:
+            raise InvalidInput(f"at most {MAX_ROWS} rows")
+        rows.append((n, list(values)))
     if not rows:
         raise InvalidInput("the workbook is empty", details={"field": "file"})
     return _rows_to_subjects(rows[0], rows[1:])

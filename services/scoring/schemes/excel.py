@@ -7,15 +7,13 @@ which then goes through the same validation as YAML.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import load_workbook
-
 from services.common.errors import InvalidInput
+from services.common.workbook import excerpt, open_workbook
+from services.common.workbook import rows as sheet_rows
 
 COLUMNS = ("code", "name", "parent", "max", "weight", "rule", "params")
 MAX_ROWS = 2000
@@ -59,13 +57,14 @@ def parse_params(raw: Any, row: int) -> dict[str, Any]:
             continue
         key, sep, value = part.partition("=")
         if not sep:
-            raise InvalidInput(f"row {row}: params entry {part.strip()!r} is not key=value", details={"row": row})
+            raise InvalidInput(f"row {row}: params entry {excerpt(part.strip())!r} is not key=value",
+                               details={"row": row})
         out[key.strip()] = _scalar(value.strip())
     return out
 
 
 def _header(ws: Any) -> dict[str, int]:
-    first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    first = next(sheet_rows(ws), (1, ()))[1]
     names = {str(v).strip().lower(): i for i, v in enumerate(first) if v is not None}
     missing = [c for c in ("code", "name", "max") if c not in names]
     if missing:
@@ -94,7 +93,8 @@ def _tree(rows: list[tuple[dict[str, Any], str | None, int]]) -> list[dict[str, 
             top.append(node)
             continue
         if parent not in by_code:
-            raise InvalidInput(f"row {row}: parent {parent!r} is not a code of the table", details={"row": row})
+            raise InvalidInput(f"row {row}: parent {excerpt(parent)!r} is not a code of the table",
+                               details={"row": row})
         by_code[parent].setdefault("children", []).append(node)
     for node in by_code.values():
         kids = node.get("children", [])
@@ -106,7 +106,7 @@ def _tree(rows: list[tuple[dict[str, Any], str | None, int]]) -> list[dict[str, 
 def _indicators(ws: Any) -> list[dict[str, Any]]:
     names = _header(ws)
     rows: list[tuple[dict[str, Any], str | None, int]] = []
-    for n, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+    for n, values in sheet_rows(ws, min_row=2):
         cells = {name: values[i] if i < len(values) else None for name, i in names.items()}
         if cells.get("code") in (None, ""):
             continue
@@ -119,7 +119,8 @@ def _indicators(ws: Any) -> list[dict[str, Any]]:
 
 def _header_sheet(ws: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key, value, *_ in ws.iter_rows(min_row=1, values_only=True):
+    for _, values in sheet_rows(ws):
+        key, value = (*values, None, None)[:2]
         if key in (None, "", "key") or value in (None, ""):
             continue
         name = str(key).strip()
@@ -132,10 +133,7 @@ def _header_sheet(ws: Any) -> dict[str, Any]:
 
 def document_from_workbook(data: bytes, overrides: dict[str, Any]) -> dict[str, Any]:
     """Build a scheme document from the indicator table; form fields override the `scheme` sheet."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InvalidInput(f"not an .xlsx workbook: {exc}", details={"field": "file"}) from None
+    wb = open_workbook(data)
     sheet = wb["indicators"] if "indicators" in wb.sheetnames else wb.worksheets[0]
     document = _header_sheet(wb["scheme"]) if "scheme" in wb.sheetnames else {}
     document.update({k: v for k, v in overrides.items() if v not in (None, "")})

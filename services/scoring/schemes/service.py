@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import audit, clock, listing
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.common.workbook import excerpt
 from services.scoring.access import require_known
 from services.scoring.engine import SchemeInvalid, canonical_json, load_document, parse_scheme
 from services.scoring.engine.loader import DocumentError, DocumentLimit
@@ -38,6 +39,9 @@ class SchemeInvalidError(DomainError):
     code = "scheme_invalid"
 
 
+MAX_MESSAGE = 300
+
+
 def read_document(document: dict[str, Any] | None, text: str | None) -> dict[str, Any]:
     """The scheme as plain JSON values (dates and decimals as strings), so JSONB holds it exactly.
     Blocking (a megabyte of YAML takes a while): the routes call it in a worker thread."""
@@ -58,7 +62,8 @@ def validate(document: dict[str, Any]) -> EngineScheme:
     try:
         return parse_scheme(document)
     except SchemeInvalid as exc:
-        details = [{"pointer": p.pointer or "", "message": p.message} for p in exc.problems]
+        # a message may quote a value of the document: never more than an excerpt of it (issue 21, item 23)
+        details = [{"pointer": p.pointer or "", "message": excerpt(p.message, MAX_MESSAGE)} for p in exc.problems]
         raise SchemeInvalidError(f"the scheme has {len(details)} problem(s)", details=details) from None
 
 
