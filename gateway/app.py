@@ -6,12 +6,15 @@ import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 from cross_web import HTTPException
 from fastapi import FastAPI, Response
+from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UNSET
 
@@ -21,7 +24,7 @@ from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.schema import configured_schema
-from services.common.app import BodyLimitMiddleware, docs_urls, kaohe_version
+from services.common.app import BodyLimitMiddleware, docs_urls, install_offline_docs, kaohe_version
 from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, install_error_handlers
 from services.common.headers import SecurityHeadersMiddleware
 from services.common.observability import configure_logging, install_observability
@@ -50,6 +53,11 @@ class GatewayRouter(GraphQLRouter[Any, None]):
     def should_render_graphql_ide(self, request: Any) -> bool:
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL loading its scripts from the gateway (`/static/graphiql/`), not from a CDN."""
+        return graphiql_page()
+
     def parse_json(self, data: str | bytes) -> Any:
         """Request bodies and GET parameters: strict JSON (gateway/errors.py `strict_json`)."""
         return strict_json(data)
@@ -75,6 +83,15 @@ class GatewayRouter(GraphQLRouter[Any, None]):
             return orjson.dumps(data)
         except TypeError:
             return json.dumps(data, separators=(",", ":")).encode()
+
+
+STATIC = Path(__file__).parent / "static"
+GRAPHIQL_ASSETS = "/static/graphiql"  # where gateway/static/graphiql/ is served (development only)
+
+
+@cache
+def graphiql_page() -> str:
+    return (STATIC / "graphiql.html").read_text(encoding="utf-8")
 
 
 def _unauthenticated(response_data: Any) -> bool:
@@ -116,6 +133,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
 
     production = settings.environment == "production"
     app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan, **docs_urls(settings, "gateway"))
+    install_offline_docs(app, settings, "gateway")
     install_error_handlers(app, graphql_error_body, where="gateway")
     install_observability(app, "gateway", settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"),
@@ -124,6 +142,8 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     graphql = GatewayRouter(configured_schema(settings), context_getter=get_context,
                             graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")
+    if not production:
+        app.mount(GRAPHIQL_ASSETS, StaticFiles(directory=STATIC / "graphiql"), name="graphiql-assets")
     app.include_router(uploads.router)
     app.include_router(uploads.downloads)
     app.include_router(exports.router)

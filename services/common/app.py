@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, TypedDict
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -190,6 +191,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         title=f"kaohe {spec.name} service", version=kaohe_version(), description=spec.description,
         lifespan=_lifespan(spec), **docs_urls(settings, spec.name),
     )
+    install_offline_docs(app, settings, spec.name)
     install_error_handlers(app)
     install_observability(app, spec.name, settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
@@ -208,11 +210,49 @@ class DocsUrls(TypedDict):
     openapi_url: str | None
 
 
+DOCS_ASSETS = "/static/docs"  # Swagger UI's and ReDoc's scripts, from the fastapi-offline package
+
+
 def docs_urls(settings: Settings, process: str) -> DocsUrls:
-    """FastAPI's documentation routes of `process`: served only where KAOHE_PUBLIC_DOCS opens them."""
-    if settings.docs_are_public(process):
-        return {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
-    return {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    """FastAPI's own documentation routes stay off (they load Swagger UI and ReDoc from a CDN): only
+    /openapi.json, where KAOHE_PUBLIC_DOCS opens it; `install_offline_docs` adds the pages."""
+    return {"docs_url": None, "redoc_url": None,
+            "openapi_url": "/openapi.json" if settings.docs_are_public(process) else None}
+
+
+def install_offline_docs(app: FastAPI, settings: Settings, process: str) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc) where KAOHE_PUBLIC_DOCS opens them, with their scripts served
+    by this process from the fastapi-offline package (Swagger UI, Apache-2.0; ReDoc, MIT): they work on an
+    intranet with no way out."""
+    if not settings.docs_are_public(process):
+        return
+    import fastapi_offline  # the package carries the assets (fastapi_offline/static)
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+    openapi, redirect = "/openapi.json", "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=openapi, title=f"{app.title} - Swagger UI",
+                                   oauth2_redirect_url=redirect,
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+                                   swagger_ui_parameters={"validatorUrl": None})  # no badge from validator.swagger.io
+
+    @app.get(redirect, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=openapi, title=f"{app.title} - ReDoc",
+                              redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
 
 
 def _add_health(app: FastAPI, spec: ServiceSpec) -> None:

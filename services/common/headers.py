@@ -1,8 +1,9 @@
 """Standard security headers on every response of the gateway and the services (OWASP's secure headers for
 an API): no MIME sniffing, no framing, no referrer, and a Content-Security-Policy that lets an API answer load
 nothing at all. Our own HTML pages (GraphiQL in development at /graphql, /docs and /redoc where KAOHE_PUBLIC_DOCS
-opens them) get a policy that allows exactly what they load: their scripts and styles from the CDNs they name,
-and each of their inline scripts by the SHA-256 of its text, computed from the page as it is sent. Any other
+opens them) get a policy that allows exactly what they load: their scripts and styles from this same origin
+(the process serves them itself: no CDN, so they work on an intranet), and each of their inline scripts by the
+SHA-256 of its text, computed from the page as it is sent. Any other
 HTML (a downloaded attachment, say) keeps the API's policy: nothing in it runs."""
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-# GraphiQL (strawberry) loads from unpkg.com; Swagger UI and ReDoc (FastAPI) from cdn.jsdelivr.net, ReDoc's
-# fonts from Google Fonts and its search from a blob: worker; the three inject <style> elements and inline
-# fonts as data: URLs. Nothing of them needs eval (webpack's `new Function` fallback is caught).
-PAGE_SOURCES = "https://unpkg.com https://cdn.jsdelivr.net"
+# GraphiQL (gateway/static/graphiql) and Swagger UI and ReDoc (the fastapi-offline package) are served by the
+# process itself; ReDoc runs its search in a blob: worker; the three inject <style> elements and inline fonts
+# and icons as data: URLs. Nothing of them needs eval (webpack's `new Function` fallback is caught).
 PAGE_POLICY = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
-               "script-src 'self' " + PAGE_SOURCES + "{hashes}; "
-               "style-src 'self' 'unsafe-inline' " + PAGE_SOURCES + " https://fonts.googleapis.com; "
-               "font-src 'self' data: https://fonts.gstatic.com; "
-               "img-src 'self' data: https://fastapi.tiangolo.com " + PAGE_SOURCES + "; "
-               "connect-src 'self'; worker-src blob:")
+               "script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+               "img-src 'self' data:; connect-src 'self'; worker-src blob:")
 COMMON = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

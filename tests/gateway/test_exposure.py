@@ -1,7 +1,8 @@
 """What the gateway and the services show of themselves (issue 21, item 8): in production no GraphQL suggestion
 names a field, argument or enum value introspection hides; /docs, /redoc and /openapi.json only where
 KAOHE_PUBLIC_DOCS opens them; /metrics only behind KAOHE_METRICS_TOKEN; standard security headers on every
-answer, and GraphiQL (development) with a Content-Security-Policy that allows what its page loads."""
+answer, and GraphiQL (development), Swagger UI and ReDoc served whole by the process (issue 22: no CDN), with a
+Content-Security-Policy that allows what their pages load and nothing from elsewhere."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from services.common.app import create_service_app
 from services.common.settings import get_settings
+from services.scoring.app import spec  # here, not under a test's production settings: its module app is built now
 from tests.gateway.conftest import open_gateway
 from tests.gateway.fakes import FakeBackend
 
@@ -67,8 +68,6 @@ async def _gateway(monkeypatch: pytest.MonkeyPatch, **env: str) -> AsyncIterator
 @asynccontextmanager
 async def _service(monkeypatch: pytest.MonkeyPatch, **env: str) -> AsyncIterator[httpx.AsyncClient]:
     """A scoring app built with these settings (no lifespan: the routes checked need no database)."""
-    from services.scoring.app import spec
-
     _only(monkeypatch, env)
     get_settings.cache_clear()
     try:
@@ -135,24 +134,45 @@ async def test_every_answer_carries_the_security_headers(monkeypatch: pytest.Mon
         assert [_security_headers(a) for a in answers] == [API_HEADERS] * 2
 
 
-def _sources(html: str, tag: str, attribute: str) -> set[str]:
-    return {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}"
-            for u in re.findall(rf'<{tag}\b[^>]*\b{attribute}="(https?://[^"]+)"', html)}
-
-
 def _directive(policy: str, name: str) -> list[str]:
     found = [d.split()[1:] for d in policy.split(";") if d.split() and d.split()[0] == name]
     assert len(found) == 1, (name, policy)
     return found[0]
 
 
-async def test_graphiql_in_development_is_allowed_what_it_loads(gateway: httpx.AsyncClient) -> None:
+def _sri(content: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode()
+
+
+async def _loaded_from_here(client: httpx.AsyncClient, html: str) -> list[str]:
+    """Every script and stylesheet `html` names: a path of this same server (no scheme, no host) that answers
+    200, with the integrity hash the page gives, if it gives one. Returns the paths."""
+    named = re.findall(r'<script\b[^>]*\bsrc="([^"]+)"[^>]*>', html) + re.findall(
+        r'<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"[^>]*>', html) + re.findall(
+        r'<link\b[^>]*\bhref="([^"]+)"[^>]*\brel="stylesheet"[^>]*>', html)
+    assert named
+    for path in named:
+        assert path.startswith("/") and not path.startswith("//"), f"{path} is not served by this process"
+        asset = await client.get(path)
+        assert asset.status_code == 200, path
+        integrity = re.search(rf'"{re.escape(path)}"\s+integrity="([^"]+)"', html)
+        if integrity:
+            assert integrity.group(1) == _sri(asset.content), f"{path} is not the vendored file the page expects"
+    return named
+
+
+async def test_graphiql_in_development_is_served_by_the_gateway_and_allowed_what_it_loads(
+        gateway: httpx.AsyncClient) -> None:
     page = await gateway.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html, policy = page.text, page.headers["content-security-policy"]
+    assert "https://" not in html  # no CDN left in the page
+    named = await _loaded_from_here(gateway, html)
+    assert sorted(named) == [f"/static/graphiql/{name}" for name in (
+        "graphiql.min.css", "graphiql.min.js", "plugin-explorer.css", "plugin-explorer.umd.js",
+        "react-dom.production.min.js", "react.production.min.js")]
     scripts = _directive(policy, "script-src")
-    assert _sources(html, "script", "src") == {"https://unpkg.com"} and "https://unpkg.com" in scripts
-    assert _sources(html, "link", "href") <= set(_directive(policy, "style-src"))
+    assert scripts[0] == "'self'" and not [s for s in scripts if not s.startswith("'")]  # no host at all
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.DOTALL)
     assert inline, "GraphiQL's page starts from an inline script"
     for body in inline:  # each inline script is allowed by its own hash, nothing else inline runs
@@ -160,8 +180,22 @@ async def test_graphiql_in_development_is_allowed_what_it_loads(gateway: httpx.A
         assert f"'sha256-{digest}'" in scripts
     assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
     assert _directive(policy, "connect-src") == ["'self'"]  # the page's queries go to this gateway
-    assert "data:" in _directive(policy, "font-src") and "data:" in _directive(policy, "img-src")
+    assert _directive(policy, "style-src") == ["'self'", "'unsafe-inline'"]
+    assert _directive(policy, "font-src") == _directive(policy, "img-src") == ["'self'", "data:"]
     assert page.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+async def test_swagger_ui_and_redoc_load_nothing_from_outside(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    async with _service(monkeypatch) as scoring, _gateway(monkeypatch) as gateway:
+        for client in (scoring, gateway):
+            page = await client.get(path)
+            assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+            assert "https://" not in page.text  # no CDN, no Google Fonts, no validator badge
+            await _loaded_from_here(client, page.text)
+            policy = page.headers["content-security-policy"]
+            assert "https:" not in policy and "http:" not in policy
+            assert _directive(policy, "script-src")[0] == "'self'"
 
 
 async def test_graphiql_is_not_served_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
