@@ -152,3 +152,53 @@ def test_sigv4_matches_a_hand_computed_signature() -> None:
     expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     assert headers["Authorization"].endswith(f"Signature={expected}")
     assert headers["x-amz-date"] == "20260302T080000Z"
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
+HTML = b"<!DOCTYPE html><html><body><script>fetch('/v1/me')</script></body></html>"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+async def test_the_type_is_read_from_the_bytes(client: httpx.AsyncClient) -> None:
+    """(issue 21, item 7) HTML declared image/png, MZ declared application/pdf and a 0-byte file were stored."""
+    sub_id = await _submission(client)
+    for data, kind, detected in ((HTML, "image/png", "text/html"), (EXE, "application/pdf", "portable-executable"),
+                                 (PDF, "image/png", "application/pdf"), (PNG, "application/pdf", "image/png"),
+                                 (HTML, "text/plain", "text/html"), (SVG, "text/plain", "image/svg+xml"),
+                                 (b"plain words", "application/msword", "not a recognised format"),
+                                 (b"a,b\x00c\n", "text/csv", "binary")):
+        response = await _upload(client, sub_id, data, kind=kind)
+        assert response.status_code == 422, (kind, response.text)
+        error = response.json()["error"]
+        assert error["details"] == {"field": "file", "reason": "content does not match the declared type"}, error
+        assert kind in error["message"] and detected in error["message"], error["message"]
+    empty = await _upload(client, sub_id, b"", kind="application/pdf")
+    assert empty.status_code == 422
+    assert empty.json()["error"]["message"] == "the file is empty"
+    assert (await client.get(f"/v1/submissions/{sub_id}/attachments", headers=ASSESSOR_A)).json() == []
+    for data in (HTML, EXE, SVG):
+        assert not evidence_app.state.attachment_storage.path(hashlib.sha256(data).hexdigest()).exists()
+
+
+async def test_matching_bytes_are_kept_and_served_with_nosniff(client: httpx.AsyncClient) -> None:
+    sub_id = await _submission(client)
+    csv_gbk = "编号,名称\n1,张三\n".encode("gb18030")
+    for data, kind in ((PNG, "image/png"), (PDF, "application/pdf"), ("整改说明".encode(), "text/plain"),
+                       (csv_gbk, "text/csv"), (_xlsx(), "application/vnd.openxmlformats-officedocument."
+                                                        "spreadsheetml.sheet")):
+        response = await _upload(client, sub_id, data, kind=kind)
+        assert response.status_code == 201, (kind, response.text)
+        download = await client.get(f"/v1/attachments/{response.json()['id']}/content", headers=ASSESSOR_A)
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert download.headers["content-type"].startswith(kind)
+
+
+def _xlsx() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    return buffer.getvalue()

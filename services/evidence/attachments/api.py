@@ -96,4 +96,5 @@ async def download_attachment(attachment_id: str, request: Request, session: Ses
     path = await service.verified_copy(storage_for(request), attachment)
     disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
     return StreamingResponse(service.stream_and_delete(path), media_type=attachment.content_type,
-                             headers={"Content-Disposition": disposition, "X-Content-SHA256": attachment.sha256})
+                             headers={"Content-Disposition": disposition, "X-Content-SHA256": attachment.sha256,
+                                      "X-Content-Type-Options": "nosniff"})

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from services.evidence.attachments import repository
+from services.evidence.attachments import filetypes, repository
 from services.evidence.attachments.models import Attachment
 from services.evidence.attachments.storage import CHUNK, AttachmentStorage
 from services.evidence.periods.service import writable_period
@@ -105,7 +105,22 @@ async def receive(
     await writable_period(session, scoring, submission.period_id)
     kind = _content_type(content_type)
     path, sha256, size = await _spool(source, limit)
+    try:
+        await _check_bytes(path, size, kind)
+    except BaseException:
+        await anyio.Path(path).unlink(missing_ok=True)
+        raise
     return Received(submission.id, path, sha256, size, kind)
+
+
+async def _check_bytes(path: Path, size: int, kind: str) -> None:
+    """An empty file, or bytes that are not what the client declared, are refused (issue 21, item 7)."""
+    if size == 0:
+        raise InvalidInput("the file is empty", details={"field": "file", "reason": "empty"})
+    seen = await anyio.to_thread.run_sync(filetypes.mismatch, path, kind)
+    if seen is not None:
+        raise InvalidInput(f"the file was declared {kind} but its bytes are {seen}",
+                           details={"field": "file", "reason": "content does not match the declared type"})
 
 
 async def store(session: AsyncSession, principal: Principal, storage: AttachmentStorage, received: Received,
