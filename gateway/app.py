@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -18,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UNSET
 
-from gateway import exports, uploads
+from gateway import exports, public, uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
@@ -124,6 +125,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
         app.state.clients = clients or Clients(settings)
         jwks_http = httpx.AsyncClient(transport=jwks_transport)
         app.state.authenticator = Authenticator(settings, jwks_http, _api_key_verifier(app.state.clients))
+        app.state.public_limiter, app.state.public_cache = public.RateLimiter(), OrderedDict()
         quiet_collector()
         try:
             yield
@@ -147,6 +149,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     app.include_router(uploads.router)
     app.include_router(uploads.downloads)
     app.include_router(exports.router)
+    app.include_router(public.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -9,6 +9,7 @@ from services.ranking.exports.api import router as exports_router
 from services.ranking.models import common
 from services.ranking.objections.api import router as objections_router
 from services.ranking.periods.api import router as periods_router
+from services.ranking.periods.public import router as public_router
 from services.ranking.results.api import router as results_router
 
 spec = ServiceSpec(
@@ -16,6 +17,6 @@ spec = ServiceSpec(
     description="Ranks, grades, labels, rewards, publication (公示), objections and approval (审定).",
     models=common,
     routers=[audit_router(common.audit), events_router, periods_router, results_router, objections_router,
-             exports_router],
+             exports_router, public_router],
 )
 app = create_service_app(spec)

@@ -5,7 +5,6 @@ the claims of the worked example (a government SSO's token after its claims were
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.gateway.conftest import open_gateway
 from tests.gateway.fakes import FakeBackend
+from tests.local_http import serving
 
 ISSUER = "https://sso.example.gov.cn/realms/zhengwu"
 ME = "{ me { subject kind grants { role scope } subjectIds } }"
@@ -52,13 +52,8 @@ class Jwks:
 @pytest.fixture
 def jwks() -> Iterator[Jwks]:
     served = Jwks()
-    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(served.server):
         yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
 
 
 def mapped_token(**overrides: Any) -> str:

@@ -56,6 +56,14 @@ async def record(session: AsyncSession, period: RankedPeriod, principal: Princip
     return shown
 
 
+def entries_digest(period_id: str, sequence: int, entries: list[tuple[int, str, str]]) -> str:
+    """SHA-256 of what a publication shows: the canonical JSON of `{period_id, publication, entries: [[position,
+    subject, result digest], …]}`. The audit record of the publication carries it (`entries_sha256`), so the
+    audit chain vouches for the list the public 公示 page prints with it."""
+    return str(audit.digest({"period_id": period_id, "publication": sequence,
+                             "entries": [list(entry) for entry in entries]}))
+
+
 def refuse_if_stale(period: RankedPeriod) -> None:
     """审定 approves what was published: not while the results differ from the 公示."""
     if period.stale:

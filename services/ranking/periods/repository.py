@@ -108,3 +108,12 @@ async def published_digests(session: AsyncSession, publication_id: int) -> dict[
     rows = await session.execute(select(PublicationEntry.subject_id, PublicationEntry.document_sha256)
                                  .where(PublicationEntry.publication_id == publication_id))
     return {subject_id: digest for subject_id, digest in rows}
+
+
+async def publication_entries(session: AsyncSession, publication_id: int) -> list[tuple[int, str, str]]:
+    """(position, subject, digest of the result version shown) of every entry of a publication, in its order."""
+    rows = await session.execute(select(PublicationEntry.position, PublicationEntry.subject_id,
+                                        PublicationEntry.document_sha256)
+                                 .where(PublicationEntry.publication_id == publication_id)
+                                 .order_by(PublicationEntry.position))
+    return [(int(position), str(subject), str(sha)) for position, subject, sha in rows]

@@ -72,7 +72,9 @@ async def publish(
                     publication_ends_at=period.publication_ends_at.isoformat())
     audit.record(session, actor=principal, action="period.published", entity_type="period",
                  entity_id=period.id, before=before, after=_state(period),
-                 details={"publication": shown.sequence, "working_days": days, "republication": republication})
+                 details={"publication": shown.sequence, "working_days": days, "republication": republication,
+                          "entries_sha256": publication.entries_digest(
+                              period.id, shown.sequence, await repository.publication_entries(session, shown.id))})
     await session.flush()
     return period
 

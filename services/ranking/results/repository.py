@@ -228,3 +228,9 @@ async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     ]
     await copy_records(session, table, ROW_COLUMNS, records)
     return {str(row["subject_id"]): int(rid) for rid, row in zip(ids, rows, strict=True)}
+
+
+async def publication_rows(session: AsyncSession, publication_id: int) -> list[SubjectResult]:
+    """Every row a publication shows, in its order: the public 公示 (its columns are chosen by the caller)."""
+    rows = await session.scalars(_published(publication_id).order_by(PublicationEntry.position))
+    return list(rows)

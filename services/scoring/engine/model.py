@@ -250,10 +250,18 @@ class Rollup:
 
 @dataclass(frozen=True, slots=True)
 class PublicationRules:
-    """The 公示 window in working days, and the window of a re-publication (results changed after one)."""
+    """The 公示 window in working days, and the window of a re-publication (results changed after one); the
+    columns the public 公示 page shows and its objection procedure (None: kaohe's default text)."""
 
     working_days: int | None = None
     republication_working_days: int | None = None
+    public_columns: tuple[str, ...] = ("rank", "name", "total", "grade", "labels")
+    objection_procedure: str | None = None
+
+
+# the columns a public 公示 may show, in the order they are shown (`publication.public_columns`)
+PUBLIC_COLUMNS = ("rank", "subject_id", "name", "group", "total", "grade", "labels")
+DEFAULT_PUBLIC_COLUMNS = ("rank", "name", "total", "grade", "labels")
 
 
 @dataclass(frozen=True, slots=True)

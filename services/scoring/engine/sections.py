@@ -11,6 +11,8 @@ from typing import Any, cast
 from .checks import Checker, pointer
 from .expression import CompiledExpression
 from .model import (
+    DEFAULT_PUBLIC_COLUMNS,
+    PUBLIC_COLUMNS,
     AttributeCondition,
     GradeBand,
     GradeCount,
@@ -366,6 +368,7 @@ def _grade_count(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> Gr
 
 
 MAX_PUBLICATION_DAYS = 30
+MAX_PROCEDURE = 1000
 
 
 def parse_publication(c: Checker, value: Any) -> PublicationRules | None:
@@ -375,7 +378,15 @@ def parse_publication(c: Checker, value: Any) -> PublicationRules | None:
     data = c.mapping(value, "/publication", "publication")
     if data is None:
         return None
-    c.keys(data, "/publication", ("working_days", "republication_working_days"))
+    c.keys(data, "/publication", ("working_days", "republication_working_days", "public_columns",
+                                  "objection_procedure"))
+    columns = _public_columns(c, data.get("public_columns", list(DEFAULT_PUBLIC_COLUMNS)))
+    procedure = None
+    if "objection_procedure" in data:
+        procedure = c.text(data["objection_procedure"], "/publication/objection_procedure", "objection_procedure")
+        if procedure is not None and len(procedure) > MAX_PROCEDURE:
+            c.add("/publication/objection_procedure", f"objection_procedure has at most {MAX_PROCEDURE} characters")
+            procedure = None
     days: dict[str, int | None] = {}
     for key in ("working_days", "republication_working_days"):
         at = pointer("/publication", key)
@@ -391,4 +402,18 @@ def parse_publication(c: Checker, value: Any) -> PublicationRules | None:
         c.add("/publication/republication_working_days",
               f"a re-publication cannot be longer than the publication itself ({short} > {full} working days)")
         return None
-    return PublicationRules(working_days=full, republication_working_days=short)
+    return PublicationRules(working_days=full, republication_working_days=short, public_columns=columns,
+                            objection_procedure=procedure)
+
+
+def _public_columns(c: Checker, value: Any) -> tuple[str, ...]:
+    """The columns of the public 公示 (`publication.public_columns`): a non-empty list of PUBLIC_COLUMNS, each
+    once, shown in PUBLIC_COLUMNS' order."""
+    items = c.seq(value, "/publication/public_columns", "public_columns")
+    if items is None:
+        return DEFAULT_PUBLIC_COLUMNS
+    if not items:
+        c.add("/publication/public_columns", "public_columns needs at least one column")
+    chosen = {c.choice(item, pointer("/publication/public_columns", str(i)), "a public column", PUBLIC_COLUMNS)
+              for i, item in enumerate(items)}
+    return tuple(column for column in PUBLIC_COLUMNS if column in chosen) or DEFAULT_PUBLIC_COLUMNS

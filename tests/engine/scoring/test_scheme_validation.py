@@ -291,7 +291,8 @@ def test_the_publication_section_sets_the_windows() -> None:
 def test_the_publication_section_is_checked() -> None:
     doc = {**good(), "publication": {"working_days": 0, "republication_working_days": True, "days": 3}}
     assert problems(doc) == [
-        ("/publication/days", "unknown key 'days'; allowed keys are working_days, republication_working_days"),
+        ("/publication/days", "unknown key 'days'; allowed keys are working_days, republication_working_days, "
+                              "public_columns, objection_procedure"),
         ("/publication/working_days", "working_days must be between 1 and 30, not 0"),
         ("/publication/republication_working_days",
          "republication_working_days must be a whole number of working days, not True"),
@@ -301,3 +302,21 @@ def test_the_publication_section_is_checked() -> None:
                                  "a re-publication cannot be longer than the publication itself (3 > 2 working days)")]
     assert problems({**good(), "publication": [5]}) == [
         ("/publication", "publication must be a mapping (key: value), not a list")]
+
+
+def test_the_public_columns_and_the_objection_procedure_of_the_publication() -> None:
+    """Issue 17: the public 公示 shows rank, name, total, grade and labels unless the scheme names its columns
+    (shown in a fixed order whatever the scheme's order); the objection procedure is the scheme's text or kaohe's."""
+    assert parse_scheme({**good(), "publication": {}}).publication.public_columns == (  # type: ignore[union-attr]
+        "rank", "name", "total", "grade", "labels")
+    chosen = parse_scheme({**good(), "publication": {"public_columns": ["total", "group", "name"],
+                                                     "objection_procedure": "向区考核办书面提出"}}).publication
+    assert chosen is not None
+    assert (chosen.public_columns, chosen.objection_procedure) == (("name", "group", "total"), "向区考核办书面提出")
+    assert problems({**good(), "publication": {"public_columns": ["score", "rank"], "objection_procedure": ""}}) == [
+        ("/publication/public_columns/0", "a public column must be one of rank, subject_id, name, group, total, "
+                                          "grade, labels, not 'score'"),
+        ("/publication/objection_procedure", "objection_procedure must be non-empty text, not the text ''"),
+    ]
+    assert problems({**good(), "publication": {"public_columns": []}}) == [
+        ("/publication/public_columns", "public_columns needs at least one column")]

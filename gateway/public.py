@@ -1,0 +1,193 @@
+"""The public 公示 (issue 17): `GET /public/periods/{period_id}/publication.json` and `….html`, without sign-in.
+
+What a period's latest publication shows, in the columns its scheme makes public (by default rank, name, total,
+grade and labels), with the publication dates, the objection procedure and the hashes that tie the list to
+ranking's audit chain; nothing else (no scores by indicator, no subject ids unless the scheme lists them). The
+HTML page is printable Chinese for posting on a government site and loads nothing: its one style sheet is inline,
+allowed by its hash. Answers carry an ETag (a repeated request with If-None-Match is 304) and may be cached for a
+minute; each client address may ask RATE_PER_MINUTE times a minute (429 with Retry-After beyond)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import time
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import orjson
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
+
+from gateway.errors import graphql_error_body
+from services.common.auth import Principal
+from services.common.peers import segment
+from services.common.settings import get_settings
+
+router = APIRouter(prefix="/public", tags=["public"])
+PUBLIC = Principal(subject="gateway:public", kind="service")  # reads the 公示 only (ranking: services only)
+RATE_PER_MINUTE = 60  # requests per client address per minute, in bursts of up to BURST
+BURST = 30
+TRACKED_ADDRESSES = 10_000
+FRESH_SECONDS = 5  # one ranking call per period per 5 s, however many read it
+MAX_AGE_SECONDS = 60
+COLUMN_TITLES = {"rank": "名次", "subject_id": "编号", "name": "名称", "group": "组别", "total": "总分",
+                 "grade": "等次", "labels": "标签"}
+DEFAULT_PROCEDURE = ("公示期间，被考核单位或个人对公示结果有异议的，请于公示截止前通过考核系统提出异议，"
+                     "写明异议事项和理由，并附相关材料；也可书面向考核办公室反映。考核办公室逐件核实并答复。"
+                     "公示期满后，考核结果经审定后生效。")
+STYLE = """body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","SimSun",sans-serif;
+margin:2em auto;max-width:60em;padding:0 1em;color:#111;line-height:1.6}
+h1{font-size:1.6em;text-align:center;margin-bottom:.2em}p.sub{text-align:center;margin-top:0}
+table{border-collapse:collapse;width:100%;margin:1em 0}th,td{border:1px solid #444;padding:.35em .6em;text-align:center}
+th{background:#eee}td.name{text-align:left}.note{font-size:.9em}.hash{font-family:monospace;word-break:break-all}
+.warn{border:2px solid #b00;padding:.5em;color:#b00}
+@media print{body{margin:0;max-width:none}th{background:none}a{color:inherit;text-decoration:none}}"""
+STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+PAGE_POLICY = (f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; frame-ancestors 'none'; base-uri 'none'; "
+               "form-action 'none'")
+
+
+class RateLimiter:
+    """A token bucket per client address: RATE_PER_MINUTE a minute, BURST at once; the least recently seen
+    addresses are forgotten beyond TRACKED_ADDRESSES."""
+
+    def __init__(self, per_minute: int = RATE_PER_MINUTE, burst: int = BURST) -> None:
+        self.rate, self.burst = per_minute / 60.0, float(burst)
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # address → (tokens, at)
+        self.clock = time.monotonic
+
+    def wait(self, address: str) -> float:
+        """0 when `address` may go on (a token is taken), else the seconds until it may."""
+        now = self.clock()
+        tokens, at = self.buckets.pop(address, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens >= 1:
+            self.buckets[address] = (tokens - 1, now)
+            waited = 0.0
+        else:
+            self.buckets[address] = (tokens, now)
+            waited = (1 - tokens) / self.rate
+        while len(self.buckets) > TRACKED_ADDRESSES:
+            self.buckets.popitem(last=False)
+        return waited
+
+
+@router.get("/periods/{period_id}/publication.{format}", summary="The 公示 of a period: JSON or a printable page")
+async def publication(request: Request, format: Literal["json", "html"],
+                      period_id: str = Path(min_length=1, max_length=100)) -> Response:
+    limiter: RateLimiter = request.app.state.public_limiter
+    waited = limiter.wait(request.client.host if request.client else "")
+    if waited > 0:
+        seconds = max(1, int(waited + 0.999))
+        return JSONResponse(graphql_error_body(429, "rate_limited", f"too many requests; retry in {seconds} s"),
+                            status_code=429, headers={"Retry-After": str(seconds)})
+    notice = public_notice(await _published(request, period_id))
+    if format == "json":
+        body, media, extra = orjson.dumps(notice), "application/json", {"Access-Control-Allow-Origin": "*"}
+    else:
+        body, media, extra = page(notice).encode(), "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY}
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}", "Vary": "Accept-Encoding",
+               **extra}
+    if _matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media, headers=headers)
+
+
+def _matches(header: str, etag: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+async def _published(request: Request, period_id: str) -> dict[str, Any]:
+    """Ranking's public 公示 of the period (404 when never published), asked at most every FRESH_SECONDS."""
+    cache: OrderedDict[str, tuple[float, dict[str, Any]]] = request.app.state.public_cache
+    hit = cache.get(period_id)
+    if hit is not None and time.monotonic() - hit[0] < FRESH_SECONDS:
+        return hit[1]
+    body: dict[str, Any] = await request.app.state.clients.ranking.request(
+        "GET", f"/v1/periods/{segment(period_id)}/publication/public", PUBLIC)
+    cache[period_id] = (time.monotonic(), body)
+    cache.move_to_end(period_id)
+    while len(cache) > 1000:
+        cache.popitem(last=False)
+    return body
+
+
+def _local(instant: str) -> datetime:
+    return datetime.fromisoformat(instant).astimezone(ZoneInfo(get_settings().timezone))
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
+def public_notice(body: dict[str, Any]) -> dict[str, Any]:
+    """The public document: the 公示's list and dates in words a reader needs (local dates), nothing more."""
+    published, closes = _local(body["published_at"]), _local(body["closes_at"])
+    last_day = (closes - timedelta(seconds=1)).date()
+    return {
+        "periodId": body["period_id"], "label": body["label"], "title": body.get("title") or "",
+        "status": body["status"], "stale": bool(body.get("stale")),
+        "publication": body["sequence"], "republication": bool(body.get("republication")),
+        "workingDays": body["working_days"], "publishedAt": body["published_at"], "closesAt": body["closes_at"],
+        "firstDay": published.date().isoformat(), "lastDay": last_day.isoformat(),
+        "finalizedAt": body.get("finalized_at"),
+        "objectionProcedure": body.get("objection_procedure") or DEFAULT_PROCEDURE,
+        "columns": [{"key": c, "title": COLUMN_TITLES[c]} for c in body["columns"] if c in COLUMN_TITLES],
+        "rows": body["rows"],
+        "entriesSha256": body["entries_sha256"],
+        "auditRecord": ({"id": body["audit"]["record_id"], "hash": body["audit"]["hash"]}
+                        if body.get("audit") else None),
+    }
+
+
+def _state(notice: dict[str, Any]) -> str:
+    if notice["status"] == "finalized" and notice["finalizedAt"]:
+        return f"已审定（{_day(_local(notice['finalizedAt']))}）"
+    if notice["stale"]:
+        return "公示后结果有变更，待重新公示"
+    if datetime.now(ZoneInfo(get_settings().timezone)) < _local(notice["closesAt"]):
+        return "公示中"
+    return "公示期已满"
+
+
+def _cell(key: str, value: Any) -> str:
+    text = "、".join(str(v) for v in value) if isinstance(value, list) else ("" if value is None else str(value))
+    return f'<td class="name">{html.escape(text)}</td>' if key == "name" else f"<td>{html.escape(text)}</td>"
+
+
+def page(notice: dict[str, Any]) -> str:
+    """The printable 公示 page, in Chinese."""
+    e = html.escape
+    first, last = datetime.fromisoformat(notice["firstDay"]), datetime.fromisoformat(notice["lastDay"])
+    title = f"{notice['label']} {notice['title']}考核结果公示".replace("  ", " ")
+    head = "".join(f"<th>{e(c['title'])}</th>" for c in notice["columns"])
+    rows = "".join("<tr>" + "".join(_cell(c["key"], row.get(c["key"])) for c in notice["columns"]) + "</tr>"
+                   for row in notice["rows"])
+    again = "（重新公示）" if notice["republication"] else ""
+    warning = ('<p class="warn">本期考核结果在公示后有变更，以下为原公示内容，待重新公示。</p>'
+               if notice["stale"] else "")
+    audit = notice["auditRecord"]
+    chain = (f"该摘要记入排名服务审计链第 {audit['id']} 号记录，"
+             f"记录哈希：<span class=\"hash\">{e(audit['hash'])}</span>。" if audit else "")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{e(title)}</h1>
+<p class="sub">第 {int(notice["publication"])} 次公示{again} · 状态：{e(_state(notice))}</p>
+{warning}<p>现将{e(notice["label"])}考核结果予以公示。公示期：{_day(first)}至{_day(last)}（{int(notice["workingDays"])}个工作日），\
+截至{_day(last)}24时。</p>
+<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
+<h2>异议受理</h2>
+<p>{e(notice["objectionProcedure"])}</p>
+<h2>结果校验</h2>
+<p class="note">本公示内容的 SHA-256 摘要：<span class="hash">{e(notice["entriesSha256"])}</span>。{chain}\
+发布时间：{e(_local(notice["publishedAt"]).strftime("%Y-%m-%d %H:%M"))}（北京时间）。</p>
+</body></html>
+"""

@@ -1,0 +1,87 @@
+"""The public 公示 (issue 17): what a period's latest publication shows, in the columns the scheme makes
+public, with its dates, objection procedure and hashes. Only kaohe's services call it (the gateway serves it
+without sign-in at /public/periods/{id}/publication.json and .html); nothing beyond the 公示 is in it."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import CurrentPrincipal, require_service
+from services.common.db import SessionDep
+from services.common.errors import NotFound
+from services.ranking.access import PeriodId
+from services.ranking.clients import ScoringClientDep
+from services.ranking.models import common
+from services.ranking.periods import publication, repository
+from services.ranking.periods.models import Publication, RankedPeriod
+from services.ranking.results import repository as results
+from services.ranking.results.models import SubjectResult
+from services.ranking.results.service import PeriodRef, scheme_of
+from services.scoring.engine.model import DEFAULT_PUBLIC_COLUMNS
+
+router = APIRouter(prefix="/v1/periods/{period_id}", tags=["publication"])
+
+
+@router.get("/publication/public", summary="The public 公示 of the period's latest publication (services only)")
+async def public_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
+                             scoring: ScoringClientDep) -> dict[str, Any]:
+    require_service(principal)
+    period = await repository.get(session, period_id)
+    shown = await repository.latest_publication(session, period_id) if period is not None else None
+    if period is None or shown is None:
+        raise NotFound(f"period {period_id} has not been published (公示)")
+    scheme = await scheme_of(scoring, PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label))
+    rules = scheme.publication
+    columns = rules.public_columns if rules is not None else DEFAULT_PUBLIC_COLUMNS
+    rows = await results.publication_rows(session, shown.id)
+    entries = await repository.publication_entries(session, shown.id)
+    return {
+        "period_id": period.id, "label": period.label, "title": scheme.title, "status": period.status,
+        "stale": bool(period.stale and period.status == "published"),
+        "sequence": shown.sequence, "republication": shown.republication, "working_days": shown.working_days,
+        "published_at": shown.published_at.isoformat(), "closes_at": shown.ends_at.isoformat(),
+        "finalized_at": period.finalized_at.isoformat() if period.finalized_at and period.status == "finalized"
+        else None,
+        "objection_procedure": rules.objection_procedure if rules is not None else None,
+        "columns": list(columns),
+        "rows": [_row(period, row, columns) for row in rows],
+        "entries_sha256": publication.entries_digest(period.id, shown.sequence, entries),
+        "audit": await _audit_link(session, period, shown),
+    }
+
+
+def _row(period: RankedPeriod, row: SubjectResult, columns: tuple[str, ...]) -> dict[str, Any]:
+    document = row.document
+    values: dict[str, Any] = {
+        "rank": document.get("rank"), "subject_id": row.subject_id, "name": row.name or "", "group": row.group,
+        "total": _rounded(document.get("total"), period.precision), "grade": document.get("grade") or "",
+        "labels": list(document.get("labels") or []),
+    }
+    return {column: values[column] for column in columns}
+
+
+def _rounded(value: Any, places: int) -> str | None:
+    """The total as the 公示 prints it: half-up (四舍五入) to the scheme's precision."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return format(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
+
+
+async def _audit_link(session: AsyncSession, period: RankedPeriod, shown: Publication) -> dict[str, Any] | None:
+    """The audit record of this publication in ranking's hash chain: its id and hash (the chain up to it covers
+    `entries_sha256`, which the record's details carry)."""
+    record = common.audit
+    found = await session.scalars(select(record).where(record.action == "period.published",
+                                                      record.entity_id == period.id).order_by(record.id.desc()))
+    for row in found:
+        if (row.details or {}).get("publication") == shown.sequence:
+            return {"record_id": row.id, "hash": row.hash, "recorded_at": row.recorded_at.isoformat(),
+                    "entries_sha256": (row.details or {}).get("entries_sha256")}
+    return None

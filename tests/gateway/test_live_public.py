@@ -1,0 +1,202 @@
+"""The public 公示 through the gateway over the real services (issue 17): JSON and a printable Chinese page at
+/public/periods/{id}/publication.{json,html} without sign-in, 404 before any 公示, only the columns the scheme
+makes public, an ETag, a rate limit per client address, and the page rendered by a real headless Chromium that
+sends no request anywhere but to the gateway.
+
+Hand-worked: 重点工作 manual /100, ranked by total; bands 优秀 ≥ 90, 良好 ≥ 75. 乙 92 → rank 1 优秀, 甲 88 → rank 2
+良好 (precision 2: 92.00, 88.00). Published Monday 2026-06-01 10:00 Shanghai for 5 working days: the window ends at
+24:00 on Friday 2026-06-05 (2026-06-05T16:00:00Z)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.gateway.live import Live, module_stack
+from tests.gateway.test_live_publication import computed, local
+from tests.local_http import serving
+
+live = module_stack("public", local("2026-06-01T10:00:00"))
+PUBLISH = "mutation($p: ID!, $d: Int) { publishResults(periodId: $p, workingDays: $d) { status closesAt } }"
+DEFAULT_PROCEDURE = ("公示期间，被考核单位或个人对公示结果有异议的，请于公示截止前通过考核系统提出异议，"
+                     "写明异议事项和理由，并附相关材料；也可书面向考核办公室反映。考核办公室逐件核实并答复。"
+                     "公示期满后，考核结果经审定后生效。")
+
+
+@pytest.fixture(scope="module")
+def units(live: Live) -> dict[str, str]:
+    return live.city(("甲街道", "a"), ("乙街道", "b"))
+
+
+@pytest.fixture(scope="module")
+def published(live: Live, units: dict[str, str]) -> str:
+    period = computed(live, units, "public-default")
+    assert live(live.token("admin", ""), PUBLISH, p=period["id"], d=5)["publishResults"] == {
+        "status": "published", "closesAt": "2026-06-05T16:00:00Z"}
+    return str(period["id"])
+
+
+def public(live: Live, path: str, **headers: str) -> httpx.Response:
+    return live.http.get(f"{live.url}/public/periods/{path}", headers=headers)  # no credentials
+
+
+def test_a_period_never_published_is_404(live: Live, units: dict[str, str]) -> None:
+    period = computed(live, units, "public-unpublished")
+    for suffix in ("json", "html"):
+        answer = public(live, f"{period['id']}/publication.{suffix}")
+        assert answer.status_code == 404
+        assert answer.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert public(live, "no-such-period/publication.json").status_code == 404
+    assert public(live, f"{period['id']}/publication.pdf").status_code in (404, 422)
+
+
+def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict[str, str], published: str) -> None:
+    answer = public(live, f"{published}/publication.json")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["cache-control"] == "public, max-age=60"
+    assert answer.headers["access-control-allow-origin"] == "*"
+    body = answer.json()
+    hashes = body.pop("entriesSha256"), body.pop("auditRecord")
+    assert body == {
+        "periodId": published, "label": "2026-Q2", "title": "街道考核", "status": "published", "stale": False,
+        "publication": 1, "republication": False, "workingDays": 5, "publishedAt": body["publishedAt"],
+        "closesAt": "2026-06-05T16:00:00+00:00", "firstDay": "2026-06-01", "lastDay": "2026-06-05",
+        "finalizedAt": None, "objectionProcedure": DEFAULT_PROCEDURE,
+        "columns": [{"key": "rank", "title": "名次"}, {"key": "name", "title": "名称"},
+                    {"key": "total", "title": "总分"}, {"key": "grade", "title": "等次"},
+                    {"key": "labels", "title": "标签"}],
+        "rows": [{"rank": 1, "name": "乙街道", "total": "92.00", "grade": "优秀", "labels": []},
+                 {"rank": 2, "name": "甲街道", "total": "88.00", "grade": "良好", "labels": []}],
+    }
+    assert body["publishedAt"].startswith("2026-06-01T02:00")  # 10:00 Shanghai
+    # the list's digest is in the publication's audit record, whose hash the page prints
+    digest, record = hashes
+    assert re.fullmatch("[0-9a-f]{64}", digest)
+    trail = live(live.token("auditor", ""), 'query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes '
+                 '{ service id action hash details } } }', e=published)["auditTrail"]["nodes"]
+    (event,) = [n for n in trail if n["action"] == "period.published"]
+    assert (event["service"], event["details"]["entries_sha256"]) == ("ranking", digest)
+    assert record == {"id": int(event["id"]), "hash": event["hash"]}
+
+
+def test_the_scheme_chooses_the_public_columns_and_the_procedure(live: Live, units: dict[str, str]) -> None:
+    procedure = "对公示结果有异议的，请于公示期内向区考核办书面提出，电话 0571-00000000。"
+    period = computed(live, units, "public-columns",
+                      publication={"public_columns": ["total", "group", "name"], "objection_procedure": procedure})
+    live(live.token("admin", ""), PUBLISH, p=period["id"], d=5)
+    body = public(live, f"{period['id']}/publication.json").json()
+    assert [c["key"] for c in body["columns"]] == ["name", "group", "total"]
+    assert body["rows"] == [{"name": "乙街道", "group": "街道", "total": "92.00"},
+                            {"name": "甲街道", "group": "街道", "total": "88.00"}]
+    assert body["objectionProcedure"] == procedure
+    page = public(live, f"{period['id']}/publication.html").text
+    assert procedure in page and "名次" not in page and "良好" not in page
+
+
+def test_an_unchanged_notice_is_304_with_its_etag(live: Live, published: str) -> None:
+    for suffix in ("json", "html"):
+        first = public(live, f"{published}/publication.{suffix}")
+        etag = first.headers["etag"]
+        again = public(live, f"{published}/publication.{suffix}", **{"If-None-Match": etag})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+        other = public(live, f"{published}/publication.{suffix}", **{"If-None-Match": '"stale"'})
+        assert other.status_code == 200 and other.content == first.content
+
+
+class Recorder:
+    """An HTTP proxy on 127.0.0.1 that records every request the browser makes and passes on only those to the
+    gateway; anything else (or a CONNECT tunnel) is refused, after being recorded."""
+
+    def __init__(self, gateway: str) -> None:
+        self.seen: list[str] = []
+        allowed = urlsplit(gateway).netloc
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _pass(self) -> None:
+                recorder.seen.append(f"{self.command} {self.path}")
+                if self.command != "GET" or urlsplit(self.path).netloc != allowed:
+                    self.send_response(403)
+                    self.end_headers()
+                    return
+                upstream = httpx.get(self.path, timeout=30)
+                self.send_response(upstream.status_code)
+                for name in ("content-type", "content-security-policy"):
+                    if name in upstream.headers:
+                        self.send_header(name, upstream.headers[name])
+                self.send_header("Content-Length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            do_GET = do_POST = do_HEAD = do_CONNECT = _pass
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def recorder(live: Live) -> Iterator[Recorder]:
+    proxy = Recorder(live.url)
+    with serving(proxy.server):
+        yield proxy
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# the browser's own background calls (component updates, Google account), never the page's
+CHROMIUMS_OWN = re.compile(r"(CONNECT (update\.googleapis\.com|accounts\.google\.com):443|"
+                           r"(GET|POST) http://(update\.googleapis\.com|clients2\.google\.com)/)")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install -y chromium)")
+def test_the_page_renders_in_headless_chromium_and_loads_nothing_else(
+        live: Live, published: str, recorder: Recorder, tmp_path: Path) -> None:
+    url = f"{live.url}/public/periods/{published}/publication.html"
+    flags = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+             "--disable-extensions", "--disable-features=NetworkTimeServiceQuerying,MediaRouter,OptimizationHints",
+             "--disable-client-side-phishing-detection", "--disable-domain-reliability", "--no-pings",
+             f"--user-data-dir={tmp_path / 'profile'}",
+             f"--proxy-server={recorder.url}", "--proxy-bypass-list=<-loopback>"]
+    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = dom.stdout
+    assert "<h1>2026-Q2 街道考核考核结果公示</h1>" in text
+    assert "公示期：2026年6月1日至2026年6月5日（5个工作日），截至2026年6月5日24时。" in text
+    rows = re.findall(r"<tr>(.*?)</tr>", text, flags=re.S)
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
+    assert cells == [["名次", "名称", "总分", "等次", "标签"], ["1", "乙街道", "92.00", "优秀", ""],
+                     ["2", "甲街道", "88.00", "良好", ""]]
+    assert "异议受理" in text and DEFAULT_PROCEDURE in text
+    pdf = tmp_path / "gongshi.pdf"
+    printed = subprocess.run([*flags, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", url],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 5_000
+    # The page itself, twice (the DOM and the print), and nothing else of the page's: no font, script, image or
+    # ping. Chromium's own component-updater and account requests, which its flags do not silence in the new
+    # headless mode, were refused by the recorder (403): nothing left the host.
+    page = [r for r in recorder.seen if not CHROMIUMS_OWN.match(r)]
+    assert page == [f"GET {url}", f"GET {url}"], recorder.seen
+
+
+def test_each_client_address_is_rate_limited(live: Live, published: str) -> None:
+    """Last in this module: it uses up 127.0.0.1's allowance (30 at once, then 1 a second)."""
+    answers = [public(live, f"{published}/publication.json") for _ in range(40)]
+    limited = [a for a in answers if a.status_code == 429]
+    assert limited and all(a.status_code == 200 for a in answers[:len(answers) - len(limited)])
+    refused = limited[0]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["errors"][0]["extensions"] == {"code": "RATE_LIMITED", "reason": "rate_limited"}
