@@ -73,3 +73,61 @@ async def test_api_key_grants_cannot_exceed_the_issuer(scoring: httpx.AsyncClien
     bad_role = await scoring.post("/v1/api-keys", json={"name": "p", "grants": [{"role": "root", "scope": ""}]},
                                   headers=admin())
     assert bad_role.status_code == 422
+
+
+BAD_NAMES = {
+    "张\u202e三": "U+202E", "张\u202d三": "U+202D", "\u2066张三\u2069": "U+2066", "张\u200d三": "U+200D",
+    "\u200b张三": "U+200B", "张\t三": "U+0009", "张\r三": "U+000D", "张三\n": "U+000A", "张三\x00": "U+0000",
+    "ABC\u200e": "U+200E", "张\ufeff三": "U+FEFF",
+}
+
+
+async def test_names_with_control_or_bidi_characters_are_refused(scoring: httpx.AsyncClient) -> None:
+    """(issue 21, item 26) zero-width joiners, right-to-left overrides, tabs and CRs were accepted in names."""
+    await make_org(scoring)
+    for name, code in BAD_NAMES.items():
+        for path, body in (("/v1/people", {"name": name, "unit_id": "u-a"}),
+                           ("/v1/units", {"name": name, "slug": "c", "parent_id": "u-city"})):
+            response = await scoring.post(path, json=body, headers=admin())
+            assert response.status_code == 422, (name, path, response.text)
+            error = response.json()["error"]
+            assert error["message"].startswith("name: ") and code in error["message"], (name, error)
+    units = await ok(await scoring.get("/v1/units?ids=u-a,u-b,u-city", headers=admin()))
+    assert len(units) == 3
+
+
+async def test_names_are_stored_nfc(scoring: httpx.AsyncClient) -> None:
+    """(issue 21, item 26) NFC and NFD forms of one name were two different people."""
+    await make_org(scoring)
+    nfd = "Zoe\u0308 Lo\u0308w"
+    created = await ok(await scoring.post("/v1/people", json={"id": "z1", "name": nfd, "unit_id": "u-a"},
+                                          headers=admin()), 201)
+    assert created["name"] == "Zo\u00eb L\u00f6w"
+    again = await ok(await scoring.post("/v1/people", json={"id": "z2", "name": "Zo\u00eb L\u00f6w",
+                                                             "unit_id": "u-a"}, headers=admin()), 201)
+    assert [w["similar_to"] for w in again["warnings"]] == ["z1"]
+    people = await ok(await scoring.get("/v1/people?ids=z1,z2", headers=admin()))
+    assert {p["name"] for p in people} == {"Zo\u00eb L\u00f6w"}
+
+
+async def test_a_confusable_name_in_the_same_unit_is_a_warning(scoring: httpx.AsyncClient) -> None:
+    """(issue 21, item 26) full-width letters and Cyrillic homoglyphs: kept, but the answer warns."""
+    await make_org(scoring)
+    first = await ok(await scoring.post("/v1/people", json={"id": "a1", "name": "Alice 张", "unit_id": "u-a"},
+                                        headers=admin()), 201)
+    assert first["warnings"] == []
+    for pid, name in (("a2", "Ａlice 张"), ("a3", "\u0410lice 张"), ("a4", "ALICE 张")):
+        created = await ok(await scoring.post("/v1/people", json={"id": pid, "name": name, "unit_id": "u-a"},
+                                              headers=admin()), 201)
+        assert created["name"] == name
+        assert "a1" in [w["similar_to"] for w in created["warnings"]], (name, created)
+        assert created["warnings"][0]["code"] == "confusable_name"
+    elsewhere = await ok(await scoring.post("/v1/people", json={"id": "b1", "name": "\u0410lice 张",
+                                                                "unit_id": "u-b"}, headers=admin()), 201)
+    assert elsewhere["warnings"] == []
+    other = await ok(await scoring.post("/v1/people", json={"id": "a5", "name": "Alicia 张", "unit_id": "u-a"},
+                                        headers=admin()), 201)
+    assert other["warnings"] == []
+    sibling = await ok(await scoring.post("/v1/units", json={"name": "\u0430", "slug": "c", "parent_id": "u-city"},
+                                          headers=admin()), 201)
+    assert [w["similar_to"] for w in sibling["warnings"]] == ["u-a"]  # Cyrillic а beside the unit named a

@@ -18,8 +18,10 @@ from services.scoring.organisation.schemas import (
     ApiKeyRead,
     ApiKeyVerify,
     PersonCreate,
+    PersonCreated,
     PersonRead,
     UnitCreate,
+    UnitCreated,
     UnitRead,
 )
 
@@ -35,7 +37,7 @@ def split_ids(ids: str) -> list[str]:
 IdsQuery = Annotated[str, Query(max_length=MAX_BATCH * 65)]
 
 
-@router.post("/units", status_code=201, response_model=UnitRead)
+@router.post("/units", status_code=201, response_model=UnitCreated)
 async def create_unit(payload: UnitCreate, session: SessionDep, principal: CurrentPrincipal,
                       idem: IdempotencyDep) -> Any:
     return await idem.once(session, principal, payload, lambda: service.create_unit(session, principal, payload))
@@ -46,7 +48,7 @@ async def list_units(session: SessionDep, principal: CurrentPrincipal, ids: IdsQ
     return await service.list_units(session, principal, split_ids(ids))
 
 
-@router.post("/people", status_code=201, response_model=PersonRead)
+@router.post("/people", status_code=201, response_model=PersonCreated)
 async def create_person(payload: PersonCreate, session: SessionDep, principal: CurrentPrincipal,
                         idem: IdempotencyDep) -> Any:
     return await idem.once(session, principal, payload, lambda: service.create_person(session, principal, payload))

@@ -30,6 +30,19 @@ async def people_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[tuple
     return [(person, path) for person, path in rows]
 
 
+async def names_in_unit(session: AsyncSession, unit_id: str) -> list[tuple[str, str]]:
+    """(id, name) of the people of one unit."""
+    rows = await session.execute(select(Person.id, Person.name).where(Person.unit_id == unit_id).order_by(Person.id))
+    return [(person_id, name) for person_id, name in rows]
+
+
+async def names_under(session: AsyncSession, parent_id: str | None) -> list[tuple[str, str]]:
+    """(id, name) of the units directly under a parent (the roots for None)."""
+    where = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+    return [(unit_id, name) for unit_id, name in await session.execute(
+        select(Unit.id, Unit.name).where(where).order_by(Unit.id))]
+
+
 async def add(session: AsyncSession, row: Unit | Person | ApiKey) -> None:
     session.add(row)
     await session.flush()

@@ -7,13 +7,14 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import UNIT_SLUG, Role, ScopePath
+from services.common.names import Name
 
 
 class UnitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     slug: str = Field(pattern=f"^{UNIT_SLUG}$")
     parent_id: str | None = Field(default=None, max_length=64)
 
@@ -27,11 +28,23 @@ class UnitRead(BaseModel):
     path: str
 
 
+class NameWarning(BaseModel):
+    """A new name that looks like one already in the same unit (kept: two people may share a name)."""
+
+    code: str = "confusable_name"
+    message: str
+    similar_to: str
+
+
+class UnitCreated(UnitRead):
+    warnings: list[NameWarning] = Field(default_factory=list)
+
+
 class PersonCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     unit_id: str = Field(max_length=64)
 
 
@@ -40,6 +53,10 @@ class PersonRead(BaseModel):
     name: str
     unit_id: str
     unit_path: str
+
+
+class PersonCreated(PersonRead):
+    warnings: list[NameWarning] = Field(default_factory=list)
 
 
 class GrantIn(BaseModel):
@@ -52,7 +69,7 @@ class GrantIn(BaseModel):
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     grants: list[GrantIn] = Field(min_length=1, max_length=20)
 
 

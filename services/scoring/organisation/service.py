@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import audit
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.names import look_alike
 from services.scoring.access import READ_ROLES, is_service
 from services.scoring.organisation import repository as repo
 from services.scoring.organisation.models import ApiKey, Person, Unit
@@ -21,9 +22,12 @@ from services.scoring.organisation.schemas import (
     ApiKeyCreated,
     ApiKeyIdentity,
     ApiKeyRead,
+    NameWarning,
     PersonCreate,
+    PersonCreated,
     PersonRead,
     UnitCreate,
+    UnitCreated,
     UnitRead,
 )
 
@@ -34,7 +38,13 @@ def _may_see(principal: Principal, path: str) -> bool:
     return is_service(principal) or principal.can((*READ_ROLES, "submitter", "rater"), path)
 
 
-async def create_unit(session: AsyncSession, principal: Principal, payload: UnitCreate) -> UnitRead:
+def _look_alikes(name: str, others: list[tuple[str, str]], where: str) -> list[NameWarning]:
+    """A warning for each name of the same unit that looks like the new one (issue 21, item 26)."""
+    return [NameWarning(message=f"the name looks like {other!r} ({other_id}) {where}", similar_to=other_id)
+            for other_id, other in others if look_alike(name, other)]
+
+
+async def create_unit(session: AsyncSession, principal: Principal, payload: UnitCreate) -> UnitCreated:
     """Add a unit under its parent (or a root); the admin must cover the new unit's path."""
     parent_path = ""
     if payload.parent_id is not None:
@@ -46,13 +56,15 @@ async def create_unit(session: AsyncSession, principal: Principal, payload: Unit
     principal.require("admin", path)
     if await repo.unit_by_path(session, path) is not None:
         raise Conflict(f"a unit with path {path} exists")
+    warnings = _look_alikes(payload.name, await repo.names_under(session, payload.parent_id),
+                            "under the same parent")
     unit = Unit(id=payload.id or uuid.uuid4().hex, name=payload.name, slug=payload.slug,
                 parent_id=payload.parent_id, path=path)
     await _insert(session, unit)
     read = UnitRead.model_validate(unit)
     audit.record(session, actor=principal, action="unit.create", entity_type="unit", entity_id=unit.id,
                  after=read.model_dump())
-    return read
+    return UnitCreated(**read.model_dump(), warnings=warnings)
 
 
 async def _insert(session: AsyncSession, row: Unit | Person | ApiKey) -> None:
@@ -69,18 +81,19 @@ async def list_units(session: AsyncSession, principal: Principal, ids: list[str]
     return [UnitRead.model_validate(u) for u in units if _may_see(principal, u.path)]
 
 
-async def create_person(session: AsyncSession, principal: Principal, payload: PersonCreate) -> PersonRead:
+async def create_person(session: AsyncSession, principal: Principal, payload: PersonCreate) -> PersonCreated:
     """Add a member of staff to a unit the admin covers."""
     unit = await repo.get_unit(session, payload.unit_id)
     if unit is None:
         raise InvalidInput("unit not found", details={"field": "unit_id"})
     principal.require("admin", unit.path)
+    warnings = _look_alikes(payload.name, await repo.names_in_unit(session, unit.id), "in the same unit")
     person = Person(id=payload.id or uuid.uuid4().hex, name=payload.name, unit_id=unit.id)
     await _insert(session, person)
     read = PersonRead(id=person.id, name=person.name, unit_id=unit.id, unit_path=unit.path)
     audit.record(session, actor=principal, action="person.create", entity_type="person", entity_id=person.id,
                  after=read.model_dump())
-    return read
+    return PersonCreated(**read.model_dump(), warnings=warnings)
 
 
 async def list_people(session: AsyncSession, principal: Principal, ids: list[str]) -> list[PersonRead]:

@@ -1,0 +1,75 @@
+"""Names of units, people and API keys: one form per name, nothing invisible in it, and a key under
+which look-alike names meet (issue 21, item 26).
+
+- Stored NFC: the NFC and NFD forms of 张三 or Zoë are one name, not two people.
+- Refused: control characters (tab, CR, LF, NUL…), format characters (zero-width joiners and spaces,
+  the bidirectional overrides, embeddings and isolates, marks, the BOM), line and paragraph separators,
+  surrogates, private-use and unassigned code points: none belongs in a name and each can make two
+  names look alike or one name look like another on screen.
+- Confusable: `skeleton` maps each character to the prototype Unicode's confusables table (UTS #39,
+  as shipped by the confusable-homoglyphs package) gives it, after NFKC (full-width letters); two names
+  with one skeleton, as written or casefolded, look alike. A new name that looks like another in the same
+  unit is kept, with a warning: two people may well share a name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from typing import Annotated
+
+from confusable_homoglyphs import confusables
+from pydantic import AfterValidator, Field
+
+# Unicode general categories never allowed in a name
+_REFUSED = {"Cc": "a control character", "Cf": "an invisible format or bidirectional character",
+            "Zl": "a line separator", "Zp": "a paragraph separator", "Cs": "a surrogate",
+            "Co": "a private-use character", "Cn": "an unassigned code point"}
+
+
+def clean_name(value: str) -> str:
+    """The name in NFC without surrounding spaces; ValueError naming the first character not allowed."""
+    name = unicodedata.normalize("NFC", value).strip(" \u3000")
+    for position, char in enumerate(name, start=1):
+        what = _REFUSED.get(unicodedata.category(char))
+        if what:
+            label = unicodedata.name(char, "")
+            raise ValueError(f"contains {what}, U+{ord(char):04X}{f' {label}' if label else ''}, at position "
+                             f"{position}; names may not hold control, invisible or bidirectional characters")
+    if not name:
+        raise ValueError("is empty")
+    return name
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean_name)]
+
+
+@cache
+def _table() -> dict[str, str]:
+    """Each confusable character → its prototype. The package's data lists, for a character that is not a
+    prototype, its one prototype; for a prototype, every character that maps to it."""
+    data: dict[str, list[dict[str, str]]] = confusables.confusables_data
+    table: dict[str, str] = {}
+    for char, entries in data.items():
+        if len(entries) != 1:
+            continue  # a prototype of several characters maps to itself
+        target = entries[0]["c"].replace("\u200e", "").replace("\u200f", "")
+        back = data.get(target, [])
+        if len(back) == 1 and back[0]["c"] == char:
+            target = min(char, target)  # two characters that only map to each other: one of them stands for both
+        table[char] = target
+    return table
+
+
+def skeleton(name: str) -> str:
+    """UTS #39's skeleton after NFKC: two names with one skeleton look alike."""
+    table = _table()
+    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", name))
+    return unicodedata.normalize("NFD", "".join(table.get(char, char) for char in text))
+
+
+def look_alike(first: str, second: str) -> bool:
+    """Whether two names look alike: one skeleton as written or once casefolded (ALICE and Alice), the
+    first catching I and l, which casefolding would part."""
+    return (skeleton(first) == skeleton(second)
+            or skeleton(first.casefold()) == skeleton(second.casefold()))
