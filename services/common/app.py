@@ -28,6 +28,7 @@ from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
 from services.common.errors import ErrorRenderer, ServiceUnavailable, install_error_handlers, rest_error
 from services.common.headers import SecurityHeadersMiddleware
+from services.common.notify import Sink, install_notify, outbox_sink
 from services.common.observability import configure_logging, install_observability
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceName, Settings, get_settings
@@ -109,6 +110,8 @@ class ServiceSpec:
     startup: Sequence[Callable[[FastAPI], Any]] = field(default_factory=list)
     shutdown: Sequence[Callable[[FastAPI], Any]] = field(default_factory=list)  # run before the relay stops
     large_body_paths: Callable[[str], bool] = lambda _path: False
+    # where this service's notices (services/common/notify.py) go: evidence's event log; by default its outbox
+    notify_sink: Sink | None = None
 
 
 async def check_ready(db: Database, service: ServiceName) -> str | None:
@@ -164,6 +167,7 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
                                                   application_name=f"kaohe-{spec.name}"), spec.name)
         db: Database = app.state.db
         install_audit(db, spec.models.audit)
+        install_notify(db, spec.notify_sink or outbox_sink(spec.models.outbox))
         if longlived.after_commit not in db.after_commit:
             db.after_commit.append(longlived.after_commit)
         relay = OutboxRelay(db, spec.models.outbox, source=spec.name, resolve_url=settings.service_base_url)  # type: ignore[arg-type]

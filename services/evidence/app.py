@@ -17,6 +17,8 @@ from services.evidence.ratings.api import router as ratings_router
 from services.evidence.rectifications.api import router as rectifications_router
 from services.evidence.reviews.api import router as reviews_router
 from services.evidence.submissions.api import router as submissions_router
+from services.evidence.webhooks.api import router as webhooks_router
+from services.evidence.webhooks.service import record_notices
 
 spec = ServiceSpec(
     name="evidence",
@@ -26,8 +28,10 @@ spec = ServiceSpec(
     ),
     models=common,
     routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
-             journals_router, appeals_router, ratings_router, rectifications_router, events_router],
+             journals_router, appeals_router, ratings_router, rectifications_router, events_router,
+             webhooks_router],
     large_body_paths=is_upload_path,
+    notify_sink=record_notices,
 )
 refuse_unsafe(get_settings())
 app = create_service_app(spec)

@@ -36,6 +36,24 @@ class EvidenceSettings(BaseSettings):
         "Working days after an excused absence ends during which a journal can be made up."))
     appeal_window_days: int = Field(default=10, ge=1, description="Days after a fact during which it can be appealed.")
     appeal_answer_days: int = Field(default=10, ge=1, description="Days the office has to answer an appeal.")
+    webhook_allowed_hosts: str = Field(default="", description=(
+        "Hosts webhooks may be sent to, a comma list (`hooks.example.org`, `*.partner.cn`); empty: any public "
+        "host in development, none in production."))
+    webhook_allowed_networks: str = Field(default="", description=(
+        "Private, loopback or link-local networks webhooks may reach all the same, a comma list of CIDRs "
+        "(`10.20.0.0/16`); empty: public addresses only."))
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60, description=(
+        "How long one webhook request may take (connect 2 s of it); slower counts as a failure."))
+    webhook_retry_hours: float = Field(default=24.0, ge=24, le=24 * 14, description=(
+        "How long a delivery is retried (exponential backoff with jitter) before it is given up."))
+    webhook_disable_after_hours: float = Field(default=72.0, ge=24, le=24 * 30, description=(
+        "A subscription whose deliveries all failed for this long is disabled (event `webhook.disabled`)."))
+    webhook_secret_overlap_hours: float = Field(default=24.0, ge=0, le=24 * 30, description=(
+        "After a secret rotation, how long the old secret still signs next to the new one."))
+    webhook_concurrency: int = Field(default=32, ge=1, le=1000, description=(
+        "Webhook requests in flight per evidence process."))
+    webhook_per_subscription: int = Field(default=4, ge=1, le=100, description=(
+        "Webhook requests in flight per subscription, so a slow receiver holds at most this many slots."))
 
 
 def production_problems(settings: Settings, conf: EvidenceSettings) -> list[str]:

@@ -10,9 +10,28 @@ from services.evidence.ratings.models import RatingBallot, RatingRater, RatingSu
 from services.evidence.rectifications.models import RectificationNotice
 from services.evidence.reviews.models import ReviewChain, ReviewDecision
 from services.evidence.submissions.models import Submission, SubmissionVersion
+from services.evidence.webhooks.models import EventRecord, WebhookDelivery, WebhookSecret, WebhookSubscription
 
 __all__ = [
-    "Appeal", "Attachment", "Base", "Fact", "JournalRoster", "JournalWeek", "PeriodState", "RatingBallot",
-    "RatingRater", "RatingSubject", "RatingTask", "RectificationNotice", "ReviewChain", "ReviewDecision",
-    "Submission", "SubmissionVersion", "common",
+    "Appeal",
+    "Attachment",
+    "Base",
+    "EventRecord",
+    "Fact",
+    "JournalRoster",
+    "JournalWeek",
+    "PeriodState",
+    "RatingBallot",
+    "RatingRater",
+    "RatingSubject",
+    "RatingTask",
+    "RectificationNotice",
+    "ReviewChain",
+    "ReviewDecision",
+    "Submission",
+    "SubmissionVersion",
+    "WebhookDelivery",
+    "WebhookSecret",
+    "WebhookSubscription",
+    "common",
 ]

@@ -134,7 +134,12 @@ async def test_snapshot_is_canonical_json_with_its_hash_and_status_is_announced(
     assert content.content.decode() == json.dumps(document, sort_keys=True, ensure_ascii=False,
                                                   separators=(",", ":"))
     assert (await ranking.get("/v1/periods/p1/snapshots/1", headers=auth(("admin", "city/d1")))).status_code == 403
-    events = await _outbox(ranking)
+    everything = await _outbox(ranking)
+    # the events for integrators (issue 18) travel to evidence's event log, about the period's owner scope
+    notices = [(e.destination, e.payload["type"], e.payload["unit_path"]) for e in everything if e.topic == "notify"]
+    assert notices[-3:] == [("evidence", "publication.opened", "city"), ("evidence", "publication.closed", "city"),
+                            ("evidence", "period.finalised", "city")]
+    events = [e for e in everything if e.topic == "period.status"]
     assert sorted((e.destination, e.topic, e.payload["status"]) for e in events) == [
         ("evidence", "period.status", "finalized"), ("evidence", "period.status", "published"),
         ("scoring", "period.status", "finalized"), ("scoring", "period.status", "published")]

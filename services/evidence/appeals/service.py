@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.evidence.appeals import repository
@@ -58,6 +58,7 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
     await repository.add(session, appeal)
     audit.record(session, actor=principal, action="appeal.file", entity_type="appeal", entity_id=appeal.id,
                  after={"fact_id": fact.id, "points": payload.points})
+    _announce(session, "appeal.filed", appeal)
     return appeal
 
 
@@ -93,6 +94,7 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     audit.record(session, actor=principal, action="appeal.answer", entity_type="appeal", entity_id=appeal.id,
                  after={"decision": payload.decision, "replies": payload.replies, "correction": payload.correction},
                  details={"late": now > appeal.answer_due_at})
+    _announce(session, "appeal.answered", claimed, decision=payload.decision)
     return claimed
 
 
@@ -103,6 +105,11 @@ async def _apply(session: AsyncSession, principal: Principal, fact: Fact, body: 
         return
     await facts.upsert(session, actor=principal, period_id=fact.period_id, unit_path=fact.unit_path, body=body,
                        source_type=fact.source_type, source_id=fact.source_id)
+
+
+def _announce(session: AsyncSession, type: str, appeal: Appeal, **extra: Any) -> None:
+    notify.publish(session, type, entity_id=appeal.id, unit_path=appeal.unit_path, period_id=appeal.period_id,
+                   subject_id=appeal.subject_id, **extra)
 
 
 async def get_readable(session: AsyncSession, principal: Principal, appeal_id: str) -> Appeal:

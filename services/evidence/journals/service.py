@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit, clock
+from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.settings import get_settings
@@ -185,6 +185,9 @@ async def sweep_missing(session: AsyncSession, now: datetime) -> int:
                               week=week, indicator=roster.indicator, status="missing", version=1, updated_at=now)
             await repository.add(session, row)
             await _publish(session, "system:journal-sweep", row)
+            notify.publish(session, "journal.missing", entity_id=f"{roster.period_id}/{roster.subject_id}/{week}",
+                           unit_path=roster.unit_path, period_id=roster.period_id, subject_id=roster.subject_id,
+                           week=week, once=f"{roster.period_id}/{roster.subject_id}/{week}")
             count += 1
     return count
 

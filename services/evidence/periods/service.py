@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, notify
 from services.common.auth import Principal, require_service
 from services.common.errors import Conflict, InvalidInput
 from services.common.outbox import EventIn, apply_once
@@ -29,6 +29,12 @@ async def writable_period(session: AsyncSession, scoring: ScoringClient, period_
 async def apply_event(session: AsyncSession, principal: Principal, scoring: ScoringClient, event: EventIn) -> bool:
     """Apply an event from another service once; False when it was a repeat."""
     require_service(principal)
+    if event.topic == notify.TOPIC:  # for the event log; a repeat is ignored there (the notice id is unique)
+        try:
+            notify.accept(session, event.payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput(f"malformed notice: {exc}", details={"field": "payload"}) from None
+        return True
     if event.topic != "period.status":
         return await apply_once(session, common.inbox, event)
     period_id, status = _period_status(event.payload)

@@ -62,6 +62,12 @@ async def claim(session: AsyncSession, task_id: str, expected_version: int) -> R
     return await session.get(RatingTask, task_id, populate_existing=True)
 
 
+async def closing_before(session: AsyncSession, moment: datetime) -> Sequence[RatingTask]:
+    """Open tasks that close before `moment` (read only)."""
+    stmt = select(RatingTask).where(RatingTask.status == "open", RatingTask.closes_at < moment).limit(1000)
+    return (await session.scalars(stmt)).all()
+
+
 async def due_to_close(session: AsyncSession, now: datetime) -> Sequence[RatingTask]:
     stmt = (select(RatingTask).where(RatingTask.status == "open", RatingTask.closes_at <= now,
                                      RatingTask.period_id.not_in(frozen_period_ids()))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.evidence.facts import service as facts
@@ -56,6 +57,7 @@ async def create(session: AsyncSession, principal: Principal, scoring: ScoringCl
     await repository.add_task(session, task, raters, subjects)
     audit.record(session, actor=principal, action="rating_task.create", entity_type="rating_task", entity_id=task.id,
                  after=payload.model_dump(mode="json"))
+    _announce(session, "rating_task.opened", task)
     return task
 
 
@@ -159,6 +161,7 @@ async def close(session: AsyncSession, principal: Principal | str, task: RatingT
         made += 1
     audit.record(session, actor=principal, action="rating_task.close", entity_type="rating_task",
                  entity_id=task.id, after={"facts": made})
+    _announce(session, "rating_task.closed", task)
     return made
 
 
@@ -177,8 +180,17 @@ async def close_by_office(session: AsyncSession, principal: Principal, scoring: 
     return claimed
 
 
+def _announce(session: AsyncSession, type: str, task: RatingTask, **extra: Any) -> None:
+    notify.publish(session, type, entity_id=task.id, unit_path=task.scope, period_id=task.period_id,
+                   closes_at=task.closes_at.isoformat() if task.closes_at else None, **extra)
+
+
 async def close_due(session: AsyncSession, now: datetime) -> int:
-    """Close every open task whose closing time has passed (the periodic sweep)."""
+    """Close every open task whose closing time has passed (the periodic sweep); announce those closing within a
+    day (once per task and closing time)."""
+    for task in await repository.closing_before(session, now + timedelta(days=1)):
+        if task.closes_at is not None and task.closes_at > now:
+            _announce(session, "rating_task.closing", task, once=f"{task.id}:{task.closes_at.isoformat()}")
     tasks = await repository.due_to_close(session, now)
     for task in tasks:
         task.version += 1

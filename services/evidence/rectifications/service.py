@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.settings import get_settings
@@ -44,6 +44,11 @@ async def issue(session: AsyncSession, principal: Principal, scoring: ScoringCli
     return notice
 
 
+def _announce(session: AsyncSession, type: str, notice: RectificationNotice) -> None:
+    notify.publish(session, type, entity_id=notice.id, unit_path=notice.unit_path, period_id=notice.period_id,
+                   subject_id=notice.subject_id, deadline=notice.deadline.isoformat())
+
+
 async def get_readable(session: AsyncSession, principal: Principal, notice_id: str) -> RectificationNotice:
     notice = await repository.get(session, notice_id)
     if notice is None or not principal.can(READERS, notice.unit_path):
@@ -70,6 +75,7 @@ async def feedback(session: AsyncSession, principal: Principal, scoring: Scoring
     claimed.feedback, claimed.feedback_at, claimed.status = payload.feedback, now, "answered"
     audit.record(session, actor=principal, action="rectification.feedback", entity_type="rectification_notice",
                  entity_id=notice.id, after={"feedback": payload.feedback})
+    _announce(session, "rectification.answered", claimed)
     return claimed
 
 
@@ -97,6 +103,7 @@ async def sweep_overdue(session: AsyncSession, now: datetime) -> int:
         notice.status, notice.version = "overdue", notice.version + 1
         audit.record(session, actor="system:rectification-sweep", action="rectification.overdue",
                      entity_type="rectification_notice", entity_id=notice.id)
+        _announce(session, "rectification.overdue", notice)
         if notice.follow_up:
             body = {"id": f"rect-{notice.id}", "subject": notice.subject_id, **notice.follow_up, "fact": "event",
                     "date": (notice.deadline + timedelta(days=1)).isoformat(), "key": notice.id}

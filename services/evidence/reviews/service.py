@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from services.evidence.submissions import repository as submissions
 from services.evidence.submissions.content import validate_content
 from services.evidence.submissions.models import Submission
 from services.evidence.submissions.schemas import SubmissionRead
-from services.evidence.submissions.service import fact_id, get_readable, readable_ids, stale, to_read
+from services.evidence.submissions.service import announce, fact_id, get_readable, readable_ids, stale, to_read
 
 SYSTEM_ACTOR = "system:deadline"
 
@@ -73,6 +73,7 @@ async def _advance(session: AsyncSession, submission: Submission, *, actor: str,
         submission.level_due_at = chains.due_at(submission.chain[submission.level], moment)
         return
     submission.status, submission.level_due_at = "approved", None
+    announce(session, "submission.approved", submission, at=moment, version=submission.current_version)
     await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
                        body=fact_body(submission), source_type="submission", source_id=submission.id)
 
@@ -141,6 +142,7 @@ async def _apply(session: AsyncSession, submission: Submission, payload: Decisio
     if payload.action in ("reject", "return", "revoke"):
         submission.status = {"reject": "rejected", "return": "returned", "revoke": "revoked"}[payload.action]
         submission.level_due_at, submission.updated_at = None, now
+        announce(session, f"submission.{submission.status}", submission, at=now, version=submission.current_version)
     await _record(session, submission, action=payload.action, actor=actor, at=now, reason=payload.reason,
                   value=payload.value)
     if payload.action in ("approve", "adjust"):
@@ -163,6 +165,8 @@ async def sweep_deadlines(session: AsyncSession, now: datetime, *, limit: int = 
         while submission.status == "pending" and submission.level_due_at is not None \
                 and submission.level_due_at <= now:
             due = submission.level_due_at
+            announce(session, "review.overdue", submission, at=due, level=submission.level,
+                     once=f"{submission.id}:{submission.current_version}:{submission.level}")
             await _record(session, submission, action="default_agree", actor=SYSTEM_ACTOR, at=due,
                           reason="deadline passed without action: taken as agreeing")
             await _advance(session, submission, actor=SYSTEM_ACTOR, moment=due)
@@ -170,6 +174,19 @@ async def sweep_deadlines(session: AsyncSession, now: datetime, *, limit: int = 
         submission.version += 1
     await session.flush()
     return count
+
+
+DUE_SOON = timedelta(days=1)
+
+
+async def sweep_due_soon(session: AsyncSession, now: datetime) -> int:
+    """Announce each review level whose deadline is less than a day away (once per level and version)."""
+    rows = await submissions.due_between(session, now, now + DUE_SOON)
+    for submission in rows:
+        announce(session, "review.due_soon", submission, at=now, level=submission.level,
+                 due_at=submission.level_due_at.isoformat() if submission.level_due_at else None,
+                 once=f"{submission.id}:{submission.current_version}:{submission.level}")
+    return len(rows)
 
 
 async def decisions(session: AsyncSession, principal: Principal, submission_id: str) -> list[ReviewDecision]:

@@ -15,7 +15,7 @@ from services.evidence.config import evidence_settings
 from services.evidence.journals.service import sweep_missing
 from services.evidence.ratings.service import close_due
 from services.evidence.rectifications.service import sweep_overdue
-from services.evidence.reviews.service import sweep_deadlines
+from services.evidence.reviews.service import sweep_deadlines, sweep_due_soon
 
 log = logging.getLogger("kaohe.evidence.sweeper")
 
@@ -26,6 +26,7 @@ async def sweep_once(db: Database, now: datetime | None = None) -> int:
     async for session in session_scope(db):  # run the generator to its end: that is where it commits
         count = (await sweep_deadlines(session, moment) + await sweep_missing(session, moment)
                  + await close_due(session, moment) + await sweep_overdue(session, moment))
+        await sweep_due_soon(session, moment)  # announcements only: not counted as changes
     return count
 
 

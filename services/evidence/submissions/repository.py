@@ -80,6 +80,15 @@ async def page(
     return (await session.scalars(stmt.order_by(Submission.id).limit(limit))).all()
 
 
+async def due_between(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Submission]:
+    """Pending submissions whose level deadline falls in [start, end) (the due-soon announcements)."""
+    stmt = (select(Submission)
+            .where(Submission.status == "pending", Submission.level_due_at >= start, Submission.level_due_at < end,
+                   Submission.period_id.not_in(frozen_period_ids()))
+            .order_by(Submission.level_due_at).limit(1000))
+    return (await session.scalars(stmt)).all()
+
+
 async def overdue(session: AsyncSession, now: datetime, limit: int) -> Sequence[Submission]:
     """Pending submissions whose level deadline has passed, locked (other sweepers skip them)."""
     stmt = (select(Submission)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit, clock
+from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.facts.service import journal_fact_id
@@ -42,6 +42,14 @@ def fact_id(submission: Submission) -> str:
     if submission.fact_kind == "journal":
         return journal_fact_id(submission.period_id, submission.subject_id, str(submission.value.get("week")))
     return f"sub-{submission.id}"
+
+
+def announce(session: AsyncSession, type: str, submission: Submission, *, at: datetime | None = None,
+             once: str | None = None, **extra: Any) -> None:
+    """An event about a submission (services/common/notify.py)."""
+    notify.publish(session, type, entity_id=submission.id, unit_path=submission.unit_path,
+                   period_id=submission.period_id, subject_id=submission.subject_id, at=at, once=once,
+                   indicator=submission.indicator, status=submission.status, **extra)
 
 
 def can_read(principal: Principal, submission: Submission) -> bool:
@@ -132,6 +140,7 @@ async def open_submission(
     await repository.add(session, submission, first)
     audit.record(session, actor=principal, action="submission.create", entity_type="submission",
                  entity_id=submission.id, after={"content": content, "justification": justification})
+    announce(session, "submission.submitted", submission, at=moment, version=1)
     return submission
 
 
@@ -161,6 +170,7 @@ async def update(
         justification=payload.justification, created_by=principal.subject, created_at=now))
     audit.record(session, actor=principal, action="submission.update", entity_type="submission",
                  entity_id=claimed.id, before=before, after=content, details={"number": claimed.current_version})
+    announce(session, "submission.submitted", claimed, at=now, version=claimed.current_version)
     return to_read(claimed)
 
 

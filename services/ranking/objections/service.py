@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.ranking.access import can_read, is_own
@@ -23,6 +23,11 @@ MAX_LISTED = 1000
 
 def _state(objection: Objection) -> dict[str, Any]:
     return {"status": objection.status, "text": objection.text, "answer": objection.answer}
+
+
+def _announce(session: AsyncSession, type: str, objection: Objection) -> None:
+    notify.publish(session, type, entity_id=str(objection.id), unit_path=objection.unit_path,
+                   period_id=objection.period_id, subject_id=objection.subject_id)
 
 
 async def file(
@@ -48,6 +53,7 @@ async def file(
     audit.record(session, actor=principal, action="objection.filed", entity_type="objection",
                  entity_id=str(objection.id), after=_state(objection), details={"period_id": period_id,
                                                                                  "subject_id": subject_id})
+    _announce(session, "objection.filed", objection)
     return objection
 
 
@@ -67,6 +73,7 @@ async def answer(
     objection.answered_by, objection.answered_at = principal.subject, now
     audit.record(session, actor=principal, action="objection.answered", entity_type="objection",
                  entity_id=str(objection.id), before=before, after=_state(objection))
+    _announce(session, "objection.answered", objection)
     await session.flush()
     return objection
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit, clock
+from services.common import audit, clock, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput
 from services.common.settings import get_settings
@@ -106,6 +106,9 @@ def mark_stale(session: AsyncSession, period: RankedPeriod, *, actor: Principal 
     if period.stale and period.stale_reason:
         return
     period.stale, period.stale_since, period.stale_reason = True, clock.now(), reason
+    if period.status in ("published", "finalized"):
+        notify.publish(session, "results.changed_after_publication", entity_id=period.id,
+                       unit_path=period.scope_path, period_id=period.id, status=period.status)
     audit.record(session, actor=actor, action="publication.stale", entity_type="period", entity_id=period.id,
                  details={"reason": reason, **details})
 

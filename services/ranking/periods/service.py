@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.outbox import enqueue
@@ -70,6 +70,8 @@ async def publish(
     # scoring closes enrolment and shows the period as published; evidence learns it too
     _tell_listeners(session, period.id, "published", published_at=now.isoformat(),
                     publication_ends_at=period.publication_ends_at.isoformat())
+    _announce(session, "publication.opened", period, ends_at=period.publication_ends_at.isoformat(),
+              republication=republication)
     audit.record(session, actor=principal, action="period.published", entity_type="period",
                  entity_id=period.id, before=before, after=_state(period),
                  details={"publication": shown.sequence, "working_days": days, "republication": republication,
@@ -94,6 +96,8 @@ async def finalize(session: AsyncSession, principal: Principal, period_id: str, 
     snapshot = await _snapshot(session, period, principal, now)
     period.status, period.finalized_at, period.finalized_by = "finalized", now, principal.subject
     _tell_listeners(session, period.id, "finalized", snapshot=snapshot)
+    _announce(session, "publication.closed", period)
+    _announce(session, "period.finalised", period, snapshot=snapshot.sequence)
     audit.record(session, actor=principal, action="period.finalized", entity_type="period", entity_id=period.id,
                  before=before, after=_state(period), details={"sequence": snapshot.sequence,
                                                                "sha256": snapshot.sha256})
@@ -127,6 +131,10 @@ async def _snapshot(session: AsyncSession, period: RankedPeriod, principal: Prin
     return snapshot
 
 
+def _announce(session: AsyncSession, type: str, period: RankedPeriod, **extra: Any) -> None:
+    notify.publish(session, type, entity_id=period.id, unit_path=period.scope_path, period_id=period.id, **extra)
+
+
 def _tell_listeners(session: AsyncSession, period_id: str, status: str, **extra: Any) -> None:
     snapshot = extra.pop("snapshot", None)
     payload: dict[str, Any] = {"period_id": period_id, "status": status, **extra}
@@ -153,6 +161,7 @@ async def reopen(
     period.published_at = period.publication_ends_at = period.finalized_at = None
     # Scoring and evidence accept writes again (scoring moves the period back to published).
     _tell_listeners(session, period.id, "reopened", reason=reason)
+    _announce(session, "period.reopened", period)
     audit.record(session, actor=principal, action="period.reopened", entity_type="period", entity_id=period.id,
                  before=before, after=_state(period), details={"reason": reason})
     await session.flush()

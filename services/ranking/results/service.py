@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.longlived import settle_after_commit
@@ -120,6 +120,9 @@ async def recompute(
     period = await _upsert_period(session, period, ref, scheme, document, meta)
     outcome = await store(session, period, document, meta, actor=actor)
     await publication.after_recompute(session, period, actor=actor, cause=cause or {})
+    if outcome.changed or outcome.removed:
+        notify.publish(session, "results.computed", entity_id=period.id, unit_path=period.scope_path,
+                       period_id=period.id, changed=outcome.changed, removed=outcome.removed)
     return outcome
 
 

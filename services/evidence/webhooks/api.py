@@ -1,0 +1,112 @@
+"""Webhook subscriptions and their deliveries (issue 18); the gateway exposes them over GraphQL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from services.common.auth import CurrentPrincipal
+from services.common.db import SessionDep
+from services.common.notify import EVENT_TYPES
+from services.evidence.config import evidence_settings
+from services.evidence.webhooks import service
+from services.evidence.webhooks.dispatcher import Dispatcher
+from services.evidence.webhooks.schemas import (
+    DeliveryRead,
+    SecretRotated,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionRead,
+    SubscriptionUpdate,
+)
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+
+@router.get("/event-types", summary="Every event type and what it means")
+async def event_types(principal: CurrentPrincipal) -> list[dict[str, str]]:
+    return [{"type": name, "entity_type": entity, "description": text}
+            for name, (entity, text) in EVENT_TYPES.items()]
+
+
+@router.post("", status_code=201, response_model=SubscriptionCreated,
+             summary="Subscribe a URL to events of a scope (the secret is returned this once)")
+async def create(payload: SubscriptionCreate, session: SessionDep, principal: CurrentPrincipal) -> SubscriptionCreated:
+    subscription, secret = await service.create(session, principal, payload)
+    return SubscriptionCreated(**SubscriptionRead.model_validate(subscription).model_dump(), secret=secret)
+
+
+@router.get("", response_model=list[SubscriptionRead], summary="The subscriptions the caller manages")
+async def list_subscriptions(session: SessionDep, principal: CurrentPrincipal) -> list[SubscriptionRead]:
+    return [SubscriptionRead.model_validate(s) for s in await service.list_for(session, principal)]
+
+
+@router.get("/{subscription_id}", response_model=SubscriptionRead, summary="One subscription")
+async def get_subscription(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> SubscriptionRead:
+    return SubscriptionRead.model_validate(await service.get_managed(session, principal, subscription_id))
+
+
+@router.patch("/{subscription_id}", response_model=SubscriptionRead,
+              summary="Change name, URL or types; pause (`paused: true`) or resume and re-enable (`paused: false`)")
+async def update(subscription_id: str, payload: SubscriptionUpdate, session: SessionDep,
+                 principal: CurrentPrincipal) -> SubscriptionRead:
+    return SubscriptionRead.model_validate(await service.update(session, principal, subscription_id, payload))
+
+
+@router.delete("/{subscription_id}", status_code=204, summary="Delete a subscription and its delivery log")
+async def delete(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    await service.delete(session, principal, subscription_id)
+    return Response(status_code=204)
+
+
+@router.post("/{subscription_id}/rotate-secret", response_model=SecretRotated,
+             summary="A new signing secret (returned this once); the old one signs too during the overlap")
+async def rotate(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> SecretRotated:
+    secret, until = await service.rotate_secret(session, principal, subscription_id)
+    return SecretRotated(secret=secret, previous_expires_at=until)
+
+
+@router.post("/{subscription_id}/test", status_code=202, response_model=DeliveryRead,
+             summary="Queue a `webhook.test` event for this subscription")
+async def send_test(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> DeliveryRead:
+    return DeliveryRead.model_validate(await service.send_test(session, principal, subscription_id))
+
+
+@router.get("/{subscription_id}/deliveries", response_model=list[DeliveryRead],
+            summary="The delivery log, newest first (`before`: a delivery id, for the next page)")
+async def deliveries(subscription_id: str, session: SessionDep, principal: CurrentPrincipal,
+                     limit: Annotated[int, Query(ge=1, le=service.MAX_DELIVERIES_LISTED)] = 50,
+                     before: Annotated[int | None, Query(ge=1)] = None) -> list[DeliveryRead]:
+    rows = await service.deliveries_of(session, principal, subscription_id, limit=limit, before=before)
+    return [DeliveryRead.model_validate(d) for d in rows]
+
+
+@router.post("/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryRead,
+             summary="Send a finished delivery again (same webhook-id)")
+async def redeliver(delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: SessionDep,
+                    principal: CurrentPrincipal) -> DeliveryRead:
+    return DeliveryRead.model_validate(await service.redeliver(session, principal, delivery_id))
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """Run the dispatcher while the app lives (not when the relay is off, as in tests)."""
+    dispatcher = None
+    if getattr(app.state, "run_relay", True):
+        conf = evidence_settings()
+        dispatcher = Dispatcher(app.state.db, concurrency=conf.webhook_concurrency,
+                                per_subscription=conf.webhook_per_subscription)
+        dispatcher.start()
+    app.state.webhooks = dispatcher
+    try:
+        yield
+    finally:
+        if dispatcher is not None:
+            await dispatcher.stop()
+        app.state.webhooks = None
+
+
+router.lifespan_context = lifespan

@@ -1,0 +1,236 @@
+"""The webhook dispatcher: sends queued deliveries, at least once, without one receiver holding up another.
+
+Each evidence process runs one. A round claims due deliveries (SKIP LOCKED, only the head of each
+subscription's queue for an entity, at most `per_subscription` in flight per subscription), leases them
+(a process that dies mid-send leaves a lease that runs out, and the delivery is sent again), commits, and
+sends each in its own task: a receiver that is slow or dead ties up its own few slots for at most the
+timeout, never the others'. A failure is retried with exponential backoff and jitter until the retry window
+(24 hours or more) has passed; a subscription whose deliveries have all failed for the disable period is
+disabled, with a `webhook.disabled` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.db import Database, session_scope
+from services.evidence.webhooks import repository, service
+from services.evidence.webhooks.models import WebhookDelivery, WebhookSubscription
+from services.evidence.webhooks.signing import signature_header
+from services.evidence.webhooks.ssrf import Refused, Resolver, UrlPolicy, system_resolver
+
+log = logging.getLogger("kaohe.webhooks")
+USER_AGENT = "kaohe-webhooks/1"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Backoff: attempt n waits base·4^(n-1), at most `cap`, times a jitter of ±25 %."""
+
+    timeout: float = 10.0
+    base: float = 5.0
+    cap: float = 6 * 3600.0
+    retry_window: timedelta = timedelta(hours=24)
+    disable_after: timedelta = timedelta(hours=72)
+    idle: float = 1.0
+    lease_seconds: float | None = None  # how long a claim holds a delivery; default: the timeout plus 30 s
+
+    def backoff(self, attempts: int) -> timedelta:
+        delay = min(self.base * 4 ** max(attempts - 1, 0), self.cap)
+        return timedelta(seconds=delay * random.uniform(0.75, 1.25))  # noqa: S311 - jitter, not a secret
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds if self.lease_seconds is not None else self.timeout + 30)
+
+
+def configured_timing() -> Timing:
+    from services.evidence.config import evidence_settings
+
+    conf = evidence_settings()
+    return Timing(timeout=conf.webhook_timeout_seconds, retry_window=timedelta(hours=conf.webhook_retry_hours),
+                  disable_after=timedelta(hours=conf.webhook_disable_after_hours))
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    status: int | None
+    latency_ms: int
+    error: str | None
+
+
+class Dispatcher:
+    def __init__(self, db: Database, *, policy: UrlPolicy | None = None, timing: Timing | None = None,
+                 concurrency: int = 32, per_subscription: int = 4, resolver: Resolver = system_resolver,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.db = db
+        self.policy = policy or service.url_policy()
+        self.timing = timing or configured_timing()
+        self.concurrency, self.per_subscription = concurrency, per_subscription
+        self.resolver = resolver
+        timeout = httpx.Timeout(self.timing.timeout, connect=min(2.0, self.timing.timeout))
+        self._client = httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False,
+                                         timeout=timeout, headers={"User-Agent": USER_AGENT})
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._sending: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self, session: AsyncSession | None = None) -> None:
+        """After-commit hook: send at once when the transaction queued deliveries."""
+        if session is None or session.info.pop(service.WAKE, None):
+            self._wake.set()
+
+    def start(self) -> None:
+        if self.wake not in self.db.after_commit:
+            self.db.after_commit.append(self.wake)
+        self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        """Stop sending; deliveries in flight are abandoned (their leases run out and they are sent again)."""
+        with contextlib.suppress(ValueError):
+            self.db.after_commit.remove(self.wake)
+        tasks = [t for t in (self._task, *self._sending) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._client.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                claimed = await self.dispatch_round()
+            except Exception:  # the dispatcher must outlive a database restart
+                log.exception("webhook dispatch failed; retrying")
+                claimed = 0
+            if claimed == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.timing.idle)
+
+    async def dispatch_round(self) -> int:
+        """Claim what can be sent now and start sending it; returns how many deliveries were claimed."""
+        free = self.concurrency - len(self._sending)
+        if free <= 0:
+            await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
+            return 1
+        claimed = await self._claim(free)
+        for delivery_id in claimed:
+            task = asyncio.create_task(self._deliver(delivery_id))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return len(claimed)
+
+    async def drain(self) -> None:
+        """Wait for the sends in flight (tests and the bench)."""
+        while self._sending:
+            await asyncio.gather(*list(self._sending), return_exceptions=True)
+
+    async def _claim(self, free: int) -> list[int]:
+        now = datetime.now(UTC)
+        async with self.db.sessionmaker() as session:
+            busy = await repository.in_flight(session, now)
+            rows = await repository.claimable(session, now, free * 4)
+            chosen: list[WebhookDelivery] = []
+            for row in rows:
+                if busy.get(row.subscription_id, 0) < self.per_subscription and len(chosen) < free:
+                    busy[row.subscription_id] = busy.get(row.subscription_id, 0) + 1
+                    chosen.append(row)
+            for row in chosen:
+                row.leased_until = now + self.timing.lease
+            await session.commit()
+        return [row.id for row in chosen]
+
+    async def _deliver(self, delivery_id: int) -> None:
+        try:
+            async with self.db.sessionmaker() as session:
+                delivery = await repository.delivery(session, delivery_id)
+                subscription = await repository.subscription(session, delivery.subscription_id) if delivery else None
+                if delivery is None or subscription is None:
+                    return
+                secrets = await repository.secrets_in_force(session, subscription.id, datetime.now(UTC))
+                url, event_id, payload = subscription.url, delivery.event_id, delivery.payload
+            outcome = await self.send(url, f"msg_{event_id.hex}", payload, secrets)
+            await self._record(delivery_id, outcome)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("webhook delivery %s failed unexpectedly; its lease will run out and it is retried",
+                          delivery_id)
+
+    async def send(self, url: str, message_id: str, payload: dict[str, Any], secrets: list[str]) -> Outcome:
+        """One signed POST to a checked address; redirects are not followed (a 3xx is a failure)."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        started = time.perf_counter()
+        try:
+            target = await self.policy.resolve(url, self.resolver)
+        except Refused as exc:
+            return Outcome(False, None, 0, f"refused: {exc}")
+        timestamp = int(time.time())
+        headers = {"Content-Type": "application/json", "Host": target.host_header,
+                   "webhook-id": message_id, "webhook-timestamp": str(timestamp),
+                   "webhook-signature": signature_header(secrets, message_id, timestamp, body)}
+        try:
+            async with self._slots:
+                response = await self._client.post(target.url, content=body.encode(), headers=headers,
+                                                   extensions={"sni_hostname": target.server_name})
+        except httpx.HTTPError as exc:
+            latency = int((time.perf_counter() - started) * 1000)
+            return Outcome(False, None, latency, f"{type(exc).__name__}: {exc}"[:2000])
+        latency = int((time.perf_counter() - started) * 1000)
+        if 200 <= response.status_code < 300:
+            return Outcome(True, response.status_code, latency, None)
+        return Outcome(False, response.status_code, latency, f"HTTP {response.status_code}")
+
+    async def _record(self, delivery_id: int, outcome: Outcome) -> None:
+        async for session in session_scope(self.db):  # run to its end: that is where it commits
+            await self._apply(session, delivery_id, outcome)
+
+    async def _apply(self, session: AsyncSession, delivery_id: int, outcome: Outcome) -> None:
+        now = datetime.now(UTC)
+        delivery = await repository.delivery(session, delivery_id)
+        if delivery is None or delivery.state != "pending":
+            return
+        subscription = await repository.subscription(session, delivery.subscription_id, lock=True)
+        delivery.attempts += 1
+        delivery.last_attempt_at, delivery.leased_until = now, None
+        delivery.response_status, delivery.latency_ms, delivery.last_error = (
+            outcome.status, outcome.latency_ms, outcome.error)
+        if outcome.ok:
+            delivery.state, delivery.delivered_at = "delivered", now
+            if subscription is not None and subscription.consecutive_failures:
+                subscription.consecutive_failures, subscription.failing_since = 0, None
+            return
+        if now - delivery.created_at >= self.timing.retry_window:
+            delivery.state = "failed"
+        else:
+            delivery.next_attempt_at = now + self.timing.backoff(delivery.attempts)
+        if subscription is not None:
+            self._count_failure(session, subscription, now, outcome)
+
+    def _count_failure(self, session: AsyncSession, subscription: WebhookSubscription, now: datetime,
+                       outcome: Outcome) -> None:
+        subscription.consecutive_failures += 1
+        subscription.failing_since = subscription.failing_since or now
+        if subscription.status == "active" and now - subscription.failing_since >= self.timing.disable_after:
+            reason = (f"every delivery failed since {subscription.failing_since.isoformat()} "
+                      f"({subscription.consecutive_failures} attempts; last: {outcome.error})")
+            subscription.status, subscription.disabled_reason = "disabled", reason[:2000]
+            subscription.updated_at = now
+            audit.record(session, actor="system:webhooks", action="webhook.disabled",
+                         entity_type="webhook_subscription", entity_id=subscription.id, details={"reason": reason})
+            service.announce_disabled(session, subscription, reason)
+            log.warning("webhook subscription %s disabled: %s", subscription.id, reason)

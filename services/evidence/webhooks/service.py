@@ -1,0 +1,220 @@
+"""Webhook subscriptions and the event log's intake.
+
+Subscriptions are managed by the office (admin, assessor) or an auditor over their scope: a subscription
+receives only events about units inside its scope, which its creator may read in full. Events come in as
+notices (services/common/notify.py) and are logged once; each new one becomes a delivery for every active
+subscription of its type whose scope covers its unit, in the same transaction (nothing is lost between the
+log and the queues). The dispatcher (dispatcher.py) sends the deliveries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit, clock
+from services.common.auth import Principal, Role, scope_covers
+from services.common.db import pending
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.notify import Notice, publish
+from services.evidence.config import evidence_settings
+from services.evidence.webhooks import repository
+from services.evidence.webhooks.models import WebhookDelivery, WebhookSecret, WebhookSubscription
+from services.evidence.webhooks.schemas import SubscriptionCreate, SubscriptionUpdate
+from services.evidence.webhooks.signing import new_secret
+from services.evidence.webhooks.ssrf import Refused, UrlPolicy, parse_hosts, parse_networks
+
+MANAGERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
+WAKE = "webhook_wake"
+MAX_DELIVERIES_LISTED = 200
+
+
+def url_policy() -> UrlPolicy:
+    """The allow-list of the settings; production allows no host unless listed and HTTPS only."""
+    from services.common.settings import get_settings
+
+    conf = evidence_settings()
+    production = get_settings().environment == "production"
+    return UrlPolicy(hosts=parse_hosts(conf.webhook_allowed_hosts),
+                     networks=parse_networks(conf.webhook_allowed_networks),
+                     any_host=not production, https_only=production)
+
+
+def payload_of(notice: Notice) -> dict[str, Any]:
+    """The body a subscriber receives (Standard Webhooks: type, timestamp, data)."""
+    return {"type": notice.type, "timestamp": notice.occurred_at, "data": notice.data()}
+
+
+def wants(subscription: WebhookSubscription, notice: Notice) -> bool:
+    return ((not subscription.event_types or notice.type in subscription.event_types)
+            and scope_covers(subscription.scope_path, notice.unit_path))
+
+
+def _delivery_row(subscription_id: str, notice: Notice, now: datetime, *,
+                  redelivery_of: int | None = None) -> dict[str, Any]:
+    return {"subscription_id": subscription_id, "event_id": uuid.UUID(notice.id), "type": notice.type,
+            "ordering_key": notice.ordering_key[:300], "payload": payload_of(notice), "state": "pending",
+            "attempts": 0, "next_attempt_at": now, "created_at": now, "redelivery_of": redelivery_of}
+
+
+async def record_notices(session: AsyncSession, notices: list[Notice]) -> None:
+    """The evidence sink (before commit): log the new notices and queue one delivery per interested subscription."""
+    now = clock.now()
+    rows = [{"id": uuid.UUID(n.id), "type": n.type, "entity_id": n.entity_id[:200], "unit_path": n.unit_path,
+             "period_id": n.period_id, "subject_id": n.subject_id,
+             "occurred_at": datetime.fromisoformat(n.occurred_at), "notice": n.to_json()} for n in notices]
+    new = await repository.add_events(session, rows)
+    fresh = [n for n in notices if uuid.UUID(n.id) in new]
+    if not fresh:
+        return
+    subscribers = await repository.active_subscriptions(session)
+    deliveries = [_delivery_row(s.id, n, now) for n in fresh for s in subscribers if wants(s, n)]
+    await repository.add_deliveries(session, deliveries)
+    if deliveries:
+        pending(session, WAKE).append(len(deliveries))
+
+
+def _require_manager(principal: Principal, scope_path: str) -> None:
+    if not principal.can(MANAGERS, scope_path):
+        raise Forbidden(f"{principal.subject} may not manage webhooks for {scope_path or 'the organisation'} "
+                        "(admin, assessor or auditor over that scope)")
+
+
+def _check_url(url: str) -> None:
+    try:
+        url_policy().check(url)
+    except Refused as exc:
+        raise InvalidInput(f"webhook URL refused: {exc}", details={"field": "url"}) from None
+
+
+async def create(session: AsyncSession, principal: Principal,
+                 payload: SubscriptionCreate) -> tuple[WebhookSubscription, str]:
+    _require_manager(principal, payload.scope_path)
+    _check_url(payload.url)
+    now = clock.now()
+    subscription = WebhookSubscription(
+        id=str(uuid.uuid4()), name=payload.name, url=payload.url, event_types=payload.event_types,
+        scope_path=payload.scope_path, created_by=principal.subject, status="active", consecutive_failures=0,
+        created_at=now, updated_at=now)
+    session.add(subscription)
+    secret = new_secret()
+    await session.flush()
+    session.add(WebhookSecret(subscription_id=subscription.id, secret=secret, created_at=now))
+    audit.record(session, actor=principal, action="webhook.create", entity_type="webhook_subscription",
+                 entity_id=subscription.id, after=_state(subscription))
+    await session.flush()
+    return subscription, secret
+
+
+def _state(subscription: WebhookSubscription) -> dict[str, Any]:
+    return {"name": subscription.name, "url": subscription.url, "event_types": subscription.event_types,
+            "scope_path": subscription.scope_path, "status": subscription.status}
+
+
+async def get_managed(session: AsyncSession, principal: Principal, subscription_id: str, *,
+                      lock: bool = False) -> WebhookSubscription:
+    subscription = await repository.subscription(session, subscription_id[:36], lock=lock)
+    if subscription is None or not principal.can(MANAGERS, subscription.scope_path):
+        raise NotFound(f"webhook subscription {subscription_id[:36]} does not exist")
+    return subscription
+
+
+async def list_for(session: AsyncSession, principal: Principal) -> list[WebhookSubscription]:
+    return [s for s in await repository.subscriptions(session) if principal.can(MANAGERS, s.scope_path)]
+
+
+async def update(session: AsyncSession, principal: Principal, subscription_id: str,
+                 payload: SubscriptionUpdate) -> WebhookSubscription:
+    subscription = await get_managed(session, principal, subscription_id, lock=True)
+    before = _state(subscription)
+    if payload.url is not None:
+        _check_url(payload.url)
+        subscription.url = payload.url
+    if payload.name is not None:
+        subscription.name = payload.name
+    if payload.event_types is not None:
+        subscription.event_types = payload.event_types
+    if payload.paused is True:
+        subscription.status = "paused"
+    elif payload.paused is False:
+        subscription.status, subscription.disabled_reason = "active", None
+        subscription.failing_since, subscription.consecutive_failures = None, 0
+    subscription.updated_at = clock.now()
+    audit.record(session, actor=principal, action="webhook.update", entity_type="webhook_subscription",
+                 entity_id=subscription.id, before=before, after=_state(subscription))
+    await session.flush()
+    return subscription
+
+
+async def delete(session: AsyncSession, principal: Principal, subscription_id: str) -> None:
+    subscription = await get_managed(session, principal, subscription_id, lock=True)
+    audit.record(session, actor=principal, action="webhook.delete", entity_type="webhook_subscription",
+                 entity_id=subscription.id, before=_state(subscription))
+    await session.delete(subscription)
+    await session.flush()
+
+
+async def rotate_secret(session: AsyncSession, principal: Principal,
+                        subscription_id: str) -> tuple[str, datetime | None]:
+    """A new secret; the ones in force keep signing for the overlap (0: they stop at once)."""
+    subscription = await get_managed(session, principal, subscription_id, lock=True)
+    now = clock.now()
+    overlap = timedelta(hours=evidence_settings().webhook_secret_overlap_hours)
+    await repository.expire_secrets(session, subscription.id, now + overlap)
+    secret = new_secret()
+    session.add(WebhookSecret(subscription_id=subscription.id, secret=secret, created_at=now))
+    audit.record(session, actor=principal, action="webhook.rotate_secret", entity_type="webhook_subscription",
+                 entity_id=subscription.id)
+    await session.flush()
+    return secret, (now + overlap) if overlap else None
+
+
+async def send_test(session: AsyncSession, principal: Principal, subscription_id: str) -> WebhookDelivery:
+    """Queue a `webhook.test` event for this subscription only (whatever its types; even paused ones queue it)."""
+    subscription = await get_managed(session, principal, subscription_id)
+    now = clock.now()
+    notice = Notice(id=str(uuid.uuid4()), type="webhook.test", entity_id=subscription.id,
+                    unit_path=subscription.scope_path, occurred_at=now.isoformat(), extra={"by": principal.subject})
+    delivery = WebhookDelivery(**_delivery_row(subscription.id, notice, now))
+    session.add(delivery)
+    await session.flush()
+    pending(session, WAKE).append(1)
+    return delivery
+
+
+async def deliveries_of(session: AsyncSession, principal: Principal, subscription_id: str, *, limit: int,
+                        before: int | None) -> Sequence[WebhookDelivery]:
+    subscription = await get_managed(session, principal, subscription_id)
+    return await repository.deliveries(session, [subscription.id], limit=min(limit, MAX_DELIVERIES_LISTED),
+                                       before=before)
+
+
+async def redeliver(session: AsyncSession, principal: Principal, delivery_id: int) -> WebhookDelivery:
+    """Send a logged delivery again (same `webhook-id`, so the receiver can tell a repeat), as a new delivery."""
+    original = await repository.delivery(session, delivery_id)
+    if original is None:
+        raise NotFound(f"webhook delivery {delivery_id} does not exist")
+    subscription = await get_managed(session, principal, original.subscription_id)
+    if original.state == "pending":
+        raise Conflict(f"delivery {delivery_id} is still being delivered (attempt {original.attempts + 1} due "
+                       f"{original.next_attempt_at.isoformat()})", details={"state": original.state})
+    now = clock.now()
+    copy = WebhookDelivery(subscription_id=subscription.id, event_id=original.event_id, type=original.type,
+                           ordering_key=original.ordering_key, payload=original.payload, state="pending",
+                           attempts=0, next_attempt_at=now, created_at=now, redelivery_of=original.id)
+    session.add(copy)
+    audit.record(session, actor=principal, action="webhook.redeliver", entity_type="webhook_subscription",
+                 entity_id=subscription.id, details={"delivery": original.id})
+    await session.flush()
+    pending(session, WAKE).append(1)
+    return copy
+
+
+def announce_disabled(session: AsyncSession, subscription: WebhookSubscription, reason: str) -> None:
+    """The event that says a subscription was disabled (to the other subscribers of its scope, and live)."""
+    publish(session, "webhook.disabled", entity_id=subscription.id, unit_path=subscription.scope_path,
+            reason=reason[:500], name=subscription.name)
