@@ -206,8 +206,10 @@ def test_kaohe_up_starts_every_process_with_the_keep_alive(monkeypatch: pytest.M
 
 def test_every_client_of_another_kaohe_process_is_a_peer_client() -> None:
     """A bare `httpx.AsyncClient` would reuse idle connections for httpx's 5 s: only peers.py makes them, apart
-    from the clients of servers that are not ours (the attachment store, the identity provider's JWKS)."""
-    not_ours = {"services/evidence/attachments/storage.py", "gateway/app.py"}
+    from the clients of servers that are not ours (the attachment store, the identity provider's JWKS, webhook
+    receivers)."""
+    not_ours = {"services/evidence/attachments/storage.py", "gateway/app.py",
+                "services/evidence/webhooks/dispatcher.py"}
     makers = {str(path.relative_to(ROOT)) for folder in ("services", "gateway", "kaohe")
               for path in (ROOT / folder).rglob("*.py") if "httpx.AsyncClient(" in path.read_text(encoding="utf-8")}
     assert makers - not_ours == {"services/common/peers.py"}
