@@ -17,6 +17,7 @@ from cross_web import HTTPException
 from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UNSET
 
 from gateway import exports, public, uploads
@@ -26,7 +27,7 @@ from gateway.context import get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.schema import configured_schema
 from services.common.app import BodyLimitMiddleware, docs_urls, install_offline_docs, kaohe_version
-from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, install_error_handlers
+from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, JSONResponse, install_error_handlers
 from services.common.headers import SecurityHeadersMiddleware
 from services.common.observability import configure_logging, install_observability
 from services.common.settings import get_settings
@@ -46,10 +47,50 @@ def _api_key_verifier(clients: Clients) -> Any:
     return verify
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def response_media_type(accept: str | None) -> str:
+    """The media type of a GraphQL answer (GraphQL over HTTP, "Accept"): `application/graphql-response+json` when
+    the client names it at least as willingly (q) as `application/json`; `application/json` otherwise, for a
+    missing Accept, `*/*` and `application/*` too (older clients know only it)."""
+    if not accept or "graphql-response" not in accept.lower():
+        return JSON
+    best = {GRAPHQL_RESPONSE: 0.0, JSON: 0.0}
+    for part in accept.split(","):
+        kind, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        kind = kind.lower()
+        target = GRAPHQL_RESPONSE if kind == GRAPHQL_RESPONSE else JSON if kind in (JSON, "application/*", "*/*") \
+            else None
+        if target is not None:
+            best[target] = max(best[target], quality)
+    return GRAPHQL_RESPONSE if best[GRAPHQL_RESPONSE] > 0 and best[GRAPHQL_RESPONSE] >= best[JSON] else JSON
+
+
+def _request_error(result: ExecutionResult) -> bool:
+    """True when the request failed before any field ran: the document did not parse or validate, a variable
+    could not be coerced, the operation was refused (persisted queries, limits). Field errors carry a path."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return result.data is None and bool(result.errors) and all(not error.path for error in result.errors or ())
+
+
 class GatewayRouter(GraphQLRouter[Any, None]):
     """strawberry's router, except that a GET naming a persisted query (`?extensions=…`, no
-    `query`) is a query, not a browser asking for GraphiQL, and that every error has the gateway's one
-    shape (gateway/errors.py): strawberry's plain-text refusals too, and UNAUTHENTICATED is HTTP 401."""
+    `query`) is a query, not a browser asking for GraphiQL, that every error has the gateway's one
+    shape (gateway/errors.py): strawberry's plain-text refusals too, and UNAUTHENTICATED is HTTP 401, and
+    that it speaks GraphQL over HTTP's `application/graphql-response+json` to a client that asks for it
+    (`response_media_type`): a request that fails before execution (parse, validation, variable coercion) is then
+    a 400 with no `data` entry. `application/json` answers stay as they were: 200 with `data: null`."""
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
@@ -64,11 +105,32 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         return strict_json(data)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        media_type = response_media_type(request.headers.get("accept"))
+        request.state.graphql_media_type = media_type
+        request.state.request_errors = request.state.results = 0
         try:
-            return await super().run(request, context=context, root_value=root_value)
-        except HTTPException as exc:
-            raise RequestRefused(exc.reason, exc.status_code,
-                                 "not_found" if exc.status_code == 404 else "bad_request") from None
+            response = await super().run(request, context=context, root_value=root_value)
+        except (HTTPException, RequestRefused) as exc:
+            refused = exc if isinstance(exc, RequestRefused) else RequestRefused(
+                exc.reason, exc.status_code, "not_found" if exc.status_code == 404 else "bad_request")
+            if media_type == JSON:
+                raise refused from None
+            return JSONResponse(graphql_error_body(refused.status_code, refused.code, refused.message),
+                                status_code=refused.status_code, media_type=f"{GRAPHQL_RESPONSE}; charset=utf-8")
+        if media_type == GRAPHQL_RESPONSE and response.headers.get("content-type", "").startswith(JSON):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if request.state.results == 1 and request.state.request_errors == 1 and response.status_code == 200:
+                response.status_code = 400
+        return response
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+        answer = await super().process_result(request, result)
+        request.state.results += 1
+        if _request_error(result):
+            request.state.request_errors += 1
+            if request.state.graphql_media_type == GRAPHQL_RESPONSE:
+                answer.pop("data", None)  # "the data entry must not be present": no field ran
+        return answer
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
