@@ -1,11 +1,14 @@
 """`kaohe demo`: a synthetic city driven through the running services' HTTP APIs, end to end.
 
-For each sample scheme in `examples/schemes/` it creates the units and staff (Chinese names from
-the sample facts), publishes the scheme in scoring, opens a period with its groups and attributes,
-sets a one-level review chain in evidence, submits every sample fact as evidence and approves it.
+For each sample scheme in `examples/schemes/` (`--scheme all`: every one) it creates the units and
+staff (Chinese names from the sample facts), publishes the scheme in scoring, opens a period with its
+groups and attributes, sets a one-level review chain in evidence, and sends every sample fact through
+the endpoint an office would use (demo_channels.py): evidence submissions approved by the reviewer,
+rating tasks answered rater by rater, journals week by week.
 The approved facts then travel evidence → scoring → ranking through the outboxes; the demo waits
 for ranking's results, checks them against the offline engine, publishes them (公示) and prints
-each period's ranking table. It never writes a table directly.
+each period's ranking table; it exits 1 when a period's ranking differs from the offline engine's.
+It never writes a table directly.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +31,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kaohe.demo_channels import gather, is_task_rating, journals, rating_tasks
+from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
 from services.common.peers import peer_client
 from services.common.settings import Settings
@@ -62,6 +67,8 @@ class SchemeRun:
     period_id: str = ""
     unit_path: str = ""
     subject_ids: dict[str, str] = field(default_factory=dict)  # sample id → id in the stack
+    unit_paths: dict[str, str] = field(default_factory=dict)  # sample id → its unit's path in the stack
+    matches: bool = False
 
     @property
     def person(self) -> bool:
@@ -79,16 +86,19 @@ class Services:
         self.urls, self.secret = urls, secret
         self.http = peer_client(timeout=httpx.Timeout(60.0, connect=5.0))
 
-    def _token(self) -> str:
+    def _token(self, principal: Principal) -> str:
         now = int(time.time())
-        claims = {**DEMO_PRINCIPAL.claims(), "iss": SERVICE_TOKEN_ISSUER, "aud": SERVICE_TOKEN_AUDIENCE,
+        claims = {**principal.claims(), "iss": SERVICE_TOKEN_ISSUER, "aud": SERVICE_TOKEN_AUDIENCE,
                   "iat": now, "exp": now + 120, "jti": uuid.uuid4().hex}
         return jwt.encode(claims, self.secret, algorithm="HS256")
 
-    async def call(self, service: str, method: str, path: str, body: Any = None, *, ok: Sequence[int] = ()) -> Any:
-        """One request; a status outside 2xx (and `ok`) stops the demo with the service's message."""
+    async def call(self, service: str, method: str, path: str, body: Any = None, *, ok: Sequence[int] = (),
+                   principal: Principal | None = None) -> Any:
+        """One request (as the demo office, or `principal`: a rater answering a ballot); a status outside
+        2xx (and `ok`) stops the demo with the service's message."""
+        token = self._token(principal or DEMO_PRINCIPAL)
         response = await self.http.request(method, f"{self.urls[service]}{path}", json=body,
-                                           headers={"Authorization": f"Bearer {self._token()}"})
+                                           headers={"Authorization": f"Bearer {token}"})
         if response.status_code >= 300 and response.status_code not in ok:
             raise DemoError(f"{service} {method} {path} → {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
@@ -104,7 +114,9 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     scheme: Annotated[list[str] | None, typer.Option(
-        "--scheme", "-s", help="Sample scheme file stem in examples/schemes (repeatable).")] = None,
+        "--scheme", "-s", help="Sample scheme file stem in examples/schemes (repeatable), or `all`.")] = None,
+    subjects: Annotated[int | None, typer.Option(
+        help="At most this many subjects of each group per scheme (with their facts), for a quick run.")] = None,
     publish_days: Annotated[int, typer.Option(help="Working days of the publication (公示).")] = 5,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each period's results.")] = 180.0,
 ) -> None:
@@ -116,15 +128,30 @@ def demo(
     except ConfigError as exc:
         typer.echo(f"kaohe: {exc}", err=True)
         raise typer.Exit(2) from None
-    run_demo(settings, scheme or DEFAULT_SCHEMES, publish_days=publish_days, wait_seconds=timeout)
+    stems = list(scheme or DEFAULT_SCHEMES)
+    if "all" in stems:
+        stems = all_stems()
+    run_demo(settings, stems, publish_days=publish_days, wait_seconds=timeout, subjects_per_group=subjects)
 
 
-def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5, wait_seconds: float = 180.0) -> None:
+def all_stems() -> list[str]:
+    """Every example scheme that runs from facts (roll-ups need finalized sub-periods: left out, said so)."""
+    out = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        if yaml.safe_load(path.read_text(encoding="utf-8")).get("rollup"):
+            typer.echo(f"kaohe demo: {path.stem} is a roll-up of finalized periods; not run here", err=True)
+        elif (EXAMPLES / f"{path.stem}.facts.json").exists():
+            out.append(path.stem)
+    return out
+
+
+def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5, wait_seconds: float = 180.0,
+             subjects_per_group: int | None = None) -> None:
     """Run the demo against the stack `settings` describe (for `kaohe demo`, or `kaohe up --demo` once ready)."""
     from kaohe.stack import service_token_secret
     from services.common.settings import SERVICES
 
-    runs = [_load_sample(stem) for stem in stems]
+    runs = [_load_sample(stem, subjects_per_group) for stem in stems]
     urls: dict[str, str] = {name: settings.service_base_url(name) for name in SERVICES}
     try:
         asyncio.run(_run(runs, Services(urls, service_token_secret(settings)), publish_days, wait_seconds))
@@ -132,9 +159,14 @@ def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5,
         typer.echo(f"kaohe demo: {exc}", err=True)
         typer.echo("is the stack running (`kaohe up`) with the same KAOHE_* settings?", err=True)
         raise typer.Exit(1) from None
+    differing = [run.stem for run in runs if not run.matches]
+    if differing:
+        typer.echo(f"kaohe demo: the services' ranking differs from the offline engine for {', '.join(differing)}",
+                   err=True)
+        raise typer.Exit(1)
 
 
-def _load_sample(stem: str) -> SchemeRun:
+def _load_sample(stem: str, subjects_per_group: int | None = None) -> SchemeRun:
     scheme_path, facts_path = EXAMPLES / f"{stem}.yaml", EXAMPLES / f"{stem}.facts.json"
     if not scheme_path.exists() or not facts_path.exists():
         typer.echo(f"kaohe demo: no sample scheme {stem} (expected {scheme_path} and {facts_path})", err=True)
@@ -144,7 +176,31 @@ def _load_sample(stem: str) -> SchemeRun:
         typer.echo(f"kaohe demo: {stem} is a roll-up scheme; it needs finalized sub-periods", err=True)
         raise typer.Exit(2)
     facts = json.loads(facts_path.read_text(encoding="utf-8"))
+    if subjects_per_group is not None:
+        facts = reduced(facts, subjects_per_group)
     return SchemeRun(stem, document, facts, tag=secrets.token_hex(3))
+
+
+def reduced(facts: dict[str, Any], per_group: int) -> dict[str, Any]:
+    """The sample with at most `per_group` subjects of each group (the first listed) and only their facts;
+    joint events keep only the remaining participants, votes of a removed rater stay (a rater need not
+    be assessed)."""
+    kept: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for subject in facts.get("subjects") or []:
+        group = str(subject.get("group"))
+        if counts.get(group, 0) < per_group:
+            counts[group] = counts.get(group, 0) + 1
+            kept.append(subject)
+    ids = {subject["id"] for subject in kept}
+    out_facts = []
+    for fact in facts.get("facts") or []:
+        if fact.get("subject") not in ids:
+            continue
+        if isinstance(fact.get("participants"), list):
+            fact = {**fact, "participants": [p for p in fact["participants"] if p in ids] or [fact["subject"]]}
+        out_facts.append(fact)
+    return {**facts, "subjects": kept, "facts": out_facts}
 
 
 async def _run(runs: list[SchemeRun], services: Services, publish_days: int, wait_seconds: float) -> None:
@@ -192,8 +248,9 @@ async def _organisation(
             await services.call("scoring", "POST", "/v1/people", {"id": new_id, "name": name, "unit_id": dept})
         else:
             slug = f"u-{subject['id']}".lower().replace("_", "-")[:64]
-            await services.call("scoring", "POST", "/v1/units", {"id": new_id, "name": name, "slug": slug,
-                                                                "parent_id": dept})
+            made = await services.call("scoring", "POST", "/v1/units", {"id": new_id, "name": name, "slug": slug,
+                                                                       "parent_id": dept})
+            run.unit_paths[subject["id"]] = made["path"]
         run.subject_ids[subject["id"]] = new_id
         advance()
 
@@ -219,7 +276,11 @@ async def _scheme_and_period(run: SchemeRun, services: Services) -> None:
 
 async def _evidence(run: SchemeRun, services: Services, facts: list[dict[str, Any]],
                     advance: Callable[[], None]) -> None:
-    """Every sample fact as a submission, approved by its reviewer."""
+    """Every sample fact through its own channel: journals, rating tasks, or a submission approved by its
+    reviewer."""
+    votes = [fact for fact in facts if is_task_rating(fact)]
+    weeks = [fact for fact in facts if fact["fact"] == "journal"]
+    others = [fact for fact in facts if fact["fact"] != "journal" and not is_task_rating(fact)]
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(fact: dict[str, Any]) -> None:
@@ -229,14 +290,27 @@ async def _evidence(run: SchemeRun, services: Services, facts: list[dict[str, An
                                 {"action": "approve", "version": submission["version"]})
             advance()
 
-    await _gather([one(fact) for fact in facts])
+    await gather([one(fact) for fact in others])
+    if votes:
+        await rating_tasks(services, period_id=run.period_id, scope=run.unit_path, facts=votes,
+                           subject_ids=run.subject_ids, unit_paths=run.unit_paths, scales=_scales(run.document),
+                           tag=run.tag, mutual=not run.person, advance=advance)
+    if weeks:
+        await journals(services, period_id=run.period_id, facts=weeks, subject_ids=run.subject_ids,
+                       now=clock.now(), advance=advance)
 
 
-async def _gather(jobs: Sequence[Awaitable[None]]) -> None:
-    results = await asyncio.gather(*jobs, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
+def _scales(document: dict[str, Any]) -> dict[str, list[str]]:
+    """The grades of each rating leaf, best first, as its scale lists them."""
+    out: dict[str, list[str]] = {}
+    stack = list(document.get("indicators") or [])
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("children") or [])
+        rule = node.get("rule") or {}
+        if rule.get("kind") == "rating" and isinstance(rule.get("scale"), dict):
+            out[node["code"]] = list(rule["scale"])
+    return out
 
 
 def _submission(run: SchemeRun, fact: dict[str, Any]) -> dict[str, Any]:
@@ -261,6 +335,7 @@ async def _settle_and_show(run: SchemeRun, services: Services, publish_days: int
                         {"working_days": publish_days})
     period = await services.call("ranking", "GET", f"/v1/periods/{run.period_id}")
     _print_table(run, table, period)
+    run.matches = matches
     verdict = "[green]与离线引擎 (kaohe evaluate) 结果一致[/green]" if matches else \
         "[yellow]与离线引擎结果不一致 (see the period's problems)[/yellow]"
     console.print(f"  {verdict}; 公示至 {period['publication_ends_at']}\n")
