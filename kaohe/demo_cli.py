@@ -48,6 +48,7 @@ DEFAULT_SCHEMES = (
 CITY = ("city", "示范市")
 DEMO_PRINCIPAL = Principal(subject="demo-office", grants=tuple(Grant(role, "") for role in ROLES))
 CONCURRENCY = 8
+SCHEMES_AT_ONCE = 3  # schemes loaded side by side: one scheme's facts wait on its own review and outbox steps
 console = Console()
 
 
@@ -208,9 +209,14 @@ async def _run(runs: list[SchemeRun], services: Services, publish_days: int, wai
         await services.call("scoring", "POST", "/v1/units", {"id": f"city-{runs[0].tag}", "name": CITY[1],
                                                             "slug": f"{CITY[0]}-{runs[0].tag}"})
         root = f"city-{runs[0].tag}"
-        with _progress() as progress:
-            for number, run in enumerate(runs, start=1):
+        schemes_at_once = asyncio.Semaphore(SCHEMES_AT_ONCE)
+
+        async def load(number: int, run: SchemeRun) -> None:
+            async with schemes_at_once:
                 await _load_run(run, services, progress, root=root, number=number)
+
+        with _progress() as progress:
+            await gather([load(number, run) for number, run in enumerate(runs, start=1)])
         for run in runs:
             await _settle_and_show(run, services, publish_days, wait_seconds)
     finally:

@@ -324,7 +324,7 @@ def test_002_wuxi_municipal_departments() -> None:
     assert a01["scores"]["target_review"] == "28.60"
     assert a01["scores"]["target_mgmt"] == "98.60"
     assert a01["scores"]["daily_inspection"] == "98.00"  # 100 − 2 (inefficiency)
-    # social_eval: 年中 (95+92+90+88)/4 = 91.25; 年底 (96+94+92+90)/4 = 93 → (91.25+93)/2 = 92.125
+    # social_eval: round 1 年中 (95+92+90+88)/4 = 91.25; round 2 年底 (96+94+92+90)/4 = 93 → (91.25+93)/2 = 92.125
     assert a01["scores"]["social_eval"] == "92.13"
     # performance = 100 × (50×98.6/100 + 25×98/100 + 25×92.125/100)/100 = 49.3 + 24.5 + 23.03125
     assert a01["scores"]["performance"] == "96.83"  # 96.83125
