@@ -49,13 +49,16 @@ Count = Annotated[Decimal, BeforeValidator(_ascii_number), AfterValidator(_whole
 
 
 class _Content(BaseModel):
+    """Every kind may carry a `note`: a remark kept with the fact (the example files use it on events)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class ScoreContent(_Content):
     points: Num = Field(max_digits=12, decimal_places=4)
     assessor: str | None = Field(default=None, max_length=100)
-    note: str | None = Field(default=None, max_length=2000)
 
 
 class MeasureContent(_Content):
@@ -94,10 +97,11 @@ class EventContent(_Content):
 
 class RatingContent(_Content):
     rater: str = Name
-    level: str = Name
+    level: str | None = Field(default=None, min_length=1, max_length=100)  # a scheme without rater levels
     grade: str | None = Field(default=None, max_length=50)
     points: Num | None = Field(default=None, max_digits=12, decimal_places=4)
-    round: Int | None = Field(default=None, ge=1, le=100)
+    # which vote of several: a number (1, 2) or its name ("年中", "年底"); rounds are averaged
+    round: Annotated[int, Field(ge=1, le=100)] | Annotated[str, Field(min_length=1, max_length=50)] | None = None
 
 
 class TaskContent(_Content):
@@ -114,7 +118,8 @@ class CaseContent(_Content):
 class JournalContent(_Content):
     week: str = Field(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
     points: Num | None = Field(default=None, ge=0, max_digits=12, decimal_places=4)
-    status: Literal["submitted", "missing", "excused", "late"] = "submitted"
+    # `accepted` is the fact's word for a journal written in time (the example files use it): as `submitted`
+    status: Literal["submitted", "accepted", "missing", "excused", "late"] = "submitted"
 
 
 CONTENT: dict[str, TypeAdapter[Any]] = {
