@@ -10,8 +10,8 @@ check that 10x the subjects costs at most 11x the time.
 Peak memory is the process's ru_maxrss (tracemalloc is far too slow at this size). Each time is
 reported as wall-clock seconds and as CPU seconds of this process (`cpu_*`): on a shared machine the
 CPU figure is the one to compare between runs. `--phases` adds the time of each phase at N.
-The engines run compiled when `pip install` compiled them (setup.py); KAOHE_PURE_PYTHON=1 runs
-them as Python for a comparison. The last line's `mode=` says which ran.
+The engine runs as Python from a source or editable install, compiled from a wheel built with
+KAOHE_MYPYC=1 (setup.py). The last line's `mode=` says which ran.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services import native
-from services.scoring.engine import parse_scheme, score_period
+from kaohe.engine import compiled, parse_scheme, score_period
 
 try:
-    from services.ranking.engine import rank_period
+    from kaohe.engine import rank_period
 except ImportError:  # the ranking engine is not there yet: time scoring alone
     rank_period = None  # type: ignore[assignment]
 
@@ -239,7 +238,7 @@ def full_evaluation(scheme_doc: dict[str, Any], facts_doc: dict[str, Any]) -> Ti
 
 def phases(scheme_doc: dict[str, Any], facts_doc: dict[str, Any]) -> None:
     """CPU seconds of each phase: sort, hash, the rest of score_period, rank_period."""
-    from services.scoring.engine.canonical import inputs_sha256, sorted_by_id
+    from kaohe.engine.canonical import inputs_sha256, sorted_by_id
 
     gc.collect()
     start = _clock()
@@ -281,7 +280,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.subjects
     what = "scoring + ranking" if rank_period is not None else "scoring only (ranking engine not found)"
-    print(f"timing {what}; engines {native.MODE} ({native.REASON})")
+    print(f"timing {what}; engine {'compiled' if compiled() else 'python'}")
     small_facts, _, (small_full, small_cpu) = run(max(n // 10, 20))
     print(f"  n={max(n // 10, 20)}: facts={small_facts} full={small_full:.2f}s cpu={small_cpu:.2f}s")
     facts, (base, base_cpu), (full, cpu) = run(n, args.phases)
@@ -293,7 +292,8 @@ def main() -> None:
     print(
         f"engine: subjects={n} facts={facts} seconds={full:.2f} facts_per_s={facts / full:.0f} "
         f"baseline_ratio={full / base:.2f} peak_mib={peak_mib:.0f} cpu_seconds={cpu:.2f} "
-        f"facts_per_cpu_s={facts / cpu:.0f} cpu_baseline_ratio={cpu / base_cpu:.2f} mode={native.MODE}"
+        f"facts_per_cpu_s={facts / cpu:.0f} cpu_baseline_ratio={cpu / base_cpu:.2f} "
+        f"mode={'compiled' if compiled() else 'python'}"
     )
 
 

@@ -24,8 +24,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import facts_document, scheme_document  # noqa: E402
 
-from services.ranking.engine import dumps_result, evaluate  # noqa: E402
-from services.scoring.engine import load_document  # noqa: E402
+from kaohe.engine import evaluate  # noqa: E402
+from kaohe.engine.ranking import dumps_result  # noqa: E402
+from kaohe.engine.scheme import load_document  # noqa: E402
 
 
 def digest(scheme_doc: object, facts_doc: object) -> str:

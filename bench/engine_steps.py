@@ -24,13 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import facts_document, scheme_document
 
-from services import native
-from services.ranking.engine import rank_period
-from services.scoring.engine import parse_scheme
-from services.scoring.engine import score as steps
-from services.scoring.engine.canonical import inputs_sha256, sorted_by_id
-from services.scoring.engine.expression import CONTEXT
-from services.scoring.engine.model import PeriodScores
+from kaohe.engine import compiled, parse_scheme, rank_period
+from kaohe.engine.canonical import inputs_sha256, sorted_by_id
+from kaohe.engine.scheme.expression import CONTEXT
+from kaohe.engine.scheme.model import PeriodScores
+from kaohe.engine.scoring import score as steps
 
 
 class Laps:
@@ -91,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     facts_doc = facts_document(args.subjects)
     scheme_doc = scheme_document(facts_doc.pop("groups"))
-    print(f"steps at {args.subjects} subjects; engines {native.MODE} ({native.REASON})")
+    print(f"steps at {args.subjects} subjects; engine {'compiled' if compiled() else 'python'}")
     for _ in range(args.runs):
         print(one_run(scheme_doc, facts_doc))
 

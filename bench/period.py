@@ -44,11 +44,11 @@ import asyncpg
 import httpx
 from sqlalchemy import func, insert, select
 
+from kaohe.engine import parse_scheme, score_period
 from services.common.auth import Grant, Principal, issue_service_token
 from services.common.db import Database, create_engine
 from services.common.embedded import free_port
 from services.common.settings import SERVICES
-from services.scoring.engine import parse_scheme, score_period
 
 GROUPS = ("科级干部", "中层干部", "一般工作人员")
 FACTS_PER_STAFF = 30

@@ -349,7 +349,7 @@ async def _settle_and_show(run: SchemeRun, services: Services, publish_days: int
 
 def _offline(run: SchemeRun) -> list[tuple[Any, ...]]:
     """What the pure engine gives on the same sample files, keyed by the stack's subject ids."""
-    from services.ranking.engine import evaluate
+    from kaohe.engine import evaluate
 
     result = evaluate(run.document, run.facts)
     return sorted(_key(run.subject_ids.get(s["id"], s["id"]), s) for s in result["subjects"])

@@ -35,7 +35,7 @@ def _fail(message: str, problems: Sequence[str] = ()) -> NoReturn:
 
 
 def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
-    from services.scoring.engine import DocumentError, DocumentLimit, load_document
+    from kaohe.engine.scheme import DocumentError, DocumentLimit, load_document
 
     if not path.exists():
         _fail(f"cannot read the {what} file {path}: no such file")
@@ -64,9 +64,9 @@ def evaluate(
     out: Annotated[pathlib.Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Score, rank, grade, label and reward one period offline, from files."""
-    from services.ranking.engine import dumps_result, format_table
-    from services.ranking.engine import evaluate as run
-    from services.scoring.engine import SchemeInvalid
+    from kaohe.engine import evaluate as run
+    from kaohe.engine.ranking import dumps_result, format_table
+    from kaohe.engine.scheme import SchemeInvalid
 
     scheme_document = _load(scheme, "scheme")
     facts_document = _load(facts, "facts")
@@ -91,7 +91,8 @@ def _write(text: str, out: pathlib.Path | None) -> None:
 @scheme_app.command("validate")
 def validate(file: Annotated[pathlib.Path, typer.Argument(help="The scheme file (YAML or JSON).")]) -> None:
     """Check a scheme against the contract; print `ok` or every problem as `POINTER: message`."""
-    from services.scoring.engine import SchemeInvalid, parse_scheme
+    from kaohe.engine import parse_scheme
+    from kaohe.engine.scheme import SchemeInvalid
 
     document = _load(file, "scheme")
     try:

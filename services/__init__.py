@@ -1,5 +1,1 @@
-"""kaohe's services. Importing the package first decides how the engines run (services/native.py)."""
-
-from services import native as _native
-
-_native.install()
+"""kaohe's three services (evidence, scoring, ranking); the engine they run is `kaohe.engine`."""

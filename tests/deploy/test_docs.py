@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from services.scoring.engine import parse_scheme
+from kaohe.engine import parse_scheme
 from tests.deploy.test_manifests import command_exists, known_variables
 
 ROOT = Path(__file__).resolve().parents[2]

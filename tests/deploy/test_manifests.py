@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings
 
 from kaohe.cli import app
 from kaohe.ops_cli import PROCESSES
-from services import native
 from services.common.settings import SERVICES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,8 +27,8 @@ DEFAULT_PORTS = {name: Settings.model_fields[f"{name}_port"].default for name in
 
 def known_variables() -> set[str]:
     """Every `KAOHE_*` variable some settings class reads (the shared Settings and each service's own), and
-    the one read before any settings, at install and import time (services/native.py)."""
-    names = {f"KAOHE_{field.upper()}" for field in Settings.model_fields} | {native.PURE_PYTHON}
+    the one read by the build, not by the code (KAOHE_MYPYC, setup.py)."""
+    names = {f"KAOHE_{field.upper()}" for field in Settings.model_fields} | {"KAOHE_MYPYC"}
     for service in SERVICES:
         try:
             module = importlib.import_module(f"services.{service}.config")

@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from kaohe import engine_cli
-from services.ranking.engine import evaluate
+from kaohe.engine import evaluate
 
 
 def _scheme(indicators: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from services.ranking.engine import evaluate
-from services.scoring.engine import load_document, parse_scheme
+from kaohe.engine import evaluate, parse_scheme
+from kaohe.engine.scheme import load_document
 
 SCHEMES = Path(__file__).resolve().parents[2] / "examples" / "schemes"
 

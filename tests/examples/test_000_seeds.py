@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.scoring.engine import load_document
+from kaohe.engine.scheme import load_document
 from tests.examples.seeds import SCHEMES, run_seed
 
 

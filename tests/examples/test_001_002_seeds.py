@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.scoring.engine import load_document
+from kaohe.engine.scheme import load_document
 from tests.examples.seeds import SCHEMES, holders, run_seed
 
 STEMS = {

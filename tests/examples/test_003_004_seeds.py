@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from services.scoring.engine import load_document, parse_scheme
+from kaohe.engine import parse_scheme
+from kaohe.engine.scheme import load_document
 from tests.examples.seeds import SCHEMES, run_seed
 
 STEMS = [

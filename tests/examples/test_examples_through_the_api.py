@@ -23,11 +23,11 @@ import httpx
 import pytest
 import yaml
 
+from kaohe.engine import parse_scheme
 from services.common.errors import InvalidInput
 from services.evidence.app import app as evidence_app
 from services.evidence.attachments.storage import LocalStorage
 from services.evidence.submissions.content import validate_content
-from services.scoring.engine import parse_scheme
 from services.scoring.periods.service import indicators
 from tests.conftest import auth
 from tests.evidence.conftest import Clock

@@ -102,7 +102,7 @@ def test_merge_keeps_unchanged_subjects_and_clears_stale_flags() -> None:
 
 
 def _manual_scheme(scheme_id: str) -> Any:
-    from services.scoring.engine import parse_scheme
+    from kaohe.engine import parse_scheme
 
     return parse_scheme({"id": scheme_id, "version": 1, "title": "t", "subject_kind": "unit", "period": "quarter",
                          "indicators": [{"code": "a", "name": "a", "max": 10, "rule": {"kind": "manual"}}]})

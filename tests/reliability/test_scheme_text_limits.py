@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from kaohe import engine_cli
-from services.scoring.engine import DocumentError, load_document
+from kaohe.engine.scheme import DocumentError, load_document
 
 DEEP_FLOW = "[" * 100_000
 DEEP_JSON = '{"id": "x", "indicators": ' + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "}"

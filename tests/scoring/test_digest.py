@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scoring.engine import canonical_json
-from services.scoring.engine.canonical import inputs_sha256
+from kaohe.engine.canonical import canonical_json, inputs_sha256
 from services.scoring.scores.digest import encode_each, period_digest, subjects_bytes
 
 SCHEME = {"id": "s", "version": 1, "indicators": [{"code": "a", "max": 0.6}]}

@@ -17,7 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from services.scoring.engine import load_document, parse_scheme, score_period
+from kaohe.engine import parse_scheme, score_period
+from kaohe.engine.scheme import load_document
 from services.scoring.scores import compute
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import PeriodState

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.scheme.model import DEFAULT_PUBLIC_COLUMNS
 from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import SessionDep
 from services.common.errors import NotFound
@@ -22,7 +23,6 @@ from services.ranking.periods.models import Publication, RankedPeriod
 from services.ranking.results import repository as results
 from services.ranking.results.models import SubjectResult
 from services.ranking.results.service import PeriodRef, scheme_of
-from services.scoring.engine.model import DEFAULT_PUBLIC_COLUMNS
 
 router = APIRouter(prefix="/v1/periods/{period_id}", tags=["publication"])
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.scheme.model import PublicationRules
 from services.common import audit, clock, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput
@@ -16,7 +17,6 @@ from services.common.settings import get_settings
 from services.ranking.periods import repository
 from services.ranking.periods.models import Publication, RankedPeriod
 from services.ranking.results import repository as results
-from services.scoring.engine.model import PublicationRules
 
 DEFAULT_WORKING_DAYS = 5  # "公示5个工作日", as a 公示 is usually written
 LISTED = 100  # subject ids named in an audit record

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kaohe.engine import parse_scheme
+from kaohe.engine.scheme.model import PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
 from services.common.errors import ServiceUnavailable
-from services.scoring.engine import parse_scheme
-from services.scoring.engine.model import PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
 
 # Published scheme versions are immutable, so a parsed one can be kept for the process's life.
 _SCHEMES: dict[tuple[str, int], Scheme] = {}

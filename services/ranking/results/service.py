@@ -12,6 +12,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.canonical import canonical_json
+from kaohe.engine.ranking import rollup_period
+from kaohe.engine.ranking.result import RankMemo, rank_period_reusing
+from kaohe.engine.scheme.model import PeriodScores, Scheme, Subject
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -24,8 +28,6 @@ from services.ranking.access import (
     require_office,
 )
 from services.ranking.clients import ScoringClient
-from services.ranking.engine import rollup_period
-from services.ranking.engine.result import RankMemo, rank_period_reusing
 from services.ranking.periods import publication
 from services.ranking.periods import repository as periods
 from services.ranking.periods.models import RankedPeriod
@@ -39,8 +41,6 @@ from services.ranking.results.inputs import (
 )
 from services.ranking.results.models import SubjectResult
 from services.ranking.results.scores_cache import latest_scores
-from services.scoring.engine.canonical import canonical_json
-from services.scoring.engine.model import PeriodScores, Scheme, Subject
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
+from kaohe.engine.scheme.model import Scheme as EngineScheme
+from kaohe.engine.scheme.rule_params import FACT_KIND
 from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.scoring.access import may_read_subject, require_known
-from services.scoring.engine.model import Scheme as EngineScheme
-from services.scoring.engine.rule_params import FACT_KIND
 from services.scoring.periods import repository as repo
 from services.scoring.periods.models import Period, PeriodSubject
 from services.scoring.periods.schemas import (

@@ -9,14 +9,16 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine import parse_scheme
+from kaohe.engine.canonical import canonical_json
+from kaohe.engine.scheme import SchemeInvalid, load_document
+from kaohe.engine.scheme.loader import DocumentError, DocumentLimit
+from kaohe.engine.scheme.model import Scheme as EngineScheme
 from services.common import audit, clock, listing
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.common.workbook import excerpt
 from services.scoring.access import require_known
-from services.scoring.engine import SchemeInvalid, canonical_json, load_document, parse_scheme
-from services.scoring.engine.loader import DocumentError, DocumentLimit
-from services.scoring.engine.model import Scheme as EngineScheme
 from services.scoring.schemes import repository as repo
 from services.scoring.schemes.diff import diff_documents
 from services.scoring.schemes.models import Scheme, SchemeVersion

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.engine.canonical import canonical_json_kept
-from services.scoring.engine.subset import Scored
+from kaohe.engine.canonical import canonical_json_kept
+from kaohe.engine.scoring.subset import Scored
 
 MAX_PERIODS = 8
 JOIN_CHUNK = 1024  # facts per joined chunk of PeriodState.joined (150,000 facts: 147 chunks)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from services.scoring.engine import score_period
-from services.scoring.engine.collector import paused_gc
-from services.scoring.engine.model import PeriodScores, Scheme
+from kaohe.engine import score_period
+from kaohe.engine.scheme.model import PeriodScores, Scheme
+from kaohe.engine.scoring.collector import paused_gc
 from services.scoring.periods.models import Period, PeriodSubject
 
 TOTAL = "total"

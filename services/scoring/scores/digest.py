@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from services.scoring.engine import canonical_json
-from services.scoring.engine.canonical import canonical_json_kept, inputs_sha256
+from kaohe.engine.canonical import canonical_json, canonical_json_kept, inputs_sha256
 
 _CHUNK = 512
 
@@ -52,7 +51,7 @@ class _Collect:
 
 def subjects_bytes(subjects: list[dict[str, Any]]) -> bytes:
     """The canonical text of a facts document's subject list (sorted by id), as the engine hashes it."""
-    from services.scoring.engine.canonical import _hash_list
+    from kaohe.engine.canonical import _hash_list
 
     sink = _Collect()
     _hash_list(sink, subjects, None)

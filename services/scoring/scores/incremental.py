@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.scheme.model import Scheme
+from kaohe.engine.scoring.subset import Scored, score_changed, score_full
 from services.common.longlived import settle_after_commit
-from services.scoring.engine.model import Scheme
-from services.scoring.engine.subset import Scored, score_changed, score_full
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period

@@ -15,8 +15,8 @@ from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.scoring.collector import paused_gc
 from services.common.db import copy_records, driver_connection
-from services.scoring.engine.collector import paused_gc
 from services.scoring.periods.models import Period
 from services.scoring.scores.models import NEXT_SEQ, FactCopy, ScoreVersion
 

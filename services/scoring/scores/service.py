@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.canonical import canonical_json
+from kaohe.engine.scoring.collector import paused_gc
 from services.common import audit, clock, outbox
 from services.common.auth import Principal
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.scoring.access import may_read_scores, require_service
 from services.scoring.db import common
-from services.scoring.engine import canonical_json
-from services.scoring.engine.collector import paused_gc
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from services.scoring.engine.model import (
+from kaohe.engine.scheme.model import (
     GradeBand,
     Grading,
     Label,

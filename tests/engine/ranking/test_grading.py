@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.ranking.engine import rank_period
-from services.scoring.engine.model import AttributeCondition, Quota
+from kaohe.engine import rank_period
+from kaohe.engine.scheme.model import AttributeCondition, Quota
 
 from ._support import D, bands, column, grading, period, scheme, subject
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.ranking.engine import rank_period
-from services.scoring.engine.model import Label, LabelWhere
+from kaohe.engine import rank_period
+from kaohe.engine.scheme.model import Label, LabelWhere
 
 from ._support import D, column, grading, period, scheme, subject
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from services.ranking.engine import dumps_result, format_table, rank_period
-from services.scoring.engine.model import Label, Reward
+from kaohe.engine import rank_period
+from kaohe.engine.ranking import dumps_result, format_table
+from kaohe.engine.scheme.model import Label, Reward
 
 from ._support import D, grading, period, scheme, subject
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.ranking.engine import dumps_result, largest_remainder, rank_period
-from services.scoring.engine.expression import compile_expression
-from services.scoring.engine.model import Label, Quota, Reward
+from kaohe.engine import rank_period
+from kaohe.engine.ranking import dumps_result, largest_remainder
+from kaohe.engine.scheme.expression import compile_expression
+from kaohe.engine.scheme.model import Label, Quota, Reward
 
 from ._support import D, grading, period, scheme, subject
 
@@ -48,7 +49,7 @@ def test_quotas_never_exceeded_with_exclude(drawn) -> None:  # type: ignore[no-u
     if the_scheme.grading.ties_at_quota != "exclude" or downgraded:
         return
     result = rank_period(period(the_scheme, subjects))
-    from services.ranking.engine.numbers import count_from_share
+    from kaohe.engine.ranking.numbers import count_from_share
 
     for group in ("A", "B"):
         entries = [s for s in result["subjects"] if s["group"] == group]

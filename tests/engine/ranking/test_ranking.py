@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.ranking.engine import rank_period
+from kaohe.engine import rank_period
 
 from ._support import Ranking, column, grading, period, scheme, subject
 
@@ -57,7 +57,7 @@ def test_scope_all_ranks_everyone_together() -> None:
 
 
 def test_rank_ungraded_false_leaves_ungraded_subjects_unranked() -> None:
-    from services.scoring.engine.model import AttributeCondition
+    from kaohe.engine.scheme.model import AttributeCondition
 
     ungraded = (AttributeCondition("service_days", "lt", 20),)
     the_scheme = scheme(
@@ -75,7 +75,7 @@ def test_rank_ungraded_false_leaves_ungraded_subjects_unranked() -> None:
 
 
 def test_ungraded_subjects_are_ranked_by_default() -> None:
-    from services.scoring.engine.model import AttributeCondition
+    from kaohe.engine.scheme.model import AttributeCondition
 
     the_scheme = scheme(grading=grading(ungraded_when=(AttributeCondition("new", "eq", True),)))
     subjects = [subject("a", "95", attributes={"new": True}), subject("b", "85")]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.ranking.engine import dumps_result, rank_period
-from services.ranking.engine.result import rank_period_reusing, scope_local
-from services.scoring.engine.model import Label, Quota, Ranking, Reward, SubjectScore
+from kaohe.engine import rank_period
+from kaohe.engine.ranking import dumps_result
+from kaohe.engine.ranking.result import rank_period_reusing, scope_local
+from kaohe.engine.scheme.model import Label, Quota, Ranking, Reward, SubjectScore
 
 from ._support import D, grading, period, scheme, subject
 

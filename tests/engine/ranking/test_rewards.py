@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from services.ranking.engine import largest_remainder, rank_period
-from services.scoring.engine.expression import compile_expression
-from services.scoring.engine.model import Label, Ranking, Reward
+from kaohe.engine import rank_period
+from kaohe.engine.ranking import largest_remainder
+from kaohe.engine.scheme.expression import compile_expression
+from kaohe.engine.scheme.model import Label, Ranking, Reward
 
 from ._support import D, column, grading, period, scheme, subject
 
@@ -119,7 +120,7 @@ def test_by_label_negative_amounts_and_several_labels_sum() -> None:
 
 
 def test_every_reward_appears_for_every_subject_including_ungraded() -> None:
-    from services.scoring.engine.model import AttributeCondition
+    from kaohe.engine.scheme.model import AttributeCondition
 
     the_grading = grading(ungraded_when=(AttributeCondition("new", "eq", True),))
     rewards = [Reward("甲", by_grade={"优秀": D(1)}), Reward("乙", by_rank=(D(5),)), Reward("丙", by_label={})]

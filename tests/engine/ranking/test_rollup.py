@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.ranking.engine import rollup_period
-from services.scoring.engine.model import GradeCount, Quota, Rollup, RollupGradeRule, Subject
+from kaohe.engine.ranking import rollup_period
+from kaohe.engine.scheme.model import GradeCount, Quota, Rollup, RollupGradeRule, Subject
 
 from ._support import D, bands, column, grading, scheme
 
@@ -96,7 +96,7 @@ def test_rollup_subject_without_results_is_reported() -> None:
 
 def test_evaluate_rollup_documents_read_results_instead_of_facts() -> None:
     # The offline form (docs/decisions.md "Ranking: roll-up input"): `results` in the facts file.
-    from services.ranking.engine import evaluate
+    from kaohe.engine import evaluate
 
     scheme_document = {
         "id": "annual", "version": 1, "title": "年度", "subject_kind": "person", "period": "year",

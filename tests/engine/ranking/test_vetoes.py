@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.ranking.engine import rank_period
-from services.scoring.engine.model import Label, Quota, Ranking, Reward
+from kaohe.engine import rank_period
+from kaohe.engine.scheme.model import Label, Quota, Ranking, Reward
 
 from ._support import D, by_id, column, grading, period, scheme, subject
 

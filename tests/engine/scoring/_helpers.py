@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.scoring.engine import PeriodScores, parse_scheme, score_period
+from kaohe.engine import parse_scheme, score_period
+from kaohe.engine.scheme import PeriodScores
 
 
 def scheme_doc(indicators: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -19,8 +19,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scoring.engine import canonical_json, load_document, parse_scheme, score_period
-from services.scoring.engine.canonical import inputs_sha256, sorted_by_id
+from kaohe.engine import parse_scheme, score_period
+from kaohe.engine.canonical import canonical_json, inputs_sha256, sorted_by_id
+from kaohe.engine.scheme import load_document
 
 SCHEMES = Path(__file__).resolve().parents[3] / "examples" / "schemes"
 

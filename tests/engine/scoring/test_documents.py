@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.scoring.engine import DocumentError, canonical_json, load_document
+from kaohe.engine.canonical import canonical_json
+from kaohe.engine.scheme import DocumentError, load_document
 
 
 def test_yaml_and_json_same_structure(tmp_path: pathlib.Path) -> None:
@@ -59,7 +60,7 @@ def test_canonical_json() -> None:
 def test_inputs_hash_is_sha256_of_canonical_json() -> None:
     import hashlib
 
-    from services.scoring.engine.canonical import inputs_sha256, sorted_by_id
+    from kaohe.engine.canonical import inputs_sha256, sorted_by_id
 
     scheme = {"id": "s", "ratio": 0.6, "name": "梅岭"}
     facts = {

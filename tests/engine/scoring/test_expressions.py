@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.scoring.engine import ExpressionError, compile_expression
+from kaohe.engine.scheme import ExpressionError, compile_expression
 
 D = Decimal
 

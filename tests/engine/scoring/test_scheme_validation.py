@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.scoring.engine import SchemeInvalid, parse_scheme
+from kaohe.engine import parse_scheme
+from kaohe.engine.scheme import SchemeInvalid
 from tests.engine.scoring._helpers import leaf, scheme_doc
 
 
@@ -280,7 +281,7 @@ def test_a_rollup_scheme_needs_no_indicator_tree() -> None:
 
 
 def test_the_publication_section_sets_the_windows() -> None:
-    from services.scoring.engine.model import PublicationRules
+    from kaohe.engine.scheme.model import PublicationRules
 
     scheme = parse_scheme({**good(), "publication": {"working_days": 5, "republication_working_days": 2}})
     assert scheme.publication == PublicationRules(working_days=5, republication_working_days=2)

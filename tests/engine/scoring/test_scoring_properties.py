@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scoring.engine import parse_scheme, score_period
+from kaohe.engine import parse_scheme, score_period
 from tests.engine.scoring._helpers import leaf, scheme_doc
 
 SCALE = {"优": 10, "良": 8, "中": 6, "差": 2}
@@ -173,7 +173,7 @@ def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def test_parse_scheme_only_ever_raises_scheme_invalid(data: Any) -> None:
     import copy
 
-    from services.scoring.engine import SchemeInvalid
+    from kaohe.engine.scheme import SchemeInvalid
     from tests.engine.scoring.test_scheme_validation import good
 
     doc = copy.deepcopy(good())

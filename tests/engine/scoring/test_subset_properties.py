@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scoring.engine import parse_scheme, score_period
-from services.scoring.engine.canonical import inputs_sha256
-from services.scoring.engine.subset import _group_local, cross_affected, score_changed, score_full
+from kaohe.engine import parse_scheme, score_period
+from kaohe.engine.canonical import inputs_sha256
+from kaohe.engine.scoring.subset import _group_local, cross_affected, score_changed, score_full
 from tests.engine.scoring._helpers import leaf, scheme_doc
 from tests.engine.scoring.test_scoring_properties import FACT, LEAVES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.scoring.engine.expression import CONTEXT
+from kaohe.engine.scheme.expression import CONTEXT
 from tests.engine.scoring._helpers import fact, leaf, run, score_of, subjects
 
 D = Decimal

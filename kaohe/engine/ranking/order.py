@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from services.scoring.engine.model import Ranking
-
+from ..scheme.model import Ranking
 from .standing import MeritKey, Standing
 
 T = TypeVar("T")

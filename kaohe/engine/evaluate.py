@@ -1,7 +1,5 @@
-"""The pure ranking engine: ranks, grades, labels, rewards and roll-ups (scheme-format.md §5–§11).
-
-`evaluate` runs the whole engine on a scheme document and a facts document, with no I/O:
-parse (scoring engine) → score (scoring engine) → rank (this package), or roll up.
+"""`evaluate`: the whole engine on a scheme document and a facts document, with no I/O:
+parse (`scheme`) → score (`scoring`) → rank (`ranking`), or roll up (scheme-format.md §11).
 """
 
 from __future__ import annotations
@@ -9,31 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.scoring.engine.canonical import inputs_sha256
-from services.scoring.engine.model import Scheme, Subject
+from .canonical import inputs_sha256
+from .ranking import rank_period, rollup_period, subjects_of
+from .scheme import parse_scheme
+from .scheme.model import Scheme, Subject
+from .scoring import score_period
 
-from .grading import PresetGrade
-from .output import dumps_result, format_table
-from .result import rank_period, rank_with_presets
-from .rewards import largest_remainder
-from .rollup import rollup_period, subjects_of
-
-__all__ = [
-    "PresetGrade",
-    "dumps_result",
-    "evaluate",
-    "format_table",
-    "largest_remainder",
-    "rank_period",
-    "rank_with_presets",
-    "rollup_period",
-]
+__all__ = ["evaluate"]
 
 
 def evaluate(scheme_document: Mapping[str, Any], facts_document: Mapping[str, Any]) -> dict[str, Any]:
     """The §11 result of one scheme document on one facts document (raises SchemeInvalid)."""
-    from services.scoring.engine import parse_scheme, score_period
-
     scheme = parse_scheme(scheme_document)
     if scheme.rollup is not None:
         return _evaluate_rollup(scheme, scheme_document, facts_document)

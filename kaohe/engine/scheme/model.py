@@ -1,8 +1,8 @@
 """The parsed, validated scheme (scheme-format.md §2–§10) and the engine's in-memory outputs.
 
-Every type here is plain, immutable data: the scoring engine (this package) builds a `Scheme`
+Every type here is plain, immutable data: the `scheme` and `scoring` packages builds a `Scheme`
 from a YAML/JSON document and scores a period into `PeriodScores`; the ranking engine
-(`services.ranking.engine`) turns `PeriodScores` into the result document (§11).
+(`kaohe.engine.ranking`) turns `PeriodScores` into the result document (§11).
 All numbers are `Decimal`; nothing here does I/O.
 """
 

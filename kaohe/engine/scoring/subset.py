@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from decimal import localcontext
 from typing import Any
 
-from .canonical import sorted_by_id
+from ..canonical import sorted_by_id
+from ..scheme.expression import CONTEXT
+from ..scheme.graph import evaluation_order, node_dependencies
+from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
 from .collector import paused_gc
-from .expression import CONTEXT
-from .graph import evaluation_order, node_dependencies
-from .model import PeriodScores, Problem, Scheme, SubjectScore
 from .score import (
     Period,
     _assignment,

@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.scoring.engine.collector import paused_gc
-from services.scoring.engine.model import PeriodScores, Problem, Scheme, SubjectScore
-
+from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
+from ..scoring.collector import paused_gc
 from .conditions import condition_holds
 from .grading import PresetGrade, grade_scope
 from .labels import apply_labels

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from typing import Any, Final
 
-from services.scoring.engine.model import Rounding
+from ..scheme.model import Rounding
 
 # 50 significant digits so a division (mean, shared by_rank amount) never loses what the
 # output rounding could show; the caller's thread context never matters.

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .model import Node, Problem, Subject
+from ..scheme.model import Node, Problem, Subject
 from .rules import ZERO, clamp, fmt, ids, measure_value
 
 if TYPE_CHECKING:

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from services.scoring.engine.model import Expression, Problem, Reward
-
+from ..scheme.model import Expression, Problem, Reward
 from .numbers import CONTEXT, ONE, ZERO
 from .order import competition_ranks
 from .standing import Standing

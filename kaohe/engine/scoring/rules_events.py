@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .model import Node, Problem, Subject
+from ..scheme.model import Node, Problem, Subject
 from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, add_up, bad, clamp, fmt, ids, name_of, num
 
 

@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.scoring.engine.model import GradeBand, Grading, Quota
-
+from ..scheme.model import GradeBand, Grading, Quota
 from .conditions import condition_holds
 from .numbers import count_from_share
 from .standing import GradeReason, Standing

@@ -13,13 +13,13 @@ from functools import partial
 from operator import itemgetter
 from typing import Any, Final
 
-from .canonical import _dumps, inputs_sha256, sorted_by_id
+from ..canonical import _dumps, inputs_sha256, sorted_by_id
+from ..scheme.expression import CONTEXT
+from ..scheme.graph import TOTAL, evaluation_order, node_dependencies
+from ..scheme.model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+from ..scheme.rule_params import FACT_KIND
 from .collector import paused_gc
 from .cross import peer_relative_column, rank_points_column
-from .expression import CONTEXT
-from .graph import TOTAL, evaluation_order, node_dependencies
-from .model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
-from .rule_params import FACT_KIND
 from .rules import (
     ZERO,
     Fact,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from .model import AttrRef, Node, Problem, Subject, Target
+from ..scheme.model import AttrRef, Node, Problem, Subject, Target
 
 Fact = dict[str, Any]
 LeafResult = tuple[Decimal | None, str]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from services.scoring.engine.model import SubjectScore, Veto
+from ..scheme.model import SubjectScore, Veto
 
 GradeReason = Literal["quota", "veto", "condition"]
 # (bottom-vetoed?, order keys) — smaller sorts first; see `order.merit_key`.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.scoring.engine.model import Label, LabelWhere
-
+from ..scheme.model import Label, LabelWhere
 from .numbers import count_from_share
 from .order import competition_ranks
 from .standing import Standing, by_scope

@@ -8,8 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from services.scoring.engine.model import PeriodScores, Problem, Rollup, Scheme, Subject, SubjectScore
-
+from ..scheme.model import PeriodScores, Problem, Rollup, Scheme, Subject, SubjectScore
 from .grading import PresetGrade
 from .numbers import CONTEXT, ZERO, as_decimal
 from .result import rank_with_presets

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.scoring.engine.model import AttributeCondition
-
+from ..scheme.model import AttributeCondition
 from .numbers import as_decimal
 
 

@@ -1,6 +1,5 @@
-"""The pure scoring engine: scheme validation, expressions and period scoring (scheme-format.md)."""
+"""Schemes: the model, loading documents, validation (`parse_scheme`) and expressions (scheme-format.md §1–§4)."""
 
-from .canonical import canonical_json
 from .expression import ExpressionError, compile_expression
 from .loader import DocumentError, DocumentLimit, load_document
 from .model import (
@@ -25,7 +24,6 @@ from .model import (
     VetoHit,
 )
 from .parse import parse_scheme
-from .score import score_period
 
 __all__ = [
     "AppliesTo",
@@ -50,9 +48,7 @@ __all__ = [
     "SubjectScore",
     "Veto",
     "VetoHit",
-    "canonical_json",
     "compile_expression",
     "load_document",
     "parse_scheme",
-    "score_period",
 ]
