@@ -6,8 +6,8 @@ image, a release) also compiles every module of `kaohe/engine` but the packages'
 C extensions with mypyc, which the wheel ships next to the sources; build_backend.py then adds mypy
 to the build's requirements. The Python sources stay the definition: the compiled wheel runs the
 same code and writes the same bytes. An opted-in build that cannot compile fails, it never falls
-back silently; an editable install ignores the opt-in (it would leave compiled modules beside
-sources that are then edited).
+back silently. An editable install compiles nothing, opt-in or not: compiled modules beside sources
+being edited would run stale code.
 """
 
 from __future__ import annotations
@@ -33,12 +33,11 @@ def engine_sources() -> list[str]:
 
 
 def extensions() -> list:
-    if os.environ.get(OPT_IN) != "1":
+    # setuptools also runs this file to list the build's requirements and the metadata (egg_info,
+    # dist_info) and for an editable install (editable_wheel): only the wheel itself is compiled
+    if os.environ.get(OPT_IN) != "1" or "bdist_wheel" not in sys.argv:
         return []
-    if "editable_wheel" in sys.argv:
-        print(f"kaohe: {OPT_IN}=1 is ignored by an editable install; build a wheel to compile", file=sys.stderr)
-        return []
-    from mypyc.build import mypycify  # the build's requirements include mypy when opted in
+    from mypyc.build import mypycify  # build_backend.py adds mypy to the build's requirements
 
     return mypycify(engine_sources(), opt_level="3", group_name=GROUP)
 
