@@ -116,6 +116,10 @@ OPERATIONS: dict[str, Rule] = {
     # lists of what the caller's grants relate to (scoring filters by organisation path)
     "periods": Rule(ALL, "any"),
     "schemes": Rule(ALL, "any"),
+    # the organisation tree (scoring filters the units by the caller's grants)
+    "units": Rule(STAFF, "any"),
+    "unitAncestors": Rule(STAFF, "unit"),
+    "unitPeople": Rule(STAFF, "unit"),
     # API keys (scoring checks again that the caller administers every grant of the key)
     "apiKeys": Rule(OFFICE, "any"),  # scoring lists the keys within the caller's admin scopes
     "createApiKey": Rule(OFFICE, "unit"),  # each grant's scope

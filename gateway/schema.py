@@ -23,6 +23,7 @@ from gateway.operations.api_keys import ApiKeyMutation, ApiKeyQuery
 from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
+from gateway.operations.organisation_tree import OrganisationTreeQuery
 from gateway.operations.results import ResultMutation, ResultQuery
 from gateway.operations.schemes import SchemeToolsQuery
 from gateway.operations.scores import ScoreQuery
@@ -63,7 +64,7 @@ class HealthQuery:
 
 
 Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
-                             WorkflowQuery, SchemeToolsQuery, ApiKeyQuery))
+                             WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery))
 Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation,
                                    ApiKeyMutation))
 

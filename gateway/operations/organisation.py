@@ -73,23 +73,28 @@ class OrganisationQuery:
         return paginate(shown, first, after)
 
     @strawberry.field(description="The schemes the caller's grants relate to, by id, each with the latest version "
-                                  "it may read (drafts only for the office over the scheme and auditors).")
-    async def schemes(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[Scheme]:
+                                  "it may read (drafts only for the office over the scheme and auditors); "
+                                  "optionally those owned at `ownerPath` exactly.")
+    async def schemes(self, info: Ctx, first: int | None = None, after: str | None = None,
+                      owner_path: str | None = None) -> Connection[Scheme]:
         ctx = info.context
-        bounded(after=after)
+        bounded(after=after, owner_path=owner_path)
         access.require_role(ctx.user, "schemes")
-        body = await ctx.clients.scoring.request("GET", "/v1/schemes", ctx.user, params=_page_params(first, after))
+        params = {**_page_params(first, after), **({"owner_path": owner_path} if owner_path is not None else {})}
+        body = await ctx.clients.scoring.request("GET", "/v1/schemes", ctx.user, params=params)
         found = [(listing.encode_cursor(r["scheme_id"]), Scheme.from_json(r)) for r in rows(body, "items")]
         return _keyset(found, first, after, body)
 
     @strawberry.field(description="The periods the caller's grants relate to (owned over or within them), newest "
-                                  "first, optionally of one status.")
+                                  "first, optionally of one status, one scheme and one owner (`ownerPath` exactly).")
     async def periods(self, info: Ctx, status: str | None = None, first: int | None = None,
-                      after: str | None = None) -> Connection[Period]:
+                      after: str | None = None, scheme_id: str | None = None,
+                      owner_path: str | None = None) -> Connection[Period]:
         ctx = info.context
-        bounded(status=status, after=after)
+        bounded(status=status, after=after, scheme_id=scheme_id, owner_path=owner_path)
         access.require_role(ctx.user, "periods")
-        params = {**_page_params(first, after), **({"status": status} if status else {})}
+        filters = {"status": status, "scheme_id": scheme_id, "owner_path": owner_path}
+        params = {**_page_params(first, after), **{k: v for k, v in filters.items() if v is not None and v != ""}}
         body = await ctx.clients.scoring.request("GET", "/v1/periods", ctx.user, params=params)
         found = [(listing.encode_cursor(r["created_at"], r["id"]), Period.from_json(r)) for r in rows(body, "items")]
         return _keyset(found, first, after, body)

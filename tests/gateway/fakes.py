@@ -80,6 +80,11 @@ class FakeBackend:
         if path == "/v1/units" and request.method == "POST":
             return {"id": "u-new", "parent_id": body.get("parent_id"), "name": body["name"],
                     "path": f"{UNIT_A['path']}/{body['slug']}"}
+        if path == "/v1/units/children":
+            return {"items": [UNIT_A], "next": None, "total_count": 1}
+        if path == "/v1/units/u-a/people":
+            return {"items": [{"id": "pe-a", "name": "张三", "unit_id": "u-a", "unit_path": "city/a/u1"}], "next": None,
+                    "total_count": 1}
         if path == "/v1/units":
             return [UNIT_A] if "u-a" in request.url.params.get("ids", "") else []
         if path == "/v1/people" and request.method == "POST":

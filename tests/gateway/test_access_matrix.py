@@ -83,6 +83,9 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "reopenings": ("ad au", "", "ad au"),
     "periods": (ALL, ALL, ALL),
     "schemes": (ALL, ALL, ALL),
+    "units": (STAFF, STAFF, STAFF),  # scoring filters the units by the caller's grants
+    "unitAncestors": (STAFF, "", STAFF),
+    "unitPeople": (STAFF, "", STAFF),
     "apiKeys": ("ad", "ad", "ad"),  # scoring lists only the keys within the caller's admin scopes
     "createApiKey": ("ad", "", "ad"),  # the key's grant is on city/a
     "revokeApiKey": ("ad", "ad", "ad"),  # scoring answers 404 outside the caller's admin scopes
@@ -173,6 +176,9 @@ DOCUMENTS: dict[str, str] = {
     "reopenings": f"{{ reopenings({P}) {{ totalCount nodes {{ reason snapshotSequence reopenedBy }} }} }}",
     "periods": "{ periods(first: 5) { totalCount nodes { id label status ownerPath } pageInfo { hasNextPage } } }",
     "schemes": "{ schemes { totalCount nodes { id version status ownerPath versionCount } } }",
+    "units": "{ units { totalCount nodes { id path } } }",
+    "unitAncestors": '{ unitAncestors(id: "u-a") { path } }',
+    "unitPeople": '{ unitPeople(unitId: "u-a") { totalCount nodes { name } } }',
     "apiKeys": "{ apiKeys { totalCount nodes { id name createdBy createdAt lastUsedAt grants { role scope } } } }",
     "createApiKey": 'mutation { createApiKey(name: "门户", grants: [{role: "auditor", scope: "city/a"}]) '
                     "{ key apiKey { id } } }",

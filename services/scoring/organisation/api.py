@@ -19,9 +19,11 @@ from services.scoring.organisation.schemas import (
     ApiKeyVerify,
     PersonCreate,
     PersonCreated,
+    PersonPage,
     PersonRead,
     UnitCreate,
     UnitCreated,
+    UnitPage,
     UnitRead,
 )
 
@@ -44,8 +46,30 @@ async def create_unit(payload: UnitCreate, session: SessionDep, principal: Curre
 
 
 @router.get("/units", response_model=list[UnitRead])
-async def list_units(session: SessionDep, principal: CurrentPrincipal, ids: IdsQuery) -> list[UnitRead]:
-    return await service.list_units(session, principal, split_ids(ids))
+async def list_units(session: SessionDep, principal: CurrentPrincipal, ids: IdsQuery | None = None,
+                     paths: Annotated[str | None, Query(max_length=MAX_BATCH * 1001)] = None) -> list[UnitRead]:
+    """Units by id (`ids`) or by path (`paths`, comma-separated: a unit's ancestors)."""
+    if paths is not None:
+        return await service.units_by_paths(session, principal, batch.split_ids(paths, limit=MAX_BATCH,
+                                                                                max_length=1000, unique=False))
+    return await service.list_units(session, principal, split_ids(ids or ""))
+
+
+@router.get("/units/children", response_model=UnitPage)
+async def unit_children(session: SessionDep, principal: CurrentPrincipal,
+                        parent_id: Annotated[str | None, Query(max_length=64)] = None,
+                        after: Annotated[str | None, Query(max_length=300)] = None,
+                        limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> UnitPage:
+    """The units directly under `parent_id` (the root units without it) that the caller may see, by path."""
+    return await service.children(session, principal, parent_id, after=after, limit=limit)
+
+
+@router.get("/units/{unit_id}/people", response_model=PersonPage)
+async def people_of_unit(unit_id: str, session: SessionDep, principal: CurrentPrincipal,
+                         after: Annotated[str | None, Query(max_length=300)] = None,
+                         limit: Annotated[int, Query(ge=1, le=MAX_BATCH)] = 100) -> PersonPage:
+    """The people of one unit, by id (404 for a unit outside the caller's scopes)."""
+    return await service.people_of_unit(session, principal, unit_id, after=after, limit=limit)
 
 
 @router.post("/people", status_code=201, response_model=PersonCreated)

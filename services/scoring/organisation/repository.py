@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.organisation.models import ApiKey, Person, Unit
@@ -62,3 +62,25 @@ async def api_key_by_hash(session: AsyncSession, digest: str) -> ApiKey | None:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+async def units_by_paths(session: AsyncSession, paths: Sequence[str]) -> list[Unit]:
+    return list(await session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)))
+
+
+async def children(session: AsyncSession, parent_id: str | None, visible: ColumnElement[bool], *,
+                   after: str | None, limit: int) -> tuple[list[Unit], int]:
+    """The units under `parent_id` (roots for None) that `visible` admits, by path (keyset), and their count."""
+    where = [Unit.parent_id == parent_id if parent_id is not None else Unit.parent_id.is_(None), visible]
+    total = int(await session.scalar(select(func.count()).select_from(Unit).where(*where)) or 0)
+    stmt = select(Unit).where(*where, *([Unit.path > after] if after is not None else []))
+    return list(await session.scalars(stmt.order_by(Unit.path).limit(limit))), total
+
+
+async def people_of_unit(session: AsyncSession, unit_id: str, *, after: str | None,
+                         limit: int) -> tuple[list[Person], int]:
+    """The people of one unit by id (keyset), and their count."""
+    where = [Person.unit_id == unit_id]
+    total = int(await session.scalar(select(func.count()).select_from(Person).where(*where)) or 0)
+    stmt = select(Person).where(*where, *([Person.id > after] if after is not None else []))
+    return list(await session.scalars(stmt.order_by(Person.id).limit(limit))), total

@@ -99,3 +99,15 @@ class ApiKeyIdentity(BaseModel):
     id: str
     name: str
     grants: list[GrantIn]
+
+
+class UnitPage(BaseModel):
+    items: list[UnitRead]
+    next: str | None
+    total_count: int
+
+
+class PersonPage(BaseModel):
+    items: list[PersonRead]
+    next: str | None
+    total_count: int

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.names import look_alike
-from services.scoring.access import READ_ROLES, is_service
+from services.scoring.access import READ_ROLES, is_service, require_known
 from services.scoring.organisation import repository as repo
 from services.scoring.organisation.models import ApiKey, Person, Unit
 from services.scoring.organisation.schemas import (
@@ -25,9 +25,11 @@ from services.scoring.organisation.schemas import (
     NameWarning,
     PersonCreate,
     PersonCreated,
+    PersonPage,
     PersonRead,
     UnitCreate,
     UnitCreated,
+    UnitPage,
     UnitRead,
 )
 
@@ -79,6 +81,40 @@ async def list_units(session: AsyncSession, principal: Principal, ids: list[str]
     """Batch read; units outside the caller's scopes are left out."""
     units = await repo.units_by_ids(session, ids)
     return [UnitRead.model_validate(u) for u in units if _may_see(principal, u.path)]
+
+
+async def units_by_paths(session: AsyncSession, principal: Principal, paths: list[str]) -> list[UnitRead]:
+    """Units by path (a unit's ancestors): those within the caller's scopes and those above them (as the tree's
+    children list shows them, on the way down to the caller's units); others are left out."""
+    units = await repo.units_by_paths(session, paths)
+    return [UnitRead.model_validate(u) for u in units
+            if _may_see(principal, u.path) or any(scope_covers(u.path, g.scope) for g in principal.grants)]
+
+
+async def children(session: AsyncSession, principal: Principal, parent_id: str | None, *, after: str | None,
+                   limit: int) -> UnitPage:
+    """The units directly under a unit (or the roots) that the caller may see: within a scope it reads, or on the
+    way to one (so that a district's staff can walk down from the city to their district)."""
+    require_known(principal)
+    key = listing.decode_cursor(after, 1)
+    visible = listing.related_paths(Unit.path, principal)
+    rows, total = await repo.children(session, parent_id, visible, after=key[0] if key else None, limit=limit + 1)
+    more, rows = len(rows) > limit, rows[:limit]
+    return UnitPage(items=[UnitRead.model_validate(u) for u in rows], total_count=total,
+                    next=listing.encode_cursor(rows[-1].path) if more else None)
+
+
+async def people_of_unit(session: AsyncSession, principal: Principal, unit_id: str, *, after: str | None,
+                         limit: int) -> PersonPage:
+    """The people of a unit the caller may read (404 otherwise, as for a unit that does not exist)."""
+    unit = await repo.get_unit(session, unit_id)
+    if unit is None or not _may_see(principal, unit.path):
+        raise NotFound(f"unit {unit_id} not found")
+    key = listing.decode_cursor(after, 1)
+    rows, total = await repo.people_of_unit(session, unit.id, after=key[0] if key else None, limit=limit + 1)
+    more, rows = len(rows) > limit, rows[:limit]
+    return PersonPage(items=[PersonRead(id=p.id, name=p.name, unit_id=unit.id, unit_path=unit.path) for p in rows],
+                      total_count=total, next=listing.encode_cursor(rows[-1].id) if more else None)
 
 
 async def create_person(session: AsyncSession, principal: Principal, payload: PersonCreate) -> PersonCreated:

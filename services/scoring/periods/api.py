@@ -40,8 +40,11 @@ async def open_period(payload: PeriodCreate, session: SessionDep, principal: Cur
 async def list_periods(session: SessionDep, principal: CurrentPrincipal,
                        limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = listing.DEFAULT_LIMIT,
                        after: Annotated[str | None, Query(max_length=300)] = None,
-                       status: Annotated[Status | None, Query()] = None) -> PeriodPage:
-    return await service.list_periods(session, principal, limit=limit, after=after, status=status)
+                       status: Annotated[Status | None, Query()] = None,
+                       scheme_id: Annotated[str | None, Query(max_length=100)] = None,
+                       owner_path: Annotated[str | None, Query(max_length=1000)] = None) -> PeriodPage:
+    return await service.list_periods(session, principal, limit=limit, after=after, status=status,
+                                      scheme_id=scheme_id, owner_path=owner_path)
 
 
 @router.get("/{period_id}", response_model=PeriodRead)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
@@ -193,16 +194,19 @@ def set_status(session: AsyncSession, period: Period, status: str, *, actor: str
 
 
 async def list_periods(session: AsyncSession, principal: Principal, *, limit: int, after: str | None,
-                       status: str | None) -> PeriodPage:
-    """The periods the caller is related to (owned over or within its grants), newest first."""
+                       status: str | None, scheme_id: str | None = None, owner_path: str | None = None) -> PeriodPage:
+    """The periods the caller is related to (owned over or within its grants), newest first; optionally of one
+    scheme and one owner (the unit path exactly)."""
     require_known(principal)
     key = listing.decode_cursor(after, 2)
     try:
         position = (datetime.fromisoformat(key[0]), key[1]) if key else None
     except ValueError:
         raise InvalidInput("the cursor is not one this list gave out", details={"field": "after"}) from None
-    rows, total = await repo.page(session, listing.related_paths(Period.owner_path, principal), limit=limit + 1,
-                                  after=position, status=status)
+    visible = and_(listing.related_paths(Period.owner_path, principal),
+                   *([Period.scheme_id == scheme_id] if scheme_id is not None else []),
+                   *([Period.owner_path == owner_path.strip("/")] if owner_path is not None else []))
+    rows, total = await repo.page(session, visible, limit=limit + 1, after=position, status=status)
     more = len(rows) > limit
     rows = rows[:limit]
     return PeriodPage(items=await _summaries(session, rows), total_count=total,

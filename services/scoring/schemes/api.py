@@ -41,8 +41,9 @@ async def create_draft(payload: SchemeCreate, session: SessionDep, principal: Cu
 @router.get("", response_model=SchemePage, summary="The schemes the caller's grants relate to, by id (paged)")
 async def list_schemes(session: SessionDep, principal: CurrentPrincipal,
                        limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = listing.DEFAULT_LIMIT,
-                       after: Annotated[str | None, Query(max_length=300)] = None) -> SchemePage:
-    return await service.list_schemes(session, principal, limit=limit, after=after)
+                       after: Annotated[str | None, Query(max_length=300)] = None,
+                       owner_path: Annotated[str | None, Query(max_length=1000)] = None) -> SchemePage:
+    return await service.list_schemes(session, principal, limit=limit, after=after, owner_path=owner_path)
 
 
 @router.post("/validate", summary="Validate a scheme without storing it (422 scheme_invalid with pointers)")

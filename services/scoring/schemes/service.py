@@ -184,14 +184,16 @@ async def get_version(session: AsyncSession, principal: Principal, scheme_id: st
     return await _read(session, principal, await _version_row(session, scheme_id, version))
 
 
-async def list_schemes(session: AsyncSession, principal: Principal, *, limit: int, after: str | None) -> SchemePage:
+async def list_schemes(session: AsyncSession, principal: Principal, *, limit: int, after: str | None,
+                       owner_path: str | None = None) -> SchemePage:
     """The schemes the caller's grants relate to, each with the latest version it may read: a
     published one, or a draft for the office over the scheme (admin) and auditors."""
     require_known(principal)
     key = listing.decode_cursor(after, 1)
     draft_scopes = principal.scopes_for(*DRAFT_READERS) if principal.kind != "service" else [""]
     visible = and_(listing.related_paths(Scheme.owner_path, principal),
-                   or_(repo.published_exists(), listing.scopes_covering(Scheme.owner_path, draft_scopes)))
+                   or_(repo.published_exists(), listing.scopes_covering(Scheme.owner_path, draft_scopes)),
+                   *([Scheme.owner_path == owner_path.strip("/")] if owner_path is not None else []))
     rows, total = await repo.page(session, visible, limit=limit + 1, after=key[0] if key else None)
     more, rows = len(rows) > limit, rows[:limit]
     versions: dict[str, list[SchemeVersion]] = {}
