@@ -180,7 +180,7 @@ def quiet_collector() -> None:
 def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """Build the gateway; tests may pass clients and a JWKS transport that fake other services."""
     settings = get_settings()
-    configure_logging("gateway", settings.log_level)
+    configure_logging("gateway", settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -63,11 +63,19 @@ def up(
     migrate: bool = typer.Option(None, "--migrate/--no-migrate",
                                  help="Apply migrations first (default: yes with the embedded database)."),
     demo: bool = typer.Option(False, "--demo", help="Once ready, load the demo data (as `kaohe demo`)."),
+    log_format: str = typer.Option(None, "--log-format", metavar="auto|text|json",
+                                   help="The processes' logs: short coloured lines for a person (text), one JSON "
+                                        "object per line (json), or auto: text on a terminal, else JSON "
+                                        "(default: KAOHE_LOG_FORMAT, else auto)."),
 ) -> None:
     """Start the three services and the gateway; Ctrl-C stops everything."""
     from kaohe import stack
+    from services.common.observability import log_format as resolved_format
 
+    if log_format is not None and log_format not in ("auto", "text", "json"):
+        fail(f"--log-format {log_format!r}: choose auto, text or json", 2)
     settings = settings_or_exit()
+    settings = settings.model_copy(update={"log_format": resolved_format(log_format or settings.log_format)})
     problem = gateway_cli.gateway_config_problem(settings)
     if problem:
         fail(problem, 2)
@@ -119,7 +127,7 @@ def _run_supervised(supervisor: Any, dbs: Any, on_ready: Callable[[], None] | No
         while not stopping:
             exited = supervisor.first_exit()
             if exited:
-                typer.secho(f"kaohe: {exited} stopped unexpectedly; shutting down", err=True, fg="red")
+                typer.secho(f"kaohe: {exited} stopped unexpectedly; shutting down", err=True, fg="red", bold=True)
                 raise typer.Exit(1)
             time.sleep(0.3)
         typer.echo("stopping…")
@@ -132,19 +140,26 @@ def _run_supervised(supervisor: Any, dbs: Any, on_ready: Callable[[], None] | No
 
 
 def _print_listening(supervisor: Any, dbs: Any) -> None:
+    """Where each process listens. Coloured on a terminal (click drops the colour elsewhere, so the text is the
+    same): the lines a person looks for stand out from the processes' log lines."""
     from kaohe.stack import development_jwt_secret
 
-    typer.echo("kaohe is up:")
-    typer.echo(f"  gateway   {supervisor.url('gateway')}/graphql")
+    def row(label: str, value: str, note: str = "") -> None:
+        typer.echo(f"  {label:<9} " + typer.style(value, fg="cyan", bold=True) + note)
+
+    typer.secho("kaohe is up:", fg="green", bold=True)
+    row("gateway", f"{supervisor.url('gateway')}/graphql")
     for name in SERVICES:
-        docs = "/docs" if supervisor.settings.docs_are_public(name) else " (documentation closed: KAOHE_PUBLIC_DOCS)"
-        typer.echo(f"  {name:<9} {supervisor.url(name)}{docs}")
+        if supervisor.settings.docs_are_public(name):
+            row(name, f"{supervisor.url(name)}/docs")
+        else:
+            row(name, supervisor.url(name), " (documentation closed: KAOHE_PUBLIC_DOCS)")
     where = f"embedded PostgreSQL in {dbs.embedded.pgdata}" if dbs.embedded else "configured PostgreSQL"
     typer.echo(f"  database  {where}")
     if development_jwt_secret(supervisor.settings) is not None:
-        typer.echo("  sign in   kaohe token --role admin --scope ''   (prints an admin token: "
-                   "Authorization: Bearer <token>)")
-    typer.echo("Press Ctrl-C to stop.")
+        typer.echo("  sign in   " + typer.style("kaohe token --role admin --scope ''", bold=True)
+                   + "   (prints an admin token: Authorization: Bearer <token>)")
+    typer.secho("Press Ctrl-C to stop.", dim=True)
     sys.stdout.flush()
 
 

@@ -178,6 +178,7 @@ class Supervisor:
             **({"KAOHE_JWT_SECRET": jwt_secret} if (jwt_secret := development_jwt_secret(settings)) else {}),
             **{f"KAOHE_{s.upper()}_DATABASE_URL": url for s, url in urls.items()},
             **{f"KAOHE_{n.upper()}_PORT": str(settings.service_port(n)) for n in PROCESSES},
+            "KAOHE_LOG_FORMAT": settings.log_format,  # decided once, by `kaohe up` (the children share its stderr)
         }
         self.children: dict[str, subprocess.Popen[bytes]] = {}
 

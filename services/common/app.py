@@ -190,7 +190,7 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
 def create_service_app(spec: ServiceSpec) -> FastAPI:
     """Build a service's ASGI app."""
     settings = get_settings()
-    configure_logging(spec.name, settings.log_level)
+    configure_logging(spec.name, settings.log_level, settings.log_format)
     app = FastAPI(
         title=f"kaohe {spec.name} service", version=kaohe_version(), description=spec.description,
         lifespan=_lifespan(spec), **docs_urls(settings, spec.name),

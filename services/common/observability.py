@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
+import sys
 import time
 import uuid
 from contextvars import ContextVar
@@ -46,10 +48,61 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Send every log record to stderr as JSON."""
+LEVEL_COLOURS = {"DEBUG": "2", "INFO": "36", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;31"}
+
+
+class TextFormatter(logging.Formatter):
+    """One short line for a person: local time, process, level (coloured on a terminal), message."""
+
+    def __init__(self, service: str, colour: bool) -> None:
+        super().__init__()
+        self.service, self.colour = service, colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        level = f"{record.levelname:<7}"
+        if self.colour:
+            level = f"\x1b[{LEVEL_COLOURS.get(record.levelname, '0')}m{level}\x1b[0m"
+            moment = f"\x1b[2m{moment}\x1b[0m"
+        line = f"{moment} {self.service:<8} {level} {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class QuietRequests(logging.Filter):
+    """Leaves out the line per HTTP request (`kaohe.http` at INFO): a terminal shows what needs a person."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "kaohe.http" and record.levelno <= logging.INFO)
+
+
+def on_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def log_format(setting: str, stream: object = None) -> str:
+    """`text` or `json`: `auto` is text when `stream` (stderr) is a terminal."""
+    if setting != "auto":
+        return setting
+    return "text" if on_terminal(sys.stderr if stream is None else stream) else "json"
+
+
+def wants_colour(stream: object) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (no-color.org) or the terminal is `dumb`."""
+    return on_terminal(stream) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> None:
+    """Send every log record to stderr: as JSON, or as short lines for a person (KAOHE_LOG_FORMAT, `log_format`)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter(service))
+    if log_format(fmt, handler.stream) == "text":
+        handler.setFormatter(TextFormatter(service, colour=wants_colour(handler.stream)))
+        if level != "DEBUG":
+            handler.addFilter(QuietRequests())
+    else:
+        handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

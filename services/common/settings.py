@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         "in development and not served in production."))
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log threshold.")
+    log_format: Literal["auto", "text", "json"] = Field(default="auto", description=(
+        "Log lines: `json` (one object per line, for collectors), `text` (short coloured lines for a person, "
+        "without the line per HTTP request unless KAOHE_LOG_LEVEL=DEBUG), or `auto`: text on a terminal, JSON "
+        "otherwise. `kaohe up --log-format` sets it for the four processes."))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
     clock_file: Path | None = Field(default=None, description=(

@@ -44,10 +44,14 @@ def stack_env(data_dir: Path, **extra: Any) -> tuple[dict[str, str], dict[str, i
     return env, ports
 
 
-def start_stack(env: dict[str, str], ports: dict[str, int], *args: str, timeout: float = 120) -> RunningStack:
-    """Run `kaohe up`, wait for its ready line, and return the running stack."""
-    process = subprocess.Popen([*KAOHE, "up", *args], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+def start_stack(env: dict[str, str], ports: dict[str, int], *args: str, timeout: float = 120,
+                logs: Path | None = None) -> RunningStack:
+    """Run `kaohe up`, wait for its ready line, and return the running stack; its processes' logs (stderr) go to
+    the file `logs` when given."""
+    stderr = logs.open("w", encoding="utf-8") if logs is not None else subprocess.DEVNULL
+    process = subprocess.Popen([*KAOHE, "up", *args], env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    if logs is not None:
+        stderr.close()  # type: ignore[union-attr]  # the child holds its own copy
     stack = RunningStack(process, ports, env)
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
