@@ -116,6 +116,8 @@ OPERATIONS: dict[str, Rule] = {
     # lists of what the caller's grants relate to (scoring filters by organisation path)
     "periods": Rule(ALL, "any"),
     "schemes": Rule(ALL, "any"),
+    # the caller's pending work (each service scopes every part to the caller)
+    "inbox": Rule(ALL, "any"),
     # the organisation tree (scoring filters the units by the caller's grants)
     "units": Rule(STAFF, "any"),
     "unitAncestors": Rule(STAFF, "unit"),

@@ -22,6 +22,7 @@ from gateway.execution import PlainFieldsExecutor
 from gateway.operations.api_keys import ApiKeyMutation, ApiKeyQuery
 from gateway.operations.audit import AuditQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
+from gateway.operations.inbox import InboxQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
 from gateway.operations.organisation_tree import OrganisationTreeQuery
 from gateway.operations.results import ResultMutation, ResultQuery
@@ -64,7 +65,8 @@ class HealthQuery:
 
 
 Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
-                             WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery))
+                             WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery,
+                             InboxQuery))
 Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation,
                                    ApiKeyMutation))
 

@@ -10,6 +10,7 @@ from services.evidence.attachments.api import is_upload_path
 from services.evidence.attachments.api import router as attachments_router
 from services.evidence.config import refuse_unsafe
 from services.evidence.facts.api import router as facts_router
+from services.evidence.inbox.api import router as inbox_router
 from services.evidence.journals.api import router as journals_router
 from services.evidence.models import common
 from services.evidence.periods.api import router as events_router
@@ -29,7 +30,7 @@ spec = ServiceSpec(
     models=common,
     routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
              journals_router, appeals_router, ratings_router, rectifications_router, events_router,
-             webhooks_router],
+             webhooks_router, inbox_router],
     large_body_paths=is_upload_path,
     notify_sink=record_notices,
 )

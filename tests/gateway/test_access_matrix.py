@@ -83,6 +83,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "reopenings": ("ad au", "", "ad au"),
     "periods": (ALL, ALL, ALL),
     "schemes": (ALL, ALL, ALL),
+    "inbox": (ALL, ALL, ALL),  # each service scopes every part to the caller
     "units": (STAFF, STAFF, STAFF),  # scoring filters the units by the caller's grants
     "unitAncestors": (STAFF, "", STAFF),
     "unitPeople": (STAFF, "", STAFF),
@@ -176,6 +177,7 @@ DOCUMENTS: dict[str, str] = {
     "reopenings": f"{{ reopenings({P}) {{ totalCount nodes {{ reason snapshotSequence reopenedBy }} }} }}",
     "periods": "{ periods(first: 5) { totalCount nodes { id label status ownerPath } pageInfo { hasNextPage } } }",
     "schemes": "{ schemes { totalCount nodes { id version status ownerPath versionCount } } }",
+    "inbox": "{ inbox { reviews { totalCount } journalsDue { totalCount } } }",
     "units": "{ units { totalCount nodes { id path } } }",
     "unitAncestors": '{ unitAncestors(id: "u-a") { path } }',
     "unitPeople": '{ unitPeople(unitId: "u-a") { totalCount nodes { name } } }',

@@ -48,3 +48,9 @@ async def get_objection(objection_id: uuid.UUID, session: SessionDep, principal:
 async def answer_objection(objection_id: uuid.UUID, payload: ObjectionAnswer, session: SessionDep,
                            principal: CurrentPrincipal, now: Now) -> Any:
     return await service.answer(session, principal, objection_id, text=payload.answer, now=now)
+
+
+@router.get("/inbox/objections", response_model=list[ObjectionRead],
+            summary="Open objections the caller answers (admin over the subject), oldest first (at most 1000)")
+async def objections_awaiting(session: SessionDep, principal: CurrentPrincipal) -> Any:
+    return await service.awaiting_answer(session, principal)

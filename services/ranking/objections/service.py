@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit, notify
+from services.common import audit, listing, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.ranking.access import can_read, is_own
@@ -91,3 +92,14 @@ async def list_for(
     """The period's objections the caller may see (its own, or those within its scope)."""
     rows = await repository.of_period(session, period_id, subject_id=subject_id, limit=MAX_LISTED)
     return [row for row in rows if can_read(principal, row.subject_id, row.unit_path)]
+
+
+async def awaiting_answer(session: AsyncSession, principal: Principal, *, limit: int = 1000) -> list[Objection]:
+    """Open objections of every period that an admin over the subject's unit must answer, oldest first."""
+    scopes = principal.scopes_for("admin")
+    if not scopes:
+        return []
+    rows = await session.scalars(select(Objection).where(Objection.status == "open",
+                                                         listing.scopes_covering(Objection.unit_path, scopes))
+                                 .order_by(Objection.filed_at, Objection.id).limit(limit))
+    return list(rows)
