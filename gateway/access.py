@@ -63,6 +63,7 @@ OPERATIONS: dict[str, Rule] = {
     "validateScheme": Rule(READERS, "any"),
     "schemeDiff": Rule(ALL, "any"),
     "importSchemeExcel": Rule(OFFICE, "org"),  # like createScheme
+    "importSubjects": Rule(OFFICE, "period"),  # enrolment from a file, like the period's own acts
     # evidence (submitting a kind is further limited by the evidence service's role→kind table)
     "submissions": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "submission": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
@@ -132,7 +133,7 @@ OPERATIONS: dict[str, Rule] = {
 }
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",
-                             "exportPublication"})
+                             "exportPublication", "importSubjects"})
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}

@@ -4,6 +4,8 @@
   chunk by chunk (never held whole in memory), refused past `MAX_UPLOAD_BYTES`;
 - `POST /uploads/schemes/import-excel`: an Excel indicator table streamed to scoring's import, which
   makes a draft of it (refused past `MAX_SCHEME_UPLOAD_BYTES`);
+- `POST /uploads/periods/{id}/subjects`: a period's enrolment (CSV or xlsx) streamed to scoring's import, all
+  or nothing, every bad row reported (refused past `MAX_ENROLMENT_UPLOAD_BYTES`);
 - `GET /attachments/{id}`: an attachment's bytes streamed back from the evidence service, which
   re-checks them against the SHA-256 recorded at upload (`X-Content-SHA256`).
 
@@ -22,7 +24,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from gateway import access
 from gateway.clients import ServiceClient
 from gateway.context import Context
-from gateway.loaders import authorize_subject
+from gateway.loaders import authorize_period, authorize_subject
 from services.common.errors import InvalidInput, NotAuthenticated, PayloadTooLarge
 from services.common.peers import segment
 
@@ -103,6 +105,21 @@ async def import_scheme_excel(request: Request) -> Any:
     access.require(ctx.user, "importSchemeExcel")
     return await _forward(request, ctx, ctx.clients.scoring, "/v1/schemes/import-excel", content_type, limit,
                           "an indicator table")
+
+
+MAX_ENROLMENT_UPLOAD_BYTES = 10 * 2**20 + 64 * 1024  # scoring takes a 10 MiB file; the rest is multipart framing
+
+
+@router.post("/periods/{period_id}/subjects", status_code=201,
+             summary="Enrol a period's subjects from a CSV or xlsx file (multipart `file`; columns id, group and "
+                     "attributes), all or nothing: 422 lists every bad row as {row, column, reason}")
+async def import_subjects(request: Request, period_id: str = Path(min_length=1, max_length=100)) -> Any:
+    limit: int = getattr(request.app.state, "max_enrolment_upload_bytes", MAX_ENROLMENT_UPLOAD_BYTES)
+    content_type = _multipart_type(request, limit, "an enrolment file")
+    ctx = await _context(request)
+    await authorize_period(ctx, "importSubjects", period_id)
+    return await _forward(request, ctx, ctx.clients.scoring, f"/v1/periods/{segment(period_id)}/subjects/import",
+                          content_type, limit, "an enrolment file")
 
 
 async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -92,7 +92,12 @@ async def test_bad_enrolment_is_refused_whole(scoring: httpx.AsyncClient) -> Non
     files = {"file": ("staff.csv", b"id,group\np1,B\nghost,A\np2,Z\n", "text/csv")}
     response = await scoring.post("/v1/periods/q1/subjects/import", files=files, headers=admin())
     assert response.status_code == 422
-    assert response.json()["error"]["details"]["unknown"] == ["ghost"]
+    error = response.json()["error"]
+    assert error["details"]["rows"] == [  # every bad row, with its column (issue 17)
+        {"row": 3, "column": "id", "reason": "ghost is not a person of the organisation"},
+        {"row": 4, "column": "group", "reason": "group 'Z' is not one of the scheme's (A, B)"}]
+    assert error["message"] == ("line 3: ghost is not a person of the organisation (and 1 more bad row; nothing was "
+                                "enrolled)")
     wrong_group = await scoring.post("/v1/periods/q1/subjects", json={"subjects": [{"id": "p1", "group": "Z"}]},
                                      headers=admin())
     assert wrong_group.json()["error"]["details"]["unknown_group"] == ["p1"]

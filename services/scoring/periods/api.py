@@ -13,7 +13,7 @@ from services.common.errors import PayloadTooLarge
 from services.scoring.db import IdempotencyDep
 from services.scoring.organisation.api import MAX_BATCH, split_ids
 from services.scoring.periods import service
-from services.scoring.periods.files import read_enrolment
+from services.scoring.periods.files import enrolment_rows
 from services.scoring.periods.schemas import (
     Enrolment,
     EnrolmentResult,
@@ -78,8 +78,9 @@ async def enrol_file(period_id: str, session: SessionDep, principal: CurrentPrin
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise PayloadTooLarge(f"the file is over {MAX_UPLOAD} bytes")
-    items = [SubjectIn.model_validate(row) for row in read_enrolment(file.filename or "", data)]
-    ids = await service.enrol(session, principal, period_id, items)
+    subjects, problems = enrolment_rows(file.filename or "", data)
+    lined = [(line, SubjectIn.model_validate(row)) for line, row in subjects]
+    ids = await service.enrol_file(session, principal, period_id, lined, problems)
     return EnrolmentResult(enrolled=len(ids), subjects=ids)
 
 

@@ -47,7 +47,30 @@ def bad_line(line: int, reason: str) -> InvalidInput:
     return InvalidInput(f"line {line}: {reason}", details={"field": "file", "line": line})
 
 
+class BadRows(InvalidInput):
+    """Every bad row of a file (`details.rows`: `{row, column, reason}`), the first named in the message."""
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        first, more = problems[0], len(problems) - 1
+        tail = f" (and {more} more bad row{'s' if more > 1 else ''}; nothing was enrolled)" if more else ""
+        super().__init__(f"line {first['row']}: {first['reason']}"[:200] + tail,
+                         details={"field": "file", "line": first["row"], "rows": problems[:MAX_REPORTED]})
+
+
+MAX_REPORTED = 10_000  # bad rows listed in one answer
+
+
 def _rows_to_subjects(header: Line, rows: list[Line]) -> list[dict[str, Any]]:
+    """The subjects of a file; BadRows naming every bad row."""
+    subjects, problems = subjects_with_lines(header, rows)
+    if problems:
+        raise BadRows(problems)
+    return [subject for _, subject in subjects]
+
+
+def subjects_with_lines(header: Line, rows: list[Line]) -> tuple[list[tuple[int, dict[str, Any]]],
+                                                                  list[dict[str, Any]]]:
+    """`(line, subject)` of every good row, and `{row, column, reason}` of every bad one."""
     first, cells = header
     names = [str(h or "").strip() for h in cells]
     while names and names[-1] == "":
@@ -60,10 +83,12 @@ def _rows_to_subjects(header: Line, rows: list[Line]) -> list[dict[str, Any]]:
         raise bad_line(first, f"the column {excerpt(twice[0])!r} appears more than once")
     if len(rows) > MAX_ROWS:
         raise InvalidInput(f"at most {MAX_ROWS} rows")
-    out = []
+    out: list[tuple[int, dict[str, Any]]] = []
+    problems: list[dict[str, Any]] = []
     for line, row in rows:
         if any(cell not in (None, "") for cell in row[len(names):]):
-            raise bad_line(line, f"{len(row)} cells for {len(names)} columns")
+            problems.append({"row": line, "column": None, "reason": f"{len(row)} cells for {len(names)} columns"})
+            continue
         values = dict(zip(names, row, strict=False))
         if values.get("id") in (None, ""):
             continue
@@ -72,12 +97,12 @@ def _rows_to_subjects(header: Line, rows: list[Line]) -> list[dict[str, Any]]:
         subject = {"id": str(values["id"]).strip(), "group": str(values.get("group") or "").strip(),
                    "attributes": attributes}
         try:
-            out.append(SubjectIn.model_validate(subject).model_dump())
+            out.append((line, SubjectIn.model_validate(subject).model_dump()))
         except ValidationError as exc:
-            problem = exc.errors(include_url=False)[0]
-            field = ".".join(str(part) for part in problem["loc"])
-            raise bad_line(line, f"{field}: {problem['msg']}") from None
-    return out
+            for problem in exc.errors(include_url=False):
+                field = ".".join(str(part) for part in problem["loc"])
+                problems.append({"row": line, "column": field.split(".")[0], "reason": f"{field}: {problem['msg']}"})
+    return out, problems
 
 
 _CSV_REASONS = {
@@ -93,6 +118,10 @@ def _csv_reason(message: str) -> str:
 
 
 def read_csv(data: bytes) -> list[dict[str, Any]]:
+    return _rows_to_subjects(*_csv_table(data))
+
+
+def _csv_table(data: bytes) -> tuple[Line, list[Line]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -111,10 +140,14 @@ def read_csv(data: bytes) -> list[dict[str, Any]]:
         raise bad_line(max(reader.line_num, start), _csv_reason(str(exc))) from None
     if not rows:
         raise InvalidInput("the CSV file is empty", details={"field": "file"})
-    return _rows_to_subjects(rows[0], rows[1:])
+    return rows[0], rows[1:]
 
 
 def read_xlsx(data: bytes) -> list[dict[str, Any]]:
+    return _rows_to_subjects(*_xlsx_table(data))
+
+
+def _xlsx_table(data: bytes) -> tuple[Line, list[Line]]:
     sheets = open_workbook(data).worksheets
     if not sheets:
         raise InvalidInput("the workbook has no sheet", details={"field": "file"})
@@ -125,7 +158,14 @@ def read_xlsx(data: bytes) -> list[dict[str, Any]]:
         rows.append((n, list(values)))
     if not rows:
         raise InvalidInput("the workbook is empty", details={"field": "file"})
-    return _rows_to_subjects(rows[0], rows[1:])
+    return rows[0], rows[1:]
+
+
+def enrolment_rows(filename: str, data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
+    """`(line, subject)` of every good row of an uploaded file and `{row, column, reason}` of every bad one; a file
+    that cannot be read as a table at all (not UTF-8, a broken quote, no id column) raises at once."""
+    header, rows = _table(filename, data)
+    return subjects_with_lines(header, rows)
 
 
 def read_enrolment(filename: str, data: bytes) -> list[dict[str, Any]]:
@@ -134,4 +174,12 @@ def read_enrolment(filename: str, data: bytes) -> list[dict[str, Any]]:
         return read_xlsx(data)
     if filename.lower().endswith(".csv"):
         return read_csv(data)
+    raise InvalidInput("upload a .csv or .xlsx file", details={"field": "file"})
+
+
+def _table(filename: str, data: bytes) -> tuple[Line, list[Line]]:
+    if filename.lower().endswith(".xlsx"):
+        return _xlsx_table(data)
+    if filename.lower().endswith(".csv"):
+        return _csv_table(data)
     raise InvalidInput("upload a .csv or .xlsx file", details={"field": "file"})

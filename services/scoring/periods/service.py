@@ -18,6 +18,7 @@ from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.scoring.access import may_read_subject, require_known
 from services.scoring.periods import repository as repo
+from services.scoring.periods.files import BadRows
 from services.scoring.periods.models import Period, PeriodSubject
 from services.scoring.periods.schemas import (
     IndicatorRead,
@@ -140,6 +141,38 @@ async def _period_for_admin(session: AsyncSession, principal: Principal, period_
     period = await get_period(session, period_id, lock=True)
     principal.require("admin", period.owner_path)
     return period
+
+
+async def enrol_file(session: AsyncSession, principal: Principal, period_id: str,
+                     lined: Sequence[tuple[int, SubjectIn]], problems: list[dict[str, Any]]) -> list[str]:
+    """Enrol the rows of a file, all or nothing: every bad row (unreadable, a subject listed twice, not of the
+    organisation, outside the period's owner, in a group the scheme lacks) is reported with its row, column and
+    reason (files.BadRows), and then nothing is written."""
+    period = await _period_for_admin(session, principal, period_id)
+    if period.status not in ENROLMENT_OPEN:
+        raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
+    scheme = await scheme_of(session, period)
+    items = [item for _, item in lined]
+    lookup = repo.organisation_units if scheme.subject_kind == "unit" else repo.organisation_people
+    found = await lookup(session, list({s.id for s in items}))
+    seen: dict[str, int] = {}
+    found_problems = list(problems)
+    for line, item in lined:
+        reason = None
+        if item.id in seen:
+            reason = ("id", f"subject {item.id} is listed twice (first on line {seen[item.id]})")
+        elif item.id not in found:
+            reason = ("id", f"{item.id} is not a {scheme.subject_kind} of the organisation")
+        elif not scope_covers(period.owner_path, found[item.id][1]):
+            reason = ("id", f"{item.id} ({found[item.id][1]}) is outside the period's owner {period.owner_path!r}")
+        elif item.group not in scheme.groups:
+            reason = ("group", f"group {item.group!r} is not one of the scheme's ({', '.join(scheme.groups)})")
+        seen.setdefault(item.id, line)
+        if reason is not None:
+            found_problems.append({"row": line, "column": reason[0], "reason": reason[1]})
+    if found_problems:
+        raise BadRows(sorted(found_problems, key=lambda p: p["row"]))
+    return await enrol(session, principal, period_id, items)
 
 
 async def enrol(session: AsyncSession, principal: Principal, period_id: str, items: Sequence[SubjectIn]) -> list[str]:

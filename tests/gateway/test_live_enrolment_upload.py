@@ -1,0 +1,78 @@
+"""Enrolment from a file through the gateway over the real services (issue 17): `POST /uploads/periods/{id}/subjects`
+takes the template scoring takes (CSV or xlsx, columns id, group, attributes), enrols all or nothing, and reports
+every bad row (row, column, reason); a file of 10,000 rows goes in one request."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+from openpyxl import Workbook
+
+from tests.gateway.live import Live, module_stack
+from tests.gateway.test_live_publication import scheme
+
+live = module_stack("enrolment-upload")
+SUBJECTS = "query($p: ID!) { subjects(periodId: $p) { totalCount nodes { id group } } }"
+
+
+@pytest.fixture(scope="module")
+def period(live: Live) -> dict[str, str]:
+    units = live.city(("甲街道", "a"), ("乙街道", "b"), ("丙街道", "c"))
+    document = {**scheme("upload"), "groups": ["街道", "乡镇"]}
+    return {"id": live.opened_period(document, "2026-Q2", []), **units}
+
+
+def upload(live: Live, token: str, period_id: str, name: str, data: bytes) -> httpx.Response:
+    return live.http.post(f"{live.url}/uploads/periods/{period_id}/subjects", files={"file": (name, data)},
+                          headers={"Authorization": f"Bearer {token}"})
+
+
+def test_every_bad_row_is_reported_and_nothing_is_enrolled(live: Live, period: dict[str, str]) -> None:
+    admin = live.token("admin", "")
+    data = (f"id,group,population\n{period['a']},街道,12000\nghost,街道,1\n{period['b']},市区,3\n"
+            f"{period['a']},乡镇,5\n{period['c']},乡镇,x\n").encode()
+    refused = upload(live, admin, period["id"], "名单.csv", data)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["details"]["rows"] == [
+        {"row": 3, "column": "id", "reason": "ghost is not a unit of the organisation"},
+        {"row": 4, "column": "group", "reason": "group '市区' is not one of the scheme's (街道, 乡镇)"},
+        {"row": 5, "column": "id", "reason": f"subject {period['a']} is listed twice (first on line 2)"}]
+    assert live(admin, SUBJECTS, p=period["id"])["subjects"]["totalCount"] == 0  # nothing written
+
+    wb = Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    for row in (["id", "group", "population"], [period["a"], "街道", 12000], [period["c"], "乡镇", 800]):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    done = upload(live, admin, period["id"], "名单.xlsx", buffer.getvalue())
+    assert done.status_code == 201, done.text
+    assert done.json() == {"enrolled": 2, "subjects": [period["a"], period["c"]]}
+    enrolled = live(admin, SUBJECTS, p=period["id"])["subjects"]
+    assert sorted((n["id"], n["group"]) for n in enrolled["nodes"]) == sorted(
+        [(period["a"], "街道"), (period["c"], "乡镇")])
+
+
+def test_ten_thousand_rows_in_one_request(live: Live, period: dict[str, str]) -> None:
+    """10,000 rows of units that do not exist: one request, every row reported, nothing enrolled."""
+    rows = "".join(f"unit-{n:05d},街道\n" for n in range(10_000))
+    answer = upload(live, live.token("admin", ""), period["id"], "big.csv", ("id,group\n" + rows).encode())
+    assert answer.status_code == 422, answer.text[:500]
+    reported = answer.json()["errors"][0]["extensions"]["details"]["rows"]
+    assert len(reported) == 10_000
+    assert reported[0] == {"row": 2, "column": "id", "reason": "unit-00000 is not a unit of the organisation"}
+    assert reported[-1]["row"] == 10_001
+
+
+def test_only_the_office_of_the_period_uploads(live: Live, period: dict[str, str]) -> None:
+    data = f"id,group\n{period['b']},街道\n".encode()
+    for token in (live.token("admin", "city/a"), live.token("assessor", "")):
+        refused = upload(live, token, period["id"], "x.csv", data)
+        assert refused.status_code == 403, refused.text
+    anonymous = live.http.post(f"{live.url}/uploads/periods/{period['id']}/subjects", files={"file": ("x.csv", data)})
+    assert anonymous.status_code == 401
