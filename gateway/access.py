@@ -120,7 +120,7 @@ OPERATIONS: dict[str, Rule] = {
     # the caller's pending work (each service scopes every part to the caller)
     "inbox": Rule(ALL, "any"),
     # the organisation tree (scoring filters the units by the caller's grants)
-    "units": Rule(STAFF, "any"),
+    "units": Rule(ALL, "any"),  # the names and paths of units related to the caller's grants
     "unitAncestors": Rule(STAFF, "unit"),
     "unitPeople": Rule(STAFF, "unit"),
     # API keys (scoring checks again that the caller administers every grant of the key)

@@ -188,12 +188,23 @@ CALLS: dict[str, list[Call]] = {
     "finalizePeriod": [Call("ranking", "POST", f"/v1/periods/{PERIOD}/finalize")],
     "reopenPeriod": [Call("ranking", "POST", f"/v1/periods/{PERIOD}/reopen", {"reason": "更正"})],
     "setPeriodStatus": [Call("scoring", "POST", f"/v1/periods/{PERIOD}/status", {"status": "collecting"})],
+    # issue 17: API keys, the organisation tree, the inbox
+    "apiKeys": [Call("scoring", "GET", "/v1/api-keys")],
+    "createApiKey": [Call("scoring", "POST", "/v1/api-keys",
+                          {"name": "门户", "grants": [{"role": "auditor", "scope": "city/a"}]})],
+    "revokeApiKey": [Call("scoring", "DELETE", "/v1/api-keys/{key}")],  # then 409: already revoked
+    "units": [Call("scoring", "GET", "/v1/units/children", params={"parent_id": "u-city"})],
+    "unitAncestors": [Call("scoring", "GET", "/v1/units", params={"ids": "u-a1"}, mark="u-a1")],
+    "unitPeople": [Call("scoring", "GET", "/v1/units/u-a1/people")],
+    "inbox": [Call("evidence", "GET", f"/v1/inbox/{part}")
+              for part in ("reviews", "ratings", "notices", "appeals", "journals")]
+    + [Call("ranking", "GET", "/v1/inbox/objections")],
 }
 # Operations of the gateway that call no service: `me` answers from the caller's token.
 NO_SERVICE = {"me"}
 # HTTP routes of the gateway moving files (multipart bodies): their direct checks are in tests/evidence
 # (attachments) and tests/scoring (import-excel); they have no row in the gateway's table either.
-FILE_ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel"}
+FILE_ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel", "importSubjects"}
 TABLE = {**EXPECTED, **REST_EXPECTED}
 
 
@@ -321,6 +332,9 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
                                             headers=bearer(principal("subject", "inside")),
                                             json={"subject_id": "pe-a", "text": "名次有误"}), 201)
     ids["objection"] = objection["id"]
+    key = await _ok(await client.post(f"{sc}/v1/api-keys", headers=ADMIN, json={
+        "name": "门户", "grants": [{"role": "auditor", "scope": "city/a"}]}), 201)
+    ids["key"] = key["id"]
     return ids
 
 
@@ -415,6 +429,8 @@ DEVIATIONS: dict[str, str] = {
     # stricter: only the subject or its unit's own account objects to a result, not the office or a submitter
     # whose grant is above the unit
     "fileObjection": "stricter ad@inside ad@organisation su@inside su@organisation",
+    # stricter: scoring revokes only a key whose grants the admin covers (the gateway cannot know them first)
+    "revokeApiKey": "stricter ad@outside",
 }
 
 

@@ -177,8 +177,10 @@ async def list_api_keys(session: AsyncSession, principal: Principal) -> list[Api
 async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: str) -> None:
     """Revoke a key (kept for the audit trail); 404 when unknown or outside the caller's scopes."""
     row = await repo.get_api_key(session, key_id)
-    if row is None or row.revoked_at is not None or not _admin_covers_key(principal, row.grants):
+    if row is None or not _admin_covers_key(principal, row.grants):
         raise NotFound(f"API key {key_id} not found")
+    if row.revoked_at is not None:
+        raise Conflict(f"API key {key_id} was revoked at {row.revoked_at.isoformat()}")
     row.revoked_at = repo.now()
     await session.flush()
     audit.record(session, actor=principal, action="api_key.revoke", entity_type="api_key", entity_id=row.id,
