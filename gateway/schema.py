@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLNonNull
 from strawberry.scalars import JSON
 from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.tools import merge_types
@@ -107,7 +107,23 @@ def build_schema(*, production: bool = False, persisted: Policy | None = None) -
                           execution_context_class=PlainFieldsExecutor,
                           scalar_overrides={JSON: _finite_json_scalar()})
     built.hide_suggestions = production
+    nullable_roots(built)
     return built
+
+
+ALWAYS_ANSWERED = frozenset({"health"})  # answers for each service, the unreachable ones included: never fails
+
+
+def nullable_roots(built: strawberry.Schema) -> None:
+    """Every root query field but `health` is nullable: a screen asks for several at once (a period, its ranking,
+    its publication) and one that fails (FORBIDDEN, NOT_FOUND, a service down) is then `null` with its error,
+    the others keep their data; a non-null root would null the whole `data`. Done here, for every field, so a
+    field added later follows without anyone remembering. Mutations stay non-null: their error is the answer."""
+    query = built._schema.query_type
+    assert query is not None
+    for name, field in query.fields.items():
+        if name not in ALWAYS_ANSWERED and isinstance(field.type, GraphQLNonNull):
+            field.type = field.type.of_type
 
 
 def configured_schema(settings: Settings) -> strawberry.Schema:

@@ -10,21 +10,30 @@
   re-checks them against the SHA-256 recorded at upload (`X-Content-SHA256`).
 
 GraphQL carries no files well; mobile and portal clients send and fetch them here. The gateway checks
-scope first; the services check it again."""
+scope first; the services check it again. The answers are the GraphQL types they create, under GraphQL's names
+(camelCase, `as_graphql`): an upload answers an `Attachment`, an import a `Scheme`, exactly as a query would read
+them, so a client has one name for one thing (the services' internal REST stays snake_case)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import enum
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from strawberry.types.base import has_object_definition
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway import access
 from gateway.clients import ServiceClient
 from gateway.context import Context
 from gateway.loaders import authorize_period, authorize_subject
+from gateway.types.evidence import Attachment
+from gateway.types.scheme import Scheme
 from services.common.errors import InvalidInput, NotAuthenticated, PayloadTooLarge
 from services.common.peers import segment
 
@@ -72,18 +81,58 @@ def _multipart_type(request: Request, limit: int, what: str) -> str:
     return content_type
 
 
+def as_graphql(value: Any) -> Any:
+    """A strawberry object as GraphQL writes it: each stored field under its GraphQL name (camelCase), nested
+    objects and lists alike, decimals as strings. Fields with a resolver are the caller's to add."""
+    if has_object_definition(value):
+        return {field.graphql_name or to_camel_case(field.python_name): as_graphql(getattr(value, field.python_name))
+                for field in value.__strawberry_definition__.fields if field.base_resolver is None}
+    if isinstance(value, list):
+        return [as_graphql(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.name
+    return value
+
+
+def attachment_answer(row: dict[str, Any]) -> dict[str, Any]:
+    """The evidence service's attachment as GraphQL's `Attachment`."""
+    attachment = Attachment.from_json(row)
+    return {**as_graphql(attachment), "downloadPath": attachment.download_path()}
+
+
+def scheme_answer(row: dict[str, Any]) -> dict[str, Any]:
+    """Scoring's new draft as GraphQL's `Scheme`, with its document."""
+    scheme = Scheme.from_json(row)
+    return {**as_graphql(scheme), "document": scheme.stored_document}
+
+
+def enrolment_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """Scoring's `{enrolled, subjects}` with each subject's keys in camelCase, as GraphQL's `Subject` names them."""
+    subjects = body.get("subjects")
+    if not isinstance(subjects, list):
+        return body
+    return {**body, "subjects": [{to_camel_case(k): v for k, v in row.items()} if isinstance(row, dict) else row
+                                 for row in subjects]}
+
+
 async def _forward(request: Request, ctx: Context, client: ServiceClient, path: str, content_type: str,
-                   limit: int, what: str) -> JSONResponse:
+                   limit: int, what: str, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> JSONResponse:
     try:
         body = await client.request("POST", path, ctx.user, headers={"Content-Type": content_type},
                                     content=_limited(request, limit))
     except _TooLarge:
         raise PayloadTooLarge(f"{what} may be at most {limit} bytes") from None
-    return JSONResponse(body, status_code=201)
+    return JSONResponse(answer(body), status_code=201)
 
 
 @router.post("/submissions/{submission_id}/attachments", status_code=201,
-             summary="Attach a file to a submission (multipart field `file`), streamed to the evidence service")
+             summary="Attach a file to a submission (multipart field `file`), streamed to the evidence service; "
+                     "answers the new `Attachment` as GraphQL names it (id, fileName, contentType, size, sha256, "
+                     "downloadPath)")
 async def upload_attachment(request: Request, submission_id: str = Path(max_length=200)) -> Any:
     limit: int = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
     content_type = _multipart_type(request, limit, "an attachment")
@@ -92,19 +141,21 @@ async def upload_attachment(request: Request, submission_id: str = Path(max_leng
     await authorize_subject(ctx, "uploadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))
     return await _forward(request, ctx, ctx.clients.evidence, f"/v1/submissions/{segment(submission_id)}/attachments",
-                          content_type, limit, "an attachment")
+                          content_type, limit, "an attachment", attachment_answer)
 
 
 @router.post("/schemes/import-excel", status_code=201,
              summary="Create a scheme draft from an Excel indicator table (multipart `file`, optional `owner_path`, "
-                     "`id`, `title`, `version`), streamed to scoring; problems come back as 422 with pointers")
+                     "`id`, `title`, `version`), streamed to scoring; answers the draft as GraphQL's `Scheme` "
+                     "(id, version, name, status, revision, ownerPath, indicators, document…); problems come back "
+                     "as 422 with pointers")
 async def import_scheme_excel(request: Request) -> Any:
     limit: int = getattr(request.app.state, "max_scheme_upload_bytes", MAX_SCHEME_UPLOAD_BYTES)
     content_type = _multipart_type(request, limit, "an indicator table")
     ctx = await _context(request)
     access.require(ctx.user, "importSchemeExcel")
     return await _forward(request, ctx, ctx.clients.scoring, "/v1/schemes/import-excel", content_type, limit,
-                          "an indicator table")
+                          "an indicator table", scheme_answer)
 
 
 MAX_ENROLMENT_UPLOAD_BYTES = 10 * 2**20 + 64 * 1024  # scoring takes a 10 MiB file; the rest is multipart framing
@@ -119,7 +170,7 @@ async def import_subjects(request: Request, period_id: str = Path(min_length=1, 
     ctx = await _context(request)
     await authorize_period(ctx, "importSubjects", period_id)
     return await _forward(request, ctx, ctx.clients.scoring, f"/v1/periods/{segment(period_id)}/subjects/import",
-                          content_type, limit, "an enrolment file")
+                          content_type, limit, "an enrolment file", enrolment_answer)
 
 
 async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:

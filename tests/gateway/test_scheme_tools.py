@@ -96,9 +96,12 @@ async def test_excel_table_imports_as_a_draft_through_the_gateway(gateway: httpx
     response = await gateway.post(url, content=body, headers={**bearer(("admin", "")), "Content-Type": kind})
     assert response.status_code == 201, response.text
     draft = response.json()
-    # the template's sheet `scheme` names it indicator-table-example, version 1; the form field sets the title
-    assert (draft["scheme_id"], draft["version"], draft["status"], draft["title"]) == (
-        "indicator-table-example", 1, "draft", "导入的方案")
+    # the template's sheet `scheme` names it indicator-table-example, version 1; the form field sets the title;
+    # the answer is GraphQL's `Scheme` under its names (issue 22), as `scheme(id, version)` reads it
+    assert (draft["id"], draft["version"], draft["status"], draft["name"], draft["ownerPath"]) == (
+        "indicator-table-example", 1, "draft", "导入的方案", "city")
+    assert [i["code"] for i in draft["indicators"][0]["children"]] == ["routine", "key_tasks"]
+    assert "scheme_id" not in draft and "owner_path" not in draft
     assert [c["code"] for c in draft["document"]["indicators"][0]["children"]] == ["routine", "key_tasks"]
     read = await _post(gateway, bearer(("assessor", "city/a")),
                        '{ scheme(id: "indicator-table-example", version: 1) { status indicators { code } } }')

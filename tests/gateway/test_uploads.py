@@ -27,7 +27,9 @@ class Recording(FakeBackend):
         if request.method == "POST" and path.endswith("/attachments"):
             self.received = [request.content]
             self.content_type = request.headers["content-type"]
-            return httpx.Response(201, json={"id": "att-1", "size": 70_000, "sha256": "f" * 64})
+            return httpx.Response(201, json={  # evidence's AttachmentRead, snake_case as its REST is
+                "id": "att-1", "submission_id": "sub-a", "filename": "报告.pdf", "content_type": "application/pdf",
+                "size": 70_000, "sha256": "f" * 64, "uploaded_by": "tester", "created_at": "2026-03-02T02:00:00Z"})
         return super()._evidence(request, path, body)
 
     def _handler(self, service: str) -> Any:
@@ -57,7 +59,9 @@ async def test_upload_streams_the_multipart_body_unchanged(gateway: Any, backend
     response = await gateway.post(URL, content=_chunks(body), headers={
         **bearer(("submitter", "city/a")), "Content-Type": content_type})
     assert response.status_code == 201, response.text
-    assert response.json() == {"id": "att-1", "size": 70_000, "sha256": "f" * 64}
+    # the gateway answers GraphQL's `Attachment`, under its names (issue 22: one name for one thing)
+    assert response.json() == {"id": "att-1", "fileName": "报告.pdf", "contentType": "application/pdf",
+                               "size": 70_000, "sha256": "f" * 64, "downloadPath": "/attachments/att-1"}
     assert backend.received == [body] and backend.content_type == content_type
     assert backend.writes() == [("evidence", "POST", "/v1/submissions/sub-a/attachments")]
 
