@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ServiceName = Literal["evidence", "scoring", "ranking"]
 SERVICES: tuple[ServiceName, ...] = ("evidence", "scoring", "ranking")
@@ -20,14 +22,59 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
 
+class SecretFiles(PydanticBaseSettingsSource):
+    """`KAOHE_<NAME>_FILE=/run/secrets/…`: a secret setting read from a file (Docker or Kubernetes secrets
+    mounted as files) instead of the variable itself, for the fields a settings class names; the variable,
+    when set too, wins. The file's content less surrounding whitespace is the value."""
+
+    def __init__(self, settings_cls: type[BaseSettings], fields: tuple[str, ...]) -> None:
+        super().__init__(settings_cls)
+        self.fields = fields
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # all the work is in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = str(self.settings_cls.model_config.get("env_prefix", ""))
+        values: dict[str, Any] = {}
+        for name in self.fields:
+            variable = f"{prefix}{name.upper()}_FILE"
+            path = os.environ.get(variable)
+            if not path:
+                continue
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{variable}: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        return values
+
+
+class SecretFileSettings(BaseSettings):
+    """Settings whose `secret_file_fields` may each come from `<PREFIX><NAME>_FILE` (`SecretFiles`)."""
+
+    secret_file_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, SecretFiles(settings_cls, cls.secret_file_fields), dotenv_settings,
+                file_secret_settings)
+
+
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("kaohe", appauthor=False))
 
 
-class Settings(BaseSettings):
+class Settings(SecretFileSettings):
     """Every setting of kaohe; each field is read from `KAOHE_<NAME>`."""
 
     model_config = SettingsConfigDict(env_prefix="KAOHE_", extra="ignore", frozen=True)
+    # the settings that may hold a secret (a password inside a URL counts): each also reads KAOHE_<NAME>_FILE
+    secret_file_fields = ("database_url", "evidence_database_url", "scoring_database_url", "ranking_database_url",
+                          "service_token_secret", "jwt_secret", "metrics_token")
 
     environment: Literal["development", "production"] = Field(default="development", description=(
         "`production` turns GraphiQL, schema introspection and GraphQL's field suggestions off, keeps the API "

@@ -6,15 +6,16 @@ from datetime import time
 from functools import lru_cache
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import ConfigError, Settings, example_secret_problem
+from services.common.settings import ConfigError, SecretFileSettings, Settings, example_secret_problem
 
 
-class EvidenceSettings(BaseSettings):
+class EvidenceSettings(SecretFileSettings):
     """Attachment limits, storage, review and journal defaults."""
 
     model_config = SettingsConfigDict(env_prefix="KAOHE_EVIDENCE_", extra="ignore", frozen=True)
+    secret_file_fields = ("s3_access_key", "s3_secret_key")  # each also from KAOHE_EVIDENCE_<NAME>_FILE
 
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1,
                                       description="Largest attachment accepted, in bytes.")

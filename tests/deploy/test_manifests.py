@@ -29,6 +29,7 @@ def known_variables() -> set[str]:
     """Every `KAOHE_*` variable some settings class reads (the shared Settings and each service's own), and
     the one read by the build, not by the code (KAOHE_MYPYC, setup.py)."""
     names = {f"KAOHE_{field.upper()}" for field in Settings.model_fields} | {"KAOHE_MYPYC"}
+    names |= {f"KAOHE_{field.upper()}_FILE" for field in Settings.secret_file_fields}
     for service in SERVICES:
         try:
             module = importlib.import_module(f"services.{service}.config")
@@ -38,6 +39,7 @@ def known_variables() -> set[str]:
             if isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings:
                 prefix = str(value.model_config.get("env_prefix", ""))
                 names |= {f"{prefix}{field}".upper() for field in value.model_fields}
+                names |= {f"{prefix}{field}_FILE".upper() for field in getattr(value, "secret_file_fields", ())}
     return names
 
 
