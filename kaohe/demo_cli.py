@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -38,7 +39,10 @@ from services.common.peers import peer_client
 from services.common.settings import Settings
 from services.ranking.exports.service import GRADE_REASONS
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "schemes"
+# the source tree's samples; an installed image carries them in its prefix (docker/Dockerfile)
+EXAMPLES = next((p for p in (Path(__file__).resolve().parent.parent / "examples" / "schemes",
+                             Path(sys.prefix) / "share" / "kaohe" / "schemes") if p.is_dir()),
+                Path(__file__).resolve().parent.parent / "examples" / "schemes")
 DEFAULT_SCHEMES = (
     "000-1-community-quarterly",
     "001-7-procuratorate-office",

@@ -101,26 +101,13 @@ def healthcheck(
     live: Annotated[bool, typer.Option("--live", help="Probe /healthz (alive) instead of /readyz.")] = False,
 ) -> None:
     """Probe a local process's /readyz (or /healthz); exit 1 unless it answers 200 (Docker HEALTHCHECK)."""
-    import httpx
+    from kaohe.probe import probe
 
-    settings = _settings()
-    names = [process] if process else list(PROCESSES)
-    if process is not None and process not in PROCESSES:
-        _fail(f"unknown process {process!r}; choose from {', '.join(PROCESSES)}", 2)
-    path = "/healthz" if live else "/readyz"
-    answered: dict[str, int] = {}
-    for name in names:
-        try:
-            answer = httpx.get(f"http://127.0.0.1:{settings.service_port(name)}{path}", timeout=3)
-        except httpx.HTTPError:
-            continue
-        answered[name] = answer.status_code
-    if not answered:
-        _fail(f"no kaohe process answers {path} on 127.0.0.1")
-    bad = {n: c for n, c in answered.items() if c != 200}
-    if bad:
-        _fail("; ".join(f"{n} answered {c} on {path}" for n, c in bad.items()))
-    typer.echo(", ".join(f"{n}: ok" for n in answered))
+    code, line = probe(process, live=live)  # `kaohe healthcheck` itself runs it without this CLI (kaohe.entry)
+    if code:
+        typer.echo(line, err=True)
+        raise typer.Exit(code)
+    typer.echo(line)
 
 
 # --- databases: configured, or the embedded server (running under `kaohe up`, or started here) -----

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +252,24 @@ def test_k8s_readme_covers_separate_clusters() -> None:
     assert variables_in(text) <= known_variables(), variables_in(text) - known_variables()
     for command in re.findall(r"`kaohe ([a-z][a-z ]*?)`", text):
         assert command_exists(shlex.split(command)), command
+
+
+def test_dockerfile_base_image_is_a_build_argument_defaulting_to_the_public_one() -> None:
+    instructions = dockerfile()
+    args = dict(arg.split("=", 1) for op, arg in instructions if op == "ARG" and "=" in arg)
+    assert args["PYTHON_VERSION"] == "3.11" and args["BASE_IMAGE"] == "python:${PYTHON_VERSION}-slim"
+    assert [arg for op, arg in instructions if op == "FROM"] == ["${BASE_IMAGE} AS build", "${BASE_IMAGE} AS runtime"]
+
+
+def test_smoke_overlay_changes_only_services_of_the_compose_file(compose: dict[str, Any]) -> None:
+    """docker/smoke.sh runs compose.yaml itself; its overlay swaps the PostgreSQL image and the attachment
+    store, nothing else."""
+    overlay = documents(DOCKER / "smoke" / "compose.smoke.yaml")[0]
+    assert set(overlay["services"]) == {"postgres", "evidence"} <= set(compose["services"])
+    assert set(overlay["services"]["postgres"]) == {"image"}
+    assert overlay["services"]["evidence"]["environment"] == {
+        "KAOHE_EVIDENCE_STORAGE_URL": "file:///var/lib/kaohe/attachments"}
+    assert variables_in((DOCKER / "smoke.sh").read_text(encoding="utf-8")) <= known_variables() | {
+        "KAOHE_SMOKE_DIR", "KAOHE_SMOKE_PORT", "KAOHE_SMOKE_LOAD_MINUTES", "KAOHE_SMOKE_MIRROR", "KAOHE_IMAGE"}
+    done = subprocess.run(["bash", "-n", str(DOCKER / "smoke.sh")], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -185,3 +186,28 @@ def test_doctor_uses_the_embedded_server_of_a_running_kaohe(pg_server: Any, tmp_
     found = checks(done)
     assert found["database"] == ("ok", f"embedded PostgreSQL of the running kaohe in {tmp_path}")
     assert f"127.0.0.1:{port}/kaohe" in found["evidence database"][1]
+
+
+def test_healthcheck_answers_without_the_cli(tmp_path: Path) -> None:
+    """`kaohe healthcheck` (a container's HEALTHCHECK, 5 s timeout) imports neither typer nor SQLAlchemy,
+    and probes the same ports as the settings."""
+    from kaohe.probe import DEFAULT_PORTS
+    from services.common.settings import Settings
+
+    assert DEFAULT_PORTS == {p: Settings.model_fields[f"{p}_port"].default for p in DEFAULT_PORTS}
+    ports = {f"KAOHE_{n}_PORT": str(free_port()) for n in ("GATEWAY", "EVIDENCE", "SCORING", "RANKING")}
+    code = ("import runpy, sys; sys.argv = ['kaohe', 'healthcheck']\n"
+            "try:\n    runpy.run_module('kaohe', run_name='__main__')\n"
+            "except SystemExit as e:\n    print('exit', e.code, sorted(m for m in sys.modules if m in "
+            "('typer', 'sqlalchemy', 'pydantic', 'kaohe.cli')))")
+    done = subprocess.run([sys.executable, "-c", code], env=clean_env(**ports), capture_output=True, text=True,
+                          check=False)
+    assert done.stdout.strip() == "exit 1 []", done.stdout + done.stderr
+    assert done.stderr.strip() == "kaohe: no kaohe process answers /readyz on 127.0.0.1"
+    bad = run_kaohe("healthcheck", env=clean_env(KAOHE_SCORING_PORT="80x"))
+    assert bad.returncode == 2 and bad.stderr.strip() == "kaohe: KAOHE_SCORING_PORT is invalid: '80x' is not a port"
+    unknown = run_kaohe("healthcheck", "billing", env=clean_env())
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "kaohe: unknown process 'billing'; choose from gateway, evidence, scoring, ranking"
+    helped = run_kaohe("healthcheck", "--help", env=clean_env())
+    assert helped.returncode == 0 and "--live" in helped.stdout
