@@ -67,7 +67,7 @@ if [ ! -x "$TOOLS/bin/podman-compose" ] || ! "$TOOLS/bin/python" -c "import http
   say "installing podman-compose and kaohe's dependencies (for bench/load.py) into $TOOLS"
   python3 -m venv "$TOOLS"
   "$TOOLS/bin/pip" install -q "podman-compose>=1.3" >"$LOGS/pip.log" 2>&1 || die "pip install podman-compose"
-  KAOHE_PURE_PYTHON=1 "$TOOLS/bin/pip" install -q "$ROOT" >>"$LOGS/pip.log" 2>&1 || die "pip install kaohe"
+  "$TOOLS/bin/pip" install -q "$ROOT" >>"$LOGS/pip.log" 2>&1 || die "pip install kaohe"
 fi
 PY=$TOOLS/bin/python
 

@@ -45,7 +45,7 @@ def ranking(url: str) -> None:
             sys.exit(f"check_stack: gateway /readyz answered {ready.status_code}: {ready.text[:200]}")
         health = gql(client, "{ health { service status } }")["health"]
         if sorted(h["service"] for h in health) != ["evidence", "ranking", "scoring"] or any(
-                h["status"] != "ok" for h in health):
+                h["status"] not in ("ok", "ready") for h in health):
             sys.exit(f"check_stack: health {health}")
         periods = gql(client, "{ periods(first: 50) { nodes { id } } }")["periods"]["nodes"]
         for period in periods:
