@@ -64,6 +64,7 @@ OPERATIONS: dict[str, Rule] = {
     "schemeDiff": Rule(ALL, "any"),
     "importSchemeExcel": Rule(OFFICE, "org"),  # like createScheme
     "importSubjects": Rule(OFFICE, "period"),  # enrolment from a file, like the period's own acts
+    "importOrganisation": Rule(OFFICE, "any"),  # units and people from a file: scoring checks each row
     # evidence (submitting a kind is further limited by the evidence service's role→kind table)
     "submissions": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "submission": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
@@ -133,7 +134,7 @@ OPERATIONS: dict[str, Rule] = {
 }
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",
-                             "exportPublication", "importSubjects"})
+                             "exportPublication", "importSubjects", "importOrganisation"})
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}

@@ -6,6 +6,8 @@
   makes a draft of it (refused past `MAX_SCHEME_UPLOAD_BYTES`);
 - `POST /uploads/periods/{id}/subjects`: a period's enrolment (CSV or xlsx) streamed to scoring's import, all
   or nothing, every bad row reported (refused past `MAX_ENROLMENT_UPLOAD_BYTES`);
+- `POST /uploads/organisation`: units and people from a CSV or xlsx file, all or nothing, each row checked
+  and audited as `createUnit`/`createPerson` are;
 - `GET /attachments/{id}`: an attachment's bytes streamed back from the evidence service, which
   re-checks them against the SHA-256 recorded at upload (`X-Content-SHA256`).
 
@@ -161,16 +163,36 @@ async def import_scheme_excel(request: Request) -> Any:
 MAX_ENROLMENT_UPLOAD_BYTES = 10 * 2**20 + 64 * 1024  # scoring takes a 10 MiB file; the rest is multipart framing
 
 
+async def _table_upload(request: Request, path: str, what: str, authorize: Any,
+                        answer: Callable[[dict[str, Any]], dict[str, Any]]) -> JSONResponse:
+    """A CSV or xlsx table streamed to scoring's import at `path` once `authorize(ctx)` passed."""
+    limit: int = getattr(request.app.state, "max_enrolment_upload_bytes", MAX_ENROLMENT_UPLOAD_BYTES)
+    content_type = _multipart_type(request, limit, what)
+    ctx = await _context(request)
+    await authorize(ctx)
+    return await _forward(request, ctx, ctx.clients.scoring, path, content_type, limit, what, answer)
+
+
 @router.post("/periods/{period_id}/subjects", status_code=201,
              summary="Enrol a period's subjects from a CSV or xlsx file (multipart `file`; columns id, group and "
                      "attributes), all or nothing: 422 lists every bad row as {row, column, reason}")
 async def import_subjects(request: Request, period_id: str = Path(min_length=1, max_length=100)) -> Any:
-    limit: int = getattr(request.app.state, "max_enrolment_upload_bytes", MAX_ENROLMENT_UPLOAD_BYTES)
-    content_type = _multipart_type(request, limit, "an enrolment file")
-    ctx = await _context(request)
-    await authorize_period(ctx, "importSubjects", period_id)
-    return await _forward(request, ctx, ctx.clients.scoring, f"/v1/periods/{segment(period_id)}/subjects/import",
-                          content_type, limit, "an enrolment file", enrolment_answer)
+    async def authorize(ctx: Context) -> None:
+        await authorize_period(ctx, "importSubjects", period_id)
+
+    return await _table_upload(request, f"/v1/periods/{segment(period_id)}/subjects/import", "an enrolment file",
+                               authorize, enrolment_answer)
+
+
+@router.post("/organisation", status_code=201,
+             summary="Create units and people from a CSV or xlsx file (multipart `file`; columns type, id, name, "
+                     "slug, parent, unit), all or nothing: 422 lists every bad row as {row, column, reason}")
+async def import_organisation(request: Request) -> Any:
+    async def authorize(ctx: Context) -> None:
+        access.require_role(ctx.user, "importOrganisation")  # scoring checks each row's unit like createUnit
+
+    return await _table_upload(request, "/v1/organisation/import", "an organisation file", authorize,
+                               lambda body: body)  # {units, people}
 
 
 async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -189,7 +189,7 @@ DOCUMENTS: dict[str, str] = {
 WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}
 SCHEMA = build_schema()
 ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel",  # HTTP routes: tests/gateway/test_files.py
-          "importSubjects"}  # tests/gateway/test_live_enrolment_upload.py
+          "importSubjects", "importOrganisation"}  # tests/gateway/test_live_enrolment_upload.py
 
 
 def _roles(cell: str) -> set[str]:

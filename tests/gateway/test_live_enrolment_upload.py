@@ -76,3 +76,39 @@ def test_only_the_office_of_the_period_uploads(live: Live, period: dict[str, str
         assert refused.status_code == 403, refused.text
     anonymous = live.http.post(f"{live.url}/uploads/periods/{period['id']}/subjects", files={"file": ("x.csv", data)})
     assert anonymous.status_code == 401
+
+
+
+def upload_organisation(live: Live, token: str, name: str, data: bytes) -> httpx.Response:
+    return live.http.post(f"{live.url}/uploads/organisation", files={"file": (name, data)},
+                          headers={"Authorization": f"Bearer {token}"})
+
+
+def test_units_and_people_from_a_file_all_or_nothing(live: Live, period: dict[str, str]) -> None:
+    office_a = live.token("admin", "city/a")
+    bad = ("type,id,name,slug,parent,unit\n"
+           f"unit,a-x,一组,x,{period['a']},\n"          # 2: fine
+           "person,p-1,王五,,,a-x\n"                    # 3: fine (the unit of row 2)
+           f"unit,b-x,二组,x,{period['b']},\n"          # 4: outside city/a
+           "unit,a-y,三组,Y Y,a-x,\n"                   # 5: a slug no unit has
+           "person,p-2,赵六,,,nowhere\n"                # 6: no such unit
+           "team,t-1,小组,,,\n").encode()               # 7: no such type
+    refused = upload_organisation(live, office_a, "org.csv", bad)
+    assert refused.status_code == 422, refused.text
+    rows = refused.json()["errors"][0]["extensions"]["details"]["rows"]
+    assert [(r["row"], r["column"]) for r in rows] == [(4, None), (5, "slug"), (6, "unit"), (7, "type")]
+    assert rows[0]["reason"] == "admin@city/a may not do this for city/b/x"
+    assert rows[2]["reason"] == "unit not found"
+    assert rows[3]["reason"] == "type must be unit or person, not 'team'"
+    children = "query($p: ID) { units(parentId: $p) { nodes { path } } }"
+    assert live(live.token("admin", ""), children, p=period["a"])["units"]["nodes"] == []  # nothing written
+
+    good = ("type,id,name,slug,parent,unit\n"
+            f"unit,a-x,一组,x,{period['a']},\n"
+            "person,p-1,王五,,,a-x\n"
+            "person,p-2,赵六,,,a-x\n").encode()
+    done = upload_organisation(live, office_a, "org.csv", good)
+    assert (done.status_code, done.json()) == (201, {"units": 1, "people": 2})
+    assert live(live.token("admin", ""), children, p=period["a"])["units"]["nodes"] == [{"path": "city/a/x"}]
+    trail = live(live.token("auditor", ""), 'query { auditTrail(entityId: "p-2") { nodes { action actor } } }')
+    assert trail["auditTrail"]["nodes"] == [{"action": "person.create", "actor": "admin@city/a"}]

@@ -204,7 +204,7 @@ CALLS: dict[str, list[Call]] = {
 NO_SERVICE = {"me"}
 # HTTP routes of the gateway moving files (multipart bodies): their direct checks are in tests/evidence
 # (attachments) and tests/scoring (import-excel); they have no row in the gateway's table either.
-FILE_ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel", "importSubjects"}
+FILE_ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel", "importSubjects", "importOrganisation"}
 TABLE = {**EXPECTED, **REST_EXPECTED}
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from services.common import batch
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.errors import PayloadTooLarge
 from services.scoring.access import require_service
 from services.scoring.db import IdempotencyDep
-from services.scoring.organisation import service
+from services.scoring.organisation import imports, service
 from services.scoring.organisation.schemas import (
     ApiKeyCreate,
     ApiKeyIdentity,
@@ -105,3 +106,17 @@ async def revoke_api_key(key_id: str, session: SessionDep, principal: CurrentPri
 async def verify_api_key(payload: ApiKeyVerify, session: SessionDep, principal: CurrentPrincipal) -> ApiKeyIdentity:
     require_service(principal)
     return await service.verify_api_key(session, payload.key)
+
+
+MAX_IMPORT_BYTES = 10 * 2**20
+
+
+@router.post("/organisation/import", status_code=201, summary=(
+    "Create units and people from a CSV or xlsx file (columns type, id, name, slug, parent, unit), all or nothing: "
+    "422 lists every bad row as {row, column, reason}"))
+async def import_organisation(session: SessionDep, principal: CurrentPrincipal,
+                              file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge(f"the file is over {MAX_IMPORT_BYTES} bytes")
+    return await imports.import_organisation(session, principal, file.filename or "", data)

@@ -50,9 +50,9 @@ def bad_line(line: int, reason: str) -> InvalidInput:
 class BadRows(InvalidInput):
     """Every bad row of a file (`details.rows`: `{row, column, reason}`), the first named in the message."""
 
-    def __init__(self, problems: list[dict[str, Any]]) -> None:
+    def __init__(self, problems: list[dict[str, Any]], what: str = "enrolled") -> None:
         first, more = problems[0], len(problems) - 1
-        tail = f" (and {more} more bad row{'s' if more > 1 else ''}; nothing was enrolled)" if more else ""
+        tail = f" (and {more} more bad row{'s' if more > 1 else ''}; nothing was {what})" if more else ""
         super().__init__(f"line {first['row']}: {first['reason']}"[:200] + tail,
                          details={"field": "file", "line": first["row"], "rows": problems[:MAX_REPORTED]})
 
@@ -164,7 +164,7 @@ def _xlsx_table(data: bytes) -> tuple[Line, list[Line]]:
 def enrolment_rows(filename: str, data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
     """`(line, subject)` of every good row of an uploaded file and `{row, column, reason}` of every bad one; a file
     that cannot be read as a table at all (not UTF-8, a broken quote, no id column) raises at once."""
-    header, rows = _table(filename, data)
+    header, rows = table(filename, data)
     return subjects_with_lines(header, rows)
 
 
@@ -177,7 +177,8 @@ def read_enrolment(filename: str, data: bytes) -> list[dict[str, Any]]:
     raise InvalidInput("upload a .csv or .xlsx file", details={"field": "file"})
 
 
-def _table(filename: str, data: bytes) -> tuple[Line, list[Line]]:
+def table(filename: str, data: bytes) -> tuple[Line, list[Line]]:
+    """The header and rows (with their lines) of an uploaded .csv or .xlsx file."""
     if filename.lower().endswith(".xlsx"):
         return _xlsx_table(data)
     if filename.lower().endswith(".csv"):
