@@ -26,7 +26,13 @@ from gateway.clients import GATEWAY, Clients
 from gateway.context import get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.schema import configured_schema
-from services.common.app import BodyLimitMiddleware, docs_urls, install_offline_docs, kaohe_version
+from services.common.app import (
+    BodyLimitMiddleware,
+    declare_security,
+    docs_urls,
+    install_offline_docs,
+    kaohe_version,
+)
 from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, JSONResponse, install_error_handlers
 from services.common.headers import SecurityHeadersMiddleware
 from services.common.observability import configure_logging, install_observability
@@ -148,6 +154,22 @@ class GatewayRouter(GraphQLRouter[Any, None]):
             return json.dumps(data, separators=(",", ":")).encode()
 
 
+CLIENT_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                   "description": "A user's JWT from the identity provider (docs/identity.md)."},
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+               "description": "An API key an admin created (`createApiKey`), for a system rather than a person."},
+}
+
+
+def _client_requirement(path: str) -> list[dict[str, list[str]]]:
+    """Files and exports need a caller; /graphql takes one or none (`health` is public); /public/ is anonymous."""
+    if path.startswith("/public/"):
+        return []
+    either: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKey": []}]
+    return [*either, {}] if path == "/graphql" else either
+
+
 STATIC = Path(__file__).parent / "static"
 GRAPHIQL_ASSETS = "/static/graphiql"  # where gateway/static/graphiql/ is served (development only)
 
@@ -198,6 +220,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     production = settings.environment == "production"
     app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan, **docs_urls(settings, "gateway"))
     install_offline_docs(app, settings, "gateway")
+    declare_security(app, CLIENT_SCHEMES, _client_requirement)
     install_error_handlers(app, graphql_error_body, where="gateway")
     install_observability(app, "gateway", settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"),

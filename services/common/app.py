@@ -202,10 +202,36 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
     app.add_middleware(longlived.SettleAfterResponse)  # outermost: after the response has gone out
     app.state.spec = spec
+    declare_security(app, {"serviceToken": SERVICE_TOKEN_SCHEME}, lambda _path: [{"serviceToken": []}])
     _add_health(app, spec)
     for router in spec.routers:
         app.include_router(router, dependencies=[Depends(current_principal)])
     return app
+
+
+SERVICE_TOKEN_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": (
+    "A service token (a short-lived JWT): the gateway's or another service's, carrying the caller's identity; "
+    "every /v1 route requires one (401 without, 403 outside the caller's grants).")}
+
+
+def declare_security(app: FastAPI, schemes: dict[str, dict[str, Any]],
+                     requirement: Callable[[str], list[dict[str, list[str]]]]) -> None:
+    """Name the security `schemes` in the app's OpenAPI and give each operation its requirement (by path): the
+    checks themselves are the routes' dependencies; this says in the document what they are."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = build()
+        spec.setdefault("components", {}).setdefault("securitySchemes", {}).update(schemes)
+        for path, operations in spec.get("paths", {}).items():
+            for operation in operations.values():
+                operation.setdefault("security", requirement(path))
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class DocsUrls(TypedDict):

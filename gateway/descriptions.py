@@ -1,0 +1,96 @@
+"""The descriptions of the GraphQL schema's arguments, in one place (issue 22): English, with the Chinese term
+where the office uses one. `describe_arguments` gives every root-field argument its text after the schema is
+built: the field's own override (`FIELD_ARGUMENTS`) first, else the argument's meaning wherever it appears
+(`ARGUMENTS`). An argument a resolver describes itself keeps its text; tests/gateway/test_descriptions.py fails
+on one left without."""
+
+from __future__ import annotations
+
+from typing import Any
+
+VERSION_READ = ("The `version` you read: a stale one is CONFLICT with `details: {version, current}` (reload at "
+                "`current` and apply again).")
+
+ARGUMENTS: dict[str, str] = {
+    "periodId": "The assessment period (考核周期), e.g. `2026-Q1`; NOT_FOUND when unknown or outside your scope.",
+    "subjectId": "The assessed subject (考核对象): a unit's or a person's id, enrolled in the period.",
+    "first": "How many items of the page, 1 to 100 (default 20).",
+    "after": "The `endCursor` of the previous page; leave out for the first page.",
+    "idempotencyKey": ("Any unique text (a UUID), sent on as `Idempotency-Key`: the same key again answers the "
+                       "first result instead of creating twice."),
+    "input": "The fields of what is created or changed (see the input type).",
+    "schemeId": "The assessment scheme (考核方案) by the id its document gives it.",
+    "taskId": "The rating task (评议任务).",
+    "ownerPath": "The unit path of the office that owns it, e.g. `city/dept-1`; `\"\"` is the whole organisation.",
+    "indicator": "An indicator (指标) code of the scheme; `total` for the subject's total score.",
+    "group": "The peer group (组别) whose subjects are ranked together, as the scheme names it.",
+    "parentId": "The unit it belongs under; leave out for a top-level unit.",
+    "unitId": "The unit (单位).",
+    "status": "A status as the type's `status` field writes it, e.g. `collecting`.",
+    "reason": "Why, in words kept on record.",
+    "document": "A scheme document as JSON (docs/scheme-reference.md).",
+    "text": "A scheme document as YAML or JSON text (docs/scheme-reference.md).",
+    "ids": "The ids to read; those outside your scope are left out.",
+    "at": "The instant (ISO 8601 with a time zone) to read the score as it stood then.",
+    "entityId": "The id of a record (a submission, a period…) whose audit trail (审计记录) to read.",
+    "service": "Which service's audit chain to check.",
+    "fromVersion": "The older scheme version of the comparison.",
+    "toVersion": "The newer scheme version of the comparison.",
+    "slug": "The unit's short name in unit paths (`city/<slug>`), unique among its siblings.",
+    "revision": "The draft revision you read; a newer one is CONFLICT (publish what you reviewed).",
+    "name": "The display name (Chinese allowed).",
+    "answers": "One answer per rating item of the task (评议票).",
+    "feedback": "The subject's written reply to the rectification notice (整改反馈).",
+    "factId": "The fact (事实) the appeal disputes: an approved submission's fact.",
+    "points": "The points of the appeal (申诉理由), one text each.",
+    "upheld": "Whether the appeal is upheld (支持) or dismissed (驳回).",
+    "replies": "The office's reply to each point, in the order of the appeal's points.",
+    "correction": "The corrected fact content when the appeal is upheld and changes the fact.",
+    "workingDays": "Length of the publication window (公示期) in working days; leave out for the scheme's own.",
+    "answer": "The office's answer to the objection (异议答复).",
+    "levels": "The review levels (审核层级) in order, each with its name and working days.",
+    "grants": "The roles and scopes the key may use: within the scopes you administer.",
+    "version": "The scheme version (an integer from 1).",
+    "id": "The id of the object to read or change.",
+}
+
+FIELD_ARGUMENTS: dict[str, str] = {
+    "unit.id": "The unit (单位).",
+    "unitAncestors.id": "The unit whose ancestors to list, nearest first.",
+    "scheme.id": "The scheme (考核方案) by the id its document gives it.",
+    "period.id": "The assessment period (考核周期), e.g. `2026-Q1`.",
+    "subject.id": "The subject (考核对象) within the period.",
+    "submission.id": "The evidence submission (佐证材料).",
+    "createUnit.id": "An id of your choosing; leave out and one is made.",
+    "createPerson.id": "An id of your choosing (a staff number); leave out and one is made.",
+    "createPerson.name": "The person's name (Chinese allowed).",
+    "publishScheme.id": "The scheme draft to publish.",
+    "reviewSubmission.id": "The submission to review.",
+    "correctSubmission.id": "The returned submission to correct and send again.",
+    "answerRectificationNotice.id": "The rectification notice (整改通知).",
+    "signRectificationNotice.id": "The rectification notice (整改通知) to sign off.",
+    "answerAppeal.id": "The appeal (申诉).",
+    "answerObjection.id": "The objection (异议) to the published results.",
+    "revokeApiKey.id": "The API key to revoke (its id, never the key itself).",
+    "createApiKey.name": "A name that tells the key's use, e.g. the portal's.",
+    "closeRatingTask.version": VERSION_READ,
+    "answerRectificationNotice.version": VERSION_READ,
+    "signRectificationNotice.version": VERSION_READ,
+    "answerAppeal.version": VERSION_READ,
+    "periods.status": "Only periods in this status, as `Period.status` writes it.",
+    "setPeriodStatus.status": "The period's next status, e.g. `collecting`.",
+    "setReviewChain.indicator": "The indicator (指标) code whose submissions this chain reviews.",
+    "subjects.group": "Only the subjects of this peer group (组别).",
+    "ranking.group": "Only this peer group's (组别) table.",
+}
+
+
+def describe_arguments(schema: Any) -> None:
+    """Give every argument of the root fields its description from the tables above, unless it has one."""
+    for root in (schema.query_type, schema.mutation_type):
+        if root is None:
+            continue
+        for field_name, field in root.fields.items():
+            for name, argument in field.args.items():
+                if not argument.description:
+                    argument.description = FIELD_ARGUMENTS.get(f"{field_name}.{name}") or ARGUMENTS.get(name)
