@@ -1,5 +1,5 @@
 """The descriptions of the GraphQL schema's arguments, in one place (issue 22): English, with the Chinese term
-where the office uses one. `describe_arguments` gives every root-field argument its text after the schema is
+where the office uses one. `describe_arguments` gives every argument its text after the schema is
 built: the field's own override (`FIELD_ARGUMENTS`) first, else the argument's meaning wherever it appears
 (`ARGUMENTS`). An argument a resolver describes itself keeps its text; tests/gateway/test_descriptions.py fails
 on one left without."""
@@ -7,6 +7,8 @@ on one left without."""
 from __future__ import annotations
 
 from typing import Any
+
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
 
 VERSION_READ = ("The `version` you read: a stale one is CONFLICT with `details: {version, current}` (reload at "
                 "`current` and apply again).")
@@ -85,12 +87,78 @@ FIELD_ARGUMENTS: dict[str, str] = {
 }
 
 
-def describe_arguments(schema: Any) -> None:
-    """Give every argument of the root fields its description from the tables above, unless it has one."""
-    for root in (schema.query_type, schema.mutation_type):
-        if root is None:
+TYPES: dict[str, str] = {
+    "Query": "What a caller may read; every field but `health` needs a signed-in caller and checks role × scope.",
+    "Mutation": "What a caller may change; each checks role × scope, and the services check again.",
+}
+EDGE = "One item of a {item} page (Relay connection), with the cursor to continue after it."
+
+ENUM_VALUES: dict[str, str] = {
+    "Service.EVIDENCE": "The evidence service: submissions (佐证材料), reviews, journals, ratings, appeals.",
+    "Service.SCORING": "The scoring service: the organisation, schemes (考核方案), periods and scores.",
+    "Service.RANKING": "The ranking service: rankings, grades, publication (公示), objections and approval (审定).",
+}
+
+INPUT_FIELDS: dict[str, str] = {
+    "periodId": ARGUMENTS["periodId"],
+    "subjectId": ARGUMENTS["subjectId"],
+    "subjectIds": "The subjects (考核对象) concerned, by id.",
+    "indicator": "An indicator (指标) code of the period's scheme.",
+    "justification": "Why, in the submitter's words (说明), kept with the submission.",
+    "reason": "Why, in words kept on record.",
+    "group": ARGUMENTS["group"],
+    "ownerPath": ARGUMENTS["ownerPath"],
+    "schemeId": ARGUMENTS["schemeId"],
+    "schemeVersion": "The published scheme version the period assesses by.",
+    "label": "The period's label as offices write it, e.g. `2026Q1` or `2026年第一季度`.",
+    "subjects": "The subjects enrolled in the period, each with its peer group (组别).",
+    "attributes": "The subject's attributes the scheme's rules read (a JSON object of name → value).",
+    "text": "The journal's text (工作日志).",
+    "grades": "The grades a rater may give (e.g. 好, 较好, 一般, 差).",
+    "raters": "Who rates, each with their level and unit.",
+    "round": "The round of the rating (1 unless it is repeated).",
+    "level": "The rater's level as the scheme weighs it (群众, 领导…).",
+    "grade": "The grade given, one of the task's grades; leave out to abstain.",
+    "problem": "The problem the inspection found (发现问题).",
+    "name": "The level's name (e.g. 科室负责人).",
+    "scope": "The unit path the grant or level covers, e.g. `city/dept-1`; `\"\"` is the whole organisation.",
+    "workingDays": "Working days the level has to decide (工作日, by the official calendar).",
+    "role": "One of the roles: admin, assessor, reviewer, submitter, rater, auditor, subject (docs/identity.md).",
+}
+INPUT_FIELD_OVERRIDES: dict[str, str] = {
+    "PeriodInput.id": "An id of your choosing for the period; leave out and one is made.",
+    "EnrolmentInput.id": "The subject's id: a unit or a person of the organisation.",
+    "ReviewLevelInput.scope": "The unit path whose reviewers decide at this level; leave out for the subject's unit.",
+}
+
+
+def describe_schema(schema: Any) -> None:
+    """Every description this module holds, where the code gave none: arguments, the root types, page edges,
+    enum values and input fields."""
+    describe_arguments(schema)
+    for name, kind in schema.type_map.items():
+        if name.startswith("__"):
             continue
-        for field_name, field in root.fields.items():
+        if not kind.description:
+            if name in TYPES:
+                kind.description = TYPES[name]
+            elif name.endswith("Edge"):
+                kind.description = EDGE.format(item=name.removesuffix("Edge"))
+        if isinstance(kind, GraphQLEnumType):
+            for value_name, value in kind.values.items():
+                value.description = value.description or ENUM_VALUES.get(f"{name}.{value_name}")
+        elif isinstance(kind, GraphQLInputObjectType):
+            for field_name, field in kind.fields.items():
+                field.description = (field.description or INPUT_FIELD_OVERRIDES.get(f"{name}.{field_name}")
+                                     or INPUT_FIELDS.get(field_name))
+
+
+def describe_arguments(schema: Any) -> None:
+    """Give every argument of every field its description from the tables above, unless it has one."""
+    for kind in schema.type_map.values():
+        if kind.name.startswith("__") or not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        for field_name, field in kind.fields.items():
             for name, argument in field.args.items():
                 if not argument.description:
                     argument.description = FIELD_ARGUMENTS.get(f"{field_name}.{name}") or ARGUMENTS.get(name)

@@ -17,7 +17,7 @@ from strawberry.types.scalar import scalar
 
 from gateway.clients import GATEWAY, ServiceClient
 from gateway.context import Context
-from gateway.descriptions import describe_arguments
+from gateway.descriptions import describe_schema
 from gateway.errors import finite_json, give_code
 from gateway.execution import PlainFieldsExecutor
 from gateway.operations.api_keys import ApiKeyMutation, ApiKeyQuery
@@ -109,7 +109,7 @@ def build_schema(*, production: bool = False, persisted: Policy | None = None) -
                           scalar_overrides={JSON: _finite_json_scalar()})
     built.hide_suggestions = production
     nullable_roots(built)
-    describe_arguments(built._schema)
+    describe_schema(built._schema)
     return built
 
 
