@@ -88,7 +88,7 @@ class EvidenceInput:
     period_id: str
     subject_id: str
     indicator: str | None = None
-    fact: str = strawberry.field(description="score | measure | event | rating | task | case | journal")
+    fact: str = strawberry.field(description="score | measure | event | rating | task | case | journal | document")
     content: JSON = strawberry.field(description="The fact's fields for its kind, e.g. {\"value\": \"12.5\"}.")
     justification: str | None = None
 

@@ -7,7 +7,7 @@ returns), and a small TTL cache so a burst of submissions costs one call per per
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import httpx
@@ -25,6 +25,7 @@ class PeriodInfo:
     scheme_id: str
     status: str
     fact_kinds: dict[str, str | None]  # indicator code → the fact kind it reads
+    documents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator code → required documents
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ class ScoringClient:
         """The period's scheme, status and indicator fact kinds."""
         body = await self._cached(("period", period_id), f"/v1/periods/{segment(period_id)}")
         kinds = {str(i["code"]): i.get("fact_kind") for i in body.get("indicators", [])}
-        return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds)
+        documents = {str(i["code"]): tuple(map(str, i["documents"])) for i in body.get("indicators", [])
+                     if i.get("documents")}
+        return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds, documents)
 
     async def subjects(self, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
         """The named subjects of a period (unknown ids are absent)."""

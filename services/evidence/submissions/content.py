@@ -22,7 +22,7 @@ from pydantic import (
 
 from services.common.errors import InvalidInput
 
-FactKind = Literal["score", "measure", "event", "rating", "task", "case", "journal"]
+FactKind = Literal["score", "measure", "event", "rating", "task", "case", "journal", "document"]
 Name = Field(min_length=1, max_length=100)
 # numbers as text: ASCII digits, an optional sign and decimal point (Decimal() alone takes "1_000", "５", "٣")
 _ASCII_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
@@ -115,6 +115,13 @@ class CaseContent(_Content):
     weight: Num | None = Field(default=None, max_digits=12, decimal_places=4)
 
 
+class DocumentContent(_Content):
+    """A required document of a task (001 篇5 "落实与分工"), its file attached to the submission."""
+
+    document: str = Field(min_length=1, max_length=200)
+    supplier: str | None = Field(default=None, max_length=100)
+
+
 class JournalContent(_Content):
     week: str = Field(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
     points: Num | None = Field(default=None, ge=0, max_digits=12, decimal_places=4)
@@ -126,7 +133,7 @@ CONTENT: dict[str, TypeAdapter[Any]] = {
     "score": TypeAdapter(ScoreContent), "measure": TypeAdapter(MeasureContent),
     "event": TypeAdapter(EventContent), "rating": TypeAdapter(RatingContent),
     "task": TypeAdapter(TaskContent), "case": TypeAdapter(CaseContent),
-    "journal": TypeAdapter(JournalContent),
+    "journal": TypeAdapter(JournalContent), "document": TypeAdapter(DocumentContent),
 }
 
 

@@ -22,7 +22,7 @@ from services.evidence.submissions.schemas import SubmissionCreate, SubmissionRe
 
 # Who may submit which fact kind (docs/decisions.md "Evidence: submitting roles"): assessing
 # bodies enter scores and inspectors' deduction events; units report measures, tasks, cases and
-# journals; raters answer ratings. Admins may enter anything.
+# journals, and the documents a task requires (001 篇5); raters answer ratings. Admins may enter anything.
 KIND_ROLES: dict[str, tuple[Role, ...]] = {
     "score": ("assessor", "admin"),
     "event": ("assessor", "admin"),
@@ -30,6 +30,7 @@ KIND_ROLES: dict[str, tuple[Role, ...]] = {
     "task": ("submitter", "admin"),
     "case": ("submitter", "admin"),
     "journal": ("submitter", "admin"),
+    "document": ("submitter", "admin"),
     "rating": ("rater", "admin"),
 }
 READ_ROLES: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")
@@ -93,7 +94,19 @@ def to_read(submission: Submission) -> SubmissionRead:
     )
 
 
+def _check_document(period: PeriodInfo, indicator: str | None, content: dict[str, Any]) -> None:
+    """A document fact names one of the documents its task requires (docs/scheme-reference.md §3.4)."""
+    required = period.documents.get(indicator or "", ())
+    if not required:
+        raise InvalidInput(f"indicator {indicator!r} requires no documents", details={"field": "indicator"})
+    if content["document"] not in required:
+        raise InvalidInput(f"{content['document']!r} is not a document {indicator} requires "
+                           f"({', '.join(required)})", details={"field": "content.document"})
+
+
 def _check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: str) -> None:
+    if kind == "document":
+        return  # checked against the task's required documents (_check_document)
     if indicator is None:
         if kind != "event":  # scheme-format.md §4: only events may be subject-level (vetoes)
             raise InvalidInput("indicator is required for this fact kind", details={"field": "indicator"})
@@ -116,6 +129,8 @@ async def create(
         raise Forbidden(f"{principal.subject} may not submit {payload.fact} facts for {subject.unit_path}")
     _check_indicator(period.fact_kinds, payload.indicator, payload.fact)
     content = validate_content(payload.fact, payload.content)
+    if payload.fact == "document":
+        _check_document(period, payload.indicator, content)
     submission = await open_submission(session, principal, period=period, subject=subject,
                                        indicator=payload.indicator, fact_kind=payload.fact, content=content,
                                        justification=payload.justification, moment=now or clock.now())
