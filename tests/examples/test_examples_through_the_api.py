@@ -101,9 +101,11 @@ def shape(fact: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def submission(fact: dict[str, Any]) -> dict[str, Any]:
-    """The example's fact as a submission: its fields other than id, subject, indicator and kind are the content."""
+    """The example's fact as a submission: its fields other than id, subject, indicator and kind are the content.
+    A fact of an earlier period (`period`, read by a look-back leaf) is that period's evidence: its period is
+    where it is submitted, not part of its content (here every period is the one the fake scoring serves)."""
     body = {"period_id": PERIOD, "subject_id": fact["subject"], "fact": fact["fact"],
-            "content": {k: v for k, v in fact.items() if k not in ("id", "subject", "indicator", "fact")},
+            "content": {k: v for k, v in fact.items() if k not in ("id", "subject", "indicator", "fact", "period")},
             "justification": f"示例 {fact['id']}"}
     if "indicator" in fact:
         body["indicator"] = fact["indicator"]

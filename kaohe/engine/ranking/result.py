@@ -9,6 +9,7 @@ from typing import Any
 from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
 from ..scoring.collector import paused_gc
 from .conditions import condition_holds
+from .distribution import distribute_rewards, distribution_document
 from .grading import PresetGrade, grade_scope
 from .labels import apply_labels
 from .numbers import format_money, format_points, points_formatter
@@ -38,7 +39,8 @@ def _rank(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str,
         place_downgraded(scope, scheme.grading.grade_order if scheme.grading else ())
         assign_ranks(scope)
     apply_labels(standings, scheme.labels)
-    problems = [*scores.problems, *apply_rewards(standings, scheme.rewards)]
+    problems = [*scores.problems, *apply_rewards(standings, scheme.rewards),
+                *distribute_rewards(standings, scheme.rewards)]
     return _document(scores, _result_order(standings, scheme), problems)
 
 
@@ -213,6 +215,8 @@ def subject_document(standing: Standing, scheme: Scheme, order: Mapping[str, int
     out["grade_reason"] = standing.grade_reason
     out["labels"] = list(standing.labels)
     out["rewards"] = {name: format_money(amount) for name, amount in standing.rewards.items()}
+    if any(reward.distribute is not None for reward in scheme.rewards):  # §10.1, only where a scheme splits
+        out["distribution"] = {name: distribution_document(split) for name, split in standing.distribution.items()}
     out["flags"] = flags
     out["explain"] = explain
     return out

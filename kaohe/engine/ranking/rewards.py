@@ -1,4 +1,5 @@
-"""§9 rewards: by_grade, by_rank, pool (largest remainder), by_label; prorate; no_reward."""
+"""§9 rewards: by_grade, by_rank, pool (largest remainder), by_label, amount; prorate; no_reward.
+A reward's `distribute` comes after (distribution.py)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,19 @@ def apply_rewards(standings: Sequence[Standing], rewards: Sequence[Reward]) -> l
             problems += _pool(standings, reward, index)
         elif reward.by_rank is not None:
             _by_rank(standings, reward)
+        elif reward.amount is not None:
+            _by_amount(standings, reward)
         else:
             _by_table(standings, reward)
     return problems
+
+
+def _by_amount(standings: Sequence[Standing], reward: Reward) -> None:
+    """001 篇4: each subject's own amount from an expression (a department's pay total from its score)."""
+    assert reward.amount is not None
+    for standing in filter(_eligible, standings):
+        amount = reward.amount.evaluate(_inputs(standing), standing.score.subject.attributes)
+        standing.rewards[reward.name] = CONTEXT.multiply(amount, _prorate(standing, reward.prorate))
 
 
 def _eligible(standing: Standing) -> bool:

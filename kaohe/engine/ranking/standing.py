@@ -31,6 +31,7 @@ class Standing:
     rank: int | None = None
     labels: list[str] = field(default_factory=list)
     rewards: dict[str, Decimal] = field(default_factory=dict)
+    distribution: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # reward → person id → amount
 
     @property
     def id(self) -> str:

@@ -104,6 +104,22 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class RequiredDocument:
+    """A document a task must be proven by, and who supplies it (001 篇5 "落实与分工")."""
+
+    name: str
+    supplier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Documents:
+    """docs/scheme-reference.md §3.4: a leaf's required documents and what it scores without them."""
+
+    required: tuple[RequiredDocument, ...]
+    when_missing: Literal["zero", "proportional", "missing"] = "zero"
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """One node of the indicator tree: a leaf (rule) or an inner node (children)."""
 
@@ -121,6 +137,8 @@ class Node:
     not_assigned: NotAssigned = field(default_factory=NotAssigned)
     missing: Literal["zero", "full", "error"] = "zero"
     bonus: bool = False
+    documents: Documents | None = None  # §3.4 (leaves only)
+    lookback: int | None = None  # §3.5: periods read, this one included (leaves only)
 
     @property
     def is_leaf(self) -> bool:
@@ -212,8 +230,16 @@ class Label:
 
 
 @dataclass(frozen=True, slots=True)
+class Distribution:
+    """docs/scheme-reference.md §10.1: a unit's reward split among the people its attribute `members` lists."""
+
+    members: str
+    weight: Expression
+
+
+@dataclass(frozen=True, slots=True)
 class Reward:
-    """§9: exactly one of by_grade / by_rank / pool (+weight) / by_label."""
+    """§9: exactly one of by_grade / by_rank / pool (+weight) / by_label / amount; optionally distributed."""
 
     name: str
     by_grade: Mapping[str, Decimal] | None = None
@@ -223,6 +249,8 @@ class Reward:
     by_label: Mapping[str, Decimal] | None = None
     prorate: Expression | None = None
     scope: PeerScope = "group"
+    amount: Expression | None = None
+    distribute: Distribution | None = None
 
 
 @dataclass(frozen=True, slots=True)

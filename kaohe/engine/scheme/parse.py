@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from .checks import Checker, percent_or_number, pointer
+from .evidence_rules import parse_documents, parse_lookback
 from .expression import CompiledExpression, ExpressionError, compile_expression
 from .graph import find_cycle, node_dependencies
 from .model import (
@@ -63,6 +64,8 @@ _NODE_KEYS = (
     "not_assigned",
     "missing",
     "bonus",
+    "documents",
+    "lookback",
 )
 _RESERVED = frozenset({"total", "attr", "min", "max", "clamp"})
 _HUNDRED = Decimal(100)
@@ -174,6 +177,13 @@ class _TreeParser:
             out["applies_to"] = self.applies_to(data["applies_to"], pointer(ptr, "applies_to"))
         if "not_assigned" in data:
             out["not_assigned"] = self.not_assigned(data["not_assigned"], pointer(ptr, "not_assigned"))
+        for key, parse in (("documents", parse_documents), ("lookback", parse_lookback)):
+            if key not in data:
+                continue
+            if children or "rule" not in data:
+                c.add(pointer(ptr, key), f"{key} belongs on a leaf (a task with a rule), not on {label}")
+                continue
+            out[key] = parse(c, data[key], pointer(ptr, key))
         return out
 
     def expression(self, value: Any, ptr: str) -> CompiledExpression | None:

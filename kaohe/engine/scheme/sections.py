@@ -14,6 +14,7 @@ from .model import (
     DEFAULT_PUBLIC_COLUMNS,
     PUBLIC_COLUMNS,
     AttributeCondition,
+    Distribution,
     GradeBand,
     GradeCount,
     Grading,
@@ -262,19 +263,21 @@ def _label_groups(c: Checker, value: Any, ptr: str, groups: tuple[str, ...]) -> 
     return tuple(str(g) for g in items)
 
 
-_REWARD_KINDS = ("by_grade", "by_rank", "pool", "by_label")
+_REWARD_KINDS = ("by_grade", "by_rank", "pool", "by_label", "amount")
+_PERSON_NAMES = frozenset({"score", "total"})
 
 
 def parse_rewards(
     c: Checker, value: Any, grades: frozenset[str], labels: frozenset[str], codes: frozenset[str]
 ) -> tuple[Reward, ...]:
-    """§9 rewards: exactly one of by_grade / by_rank / pool (+weight) / by_label."""
+    """§9 rewards: exactly one of by_grade / by_rank / pool (+weight) / by_label / amount, and optionally
+    `distribute` (docs/scheme-reference.md §10.1)."""
     out = []
     for at, data in _items(c, value, "/rewards", "rewards"):
-        c.keys(data, at, ("name", *_REWARD_KINDS, "weight", "prorate", "scope"), ("name",))
+        c.keys(data, at, ("name", *_REWARD_KINDS, "weight", "prorate", "scope", "distribute"), ("name",))
         present = [key for key in _REWARD_KINDS if key in data]
         if len(present) != 1:
-            c.add(at, "a reward needs exactly one of by_grade, by_rank, pool, by_label")
+            c.add(at, "a reward needs exactly one of by_grade, by_rank, pool, by_label, amount")
         fields: dict[str, Any] = {}
         if "by_grade" in data:
             fields["by_grade"] = _amounts(c, data["by_grade"], pointer(at, "by_grade"), grades, "grade")
@@ -291,9 +294,11 @@ def parse_rewards(
                 c.add(pointer(at, "weight"), "a pool reward needs a weight expression, such as total")
         elif "weight" in data:
             c.add(pointer(at, "weight"), "weight is only used with pool")
-        for key in ("weight", "prorate"):
+        for key in ("weight", "prorate", "amount"):
             if key in data:
                 fields[key] = _reward_expression(c, data[key], pointer(at, key), codes)
+        if "distribute" in data:
+            fields["distribute"] = _distribution(c, data["distribute"], pointer(at, "distribute"))
         scope = c.choice(data.get("scope", "group"), pointer(at, "scope"), "scope", ("group", "all"))
         name = c.text(data.get("name"), pointer(at, "name"), "name") if "name" in data else None
         if name is not None:
@@ -315,6 +320,29 @@ def _amounts(c: Checker, value: Any, ptr: str, known: frozenset[str], what: str)
         if number is not None:
             out[str(key)] = number
     return out
+
+
+def _distribution(c: Checker, value: Any, ptr: str) -> Distribution | None:
+    """001 篇4 二次分配: the attribute listing the unit's people and the weight of each person."""
+    from .parse import compile_checked
+
+    data = c.mapping(value, ptr, "distribute")
+    if data is None:
+        return None
+    c.keys(data, ptr, ("members", "weight"), ("members", "weight"))
+    members = c.text(data.get("members"), pointer(ptr, "members"), "members") if "members" in data else None
+    if members is not None and not members.isidentifier():
+        c.add(pointer(ptr, "members"), f"members names the attribute listing the people, such as staff; "
+                                       f"{members!r} is not a plain attribute name")
+        members = None
+    weight = compile_checked(c, data["weight"], pointer(ptr, "weight")) if "weight" in data else None
+    if weight is not None:
+        for name in sorted(weight.names - _PERSON_NAMES):
+            c.add(pointer(ptr, "weight"), "the weight may use score, total and attr.NAME (the person's "
+                                          f"attributes); '{name}' is none of them")
+    if members is None or weight is None:
+        return None
+    return Distribution(members=members, weight=weight)
 
 
 def _reward_expression(c: Checker, value: Any, ptr: str, codes: frozenset[str]) -> CompiledExpression | None:

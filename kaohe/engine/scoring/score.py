@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Any, Final
 
 from ..canonical import _dumps, inputs_sha256, sorted_by_id
+from ..scheme.evidence_rules import apply_documents, earlier_periods
 from ..scheme.expression import CONTEXT
 from ..scheme.graph import TOTAL, evaluation_order, node_dependencies
 from ..scheme.model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
@@ -64,9 +65,10 @@ _OWN_UNASSIGNED: Final = 1  # the node's own applies_to excludes the subject (or
 class Period:
     """Working state of one evaluation: subjects, their facts by leaf, score and explain rows."""
 
-    def __init__(self, scheme: Scheme, subjects: list[Subject]) -> None:
+    def __init__(self, scheme: Scheme, subjects: list[Subject], label: str = "") -> None:
         self.scheme = scheme
         self.subjects = subjects
+        self.label = label  # the period's identifier ("2014"): look-back windows count back from it
         self.rows: list[dict[str, Decimal]] = [{} for _ in subjects]
         self.explain: list[dict[str, str]] = [{} for _ in subjects]
         self.problems: list[Problem] = []
@@ -75,6 +77,8 @@ class Period:
         self.facts: dict[str, dict[str, list[Fact]]] = {}
         self.vetoes: dict[str, list[VetoHit]] = {}
         self.unassigned: dict[str, dict[int, int]] = {}
+        # subject id → leaf code → its `document` facts (docs/scheme-reference.md §3.4), for leaves requiring some
+        self.documents: dict[str, dict[str, list[Fact]]] = {}
 
     def facts_for(self, sid: str, code: str) -> list[Fact] | None:
         """The subject's facts for the leaf `code`, None when it has none."""
@@ -125,6 +129,8 @@ def _bucket_facts(period: Period, raw: Any) -> None:
     """The single pass over the facts: each goes to its subject's list for its leaf, or is set aside."""
     kinds = {code: FACT_KIND[node.rule.kind] for code, node in period.nodes.items() if node.rule is not None}
     items: list[Any] = raw if isinstance(raw, list) else []
+    if any(node.lookback for node in period.nodes.values()):
+        items = _within_windows(period, items)
     odd = _bucket_text_subjects(period.facts, items, kinds)
     if odd is None:  # a subject id that is not text (a number, say), a dict subclass: the general path
         period.facts = {}
@@ -136,6 +142,24 @@ def _bucket_facts(period: Period, raw: Any) -> None:
                 for f in facts:
                     _fact_problem(period.problems, f, f"unknown subject {sid!r}")
     _sort_out_odd_facts(period, odd, kinds)
+
+
+def _within_windows(period: Period, items: list[Any]) -> list[Any]:
+    """The facts of this period, and those of earlier periods (a fact's own `period`) that a look-back leaf's
+    window holds (001 篇5 "3年内"); any other earlier fact is reported and left out."""
+    windows = {code: frozenset(earlier_periods(period.label, node.lookback))
+               for code, node in period.nodes.items() if node.lookback}
+    out: list[Any] = []
+    for f in items:
+        other = f.get("period", period.label) if type(f) is dict else period.label
+        if other == period.label:
+            out.append(f)
+        elif other in windows.get(str(f.get("indicator")), ()):
+            out.append(f)
+        else:
+            _fact_problem(period.problems, f, f"a fact of period {other!r} counts only for a leaf whose lookback "
+                                              f"window holds that period; {f.get('indicator')} has none that does")
+    return out
 
 
 def _bucket_text_subjects(
@@ -238,6 +262,8 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str 
             subject_level.append(f)
         elif not isinstance(ind, str) or ind not in kinds:
             _unknown_indicator(period, f, ind)
+        elif f.get("fact") == "document" and period.nodes[ind].documents is not None:
+            _document(period, f, str(sid), ind)
         else:
             kind = kinds[ind]
             _fact_problem(
@@ -246,6 +272,17 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str 
                 f"a {f.get('fact')!r} fact does not fit indicator {ind}, which reads {kind or 'no'} facts",
             )
     _collect_vetoes(period, subject_level)
+
+
+def _document(period: Period, f: Fact, sid: str, code: str) -> None:
+    """A required document of a task (§3.4), kept for the leaf; one the task does not require is reported."""
+    rule = period.nodes[code].documents
+    assert rule is not None
+    if f.get("document") not in {d.name for d in rule.required}:
+        _fact_problem(period.problems, f, f"{f.get('document')!r} is not a document {code} requires "
+                                          f"({', '.join(d.name for d in rule.required)})")
+        return
+    period.documents.setdefault(sid, {}).setdefault(code, []).append(f)
 
 
 def _fact_problem(problems: list[Problem], f: Mapping[str, Any], message: str) -> None:
@@ -342,6 +379,7 @@ class _Plan:
         self.leaf: LeafFn | None = None
         self.aggregate: Aggregate | None = None
         self.empty_is_normal = False
+        self.documents = node.documents  # §3.4 required documents, None for nearly every leaf
         if node.rule is not None:
             self.leaf = _BUILDERS[node.rule.kind](node)
             # No events is the normal state of deduction/accrual (全勤得10分) and no tasks that of
@@ -396,6 +434,9 @@ def _score_run(period: Period, run: list[tuple[Node, Node | None]]) -> None:
                         score, text = leaf([], subject, problems)
                     else:
                         score, text = None, ""
+                    if plan.documents is not None and status is None:
+                        mine_docs = period.documents.get(subject.id)
+                        score, text = apply_documents(plan.documents, (mine_docs or {}).get(code, []), score, text)
                 if status is None:
                     if score is None:
                         score, text = _missing(plan.node, subject, problems, text)
@@ -650,7 +691,7 @@ def score_keeping(scheme: Scheme, facts: Mapping[str, Any],
         problems.append(Problem(message="facts must be a list"))
     # sorted once by id: the hash needs this order, and the rules then see facts in id order
     ordered = sorted_by_id(raw) if isinstance(raw, list) else []
-    period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems))
+    period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems), str(facts.get("period", "")))
     period.problems.extend(problems)
     _bucket_facts(period, ordered)
     _assignment(period)

@@ -114,12 +114,12 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     scheme = old.scheme
     ordered = sorted_by_id(facts)
     # 1. the dirty subjects alone, with the engine's own steps (their own-fact nodes are final)
-    small = Period(scheme, [old.subjects[index[sid]] for sid in sorted(dirty, key=index.__getitem__)])
+    small = Period(scheme, [old.subjects[index[sid]] for sid in sorted(dirty, key=index.__getitem__)], old.label)
     _bucket_facts(small, ordered)
     _assignment(small)
     _evaluate_nodes(small)
     # 2. the whole period: clean subjects from the previous state, dirty ones from the small period
-    big = Period(scheme, old.subjects)
+    big = Period(scheme, old.subjects, old.label)
     small_at = {subject.id: j for j, subject in enumerate(small.subjects)}
     big.rows = [dict(row) for row in old.rows]
     big.explain = [dict(explain) for explain in old.explain]
@@ -139,6 +139,8 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     for sid in small_at:
         big.facts.pop(sid, None)
     big.facts.update(small.facts)
+    big.documents = {sid: docs for sid, docs in old.documents.items() if sid not in small_at}
+    big.documents.update(small.documents)
     # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
     touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
     _evaluate_nodes(big, cross_affected(scheme), touched)

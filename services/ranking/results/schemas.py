@@ -27,6 +27,8 @@ class ResultRead(BaseModel):
     grade_reason: str | None
     labels: list[str]
     rewards: dict[str, str]
+    # a distributed reward's split among the unit's people: reward → person id → amount (scheme reference §10.1)
+    distribution: dict[str, dict[str, str]] = {}
     flags: list[Any]
     explain: dict[str, str]
     created_at: datetime
@@ -39,7 +41,8 @@ class ResultRead(BaseModel):
             group=row.group, unit_path=row.unit_path, total=doc["total"], scores=doc.get("scores", {}),
             rank=doc.get("rank"), band_grade=doc.get("band_grade"), grade=doc.get("grade"),
             grade_reason=doc.get("grade_reason"), labels=doc.get("labels", []), rewards=doc.get("rewards", {}),
-            flags=doc.get("flags", []), explain=doc.get("explain", {}), created_at=row.created_at,
+            distribution=doc.get("distribution", {}), flags=doc.get("flags", []), explain=doc.get("explain", {}),
+            created_at=row.created_at,
         )
 
     @classmethod
@@ -50,7 +53,7 @@ class ResultRead(BaseModel):
         if full:
             return read
         return read.model_copy(update={"scores": {}, "band_grade": None, "grade_reason": None, "rewards": {},
-                                       "flags": [], "explain": {}})
+                                       "distribution": {}, "flags": [], "explain": {}})
 
 
 class ResultPage(BaseModel):

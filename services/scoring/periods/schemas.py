@@ -60,6 +60,8 @@ class IndicatorRead(BaseModel):
     max: str
     rule_kind: str | None
     fact_kind: str | None
+    documents: list[str] = Field(default_factory=list,
+                                 description="The documents the task must be proven by (`document` facts), if any.")
 
 
 class PeriodSummary(BaseModel):

@@ -73,7 +73,8 @@ def indicators(scheme: EngineScheme) -> list[IndicatorRead]:
     return [
         IndicatorRead(code=n.code, name=n.name, max=format(n.max, "f"),
                       rule_kind=n.rule.kind if n.rule else None,
-                      fact_kind=FACT_KIND.get(n.rule.kind) if n.rule else None)
+                      fact_kind=FACT_KIND.get(n.rule.kind) if n.rule else None,
+                      documents=[d.name for d in n.documents.required] if n.documents else [])
         for n in scheme.nodes()
     ]
 
