@@ -157,3 +157,20 @@ async def test_points_in_other_digits_are_refused(client: httpx.AsyncClient) -> 
                                      headers=ASSESSOR_A)
         assert response.status_code == 422, (points, response.text)
         assert response.json()["error"]["details"][0]["field"] == "content.points"
+
+
+async def test_a_document_is_accepted_only_for_a_task_that_requires_it(client: httpx.AsyncClient) -> None:
+    # docs/scheme-reference.md §3.4: `tasks` requires 任务台账 and 完成情况总结 (tests/evidence/conftest.py)
+    document = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "tasks", "fact": "document",
+                "content": {"document": "任务台账", "supplier": "办公室"}}
+    accepted = await client.post("/v1/submissions", json=document, headers=SUBMITTER_A)
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["value"] == {"document": "任务台账", "supplier": "办公室"}
+    other = {**document, "content": {"document": "会议记录"}}
+    refused = await client.post("/v1/submissions", json=other, headers=SUBMITTER_A)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["message"] == "'会议记录' is not a document tasks requires (任务台账, 完成情况总结)"
+    elsewhere = {**document, "indicator": "output"}
+    refused = await client.post("/v1/submissions", json=elsewhere, headers=SUBMITTER_A)
+    assert refused.json()["error"]["message"] == "indicator 'output' requires no documents"
+    assert (await client.post("/v1/submissions", json=document, headers=ASSESSOR_A)).status_code == 403
