@@ -22,9 +22,11 @@ async def test_open_period_reads_per_contract(scoring: httpx.AsyncClient) -> Non
     period = await _ready(scoring)
     assert (period["id"], period["status"], period["subject_count"], period["score_set"]) == ("q1", "open", 2, 0)
     assert period["indicators"] == [
-        {"code": "work", "name": "工作", "max": "60", "rule_kind": "manual", "fact_kind": "score"},
-        {"code": "attend", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event"},
-        {"code": "rankp", "name": "排名分", "max": "30", "rule_kind": "rank_points", "fact_kind": None},
+        {"code": "work", "name": "工作", "max": "60", "rule_kind": "manual", "fact_kind": "score", "documents": []},
+        {"code": "attend", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event",
+         "documents": []},
+        {"code": "rankp", "name": "排名分", "max": "30", "rule_kind": "rank_points", "fact_kind": None,
+         "documents": []},
     ]
     subjects = await ok(await scoring.get("/v1/periods/q1/subjects?ids=p2,p1,zz", headers=service_headers()))
     assert subjects == [
