@@ -132,9 +132,30 @@ INPUT_FIELD_OVERRIDES: dict[str, str] = {
 }
 
 
+# Fields whose meaning is the same on every type that has them (a page's, a record's keys); a type's own
+# description in its code wins.
+FIELDS: dict[str, str] = {
+    "edges": "The page's items, each with its cursor.",
+    "nodes": "The page's items.",
+    "pageInfo": "Whether there is a next page, and the cursor to ask for it with `after`.",
+    "totalCount": "How many items there are in all, over every page (rows you may not see left out).",
+    "cursor": "Pass it as `after` to read the items that follow this one.",
+    "node": "The item.",
+    "id": "Its id.",
+    "periodId": "The assessment period (考核周期) it belongs to.",
+    "subjectId": "The assessed subject (考核对象) it concerns.",
+    "schemeId": "The assessment scheme (考核方案).",
+    "createdAt": "When it was created (ISO 8601 instant).",
+    "publishedAt": "When it was published (ISO 8601 instant).",
+    "filedAt": "When it was filed (ISO 8601 instant).",
+    "filedBy": "Who filed it (the user id, the `sub` of their token).",
+    "answeredBy": "Who answered it (the user id).",
+}
+
+
 def describe_schema(schema: Any) -> None:
     """Every description this module holds, where the code gave none: arguments, the root types, page edges,
-    enum values and input fields."""
+    fields that mean the same everywhere, enum values and input fields."""
     describe_arguments(schema)
     for name, kind in schema.type_map.items():
         if name.startswith("__"):
@@ -144,6 +165,9 @@ def describe_schema(schema: Any) -> None:
                 kind.description = TYPES[name]
             elif name.endswith("Edge"):
                 kind.description = EDGE.format(item=name.removesuffix("Edge"))
+        if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in kind.fields.items():
+                field.description = field.description or FIELDS.get(field_name)
         if isinstance(kind, GraphQLEnumType):
             for value_name, value in kind.values.items():
                 value.description = value.description or ENUM_VALUES.get(f"{name}.{value_name}")
