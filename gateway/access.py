@@ -125,6 +125,14 @@ OPERATIONS: dict[str, Rule] = {
     "unitAncestors": Rule(STAFF, "unit"),
     "unitPeople": Rule(STAFF, "unit"),
     # API keys (scoring checks again that the caller administers every grant of the key)
+    # webhooks (issue 18): evidence checks the subscription's scope against the caller's admin/assessor/auditor grants
+    "webhookSubscriptions": Rule(READERS, "any"),
+    "createWebhookSubscription": Rule(READERS, "any"),
+    "updateWebhookSubscription": Rule(READERS, "any"),
+    "deleteWebhookSubscription": Rule(READERS, "any"),
+    "rotateWebhookSecret": Rule(READERS, "any"),
+    "sendTestWebhook": Rule(READERS, "any"),
+    "redeliverWebhook": Rule(READERS, "any"),
     "apiKeys": Rule(OFFICE, "any"),  # scoring lists the keys within the caller's admin scopes
     "createApiKey": Rule(OFFICE, "unit"),  # each grant's scope
     "revokeApiKey": Rule(OFFICE, "any"),  # scoring answers 404 for a key outside the caller's admin scopes

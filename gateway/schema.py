@@ -29,6 +29,7 @@ from gateway.operations.organisation_tree import OrganisationTreeQuery
 from gateway.operations.results import ResultMutation, ResultQuery
 from gateway.operations.schemes import SchemeToolsQuery
 from gateway.operations.scores import ScoreQuery
+from gateway.operations.webhooks import WebhookMutation, WebhookQuery
 from gateway.operations.workflow import WorkflowMutation, WorkflowQuery
 from gateway.persisted import Policy, load_manifest
 from gateway.protection import MAX_TOKENS, extensions, validation_rules
@@ -67,9 +68,9 @@ class HealthQuery:
 
 Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
                              WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery,
-                             InboxQuery))
+                             InboxQuery, WebhookQuery))
 Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation,
-                                   ApiKeyMutation))
+                                   ApiKeyMutation, WebhookMutation))
 
 
 class GatewaySchema(strawberry.Schema):

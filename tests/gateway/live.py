@@ -134,8 +134,8 @@ def module_stack(name: str, at: datetime | None = None) -> Any:
 
 
 @contextmanager
-def live_stack(pg_server: PgServer, folder: Path) -> Iterator[Live]:
-    """The stack on a fresh database; yields a `Live` bound to it."""
+def live_stack(pg_server: PgServer, folder: Path, **env: str) -> Iterator[Live]:
+    """The stack on a fresh database (`env`: more `KAOHE_*` settings); yields a `Live` bound to it."""
     url = create_database(pg_server)
     clock_file = folder / "clock-offset"
     clock_file.write_text("0\n", encoding="utf-8")
@@ -143,7 +143,7 @@ def live_stack(pg_server: PgServer, folder: Path) -> Iterator[Live]:
     try:
         with served_stack(url, gateway=True, relay=True, KAOHE_JWT_SECRET=JWT_SECRET,
                           KAOHE_CLOCK_FILE=str(clock_file), KAOHE_EVIDENCE_SWEEP_INTERVAL_SECONDS="86400",
-                          KAOHE_EVIDENCE_SCORING_CACHE_SECONDS="0", KAOHE_DB_POOL_SIZE="2") as urls:
+                          KAOHE_EVIDENCE_SCORING_CACHE_SECONDS="0", KAOHE_DB_POOL_SIZE="2", **env) as urls:
             live = Live(urls, clock_file, _pending_counter(url))
             try:
                 yield live

@@ -1,0 +1,114 @@
+"""Webhook subscriptions (issue 18): kept and checked by evidence (admin, assessor or auditor over the scope)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway import access
+from gateway.context import Context
+from gateway.operations import bounded, bounded_texts
+from gateway.types.webhook import (
+    CreatedWebhookSubscription,
+    RotatedWebhookSecret,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from services.common.errors import InvalidInput
+from services.common.peers import segment
+
+Ctx = Info[Context, None]
+MAX_DELIVERIES = 200
+
+
+async def deliveries_of(ctx: Context, subscription_id: str, limit: int, before: Any) -> list[WebhookDelivery]:
+    if not 1 <= limit <= MAX_DELIVERIES:
+        raise InvalidInput(f"limit is 1 to {MAX_DELIVERIES}", details=[{"field": "limit", "reason": "out of range"}])
+    params: dict[str, Any] = {"limit": limit}
+    if before is not None:
+        if not str(before).isdigit() or len(str(before)) > 18:
+            raise InvalidInput("before is a delivery id", details=[{"field": "before", "reason": "not an id"}])
+        params["before"] = int(str(before))
+    body = await ctx.clients.evidence.request("GET", f"/v1/webhooks/{segment(subscription_id)}/deliveries",
+                                              ctx.user, params=params)
+    return [WebhookDelivery.from_json(row) for row in body]
+
+
+def _path(subscription_id: Any) -> str:
+    bounded(subscription_id=str(subscription_id))
+    return f"/v1/webhooks/{segment(str(subscription_id))}"
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(description="The webhook subscriptions within the scopes where the caller is admin, assessor "
+                                  "or auditor, each with its delivery log.")
+    async def webhook_subscriptions(self, info: Ctx) -> list[WebhookSubscription]:
+        ctx = info.context
+        access.require_role(ctx.user, "webhookSubscriptions")
+        body = await ctx.clients.evidence.request("GET", "/v1/webhooks", ctx.user)
+        return [WebhookSubscription.from_json(row) for row in body]
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(description=(
+        "Subscribe a URL to events about units inside `scopePath` (where the caller is admin, assessor or auditor); "
+        "`eventTypes` empty = every type. The URL's host must be allowed by the installation; private, loopback and "
+        "link-local addresses are refused. The signing secret is in this answer only."))
+    async def create_webhook_subscription(self, info: Ctx, name: str, url: str, scope_path: str,
+                                          event_types: list[str] | None = None) -> CreatedWebhookSubscription:
+        ctx = info.context
+        bounded(name=name, url=url, scope_path=scope_path)
+        bounded_texts("eventTypes", event_types or [], limit=50)
+        access.require_role(ctx.user, "createWebhookSubscription")
+        body = await ctx.clients.evidence.request("POST", "/v1/webhooks", ctx.user, json={
+            "name": name, "url": url, "scope_path": scope_path, "event_types": event_types or []})
+        return CreatedWebhookSubscription(secret=str(body["secret"]), subscription=WebhookSubscription.from_json(body))
+
+    @strawberry.mutation(description="Change a subscription; `paused: true` pauses it, `paused: false` resumes it "
+                                     "(and re-enables one disabled after failures).")
+    async def update_webhook_subscription(self, info: Ctx, id: strawberry.ID, name: str | None = None,
+                                          url: str | None = None, event_types: list[str] | None = None,
+                                          paused: bool | None = None) -> WebhookSubscription:
+        ctx = info.context
+        bounded(name=name, url=url)
+        bounded_texts("eventTypes", event_types or [], limit=50)
+        access.require_role(ctx.user, "updateWebhookSubscription")
+        change = {k: v for k, v in {"name": name, "url": url, "event_types": event_types, "paused": paused}.items()
+                  if v is not None}
+        body = await ctx.clients.evidence.request("PATCH", _path(id), ctx.user, json=change)
+        return WebhookSubscription.from_json(body)
+
+    @strawberry.mutation(description="Delete a subscription with its delivery log; returns its id.")
+    async def delete_webhook_subscription(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
+        ctx = info.context
+        access.require_role(ctx.user, "deleteWebhookSubscription")
+        await ctx.clients.evidence.request("DELETE", _path(id), ctx.user)
+        return id
+
+    @strawberry.mutation(description="A new signing secret (in this answer only); the previous one keeps signing "
+                                     "beside it for the overlap, so receivers can switch without losing events.")
+    async def rotate_webhook_secret(self, info: Ctx, id: strawberry.ID) -> RotatedWebhookSecret:
+        ctx = info.context
+        access.require_role(ctx.user, "rotateWebhookSecret")
+        body = await ctx.clients.evidence.request("POST", f"{_path(id)}/rotate-secret", ctx.user)
+        return RotatedWebhookSecret(secret=str(body["secret"]), previous_expires_at=body.get("previous_expires_at"))
+
+    @strawberry.mutation(description="Queue a `webhook.test` event for this subscription only.")
+    async def send_test_webhook(self, info: Ctx, id: strawberry.ID) -> WebhookDelivery:
+        ctx = info.context
+        access.require_role(ctx.user, "sendTestWebhook")
+        return WebhookDelivery.from_json(await ctx.clients.evidence.request("POST", f"{_path(id)}/test", ctx.user))
+
+    @strawberry.mutation(description="Send a finished delivery again (the same `webhook-id`), as a new delivery.")
+    async def redeliver_webhook(self, info: Ctx, delivery_id: strawberry.ID) -> WebhookDelivery:
+        ctx = info.context
+        access.require_role(ctx.user, "redeliverWebhook")
+        if not str(delivery_id).isdigit() or len(str(delivery_id)) > 18:
+            raise InvalidInput("deliveryId is a delivery id", details=[{"field": "deliveryId", "reason": "not an id"}])
+        body = await ctx.clients.evidence.request("POST", f"/v1/webhooks/deliveries/{int(str(delivery_id))}/redeliver",
+                                                  ctx.user)
+        return WebhookDelivery.from_json(body)
