@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 from collections import OrderedDict
@@ -16,6 +17,7 @@ import orjson
 from cross_web import HTTPException
 from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UNSET
@@ -23,8 +25,9 @@ from strawberry.types.unset import UNSET
 from gateway import exports, public, uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
-from gateway.context import get_context
+from gateway.context import Context, get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
+from gateway.events import Connections, EventHub, token_expiry, watchdog
 from gateway.schema import configured_schema
 from services.common.app import (
     BodyLimitMiddleware,
@@ -111,6 +114,8 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         return strict_json(data)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if request.scope["type"] == "websocket":
+            return await self._run_websocket(request, context, root_value)
         media_type = response_media_type(request.headers.get("accept"))
         request.state.graphql_media_type = media_type
         request.state.request_errors = request.state.results = 0
@@ -137,6 +142,45 @@ class GatewayRouter(GraphQLRouter[Any, None]):
             if request.state.graphql_media_type == GRAPHQL_RESPONSE:
                 answer.pop("data", None)  # "the data entry must not be present": no field ran
         return answer
+
+    async def _run_websocket(self, websocket: Any, context: Any, root_value: Any) -> Any:
+        """A graphql-transport-ws connection: its slot and its watchdog end with it (gateway/events.py)."""
+        try:
+            return await super().run(websocket, context=context, root_value=root_value)
+        finally:
+            task = getattr(context, "watchdog", None)
+            if task is not None:
+                task.cancel()
+            identity = getattr(context, "identity", None)
+            if identity is not None:
+                websocket.app.state.ws_connections.release(identity)
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        """Authenticate at `connection_init` (the payload's `Authorization` / `X-API-Key`, else the handshake's
+        headers), then hold one of the identity's connection slots and start the expiry and idle watchdog."""
+        ctx: Context = context
+        request: Any = ctx.request
+        state = request.app.state
+        params = {str(k).lower(): v for k, v in (ctx.connection_params or {}).items() if isinstance(v, str)}
+        headers = {"Authorization": params.get("authorization", ""), "X-API-Key": params.get("x-api-key", "")}
+        if not (headers["Authorization"] or headers["X-API-Key"]):
+            headers = {"Authorization": request.headers.get("Authorization", ""),
+                       "X-API-Key": request.headers.get("X-API-Key", "")}
+        try:
+            principal = await state.authenticator.authenticate(headers)
+        except DomainError as exc:
+            raise ConnectionRejectionError({"reason": exc.message}) from None
+        if principal is None:
+            raise ConnectionRejectionError({"reason": "sign in: send Authorization or X-API-Key in connection_init"})
+        if not state.ws_connections.acquire(principal.subject):
+            raise ConnectionRejectionError({"reason": f"at most {state.ws_connections.limit} subscription "
+                                                      "connections per identity"})
+        ctx.principal = principal
+        ctx.identity = principal.subject  # type: ignore[attr-defined]
+        settings = get_settings()
+        ctx.watchdog = asyncio.create_task(watchdog(  # type: ignore[attr-defined]
+            ctx, request, expires_at=token_expiry(headers), idle_seconds=settings.gateway_ws_idle_seconds))
+        return UNSET
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
@@ -209,11 +253,14 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
         app.state.clients = clients or Clients(settings)
         jwks_http = httpx.AsyncClient(transport=jwks_transport)
         app.state.authenticator = Authenticator(settings, jwks_http, _api_key_verifier(app.state.clients))
+        app.state.events = EventHub(settings.service_base_url("evidence"))
+        app.state.ws_connections = Connections(settings.gateway_ws_connections_per_identity)
         app.state.public_limiter, app.state.public_cache = public.RateLimiter(), OrderedDict()
         quiet_collector()
         try:
             yield
         finally:
+            await app.state.events.close()
             await app.state.clients.aclose()
             await jwks_http.aclose()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from gateway.clients import Clients
@@ -21,6 +23,10 @@ class Context(BaseContext):
         self.clients = clients
         self.principal = principal
         self.loaders: dict[str, Any] = {}
+        # a graphql-transport-ws connection (gateway/events.py): its payload, subscriptions running, last activity
+        self.connection_params: dict[str, Any] | None = None
+        self.active_subscriptions = 0
+        self.last_activity = time.monotonic()
 
     @property
     def user(self) -> Principal:
@@ -36,10 +42,10 @@ class Context(BaseContext):
         return self.loaders[name]
 
 
-async def get_context(request: Request) -> Context:
-    """Authenticate the request and build its context."""
+async def get_context(request: HTTPConnection) -> Context:
+    """Authenticate the request (or a WebSocket's handshake) and build its context."""
     principal = await request.app.state.authenticator.authenticate(request.headers)
-    return Context(request=request, clients=request.app.state.clients, principal=principal)
+    return Context(request=request, clients=request.app.state.clients, principal=principal)  # type: ignore[arg-type]
 
 
 async def rest_context(request: Request) -> Context:

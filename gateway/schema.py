@@ -29,6 +29,7 @@ from gateway.operations.organisation_tree import OrganisationTreeQuery
 from gateway.operations.results import ResultMutation, ResultQuery
 from gateway.operations.schemes import SchemeToolsQuery
 from gateway.operations.scores import ScoreQuery
+from gateway.operations.subscriptions import Subscription
 from gateway.operations.webhooks import WebhookMutation, WebhookQuery
 from gateway.operations.workflow import WorkflowMutation, WorkflowQuery
 from gateway.persisted import Policy, load_manifest
@@ -104,7 +105,7 @@ def _finite_json_scalar() -> Any:
 def build_schema(*, production: bool = False, persisted: Policy | None = None) -> strawberry.Schema:
     """The gateway's schema with its protections (introspection and suggestions off in production) and its
     persisted-query policy (default: APQ with a store of its own)."""
-    built = GatewaySchema(query=Query, mutation=Mutation,
+    built = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription,
                           extensions=extensions(production=production, persisted=persisted),
                           execution_context_class=PlainFieldsExecutor,
                           scalar_overrides={JSON: _finite_json_scalar()})

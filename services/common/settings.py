@@ -127,6 +127,12 @@ class Settings(SecretFileSettings):
     gateway_persisted_queries_max_bytes: int = Field(default=4_194_304, ge=1024, description=(
         "Most bytes of query text the gateway's APQ store keeps (least recently used out first)."))
 
+    gateway_ws_connections_per_identity: int = Field(default=5, ge=1, le=1000, description=(
+        "GraphQL subscription connections (graphql-transport-ws) one identity (a user or an API key) may hold open "
+        "per gateway instance; one more is refused at `connection_init`."))
+    gateway_ws_idle_seconds: float = Field(default=300.0, ge=1, le=86400, description=(
+        "A subscription connection with no subscription running for this long is closed (4408)."))
+
     public_docs: str | None = Field(default=None, description=(
         "Processes that serve their API documentation (/docs, /redoc, /openapi.json): a comma list of `gateway`, "
         "`evidence`, `scoring`, `ranking`, or `all` or `none`; unset: all in development, none in production."))

@@ -20,6 +20,7 @@ from services.evidence.reviews.api import router as reviews_router
 from services.evidence.submissions.api import router as submissions_router
 from services.evidence.webhooks.api import router as webhooks_router
 from services.evidence.webhooks.service import record_notices
+from services.evidence.webhooks.stream import router as event_stream_router
 
 spec = ServiceSpec(
     name="evidence",
@@ -30,7 +31,7 @@ spec = ServiceSpec(
     models=common,
     routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
              journals_router, appeals_router, ratings_router, rectifications_router, events_router,
-             webhooks_router, inbox_router],
+             webhooks_router, inbox_router, event_stream_router],
     large_body_paths=is_upload_path,
     notify_sink=record_notices,
 )

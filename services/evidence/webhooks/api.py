@@ -107,6 +107,10 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
         if dispatcher is not None:
             await dispatcher.stop()
         app.state.webhooks = None
+        listener = getattr(app.state, "events_listener", None)
+        if listener is not None:
+            await listener.stop()
+            app.state.events_listener = None
 
 
 router.lifespan_context = lifespan

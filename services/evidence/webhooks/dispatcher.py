@@ -101,8 +101,9 @@ class Dispatcher:
 
     async def stop(self) -> None:
         """Stop sending; deliveries in flight are abandoned (their leases run out and they are sent again)."""
-        with contextlib.suppress(ValueError):
-            self.db.after_commit.remove(self.wake)
+        if self._task is not None:
+            with contextlib.suppress(ValueError):
+                self.db.after_commit.remove(self.wake)
         tasks = [t for t in (self._task, *self._sending) if t is not None]
         for task in tasks:
             task.cancel()
