@@ -203,7 +203,33 @@ class FakeBackend:
                     "subject_id": body.get("subject_id")}
         if path.startswith("/v1/audit"):
             return self._audit(path)
+        if path.startswith("/v1/webhooks"):
+            return self._webhooks(request, path)
         return {"id": "new-1", "period_id": PERIOD, "subject_id": "s-a", "version": 1, **body}
+
+    @staticmethod
+    def _webhooks(request: httpx.Request, path: str) -> Any:
+        """Evidence's webhook routes (evidence checks the subscription's scope; the gateway gates on the roles)."""
+        subscription = {"id": "wh-1", "name": "门户", "url": "https://portal.example.org/hook", "scope_path": "city/a",
+                        "event_types": [], "status": "active", "disabled_reason": None, "failing_since": None,
+                        "consecutive_failures": 0, "created_by": "office", "created_at": "2026-03-02T01:00:00+00:00",
+                        "updated_at": "2026-03-02T01:00:00+00:00"}
+        delivery = {"id": 7, "event_id": "5b0c7d4e-3f1a-4d8e-9a61-2f0c1e7b9d18", "type": "webhook.test",
+                    "state": "pending", "attempts": 0, "response_status": None, "latency_ms": None, "last_error": None,
+                    "created_at": "2026-03-02T01:00:00+00:00", "last_attempt_at": None,
+                    "next_attempt_at": "2026-03-02T01:00:00+00:00", "delivered_at": None, "redelivery_of": None,
+                    "payload": {"type": "webhook.test"}}
+        if path.endswith("/deliveries"):
+            return [delivery]
+        if path.endswith(("/test", "/redeliver")):
+            return delivery
+        if path.endswith("/rotate-secret"):
+            return {"secret": "whsec_AAAA", "previous_expires_at": None}
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        if path == "/v1/webhooks" and request.method == "GET":
+            return [subscription]
+        return {**subscription, "secret": "whsec_AAAA"} if request.method == "POST" else subscription
 
     def _result(self, subject: dict[str, Any]) -> dict[str, Any]:
         return {"period_id": PERIOD, "subject_id": subject["id"], "name": subject["name"], "group": subject["group"],

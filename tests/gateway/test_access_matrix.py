@@ -87,6 +87,14 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "units": (ALL, ALL, ALL),  # scoring filters the units by the caller's grants
     "unitAncestors": (STAFF, "", STAFF),
     "unitPeople": (STAFF, "", STAFF),
+    # webhooks: the gateway lets the office and auditors through, evidence checks the subscription's scope
+    "webhookSubscriptions": ("ad as au", "ad as au", "ad as au"),
+    "createWebhookSubscription": ("ad as au", "ad as au", "ad as au"),
+    "updateWebhookSubscription": ("ad as au", "ad as au", "ad as au"),
+    "deleteWebhookSubscription": ("ad as au", "ad as au", "ad as au"),
+    "rotateWebhookSecret": ("ad as au", "ad as au", "ad as au"),
+    "sendTestWebhook": ("ad as au", "ad as au", "ad as au"),
+    "redeliverWebhook": ("ad as au", "ad as au", "ad as au"),
     "apiKeys": ("ad", "ad", "ad"),  # scoring lists only the keys within the caller's admin scopes
     "createApiKey": ("ad", "", "ad"),  # the key's grant is on city/a
     "revokeApiKey": ("ad", "ad", "ad"),  # scoring answers 404 outside the caller's admin scopes
@@ -181,6 +189,15 @@ DOCUMENTS: dict[str, str] = {
     "units": "{ units { totalCount nodes { id path } } }",
     "unitAncestors": '{ unitAncestors(id: "u-a") { path } }',
     "unitPeople": '{ unitPeople(unitId: "u-a") { totalCount nodes { name } } }',
+    "webhookSubscriptions": "{ webhookSubscriptions { id status deliveries { id state payload } } }",
+    "createWebhookSubscription": 'mutation { createWebhookSubscription(name: "门户", '
+                                 'url: "https://portal.example.org/h", scopePath: "city/a") '
+                                 "{ secret subscription { id } } }",
+    "updateWebhookSubscription": 'mutation { updateWebhookSubscription(id: "wh-1", paused: true) { status } }',
+    "deleteWebhookSubscription": 'mutation { deleteWebhookSubscription(id: "wh-1") }',
+    "rotateWebhookSecret": 'mutation { rotateWebhookSecret(id: "wh-1") { secret previousExpiresAt } }',
+    "sendTestWebhook": 'mutation { sendTestWebhook(id: "wh-1") { id state } }',
+    "redeliverWebhook": 'mutation { redeliverWebhook(deliveryId: "7") { id redeliveryOf } }',
     "apiKeys": "{ apiKeys { totalCount nodes { id name createdBy createdAt lastUsedAt grants { role scope } } } }",
     "createApiKey": 'mutation { createApiKey(name: "门户", grants: [{role: "auditor", scope: "city/a"}]) '
                     "{ key apiKey { id } } }",
