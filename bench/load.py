@@ -92,13 +92,14 @@ def token(secret: str, role: str, scope: str) -> str:
 class Stack:
     """`kaohe up` in a temporary folder on free ports."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, extra_env: dict[str, str] | None = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="kaohe-load-"))
         self.ports = {n: free_port() for n in ("gateway", "evidence", "scoring", "ranking")}
         env = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
         env.update({f"KAOHE_{n.upper()}_PORT": str(p) for n, p in self.ports.items()})
         env.update(KAOHE_DATA_DIR=str(self.folder / "data"), KAOHE_EMBEDDED_PG_PORT=str(free_port()),
                    KAOHE_JWT_SECRET=secret, KAOHE_LOG_LEVEL="WARNING")
+        env.update(extra_env or {})
         self.process = subprocess.Popen([sys.executable, "-m", "kaohe", "up"], env=env, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, text=True)
         assert self.process.stdout is not None
