@@ -64,6 +64,17 @@ def configured_timing() -> Timing:
                   disable_after=timedelta(hours=conf.webhook_disable_after_hours))
 
 
+@dataclass(frozen=True)
+class Job:
+    """One claimed delivery and what its request needs."""
+
+    delivery_id: int
+    url: str
+    secrets: list[str]
+    message_id: str
+    payload: dict[str, Any]
+
+
 @dataclass
 class Outcome:
     ok: bool
@@ -129,8 +140,8 @@ class Dispatcher:
             await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
             return 1
         claimed = await self._claim(free)
-        for delivery_id in claimed:
-            task = asyncio.create_task(self._deliver(delivery_id))
+        for job in claimed:
+            task = asyncio.create_task(self._deliver(job))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
         return len(claimed)
@@ -140,7 +151,8 @@ class Dispatcher:
         while self._sending:
             await asyncio.gather(*list(self._sending), return_exceptions=True)
 
-    async def _claim(self, free: int) -> list[int]:
+    async def _claim(self, free: int) -> list[Job]:
+        """Lease what can go now, with everything its requests need (one short transaction)."""
         now = datetime.now(UTC)
         async with self.db.sessionmaker() as session:
             busy = await repository.in_flight(session, now)
@@ -150,27 +162,27 @@ class Dispatcher:
                 if busy.get(row.subscription_id, 0) < self.per_subscription and len(chosen) < free:
                     busy[row.subscription_id] = busy.get(row.subscription_id, 0) + 1
                     chosen.append(row)
+            targets: dict[str, tuple[str, list[str]]] = {}
             for row in chosen:
                 row.leased_until = now + self.timing.lease
+                if row.subscription_id not in targets:
+                    subscription = await repository.subscription(session, row.subscription_id)
+                    secrets = await repository.secrets_in_force(session, row.subscription_id, now)
+                    targets[row.subscription_id] = (subscription.url if subscription else "", secrets)
+            jobs = [Job(row.id, *targets[row.subscription_id], f"msg_{row.event_id.hex}", row.payload)
+                    for row in chosen]
             await session.commit()
-        return [row.id for row in chosen]
+        return jobs
 
-    async def _deliver(self, delivery_id: int) -> None:
+    async def _deliver(self, job: Job) -> None:
         try:
-            async with self.db.sessionmaker() as session:
-                delivery = await repository.delivery(session, delivery_id)
-                subscription = await repository.subscription(session, delivery.subscription_id) if delivery else None
-                if delivery is None or subscription is None:
-                    return
-                secrets = await repository.secrets_in_force(session, subscription.id, datetime.now(UTC))
-                url, event_id, payload = subscription.url, delivery.event_id, delivery.payload
-            outcome = await self.send(url, f"msg_{event_id.hex}", payload, secrets)
-            await self._record(delivery_id, outcome)
+            outcome = await self.send(job.url, job.message_id, job.payload, job.secrets)
+            await self._record(job.delivery_id, outcome)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("webhook delivery %s failed unexpectedly; its lease will run out and it is retried",
-                          delivery_id)
+                          job.delivery_id)
 
     async def send(self, url: str, message_id: str, payload: dict[str, Any], secrets: list[str]) -> Outcome:
         """One signed POST to a checked address; redirects are not followed (a 3xx is a failure)."""
