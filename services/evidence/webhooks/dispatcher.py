@@ -123,13 +123,13 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # before the round: a commit during it wakes the next one at once
             try:
                 claimed = await self.dispatch_round()
             except Exception:  # the dispatcher must outlive a database restart
                 log.exception("webhook dispatch failed; retrying")
                 claimed = 0
             if claimed == 0:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.timing.idle)
 
