@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -22,12 +22,12 @@ Ctx = Info[Context, None]
 @strawberry.type(description="Something that happened, about one entity: ids only; fetch the entity to see it.")
 class Event:
     id: strawberry.ID = strawberry.field(description="The event's id (a webhook's `webhook-id` is `msg_<hex>`).")
-    type: str
-    occurred_at: str
+    type: str = strawberry.field(description="The event type, e.g. `submission.returned`.")
+    occurred_at: str = strawberry.field(description="When it happened (ISO 8601).")
     entity_type: str = strawberry.field(description="The GraphQL type to fetch the entity as.")
-    entity_id: strawberry.ID
+    entity_id: strawberry.ID = strawberry.field(description="The id to fetch the entity by.")
     node_id: strawberry.ID = strawberry.field(description="base64 of `Type:id` (the Relay convention).")
-    unit_path: str
+    unit_path: str = strawberry.field(description="The unit the entity belongs to.")
     period_id: strawberry.ID | None
     subject_id: strawberry.ID | None
     data: JSON = strawberry.field(description="The webhook payload's `data` (ids and a few small values).")
@@ -50,16 +50,22 @@ def _wanted(notice: Notice, types: list[str] | None, period_id: str | None, scop
             and (scope is None or scope == "" or notice.unit_path == scope or notice.unit_path.startswith(scope + "/")))
 
 
-@strawberry.type
+@strawberry.type(description="Live events over graphql-transport-ws on /graphql.")
 class Subscription:
     @strawberry.subscription(description=(
         "Events as they happen (over graphql-transport-ws on /graphql), only about units the caller may see; "
         "optionally of some types, of one period, of one assessed subject, or inside one unit path. A portal "
         "watches its inbox with the submission and review types; an app watches a period's ranking with "
         "`periodId` and the results and publication types."))
-    async def events(self, info: Ctx, types: list[str] | None = None, period_id: strawberry.ID | None = None,
-                     subject_id: strawberry.ID | None = None,
-                     scope_path: str | None = None) -> AsyncGenerator[Event, None]:
+    async def events(
+        self, info: Ctx,
+        types: Annotated[list[str] | None, strawberry.argument(
+            description="Only these event types (docs/api.md, \"Receiving events\"); none: every type.")] = None,
+        period_id: strawberry.ID | None = None,
+        subject_id: strawberry.ID | None = None,
+        scope_path: Annotated[str | None, strawberry.argument(
+            description="Only events about this unit path and below.")] = None,
+    ) -> AsyncGenerator[Event, None]:
         ctx = info.context
         user = ctx.user
         bounded_texts("types", types or [], limit=len(EVENT_TYPES))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -21,6 +21,9 @@ from services.common.peers import segment
 
 Ctx = Info[Context, None]
 MAX_DELIVERIES = 200
+URL = "Where to POST the events: an allowed host, never a private, loopback or link-local address."
+SCOPE = "The unit path whose events (and those below) it receives; you must be admin, assessor or auditor there."
+TYPES = "The event types to receive (docs/api.md, \"Receiving events\"); empty: every type."
 
 
 async def deliveries_of(ctx: Context, subscription_id: str, limit: int, before: Any) -> list[WebhookDelivery]:
@@ -58,8 +61,11 @@ class WebhookMutation:
         "Subscribe a URL to events about units inside `scopePath` (where the caller is admin, assessor or auditor); "
         "`eventTypes` empty = every type. The URL's host must be allowed by the installation; private, loopback and "
         "link-local addresses are refused. The signing secret is in this answer only."))
-    async def create_webhook_subscription(self, info: Ctx, name: str, url: str, scope_path: str,
-                                          event_types: list[str] | None = None) -> CreatedWebhookSubscription:
+    async def create_webhook_subscription(
+        self, info: Ctx, name: str, url: Annotated[str, strawberry.argument(description=URL)],
+        scope_path: Annotated[str, strawberry.argument(description=SCOPE)],
+        event_types: Annotated[list[str] | None, strawberry.argument(description=TYPES)] = None,
+    ) -> CreatedWebhookSubscription:
         ctx = info.context
         bounded(name=name, url=url, scope_path=scope_path)
         bounded_texts("eventTypes", event_types or [], limit=50)
@@ -70,9 +76,13 @@ class WebhookMutation:
 
     @strawberry.mutation(description="Change a subscription; `paused: true` pauses it, `paused: false` resumes it "
                                      "(and re-enables one disabled after failures).")
-    async def update_webhook_subscription(self, info: Ctx, id: strawberry.ID, name: str | None = None,
-                                          url: str | None = None, event_types: list[str] | None = None,
-                                          paused: bool | None = None) -> WebhookSubscription:
+    async def update_webhook_subscription(
+        self, info: Ctx, id: strawberry.ID, name: str | None = None,
+        url: Annotated[str | None, strawberry.argument(description=URL)] = None,
+        event_types: Annotated[list[str] | None, strawberry.argument(description=TYPES)] = None,
+        paused: Annotated[bool | None, strawberry.argument(
+            description="true pauses; false resumes (and re-enables a disabled subscription).")] = None,
+    ) -> WebhookSubscription:
         ctx = info.context
         bounded(name=name, url=url)
         bounded_texts("eventTypes", event_types or [], limit=50)
@@ -104,7 +114,10 @@ class WebhookMutation:
         return WebhookDelivery.from_json(await ctx.clients.evidence.request("POST", f"{_path(id)}/test", ctx.user))
 
     @strawberry.mutation(description="Send a finished delivery again (the same `webhook-id`), as a new delivery.")
-    async def redeliver_webhook(self, info: Ctx, delivery_id: strawberry.ID) -> WebhookDelivery:
+    async def redeliver_webhook(
+        self, info: Ctx,
+        delivery_id: Annotated[strawberry.ID, strawberry.argument(description="A delivery of the log.")],
+    ) -> WebhookDelivery:
         ctx = info.context
         access.require_role(ctx.user, "redeliverWebhook")
         if not str(delivery_id).isdigit() or len(str(delivery_id)) > 18:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,17 +14,19 @@ from gateway.types import text
 class WebhookDelivery:
     id: strawberry.ID
     event_id: strawberry.ID = strawberry.field(description="Also the `webhook-id` header (as `msg_<hex>`).")
-    type: str
+    type: str = strawberry.field(description="The event type, e.g. `submission.approved`.")
     state: str = strawberry.field(description="pending, delivered or failed (given up after the retry window).")
-    attempts: int
-    response_status: int | None
-    latency_ms: int | None
-    last_error: str | None
-    created_at: str
-    last_attempt_at: str | None
-    next_attempt_at: str | None
-    delivered_at: str | None
-    redelivery_of: strawberry.ID | None
+    attempts: int = strawberry.field(description="Requests made so far.")
+    response_status: int | None = strawberry.field(description="The HTTP status of the last attempt (none when "
+                                                               "no answer came: refused, timeout, network).")
+    latency_ms: int | None = strawberry.field(description="How long the last attempt took, in milliseconds.")
+    last_error: str | None = strawberry.field(description="Why the last attempt failed, when it did.")
+    created_at: str = strawberry.field(description="When it was queued.")
+    last_attempt_at: str | None = strawberry.field(description="When the last attempt was made.")
+    next_attempt_at: str | None = strawberry.field(description="When the next attempt is due (while pending).")
+    delivered_at: str | None = strawberry.field(description="When the receiver answered 2xx.")
+    redelivery_of: strawberry.ID | None = strawberry.field(description="The delivery this one sends again "
+                                                                       "(redeliverWebhook).")
     payload: JSON = strawberry.field(description="The body sent: type, timestamp and ids (never a document).")
 
     @classmethod
@@ -43,21 +45,26 @@ class WebhookDelivery:
 @strawberry.type(description="Where events of some types about units inside a scope are POSTed (Standard Webhooks).")
 class WebhookSubscription:
     id: strawberry.ID
-    name: str
-    url: str
-    scope_path: str
+    name: str = strawberry.field(description="A name for people, e.g. the portal's.")
+    url: str = strawberry.field(description="Where the events are POSTed.")
+    scope_path: str = strawberry.field(description="The unit path whose events (and those below) it receives.")
     event_types: list[str] = strawberry.field(description="Empty: every type.")
     status: str = strawberry.field(description="active, paused, or disabled (after sustained failure).")
-    disabled_reason: str | None
-    failing_since: str | None
-    consecutive_failures: int
-    created_by: str
+    disabled_reason: str | None = strawberry.field(description="Why it was disabled, when it was.")
+    failing_since: str | None = strawberry.field(description="Since when every attempt has failed (none while "
+                                                             "deliveries succeed).")
+    consecutive_failures: int = strawberry.field(description="Failed attempts since the last success.")
+    created_by: str = strawberry.field(description="Who created it (its scope was checked against their grants).")
     created_at: str
-    updated_at: str
+    updated_at: str = strawberry.field(description="When it was last changed.")
 
     @strawberry.field(description="The delivery log, newest first (`before`: a delivery id, for the next page).")
-    async def deliveries(self, info: strawberry.Info, limit: int = 20,
-                         before: strawberry.ID | None = None) -> list[WebhookDelivery]:
+    async def deliveries(
+        self, info: strawberry.Info,
+        limit: Annotated[int, strawberry.argument(description="How many, 1 to 200.")] = 20,
+        before: Annotated[strawberry.ID | None, strawberry.argument(
+            description="A delivery id: the page of those before it.")] = None,
+    ) -> list[WebhookDelivery]:
         from gateway.operations.webhooks import deliveries_of
 
         return await deliveries_of(info.context, str(self.id), limit, before)
@@ -76,10 +83,10 @@ class WebhookSubscription:
 @strawberry.type(description="A new subscription with its signing secret, shown here once and never again.")
 class CreatedWebhookSubscription:
     secret: str = strawberry.field(description="`whsec_` + base64 of 32 random bytes (Standard Webhooks).")
-    subscription: WebhookSubscription
+    subscription: WebhookSubscription = strawberry.field(description="The subscription made.")
 
 
 @strawberry.type(description="A rotated secret: the new one (shown once) and until when the previous one still signs.")
 class RotatedWebhookSecret:
-    secret: str
-    previous_expires_at: str | None
+    secret: str = strawberry.field(description="The new signing secret (`whsec_…`), shown this once.")
+    previous_expires_at: str | None = strawberry.field(description="Until when the previous secret signs too.")
