@@ -65,7 +65,7 @@ fi
 TOOLS=$WORK/tools
 if [ ! -x "$TOOLS/bin/podman-compose" ] || ! "$TOOLS/bin/python" -c "import httpx, psutil, fastapi" 2>/dev/null; then
   say "installing podman-compose and kaohe's dependencies (for bench/load.py) into $TOOLS"
-  python3 -m venv "$TOOLS"
+  rm -rf "$TOOLS" && python3 -m venv "$TOOLS"
   "$TOOLS/bin/pip" install -q "podman-compose>=1.3" >"$LOGS/pip.log" 2>&1 || die "pip install podman-compose"
   "$TOOLS/bin/pip" install -q "$ROOT" >>"$LOGS/pip.log" 2>&1 || die "pip install kaohe"
 fi
@@ -159,11 +159,19 @@ teardown() {
   fi
   for ctr in $(containers ''); do podman logs "$ctr" >"$LOGS/$ctr.log" 2>&1 || true; done
   compose down -v -t 10 >"$LOGS/down.log" 2>&1 || say "compose down failed (see $LOGS/down.log)"
+  remove_leftovers
   if [ "$REMOVE_IMAGES" = 1 ]; then
     podman rmi -f "$KAOHE_IMAGE" "$POSTGRES_IMAGE" "$PYTHON_IMAGE" "$DEBIAN_IMAGE" >/dev/null 2>&1 || true
     podman image prune -f >/dev/null 2>&1 || true
   fi
   [ $code = 0 ] || say "logs in $LOGS"
+}
+remove_leftovers() {  # podman-compose's down removes only the first replica of a scaled service
+  local left
+  left=$(podman ps -aq --filter "label=io.podman.compose.project=$PROJECT")
+  [ -z "$left" ] || podman rm -f -t 5 $left >/dev/null 2>&1 || true
+  podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+  podman network rm -f "${PROJECT}_default" >/dev/null 2>&1 || true
 }
 containers() {  # the containers of one compose service (all of the project's with '')
   local filter=(--filter "label=io.podman.compose.project=$PROJECT")
@@ -181,6 +189,7 @@ wait_healthy() {  # run each container's health check until it passes (no system
   done
 }
 compose down -v -t 5 >/dev/null 2>&1 || true   # what a previous run may have left
+remove_leftovers
 trap teardown EXIT
 
 # compose.yaml's depends_on conditions, in order: podman-compose waits on health states that only a
