@@ -136,6 +136,9 @@ OPERATIONS: dict[str, Rule] = {
     "apiKeys": Rule(OFFICE, "any"),  # scoring lists the keys within the caller's admin scopes
     "createApiKey": Rule(OFFICE, "unit"),  # each grant's scope
     "revokeApiKey": Rule(OFFICE, "any"),  # scoring answers 404 for a key outside the caller's admin scopes
+    # the holiday calendar (scoring): everyone reads it, an admin of the whole organisation loads a year
+    "holidayCalendar": Rule(ALL, "any"),
+    "loadHolidayCalendar": Rule(OFFICE, "org"),
     # REST downloads (gateway/exports.py); ranking leaves out the rows the caller may not see
     "exportRanking": Rule(READERS, "any"),  # the office's table; others download the publication list
     "exportPublication": Rule(ALL, "any"),  # the publication list (公示名单) is a public notice

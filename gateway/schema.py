@@ -22,6 +22,7 @@ from gateway.errors import finite_json, give_code
 from gateway.execution import PlainFieldsExecutor
 from gateway.operations.api_keys import ApiKeyMutation, ApiKeyQuery
 from gateway.operations.audit import AuditQuery
+from gateway.operations.calendar import CalendarMutation, CalendarQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
 from gateway.operations.inbox import InboxQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
@@ -69,9 +70,9 @@ class HealthQuery:
 
 Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
                              WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery,
-                             InboxQuery, WebhookQuery))
+                             InboxQuery, WebhookQuery, CalendarQuery))
 Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation,
-                                   ApiKeyMutation, WebhookMutation))
+                                   ApiKeyMutation, WebhookMutation, CalendarMutation))
 
 
 class GatewaySchema(strawberry.Schema):

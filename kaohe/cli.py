@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from kaohe import demo_cli, engine_cli, gateway_cli, ops_cli
+from kaohe import calendar_cli, demo_cli, engine_cli, gateway_cli, ops_cli
 from services.common.settings import SERVICES, ConfigError, ServiceName, Settings, load_settings
 
 app = typer.Typer(
@@ -252,6 +252,7 @@ engine_cli.register(app)
 gateway_cli.register(app)
 ops_cli.register(app)
 demo_cli.register(app)
+calendar_cli.register(app)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -530,7 +530,41 @@ def database_checks(urls: dict[ServiceName, str]) -> list[Check]:
                                 f"database at {current or 'nothing'}, code at {head}; run `kaohe migrate`"))
     if reachable:
         checks.append(clock_check(_clock_offset(reachable[0])))
+    if "scoring" in urls and urls["scoring"] in reachable:
+        checks.append(calendar_check(_today(), _loaded_years(urls["scoring"])))
     return checks
+
+
+def calendar_check(today: date, loaded_years: list[int] | None) -> Check:
+    """Warn while this year, or from November the next year, has no holiday arrangement (evidence and ranking
+    would count Monday to Friday); `None`: the table could not be read."""
+    from services.common.workcalendar import Arrangement, Calendar
+
+    if loaded_years is None:
+        return Check("holiday calendar", "warn", "the loaded arrangements could not be read (run `kaohe migrate`)")
+    calendar = Calendar({y: Arrangement(y, frozenset(), frozenset(), "loaded") for y in loaded_years})
+    warning = calendar.warning(today)
+    if warning:
+        return Check("holiday calendar", "warn", warning)
+    years = [y for y in (today.year, today.year + 1) if calendar.covered(y)]
+    return Check("holiday calendar", "ok", "arrangements for " + ", ".join(map(str, years)))
+
+
+def _today() -> date:
+    from services.common import clock
+    from services.common.settings import get_settings
+    from services.common.workcalendar import local_today
+
+    return local_today(clock.now(), get_settings().timezone)
+
+
+def _loaded_years(url: str) -> list[int] | None:
+    try:
+        years = asyncio.run(_fetch(url, "SELECT coalesce(array_agg(year ORDER BY year), '{}') "
+                                        "FROM scoring.holiday_arrangement"))
+    except Exception:  # the table is not there yet: the migrations check says so
+        return None
+    return [int(y) for y in years]
 
 
 def _clock_offset(url: str) -> float:

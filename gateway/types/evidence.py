@@ -65,6 +65,9 @@ class Submission:
     level: int | None
     level_name: str | None
     level_due_at: str | None
+    level_due_note: str | None = strawberry.field(description=(
+        "Set when levelDueAt was counted Monday to Friday because a year it spans has no holiday arrangement "
+        "loaded."))
     value: JSON | None
     fact_id: str | None
     submitted_by: str | None
@@ -77,7 +80,8 @@ class Submission:
                    subject_id=text(row, "subject_id"), indicator=text(row, "indicator"), kind=text(row, "fact"),
                    status=text(row, "status"), version=version if isinstance(version, int) else None,
                    level=level if isinstance(level, int) else None, level_name=text(row, "level_name"),
-                   level_due_at=text(row, "level_due_at"), value=row.get("value"), fact_id=text(row, "fact_id"),
+                   level_due_at=text(row, "level_due_at"), level_due_note=text(row, "level_due_note"),
+                   value=row.get("value"), fact_id=text(row, "fact_id"),
                    submitted_by=text(row, "submitted_by"), created_at=text(row, "created_at"))
 
     @strawberry.field(description="The files attached to this submission.")

@@ -18,6 +18,9 @@ class Publication:
     working_days: int | None = strawberry.field(description="The latest 公示's window in working days.")
     published_at: str | None
     closes_at: str | None
+    closes_at_note: str | None = strawberry.field(default=None, description=(
+        "Set when closesAt was counted Monday to Friday because a year the window spans has no holiday "
+        "arrangement loaded."))
     finalized_at: str | None
     reopen_count: int | None
     stale: bool = strawberry.field(description=(
@@ -34,7 +37,7 @@ class Publication:
                    sequence=sequence if isinstance(sequence, int) else None,
                    working_days=days if isinstance(days, int) else None,
                    published_at=text(row, "published_at"), closes_at=text(row, "publication_ends_at", "closes_at"),
-                   finalized_at=text(row, "finalized_at"),
+                   closes_at_note=text(row, "publication_calendar_note"), finalized_at=text(row, "finalized_at"),
                    reopen_count=row.get("reopen_count") if isinstance(row.get("reopen_count"), int) else None,
                    stale=row.get("stale") is True, stale_since=text(row, "stale_since"),
                    stale_reason=text(row, "stale_reason"))

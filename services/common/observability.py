@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import NotAuthenticated
 from services.common.settings import Settings
+from services.common.workcalendar import CalendarCollector, local_today
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -176,10 +177,20 @@ class RequestContextMiddleware:
             )
 
 
+def _today(app: FastAPI, settings: Settings) -> date:
+    """Today where the offices are, by the app's clock (tests set `app.state.clock`)."""
+    from services.common import clock
+
+    now = getattr(app.state, "clock", None) or clock.now
+    return local_today(now(), settings.timezone)
+
+
 def install_observability(app: FastAPI, service: str, settings: Settings) -> Metrics:
     """Add the request-id middleware and `/metrics`: behind KAOHE_METRICS_TOKEN when it is set, open in
     development without it, not served in production without it."""
     metrics = Metrics(service)
+    if service != "gateway":  # evidence and ranking count deadlines with it, scoring keeps it
+        metrics.registry.register(CalendarCollector(lambda: _today(app, settings)))
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token is not None else None
     if token is None and settings.environment == "production":
@@ -191,6 +202,9 @@ def install_observability(app: FastAPI, service: str, settings: Settings) -> Met
             scheme, _, given = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token):
                 raise NotAuthenticated("/metrics needs Authorization: Bearer <KAOHE_METRICS_TOKEN>")
+        hook = getattr(request.app.state, "before_metrics", None)
+        if hook is not None:  # brings this process's copy of the holiday calendar up to date
+            await hook(request.app)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

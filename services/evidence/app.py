@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
 from services.common.settings import get_settings
+from services.common.workcalendar import STORE
 from services.evidence.appeals.api import router as appeals_router
 from services.evidence.attachments.api import is_upload_path
 from services.evidence.attachments.api import router as attachments_router
@@ -17,6 +20,7 @@ from services.evidence.periods.api import router as events_router
 from services.evidence.ratings.api import router as ratings_router
 from services.evidence.rectifications.api import router as rectifications_router
 from services.evidence.reviews.api import router as reviews_router
+from services.evidence.scoring_client import scoring_client_for
 from services.evidence.submissions.api import router as submissions_router
 from services.evidence.webhooks.api import router as webhooks_router
 from services.evidence.webhooks.service import record_notices
@@ -37,3 +41,10 @@ spec = ServiceSpec(
 )
 refuse_unsafe(get_settings())
 app = create_service_app(spec)
+
+
+async def _refresh_calendar(app: FastAPI) -> None:
+    await STORE.refresh(scoring_client_for(app).calendar)
+
+
+app.state.before_metrics = _refresh_calendar

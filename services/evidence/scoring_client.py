@@ -109,6 +109,12 @@ class ScoringClient:
             del self._cache[oldest]
         self._cache[key] = (now, value)
 
+    async def calendar(self) -> list[dict[str, Any]]:
+        """The holiday arrangements offices loaded (`GET /v1/calendar`), for services/common/workcalendar.py."""
+        body = await self._get("/v1/calendar")
+        loaded: list[dict[str, Any]] = body["loaded"]
+        return loaded
+
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return await system_get(self._client, path, peer="scoring", params=params)
 

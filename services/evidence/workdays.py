@@ -1,62 +1,44 @@
 """Working-day arithmetic under the Chinese public-holiday calendar, make-up working days (调休) included.
 
-The `chinese_calendar` package encodes the State Council's yearly arrangements; it only knows the
-years it was released for, so a date outside them is refused instead of guessed.
+The calendar is this process's copy of the arrangements (services/common/workcalendar.py): loaded ones
+fetched from scoring, else the `chinese_calendar` package's years, else Monday to Friday, the fallback
+ranking uses too; a deadline counted over such a year carries a note saying so.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-from chinese_calendar.constants import holidays, workdays
+from services.common.workcalendar import STORE
 
-from services.common.errors import InvalidInput
-
-FIRST_YEAR = min(holidays).year
-LAST_YEAR = max(max(holidays), max(workdays)).year
 END_OF_DAY = time(23, 59, 59, 999999)
-
-
-def _check_covered(day: date) -> None:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise InvalidInput(
-            f"the holiday calendar covers {FIRST_YEAR}–{LAST_YEAR} only; {day.isoformat()} is outside it "
-            "(upgrade chinese-calendar)",
-            details={"field": "date", "reason": "outside holiday calendar"},
-        )
 
 
 def is_working_day(day: date) -> bool:
     """True for a working day: a weekday that is no holiday, or a make-up Saturday/Sunday."""
-    _check_covered(day)
-    return bool(chinese_calendar.is_workday(day))
+    return STORE.calendar.is_working_day(day)
 
 
 def add_working_days(start: date, count: int) -> date:
     """The `count`-th working day after `start` (start itself not counted)."""
-    day = start
-    remaining = count
-    while remaining > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            remaining -= 1
-    return day
+    return STORE.calendar.add_working_days(start, count)
 
 
 def working_days_between(start: date, end: date) -> int:
     """Working days in (start, end]: how many working days `end` lies after `start`."""
-    day, count = start, 0
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
+    return STORE.calendar.working_days_between(start, end)
 
 
 def deadline_after(moment: datetime, working_days: int, tz: str) -> datetime:
     """End of the `working_days`-th working day after `moment`'s local date, as an aware datetime."""
+    return deadline_with_note(moment, working_days, tz)[0]
+
+
+def deadline_with_note(moment: datetime, working_days: int, tz: str) -> tuple[datetime, str | None]:
+    """The deadline and, when a year it spans has no holiday arrangement, the note that says it was counted
+    Monday to Friday."""
     zone = ZoneInfo(tz)
     local = moment.astimezone(zone).date()
-    return datetime.combine(add_working_days(local, working_days), END_OF_DAY, tzinfo=zone)
+    last = STORE.calendar.add_working_days(local, working_days)
+    return datetime.combine(last, END_OF_DAY, tzinfo=zone), STORE.calendar.note(local, last)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.common.workcalendar import STORE
+from services.ranking.clients import scoring_client_for
 from services.ranking.events.api import router as events_router
 from services.ranking.exports.api import router as exports_router
 from services.ranking.models import common
@@ -20,3 +24,10 @@ spec = ServiceSpec(
              exports_router, public_router],
 )
 app = create_service_app(spec)
+
+
+async def _refresh_calendar(app: FastAPI) -> None:
+    await STORE.refresh(scoring_client_for(app).calendar)
+
+
+app.state.before_metrics = _refresh_calendar

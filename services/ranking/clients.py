@@ -39,6 +39,11 @@ class ScoringClient:
         document = body.get("document")
         return document if isinstance(document, dict) and "indicators" in document else body
 
+    async def calendar(self) -> list[dict[str, Any]]:
+        """`GET /v1/calendar`: the holiday arrangements offices loaded (services/common/workcalendar.py)."""
+        loaded: list[dict[str, Any]] = (await self._get("/v1/calendar"))["loaded"]
+        return loaded
+
     async def _get(self, path: str) -> dict[str, Any]:
         body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=unquote(path))
         if not isinstance(body, dict):
@@ -48,7 +53,11 @@ class ScoringClient:
 
 def get_scoring_client(request: Request) -> ScoringClient:
     """One pooled client per app; tests put one with a `MockTransport` in `app.state.scoring_http`."""
-    state = request.app.state
+    return scoring_client_for(request.app)
+
+
+def scoring_client_for(app: Any) -> ScoringClient:
+    state = app.state
     if getattr(state, "scoring_http", None) is None:
         state.scoring_http = peer_client(timeout=httpx.Timeout(30.0, connect=2.0))
     return ScoringClient(state.scoring_http, get_settings().service_base_url("scoring"))

@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.scoring.calendar.api import install_from
+from services.scoring.calendar.api import router as calendar_router
 from services.scoring.models import common
 from services.scoring.organisation.api import router as organisation_router
 from services.scoring.periods.api import router as periods_router
@@ -43,9 +45,17 @@ spec = ServiceSpec(
     description="Schemes, periods, subjects, facts and score versions; runs the assessment engine.",
     models=common,
     routers=[audit_router(common.audit), organisation_router, schemes_router, periods_router, scores_router,
-             events_router],
+             events_router, calendar_router],
     startup=[start_recomputer],
     shutdown=[stop_recomputer],
     large_body_paths=_large_body,
 )
 app = create_service_app(spec)
+
+
+async def _install_calendar(app: FastAPI) -> None:
+    async with app.state.db.sessionmaker() as session:  # a read: nothing to commit
+        await install_from(session)
+
+
+app.state.before_metrics = _install_calendar

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,9 +25,18 @@ def checks(done: Any) -> dict[str, tuple[str, str]]:
     return {line[6:26].strip(): (line[:4].strip(), line[27:]) for line in done.stdout.splitlines()}
 
 
+def _clock_at(tmp_path: Path, moment: datetime) -> Path:
+    """A KAOHE_CLOCK_FILE that puts business time at `moment`."""
+    path = tmp_path / f"clock-{moment:%Y%m%d}"
+    path.write_text(str((moment - datetime.now(UTC)).total_seconds()), encoding="utf-8")
+    return path
+
+
 def test_doctor_on_a_migrated_database_is_all_ok(fresh_database: Any, tmp_path: Path) -> None:
     url = fresh_database()
-    done = run_kaohe("doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path))
+    october = _clock_at(tmp_path, datetime(2026, 10, 15, 2, 0, tzinfo=UTC))
+    done = run_kaohe("doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path,
+                                             KAOHE_CLOCK_FILE=october))
     assert done.returncode == 0, done.stdout + done.stderr
     found = checks(done)
     assert found["config"] == ("ok", "settings loaded (environment development)")
@@ -36,7 +46,15 @@ def test_doctor_on_a_migrated_database_is_all_ok(fresh_database: Any, tmp_path: 
     for service in ("evidence", "scoring", "ranking"):
         assert found[f"{service} database"] == ("ok", f"connected to {where}")
         assert found[f"{service} migrations"] == ("ok", f"at head {head_revision(service)}")
-    assert len(found) == 12
+    assert found["holiday calendar"] == ("ok", "arrangements for 2026")
+    assert len(found) == 13
+    # (issue 21, item 20) from 1 November, 2027 without an arrangement is a warning (the exit stays 0)
+    november = _clock_at(tmp_path, datetime(2026, 11, 1, 2, 0, tzinfo=UTC))
+    done = run_kaohe("doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path,
+                                             KAOHE_CLOCK_FILE=november))
+    assert done.returncode == 0
+    status, message = checks(done)["holiday calendar"]
+    assert status == "warn" and message.startswith("no holiday arrangement is loaded for 2027")
 
 
 def test_doctor_fails_on_unmigrated_schemas(fresh_database: Any, tmp_path: Path) -> None:
@@ -71,8 +89,9 @@ def test_doctor_requires_a_service_secret_in_production(fresh_database: Any, tmp
                                              KAOHE_ENVIRONMENT="production"))
     assert done.returncode == 1
     found = checks(done)
-    assert {name for name, (status, _m) in found.items() if status != "ok"} == {"service token", "user tokens",
-                                                                               "metrics"}
+    # (the holiday calendar's line depends on today's date: tests/scoring/test_calendar.py)
+    assert {name for name, (status, _m) in found.items() if status != "ok"} - {"holiday calendar"} == {
+        "service token", "user tokens", "metrics"}
     assert found["service token"] == ("fail", "KAOHE_SERVICE_TOKEN_SECRET unset")
     assert found["user tokens"][0] == "warn"
     assert found["metrics"] == ("warn", "KAOHE_METRICS_TOKEN unset: /metrics is not served")

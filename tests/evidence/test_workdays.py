@@ -9,8 +9,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.common.errors import InvalidInput
-from services.evidence.workdays import add_working_days, deadline_after, is_working_day, working_days_between
+from services.common.workcalendar import STORE
+from services.evidence.workdays import (
+    add_working_days,
+    deadline_after,
+    deadline_with_note,
+    is_working_day,
+    working_days_between,
+)
 
 
 @pytest.mark.parametrize(("day", "working"), [
@@ -57,6 +63,13 @@ def test_deadline_is_end_of_local_day_in_utc() -> None:
     assert due.astimezone(UTC) == datetime(2026, 2, 24, 15, 59, 59, 999999, tzinfo=UTC)
 
 
-def test_outside_the_calendar_fails_clearly() -> None:
-    with pytest.raises(InvalidInput, match="holiday calendar covers 2004–2026 only; 2027-01-01 is outside it"):
-        add_working_days(date(2026, 12, 31), 2)  # the first day looked at, Fri 2027-01-01, is outside
+def test_a_year_without_an_arrangement_counts_monday_to_friday() -> None:
+    """(issue 21, item 20) was "the holiday calendar covers 2004–2026 only; 2027-01-01 is outside it" (422)."""
+    STORE.clear()
+    # Thu 2026-12-31 + 2: Fri 2027-01-01 (no arrangement for 2027: a weekday works), Mon 01-04
+    assert add_working_days(date(2026, 12, 31), 2) == date(2027, 1, 4)
+    due, note = deadline_with_note(datetime(2026, 12, 31, 1, 0, tzinfo=UTC), 2, "Asia/Shanghai")
+    assert due.astimezone(UTC) == datetime(2027, 1, 4, 15, 59, 59, 999999, tzinfo=UTC)
+    assert note == ("no holiday arrangement is loaded for 2027: its working days were counted Monday to Friday "
+                    "(holidays and 调休 ignored)")
+    assert deadline_with_note(datetime(2026, 12, 1, 1, 0, tzinfo=UTC), 2, "Asia/Shanghai")[1] is None

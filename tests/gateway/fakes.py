@@ -129,6 +129,13 @@ class FakeBackend:
             return self._period()
         if path.startswith("/v1/api-keys"):
             return self._api_keys(request, body)
+        if path.startswith("/v1/calendar/"):
+            year = int(path.rsplit("/", 1)[1])
+            if request.method == "PUT":
+                return {"year": year, "origin": "loaded", **body, "loaded_by": "tester",
+                        "loaded_at": "2026-11-02T02:00:00+00:00"}
+            return {"year": year, "origin": "none", "holidays": [], "workdays": [],
+                    "source": "none: Monday to Friday are working days"}
         return self._audit(path)
 
     @staticmethod

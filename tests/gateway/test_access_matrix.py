@@ -98,6 +98,8 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "apiKeys": ("ad", "ad", "ad"),  # scoring lists only the keys within the caller's admin scopes
     "createApiKey": ("ad", "", "ad"),  # the key's grant is on city/a
     "revokeApiKey": ("ad", "ad", "ad"),  # scoring answers 404 outside the caller's admin scopes
+    "holidayCalendar": (ALL, ALL, ALL),
+    "loadHolidayCalendar": ("", "", "ad"),  # the arrangement is national: the whole organisation's admin
 }
 # REST routes (gateway/exports.py), driven over HTTP with the same cases
 REST_EXPECTED: dict[str, tuple[str, str, str]] = {
@@ -202,6 +204,9 @@ DOCUMENTS: dict[str, str] = {
     "createApiKey": 'mutation { createApiKey(name: "门户", grants: [{role: "auditor", scope: "city/a"}]) '
                     "{ key apiKey { id } } }",
     "revokeApiKey": 'mutation { revokeApiKey(id: "k-1") }',
+    "holidayCalendar": "{ holidayCalendar(year: 2027) { year origin holidays workdays source } }",
+    "loadHolidayCalendar": 'mutation { loadHolidayCalendar(year: 2027, holidays: ["2027-01-01"], '
+                           'source: "国办通知") { year origin loadedBy } }',
 }
 WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}
 SCHEMA = build_schema()

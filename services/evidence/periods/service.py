@@ -8,6 +8,7 @@ from services.common import audit, notify
 from services.common.auth import Principal, require_service
 from services.common.errors import Conflict, InvalidInput
 from services.common.outbox import EventIn, apply_once
+from services.common.workcalendar import STORE
 from services.evidence.db import common
 from services.evidence.periods import repository
 from services.evidence.scoring_client import PeriodInfo, ScoringClient
@@ -18,6 +19,7 @@ FROZEN = "finalized"
 async def writable_period(session: AsyncSession, scoring: ScoringClient, period_id: str) -> PeriodInfo:
     """The period, unless it is finalized (then 409): ranking's last event wins over scoring's copy."""
     period = await scoring.period(period_id)
+    await STORE.refresh(scoring.calendar)  # the deadlines a write computes use the current arrangements
     state = await repository.get(session, period_id)
     status = state.status if state is not None else period.status
     if status == FROZEN:

@@ -11,7 +11,7 @@ from services.common.auth import Principal, Role
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
 from services.evidence.reviews import repository
-from services.evidence.workdays import deadline_after
+from services.evidence.workdays import deadline_after, deadline_with_note
 
 
 def default_levels() -> list[dict[str, Any]]:
@@ -28,6 +28,14 @@ async def levels_for(session: AsyncSession, scheme_id: str, indicator: str | Non
 def due_at(level: dict[str, Any], started_at: datetime) -> datetime:
     """End of the level's last working day (Asia/Shanghai by default), in UTC."""
     return deadline_after(started_at, int(level["working_days"]), get_settings().timezone).astimezone(UTC)
+
+
+def start_level(submission: Any, level: int, moment: datetime) -> None:
+    """Put a submission at a level of its chain from `moment`: its deadline, and the note that says when that
+    deadline was counted Monday to Friday (a year without a holiday arrangement)."""
+    due, note = deadline_with_note(moment, int(submission.chain[level]["working_days"]), get_settings().timezone)
+    submission.level, submission.level_started_at = level, moment
+    submission.level_due_at, submission.level_due_note = due.astimezone(UTC), note
 
 
 def same_reviewer_allowed(level: dict[str, Any]) -> bool:

@@ -68,11 +68,9 @@ async def _advance(session: AsyncSession, submission: Submission, *, actor: str,
     """Pass to the next level, or, after the last, make the value a fact."""
     submission.updated_at = clock.now()
     if submission.level + 1 < len(submission.chain):
-        submission.level += 1
-        submission.level_started_at = moment
-        submission.level_due_at = chains.due_at(submission.chain[submission.level], moment)
+        chains.start_level(submission, submission.level + 1, moment)
         return
-    submission.status, submission.level_due_at = "approved", None
+    submission.status, submission.level_due_at, submission.level_due_note = "approved", None, None
     announce(session, "submission.approved", submission, at=moment, version=submission.current_version)
     await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
                        body=fact_body(submission), source_type="submission", source_id=submission.id)

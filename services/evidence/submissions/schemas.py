@@ -57,6 +57,9 @@ class SubmissionRead(BaseModel):
     level: int
     level_name: str | None
     level_due_at: datetime | None
+    level_due_note: str | None = Field(default=None, description=(
+        "Set when level_due_at was counted Monday to Friday because a year it spans has no holiday arrangement "
+        "loaded (docs/operations.md, \"Holiday calendar\")."))
     value: dict[str, Any]
     version: int
     submitted_by: str

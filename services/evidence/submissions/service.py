@@ -87,7 +87,8 @@ def to_read(submission: Submission) -> SubmissionRead:
         subject_id=submission.subject_id, indicator=submission.indicator, fact=submission.fact_kind,
         status=submission.status, current_version=submission.current_version, level=submission.level,
         level_name=level["name"] if level and submission.status == "pending" else None,
-        level_due_at=submission.level_due_at, value=submission.value, version=submission.version,
+        level_due_at=submission.level_due_at, level_due_note=submission.level_due_note, value=submission.value,
+        version=submission.version,
         submitted_by=submission.submitted_by,
         fact_id=fact_id(submission) if submission.status == "approved" else None,
         created_at=submission.created_at, updated_at=submission.updated_at,
@@ -146,10 +147,10 @@ async def open_submission(
     submission = Submission(
         id=str(uuid.uuid4()), period_id=period.id, scheme_id=period.scheme_id, subject_id=subject.id,
         indicator=indicator, fact_kind=fact_kind, unit_path=subject.unit_path,
-        submitted_by=principal.subject, status="pending", current_version=1, chain=levels, level=0,
-        level_started_at=moment, level_due_at=chains.due_at(levels[0], moment), value=content, version=1,
+        submitted_by=principal.subject, status="pending", current_version=1, chain=levels, value=content, version=1,
         created_at=moment, updated_at=moment,
     )
+    chains.start_level(submission, 0, moment)
     first = SubmissionVersion(submission_id=submission.id, number=1, content=content,
                               justification=justification, created_by=principal.subject, created_at=moment)
     await repository.add(session, submission, first)
@@ -178,8 +179,8 @@ async def update(
     before = claimed.value
     now = now or clock.now()
     claimed.current_version += 1
-    claimed.value, claimed.status, claimed.level = content, "pending", 0
-    claimed.level_started_at, claimed.level_due_at, claimed.updated_at = now, chains.due_at(claimed.chain[0], now), now
+    claimed.value, claimed.status, claimed.updated_at = content, "pending", now
+    chains.start_level(claimed, 0, now)
     await repository.add_version(session, SubmissionVersion(
         submission_id=claimed.id, number=claimed.current_version, content=content,
         justification=payload.justification, created_by=principal.subject, created_at=now))

@@ -1,25 +1,29 @@
-"""Working days under the Chinese holiday calendar (调休 included), for the publication window."""
+"""Working days for the publication window: the same calendar as evidence's deadlines (services/common/
+workcalendar.py): loaded arrangements, then the package's years, then Monday to Friday, said in a note."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+from services.common.workcalendar import STORE
 
 
 def is_workday(day: date) -> bool:
-    """Official working day; beyond the calendar's published years, Monday to Friday."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
+    """Official working day under the current arrangements; a year without one counts Monday to Friday."""
+    return STORE.calendar.is_working_day(day)
 
 
 def publication_end(published_at: datetime, working_days: int, timezone: str) -> datetime:
     """The end (local midnight) of the Nth working day, counting the publication day if it is one."""
+    return publication_end_with_note(published_at, working_days, timezone)[0]
+
+
+def publication_end_with_note(published_at: datetime, working_days: int, timezone: str) -> tuple[datetime, str | None]:
+    """The end of the window and, when a year it spans has no arrangement, the note saying it was counted
+    Monday to Friday."""
     zone = ZoneInfo(timezone)
-    day = published_at.astimezone(zone).date()
+    first = day = published_at.astimezone(zone).date()
     counted = 0
     while True:
         if is_workday(day):
@@ -27,4 +31,4 @@ def publication_end(published_at: datetime, working_days: int, timezone: str) ->
             if counted == working_days:
                 break
         day += timedelta(days=1)
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone), STORE.calendar.note(first, day)

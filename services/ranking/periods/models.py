@@ -52,6 +52,8 @@ class RankedPeriod(Base):
     publication_days: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     publication_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # set when the window was counted Monday to Friday: a year it spans had no holiday arrangement loaded
+    publication_calendar_note: Mapped[str | None] = mapped_column(String(300))
     published_by: Mapped[str | None] = mapped_column(String(200))
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finalized_by: Mapped[str | None] = mapped_column(String(200))

@@ -37,6 +37,7 @@ class PeriodRead(BaseModel):
     publication_days: int | None
     published_at: datetime | None
     publication_ends_at: datetime | None
+    publication_calendar_note: str | None = None
     published_by: str | None
     finalized_at: datetime | None
     finalized_by: str | None

@@ -12,12 +12,13 @@ from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.outbox import enqueue
 from services.common.settings import get_settings
+from services.common.workcalendar import STORE
 from services.ranking.access import require_office
 from services.ranking.clients import ScoringClient
 from services.ranking.db import common
 from services.ranking.objections import repository as objections
 from services.ranking.periods import publication, repository
-from services.ranking.periods.calendar import publication_end
+from services.ranking.periods.calendar import publication_end_with_note
 from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
 from services.ranking.periods.schemas import PeriodRead
 from services.ranking.results import repository as results
@@ -42,7 +43,8 @@ def refuse_if_frozen(period: RankedPeriod) -> None:
 
 def _state(period: RankedPeriod) -> dict[str, Any]:
     return {"status": period.status, "published_at": period.published_at, "finalized_at": period.finalized_at,
-            "publication_ends_at": period.publication_ends_at, "reopen_count": period.reopen_count,
+            "publication_ends_at": period.publication_ends_at,
+            "publication_calendar_note": period.publication_calendar_note, "reopen_count": period.reopen_count,
             "publication": period.publication_sequence, "stale": period.stale}
 
 
@@ -64,7 +66,9 @@ async def publish(
     before = _state(period)
     period.status, period.publication_days = "published", days
     period.published_at, period.published_by = now, principal.subject
-    period.publication_ends_at = publication_end(now, days, get_settings().timezone).astimezone(UTC)
+    await STORE.refresh(scoring.calendar)  # the arrangements offices loaded, as evidence uses them
+    ends_at, period.publication_calendar_note = publication_end_with_note(now, days, get_settings().timezone)
+    period.publication_ends_at = ends_at.astimezone(UTC)
     shown = await publication.record(session, period, principal, working_days=days, now=now,
                                      ends_at=period.publication_ends_at, republication=republication)
     # scoring closes enrolment and shows the period as published; evidence learns it too

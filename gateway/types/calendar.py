@@ -1,0 +1,28 @@
+"""A year's holiday arrangement (owned by scoring; evidence and ranking count working days with it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from gateway.types import text
+
+
+@strawberry.type(description="A year's State Council arrangement of public holidays and make-up working days (调休).")
+class HolidayCalendar:
+    year: int
+    origin: str = strawberry.field(description="loaded (by an office), package (the built-in calendar), or none: "
+                                               "then Monday to Friday are the working days")
+    holidays: list[str]
+    workdays: list[str] = strawberry.field(description="Saturdays and Sundays worked instead (调休).")
+    source: str
+    loaded_by: str | None
+    loaded_at: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> HolidayCalendar:
+        return cls(year=int(row.get("year", 0)), origin=str(row.get("origin", "")),
+                   holidays=[str(d) for d in row.get("holidays") or []],
+                   workdays=[str(d) for d in row.get("workdays") or []], source=str(row.get("source", "")),
+                   loaded_by=text(row, "loaded_by"), loaded_at=text(row, "loaded_at"))

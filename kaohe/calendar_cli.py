@@ -1,0 +1,82 @@
+"""`kaohe calendar load YEAR FILE` and `kaohe calendar show YEAR`: the State Council's holiday arrangement of a
+year, loaded into the running stack through scoring's API (audited there), issue 21, item 20."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import pathlib
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+TRANSPORT: httpx.BaseTransport | None = None  # tests answer in place of scoring
+calendar_app = typer.Typer(help="The holiday calendar: each year's arrangement of holidays and 调休 working days.",
+                           no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(calendar_app, name="calendar")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"kaohe: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _call(method: str, path: str, body: Any = None) -> Any:
+    """One request to scoring as the person at this console, a global admin (the service token proves it)."""
+    from kaohe.demo_cli import Services
+    from kaohe.stack import service_token_secret
+    from services.common.auth import Grant, Principal
+    from services.common.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+    services = Services({"scoring": settings.service_base_url("scoring")}, service_token_secret(settings))
+    principal = Principal(subject=f"cli:{getpass.getuser()}", grants=(Grant("admin", ""),))
+    token = services._token(principal)
+    try:
+        with httpx.Client(timeout=30.0, transport=TRANSPORT) as http:
+            response = http.request(method, f"{services.urls['scoring']}{path}", json=body,
+                                    headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError as exc:
+        _fail(f"scoring is not reachable ({exc}); is the stack running (`kaohe up`)?", 1)
+    if response.status_code >= 300:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text[:300]
+        _fail(f"scoring refused: {message}")
+    return response.json()
+
+
+@calendar_app.command("load")
+def load(
+    year: Annotated[int, typer.Argument(help="The year the arrangement is for.")],
+    file: Annotated[pathlib.Path, typer.Argument(help="YAML or JSON: holidays, workdays (调休), source.")],
+) -> None:
+    """Load (or replace) a year's arrangement; every working-day deadline of evidence and ranking uses it."""
+    from kaohe.engine.scheme import DocumentError, load_document
+
+    try:
+        document = load_document(file)
+    except (DocumentError, OSError) as exc:
+        _fail(f"cannot read {file}: {exc}")
+    body = {key: document[key] for key in ("holidays", "workdays", "source") if key in document}
+    body = json.loads(json.dumps(body, default=str))  # YAML dates as ISO text
+    loaded = _call("PUT", f"/v1/calendar/{year}", body)
+    typer.echo(f"loaded {year}: {len(loaded['holidays'])} holidays, {len(loaded['workdays'])} working days "
+               f"({loaded['source']})")
+
+
+@calendar_app.command("show")
+def show(year: Annotated[int, typer.Argument(help="The year.")]) -> None:
+    """Where a year's arrangement comes from (loaded, package, none) and its dates."""
+    found = _call("GET", f"/v1/calendar/{year}")
+    typer.echo(f"{year}: {found['origin']} ({found['source']})")
+    typer.echo("holidays: " + (", ".join(found["holidays"]) or "-"))
+    typer.echo("working days (调休): " + (", ".join(found["workdays"]) or "-"))

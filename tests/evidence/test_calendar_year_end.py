@@ -1,0 +1,79 @@
+"""Evidence across the 2026/2027 year end (issue 21, item 20): with the clock at 2026-12-29 every submission
+was refused ("the holiday calendar covers 2004–2026 only"). A year without an arrangement now counts Monday
+to Friday and the deadline says so; once an office loads the year, deadlines follow it.
+
+Hand count, submission on Tue 2026-12-29 09:00 Shanghai, default chain of 5 working days:
+- no 2027 arrangement: Wed 12-30, Thu 12-31, Fri 2027-01-01 (a weekday), Mon 01-04, Tue 01-05 → 01-05 23:59:59;
+- 2027 loaded with 01-01 a holiday: 12-30, 12-31, 01-04, 01-05, Wed 01-06 → 01-06 23:59:59.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.common.workcalendar import STORE
+from tests.conftest import auth
+from tests.evidence.conftest import SCORE, FakeScoring
+
+ASSESSOR_A = auth(("assessor", "city/a"), subject="assessor-a")
+ARRANGEMENT_2027 = {"year": 2027, "holidays": ["2027-01-01"], "workdays": [], "source": "test notice"}
+
+
+class CalendarScoring(FakeScoring):
+    """The fake scoring, also answering `GET /v1/calendar` with the arrangements the test loaded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/calendar":
+            self.calls.append(request.url.path)
+            return httpx.Response(200, json={"loaded": self.loaded, "package_years": [2004, 2026]})
+        return super().__call__(request)
+
+
+@pytest.fixture
+def scoring() -> CalendarScoring:
+    return CalendarScoring()
+
+
+@pytest.fixture(autouse=True)
+def fresh_calendar() -> Iterator[None]:
+    STORE.clear()
+    yield
+    STORE.clear()
+
+
+async def test_a_submission_on_2026_12_29_is_due_counting_weekdays_and_says_so(
+    client: httpx.AsyncClient, clock: Any, scoring: CalendarScoring
+) -> None:
+    clock.set("2026-12-29T01:00:00+00:00")
+    response = await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["level_due_at"] == "2027-01-05T15:59:59.999999Z"
+    assert body["level_due_note"] == ("no holiday arrangement is loaded for 2027: its working days were counted "
+                                      "Monday to Friday (holidays and 调休 ignored)")
+    assert "/v1/calendar" in scoring.calls
+    read = await client.get(f"/v1/submissions/{body['id']}", headers=ASSESSOR_A)
+    assert read.json()["level_due_note"] == body["level_due_note"]
+
+
+async def test_once_2027_is_loaded_deadlines_follow_it(
+    client: httpx.AsyncClient, clock: Any, scoring: CalendarScoring
+) -> None:
+    scoring.loaded = [ARRANGEMENT_2027]
+    clock.set("2026-12-29T01:00:00+00:00")
+    body = (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).json()
+    assert (body["level_due_at"], body["level_due_note"]) == ("2027-01-06T15:59:59.999999Z", None)
+
+
+async def test_a_submission_inside_a_covered_year_has_no_note(client: httpx.AsyncClient, clock: Any) -> None:
+    clock.set("2026-12-01T01:00:00+00:00")  # Tue: 12-02, 03, 04, 07, 08
+    body = (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).json()
+    assert (body["level_due_at"], body["level_due_note"]) == ("2026-12-08T15:59:59.999999Z", None)
