@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 
 from tests.conftest import auth, token_for
 from tests.ranking.conftest import QUARTERLY, Clock, FakeScoring, deliver, first_scores, subject
@@ -152,7 +152,10 @@ async def _outbox(ranking: httpx.AsyncClient) -> list[Any]:
     from services.ranking.db import common
 
     async with app.state.db.sessionmaker() as session:
-        return list(await session.scalars(select(common.outbox).order_by(common.outbox.created_at)))
+        # the test is one rolled-back transaction: every created_at is its start and left the order to the sort;
+        # the command id that wrote each row (cmin, counted across the whole transaction) is the write order
+        return list(await session.scalars(select(common.outbox).order_by(common.outbox.created_at,
+                                                                         literal_column("cmin::text::bigint"))))
 
 
 async def test_finalized_period_refuses_every_write(
