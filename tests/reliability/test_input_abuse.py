@@ -165,7 +165,10 @@ async def test_nul_in_a_unit_name_is_refused(scoring_client: Any) -> None:
     svc, db = scoring_client
     before = await row_counts(db, "scoring")
     body = {"id": "u-nul", "name": "甲\u0000乙", "slug": "nul", "parent_id": "u-city"}
-    assert _error(await svc.post("/v1/units", json=body, headers=ADMIN), 422)["code"] == "invalid_input"
+    error = _error(await svc.post("/v1/units", json=body, headers=ADMIN), 422)
+    # names are checked where the body is read (issue 21, item 26): the field named, the code point shown
+    assert error["code"] == "validation_error"
+    assert error["details"][0]["field"] == "name" and "U+0000, at position 2" in error["message"]
     assert await row_counts(db, "scoring") == before
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.scoring.organisation.models import ApiKey
 from tests.conftest import auth
@@ -64,6 +64,21 @@ async def test_api_keys_are_hashed_verified_and_revoked(scoring: httpx.AsyncClie
     gone = await scoring.post("/v1/api-keys/verify", json={"key": secret}, headers=service_headers("gateway"))
     assert gone.status_code == 404
     assert await ok(await scoring.get("/v1/api-keys", headers=admin())) == []
+
+
+async def test_an_api_key_is_never_kept_in_clear_for_a_replay(scoring: httpx.AsyncClient) -> None:
+    """The idempotency table keeps each answer to replay it: an API key's answer holds the key itself, so its
+    creation takes no Idempotency-Key (the header is ignored) and the key is nowhere in the database in clear."""
+    headers = {**admin(), "Idempotency-Key": "portal-key-1"}
+    body = {"name": "portal", "grants": [{"role": "auditor", "scope": "city/a"}]}
+    first = await ok(await scoring.post("/v1/api-keys", json=body, headers=headers), 201)
+    second = await ok(await scoring.post("/v1/api-keys", json=body, headers=headers), 201)
+    assert first["key"] != second["key"] and first["id"] != second["id"]  # two keys: revoke the one not used
+    async with app_db().sessionmaker() as session:
+        stored = (await session.execute(text("SELECT count(*) FROM scoring.idempotency_key "
+                                             "WHERE response_body::text LIKE :k OR response_body::text LIKE :k2"),
+                                        {"k": f"%{first['key']}%", "k2": f"%{second['key']}%"})).scalar_one()
+    assert stored == 0
 
 
 async def test_api_key_grants_cannot_exceed_the_issuer(scoring: httpx.AsyncClient) -> None:
