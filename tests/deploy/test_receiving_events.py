@@ -62,9 +62,9 @@ async def test_the_python_receiver_accepts_kaohes_signature_once_and_refuses_ano
         forged = await sender.send(url, "msg_0123abcd", PAYLOAD, [new_secret()])
         assert (first.status, repeat.status, forged.status) == (204, 204, 401)
     finally:
-        await sender.stop()
-        process.terminate()
+        process.terminate()  # first: the receiver never outlives the test
         output, _ = await asyncio.wait_for(process.communicate(), 10)
+        await sender.stop()
     assert output.decode().splitlines() == ["submission.approved U3VibWlzc2lvbjpzLTE="]  # the repeat was dropped
 
 
