@@ -166,7 +166,7 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
             app.state.db = Database(create_engine(url, pool_size=settings.db_pool_size,
                                                   application_name=f"kaohe-{spec.name}"), spec.name)
         db: Database = app.state.db
-        install_audit(db, spec.models.audit)
+        install_audit(db, spec.models.audit, spec.models.touched)
         install_notify(db, spec.notify_sink or outbox_sink(spec.models.outbox))
         if longlived.after_commit not in db.after_commit:
             db.after_commit.append(longlived.after_commit)

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+import orjson
+from sqlalchemy import delete, event, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from services.common import clock
+from services.common.audit_rows import ROW_DELETE, ROW_WRITE, AuditedTable, Progress, RowProblem, verify_rows
 from services.common.auth import Principal
-from services.common.db import INSERT_PAGE_ROWS, Database, copy_records, pending
+from services.common.db import INSERT_PAGE_ROWS, WROTE, Database, copy_records, driver_connection, pending
 from services.common.observability import request_id_var
-from services.common.tables import AuditRecordMixin
+from services.common.tables import AuditRecordMixin, AuditTouchedMixin
 
 GENESIS = "0" * 64
 _PENDING = "audit_pending"
@@ -86,28 +89,78 @@ def link_hash(prev_hash: str, row: AuditRecordMixin | dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
-def chain_sealer(model: type[AuditRecordMixin], schema: str) -> Callable[[AsyncSession], Any]:
-    """A before-commit hook that chains this transaction's audit entries."""
-    lock_key = int.from_bytes(hashlib.sha256(f"kaohe-audit-{schema}".encode()).digest()[:8], "big", signed=True)
+_SHA256 = hashlib.sha256
+_DUMPS = orjson.dumps
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+def fast_link_hash(prev_hash: str, fields: Any, details: Any) -> str | None:
+    """`link_hash` through orjson (about 4 times faster): the same bytes for text, integers, booleans, nulls, lists
+    and objects with text keys (a test compares them); None when orjson refuses a value. Callers that cannot be
+    sure of the values (floats) compare with `link_hash` before they call a record broken."""
+    try:
+        content = _DUMPS({
+            "recorded_at": fields["recorded_at"].astimezone(UTC).isoformat(), "actor": fields["actor"],
+            "action": fields["action"], "entity_type": fields["entity_type"], "entity_id": fields["entity_id"],
+            "before_digest": fields["before_digest"], "after_digest": fields["after_digest"], "details": details,
+            "request_id": fields["request_id"]}, option=_SORTED)
+    except TypeError:
+        return None
+    return _SHA256(prev_hash.encode() + content).hexdigest()
+
+
+def lock_key(schema: str) -> int:
+    """The advisory lock that orders one schema's seals."""
+    return int.from_bytes(hashlib.sha256(f"kaohe-audit-{schema}".encode()).digest()[:8], "big", signed=True)
+
+
+def row_entries(touched: Iterable[Any], actor: str) -> list[AuditEntry]:
+    """One record per row noted by the triggers (`(id, table_name, row_key, row_digest)`), its last state in the
+    transaction; in the order of the notes."""
+    last: dict[tuple[str, str], Any] = {}
+    for note in sorted(touched, key=lambda n: n[0]):
+        last.pop((note[1], note[2]), None)  # re-inserted: keeps the order of the last write
+        last[(note[1], note[2])] = note
+    return [AuditEntry(actor, ROW_DELETE if note[3] is None else ROW_WRITE, note[1], note[2], None, note[3], {})
+            for note in last.values()]
+
+
+def chain_records(entries: list[AuditEntry], prev: str, now: Any, request_id: str | None) -> list[dict[str, Any]]:
+    """The sealed rows of `entries`, chained after `prev`."""
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        row: dict[str, Any] = {"recorded_at": now, "request_id": request_id, "prev_hash": prev, **entry.__dict__}
+        row["hash"] = prev = (entry.details == {} and fast_link_hash(prev, row, _EMPTY)) or link_hash(prev, row)
+        rows.append(row)
+    return rows
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def chain_sealer(model: type[AuditRecordMixin], schema: str,
+                 touched: type[AuditTouchedMixin] | None = None) -> Callable[[AsyncSession], Any]:
+    """A before-commit hook that chains this transaction's audit entries and the audited rows it wrote."""
+    key = lock_key(schema)
 
     async def seal(session: AsyncSession) -> None:
         entries: list[AuditEntry] = session.info.pop(_PENDING, [])
+        if session.info.pop(WROTE, False) and touched is not None:
+            notes = (await session.execute(
+                delete(touched).where(touched.tx == text("txid_current_if_assigned()"))
+                .returning(touched.id, touched.table_name, touched.row_key, touched.row_digest))).all()
+            if notes:
+                entries = [*entries, *row_entries(notes, entries[0].actor if entries else "system")]
         if not entries:
             return
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         last = await session.scalar(select(model.hash).order_by(model.id.desc()).limit(1))
-        prev = last or GENESIS
-        now = clock.now()
-        request_id = request_id_var.get()
-        rows: list[dict[str, Any]] = []
-        for entry in entries:
-            row: dict[str, Any] = {"recorded_at": now, "request_id": request_id, "prev_hash": prev, **entry.__dict__}
-            row["hash"] = prev = link_hash(prev, row)
-            rows.append(row)
+        rows = chain_records(entries, last or GENESIS, clock.now(), request_id_var.get())
         if len(rows) > COPY_ABOVE:
             await _copy(session, model, rows)
         else:  # a few records (the usual case): one multi-row INSERT (no ORM objects)
             await session.execute(insert(model), rows)
+        session.info.pop(WROTE, None)  # the seal's own writes touch no audited table
 
     return seal
 
@@ -125,39 +178,139 @@ async def _copy(session: AsyncSession, model: type[AuditRecordMixin], rows: list
     await copy_records(session, model.__table__, columns, records)  # type: ignore[attr-defined]
 
 
-def install_audit(db: Database, model: type[AuditRecordMixin]) -> None:
+def install_audit(db: Database, model: type[AuditRecordMixin], touched: type[AuditTouchedMixin] | None = None) -> None:
     """Seal the audit chain in every transaction of this database."""
-    db.before_commit.append(chain_sealer(model, db.schema))
+    db.before_commit.append(chain_sealer(model, db.schema, touched))
 
 
-@dataclass(frozen=True)
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush: UOWTransaction) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[WROTE] = True
+
+
+@dataclass
 class ChainReport:
     ok: bool
     records: int
     first_broken_id: int | None = None
     reason: str | None = None
+    head_id: int | None = None  # the last record checked and its hash (the chain's head when it holds)
+    head_hash: str | None = None
+    rows: int = 0  # live rows checked
+    tables: dict[str, int] = field(default_factory=dict)
+    row_problems: list[RowProblem] = field(default_factory=list)
+    row_problem_count: int = 0
+    unsealed: int = 0  # notes of row writes no service sealed (a direct write with the triggers on)
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "records": self.records,
-                "first_broken_id": self.first_broken_id, "reason": self.reason}
+                "first_broken_id": self.first_broken_id, "reason": self.reason,
+                "head": {"id": self.head_id, "hash": self.head_hash}, "rows": self.rows, "tables": self.tables,
+                "row_problems": [p.to_json() for p in self.row_problems], "row_problem_count": self.row_problem_count,
+                "unsealed": self.unsealed}
 
 
-async def _rows(session: AsyncSession, model: type[AuditRecordMixin]) -> AsyncIterator[AuditRecordMixin]:
-    result = await session.stream_scalars(select(model).order_by(model.id).execution_options(yield_per=2000))
-    async for row in result:
-        yield row
+CHAIN_FETCH = 10000
+_CHAIN_COLUMNS = "id, recorded_at, actor, action, entity_type, entity_id, before_digest, after_digest, " \
+                 "details::text AS details, request_id, prev_hash, hash"
+_LINK_BROKEN = "link to the previous record is broken (a record before it was deleted, inserted or altered)"
+_ALTERED = "content does not match its hash (the record was altered)"
 
 
-async def verify_chain(session: AsyncSession, model: type[AuditRecordMixin]) -> ChainReport:
-    """Recompute the chain and name the first record whose link or content does not hold."""
+async def check_chain(conn: Any, schema: str, progress: Progress | None = None) -> ChainReport:
+    """Recompute a schema's chain on an asyncpg connection (inside a transaction), streaming it in id order through
+    a server-side cursor; name the first record whose link or content does not hold."""
     prev, count = GENESIS, 0
-    async for row in _rows(session, model):
-        count += 1
-        if row.prev_hash != prev:
-            return ChainReport(False, count, row.id, "link to the previous record is broken "
-                               "(a record before it was deleted, inserted or altered)")
-        if link_hash(prev, row) != row.hash:
-            return ChainReport(False, count, row.id, "content does not match its hash (the record was altered)")
-        prev = row.hash
-    total = await session.scalar(select(func.count()).select_from(model))
-    return ChainReport(True, int(total or 0))
+    head_id: int | None = None
+    loads = orjson.loads
+    await conn.execute(f'DECLARE audit_chain NO SCROLL CURSOR FOR SELECT {_CHAIN_COLUMNS} '  # noqa: S608 - our schema
+                       f'FROM "{schema}".audit_record ORDER BY id')
+    try:
+        while True:
+            batch = await conn.fetch(f"FETCH {CHAIN_FETCH} FROM audit_chain")
+            for row in batch:
+                count += 1
+                if row["prev_hash"] != prev:
+                    return ChainReport(False, count, row["id"], _LINK_BROKEN, head_id, prev)
+                details = loads(row["details"])
+                if (fast_link_hash(prev, row, details) != row["hash"]
+                        and link_hash(prev, {**dict(row.items()), "details": details}) != row["hash"]):
+                    return ChainReport(False, count, row["id"], _ALTERED, head_id, prev)
+                prev, head_id = row["hash"], row["id"]
+            if progress is not None:
+                progress("audit_record", len(batch))
+            if len(batch) < CHAIN_FETCH:
+                break
+    finally:
+        await conn.execute("CLOSE audit_chain")
+    return ChainReport(True, count, head_id=head_id, head_hash=prev if head_id is not None else None)
+
+
+async def verify_service(conn: Any, schema: str, tables: Iterable[AuditedTable], *,
+                         progress: Progress | None = None, limit: int = 1000) -> ChainReport:
+    """The chain, then every live row of the audited tables against it, in one snapshot (repeatable read, read
+    only). `conn` is an asyncpg connection outside any transaction."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _verify_in_transaction(conn, schema, tables, progress, limit)
+
+
+async def _verify_in_transaction(conn: Any, schema: str, tables: Iterable[AuditedTable], progress: Progress | None,
+                                 limit: int) -> ChainReport:
+    await conn.execute("SET LOCAL TimeZone = 'UTC'")  # the digests' timestamps, as the triggers write them
+    await conn.execute("SET LOCAL extra_float_digits = 1")
+    report = await check_chain(conn, schema, progress)
+    rows = await verify_rows(conn, schema, tables, limit=limit, progress=progress)
+    report.tables, report.rows = rows.tables, rows.rows
+    report.row_problems, report.row_problem_count = rows.problems, rows.problem_count
+    report.unsealed = int(await conn.fetchval(f'SELECT count(*) FROM "{schema}".audit_touched'))  # noqa: S608
+    report.ok = report.ok and not rows.problem_count and not report.unsealed
+    return report
+
+
+async def verify_chain(session: AsyncSession, model: type[AuditRecordMixin],
+                       tables: Iterable[AuditedTable] = ()) -> ChainReport:
+    """`verify_service` on a connection of its own from the session's engine (a service's `/v1/audit/verify`); a
+    session bound to one connection (a test's) is verified inside its transaction."""
+    schema = model.__table__.schema  # type: ignore[attr-defined]
+    if isinstance(session.bind, AsyncEngine):
+        async with session.bind.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            return await verify_service(raw, schema, tables)
+    return await _verify_in_transaction(await driver_connection(session), schema, tables, None, 1000)
+
+
+def seal_migration(connection: Any, schema: str, actor: str, tables: Iterable[AuditedTable] = ()) -> int:
+    """In a migration (a synchronous connection, inside its transaction): note every row of `tables` as written
+    (a baseline: after the triggers are installed, or after a change of an audited table's columns changes the
+    digest of its rows), then seal every note of this transaction into the chain, as a service's commit does.
+    Returns the number of records written."""
+    from sqlalchemy import column, table
+
+    from services.common.audit_rows import TOUCHED, baseline_sql
+
+    connection.execute(text("SET LOCAL TimeZone = 'UTC'"))
+    connection.execute(text("SET LOCAL extra_float_digits = 1"))
+    for audited in tables:
+        connection.execute(text(baseline_sql(schema, audited)))
+    notes = connection.execute(text(
+        f'DELETE FROM "{schema}".{TOUCHED} WHERE tx = txid_current_if_assigned() '  # noqa: S608 - our schema
+        "RETURNING id, table_name, row_key, row_digest")).all()
+    entries = row_entries(notes, actor)
+    if not entries:
+        return 0
+    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(schema)})
+    last = connection.scalar(text(f'SELECT hash FROM "{schema}".audit_record ORDER BY id DESC LIMIT 1'))  # noqa: S608
+    rows = chain_records(entries, last or GENESIS, clock.now(), None)
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    target = table("audit_record", *(column(c) for c in rows[0] if c != "details"), column("details", JSONB),
+                   schema=schema)
+    for start in range(0, len(rows), 1000):
+        connection.execute(insert(target), rows[start:start + 1000])
+    return len(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.common.audit import verify_chain
+from services.common.audit_rows import AuditedTable
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Forbidden
@@ -31,7 +33,7 @@ class AuditRecordRead(BaseModel):
     hash: str
 
 
-def audit_router(model: type[AuditRecordMixin]) -> APIRouter:
+def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] = ()) -> APIRouter:
     """`GET /v1/audit` (records of one entity) and `GET /v1/audit/verify`, for auditors and admins."""
     router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -50,9 +52,10 @@ def audit_router(model: type[AuditRecordMixin]) -> APIRouter:
         )
         return list(rows)
 
-    @router.get("/verify", summary="Recompute the hash chain; names the first broken record")
+    @router.get("/verify", summary="Recompute the hash chain and check every live audited row against it; names "
+                "the first broken record and each changed, unrecorded or deleted row")
     async def verify(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
         _require_auditor(principal)
-        return (await verify_chain(session, model)).to_json()
+        return (await verify_chain(session, model, tables)).to_json()
 
     return router

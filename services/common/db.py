@@ -109,9 +109,15 @@ async def driver_connection(session: AsyncSession) -> Any:
     return raw
 
 
+# Set on a session's info when its transaction may have written rows (flush, DML, COPY): the audit seal then looks
+# for the audited rows it wrote (services/common/audit_rows.py).
+WROTE = "wrote_rows"
+
+
 async def copy_records(session: AsyncSession, table: Any, columns: Sequence[str], records: Any) -> None:
     """COPY `records` (tuples in `columns` order, a list or any iterable) into a table, in the session's
     transaction. JSONB columns take JSON text."""
+    session.info[WROTE] = True
     raw = await driver_connection(session)
     await raw.copy_records_to_table(table.name, schema_name=table.schema, columns=list(columns), records=records)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -20,6 +20,12 @@ class AuditRecordMixin:
     """An append-only audit record, linked to the previous one by a SHA-256 hash."""
 
     __tablename__ = "audit_record"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        # the records of one audited table's rows (services/common/audit_rows.py verify_rows)
+        return (Index("ix_audit_record_row", "entity_type", "entity_id", "id",
+                      postgresql_where=text("action IN ('row.write', 'row.delete')")),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -33,6 +39,19 @@ class AuditRecordMixin:
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditTouchedMixin:
+    """A write of an audited row noted by its table's trigger, sealed into the chain when the writing
+    transaction commits (services/common/audit_rows.py); a note left behind was written by no service."""
+
+    __tablename__ = "audit_touched"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tx: Mapped[int] = mapped_column(BigInteger, server_default=text("txid_current()"), index=True)
+    table_name: Mapped[str] = mapped_column(String(100))
+    row_key: Mapped[str] = mapped_column(Text)
+    row_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboxEventMixin:
@@ -91,6 +110,7 @@ class CommonModels:
     """A service's mapped classes for the common tables."""
 
     audit: type[AuditRecordMixin]
+    touched: type[AuditTouchedMixin]
     outbox: type[OutboxEventMixin]
     inbox: type[InboxEventMixin]
     idempotency: type[IdempotencyKeyMixin]
@@ -100,6 +120,7 @@ def common_models(base: type[DeclarativeBase]) -> CommonModels:
     """Map the common tables into the schema of `base`."""
     return CommonModels(
         audit=type("AuditRecord", (AuditRecordMixin, base), {}),
+        touched=type("AuditTouched", (AuditTouchedMixin, base), {}),
         outbox=type("OutboxEvent", (OutboxEventMixin, base), {}),
         inbox=type("InboxEvent", (InboxEventMixin, base), {}),
         idempotency=type("IdempotencyKey", (IdempotencyKeyMixin, base), {}),

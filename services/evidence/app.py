@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.common.audit_rows import AUDITED
 from services.common.settings import get_settings
 from services.common.workcalendar import STORE
 from services.evidence.appeals.api import router as appeals_router
@@ -33,7 +34,8 @@ spec = ServiceSpec(
         "publishes reviewed facts."
     ),
     models=common,
-    routers=[audit_router(common.audit), submissions_router, reviews_router, attachments_router, facts_router,
+    routers=[audit_router(common.audit, AUDITED["evidence"]),
+             submissions_router, reviews_router, attachments_router, facts_router,
              journals_router, appeals_router, ratings_router, rectifications_router, events_router,
              webhooks_router, inbox_router, event_stream_router],
     large_body_paths=is_upload_path,

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.common.audit_rows import AUDITED
 from services.common.workcalendar import STORE
 from services.ranking.clients import scoring_client_for
 from services.ranking.events.api import router as events_router
@@ -20,7 +21,8 @@ spec = ServiceSpec(
     name="ranking",
     description="Ranks, grades, labels, rewards, publication (公示), objections and approval (审定).",
     models=common,
-    routers=[audit_router(common.audit), events_router, periods_router, results_router, objections_router,
+    routers=[audit_router(common.audit, AUDITED["ranking"]),
+             events_router, periods_router, results_router, objections_router,
              exports_router, public_router],
 )
 app = create_service_app(spec)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceSpec, create_service_app
 from services.common.audit_api import audit_router
+from services.common.audit_rows import AUDITED
 from services.scoring.calendar.api import install_from
 from services.scoring.calendar.api import router as calendar_router
 from services.scoring.models import common
@@ -44,7 +45,8 @@ spec = ServiceSpec(
     name="scoring",
     description="Schemes, periods, subjects, facts and score versions; runs the assessment engine.",
     models=common,
-    routers=[audit_router(common.audit), organisation_router, schemes_router, periods_router, scores_router,
+    routers=[audit_router(common.audit, AUDITED["scoring"]),
+             organisation_router, schemes_router, periods_router, scores_router,
              events_router, calendar_router],
     startup=[start_recomputer],
     shutdown=[stop_recomputer],

@@ -40,6 +40,7 @@ class Live(GraphQLOverHTTP):
         self.clock_file = clock_file
         self.pending_events = pending_events  # undelivered outbox rows of the three services
         self.http = httpx.Client(timeout=60)
+        self.database_url = ""  # the stack's database (set by live_stack)
 
     def at(self, moment: datetime) -> None:
         """Move every service's business time so that now is `moment` (it then runs on in real time)."""
@@ -145,6 +146,7 @@ def live_stack(pg_server: PgServer, folder: Path, **env: str) -> Iterator[Live]:
                           KAOHE_CLOCK_FILE=str(clock_file), KAOHE_EVIDENCE_SWEEP_INTERVAL_SECONDS="86400",
                           KAOHE_EVIDENCE_SCORING_CACHE_SECONDS="0", KAOHE_DB_POOL_SIZE="2", **env) as urls:
             live = Live(urls, clock_file, _pending_counter(url))
+            live.database_url = url
             try:
                 yield live
             finally:

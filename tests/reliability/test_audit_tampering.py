@@ -19,6 +19,7 @@ from tests.reliability.conftest import service_app
 
 Audit = common.audit
 ADMIN = auth(("admin", ""), subject="office")
+OK = "scoring: ok (8 records, 4 rows in 8 tables)"
 HASHED = ("recorded_at", "actor", "action", "entity_type", "entity_id", "before_digest", "after_digest", "details",
           "request_id")
 
@@ -65,18 +66,20 @@ async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: An
             response = await client.post("/v1/units", json={"id": f"u-{slug}", "name": slug, "slug": slug,
                                                             "parent_id": "u-city"}, headers=ADMIN)
             assert response.status_code == 201, response.text
+        # each write: the action's record, then the record of the row it wrote (its digest)
         rows = await _rows(db)
-        assert [(r.action, r.entity_id) for r in rows] == [
-            ("unit.create", "u-city"), ("unit.create", "u-a"), ("unit.create", "u-b"), ("unit.create", "u-c")]
+        assert [(r.action, r.entity_type, r.entity_id) for r in rows] == [
+            (action, entity, unit) for unit in ("u-city", "u-a", "u-b", "u-c")
+            for action, entity in (("unit.create", "unit"), ("row.write", "unit"))]
         ids = [r.id for r in rows]
-        assert verify(url) == (0, "scoring: ok (4 records)")
+        assert verify(url) == (0, OK)
 
         # altered: someone rewrites who did it
         await _execute(db, update(Audit).where(Audit.id == ids[1]).values(actor="mallory"))
         assert verify(url) == (1, f"scoring: BROKEN at record {ids[1]}: content does not match its hash "
                                   "(the record was altered)")
         await _execute(db, update(Audit).where(Audit.id == ids[1]).values(actor=rows[1].actor))
-        assert verify(url) == (0, "scoring: ok (4 records)")
+        assert verify(url) == (0, OK)
 
         # deleted: the successor's link no longer holds
         kept = {c: getattr(rows[2], c) for c in (*HASHED, "id", "prev_hash", "hash")}
@@ -84,7 +87,7 @@ async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: An
         assert verify(url) == (1, f"scoring: BROKEN at record {ids[3]}: link to the previous record is broken "
                                   "(a record before it was deleted, inserted or altered)")
         await _execute(db, insert(Audit).values(**kept))
-        assert verify(url) == (0, "scoring: ok (4 records)")
+        assert verify(url) == (0, OK)
 
         # inserted: a well-formed record linked to the first one, slipped in before the second
         forged = {c: getattr(rows[0], c) for c in HASHED}
@@ -92,6 +95,7 @@ async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: An
         forged["hash"] = link_hash(rows[0].hash, forged)
         await _execute(db, update(Audit).values(id=Audit.id * 10),
                        insert(Audit).values(id=ids[0] * 10 + 5, **forged))
+        # the second record (u-city's row) follows the forged one now
         assert verify(url) == (1, f"scoring: BROKEN at record {ids[1] * 10}: link to the previous record is broken "
                                   "(a record before it was deleted, inserted or altered)")
         await db.dispose()

@@ -1,0 +1,235 @@
+"""Tamper evidence for live rows: every write of an audited row leaves the digest of the row in the audit chain.
+
+A statement-level trigger on each audited table (installed by each service's migration) notes the key and the
+SHA-256 of the row's canonical content of every inserted, changed or deleted row in `audit_touched`, inside the
+writing transaction. The service's commit hook (`services.common.audit.chain_sealer`) moves those notes into the
+hash chain as `row.write` / `row.delete` records, in the same transaction. So a row written by a service always
+has a record holding its digest, and verification (`verify_rows`) finds:
+
+- a row whose digest differs from its last record's (changed behind the services' back),
+- a row with no record (inserted behind their back),
+- a record whose row is gone (deleted behind their back).
+
+The digest is computed by PostgreSQL, in UTC, from `to_jsonb(row)` minus the table's volatile columns
+(scheduling state and caches that are not evidence): the writer and the verifier use the same SQL expression.
+A direct write with the trigger enabled leaves a note nobody seals; one with triggers disabled leaves none: the
+row no longer matches its record either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+ROW_WRITE = "row.write"
+ROW_DELETE = "row.delete"
+ROW_ACTIONS = (ROW_WRITE, ROW_DELETE)
+TOUCHED = "audit_touched"
+# the records of row writes (a literal, so that the partial index ix_audit_record_row serves the lookup)
+ROW_RECORDS = "action IN ('row.write', 'row.delete')"
+
+
+@dataclass(frozen=True)
+class AuditedTable:
+    """A table whose live rows the audit chain vouches for."""
+
+    name: str
+    key: tuple[str, ...] = ("id",)
+    volatile: tuple[str, ...] = ()  # left out of the digest: scheduling state and caches, not evidence
+
+    def key_sql(self, alias: str = "r") -> str:
+        """The row's key as text (the audit record's entity_id): `id`, or the parts joined by '/'."""
+        return " || '/' || ".join(f'{alias}."{column}"::text' for column in self.key)
+
+    def digest_sql(self, schema: str, alias: str = "r") -> str:
+        return f'"{schema}".audit_row_digest(to_jsonb({alias}) - {self.volatile_sql()})'
+
+    def volatile_sql(self) -> str:
+        return "ARRAY[" + ", ".join(f"'{column}'" for column in self.volatile) + "]::text[]"
+
+
+# The tables whose rows are evidence, by service (migrations keep their own copy of the list they install).
+AUDITED: dict[str, tuple[AuditedTable, ...]] = {
+    "evidence": (
+        AuditedTable("submission"), AuditedTable("submission_version"), AuditedTable("review_decision"),
+        AuditedTable("review_chain"), AuditedTable("attachment"), AuditedTable("fact"), AuditedTable("appeal"),
+        AuditedTable("period_state", key=("period_id",)),
+    ),
+    "scoring": (
+        AuditedTable("unit"), AuditedTable("person"), AuditedTable("api_key", volatile=("last_used_at",)),
+        AuditedTable("scheme"), AuditedTable("scheme_version"),
+        AuditedTable("period", volatile=("recompute_due_at", "pending_causes")),
+        AuditedTable("period_subject"), AuditedTable("score_version"),
+    ),
+    "ranking": (
+        AuditedTable("ranked_period", volatile=("results_token",)), AuditedTable("subject_result"),
+        AuditedTable("publication"), AuditedTable("publication_entry", key=("publication_id", "position")),
+        AuditedTable("period_snapshot"), AuditedTable("period_reopening"), AuditedTable("objection"),
+    ),
+}
+
+
+# --- DDL (run by the migrations) ----------------------------------------------------------------------------------
+
+def install_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
+    """The functions and triggers that note every write of the audited tables (schema and table names are our
+    own constants; the statements are DDL, which takes no parameters)."""
+    statements = [
+        # the canonical digest of a row's JSON; callers set TimeZone UTC (the trigger function does)
+        f"""CREATE FUNCTION "{schema}".audit_row_digest(r jsonb) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT encode(sha256(convert_to(r::text, 'UTF8')), 'hex') $$""",
+        # TG_ARGV: [0] the key expression over alias r, [1] the digest expression over alias r
+        f"""CREATE FUNCTION "{schema}".audit_row_touched() RETURNS trigger LANGUAGE plpgsql
+            SET "TimeZone" = 'UTC' SET extra_float_digits = 1 AS $$
+        DECLARE
+            target text := format('%I.%I', TG_TABLE_SCHEMA, '{TOUCHED}');
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                EXECUTE format('INSERT INTO %s (table_name, row_key, row_digest) SELECT %L, %s, %s FROM new_rows r',
+                               target, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[1]);
+            ELSIF TG_OP = 'UPDATE' THEN
+                EXECUTE format('INSERT INTO %1$s (table_name, row_key, row_digest) '
+                    'SELECT %2$L, n.k, n.d FROM (SELECT %3$s AS k, %4$s AS d FROM new_rows r) n '
+                    'LEFT JOIN (SELECT %3$s AS k, %4$s AS d FROM old_rows r) o ON o.k = n.k '
+                    'WHERE o.d IS DISTINCT FROM n.d '
+                    'UNION ALL SELECT %2$L, o.k, NULL FROM (SELECT %3$s AS k FROM old_rows r) o '
+                    'WHERE NOT EXISTS (SELECT 1 FROM new_rows r WHERE %3$s = o.k)',
+                    target, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[1]);
+            ELSE
+                EXECUTE format('INSERT INTO %s (table_name, row_key, row_digest) SELECT %L, %s, NULL FROM old_rows r',
+                               target, TG_TABLE_NAME, TG_ARGV[0]);
+            END IF;
+            RETURN NULL;
+        END $$""",  # noqa: S608 - DDL of our own names
+    ]
+    for table in tables:
+        arguments = f"{_literal(table.key_sql())}, {_literal(table.digest_sql(schema))}"
+        for event, referencing in (("INSERT", "NEW TABLE AS new_rows"),
+                                   ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                                   ("DELETE", "OLD TABLE AS old_rows")):
+            statements.append(
+                f'CREATE TRIGGER audit_row_{event.lower()} AFTER {event} ON "{schema}"."{table.name}" '
+                f"REFERENCING {referencing} FOR EACH STATEMENT "
+                f'EXECUTE FUNCTION "{schema}".audit_row_touched({arguments})')
+    return statements
+
+
+def uninstall_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
+    statements = [f'DROP TRIGGER audit_row_{event} ON "{schema}"."{table.name}"'
+                  for table in tables for event in ("insert", "update", "delete")]
+    return [*statements, f'DROP FUNCTION "{schema}".audit_row_touched()',
+            f'DROP FUNCTION "{schema}".audit_row_digest(jsonb)']
+
+
+def baseline_sql(schema: str, table: AuditedTable) -> str:
+    """Note every existing row of a table, as if just written (a migration's starting point)."""
+    return (f'INSERT INTO "{schema}".{TOUCHED} (table_name, row_key, row_digest) '  # noqa: S608 - our names
+            f"SELECT '{table.name}', {table.key_sql()}, {table.digest_sql(schema)} "
+            f'FROM "{schema}"."{table.name}" r')
+
+
+def _literal(sql: str) -> str:
+    return "'" + sql.replace("'", "''") + "'"
+
+
+# --- verification ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One live row that the chain does not vouch for."""
+
+    table: str
+    key: str
+    kind: str  # changed | unrecorded | deleted
+    record_id: int | None  # the row's last record (None: it has none)
+
+    def sentence(self) -> str:
+        if self.kind == "changed":
+            return f"row {self.table} {self.key} was changed (it no longer matches record {self.record_id})"
+        if self.kind == "unrecorded":
+            return f"row {self.table} {self.key} has no audit record (inserted behind the service's back)"
+        return f"row {self.table} {self.key} is gone (deleted behind the service's back; record {self.record_id})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "key": self.key, "kind": self.kind, "record_id": self.record_id,
+                "message": self.sentence()}
+
+
+@dataclass
+class RowsReport:
+    tables: dict[str, int] = field(default_factory=dict)  # rows checked per table
+    problems: list[RowProblem] = field(default_factory=list)  # at most `limit`, in table and key order
+    problem_count: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+FETCH = 5000
+Progress = Callable[[str, int], None]
+
+
+async def _stream(conn: Any, name: str, query: str, *args: Any) -> AsyncGenerator[Any, None]:
+    """Rows of a query through a server-side cursor, FETCH rows at a time (constant memory)."""
+    await conn.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {query}", *args)
+    try:
+        while True:
+            rows = await conn.fetch(f"FETCH {FETCH} FROM {name}")
+            for row in rows:
+                yield row
+            if len(rows) < FETCH:
+                return
+    finally:
+        await conn.execute(f"CLOSE {name}")
+
+
+async def verify_rows(conn: Any, schema: str, tables: Iterable[AuditedTable], *, limit: int = 1000,
+                      progress: Progress | None = None) -> RowsReport:
+    """Compare every live row of the audited tables with the last `row.*` record of its key.
+
+    `conn` is an asyncpg connection inside a (repeatable read) transaction whose TimeZone is UTC. Both sides are
+    streamed in key order (byte order of the text key) and merged: memory stays flat at any size."""
+    report = RowsReport()
+    for table in tables:
+        rows_query = (f"SELECT {table.key_sql()} COLLATE \"C\" AS k, {table.digest_sql(schema)} AS d "  # noqa: S608
+                      f'FROM "{schema}"."{table.name}" r ORDER BY 1')
+        records_query = (f'SELECT DISTINCT ON (entity_id COLLATE "C") entity_id COLLATE "C" AS k, id, after_digest '  # noqa: S608
+                         f'FROM "{schema}".audit_record WHERE entity_type = $1 AND {ROW_RECORDS} '
+                         f'ORDER BY entity_id COLLATE "C", id DESC')
+        rows = _stream(conn, "audit_rows_live", rows_query)
+        records = _stream(conn, "audit_rows_records", records_query, table.name)
+        checked = reported = 0
+        row = await anext(rows, None)
+        record = await anext(records, None)
+        while row is not None or record is not None:
+            problem: RowProblem | None = None
+            if row is not None and (record is None or row["k"] < record["k"]):
+                problem = RowProblem(table.name, row["k"], "unrecorded", None)
+                checked += 1
+                row = await anext(rows, None)
+            elif record is not None and (row is None or record["k"] < row["k"]):
+                if record["after_digest"] is not None:
+                    problem = RowProblem(table.name, record["k"], "deleted", record["id"])
+                record = await anext(records, None)
+            else:
+                assert row is not None and record is not None
+                if record["after_digest"] != row["d"]:
+                    problem = RowProblem(table.name, row["k"], "changed" if record["after_digest"] else "unrecorded",
+                                         record["id"] if record["after_digest"] else None)
+                checked += 1
+                row, record = await anext(rows, None), await anext(records, None)
+            if problem is not None:
+                report.problem_count += 1
+                if len(report.problems) < limit:
+                    report.problems.append(problem)
+            if progress is not None and checked - reported >= FETCH:
+                progress(table.name, checked - reported)
+                reported = checked
+        await rows.aclose()
+        await records.aclose()
+        if progress is not None:
+            progress(table.name, checked - reported)
+        report.tables[table.name] = checked
+    return report

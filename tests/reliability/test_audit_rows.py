@@ -1,0 +1,260 @@
+"""Tamper evidence for live rows (issue 15): after a whole period through the gateway over the real services, every
+row of every audited table is vouched for by the chain; a row altered, inserted or deleted directly in PostgreSQL
+is named by table and key with its last record, whether the attacker's session fires the triggers or not.
+
+The period (hand-worked, as tests/gateway/test_live_publication.py): 甲 88, 乙 92 on one manual indicator /100;
+an appeal upheld during the 公示 gives 甲 95 (rank 1, 优秀), 乙 92 (rank 2, 优秀); published again, 审定 on
+2026-06-13, then reopened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from services.common.audit import check_chain, verify_service
+from services.common.audit_rows import AUDITED, AuditedTable, RowProblem, verify_rows
+from services.common.auth import Grant, Principal
+from tests.cli_helpers import clean_env, run_kaohe
+from tests.gateway.live import SUBMIT, Live, module_stack
+from tests.gateway.test_live_publication import ANSWER_APPEAL, FILE_APPEAL, FINALIZE, PUBLISH, local, scheme
+
+live = module_stack("audit-rows", local("2026-06-01T10:00:00"))
+APPROVE = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "approve", version: $v})
+  { status factId } }"""
+PDF = b"%PDF-1.7\n" + "材料".encode() * 200 + b"\n%%EOF\n"
+UNIT_B = Principal(subject="b-head", grants=(Grant("submitter", "city/b"),))
+CASES = [(service, table) for service, tables in AUDITED.items() for table in tables]
+
+
+def dsn(live: Live) -> str:
+    return live.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="module")
+def period(live: Live) -> Iterator[str]:
+    """A period through every audited table: review chain, evidence with an attachment, reviews, facts, an
+    appeal, scores, results, two publications, an objection, 审定, a reopening, an API key."""
+    units = live.city(("甲街道", "a"), ("乙街道", "b"))
+    document = scheme("audit-rows")
+    p = live.opened_period(document, "2026-Q2", [(units["a"], "街道"), (units["b"], "街道")])
+    chain = live.service("evidence", "PUT", f"/v1/schemes/{document['id']}/review-chains",
+                         json={"levels": [{"name": "科室负责人", "scope": "city"}]})
+    assert chain.status_code == 200, chain.text
+    assessor, reviewer, admin = live.token("assessor", "city"), live.token("reviewer", "city"), live.token("admin", "")
+    facts = {}
+    for unit, points in (("a", "88"), ("b", "92")):
+        sent = live(assessor, SUBMIT, i={"periodId": p, "subjectId": units[unit], "indicator": "work",
+                                         "fact": "score", "content": {"points": points}})["submitEvidence"]
+        if unit == "a":
+            uploaded = live.service("evidence", "POST", f"/v1/submissions/{sent['id']}/attachments",
+                                    files={"file": ("报告.pdf", PDF, "application/pdf")})
+            assert uploaded.status_code == 201, uploaded.text
+        facts[unit] = live(reviewer, APPROVE, id=sent["id"], v=sent["version"])["reviewSubmission"]["factId"]
+    live.settle(p)
+    assert live(admin, PUBLISH, p=p, d=5)["publishResults"]["status"] == "published"
+    objection = live.service("ranking", "POST", f"/v1/periods/{p}/objections", UNIT_B,
+                             json={"subject_id": units["b"], "text": "名次有误"})
+    assert objection.status_code == 201, objection.text
+    answered = live.service("ranking", "POST", f"/v1/objections/{objection.json()['id']}/answer",
+                            json={"answer": "经复核无误"})
+    assert answered.status_code == 200, answered.text
+    appeal = live(live.token("submitter", "city/a"), FILE_APPEAL, p=p, s=units["a"], f=facts["a"])["fileAppeal"]
+    assert live(admin, ANSWER_APPEAL, id=appeal["id"], v=appeal["version"]) == {"answerAppeal": {"status": "upheld"}}
+    live.settle(p)
+    live.at(local("2026-06-06T10:00:00"))
+    assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["status"] == "published"
+    live.at(local("2026-06-13T10:00:00"))
+    assert live(admin, FINALIZE, p=p)["finalizePeriod"]["sequence"] == 1
+    reopened = live(admin, 'mutation($p: ID!) { reopenPeriod(periodId: $p, reason: "更正") { status } }', p=p)
+    assert reopened["reopenPeriod"]["status"]
+    key = live.service("scoring", "POST", "/v1/api-keys",
+                       json={"name": "门户", "grants": [{"role": "auditor", "scope": ""}]})
+    assert key.status_code == 201, key.text
+    person = live.service("scoring", "POST", "/v1/people", json={"name": "张三", "unit_id": units["a"]})
+    assert person.status_code == 201, person.text
+    live.settle(p)
+    yield p
+
+
+async def _report(url: str, service: str) -> Any:
+    conn = await asyncpg.connect(url)
+    try:
+        return await verify_service(conn, service, AUDITED[service])
+    finally:
+        await conn.close()
+
+
+def test_a_whole_period_verifies_and_every_audited_table_has_rows(live: Live, period: str) -> None:
+    for service in AUDITED:
+        report = asyncio.run(_report(dsn(live), service))
+        assert (report.ok, report.row_problems, report.unsealed, report.first_broken_id) == (True, [], 0, None)
+        empty = [table for table, rows in report.tables.items() if rows == 0]
+        assert empty == [], f"{service}: the flow left {empty} empty"
+    done = run_kaohe("audit", "verify", env=clean_env(KAOHE_DATABASE_URL=live.database_url,
+                                                      KAOHE_DATA_DIR="/nonexistent-kaohe"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [line.split(": ", 1)[1].startswith("ok (") for line in done.stdout.splitlines()] == [True, True, True]
+
+
+async def _columns(conn: Any, schema: str, table: AuditedTable) -> tuple[str, dict[str, str], list[list[Any]]]:
+    """A text column outside the key (the one a tamperer edits), the type of each key column, and the columns of
+    each unique constraint besides the key (name, type)."""
+    rows = await conn.fetch("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position", schema, table.name)
+    foreign = {r["name"] for r in await conn.fetch(
+        "SELECT a.attname::text AS name FROM pg_constraint c CROSS JOIN unnest(c.conkey) k(attnum) JOIN pg_attribute a "
+        "ON a.attrelid = c.conrelid AND a.attnum = k.attnum WHERE c.conrelid = $1::regclass AND c.contype = 'f'",
+        f"{schema}.{table.name}")}
+    texts = [r["column_name"] for r in rows if r["data_type"] in ("character varying", "text")
+             and r["column_name"] not in (*table.key, *table.volatile, *foreign)]
+    texts = [c for c in texts if c != "status"] or texts  # a status may have a check constraint
+    unique = await conn.fetch(
+        "SELECT array_agg(a.attname::text ORDER BY k.ord) AS names, array_agg(t.typname::text ORDER BY k.ord) AS types "
+        "FROM pg_constraint c CROSS JOIN unnest(c.conkey) WITH ORDINALITY k(attnum, ord) "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE c.conrelid = $1::regclass AND c.contype = 'u' GROUP BY c.conname", f"{schema}.{table.name}")
+    return texts[0], {r["column_name"]: r["data_type"] for r in rows if r["column_name"] in table.key}, [
+        list(zip(u["names"], u["types"], strict=True)) for u in unique]
+
+
+def _edit(column: str) -> str:
+    """Change a text value, keeping its length (varchar limits) and its uniqueness against the original."""
+    return f"""left("{column}", -1) || CASE WHEN right("{column}", 1) = '~' THEN '!' ELSE '~' END"""
+
+
+async def _tamper(url: str, service: str, table: AuditedTable, how: str, triggers: bool) -> tuple[Any, str, Any]:
+    """Tamper with the first row of `table` (by key) in a transaction, verify inside it, roll it back."""
+    conn = await asyncpg.connect(url)
+    name = f'"{service}"."{table.name}"'
+    key_sql = table.key_sql()
+    try:
+        text_column, key_types, uniques = await _columns(conn, service, table)
+        tx = conn.transaction()
+        await tx.start()
+        if not triggers:  # as a superuser would: no trigger fires, no foreign key is checked
+            await conn.execute("SET LOCAL session_replication_role = replica")
+        key = await conn.fetchval(f"SELECT {key_sql} FROM {name} r ORDER BY {key_sql} COLLATE \"C\" LIMIT 1")
+        where = f"{key_sql} = $1"
+        if how == "alter":
+            await conn.execute(f"UPDATE {name} r SET \"{text_column}\" = {_edit(text_column)} WHERE {where}", key)
+        elif how == "delete":
+            await conn.execute(f"DELETE FROM {name} r WHERE {where}", key)
+        else:  # a copy of the row under a new key, clear of the unique constraints
+            changes = []
+            for column, kind in key_types.items():
+                if kind in ("integer", "bigint"):
+                    changes.append(f"'{column}', (SELECT max(\"{column}\") + 1000 FROM {name})")
+                elif kind == "uuid":
+                    changes.append(f"'{column}', gen_random_uuid()")
+                else:
+                    changes.append(f"'{column}', {_edit(column)}")
+            for columns in uniques:
+                numbers = [c for c, kind in columns if kind in ("int4", "int8")]
+                column = numbers[0] if numbers else columns[-1][0]
+                changes.append(f"'{column}', \"{column}\" + 1000" if numbers else f"'{column}', {_edit(column)}")
+            key = await conn.fetchval(
+                f"INSERT INTO {name} SELECT (jsonb_populate_record(NULL::{name}, to_jsonb(r) || "
+                f"jsonb_build_object({', '.join(changes)}))).* FROM {name} r WHERE {where} "
+                f"RETURNING {key_sql.replace('r.', '')}", key)
+        await conn.execute("SET LOCAL session_replication_role = origin")
+        await conn.execute("SET LOCAL TimeZone = 'UTC'")
+        chain = await check_chain(conn, service)
+        rows = await verify_rows(conn, service, [table])
+        unsealed = await conn.fetchval(f'SELECT count(*) FROM "{service}".audit_touched')
+        record = await conn.fetchval(
+            f'SELECT max(id) FROM "{service}".audit_record WHERE entity_type = $1 AND entity_id = $2 '
+            "AND action IN ('row.write', 'row.delete')", table.name, key)
+        await tx.rollback()
+    finally:
+        await conn.close()
+    return (chain.ok, rows.problems, unsealed), key, record
+
+
+@pytest.mark.parametrize(("service", "table"), CASES, ids=[f"{s}.{t.name}" for s, t in CASES])
+def test_a_row_altered_inserted_or_deleted_behind_the_services_back_is_named(
+        live: Live, period: str, service: str, table: AuditedTable) -> None:
+    """As a superuser would tamper: no trigger fires, no foreign key is checked."""
+    url = dsn(live)
+    found, key, record = asyncio.run(_tamper(url, service, table, "alter", triggers=False))
+    assert record is not None
+    assert found == (True, [RowProblem(table.name, key, "changed", record)], 0)
+
+    found, key, record = asyncio.run(_tamper(url, service, table, "insert", triggers=False))
+    assert record is None
+    assert found == (True, [RowProblem(table.name, key, "unrecorded", None)], 0)
+
+    found, key, record = asyncio.run(_tamper(url, service, table, "delete", triggers=False))
+    assert record is not None
+    assert found == (True, [RowProblem(table.name, key, "deleted", record)], 0)
+
+
+@pytest.mark.parametrize(("service", "table"), CASES, ids=[f"{s}.{t.name}" for s, t in CASES])
+def test_a_row_altered_with_the_triggers_on_is_named_and_its_note_left_unsealed(
+        live: Live, period: str, service: str, table: AuditedTable) -> None:
+    """As the database's owner would tamper without disabling anything: the trigger notes the write, no service
+    seals it; the row no longer matches its record either."""
+    found, key, record = asyncio.run(_tamper(dsn(live), service, table, "alter", triggers=True))
+    assert found == (True, [RowProblem(table.name, key, "changed", record)], 1)
+
+
+def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_each_row(
+        live: Live, period: str) -> None:
+    """The attack of issue 15: a finalised result and a score version rewritten in SQL; `kaohe audit verify` said
+    ok. It must exit 1 naming both rows with the record they contradict."""
+    async def tamper(restore: bool) -> tuple[Any, Any]:
+        conn = await asyncpg.connect(dsn(live))
+        try:
+            if restore:
+                await conn.execute("SET session_replication_role = replica")
+                await conn.execute("UPDATE ranking.subject_result SET total = $1, grade = $2 WHERE id = $3",
+                                   *restore_result)
+                await conn.execute("UPDATE scoring.score_version SET value = $1 WHERE id = $2", *restore_score)
+                await conn.execute("DELETE FROM ranking.audit_touched")
+                await conn.execute("DELETE FROM scoring.audit_touched")
+                return None, None
+            result = await conn.fetchrow("SELECT id, total, grade FROM ranking.subject_result WHERE period_id = $1 "
+                                         "AND is_current AND rank = 2", period)
+            score = await conn.fetchrow("SELECT id, value FROM scoring.score_version WHERE period_id = $1 "
+                                        "AND indicator = 'total' ORDER BY id DESC LIMIT 1", period)
+            await conn.execute("UPDATE ranking.subject_result SET total = 99.99, grade = '优秀' WHERE id = $1",
+                               result["id"])
+            await conn.execute("UPDATE scoring.score_version SET value = 99.99 WHERE id = $1", score["id"])
+            return result, score
+        finally:
+            await conn.close()
+
+    result, score = asyncio.run(tamper(False))
+    restore_result = (result["total"], result["grade"], result["id"])
+    restore_score = (score["value"], score["id"])
+    last = asyncio.run(_last_records(dsn(live), [("ranking", "subject_result", str(result["id"])),
+                                                 ("scoring", "score_version", str(score["id"]))]))
+    env = clean_env(KAOHE_DATABASE_URL=live.database_url, KAOHE_DATA_DIR="/nonexistent-kaohe")
+    done = run_kaohe("audit", "verify", env=env)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("evidence: ok (")
+    assert lines[1:] == [
+        f"scoring: BROKEN: row score_version {score['id']} was changed (it no longer matches record {last[1]})",
+        "scoring: BROKEN: 1 row writes were made outside the service (noted by the audited tables' triggers, "
+        "never sealed into the chain)",
+        f"ranking: BROKEN: row subject_result {result['id']} was changed (it no longer matches record {last[0]})",
+        "ranking: BROKEN: 1 row writes were made outside the service (noted by the audited tables' triggers, "
+        "never sealed into the chain)",
+    ]
+    asyncio.run(tamper(True))
+    assert run_kaohe("audit", "verify", env=env).returncode == 0
+
+
+async def _last_records(url: str, rows: list[tuple[str, str, str]]) -> list[int]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [await conn.fetchval(f'SELECT max(id) FROM "{schema}".audit_record WHERE entity_type = $1 '
+                                    "AND entity_id = $2 AND action IN ('row.write', 'row.delete')", table, key)
+                for schema, table, key in rows]
+    finally:
+        await conn.close()
