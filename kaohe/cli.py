@@ -255,12 +255,15 @@ async def _verify(service: str, url: str) -> Any:
     from services.common.audit import verify_service
     from services.common.audit_rows import AUDITED
 
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(dsn, timeout=10)
+    rows_conn = await asyncpg.connect(dsn, timeout=10)
     try:
         with _progress(service) as progress:
-            return await verify_service(conn, service, AUDITED[service], progress=progress)
+            return await verify_service(conn, service, AUDITED[service], progress=progress, rows_conn=rows_conn)
     finally:
         await conn.close()
+        await rows_conn.close()
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.common.audit import verify_chain
-from services.common.audit_rows import AuditedTable
+from services.common.audit_rows import ROW_ACTIONS, AuditedTable
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Forbidden
@@ -45,12 +45,14 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
     async def list_records(
         session: SessionDep, principal: CurrentPrincipal,
         entity_id: str = Query(max_length=200), limit: int = Query(100, ge=1, le=1000),
+        rows: bool = Query(False, description="Include the records of the entity's rows (row.write, row.delete: "
+                                              "the digest of each write of an audited row)"),
     ) -> list[Any]:
         _require_auditor(principal)
-        rows = await session.scalars(
-            select(model).where(model.entity_id == entity_id).order_by(model.id).limit(limit)
-        )
-        return list(rows)
+        query = select(model).where(model.entity_id == entity_id)
+        if not rows:
+            query = query.where(model.action.not_in(ROW_ACTIONS))
+        return list(await session.scalars(query.order_by(model.id).limit(limit)))
 
     @router.get("/verify", summary="Recompute the hash chain and check every live audited row against it; names "
                 "the first broken record and each changed, unrecorded or deleted row")

@@ -18,7 +18,7 @@ row no longer matches its record either way.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,69 +167,40 @@ class RowsReport:
         return sum(self.tables.values())
 
 
-FETCH = 5000
 Progress = Callable[[str, int], None]
-
-
-async def _stream(conn: Any, name: str, query: str, *args: Any) -> AsyncGenerator[Any, None]:
-    """Rows of a query through a server-side cursor, FETCH rows at a time (constant memory)."""
-    await conn.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {query}", *args)
-    try:
-        while True:
-            rows = await conn.fetch(f"FETCH {FETCH} FROM {name}")
-            for row in rows:
-                yield row
-            if len(rows) < FETCH:
-                return
-    finally:
-        await conn.execute(f"CLOSE {name}")
 
 
 async def verify_rows(conn: Any, schema: str, tables: Iterable[AuditedTable], *, limit: int = 1000,
                       progress: Progress | None = None) -> RowsReport:
     """Compare every live row of the audited tables with the last `row.*` record of its key.
 
-    `conn` is an asyncpg connection inside a (repeatable read) transaction whose TimeZone is UTC. Both sides are
-    streamed in key order (byte order of the text key) and merged: memory stays flat at any size."""
+    `conn` is an asyncpg connection inside a (repeatable read) transaction whose TimeZone is UTC. PostgreSQL joins
+    each table's rows (key, digest) with the last record of each key and sends back only the rows that differ, at
+    most `limit` in all, in table and key order: the client's memory stays flat at any size, the server's join
+    spills to disk past work_mem."""
     report = RowsReport()
     for table in tables:
-        rows_query = (f"SELECT {table.key_sql()} COLLATE \"C\" AS k, {table.digest_sql(schema)} AS d "  # noqa: S608
-                      f'FROM "{schema}"."{table.name}" r ORDER BY 1')
-        records_query = (f'SELECT DISTINCT ON (entity_id COLLATE "C") entity_id COLLATE "C" AS k, id, after_digest '  # noqa: S608
-                         f'FROM "{schema}".audit_record WHERE entity_type = $1 AND {ROW_RECORDS} '
-                         f'ORDER BY entity_id COLLATE "C", id DESC')
-        rows = _stream(conn, "audit_rows_live", rows_query)
-        records = _stream(conn, "audit_rows_records", records_query, table.name)
-        checked = reported = 0
-        row = await anext(rows, None)
-        record = await anext(records, None)
-        while row is not None or record is not None:
-            problem: RowProblem | None = None
-            if row is not None and (record is None or row["k"] < record["k"]):
-                problem = RowProblem(table.name, row["k"], "unrecorded", None)
-                checked += 1
-                row = await anext(rows, None)
-            elif record is not None and (row is None or record["k"] < row["k"]):
-                if record["after_digest"] is not None:
-                    problem = RowProblem(table.name, record["k"], "deleted", record["id"])
-                record = await anext(records, None)
-            else:
-                assert row is not None and record is not None
-                if record["after_digest"] != row["d"]:
-                    problem = RowProblem(table.name, row["k"], "changed" if record["after_digest"] else "unrecorded",
-                                         record["id"] if record["after_digest"] else None)
-                checked += 1
-                row, record = await anext(rows, None), await anext(records, None)
-            if problem is not None:
-                report.problem_count += 1
-                if len(report.problems) < limit:
-                    report.problems.append(problem)
-            if progress is not None and checked - reported >= FETCH:
-                progress(table.name, checked - reported)
-                reported = checked
-        await rows.aclose()
-        await records.aclose()
+        live = (f"SELECT {table.key_sql()} AS k, {table.digest_sql(schema)} AS d "  # noqa: S608 - our names
+                f'FROM "{schema}"."{table.name}" r')
+        recorded = ("SELECT DISTINCT ON (entity_id) entity_id AS k, id, after_digest "  # noqa: S608 - our names
+                    f'FROM "{schema}".audit_record WHERE entity_type = $1 AND {ROW_RECORDS} '
+                    "ORDER BY entity_id DESC, id DESC")
+        found = await conn.fetch(
+            f"SELECT coalesce(t.k, r.k) AS k, t.d, r.id, r.after_digest, count(*) OVER () AS problems "  # noqa: S608
+            f"FROM ({live}) t FULL JOIN ({recorded}) r ON r.k = t.k WHERE t.d IS DISTINCT FROM r.after_digest "
+            'ORDER BY coalesce(t.k, r.k) COLLATE "C" LIMIT $2', table.name, max(limit - len(report.problems), 1))
+        rows = int(await conn.fetchval(f'SELECT count(*) FROM "{schema}"."{table.name}"'))  # noqa: S608
+        for row in found:
+            if len(report.problems) < limit:
+                report.problems.append(RowProblem(table.name, row["k"], _kind(row), row["id"]))
+        report.problem_count += int(found[0]["problems"]) if found else 0
+        report.tables[table.name] = rows
         if progress is not None:
-            progress(table.name, checked - reported)
-        report.tables[table.name] = checked
+            progress(table.name, rows)
     return report
+
+
+def _kind(row: Any) -> str:
+    if row["d"] is None:
+        return "deleted"  # a record with a digest, no row
+    return "changed" if row["after_digest"] is not None else "unrecorded"

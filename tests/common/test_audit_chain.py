@@ -107,3 +107,20 @@ async def test_a_seal_of_many_records_is_copied_in_chain_order_and_verifies(serv
         await session.execute(update(Audit).where(Audit.id == rows[20].id).values(details={"version": 99}))
         altered = await verify_chain(session, Audit)
     assert not altered.ok and altered.first_broken_id == rows[20].id
+
+
+def test_the_fast_link_hash_writes_the_reference_bytes() -> None:
+    """orjson's canonical JSON equals json.dumps(sort_keys, ensure_ascii=False) for text (control characters, CJK,
+    astral characters), integers, booleans, nulls, lists and objects; a value orjson refuses gives None."""
+    from datetime import UTC, datetime
+
+    from services.common.audit import fast_link_hash
+
+    texts = ["", "审定\u0000\u001f\u007f\u2028\U0001f600\"\\\n\t", "a" * 300]
+    for n, value in enumerate(texts):
+        fields = {"recorded_at": datetime(2026, 12, 7, 1, 2, 3, n * 7, tzinfo=UTC), "actor": value, "action": "x",
+                  "entity_type": value, "entity_id": str(n), "before_digest": None, "after_digest": "f" * 64,
+                  "details": {"b": [1, True, None, value], "a": {"z": 2**40, "y": value}}, "request_id": value or None}
+        assert fast_link_hash(GENESIS, fields, fields["details"]) == link_hash(GENESIS, fields)
+    fields["details"] = {"big": 2**70}
+    assert fast_link_hash(GENESIS, fields, fields["details"]) is None

@@ -95,6 +95,11 @@ def test_a_whole_period_verifies_and_every_audited_table_has_rows(live: Live, pe
         assert (report.ok, report.row_problems, report.unsealed, report.first_broken_id) == (True, [], 0, None)
         empty = [table for table, rows in report.tables.items() if rows == 0]
         assert empty == [], f"{service}: the flow left {empty} empty"
+    # an entity's trail shows what people did; its rows' records only when asked for
+    trail = live.service("ranking", "GET", "/v1/audit", params={"entity_id": period}).json()
+    assert "row.write" not in {r["action"] for r in trail} and "period.finalized" in {r["action"] for r in trail}
+    trail = live.service("ranking", "GET", "/v1/audit", params={"entity_id": period, "rows": "true"}).json()
+    assert ("row.write", "ranked_period") in {(r["action"], r["entity_type"]) for r in trail}
     done = run_kaohe("audit", "verify", env=clean_env(KAOHE_DATABASE_URL=live.database_url,
                                                       KAOHE_DATA_DIR="/nonexistent-kaohe"))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -1,0 +1,161 @@
+"""Benchmark of audit verification (docs/performance.md, section "Audit verification").
+
+    python bench/audit.py                          # 1,000,000 records, 400,000 of them rows of score versions
+    python bench/audit.py --records 100000 --rows 40000
+
+Builds a throw-away database on the PostgreSQL of KAOHE_BENCH_DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres) and migrates it. Setup (not timed): `--rows` score versions are
+written in one transaction through the audited path (the table's trigger notes each row, the commit's seal chains
+a `row.write` record per row), then the chain is filled up to `--records` with records like a recompute's. Then a
+fresh child process verifies the scoring service as `kaohe audit verify --service scoring` does (the whole chain
+recomputed, every live row of the audited tables compared with its record, in one snapshot) and prints
+
+    audit: records=N seconds=S records_per_s=X peak_mib=M
+
+where peak_mib is the child's peak resident memory (the interpreter and kaohe's imports included). Run it at two
+sizes to see that memory stays flat (the chain and the tables are streamed through server-side cursors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+CHILD = """
+import asyncio, json, resource, sys, time
+import asyncpg
+from services.common.audit import verify_service
+from services.common.audit_rows import AUDITED
+
+async def main(url):
+    conn, rows_conn = await asyncpg.connect(url), await asyncpg.connect(url)
+    try:
+        started = time.perf_counter()
+        report = await verify_service(conn, "scoring", AUDITED["scoring"], rows_conn=rows_conn)
+        seconds = time.perf_counter() - started
+    finally:
+        await conn.close()
+        await rows_conn.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"ok": report.ok, "records": report.records, "rows": report.rows, "seconds": seconds,
+                      "peak_mib": peak, "problems": report.row_problem_count, "reason": report.reason}))
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+async def _admin(base_dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(base_dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def setup(url: str, records: int, rows: int) -> None:
+    """`rows` score versions through the audited path, then plain records up to `records`."""
+    from services.common.audit import GENESIS, AuditEntry, row_entries
+
+    conn = await asyncpg.connect(url)
+    try:
+        # the seal's own work, as a service's commit does it (services/common/audit.py chain_sealer)
+        async with conn.transaction():
+            await conn.execute("INSERT INTO scoring.scheme (id, owner_path) VALUES ('bench', '')")
+            await conn.execute("INSERT INTO scoring.period (id, scheme_id, scheme_version, label, owner_path, status, "
+                               "score_set, result_meta, pending_causes, created_by) VALUES ('p-bench', 'bench', 1, "
+                               "'2026-Q1', '', 'scoring', 1, '{}', '[]', 'bench')")
+            await conn.execute(
+                "INSERT INTO scoring.score_version (period_id, subject_id, indicator, value, fact_ids, explain, cause, "
+                "score_set, inputs_sha256) SELECT 'p-bench', 's' || (n / 10), 'i' || (n % 10), (n % 10000) / 100.0, "
+                "'[\"f1\", \"f2\"]', 'manual ' || n, 'bench', 1, repeat('a', 64) FROM generate_series(1, $1) n", rows)
+            notes = await conn.fetch("DELETE FROM scoring.audit_touched WHERE tx = txid_current_if_assigned() "
+                                     "RETURNING id, table_name, row_key, row_digest")
+            entries = row_entries([tuple(n.values()) for n in notes], "system")
+            prev = await _write(conn, entries, GENESIS)
+        plain = records - (await conn.fetchval("SELECT count(*) FROM scoring.audit_record"))
+        batch = 50_000
+        for start in range(0, plain, batch):
+            entries = [AuditEntry("bench", "scores.recompute", "period", "p-bench", None, "b" * 64,
+                                  {"cause": f"event:{start + k}", "score_set": start + k})
+                       for k in range(min(batch, plain - start))]
+            prev = await _write(conn, entries, prev)
+        await conn.execute("VACUUM ANALYZE scoring.audit_record")
+        await conn.execute("VACUUM ANALYZE scoring.score_version")
+    finally:
+        await conn.close()
+
+
+_now = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+async def _write(conn: Any, entries: list[Any], prev: str) -> str:
+    from services.common.audit import chain_records
+
+    global _now
+    _now += timedelta(seconds=1)
+    for start in range(0, len(entries), 50_000):
+        rows = chain_records(entries[start:start + 50_000], prev, _now, None)
+        columns = list(rows[0])
+        await conn.copy_records_to_table(
+            "audit_record", schema_name="scoring", columns=columns,
+            records=[tuple(json.dumps(r[c]) if c == "details" else r[c] for c in columns) for r in rows])
+        prev = rows[-1]["hash"]
+    return prev
+
+
+def verify(url: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", CHILD, url], capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).resolve().parents[1])
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+async def run(records: int, rows: int) -> None:
+    from migrations.runner import upgrade_all
+    from services.common.settings import SERVICES
+
+    base = os.environ.get("KAOHE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"kaohe_bench_{secrets.token_hex(4)}"
+    await _admin(base, f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        await asyncio.to_thread(upgrade_all, dict.fromkeys(SERVICES, url.replace("postgresql://",
+                                                                                 "postgresql+asyncpg://", 1)))
+        started = time.perf_counter()
+        await setup(url, records, rows)
+        print(f"setup: {records:,} records, {rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        result = await asyncio.to_thread(verify, url)
+        assert result["ok"] and result["records"] == records and result["rows"] == rows + 2, result
+        print(f"audit: records={result['records']} seconds={result['seconds']:.2f} "
+              f"records_per_s={result['records'] / result['seconds']:.0f} peak_mib={result['peak_mib']:.0f}")
+    finally:
+        await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=400_000, help="score versions written (one record each)")
+    args = parser.parse_args()
+    if args.rows >= args.records:
+        parser.error("--rows must be below --records")
+    asyncio.run(run(args.records, args.rows))
+
+
+if __name__ == "__main__":
+    main()
