@@ -107,6 +107,8 @@ OPERATIONS: dict[str, Rule] = {
     "result": Rule(REVIEW_READERS, "unit", own=True),
     "resultHistory": Rule(READERS, "unit"),
     "snapshots": Rule(AUDIT, "period"),
+    "verifySnapshot": Rule(AUDIT, "period"),
+    "downloadSnapshot": Rule(AUDIT, "period"),  # GET /exports/periods/{id}/snapshots/{n}.json
     "publication": Rule(ALL, "any"),
     "objections": Rule(REVIEW_READERS, "unit", own=True),
     "publishResults": Rule(OFFICE, "period"),
@@ -145,7 +147,7 @@ OPERATIONS: dict[str, Rule] = {
 }
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",
-                             "exportPublication", "importSubjects", "importOrganisation"})
+                             "exportPublication", "importSubjects", "importOrganisation", "downloadSnapshot"})
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}

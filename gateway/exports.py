@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from gateway import access
+from gateway import access, loaders
 from gateway.context import rest_context
 from services.common.peers import segment
 
@@ -32,5 +32,19 @@ async def export(request: Request, kind: Literal["ranking", "publication"], form
     path = f"/v1/periods/{segment(period_id)}/exports/{segment(kind)}"
     upstream = await ctx.clients.ranking.open_stream(path, ctx.user, params={"format": format})
     headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_HEADERS}
+    return StreamingResponse(upstream.aiter_bytes(), status_code=200, headers=headers,
+                             background=BackgroundTask(upstream.aclose))
+
+
+@router.get("/periods/{period_id}/snapshots/{sequence}.json",
+            summary="A 审定 snapshot's bytes, exactly as hashed (X-Snapshot-SHA256), for an auditor or the office")
+async def snapshot(request: Request, sequence: int = Path(ge=1, le=1_000_000),
+                   period_id: str = Path(min_length=1, max_length=100)) -> StreamingResponse:
+    ctx = await rest_context(request)
+    await loaders.authorize_period(ctx, "downloadSnapshot", period_id)
+    path = f"/v1/periods/{segment(period_id)}/snapshots/{sequence}"
+    upstream = await ctx.clients.ranking.open_stream(path, ctx.user)
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "x-snapshot-sha256")}
+    headers["Content-Disposition"] = f'attachment; filename="{segment(period_id)}-snapshot-{sequence}.json"'
     return StreamingResponse(upstream.aiter_bytes(), status_code=200, headers=headers,
                              background=BackgroundTask(upstream.aclose))

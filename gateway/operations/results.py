@@ -11,7 +11,7 @@ from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import bounded, fetch_owned, idempotency, rows
 from gateway.pagination import Connection, decode_cursor, offset_page, page_size, paginate
-from gateway.types.publication import Objection, Publication, Reopening, Snapshot
+from gateway.types.publication import Objection, Publication, Reopening, Snapshot, SnapshotVerification
 from gateway.types.result import Result
 from services.common.peers import segment
 
@@ -74,6 +74,20 @@ class ResultQuery:
                         after: str | None = None) -> Connection[Snapshot]:
         found = await _period_rows(info.context, "snapshots", str(period_id))
         return paginate([Snapshot.from_json(r) for r in found], first, after)
+
+    @strawberry.field(description="Check a 审定 snapshot (the latest unless `sequence` says): its bytes against its "
+                                  "SHA-256 and the audit record of the approval, and the results served for the "
+                                  "finalized period against it, naming each subject that differs. Its bytes: "
+                                  "GET /exports/periods/{periodId}/snapshots/{sequence}.json.")
+    async def verify_snapshot(self, info: Ctx, period_id: strawberry.ID,
+                              sequence: int | None = None) -> SnapshotVerification:
+        ctx = info.context
+        bounded(period_id=str(period_id))
+        await loaders.authorize_period(ctx, "verifySnapshot", str(period_id))
+        params = {"sequence": sequence} if sequence is not None else None
+        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{segment(period_id)}/snapshot-check",
+                                                 ctx.user, params=params)
+        return SnapshotVerification.from_json(body or {})
 
     @strawberry.field(description="Every formal reopening of a finalized period, oldest first.")
     async def reopenings(self, info: Ctx, period_id: strawberry.ID, first: int | None = None,

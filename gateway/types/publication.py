@@ -58,6 +58,47 @@ class Snapshot:
                    finalized_at=text(row, "finalized_at"))
 
 
+@strawberry.type(description="One subject whose served result differs from the 审定 snapshot.")
+class SnapshotDifference:
+    subject_id: str
+    field: str = strawberry.field(description="The first field that differs: a key of the subject's result "
+                                              "document, a column reads use (total, rank, grade, name…), or "
+                                              "`result` when the subject is on one side only.")
+    snapshot: str | None = strawberry.field(description="The value as frozen (JSON text unless a string).")
+    served: str | None = strawberry.field(description="The value served now.")
+
+
+@strawberry.type(description="The check of a 审定 snapshot: its bytes, its SHA-256, the audit record of the approval, "
+                             "and the results served for the finalized period, subject by subject.")
+class SnapshotVerification:
+    ok: bool = strawberry.field(description="Bytes, SHA-256 and audit record agree, and so do the served results "
+                                            "when they were compared (`resultsChecked`).")
+    period_id: str
+    sequence: int | None = strawberry.field(description="The snapshot checked; null: the period has none.")
+    sha256: str | None = strawberry.field(description="As stored with the snapshot.")
+    computed_sha256: str | None = strawberry.field(description="Of the snapshot's stored bytes.")
+    recorded_sha256: str | None = strawberry.field(description="In the audit record of the approval.")
+    bytes_ok: bool
+    audit_ok: bool
+    results_checked: bool = strawberry.field(description="The served results were compared (the latest snapshot "
+                                                         "of a period still finalized).")
+    differences: list[SnapshotDifference]
+    note: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> SnapshotVerification:
+        sequence = row.get("sequence")
+        return cls(ok=row.get("ok") is True, period_id=str(row.get("period_id", "")),
+                   sequence=sequence if isinstance(sequence, int) else None, sha256=text(row, "sha256"),
+                   computed_sha256=text(row, "computed_sha256"), recorded_sha256=text(row, "recorded_sha256"),
+                   bytes_ok=row.get("bytes_ok") is True, audit_ok=row.get("audit_ok") is True,
+                   results_checked=row.get("results_checked") is True, note=text(row, "note"),
+                   differences=[SnapshotDifference(subject_id=str(d.get("subject_id", "")),
+                                                   field=str(d.get("field", "")), snapshot=text(d, "snapshot"),
+                                                   served=text(d, "served"))
+                                for d in row.get("differences") or [] if isinstance(d, dict)])
+
+
 @strawberry.type(description="A formal reopening of a finalized period: why, by whom, after which snapshot.")
 class Reopening:
     period_id: str

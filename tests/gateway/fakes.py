@@ -257,6 +257,10 @@ class FakeBackend:
             return [{**self._result(self.subjects[0]), "version": 1}, {**self._result(self.subjects[0]), "version": 2}]
         if path == f"/v1/periods/{PERIOD}/snapshots":
             return [{"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "finalized_by": "admin"}]
+        if path == f"/v1/periods/{PERIOD}/snapshot-check":
+            return {"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "computed_sha256": "cd" * 32,
+                    "recorded_sha256": "cd" * 32, "bytes_ok": True, "audit_ok": True, "results_checked": True,
+                    "differences": [], "note": None, "ok": True}
         if path == f"/v1/periods/{PERIOD}/reopenings":
             return [{"period_id": PERIOD, "reason": "更正", "snapshot_sequence": 1, "reopened_by": "admin",
                      "reopened_at": "2026-04-12T02:00:00+00:00"}]

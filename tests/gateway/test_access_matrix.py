@@ -65,6 +65,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "result": ("ad as re au sj", "", "ad as re au"),
     "resultHistory": ("ad as au", "", "ad as au"),
     "snapshots": ("ad au", "", "ad au"),
+    "verifySnapshot": ("ad au", "", "ad au"),
     "publication": (ALL, ALL, ALL),
     "objections": ("ad as re au sj", "", "ad as re au"),
     "publishResults": ("ad", "", "ad"),
@@ -165,6 +166,7 @@ DOCUMENTS: dict[str, str] = {
     "result": f"{{ result({S}) {{ grade }} }}",
     "resultHistory": f"{{ resultHistory({S}) {{ totalCount nodes {{ version grade }} }} }}",
     "snapshots": f"{{ snapshots({P}) {{ totalCount nodes {{ sequence sha256 }} }} }}",
+    "verifySnapshot": f"{{ verifySnapshot({P}) {{ ok sequence differences {{ subjectId field }} }} }}",
     "publication": f"{{ publication({P}) {{ status }} }}",
     "objections": f"{{ objections({S}) {PAGE} }}",
     "publishResults": f"mutation {{ publishResults({P}, workingDays: 5) {{ status }} }}",
@@ -211,7 +213,8 @@ DOCUMENTS: dict[str, str] = {
 WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organisation": ("", ())}
 SCHEMA = build_schema()
 ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel",  # HTTP routes: tests/gateway/test_files.py
-          "importSubjects", "importOrganisation"}  # tests/gateway/test_live_enrolment_upload.py
+          "importSubjects", "importOrganisation",  # tests/gateway/test_live_enrolment_upload.py
+          "downloadSnapshot"}  # a snapshot's bytes: tests/reliability/test_audit_rows.py
 
 
 def _roles(cell: str) -> set[str]:

@@ -179,6 +179,7 @@ CALLS: dict[str, list[Call]] = {
     "objections": [Call("ranking", "GET", f"/v1/periods/{PERIOD}/objections", params={"subject_id": "pe-a"},
                         mark="{objection}")],
     "snapshots": [Call("ranking", "GET", f"/v1/periods/{PERIOD}/snapshots")],
+    "verifySnapshot": [Call("ranking", "GET", f"/v1/periods/{PERIOD}/snapshot-check")],
     "reopenings": [Call("ranking", "GET", f"/v1/periods/{PERIOD}/reopenings")],
     "exportRanking": [Call("ranking", "GET", f"/v1/periods/{PERIOD}/exports/ranking", params={"format": "csv"},
                            mark="pe-a")],
@@ -207,7 +208,9 @@ CALLS: dict[str, list[Call]] = {
 NO_SERVICE = {"me"}
 # HTTP routes of the gateway moving files (multipart bodies): their direct checks are in tests/evidence
 # (attachments) and tests/scoring (import-excel); they have no row in the gateway's table either.
-FILE_ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel", "importSubjects", "importOrganisation"}
+# A snapshot's bytes (downloadSnapshot) need a finalized period: tests/reliability/test_audit_rows.py checks them.
+FILE_ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel", "importSubjects", "importOrganisation",
+               "downloadSnapshot"}
 TABLE = {**EXPECTED, **REST_EXPECTED}
 
 

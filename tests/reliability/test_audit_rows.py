@@ -10,6 +10,8 @@ an appeal upheld during the 公示 gives 甲 95 (rank 1, 优秀), 乙 92 (rank 2
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -71,7 +73,10 @@ def period(live: Live) -> Iterator[str]:
     live.at(local("2026-06-13T10:00:00"))
     assert live(admin, FINALIZE, p=p)["finalizePeriod"]["sequence"] == 1
     reopened = live(admin, 'mutation($p: ID!) { reopenPeriod(periodId: $p, reason: "更正") { status } }', p=p)
-    assert reopened["reopenPeriod"]["status"]
+    assert reopened["reopenPeriod"]["status"] == "computed"
+    assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["status"] == "published"
+    live.at(local("2026-07-01T10:00:00"))
+    assert live(admin, FINALIZE, p=p)["finalizePeriod"]["sequence"] == 2  # the period stays finalized
     key = live.service("scoring", "POST", "/v1/api-keys",
                        json={"name": "门户", "grants": [{"role": "auditor", "scope": ""}]})
     assert key.status_code == 201, key.text
@@ -263,3 +268,100 @@ async def _last_records(url: str, rows: list[tuple[str, str, str]]) -> list[int]
                 for schema, table, key in rows]
     finally:
         await conn.close()
+
+
+VERIFY_SNAPSHOT = """query($p: ID!, $s: Int) { verifySnapshot(periodId: $p, sequence: $s) { ok sequence sha256
+  computedSha256 recordedSha256 bytesOk auditOk resultsChecked differences { subjectId field snapshot served } note
+  } }"""
+
+
+def _subjects(live: Live, period: str) -> dict[str, str]:
+    """甲 and 乙's subject ids by their name."""
+    nodes = live(live.token("admin", ""), "query($p: ID!) { ranking(periodId: $p) { nodes { subjectId name } } }",
+                 p=period)["ranking"]["nodes"]
+    return {n["name"]: n["subjectId"] for n in nodes}
+
+
+async def _sql(url: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
+    """Statements as a superuser would run them (no trigger, no foreign key)."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        for statement, args in statements:
+            await conn.execute(statement, *args)
+    finally:
+        await conn.close()
+
+
+def test_the_snapshot_its_bytes_and_the_served_results_agree_and_an_auditor_downloads_it(
+        live: Live, period: str) -> None:
+    """Snapshot 2 (the period finalized again after its reopening) holds 甲 95.00 rank 1 优秀 and 乙 92.00 rank 2
+    优秀; snapshot 1 was taken before the reopening: its bytes are checked, the results are not compared."""
+    auditor = live.token("auditor", "")
+    snapshots = live(auditor, "query($p: ID!) { snapshots(periodId: $p) { nodes { sequence sha256 } } }",
+                     p=period)["snapshots"]["nodes"]
+    sha = {n["sequence"]: n["sha256"] for n in snapshots}
+    assert sorted(sha) == [1, 2]
+    assert live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"] == {
+        "ok": True, "sequence": 2, "sha256": sha[2], "computedSha256": sha[2], "recordedSha256": sha[2],
+        "bytesOk": True, "auditOk": True, "resultsChecked": True, "differences": [], "note": None}
+    first = live(auditor, VERIFY_SNAPSHOT, p=period, s=1)["verifySnapshot"]
+    assert (first["ok"], first["bytesOk"], first["auditOk"], first["resultsChecked"], first["note"]) == (
+        True, True, True, False, f"period {period} was reopened after snapshot 1: its results may have changed "
+                                 "since, so they are not compared")
+
+    downloaded = live.get(auditor, f"/exports/periods/{period}/snapshots/2.json")
+    assert downloaded.status_code == 200, downloaded.text
+    assert hashlib.sha256(downloaded.content).hexdigest() == sha[2] == downloaded.headers["X-Snapshot-SHA256"]
+    frozen = json.loads(downloaded.content)
+    names = _subjects(live, period)
+    assert [(s["id"], s["total"], s["rank"], s["grade"]) for s in frozen["subjects"]] == [
+        (names["甲街道"], "95.00", 1, "优秀"), (names["乙街道"], "92.00", 2, "优秀")]
+
+
+def test_the_snapshot_check_names_the_subject_whose_served_result_differs(live: Live, period: str) -> None:
+    """The attack of issue 15 on ranking's columns (乙 to 99.99), then on 甲's result document, then on the
+    snapshot's own bytes: each is named; put back, the check holds again."""
+    auditor, url = live.token("auditor", ""), dsn(live)
+    names = _subjects(live, period)
+    a, b = names["甲街道"], names["乙街道"]
+    current = "SELECT id FROM ranking.subject_result WHERE period_id = $1 AND subject_id = $2 AND is_current"
+
+    asyncio.run(_sql(url, (f"UPDATE ranking.subject_result SET total = 99.99, grade = '优秀' WHERE id = ({current})",
+                           (period, b))))
+    got = live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]
+    assert (got["ok"], got["bytesOk"], got["differences"]) == (
+        False, True, [{"subjectId": b, "field": "total", "snapshot": "92.00", "served": "99.99"}])
+    asyncio.run(_sql(url, (f"UPDATE ranking.subject_result SET total = 92.00 WHERE id = ({current})", (period, b))))
+
+    asyncio.run(_sql(url, (f"UPDATE ranking.subject_result SET document = jsonb_set(document, '{{rank}}', '2') "
+                           f"WHERE id = ({current})", (period, a))))
+    got = live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]
+    assert (got["ok"], got["differences"]) == (
+        False, [{"subjectId": a, "field": "rank", "snapshot": "1", "served": "2"}])
+    asyncio.run(_sql(url, (f"UPDATE ranking.subject_result SET document = jsonb_set(document, '{{rank}}', '1') "
+                           f"WHERE id = ({current})", (period, a))))
+
+    snapshot = "FROM ranking.period_snapshot WHERE period_id = $1 AND sequence = 2"
+    asyncio.run(_sql(url, (f"UPDATE ranking.period_snapshot SET content = replace(content, '\"92.00\"', "
+                           f"'\"82.00\"') WHERE id = (SELECT id {snapshot})", (period,))))
+    got = live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]
+    assert (got["ok"], got["bytesOk"], got["auditOk"], got["sha256"] == got["recordedSha256"]) == (
+        False, False, True, True)
+    assert got["computedSha256"] != got["sha256"]
+    assert got["differences"] == [{"subjectId": b, "field": "scores", "snapshot": '{"work": "82.00"}',
+                                   "served": '{"work": "92.00"}'}]
+    asyncio.run(_sql(url, (f"UPDATE ranking.period_snapshot SET content = replace(content, '\"82.00\"', "
+                           f"'\"92.00\"') WHERE id = (SELECT id {snapshot})", (period,))))
+    assert live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]["ok"] is True
+    assert asyncio.run(_report(url, "ranking")).ok  # every row back as its record says
+
+
+def test_only_the_office_and_auditors_over_the_period_check_or_download_a_snapshot(live: Live, period: str) -> None:
+    for token in (live.token("auditor", "city/b"), live.token("reviewer", ""), live.token("subject", "city/a")):
+        assert live.error(token, VERIFY_SNAPSHOT, p=period, s=None)["extensions"]["code"] == "FORBIDDEN"
+        assert live.get(token, f"/exports/periods/{period}/snapshots/2.json").status_code == 403
+    admin = live.token("admin", "city")
+    assert live(admin, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]["ok"] is True
+    assert live.get(admin, f"/exports/periods/{period}/snapshots/2.json").status_code == 200
+    assert live.get(admin, f"/exports/periods/{period}/snapshots/3.json").status_code == 404

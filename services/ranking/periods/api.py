@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import NotFound
 from services.ranking.access import Now, PeriodId
 from services.ranking.clients import ScoringClientDep
-from services.ranking.periods import repository, service
+from services.ranking.periods import repository, service, snapshot_check
 from services.ranking.periods.schemas import (
     PeriodRead,
     PublicationCreate,
     ReopeningCreate,
     ReopeningRead,
+    SnapshotCheckRead,
     SnapshotRead,
 )
 from services.ranking.results import service as results
@@ -64,6 +65,23 @@ async def reopenings(period_id: PeriodId, session: SessionDep, principal: Curren
 async def snapshots(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal) -> Any:
     service.require_snapshot_reader(principal, await service.get(session, period_id))
     return await repository.snapshots(session, period_id)
+
+
+@router.get("/snapshot-check", response_model=SnapshotCheckRead,
+            summary="Check a 审定 snapshot (the latest unless `sequence` says): its bytes against its SHA-256 and the "
+                    "approval's audit record, and, for the latest of a finalized period, the results served against "
+                    "it subject by subject")
+async def check_snapshot(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
+                         sequence: int | None = Query(None, ge=1, le=1_000_000)) -> Any:
+    period = await service.get(session, period_id)
+    service.require_snapshot_reader(principal, period)
+    if sequence is None:
+        snapshot = await repository.latest_snapshot(session, period_id)
+    else:
+        snapshot = await repository.snapshot(session, period_id, sequence)
+    if snapshot is None and sequence is not None:
+        raise NotFound(f"period {period_id} has no snapshot {sequence}")
+    return await snapshot_check.check(session, period, snapshot)
 
 
 @router.get("/snapshots/{sequence}", summary="One snapshot's canonical JSON, byte for byte (hash it to check)")

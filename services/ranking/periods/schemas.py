@@ -54,6 +54,27 @@ class SnapshotRead(BaseModel):
     finalized_at: datetime
 
 
+class SnapshotDifference(BaseModel):
+    subject_id: str
+    field: str  # a key of the subject's document, a column reads use (total, rank, grade…), or "result"
+    snapshot: str | None  # the value as frozen (JSON text unless a string), None: absent
+    served: str | None
+
+
+class SnapshotCheckRead(BaseModel):
+    period_id: str
+    sequence: int | None  # None: the period has no snapshot
+    sha256: str | None  # as stored with the snapshot
+    computed_sha256: str | None  # of the stored bytes
+    recorded_sha256: str | None  # in the audit record of the approval (period.finalized)
+    bytes_ok: bool
+    audit_ok: bool
+    results_checked: bool  # the latest snapshot of a finalized period: the served results were compared
+    differences: list[SnapshotDifference]
+    note: str | None
+    ok: bool  # bytes, SHA-256 and audit record agree, and the results too when compared
+
+
 class ReopeningRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
