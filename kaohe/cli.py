@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import typer
 
-from kaohe import calendar_cli, demo_cli, engine_cli, gateway_cli, ops_cli
+from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, ops_cli
 from services.common.settings import SERVICES, ConfigError, ServiceName, Settings, load_settings
 
 app = typer.Typer(
@@ -24,8 +22,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-audit_app = typer.Typer(help="The audit chain of each service.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+app.add_typer(audit_cli.audit_app, name="audit")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -207,84 +204,6 @@ def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int
             fail(f"migrations still behind after {seconds} s — " + "; ".join(lag))
         time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     typer.echo("migrations at head: " + ", ".join(services))
-
-
-@audit_app.command("verify")
-@clean_errors
-def audit_verify(
-    service: list[str] = typer.Option(list(SERVICES), "--service", "-s", help="Service(s) to check."),
-) -> None:
-    """Recompute each service's audit hash chain and check every live audited row against it; name the first
-    broken record and each changed, unrecorded or deleted row. Read-only: works while the stack runs."""
-    from kaohe import ops_cli
-
-    unknown = [s for s in service if s not in SERVICES]
-    if unknown:
-        fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
-    settings = settings_or_exit()
-    broken = False
-    with ops_cli.service_databases(settings) as (urls, _where):
-        for name in service:
-            report = asyncio.run(_verify(name, urls[name]))  # type: ignore[index]
-            for line in audit_lines(name, report):
-                typer.echo(line)
-            broken = broken or not report.ok
-    if broken:
-        raise typer.Exit(1)
-
-
-def audit_lines(name: str, report: Any) -> list[str]:
-    """What `kaohe audit verify` prints for one service: one line when it holds, one per finding otherwise."""
-    if report.ok:
-        return [f"{name}: ok ({report.records} records, {report.rows} rows in {len(report.tables)} tables)"]
-    lines = []
-    if report.first_broken_id is not None:
-        lines.append(f"{name}: BROKEN at record {report.first_broken_id}: {report.reason}")
-    lines += [f"{name}: BROKEN: {problem.sentence()}" for problem in report.row_problems]
-    if report.row_problem_count > len(report.row_problems):
-        lines.append(f"{name}: BROKEN: … and {report.row_problem_count - len(report.row_problems)} more rows")
-    if report.unsealed:
-        lines.append(f"{name}: BROKEN: {report.unsealed} row writes were made outside the service "
-                     "(noted by the audited tables' triggers, never sealed into the chain)")
-    return lines
-
-
-async def _verify(service: str, url: str) -> Any:
-    import asyncpg
-
-    from services.common.audit import verify_service
-    from services.common.audit_rows import AUDITED
-
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    conn = await asyncpg.connect(dsn, timeout=10)
-    rows_conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        with _progress(service) as progress:
-            return await verify_service(conn, service, AUDITED[service], progress=progress, rows_conn=rows_conn)
-    finally:
-        await conn.close()
-        await rows_conn.close()
-
-
-@contextlib.contextmanager
-def _progress(service: str) -> Iterator[Callable[[str, int], None] | None]:
-    """A progress display on a terminal (records and rows checked per table); nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,}"),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as display:
-        tasks: dict[str, Any] = {}
-
-        def advance(table: str, count: int) -> None:
-            if table not in tasks:
-                tasks[table] = display.add_task(f"{service} {table}", total=None)
-            display.advance(tasks[table], count)
-
-        yield advance
 
 
 engine_cli.register(app)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gateway.types import text
 
@@ -50,12 +51,17 @@ class Snapshot:
     sha256: str
     finalized_by: str | None
     finalized_at: str | None
+    chain_heads: JSON | None = strawberry.field(description=(
+        "The heads of the three audit chains at 审定 ({service: {sequence, id, hash}}), also in the snapshot's "
+        "bytes: keep them, and a chain cut or rewritten afterwards is caught (`kaohe audit verify --heads`)."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Snapshot:
+        heads = row.get("chain_heads")
         return cls(period_id=str(row.get("period_id", "")), sequence=int(row.get("sequence", 0)),
                    sha256=str(row.get("sha256", "")), finalized_by=text(row, "finalized_by"),
-                   finalized_at=text(row, "finalized_at"))
+                   finalized_at=text(row, "finalized_at"),
+                   chain_heads=cast(JSON, heads) if isinstance(heads, dict) else None)
 
 
 @strawberry.type(description="One subject whose served result differs from the 审定 snapshot.")

@@ -208,13 +208,14 @@ class ChainReport:
     row_problems: list[RowProblem] = field(default_factory=list)
     row_problem_count: int = 0
     unsealed: int = 0  # notes of row writes no service sealed (a direct write with the triggers on)
+    checkpoint: str | None = None  # why the chain does not hold against a checkpoint's head (None: it does)
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "records": self.records,
                 "first_broken_id": self.first_broken_id, "reason": self.reason,
                 "head": {"id": self.head_id, "hash": self.head_hash}, "rows": self.rows, "tables": self.tables,
                 "row_problems": [p.to_json() for p in self.row_problems], "row_problem_count": self.row_problem_count,
-                "unsealed": self.unsealed}
+                "unsealed": self.unsealed, "checkpoint": self.checkpoint}
 
 
 CHAIN_FETCH = 10000
@@ -229,10 +230,47 @@ _LINK_BROKEN = "link to the previous record is broken (a record before it was de
 _ALTERED = "content does not match its hash (the record was altered)"
 
 
-async def check_chain(conn: Any, schema: str, progress: Progress | None = None) -> ChainReport:
+@dataclass(frozen=True)
+class Head:
+    """A chain's head: how many records it holds (`sequence`), the last one's id and hash."""
+
+    sequence: int
+    id: int | None
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sequence": self.sequence, "id": self.id, "hash": self.hash}
+
+
+async def chain_head(conn: Any, schema: str) -> Head:
+    """The head of a schema's chain, in one statement (one snapshot): records are numbered in seal order under the
+    seal's lock, so the committed records are always a prefix of the chain."""
+    row = await conn.fetchrow(
+        f'SELECT count(*) AS n, max(id) AS id, (SELECT hash FROM "{schema}".audit_record '  # noqa: S608 - our schema
+        f'ORDER BY id DESC LIMIT 1) AS hash FROM "{schema}".audit_record')
+    return Head(int(row["n"]), row["id"], row["hash"] or GENESIS)
+
+
+async def check_chain(conn: Any, schema: str, progress: Progress | None = None,
+                      expect: Iterable[Head] = ()) -> ChainReport:
     """Recompute a schema's chain on an asyncpg connection (inside a transaction), streaming it in id order through
-    a server-side cursor; name the first record whose link or content does not hold."""
+    a server-side cursor; name the first record whose link or content does not hold, and, given heads kept
+    outside (a signed checkpoint's, a snapshot's), whether the chain still holds each at its place."""
+    expected = {head.sequence: head for head in expect}
+    report = await _check_chain(conn, schema, progress, expected)
+    longest = max(expected, default=0)
+    if report.ok and report.checkpoint is None and report.records < longest:
+        report.checkpoint = (f"the chain holds {report.records} records, fewer than the {longest} of a head kept "
+                             "outside it: records were cut from its end (truncated)")
+    report.ok = report.ok and report.checkpoint is None
+    return report
+
+
+async def _check_chain(conn: Any, schema: str, progress: Progress | None, expected: dict[int, Head]) -> ChainReport:
     prev, count = GENESIS, 0
+    if 0 in expected and expected[0].hash != GENESIS:
+        return ChainReport(False, 0, checkpoint="a head of the empty chain that is not the genesis hash")
+    differs: str | None = None
     head_id: int | None = None
     loads, dumps, sha256 = orjson.loads, orjson.dumps, hashlib.sha256
     await conn.execute(f'DECLARE audit_chain NO SCROLL CURSOR FOR SELECT {_CHAIN_COLUMNS} '  # noqa: S608 - our schema
@@ -258,13 +296,18 @@ async def check_chain(conn: Any, schema: str, progress: Progress | None = None) 
                     if broken is not None:
                         return broken
                 prev, head_id = hash_, id_
+                if count in expected and hash_ != expected[count].hash and differs is None:
+                    differs = (f"record {id_} (number {count} of the chain) has hash {hash_[:16]}… here and "
+                               f"{expected[count].hash[:16]}… in a head kept outside: the chain was rewritten up to "
+                               "it (a fork)")
             if progress is not None:
                 progress("audit_record", len(batch))
             if len(batch) < CHAIN_FETCH:
                 break
     finally:
         await conn.execute("CLOSE audit_chain")
-    return ChainReport(True, count, head_id=head_id, head_hash=prev if head_id is not None else None)
+    return ChainReport(True, count, head_id=head_id, head_hash=prev if head_id is not None else None,
+                       checkpoint=differs)
 
 
 async def _broken(conn: Any, schema: str, record_id: int, count: int, prev: str, head_id: int | None,
@@ -280,21 +323,22 @@ async def _broken(conn: Any, schema: str, record_id: int, count: int, prev: str,
 
 
 async def verify_service(conn: Any, schema: str, tables: Iterable[AuditedTable], *,
-                         progress: Progress | None = None, limit: int = 1000, rows_conn: Any = None) -> ChainReport:
+                         progress: Progress | None = None, limit: int = 1000, rows_conn: Any = None,
+                         expect: Iterable[Head] = ()) -> ChainReport:
     """The chain, then every live row of the audited tables against it, in one snapshot (repeatable read, read
     only). `conn` is an asyncpg connection outside any transaction; with a second one (`rows_conn`), PostgreSQL
     compares the rows in the same snapshot while this process recomputes the chain."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         await _utc(conn)
         if rows_conn is None:
-            chain = await check_chain(conn, schema, progress)
+            chain = await check_chain(conn, schema, progress, expect)
             rows = await verify_rows(conn, schema, tables, limit=limit, progress=progress)
         else:
             snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
             async with rows_conn.transaction(isolation="repeatable_read", readonly=True):
                 await rows_conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # the server's own identifier
                 await _utc(rows_conn)
-                chain, rows = await asyncio.gather(check_chain(conn, schema, progress),
+                chain, rows = await asyncio.gather(check_chain(conn, schema, progress, expect),
                                                    verify_rows(rows_conn, schema, tables, limit=limit,
                                                                progress=progress))
         return await _combine(conn, schema, chain, rows)

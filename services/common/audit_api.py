@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from services.common.audit import verify_chain
+from services.common.audit import chain_head, verify_chain
 from services.common.audit_rows import ROW_ACTIONS, AuditedTable
 from services.common.auth import CurrentPrincipal
-from services.common.db import SessionDep
+from services.common.db import SessionDep, driver_connection
 from services.common.errors import Forbidden
 from services.common.tables import AuditRecordMixin
 
@@ -53,6 +53,12 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         if not rows:
             query = query.where(model.action.not_in(ROW_ACTIONS))
         return list(await session.scalars(query.order_by(model.id).limit(limit)))
+
+    @router.get("/head", summary="The chain's head: its number of records (`sequence`), the last one's id and hash")
+    async def head(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+        _require_auditor(principal)
+        schema = model.__table__.schema  # type: ignore[attr-defined]
+        return {"service": schema, **(await chain_head(await driver_connection(session), schema)).to_json()}
 
     @router.get("/verify", summary="Recompute the hash chain and check every live audited row against it; names "
                 "the first broken record and each changed, unrecorded or deleted row")

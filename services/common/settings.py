@@ -139,6 +139,10 @@ class Settings(SecretFileSettings):
     metrics_token: SecretStr | None = Field(default=None, description=(
         "Bearer token /metrics requires (Prometheus: `authorization: {credentials: …}`); unset: /metrics is open "
         "in development and not served in production."))
+    audit_signing_key_file: Path | None = Field(default=None, description=(
+        "PEM file of the Ed25519 private key that signs audit checkpoints (`kaohe audit checkpoint`); keep it off "
+        "the database's machine. Unset: in development one is generated into the data folder "
+        "(audit-signing-key.pem, 0600); production refuses to sign without it."))
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log threshold.")
     log_format: Literal["auto", "text", "json"] = Field(default="auto", description=(

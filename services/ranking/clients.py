@@ -7,7 +7,10 @@ from urllib.parse import unquote, urlencode
 
 import httpx
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.audit import chain_head
+from services.common.db import driver_connection
 from services.common.errors import ServiceUnavailable
 from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
@@ -49,6 +52,21 @@ class ScoringClient:
         if not isinstance(body, dict):
             raise ServiceUnavailable(f"scoring answered GET {path} with a non-object body")
         return body
+
+
+async def audit_heads(session: AsyncSession, scoring: ScoringClient) -> dict[str, dict[str, Any]]:
+    """The heads of the three audit chains now (sequence, id, hash): ranking's own from its database (before this
+    transaction's records), evidence's and scoring's from their `GET /v1/audit/head`. Written into every 公示 and
+    审定, so that a chain cut or rewritten afterwards no longer matches what was published."""
+    own = await chain_head(await driver_connection(session), "ranking")
+    heads = {"ranking": own.to_json()}
+    for peer in ("evidence", "scoring"):
+        url = f"{get_settings().service_base_url(peer).rstrip('/')}/v1/audit/head"
+        body = await system_get(scoring.http, url, peer=peer, shown="/v1/audit/head")
+        if not isinstance(body, dict) or not isinstance(body.get("hash"), str):
+            raise ServiceUnavailable(f"{peer} answered GET /v1/audit/head without a head")
+        heads[peer] = {"sequence": body.get("sequence"), "id": body.get("id"), "hash": body["hash"]}
+    return dict(sorted(heads.items()))
 
 
 def get_scoring_client(request: Request) -> ScoringClient:

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,6 +23,7 @@ from services.common.audit import check_chain, verify_service
 from services.common.audit_rows import AUDITED, AuditedTable, RowProblem, verify_rows
 from services.common.auth import Grant, Principal
 from tests.cli_helpers import clean_env, run_kaohe
+from tests.conftest import create_database, drop_database
 from tests.gateway.live import SUBMIT, Live, module_stack
 from tests.gateway.test_live_publication import ANSWER_APPEAL, FILE_APPEAL, FINALIZE, PUBLISH, local, scheme
 
@@ -365,3 +367,90 @@ def test_only_the_office_and_auditors_over_the_period_check_or_download_a_snapsh
     assert live(admin, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]["ok"] is True
     assert live.get(admin, f"/exports/periods/{period}/snapshots/2.json").status_code == 200
     assert live.get(admin, f"/exports/periods/{period}/snapshots/3.json").status_code == 404
+
+
+async def _heads_hold(url: str, period: str) -> list[tuple[str, int, bool]]:
+    """For every 公示 and 审定 of the period and every service: (where, the head's sequence, whether the chain's
+    record at that place has the head's hash)."""
+    conn = await asyncpg.connect(url)
+    try:
+        kept = [(f"publication {r['sequence']}", json.loads(r["chain_heads"])) for r in await conn.fetch(
+            "SELECT sequence, chain_heads::text FROM ranking.publication WHERE period_id = $1 ORDER BY sequence",
+            period)]
+        for row in await conn.fetch("SELECT sequence, chain_heads::text, content FROM ranking.period_snapshot "
+                                    "WHERE period_id = $1 ORDER BY sequence", period):
+            assert json.loads(row["content"])["chain_heads"] == json.loads(row["chain_heads"])
+            kept.append((f"snapshot {row['sequence']}", json.loads(row["chain_heads"])))
+        found = []
+        for where, heads in kept:
+            assert sorted(heads) == ["evidence", "ranking", "scoring"], where
+            for service, head in sorted(heads.items()):
+                at = await conn.fetchval(f'SELECT hash FROM "{service}".audit_record ORDER BY id OFFSET $1 LIMIT 1',
+                                         head["sequence"] - 1)
+                found.append((f"{where} {service}", head["sequence"], at == head["hash"]))
+        return found
+    finally:
+        await conn.close()
+
+
+def test_every_publication_and_snapshot_keeps_the_head_of_each_chain(live: Live, period: str) -> None:
+    found = asyncio.run(_heads_hold(dsn(live), period))
+    assert [where for where, _, _ in found] == [
+        f"{kind} {n} {service}" for kind, n in (("publication", 1), ("publication", 2), ("publication", 3),
+                                                 ("snapshot", 1), ("snapshot", 2))
+        for service in ("evidence", "ranking", "scoring")]
+    assert all(sequence > 0 and holds for _, sequence, holds in found), found
+
+
+def test_an_auditor_verifies_the_period_from_the_exported_snapshot_and_a_checkpoint(
+        live: Live, period: str, pg_server: Any, tmp_path: Path) -> None:
+    """The procedure of docs/reliability.md ("Verifying a period without trusting the running system"), step by
+    step: the office exports the snapshot and signs a checkpoint at 审定; the auditor restores a backup into a
+    PostgreSQL of their own and verifies it with their own kaohe against the two files and the office's key."""
+    office = clean_env(KAOHE_DATABASE_URL=live.database_url, KAOHE_DATA_DIR=tmp_path / "office")
+    # the office, at 审定
+    snapshot = live.get(live.token("admin", "city"), f"/exports/periods/{period}/snapshots/2.json")
+    (tmp_path / "snapshot.json").write_bytes(snapshot.content)
+    published_sha256 = snapshot.headers["X-Snapshot-SHA256"]
+    for args in (("audit", "checkpoint", "--out", str(tmp_path / "checkpoint.json")),
+                 ("audit", "public-key", "--out", str(tmp_path / "office.pem")),
+                 ("backup", "--out", str(tmp_path / "backup"))):
+        done = run_kaohe(*args, env=office)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    # the auditor, later, on a machine of their own
+    copy = create_database(pg_server, migrate=False)
+    auditor = clean_env(KAOHE_DATABASE_URL=copy, KAOHE_DATA_DIR=tmp_path / "auditor")
+    try:
+        assert run_kaohe("restore", str(tmp_path / "backup"), env=auditor).returncode == 0
+        verify = ("audit", "verify", "--checkpoint", str(tmp_path / "checkpoint.json"), "--public-key",
+                  str(tmp_path / "office.pem"), "--snapshot", str(tmp_path / "snapshot.json"))
+        done = run_kaohe(*verify, env=auditor)
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].endswith("signature holds, key " + _key_fingerprint(tmp_path / "office.pem")
+                                 + " (the trusted key)")
+        assert lines[1] == f"snapshot: period {period} snapshot 2, SHA-256 {published_sha256} (compare it with the " \
+                           "one published at 审定)"
+        assert [line.split(" (")[0] for line in lines[2:]] == [
+            "evidence: ok", "scoring: ok", "ranking: ok", "snapshot: ok"]
+        assert all(line.endswith("holds the 2 heads kept outside)") for line in lines[2:5])
+        assert lines[5] == "snapshot: ok (the database holds the same bytes; the served results agree)"
+
+        # the copy altered as in issue 15: the auditor's verification names it
+        asyncio.run(_sql(copy.replace("postgresql+asyncpg://", "postgresql://", 1), (
+            "UPDATE ranking.subject_result SET total = 99.99 WHERE period_id = $1 AND is_current AND rank = 2",
+            (period,))))
+        done = run_kaohe(*verify, env=auditor)
+        assert done.returncode == 1
+        assert [line for line in done.stdout.splitlines() if "BROKEN" in line][-1].endswith(
+            "total is 99.99 in the served results, 92.00 in the snapshot")
+    finally:
+        drop_database(pg_server, copy)
+
+
+def _key_fingerprint(pem: Path) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_public_key(pem.read_bytes())
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]

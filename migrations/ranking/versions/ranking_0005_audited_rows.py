@@ -1,4 +1,6 @@
-"""audited rows: every write of an audited table leaves the row's digest in the audit chain
+"""audited rows: every write of an audited table leaves the row's digest in the audit chain; chain heads
+
+Every 公示 (publication) and 审定 (period_snapshot) keeps the heads of the three audit chains (chain_heads).
 
 A statement-level trigger on each table below notes the key and SHA-256 of every row an INSERT, UPDATE or
 DELETE writes in audit_touched; the service's commit seals the notes into the chain as row.write/row.delete
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from services.common.audit import seal_migration
 from services.common.audit_rows import AuditedTable, install_sql, uninstall_sql
@@ -36,6 +39,11 @@ TABLES = (
 
 
 def upgrade() -> None:
+    # the heads of the three audit chains written into every 公示 and 审定 (before the rows are recorded)
+    op.add_column('publication', sa.Column('chain_heads', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+                  schema=SCHEMA)
+    op.add_column('period_snapshot', sa.Column('chain_heads', postgresql.JSONB(astext_type=sa.Text()),
+                                               nullable=True), schema=SCHEMA)
     op.create_table('audit_touched',
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('tx', sa.BigInteger(), server_default=sa.text('txid_current()'), nullable=False),
@@ -60,3 +68,5 @@ def downgrade() -> None:
     op.drop_index('ix_audit_record_row', table_name='audit_record', schema=SCHEMA)
     op.drop_index(op.f('ix_audit_touched_tx'), table_name='audit_touched', schema=SCHEMA)
     op.drop_table('audit_touched', schema=SCHEMA)
+    op.drop_column('period_snapshot', 'chain_heads', schema=SCHEMA)
+    op.drop_column('publication', 'chain_heads', schema=SCHEMA)

@@ -45,8 +45,9 @@ async def publish(period_id: PeriodId, payload: PublicationCreate, session: Sess
 
 
 @router.post("/finalize", response_model=SnapshotRead, summary="Approve (审定): freeze the period into a snapshot")
-async def finalize(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal, now: Now) -> Any:
-    return await service.finalize(session, principal, period_id, now=now)
+async def finalize(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal, scoring: ScoringClientDep,
+                   now: Now) -> Any:
+    return await service.finalize(session, principal, scoring, period_id, now=now)
 
 
 @router.post("/reopen", response_model=ReopeningRead, summary="Formally reopen a finalized period, with a reason")

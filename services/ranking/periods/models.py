@@ -76,6 +76,8 @@ class PeriodSnapshot(Base):
     content: Mapped[str] = mapped_column(Text)
     finalized_by: Mapped[str] = mapped_column(String(200))
     finalized_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the heads of the three audit chains at 审定 ({service: {sequence, id, hash}}; also in `content`)
+    chain_heads: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class PeriodReopening(Base):
@@ -106,6 +108,8 @@ class Publication(Base):
     published_by: Mapped[str] = mapped_column(String(200))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the heads of the three audit chains at this 公示 ({service: {sequence, id, hash}})
+    chain_heads: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class PublicationEntry(Base):

@@ -45,11 +45,13 @@ def window(rules: PublicationRules | None, *, requested: int | None, republicati
 
 
 async def record(session: AsyncSession, period: RankedPeriod, principal: Principal, *, working_days: int,
-                 now: datetime, ends_at: datetime, republication: bool) -> Publication:
-    """Store the publication with the period's current results as what it shows; the period is current again."""
+                 now: datetime, ends_at: datetime, republication: bool,
+                 chain_heads: dict[str, Any] | None = None) -> Publication:
+    """Store the publication with the period's current results as what it shows (and the audit chains' heads);
+    the period is current again."""
     shown = Publication(period_id=period.id, sequence=period.publication_sequence + 1, working_days=working_days,
                         republication=republication, published_by=principal.subject, published_at=now,
-                        ends_at=ends_at)
+                        ends_at=ends_at, chain_heads=chain_heads)
     await repository.add_publication(session, shown)
     period.publication_sequence = shown.sequence
     period.stale, period.stale_since, period.stale_reason = False, None, None

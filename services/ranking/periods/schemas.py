@@ -52,6 +52,7 @@ class SnapshotRead(BaseModel):
     sha256: str
     finalized_by: str
     finalized_at: datetime
+    chain_heads: dict[str, Any] | None = None  # the three audit chains' heads at 审定 ({service: {sequence, id, hash}})
 
 
 class SnapshotDifference(BaseModel):

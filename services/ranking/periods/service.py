@@ -14,7 +14,7 @@ from services.common.outbox import enqueue
 from services.common.settings import get_settings
 from services.common.workcalendar import STORE
 from services.ranking.access import require_office
-from services.ranking.clients import ScoringClient
+from services.ranking.clients import ScoringClient, audit_heads
 from services.ranking.db import common
 from services.ranking.objections import repository as objections
 from services.ranking.periods import publication, repository
@@ -69,8 +69,10 @@ async def publish(
     await STORE.refresh(scoring.calendar)  # the arrangements offices loaded, as evidence uses them
     ends_at, period.publication_calendar_note = publication_end_with_note(now, days, get_settings().timezone)
     period.publication_ends_at = ends_at.astimezone(UTC)
+    heads = await audit_heads(session, scoring)
     shown = await publication.record(session, period, principal, working_days=days, now=now,
-                                     ends_at=period.publication_ends_at, republication=republication)
+                                     ends_at=period.publication_ends_at, republication=republication,
+                                     chain_heads=heads)
     # scoring closes enrolment and shows the period as published; evidence learns it too
     _tell_listeners(session, period.id, "published", published_at=now.isoformat(),
                     publication_ends_at=period.publication_ends_at.isoformat())
@@ -80,12 +82,14 @@ async def publish(
                  entity_id=period.id, before=before, after=_state(period),
                  details={"publication": shown.sequence, "working_days": days, "republication": republication,
                           "entries_sha256": publication.entries_digest(
-                              period.id, shown.sequence, await repository.publication_entries(session, shown.id))})
+                              period.id, shown.sequence, await repository.publication_entries(session, shown.id)),
+                          "chain_heads": heads})
     await session.flush()
     return period
 
 
-async def finalize(session: AsyncSession, principal: Principal, period_id: str, *, now: datetime) -> PeriodSnapshot:
+async def finalize(session: AsyncSession, principal: Principal, scoring: ScoringClient, period_id: str, *,
+                   now: datetime) -> PeriodSnapshot:
     """审定: freeze the period once its window is over and every objection is answered."""
     period = await get(session, period_id, lock=True)
     require_office(principal, period.scope_path)
@@ -97,7 +101,7 @@ async def finalize(session: AsyncSession, principal: Principal, period_id: str, 
         raise Conflict(f"{open_count} objection(s) to period {period.id} are still open; answer them first",
                        details={"open_objections": open_count})
     before = _state(period)
-    snapshot = await _snapshot(session, period, principal, now)
+    snapshot = await _snapshot(session, period, principal, now, await audit_heads(session, scoring))
     period.status, period.finalized_at, period.finalized_by = "finalized", now, principal.subject
     _tell_listeners(session, period.id, "finalized", snapshot=snapshot)
     _announce(session, "publication.closed", period)
@@ -117,20 +121,24 @@ def _require_window_over(period: RankedPeriod, now: datetime) -> None:
                        details={"publication_ends_at": period.publication_ends_at.isoformat()})
 
 
-async def snapshot_document(session: AsyncSession, period: RankedPeriod, sequence: int) -> dict[str, Any]:
-    """Every current result of the period, with where each subject sits (used by roll-ups)."""
+async def snapshot_document(session: AsyncSession, period: RankedPeriod, sequence: int,
+                            chain_heads: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every current result of the period, with where each subject sits (used by roll-ups), and the heads of the
+    three audit chains when it was taken."""
     rows = await results.current(session, period.id)
     subjects = [{**row.document, "unit_path": row.unit_path, "attributes": row.attributes} for row in rows]
-    return {"period_id": period.id, "scheme": period.scheme_id, "version": period.scheme_version,
-            "period": period.label, "sequence": sequence, "inputs_sha256": period.inputs_sha256,
-            "subjects": subjects, "problems": period.problems}
+    document = {"period_id": period.id, "scheme": period.scheme_id, "version": period.scheme_version,
+                "period": period.label, "sequence": sequence, "inputs_sha256": period.inputs_sha256,
+                "subjects": subjects, "problems": period.problems}
+    return document if chain_heads is None else {**document, "chain_heads": chain_heads}
 
 
-async def _snapshot(session: AsyncSession, period: RankedPeriod, principal: Principal, now: datetime) -> PeriodSnapshot:
+async def _snapshot(session: AsyncSession, period: RankedPeriod, principal: Principal, now: datetime,
+                    chain_heads: dict[str, Any]) -> PeriodSnapshot:
     sequence = await repository.next_sequence(session, period.id)
-    content = canonical(await snapshot_document(session, period, sequence))
+    content = canonical(await snapshot_document(session, period, sequence, chain_heads))
     snapshot = PeriodSnapshot(period_id=period.id, sequence=sequence, sha256=sha256(content), content=content,
-                              finalized_by=principal.subject, finalized_at=now)
+                              finalized_by=principal.subject, finalized_at=now, chain_heads=chain_heads)
     await repository.add_snapshot(session, snapshot)
     return snapshot
 

@@ -1,0 +1,369 @@
+"""`kaohe audit verify` and `kaohe audit checkpoint`: the audit chains, the live rows they vouch for, and heads kept
+outside the database (signed checkpoints, 审定 snapshots) that catch a chain cut or rewritten after them.
+
+A checkpoint is a small JSON file: the head of each service's chain (how many records, the last one's id and hash),
+when it was taken, the Ed25519 public key and the signature of the rest by that key. Keep it where the database's
+administrators cannot change it (printed with the 公示, sent to the supervising authority): any later rewrite of the
+chain up to those heads, or a cut below them, no longer matches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from services.common.settings import SERVICES, Settings
+
+audit_app = typer.Typer(help="The audit chain of each service, the live rows it vouches for, and checkpoints.",
+                        no_args_is_help=True)
+CHECKPOINT_FORMAT = "kaohe-audit-checkpoint/1"
+KEY_FILE = "audit-signing-key.pem"
+
+
+def _fail(message: str, code: int = 1) -> Any:
+    from kaohe.cli import fail
+
+    fail(message, code)
+
+
+def _settings() -> Settings:
+    from kaohe.cli import settings_or_exit
+
+    return settings_or_exit()
+
+
+def _chosen(service: list[str]) -> list[str]:
+    unknown = [s for s in service if s not in SERVICES]
+    if unknown:
+        _fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
+    return [s for s in SERVICES if s in service]
+
+
+@contextlib.contextmanager
+def _databases(settings: Settings) -> Iterator[dict[str, str]]:
+    """Each service's database: the configured one, the running kaohe's embedded server, or an embedded server
+    started for the command (read-only: it works beside a running stack)."""
+    from kaohe import ops_cli
+    from kaohe.stack import StackError
+
+    try:
+        with ops_cli.service_databases(settings) as (urls, _where):
+            yield {str(name): url for name, url in urls.items()}
+    except StackError as exc:
+        _fail(str(exc))
+
+
+# --- verify ------------------------------------------------------------------------------------------------------
+
+@audit_app.command("verify")
+def verify(
+    service: Annotated[list[str] | None, typer.Option("--service", "-s", help="Service(s) to check (default: "
+                                                                                 "all three).")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", help="A checkpoint written by `kaohe audit checkpoint`: its signature is checked and each "
+        "chain must still hold its head.")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="The PEM public key the checkpoint must be signed with (default: this installation's "
+        "signing key, when it has one).")] = None,
+    snapshot: Annotated[Path | None, typer.Option(
+        "--snapshot", help="A 审定 snapshot's bytes (GET /exports/periods/{id}/snapshots/{n}.json): each chain must "
+        "still hold the heads it froze, and the database's snapshot and results must be the same.")] = None,
+) -> None:
+    """Recompute each service's audit hash chain and check every live audited row against it; name the first
+    broken record and each changed, unrecorded or deleted row. Read-only: works while the stack runs."""
+    chosen = _chosen(service or list(SERVICES))
+    settings = _settings()
+    heads: dict[str, list[Any]] = {name: [] for name in chosen}
+    if checkpoint is not None:
+        for name, head in _read_checkpoint(checkpoint, public_key, settings).items():
+            if name in heads:
+                heads[name].append(head)
+    frozen = _read_snapshot(snapshot) if snapshot is not None else None
+    if frozen is not None:
+        for name, head in frozen["heads"].items():
+            if name in heads:
+                heads[name].append(head)
+    broken = False
+    with _databases(settings) as urls:
+        for name in chosen:
+            report = asyncio.run(_verify(name, urls[name], heads[name]))
+            for line in audit_lines(name, report, held=len(heads[name])):
+                typer.echo(line)
+            broken = broken or not report.ok
+        if frozen is not None:
+            lines, ok = asyncio.run(_check_snapshot(urls["ranking"], frozen))
+            for line in lines:
+                typer.echo(line)
+            broken = broken or not ok
+    if broken:
+        raise typer.Exit(1)
+
+
+def audit_lines(name: str, report: Any, held: int = 0) -> list[str]:
+    """What `kaohe audit verify` prints for one service: one line when it holds, one per finding otherwise."""
+    if report.ok:
+        kept = f"; holds the {held} head{'s' if held > 1 else ''} kept outside" if held else ""
+        return [f"{name}: ok ({report.records} records, {report.rows} rows in {len(report.tables)} tables{kept})"]
+    lines = []
+    if report.first_broken_id is not None:
+        lines.append(f"{name}: BROKEN at record {report.first_broken_id}: {report.reason}")
+    if report.checkpoint is not None:
+        lines.append(f"{name}: BROKEN: {report.checkpoint}")
+    lines += [f"{name}: BROKEN: {problem.sentence()}" for problem in report.row_problems]
+    if report.row_problem_count > len(report.row_problems):
+        lines.append(f"{name}: BROKEN: … and {report.row_problem_count - len(report.row_problems)} more rows")
+    if report.unsealed:
+        lines.append(f"{name}: BROKEN: {report.unsealed} row writes were made outside the service "
+                     "(noted by the audited tables' triggers, never sealed into the chain)")
+    return lines
+
+
+async def _verify(service: str, url: str, heads: list[Any]) -> Any:
+    import asyncpg
+
+    from services.common.audit import verify_service
+    from services.common.audit_rows import AUDITED
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(dsn, timeout=10)
+    rows_conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        with _progress(service) as progress:
+            return await verify_service(conn, service, AUDITED[service], progress=progress, rows_conn=rows_conn,
+                                        expect=heads)
+    finally:
+        await conn.close()
+        await rows_conn.close()
+
+
+@contextlib.contextmanager
+def _progress(service: str) -> Iterator[Callable[[str, int], None] | None]:
+    """A progress display on a terminal (records and rows checked per table); nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,}"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as display:
+        tasks: dict[str, Any] = {}
+
+        def advance(table: str, count: int) -> None:
+            if table not in tasks:
+                tasks[table] = display.add_task(f"{service} {table}", total=None)
+            display.advance(tasks[table], count)
+
+        yield advance
+
+
+# --- snapshots -----------------------------------------------------------------------------------------------------
+
+def _read_snapshot(path: Path) -> dict[str, Any]:
+    """An exported 审定 snapshot: its bytes, SHA-256, document and the chain heads it froze."""
+    try:
+        content = path.read_bytes()
+        document = json.loads(content)
+    except (OSError, ValueError) as exc:
+        _fail(f"{path} is not a snapshot: {exc}", 2)
+    if not isinstance(document, dict) or not isinstance(document.get("subjects"), list):
+        _fail(f"{path} is not a 审定 snapshot (no subjects)", 2)
+    raw = document.get("chain_heads")
+    if not isinstance(raw, dict):
+        _fail(f"{path} holds no chain heads (a snapshot taken before they were recorded)", 2)
+    heads = {name: _head(value, f"{path}: chain_heads.{name}") for name, value in raw.items()}
+    typer.echo(f"snapshot: period {document.get('period_id')} snapshot {document.get('sequence')}, "
+               f"SHA-256 {hashlib.sha256(content).hexdigest()} (compare it with the one published at 审定)")
+    return {"content": content, "document": document, "heads": heads}
+
+
+async def _check_snapshot(url: str, frozen: dict[str, Any]) -> tuple[list[str], bool]:
+    """The database's snapshot of that period and sequence is the same bytes; the results it serves are the ones
+    the snapshot froze (the latest snapshot of a period still finalized)."""
+    from services.common.db import Database, create_engine
+    from services.ranking.periods import repository, snapshot_check
+
+    document = frozen["document"]
+    period_id, sequence = str(document.get("period_id")), document.get("sequence")
+    db = Database(create_engine(url, pool_size=1), "ranking")
+    try:
+        async with db.sessionmaker() as session:
+            period = await repository.get(session, period_id)
+            stored = await repository.snapshot(session, period_id, int(sequence)) if period else None
+            if period is None or stored is None:
+                return [f"snapshot: BROKEN: the database has no snapshot {sequence} of period {period_id}"], False
+            lines: list[str] = []
+            if stored.content.encode() != frozen["content"]:
+                lines.append(f"snapshot: BROKEN: the database's snapshot {sequence} of period {period_id} is not "
+                             "the exported one (its bytes differ)")
+            report = await snapshot_check.check(session, period, stored)
+    finally:
+        await db.dispose()
+    if not report["bytes_ok"]:
+        lines.append(f"snapshot: BROKEN: the database's snapshot bytes do not match its SHA-256 {report['sha256']}")
+    if not report["audit_ok"]:
+        lines.append("snapshot: BROKEN: the audit record of the approval holds another SHA-256 "
+                     f"({report['recorded_sha256']})")
+    lines += [f"snapshot: BROKEN: subject {d['subject_id']}: {d['field']} is {d['served']} in the served results, "
+              f"{d['snapshot']} in the snapshot" for d in report["differences"]]
+    if not lines:
+        compared = "the served results agree" if report["results_checked"] else report["note"]
+        lines.append(f"snapshot: ok (the database holds the same bytes; {compared})")
+    return lines, not any("BROKEN" in line for line in lines)
+
+
+# --- checkpoints ---------------------------------------------------------------------------------------------------
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write (JSON).")],
+) -> None:
+    """Verify every chain (and the rows it vouches for), then write their heads in a checkpoint signed with the
+    office's Ed25519 key; keep the file outside the database (docs/operations.md, "Audit checkpoints")."""
+    from services.common.audit import canonical
+
+    settings = _settings()
+    key = signing_key(settings, create=True)
+    if out.exists():
+        _fail(f"{out} exists; choose another --out file")
+    heads: dict[str, Any] = {}
+    with _databases(settings) as urls:
+        for name in list(urls):
+            report = asyncio.run(_verify(name, urls[name], []))
+            if not report.ok:
+                for line in audit_lines(name, report):
+                    typer.echo(line, err=True)
+                _fail(f"{name}: the chain does not verify; a checkpoint would vouch for it: none written")
+            heads[name] = {"sequence": report.records, "id": report.head_id,
+                           "hash": report.head_hash or "0" * 64}
+    payload = {"format": CHECKPOINT_FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+               "heads": heads, "public_key": _public_hex(key)}
+    signed = {**payload, "signature": key.sign(canonical(payload).encode()).hex()}
+    out.write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name, head in heads.items():
+        typer.echo(f"{name}: head at record {head['sequence']} ({head['hash'][:16]}…)")
+    typer.echo(f"checkpoint written to {out}, signed by key {fingerprint(_public_hex(key))}")
+
+
+def signing_key(settings: Settings, *, create: bool) -> Any:
+    """The office's Ed25519 private key: KAOHE_AUDIT_SIGNING_KEY_FILE, else (development only) the data folder's,
+    generated on first use (0600). None when there is none and `create` is false."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = settings.audit_signing_key_file
+    if path is None:
+        if settings.environment == "production":
+            if not create:
+                return None
+            _fail("KAOHE_AUDIT_SIGNING_KEY_FILE is required in production: checkpoints are signed with the office's "
+                  "own key, kept off the database's machine", 2)
+        path = settings.data_dir / KEY_FILE
+        if not path.exists():
+            if not create:
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it meanwhile
+                pass
+            else:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(pem)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as exc:
+        _fail(f"the audit signing key {path} cannot be read: {exc}", 2)
+    if not isinstance(key, Ed25519PrivateKey):
+        _fail(f"the audit signing key {path} is not an Ed25519 private key", 2)
+    return key
+
+
+def _public_hex(key: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return str(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex())
+
+
+def fingerprint(public_hex: str) -> str:
+    """A short name of a public key to compare by eye: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()[:16]
+
+
+def _read_checkpoint(path: Path, public_key: Path | None, settings: Settings) -> dict[str, Any]:
+    """The heads of a checkpoint whose signature holds, by the trusted key."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from services.common.audit import canonical
+
+    try:
+        signed = json.loads(path.read_text(encoding="utf-8"))
+        payload = {k: v for k, v in signed.items() if k != "signature"}
+        if payload.get("format") != CHECKPOINT_FORMAT or not isinstance(payload.get("heads"), dict):
+            raise ValueError(f"not a {CHECKPOINT_FORMAT} file")
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(payload["public_key"]))
+        key.verify(bytes.fromhex(signed["signature"]), canonical(payload).encode())
+    except InvalidSignature:
+        _fail(f"checkpoint {path}: the signature does not hold (the file was changed after it was signed)")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        _fail(f"checkpoint {path} cannot be read: {exc}", 2)
+    if public_key is not None:
+        try:
+            trusted = serialization.load_pem_public_key(public_key.read_bytes())
+        except (OSError, ValueError) as exc:
+            _fail(f"the public key {public_key} cannot be read: {exc}", 2)
+        trusted_hex = trusted.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+    else:
+        own = signing_key(settings, create=False)
+        trusted_hex = _public_hex(own) if own is not None else None  # type: ignore[assignment]
+    signer = fingerprint(payload["public_key"])
+    if trusted_hex is not None and trusted_hex != payload["public_key"]:
+        _fail(f"checkpoint {path} is signed by key {signer}, not by the trusted key {fingerprint(trusted_hex)}")
+    trust = "the trusted key" if trusted_hex is not None else "a key no trusted key was given for: compare it"
+    typer.echo(f"checkpoint: taken {payload.get('created_at')}, signature holds, key {signer} ({trust})")
+    return {name: _head(value, f"{path}: heads.{name}") for name, value in payload["heads"].items()}
+
+
+def _head(value: Any, where: str) -> Any:
+    from services.common.audit import Head
+
+    if not isinstance(value, dict) or not isinstance(value.get("sequence"), int) or not isinstance(
+            value.get("hash"), str):
+        _fail(f"{where} is not a chain head ({{sequence, id, hash}})", 2)
+    return Head(value["sequence"], value.get("id"), value["hash"])
+
+
+def public_key_pem(settings: Settings) -> bytes:
+    """The public half of the signing key, as PEM (to publish, and to give auditors)."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = signing_key(settings, create=True)
+    return bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+@audit_app.command("public-key")
+def public_key_command(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the PEM here instead of printing it.")] = None,
+) -> None:
+    """Print (or write) the public key that checks this office's checkpoints: publish it, give it to auditors."""
+    pem = public_key_pem(_settings())
+    if out is None:
+        typer.echo(pem.decode(), nl=False)
+    else:
+        out.write_bytes(pem)
+        typer.echo(f"public key written to {out}")

@@ -1,0 +1,153 @@
+"""Signed checkpoints (issue 15): a chain cut below a checkpoint's head, or rewritten consistently up to it (a fork
+that verifies on its own), fails `kaohe audit verify --checkpoint`; a changed file or another office's key is
+refused; production does not sign without its configured key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from services.common.audit import GENESIS, link_hash
+from services.common.db import Database
+from services.scoring.models import common
+from tests.cli_helpers import clean_env, run_kaohe
+from tests.conftest import auth, in_thread
+from tests.reliability.test_audit_tampering import HASHED, committed_scoring
+
+Audit = common.audit
+ADMIN = auth(("admin", ""), subject="office")
+
+
+def kaohe(url: str, data: Path, *args: str, **env: Any) -> Any:
+    done = in_thread(run_kaohe, "audit", *args, env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=data, **env))
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+async def _units(client: Any, *slugs: str) -> None:
+    for slug in slugs:
+        response = await client.post("/v1/units", json={"id": f"u-{slug}", "name": slug, "slug": slug},
+                                     headers=ADMIN)
+        assert response.status_code == 201, response.text
+
+
+async def _chain(db: Database) -> list[Any]:
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(Audit).order_by(Audit.id)))
+
+
+async def _execute(db: Database, *statements: Any) -> None:
+    async with db.sessionmaker() as session:
+        for statement in statements:
+            await session.execute(statement)
+        await session.commit()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+
+
+async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, folder: Path) -> None:
+    url, data = fresh_database(), folder / "data"
+    async with committed_scoring(url) as (client, db):
+        await _units(client, "a", "b")  # 2 records each (unit.create and the row's): 4
+        made = kaohe(url, data, "checkpoint", "--out", str(folder / "cp.json"))
+        assert made.returncode == 0, made.stderr
+        signed = json.loads((folder / "cp.json").read_text(encoding="utf-8"))
+        chain = await _chain(db)
+        assert signed["heads"]["scoring"] == {"sequence": 4, "id": chain[3].id, "hash": chain[3].hash}
+        assert signed["heads"]["evidence"] == {"sequence": 0, "id": None, "hash": GENESIS}
+        assert (data / "audit-signing-key.pem").stat().st_mode & 0o777 == 0o600
+
+        await _units(client, "c")  # the chain grows past the checkpoint: it still holds
+        held = kaohe(url, data, "verify", "--checkpoint", str(folder / "cp.json"))
+        assert held.returncode == 0, held.stdout + held.stderr
+        lines = held.stdout.splitlines()
+        trusted = f", signature holds, key {_fingerprint(signed)} (the trusted key)"
+        assert lines[0].startswith("checkpoint: taken ") and lines[0].endswith(trusted)
+        assert lines[2] == "scoring: ok (6 records, 3 rows in 8 tables; holds the 1 head kept outside)"
+
+        # the last three records cut: a shorter chain, valid on its own, below the checkpoint's head
+        await _execute(db, delete(Audit).where(Audit.id >= chain[3].id))
+        alone = kaohe(url, data, "verify", "--service", "scoring")
+        assert alone.stdout.count("BROKEN at record") == 0  # the links alone do not show it
+        cut = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
+        assert cut.returncode == 1
+        assert ("scoring: BROKEN: the chain holds 3 records, fewer than the 4 of a head kept outside it: records "
+                "were cut from its end (truncated)") in cut.stdout.splitlines()
+        await db.dispose()
+
+
+async def test_a_chain_rewritten_consistently_verifies_alone_but_not_against_the_checkpoint(
+        fresh_database: Any, folder: Path) -> None:
+    url, data = fresh_database(), folder / "data"
+    async with committed_scoring(url) as (client, db):
+        await _units(client, "a", "b")
+        assert kaohe(url, data, "checkpoint", "--out", str(folder / "cp.json")).returncode == 0
+        chain = await _chain(db)
+        # whoever holds the database rewrites who created u-a and re-hashes every record after it: a fork
+        prev, rewritten = GENESIS, []
+        for record in chain:
+            fields = {c: getattr(record, c) for c in HASHED}
+            if record.action == "unit.create" and record.entity_id == "u-a":
+                fields["actor"] = "mallory"
+            fields["hash"] = link_hash(prev, fields)
+            rewritten.append(update(Audit).where(Audit.id == record.id).values(
+                actor=fields["actor"], prev_hash=prev, hash=fields["hash"]))
+            prev = fields["hash"]
+        await _execute(db, update(Audit).values(hash=func.upper(Audit.hash)), *rewritten)  # unique meanwhile
+        alone = kaohe(url, data, "verify", "--service", "scoring")
+        assert (alone.returncode, alone.stdout.strip()) == (0, "scoring: ok (4 records, 2 rows in 8 tables)")
+        forked = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
+        assert forked.returncode == 1
+        assert forked.stdout.splitlines()[1] == (
+            f"scoring: BROKEN: record {chain[3].id} (number 4 of the chain) has hash {prev[:16]}… here and "
+            f"{chain[3].hash[:16]}… in a head kept outside: the chain was rewritten up to it (a fork)")
+        await db.dispose()
+
+
+async def test_a_changed_checkpoint_or_another_key_is_refused(fresh_database: Any, folder: Path) -> None:
+    url, data = fresh_database(), folder / "data"
+    async with committed_scoring(url) as (client, db):
+        await _units(client, "a")
+        assert kaohe(url, data, "checkpoint", "--out", str(folder / "cp.json")).returncode == 0
+        signed = json.loads((folder / "cp.json").read_text(encoding="utf-8"))
+        signed["heads"]["scoring"]["sequence"] = 1  # an older head, to hide what came after
+        (folder / "changed.json").write_text(json.dumps(signed), encoding="utf-8")
+        changed = kaohe(url, data, "verify", "--checkpoint", str(folder / "changed.json"))
+        assert (changed.returncode, changed.stderr.strip()) == (1, (
+            f"kaohe: checkpoint {folder / 'changed.json'}: the signature does not hold (the file was changed after "
+            "it was signed)"))
+
+        other = kaohe(url, folder / "other-office", "checkpoint", "--out", str(folder / "other.json"))
+        assert other.returncode == 0, other.stderr
+        theirs = json.loads((folder / "other.json").read_text(encoding="utf-8"))
+        refused = kaohe(url, data, "verify", "--checkpoint", str(folder / "other.json"))
+        assert (refused.returncode, refused.stderr.strip()) == (1, (
+            f"kaohe: checkpoint {folder / 'other.json'} is signed by key {_fingerprint(theirs)}, not by the trusted "
+            f"key {_fingerprint(signed)}"))
+        # given the other office's public key explicitly, it is the trusted one
+        key = kaohe(url, folder / "other-office", "public-key", "--out", str(folder / "other.pem"))
+        assert key.returncode == 0, key.stderr
+        trusted = kaohe(url, data, "verify", "--checkpoint", str(folder / "other.json"), "--public-key",
+                        str(folder / "other.pem"))
+        assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+
+        production = kaohe(url, folder / "prod", "checkpoint", "--out", str(folder / "prod.json"),
+                           KAOHE_ENVIRONMENT="production", KAOHE_SERVICE_TOKEN_SECRET="x" * 40)
+        assert production.returncode == 2
+        assert production.stderr.strip().startswith("kaohe: KAOHE_AUDIT_SIGNING_KEY_FILE is required in production")
+        assert not (folder / "prod.json").exists()
+        await db.dispose()
+
+
+def _fingerprint(signed: dict[str, Any]) -> str:
+    import hashlib
+
+    return hashlib.sha256(bytes.fromhex(signed["public_key"])).hexdigest()[:16]
