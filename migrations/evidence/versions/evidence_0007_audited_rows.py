@@ -5,8 +5,8 @@ DELETE writes in audit_touched; the service's commit seals the notes into the ch
 records (services/common/audit_rows.py). Every existing row is recorded here once (a baseline), so that
 verification can compare every live row with its last record from now on.
 
-Revision ID: evidence_0006
-Revises: evidence_0005
+Revision ID: evidence_0007
+Revises: evidence_0006
 Create Date: 2026-12-07 06:00:00
 """
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ from alembic import op
 from services.common.audit import seal_migration
 from services.common.audit_rows import AuditedTable, install_sql, uninstall_sql
 
-revision: str = 'evidence_0006'
-down_revision: str | None = 'evidence_0005'
+revision: str = 'evidence_0007'
+down_revision: str | None = 'evidence_0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
