@@ -230,3 +230,26 @@ def test_healthcheck_answers_without_the_cli(tmp_path: Path) -> None:
     assert unknown.stderr.strip() == "kaohe: unknown process 'billing'; choose from gateway, evidence, scoring, ranking"
     helped = run_kaohe("healthcheck", "--help", env=clean_env())
     assert helped.returncode == 0 and "--live" in helped.stdout
+
+
+def test_audit_verify_works_beside_a_running_kaohe(tmp_path: Path) -> None:
+    """Issue 21, item 18: `kaohe audit verify` only reads, so it runs while `kaohe up` holds the data folder (it was
+    refused with "another kaohe is already running"), on the running embedded server, as `kaohe doctor` does."""
+    from migrations.runner import upgrade_all
+    from services.common.embedded import EmbeddedPostgres
+    from services.common.settings import SERVICES
+
+    server = EmbeddedPostgres(tmp_path / "data", free_port())
+    server.lock()  # as `kaohe up` holds it while it runs
+    try:
+        server.start()
+        upgrade_all(dict.fromkeys(SERVICES, server.url))
+        done = run_kaohe("audit", "verify", env=clean_env(KAOHE_DATA_DIR=tmp_path / "data",
+                                                          KAOHE_EMBEDDED_PG_PORT=server.port))
+        assert (done.returncode, done.stderr) == (0, "")
+        assert done.stdout.splitlines() == ["evidence: ok (0 records, 0 rows in 8 tables)",
+                                            "scoring: ok (0 records, 0 rows in 8 tables)",
+                                            "ranking: ok (0 records, 0 rows in 7 tables)"]
+    finally:
+        server.stop()
+        server.unlock()
