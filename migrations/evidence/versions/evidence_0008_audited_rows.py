@@ -5,8 +5,8 @@ DELETE writes in audit_touched; the service's commit seals the notes into the ch
 records (services/common/audit_rows.py). Every existing row is recorded here once (a baseline), so that
 verification can compare every live row with its last record from now on.
 
-Revision ID: scoring_0007
-Revises: scoring_0006
+Revision ID: evidence_0008
+Revises: evidence_0007
 Create Date: 2026-12-07 06:00:00
 """
 from collections.abc import Sequence
@@ -17,22 +17,22 @@ from alembic import op
 from services.common.audit import seal_migration
 from services.common.audit_rows import AuditedTable, install_sql, uninstall_sql
 
-revision: str = 'scoring_0007'
-down_revision: str | None = 'scoring_0006'
+revision: str = 'evidence_0008'
+down_revision: str | None = 'evidence_0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SCHEMA = 'scoring'
+SCHEMA = 'evidence'
 # the tables as this revision installs them (services/common/audit_rows.py AUDITED may grow later)
 TABLES = (
-    AuditedTable('unit'),
-    AuditedTable('person'),
-    AuditedTable('api_key', volatile=('last_used_at',)),
-    AuditedTable('scheme'),
-    AuditedTable('scheme_version'),
-    AuditedTable('period', volatile=('recompute_due_at', 'pending_causes')),
-    AuditedTable('period_subject'),
-    AuditedTable('score_version'),
+    AuditedTable('submission'),
+    AuditedTable('submission_version'),
+    AuditedTable('review_decision'),
+    AuditedTable('review_chain'),
+    AuditedTable('attachment'),
+    AuditedTable('fact'),
+    AuditedTable('appeal'),
+    AuditedTable('period_state', key=('period_id',)),
 )
 
 

@@ -1,49 +1,42 @@
-"""audited rows: every write of an audited table leaves the row's digest in the audit chain; chain heads
-
-Every 公示 (publication) and 审定 (period_snapshot) keeps the heads of the three audit chains (chain_heads).
+"""audited rows: every write of an audited table leaves the row's digest in the audit chain
 
 A statement-level trigger on each table below notes the key and SHA-256 of every row an INSERT, UPDATE or
 DELETE writes in audit_touched; the service's commit seals the notes into the chain as row.write/row.delete
 records (services/common/audit_rows.py). Every existing row is recorded here once (a baseline), so that
 verification can compare every live row with its last record from now on.
 
-Revision ID: ranking_0005
-Revises: ranking_0004
+Revision ID: scoring_0008
+Revises: scoring_0007
 Create Date: 2026-12-07 06:00:00
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 from services.common.audit import seal_migration
 from services.common.audit_rows import AuditedTable, install_sql, uninstall_sql
 
-revision: str = 'ranking_0005'
-down_revision: str | None = 'ranking_0004'
+revision: str = 'scoring_0008'
+down_revision: str | None = 'scoring_0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SCHEMA = 'ranking'
+SCHEMA = 'scoring'
 # the tables as this revision installs them (services/common/audit_rows.py AUDITED may grow later)
 TABLES = (
-    AuditedTable('ranked_period', volatile=('results_token',)),
-    AuditedTable('subject_result'),
-    AuditedTable('publication'),
-    AuditedTable('publication_entry', key=('publication_id', 'position')),
-    AuditedTable('period_snapshot'),
-    AuditedTable('period_reopening'),
-    AuditedTable('objection'),
+    AuditedTable('unit'),
+    AuditedTable('person'),
+    AuditedTable('api_key', volatile=('last_used_at',)),
+    AuditedTable('scheme'),
+    AuditedTable('scheme_version'),
+    AuditedTable('period', volatile=('recompute_due_at', 'pending_causes')),
+    AuditedTable('period_subject'),
+    AuditedTable('score_version'),
 )
 
 
 def upgrade() -> None:
-    # the heads of the three audit chains written into every 公示 and 审定 (before the rows are recorded)
-    op.add_column('publication', sa.Column('chain_heads', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-                  schema=SCHEMA)
-    op.add_column('period_snapshot', sa.Column('chain_heads', postgresql.JSONB(astext_type=sa.Text()),
-                                               nullable=True), schema=SCHEMA)
     op.create_table('audit_touched',
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('tx', sa.BigInteger(), server_default=sa.text('txid_current()'), nullable=False),
@@ -68,5 +61,3 @@ def downgrade() -> None:
     op.drop_index('ix_audit_record_row', table_name='audit_record', schema=SCHEMA)
     op.drop_index(op.f('ix_audit_touched_tx'), table_name='audit_touched', schema=SCHEMA)
     op.drop_table('audit_touched', schema=SCHEMA)
-    op.drop_column('period_snapshot', 'chain_heads', schema=SCHEMA)
-    op.drop_column('publication', 'chain_heads', schema=SCHEMA)
