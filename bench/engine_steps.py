@@ -6,7 +6,7 @@ Finer than `bench/engine.py --phases`: sorting the facts, reading the subjects, 
 evaluating the nodes, the totals, the inputs hash, freeing the working state, ranking, freeing the
 result. Each step also shows the page faults it took (thousands of minor faults: fresh memory
 touched for the first time). It calls the scoring engine's internal steps in score_keeping's order,
-so it follows that function when it changes; the collector is paused as score_period pauses it.
+so it follows that function when it changes.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ class Laps:
 def one_run(scheme_doc: dict, facts_doc: dict) -> str:
     gc.collect()
     laps = Laps()
-    gc.disable()
     with localcontext(CONTEXT):
         scheme = parse_scheme(scheme_doc)
         ordered = sorted_by_id(facts_doc["facts"])
@@ -78,7 +77,6 @@ def one_run(scheme_doc: dict, facts_doc: dict) -> str:
     laps.lap("rank")
     del document, scores
     laps.lap("free_result")
-    gc.enable()
     return "  cpu s/k faults: " + " ".join(laps.parts)
 
 

@@ -231,13 +231,10 @@ def _unauthenticated(response_data: Any) -> bool:
 
 
 def quiet_collector() -> None:
-    """Keep the cycle collector off the request path's tail: a page builds ~10,000 short-lived objects,
-    which with the default threshold (700) start a young collection every few dozen fields and, every
-    hundred of those, a full one over the whole heap (the schema, the caches, the libraries). The objects
-    alive at start-up, which live as long as the process, are moved out of the collector's sight
-    (gc.freeze, once, here) and young collections start every 5,000 allocations: a full collection comes
-    every 500,000 (about fifty pages), walking only what was made since start-up. (20,000 with 20 and 20
-    let cyclic garbage pile up: +21 % RSS in a 10-minute soak.)"""
+    """The gateway's one `gc.freeze()`, at start-up (as the services', services/common/app.py): what is
+    alive then lives as long as the process, so the collector's full passes stop walking it. Young
+    collections start every 5,000 allocations instead of 700, since a GraphQL page makes many
+    short-lived objects; a higher threshold still (20,000/20/20) let cyclic garbage pile up in the soak."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(5_000, 10, 10)

@@ -22,7 +22,6 @@ from sqlalchemy import text
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common import longlived
 from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
@@ -142,11 +141,11 @@ _start_up_frozen = False
 
 
 def freeze_start_up_objects() -> None:
-    """Move the objects alive at start-up (modules, classes, functions, the apps: ~145,000 for scoring
-    and ranking) out of the cycle collector's sight, once per process. They live as long as the process,
-    yet every full collection walked them: one full collection in the middle of a change cost 380-700 ms
-    at a load of 4-6 (docs/performance.md, "Third pass on change latency"). The thresholds stay the
-    defaults; nothing made after start-up is frozen (the gateway does the same, gateway/app.py)."""
+    """The process's one `gc.freeze()`, at start-up: the objects alive then (modules, classes, functions,
+    the app) live as long as the process, so the cycle collector's full passes stop walking them. It runs
+    once per process, before any request, so nothing a request or a cache makes later is frozen (frozen
+    cyclic garbage would never be freed). The gateway does the same (gateway/app.py); nothing else in
+    kaohe touches the collector."""
     global _start_up_frozen
     if not _start_up_frozen:
         _start_up_frozen = True
@@ -168,8 +167,6 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
         db: Database = app.state.db
         install_audit(db, spec.models.audit, spec.models.touched)
         install_notify(db, spec.notify_sink or outbox_sink(spec.models.outbox))
-        if longlived.after_commit not in db.after_commit:
-            db.after_commit.append(longlived.after_commit)
         relay = OutboxRelay(db, spec.models.outbox, source=spec.name, resolve_url=settings.service_base_url)  # type: ignore[arg-type]
         app.state.relay = relay
         if getattr(app.state, "run_relay", True):
@@ -200,7 +197,6 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     install_observability(app, spec.name, settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
-    app.add_middleware(longlived.SettleAfterResponse)  # outermost: after the response has gone out
     app.state.spec = spec
     declare_security(app, {"serviceToken": SERVICE_TOKEN_SCHEME}, lambda _path: [{"serviceToken": []}])
     _add_health(app, spec)

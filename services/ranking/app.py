@@ -15,6 +15,7 @@ from services.ranking.models import common
 from services.ranking.objections.api import router as objections_router
 from services.ranking.periods.api import router as periods_router
 from services.ranking.periods.public import router as public_router
+from services.ranking.results import cache
 from services.ranking.results.api import router as results_router
 
 spec = ServiceSpec(
@@ -24,6 +25,7 @@ spec = ServiceSpec(
     routers=[audit_router(common.audit, AUDITED["ranking"]),
              events_router, periods_router, results_router, objections_router,
              exports_router, public_router],
+    startup=[cache.install],
 )
 app = create_service_app(spec)
 

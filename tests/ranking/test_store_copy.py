@@ -12,8 +12,9 @@ import httpx
 from sqlalchemy import select, text
 
 from services.ranking.db import common
+from services.ranking.results.cache import EntryDigests
 from services.ranking.results.models import SubjectResult
-from services.ranking.results.service import canonical, entry_digest
+from services.ranking.results.service import canonical
 from tests.conftest import auth
 from tests.ranking.conftest import FakeScoring, deliver
 
@@ -101,24 +102,27 @@ async def test_twenty_versions_by_copy_read_back_exactly_and_each_is_audited(
 
 
 def test_entry_digest_is_the_digest_of_the_canonical_text_it_returns() -> None:
+    digests = EntryDigests()
     entry = {"id": "x1", "name": "张三", "total": "92.13", "rank": 1, "grade": None, "labels": [],
              "scores": {"b": "1.00", "a": "2.00"}, "explain": {"a": "sum: 1 + 1 = 2"}}
-    digest, written = entry_digest("period-digest-test", entry)
+    digest, written = digests.digest("period-digest-test", entry)
     assert written == ('{"explain":{"a":"sum: 1 + 1 = 2"},"grade":null,"id":"x1","labels":[],"name":"张三",'
                        '"rank":1,"scores":{"a":"2.00","b":"1.00"},"total":"92.13"}')
     assert written == canonical(entry)
     assert digest == hashlib.sha256(written.encode()).hexdigest()
-    # an equal entry again: the digest is remembered, nothing is written
-    assert entry_digest("period-digest-test", dict(entry)) == (digest, None)
+    # an equal entry again, another object: the digest is remembered, nothing is written
+    assert digests.digest("period-digest-test", dict(entry)) == (digest, None)
+    # the same subject in another period is another key
+    assert digests.digest("another-period", dict(entry)) == (digest, written)
 
 
-def test_an_equal_entry_becomes_the_remembered_one() -> None:
-    """A re-ranked scope makes new entry objects equal to the old ones: the newest is remembered, so a
-    later store that reuses the scope finds each entry by identity instead of comparing it again."""
-    from services.ranking.results import service
-
-    first = {"id": "x2", "total": "1.00", "rank": 1}
-    digest, _ = entry_digest("period-identity-test", first)
-    second = dict(first)
-    assert entry_digest("period-identity-test", second) == (digest, None)
-    assert service._DIGESTS[("period-identity-test", "x2")][0] is second
+def test_a_changed_entry_is_digested_again_and_the_oldest_subject_is_forgotten_past_the_bound() -> None:
+    digests = EntryDigests(limit=2)
+    one, two, three = ({"id": sid, "total": "1.00"} for sid in ("d1", "d2", "d3"))
+    for entry in (one, two):
+        assert digests.digest("p", entry)[1] is not None
+    changed = {**two, "total": "2.00"}
+    assert digests.digest("p", changed) == (hashlib.sha256(canonical(changed).encode()).hexdigest(), canonical(changed))
+    assert digests.digest("p", three)[1] is not None  # a third subject: d1, used least recently, is forgotten
+    assert digests.digest("p", dict(changed))[1] is None  # d2 kept, with its newest entry
+    assert digests.digest("p", dict(one))[1] == canonical(one)  # d1 written again

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.common.auth import SYSTEM
 from services.ranking.periods import repository as periods
+from services.ranking.results.cache import ResultsCache
 from services.ranking.results.inputs import SubjectMeta
 from services.ranking.results.models import SubjectResult
 from services.ranking.results.service import store
@@ -24,11 +25,14 @@ def entry(sid: str, total: str, rank: int) -> dict[str, Any]:
             "explain": {"work": f"manual {total}"}}
 
 
+CACHE = ResultsCache()  # what one ranking process keeps across the stores below
+
+
 async def _store(entries: list[dict[str, Any]], metas: dict[str, SubjectMeta]) -> tuple[int, int, int]:
     async with ranking_db().sessionmaker() as session:
         period = await periods.get(session, "p-place", lock=True)
         assert period is not None
-        done = await store(session, period, {"subjects": entries}, metas, actor=SYSTEM)
+        done = await store(session, CACHE, period, {"subjects": entries}, metas, actor=SYSTEM)
         await ranking_db().commit(session)
     return done.changed, done.unchanged, done.removed
 

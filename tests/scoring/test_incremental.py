@@ -157,22 +157,3 @@ async def test_changes_that_add_no_data_add_no_memory(period: httpx.AsyncClient)
         tracemalloc.stop()
     # measured: flat within ±50 kB over 180 changes; a leak of even 1 kB per change would add 120 kB
     assert marks[-1] - marks[0] < 100_000, marks
-
-
-async def test_a_load_settles_its_caches_and_a_change_scored_in_full_does_not(
-        period: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
-
-    from services.common import longlived
-
-    full_runs = _count_full_runs(monkeypatch)
-    settles = longlived.settles
-    await _recompute(period)
-    await asyncio.sleep(longlived.SETTLE_DELAY_S * 2)
-    assert (len(full_runs), longlived.settles) == (1, settles + 1)  # the load
-    monkeypatch.setattr(incremental, "SUBSET_MIN", 0)
-    monkeypatch.setattr(incremental, "SUBSET_SHARE", 0)  # any change is scored in full
-    await _send(period, {**FACTS[1], "points": "55"}, 1)
-    await _recompute(period)
-    await asyncio.sleep(longlived.SETTLE_DELAY_S * 2)
-    assert (len(full_runs), longlived.settles) == (2, settles + 1)  # scored in full, no settle

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
-from ..scoring.collector import paused_gc
 from .conditions import condition_holds
 from .distribution import distribute_rewards, distribution_document
 from .grading import PresetGrade, grade_scope
@@ -25,10 +24,7 @@ def rank_period(scores: PeriodScores) -> dict[str, Any]:
 
 def rank_with_presets(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
     """`rank_period` with grades decided beforehand (the §10 roll-up grade rules)."""
-    # As in score_period: the engine builds no reference cycles, and the collector would otherwise
-    # walk every object the scoring just made (and the facts) while the result document grows.
-    with paused_gc():
-        return _rank(scores, presets)
+    return _rank(scores, presets)
 
 
 def _rank(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
@@ -46,7 +42,7 @@ def _rank(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str,
 
 @dataclass(frozen=True)
 class ScopeMemo:
-    """One ranking scope as last ranked: its scores (by identity, id order) and documents in table order."""
+    """One ranking scope as last ranked: its scores (id order) and documents in table order."""
 
     scores: tuple[SubjectScore, ...]
     documents: tuple[dict[str, Any], ...]
@@ -70,14 +66,13 @@ def scope_local(scheme: Scheme) -> bool:
 def rank_period_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict[str, Any], RankMemo | None]:
     """`rank_period`, re-ranking only the scopes whose subjects' scores changed since `previous`.
 
-    A scope is reused when it holds exactly the same `SubjectScore` objects (identity, not value) as
-    in `previous` for the same scheme object; the document equals `rank_period(scores)`. Schemes
+    A scope is reused when it holds `SubjectScore`s equal to those in `previous`, for an equal scheme;
+    the document equals `rank_period(scores)`. Schemes
     whose scopes are not independent (`scope_local`) are ranked in full (memo None)."""
     scheme = scores.scheme
     if not scope_local(scheme):
         return rank_period(scores), None
-    with paused_gc():
-        return _rank_reusing(scores, previous if previous is not None and previous.scheme is scheme else None)
+    return _rank_reusing(scores, previous if previous is not None and _same(previous.scheme, scheme) else None)
 
 
 def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict[str, Any], RankMemo]:
@@ -92,8 +87,8 @@ def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict
     for scope in sorted(members, key=lambda g: (groups.get(g, len(groups)), g) if g else (0, "")):
         scope_scores = tuple(members[scope])
         known = previous.scopes.get(scope) if previous is not None else None
-        if known is None or len(known.scores) != len(scope_scores) or any(
-                a is not b for a, b in zip(known.scores, scope_scores, strict=True)):
+        if known is None or len(known.scores) != len(scope_scores) or not all(
+                _same(a, b) for a, b in zip(known.scores, scope_scores, strict=True)):
             standings = [_standing(score, scheme) for score in scope_scores]
             grade_scope(standings, scheme.grading, {})
             place_downgraded(standings, scheme.grading.grade_order if scheme.grading else ())
@@ -114,10 +109,15 @@ def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict
     return document, RankMemo(scheme, memo)
 
 
+def _same(before: object, now: object) -> bool:
+    """Equal values; the same object (the common case: callers keep unchanged inputs) is checked first."""
+    return before is now or before == now
+
+
 def _keep_equal(documents: list[dict[str, Any]], before: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     """The documents of a re-ranked scope, each replaced by its subject's previous document when equal:
-    a change usually moves a few subjects of the scope, and the ranking service skips an entry that is
-    the very object it stored (services/ranking/results/service.py, `store`)."""
+    a change usually moves a few subjects of the scope, and a caller comparing entries with the ones it
+    kept finds the same object first."""
     if not before:
         return tuple(documents)
     previous = {document["id"]: document for document in before}

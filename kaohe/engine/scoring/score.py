@@ -19,7 +19,6 @@ from ..scheme.expression import CONTEXT
 from ..scheme.graph import TOTAL, evaluation_order, node_dependencies
 from ..scheme.model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
 from ..scheme.rule_params import FACT_KIND
-from .collector import paused_gc
 from .cross import peer_relative_column, rank_points_column
 from .rules import (
     ZERO,
@@ -664,9 +663,7 @@ def _problem_key(problem: Problem) -> tuple[Any, ...]:
 
 def score_period(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
     """Score every subject of one period (§3–§5); bad facts become problems, never exceptions."""
-    # The engine builds no reference cycles: no full collections over millions of fact dicts
-    # while the buckets grow (collector.py).
-    with paused_gc(), localcontext(CONTEXT):
+    with localcontext(CONTEXT):
         return _score(scheme, facts)
 
 

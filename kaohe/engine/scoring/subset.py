@@ -29,7 +29,6 @@ from ..canonical import sorted_by_id
 from ..scheme.expression import CONTEXT
 from ..scheme.graph import evaluation_order, node_dependencies
 from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
-from .collector import paused_gc
 from .score import (
     Period,
     _assignment,
@@ -67,7 +66,7 @@ def cross_affected(scheme: Scheme) -> frozenset[str]:
 
 def score_full(scheme: Scheme, facts: Mapping[str, Any], *, digest: str | None = None) -> Scored:
     """`score_period`, keeping the working state. `digest` skips hashing when the caller has it."""
-    with paused_gc(), localcontext(CONTEXT):
+    with localcontext(CONTEXT):
         result, period = score_keeping(scheme, facts, digest)
     raw = facts.get("facts")
     items = raw if isinstance(raw, list) else []
@@ -90,7 +89,7 @@ def score_changed(previous: Scored, dirty_facts: Iterable[Any], dirty: Collectio
     this path does not handle; the caller then scores the whole period. When a new state is
     returned, `previous` has been consumed (its fact maps moved into the new state): drop it.
     """
-    with paused_gc(), localcontext(CONTEXT):
+    with localcontext(CONTEXT):
         return _changed(previous, list(dirty_facts), set(dirty), digest)
 
 

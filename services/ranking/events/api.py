@@ -13,13 +13,14 @@ from services.common.outbox import EventIn, apply_once
 from services.ranking.clients import ScoringClientDep
 from services.ranking.db import common
 from services.ranking.results import service as results
+from services.ranking.results.cache import ResultsCacheDep
 
 router = APIRouter(tags=["events"])
 
 
 @router.post("/events", summary="Receive an event (scores.changed from scoring); repeats are ignored")
 async def receive_event(event: EventIn, session: SessionDep, principal: CurrentPrincipal,
-                        scoring: ScoringClientDep) -> dict[str, Any]:
+                        scoring: ScoringClientDep, cache: ResultsCacheDep) -> dict[str, Any]:
     require_service(principal)
     if event.topic != "scores.changed":
         return {"applied": False, "reason": f"topic {event.topic} is not for ranking"}
@@ -33,7 +34,7 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
     # what made scoring's scores change, for the audit record of a publication this makes stale
     cause = {"event": str(event.id), "score_set": event.payload.get("score_set"),
              "causes": event.payload.get("causes")}
-    outcome = await results.recompute(session, scoring, ref, actor=principal, cause=cause)
+    outcome = await results.recompute(session, scoring, cache, ref, actor=principal, cause=cause)
     return {"applied": True, "changed": outcome.changed, "unchanged": outcome.unchanged,
             "removed": outcome.removed, "frozen": outcome.frozen}
 

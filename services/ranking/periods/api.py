@@ -21,6 +21,7 @@ from services.ranking.periods.schemas import (
     SnapshotRead,
 )
 from services.ranking.results import service as results
+from services.ranking.results.cache import ResultsCacheDep
 from services.ranking.results.schemas import RecomputeRead
 
 router = APIRouter(prefix="/v1/periods/{period_id}", tags=["periods"])
@@ -34,14 +35,15 @@ async def get_period(period_id: PeriodId, session: SessionDep, principal: Curren
 @router.post("/recompute", response_model=RecomputeRead,
              summary="Rank (or roll up) the period again from scoring's latest scores (the office)")
 async def recompute(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
-                    scoring: ScoringClientDep) -> Any:
-    return await results.recompute_by_office(session, scoring, principal, period_id)
+                    scoring: ScoringClientDep, cache: ResultsCacheDep) -> Any:
+    return await results.recompute_by_office(session, scoring, cache, principal, period_id)
 
 
 @router.post("/publication", response_model=PeriodRead, summary="Publish (公示) for N working days (the office)")
 async def publish(period_id: PeriodId, payload: PublicationCreate, session: SessionDep, principal: CurrentPrincipal,
-                  scoring: ScoringClientDep, now: Now) -> Any:
-    return await service.publish(session, principal, scoring, period_id, working_days=payload.working_days, now=now)
+                  scoring: ScoringClientDep, cache: ResultsCacheDep, now: Now) -> Any:
+    return await service.publish(session, principal, scoring, cache, period_id, working_days=payload.working_days,
+                                 now=now)
 
 
 @router.post("/finalize", response_model=SnapshotRead, summary="Approve (审定): freeze the period into a snapshot")

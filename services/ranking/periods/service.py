@@ -22,6 +22,7 @@ from services.ranking.periods.calendar import publication_end_with_note
 from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
 from services.ranking.periods.schemas import PeriodRead
 from services.ranking.results import repository as results
+from services.ranking.results.cache import ResultsCache
 from services.ranking.results.service import PeriodRef, canonical, scheme_of, sha256
 
 STATUS_LISTENERS = ("scoring", "evidence")
@@ -49,7 +50,7 @@ def _state(period: RankedPeriod) -> dict[str, Any]:
 
 
 async def publish(
-    session: AsyncSession, principal: Principal, scoring: ScoringClient, period_id: str, *,
+    session: AsyncSession, principal: Principal, scoring: ScoringClient, cache: ResultsCache, period_id: str, *,
     working_days: int | None, now: datetime,
 ) -> RankedPeriod:
     """Publish (公示) the current results for a window of working days: the scheme's, or the request's when it
@@ -58,7 +59,8 @@ async def publish(
     period = await get(session, period_id, lock=True)
     require_office(principal, period.scope_path)
     refuse_if_frozen(period)
-    scheme = await scheme_of(scoring, PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label))
+    ref = PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label)
+    scheme = await scheme_of(scoring, cache.inputs, ref)
     republication = period.status == "published"
     previous = await repository.latest_publication(session, period.id) if republication else None
     days = publication.window(scheme.publication, requested=working_days, republication=republication,

@@ -1,4 +1,4 @@
-"""From scoring's JSON (strings, full precision) to the engines' plain data."""
+"""From scoring's JSON (strings, full precision) to the engine's plain data."""
 
 from __future__ import annotations
 
@@ -9,17 +9,8 @@ from typing import Any
 
 from kaohe.engine import parse_scheme
 from kaohe.engine.scheme.model import PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+from services.common.bounded import Lru
 from services.common.errors import ServiceUnavailable
-
-# Published scheme versions are immutable, so a parsed one can be kept for the process's life.
-_SCHEMES: dict[tuple[str, int], Scheme] = {}
-# Subjects parsed from a scores body, by (scheme, version, period label, subject), with the entry they
-# were parsed from: a body merged from a delta (scores_cache.py) keeps the unchanged entries (the same
-# objects), so only the changed ones are parsed again, and a changed one replaces its predecessor.
-# (Keyed by the entry's identity, every superseded entry and its parse stayed here until 100,000 had
-# piled up: ranking's RSS grew ~1 MB a minute in the soak.)
-_PARSED: dict[tuple[str, int, str, str], tuple[Mapping[str, Any], SubjectScore, SubjectMeta]] = {}
-MAX_PARSED = 100_000
 
 
 @dataclass(frozen=True)
@@ -28,20 +19,6 @@ class SubjectMeta:
 
     unit_path: str
     attributes: Mapping[str, Any] = field(default_factory=dict)
-
-
-def cached_scheme(scheme_id: str, version: int) -> Scheme | None:
-    return _SCHEMES.get((scheme_id, version))
-
-
-def remember_scheme(document: Mapping[str, Any]) -> Scheme:
-    """Parse a published scheme document once (a broken one is scoring's fault: 503)."""
-    try:
-        scheme = parse_scheme(document)
-    except Exception as exc:
-        raise ServiceUnavailable(f"scoring served a scheme the engine rejects: {exc}") from None
-    _SCHEMES[(scheme.id, scheme.version)] = scheme
-    return scheme
 
 
 def exact(raw: Any, where: str) -> Decimal:
@@ -57,64 +34,69 @@ def exact(raw: Any, where: str) -> Decimal:
     return value
 
 
-# The last call's entries and what they gave, per (scheme, version, label): a body merged from a delta keeps
-# each unchanged entry (the same object) at its position, so a change finds the new entries by identity
-# instead of looking every subject up in _PARSED.
-_LAST: dict[tuple[str, int, str], tuple[list[Any], list[SubjectScore], dict[str, SubjectMeta]]] = {}
-MAX_LAST = 8
+@dataclass(frozen=True)
+class ParsedSubject:
+    """One subject of a scores body as the engine takes it, with the entry it was parsed from."""
+
+    entry: Mapping[str, Any]
+    score: SubjectScore
+    meta: SubjectMeta
 
 
-def period_scores(scheme: Scheme, label: str, body: Mapping[str, Any]) -> tuple[PeriodScores, dict[str, SubjectMeta]]:
-    """Build the engine's `PeriodScores` from `GET /v1/periods/{id}/scores`, and each subject's meta."""
-    if len(_PARSED) > MAX_PARSED:
-        _PARSED.clear()
-    entries = list(body.get("subjects") or [])
-    last_key = (scheme.id, scheme.version, label)
-    found = _patched(scheme, label, entries, _LAST.get(last_key))
-    if found is None:
+MAX_SCHEMES = 64
+MAX_SUBJECTS = 100_000
+
+
+class ParsedInputs:
+    """Scoring's JSON parsed once: the schemes by (id, version), which are never stale (a published
+    version is immutable), and each subject by (scheme, version, period label, subject id), valid while
+    the body's entry for it equals the one it was parsed from (a changed entry replaces its parse).
+    Both bounded, least recently used out first."""
+
+    def __init__(self, schemes: int = MAX_SCHEMES, subjects: int = MAX_SUBJECTS) -> None:
+        self._schemes: Lru[tuple[str, int], Scheme] = Lru(schemes)
+        self._subjects: Lru[tuple[str, int, str, str], ParsedSubject] = Lru(subjects)
+
+    def scheme(self, scheme_id: str, version: int) -> Scheme | None:
+        return self._schemes.get((scheme_id, version))
+
+    def remember_scheme(self, document: Mapping[str, Any]) -> Scheme:
+        """Parse a published scheme document once (a broken one is scoring's fault: 503)."""
+        try:
+            scheme = parse_scheme(document)
+        except Exception as exc:
+            raise ServiceUnavailable(f"scoring served a scheme the engine rejects: {exc}") from None
+        self._schemes.put((scheme.id, scheme.version), scheme)
+        return scheme
+
+    def period_scores(self, scheme: Scheme, label: str,
+                      body: Mapping[str, Any]) -> tuple[PeriodScores, dict[str, SubjectMeta]]:
+        """The engine's `PeriodScores` from `GET /v1/periods/{id}/scores`, and each subject's meta."""
         scored, meta = [], {}
-        for entry in entries:
-            known = _parsed(scheme, label, entry)
-            scored.append(known[1])
-            meta[str(entry["id"])] = known[2]
-    else:
-        scored, meta = found
-    _LAST.pop(last_key, None)
-    _LAST[last_key] = (entries, scored, meta)
-    while len(_LAST) > MAX_LAST:
-        _LAST.pop(next(iter(_LAST)))
-    problems = [_problem(p) for p in body.get("problems") or [] if isinstance(p, Mapping)]
-    return PeriodScores(scheme, label, list(scored), problems, str(body.get("inputs_sha256", ""))), dict(meta)
+        for entry in body.get("subjects") or []:
+            parsed = self.subject(scheme, label, entry)
+            scored.append(parsed.score)
+            meta[str(entry["id"])] = parsed.meta
+        problems = [_problem(p) for p in body.get("problems") or [] if isinstance(p, Mapping)]
+        return PeriodScores(scheme, label, scored, problems, str(body.get("inputs_sha256", ""))), meta
 
+    def subject(self, scheme: Scheme, label: str, entry: Mapping[str, Any]) -> ParsedSubject:
+        """One entry parsed, or its parse when an equal entry was parsed for the same subject before."""
+        key = (scheme.id, scheme.version, label, str(entry["id"]))
+        known = self._subjects.get(key)
+        if known is None or not (known.entry is entry or known.entry == entry):
+            meta = SubjectMeta(str(entry.get("unit_path", "")), dict(entry.get("attributes") or {}))
+            known = ParsedSubject(entry, _subject_score(scheme, entry), meta)
+            self._subjects.put(key, known)
+        return known
 
-_Parsed = tuple[Mapping[str, Any], SubjectScore, SubjectMeta]
+    def __len__(self) -> int:
+        """How many subjects' parses are kept."""
+        return len(self._subjects)
 
-
-def _parsed(scheme: Scheme, label: str, entry: Mapping[str, Any]) -> _Parsed:
-    key = (scheme.id, scheme.version, label, str(entry["id"]))
-    known = _PARSED.get(key)
-    if known is None or known[0] is not entry:
-        known = (entry, _subject_score(scheme, entry),
-                 SubjectMeta(str(entry.get("unit_path", "")), dict(entry.get("attributes") or {})))
-        _PARSED[key] = known
-    return known
-
-
-def _patched(scheme: Scheme, label: str, entries: list[Any], last: tuple[list[Any], list[SubjectScore],
-             dict[str, SubjectMeta]] | None) -> tuple[list[SubjectScore], dict[str, SubjectMeta]] | None:
-    """The last call's scores and meta with the entries that are not the same objects parsed again; None
-    when the subjects are not the last call's, position by position (then every entry is looked up)."""
-    if last is None or len(last[0]) != len(entries):
-        return None
-    scored, meta = list(last[1]), dict(last[2])
-    for at, (before, entry) in enumerate(zip(last[0], entries, strict=True)):
-        if before is not entry:
-            if str(before["id"]) != str(entry["id"]):
-                return None
-            known = _parsed(scheme, label, entry)
-            scored[at] = known[1]
-            meta[str(entry["id"])] = known[2]
-    return scored, meta
+    def clear(self) -> None:
+        self._schemes.clear()
+        self._subjects.clear()
 
 
 def _subject_score(scheme: Scheme, entry: Mapping[str, Any]) -> SubjectScore:

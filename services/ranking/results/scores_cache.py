@@ -10,33 +10,39 @@ each keep their own copy; every copy only ever moves forward with scoring's comm
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
+from services.common.bounded import Lru
 from services.ranking.clients import ScoringClient
 
 MAX_PERIODS = 8
-_BODIES: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
 
-async def latest_scores(scoring: ScoringClient, period_id: str) -> tuple[dict[str, Any], bool]:
-    """The body of `GET /v1/periods/{id}/scores` as it is now, read as a delta when possible; and
-    whether it was read in full (a new body for every subject, not merged from a delta)."""
-    slot = (scoring.base_url, period_id)
-    cached = _BODIES.get(slot)
-    full = True
-    if cached is None or not isinstance(cached.get("score_set"), int) or not cached.get("period_key"):
-        body = await scoring.period_scores(period_id)
-    else:
-        body = await scoring.period_scores(period_id, since_score_set=cached["score_set"],
-                                           period_key=str(cached["period_key"]))
-        if body.get("partial") is True:
-            body, full = merge(cached, body), False
-    _BODIES[slot] = body
-    _BODIES.move_to_end(slot)
-    while len(_BODIES) > MAX_PERIODS:
-        _BODIES.popitem(last=False)
-    return body, full
+class ScoresBodies:
+    """The last scores body per (scoring's address, period), for the MAX_PERIODS periods used last. A
+    body stays valid for as long as scoring says so: each read names the body's score set and period
+    key, and scoring answers with what changed since (`partial`) or, when the key no longer matches,
+    the whole period."""
+
+    def __init__(self, limit: int = MAX_PERIODS) -> None:
+        self._bodies: Lru[tuple[str, str], dict[str, Any]] = Lru(limit)
+
+    async def latest(self, scoring: ScoringClient, period_id: str) -> dict[str, Any]:
+        """The body of `GET /v1/periods/{id}/scores` as it is now, read as a delta when possible."""
+        slot = (scoring.base_url, period_id)
+        cached = self._bodies.get(slot)
+        if cached is None or not isinstance(cached.get("score_set"), int) or not cached.get("period_key"):
+            body = await scoring.period_scores(period_id)
+        else:
+            body = await scoring.period_scores(period_id, since_score_set=cached["score_set"],
+                                               period_key=str(cached["period_key"]))
+            if body.get("partial") is True:
+                body = merge(cached, body)
+        self._bodies.put(slot, body)
+        return body
+
+    def clear(self) -> None:
+        self._bodies.clear()
 
 
 def merge(cached: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +61,3 @@ def merge(cached: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     subjects.extend(fresh[sid] for sid in sorted(fresh))  # not in the cached body: appended
     return {**delta, "subjects": subjects, "partial": False}
 
-
-def forget() -> None:
-    _BODIES.clear()

@@ -12,14 +12,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.engine.canonical import canonical_json
 from kaohe.engine.ranking import rollup_period
-from kaohe.engine.ranking.result import RankMemo, rank_period_reusing
+from kaohe.engine.ranking.result import rank_period_reusing
 from kaohe.engine.scheme.model import PeriodScores, Scheme, Subject
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.longlived import settle_after_commit
 from services.ranking.access import (
     OFFICE_READERS,
     PUBLISHED,
@@ -32,15 +30,9 @@ from services.ranking.periods import publication
 from services.ranking.periods import repository as periods
 from services.ranking.periods.models import RankedPeriod
 from services.ranking.results import repository
-from services.ranking.results.inputs import (
-    SubjectMeta,
-    cached_scheme,
-    common_scope,
-    period_scores,
-    remember_scheme,
-)
+from services.ranking.results.cache import ResultsCache, StoredResults
+from services.ranking.results.inputs import ParsedInputs, SubjectMeta, common_scope
 from services.ranking.results.models import SubjectResult
-from services.ranking.results.scores_cache import latest_scores
 
 
 @dataclass(frozen=True)
@@ -90,19 +82,19 @@ def ref_from_payload(payload: Mapping[str, Any]) -> PeriodRef | None:
     return PeriodRef(period_id, scheme_id, version, label, owner_path=owner)
 
 
-async def scheme_of(scoring: ScoringClient, ref: PeriodRef) -> Scheme:
-    return cached_scheme(ref.scheme_id, ref.scheme_version) or remember_scheme(
+async def scheme_of(scoring: ScoringClient, inputs: ParsedInputs, ref: PeriodRef) -> Scheme:
+    return inputs.scheme(ref.scheme_id, ref.scheme_version) or inputs.remember_scheme(
         await scoring.scheme_document(ref.scheme_id, ref.scheme_version)
     )
 
 
 async def recompute(
-    session: AsyncSession, scoring: ScoringClient, ref: PeriodRef, *, actor: Principal,
+    session: AsyncSession, scoring: ScoringClient, cache: ResultsCache, ref: PeriodRef, *, actor: Principal,
     cause: dict[str, Any] | None = None,
 ) -> Recomputed:
     """Rank the period again from scoring's latest scores (or roll it up) and store what changed; `cause`
     (what made scoring's scores change) goes into the audit record of a publication gone stale."""
-    scheme = await scheme_of(scoring, ref)
+    scheme = await scheme_of(scoring, cache.inputs, ref)
     period = await periods.get(session, ref.period_id, lock=True)
     if period is not None and period.status == "finalized":
         # A frozen period keeps its results; the change is picked up after a formal reopening.
@@ -112,13 +104,11 @@ async def recompute(
     if scheme.rollup is not None:
         document, meta = await _rollup_document(session, scheme, ref)
     else:
-        body, full = await latest_scores(scoring, ref.period_id)
-        scores, meta = period_scores(scheme, ref.label, body)
-        document = _rank(ref.period_id, scores)
-        if full:  # every subject parsed and ranked anew: the period's long-lived part, frozen after the commit
-            settle_after_commit(session)
+        body = await cache.bodies.latest(scoring, ref.period_id)
+        scores, meta = cache.inputs.period_scores(scheme, ref.label, body)
+        document = _rank(cache, ref.period_id, scores)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
-    outcome = await store(session, period, document, meta, actor=actor)
+    outcome = await store(session, cache, period, document, meta, actor=actor)
     await publication.after_recompute(session, period, actor=actor, cause=cause or {})
     if outcome.changed or outcome.removed:
         notify.publish(session, "results.computed", entity_id=period.id, unit_path=period.scope_path,
@@ -146,63 +136,19 @@ async def _upsert_period(
     return period
 
 
-# The last ranking of each period: a change re-ranks only the scopes whose scores moved (the
-# memo is a pure function of the scores it was made from, so it needs no transaction).
-_MEMOS: dict[str, RankMemo] = {}
-
-
-def _rank(period_id: str, scores: PeriodScores) -> dict[str, Any]:
-    document, memo = rank_period_reusing(scores, _MEMOS.pop(period_id, None))
+def _rank(cache: ResultsCache, period_id: str, scores: PeriodScores) -> dict[str, Any]:
+    """The result document; a change re-ranks only the scopes whose scores moved (cache.memos)."""
+    document, memo = rank_period_reusing(scores, cache.memos.pop(period_id))
     if memo is not None:
-        _MEMOS[period_id] = memo
-        while len(_MEMOS) > _MAX_CURRENT:
-            _MEMOS.pop(next(iter(_MEMOS)))
+        cache.memos.put(period_id, memo)
     return document
 
 
-@dataclass(frozen=True)
-class _Stored:
-    """What this process stored last for a period, valid while the period's results_token is `token`
-    (a token is never reused): each current result's digest, and the entries and metas of the table
-    in position order (the very objects: a position holding the same entry and meta is unchanged)."""
-
-    token: str | None
-    digests: Mapping[str, repository.CurrentDigest]
-    entries: tuple[Mapping[str, Any], ...] = ()
-    metas: tuple[SubjectMeta, ...] = ()
-
-
-_CURRENT: dict[str, _Stored] = {}
-_MAX_CURRENT = 8
 _NO_META = SubjectMeta("")
-
-# The digest of each subject's last ranked entry, by (period, subject): an equal entry (a dict
-# comparison) has the same digest, so an unchanged subject is not encoded and hashed again.
-_DIGESTS: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
-_MAX_DIGESTS = 100_000
-
-
-def entry_digest(period_id: str, entry: Mapping[str, Any]) -> tuple[str, str | None]:
-    """The digest of an entry's canonical JSON, and that JSON when it had to be written (None when
-    the subject's last ranked entry was equal: its digest is reused, nothing is encoded)."""
-    key = (period_id, str(entry["id"]))
-    known = _DIGESTS.get(key)
-    if known is not None and (known[0] is entry or known[0] == entry):
-        if known[0] is not entry:  # an equal entry of a re-ranked scope: found by identity next time
-            _DIGESTS[key] = (entry, known[1])
-        return known[1], None
-    if len(_DIGESTS) > _MAX_DIGESTS:
-        _DIGESTS.clear()
-    # canonical_json writes the bytes of canonical() (orjson where it writes the same bytes; the
-    # reference encoder otherwise): the digest keeps its definition
-    raw = canonical_json(entry)
-    digest = hashlib.sha256(raw).hexdigest()
-    _DIGESTS[key] = (entry, digest)
-    return digest, raw.decode()
 
 
 async def store(
-    session: AsyncSession, period: RankedPeriod, document: Mapping[str, Any],
+    session: AsyncSession, cache: ResultsCache, period: RankedPeriod, document: Mapping[str, Any],
     meta: Mapping[str, SubjectMeta], *, actor: Principal,
 ) -> Recomputed:
     """Write a new result version for each subject whose result changed; keep the others.
@@ -210,12 +156,11 @@ async def store(
     The current rows are read as (id, digest, unit path, position, version) only; the full rows
     are loaded for the subjects that change (the audit keeps their previous document). A position
     that holds the very entry and meta this process stored there last is unchanged without a look
-    at its digest: a change re-ranks one scope and keeps the other scopes' entries (and the equal
-    entries of the scope it re-ranked) as the same objects."""
+    at its digest (`cache.stored`, valid while the period's results token is the one stored)."""
     period_id = period.id
-    known = _CURRENT.get(period_id)
+    known = cache.stored.get(period_id)
     if known is None or not period.results_token or known.token != period.results_token:
-        known = _Stored(None, await repository.current_digests(session, period_id))
+        known = StoredResults(None, await repository.current_digests(session, period_id))
     before = known.digests
     current = dict(before)
     entries: tuple[Mapping[str, Any], ...] = tuple(document.get("subjects") or ())
@@ -227,11 +172,12 @@ async def store(
     for position, entry in enumerate(entries):
         subject_meta = meta.get(entry["id"], _NO_META)
         metas.append(subject_meta)
-        if position < len(last_entries) and last_entries[position] is entry and last_metas[position] is subject_meta:
+        if position < len(last_entries) and _equal(last_entries[position], entry) \
+                and _equal(last_metas[position], subject_meta):
             same_place += 1  # stays in `current`: counted below
             continue
         previous = current.pop(entry["id"], None)
-        digest, text = entry_digest(period_id, entry)  # the very entry last ranked: its digest, by identity
+        digest, text = cache.digests.digest(period_id, entry)
         if previous is not None and previous.digest == digest and previous.unit_path == subject_meta.unit_path:
             if previous.position != position:  # the table order may move without the result changing
                 moved.append({"id": previous.id, "position": position})
@@ -264,12 +210,14 @@ async def store(
     if changed or moved or gone:
         period.results_token = secrets.token_hex(16)
         after = _after(before, gone, moved, new_rows, new_ids)
-    _CURRENT.pop(period_id, None)
-    _CURRENT[period_id] = _Stored(period.results_token, after, entries, tuple(metas))
-    if len(_CURRENT) > _MAX_CURRENT:
-        _CURRENT.pop(next(iter(_CURRENT)))
+    cache.stored.put(period_id, StoredResults(period.results_token, after, entries, tuple(metas)))
     await session.flush()
     return Recomputed(period_id, len(changed), unchanged, len(gone))
+
+
+def _equal(before: object, now: object) -> bool:
+    """Equal values; the same object is the common case (a reused scope keeps its entries), checked first."""
+    return before is now or before == now
 
 
 def _gone(current: Mapping[str, repository.CurrentDigest],
@@ -401,7 +349,7 @@ async def get_history(
 
 
 async def recompute_by_office(
-    session: AsyncSession, scoring: ScoringClient, principal: Principal, period_id: str
+    session: AsyncSession, scoring: ScoringClient, cache: ResultsCache, principal: Principal, period_id: str
 ) -> Recomputed:
     """An office-triggered recomputation (or roll-up): refused on a frozen period."""
     existing = await periods.get(session, period_id)
@@ -409,7 +357,7 @@ async def recompute_by_office(
         require_office(principal, existing.scope_path)
         if existing.status == "finalized":
             raise Conflict(f"period {period_id} is finalized (审定); reopen it with a reason first")
-    outcome = await recompute(session, scoring, await period_ref(scoring, period_id), actor=principal,
+    outcome = await recompute(session, scoring, cache, await period_ref(scoring, period_id), actor=principal,
                               cause={"recompute": principal.subject})
     stored = await periods.get(session, period_id)
     # A first computation learns the period's scope only now; refusing rolls everything back.

@@ -10,7 +10,6 @@ from typing import Any
 
 from kaohe.engine import score_period
 from kaohe.engine.scheme.model import PeriodScores, Scheme
-from kaohe.engine.scoring.collector import paused_gc
 from services.scoring.periods.models import Period, PeriodSubject
 
 TOTAL = "total"
@@ -71,12 +70,11 @@ def each_computed(scheme: Scheme, result: PeriodScores, facts: list[dict[str, An
     by_leaf: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_subject: dict[str, list[str]] = defaultdict(list)
     ordered = facts if in_id_order else sorted(facts, key=lambda fact: str(fact.get("id")))
-    with paused_gc():  # tens of thousands of lists, no cycle (engine/collector.py)
-        for f in ordered:  # in id order: every id list stays sorted
-            sid, fid = str(f.get("subject")), str(f.get("id"))
-            by_subject[sid].append(fid)
-            if f.get("indicator") is not None:
-                by_leaf[(sid, str(f["indicator"]))].append(fid)
+    for f in ordered:  # in id order: every id list stays sorted
+        sid, fid = str(f.get("subject")), str(f.get("id"))
+        by_subject[sid].append(fid)
+        if f.get("indicator") is not None:
+            by_leaf[(sid, str(f["indicator"]))].append(fid)
     leaves = _leaves_below(scheme)
     for s in result.subjects:
         sid = s.subject.id

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.scheme.model import Scheme
 from kaohe.engine.scoring.subset import Scored, score_changed, score_full
-from services.common.longlived import settle_after_commit
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
@@ -55,11 +54,6 @@ async def refresh_and_score(session: AsyncSession, period: Period,
         cache.put(state)
         cache.begin(session, state)
         state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
-        # the period's facts and the engine's state: the largest long-lived structure of the process, frozen
-        # once this transaction commits (services/common/longlived.py). Only on a load, which is rare by
-        # design; a change scored in full later (a large one) does not ask: a full collection per change
-        # is what this avoids.
-        settle_after_commit(session)
         return state, state.scored, None
     cache.begin(session, state)
     dirty: set[str] = set()
@@ -127,8 +121,6 @@ def _score_all(state: PeriodState, scheme: Scheme, period: Period) -> Scored:
     digest = digest_of(_digest_parts(state, scheme, period))
     document = {"scheme": period.scheme_id, "version": period.scheme_version, "period": period.label,
                 "subjects": state.subjects, "facts": state.live_facts()}
-    # No gc.freeze() here: freezing from a worker thread also freezes whatever the event loop holds at
-    # that instant, and any of it that later becomes cyclic garbage would never be collected.
     return score_full(scheme, document, digest=digest)
 
 

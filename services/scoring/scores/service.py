@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.canonical import canonical_json
-from kaohe.engine.scoring.collector import paused_gc
 from services.common import audit, clock, outbox
 from services.common.auth import Principal
 from services.common.errors import Forbidden, InvalidInput, NotFound
@@ -110,10 +109,9 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     # next values are compared and encoded here (docs/performance.md, "Full recompute, third pass").
     # The state's newest values are updated as the rows are made (a failed COPY rolls the transaction
     # back, and a state changed by a transaction that did not commit is dropped: cache.py).
-    with paused_gc():  # 65,000 values and rows, no cycle (engine/collector.py)
-        await repo.insert_versions(session, _version_records(
-            compute.changed_each(computed, state.latest, fresh), state.latest, period.id,
-            version_cause[:MAX_CAUSE], period.score_set + 1, result.inputs_sha256, now))
+    await repo.insert_versions(session, _version_records(
+        compute.changed_each(computed, state.latest, fresh), state.latest, period.id,
+        version_cause[:MAX_CAUSE], period.score_set + 1, result.inputs_sha256, now))
     if fresh:
         state.value_seq = await repo.max_value_seq(session, period.id)
     moved = bool(fresh) or meta != (period.result_meta or {})
