@@ -2,7 +2,8 @@
 an attachment, reviews, scores, ranking, publication (公示), an objection and its answer, the
 refusal to finalize early, then (the stack's clock moved past the window through KAOHE_CLOCK_FILE)
 approval (审定) with its snapshot hash, a refused write, a reopening with its reason, and the
-auditor's questions read back.
+auditor's questions read back. Each step is a test of its own, in order, sharing the stack and what the
+steps before made (`world`), so one failing step does not hide the others' results.
 
 Scheme (hand-worked): 重点工作 manual /60, 台账完成率 ratio /40 (target 1, proportional below),
 民主测评 rating /10 (好 10, 较好 8, 一般 6, 差 0) from one rater's ballot.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -84,14 +86,32 @@ PAGE = """query($p: ID!) { subjects(periodId: $p, first: 10) { totalCount nodes 
   score { total indicators { code value } } result { total rank grade } } } }"""
 
 
-def test_a_period_through_the_gateway(gw: Gateway) -> None:
-    admin = gw.token("admin", "")
+@dataclass
+class World:
+    """What the steps below made, for the steps after them."""
+
+    admin: str
+    auditor: str
+    a: dict[str, Any] = field(default_factory=dict)  # 甲街道
+    b: dict[str, Any] = field(default_factory=dict)  # 乙街道
+    p: str = ""  # the period
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    ends_at: datetime | None = None  # the end of the publication window
+
+
+@pytest.fixture(scope="module")
+def world(gw: Gateway) -> World:
+    return World(admin=gw.token("admin", ""), auditor=gw.token("auditor", ""))
+
+
+def test_units_scheme_and_period(gw: Gateway, world: World) -> None:
+    admin = world.admin
     city = gw(admin, UNIT, name="市", slug="city")["createUnit"]
     a = gw(admin, UNIT, name="甲街道", slug="a", parent=city["id"])["createUnit"]
     b = gw(admin, UNIT, name="乙街道", slug="b", parent=city["id"])["createUnit"]
     assert (a["path"], b["path"]) == ("city/a", "city/b")
+    world.a, world.b = a, b
 
-    # scheme and period
     draft = gw(admin, "mutation($d: JSON!) { createScheme(document: $d) { id version status revision } }",
                d=SCHEME)["createScheme"]
     assert (draft["id"], draft["version"], draft["status"]) == ("e2e-street", 1, "draft")
@@ -102,13 +122,16 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
     period = gw(admin, """mutation($s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: "e2e-street",
         schemeVersion: 1, label: "2026-Q1", subjects: $s}) { id status subjectCount } }""",
                 s=[{"id": a["id"], "group": "街道"}, {"id": b["id"], "group": "街道"}])["openPeriod"]
-    p = period["id"]
+    world.p = p = period["id"]
     assert (period["status"], period["subjectCount"]) == ("open", 2)
     status = gw(admin, 'mutation($p: ID!) { setPeriodStatus(periodId: $p, status: "collecting") { status } }', p=p)
     assert status == {"setPeriodStatus": {"status": "collecting"}}
 
-    # evidence: the assessor scores 重点工作, each unit reports its 台账 ratio
-    assessor, reviewer = gw.token("assessor", "city"), gw.token("reviewer", "city")
+
+def test_evidence_with_an_attachment(gw: Gateway, world: World) -> None:
+    """The assessor scores 重点工作, each unit reports its 台账 ratio; an attachment streamed through the gateway."""
+    a, b, p = world.a, world.b, world.p
+    assessor = gw.token("assessor", "city")
     submitter_a, submitter_b = gw.token("submitter", "city/a"), gw.token("submitter", "city/b")
     evidence = [
         (assessor, a, "work", "score", {"points": "55", "assessor": "考核办"}),
@@ -116,55 +139,62 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
         (assessor, b, "work", "score", {"points": "50", "assessor": "考核办"}),
         (submitter_b, b, "rate", "measure", {"numerator": "10", "denominator": "10"}),
     ]
-    submissions = []
     for token, unit, indicator, kind, content in evidence:
         made = gw(token, SUBMIT, input={"periodId": p, "subjectId": unit["id"], "indicator": indicator,
                                         "fact": kind, "content": content})["submitEvidence"]
         assert (made["status"], made["version"], made["kind"]) == ("pending", 1, kind)
-        submissions.append(made)
+        world.submissions.append(made)
     refused = gw.error(submitter_a, SUBMIT, input={"periodId": p, "subjectId": b["id"], "indicator": "rate",
                                                    "fact": "measure", "content": {"value": "1"}})
     assert refused["extensions"]["code"] == "FORBIDDEN"
 
-    # an attachment, streamed through the gateway
     pdf = b"%PDF-1.4\n" + "台账扫描件".encode() * 1000
-    upload = httpx.post(f"{gw.url}/uploads/submissions/{submissions[1]['id']}/attachments",
+    upload = httpx.post(f"{gw.url}/uploads/submissions/{world.submissions[1]['id']}/attachments",
                         files={"file": ("台账.pdf", pdf, "application/pdf")},
                         headers={"Authorization": f"Bearer {submitter_a}"}, timeout=30)
     assert upload.status_code == 201, upload.text
     assert upload.json()["sha256"] == hashlib.sha256(pdf).hexdigest()
     one = "query($id: ID!) { submission(id: $id) { attachments { fileName size sha256 } } }"
-    seen = gw(submitter_a, one, id=submissions[1]["id"])
+    seen = gw(submitter_a, one, id=world.submissions[1]["id"])
     assert seen["submission"]["attachments"] == [
         {"fileName": "台账.pdf", "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest()}]
-    hidden = gw.error(submitter_b, one, id=submissions[1]["id"])
+    hidden = gw.error(submitter_b, one, id=world.submissions[1]["id"])
     assert hidden["extensions"]["code"] == "NOT_FOUND"  # evidence does not even admit it exists
 
-    # reviews: approved evidence becomes facts, which flow to scoring and on to ranking
-    for made in submissions:
+
+def test_reviews_ratings_and_rectification(gw: Gateway, world: World) -> None:
+    """Approved evidence becomes facts, which flow to scoring and on to ranking."""
+    reviewer = gw.token("reviewer", "city")
+    for made in world.submissions:
         reviewed = gw(reviewer, REVIEW, id=made["id"], version=made["version"])["reviewSubmission"]
         assert reviewed["status"] == "approved" and reviewed["reviews"] == [{"decision": "approve"}]
+    rate_the_units(gw, world.admin, world.p, world.a, world.b)
+    rectify(gw, world.p, world.a)
 
-    auditor = gw.token("auditor", "")
-    rate_the_units(gw, admin, p, a, b)
-    rectify(gw, p, a)
+
+def test_scores_reach_the_ranking(gw: Gateway, world: World) -> None:
+    b, p = world.b, world.p
 
     def settled(data: dict[str, Any]) -> bool:  # ranking has caught up with scoring's latest totals
         nodes = data["subjects"]["nodes"]
         return all(n["score"] and n["result"] and Decimal(n["result"]["total"]) == Decimal(n["score"]["total"])
                    for n in nodes) and {Decimal(n["score"]["total"]) for n in nodes} == {Decimal(101), Decimal(98)}
 
-    page = gw.wait(auditor, PAGE, settled, p=p)
+    page = gw.wait(world.auditor, PAGE, settled, p=p)
     rows = {n["name"]: (Decimal(n["score"]["total"]), n["result"]["rank"], n["result"]["grade"])
             for n in page["subjects"]["nodes"]}
     assert rows == {"甲街道": (Decimal(101), 1, "优秀"), "乙街道": (Decimal(98), 2, "良好")}
     table = "query($p: ID!) { ranking(periodId: $p) { nodes { subjectId rank grade } } }"
     assert gw(gw.token("assessor", "city/b"), table, p=p) == {"ranking": {"nodes": [
         {"subjectId": b["id"], "rank": 2, "grade": "良好"}]}}  # only its own part of the table
+    submitter_a = gw.token("submitter", "city/a")
     assert gw.error(submitter_a, table, p=p)["extensions"]["code"] == "FORBIDDEN"  # submitters do not read it
 
-    # an appeal (申诉) of the 重点工作 score, answered point by point and dismissed
-    fact_id = gw(admin, "query($id: ID!) { submission(id: $id) { factId } }", id=submissions[0]["id"])
+
+def test_an_appeal_answered_point_by_point(gw: Gateway, world: World) -> None:
+    """An appeal (申诉) of the 重点工作 score, answered point by point and dismissed."""
+    admin, a, p = world.admin, world.a, world.p
+    fact_id = gw(admin, "query($id: ID!) { submission(id: $id) { factId } }", id=world.submissions[0]["id"])
     appeal = gw(subject_a_token(gw, a), """mutation($p: ID!, $s: ID!, $f: String!) { fileAppeal(periodId: $p,
         subjectId: $s, factId: $f, points: ["重点工作已全部完成,不应扣5分"]) { id status points version } }""",
                 p=p, s=a["id"], f=fact_id["submission"]["factId"])["fileAppeal"]
@@ -173,11 +203,14 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
         replies: ["经复核,第三项工作未按期完成,扣分属实"], version: $v) { status replies } }""",
                    id=appeal["id"], v=appeal["version"])["answerAppeal"]
     assert dismissed["replies"] == ["经复核,第三项工作未按期完成,扣分属实"]
-    listed_appeals = gw(auditor, "query($p: ID!, $s: ID!) { appeals(periodId: $p, subjectId: $s) { totalCount } }",
-                        p=p, s=a["id"])
+    listed_appeals = gw(world.auditor, "query($p: ID!, $s: ID!) { appeals(periodId: $p, subjectId: $s) "
+                                       "{ totalCount } }", p=p, s=a["id"])
     assert listed_appeals == {"appeals": {"totalCount": 1}}
 
-    # publication (公示), an objection by the subject itself and its answer; 审定 refused until due
+
+def test_publication_an_objection_and_no_early_approval(gw: Gateway, world: World) -> None:
+    """Publication (公示), an objection by the subject itself and its answer; 审定 refused until due."""
+    admin, a, p = world.admin, world.a, world.p
     publication = gw(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status closesAt } }",
                      p=p)
     assert publication["publishResults"]["status"] == "published"
@@ -191,14 +224,16 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
     listed = gw(subject_a, "query($p: ID!, $s: ID!) { objections(periodId: $p, subjectId: $s) "
                            "{ nodes { id answer } } }", p=p, s=a["id"])
     assert listed == {"objections": {"nodes": [{"id": objection["id"], "answer": "经核实,维持原结果"}]}}
-    # ranking's clock cannot be moved in a running stack, so 审定 is refused until the window ends
+    # the window has not ended: 审定 is refused until it does
     early = gw.error(admin, "mutation($p: ID!) { finalizePeriod(periodId: $p) { sha256 } }", p=p)
     assert early["extensions"]["code"] == "CONFLICT"
     assert early["message"].startswith(f"the publication of period {p} runs until")
-    ends_at = datetime.fromisoformat(early["extensions"]["details"]["publication_ends_at"])
-    assert ends_at == datetime.fromisoformat(publication["publishResults"]["closesAt"].replace("Z", "+00:00"))
+    world.ends_at = datetime.fromisoformat(early["extensions"]["details"]["publication_ends_at"])
+    assert world.ends_at == datetime.fromisoformat(publication["publishResults"]["closesAt"].replace("Z", "+00:00"))
 
-    # the auditor's questions
+
+def test_the_auditors_questions(gw: Gateway, world: World) -> None:
+    auditor, a, p = world.auditor, world.a, world.p
     about = {"p": p, "s": a["id"]}
     history = gw(auditor, """query($p: ID!, $s: ID!) { scoreHistory(periodId: $p, subjectId: $s, indicator: "total")
         { nodes { value cause factIds createdAt } } }""", **about)["scoreHistory"]["nodes"]
@@ -223,9 +258,12 @@ def test_a_period_through_the_gateway(gw: Gateway) -> None:
     for service in ("EVIDENCE", "SCORING", "RANKING"):
         verified = gw(auditor, "query($s: Service!) { verifyAuditChain(service: $s) { ok } }", s=service)
         assert verified == {"verifyAuditChain": {"ok": True}}
-    assert gw.error(subject_a, trail, e=p)["extensions"]["code"] == "FORBIDDEN"
+    assert gw.error(subject_a_token(gw, a), trail, e=p)["extensions"]["code"] == "FORBIDDEN"
 
-    approve_and_reopen(gw, p, ends_at)
+
+def test_approval_and_a_formal_reopening(gw: Gateway, world: World) -> None:
+    assert world.ends_at is not None, "the publication step did not run"
+    approve_and_reopen(gw, world.p, world.ends_at)
 
 
 FINALIZE = "mutation($p: ID!) { finalizePeriod(periodId: $p) { periodId sequence sha256 finalizedBy finalizedAt } }"
