@@ -6,7 +6,7 @@ The facts document is hashed streaming, one chunk of facts at a time, so 3 milli
 sit in memory as one string.
 
 The definition is `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` with
-the `_default` below (`_dumps`, the reference encoder). orjson writes the same bytes ~9x faster
+the `_default` below (`canonical_text`, the reference encoder). orjson writes the same bytes ~9x faster
 for the values it shares with it: dicts with text keys, lists, tuples, text, 64-bit ints, bools,
 None and Decimals (through `default`). `_plain` checks that a value holds nothing else (no floats,
 which orjson formats differently, no enums, dates, subclasses…) before orjson is used; anything
@@ -63,8 +63,8 @@ def _stringify_keys(obj: Any) -> Any:
     return obj
 
 
-def _dumps(obj: Any) -> str:
-    """The reference encoder: the definition of the canonical text."""
+def canonical_text(obj: Any) -> str:
+    """The canonical text of `obj` by the reference encoder, which defines it (canonical_json writes its bytes)."""
     try:
         return json.dumps(obj, sort_keys=True, separators=_SEPARATORS, ensure_ascii=False, default=_default)
     except TypeError:  # keys of mixed types (YAML allows `1:` next to `a:`)
@@ -122,7 +122,7 @@ def _dumps_bytes(obj: Any) -> bytes:
             return orjson.dumps(obj, default=_orjson_default, option=_ORJSON_OPTIONS)
         except orjson.JSONEncodeError:  # non-text keys, ints beyond 64 bits, lone surrogates, depth
             pass
-    return _dumps(obj).encode()
+    return canonical_text(obj).encode()
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -150,7 +150,7 @@ def sorted_by_id(items: Iterable[Any]) -> list[Any]:
             return out
     except (KeyError, TypeError):
         pass
-    return sorted(items, key=lambda item: (_id_key(item), _dumps(item)))
+    return sorted(items, key=lambda item: (_id_key(item), canonical_text(item)))
 
 
 def _distinct_text_ids(ordered: list[Any]) -> bool:
@@ -164,7 +164,7 @@ def _distinct_text_ids(ordered: list[Any]) -> bool:
     return True
 
 
-def _hash_list(h: Any, items: Any, ordered: list[Any] | None) -> None:
+def hash_list(h: Any, items: Any, ordered: list[Any] | None) -> None:
     if not isinstance(items, list | tuple):
         h.update(canonical_json(items))
         return
@@ -191,9 +191,9 @@ def inputs_sha256(
     for n, key in enumerate(sorted(str(k) for k in facts)):
         if n:
             h.update(b",")
-        h.update(_dumps(key).encode() + b":")
+        h.update(canonical_text(key).encode() + b":")
         if key in ("facts", "subjects"):
-            _hash_list(h, facts[key], sorted_facts if key == "facts" else None)
+            hash_list(h, facts[key], sorted_facts if key == "facts" else None)
         else:
             h.update(canonical_json(facts[key]))
     h.update(b'},"scheme":' + canonical_json(scheme_document) + b"}")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from .expression import to_decimal
+from .expression import CompiledExpression, ExpressionError, compile_expression, to_decimal
 from .model import Problem
 
 CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -159,3 +159,15 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return f"the text {value!r}"
     return repr(value)
+
+
+def compile_checked(c: Checker, value: Any, ptr: str) -> CompiledExpression | None:
+    """Compile an expression, turning a syntax error into a problem at `ptr`."""
+    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
+        c.add(ptr, f"an expression must be text, not {value!r}")
+        return None
+    try:
+        return compile_expression(str(value))
+    except ExpressionError as exc:
+        c.add(ptr, f"cannot read the expression {value!r}: {exc}")
+        return None

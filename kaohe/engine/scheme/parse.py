@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from .checks import Checker, percent_or_number, pointer
+from .checks import Checker, compile_checked, percent_or_number, pointer
 from .evidence_rules import parse_documents, parse_lookback
-from .expression import CompiledExpression, ExpressionError, compile_expression
+from .expression import CompiledExpression
 from .graph import find_cycle, node_dependencies
 from .model import (
     AppliesTo,
@@ -267,18 +267,6 @@ class _TreeParser:
                 self.c.add(
                     pointer(ptr, "children"), f"the weights of the children of {label} add up to {total}, not 100"
                 )
-
-
-def compile_checked(c: Checker, value: Any, ptr: str) -> CompiledExpression | None:
-    """Compile an expression, turning a syntax error into a problem at `ptr`."""
-    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
-        c.add(ptr, f"an expression must be text, not {value!r}")
-        return None
-    try:
-        return compile_expression(str(value))
-    except ExpressionError as exc:
-        c.add(ptr, f"cannot read the expression {value!r}: {exc}")
-        return None
 
 
 def _header(c: Checker, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any, cast
 
-from .checks import Checker, pointer
+from .checks import Checker, compile_checked, pointer
 from .expression import CompiledExpression
 from .model import (
     DEFAULT_PUBLIC_COLUMNS,
@@ -346,8 +346,6 @@ def _distribution(c: Checker, value: Any, ptr: str) -> Distribution | None:
 
 
 def _reward_expression(c: Checker, value: Any, ptr: str, codes: frozenset[str]) -> CompiledExpression | None:
-    from .parse import compile_checked
-
     expr = compile_checked(c, value, ptr)
     if expr is not None:
         for name in sorted(expr.names - codes - {"total"}):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..scheme.model import Node, Problem, Subject
+from .period import Period
 from .rules import ZERO, clamp, fmt, ids, measure_value
-
-if TYPE_CHECKING:
-    from .score import Period
 
 MissingFn = Callable[[Node, Subject, list[Problem], str], tuple[Decimal, str]]
 

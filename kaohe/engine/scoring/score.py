@@ -13,13 +13,14 @@ from functools import partial
 from operator import itemgetter
 from typing import Any, Final
 
-from ..canonical import _dumps, inputs_sha256, sorted_by_id
+from ..canonical import canonical_text, inputs_sha256, sorted_by_id
 from ..scheme.evidence_rules import apply_documents, earlier_periods
 from ..scheme.expression import CONTEXT
 from ..scheme.graph import TOTAL, evaluation_order, node_dependencies
 from ..scheme.model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
 from ..scheme.rule_params import FACT_KIND
 from .cross import peer_relative_column, rank_points_column
+from .period import Period
 from .rules import (
     ZERO,
     Fact,
@@ -61,31 +62,7 @@ _PARENT_UNASSIGNED: Final = 2  # status in Period.unassigned: an ancestor is not
 _OWN_UNASSIGNED: Final = 1  # the node's own applies_to excludes the subject (or ratio decided so)
 
 
-class Period:
-    """Working state of one evaluation: subjects, their facts by leaf, score and explain rows."""
-
-    def __init__(self, scheme: Scheme, subjects: list[Subject], label: str = "") -> None:
-        self.scheme = scheme
-        self.subjects = subjects
-        self.label = label  # the period's identifier ("2014"): look-back windows count back from it
-        self.rows: list[dict[str, Decimal]] = [{} for _ in subjects]
-        self.explain: list[dict[str, str]] = [{} for _ in subjects]
-        self.problems: list[Problem] = []
-        self.nodes = {node.code: node for node in scheme.nodes()}
-        # subject id → leaf code → the subject's facts for that leaf, in id order
-        self.facts: dict[str, dict[str, list[Fact]]] = {}
-        self.vetoes: dict[str, list[VetoHit]] = {}
-        self.unassigned: dict[str, dict[int, int]] = {}
-        # subject id → leaf code → its `document` facts (docs/scheme-reference.md §3.4), for leaves requiring some
-        self.documents: dict[str, dict[str, list[Fact]]] = {}
-
-    def facts_for(self, sid: str, code: str) -> list[Fact] | None:
-        """The subject's facts for the leaf `code`, None when it has none."""
-        mine = self.facts.get(sid)
-        return mine.get(code) if mine is not None else None
-
-
-def _read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Subject]:
+def read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Subject]:
     chosen: dict[str, Mapping[str, Any]] = {}
     for item in raw if isinstance(raw, list) else []:
         sid = item.get("id") if isinstance(item, Mapping) else None
@@ -95,7 +72,7 @@ def _read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Su
         sid = str(sid)
         if sid in chosen:
             problems.append(Problem(subject=sid, message=f"subject {sid} is listed more than once; one copy used"))
-            if _dumps(item) >= _dumps(chosen[sid]):
+            if canonical_text(item) >= canonical_text(chosen[sid]):
                 continue  # keep the copy whose canonical text sorts first: input order never matters
         chosen[sid] = item
     return [_subject(sid, chosen[sid], scheme, problems) for sid in sorted(chosen, key=natural_key)]
@@ -124,7 +101,7 @@ def _subject(sid: str, item: Mapping[str, Any], scheme: Scheme, problems: list[P
 _NOT_A_LEAF: Final = object()  # kinds.get's answer for an indicator that is not a leaf
 
 
-def _bucket_facts(period: Period, raw: Any) -> None:
+def bucket_facts(period: Period, raw: Any) -> None:
     """The single pass over the facts: each goes to its subject's list for its leaf, or is set aside."""
     kinds = {code: FACT_KIND[node.rule.kind] for code, node in period.nodes.items() if node.rule is not None}
     items: list[Any] = raw if isinstance(raw, list) else []
@@ -312,7 +289,7 @@ def _collect_vetoes(period: Period, facts: list[Fact]) -> None:
             period.vetoes.setdefault(str(f["subject"]), []).append(VetoHit(period.scheme.vetoes[i], str(f.get("id"))))
 
 
-def _assignment(period: Period) -> None:
+def assignment(period: Period) -> None:
     """Which subjects each node is not assigned to: own applies_to, or inherited from a parent."""
     for top in period.scheme.indicators:
         _assign(period, top, {})
@@ -600,7 +577,7 @@ def _parents(scheme: Scheme) -> dict[str, Node]:
     return {child.code: node for node in scheme.nodes() for child in node.children}
 
 
-def _evaluate_nodes(period: Period, only: frozenset[str] | None = None,
+def evaluate_nodes(period: Period, only: frozenset[str] | None = None,
                     groups: Collection[str] | None = None) -> None:
     """Evaluate the scheme's nodes in dependency order. engine/subset.py limits it to the codes in
     `only` (None: every code) and the rank_points columns to `groups` (None: every group)."""
@@ -633,7 +610,7 @@ def _evaluate_nodes(period: Period, only: frozenset[str] | None = None,
     period.problems = problems
 
 
-def _totals(period: Period) -> list[SubjectScore]:
+def totals(period: Period) -> list[SubjectScore]:
     scheme = period.scheme
     top = [node.code for node in scheme.indicators]
     out: list[SubjectScore] = []
@@ -657,7 +634,7 @@ def _totals(period: Period) -> list[SubjectScore]:
     return out
 
 
-def _problem_key(problem: Problem) -> tuple[Any, ...]:
+def problem_key(problem: Problem) -> tuple[Any, ...]:
     return (natural_key(problem.fact or ""), natural_key(problem.subject or ""), problem.pointer or "", problem.message)
 
 
@@ -688,13 +665,13 @@ def score_keeping(scheme: Scheme, facts: Mapping[str, Any],
         problems.append(Problem(message="facts must be a list"))
     # sorted once by id: the hash needs this order, and the rules then see facts in id order
     ordered = sorted_by_id(raw) if isinstance(raw, list) else []
-    period = Period(scheme, _read_subjects(facts.get("subjects"), scheme, problems), str(facts.get("period", "")))
+    period = Period(scheme, read_subjects(facts.get("subjects"), scheme, problems), str(facts.get("period", "")))
     period.problems.extend(problems)
-    _bucket_facts(period, ordered)
-    _assignment(period)
-    _evaluate_nodes(period)
-    subjects = _totals(period)
-    period.problems.sort(key=_problem_key)
+    bucket_facts(period, ordered)
+    assignment(period)
+    evaluate_nodes(period)
+    subjects = totals(period)
+    period.problems.sort(key=problem_key)
     if digest is None:
         digest = inputs_sha256(scheme.document, facts, sorted_facts=ordered if isinstance(raw, list) else None)
     result = PeriodScores(

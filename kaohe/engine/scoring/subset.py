@@ -29,14 +29,14 @@ from ..canonical import sorted_by_id
 from ..scheme.expression import CONTEXT
 from ..scheme.graph import evaluation_order, node_dependencies
 from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
+from .period import Period
 from .score import (
-    Period,
-    _assignment,
-    _bucket_facts,
-    _evaluate_nodes,
-    _problem_key,
-    _totals,
+    assignment,
+    bucket_facts,
+    evaluate_nodes,
+    problem_key,
     score_keeping,
+    totals,
 )
 
 _CROSS_KINDS = frozenset({"rank_points", "peer_relative"})
@@ -114,9 +114,9 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     ordered = sorted_by_id(facts)
     # 1. the dirty subjects alone, with the engine's own steps (their own-fact nodes are final)
     small = Period(scheme, [old.subjects[index[sid]] for sid in sorted(dirty, key=index.__getitem__)], old.label)
-    _bucket_facts(small, ordered)
-    _assignment(small)
-    _evaluate_nodes(small)
+    bucket_facts(small, ordered)
+    assignment(small)
+    evaluate_nodes(small)
     # 2. the whole period: clean subjects from the previous state, dirty ones from the small period
     big = Period(scheme, old.subjects, old.label)
     small_at = {subject.id: j for j, subject in enumerate(small.subjects)}
@@ -142,10 +142,10 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     big.documents.update(small.documents)
     # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
     touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
-    _evaluate_nodes(big, cross_affected(scheme), touched)
+    evaluate_nodes(big, cross_affected(scheme), touched)
     subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at}, touched)
     problems = kept_problems + small.problems
-    problems.sort(key=_problem_key)
+    problems.sort(key=problem_key)
     result = PeriodScores(scheme=scheme, period=previous.result.period, subjects=subjects, problems=problems,
                           inputs_sha256=digest)
     fact_subject, subject_facts = _move_fact_maps(previous, facts, dirty)
@@ -154,7 +154,7 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
 
 def _totals_of_changed(big: Period, before: list[SubjectScore], old: Period, dirty: set[int],
                        touched: Collection[str] | None) -> list[SubjectScore]:
-    """score._totals for the subjects whose values or explanations moved; the others keep theirs.
+    """score.totals for the subjects whose values or explanations moved; the others keep theirs.
     With `touched` (every cross-subject rule is group-local), only those groups' subjects can have
     moved: the others' values were made again from the same inputs, so they are not compared."""
     subjects = big.subjects
@@ -164,7 +164,7 @@ def _totals_of_changed(big: Period, before: list[SubjectScore], old: Period, dir
     view = Period(big.scheme, [big.subjects[i] for i in redo])
     view.rows, view.explain, view.vetoes = [big.rows[i] for i in redo], [big.explain[i] for i in redo], big.vetoes
     out = list(before)
-    for i, score in zip(redo, _totals(view), strict=True):
+    for i, score in zip(redo, totals(view), strict=True):
         out[i] = score
     return out
 

@@ -51,10 +51,10 @@ class _Collect:
 
 def subjects_bytes(subjects: list[dict[str, Any]]) -> bytes:
     """The canonical text of a facts document's subject list (sorted by id), as the engine hashes it."""
-    from kaohe.engine.canonical import _hash_list
+    from kaohe.engine.canonical import hash_list
 
     sink = _Collect()
-    _hash_list(sink, subjects, None)
+    hash_list(sink, subjects, None)
     return b"".join(sink.parts)
 
 
