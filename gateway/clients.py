@@ -132,8 +132,8 @@ class Clients:
 
 
 def _decode(response: httpx.Response) -> Any:
-    """A service's JSON answer (orjson: several times faster on a page's batches; the standard
-    decoder for anything it refuses, such as integers beyond 64 bits)."""
+    """A service's JSON answer, decoded by orjson; the standard decoder takes anything it refuses,
+    such as integers beyond 64 bits."""
     try:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:

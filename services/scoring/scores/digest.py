@@ -70,8 +70,8 @@ def period_digest(scheme_document: Mapping[str, Any], header: Mapping[str, Any],
 def digest_parts(scheme_document: Mapping[str, Any], header: Mapping[str, Any], subjects: bytes,
                  facts_in_id_order: Iterable[bytes]) -> list[bytes]:
     """The bytes period_digest hashes, in order (hashing can go to a thread). The facts are not joined
-    into one text: a period's 20 MB of fact bytes would be copied twice (join, then brackets) on the
-    event loop at every change; "[", the items with "," between them and "]" hash the same."""
+    into one text (a period's fact bytes would be copied twice, join then brackets, on the event loop
+    at every change); "[", the items with "," between them and "]" hash the same."""
     parts = [b'{"facts":{']
     for n, key in enumerate(sorted({*map(str, header), "facts", "subjects"})):
         if n:

@@ -74,9 +74,9 @@ async def refresh_and_score(session: AsyncSession, period: Period,
     if not dirty:
         state.scored = previous
         return state, previous, external
-    # A few subjects' worth of work (tens of ms at 5,000 subjects) runs here, rather than handing the
-    # GIL back and forth with a worker thread; the SHA-256 of the inputs (tens of MB, hashlib lets
-    # go of the GIL) runs in a thread meanwhile (digest_alongside: started before, not after, it).
+    # A few subjects' worth of work runs here, rather than handing the GIL back and forth with a
+    # worker thread; the SHA-256 of the inputs (hashlib lets go of the GIL) runs in a thread
+    # meanwhile (digest_alongside: started before, not after, it).
     hashing = digest_alongside(_digest_parts(state, previous.result.scheme, period))
     try:
         scored = score_changed(previous, state.facts_of(dirty), dirty, "")

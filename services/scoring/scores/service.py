@@ -105,8 +105,8 @@ async def recompute(session: AsyncSession, period: Period, *, cause: str) -> Rec
     causes = ",".join(period.pending_causes or []) or cause
     version_cause = cause if cause.startswith("user:") else causes
     fresh: list[compute.Computed] = []
-    # The rows are made as the COPY consumes them: PostgreSQL ingests each 512 kB sent while the
-    # next values are compared and encoded here (docs/performance.md, "Full recompute, third pass").
+    # The rows are made as the COPY consumes them, so PostgreSQL ingests what was sent while the
+    # next values are compared and encoded here.
     # The state's newest values are updated as the rows are made (a failed COPY rolls the transaction
     # back, and a state changed by a transaction that did not commit is dropped: cache.py).
     await repo.insert_versions(session, _version_records(
