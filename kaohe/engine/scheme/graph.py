@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Expression, Node
+from .model import Expression, Node, RankPointsParams
 
 TOTAL = "total"
 
@@ -15,9 +15,9 @@ def node_dependencies(nodes: list[Node], total: Expression | None) -> dict[str, 
         deps.extend(child.code for child in node.children)
         if node.formula is not None:
             deps.extend(sorted(node.formula.names))
-        if node.rule is not None and node.rule.kind == "rank_points":
-            of = node.rule.params.get("of")
-            if isinstance(of, str):
+        if node.rule is not None and isinstance(node.rule.params, RankPointsParams):
+            of = node.rule.params.of
+            if of is not None:
                 deps.append(of)
         for child in node.children:
             target = child.not_assigned.transfer_to

@@ -96,11 +96,129 @@ class NotAssigned:
 
 
 @dataclass(frozen=True, slots=True)
+class ManualParams:
+    """§3.4 manual: how several assessors' points combine."""
+
+    combine: Literal["mean", "min", "max", "latest", "weighted"]
+    assessor_weights: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class RatioParams:
+    """§3.4 ratio: value / target, and what a shortfall or a zero denominator gives."""
+
+    target: Target
+    below: Literal["proportional", "zero"]
+    zero_denominator: Literal["full", "zero", "not_assigned"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionParams:
+    """§3.4 completion: against a target in a direction, with a bonus per point beyond it up to a cap."""
+
+    target: Target
+    direction: Literal["higher_better", "lower_better"]
+    below: Literal["proportional", "zero"]
+    bonus_per_point: Decimal
+    bonus_cap: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DeductionParams:
+    """§3.4 deduction: points off a base per event type, floored and capped; event counts that zero it."""
+
+    base: Decimal
+    per_event: dict[str, Decimal]
+    floor: Decimal
+    max_deduction: Decimal | None
+    zero_when: tuple[tuple[str, Decimal], ...]
+    justified_exempt: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccrualParams:
+    """§3.4 accrual: points per event type or level, between min and max."""
+
+    per_event: dict[str, Decimal]
+    levels: dict[str, Decimal]
+    highest_per_key: bool
+    shared: Literal["split", "full"]
+    collective_factor: Decimal
+    min: Decimal
+    max: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PerOccurrenceParams:
+    """§3.4 per_occurrence: what a subject with no assigned task gets."""
+
+    none_assigned: Literal["full", "zero"]
+
+
+@dataclass(frozen=True, slots=True)
+class BandedParams:
+    """§3.4 banded: (min, points) from the highest min down, per period or per month."""
+
+    bands: tuple[tuple[Decimal, Decimal], ...]
+    each: Literal["period", "month"]
+    combine: Literal["mean", "sum"]
+
+
+@dataclass(frozen=True, slots=True)
+class RatingParams:
+    """§3.4 rating: points per grade, combined over raters (or rater levels), trimmed."""
+
+    scale: dict[str, Decimal]
+    combine: Literal["mean", "mean_of_levels"]
+    levels: tuple[str, ...]
+    missing_level: Literal["skip", "full"]
+    trim: tuple[int, int]  # (highest, lowest) ratings left out
+    min_ratings: int
+
+
+@dataclass(frozen=True, slots=True)
+class RankPointsParams:
+    """§3.4 rank_points: points by rank share of the indicator `of`, within the peer scope."""
+
+    of: str | None
+    bands: tuple[tuple[Decimal, Decimal], ...]  # (top share, points), rising to 1
+    peer_scope: PeerScope
+
+
+@dataclass(frozen=True, slots=True)
+class CasesParams:
+    """§3.4 cases: no parameters."""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalParams:
+    """§3.4 journal: the scale the journal's marks are written on."""
+
+    scale_max: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PeerRelativeParams:
+    """§3.4 peer_relative: points by the value's index to the peers' mean."""
+
+    direction: Literal["higher_better", "lower_better"]
+    bands: tuple[tuple[bool, Decimal, Decimal], ...]  # (bound is a max_index, bound, points)
+    peer_scope: PeerScope
+
+
+RuleParams = (
+    ManualParams | RatioParams | CompletionParams | DeductionParams | AccrualParams | PerOccurrenceParams
+    | BandedParams | RatingParams | RankPointsParams | CasesParams | JournalParams | PeerRelativeParams
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
-    """A leaf rule: its kind and its parameters, normalised (decimals parsed, defaults filled)."""
+    """A leaf rule: its kind and its parameters, normalised (decimals parsed, defaults filled), typed
+    per kind (`RuleParams`)."""
 
     kind: str
-    params: Mapping[str, Any]
+    params: RuleParams
 
 
 @dataclass(frozen=True, slots=True)

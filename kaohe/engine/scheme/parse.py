@@ -16,6 +16,7 @@ from .model import (
     Node,
     NotAssigned,
     Problem,
+    RankPointsParams,
     Rule,
     Scheme,
     SchemeInvalid,
@@ -309,8 +310,8 @@ def _groups(c: Checker, value: Any) -> tuple[str, ...]:
 def _check_references(c: Checker, scheme_nodes: list[Node], total: CompiledExpression | None) -> None:
     codes = {node.code for node in scheme_nodes}
     for node in scheme_nodes:
-        if node.rule is not None and node.rule.kind == "rank_points":
-            of = node.rule.params.get("of")
+        if node.rule is not None and isinstance(node.rule.params, RankPointsParams):
+            of = node.rule.params.of
             if of is not None and of not in codes:
                 c.add(
                     pointer(node.pointer, "rule") + "/of",

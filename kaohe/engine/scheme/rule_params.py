@@ -5,12 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal, TypeVar, cast
 
 from .checks import Checker, pointer
-from .model import AttrRef, Target
+from .model import (
+    AccrualParams,
+    AttrRef,
+    BandedParams,
+    CasesParams,
+    CompletionParams,
+    DeductionParams,
+    JournalParams,
+    ManualParams,
+    PeerRelativeParams,
+    PerOccurrenceParams,
+    RankPointsParams,
+    RatingParams,
+    RatioParams,
+    RuleParams,
+    Target,
+)
 
-Params = dict[str, Any]
+Option = TypeVar("Option", bound=str)
 _ONE = Decimal(1)
 
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -64,14 +80,16 @@ def _points_table(c: Checker, value: Any, ptr: str, what: str) -> dict[str, Deci
     return out
 
 
-def _opt(c: Checker, rule: Mapping[str, Any], ptr: str, key: str, options: tuple[str, ...]) -> str:
+def _opt(c: Checker, rule: Mapping[str, Any], ptr: str, key: str, options: tuple[Option, ...]) -> Option:
+    """The option chosen (one of `options`, checked), the first one when none is."""
     if key not in rule:
         return options[0]
-    return c.choice(rule[key], pointer(ptr, key), key, options) or options[0]
+    return cast(Option, c.choice(rule[key], pointer(ptr, key), key, options) or options[0])
 
 
-def _manual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
-    combine = _opt(c, rule, ptr, "combine", ("mean", "min", "max", "latest", "weighted"))
+def _manual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
+    combine: Literal["mean", "min", "max", "latest", "weighted"] = _opt(
+        c, rule, ptr, "combine", ("mean", "min", "max", "latest", "weighted"))
     weights: dict[str, Decimal] = {}
     if "assessor_weights" in rule:
         weights = _points_table(c, rule["assessor_weights"], pointer(ptr, "assessor_weights"), "assessor_weights")
@@ -80,19 +98,19 @@ def _manual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) ->
                 c.add(pointer(pointer(ptr, "assessor_weights"), name), f"the weight of {name!r} must be above 0")
     if combine == "weighted" and not weights:
         c.add(pointer(ptr, "assessor_weights"), "combine: weighted needs assessor_weights {assessor: weight}")
-    return {"combine": combine, "assessor_weights": weights}
+    return ManualParams(combine=combine, assessor_weights=weights)
 
 
-def _ratio(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _ratio(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     tgt = target(c, rule["target"], pointer(ptr, "target")) if "target" in rule else _ONE
-    return {
-        "target": tgt or _ONE,
-        "below": _opt(c, rule, ptr, "below", ("proportional", "zero")),
-        "zero_denominator": _opt(c, rule, ptr, "zero_denominator", ("full", "zero", "not_assigned")),
-    }
+    return RatioParams(
+        target=tgt or _ONE,
+        below=_opt(c, rule, ptr, "below", ("proportional", "zero")),
+        zero_denominator=_opt(c, rule, ptr, "zero_denominator", ("full", "zero", "not_assigned")),
+    )
 
 
-def _completion(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _completion(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     tgt = target(c, rule["target"], pointer(ptr, "target")) if "target" in rule else None
     if "target" not in rule:
         c.add(pointer(ptr, "target"), "completion needs a target (a number above 0, or attr.NAME)")
@@ -104,13 +122,13 @@ def _completion(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal
     cap = node_max
     if "bonus_cap" in rule:
         cap = c.number(rule["bonus_cap"], pointer(ptr, "bonus_cap"), "bonus_cap", non_negative=True) or node_max
-    return {
-        "target": tgt or _ONE,
-        "direction": _opt(c, rule, ptr, "direction", ("higher_better", "lower_better")),
-        "below": _opt(c, rule, ptr, "below", ("proportional", "zero")),
-        "bonus_per_point": bonus,
-        "bonus_cap": cap,
-    }
+    return CompletionParams(
+        target=tgt or _ONE,
+        direction=_opt(c, rule, ptr, "direction", ("higher_better", "lower_better")),
+        below=_opt(c, rule, ptr, "below", ("proportional", "zero")),
+        bonus_per_point=bonus,
+        bonus_cap=cap,
+    )
 
 
 def _zero_when(c: Checker, value: Any, ptr: str) -> list[tuple[str, Decimal]]:
@@ -132,7 +150,7 @@ def _zero_when(c: Checker, value: Any, ptr: str) -> list[tuple[str, Decimal]]:
     return out
 
 
-def _deduction(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _deduction(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     per_event = _points_table(c, rule.get("per_event", {}), pointer(ptr, "per_event"), "per_event")
     if "per_event" not in rule:
         c.add(pointer(ptr, "per_event"), "deduction needs per_event {event type: points}")
@@ -144,14 +162,14 @@ def _deduction(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal)
         # A type may only zero the item (000 篇5 保密: "出现…该项不得分") without a per-event deduction;
         # listing it at 0 makes its events known rather than reported as unknown facts.
         per_event.setdefault(kind, Decimal(0))
-    return {
-        "base": _num(c, rule, ptr, "base", node_max),
-        "per_event": per_event,
-        "floor": _num(c, rule, ptr, "floor", Decimal(0)),
-        "max_deduction": _num(c, rule, ptr, "max_deduction", None, non_negative=True),
-        "zero_when": tuple(zero_when),
-        "justified_exempt": _bool(c, rule, ptr, "justified_exempt", True),
-    }
+    return DeductionParams(
+        base=_num(c, rule, ptr, "base", node_max),
+        per_event=per_event,
+        floor=_num(c, rule, ptr, "floor", Decimal(0)),
+        max_deduction=_num_or_none(c, rule, ptr, "max_deduction", non_negative=True),
+        zero_when=tuple(zero_when),
+        justified_exempt=_bool(c, rule, ptr, "justified_exempt", True),
+    )
 
 
 def _num(
@@ -159,15 +177,21 @@ def _num(
     rule: Mapping[str, Any],
     ptr: str,
     key: str,
-    default: Decimal | None,
+    default: Decimal,
     *,
     non_negative: bool = False,
     percent: bool = False,
-) -> Any:
-    if key not in rule:
-        return default
-    value = c.number(rule[key], pointer(ptr, key), key, non_negative=non_negative, percent=percent)
+) -> Decimal:
+    value = _num_or_none(c, rule, ptr, key, non_negative=non_negative, percent=percent)
     return default if value is None else value
+
+
+def _num_or_none(
+    c: Checker, rule: Mapping[str, Any], ptr: str, key: str, *, non_negative: bool = False, percent: bool = False
+) -> Decimal | None:
+    if key not in rule:
+        return None
+    return c.number(rule[key], pointer(ptr, key), key, non_negative=non_negative, percent=percent)
 
 
 def _bool(c: Checker, rule: Mapping[str, Any], ptr: str, key: str, default: bool) -> bool:
@@ -177,7 +201,7 @@ def _bool(c: Checker, rule: Mapping[str, Any], ptr: str, key: str, default: bool
     return default if value is None else value
 
 
-def _accrual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _accrual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     per_event = (
         _points_table(c, rule["per_event"], pointer(ptr, "per_event"), "per_event") if "per_event" in rule else {}
     )
@@ -188,19 +212,19 @@ def _accrual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -
         c.add(pointer(ptr, "max"), f"max ({high}) cannot be above the leaf's max ({node_max})")
     if low > high:
         c.add(pointer(ptr, "min"), f"min ({low}) must not be above max ({high})")
-    return {
-        "per_event": per_event,
-        "levels": levels,
-        "highest_per_key": _bool(c, rule, ptr, "highest_per_key", True),
-        "shared": _opt(c, rule, ptr, "shared", ("split", "full")),
-        "collective_factor": _num(c, rule, ptr, "collective_factor", Decimal("0.5"), non_negative=True, percent=True),
-        "min": low,
-        "max": high,
-    }
+    return AccrualParams(
+        per_event=per_event,
+        levels=levels,
+        highest_per_key=_bool(c, rule, ptr, "highest_per_key", True),
+        shared=_opt(c, rule, ptr, "shared", ("split", "full")),
+        collective_factor=_num(c, rule, ptr, "collective_factor", Decimal("0.5"), non_negative=True, percent=True),
+        min=low,
+        max=high,
+    )
 
 
-def _per_occurrence(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
-    return {"none_assigned": _opt(c, rule, ptr, "none_assigned", ("full", "zero"))}
+def _per_occurrence(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
+    return PerOccurrenceParams(none_assigned=_opt(c, rule, ptr, "none_assigned", ("full", "zero")))
 
 
 def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) -> list[dict[str, Decimal]]:
@@ -226,19 +250,19 @@ def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) ->
     return out
 
 
-def _banded(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _banded(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "min", ("min",))
     mins = [band["min"] for band in bands]
     if any(a <= b for a, b in pairwise(mins)):
         c.add(pointer(ptr, "bands"), "bands must be listed from the highest min to the lowest")
-    return {
-        "bands": tuple((band["min"], band["points"]) for band in bands),
-        "each": _opt(c, rule, ptr, "each", ("period", "month")),
-        "combine": _opt(c, rule, ptr, "combine", ("mean", "sum")),
-    }
+    return BandedParams(
+        bands=tuple((band["min"], band["points"]) for band in bands),
+        each=_opt(c, rule, ptr, "each", ("period", "month")),
+        combine=_opt(c, rule, ptr, "combine", ("mean", "sum")),
+    )
 
 
-def _rating(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _rating(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     scale = _points_table(c, rule["scale"], pointer(ptr, "scale"), "scale") if "scale" in rule else {}
     levels: list[str] = []
     if "levels" in rule:
@@ -249,18 +273,18 @@ def _rating(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) ->
     min_ratings = 0
     if "min_ratings" in rule:
         min_ratings = c.integer(rule["min_ratings"], pointer(ptr, "min_ratings"), "min_ratings", low=0) or 0
-    combine = _opt(c, rule, ptr, "combine", ("mean", "mean_of_levels"))
-    missing_level = _opt(c, rule, ptr, "missing_level", ("skip", "full"))
+    combine: Literal["mean", "mean_of_levels"] = _opt(c, rule, ptr, "combine", ("mean", "mean_of_levels"))
+    missing_level: Literal["skip", "full"] = _opt(c, rule, ptr, "missing_level", ("skip", "full"))
     if missing_level == "full" and not levels:  # 003 篇三 names the levels: 部门负责人, 分管领导, 科室负责人
         c.add(pointer(ptr, "levels"), "missing_level: full needs the list of expected rater levels")
-    return {
-        "scale": scale,
-        "combine": combine,
-        "levels": tuple(levels),
-        "missing_level": missing_level,
-        "trim": trim,
-        "min_ratings": min_ratings,
-    }
+    return RatingParams(
+        scale=scale,
+        combine=combine,
+        levels=tuple(levels),
+        missing_level=missing_level,
+        trim=trim,
+        min_ratings=min_ratings,
+    )
 
 
 def _trim(c: Checker, value: Any, ptr: str) -> tuple[int, int]:
@@ -273,7 +297,7 @@ def _trim(c: Checker, value: Any, ptr: str) -> tuple[int, int]:
     return (high, low)
 
 
-def _rank_points(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _rank_points(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     of = c.code(rule.get("of"), pointer(ptr, "of"), "of") if "of" in rule else None
     if "of" not in rule:
         c.add(pointer(ptr, "of"), "rank_points needs 'of': the indicator whose scores are ranked")
@@ -283,37 +307,39 @@ def _rank_points(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decima
         c.add(pointer(ptr, "bands"), "each band's top is a share above 0 and at most 1, such as 0.25")
     elif any(a >= b for a, b in pairwise(tops)) or (tops and tops[-1] != 1):
         c.add(pointer(ptr, "bands"), "band tops must rise from the smallest share to 1 (the last band is top: 1)")
-    return {
-        "of": of,
-        "bands": tuple((band["top"], band["points"]) for band in bands),
-        "peer_scope": _opt(c, rule, ptr, "peer_scope", ("group", "all")),
-    }
+    return RankPointsParams(
+        of=of,
+        bands=tuple((band["top"], band["points"]) for band in bands),
+        peer_scope=_opt(c, rule, ptr, "peer_scope", ("group", "all")),
+    )
 
 
-def _cases(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
-    return {}
+def _cases(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
+    return CasesParams()
 
 
-def _journal(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _journal(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     scale_max = node_max
     if "scale_max" in rule:
         scale_max = c.number(rule["scale_max"], pointer(ptr, "scale_max"), "scale_max", positive=True) or node_max
-    return {"scale_max": scale_max}
+    return JournalParams(scale_max=scale_max)
 
 
-def _peer_relative(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> Params:
+def _peer_relative(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     if "direction" not in rule:
         c.add(pointer(ptr, "direction"), "peer_relative needs direction: higher_better or lower_better")
-    direction = _opt(c, rule, ptr, "direction", ("higher_better", "lower_better"))
+    direction: Literal["higher_better", "lower_better"] = _opt(
+        c, rule, ptr, "direction", ("higher_better", "lower_better"))
     bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "index", ("max_index", "min_index"))
-    return {
-        "direction": direction,
-        "bands": tuple(("max_index" in b, b.get("max_index", b.get("min_index")), b["points"]) for b in bands),
-        "peer_scope": _opt(c, rule, ptr, "peer_scope", ("all", "group")),
-    }
+    return PeerRelativeParams(
+        direction=direction,
+        bands=tuple(("max_index" in b, b["max_index"] if "max_index" in b else b["min_index"], b["points"])
+                    for b in bands),
+        peer_scope=_opt(c, rule, ptr, "peer_scope", ("all", "group")),
+    )
 
 
-_PARSERS: dict[str, Callable[[Checker, Mapping[str, Any], str, Decimal], Params]] = {
+_PARSERS: dict[str, Callable[[Checker, Mapping[str, Any], str, Decimal], RuleParams]] = {
     "manual": _manual,
     "ratio": _ratio,
     "completion": _completion,
@@ -329,7 +355,9 @@ _PARSERS: dict[str, Callable[[Checker, Mapping[str, Any], str, Decimal], Params]
 }
 
 
-def parse_rule_params(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> tuple[str, Params] | None:
+def parse_rule_params(
+    c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal
+) -> tuple[str, RuleParams] | None:
     """Check a `rule:` mapping; returns (kind, normalised params) or None when the kind is unusable."""
     kinds = tuple(ALLOWED)
     if "kind" not in rule:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from decimal import Decimal
-from typing import Any
 
-from ..scheme.model import Node, Problem, Subject
+from ..scheme.model import Node, PeerRelativeParams, Problem, RankPointsParams, Subject
 from .period import Period
-from .rules import ZERO, clamp, fmt, ids, measure_value
+from .rules import ZERO, clamp, fmt, ids, measure_value, params_of
 
 MissingFn = Callable[[Node, Subject, list[Problem], str], tuple[Decimal, str]]
 
@@ -31,10 +30,12 @@ def rank_points_column(period: Period, node: Node, groups: Collection[str] | Non
 
     With `groups` and a group peer scope, only those groups' members are scored (the others keep
     their values: subset.py, when nothing in the other groups moved)."""
-    p: Any = node.rule.params if node.rule else {}
-    of: str = p["of"]
-    for key, members in _scopes(period, node, p["peer_scope"], _assigned(period, node)).items():
-        if groups is not None and p["peer_scope"] == "group" and key not in groups:
+    p = params_of(node, RankPointsParams)
+    of = p.of
+    if of is None:  # parse_scheme refuses a rank_points without `of`
+        raise TypeError(f"{node.code}: rank_points without 'of'")
+    for key, members in _scopes(period, node, p.peer_scope, _assigned(period, node)).items():
+        if groups is not None and p.peer_scope == "group" and key not in groups:
             continue
         values = sorted((period.rows[i][of] for i in members), reverse=True)
         first: dict[Decimal, int] = {}
@@ -43,7 +44,7 @@ def rank_points_column(period: Period, node: Node, groups: Collection[str] | Non
         total = len(members)
         for i in members:
             rank = first[period.rows[i][of]]
-            points = next((pts for top, pts in p["bands"] if rank <= top * total), ZERO)
+            points = next((pts for top, pts in p.bands if rank <= top * total), ZERO)
             score = clamp(points, ZERO, node.max)
             period.rows[i][node.code] = score
             period.explain[i][node.code] = (
@@ -53,7 +54,7 @@ def rank_points_column(period: Period, node: Node, groups: Collection[str] | Non
 
 def peer_relative_column(period: Period, node: Node, missing: MissingFn) -> None:
     """001 篇8: index = value / mean of the peers' values; the first band the index fits gives the points."""
-    p: Any = node.rule.params if node.rule else {}
+    p = params_of(node, PeerRelativeParams)
     values: dict[int, Decimal] = {}
     for i in _assigned(period, node):
         subject = period.subjects[i]
@@ -63,11 +64,11 @@ def peer_relative_column(period: Period, node: Node, missing: MissingFn) -> None
             period.rows[i][node.code], period.explain[i][node.code] = missing(node, subject, period.problems, "")
             continue
         values[i] = value if denom is None else value / denom
-    for members in _scopes(period, node, p["peer_scope"], sorted(values)).values():
+    for members in _scopes(period, node, p.peer_scope, sorted(values)).values():
         mean = sum((values[i] for i in members), ZERO) / len(members)
         for i in members:
             index = values[i] / mean if mean != 0 else Decimal(1)
-            points = _index_points(p["bands"], index)
+            points = _index_points(p.bands, index)
             score = clamp(points, ZERO, node.max)
             facts = period.facts_for(period.subjects[i].id, node.code) or []
             period.rows[i][node.code] = score

@@ -12,12 +12,32 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from ..scheme.model import AttrRef, Node, Problem, Subject, Target
+from ..scheme.model import (
+    AttrRef,
+    BandedParams,
+    CompletionParams,
+    ManualParams,
+    Node,
+    Problem,
+    RatioParams,
+    RuleParams,
+    Subject,
+    Target,
+)
 
 Fact = dict[str, Any]
 LeafResult = tuple[Decimal | None, str]
+P = TypeVar("P", bound=RuleParams)
+
+
+def params_of(node: Node, kind: type[P]) -> P:
+    """The leaf's rule parameters, which are of `kind` (the builder of that rule kind asks)."""
+    rule = node.rule
+    if rule is None or not isinstance(rule.params, kind):
+        raise TypeError(f"{node.code} has no {kind.__name__}")
+    return rule.params
 LeafFn = Callable[[list[Fact], Subject, list[Problem]], LeafResult]
 # Final: the compiled module reads these from C statics, not from its globals dict (a lookup each use)
 ZERO: Final = Decimal(0)
@@ -162,9 +182,9 @@ def resolve_target(target: Target, subject: Subject, problems: list[Problem], co
 
 
 def build_manual(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    combine: str = p["combine"]
-    weights: dict[str, Decimal] = p["assessor_weights"]
+    p = params_of(node, ManualParams)
+    combine: str = p.combine
+    weights: dict[str, Decimal] = p.assessor_weights
     top = node.max
 
     def manual(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
@@ -273,8 +293,8 @@ def _ratio_of(value: Decimal, denom: Decimal | None) -> Decimal:
 
 
 def build_ratio(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    top, below, zero_den = node.max, p["below"], p["zero_denominator"]
+    p = params_of(node, RatioParams)
+    top, below, zero_den = node.max, p.below, p.zero_denominator
     top_text = fmt(top)
 
     def ratio(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
@@ -287,7 +307,7 @@ def build_ratio(node: Node) -> LeafFn:
                 raise NotAssignedSignal
             score = top if zero_den == "full" else ZERO
             return score, head + f"denominator is 0, {zero_den} = {fmt(score)}"
-        target = resolve_target(p["target"], subject, problems, node.code)
+        target = resolve_target(p.target, subject, problems, node.code)
         if target is None:
             return ZERO, head + "no usable target = 0"
         rate = _ratio_of(value, denom)
@@ -300,10 +320,10 @@ def build_ratio(node: Node) -> LeafFn:
 
 
 def build_completion(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    top, lower, below = node.max, p["direction"] == "lower_better", p["below"]
-    bonus_per_point: Decimal = p["bonus_per_point"]
-    bonus_cap: Decimal = p["bonus_cap"]
+    p = params_of(node, CompletionParams)
+    top, lower, below = node.max, p.direction == "lower_better", p.below
+    bonus_per_point: Decimal = p.bonus_per_point
+    bonus_cap: Decimal = p.bonus_cap
 
     def completion(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         used: list[Decimal] = []
@@ -316,7 +336,7 @@ def build_completion(node: Node) -> LeafFn:
         if not used:
             return None, f"completion [{ids(facts)}]: no usable value"
         head = f"completion [{ids(facts)}]: "
-        target = resolve_target(p["target"], subject, problems, node.code)
+        target = resolve_target(p.target, subject, problems, node.code)
         if target is None:
             return ZERO, head + "no usable target = 0"
         value = add_up(used)
@@ -348,8 +368,8 @@ def band_points(bands: tuple[tuple[Decimal, Decimal], ...], value: Decimal) -> D
 
 
 def build_banded(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    bands, monthly, combine, top = p["bands"], p["each"] == "month", p["combine"], node.max
+    p = params_of(node, BandedParams)
+    bands, monthly, combine, top = p.bands, p.each == "month", p.combine, node.max
 
     def banded(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         if not monthly:

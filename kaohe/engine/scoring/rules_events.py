@@ -5,18 +5,27 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..scheme.model import Node, Problem, Subject
-from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, add_up, bad, clamp, fmt, ids, name_of, num
+from ..scheme.model import (
+    AccrualParams,
+    DeductionParams,
+    JournalParams,
+    Node,
+    PerOccurrenceParams,
+    Problem,
+    RatingParams,
+    Subject,
+)
+from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, add_up, bad, clamp, fmt, ids, name_of, num, params_of
 
 
 def build_deduction(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    per_event: dict[str, Decimal] = p["per_event"]
-    base: Decimal = p["base"]
-    floor: Decimal = p["floor"]
-    cap: Decimal | None = p["max_deduction"]
-    zero_when: tuple[tuple[str, Decimal], ...] = p["zero_when"]
-    exempt: bool = p["justified_exempt"]
+    p = params_of(node, DeductionParams)
+    per_event: dict[str, Decimal] = p.per_event
+    base: Decimal = p.base
+    floor: Decimal = p.floor
+    cap: Decimal | None = p.max_deduction
+    zero_when: tuple[tuple[str, Decimal], ...] = p.zero_when
+    exempt: bool = p.justified_exempt
     top = node.max
     base_text, capped = fmt(base), f" (at most {fmt(cap)})" if cap is not None else ""
     times = {k: f" × {fmt(v)}" for k, v in per_event.items()}  # the fixed part of each term, once per leaf
@@ -61,10 +70,10 @@ def _event_counts(
 
 
 def build_accrual(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    low, high, highest = p["min"], p["max"], p["highest_per_key"]
+    p = params_of(node, AccrualParams)
+    low, high, highest = p.min, p.max, p.highest_per_key
     within = f"within [{fmt(low)}, {fmt(high)}]"
-    rates = (p["levels"], p["per_event"], p["shared"] == "split", p["collective_factor"])
+    rates = (p.levels, p.per_event, p.shared == "split", p.collective_factor)
 
     def accrual(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
         keyed: dict[str, tuple[Decimal, str]] = {}
@@ -123,8 +132,8 @@ def _event_points(f: Fact, rates: tuple[Any, ...], problems: list[Problem]) -> D
 
 
 def build_per_occurrence(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    top, none_full = node.max, p["none_assigned"] == "full"
+    p = params_of(node, PerOccurrenceParams)
+    top, none_full = node.max, p.none_assigned == "full"
     top_text = fmt(top)
 
     def per_occurrence(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
@@ -168,8 +177,8 @@ def build_cases(node: Node) -> LeafFn:
 
 
 def build_journal(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    top, scale_max = node.max, p["scale_max"]
+    p = params_of(node, JournalParams)
+    top, scale_max = node.max, p.scale_max
     top_text, scale_text = fmt(top), fmt(scale_max)
 
     def journal(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
@@ -200,14 +209,14 @@ def build_journal(node: Node) -> LeafFn:
 
 
 def build_rating(node: Node) -> LeafFn:
-    p = node.rule.params if node.rule else {}
-    top, combine, min_ratings = node.max, p["combine"], p["min_ratings"]
+    p = params_of(node, RatingParams)
+    top, combine, min_ratings = node.max, p.combine, p.min_ratings
     # 003 篇三 "缺少评议层次的,系统默认为该档满分": an expected level nobody rated counts as full
     # marks, the top of the scale (the leaf's max when ratings carry points); worked out once per leaf
-    full = (max(p["scale"].values()) if p["scale"] else top) if p["missing_level"] == "full" else None
-    scale: dict[str, Decimal] = p["scale"]
-    levels: tuple[str, ...] = p["levels"]
-    trim: tuple[int, int] = p["trim"]
+    full = (max(p.scale.values()) if p.scale else top) if p.missing_level == "full" else None
+    scale: dict[str, Decimal] = p.scale
+    levels: tuple[str, ...] = p.levels
+    trim: tuple[int, int] = p.trim
     head = f"rating {combine} ["
 
     def rating(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:

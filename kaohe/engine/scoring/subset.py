@@ -28,7 +28,7 @@ from typing import Any
 from ..canonical import sorted_by_id
 from ..scheme.expression import CONTEXT
 from ..scheme.graph import evaluation_order, node_dependencies
-from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
+from ..scheme.model import PeerRelativeParams, PeriodScores, Problem, RankPointsParams, Scheme, SubjectScore
 from .period import Period
 from .score import (
     assignment,
@@ -191,8 +191,8 @@ def _group_local(scheme: Scheme) -> bool:
     """Whether every cross-subject rule and `peer_mean` of the scheme compares within the group only."""
     for node in scheme.nodes():
         if node.rule is not None and node.rule.kind in _CROSS_KINDS:
-            params: Any = node.rule.params
-            if params.get("peer_scope") != "group":
+            params = node.rule.params
+            if not isinstance(params, (RankPointsParams, PeerRelativeParams)) or params.peer_scope != "group":
                 return False
         if node.not_assigned.kind == "peer_mean" and node.not_assigned.peer_scope != "group":
             return False

@@ -238,7 +238,7 @@ def test_numbers_as_strings_and_floats() -> None:
     doc = scheme_doc([leaf("a", "10.5", {"kind": "deduction", "per_event": {"late": 0.6}})])
     node = parse_scheme(doc).indicators[0]
     assert node.max == Decimal("10.5")
-    assert node.rule is not None and node.rule.params["per_event"]["late"] == Decimal("0.6")
+    assert node.rule is not None and node.rule.params.per_event["late"] == Decimal("0.6")
 
 
 def test_label_where_only_and_veto_label_in_by_label() -> None:
