@@ -21,6 +21,7 @@ from services.ranking.models import common
 from services.ranking.periods import publication, repository
 from services.ranking.periods.models import Publication, RankedPeriod
 from services.ranking.results import repository as results
+from services.ranking.results.cache import ResultsCacheDep
 from services.ranking.results.models import SubjectResult
 from services.ranking.results.service import PeriodRef, scheme_of
 
@@ -29,13 +30,14 @@ router = APIRouter(prefix="/v1/periods/{period_id}", tags=["publication"])
 
 @router.get("/publication/public", summary="The public 公示 of the period's latest publication (services only)")
 async def public_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
-                             scoring: ScoringClientDep) -> dict[str, Any]:
+                             scoring: ScoringClientDep, cache: ResultsCacheDep) -> dict[str, Any]:
     require_service(principal)
     period = await repository.get(session, period_id)
     shown = await repository.latest_publication(session, period_id) if period is not None else None
     if period is None or shown is None:
         raise NotFound(f"period {period_id} has not been published (公示)")
-    scheme = await scheme_of(scoring, PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label))
+    ref = PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label)
+    scheme = await scheme_of(scoring, cache.inputs, ref)
     rules = scheme.publication
     columns = rules.public_columns if rules is not None else DEFAULT_PUBLIC_COLUMNS
     rows = await results.publication_rows(session, shown.id)
