@@ -27,7 +27,7 @@ def _chunks(ids: list[str]) -> Iterable[list[str]]:
         yield ids[start:start + BATCH_LIMIT]
 
 
-def _rows(body: Any, key: str) -> list[dict[str, Any]]:
+def rows_of(body: Any, key: str) -> list[dict[str, Any]]:
     """A batch endpoint's rows, whether it answers a bare list or `{key: [...]}`."""
     if isinstance(body, dict):
         body = body.get(key, body.get("items", []))
@@ -50,7 +50,7 @@ def _period_batch(ctx: Context, service: str, path: str, param: str, key: str, i
                 body = await client.request("GET", path.format(period_id=period_id),
                                             GATEWAY if as_gateway else ctx.user, params={param: ",".join(chunk)})
                 shared = {name: body[name] for name in carry if isinstance(body, dict) and name in body}
-                for row in _rows(body, key):
+                for row in rows_of(body, key):
                     found[(period_id, str(row.get(id_field)))] = {**row, **shared} if shared else row
         return [found.get(k) for k in keys]
 
@@ -62,7 +62,7 @@ def _plain_batch(ctx: Context, path: str, key: str) -> Callable[[list[str]], Awa
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(list(dict.fromkeys(keys))):
             body = await ctx.clients.scoring.request("GET", path, ctx.user, params={"ids": ",".join(chunk)})
-            found.update({str(row.get("id")): row for row in _rows(body, key)})
+            found.update({str(row.get("id")): row for row in rows_of(body, key)})
         return [found.get(k) for k in keys]
 
     return load
@@ -124,7 +124,7 @@ def _by_submission(ctx: Context, path: str) -> Callable[[list[str]], Awaitable[l
         for chunk in _chunks(list(dict.fromkeys(keys))):
             body = await ctx.clients.evidence.request("GET", path, ctx.user,
                                                       params={"submission_ids": ",".join(chunk)})
-            for row in _rows(body, "items"):
+            for row in rows_of(body, "items"):
                 found[str(row.get("submission_id"))].append(row)
         return [found.get(k, []) for k in keys]
 

@@ -31,13 +31,13 @@ KEY_FILE = "audit-signing-key.pem"
 
 
 def _fail(message: str, code: int = 1) -> Any:
-    from kaohe.cli import fail
+    from kaohe.console import fail
 
     fail(message, code)
 
 
 def _settings() -> Settings:
-    from kaohe.cli import settings_or_exit
+    from kaohe.console import settings_or_exit
 
     return settings_or_exit()
 

@@ -8,12 +8,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 
 from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, ops_cli
-from services.common.settings import SERVICES, ConfigError, ServiceName, Settings, load_settings
+from kaohe.console import fail, settings_or_exit
+from services.common.settings import SERVICES, ServiceName, Settings
 
 app = typer.Typer(
     name="kaohe",
@@ -23,19 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(audit_cli.audit_app, name="audit")
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """One clear line on stderr and a non-zero exit: never a traceback wall."""
-    typer.secho(f"kaohe: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(code)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc), 2)
 
 
 def clean_errors(command: Callable[..., Any]) -> Callable[..., Any]:

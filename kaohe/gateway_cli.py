@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         from pydantic import SecretStr
 
         from gateway.auth import development_token
-        from kaohe.cli import fail, settings_or_exit
+        from kaohe.console import fail, settings_or_exit
         from kaohe.stack import development_jwt_secret
 
         unknown = [r for r in role if r not in ROLES]
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
 
         Each file's exact text is one entry under its SHA-256: clients send that hash (and, only in
         `apq` mode, that text)."""
-        from kaohe.cli import fail
+        from kaohe.console import fail
 
         try:
             manifest = build_manifest(folder, production=production)

@@ -49,13 +49,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    from kaohe.cli import fail
+    from kaohe.console import fail
 
     fail(message, code)
 
 
 def _settings() -> Settings:
-    from kaohe.cli import settings_or_exit
+    from kaohe.console import settings_or_exit
 
     return settings_or_exit()
 
@@ -195,7 +195,7 @@ def _pg_tool(name: str, conn: Connection | None = None) -> str:
     pg_dump writes settings of its own version (18's `SET transaction_timeout`), which an older server
     refuses on restore, so a server of another major version is best served by its own tools.
     """
-    from services.common.embedded import EmbeddedError, _bin_dir
+    from services.common.embedded import EmbeddedError, bin_dir
 
     major = _server_major(conn) if conn is not None else None
     if major is not None:
@@ -204,7 +204,7 @@ def _pg_tool(name: str, conn: Connection | None = None) -> str:
             if candidate.exists():
                 return str(candidate)
     try:
-        path = _bin_dir() / name
+        path = bin_dir() / name
     except EmbeddedError as exc:
         _fail(str(exc))
     if not path.exists():
@@ -510,13 +510,13 @@ def clock_check(offset_seconds: float) -> Check:
 
 def database_checks(urls: dict[ServiceName, str]) -> list[Check]:
     """Connectivity and migrations per service, then the clock against the first database."""
-    from kaohe.stack import _probe
+    from kaohe.stack import probe
     from migrations.runner import head_revision
 
     checks: list[Check] = []
     reachable: list[str] = []
     for service, url in urls.items():
-        problem = asyncio.run(_probe(url))
+        problem = asyncio.run(probe(url))
         if problem:
             checks.append(Check(f"{service} database", "fail", problem))
             continue

@@ -68,7 +68,8 @@ def _describe(url: str) -> str:
     return f"{parts.hostname}:{parts.port or 5432}/{parts.path.lstrip('/')}"
 
 
-async def _probe(url: str) -> str | None:
+async def probe(url: str) -> str | None:
+    """None when the database at `url` answers, else one line saying why not."""
     import asyncpg
 
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -89,7 +90,7 @@ async def _probe(url: str) -> str | None:
 def check_databases(urls: dict[ServiceName, str]) -> None:
     """Connect to each database once; raise with one clear sentence when one cannot be used."""
     for url in dict.fromkeys(urls.values()):
-        problem = asyncio.run(_probe(url))
+        problem = asyncio.run(probe(url))
         if problem:
             raise StackError(problem)
 

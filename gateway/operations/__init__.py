@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.loaders import _rows
+from gateway.loaders import rows_of
 from services.common.errors import InvalidInput
 
 MAX_TEXT = 4000
@@ -14,7 +14,7 @@ MAX_LIST = 500
 
 def rows(body: Any, key: str) -> list[dict[str, Any]]:
     """The rows of a list endpoint (bare list, or `{key|items: [...]}`)."""
-    return _rows(body, key)
+    return rows_of(body, key)
 
 
 def bounded(**fields: Any) -> None:

