@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scheme.model import PeriodScores, Problem, Scheme, SubjectScore
+from ..scoring.collector import paused_gc
 from .conditions import condition_holds
 from .distribution import distribute_rewards, distribution_document
 from .grading import PresetGrade, grade_scope
@@ -24,7 +25,8 @@ def rank_period(scores: PeriodScores) -> dict[str, Any]:
 
 def rank_with_presets(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
     """`rank_period` with grades decided beforehand (the §10 roll-up grade rules)."""
-    return _rank(scores, presets)
+    with paused_gc():
+        return _rank(scores, presets)
 
 
 def _rank(scores: PeriodScores, presets: Mapping[str, PresetGrade]) -> dict[str, Any]:
@@ -72,7 +74,8 @@ def rank_period_reusing(scores: PeriodScores, previous: RankMemo | None) -> tupl
     scheme = scores.scheme
     if not scope_local(scheme):
         return rank_period(scores), None
-    return _rank_reusing(scores, previous if previous is not None and _same(previous.scheme, scheme) else None)
+    with paused_gc():
+        return _rank_reusing(scores, previous if previous is not None and _same(previous.scheme, scheme) else None)
 
 
 def _rank_reusing(scores: PeriodScores, previous: RankMemo | None) -> tuple[dict[str, Any], RankMemo]:

@@ -19,6 +19,7 @@ from ..scheme.expression import CONTEXT
 from ..scheme.graph import TOTAL, evaluation_order, node_dependencies
 from ..scheme.model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
 from ..scheme.rule_params import FACT_KIND
+from .collector import paused_gc
 from .cross import peer_relative_column, rank_points_column
 from .period import Period
 from .rules import (
@@ -640,7 +641,7 @@ def problem_key(problem: Problem) -> tuple[Any, ...]:
 
 def score_period(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
     """Score every subject of one period (§3–§5); bad facts become problems, never exceptions."""
-    with localcontext(CONTEXT):
+    with paused_gc(), localcontext(CONTEXT):
         return _score(scheme, facts)
 
 
