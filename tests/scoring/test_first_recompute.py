@@ -1,5 +1,5 @@
-"""The first (full) recompute's faster paths (docs/performance.md, "Full recompute, third pass"): the
-same versions, fact ids and stored JSON as before, on real Postgres.
+"""The first (full) recompute's faster paths (docs/performance.md as it was before issue 16, in git history,
+"Full recompute, third pass"): the same versions, fact ids and stored JSON as before, on real Postgres.
 
 Hand-worked on the tiny scheme (tests/scoring/conftest.py): p1 work 50 (f1), attend 10 − 2 lates = 8
 (f3), rank 1 of 2 → 30, total 88 (f1, f3); p2 work 40 (f2), attend 10 (no fact), rank 2 → 20, total 70.

@@ -3,8 +3,8 @@
 Ranking's partial read (`subjects_changed_since`) was its only user; it now finds the versions of the
 score sets after N through the (period_id, seq) index: within a period, seq grows with score_set
 (docs/decisions.md, "Score versions: one index fewer"). Maintaining the index cost ~85 ms of the
-~650 ms PostgreSQL spends ingesting a first recompute's 65,000 versions (docs/performance.md,
-"Fourth pass").
+~650 ms PostgreSQL spends ingesting a first recompute's 65,000 versions (docs/performance.md
+as it was before issue 16, in git history, "Fourth pass").
 
 Revision ID: scoring_0005
 Revises: scoring_0004

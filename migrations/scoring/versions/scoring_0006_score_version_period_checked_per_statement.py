@@ -2,7 +2,7 @@
 
 The foreign key from score_version.period_id to period.id ran one check query per inserted row:
 ~230 ms of the ~650 ms PostgreSQL spends ingesting a first recompute's 65,000 versions at 5,000 staff
-(docs/performance.md, "Fourth pass"). It is replaced by two triggers that keep the same rule
+(docs/performance.md as it was before issue 16, in git history,, "Fourth pass"). It is replaced by two triggers that keep the same rule
 (docs/decisions.md, "Score versions: the period checked per statement"):
 
 - after each INSERT (or COPY) statement into score_version, the distinct periods of the new rows are
