@@ -324,8 +324,6 @@ def _amounts(c: Checker, value: Any, ptr: str, known: frozenset[str], what: str)
 
 def _distribution(c: Checker, value: Any, ptr: str) -> Distribution | None:
     """001 篇4 二次分配: the attribute listing the unit's people and the weight of each person."""
-    from .parse import compile_checked
-
     data = c.mapping(value, ptr, "distribute")
     if data is None:
         return None
