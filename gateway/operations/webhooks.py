@@ -20,23 +20,9 @@ from services.common.errors import InvalidInput
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
-MAX_DELIVERIES = 200
 URL = "Where to POST the events: an allowed host, never a private, loopback or link-local address."
 SCOPE = "The unit path whose events (and those below) it receives; you must be admin, assessor or auditor there."
 TYPES = "The event types to receive (docs/api.md, \"Receiving events\"); empty: every type."
-
-
-async def deliveries_of(ctx: Context, subscription_id: str, limit: int, before: Any) -> list[WebhookDelivery]:
-    if not 1 <= limit <= MAX_DELIVERIES:
-        raise InvalidInput(f"limit is 1 to {MAX_DELIVERIES}", details=[{"field": "limit", "reason": "out of range"}])
-    params: dict[str, Any] = {"limit": limit}
-    if before is not None:
-        if not str(before).isdigit() or len(str(before)) > 18:
-            raise InvalidInput("before is a delivery id", details=[{"field": "before", "reason": "not an id"}])
-        params["before"] = int(str(before))
-    body = await ctx.clients.evidence.request("GET", f"/v1/webhooks/{segment(subscription_id)}/deliveries",
-                                              ctx.user, params=params)
-    return [WebhookDelivery.from_json(row) for row in body]
 
 
 def _path(subscription_id: Any) -> str:

@@ -8,6 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.types import text
+from services.common.errors import InvalidInput
+from services.common.peers import segment
 
 
 @strawberry.type(description="One event for one subscription: its queue entry while pending, then its log line.")
@@ -65,8 +67,6 @@ class WebhookSubscription:
         before: Annotated[strawberry.ID | None, strawberry.argument(
             description="A delivery id: the page of those before it.")] = None,
     ) -> list[WebhookDelivery]:
-        from gateway.operations.webhooks import deliveries_of
-
         return await deliveries_of(info.context, str(self.id), limit, before)
 
     @classmethod
@@ -90,3 +90,19 @@ class CreatedWebhookSubscription:
 class RotatedWebhookSecret:
     secret: str = strawberry.field(description="The new signing secret (`whsec_…`), shown this once.")
     previous_expires_at: str | None = strawberry.field(description="Until when the previous secret signs too.")
+
+
+MAX_DELIVERIES = 200
+
+
+async def deliveries_of(ctx: Any, subscription_id: str, limit: int, before: Any) -> list[WebhookDelivery]:
+    if not 1 <= limit <= MAX_DELIVERIES:
+        raise InvalidInput(f"limit is 1 to {MAX_DELIVERIES}", details=[{"field": "limit", "reason": "out of range"}])
+    params: dict[str, Any] = {"limit": limit}
+    if before is not None:
+        if not str(before).isdigit() or len(str(before)) > 18:
+            raise InvalidInput("before is a delivery id", details=[{"field": "before", "reason": "not an id"}])
+        params["before"] = int(str(before))
+    body = await ctx.clients.evidence.request("GET", f"/v1/webhooks/{segment(subscription_id)}/deliveries",
+                                              ctx.user, params=params)
+    return [WebhookDelivery.from_json(row) for row in body]
