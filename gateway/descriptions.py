@@ -58,6 +58,12 @@ ARGUMENTS: dict[str, str] = {
 
 FIELD_ARGUMENTS: dict[str, str] = {
     "unit.id": "The unit (单位).",
+    "holidayCalendar.year": "The calendar year, e.g. 2027 (a year with nothing loaded counts Monday to Friday).",
+    "loadHolidayCalendar.year": "The calendar year the State Council's arrangement is for, e.g. 2027.",
+    "loadHolidayCalendar.holidays": "The days off (放假), ISO dates (`2027-01-01`) within the year.",
+    "loadHolidayCalendar.workdays": "The weekend days worked instead (调休上班), ISO dates within the year; none if "
+                                    "left out.",
+    "loadHolidayCalendar.source": "Where the arrangement comes from, e.g. the notice's title and number (国办发明电…).",
     "unitAncestors.id": "The unit whose ancestors to list, nearest first.",
     "scheme.id": "The scheme (考核方案) by the id its document gives it.",
     "period.id": "The assessment period (考核周期), e.g. `2026-Q1`.",

@@ -26,9 +26,9 @@ class Unit:
 
 @strawberry.type(description="A new name that looks like one already in the same unit (Unicode confusables).")
 class NameWarning:
-    code: str
-    message: str
-    similar_to: strawberry.ID
+    code: str = strawberry.field(description="A stable code for the warning, e.g. `look_alike`.")
+    message: str = strawberry.field(description="What looks alike, in a sentence.")
+    similar_to: strawberry.ID = strawberry.field(description="The id of the unit or person whose name it resembles.")
 
     @classmethod
     def list_from(cls, row: dict[str, Any]) -> list[NameWarning]:
