@@ -58,6 +58,7 @@ ARGUMENTS: dict[str, str] = {
 
 FIELD_ARGUMENTS: dict[str, str] = {
     "unit.id": "The unit (单位).",
+    "verifySnapshot.sequence": "Which 审定 snapshot of the period, 1 for the first; leave out for the latest.",
     "holidayCalendar.year": "The calendar year, e.g. 2027 (a year with nothing loaded counts Monday to Friday).",
     "loadHolidayCalendar.year": "The calendar year the State Council's arrangement is for, e.g. 2027.",
     "loadHolidayCalendar.holidays": "The days off (放假), ISO dates (`2027-01-01`) within the year.",

@@ -84,12 +84,13 @@ class SnapshotVerification:
     sha256: str | None = strawberry.field(description="As stored with the snapshot.")
     computed_sha256: str | None = strawberry.field(description="Of the snapshot's stored bytes.")
     recorded_sha256: str | None = strawberry.field(description="In the audit record of the approval.")
-    bytes_ok: bool
-    audit_ok: bool
+    bytes_ok: bool = strawberry.field(description="The stored bytes hash to the stored SHA-256.")
+    audit_ok: bool = strawberry.field(description="The SHA-256 is the one the approval's (审定) audit record holds.")
     results_checked: bool = strawberry.field(description="The served results were compared (the latest snapshot "
                                                          "of a period still finalized).")
-    differences: list[SnapshotDifference]
-    note: str | None
+    differences: list[SnapshotDifference] = strawberry.field(
+        description="Each subject and field where the served results differ from the snapshot; empty when they agree.")
+    note: str | None = strawberry.field(description="Why a part was not checked, in a sentence; null otherwise.")
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> SnapshotVerification:

@@ -14,7 +14,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 from gateway.schema import build_schema
 
 BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
-STILL_MISSING = {"fields": 185}  # of 489: may only go down (write the missing ones in the types' code)
+STILL_MISSING = {"fields": 185}  # of 497: may only go down (write the missing ones in the types' code)
 
 
 def _graphql_missing() -> tuple[dict[str, list[str]], dict[str, int]]:
