@@ -63,7 +63,11 @@ class Database:
         self.after_commit: list[AfterCommit] = []
 
     async def commit(self, session: AsyncSession) -> None:
-        """Seal the transaction (hooks, then commit) and run the after-commit hooks."""
+        """Seal the transaction (hooks, then commit) and run the after-commit hooks.
+
+        Pending ORM changes are flushed first: the audit seal must see every row the transaction wrote (a change
+        left for the commit's own flush would be written after the seal, its row digest never chained)."""
+        await session.flush()
         for hook in self.before_commit:
             await hook(session)
         await session.commit()
