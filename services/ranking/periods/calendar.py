@@ -14,21 +14,10 @@ def is_workday(day: date) -> bool:
     return STORE.calendar.is_working_day(day)
 
 
-def publication_end(published_at: datetime, working_days: int, timezone: str) -> datetime:
-    """The end (local midnight) of the Nth working day, counting the publication day if it is one."""
-    return publication_end_with_note(published_at, working_days, timezone)[0]
-
-
 def publication_end_with_note(published_at: datetime, working_days: int, timezone: str) -> tuple[datetime, str | None]:
-    """The end of the window and, when a year it spans has no arrangement, the note saying it was counted
-    Monday to Friday."""
+    """The end (local midnight) of the Nth working day, counting the publication day if it is one, and, when a
+    year it spans has no arrangement, the note saying it was counted Monday to Friday."""
     zone = ZoneInfo(timezone)
-    first = day = published_at.astimezone(zone).date()
-    counted = 0
-    while True:
-        if is_workday(day):
-            counted += 1
-            if counted == working_days:
-                break
-        day += timedelta(days=1)
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone), STORE.calendar.note(first, day)
+    first = published_at.astimezone(zone).date()
+    last = STORE.calendar.add_working_days(first - timedelta(days=1), working_days)  # counted from `first` on
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone), STORE.calendar.note(first, last)
