@@ -65,6 +65,7 @@ def evaluate(
 ) -> None:
     """Score, rank, grade, label and reward one period offline, from files."""
     from kaohe.engine import evaluate as run
+    from kaohe.engine import parse_scheme
     from kaohe.engine.ranking import dumps_result, format_table
     from kaohe.engine.scheme import SchemeInvalid
 
@@ -74,7 +75,10 @@ def evaluate(
         result = run(scheme_document, facts_document)
     except SchemeInvalid as exc:
         _fail(f"the scheme {scheme} is invalid ({len(exc.problems)} problem(s)):", _problem_lines(exc.problems))
-    text = dumps_result(result) if output_format is OutputFormat.json else format_table(result)
+    if output_format is OutputFormat.json:
+        text = dumps_result(result)
+    else:  # evaluate parsed the scheme already: it is valid
+        text = format_table(result, by_group=parse_scheme(scheme_document).ranking.scope == "group")
     _write(text, out)
 
 

@@ -15,13 +15,16 @@ def dumps_result(result: Mapping[str, Any]) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
 
 
-def format_table(result: Mapping[str, Any]) -> str:
-    """A plain-text ranking table (no colour, no box drawing), for a terminal or a file."""
+def format_table(result: Mapping[str, Any], *, by_group: bool | None = None) -> str:
+    """A plain-text ranking table (no colour, no box drawing), for a terminal or a file.
+
+    A blank line separates the ranking scopes: with `by_group` (the scheme ranks within groups) wherever the
+    group changes, with `by_group=False` nowhere (one scope); unknown (None), wherever the rank starts again."""
     title = f"{result.get('scheme')} v{result.get('version')} · {result.get('period')}"
     subjects = result.get("subjects", [])
     graded = any(subject.get("band_grade") or subject.get("grade") for subject in subjects)
     rows = [_row(subject, graded) for subject in subjects]
-    lines = [title, "", *_aligned([_HEADERS, *rows], _scope_starts(subjects))]
+    lines = [title, "", *_aligned([_HEADERS, *rows], _scope_starts(subjects, by_group))]
     problems = result.get("problems") or []
     if problems:
         lines += ["", f"问题 problems ({len(problems)}):"]
@@ -29,12 +32,20 @@ def format_table(result: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _scope_starts(subjects: Sequence[Mapping[str, Any]]) -> set[int]:
-    """Row numbers where a new ranking scope begins (the rank starts again), for a blank line."""
+def _scope_starts(subjects: Sequence[Mapping[str, Any]], by_group: bool | None) -> set[int]:
+    """Row numbers where a new ranking scope begins, for a blank line. Subjects come scope by scope, so
+    within groups a scope begins where the group changes (a rank alone cannot tell: a group whose leaders
+    tie at 1 may be followed by another group's 1)."""
+    if by_group is False:
+        return set()
     starts = set()
     for index in range(1, len(subjects)):
-        rank, previous = subjects[index].get("rank"), subjects[index - 1].get("rank")
-        if rank is not None and previous is not None and rank < previous:
+        if by_group:
+            new_scope = subjects[index].get("group") != subjects[index - 1].get("group")
+        else:
+            rank, previous = subjects[index].get("rank"), subjects[index - 1].get("rank")
+            new_scope = rank is not None and previous is not None and rank < previous
+        if new_scope:
             starts.add(index + 1)  # +1: the header is row 0
     return starts
 

@@ -152,3 +152,64 @@ def test_validate_ok(app, files) -> None:  # type: ignore[no-untyped-def]
     done = run(app, "scheme", "validate", str(scheme))
     assert done.exit_code == 0
     assert done.stdout == "ok\n"
+
+
+TIED_SCHEME = """\
+id: table-test
+version: 1
+title: 表格测试
+subject_kind: unit
+period: quarter
+precision: 2
+groups: [社区, 村]
+indicators:
+  - {code: regular, name: 常规工作, max: 100, rule: {kind: manual}}
+ranking: {scope: SCOPE, order: [total]}
+labels:
+  - {label: 通报表扬, top: 1}
+"""
+
+TIED_FACTS = {
+    "scheme": "table-test", "version": 1, "period": "2026-Q1",
+    "subjects": [{"id": "c01", "name": "东风社区", "group": "社区"}, {"id": "c02", "name": "红旗社区", "group": "社区"},
+                 {"id": "v01", "name": "李村", "group": "村"}, {"id": "v02", "name": "王村", "group": "村"}],
+    "facts": [{"id": f"f{n}", "subject": s, "indicator": "regular", "fact": "score", "points": p}
+              for n, (s, p) in enumerate((("c01", "93"), ("c02", "93"), ("v01", "80"), ("v02", "70")))],
+}
+
+
+def _tied(app: typer.Typer, tmp_path: pathlib.Path, scope: str) -> str:
+    scheme, facts = tmp_path / f"{scope}.yaml", tmp_path / "tied.json"
+    scheme.write_text(TIED_SCHEME.replace("SCOPE", scope), encoding="utf-8")
+    facts.write_text(json.dumps(TIED_FACTS, ensure_ascii=False), encoding="utf-8")
+    done = run(app, "evaluate", "--scheme", str(scheme), "--facts", str(facts), "--format", "table")
+    assert done.exit_code == 0, done.output
+    return str(done.stdout)
+
+
+def test_evaluate_table_blank_line_between_groups_after_a_tie_at_rank_1(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # 社区's two leaders tie at 1 and 村's leader is 1 again: the rank does not fall, the group changes.
+    # Columns: 名次 4 wide, 对象 12 (c01 东风社区), 组别 4, 总分 5, 等次 4, 标签 8 (通报表扬), 奖励 4; CJK is 2 wide.
+    assert _tied(app, tmp_path, "group") == (
+        "table-test v1 · 2026-Q1\n"
+        "\n"
+        "名次  对象          组别   总分  等次  标签      奖励\n"
+        "   1  c01 东风社区  社区  93.00  —     通报表扬  —\n"
+        "   1  c02 红旗社区  社区  93.00  —     通报表扬  —\n"
+        "\n"
+        "   1  v01 李村      村    80.00  —     通报表扬  —\n"
+        "   2  v02 王村      村    70.00  —     —         —\n"
+    )
+
+
+def test_evaluate_table_one_scope_has_no_blank_line(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # ranked all together: 93, 93, 80, 70 → 1, 1, 3, 4; only the two leaders are commended
+    assert _tied(app, tmp_path, "all") == (
+        "table-test v1 · 2026-Q1\n"
+        "\n"
+        "名次  对象          组别   总分  等次  标签      奖励\n"
+        "   1  c01 东风社区  社区  93.00  —     通报表扬  —\n"
+        "   1  c02 红旗社区  社区  93.00  —     通报表扬  —\n"
+        "   3  v01 李村      村    80.00  —     —         —\n"
+        "   4  v02 王村      村    70.00  —     —         —\n"
+    )
