@@ -2,7 +2,8 @@
 
 What a period's latest publication shows, in the columns its scheme makes public (by default rank, name, total,
 grade and labels), with the publication dates, the objection procedure and the hashes that tie the list to
-ranking's audit chain; nothing else (no scores by indicator, no subject ids unless the scheme lists them). The
+ranking's audit chain, with the heads of the three services' audit chains stored with the publication (审计链头);
+nothing else (no scores by indicator, no subject ids unless the scheme lists them). The
 HTML page is printable Chinese for posting on a government site and loads nothing: its one style sheet is inline,
 allowed by its hash. Answers carry an ETag (a repeated request with If-None-Match is 304) and may be cached for a
 minute; each client address may ask RATE_PER_MINUTE times a minute (429 with Retry-After beyond)."""
@@ -143,7 +144,17 @@ def public_notice(body: dict[str, Any]) -> dict[str, Any]:
         "entriesSha256": body["entries_sha256"],
         "auditRecord": ({"id": body["audit"]["record_id"], "hash": body["audit"]["hash"]}
                         if body.get("audit") else None),
+        "chainHeads": _heads(body.get("chain_heads")),
     }
+
+
+def _heads(stored: Any) -> dict[str, dict[str, Any]] | None:
+    """The audit chains' heads stored with the publication, {service: {sequence, id, hash}} in service order;
+    None for a publication stored without them."""
+    if not isinstance(stored, dict):
+        return None
+    return {name: {"sequence": head.get("sequence"), "id": head.get("id"), "hash": head.get("hash")}
+            for name, head in sorted(stored.items()) if isinstance(head, dict)}
 
 
 def _state(notice: dict[str, Any]) -> str:
@@ -161,6 +172,23 @@ def _cell(key: str, value: Any) -> str:
     return f'<td class="name">{html.escape(text)}</td>' if key == "name" else f"<td>{html.escape(text)}</td>"
 
 
+SERVICE_NAMES = {"evidence": "证据服务", "scoring": "评分服务", "ranking": "排名服务"}
+
+
+def _heads_table(heads: dict[str, dict[str, Any]] | None) -> str:
+    """The 审计链头 section: each service's chain head (records, last record, hash) when the 公示 was published."""
+    if not heads:
+        return ""
+    e = html.escape
+    rows = "".join(f"<tr><td>{e(SERVICE_NAMES.get(name, name))}</td><td>{e(str(head['sequence']))}</td>"
+                   f"<td>{e(str(head['id'] if head['id'] is not None else ''))}</td>"
+                   f"<td class=\"hash\">{e(str(head['hash']))}</td></tr>" for name, head in heads.items())
+    return ("<h2>审计链头</h2>\n<p class=\"note\">发布本公示时各服务审计链的链头（记录数、末条记录号及其哈希）。"
+            "此后如有记录被删改，审计链将与之不符。</p>\n"
+            "<table class=\"heads\"><thead><tr><th>服务</th><th>记录数</th><th>末条记录号</th><th>链头哈希</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>\n")
+
+
 def page(notice: dict[str, Any]) -> str:
     """The printable 公示 page, in Chinese."""
     e = html.escape
@@ -175,6 +203,7 @@ def page(notice: dict[str, Any]) -> str:
     audit = notice["auditRecord"]
     chain = (f"该摘要记入排名服务审计链第 {audit['id']} 号记录，"
              f"记录哈希：<span class=\"hash\">{e(audit['hash'])}</span>。" if audit else "")
+    heads = _heads_table(notice["chainHeads"])
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)}</title><style>{STYLE}</style></head>
@@ -189,5 +218,5 @@ def page(notice: dict[str, Any]) -> str:
 <h2>结果校验</h2>
 <p class="note">本公示内容的 SHA-256 摘要：<span class="hash">{e(notice["entriesSha256"])}</span>。{chain}\
 发布时间：{e(_local(notice["publishedAt"]).strftime("%Y-%m-%d %H:%M"))}（北京时间）。</p>
-</body></html>
+{heads}</body></html>
 """

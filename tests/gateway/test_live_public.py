@@ -9,6 +9,8 @@ Hand-worked: 重点工作 manual /100, ranked by total; bands 优秀 ≥ 90, 良
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import pytest
 
@@ -45,6 +48,33 @@ def published(live: Live, units: dict[str, str]) -> str:
     return str(period["id"])
 
 
+def stored_heads(live: Live, period_id: str) -> dict[str, dict[str, Any]]:
+    """The chain heads ranking stored with the period's first publication, each checked against its chain: the
+    head's record is in the service's audit chain with that hash, and the chain up to it holds `sequence`
+    records (so they are the heads as they stood when the 公示 was published)."""
+    async def read() -> dict[str, dict[str, Any]]:
+        conn = await asyncpg.connect(live.database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            heads: dict[str, dict[str, Any]] = json.loads(await conn.fetchval(
+                "SELECT chain_heads::text FROM ranking.publication WHERE period_id = $1 AND sequence = 1",
+                period_id))
+            for schema, head in heads.items():
+                assert schema in ("evidence", "ranking", "scoring")
+                # the schema names are the three services' own, checked just above
+                row = await conn.fetchrow(f"SELECT hash, (SELECT count(*) FROM {schema}.audit_record "
+                                          f"WHERE id <= $1) AS n FROM {schema}.audit_record WHERE id = $1",
+                                          head["id"])
+                assert (row["hash"], row["n"]) == (head["hash"], head["sequence"]), schema
+            return heads
+        finally:
+            await conn.close()
+
+    heads = asyncio.run(read())
+    assert sorted(heads) == ["evidence", "ranking", "scoring"]
+    assert all(head["sequence"] > 0 for head in heads.values())  # a scheme, a period, results: each chain has records
+    return heads
+
+
 def public(live: Live, path: str, **headers: str) -> httpx.Response:
     return live.http.get(f"{live.url}/public/periods/{path}", headers=headers)  # no credentials
 
@@ -67,6 +97,10 @@ def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict
     assert answer.headers["access-control-allow-origin"] == "*"
     body = answer.json()
     hashes = body.pop("entriesSha256"), body.pop("auditRecord")
+    # the audit chains' heads stored with the publication, each {sequence, id, hash}, in service order
+    heads = body.pop("chainHeads")
+    assert list(heads) == ["evidence", "ranking", "scoring"]
+    assert heads == stored_heads(live, published)
     assert body == {
         "periodId": published, "label": "2026-Q2", "title": "街道考核", "status": "published", "stale": False,
         "publication": 1, "republication": False, "workingDays": 5, "publishedAt": body["publishedAt"],
@@ -87,6 +121,18 @@ def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict
     (event,) = [n for n in trail if n["action"] == "period.published"]
     assert (event["service"], event["details"]["entries_sha256"]) == ("ranking", digest)
     assert record == {"id": int(event["id"]), "hash": event["hash"]}
+    # the publication's own record comes after ranking's stored head, and carries the same heads
+    assert int(event["id"]) > heads["ranking"]["id"] and event["details"]["chain_heads"] == heads
+
+
+def test_the_page_prints_the_chain_heads_stored_with_the_publication(live: Live, published: str) -> None:
+    page = public(live, f"{published}/publication.html").text
+    heads = stored_heads(live, published)
+    section = page.split("<h2>审计链头</h2>", 1)[1]
+    rows = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", section)]
+    assert rows == [["服务", "记录数", "末条记录号", "链头哈希"]] + [
+        [name, str(heads[key]["sequence"]), str(heads[key]["id"]), heads[key]["hash"]]
+        for key, name in (("evidence", "证据服务"), ("ranking", "排名服务"), ("scoring", "评分服务"))]
 
 
 def test_the_scheme_chooses_the_public_columns_and_the_procedure(live: Live, units: dict[str, str]) -> None:
@@ -177,8 +223,18 @@ def test_the_page_renders_in_headless_chromium_and_loads_nothing_else(
     assert "公示期：2026年6月1日至2026年6月5日（5个工作日），截至2026年6月5日24时。" in text
     rows = re.findall(r"<tr>(.*?)</tr>", text, flags=re.S)
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
+    heads = stored_heads(live, published)
     assert cells == [["名次", "名称", "总分", "等次", "标签"], ["1", "乙街道", "92.00", "优秀", ""],
-                     ["2", "甲街道", "88.00", "良好", ""]]
+                     ["2", "甲街道", "88.00", "良好", ""],
+                     # 审计链头: each service's chain head stored with the publication
+                     ["服务", "记录数", "末条记录号", "链头哈希"],
+                     ["证据服务", str(heads["evidence"]["sequence"]), str(heads["evidence"]["id"]),
+                      heads["evidence"]["hash"]],
+                     ["排名服务", str(heads["ranking"]["sequence"]), str(heads["ranking"]["id"]),
+                      heads["ranking"]["hash"]],
+                     ["评分服务", str(heads["scoring"]["sequence"]), str(heads["scoring"]["id"]),
+                      heads["scoring"]["hash"]]]
+    assert "<h2>审计链头</h2>" in text
     assert "异议受理" in text and DEFAULT_PROCEDURE in text
     pdf = tmp_path / "gongshi.pdf"
     printed = subprocess.run([*flags, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", url],

@@ -1,5 +1,6 @@
 """The public 公示 (issue 17): what a period's latest publication shows, in the columns the scheme makes
-public, with its dates, objection procedure and hashes. Only kaohe's services call it (the gateway serves it
+public, with its dates, objection procedure and hashes (the list's digest, its audit record, and the heads of
+the three audit chains stored with the publication). Only kaohe's services call it (the gateway serves it
 without sign-in at /public/periods/{id}/publication.json and .html); nothing beyond the 公示 is in it."""
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ async def public_publication(period_id: PeriodId, session: SessionDep, principal
         "rows": [_row(period, row, columns) for row in rows],
         "entries_sha256": publication.entries_digest(period.id, shown.sequence, entries),
         "audit": await _audit_link(session, period, shown),
+        "chain_heads": shown.chain_heads,  # the three audit chains' heads when it was published, as stored
     }
 
 
