@@ -1,8 +1,9 @@
 """The descriptions of the GraphQL schema's arguments, in one place (issue 22): English, with the Chinese term
 where the office uses one. `describe_arguments` gives every argument its text after the schema is
 built: the field's own override (`FIELD_ARGUMENTS`) first, else the argument's meaning wherever it appears
-(`ARGUMENTS`). An argument a resolver describes itself keeps its text; tests/gateway/test_descriptions.py fails
-on one left without."""
+(`ARGUMENTS`). Fields a type's code leaves undescribed take theirs from `TYPE_FIELDS` ("Type.field"), else
+from `FIELDS` (a name that means the same on every type). A description written in the code keeps its text;
+tests/gateway/test_descriptions.py fails on anything left without, and on a `TYPE_FIELDS` entry no field uses."""
 
 from __future__ import annotations
 
@@ -139,6 +140,87 @@ INPUT_FIELD_OVERRIDES: dict[str, str] = {
 }
 
 
+DECIMAL = "an exact decimal string (never a float)"
+INSTANT = "(ISO 8601 instant with its time zone)"
+
+# One type's own fields ("Type.field"), where the type's code gives none: what the field holds, its units, and
+# what null means. Who may read a field is the root field's rule (its description names it).
+TYPE_FIELDS: dict[str, str] = {
+    # health
+    "ServiceHealth.service": "The service's name: `evidence`, `scoring` or `ranking`.",
+    "ServiceHealth.status": ("`ready` (its database answers and its migrations are at head), or `unavailable` "
+                             "(see `reason`)."),
+    "ServiceHealth.version": "The kaohe version the service runs; empty when it did not answer.",
+    "ServiceHealth.reason": "Why the service is unavailable, in a sentence (e.g. migrations behind); null when ready.",
+    # the caller
+    "Me.subject": "Who you are: the `sub` of your token, or `api-key:<id>` for an API key.",
+    "Me.kind": "How you signed in: `user` (a token from the identity provider) or `api_key`.",
+    "Me.grants": "Your roles, each on an organisation subtree (docs/identity.md).",
+    "Me.subjectIds": ("The assessed subjects (考核对象) you are yourself, as your token's `subject_ids` claim "
+                      "names them: the scores and results you may read as a subject."),
+    "RoleGrant.role": "The role: admin, assessor, reviewer, submitter, rater, auditor or subject.",
+    "RoleGrant.scope": ("The unit path the role covers, with everything under it, e.g. `city/dept-1`; `\"\"` is "
+                        "the whole organisation."),
+    # organisation (组织)
+    "Unit.name": "The unit's display name (单位名称).",
+    "Unit.parentId": "The unit it belongs under; null for a top-level unit.",
+    "Unit.path": ("Its unit path, the slugs from the top joined by `/` (e.g. `city/dept-1`): grants and scopes "
+                  "name it."),
+    "Person.name": "The person's name (姓名); two people may share one.",
+    "Person.unitId": "The unit (单位) the person belongs to.",
+    "Person.unitPath": "The path of the person's unit: the scope that decides who may see them.",
+    "PageInfo.hasNextPage": "Whether more items follow this page (ask with `after: endCursor`).",
+    "PageInfo.hasPreviousPage": "Whether items come before this page (true when `after` was given).",
+    "PageInfo.startCursor": "The cursor of the page's first item; null for an empty page.",
+    "PageInfo.endCursor": "The cursor of the page's last item, to pass as `after`; null for an empty page.",
+    # schemes (考核方案)
+    "Scheme.version": "The version number, 1 for the first; null when the service gave none.",
+    "Scheme.name": "The scheme's title (方案名称) as its document writes it.",
+    "Scheme.indicators": "The version's indicator tree (指标体系), top-level indicators first.",
+    "Indicator.code": "The indicator's code (指标代码), unique in the scheme, e.g. `attendance`.",
+    "Indicator.name": "The indicator's name (指标名称), e.g. 考勤.",
+    "Indicator.ruleKind": ("How a leaf is scored (docs/scheme-reference.md §4): manual, ratio, completion, deduction, "
+                           "accrual, per_occurrence, banded, rating, rank_points, cases, journal or peer_relative; "
+                           "null for a node that combines its children."),
+    "Indicator.factKind": ("The kind of fact (事实) the leaf reads (§5): score, measure, event, rating, task, case, "
+                           "journal or document; null for a node with children."),
+    "Indicator.children": "The indicators under this one (empty for a leaf).",
+    # periods (考核周期)
+    "Period.schemeVersion": "The published scheme version the period assesses by (fixed at creation).",
+    "Period.label": "The period's label as offices write it, e.g. `2026年第一季度`.",
+    "Period.ownerPath": "The unit path of the office that runs the period: its admins and assessors manage it.",
+    "Period.subjectCount": "How many subjects (考核对象) are enrolled.",
+    "Period.inputsSha256": ("The SHA-256 (hex) of the canonical inputs of the last scoring (scheme, subjects and "
+                            "facts): the same inputs always give the same hash and the same scores."),
+    "Period.indicators": "The indicator tree of the period's scheme version.",
+    "Subject.name": "The subject's name: the unit's or the person's.",
+    "Subject.kind": "`unit` or `person`, as the scheme assesses.",
+    "Subject.group": "The peer group (组别) the subject is ranked in; null when the scheme ranks all together.",
+    "Subject.unitPath": "The unit path of the subject (a person's unit): it decides who may read its scores.",
+    "Subject.attributes": ("The attributes the scheme's rules read, a JSON object of name → value (e.g. "
+                           "`{\"months_in_post\": 3}`)."),
+    # scores (得分)
+    "Score.indicators": "Every indicator's value, rounded half-up to the scheme's precision (null: not scored).",
+    "Score.explain": "How each indicator's value came about: a JSON object of indicator code → the engine's sentence.",
+    "Score.vetoes": ("The vetoes (一票否决) that hit the subject as the scoring service lists them (event, effect, "
+                     "fact); `flags` gives them typed."),
+    "IndicatorScore.code": "The indicator's code, or `total`.",
+    "IndicatorScore.value": f"The value in points, {DECIMAL}, rounded half-up to the scheme's precision.",
+    # results (结果)
+    "Result.name": "The subject's name as ranked.",
+    "Result.group": "The peer group (组别) it was ranked in; null when ranked with everyone.",
+    "Result.total": f"The total in points as ranked, {DECIMAL} at the scheme's precision.",
+    "Result.rank": "Its place in its group (名次), 1 for the best; null when not ranked (e.g. a veto excludes it).",
+    "Result.bandGrade": "The grade (等次) the total's band gives, before quotas and vetoes.",
+    "Result.grade": "The grade (等次) given after quotas (名额) and vetoes; null when the scheme grades nothing.",
+    "Result.gradeReason": ("Why `grade` differs from `bandGrade`: `quota` (名额限制), `veto` (一票否决) or "
+                           "`condition` (条件限定); null when it does not."),
+    "Result.labels": "The labels (称号) given, e.g. 先进单位, in the scheme's order.",
+    "Result.rewards": ("The rewards (奖励) as a JSON object of reward name → amount in yuan (元), an exact decimal "
+                       "string with 2 places."),
+}
+
+
 # Fields whose meaning is the same on every type that has them (a page's, a record's keys); a type's own
 # description in its code wins.
 FIELDS: dict[str, str] = {
@@ -174,7 +256,8 @@ def describe_schema(schema: Any) -> None:
                 kind.description = EDGE.format(item=name.removesuffix("Edge"))
         if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
             for field_name, field in kind.fields.items():
-                field.description = field.description or FIELDS.get(field_name)
+                field.description = (field.description or TYPE_FIELDS.get(f"{name}.{field_name}")
+                                     or FIELDS.get(field_name))
         if isinstance(kind, GraphQLEnumType):
             for value_name, value in kind.values.items():
                 value.description = value.description or ENUM_VALUES.get(f"{name}.{value_name}")

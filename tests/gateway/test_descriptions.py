@@ -14,7 +14,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 from gateway.schema import build_schema
 
 BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
-STILL_MISSING = {"fields": 185}  # of 497: may only go down (write the missing ones in the types' code)
+STILL_MISSING = {"fields": 132}  # of 558: may only go down (write the missing ones in the types' code)
 
 
 def _graphql_missing() -> tuple[dict[str, list[str]], dict[str, int]]:
@@ -51,6 +51,31 @@ def test_graphql_descriptions_are_complete_but_for_fields_whose_gap_only_shrinks
     assert {k: v for k, v in missing.items() if k != "fields" and v} == {}
     worse = {k: len(missing[k]) for k, most in STILL_MISSING.items() if len(missing[k]) > most}
     assert worse == {}, {k: missing[k] for k in worse}
+
+
+def test_every_type_field_description_names_a_field_the_code_leaves_undescribed() -> None:
+    """A `TYPE_FIELDS` entry is written for a field of the schema that its type's code does not describe: an
+    entry for a renamed or removed field, or one the code's own text overrides, would be dead text."""
+    from strawberry.types.base import get_object_definition
+
+    from gateway import descriptions
+    from gateway.schema import build_schema
+
+    schema = build_schema()
+    graphql = schema._schema
+    dead = []
+    for key in descriptions.TYPE_FIELDS:
+        type_name, field_name = key.split(".")
+        kind = graphql.type_map.get(type_name)
+        if not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType) or field_name not in kind.fields:
+            dead.append((key, "no such field"))
+            continue
+        definition = get_object_definition(schema.get_type_by_name(type_name))
+        coded = [f.description for f in (definition.fields if definition else [])
+                 if schema.config.name_converter.get_graphql_name(f) == field_name]
+        if any(coded):
+            dead.append((key, "described in the type's code"))
+    assert dead == []
 
 
 def _operations() -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
