@@ -218,6 +218,66 @@ TYPE_FIELDS: dict[str, str] = {
     "Result.labels": "The labels (称号) given, e.g. 先进单位, in the scheme's order.",
     "Result.rewards": ("The rewards (奖励) as a JSON object of reward name → amount in yuan (元), an exact decimal "
                        "string with 2 places."),
+    # evidence (佐证材料) and its review (审核)
+    "Submission.indicator": "The indicator (指标) code the evidence is for; null for a subject-level event (a veto).",
+    "Submission.status": ("pending (under review at `level`), approved (its fact counts), returned (to be "
+                          "corrected and sent again), rejected, or revoked (approved, then withdrawn)."),
+    "Submission.level": "The index of the review level (审核层级) it is at, 0 for the first.",
+    "Submission.levelName": "The name of the level it waits at (e.g. 科室负责人); null unless pending.",
+    "Submission.levelDueAt": f"When the current level's working days run out {INSTANT}; null unless pending.",
+    "Submission.value": "The submitted content of the fact (事实), as a JSON object of its kind's fields (§5).",
+    "Submission.factId": "The fact the approval made, which scoring counts and appeals name; null until approved.",
+    "Submission.submittedBy": "Who submitted it (the user id).",
+    "Attachment.fileName": "The file's name as uploaded.",
+    "Attachment.contentType": ("The file's media type as uploaded (e.g. `application/pdf`), one of those allowed: "
+                               "PDF, images, Office/WPS, text."),
+    "Attachment.size": "The file's size in bytes.",
+    "ReviewDecision.level": "The name of the review level (审核层级) decided at.",
+    "ReviewDecision.reviewer": "Who decided (the user id).",
+    "ReviewDecision.decision": "approve, adjust (approve with a changed value), reject, return or revoke.",
+    "ReviewDecision.value": "The content the reviewer set with `adjust`; null for the other decisions.",
+    "ReviewDecision.reason": "The reviewer's reason (审核意见); empty for a plain approval.",
+    "ReviewDecision.decidedAt": f"When it was decided {INSTANT}.",
+    # weekly journals (工作日志)
+    "Journal.week": "The ISO week it covers, e.g. `2026-W05`.",
+    "Journal.text": "What the person wrote; empty for a week missing or excused.",
+    "Journal.submittedAt": f"When it was written {INSTANT}; null if never.",
+    "Journal.version": "Its version: every change (a make-up, an excuse) adds one.",
+    # ratings (评议)
+    "RatingResponses.raters": "How many raters the task has.",
+    "RatingResponses.responded": "How many of them have answered at least once.",
+    "RatingResponses.byLevel": ("The same counts per rater level (e.g. 班子成员): a JSON object of level → "
+                                "`{raters, responded}`."),
+    "Ballot.taskId": "The rating task (评议任务) the ballot belongs to.",
+    "Ballot.level": "Your level as a rater in this task (e.g. 班子成员), by which the scheme weighs your grades.",
+    "Ballot.grades": "The grades you may give, best first (e.g. 好, 较好, 一般, 差).",
+    "Ballot.closesAt": f"When the task closes {INSTANT}; answers are refused afterwards.",
+    "Ballot.lines": "One line per subject you rate, in the task's order.",
+    "BallotLine.grade": "The grade you gave; null when not answered or abstained.",
+    "BallotLine.answered": "Whether you answered this line (an abstention counts as answered).",
+    # rectification (整改)
+    "RectificationNotice.checkedAt": f"When the inspection (检查) took place {INSTANT}.",
+    "RectificationNotice.inspector": "Who issued the notice (the inspector's user id).",
+    "RectificationNotice.problem": "The problem the inspection found (发现问题).",
+    "RectificationNotice.deadline": "The last day (ISO date) for the unit's feedback and the sign-off (整改期限).",
+    "RectificationNotice.feedback": "The unit's reply on what it rectified (整改反馈); null until answered.",
+    "RectificationNotice.feedbackAt": f"When the feedback was given {INSTANT}.",
+    "RectificationNotice.signedBy": "Who signed the rectification off (验收), the user id; null until signed.",
+    "RectificationNotice.signedAt": f"When it was signed off {INSTANT}.",
+    "RectificationNotice.status": ("open (awaiting feedback), answered (awaiting sign-off), signed, or overdue "
+                                   "(not signed by the deadline; its follow-up event is then raised)."),
+    "RectificationNotice.followUp": ("The deduction event raised when the notice goes overdue, as a JSON object "
+                                     "(`type`, `count`, `indicator`); null for none."),
+    "RectificationNotice.version": "Its version, to send back with feedback or a sign-off (stale → CONFLICT).",
+    # appeals (申诉)
+    "Appeal.factId": "The fact (事实) appealed against.",
+    "Appeal.points": "The appeal's points (申诉理由), one text each.",
+    "Appeal.status": "open (awaiting the office's answer), upheld (支持) or dismissed (驳回).",
+    "Appeal.answerDueAt": f"When the office's answer is due {INSTANT}: calendar days after filing, 10 by default.",
+    "Appeal.replies": "The office's reply to each point, in the points' order; empty until answered.",
+    "Appeal.correction": "The corrected fact content an upheld appeal applied; null otherwise.",
+    "Appeal.answeredAt": f"When it was answered {INSTANT}; null while open.",
+    "Appeal.version": "Its version, to send back with the answer (stale → CONFLICT).",
 }
 
 

@@ -14,7 +14,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 from gateway.schema import build_schema
 
 BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
-STILL_MISSING = {"fields": 132}  # of 558: may only go down (write the missing ones in the types' code)
+STILL_MISSING = {"fields": 82}  # of 558: may only go down (write the missing ones in the types' code)
 
 
 def _graphql_missing() -> tuple[dict[str, list[str]], dict[str, int]]:
