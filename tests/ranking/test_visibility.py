@@ -84,3 +84,33 @@ async def test_after_publication_the_others_see_exactly_the_publication(ranking:
     assert [_public(r) for r in await _table(ranking, U4_UNIT)] == [u4]
     current = (await ranking.get("/v1/periods/p1/results/u4", headers=OFFICE)).json()
     assert (current["total"], current["scores"]) == ("79.01", {"work": "40.01", "service": "39.00"})
+
+
+async def test_a_result_committed_during_a_read_is_not_refused_to_the_admin(
+        ranking: httpx.AsyncClient, scoring: FakeScoring, monkeypatch: Any) -> None:
+    """An admin over the whole organisation reads every result; while ranking's first computation commits
+    between the reader's queries, the reader gets 404 (not there yet) or the result, never a 403
+    (bench/period.py's reader met a 403 "not published" this way)."""
+    from services.ranking.results import repository
+
+    scoring.add_period("p1", QUARTERLY, "2026-Q1", first_scores())
+    real_current_of = repository.current_of
+    reads: list[int] = []
+
+    async def current_of_then_computed(session: Any, period_id: str, subject_ids: Any) -> Any:
+        rows = await real_current_of(session, period_id, subject_ids)
+        reads.append(len(rows))
+        if len(reads) == 1:  # the computation commits right after the reader's first read
+            await deliver(ranking, "p1", scoring)
+        return rows
+
+    monkeypatch.setattr(repository, "current_of", current_of_then_computed)
+    admin = auth(("admin", ""), subject="reader")
+    first = await ranking.get("/v1/periods/p1/results/u1", headers=admin)
+    assert (first.status_code, reads[0]) == (404, 0), first.text
+    # the test's sessions share one rolled-back transaction: the refused read took the nested computation
+    # with it, so the computation is delivered again, outside any read
+    await deliver(ranking, "p1", scoring)
+    second = await ranking.get("/v1/periods/p1/results/u1", headers=admin)
+    assert second.status_code == 200, second.text
+    assert (second.json()["total"], second.json()["version"]) == ("95.13", 1)

@@ -295,6 +295,12 @@ async def readable_results(session: AsyncSession, principal: Principal, period_i
     result in full; from the 公示 on, a unit's head and the subject see the published version as the 公示
     shows it (full False); before it, they see nothing."""
     current = await repository.current_of(session, period_id, subject_ids)
+    return await _readable(session, principal, period_id, subject_ids, current)
+
+
+async def _readable(session: AsyncSession, principal: Principal, period_id: str, subject_ids: Sequence[str],
+                    current: Sequence[SubjectResult]) -> list[tuple[SubjectResult, bool]]:
+    """`readable_results` given the current rows already read."""
     found = [(row, True) for row in current if can_read_current(principal, row.unit_path)]
     rest = [sid for sid in subject_ids if sid not in {row.subject_id for row, _ in found}]
     period = await periods.get(session, period_id) if rest else None
@@ -324,11 +330,12 @@ async def table_page(session: AsyncSession, principal: Principal, period_id: str
 
 async def get_current(session: AsyncSession, principal: Principal, period_id: str,
                       subject_id: str) -> tuple[SubjectResult, bool]:
-    """One subject's result as the caller may see it (see `readable_results`)."""
-    found = await readable_results(session, principal, period_id, [subject_id])
+    """One subject's result as the caller may see it (see `readable_results`). The current row is read once:
+    the answer and the reason for a refusal come from the same read, even while a recomputation commits."""
+    rows = await repository.current_of(session, period_id, [subject_id])
+    found = await _readable(session, principal, period_id, [subject_id], rows)
     if found:
         return found[0]
-    rows = await repository.current_of(session, period_id, [subject_id])
     if not rows:
         raise NotFound(f"no result for subject {subject_id} in period {period_id}")
     if can_read_published(principal, subject_id, rows[0].unit_path):
