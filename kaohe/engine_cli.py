@@ -63,9 +63,12 @@ def evaluate(
     ] = OutputFormat.json,
     out: Annotated[pathlib.Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
 ) -> None:
-    """Score, rank, grade, label and reward one period offline, from files."""
+    """Score, rank, grade, label and reward one period offline, from files.
+
+    Exit 0; 1 when a `missing: error` leaf has no facts for some subject (the result is still written in
+    full); 2 when the inputs cannot be computed (unreadable file, invalid scheme)."""
     from kaohe.engine import evaluate as run
-    from kaohe.engine import parse_scheme
+    from kaohe.engine import missing_errors, parse_scheme
     from kaohe.engine.ranking import dumps_result, format_table
     from kaohe.engine.scheme import SchemeInvalid
 
@@ -80,6 +83,13 @@ def evaluate(
     else:  # evaluate parsed the scheme already: it is valid
         text = format_table(result, by_group=parse_scheme(scheme_document).ranking.scope == "group")
     _write(text, out)
+    unfit = missing_errors(result)
+    if unfit:
+        subjects = sorted({str(p["subject"]) for p in unfit})
+        typer.echo(f"kaohe evaluate: {len(unfit)} `missing: error` leaf/leaves without facts ({', '.join(subjects[:5])}"
+                   f"{' …' if len(subjects) > 5 else ''}); the result is complete but not fit to publish until "
+                   "their evidence is in (see problems)", err=True)
+        raise typer.Exit(1)
 
 
 def _write(text: str, out: pathlib.Path | None) -> None:

@@ -12,8 +12,9 @@ from .ranking import rank_period, rollup_period, subjects_of
 from .scheme import parse_scheme
 from .scheme.model import Scheme, Subject
 from .scoring import score_period
+from .scoring.score import MISSING_ERROR
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "missing_errors"]
 
 
 def evaluate(scheme_document: Mapping[str, Any], facts_document: Mapping[str, Any]) -> dict[str, Any]:
@@ -22,6 +23,13 @@ def evaluate(scheme_document: Mapping[str, Any], facts_document: Mapping[str, An
     if scheme.rollup is not None:
         return _evaluate_rollup(scheme, scheme_document, facts_document)
     return rank_period(score_period(scheme, facts_document))
+
+
+def missing_errors(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The result's problems of `missing: error` leaves left without facts (§13 question 2): the result is
+    complete, but not fit to publish until the evidence is there."""
+    return [p for p in result.get("problems") or []
+            if isinstance(p, Mapping) and p.get("subject") and str(p.get("message", "")).endswith(MISSING_ERROR)]
 
 
 def _evaluate_rollup(

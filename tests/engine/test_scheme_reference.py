@@ -118,7 +118,7 @@ def test_q2_missing_error_scores_zero_and_the_subject_stays_in_ranking_and_quota
         ("p1", True)]
 
 
-def test_q2_kaohe_evaluate_exits_0_and_prints_the_problem(tmp_path: pathlib.Path) -> None:
+def test_q2_kaohe_evaluate_prints_the_whole_result_and_exits_1(tmp_path: pathlib.Path) -> None:
     scheme, people, facts = _q2_case()
     for n, fact in enumerate(facts, start=1):
         fact["id"] = f"f{n}"
@@ -135,8 +135,19 @@ def test_q2_kaohe_evaluate_exits_0_and_prints_the_problem(tmp_path: pathlib.Path
     engine_cli.register(root)
     run = CliRunner().invoke(root, ["evaluate", "--scheme", str(tmp_path / "s.json"),
                                     "--facts", str(tmp_path / "f.json")])
-    assert run.exit_code == 0
-    assert json.loads(run.stdout)["problems"][0]["subject"] == "p1"
+    assert run.exit_code == 1  # a script must not take the result as ready to publish
+    printed = json.loads(run.stdout)  # yet the whole result is written, p1 ranked 3rd with its 0
+    assert printed["problems"][0]["subject"] == "p1"
+    assert [(s["id"], s["rank"]) for s in printed["subjects"]] == [("p2", 1), ("p3", 2), ("p1", 3), ("p4", 3)]
+    assert "1 `missing: error` leaf/leaves without facts (p1)" in run.stderr
+    # once p1's evidence is in, the same command exits 0
+    facts.append({"id": "f9", "subject": "p1", "indicator": "work", "fact": "score", "points": 50})
+    (tmp_path / "f.json").write_text(json.dumps(
+        {"scheme": "reference", "version": 1, "period": "2026-Q1", "subjects": people, "facts": facts},
+        ensure_ascii=False), encoding="utf-8")
+    again = CliRunner().invoke(root, ["evaluate", "--scheme", str(tmp_path / "s.json"),
+                                      "--facts", str(tmp_path / "f.json")])
+    assert again.exit_code == 0 and json.loads(again.stdout)["problems"] == []
 
 
 # ---- 3. accrual ----------------------------------------------------------------------------------
@@ -311,12 +322,33 @@ def test_q9_two_table_labels_add_up() -> None:
         "p1": {"奖励": "150.00"}, "p2": {"奖励": "50.00"}, "p3": {"奖励": "0.00"}}  # 100 + 50
 
 
-def test_q9_uneven_by_rank_share_is_rounded_per_subject() -> None:
+def test_q9_uneven_by_rank_shares_add_up_to_the_amounts_by_largest_remainder() -> None:
     scheme = _scheme([_leaf("work", 100, {"kind": "manual"})], rewards=[{"name": "名次奖", "by_rank": [1000]}])
     facts = [_score(s, "work", 90) for s in ("p1", "p2", "p3")]
-    # three tied at rank 1 share position 1: 1000 / 3 = 333.333… each, printed 333.33 (together 999.99)
+    # three tied at rank 1 share position 1: 100000 cents / 3 = 33333 each + 1 cent left, to the first listed
+    # (p1): 333.34 + 333.33 + 333.33 = 1000.00, never 999.99
     assert _col(_run(scheme, _people("p1", "p2", "p3"), facts), "rewards") == {
-        s: {"名次奖": "333.33"} for s in ("p1", "p2", "p3")}
+        "p1": {"名次奖": "333.34"}, "p2": {"名次奖": "333.33"}, "p3": {"名次奖": "333.33"}}
+
+
+def test_q9_tied_subjects_share_the_positions_they_hold_to_the_cent() -> None:
+    scheme = _scheme([_leaf("work", 100, {"kind": "manual"})],
+                     rewards=[{"name": "名次奖", "by_rank": [500, 300, 200]}])
+    facts = [_score(s, "work", v) for s, v in (("p1", 90), ("p2", 80), ("p3", 80), ("p4", 80))]
+    # p1 alone at 1: 500. p2, p3, p4 tied at 2 hold positions 2, 3, 4: 300 + 200 + nothing = 500, 50000 cents
+    # / 3 = 16666 each + 2 cents left, to p2 and p3 (table order): 166.67 + 166.67 + 166.66 = 500.00
+    assert _col(_run(scheme, _people("p1", "p2", "p3", "p4"), facts), "rewards") == {
+        "p1": {"名次奖": "500.00"}, "p2": {"名次奖": "166.67"}, "p3": {"名次奖": "166.67"}, "p4": {"名次奖": "166.66"}}
+
+
+def test_q9_equal_pool_remainders_go_to_the_better_placed_subject() -> None:
+    scheme = _scheme([_leaf("work", 100, {"kind": "manual"})],
+                     rewards=[{"name": "奖金池", "pool": 100, "weight": "1"}])
+    facts = [_score(s, "work", v) for s, v in (("z", 90), ("a", 80), ("b", 70))]
+    # equal weights: 10000 cents / 3 = 3333 each + 1 left; the remainders are equal, so the cent goes to the
+    # first of the 公示 table, z (rank 1), not to the smallest id a
+    assert _col(_run(scheme, _people("z", "a", "b"), facts), "rewards") == {
+        "z": {"奖金池": "33.34"}, "a": {"奖金池": "33.33"}, "b": {"奖金池": "33.33"}}
 
 
 def test_q9_equal_remainders_go_by_subject_id_and_a_group_pool_is_paid_per_group() -> None:

@@ -75,16 +75,20 @@ def _by_table(standings: Sequence[Standing], reward: Reward) -> None:
 
 
 def _by_rank(standings: Sequence[Standing], reward: Reward) -> None:
-    """000 篇1 前3名 2000/1500/1000; tied subjects share the amounts of the positions they hold."""
+    """000 篇1 前3名 2000/1500/1000; tied subjects share the amounts of the positions they hold, split to the
+    cent by the largest remainder so that the shares add up to those amounts exactly (three sharing 1000:
+    333.34, 333.33, 333.33); the extra cents go to the tied subjects in table order (by id)."""
     amounts = reward.by_rank or ()
     for scope in _scopes([s for s in standings if s.ranked], reward):
         ranks = competition_ranks(scope, lambda s: s.placement)
-        for standing, rank in ranks:
-            tied = sum(1 for _, other in ranks if other == rank)
-            held = sum(amounts[rank - 1 : rank - 1 + tied], ZERO)
-            if _eligible(standing):
-                share = CONTEXT.divide(held, Decimal(tied))
-                standing.rewards[reward.name] = CONTEXT.multiply(share, _prorate(standing, reward.prorate))
+        for rank in sorted({rank for _, rank in ranks}):
+            tied = sorted((standing for standing, other in ranks if other == rank), key=lambda s: s.id)
+            held = sum(amounts[rank - 1 : rank - 1 + len(tied)], ZERO)
+            shares = {tied[0].id: held} if len(tied) == 1 else largest_remainder(held, dict.fromkeys(
+                (s.id for s in tied), ONE)) or {}
+            for standing in filter(_eligible, tied):  # a barred subject's share is forfeited (§13 question 8)
+                standing.rewards[reward.name] = CONTEXT.multiply(shares[standing.id],
+                                                                 _prorate(standing, reward.prorate))
 
 
 def _pool(standings: Sequence[Standing], reward: Reward, index: int) -> list[Problem]:
@@ -92,7 +96,8 @@ def _pool(standings: Sequence[Standing], reward: Reward, index: int) -> list[Pro
     problems: list[Problem] = []
     for scope in _scopes(list(filter(_eligible, standings)), reward):
         weights = {s.id: _weight(s, reward) for s in scope}
-        split = largest_remainder(reward.pool or ZERO, weights)
+        table_order = [s.id for s in sorted(scope, key=lambda s: (s.rank is None, s.rank or 0, s.id))]
+        split = largest_remainder(reward.pool or ZERO, weights, table_order)
         if split is None:
             problems.append(_empty_pool(reward, index, scope))
             continue
@@ -116,11 +121,13 @@ def _empty_pool(reward: Reward, index: int, scope: Sequence[Standing]) -> Proble
     )
 
 
-def largest_remainder(pool: Decimal, weights: dict[str, Decimal]) -> dict[str, Decimal] | None:
+def largest_remainder(pool: Decimal, weights: dict[str, Decimal],
+                      precedence: Sequence[str] | None = None) -> dict[str, Decimal] | None:
     """Split `pool` in proportion to `weights` into cents summing exactly to the pool.
 
-    Cents left after flooring go one each to the largest remainders; equal remainders go by
-    subject id, so the split never depends on input order. None when every weight is 0.
+    Cents left after flooring go one each to the largest remainders; equal remainders go to the key
+    earlier in `precedence` (a pool: the 公示 table's order, rank then id), else to the smaller key,
+    so the split never depends on input order. None when every weight is 0.
     """
     total_weight = sum((Fraction(w) for w in weights.values()), Fraction(0))
     if total_weight == 0:
@@ -130,6 +137,7 @@ def largest_remainder(pool: Decimal, weights: dict[str, Decimal]) -> dict[str, D
     exact = {key: Fraction(w) * cents / total_weight for key, w in weights.items()}
     floors = {key: int(value) for key, value in exact.items()}
     left = cents - sum(floors.values())
-    for key in sorted(exact, key=lambda k: (-(exact[k] - floors[k]), k))[:left]:
+    place = {key: n for n, key in enumerate(precedence if precedence is not None else sorted(weights))}
+    for key in sorted(exact, key=lambda k: (-(exact[k] - floors[k]), place.get(k, len(place)), k))[:left]:
         floors[key] += 1
     return {key: Decimal(sign * value).scaleb(-2) for key, value in floors.items()}

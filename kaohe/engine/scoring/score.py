@@ -445,13 +445,16 @@ def _unreadable(node: Node, subject: Subject, facts: list[Fact], exc: Exception,
     return f"facts [{fact_ids}] could not be read"
 
 
+MISSING_ERROR = "its missing policy is error"  # ends the problem of a `missing: error` leaf without facts
+
+
 def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -> tuple[Decimal, str]:
     if node.missing == "error":
         problems.append(
             Problem(
                 subject=subject.id,
                 message=f"no usable facts for {node.code} ({node.name}) of subject "
-                f"{subject.id}, and its missing policy is error",
+                f"{subject.id}, and {MISSING_ERROR}",
             )
         )
         return ZERO, f"{text or 'no facts'}; missing: error = 0"

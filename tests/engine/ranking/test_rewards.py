@@ -54,11 +54,12 @@ def test_by_rank_ties_share_the_positions_they_occupy() -> None:
 
 
 def test_by_rank_tie_running_past_the_list_and_thirds() -> None:
-    # a, b, c tie at 2nd, occupying 2, 3, 4: (1500 + 1000 + 0) / 3 = 833.333… → "833.33".
+    # a, b, c tie at 2nd, occupying 2, 3, 4: 1500 + 1000 + 0 = 250000 cents / 3 = 83333 each, 1 cent left to
+    # the first listed, a: 833.34 + 833.33 + 833.33 = 2500.00.
     reward = Reward("奖", by_rank=(D(2000), D(1500), D(1000)))
     subjects = [subject("z", "99"), subject("a", "90"), subject("b", "90"), subject("c", "90")]
     got, _ = rewards_of([reward], subjects)
-    assert {s: r["奖"] for s, r in got.items()} == {"z": "2000.00", "a": "833.33", "b": "833.33", "c": "833.33"}
+    assert {s: r["奖"] for s, r in got.items()} == {"z": "2000.00", "a": "833.34", "b": "833.33", "c": "833.33"}
 
 
 def test_by_rank_scope_all_while_ranking_by_group() -> None:
