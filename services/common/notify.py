@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.db import Database, pending
 
 TOPIC = "notify"  # the outbox topic that carries notices to the event log (evidence)
@@ -115,12 +116,13 @@ def publish(session: AsyncSession, type: str, *, entity_id: str, unit_path: str,
             subject_id: str | None = None, once: str | None = None, at: datetime | None = None,
             **extra: Any) -> Notice:
     """Announce an event in the current transaction. `once` makes the notice's id a function of the text
-    given (a sweep that meets the same deadline twice raises one event); `extra` holds small scalars only."""
+    given (a sweep that meets the same deadline twice raises one event); `at` is when it happened (default: now
+    in business time, services/common/clock.py); `extra` holds small scalars only."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
     notice_id = uuid.uuid5(NAMESPACE, f"{type}:{once}") if once is not None else uuid.uuid4()
     notice = Notice(id=str(notice_id), type=type, entity_id=str(entity_id), unit_path=unit_path,
-                    occurred_at=(at or datetime.now(UTC)).astimezone(UTC).isoformat(), period_id=period_id,
+                    occurred_at=(at or clock.now()).astimezone(UTC).isoformat(), period_id=period_id,
                     subject_id=subject_id, extra={k: v for k, v in extra.items() if v is not None})
     pending(session, _PENDING).append(notice)
     return notice

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from services.common.db import Database, create_engine
 from services.evidence.app import app as evidence_app
 from services.evidence.attachments.storage import LocalStorage
+from services.evidence.config import evidence_settings
+from tests.conftest import service_client
 
 INDICATORS = [
     {"code": "regular", "name": "平时考核", "max": "50", "rule_kind": "manual", "fact_kind": "score"},
@@ -92,3 +96,29 @@ async def client(api: Any, scoring: FakeScoring, clock: Clock, tmp_path: Path) -
 
 SCORE = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "regular", "fact": "score",
          "content": {"points": "46", "assessor": "科室负责人"}, "justification": "季度平时考核"}
+
+
+@dataclass
+class Stack:
+    db: Database
+    client: httpx.AsyncClient
+
+
+@pytest.fixture
+async def stack(fresh_database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stack]:
+    """Evidence on a real database (commits, several connections) for the webhook tests; loopback receivers
+    allowed explicitly."""
+    monkeypatch.setenv("KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    evidence_settings.cache_clear()
+    db = Database(create_engine(fresh_database(), pool_size=6), "evidence")
+    evidence_app.state.clock = None
+    evidence_app.state.scoring_transport = httpx.MockTransport(FakeScoring())
+    evidence_app.state.scoring_client = None
+    evidence_app.state.attachment_storage = LocalStorage(tmp_path)
+    try:
+        async with service_client("evidence", db) as client:
+            yield Stack(db, client)
+    finally:
+        evidence_app.state.attachment_storage = None
+        await db.dispose()
+        evidence_settings.cache_clear()

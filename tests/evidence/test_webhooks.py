@@ -11,13 +11,9 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -25,71 +21,22 @@ from services.common import notify
 from services.common.auth import SYSTEM, issue_service_token
 from services.common.db import Database, create_engine, session_scope
 from services.common.outbox import EventIn
-from services.evidence.app import app as evidence_app
-from services.evidence.attachments.storage import LocalStorage
-from services.evidence.config import evidence_settings
 from services.evidence.webhooks.dispatcher import Dispatcher, Timing
 from services.evidence.webhooks.models import EventRecord, WebhookDelivery, WebhookSubscription
 from services.evidence.webhooks.signing import sign
-from services.evidence.webhooks.ssrf import Refused, UrlPolicy, parse_networks
-from tests.conftest import auth, service_client
-from tests.evidence.conftest import SCORE, FakeScoring
+from services.evidence.webhooks.ssrf import Refused, UrlPolicy
+from tests.conftest import auth
+from tests.evidence.conftest import SCORE, Stack
 from tests.evidence.receiver import Call, Receiver
+from tests.evidence.webhook_stack import FAST, OFFICE, dispatcher, subscribe, until
 
-OFFICE = auth(("admin", "city"), subject="office")
 OFFICE_A = auth(("assessor", "city/a"), subject="office-a")
-LOOPBACK = UrlPolicy(networks=parse_networks("127.0.0.0/8"))
-FAST = Timing(timeout=0.5, base=0.05, cap=0.2, idle=0.05, lease_seconds=1.0)
-
-
-@dataclass
-class Stack:
-    db: Database
-    client: httpx.AsyncClient
-
-
-@pytest.fixture
-async def stack(fresh_database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stack]:
-    """Evidence on a real database (commits, several connections), loopback receivers allowed explicitly."""
-    monkeypatch.setenv("KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
-    evidence_settings.cache_clear()
-    db = Database(create_engine(fresh_database(), pool_size=6), "evidence")
-    evidence_app.state.clock = None
-    evidence_app.state.scoring_transport = httpx.MockTransport(FakeScoring())
-    evidence_app.state.scoring_client = None
-    evidence_app.state.attachment_storage = LocalStorage(tmp_path)
-    try:
-        async with service_client("evidence", db) as client:
-            yield Stack(db, client)
-    finally:
-        evidence_app.state.attachment_storage = None
-        await db.dispose()
-        evidence_settings.cache_clear()
-
-
-async def subscribe(stack: Stack, url: str, *, scope: str = "city", types: list[str] | None = None,
-                    headers: dict[str, str] = OFFICE) -> dict[str, Any]:
-    response = await stack.client.post("/v1/webhooks", json={"name": "portal", "url": url, "scope_path": scope,
-                                                             "event_types": types or []}, headers=headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def emit(db: Database, type: str, entity: str, unit: str = "city/a") -> str:
     """One event in its own committed transaction, as a service raises it."""
     notice_id = ""
     async for session in session_scope(db):
         notice_id = notify.publish(session, type, entity_id=entity, unit_path=unit, period_id="2026-Q1").id
     return notice_id
-
-
-async def until(check: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 def verified(secret: str, call: Call) -> bool:
@@ -100,10 +47,6 @@ def verified(secret: str, call: Call) -> bool:
     expected = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
     given = [entry.split(",", 1) for entry in call.headers["webhook-signature"].split(" ")]
     return any(version == "v1" and hmac.compare_digest(sig, expected) for version, sig in given)
-
-
-def dispatcher(db: Database, timing: Timing = FAST, **kwargs: Any) -> Dispatcher:
-    return Dispatcher(db, policy=LOOPBACK, timing=timing, **kwargs)
 
 
 def test_signature_matches_the_reference_vector() -> None:

@@ -187,7 +187,7 @@ async def sweep_missing(session: AsyncSession, now: datetime) -> int:
             await _publish(session, "system:journal-sweep", row)
             notify.publish(session, "journal.missing", entity_id=f"{roster.period_id}/{roster.subject_id}/{week}",
                            unit_path=roster.unit_path, period_id=roster.period_id, subject_id=roster.subject_id,
-                           week=week, once=f"{roster.period_id}/{roster.subject_id}/{week}")
+                           week=week, once=f"{roster.period_id}/{roster.subject_id}/{week}", at=week_due(week))
             count += 1
     return count
 

@@ -63,8 +63,9 @@ async def claim(session: AsyncSession, task_id: str, expected_version: int) -> R
 
 
 async def closing_before(session: AsyncSession, moment: datetime) -> Sequence[RatingTask]:
-    """Open tasks that close before `moment` (read only)."""
-    stmt = select(RatingTask).where(RatingTask.status == "open", RatingTask.closes_at < moment).limit(1000)
+    """Open tasks of periods not finalized that close before `moment` (read only)."""
+    stmt = select(RatingTask).where(RatingTask.status == "open", RatingTask.closes_at < moment,
+                                    RatingTask.period_id.not_in(frozen_period_ids())).limit(1000)
     return (await session.scalars(stmt)).all()
 
 

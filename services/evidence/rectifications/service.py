@@ -4,7 +4,7 @@ its head; an overdue notice raises its configured follow-up deduction event as a
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,12 +41,13 @@ async def issue(session: AsyncSession, principal: Principal, scoring: ScoringCli
     await repository.add(session, notice)
     audit.record(session, actor=principal, action="rectification.issue", entity_type="rectification_notice",
                  entity_id=notice.id, after=payload.model_dump(mode="json"))
+    _announce(session, "rectification.issued", notice)
     return notice
 
 
-def _announce(session: AsyncSession, type: str, notice: RectificationNotice) -> None:
+def _announce(session: AsyncSession, type: str, notice: RectificationNotice, at: datetime | None = None) -> None:
     notify.publish(session, type, entity_id=notice.id, unit_path=notice.unit_path, period_id=notice.period_id,
-                   subject_id=notice.subject_id, deadline=notice.deadline.isoformat())
+                   subject_id=notice.subject_id, deadline=notice.deadline.isoformat(), at=at)
 
 
 async def get_readable(session: AsyncSession, principal: Principal, notice_id: str) -> RectificationNotice:
@@ -97,13 +98,16 @@ async def sign(session: AsyncSession, principal: Principal, scoring: ScoringClie
 
 async def sweep_overdue(session: AsyncSession, now: datetime) -> int:
     """Mark unsigned notices past their deadline day overdue and raise their follow-up events."""
-    today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
+    zone = ZoneInfo(get_settings().timezone)
+    today = now.astimezone(zone).date()
     notices = await repository.overdue(session, today)
     for notice in notices:
         notice.status, notice.version = "overdue", notice.version + 1
         audit.record(session, actor="system:rectification-sweep", action="rectification.overdue",
                      entity_type="rectification_notice", entity_id=notice.id)
-        _announce(session, "rectification.overdue", notice)
+        # overdue from the start of the day after the deadline (local), however late the sweep runs
+        became = datetime.combine(notice.deadline + timedelta(days=1), time(0), tzinfo=zone)
+        _announce(session, "rectification.overdue", notice, at=became)
         if notice.follow_up:
             body = {"id": f"rect-{notice.id}", "subject": notice.subject_id, **notice.follow_up, "fact": "event",
                     "date": (notice.deadline + timedelta(days=1)).isoformat(), "key": notice.id}
