@@ -38,6 +38,7 @@ from services.common.app import (
 )
 from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, JSONResponse, install_error_handlers
 from services.common.headers import SecurityHeadersMiddleware
+from services.common.i18n import LocaleMiddleware
 from services.common.observability import configure_logging, install_observability
 from services.common.settings import get_settings
 
@@ -270,6 +271,7 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"),
                        render=graphql_error_body)
     app.add_middleware(SecurityHeadersMiddleware, production=production)
+    app.add_middleware(LocaleMiddleware)  # outermost of ours: errors and texts inside answer in the caller's language
     graphql = GatewayRouter(configured_schema(settings), context_getter=get_context,
                             graphql_ide=None if production else "graphiql")
     app.include_router(graphql, prefix="/graphql")

@@ -14,6 +14,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 
+from kaohe.i18n import N_, localize, translate
 from services.common.errors import DomainError
 
 CODES = {
@@ -24,7 +25,7 @@ CODES = {
 }
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-INTERNAL_MESSAGE = "internal error; see the gateway log"
+INTERNAL_MESSAGE = N_("internal error; see the gateway log")
 
 
 def code_for(status: int) -> str:
@@ -37,7 +38,9 @@ def graphql_error_body(status: int, reason: str, message: str, details: Any = No
     extensions: dict[str, Any] = {"code": code_for(status), "reason": reason}
     if details is not None:
         extensions["details"] = details
-    return {"errors": [{"message": message if status < 500 else INTERNAL_MESSAGE, "extensions": extensions}]}
+    # the message arrives in the request's language (services.common.errors.ErrorHandlers.respond)
+    return {"errors": [{"message": message if status < 500 else translate(INTERNAL_MESSAGE),
+                        "extensions": extensions}]}
 
 
 class RequestRefused(DomainError):
@@ -138,12 +141,16 @@ def give_code(error: GraphQLError) -> None:
                             "reason": original.code}
         if original.details is not None:
             error.extensions["details"] = original.details
+        error.message = localize(original.message)
         return
     if (error.extensions or {}).get("code"):
+        error.message = localize(error.message)
         return
     error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
     if error.extensions["code"] == "INTERNAL":
-        error.message = INTERNAL_MESSAGE
+        error.message = translate(INTERNAL_MESSAGE)
+    else:
+        error.message = localize(error.message)
 
 
 def _code_of(error: GraphQLError) -> str:

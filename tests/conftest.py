@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("KAOHE_SERVICE_TOKEN_SECRET", secrets.token_urlsafe(32))
 os.environ.setdefault("KAOHE_LOG_LEVEL", "WARNING")
+os.environ.setdefault("KAOHE_DEFAULT_LOCALE", "en")  # tests read English messages (tests/common/test_i18n.py: zh-CN)
 # Test modules mint tokens when they are collected; a full run takes minutes, so they live an hour.
 os.environ.setdefault("KAOHE_SERVICE_TOKEN_TTL_SECONDS", "3600")
 

@@ -27,6 +27,7 @@ from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
 from services.common.errors import ErrorRenderer, ServiceUnavailable, install_error_handlers, rest_error
 from services.common.headers import SecurityHeadersMiddleware
+from services.common.i18n import LocaleMiddleware
 from services.common.notify import Sink, install_notify, outbox_sink
 from services.common.observability import configure_logging, install_observability
 from services.common.outbox import OutboxRelay
@@ -197,6 +198,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     install_observability(app, spec.name, settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=spec.large_body_paths)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
+    app.add_middleware(LocaleMiddleware)  # outermost of ours: errors and texts inside answer in the caller's language
     app.state.spec = spec
     declare_security(app, {"serviceToken": SERVICE_TOKEN_SCHEME}, lambda _path: [{"serviceToken": []}])
     _add_health(app, spec)

@@ -16,6 +16,9 @@ from fastapi.responses import JSONResponse as _JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kaohe.i18n import N_, Text, _, localize
+from services.common.i18n import request_locale
+
 log = logging.getLogger("kaohe.errors")
 
 
@@ -96,6 +99,18 @@ def rest_error(_status: int, code: str, message: str, details: Any = None) -> di
     return error_body(code, message, details)
 
 
+# Starlette's own answers, whose `detail` is the status phrase (a route that does not exist, a method it
+# does not take); a detail of kaohe's own is kept as it was raised
+HTTP_MESSAGES = {404: N_("Not Found"), 405: N_("Method Not Allowed")}
+
+
+def _http_message(exc: StarletteHTTPException) -> str:
+    known = HTTP_MESSAGES.get(exc.status_code)
+    if known is not None and exc.detail == known:
+        return Text(known, {})
+    return str(exc.detail)
+
+
 LOCATIONS = ("body", "query", "path", "header", "cookie")
 
 
@@ -124,48 +139,53 @@ class ErrorHandlers:
     def __init__(self, render: ErrorRenderer, where: str) -> None:
         self.render, self.where = render, where
 
-    def respond(self, status: int, code: str, message: str, details: Any = None,
+    def respond(self, request: Request, status: int, code: str, message: str, details: Any = None,
                 headers: Mapping[str, str] | None = None) -> JSONResponse:
+        """The error body, its message in the request's language (`Accept-Language`)."""
         if status == 401:
             headers = {**UNAUTHENTICATED_HEADERS, **(headers or {})}
-        return JSONResponse(self.render(status, code, message, details), status_code=status, headers=headers)
+        text = localize(message, request_locale(request))
+        return JSONResponse(self.render(status, code, text, details), status_code=status, headers=headers)
 
-    async def domain(self, _: Request, exc: Exception) -> JSONResponse:
+    async def domain(self, request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        return self.respond(exc.status_code, exc.code, exc.message, exc.details)
+        return self.respond(request, exc.status_code, exc.code, exc.message, exc.details)
 
-    async def validation(self, _: Request, exc: Exception) -> JSONResponse:
+    async def validation(self, request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         details = _validation_details(exc)
         first = details[0] if details else {"field": "", "reason": "invalid"}
-        message = f"{first['field'] or 'the request body'}: {first['reason']}"
-        return self.respond(422, "validation_error", message, details)
+        message = (_("%(field)s: %(reason)s", field=first["field"], reason=first["reason"]) if first["field"]
+                   else _("the request body: %(reason)s", reason=first["reason"]))
+        return self.respond(request, 422, "validation_error", message, details)
 
-    async def http(self, _: Request, exc: Exception) -> JSONResponse:
+    async def http(self, request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(exc.status_code,
                                                                                           "http_error")
-        return self.respond(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        return self.respond(request, exc.status_code, code, _http_message(exc), headers=exc.headers)
 
     async def database(self, request: Request, exc: Exception) -> JSONResponse:
         orig = getattr(exc, "orig", None)
         cause = getattr(orig, "__cause__", None)
         sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
         if sqlstate in _UNSTORABLE_TEXT:
-            return self.respond(422, "invalid_input", "text may not contain NUL (\\u0000) characters",
+            return self.respond(request, 422, "invalid_input", _("text may not contain NUL (\\u0000) characters"),
                                 {"reason": "unstorable character"})
         # a number the column cannot hold: refused by PostgreSQL, or by asyncpg encoding the argument (an integer id
         # or version past int32 in a path, query or body)
         if sqlstate == _NUMBER_OUT_OF_RANGE or isinstance(getattr(cause, "__cause__", None), OverflowError):
-            return self.respond(422, "invalid_input", "a number is out of range", {"reason": "number out of range"})
+            return self.respond(request, 422, "invalid_input", _("a number is out of range"),
+                                {"reason": "number out of range"})
         return await self.unexpected(request, exc)
 
-    async def undecodable(self, _: Request, exc: Exception) -> JSONResponse:
-        return self.respond(400, "bad_request", "the request body is not valid UTF-8")
+    async def undecodable(self, request: Request, exc: Exception) -> JSONResponse:
+        return self.respond(request, 400, "bad_request", _("the request body is not valid UTF-8"))
 
     async def unexpected(self, request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return self.respond(500, "internal_error", f"internal error; see the {self.where} log")
+        return self.respond(request, 500, "internal_error", _("internal error; see the %(process)s log",
+                                                             process=self.where))
 
 
 def install_error_handlers(app: FastAPI, render: ErrorRenderer = rest_error, *, where: str = "service") -> None:

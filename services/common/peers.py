@@ -10,6 +10,7 @@ import httpx
 
 from services.common.auth import SYSTEM, issue_service_token
 from services.common.errors import NotFound, ServiceUnavailable
+from services.common.i18n import pass_language_on
 from services.common.settings import get_settings
 
 
@@ -20,11 +21,13 @@ def peer_client(*, timeout: httpx.Timeout, base_url: str = "", transport: httpx.
 
     The servers keep an idle connection open for `KAOHE_SERVER_KEEP_ALIVE_SECONDS`, which is longer: a client
     never reuses a connection the server is closing at that instant (with both at httpx's and uvicorn's 5 s,
-    a request, a POST included, could be written into a connection as the server closed it)."""
+    a request, a POST included, could be written into a connection as the server closed it). The caller's
+    language (`Accept-Language`) goes along with each request."""
     expiry = get_settings().client_keep_alive_seconds if keep_alive_seconds is None else keep_alive_seconds
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_keepalive_connections,
                           keepalive_expiry=expiry)
-    return httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout, limits=limits)
+    return httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout, limits=limits,
+                             event_hooks={"request": [pass_language_on]})
 
 
 def segment(value: object) -> str:

@@ -1,0 +1,146 @@
+"""Maintain the message catalogue (`kaohe/locale/`) with Babel: extract the marked messages of the code into
+`messages.pot`, carry them into each language's `.po`, and check that every message is translated.
+
+    python -m kaohe.catalogue update   # after marking, changing or removing a message; then translate
+    python -m kaohe.catalogue check    # what tests/common/test_i18n.py checks: fresh template, no gap
+
+The files are written deterministically (no dates, file names without line numbers), so that the template
+changes only when a message does and a test can compare it byte for byte.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from kaohe.i18n import CATALOGUE, DOMAIN, LOCALES, SOURCE_LOCALE
+
+ROOT = CATALOGUE.parents[1]
+SOURCES = ("kaohe", "services", "gateway")
+KEYWORDS = {"_": None, "N_": None}
+FIXED_DATE = datetime(2026, 12, 7, tzinfo=UTC)  # in every header, so that writing twice gives the same bytes
+TEMPLATE = CATALOGUE / f"{DOMAIN}.pot"
+
+
+def po_path(locale: str) -> Path:
+    return CATALOGUE / locale.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _new_catalog(locale: str | None = None) -> Catalog:
+    return Catalog(locale=locale, domain=DOMAIN, project="kaohe", version="0.1", header_comment=(
+        "# Messages of kaohe (errors, exports, CLI). Source language: English.\n"
+        "# Regenerate with `python -m kaohe.catalogue update`; translate the msgstr lines.\n#"),
+        copyright_holder="kaohe", creation_date=FIXED_DATE, revision_date=FIXED_DATE, fuzzy=False,
+        last_translator="kaohe", language_team="kaohe")
+
+
+def _skip(path: str) -> bool:
+    return "__pycache__" not in path and ".venv" not in path
+
+
+def extract() -> Catalog:
+    """The catalogue the code marks today (`_()` and `N_()` in kaohe, services and gateway)."""
+    template = _new_catalog()
+    for source in SOURCES:
+        found: Iterator[tuple[str, int, str | tuple[str | None, ...], list[str], str | None]] = extract_from_dir(
+            ROOT / source, keywords=KEYWORDS, directory_filter=_skip)
+        for filename, lineno, message, comments, context in found:
+            if not isinstance(message, str):  # a plural form: kaohe marks none (Chinese has no plural)
+                raise ValueError(f"{source}/{filename}:{lineno}: mark single messages only")
+            template.add(message, None, [(f"{source}/{filename}", lineno)], auto_comments=comments,
+                         context=context)
+    return template
+
+
+def render(catalog: Catalog) -> bytes:
+    out = io.BytesIO()
+    write_po(out, catalog, width=116, sort_by_file=True, include_lineno=False, ignore_obsolete=True)
+    # the header names Babel's version: left out, so that another Babel writes the same file
+    return re.sub(rb'"Generated-By: [^"]*"\n', b"", out.getvalue())
+
+
+def read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def updated(locale: str, template: Catalog) -> Catalog:
+    """`locale`'s catalogue carried onto `template`: kept translations, new messages empty, changed ones fuzzy."""
+    path = po_path(locale)
+    catalog = read(path, locale.replace("-", "_")) if path.is_file() else _new_catalog(locale.replace("-", "_"))
+    catalog.update(template, update_creation_date=False)
+    catalog.revision_date = FIXED_DATE
+    return catalog
+
+
+def update() -> None:
+    template = extract()
+    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
+    TEMPLATE.write_bytes(render(template))
+    for locale in LOCALES:
+        path = po_path(locale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render(updated(locale, template)))
+
+
+def problems() -> list[str]:
+    """Everything that keeps the catalogue from being complete, one line each."""
+    found: list[str] = []
+    template = extract()
+    if not TEMPLATE.is_file() or TEMPLATE.read_bytes() != render(template):
+        found.append(f"{TEMPLATE.relative_to(ROOT)} is stale: run `python -m kaohe.catalogue update`")
+    for locale in LOCALES:
+        path = po_path(locale)
+        if not path.is_file():
+            found.append(f"{path.relative_to(ROOT)} is missing")
+            continue
+        catalog = read(path, locale.replace("-", "_"))
+        ids = {message.id for message in catalog if message.id}
+        for message in template:
+            if message.id and message.id not in ids:
+                found.append(f"{locale}: not in {path.name} (run the update): {message.id!r}")
+        if locale == SOURCE_LOCALE:
+            continue  # the source language: an empty msgstr is the msgid itself
+        for message in catalog:
+            if not message.id:
+                continue
+            if not message.string or message.fuzzy:
+                found.append(f"{locale}: not translated{' (fuzzy)' if message.fuzzy else ''}: {message.id!r}")
+            found.extend(f"{locale}: {error} in {message.id!r}" for error in message.check(catalog))
+    return found
+
+
+def counts() -> dict[str, int]:
+    """Messages in the template, and translated messages per locale."""
+    out = {"messages": sum(1 for message in read(TEMPLATE) if message.id)}
+    for locale in LOCALES:
+        if locale != SOURCE_LOCALE:
+            out[locale] = sum(1 for message in read(po_path(locale)) if message.id and message.string
+                              and not message.fuzzy)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "check"
+    if command == "update":
+        update()
+        print(counts())
+        return 0
+    if command == "check":
+        found = problems()
+        print("\n".join(found) if found else f"catalogue complete: {counts()}")
+        return 1 if found else 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,138 @@
+"""Messages in Chinese (zh-CN) and English (en), from the gettext catalogue under `kaohe/locale/`.
+
+A message is written in English in the code and marked: `_("period %(period)s is finalized (审定)",
+period=period.id)` gives a `Text`, a `str` whose value is the English sentence, which also keeps its
+catalogue id and parameters, so that it is rendered in the caller's language only where it leaves the
+process (an error body, a GraphQL error, an export, a CLI line): `localize(text)`. Parameters are named
+(`%(name)s`), so a translation may put them in another order. `N_()` marks a constant that is translated
+where it is used.
+
+The language of the moment is `locale_var` (set per request from `Accept-Language` by
+`services.common.i18n.LocaleMiddleware`, per run by the CLI); unset, it is `KAOHE_DEFAULT_LOCALE`.
+The catalogue is the `.po` files themselves, read with Babel on first use: nothing compiled to keep
+in step (docs/decisions.md, issue 22).
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+LOCALES = ("zh-CN", "en")  # the tags kaohe answers in; en is the language of the source
+DEFAULT_LOCALE = "zh-CN"
+SOURCE_LOCALE = "en"
+CATALOGUE = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+MAX_HEADER_CHARS = 500  # of an Accept-Language header read; a real one is a few dozen
+
+locale_var: ContextVar[str | None] = ContextVar("locale", default=None)
+
+
+class Text(str):
+    """A marked message: its value is the English sentence; `msgid` and `params` let `localize` render it
+    in another language."""
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, params: dict[str, object]) -> Text:
+        self = super().__new__(cls, _format(msgid, params, msgid))
+        self.msgid, self.params = msgid, params
+        return self
+
+
+def _(msgid: str, /, **params: object) -> Text:
+    """Mark `msgid` (English, with `%(name)s` placeholders for `params`) for translation."""
+    return Text(msgid, params)
+
+
+def N_(msgid: str) -> str:
+    """Mark a constant for the catalogue; translate it where it is used (`translate`)."""
+    return msgid
+
+
+def _format(template: str, params: dict[str, object], fallback: str) -> str:
+    if not params:
+        return template
+    try:
+        return template % params
+    except (KeyError, ValueError, TypeError):  # a translation that lost a placeholder: the English one
+        return fallback % params
+
+
+def locale_tag(value: str | None) -> str | None:
+    """The locale kaohe answers in for a language tag (`zh`, `zh-Hans-CN`, `zh_CN.UTF-8`, `en-GB` …), or None."""
+    if not value:
+        return None
+    primary = value.strip().replace("_", "-").split(".")[0].split("-")[0].lower()
+    return {"zh": "zh-CN", "en": "en"}.get(primary)
+
+
+def negotiate(header: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The locale of an `Accept-Language` header: its most wanted language kaohe speaks (q-values honoured,
+    order breaks ties; any Chinese is zh-CN, any English en), else `default` (also for `*`)."""
+    if not header:
+        return default
+    wanted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header[:MAX_HEADER_CHARS].split(",")):
+        tag, _sep, rest = part.strip().partition(";")
+        quality = 1.0
+        for parameter in rest.split(";"):
+            name, _eq, value = parameter.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0 and tag.strip():
+            wanted.append((-quality, index, tag.strip()))
+    for _q, _i, tag in sorted(wanted):
+        if tag == "*":
+            return default
+        found = locale_tag(tag)
+        if found:
+            return found
+    return default
+
+
+def default_locale() -> str:
+    """`KAOHE_DEFAULT_LOCALE` (zh-CN unless set; the setting itself is validated in services.common.settings)."""
+    return locale_tag(os.environ.get("KAOHE_DEFAULT_LOCALE")) or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The locale of the request or run under way, else the default."""
+    return locale_var.get() or default_locale()
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """msgid → translation of one locale, read from its .po file (fuzzy and empty entries left out)."""
+    from babel.messages.pofile import read_po
+
+    path = CATALOGUE / locale.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        entries = read_po(handle, locale=locale.replace("-", "_"))
+    return {str(message.id): str(message.string) for message in entries
+            if message.id and isinstance(message.id, str) and message.string and not message.fuzzy}
+
+
+def translate(msgid: str, locale: str | None = None) -> str:
+    """The translation of a catalogue id (a constant marked with `N_`), else the id itself."""
+    return catalogue(locale or current_locale()).get(msgid, msgid)
+
+
+def localize(value: object, locale: str | None = None) -> str:
+    """`value` in `locale` (default: the current one): a marked message translated, its parameters too when
+    they are marked messages; anything else as it is."""
+    if not isinstance(value, Text):
+        return str(value)
+    chosen = locale or current_locale()
+    params = {name: localize(param, chosen) if isinstance(param, Text) else param
+              for name, param in value.params.items()}
+    template = catalogue(chosen).get(value.msgid, value.msgid)
+    return _format(template, params, value.msgid)

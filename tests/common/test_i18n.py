@@ -1,0 +1,182 @@
+"""Messages in Chinese and English (issue 22): the catalogue is complete and current, each request answers in
+the language its `Accept-Language` asks for (else KAOHE_DEFAULT_LOCALE), and the error code stays the same."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kaohe import catalogue
+from kaohe.i18n import Text, _, locale_tag, locale_var, localize, negotiate
+from services.common.peers import peer_client
+from services.common.settings import get_settings
+from tests.gateway.conftest import open_gateway
+from tests.gateway.fakes import FakeBackend
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    (None, "zh-CN"),
+    ("", "zh-CN"),
+    ("en", "en"),
+    ("en-GB,en;q=0.9", "en"),
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+    ("zh", "zh-CN"),
+    ("zh-Hans-CN", "zh-CN"),
+    ("zh-TW", "zh-CN"),  # the one Chinese kaohe writes is simplified
+    ("fr-FR,en;q=0.5,zh;q=0.4", "en"),  # the first language it speaks, by q-value
+    ("zh;q=0.3,en;q=0.7", "en"),
+    ("en;q=0,zh;q=0.1", "zh-CN"),  # q=0: not acceptable
+    ("de, fr", "zh-CN"),  # none spoken: the default
+    ("*", "zh-CN"),
+    ("en;q=abc", "zh-CN"),  # a malformed q counts as 0
+])
+def test_negotiation(header: str | None, expected: str) -> None:
+    assert negotiate(header, "zh-CN") == expected
+
+
+def test_the_default_is_used_for_what_is_not_spoken() -> None:
+    assert negotiate("de", "en") == "en"
+    assert negotiate(None, "en") == "en"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("zh_CN.UTF-8", "zh-CN"), ("en_US.UTF-8", "en"), ("C.UTF-8", None), ("", None), (None, None), ("zh", "zh-CN")])
+def test_locale_tags(value: str | None, expected: str | None) -> None:
+    assert locale_tag(value) == expected
+
+
+def test_the_catalogue_is_current_and_every_message_has_a_chinese_translation() -> None:
+    """Extract the marked messages of the code (pybabel's extractor) and compare them with the committed template;
+    every message has a zh_CN translation whose placeholders are the English one's."""
+    assert catalogue.problems() == []
+    counts = catalogue.counts()
+    assert counts["zh-CN"] == counts["messages"] > 0
+
+
+def test_a_missing_translation_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: a zh_CN file with one translation taken out is reported."""
+    po = catalogue.read(catalogue.po_path("zh-CN"), "zh_CN")
+    first = next(message for message in po if message.id)
+    first.string = ""
+    fake = tmp_path / "zh_CN" / "LC_MESSAGES" / "messages.po"
+    fake.parent.mkdir(parents=True)
+    fake.write_bytes(catalogue.render(po))
+    monkeypatch.setattr(catalogue, "po_path", lambda locale: fake if locale == "zh-CN" else catalogue.CATALOGUE
+                        / locale / "LC_MESSAGES" / "messages.po")
+    assert catalogue.problems() == [f"zh-CN: not translated: {first.id!r}"]
+
+
+def test_a_message_renders_in_either_language_with_its_parameters() -> None:
+    message = _("internal error; see the %(process)s log", process="gateway")
+    assert isinstance(message, Text)
+    assert message == "internal error; see the gateway log"  # the English value, wherever it is read as a str
+    assert localize(message, "zh-CN") == "内部错误，请查看 gateway 日志"
+    assert localize(message, "en") == "internal error; see the gateway log"
+    assert localize("not marked", "zh-CN") == "not marked"
+    token = locale_var.set("zh-CN")
+    try:
+        assert localize(message) == "内部错误，请查看 gateway 日志"
+    finally:
+        locale_var.reset(token)
+
+
+def _binds_underscore(node: ast.AST) -> bool:
+    """Whether a function binds `_` itself (a parameter, an assignment, a loop), which would hide the marker."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        args = node.args
+        names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+        names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        if "_" in names:
+            return True
+    body = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+    for statement in body:
+        for inner in ast.walk(statement):
+            if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            if isinstance(inner, ast.Name) and inner.id == "_" and isinstance(inner.ctx, ast.Store):
+                return True
+    return False
+
+
+def _calls_underscore(node: ast.AST) -> bool:
+    return any(isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "_"
+               for inner in ast.walk(node))
+
+
+def _python_files() -> Iterator[Path]:
+    for package in catalogue.SOURCES:
+        yield from (ROOT / package).rglob("*.py")
+
+
+def test_no_function_that_marks_messages_hides_the_marker() -> None:
+    """`_` is the gettext marker; a function that also names a variable `_` would call that instead."""
+    hiding = []
+    for path in _python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) and _binds_underscore(node) \
+                    and _calls_underscore(node):
+                hiding.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert hiding == []
+
+
+@pytest.fixture
+def default_locale(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """`set("zh-CN")` makes that the default of this test's requests (KAOHE_DEFAULT_LOCALE)."""
+
+    def choose(locale: str) -> None:
+        monkeypatch.setenv("KAOHE_DEFAULT_LOCALE", locale)
+        get_settings.cache_clear()
+
+    yield choose
+    get_settings.cache_clear()
+
+
+async def test_a_service_answers_in_the_language_asked_for(api: Any, default_locale: Any) -> None:
+    client = await api("evidence")
+    chinese = await client.get("/v1/no-such-route", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    english = await client.get("/v1/no-such-route", headers={"Accept-Language": "en-US"})
+    assert chinese.status_code == english.status_code == 404
+    assert chinese.json() == {"error": {"code": "not_found", "message": "请求的地址不存在", "details": None}}
+    assert english.json() == {"error": {"code": "not_found", "message": "Not Found", "details": None}}
+    default_locale("zh-CN")
+    assert (await client.get("/v1/no-such-route")).json()["error"]["message"] == "请求的地址不存在"
+    default_locale("en")
+    assert (await client.get("/v1/no-such-route")).json()["error"]["message"] == "Not Found"
+
+
+async def test_the_gateway_answers_in_the_language_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_gateway(monkeypatch, FakeBackend(), KAOHE_DEFAULT_LOCALE="zh-CN") as gateway:
+        chinese = await gateway.get("/no-such-route")
+        english = await gateway.get("/no-such-route", headers={"Accept-Language": "en"})
+    assert chinese.status_code == english.status_code == 404
+    assert chinese.json() == {"errors": [{"message": "请求的地址不存在",
+                                          "extensions": {"code": "NOT_FOUND", "reason": "not_found"}}]}
+    assert english.json() == {"errors": [{"message": "Not Found",
+                                          "extensions": {"code": "NOT_FOUND", "reason": "not_found"}}]}
+
+
+async def test_calls_to_other_processes_carry_the_callers_language() -> None:
+    seen: list[str | None] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("accept-language"))
+        return httpx.Response(200, json={})
+
+    async with peer_client(timeout=httpx.Timeout(5.0), base_url="http://peer",
+                           transport=httpx.MockTransport(handle)) as http:
+        await http.get("/v1/x")  # outside a request: nothing to pass on
+        token = locale_var.set("zh-CN")
+        try:
+            await http.get("/v1/x")
+            await http.get("/v1/x", headers={"Accept-Language": "en"})  # a caller's own choice stands
+        finally:
+            locale_var.reset(token)
+    assert seen == [None, "zh-CN", "en"]
