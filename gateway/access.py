@@ -65,6 +65,7 @@ OPERATIONS: dict[str, Rule] = {
     "importSchemeExcel": Rule(OFFICE, "org"),  # like createScheme
     "importSubjects": Rule(OFFICE, "period"),  # enrolment from a file, like the period's own acts
     "importOrganisation": Rule(OFFICE, "any"),  # units and people from a file: scoring checks each row
+    "importFacts": Rule(("admin", "assessor", "submitter"), "any"),  # evidence from a file: evidence checks each row
     # evidence (submitting a kind is further limited by the evidence service's role→kind table)
     "submissions": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
     "submission": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
@@ -147,7 +148,8 @@ OPERATIONS: dict[str, Rule] = {
 }
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",
-                             "exportPublication", "importSubjects", "importOrganisation", "downloadSnapshot"})
+                             "exportPublication", "importSubjects", "importOrganisation", "importFacts",
+                             "downloadSnapshot"})
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}

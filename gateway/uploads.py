@@ -8,6 +8,9 @@
   or nothing, every bad row reported (refused past `MAX_ENROLMENT_UPLOAD_BYTES`);
 - `POST /uploads/organisation`: units and people from a CSV or xlsx file, all or nothing, each row checked
   and audited as `createUnit`/`createPerson` are;
+- `POST /uploads/periods/{id}/facts`: a month's evidence for one indicator (CSV or xlsx) streamed to the evidence
+  service, all or nothing, each row checked and audited as `submitEvidence` is (approved at once where the
+  uploader reviews it);
 - `GET /attachments/{id}`: an attachment's bytes streamed back from the evidence service, which
   re-checks them against the SHA-256 recorded at upload (`X-Content-SHA256`).
 
@@ -123,9 +126,12 @@ def enrolment_answer(body: dict[str, Any]) -> dict[str, Any]:
 
 async def _forward(request: Request, ctx: Context, client: ServiceClient, path: str, content_type: str,
                    limit: int, what: str, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> JSONResponse:
+    headers = {"Content-Type": content_type}
+    key = request.headers.get("idempotency-key")
+    if key is not None:  # the services replay a retried upload with the same key (services/common/idempotency.py)
+        headers["Idempotency-Key"] = key
     try:
-        body = await client.request("POST", path, ctx.user, headers={"Content-Type": content_type},
-                                    content=_limited(request, limit))
+        body = await client.request("POST", path, ctx.user, headers=headers, content=_limited(request, limit))
     except _TooLarge:
         raise PayloadTooLarge(f"{what} may be at most {limit} bytes") from None
     return JSONResponse(answer(body), status_code=201)
@@ -164,13 +170,14 @@ MAX_ENROLMENT_UPLOAD_BYTES = 10 * 2**20 + 64 * 1024  # scoring takes a 10 MiB fi
 
 
 async def _table_upload(request: Request, path: str, what: str, authorize: Any,
-                        answer: Callable[[dict[str, Any]], dict[str, Any]]) -> JSONResponse:
-    """A CSV or xlsx table streamed to scoring's import at `path` once `authorize(ctx)` passed."""
+                        answer: Callable[[dict[str, Any]], dict[str, Any]], service: str = "scoring") -> JSONResponse:
+    """A CSV or xlsx table streamed to the service's import at `path` once `authorize(ctx)` passed."""
     limit: int = getattr(request.app.state, "max_enrolment_upload_bytes", MAX_ENROLMENT_UPLOAD_BYTES)
     content_type = _multipart_type(request, limit, what)
     ctx = await _context(request)
     await authorize(ctx)
-    return await _forward(request, ctx, ctx.clients.scoring, path, content_type, limit, what, answer)
+    client = ctx.clients.evidence if service == "evidence" else ctx.clients.scoring
+    return await _forward(request, ctx, client, path, content_type, limit, what, answer)
 
 
 @router.post("/periods/{period_id}/subjects", status_code=201,
@@ -193,6 +200,30 @@ async def import_organisation(request: Request) -> Any:
 
     return await _table_upload(request, "/v1/organisation/import", "an organisation file", authorize,
                                lambda body: body)  # {units, people}
+
+
+def facts_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """Evidence's `{submitted, approved, pending, submissions: [{row, id, subject_id, status, fact_id}]…}` under
+    GraphQL's names (camelCase, as `Submission` names its fields)."""
+    def camel(row: Any) -> Any:
+        return {to_camel_case(k): v for k, v in row.items()} if isinstance(row, dict) else row
+
+    rows = body.get("submissions")
+    return {**camel(body), **({"submissions": [camel(row) for row in rows]} if isinstance(rows, list) else {})}
+
+
+@router.post("/periods/{period_id}/facts", status_code=201,
+             summary="Submit a month's evidence for one indicator from a CSV or xlsx file (multipart `file`, "
+                     "`indicator`, optional `fact`, `month` YYYY-MM, `justification`; columns subject, name, "
+                     "justification and the fact kind's fields), all or nothing: 422 lists every bad row as "
+                     "{row, column, reason}; each row becomes a submission, approved at once where the uploader "
+                     "reviews it")
+async def import_facts(request: Request, period_id: str = Path(min_length=1, max_length=100)) -> Any:
+    async def authorize(ctx: Context) -> None:
+        access.require_role(ctx.user, "importFacts")  # evidence checks each row's subject like submitEvidence
+
+    return await _table_upload(request, f"/v1/periods/{segment(period_id)}/submissions/import", "a facts file",
+                               authorize, facts_answer, service="evidence")
 
 
 async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:

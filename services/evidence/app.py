@@ -22,6 +22,8 @@ from services.evidence.ratings.api import router as ratings_router
 from services.evidence.rectifications.api import router as rectifications_router
 from services.evidence.reviews.api import router as reviews_router
 from services.evidence.scoring_client import scoring_client_for
+from services.evidence.submissions.api import bulk as bulk_submissions_router
+from services.evidence.submissions.api import is_import_path
 from services.evidence.submissions.api import router as submissions_router
 from services.evidence.webhooks.api import router as webhooks_router
 from services.evidence.webhooks.service import record_notices
@@ -35,10 +37,10 @@ spec = ServiceSpec(
     ),
     models=common,
     routers=[audit_router(common.audit, AUDITED["evidence"]),
-             submissions_router, reviews_router, attachments_router, facts_router,
+             submissions_router, bulk_submissions_router, reviews_router, attachments_router, facts_router,
              journals_router, appeals_router, ratings_router, rectifications_router, events_router,
              webhooks_router, inbox_router, event_stream_router],
-    large_body_paths=is_upload_path,
+    large_body_paths=lambda path: is_upload_path(path) or is_import_path(path),
     notify_sink=record_notices,
 )
 refuse_unsafe(get_settings())

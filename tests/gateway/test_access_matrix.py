@@ -214,6 +214,7 @@ WHERE = {"inside": ("city/a", ("s-a",)), "outside": ("city/b", ("s-b",)), "organ
 SCHEMA = build_schema()
 ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel",  # HTTP routes: tests/gateway/test_files.py
           "importSubjects", "importOrganisation",  # tests/gateway/test_live_enrolment_upload.py
+          "importFacts",  # tests/gateway/test_live_facts_upload.py
           "downloadSnapshot"}  # a snapshot's bytes: tests/reliability/test_audit_rows.py
 
 

@@ -48,3 +48,11 @@ def may_review(principal: Principal, level: dict[str, Any], unit_path: str) -> b
     roles: tuple[Role, ...] = ("reviewer", "admin")
     scope = level.get("scope")
     return principal.can(roles, unit_path) and (scope is None or principal.can(roles, scope))
+
+
+def reviews_every_level(principal: Principal, levels: list[dict[str, Any]], unit_path: str) -> bool:
+    """Whether the caller may approve a submission over `unit_path` at every level of its chain alone: a reviewer
+    of each level, and each level after the first lets a person who decided before decide again
+    (`same_reviewer_allowed`), as the reviewers' own checks require one by one."""
+    return all(may_review(principal, level, unit_path) and (index == 0 or same_reviewer_allowed(level))
+               for index, level in enumerate(levels))

@@ -133,6 +133,18 @@ async def decide(
     return to_read(claimed)
 
 
+async def approve_as_reviewer(session: AsyncSession, principal: Principal, submission: Submission, *, reason: str,
+                              now: datetime) -> None:
+    """Approve a submission the caller just made, level after level, when the caller reviews each level (an office
+    uploading the facts it reviews itself, chains.reviews_every_level): at each level the checks and the decision
+    (row, audit record, version) of a reviewer approving it, and after the last the fact, as one by one."""
+    while submission.status == "pending":
+        await _check_one_level(session, principal, submission, _check_actor(principal, submission, "approve"))
+        submission.version += 1
+        await _apply(session, submission, DecisionCreate(action="approve", reason=reason, version=submission.version),
+                     None, actor=principal.subject, now=now)
+
+
 async def _apply(session: AsyncSession, submission: Submission, payload: DecisionCreate,
                  new_value: dict[str, Any] | None, *, actor: str, now: datetime) -> None:
     if new_value is not None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.errors import PayloadTooLarge
 from services.evidence.clock import Now
 from services.evidence.db import IdempotencyDep
 from services.evidence.scoring_client import ScoringClientDep
-from services.evidence.submissions import service
+from services.evidence.submissions import imports, service
+from services.evidence.submissions.content import FactKind
 from services.evidence.submissions.schemas import (
     SubmissionCreate,
     SubmissionPage,
@@ -22,7 +24,42 @@ from services.evidence.submissions.schemas import (
 )
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
+bulk = APIRouter(tags=["submissions"])
 Id = Annotated[str, Query(max_length=100)]
+IMPORT_PATH = "/v1/periods/{period_id}/submissions/import"
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def is_import_path(path: str) -> bool:
+    """The bulk upload may exceed the general body limit; it has its own (imports.MAX_BYTES)."""
+    return path.startswith("/v1/periods/") and path.endswith("/submissions/import")
+
+
+@bulk.post(IMPORT_PATH, status_code=201, summary=(
+    "Submit a period's evidence for one indicator from a CSV or xlsx file (multipart `file`, form `indicator`, "
+    "optional `fact`, `month`, `justification`; columns subject, name, justification and the fact kind's fields), "
+    "all or nothing: 422 lists every bad row as {row, column, reason}; rows the uploader reviews are approved"))
+async def import_submissions(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, scoring: ScoringClientDep,
+    idem: IdempotencyDep, now: Now,
+    file: Annotated[UploadFile, File()], period_id: Annotated[str, Path(min_length=1, max_length=100)],
+    indicator: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
+    fact: Annotated[FactKind | None, Form()] = None,
+    month: Annotated[str | None, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    justification: Annotated[str, Form(max_length=5000)] = "",
+) -> JSONResponse:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > imports.MAX_BYTES + MULTIPART_OVERHEAD:
+        raise PayloadTooLarge(f"the file is over {imports.MAX_BYTES} bytes", details={"field": "file"})
+    data = await file.read(imports.MAX_BYTES + 1)
+    if len(data) > imports.MAX_BYTES:
+        raise PayloadTooLarge(f"the file is over {imports.MAX_BYTES} bytes", details={"field": "file"})
+    upload = imports.Upload(period_id=period_id, indicator=indicator, fact=fact, month=month,
+                            justification=justification.strip(), filename=file.filename or "", data=data)
+    response: JSONResponse = await idem.once(
+        session, principal, upload.key(),
+        lambda: imports.import_file(session, principal, scoring, upload, now=now), status_code=201)
+    return response
 
 
 @router.post("", status_code=201, response_model=SubmissionRead, summary="Submit evidence")

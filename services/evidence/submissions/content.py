@@ -129,12 +129,11 @@ class JournalContent(_Content):
     status: Literal["submitted", "accepted", "missing", "excused", "late"] = "submitted"
 
 
-CONTENT: dict[str, TypeAdapter[Any]] = {
-    "score": TypeAdapter(ScoreContent), "measure": TypeAdapter(MeasureContent),
-    "event": TypeAdapter(EventContent), "rating": TypeAdapter(RatingContent),
-    "task": TypeAdapter(TaskContent), "case": TypeAdapter(CaseContent),
-    "journal": TypeAdapter(JournalContent), "document": TypeAdapter(DocumentContent),
+MODELS: dict[str, type[_Content]] = {
+    "score": ScoreContent, "measure": MeasureContent, "event": EventContent, "rating": RatingContent,
+    "task": TaskContent, "case": CaseContent, "journal": JournalContent, "document": DocumentContent,
 }
+CONTENT: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
 
 
 def validate_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:

@@ -105,7 +105,7 @@ def _check_document(period: PeriodInfo, indicator: str | None, content: dict[str
                            f"({', '.join(required)})", details={"field": "content.document"})
 
 
-def _check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: str) -> None:
+def check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: str) -> None:
     if kind == "document":
         return  # checked against the task's required documents (_check_document)
     if indicator is None:
@@ -119,6 +119,20 @@ def _check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: 
                            details={"field": "fact", "reason": f"expected {kinds[indicator]}"})
 
 
+def checked_evidence(principal: Principal, period: PeriodInfo, subject: SubjectInfo, indicator: str | None,
+                     fact: str, content: dict[str, Any]) -> dict[str, Any]:
+    """The content of new evidence once every check of one submission passed (the caller's role over the
+    subject's unit, the indicator and its fact kind, the content's fields, a document the task requires); the
+    same checks for one submission and for every row of a bulk upload."""
+    if not principal.can(KIND_ROLES[fact], subject.unit_path):
+        raise Forbidden(f"{principal.subject} may not submit {fact} facts for {subject.unit_path}")
+    check_indicator(period.fact_kinds, indicator, fact)
+    checked = validate_content(fact, content)
+    if fact == "document":
+        _check_document(period, indicator, checked)
+    return checked
+
+
 async def create(
     session: AsyncSession, principal: Principal, scoring: ScoringClient, payload: SubmissionCreate,
     *, now: datetime | None = None,
@@ -126,12 +140,7 @@ async def create(
     """Record new evidence and start its review chain."""
     period = await writable_period(session, scoring, payload.period_id)
     subject = await scoring.subject(payload.period_id, payload.subject_id)
-    if not principal.can(KIND_ROLES[payload.fact], subject.unit_path):
-        raise Forbidden(f"{principal.subject} may not submit {payload.fact} facts for {subject.unit_path}")
-    _check_indicator(period.fact_kinds, payload.indicator, payload.fact)
-    content = validate_content(payload.fact, payload.content)
-    if payload.fact == "document":
-        _check_document(period, payload.indicator, content)
+    content = checked_evidence(principal, period, subject, payload.indicator, payload.fact, payload.content)
     submission = await open_submission(session, principal, period=period, subject=subject,
                                        indicator=payload.indicator, fact_kind=payload.fact, content=content,
                                        justification=payload.justification, moment=now or clock.now())
@@ -141,9 +150,11 @@ async def create(
 async def open_submission(
     session: AsyncSession, principal: Principal, *, period: PeriodInfo, subject: SubjectInfo, indicator: str | None,
     fact_kind: str, content: dict[str, Any], justification: str | None, moment: datetime,
+    levels: list[dict[str, Any]] | None = None,
 ) -> Submission:
-    """Store validated evidence and start its review chain (the indicator's, else the scheme's)."""
-    levels = await chains.levels_for(session, period.scheme_id, indicator)
+    """Store validated evidence and start its review chain (`levels`, else the indicator's, else the scheme's)."""
+    if levels is None:
+        levels = await chains.levels_for(session, period.scheme_id, indicator)
     submission = Submission(
         id=str(uuid.uuid4()), period_id=period.id, scheme_id=period.scheme_id, subject_id=subject.id,
         indicator=indicator, fact_kind=fact_kind, unit_path=subject.unit_path,

@@ -3,7 +3,7 @@
 Columns: `type` (`unit` or `person`), `id`, `name`; a unit's `slug` and `parent` (the parent unit's id, empty for
 a root); a person's `unit` (the unit's id). A row may name a unit made by an earlier row. Each row goes through
 the same checks and audit as `POST /v1/units` or `POST /v1/people`, in the file's order; every bad row is reported
-as `{row, column, reason}` (files.BadRows) and then nothing is written."""
+as `{row, column, reason}` (services/common/tabular.py BadRows) and then nothing is written."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import DomainError, InvalidInput
+from services.common.tabular import BadRows, table
 from services.scoring.organisation import service
 from services.scoring.organisation.schemas import PersonCreate, UnitCreate
-from services.scoring.periods.files import BadRows, table
 
 COLUMNS = ("type", "id", "name", "slug", "parent", "unit")
 MAX_ROWS = 20_000

@@ -16,9 +16,9 @@ from kaohe.engine.scheme.rule_params import FACT_KIND
 from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.tabular import BadRows
 from services.scoring.access import may_read_subject, require_known
 from services.scoring.periods import repository as repo
-from services.scoring.periods.files import BadRows
 from services.scoring.periods.models import Period, PeriodSubject
 from services.scoring.periods.schemas import (
     IndicatorRead,
@@ -148,7 +148,7 @@ async def enrol_file(session: AsyncSession, principal: Principal, period_id: str
                      lined: Sequence[tuple[int, SubjectIn]], problems: list[dict[str, Any]]) -> list[str]:
     """Enrol the rows of a file, all or nothing: every bad row (unreadable, a subject listed twice, not of the
     organisation, outside the period's owner, in a group the scheme lacks) is reported with its row, column and
-    reason (files.BadRows), and then nothing is written."""
+    reason (tabular.BadRows), and then nothing is written."""
     period = await _period_for_admin(session, principal, period_id)
     if period.status not in ENROLMENT_OPEN:
         raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")

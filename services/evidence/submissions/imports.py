@@ -1,0 +1,287 @@
+"""Facts in bulk (issue 17): one CSV or xlsx file of a period's evidence for one indicator, a row per subject, all
+or nothing.
+
+The form names the `indicator` (its fact kind is the scheme's; `fact` may name the kind, and must then agree; only
+events may go without an indicator), optionally the `month` (YYYY-MM) the file covers and a `justification`. The
+file's first row names its columns: `subject` (the subject's id; `subject_id` is read the same), optionally `name`
+(checked against the subject's name, so that a row shifted in the ledger is caught) and `justification`, and the
+fields of the fact kind as `content` of `POST /v1/submissions` names them (`points`, `note` for a score; `value`
+or `numerator` and `denominator`, and `month`, for a measure…). A measure row without a month takes the form's
+month; a row whose month (a measure's `month`, an event's `date`) lies outside it is a bad row.
+
+Each row passes the checks of one submission (submissions.service.checked_evidence: the uploader's role over the
+subject's unit, the indicator and its fact kind, the fields); every bad row is reported as `{row, column, reason}`
+(services/common/tabular.py BadRows) and then nothing is written. Each good row becomes a submission exactly as
+`POST /v1/submissions` makes it (version 1, audit record, event); where the uploader reviews every level of the
+chain over the subject's unit, it is approved at once, level by level, as that reviewer approving it would
+(decision, audit record, the fact announced to scoring): docs/decisions.md, issue 17. One more audit record names
+the file (its SHA-256) and what came of it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, get_args, get_origin
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.errors import DomainError, InvalidInput
+from services.common.tabular import BadRows, Line, table
+from services.common.workbook import excerpt
+from services.evidence.periods.service import writable_period
+from services.evidence.reviews import chains
+from services.evidence.reviews.service import approve_as_reviewer
+from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
+from services.evidence.submissions.content import MODELS
+from services.evidence.submissions.service import check_indicator, checked_evidence, fact_id, open_submission
+
+MAX_ROWS = 10_000  # a month's ledger of one indicator: one row per subject, a county's people at most
+MAX_BYTES = 10 * 2**20
+MAX_JUSTIFICATION = 5_000  # as SubmissionCreate.justification
+SUBJECT_BATCH = 500  # subjects asked of scoring at once (its batch read's limit)
+SUBJECT_COLUMNS = ("subject", "subject_id")
+OWN_COLUMNS = ("name", "justification")
+LIST_SEPARATORS = re.compile(r"[,，、;；]")
+YES_NO = {"是": True, "否": False}
+APPROVED_ON_UPLOAD = "批量导入：上传者即各级审核人"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What the form says about the file."""
+
+    period_id: str
+    indicator: str | None
+    fact: str | None
+    month: str | None
+    justification: str
+    filename: str
+    data: bytes
+
+    def key(self) -> dict[str, Any]:
+        """The request as an Idempotency-Key binds it: the form and the file's SHA-256."""
+        return {"period_id": self.period_id, "indicator": self.indicator, "fact": self.fact, "month": self.month,
+                "justification": self.justification, "filename": self.filename,
+                "sha256": hashlib.sha256(self.data).hexdigest()}
+
+
+@dataclass
+class Row:
+    line: int
+    subject_id: str
+    name: str | None
+    justification: str
+    content: dict[str, Any]
+
+
+@dataclass
+class Checked:
+    line: int
+    subject: SubjectInfo
+    content: dict[str, Any]
+    justification: str
+
+
+async def import_file(session: AsyncSession, principal: Principal, scoring: ScoringClient, upload: Upload, *,
+                      now: datetime) -> dict[str, Any]:
+    """Every row of the file as a submission (approved where the uploader reviews it); BadRows naming every bad
+    row, and nothing written, otherwise."""
+    period = await writable_period(session, scoring, upload.period_id)
+    kind = _kind(period, upload)
+    check_indicator(period.fact_kinds, upload.indicator, kind)  # the file's indicator, as one submission's
+    header, lines = table(upload.filename, upload.data, MAX_ROWS)
+    rows, problems = _rows(header, lines, kind, upload)
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(f"at most {MAX_ROWS} rows", details={"field": "file"})
+    subjects = await _subjects(scoring, period.id, sorted({row.subject_id for row in rows}))
+    checked: list[Checked] = []
+    for row in rows:
+        found = _checked(principal, period, subjects, kind, upload, row)
+        if isinstance(found, Checked):
+            checked.append(found)
+        else:
+            problems.extend(found)
+    if problems:
+        raise BadRows(sorted(problems, key=lambda p: p["row"]), what="submitted")
+    if not checked:
+        raise InvalidInput("the file has no rows to submit", details={"field": "file"})
+    return await _write(session, principal, period, kind, upload, checked, now)
+
+
+def _kind(period: PeriodInfo, upload: Upload) -> str:
+    """The fact kind of the file: the form's, else the indicator's."""
+    kind = upload.fact or (period.fact_kinds.get(upload.indicator) if upload.indicator else None)
+    if kind is None and upload.indicator is not None:
+        raise InvalidInput(f"indicator {upload.indicator!r} is not in the period's scheme, or reads no facts",
+                           details={"field": "indicator"})
+    if kind is None:
+        raise InvalidInput("name the indicator (or, for events without one, fact=event)",
+                           details={"field": "indicator"})
+    if upload.month is not None and kind not in ("measure", "event"):
+        raise InvalidInput(f"{kind} facts carry no month or date: leave month empty",
+                           details={"field": "month"})
+    return kind
+
+
+def _header(header: Line, kind: str) -> tuple[list[str], str]:
+    """The column names and which one holds the subject; BadRows naming every column the file may not have."""
+    line, cells = header
+    names = [str(cell or "").strip() for cell in cells]
+    while names and names[-1] == "":
+        names.pop()
+    fields = MODELS[kind].model_fields
+    problems = [{"row": line, "column": name, "reason": f"{excerpt(name)!r} is not a field of {kind} facts "
+                 f"(columns: subject, name, justification, {', '.join(fields)})"}
+                for name in dict.fromkeys(names) if name and name not in fields
+                and name not in SUBJECT_COLUMNS + OWN_COLUMNS]
+    problems += [{"row": line, "column": name, "reason": f"the column {excerpt(name)!r} appears more than once"}
+                 for name in sorted({n for n in names if n and names.count(n) > 1})]
+    subject = [name for name in names if name in SUBJECT_COLUMNS]
+    if not subject:
+        problems.append({"row": line, "column": "subject", "reason": "the file needs a subject column (the subject's "
+                                                                     "id in the period)"})
+    elif len(subject) > 1:
+        problems.append({"row": line, "column": subject[1], "reason": "give the subject once (subject or subject_id)"})
+    if problems:
+        raise BadRows(problems, what="submitted")
+    return names, subject[0]
+
+
+def _rows(header: Line, lines: list[Line], kind: str, upload: Upload) -> tuple[list[Row], list[dict[str, Any]]]:
+    """The file's non-empty rows, and `{row, column, reason}` of each row that cannot even be read as one."""
+    names, subject_column = _header(header, kind)
+    fields = MODELS[kind].model_fields
+    rows: list[Row] = []
+    problems: list[dict[str, Any]] = []
+    for line, cells in lines:
+        if any(_text(cell) is not None for cell in cells[len(names):]):
+            problems.append({"row": line, "column": None, "reason": f"{len(cells)} cells for {len(names)} columns"})
+            continue
+        values = {name: cell for name, cell in zip(names, cells, strict=False) if name}
+        if all(_text(cell) is None for cell in values.values()):
+            continue  # a blank line of the ledger
+        subject = _text(values.get(subject_column))
+        if subject is None:
+            problems.append({"row": line, "column": subject_column, "reason": "the subject's id is missing"})
+            continue
+        justification = _text(values.get("justification")) or upload.justification or f"批量导入 {upload.filename}"
+        if len(justification) > MAX_JUSTIFICATION:
+            problems.append({"row": line, "column": "justification",
+                             "reason": f"at most {MAX_JUSTIFICATION} characters"})
+            continue
+        content = {name: value for name, cell in values.items() if name in fields
+                   and (value := _value(cell, fields[name].annotation)) is not None}
+        rows.append(Row(line, subject, _text(values.get("name")), justification, content))
+    return rows, problems
+
+
+def _text(cell: Any) -> str | None:
+    text = "" if cell is None else str(cell).strip()
+    return text or None
+
+
+def _value(cell: Any, annotation: Any) -> Any:
+    """A cell as the content's field takes it: numbers as their exact text (an xlsx number is a double: its
+    shortest text), dates as ISO dates, lists split at commas or 、, 是/否 for a yes-or-no field."""
+    if cell is None or isinstance(cell, bool):
+        return cell
+    if isinstance(cell, datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):
+        number = Decimal(repr(cell))
+        return str(int(number)) if number == number.to_integral_value() else format(number, "f")
+    text = _text(cell)
+    if text is None:
+        return None
+    if _accepts(annotation, list):
+        return [part.strip() for part in LIST_SEPARATORS.split(text) if part.strip()]
+    if _accepts(annotation, bool) and text in YES_NO:
+        return YES_NO[text]
+    return text
+
+
+def _accepts(annotation: Any, wanted: type) -> bool:
+    """Whether a content field's type is `wanted` or a union or Annotated holding it."""
+    return annotation is wanted or get_origin(annotation) is wanted \
+        or any(_accepts(arg, wanted) for arg in get_args(annotation))
+
+
+async def _subjects(scoring: ScoringClient, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
+    found: dict[str, SubjectInfo] = {}
+    for start in range(0, len(ids), SUBJECT_BATCH):
+        found.update(await scoring.subjects(period_id, ids[start:start + SUBJECT_BATCH]))
+    return found
+
+
+def _checked(principal: Principal, period: PeriodInfo, subjects: dict[str, SubjectInfo], kind: str, upload: Upload,
+             row: Row) -> Checked | list[dict[str, Any]]:
+    """The row once it passed one submission's checks, else its problems."""
+    def problem(column: str | None, reason: str) -> list[dict[str, Any]]:
+        return [{"row": row.line, "column": column, "reason": reason}]
+
+    subject = subjects.get(row.subject_id)
+    if subject is None:
+        return problem("subject", f"subject {excerpt(row.subject_id)!r} is not in period {period.id!r}")
+    if row.name is not None and row.name != subject.name:
+        return problem("name", f"{excerpt(row.name)!r} is not the name of subject {subject.id} ({subject.name})")
+    content = dict(row.content)
+    if upload.month is not None and kind == "measure":
+        if content.setdefault("month", upload.month) != upload.month:
+            return problem("month", f"month {excerpt(content['month'])} is not the file's month {upload.month}")
+    try:
+        checked = checked_evidence(principal, period, subject, upload.indicator, kind, content)
+    except DomainError as exc:
+        return _problems(row.line, exc)
+    if upload.month is not None and kind == "event" and "date" in checked \
+            and not str(checked["date"]).startswith(upload.month):
+        return problem("date", f"{checked['date']} is not in the file's month {upload.month}")
+    return Checked(row.line, subject, checked, row.justification)
+
+
+def _problems(line: int, exc: DomainError) -> list[dict[str, Any]]:
+    """One submission's refusal as the row's problems: each content field it names as that column of the file (a
+    scope refusal names none: the subject is the one the uploader may not submit for)."""
+    details = exc.details
+    if isinstance(details, list):  # the fields of the content (validate_content), each with its reason
+        out = []
+        for detail in (d for d in details if isinstance(d, dict)):
+            field = str(detail.get("field", "")).removeprefix("content").removeprefix(".").split(".")[0]
+            reason = str(detail.get("reason", ""))
+            # a rule across fields (value, or numerator and denominator) names no one column
+            out.append({"row": line, "column": field or None, "reason": f"{field}: {reason}" if field else reason})
+        return out
+    named = details.get("field") if isinstance(details, dict) else None
+    column = str(named).removeprefix("content.") if named else "subject"
+    return [{"row": line, "column": column, "reason": exc.message}]
+
+
+async def _write(session: AsyncSession, principal: Principal, period: PeriodInfo, kind: str, upload: Upload,
+                 rows: list[Checked], now: datetime) -> dict[str, Any]:
+    levels = await chains.levels_for(session, period.scheme_id, upload.indicator)
+    made: list[dict[str, Any]] = []
+    for row in rows:
+        submission = await open_submission(session, principal, period=period, subject=row.subject,
+                                           indicator=upload.indicator, fact_kind=kind, content=row.content,
+                                           justification=row.justification, moment=now, levels=list(levels))
+        if chains.reviews_every_level(principal, levels, row.subject.unit_path):
+            await approve_as_reviewer(session, principal, submission, reason=APPROVED_ON_UPLOAD, now=now)
+        made.append({"row": row.line, "id": submission.id, "subject_id": submission.subject_id,
+                     "status": submission.status,
+                     "fact_id": fact_id(submission) if submission.status == "approved" else None})
+    approved = sum(1 for m in made if m["status"] == "approved")
+    summary = {"period_id": period.id, "indicator": upload.indicator, "fact": kind, "month": upload.month,
+               "submitted": len(made), "approved": approved, "pending": len(made) - approved}
+    audit.record(session, actor=principal, action="submission.import", entity_type="period", entity_id=period.id,
+                 details={**summary, "file": excerpt(upload.filename, 200),
+                          "sha256": hashlib.sha256(upload.data).hexdigest()})
+    await session.flush()
+    return {**summary, "submissions": made}

@@ -1,0 +1,269 @@
+"""Facts in bulk through the gateway over the real services (issue 17): `POST /uploads/periods/{id}/facts` takes a
+month's ledger of one indicator (CSV or xlsx, a row per subject), makes each row a submission with the checks and
+audit of one `submitEvidence`, approves at once the rows the uploader reviews, and reports every bad row (row,
+column, reason) with nothing written.
+
+Hand-worked: 市 (city) holds 甲街道 (city/a), 乙街道 (city/b), 丙街道 (city/c), each enrolled in group 街道. The scheme
+has 重点工作 (`work`, manual: score facts) and 台账完成率 (`rate`, ratio: measure facts). Without a configured chain
+a submission passes one level, 审核, a reviewer of the subject's unit."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import Workbook
+
+from gateway.auth import development_token
+from services.common.auth import Grant
+from services.common.settings import get_settings
+from tests.gateway.live import Live, module_stack
+from tests.gateway.test_live_publication import scheme
+
+live = module_stack("facts-upload")
+SUBMISSIONS = """query($p: ID!, $s: ID!) { submissions(periodId: $p, subjectId: $s) { totalCount
+  nodes { id indicator kind status value factId submittedBy reviews { level decision reviewer reason } } } }"""
+TRAIL = "query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action actor details } } }"
+SUBMIT = "mutation($i: EvidenceInput!) { submitEvidence(input: $i) { id version } }"
+APPROVE = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "approve", version: $v})
+  { status factId } }"""
+
+
+@pytest.fixture(scope="module")
+def units(live: Live) -> dict[str, str]:
+    return live.city(("甲街道", "a"), ("乙街道", "b"), ("丙街道", "c"))
+
+
+def period(live: Live, units: dict[str, str], name: str) -> str:
+    """A period of its own scheme (so that each test starts with no evidence) for 甲, 乙 and 丙."""
+    document = {**scheme(f"bulk-{name}"), "indicators": [
+        {"code": "work", "name": "重点工作", "max": 60, "rule": {"kind": "manual"}},
+        {"code": "rate", "name": "台账完成率", "max": 40, "rule": {"kind": "ratio", "target": 1}}]}
+    return live.opened_period(document, "2026-Q2", [(units[u], "街道") for u in ("a", "b", "c")])
+
+
+def upload(live: Live, token: str, period_id: str, name: str, data: bytes, **form: str) -> httpx.Response:
+    return live.http.post(f"{live.url}/uploads/periods/{period_id}/facts", files={"file": (name, data)},
+                          data=form, headers={"Authorization": f"Bearer {token}"})
+
+
+def token(*grants: tuple[str, str], subject: str) -> str:
+    return development_token(get_settings(), subject=subject, ttl_seconds=900,
+                             grants=[Grant(role, scope) for role, scope in grants])  # type: ignore[arg-type]
+
+
+def xlsx(*rows: list[Any]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def submissions(live: Live, period_id: str, subject: str) -> dict[str, Any]:
+    found: dict[str, Any] = live(live.token("admin", ""), SUBMISSIONS, p=period_id, s=subject)["submissions"]
+    return found
+
+
+def facts(live: Live, period_id: str) -> list[dict[str, Any]]:
+    answer = live.service("evidence", "GET", f"/v1/facts?period_id={period_id}")
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return sorted(items, key=lambda fact: fact["subject"])
+
+
+def test_the_office_that_reviews_uploads_approved_facts(live: Live, units: dict[str, str]) -> None:
+    p = period(live, units, "approved")
+    a, b = units["a"], units["b"]
+    data = xlsx(["subject", "name", "points", "note"], [a, "甲街道", 52, "一季度重点工作"], [b, "乙街道", 47.5, None],
+                [None, None, None, None])  # a blank line of the ledger is skipped
+    answer = upload(live, live.token("admin", ""), p, "重点工作台账.xlsx", data, indicator="work")
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    made = body.pop("submissions")
+    assert body == {"periodId": p, "indicator": "work", "fact": "score", "month": None, "submitted": 2,
+                    "approved": 2, "pending": 0}
+    assert [(m["row"], m["subjectId"], m["status"], m["factId"]) for m in made] == [
+        (2, a, "approved", f"sub-{made[0]['id']}"), (3, b, "approved", f"sub-{made[1]['id']}")]
+    # each row is a submission approved at its one level by the uploader, and its fact went to scoring
+    (first,) = submissions(live, p, a)["nodes"]
+    assert first == {"id": made[0]["id"], "indicator": "work", "kind": "score", "status": "approved",
+                     "value": {"points": "52", "note": "一季度重点工作"}, "factId": f"sub-{made[0]['id']}",
+                     "submittedBy": "admin@all",
+                     "reviews": [{"level": "审核", "decision": "approve", "reviewer": "admin@all",
+                                 "reason": "批量导入：上传者即各级审核人"}]}
+    assert facts(live, p) == sorted([
+        {"id": f"sub-{made[0]['id']}", "subject": a, "indicator": "work", "fact": "score", "points": "52",
+         "note": "一季度重点工作"},
+        {"id": f"sub-{made[1]['id']}", "subject": b, "indicator": "work", "fact": "score", "points": "47.5"}],
+        key=lambda fact: fact["subject"])
+    # the audit of one row is that of one submission approved by hand; the file itself is recorded on the period
+    auditor = live.token("auditor", "")
+    by_hand = live(live.token("admin", ""), SUBMIT, i={"periodId": p, "subjectId": units["c"], "indicator": "work",
+                                                        "fact": "score", "content": {"points": "40"}})["submitEvidence"]
+    live(live.token("admin", ""), APPROVE, id=by_hand["id"], v=by_hand["version"])
+    trails = [[(n["service"], n["action"], n["actor"]) for n in live(auditor, TRAIL, e=entity)["auditTrail"]["nodes"]]
+              for entity in (made[0]["id"], by_hand["id"])]
+    assert trails[0] == trails[1] == [("evidence", "submission.create", "admin@all"),
+                                      ("evidence", "review.approve", "admin@all")]
+    (imported,) = [n for n in live(auditor, TRAIL, e=p)["auditTrail"]["nodes"] if n["action"] == "submission.import"]
+    details = imported["details"]
+    assert len(details.pop("sha256")) == 64
+    assert details == {"period_id": p, "indicator": "work", "fact": "score", "month": None, "submitted": 2,
+                       "approved": 2, "pending": 0, "file": "重点工作台账.xlsx"}
+
+
+def test_every_bad_row_is_reported_and_nothing_is_written(live: Live, units: dict[str, str]) -> None:
+    p = period(live, units, "bad-rows")
+    a, b, c = units["a"], units["b"], units["c"]
+    data = (f"subject,name,numerator,denominator,month\n"
+            f"{a},甲街道,45,50,\n"           # good: the file's month
+            f"ghost,,1,2,\n"                 # not enrolled
+            f"{b},丙街道,3,4,\n"             # the name of another subject: a shifted row
+            f"{c},丙街道,x,4,\n"             # not a number
+            f"{c},丙街道,3,4,2026-05\n"      # another month
+            f"{a},甲街道,,,\n"               # neither value nor numerator and denominator
+            f"{b},乙街道,5,0\n").encode()     # a denominator of 0 with a numerator
+    refused = upload(live, live.token("admin", ""), p, "台账.csv", data, indicator="rate", month="2026-04")
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["details"]["rows"] == [
+        {"row": 3, "column": "subject", "reason": f"subject 'ghost' is not in period '{p}'"},
+        {"row": 4, "column": "name", "reason": f"'丙街道' is not the name of subject {b} (乙街道)"},
+        {"row": 5, "column": "numerator",
+         "reason": "numerator: Value error, must be a number written with the digits 0-9, e.g. 12 or 12.5"},
+        {"row": 6, "column": "month", "reason": "month 2026-05 is not the file's month 2026-04"},
+        {"row": 7, "column": None, "reason": "Value error, give either value, or numerator and denominator"},
+        {"row": 8, "column": "denominator",
+         "reason": "denominator: Value error, must be positive (0 only with a numerator of 0: nothing to count)"}]
+    assert error["message"] == f"line 3: subject 'ghost' is not in period '{p}' (and 5 more bad rows; nothing was " \
+                               "submitted)"
+    for unit in (a, b, c):
+        assert submissions(live, p, unit)["totalCount"] == 0  # nothing written, not even the good row
+    # corrected, the measure takes the file's month
+    fixed = f"subject,name,numerator,denominator\n{a},甲街道,45,50\n{b},乙街道,0,0\n".encode()
+    done = upload(live, live.token("admin", ""), p, "台账.csv", fixed, indicator="rate", month="2026-04")
+    assert done.status_code == 201, done.text
+    assert sorted((f["subject"], f["numerator"], f["denominator"], f["month"]) for f in facts(live, p)) == sorted(
+        [(a, "45", "50", "2026-04"), (b, "0", "0", "2026-04")])
+
+
+def test_a_column_the_fact_kind_lacks_is_named(live: Live, units: dict[str, str]) -> None:
+    p = period(live, units, "header")
+    data = f"subject,points,score\n{units['a']},5,6\n".encode()
+    refused = upload(live, live.token("admin", ""), p, "台账.csv", data, indicator="rate")
+    assert refused.status_code == 422, refused.text
+    fields = "columns: subject, name, justification, note, value, numerator, denominator, month"
+    assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
+        {"row": 1, "column": "points", "reason": f"'points' is not a field of measure facts ({fields})"},
+        {"row": 1, "column": "score", "reason": f"'score' is not a field of measure facts ({fields})"}]
+    # and a form the scheme contradicts is refused as a whole
+    wrong = upload(live, live.token("admin", ""), p, "台账.csv", f"subject,points\n{units['a']},5\n".encode(),
+                   indicator="rate", fact="score")
+    assert wrong.status_code == 422, wrong.text
+    assert wrong.json()["errors"][0]["message"] == "indicator 'rate' reads measure facts, not score"
+    unknown = upload(live, live.token("admin", ""), p, "台账.csv", f"subject,points\n{units['a']},5\n".encode(),
+                     indicator="nope")
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["errors"][0]["message"] == "indicator 'nope' is not in the period's scheme, or reads no facts"
+    monthly = upload(live, live.token("admin", ""), p, "台账.csv", f"subject,points\n{units['a']},5\n".encode(),
+                     indicator="work", month="2026-04")
+    assert monthly.status_code == 422, monthly.text
+    assert monthly.json()["errors"][0]["message"] == "score facts carry no month or date: leave month empty"
+
+
+def test_a_subject_outside_the_uploaders_scope_is_a_bad_row(live: Live, units: dict[str, str]) -> None:
+    p = period(live, units, "scope")
+    data = f"subject,points\n{units['a']},50\n{units['b']},40\n".encode()
+    refused = upload(live, live.token("assessor", "city/a"), p, "台账.csv", data, indicator="work")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
+        {"row": 3, "column": "subject", "reason": "assessor@city/a may not submit score facts for city/b"}]
+    assert submissions(live, p, units["a"])["totalCount"] == 0
+    # a role that submits no score facts anywhere, and no credentials at all
+    assert upload(live, live.token("reviewer", ""), p, "台账.csv", data, indicator="work").status_code == 403
+    anonymous = live.http.post(f"{live.url}/uploads/periods/{p}/facts", files={"file": ("x.csv", data)},
+                               data={"indicator": "work"})
+    assert anonymous.status_code == 401
+
+
+def test_rows_the_uploader_reviews_are_approved_the_others_wait_for_review(
+        live: Live, units: dict[str, str]) -> None:
+    p = period(live, units, "mixed")
+    a, b = units["a"], units["b"]
+    data = f"subject,points,justification\n{a},50,\n{b},40,乙街道自报\n".encode()
+    # an assessor of the city who reviews 甲街道 only
+    office = token(("assessor", "city"), ("reviewer", "city/a"), subject="office-a")
+    answer = upload(live, office, p, "台账.csv", data, indicator="work", justification="二季度台账")
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert [(m["subjectId"], m["status"], m["factId"] is not None) for m in body["submissions"]] == [
+        (a, "approved", True), (b, "pending", False)]
+    assert (body["submitted"], body["approved"], body["pending"]) == (2, 1, 1)
+    (waiting,) = submissions(live, p, b)["nodes"]
+    assert (waiting["status"], waiting["reviews"], waiting["value"]) == ("pending", [], {"points": "40"})
+    assert [f["subject"] for f in facts(live, p)] == [a]
+    # the pending one is reviewed as any other submission
+    reviewer = live.token("reviewer", "city/b")
+    version = live(reviewer, "query($id: ID!) { submission(id: $id) { version } }",
+                   id=waiting["id"])["submission"]["version"]
+    assert live(reviewer, APPROVE, id=waiting["id"], v=version)["reviewSubmission"]["status"] == "approved"
+    # an assessor without a reviewer grant makes submissions only
+    again = upload(live, live.token("assessor", "city"), p, "台账.csv", data, indicator="work")
+    assert again.status_code == 201, again.text
+    assert [m["status"] for m in again.json()["submissions"]] == ["pending", "pending"]
+    justifications = live.service("evidence", "GET", f"/v1/submissions/{waiting['id']}/versions").json()
+    assert [v["justification"] for v in justifications] == ["乙街道自报"]
+
+
+def test_a_retried_upload_with_its_key_is_replayed(live: Live, units: dict[str, str]) -> None:
+    p = period(live, units, "retry")
+    data = f"subject,points\n{units['a']},50\n".encode()
+    sent = [live.http.post(f"{live.url}/uploads/periods/{p}/facts", files={"file": ("台账.csv", data)},
+                           data={"indicator": "work"},
+                           headers={"Authorization": f"Bearer {live.token('admin', '')}", "Idempotency-Key": "k-1"})
+            for _ in range(2)]
+    assert [s.status_code for s in sent] == [201, 201]
+    assert sent[0].json() == sent[1].json()
+    assert submissions(live, p, units["a"])["totalCount"] == 1
+
+
+def test_an_event_outside_the_month_is_a_bad_row(live: Live, units: dict[str, str]) -> None:
+    p = period(live, units, "events")
+    data = xlsx(["subject", "type", "date", "count"], [units["a"], "迟报", datetime(2026, 4, 3), 1],
+                [units["b"], "漏报", datetime(2026, 5, 2), 2])
+    refused = upload(live, live.token("admin", ""), p, "扣分.xlsx", data, fact="event", month="2026-04")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
+        {"row": 3, "column": "date", "reason": "2026-05-02 is not in the file's month 2026-04"}]
+
+
+CHAIN = """mutation($s: ID!, $l: [ReviewLevelInput!]!) { setReviewChain(schemeId: $s, indicator: "work", levels: $l)
+  { version } }"""
+
+
+def test_a_chain_the_uploader_may_not_pass_alone_starts_at_its_first_level(
+        live: Live, units: dict[str, str]) -> None:
+    """Two levels: the uploader (admin, a reviewer everywhere) approves a row at once only where the second level
+    lets the person who decided the first decide again, as one by one."""
+    admin, a = live.token("admin", ""), units["a"]
+    data = f"subject,points\n{a},50\n".encode()
+    outcomes = []
+    for name, again in (("separate", False), ("same", True)):
+        p = period(live, units, f"chain-{name}")
+        live(admin, CHAIN, s=f"bulk-chain-{name}", l=[
+            {"name": "科室负责人", "workingDays": 2},
+            {"name": "分管领导", "scope": "city", "workingDays": 3, "sameReviewerAllowed": again}])
+        answer = upload(live, admin, p, "台账.csv", data, indicator="work")
+        assert answer.status_code == 201, answer.text
+        (made,) = submissions(live, p, a)["nodes"]
+        outcomes.append((made["status"], [(r["level"], r["decision"]) for r in made["reviews"]]))
+    assert outcomes == [("pending", []),
+                        ("approved", [("科室负责人", "approve"), ("分管领导", "approve")])]
