@@ -403,6 +403,7 @@ def describe_schema(schema: Any) -> None:
     """Every description this module holds, where the code gave none: arguments, the root types, page edges,
     fields that mean the same everywhere, enum values and input fields."""
     describe_arguments(schema)
+    describe_root_fields(schema)
     for name, kind in schema.type_map.items():
         if name.startswith("__"):
             continue
@@ -422,6 +423,62 @@ def describe_schema(schema: Any) -> None:
             for field_name, field in kind.fields.items():
                 field.description = (field.description or INPUT_FIELD_OVERRIDES.get(f"{name}.{field_name}")
                                      or INPUT_FIELDS.get(field_name))
+
+
+# Where a root field's grant must lie (gateway/access.py's `target`).
+WHERE = {
+    "org": "on the whole organisation (scope `\"\"`)",
+    "period": "over the period's office (its `ownerPath`)",
+    "unit": "over the unit concerned (the subject's, the unit's or the person's)",
+    "any": "anywhere (what lies outside your scopes is left out)",
+}
+# Arguments naming one record: a root field that requires one answers NOT_FOUND when it is unknown (or out of scope).
+RECORD_ARGUMENTS = frozenset({"id", "periodId", "subjectId", "schemeId", "taskId", "unitId", "entityId"})
+NO_SERVICE = frozenset({"me"})  # answered from the caller's credentials alone
+
+
+def access_sentence(operation: str) -> str | None:
+    """Who may run a root field, from its rule in gateway/access.py (None: it has none)."""
+    from gateway import access
+
+    rule = access.OPERATIONS.get(operation)
+    if rule is None:
+        return None
+    roles = [r for r in rule.roles if r != "subject"]
+    every = set(rule.roles) == set(access.ALL)
+    names = "any role" if every else ", ".join(roles[:-1]) + " or " + roles[-1] if len(roles) > 1 else roles[0]
+    own = "; a subject (考核对象) for its own records" if rule.own else ""
+    if every and rule.target == "any":
+        return "Who may: any signed-in caller with a role (a list leaves out what lies outside your scopes)."
+    return f"Who may: {names} {WHERE[rule.target]}{own}."
+
+
+def error_codes(kind: str, field_name: str, field: Any) -> list[str]:
+    """The GraphQL error codes (`extensions.code`, docs/api.md) a root field can give: no caller, a grant that does
+    not cover it, arguments out of bounds, an unknown record it names, a refused change, a service unreachable."""
+    codes = ["UNAUTHENTICATED", "FORBIDDEN"]
+    if field.args:
+        codes.append("BAD_USER_INPUT")
+    required = {name for name, argument in field.args.items() if str(argument.type).endswith("!")}
+    if required & RECORD_ARGUMENTS:
+        codes.append("NOT_FOUND")
+    if kind == "Mutation":
+        codes.append("CONFLICT")
+    if field_name not in NO_SERVICE:
+        codes.append("UNAVAILABLE")
+    return codes
+
+
+def describe_root_fields(schema: Any) -> None:
+    """Each root field's description ends with who may run it (its access rule) and the error codes it can give."""
+    for kind in ("Query", "Mutation"):
+        root = schema.type_map.get(kind)
+        for field_name, field in (root.fields.items() if root is not None else ()):
+            who = access_sentence(field_name)
+            if who is None or "Errors:" in (field.description or ""):
+                continue
+            codes = ", ".join(error_codes(kind, field_name, field))
+            field.description = f"{(field.description or '').rstrip()}\n{who} Errors: {codes}."
 
 
 def describe_arguments(schema: Any) -> None:

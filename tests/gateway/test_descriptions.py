@@ -49,6 +49,27 @@ def test_every_graphql_type_field_argument_enum_value_and_input_field_is_describ
     assert {k: v for k, v in missing.items() if v} == {}
 
 
+def test_every_root_field_with_an_access_rule_says_who_may_run_it_and_its_error_codes() -> None:
+    from gateway import access
+
+    schema = build_schema()._schema
+    roots = {name: field for kind in ("Query", "Mutation") for name, field in schema.type_map[kind].fields.items()}
+    bare = [name for name, field in roots.items() if name in access.OPERATIONS
+            and not ("Who may: " in (field.description or "") and "Errors: " in (field.description or ""))]
+    assert bare == []
+    # worked out by hand from gateway/access.py and the fields' arguments
+    assert roots["finalizePeriod"].description.endswith(  # Rule(OFFICE, "period"), a mutation naming periodId
+        "\nWho may: admin over the period's office (its `ownerPath`). "
+        "Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT, UNAVAILABLE.")
+    assert roots["me"].description.endswith(  # Rule(ALL, "any"), no argument, answered from the credentials
+        "\nWho may: any signed-in caller with a role (a list leaves out what lies outside your scopes). "
+        "Errors: UNAUTHENTICATED, FORBIDDEN.")
+    assert roots["myBallot"].description.endswith(  # Rule(("rater",), "any"), taskId required
+        "\nWho may: rater anywhere (what lies outside your scopes is left out). "
+        "Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, UNAVAILABLE.")
+    assert "Who may" not in (roots["health"].description or "")  # public: no rule, no caller needed
+
+
 def test_every_type_field_description_names_a_field_the_code_leaves_undescribed() -> None:
     """A `TYPE_FIELDS` entry is written for a field of the schema that its type's code does not describe: an
     entry for a renamed or removed field, or one the code's own text overrides, would be dead text."""
