@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,9 @@ def stack(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iter
             yield live, second.replace("http://", "ws://") + "/graphql"
 
 
-def _open(url: str, payload: dict[str, Any]) -> tuple[ClientConnection, dict[str, Any]]:
-    ws = connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10)  # type: ignore[list-item]
+def _open(opened: ExitStack, url: str, payload: dict[str, Any]) -> tuple[ClientConnection, dict[str, Any]]:
+    """A connection (closed when `opened` ends, if not before) and the answer to its `connection_init`."""
+    ws = opened.enter_context(connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10))  # type: ignore[list-item]
     ws.send(json.dumps({"type": "connection_init", "payload": payload}))
     try:
         answer = json.loads(ws.recv(timeout=10))
@@ -49,6 +51,13 @@ def _open(url: str, payload: dict[str, Any]) -> tuple[ClientConnection, dict[str
         return ws, {"closed": closed.rcvd.code if closed.rcvd else None,
                     "reason": closed.rcvd.reason if closed.rcvd else ""}
     return ws, answer
+
+
+@pytest.fixture
+def opened() -> Iterator[ExitStack]:
+    """Where a test's WebSocket connections are opened (as context managers: websockets' own API)."""
+    with ExitStack() as connections:
+        yield connections
 
 
 def _closed_code(ws: ClientConnection, seconds: float) -> int | None:
@@ -66,14 +75,15 @@ def _token(role: str, scope: str, *, subject: str, ttl: int = 600) -> str:
                              grants=[Grant(role, scope)])  # type: ignore[arg-type]
 
 
-def test_events_reach_a_subscriber_on_another_instance_within_its_scope(stack: tuple[Live, str]) -> None:
+def test_events_reach_a_subscriber_on_another_instance_within_its_scope(stack: tuple[Live, str],
+                                                                        opened: ExitStack) -> None:
     live, ws_url = stack
     city = live.unit("市", "city")
     a = live.unit("甲街道", "a", city["id"])
     b = live.unit("乙街道", "b", city["id"])
     period = live.opened_period(SCHEME, "2026-Q2", [(a["id"], "街道"), (b["id"], "街道")])
     reviewer_a = _token("reviewer", "city/a", subject="chief-a")
-    ws, ack = _open(ws_url, {"Authorization": f"Bearer {reviewer_a}"})
+    ws, ack = _open(opened, ws_url, {"Authorization": f"Bearer {reviewer_a}"})
     assert ack == {"type": "connection_ack"}
     ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
         "query": WATCH, "variables": {"types": ["submission.submitted", "submission.approved"]}}}))
@@ -95,36 +105,36 @@ def test_events_reach_a_subscriber_on_another_instance_within_its_scope(stack: t
     ws.close()
 
 
-def test_connection_init_authenticates_and_limits_each_identity(stack: tuple[Live, str]) -> None:
+def test_connection_init_authenticates_and_limits_each_identity(stack: tuple[Live, str], opened: ExitStack) -> None:
     _live, ws_url = stack
-    nobody, refused = _open(ws_url, {})
+    nobody, refused = _open(opened, ws_url, {})
     assert refused["closed"] == 4403
-    forged, refused = _open(ws_url, {"Authorization": "Bearer not-a-token"})
+    forged, refused = _open(opened, ws_url, {"Authorization": "Bearer not-a-token"})
     assert refused["closed"] == 4403
     token = _token("auditor", "city", subject="auditor-1")
-    first, ack1 = _open(ws_url, {"Authorization": f"Bearer {token}"})
-    second, ack2 = _open(ws_url, {"authorization": f"Bearer {token}"})
-    third, refused = _open(ws_url, {"Authorization": f"Bearer {token}"})
+    first, ack1 = _open(opened, ws_url, {"Authorization": f"Bearer {token}"})
+    second, ack2 = _open(opened, ws_url, {"authorization": f"Bearer {token}"})
+    third, refused = _open(opened, ws_url, {"Authorization": f"Bearer {token}"})
     assert (ack1["type"], ack2["type"], refused["closed"]) == ("connection_ack", "connection_ack", 4403)
-    other, ack = _open(ws_url, {"Authorization": f"Bearer {_token('auditor', 'city', subject='auditor-2')}"})
+    other, ack = _open(opened, ws_url, {"Authorization": f"Bearer {_token('auditor', 'city', subject='auditor-2')}"})
     assert ack["type"] == "connection_ack"  # the limit is per identity
     for ws in (nobody, forged, first, second, third, other):
         ws.close()
     time.sleep(0.3)
-    again, ack = _open(ws_url, {"Authorization": f"Bearer {token}"})  # closing gave the slots back
+    again, ack = _open(opened, ws_url, {"Authorization": f"Bearer {token}"})  # closing gave the slots back
     assert ack["type"] == "connection_ack"
     again.close()
 
 
-def test_idle_and_expired_connections_are_closed(stack: tuple[Live, str]) -> None:
+def test_idle_and_expired_connections_are_closed(stack: tuple[Live, str], opened: ExitStack) -> None:
     _live, ws_url = stack
-    idle, ack = _open(ws_url, {"Authorization": f"Bearer {_token('auditor', 'city', subject='idle')}"})
+    idle, ack = _open(opened, ws_url, {"Authorization": f"Bearer {_token('auditor', 'city', subject='idle')}"})
     assert ack["type"] == "connection_ack"
     started = time.monotonic()
     assert _closed_code(idle, 10) == 4408  # no subscription for 2 s (KAOHE_GATEWAY_WS_IDLE_SECONDS)
     assert 1.5 < time.monotonic() - started < 6
     short = _token("auditor", "city", subject="short", ttl=3)
-    expiring, ack = _open(ws_url, {"Authorization": f"Bearer {short}"})
+    expiring, ack = _open(opened, ws_url, {"Authorization": f"Bearer {short}"})
     assert ack["type"] == "connection_ack"
     expiring.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": WATCH}}))
     assert _closed_code(expiring, 10) == 4401  # busy, but its token ran out
