@@ -124,3 +124,34 @@ def test_the_fast_link_hash_writes_the_reference_bytes() -> None:
         assert fast_link_hash(GENESIS, fields, fields["details"]) == link_hash(GENESIS, fields)
     fields["details"] = {"big": 2**70}
     assert fast_link_hash(GENESIS, fields, fields["details"]) is None
+
+
+async def test_the_chain_is_verified_on_its_fast_path_at_any_fraction_of_a_second(service_db: Any,
+                                                                                 monkeypatch: Any) -> None:
+    """PostgreSQL's text of recorded_at ("2026-12-07 01:02:03.5") is read as Python's isoformat() writes it
+    ("2026-12-07T01:02:03.500000+00:00"): whole seconds, trailing zeros, one microsecond, a year boundary; no
+    record falls back to the slow reference check."""
+    from datetime import UTC, datetime
+
+    times = iter([datetime(2026, 12, 7, 1, 2, 3, tzinfo=UTC), datetime(2026, 12, 7, 1, 2, 3, 500000, tzinfo=UTC),
+                  datetime(2026, 12, 7, 1, 2, 3, 1, tzinfo=UTC), datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+                  datetime(2027, 1, 1, 0, 0, 0, 120000, tzinfo=UTC)])
+    monkeypatch.setattr(audit.clock, "now", lambda: next(times))
+    db = await service_db("evidence")
+    install_audit(db, Audit)
+    for n in range(5):
+        async for session in session_scope(db):
+            audit.record(session, actor="alice", action="submission.create", entity_type="submission",
+                         entity_id=f"s{n}", after={"n": n})
+
+    async def slow(*_args: Any) -> None:
+        raise AssertionError("a record was checked on the slow path")
+
+    monkeypatch.setattr(audit, "_broken", slow)
+    async with db.sessionmaker() as session:
+        stamps = [r.isoformat() for r in await session.scalars(select(Audit.recorded_at).order_by(Audit.id))]
+        report = await verify_chain(session, Audit)
+    assert stamps == ["2026-12-07T01:02:03+00:00", "2026-12-07T01:02:03.500000+00:00",
+                      "2026-12-07T01:02:03.000001+00:00", "2026-12-31T23:59:59.999999+00:00",
+                      "2027-01-01T00:00:00.120000+00:00"]
+    assert report.ok and report.records == 5
