@@ -30,6 +30,7 @@ from services.common.headers import SecurityHeadersMiddleware
 from services.common.i18n import LocaleMiddleware
 from services.common.notify import Sink, install_notify, outbox_sink
 from services.common.observability import configure_logging, install_observability
+from services.common.openapi import document_errors
 from services.common.outbox import OutboxRelay
 from services.common.settings import ServiceName, Settings, get_settings
 from services.common.tables import CommonModels
@@ -201,6 +202,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.add_middleware(LocaleMiddleware)  # outermost of ours: errors and texts inside answer in the caller's language
     app.state.spec = spec
     declare_security(app, {"serviceToken": SERVICE_TOKEN_SCHEME}, lambda _path: [{"serviceToken": []}])
+    document_errors(app)
     _add_health(app, spec)
     for router in spec.routers:
         app.include_router(router, dependencies=[Depends(current_principal)])
@@ -297,6 +299,10 @@ def _add_health(app: FastAPI, spec: ServiceSpec) -> None:
 
     @app.get("/v1/status", tags=["meta"], summary="Service status, for the gateway's health query")
     async def status(request: Request, _principal: CurrentPrincipal) -> dict[str, str]:
+        """Whether the service is ready (its database answers and its migrations are at head) and which kaohe
+        version it runs: `{service, status: ready|unavailable, version, reason}`. The gateway's `health` query
+        asks each service; any valid service token may.
+        """
         reason = await check_ready(request.app.state.db, spec.name)
         return {"service": spec.name, "status": "ready" if reason is None else "unavailable",
                 "version": kaohe_version(), "reason": reason or ""}

@@ -48,6 +48,11 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         rows: bool = Query(False, description="Include the records of the entity's rows (row.write, row.delete: "
                                               "the digest of each write of an audited row)"),
     ) -> list[Any]:
+        """The service's audit records (审计记录) of one entity (`entity_id`: a submission, a period, a fact…), oldest
+        first, at most `limit`; with `rows=true` also the row-level records (row.write, row.delete) that hold the
+        digest of each write of the entity's audited rows. For auditors and admins of the whole organisation
+        (scope "") and other services.
+        """
         _require_auditor(principal)
         query = select(model).where(model.entity_id == entity_id)
         if not rows:
@@ -56,6 +61,10 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
 
     @router.get("/head", summary="The chain's head: its number of records (`sequence`), the last one's id and hash")
     async def head(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+        """The head of this service's hash chain: how many records it has (`sequence`), the last record's id and
+        SHA-256. The approval (审定) keeps the heads of the three chains, so a chain cut or rewritten later is
+        caught. For auditors and admins of the whole organisation and other services.
+        """
         _require_auditor(principal)
         schema = model.__table__.schema  # type: ignore[attr-defined]
         return {"service": schema, **(await chain_head(await driver_connection(session), schema)).to_json()}
@@ -63,6 +72,12 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
     @router.get("/verify", summary="Recompute the hash chain and check every live audited row against it; names "
                 "the first broken record and each changed, unrecorded or deleted row")
     async def verify(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+        """Recompute the whole SHA-256 chain from the first record and check every live audited row against the
+        digest of its last recorded write. Answers `ok`, the number of `records`, the first broken record
+        (`first_broken_id`, `reason`), the `head`, and each changed, unrecorded or deleted row (`row_problems`).
+        Reads the whole chain: minutes on millions of records. For auditors and admins of the whole organisation
+        and other services.
+        """
         _require_auditor(principal)
         return (await verify_chain(session, model, tables)).to_json()
 

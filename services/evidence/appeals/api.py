@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.openapi import errors
 from services.evidence.appeals import service
 from services.evidence.appeals.models import Appeal
 from services.evidence.appeals.schemas import AppealAnswer, AppealCreate, AppealRead
@@ -25,9 +26,15 @@ def _read(appeal: Appeal, now: datetime) -> AppealRead:
     return AppealRead.model_validate(appeal).model_copy(update={"overdue": overdue})
 
 
-@router.post("", status_code=201, response_model=AppealRead, summary="Appeal a fact (subject or its unit)")
+@router.post("", status_code=201, response_model=AppealRead, summary="Appeal a fact (subject or its unit)",
+             responses=errors(404, 409, 503))
 async def file_appeal(payload: AppealCreate, session: SessionDep, principal: CurrentPrincipal,
                       scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
+    """Appeal (申诉) one fact point by point: the subject itself, or a submitter or admin over its unit, within
+    the appeal window (10 days after the fact last changed, by default). 404 for an unknown fact; 409 after
+    the window or while an appeal of the fact is open. Repeat with the same `Idempotency-Key` to get the
+    first answer. 503 when scoring, which knows the periods and subjects, does not answer.
+    """
     async def create() -> AppealRead:
         return _read(await service.file(session, principal, scoring, payload, now=now), now)
 
@@ -35,18 +42,26 @@ async def file_appeal(payload: AppealCreate, session: SessionDep, principal: Cur
     return response
 
 
-@router.post("/{appeal_id}/answer", response_model=AppealRead, summary="Answer every point (the office)")
+@router.post("/{appeal_id}/answer", response_model=AppealRead, summary="Answer every point (the office)",
+             responses=errors(409, 503))
 async def answer_appeal(appeal_id: str, payload: AppealAnswer, session: SessionDep, principal: CurrentPrincipal,
                         scoring: ScoringClientDep, now: Now) -> AppealRead:
+    """Answer every point of an open appeal (one reply per point, 422 otherwise): upheld (支持), with the
+    corrected fact content (which replaces the fact) or without (the fact is retracted), or dismissed (驳回);
+    scoring recomputes. Admins over the subject's unit; send the appeal's `version` you read (stale → 409,
+    and 409 once answered). 503 when scoring, which knows the periods and subjects, does not answer.
+    """
     return _read(await service.answer(session, principal, scoring, appeal_id, payload, now=now), now)
 
 
 @router.get("/{appeal_id}", response_model=AppealRead, summary="One appeal")
 async def get_appeal(appeal_id: str, session: SessionDep, principal: CurrentPrincipal, now: Now) -> AppealRead:
+    """One appeal with its points, replies, status and whether it is overdue (open past `answer_due_at`)."""
     return _read(await service.get_readable(session, principal, appeal_id), now)
 
 
 @router.get("", response_model=list[AppealRead], summary="Appeals of a period the caller may read")
 async def list_appeals(session: SessionDep, principal: CurrentPrincipal, now: Now,
                        period_id: Annotated[str, Query(max_length=100)]) -> list[AppealRead]:
+    """The appeals of a period the caller may read: the office over the units, and a subject its own."""
     return [_read(a, now) for a in await service.page(session, principal, period_id)]

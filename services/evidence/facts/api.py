@@ -23,6 +23,11 @@ async def list_facts(
     subject_id: Annotated[str | None, Query(max_length=100)] = None,
     indicator: Annotated[str | None, Query(max_length=100)] = None,
 ) -> FactPage:
+    """The current facts (事实) of a period, made by approved submissions, closed rating tasks, journals and
+    deductions, optionally of one subject or indicator, in pages of `limit` (1–1000) by cursor: pass the
+    answer's `next` as `after`. Scoring reads it to rebuild a period; callers see the facts of the units they
+    may read.
+    """
     items, cursor = await service.page(session, principal, period_id=period_id, after=after, limit=limit,
                                        subject_id=subject_id, indicator=indicator)
     return FactPage(period_id=period_id, items=items, next=cursor)

@@ -45,6 +45,12 @@ Part = Literal["reviews", "ratings", "notices", "appeals", "journals"]
 
 @router.get("/{part}", summary="What waits for the caller: one part of its inbox")
 async def inbox(part: Part, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
+    """One part of what waits for the caller (待办), at most 1,000 items (`truncated` says when there were more):
+    `reviews` (pending submissions at a level the caller reviews, soonest deadline first), `ratings` (open
+    tasks listing the caller as a rater, not fully answered), `notices` (rectification notices awaiting its
+    feedback or its signature), `appeals` (open appeals it must answer), `journals` (its own weeks due this
+    week).
+    """
     found = await PARTS[part](session, principal, now)
     return {"items": found[:MAX_ITEMS], "truncated": len(found) > MAX_ITEMS}
 

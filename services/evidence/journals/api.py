@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.openapi import errors
 from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
 from services.evidence.journals import service
@@ -26,9 +27,14 @@ from services.evidence.scoring_client import ScoringClientDep
 router = APIRouter(prefix="/v1/journals", tags=["journals"])
 
 
-@router.post("/rosters", summary="Register who owes a weekly journal")
+@router.post("/rosters", summary="Register who owes a weekly journal", responses=errors(503))
 async def add_roster(payload: JournalRosterCreate, session: SessionDep, principal: CurrentPrincipal,
                      scoring: ScoringClientDep) -> dict[str, int]:
+    """Register people who owe a weekly journal (工作日志) in a period, every ISO week from `first_week` to
+    `last_week`: the weeks then count as missing when not written in time. An admin over each person's unit;
+    the period's scheme needs a journal indicator (422 otherwise). Answers how many people it covered. 503
+    when scoring, which knows the periods and subjects, does not answer.
+    """
     return {"people": await service.add_roster(session, principal, scoring, payload)}
 
 
@@ -36,12 +42,21 @@ async def add_roster(payload: JournalRosterCreate, session: SessionDep, principa
             summary="The roster of a period: who owes journals over which weeks (those the caller may read)")
 async def list_rosters(session: SessionDep, principal: CurrentPrincipal,
                        period_id: Annotated[str, Query(max_length=100)]) -> list[JournalRosterRead]:
+    """Who owes journals in a period and over which weeks, those the caller may read: the office over their
+    units, and a person their own entry.
+    """
     return [JournalRosterRead.model_validate(r) for r in await service.list_rosters(session, principal, period_id)]
 
 
-@router.post("", status_code=201, response_model=JournalRead, summary="Submit a week's journal")
+@router.post("", status_code=201, response_model=JournalRead, summary="Submit a week's journal",
+             responses=errors(409, 503))
 async def submit_journal(payload: JournalCreate, session: SessionDep, principal: CurrentPrincipal,
                          scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
+    """Write a week's journal: the text and the person's own points (自评分); it enters the journal indicator's
+    review chain. A person writes their own (a submitter or admin may write for their unit). 409 when the
+    week is already written or past its make-up window. Repeat with the same `Idempotency-Key` to get the
+    first answer. 503 when scoring, which knows the periods and subjects, does not answer.
+    """
     async def create() -> JournalRead:
         return JournalRead.model_validate(await service.submit(session, principal, scoring, payload, now=now))
 
@@ -49,9 +64,15 @@ async def submit_journal(payload: JournalCreate, session: SessionDep, principal:
     return response
 
 
-@router.post("/excuses", status_code=201, response_model=JournalRead, summary="Excuse a week (supervisor)")
+@router.post("/excuses", status_code=201, response_model=JournalRead, summary="Excuse a week (supervisor)",
+             responses=errors(409, 503))
 async def excuse_week(payload: ExcuseCreate, session: SessionDep, principal: CurrentPrincipal,
                       scoring: ScoringClientDep, idem: IdempotencyDep) -> JSONResponse:
+    """Excuse a week (leave, trip or holiday) with the last day of the absence: the week no longer counts as
+    missing and may be made up within the make-up window in working days. The person's supervisor (an admin
+    or reviewer over their unit); 409 when the week was already written. 503 when scoring, which knows the
+    periods and subjects, does not answer.
+    """
     async def create() -> JournalRead:
         return JournalRead.model_validate(await service.excuse(session, principal, scoring, payload))
 
@@ -62,11 +83,15 @@ async def excuse_week(payload: ExcuseCreate, session: SessionDep, principal: Cur
 @router.get("", response_model=list[JournalRead], summary="Journal weeks of a period the caller may read")
 async def list_journals(session: SessionDep, principal: CurrentPrincipal,
                         period_id: Annotated[str, Query(max_length=100)]) -> list[JournalRead]:
+    """The journal weeks of a period the caller may read, each with its status and review submission."""
     return [JournalRead.model_validate(w) for w in await service.list_weeks(session, principal, period_id)]
 
 
 @router.post("/sweep", response_model=JournalSweepResult, summary="Record missing weeks (admin; `now` for tests)")
 async def sweep(session: SessionDep, principal: CurrentPrincipal, clock: Now,
                 now: Annotated[datetime | None, Query()] = None) -> JournalSweepResult:
+    """Record every owed week past its deadline as missing, as the sweeper does on its own; `now` replays a
+    moment. Admins of the whole organisation. Answers how many weeks were recorded missing.
+    """
     principal.require("admin", "")
     return JournalSweepResult(missing=await service.sweep_missing(session, sweep_moment(now, clock)))

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.openapi import errors
 from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
 from services.evidence.rectifications import service
@@ -19,9 +20,16 @@ from services.evidence.scoring_client import ScoringClientDep
 router = APIRouter(prefix="/v1/rectifications", tags=["rectification notices"])
 
 
-@router.post("", status_code=201, response_model=NoticeRead, summary="Issue a rectification notice (inspector)")
+@router.post("", status_code=201, response_model=NoticeRead, summary="Issue a rectification notice (inspector)",
+             responses=errors(409, 503))
 async def issue_notice(payload: NoticeCreate, session: SessionDep, principal: CurrentPrincipal,
                        scoring: ScoringClientDep, idem: IdempotencyDep) -> JSONResponse:
+    """Issue a rectification notice (问题整改单) to a subject: when it was inspected, the problem found (发现问题), the
+    handling opinion (处理意见), the deadline, and optionally the deduction event to raise if it is not signed
+    off in time. The inspector is an assessor or admin over the subject's unit. Repeat with the same
+    `Idempotency-Key` to get the first answer. 503 when scoring, which knows the periods and subjects, does
+    not answer.
+    """
     async def create() -> NoticeRead:
         return NoticeRead.model_validate(await service.issue(session, principal, scoring, payload))
 
@@ -29,31 +37,49 @@ async def issue_notice(payload: NoticeCreate, session: SessionDep, principal: Cu
     return response
 
 
-@router.post("/{notice_id}/feedback", response_model=NoticeRead, summary="Report the rectification (the unit)")
+@router.post("/{notice_id}/feedback", response_model=NoticeRead, summary="Report the rectification (the unit)",
+             responses=errors(409, 503))
 async def give_feedback(notice_id: str, payload: FeedbackIn, session: SessionDep, principal: CurrentPrincipal,
                         scoring: ScoringClientDep, now: Now) -> NoticeRead:
+    """The inspected unit's feedback on what it rectified (整改反馈), while the notice is open or answered (again
+    replaces it); 409 once signed or overdue, or with a stale `version`. 503 when scoring, which knows the
+    periods and subjects, does not answer.
+    """
     return NoticeRead.model_validate(await service.feedback(session, principal, scoring, notice_id, payload, now=now))
 
 
-@router.post("/{notice_id}/sign", response_model=NoticeRead, summary="Sign off (the unit's head)")
+@router.post("/{notice_id}/sign", response_model=NoticeRead, summary="Sign off (the unit's head)",
+             responses=errors(409, 503))
 async def sign_notice(notice_id: str, payload: SignIn, session: SessionDep, principal: CurrentPrincipal,
                       scoring: ScoringClientDep, now: Now) -> NoticeRead:
+    """The unit head's sign-off (签字) of the feedback: the notice is closed as signed. Only a notice with
+    feedback can be signed (409 otherwise, and with a stale `version`). 503 when scoring, which knows the
+    periods and subjects, does not answer.
+    """
     return NoticeRead.model_validate(await service.sign(session, principal, scoring, notice_id, payload, now=now))
 
 
 @router.get("/{notice_id}", response_model=NoticeRead, summary="One notice")
 async def get_notice(notice_id: str, session: SessionDep, principal: CurrentPrincipal) -> NoticeRead:
+    """One notice with its feedback, sign-off, status and version, for those who may read the unit's."""
     return NoticeRead.model_validate(await service.get_readable(session, principal, notice_id))
 
 
 @router.get("", response_model=list[NoticeRead], summary="Notices of a period the caller may read")
 async def list_notices(session: SessionDep, principal: CurrentPrincipal,
                        period_id: Annotated[str, Query(max_length=100)]) -> list[NoticeRead]:
+    """The notices of a period the caller may read: the office's readers and reviewers over the units, and a
+    subject its own.
+    """
     return [NoticeRead.model_validate(n) for n in await service.page(session, principal, period_id)]
 
 
 @router.post("/sweep", summary="Mark overdue notices and raise follow-up events (admin; `now` for tests)")
 async def sweep(session: SessionDep, principal: CurrentPrincipal, clock: Now,
                 now: Annotated[datetime | None, Query()] = None) -> dict[str, int]:
+    """Mark every notice not signed by its deadline day overdue and raise its follow-up deduction event, as the
+    sweeper does on its own; `now` replays a moment. Admins of the whole organisation. Answers how many went
+    overdue.
+    """
     principal.require("admin", "")
     return {"overdue": await service.sweep_overdue(session, sweep_moment(now, clock))}

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge
+from services.common.openapi import errors
 from services.evidence.clock import Now
 from services.evidence.db import IdempotencyDep
 from services.evidence.scoring_client import ScoringClientDep
@@ -38,7 +39,8 @@ def is_import_path(path: str) -> bool:
 @bulk.post(IMPORT_PATH, status_code=201, summary=(
     "Submit a period's evidence for one indicator from a CSV or xlsx file (multipart `file`, form `indicator`, "
     "optional `fact`, `month`, `justification`; columns subject, name, justification and the fact kind's fields), "
-    "all or nothing: 422 lists every bad row as {row, column, reason}; rows the uploader reviews are approved"))
+    "all or nothing: 422 lists every bad row as {row, column, reason}; rows the uploader reviews are approved"),
+           responses=errors(409, 503))
 async def import_submissions(
     request: Request, session: SessionDep, principal: CurrentPrincipal, scoring: ScoringClientDep,
     idem: IdempotencyDep, now: Now,
@@ -48,6 +50,13 @@ async def import_submissions(
     month: Annotated[str | None, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     justification: Annotated[str, Form(max_length=5000)] = "",
 ) -> JSONResponse:
+    """Bulk evidence (佐证材料) for one indicator of a period from a CSV or xlsx file, all or nothing: each row
+    becomes a submission entering its review chain, and rows of an indicator the uploader reviews at every
+    level are approved at once. A bad row refuses the whole file with 422 and every bad row as `{row, column,
+    reason}` in `details`. The file may be larger than the general body limit, up to its own (413 past it).
+    Repeat with the same `Idempotency-Key` to get the first answer. 503 when scoring, which knows the periods
+    and subjects, does not answer.
+    """
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > imports.MAX_BYTES + MULTIPART_OVERHEAD:
         raise PayloadTooLarge(f"the file is over {imports.MAX_BYTES} bytes", details={"field": "file"})
@@ -62,9 +71,16 @@ async def import_submissions(
     return response
 
 
-@router.post("", status_code=201, response_model=SubmissionRead, summary="Submit evidence")
+@router.post("", status_code=201, response_model=SubmissionRead, summary="Submit evidence", responses=errors(409, 503))
 async def create_submission(payload: SubmissionCreate, session: SessionDep, principal: CurrentPrincipal,
                             scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
+    """Submit evidence (佐证材料) for (period, subject, indicator): a fact of the indicator's kind (§5 of
+    docs/scheme-reference.md) with a justification; it enters the indicator's review chain (审核流程) at its
+    first level, whose deadline is counted in working days. The submitter needs a role that may submit that
+    fact kind over the subject's unit. 409 when the period is finalized (审定); 422 when the indicator is not
+    in the scheme or reads another kind. Repeat with the same `Idempotency-Key` to get the first answer. 503
+    when scoring, which knows the periods and subjects, does not answer.
+    """
     response: JSONResponse = await idem.once(
         session, principal, payload, lambda: service.create(session, principal, scoring, payload, now=now),
         status_code=201)
@@ -77,6 +93,10 @@ async def list_submissions(
     status: Annotated[str | None, Query(max_length=20)] = None, subject_id: Id | None = None,
     after: Id | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SubmissionPage:
+    """The submissions the caller may read (those over the units of its grants, and a subject's own), optionally
+    of one period, status or subject, in pages of `limit` (1–500): pass the answer's `next` as `after` for
+    the next page.
+    """
     items, cursor = await service.page(session, principal, period_id=period_id, status=status,
                                        subject_id=subject_id, after=after, limit=limit)
     return SubmissionPage(items=items, next=cursor)
@@ -84,12 +104,21 @@ async def list_submissions(
 
 @router.get("/{submission_id}", response_model=SubmissionRead, summary="One submission")
 async def get_submission(submission_id: str, session: SessionDep, principal: CurrentPrincipal) -> SubmissionRead:
+    """One submission with its status, current review level and its deadline, its value and, once approved, the
+    id of the fact it made. 404 when unknown or unreadable to the caller.
+    """
     return service.to_read(await service.get_readable(session, principal, submission_id))
 
 
-@router.patch("/{submission_id}", response_model=SubmissionRead, summary="Correct before approval (new version)")
+@router.patch("/{submission_id}", response_model=SubmissionRead, summary="Correct before approval (new version)",
+              responses=errors(409, 503))
 async def update_submission(submission_id: str, payload: SubmissionUpdate, session: SessionDep,
                             principal: CurrentPrincipal, scoring: ScoringClientDep, now: Now) -> SubmissionRead:
+    """Correct a pending or returned submission: its new content becomes a new version and review starts again
+    at the first level. Send the `version` you read: a stale one is 409 with the current one, and so is a
+    submission already approved, rejected or revoked. 503 when scoring, which knows the periods and subjects,
+    does not answer.
+    """
     return await service.update(session, principal, scoring, submission_id, payload, now=now)
 
 
@@ -97,5 +126,8 @@ async def update_submission(submission_id: str, payload: SubmissionUpdate, sessi
             summary="Every version of a submission")
 async def list_versions(submission_id: str, session: SessionDep,
                         principal: CurrentPrincipal) -> list[SubmissionVersionRead]:
+    """Every content the submission has had, oldest first, each with its justification, author and time: the
+    record of what was changed before approval.
+    """
     rows = await service.versions(session, principal, submission_id)
     return [SubmissionVersionRead.model_validate(row) for row in rows]

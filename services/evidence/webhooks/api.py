@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.notify import EVENT_TYPES
+from services.common.openapi import errors
 from services.evidence.config import evidence_settings
 from services.evidence.webhooks import service
 from services.evidence.webhooks.dispatcher import Dispatcher
@@ -28,6 +29,9 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 @router.get("/event-types", summary="Every event type and what it means")
 async def event_types(principal: CurrentPrincipal) -> list[dict[str, str]]:
+    """Every event type a webhook can subscribe to, with what it means (e.g. `submission.approved`,
+    `publication.opened`).
+    """
     return [{"type": name, "entity_type": entity, "description": text}
             for name, (entity, text) in EVENT_TYPES.items()]
 
@@ -35,17 +39,24 @@ async def event_types(principal: CurrentPrincipal) -> list[dict[str, str]]:
 @router.post("", status_code=201, response_model=SubscriptionCreated,
              summary="Subscribe a URL to events of a scope (the secret is returned this once)")
 async def create(payload: SubscriptionCreate, session: SessionDep, principal: CurrentPrincipal) -> SubscriptionCreated:
+    """Subscribe a URL to the events about units inside `scope_path` (the caller must be admin, assessor or
+    auditor there), optionally only some types. Deliveries are signed as Standard Webhooks (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature`); the signing secret is in this answer only. The URL's host must
+    be allowed by the installation; private, loopback and link-local addresses are refused (422).
+    """
     subscription, secret = await service.create(session, principal, payload)
     return SubscriptionCreated(**SubscriptionRead.model_validate(subscription).model_dump(), secret=secret)
 
 
 @router.get("", response_model=list[SubscriptionRead], summary="The subscriptions the caller manages")
 async def list_subscriptions(session: SessionDep, principal: CurrentPrincipal) -> list[SubscriptionRead]:
+    """The subscriptions within the scopes where the caller is admin, assessor or auditor."""
     return [SubscriptionRead.model_validate(s) for s in await service.list_for(session, principal)]
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionRead, summary="One subscription")
 async def get_subscription(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> SubscriptionRead:
+    """One subscription: its URL, scope, types, status and failure count; never its secret."""
     return SubscriptionRead.model_validate(await service.get_managed(session, principal, subscription_id))
 
 
@@ -53,11 +64,15 @@ async def get_subscription(subscription_id: str, session: SessionDep, principal:
               summary="Change name, URL or types; pause (`paused: true`) or resume and re-enable (`paused: false`)")
 async def update(subscription_id: str, payload: SubscriptionUpdate, session: SessionDep,
                  principal: CurrentPrincipal) -> SubscriptionRead:
+    """Change a subscription's name, URL or types; `paused: true` pauses it, `paused: false` resumes it and
+    re-enables one disabled after repeated failures. The same checks as creating it.
+    """
     return SubscriptionRead.model_validate(await service.update(session, principal, subscription_id, payload))
 
 
 @router.delete("/{subscription_id}", status_code=204, summary="Delete a subscription and its delivery log")
 async def delete(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    """Delete a subscription with its delivery log; nothing more is sent to it."""
     await service.delete(session, principal, subscription_id)
     return Response(status_code=204)
 
@@ -65,6 +80,9 @@ async def delete(subscription_id: str, session: SessionDep, principal: CurrentPr
 @router.post("/{subscription_id}/rotate-secret", response_model=SecretRotated,
              summary="A new signing secret (returned this once); the old one signs too during the overlap")
 async def rotate(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> SecretRotated:
+    """A new signing secret, in this answer only; the secrets in force keep signing beside it for the overlap,
+    so a receiver can switch without losing events.
+    """
     secret, until = await service.rotate_secret(session, principal, subscription_id)
     return SecretRotated(secret=secret, previous_expires_at=until)
 
@@ -72,6 +90,7 @@ async def rotate(subscription_id: str, session: SessionDep, principal: CurrentPr
 @router.post("/{subscription_id}/test", status_code=202, response_model=DeliveryRead,
              summary="Queue a `webhook.test` event for this subscription")
 async def send_test(subscription_id: str, session: SessionDep, principal: CurrentPrincipal) -> DeliveryRead:
+    """Queue a `webhook.test` event for this subscription only; the answer is the queued delivery."""
     return DeliveryRead.model_validate(await service.send_test(session, principal, subscription_id))
 
 
@@ -80,14 +99,20 @@ async def send_test(subscription_id: str, session: SessionDep, principal: Curren
 async def deliveries(subscription_id: str, session: SessionDep, principal: CurrentPrincipal,
                      limit: Annotated[int, Query(ge=1, le=service.MAX_DELIVERIES_LISTED)] = 50,
                      before: Annotated[int | None, Query(ge=1)] = None) -> list[DeliveryRead]:
+    """The subscription's delivery log, newest first: each attempt's status, HTTP answer and time; pass the last
+    delivery id as `before` for the next page.
+    """
     rows = await service.deliveries_of(session, principal, subscription_id, limit=limit, before=before)
     return [DeliveryRead.model_validate(d) for d in rows]
 
 
 @router.post("/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryRead,
-             summary="Send a finished delivery again (same webhook-id)")
+             summary="Send a finished delivery again (same webhook-id)", responses=errors(409))
 async def redeliver(delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: SessionDep,
                     principal: CurrentPrincipal) -> DeliveryRead:
+    """Send a finished delivery again, as a new delivery with the same `webhook-id` (receivers deduplicate on
+    it). 409 while the original is still being delivered.
+    """
     return DeliveryRead.model_validate(await service.redeliver(session, principal, delivery_id))
 
 

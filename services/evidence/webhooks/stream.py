@@ -124,6 +124,10 @@ async def _lines(db: Database, listener: Listener, after: int, request: Request)
 @router.get("/stream", summary="The event log as it grows (services only: the gateways), newline-delimited JSON")
 async def stream(request: Request, principal: CurrentPrincipal,
                  after: Annotated[int, Query(ge=-1, le=2**62, description="-1: from now")] = -1) -> StreamingResponse:
+    """The event log as it grows, one JSON event per line (`application/x-ndjson`), from after the event `after`
+    (-1: from now); an empty line keeps the connection open. The gateways read it to serve GraphQL
+    subscriptions. Other services' tokens only (403 otherwise).
+    """
     require_service(principal)
     return StreamingResponse(_lines(request.app.state.db, listener_of(request), after, request),
                              media_type="application/x-ndjson")
