@@ -145,6 +145,8 @@ OPERATIONS: dict[str, Rule] = {
     # REST downloads (gateway/exports.py); ranking leaves out the rows the caller may not see
     "exportRanking": Rule(READERS, "any"),  # the office's table; others download the publication list
     "exportPublication": Rule(ALL, "any"),  # the publication list (公示名单) is a public notice
+    # a record by its node id (issue 18): any role here, then the check of the record's own query (operations/node.py)
+    "node": Rule(ALL, "any"),
 }
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",

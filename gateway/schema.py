@@ -25,6 +25,7 @@ from gateway.operations.audit import AuditQuery
 from gateway.operations.calendar import CalendarMutation, CalendarQuery
 from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
 from gateway.operations.inbox import InboxQuery
+from gateway.operations.node import NodeQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
 from gateway.operations.organisation_tree import OrganisationTreeQuery
 from gateway.operations.results import ResultMutation, ResultQuery
@@ -70,7 +71,7 @@ class HealthQuery:
 
 Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
                              WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery,
-                             InboxQuery, WebhookQuery, CalendarQuery))
+                             InboxQuery, WebhookQuery, CalendarQuery, NodeQuery))
 Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation,
                                    ApiKeyMutation, WebhookMutation, CalendarMutation))
 

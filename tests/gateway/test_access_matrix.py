@@ -39,6 +39,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "computePeriod": ("ad", "", "ad"),
     "submissions": ("ad as re su au sj", "", "ad as re su au"),
     "submission": ("ad as re su au sj", "", "ad as re su au"),
+    "node": ("ad as re su au sj", "", "ad as re su au"),  # a submission's node id: the `submission` rule
     "submitEvidence": ("ad as su", "", "ad as su"),
     "submitJournal": ("ad su sj", "", "ad su"),
     "reviewSubmission": ("ad re", "", "ad re"),
@@ -132,6 +133,8 @@ DOCUMENTS: dict[str, str] = {
     "computePeriod": f"mutation {{ computePeriod({P}) {{ status }} }}",
     "submissions": f"{{ submissions({S}) {PAGE} }}",
     "submission": '{ submission(id: "sub-a") { status attachments { sha256 } reviews { decision } } }',
+    # base64 of "Submission:sub-a"
+    "node": '{ node(id: "U3VibWlzc2lvbjpzdWItYQ==") { ... on Submission { id status } } }',
     "submitEvidence": f'mutation {{ submitEvidence(input: {{{S}, indicator: "A1", fact: "measure", '
                       'content: {value: "12.5"}}) { id } }',
     "submitJournal": f'mutation {{ submitJournal(input: {{{S}, week: "2026-W07", text: "周志", points: "45"}}) '

@@ -5,6 +5,7 @@ PostgreSQL and streams its event log to each instance), filtered by the subscrib
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from tests.reliability.fuzzing import served
 SCHEME = {"id": "live", "version": 1, "title": "街道考核", "subject_kind": "unit", "period": "quarter",
           "groups": ["街道"],
           "indicators": [{"code": "work", "name": "重点工作", "max": 100, "rule": {"kind": "manual"}}]}
+NODE = """query($id: ID!) { node(id: $id) { __typename ... on Submission { id status subjectId }
+  ... on Period { id } } }"""
 WATCH = """subscription($types: [String!]) { events(types: $types) { type entityType entityId nodeId unitPath
   subjectId } }"""
 
@@ -103,6 +106,20 @@ def test_events_reach_a_subscriber_on_another_instance_within_its_scope(stack: t
     assert received[0]["entityId"] == received[1]["entityId"]
     ws.send(json.dumps({"id": "1", "type": "complete"}))
     ws.close()
+
+    # the event's node id fetches the record through `node`, checked as `submission` checks it
+    assert received[1]["nodeId"] == base64.b64encode(f"Submission:{received[1]['entityId']}".encode()).decode()
+    found = live(reviewer_a, NODE, id=received[1]["nodeId"])["node"]
+    assert found == {"__typename": "Submission", "id": received[1]["entityId"], "status": "approved",
+                     "subjectId": a["id"]}
+    outsider = live.error(_token("reviewer", "city/b", subject="chief-b"), NODE, id=received[1]["nodeId"])
+    assert outsider["extensions"]["code"] == "NOT_FOUND"  # evidence does not tell another unit it exists
+    unknown = live.error(reviewer_a, NODE, id=base64.b64encode(b"Submission:no-such-id").decode())
+    assert unknown["extensions"]["code"] == "NOT_FOUND"
+    for malformed in ("not base64!", base64.b64encode(b"Secret:1").decode(), base64.b64encode(b"Submission").decode()):
+        assert live.error(reviewer_a, NODE, id=malformed)["extensions"]["code"] == "BAD_USER_INPUT"
+    period_node = base64.b64encode(f"Period:{period}".encode()).decode()
+    assert live(reviewer_a, NODE, id=period_node)["node"] == {"__typename": "Period", "id": period}
 
 
 def test_connection_init_authenticates_and_limits_each_identity(stack: tuple[Live, str], opened: ExitStack) -> None:

@@ -134,6 +134,7 @@ CALLS: dict[str, list[Call]] = {
     # evidence
     "submissions": [Call("evidence", "GET", "/v1/submissions", params=S, mark="{submission}")],
     "submission": [Call("evidence", "GET", "/v1/submissions/{submission}")],
+    "node": [Call("evidence", "GET", "/v1/submissions/{submission}")],  # a submission's node id (issue 18)
     "journals": [Call("evidence", "GET", "/v1/journals", params=S, mark=WEEK)],
     "rectificationNotices": [Call("evidence", "GET", "/v1/rectifications", params=S, mark="{notice}")],
     "appeals": [Call("evidence", "GET", "/v1/appeals", params=S, mark="{appeal}")],
@@ -224,7 +225,7 @@ NO_SERVICE = {"me"}
 # (attachments) and tests/scoring (import-excel); they have no row in the gateway's table either.
 # A snapshot's bytes (downloadSnapshot) need a finalized period: tests/reliability/test_audit_rows.py checks them.
 FILE_ROUTES = {"uploadAttachment", "downloadAttachment", "importSchemeExcel", "importSubjects", "importOrganisation",
-               "downloadSnapshot"}
+               "importFacts", "downloadSnapshot"}
 TABLE = {**EXPECTED, **REST_EXPECTED}
 
 
