@@ -89,6 +89,10 @@ async def install_from(session: Any) -> Calendar:
 
 @router.get("", summary="The loaded holiday arrangements and the years the built-in calendar covers")
 async def list_arrangements(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """The years whose holiday arrangement an office loaded, the years the built-in calendar (the
+    chinese-calendar package) covers, the fallback (Monday to Friday) and a warning when the coming year has
+    no arrangement yet. Any signed-in caller and the services.
+    """
     rows = list(await session.scalars(select(HolidayArrangement).order_by(HolidayArrangement.year)))
     calendar = await install_from(session)
     return {"loaded": [_row_json(r) for r in rows], "package_years": [PACKAGE_YEARS.start, PACKAGE_YEARS.stop - 1],
@@ -98,6 +102,9 @@ async def list_arrangements(session: SessionDep, principal: CurrentPrincipal) ->
 
 @router.get("/{year}", response_model=ArrangementRead, summary="One year's arrangement and where it comes from")
 async def get_arrangement(year: Year, session: SessionDep, principal: CurrentPrincipal) -> ArrangementRead:
+    """A year's arrangement (2000–2100): the days off, the weekend days worked instead (调休), where it comes from
+    (`loaded` by an office, the `package`, or `none`: Monday to Friday) and who loaded it when.
+    """
     return _read(year, await session.get(HolidayArrangement, year))
 
 
@@ -105,6 +112,11 @@ async def get_arrangement(year: Year, session: SessionDep, principal: CurrentPri
             summary="Load (or replace) a year's arrangement: a global admin; audited")
 async def load_arrangement(year: Year, payload: ArrangementIn, session: SessionDep,
                            principal: CurrentPrincipal) -> ArrangementRead:
+    """Load (or replace) a year's arrangement as the State Council published it: the days off and the weekend
+    days worked instead, ISO dates within the year (422 otherwise, and for a weekday listed as worked
+    instead), with the notice it comes from. An admin of the whole organisation; audited. Evidence's review
+    deadlines and ranking's 公示 window count with it from then on.
+    """
     if not principal.can("admin", ""):
         raise Forbidden("only an admin of the whole organisation may load the holiday calendar")
     outside = next((d for d in [*payload.holidays, *payload.workdays] if d.year != year), None)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
+from services.common.openapi import errors
 from services.common.outbox import EventIn, apply_once
 from services.scoring.db import common
 from services.scoring.organisation.api import MAX_BATCH, split_ids
@@ -30,6 +31,10 @@ router = APIRouter(prefix="/v1/periods", tags=["scores"])
 
 @events_router.post("/events", summary="Events from other services (fact.changed, period.status), applied once")
 async def receive_event(event: EventIn, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Apply an event from another service's outbox, at most once by its id: evidence's `fact.changed` (the fact
+    copies change and the period is rescored) and ranking's `period.status`. Other services' tokens only (403
+    otherwise). Answers whether it was applied (`duplicate` for a repeat).
+    """
     service.check_event_caller(principal)
     if not await apply_once(session, common.inbox, event):
         return {"applied": False, "duplicate": True}
@@ -45,15 +50,25 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
     return {"applied": False, "reason": f"topic {event.topic} is not for scoring"}
 
 
-@router.post("/{period_id}/recompute", response_model=RecomputeResult)
+@router.post("/{period_id}/recompute", response_model=RecomputeResult,
+             responses=errors(409), summary="Recompute a period's scores now")
 async def recompute(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> RecomputeResult:
+    """Score the period now with the engine from its stored scheme version and fact copies: a new score version
+    for every changed value, and ranking told. Normally done by itself after fact changes. An admin over the
+    period's owner, or a service; 409 when the period is finalized (审定).
+    """
     return await service.recompute_now(session, principal, period_id)
 
 
 @router.post("/{period_id}/rebuild", response_model=RecomputeResult,
-             summary="Replace the fact copies with evidence's current facts, then recompute")
+             summary="Replace the fact copies with evidence's current facts, then recompute",
+             responses=errors(409, 503))
 async def rebuild(period_id: str, request: Request, session: SessionDep,
                   principal: CurrentPrincipal) -> RecomputeResult:
+    """Replace the period's fact copies with exactly the facts evidence holds now (read page by page), then
+    recompute: the repair when copies may have drifted. An admin over the period's owner; 409 when finalized.
+    503 when evidence, which holds the facts, does not answer.
+    """
     await service.recompute_precheck(session, principal, period_id)
     facts = await fetch_facts(period_id, getattr(request.app.state, "evidence_transport", None))
     return await service.replace_facts(session, principal, period_id, facts)
@@ -62,6 +77,10 @@ async def rebuild(period_id: str, request: Request, session: SessionDep,
 @router.post("/{period_id}/verify", response_model=VerifyResult,
              summary="Recompute from the stored scheme version and facts; compare with the stored scores")
 async def verify(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> VerifyResult:
+    """Recompute the period from its stored scheme version and fact copies without storing anything and compare:
+    `ok`, the inputs hash, and each mismatch (the inputs hash, or a subject's indicator with the stored and
+    computed values). For admins and auditors over the period's owner.
+    """
     return await service.verify(session, principal, period_id)
 
 
@@ -70,15 +89,24 @@ async def scores(period_id: str, session: SessionDep, principal: CurrentPrincipa
                  subject_ids: Annotated[str | None, Query(max_length=MAX_BATCH * 65)] = None,
                  since_score_set: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
                  period_key: Annotated[str | None, Query(max_length=100)] = None) -> ScoresRead:
+    """The latest full-precision scores of every subject the caller may read (ranking reads them all),
+    optionally of some subjects (`subject_ids=a,b`). With `since_score_set` and the `period_key` of an
+    earlier answer, only what changed since (`partial`), unless the key no longer matches (then everything).
+    """
     wanted = split_ids(subject_ids) if subject_ids is not None else None
     return await service.scores(session, principal, period_id, wanted, since_score_set=since_score_set,
                                 key=period_key)
 
 
-@router.get("/{period_id}/subjects/{subject_id}/history", response_model=list[ScoreVersionRead])
+@router.get("/{period_id}/subjects/{subject_id}/history", response_model=list[ScoreVersionRead],
+            summary="The score history of a subject's indicator")
 async def history(period_id: str, subject_id: str, session: SessionDep, principal: CurrentPrincipal,
                   indicator: Annotated[str, Query(max_length=100)] = "total",
                   as_of: datetime | None = None) -> list[ScoreVersionRead]:
+    """Every stored version of one subject's indicator (`total` by default), oldest first, each with its cause
+    and facts; with `as_of` (an instant with its time zone) only the version in force then. For admins,
+    assessors and auditors over the subject's unit, and the services.
+    """
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidInput("as_of needs a time zone (e.g. 2026-04-01T08:00:00+08:00)", details={"field": "as_of"})
     return await service.history(session, principal, period_id, subject_id, indicator, as_of)
