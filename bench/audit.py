@@ -2,6 +2,7 @@
 
     python bench/audit.py                          # 1,000,000 records, 400,000 of them rows of score versions
     python bench/audit.py --records 100000 --rows 40000
+    python bench/audit.py --write-cost 300         # what the row digests cost a write (no verification)
 
 Builds a throw-away database on the PostgreSQL of KAOHE_BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres) and migrates it. Setup (not timed): `--rows` score versions are
@@ -15,6 +16,16 @@ recomputed, every live row of the audited tables compared with its record, in on
 where peak_mib is the child's peak resident memory (VmHWM: the interpreter and kaohe's imports included). Run it at
 two sizes to see that memory stays flat (the chain is streamed through a server-side cursor, the rows are compared
 by PostgreSQL, which sends back only the rows that differ).
+
+`--write-cost T` measures instead what the audited tables' row-digest triggers and their sealing cost the writes:
+T transactions, each writing score versions through the scoring service's own path (`insert_versions`, COPY, in
+`session_scope` with the service's commit hook), once with the triggers and once with them disabled, alternating
+in three rounds, for 1 and for 100 rows a transaction. It prints, per written row, the medians of the wall time,
+of this process's CPU and of the PostgreSQL backends' CPU (read from /proc: the server is local), and ends with
+
+    audit_write: rows_per_tx=R with_us=A without_us=B cpu_with_us=C cpu_without_us=D
+
+where cpu is this process's and the server's CPU together (steadier than wall time on a busy machine).
 
 Not getrusage's ru_maxrss: Python starts the child with vfork + exec, and Linux folds the address space the child
 leaves at exec (the parent's, which holds the setup's records) into the child's ru_maxrss, so it reported the
@@ -63,6 +74,13 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
+async def _period(conn: Any) -> None:
+    await conn.execute("INSERT INTO scoring.scheme (id, owner_path) VALUES ('bench', '')")
+    await conn.execute("INSERT INTO scoring.period (id, scheme_id, scheme_version, label, owner_path, status, "
+                       "score_set, result_meta, pending_causes, created_by) VALUES ('p-bench', 'bench', 1, "
+                       "'2026-Q1', '', 'scoring', 1, '{}', '[]', 'bench')")
+
+
 async def _admin(base_dsn: str, sql: str) -> None:
     conn = await asyncpg.connect(base_dsn)
     try:
@@ -79,10 +97,7 @@ async def setup(url: str, records: int, rows: int) -> None:
     try:
         # the seal's own work, as a service's commit does it (services/common/audit.py chain_sealer)
         async with conn.transaction():
-            await conn.execute("INSERT INTO scoring.scheme (id, owner_path) VALUES ('bench', '')")
-            await conn.execute("INSERT INTO scoring.period (id, scheme_id, scheme_version, label, owner_path, status, "
-                               "score_set, result_meta, pending_causes, created_by) VALUES ('p-bench', 'bench', 1, "
-                               "'2026-Q1', '', 'scoring', 1, '{}', '[]', 'bench')")
+            await _period(conn)
             await conn.execute(
                 "INSERT INTO scoring.score_version (period_id, subject_id, indicator, value, fact_ids, explain, cause, "
                 "score_set, inputs_sha256) SELECT 'p-bench', 's' || (n / 10), 'i' || (n % 10), (n % 10000) / 100.0, "
@@ -131,7 +146,73 @@ def verify(url: str) -> dict[str, Any]:
     return result
 
 
-async def run(records: int, rows: int) -> None:
+def _backend_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the given server processes have used."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+async def write_cost(url: str, transactions: int) -> None:
+    """Per written row: wall time and CPU with the row-digest triggers and without (module docstring)."""
+    from decimal import Decimal
+    from statistics import median
+
+    from services.common.audit import install_audit
+    from services.common.db import Database, create_engine, session_scope
+    from services.scoring.db import common
+    from services.scoring.scores.repository import insert_versions
+
+    conn = await asyncpg.connect(url)
+    await _period(conn)
+    db = Database(create_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1), pool_size=1), "scoring")
+    install_audit(db, common.audit, common.touched)
+    counter = 0
+
+    async def batch(rows_per_tx: int) -> tuple[float, float]:
+        nonlocal counter
+        pids = [r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                               "AND pid <> pg_backend_pid()")]
+        wall, cpu, server = time.perf_counter(), time.process_time(), _backend_cpu(pids)
+        for _ in range(transactions):
+            counter += 1
+            records = [("p-bench", f"s{counter}", f"i{k}", Decimal(f"{k % 100}.25"), '["f1", "f2"]', f"manual {k}",
+                        "bench", 1, "a" * 64, _now) for k in range(rows_per_tx)]
+            async for session in session_scope(db):
+                await insert_versions(session, records)
+        written = transactions * rows_per_tx
+        pids = [r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                               "AND pid <> pg_backend_pid()")]
+        return ((time.perf_counter() - wall) / written * 1e6,
+                (time.process_time() - cpu + _backend_cpu(pids) - server) / written * 1e6)
+
+    try:
+        async for session in session_scope(db):  # the pool's connection exists before the first measure
+            await insert_versions(session, [("p-bench", "warm", "i", Decimal(1), "[]", "", "bench", 1, "a" * 64, _now)])
+        for rows_per_tx in (1, 100):
+            figures: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+            for _round in range(3):
+                for audited in (True, False):
+                    await conn.execute(f"ALTER TABLE scoring.score_version {'ENABLE' if audited else 'DISABLE'} "
+                                       "TRIGGER audit_row_insert")
+                    figures[audited].append(await batch(rows_per_tx))
+            with_, without = figures[True], figures[False]
+            print(f"audit_write: rows_per_tx={rows_per_tx} with_us={median(w for w, _ in with_):.0f} "
+                  f"without_us={median(w for w, _ in without):.0f} cpu_with_us={median(c for _, c in with_):.0f} "
+                  f"cpu_without_us={median(c for _, c in without):.0f}")
+    finally:
+        await db.dispose()
+        await conn.close()
+
+
+async def run(records: int, rows: int, transactions: int | None = None) -> None:
     from migrations.runner import upgrade_all
     from services.common.settings import SERVICES
 
@@ -142,6 +223,9 @@ async def run(records: int, rows: int) -> None:
     try:
         await asyncio.to_thread(upgrade_all, dict.fromkeys(SERVICES, url.replace("postgresql://",
                                                                                  "postgresql+asyncpg://", 1)))
+        if transactions is not None:
+            await write_cost(url, transactions)
+            return
         started = time.perf_counter()
         await setup(url, records, rows)
         print(f"setup: {records:,} records, {rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -157,10 +241,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=400_000, help="score versions written (one record each)")
+    parser.add_argument("--write-cost", type=int, metavar="T",
+                        help="measure the row-digest triggers' cost on T transactions per round instead")
     args = parser.parse_args()
     if args.rows >= args.records:
         parser.error("--rows must be below --records")
-    asyncio.run(run(args.records, args.rows))
+    if args.write_cost is not None and args.write_cost < 1:
+        parser.error("--write-cost must be at least 1")
+    asyncio.run(run(args.records, args.rows, args.write_cost))
 
 
 if __name__ == "__main__":
