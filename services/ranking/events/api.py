@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
+from services.common.openapi import errors
 from services.common.outbox import EventIn, apply_once
 from services.ranking.clients import ScoringClientDep
 from services.ranking.db import common
@@ -18,9 +19,15 @@ from services.ranking.results.cache import ResultsCacheDep
 router = APIRouter(tags=["events"])
 
 
-@router.post("/events", summary="Receive an event (scores.changed from scoring); repeats are ignored")
+@router.post("/events",
+             summary="Receive an event (scores.changed from scoring); repeats are ignored", responses=errors(503))
 async def receive_event(event: EventIn, session: SessionDep, principal: CurrentPrincipal,
                         scoring: ScoringClientDep, cache: ResultsCacheDep) -> dict[str, Any]:
+    """Apply scoring's `scores.changed` from its outbox, at most once by its id: the period is ranked again from
+    the latest scores (a publication whose results change is marked stale). Other services' tokens only (403
+    otherwise); 422 for a payload without a period id. Answers whether it was applied. 503 when scoring,
+    which holds the scores and the scheme, does not answer.
+    """
     require_service(principal)
     if event.topic != "scores.changed":
         return {"applied": False, "reason": f"topic {event.topic} is not for ranking"}

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Conflict, Forbidden
+from services.common.openapi import errors
 from services.ranking.access import OFFICE_READERS, PUBLISHED, PeriodId
 from services.ranking.exports import service
 from services.ranking.periods import repository
@@ -27,6 +28,10 @@ CHUNK = 64 * 1024
 @router.get("/ranking", summary="The ranking table (the office roles' rows) as xlsx or CSV")
 async def export_ranking(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                          format: Format = "xlsx") -> StreamingResponse:
+    """The ranking table as a spreadsheet (`format=xlsx` or `csv`, UTF-8 with a BOM so Excel and WPS read it),
+    with Chinese headers: the current rows of the units the caller reads as an office role (admin, assessor,
+    auditor); 403 for others.
+    """
     period = await periods.get(session, period_id)
     if not principal.scopes_for(*OFFICE_READERS):
         raise Forbidden("the ranking table is the office's (admin, assessor, auditor); the publication list "
@@ -35,9 +40,13 @@ async def export_ranking(period_id: PeriodId, session: SessionDep, principal: Cu
     return _respond(service.ranking_table(period, rows), format, f"{period_id}-ranking")
 
 
-@router.get("/publication", summary="The publication list (公示名单) as xlsx or CSV: exactly what was published")
+@router.get("/publication",
+            summary="The publication list (公示名单) as xlsx or CSV: exactly what was published", responses=errors(409))
 async def export_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                              format: Format = "xlsx") -> StreamingResponse:
+    """The publication list (公示名单) as a spreadsheet (`format=xlsx` or `csv`): exactly the rows of the latest 公示
+    the caller may see, as published. 409 when the period was never published.
+    """
     period = await periods.get(session, period_id)
     shown = await repository.latest_publication(session, period_id)
     if period.status not in PUBLISHED or shown is None:

@@ -16,6 +16,7 @@ from kaohe.engine.scheme.model import DEFAULT_PUBLIC_COLUMNS
 from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import SessionDep
 from services.common.errors import NotFound
+from services.common.openapi import errors
 from services.ranking.access import PeriodId
 from services.ranking.clients import ScoringClientDep
 from services.ranking.models import common
@@ -29,9 +30,16 @@ from services.ranking.results.service import PeriodRef, scheme_of
 router = APIRouter(prefix="/v1/periods/{period_id}", tags=["publication"])
 
 
-@router.get("/publication/public", summary="The public 公示 of the period's latest publication (services only)")
+@router.get("/publication/public",
+            summary="The public 公示 of the period's latest publication (services only)", responses=errors(503))
 async def public_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                              scoring: ScoringClientDep, cache: ResultsCacheDep) -> dict[str, Any]:
+    """What the period's latest 公示 shows the public: the columns the scheme makes public (name, rank, grade…),
+    the window's dates, the objection procedure and the hashes that let anyone check it (the list's digest,
+    its audit record, the chain heads stored with it). The gateway serves it without sign-in at
+    /public/periods/{id}/publication.json and .html; here for other services' tokens only. 404 when the
+    period was never published. 503 when scoring, which holds the scores and the scheme, does not answer.
+    """
     require_service(principal)
     period = await repository.get(session, period_id)
     shown = await repository.latest_publication(session, period_id) if period is not None else None
