@@ -13,18 +13,15 @@ from services.scoring.models import common
 from services.scoring.organisation.api import router as organisation_router
 from services.scoring.periods.api import router as periods_router
 from services.scoring.schemes.api import router as schemes_router
+from services.scoring.scores import cache
 from services.scoring.scores.api import events_router
 from services.scoring.scores.api import router as scores_router
-from services.scoring.scores.incremental import confirm_after_commit
 from services.scoring.scores.recomputer import Recomputer
 
 
 async def start_recomputer(app: FastAPI) -> None:
-    """Run the recompute loop (off when the relay is off, as in the unit tests); confirm cached
-    period states after each commit."""
-    db = app.state.db
-    db.after_commit.append(confirm_after_commit)
-    recomputer = Recomputer(db)
+    """Run the recompute loop (off when the relay is off, as in the unit tests) on the app's cache."""
+    recomputer = Recomputer(app.state.db, app.state.scores_cache)
     app.state.recomputer = recomputer
     if getattr(app.state, "run_recomputer", getattr(app.state, "run_relay", True)):
         recomputer.start()
@@ -33,8 +30,6 @@ async def start_recomputer(app: FastAPI) -> None:
 async def stop_recomputer(app: FastAPI) -> None:
     """Stop the loop before the database is disposed."""
     await app.state.recomputer.stop()
-    if confirm_after_commit in app.state.db.after_commit:
-        app.state.db.after_commit.remove(confirm_after_commit)
 
 
 def _large_body(path: str) -> bool:
@@ -48,8 +43,8 @@ spec = ServiceSpec(
     routers=[audit_router(common.audit, AUDITED["scoring"]),
              organisation_router, schemes_router, periods_router, scores_router,
              events_router, calendar_router],
-    startup=[start_recomputer],
-    shutdown=[stop_recomputer],
+    startup=[cache.install, start_recomputer],
+    shutdown=[stop_recomputer, cache.uninstall],
     large_body_paths=_large_body,
 )
 app = create_service_app(spec)

@@ -118,3 +118,10 @@ def app_db() -> Any:
     from services.scoring.app import app
 
     return app.state.db
+
+
+def app_cache() -> Any:
+    """The scoring app's ScoresCache in this test (made by its lifespan)."""
+    from services.scoring.app import app
+
+    return app.state.scores_cache

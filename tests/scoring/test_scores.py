@@ -16,6 +16,7 @@ from tests.conftest import auth
 from tests.scoring.conftest import (
     FACTS,
     admin,
+    app_cache,
     app_db,
     fact_event,
     ok,
@@ -87,7 +88,7 @@ async def test_event_cause_and_fact_ids_are_kept(period: httpx.AsyncClient) -> N
     event_id = uuid.uuid4()
     await ok(await period.post("/events", json=fact_event("upsert", {**FACTS[0], "points": "45"}, event_id=event_id),
                                headers=service_headers()))
-    assert await Recomputer(db, quiet_seconds=0).run_due() == 1
+    assert await Recomputer(db, app_cache(), quiet_seconds=0).run_due() == 1
     history = await ok(await period.get("/v1/periods/q1/subjects/p1/history?indicator=work", headers=admin()))
     assert [h["value"] for h in history] == ["45"]
     assert history[0]["fact_ids"] == ["f1"]
@@ -137,12 +138,12 @@ async def test_events_need_a_service_token(period: httpx.AsyncClient) -> None:
 async def test_a_burst_of_events_is_one_debounced_recompute(period: httpx.AsyncClient) -> None:
     from services.scoring.scores.recomputer import Recomputer
 
-    recomputer = Recomputer(app_db(), quiet_seconds=3600)
+    recomputer = Recomputer(app_db(), app_cache(), quiet_seconds=3600)
     assert await recomputer.run_due() == 0  # still inside the quiet time: nothing yet
     for points in ("41", "42", "43"):
         await ok(await period.post("/events", json=fact_event("upsert", {**FACTS[1], "points": points}),
                                    headers=service_headers()))
-    assert await Recomputer(app_db(), quiet_seconds=0).run_due() == 1
+    assert await Recomputer(app_db(), app_cache(), quiet_seconds=0).run_due() == 1
     body = await _scores(period)
     assert body["score_set"] == 1
     assert {s["id"]: s["scores"]["work"] for s in body["subjects"]} == {"p1": "50", "p2": "43"}

@@ -16,6 +16,7 @@ from services.common.outbox import EventIn, apply_once
 from services.scoring.db import common
 from services.scoring.organisation.api import MAX_BATCH, split_ids
 from services.scoring.scores import service
+from services.scoring.scores.cache import ScoresCacheDep
 from services.scoring.scores.evidence_client import fetch_facts
 from services.scoring.scores.schemas import (
     FactChange,
@@ -52,26 +53,27 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
 
 @router.post("/{period_id}/recompute", response_model=RecomputeResult,
              responses=errors(409), summary="Recompute a period's scores now")
-async def recompute(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> RecomputeResult:
+async def recompute(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+                    cache: ScoresCacheDep) -> RecomputeResult:
     """Score the period now with the engine from its stored scheme version and fact copies: a new score version
     for every changed value, and ranking told. Normally done by itself after fact changes. An admin over the
     period's owner, or a service; 409 when the period is finalized (审定).
     """
-    return await service.recompute_now(session, principal, period_id)
+    return await service.recompute_now(session, cache, principal, period_id)
 
 
 @router.post("/{period_id}/rebuild", response_model=RecomputeResult,
              summary="Replace the fact copies with evidence's current facts, then recompute",
              responses=errors(409, 503))
 async def rebuild(period_id: str, request: Request, session: SessionDep,
-                  principal: CurrentPrincipal) -> RecomputeResult:
+                  principal: CurrentPrincipal, cache: ScoresCacheDep) -> RecomputeResult:
     """Replace the period's fact copies with exactly the facts evidence holds now (read page by page), then
     recompute: the repair when copies may have drifted. An admin over the period's owner; 409 when finalized.
     503 when evidence, which holds the facts, does not answer.
     """
     await service.recompute_precheck(session, principal, period_id)
     facts = await fetch_facts(period_id, getattr(request.app.state, "evidence_transport", None))
-    return await service.replace_facts(session, principal, period_id, facts)
+    return await service.replace_facts(session, cache, principal, period_id, facts)
 
 
 @router.post("/{period_id}/verify", response_model=VerifyResult,

@@ -14,19 +14,19 @@ from __future__ import annotations
 import bisect
 import itertools
 import sys
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.canonical import canonical_json_kept
 from kaohe.engine.scoring.subset import Scored
+from services.common.bounded import Lru
 
 MAX_PERIODS = 8
 JOIN_CHUNK = 1024  # facts per joined chunk of PeriodState.joined (150,000 facts: 147 chunks)
 _CONFIRM = "scores_cache_confirm"
-_tokens = itertools.count(1)
 
 
 @dataclass
@@ -155,31 +155,30 @@ def _shared(body: dict[str, Any], fact_id: str) -> dict[str, Any]:
 
 
 class ScoresCache:
-    """Per-process states, the most recently used MAX_PERIODS periods."""
+    """The period states of one scoring app (made in its lifespan: `install`), keyed by period id.
 
-    def __init__(self) -> None:
-        self._states: OrderedDict[str, PeriodState] = OrderedDict()
+    Bounded: the `MAX_PERIODS` most recently used periods. A state is handed out only for the period's
+    current `cache_epoch` (enrolment and rebuild move it) and only when no transaction that changed it is
+    still unconfirmed; otherwise it is dropped and the period is loaded again. `after_commit` (the
+    database's after-commit hook) confirms the states a committed transaction changed."""
+
+    def __init__(self, limit: int = MAX_PERIODS) -> None:
+        self._states: Lru[str, PeriodState] = Lru(limit)
+        self._tokens = itertools.count(1)
 
     def get(self, period_id: str, epoch: int) -> PeriodState | None:
         state = self._states.get(period_id)
         if state is None or state.epoch != epoch or state.in_flight:
-            self._states.pop(period_id, None)
+            self._states.pop(period_id)
             return None
-        self._states.move_to_end(period_id)
         return state
 
     def put(self, state: PeriodState) -> None:
-        self._states[state.period_id] = state
-        self._states.move_to_end(state.period_id)
-        while len(self._states) > MAX_PERIODS:
-            self._states.popitem(last=False)
-
-    def drop(self, period_id: str) -> None:
-        self._states.pop(period_id, None)
+        self._states.put(state.period_id, state)
 
     def begin(self, session: AsyncSession, state: PeriodState) -> None:
         """The state is being changed by this transaction: trusted again only after its commit."""
-        token = next(_tokens)
+        token = next(self._tokens)
         state.in_flight = token
         session.info.setdefault(_CONFIRM, []).append((state, token))
 
@@ -195,4 +194,23 @@ class ScoresCache:
         self._states.clear()
 
 
-CACHE = ScoresCache()
+async def install(app: FastAPI) -> None:
+    """Start-up hook of the scoring app: its one cache, confirmed after each commit of its database."""
+    cache = ScoresCache()
+    app.state.scores_cache = cache
+    app.state.db.after_commit.append(cache.after_commit)
+
+
+async def uninstall(app: FastAPI) -> None:
+    """Shut-down hook: the database stops confirming into the cache."""
+    cache: ScoresCache = app.state.scores_cache
+    if cache.after_commit in app.state.db.after_commit:
+        app.state.db.after_commit.remove(cache.after_commit)
+
+
+def get_scores_cache(request: Request) -> ScoresCache:
+    cache: ScoresCache = request.app.state.scores_cache
+    return cache
+
+
+ScoresCacheDep = Annotated[ScoresCache, Depends(get_scores_cache)]

@@ -8,8 +8,6 @@ exactly what committed before (docs/decisions.md, "Incremental recompute").
 from __future__ import annotations
 
 import asyncio
-import weakref
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,28 +23,12 @@ from services.scoring.scores.digest import digest_alongside, digest_of, digest_p
 
 # Above this share of changed subjects, scoring the whole period is as cheap as the subset path.
 SUBSET_SHARE, SUBSET_MIN = 0.25, 64
-_CACHES: weakref.WeakKeyDictionary[Any, ScoresCache] = weakref.WeakKeyDictionary()
 
 
-def cache_for(bind: Any) -> ScoresCache:
-    """One cache per database engine (two app instances in one process keep separate caches)."""
-    cache = _CACHES.get(bind)
-    if cache is None:
-        cache = _CACHES[bind] = ScoresCache()
-    return cache
-
-
-def confirm_after_commit(session: AsyncSession | None = None) -> None:
-    """Database after-commit hook: the period states this transaction changed are now trusted."""
-    if session is not None and session.bind is not None:
-        cache_for(session.bind).after_commit(session)
-
-
-async def refresh_and_score(session: AsyncSession, period: Period,
+async def refresh_and_score(session: AsyncSession, cache: ScoresCache, period: Period,
                             ) -> tuple[PeriodState, Scored, set[str] | None]:
-    """The period's state refreshed, its new engine output, and the subjects whose values may have
-    changed since the newest stored versions (None: every subject)."""
-    cache = cache_for(session.bind)
+    """The period's state in `cache` refreshed, its new engine output, and the subjects whose values may
+    have changed since the newest stored versions (None: every subject)."""
     scheme = await periods.scheme_of(session, period)
     state = cache.get(period.id, period.cache_epoch)
     if state is None:

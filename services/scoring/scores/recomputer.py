@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.db import Database, session_scope
 from services.scoring.periods.service import DUE_WAKE
 from services.scoring.scores import repository as repo
+from services.scoring.scores.cache import ScoresCache
 from services.scoring.scores.service import recompute
 
 _unit_of_work = contextlib.asynccontextmanager(session_scope)
@@ -28,8 +29,9 @@ log = logging.getLogger("kaohe.scoring.recompute")
 class Recomputer:
     """Recomputes due periods: at once when this process committed the change, else on the next poll."""
 
-    def __init__(self, db: Database, *, quiet_seconds: float = 0.0, tick_seconds: float = 0.5) -> None:
-        self.db, self.quiet, self.tick = db, timedelta(seconds=quiet_seconds), tick_seconds
+    def __init__(self, db: Database, cache: ScoresCache, *, quiet_seconds: float = 0.0,
+                 tick_seconds: float = 0.5) -> None:
+        self.db, self.cache, self.quiet, self.tick = db, cache, timedelta(seconds=quiet_seconds), tick_seconds
         self.hold = False  # benchmarks pause the loop while they set a period up
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -51,7 +53,7 @@ class Recomputer:
             period = await repo.claim_due_period(session, quiet_before)
             if period is None:
                 return False
-            await recompute(session, period, cause="events")
+            await recompute(session, self.cache, period, cause="events")
         return True
 
     def start(self) -> None:

@@ -23,6 +23,7 @@ from services.scoring.periods.models import Period
 from services.scoring.schemes import service as schemes
 from services.scoring.scores import compute, incremental
 from services.scoring.scores import repository as repo
+from services.scoring.scores.cache import ScoresCache
 from services.scoring.scores.schemas import (
     FactChange,
     RecomputeResult,
@@ -81,14 +82,14 @@ async def apply_period_status(session: AsyncSession, payload: dict[str, Any], *,
     return True
 
 
-async def recompute(session: AsyncSession, period: Period, *, cause: str) -> RecomputeResult:
+async def recompute(session: AsyncSession, cache: ScoresCache, period: Period, *, cause: str) -> RecomputeResult:
     """Score the period with the engine; store a version for every changed value; tell ranking.
 
     Incremental (docs/decisions.md, "Incremental recompute"): the process's cached state of the
     period is refreshed by delta reads, only the subjects a change can reach are scored again,
     and only their values are compared with the newest stored ones.
     """
-    state, scored, candidates = await incremental.refresh_and_score(session, period)
+    state, scored, candidates = await incremental.refresh_and_score(session, cache, period)
     result = scored.result
     scheme = result.scheme
     if candidates is None:
@@ -147,12 +148,13 @@ def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, 
                  after={"score_set": period.score_set, "inputs_sha256": digest})
 
 
-async def recompute_now(session: AsyncSession, principal: Principal, period_id: str) -> RecomputeResult:
+async def recompute_now(session: AsyncSession, cache: ScoresCache, principal: Principal,
+                        period_id: str) -> RecomputeResult:
     """The explicit recompute (admin of the period, or a service)."""
     period = await periods.get_period(session, period_id, lock=True)
     _require_admin(principal, period)
     periods.require_writable(period)
-    return await recompute(session, period, cause=f"user:{principal.subject}")
+    return await recompute(session, cache, period, cause=f"user:{principal.subject}")
 
 
 def _require_admin(principal: Principal, period: Period) -> None:
@@ -167,7 +169,7 @@ async def recompute_precheck(session: AsyncSession, principal: Principal, period
     periods.require_writable(period)
 
 
-async def replace_facts(session: AsyncSession, principal: Principal, period_id: str,
+async def replace_facts(session: AsyncSession, cache: ScoresCache, principal: Principal, period_id: str,
                         facts: list[dict[str, Any]]) -> RecomputeResult:
     """Rebuild: the period's fact copies become exactly `facts` (from evidence), then recompute."""
     period = await periods.get_period(session, period_id, lock=True)
@@ -182,7 +184,7 @@ async def replace_facts(session: AsyncSession, principal: Principal, period_id: 
     await repo.upsert_facts(session, rows)
     audit.record(session, actor=principal, action="facts.rebuild", entity_type="period", entity_id=period.id,
                  after={"facts": len(rows)})
-    return await recompute(session, period, cause=f"user:{principal.subject}")
+    return await recompute(session, cache, period, cause=f"user:{principal.subject}")
 
 
 async def _visible_subjects(session: AsyncSession, principal: Principal, period: Period,
