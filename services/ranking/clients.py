@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.audit import chain_head
 from services.common.db import driver_connection
-from services.common.errors import ServiceUnavailable
+from services.common.errors import NotFound, ServiceUnavailable
 from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
 
@@ -54,19 +54,38 @@ class ScoringClient:
         return body
 
 
-async def audit_heads(session: AsyncSession, scoring: ScoringClient) -> dict[str, dict[str, Any]]:
+async def audit_heads(session: AsyncSession, scoring: ScoringClient, refused: str) -> dict[str, dict[str, Any]]:
     """The heads of the three audit chains now (sequence, id, hash): ranking's own from its database (before this
     transaction's records), evidence's and scoring's from their `GET /v1/audit/head`. Written into every 公示 and
-    审定, so that a chain cut or rewritten afterwards no longer matches what was published."""
+    审定, so that a chain cut or rewritten afterwards no longer matches what was published.
+
+    Without a peer's head the 公示 or 审定 is refused (503, `refused` says which; the caller's transaction rolls
+    back, so nothing of it is written): one published without the heads could not show a later cut."""
     own = await chain_head(await driver_connection(session), "ranking")
     heads = {"ranking": own.to_json()}
     for peer in ("evidence", "scoring"):
         url = f"{get_settings().service_base_url(peer).rstrip('/')}/v1/audit/head"
-        body = await system_get(scoring.http, url, peer=peer, shown="/v1/audit/head")
-        if not isinstance(body, dict) or not isinstance(body.get("hash"), str):
-            raise ServiceUnavailable(f"{peer} answered GET /v1/audit/head without a head")
-        heads[peer] = {"sequence": body.get("sequence"), "id": body.get("id"), "hash": body["hash"]}
+        try:
+            body = await system_get(scoring.http, url, peer=peer, shown="/v1/audit/head")
+        except (ServiceUnavailable, NotFound) as exc:  # NotFound: a peer without the endpoint
+            raise _no_head(refused, peer, exc.message) from None
+        if not _is_head(body):
+            raise _no_head(refused, peer, f"{peer} answered GET /v1/audit/head without a head")
+        heads[peer] = {"sequence": body["sequence"], "id": body.get("id"), "hash": body["hash"]}
     return dict(sorted(heads.items()))
+
+
+def _is_head(body: Any) -> bool:
+    return (isinstance(body, dict) and isinstance(body.get("sequence"), int) and body["sequence"] >= 0
+            and isinstance(body.get("hash"), str) and len(body["hash"]) == 64
+            and all(c in "0123456789abcdef" for c in body["hash"]))
+
+
+def _no_head(refused: str, peer: str, cause: str) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"{refused}: the head of {peer}'s audit chain cannot be read ({cause}). Every 公示 and 审定 records the "
+        f"heads of the three audit chains, so that a later cut of a chain shows; nothing was written, try again "
+        f"once {peer} answers", details={"service": peer, "missing": "audit_chain_head"})
 
 
 def get_scoring_client(request: Request) -> ScoringClient:

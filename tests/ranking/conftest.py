@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from services.common.auth import SYSTEM, issue_service_token
+from services.common.settings import get_settings
 
 QUARTERLY: dict[str, Any] = {
     "id": "rk-test-quarterly", "version": 1, "title": "测试单位季度考核", "subject_kind": "unit",
@@ -67,6 +68,8 @@ class FakeScoring:
         self.scores: dict[str, list[dict[str, Any]]] = {}
         self.problems: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[str] = []
+        # a peer's `GET /v1/audit/head` failing ("evidence" or "scoring"): an exception raised, or a response
+        self.heads_down: dict[str, Exception | httpx.Response] = {}
 
     def add_period(self, period_id: str, scheme: dict[str, Any], label: str,
                    subjects: list[dict[str, Any]] | None = None, owner_path: str | None = None) -> None:
@@ -95,6 +98,11 @@ class FakeScoring:
             period = self.periods.get(match[1])
             return httpx.Response(200, json=period) if period else httpx.Response(404, json={})
         if path == "/v1/audit/head":  # scoring's and evidence's (both hosts come here)
+            for peer, failure in self.heads_down.items():
+                if str(request.url).startswith(get_settings().service_base_url(peer)):  # type: ignore[arg-type]
+                    if isinstance(failure, Exception):
+                        raise failure
+                    return failure
             return httpx.Response(200, json={"service": request.url.host, "sequence": 0, "id": None,
                                              "hash": "0" * 64})
         return httpx.Response(404, json={})

@@ -297,3 +297,61 @@ async def test_scores_changed_after_approval_mark_the_period_stale_with_the_reas
         True, "scores changed after 审定 (finalized); reopen the period to take them")
     trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
     assert [r["action"] for r in trail][-1] == "publication.stale"
+
+
+async def _nothing_written(ranking: httpx.AsyncClient, status: str, actions: list[str], outbox: int,
+                           snapshots: int) -> None:
+    period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
+    assert period["status"] == status
+    trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
+    assert [r["action"] for r in trail if r["action"].startswith("period.")] == actions
+    assert len(await _outbox(ranking)) == outbox
+    assert len((await ranking.get("/v1/periods/p1/snapshots", headers=AUDITOR)).json()) == snapshots
+
+
+async def test_publishing_is_refused_clearly_while_a_chain_head_cannot_be_read(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """公示 records the three chains' heads; without evidence's it is refused (503 naming evidence, nothing written)
+    and succeeds once evidence answers again."""
+    await _computed(ranking, scoring)
+    before = len(await _outbox(ranking))
+    for failure, cause in ((httpx.ConnectError("refused"), "evidence is not reachable: ConnectError"),
+                           (httpx.Response(404, json={}), "evidence does not know /v1/audit/head"),
+                           (httpx.Response(200, json={"sequence": 3}), "answered GET /v1/audit/head without a head")):
+        scoring.heads_down = {"evidence": failure}
+        refused = await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
+        error = refused.json()["error"]
+        assert (refused.status_code, error["code"], error["details"]) == (
+            503, "unavailable", {"service": "evidence", "missing": "audit_chain_head"})
+        assert error["message"].startswith("period p1 was not published (公示): the head of evidence's audit chain "
+                                           "cannot be read (")
+        assert cause in error["message"] and "nothing was written" in error["message"]
+        await _nothing_written(ranking, "computed", [], before, 0)
+    scoring.heads_down = {}
+    published = await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
+    assert (published.status_code, published.json()["status"]) == (200, "published")
+    trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
+    assert sorted(trail[-1]["details"]["chain_heads"]) == ["evidence", "ranking", "scoring"]
+
+
+async def test_finalizing_is_refused_clearly_while_a_chain_head_cannot_be_read(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """审定 freezes the three chains' heads into the snapshot; without scoring's it is refused (503 naming scoring,
+    no snapshot, the period still published) and succeeds once scoring answers again."""
+    await _published(ranking, scoring)
+    clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    before = len(await _outbox(ranking))
+    scoring.heads_down = {"scoring": httpx.Response(500, json={"error": {"code": "internal_error"}})}
+    refused = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
+    error = refused.json()["error"]
+    assert (refused.status_code, error["details"]) == (503, {"service": "scoring", "missing": "audit_chain_head"})
+    assert error["message"].startswith("period p1 was not finalized (审定): the head of scoring's audit chain cannot "
+                                       "be read (scoring answered 500 to GET /v1/audit/head)")
+    await _nothing_written(ranking, "published", ["period.published"], before, 0)
+    scoring.heads_down = {}
+    snapshot = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
+    assert snapshot.status_code == 200, snapshot.text
+    document = json.loads((await ranking.get("/v1/periods/p1/snapshots/1", headers=AUDITOR)).content)
+    assert document["chain_heads"]["scoring"] == {"sequence": 0, "id": None, "hash": "0" * 64}
