@@ -59,7 +59,8 @@ async def publish(period_id: PeriodId, payload: PublicationCreate, session: Sess
     scheme's, or `working_days` when not shorter. A re-publication (results changed during a 公示) restarts the
     window and shows the new results. Records the list's digest and the heads of the three audit chains, and
     tells scoring and evidence. The office (an admin over the period); 409 when finalized. 503 when scoring,
-    which holds the scores and the scheme, does not answer.
+    which holds the scores and the scheme, does not answer, or when evidence or scoring cannot give its audit
+    chain head (`details.missing` = `audit_chain_head`, `details.service` names it; nothing is written).
     """
     return await service.publish(session, principal, scoring, cache, period_id, working_days=payload.working_days,
                                  now=now)
@@ -73,7 +74,8 @@ async def finalize(period_id: PeriodId, session: SessionDep, principal: CurrentP
     into a snapshot (canonical JSON with the audit chain heads) and its SHA-256 kept in the audit chain. The
     office (an admin over the period); 409 before publication, while the window runs, with an objection open,
     or when the results went stale since the 公示. 503 when scoring, which holds the scores and the scheme,
-    does not answer.
+    does not answer, or when evidence or scoring cannot give its audit chain head (`details.missing` =
+    `audit_chain_head`, `details.service` names it; no snapshot is written).
     """
     return await service.finalize(session, principal, scoring, period_id, now=now)
 
