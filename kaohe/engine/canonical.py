@@ -129,7 +129,7 @@ def canonical_json(obj: Any) -> bytes:
 
 def canonical_json_kept(obj: Any) -> bytes:
     """`canonical_json` for bytes that are kept (a cache): a right-sized copy. orjson allocates its
-    output in large steps and does not shrink it (a 100-byte fact occupies 4 KiB), which is
+    output in large steps and does not shrink it (a short fact occupies a whole step), which is
     harmless for text that is hashed or sent and dropped, but not for text held per fact."""
     return memoryview(_dumps_bytes(obj)).tobytes()
 

@@ -97,7 +97,7 @@ _SORTED = orjson.OPT_SORT_KEYS
 
 
 def fast_link_hash(prev_hash: str, fields: Any, details: Any) -> str | None:
-    """`link_hash` through orjson (about 4 times faster): the same bytes for text, integers, booleans, nulls, lists
+    """`link_hash` through orjson: the same bytes for text, integers, booleans, nulls, lists
     and objects with text keys (a test compares them); None when orjson refuses a value. Callers that cannot be
     sure of the values (floats) compare with `link_hash` before they call a record broken."""
     try:

@@ -1,11 +1,12 @@
 """Reading an uploaded xlsx without letting it decide how much memory, time or text it gets.
 
-An xlsx is a zip of XML parts. A 311 KB upload whose one cell unzipped to 300 MiB took 13 s and 2.1 GiB
-and came back as a 300 MiB error message; an XML entity (external, or the billion laughs) made the
-parser raise an error nobody caught (issue 21, item 23). Here: the zip's parts are measured before
-anything is parsed (declared sizes first, then the real bytes while looking for a DOCTYPE, which no
-spreadsheet program writes), every failure of the zip or XML readers is bad input, every cell is at
-most Excel's own 32,767 characters, and a message quotes at most a short excerpt of any value.
+An xlsx is a zip of XML parts. A small upload whose one cell unzipped to hundreds of MiB took seconds
+and gigabytes of memory and came back as an error message as long as the cell; an XML entity (external,
+or the billion laughs) made the parser raise an error nobody caught (issue 21, item 23). Here: the zip's
+parts are measured before anything is parsed (declared sizes first, then the real bytes while looking
+for a DOCTYPE, which no spreadsheet program writes), every failure of the zip or XML readers is bad
+input, every cell is at most Excel's own 32,767 characters, and a message quotes at most a short excerpt
+of any value.
 """
 
 from __future__ import annotations

@@ -144,8 +144,8 @@ class PeriodState:
 def _shared(body: dict[str, Any], fact_id: str) -> dict[str, Any]:
     """The same fact with its keys and short texts shared with every other fact's (sys.intern), and its id
     the very string the cache files it under. A fact parsed from its own change event has private copies of
-    "subject", "indicator", the subject's id, the assessor…: ~500 bytes a fact that the cache would keep for
-    as long as the period is in memory (tests/scoring/test_digest.py)."""
+    "subject", "indicator", the subject's id, the assessor…, which the cache would keep for every fact for as
+    long as the period is in memory (tests/scoring/test_digest.py)."""
     out: dict[str, Any] = {}
     for key, value in body.items():
         if type(value) is str:
