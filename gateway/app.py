@@ -22,7 +22,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UNSET
 
-from gateway import exports, public, uploads
+from gateway import exports, openapi, public, uploads
 from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import Context, get_context
@@ -40,6 +40,7 @@ from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, JSONRes
 from services.common.headers import SecurityHeadersMiddleware
 from services.common.i18n import LocaleMiddleware
 from services.common.observability import configure_logging, install_observability
+from services.common.openapi import document_errors
 from services.common.settings import get_settings
 
 
@@ -266,6 +267,8 @@ def create_app(clients: Clients | None = None, jwks_transport: httpx.AsyncBaseTr
     app = FastAPI(title="kaohe gateway", version=kaohe_version(), lifespan=lifespan, **docs_urls(settings, "gateway"))
     install_offline_docs(app, settings, "gateway")
     declare_security(app, CLIENT_SCHEMES, _client_requirement)
+    document_errors(app, openapi.client_secured, shape=openapi.GATEWAY_ERRORS, declared=openapi.DECLARED,
+                    describe=openapi.DESCRIBE)
     install_error_handlers(app, graphql_error_body, where="gateway")
     install_observability(app, "gateway", settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=lambda p: p.startswith("/uploads/"),

@@ -27,6 +27,10 @@ OPERATIONS = {"ranking": "exportRanking", "publication": "exportPublication"}
             summary="The ranking table or the publication list (公示名单) as xlsx or CSV, the caller's rows only")
 async def export(request: Request, kind: Literal["ranking", "publication"], format: Literal["xlsx", "csv"],
                  period_id: str = Path(min_length=1, max_length=100)) -> StreamingResponse:
+    """The ranking table (`ranking`, the office roles: admin, assessor, auditor) or the publication list (公示名单,
+    `publication`, as published) of a period as `xlsx` or `csv` (UTF-8 with a BOM for Excel and WPS),
+    streamed from ranking with only the rows the caller may see. 409 for a publication list never published.
+    """
     ctx = await rest_context(request)
     access.require_role(ctx.user, OPERATIONS[kind])
     path = f"/v1/periods/{segment(period_id)}/exports/{segment(kind)}"
@@ -40,6 +44,10 @@ async def export(request: Request, kind: Literal["ranking", "publication"], form
             summary="A 审定 snapshot's bytes, exactly as hashed (X-Snapshot-SHA256), for an auditor or the office")
 async def snapshot(request: Request, sequence: int = Path(ge=1, le=1_000_000),
                    period_id: str = Path(min_length=1, max_length=100)) -> StreamingResponse:
+    """A 审定 snapshot's canonical JSON, byte for byte, with `X-Snapshot-SHA256`: hash the bytes to check them
+    against the SHA-256 recorded at approval (`verifySnapshot` does it for you). Admins and auditors over the
+    period.
+    """
     ctx = await rest_context(request)
     await loaders.authorize_period(ctx, "downloadSnapshot", period_id)
     path = f"/v1/periods/{segment(period_id)}/snapshots/{sequence}"

@@ -80,6 +80,11 @@ class RateLimiter:
 @router.get("/periods/{period_id}/publication.{format}", summary="The 公示 of a period: JSON or a printable page")
 async def publication(request: Request, format: Literal["json", "html"],
                       period_id: str = Path(min_length=1, max_length=100)) -> Response:
+    """What a period's latest 公示 shows, without sign-in: the columns the scheme makes public, the window's
+    dates, how to object, and the hashes that let anyone check the list (its digest, its audit record, the
+    audit chain heads). `json` (with CORS for any origin) or `html`, a printable page; cached, with an ETag
+    (304 when unchanged). Rate-limited per address (429 with `Retry-After`); 404 when never published.
+    """
     limiter: RateLimiter = request.app.state.public_limiter
     waited = limiter.wait(request.client.host if request.client else "")
     if waited > 0:

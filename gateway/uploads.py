@@ -142,6 +142,11 @@ async def _forward(request: Request, ctx: Context, client: ServiceClient, path: 
                      "answers the new `Attachment` as GraphQL names it (id, fileName, contentType, size, sha256, "
                      "downloadPath)")
 async def upload_attachment(request: Request, submission_id: str = Path(max_length=200)) -> Any:
+    """Attach a file to a submission, as GraphQL cannot carry one: the multipart field `file` is streamed to the
+    evidence service, which hashes it (SHA-256) and checks its bytes against its type (PDF, images,
+    Office/WPS, text), up to the attachment limit (413). Those who may submit evidence for the subject's
+    unit; 409 once the submission is decided. Send `Idempotency-Key` to make a retry safe.
+    """
     limit: int = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
     content_type = _multipart_type(request, limit, "an attachment")
     ctx = await _context(request)
@@ -158,6 +163,10 @@ async def upload_attachment(request: Request, submission_id: str = Path(max_leng
                      "(id, version, name, status, revision, ownerPath, indicators, document…); problems come back "
                      "as 422 with pointers")
 async def import_scheme_excel(request: Request) -> Any:
+    """Create a scheme (考核方案) draft from an Excel indicator table, streamed to scoring: the form fields
+    `owner_path`, `id`, `title`, `version` name it. An admin of the whole organisation, as `createScheme`;
+    the engine's problems come back as 422 with their JSON pointers.
+    """
     limit: int = getattr(request.app.state, "max_scheme_upload_bytes", MAX_SCHEME_UPLOAD_BYTES)
     content_type = _multipart_type(request, limit, "an indicator table")
     ctx = await _context(request)
@@ -184,6 +193,10 @@ async def _table_upload(request: Request, path: str, what: str, authorize: Any,
              summary="Enrol a period's subjects from a CSV or xlsx file (multipart `file`; columns id, group and "
                      "attributes), all or nothing: 422 lists every bad row as {row, column, reason}")
 async def import_subjects(request: Request, period_id: str = Path(min_length=1, max_length=100)) -> Any:
+    """Enrol a period's subjects, or update enrolled ones, from a CSV or xlsx file of at most 10 MiB, streamed
+    to scoring, all or nothing: one bad row refuses the file with 422 and every bad row as `{row, column,
+    reason}`. An admin over the period's office, while enrolment is open (409 once published).
+    """
     async def authorize(ctx: Context) -> None:
         await authorize_period(ctx, "importSubjects", period_id)
 
@@ -195,6 +208,10 @@ async def import_subjects(request: Request, period_id: str = Path(min_length=1, 
              summary="Create units and people from a CSV or xlsx file (multipart `file`; columns type, id, name, "
                      "slug, parent, unit), all or nothing: 422 lists every bad row as {row, column, reason}")
 async def import_organisation(request: Request) -> Any:
+    """Create units and people from a CSV or xlsx file of at most 10 MiB, streamed to scoring, in one
+    transaction: every row is checked as `createUnit` and `createPerson` check it, and one bad row refuses
+    the file with 422 and every bad row as `{row, column, reason}`. An admin.
+    """
     async def authorize(ctx: Context) -> None:
         access.require_role(ctx.user, "importOrganisation")  # scoring checks each row's unit like createUnit
 
@@ -219,6 +236,11 @@ def facts_answer(body: dict[str, Any]) -> dict[str, Any]:
                      "{row, column, reason}; each row becomes a submission, approved at once where the uploader "
                      "reviews it")
 async def import_facts(request: Request, period_id: str = Path(min_length=1, max_length=100)) -> Any:
+    """Submit a month's evidence (佐证材料) for one indicator from a CSV or xlsx file, streamed to evidence, all or
+    nothing: each row becomes a submission entering its review chain, approved at once where the uploader
+    reviews every level; one bad row refuses the file with 422 and every bad row as `{row, column, reason}`.
+    The answer is camelCase, as GraphQL names the fields.
+    """
     async def authorize(ctx: Context) -> None:
         access.require_role(ctx.user, "importFacts")  # evidence checks each row's subject like submitEvidence
 
@@ -237,6 +259,10 @@ async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:
 @downloads.get("/attachments/{attachment_id}", summary="Download an attachment (streamed from the evidence "
                "service, which refuses bytes that no longer match their SHA-256 with 409)")
 async def download_attachment(request: Request, attachment_id: str = Path(max_length=200)) -> Any:
+    """An attachment's bytes, streamed from the evidence service with its name and `X-Content-SHA256`; evidence
+    hashes the stored bytes first and refuses with 409 (`reason` `attachment_altered`) when they no longer
+    match the SHA-256 recorded at upload. Those who may read the submission.
+    """
     ctx = await _context(request)
     access.require_role(ctx.user, "downloadAttachment")
     attachment = await ctx.clients.evidence.request("GET", f"/v1/attachments/{segment(attachment_id)}", ctx.user)

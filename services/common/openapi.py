@@ -9,6 +9,7 @@ FastAPI's own validation schema, which no kaohe service sends."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -43,8 +44,6 @@ MEANINGS: dict[int, str] = {
     500: "`internal_error`: unexpected; the service's log has the traceback (by the request id).",
     503: "`unavailable`: a service this one needs did not answer, or answered what it cannot use.",
 }
-ERROR_SCHEMA = "ErrorBody"
-ERROR_CONTENT = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}}
 
 
 def errors(*statuses: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
@@ -69,29 +68,49 @@ def implied_errors(path: str, operation: dict[str, Any], *, secured: bool) -> li
     return [*statuses, 500]
 
 
-def document_errors(app: FastAPI, secured: Callable[[str], bool] = lambda _path: True) -> None:
-    """Give every operation of `app`'s OpenAPI its error responses with the error body (the implied ones and
-    those its route declares), once, when the document is first built."""
+@dataclass(frozen=True)
+class ErrorShape:
+    """How an app writes its errors in OpenAPI: the body's model and what each status means there."""
+
+    body: type[BaseModel]
+    meanings: dict[int, str]
+
+
+SERVICE_ERRORS = ErrorShape(ErrorBody, MEANINGS)
+
+
+def document_errors(app: FastAPI, secured: Callable[[str], bool] = lambda _path: True, *,
+                    shape: ErrorShape = SERVICE_ERRORS, declared: dict[tuple[str, str], list[int]] | None = None,
+                    describe: dict[tuple[str, str], tuple[str, str]] | None = None) -> None:
+    """Give every operation of `app`'s OpenAPI its error responses with the error body (the implied ones, those
+    its route declares, and those `declared` by (METHOD, path)), once, when the document is first built;
+    `describe` gives (summary, description) by (METHOD, path) to operations whose routes a library makes (the
+    gateway's /graphql)."""
     build = app.openapi
+    name = shape.body.__name__
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         spec = build()
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-        schemas.update(ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}))
-        schemas[ERROR_SCHEMA] = {k: v for k, v in ErrorBody.model_json_schema(
-            ref_template="#/components/schemas/{model}").items() if k != "$defs"}
+        model = shape.body.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(model.pop("$defs", {}))
+        schemas[name] = model
         for path, operations in spec.get("paths", {}).items():
-            for operation in operations.values():
+            for method, operation in operations.items():
+                key = (method.upper(), path)
+                if describe and key in describe:
+                    operation["summary"], operation["description"] = describe[key]
                 responses = operation.setdefault("responses", {})
-                for status in implied_errors(path, operation, secured=secured(path)):
-                    responses.setdefault(str(status), {"description": MEANINGS[status]})
+                for status in [*implied_errors(path, operation, secured=secured(path)), *(declared or {}).get(key, [])]:
+                    responses.setdefault(str(status), {"description": shape.meanings[status]})
                 for status, response in responses.items():
                     if status.isdigit() and int(status) >= 400:
-                        response["content"] = ERROR_CONTENT
-                        if response.get("description") in (None, "", "Validation Error"):  # FastAPI's own
-                            response["description"] = MEANINGS[int(status)]
+                        response["content"] = content
+                        if "`" not in response.get("description", ""):  # FastAPI's or a library's own
+                            response["description"] = shape.meanings[int(status)]
                 operation["responses"] = dict(sorted(responses.items()))
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)

@@ -114,42 +114,51 @@ def test_every_rest_operation_has_a_summary_and_its_security_scheme() -> None:
     assert unsecured == []
     services = [op for name, ops in found.items() if name != "gateway" for _, _, op in ops]
     assert {str(op["security"]) for op in services} == {"[{'serviceToken': []}]"}
-    undescribed = sum(1 for ops in found.values() for _, _, op in ops if not op.get("description"))
-    print("REST operations:", sum(map(len, found.values())), "without a description:", undescribed)
 
 
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 
+GATEWAY_ERROR_BODY = {"$ref": "#/components/schemas/GatewayErrorBody"}
+SECURITY = {"service": [{"serviceToken": []}], "gateway": [{"bearerAuth": []}, {"apiKey": []}]}
+
+
 def _gaps(name: str, method: str, path: str, op: dict[str, Any]) -> list[str]:
-    """What one service operation lacks: a written summary (not FastAPI's title-cased function name), a
-    description, its security scheme, and its error responses (401, 403 and 500 at least, each with the error
-    body `{"error": {"code", "message", "details"}}` and a description naming its code)."""
+    """What one operation lacks: a written summary (not FastAPI's title-cased function name), a description, its
+    security scheme, and its error responses (401 and 500 at least, and 403 where refusals are HTTP statuses),
+    each with the app's error body (the services' `{"error": {"code", "message", "details"}}`, the gateway's
+    GraphQL-shaped `{"errors": [...]}`) and a description naming its code. The gateway's /public/ routes are
+    anonymous and its /graphql takes a caller or none (FORBIDDEN is a field error there)."""
+    gateway = name == "gateway"
     gaps = []
     summary = op.get("summary") or ""
     if not summary or op.get("operationId", "").startswith(summary.replace(" ", "_").lower() + "_"):
         gaps.append("summary")
     if not (op.get("description") or "").strip():
         gaps.append("description")
-    if op.get("security") != [{"serviceToken": []}]:
+    public, graphql = gateway and path.startswith("/public/"), gateway and path == "/graphql"
+    security = [] if public else [*SECURITY["gateway"], {}] if graphql else SECURITY["gateway" if gateway else
+                                                                                      "service"]
+    if op.get("security") != security:
         gaps.append("security")
     errors = {status: response for status, response in op.get("responses", {}).items() if status >= "400"}
-    if not {"401", "403", "500"} <= set(errors):
+    wanted = {"500"} if public else {"401", "500"} if graphql else {"401", "403", "500"}
+    if not wanted <= set(errors):
         gaps.append("responses")
     for status, response in errors.items():
-        if response.get("content", {}).get("application/json", {}).get("schema") != ERROR_BODY \
-                or "`" not in response.get("description", ""):
+        if response.get("content", {}).get("application/json", {}).get("schema") != (
+                GATEWAY_ERROR_BODY if gateway else ERROR_BODY) or "`" not in response.get("description", ""):
             gaps.append(f"{status} body")
     return gaps
 
 
-def test_every_service_operation_has_summary_description_error_responses_and_security() -> None:
-    """The three services' OpenAPI, operation by operation (the REST operators read)."""
+def test_every_rest_operation_has_summary_description_error_responses_and_security() -> None:
+    """The three services' and the gateway's OpenAPI, operation by operation (what operators and integrators
+    read)."""
     found = _operations()
-    gaps = {(name, method, path): g for name, ops in found.items() if name != "gateway"
+    gaps = {(name, method, path): g for name, ops in found.items()
             for method, path, op in ops if (g := _gaps(name, method, path, op))}
-    print("service REST operations:", sum(len(ops) for name, ops in found.items() if name != "gateway"),
-          "with a gap:", len(gaps))
+    print("REST operations:", {name: len(ops) for name, ops in found.items()}, "with a gap:", len(gaps))
     assert gaps == {}
 
 
