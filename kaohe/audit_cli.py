@@ -78,6 +78,9 @@ def verify(
     snapshot: Annotated[Path | None, typer.Option(
         "--snapshot", help="A 审定 snapshot's bytes (GET /exports/periods/{id}/snapshots/{n}.json): each chain must "
         "still hold the heads it froze, and the database's snapshot and results must be the same.")] = None,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Show progress on stderr (default: on a terminal only); without a "
+        "terminal, a line per audited table and per 100,000 records of the chain.")] = None,
 ) -> None:
     """Recompute each service's audit hash chain and check every live audited row against it; name the first
     broken record and each changed, unrecorded or deleted row. Read-only: works while the stack runs."""
@@ -96,7 +99,7 @@ def verify(
     broken = False
     with _databases(settings) as urls:
         for name in chosen:
-            report = asyncio.run(_verify(name, urls[name], heads[name]))
+            report = asyncio.run(_verify(name, urls[name], heads[name], progress))
             for line in audit_lines(name, report, held=len(heads[name])):
                 typer.echo(line)
             broken = broken or not report.ok
@@ -128,7 +131,7 @@ def audit_lines(name: str, report: Any, held: int = 0) -> list[str]:
     return lines
 
 
-async def _verify(service: str, url: str, heads: list[Any]) -> Any:
+async def _verify(service: str, url: str, heads: list[Any], progress: bool | None = None) -> Any:
     import asyncpg
 
     from services.common.audit import verify_service
@@ -138,19 +141,37 @@ async def _verify(service: str, url: str, heads: list[Any]) -> Any:
     conn = await asyncpg.connect(dsn, timeout=10)
     rows_conn = await asyncpg.connect(dsn, timeout=10)
     try:
-        with _progress(service) as progress:
-            return await verify_service(conn, service, AUDITED[service], progress=progress, rows_conn=rows_conn,
+        with _progress(service, progress) as advance:
+            return await verify_service(conn, service, AUDITED[service], progress=advance, rows_conn=rows_conn,
                                         expect=heads)
     finally:
         await conn.close()
         await rows_conn.close()
 
 
+PLAIN_EVERY = 100_000  # records of the chain between two lines of plain progress
+
+
 @contextlib.contextmanager
-def _progress(service: str) -> Iterator[Callable[[str, int], None] | None]:
-    """A progress display on a terminal (records and rows checked per table); nothing otherwise."""
-    if not sys.stderr.isatty():
+def _progress(service: str, shown: bool | None = None) -> Iterator[Callable[[str, int], None] | None]:
+    """Progress on stderr (records of the chain and rows checked per table): a live display on a terminal, plain
+    lines otherwise (a line per table, one per PLAIN_EVERY records); by default on a terminal only."""
+    terminal = sys.stderr.isatty()
+    if not (terminal if shown is None else shown):
         yield None
+        return
+    if not terminal:
+        counts: dict[str, int] = {}
+
+        def line(table: str, count: int) -> None:
+            before = counts.get(table, 0)
+            counts[table] = before + count
+            if table != "audit_record":
+                typer.echo(f"{service}: {table}: {count:,} rows checked", err=True)
+            elif counts[table] // PLAIN_EVERY > before // PLAIN_EVERY:
+                typer.echo(f"{service}: audit chain: {counts[table]:,} records checked", err=True)
+
+        yield line
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

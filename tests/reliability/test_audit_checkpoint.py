@@ -84,6 +84,38 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         await db.dispose()
 
 
+async def test_verify_shows_progress_on_request_without_a_terminal(fresh_database: Any, folder: Path) -> None:
+    """`--progress` writes a line per audited table to stderr (the chain's 4 records are below the first 100,000);
+    by default, without a terminal, nothing; stdout is the same either way."""
+    url, data = fresh_database(), folder / "data"
+    async with committed_scoring(url) as (client, db):
+        await _units(client, "a", "b")
+        shown = kaohe(url, data, "verify", "--service", "scoring", "--progress")
+        quiet = kaohe(url, data, "verify", "--service", "scoring")
+        await db.dispose()
+    assert shown.returncode == quiet.returncode == 0
+    assert shown.stdout == quiet.stdout == "scoring: ok (4 records, 2 rows in 8 tables)\n"
+    assert sorted(shown.stderr.splitlines()) == sorted([
+        "scoring: unit: 2 rows checked", "scoring: person: 0 rows checked", "scoring: api_key: 0 rows checked",
+        "scoring: scheme: 0 rows checked", "scoring: scheme_version: 0 rows checked",
+        "scoring: period: 0 rows checked", "scoring: period_subject: 0 rows checked",
+        "scoring: score_version: 0 rows checked"])
+    assert quiet.stderr == ""
+
+
+def test_plain_progress_names_each_hundred_thousand_records_of_the_chain(capsys: Any) -> None:
+    from kaohe.audit_cli import _progress
+
+    with _progress("ranking", True) as advance:
+        assert advance is not None
+        for _batch in range(25):  # 250,000 records in batches of 10,000
+            advance("audit_record", 10_000)
+        advance("subject_result", 1_234_567)
+    assert capsys.readouterr().err.splitlines() == [
+        "ranking: audit chain: 100,000 records checked", "ranking: audit chain: 200,000 records checked",
+        "ranking: subject_result: 1,234,567 rows checked"]
+
+
 async def test_a_chain_rewritten_consistently_verifies_alone_but_not_against_the_checkpoint(
         fresh_database: Any, folder: Path) -> None:
     url, data = fresh_database(), folder / "data"
