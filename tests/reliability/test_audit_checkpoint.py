@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from services.common.audit import GENESIS, link_hash
 from services.common.db import Database
@@ -142,6 +142,30 @@ async def test_a_chain_rewritten_consistently_verifies_alone_but_not_against_the
             f"scoring: BROKEN: record {chain[3].id} (number 4 of the chain) has hash {prev[:16]}… here and "
             f"{chain[3].hash[:16]}… in a head kept outside: the chain was rewritten up to it (a fork)")
         await db.dispose()
+
+
+async def test_the_last_records_cut_and_written_again_to_the_same_length_fail_against_the_checkpoint(
+        fresh_database: Any, folder: Path) -> None:
+    """Whoever holds the database removes u-b (its row and its two records, no trigger firing), then lets the
+    service write u-c: the chain is as long as at the checkpoint, every link and row holds, only the head differs."""
+    url, data = fresh_database(), folder / "data"
+    async with committed_scoring(url) as (client, db):
+        await _units(client, "a", "b")  # records 1-2 for u-a, 3-4 for u-b
+        assert kaohe(url, data, "checkpoint", "--out", str(folder / "cp.json")).returncode == 0
+        before = await _chain(db)
+        await _execute(db, text("SET LOCAL session_replication_role = replica"),
+                       delete(Audit).where(Audit.id >= before[2].id), text("DELETE FROM scoring.unit WHERE id = 'u-b'"))
+        await _units(client, "c")  # records 3-4 again, chained after record 2 by the service itself
+        after = await _chain(db)
+        alone = kaohe(url, data, "verify", "--service", "scoring")
+        forked = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
+        await db.dispose()
+    assert [r.entity_id for r in after] == ["u-a", "u-a", "u-c", "u-c"]
+    assert (alone.returncode, alone.stdout) == (0, "scoring: ok (4 records, 2 rows in 8 tables)\n")
+    assert forked.returncode == 1
+    assert forked.stdout.splitlines()[1:] == [
+        f"scoring: BROKEN: record {after[3].id} (number 4 of the chain) has hash {after[3].hash[:16]}… here and "
+        f"{before[3].hash[:16]}… in a head kept outside: the chain was rewritten up to it (a fork)"]
 
 
 async def test_a_changed_checkpoint_or_another_key_is_refused(fresh_database: Any, folder: Path) -> None:
