@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class FactPage(BaseModel):
-    """Current facts of a period (scheme-format.md §4), and the cursor of the next page."""
+    """Current facts of a period (docs/scheme-reference.md §5), and the cursor of the next page."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "period_id": "2026-Q1",
