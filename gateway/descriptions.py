@@ -185,6 +185,18 @@ TYPE_FIELDS: dict[str, str] = {
     "Indicator.factKind": ("The kind of fact (事实) the leaf reads (§5): score, measure, event, rating, task, case, "
                            "journal or document; null for a node with children."),
     "Indicator.children": "The indicators under this one (empty for a leaf).",
+    "Indicator.documents": ("The documents (材料) the task must be proven by, each with the section that supplies it "
+                            "(docs/scheme-reference.md §3.4); they arrive as `document` submissions. Empty when the "
+                            "leaf requires none."),
+    "Indicator.documentsWhenMissing": ("What the task scores when a required document is missing: `zero`, "
+                                       "`proportional` (the rule's score × the share supplied) or `missing` (the "
+                                       "leaf's missing policy); null without required documents."),
+    "Indicator.lookbackPeriods": ("How many periods the leaf reads, this one included (§3.5 `lookback`, e.g. 3 for "
+                                  "\"3年内\"): its facts of the same scheme's earlier periods under the same owner "
+                                  "count with this period's. Null: this period only."),
+    "RequiredDocument.name": "The document's name as the scheme writes it, e.g. 年度学法计划.",
+    "RequiredDocument.supplier": ("The section (科室) that must supply it, e.g. 法制科; null when the scheme names "
+                                  "none."),
     # periods (考核周期)
     "Period.schemeVersion": "The published scheme version the period assesses by (fixed at creation).",
     "Period.label": "The period's label as offices write it, e.g. `2026年第一季度`.",
@@ -218,6 +230,13 @@ TYPE_FIELDS: dict[str, str] = {
     "Result.labels": "The labels (称号) given, e.g. 先进单位, in the scheme's order.",
     "Result.rewards": ("The rewards (奖励) as a JSON object of reward name → amount in yuan (元), an exact decimal "
                        "string with 2 places."),
+    "Result.distribution": ("For each reward the scheme distributes among the unit's people (二次分配, "
+                            "docs/scheme-reference.md §10.1), each person's share; empty for other rewards, and in "
+                            "the 公示's view."),
+    "RewardDistribution.reward": "The reward's name, as a key of `rewards`.",
+    "RewardDistribution.shares": "Every person's share, by person id; together they are the unit's amount exactly.",
+    "RewardShare.personId": "The person (the id the unit's people list gives).",
+    "RewardShare.amount": "The person's share in yuan (元), an exact decimal string with 2 places.",
     # evidence (佐证材料) and its review (审核)
     "Submission.indicator": "The indicator (指标) code the evidence is for; null for a subject-level event (a veto).",
     "Submission.status": ("pending (under review at `level`), approved (its fact counts), returned (to be "

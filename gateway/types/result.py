@@ -11,6 +11,30 @@ from gateway.types import strings, text
 from gateway.types.flags import VetoFlag, veto_flags
 
 
+@strawberry.type(description="One person's part of a unit's reward (二次分配).")
+class RewardShare:
+    person_id: str
+    amount: str
+
+
+@strawberry.type(description="A unit's reward split among its people (二次分配, 001 篇4): by an expression over each "
+                             "person's attributes and own score, to the cent by the largest remainder, so the shares "
+                             "add up to the unit's amount exactly.")
+class RewardDistribution:
+    reward: str
+    shares: list[RewardShare]
+
+
+def distributions(row: dict[str, Any]) -> list[RewardDistribution]:
+    """The result's `distribution` (reward → person id → amount), rewards in the result's order, people by id."""
+    found = row.get("distribution")
+    if not isinstance(found, dict):
+        return []
+    return [RewardDistribution(reward=str(reward), shares=[RewardShare(person_id=str(person), amount=str(amount))
+                                                           for person, amount in sorted(split.items())])
+            for reward, split in found.items() if isinstance(split, dict)]
+
+
 @strawberry.type(description="Rank, grade, labels and rewards of one subject.")
 class Result:
     period_id: str
@@ -24,6 +48,7 @@ class Result:
     grade_reason: str | None
     labels: list[str]
     rewards: JSON | None
+    distribution: list[RewardDistribution]
     flags: list[VetoFlag] = strawberry.field(description="Every veto applied to the subject.")
     version: int | None = strawberry.field(description="A new version only when the result changed.")
     created_at: str | None
@@ -35,6 +60,7 @@ class Result:
                    subject_id=str(row.get("subject_id", row.get("id", ""))), name=text(row, "name", "subject_name"),
                    group=text(row, "group"), total=text(row, "total"), rank=rank if isinstance(rank, int) else None,
                    band_grade=text(row, "band_grade"), grade=text(row, "grade"), grade_reason=text(row, "grade_reason"),
-                   labels=strings(row, "labels"), rewards=row.get("rewards"), flags=veto_flags(row),
+                   labels=strings(row, "labels"), rewards=row.get("rewards"), distribution=distributions(row),
+                   flags=veto_flags(row),
                    version=row.get("version") if isinstance(row.get("version"), int) else None,
                    created_at=text(row, "created_at"))

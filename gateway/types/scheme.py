@@ -14,6 +14,13 @@ from gateway.context import Context
 from gateway.types import text
 
 
+@strawberry.type(description="A document (材料) a task must be proven by, and the section (科室) that supplies it "
+                             "(001 篇5 落实与分工).")
+class RequiredDocument:
+    name: str
+    supplier: str | None
+
+
 @strawberry.type(description="One node of a scheme's indicator tree.")
 class Indicator:
     code: str
@@ -22,13 +29,26 @@ class Indicator:
     rule_kind: str | None
     fact_kind: str | None
     children: list[Indicator]
+    documents: list[RequiredDocument] = strawberry.field(default_factory=list)
+    documents_when_missing: str | None = None
+    lookback_periods: int | None = None
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Indicator:
+        """From a scheme document's node (`documents: {required, when_missing}`, `lookback: {periods}`) or from
+        scoring's indicator list (`required_documents`, `documents_when_missing`, `lookback_periods`)."""
         rule: dict[str, Any] = row["rule"] if isinstance(row.get("rule"), dict) else {}
+        written = row["documents"] if isinstance(row.get("documents"), dict) else {}
+        required = row.get("required_documents") or written.get("required") or []
+        lookback = row["lookback"].get("periods") if isinstance(row.get("lookback"), dict) else \
+            row.get("lookback_periods")
         return cls(code=str(row.get("code", row.get("id", ""))), name=row.get("name", ""), max=text(row, "max"),
                    rule_kind=text(row, "rule_kind") or text(rule, "kind"), fact_kind=text(row, "fact_kind"),
-                   children=[cls.from_json(c) for c in row.get("children") or []])
+                   children=[cls.from_json(c) for c in row.get("children") or []],
+                   documents=[RequiredDocument(name=str(d.get("name", "")), supplier=text(d, "supplier"))
+                              for d in required if isinstance(d, dict)],
+                   documents_when_missing=text(row, "documents_when_missing") or text(written, "when_missing"),
+                   lookback_periods=lookback if isinstance(lookback, int) else None)
 
 
 @strawberry.type(description="A scheme version: a draft, or published and immutable.")

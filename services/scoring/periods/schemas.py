@@ -54,6 +54,11 @@ class StatusChange(BaseModel):
     status: Status
 
 
+class RequiredDocumentRead(BaseModel):
+    name: str
+    supplier: str | None = Field(default=None, description="The section (科室) that must supply it, if named.")
+
+
 class IndicatorRead(BaseModel):
     code: str
     name: str
@@ -62,6 +67,12 @@ class IndicatorRead(BaseModel):
     fact_kind: str | None
     documents: list[str] = Field(default_factory=list,
                                  description="The documents the task must be proven by (`document` facts), if any.")
+    required_documents: list[RequiredDocumentRead] = Field(
+        default_factory=list, description="The same documents with the section that supplies each.")
+    documents_when_missing: str | None = Field(
+        default=None, description="What the task scores without them: zero, proportional or missing.")
+    lookback_periods: int | None = Field(
+        default=None, description="`lookback`: how many periods the leaf reads, this one included.")
 
 
 class PeriodSummary(BaseModel):

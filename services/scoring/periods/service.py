@@ -26,6 +26,7 @@ from services.scoring.periods.schemas import (
     PeriodPage,
     PeriodRead,
     PeriodSummary,
+    RequiredDocumentRead,
     SubjectIn,
     SubjectRead,
 )
@@ -74,7 +75,11 @@ def indicators(scheme: EngineScheme) -> list[IndicatorRead]:
         IndicatorRead(code=n.code, name=n.name, max=format(n.max, "f"),
                       rule_kind=n.rule.kind if n.rule else None,
                       fact_kind=FACT_KIND.get(n.rule.kind) if n.rule else None,
-                      documents=[d.name for d in n.documents.required] if n.documents else [])
+                      documents=[d.name for d in n.documents.required] if n.documents else [],
+                      required_documents=[RequiredDocumentRead(name=d.name, supplier=d.supplier)
+                                          for d in n.documents.required] if n.documents else [],
+                      documents_when_missing=n.documents.when_missing if n.documents else None,
+                      lookback_periods=n.lookback)
         for n in scheme.nodes()
     ]
 
