@@ -16,7 +16,7 @@ from kaohe.engine.scoring.subset import Scored, score_changed, score_full
 from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
-from services.scoring.scores import compute
+from services.scoring.scores import compute, lookback
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import PeriodState, ScoresCache
 from services.scoring.scores.digest import digest_alongside, digest_of, digest_parts, encode_each, subjects_bytes
@@ -30,9 +30,11 @@ async def refresh_and_score(session: AsyncSession, cache: ScoresCache, period: P
     """The period's state in `cache` refreshed, its new engine output, and the subjects whose values may
     have changed since the newest stored versions (None: every subject)."""
     scheme = await periods.scheme_of(session, period)
-    state = cache.get(period.id, period.cache_epoch)
+    # a look-back leaf reads other periods' facts, which this period's delta reads do not see: such a period
+    # is loaded afresh each time (annual indicator systems, small)
+    state = None if lookback.windows(scheme, period.label) else cache.get(period.id, period.cache_epoch)
     if state is None:
-        state = await _load(session, period)
+        state = await _load(session, period, scheme)
         cache.put(state)
         cache.begin(session, state)
         state.scored = await asyncio.to_thread(_score_all, state, scheme, period)
@@ -73,8 +75,9 @@ async def refresh_and_score(session: AsyncSession, cache: ScoresCache, period: P
     return state, scored, dirty | external | _moved(previous, scored)
 
 
-async def _load(session: AsyncSession, period: Period) -> PeriodState:
-    """Everything about the period from the database (a first recompute, or after cache_epoch moved)."""
+async def _load(session: AsyncSession, period: Period, scheme: Scheme) -> PeriodState:
+    """Everything about the period from the database (a first recompute, or after cache_epoch moved), with
+    the earlier periods' facts its look-back leaves read."""
     state = PeriodState(period.id, period.cache_epoch)
     rows = await period_repo.subjects(session, period.id)
     state.subjects = compute.facts_document(period, rows, [])["subjects"]
@@ -83,6 +86,7 @@ async def _load(session: AsyncSession, period: Period) -> PeriodState:
     state.fact_seq = seqs[1] if seqs is not None else 0
     state.start_load()
     await repo.load_fact_bodies(session, period.id, seqs, state.add_loaded)
+    state.add_loaded(await lookback.earlier_facts(session, period, scheme))
     state.loaded()
     state.latest = await repo.latest_values(session, period.id)
     state.value_seq = await repo.max_value_seq(session, period.id)

@@ -21,7 +21,7 @@ from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
 from services.scoring.schemes import service as schemes
-from services.scoring.scores import compute, incremental
+from services.scoring.scores import compute, incremental, lookback
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import ScoresCache
 from services.scoring.scores.schemas import (
@@ -264,7 +264,7 @@ async def verify(session: AsyncSession, principal: Principal, period_id: str) ->
         raise Forbidden(f"{principal.subject} may not verify period {period_id}")
     scheme = await periods.scheme_of(session, period)
     subjects = await period_repo.subjects(session, period.id)
-    facts = await repo.fact_bodies(session, period.id)
+    facts = await repo.fact_bodies(session, period.id) + await lookback.earlier_facts(session, period, scheme)
     result = await asyncio.to_thread(compute.run, scheme, compute.facts_document(period, subjects, facts))
     computed = compute.computed_values(scheme, result, facts)
     latest = await repo.latest_values(session, period.id)
