@@ -29,7 +29,7 @@ where cpu is this process's and the server's CPU together (steadier than wall ti
 
 Not getrusage's ru_maxrss: Python starts the child with vfork + exec, and Linux folds the address space the child
 leaves at exec (the parent's, which holds the setup's records) into the child's ru_maxrss, so it reported the
-setup's memory (176 MiB at 100,000 records, 415 MiB at 1,000,000), not the verification's.
+setup's memory, which grows with the records, not the verification's.
 """
 
 from __future__ import annotations
