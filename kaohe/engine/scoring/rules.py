@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeVar
 
@@ -39,12 +39,13 @@ def params_of(node: Node, kind: type[P]) -> P:
         raise TypeError(f"{node.code} has no {kind.__name__}")
     return rule.params
 LeafFn = Callable[[list[Fact], Subject, list[Problem]], LeafResult]
-# Final: the compiled module reads these from C statics, not from its globals dict (a lookup each use)
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
 _DIGITS: Final = re.compile(r"([0-9]+)")
 _SIX_PLACES: Final = Decimal("0.000001")
+# memos of pure functions of a text or an integer, each at most _MEMO_ENTRIES: a long-running service must not grow
+_MEMO_ENTRIES: Final = 10_000
 _FORMATTED: Final[dict[str, str]] = {}
 _NUMBERS: Final[dict[str, Decimal | None]] = {}
 _INTEGERS: Final[dict[int, Decimal]] = {}
@@ -57,23 +58,19 @@ class NotAssignedSignal(Exception):
 
 def num(raw: Any) -> Decimal | None:
     """A fact's number read exactly (Decimal(str(x))); None for text that is not a finite number."""
-    if type(raw) is str:
+    if isinstance(raw, str):
         value = _NUMBERS.get(raw, _UNSEEN)
         return _text_number(raw) if value is _UNSEEN else value  # type: ignore[return-value]
-    if type(raw) is int:
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
         value = _INTEGERS.get(raw)
         if value is None:
             value = Decimal(raw)
-            if len(_INTEGERS) < 10_000:
+            if len(_INTEGERS) < _MEMO_ENTRIES:
                 _INTEGERS[raw] = value
         return value
-    if raw is None or type(raw) is bool:
-        return None
     return _read_number(raw)
-
-
-# the memos below keep at most this many entries each: a long-running service must not grow
-_MEMO_ENTRIES: Final = 10_000
 
 
 def _text_number(raw: str) -> Decimal | None:
@@ -121,28 +118,12 @@ def _format(value: Decimal) -> str:
 
 def ids(facts: list[Fact]) -> str:
     """The fact ids for explanations (facts reach the rules already sorted by id)."""
-    try:  # fast path: every fact has a text id, the normal case
-        if len(facts) == 1:
-            only = facts[0]["id"]
-            if type(only) is str:
-                return only  # what joining one text returns
-        return ",".join([f["id"] for f in facts])
-    except (KeyError, TypeError):
-        return ",".join([str(f.get("id")) for f in facts])
+    return ",".join([str(f.get("id")) for f in facts])
 
 
 def name_of(value: Any) -> str | None:
     """A fact's name field (type, level, grade, assessor) when it is text; lists and maps never match."""
-    return value if type(value) is str else None
-
-
-def add_up(values: Iterable[Decimal]) -> Decimal:
-    """`sum(values, ZERO)`: the same additions in the same order (compiled by mypyc, a loop is cheaper
-    than a call of the builtin)."""
-    acc = ZERO
-    for value in values:
-        acc = acc + value
-    return acc
+    return value if isinstance(value, str) else None
 
 
 def clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
@@ -191,7 +172,7 @@ def build_manual(node: Node) -> LeafFn:
         if combine == "mean" and facts:  # the default: no assessor check, every numeric fact is used
             read: list[Any] = [num(f.get("points")) for f in facts]
             try:
-                total: Decimal = add_up(read)
+                total: Decimal = sum(read, ZERO)
             except TypeError:  # a None among them (`None in read` would be slower: Decimal == None)
                 pass
             else:
@@ -222,7 +203,7 @@ def _combine_manual(
     combine: str, used: list[Fact], values: list[Decimal], weights: dict[str, Decimal]
 ) -> tuple[Decimal, str]:
     if combine == "mean":
-        return add_up(values) / len(values), f"({' + '.join([fmt(v) for v in values])}) / {len(values)}"
+        return sum(values, ZERO) / len(values), f"({' + '.join([fmt(v) for v in values])}) / {len(values)}"
     if combine == "min":
         return min(values), "min(" + ", ".join([fmt(v) for v in values]) + ")"
     if combine == "max":
@@ -242,7 +223,7 @@ def _weighted_assessors(used: list[tuple[Fact, Decimal]], weights: dict[str, Dec
     num_sum, den = ZERO, ZERO
     parts = []
     for name in sorted(by_assessor):
-        mean = add_up(by_assessor[name]) / len(by_assessor[name])
+        mean = sum(by_assessor[name], ZERO) / len(by_assessor[name])
         num_sum += weights[name] * mean
         den += weights[name]
         parts.append(f"{name} {fmt(mean)} × {fmt(weights[name])}")
@@ -339,7 +320,7 @@ def build_completion(node: Node) -> LeafFn:
         target = resolve_target(p.target, subject, problems, node.code)
         if target is None:
             return ZERO, head + "no usable target = 0"
-        value = add_up(used)
+        value = sum(used, ZERO)
         if lower and value == 0:
             bonus = bonus_cap if bonus_per_point > 0 else ZERO
             return top + bonus, head + f"value 0 (lower is better), full {fmt(top)} + bonus {fmt(bonus)}"
@@ -394,7 +375,7 @@ def _banded_months(facts: list[Fact], problems: list[Problem], bands: Any, combi
         if not month:
             bad(problems, f, "this leaf is banded per month; the fact needs a month such as 2026-02")
             continue
-        key = month if type(month) is str else str(month)
+        key = str(month)
         same = months.get(key)
         if same is None:
             months[key] = [f]
@@ -410,6 +391,6 @@ def _banded_months(facts: list[Fact], problems: list[Problem], bands: Any, combi
         parts.append(f"{month} {fmt(points)}")
     if not scores:
         return None, f"banded [{ids(facts)}]: no usable month"
-    total = add_up(scores)
+    total = sum(scores, ZERO)
     score = clamp(total / len(scores) if combine == "mean" else total, ZERO, top)
     return score, f"banded {combine} of months [{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"

@@ -15,7 +15,7 @@ from ..scheme.model import (
     RatingParams,
     Subject,
 )
-from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, add_up, bad, clamp, fmt, ids, name_of, num, params_of
+from .rules import HUNDRED, ZERO, Fact, LeafFn, LeafResult, bad, clamp, fmt, ids, name_of, num, params_of
 
 
 def build_deduction(node: Node) -> LeafFn:
@@ -36,7 +36,7 @@ def build_deduction(node: Node) -> LeafFn:
         for kind, limit in zero_when:
             if counts.get(kind, ZERO) >= limit:
                 return ZERO, head + f"{kind} {fmt(counts[kind])} ≥ {fmt(limit)}, no points = 0"
-        deducted = add_up([per_event[k] * c for k, c in counts.items()])
+        deducted = sum([per_event[k] * c for k, c in counts.items()], ZERO)
         if cap is not None and deducted > cap:
             deducted = cap
         score = clamp(max(floor, base - deducted), ZERO, top)
@@ -53,7 +53,7 @@ def _event_counts(
     used: list[Fact] = []
     for f in facts:
         kind = f.get("type")
-        if type(kind) is not str or kind not in per_event:
+        if not isinstance(kind, str) or kind not in per_event:
             known = ", ".join(sorted(per_event))
             bad(problems, f, f"unknown event type {name_of(kind)!r} for this deduction (known: {known})")
             continue
@@ -84,17 +84,17 @@ def build_accrual(node: Node) -> LeafFn:
                 continue
             key = f.get("key")
             fid = f.get("id")
-            fid = fid if type(fid) is str else str(fid)
+            fid = str(fid)
             if highest and key is not None:
                 # 003 篇三 "同一事项…执行其中最高级别的加分标准,不重复计分"
-                key = key if type(key) is str else str(key)
+                key = str(key)
                 best = keyed.get(key)
                 if best is None or (points, fid) > (best[0], best[1]):
                     keyed[key] = (points, fid)
             else:
                 loose.append((points, fid))
         parts = sorted(loose, key=_fact_id) + sorted(keyed.values(), key=_fact_id)
-        total = add_up([pts for pts, _ in parts])
+        total = sum([pts for pts, _ in parts], ZERO)
         score = clamp(total, low, high)
         terms = " + ".join([f"{fid} {fmt(pts)}" for pts, fid in parts]) or "0"
         return score, f"accrual [{ids(facts)}]: {terms} = {fmt(total)}, {within} = {fmt(score)}"
@@ -143,7 +143,7 @@ def build_per_occurrence(node: Node) -> LeafFn:
             if task is None:
                 bad(problems, f, "task fact needs a task_id")
                 continue
-            key = task if type(task) is str else str(task)
+            key = str(task)
             done[key] = done.get(key, False) or f.get("completed") is True
         if not done:
             score = top if none_full else ZERO
@@ -197,7 +197,7 @@ def build_journal(node: Node) -> LeafFn:
         if not points:
             score = top if excused else ZERO
             return (score if excused else None), f"journal [{ids(facts)}]: every week excused = {fmt(score)}"
-        mean = add_up(points) / len(points)
+        mean = sum(points, ZERO) / len(points)
         score = clamp(top * mean / scale_max, ZERO, top)
         return (
             score,
@@ -229,7 +229,7 @@ def build_rating(node: Node) -> LeafFn:
             value = _rating_round(rounds[name], combine, levels, trim, full)
             scores.append(value)
             parts.append(f"round {name} {fmt(value)}")
-        score = clamp(add_up(scores) / len(scores), ZERO, top)
+        score = clamp(sum(scores, ZERO) / len(scores), ZERO, top)
         return score, f"{head}{ids(facts)}]: {', '.join(parts)} → {fmt(score)}"
 
     return rating
@@ -243,18 +243,18 @@ def _ratings_by_round(
         grade, points = f.get("grade"), f.get("points")
         if grade is None and points is None:
             continue  # 弃权: an abstention is not counted
-        value = scale.get(grade if type(grade) is str else "") if grade is not None else num(points)
+        value = scale.get(grade if isinstance(grade, str) else "") if grade is not None else num(points)
         if value is None:
             bad(problems, f, f"unknown grade {grade!r}" if grade is not None else "rating points must be a number")
             continue
         level = f.get("level", "")
-        if type(level) is not str:
+        if not isinstance(level, str):
             level = str(level)
         if levels and level not in levels:
             bad(problems, f, f"unknown rater level {level!r} (expected one of {', '.join(levels)})")
             continue
         key = f.get("round", 1)
-        key = key if type(key) is str else str(key)
+        key = str(key)
         same = rounds.get(key)
         if same is None:
             rounds[key] = [(level, value)]
@@ -284,7 +284,7 @@ def _rating_round(
         absent = [full for level in levels if level not in rated]
     if combine == "mean":
         values = _trimmed([v for _, v in ratings], trim) + absent
-        return add_up(values) / len(values)
+        return sum(values, ZERO) / len(values)
     by_level: dict[str, list[Decimal]] = {}
     for level, value in ratings:
         same = by_level.get(level)
@@ -294,6 +294,6 @@ def _rating_round(
             same.append(value)
     if trim != (0, 0):
         by_level = {level: _trimmed(values, trim) for level, values in by_level.items()}
-    means = [add_up(by_level[level]) / len(by_level[level]) for level in sorted(by_level)]
+    means = [sum(by_level[level], ZERO) / len(by_level[level]) for level in sorted(by_level)]
     means.extend(absent)
-    return add_up(means) / len(means)
+    return sum(means, ZERO) / len(means)

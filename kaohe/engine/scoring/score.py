@@ -27,7 +27,6 @@ from .rules import (
     Fact,
     LeafFn,
     NotAssignedSignal,
-    add_up,
     build_banded,
     build_completion,
     build_manual,
@@ -108,16 +107,8 @@ def bucket_facts(period: Period, raw: Any) -> None:
     items: list[Any] = raw if isinstance(raw, list) else []
     if any(node.lookback for node in period.nodes.values()):
         items = _within_windows(period, items)
-    odd = _bucket_text_subjects(period.facts, items, kinds)
-    if odd is None:  # a subject id that is not text (a number, say), a dict subclass: the general path
-        period.facts = {}
-        odd = _bucket_any_subjects(period, items, kinds)
-    else:
-        known = {subject.id for subject in period.subjects}
-        for sid in [sid for sid in period.facts if sid not in known]:
-            for facts in period.facts.pop(sid).values():
-                for f in facts:
-                    _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+    odd = _bucket_by_subject(period.facts, items, kinds)
+    _check_subjects(period)
     _sort_out_odd_facts(period, odd, kinds)
 
 
@@ -139,37 +130,25 @@ def _within_windows(period: Period, items: list[Any]) -> list[Any]:
     return out
 
 
-def _bucket_text_subjects(
-    out: dict[str, dict[str, list[Fact]]], items: list[Any], kinds: dict[str, str | None]
-) -> list[Any] | None:
-    """The facts into `out` by subject, then leaf; the facts set aside, or None (and `out` to be
-    dropped) at the first item that is not exactly a dict or fact of a leaf whose subject id is not
-    exactly text."""
-    odd: list[Any] = []  # subject-level events, bad facts: looked at after the hot loop
-    last: Any = None
-    mine: dict[str, list[Fact]] = {}
-    for item in items:
-        if type(item) is not dict:  # a dict subclass, say: the general path sees it as it is
-            return None
-        # typed as a dict, the compiled loop calls the dict's own lookups instead of method calls
-        f: Fact = item
-        try:  # zero-cost on the happy path; an unhashable or non-text indicator lands in `odd`
+def _bucket_by_subject(out: dict[Any, dict[str, list[Fact]]], items: list[Any],
+                       kinds: dict[str, str | None]) -> list[Any]:
+    """The facts into `out` by subject id as given, then leaf; returns the facts set aside (subject-level
+    events, facts that fit no leaf, items that are not facts), looked at after this loop."""
+    odd: list[Any] = []
+    for f in items:
+        try:
             code = f["indicator"]
             kind = kinds.get(code, _NOT_A_LEAF)
             if kind is _NOT_A_LEAF or f.get("fact") != kind:
                 odd.append(f)
                 continue
             sid = f.get("subject")
-        except (KeyError, TypeError):
+            mine = out.get(sid)
+        except (KeyError, TypeError, AttributeError):
             odd.append(f)
             continue
-        if type(sid) is not str:
-            return None
-        if sid != last:  # a subject's facts mostly come together (ids are given per subject)
-            found = out.get(sid)
-            if found is None:
-                found = out[sid] = {}
-            mine, last = found, sid
+        if mine is None:
+            mine = out[sid] = {}
         facts = mine.get(code)
         if facts is None:
             mine[code] = [f]
@@ -178,47 +157,18 @@ def _bucket_text_subjects(
     return odd
 
 
-def _bucket_any_subjects(period: Period, items: list[Any], kinds: dict[str, str | None]) -> list[Any]:
-    """`_bucket_text_subjects` for facts whose subject ids may be any JSON value: per leaf first, keyed
-    by the raw id, so that ids given as numbers join the subject's text id after the check."""
-    buckets: dict[str, dict[Any, list[Fact]]] = {code: {} for code in kinds}
-    expect = {code: (buckets[code], kind) for code, kind in kinds.items()}
-    get_slot = expect.get
-    odd: list[Any] = []
-    for f in items:
-        try:
-            slot = get_slot(f["indicator"])
-            if slot is None or f.get("fact") != slot[1]:
-                odd.append(f)
-                continue
-            bucket = slot[0]
-            sid = f.get("subject")
-            facts = bucket.get(sid)
-        except (KeyError, TypeError, AttributeError):
-            odd.append(f)
-            continue
-        if facts is None:
-            bucket[sid] = [f]
-        else:
-            facts.append(f)
-    _check_bucket_subjects(period, buckets)
-    for code, bucket in buckets.items():
-        for sid, facts in bucket.items():
-            period.facts.setdefault(sid, {})[code] = facts
-    return odd
-
-
-def _check_bucket_subjects(period: Period, buckets: dict[str, dict[Any, list[Fact]]]) -> None:
-    # subject ids are checked once per (leaf, subject) rather than once per fact
+def _check_subjects(period: Period) -> None:
+    """Subject ids are checked once per subject: an id given as a number joins the subject's text id (its
+    facts after those given with the text id, leaf by leaf); the facts of an unknown subject are reported."""
     known = {subject.id for subject in period.subjects}
-    for bucket in buckets.values():
-        # until this check a bucket's keys are the facts' raw `subject` values, text or not
-        raw_ids: list[Any] = list(bucket)
-        for sid in [sid for sid in raw_ids if sid not in known]:
-            facts = bucket.pop(sid)
-            if isinstance(sid, int) and not isinstance(sid, bool) and str(sid) in known:
-                bucket.setdefault(str(sid), []).extend(facts)  # ids may be given as numbers
-                continue
+    for sid in [sid for sid in period.facts if sid not in known]:
+        by_leaf = period.facts.pop(sid)
+        if isinstance(sid, int) and not isinstance(sid, bool) and str(sid) in known:
+            mine = period.facts.setdefault(str(sid), {})
+            for code, facts in by_leaf.items():
+                mine.setdefault(code, []).extend(facts)
+            continue
+        for facts in by_leaf.values():
             for f in facts:
                 _fact_problem(period.problems, f, f"unknown subject {sid!r}")
 
@@ -473,14 +423,14 @@ def _sum_of(node: Node) -> Aggregate:
 
     def aggregate(row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
         values = _as_tuple(read_regular(row), len(regular)) if read_regular else ()
-        total = add_up(values)
+        total = sum(values, ZERO)
         words = template.format(*[fmt(v) for v in values])
         if cap and total > top:
             total, words = top, f"min({words}, cap {top_text})"
         if read_bonus:
             # §3.2: bonus children are added on top of the (capped) sum of the others
             extra = _as_tuple(read_bonus(row), len(bonus))
-            total += add_up(extra)
+            total += sum(extra, ZERO)
             words += bonus_template.format(*[fmt(v) for v in extra])
         return total, f"sum: {words} = {fmt(total)}"
 
@@ -625,7 +575,7 @@ def totals(period: Period) -> list[SubjectScore]:
             total = scheme.total.evaluate(row, subject.attributes, notes)
             explain[TOTAL] = f"total {scheme.total.source} = {fmt(total)}" + (f" ({'; '.join(notes)})" if notes else "")
         else:
-            total = add_up([row[code] for code in top])
+            total = sum([row[code] for code in top], ZERO)
             explain[TOTAL] = "total: " + " + ".join(f"{code} {fmt(row[code])}" for code in top) + f" = {fmt(total)}"
         hits = sorted(
             period.vetoes.get(subject.id, []), key=lambda h: (scheme.vetoes.index(h.veto), natural_key(h.fact))
