@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kaohe.i18n import _
 from services.common.auth import Principal, Role
 from services.common.errors import Forbidden
 
@@ -161,7 +162,7 @@ def rule(operation: str) -> Rule:
     """The row of `operation`; an operation without a row is refused (fail closed)."""
     found = OPERATIONS.get(operation)
     if found is None:
-        raise Forbidden(f"{operation} has no access rule")
+        raise Forbidden(_("%(operation)s has no access rule", operation=operation))
     return found
 
 
@@ -181,7 +182,8 @@ def require(user: Principal, operation: str, *, unit_path: str = "", subject_id:
     """Raise FORBIDDEN unless `user` may run `operation` on the target."""
     if not allowed(user, operation, unit_path=unit_path, subject_id=subject_id):
         where = "the organisation" if rule(operation).target == "org" else (unit_path or "this target")
-        raise Forbidden(f"{user.subject} may not run {operation} on {where}")
+        raise Forbidden(_("%(subject)s may not run %(operation)s on %(where)s",
+                          subject=user.subject, operation=operation, where=where))
 
 
 def require_role(user: Principal, operation: str) -> None:
@@ -189,7 +191,7 @@ def require_role(user: Principal, operation: str) -> None:
     found = rule(operation)
     own_ok = found.own and user.has_role("subject") and bool(user.subject_ids)
     if not (own_ok or any(user.has_role(r) for r in found.roles)):
-        raise Forbidden(f"{user.subject} may not run {operation}")
+        raise Forbidden(_("%(subject)s may not run %(operation)s", subject=user.subject, operation=operation))
 
 
 def visible(user: Principal, operation: str, *, unit_path: str, subject_id: str | None = None) -> bool:

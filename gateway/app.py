@@ -29,6 +29,7 @@ from gateway.context import Context, get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.events import Connections, EventHub, token_expiry, watchdog
 from gateway.schema import configured_schema
+from kaohe.i18n import localize
 from services.common.app import (
     BodyLimitMiddleware,
     declare_security,
@@ -128,7 +129,7 @@ class GatewayRouter(GraphQLRouter[Any, None]):
                 exc.reason, exc.status_code, "not_found" if exc.status_code == 404 else "bad_request")
             if media_type == JSON:
                 raise refused from None
-            return JSONResponse(graphql_error_body(refused.status_code, refused.code, refused.message),
+            return JSONResponse(graphql_error_body(refused.status_code, refused.code, localize(refused.message)),
                                 status_code=refused.status_code, media_type=f"{GRAPHQL_RESPONSE}; charset=utf-8")
         if media_type == GRAPHQL_RESPONSE and response.headers.get("content-type", "").startswith(JSON):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"

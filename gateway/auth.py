@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import jwt
 
+from kaohe.i18n import _
 from services.common.auth import Grant, Principal, grants_from_claim, subject_ids_from_claim
 from services.common.errors import NotAuthenticated
 from services.common.settings import Settings
@@ -44,7 +45,7 @@ class JwksCache:
         if kid is None and len(self.keys) == 1:
             return next(iter(self.keys.values()))
         if kid not in self.keys:
-            raise NotAuthenticated("the token's signing key is unknown")
+            raise NotAuthenticated(_("the token's signing key is unknown"))
         return self.keys[kid]
 
     async def _refresh(self) -> None:
@@ -56,7 +57,7 @@ class JwksCache:
             except (httpx.HTTPError, ValueError) as exc:
                 if self.keys:  # keep serving the keys we have while the issuer is down
                     return
-                raise NotAuthenticated(f"cannot fetch signing keys: {type(exc).__name__}") from None
+                raise NotAuthenticated(_("cannot fetch signing keys: %(exc)s", exc=type(exc).__name__)) from None
             self.keys = {k.get("kid"): jwt.PyJWK(k).key for k in body.get("keys", []) if k.get("kty") == "RSA"}
             self.fetched_at = time.monotonic()
 
@@ -72,9 +73,9 @@ def _shorthand_grants(claims: dict[str, Any]) -> list[dict[str, Any]]:
     """`roles` + `scope`: the same scope for every role."""
     roles, scope = claims.get("roles", []), claims.get("scope", "")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise NotAuthenticated("the token's roles claim must be a list of role names")
+        raise NotAuthenticated(_("the token's roles claim must be a list of role names"))
     if not isinstance(scope, str):
-        raise NotAuthenticated("the token's scope claim must be a text")
+        raise NotAuthenticated(_("the token's scope claim must be a text"))
     return [{"role": role, "scope": scope} for role in roles]
 
 
@@ -96,11 +97,11 @@ class Authenticator:
         api_key = headers.get(API_KEY_HEADER)
         if api_key:
             return await self._from_api_key(api_key)
-        scheme, _, token = headers.get("Authorization", "").partition(" ")
+        scheme, _space, token = headers.get("Authorization", "").partition(" ")
         if not token:
             return None
         if scheme.lower() != "bearer":
-            raise NotAuthenticated("use Authorization: Bearer <token> or X-API-Key")
+            raise NotAuthenticated(_("use Authorization: Bearer <token> or X-API-Key"))
         token = token.strip()
         digest = hashlib.sha256(token.encode()).hexdigest()
         cached = self._tokens.get(digest)
@@ -116,7 +117,7 @@ class Authenticator:
 
     def _forget_expired(self) -> None:
         now = time.time()
-        for digest in [d for d, (exp, _) in self._tokens.items() if now >= exp + LEEWAY_SECONDS]:
+        for digest in [d for d, (exp, _principal) in self._tokens.items() if now >= exp + LEEWAY_SECONDS]:
             del self._tokens[digest]
         while len(self._tokens) >= TOKEN_CACHE_ENTRIES:  # all still valid: drop the oldest
             del self._tokens[next(iter(self._tokens))]
@@ -132,9 +133,9 @@ class Authenticator:
                 issuer=self.settings.jwt_issuer, options=options, leeway=LEEWAY_SECONDS,
             )
         except jwt.ExpiredSignatureError:
-            raise NotAuthenticated("token expired") from None
+            raise NotAuthenticated(_("token expired")) from None
         except jwt.PyJWTError as exc:
-            raise NotAuthenticated(f"invalid token: {exc}") from None
+            raise NotAuthenticated(_("invalid token: %(exc)s", exc=exc)) from None
         return claims
 
     async def _key_for(self, header: dict[str, Any]) -> tuple[Any, list[str]]:
@@ -142,24 +143,24 @@ class Authenticator:
             return await self.jwks.key(header.get("kid")), ["RS256"]
         if header.get("alg") == "HS256" and self.settings.jwt_secret is not None:
             return self.settings.jwt_secret.get_secret_value(), ["HS256"]
-        raise NotAuthenticated(f"tokens signed with {header.get('alg')!r} are not accepted here")
+        raise NotAuthenticated(_("tokens signed with %(alg)r are not accepted here", alg=header.get('alg')))
 
     def forget_api_key(self, key_id: str) -> None:
         """Stop trusting the key `key_id` here at once (it was revoked through this instance)."""
         subject = f"api-key:{key_id}"
-        for digest in [d for d, (_, p) in self._api_keys.items() if p.subject == subject]:
+        for digest in [d for d, (_expiry, p) in self._api_keys.items() if p.subject == subject]:
             del self._api_keys[digest]
 
     async def _from_api_key(self, key: str) -> Principal:
         if len(key) > 200:
-            raise NotAuthenticated("invalid API key")
+            raise NotAuthenticated(_("invalid API key"))
         digest = hashlib.sha256(key.encode()).hexdigest()
         cached = self._api_keys.get(digest)
         if cached and self.clock() - cached[0] < API_KEY_CACHE_SECONDS:
             return cached[1]
         found = await self.verify_api_key(key)
         if not found:
-            raise NotAuthenticated("invalid or revoked API key")
+            raise NotAuthenticated(_("invalid or revoked API key"))
         principal = Principal(
             subject=f"api-key:{found['id']}", kind="api_key",
             grants=tuple(Grant(role=g["role"], scope=g.get("scope", "")) for g in found.get("grants", [])),

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import orjson
 
+from kaohe.i18n import _
 from services.common.auth import Principal, issue_service_token
 from services.common.errors import DomainError, ServiceUnavailable
 from services.common.observability import REQUEST_ID_HEADER, request_id_var
@@ -65,7 +66,8 @@ class ServiceClient:
                 # a pooled keep-alive connection the service closed as we reused it: a GET is safe to resend
                 response = await self.http.request(method, path, headers=send_headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
+            raise ServiceUnavailable(_("the %(service)s service cannot be reached: %(exc)s",
+                                       service=self.name, exc=type(exc).__name__)) from None
         if response.status_code >= 400:
             raise _error_from(response, self.name)
         return _decode(response) if response.content else None
@@ -82,7 +84,8 @@ class ServiceClient:
             except (httpx.ReadError, httpx.RemoteProtocolError):  # a stale keep-alive connection: a GET is safe
                 response = await self.http.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"the {self.name} service cannot be reached: {type(exc).__name__}") from None
+            raise ServiceUnavailable(_("the %(service)s service cannot be reached: %(exc)s",
+                                       service=self.name, exc=type(exc).__name__)) from None
         if response.status_code >= 400:
             await response.aread()
             await response.aclose()
@@ -97,7 +100,8 @@ def _error_from(response: httpx.Response, service: str) -> DomainError:
     try:
         body = response.json()["error"]
     except (ValueError, KeyError, TypeError):
-        body = {"code": "upstream_error", "message": f"{service} answered {response.status_code}"}
+        body = {"code": "upstream_error",
+                "message": _("%(service)s answered %(status)s", service=service, status=response.status_code)}
     error = DomainError(body.get("message", ""), details=body.get("details"))
     error.status_code = response.status_code
     error.code = body.get("code", "upstream_error")

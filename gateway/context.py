@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from gateway.clients import Clients
+from kaohe.i18n import _
 from services.common.auth import Principal
 from services.common.errors import NotAuthenticated
 
@@ -32,7 +33,7 @@ class Context(BaseContext):
     def user(self) -> Principal:
         """The authenticated caller; UNAUTHENTICATED when there is none."""
         if self.principal is None:
-            raise NotAuthenticated("sign in: send a bearer token or an API key")
+            raise NotAuthenticated(_("sign in: send a bearer token or an API key"))
         return self.principal
 
     def loader(self, name: str, factory: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 
-from kaohe.i18n import N_, localize, translate
+from kaohe.i18n import N_, Text, _, localize, translate
 from services.common.errors import DomainError
 
 CODES = {
@@ -59,7 +59,8 @@ MAX_JSON_DEPTH = 64  # nesting of a request body: a scheme document needs about 
 
 
 def _refuse_constant(name: str) -> Any:
-    raise RequestRefused(f"the request body is not valid JSON: {name.lstrip('-')} is not a JSON number",
+    raise RequestRefused(_("the request body is not valid JSON: %(name)s is not a JSON number",
+                           name=name.lstrip("-")),
                          code="invalid_json")
 
 
@@ -79,8 +80,9 @@ def _bounded_int(text: str) -> int:
 
 
 def _too_long() -> None:
-    raise RequestRefused(f"the request body is not valid JSON for kaohe: a number has more than {MAX_NUMBER_LENGTH} "
-                         "characters", code="invalid_json")
+    raise RequestRefused(_("the request body is not valid JSON for kaohe: a number has more than "
+                           "%(max_number_length)s characters", max_number_length=MAX_NUMBER_LENGTH),
+                         code="invalid_json")
 
 
 def strict_json(data: str | bytes) -> Any:
@@ -90,7 +92,8 @@ def strict_json(data: str | bytes) -> Any:
     try:
         value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
-        raise RequestRefused(f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        raise RequestRefused(_("the request body is not valid JSON: %(msg)s at line %(lineno)s column %(colno)s",
+                               msg=exc.msg, lineno=exc.lineno, colno=exc.colno),
                              code="invalid_json") from None
     except RecursionError:
         _too_deep()
@@ -100,7 +103,8 @@ def strict_json(data: str | bytes) -> Any:
 
 
 def _too_deep() -> None:
-    raise RequestRefused(f"the request body is not valid JSON for kaohe: it nests more than {MAX_JSON_DEPTH} deep",
+    raise RequestRefused(_("the request body is not valid JSON for kaohe: it nests more than %(max_json_depth)s deep",
+                           max_json_depth=MAX_JSON_DEPTH),
                          code="invalid_json")
 
 
@@ -123,7 +127,7 @@ def finite_json(value: Any) -> Any:
     becomes infinity, which no service could be sent). A GraphQLError, so that graphql-core reports it as the
     client's input (validation or variable coercion) rather than as a failure of ours."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise GraphQLError("numbers in a JSON value must be finite")
+        raise GraphQLError(_("numbers in a JSON value must be finite"))
     if isinstance(value, dict):
         for item in value.values():
             finite_json(item)
@@ -144,13 +148,23 @@ def give_code(error: GraphQLError) -> None:
         error.message = localize(original.message)
         return
     if (error.extensions or {}).get("code"):
-        error.message = localize(error.message)
+        error.message = _marked_message(error)
         return
     error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
     if error.extensions["code"] == "INTERNAL":
         error.message = translate(INTERNAL_MESSAGE)
     else:
-        error.message = localize(error.message)
+        error.message = _marked_message(error)
+
+
+def _marked_message(error: GraphQLError) -> str:
+    """The error's message in the request's language: graphql-core copies the message of an error raised in a
+    scalar or a rule as a plain str, so the marked one is looked for on the original error too."""
+    original = error.original_error
+    for candidate in (error.message, getattr(original, "message", None), *getattr(original, "args", ())[:1]):
+        if isinstance(candidate, Text):
+            return localize(candidate)
+    return error.message
 
 
 def _code_of(error: GraphQLError) -> str:

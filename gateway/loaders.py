@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from gateway import access
 from gateway.clients import GATEWAY
 from gateway.context import Context
+from kaohe.i18n import _
 from services.common.errors import NotFound
 from services.common.peers import segment
 
@@ -168,7 +169,8 @@ async def authorize_subject(ctx: Context, operation: str, period_id: str, subjec
     access.require_role(user, operation)
     subject = await subject_scopes(ctx).load((period_id, subject_id))
     if subject is None:
-        raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+        raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
+                         subject_id=subject_id, period_id=period_id))
     access.require(user, operation, unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
     return subject
 
@@ -181,7 +183,8 @@ async def authorize_subjects(ctx: Context, operation: str, period_id: str, subje
     for subject_id, subject in zip(ids, await subject_scopes(ctx).load_many([(period_id, i) for i in ids]),
                                    strict=True):
         if subject is None:
-            raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+            raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
+                             subject_id=subject_id, period_id=period_id))
         access.require(user, operation, unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
 
 

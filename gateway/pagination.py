@@ -11,6 +11,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from gateway.protection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 
 T = TypeVar("T")
@@ -54,14 +55,15 @@ def decode_cursor(cursor: str | None) -> int:
             raise ValueError(cursor)
         return int(raw[len(CURSOR_PREFIX):]) + 1
     except ValueError:
-        raise InvalidInput("the cursor is not one this list gave out", details={"after": cursor}) from None
+        raise InvalidInput(_("the cursor is not one this list gave out"), details={"after": cursor}) from None
 
 
 def page_size(first: int | None) -> int:
     """`first`, defaulted and checked against the cap (variables bypass the validation rule)."""
     size = DEFAULT_PAGE_SIZE if first is None else first
     if size < 0 or size > MAX_PAGE_SIZE:
-        raise InvalidInput(f"first must be between 0 and {MAX_PAGE_SIZE}", details={"first": first})
+        raise InvalidInput(_("first must be between 0 and %(max_page_size)s", max_page_size=MAX_PAGE_SIZE),
+                           details={"first": first})
     return size
 
 
@@ -111,7 +113,7 @@ def _names(selections: Sequence[Selection]) -> Iterator[tuple[str, Sequence[Sele
 def node_fields(info: Info[Any, Any]) -> set[str]:
     """The fields a connection's query asks of its items (under `nodes` and `edges { node }`)."""
     wanted: set[str] = set()
-    for _, selections in _names(info.selected_fields):
+    for _name, selections in _names(info.selected_fields):
         for name, below in _names(selections):
             if name == "nodes":
                 wanted.update(n for n, _ in _names(below))

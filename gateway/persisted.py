@@ -31,6 +31,7 @@ import strawberry
 from graphql import GraphQLError, parse, specified_rules, validate
 from strawberry.extensions import SchemaExtension
 
+from kaohe.i18n import _
 from services.common.settings import ConfigError, Settings
 
 Mode = Literal["off", "apq", "allowlist"]
@@ -111,10 +112,10 @@ class Policy:
 def _requested_hash(persisted: Any) -> str:
     version = persisted.get("version") if isinstance(persisted, dict) else None
     if isinstance(version, bool) or version != 1:  # JSON `true` is not version 1
-        raise PersistedQueryError("persistedQuery must be {\"version\": 1, \"sha256Hash\": …}", "BAD_REQUEST", 400)
+        raise PersistedQueryError(_('persistedQuery must be {"version": 1, "sha256Hash": …}'), "BAD_REQUEST", 400)
     sha256 = persisted.get("sha256Hash")
     if not isinstance(sha256, str) or not _HASH.match(sha256.lower()):
-        raise PersistedQueryError("persistedQuery.sha256Hash must be 64 hexadecimal digits", "BAD_REQUEST", 400)
+        raise PersistedQueryError(_("persistedQuery.sha256Hash must be 64 hexadecimal digits"), "BAD_REQUEST", 400)
     return sha256.lower()
 
 
@@ -144,28 +145,28 @@ class PersistedQueries(SchemaExtension):
         mode, query = self.policy.mode, context.query
         if mode == "allowlist":
             if query:
-                raise PersistedQueryError("this gateway runs only its listed documents; send the "
-                                          "persistedQuery hash without the text", NOT_ALLOWED, 400)
+                raise PersistedQueryError(_("this gateway runs only its listed documents; send the persistedQuery "
+                                            "hash without the text"), NOT_ALLOWED, 400)
             if persisted is None:
                 return  # no document at all: strawberry's own "no query" answer
             listed = self.policy.allowed.get(_requested_hash(persisted))
             if listed is None:
-                raise PersistedQueryError("this document is not on the gateway's allow-list", NOT_ALLOWED, 400)
+                raise PersistedQueryError(_("this document is not on the gateway's allow-list"), NOT_ALLOWED, 400)
             context.query = listed
             return
         if persisted is None:
             return
         if mode == "off":
-            raise PersistedQueryError("PersistedQueryNotSupported", NOT_SUPPORTED, 200)
+            raise PersistedQueryError("PersistedQueryNotSupported", NOT_SUPPORTED, 200)  # Apollo's clients read it
         sha256 = _requested_hash(persisted)
         if not query:
             found = self.policy.store.get(sha256)
             if found is None:
-                raise PersistedQueryError("PersistedQueryNotFound", NOT_FOUND, 200)
+                raise PersistedQueryError("PersistedQueryNotFound", NOT_FOUND, 200)  # as it is
             context.query = found
             return
         if sha256_of(query) != sha256:
-            raise PersistedQueryError("provided sha256Hash does not match the query text", HASH_MISMATCH, 400)
+            raise PersistedQueryError(_("provided sha256Hash does not match the query text"), HASH_MISMATCH, 400)
         if sha256 not in self.policy.store:
             self._store_as = sha256
 

@@ -29,6 +29,7 @@ from strawberry.extensions import (
 )
 
 from gateway.persisted import PersistedQueries, Policy
+from kaohe.i18n import _
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -83,7 +84,8 @@ def cost_rule(variables: dict[str, Any] | None = None) -> type[ValidationRule]:
             cost = estimate_cost(node.selection_set, self.context, variables or {})
             if cost > MAX_COST:
                 self.report_error(GraphQLError(
-                    f"query cost {cost} is over the limit of {MAX_COST}; ask for fewer items or fields",
+                    _("query cost %(cost)s is over the limit of %(max_cost)s; ask for fewer items or fields",
+                      cost=cost, max_cost=MAX_COST),
                     extensions={"code": "QUERY_TOO_COSTLY"},
                 ))
 
@@ -98,7 +100,8 @@ class PageSizeRule(ValidationRule):
             if argument.name.value in PAGE_ARGUMENTS and isinstance(argument.value, IntValueNode):
                 if int(argument.value.value) > MAX_PAGE_SIZE:
                     self.report_error(GraphQLError(
-                        f"{argument.name.value} may be at most {MAX_PAGE_SIZE}",
+                        _("%(argument)s may be at most %(max_page_size)s",
+                          argument=argument.name.value, max_page_size=MAX_PAGE_SIZE),
                         nodes=[argument], extensions={"code": "BAD_USER_INPUT"},
                     ))
 

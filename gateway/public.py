@@ -24,6 +24,7 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from gateway.errors import graphql_error_body
+from kaohe.i18n import _, localize
 from services.common.auth import Principal
 from services.common.peers import segment
 from services.common.settings import get_settings
@@ -89,7 +90,8 @@ async def publication(request: Request, format: Literal["json", "html"],
     waited = limiter.wait(request.client.host if request.client else "")
     if waited > 0:
         seconds = max(1, int(waited + 0.999))
-        return JSONResponse(graphql_error_body(429, "rate_limited", f"too many requests; retry in {seconds} s"),
+        message = localize(_("too many requests; retry in %(seconds)s s", seconds=seconds))
+        return JSONResponse(graphql_error_body(429, "rate_limited", message),
                             status_code=429, headers={"Retry-After": str(seconds)})
     notice = public_notice(await _published(request, period_id))
     if format == "json":

@@ -39,6 +39,7 @@ from gateway.context import Context
 from gateway.loaders import authorize_period, authorize_subject
 from gateway.types.evidence import Attachment
 from gateway.types.scheme import Scheme
+from kaohe.i18n import _
 from services.common.errors import InvalidInput, NotAuthenticated, PayloadTooLarge
 from services.common.peers import segment
 
@@ -70,7 +71,7 @@ def _declared_size(request: Request) -> int | None:
 async def _context(request: Request) -> Context:
     principal = await request.app.state.authenticator.authenticate(request.headers)
     if principal is None:
-        raise NotAuthenticated("sign in: send a bearer token or an API key")
+        raise NotAuthenticated(_("sign in: send a bearer token or an API key"))
     return Context(request=request, clients=request.app.state.clients, principal=principal)
 
 
@@ -78,10 +79,10 @@ def _multipart_type(request: Request, limit: int, what: str) -> str:
     """The request's multipart content type; 413 when it declares more than `limit` bytes."""
     declared = _declared_size(request)
     if declared is not None and declared > limit:
-        raise PayloadTooLarge(f"{what} may be at most {limit} bytes")
+        raise PayloadTooLarge(_("%(what)s may be at most %(limit)s bytes", what=what, limit=limit))
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
-        raise InvalidInput("send the file as multipart/form-data",
+        raise InvalidInput(_("send the file as multipart/form-data"),
                            details=[{"field": "file", "reason": "not multipart"}])
     return content_type
 
@@ -133,7 +134,7 @@ async def _forward(request: Request, ctx: Context, client: ServiceClient, path: 
     try:
         body = await client.request("POST", path, ctx.user, headers=headers, content=_limited(request, limit))
     except _TooLarge:
-        raise PayloadTooLarge(f"{what} may be at most {limit} bytes") from None
+        raise PayloadTooLarge(_("%(what)s may be at most %(limit)s bytes", what=what, limit=limit)) from None
     return JSONResponse(answer(body), status_code=201)
 
 

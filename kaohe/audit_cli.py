@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
+from kaohe.i18n import _
 from services.common.settings import SERVICES, Settings
 
 audit_app = typer.Typer(help="The audit chain of each service, the live rows it vouches for, and checkpoints.",
@@ -45,7 +46,7 @@ def _settings() -> Settings:
 def _chosen(service: list[str]) -> list[str]:
     unknown = [s for s in service if s not in SERVICES]
     if unknown:
-        _fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
+        _fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(SERVICES)), 2)
     return [s for s in SERVICES if s in service]
 
 
@@ -196,12 +197,12 @@ def _read_snapshot(path: Path) -> dict[str, Any]:
         content = path.read_bytes()
         document = json.loads(content)
     except (OSError, ValueError) as exc:
-        _fail(f"{path} is not a snapshot: {exc}", 2)
+        _fail(_("%(path)s is not a snapshot: %(exc)s", path=path, exc=exc), 2)
     if not isinstance(document, dict) or not isinstance(document.get("subjects"), list):
-        _fail(f"{path} is not a 审定 snapshot (no subjects)", 2)
+        _fail(_("%(path)s is not a 审定 snapshot (no subjects)", path=path), 2)
     raw = document.get("chain_heads")
     if not isinstance(raw, dict):
-        _fail(f"{path} holds no chain heads (a snapshot taken before they were recorded)", 2)
+        _fail(_("%(path)s holds no chain heads (a snapshot taken before they were recorded)", path=path), 2)
     heads = {name: _head(value, f"{path}: chain_heads.{name}") for name, value in raw.items()}
     typer.echo(f"snapshot: period {document.get('period_id')} snapshot {document.get('sequence')}, "
                f"SHA-256 {hashlib.sha256(content).hexdigest()} (compare it with the one published at 审定)")
@@ -256,7 +257,7 @@ def checkpoint(
     settings = _settings()
     key = signing_key(settings, create=True)
     if out.exists():
-        _fail(f"{out} exists; choose another --out file")
+        _fail(_("%(out)s exists; choose another --out file", out=out))
     heads: dict[str, Any] = {}
     with _databases(settings) as urls:
         for name in list(urls):
@@ -264,7 +265,8 @@ def checkpoint(
             if not report.ok:
                 for line in audit_lines(name, report):
                     typer.echo(line, err=True)
-                _fail(f"{name}: the chain does not verify; a checkpoint would vouch for it: none written")
+                _fail(_("%(name)s: the chain does not verify; a checkpoint would vouch for it: none written",
+                        name=name))
             heads[name] = {"sequence": report.records, "id": report.head_id,
                            "hash": report.head_hash or "0" * 64}
     payload = {"format": CHECKPOINT_FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -287,8 +289,8 @@ def signing_key(settings: Settings, *, create: bool) -> Any:
         if settings.environment == "production":
             if not create:
                 return None
-            _fail("KAOHE_AUDIT_SIGNING_KEY_FILE is required in production: checkpoints are signed with the office's "
-                  "own key, kept off the database's machine", 2)
+            _fail(_("KAOHE_AUDIT_SIGNING_KEY_FILE is required in production: checkpoints are signed with the "
+                    "office's own key, kept off the database's machine"), 2)
         path = settings.data_dir / KEY_FILE
         if not path.exists():
             if not create:
@@ -306,9 +308,9 @@ def signing_key(settings: Settings, *, create: bool) -> Any:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as exc:
-        _fail(f"the audit signing key {path} cannot be read: {exc}", 2)
+        _fail(_("the audit signing key %(path)s cannot be read: %(exc)s", path=path, exc=exc), 2)
     if not isinstance(key, Ed25519PrivateKey):
-        _fail(f"the audit signing key {path} is not an Ed25519 private key", 2)
+        _fail(_("the audit signing key %(path)s is not an Ed25519 private key", path=path), 2)
     return key
 
 
@@ -339,21 +341,23 @@ def _read_checkpoint(path: Path, public_key: Path | None, settings: Settings) ->
         key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(payload["public_key"]))
         key.verify(bytes.fromhex(signed["signature"]), canonical(payload).encode())
     except InvalidSignature:
-        _fail(f"checkpoint {path}: the signature does not hold (the file was changed after it was signed)")
+        _fail(_("checkpoint %(path)s: the signature does not hold (the file was changed after it was signed)",
+                path=path))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        _fail(f"checkpoint {path} cannot be read: {exc}", 2)
+        _fail(_("checkpoint %(path)s cannot be read: %(exc)s", path=path, exc=exc), 2)
     if public_key is not None:
         try:
             trusted = serialization.load_pem_public_key(public_key.read_bytes())
         except (OSError, ValueError) as exc:
-            _fail(f"the public key {public_key} cannot be read: {exc}", 2)
+            _fail(_("the public key %(public_key)s cannot be read: %(exc)s", public_key=public_key, exc=exc), 2)
         trusted_hex = trusted.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
     else:
         own = signing_key(settings, create=False)
         trusted_hex = _public_hex(own) if own is not None else None  # type: ignore[assignment]
     signer = fingerprint(payload["public_key"])
     if trusted_hex is not None and trusted_hex != payload["public_key"]:
-        _fail(f"checkpoint {path} is signed by key {signer}, not by the trusted key {fingerprint(trusted_hex)}")
+        _fail(_("checkpoint %(path)s is signed by key %(signer)s, not by the trusted key %(fingerprint)s",
+                path=path, signer=signer, fingerprint=fingerprint(trusted_hex)))
     trust = "the trusted key" if trusted_hex is not None else "a key no trusted key was given for: compare it"
     typer.echo(f"checkpoint: taken {payload.get('created_at')}, signature holds, key {signer} ({trust})")
     return {name: _head(value, f"{path}: heads.{name}") for name, value in payload["heads"].items()}
@@ -364,7 +368,7 @@ def _head(value: Any, where: str) -> Any:
 
     if not isinstance(value, dict) or not isinstance(value.get("sequence"), int) or not isinstance(
             value.get("hash"), str):
-        _fail(f"{where} is not a chain head ({{sequence, id, hash}})", 2)
+        _fail(_("%(where)s is not a chain head ({sequence, id, hash})", where=where), 2)
     return Head(value["sequence"], value.get("id"), value["hash"])
 
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from kaohe.i18n import _, localize
+
 TRANSPORT: httpx.BaseTransport | None = None  # tests answer in place of scoring
 calendar_app = typer.Typer(help="The holiday calendar: each year's arrangement of holidays and 调休 working days.",
                            no_args_is_help=True)
@@ -21,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"kaohe: {message}", err=True)
+    typer.echo(f"kaohe: {localize(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -44,13 +46,13 @@ def _call(method: str, path: str, body: Any = None) -> Any:
             response = http.request(method, f"{services.urls['scoring']}{path}", json=body,
                                     headers={"Authorization": f"Bearer {token}"})
     except httpx.HTTPError as exc:
-        _fail(f"scoring is not reachable ({exc}); is the stack running (`kaohe up`)?", 1)
+        _fail(_("scoring is not reachable (%(exc)s); is the stack running (`kaohe up`)?", exc=exc), 1)
     if response.status_code >= 300:
         try:
             message = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
             message = response.text[:300]
-        _fail(f"scoring refused: {message}")
+        _fail(_("scoring refused: %(message)s", message=message))
     return response.json()
 
 
@@ -65,7 +67,7 @@ def load(
     try:
         document = load_document(file)
     except (DocumentError, OSError) as exc:
-        _fail(f"cannot read {file}: {exc}")
+        _fail(_("cannot read %(file)s: %(exc)s", file=file, exc=exc))
     body = {key: document[key] for key in ("holidays", "workdays", "source") if key in document}
     body = json.loads(json.dumps(body, default=str))  # YAML dates as ISO text
     loaded = _call("PUT", f"/v1/calendar/{year}", body)

@@ -13,7 +13,8 @@ from typing import Any
 import typer
 
 from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, ops_cli
-from kaohe.console import fail, settings_or_exit
+from kaohe.console import fail, say, settings_or_exit
+from kaohe.i18n import _, cli_locale, locale_tag, localize, use_locale
 from services.common.settings import SERVICES, ServiceName, Settings
 
 app = typer.Typer(
@@ -24,6 +25,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(audit_cli.audit_app, name="audit")
+
+
+@app.callback()
+def choose_language(lang: str = typer.Option(None, "--lang", metavar="zh-CN|en", help=(
+        "Language of kaohe's messages (zh-CN or en); default: KAOHE_DEFAULT_LOCALE when set, else the terminal's "
+        "locale (LC_ALL, LC_MESSAGES, LANG), else zh-CN."))) -> None:
+    """kaohe (考核): performance-assessment backend. Run `kaohe up` to start the stack."""
+    chosen = locale_tag(lang) if lang else None
+    if lang and chosen is None:
+        fail(_("--lang %(lang)r: choose zh-CN or en", lang=lang), 2)
+    use_locale(chosen or cli_locale())
 
 
 def clean_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,7 +71,7 @@ def up(
     from services.common.observability import log_format as resolved_format
 
     if log_format is not None and log_format not in ("auto", "text", "json"):
-        fail(f"--log-format {log_format!r}: choose auto, text or json", 2)
+        fail(_("--log-format %(log_format)r: choose auto, text or json", log_format=log_format), 2)
     settings = settings_or_exit()
     settings = settings.model_copy(update={"log_format": resolved_format(log_format or settings.log_format)})
     problem = gateway_cli.gateway_config_problem(settings)
@@ -73,7 +85,7 @@ def up(
             stack.migrate(dbs.urls)
         lag = stack.migration_lag(dbs.urls)
         if lag:
-            fail("migrations behind — " + "; ".join(lag))
+            fail(_("migrations behind — %(lag)s", lag="; ".join(lag)))
         supervisor = stack.Supervisor(settings, dbs.urls, secret)
         _run_supervised(supervisor, dbs, on_ready=_start_demo(settings) if demo else None)
 
@@ -88,7 +100,7 @@ def _start_demo(settings: Settings) -> Callable[[], None]:
             run_demo(settings, DEFAULT_SCHEMES)
         except typer.Exit:
             return  # run_demo printed why
-        typer.echo("demo loaded; the stack keeps running. Press Ctrl-C to stop.")
+        say(_("demo loaded; the stack keeps running. Press Ctrl-C to stop."))
 
     return lambda: threading.Thread(target=run, name="kaohe-demo", daemon=True).start()
 
@@ -113,16 +125,17 @@ def _run_supervised(supervisor: Any, dbs: Any, on_ready: Callable[[], None] | No
         while not stopping:
             exited = supervisor.first_exit()
             if exited:
-                typer.secho(f"kaohe: {exited} stopped unexpectedly; shutting down", err=True, fg="red", bold=True)
+                say(_("kaohe: %(process)s stopped unexpectedly; shutting down", process=exited), err=True, fg="red",
+                    bold=True)
                 raise typer.Exit(1)
             time.sleep(0.3)
-        typer.echo("stopping…")
+        say(_("stopping…"))
     except StackError as exc:
         typer.secho(f"kaohe: {exc}", err=True, fg="red")
         raise typer.Exit(1) from None
     finally:
         supervisor.stop()
-    typer.echo("stopped")
+    say(_("stopped"))
 
 
 def _print_listening(supervisor: Any, dbs: Any) -> None:
@@ -133,19 +146,21 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
     def row(label: str, value: str, note: str = "") -> None:
         typer.echo(f"  {label:<9} " + typer.style(value, fg="cyan", bold=True) + note)
 
-    typer.secho("kaohe is up:", fg="green", bold=True)
+    say(_("kaohe is up:"), fg="green", bold=True)
     row("gateway", f"{supervisor.url('gateway')}/graphql")
     for name in SERVICES:
         if supervisor.settings.docs_are_public(name):
             row(name, f"{supervisor.url(name)}/docs")
         else:
-            row(name, supervisor.url(name), " (documentation closed: KAOHE_PUBLIC_DOCS)")
-    where = f"embedded PostgreSQL in {dbs.embedded.pgdata}" if dbs.embedded else "configured PostgreSQL"
-    typer.echo(f"  database  {where}")
+            row(name, supervisor.url(name), localize(_(" (documentation closed: KAOHE_PUBLIC_DOCS)")))
+    where = (_("embedded PostgreSQL in %(folder)s", folder=dbs.embedded.pgdata) if dbs.embedded
+             else _("configured PostgreSQL"))
+    database, sign_in = localize(_("database")), localize(_("sign in"))
+    typer.echo(f"  {database:<9} {localize(where)}")
     if development_jwt_secret(supervisor.settings) is not None:
-        typer.echo("  sign in   " + typer.style("kaohe token --role admin --scope ''", bold=True)
-                   + "   (prints an admin token: Authorization: Bearer <token>)")
-    typer.secho("Press Ctrl-C to stop.", dim=True)
+        typer.echo(f"  {sign_in:<9} " + typer.style("kaohe token --role admin --scope ''", bold=True)
+                   + localize(_("   (prints an admin token: Authorization: Bearer <token>)")))
+    say(_("Press Ctrl-C to stop."), dim=True)
     sys.stdout.flush()
 
 
@@ -162,7 +177,7 @@ def migrate(
 
     unknown = [s for s in service if s not in SERVICES]
     if unknown:
-        fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
+        fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(SERVICES)), 2)
     chosen = [s for s in SERVICES if s in service]
     settings = settings_or_exit()
     if wait is not None:
@@ -182,14 +197,14 @@ def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int
     urls = {s: settings.service_database_url(s) for s in services}
     missing = [f"KAOHE_{s.upper()}_DATABASE_URL" for s, u in urls.items() if not u]
     if missing:
-        fail(f"--wait needs a configured database: set KAOHE_DATABASE_URL or {', '.join(missing)}", 2)
+        fail(_("--wait needs a configured database: set KAOHE_DATABASE_URL or %(names)s", names=', '.join(missing)), 2)
     deadline = time.monotonic() + seconds
     while True:
         lag = stack.migration_lag({s: u for s, u in urls.items() if u})
         if not lag:
             break
         if time.monotonic() >= deadline:
-            fail(f"migrations still behind after {seconds} s — " + "; ".join(lag))
+            fail(_("migrations still behind after %(seconds)s s — %(lag)s", seconds=seconds, lag="; ".join(lag)))
         time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     typer.echo("migrations at head: " + ", ".join(services))
 

@@ -4,17 +4,24 @@ of them)."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
+from kaohe.i18n import localize
 from services.common.settings import ConfigError, Settings, load_settings
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """One clear line on stderr and a non-zero exit: never a traceback wall."""
-    typer.secho(f"kaohe: {message}", err=True, fg=typer.colors.RED)
+    """One clear line on stderr, in the language of the run (`--lang`, kaohe.i18n.cli_locale), and a non-zero
+    exit: never a traceback wall."""
+    typer.secho(f"kaohe: {localize(message)}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
+
+
+def say(message: str, *, err: bool = False, **style: Any) -> None:
+    """A line for the person at the terminal, in the language of the run."""
+    typer.secho(localize(message), err=err, **style)
 
 
 def settings_or_exit() -> Settings:

@@ -37,7 +37,7 @@ from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
 from services.common.peers import peer_client
 from services.common.settings import Settings
-from services.ranking.exports.service import GRADE_REASONS
+from services.ranking.exports.service import grade_reason
 
 # the source tree's samples; an installed image carries them in its prefix (docker/Dockerfile)
 EXAMPLES = next((p for p in (Path(__file__).resolve().parent.parent / "examples" / "schemes",
@@ -417,7 +417,7 @@ def _print_table(run: SchemeRun, items: list[dict[str, Any]], period: dict[str, 
         previous_group = item["group"]
         grade = (item["grade"] or "不定等次") if graded else "—"  # 003 "不确定等次"
         if item["grade_reason"]:
-            grade += f" ({GRADE_REASONS.get(item['grade_reason'], item['grade_reason'])})"
+            grade += f" ({grade_reason(item['grade_reason']) or item['grade_reason']})"
         rewards = "; ".join(f"{k} {v}" for k, v in item["rewards"].items() if v != "0.00")
         table.add_row("—" if item["rank"] is None else str(item["rank"]), item["name"] or item["subject_id"],
                       item["group"], item["total"], grade, "、".join(item["labels"]) or "—", rewards or "—")

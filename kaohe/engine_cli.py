@@ -10,6 +10,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from kaohe.i18n import _, localize
+
 INVALID_INPUT = 2
 
 scheme_app = typer.Typer(help="Work with scheme files (YAML or JSON).", no_args_is_help=True)
@@ -28,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
 def _fail(message: str, problems: Sequence[str] = ()) -> NoReturn:
     """Invalid input: a clear message and each problem on its own line on stderr, exit 2."""
-    typer.echo(f"kaohe: {message}", err=True)
+    typer.echo(f"kaohe: {localize(message)}", err=True)
     for line in problems:
         typer.echo(line, err=True)
     raise typer.Exit(INVALID_INPUT)
@@ -38,17 +40,18 @@ def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
     from kaohe.engine.scheme import DocumentError, DocumentLimit, load_document
 
     if not path.exists():
-        _fail(f"cannot read the {what} file {path}: no such file")
+        _fail(_("cannot read the %(what)s file %(path)s: no such file", what=what, path=path))
     if not path.is_file():
-        _fail(f"cannot read the {what} file {path}: not a regular file")
+        _fail(_("cannot read the %(what)s file %(path)s: not a regular file", what=what, path=path))
     try:
         return load_document(path)
     except DocumentLimit as exc:  # a place in the document, as for any invalid scheme
-        _fail(f"the {what} {path} is invalid (1 problem(s)):", [f"{exc.pointer or '/'}: {exc.sentence}"])
+        _fail(_("the %(what)s %(path)s is invalid (1 problem(s)):", what=what, path=path),
+              [f"{exc.pointer or '/'}: {exc.sentence}"])
     except DocumentError as exc:
-        _fail(f"cannot read the {what} file {path}: {exc}")
+        _fail(_("cannot read the %(what)s file %(path)s: %(exc)s", what=what, path=path, exc=exc))
     except OSError as exc:
-        _fail(f"cannot read the {what} file {path}: {exc.strerror}")
+        _fail(_("cannot read the %(what)s file %(path)s: %(strerror)s", what=what, path=path, strerror=exc.strerror))
 
 
 def _problem_lines(problems: Sequence[Any]) -> list[str]:
@@ -72,12 +75,13 @@ def evaluate(
     from kaohe.engine.ranking import dumps_result, format_table
     from kaohe.engine.scheme import SchemeInvalid
 
-    scheme_document = _load(scheme, "scheme")
-    facts_document = _load(facts, "facts")
+    scheme_document = _load(scheme, _("scheme"))
+    facts_document = _load(facts, _("facts"))
     try:
         result = run(scheme_document, facts_document)
     except SchemeInvalid as exc:
-        _fail(f"the scheme {scheme} is invalid ({len(exc.problems)} problem(s)):", _problem_lines(exc.problems))
+        _fail(_("the scheme %(scheme)s is invalid (%(problems_count)s problem(s)):",
+                scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     if output_format is OutputFormat.json:
         text = dumps_result(result)
     else:  # evaluate parsed the scheme already: it is valid
@@ -99,7 +103,7 @@ def _write(text: str, out: pathlib.Path | None) -> None:
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc.strerror}")
+        _fail(_("cannot write %(out)s: %(strerror)s", out=out, strerror=exc.strerror))
 
 
 @scheme_app.command("validate")
@@ -108,9 +112,10 @@ def validate(file: Annotated[pathlib.Path, typer.Argument(help="The scheme file 
     from kaohe.engine import parse_scheme
     from kaohe.engine.scheme import SchemeInvalid
 
-    document = _load(file, "scheme")
+    document = _load(file, _("scheme"))
     try:
         parse_scheme(document)
     except SchemeInvalid as exc:
-        _fail(f"the scheme {file} is invalid ({len(exc.problems)} problem(s)):", _problem_lines(exc.problems))
+        _fail(_("the scheme %(file)s is invalid (%(problems_count)s problem(s)):",
+                file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     typer.echo("ok")

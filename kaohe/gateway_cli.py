@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from kaohe.i18n import _
 from services.common.auth import ROLES, Grant
 from services.common.settings import ConfigError, Settings
 
@@ -84,12 +85,12 @@ def register(app: typer.Typer) -> None:
 
         unknown = [r for r in role if r not in ROLES]
         if unknown:
-            fail(f"unknown role {unknown[0]!r}; choose from {', '.join(ROLES)}", 2)
+            fail(_("unknown role %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(ROLES)), 2)
         settings = settings_or_exit()
         secret = development_jwt_secret(settings)
         if secret is None:
-            fail("no development token secret: in production, or with KAOHE_JWT_JWKS_URL, user tokens come from "
-                 "the identity provider (docs/identity.md); set KAOHE_JWT_SECRET to sign tokens here", 2)
+            fail(_("no development token secret: in production, or with KAOHE_JWT_JWKS_URL, user tokens come from "
+                   "the identity provider (docs/identity.md); set KAOHE_JWT_SECRET to sign tokens here"), 2)
         settings = settings.model_copy(update={"jwt_secret": SecretStr(secret)})
         grants = [Grant(role=r, scope=scope) for r in role]  # type: ignore[arg-type]
         try:

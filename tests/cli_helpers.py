@@ -11,8 +11,9 @@ KAOHE = [sys.executable, "-m", "kaohe"]
 
 
 def clean_env(**overrides: Any) -> dict[str, str]:
-    """The current environment without any KAOHE_ setting, plus `overrides`."""
+    """The current environment without any KAOHE_ setting but English messages, plus `overrides`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
+    env["KAOHE_DEFAULT_LOCALE"] = "en"  # the tests read English lines, whatever the machine's LANG
     env.update({k: str(v) for k, v in overrides.items()})
     return env
 

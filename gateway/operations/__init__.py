@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.loaders import rows_of
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 
 MAX_TEXT = 4000
@@ -21,24 +22,28 @@ def bounded(**fields: Any) -> None:
     """Refuse over-long strings and lists before anything reaches a service."""
     for name, value in fields.items():
         if isinstance(value, str) and len(value) > (MAX_ID if name.endswith(("id", "key")) else MAX_TEXT):
-            raise InvalidInput(f"{name} is too long", details=[{"field": name, "reason": "too long"}])
+            raise InvalidInput(_("%(name)s is too long", name=name), details=[{"field": name, "reason": "too long"}])
         if isinstance(value, list) and len(value) > MAX_LIST:
-            raise InvalidInput(f"{name} has too many items", details=[{"field": name, "reason": "too many items"}])
+            raise InvalidInput(_("%(name)s has too many items", name=name),
+                               details=[{"field": name, "reason": "too many items"}])
 
 
 def bounded_ids(name: str, ids: list[Any], *, limit: int = 100) -> None:
     """Refuse more than `limit` ids, or any id over the id length."""
     if len(ids) > limit:
-        raise InvalidInput(f"{name} has more than {limit} ids", details=[{"field": name, "reason": "too many ids"}])
+        raise InvalidInput(_("%(name)s has more than %(limit)s ids", name=name, limit=limit),
+                           details=[{"field": name, "reason": "too many ids"}])
     for value in ids:
         if len(str(value)) > MAX_ID:
-            raise InvalidInput(f"an id in {name} is too long", details=[{"field": name, "reason": "id too long"}])
+            raise InvalidInput(_("an id in %(name)s is too long", name=name),
+                               details=[{"field": name, "reason": "id too long"}])
 
 
 def bounded_texts(name: str, values: list[str], *, limit: int = 20) -> None:
     """Refuse more than `limit` texts, or any text over the text length."""
     if len(values) > limit or any(len(v) > MAX_TEXT for v in values):
-        raise InvalidInput(f"{name}: at most {limit} items of at most {MAX_TEXT} characters",
+        raise InvalidInput(_("%(name)s: at most %(limit)s items of at most %(max_text)s characters",
+                             name=name, limit=limit, max_text=MAX_TEXT),
                            details=[{"field": name, "reason": "too many or too long"}])
 
 

@@ -10,6 +10,7 @@ from gateway.context import Context
 from gateway.operations import bounded
 from gateway.pagination import Connection, paginate
 from gateway.types.api_key import ApiKey, CreatedApiKey
+from kaohe.i18n import _
 from services.common.errors import Forbidden, InvalidInput
 from services.common.peers import segment
 
@@ -44,11 +45,11 @@ class ApiKeyMutation:
         ctx = info.context
         bounded(name=name)
         if not grants or len(grants) > MAX_GRANTS:
-            raise InvalidInput(f"an API key has 1 to {MAX_GRANTS} grants",
+            raise InvalidInput(_("an API key has 1 to %(max_grants)s grants", max_grants=MAX_GRANTS),
                                details=[{"field": "grants", "reason": "1 to 20 grants"}])
         access.require_role(ctx.user, "createApiKey")
         if ctx.user.kind != "user":
-            raise Forbidden("an API key cannot create API keys: a person of the office creates them")
+            raise Forbidden(_("an API key cannot create API keys: a person of the office creates them"))
         for grant in grants:
             bounded(scope=grant.scope, role=grant.role)
             access.require(ctx.user, "createApiKey", unit_path=grant.scope.strip().strip("/"))

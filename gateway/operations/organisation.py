@@ -15,6 +15,7 @@ from gateway.pagination import Connection, keyset_page, node_fields, page_size, 
 from gateway.types.organisation import Me, Person, RoleGrant, Unit
 from gateway.types.period import Period, Subject, prefetch
 from gateway.types.scheme import Scheme
+from kaohe.i18n import _
 from services.common import listing
 from services.common.errors import NotFound
 from services.common.peers import segment
@@ -28,7 +29,7 @@ async def _unit(ctx: Context, unit_id: str, operation: str = "unit") -> dict[str
     access.require_role(ctx.user, operation)
     row = await loaders.units(ctx).load(unit_id)
     if row is None:
-        raise NotFound(f"unit {unit_id} does not exist")
+        raise NotFound(_("unit %(unit_id)s does not exist", unit_id=unit_id))
     return row
 
 
@@ -146,7 +147,8 @@ class OrganisationQuery:
         await loaders.authorize_subject(info.context, "subject", str(period_id), str(id))
         row = await loaders.subjects(info.context).load((str(period_id), str(id)))  # as the caller: scoring decides too
         if row is None:
-            raise NotFound(f"subject {id} of period {period_id} is not visible to {info.context.user.subject}")
+            raise NotFound(_("subject %(id)s of period %(period_id)s is not visible to %(subject)s",
+                             id=id, period_id=period_id, subject=info.context.user.subject))
         return Subject.from_json(row, str(period_id))
 
 

@@ -13,6 +13,7 @@ from gateway.context import Context
 from gateway.operations import bounded
 from gateway.pagination import Connection, keyset_page, page_size
 from gateway.types.organisation import Person, Unit
+from kaohe.i18n import _
 from services.common import listing
 from services.common.errors import NotFound
 from services.common.peers import segment
@@ -36,7 +37,7 @@ async def _unit(ctx: Context, unit_id: str, operation: str) -> dict[str, Any]:
     access.require_role(ctx.user, operation)
     row: dict[str, Any] | None = await loaders.units(ctx).load(unit_id)
     if row is None:
-        raise NotFound(f"unit {unit_id} does not exist")
+        raise NotFound(_("unit %(unit_id)s does not exist", unit_id=unit_id))
     access.require(ctx.user, operation, unit_path=str(row.get("path", "")))
     return row
 

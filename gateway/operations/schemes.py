@@ -14,6 +14,7 @@ from gateway import access
 from gateway.context import Context
 from gateway.operations import bounded
 from gateway.types.scheme import FieldChange, IndicatorChange, SchemeDiff, SchemeProblem, SchemeValidation
+from kaohe.i18n import _
 from services.common.errors import DomainError, InvalidInput
 from services.common.peers import segment
 
@@ -23,10 +24,12 @@ MAX_SCHEME_CHARS = 1_000_000  # scoring's limit on a scheme text; the gateway's 
 
 def _source(document: Any, text: str | None) -> dict[str, Any]:
     if (document is None) == (text is None):
-        raise InvalidInput("give exactly one of document or text", details=[{"field": "document", "reason": "one of"}])
+        raise InvalidInput(_("give exactly one of document or text"),
+                           details=[{"field": "document", "reason": "one of"}])
     size = len(text) if text is not None else len(json.dumps(document, ensure_ascii=False))
     if size > MAX_SCHEME_CHARS:
-        raise InvalidInput(f"a scheme may be at most {MAX_SCHEME_CHARS} characters",
+        raise InvalidInput(_("a scheme may be at most %(max_scheme_chars)s characters",
+                             max_scheme_chars=MAX_SCHEME_CHARS),
                            details=[{"field": "document" if text is None else "text", "reason": "too long"}])
     return {"document": document} if text is None else {"text": text}
 

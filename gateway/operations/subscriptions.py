@@ -13,6 +13,7 @@ from strawberry.types import Info
 from gateway.context import Context
 from gateway.events import may_see
 from gateway.operations import bounded, bounded_texts
+from kaohe.i18n import _
 from services.common.errors import InvalidInput, ServiceUnavailable
 from services.common.notify import EVENT_TYPES, Notice, node_id
 
@@ -72,12 +73,12 @@ class Subscription:
         bounded(period_id=period_id, subject_id=subject_id, scope_path=scope_path)
         unknown = sorted(set(types or []) - set(EVENT_TYPES))
         if unknown:
-            raise InvalidInput(f"unknown event type {unknown[0][:100]!r}",
+            raise InvalidInput(_("unknown event type %(unknown)r", unknown=unknown[0][:100]),
                                details=[{"field": "types", "reason": "unknown event type"}])
         request: Any = ctx.request
         hub = getattr(request.app.state, "events", None)
         if hub is None:
-            raise ServiceUnavailable("live events are not available on this gateway")
+            raise ServiceUnavailable(_("live events are not available on this gateway"))
         scope = scope_path.strip().strip("/") if scope_path is not None else None
         ctx.active_subscriptions += 1
         try:
@@ -85,8 +86,8 @@ class Subscription:
                 while True:
                     notice = await queue.get()
                     if notice is None:
-                        raise ServiceUnavailable("this subscription fell too far behind and was cut off; "
-                                                 "subscribe again and read what you missed through the queries")
+                        raise ServiceUnavailable(_("this subscription fell too far behind and was cut off; "
+                                                   "subscribe again and read what you missed through the queries"))
                     ctx.last_activity = time.monotonic()
                     if may_see(user, notice) and _wanted(notice, types, period_id, scope, subject_id):
                         yield Event.of(notice)

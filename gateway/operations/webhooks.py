@@ -16,6 +16,7 @@ from gateway.types.webhook import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 from services.common.peers import segment
 
@@ -107,7 +108,8 @@ class WebhookMutation:
         ctx = info.context
         access.require_role(ctx.user, "redeliverWebhook")
         if not str(delivery_id).isdigit() or len(str(delivery_id)) > 18:
-            raise InvalidInput("deliveryId is a delivery id", details=[{"field": "deliveryId", "reason": "not an id"}])
+            raise InvalidInput(_("deliveryId is a delivery id"),
+                               details=[{"field": "deliveryId", "reason": "not an id"}])
         body = await ctx.clients.evidence.request("POST", f"/v1/webhooks/deliveries/{int(str(delivery_id))}/redeliver",
                                                   ctx.user)
         return WebhookDelivery.from_json(body)

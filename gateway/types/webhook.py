@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.types import text
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 from services.common.peers import segment
 
@@ -97,11 +98,12 @@ MAX_DELIVERIES = 200
 
 async def deliveries_of(ctx: Any, subscription_id: str, limit: int, before: Any) -> list[WebhookDelivery]:
     if not 1 <= limit <= MAX_DELIVERIES:
-        raise InvalidInput(f"limit is 1 to {MAX_DELIVERIES}", details=[{"field": "limit", "reason": "out of range"}])
+        raise InvalidInput(_("limit is 1 to %(max_deliveries)s", max_deliveries=MAX_DELIVERIES),
+                           details=[{"field": "limit", "reason": "out of range"}])
     params: dict[str, Any] = {"limit": limit}
     if before is not None:
         if not str(before).isdigit() or len(str(before)) > 18:
-            raise InvalidInput("before is a delivery id", details=[{"field": "before", "reason": "not an id"}])
+            raise InvalidInput(_("before is a delivery id"), details=[{"field": "before", "reason": "not an id"}])
         params["before"] = int(str(before))
     body = await ctx.clients.evidence.request("GET", f"/v1/webhooks/{segment(subscription_id)}/deliveries",
                                               ctx.user, params=params)

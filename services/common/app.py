@@ -22,6 +22,7 @@ from sqlalchemy import text
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kaohe.i18n import _, localize
 from services.common.audit import install_audit
 from services.common.auth import CurrentPrincipal, current_principal
 from services.common.db import Database, create_engine
@@ -82,7 +83,8 @@ class BodyLimitMiddleware:
         return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = self.render(413, "payload_too_large", f"request body over {self.limit} bytes", None)
+        body = self.render(413, "payload_too_large", localize(_("request body over %(limit)s bytes", limit=self.limit)),
+                           None)
         await JSONResponse(body, status_code=413)(scope, receive, send)
 
 
@@ -163,7 +165,8 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
         if not hasattr(app.state, "db"):
             url = settings.service_database_url(spec.name)
             if url is None:
-                raise ServiceUnavailable(f"KAOHE_{spec.name.upper()}_DATABASE_URL or KAOHE_DATABASE_URL is required")
+                raise ServiceUnavailable(_("KAOHE_%(spec_name)s_DATABASE_URL or KAOHE_DATABASE_URL is required",
+                                           spec_name=spec.name.upper()))
             app.state.db = Database(create_engine(url, pool_size=settings.db_pool_size,
                                                   application_name=f"kaohe-{spec.name}"), spec.name)
         db: Database = app.state.db

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from kaohe.i18n import _
 from services.common.audit import chain_head, verify_chain
 from services.common.audit_rows import ROW_ACTIONS, AuditedTable
 from services.common.auth import CurrentPrincipal
@@ -39,7 +40,7 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
 
     def _require_auditor(principal: CurrentPrincipal) -> None:
         if not (principal.can(("auditor", "admin"), "") or principal.kind == "service"):
-            raise Forbidden("only auditors and administrators of the whole organisation read the audit log")
+            raise Forbidden(_("only auditors and administrators of the whole organisation read the audit log"))
 
     @router.get("", response_model=list[AuditRecordRead], summary="Audit records of one entity, oldest first")
     async def list_records(

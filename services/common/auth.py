@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from kaohe.i18n import _
 from services.common.errors import Forbidden, NotAuthenticated
 from services.common.settings import get_settings
 
@@ -106,7 +107,8 @@ class Principal:
     def require(self, role: Role | tuple[Role, ...], unit_path: str) -> None:
         """Raise 403 unless the principal holds `role` over `unit_path`."""
         if not self.can(role, unit_path):
-            raise Forbidden(f"{self.subject} may not do this for {unit_path or 'the organisation'}")
+            raise Forbidden(_("%(subject)s may not do this for %(scope)s",
+                              subject=self.subject, scope=unit_path or _("the organisation")))
 
     def scopes_for(self, *roles: Role) -> list[str]:
         """The scopes in which the principal holds any of `roles` (for filtering lists)."""
@@ -125,7 +127,7 @@ class Principal:
         """The caller a service token names; a malformed claim is a 401, never a 500."""
         kind = claims.get("kind", "user")
         if kind not in PRINCIPAL_KINDS:
-            raise NotAuthenticated(f"unknown principal kind {kind!r} in token")
+            raise NotAuthenticated(_("unknown principal kind %(kind)r in token", kind=kind))
         return cls(subject=str(claims["sub"]), grants=grants_from_claim(claims.get("grants", [])), kind=kind,
                    subject_ids=subject_ids_from_claim(claims.get("subject_ids", [])))
 
@@ -136,25 +138,25 @@ PRINCIPAL_KINDS = ("user", "api_key", "service")
 def grants_from_claim(raw: Any) -> tuple[Grant, ...]:
     """The grants of a token's `grants` claim (a list of `{role, scope}` objects, at most 50 read)."""
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
-        raise NotAuthenticated("the token's grants claim must be a list of {role, scope} objects")
+        raise NotAuthenticated(_("the token's grants claim must be a list of {role, scope} objects"))
     grants = []
     for item in raw[:50]:
         role, scope = item.get("role"), item.get("scope", "")
         if role not in ROLES:
-            raise NotAuthenticated(f"unknown role {role!r} in token")
+            raise NotAuthenticated(_("unknown role %(role)r in token", role=role))
         if not isinstance(scope, str):
-            raise NotAuthenticated("the token's grant scope must be a text")
+            raise NotAuthenticated(_("the token's grant scope must be a text"))
         try:
             grants.append(Grant(role=role, scope=normalise_scope(scope)))
         except ValueError as exc:
-            raise NotAuthenticated(f"the token's {exc}") from None
+            raise NotAuthenticated(_("the token's %(exc)s", exc=exc)) from None
     return tuple(grants)
 
 
 def subject_ids_from_claim(raw: Any) -> tuple[str, ...]:
     """The assessed subjects a token's caller is (`subject_ids`, a list of texts; at most 100 read)."""
     if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
-        raise NotAuthenticated("the token's subject_ids claim must be a list of texts")
+        raise NotAuthenticated(_("the token's subject_ids claim must be a list of texts"))
     return tuple(raw[:100])
 
 
@@ -162,7 +164,7 @@ def require_service(principal: Principal) -> None:
     """Endpoints for kaohe's own services only (events, API-key verification): a person's or an API key's
     grants, `admin` over everything included, never pass for a service, even when the gateway signed them."""
     if principal.kind != "service":
-        raise Forbidden("only kaohe services may call this endpoint")
+        raise Forbidden(_("only kaohe services may call this endpoint"))
 
 
 SYSTEM = Principal(subject="system", grants=(Grant("admin", ""),), kind="service")
@@ -171,7 +173,7 @@ SYSTEM = Principal(subject="system", grants=(Grant("admin", ""),), kind="service
 def _secret() -> str:
     secret = get_settings().service_token_secret
     if secret is None or not secret.get_secret_value():
-        raise NotAuthenticated("service tokens are not configured (KAOHE_SERVICE_TOKEN_SECRET)")
+        raise NotAuthenticated(_("service tokens are not configured (KAOHE_SERVICE_TOKEN_SECRET)"))
     return secret.get_secret_value()
 
 
@@ -198,18 +200,18 @@ def verify_service_token(token: str) -> Principal:
             issuer=SERVICE_TOKEN_ISSUER, options={"require": ["exp", "iat", "sub", "aud", "iss"]},
         )
     except jwt.ExpiredSignatureError:
-        raise NotAuthenticated("service token expired") from None
+        raise NotAuthenticated(_("service token expired")) from None
     except jwt.PyJWTError as exc:
-        raise NotAuthenticated(f"invalid service token: {exc}") from None
+        raise NotAuthenticated(_("invalid service token: %(exc)s", exc=exc)) from None
     return Principal.from_claims(claims)
 
 
 async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the caller named by a valid service token, else 401."""
     header = request.headers.get(SERVICE_TOKEN_HEADER, "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise NotAuthenticated("a service token is required (Authorization: Bearer …)")
+        raise NotAuthenticated(_("a service token is required (Authorization: Bearer …)"))
     principal = verify_service_token(token.strip())
     request.state.principal = principal
     return principal

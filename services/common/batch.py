@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 
 MAX_IDS = 100  # ids per batch call, unless the endpoint says otherwise
@@ -21,6 +22,7 @@ def split_ids(ids: str, *, field: str = "ids", limit: int = MAX_IDS, max_length:
     stripped = (p for p in (s.strip() for s in ids.split(",")) if p)
     parts = list(dict.fromkeys(stripped)) if unique else list(stripped)
     if len(parts) > limit or any(len(p) > max_length for p in parts):
-        raise InvalidInput(f"{field}: at most {limit} ids of at most {max_length} characters",
+        raise InvalidInput(_("%(field)s: at most %(limit)s ids of at most %(max_length)s characters",
+                             field=field, limit=limit, max_length=max_length),
                            details={"field": field})
     return parts

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common.auth import Principal
 from services.common.errors import InvalidInput
 from services.common.tables import IdempotencyKeyMixin
@@ -33,7 +34,8 @@ class Idempotency:
     def __init__(self, request: Request, model: type[IdempotencyKeyMixin]) -> None:
         key = request.headers.get(HEADER)
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
-            raise InvalidInput(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", details={"field": HEADER})
+            raise InvalidInput(_("%(header)s must be 1 to %(max_key_length)s characters",
+                                 header=HEADER, max_key_length=MAX_KEY_LENGTH), details={"field": HEADER})
         self.key = key
         self.method = request.method
         self.path = request.url.path
@@ -80,7 +82,7 @@ class Idempotency:
         assert row is not None
         if row.request_sha256 != request_hash:
             raise InvalidInput(
-                f"this {HEADER} was used with a different request body",
+                _("this %(header)s was used with a different request body", header=HEADER),
                 details={"field": HEADER, "reason": "reused with another body"},
             )
         return JSONResponse(row.response_body, status_code=row.status_code, headers={"Idempotent-Replay": "true"})

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, literal, or_, true
 
+from kaohe.i18n import _
 from services.common.auth import Principal
 from services.common.errors import InvalidInput
 
@@ -31,7 +32,7 @@ def decode_cursor(cursor: str | None, parts: int) -> list[str] | None:
     except ValueError:
         values = None
     if not (isinstance(values, list) and len(values) == parts and all(isinstance(v, str) for v in values)):
-        raise InvalidInput("the cursor is not one this list gave out", details={"field": "after"})
+        raise InvalidInput(_("the cursor is not one this list gave out"), details={"field": "after"})
     return values
 
 

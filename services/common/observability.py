@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kaohe.i18n import _
 from services.common.errors import NotAuthenticated
 from services.common.settings import Settings
 from services.common.workcalendar import CalendarCollector, local_today
@@ -199,9 +200,9 @@ def install_observability(app: FastAPI, service: str, settings: Settings) -> Met
     @app.get("/metrics", include_in_schema=False)
     async def metrics_endpoint(request: Request) -> Response:
         if token is not None:
-            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            scheme, _space, given = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token):
-                raise NotAuthenticated("/metrics needs Authorization: Bearer <KAOHE_METRICS_TOKEN>")
+                raise NotAuthenticated(_("/metrics needs Authorization: Bearer <KAOHE_METRICS_TOKEN>"))
         hook = getattr(request.app.state, "before_metrics", None)
         if hook is not None:  # brings this process's copy of the holiday calendar up to date
             await hook(request.app)

@@ -8,6 +8,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
+from kaohe.i18n import _
 from services.common.auth import SYSTEM, issue_service_token
 from services.common.errors import NotFound, ServiceUnavailable
 from services.common.i18n import pass_language_on
@@ -37,7 +38,7 @@ def segment(value: object) -> str:
     NotFound here."""
     text = str(value)
     if text in ("", ".", "..") or "/" in text or "\x00" in text:
-        raise NotFound(f"no resource is named {text!r}")
+        raise NotFound(_("no resource is named %(text)r", text=text))
     return quote(text.encode("utf-8", "surrogatepass"), safe="")
 
 
@@ -55,16 +56,19 @@ async def system_get(http: httpx.AsyncClient, url: str, *, peer: str, params: An
             # a pooled keep-alive connection the peer closed as we reused it: a GET is safe to resend
             response = await http.get(url, params=params, headers=headers)
     except httpx.InvalidURL:  # no such thing can exist there
-        raise NotFound(f"{peer} does not know {shown!r}") from None
+        raise NotFound(_("%(peer)s does not know %(shown)r", peer=peer, shown=shown)) from None
     except httpx.HTTPError as exc:
-        raise ServiceUnavailable(f"{peer} is not reachable: {type(exc).__name__}") from None
+        raise ServiceUnavailable(_("%(peer)s is not reachable: %(exc)s", peer=peer, exc=type(exc).__name__)) from None
     if response.status_code == 404:
-        raise NotFound(f"{peer} does not know {shown if shown.isprintable() else repr(shown)}")
+        raise NotFound(_("%(peer)s does not know %(name)s",
+                         peer=peer, name=shown if shown.isprintable() else repr(shown)))
     if response.status_code >= 400:
-        raise ServiceUnavailable(f"{peer} answered {response.status_code} to GET {shown}")
+        raise ServiceUnavailable(_("%(peer)s answered %(status_code)s to GET %(shown)s",
+                                   peer=peer, status_code=response.status_code, shown=shown))
     try:
         if response.status_code == 200:
             return response.json()
     except ValueError:
         pass
-    raise ServiceUnavailable(f"{peer} answered GET {shown} with {response.status_code} and no JSON body")
+    raise ServiceUnavailable(_("%(peer)s answered GET %(shown)s with %(status_code)s and no JSON body",
+                               peer=peer, shown=shown, status_code=response.status_code))

@@ -19,6 +19,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from kaohe.i18n import _
 from services.common.errors import DomainError, InvalidInput
 
 log = logging.getLogger("kaohe.workbook")
@@ -38,7 +39,7 @@ def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
 
 
 def _bad(reason: str) -> InvalidInput:
-    return InvalidInput(f"not a readable .xlsx workbook: {reason}", details={"field": "file"})
+    return InvalidInput(_("not a readable .xlsx workbook: %(reason)s", reason=reason), details={"field": "file"})
 
 
 def _check_parts(data: bytes) -> None:
@@ -87,13 +88,15 @@ def rows(sheet: Any, min_row: int = 1) -> Iterator[tuple[int, tuple[Any, ...]]]:
             for column, value in enumerate(values, start=1):
                 if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                     raise InvalidInput(
-                        f"row {number}, column {column}: a cell of {len(value)} characters; at most "
-                        f"{MAX_CELL_CHARS} are read ({excerpt(value)})",
+                        _("row %(number)s, column %(column)s: a cell of %(length)s characters; at most "
+                          "%(max_cell_chars)s are read (%(excerpt)s)", number=number, column=column,
+                          length=len(value), max_cell_chars=MAX_CELL_CHARS, excerpt=excerpt(value)),
                         details={"field": "file", "line": number, "column": column})
             yield number, values
     except DomainError:
         raise
     except Exception as exc:
         log.info("unreadable workbook: %s", type(exc).__name__)
-        raise InvalidInput(f"row {number + 1}: not a readable .xlsx sheet: {excerpt(exc, 120)}",
+        raise InvalidInput(_("row %(row)s: not a readable .xlsx sheet: %(excerpt)s",
+                             row=number + 1, excerpt=excerpt(exc, 120)),
                            details={"field": "file", "line": number + 1}) from None

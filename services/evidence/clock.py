@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kaohe.i18n import _
 from services.common import clock
 from services.common.errors import InvalidInput
 
@@ -32,7 +33,7 @@ def sweep_moment(requested: datetime | None, now: datetime) -> datetime:
     if requested is None:
         return now
     if requested.tzinfo is None:
-        raise InvalidInput("now must carry a time zone", details={"field": "now"})
+        raise InvalidInput(_("now must carry a time zone"), details={"field": "now"})
     if requested > now:
-        raise InvalidInput("now cannot be in the future", details={"field": "now"})
+        raise InvalidInput(_("now cannot be in the future"), details={"field": "now"})
     return requested

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, Request
 
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
@@ -82,7 +83,8 @@ class ScoringClient:
         """One subject of a period, else 422 naming it."""
         info = (await self.subjects(period_id, [subject_id])).get(subject_id)
         if info is None:
-            raise InvalidInput(f"subject {subject_id!r} is not in period {period_id!r}",
+            raise InvalidInput(_("subject %(subject_id)r is not in period %(period_id)r",
+                                 subject_id=subject_id, period_id=period_id),
                                details={"field": "subject_id", "reason": "unknown subject"})
         return info
 

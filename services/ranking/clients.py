@@ -9,6 +9,7 @@ import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common.audit import chain_head
 from services.common.db import driver_connection
 from services.common.errors import NotFound, ServiceUnavailable
@@ -50,7 +51,7 @@ class ScoringClient:
     async def _get(self, path: str) -> dict[str, Any]:
         body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=unquote(path))
         if not isinstance(body, dict):
-            raise ServiceUnavailable(f"scoring answered GET {path} with a non-object body")
+            raise ServiceUnavailable(_("scoring answered GET %(path)s with a non-object body", path=path))
         return body
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kaohe.i18n import _
 from services.common.auth import Principal, Role
 from services.common.auth import require_service as require_service  # re-exported for the contexts
 from services.common.errors import Forbidden
@@ -38,7 +39,7 @@ def may_read_scores(principal: Principal, *, unit_path: str) -> bool:
 def require_known(principal: Principal) -> None:
     """Any principal with a grant, a subject identity, or a service may read shared definitions."""
     if not (is_service(principal) or principal.grants or principal.subject_ids):
-        raise Forbidden(f"{principal.subject} holds no role")
+        raise Forbidden(_("%(subject)s holds no role", subject=principal.subject))
 
 
 # Checking a scheme document is for those who write or audit schemes (gateway/access.py `validateScheme`).
@@ -48,4 +49,4 @@ SCHEME_CHECKERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
 def require_scheme_checker(principal: Principal) -> None:
     """Services, and an admin, assessor or auditor anywhere, may validate a scheme document."""
     if not (is_service(principal) or any(principal.has_role(r) for r in SCHEME_CHECKERS)):
-        raise Forbidden(f"{principal.subject} may not validate schemes")
+        raise Forbidden(_("%(subject)s may not validate schemes", subject=principal.subject))

@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from kaohe import catalogue
-from kaohe.i18n import Text, _, locale_tag, locale_var, localize, negotiate
+from kaohe.i18n import Text, _, locale_tag, locale_var, localize, negotiate, use_locale
 from services.common.peers import peer_client
 from services.common.settings import get_settings
+from tests.conftest import auth
 from tests.gateway.conftest import open_gateway
 from tests.gateway.fakes import FakeBackend
 
@@ -87,6 +88,18 @@ def test_a_message_renders_in_either_language_with_its_parameters() -> None:
         locale_var.reset(token)
 
 
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+          ast.GeneratorExp)
+
+
+def _own_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function body, not those of the functions and comprehensions inside (their own scopes)."""
+    for child in ast.iter_child_nodes(node):
+        yield child
+        if not isinstance(child, SCOPES):
+            yield from _own_scope(child)
+
+
 def _binds_underscore(node: ast.AST) -> bool:
     """Whether a function binds `_` itself (a parameter, an assignment, a loop), which would hide the marker."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
@@ -95,14 +108,8 @@ def _binds_underscore(node: ast.AST) -> bool:
         names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
         if "_" in names:
             return True
-    body = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
-    for statement in body:
-        for inner in ast.walk(statement):
-            if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                continue
-            if isinstance(inner, ast.Name) and inner.id == "_" and isinstance(inner.ctx, ast.Store):
-                return True
-    return False
+    return any(isinstance(inner, ast.Name) and inner.id == "_" and isinstance(inner.ctx, ast.Store)
+               for inner in _own_scope(node))
 
 
 def _calls_underscore(node: ast.AST) -> bool:
@@ -180,3 +187,94 @@ async def test_calls_to_other_processes_carry_the_callers_language() -> None:
         finally:
             locale_var.reset(token)
     assert seen == [None, "zh-CN", "en"]
+
+
+async def test_a_domain_error_of_a_service_in_both_languages(api: Any, default_locale: Any) -> None:
+    """A refusal raised deep in a service (scoring's period lookup) keeps its code; only the message changes."""
+    client = await api("scoring")
+    office = auth(("admin", ""))
+    chinese = await client.get("/v1/periods/2026-Q9", headers={**office, "Accept-Language": "zh-CN"})
+    english = await client.get("/v1/periods/2026-Q9", headers={**office, "Accept-Language": "en"})
+    assert chinese.status_code == english.status_code == 404
+    assert chinese.json() == {"error": {"code": "not_found", "message": "未找到考核周期 2026-Q9", "details": None}}
+    assert english.json() == {"error": {"code": "not_found", "message": "period 2026-Q9 not found", "details": None}}
+    default_locale("zh-CN")
+    default = await client.get("/v1/periods/2026-Q9", headers=office)
+    assert default.json()["error"]["message"] == "未找到考核周期 2026-Q9"
+
+
+async def test_a_gateway_refusal_in_both_languages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway's own refusal (no credentials) as a GraphQL error: same code, the message in the language."""
+    query = {"query": "{ me { subject } }"}
+    async with open_gateway(monkeypatch, FakeBackend(), KAOHE_DEFAULT_LOCALE="zh-CN") as gateway:
+        default = await gateway.post("/graphql", json=query)
+        english = await gateway.post("/graphql", json=query, headers={"Accept-Language": "en-US,en;q=0.9"})
+        chinese = await gateway.post("/graphql", json=query, headers={"Accept-Language": "zh-CN"})
+        not_json = await gateway.post("/graphql", content=b"{", headers={"Content-Type": "application/json"})
+    assert default.status_code == english.status_code == chinese.status_code == 401
+    messages = [r.json()["errors"][0]["message"] for r in (default, english, chinese)]
+    assert messages == ["请先登录：发送 Bearer 令牌或 API 密钥", "sign in: send a bearer token or an API key",
+                        "请先登录：发送 Bearer 令牌或 API 密钥"]
+    assert {str(r.json()["errors"][0]["extensions"]) for r in (default, english, chinese)} == {
+        str({"code": "UNAUTHENTICATED", "reason": "not_authenticated"})}
+    assert not_json.status_code == 400
+    assert not_json.json()["errors"][0]["message"].startswith("请求体不是有效的 JSON：第 1 行第 2 列")
+    assert not_json.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "reason": "invalid_json"}
+
+
+def _marked_in_code() -> Iterator[tuple[str, int, ast.expr | None]]:
+    """(file, line, first argument) of every `_()` and `N_()` call in the code."""
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_"):
+                yield f"{path.relative_to(ROOT)}", node.lineno, node.args[0] if node.args else None
+
+
+def test_every_marked_message_is_in_the_catalogue() -> None:
+    """A message the extractor cannot see (marked inside an f-string, or with a variable instead of a literal)
+    would never be translated: every `_()` of the code holds a literal that the template has."""
+    template = {message.id for message in catalogue.read(catalogue.TEMPLATE) if message.id}
+    unseen = [f"{where}:{line}" for where, line, first in _marked_in_code()
+              if not (isinstance(first, ast.Constant) and first.value in template)]
+    assert unseen == []
+    assert len(template) >= 300  # what the code marks today (errors, exports, CLI lines)
+
+
+@pytest.fixture
+def cli_language() -> Iterator[None]:
+    yield
+    use_locale(None)  # the CLI sets the language of the whole process
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    (["--lang", "zh-CN"], {}, "kaohe: 未知的服务 'nope'；可选：evidence, scoring, ranking"),
+    (["--lang", "en"], {}, "kaohe: unknown service 'nope'; choose from evidence, scoring, ranking"),
+    ([], {"KAOHE_DEFAULT_LOCALE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"},
+     "kaohe: 未知的服务 'nope'；可选：evidence, scoring, ranking"),
+    ([], {"KAOHE_DEFAULT_LOCALE": "", "LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"},
+     "kaohe: unknown service 'nope'; choose from evidence, scoring, ranking"),
+    ([], {"KAOHE_DEFAULT_LOCALE": "zh-CN", "LANG": "en_US.UTF-8"},
+     "kaohe: 未知的服务 'nope'；可选：evidence, scoring, ranking"),
+])
+def test_the_cli_speaks_the_language_asked_for(cli_language: None, monkeypatch: pytest.MonkeyPatch,
+                                              args: list[str], env: dict[str, str], expected: str) -> None:
+    """`--lang`, else KAOHE_DEFAULT_LOCALE when set, else the terminal's locale (LC_ALL before LANG)."""
+    from typer.testing import CliRunner
+
+    from kaohe.cli import app
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, [*args, "migrate", "--service", "nope"])
+    assert result.exit_code == 2
+    assert result.output.strip() == expected
+
+
+def test_an_unknown_language_is_refused(cli_language: None) -> None:
+    from typer.testing import CliRunner
+
+    from kaohe.cli import app
+
+    result = CliRunner().invoke(app, ["--lang", "fr", "migrate"])
+    assert result.exit_code == 2
+    assert "--lang 'fr'" in result.output

@@ -94,8 +94,10 @@ class Live(GraphQLOverHTTP):
         return period, units["a"], units["b"]
 
     def get(self, token: str, path: str) -> httpx.Response:
-        """A gateway REST route (exports) with the same credentials as /graphql."""
-        return self.http.get(f"{self.urls['gateway']}{path}", headers={"Authorization": f"Bearer {token}"})
+        """A gateway REST route (exports) with the same credentials as /graphql, in Chinese (as an office prints
+        its files)."""
+        return self.http.get(f"{self.urls['gateway']}{path}",
+                             headers={"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"})
 
     def service(self, name: str, method: str, path: str, principal: Principal = OFFICE,
                 **kwargs: Any) -> httpx.Response:

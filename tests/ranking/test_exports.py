@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from tests.conftest import auth
 from tests.ranking.conftest import QUARTERLY, FakeScoring, deliver, first_scores, subject
 
-OFFICE = auth(("admin", "city"), subject="office")
-AUDITOR = auth(("auditor", ""))
+CHINESE = {"Accept-Language": "zh-CN"}  # the files as an office prints them; English: test_headers_in_english
+OFFICE = {**auth(("admin", "city"), subject="office"), **CHINESE}
+AUDITOR = {**auth(("auditor", "")), **CHINESE}
 RANKING_HEADERS = ["名次", "编号", "名称", "组别", "工作实绩", "服务评价", "总分", "等次", "等次说明", "标签",
                    "季度奖金(元)"]
 
@@ -65,7 +66,7 @@ async def test_publication_list_only_once_published_and_only_visible_rows(
     early = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"}, headers=OFFICE)
     assert early.status_code == 409
     await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
-    district = auth(("admin", "city/d1"))
+    district = {**auth(("admin", "city/d1")), **CHINESE}
     response = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "xlsx"}, headers=district)
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.freeze_panes == "A2"
@@ -79,6 +80,22 @@ async def test_publication_list_only_once_published_and_only_visible_rows(
     assert csv_rows.content.decode("utf-8-sig").splitlines()[2] == "2,u2,二中队,甲组,92.50,2,良好,"
     bad = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "pdf"}, headers=OFFICE)
     assert bad.status_code == 422
+
+
+async def test_headers_in_english(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    """The same files in English (Accept-Language: en): fixed headers and texts translated, the scheme's own names
+    (indicators, groups, grades, labels, rewards) as the scheme gives them."""
+    await _computed(ranking, scoring)
+    english = {**AUDITOR, "Accept-Language": "en"}
+    response = await ranking.get("/v1/periods/p1/exports/ranking", params={"format": "csv"}, headers=english)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Rank", "ID", "Name", "Group", "工作实绩", "服务评价", "Total", "Grade", "Grade reason",
+                       "Labels", "季度奖金 (yuan)"]
+    assert rows[2] == ["2", "u2", "二中队", "甲组", "55.00", "37.50", "92.50", "良好", "quota limit", "", "500.00"]
+    workbook = await ranking.get("/v1/periods/p1/exports/ranking", params={"format": "xlsx"}, headers=english)
+    assert load_workbook(io.BytesIO(workbook.content)).active.title == "2026-Q1 ranking"
+    chinese = await ranking.get("/v1/periods/p1/exports/ranking", params={"format": "xlsx"}, headers=AUDITOR)
+    assert load_workbook(io.BytesIO(chinese.content)).active.title == "2026-Q1 考核排名"
 
 
 FORMULAS = ['=HYPERLINK("http://x","点我")', "=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "＝1+1"]

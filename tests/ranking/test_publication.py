@@ -213,7 +213,8 @@ STALE = "已失效：结果在公示后变更，待重新公示"
 
 
 async def _publication_csv(ranking: httpx.AsyncClient) -> list[list[str]]:
-    response = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"}, headers=OFFICE)
+    response = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"},
+                                 headers={**OFFICE, "Accept-Language": "zh-CN"})
     assert response.status_code == 200, response.text
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 

@@ -73,7 +73,8 @@ async def test_after_publication_the_others_see_exactly_the_publication(ranking:
     assert (await ranking.get("/v1/periods/p1/results/u1", headers=PERSON_U2)).status_code == 403
     assert (await ranking.get("/v1/periods/p1/results/u2/history", headers=PERSON_U2)).status_code == 403
     assert (await ranking.get("/v1/periods/p1/exports/ranking", headers=U4_UNIT)).status_code == 403
-    listed = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"}, headers=U4_UNIT)
+    listed = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"},
+                               headers={**U4_UNIT, "Accept-Language": "zh-CN"})
     assert list(csv.reader(io.StringIO(listed.content.decode("utf-8-sig")))) == [
         ["序号", "编号", "名称", "组别", "总分", "名次", "等次", "标签"],
         ["1", "u4", "四中队", "乙组", "70.01", "1", "一般", "通报表扬"]]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -34,9 +35,9 @@ def _may_read(principal: Principal, subject_id: str, unit_path: str) -> bool:
 async def _appealable_fact(session: AsyncSession, principal: Principal, fact_id: str) -> Fact:
     fact = await fact_rows.get(session, fact_id)
     if fact is None or fact.retracted or not _may_read(principal, fact.subject_id, fact.unit_path):
-        raise NotFound(f"fact {fact_id} not found")
+        raise NotFound(_("fact %(fact_id)s not found", fact_id=fact_id))
     if fact.subject_id not in principal.subject_ids and not principal.can(("submitter", "admin"), fact.unit_path):
-        raise NotFound(f"fact {fact_id} not found")
+        raise NotFound(_("fact %(fact_id)s not found", fact_id=fact_id))
     return fact
 
 
@@ -48,10 +49,12 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
     conf = evidence_settings()
     closes = fact.updated_at + timedelta(days=conf.appeal_window_days)
     if now > closes:
-        raise Conflict(f"the appeal window for {fact.id} closed at {closes.astimezone(UTC).isoformat()} "
-                       f"({conf.appeal_window_days} days after the fact)", details={"fact_id": fact.id})
+        raise Conflict(_("the appeal window for %(fact_id)s closed at %(closed_at)s (%(appeal_window_days)s days "
+                         "after the fact)", fact_id=fact.id, closed_at=closes.astimezone(UTC).isoformat(),
+                         appeal_window_days=conf.appeal_window_days),
+                       details={"fact_id": fact.id})
     if await repository.open_for(session, fact.id) is not None:
-        raise Conflict(f"an appeal of {fact.id} is already open")
+        raise Conflict(_("an appeal of %(fact_id)s is already open", fact_id=fact.id))
     appeal = Appeal(id=str(uuid.uuid4()), fact_id=fact.id, period_id=fact.period_id, subject_id=fact.subject_id,
                     unit_path=fact.unit_path, points=payload.points, status="open", filed_by=principal.subject,
                     filed_at=now, answer_due_at=now + timedelta(days=conf.appeal_answer_days), version=1)
@@ -64,7 +67,7 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
 
 def _corrected(fact: Fact, correction: dict[str, Any]) -> dict[str, Any]:
     if set(correction) & set(FACT_KEYS):
-        raise InvalidInput("a correction changes the fact's values, not its id, subject, indicator or kind",
+        raise InvalidInput(_("a correction changes the fact's values, not its id, subject, indicator or kind"),
                            details={"field": "correction"})
     values = {k: v for k, v in fact.body.items() if k not in FACT_KEYS}
     content = validate_content(fact.kind, {**values, **correction})
@@ -78,15 +81,16 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     principal.require("admin", appeal.unit_path)
     await writable_period(session, scoring, appeal.period_id)
     if appeal.status != "open":
-        raise Conflict(f"this appeal was already answered ({appeal.status})")
+        raise Conflict(_("this appeal was already answered (%(status)s)", status=appeal.status))
     if len(payload.replies) != len(appeal.points):
-        raise InvalidInput(f"answer every point: {len(appeal.points)} points, {len(payload.replies)} replies",
+        raise InvalidInput(_("answer every point: %(points_count)s points, %(replies_count)s replies",
+                             points_count=len(appeal.points), replies_count=len(payload.replies)),
                            details={"field": "replies"})
     fact = await fact_rows.get(session, appeal.fact_id)
     body = _corrected(fact, payload.correction) if fact is not None and payload.correction is not None else None
     claimed = await repository.claim(session, appeal.id, payload.version)
     if claimed is None:
-        raise Conflict("the appeal changed since you read it; reload and retry")
+        raise Conflict(_("the appeal changed since you read it; reload and retry"))
     claimed.status, claimed.replies, claimed.correction = payload.decision, payload.replies, payload.correction
     claimed.answered_by, claimed.answered_at = principal.subject, now
     if payload.decision == "upheld" and fact is not None:
@@ -115,7 +119,7 @@ def _announce(session: AsyncSession, type: str, appeal: Appeal, **extra: Any) ->
 async def get_readable(session: AsyncSession, principal: Principal, appeal_id: str) -> Appeal:
     appeal = await repository.get(session, appeal_id)
     if appeal is None or not _may_read(principal, appeal.subject_id, appeal.unit_path):
-        raise NotFound(f"appeal {appeal_id} not found")
+        raise NotFound(_("appeal %(appeal_id)s not found", appeal_id=appeal_id))
     return appeal
 
 

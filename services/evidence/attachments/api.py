@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal
 from services.common.batch import query_length, split_ids
 from services.common.db import SessionDep
@@ -60,7 +61,7 @@ async def upload_attachment(
     limit = evidence_settings().attachment_max_bytes
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
-        raise PayloadTooLarge(f"attachment over {limit} bytes", details={"field": "file"})
+        raise PayloadTooLarge(_("attachment over %(limit)s bytes", limit=limit), details={"field": "file"})
     received = await service.receive(session, principal, scoring, submission_id, source=file,
                                      content_type=file.content_type, limit=limit)
     # The idempotency key covers the file by its hash: a retry of the same upload replays.

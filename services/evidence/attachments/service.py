@@ -14,6 +14,7 @@ from typing import Protocol
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
@@ -51,7 +52,8 @@ class ChunkSource(Protocol):
 def _content_type(declared: str | None) -> str:
     base = (declared or "").split(";")[0].strip().lower()
     if base not in ALLOWED_TYPES:
-        raise InvalidInput(f"content type {base or 'unknown'!r} is not allowed (PDF, images, Office/WPS, text)",
+        raise InvalidInput(_("content type %(value)r is not allowed (PDF, images, Office/WPS, text)",
+                             value=base or "unknown"),
                            details={"field": "file", "reason": "content type not allowed"})
     return base
 
@@ -72,7 +74,7 @@ async def _spool(source: ChunkSource, limit: int) -> tuple[Path, str, int]:
             while chunk := await source.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise PayloadTooLarge(f"attachment over {limit} bytes", details={"field": "file"})
+                    raise PayloadTooLarge(_("attachment over %(limit)s bytes", limit=limit), details={"field": "file"})
                 digest.update(chunk)
                 await out.write(chunk)
     except BaseException:
@@ -99,9 +101,10 @@ async def receive(
     """Check the caller may attach to a submission still open for changes, then spool and hash the file."""
     submission = await get_readable(session, principal, submission_id)
     if not principal.can(KIND_ROLES[submission.fact_kind], submission.unit_path):
-        raise Forbidden(f"{principal.subject} may not add evidence for {submission.unit_path}")
+        raise Forbidden(_("%(subject)s may not add evidence for %(unit_path)s",
+                          subject=principal.subject, unit_path=submission.unit_path))
     if submission.status not in EDITABLE:
-        raise Conflict(f"a {submission.status} submission takes no more attachments")
+        raise Conflict(_("a %(status)s submission takes no more attachments", status=submission.status))
     await writable_period(session, scoring, submission.period_id)
     kind = _content_type(content_type)
     path, sha256, size = await _spool(source, limit)
@@ -116,10 +119,10 @@ async def receive(
 async def _check_bytes(path: Path, size: int, kind: str) -> None:
     """An empty file, or bytes that are not what the client declared, are refused (issue 21, item 7)."""
     if size == 0:
-        raise InvalidInput("the file is empty", details={"field": "file", "reason": "empty"})
+        raise InvalidInput(_("the file is empty"), details={"field": "file", "reason": "empty"})
     seen = await anyio.to_thread.run_sync(filetypes.mismatch, path, kind)
     if seen is not None:
-        raise InvalidInput(f"the file was declared {kind} but its bytes are {seen}",
+        raise InvalidInput(_("the file was declared %(kind)s but its bytes are %(seen)s", kind=kind, seen=seen),
                            details={"field": "file", "reason": "content does not match the declared type"})
 
 
@@ -146,7 +149,7 @@ async def get_readable_attachment(session: AsyncSession, principal: Principal, a
     """The attachment if its submission is readable (else 404)."""
     attachment = await repository.get(session, attachment_id)
     if attachment is None:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(_("attachment %(attachment_id)s not found", attachment_id=attachment_id))
     await get_readable(session, principal, attachment.submission_id)
     return attachment
 
@@ -175,7 +178,7 @@ async def verified_copy(storage: AttachmentStorage, attachment: Attachment) -> P
     if digest.hexdigest() != attachment.sha256:
         await anyio.Path(name).unlink(missing_ok=True)
         raise AttachmentAltered(
-            "the stored attachment does not match the hash recorded at upload; it was altered and is refused",
+            _("the stored attachment does not match the hash recorded at upload; it was altered and is refused"),
             details={"attachment": attachment.id, "expected_sha256": attachment.sha256,
                      "actual_sha256": digest.hexdigest()})
     return Path(name)

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import anyio
 import httpx
 
+from kaohe.i18n import _
 from services.common.errors import NotFound, ServiceUnavailable
 
 CHUNK = 64 * 1024
@@ -72,7 +73,7 @@ class LocalStorage:
     async def read(self, key: str) -> AsyncIterator[bytes]:
         path = self.path(key)
         if not await anyio.Path(path).exists():
-            raise NotFound("the attachment's bytes are missing from storage")
+            raise NotFound(_("the attachment's bytes are missing from storage"))
         async with await anyio.open_file(path, "rb") as src:
             while chunk := await src.read(CHUNK):
                 yield chunk
@@ -134,9 +135,10 @@ class S3Storage:
         try:
             response = await self._client.put(url, content=body(), headers=headers)
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"object store not reachable: {type(exc).__name__}") from None
+            raise ServiceUnavailable(_("object store not reachable: %(exc)s", exc=type(exc).__name__)) from None
         if response.status_code >= 300:
-            raise ServiceUnavailable(f"object store refused the upload ({response.status_code})")
+            raise ServiceUnavailable(_("object store refused the upload (%(status_code)s)",
+                                       status_code=response.status_code))
 
     async def read(self, key: str) -> AsyncIterator[bytes]:
         url = self.url(key)
@@ -144,9 +146,9 @@ class S3Storage:
         response = await self._client.send(request, stream=True)
         try:
             if response.status_code == 404:
-                raise NotFound("the attachment's bytes are missing from storage")
+                raise NotFound(_("the attachment's bytes are missing from storage"))
             if response.status_code >= 300:
-                raise ServiceUnavailable(f"object store answered {response.status_code}")
+                raise ServiceUnavailable(_("object store answered %(status_code)s", status_code=response.status_code))
             async for chunk in response.aiter_bytes(CHUNK):
                 yield chunk
         finally:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput
@@ -42,7 +43,7 @@ def week_monday(week: str) -> date:
     try:
         return date.fromisocalendar(int(year), int(number), 1)
     except ValueError:
-        raise InvalidInput(f"{week} is not an ISO week", details={"field": "week"}) from None
+        raise InvalidInput(_("%(week)s is not an ISO week", week=week), details={"field": "week"}) from None
 
 
 def week_due(week: str) -> datetime:
@@ -79,7 +80,7 @@ def _journal_indicator(kinds: dict[str, str | None]) -> str:
     for code, kind in kinds.items():
         if kind == "journal":
             return code
-    raise InvalidInput("the period's scheme has no journal indicator", details={"field": "period_id"})
+    raise InvalidInput(_("the period's scheme has no journal indicator"), details={"field": "period_id"})
 
 
 async def add_roster(session: AsyncSession, principal: Principal, scoring: ScoringClient,
@@ -91,7 +92,7 @@ async def add_roster(session: AsyncSession, principal: Principal, scoring: Scori
     people = await scoring.subjects(payload.period_id, payload.subject_ids)
     unknown = sorted(set(payload.subject_ids) - set(people))
     if unknown:
-        raise InvalidInput(f"unknown subjects: {', '.join(unknown)}", details={"field": "subject_ids"})
+        raise InvalidInput(_("unknown subjects: %(names)s", names=', '.join(unknown)), details={"field": "subject_ids"})
     for person in people.values():
         principal.require("admin", person.unit_path)
     await repository.add_roster(session, [
@@ -105,17 +106,18 @@ async def add_roster(session: AsyncSession, principal: Principal, scoring: Scori
 def _late_reason(row: JournalWeek | None, week: str, now: datetime) -> str | None:
     """Why a journal cannot be accepted now, or None when it can."""
     if row is not None and row.status == "submitted":
-        return f"the journal of {week} was already submitted"
+        return _("the journal of %(week)s was already submitted", week=week)
     if row is not None and row.status == "excused" and row.excuse_ends_on is not None:
         closes = makeup_closes(row.excuse_ends_on)
         if now <= closes:
             return None
-        return (f"the make-up window for {week} closed at {closes.astimezone(_zone()).isoformat()} "
-                f"({evidence_settings().makeup_working_days} working days after the excused absence ended)")
+        return _("the make-up window for %(week)s closed at %(closed_at)s (%(days)s working days after the excused "
+                 "absence ended)", week=week, closed_at=closes.astimezone(_zone()).isoformat(),
+                 days=evidence_settings().makeup_working_days)
     if now <= week_due(week):
         return None
-    return (f"the deadline for {week} passed at {week_due(week).astimezone(_zone()).isoformat()}; "
-            "only a week excused by the supervisor can be made up")
+    return _("the deadline for %(week)s passed at %(due_at)s; only a week excused by the supervisor can be made up",
+             week=week, due_at=week_due(week).astimezone(_zone()).isoformat())
 
 
 async def submit(session: AsyncSession, principal: Principal, scoring: ScoringClient, payload: JournalCreate,
@@ -124,7 +126,8 @@ async def submit(session: AsyncSession, principal: Principal, scoring: ScoringCl
     period = await writable_period(session, scoring, payload.period_id)
     person = await scoring.subject(payload.period_id, payload.subject_id)
     if payload.subject_id not in principal.subject_ids and not principal.can(("submitter", "admin"), person.unit_path):
-        raise Forbidden(f"{principal.subject} may not write {payload.subject_id}'s journal")
+        raise Forbidden(_("%(subject)s may not write %(subject_id)s's journal",
+                          subject=principal.subject, subject_id=payload.subject_id))
     moment = now or clock.now()
     row = await repository.week(session, period.id, person.id, payload.week)
     reason = _late_reason(row, payload.week, moment)
@@ -155,10 +158,11 @@ async def excuse(session: AsyncSession, principal: Principal, scoring: ScoringCl
     period = await writable_period(session, scoring, payload.period_id)
     person = await scoring.subject(payload.period_id, payload.subject_id)
     if not principal.can(("reviewer", "admin"), person.unit_path):
-        raise Forbidden(f"{principal.subject} does not supervise {payload.subject_id}")
+        raise Forbidden(_("%(subject)s does not supervise %(subject_id)s",
+                          subject=principal.subject, subject_id=payload.subject_id))
     row = await repository.week(session, period.id, person.id, payload.week)
     if row is not None and row.status == "submitted":
-        raise Conflict(f"the journal of {payload.week} was submitted; nothing to excuse")
+        raise Conflict(_("the journal of %(week)s was submitted; nothing to excuse", week=payload.week))
     if row is None:
         row = JournalWeek(period_id=period.id, subject_id=person.id, unit_path=person.unit_path, week=payload.week,
                           indicator=_journal_indicator(period.fact_kinds), status="excused", version=1)

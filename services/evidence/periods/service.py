@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal, require_service
 from services.common.errors import Conflict, InvalidInput
@@ -23,7 +24,7 @@ async def writable_period(session: AsyncSession, scoring: ScoringClient, period_
     state = await repository.get(session, period_id)
     status = state.status if state is not None else period.status
     if status == FROZEN:
-        raise Conflict(f"period {period_id} is finalized; evidence can no longer change",
+        raise Conflict(_("period %(period_id)s is finalized; evidence can no longer change", period_id=period_id),
                        details={"period_id": period_id, "status": status})
     return period
 
@@ -35,7 +36,7 @@ async def apply_event(session: AsyncSession, principal: Principal, scoring: Scor
         try:
             notify.accept(session, event.payload)
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidInput(f"malformed notice: {exc}", details={"field": "payload"}) from None
+            raise InvalidInput(_("malformed notice: %(exc)s", exc=exc), details={"field": "payload"}) from None
         return True
     if event.topic != "period.status":
         return await apply_once(session, common.inbox, event)
@@ -52,5 +53,5 @@ async def apply_event(session: AsyncSession, principal: Principal, scoring: Scor
 def _period_status(payload: dict[str, object]) -> tuple[str, str]:
     period_id, status = payload.get("period_id"), payload.get("status")
     if not isinstance(period_id, str) or not period_id or not isinstance(status, str) or not status:
-        raise InvalidInput("period.status needs a period_id and a status", details={"field": "payload"})
+        raise InvalidInput(_("period.status needs a period_id and a status"), details={"field": "payload"})
     return period_id, status

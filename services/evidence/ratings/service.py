@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -40,12 +41,12 @@ async def create(session: AsyncSession, principal: Principal, scoring: ScoringCl
     principal.require("admin", payload.scope)
     period = await writable_period(session, scoring, payload.period_id)
     if period.fact_kinds.get(payload.indicator) != "rating":
-        raise InvalidInput(f"indicator {payload.indicator!r} does not read rating facts",
+        raise InvalidInput(_("indicator %(indicator)r does not read rating facts", indicator=payload.indicator),
                            details={"field": "indicator"})
     found = await scoring.subjects(payload.period_id, payload.subject_ids)
     unknown = sorted(set(payload.subject_ids) - set(found))
     if unknown:
-        raise InvalidInput(f"unknown subjects: {', '.join(unknown)}", details={"field": "subject_ids"})
+        raise InvalidInput(_("unknown subjects: %(names)s", names=', '.join(unknown)), details={"field": "subject_ids"})
     for subject in found.values():
         principal.require("admin", subject.unit_path)
     task = RatingTask(id=str(uuid.uuid4()), period_id=period.id, indicator=payload.indicator, kind=payload.kind,
@@ -64,7 +65,7 @@ async def create(session: AsyncSession, principal: Principal, scoring: ScoringCl
 async def _task(session: AsyncSession, task_id: str) -> RatingTask:
     task = await repository.get(session, task_id)
     if task is None:
-        raise NotFound(f"rating task {task_id} not found")
+        raise NotFound(_("rating task %(task_id)s not found", task_id=task_id))
     return task
 
 
@@ -72,7 +73,8 @@ async def _own_rater(session: AsyncSession, principal: Principal, task_id: str) 
     task = await _task(session, task_id)
     rater = await repository.rater(session, task_id, principal.subject)
     if rater is None or not principal.has_role("rater"):
-        raise NotFound(f"rating task {task_id} not found")  # a non-rater learns nothing about the task
+        raise NotFound(_("rating task %(task_id)s not found",
+                         task_id=task_id))  # a non-rater learns nothing about the task
     return task, rater
 
 
@@ -91,7 +93,7 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     task, rater = await _own_rater(session, principal, task_id)
     await writable_period(session, scoring, task.period_id)
     if task.status != "open" or now >= task.closes_at:
-        raise Conflict("this rating task is closed")
+        raise Conflict(_("this rating task is closed"))
     subjects = {s.subject_id: s for s in await repository.subjects(session, task_id)}
     for line in payload.answers:
         _check_line(task, rater, principal, subjects.get(line.subject_id), line.subject_id, line.grade)
@@ -107,11 +109,14 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
 def _check_line(task: RatingTask, rater: RatingRater, principal: Principal, subject: RatingSubject | None,
                 subject_id: str, grade: str | None) -> None:
     if subject is None:
-        raise InvalidInput(f"{subject_id} is not rated in this task", details={"field": "answers"})
+        raise InvalidInput(_("%(subject_id)s is not rated in this task", subject_id=subject_id),
+                           details={"field": "answers"})
     if grade is not None and grade not in task.grades:
-        raise InvalidInput(f"grade {grade!r} is not on the scale {task.grades}", details={"field": "answers"})
+        raise InvalidInput(_("grade %(grade)r is not on the scale %(grades)s", grade=grade, grades=task.grades),
+                           details={"field": "answers"})
     if subject_id in principal.subject_ids or (task.kind == "mutual" and subject.unit_path == rater.unit_path):
-        raise InvalidInput(f"{subject_id} cannot be rated by itself", details={"field": "answers"})
+        raise InvalidInput(_("%(subject_id)s cannot be rated by itself", subject_id=subject_id),
+                           details={"field": "answers"})
 
 
 async def read(session: AsyncSession, principal: Principal, task_id: str) -> RatingTask:
@@ -172,10 +177,10 @@ async def close_by_office(session: AsyncSession, principal: Principal, scoring: 
     principal.require("admin", task.scope)
     await writable_period(session, scoring, task.period_id)
     if task.status != "open":
-        raise Conflict("this rating task is already closed")
+        raise Conflict(_("this rating task is already closed"))
     claimed = await repository.claim(session, task_id, version)
     if claimed is None:
-        raise Conflict("the task changed since you read it; reload and retry")
+        raise Conflict(_("the task changed since you read it; reload and retry"))
     await close(session, principal, claimed)
     return claimed
 

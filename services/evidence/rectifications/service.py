@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -31,7 +32,7 @@ async def issue(session: AsyncSession, principal: Principal, scoring: ScoringCli
     principal.require(("assessor", "admin"), unit.unit_path)
     follow = payload.follow_up
     if follow is not None and follow.indicator is not None and period.fact_kinds.get(follow.indicator) != "event":
-        raise InvalidInput(f"indicator {follow.indicator!r} does not read event facts",
+        raise InvalidInput(_("indicator %(indicator)r does not read event facts", indicator=follow.indicator),
                            details={"field": "follow_up.indicator"})
     notice = RectificationNotice(
         id=str(uuid.uuid4()), period_id=period.id, subject_id=unit.id, unit_path=unit.unit_path,
@@ -53,14 +54,14 @@ def _announce(session: AsyncSession, type: str, notice: RectificationNotice, at:
 async def get_readable(session: AsyncSession, principal: Principal, notice_id: str) -> RectificationNotice:
     notice = await repository.get(session, notice_id)
     if notice is None or not principal.can(READERS, notice.unit_path):
-        raise NotFound(f"rectification notice {notice_id} not found")
+        raise NotFound(_("rectification notice %(notice_id)s not found", notice_id=notice_id))
     return notice
 
 
 async def _claimed(session: AsyncSession, notice: RectificationNotice, version: int) -> RectificationNotice:
     claimed = await repository.claim(session, notice.id, version)
     if claimed is None:
-        raise Conflict("the notice changed since you read it; reload and retry")
+        raise Conflict(_("the notice changed since you read it; reload and retry"))
     return claimed
 
 
@@ -71,7 +72,7 @@ async def feedback(session: AsyncSession, principal: Principal, scoring: Scoring
     principal.require(("submitter", "admin"), notice.unit_path)
     await writable_period(session, scoring, notice.period_id)
     if notice.status not in ("open", "answered"):
-        raise Conflict(f"a {notice.status} notice takes no more feedback")
+        raise Conflict(_("a %(status)s notice takes no more feedback", status=notice.status))
     claimed = await _claimed(session, notice, payload.version)
     claimed.feedback, claimed.feedback_at, claimed.status = payload.feedback, now, "answered"
     audit.record(session, actor=principal, action="rectification.feedback", entity_type="rectification_notice",
@@ -87,8 +88,8 @@ async def sign(session: AsyncSession, principal: Principal, scoring: ScoringClie
     principal.require(("reviewer", "admin"), notice.unit_path)
     await writable_period(session, scoring, notice.period_id)
     if notice.status != "answered":
-        raise Conflict("only a notice with feedback can be signed" if notice.status == "open"
-                       else f"a {notice.status} notice cannot be signed")
+        raise Conflict(_("only a notice with feedback can be signed") if notice.status == "open"
+                       else _("a %(status)s notice cannot be signed", status=notice.status))
     claimed = await _claimed(session, notice, payload.version)
     claimed.signed_by, claimed.signed_at, claimed.status = principal.subject, now, "signed"
     audit.record(session, actor=principal, action="rectification.sign", entity_type="rectification_notice",

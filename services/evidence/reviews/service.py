@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, InvalidInput
@@ -80,7 +81,7 @@ def _adjusted(submission: Submission, value: dict[str, Any]) -> dict[str, Any]:
     # A higher level's value overrides a lower one's: the adjustment replaces the points in place.
     allowed = ADJUSTABLE.get(submission.fact_kind)
     if allowed is None or set(value) - allowed:
-        raise InvalidInput("only the points (and note) of score facts and the points of journals can be adjusted",
+        raise InvalidInput(_("only the points (and note) of score facts and the points of journals can be adjusted"),
                            details={"field": "value"})
     return validate_content(submission.fact_kind, {**submission.value, **value})
 
@@ -89,16 +90,18 @@ def _check_actor(principal: Principal, submission: Submission, action: str) -> i
     """The level the caller acts at, once it may act there."""
     if action == "revoke":
         if submission.status != "approved":
-            raise Conflict(f"only an approved submission can be revoked (this one is {submission.status})")
+            raise Conflict(_("only an approved submission can be revoked (this one is %(status)s)",
+                             status=submission.status))
         index = len(submission.chain) - 1
     else:
         if submission.status != "pending":
-            raise Conflict(f"this submission is {submission.status}, not awaiting review",
+            raise Conflict(_("this submission is %(status)s, not awaiting review", status=submission.status),
                            details={"status": submission.status})
         index = submission.level
     level = submission.chain[index]
     if not chains.may_review(principal, level, submission.unit_path):
-        raise Forbidden(f"{principal.subject} is not a reviewer of level {level['name']} for this submission")
+        raise Forbidden(_("%(subject)s is not a reviewer of level %(name)s for this submission",
+                          subject=principal.subject, name=level['name']))
     return index
 
 
@@ -110,9 +113,9 @@ async def _check_one_level(session: AsyncSession, principal: Principal, submissi
             continue
         later = submission.chain[min(max(decision.level, index), len(submission.chain) - 1)]
         if not chains.same_reviewer_allowed(later):
-            raise Forbidden(f"{principal.subject} already reviewed this submission at level {decision.level_name}; "
-                            "one person reviews a submission at one level only (a level with "
-                            "same_reviewer_allowed lifts this)",
+            raise Forbidden(_("%(subject)s already reviewed this submission at level %(level_name)s; one person "
+                              "reviews a submission at one level only (a level with same_reviewer_allowed lifts "
+                              "this)", subject=principal.subject, level_name=decision.level_name),
                             details={"level": decision.level_name})
 
 
@@ -234,5 +237,5 @@ async def put_chain(session: AsyncSession, principal: Principal, scheme_id: str,
 async def list_chains(session: AsyncSession, principal: Principal, scheme_id: str) -> list[ReviewChain]:
     """The chains of a scheme (readable by any reviewer, admin or auditor)."""
     if not principal.scopes_for("admin", "auditor", "reviewer", "assessor", "submitter"):
-        raise Forbidden("no role that reads review chains")
+        raise Forbidden(_("no role that reads review chains"))
     return list(await repository.chains(session, scheme_id))

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 
 FactKind = Literal["score", "measure", "event", "rating", "task", "case", "journal", "document"]
@@ -142,6 +143,7 @@ def validate_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
         model = CONTENT[kind].validate_python(content)
     except ValidationError as exc:
         details = [{"field": ".".join(["content", *map(str, e["loc"])]), "reason": e["msg"]} for e in exc.errors()]
-        raise InvalidInput(f"{details[0]['field']}: {details[0]['reason']}", details=details) from None
+        raise InvalidInput(_("%(field)s: %(reason)s", field=details[0]['field'], reason=details[0]['reason']),
+                           details=details) from None
     dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
     return dumped

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -61,7 +62,7 @@ async def get_readable(session: AsyncSession, principal: Principal, submission_i
     """The submission, or 404 when it does not exist or lies outside the caller's scopes."""
     submission = await repository.get(session, submission_id)
     if submission is None or not can_read(principal, submission):
-        raise NotFound(f"submission {submission_id} not found")
+        raise NotFound(_("submission %(submission_id)s not found", submission_id=submission_id))
     return submission
 
 
@@ -75,7 +76,7 @@ async def readable_ids(session: AsyncSession, principal: Principal, submission_i
 async def stale(session: AsyncSession, submission_id: str, given: int) -> Conflict:
     """The 409 of a write made on an old `version`: it names the version now current, to reload and retry."""
     current = await repository.current_version(session, submission_id)
-    return Conflict("the submission changed since you read it; reload and retry",
+    return Conflict(_("the submission changed since you read it; reload and retry"),
                     details={"version": given, "current": current})
 
 
@@ -99,10 +100,12 @@ def _check_document(period: PeriodInfo, indicator: str | None, content: dict[str
     """A document fact names one of the documents its task requires (docs/scheme-reference.md §3.4)."""
     required = period.documents.get(indicator or "", ())
     if not required:
-        raise InvalidInput(f"indicator {indicator!r} requires no documents", details={"field": "indicator"})
+        raise InvalidInput(_("indicator %(indicator)r requires no documents", indicator=indicator),
+                           details={"field": "indicator"})
     if content["document"] not in required:
-        raise InvalidInput(f"{content['document']!r} is not a document {indicator} requires "
-                           f"({', '.join(required)})", details={"field": "content.document"})
+        raise InvalidInput(_("%(document)r is not a document %(indicator)s requires (%(names)s)",
+                             document=content['document'], indicator=indicator, names=', '.join(required)),
+                           details={"field": "content.document"})
 
 
 def check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: str) -> None:
@@ -110,12 +113,14 @@ def check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: s
         return  # checked against the task's required documents (_check_document)
     if indicator is None:
         if kind != "event":  # scheme-format.md §4: only events may be subject-level (vetoes)
-            raise InvalidInput("indicator is required for this fact kind", details={"field": "indicator"})
+            raise InvalidInput(_("indicator is required for this fact kind"), details={"field": "indicator"})
         return
     if indicator not in kinds:
-        raise InvalidInput(f"indicator {indicator!r} is not in the period's scheme", details={"field": "indicator"})
+        raise InvalidInput(_("indicator %(indicator)r is not in the period's scheme", indicator=indicator),
+                           details={"field": "indicator"})
     if kinds[indicator] != kind:
-        raise InvalidInput(f"indicator {indicator!r} reads {kinds[indicator]} facts, not {kind}",
+        raise InvalidInput(_("indicator %(indicator)r reads %(kinds)s facts, not %(kind)s",
+                             indicator=indicator, kinds=kinds[indicator], kind=kind),
                            details={"field": "fact", "reason": f"expected {kinds[indicator]}"})
 
 
@@ -178,10 +183,11 @@ async def update(
     """Correct a submission before approval: a new version, and the chain starts again."""
     submission = await get_readable(session, principal, submission_id)
     if not principal.can(KIND_ROLES[submission.fact_kind], submission.unit_path):
-        raise Forbidden(f"{principal.subject} may not edit {submission.fact_kind} facts for {submission.unit_path}")
+        raise Forbidden(_("%(subject)s may not edit %(fact_kind)s facts for %(unit_path)s",
+                          subject=principal.subject, fact_kind=submission.fact_kind, unit_path=submission.unit_path))
     await writable_period(session, scoring, submission.period_id)
     if submission.status not in EDITABLE:
-        raise Conflict(f"a {submission.status} submission can no longer be edited",
+        raise Conflict(_("a %(status)s submission can no longer be edited", status=submission.status),
                        details={"status": submission.status})
     content = validate_content(submission.fact_kind, payload.content)
     claimed = await repository.claim(session, submission.id, payload.version)

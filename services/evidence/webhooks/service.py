@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, clock
 from services.common.auth import Principal, Role, scope_covers
 from services.common.db import pending
@@ -80,15 +81,15 @@ async def record_notices(session: AsyncSession, notices: list[Notice]) -> None:
 
 def _require_manager(principal: Principal, scope_path: str) -> None:
     if not principal.can(MANAGERS, scope_path):
-        raise Forbidden(f"{principal.subject} may not manage webhooks for {scope_path or 'the organisation'} "
-                        "(admin, assessor or auditor over that scope)")
+        raise Forbidden(_("%(subject)s may not manage webhooks for %(scope)s (admin, assessor or auditor over that "
+                          "scope)", subject=principal.subject, scope=scope_path or _("the organisation")))
 
 
 def _check_url(url: str) -> None:
     try:
         url_policy().check(url)
     except Refused as exc:
-        raise InvalidInput(f"webhook URL refused: {exc}", details={"field": "url"}) from None
+        raise InvalidInput(_("webhook URL refused: %(exc)s", exc=exc), details={"field": "url"}) from None
 
 
 async def create(session: AsyncSession, principal: Principal,
@@ -119,7 +120,8 @@ async def get_managed(session: AsyncSession, principal: Principal, subscription_
                       lock: bool = False) -> WebhookSubscription:
     subscription = await repository.subscription(session, subscription_id[:36], lock=lock)
     if subscription is None or not principal.can(MANAGERS, subscription.scope_path):
-        raise NotFound(f"webhook subscription {subscription_id[:36]} does not exist")
+        raise NotFound(_("webhook subscription %(subscription_id)s does not exist",
+                         subscription_id=subscription_id[:36]))
     return subscription
 
 
@@ -197,11 +199,13 @@ async def redeliver(session: AsyncSession, principal: Principal, delivery_id: in
     """Send a logged delivery again (same `webhook-id`, so the receiver can tell a repeat), as a new delivery."""
     original = await repository.delivery(session, delivery_id)
     if original is None:
-        raise NotFound(f"webhook delivery {delivery_id} does not exist")
+        raise NotFound(_("webhook delivery %(delivery_id)s does not exist", delivery_id=delivery_id))
     subscription = await get_managed(session, principal, original.subscription_id)
     if original.state == "pending":
-        raise Conflict(f"delivery {delivery_id} is still being delivered (attempt {original.attempts + 1} due "
-                       f"{original.next_attempt_at.isoformat()})", details={"state": original.state})
+        raise Conflict(_("delivery %(delivery_id)s is still being delivered (attempt %(attempt)s due "
+                         "%(next_attempt_at)s)", delivery_id=delivery_id, attempt=original.attempts + 1,
+                         next_attempt_at=original.next_attempt_at.isoformat()),
+                       details={"state": original.state})
     now = clock.now()
     copy = WebhookDelivery(subscription_id=subscription.id, event_id=original.event_id, type=original.type,
                            ordering_key=original.ordering_key, payload=original.payload, state="pending",

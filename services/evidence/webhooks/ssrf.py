@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from kaohe.i18n import _
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -92,22 +94,23 @@ class UrlPolicy:
     def check(self, url: str) -> tuple[str, str, int]:
         """Scheme, host and port of an acceptable URL (before resolving); Refused otherwise."""
         if len(url) > MAX_URL:
-            raise Refused(f"the URL has more than {MAX_URL} characters")
+            raise Refused(_("the URL has more than %(max_url)s characters", max_url=MAX_URL))
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as exc:
-            raise Refused(f"the URL is malformed: {exc}") from None
+            raise Refused(_("the URL is malformed: %(exc)s", exc=exc)) from None
         schemes = ("https",) if self.https_only else ("http", "https")
         if parts.scheme not in schemes:
-            raise Refused(f"the URL must start with {' or '.join(s + '://' for s in schemes)}")
+            raise Refused(_("the URL must start with %(names)s", names=' or '.join(s + '://' for s in schemes)))
         if parts.username is not None or parts.password is not None:
-            raise Refused("the URL may not carry a user name or password")
+            raise Refused(_("the URL may not carry a user name or password"))
         host = (parts.hostname or "").lower().rstrip(".")
         if not host:
-            raise Refused("the URL has no host")
+            raise Refused(_("the URL has no host"))
         if not self.host_allowed(host):
-            raise Refused(f"host {host!r} is not in the allowed webhook hosts (KAOHE_EVIDENCE_WEBHOOK_ALLOWED_HOSTS)")
+            raise Refused(_("host %(host)r is not in the allowed webhook hosts "
+                            "(KAOHE_EVIDENCE_WEBHOOK_ALLOWED_HOSTS)", host=host))
         literal = _literal(host)
         if literal is not None:
             self.check_address(literal)
@@ -118,8 +121,9 @@ class UrlPolicy:
             return
         reason = _special(address)
         if reason is not None:
-            raise Refused(f"{address} is a {reason} address; webhooks go to public addresses only "
-                          "(KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS allows a network explicitly)")
+            raise Refused(_("%(address)s is a %(reason)s address; webhooks go to public addresses only "
+                            "(KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS allows a network explicitly)",
+                            address=address, reason=reason))
 
     async def resolve(self, url: str, resolver: Resolver = system_resolver) -> Target:
         """The checked destination of `url`: every address the name resolves to must be acceptable."""
@@ -131,10 +135,10 @@ class UrlPolicy:
             try:
                 found = await resolver(host, port)
             except OSError as exc:
-                raise Refused(f"cannot resolve {host}: {exc}") from None
+                raise Refused(_("cannot resolve %(host)s: %(exc)s", host=host, exc=exc)) from None
             addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
             if not addresses:
-                raise Refused(f"{host} resolves to no address")
+                raise Refused(_("%(host)s resolves to no address", host=host))
         for address in addresses:
             self.check_address(address)
         chosen = addresses[0]

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
@@ -49,5 +50,5 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
 def _period_id(payload: dict[str, Any]) -> str:
     period_id = payload.get("period_id")
     if not isinstance(period_id, str) or not period_id or len(period_id) > 100:
-        raise InvalidInput("scores.changed needs a period_id", details={"field": "payload.period_id"})
+        raise InvalidInput(_("scores.changed needs a period_id"), details={"field": "payload.period_id"})
     return period_id

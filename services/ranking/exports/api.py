@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Conflict, Forbidden
@@ -34,8 +35,8 @@ async def export_ranking(period_id: PeriodId, session: SessionDep, principal: Cu
     """
     period = await periods.get(session, period_id)
     if not principal.scopes_for(*OFFICE_READERS):
-        raise Forbidden("the ranking table is the office's (admin, assessor, auditor); the publication list "
-                        "(公示名单) shows the published results")
+        raise Forbidden(_("the ranking table is the office's (admin, assessor, auditor); the publication list "
+                          "(公示名单) shows the published results"))
     rows = await results.visible_current(session, period_id, principal)
     return _respond(service.ranking_table(period, rows), format, f"{period_id}-ranking")
 
@@ -50,7 +51,7 @@ async def export_publication(period_id: PeriodId, session: SessionDep, principal
     period = await periods.get(session, period_id)
     shown = await repository.latest_publication(session, period_id)
     if period.status not in PUBLISHED or shown is None:
-        raise Conflict(f"period {period_id} has not been published (公示) yet")
+        raise Conflict(_("period %(period_id)s has not been published (公示) yet", period_id=period_id))
     rows = await results.published_rows(session, shown.id, principal)
     return _respond(service.publication_list(period, rows), format, f"{period_id}-publication")
 

@@ -1,4 +1,5 @@
-"""The ranking table and the publication list (公示名单) as xlsx and CSV."""
+"""The ranking table and the publication list (公示名单) as xlsx and CSV, their headers and fixed texts in the
+request's language (Chinese or English: kaohe.i18n)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from kaohe.i18n import N_, _, localize, translate
 from services.common.spreadsheet import csv_field, sheet_title, xlsx_text_cell
 from services.ranking.periods.models import RankedPeriod
 from services.ranking.results.models import SubjectResult
 
-GRADE_REASONS = {"quota": "名额限制", "veto": "一票否决", "condition": "条件限定"}
+GRADE_REASONS = {"quota": N_("quota limit"), "veto": N_("one-vote veto"), "condition": N_("condition not met")}
 BOM = "\ufeff"  # Excel and WPS read a CSV as UTF-8 only with it
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its Chinese header, how a row fills it, and its number format (None: text)."""
+    """One column: its header (in the request's language), how a row fills it, and its number format (None: text)."""
 
     header: str
     value: Any
@@ -55,49 +57,62 @@ def _reward_names(rows: Sequence[SubjectResult]) -> list[str]:
     return list(names)
 
 
+def grade_reason(reason: str | None) -> str:
+    """Why a grade was given (名额限制, 一票否决, 条件限定) in the current language; empty for none."""
+    known = GRADE_REASONS.get(reason or "")
+    return translate(known) if known else ""
+
+
 def ranking_table(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Table:
     """名次, the subject, each top-level indicator, 总分, 等次, 标签 and each reward."""
     points = points_format(period.precision)
     columns = [
-        Column("名次", lambda r: r.document.get("rank"), "0"),
-        Column("编号", lambda r: r.subject_id),
-        Column("名称", lambda r: r.name or ""),
-        Column("组别", lambda r: r.group),
+        Column(translate(RANK), lambda r: r.document.get("rank"), "0"),
+        Column(translate(ID), lambda r: r.subject_id),
+        Column(translate(NAME), lambda r: r.name or ""),
+        Column(translate(GROUP), lambda r: r.group),
     ]
     columns += [Column(str(node["name"]), _score_of(str(node["code"])), points) for node in period.indicators]
     columns += [
-        Column("总分", lambda r: _decimal(r.document.get("total")), points),
-        Column("等次", lambda r: r.document.get("grade") or ""),
-        Column("等次说明", lambda r: GRADE_REASONS.get(r.document.get("grade_reason") or "", "")),
-        Column("标签", _labels),
+        Column(translate(TOTAL), lambda r: _decimal(r.document.get("total")), points),
+        Column(translate(GRADE), lambda r: r.document.get("grade") or ""),
+        Column(translate(GRADE_REASON), lambda r: grade_reason(r.document.get("grade_reason"))),
+        Column(translate(LABELS), _labels),
     ]
-    columns += [Column(f"{name}(元)", _reward_of(name), "0.00") for name in _reward_names(rows)]
-    return Table(f"{period.label} 考核排名", [*columns, *_stale(period, RANKING_STALE)], rows)
+    columns += [Column(localize(_("%(reward)s (yuan)", reward=name)), _reward_of(name), "0.00")
+                for name in _reward_names(rows)]
+    title = localize(_("%(period)s ranking", period=period.label))
+    return Table(title, [*columns, *_stale(period, RANKING_STALE)], rows)
 
 
 def publication_list(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Table:
     """The list put up for 公示: who, score, rank, grade, labels."""
     columns = [
-        Column("序号", None, "0"),
-        Column("编号", lambda r: r.subject_id),
-        Column("名称", lambda r: r.name or ""),
-        Column("组别", lambda r: r.group),
-        Column("总分", lambda r: _decimal(r.document.get("total")), points_format(period.precision)),
-        Column("名次", lambda r: r.document.get("rank"), "0"),
-        Column("等次", lambda r: r.document.get("grade") or ""),
-        Column("标签", _labels),
+        Column(translate(NUMBER), None, "0"),
+        Column(translate(ID), lambda r: r.subject_id),
+        Column(translate(NAME), lambda r: r.name or ""),
+        Column(translate(GROUP), lambda r: r.group),
+        Column(translate(TOTAL), lambda r: _decimal(r.document.get("total")), points_format(period.precision)),
+        Column(translate(RANK), lambda r: r.document.get("rank"), "0"),
+        Column(translate(GRADE), lambda r: r.document.get("grade") or ""),
+        Column(translate(LABELS), _labels),
     ]
-    return Table(f"{period.label} 考核结果公示", [*columns, *_stale(period, PUBLICATION_STALE)], rows)
+    title = localize(_("%(period)s results for publication", period=period.label))
+    return Table(title, [*columns, *_stale(period, PUBLICATION_STALE)], rows)
 
 
+# the column headers (zh-CN: 名次, 编号, 名称, 组别, 总分, 等次, 等次说明, 标签, 序号)
+RANK, ID, NAME, GROUP = N_("Rank"), N_("ID"), N_("Name"), N_("Group")
+TOTAL, GRADE, GRADE_REASON, LABELS, NUMBER = N_("Total"), N_("Grade"), N_("Grade reason"), N_("Labels"), N_("No.")
 # while the results differ from the 公示 (docs/decisions.md), every row of a file says so in a last column
-STALE_HEADER = "公示状态"
-PUBLICATION_STALE = "已失效：结果在公示后变更，待重新公示"
-RANKING_STALE = "与公示结果不一致，待重新公示"
+STALE_HEADER = N_("Publication status")
+PUBLICATION_STALE = N_("Void: the results changed after publication; to be published again")
+RANKING_STALE = N_("Differs from the published results; to be published again")
 
 
 def _stale(period: RankedPeriod, text: str) -> list[Column]:
-    return [Column(STALE_HEADER, lambda r: text)] if period.stale and period.status == "published" else []
+    shown = translate(text)
+    return [Column(translate(STALE_HEADER), lambda r: shown)] if period.stale and period.status == "published" else []
 
 
 def _score_of(code: str) -> Any:

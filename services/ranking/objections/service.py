@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, listing, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -41,12 +42,14 @@ async def file(
     rows = await (results.published_of(session, shown.id, [subject_id]) if shown is not None
                   else results.current_of(session, period_id, [subject_id]))
     if not rows:
-        raise NotFound(f"no result for subject {subject_id} in period {period_id}")
+        raise NotFound(_("no result for subject %(subject_id)s in period %(period_id)s",
+                         subject_id=subject_id, period_id=period_id))
     result = rows[0]
     if not is_own(principal, subject_id, result.unit_path):
-        raise Forbidden("only the subject itself or its unit may object to its result")
+        raise Forbidden(_("only the subject itself or its unit may object to its result"))
     if period.status != "published" or period.publication_ends_at is None or now >= period.publication_ends_at:
-        raise Conflict(f"period {period_id} is not in its publication (公示) window; objections are closed")
+        raise Conflict(_("period %(period_id)s is not in its publication (公示) window; objections are closed",
+                         period_id=period_id))
     objection = await repository.add(session, Objection(
         id=uuid.uuid4(), period_id=period_id, subject_id=subject_id, unit_path=result.unit_path,
         result_version=result.version, text=text, status="open", filed_by=principal.subject, filed_at=now,
@@ -64,11 +67,11 @@ async def answer(
     """The office answers an objection (once); the period may then be finalized."""
     objection = await repository.get(session, objection_id, lock=True)
     if objection is None:
-        raise NotFound(f"objection {objection_id} does not exist")
+        raise NotFound(_("objection %(objection_id)s does not exist", objection_id=objection_id))
     principal.require("admin", objection.unit_path)
     periods.refuse_if_frozen(await periods.get(session, objection.period_id))
     if objection.status != "open":
-        raise Conflict(f"objection {objection_id} has already been answered")
+        raise Conflict(_("objection %(objection_id)s has already been answered", objection_id=objection_id))
     before = _state(objection)
     objection.status, objection.answer = "answered", text
     objection.answered_by, objection.answered_at = principal.subject, now
@@ -82,7 +85,7 @@ async def answer(
 async def get(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> Objection:
     objection = await repository.get(session, objection_id)
     if objection is None or not can_read(principal, objection.subject_id, objection.unit_path):
-        raise NotFound(f"objection {objection_id} does not exist")
+        raise NotFound(_("objection %(objection_id)s does not exist", objection_id=objection_id))
     return objection
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 
+from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import NotFound
@@ -127,7 +128,7 @@ async def check_snapshot(period_id: PeriodId, session: SessionDep, principal: Cu
     else:
         snapshot = await repository.snapshot(session, period_id, sequence)
     if snapshot is None and sequence is not None:
-        raise NotFound(f"period {period_id} has no snapshot {sequence}")
+        raise NotFound(_("period %(period_id)s has no snapshot %(sequence)s", period_id=period_id, sequence=sequence))
     return await snapshot_check.check(session, period, snapshot)
 
 
@@ -139,6 +140,6 @@ async def snapshot_content(period_id: PeriodId, sequence: int, session: SessionD
     service.require_snapshot_reader(principal, await service.get(session, period_id))
     snapshot = await repository.snapshot(session, period_id, sequence)
     if snapshot is None:
-        raise NotFound(f"period {period_id} has no snapshot {sequence}")
+        raise NotFound(_("period %(period_id)s has no snapshot %(sequence)s", period_id=period_id, sequence=sequence))
     return Response(snapshot.content.encode(), media_type="application/json",
                     headers={"X-Snapshot-SHA256": snapshot.sha256})

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.scheme.model import DEFAULT_PUBLIC_COLUMNS
+from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import SessionDep
 from services.common.errors import NotFound
@@ -44,7 +45,7 @@ async def public_publication(period_id: PeriodId, session: SessionDep, principal
     period = await repository.get(session, period_id)
     shown = await repository.latest_publication(session, period_id) if period is not None else None
     if period is None or shown is None:
-        raise NotFound(f"period {period_id} has not been published (公示)")
+        raise NotFound(_("period %(period_id)s has not been published (公示)", period_id=period_id))
     ref = PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label)
     scheme = await scheme_of(scoring, cache.inputs, ref)
     rules = scheme.publication

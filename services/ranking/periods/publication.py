@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.scheme.model import PublicationRules
+from kaohe.i18n import _
 from services.common import audit, clock, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput
@@ -38,9 +39,10 @@ def window(rules: PublicationRules | None, *, requested: int | None, republicati
         return default
     if minimum is not None and requested < minimum:
         key = "republication_working_days" if republication and short else "working_days"
-        what = "a re-publication" if republication else "a publication (公示)"
-        raise InvalidInput(f"the scheme sets {what} at {minimum} working days at least (publication.{key}); "
-                           f"{requested} is too short", details=[{"field": "working_days", "reason": "too short"}])
+        what = _("a re-publication") if republication else _("a publication (公示)")
+        raise InvalidInput(_("the scheme sets %(what)s at %(minimum)s working days at least (publication.%(key)s); "
+                             "%(requested)s is too short", what=what, minimum=minimum, key=key, requested=requested),
+                           details=[{"field": "working_days", "reason": "too short"}])
     return requested
 
 
@@ -69,8 +71,9 @@ def entries_digest(period_id: str, sequence: int, entries: list[tuple[int, str, 
 def refuse_if_stale(period: RankedPeriod) -> None:
     """审定 approves what was published: not while the results differ from the 公示."""
     if period.stale:
-        raise Conflict(f"the results of period {period.id} changed after they were published (公示): "
-                       f"{period.stale_reason}; publish them again before 审定",
+        raise Conflict(_("the results of period %(period_id)s changed after they were published (公示): "
+                         "%(stale_reason)s; publish them again before 审定",
+                         period_id=period.id, stale_reason=period.stale_reason),
                        details={"stale": True, "stale_since": period.stale_since.isoformat()
                                 if period.stale_since else None, "publication": period.publication_sequence})
 

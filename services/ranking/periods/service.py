@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -31,14 +32,15 @@ STATUS_LISTENERS = ("scoring", "evidence")
 async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> RankedPeriod:
     period = await repository.get(session, period_id, lock=lock)
     if period is None:
-        raise NotFound(f"period {period_id} has no results yet")
+        raise NotFound(_("period %(period_id)s has no results yet", period_id=period_id))
     return period
 
 
 def refuse_if_frozen(period: RankedPeriod) -> None:
     """Every write about a finalized period is refused until it is formally reopened."""
     if period.status == "finalized":
-        raise Conflict(f"period {period.id} is finalized (审定); reopen it with a reason first",
+        raise Conflict(_("period %(period_id)s is finalized (审定); reopen it with a reason first",
+                         period_id=period.id),
                        details={"period_id": period.id, "status": period.status})
 
 
@@ -100,7 +102,8 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
     _require_window_over(period, now)
     open_count = await objections.count_open(session, period.id)
     if open_count:
-        raise Conflict(f"{open_count} objection(s) to period {period.id} are still open; answer them first",
+        raise Conflict(_("%(open_count)s objection(s) to period %(period_id)s are still open; answer them first",
+                         open_count=open_count, period_id=period.id),
                        details={"open_objections": open_count})
     before = _state(period)
     heads = await audit_heads(session, scoring, f"period {period.id} was not finalized (审定)")
@@ -118,9 +121,10 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
 
 def _require_window_over(period: RankedPeriod, now: datetime) -> None:
     if period.status != "published" or period.publication_ends_at is None:
-        raise Conflict(f"period {period.id} must be published (公示) before it is finalized")
+        raise Conflict(_("period %(period_id)s must be published (公示) before it is finalized", period_id=period.id))
     if now < period.publication_ends_at:
-        raise Conflict(f"the publication of period {period.id} runs until {period.publication_ends_at.isoformat()}",
+        raise Conflict(_("the publication of period %(period_id)s runs until %(publication_ends_at)s",
+                         period_id=period.id, publication_ends_at=period.publication_ends_at.isoformat()),
                        details={"publication_ends_at": period.publication_ends_at.isoformat()})
 
 
@@ -166,7 +170,7 @@ async def reopen(
     period = await get(session, period_id, lock=True)
     require_office(principal, period.scope_path)
     if period.status != "finalized":
-        raise Conflict(f"period {period.id} is not finalized; there is nothing to reopen")
+        raise Conflict(_("period %(period_id)s is not finalized; there is nothing to reopen", period_id=period.id))
     before = _state(period)
     last = await repository.latest_snapshot(session, period.id)
     reopening = PeriodReopening(period_id=period.id, reason=reason, snapshot_sequence=last.sequence if last else 0,
@@ -186,7 +190,8 @@ async def reopen(
 def require_snapshot_reader(principal: Principal, period: RankedPeriod) -> None:
     """A snapshot holds every result of the period: the office over it, or an auditor."""
     if not principal.can(("admin", "auditor"), period.scope_path):
-        raise Forbidden(f"{principal.subject} may not read the snapshots of period {period.id}")
+        raise Forbidden(_("%(subject)s may not read the snapshots of period %(period_id)s",
+                          subject=principal.subject, period_id=period.id))
 
 
 def read_for(principal: Principal, period: RankedPeriod) -> PeriodRead:

@@ -9,6 +9,7 @@ from typing import Any
 
 from kaohe.engine import parse_scheme
 from kaohe.engine.scheme.model import PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+from kaohe.i18n import _
 from services.common.bounded import Lru
 from services.common.errors import ServiceUnavailable
 
@@ -24,13 +25,14 @@ class SubjectMeta:
 def exact(raw: Any, where: str) -> Decimal:
     """A decimal string (or integer) read exactly; anything else is refused."""
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ServiceUnavailable(f"scoring sent {where} as {type(raw).__name__}, not a decimal string")
+        raise ServiceUnavailable(_("scoring sent %(where)s as %(raw)s, not a decimal string",
+                                   where=where, raw=type(raw).__name__))
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
-        raise ServiceUnavailable(f"scoring sent {where} = {raw!r}, not a decimal") from None
+        raise ServiceUnavailable(_("scoring sent %(where)s = %(raw)r, not a decimal", where=where, raw=raw)) from None
     if not value.is_finite():
-        raise ServiceUnavailable(f"scoring sent {where} = {raw!r}, not a finite decimal")
+        raise ServiceUnavailable(_("scoring sent %(where)s = %(raw)r, not a finite decimal", where=where, raw=raw))
     return value
 
 
@@ -65,7 +67,7 @@ class ParsedInputs:
         try:
             scheme = parse_scheme(document)
         except Exception as exc:
-            raise ServiceUnavailable(f"scoring served a scheme the engine rejects: {exc}") from None
+            raise ServiceUnavailable(_("scoring served a scheme the engine rejects: %(exc)s", exc=exc)) from None
         self._schemes.put((scheme.id, scheme.version), scheme)
         return scheme
 

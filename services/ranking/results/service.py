@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.engine.ranking import rollup_period
 from kaohe.engine.ranking.result import rank_period_reusing
 from kaohe.engine.scheme.model import PeriodScores, Scheme, Subject
+from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -337,10 +338,12 @@ async def get_current(session: AsyncSession, principal: Principal, period_id: st
     if found:
         return found[0]
     if not rows:
-        raise NotFound(f"no result for subject {subject_id} in period {period_id}")
+        raise NotFound(_("no result for subject %(subject_id)s in period %(period_id)s",
+                         subject_id=subject_id, period_id=period_id))
     if can_read_published(principal, subject_id, rows[0].unit_path):
-        raise Forbidden(f"the results of period {period_id} are not published (公示) yet")
-    raise Forbidden(f"{principal.subject} may not read the result of {subject_id}")
+        raise Forbidden(_("the results of period %(period_id)s are not published (公示) yet", period_id=period_id))
+    raise Forbidden(_("%(subject)s may not read the result of %(subject_id)s",
+                      subject=principal.subject, subject_id=subject_id))
 
 
 async def get_history(
@@ -349,9 +352,11 @@ async def get_history(
     """Every version of one subject's result, for the office roles over it."""
     rows = await repository.history(session, period_id, subject_id)
     if not rows:
-        raise NotFound(f"no result for subject {subject_id} in period {period_id}")
+        raise NotFound(_("no result for subject %(subject_id)s in period %(period_id)s",
+                         subject_id=subject_id, period_id=period_id))
     if not can_read_current(principal, rows[-1].unit_path):
-        raise Forbidden(f"{principal.subject} may not read the result history of {subject_id}")
+        raise Forbidden(_("%(subject)s may not read the result history of %(subject_id)s",
+                          subject=principal.subject, subject_id=subject_id))
     return rows
 
 
@@ -363,7 +368,8 @@ async def recompute_by_office(
     if existing is not None:
         require_office(principal, existing.scope_path)
         if existing.status == "finalized":
-            raise Conflict(f"period {period_id} is finalized (审定); reopen it with a reason first")
+            raise Conflict(_("period %(period_id)s is finalized (审定); reopen it with a reason first",
+                             period_id=period_id))
     outcome = await recompute(session, scoring, cache, await period_ref(scoring, period_id), actor=principal,
                               cause={"recompute": principal.subject})
     stored = await periods.get(session, period_id)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
+from kaohe.i18n import _
 from services.common import audit, clock
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
@@ -118,10 +119,11 @@ async def load_arrangement(year: Year, payload: ArrangementIn, session: SessionD
     deadlines and ranking's 公示 window count with it from then on.
     """
     if not principal.can("admin", ""):
-        raise Forbidden("only an admin of the whole organisation may load the holiday calendar")
+        raise Forbidden(_("only an admin of the whole organisation may load the holiday calendar"))
     outside = next((d for d in [*payload.holidays, *payload.workdays] if d.year != year), None)
     if outside is not None:
-        raise InvalidInput(f"{outside} is not in {year}", details={"field": "holidays", "year": year})
+        raise InvalidInput(_("%(outside)s is not in %(year)s", outside=outside, year=year),
+                           details={"field": "holidays", "year": year})
     row = await session.get(HolidayArrangement, year)
     before = _row_json(row) if row is not None else None
     if row is None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from kaohe.i18n import _
 from services.common import batch
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
@@ -147,5 +148,5 @@ async def import_organisation(session: SessionDep, principal: CurrentPrincipal,
     """
     data = await file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
-        raise PayloadTooLarge(f"the file is over {MAX_IMPORT_BYTES} bytes")
+        raise PayloadTooLarge(_("the file is over %(max_import_bytes)s bytes", max_import_bytes=MAX_IMPORT_BYTES))
     return await imports.import_organisation(session, principal, file.filename or "", data)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common.auth import Principal
 from services.common.errors import DomainError, InvalidInput
 from services.common.tabular import BadRows, table
@@ -34,10 +35,11 @@ async def import_organisation(session: AsyncSession, principal: Principal, filen
     names = [str(h or "").strip() for h in header[1]]
     missing = [c for c in ("type", "id", "name") if c not in names]
     if missing:
-        raise InvalidInput(f"the file needs the columns type, id and name (missing: {', '.join(missing)})",
+        raise InvalidInput(_("the file needs the columns type, id and name (missing: %(names)s)",
+                             names=', '.join(missing)),
                            details={"field": "file", "line": header[0]})
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(f"at most {MAX_ROWS} rows")
+        raise InvalidInput(_("at most %(max_rows)s rows", max_rows=MAX_ROWS))
     problems: list[dict[str, Any]] = []
     made = {"units": 0, "people": 0}
     for line, cells in rows:
@@ -64,12 +66,12 @@ async def _row(session: AsyncSession, principal: Principal, values: dict[str, st
         elif kind == "person":
             payload = PersonCreate(id=values.get("id"), name=values.get("name") or "", unit_id=values.get("unit") or "")
         else:
-            return "type", f"type must be unit or person, not {kind!r}"
+            return "type", _("type must be unit or person, not %(kind)r", kind=kind)
     except ValidationError as exc:
         problem = exc.errors(include_url=False)[0]
         field = str(problem["loc"][0]) if problem["loc"] else None
         column = {"parent_id": "parent", "unit_id": "unit"}.get(field or "", field)
-        return column, f"{column}: {problem['msg']}"
+        return column, _("%(field)s: %(reason)s", field=column, reason=problem["msg"])
     try:
         async with session.begin_nested():
             if isinstance(payload, UnitCreate):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -52,12 +53,12 @@ async def create_unit(session: AsyncSession, principal: Principal, payload: Unit
     if payload.parent_id is not None:
         parent = await repo.get_unit(session, payload.parent_id)
         if parent is None:
-            raise InvalidInput("parent unit not found", details={"field": "parent_id"})
+            raise InvalidInput(_("parent unit not found"), details={"field": "parent_id"})
         parent_path = parent.path
     path = f"{parent_path}/{payload.slug}" if parent_path else payload.slug
     principal.require("admin", path)
     if await repo.unit_by_path(session, path) is not None:
-        raise Conflict(f"a unit with path {path} exists")
+        raise Conflict(_("a unit with path %(path)s exists", path=path))
     warnings = _look_alikes(payload.name, await repo.names_under(session, payload.parent_id),
                             "under the same parent")
     unit = Unit(id=payload.id or uuid.uuid4().hex, name=payload.name, slug=payload.slug,
@@ -74,7 +75,9 @@ async def _insert(session: AsyncSession, row: Unit | Person | ApiKey) -> None:
         async with session.begin_nested():
             await repo.add(session, row)
     except IntegrityError:
-        raise Conflict(f"{type(row).__name__.lower()} {row.id} exists") from None
+        raise Conflict(_("unit %(id)s exists", id=row.id) if isinstance(row, Unit) else
+                       _("person %(id)s exists", id=row.id) if isinstance(row, Person) else
+                       _("API key %(id)s exists", id=row.id)) from None
 
 
 async def list_units(session: AsyncSession, principal: Principal, ids: list[str]) -> list[UnitRead]:
@@ -109,7 +112,7 @@ async def people_of_unit(session: AsyncSession, principal: Principal, unit_id: s
     """The people of a unit the caller may read (404 otherwise, as for a unit that does not exist)."""
     unit = await repo.get_unit(session, unit_id)
     if unit is None or not _may_see(principal, unit.path):
-        raise NotFound(f"unit {unit_id} not found")
+        raise NotFound(_("unit %(unit_id)s not found", unit_id=unit_id))
     key = listing.decode_cursor(after, 1)
     rows, total = await repo.people_of_unit(session, unit.id, after=key[0] if key else None, limit=limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
@@ -121,7 +124,7 @@ async def create_person(session: AsyncSession, principal: Principal, payload: Pe
     """Add a member of staff to a unit the admin covers."""
     unit = await repo.get_unit(session, payload.unit_id)
     if unit is None:
-        raise InvalidInput("unit not found", details={"field": "unit_id"})
+        raise InvalidInput(_("unit not found"), details={"field": "unit_id"})
     principal.require("admin", unit.path)
     warnings = _look_alikes(payload.name, await repo.names_in_unit(session, unit.id), "in the same unit")
     person = Person(id=payload.id or uuid.uuid4().hex, name=payload.name, unit_id=unit.id)
@@ -154,9 +157,9 @@ async def create_api_key(session: AsyncSession, principal: Principal, payload: A
     """Issue a key; an admin may only hand out grants within the scopes it administers."""
     grants = [g.model_dump() for g in payload.grants]
     if principal.kind == "api_key":  # a leaked key must not be able to outlive its revocation in keys it made
-        raise Forbidden("an API key cannot create API keys: a person of the office creates them")
+        raise Forbidden(_("an API key cannot create API keys: a person of the office creates them"))
     if not _admin_covers_key(principal, grants):
-        raise Forbidden("an API key may only carry grants within the scopes you administer")
+        raise Forbidden(_("an API key may only carry grants within the scopes you administer"))
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(id=uuid.uuid4().hex, name=payload.name, key_sha256=_hash(secret), grants=grants,
                  created_by=principal.subject, created_at=repo.now())
@@ -169,7 +172,7 @@ async def create_api_key(session: AsyncSession, principal: Principal, payload: A
 async def list_api_keys(session: AsyncSession, principal: Principal) -> list[ApiKeyRead]:
     """The live keys whose every grant lies within the caller's admin scopes."""
     if not principal.has_role("admin"):
-        raise Forbidden("only administrators list API keys")
+        raise Forbidden(_("only administrators list API keys"))
     rows = await repo.list_api_keys(session)
     return [ApiKeyRead.model_validate(r) for r in rows if _admin_covers_key(principal, r.grants)]
 
@@ -178,9 +181,10 @@ async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: st
     """Revoke a key (kept for the audit trail); 404 when unknown or outside the caller's scopes."""
     row = await repo.get_api_key(session, key_id)
     if row is None or not _admin_covers_key(principal, row.grants):
-        raise NotFound(f"API key {key_id} not found")
+        raise NotFound(_("API key %(key_id)s not found", key_id=key_id))
     if row.revoked_at is not None:
-        raise Conflict(f"API key {key_id} was revoked at {row.revoked_at.isoformat()}")
+        raise Conflict(_("API key %(key_id)s was revoked at %(revoked_at)s",
+                         key_id=key_id, revoked_at=row.revoked_at.isoformat()))
     row.revoked_at = repo.now()
     await session.flush()
     audit.record(session, actor=principal, action="api_key.revoke", entity_type="api_key", entity_id=row.id,
@@ -191,7 +195,7 @@ async def verify_api_key(session: AsyncSession, key: str) -> ApiKeyIdentity:
     """The identity behind a key, for the gateway; records when it was last used."""
     row = await repo.api_key_by_hash(session, _hash(key))
     if row is None:
-        raise NotFound("unknown or revoked API key")
+        raise NotFound(_("unknown or revoked API key"))
     row.last_used_at = repo.now()
     await session.flush()
     return ApiKeyIdentity.model_validate({"id": row.id, "name": row.name, "grants": row.grants})

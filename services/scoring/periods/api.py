@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from kaohe.i18n import _
 from services.common import listing
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
@@ -107,7 +108,7 @@ async def enrol_file(period_id: str, session: SessionDep, principal: CurrentPrin
     """
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise PayloadTooLarge(f"the file is over {MAX_UPLOAD} bytes")
+        raise PayloadTooLarge(_("the file is over %(max_upload)s bytes", max_upload=MAX_UPLOAD))
     subjects, problems = enrolment_rows(file.filename or "", data)
     lined = [(line, SubjectIn.model_validate(row)) for line, row in subjects]
     ids = await service.enrol_file(session, principal, period_id, lined, problems)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from kaohe.i18n import N_, Text, _
 from services.common.errors import InvalidInput
 from services.common.tabular import BadRows, Line, bad_line, csv_table, table, xlsx_table
 from services.common.workbook import excerpt
@@ -53,18 +54,20 @@ def subjects_with_lines(header: Line, rows: list[Line]) -> tuple[list[tuple[int,
     while names and names[-1] == "":
         names.pop()
     if "id" not in names or "group" not in names:
-        raise InvalidInput("the file needs the columns id and group",
+        raise InvalidInput(_("the file needs the columns id and group"),
                            details={"columns": [excerpt(name) for name in names[:50]], "line": first})
     twice = sorted({name for name in names if name and names.count(name) > 1})
     if twice:
-        raise bad_line(first, f"the column {excerpt(twice[0])!r} appears more than once")
+        raise bad_line(first, _("the column %(column)r appears more than once", column=excerpt(twice[0])))
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(f"at most {MAX_ROWS} rows")
+        raise InvalidInput(_("at most %(max_rows)s rows", max_rows=MAX_ROWS))
     out: list[tuple[int, dict[str, Any]]] = []
     problems: list[dict[str, Any]] = []
     for line, row in rows:
         if any(cell not in (None, "") for cell in row[len(names):]):
-            problems.append({"row": line, "column": None, "reason": f"{len(row)} cells for {len(names)} columns"})
+            problems.append({"row": line, "column": None,
+                             "reason": _("%(cells)s cells for %(columns)s columns", cells=len(row),
+                                         columns=len(names))})
             continue
         values = dict(zip(names, row, strict=False))
         if values.get("id") in (None, ""):
@@ -78,7 +81,8 @@ def subjects_with_lines(header: Line, rows: list[Line]) -> tuple[list[tuple[int,
         except ValidationError as exc:
             for problem in exc.errors(include_url=False):
                 field = ".".join(str(part) for part in problem["loc"])
-                problems.append({"row": line, "column": field.split(".")[0], "reason": f"{field}: {problem['msg']}"})
+                problems.append({"row": line, "column": field.split(".")[0],
+                                 "reason": _("%(field)s: %(reason)s", field=field, reason=problem["msg"])})
     return out, problems
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import object_session
 
 from kaohe.engine.scheme.model import Scheme as EngineScheme
 from kaohe.engine.scheme.rule_params import FACT_KIND
+from kaohe.i18n import _
 from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -44,7 +45,7 @@ DUE_WAKE = "recompute_wake"  # session.info key: this transaction marked a perio
 async def get_period(session: AsyncSession, period_id: str, *, lock: bool = False) -> Period:
     period = await repo.get(session, period_id, lock=lock)
     if period is None:
-        raise NotFound(f"period {period_id} not found")
+        raise NotFound(_("period %(period_id)s not found", period_id=period_id))
     return period
 
 
@@ -56,7 +57,8 @@ async def scheme_of(session: AsyncSession, period: Period) -> EngineScheme:
 def require_writable(period: Period) -> None:
     """A finalized period (审定) is frozen until ranking reopens it."""
     if period.status == "finalized":
-        raise Conflict(f"period {period.id} is finalized; nothing about it may change until it is reopened")
+        raise Conflict(_("period %(period_id)s is finalized; nothing about it may change until it is reopened",
+                         period_id=period.id))
 
 
 def mark_due(period: Period, cause: str) -> None:
@@ -101,17 +103,19 @@ async def _resolve(
     """Enrolment rows: each subject found in the organisation, under the period's owner, in a scheme group."""
     ids = [s.id for s in items]
     if len(set(ids)) != len(ids):
-        raise InvalidInput("a subject is listed twice", details={"field": "subjects"})
+        raise InvalidInput(_("a subject is listed twice"), details={"field": "subjects"})
     lookup = repo.organisation_units if scheme.subject_kind == "unit" else repo.organisation_people
     found = await lookup(session, ids)
     unknown = [i for i in ids if i not in found]
     if unknown:
-        raise InvalidInput(f"{len(unknown)} subject(s) are not {scheme.subject_kind}s of the organisation",
+        raise InvalidInput(_("%(count)s subject(s) are not units of the organisation", count=len(unknown))
+                           if scheme.subject_kind == "unit" else
+                           _("%(count)s subject(s) are not persons of the organisation", count=len(unknown)),
                            details={"field": "subjects", "unknown": unknown[:100]})
     outside = [i for i in ids if not scope_covers(period.owner_path, found[i][1])]
     bad_group = [s.id for s in items if s.group not in scheme.groups]
     if outside or bad_group:
-        raise InvalidInput("subjects outside the period's organisation or in an unknown group",
+        raise InvalidInput(_("subjects outside the period's organisation or in an unknown group"),
                            details={"field": "subjects", "outside_owner": outside[:100],
                                     "unknown_group": bad_group[:100], "groups": list(scheme.groups)})
     return [{"period_id": period.id, "subject_id": s.id, "name": found[s.id][0], "kind": scheme.subject_kind,
@@ -127,7 +131,7 @@ async def open_period(session: AsyncSession, principal: Principal, payload: Peri
         owner = scheme_row.owner_path if scheme_row else ""
     principal.require("admin", owner)
     if payload.id and await repo.get(session, payload.id) is not None:
-        raise Conflict(f"period {payload.id} exists")
+        raise Conflict(_("period %(payload_id)s exists", payload_id=payload.id))
     now = clock.now()
     period = Period(id=payload.id or uuid.uuid4().hex, scheme_id=row.scheme_id, scheme_version=row.version,
                     label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={}, cache_epoch=0,
@@ -156,7 +160,8 @@ async def enrol_file(session: AsyncSession, principal: Principal, period_id: str
     reason (tabular.BadRows), and then nothing is written."""
     period = await _period_for_admin(session, principal, period_id)
     if period.status not in ENROLMENT_OPEN:
-        raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
+        raise Conflict(_("period %(period_id)s is %(status)s; enrolment closes when it is published",
+                         period_id=period_id, status=period.status))
     scheme = await scheme_of(session, period)
     items = [item for _, item in lined]
     lookup = repo.organisation_units if scheme.subject_kind == "unit" else repo.organisation_people
@@ -166,13 +171,17 @@ async def enrol_file(session: AsyncSession, principal: Principal, period_id: str
     for line, item in lined:
         reason = None
         if item.id in seen:
-            reason = ("id", f"subject {item.id} is listed twice (first on line {seen[item.id]})")
+            reason = ("id", _("subject %(id)s is listed twice (first on line %(line)s)", id=item.id,
+                                line=seen[item.id]))
         elif item.id not in found:
-            reason = ("id", f"{item.id} is not a {scheme.subject_kind} of the organisation")
+            reason = ("id", _("%(id)s is not a unit of the organisation", id=item.id) if scheme.subject_kind == "unit"
+                      else _("%(id)s is not a person of the organisation", id=item.id))
         elif not scope_covers(period.owner_path, found[item.id][1]):
-            reason = ("id", f"{item.id} ({found[item.id][1]}) is outside the period's owner {period.owner_path!r}")
+            reason = ("id", _("%(id)s (%(path)s) is outside the period's owner %(owner)r", id=item.id,
+                              path=found[item.id][1], owner=period.owner_path))
         elif item.group not in scheme.groups:
-            reason = ("group", f"group {item.group!r} is not one of the scheme's ({', '.join(scheme.groups)})")
+            reason = ("group", _("group %(group)r is not one of the scheme's (%(groups)s)", group=item.group,
+                                 groups=", ".join(scheme.groups)))
         seen.setdefault(item.id, line)
         if reason is not None:
             found_problems.append({"row": line, "column": reason[0], "reason": reason[1]})
@@ -185,7 +194,8 @@ async def enrol(session: AsyncSession, principal: Principal, period_id: str, ite
     """Add or update subjects (group, attributes) until the period is published."""
     period = await _period_for_admin(session, principal, period_id)
     if period.status not in ENROLMENT_OPEN:
-        raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
+        raise Conflict(_("period %(period_id)s is %(status)s; enrolment closes when it is published",
+                         period_id=period_id, status=period.status))
     scheme = await scheme_of(session, period)
     rows = await _resolve(session, period, scheme, items)
     await repo.upsert_subjects(session, rows)
@@ -200,9 +210,11 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: str, 
     """Remove a subject from a period that is not yet published."""
     period = await _period_for_admin(session, principal, period_id)
     if period.status not in ENROLMENT_OPEN:
-        raise Conflict(f"period {period_id} is {period.status}; enrolment closes when it is published")
+        raise Conflict(_("period %(period_id)s is %(status)s; enrolment closes when it is published",
+                         period_id=period_id, status=period.status))
     if not await repo.remove_subject(session, period.id, subject_id):
-        raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+        raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
+                         subject_id=subject_id, period_id=period_id))
     period.cache_epoch += 1
     mark_due(period, f"user:{principal.subject}")
     audit.record(session, actor=principal, action="period.withdraw", entity_type="period", entity_id=period.id,
@@ -214,11 +226,14 @@ async def change_status(session: AsyncSession, principal: Principal, period_id: 
     period = await _period_for_admin(session, principal, period_id)
     if status in ("published", "finalized"):
         action = "publishResults" if status == "published" else "finalizePeriod"
-        raise Conflict(f"period {period_id} becomes {status} when its results are {status} ({action}), so that "
-                       "scoring and ranking tell the same state", details={"from": period.status, "to": status})
+        raise Conflict(_("period %(period_id)s becomes %(status)s when its results are %(status)s (%(action)s), so "
+                         "that scoring and ranking tell the same state",
+                         period_id=period_id, status=status, action=action),
+                       details={"from": period.status, "to": status})
     current = ORDER.index(period.status)
     if ORDER.index(status) != current + 1:
-        raise Conflict(f"period {period_id} cannot go from {period.status} to {status}",
+        raise Conflict(_("period %(period_id)s cannot go from %(status)s to %(status2)s",
+                         period_id=period_id, status=period.status, status2=status),
                        details={"from": period.status, "to": status, "allowed": list(ORDER[current + 1:current + 2])})
     set_status(session, period, status, actor=principal.subject)
     return await read(session, period)
@@ -241,7 +256,7 @@ async def list_periods(session: AsyncSession, principal: Principal, *, limit: in
     try:
         position = (datetime.fromisoformat(key[0]), key[1]) if key else None
     except ValueError:
-        raise InvalidInput("the cursor is not one this list gave out", details={"field": "after"}) from None
+        raise InvalidInput(_("the cursor is not one this list gave out"), details={"field": "after"}) from None
     visible = and_(listing.related_paths(Period.owner_path, principal),
                    *([Period.scheme_id == scheme_id] if scheme_id is not None else []),
                    *([Period.owner_path == owner_path.strip("/")] if owner_path is not None else []))

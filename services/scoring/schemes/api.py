@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
+from kaohe.i18n import _
 from services.common import listing
 from services.common.auth import CurrentPrincipal, ScopePath
 from services.common.db import SessionDep
@@ -75,7 +76,7 @@ async def validate(payload: SchemeValidate, principal: CurrentPrincipal) -> dict
 async def _read_upload(file: UploadFile) -> bytes:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise PayloadTooLarge(f"the file is over {MAX_UPLOAD} bytes")
+        raise PayloadTooLarge(_("the file is over %(max_upload)s bytes", max_upload=MAX_UPLOAD))
     return data
 
 

@@ -11,6 +11,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 from services.common.workbook import excerpt, open_workbook
 from services.common.workbook import rows as sheet_rows
@@ -47,9 +48,10 @@ def parse_params(raw: Any, row: int) -> dict[str, Any]:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"row {row}: params is not valid JSON ({exc.msg})", details={"row": row}) from None
+            raise InvalidInput(_("row %(row)s: params is not valid JSON (%(msg)s)", row=row, msg=exc.msg),
+                               details={"row": row}) from None
         if not isinstance(value, dict):
-            raise InvalidInput(f"row {row}: params must be an object", details={"row": row})
+            raise InvalidInput(_("row %(row)s: params must be an object", row=row), details={"row": row})
         return value
     out: dict[str, Any] = {}
     for part in text.replace("\n", ";").split(";"):
@@ -57,7 +59,8 @@ def parse_params(raw: Any, row: int) -> dict[str, Any]:
             continue
         key, sep, value = part.partition("=")
         if not sep:
-            raise InvalidInput(f"row {row}: params entry {excerpt(part.strip())!r} is not key=value",
+            raise InvalidInput(_("row %(row)s: params entry %(excerpt)r is not key=value",
+                                 row=row, excerpt=excerpt(part.strip())),
                                details={"row": row})
         out[key.strip()] = _scalar(value.strip())
     return out
@@ -68,7 +71,8 @@ def _header(ws: Any) -> dict[str, int]:
     names = {str(v).strip().lower(): i for i, v in enumerate(first) if v is not None}
     missing = [c for c in ("code", "name", "max") if c not in names]
     if missing:
-        raise InvalidInput(f"sheet {ws.title}: missing columns {', '.join(missing)}", details={"columns": missing})
+        raise InvalidInput(_("sheet %(title)s: missing columns %(names)s", title=ws.title, names=', '.join(missing)),
+                           details={"columns": missing})
     return names
 
 
@@ -93,7 +97,8 @@ def _tree(rows: list[tuple[dict[str, Any], str | None, int]]) -> list[dict[str, 
             top.append(node)
             continue
         if parent not in by_code:
-            raise InvalidInput(f"row {row}: parent {excerpt(parent)!r} is not a code of the table",
+            raise InvalidInput(_("row %(row)s: parent %(excerpt)r is not a code of the table",
+                                 row=row, excerpt=excerpt(parent)),
                                details={"row": row})
         by_code[parent].setdefault("children", []).append(node)
     for node in by_code.values():
@@ -111,7 +116,7 @@ def _indicators(ws: Any) -> list[dict[str, Any]]:
         if cells.get("code") in (None, ""):
             continue
         if len(rows) >= MAX_ROWS:
-            raise InvalidInput(f"at most {MAX_ROWS} indicator rows")
+            raise InvalidInput(_("at most %(max_rows)s indicator rows", max_rows=MAX_ROWS))
         parent = cells.get("parent")
         rows.append((_node(cells, n), str(parent).strip() if parent not in (None, "") else None, n))
     return _tree(rows)
@@ -119,7 +124,7 @@ def _indicators(ws: Any) -> list[dict[str, Any]]:
 
 def _header_sheet(ws: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for _, values in sheet_rows(ws):
+    for _row, values in sheet_rows(ws):
         key, value = (*values, None, None)[:2]
         if key in (None, "", "key") or value in (None, ""):
             continue

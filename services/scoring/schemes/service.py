@@ -14,6 +14,7 @@ from kaohe.engine.canonical import canonical_json
 from kaohe.engine.scheme import SchemeInvalid, load_document
 from kaohe.engine.scheme.loader import DocumentError, DocumentLimit
 from kaohe.engine.scheme.model import Scheme as EngineScheme
+from kaohe.i18n import _
 from services.common import audit, clock, listing
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -52,7 +53,7 @@ def read_document(document: dict[str, Any] | None, text: str | None) -> dict[str
             document = load_document(text, max_bytes=1_000_000)
         except DocumentLimit as exc:  # too deep, a giant number: a place in the scheme, as any bad scheme
             details = [{"pointer": exc.pointer, "message": exc.sentence}]
-            raise SchemeInvalidError("the scheme has 1 problem(s)", details=details) from None
+            raise SchemeInvalidError(_("the scheme has 1 problem(s)"), details=details) from None
         except DocumentError as exc:
             raise InvalidInput(str(exc), details={"field": "text"}) from None
     normalised: dict[str, Any] = json.loads(canonical_json(document))
@@ -66,7 +67,8 @@ def validate(document: dict[str, Any]) -> EngineScheme:
     except SchemeInvalid as exc:
         # a message may quote a value of the document: never more than an excerpt of it (issue 21, item 23)
         details = [{"pointer": p.pointer or "", "message": excerpt(p.message, MAX_MESSAGE)} for p in exc.problems]
-        raise SchemeInvalidError(f"the scheme has {len(details)} problem(s)", details=details) from None
+        raise SchemeInvalidError(_("the scheme has %(details_count)s problem(s)", details_count=len(details)),
+                                 details=details) from None
 
 
 @lru_cache(maxsize=64)
@@ -104,7 +106,7 @@ async def _read(session: AsyncSession, principal: Principal, row: SchemeVersion)
 async def _version_row(session: AsyncSession, scheme_id: str, version: int, *, lock: bool = False) -> SchemeVersion:
     row = await repo.get_version(session, scheme_id, version, lock=lock)
     if row is None:
-        raise NotFound(f"scheme {scheme_id} version {version} not found")
+        raise NotFound(_("scheme %(scheme_id)s version %(version)s not found", scheme_id=scheme_id, version=version))
     return row
 
 
@@ -119,7 +121,8 @@ async def create_draft(
     if existing is None:
         await repo.add(session, Scheme(id=scheme.id, owner_path=owner_path))
     if await repo.get_version(session, scheme.id, scheme.version) is not None:
-        raise Conflict(f"scheme {scheme.id} version {scheme.version} exists; edit the draft or use another version")
+        raise Conflict(_("scheme %(scheme_id)s version %(version)s exists; edit the draft or use another version",
+                         scheme_id=scheme.id, version=scheme.version))
     now = clock.now()
     row = SchemeVersion(scheme_id=scheme.id, version=scheme.version, status="draft", title=scheme.title,
                         document=document, revision=1, created_by=principal.subject, created_at=now, updated_at=now)
@@ -134,13 +137,15 @@ async def _writable_draft(
 ) -> SchemeVersion:
     scheme = await repo.get_scheme(session, scheme_id)
     if scheme is None:
-        raise NotFound(f"scheme {scheme_id} not found")
+        raise NotFound(_("scheme %(scheme_id)s not found", scheme_id=scheme_id))
     principal.require("admin", scheme.owner_path)
     row = await _version_row(session, scheme_id, version, lock=True)
     if row.status != "draft":
-        raise Conflict(f"scheme {scheme_id} version {version} is published and immutable")
+        raise Conflict(_("scheme %(scheme_id)s version %(version)s is published and immutable",
+                         scheme_id=scheme_id, version=version))
     if row.revision != revision:
-        raise Conflict(f"the draft is at revision {row.revision}, not {revision}; reload and reapply your edit",
+        raise Conflict(_("the draft is at revision %(revision)s, not %(revision2)s; reload and reapply your edit",
+                         revision=row.revision, revision2=revision),
                        details={"current_revision": row.revision})
     return row
 
@@ -153,7 +158,9 @@ async def update_draft(
     row = await _writable_draft(session, principal, scheme_id, version, revision)
     parsed = validate(document)
     if (parsed.id, parsed.version) != (scheme_id, version):
-        raise InvalidInput(f"the document is {parsed.id} version {parsed.version}, not {scheme_id} version {version}",
+        raise InvalidInput(_("the document is %(parsed_id)s version %(version)s, not %(scheme_id)s version "
+                             "%(version2)s",
+                             parsed_id=parsed.id, version=parsed.version, scheme_id=scheme_id, version2=version),
                            details={"field": "document"})
     before = row.document
     row.document, row.title, row.revision = document, parsed.title, row.revision + 1
@@ -211,7 +218,7 @@ async def list_versions(session: AsyncSession, principal: Principal, scheme_id: 
     rows = await repo.list_versions(session, scheme_id)
     scheme = await repo.get_scheme(session, scheme_id)
     if not rows or scheme is None:
-        raise NotFound(f"scheme {scheme_id} not found")
+        raise NotFound(_("scheme %(scheme_id)s not found", scheme_id=scheme_id))
     readable = len(_readable(principal, scheme.owner_path, rows))
     return [SchemeVersionSummary(**_summary(r, scheme.owner_path, readable)) for r in rows]
 
@@ -236,5 +243,6 @@ async def published_version(session: AsyncSession, scheme_id: str, version: int)
     """For periods: the version must exist and be published."""
     row = await _version_row(session, scheme_id, version)
     if row.status != "published":
-        raise Conflict(f"scheme {scheme_id} version {version} is a draft; publish it first")
+        raise Conflict(_("scheme %(scheme_id)s version %(version)s is a draft; publish it first",
+                         scheme_id=scheme_id, version=version))
     return row

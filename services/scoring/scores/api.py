@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
+from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
@@ -43,7 +44,7 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
         try:
             change = FactChange.model_validate(event.payload)
         except ValidationError as exc:
-            raise InvalidInput("fact.changed payload is invalid",
+            raise InvalidInput(_("fact.changed payload is invalid"),
                                details=exc.errors(include_url=False, include_context=False)) from None
         return {"applied": await service.apply_fact_change(session, change, cause=f"event:{event.id}")}
     if event.topic == "period.status":
@@ -110,5 +111,5 @@ async def history(period_id: str, subject_id: str, session: SessionDep, principa
     assessors and auditors over the subject's unit, and the services.
     """
     if as_of is not None and as_of.tzinfo is None:
-        raise InvalidInput("as_of needs a time zone (e.g. 2026-04-01T08:00:00+08:00)", details={"field": "as_of"})
+        raise InvalidInput(_("as_of needs a time zone (e.g. 2026-04-01T08:00:00+08:00)"), details={"field": "as_of"})
     return await service.history(session, principal, period_id, subject_id, indicator, as_of)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.canonical import canonical_json
+from kaohe.i18n import _
 from services.common import audit, clock, outbox
 from services.common.auth import Principal
 from services.common.errors import Forbidden, InvalidInput, NotFound
@@ -180,7 +181,7 @@ async def replace_facts(session: AsyncSession, cache: ScoresCache, principal: Pr
     now = clock.now()
     rows = [_fact_row(period.id, json.loads(canonical_json(f)), now) for f in facts]
     if len({r["fact_id"] for r in rows}) != len(rows):
-        raise InvalidInput("evidence returned the same fact id twice")
+        raise InvalidInput(_("evidence returned the same fact id twice"))
     await repo.upsert_facts(session, rows)
     audit.record(session, actor=principal, action="facts.rebuild", entity_type="period", entity_id=period.id,
                  after={"facts": len(rows)})
@@ -247,9 +248,11 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
     period = await periods.get_period(session, period_id)
     rows = await period_repo.subjects(session, period.id, [subject_id])
     if not rows:
-        raise NotFound(f"subject {subject_id} is not enrolled in period {period_id}")
+        raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
+                         subject_id=subject_id, period_id=period_id))
     if not may_read_scores(principal, unit_path=rows[0].unit_path):
-        raise Forbidden(f"{principal.subject} may not read the scores of {subject_id}")
+        raise Forbidden(_("%(subject)s may not read the scores of %(subject_id)s",
+                          subject=principal.subject, subject_id=subject_id))
     versions = await repo.history(session, period.id, subject_id, indicator, as_of)
     if as_of is not None:
         versions = versions[-1:]
@@ -261,7 +264,8 @@ async def verify(session: AsyncSession, principal: Principal, period_id: str) ->
     """Recompute from the stored scheme version and fact copies; compare with the stored latest versions."""
     period = await periods.get_period(session, period_id)
     if principal.kind != "service" and not principal.can(("admin", "auditor"), period.owner_path):
-        raise Forbidden(f"{principal.subject} may not verify period {period_id}")
+        raise Forbidden(_("%(subject)s may not verify period %(period_id)s",
+                          subject=principal.subject, period_id=period_id))
     scheme = await periods.scheme_of(session, period)
     subjects = await period_repo.subjects(session, period.id)
     facts = await repo.fact_bodies(session, period.id) + await lookback.earlier_facts(session, period, scheme)
