@@ -33,6 +33,7 @@ from gateway.types.publication import Objection
 from gateway.types.rating import RatingTask
 from gateway.types.rectification import RectificationNotice
 from gateway.types.webhook import WebhookSubscription
+from kaohe.i18n import _
 from services.common.errors import InvalidInput, NotFound
 from services.common.peers import segment
 
@@ -49,12 +50,12 @@ async def _submission(ctx: Context, key: str) -> Node:
 async def _journal(ctx: Context, key: str, info: Ctx) -> Node:
     parts = key.split("/")
     if len(parts) != 3 or not all(parts):
-        raise NotFound(f"journal {key} does not exist")
+        raise NotFound(_("journal %(key)s does not exist", key=key))
     period_id, subject_id, week = parts
     for row in await _subject_list(info, "journals", "/v1/journals", "journals", period_id, subject_id):
         if str(row.get("week")) == week:
             return Journal.from_json(row)
-    raise NotFound(f"journal {key} does not exist")
+    raise NotFound(_("journal %(key)s does not exist", key=key))
 
 
 async def _rating_task(ctx: Context, key: str) -> Node:
@@ -103,7 +104,7 @@ def decode(node_id: str) -> tuple[str, str]:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         type_name, sep, key = "", "", ""
     if not sep or not key or type_name not in TYPES:
-        raise InvalidInput(f"id is not a node id: base64 of `Type:id`, Type one of {', '.join(TYPES)}",
+        raise InvalidInput(_("id is not a node id: base64 of `Type:id`, Type one of %(names)s", names=', '.join(TYPES)),
                            details=[{"field": "id", "reason": "not a node id"}])
     return type_name, key
 

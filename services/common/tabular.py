@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Any
 
+from kaohe.i18n import N_, Text, _
 from services.common.errors import InvalidInput
 from services.common.workbook import open_workbook
 from services.common.workbook import rows as sheet_rows
@@ -17,7 +18,8 @@ Line = tuple[int, list[Any]]  # a row of the file and the line (CSV) or sheet ro
 
 def bad_line(line: int, reason: str) -> InvalidInput:
     """A malformed file, the line named in the message and the details (issue 21, item 24)."""
-    return InvalidInput(f"line {line}: {reason}", details={"field": "file", "line": line})
+    return InvalidInput(_("line %(line)s: %(reason)s", line=line, reason=reason),
+                        details={"field": "file", "line": line})
 
 
 class BadRows(InvalidInput):
@@ -25,24 +27,39 @@ class BadRows(InvalidInput):
 
     def __init__(self, problems: list[dict[str, Any]], what: str = "enrolled") -> None:
         first, more = problems[0], len(problems) - 1
-        tail = f" (and {more} more bad row{'s' if more > 1 else ''}; nothing was {what})" if more else ""
-        super().__init__(f"line {first['row']}: {first['reason']}"[:200] + tail,
-                         details={"field": "file", "line": first["row"], "rows": problems[:MAX_REPORTED]})
+        reason = first["reason"]
+        line = _("line %(line)s: %(reason)s", line=first["row"],
+                 reason=reason if isinstance(reason, Text) else str(reason)[:200 - len(f"line {first['row']}: ")])
+        message = line if not more else _tail(line, more, what)
+        super().__init__(message, details={"field": "file", "line": first["row"], "rows": problems[:MAX_REPORTED]})
+
+
+def _tail(line: Text, more: int, what: str) -> Text:
+    """The first bad row, then how many more and what was not done (one bad row and nothing is written)."""
+    if what == "created":
+        return (_("%(line)s (and 1 more bad row; nothing was created)", line=line) if more == 1 else
+                _("%(line)s (and %(more)s more bad rows; nothing was created)", line=line, more=more))
+    if what == "submitted":
+        return (_("%(line)s (and 1 more bad row; nothing was submitted)", line=line) if more == 1 else
+                _("%(line)s (and %(more)s more bad rows; nothing was submitted)", line=line, more=more))
+    return (_("%(line)s (and 1 more bad row; nothing was enrolled)", line=line) if more == 1 else
+            _("%(line)s (and %(more)s more bad rows; nothing was enrolled)", line=line, more=more))
 
 
 MAX_REPORTED = 10_000  # bad rows listed in one answer
 
 
 _CSV_REASONS = {
-    "new-line character seen in unquoted field": "a carriage return (CR) outside quotes",
-    "unexpected end of data": "a quote opened and never closed",
-    "expected after": "text after a closing quote",
-    "field larger than field limit": "a cell longer than the CSV reader's limit",
+    "new-line character seen in unquoted field": N_("a carriage return (CR) outside quotes"),
+    "unexpected end of data": N_("a quote opened and never closed"),
+    "expected after": N_("text after a closing quote"),
+    "field larger than field limit": N_("a cell longer than the CSV reader's limit"),
 }
 
 
-def _csv_reason(message: str) -> str:
-    return next((reason for key, reason in _CSV_REASONS.items() if key in message), f"malformed CSV ({message})")
+def _csv_reason(message: str) -> Text:
+    return next((Text(reason, {}) for key, reason in _CSV_REASONS.items() if key in message),
+                _("malformed CSV (%(reason)s)", reason=message))
 
 
 def csv_table(data: bytes) -> tuple[Line, list[Line]]:
@@ -50,9 +67,9 @@ def csv_table(data: bytes) -> tuple[Line, list[Line]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise bad_line(data.count(b"\n", 0, exc.start) + 1, "the CSV file must be UTF-8") from None
+        raise bad_line(data.count(b"\n", 0, exc.start) + 1, _("the CSV file must be UTF-8")) from None
     if (nul := text.find("\0")) >= 0:  # the csv module reads NUL as text, PostgreSQL cannot store it
-        raise bad_line(text.count("\n", 0, nul) + 1, "a NUL character")
+        raise bad_line(text.count("\n", 0, nul) + 1, _("a NUL character"))
     reader = csv.reader(io.StringIO(text), strict=True)  # lines end at LF only: a lone CR is malformed
     rows: list[Line] = []
     start = 1
@@ -64,7 +81,7 @@ def csv_table(data: bytes) -> tuple[Line, list[Line]]:
         # the line the broken record reached; a quote left open reports the last line of the file
         raise bad_line(max(reader.line_num, start), _csv_reason(str(exc))) from None
     if not rows:
-        raise InvalidInput("the CSV file is empty", details={"field": "file"})
+        raise InvalidInput(_("the CSV file is empty"), details={"field": "file"})
     return rows[0], rows[1:]
 
 
@@ -72,14 +89,14 @@ def xlsx_table(data: bytes, max_rows: int = MAX_ROWS) -> tuple[Line, list[Line]]
     """The header and rows of the first sheet of a workbook, read as it goes (422 past `max_rows` rows)."""
     sheets = open_workbook(data).worksheets
     if not sheets:
-        raise InvalidInput("the workbook has no sheet", details={"field": "file"})
+        raise InvalidInput(_("the workbook has no sheet"), details={"field": "file"})
     rows: list[Line] = []
     for n, values in sheet_rows(sheets[0]):
         if len(rows) > max_rows:
-            raise InvalidInput(f"at most {max_rows} rows")
+            raise InvalidInput(_("at most %(max_rows)s rows", max_rows=max_rows))
         rows.append((n, list(values)))
     if not rows:
-        raise InvalidInput("the workbook is empty", details={"field": "file"})
+        raise InvalidInput(_("the workbook is empty"), details={"field": "file"})
     return rows[0], rows[1:]
 
 
@@ -89,4 +106,4 @@ def table(filename: str, data: bytes, max_rows: int = MAX_ROWS) -> tuple[Line, l
         return xlsx_table(data, max_rows)
     if filename.lower().endswith(".csv"):
         return csv_table(data)
-    raise InvalidInput("upload a .csv or .xlsx file", details={"field": "file"})
+    raise InvalidInput(_("upload a .csv or .xlsx file"), details={"field": "file"})

@@ -71,7 +71,7 @@ async def audit_heads(session: AsyncSession, scoring: ScoringClient, refused: st
         except (ServiceUnavailable, NotFound) as exc:  # NotFound: a peer without the endpoint
             raise _no_head(refused, peer, exc.message) from None
         if not _is_head(body):
-            raise _no_head(refused, peer, f"{peer} answered GET /v1/audit/head without a head")
+            raise _no_head(refused, peer, _("%(peer)s answered GET /v1/audit/head without a head", peer=peer))
         heads[peer] = {"sequence": body["sequence"], "id": body.get("id"), "hash": body["hash"]}
     return dict(sorted(heads.items()))
 
@@ -83,10 +83,11 @@ def _is_head(body: Any) -> bool:
 
 
 def _no_head(refused: str, peer: str, cause: str) -> ServiceUnavailable:
-    return ServiceUnavailable(
-        f"{refused}: the head of {peer}'s audit chain cannot be read ({cause}). Every 公示 and 审定 records the "
-        f"heads of the three audit chains, so that a later cut of a chain shows; nothing was written, try again "
-        f"once {peer} answers", details={"service": peer, "missing": "audit_chain_head"})
+    return ServiceUnavailable(_(
+        "%(refused)s: the head of %(peer)s's audit chain cannot be read (%(cause)s). Every 公示 and 审定 records "
+        "the heads of the three audit chains, so that a later cut of a chain shows; nothing was written, try again "
+        "once %(peer)s answers", refused=refused, peer=peer, cause=cause),
+        details={"service": peer, "missing": "audit_chain_head"})
 
 
 def get_scoring_client(request: Request) -> ScoringClient:

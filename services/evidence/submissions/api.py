@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge
@@ -59,10 +60,12 @@ async def import_submissions(
     """
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > imports.MAX_BYTES + MULTIPART_OVERHEAD:
-        raise PayloadTooLarge(f"the file is over {imports.MAX_BYTES} bytes", details={"field": "file"})
+        raise PayloadTooLarge(_("the file is over %(max_bytes)s bytes", max_bytes=imports.MAX_BYTES),
+                              details={"field": "file"})
     data = await file.read(imports.MAX_BYTES + 1)
     if len(data) > imports.MAX_BYTES:
-        raise PayloadTooLarge(f"the file is over {imports.MAX_BYTES} bytes", details={"field": "file"})
+        raise PayloadTooLarge(_("the file is over %(max_bytes)s bytes", max_bytes=imports.MAX_BYTES),
+                              details={"field": "file"})
     upload = imports.Upload(period_id=period_id, indicator=indicator, fact=fact, month=month,
                             justification=justification.strip(), filename=file.filename or "", data=data)
     response: JSONResponse = await idem.once(

@@ -28,6 +28,7 @@ from typing import Any, get_args, get_origin
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common import audit
 from services.common.auth import Principal
 from services.common.errors import DomainError, InvalidInput
@@ -97,7 +98,7 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
     header, lines = table(upload.filename, upload.data, MAX_ROWS)
     rows, problems = _rows(header, lines, kind, upload)
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(f"at most {MAX_ROWS} rows", details={"field": "file"})
+        raise InvalidInput(_("at most %(max_rows)s rows", max_rows=MAX_ROWS), details={"field": "file"})
     subjects = await _subjects(scoring, period.id, sorted({row.subject_id for row in rows}))
     checked: list[Checked] = []
     for row in rows:
@@ -109,7 +110,7 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
     if problems:
         raise BadRows(sorted(problems, key=lambda p: p["row"]), what="submitted")
     if not checked:
-        raise InvalidInput("the file has no rows to submit", details={"field": "file"})
+        raise InvalidInput(_("the file has no rows to submit"), details={"field": "file"})
     return await _write(session, principal, period, kind, upload, checked, now)
 
 
@@ -117,13 +118,14 @@ def _kind(period: PeriodInfo, upload: Upload) -> str:
     """The fact kind of the file: the form's, else the indicator's."""
     kind = upload.fact or (period.fact_kinds.get(upload.indicator) if upload.indicator else None)
     if kind is None and upload.indicator is not None:
-        raise InvalidInput(f"indicator {upload.indicator!r} is not in the period's scheme, or reads no facts",
+        raise InvalidInput(_("indicator %(indicator)r is not in the period's scheme, or reads no facts",
+                             indicator=upload.indicator),
                            details={"field": "indicator"})
     if kind is None:
-        raise InvalidInput("name the indicator (or, for events without one, fact=event)",
+        raise InvalidInput(_("name the indicator (or, for events without one, fact=event)"),
                            details={"field": "indicator"})
     if upload.month is not None and kind not in ("measure", "event"):
-        raise InvalidInput(f"{kind} facts carry no month or date: leave month empty",
+        raise InvalidInput(_("%(kind)s facts carry no month or date: leave month empty", kind=kind),
                            details={"field": "month"})
     return kind
 
@@ -135,18 +137,21 @@ def _header(header: Line, kind: str) -> tuple[list[str], str]:
     while names and names[-1] == "":
         names.pop()
     fields = MODELS[kind].model_fields
-    problems = [{"row": line, "column": name, "reason": f"{excerpt(name)!r} is not a field of {kind} facts "
-                 f"(columns: subject, name, justification, {', '.join(fields)})"}
+    problems = [{"row": line, "column": name, "reason": _(
+                    "%(column)r is not a field of %(kind)s facts (columns: subject, name, justification, %(fields)s)",
+                    column=excerpt(name), kind=kind, fields=", ".join(fields))}
                 for name in dict.fromkeys(names) if name and name not in fields
                 and name not in SUBJECT_COLUMNS + OWN_COLUMNS]
-    problems += [{"row": line, "column": name, "reason": f"the column {excerpt(name)!r} appears more than once"}
+    problems += [{"row": line, "column": name, "reason": _("the column %(column)r appears more than once",
+                                                                   column=excerpt(name))}
                  for name in sorted({n for n in names if n and names.count(n) > 1})]
     subject = [name for name in names if name in SUBJECT_COLUMNS]
     if not subject:
-        problems.append({"row": line, "column": "subject", "reason": "the file needs a subject column (the subject's "
-                                                                     "id in the period)"})
+        problems.append({"row": line, "column": "subject",
+                         "reason": _("the file needs a subject column (the subject's id in the period)")})
     elif len(subject) > 1:
-        problems.append({"row": line, "column": subject[1], "reason": "give the subject once (subject or subject_id)"})
+        problems.append({"row": line, "column": subject[1],
+                         "reason": _("give the subject once (subject or subject_id)")})
     if problems:
         raise BadRows(problems, what="submitted")
     return names, subject[0]
@@ -160,19 +165,21 @@ def _rows(header: Line, lines: list[Line], kind: str, upload: Upload) -> tuple[l
     problems: list[dict[str, Any]] = []
     for line, cells in lines:
         if any(_text(cell) is not None for cell in cells[len(names):]):
-            problems.append({"row": line, "column": None, "reason": f"{len(cells)} cells for {len(names)} columns"})
+            problems.append({"row": line, "column": None,
+                             "reason": _("%(cells)s cells for %(columns)s columns", cells=len(cells),
+                                         columns=len(names))})
             continue
         values = {name: cell for name, cell in zip(names, cells, strict=False) if name}
         if all(_text(cell) is None for cell in values.values()):
             continue  # a blank line of the ledger
         subject = _text(values.get(subject_column))
         if subject is None:
-            problems.append({"row": line, "column": subject_column, "reason": "the subject's id is missing"})
+            problems.append({"row": line, "column": subject_column, "reason": _("the subject's id is missing")})
             continue
         justification = _text(values.get("justification")) or upload.justification or f"批量导入 {upload.filename}"
         if len(justification) > MAX_JUSTIFICATION:
             problems.append({"row": line, "column": "justification",
-                             "reason": f"at most {MAX_JUSTIFICATION} characters"})
+                             "reason": _("at most %(limit)s characters", limit=MAX_JUSTIFICATION)})
             continue
         content = {name: value for name, cell in values.items() if name in fields
                    and (value := _value(cell, fields[name].annotation)) is not None}
@@ -230,20 +237,24 @@ def _checked(principal: Principal, period: PeriodInfo, subjects: dict[str, Subje
 
     subject = subjects.get(row.subject_id)
     if subject is None:
-        return problem("subject", f"subject {excerpt(row.subject_id)!r} is not in period {period.id!r}")
+        return problem("subject", _("subject %(subject_id)r is not in period %(period_id)r",
+                                    subject_id=excerpt(row.subject_id), period_id=period.id))
     if row.name is not None and row.name != subject.name:
-        return problem("name", f"{excerpt(row.name)!r} is not the name of subject {subject.id} ({subject.name})")
+        return problem("name", _("%(given)r is not the name of subject %(id)s (%(name)s)", given=excerpt(row.name),
+                                 id=subject.id, name=subject.name))
     content = dict(row.content)
     if upload.month is not None and kind == "measure":
         if content.setdefault("month", upload.month) != upload.month:
-            return problem("month", f"month {excerpt(content['month'])} is not the file's month {upload.month}")
+            return problem("month", _("month %(month)s is not the file's month %(file_month)s",
+                                      month=excerpt(content["month"]), file_month=upload.month))
     try:
         checked = checked_evidence(principal, period, subject, upload.indicator, kind, content)
     except DomainError as exc:
         return _problems(row.line, exc)
     if upload.month is not None and kind == "event" and "date" in checked \
             and not str(checked["date"]).startswith(upload.month):
-        return problem("date", f"{checked['date']} is not in the file's month {upload.month}")
+        return problem("date", _("%(date)s is not in the file's month %(file_month)s", date=checked["date"],
+                                 file_month=upload.month))
     return Checked(row.line, subject, checked, row.justification)
 
 
@@ -257,7 +268,8 @@ def _problems(line: int, exc: DomainError) -> list[dict[str, Any]]:
             field = str(detail.get("field", "")).removeprefix("content").removeprefix(".").split(".")[0]
             reason = str(detail.get("reason", ""))
             # a rule across fields (value, or numerator and denominator) names no one column
-            out.append({"row": line, "column": field or None, "reason": f"{field}: {reason}" if field else reason})
+            out.append({"row": line, "column": field or None,
+                        "reason": _("%(field)s: %(reason)s", field=field, reason=reason) if field else reason})
         return out
     named = details.get("field") if isinstance(details, dict) else None
     column = str(named).removeprefix("content.") if named else "subject"

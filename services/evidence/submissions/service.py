@@ -130,7 +130,8 @@ def checked_evidence(principal: Principal, period: PeriodInfo, subject: SubjectI
     subject's unit, the indicator and its fact kind, the content's fields, a document the task requires); the
     same checks for one submission and for every row of a bulk upload."""
     if not principal.can(KIND_ROLES[fact], subject.unit_path):
-        raise Forbidden(f"{principal.subject} may not submit {fact} facts for {subject.unit_path}")
+        raise Forbidden(_("%(subject)s may not submit %(fact)s facts for %(unit_path)s",
+                          subject=principal.subject, fact=fact, unit_path=subject.unit_path))
     check_indicator(period.fact_kinds, indicator, fact)
     checked = validate_content(fact, content)
     if fact == "document":

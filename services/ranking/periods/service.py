@@ -73,7 +73,8 @@ async def publish(
     await STORE.refresh(scoring.calendar)  # the arrangements offices loaded, as evidence uses them
     ends_at, period.publication_calendar_note = publication_end_with_note(now, days, get_settings().timezone)
     period.publication_ends_at = ends_at.astimezone(UTC)
-    heads = await audit_heads(session, scoring, f"period {period.id} was not published (公示)")
+    heads = await audit_heads(session, scoring, _("period %(period_id)s was not published (公示)",
+                                                  period_id=period.id))
     shown = await publication.record(session, period, principal, working_days=days, now=now,
                                      ends_at=period.publication_ends_at, republication=republication,
                                      chain_heads=heads)
@@ -106,7 +107,8 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
                          open_count=open_count, period_id=period.id),
                        details={"open_objections": open_count})
     before = _state(period)
-    heads = await audit_heads(session, scoring, f"period {period.id} was not finalized (审定)")
+    heads = await audit_heads(session, scoring, _("period %(period_id)s was not finalized (审定)",
+                                                  period_id=period.id))
     snapshot = await _snapshot(session, period, principal, now, heads)
     period.status, period.finalized_at, period.finalized_by = "finalized", now, principal.subject
     _tell_listeners(session, period.id, "finalized", snapshot=snapshot)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
-from kaohe.i18n import N_, Text, _
+from kaohe.i18n import _
 from services.common.errors import InvalidInput
 from services.common.tabular import BadRows, Line, bad_line, csv_table, table, xlsx_table
 from services.common.workbook import excerpt
@@ -107,4 +107,4 @@ def read_enrolment(filename: str, data: bytes) -> list[dict[str, Any]]:
         return read_xlsx(data)
     if filename.lower().endswith(".csv"):
         return read_csv(data)
-    raise InvalidInput("upload a .csv or .xlsx file", details={"field": "file"})
+    raise InvalidInput(_("upload a .csv or .xlsx file"), details={"field": "file"})
