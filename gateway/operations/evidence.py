@@ -21,8 +21,8 @@ from services.common.peers import segment
 Ctx = Info[Context, None]
 
 
-async def _subject_list(info: Ctx, operation: str, path: str, key: str, period_id: str,
-                        subject_id: str) -> list[dict[str, Any]]:
+async def subject_list(info: Ctx, operation: str, path: str, key: str, period_id: str,
+                       subject_id: str) -> list[dict[str, Any]]:
     ctx = info.context
     bounded(period_id=period_id, subject_id=subject_id)
     await loaders.authorize_subject(ctx, operation, period_id, subject_id)
@@ -36,7 +36,7 @@ class EvidenceQuery:
     @strawberry.field(description="A subject's submissions with attachments and review state.")
     async def submissions(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
                           first: int | None = None, after: str | None = None) -> Connection[Submission]:
-        found = await _subject_list(info, "submissions", "/v1/submissions", "items", str(period_id), str(subject_id))
+        found = await subject_list(info, "submissions", "/v1/submissions", "items", str(period_id), str(subject_id))
         return paginate([Submission.from_json(r) for r in found], first, after)
 
     @strawberry.field(description="One submission.")
@@ -48,7 +48,7 @@ class EvidenceQuery:
     @strawberry.field(description="A subject's weekly journals (003 篇三).")
     async def journals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
                        first: int | None = None, after: str | None = None) -> Connection[Journal]:
-        found = await _subject_list(info, "journals", "/v1/journals", "journals", str(period_id), str(subject_id))
+        found = await subject_list(info, "journals", "/v1/journals", "journals", str(period_id), str(subject_id))
         return paginate([Journal.from_json(r) for r in found], first, after)
 
     @strawberry.field(description="How many raters of a task have answered (the office; never who rated whom).")
@@ -72,14 +72,14 @@ class EvidenceQuery:
     async def rectification_notices(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
                                     first: int | None = None,
                                     after: str | None = None) -> Connection[RectificationNotice]:
-        found = await _subject_list(info, "rectificationNotices", "/v1/rectifications", "notices",
+        found = await subject_list(info, "rectificationNotices", "/v1/rectifications", "notices",
                                     str(period_id), str(subject_id))
         return paginate([RectificationNotice.from_json(r) for r in found], first, after)
 
     @strawberry.field(description="A subject's appeals (申诉).")
     async def appeals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
                       first: int | None = None, after: str | None = None) -> Connection[Appeal]:
-        found = await _subject_list(info, "appeals", "/v1/appeals", "appeals", str(period_id), str(subject_id))
+        found = await subject_list(info, "appeals", "/v1/appeals", "appeals", str(period_id), str(subject_id))
         return paginate([Appeal.from_json(r) for r in found], first, after)
 
 

@@ -25,7 +25,7 @@ from strawberry.types import Info
 from gateway import access
 from gateway.context import Context
 from gateway.operations import bounded, fetch_owned
-from gateway.operations.evidence import _subject_list
+from gateway.operations.evidence import subject_list
 from gateway.types.appeal import Appeal
 from gateway.types.evidence import Journal, Submission
 from gateway.types.period import Period
@@ -52,7 +52,7 @@ async def _journal(ctx: Context, key: str, info: Ctx) -> Node:
     if len(parts) != 3 or not all(parts):
         raise NotFound(_("journal %(key)s does not exist", key=key))
     period_id, subject_id, week = parts
-    for row in await _subject_list(info, "journals", "/v1/journals", "journals", period_id, subject_id):
+    for row in await subject_list(info, "journals", "/v1/journals", "journals", period_id, subject_id):
         if str(row.get("week")) == week:
             return Journal.from_json(row)
     raise NotFound(_("journal %(key)s does not exist", key=key))
