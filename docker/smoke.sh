@@ -3,14 +3,18 @@
 #
 #   sudo bash docker/smoke.sh [--remove-images] [--keep] [--rebuild-bases]
 #
-# From nothing: makes the local base images (debootstrap, no image registry needed), builds the kaohe image
-# from docker/Dockerfile (BASE_IMAGE overridden; its default stays python:3.11-slim), checks the image
-# (non-root, no compiler, HEALTHCHECK, no secret, < 300 MiB), starts the stack from docker/compose.yaml
-# (PostgreSQL, the one-shot migrate, the three services, the gateway; each waited for through its health
-# check), runs `kaohe demo` in the gateway's container, checks the gateway's health and one ranking,
-# restarts a service whose outbox events are pending and checks that they arrive, scales each service to
-# two replicas and runs bench/load.py against the gateway, then tears everything down (containers,
-# volumes and network; the images it made too with --remove-images; nothing with --keep). Its last line:
+# From nothing: makes the local base images (debootstrap, no image registry needed) and the stand-ins for
+# the public images compose.yaml names (PostgreSQL: Debian's; MinIO and mc: moto's S3 server from PyPI),
+# builds the kaohe image from docker/Dockerfile (BASE_IMAGE overridden; its default stays
+# python:3.11-slim), checks the image (non-root, no compiler, HEALTHCHECK, no secret, < 300 MiB), starts
+# the stack from docker/compose.yaml as it is, the stand-ins named through its image variables
+# (POSTGRES_IMAGE, MINIO_IMAGE, MC_IMAGE): PostgreSQL, the object store and its bucket, the one-shot
+# migrate, the three services, the gateway, each waited for through its health check; runs `kaohe demo`
+# in the gateway's container, checks the gateway's health and one ranking, restarts a service whose
+# outbox events are pending and checks that they arrive, scales each service to two replicas, uploads an
+# attachment and downloads it through the gateway, runs bench/load.py against the gateway, then tears
+# everything down (containers, volumes and network; the images it made too with --remove-images; nothing
+# with --keep). Its last line:
 #
 #   containers: image_mib=… build_s=… ready_s=… demo=ok replicas=2 load_errors=0
 #
@@ -33,7 +37,8 @@ MIRROR=${KAOHE_SMOKE_MIRROR:-http://deb.debian.org/debian}
 PROJECT=kaohe-smoke
 DEBIAN_IMAGE=localhost/kaohe-smoke/debian:bookworm
 PYTHON_IMAGE=localhost/kaohe-smoke/python:3.11
-POSTGRES_IMAGE=localhost/kaohe-smoke/postgres:bookworm
+POSTGRES_IMAGE=localhost/kaohe-smoke/postgres:bookworm   # Debian 12's PostgreSQL 15 (compose's default: postgres:18)
+S3_IMAGE=localhost/kaohe-smoke/s3:moto   # stands for minio/minio and minio/mc
 KAOHE_IMAGE=localhost/kaohe-smoke/kaohe:0.1.0
 REMOVE_IMAGES=0 KEEP=0 REBUILD_BASES=0
 for arg in "$@"; do
@@ -81,7 +86,7 @@ runtime = "runc"
 EOF
 
 # --- local base images ---------------------------------------------------------------------------------
-if [ "$REBUILD_BASES" = 1 ]; then podman rmi -f "$POSTGRES_IMAGE" "$PYTHON_IMAGE" "$DEBIAN_IMAGE" >/dev/null 2>&1 || true; fi
+if [ "$REBUILD_BASES" = 1 ]; then podman rmi -f "$S3_IMAGE" "$POSTGRES_IMAGE" "$PYTHON_IMAGE" "$DEBIAN_IMAGE" >/dev/null 2>&1 || true; fi
 if ! podman image exists "$DEBIAN_IMAGE"; then
   say "debootstrap: a minimal Debian bookworm for the base images"
   rm -rf "$WORK/rootfs"
@@ -96,13 +101,13 @@ fi
 # the build context of the stand-ins: their files, and the certificate authorities the host added
 CONTEXT=$WORK/context
 rm -rf "$CONTEXT" && mkdir -p "$CONTEXT/ca"
-cp "$ROOT"/docker/smoke/postgres-entrypoint.sh "$CONTEXT/"
+cp "$ROOT"/docker/smoke/postgres-entrypoint.sh "$ROOT"/docker/smoke/s3-standin.py "$ROOT"/docker/smoke/mc-standin.py "$CONTEXT/"
 find /usr/local/share/ca-certificates -name '*.crt' -exec cp {} "$CONTEXT/ca/" \; 2>/dev/null || true
-for pair in "$PYTHON_IMAGE:python" "$POSTGRES_IMAGE:postgres"; do
+for pair in "$PYTHON_IMAGE:python" "$POSTGRES_IMAGE:postgres" "$S3_IMAGE:s3"; do
   image=${pair%:*} name=${pair##*:}
   if ! podman image exists "$image"; then
     say "building $image"
-    podman build -q --network host --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" -f "$ROOT/docker/smoke/$name.Containerfile" \
+    podman build -q --network host --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" -f "$ROOT/docker/smoke/$name.Containerfile" \
       -t "$image" "$CONTEXT" >"$LOGS/build-$name.log" 2>&1 || die "podman build $image (see $LOGS/build-$name.log)"
   fi
 done
@@ -142,26 +147,27 @@ KAOHE_JWT_SECRET=$JWT_SECRET
 KAOHE_JWT_ISSUER=https://idp.smoke.invalid/
 KAOHE_JWT_AUDIENCE=kaohe
 IMAGE=$KAOHE_IMAGE
-SMOKE_POSTGRES_IMAGE=$POSTGRES_IMAGE
+POSTGRES_IMAGE=$POSTGRES_IMAGE
+MINIO_IMAGE=$S3_IMAGE
+MC_IMAGE=$S3_IMAGE
 GATEWAY_PUBLISH_PORT=127.0.0.1:$PORT
 EOF
 umask 022
 set -a; . "$ENV_FILE"; set +a   # podman-compose interpolates from the environment
 compose() {
-  "$TOOLS/bin/podman-compose" --project-name "$PROJECT" -f "$ROOT/docker/compose.yaml" \
-    -f "$ROOT/docker/smoke/compose.smoke.yaml" "$@"
+  "$TOOLS/bin/podman-compose" --project-name "$PROJECT" -f "$ROOT/docker/compose.yaml" "$@"
 }
 teardown() {
   local code=$?
   if [ "$KEEP" = 1 ]; then
-    say "--keep: the stack stays up (gateway http://127.0.0.1:$PORT); remove it with: CONTAINERS_CONF=$CONTAINERS_CONF $TOOLS/bin/podman-compose --project-name $PROJECT -f docker/compose.yaml -f docker/smoke/compose.smoke.yaml down -v"
+    say "--keep: the stack stays up (gateway http://127.0.0.1:$PORT); remove it with: CONTAINERS_CONF=$CONTAINERS_CONF $TOOLS/bin/podman-compose --project-name $PROJECT -f docker/compose.yaml down -v (with the variables of $ENV_FILE)"
     return
   fi
   for ctr in $(containers ''); do podman logs "$ctr" >"$LOGS/$ctr.log" 2>&1 || true; done
   compose down -v -t 10 >"$LOGS/down.log" 2>&1 || say "compose down failed (see $LOGS/down.log)"
   remove_leftovers
   if [ "$REMOVE_IMAGES" = 1 ]; then
-    podman rmi -f "$KAOHE_IMAGE" "$POSTGRES_IMAGE" "$PYTHON_IMAGE" "$DEBIAN_IMAGE" >/dev/null 2>&1 || true
+    podman rmi -f "$KAOHE_IMAGE" "$S3_IMAGE" "$POSTGRES_IMAGE" "$PYTHON_IMAGE" "$DEBIAN_IMAGE" >/dev/null 2>&1 || true
     podman image prune -f >/dev/null 2>&1 || true
   fi
   [ $code = 0 ] || say "logs in $LOGS"
@@ -190,6 +196,9 @@ wait_healthy() {  # run each container's health check until it passes (no system
 }
 compose down -v -t 5 >/dev/null 2>&1 || true   # what a previous run may have left
 remove_leftovers
+# a replica or network left from an earlier run would answer to the services' names on the new network
+[ -z "$(podman ps -aq --filter "label=io.podman.compose.project=$PROJECT")" ] || die "containers of $PROJECT remain"
+! podman network exists "${PROJECT}_default" || die "the network ${PROJECT}_default remains"
 trap teardown EXIT
 
 # compose.yaml's depends_on conditions, in order: podman-compose waits on health states that only a
@@ -198,9 +207,16 @@ say "starting the stack (project $PROJECT)"
 start=$(date +%s.%N)
 compose up -d --no-build --no-deps postgres >"$LOGS/up.log" 2>&1 || die "compose up postgres (see $LOGS/up.log)"
 wait_healthy postgres 120
-compose up -d --no-build --no-deps migrate >>"$LOGS/up.log" 2>&1 || die "compose up migrate"
-migrate_ctr=$(containers migrate)
-[ "$(podman wait "$migrate_ctr")" = 0 ] || die "migrate failed: $(podman logs --tail 20 "$migrate_ctr" 2>&1)"
+compose up -d --no-build --no-deps minio >>"$LOGS/up.log" 2>&1 || die "compose up minio"
+wait_healthy minio 120
+one_shot() {  # start a run-once service and wait for it to exit 0
+  compose up -d --no-build --no-deps "$1" >>"$LOGS/up.log" 2>&1 || die "compose up $1"
+  local ctr
+  ctr=$(containers "$1")
+  [ "$(podman wait "$ctr")" = 0 ] || die "$1 failed: $(podman logs --tail 20 "$ctr" 2>&1)"
+}
+one_shot minio-bucket
+one_shot migrate
 compose up -d --no-build --no-deps evidence scoring ranking >>"$LOGS/up.log" 2>&1 || die "compose up services"
 for service in evidence scoring ranking; do wait_healthy "$service"; done
 compose up -d --no-build --no-deps gateway >>"$LOGS/up.log" 2>&1 || die "compose up gateway"
@@ -224,12 +240,12 @@ pending() {  # scoring's events for ranking not yet delivered
     "SELECT count(*) FROM scoring.outbox_event WHERE destination = 'ranking' AND delivered_at IS NULL"
 }
 ranking_ctr=$(containers ranking)
-podman stop -t 10 "$ranking_ctr" >/dev/null
+podman stop -t 10 "$ranking_ctr" >>"$LOGS/restart.log" 2>&1 || die "podman stop $ranking_ctr (see $LOGS/restart.log)"
 "${CHECK[@]}" submit "http://127.0.0.1:$PORT" "$WORK/restart.json" >&2 || die "restart: evidence"
 for _ in $(seq 60); do [ "$(pending)" -gt 0 ] && break; sleep 1; done
 held=$(pending)
 [ "$held" -gt 0 ] || die "restart: no event for ranking waited while it was down"
-podman start "$ranking_ctr" >/dev/null
+podman start "$ranking_ctr" >>"$LOGS/restart.log" 2>&1 || die "podman start $ranking_ctr (see $LOGS/restart.log)"
 wait_healthy ranking
 "${CHECK[@]}" verify "http://127.0.0.1:$PORT" "$WORK/restart.json" >&2 || die "restart: ranking did not catch up"
 for _ in $(seq 180); do [ "$(pending)" = 0 ] && break; sleep 1; done
@@ -251,6 +267,8 @@ cpu_ns() {  # each container's CPU time so far, "name nanoseconds" lines
     $(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}') | sort
 }
 cpu_ns >"$WORK/cpu-before.txt"
+say "an attachment through the gateway: uploaded to one of the evidence replicas, downloaded (object store)"
+"${CHECK[@]}" attachment "http://127.0.0.1:$PORT" "$WORK/restart.json" >&2 || die "attachment upload or download"
 say "bench/load.py --minutes $LOAD_MINUTES against the gateway"
 "$PY" "$ROOT/bench/load.py" --minutes "$LOAD_MINUTES" --gateway "http://127.0.0.1:$PORT" --jwt-secret "$JWT_SECRET" \
   >"$LOGS/load.log" 2>&1 || die "bench/load.py: $(tail -5 "$LOGS/load.log")"

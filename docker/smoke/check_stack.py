@@ -5,6 +5,9 @@
     python check_stack.py prepare URL F   a period of 3 units to change while ranking is down (state in F)
     python check_stack.py submit URL F    approved evidence for each unit (evidence and scoring only)
     python check_stack.py verify URL F    ranking's totals equal scoring's for every unit, and are not 0
+    python check_stack.py attachment URL F  a file attached to a new submission of the period's first unit
+                                          (gateway upload, evidence's attachment store) comes back byte for
+                                          byte through the gateway's download, with its SHA-256
 
 Reads KAOHE_JWT_SECRET, KAOHE_JWT_ISSUER and KAOHE_JWT_AUDIENCE (the stack's) to sign an admin token as
 bench/load.py does. Prints one line; exits 1 with the reason otherwise.
@@ -13,6 +16,7 @@ bench/load.py does. Prints one line; exits 1 with the reason otherwise.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import sys
@@ -107,6 +111,37 @@ def verify(url: str, state: Path, seconds: float = 180) -> None:
             time.sleep(1)
 
 
+def attachment(url: str, state: Path) -> None:
+    """Upload through `POST /uploads/submissions/{id}/attachments` and download through `GET /attachments/{id}`:
+    both go gateway → evidence → the attachment store (the volume or the object store the stack configures)."""
+    saved = json.loads(state.read_text(encoding="utf-8"))
+    unit = saved["units"][0]
+    secret = os.environ["KAOHE_JWT_SECRET"]
+    content = ("考核办 smoke 附件\n" * 2000).encode("utf-8")  # 46 KB: one chunk is not the whole file
+    with httpx.Client(base_url=url, timeout=60) as client:
+        assessor = token(secret, "assessor", unit["path"])
+        made = _must(client, assessor, SUBMIT, input={
+            "periodId": saved["period"], "subjectId": unit["id"], "indicator": "work", "fact": "score",
+            "content": {"points": "40", "assessor": "考核办"}})["submitEvidence"]
+        uploaded = client.post(f"/uploads/submissions/{made['id']}/attachments",
+                               files={"file": ("说明.txt", content, "text/plain")},
+                               headers={"Authorization": f"Bearer {assessor}"})
+        if uploaded.status_code != 201:
+            sys.exit(f"check_stack: upload answered {uploaded.status_code}: {uploaded.text[:300]}")
+        answer = uploaded.json()
+        if answer.get("size") != len(content) or answer.get("sha256") != hashlib.sha256(content).hexdigest():
+            sys.exit(f"check_stack: the upload's answer {answer} does not describe the file sent")
+        downloaded = client.get(answer["downloadPath"], headers={"Authorization": f"Bearer {assessor}"})
+        if downloaded.status_code != 200:
+            sys.exit(f"check_stack: download answered {downloaded.status_code}: {downloaded.text[:300]}")
+        if downloaded.content != content:
+            sys.exit(f"check_stack: the download has {len(downloaded.content)} bytes that differ from the "
+                     f"{len(content)} uploaded")
+        if downloaded.headers.get("x-content-sha256") != answer["sha256"]:
+            sys.exit(f"check_stack: the download's X-Content-SHA256 is {downloaded.headers.get('x-content-sha256')}")
+    print(f"check_stack: attachment of {len(content)} bytes uploaded and downloaded unchanged")
+
+
 def _whole(total: Any) -> str | None:
     return None if total is None else str(Decimal(str(total)).normalize())
 
@@ -126,10 +161,11 @@ async def _with_client(url: str, step: Any) -> None:
 
 
 if __name__ == "__main__":
-    commands = {"ranking": 3, "prepare": 4, "submit": 4, "verify": 4}
+    commands = {"ranking": 3, "prepare": 4, "submit": 4, "verify": 4, "attachment": 4}
     if len(sys.argv) not in (3, 4) or commands.get(sys.argv[1]) != len(sys.argv):
         sys.exit(__doc__)
     if sys.argv[1] == "ranking":
         ranking(sys.argv[2])
     else:
-        {"prepare": prepare, "submit": submit, "verify": verify}[sys.argv[1]](sys.argv[2], Path(sys.argv[3]))
+        steps = {"prepare": prepare, "submit": submit, "verify": verify, "attachment": attachment}
+        steps[sys.argv[1]](sys.argv[2], Path(sys.argv[3]))
