@@ -126,13 +126,15 @@ def enrolment_answer(body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _forward(request: Request, ctx: Context, client: ServiceClient, path: str, content_type: str,
-                   limit: int, what: str, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> JSONResponse:
+                   limit: int, what: str, answer: Callable[[dict[str, Any]], dict[str, Any]],
+                   wait: httpx.Timeout | None = None) -> JSONResponse:
     headers = {"Content-Type": content_type}
     key = request.headers.get("idempotency-key")
     if key is not None:  # the services replay a retried upload with the same key (services/common/idempotency.py)
         headers["Idempotency-Key"] = key
     try:
-        body = await client.request("POST", path, ctx.user, headers=headers, content=_limited(request, limit))
+        body = await client.request("POST", path, ctx.user, headers=headers, content=_limited(request, limit),
+                                    **({"timeout": wait} if wait is not None else {}))
     except _TooLarge:
         raise PayloadTooLarge(_("%(what)s may be at most %(limit)s bytes", what=what, limit=limit)) from None
     return JSONResponse(answer(body), status_code=201)
@@ -177,6 +179,9 @@ async def import_scheme_excel(request: Request) -> Any:
 
 
 MAX_ENROLMENT_UPLOAD_BYTES = 10 * 2**20 + 64 * 1024  # scoring takes a 10 MiB file; the rest is multipart framing
+# A table of 10,000 rows is written row by row with each row's checks and audit in one request: the service may
+# take minutes on a busy machine, and a gateway that gave up earlier would answer 503 for an import that commits.
+TABLE_TIMEOUT = httpx.Timeout(600.0, connect=3.0)
 
 
 async def _table_upload(request: Request, path: str, what: str, authorize: Any,
@@ -187,7 +192,7 @@ async def _table_upload(request: Request, path: str, what: str, authorize: Any,
     ctx = await _context(request)
     await authorize(ctx)
     client = ctx.clients.evidence if service == "evidence" else ctx.clients.scoring
-    return await _forward(request, ctx, client, path, content_type, limit, what, answer)
+    return await _forward(request, ctx, client, path, content_type, limit, what, answer, TABLE_TIMEOUT)
 
 
 @router.post("/periods/{period_id}/subjects", status_code=201,
@@ -217,17 +222,21 @@ async def import_organisation(request: Request) -> Any:
         access.require_role(ctx.user, "importOrganisation")  # scoring checks each row's unit like createUnit
 
     return await _table_upload(request, "/v1/organisation/import", "an organisation file", authorize,
-                               lambda body: body)  # {units, people}
+                               rows_answer("warnings"))  # {units, people, warnings}
 
 
-def facts_answer(body: dict[str, Any]) -> dict[str, Any]:
-    """Evidence's `{submitted, approved, pending, submissions: [{row, id, subject_id, status, fact_id}]…}` under
-    GraphQL's names (camelCase, as `Submission` names its fields)."""
+def rows_answer(key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A service's import answer under GraphQL's names: its keys and those of each item of its list `key` in
+    camelCase (facts: `submissions: [{row, id, subjectId, status, factId}]`; organisation: `warnings: [{row,
+    column, code, message, similarTo}]`)."""
     def camel(row: Any) -> Any:
         return {to_camel_case(k): v for k, v in row.items()} if isinstance(row, dict) else row
 
-    rows = body.get("submissions")
-    return {**camel(body), **({"submissions": [camel(row) for row in rows]} if isinstance(rows, list) else {})}
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        rows = body.get(key)
+        return {**camel(body), **({key: [camel(row) for row in rows]} if isinstance(rows, list) else {})}
+
+    return answer
 
 
 @router.post("/periods/{period_id}/facts", status_code=201,
@@ -246,7 +255,7 @@ async def import_facts(request: Request, period_id: str = Path(min_length=1, max
         access.require_role(ctx.user, "importFacts")  # evidence checks each row's subject like submitEvidence
 
     return await _table_upload(request, f"/v1/periods/{segment(period_id)}/submissions/import", "a facts file",
-                               authorize, facts_answer, service="evidence")
+                               authorize, rows_answer("submissions"), service="evidence")
 
 
 async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -15,6 +15,7 @@ which look-alike names meet (issue 21, item 26).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from typing import Annotated
 
@@ -73,3 +74,27 @@ def look_alike(first: str, second: str) -> bool:
     first catching I and l, which casefolding would part."""
     return (skeleton(first) == skeleton(second)
             or skeleton(first.casefold()) == skeleton(second.casefold()))
+
+
+class NameIndex:
+    """Names (with their ids) keyed by their skeletons, as written and casefolded: a new name finds the names it
+    looks like (`look_alike`) in two lookups instead of a comparison with each, so that a file of thousands of
+    units under one parent, or people in one unit, is checked in linear time."""
+
+    def __init__(self, named: Iterable[tuple[str, str]] = ()) -> None:
+        self._by_key: dict[str, list[tuple[str, str]]] = {}
+        for item_id, name in named:
+            self.add(item_id, name)
+
+    @staticmethod
+    def _keys(name: str) -> tuple[str, str]:
+        return "=" + skeleton(name), "~" + skeleton(name.casefold())  # look_alike's two tests, kept apart
+
+    def add(self, item_id: str, name: str) -> None:
+        for key in self._keys(name):
+            self._by_key.setdefault(key, []).append((item_id, name))
+
+    def alikes(self, name: str) -> list[tuple[str, str]]:
+        """(id, name) of every name that looks like `name`, by id: those `look_alike(name, other)` holds for."""
+        found = {pair for key in self._keys(name) for pair in self._by_key.get(key, ())}
+        return sorted(found)

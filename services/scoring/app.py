@@ -33,7 +33,8 @@ async def stop_recomputer(app: FastAPI) -> None:
 
 
 def _large_body(path: str) -> bool:
-    return path.endswith(("/subjects/import", "/import-excel"))
+    """Files with limits of their own (10 MiB tables, 5 MiB workbooks), beyond the general body limit."""
+    return path.endswith(("/subjects/import", "/import-excel", "/organisation/import"))
 
 
 spec = ServiceSpec(

@@ -5,6 +5,7 @@ every bad row (row, column, reason); a file of 10,000 rows goes in one request."
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import httpx
 import pytest
@@ -108,7 +109,57 @@ def test_units_and_people_from_a_file_all_or_nothing(live: Live, period: dict[st
             "person,p-1,王五,,,a-x\n"
             "person,p-2,赵六,,,a-x\n").encode()
     done = upload_organisation(live, office_a, "org.csv", good)
-    assert (done.status_code, done.json()) == (201, {"units": 1, "people": 2})
+    assert (done.status_code, done.json()) == (201, {"units": 1, "people": 2, "warnings": []})
     assert live(live.token("admin", ""), children, p=period["a"])["units"]["nodes"] == [{"path": "city/a/x"}]
     trail = live(live.token("auditor", ""), 'query { auditTrail(entityId: "p-2") { nodes { action actor } } }')
     assert trail["auditTrail"]["nodes"] == [{"action": "person.create", "actor": "admin@city/a"}]
+
+
+def test_look_alike_names_of_a_file_come_back_as_warnings(live: Live, period: dict[str, str]) -> None:
+    """A name that looks like another of the same unit is kept, with a warning naming the row, as createPerson
+    keeps it: against the people already there and those the file made above it."""
+    admin = live.token("admin", "")
+    data = ("type,id,name,slug,parent,unit\n"
+            f"unit,c-x,一组,x,{period['c']},\n"
+            "person,c-1,王五,,,c-x\n"
+            "person,c-2,王五,,,c-x\n"            # 4: looks like c-1
+            f"unit,c-y,一组,y,{period['c']},\n"   # 5: looks like c-x, under the same parent
+            "person,c-3,王五,,,c-x\n").encode()  # 6: looks like c-1 and c-2
+    done = upload_organisation(live, admin, "org.csv", data)
+    assert done.status_code == 201, done.text
+
+    def warning(row: int, name: str, other: str, where: str) -> dict[str, Any]:
+        return {"row": row, "column": "name", "code": "confusable_name",
+                "message": f"the name looks like {name!r} ({other}) {where}", "similarTo": other}
+
+    assert done.json() == {"units": 2, "people": 3, "warnings": [
+        warning(4, "王五", "c-1", "in the same unit"), warning(5, "一组", "c-x", "under the same parent"),
+        warning(6, "王五", "c-1", "in the same unit"), warning(6, "王五", "c-2", "in the same unit")]}
+
+
+def test_an_organisation_file_over_a_mebibyte_is_read(live: Live, period: dict[str, str]) -> None:
+    """The file may be 10 MiB: scoring's general 1 MiB body limit does not apply to it (20,000 rows of 56 bytes,
+    each refused for its type, so that the test reads the whole file without writing 20,000 units)."""
+    rows = "".join(f"team,t-{n:05d},{'小组' * 12},,,\n" for n in range(20_000))
+    data = ("type,id,name,slug,parent,unit\n" + rows).encode()
+    assert len(data) > 2**20
+    refused = upload_organisation(live, live.token("admin", ""), "org.csv", data)
+    assert refused.status_code == 422, refused.text[:500]
+    reported = refused.json()["errors"][0]["extensions"]["details"]["rows"]
+    assert len(reported) == 10_000  # the first 10,000 of 20,000 bad rows are listed
+    assert reported[0] == {"row": 2, "column": "type", "reason": "type must be unit or person, not 'team'"}
+
+
+def test_an_id_taken_before_or_by_an_earlier_row_is_a_bad_row(live: Live, period: dict[str, str]) -> None:
+    data = ("type,id,name,slug,parent,unit\n"
+            f"unit,{period['a']},甲二,a2,{period['b']},\n"   # 2: 甲街道's id
+            f"unit,d-x,丁组,dx,{period['b']},\n"
+            "person,d-1,孙七,,,d-x\n"
+            "person,d-1,周八,,,d-x\n").encode()               # 5: row 4's id
+    refused = upload_organisation(live, live.token("admin", ""), "org.csv", data)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
+        {"row": 2, "column": "id", "reason": f"unit {period['a']} exists"},
+        {"row": 5, "column": "id", "reason": "person d-1 exists"}]
+    children = "query($p: ID) { units(parentId: $p) { nodes { path } } }"
+    assert live(live.token("admin", ""), children, p=period["b"])["units"]["nodes"] == []  # nothing written

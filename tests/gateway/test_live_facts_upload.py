@@ -129,7 +129,9 @@ def test_every_bad_row_is_reported_and_nothing_is_written(live: Live, units: dic
             f"{c},丙街道,x,4,\n"             # not a number
             f"{c},丙街道,3,4,2026-05\n"      # another month
             f"{a},甲街道,,,\n"               # neither value nor numerator and denominator
-            f"{b},乙街道,5,0\n").encode()     # a denominator of 0 with a numerator
+            f"{b},乙街道,5,0\n"              # a denominator of 0 with a numerator
+            f"{'x' * 80},,1,2,\n"            # an id longer than any subject's
+            '"p1,p2",,1,2,\n').encode()      # a comma in the id (scoring's batch read separates ids with it)
     refused = upload(live, live.token("admin", ""), p, "台账.csv", data, indicator="rate", month="2026-04")
     assert refused.status_code == 422, refused.text
     error = refused.json()["errors"][0]
@@ -142,8 +144,10 @@ def test_every_bad_row_is_reported_and_nothing_is_written(live: Live, units: dic
         {"row": 6, "column": "month", "reason": "month 2026-05 is not the file's month 2026-04"},
         {"row": 7, "column": None, "reason": "Value error, give either value, or numerator and denominator"},
         {"row": 8, "column": "denominator",
-         "reason": "denominator: Value error, must be positive (0 only with a numerator of 0: nothing to count)"}]
-    assert error["message"] == f"line 3: subject 'ghost' is not in period '{p}' (and 5 more bad rows; nothing was " \
+         "reason": "denominator: Value error, must be positive (0 only with a numerator of 0: nothing to count)"},
+        {"row": 9, "column": "subject", "reason": f"subject '{'x' * 40}… (80 characters)' is not in period '{p}'"},
+        {"row": 10, "column": "subject", "reason": f"subject 'p1,p2' is not in period '{p}'"}]
+    assert error["message"] == f"line 3: subject 'ghost' is not in period '{p}' (and 7 more bad rows; nothing was " \
                                "submitted)"
     for unit in (a, b, c):
         assert submissions(live, p, unit)["totalCount"] == 0  # nothing written, not even the good row

@@ -45,6 +45,7 @@ MAX_ROWS = 10_000  # a month's ledger of one indicator: one row per subject, a c
 MAX_BYTES = 10 * 2**20
 MAX_JUSTIFICATION = 5_000  # as SubmissionCreate.justification
 SUBJECT_BATCH = 500  # subjects asked of scoring at once (its batch read's limit)
+SUBJECT_ID_MAX = 64  # the longest id scoring's batch read takes
 SUBJECT_COLUMNS = ("subject", "subject_id")
 OWN_COLUMNS = ("name", "justification")
 LIST_SEPARATORS = re.compile(r"[,，、;；]")
@@ -223,9 +224,12 @@ def _accepts(annotation: Any, wanted: type) -> bool:
 
 
 async def _subjects(scoring: ScoringClient, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
+    """The file's subjects that are in the period. An id scoring's batch read cannot be asked for (longer than its
+    ids, or holding the list's comma) is no subject: its row is reported as not in the period."""
+    askable = [i for i in ids if len(i) <= SUBJECT_ID_MAX and "," not in i]
     found: dict[str, SubjectInfo] = {}
-    for start in range(0, len(ids), SUBJECT_BATCH):
-        found.update(await scoring.subjects(period_id, ids[start:start + SUBJECT_BATCH]))
+    for start in range(0, len(askable), SUBJECT_BATCH):
+        found.update(await scoring.subjects(period_id, askable[start:start + SUBJECT_BATCH]))
     return found
 
 

@@ -15,6 +15,14 @@ async def get_unit(session: AsyncSession, unit_id: str) -> Unit | None:
     return await session.get(Unit, unit_id)
 
 
+async def taken_ids(session: AsyncSession, model: type[Unit] | type[Person], ids: Sequence[str]) -> set[str]:
+    """Those of `ids` a unit (or person) has, asked 1,000 at a time."""
+    taken: set[str] = set()
+    for start in range(0, len(ids), 1000):
+        taken.update(await session.scalars(select(model.id).where(model.id.in_(ids[start:start + 1000]))))
+    return taken
+
+
 async def unit_by_path(session: AsyncSession, path: str) -> Unit | None:
     return await session.scalar(select(Unit).where(Unit.path == path))
 
