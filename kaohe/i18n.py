@@ -34,15 +34,20 @@ _run_locale: list[str] = []  # the CLI's choice for the whole process (its threa
 
 class Text(str):
     """A marked message: its value is the English sentence; `msgid` and `params` let `localize` render it
-    in another language."""
+    in another language. `english`, when given, is the English value instead of the msgid's (a library's own
+    sentence that kaohe translates by its kind, such as pydantic's reasons)."""
 
     msgid: str
     params: dict[str, object]
 
-    def __new__(cls, msgid: str, params: dict[str, object]) -> Text:
-        self = super().__new__(cls, _format(msgid, params, msgid))
+    def __new__(cls, msgid: str, params: dict[str, object], english: str | None = None) -> Text:
+        self = super().__new__(cls, _format(msgid, params, msgid) if english is None else english)
         self.msgid, self.params = msgid, params
         return self
+
+    def __reduce__(self) -> tuple[type[Text], tuple[str, dict[str, object], str]]:
+        """Copied and pickled whole (copy.deepcopy of details that hold one, a multiprocessing queue)."""
+        return Text, (self.msgid, self.params, str(self))
 
 
 def _(msgid: str, /, **params: object) -> Text:
@@ -58,10 +63,12 @@ def N_(msgid: str) -> str:
 def _format(template: str, params: dict[str, object], fallback: str) -> str:
     if not params:
         return template
-    try:
-        return template % params
-    except (KeyError, ValueError, TypeError):  # a translation that lost a placeholder: the English one
-        return fallback % params
+    for candidate in (template, fallback):  # a translation that lost a placeholder: the English one
+        try:
+            return candidate % params
+        except (KeyError, ValueError, TypeError):
+            continue
+    return fallback
 
 
 def locale_tag(value: str | None) -> str | None:
@@ -161,6 +168,8 @@ def localize(value: object, locale: str | None = None) -> str:
     if not isinstance(value, Text):
         return str(value)
     chosen = locale or current_locale()
+    template = catalogue(chosen).get(value.msgid)
+    if template is None:  # English (the source), or a message not translated: the English value
+        return str(value)
     params = {name: _localized_param(param, chosen) for name, param in value.params.items()}
-    template = catalogue(chosen).get(value.msgid, value.msgid)
     return _format(template, params, value.msgid)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kaohe.i18n import N_, Text, _, localize
-from services.common.i18n import request_locale
+from services.common.i18n import pydantic_reason, request_locale
 
 log = logging.getLogger("kaohe.errors")
 
@@ -122,8 +122,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
         loc = [str(part) for part in err.get("loc", ())]
         if loc and loc[0] in LOCATIONS:
             loc = loc[1:]
-        reason = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        out.append({"field": ".".join(loc), "reason": reason})
+        out.append({"field": ".".join(loc), "reason": pydantic_reason(err)})
     return out
 
 

@@ -3,6 +3,10 @@ gateway, and its passing on to the other processes a request calls; the catalogu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
 import httpx
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -10,8 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kaohe.i18n import N_, Text, current_locale, locale_var, localize, negotiate, translate
 from services.common.settings import get_settings
 
-__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "localize", "pass_language_on", "request_locale",
-           "translate"]
+__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "localize", "pass_language_on", "pydantic_reason",
+           "request_locale", "translate"]
 
 ACCEPT_LANGUAGE = "accept-language"
 
@@ -52,3 +56,61 @@ async def pass_language_on(request: httpx.Request) -> None:
     chosen = locale_var.get()
     if chosen and ACCEPT_LANGUAGE not in request.headers:
         request.headers[ACCEPT_LANGUAGE] = chosen
+
+
+# pydantic's reasons by their type, so that a refused payload reads in Chinese too; the English stays
+# pydantic's own sentence (docs/api.md quotes them). A type not here keeps pydantic's English in both.
+PYDANTIC_REASONS: dict[str, str] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "string_type": N_("Input should be a valid string"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer"),
+    "int_from_float": N_("Input should be a whole number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number"),
+    "decimal_type": N_("Input should be a valid decimal"),
+    "decimal_parsing": N_("Input should be a valid decimal"),
+    "decimal_max_digits": N_("Decimal input should have no more than %(max_digits)s digits in total"),
+    "decimal_max_places": N_("Decimal input should have no more than %(decimal_places)s decimal places"),
+    "string_too_short": N_("String should have at least %(min_length)s characters"),
+    "string_too_long": N_("String should have at most %(max_length)s characters"),
+    "too_short": N_("Should have at least %(min_length)s items"),
+    "too_long": N_("Should have at most %(max_length)s items"),
+    "greater_than": N_("Input should be greater than %(gt)s"),
+    "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
+    "less_than": N_("Input should be less than %(lt)s"),
+    "less_than_equal": N_("Input should be less than or equal to %(le)s"),
+    "literal_error": N_("Input should be %(expected)s"),
+    "enum": N_("Input should be %(expected)s"),
+    "string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be an object"),
+    "model_attributes_type": N_("Input should be an object"),
+    "date_type": N_("Input should be a valid date"),
+    "date_parsing": N_("Input should be a valid date"),
+    "date_from_datetime_parsing": N_("Input should be a valid date"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "datetime_parsing": N_("Input should be a valid datetime"),
+    "datetime_from_date_parsing": N_("Input should be a valid datetime"),
+    "time_type": N_("Input should be a valid time"),
+    "time_parsing": N_("Input should be a valid time"),
+    "uuid_type": N_("Input should be a valid UUID"),
+    "uuid_parsing": N_("Input should be a valid UUID"),
+    "json_invalid": N_("Invalid JSON"),
+}
+
+
+def pydantic_reason(error: Mapping[str, Any]) -> str:
+    """One pydantic error's reason: a Text whose English is pydantic's sentence (less `Value error, `) and whose
+    Chinese comes from the catalogue by the error's type; pydantic's sentence as it is for other types."""
+    english = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    template = PYDANTIC_REASONS.get(str(error.get("type")))
+    if template is None:
+        return english
+    params: dict[str, object] = {str(name): value for name, value in (error.get("ctx") or {}).items()
+                                 if isinstance(value, str | int | float | Decimal)}
+    return Text(template, params, english)

@@ -4,6 +4,8 @@ the language its `Accept-Language` asks for (else KAOHE_DEFAULT_LOCALE), and the
 from __future__ import annotations
 
 import ast
+import copy
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,10 @@ def test_a_message_renders_in_either_language_with_its_parameters() -> None:
     assert localize(message, "zh-CN") == "内部错误，请查看 gateway 日志"
     assert localize(message, "en") == "internal error; see the gateway log"
     assert localize("not marked", "zh-CN") == "not marked"
+    nested = _("line %(line)s: %(reason)s", line=3, reason=_("a NUL character"))
+    assert localize(nested, "zh-CN") == "第 3 行：含有 NUL 字符"  # a marked parameter is translated too
+    for copied in (copy.deepcopy(nested), pickle.loads(pickle.dumps(nested))):
+        assert (copied, localize(copied, "zh-CN")) == ("line 3: a NUL character", "第 3 行：含有 NUL 字符")
     token = locale_var.set("zh-CN")
     try:
         assert localize(message) == "内部错误，请查看 gateway 日志"
@@ -278,3 +284,21 @@ def test_an_unknown_language_is_refused(cli_language: None) -> None:
     result = CliRunner().invoke(app, ["--lang", "fr", "migrate"])
     assert result.exit_code == 2
     assert "--lang 'fr'" in result.output
+
+
+async def test_a_refused_payload_reads_in_both_languages(api: Any) -> None:
+    """pydantic's reasons are translated by their kind; the English is pydantic's own sentence; `details` (for
+    programs) keep the English reasons in both languages."""
+    client = await api("scoring")
+    office = auth(("admin", ""))
+    cases = [({"slug": "a"}, "name: Field required", "name：必填"),
+             ({"name": "甲街道", "slug": "a", "parent_id": "x" * 65},
+              "parent_id: String should have at most 64 characters", "parent_id：最多 64 个字符")]
+    for body, english, chinese in cases:
+        answers = {language: await client.post("/v1/units", json=body, headers={**office, "Accept-Language": language})
+                   for language in ("en", "zh-CN")}
+        assert {language: (r.status_code, r.json()["error"]["code"]) for language, r in answers.items()} == {
+            "en": (422, "validation_error"), "zh-CN": (422, "validation_error")}
+        assert answers["en"].json()["error"]["message"] == english
+        assert answers["zh-CN"].json()["error"]["message"] == chinese
+        assert answers["en"].json()["error"]["details"] == answers["zh-CN"].json()["error"]["details"]

@@ -140,11 +140,11 @@ def test_every_bad_row_is_reported_and_nothing_is_written(live: Live, units: dic
         {"row": 3, "column": "subject", "reason": f"subject 'ghost' is not in period '{p}'"},
         {"row": 4, "column": "name", "reason": f"'丙街道' is not the name of subject {b} (乙街道)"},
         {"row": 5, "column": "numerator",
-         "reason": "numerator: Value error, must be a number written with the digits 0-9, e.g. 12 or 12.5"},
+         "reason": "numerator: must be a number written with the digits 0-9, e.g. 12 or 12.5"},
         {"row": 6, "column": "month", "reason": "month 2026-05 is not the file's month 2026-04"},
-        {"row": 7, "column": None, "reason": "Value error, give either value, or numerator and denominator"},
+        {"row": 7, "column": None, "reason": "give either value, or numerator and denominator"},
         {"row": 8, "column": "denominator",
-         "reason": "denominator: Value error, must be positive (0 only with a numerator of 0: nothing to count)"},
+         "reason": "denominator: must be positive (0 only with a numerator of 0: nothing to count)"},
         {"row": 9, "column": "subject", "reason": f"subject '{'x' * 40}… (80 characters)' is not in period '{p}'"},
         {"row": 10, "column": "subject", "reason": f"subject 'p1,p2' is not in period '{p}'"}]
     assert error["message"] == f"line 3: subject 'ghost' is not in period '{p}' (and 7 more bad rows; nothing was " \

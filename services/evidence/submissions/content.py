@@ -22,6 +22,7 @@ from pydantic import (
 
 from kaohe.i18n import _
 from services.common.errors import InvalidInput
+from services.common.i18n import pydantic_reason
 
 FactKind = Literal["score", "measure", "event", "rating", "task", "case", "journal", "document"]
 Name = Field(min_length=1, max_length=100)
@@ -142,7 +143,8 @@ def validate_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
     try:
         model = CONTENT[kind].validate_python(content)
     except ValidationError as exc:
-        details = [{"field": ".".join(["content", *map(str, e["loc"])]), "reason": e["msg"]} for e in exc.errors()]
+        details = [{"field": ".".join(["content", *map(str, e["loc"])]), "reason": pydantic_reason(e)}
+                   for e in exc.errors()]
         raise InvalidInput(_("%(field)s: %(reason)s", field=details[0]['field'], reason=details[0]['reason']),
                            details=details) from None
     dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.i18n import _
 from services.common.auth import Principal
 from services.common.errors import Conflict, DomainError, InvalidInput
+from services.common.i18n import pydantic_reason
 from services.common.names import NameIndex
 from services.common.tabular import BadRows, table
 from services.scoring.organisation import repository as repo
@@ -121,7 +122,7 @@ async def _row(session: AsyncSession, principal: Principal, values: dict[str, st
         problem = exc.errors(include_url=False)[0]
         field = str(problem["loc"][0]) if problem["loc"] else None
         column = {"parent_id": "parent", "unit_id": "unit"}.get(field or "", field)
-        return column, _("%(field)s: %(reason)s", field=column, reason=problem["msg"])
+        return column, _("%(field)s: %(reason)s", field=column, reason=pydantic_reason(problem))
     # No savepoint: a refused row has written nothing (its checks only read), and its insert cannot fail on its id,
     # which is new (a generated one, or one _Known found free and no earlier row of the file took).
     taken = known.taken[kind]

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from kaohe.i18n import _
 from services.common.errors import InvalidInput
+from services.common.i18n import pydantic_reason
 from services.common.tabular import BadRows, Line, bad_line, csv_table, table, xlsx_table
 from services.common.workbook import excerpt
 from services.scoring.periods.schemas import SubjectIn
@@ -82,7 +83,7 @@ def subjects_with_lines(header: Line, rows: list[Line]) -> tuple[list[tuple[int,
             for problem in exc.errors(include_url=False):
                 field = ".".join(str(part) for part in problem["loc"])
                 problems.append({"row": line, "column": field.split(".")[0],
-                                 "reason": _("%(field)s: %(reason)s", field=field, reason=problem["msg"])})
+                                 "reason": _("%(field)s: %(reason)s", field=field, reason=pydantic_reason(problem))})
     return out, problems
 
 
