@@ -14,7 +14,7 @@ recomputed, every live row of the audited tables compared with its record, in on
     audit: records=N seconds=S records_per_s=X peak_mib=M
 
 where peak_mib is the child's peak resident memory (VmHWM: the interpreter and kaohe's imports included). Run it at
-two sizes to see that memory stays flat (the chain is streamed through a server-side cursor, the rows are compared
+two sizes to see that memory stays flat (the chain is streamed with COPY, the rows are compared
 by PostgreSQL, which sends back only the rows that differ).
 
 `--write-cost T` measures instead what the audited tables' row-digest triggers and their sealing cost the writes:

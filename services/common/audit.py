@@ -8,9 +8,9 @@ several instances of a service writing at once, while the lock is held only for 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -219,12 +219,16 @@ class ChainReport:
                 "unsealed": self.unsealed, "checkpoint": self.checkpoint}
 
 
-CHAIN_FETCH = 10000
+CHAIN_CHUNK = 50_000  # records per COPY: what the verifier holds of the chain at once, besides the socket's bytes
 # recorded_at as PostgreSQL's ISO text of the UTC time ("2026-12-07 08:00:01.5"), turned into what Python's
-# isoformat() writes by `_iso` (cheaper for the server than to_char, and for this process than a datetime per
-# record); prev_hash is read only for a record that does not hold
+# isoformat() writes by `_iso`; prev_hash is read only for a record that does not hold
 _CHAIN_COLUMNS = ("id, (recorded_at AT TIME ZONE 'UTC')::text, actor, action, entity_type, entity_id, before_digest, "
                   "after_digest, details::text, request_id, hash")
+_LINK_BROKEN = "link to the previous record is broken (a record before it was deleted, inserted or altered)"
+_ALTERED = "content does not match its hash (the record was altered)"
+_NULL = "\\N"  # COPY's text format: a NULL
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_ESCAPED = re.compile(r"\\(.)", re.S)
 
 
 def _iso(stamp: str) -> str:
@@ -234,8 +238,11 @@ def _iso(stamp: str) -> str:
     return seconds.replace(" ", "T", 1) + ("." + fraction.ljust(6, "0") if fraction else "") + "+00:00"
 
 
-_LINK_BROKEN = "link to the previous record is broken (a record before it was deleted, inserted or altered)"
-_ALTERED = "content does not match its hash (the record was altered)"
+def _copy_fields(line: str) -> list[Any]:
+    """One row of COPY's text format: fields split at tabs, NULL as None, backslash escapes undone (a tab, newline
+    or backslash in a value arrives escaped, so the raw tabs and newlines are only separators)."""
+    return [None if f == _NULL else _ESCAPED.sub(lambda m: _COPY_ESCAPES.get(m[1], m[1]), f)
+            for f in line.split("\t")]
 
 
 @dataclass(frozen=True)
@@ -261,9 +268,9 @@ async def chain_head(conn: Any, schema: str) -> Head:
 
 async def check_chain(conn: Any, schema: str, progress: Progress | None = None,
                       expect: Iterable[Head] = ()) -> ChainReport:
-    """Recompute a schema's chain on an asyncpg connection (inside a transaction), streaming it in id order through
-    a server-side cursor; name the first record whose link or content does not hold, and, given heads kept
-    outside (a signed checkpoint's, a snapshot's), whether the chain still holds each at its place."""
+    """Recompute a schema's chain on an asyncpg connection (inside a transaction), streaming it in id order with
+    COPY, CHAIN_CHUNK records a statement; name the first record whose link or content does not hold, and, given
+    heads kept outside (a signed checkpoint's, a snapshot's), whether the chain still holds each at its place."""
     expected = {head.sequence: head for head in expect}
     report = await _check_chain(conn, schema, progress, expected)
     longest = max(expected, default=0)
@@ -274,70 +281,94 @@ async def check_chain(conn: Any, schema: str, progress: Progress | None = None,
     return report
 
 
+class _Chunk:
+    """Hashes the records of one COPY as its bytes arrive (the server sends the next while this process hashes).
+
+    Each record is checked against the previous record's stored hash, so a record the fast encoding does not
+    reproduce is only noted (`suspects`, at most one chunk's) and checked with the reference once the COPY is
+    over, when the connection is free again."""
+
+    def __init__(self, prev: str, count: int, head_id: str | None, expected: dict[int, Head],
+                 differs: str | None) -> None:
+        self.prev, self.count, self.head_id, self.expected, self.differs = prev, count, head_id, expected, differs
+        self.rows, self.rest = 0, b""  # head_id: the last record's id as COPY wrote it
+        self.suspects: list[tuple[int, int, str, int | None]] = []  # (id, number, previous hash, previous id)
+        self.stamp, self.iso = "", ""  # the last recorded_at and its isoformat (a seal's records share one)
+
+    async def feed(self, data: bytes) -> None:
+        lines = (self.rest + data).split(b"\n")
+        self.rest = lines.pop()
+        loads, dumps, sha256, expected, null = orjson.loads, orjson.dumps, hashlib.sha256, self.expected, _NULL
+        prev, count, head_id, stamp, iso = self.prev, self.count, self.head_id, self.stamp, self.iso
+        for raw in lines:
+            line = raw.decode()
+            if line.count("\\") != line.count(null):  # an escaped character somewhere: the careful split
+                (id_text, recorded_at, actor, action, entity_type, entity_id, before, after, details_text,
+                 request_id, hash_) = _copy_fields(line)
+            else:
+                (id_text, recorded_at, actor, action, entity_type, entity_id, before, after, details_text,
+                 request_id, hash_) = line.split("\t")
+                before = None if before == null else before  # the nullable columns
+                after = None if after == null else after
+                request_id = None if request_id == null else request_id
+            count += 1
+            if recorded_at != stamp:
+                stamp, iso = recorded_at, _iso(recorded_at)
+            try:  # fast_link_hash, inlined (the loop runs a million times)
+                details = _EMPTY if details_text == "{}" else loads(details_text)
+                content = dumps({
+                    "recorded_at": iso, "actor": actor, "action": action, "entity_type": entity_type,
+                    "entity_id": entity_id, "before_digest": before, "after_digest": after, "details": details,
+                    "request_id": request_id}, option=_SORTED)
+                fast = sha256(prev.encode() + content).hexdigest()
+            except (TypeError, ValueError):
+                fast = None
+            if fast != hash_:
+                self.suspects.append((int(id_text), count, prev, int(head_id) if head_id is not None else None))
+            prev, head_id = hash_, id_text
+            if count in expected and hash_ != expected[count].hash and self.differs is None:
+                self.differs = (f"record {id_text} (number {count} of the chain) has hash {hash_[:16]}… here and "
+                                f"{expected[count].hash[:16]}… in a head kept outside: the chain was rewritten up "
+                                "to it (a fork)")
+        self.rows += count - self.count
+        self.prev, self.count, self.head_id, self.stamp, self.iso = prev, count, head_id, stamp, iso
+
+
 async def _check_chain(conn: Any, schema: str, progress: Progress | None, expected: dict[int, Head]) -> ChainReport:
-    prev, count = GENESIS, 0
     if 0 in expected and expected[0].hash != GENESIS:
         return ChainReport(False, 0, checkpoint="a head of the empty chain that is not the genesis hash")
-    differs: str | None = None
-    head_id: int | None = None
-    loads, dumps, sha256 = orjson.loads, orjson.dumps, hashlib.sha256
     await conn.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # the text of recorded_at that _iso reads
-    await conn.execute(f'DECLARE audit_chain NO SCROLL CURSOR FOR SELECT {_CHAIN_COLUMNS} '  # noqa: S608 - our schema
-                       f'FROM "{schema}".audit_record ORDER BY id')
-    stamp, iso = "", ""  # the last recorded_at and its isoformat (a seal's records share one)
-    following: asyncio.Future[list[Any]] | None = None
-    try:
-        batch = await conn.fetch(f"FETCH {CHAIN_FETCH} FROM audit_chain")
-        while batch:
-            # the next batch is asked for before this one is hashed: the server reads it meanwhile
-            following = asyncio.ensure_future(conn.fetch(f"FETCH {CHAIN_FETCH} FROM audit_chain")) \
-                if len(batch) == CHAIN_FETCH else None
-            await asyncio.sleep(0)  # lets the request go out
-            for row in batch:
-                (id_, recorded_at, actor, action, entity_type, entity_id, before, after, details_text, request_id,
-                 hash_) = row
-                count += 1
-                if recorded_at != stamp:
-                    stamp, iso = recorded_at, _iso(recorded_at)
-                details = _EMPTY if details_text == "{}" else loads(details_text)
-                try:  # fast_link_hash, inlined (the loop runs a million times)
-                    content = dumps({
-                        "recorded_at": iso, "actor": actor, "action": action, "entity_type": entity_type,
-                        "entity_id": entity_id, "before_digest": before, "after_digest": after, "details": details,
-                        "request_id": request_id}, option=_SORTED)
-                    fast = sha256(prev.encode() + content).hexdigest()
-                except TypeError:
-                    fast = None
-                if fast != hash_:
-                    if following is not None:
-                        await following  # the connection answers one request at a time
-                    broken = await _broken(conn, schema, id_, count, prev, head_id, details)
-                    if broken is not None:
-                        return broken
-                prev, head_id = hash_, id_
-                if count in expected and hash_ != expected[count].hash and differs is None:
-                    differs = (f"record {id_} (number {count} of the chain) has hash {hash_[:16]}… here and "
-                               f"{expected[count].hash[:16]}… in a head kept outside: the chain was rewritten up to "
-                               "it (a fork)")
-            if progress is not None:
-                progress("audit_record", len(batch))
-            batch = await following if following is not None else []
-    finally:
-        if following is not None and not following.done():
-            with contextlib.suppress(Exception):  # the connection answers one request at a time
-                await following
-        await conn.execute("CLOSE audit_chain")
-    return ChainReport(True, count, head_id=head_id, head_hash=prev if head_id is not None else None,
-                       checkpoint=differs)
+    query = (f'SELECT {_CHAIN_COLUMNS} FROM "{schema}".audit_record WHERE id > $1 '  # noqa: S608 - our schema
+             f"ORDER BY id LIMIT {CHAIN_CHUNK}")
+    chunk = _Chunk(GENESIS, 0, None, expected, None)
+    after = -(2 ** 63)
+    while True:
+        chunk = _Chunk(chunk.prev, chunk.count, chunk.head_id, expected, chunk.differs)
+        await conn.copy_from_query(query, after, output=chunk.feed)
+        if chunk.rest:
+            raise RuntimeError("COPY ended inside a row")  # never: PostgreSQL ends every row with a newline
+        for record_id, number, prev, head_id in chunk.suspects:
+            broken = await _broken(conn, schema, record_id, number, prev, head_id)
+            if broken is not None:
+                return broken
+        if progress is not None and chunk.rows:
+            progress("audit_record", chunk.rows)
+        if chunk.rows < CHAIN_CHUNK:
+            break
+        after = int(chunk.head_id or after)
+    head_id = int(chunk.head_id) if chunk.head_id is not None else None
+    return ChainReport(True, chunk.count, head_id=head_id, head_hash=chunk.prev if head_id is not None else None,
+                       checkpoint=chunk.differs)
 
 
-async def _broken(conn: Any, schema: str, record_id: int, count: int, prev: str, head_id: int | None,
-                  details: Any) -> ChainReport | None:
+async def _broken(conn: Any, schema: str, record_id: int, count: int, prev: str,
+                  head_id: int | None) -> ChainReport | None:
     """A record whose hash the fast path did not reproduce: a broken link, altered content, or a value only the
     reference encoding writes the same (floats)."""
     row = await conn.fetchrow(f'SELECT * FROM "{schema}".audit_record WHERE id = $1', record_id)  # noqa: S608
     if row["prev_hash"] != prev:
         return ChainReport(False, count, record_id, _LINK_BROKEN, head_id, prev)
+    details = json.loads(row["details"]) if isinstance(row["details"], str) else row["details"]
     if link_hash(prev, {**dict(row.items()), "details": details}) != row["hash"]:
         return ChainReport(False, count, record_id, _ALTERED, head_id, prev)
     return None

@@ -8,15 +8,15 @@ from sqlalchemy import delete, insert, select, update
 
 from services.common import audit
 from services.common.audit import GENESIS, install_audit, link_hash, verify_chain
-from services.common.db import session_scope
+from services.common.db import driver_connection, session_scope
 from services.evidence.models import common
 
 Audit = common.audit
 
 
-async def _write_three(db: Any) -> None:
+async def _write(db: Any, count: int = 3) -> None:
     install_audit(db, Audit)
-    for n in range(3):
+    for n in range(count):
         async for session in session_scope(db):
             audit.record(session, actor="alice", action="submission.create", entity_type="submission",
                          entity_id=f"s{n}", after={"n": n})
@@ -29,7 +29,7 @@ async def _ids(db: Any) -> list[int]:
 
 async def test_records_are_chained_and_verify(service_db: Any) -> None:
     db = await service_db("evidence")
-    await _write_three(db)
+    await _write(db)
     async with db.sessionmaker() as session:
         rows = list(await session.scalars(select(Audit).order_by(Audit.id)))
         report = await verify_chain(session, Audit)
@@ -42,7 +42,7 @@ async def test_records_are_chained_and_verify(service_db: Any) -> None:
 
 async def test_an_altered_record_is_named(service_db: Any) -> None:
     db = await service_db("evidence")
-    await _write_three(db)
+    await _write(db)
     ids = await _ids(db)
     async with db.sessionmaker() as session:
         await session.execute(update(Audit).where(Audit.id == ids[1]).values(actor="mallory"))
@@ -53,7 +53,7 @@ async def test_an_altered_record_is_named(service_db: Any) -> None:
 
 async def test_a_deleted_record_is_named_by_its_successor(service_db: Any) -> None:
     db = await service_db("evidence")
-    await _write_three(db)
+    await _write(db)
     ids = await _ids(db)
     async with db.sessionmaker() as session:
         await session.execute(delete(Audit).where(Audit.id == ids[1]))
@@ -63,7 +63,7 @@ async def test_a_deleted_record_is_named_by_its_successor(service_db: Any) -> No
 
 async def test_an_inserted_record_is_named_by_its_successor(service_db: Any) -> None:
     db = await service_db("evidence")
-    await _write_three(db)
+    await _write(db)
     ids = await _ids(db)
     async with db.sessionmaker() as session:
         await session.execute(update(Audit).values(id=Audit.id * 10))  # make room between records
@@ -138,11 +138,7 @@ async def test_the_chain_is_verified_on_its_fast_path_at_any_fraction_of_a_secon
                   datetime(2027, 1, 1, 0, 0, 0, 120000, tzinfo=UTC)])
     monkeypatch.setattr(audit.clock, "now", lambda: next(times))
     db = await service_db("evidence")
-    install_audit(db, Audit)
-    for n in range(5):
-        async for session in session_scope(db):
-            audit.record(session, actor="alice", action="submission.create", entity_type="submission",
-                         entity_id=f"s{n}", after={"n": n})
+    await _write(db, 5)
 
     async def slow(*_args: Any) -> None:
         raise AssertionError("a record was checked on the slow path")
@@ -155,3 +151,60 @@ async def test_the_chain_is_verified_on_its_fast_path_at_any_fraction_of_a_secon
                       "2026-12-07T01:02:03.000001+00:00", "2026-12-31T23:59:59.999999+00:00",
                       "2027-01-01T00:00:00.120000+00:00"]
     assert report.ok and report.records == 5
+
+
+async def test_values_copy_escapes_verify_and_a_tab_for_a_backslash_t_is_caught(service_db: Any,
+                                                                                monkeypatch: Any) -> None:
+    """The chain is read with COPY, whose text format escapes tabs, newlines and backslashes and writes NULL as
+    \\N: values holding them (and floats and integers past 64 bits, which only the reference encoding writes the
+    same) verify; a real tab put where the record held a backslash and a "t" is named, though COPY writes the new
+    value as the old one's characters."""
+    db = await service_db("evidence")
+    install_audit(db, Audit)
+    tricky = ["a\tb", "line\nnext\r", "back\\slash", "\\N", "\\\\N", "\\t", "\b\f\v\x01", "审定\\n"]
+    async for session in session_scope(db):
+        for n, value in enumerate(tricky):
+            audit.record(session, actor=value, action="submission.create", entity_type="submission",
+                         entity_id=value, after={"text": value, "n": n}, details={"note": value, "tab": "\t"})
+        audit.record(session, actor="alice", action="x", entity_type="t", entity_id="floats",
+                     details={"share": 0.1, "big": 2**70})
+        audit.record(session, actor="\\t", action="x", entity_type="t", entity_id="plain")  # its one backslash
+    slow: list[int] = []
+    reference = audit._broken
+
+    async def counted(conn: Any, schema: str, record_id: int, *rest: Any) -> Any:
+        slow.append(record_id)
+        return await reference(conn, schema, record_id, *rest)
+
+    monkeypatch.setattr(audit, "_broken", counted)
+    async with db.sessionmaker() as session:
+        report = await verify_chain(session, Audit)
+        floats = await session.scalar(select(Audit.id).where(Audit.entity_id == "floats"))
+        assert report.ok and report.records == len(tricky) + 2
+        assert slow == [floats]  # every escaped value was read right on the fast path
+        literal = await session.scalar(select(Audit.id).where(Audit.entity_id == "plain"))
+        await session.execute(update(Audit).where(Audit.id == literal).values(actor="\t"))
+        altered = await verify_chain(session, Audit)
+    assert not altered.ok and altered.first_broken_id == literal
+    assert "altered" in (altered.reason or "")
+
+
+async def test_a_chain_read_in_several_copies_holds_and_names_a_break_in_a_later_one(service_db: Any,
+                                                                                   monkeypatch: Any) -> None:
+    """Two records per COPY: five records are three statements, progress counts 2, 2, 1, the head is the last
+    record; a record deleted in the second statement is named by its successor in the third."""
+    monkeypatch.setattr(audit, "CHAIN_CHUNK", 2)
+    db = await service_db("evidence")
+    await _write(db, 5)
+    ids = await _ids(db)
+    seen: list[tuple[str, int]] = []
+    async with db.sessionmaker() as session:
+        conn = await driver_connection(session)
+        await audit._utc(conn)
+        report = await audit.check_chain(conn, "evidence", lambda table, count: seen.append((table, count)))
+        last = await session.scalar(select(Audit.hash).where(Audit.id == ids[4]))
+        assert (report.ok, report.records, report.head_id, report.head_hash) == (True, 5, ids[4], last)
+        assert seen == [("audit_record", 2), ("audit_record", 2), ("audit_record", 1)]
+        await session.execute(delete(Audit).where(Audit.id == ids[3]))
+        broken = await verify_chain(session, Audit)
+    assert (broken.ok, broken.first_broken_id, broken.records) == (False, ids[4], 4)
