@@ -25,6 +25,7 @@ from services.common.auth import SYSTEM, issue_service_token
 from services.common.db import Database, pending
 from services.common.peers import peer_client
 from services.common.tables import InboxEventMixin, OutboxEventMixin
+from services.common.waiting import woken
 
 log = logging.getLogger("kaohe.outbox")
 _WAKE = "outbox_wake"
@@ -119,10 +120,7 @@ class OutboxRelay:
                 sent = 0
             if sent < self.batch_size:
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
-                except TimeoutError:
-                    pass
+                await woken(self._wake, self.idle_seconds)
 
     async def deliver_batch(self) -> int:
         """Claim and send one batch of due events; returns how many were claimed."""

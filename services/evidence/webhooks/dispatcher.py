@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit
 from services.common.db import Database, session_scope
+from services.common.waiting import woken
 from services.evidence.webhooks import repository, service
-from services.evidence.webhooks.models import WebhookDelivery, WebhookSubscription
+from services.evidence.webhooks.models import WebhookSubscription
 from services.evidence.webhooks.signing import signature_header
 from services.evidence.webhooks.ssrf import Refused, Resolver, UrlPolicy, system_resolver
 
@@ -130,8 +131,7 @@ class Dispatcher:
                 log.exception("webhook dispatch failed; retrying")
                 claimed = 0
             if claimed == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.timing.idle)
+                await woken(self._wake, self.timing.idle)
 
     async def dispatch_round(self) -> int:
         """Claim what can be sent now and start sending it; returns how many deliveries were claimed."""
@@ -152,27 +152,13 @@ class Dispatcher:
             await asyncio.gather(*list(self._sending), return_exceptions=True)
 
     async def _claim(self, free: int) -> list[Job]:
-        """Lease what can go now, with everything its requests need (one short transaction)."""
+        """Lease what can go now, with everything its requests need (one statement, committed at once)."""
         now = datetime.now(UTC)
         async with self.db.sessionmaker() as session:
-            busy = await repository.in_flight(session, now)
-            rows = await repository.claimable(session, now, free * 4)
-            chosen: list[WebhookDelivery] = []
-            for row in rows:
-                if busy.get(row.subscription_id, 0) < self.per_subscription and len(chosen) < free:
-                    busy[row.subscription_id] = busy.get(row.subscription_id, 0) + 1
-                    chosen.append(row)
-            targets: dict[str, tuple[str, list[str]]] = {}
-            for row in chosen:
-                row.leased_until = now + self.timing.lease
-                if row.subscription_id not in targets:
-                    subscription = await repository.subscription(session, row.subscription_id)
-                    secrets = await repository.secrets_in_force(session, row.subscription_id, now)
-                    targets[row.subscription_id] = (subscription.url if subscription else "", secrets)
-            jobs = [Job(row.id, *targets[row.subscription_id], f"msg_{row.event_id.hex}", row.payload)
-                    for row in chosen]
+            rows = await repository.claim(session, now, now + self.timing.lease, free, self.per_subscription)
             await session.commit()
-        return jobs
+        return [Job(row.id, row.url or "", list(row.secrets or []), f"msg_{row.event_id.hex}", row.payload)
+                for row in rows]
 
     async def _deliver(self, job: Job) -> None:
         try:
@@ -210,9 +196,15 @@ class Dispatcher:
 
     async def _record(self, delivery_id: int, outcome: Outcome) -> None:
         async for session in session_scope(self.db):  # run to its end: that is where it commits
-            await self._apply(session, delivery_id, outcome)
+            if outcome.ok:
+                await repository.delivered(session, delivery_id, datetime.now(UTC), outcome.status,
+                                           outcome.latency_ms)
+            else:
+                await self._apply(session, delivery_id, outcome)
+        self._wake.set()  # a subscription's slot is free: what waited for it can go now, not at the next idle round
 
     async def _apply(self, session: AsyncSession, delivery_id: int, outcome: Outcome) -> None:
+        """A failed attempt: retry later or give up, and count it against the subscription."""
         now = datetime.now(UTC)
         delivery = await repository.delivery(session, delivery_id)
         if delivery is None or delivery.state != "pending":
@@ -222,11 +214,6 @@ class Dispatcher:
         delivery.last_attempt_at, delivery.leased_until = now, None
         delivery.response_status, delivery.latency_ms, delivery.last_error = (
             outcome.status, outcome.latency_ms, outcome.error)
-        if outcome.ok:
-            delivery.state, delivery.delivered_at = "delivered", now
-            if subscription is not None and subscription.consecutive_failures:
-                subscription.consecutive_failures, subscription.failing_since = 0, None
-            return
         if now - delivery.created_at >= self.timing.retry_window:
             delivery.state = "failed"
         else:

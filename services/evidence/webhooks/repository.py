@@ -9,9 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from services.evidence.webhooks.models import EventRecord, WebhookDelivery, WebhookSecret, WebhookSubscription
 
@@ -53,16 +52,6 @@ async def subscriptions(session: AsyncSession) -> Sequence[WebhookSubscription]:
                                                                        WebhookSubscription.id))).all()
 
 
-async def secrets_in_force(session: AsyncSession, subscription_id: str, now: datetime) -> list[str]:
-    """Newest first: the current secret, then the previous ones still in their overlap."""
-    rows = await session.scalars(
-        select(WebhookSecret.secret)
-        .where(WebhookSecret.subscription_id == subscription_id,
-               or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > now))
-        .order_by(WebhookSecret.id.desc()))
-    return list(rows.all())
-
-
 async def expire_secrets(session: AsyncSession, subscription_id: str, at: datetime) -> None:
     await session.execute(update(WebhookSecret)
                           .where(WebhookSecret.subscription_id == subscription_id,
@@ -83,34 +72,59 @@ async def delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery |
     return await session.get(WebhookDelivery, delivery_id)
 
 
-async def claimable(session: AsyncSession, now: datetime, limit: int) -> Sequence[WebhookDelivery]:
-    """Due deliveries of active subscriptions that head their (subscription, entity) queue: nothing older about
-    the same entity is still pending for that subscription, so each subscriber sees an entity's events in order.
-    Locked (SKIP LOCKED): two dispatchers never claim the same row."""
-    older = aliased(WebhookDelivery)
-    stmt = (
-        select(WebhookDelivery)
-        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-        .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now,
-               or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now),
-               WebhookSubscription.status == "active",
-               ~exists().where(and_(older.subscription_id == WebhookDelivery.subscription_id,
-                                    older.ordering_key == WebhookDelivery.ordering_key,
-                                    older.state == "pending", older.id < WebhookDelivery.id)))
-        .order_by(WebhookDelivery.id)
-        .limit(limit)
-        .with_for_update(of=WebhookDelivery, skip_locked=True)
-    )
-    return (await session.scalars(stmt)).all()
+async def claim(session: AsyncSession, now: datetime, lease_until: datetime, free: int,
+                per_subscription: int) -> Sequence[Any]:
+    """Lease up to `free` due deliveries in one statement and return what their requests need: `id`,
+    `subscription_id`, `event_id`, `payload`, the subscription's `url` and its `secrets` in force, newest first.
+
+    Due deliveries of active subscriptions that head their (subscription, entity) queue (nothing older about the
+    same entity still pending for that subscription, so each subscriber sees an entity's events in order), locked
+    with SKIP LOCKED (two dispatchers never claim the same row), at most `per_subscription` leased per subscription
+    counting those already in flight, oldest first. One round trip: the claim sits on every event's way out."""
+    d, s, k = WebhookDelivery.__table__, WebhookSubscription.__table__, WebhookSecret.__table__
+    older = d.alias("older")
+    busy = (select(d.c.subscription_id, func.count().label("n"))
+            .where(d.c.state == "pending", d.c.leased_until >= now).group_by(d.c.subscription_id).cte("busy"))
+    candidates = (
+        select(d.c.id, d.c.subscription_id)
+        .join(s, s.c.id == d.c.subscription_id)
+        .where(d.c.state == "pending", d.c.next_attempt_at <= now,
+               or_(d.c.leased_until.is_(None), d.c.leased_until < now), s.c.status == "active",
+               ~exists().where(and_(older.c.subscription_id == d.c.subscription_id,
+                                    older.c.ordering_key == d.c.ordering_key,
+                                    older.c.state == "pending", older.c.id < d.c.id)))
+        .order_by(d.c.id).limit(free * 4)
+        .with_for_update(of=d, skip_locked=True)
+        .cte("candidates"))
+    place = func.row_number().over(partition_by=candidates.c.subscription_id, order_by=candidates.c.id)
+    ranked = (select(candidates.c.id, (place + func.coalesce(busy.c.n, 0)).label("place"))
+              .select_from(candidates.outerjoin(busy, busy.c.subscription_id == candidates.c.subscription_id))
+              .cte("ranked"))
+    chosen = (select(ranked.c.id).where(ranked.c.place <= per_subscription).order_by(ranked.c.id).limit(free)
+              .cte("chosen"))
+    url = select(s.c.url).where(s.c.id == d.c.subscription_id).scalar_subquery()
+    secrets = (select(func.array_agg(aggregate_order_by(k.c.secret, k.c.id.desc())))
+               .where(k.c.subscription_id == d.c.subscription_id,
+                      or_(k.c.expires_at.is_(None), k.c.expires_at > now))
+               .scalar_subquery())
+    stmt = (update(WebhookDelivery).where(d.c.id == chosen.c.id).values(leased_until=lease_until)
+            .returning(d.c.id, d.c.subscription_id, d.c.event_id, d.c.payload, url.label("url"),
+                       secrets.label("secrets")))
+    return sorted((await session.execute(stmt)).all(), key=lambda row: row.id)
 
 
-async def in_flight(session: AsyncSession, now: datetime) -> dict[str, int]:
-    """Leased deliveries per subscription (being sent by some dispatcher)."""
-    rows = await session.execute(
-        select(WebhookDelivery.subscription_id, func.count())
-        .where(WebhookDelivery.state == "pending", WebhookDelivery.leased_until >= now)
-        .group_by(WebhookDelivery.subscription_id))
-    return {str(sub): int(count) for sub, count in rows.all()}
+async def delivered(session: AsyncSession, delivery_id: int, now: datetime, status: int | None,
+                    latency_ms: int) -> None:
+    """Record a successful attempt of a pending delivery and clear its subscription's failure count, in one
+    statement; the subscription's row is locked only when it had failures to clear."""
+    d, s = WebhookDelivery.__table__, WebhookSubscription.__table__
+    done = (update(WebhookDelivery).where(d.c.id == delivery_id, d.c.state == "pending")
+            .values(state="delivered", delivered_at=now, attempts=d.c.attempts + 1, last_attempt_at=now,
+                    leased_until=None, response_status=status, latency_ms=latency_ms, last_error=None)
+            .returning(d.c.subscription_id).cte("done"))
+    await session.execute(update(WebhookSubscription)
+                          .where(s.c.id == done.c.subscription_id, s.c.consecutive_failures != 0)
+                          .values(consecutive_failures=0, failing_since=None))
 
 
 async def events_after(session: AsyncSession, seq: int, limit: int) -> Sequence[EventRecord]:

@@ -23,6 +23,7 @@ from fastapi.responses import StreamingResponse
 
 from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import Database
+from services.common.waiting import woken
 from services.evidence.webhooks import repository
 
 log = logging.getLogger("kaohe.events")
@@ -66,8 +67,7 @@ class Listener:
         await connection.add_listener(repository.CHANNEL, self._notified)
         self._bump()  # anything logged while not listening is read now
         while not connection.is_closed():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), 5.0)
+            await woken(lost, 5.0)
 
     def _notified(self, *_args: Any) -> None:
         self._bump()
@@ -81,8 +81,7 @@ class Listener:
         """Return once the generation differs from `seen`, or after `seconds`."""
         if self.generation != seen:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), seconds)
+        await woken(self._changed, seconds)
 
     async def stop(self) -> None:
         if self._task is not None:

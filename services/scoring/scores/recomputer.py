@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import Database, session_scope
+from services.common.waiting import woken
 from services.scoring.periods.service import DUE_WAKE
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import ScoresCache
@@ -77,5 +78,4 @@ class Recomputer:
             except Exception:  # survive a database restart; the work stays due
                 log.exception("recompute failed; retrying")
                 await asyncio.sleep(1.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick)
+            await woken(self._wake, self.tick)
