@@ -107,8 +107,9 @@ def bucket_facts(period: Period, raw: Any) -> None:
     items: list[Any] = raw if isinstance(raw, list) else []
     if any(node.lookback for node in period.nodes.values()):
         items = _within_windows(period, items)
-    odd = _bucket_by_subject(period.facts, items, kinds)
-    _check_subjects(period)
+    by_subject: dict[Any, dict[str, list[Fact]]] = {}  # keyed by the subject ids as given, text or not
+    odd = _bucket_by_subject(by_subject, items, kinds)
+    period.facts = _known_subjects(period, by_subject)
     _sort_out_odd_facts(period, odd, kinds)
 
 
@@ -157,20 +158,27 @@ def _bucket_by_subject(out: dict[Any, dict[str, list[Fact]]], items: list[Any],
     return odd
 
 
-def _check_subjects(period: Period) -> None:
-    """Subject ids are checked once per subject: an id given as a number joins the subject's text id (its
-    facts after those given with the text id, leaf by leaf); the facts of an unknown subject are reported."""
+def _known_subjects(period: Period, by_subject: dict[Any, dict[str, list[Fact]]]) -> dict[str, dict[str, list[Fact]]]:
+    """The facts of the period's subjects by text id. Subject ids are checked once per subject: an id given as
+    a number joins the subject's text id (its facts after those given with the text id, leaf by leaf); the
+    facts of an unknown subject are reported."""
     known = {subject.id for subject in period.subjects}
-    for sid in [sid for sid in period.facts if sid not in known]:
-        by_leaf = period.facts.pop(sid)
-        if isinstance(sid, int) and not isinstance(sid, bool) and str(sid) in known:
-            mine = period.facts.setdefault(str(sid), {})
-            for code, facts in by_leaf.items():
-                mine.setdefault(code, []).extend(facts)
-            continue
-        for facts in by_leaf.values():
-            for f in facts:
-                _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+    facts: dict[str, dict[str, list[Fact]]] = {}
+    numbered: list[tuple[str, dict[str, list[Fact]]]] = []
+    for sid, by_leaf in by_subject.items():
+        if sid in known:  # equal to a text id: text
+            facts[sid] = by_leaf
+        elif isinstance(sid, int) and not isinstance(sid, bool) and str(sid) in known:
+            numbered.append((str(sid), by_leaf))
+        else:
+            for leaf_facts in by_leaf.values():
+                for f in leaf_facts:
+                    _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+    for sid, by_leaf in numbered:
+        mine = facts.setdefault(sid, {})
+        for code, leaf_facts in by_leaf.items():
+            mine.setdefault(code, []).extend(leaf_facts)
+    return facts
 
 
 def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str | None]) -> None:
