@@ -329,7 +329,8 @@ TYPE_FIELDS: dict[str, str] = {
     # audit trail (审计记录)
     "AuditRecord.service": "The service whose chain holds the record: evidence, scoring or ranking.",
     "AuditRecord.recordedAt": f"When it was recorded {INSTANT}.",
-    "AuditRecord.actor": "Who acted: a user id, `api-key:<id>`, or `system:<job>` for the services' own jobs.",
+    "AuditRecord.actor": ("Who acted: a user id, `api-key:<id>`, `system` or `system:<job>` for the services' own "
+                          "work."),
     "AuditRecord.action": "What was done, as `entity.verb`, e.g. `appeal.answer`, `fact.upsert`.",
     "AuditRecord.entityType": "The kind of record acted on, e.g. `appeal`, `fact`, `period`.",
     "AuditRecord.entityId": "The id of the record acted on.",

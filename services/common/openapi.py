@@ -1,6 +1,7 @@
-"""The services' error responses in OpenAPI, declared once (issue 22).
+"""The error responses of kaohe's HTTP apps in OpenAPI, declared once (issue 22).
 
-Every error of a service has the body `{"error": {"code", "message", "details"}}` (services/common/errors.py).
+Every error of a service has the body `{"error": {"code", "message", "details"}}` (services/common/errors.py);
+the gateway's has its GraphQL shape (`ErrorShape`, gateway/openapi.py).
 A route names the errors particular to it with `responses=errors(404, 409)`; `document_errors` gives every
 operation the ones its shape implies (401 and 403 behind the service token, 422 when it reads parameters or a
 body, 413 with a body, 404 when its path names a record, 500 always) and writes the error body in place of

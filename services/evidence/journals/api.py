@@ -27,13 +27,14 @@ from services.evidence.scoring_client import ScoringClientDep
 router = APIRouter(prefix="/v1/journals", tags=["journals"])
 
 
-@router.post("/rosters", summary="Register who owes a weekly journal", responses=errors(503))
+@router.post("/rosters", summary="Register who owes a weekly journal", responses=errors(409, 503))
 async def add_roster(payload: JournalRosterCreate, session: SessionDep, principal: CurrentPrincipal,
                      scoring: ScoringClientDep) -> dict[str, int]:
     """Register people who owe a weekly journal (工作日志) in a period, every ISO week from `first_week` to
     `last_week`: the weeks then count as missing when not written in time. An admin over each person's unit;
-    the period's scheme needs a journal indicator (422 otherwise). Answers how many people it covered. 503
-    when scoring, which knows the periods and subjects, does not answer.
+    the period's scheme needs a journal indicator (422 otherwise); 409 once the period is finalized (审定).
+    Answers how many people it covered. 503 when scoring, which knows the periods and subjects, does not
+    answer.
     """
     return {"people": await service.add_roster(session, principal, scoring, payload)}
 

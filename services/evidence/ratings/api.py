@@ -26,14 +26,15 @@ router = APIRouter(prefix="/v1/rating-tasks", tags=["rating tasks"])
 
 
 @router.post("", status_code=201, response_model=RatingTaskRead, summary="Open a rating task (the office)",
-             responses=errors(503))
+             responses=errors(409, 503))
 async def create_task(payload: RatingTaskCreate, session: SessionDep, principal: CurrentPrincipal,
                       scoring: ScoringClientDep, idem: IdempotencyDep) -> JSONResponse:
     """Open a rating task (评议任务): democratic (民主测评), leader (领导评议) or mutual (单位互评) rating of the listed
     subjects by the listed raters, each with a level the scheme weighs, on the task's grade scale, until
     `closes_at`. An admin over the task's scope and every subject's unit; the indicator must read rating
-    facts (422 otherwise, and for unknown subjects). Repeat with the same `Idempotency-Key` to get the first
-    answer. 503 when scoring, which knows the periods and subjects, does not answer.
+    facts (422 otherwise, and for unknown subjects); 409 once the period is finalized (审定). Repeat with the
+    same `Idempotency-Key` to get the first answer. 503 when scoring, which knows the periods and subjects,
+    does not answer.
     """
     async def create() -> RatingTaskRead:
         return RatingTaskRead.model_validate(await service.create(session, principal, scoring, payload))

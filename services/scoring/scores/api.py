@@ -31,11 +31,12 @@ events_router = APIRouter(tags=["events"])
 router = APIRouter(prefix="/v1/periods", tags=["scores"])
 
 
-@events_router.post("/events", summary="Events from other services (fact.changed, period.status), applied once")
+@events_router.post("/events", summary="Events from other services (fact.changed, period.status), applied once",
+                    responses=errors(409))
 async def receive_event(event: EventIn, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Apply an event from another service's outbox, at most once by its id: evidence's `fact.changed` (the fact
-    copies change and the period is rescored) and ranking's `period.status`. Other services' tokens only (403
-    otherwise). Answers whether it was applied (`duplicate` for a repeat).
+    copies change and the period is rescored; 409 for a finalized period) and ranking's `period.status`. Other
+    services' tokens only (403 otherwise). Answers whether it was applied (`duplicate` for a repeat).
     """
     service.check_event_caller(principal)
     if not await apply_once(session, common.inbox, event):
