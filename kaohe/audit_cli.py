@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kaohe.i18n import _
+from kaohe.i18n import _, localize
 from services.common.settings import SERVICES, Settings
 
 audit_app = typer.Typer(help="The audit chain of each service, the live rows it vouches for, and checkpoints.",
@@ -168,9 +168,11 @@ def _progress(service: str, shown: bool | None = None) -> Iterator[Callable[[str
             before = counts.get(table, 0)
             counts[table] = before + count
             if table != "audit_record":
-                typer.echo(f"{service}: {table}: {count:,} rows checked", err=True)
+                typer.echo(localize(_("%(service)s: %(table)s: %(count)s rows checked",
+                                      service=service, table=table, count=format(count, ','))), err=True)
             elif counts[table] // PLAIN_EVERY > before // PLAIN_EVERY:
-                typer.echo(f"{service}: audit chain: {counts[table]:,} records checked", err=True)
+                typer.echo(localize(_("%(service)s: audit chain: %(count)s records checked",
+                                      service=service, count=format(counts[table], ","))), err=True)
 
         yield line
         return
@@ -204,8 +206,10 @@ def _read_snapshot(path: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         _fail(_("%(path)s holds no chain heads (a snapshot taken before they were recorded)", path=path), 2)
     heads = {name: _head(value, f"{path}: chain_heads.{name}") for name, value in raw.items()}
-    typer.echo(f"snapshot: period {document.get('period_id')} snapshot {document.get('sequence')}, "
-               f"SHA-256 {hashlib.sha256(content).hexdigest()} (compare it with the one published at 审定)")
+    typer.echo(localize(_("snapshot: period %(period_id)s snapshot %(sequence)s, SHA-256 %(hexdigest)s (compare it "
+                          "with the one published at 审定)",
+                          period_id=document.get("period_id"), sequence=document.get("sequence"),
+                          hexdigest=hashlib.sha256(content).hexdigest())))
     return {"content": content, "document": document, "heads": heads}
 
 
@@ -274,8 +278,10 @@ def checkpoint(
     signed = {**payload, "signature": key.sign(canonical(payload).encode()).hex()}
     out.write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, head in heads.items():
-        typer.echo(f"{name}: head at record {head['sequence']} ({head['hash'][:16]}…)")
-    typer.echo(f"checkpoint written to {out}, signed by key {fingerprint(_public_hex(key))}")
+        typer.echo(localize(_("%(name)s: head at record %(sequence)s (%(hash)s…)",
+                              name=name, sequence=head['sequence'], hash=head['hash'][:16])))
+    typer.echo(localize(_("checkpoint written to %(out)s, signed by key %(fingerprint)s",
+                          out=out, fingerprint=fingerprint(_public_hex(key)))))
 
 
 def signing_key(settings: Settings, *, create: bool) -> Any:
@@ -359,7 +365,8 @@ def _read_checkpoint(path: Path, public_key: Path | None, settings: Settings) ->
         _fail(_("checkpoint %(path)s is signed by key %(signer)s, not by the trusted key %(fingerprint)s",
                 path=path, signer=signer, fingerprint=fingerprint(trusted_hex)))
     trust = "the trusted key" if trusted_hex is not None else "a key no trusted key was given for: compare it"
-    typer.echo(f"checkpoint: taken {payload.get('created_at')}, signature holds, key {signer} ({trust})")
+    typer.echo(localize(_("checkpoint: taken %(created_at)s, signature holds, key %(signer)s (%(trust)s)",
+                          created_at=payload.get('created_at'), signer=signer, trust=trust)))
     return {name: _head(value, f"{path}: heads.{name}") for name, value in payload["heads"].items()}
 
 
@@ -391,4 +398,4 @@ def public_key_command(
         typer.echo(pem.decode(), nl=False)
     else:
         out.write_bytes(pem)
-        typer.echo(f"public key written to {out}")
+        typer.echo(localize(_("public key written to %(out)s", out=out)))

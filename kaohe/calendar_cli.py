@@ -71,8 +71,10 @@ def load(
     body = {key: document[key] for key in ("holidays", "workdays", "source") if key in document}
     body = json.loads(json.dumps(body, default=str))  # YAML dates as ISO text
     loaded = _call("PUT", f"/v1/calendar/{year}", body)
-    typer.echo(f"loaded {year}: {len(loaded['holidays'])} holidays, {len(loaded['workdays'])} working days "
-               f"({loaded['source']})")
+    typer.echo(localize(_("loaded %(year)s: %(holidays_count)s holidays, %(workdays_count)s working days "
+                          "(%(source)s)",
+                          year=year, holidays_count=len(loaded["holidays"]), workdays_count=len(loaded["workdays"]),
+                          source=loaded["source"])))
 
 
 @calendar_app.command("show")
@@ -80,5 +82,5 @@ def show(year: Annotated[int, typer.Argument(help="The year.")]) -> None:
     """Where a year's arrangement comes from (loaded, package, none) and its dates."""
     found = _call("GET", f"/v1/calendar/{year}")
     typer.echo(f"{year}: {found['origin']} ({found['source']})")
-    typer.echo("holidays: " + (", ".join(found["holidays"]) or "-"))
-    typer.echo("working days (调休): " + (", ".join(found["workdays"]) or "-"))
+    typer.echo(localize(_("holidays: %(days)s", days=", ".join(found["holidays"]) or "-")))
+    typer.echo(localize(_("working days (调休): %(days)s", days=", ".join(found["workdays"]) or "-")))

@@ -187,7 +187,7 @@ def migrate(
         urls = {s: u for s, u in dbs.urls.items() if s in chosen}
         stack.check_databases(urls)
         stack.migrate(urls)
-    typer.echo("migrations at head: " + ", ".join(chosen))
+    say(_("migrations at head: %(services)s", services=", ".join(chosen)))
 
 
 def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int) -> None:
@@ -206,7 +206,7 @@ def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int
         if time.monotonic() >= deadline:
             fail(_("migrations still behind after %(seconds)s s — %(lag)s", seconds=seconds, lag="; ".join(lag)))
         time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
-    typer.echo("migrations at head: " + ", ".join(services))
+    say(_("migrations at head: %(services)s", services=", ".join(services)))
 
 
 engine_cli.register(app)

@@ -33,6 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kaohe.demo_channels import gather, is_task_rating, journals, rating_tasks
+from kaohe.i18n import _, localize
 from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
 from services.common.peers import peer_client
@@ -144,7 +145,8 @@ def all_stems() -> list[str]:
     out = []
     for path in sorted(EXAMPLES.glob("*.yaml")):
         if yaml.safe_load(path.read_text(encoding="utf-8")).get("rollup"):
-            typer.echo(f"kaohe demo: {path.stem} is a roll-up of finalized periods; not run here", err=True)
+            typer.echo(localize(_("kaohe demo: %(stem)s is a roll-up of finalized periods; not run here",
+                                  stem=path.stem)), err=True)
         elif (EXAMPLES / f"{path.stem}.facts.json").exists():
             out.append(path.stem)
     return out
@@ -162,11 +164,12 @@ def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5,
         asyncio.run(_run(runs, Services(urls, service_token_secret(settings)), publish_days, wait_seconds))
     except (DemoError, httpx.HTTPError) as exc:
         typer.echo(f"kaohe demo: {exc}", err=True)
-        typer.echo("is the stack running (`kaohe up`) with the same KAOHE_* settings?", err=True)
+        typer.echo(localize(_("is the stack running (`kaohe up`) with the same KAOHE_* settings?")), err=True)
         raise typer.Exit(1) from None
     differing = [run.stem for run in runs if not run.matches]
     if differing:
-        typer.echo(f"kaohe demo: the services' ranking differs from the offline engine for {', '.join(differing)}",
+        typer.echo(localize(_("kaohe demo: the services' ranking differs from the offline engine for %(names)s",
+                              names=", ".join(differing))),
                    err=True)
         raise typer.Exit(1)
 
@@ -174,11 +177,13 @@ def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5,
 def _load_sample(stem: str, subjects_per_group: int | None = None) -> SchemeRun:
     scheme_path, facts_path = EXAMPLES / f"{stem}.yaml", EXAMPLES / f"{stem}.facts.json"
     if not scheme_path.exists() or not facts_path.exists():
-        typer.echo(f"kaohe demo: no sample scheme {stem} (expected {scheme_path} and {facts_path})", err=True)
+        typer.echo(localize(_("kaohe demo: no sample scheme %(stem)s (expected %(scheme_path)s and %(facts_path)s)",
+                              stem=stem, scheme_path=scheme_path, facts_path=facts_path)), err=True)
         raise typer.Exit(2)
     document = yaml.safe_load(scheme_path.read_text(encoding="utf-8"))
     if document.get("rollup"):
-        typer.echo(f"kaohe demo: {stem} is a roll-up scheme; it needs finalized sub-periods", err=True)
+        typer.echo(localize(_("kaohe demo: %(stem)s is a roll-up scheme; it needs finalized sub-periods", stem=stem)),
+                   err=True)
         raise typer.Exit(2)
     facts = json.loads(facts_path.read_text(encoding="utf-8"))
     if subjects_per_group is not None:
@@ -187,8 +192,9 @@ def _load_sample(stem: str, subjects_per_group: int | None = None) -> SchemeRun:
     if earlier:
         # a look-back leaf (docs/scheme-reference.md §3.5) reads earlier periods' facts offline; the services do
         # not read earlier periods yet, so both sides are computed without them
-        typer.echo(f"kaohe demo: {stem}: {len(earlier)} facts of earlier periods left out (the services do not "
-                   "read look-back windows yet)", err=True)
+        typer.echo(localize(_("kaohe demo: %(stem)s: %(earlier_count)s facts of earlier periods left out (the "
+                              "services do not read look-back windows yet)", stem=stem, earlier_count=len(earlier))),
+                   err=True)
         facts = {**facts, "facts": [f for f in facts.get("facts") or [] if f not in earlier]}
     return SchemeRun(stem, document, facts, tag=secrets.token_hex(3))
 

@@ -90,9 +90,10 @@ def evaluate(
     unfit = missing_errors(result)
     if unfit:
         subjects = sorted({str(p["subject"]) for p in unfit})
-        typer.echo(f"kaohe evaluate: {len(unfit)} `missing: error` leaf/leaves without facts ({', '.join(subjects[:5])}"
-                   f"{' …' if len(subjects) > 5 else ''}); the result is complete but not fit to publish until "
-                   "their evidence is in (see problems)", err=True)
+        typer.echo(localize(_("kaohe evaluate: %(unfit_count)s `missing: error` leaf/leaves without facts "
+                              "(%(subjects)s%(more)s); the result is complete but not fit to publish until their "
+                              "evidence is in (see problems)", unfit_count=len(unfit), subjects=", ".join(subjects[:5]),
+                              more=" …" if len(subjects) > 5 else "")), err=True)
         raise typer.Exit(1)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from kaohe.i18n import _
+from kaohe.i18n import _, localize
 from services.common.auth import ROLES, Grant
 from services.common.settings import ConfigError, Settings
 
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
     def export(out: Path = typer.Option(SDL_PATH, "--out", "-o", help="Where to write the SDL.")) -> None:
         """Write the gateway's GraphQL schema (SDL) to gateway/schema.graphql."""
         out.write_text(current_sdl(), encoding="utf-8")
-        typer.echo(f"wrote {out}")
+        typer.echo(localize(_("wrote %(out)s", out=out)))
 
     @schema_app.command("persist")
     def persist(
@@ -123,4 +123,4 @@ def register(app: typer.Typer) -> None:
         except ConfigError as exc:
             fail(str(exc), 2)
         out.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        typer.echo(f"wrote {out}: {len(manifest)} documents")
+        typer.echo(localize(_("wrote %(out)s: %(manifest_count)s documents", out=out, manifest_count=len(manifest))))

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import typer
 
-from kaohe.i18n import _
+from kaohe.i18n import _, localize
 from services.common.settings import SERVICES, ServiceName, Settings
 
 PROCESSES: dict[str, str] = {
@@ -302,9 +302,10 @@ def backup(
         for name in services:
             manifest["services"][name] = _dump(name, urls[name], folder)
             entry = manifest["services"][name]
-            typer.echo(f"{name}: {folder / entry['file']} ({entry['bytes']} bytes, revision {entry['revision']})")
+            typer.echo(localize(_("%(name)s: %(file)s (%(bytes)s bytes, revision %(revision)s)", name=name,
+                                  file=folder / entry["file"], bytes=entry["bytes"], revision=entry["revision"])))
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    typer.echo(f"backup written to {folder}")
+    typer.echo(localize(_("backup written to %(folder)s", folder=folder)))
 
 
 def _dump(service: ServiceName, url: str, folder: Path) -> dict[str, Any]:
@@ -363,8 +364,9 @@ def restore(
                         where=Connection.from_url(urls[name]).where()))
         for name in services:
             _restore_one(name, urls[name], folder / manifest["services"][name]["file"])
-            typer.echo(f"{name}: restored (revision {manifest['services'][name].get('revision')})")
-    typer.echo("restore complete; run `kaohe migrate` if this version of kaohe is newer than the backup")
+            typer.echo(localize(_("%(name)s: restored (revision %(revision)s)",
+                                  name=name, revision=manifest['services'][name].get('revision'))))
+    typer.echo(localize(_("restore complete; run `kaohe migrate` if this version of kaohe is newer than the backup")))
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -604,10 +606,10 @@ def config_reference(
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
             _fail(_("%(target)s is out of date; run `kaohe config reference`", target=target))
-        typer.echo(f"{target} is current")
+        typer.echo(localize(_("%(target)s is current", target=target)))
         return
     target.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {target}")
+    typer.echo(localize(_("wrote %(target)s", target=target)))
 
 
 def configuration_reference() -> str:
