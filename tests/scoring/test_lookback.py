@@ -90,13 +90,26 @@ async def test_a_look_back_leaf_reads_the_same_schemes_earlier_periods_of_its_wi
     assert verified["ok"] is True, verified  # verification reads the same earlier facts
 
 
-async def test_new_facts_of_this_and_earlier_periods_are_read_at_the_next_recompute(years: httpx.AsyncClient) -> None:
+async def test_new_facts_of_this_and_earlier_periods_reach_a_look_back_period(years: httpx.AsyncClient) -> None:
     assert (await _scores(years, "y2014"))["p1"] == (D("60"), D("80"), D("140"))
     # a second 2014 fact 1/3: (2 + 1 + 1 + 0) / (2 + 3 + 2 + 1) = 4/8 → 50
     await ok(await years.post("/events", json=fact_event("upsert", _exam("e2014c", "p1", 1, 3), "y2014"),
                               headers=service_headers()))
     assert (await _scores(years, "y2014"))["p1"] == (D("50"), D("80"), D("130"))
     # 2012's fact corrected to 1/1: (2 + 1 + 1 + 1) / 8 = 5/8 → 62.5
+    # every period computed, earliest first (a first computation is a change too: it makes the later ones due)
+    for period_id in ("y2011", "y2012", "y2013", "y2013a", "y2014"):
+        await ok(await years.post(f"/v1/periods/{period_id}/recompute", headers=admin()))
+    assert await _pending(years) == dict.fromkeys(("y2011", "y2012", "y2013", "y2013a", "y2014"), False)
     await ok(await years.post("/events", json=fact_event("upsert", _exam("e2012", "p1", 1, 1), "y2012", revision=1),
                               headers=service_headers()))
+    await ok(await years.post("/v1/periods/y2012/recompute", headers=admin()))  # as the recompute loop does
+    # 2012's inputs changed, so the periods whose window holds 2012 are due: 2013 (2012, 2011) and 2014 (2013,
+    # 2012); not 2011 (before it) nor city/a's 2013 (another owner)
+    assert await _pending(years) == {"y2011": False, "y2012": False, "y2013": True, "y2013a": False, "y2014": True}
     assert (await _scores(years, "y2014"))["p1"] == (D("62.5"), D("80"), D("142.5"))
+
+
+async def _pending(client: httpx.AsyncClient) -> dict[str, bool]:
+    return {p: (await ok(await client.get(f"/v1/periods/{p}", headers=admin())))["recompute_pending"]
+            for p in ("y2011", "y2012", "y2013", "y2013a", "y2014")}

@@ -3,7 +3,8 @@ also reads its facts of the n − 1 periods before this one. Those are the perio
 a scheme keeps its id across versions) and the same owner whose label is one of the n − 1 labels before this
 period's (2014, 3 → 2013 and 2012), whatever their status; their live facts of that leaf, for the subjects
 enrolled in this period, are handed to the engine with the earlier period's label in `period`, as a facts file
-carries them offline (docs/decisions.md, issue 19)."""
+carries them offline (docs/decisions.md, issue 19). When a period's inputs change, the later periods whose window
+holds it are due for a recompute (`mark_later_due`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.scheme.evidence_rules import earlier_periods
 from kaohe.engine.scheme.model import Scheme
+from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period, PeriodSubject
 from services.scoring.scores.models import FactCopy
 
@@ -46,3 +48,23 @@ async def earlier_facts(session: AsyncSession, period: Period, scheme: Scheme) -
         .order_by(Period.label, FactCopy.fact_id)
     )
     return [{**body, "period": label} for body, label in (await session.execute(stmt)).all()]
+
+
+async def mark_later_due(session: AsyncSession, period: Period, scheme: Scheme) -> list[str]:
+    """After this period's inputs changed: the later periods of the same scheme and owner whose look-back window
+    holds this period, not finalized (frozen until reopened), are due for a recompute; their ids."""
+    if not windows(scheme, period.label):
+        return []  # the scheme has no look-back leaf (same scheme id: later versions are checked below)
+    candidates = list(await session.scalars(
+        select(Period).where(Period.scheme_id == period.scheme_id, Period.owner_path == period.owner_path,
+                             Period.id != period.id, Period.label != period.label, Period.status != "finalized")
+        .order_by(Period.label, Period.id)))
+    due = []
+    for later in candidates:  # only later periods, locked in label order: recomputes never wait in a circle
+        later_scheme = await periods.scheme_of(session, later)
+        if any(period.label in earlier for earlier in windows(later_scheme, later.label).values()):
+            await session.refresh(later, with_for_update=True)
+            if later.status != "finalized":
+                periods.mark_due(later, f"lookback:{period.id}")
+                due.append(later.id)
+    return due

@@ -117,6 +117,8 @@ async def recompute(session: AsyncSession, cache: ScoresCache, period: Period, *
     if fresh:
         state.value_seq = await repo.max_value_seq(session, period.id)
     moved = bool(fresh) or meta != (period.result_meta or {})
+    if result.inputs_sha256 != period.inputs_sha256:  # its facts changed: later look-back periods read them
+        await lookback.mark_later_due(session, period, scheme)
     _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
     return RecomputeResult(period_id=period.id, score_set=period.score_set, changed=moved,
                            versions_created=len(fresh), inputs_sha256=result.inputs_sha256)
