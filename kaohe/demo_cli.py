@@ -8,6 +8,10 @@ rating tasks answered rater by rater, journals week by week.
 The approved facts then travel evidence → scoring → ranking through the outboxes; the demo waits
 for ranking's results, checks them against the offline engine, publishes them (公示) and prints
 each period's ranking table; it exits 1 when a period's ranking differs from the offline engine's.
+A roll-up example (a year built from finalized months or quarters) runs last: its source scheme's
+sub-periods go through the same steps, are published and, the stack's clock moved past their 公示
+(KAOHE_CLOCK_FILE), approved (审定); then the roll-up period is computed from their snapshots and
+checked against the offline engine's roll-up of the same sub-periods.
 It never writes a table directly.
 """
 
@@ -21,6 +25,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,6 +90,17 @@ class SchemeRun:
         return str(self.document.get("title", self.stem))
 
 
+@dataclass
+class RollupRun:
+    """A roll-up example: the source scheme's sample run once per sub-period, then the roll-up period."""
+
+    stem: str
+    source: SchemeRun  # the source scheme's sample (its facts are varied per sub-period)
+    labels: list[str]  # the sub-periods' labels
+    rollup: SchemeRun  # the roll-up scheme and its period (facts: the period label and the source's subjects)
+    subs: list[SchemeRun] = field(default_factory=list)
+
+
 class Services:
     """The three services' REST APIs, each call carrying a fresh service token for the demo office."""
 
@@ -125,6 +141,8 @@ def demo(
         help="At most this many subjects of each group per scheme (with their facts), for a quick run.")] = None,
     publish_days: Annotated[int, typer.Option(help="Working days of the publication (公示).")] = 5,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each period's results.")] = 180.0,
+    sub_periods: Annotated[int | None, typer.Option(
+        help="A roll-up example runs at most this many of its sub-periods (the first), for a quick run.")] = None,
 ) -> None:
     """Load sample schemes with a synthetic city into the running stack; compute, publish, print rankings."""
     from services.common.settings import ConfigError, load_settings
@@ -137,36 +155,46 @@ def demo(
     stems = list(scheme or DEFAULT_SCHEMES)
     if "all" in stems:
         stems = all_stems()
-    run_demo(settings, stems, publish_days=publish_days, wait_seconds=timeout, subjects_per_group=subjects)
+    run_demo(settings, stems, publish_days=publish_days, wait_seconds=timeout, subjects_per_group=subjects,
+             sub_periods=sub_periods)
 
 
 def all_stems() -> list[str]:
-    """Every example scheme that runs from facts (roll-ups need finalized sub-periods: left out, said so)."""
-    out = []
-    for path in sorted(EXAMPLES.glob("*.yaml")):
-        if yaml.safe_load(path.read_text(encoding="utf-8")).get("rollup"):
-            typer.echo(localize(_("kaohe demo: %(stem)s is a roll-up of finalized periods; not run here",
-                                  stem=path.stem)), err=True)
-        elif (EXAMPLES / f"{path.stem}.facts.json").exists():
-            out.append(path.stem)
-    return out
+    """Every example scheme with a facts file, roll-ups included."""
+    return [path.stem for path in sorted(EXAMPLES.glob("*.yaml")) if (EXAMPLES / f"{path.stem}.facts.json").exists()]
+
+
+def _is_rollup(stem: str) -> bool:
+    path = EXAMPLES / f"{stem}.yaml"
+    return path.exists() and bool(yaml.safe_load(path.read_text(encoding="utf-8")).get("rollup"))
 
 
 def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5, wait_seconds: float = 180.0,
-             subjects_per_group: int | None = None) -> None:
+             subjects_per_group: int | None = None, sub_periods: int | None = None) -> None:
     """Run the demo against the stack `settings` describe (for `kaohe demo`, or `kaohe up --demo` once ready)."""
     from kaohe.stack import service_token_secret
     from services.common.settings import SERVICES
 
-    runs = [_load_sample(stem, subjects_per_group) for stem in stems]
+    rollup_stems = [stem for stem in stems if _is_rollup(stem)]
+    if rollup_stems and settings.clock_file is None:
+        # approving (审定) a sub-period waits for the end of its 公示: only a stack whose clock can be moved
+        for stem in rollup_stems:
+            typer.echo(f"kaohe demo: {stem} is a roll-up of finalized periods; it needs the stack's clock file "
+                       "(KAOHE_CLOCK_FILE) to move past their 公示, so it is not run here", err=True)
+        rollup_stems = []
+    runs = [_load_sample(stem, subjects_per_group) for stem in stems if not _is_rollup(stem)]
+    rollups = [_load_rollup(stem, subjects_per_group, sub_periods) for stem in rollup_stems]
+    if not runs and not rollups:
+        raise typer.Exit(2)  # nothing that was asked for can run (said above)
     urls: dict[str, str] = {name: settings.service_base_url(name) for name in SERVICES}
     try:
-        asyncio.run(_run(runs, Services(urls, service_token_secret(settings)), publish_days, wait_seconds))
+        asyncio.run(_run(runs, Services(urls, service_token_secret(settings)), publish_days, wait_seconds,
+                         rollups=rollups, clock_file=settings.clock_file))
     except (DemoError, httpx.HTTPError) as exc:
         typer.echo(f"kaohe demo: {exc}", err=True)
         typer.echo(localize(_("is the stack running (`kaohe up`) with the same KAOHE_* settings?")), err=True)
         raise typer.Exit(1) from None
-    differing = [run.stem for run in runs if not run.matches]
+    differing = [run.stem for run in runs if not run.matches] + [r.stem for r in rollups if not r.rollup.matches]
     if differing:
         typer.echo(localize(_("kaohe demo: the services' ranking differs from the offline engine for %(names)s",
                               names=", ".join(differing))),
@@ -181,22 +209,37 @@ def _load_sample(stem: str, subjects_per_group: int | None = None) -> SchemeRun:
                               stem=stem, scheme_path=scheme_path, facts_path=facts_path)), err=True)
         raise typer.Exit(2)
     document = yaml.safe_load(scheme_path.read_text(encoding="utf-8"))
-    if document.get("rollup"):
-        typer.echo(localize(_("kaohe demo: %(stem)s is a roll-up scheme; it needs finalized sub-periods", stem=stem)),
-                   err=True)
-        raise typer.Exit(2)
     facts = json.loads(facts_path.read_text(encoding="utf-8"))
     if subjects_per_group is not None:
         facts = reduced(facts, subjects_per_group)
-    earlier = [f for f in facts.get("facts") or [] if "period" in f and f["period"] != facts.get("period")]
-    if earlier:
-        # a look-back leaf (docs/scheme-reference.md §3.5) reads earlier periods' facts offline; the services do
-        # not read earlier periods yet, so both sides are computed without them
-        typer.echo(localize(_("kaohe demo: %(stem)s: %(earlier_count)s facts of earlier periods left out (the "
-                              "services do not read look-back windows yet)", stem=stem, earlier_count=len(earlier))),
-                   err=True)
-        facts = {**facts, "facts": [f for f in facts.get("facts") or [] if f not in earlier]}
     return SchemeRun(stem, document, facts, tag=secrets.token_hex(3))
+
+
+def _load_rollup(stem: str, subjects_per_group: int | None, sub_periods: int | None) -> RollupRun:
+    """A roll-up example with its source: the example whose scheme id is the roll-up's `from`, and the
+    sub-periods the roll-up's sample results name (at most `sub_periods` of them)."""
+    rollup = _load_sample(stem)
+    source_id = rollup.document["rollup"]["from"]
+    source_stem = next((path.stem for path in sorted(EXAMPLES.glob("*.yaml"))
+                        if yaml.safe_load(path.read_text(encoding="utf-8")).get("id") == source_id), None)
+    if source_stem is None:
+        typer.echo(f"kaohe demo: {stem} rolls up {source_id}, which no example scheme is", err=True)
+        raise typer.Exit(2)
+    source = _load_sample(source_stem, subjects_per_group)
+    labels = sorted({str(r.get("period")) for r in rollup.facts.get("results") or []})[:sub_periods]
+    if not labels:
+        typer.echo(f"kaohe demo: {stem}'s sample names no sub-period results to build", err=True)
+        raise typer.Exit(2)
+    rollup.facts = {"period": rollup.facts.get("period"), "subjects": source.facts.get("subjects") or []}
+    rollup.tag = source.tag
+    return RollupRun(stem, source, labels, rollup)
+
+
+def sub_period_facts(facts: dict[str, Any], label: str, index: int, count: int) -> dict[str, Any]:
+    """The source sample as the `index`th of `count` sub-periods: its period renamed, and every
+    (count + 1)th fact, from the `index`th on, left out, so that the sub-periods differ."""
+    kept = [fact for n, fact in enumerate(facts.get("facts") or []) if n % (count + 1) != index]
+    return {**facts, "period": label, "facts": kept}
 
 
 def reduced(facts: dict[str, Any], per_group: int) -> dict[str, Any]:
@@ -221,11 +264,13 @@ def reduced(facts: dict[str, Any], per_group: int) -> dict[str, Any]:
     return {**facts, "subjects": kept, "facts": out_facts}
 
 
-async def _run(runs: list[SchemeRun], services: Services, publish_days: int, wait_seconds: float) -> None:
+async def _run(runs: list[SchemeRun], services: Services, publish_days: int, wait_seconds: float, *,
+               rollups: Sequence[RollupRun] = (), clock_file: Path | None = None) -> None:
     try:
-        await services.call("scoring", "POST", "/v1/units", {"id": f"city-{runs[0].tag}", "name": CITY[1],
-                                                            "slug": f"{CITY[0]}-{runs[0].tag}"})
-        root = f"city-{runs[0].tag}"
+        tag = (runs[0] if runs else rollups[0].source).tag
+        await services.call("scoring", "POST", "/v1/units", {"id": f"city-{tag}", "name": CITY[1],
+                                                            "slug": f"{CITY[0]}-{tag}"})
+        root = f"city-{tag}"
         schemes_at_once = asyncio.Semaphore(SCHEMES_AT_ONCE)
 
         async def load(number: int, run: SchemeRun) -> None:
@@ -236,8 +281,74 @@ async def _run(runs: list[SchemeRun], services: Services, publish_days: int, wai
             await gather([load(number, run) for number, run in enumerate(runs, start=1)])
         for run in runs:
             await _settle_and_show(run, services, publish_days, wait_seconds)
+        for number, rollup in enumerate(rollups, start=len(runs) + 1):  # last: they move the stack's clock
+            assert clock_file is not None
+            await _run_rollup(rollup, services, root=root, number=number, publish_days=publish_days,
+                              wait_seconds=wait_seconds, clock_file=clock_file)
     finally:
         await services.close()
+
+
+async def _run_rollup(rollup: RollupRun, services: Services, *, root: str, number: int, publish_days: int,
+                      wait_seconds: float, clock_file: Path) -> None:
+    """The source scheme's sub-periods through the services, published and approved (审定), then the
+    roll-up period from their snapshots, checked against the offline engine's roll-up."""
+    source = rollup.source
+    await _organisation(source, services, root=root, number=number, advance=lambda: None)
+    version = await _publish_scheme(source, services)
+    rollup.subs = [SchemeRun(source.stem, source.document, sub_period_facts(source.facts, label, n, len(rollup.labels)),
+                             source.tag, scheme_id=source.scheme_id, unit_path=source.unit_path,
+                             subject_ids=source.subject_ids, unit_paths=source.unit_paths)
+                   for n, label in enumerate(rollup.labels)]
+    at_once = asyncio.Semaphore(SCHEMES_AT_ONCE)
+
+    async def load(sub: SchemeRun) -> None:
+        async with at_once:
+            await _open_period(sub, services, version)
+            await _evidence(sub, services, sub.facts.get("facts") or [], advance=lambda: None)
+
+    with console.status(f"{rollup.rollup.title}: {len(rollup.subs)} 个子期间 ({source.title})…"):
+        await gather([load(sub) for sub in rollup.subs])
+    for sub in rollup.subs:
+        await _settle_and_show(sub, services, publish_days, wait_seconds)
+    await _approve(rollup.subs, services, clock_file)
+    run = rollup.rollup
+    run.unit_path, run.subject_ids, run.unit_paths = source.unit_path, source.subject_ids, source.unit_paths
+    run.document = {**run.document, "rollup": {**run.document["rollup"], "from": source.scheme_id}}
+    await _open_period(run, services, await _publish_scheme(run, services))
+    await services.call("ranking", "POST", f"/v1/periods/{run.period_id}/recompute")
+    expected = _offline_rollup(rollup)
+    items = await _table(run, services)
+    deadline = time.monotonic() + wait_seconds
+    while sorted(_key(i["subject_id"], i) for i in items) != expected and time.monotonic() < deadline:
+        await asyncio.sleep(1.0)  # scoring's own notice of the new period may recompute it once more
+        items = await _table(run, services)
+    run.matches = sorted(_key(i["subject_id"], i) for i in items) == expected
+    await _show(run, services, items, publish_days)
+
+
+async def _approve(subs: Sequence[SchemeRun], services: Services, clock_file: Path) -> None:
+    """Move the stack's clock just past the last sub-period's 公示, then approve (审定) each one."""
+    ends = [datetime.fromisoformat((await services.call("ranking", "GET", f"/v1/periods/{sub.period_id}"))
+                                   ["publication_ends_at"]) for sub in subs]
+    behind = max(ends) - clock.now() + timedelta(minutes=1)
+    if behind > timedelta(0):
+        seconds = (clock.offset() + behind).total_seconds()
+        await asyncio.to_thread(clock_file.write_text, f"{seconds:.0f}\n", encoding="utf-8")
+        console.print(f"  时钟前移 {behind.days} 天 {behind.seconds // 3600} 小时 (KAOHE_CLOCK_FILE),以结束公示期")
+    for sub in subs:
+        await services.call("ranking", "POST", f"/v1/periods/{sub.period_id}/finalize")
+
+
+def _offline_rollup(rollup: RollupRun) -> list[tuple[Any, ...]]:
+    """The offline engine's roll-up of the offline results of the same sub-periods."""
+    from kaohe.engine import evaluate
+
+    results = [evaluate(sub.document, sub.facts) for sub in rollup.subs]
+    facts = {**rollup.rollup.facts, "results": results}
+    result = evaluate(yaml.safe_load((EXAMPLES / f"{rollup.stem}.yaml").read_text(encoding="utf-8")), facts)
+    ids = rollup.source.subject_ids
+    return sorted(_key(ids.get(s["id"], s["id"]), s) for s in result["subjects"])
 
 
 def _progress() -> Progress:
@@ -249,10 +360,28 @@ async def _load_run(run: SchemeRun, services: Services, progress: Progress, *, r
     subjects = run.facts.get("subjects") or []
     task = progress.add_task(f"{run.title[:24]}: 单位与人员", total=len(subjects) + 1)
     await _organisation(run, services, root=root, number=number, advance=lambda: progress.advance(task))
-    await _scheme_and_period(run, services)
+    version = await _publish_scheme(run, services)
     facts = run.facts.get("facts") or []
     progress.update(task, description=f"{run.title[:24]}: 提交并审核材料", total=len(facts), completed=0)
-    await _evidence(run, services, facts, advance=lambda: progress.advance(task))
+    for earlier in _earlier_periods(run):  # a look-back leaf's earlier years: periods of the same scheme
+        await _open_period(earlier, services, version)
+        await _evidence(earlier, services, earlier.facts["facts"], advance=lambda: progress.advance(task))
+    await _open_period(run, services, version)
+    own = [fact for fact in facts if fact.get("period", run.facts.get("period")) == run.facts.get("period")]
+    await _evidence(run, services, own, advance=lambda: progress.advance(task))
+
+
+def _earlier_periods(run: SchemeRun) -> list[SchemeRun]:
+    """The sample's facts of earlier periods (a look-back leaf's window, scheme-reference §3.5), as runs of
+    their own periods of the same scheme and owner, each fact without its `period`."""
+    label = run.facts.get("period")
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for fact in run.facts.get("facts") or []:
+        if fact.get("period", label) != label:
+            by_label.setdefault(str(fact["period"]), []).append({k: v for k, v in fact.items() if k != "period"})
+    return [SchemeRun(run.stem, run.document, {**run.facts, "period": other, "facts": facts}, run.tag,
+                      scheme_id=run.scheme_id, unit_path=run.unit_path, subject_ids=run.subject_ids,
+                      unit_paths=run.unit_paths) for other, facts in sorted(by_label.items())]
 
 
 async def _organisation(
@@ -278,23 +407,28 @@ async def _organisation(
         advance()
 
 
-async def _scheme_and_period(run: SchemeRun, services: Services) -> None:
-    """Publish the scheme under a run-unique id and open its period with every subject enrolled."""
+async def _publish_scheme(run: SchemeRun, services: Services) -> int:
+    """Publish the scheme under a run-unique id with a one-level review chain; its version."""
     document = {**run.document, "id": f"{run.document['id']}-{run.tag}"}
     draft = await services.call("scoring", "POST", "/v1/schemes", {"document": document, "owner_path": run.unit_path})
     run.scheme_id = draft["scheme_id"]
     await services.call("scoring", "POST", f"/v1/schemes/{run.scheme_id}/versions/{draft['version']}/publish",
                         {"revision": draft["revision"]})
+    await services.call("evidence", "PUT", f"/v1/schemes/{run.scheme_id}/review-chains",
+                        {"levels": [{"name": "科室负责人", "working_days": 3}]})
+    return int(draft["version"])
+
+
+async def _open_period(run: SchemeRun, services: Services, version: int) -> None:
+    """Open the run's period (its sample's label) with every subject enrolled."""
     label = str(run.facts.get("period") or "2026")
     enrolled = [{"id": run.subject_ids[s["id"]], "group": s["group"], "attributes": s.get("attributes") or {}}
                 for s in run.facts.get("subjects") or []]
     period = await services.call("scoring", "POST", "/v1/periods", {
-        "id": f"{run.scheme_id}-{label}"[:64], "scheme_id": run.scheme_id, "scheme_version": draft["version"],
+        "id": f"{run.scheme_id}-{label}"[:64], "scheme_id": run.scheme_id, "scheme_version": version,
         "label": label, "owner_path": run.unit_path, "subjects": enrolled})
     run.period_id = period["id"]
     await services.call("scoring", "POST", f"/v1/periods/{run.period_id}/status", {"status": "collecting"})
-    await services.call("evidence", "PUT", f"/v1/schemes/{run.scheme_id}/review-chains",
-                        {"levels": [{"name": "科室负责人", "working_days": 3}]})
 
 
 async def _evidence(run: SchemeRun, services: Services, facts: list[dict[str, Any]],
@@ -353,12 +487,17 @@ def _submission(run: SchemeRun, fact: dict[str, Any]) -> dict[str, Any]:
 async def _settle_and_show(run: SchemeRun, services: Services, publish_days: int, wait_seconds: float) -> None:
     expected = _offline(run)
     with console.status(f"等待 {run.title} 的计算结果 (evidence → scoring → ranking)…"):
-        table, matches = await _wait_for_results(run, services, expected, wait_seconds)
+        table, run.matches = await _wait_for_results(run, services, expected, wait_seconds)
+    await _show(run, services, table, publish_days)
+
+
+async def _show(run: SchemeRun, services: Services, table: list[dict[str, Any]], publish_days: int) -> None:
+    """Publish (公示) the period and print its table with the verdict against the offline engine."""
     await services.call("ranking", "POST", f"/v1/periods/{run.period_id}/publication",
                         {"working_days": publish_days})
     period = await services.call("ranking", "GET", f"/v1/periods/{run.period_id}")
     _print_table(run, table, period)
-    run.matches = matches
+    matches = run.matches
     verdict = "[green]与离线引擎 (kaohe evaluate) 结果一致[/green]" if matches else \
         "[yellow]与离线引擎结果不一致 (see the period's problems)[/yellow]"
     console.print(f"  {verdict}; 公示至 {period['publication_ends_at']}\n")

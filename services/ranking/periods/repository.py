@@ -16,11 +16,19 @@ from services.ranking.results.models import SubjectResult
 
 
 async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> RankedPeriod | None:
-    """One period; `lock` serialises writers of the same period (recompute, publish, finalize)."""
+    """One period; `lock` serialises writers of the same period (recompute, publish, finalize). A period not
+    stored yet has no row to lock: its first computations (the office's recompute, scoring's notice) then wait
+    for each other on a transaction-scoped advisory lock of its id, and the later one finds the row."""
     stmt = select(RankedPeriod).where(RankedPeriod.id == period_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()
+    if not lock:
+        return (await session.scalars(stmt)).first()
+    stmt = stmt.with_for_update()
+    found = (await session.scalars(stmt)).first()
+    if found is None:
+        key = func.hashtextextended(literal(f"ranking.ranked_period:{period_id}"), literal(0))
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
+        found = (await session.scalars(stmt)).first()
+    return found
 
 
 async def add(session: AsyncSession, period: RankedPeriod) -> RankedPeriod:
