@@ -233,8 +233,8 @@ SETTING = "KAOHE_GATEWAY_PERSISTED_QUERIES_FILE"
 @pytest.mark.parametrize(("entries", "message"), [
     ({"ab" * 32: ME}, f"{SETTING}: entry '{'ab' * 32}': the key is not the SHA-256 of its text (that is {sha(ME)})"),
     ({sha("{ me { "): "{ me { "}, f"{SETTING}: entry '{sha('{ me { ')}': Syntax Error: Expected Name, found <EOF>."),
-    ({sha(ME): ME, sha("{ nope }"): "{ nope }"},
-     f"{SETTING}: entry '{sha('{ nope }')}': Cannot query field 'nope' on type 'Query'."),
+    ({sha(ME): ME, sha("{ qqqqq }"): "{ qqqqq }"},
+     f"{SETTING}: entry '{sha('{ qqqqq }')}': Cannot query field 'qqqqq' on type 'Query'."),
     ({sha(TOO_DEEP): TOO_DEEP},
      f"{SETTING}: entry '{sha(TOO_DEEP)}': 'anonymous' exceeds maximum operation depth of 10"),
     ({sha(ME): 7}, f"{SETTING}: entry '{sha(ME)}': the query text must be a string"),
