@@ -477,7 +477,7 @@ def secret_checks(settings: Settings) -> list[Check]:
         problems = production_problems(settings) + evidence_problems(settings, evidence_settings())
     except ValueError as exc:  # a malformed KAOHE_EVIDENCE_* value (pydantic's ValidationError)
         problems = [f"an evidence setting is invalid: {str(exc).splitlines()[0]}"]
-    checks = [Check("unsafe setting", "fail", problem) for problem in problems]
+    checks = [Check("unsafe setting", "fail", localize(problem)) for problem in problems]
     if settings.service_token_secret is None:
         status: Status = "fail" if settings.environment == "production" else "ok"
         checks.append(Check("service token", status, "KAOHE_SERVICE_TOKEN_SECRET unset"

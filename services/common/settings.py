@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from kaohe.i18n import _, localize
+
 ServiceName = Literal["evidence", "scoring", "ranking"]
 SERVICES: tuple[ServiceName, ...] = ("evidence", "scoring", "ranking")
 PROCESSES: tuple[str, ...] = ("gateway", *SERVICES)
@@ -233,8 +235,8 @@ def example_secret_problem(what: str, value: str) -> str | None:
     """Why a secret's value is one anybody may know (an example's or a placeholder), else None."""
     lowered = value.lower()
     if value in EXAMPLE_SECRETS or any(word in lowered for word in PLACEHOLDER_WORDS):
-        return f"{what} is a placeholder from an example; generate a secret (python -c \"import secrets; " \
-               "print(secrets.token_urlsafe(48))\")"
+        return _("%(what)s is a placeholder from an example; generate a secret (python -c \"import secrets; "
+                 "print(secrets.token_urlsafe(48))\")", what=what)
     return None
 
 
@@ -243,7 +245,8 @@ def _secret_problem(variable: str, secret: SecretStr | None) -> str | None:
         return None
     value = secret.get_secret_value()
     if len(value.encode()) < MIN_SECRET_BYTES:
-        return f"{variable} has {len(value.encode())} bytes; production needs at least {MIN_SECRET_BYTES} random bytes"
+        return _("%(variable)s has %(bytes)s bytes; production needs at least %(minimum)s random bytes",
+                 variable=variable, bytes=len(value.encode()), minimum=MIN_SECRET_BYTES)
     return example_secret_problem(variable, value)
 
 
@@ -257,17 +260,18 @@ def production_problems(settings: Settings) -> list[str]:
     user_keys = (("KAOHE_JWT_SECRET", settings.jwt_secret), ("KAOHE_JWT_JWKS_URL", settings.jwt_jwks_url))
     for variable, configured in user_keys:
         if configured is not None and not (settings.jwt_issuer and settings.jwt_audience):
-            problems.append(f"{variable} needs KAOHE_JWT_ISSUER and KAOHE_JWT_AUDIENCE in production, so that a "
-                            "token signed for another system with the same key is not accepted here")
+            problems.append(_("%(variable)s needs KAOHE_JWT_ISSUER and KAOHE_JWT_AUDIENCE in production, so that a "
+                              "token signed for another system with the same key is not accepted here",
+                              variable=variable))
     urls = {"KAOHE_DATABASE_URL": settings.database_url,
             **{f"KAOHE_{s.upper()}_DATABASE_URL": settings.service_database_url(s) for s in SERVICES
                if settings.service_database_url(s) != settings.database_url}}
     for variable, url in urls.items():
         password = urlsplit(url).password if url else None
         if password:
-            problems.append(example_secret_problem(f"the password in {variable}", password))
+            problems.append(example_secret_problem(_("the password in %(variable)s", variable=variable), password))
     if settings.clock_file is not None:
-        problems.append("KAOHE_CLOCK_FILE is refused in production: the clock may only be moved in development")
+        problems.append(_("KAOHE_CLOCK_FILE is refused in production: the clock may only be moved in development"))
     return [p for p in problems if p is not None]
 
 
@@ -279,10 +283,12 @@ def read_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
-        raise ConfigError(f"KAOHE_{field.upper()} is invalid: {first['msg']}") from None
+        raise ConfigError(localize(_("KAOHE_%(field)s is invalid: %(reason)s", field=field.upper(),
+                                     reason=first["msg"]))) from None
     if settings.gateway_persisted_queries == "allowlist" and settings.gateway_persisted_queries_file is None:
-        raise ConfigError("KAOHE_GATEWAY_PERSISTED_QUERIES=allowlist needs KAOHE_GATEWAY_PERSISTED_QUERIES_FILE "
-                          "(a JSON manifest {sha256: query text}; `kaohe schema persist` builds one)")
+        raise ConfigError(localize(_("KAOHE_GATEWAY_PERSISTED_QUERIES=allowlist needs "
+                                     "KAOHE_GATEWAY_PERSISTED_QUERIES_FILE (a JSON manifest {sha256: query text}; "
+                                     "`kaohe schema persist` builds one)")))
     return settings
 
 
@@ -291,7 +297,7 @@ def load_settings() -> Settings:
     settings = read_settings()
     problems = production_problems(settings)
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError("; ".join(localize(problem) for problem in problems))
     return settings
 
 
