@@ -9,6 +9,8 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import ipaddress
+import re
 import time
 import uuid
 from datetime import timedelta
@@ -247,6 +249,23 @@ async def test_subscribers_get_only_events_inside_their_scope(stack: Stack) -> N
 async def test_ssrf_refusals_of_addresses_and_schemes(url: str) -> None:
     with pytest.raises(Refused):
         await UrlPolicy().resolve(url)
+
+
+@pytest.mark.parametrize(("url", "address"), [
+    ("http://2130706433/x", "127.0.0.1"), ("http://0177.0.0.1/x", "127.0.0.1"), ("http://0x7f.1/x", "127.0.0.1"),
+    ("http://127.1/x", "127.0.0.1"), ("http://0x7f000001:8080/x", "127.0.0.1"), ("http://0/x", "0.0.0.0"),
+    ("http://012.1.2.3/x", "10.1.2.3"), ("http://2852039166/latest", "169.254.169.254"),
+    ("http://localhost/x", "127.0.0.1"), ("http://LOCALHOST./x", "127.0.0.1"), ("http://a.localhost/x", "127.0.0.1"),
+])
+def test_ssrf_numeric_forms_and_localhost_refused_when_subscribing(url: str, address: str) -> None:
+    # getaddrinfo reads 2130706433, 0177.0.0.1, 0x7f.1 and 127.1 as 127.0.0.1 (inet_aton), so the check made when a
+    # subscription is created, which resolves no name, must read them the same way (api.md: such a URL is 422)
+    with pytest.raises(Refused, match=re.escape(f"{address} is a")):
+        UrlPolicy().check(url)
+    with pytest.raises(Refused, match="not a valid IP address"):
+        UrlPolicy().check("http://1.2.3.256/x")
+    allowed = UrlPolicy(networks=(ipaddress.ip_network(address),))
+    assert allowed.check(url)[1] == url.split("/")[2].split(":")[0].lower().rstrip(".")
 
 
 async def test_ssrf_names_are_resolved_and_checked_then_pinned() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,8 @@ class UrlPolicy:
             raise Refused(_("host %(host)r is not in the allowed webhook hosts "
                             "(KAOHE_EVIDENCE_WEBHOOK_ALLOWED_HOSTS)", host=host))
         literal = _literal(host)
+        if literal is None and (host == "localhost" or host.endswith(".localhost")):
+            literal = ipaddress.IPv4Address("127.0.0.1")  # RFC 6761: such names are the loopback, whatever DNS says
         if literal is not None:
             self.check_address(literal)
         return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
@@ -149,8 +152,20 @@ class UrlPolicy:
                       address=str(chosen))
 
 
+# What the C library's inet_aton reads as an IPv4 address besides dotted decimal: 1 to 4 parts, each decimal,
+# octal (leading 0) or hex (0x): 2130706433, 127.1, 0177.0.0.1, 0x7f.1 are all 127.0.0.1 to getaddrinfo.
+_INET_ATON = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
+
+
 def _literal(host: str) -> IPAddress | None:
+    """The address a host written as an IP address stands for, in any form the resolver would accept."""
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return None
+        pass
+    if _INET_ATON.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            raise Refused(_("the URL's host %(host)r is not a valid IP address", host=host)) from None
+    return None
