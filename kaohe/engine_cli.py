@@ -71,7 +71,8 @@ def evaluate(
     Exit 0; 1 when a `missing: error` leaf has no facts for some subject (the result is still written in
     full); 2 when the inputs cannot be computed (unreadable file, invalid scheme)."""
     from kaohe.engine import evaluate as run
-    from kaohe.engine import missing_errors, parse_scheme
+    from kaohe.engine import parse_scheme
+    from kaohe.engine.evaluate import missing_errors
     from kaohe.engine.ranking import dumps_result, format_table
     from kaohe.engine.scheme import SchemeInvalid
 

@@ -8,13 +8,13 @@ SQLAlchemy (scheme-format.md).
 - `evaluate`: scheme document + facts document → result document, in one call.
 """
 
-from .evaluate import evaluate, missing_errors
+from .evaluate import evaluate
 from .ranking import rank_period
 from .scheme import parse_scheme
 from .scoring import score as _score_module
 from .scoring import score_period
 
-__all__ = ["compiled", "evaluate", "missing_errors", "parse_scheme", "rank_period", "score_period"]
+__all__ = ["compiled", "evaluate", "parse_scheme", "rank_period", "score_period"]
 
 
 def compiled() -> bool:
