@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -130,3 +130,15 @@ def pending(session: AsyncSession, key: str) -> list[Any]:
     """A per-transaction list kept on the session (audit entries, outbox wake-ups…)."""
     items: list[Any] = session.info.setdefault(key, [])
     return items
+
+
+async def locked_row(session: AsyncSession, stmt: Select[Any], name: str) -> Any:
+    """The one row `stmt` (a SELECT … FOR UPDATE) finds, locked, or None. A row not written yet has nothing to lock:
+    then the transaction-scoped advisory lock of `name` (the row's key, prefixed by its table) is taken and the row
+    looked for again, so concurrent first writers of the same row wait for each other and the later one finds the
+    row the earlier committed, instead of failing on the unique constraint."""
+    found = (await session.scalars(stmt)).first()
+    if found is None:
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(literal(name), literal(0)))))
+        found = (await session.scalars(stmt)).first()
+    return found

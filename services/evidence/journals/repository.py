@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import locked_row
 from services.evidence.facts.repository import in_scopes
 from services.evidence.journals.models import JournalRoster, JournalWeek
 from services.evidence.periods.repository import frozen_period_ids
@@ -28,9 +29,13 @@ async def rosters(session: AsyncSession) -> Sequence[JournalRoster]:
 
 
 async def week(session: AsyncSession, period_id: str, subject_id: str, week: str) -> JournalWeek | None:
+    """A person's week, locked for this transaction; a week not written yet is locked by its key, so that two
+    first writes of it (a journal, an excuse, the sweep) run one after the other and the later finds the row."""
     stmt = select(JournalWeek).where(JournalWeek.period_id == period_id, JournalWeek.subject_id == subject_id,
                                      JournalWeek.week == week).with_for_update()
-    return await session.scalar(stmt)
+    key = f"evidence.journal_week:{period_id}/{subject_id}/{week}"
+    found: JournalWeek | None = await locked_row(session, stmt, key)
+    return found
 
 
 async def weeks_of(session: AsyncSession, period_id: str, subject_id: str) -> Sequence[JournalWeek]:

@@ -185,6 +185,8 @@ async def sweep_missing(session: AsyncSession, now: datetime) -> int:
         for week in weeks(roster.first_week, roster.last_week):
             if week in existing or week_due(week) > now:
                 continue
+            if await repository.week(session, roster.period_id, roster.subject_id, week) is not None:
+                continue  # written (an excuse, or another sweep) since the weeks were read
             row = JournalWeek(period_id=roster.period_id, subject_id=roster.subject_id, unit_path=roster.unit_path,
                               week=week, indicator=roster.indicator, status="missing", version=1, updated_at=now)
             await repository.add(session, row)

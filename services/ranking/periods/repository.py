@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import locked_row
 from services.ranking.periods.models import (
     PeriodReopening,
     PeriodSnapshot,
@@ -22,12 +23,7 @@ async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> R
     stmt = select(RankedPeriod).where(RankedPeriod.id == period_id)
     if not lock:
         return (await session.scalars(stmt)).first()
-    stmt = stmt.with_for_update()
-    found = (await session.scalars(stmt)).first()
-    if found is None:
-        key = func.hashtextextended(literal(f"ranking.ranked_period:{period_id}"), literal(0))
-        await session.execute(select(func.pg_advisory_xact_lock(key)))
-        found = (await session.scalars(stmt)).first()
+    found: RankedPeriod | None = await locked_row(session, stmt.with_for_update(), f"ranking.ranked_period:{period_id}")
     return found
 
 
