@@ -271,3 +271,18 @@ def test_a_chain_the_uploader_may_not_pass_alone_starts_at_its_first_level(
         outcomes.append((made["status"], [(r["level"], r["decision"]) for r in made["reviews"]]))
     assert outcomes == [("pending", []),
                         ("approved", [("科室负责人", "approve"), ("分管领导", "approve")])]
+
+
+def test_a_refused_field_reads_in_the_language_asked_for(live: Live, units: dict[str, str]) -> None:
+    """A row's field refused by pydantic's check reads in Chinese as `submitEvidence`'s does (content.numerator：应大于
+    或等于 0), not in pydantic's English inside a Chinese sentence; `details.rows[].reason` stays English."""
+    p = period(live, units, "language")
+    data = f"subject,name,numerator,denominator\n{units['a']},甲街道,-1,50\n".encode()
+    refused = live.http.post(f"{live.url}/uploads/periods/{p}/facts", files={"file": ("台账.csv", data)},
+                             data={"indicator": "rate", "month": "2026-04"},
+                             headers={"Authorization": f"Bearer {live.token('admin', '')}", "Accept-Language": "zh-CN"})
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["errors"][0]
+    assert error["message"] == "第 2 行：numerator：应大于或等于 0"
+    assert error["extensions"]["details"]["rows"] == [
+        {"row": 2, "column": "numerator", "reason": "numerator: Input should be greater than or equal to 0"}]

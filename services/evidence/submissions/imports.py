@@ -28,7 +28,7 @@ from typing import Any, get_args, get_origin
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import Text, _
 from services.common import audit
 from services.common.auth import Principal
 from services.common.errors import DomainError, InvalidInput
@@ -270,7 +270,8 @@ def _problems(line: int, exc: DomainError) -> list[dict[str, Any]]:
         out = []
         for detail in (d for d in details if isinstance(d, dict)):
             field = str(detail.get("field", "")).removeprefix("content").removeprefix(".").split(".")[0]
-            reason = str(detail.get("reason", ""))
+            reason = detail.get("reason", "")  # a Text (pydantic_reason) keeps its translation
+            reason = reason if isinstance(reason, Text) else str(reason)
             # a rule across fields (value, or numerator and denominator) names no one column
             out.append({"row": line, "column": field or None,
                         "reason": _("%(field)s: %(reason)s", field=field, reason=reason) if field else reason})
