@@ -127,8 +127,11 @@ def audit_lines(name: str, report: Any, held: int = 0) -> list[str]:
     if report.row_problem_count > len(report.row_problems):
         lines.append(f"{name}: BROKEN: … and {report.row_problem_count - len(report.row_problems)} more rows")
     if report.unsealed:
+        rows = ", ".join(f"{table} {key}" for table, key in report.unsealed_rows)
         lines.append(f"{name}: BROKEN: {report.unsealed} row writes were made outside the service "
-                     "(noted by the audited tables' triggers, never sealed into the chain)")
+                     f"(noted by the audited tables' triggers, never sealed into the chain): {rows}"
+                     + (f" and {report.unsealed_row_count - len(report.unsealed_rows)} more rows"
+                        if report.unsealed_row_count > len(report.unsealed_rows) else ""))
     return lines
 
 

@@ -209,6 +209,8 @@ class ChainReport:
     row_problems: list[RowProblem] = field(default_factory=list)
     row_problem_count: int = 0
     unsealed: int = 0  # notes of row writes no service sealed (a direct write with the triggers on)
+    unsealed_rows: list[tuple[str, str]] = field(default_factory=list)  # their (table, key), first UNSEALED_NAMED
+    unsealed_row_count: int = 0  # how many rows those writes touched
     checkpoint: str | None = None  # why the chain does not hold against a checkpoint's head (None: it does)
 
     def to_json(self) -> dict[str, Any]:
@@ -216,9 +218,13 @@ class ChainReport:
                 "first_broken_id": self.first_broken_id, "reason": self.reason,
                 "head": {"id": self.head_id, "hash": self.head_hash}, "rows": self.rows, "tables": self.tables,
                 "row_problems": [p.to_json() for p in self.row_problems], "row_problem_count": self.row_problem_count,
-                "unsealed": self.unsealed, "checkpoint": self.checkpoint}
+                "unsealed": self.unsealed,
+                "unsealed_rows": [{"table": table, "key": key} for table, key in self.unsealed_rows],
+                "unsealed_row_count": self.unsealed_row_count,
+                "checkpoint": self.checkpoint}
 
 
+UNSEALED_NAMED = 20  # rows named by a report's unsealed writes (the count says how many writes in all)
 CHAIN_CHUNK = 50_000  # records per COPY: what the verifier holds of the chain at once, besides the socket's bytes
 # recorded_at as PostgreSQL's ISO text of the UTC time ("2026-12-07 08:00:01.5"), turned into what Python's
 # isoformat() writes by `_iso`; prev_hash is read only for a record that does not hold
@@ -405,6 +411,12 @@ async def _combine(conn: Any, schema: str, report: ChainReport, rows: Any) -> Ch
     report.tables, report.rows = rows.tables, rows.rows
     report.row_problems, report.row_problem_count = rows.problems, rows.problem_count
     report.unsealed = int(await conn.fetchval(f'SELECT count(*) FROM "{schema}".audit_touched'))  # noqa: S608
+    if report.unsealed:  # which rows were written: the table and key of each, in the order first written
+        named = await conn.fetch(
+            f'SELECT table_name, row_key, count(*) OVER () AS rows FROM "{schema}".audit_touched '  # noqa: S608
+            "GROUP BY table_name, row_key ORDER BY min(id) LIMIT $1", UNSEALED_NAMED)
+        report.unsealed_rows = [(row["table_name"], row["row_key"]) for row in named]
+        report.unsealed_row_count = int(named[0]["rows"])
     report.ok = report.ok and not rows.problem_count and not report.unsealed
     return report
 

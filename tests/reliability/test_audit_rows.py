@@ -253,10 +253,10 @@ def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_e
     assert lines[1:] == [
         f"scoring: BROKEN: row score_version {score['id']} was changed (it no longer matches record {last[1]})",
         "scoring: BROKEN: 1 row writes were made outside the service (noted by the audited tables' triggers, "
-        "never sealed into the chain)",
+        f"never sealed into the chain): score_version {score['id']}",
         f"ranking: BROKEN: row subject_result {result['id']} was changed (it no longer matches record {last[0]})",
         "ranking: BROKEN: 1 row writes were made outside the service (noted by the audited tables' triggers, "
-        "never sealed into the chain)",
+        f"never sealed into the chain): subject_result {result['id']}",
     ]
     asyncio.run(tamper(True))
     assert run_kaohe("audit", "verify", env=env).returncode == 0

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 
 from services.common.audit import link_hash
 from services.common.db import Database, create_engine
-from services.scoring.models import common
+from services.scoring.models import Unit, common
 from tests.cli_helpers import clean_env, run_kaohe
 from tests.conftest import auth, in_thread
 from tests.reliability.conftest import service_app
@@ -98,4 +98,24 @@ async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: An
         # the second record (u-city's row) follows the forged one now
         assert verify(url) == (1, f"scoring: BROKEN at record {ids[1] * 10}: link to the previous record is broken "
                                   "(a record before it was deleted, inserted or altered)")
+        await db.dispose()
+
+
+async def test_row_writes_outside_the_service_are_named_by_table_and_key(fresh_database: Any) -> None:
+    """An insider changes a unit's name with the triggers on, then puts it back: the row matches its record again,
+    only the triggers' notes remain. `kaohe audit verify` named no row ("2 row writes were made outside the
+    service"); it must say which: the table and key of each row written, once per row, in the order written."""
+    url = fresh_database()
+    async with committed_scoring(url) as (client, db):
+        for unit, parent in (("u-city", None), ("u-a", "u-city"), ("u-b", "u-city")):
+            body = {"id": unit, "name": unit, "slug": unit[2:], "parent_id": parent}
+            response = await client.post("/v1/units", json=body, headers=ADMIN)
+            assert response.status_code == 201, response.text
+        assert verify(url) == (0, "scoring: ok (6 records, 3 rows in 8 tables)")
+        await _execute(db, update(Unit).where(Unit.id == "u-b").values(name="伪造"))
+        await _execute(db, update(Unit).where(Unit.id == "u-b").values(name="u-b"))
+        await _execute(db, update(Unit).where(Unit.id == "u-a").values(name="伪造"))
+        await _execute(db, update(Unit).where(Unit.id == "u-a").values(name="u-a"))
+        assert verify(url) == (1, "scoring: BROKEN: 4 row writes were made outside the service (noted by the "
+                                  "audited tables' triggers, never sealed into the chain): unit u-b, unit u-a")
         await db.dispose()
