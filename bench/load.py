@@ -100,8 +100,9 @@ class Stack:
         env.update(KAOHE_DATA_DIR=str(self.folder / "data"), KAOHE_EMBEDDED_PG_PORT=str(free_port()),
                    KAOHE_JWT_SECRET=secret, KAOHE_LOG_LEVEL="WARNING")
         env.update(extra_env or {})
-        self.process = subprocess.Popen([sys.executable, "-m", "kaohe", "up"], env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True)
+        # in English whatever the machine's locale: the ready line below is matched word for word
+        self.process = subprocess.Popen([sys.executable, "-m", "kaohe", "--lang", "en", "up"], env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.process.stdout is not None
         deadline = time.monotonic() + 180
         for line in self.process.stdout:
