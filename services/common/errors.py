@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse as _JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kaohe.i18n import N_, Text, _, localize
@@ -130,6 +131,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 _NUMBER_OUT_OF_RANGE = "22003"
 UNAUTHENTICATED_HEADERS = {"WWW-Authenticate": "Bearer"}
+BUSY_RETRY_SECONDS = 2  # the Retry-After of a 503 for a connection pool exhausted under load
 
 
 class ErrorHandlers:
@@ -178,6 +180,14 @@ class ErrorHandlers:
                                 {"reason": "number out of range"})
         return await self.unexpected(request, exc)
 
+    async def busy(self, request: Request, exc: Exception) -> JSONResponse:
+        """No pooled database connection became free in time (every one busy under load): the process is
+        overloaded, not broken; the request changed nothing, so the caller may send it again."""
+        log.warning("no database connection free in time on %s %s: %s", request.method, request.url.path, exc)
+        return self.respond(request, 503, "unavailable",
+                            _("the service is busy (no database connection became free in time); retry shortly"),
+                            headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+
     async def undecodable(self, request: Request, exc: Exception) -> JSONResponse:
         return self.respond(request, 400, "bad_request", _("the request body is not valid UTF-8"))
 
@@ -196,4 +206,5 @@ def install_error_handlers(app: FastAPI, render: ErrorRenderer = rest_error, *, 
     # strawberry decodes /graphql bodies itself; a body that is not UTF-8 must not become a 500
     app.add_exception_handler(UnicodeDecodeError, handlers.undecodable)
     app.add_exception_handler(DBAPIError, handlers.database)
+    app.add_exception_handler(PoolTimeout, handlers.busy)
     app.add_exception_handler(Exception, handlers.unexpected)
