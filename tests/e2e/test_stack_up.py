@@ -43,9 +43,11 @@ def test_stack_up_on_embedded_postgres(tmp_path: Path) -> None:
         for name in ("evidence", "scoring", "ranking"):
             assert httpx.get(f"{stack.url(name)}/v1/status", timeout=5).status_code == 401
 
-        # development sign-in with nothing configured: the line `kaohe up` prints, then the token it names
-        assert ("  sign in   kaohe token --role admin --scope ''   (prints an admin token: "
-                "Authorization: Bearer <token>)") in stack.output
+        # development sign-in with nothing configured: the line `kaohe up` prints, then the token it names; the
+        # data folder is not the default one, so the line names it (a second terminal without it signs with another
+        # folder's key: 401 "Signature verification failed")
+        assert (f"  sign in   KAOHE_DATA_DIR={tmp_path / 'data'} kaohe token --role admin --scope ''   (prints an "
+                "admin token: Authorization: Bearer <token>)") in stack.output
         token = run_kaohe("token", "--role", "admin", "--scope", "", env=env)
         assert token.returncode == 0, token.stderr
         me = httpx.post(f"{stack.url('gateway')}/graphql", json={"query": "{ me { subject grants { role scope } } }"},
