@@ -245,6 +245,8 @@ async def _check_snapshot(url: str, frozen: dict[str, Any]) -> tuple[list[str], 
                      f"({report['recorded_sha256']})")
     lines += [f"snapshot: BROKEN: subject {d['subject_id']}: {d['field']} is {d['served']} in the served results, "
               f"{d['snapshot']} in the snapshot" for d in report["differences"]]
+    if report["results_checked"] and report["note"]:  # compared, yet the period's status is not explained
+        lines.append(f"snapshot: BROKEN: {report['note']}")
     if not lines:
         compared = "the served results agree" if report["results_checked"] else report["note"]
         lines.append(f"snapshot: ok (the database holds the same bytes; {compared})")

@@ -359,6 +359,32 @@ def test_the_snapshot_check_names_the_subject_whose_served_result_differs(live: 
     assert asyncio.run(_report(url, "ranking")).ok  # every row back as its record says
 
 
+def test_a_status_changed_in_sql_is_not_taken_for_a_reopening(live: Live, period: str) -> None:
+    """An insider sets the finalized period back to `published` in SQL and 乙's total to 99.99. The check said
+    ok, "reopened after snapshot 2 ... not compared", though no reopening of snapshot 2 exists (the one reopening
+    is of snapshot 1): it must compare the results, name 乙 and the unexplained status, and not hold."""
+    auditor, url = live.token("auditor", ""), dsn(live)
+    b = _subjects(live, period)["乙街道"]
+    current = "SELECT id FROM ranking.subject_result WHERE period_id = $1 AND subject_id = $2 AND is_current"
+    asyncio.run(_sql(url, ("UPDATE ranking.ranked_period SET status = 'published' WHERE id = $1", (period,)),
+                     (f"UPDATE ranking.subject_result SET total = 99.99 WHERE id = ({current})", (period, b))))
+    try:
+        got = live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]
+        assert (got["ok"], got["sequence"], got["resultsChecked"], got["differences"], got["note"]) == (
+            False, 2, True, [{"subjectId": b, "field": "total", "snapshot": "92.00", "served": "99.99"}],
+            f"period {period} is published, yet no reopening of snapshot 2 is recorded: its status was changed "
+            "outside ranking")
+        asyncio.run(_sql(url, (f"UPDATE ranking.subject_result SET total = 92.00 WHERE id = ({current})",
+                               (period, b))))
+        got = live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]
+        assert (got["ok"], got["resultsChecked"], got["differences"]) == (False, True, [])
+    finally:
+        asyncio.run(_sql(url, ("UPDATE ranking.ranked_period SET status = 'finalized' WHERE id = $1", (period,)),
+                         (f"UPDATE ranking.subject_result SET total = 92.00 WHERE id = ({current})", (period, b))))
+    assert live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]["ok"] is True
+    assert asyncio.run(_report(url, "ranking")).ok
+
+
 def test_only_the_office_and_auditors_over_the_period_check_or_download_a_snapshot(live: Live, period: str) -> None:
     for token in (live.token("auditor", "city/b"), live.token("reviewer", ""), live.token("subject", "city/a")):
         assert live.error(token, VERIFY_SNAPSHOT, p=period, s=None)["extensions"]["code"] == "FORBIDDEN"

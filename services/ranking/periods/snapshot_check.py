@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ranking.db import common
-from services.ranking.periods.models import PeriodSnapshot, RankedPeriod
+from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
 from services.ranking.results import repository as results
 from services.ranking.results.models import SubjectResult
 
@@ -35,10 +35,16 @@ async def check(session: AsyncSession, period: RankedPeriod, snapshot: PeriodSna
         "computed_sha256": computed, "recorded_sha256": recorded, "bytes_ok": computed == snapshot.sha256,
         "audit_ok": recorded == snapshot.sha256, "results_checked": False, "differences": [], "note": None,
     }
-    if not (latest and period.status == "finalized"):
+    # a later status is explained only by a reopening of this snapshot (a status changed in SQL is not)
+    reopened = not latest or (period.status != "finalized" and await _reopened(session, period.id, snapshot.sequence))
+    if reopened:
         report["note"] = (f"period {period.id} was reopened after snapshot {snapshot.sequence}: its results may have "
                           "changed since, so they are not compared")
     else:
+        if period.status != "finalized":
+            report["status_ok"] = False
+            report["note"] = (f"period {period.id} is {period.status}, yet no reopening of snapshot "
+                              f"{snapshot.sequence} is recorded: its status was changed outside ranking")
         try:
             frozen = json.loads(snapshot.content)["subjects"]
         except (ValueError, KeyError, TypeError):
@@ -48,7 +54,8 @@ async def check(session: AsyncSession, period: RankedPeriod, snapshot: PeriodSna
             report["differences"] = compare(frozen, await results.current(session, period.id))
         else:
             report["note"] = "the snapshot's content is not a snapshot document; its results cannot be compared"
-    report["ok"] = bool(report["bytes_ok"] and report["audit_ok"] and not report["differences"])
+    status_ok = report.pop("status_ok", True)
+    report["ok"] = bool(report["bytes_ok"] and report["audit_ok"] and not report["differences"] and status_ok)
     return report
 
 
@@ -104,6 +111,13 @@ async def _approved_sha256(session: AsyncSession, period_id: str, sequence: int)
         .order_by(audit.id))
     found = [d.get("sha256") for d in details if d.get("sequence") == sequence]
     return str(found[-1]) if found else None
+
+
+async def _reopened(session: AsyncSession, period_id: str, sequence: int) -> bool:
+    """Whether a formal reopening of this snapshot is recorded."""
+    found = await session.scalar(select(PeriodReopening.id).where(
+        PeriodReopening.period_id == period_id, PeriodReopening.snapshot_sequence == sequence).limit(1))
+    return found is not None
 
 
 async def _latest_sequence(session: AsyncSession, period_id: str) -> int | None:
