@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import typer
 
-from kaohe.demo_cli import SchemeRun, _load_sample, _offline, _submission
+from kaohe.demo_cli import SchemeRun, _load_rollup, _load_sample, _offline, _submission
 
 
 def _run() -> SchemeRun:
@@ -36,8 +36,13 @@ def test_offline_expectation_uses_the_stack_ids() -> None:
     assert all(key[0].startswith("d1-") for key in expected)
 
 
-def test_roll_up_and_unknown_samples_are_refused() -> None:
-    with pytest.raises(typer.Exit):
-        _load_sample("003-15-office-staff-annual")
+def test_unknown_samples_are_refused_and_a_roll_up_loads_with_its_source() -> None:
     with pytest.raises(typer.Exit):
         _load_sample("no-such-scheme")
+    # 003-15's annual scheme rolls up office-staff-quarterly (its `rollup.from`), whose example is
+    # 003-15-office-staff-quarterly; its sample results name the four quarters of 2026
+    run = _load_rollup("003-15-office-staff-annual", subjects_per_group=1, sub_periods=2)
+    assert run.source.stem == "003-15-office-staff-quarterly"
+    assert run.labels == ["2026-Q1", "2026-Q2"]
+    assert run.rollup.tag == run.source.tag
+    assert run.rollup.facts["subjects"] == run.source.facts["subjects"]
