@@ -37,7 +37,13 @@ from services.common.app import (
     install_offline_docs,
     kaohe_version,
 )
-from services.common.errors import UNAUTHENTICATED_HEADERS, DomainError, JSONResponse, install_error_handlers
+from services.common.errors import (
+    UNAUTHENTICATED_HEADERS,
+    DomainError,
+    JSONResponse,
+    NotAuthenticated,
+    install_error_handlers,
+)
 from services.common.headers import SecurityHeadersMiddleware
 from services.common.i18n import LocaleMiddleware
 from services.common.observability import configure_logging, install_observability
@@ -57,6 +63,21 @@ def _api_key_verifier(clients: Clients) -> Any:
         return found
 
     return verify
+
+
+def _key_still_valid(authenticator: Any, headers: dict[str, str]) -> Any:
+    """Whether the API key of a subscription connection still works: revoked means closed (4403), as its HTTP
+    requests are refused; scoring being unreachable is no reason to drop the connection."""
+    async def check() -> bool:
+        try:
+            await authenticator.authenticate(headers)
+        except NotAuthenticated:
+            return False
+        except DomainError:
+            return True
+        return True
+
+    return check
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -182,7 +203,8 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         ctx.identity = principal.subject  # type: ignore[attr-defined]
         settings = get_settings()
         ctx.watchdog = asyncio.create_task(watchdog(  # type: ignore[attr-defined]
-            ctx, request, expires_at=token_expiry(headers), idle_seconds=settings.gateway_ws_idle_seconds))
+            ctx, request, expires_at=token_expiry(headers), idle_seconds=settings.gateway_ws_idle_seconds,
+            still_valid=_key_still_valid(state.authenticator, headers) if principal.kind == "api_key" else None))
         return UNSET
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

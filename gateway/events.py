@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -144,12 +144,18 @@ def token_expiry(headers: Any) -> float | None:
     return float(exp) if isinstance(exp, int | float) else None
 
 
-async def watchdog(context: Any, websocket: Any, *, expires_at: float | None, idle_seconds: float) -> None:
-    """Close the connection when its token expires or when no subscription has run for `idle_seconds`."""
+async def watchdog(context: Any, websocket: Any, *, expires_at: float | None, idle_seconds: float,
+                   still_valid: Callable[[], Awaitable[bool]] | None = None) -> None:
+    """Close the connection when its token expires, when `still_valid` (an API key's check, answered from the
+    authenticator's cache: a revoked key fails at once on the instance that revoked it, within
+    API_KEY_CACHE_SECONDS on the others) says no, or when no subscription has run for `idle_seconds`."""
     while True:
         now = time.time()
         if expires_at is not None and now >= expires_at:
             await websocket.close(code=4401, reason="token expired")
+            return
+        if still_valid is not None and not await still_valid():
+            await websocket.close(code=4403, reason="API key revoked")
             return
         if context.active_subscriptions == 0 and time.monotonic() - context.last_activity >= idle_seconds:
             await websocket.close(code=4408, reason="idle")

@@ -155,3 +155,26 @@ def test_idle_and_expired_connections_are_closed(stack: tuple[Live, str], opened
     assert ack["type"] == "connection_ack"
     expiring.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": WATCH}}))
     assert _closed_code(expiring, 10) == 4401  # busy, but its token ran out
+
+
+def test_a_revoked_api_key_loses_its_subscription_connection(stack: tuple[Live, str], opened: ExitStack,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # api.md: a revoked key "stops working at once on the gateway that revoked it and within 30 s on every other";
+    # a subscription connection made with it is no exception (it used to live on for the connection's life)
+    live, ws_url = stack
+    admin = _token("admin", "", subject="key-admin")
+    create = ('mutation { createApiKey(name: "portal", grants: [{role: "auditor", scope: "city"}]) '
+              '{ key apiKey { id } } }')
+    here, there = live(admin, create)["createApiKey"], live(admin, create)["createApiKey"]
+    first_url = live.urls["gateway"].replace("http://", "ws://") + "/graphql"
+    same, ack = _open(opened, first_url, {"X-API-Key": here["key"]})
+    other, ack2 = _open(opened, ws_url, {"X-API-Key": there["key"]})
+    assert (ack["type"], ack2["type"]) == ("connection_ack", "connection_ack")
+    for ws in (same, other):
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": WATCH}}))
+    assert _closed_code(same, 1.5) is None  # a live key keeps its connection
+    live(admin, 'mutation($id: ID!) { revokeApiKey(id: $id) }', id=here["apiKey"]["id"])
+    assert _closed_code(same, 5) == 4403  # revoked through this instance: at once (the watchdog's second)
+    monkeypatch.setattr("gateway.auth.API_KEY_CACHE_SECONDS", 2)  # the other instance's 30 s, shortened
+    live(admin, 'mutation($id: ID!) { revokeApiKey(id: $id) }', id=there["apiKey"]["id"])
+    assert _closed_code(other, 8) == 4403  # revoked elsewhere: once the other instance's cache runs out
