@@ -47,10 +47,11 @@ def _check_parts(data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
         if len(parts) > MAX_PARTS:
-            raise _bad(f"more than {MAX_PARTS} parts")
+            raise _bad(_("more than %(parts)s parts", parts=MAX_PARTS))
         declared = sum(part.file_size for part in parts)
         if declared > MAX_UNZIPPED:
-            raise _bad(f"it unzips to {declared // 2**20} MiB; at most {MAX_UNZIPPED // 2**20} MiB are read")
+            raise _bad(_("it unzips to %(size)s MiB; at most %(limit)s MiB are read", size=declared // 2**20,
+                           limit=MAX_UNZIPPED // 2**20))
         for part in parts:
             # the real bytes, never more than declared (zipfile stops there and checks the CRC)
             tail = b""
@@ -58,7 +59,7 @@ def _check_parts(data: bytes) -> None:
                 while chunk := stream.read(_CHUNK):
                     window = tail + chunk
                     if any(marker in window for marker in _FORBIDDEN):
-                        raise _bad(f"{excerpt(part.filename)} declares XML entities (a DOCTYPE)")
+                        raise _bad(_("%(part)s declares XML entities (a DOCTYPE)", part=excerpt(part.filename)))
                     tail = window[-16:]
     except DomainError:
         raise

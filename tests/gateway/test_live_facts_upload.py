@@ -10,6 +10,7 @@ a submission passes one level, 审核, a reviewer of the subject's unit."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import datetime
 from typing import Any
 
@@ -286,3 +287,25 @@ def test_a_refused_field_reads_in_the_language_asked_for(live: Live, units: dict
     assert error["message"] == "第 2 行：numerator：应大于或等于 0"
     assert error["extensions"]["details"]["rows"] == [
         {"row": 2, "column": "numerator", "reason": "numerator: Input should be greater than or equal to 0"}]
+
+
+def test_a_zip_bomb_is_refused_in_the_language_asked_for(live: Live, units: dict[str, str]) -> None:
+    """An .xlsx whose parts unzip to 64 MiB (64 KiB sent) is refused before it is read, its reason in Chinese too."""
+    p = period(live, units, "bomb")
+    source = zipfile.ZipFile(io.BytesIO(xlsx(["subject", "numerator", "denominator"], [units["a"], 1, 2])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (64 * 2**20))
+            bomb.writestr(part, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    for language, message in (("en", "not a readable .xlsx workbook: it unzips to 64 MiB; at most 50 MiB are read"),
+                              ("zh-CN", "不是可读取的 .xlsx 工作簿：解压后为 64 MiB，最多读取 50 MiB")):
+        refused = live.http.post(f"{live.url}/uploads/periods/{p}/facts",
+                                 files={"file": ("台账.xlsx", buffer.getvalue())}, data={"indicator": "rate"},
+                                 headers={"Authorization": f"Bearer {live.token('admin', '')}",
+                                          "Accept-Language": language})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["message"] == message
+    assert submissions(live, p, units["a"])["totalCount"] == 0
