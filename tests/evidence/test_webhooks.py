@@ -348,6 +348,9 @@ async def test_sustained_failure_disables_with_an_event_and_manual_redelivery(st
         assert first["state"] == "failed"
         again = await stack.client.post(f"/v1/webhooks/deliveries/{first['id']}/redeliver", headers=OFFICE)
         assert again.status_code == 202 and again.json()["redelivery_of"] == first["id"]
+        # someone outside the subscription's scope learns nothing, not even which subscription the delivery is of
+        outsider = await stack.client.post(f"/v1/webhooks/deliveries/{first['id']}/redeliver", headers=OFFICE_A)
+        assert outsider.status_code == 404 and created["id"] not in outsider.text
         await until(lambda: any(c.headers["webhook-id"] == f"msg_{uuid.UUID(failed_event).hex}"
                                 and c.json["data"]["id"] == "e0" for c in dead.calls[calls_when_disabled:]))
         test = await stack.client.post(f"/v1/webhooks/{created['id']}/test", headers=OFFICE)

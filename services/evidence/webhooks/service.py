@@ -198,9 +198,10 @@ async def deliveries_of(session: AsyncSession, principal: Principal, subscriptio
 async def redeliver(session: AsyncSession, principal: Principal, delivery_id: int) -> WebhookDelivery:
     """Send a logged delivery again (same `webhook-id`, so the receiver can tell a repeat), as a new delivery."""
     original = await repository.delivery(session, delivery_id)
-    if original is None:
+    subscription = None if original is None else await repository.subscription(session, original.subscription_id)
+    if original is None or subscription is None or not principal.can(MANAGERS, subscription.scope_path):
+        # the same answer as for no delivery at all: nothing says whose subscription it belongs to
         raise NotFound(_("webhook delivery %(delivery_id)s does not exist", delivery_id=delivery_id))
-    subscription = await get_managed(session, principal, original.subscription_id)
     if original.state == "pending":
         raise Conflict(_("delivery %(delivery_id)s is still being delivered (attempt %(attempt)s due "
                          "%(next_attempt_at)s)", delivery_id=delivery_id, attempt=original.attempts + 1,
