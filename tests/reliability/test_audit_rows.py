@@ -385,6 +385,46 @@ def test_a_status_changed_in_sql_is_not_taken_for_a_reopening(live: Live, period
     assert asyncio.run(_report(url, "ranking")).ok
 
 
+def test_evidence_cut_below_a_head_ranking_kept_is_named_without_a_checkpoint(live: Live, period: str) -> None:
+    """An insider cuts evidence's last records below the head ranking kept with the latest 审定 (in ranking's
+    audited snapshot row). With no checkpoint file `kaohe audit verify` looked at evidence's chain alone and could
+    not see the cut; ranking's kept heads are outside evidence's chain, so the cut is named `truncated`."""
+    url = dsn(live)
+
+    async def cut() -> tuple[int, int]:
+        conn = await asyncpg.connect(url)
+        try:
+            kept = await conn.fetchval("SELECT max((chain_heads->'evidence'->>'sequence')::int) FROM "
+                                       "ranking.period_snapshot WHERE period_id = $1", period)
+            await conn.execute("CREATE TABLE public.cut_records AS SELECT * FROM evidence.audit_record WHERE id >= "
+                               "(SELECT id FROM evidence.audit_record ORDER BY id OFFSET $1 LIMIT 1)", kept - 2)
+            await conn.execute("DELETE FROM evidence.audit_record WHERE id IN (SELECT id FROM public.cut_records)")
+            return kept, int(await conn.fetchval("SELECT count(*) FROM evidence.audit_record"))
+        finally:
+            await conn.close()
+
+    async def put_back() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("INSERT INTO evidence.audit_record SELECT * FROM public.cut_records")
+            await conn.execute("DROP TABLE public.cut_records")
+        finally:
+            await conn.close()
+
+    kept, left = asyncio.run(cut())
+    assert left == kept - 2
+    try:
+        env = clean_env(KAOHE_DATABASE_URL=live.database_url, KAOHE_DATA_DIR="/nonexistent-kaohe")
+        done = run_kaohe("audit", "verify", "--service", "evidence", env=env)
+        assert done.returncode == 1
+        line = done.stdout.splitlines()[0]
+        assert line.startswith(f"evidence: BROKEN: the chain holds {left} records, fewer than the "), line
+        assert line.endswith(" of a head kept outside it: records were cut from its end (truncated)"), line
+    finally:
+        asyncio.run(put_back())
+    assert run_kaohe("audit", "verify", env=env).returncode == 0
+
+
 def test_only_the_office_and_auditors_over_the_period_check_or_download_a_snapshot(live: Live, period: str) -> None:
     for token in (live.token("auditor", "city/b"), live.token("reviewer", ""), live.token("subject", "city/a")):
         assert live.error(token, VERIFY_SNAPSHOT, p=period, s=None)["extensions"]["code"] == "FORBIDDEN"
