@@ -179,11 +179,10 @@ def allowed(user: Principal, operation: str, *, unit_path: str = "", subject_id:
 
 
 def require(user: Principal, operation: str, *, unit_path: str = "", subject_id: str | None = None) -> None:
-    """Raise FORBIDDEN unless `user` may run `operation` on the target."""
+    """Raise FORBIDDEN unless `user` may run `operation` on the target. The message names no unit path: a
+    caller outside the target's unit must not learn where a subject or record lies."""
     if not allowed(user, operation, unit_path=unit_path, subject_id=subject_id):
-        where = "the organisation" if rule(operation).target == "org" else (unit_path or "this target")
-        raise Forbidden(_("%(subject)s may not run %(operation)s on %(where)s",
-                          subject=user.subject, operation=operation, where=where))
+        raise Forbidden(_("%(subject)s may not run %(operation)s", subject=user.subject, operation=operation))
 
 
 def require_role(user: Principal, operation: str) -> None:

@@ -284,3 +284,12 @@ async def test_rest_access_matrix(operation: str, gateway: Any, bearer: Any, bac
         assert seen == _roles(REST_EXPECTED[operation][column]), (operation, where)
     assert backend.writes() == []
     assert (await gateway.get(REST_PATHS[operation])).status_code == 401
+
+
+def test_a_refusal_names_no_unit_path_of_the_target() -> None:
+    # a submitter of city/a asking about a subject of city/b learns no path where that subject lies
+    clerk = Principal(subject="clerk", grants=(Grant("submitter", "city/a"),))
+    with pytest.raises(access.Forbidden) as refused:
+        access.require(clerk, "submissions", unit_path="city/b/u-c02", subject_id="c02")
+    assert str(refused.value) == "clerk may not run submissions"
+    access.require(clerk, "submissions", unit_path="city/a/u-c01", subject_id="c01")  # inside the grant: allowed
