@@ -143,7 +143,7 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
     """Where each process listens. Coloured on a terminal (click drops the colour elsewhere, so the text is the
     same): the lines a person looks for stand out from the processes' log lines."""
     from kaohe.stack import development_jwt_secret
-    from services.common.settings import _default_data_dir
+    from services.common.settings import default_data_dir
 
     def row(label: str, value: str, note: str = "") -> None:
         typer.echo(f"  {label:<9} " + typer.style(value, fg="cyan", bold=True) + note)
@@ -161,7 +161,7 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
     typer.echo(f"  {database:<9} {localize(where)}")
     if development_jwt_secret(supervisor.settings) is not None:
         command = "kaohe token --role admin --scope ''"
-        if supervisor.settings.jwt_secret is None and supervisor.settings.data_dir != _default_data_dir():
+        if supervisor.settings.jwt_secret is None and supervisor.settings.data_dir != default_data_dir():
             # the key is in this data folder: another terminal without KAOHE_DATA_DIR would sign with another
             command = f"KAOHE_DATA_DIR={shlex.quote(str(supervisor.settings.data_dir))} {command}"
         typer.echo(f"  {sign_in:<9} " + typer.style(command, bold=True)

@@ -66,7 +66,7 @@ class SecretFileSettings(BaseSettings):
                 file_secret_settings)
 
 
-def _default_data_dir() -> Path:
+def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("kaohe", appauthor=False))
 
 
@@ -81,7 +81,7 @@ class Settings(SecretFileSettings):
     environment: Literal["development", "production"] = Field(default="development", description=(
         "`production` turns GraphiQL, schema introspection and GraphQL's field suggestions off, keeps the API "
         "documentation and /metrics closed unless opened below, and refuses unsafe secrets."))
-    data_dir: Path = Field(default_factory=_default_data_dir, description=(
+    data_dir: Path = Field(default_factory=default_data_dir, description=(
         "Embedded database (`postgres/`), generated service secret and local files; default: the user's "
         "data folder (`~/.local/share/kaohe` on Linux)."))
     host: str = Field(default="127.0.0.1", description="Interface the processes listen on (`0.0.0.0` in containers).")
