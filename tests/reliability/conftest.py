@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import re
+from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from services.common.db import Database
 from services.common.settings import SERVICES
+from services.scoring.models import common
 
 PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics"}
 
@@ -45,3 +47,17 @@ async def row_counts(db: Database, schema: str) -> dict[str, int]:
 
 
 ALL_SERVICES: tuple[str, ...] = SERVICES
+
+
+async def audit_records(db: Database) -> list[Any]:
+    """Scoring's audit chain, oldest first."""
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(common.audit).order_by(common.audit.id)))
+
+
+async def execute(db: Database, *statements: Any) -> None:
+    """Run `statements` in one committed transaction, as a person with database access would."""
+    async with db.sessionmaker() as session:
+        for statement in statements:
+            await session.execute(statement)
+        await session.commit()

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, text, update
 
 from services.common.audit import GENESIS, link_hash
-from services.common.db import Database
 from services.scoring.models import common
 from tests.cli_helpers import clean_env, run_kaohe
 from tests.conftest import auth, in_thread
+from tests.reliability.conftest import audit_records, execute
 from tests.reliability.test_audit_tampering import HASHED, committed_scoring
 
 Audit = common.audit
@@ -36,18 +36,6 @@ async def _units(client: Any, *slugs: str) -> None:
         assert response.status_code == 201, response.text
 
 
-async def _chain(db: Database) -> list[Any]:
-    async with db.sessionmaker() as session:
-        return list(await session.scalars(select(Audit).order_by(Audit.id)))
-
-
-async def _execute(db: Database, *statements: Any) -> None:
-    async with db.sessionmaker() as session:
-        for statement in statements:
-            await session.execute(statement)
-        await session.commit()
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
@@ -60,7 +48,7 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         made = kaohe(url, data, "checkpoint", "--out", str(folder / "cp.json"))
         assert made.returncode == 0, made.stderr
         signed = json.loads((folder / "cp.json").read_text(encoding="utf-8"))
-        chain = await _chain(db)
+        chain = await audit_records(db)
         assert signed["heads"]["scoring"] == {"sequence": 4, "id": chain[3].id, "hash": chain[3].hash}
         assert signed["heads"]["evidence"] == {"sequence": 0, "id": None, "hash": GENESIS}
         assert (data / "audit-signing-key.pem").stat().st_mode & 0o777 == 0o600
@@ -74,7 +62,7 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         assert lines[2] == "scoring: ok (6 records, 3 rows in 8 tables; holds the 1 head kept outside)"
 
         # the last three records cut: a shorter chain, valid on its own, below the checkpoint's head
-        await _execute(db, delete(Audit).where(Audit.id >= chain[3].id))
+        await execute(db, delete(Audit).where(Audit.id >= chain[3].id))
         alone = kaohe(url, data, "verify", "--service", "scoring")
         assert alone.stdout.count("BROKEN at record") == 0  # the links alone do not show it
         cut = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
@@ -122,7 +110,7 @@ async def test_a_chain_rewritten_consistently_verifies_alone_but_not_against_the
     async with committed_scoring(url) as (client, db):
         await _units(client, "a", "b")
         assert kaohe(url, data, "checkpoint", "--out", str(folder / "cp.json")).returncode == 0
-        chain = await _chain(db)
+        chain = await audit_records(db)
         # whoever holds the database rewrites who created u-a and re-hashes every record after it: a fork
         prev, rewritten = GENESIS, []
         for record in chain:
@@ -133,7 +121,7 @@ async def test_a_chain_rewritten_consistently_verifies_alone_but_not_against_the
             rewritten.append(update(Audit).where(Audit.id == record.id).values(
                 actor=fields["actor"], prev_hash=prev, hash=fields["hash"]))
             prev = fields["hash"]
-        await _execute(db, update(Audit).values(hash=func.upper(Audit.hash)), *rewritten)  # unique meanwhile
+        await execute(db, update(Audit).values(hash=func.upper(Audit.hash)), *rewritten)  # unique meanwhile
         alone = kaohe(url, data, "verify", "--service", "scoring")
         assert (alone.returncode, alone.stdout.strip()) == (0, "scoring: ok (4 records, 2 rows in 8 tables)")
         forked = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
@@ -152,11 +140,11 @@ async def test_the_last_records_cut_and_written_again_to_the_same_length_fail_ag
     async with committed_scoring(url) as (client, db):
         await _units(client, "a", "b")  # records 1-2 for u-a, 3-4 for u-b
         assert kaohe(url, data, "checkpoint", "--out", str(folder / "cp.json")).returncode == 0
-        before = await _chain(db)
-        await _execute(db, text("SET LOCAL session_replication_role = replica"),
+        before = await audit_records(db)
+        await execute(db, text("SET LOCAL session_replication_role = replica"),
                        delete(Audit).where(Audit.id >= before[2].id), text("DELETE FROM scoring.unit WHERE id = 'u-b'"))
         await _units(client, "c")  # records 3-4 again, chained after record 2 by the service itself
-        after = await _chain(db)
+        after = await audit_records(db)
         alone = kaohe(url, data, "verify", "--service", "scoring")
         forked = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
         await db.dispose()

@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from services.common.audit import link_hash
 from services.common.db import Database, create_engine
 from services.scoring.models import Unit, common
 from tests.cli_helpers import clean_env, run_kaohe
 from tests.conftest import auth, in_thread
-from tests.reliability.conftest import service_app
+from tests.reliability.conftest import audit_records, execute, service_app
 
 Audit = common.audit
 ADMIN = auth(("admin", ""), subject="office")
@@ -45,18 +45,6 @@ def verify(url: str) -> tuple[int, str]:
     return done.returncode, done.stdout.strip()
 
 
-async def _rows(db: Database) -> list[Any]:
-    async with db.sessionmaker() as session:
-        return list(await session.scalars(select(Audit).order_by(Audit.id)))
-
-
-async def _execute(db: Database, *statements: Any) -> None:
-    async with db.sessionmaker() as session:
-        for statement in statements:
-            await session.execute(statement)
-        await session.commit()
-
-
 async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: Any) -> None:
     url = fresh_database()
     async with committed_scoring(url) as (client, db):
@@ -67,7 +55,7 @@ async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: An
                                                             "parent_id": "u-city"}, headers=ADMIN)
             assert response.status_code == 201, response.text
         # each write: the action's record, then the record of the row it wrote (its digest)
-        rows = await _rows(db)
+        rows = await audit_records(db)
         assert [(r.action, r.entity_type, r.entity_id) for r in rows] == [
             (action, entity, unit) for unit in ("u-city", "u-a", "u-b", "u-c")
             for action, entity in (("unit.create", "unit"), ("row.write", "unit"))]
@@ -75,25 +63,25 @@ async def test_tampering_is_detected_at_the_first_broken_link(fresh_database: An
         assert verify(url) == (0, OK)
 
         # altered: someone rewrites who did it
-        await _execute(db, update(Audit).where(Audit.id == ids[1]).values(actor="mallory"))
+        await execute(db, update(Audit).where(Audit.id == ids[1]).values(actor="mallory"))
         assert verify(url) == (1, f"scoring: BROKEN at record {ids[1]}: content does not match its hash "
                                   "(the record was altered)")
-        await _execute(db, update(Audit).where(Audit.id == ids[1]).values(actor=rows[1].actor))
+        await execute(db, update(Audit).where(Audit.id == ids[1]).values(actor=rows[1].actor))
         assert verify(url) == (0, OK)
 
         # deleted: the successor's link no longer holds
         kept = {c: getattr(rows[2], c) for c in (*HASHED, "id", "prev_hash", "hash")}
-        await _execute(db, delete(Audit).where(Audit.id == ids[2]))
+        await execute(db, delete(Audit).where(Audit.id == ids[2]))
         assert verify(url) == (1, f"scoring: BROKEN at record {ids[3]}: link to the previous record is broken "
                                   "(a record before it was deleted, inserted or altered)")
-        await _execute(db, insert(Audit).values(**kept))
+        await execute(db, insert(Audit).values(**kept))
         assert verify(url) == (0, OK)
 
         # inserted: a well-formed record linked to the first one, slipped in before the second
         forged = {c: getattr(rows[0], c) for c in HASHED}
         forged.update(entity_id="u-forged", prev_hash=rows[0].hash)
         forged["hash"] = link_hash(rows[0].hash, forged)
-        await _execute(db, update(Audit).values(id=Audit.id * 10),
+        await execute(db, update(Audit).values(id=Audit.id * 10),
                        insert(Audit).values(id=ids[0] * 10 + 5, **forged))
         # the second record (u-city's row) follows the forged one now
         assert verify(url) == (1, f"scoring: BROKEN at record {ids[1] * 10}: link to the previous record is broken "
@@ -112,10 +100,10 @@ async def test_row_writes_outside_the_service_are_named_by_table_and_key(fresh_d
             response = await client.post("/v1/units", json=body, headers=ADMIN)
             assert response.status_code == 201, response.text
         assert verify(url) == (0, "scoring: ok (6 records, 3 rows in 8 tables)")
-        await _execute(db, update(Unit).where(Unit.id == "u-b").values(name="伪造"))
-        await _execute(db, update(Unit).where(Unit.id == "u-b").values(name="u-b"))
-        await _execute(db, update(Unit).where(Unit.id == "u-a").values(name="伪造"))
-        await _execute(db, update(Unit).where(Unit.id == "u-a").values(name="u-a"))
+        await execute(db, update(Unit).where(Unit.id == "u-b").values(name="伪造"))
+        await execute(db, update(Unit).where(Unit.id == "u-b").values(name="u-b"))
+        await execute(db, update(Unit).where(Unit.id == "u-a").values(name="伪造"))
+        await execute(db, update(Unit).where(Unit.id == "u-a").values(name="u-a"))
         assert verify(url) == (1, "scoring: BROKEN: 4 row writes were made outside the service (noted by the "
                                   "audited tables' triggers, never sealed into the chain): unit u-b, unit u-a")
         await db.dispose()
