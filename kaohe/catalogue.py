@@ -3,6 +3,7 @@
 
     python -m kaohe.catalogue update   # after marking, changing or removing a message; then translate
     python -m kaohe.catalogue check    # what tests/common/test_i18n.py checks: fresh template, no gap
+    python -m kaohe.catalogue take zh-CN OTHER.po   # translations of OTHER.po for messages still untranslated
 
 The files are written deterministically (no dates, file names without line numbers), so that the template
 changes only when a message does and a test can compare it byte for byte.
@@ -128,11 +129,31 @@ def counts() -> dict[str, int]:
     return out
 
 
+def take(locale: str, other: Path) -> int:
+    """Copy into `locale`'s catalogue the translations of `other` (another copy of a .po file, say a branch's
+    before a rebase) for its messages that are untranslated or fuzzy; how many were taken."""
+    path = po_path(locale)
+    catalog = read(path, locale.replace("-", "_"))
+    found = {message.id: message.string for message in read(other, locale.replace("-", "_"))
+             if message.id and message.string and not message.fuzzy}
+    taken = 0
+    for message in catalog:
+        if message.id and (not message.string or message.fuzzy) and message.id in found:
+            message.string, message.flags = found[message.id], message.flags - {"fuzzy"}
+            taken += 1
+    path.write_bytes(render(catalog))
+    update()  # written again from the template, in its order
+    return taken
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "update":
         update()
         print(counts())
+        return 0
+    if command == "take" and len(argv) == 3 and argv[1] in LOCALES:
+        print(f"{take(argv[1], Path(argv[2]))} translations taken")
         return 0
     if command == "check":
         found = problems()

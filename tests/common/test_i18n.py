@@ -76,6 +76,29 @@ def test_a_missing_translation_is_found(tmp_path: Path, monkeypatch: pytest.Monk
     assert catalogue.problems() == [f"zh-CN: not translated: {first.id!r}"]
 
 
+def test_translations_are_taken_from_another_copy_of_the_catalogue(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`catalogue take` (after a rebase lost a branch's translations): an untranslated message gets the other file's
+    translation, and the file is written as `update` writes it."""
+    committed = catalogue.po_path("zh-CN").read_bytes()
+    po = catalogue.read(catalogue.po_path("zh-CN"), "zh_CN")
+    first = next(message for message in po if message.id)
+    chinese, first.string = first.string, ""
+    files = {locale: tmp_path / locale / "messages.po" for locale in ("zh-CN", "en")}
+    for path in files.values():
+        path.parent.mkdir()
+    files["zh-CN"].write_bytes(catalogue.render(po))
+    files["en"].write_bytes(catalogue.po_path("en").read_bytes())
+    monkeypatch.setattr(catalogue, "po_path", files.__getitem__)
+    monkeypatch.setattr(catalogue, "TEMPLATE", tmp_path / "messages.pot")
+    assert catalogue.read(files["zh-CN"], "zh_CN")[first.id].string == ""
+    other = tmp_path / "branch.po"
+    other.write_bytes(committed)
+    assert catalogue.main(["take", "zh-CN", str(other)]) == 0
+    assert catalogue.read(files["zh-CN"], "zh_CN")[first.id].string == chinese
+    assert files["zh-CN"].read_bytes() == committed
+
+
 def test_a_message_renders_in_either_language_with_its_parameters() -> None:
     message = _("internal error; see the %(process)s log", process="gateway")
     assert isinstance(message, Text)
