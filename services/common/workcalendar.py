@@ -26,6 +26,8 @@ from chinese_calendar.constants import workdays as PACKAGE_WORKDAYS
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from services.common.stored_text import message
+
 log = logging.getLogger("kaohe.calendar")
 
 PACKAGE_YEARS = range(min(PACKAGE_HOLIDAYS).year, max(max(PACKAGE_HOLIDAYS), max(PACKAGE_WORKDAYS)).year + 1)
@@ -97,13 +99,12 @@ class Calendar:
         return count
 
     def note(self, first: date, last: date) -> str | None:
-        """None when every year of [first, last] has an arrangement; else the sentence a deadline carries."""
+        """None when every year of [first, last] has an arrangement; else the sentence a deadline carries (a
+        stored message: services/common/stored_text.py)."""
         missing = [year for year in range(first.year, last.year + 1) if not self.covered(year)]
         if not missing:
             return None
-        years = ", ".join(str(y) for y in missing)
-        return (f"no holiday arrangement is loaded for {years}: its working days were counted {FALLBACK} "
-                "(holidays and 调休 ignored)")
+        return message("calendar.counted_monday_to_friday", years=", ".join(str(y) for y in missing))
 
     def warning(self, today: date) -> str | None:
         """What doctor and the metric say: this year uncovered, or next year uncovered from November on."""

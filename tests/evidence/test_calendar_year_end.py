@@ -62,6 +62,9 @@ async def test_a_submission_on_2026_12_29_is_due_counting_weekdays_and_says_so(
     assert "/v1/calendar" in scoring.calls
     read = await client.get(f"/v1/submissions/{body['id']}", headers=ASSESSOR_A)
     assert read.json()["level_due_note"] == body["level_due_note"]
+    chinese = await client.get(f"/v1/submissions/{body['id']}", headers={**ASSESSOR_A, "Accept-Language": "zh-CN"})
+    assert chinese.json()["level_due_note"] == ("尚未导入 2027 年的节假日安排：工作日按周一至周五计算"
+                                                "（未计节假日和调休）")
 
 
 async def test_once_2027_is_loaded_deadlines_follow_it(

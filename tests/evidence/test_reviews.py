@@ -208,6 +208,9 @@ async def test_an_unanswered_level_agrees_at_its_deadline(client: httpx.AsyncCli
     assert late.json() == {"defaulted": 2}
     decisions = (await client.get(f"/v1/submissions/{sub['id']}/decisions", headers=ADMIN)).json()
     assert [(d["action"], d["actor"]) for d in decisions] == [("default_agree", "system:deadline")] * 3
+    assert {d["reason"] for d in decisions} == {"the deadline passed without action: taken as agreeing"}
+    chinese = await client.get(f"/v1/submissions/{sub['id']}/decisions", headers={**ADMIN, "Accept-Language": "zh-CN"})
+    assert {d["reason"] for d in chinese.json()} == {"期限内未审核，视为同意"}
     assert datetime.fromisoformat(decisions[0]["decided_at"]) == due_at
     facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()["items"]
     assert [f["points"] for f in facts] == ["46"]

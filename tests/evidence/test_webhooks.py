@@ -13,7 +13,7 @@ import ipaddress
 import re
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -334,7 +334,21 @@ async def test_sustained_failure_disables_with_an_event_and_manual_redelivery(st
         notice = next(c.json for c in watcher.calls if c.json["type"] == "webhook.disabled")
         assert notice["data"]["id"] == created["id"] and "every delivery failed" in notice["data"]["reason"]
         shown = (await stack.client.get(f"/v1/webhooks/{created['id']}", headers=OFFICE)).json()
-        assert shown["status"] == "disabled" and shown["disabled_reason"]
+        assert shown["status"] == "disabled"
+        # stored without a language (the time is the stored ISO text), shown in the reader's
+        since = datetime.fromisoformat(shown["failing_since"]).isoformat()
+        english = re.fullmatch(re.escape(f"every delivery failed since {since} (") + r"(\d+)"
+                               + re.escape(" attempts; the last: the receiver answered HTTP 500)"),
+                               shown["disabled_reason"])
+        assert english is not None, shown["disabled_reason"]
+        chinese = await stack.client.get(f"/v1/webhooks/{created['id']}", headers={**OFFICE, "Accept-Language": "zh"})
+        assert chinese.json()["disabled_reason"] == (
+            f"自 {since} 起每次推送均失败（共尝试 {english[1]} 次；最近一次：接收方返回 HTTP 500）")
+        log_path = f"/v1/webhooks/{created['id']}/deliveries"
+        failed_rows = {language: (await stack.client.get(log_path, headers={**OFFICE, "Accept-Language": language}))
+                       .json() for language in ("en", "zh-CN")}
+        assert {row["last_error"] for row in failed_rows["en"]} == {"the receiver answered HTTP 500"}
+        assert {row["last_error"] for row in failed_rows["zh-CN"]} == {"接收方返回 HTTP 500"}
         calls_when_disabled = len(dead.calls)
         await emit(stack.db, "submission.approved", "e2")  # not queued for a disabled subscription
         await asyncio.sleep(0.3)

@@ -98,7 +98,10 @@ def test_the_office_that_reviews_uploads_approved_facts(live: Live, units: dict[
                      "value": {"points": "52", "note": "一季度重点工作"}, "factId": f"sub-{made[0]['id']}",
                      "submittedBy": "admin@all",
                      "reviews": [{"level": "审核", "decision": "approve", "reviewer": "admin@all",
-                                 "reason": "批量导入：上传者即各级审核人"}]}
+                                 "reason": "approved on upload: the uploader reviews every level"}]}
+    chinese = httpx.post(f"{live.url}/graphql", json={"query": SUBMISSIONS, "variables": {"p": p, "s": a}}, timeout=60,
+                         headers={"Authorization": f"Bearer {live.token('admin', '')}", "Accept-Language": "zh-CN"})
+    assert chinese.json()["data"]["submissions"]["nodes"][0]["reviews"][0]["reason"] == "批量导入：上传者即各级审核人"
     assert facts(live, p) == sorted([
         {"id": f"sub-{made[0]['id']}", "subject": a, "indicator": "work", "fact": "score", "points": "52",
          "note": "一季度重点工作"},

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from tests.gateway.live import Live, module_stack
@@ -113,7 +114,7 @@ def test_results_changed_after_publication_are_published_again_before_approval(
     assert live(admin, ANSWER_APPEAL, id=appeal["id"], v=appeal["version"]) == {"answerAppeal": {"status": "upheld"}}
     live.settle(p)
     live.at(local("2026-06-06T10:00:00"))  # the window is over
-    reason = "results changed after the 公示 of 2026-06-01 (publication 1): 2 changed"
+    reason = "the results changed after the 公示 of 2026-06-01 (publication 1): 2 changed, 0 added, 0 removed"
     refused = live.error(admin, FINALIZE, p=p)
     assert (refused["extensions"]["code"], refused["message"]) == ("CONFLICT", (
         f"the results of period {p} changed after they were published (公示): {reason}; publish them again "
@@ -122,6 +123,10 @@ def test_results_changed_after_publication_are_published_again_before_approval(
     state = live(admin, PUBLICATION, p=p)["publication"]
     assert {k: state[k] for k in ("status", "sequence", "workingDays", "stale", "staleReason")} == {
         "status": "published", "sequence": 1, "workingDays": 5, "stale": True, "staleReason": reason}
+    chinese = httpx.post(f"{live.url}/graphql", json={"query": PUBLICATION, "variables": {"p": p}}, timeout=60,
+                         headers={"Authorization": f"Bearer {admin}", "Accept-Language": "zh-CN"}).json()
+    assert chinese["data"]["publication"]["staleReason"] == (  # stored without a language, read in the reader's
+        "2026-06-01 公示（第 1 次）后结果有变化：变动 2 个，新增 0 个，移除 0 个")
     assert live(admin, TABLE, p=p)["ranking"]["nodes"] == [
         {"subjectId": a, "total": "95.00", "rank": 1, "grade": "优秀"},
         {"subjectId": b, "total": "92.00", "rank": 2, "grade": "优秀"}]

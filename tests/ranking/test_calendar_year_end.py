@@ -67,6 +67,9 @@ async def test_without_2027_the_window_counts_weekdays_and_says_so(
     assert (period["publication_ends_at"], period["publication_calendar_note"]) == ("2027-01-04T16:00:00Z", NOTE)
     read = await ranking.get("/v1/periods/p1", headers=OFFICE)
     assert read.json()["publication_calendar_note"] == NOTE
+    read = await ranking.get("/v1/periods/p1", headers={**OFFICE, "Accept-Language": "zh-CN"})
+    assert read.json()["publication_calendar_note"] == ("尚未导入 2027 年的节假日安排：工作日按周一至周五计算"
+                                                        "（未计节假日和调休）")
     # the two services count the same days
     for day in (datetime(2027, 1, 1).date(), datetime(2027, 1, 2).date(), datetime(2026, 12, 31).date()):
         assert evidence_working_day(day) is ranking_working_day(day)

@@ -239,12 +239,15 @@ async def test_results_changed_after_publication_make_it_stale_until_published_a
     assert (await deliver(ranking, "p1", scoring, event))["changed"] == 1
     period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
     assert (period["stale"], period["stale_reason"]) == (
-        True, "results changed after the 公示 of 2026-11-23 (publication 1): 1 changed")
+        True, "the results changed after the 公示 of 2026-11-23 (publication 1): 1 changed, 0 added, 0 removed")
     assert period["stale_since"] is not None
+    chinese = (await ranking.get("/v1/periods/p1", headers={**AUDITOR, "Accept-Language": "zh-CN"})).json()
+    assert chinese["stale_reason"] == "2026-11-23 公示（第 1 次）后结果有变化：变动 1 个，新增 0 个，移除 0 个"
     trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
     stale = [r for r in trail if r["action"] == "publication.stale"]
     assert [r["details"] for r in stale] == [{
-        "reason": "results changed after the 公示 of 2026-11-23 (publication 1): 1 changed", "publication": 1,
+        "reason": "the results changed after the 公示 of 2026-11-23 (publication 1): 1 changed, 0 added, 0 removed",
+        "publication": 1,
         "changed": ["u4"], "added": [], "removed": [],
         "cause": {"event": str(event), "score_set": 1, "causes": None}}]
     # the publication list still shows what was published, and says it no longer holds
@@ -254,8 +257,12 @@ async def test_results_changed_after_publication_make_it_stale_until_published_a
     clock.now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # the window is over
     refused = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
     assert (refused.status_code, refused.json()["error"]["message"]) == (409, (
-        "the results of period p1 changed after they were published (公示): results changed after the 公示 of "
-        "2026-11-23 (publication 1): 1 changed; publish them again before 审定"))
+        "the results of period p1 changed after they were published (公示): the results changed after the 公示 of "
+        "2026-11-23 (publication 1): 1 changed, 0 added, 0 removed; publish them again before 审定"))
+    refused = await ranking.post("/v1/periods/p1/finalize", headers={**OFFICE, "Accept-Language": "zh-CN"})
+    assert refused.json()["error"]["message"] == (  # the stored reason inside the message, in Chinese too
+        "考核周期 p1 的结果在公示后发生了变化：2026-11-23 公示（第 1 次）后结果有变化：变动 1 个，新增 0 个，"
+        "移除 0 个；审定前请重新公示")
     too_short = await ranking.post("/v1/periods/p1/publication", json={"working_days": 1}, headers=OFFICE)
     assert too_short.json()["error"]["message"] == ("the scheme sets a re-publication at 2 working days at least "
                                                     "(publication.republication_working_days); 1 is too short")
@@ -283,7 +290,7 @@ async def test_a_subject_withdrawn_after_publication_makes_it_stale(
     assert (await deliver(ranking, "p1", scoring))["removed"] == 1
     period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
     assert (period["stale"], period["stale_reason"]) == (
-        True, "results changed after the 公示 of 2026-11-23 (publication 1): 1 removed")
+        True, "the results changed after the 公示 of 2026-11-23 (publication 1): 0 changed, 0 added, 1 removed")
     assert [r[1] for r in (await _publication_csv(ranking))[1:]] == ["u1", "u2", "u3", "u4"]  # as published
 
 
@@ -295,7 +302,9 @@ async def test_scores_changed_after_approval_mark_the_period_stale_with_the_reas
     await deliver(ranking, "p1", scoring)
     period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
     assert (period["stale"], period["stale_reason"]) == (
-        True, "scores changed after 审定 (finalized); reopen the period to take them")
+        True, "the scores changed after 审定 (finalized); reopen the period to take them")
+    chinese = (await ranking.get("/v1/periods/p1", headers={**AUDITOR, "Accept-Language": "zh-CN"})).json()
+    assert chinese["stale_reason"] == "审定后得分有变化；须重新开启本考核周期后方可采用"
     trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
     assert [r["action"] for r in trail][-1] == "publication.stale"
 

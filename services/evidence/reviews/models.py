@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.common.stored_text import StoredText
 from services.evidence.db import Base
 
 
@@ -37,7 +38,7 @@ class ReviewDecision(Base):
     level: Mapped[int] = mapped_column(Integer)
     level_name: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(StoredText, default="")  # a person's words, or kaohe's stored message
     value: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     actor: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from services.common.auth import ScopePath
+from services.common.stored_text import Localized
 
 
 class ReviewLevel(BaseModel):
@@ -89,7 +90,7 @@ class DecisionRead(BaseModel):
     level: int
     level_name: str
     action: str
-    reason: str
+    reason: Localized  # a person's words as written, or kaohe's (a deadline passed) in the request's language
     value: dict[str, Any] | None
     actor: str
     decided_at: datetime

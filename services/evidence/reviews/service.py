@@ -12,6 +12,7 @@ from kaohe.i18n import _
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, InvalidInput
+from services.common.stored_text import english, message
 from services.evidence.facts import service as facts
 from services.evidence.periods.service import writable_period
 from services.evidence.reviews import chains, repository
@@ -62,7 +63,7 @@ async def _record(session: AsyncSession, submission: Submission, *, action: str,
         level_name=level["name"], action=action, reason=reason, value=value, actor=actor, decided_at=at))
     audit.record(session, actor=actor, action=f"review.{action}", entity_type="submission",
                  entity_id=submission.id, after={"status": submission.status, "level": submission.level},
-                 details={"reason": reason, "value": value})
+                 details={"reason": english(reason), "value": value})
 
 
 async def _advance(session: AsyncSession, submission: Submission, *, actor: str, moment: datetime) -> None:
@@ -145,19 +146,20 @@ async def approve_as_reviewer(session: AsyncSession, principal: Principal, submi
         await _check_one_level(session, principal, submission, _check_actor(principal, submission, "approve"))
         submission.version += 1
         await _apply(session, submission, DecisionCreate(action="approve", reason=reason, version=submission.version),
-                     None, actor=principal.subject, now=now)
+                     None, actor=principal.subject, now=now, reason=reason)  # kaohe's message, not its English
 
 
 async def _apply(session: AsyncSession, submission: Submission, payload: DecisionCreate,
-                 new_value: dict[str, Any] | None, *, actor: str, now: datetime) -> None:
+                 new_value: dict[str, Any] | None, *, actor: str, now: datetime, reason: str | None = None) -> None:
+    """Take a decision; `reason`: kaohe's own (a stored message), else the payload's."""
     if new_value is not None:
         submission.value = new_value
     if payload.action in ("reject", "return", "revoke"):
         submission.status = {"reject": "rejected", "return": "returned", "revoke": "revoked"}[payload.action]
         submission.level_due_at, submission.updated_at = None, now
         announce(session, f"submission.{submission.status}", submission, at=now, version=submission.current_version)
-    await _record(session, submission, action=payload.action, actor=actor, at=now, reason=payload.reason,
-                  value=payload.value)
+    await _record(session, submission, action=payload.action, actor=actor, at=now,
+                  reason=payload.reason if reason is None else reason, value=payload.value)
     if payload.action in ("approve", "adjust"):
         await _advance(session, submission, actor=actor, moment=now)
     elif submission.fact_kind == "journal" and payload.action in JOURNAL_UNCONFIRMED:
@@ -181,7 +183,7 @@ async def sweep_deadlines(session: AsyncSession, now: datetime, *, limit: int = 
             announce(session, "review.overdue", submission, at=due, level=submission.level,
                      once=f"{submission.id}:{submission.current_version}:{submission.level}")
             await _record(session, submission, action="default_agree", actor=SYSTEM_ACTOR, at=due,
-                          reason="deadline passed without action: taken as agreeing")
+                          reason=message("review.default_agree"))
             await _advance(session, submission, actor=SYSTEM_ACTOR, moment=due)
             count += 1
         submission.version += 1

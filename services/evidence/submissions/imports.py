@@ -32,6 +32,7 @@ from kaohe.i18n import Text, _
 from services.common import audit
 from services.common.auth import Principal
 from services.common.errors import DomainError, InvalidInput
+from services.common.stored_text import message
 from services.common.tabular import BadRows, Line, table
 from services.common.workbook import excerpt
 from services.evidence.periods.service import writable_period
@@ -50,7 +51,7 @@ SUBJECT_COLUMNS = ("subject", "subject_id")
 OWN_COLUMNS = ("name", "justification")
 LIST_SEPARATORS = re.compile(r"[,，、;；]")
 YES_NO = {"是": True, "否": False}
-APPROVED_ON_UPLOAD = "批量导入：上传者即各级审核人"
+APPROVED_ON_UPLOAD = "review.approved_on_upload"  # the reason of each level approved on upload (stored_text)
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ async def _write(session: AsyncSession, principal: Principal, period: PeriodInfo
                                            indicator=upload.indicator, fact_kind=kind, content=row.content,
                                            justification=row.justification, moment=now, levels=list(levels))
         if chains.reviews_every_level(principal, levels, row.subject.unit_path):
-            await approve_as_reviewer(session, principal, submission, reason=APPROVED_ON_UPLOAD, now=now)
+            await approve_as_reviewer(session, principal, submission, reason=message(APPROVED_ON_UPLOAD), now=now)
         made.append({"row": row.line, "id": submission.id, "subject_id": submission.subject_id,
                      "status": submission.status,
                      "fact_id": fact_id(submission) if submission.status == "approved" else None})

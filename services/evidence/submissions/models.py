@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.common.stored_text import StoredText
 from services.evidence.db import Base
 
 
@@ -32,7 +33,7 @@ class Submission(Base):
     level_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     level_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # set when the deadline was counted Monday to Friday: a year it spans had no holiday arrangement
-    level_due_note: Mapped[str | None] = mapped_column(String(300), default=None)
+    level_due_note: Mapped[str | None] = mapped_column(StoredText, default=None)
     value: Mapped[dict[str, Any]] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

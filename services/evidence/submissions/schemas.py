@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.stored_text import Localized
 from services.evidence.submissions.content import FactKind
 
 _EXAMPLE: dict[str, Any] = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "regular", "fact": "score",
@@ -57,7 +58,7 @@ class SubmissionRead(BaseModel):
     level: int
     level_name: str | None
     level_due_at: datetime | None
-    level_due_note: str | None = Field(default=None, description=(
+    level_due_note: Localized | None = Field(default=None, description=(
         "Set when level_due_at was counted Monday to Friday because a year it spans has no holiday arrangement "
         "loaded (docs/operations.md, \"Holiday calendar\")."))
     value: dict[str, Any]

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit
 from services.common.db import Database, session_scope
+from services.common.stored_text import english, message
 from services.common.waiting import woken
 from services.evidence.webhooks import repository, service
 from services.evidence.webhooks.models import WebhookSubscription
@@ -177,7 +178,7 @@ class Dispatcher:
         try:
             target = await self.policy.resolve(url, self.resolver)
         except Refused as exc:
-            return Outcome(False, None, 0, f"refused: {exc}")
+            return Outcome(False, None, 0, message("webhook.refused", reason=exc.args[0] if exc.args else str(exc)))
         timestamp = int(time.time())
         headers = {"Content-Type": "application/json", "Host": target.host_header,
                    "webhook-id": message_id, "webhook-timestamp": str(timestamp),
@@ -188,11 +189,13 @@ class Dispatcher:
                                                    extensions={"sni_hostname": target.server_name})
         except httpx.HTTPError as exc:
             latency = int((time.perf_counter() - started) * 1000)
-            return Outcome(False, None, latency, f"{type(exc).__name__}: {exc}"[:2000])
+            return Outcome(False, None, latency, message("webhook.request_failed",
+                                                         error=f"{type(exc).__name__}: {exc}"[:2000]))
         latency = int((time.perf_counter() - started) * 1000)
         if 200 <= response.status_code < 300:
             return Outcome(True, response.status_code, latency, None)
-        return Outcome(False, response.status_code, latency, f"HTTP {response.status_code}")
+        return Outcome(False, response.status_code, latency,
+                       message("webhook.http_status", status=response.status_code))
 
     async def _record(self, delivery_id: int, outcome: Outcome) -> None:
         async for session in session_scope(self.db):  # run to its end: that is where it commits
@@ -226,11 +229,12 @@ class Dispatcher:
         subscription.consecutive_failures += 1
         subscription.failing_since = subscription.failing_since or now
         if subscription.status == "active" and now - subscription.failing_since >= self.timing.disable_after:
-            reason = (f"every delivery failed since {subscription.failing_since.isoformat()} "
-                      f"({subscription.consecutive_failures} attempts; last: {outcome.error})")
-            subscription.status, subscription.disabled_reason = "disabled", reason[:2000]
+            reason = message("webhook.disabled", since=subscription.failing_since.isoformat(),
+                             attempts=subscription.consecutive_failures, last=outcome.error)
+            subscription.status, subscription.disabled_reason = "disabled", reason
             subscription.updated_at = now
             audit.record(session, actor="system:webhooks", action="webhook.disabled",
-                         entity_type="webhook_subscription", entity_id=subscription.id, details={"reason": reason})
+                         entity_type="webhook_subscription", entity_id=subscription.id,
+                         details={"reason": english(reason)})
             service.announce_disabled(session, subscription, reason)
             log.warning("webhook subscription %s disabled: %s", subscription.id, reason)

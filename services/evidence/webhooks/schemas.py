@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.common.auth import ScopePath
 from services.common.notify import EVENT_TYPES
+from services.common.stored_text import Localized
 
 MAX_TYPES = len(EVENT_TYPES)
 
@@ -58,7 +59,7 @@ class SubscriptionRead(BaseModel):
     scope_path: str
     event_types: list[str]
     status: str
-    disabled_reason: str | None
+    disabled_reason: Localized | None
     failing_since: datetime | None
     consecutive_failures: int
     created_by: str
@@ -86,7 +87,7 @@ class DeliveryRead(BaseModel):
     attempts: int
     response_status: int | None
     latency_ms: int | None
-    last_error: str | None
+    last_error: Localized | None
     created_at: datetime
     last_attempt_at: datetime | None
     next_attempt_at: datetime

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.common.stored_text import StoredText
 from services.ranking.db import Base
 
 PERIOD_STATUSES = ("computed", "published", "finalized")
@@ -47,13 +48,13 @@ class RankedPeriod(Base):
     # they changed after the publication, or scores changed while it was frozen; why and since when
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     stale_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    stale_reason: Mapped[str | None] = mapped_column(Text)
+    stale_reason: Mapped[str | None] = mapped_column(StoredText)  # a message, rendered in the reader's language
     publication_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     publication_days: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     publication_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # set when the window was counted Monday to Friday: a year it spans had no holiday arrangement loaded
-    publication_calendar_note: Mapped[str | None] = mapped_column(String(300))
+    publication_calendar_note: Mapped[str | None] = mapped_column(StoredText)
     published_by: Mapped[str | None] = mapped_column(String(200))
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finalized_by: Mapped[str | None] = mapped_column(String(200))

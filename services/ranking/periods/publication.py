@@ -15,6 +15,7 @@ from services.common import audit, clock, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput
 from services.common.settings import get_settings
+from services.common.stored_text import english, message
 from services.ranking.periods import repository
 from services.ranking.periods.models import Publication, RankedPeriod
 from services.ranking.results import repository as results
@@ -115,10 +116,10 @@ def mark_stale(session: AsyncSession, period: RankedPeriod, *, actor: Principal 
         notify.publish(session, "results.changed_after_publication", entity_id=period.id,
                        unit_path=period.scope_path, period_id=period.id, status=period.status)
     audit.record(session, actor=actor, action="publication.stale", entity_type="period", entity_id=period.id,
-                 details={"reason": reason, **details})
+                 details={"reason": english(reason), **details})
 
 
 def _reason(shown: Publication, changes: dict[str, list[str]]) -> str:
     day = shown.published_at.astimezone(ZoneInfo(get_settings().timezone)).date().isoformat()
-    counts = ", ".join(f"{len(ids)} {what}" for what, ids in changes.items() if ids)
-    return f"results changed after the 公示 of {day} (publication {shown.sequence}): {counts}"
+    return message("publication.stale", day=day, publication=shown.sequence,
+                   **{what: len(ids) for what, ids in changes.items()})

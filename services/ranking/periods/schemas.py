@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.stored_text import Localized
+
 
 class PublicationCreate(BaseModel):
     # 公示 is counted in working days (Chinese calendar, 调休 included); see docs/decisions.md. Omitted: the
@@ -32,12 +34,12 @@ class PeriodRead(BaseModel):
     problems: list[Any]
     stale: bool
     stale_since: datetime | None
-    stale_reason: str | None
+    stale_reason: Localized | None  # stored without a language, rendered in the request's
     publication_sequence: int
     publication_days: int | None
     published_at: datetime | None
     publication_ends_at: datetime | None
-    publication_calendar_note: str | None = None
+    publication_calendar_note: Localized | None = None
     published_by: str | None
     finalized_at: datetime | None
     finalized_by: str | None
@@ -72,7 +74,7 @@ class SnapshotCheckRead(BaseModel):
     audit_ok: bool
     results_checked: bool  # the latest snapshot of a finalized period: the served results were compared
     differences: list[SnapshotDifference]
-    note: str | None
+    note: Localized | None
     ok: bool  # bytes, SHA-256 and audit record agree, and the results too when compared
 
 

@@ -13,6 +13,7 @@ from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.outbox import enqueue
 from services.common.settings import get_settings
+from services.common.stored_text import english
 from services.common.workcalendar import STORE
 from services.ranking.access import require_office
 from services.ranking.clients import ScoringClient, audit_heads
@@ -47,7 +48,7 @@ def refuse_if_frozen(period: RankedPeriod) -> None:
 def _state(period: RankedPeriod) -> dict[str, Any]:
     return {"status": period.status, "published_at": period.published_at, "finalized_at": period.finalized_at,
             "publication_ends_at": period.publication_ends_at,
-            "publication_calendar_note": period.publication_calendar_note, "reopen_count": period.reopen_count,
+            "publication_calendar_note": english(period.publication_calendar_note), "reopen_count": period.reopen_count,
             "publication": period.publication_sequence, "stale": period.stale}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.ranking.db import common
 from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
 from services.ranking.results import repository as results
@@ -26,7 +27,8 @@ async def check(session: AsyncSession, period: RankedPeriod, snapshot: PeriodSna
     if snapshot is None:
         return {"period_id": period.id, "sequence": None, "sha256": None, "computed_sha256": None,
                 "recorded_sha256": None, "bytes_ok": False, "audit_ok": False, "results_checked": False,
-                "differences": [], "note": f"period {period.id} has no snapshot (it was never finalized)", "ok": False}
+                "differences": [], "note": _("period %(period_id)s has no snapshot (it was never finalized)",
+                                                   period_id=period.id), "ok": False}
     computed = hashlib.sha256(snapshot.content.encode()).hexdigest()
     recorded = await _approved_sha256(session, period.id, snapshot.sequence)
     latest = snapshot.sequence == (await _latest_sequence(session, period.id))
@@ -38,13 +40,14 @@ async def check(session: AsyncSession, period: RankedPeriod, snapshot: PeriodSna
     # a later status is explained only by a reopening of this snapshot (a status changed in SQL is not)
     reopened = not latest or (period.status != "finalized" and await _reopened(session, period.id, snapshot.sequence))
     if reopened:
-        report["note"] = (f"period {period.id} was reopened after snapshot {snapshot.sequence}: its results may have "
-                          "changed since, so they are not compared")
+        report["note"] = _("period %(period_id)s was reopened after snapshot %(sequence)s: its results may have "
+                           "changed since, so they are not compared", period_id=period.id, sequence=snapshot.sequence)
     else:
         if period.status != "finalized":
             report["status_ok"] = False
-            report["note"] = (f"period {period.id} is {period.status}, yet no reopening of snapshot "
-                              f"{snapshot.sequence} is recorded: its status was changed outside ranking")
+            report["note"] = _("period %(period_id)s is %(status)s, yet no reopening of snapshot %(sequence)s is "
+                               "recorded: its status was changed outside ranking", period_id=period.id,
+                               status=period.status, sequence=snapshot.sequence)
         try:
             frozen = json.loads(snapshot.content)["subjects"]
         except (ValueError, KeyError, TypeError):
@@ -53,7 +56,7 @@ async def check(session: AsyncSession, period: RankedPeriod, snapshot: PeriodSna
             report["results_checked"] = True
             report["differences"] = compare(frozen, await results.current(session, period.id))
         else:
-            report["note"] = "the snapshot's content is not a snapshot document; its results cannot be compared"
+            report["note"] = _("the snapshot's content is not a snapshot document; its results cannot be compared")
     status_ok = report.pop("status_ok", True)
     report["ok"] = bool(report["bytes_ok"] and report["audit_ok"] and not report["differences"] and status_ok)
     return report

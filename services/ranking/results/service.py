@@ -19,6 +19,7 @@ from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.stored_text import message
 from services.ranking.access import (
     OFFICE_READERS,
     PUBLISHED,
@@ -99,8 +100,8 @@ async def recompute(
     period = await periods.get(session, ref.period_id, lock=True)
     if period is not None and period.status == "finalized":
         # A frozen period keeps its results; the change is picked up after a formal reopening.
-        publication.mark_stale(session, period, actor=actor, reason="scores changed after 审定 (finalized); "
-                               "reopen the period to take them", details={"cause": cause or {}})
+        publication.mark_stale(session, period, actor=actor, reason=message("publication.stale_after_finalization"),
+                               details={"cause": cause or {}})
         return Recomputed(ref.period_id, 0, 0, 0, frozen=True)
     if scheme.rollup is not None:
         document, meta = await _rollup_document(session, scheme, ref)
