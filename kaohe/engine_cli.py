@@ -47,7 +47,7 @@ def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
         return load_document(path)
     except DocumentLimit as exc:  # a place in the document, as for any invalid scheme
         _fail(_("the %(what)s %(path)s is invalid (1 problem(s)):", what=what, path=path),
-              [f"{exc.pointer or '/'}: {exc.sentence}"])
+              [f"{exc.pointer or '/'}: {localize(exc.sentence)}"])
     except DocumentError as exc:
         _fail(_("cannot read the %(what)s file %(path)s: %(exc)s", what=what, path=path, exc=exc))
     except OSError as exc:
@@ -55,7 +55,8 @@ def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
 
 
 def _problem_lines(problems: Sequence[Any]) -> list[str]:
-    return [f"{p.pointer or p.fact or p.subject or '/'}: {p.message}" for p in problems]
+    """`WHERE: sentence` per problem, the sentence (a marked message of the engine) in the run's language."""
+    return [f"{p.pointer or p.fact or p.subject or '/'}: {localize(p.message)}" for p in problems]
 
 
 def evaluate(

@@ -1,4 +1,8 @@
-"""Small validation helpers shared by the scheme parser: every problem gets a pointer and a sentence."""
+"""Small validation helpers shared by the scheme parser: every problem gets a pointer and a sentence.
+
+A sentence is a marked message (`_()`, kaohe.i18n): English in the `Problem`, rendered in the caller's language
+where it leaves the process. `what` names the value checked: a key of the scheme as written (`version`,
+`scope`), which stays as it is in either language, or a marked phrase (`_("the indicator code")`)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
+
+from kaohe.i18n import _
 
 from .expression import CompiledExpression, ExpressionError, compile_expression, to_decimal
 from .model import Problem
@@ -26,7 +32,7 @@ class Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(self, ptr: str, message: str) -> None:
+    def add(self, ptr: str, message: str) -> None:  # message: a marked message (kaohe.i18n.Text)
         """Record one problem at `ptr`."""
         self.problems.append(Problem(message=message, pointer=ptr or "/"))
 
@@ -37,31 +43,35 @@ class Checker:
             if key in allowed:
                 continue
             close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; allowed keys are {', '.join(allowed)}"
-            self.add(pointer(ptr, key), f"unknown key '{key}'{hint}")
+            if close:
+                self.add(pointer(ptr, key), _("unknown key '%(key)s'; did you mean '%(close)s'?", key=key,
+                                              close=close[0]))
+            else:
+                self.add(pointer(ptr, key), _("unknown key '%(key)s'; allowed keys are %(allowed)s", key=key,
+                                              allowed=", ".join(allowed)))
         for key in required:
             if key not in data:
-                self.add(pointer(ptr, key), f"'{key}' is required here")
+                self.add(pointer(ptr, key), _("'%(key)s' is required here", key=key))
 
     def mapping(self, value: Any, ptr: str, what: str) -> Mapping[str, Any] | None:
         """The value as a mapping, or a problem."""
         if isinstance(value, Mapping):
             return value
-        self.add(ptr, f"{what} must be a mapping (key: value), not {_kind(value)}")
+        self.add(ptr, _("%(what)s must be a mapping (key: value), not %(kind)s", what=what, kind=_kind(value)))
         return None
 
     def seq(self, value: Any, ptr: str, what: str) -> list[Any] | None:
         """The value as a list, or a problem."""
         if isinstance(value, list | tuple):
             return list(value)
-        self.add(ptr, f"{what} must be a list, not {_kind(value)}")
+        self.add(ptr, _("%(what)s must be a list, not %(kind)s", what=what, kind=_kind(value)))
         return None
 
     def text(self, value: Any, ptr: str, what: str) -> str | None:
         """A non-empty string."""
         if isinstance(value, str) and value.strip():
             return value
-        self.add(ptr, f"{what} must be non-empty text, not {_kind(value)}")
+        self.add(ptr, _("%(what)s must be non-empty text, not %(kind)s", what=what, kind=_kind(value)))
         return None
 
     def choice(self, value: Any, ptr: str, what: str, options: tuple[str, ...]) -> str | None:
@@ -69,15 +79,20 @@ class Checker:
         if isinstance(value, str) and value in options:
             return value
         close = difflib.get_close_matches(str(value), options, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        self.add(ptr, f"{what} must be one of {', '.join(options)}, not {value!r}{hint}")
+        listed = ", ".join(options)
+        if close:
+            self.add(ptr, _("%(what)s must be one of %(options)s, not %(value)r; did you mean '%(close)s'?",
+                            what=what, options=listed, value=value, close=close[0]))
+        else:
+            self.add(ptr, _("%(what)s must be one of %(options)s, not %(value)r", what=what, options=listed,
+                            value=value))
         return None
 
     def boolean(self, value: Any, ptr: str, what: str) -> bool | None:
         """true or false."""
         if isinstance(value, bool):
             return value
-        self.add(ptr, f"{what} must be true or false, not {value!r}")
+        self.add(ptr, _("%(what)s must be true or false, not %(value)r", what=what, value=value))
         return None
 
     def integer(
@@ -86,12 +101,15 @@ class Checker:
         """A whole number within [low, high]."""
         number = to_decimal(value)
         if number is None or number != number.to_integral_value():
-            self.add(ptr, f"{what} must be a whole number, not {value!r}")
+            self.add(ptr, _("%(what)s must be a whole number, not %(value)r", what=what, value=value))
             return None
         result = int(number)
         if (low is not None and result < low) or (high is not None and result > high):
-            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-            self.add(ptr, f"{what} must be {bounds}, not {result}")
+            if high is not None:
+                self.add(ptr, _("%(what)s must be between %(low)s and %(high)s, not %(value)s", what=what, low=low,
+                                high=high, value=result))
+            else:
+                self.add(ptr, _("%(what)s must be at least %(low)s, not %(value)s", what=what, low=low, value=result))
             return None
         return result
 
@@ -108,13 +126,13 @@ class Checker:
         """An exact decimal (numbers or numeric strings, "90%" too when `percent`), optionally > 0 or ≥ 0."""
         number = percent_or_number(value, as_fraction=True) if percent else to_decimal(value)
         if number is None:
-            self.add(ptr, f"{what} must be a number, not {value!r}")
+            self.add(ptr, _("%(what)s must be a number, not %(value)r", what=what, value=value))
             return None
         if positive and number <= 0:
-            self.add(ptr, f"{what} must be greater than 0, not {value!r}")
+            self.add(ptr, _("%(what)s must be greater than 0, not %(value)r", what=what, value=value))
             return None
         if non_negative and number < 0:
-            self.add(ptr, f"{what} must not be negative, not {value!r}")
+            self.add(ptr, _("%(what)s must not be negative, not %(value)r", what=what, value=value))
             return None
         return number
 
@@ -122,7 +140,8 @@ class Checker:
         """A fraction in (0, 1], written as 0.25 or "25%"."""
         number = percent_or_number(value, as_fraction=True)
         if number is None or not 0 < number <= 1:
-            self.add(ptr, f"{what} must be a share above 0 and at most 1 (such as 0.25 or 25%), not {value!r}")
+            self.add(ptr, _("%(what)s must be a share above 0 and at most 1 (such as 0.25 or 25%%), not %(value)r",
+                            what=what, value=value))
             return None
         return number
 
@@ -130,10 +149,8 @@ class Checker:
         """An indicator code `[a-z][a-z0-9_]*`."""
         if isinstance(value, str) and CODE_RE.fullmatch(value):
             return value
-        self.add(
-            ptr,
-            f"{what} {value!r} is not a valid code: use lower-case letters, digits and '_', starting with a letter",
-        )
+        self.add(ptr, _("%(what)s %(value)r is not a valid code: use lower-case letters, digits and '_', starting "
+                        "with a letter", what=what, value=value))
         return None
 
 
@@ -149,25 +166,25 @@ def percent_or_number(value: Any, *, as_fraction: bool) -> Decimal | None:
 
 def _kind(value: Any) -> str:
     if value is None:
-        return "empty"
+        return _("empty")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, Mapping):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(value, list | tuple):
-        return "a list"
+        return _("a list")
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return _("the text %(text)r", text=value)
     return repr(value)
 
 
 def compile_checked(c: Checker, value: Any, ptr: str) -> CompiledExpression | None:
     """Compile an expression, turning a syntax error into a problem at `ptr`."""
     if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
-        c.add(ptr, f"an expression must be text, not {value!r}")
+        c.add(ptr, _("an expression must be text, not %(value)r", value=value))
         return None
     try:
         return compile_expression(str(value))
     except ExpressionError as exc:
-        c.add(ptr, f"cannot read the expression {value!r}: {exc}")
+        c.add(ptr, _("cannot read the expression %(value)r: %(reason)s", value=value, reason=exc.reason))
         return None

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from kaohe.i18n import _
+
 from .checks import Checker, pointer
 from .model import Documents, RequiredDocument
 
@@ -29,20 +31,21 @@ def parse_documents(c: Checker, value: Any, ptr: str) -> Documents | None:
     items = c.seq(data.get("required"), pointer(ptr, "required"), "required") if "required" in data else None
     if items is not None and not items:
         c.add(pointer(ptr, "required"),
-              "list at least one required document, such as {name: 培训记录, supplier: 法制科}")
+              _("list at least one required document, such as {name: 培训记录, supplier: 法制科}"))
     required: list[RequiredDocument] = []
     for i, item in enumerate(items or []):
         at = pointer(pointer(ptr, "required"), i)
-        doc = c.mapping(item, at, "each required document")
+        doc = c.mapping(item, at, _("each required document"))
         if doc is None:
             continue
         c.keys(doc, at, ("name", "supplier"), ("name",))
-        name = c.text(doc.get("name"), pointer(at, "name"), "the document name") if "name" in doc else None
-        supplier = c.text(doc.get("supplier"), pointer(at, "supplier"), "the supplier") if "supplier" in doc else None
+        name = c.text(doc.get("name"), pointer(at, "name"), _("the document name")) if "name" in doc else None
+        supplier = (c.text(doc.get("supplier"), pointer(at, "supplier"), _("the supplier")) if "supplier" in doc
+                    else None)
         if name is None:
             continue
         if any(d.name == name for d in required):
-            c.add(pointer(at, "name"), f"the document {name!r} is listed twice; each document once")
+            c.add(pointer(at, "name"), _("the document %(name)r is listed twice; each document once", name=name))
             continue
         required.append(RequiredDocument(name=name, supplier=supplier))
     when = c.choice(data.get("when_missing", "zero"), pointer(ptr, "when_missing"), "when_missing",
@@ -59,7 +62,7 @@ def parse_lookback(c: Checker, value: Any, ptr: str) -> int | None:
         return None
     periods = c.integer(data["periods"], pointer(ptr, "periods"), "periods", low=2)
     if periods is not None and periods > MAX_LOOKBACK:
-        c.add(pointer(ptr, "periods"), f"look back at most {MAX_LOOKBACK} periods (this one included)")
+        c.add(pointer(ptr, "periods"), _("look back at most %(most)s periods (this one included)", most=MAX_LOOKBACK))
         return None
     return periods
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import Any, Final
 
+from kaohe.i18n import _
+
 CONTEXT: Final = Context(prec=50, rounding=ROUND_HALF_EVEN)
 ZERO: Final = Decimal(0)
 _FUNCTIONS = ("min", "max", "clamp")
@@ -30,10 +32,12 @@ Evaluator = Callable[[Mapping[str, Decimal], Mapping[str, Any], Notes], Decimal]
 
 
 class ExpressionError(ValueError):
-    """A malformed expression; the message names the position (1-based column)."""
+    """A malformed expression; the message names the position (1-based column). `reason` is that message as a
+    marked message (kaohe.i18n), for a sentence that quotes it."""
 
     def __init__(self, message: str, position: int) -> None:
-        super().__init__(f"{message} at column {position + 1}")
+        self.reason = _("%(message)s at column %(column)s", message=message, column=position + 1)
+        super().__init__(self.reason)
         self.position = position
 
 
@@ -67,7 +71,7 @@ def _tokenize(text: str) -> list[_Token]:
             tokens.append(_Token("op", ch, i))
             i += 1
         else:
-            raise ExpressionError(f"unexpected character {ch!r}", i)
+            raise ExpressionError(_("unexpected character %(char)r", char=ch), i)
     tokens.append(_Token("end", "", n))
     return tokens
 
@@ -103,15 +107,16 @@ class _Parser:
     def expect(self, text: str) -> _Token:
         tok = self.take()
         if tok.text != text or tok.kind not in ("op",):
-            shown = tok.text or "the end"
-            raise ExpressionError(f"expected {text!r} but found {shown!r}", tok.pos)
+            shown = tok.text or _("the end")
+            raise ExpressionError(_("expected %(expected)r but found %(found)r", expected=text, found=shown),
+                                  tok.pos)
         return tok
 
     def parse(self) -> _Node:
         node = self.expr()
         tok = self.peek()
         if tok.kind != "end":
-            raise ExpressionError(f"unexpected {tok.text!r}", tok.pos)
+            raise ExpressionError(_("unexpected %(token)r", token=tok.text), tok.pos)
         return node
 
     def expr(self) -> _Node:
@@ -132,7 +137,7 @@ class _Parser:
         tok = self.peek()
         self.depth += 1
         if self.depth > _MAX_DEPTH:
-            raise ExpressionError("expression is nested too deeply", tok.pos)
+            raise ExpressionError(_("expression is nested too deeply"), tok.pos)
         try:
             return self._unary(tok)
         finally:
@@ -159,11 +164,12 @@ class _Parser:
             node = self.expr()
             self.expect(")")
             return node
-        raise ExpressionError(f"expected a number, a name or '(' but found {tok.text or 'the end'!r}", tok.pos)
+        found = tok.text or _("the end")
+        raise ExpressionError(_("expected a number, a name or '(' but found %(found)r", found=found), tok.pos)
 
     def number(self, tok: _Token) -> _Node:
         if tok.text.count(".") > 1 or tok.text in (".",):
-            raise ExpressionError(f"malformed number {tok.text!r}", tok.pos)
+            raise ExpressionError(_("malformed number %(number)r", number=tok.text), tok.pos)
         value = Decimal(tok.text)
         if self.peek().kind == "op" and self.peek().text == "%":
             self.take()
@@ -175,22 +181,23 @@ class _Parser:
             self.take()
             attr = self.take()
             if attr.kind != "name":
-                raise ExpressionError("expected an attribute name after 'attr.'", attr.pos)
+                raise ExpressionError(_("expected an attribute name after 'attr.'"), attr.pos)
             self.attributes.add(attr.text)
             return _Node(_attr_reader(attr.text), None)
         if self.peek().kind == "op" and self.peek().text == "(":
             return self.call(tok)
         if self.peek().kind == "op" and self.peek().text == ".":
-            raise ExpressionError("attribute access is only allowed as attr.NAME", self.peek().pos)
+            raise ExpressionError(_("attribute access is only allowed as attr.NAME"), self.peek().pos)
         if not tok.text[0].isalpha() or not tok.text[0].islower():
-            raise ExpressionError(f"{tok.text!r} is not a valid indicator code", tok.pos)
+            raise ExpressionError(_("%(name)r is not a valid indicator code", name=tok.text), tok.pos)
         self.names.add(tok.text)
         key = tok.text
         return _Node(lambda s, a, n: s.get(key, ZERO), None)
 
     def call(self, tok: _Token) -> _Node:
         if tok.text not in _FUNCTIONS:
-            raise ExpressionError(f"unknown function {tok.text!r}; only min, max and clamp exist", tok.pos)
+            raise ExpressionError(_("unknown function %(name)r; only min, max and clamp exist", name=tok.text),
+                                  tok.pos)
         self.expect("(")
         args = [self.expr()]
         while self.peek().text == "," and self.peek().kind == "op":
@@ -198,7 +205,7 @@ class _Parser:
             args.append(self.expr())
         self.expect(")")
         if tok.text == "clamp" and len(args) != 3:
-            raise ExpressionError("clamp takes exactly three arguments (x, lo, hi)", tok.pos)
+            raise ExpressionError(_("clamp takes exactly three arguments (x, lo, hi)"), tok.pos)
         return _function(tok.text, args)
 
 
@@ -231,7 +238,7 @@ def to_decimal(raw: Any) -> Decimal | None:
 def _binary(op: str, left: _Node, right: _Node, pos: int) -> _Node:
     lf, rf = left.fn, right.fn
     if op == "/" and right.const is not None and right.const == 0:
-        raise ExpressionError("division by zero", pos)
+        raise ExpressionError(_("division by zero"), pos)
     fn: Evaluator
     if op == "+":
         fn = lambda s, a, n: CONTEXT.add(lf(s, a, n), rf(s, a, n))  # noqa: E731
@@ -303,9 +310,9 @@ class CompiledExpression:
 def compile_expression(text: str) -> CompiledExpression:
     """Parse `text` per §3.3 into a reusable closure; raises ExpressionError with a column."""
     if not isinstance(text, str):
-        raise ExpressionError("an expression must be text", 0)
+        raise ExpressionError(_("an expression must be text"), 0)
     if len(text) > 4000:
-        raise ExpressionError("expression is too long (over 4000 characters)", 0)
+        raise ExpressionError(_("expression is too long (over 4000 characters)"), 0)
     parser = _Parser(text)
     root = parser.parse()
     return CompiledExpression(text, frozenset(parser.names), frozenset(parser.attributes), root.fn)

@@ -9,18 +9,21 @@ from typing import Any
 
 import yaml
 
+from kaohe.i18n import _
+
 from .checks import pointer as json_pointer
 
 
 class DocumentError(ValueError):
-    """A document that cannot be read: bad YAML/JSON, not a mapping, or too large."""
+    """A document that cannot be read: bad YAML/JSON, not a mapping, or too large. Its one argument is a marked
+    message (kaohe.i18n), rendered in the caller's language where it is shown."""
 
 
 class DocumentLimit(DocumentError):
     """A document past a structural limit, found before parsing: `pointer` says where, the text why."""
 
     def __init__(self, pointer: str, sentence: str) -> None:
-        super().__init__(f"{pointer or '/'}: {sentence}")
+        super().__init__(_("%(pointer)s: %(sentence)s", pointer=pointer or "/", sentence=sentence))
         self.pointer = pointer
         self.sentence = sentence
 
@@ -34,11 +37,12 @@ MAX_NUMBER_CHARS = 100
 
 
 def _too_deep(path: list[str | int]) -> DocumentLimit:
-    return DocumentLimit(_pointer(path), f"nested deeper than {MAX_DEPTH} levels")
+    return DocumentLimit(_pointer(path), _("nested deeper than %(depth)s levels", depth=MAX_DEPTH))
 
 
 def _too_long(path: list[str | int], length: int) -> DocumentLimit:
-    return DocumentLimit(_pointer(path), f"a number of {length} characters; at most {MAX_NUMBER_CHARS} are read")
+    return DocumentLimit(_pointer(path), _("a number of %(length)s characters; at most %(most)s are read",
+                                           length=length, most=MAX_NUMBER_CHARS))
 
 
 def _pointer(path: list[str | int]) -> str:
@@ -155,13 +159,15 @@ def _read(source: str | bytes | pathlib.Path, max_bytes: int) -> bytes:
         try:
             size = source.stat().st_size
         except OSError as exc:
-            raise DocumentError(f"cannot read {source}: {exc.strerror}") from exc
+            raise DocumentError(_("cannot read %(source)s: %(reason)s", source=source, reason=exc.strerror)) from exc
         if size > max_bytes:
-            raise DocumentError(f"document is too large ({size} bytes; the limit is {max_bytes})")
+            raise DocumentError(_("document is too large (%(size)s bytes; the limit is %(limit)s)", size=size,
+                                  limit=max_bytes))
         return source.read_bytes()
     data = source.encode() if isinstance(source, str) else bytes(source)
     if len(data) > max_bytes:
-        raise DocumentError(f"document is too large ({len(data)} bytes; the limit is {max_bytes})")
+        raise DocumentError(_("document is too large (%(size)s bytes; the limit is %(limit)s)", size=len(data),
+                              limit=max_bytes))
     return data
 
 
@@ -169,14 +175,15 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"document is not UTF-8 text (bad byte at offset {exc.start})") from exc
+        raise DocumentError(_("document is not UTF-8 text (bad byte at offset %(offset)s)", offset=exc.start)) from exc
 
 
 def _parse_json(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DocumentError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+        raise DocumentError(_("malformed JSON at line %(line)s, column %(column)s: %(reason)s", line=exc.lineno,
+                              column=exc.colno, reason=exc.msg)) from exc
 
 
 def _parse_yaml(text: str, max_bytes: int) -> Any:
@@ -187,17 +194,19 @@ def _parse_yaml(text: str, max_bytes: int) -> Any:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
                 mark = token.start_mark
-                raise DocumentError(
-                    f"YAML anchors and aliases are not allowed (line {mark.line + 1}, column {mark.column + 1})"
-                )
+                raise DocumentError(_("YAML anchors and aliases are not allowed (line %(line)s, column %(column)s)",
+                                      line=mark.line + 1, column=mark.column + 1))
             walk.token(token)
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise DocumentError(f"malformed YAML{where}: {exc.problem or exc}") from exc
+        reason = exc.problem or str(exc)
+        if mark is None:
+            raise DocumentError(_("malformed YAML: %(reason)s", reason=reason)) from exc
+        raise DocumentError(_("malformed YAML at line %(line)s, column %(column)s: %(reason)s", line=mark.line + 1,
+                              column=mark.column + 1, reason=reason)) from exc
     except yaml.YAMLError as exc:
-        raise DocumentError(f"malformed YAML: {exc}") from exc
+        raise DocumentError(_("malformed YAML: %(reason)s", reason=str(exc))) from exc
 
 
 # JSON and YAML can escape half of a UTF-16 pair ("\\ud800"); such text has no UTF-8 form, so it can be
@@ -242,11 +251,12 @@ def load_document(source: str | bytes | pathlib.Path, *, max_bytes: int = 10 * 2
         try:
             where = _lone_surrogate(data, "")
         except RecursionError as exc:
-            raise DocumentError("the document is nested too deeply") from exc
+            raise DocumentError(_("the document is nested too deeply")) from exc
         if where:
             where = where.encode("utf-8", "backslashreplace").decode()  # the message must be printable itself
-            raise DocumentError(f"text at {where} holds a lone UTF-16 surrogate (\\ud800–\\udfff), not a character")
+            raise DocumentError(_("text at %(where)s holds a lone UTF-16 surrogate (\\ud800–\\udfff), not a character",
+                                  where=where))
     if not isinstance(data, dict):
-        kind = "empty" if data is None else type(data).__name__
-        raise DocumentError(f"the document must be a mapping (key: value) at the top level, not {kind}")
+        kind = _("empty") if data is None else type(data).__name__
+        raise DocumentError(_("the document must be a mapping (key: value) at the top level, not %(kind)s", kind=kind))
     return data

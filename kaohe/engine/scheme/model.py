@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from kaohe.i18n import _
+
 Json = Any
 SubjectKind = Literal["unit", "person"]
 PeriodKind = Literal["month", "quarter", "half", "year", "week"]
@@ -23,7 +25,9 @@ Rounding = Literal["floor", "ceil", "round"]
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a scheme or a fact: where (JSON pointer, or a fact id) and why."""
+    """One thing wrong with a scheme or a fact: where (JSON pointer, or a fact id) and why. `message` is a marked
+    message (kaohe.i18n.Text): its value, which is stored, hashed and sorted on, is the English sentence; it is
+    rendered in the caller's language only where it is shown (`localize`)."""
 
     message: str
     pointer: str | None = None  # "/indicators/2/children/0/rule/bands" for scheme problems
@@ -46,7 +50,7 @@ class SchemeInvalid(Exception):
     """Raised when a scheme breaks any rule of the contract; carries every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in scheme")
+        super().__init__(_("%(problems_count)s problem(s) in scheme", problems_count=len(problems)))
         self.problems = problems
 
 

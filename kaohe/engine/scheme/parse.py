@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
+from kaohe.i18n import _
+
 from .checks import Checker, compile_checked, percent_or_number, pointer
 from .evidence_rules import parse_documents, parse_lookback
 from .expression import CompiledExpression
@@ -84,32 +86,31 @@ class _TreeParser:
 
     def nodes(self, value: Any, ptr: str, parent_max: Decimal | None = None) -> tuple[Node, ...]:
         if ptr.count("/children") > _MAX_DEPTH:
-            self.c.add(ptr, f"the indicator tree is deeper than {_MAX_DEPTH} levels; flatten it")
+            self.c.add(ptr, _("the indicator tree is deeper than %(depth)s levels; flatten it", depth=_MAX_DEPTH))
             return ()
         items = self.c.seq(value, ptr, "indicators" if parent_max is None else "children")
         if items is not None and not items:
-            self.c.add(ptr, "at least one indicator is needed here")
+            self.c.add(ptr, _("at least one indicator is needed here"))
         out = [self.node(item, pointer(ptr, i)) for i, item in enumerate(items or [])]
         return tuple(node for node in out if node is not None)
 
     def node(self, value: Any, ptr: str) -> Node | None:
-        data = self.c.mapping(value, ptr, "an indicator")
+        data = self.c.mapping(value, ptr, _("an indicator"))
         if data is None:
             return None
         self.c.keys(data, ptr, _NODE_KEYS, ("code", "name", "max"))
         code = self.code(data.get("code"), pointer(ptr, "code")) if "code" in data else None
         name = str(data.get("name", code or ""))
-        label = f"indicator '{name}'" if name else "this indicator"
+        label = _("indicator '%(name)s'", name=name) if name else _("this indicator")
         node_max = (
-            self.c.number(data["max"], pointer(ptr, "max"), f"the max of {label}", positive=True)
+            self.c.number(data["max"], pointer(ptr, "max"), _("the max of %(label)s", label=label), positive=True)
             if "max" in data
             else None
         )
         has_rule, has_children = "rule" in data, "children" in data
         if has_rule == has_children:
-            self.c.add(
-                ptr, f"{label} needs either a rule (a leaf) or children, not {'both' if has_rule else 'neither'}"
-            )
+            self.c.add(ptr, _("%(label)s needs either a rule (a leaf) or children, not both", label=label) if has_rule
+                       else _("%(label)s needs either a rule (a leaf) or children, not neither", label=label))
         rule = self.rule(data["rule"], pointer(ptr, "rule"), node_max or Decimal(1)) if has_rule else None
         children = (
             self.nodes(data["children"], pointer(ptr, "children"), node_max or Decimal(1)) if has_children else ()
@@ -130,13 +131,14 @@ class _TreeParser:
         return node
 
     def code(self, value: Any, ptr: str) -> str | None:
-        code = self.c.code(value, ptr, "the indicator code")
+        code = self.c.code(value, ptr, _("the indicator code"))
         if code is None:
             return None
         if code in _RESERVED:
-            self.c.add(ptr, f"'{code}' is a reserved word in expressions; choose another code")
+            self.c.add(ptr, _("'%(code)s' is a reserved word in expressions; choose another code", code=code))
         elif code in self.codes:
-            self.c.add(ptr, f"the code '{code}' is already used at {self.codes[code]}; codes must be unique")
+            self.c.add(ptr, _("the code '%(code)s' is already used at %(first)s; codes must be unique", code=code,
+                              first=self.codes[code]))
         else:
             self.codes[code] = ptr
         return code
@@ -159,16 +161,17 @@ class _TreeParser:
         if "formula" in data:
             out["formula"] = self.expression(data["formula"], pointer(ptr, "formula"))
         if out.get("aggregate") == "formula" and out.get("formula") is None and "formula" not in data:
-            c.add(pointer(ptr, "formula"), f"{label} aggregates by formula but has no formula")
+            c.add(pointer(ptr, "formula"), _("%(label)s aggregates by formula but has no formula", label=label))
         if "formula" in data and out.get("aggregate") != "formula":
-            c.add(pointer(ptr, "formula"), "a formula is only used with aggregate: formula")
+            c.add(pointer(ptr, "formula"), _("a formula is only used with aggregate: formula"))
         for key in ("cap", "bonus"):
             if key in data:
                 out[key] = bool(c.boolean(data[key], pointer(ptr, key), key))
         if "weight" in data:
             weight = percent_or_number(data["weight"], as_fraction=False)
             if weight is None or weight <= 0:
-                c.add(pointer(ptr, "weight"), f"the weight of {label} must be a percentage above 0, such as 30 or 30%")
+                c.add(pointer(ptr, "weight"),
+                      _("the weight of %(label)s must be a percentage above 0, such as 30 or 30%%", label=label))
             out["weight"] = weight
         if "missing" in data:
             out["missing"] = (
@@ -182,7 +185,8 @@ class _TreeParser:
             if key not in data:
                 continue
             if children or "rule" not in data:
-                c.add(pointer(ptr, key), f"{key} belongs on a leaf (a task with a rule), not on {label}")
+                c.add(pointer(ptr, key), _("%(key)s belongs on a leaf (a task with a rule), not on %(label)s", key=key,
+                                           label=label))
                 continue
             out[key] = parse(c, data[key], pointer(ptr, key))
         return out
@@ -194,9 +198,10 @@ class _TreeParser:
         if isinstance(value, list):
             for i, group in enumerate(value):
                 if group not in self.groups:
-                    self.c.add(pointer(ptr, i), f"applies_to names the group {group!r}, which is not in groups")
+                    self.c.add(pointer(ptr, i),
+                               _("applies_to names the group %(group)r, which is not in groups", group=group))
             return AppliesTo(groups=tuple(str(g) for g in value))
-        data = self.c.mapping(value, ptr, "applies_to (a list of groups or {attribute, eq})")
+        data = self.c.mapping(value, ptr, _("applies_to (a list of groups or {attribute, eq})"))
         if data is None:
             return None
         self.c.keys(data, ptr, ("attribute", "eq"), ("attribute", "eq"))
@@ -216,7 +221,7 @@ class _TreeParser:
             return NotAssigned(kind="transfer_to", transfer_to=code)
         self.c.keys(data, ptr, ("peer_mean", "peer_scope"))
         if "peer_mean" not in data:
-            self.c.add(ptr, "not_assigned is zero, full, peer_mean, {peer_mean: group} or {transfer_to: CODE}")
+            self.c.add(ptr, _("not_assigned is zero, full, peer_mean, {peer_mean: group} or {transfer_to: CODE}"))
         # {peer_mean: group} is shorthand for {peer_mean: true, peer_scope: group}
         default = data.get("peer_mean") if data.get("peer_mean") in ("all", "group") else "all"
         scope = self.c.choice(data.get("peer_scope", default), pointer(ptr, "peer_scope"), "peer_scope", _SCOPES)
@@ -227,21 +232,17 @@ class _TreeParser:
         if node.aggregate == "sum" and not node.cap:
             total = sum((child.max for child in regular), Decimal(0))
             if total != node.max:
-                self.c.add(
-                    pointer(ptr, "max"),
-                    f"the children of {label} add up to {total} points but its max is "
-                    f"{node.max}; fix the numbers or set cap: true",
-                )
+                self.c.add(pointer(ptr, "max"), _("the children of %(label)s add up to %(total)s points but its max "
+                                                  "is %(max)s; fix the numbers or set cap: true", label=label,
+                                                  total=total, max=node.max))
         if node.aggregate == "weighted":
             self.check_weights(node, ptr, label)
         if node.aggregate == "formula" and node.formula is not None:
             known = {child.code for child in node.children}
             for name in sorted(node.formula.names - known):
-                self.c.add(
-                    pointer(ptr, "formula"),
-                    f"the formula of {label} uses '{name}', which is not one of "
-                    f"its children ({', '.join(sorted(known))})",
-                )
+                self.c.add(pointer(ptr, "formula"), _("the formula of %(label)s uses '%(name)s', which is not one of "
+                                                      "its children (%(children)s)", label=label, name=name,
+                                                      children=", ".join(sorted(known))))
         self.check_transfers(node.children, pointer(ptr, "children"))
 
     def check_transfers(self, siblings: tuple[Node, ...], ptr: str) -> None:
@@ -249,32 +250,28 @@ class _TreeParser:
         for i, child in enumerate(siblings):
             transfer = child.not_assigned.transfer_to
             if transfer is not None and transfer not in {c.code for c in siblings if c is not child}:
-                self.c.add(
-                    pointer(pointer(ptr, i), "not_assigned"),
-                    f"transfer_to must name a sibling of '{child.name}', and '{transfer}' is not one",
-                )
+                self.c.add(pointer(pointer(ptr, i), "not_assigned"),
+                           _("transfer_to must name a sibling of '%(name)s', and '%(transfer)s' is not one",
+                             name=child.name, transfer=transfer))
 
     def check_weights(self, node: Node, ptr: str, label: str) -> None:
         weights = [child.weight for child in node.children]
         for i, child in enumerate(node.children):
             if child.weight is None:
-                self.c.add(
-                    pointer(pointer(pointer(ptr, "children"), i), "weight"),
-                    f"'{child.name}' needs a weight because {label} is weighted",
-                )
+                self.c.add(pointer(pointer(pointer(ptr, "children"), i), "weight"),
+                           _("'%(name)s' needs a weight because %(label)s is weighted", name=child.name, label=label))
         if all(w is not None for w in weights):
             total = sum((w for w in weights if w is not None), Decimal(0))
             if total != _HUNDRED:
-                self.c.add(
-                    pointer(ptr, "children"), f"the weights of the children of {label} add up to {total}, not 100"
-                )
+                self.c.add(pointer(ptr, "children"), _("the weights of the children of %(label)s add up to %(total)s, "
+                                                       "not 100", label=label, total=total))
 
 
 def _header(c: Checker, doc: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     scheme_id = doc.get("id")
     if "id" in doc and not (isinstance(scheme_id, str) and _ID_RE.fullmatch(scheme_id)):
-        c.add("/id", f"id {scheme_id!r} must be a slug: lower-case letters, digits, '-' and '_'")
+        c.add("/id", _("id %(id)r must be a slug: lower-case letters, digits, '-' and '_'", id=scheme_id))
     out["id"] = str(scheme_id)
     out["version"] = c.integer(doc["version"], "/version", "version", low=1) if "version" in doc else 1
     out["title"] = c.text(doc["title"], "/title", "title") if "title" in doc else ""
@@ -299,9 +296,9 @@ def _groups(c: Checker, value: Any) -> tuple[str, ...]:
     out: list[str] = []
     for i, group in enumerate(items):
         if not isinstance(group, str | int) or isinstance(group, bool) or not str(group).strip():
-            c.add(pointer("/groups", i), f"a group name must be text, not {group!r}")
+            c.add(pointer("/groups", i), _("a group name must be text, not %(group)r", group=group))
         elif str(group) in out:
-            c.add(pointer("/groups", i), f"the group {group!r} is listed twice")
+            c.add(pointer("/groups", i), _("the group %(group)r is listed twice", group=group))
         else:
             out.append(str(group))
     return tuple(out)
@@ -313,26 +310,27 @@ def _check_references(c: Checker, scheme_nodes: list[Node], total: CompiledExpre
         if node.rule is not None and isinstance(node.rule.params, RankPointsParams):
             of = node.rule.params.of
             if of is not None and of not in codes:
-                c.add(
-                    pointer(node.pointer, "rule") + "/of",
-                    f"rank_points of '{node.name}' ranks by '{of}', which is not an indicator code",
-                )
+                c.add(pointer(node.pointer, "rule") + "/of",
+                      _("rank_points of '%(name)s' ranks by '%(of)s', which is not an indicator code", name=node.name,
+                        of=of))
             elif of == node.code:
-                c.add(pointer(node.pointer, "rule") + "/of", f"'{node.name}' cannot rank by its own score")
+                c.add(pointer(node.pointer, "rule") + "/of",
+                      _("'%(name)s' cannot rank by its own score", name=node.name))
     if total is not None:
         for name in sorted(total.names - codes):
-            c.add("/total", f"the total uses '{name}', which is not an indicator code")
+            c.add("/total", _("the total uses '%(name)s', which is not an indicator code", name=name))
     graph = node_dependencies(scheme_nodes, total)
     cycle = find_cycle(graph)
     if cycle:
-        c.add("/indicators", "these indicators depend on each other in a circle: " + " → ".join(cycle))
+        c.add("/indicators", _("these indicators depend on each other in a circle: %(cycle)s", cycle=" → ".join(cycle)))
 
 
 def parse_scheme(document: Mapping[str, Any]) -> Scheme:
     """Validate a scheme document (§2–§10); raises SchemeInvalid listing every problem."""
     c = Checker()
     if not isinstance(document, Mapping):
-        raise SchemeInvalid([Problem(message="a scheme must be a mapping (key: value) at the top level", pointer="/")])
+        message = _("a scheme must be a mapping (key: value) at the top level")
+        raise SchemeInvalid([Problem(message=message, pointer="/")])
     # §10: a roll-up scheme is built from sub-period results and may have no indicator tree.
     required = ("id", "version", "title", "subject_kind", "period")
     c.keys(document, "", _TOP_KEYS, required if "rollup" in document else (*required, "indicators"))
@@ -356,7 +354,8 @@ def parse_scheme(document: Mapping[str, Any]) -> Scheme:
     grades = frozenset(grading.grade_order) if grading else frozenset()
     for i, veto in enumerate(vetoes):
         if veto.grade is not None and veto.grade not in grades:
-            c.add(f"/vetoes/{i}/effect", f"the veto names the grade {veto.grade!r}, which grading does not define")
+            c.add(f"/vetoes/{i}/effect", _("the veto names the grade %(grade)r, which grading does not define",
+                                           grade=veto.grade))
     labels = parse_labels(c, document.get("labels", []), groups, grades)
     label_names = {label.label for label in labels} | {v.label for v in vetoes if v.label}
     rewards = parse_rewards(c, document.get("rewards", []), grades, frozenset(label_names), codes)

@@ -7,6 +7,8 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any, Literal, TypeVar, cast
 
+from kaohe.i18n import _
+
 from .checks import Checker, pointer
 from .model import (
     AccrualParams,
@@ -65,7 +67,7 @@ def target(c: Checker, value: Any, ptr: str) -> Target | None:
         name = value[5:]
         if name.isidentifier():
             return AttrRef(name)
-        c.add(ptr, f"target {value!r} must be attr.NAME with NAME a plain attribute name")
+        c.add(ptr, _("target %(value)r must be attr.NAME with NAME a plain attribute name", value=value))
         return None
     return c.number(value, ptr, "target", positive=True, percent=True)
 
@@ -74,7 +76,7 @@ def _points_table(c: Checker, value: Any, ptr: str, what: str) -> dict[str, Deci
     table = c.mapping(value, ptr, what)
     out: dict[str, Decimal] = {}
     for key, points in (table or {}).items():
-        number = c.number(points, pointer(ptr, key), f"the points of {key!r} in {what}")
+        number = c.number(points, pointer(ptr, key), _("the points of %(key)r in %(what)s", key=key, what=what))
         if number is not None:
             out[str(key)] = number
     return out
@@ -95,9 +97,10 @@ def _manual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) ->
         weights = _points_table(c, rule["assessor_weights"], pointer(ptr, "assessor_weights"), "assessor_weights")
         for name, weight in weights.items():
             if weight <= 0:
-                c.add(pointer(pointer(ptr, "assessor_weights"), name), f"the weight of {name!r} must be above 0")
+                c.add(pointer(pointer(ptr, "assessor_weights"), name), _("the weight of %(name)r must be above 0",
+                                                                          name=name))
     if combine == "weighted" and not weights:
-        c.add(pointer(ptr, "assessor_weights"), "combine: weighted needs assessor_weights {assessor: weight}")
+        c.add(pointer(ptr, "assessor_weights"), _("combine: weighted needs assessor_weights {assessor: weight}"))
     return ManualParams(combine=combine, assessor_weights=weights)
 
 
@@ -113,7 +116,7 @@ def _ratio(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> 
 def _completion(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     tgt = target(c, rule["target"], pointer(ptr, "target")) if "target" in rule else None
     if "target" not in rule:
-        c.add(pointer(ptr, "target"), "completion needs a target (a number above 0, or attr.NAME)")
+        c.add(pointer(ptr, "target"), _("completion needs a target (a number above 0, or attr.NAME)"))
     bonus = Decimal(0)
     if "bonus_per_point" in rule:
         bonus = c.number(
@@ -135,7 +138,7 @@ def _zero_when(c: Checker, value: Any, ptr: str) -> list[tuple[str, Decimal]]:
     out: list[tuple[str, Decimal]] = []
     for i, item in enumerate(c.seq(value, ptr, "zero_when") or []):
         at = pointer(ptr, i)
-        cond = c.mapping(item, at, "each zero_when entry")
+        cond = c.mapping(item, at, _("each zero_when entry"))
         if cond is None:
             continue
         c.keys(cond, at, ("type", "count_gte"), ("type", "count_gte"))
@@ -153,10 +156,10 @@ def _zero_when(c: Checker, value: Any, ptr: str) -> list[tuple[str, Decimal]]:
 def _deduction(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     per_event = _points_table(c, rule.get("per_event", {}), pointer(ptr, "per_event"), "per_event")
     if "per_event" not in rule:
-        c.add(pointer(ptr, "per_event"), "deduction needs per_event {event type: points}")
+        c.add(pointer(ptr, "per_event"), _("deduction needs per_event {event type: points}"))
     for kind, points in per_event.items():
         if points < 0:
-            c.add(pointer(pointer(ptr, "per_event"), kind), "deduction points are written as positive numbers")
+            c.add(pointer(pointer(ptr, "per_event"), kind), _("deduction points are written as positive numbers"))
     zero_when = _zero_when(c, rule["zero_when"], pointer(ptr, "zero_when")) if "zero_when" in rule else []
     for kind, _count in zero_when:
         # A type may only zero the item (000 篇5 保密: "出现…该项不得分") without a per-event deduction;
@@ -209,9 +212,10 @@ def _accrual(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -
     low = _num(c, rule, ptr, "min", Decimal(0))
     high = _num(c, rule, ptr, "max", node_max)
     if high > node_max:
-        c.add(pointer(ptr, "max"), f"max ({high}) cannot be above the leaf's max ({node_max})")
+        c.add(pointer(ptr, "max"),
+              _("max (%(high)s) cannot be above the leaf's max (%(max)s)", high=high, max=node_max))
     if low > high:
-        c.add(pointer(ptr, "min"), f"min ({low}) must not be above max ({high})")
+        c.add(pointer(ptr, "min"), _("min (%(low)s) must not be above max (%(high)s)", low=low, high=high))
     return AccrualParams(
         per_event=per_event,
         levels=levels,
@@ -231,16 +235,16 @@ def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) ->
     out: list[dict[str, Decimal]] = []
     items = c.seq(value, ptr, "bands")
     if items is not None and not items:
-        c.add(ptr, "bands must list at least one band")
+        c.add(ptr, _("bands must list at least one band"))
     for i, item in enumerate(items or []):
         at = pointer(ptr, i)
-        band = c.mapping(item, at, "each band")
+        band = c.mapping(item, at, _("each band"))
         if band is None:
             continue
         c.keys(band, at, (*keys, "points"), ("points",))
         present = [k for k in keys if k in band]
         if len(present) != 1:
-            c.add(at, f"each band needs exactly one of {', '.join(keys)}")
+            c.add(at, _("each band needs exactly one of %(keys)s", keys=", ".join(keys)))
             continue
         # "90%" reads as 0.9: 003 篇三 bands attendance rates in percent
         bound = c.number(band[present[0]], pointer(at, present[0]), present[0], percent=True)
@@ -254,7 +258,7 @@ def _banded(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) ->
     bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "min", ("min",))
     mins = [band["min"] for band in bands]
     if any(a <= b for a, b in pairwise(mins)):
-        c.add(pointer(ptr, "bands"), "bands must be listed from the highest min to the lowest")
+        c.add(pointer(ptr, "bands"), _("bands must be listed from the highest min to the lowest"))
     return BandedParams(
         bands=tuple((band["min"], band["points"]) for band in bands),
         each=_opt(c, rule, ptr, "each", ("period", "month")),
@@ -276,7 +280,7 @@ def _rating(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) ->
     combine: Literal["mean", "mean_of_levels"] = _opt(c, rule, ptr, "combine", ("mean", "mean_of_levels"))
     missing_level: Literal["skip", "full"] = _opt(c, rule, ptr, "missing_level", ("skip", "full"))
     if missing_level == "full" and not levels:  # 003 篇三 names the levels: 部门负责人, 分管领导, 科室负责人
-        c.add(pointer(ptr, "levels"), "missing_level: full needs the list of expected rater levels")
+        c.add(pointer(ptr, "levels"), _("missing_level: full needs the list of expected rater levels"))
     return RatingParams(
         scale=scale,
         combine=combine,
@@ -292,21 +296,21 @@ def _trim(c: Checker, value: Any, ptr: str) -> tuple[int, int]:
     if trim is None:
         return (0, 0)
     c.keys(trim, ptr, ("highest", "lowest"))
-    high = c.integer(trim.get("highest", 0), pointer(ptr, "highest"), "trim highest", low=0) or 0
-    low = c.integer(trim.get("lowest", 0), pointer(ptr, "lowest"), "trim lowest", low=0) or 0
+    high = c.integer(trim.get("highest", 0), pointer(ptr, "highest"), _("trim highest"), low=0) or 0
+    low = c.integer(trim.get("lowest", 0), pointer(ptr, "lowest"), _("trim lowest"), low=0) or 0
     return (high, low)
 
 
 def _rank_points(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     of = c.code(rule.get("of"), pointer(ptr, "of"), "of") if "of" in rule else None
     if "of" not in rule:
-        c.add(pointer(ptr, "of"), "rank_points needs 'of': the indicator whose scores are ranked")
+        c.add(pointer(ptr, "of"), _("rank_points needs 'of': the indicator whose scores are ranked"))
     bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "top", ("top",))
     tops = [band["top"] for band in bands]
     if any(t <= 0 or t > 1 for t in tops):
-        c.add(pointer(ptr, "bands"), "each band's top is a share above 0 and at most 1, such as 0.25")
+        c.add(pointer(ptr, "bands"), _("each band's top is a share above 0 and at most 1, such as 0.25"))
     elif any(a >= b for a, b in pairwise(tops)) or (tops and tops[-1] != 1):
-        c.add(pointer(ptr, "bands"), "band tops must rise from the smallest share to 1 (the last band is top: 1)")
+        c.add(pointer(ptr, "bands"), _("band tops must rise from the smallest share to 1 (the last band is top: 1)"))
     return RankPointsParams(
         of=of,
         bands=tuple((band["top"], band["points"]) for band in bands),
@@ -327,7 +331,7 @@ def _journal(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -
 
 def _peer_relative(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
     if "direction" not in rule:
-        c.add(pointer(ptr, "direction"), "peer_relative needs direction: higher_better or lower_better")
+        c.add(pointer(ptr, "direction"), _("peer_relative needs direction: higher_better or lower_better"))
     direction: Literal["higher_better", "lower_better"] = _opt(
         c, rule, ptr, "direction", ("higher_better", "lower_better"))
     bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "index", ("max_index", "min_index"))
@@ -361,9 +365,9 @@ def parse_rule_params(
     """Check a `rule:` mapping; returns (kind, normalised params) or None when the kind is unusable."""
     kinds = tuple(ALLOWED)
     if "kind" not in rule:
-        c.add(pointer(ptr, "kind"), f"a rule needs a kind, one of {', '.join(kinds)}")
+        c.add(pointer(ptr, "kind"), _("a rule needs a kind, one of %(kinds)s", kinds=", ".join(kinds)))
         return None
-    kind = c.choice(rule["kind"], pointer(ptr, "kind"), "the rule kind", kinds)
+    kind = c.choice(rule["kind"], pointer(ptr, "kind"), _("the rule kind"), kinds)
     if kind is None:
         return None
     c.keys(rule, ptr, ("kind", *ALLOWED[kind]))

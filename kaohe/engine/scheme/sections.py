@@ -8,6 +8,8 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any, cast
 
+from kaohe.i18n import _
+
 from .checks import Checker, compile_checked, pointer
 from .expression import CompiledExpression
 from .model import (
@@ -43,7 +45,7 @@ def _named(value: Any, names: Collection[str]) -> bool:
 def _items(c: Checker, value: Any, ptr: str, what: str) -> list[tuple[str, Mapping[str, Any]]]:
     out = []
     for i, item in enumerate(c.seq(value, ptr, what) or []):
-        data = c.mapping(item, pointer(ptr, i), f"each entry of {what}")
+        data = c.mapping(item, pointer(ptr, i), _("each entry of %(what)s", what=what))
         if data is not None:
             out.append((pointer(ptr, i), data))
     return out
@@ -63,30 +65,27 @@ def parse_vetoes(c: Checker, value: Any) -> tuple[Veto, ...]:
 
 def _effect(c: Checker, effect: Any, ptr: str, event: str | None) -> Veto | None:
     if isinstance(effect, str):
-        kind = c.choice(effect, ptr, "a veto effect", _SIMPLE_EFFECTS + _KEYED_EFFECTS)
+        kind = c.choice(effect, ptr, _("a veto effect"), _SIMPLE_EFFECTS + _KEYED_EFFECTS)
         if kind in _KEYED_EFFECTS:
-            c.add(ptr, f"the effect {kind} needs a value, written as {{{kind}: ...}}")
+            c.add(ptr, _("the effect %(kind)s needs a value, written as {%(kind)s: ...}", kind=kind))
             return None
         return Veto(event=event, effect=cast(Any, kind), raw_effect=effect) if kind and event else None
-    data = c.mapping(effect, ptr, "a veto effect")
+    data = c.mapping(effect, ptr, _("a veto effect"))
     if data is None:
         return None
     if len(data) != 1 or next(iter(data)) not in _KEYED_EFFECTS:
         c.keys(data, ptr, _KEYED_EFFECTS)
-        c.add(
-            ptr,
-            f"a veto effect is one of {', '.join(_SIMPLE_EFFECTS)} or one of {{grade: G}}, {{max_grade: G}}, "
-            "{bottom: n}, {no_label: L}",
-        )
+        c.add(ptr, _("a veto effect is one of %(effects)s or one of {grade: G}, {max_grade: G}, {bottom: n}, "
+                     "{no_label: L}", effects=", ".join(_SIMPLE_EFFECTS)))
         return None
     kind, arg = next(iter(data.items()))
     extra: dict[str, Any] = {}
     if kind == "bottom":
         extra["bottom"] = c.integer(arg, pointer(ptr, "bottom"), "bottom", low=1)
     elif kind == "no_label":
-        extra["label"] = c.text(arg, pointer(ptr, kind), "the label")
+        extra["label"] = c.text(arg, pointer(ptr, kind), _("the label"))
     else:
-        extra["grade"] = c.text(arg, pointer(ptr, kind), "the grade")
+        extra["grade"] = c.text(arg, pointer(ptr, kind), _("the grade"))
     if event is None or None in extra.values():
         return None
     return Veto(event=event, effect=cast(Any, kind), raw_effect=dict(data), **extra)
@@ -101,7 +100,7 @@ def parse_ranking(c: Checker, value: Any, codes: frozenset[str]) -> Ranking | No
     known = codes | {"total"}
     order = _code_list(c, data.get("order", ["total"]), "/ranking/order", known)
     if "order" in data and not order:
-        c.add("/ranking/order", "order needs at least one key, such as total")
+        c.add("/ranking/order", _("order needs at least one key, such as total"))
     ascending = _code_list(c, data.get("ascending", []), "/ranking/ascending", known)
     scope = c.choice(data.get("scope", "group"), "/ranking/scope", "scope", ("group", "all")) or "group"
     rank_ungraded = c.boolean(data.get("rank_ungraded", True), "/ranking/rank_ungraded", "rank_ungraded")
@@ -115,11 +114,11 @@ def parse_ranking(c: Checker, value: Any, codes: frozenset[str]) -> Ranking | No
 
 def _code_list(c: Checker, value: Any, ptr: str, known: frozenset[str]) -> list[str]:
     out = []
-    for i, key in enumerate(c.seq(value, ptr, "this list") or []):
+    for i, key in enumerate(c.seq(value, ptr, _("this list")) or []):
         if isinstance(key, str) and key in known:
             out.append(key)
         else:
-            c.add(pointer(ptr, i), f"'{key}' is neither total nor an indicator code")
+            c.add(pointer(ptr, i), _("'%(key)s' is neither total nor an indicator code", key=key))
     return out
 
 
@@ -159,18 +158,18 @@ def _grade_bands(c: Checker, value: Any, ptr: str) -> tuple[GradeBand, ...]:
         low = c.number(data["min"], pointer(at, "min"), "min") if "min" in data else None
         inclusive = c.boolean(data.get("inclusive", True), pointer(at, "inclusive"), "inclusive")
         if "min" not in data and n != len(items) - 1:
-            c.add(at, "only the last band may leave out min (it catches everyone else)")
+            c.add(at, _("only the last band may leave out min (it catches everyone else)"))
         if grade is not None and grade in {b.grade for b in bands}:
-            c.add(pointer(at, "grade"), f"the grade {grade!r} is listed twice")
+            c.add(pointer(at, "grade"), _("the grade %(grade)r is listed twice", grade=grade))
         if grade is not None:
             bands.append(GradeBand(grade=grade, min=low, inclusive=inclusive is not False))
     if items and "min" in items[-1][1]:
-        c.add(ptr, "the last band must be a catch-all without min, such as {grade: 不称职}")
+        c.add(ptr, _("the last band must be a catch-all without min, such as {grade: 不称职}"))
     if not items:
-        c.add(ptr, "grading needs at least one band")
+        c.add(ptr, _("grading needs at least one band"))
     mins = [band.min for band in bands if band.min is not None]
     if any(a < b for a, b in pairwise(mins)):
-        c.add(ptr, "bands must be listed from the highest min to the lowest")
+        c.add(ptr, _("bands must be listed from the highest min to the lowest"))
     return tuple(bands)
 
 
@@ -180,7 +179,8 @@ def _quotas(c: Checker, value: Any, ptr: str, grades: set[str]) -> tuple[Quota, 
         c.keys(data, at, ("grade", "max_share", "rounding"), ("grade", "max_share"))
         grade = data.get("grade")
         if "grade" in data and not _named(grade, grades):
-            c.add(pointer(at, "grade"), f"the quota names the grade {grade!r}, which the bands do not define")
+            c.add(pointer(at, "grade"),
+                  _("the quota names the grade %(grade)r, which the bands do not define", grade=grade))
         share = c.share(data["max_share"], pointer(at, "max_share"), "max_share") if "max_share" in data else None
         rounding = c.choice(data.get("rounding", "floor"), pointer(at, "rounding"), "rounding", _ROUNDINGS)
         if _named(grade, grades) and share is not None and rounding is not None:
@@ -195,11 +195,12 @@ def _conditions(c: Checker, value: Any, ptr: str, grades: set[str], with_grade: 
         c.keys(data, at, allowed, ("attribute", "grade") if with_grade else ("attribute",))
         ops = [op for op in _OPS if op in data]
         if len(ops) != 1:
-            c.add(at, f"a condition needs exactly one comparison of {', '.join(_OPS)}")
+            c.add(at, _("a condition needs exactly one comparison of %(ops)s", ops=", ".join(_OPS)))
             continue
         grade = data.get("grade")
         if with_grade and "grade" in data and not _named(grade, grades):
-            c.add(pointer(at, "grade"), f"the condition names the grade {grade!r}, which the bands do not define")
+            c.add(pointer(at, "grade"), _("the condition names the grade %(grade)r, which the bands do not define",
+                                          grade=grade))
             continue
         attribute = c.text(data.get("attribute"), pointer(at, "attribute"), "attribute")
         raw = data[ops[0]]
@@ -225,7 +226,7 @@ def parse_labels(c: Checker, value: Any, groups: tuple[str, ...], grades: frozen
         name = c.text(data.get("label"), pointer(at, "label"), "label") if "label" in data else None
         present = [key for key in _LABEL_RANKS if key in data]
         if len(present) > 1 or (not present and "where" not in data):
-            c.add(at, "a label needs exactly one of top, bottom, top_share, bottom_share (or only where)")
+            c.add(at, _("a label needs exactly one of top, bottom, top_share, bottom_share (or only where)"))
         fields: dict[str, Any] = {}
         for key in present:
             if key.endswith("_share"):
@@ -248,7 +249,8 @@ def _where(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> LabelWhe
         return None
     c.keys(data, ptr, ("grade", "total_lt", "total_gte"))
     if "grade" in data and not _named(data["grade"], grades):
-        c.add(pointer(ptr, "grade"), f"where names the grade {data['grade']!r}, which grading does not define")
+        c.add(pointer(ptr, "grade"), _("where names the grade %(grade)r, which grading does not define",
+                                       grade=data["grade"]))
     lt = c.number(data["total_lt"], pointer(ptr, "total_lt"), "total_lt") if "total_lt" in data else None
     gte = c.number(data["total_gte"], pointer(ptr, "total_gte"), "total_gte") if "total_gte" in data else None
     grade = data.get("grade")
@@ -259,7 +261,7 @@ def _label_groups(c: Checker, value: Any, ptr: str, groups: tuple[str, ...]) -> 
     items = c.seq(value, ptr, "groups") or []
     for i, group in enumerate(items):
         if group not in groups:
-            c.add(pointer(ptr, i), f"the group {group!r} is not in the scheme's groups")
+            c.add(pointer(ptr, i), _("the group %(group)r is not in the scheme's groups", group=group))
     return tuple(str(g) for g in items)
 
 
@@ -277,23 +279,24 @@ def parse_rewards(
         c.keys(data, at, ("name", *_REWARD_KINDS, "weight", "prorate", "scope", "distribute"), ("name",))
         present = [key for key in _REWARD_KINDS if key in data]
         if len(present) != 1:
-            c.add(at, "a reward needs exactly one of by_grade, by_rank, pool, by_label, amount")
+            c.add(at, _("a reward needs exactly one of by_grade, by_rank, pool, by_label, amount"))
         fields: dict[str, Any] = {}
         if "by_grade" in data:
-            fields["by_grade"] = _amounts(c, data["by_grade"], pointer(at, "by_grade"), grades, "grade")
+            fields["by_grade"] = _amounts(c, data["by_grade"], pointer(at, "by_grade"), grades, _("grade"))
         if "by_label" in data:
-            fields["by_label"] = _amounts(c, data["by_label"], pointer(at, "by_label"), labels, "label")
+            fields["by_label"] = _amounts(c, data["by_label"], pointer(at, "by_label"), labels, _("label"))
         if "by_rank" in data:
             items = c.seq(data["by_rank"], pointer(at, "by_rank"), "by_rank") or []
             fields["by_rank"] = tuple(
-                c.number(x, pointer(pointer(at, "by_rank"), i), "an amount") or Decimal(0) for i, x in enumerate(items)
+                c.number(x, pointer(pointer(at, "by_rank"), i), _("an amount")) or Decimal(0)
+                for i, x in enumerate(items)
             )
         if "pool" in data:
             fields["pool"] = c.number(data["pool"], pointer(at, "pool"), "pool", non_negative=True)
             if "weight" not in data:
-                c.add(pointer(at, "weight"), "a pool reward needs a weight expression, such as total")
+                c.add(pointer(at, "weight"), _("a pool reward needs a weight expression, such as total"))
         elif "weight" in data:
-            c.add(pointer(at, "weight"), "weight is only used with pool")
+            c.add(pointer(at, "weight"), _("weight is only used with pool"))
         for key in ("weight", "prorate", "amount"):
             if key in data:
                 fields[key] = _reward_expression(c, data[key], pointer(at, key), codes)
@@ -306,17 +309,17 @@ def parse_rewards(
     names = [reward.name for reward in out]
     for i, name in enumerate(names):
         if name in names[:i]:
-            c.add(f"/rewards/{i}/name", f"the reward name {name!r} is used twice")
+            c.add(f"/rewards/{i}/name", _("the reward name %(name)r is used twice", name=name))
     return tuple(out)
 
 
 def _amounts(c: Checker, value: Any, ptr: str, known: frozenset[str], what: str) -> dict[str, Decimal]:
-    data = c.mapping(value, ptr, "this table")
+    data = c.mapping(value, ptr, _("this table"))
     out: dict[str, Decimal] = {}
     for key, amount in (data or {}).items():
         if key not in known:
-            c.add(pointer(ptr, key), f"{key!r} is not a {what} of this scheme")
-        number = c.number(amount, pointer(ptr, key), "an amount")
+            c.add(pointer(ptr, key), _("%(key)r is not a %(what)s of this scheme", key=key, what=what))
+        number = c.number(amount, pointer(ptr, key), _("an amount"))
         if number is not None:
             out[str(key)] = number
     return out
@@ -330,14 +333,14 @@ def _distribution(c: Checker, value: Any, ptr: str) -> Distribution | None:
     c.keys(data, ptr, ("members", "weight"), ("members", "weight"))
     members = c.text(data.get("members"), pointer(ptr, "members"), "members") if "members" in data else None
     if members is not None and not members.isidentifier():
-        c.add(pointer(ptr, "members"), f"members names the attribute listing the people, such as staff; "
-                                       f"{members!r} is not a plain attribute name")
+        c.add(pointer(ptr, "members"), _("members names the attribute listing the people, such as staff; "
+                                         "%(members)r is not a plain attribute name", members=members))
         members = None
     weight = compile_checked(c, data["weight"], pointer(ptr, "weight")) if "weight" in data else None
     if weight is not None:
         for name in sorted(weight.names - _PERSON_NAMES):
-            c.add(pointer(ptr, "weight"), "the weight may use score, total and attr.NAME (the person's "
-                                          f"attributes); '{name}' is none of them")
+            c.add(pointer(ptr, "weight"), _("the weight may use score, total and attr.NAME (the person's "
+                                            "attributes); '%(name)s' is none of them", name=name))
     if members is None or weight is None:
         return None
     return Distribution(members=members, weight=weight)
@@ -347,7 +350,7 @@ def _reward_expression(c: Checker, value: Any, ptr: str, codes: frozenset[str]) 
     expr = compile_checked(c, value, ptr)
     if expr is not None:
         for name in sorted(expr.names - codes - {"total"}):
-            c.add(ptr, f"the expression uses '{name}', which is neither total nor an indicator code")
+            c.add(ptr, _("the expression uses '%(name)s', which is neither total nor an indicator code", name=name))
     return expr
 
 
@@ -365,7 +368,7 @@ def parse_rollup(c: Checker, value: Any, grades: frozenset[str]) -> Rollup | Non
         count = _grade_count(c, rule.get("count"), pointer(at, "count"), grades) if "count" in rule else None
         grade = rule.get("grade")
         if "grade" in rule and not _named(grade, grades):
-            c.add(pointer(at, "grade"), f"the grade {grade!r} is not defined by grading")
+            c.add(pointer(at, "grade"), _("the grade %(grade)r is not defined by grading", grade=grade))
         within = c.boolean(rule.get("within_quota", False), pointer(at, "within_quota"), "within_quota")
         if count is not None and _named(grade, grades):
             rules.append(RollupGradeRule(count=count, grade=str(grade), within_quota=bool(within)))
@@ -380,10 +383,10 @@ def _grade_count(c: Checker, value: Any, ptr: str, grades: frozenset[str]) -> Gr
     c.keys(data, ptr, ("grade", *ops), ("grade",))
     present = [op for op in ops if op in data]
     if len(present) != 1:
-        c.add(ptr, "count needs exactly one of gte, eq, lte, gt, lt")
+        c.add(ptr, _("count needs exactly one of gte, eq, lte, gt, lt"))
         return None
     if not _named(data.get("grade"), grades):
-        c.add(pointer(ptr, "grade"), f"the grade {data.get('grade')!r} is not defined by grading")
+        c.add(pointer(ptr, "grade"), _("the grade %(grade)r is not defined by grading", grade=data.get("grade")))
         return None
     number = c.integer(data[present[0]], pointer(ptr, present[0]), present[0], low=0)
     if number is None:
@@ -409,7 +412,8 @@ def parse_publication(c: Checker, value: Any) -> PublicationRules | None:
     if "objection_procedure" in data:
         procedure = c.text(data["objection_procedure"], "/publication/objection_procedure", "objection_procedure")
         if procedure is not None and len(procedure) > MAX_PROCEDURE:
-            c.add("/publication/objection_procedure", f"objection_procedure has at most {MAX_PROCEDURE} characters")
+            c.add("/publication/objection_procedure", _("objection_procedure has at most %(most)s characters",
+                                                       most=MAX_PROCEDURE))
             procedure = None
     days: dict[str, int | None] = {}
     for key in ("working_days", "republication_working_days"):
@@ -417,14 +421,15 @@ def parse_publication(c: Checker, value: Any) -> PublicationRules | None:
         if key not in data:
             days[key] = None
         elif isinstance(data[key], bool):
-            c.add(at, f"{key} must be a whole number of working days, not {data[key]!r}")
+            c.add(at, _("%(key)s must be a whole number of working days, not %(value)r", key=key, value=data[key]))
             days[key] = None
         else:
             days[key] = c.integer(data[key], at, key, low=1, high=MAX_PUBLICATION_DAYS)
     full, short = days["working_days"], days["republication_working_days"]
     if full is not None and short is not None and short > full:
         c.add("/publication/republication_working_days",
-              f"a re-publication cannot be longer than the publication itself ({short} > {full} working days)")
+              _("a re-publication cannot be longer than the publication itself (%(short)s > %(full)s working days)",
+                short=short, full=full))
         return None
     return PublicationRules(working_days=full, republication_working_days=short, public_columns=columns,
                             objection_procedure=procedure)
@@ -437,7 +442,7 @@ def _public_columns(c: Checker, value: Any) -> tuple[str, ...]:
     if items is None:
         return DEFAULT_PUBLIC_COLUMNS
     if not items:
-        c.add("/publication/public_columns", "public_columns needs at least one column")
-    chosen = {c.choice(item, pointer("/publication/public_columns", str(i)), "a public column", PUBLIC_COLUMNS)
+        c.add("/publication/public_columns", _("public_columns needs at least one column"))
+    chosen = {c.choice(item, pointer("/publication/public_columns", str(i)), _("a public column"), PUBLIC_COLUMNS)
               for i, item in enumerate(items)}
     return tuple(column for column in PUBLIC_COLUMNS if column in chosen) or DEFAULT_PUBLIC_COLUMNS
