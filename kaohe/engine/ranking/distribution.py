@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from kaohe.i18n import _
+
 from ..scheme.model import Problem, Reward
 from .numbers import CONTEXT, ZERO, as_decimal
 from .rewards import CENT, largest_remainder
@@ -41,9 +43,9 @@ def distribute(standings: Sequence[Standing], reward: Reward, index: int) -> lis
         if members is None:
             problems.append(Problem(
                 pointer=where, subject=standing.id,
-                message=f"reward {reward.name}: subject {standing.id} has no usable list of people in its "
-                        f"attribute {plan.members} (each needs an id, a score and attributes), so its "
-                        "amount was not distributed"))
+                message=_("reward %(reward)s: subject %(subject)s has no usable list of people in its attribute "
+                          "%(members)s (each needs an id, a score and attributes), so its amount was not distributed",
+                          reward=reward.name, subject=standing.id, members=plan.members)))
             continue
         weights = {}
         for member in members:
@@ -55,8 +57,8 @@ def distribute(standings: Sequence[Standing], reward: Reward, index: int) -> lis
             if amount != 0:
                 problems.append(Problem(
                     pointer=where, subject=standing.id,
-                    message=f"reward {reward.name}: every weight of subject {standing.id}'s people is 0, so "
-                            "its amount was not distributed"))
+                    message=_("reward %(reward)s: every weight of subject %(subject)s's people is 0, so its amount "
+                              "was not distributed", reward=reward.name, subject=standing.id)))
             split = dict.fromkeys(weights, ZERO)
         standing.distribution[reward.name] = split
     return problems

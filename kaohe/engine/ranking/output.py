@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kaohe.i18n import localize
+
 _HEADERS = ("名次", "对象", "组别", "总分", "等次", "标签", "奖励")
 
 
@@ -73,8 +75,11 @@ def _grade(subject: Mapping[str, Any]) -> str:
 
 
 def _problem_line(problem: Mapping[str, Any]) -> str:
+    """`WHERE: sentence`, a sentence the engine marked (kaohe.i18n) in the run's language; one read back from a
+    stored result is English text and stays so."""
     where = problem.get("pointer") or problem.get("fact") or problem.get("subject") or ""
-    return f"{where}: {problem.get('message')}" if where else str(problem.get("message"))
+    message = localize(problem.get("message"))
+    return f"{where}: {message}" if where else message
 
 
 def _width(text: str) -> int:

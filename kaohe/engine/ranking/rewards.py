@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from kaohe.i18n import _
+
 from ..scheme.model import Expression, Problem, Reward
 from .numbers import CONTEXT, ONE, ZERO
 from .order import competition_ranks
@@ -81,7 +83,7 @@ def _by_rank(standings: Sequence[Standing], reward: Reward) -> None:
     amounts = reward.by_rank or ()
     for scope in _scopes([s for s in standings if s.ranked], reward):
         ranks = competition_ranks(scope, lambda s: s.placement)
-        for rank in sorted({rank for _, rank in ranks}):
+        for rank in sorted({rank for _standing, rank in ranks}):
             tied = sorted((standing for standing, other in ranks if other == rank), key=lambda s: s.id)
             held = sum(amounts[rank - 1 : rank - 1 + len(tied)], ZERO)
             shares = {tied[0].id: held} if len(tied) == 1 else largest_remainder(held, dict.fromkeys(
@@ -114,9 +116,11 @@ def _weight(standing: Standing, reward: Reward) -> Decimal:
 
 
 def _empty_pool(reward: Reward, index: int, scope: Sequence[Standing]) -> Problem:
-    where = f" in group {scope[0].group}" if reward.scope == "group" and scope else ""
+    message = (_("reward %(reward)s: every weight is 0 in group %(group)s, so the pool was not distributed",
+                 reward=reward.name, group=scope[0].group) if reward.scope == "group" and scope
+               else _("reward %(reward)s: every weight is 0, so the pool was not distributed", reward=reward.name))
     return Problem(
-        message=f"reward {reward.name}: every weight is 0{where}, so the pool was not distributed",
+        message=message,
         pointer=f"/rewards/{index}",
     )
 

@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from kaohe.i18n import _
+
 from ..scheme.model import PeriodScores, Problem, Rollup, Scheme, Subject, SubjectScore
 from .grading import PresetGrade
 from .numbers import CONTEXT, ZERO, as_decimal
@@ -71,11 +73,13 @@ def _unusable(
 ) -> str | None:
     if result.get("scheme") != rollup.source:
         scheme = result.get("scheme")
-        return f"result of scheme {scheme!r} ignored: this roll-up is built from {rollup.source}"
+        return _("result of scheme %(scheme)r ignored: this roll-up is built from %(source)s", scheme=scheme,
+                 source=rollup.source)
     if not lies_inside(sub_period, period):
-        return f"result of period {sub_period!r} ignored: it does not lie inside {period}"
+        return _("result of period %(sub_period)r ignored: it does not lie inside %(period)s", sub_period=sub_period,
+                 period=period)
     if sub_period in seen:
-        return f"a second result for period {sub_period} ignored"
+        return _("a second result for period %(period)s ignored", period=sub_period)
     return None
 
 
@@ -124,7 +128,7 @@ def _subject_score(
     entries = _entries(subject.id, results)
     totals = {period: as_decimal(entry.get("total")) or ZERO for period, entry in entries}
     if not totals:
-        problems.append(Problem(message="no sub-period result for this subject; total 0", subject=subject.id))
+        problems.append(Problem(message=_("no sub-period result for this subject; total 0"), subject=subject.id))
     summed = sum(totals.values(), ZERO)
     total = CONTEXT.divide(summed, Decimal(len(totals))) if rollup.total == "mean" and totals else summed
     parts = ", ".join(f"{period} {value}" for period, value in totals.items())

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeVar
 
+from kaohe.i18n import _
+
 from ..scheme.model import (
     AttrRef,
     BandedParams,
@@ -151,8 +153,8 @@ def resolve_target(target: Target, subject: Subject, problems: list[Problem], co
         problems.append(
             Problem(
                 subject=subject.id,
-                message=f"{code}: the attribute {target.name} of subject "
-                f"{subject.id} must be a number above 0 to serve as the target",
+                message=_("%(indicator)s: the attribute %(attribute)s of subject %(subject)s must be a number above 0 "
+                          "to serve as the target", indicator=code, attribute=target.name, subject=subject.id),
             )
         )
         return None
@@ -184,9 +186,10 @@ def build_manual(node: Node) -> LeafFn:
         for f in facts:
             value = num(f.get("points"))
             if value is None:
-                bad(problems, f, f"score fact needs numeric points, got {f.get('points')!r}")
+                bad(problems, f, _("score fact needs numeric points, got %(points)r", points=f.get("points")))
             elif combine == "weighted" and name_of(f.get("assessor")) not in weights:
-                bad(problems, f, f"assessor {f.get('assessor')!r} has no weight in assessor_weights")
+                bad(problems, f, _("assessor %(assessor)r has no weight in assessor_weights",
+                                   assessor=f.get("assessor")))
             else:
                 used.append(f)
                 values.append(value)
@@ -243,7 +246,7 @@ def measure_value(
         if "numerator" in f or "denominator" in f:
             n, d = num(f.get("numerator")), num(f.get("denominator"))
             if n is None or d is None:
-                bad(problems, f, "measure fact needs numeric numerator and denominator")
+                bad(problems, f, _("measure fact needs numeric numerator and denominator"))
                 continue
             numer += n
             denom += d
@@ -251,7 +254,7 @@ def measure_value(
         else:
             v = num(f.get("value"))
             if v is None:
-                bad(problems, f, f"measure fact needs a numeric value, got {f.get('value')!r}")
+                bad(problems, f, _("measure fact needs a numeric value, got %(value)r", value=f.get("value")))
                 continue
             total += v
             has_value = True
@@ -259,7 +262,7 @@ def measure_value(
         if has_value:
             problems.append(
                 Problem(
-                    message="value facts ignored: the leaf also has numerator/denominator facts",
+                    message=_("value facts ignored: the leaf also has numerator/denominator facts"),
                     fact=ids([f for f in facts if "numerator" not in f]),
                 )
             )
@@ -311,7 +314,7 @@ def build_completion(node: Node) -> LeafFn:
         for f in facts:
             v = num(f.get("value"))
             if v is None:
-                bad(problems, f, f"completion needs a numeric value, got {f.get('value')!r}")
+                bad(problems, f, _("completion needs a numeric value, got %(value)r", value=f.get("value")))
             else:
                 used.append(v)
         if not used:
@@ -373,7 +376,7 @@ def _banded_months(facts: list[Fact], problems: list[Problem], bands: Any, combi
     for f in facts:
         month = f.get("month")
         if not month:
-            bad(problems, f, "this leaf is banded per month; the fact needs a month such as 2026-02")
+            bad(problems, f, _("this leaf is banded per month; the fact needs a month such as 2026-02"))
             continue
         key = str(month)
         same = months.get(key)
@@ -383,7 +386,7 @@ def _banded_months(facts: list[Fact], problems: list[Problem], bands: Any, combi
             same.append(f)
     parts, scores = [], []
     for month in sorted(months):
-        value, denom, _ = measure_value(months[month], problems, words=False)
+        value, denom, _text = measure_value(months[month], problems, words=False)
         if value is None:
             continue
         points = ZERO if denom == 0 else band_points(bands, _ratio_of(value, denom))

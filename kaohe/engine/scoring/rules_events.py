@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from kaohe.i18n import _
+
 from ..scheme.model import (
     AccrualParams,
     DeductionParams,
@@ -55,11 +57,12 @@ def _event_counts(
         kind = f.get("type")
         if not isinstance(kind, str) or kind not in per_event:
             known = ", ".join(sorted(per_event))
-            bad(problems, f, f"unknown event type {name_of(kind)!r} for this deduction (known: {known})")
+            bad(problems, f, _("unknown event type %(type)r for this deduction (known: %(known)s)", type=name_of(kind),
+                               known=known))
             continue
         count = num(f.get("count", 1))
         if count is None or count < 0:
-            bad(problems, f, f"event count must be a number not below 0, got {f.get('count')!r}")
+            bad(problems, f, _("event count must be a number not below 0, got %(count)r", count=f.get("count")))
             continue
         used.append(f)
         # 001 篇7 "无正当理由未办理的每件扣5分": justified events neither deduct nor count toward zero_when
@@ -115,12 +118,14 @@ def _event_points(f: Fact, rates: tuple[Any, ...], problems: list[Problem]) -> D
     elif name_of(f.get("type")) in per_event:
         points = per_event[f["type"]]
     else:
-        what = f"level {f.get('level')!r}" if f.get("level") is not None else f"event type {f.get('type')!r}"
-        bad(problems, f, f"unknown {what}: the rule gives it no points")
+        if f.get("level") is not None:
+            bad(problems, f, _("unknown level %(level)r: the rule gives it no points", level=f.get("level")))
+        else:
+            bad(problems, f, _("unknown event type %(type)r: the rule gives it no points", type=f.get("type")))
         return None
     count = num(f.get("count", 1))
     if points is None or count is None:
-        bad(problems, f, "event points and count must be numbers")
+        bad(problems, f, _("event points and count must be numbers"))
         return None
     points *= count
     participants = f.get("participants")
@@ -141,7 +146,7 @@ def build_per_occurrence(node: Node) -> LeafFn:
         for f in facts:
             task = f.get("task_id")
             if task is None:
-                bad(problems, f, "task fact needs a task_id")
+                bad(problems, f, _("task fact needs a task_id"))
                 continue
             key = str(task)
             done[key] = done.get(key, False) or f.get("completed") is True
@@ -164,7 +169,7 @@ def build_cases(node: Node) -> LeafFn:
         for f in facts:
             points, weight = num(f.get("points")), num(f.get("weight", 1))
             if points is None or weight is None or weight < ZERO or not ZERO <= points <= HUNDRED:
-                bad(problems, f, "case fact needs points between 0 and 100 and a weight not below 0")
+                bad(problems, f, _("case fact needs points between 0 and 100 and a weight not below 0"))
                 continue
             weighted += weight * points
             weights += weight
@@ -193,7 +198,7 @@ def build_journal(node: Node) -> LeafFn:
             elif status == "accepted" and (value := num(f.get("points"))) is not None:
                 points.append(value or ZERO)
             else:
-                bad(problems, f, "journal fact needs status accepted (with numeric points), excused or missing")
+                bad(problems, f, _("journal fact needs status accepted (with numeric points), excused or missing"))
         if not points:
             score = top if excused else ZERO
             return (score if excused else None), f"journal [{ids(facts)}]: every week excused = {fmt(score)}"
@@ -245,13 +250,15 @@ def _ratings_by_round(
             continue  # 弃权: an abstention is not counted
         value = scale.get(grade if isinstance(grade, str) else "") if grade is not None else num(points)
         if value is None:
-            bad(problems, f, f"unknown grade {grade!r}" if grade is not None else "rating points must be a number")
+            bad(problems, f, _("unknown grade %(grade)r", grade=grade) if grade is not None
+                else _("rating points must be a number"))
             continue
         level = f.get("level", "")
         if not isinstance(level, str):
             level = str(level)
         if levels and level not in levels:
-            bad(problems, f, f"unknown rater level {level!r} (expected one of {', '.join(levels)})")
+            bad(problems, f, _("unknown rater level %(level)r (expected one of %(levels)s)", level=level,
+                               levels=", ".join(levels)))
             continue
         key = f.get("round", 1)
         key = str(key)

@@ -13,6 +13,8 @@ from functools import partial
 from operator import itemgetter
 from typing import Any, Final
 
+from kaohe.i18n import _
+
 from ..canonical import canonical_text, inputs_sha256, sorted_by_id
 from ..scheme.evidence_rules import apply_documents, earlier_periods
 from ..scheme.expression import CONTEXT
@@ -67,11 +69,12 @@ def read_subjects(raw: Any, scheme: Scheme, problems: list[Problem]) -> list[Sub
     for item in raw if isinstance(raw, list) else []:
         sid = item.get("id") if isinstance(item, Mapping) else None
         if not isinstance(sid, str | int) or isinstance(sid, bool):
-            problems.append(Problem(message=f"a subject needs an id: {str(item)[:80]}"))
+            problems.append(Problem(message=_("a subject needs an id: %(item)s", item=str(item)[:80])))
             continue
         sid = str(sid)
         if sid in chosen:
-            problems.append(Problem(subject=sid, message=f"subject {sid} is listed more than once; one copy used"))
+            problems.append(Problem(subject=sid, message=_(
+                "subject %(subject)s is listed more than once; one copy used", subject=sid)))
             if canonical_text(item) >= canonical_text(chosen[sid]):
                 continue  # keep the copy whose canonical text sorts first: input order never matters
         chosen[sid] = item
@@ -84,8 +87,8 @@ def _subject(sid: str, item: Mapping[str, Any], scheme: Scheme, problems: list[P
         problems.append(
             Problem(
                 subject=sid,
-                message=f"subject {sid} is in group {group!r}, which the scheme "
-                f"does not list ({', '.join(scheme.groups)})",
+                message=_("subject %(subject)s is in group %(group)r, which the scheme does not list (%(groups)s)",
+                          subject=sid, group=group, groups=", ".join(scheme.groups)),
             )
         )
     attributes = item.get("attributes") or {}
@@ -126,8 +129,9 @@ def _within_windows(period: Period, items: list[Any]) -> list[Any]:
         elif other in windows.get(str(f.get("indicator")), ()):
             out.append(f)
         else:
-            _fact_problem(period.problems, f, f"a fact of period {other!r} counts only for a leaf whose lookback "
-                                              f"window holds that period; {f.get('indicator')} has none that does")
+            _fact_problem(period.problems, f, _("a fact of period %(period)r counts only for a leaf whose lookback "
+                                                "window holds that period; %(indicator)s has none that does",
+                                                period=other, indicator=f.get("indicator")))
     return out
 
 
@@ -173,7 +177,7 @@ def _known_subjects(period: Period, by_subject: dict[Any, dict[str, list[Fact]]]
         else:
             for leaf_facts in by_leaf.values():
                 for f in leaf_facts:
-                    _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+                    _fact_problem(period.problems, f, _("unknown subject %(subject)r", subject=sid))
     for sid, by_leaf in numbered:
         mine = facts.setdefault(sid, {})
         for code, leaf_facts in by_leaf.items():
@@ -186,11 +190,11 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str 
     subject_level: list[Fact] = []
     for f in odd:
         if type(f) is not dict:
-            period.problems.append(Problem(message=f"a fact must be a mapping: {str(f)[:80]}"))
+            period.problems.append(Problem(message=_("a fact must be a mapping: %(fact)s", fact=str(f)[:80])))
             continue
         sid = f.get("subject")
         if str(sid) not in known or isinstance(sid, bool):
-            _fact_problem(period.problems, f, f"unknown subject {sid!r}")
+            _fact_problem(period.problems, f, _("unknown subject %(subject)r", subject=sid))
             continue
         ind = f.get("indicator")
         if ind is None:
@@ -204,7 +208,10 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str 
             _fact_problem(
                 period.problems,
                 f,
-                f"a {f.get('fact')!r} fact does not fit indicator {ind}, which reads {kind or 'no'} facts",
+                _("a %(fact)r fact does not fit indicator %(indicator)s, which reads %(kind)s facts",
+                  fact=f.get("fact"), indicator=ind, kind=kind) if kind else
+                _("a %(fact)r fact does not fit indicator %(indicator)s, which reads no facts", fact=f.get("fact"),
+                  indicator=ind),
             )
     _collect_vetoes(period, subject_level)
 
@@ -214,8 +221,9 @@ def _document(period: Period, f: Fact, sid: str, code: str) -> None:
     rule = period.nodes[code].documents
     assert rule is not None
     if f.get("document") not in {d.name for d in rule.required}:
-        _fact_problem(period.problems, f, f"{f.get('document')!r} is not a document {code} requires "
-                                          f"({', '.join(d.name for d in rule.required)})")
+        _fact_problem(period.problems, f, _("%(document)r is not a document %(indicator)s requires (%(names)s)",
+                                            document=f.get("document"), indicator=code,
+                                            names=", ".join(d.name for d in rule.required)))
         return
     period.documents.setdefault(sid, {}).setdefault(code, []).append(f)
 
@@ -226,9 +234,10 @@ def _fact_problem(problems: list[Problem], f: Mapping[str, Any], message: str) -
 
 def _unknown_indicator(period: Period, f: Fact, code: Any) -> None:
     if isinstance(code, str) and code in period.nodes:
-        _fact_problem(period.problems, f, f"indicator {code} is not a leaf; facts go to its leaves")
+        _fact_problem(period.problems, f, _("indicator %(indicator)s is not a leaf; facts go to its leaves",
+                                            indicator=code))
     else:
-        _fact_problem(period.problems, f, f"unknown indicator {code!r}")
+        _fact_problem(period.problems, f, _("unknown indicator %(indicator)r", indicator=code))
 
 
 def _collect_vetoes(period: Period, facts: list[Fact]) -> None:
@@ -240,8 +249,8 @@ def _collect_vetoes(period: Period, facts: list[Fact]) -> None:
             _fact_problem(
                 period.problems,
                 f,
-                f"a fact without indicator must be a veto event; {f.get('type')!r} "
-                "is not an event of the scheme's vetoes",
+                _("a fact without indicator must be a veto event; %(type)r is not an event of the scheme's vetoes",
+                  type=f.get("type")),
             )
             continue
         for i in by_event[f["type"]]:
@@ -396,14 +405,14 @@ def _unreadable(node: Node, subject: Subject, facts: list[Fact], exc: Exception,
     problems.append(
         Problem(
             subject=subject.id,
-            message=f"the facts [{fact_ids}] of {node.code} for subject "
-            f"{subject.id} could not be read ({type(exc).__name__})",
+            message=_("the facts [%(facts)s] of %(indicator)s for subject %(subject)s could not be read (%(error)s)",
+                      facts=fact_ids, indicator=node.code, subject=subject.id, error=type(exc).__name__),
         )
     )
     return f"facts [{fact_ids}] could not be read"
 
 
-MISSING_ERROR = "its missing policy is error"  # ends the problem of a `missing: error` leaf without facts
+MISSING_ERROR = "its missing policy is error"  # ends the (English) problem of a `missing: error` leaf without facts
 
 
 def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -> tuple[Decimal, str]:
@@ -411,8 +420,8 @@ def _missing(node: Node, subject: Subject, problems: list[Problem], text: str) -
         problems.append(
             Problem(
                 subject=subject.id,
-                message=f"no usable facts for {node.code} ({node.name}) of subject "
-                f"{subject.id}, and {MISSING_ERROR}",
+                message=_("no usable facts for %(indicator)s (%(name)s) of subject %(subject)s, and its missing "
+                          "policy is error", indicator=node.code, name=node.name, subject=subject.id),
             )
         )
         return ZERO, f"{text or 'no facts'}; missing: error = 0"
@@ -618,13 +627,14 @@ def score_keeping(scheme: Scheme, facts: Mapping[str, Any],
     if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
         problems.append(
             Problem(
-                message=f"the facts are for {facts.get('scheme')} version {facts.get('version')}, "
-                f"not {scheme.id} version {scheme.version}"
+                message=_("the facts are for %(facts_scheme)s version %(facts_version)s, not %(scheme)s version "
+                          "%(version)s", facts_scheme=facts.get("scheme"), facts_version=facts.get("version"),
+                          scheme=scheme.id, version=scheme.version)
             )
         )
     raw = facts.get("facts")
     if raw is not None and not isinstance(raw, list):
-        problems.append(Problem(message="facts must be a list"))
+        problems.append(Problem(message=_("facts must be a list")))
     # sorted once by id: the hash needs this order, and the rules then see facts in id order
     ordered = sorted_by_id(raw) if isinstance(raw, list) else []
     period = Period(scheme, read_subjects(facts.get("subjects"), scheme, problems), str(facts.get("period", "")))
