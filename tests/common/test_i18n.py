@@ -325,3 +325,68 @@ async def test_a_refused_payload_reads_in_both_languages(api: Any) -> None:
         assert answers["en"].json()["error"]["message"] == english
         assert answers["zh-CN"].json()["error"]["message"] == chinese
         assert answers["en"].json()["error"]["details"] == answers["zh-CN"].json()["error"]["details"]
+
+
+# Where the engine's problem sentences are made (issue 22): the argument that becomes a Problem's message, by the
+# callee's name: its keyword, and its position when passed positionally (Checker.add(ptr, message), the scoring
+# rules' bad(problems, fact, message) …). set.add takes one argument, Checker.add two.
+PROBLEM_SINKS = {"Problem": ("message", 0), "add": (None, 1), "bad": (None, 2), "_fact_problem": (None, 2),
+                 "ExpressionError": ("message", 0), "DocumentError": (None, 0), "DocumentLimit": ("sentence", 1)}
+
+
+def _unmarked(node: ast.expr) -> bool:
+    """A sentence written out in the code but not marked: a string literal, an f-string, one built with `+`, `%`
+    or `.format`, or either branch of a conditional that is one (a `_()` call is marked)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _unmarked(node.left) or _unmarked(node.right)
+    if isinstance(node, ast.IfExp):
+        return _unmarked(node.body) or _unmarked(node.orelse)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return isinstance(node.func.value, ast.Constant | ast.JoinedStr)
+    return False
+
+
+def _unmarked_problems(source: str, where: str) -> list[str]:
+    """`file:line` of every problem sentence in `source` that is not marked with `_()`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else \
+            node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if name not in PROBLEM_SINKS or (name == "add" and len(node.args) != 2):
+            continue
+        keyword, position = PROBLEM_SINKS[name]
+        given = [k.value for k in node.keywords if keyword is not None and k.arg == keyword]
+        given += node.args[position:position + 1]
+        if any(_unmarked(argument) for argument in given):
+            found.append(f"{where}:{node.lineno}")
+    return found
+
+
+def test_every_problem_of_the_engine_is_a_marked_message() -> None:
+    """The scheme checker's and the scoring engine's problems reach people (scheme_invalid details, the CLI's
+    problem lines): none is an unmarked string literal or f-string in kaohe/engine."""
+    unmarked = [line for path in sorted((ROOT / "kaohe" / "engine").rglob("*.py"))
+                for line in _unmarked_problems(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
+    assert unmarked == []
+
+
+def test_the_problem_scan_finds_unmarked_sentences() -> None:
+    source = '''
+Problem(message=f"unknown subject {sid!r}", fact=fid)
+Problem("facts must be a list")
+c.add(ptr, "at least one indicator is needed here")
+c.add(ptr, "the code " + code + " is used twice")
+bad(problems, f, "a" if x else _("b"))
+raise ExpressionError("division by zero", pos)
+raise DocumentError("too large: {}".format(size))
+seen.add("one argument: a set")
+c.add(ptr, _("at least one indicator is needed here"))
+Problem(message=reason, pointer=ptr)
+'''
+    assert _unmarked_problems(source, "x.py") == [f"x.py:{line}" for line in (2, 3, 4, 5, 6, 7, 8)]

@@ -132,3 +132,25 @@ async def test_deep_or_huge_scheme_text_is_a_problem_with_a_pointer(gateway: htt
         assert found["ok"] is False
         assert [p["pointer"] for p in found["problems"]] == [pointer]
         assert sentence in found["problems"][0]["message"]
+
+
+async def test_validation_problems_in_the_language_asked_for(gateway: httpx.AsyncClient, bearer: Any) -> None:
+    """(issue 22) The gateway passes the caller's Accept-Language on to scoring, whose problems come back in it, as
+    data (validateScheme) and as a refusal's details (createScheme); pointers and codes are the same."""
+    bad = TINY.replace("max: 10", "max: -1")  # attend's max (tests/scoring/test_scheme_problems_language.py)
+    document = {"id": "tiny", "version": 1, "title": "小方案", "subject_kind": "person", "period": "quarter",
+                "indicators": [{"code": "work", "name": "工作", "max": 60,
+                                "rule": {"kind": "manual", "combine": "avg"}}]}
+    expected = {
+        "en": ("the max of indicator '考勤' must be greater than 0, not -1",
+               "combine must be one of mean, min, max, latest, weighted, not 'avg'"),
+        "zh-CN": ("指标“考勤”的满分（max） 必须大于 0，现为 -1",
+                  "combine 必须是 mean, min, max, latest, weighted 之一，现为 'avg'")}
+    for language, (sentence, refused) in expected.items():
+        headers = {**bearer(("admin", "")), "Accept-Language": language}
+        found = (await _post(gateway, headers, VALIDATE, text=bad))["data"]["validateScheme"]
+        assert found["problems"] == [{"pointer": "/indicators/1/max", "message": sentence}]
+        created = await _post(gateway, headers, CREATE, doc=document)
+        extensions = created["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["reason"]) == ("BAD_USER_INPUT", "scheme_invalid")
+        assert extensions["details"] == [{"pointer": "/indicators/0/rule/combine", "message": refused}]

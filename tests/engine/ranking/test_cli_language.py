@@ -1,0 +1,84 @@
+"""`kaohe scheme validate` and `kaohe evaluate` write a bad scheme's problems in the run's language (issue 22):
+`--lang`, as every CLI line. Expected lines written out by hand from the checker's sentences."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from kaohe.i18n import use_locale
+from tests.engine.ranking.test_cli import FACTS, SCHEME
+
+BROKEN = SCHEME.replace("max: 100", "max: -5").replace("- {grade: 不合格}", "- {grade: 不合格, min: 0}")
+
+
+@pytest.fixture
+def broken(tmp_path: pathlib.Path) -> Iterator[tuple[pathlib.Path, pathlib.Path]]:
+    scheme, facts = tmp_path / "bad.yaml", tmp_path / "facts.json"
+    scheme.write_text(BROKEN, encoding="utf-8")
+    facts.write_text(json.dumps(FACTS, ensure_ascii=False), encoding="utf-8")
+    yield scheme, facts
+    use_locale(None)  # the CLI sets the language of the whole process
+
+
+def _run(*args: str) -> tuple[int, list[str]]:
+    from kaohe.cli import app
+
+    done = CliRunner().invoke(app, list(args))
+    return done.exit_code, done.stderr.splitlines()
+
+
+def test_validate_prints_the_problems_in_chinese(broken: tuple[pathlib.Path, pathlib.Path]) -> None:
+    scheme, _facts = broken
+    assert _run("--lang", "zh-CN", "scheme", "validate", str(scheme)) == (2, [
+        f"kaohe: 方案 {scheme} 无效（2 处问题）：",
+        "/indicators/0/max: 指标“常规工作”的满分（max） 必须大于 0，现为 -5",
+        "/grading/bands: 最后一档必须是不写 min 的兜底档，如 {grade: 不称职}"])
+
+
+def test_validate_and_evaluate_print_the_problems_in_english(broken: tuple[pathlib.Path, pathlib.Path]) -> None:
+    scheme, facts = broken
+    lines = ["/indicators/0/max: the max of indicator '常规工作' must be greater than 0, not -5",
+             "/grading/bands: the last band must be a catch-all without min, such as {grade: 不称职}"]
+    assert _run("--lang", "en", "scheme", "validate", str(scheme)) == (
+        2, [f"kaohe: the scheme {scheme} is invalid (2 problem(s)):", *lines])
+    assert _run("--lang", "en", "evaluate", "--scheme", str(scheme), "--facts", str(facts)) == (
+        2, [f"kaohe: the scheme {scheme} is invalid (2 problem(s)):", *lines])
+
+
+def test_evaluate_prints_the_problems_in_chinese(broken: tuple[pathlib.Path, pathlib.Path]) -> None:
+    scheme, facts = broken
+    code, lines = _run("--lang", "zh-CN", "evaluate", "--scheme", str(scheme), "--facts", str(facts))
+    assert (code, lines[1:]) == (2, ["/indicators/0/max: 指标“常规工作”的满分（max） 必须大于 0，现为 -5",
+                                     "/grading/bands: 最后一档必须是不写 min 的兜底档，如 {grade: 不称职}"])
+
+
+def test_the_table_shows_scoring_problems_in_the_language_asked_for(tmp_path: pathlib.Path) -> None:
+    """`kaohe evaluate --format table`: the problem lines in the run's language; the JSON result stays English."""
+    from kaohe.cli import app
+    from tests.engine.scoring.test_problem_language import BAD_FACTS
+
+    scheme, facts = tmp_path / "scheme.yaml", tmp_path / "facts.json"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    facts.write_text(json.dumps(BAD_FACTS, ensure_ascii=False), encoding="utf-8")
+    try:
+        runs = {language: CliRunner().invoke(app, ["--lang", language, "evaluate", "--scheme", str(scheme),
+                                                   "--facts", str(facts), "--format", "table"])
+                for language in ("zh-CN", "en")}
+        as_json = CliRunner().invoke(app, ["--lang", "zh-CN", "evaluate", "--scheme", str(scheme),
+                                           "--facts", str(facts)])
+    finally:
+        use_locale(None)
+    assert {language: run.exit_code for language, run in runs.items()} == {"zh-CN": 0, "en": 0}
+    assert runs["zh-CN"].stdout.splitlines()[-4:] == [
+        "问题 problems (3):", "  f3: 未知的考核对象 'c99'", "  f4: 未知的指标 'nope'",
+        "  f5: 评分事实的分值 points 须为数字，现为 'abc'"]
+    assert runs["en"].stdout.splitlines()[-4:] == [
+        "问题 problems (3):", "  f3: unknown subject 'c99'", "  f4: unknown indicator 'nope'",
+        "  f5: score fact needs numeric points, got 'abc'"]
+    assert [p["message"] for p in json.loads(as_json.stdout)["problems"]] == [
+        "unknown subject 'c99'", "unknown indicator 'nope'", "score fact needs numeric points, got 'abc'"]
