@@ -5,7 +5,9 @@ language. Expected sentences written out by hand."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 
@@ -18,7 +20,7 @@ from kaohe.i18n import locale_var, localize, use_locale
 from tests.engine.ranking.test_cli import FACTS, SCHEME
 
 BAD_FACTS = {**FACTS, "facts": [
-    *FACTS["facts"],
+    *cast(list[dict[str, str]], FACTS["facts"]),
     {"id": "f3", "subject": "c99", "indicator": "regular", "fact": "score", "points": "70"},
     {"id": "f4", "subject": "c01", "indicator": "nope", "fact": "score", "points": "70"},
     {"id": "f5", "subject": "c02", "indicator": "regular", "fact": "score", "points": "abc"},
@@ -39,7 +41,7 @@ def chinese() -> Iterator[None]:
     use_locale(None)
 
 
-def _evaluate() -> dict[str, object]:
+def _evaluate() -> dict[str, Any]:
     return evaluate(load_document(SCHEME), copy.deepcopy(BAD_FACTS))
 
 
@@ -53,7 +55,8 @@ def test_stored_and_hashed_problems_do_not_change_with_the_language(chinese: Non
         locale_var.reset(token)
     assert in_chinese["problems"] == in_english["problems"] == ENGLISH
     assert dumps_result(in_chinese) == dumps_result(in_english)  # the §11 document, byte for byte
-    assert canonical_json(in_chinese) == canonical_json(in_english)
+    assert canonical_json(in_chinese) == canonical_json(in_english) == canonical_json(
+        json.loads(dumps_result(in_english)))  # hashed as the plain text it is stored as
     assert in_chinese["inputs_sha256"] == in_english["inputs_sha256"]
     assert [localize(p["message"], "zh-CN") for p in in_chinese["problems"]] == CHINESE  # marked, all of them
 
@@ -70,4 +73,5 @@ def test_scheme_problems_sort_and_hash_on_their_english_form(chinese: None) -> N
         "period must be one of month, quarter, half, year, week, not 'yaer'; did you mean 'year'?"]
     assert [hash(m) for m in messages] == [hash(str(m)) for m in messages]
     assert sorted(problems, key=problem_key) == sorted(problems, key=lambda p: (p.pointer, str(p.message)))
-    assert localize(messages[1]) == "period 必须是 month, quarter, half, year, week 之一，现为 'yaer'；是否应为 'year'？"
+    assert localize(messages[1]) == ("period 必须是 month, quarter, half, year, week 之一，现为 'yaer'；"
+                                     "是否应为 'year'？")
