@@ -359,7 +359,7 @@ TYPE_FIELDS: dict[str, str] = {
     "SchemeValidation.ok": "Whether the document is a valid scheme (no problems).",
     "SchemeValidation.version": "The version the document names, when it names one.",
     "SchemeValidation.problems": "Every problem found, each with its JSON pointer; empty when ok.",
-    "SchemeProblem.message": "What is wrong there, in a sentence.",
+    "SchemeProblem.message": "What is wrong there, in a sentence, in the request's language (Accept-Language).",
     "SchemeDiff.fromVersion": "The earlier version compared.",
     "SchemeDiff.toVersion": "The later version compared.",
     "SchemeDiff.changed": "Indicators in both versions whose fields changed.",
