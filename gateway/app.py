@@ -28,8 +28,9 @@ from gateway.clients import GATEWAY, Clients
 from gateway.context import Context, get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.events import Connections, EventHub, token_expiry, watchdog
+from gateway.library_messages import library_text
 from gateway.schema import configured_schema
-from kaohe.i18n import localize
+from kaohe.i18n import _, localize
 from services.common.app import (
     BodyLimitMiddleware,
     declare_security,
@@ -147,7 +148,7 @@ class GatewayRouter(GraphQLRouter[Any, None]):
             response = await super().run(request, context=context, root_value=root_value)
         except (HTTPException, RequestRefused) as exc:
             refused = exc if isinstance(exc, RequestRefused) else RequestRefused(
-                exc.reason, exc.status_code, "not_found" if exc.status_code == 404 else "bad_request")
+                library_text(exc.reason), exc.status_code, "not_found" if exc.status_code == 404 else "bad_request")
             if media_type == JSON:
                 raise refused from None
             return JSONResponse(graphql_error_body(refused.status_code, refused.code, localize(refused.message)),
@@ -193,12 +194,13 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         try:
             principal = await state.authenticator.authenticate(headers)
         except DomainError as exc:
-            raise ConnectionRejectionError({"reason": exc.message}) from None
+            raise ConnectionRejectionError({"reason": localize(exc.message)}) from None
         if principal is None:
-            raise ConnectionRejectionError({"reason": "sign in: send Authorization or X-API-Key in connection_init"})
+            raise ConnectionRejectionError({"reason": localize(_(
+                "sign in: send Authorization or X-API-Key in connection_init"))})
         if not state.ws_connections.acquire(principal.subject):
-            raise ConnectionRejectionError({"reason": f"at most {state.ws_connections.limit} subscription "
-                                                      "connections per identity"})
+            raise ConnectionRejectionError({"reason": localize(_(
+                "at most %(limit)s subscription connections per identity", limit=state.ws_connections.limit))})
         ctx.principal = principal
         ctx.identity = principal.subject  # type: ignore[attr-defined]
         settings = get_settings()

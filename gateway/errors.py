@@ -14,6 +14,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 
+from gateway.library_messages import library_text
 from kaohe.i18n import N_, Text, _, localize, translate
 from services.common.errors import DomainError
 
@@ -159,12 +160,13 @@ def give_code(error: GraphQLError) -> None:
 
 def _marked_message(error: GraphQLError) -> str:
     """The error's message in the request's language: graphql-core copies the message of an error raised in a
-    scalar or a rule as a plain str, so the marked one is looked for on the original error too."""
+    scalar or a rule as a plain str, so the marked one is looked for on the original error too; a message of
+    graphql-core's or strawberry's own is recognised by its template (gateway/library_messages.py)."""
     original = error.original_error
     for candidate in (error.message, getattr(original, "message", None), *getattr(original, "args", ())[:1]):
         if isinstance(candidate, Text):
             return localize(candidate)
-    return error.message
+    return localize(library_text(error.message))
 
 
 def _code_of(error: GraphQLError) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import jwt
 
+from kaohe.i18n import _, localize
 from services.common.auth import SYSTEM, Principal, issue_service_token
 from services.common.notify import Notice
 from services.common.peers import peer_client
@@ -148,17 +149,18 @@ async def watchdog(context: Any, websocket: Any, *, expires_at: float | None, id
                    still_valid: Callable[[], Awaitable[bool]] | None = None) -> None:
     """Close the connection when its token expires, when `still_valid` (an API key's check, answered from the
     authenticator's cache: a revoked key fails at once on the instance that revoked it, within
-    API_KEY_CACHE_SECONDS on the others) says no, or when no subscription has run for `idle_seconds`."""
+    API_KEY_CACHE_SECONDS on the others) says no, or when no subscription has run for `idle_seconds`. The close
+    reason is in the connection's language (the task runs in the handshake's context)."""
     while True:
         now = time.time()
         if expires_at is not None and now >= expires_at:
-            await websocket.close(code=4401, reason="token expired")
+            await websocket.close(code=4401, reason=localize(_("token expired")))
             return
         if still_valid is not None and not await still_valid():
-            await websocket.close(code=4403, reason="API key revoked")
+            await websocket.close(code=4403, reason=localize(_("API key revoked")))
             return
         if context.active_subscriptions == 0 and time.monotonic() - context.last_activity >= idle_seconds:
-            await websocket.close(code=4408, reason="idle")
+            await websocket.close(code=4408, reason=localize(_("idle")))
             return
         wake = min(1.0, max(0.05, (expires_at - now) if expires_at is not None else 1.0))
         await asyncio.sleep(wake)

@@ -52,16 +52,19 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
     return 1
 
 
-def _fields(selection_set: SelectionSetNode | None, context: ValidationContext) -> Iterator[FieldNode]:
+def _fields(selection_set: SelectionSetNode | None, context: ValidationContext,
+            spread: frozenset[str] = frozenset()) -> Iterator[FieldNode]:
+    """The fields of a selection set, through its fragments; a fragment already spread on the way here (a cycle,
+    which graphql-core's NoFragmentCyclesRule reports by name) is not entered again."""
     for selection in selection_set.selections if selection_set else ():
         if isinstance(selection, FieldNode):
             yield selection
         elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, context)
-        elif isinstance(selection, FragmentSpreadNode):
+            yield from _fields(selection.selection_set, context, spread)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
             fragment = context.get_fragment(selection.name.value)
             if fragment is not None:
-                yield from _fields(fragment.selection_set, context)
+                yield from _fields(fragment.selection_set, context, spread | {selection.name.value})
 
 
 def estimate_cost(selection_set: SelectionSetNode | None, context: ValidationContext,

@@ -86,9 +86,9 @@ class GatewaySchema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         for error in errors:
+            if self.hide_suggestions and SUGGESTION.search(error.message):  # in the library's English, before
+                error.message = SUGGESTION.sub("", error.message)  # the message is put in the request's language
             give_code(error)
-            if self.hide_suggestions:
-                error.message = SUGGESTION.sub("", error.message)
         unexpected = [e for e in errors if (e.extensions or {}).get("code") == "INTERNAL"]
         for error in errors:
             if error not in unexpected:

@@ -3,7 +3,8 @@ gateway, and its passing on to the other processes a request calls; the catalogu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,8 +15,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kaohe.i18n import N_, Text, current_locale, locale_var, localize, negotiate, translate
 from services.common.settings import get_settings
 
-__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "localize", "pass_language_on", "pydantic_reason",
-           "request_locale", "translate"]
+__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "localize", "name_list", "or_list", "pass_language_on",
+           "pydantic_reason", "request_locale", "translate"]
 
 ACCEPT_LANGUAGE = "accept-language"
 
@@ -104,6 +105,39 @@ PYDANTIC_REASONS: dict[str, str] = {
 }
 
 
+QUOTED = re.compile(r"'[^']*'")
+
+
+def _joined(items: Sequence[str]) -> str:
+    """'a', 'b', 'c' as a Text whose separator is the language's (a comma in English, 、 in Chinese)."""
+    joined: str = items[0]
+    for item in items[1:]:
+        joined = Text(N_("%(items)s, %(item)s"), {"items": joined, "item": item})
+    return joined
+
+
+def name_list(text: str) -> str:
+    """Quoted names joined by commas ("'a', 'b'", as graphql-core lists a fragment cycle) in the language of the
+    moment; any other text unchanged."""
+    items = QUOTED.findall(text)
+    if len(items) < 2 or ", ".join(items) != text:
+        return text
+    return Text(N_("%(items)s, %(item)s"), {"items": _joined(items[:-1]), "item": items[-1]}, text)
+
+
+def or_list(text: str) -> str:
+    """Quoted alternatives ("'a' or 'b'", "'a', 'b', or 'c'" as graphql-core suggests names, "'a', 'b' or 'c'" as
+    pydantic lists the values it expects) with "or" and the commas in the language of the moment (English: the
+    text as it was); any other text unchanged."""
+    items = QUOTED.findall(text)
+    if len(items) < 2:
+        return text
+    earlier = ", ".join(items[:-1])
+    if text not in (f"{earlier} or {items[-1]}", f"{earlier}, or {items[-1]}"):
+        return text
+    return Text(N_("%(items)s or %(last)s"), {"items": _joined(items[:-1]), "last": items[-1]}, text)
+
+
 def pydantic_reason(error: Mapping[str, Any]) -> str:
     """One pydantic error's reason: a Text whose English is pydantic's sentence (less `Value error, `) and whose
     Chinese comes from the catalogue by the error's type; pydantic's sentence as it is for other types."""
@@ -113,4 +147,6 @@ def pydantic_reason(error: Mapping[str, Any]) -> str:
         return english
     params: dict[str, object] = {str(name): value for name, value in (error.get("ctx") or {}).items()
                                  if isinstance(value, str | int | float | Decimal)}
+    if isinstance(params.get("expected"), str):  # "'xlsx' or 'csv'": "or" in the language too
+        params["expected"] = or_list(str(params["expected"]))
     return Text(template, params, english)
