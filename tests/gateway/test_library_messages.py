@@ -19,9 +19,11 @@ import httpx
 import pytest
 from graphql.validation import specified_rules
 
+from gateway.events import watchdog
 from gateway.library_messages import MESSAGES, PLACEHOLDER, library_text
 from gateway.protection import validation_rules
-from kaohe.i18n import localize
+from kaohe.i18n import locale_var, localize
+from services.common.i18n import or_list
 
 # Where the libraries write the messages a client of the gateway can get. "all": every string of the module is
 # a message or a piece of one (or is listed in NOT_MESSAGES); otherwise the strings inside calls of the named
@@ -287,3 +289,30 @@ async def test_unsupported_content_type_in_chinese(gateway: httpx.AsyncClient) -
                                   headers={"Content-Type": "text/plain", "Accept-Language": "zh"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == "不支持的内容类型（Content-Type）"
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("'xlsx' or 'csv'", "'xlsx' 或 'csv'"),  # pydantic, two values
+    ("'a', 'b' or 'c'", "'a'、'b' 或 'c'"),  # pydantic, three (no comma before "or")
+    ("'a', 'b', or 'c'", "'a'、'b' 或 'c'"),  # graphql-core (a comma before "or")
+    ("'a'", "'a'"),
+    ("a or b", "a or b"),  # not a list of quoted values: as it is
+])
+def test_alternatives_in_both_languages(english: str, chinese: str) -> None:
+    assert (localize(or_list(english), "en"), localize(or_list(english), "zh-CN")) == (english, chinese)
+
+
+async def test_websocket_close_reasons_follow_the_connection_language() -> None:
+    class Socket:
+        closed: tuple[int, str] | None = None
+
+        async def close(self, code: int, reason: str) -> None:
+            self.closed = (code, reason)
+
+    socket = Socket()
+    token = locale_var.set("zh-CN")
+    try:
+        await watchdog(object(), socket, expires_at=0.0, idle_seconds=60)
+    finally:
+        locale_var.reset(token)
+    assert socket.closed == (4401, "令牌已过期")
