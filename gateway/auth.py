@@ -173,7 +173,7 @@ def development_token(settings: Settings, *, subject: str, grants: list[Grant], 
                       subject_ids: list[str] | None = None) -> str:
     """An HS256 token for development, signed with `KAOHE_JWT_SECRET`."""
     if settings.jwt_secret is None:
-        raise ValueError("KAOHE_JWT_SECRET is not set; development tokens need the HS256 secret")
+        raise ValueError(_("KAOHE_JWT_SECRET is not set; development tokens need the HS256 secret"))
     now = int(time.time())
     claims: dict[str, Any] = {"sub": subject, "iat": now, "exp": now + ttl_seconds,
                               "grants": [g.to_json() for g in grants], "subject_ids": subject_ids or []}

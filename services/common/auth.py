@@ -39,15 +39,15 @@ def scope_problem(scope: str) -> str | None:
     Nothing is resolved: `..` or `.` could silently widen or move a grant, so they are refused like any
     other segment that no unit can have."""
     if len(scope) > MAX_SCOPE_LENGTH:
-        return f"a scope has at most {MAX_SCOPE_LENGTH} characters"
+        return _("a scope has at most %(most)s characters", most=MAX_SCOPE_LENGTH)
     if scope == "":
         return None
     for number, segment in enumerate(scope.split("/"), start=1):
         if segment == "":
-            return f"segment {number} is empty"
+            return _("segment %(number)s is empty", number=number)
         if not _SLUG.fullmatch(segment):
-            return (f"segment {segment[:70]!r} is not a unit slug (lower-case letters, digits, '-' and '_', "
-                    "starting with a letter or digit; '.' and '..' are not resolved)")
+            return _("segment %(segment)r is not a unit slug (lower-case letters, digits, '-' and '_', starting "
+                     "with a letter or digit; '.' and '..' are not resolved)", segment=segment[:70])
     return None
 
 
@@ -56,7 +56,7 @@ def normalise_scope(scope: str) -> str:
     normal = scope.strip().strip("/")
     problem = scope_problem(normal)
     if problem is not None:
-        raise ValueError(f"scope {scope[:200]!r} is not a unit path: {problem}")
+        raise ValueError(_("scope %(scope)r is not a unit path: %(problem)s", scope=scope[:200], problem=problem))
     return normal
 
 
@@ -64,7 +64,7 @@ def _scope_field(value: str) -> str:
     try:
         return normalise_scope(value)
     except ValueError as exc:
-        raise PydanticCustomError("scope_path", str(exc)) from None
+        raise PydanticCustomError("scope_path", "{text}", {"text": exc.args[0]}) from None
 
 
 # A unit path given in a payload (a grant's scope, an owner path, a review level's scope), normalised and checked.

@@ -85,6 +85,12 @@ class JSONResponse(_JSONResponse):
             return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
+def message_of(exc: BaseException) -> str:
+    """An exception's message, marked (a `Text`) when it was raised with one: `str(exc)` would keep only its
+    English."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Text) else str(exc)
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The JSON body of every error response of a service."""
     return {"error": {"code": code, "message": message, "details": details}}

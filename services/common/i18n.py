@@ -139,8 +139,15 @@ def or_list(text: str) -> str:
 
 
 def pydantic_reason(error: Mapping[str, Any]) -> str:
-    """One pydantic error's reason: a Text whose English is pydantic's sentence (less `Value error, `) and whose
-    Chinese comes from the catalogue by the error's type; pydantic's sentence as it is for other types."""
+    """One pydantic error's reason: kaohe's own validator's message (a ValueError raised with a marked message, or a
+    PydanticCustomError whose `text` is one), else a Text whose English is pydantic's sentence (less `Value error, `)
+    and whose Chinese comes from the catalogue by the error's type; pydantic's sentence as it is for other types."""
+    context = error.get("ctx") or {}
+    own = context.get("error", context.get("text"))
+    if isinstance(own, BaseException) and len(own.args) == 1:
+        own = own.args[0]
+    if isinstance(own, Text):
+        return own
     english = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     template = PYDANTIC_REASONS.get(str(error.get("type")))
     if template is None:

@@ -22,10 +22,12 @@ from typing import Annotated
 from confusable_homoglyphs import confusables
 from pydantic import AfterValidator, Field
 
+from kaohe.i18n import N_, Text, _
+
 # Unicode general categories never allowed in a name
-_REFUSED = {"Cc": "a control character", "Cf": "an invisible format or bidirectional character",
-            "Zl": "a line separator", "Zp": "a paragraph separator", "Cs": "a surrogate",
-            "Co": "a private-use character", "Cn": "an unassigned code point"}
+_REFUSED = {"Cc": N_("a control character"), "Cf": N_("an invisible format or bidirectional character"),
+            "Zl": N_("a line separator"), "Zp": N_("a paragraph separator"), "Cs": N_("a surrogate"),
+            "Co": N_("a private-use character"), "Cn": N_("an unassigned code point")}
 
 
 def clean_name(value: str) -> str:
@@ -35,10 +37,12 @@ def clean_name(value: str) -> str:
         what = _REFUSED.get(unicodedata.category(char))
         if what:
             label = unicodedata.name(char, "")
-            raise ValueError(f"contains {what}, U+{ord(char):04X}{f' {label}' if label else ''}, at position "
-                             f"{position}; names may not hold control, invisible or bidirectional characters")
+            shown = f"U+{ord(char):04X} {label}".strip()
+            raise ValueError(_("contains %(what)s, %(char)s, at position %(position)s; names may not hold control, "
+                               "invisible or bidirectional characters", what=Text(what, {}), char=shown,
+                               position=position))
     if not name:
-        raise ValueError("is empty")
+        raise ValueError(_("is empty"))
     return name
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import copy
 import pickle
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -316,7 +317,12 @@ async def test_a_refused_payload_reads_in_both_languages(api: Any) -> None:
     office = auth(("admin", ""))
     cases = [({"slug": "a"}, "name: Field required", "name：必填"),
              ({"name": "甲街道", "slug": "a", "parent_id": "x" * 65},
-              "parent_id: String should have at most 64 characters", "parent_id：最多 64 个字符")]
+              "parent_id: String should have at most 64 characters", "parent_id：最多 64 个字符"),
+             # kaohe's own validator (services/common/names.py): its message, not pydantic's
+             ({"name": "甲\x07街道", "slug": "a"},
+              "name: contains a control character, U+0007, at position 2; names may not hold control, invisible "
+              "or bidirectional characters",
+              "name：第 2 个字符是控制字符（U+0007）；名称中不得含有控制字符、不可见字符或双向控制字符")]
     for body, english, chinese in cases:
         answers = {language: await client.post("/v1/units", json=body, headers={**office, "Accept-Language": language})
                    for language in ("en", "zh-CN")}
@@ -390,3 +396,153 @@ c.add(ptr, _("at least one indicator is needed here"))
 Problem(message=reason, pointer=ptr)
 '''
     assert _unmarked_problems(source, "x.py") == [f"x.py:{line}" for line in (2, 3, 4, 5, 6, 7, 8)]
+
+
+# --- errors and answers built from unmarked text (issue 22: stored texts helper) -----------------------------------
+
+SERVED = ("services", "gateway")  # the code whose errors reach an API client
+# classes whose message reaches a client besides kaohe's DomainError family (found by inheritance below)
+CLIENT_ERRORS = {"DomainError", "HTTPException", "StarletteHTTPException", "GraphQLError"}
+# a pydantic validator's ValueError is a 422's reason; these modules raise it where no request reads it
+VALUE_ERRORS_OUTSIDE_REQUESTS = {
+    "services/common/settings.py": "settings, read at start-up (ConfigError in the run's language)",
+    "services/common/embedded.py": "the embedded PostgreSQL of `kaohe up` (the CLI's)",
+    "services/common/clock.py": "the test clock's file",
+    "services/common/bounded.py": "a programming error (an Lru of no entries)",
+    "services/common/notify.py": "an event type of kaohe's own code, read from its outbox",
+    "services/evidence/attachments/storage.py": "a storage key kaohe computed; the storage URL setting",
+    "services/evidence/webhooks/ssrf.py": "KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS, a setting",
+}
+VALUE_ERRORS = {"ValueError", "PydanticCustomError"}
+# keys of an answer's body that hold a sentence for people
+SENTENCE_KEYS = {"message", "note", "detail"}
+# Apollo's persisted-query errors: clients match on these exact texts (docs/decisions.md, issue 22)
+KEPT_AS_THEY_ARE = {"PersistedQueryNotFound", "PersistedQueryNotSupported"}
+
+
+def _unmarked_text(node: ast.expr | None) -> bool:
+    """A string literal, an f-string, or text built from one (+, %, .format, a conditional): not a `_()` message."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value not in KEPT_AS_THEY_ARE
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return _unmarked_text(node.left) or _unmarked_text(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return _unmarked_text(node.func.value)
+    if isinstance(node, ast.IfExp):
+        return _unmarked_text(node.body) or _unmarked_text(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return any(_unmarked_text(value) for value in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str":
+        return True  # an exception's text as a str: English only, even when it was raised with a marked message
+    return False
+
+
+def _served_trees() -> list[tuple[str, ast.Module]]:
+    return [(str(path.relative_to(ROOT)), ast.parse(path.read_text(encoding="utf-8")))
+            for package in SERVED for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def _client_errors(trees: list[tuple[str, ast.Module]]) -> set[str]:
+    """The error classes of CLIENT_ERRORS and every class that derives from one, by name."""
+    found, grown = set(CLIENT_ERRORS), True
+    while grown:
+        grown = False
+        for _where, tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in found and any(
+                        (base.id if isinstance(base, ast.Name) else getattr(base, "attr", None)) in found
+                        for base in node.bases):
+                    found.add(node.name)
+                    grown = True
+    return found
+
+
+def _called(node: ast.Call) -> str | None:
+    return node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+
+
+def unmarked_client_texts(trees: list[tuple[str, ast.Module]]) -> list[str]:
+    """`file:line: what` for each error raised, or answer built, from unmarked text (a local variable assigned such
+    text counts too)."""
+    errors, found = _client_errors(trees), []
+    for where, tree in trees:
+        value_errors = where not in VALUE_ERRORS_OUTSIDE_REQUESTS
+        for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
+            assigned: dict[str, list[ast.expr]] = {}
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            assigned.setdefault(target.id, []).append(node.value)
+
+            def unmarked(value: ast.expr | None, names: dict[str, list[ast.expr]] = assigned) -> bool:
+                return _unmarked_text(value) or (isinstance(value, ast.Name)
+                                            and any(_unmarked_text(v) for v in names.get(value.id, [])))
+
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Call) and (_called(node) in errors
+                                                   or (value_errors and _called(node) in VALUE_ERRORS)):
+                    texts = [*node.args[:2 if _called(node) == "PydanticCustomError" else 1],
+                             *(k.value for k in node.keywords if k.arg in ("message", "detail"))]
+                    if _called(node) == "PydanticCustomError":  # (type, template, context): a template that is one
+                        texts = [t for t in texts[1:]  # placeholder shows the context's (marked) text
+                                 if not (isinstance(t, ast.Constant) and re.fullmatch(r"\{\w+\}", str(t.value)))]
+                    found += [f"{where}:{node.lineno}: {_called(node)}({ast.unparse(t)[:80]})"
+                              for t in texts if unmarked(t)]
+                elif isinstance(node, ast.Dict):
+                    found += [f"{where}:{node.lineno}: {{{key.value!r}: {ast.unparse(value)[:80]}}}"
+                              for key, value in zip(node.keys, node.values, strict=True)
+                              if isinstance(key, ast.Constant) and key.value in SENTENCE_KEYS and unmarked(value)]
+                elif isinstance(node, ast.Assign):
+                    found += [f"{where}:{node.lineno}: [{target.slice.value!r}] = {ast.unparse(node.value)[:80]}"
+                              for target in node.targets
+                              if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
+                              and target.slice.value in SENTENCE_KEYS and unmarked(node.value)]
+    return sorted(set(found))
+
+
+def test_no_error_or_answer_of_the_services_and_the_gateway_is_built_from_unmarked_text() -> None:
+    """Every error a client can meet (kaohe's DomainError family, HTTPException, GraphQLError, and a validator's
+    ValueError, which becomes a 422's reason) and every `message`/`note`/`detail` of an answer is a `_()` message,
+    so that it reads in the client's language; a literal or an f-string would read in English only."""
+    assert unmarked_client_texts(_served_trees()) == []
+
+
+def test_the_scan_finds_unmarked_errors_and_answers() -> None:
+    """The check above can fail: each way of writing an unmarked text is found, marked ones are not."""
+    source = '''
+class Refusal(Conflict):
+    pass
+
+def handler(period):
+    if period:
+        raise NotFound(f"period {period} not found")
+    message = "no access"
+    if not period:
+        raise Refusal(message)
+    raise HTTPException(404, detail="gone " + period)
+
+def validator(value):
+    if value:
+        raise ValueError("is empty")
+    raise InvalidInput(_("period %(p)s", p=value))
+
+def answer(report, period):
+    report["note"] = "not compared"
+    return {"message": _("ok"), "note": "checked %s" % period}
+
+def relay(exc):
+    raise Conflict(str(exc))
+'''
+    found = unmarked_client_texts([*_served_trees(), ("services/x.py", ast.parse(source))])
+    assert [line for line in found if line.startswith("services/x.py:")] == [
+        "services/x.py:10: Refusal(message)",
+        "services/x.py:11: HTTPException('gone ' + period)",
+        "services/x.py:15: ValueError('is empty')",
+        "services/x.py:19: ['note'] = 'not compared'",
+        "services/x.py:20: {'note': 'checked %s' % period}",
+        "services/x.py:23: Conflict(str(exc))",
+        "services/x.py:7: NotFound(f'period {period} not found')",
+    ]

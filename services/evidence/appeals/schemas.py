@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kaohe.i18n import _
+
 
 class AppealCreate(BaseModel):
     """A subject's appeal of one fact, in numbered points."""
@@ -20,7 +22,7 @@ class AppealCreate(BaseModel):
     @model_validator(mode="after")
     def _point_lengths(self) -> AppealCreate:
         if any(not p.strip() or len(p) > 2000 for p in self.points):
-            raise ValueError("each point is 1 to 2000 characters")
+            raise ValueError(_("each point is 1 to 2000 characters"))
         return self
 
 
@@ -38,9 +40,9 @@ class AppealAnswer(BaseModel):
     @model_validator(mode="after")
     def _correction_only_when_upheld(self) -> AppealAnswer:
         if self.correction is not None and self.decision != "upheld":
-            raise ValueError("a correction goes with an upheld appeal only")
+            raise ValueError(_("a correction goes with an upheld appeal only"))
         if any(not r.strip() or len(r) > 5000 for r in self.replies):
-            raise ValueError("each reply is 1 to 5000 characters")
+            raise ValueError(_("each reply is 1 to 5000 characters"))
         return self
 
 

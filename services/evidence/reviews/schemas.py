@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from kaohe.i18n import _
 from services.common.auth import ScopePath
 from services.common.stored_text import Localized
 
@@ -41,7 +42,7 @@ class ReviewChainPut(BaseModel):
     @model_validator(mode="after")
     def _first_level_alone(self) -> ReviewChainPut:
         if self.levels[0].same_reviewer_allowed:
-            raise ValueError("the first level has no earlier level: same_reviewer_allowed belongs on a later one")
+            raise ValueError(_("the first level has no earlier level: same_reviewer_allowed belongs on a later one"))
         return self
 
 
@@ -75,9 +76,9 @@ class DecisionCreate(BaseModel):
     @model_validator(mode="after")
     def _reason_and_value(self) -> DecisionCreate:
         if self.action != "approve" and not self.reason.strip():
-            raise ValueError(f"{self.action} needs a reason")
+            raise ValueError(_("%(action)s needs a reason", action=self.action))
         if (self.action == "adjust") != (self.value is not None):
-            raise ValueError("value is given with adjust, and only with adjust")
+            raise ValueError(_("value is given with adjust, and only with adjust"))
         return self
 
 

@@ -32,15 +32,15 @@ _ASCII_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 def _ascii_number(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("must be a number, not true or false")
+        raise ValueError(_("must be a number, not true or false"))
     if isinstance(value, str) and not _ASCII_NUMBER.fullmatch(value):
-        raise ValueError("must be a number written with the digits 0-9, e.g. 12 or 12.5")
+        raise ValueError(_("must be a number written with the digits 0-9, e.g. 12 or 12.5"))
     return value
 
 
 def _whole(value: Decimal) -> Decimal:
     if value != value.to_integral_value():
-        raise ValueError("must be a whole number (a count)")
+        raise ValueError(_("must be a whole number (a count)"))
     return value
 
 
@@ -74,14 +74,14 @@ class MeasureContent(_Content):
     def _positive(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         # 0/0 is "nothing to count" (no birth to report this month): the scheme's zero_denominator decides
         if value == 0 and info.data.get("numerator") != 0:
-            raise ValueError("must be positive (0 only with a numerator of 0: nothing to count)")
+            raise ValueError(_("must be positive (0 only with a numerator of 0: nothing to count)"))
         return value
 
     @model_validator(mode="after")
     def _one_form(self) -> MeasureContent:
         ratio = self.numerator is not None and self.denominator is not None
         if (self.value is None) == (not ratio) or (self.value is not None and self.numerator is not None):
-            raise ValueError("give either value, or numerator and denominator")
+            raise ValueError(_("give either value, or numerator and denominator"))
         return self
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kaohe.i18n import _
 from services.common.auth import ScopePath
 from services.common.notify import EVENT_TYPES
 from services.common.stored_text import Localized
@@ -20,7 +21,8 @@ def _known_types(value: list[str] | None) -> list[str] | None:
         return None
     unknown = sorted(set(value) - set(EVENT_TYPES))
     if unknown:
-        raise ValueError(f"unknown event type {unknown[0][:100]!r}; the types are {', '.join(EVENT_TYPES)}")
+        raise ValueError(_("unknown event type %(type)r; the types are %(types)s", type=unknown[0][:100],
+                           types=", ".join(EVENT_TYPES)))
     return sorted(set(value))
 
 

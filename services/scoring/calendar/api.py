@@ -47,10 +47,11 @@ class ArrangementIn(BaseModel):
     def _consistent(self) -> ArrangementIn:
         if set(self.holidays) & set(self.workdays):
             both = sorted(set(self.holidays) & set(self.workdays))[0]
-            raise ValueError(f"{both} is listed both as a holiday and as a working day")
+            raise ValueError(_("%(day)s is listed both as a holiday and as a working day", day=both))
         weekday = next((d for d in self.workdays if d.weekday() < 5), None)
         if weekday is not None:
-            raise ValueError(f"{weekday} is a weekday: make-up working days (调休) are Saturdays or Sundays")
+            raise ValueError(_("%(day)s is a weekday: make-up working days (调休) are Saturdays or Sundays",
+                               day=weekday))
         return self
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kaohe.i18n import _
 from services.common.auth import ScopePath
 
 Status = Literal["open", "collecting", "scoring", "published", "finalized"]
@@ -27,7 +28,7 @@ class SubjectIn(BaseModel):
     @classmethod
     def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
         if len(value) > MAX_ATTRIBUTES or any(len(k) > 100 for k in value):
-            raise ValueError(f"at most {MAX_ATTRIBUTES} attributes with names of at most 100 characters")
+            raise ValueError(_("at most %(most)s attributes with names of at most 100 characters", most=MAX_ATTRIBUTES))
         return value
 
 

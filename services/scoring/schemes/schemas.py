@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kaohe.i18n import _
 from services.common.auth import ScopePath
 
 MAX_TEXT = 1_000_000
@@ -21,7 +22,7 @@ class _DocumentIn(BaseModel):
     @model_validator(mode="after")
     def _one_source(self) -> _DocumentIn:
         if (self.document is None) == (self.text is None):
-            raise ValueError("give exactly one of `document` or `text`")
+            raise ValueError(_("give exactly one of `document` or `text`"))
         return self
 
 

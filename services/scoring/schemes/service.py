@@ -17,7 +17,7 @@ from kaohe.engine.scheme.model import Scheme as EngineScheme
 from kaohe.i18n import _, localize
 from services.common import audit, clock, listing
 from services.common.auth import Principal, Role
-from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.common.errors import Conflict, DomainError, InvalidInput, NotFound, message_of
 from services.common.workbook import excerpt
 from services.scoring.access import require_known
 from services.scoring.schemes import repository as repo
@@ -55,7 +55,7 @@ def read_document(document: dict[str, Any] | None, text: str | None) -> dict[str
             details = [{"pointer": exc.pointer, "message": localize(exc.sentence)}]
             raise SchemeInvalidError(_("the scheme has 1 problem(s)"), details=details) from None
         except DocumentError as exc:
-            raise InvalidInput(exc.args[0], details={"field": "text"}) from None  # a marked message
+            raise InvalidInput(message_of(exc), details={"field": "text"}) from None
     normalised: dict[str, Any] = json.loads(canonical_json(document))
     return normalised
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kaohe.i18n import _
 from services.scoring.scores.compute import as_text
 
 MAX_FACT_KEYS = 50
@@ -28,9 +29,9 @@ class FactChange(BaseModel):
     def _fact_shape(cls, fact: dict[str, Any]) -> dict[str, Any]:
         fid = fact.get("id")
         if not isinstance(fid, str | int) or not 0 < len(str(fid)) <= 200:
-            raise ValueError("fact.id must be a string of 1 to 200 characters")
+            raise ValueError(_("fact.id must be a string of 1 to 200 characters"))
         if len(fact) > MAX_FACT_KEYS:
-            raise ValueError(f"a fact has at most {MAX_FACT_KEYS} fields")
+            raise ValueError(_("a fact has at most %(most)s fields", most=MAX_FACT_KEYS))
         return fact
 
 
