@@ -99,8 +99,9 @@ async def publication(request: Request, format: Literal["json", "html"],
     else:
         body, media, extra = page(notice).encode(), "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY}
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    # Chinese whatever the reader asks (docs/decisions.md, issue 22): no Vary on Accept-Language
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}", "Vary": "Accept-Encoding",
-               **extra}
+               "Content-Language": "zh-CN", **extra}
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media, headers=headers)

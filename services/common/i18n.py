@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe.i18n import N_, Text, current_locale, locale_var, localize, negotiate, translate
 from services.common.settings import get_settings
@@ -39,11 +40,28 @@ class LocaleMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        token = locale_var.set(negotiate(_header(scope), get_settings().default_locale))
+        chosen = negotiate(_header(scope), get_settings().default_locale)
+        token = locale_var.set(chosen)
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send if scope["type"] == "websocket" else _labelled(send, chosen))
         finally:
             locale_var.reset(token)
+
+
+def _labelled(send: Send, chosen: str) -> Send:
+    """`send` that says which language an HTTP answer is in (`Content-Language`) and that it depends on
+    `Accept-Language` (`Vary`), so that a cache does not serve one reader's language to another. An answer that
+    names its language itself (the public 公示, Chinese only) is left as it is."""
+
+    async def labelled(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            if "content-language" not in headers:
+                headers["Content-Language"] = chosen
+                headers.add_vary_header("Accept-Language")
+        await send(message)
+
+    return labelled
 
 
 def request_locale(connection: HTTPConnection) -> str:

@@ -189,6 +189,16 @@ async def test_a_service_answers_in_the_language_asked_for(api: Any, default_loc
     assert (await client.get("/v1/no-such-route")).json()["error"]["message"] == "Not Found"
 
 
+async def test_an_answer_names_its_language_and_varies_with_the_header(api: Any) -> None:
+    """A cache must not serve one reader's language to another: every answer says its language and that it
+    depends on Accept-Language."""
+    client = await api("evidence")
+    for header, language in (("zh-CN,zh;q=0.9", "zh-CN"), ("en-GB", "en"), ("de", "en")):  # the tests' default: en
+        answer = await client.get("/v1/no-such-route", headers={"Accept-Language": header})
+        assert answer.headers["content-language"] == language
+        assert "accept-language" in answer.headers["vary"].lower()
+
+
 async def test_the_gateway_answers_in_the_language_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     async with open_gateway(monkeypatch, FakeBackend(), KAOHE_DEFAULT_LOCALE="zh-CN") as gateway:
         chinese = await gateway.get("/no-such-route")

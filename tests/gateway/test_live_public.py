@@ -95,6 +95,8 @@ def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict
     assert answer.headers["content-type"] == "application/json"
     assert answer.headers["cache-control"] == "public, max-age=60"
     assert answer.headers["access-control-allow-origin"] == "*"
+    # the office's notice is Chinese whatever the reader asks: its language is said, and a cache keeps one copy
+    assert (answer.headers["content-language"], answer.headers["vary"]) == ("zh-CN", "Accept-Encoding")
     body = answer.json()
     hashes = body.pop("entriesSha256"), body.pop("auditRecord")
     # the audit chains' heads stored with the publication, each {sequence, id, hash}, in service order
