@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from starlette.requests import HTTPConnection
 from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe.i18n import N_, Text, current_locale, locale_var, localize, negotiate, translate
