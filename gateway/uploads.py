@@ -179,8 +179,8 @@ async def import_scheme_excel(request: Request) -> Any:
 
 
 MAX_ENROLMENT_UPLOAD_BYTES = 10 * 2**20 + 64 * 1024  # scoring takes a 10 MiB file; the rest is multipart framing
-# A table of 10,000 rows is written row by row with each row's checks and audit in one request: the service may
-# take minutes on a busy machine, and a gateway that gave up earlier would answer 503 for an import that commits.
+# A table of 10,000 rows is checked row by row and written in one request: an organisation file takes minutes on a
+# busy machine (docs/performance.md), and a gateway that gave up earlier would answer 503 for an import that commits.
 TABLE_TIMEOUT = httpx.Timeout(600.0, connect=3.0)
 
 

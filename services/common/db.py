@@ -4,11 +4,14 @@ session that commits at the boundary, and the declarative metadata of each servi
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, Select, func, literal, select
+from sqlalchemy import MetaData, Select, func, literal, select, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import types as sa_types
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -124,6 +127,85 @@ async def copy_records(session: AsyncSession, table: Any, columns: Sequence[str]
     session.info[WROTE] = True
     raw = await driver_connection(session)
     await raw.copy_records_to_table(table.name, schema_name=table.schema, columns=list(columns), records=records)
+
+
+_UNSET = object()
+
+
+def _bound(column_type: Any, values: list[Any], dialect: Any) -> list[Any]:
+    """Python values as a statement binds them for COPY or an array parameter: a TypeDecorator's own conversion
+    first, then JSON as its text (None as JSON null, as the ORM writes it, unless the type says `none_as_null`)."""
+    if isinstance(column_type, sa_types.TypeDecorator):
+        values = [column_type.process_bind_param(v, dialect) for v in values]
+        column_type = column_type.impl_instance
+    if isinstance(column_type, sa_types.JSON):
+        null = None if column_type.none_as_null else "null"
+        return [null if v is None else json.dumps(v) for v in values]
+    return values
+
+
+async def copy_objects(session: AsyncSession, objects: Sequence[Any]) -> None:
+    """INSERT new ORM objects of one mapped class with COPY (a bulk upload's thousands of rows: a flush sends them
+    in pages of INSERT_PAGE_ROWS), with the values a flush would write: each column an object sets, a column's
+    Python-side scalar default where it left it unset, and else the database's (a numbered key, a server default):
+    one COPY per set of columns so left, in the order of the objects' first appearance. Each value is bound as a
+    flush binds it (`_bound`). The objects stay outside the session."""
+    if not objects:
+        return
+    mapper = sa_inspect(type(objects[0]))
+    table = mapper.local_table
+    attributes = [(a.key, a.columns[0]) for a in mapper.column_attrs]
+    defaults = {key: column.default.arg if column.default is not None and column.default.is_scalar else _UNSET
+                for key, column in attributes}
+    computed = {key for key, column in attributes if column.default is not None and not column.default.is_scalar}
+    if any(key not in obj.__dict__ for key in computed for obj in objects):
+        raise TypeError(f"{table.name}: set the columns of Python-computed defaults ({', '.join(sorted(computed))})")
+    left = {key for key, _column in attributes if defaults[key] is _UNSET}  # to the database where unset
+    groups: dict[frozenset[str], list[Any]] = {}  # objects that leave the same columns to the database
+    for obj in objects:
+        groups.setdefault(frozenset(key for key in left if key not in obj.__dict__), []).append(obj)
+    for unset, group in groups.items():
+        await _copy_group(session, table, [(k, c) for k, c in attributes if k not in unset], defaults, group)
+
+
+async def _copy_group(session: AsyncSession, table: Any, attributes: list[tuple[str, Any]],
+                      defaults: dict[str, Any], objects: Sequence[Any]) -> None:
+    names: list[str] = []
+    cells: list[list[Any]] = []  # one list per column, a value per object
+    dialect = session.get_bind().dialect
+    for key, column in attributes:
+        names.append(column.name)
+        cells.append(_bound(column.type, [obj.__dict__.get(key, defaults[key]) for obj in objects], dialect))
+    records = list(zip(*cells, strict=True))
+    await copy_records(session, table, names, records)
+
+
+async def insert_unnested(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]], *,
+                          conflict: str | None = None, returning: str | None = None) -> list[Any]:
+    """INSERT `rows` (dicts with the same keys, column names) as one statement whatever their number: one array
+    parameter per column, `INSERT … SELECT FROM unnest(…) WITH ORDINALITY ORDER BY` it, so the rows are numbered
+    in their order; `ON CONFLICT (conflict) DO NOTHING` when given; the `returning` column of each row written.
+    A multi-row VALUES takes a parameter per cell (at most 32,767 a statement) and compiles anew for each count."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    dialect = session.get_bind().dialect
+    arrays, params = [], {}
+    for index, name in enumerate(names):
+        column = table.c[name]
+        params[f"p{index}"] = _bound(column.type, [row[name] for row in rows], dialect)
+        stored = column.type.impl_instance if isinstance(column.type, sa_types.TypeDecorator) else column.type
+        arrays.append(f"CAST(:p{index} AS {stored.compile(dialect=dialect)}[])")
+    quoted = ", ".join(f'"{name}"' for name in names)
+    sql = (f'INSERT INTO "{table.schema}"."{table.name}" ({quoted}) '  # noqa: S608 - our names, values bound
+           f'SELECT {quoted} FROM unnest({", ".join(arrays)}) '
+           f'WITH ORDINALITY AS u({quoted}, ordinality) ORDER BY ordinality')
+    if conflict is not None:
+        sql += f' ON CONFLICT ("{conflict}") DO NOTHING'
+    if returning is not None:
+        sql += f' RETURNING "{returning}"'
+    result = await session.execute(text(sql), params)
+    return list(result.scalars().all()) if returning is not None else []
 
 
 def pending(session: AsyncSession, key: str) -> list[Any]:

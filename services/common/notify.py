@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -99,7 +99,8 @@ class Notice:
         return {**self.extra, **body}
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as `dataclasses.asdict` gives them (`extra` holds scalars: a shallow copy is a deep one)."""
+        return {**{f.name: getattr(self, f.name) for f in _FIELDS}, "extra": dict(self.extra)}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Notice:
@@ -110,6 +111,9 @@ class Notice:
                    unit_path=str(value.get("unit_path") or ""), occurred_at=str(value["occurred_at"]),
                    period_id=value.get("period_id"), subject_id=value.get("subject_id"),
                    extra={str(k): v for k, v in dict(extra).items()})
+
+
+_FIELDS = fields(Notice)
 
 
 def publish(session: AsyncSession, type: str, *, entity_id: str, unit_path: str, period_id: str | None = None,

@@ -14,6 +14,7 @@ metrics scrape); a failed fetch keeps what the process had.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time as monotonic
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
@@ -53,6 +54,7 @@ class Arrangement:
                    source=str(row.get("source") or ""))
 
 
+@functools.cache  # the package's tables never change in a process; scanning them took ~0.1 ms a working day
 def package_arrangement(year: int) -> Arrangement | None:
     if year not in PACKAGE_YEARS:
         return None

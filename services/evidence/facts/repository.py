@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import copy_objects
 from services.evidence.facts.models import Fact
+
+LOOKUP_BATCH = 5_000  # ids per query (a bound parameter each)
 
 
 def in_scopes(column: Any, scopes: Sequence[str]) -> ColumnElement[bool]:
@@ -22,6 +25,21 @@ def in_scopes(column: Any, scopes: Sequence[str]) -> ColumnElement[bool]:
 
 async def get(session: AsyncSession, fact_id: str) -> Fact | None:
     return await session.get(Fact, fact_id, with_for_update=True)
+
+
+async def get_many(session: AsyncSession, fact_ids: Sequence[str]) -> dict[str, Fact]:
+    """The facts of these ids that exist, locked as `get` locks one (in id order: no two writers wait in a circle)."""
+    found: dict[str, Fact] = {}
+    ordered = sorted(set(fact_ids))
+    for start in range(0, len(ordered), LOOKUP_BATCH):
+        stmt = select(Fact).where(Fact.id.in_(ordered[start:start + LOOKUP_BATCH])).order_by(Fact.id).with_for_update()
+        found.update((fact.id, fact) for fact in (await session.scalars(stmt)).all())
+    return found
+
+
+async def add_many(session: AsyncSession, facts: Sequence[Fact]) -> None:
+    """New facts (none in the session), with one COPY."""
+    await copy_objects(session, facts)
 
 
 async def add(session: AsyncSession, fact: Fact) -> None:

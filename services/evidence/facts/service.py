@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit, clock
 from services.common.auth import Principal, Role
-from services.common.outbox import enqueue
+from services.common.outbox import enqueue, new_event
 from services.evidence.db import common
 from services.evidence.facts import repository
 from services.evidence.facts.models import Fact
@@ -23,10 +23,15 @@ def journal_fact_id(period_id: str, subject_id: str, week: str) -> str:
     return f"jnl-{uuid.uuid5(uuid.NAMESPACE_URL, f'{period_id}/{subject_id}/{week}')}"
 
 
-def _announce(session: AsyncSession, fact: Fact, action: str) -> str:
-    """Send the change to scoring; the event's id (scoring names it as the cause of the scores it changes)."""
+def _announce(session: AsyncSession, fact: Fact, action: str, gathered: list[Any] | None = None) -> str:
+    """Send the change to scoring; the event's id (scoring names it as the cause of the scores it changes). With
+    `gathered`, the outbox row is added to it, for the caller to write with the others (`enqueue_all`)."""
     payload = {"period_id": fact.period_id, "action": action, "fact": fact.body, "revision": fact.revision}
-    return str(enqueue(session, common.outbox, destination="scoring", topic=TOPIC, payload=payload))
+    if gathered is None:
+        return str(enqueue(session, common.outbox, destination="scoring", topic=TOPIC, payload=payload))
+    event = new_event(common.outbox, destination="scoring", topic=TOPIC, payload=payload)
+    gathered.append(event)
+    return str(event.id)
 
 
 async def upsert(
@@ -34,21 +39,33 @@ async def upsert(
     body: dict[str, Any], source_type: str, source_id: str,
 ) -> Fact:
     """Create or correct the fact `body["id"]` and announce it in the same transaction."""
-    fact = await repository.get(session, body["id"])
+    fact, new = upserted(session, await repository.get(session, body["id"]), actor=actor, period_id=period_id,
+                         unit_path=unit_path, body=body, source_type=source_type, source_id=source_id)
+    if new:
+        await repository.add(session, fact)
+    await session.flush()
+    return fact
+
+
+def upserted(
+    session: AsyncSession, fact: Fact | None, *, actor: Principal | str, period_id: str, unit_path: str,
+    body: dict[str, Any], source_type: str, source_id: str, events: list[Any] | None = None,
+) -> tuple[Fact, bool]:
+    """The fact `body["id"]` made (`fact` None: the caller writes it; True) or corrected (`fact`, locked, changed in
+    place; False), announced and audited as `upsert` does; with `events`, its outbox row gathered there."""
     before = fact.body if fact is not None and not fact.retracted else None
+    new = fact is None
     if fact is None:
         fact = Fact(id=body["id"], period_id=period_id, subject_id=body["subject"], kind=body["fact"],
                     indicator=body.get("indicator"), unit_path=unit_path, body=body,
                     source_type=source_type, source_id=source_id, retracted=False, revision=1)
-        await repository.add(session, fact)
     else:
         fact.body, fact.retracted, fact.updated_at = body, False, clock.now()
         fact.revision += 1
-    event = _announce(session, fact, "upsert")
+    event = _announce(session, fact, "upsert", events)
     audit.record(session, actor=actor, action="fact.upsert", entity_type="fact", entity_id=fact.id,
                  before=before, after=body, details={"event": event})
-    await session.flush()
-    return fact
+    return fact, new
 
 
 async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str, reason: str) -> Fact | None:

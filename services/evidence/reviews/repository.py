@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import copy_objects
 from services.evidence.reviews.models import ReviewChain, ReviewDecision
 
 
@@ -31,6 +32,11 @@ async def chains(session: AsyncSession, scheme_id: str) -> Sequence[ReviewChain]
 async def add(session: AsyncSession, row: ReviewChain | ReviewDecision) -> None:
     session.add(row)
     await session.flush()
+
+
+async def add_decisions(session: AsyncSession, rows: Sequence[ReviewDecision]) -> None:
+    """New decisions (none in the session), with one COPY (numbered in this order)."""
+    await copy_objects(session, rows)
 
 
 async def decisions(session: AsyncSession, submission_id: str) -> Sequence[ReviewDecision]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +16,7 @@ from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.stored_text import english, message
 from services.evidence.facts import service as facts
+from services.evidence.facts.models import Fact
 from services.evidence.periods.service import writable_period
 from services.evidence.reviews import chains, repository
 from services.evidence.reviews.models import ReviewChain, ReviewDecision
@@ -55,18 +58,34 @@ def unconfirmed_journal(submission: Submission) -> dict[str, Any]:
     return {**body, "status": "missing"}
 
 
+@dataclass
+class Gathered:
+    """What approvals made on upload write together at the end (imports._write): the decisions, the new facts and
+    their outbox events; `facts` holds the facts met so far by id (those that existed, locked, and those made)."""
+
+    facts: dict[str, Fact]
+    decisions: list[ReviewDecision] = field(default_factory=list)
+    new_facts: list[Fact] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+
+
 async def _record(session: AsyncSession, submission: Submission, *, action: str, actor: str, at: datetime,
-                  reason: str = "", value: dict[str, Any] | None = None) -> None:
+                  reason: str = "", value: dict[str, Any] | None = None, gathered: Gathered | None = None) -> None:
     level = submission.chain[min(submission.level, len(submission.chain) - 1)]
-    await repository.add(session, ReviewDecision(
+    decision = ReviewDecision(
         submission_id=submission.id, submission_version=submission.current_version, level=submission.level,
-        level_name=level["name"], action=action, reason=reason, value=value, actor=actor, decided_at=at))
+        level_name=level["name"], action=action, reason=reason, value=value, actor=actor, decided_at=at)
+    if gathered is None:
+        await repository.add(session, decision)
+    else:
+        gathered.decisions.append(decision)
     audit.record(session, actor=actor, action=f"review.{action}", entity_type="submission",
                  entity_id=submission.id, after={"status": submission.status, "level": submission.level},
                  details={"reason": english(reason), "value": value})
 
 
-async def _advance(session: AsyncSession, submission: Submission, *, actor: str, moment: datetime) -> None:
+async def _advance(session: AsyncSession, submission: Submission, *, actor: str, moment: datetime,
+                   gathered: Gathered | None = None) -> None:
     """Pass to the next level, or, after the last, make the value a fact."""
     submission.updated_at = clock.now()
     if submission.level + 1 < len(submission.chain):
@@ -74,8 +93,17 @@ async def _advance(session: AsyncSession, submission: Submission, *, actor: str,
         return
     submission.status, submission.level_due_at, submission.level_due_note = "approved", None, None
     announce(session, "submission.approved", submission, at=moment, version=submission.current_version)
-    await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
-                       body=fact_body(submission), source_type="submission", source_id=submission.id)
+    body = fact_body(submission)
+    if gathered is None:
+        await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
+                           body=body, source_type="submission", source_id=submission.id)
+        return
+    fact, new = facts.upserted(session, gathered.facts.get(body["id"]), actor=actor, period_id=submission.period_id,
+                               unit_path=submission.unit_path, body=body, source_type="submission",
+                               source_id=submission.id, events=gathered.events)
+    if new:  # a second row of the file with the same fact (a journal's week) corrects this one, as one by one
+        gathered.facts[fact.id] = fact
+        gathered.new_facts.append(fact)
 
 
 def _adjusted(submission: Submission, value: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +137,13 @@ def _check_actor(principal: Principal, submission: Submission, action: str) -> i
 async def _check_one_level(session: AsyncSession, principal: Principal, submission: Submission, index: int) -> None:
     """Separation of duties: one person decides on a submission (any of its versions) at one level only, unless
     the later of the two levels allows it (`same_reviewer_allowed`)."""
-    for decision in await repository.decisions(session, submission.id):
+    _check_one_level_among(await repository.decisions(session, submission.id), principal, submission, index)
+
+
+def _check_one_level_among(decisions: Sequence[ReviewDecision], principal: Principal, submission: Submission,
+                           index: int) -> None:
+    """`_check_one_level` given the submission's decisions."""
+    for decision in decisions:
         if decision.actor != principal.subject or decision.level == index:
             continue
         later = submission.chain[min(max(decision.level, index), len(submission.chain) - 1)]
@@ -138,20 +172,33 @@ async def decide(
 
 
 async def approve_as_reviewer(session: AsyncSession, principal: Principal, submission: Submission, *, reason: str,
-                              now: datetime) -> None:
+                              now: datetime, gathered: Gathered | None = None) -> None:
     """Approve a submission the caller just made, level after level, when the caller reviews each level (an office
     uploading the facts it reviews itself, chains.reviews_every_level): at each level the checks and the decision
-    (row, audit record, version) of a reviewer approving it, and after the last the fact, as one by one."""
+    (row, audit record, version) of a reviewer approving it, and after the last the fact, as one by one.
+
+    With `gathered` (a bulk upload: the submission is not written yet, so its only decisions are those made here)
+    the decision rows, new facts and events are gathered there for the caller to write, instead of one by one."""
+    made: list[ReviewDecision] = []  # gathered: the submission's decisions so far
     while submission.status == "pending":
-        await _check_one_level(session, principal, submission, _check_actor(principal, submission, "approve"))
+        index = _check_actor(principal, submission, "approve")
+        if gathered is None:
+            await _check_one_level(session, principal, submission, index)
+        else:
+            _check_one_level_among(made, principal, submission, index)
         submission.version += 1
         await _apply(session, submission, DecisionCreate(action="approve", reason=reason, version=submission.version),
-                     None, actor=principal.subject, now=now, reason=reason)  # kaohe's message, not its English
+                     None, actor=principal.subject, now=now, reason=reason,  # kaohe's message, not its English
+                     gathered=gathered)
+        if gathered is not None:
+            made.append(gathered.decisions[-1])
 
 
 async def _apply(session: AsyncSession, submission: Submission, payload: DecisionCreate,
-                 new_value: dict[str, Any] | None, *, actor: str, now: datetime, reason: str | None = None) -> None:
-    """Take a decision; `reason`: kaohe's own (a stored message), else the payload's."""
+                 new_value: dict[str, Any] | None, *, actor: str, now: datetime, reason: str | None = None,
+                 gathered: Gathered | None = None) -> None:
+    """Take a decision; `reason`: kaohe's own (a stored message), else the payload's. With `gathered`, an approval
+    on upload (`approve_as_reviewer`)."""
     if new_value is not None:
         submission.value = new_value
     if payload.action in ("reject", "return", "revoke"):
@@ -159,9 +206,11 @@ async def _apply(session: AsyncSession, submission: Submission, payload: Decisio
         submission.level_due_at, submission.updated_at = None, now
         announce(session, f"submission.{submission.status}", submission, at=now, version=submission.current_version)
     await _record(session, submission, action=payload.action, actor=actor, at=now,
-                  reason=payload.reason if reason is None else reason, value=payload.value)
+                  reason=payload.reason if reason is None else reason, value=payload.value, gathered=gathered)
     if payload.action in ("approve", "adjust"):
-        await _advance(session, submission, actor=actor, moment=now)
+        await _advance(session, submission, actor=actor, moment=now, gathered=gathered)
+    elif gathered is not None:
+        raise TypeError(f"{payload.action} is not gathered")  # only approvals on upload are
     elif submission.fact_kind == "journal" and payload.action in JOURNAL_UNCONFIRMED:
         await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
                            body=unconfirmed_journal(submission), source_type="submission", source_id=submission.id)

@@ -32,15 +32,25 @@ from kaohe.i18n import Text, _
 from services.common import audit
 from services.common.auth import Principal
 from services.common.errors import DomainError, InvalidInput
+from services.common.outbox import enqueue_all
 from services.common.stored_text import message
 from services.common.tabular import BadRows, Line, table
 from services.common.workbook import excerpt
+from services.evidence.facts import repository as facts_repository
 from services.evidence.periods.service import writable_period
 from services.evidence.reviews import chains
-from services.evidence.reviews.service import approve_as_reviewer
+from services.evidence.reviews import repository as reviews_repository
+from services.evidence.reviews.service import Gathered, approve_as_reviewer
 from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
+from services.evidence.submissions import repository as submissions_repository
 from services.evidence.submissions.content import MODELS
-from services.evidence.submissions.service import check_indicator, checked_evidence, fact_id, open_submission
+from services.evidence.submissions.service import (
+    check_indicator,
+    checked_evidence,
+    fact_id,
+    new_submission,
+    record_created,
+)
 
 MAX_ROWS = 10_000  # a month's ledger of one indicator: one row per subject, a county's people at most
 MAX_BYTES = 10 * 2**20
@@ -284,17 +294,30 @@ def _problems(line: int, exc: DomainError) -> list[dict[str, Any]]:
 
 async def _write(session: AsyncSession, principal: Principal, period: PeriodInfo, kind: str, upload: Upload,
                  rows: list[Checked], now: datetime) -> dict[str, Any]:
+    """Each row as `open_submission` and `approve_as_reviewer` make it one by one (the same rows, audit records in
+    the same order, events and facts), written set-based: every submission, version, decision, fact and outbox
+    event of the file with one COPY per table (docs/decisions.md, "Bulk facts and roll-up recompute")."""
     levels = await chains.levels_for(session, period.scheme_id, upload.indicator)
+    opened = [(row, *new_submission(principal, period=period, subject=row.subject, indicator=upload.indicator,
+                                    fact_kind=kind, content=row.content, justification=row.justification,
+                                    moment=now, levels=list(levels)),
+               chains.reviews_every_level(principal, levels, row.subject.unit_path)) for row in rows]
+    # the facts approved rows become that exist already (a journal's week), locked as one by one
+    existing = await facts_repository.get_many(session, [fact_id(s) for _, s, _, yes in opened if yes])
+    gathered = Gathered(facts=existing)
     made: list[dict[str, Any]] = []
-    for row in rows:
-        submission = await open_submission(session, principal, period=period, subject=row.subject,
-                                           indicator=upload.indicator, fact_kind=kind, content=row.content,
-                                           justification=row.justification, moment=now, levels=list(levels))
-        if chains.reviews_every_level(principal, levels, row.subject.unit_path):
-            await approve_as_reviewer(session, principal, submission, reason=message(APPROVED_ON_UPLOAD), now=now)
+    for row, submission, first, approve in opened:
+        record_created(session, principal, submission, first)
+        if approve:
+            await approve_as_reviewer(session, principal, submission, reason=message(APPROVED_ON_UPLOAD), now=now,
+                                      gathered=gathered)
         made.append({"row": row.line, "id": submission.id, "subject_id": submission.subject_id,
                      "status": submission.status,
                      "fact_id": fact_id(submission) if submission.status == "approved" else None})
+    await submissions_repository.add_many(session, [s for _, s, _, _ in opened], [f for _, _, f, _ in opened])
+    await reviews_repository.add_decisions(session, gathered.decisions)
+    await facts_repository.add_many(session, gathered.new_facts)
+    await enqueue_all(session, gathered.events)
     approved = sum(1 for m in made if m["status"] == "approved")
     summary = {"period_id": period.id, "indicator": upload.indicator, "fact": kind, "month": upload.month,
                "submitted": len(made), "approved": approved, "pending": len(made) - approved}

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import copy_objects
 from services.evidence.facts.repository import in_scopes
 from services.evidence.periods.repository import frozen_period_ids
 from services.evidence.submissions.models import Submission, SubmissionVersion
@@ -27,6 +28,13 @@ async def add(session: AsyncSession, submission: Submission, first: SubmissionVe
     await session.flush()
     session.add(first)
     await session.flush()
+
+
+async def add_many(session: AsyncSession, submissions: Sequence[Submission],
+                   firsts: Sequence[SubmissionVersion]) -> None:
+    """New submissions and their first versions (none in the session), with one COPY each."""
+    await copy_objects(session, submissions)
+    await copy_objects(session, firsts)
 
 
 async def add_version(session: AsyncSession, version: SubmissionVersion) -> None:

@@ -161,6 +161,20 @@ async def open_submission(
     """Store validated evidence and start its review chain (`levels`, else the indicator's, else the scheme's)."""
     if levels is None:
         levels = await chains.levels_for(session, period.scheme_id, indicator)
+    submission, first = new_submission(principal, period=period, subject=subject, indicator=indicator,
+                                       fact_kind=fact_kind, content=content, justification=justification,
+                                       moment=moment, levels=levels)
+    await repository.add(session, submission, first)
+    record_created(session, principal, submission, first)
+    return submission
+
+
+def new_submission(
+    principal: Principal, *, period: PeriodInfo, subject: SubjectInfo, indicator: str | None, fact_kind: str,
+    content: dict[str, Any], justification: str | None, moment: datetime, levels: list[dict[str, Any]],
+) -> tuple[Submission, SubmissionVersion]:
+    """Validated evidence at the first level of its chain and its first version, not yet written, audited or
+    announced (`open_submission` does all three; a bulk upload writes its rows together)."""
     submission = Submission(
         id=str(uuid.uuid4()), period_id=period.id, scheme_id=period.scheme_id, subject_id=subject.id,
         indicator=indicator, fact_kind=fact_kind, unit_path=subject.unit_path,
@@ -170,11 +184,15 @@ async def open_submission(
     chains.start_level(submission, 0, moment)
     first = SubmissionVersion(submission_id=submission.id, number=1, content=content,
                               justification=justification, created_by=principal.subject, created_at=moment)
-    await repository.add(session, submission, first)
+    return submission, first
+
+
+def record_created(session: AsyncSession, principal: Principal, submission: Submission,
+                   first: SubmissionVersion) -> None:
+    """The audit record and the event of a new submission."""
     audit.record(session, actor=principal, action="submission.create", entity_type="submission",
-                 entity_id=submission.id, after={"content": content, "justification": justification})
-    announce(session, "submission.submitted", submission, at=moment, version=1)
-    return submission
+                 entity_id=submission.id, after={"content": first.content, "justification": first.justification})
+    announce(session, "submission.submitted", submission, at=submission.created_at, version=1)
 
 
 async def update(
