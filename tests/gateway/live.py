@@ -74,6 +74,10 @@ class Live(GraphQLOverHTTP):
     def opened_period(self, document: dict[str, Any], label: str, subjects: list[tuple[str, str]]) -> str:
         """The id of a period of `document` (published first) with `(subject id, group)` enrolled."""
         self.published_scheme(document)
+        return self.another_period(document, label, subjects)
+
+    def another_period(self, document: dict[str, Any], label: str, subjects: list[tuple[str, str]]) -> str:
+        """The id of a period of `document`, published already, with `(subject id, group)` enrolled."""
         opened = self(self.token("admin", ""), """mutation($id: String!, $v: Int!, $l: String!,
             $s: [EnrolmentInput!]!) { openPeriod(input: {schemeId: $id, schemeVersion: $v, label: $l, subjects: $s})
             { id } }""", id=document["id"], v=document["version"], l=label,

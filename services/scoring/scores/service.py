@@ -22,7 +22,7 @@ from services.scoring.periods import repository as period_repo
 from services.scoring.periods import service as periods
 from services.scoring.periods.models import Period
 from services.scoring.schemes import service as schemes
-from services.scoring.scores import compute, incremental, lookback
+from services.scoring.scores import compute, incremental, lookback, rollups
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import ScoresCache
 from services.scoring.scores.schemas import (
@@ -79,7 +79,10 @@ async def apply_period_status(session: AsyncSession, payload: dict[str, Any], *,
     # leaves a published period as it is
     if target is None or target == period.status or (target == "published" and period.status == "finalized"):
         return False
+    before = period.status
     periods.set_status(session, period, target, actor=source)
+    if rollups.changes_rollups(before, target):
+        await rollups.mark_due(session, period)
     return True
 
 
@@ -116,7 +119,9 @@ async def recompute(session: AsyncSession, cache: ScoresCache, period: Period, *
         version_cause[:MAX_CAUSE], period.score_set + 1, result.inputs_sha256, now))
     if fresh:
         state.value_seq = await repo.max_value_seq(session, period.id)
-    moved = bool(fresh) or meta != (period.result_meta or {})
+    # a roll-up's results come from its sub-periods' snapshots, which scoring does not hold: ranking rolls it up
+    # again on every recompute here (rollups.py)
+    moved = bool(fresh) or meta != (period.result_meta or {}) or scheme.rollup is not None
     if result.inputs_sha256 != period.inputs_sha256:  # its facts changed: later look-back periods read them
         await lookback.mark_later_due(session, period, scheme)
     _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
