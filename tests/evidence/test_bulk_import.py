@@ -23,6 +23,7 @@ from tests.evidence import conftest
 from tests.evidence.conftest import Stack
 
 OFFICE = auth(("admin", ""), subject="office")
+APPROVED_EN = "approved on upload: the uploader reviews every level"  # the audit keeps the reason in English
 CHAIN = {"indicator": "regular", "levels": [{"name": "科室", "working_days": 3},
                                             {"name": "分管领导", "working_days": 2, "same_reviewer_allowed": True}]}
 
@@ -63,7 +64,7 @@ async def test_each_row_is_one_submission_approved_level_by_level(stack: Stack) 
     decisions = await rows(stack, "SELECT submission_id, submission_version, level, level_name, action, reason, "
                            "value IS NULL AS sql_null, actor FROM evidence.review_decision ORDER BY id")
     assert [tuple(d) for d in decisions] == [
-        (sid, 1, level, name, "approve", APPROVED_ON_UPLOAD, False, "office")  # value: JSON null, as the ORM writes
+        (sid, 1, level, name, "approve", {"code": APPROVED_ON_UPLOAD, "params": {}}, False, "office")  # JSON null
         for sid in ids for level, name in ((0, "科室"), (1, "分管领导"))]
 
     facts = {f"sub-{ids[0]}": {"id": f"sub-{ids[0]}", "subject": "p001", "indicator": "regular", "fact": "score",
@@ -91,9 +92,9 @@ async def test_each_row_is_one_submission_approved_level_by_level(stack: Stack) 
             ("submission.create", "submission", sid, None,
              digest({"content": {"points": points}, "justification": "批量导入 ledger.csv"}), {}),
             ("review.approve", "submission", sid, None, digest({"status": "pending", "level": 0}),
-             {"reason": APPROVED_ON_UPLOAD, "value": None}),
+             {"reason": APPROVED_EN, "value": None}),
             ("review.approve", "submission", sid, None, digest({"status": "pending", "level": 1}),
-             {"reason": APPROVED_ON_UPLOAD, "value": None}),
+             {"reason": APPROVED_EN, "value": None}),
             ("fact.upsert", "fact", f"sub-{sid}", None, digest(facts[f"sub-{sid}"]),
              {"event": event_of[f"sub-{sid}"]}),
         ]
