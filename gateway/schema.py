@@ -42,6 +42,9 @@ from services.common.settings import Settings
 log = logging.getLogger("kaohe.gateway")
 # graphql-core ends a message with its guesses: " Did you mean 'a', 'b', or 'c'?"
 SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
+# or, for an unknown field of an input object, in the middle: "… unknown field 'x'. Did you mean 'y'? Found: …",
+# which without suggestions graphql-core writes "… unknown field 'x', found: …"
+INNER_SUGGESTION = re.compile(r"\. Did you mean [^?]*\? Found: ")
 
 
 @strawberry.type(description="Health of one backend service.")
@@ -86,8 +89,8 @@ class GatewaySchema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         for error in errors:
-            if self.hide_suggestions and SUGGESTION.search(error.message):  # in the library's English, before
-                error.message = SUGGESTION.sub("", error.message)  # the message is put in the request's language
+            if self.hide_suggestions:  # in the library's English, before the message is put in the request's language
+                error.message = hidden_suggestions(error.message)
             give_code(error)
         unexpected = [e for e in errors if (e.extensions or {}).get("code") == "INTERNAL"]
         for error in errors:
@@ -95,6 +98,16 @@ class GatewaySchema(strawberry.Schema):
                 log.info("graphql %s: %s", (error.extensions or {}).get("code"), error.message)
         if unexpected:
             super().process_errors(unexpected, execution_context)
+
+
+def hidden_suggestions(message: str) -> str:
+    """`message` without graphql-core's "Did you mean …?" (as graphql-core writes it when asked to hide them);
+    a message with none is returned as it is (a marked message stays marked)."""
+    if SUGGESTION.search(message):
+        message = SUGGESTION.sub("", message)
+    if INNER_SUGGESTION.search(message):
+        message = INNER_SUGGESTION.sub(", found: ", message)
+    return message
 
 
 def _finite_json_scalar() -> Any:
