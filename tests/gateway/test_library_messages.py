@@ -316,3 +316,37 @@ async def test_websocket_close_reasons_follow_the_connection_language() -> None:
     finally:
         locale_var.reset(token)
     assert socket.closed == (4401, "令牌已过期")
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient` is deprecated")
+def test_subscription_errors_in_the_handshake_language(monkeypatch: pytest.MonkeyPatch, backend: Any,
+                                                       bearer: Any) -> None:
+    """Over graphql-transport-ws: a subscription that does not validate is an `error` message, one that does not
+    parse closes the socket (4400) with the reason; both in the language of the handshake's Accept-Language."""
+    from starlette.testclient import TestClient
+
+    from gateway.app import create_app
+    from services.common.settings import get_settings
+    from tests.gateway.conftest import JWT_SECRET
+
+    monkeypatch.setenv("KAOHE_JWT_SECRET", JWT_SECRET)
+    get_settings.cache_clear()
+    answers = {}
+    try:
+        with TestClient(create_app(clients=backend.clients())) as client:
+            for language in ("zh-CN", "en"):
+                with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"],
+                                              headers={"Accept-Language": language}) as socket:
+                    socket.send_json({"type": "connection_init", "payload": bearer(("admin", ""))})
+                    assert socket.receive_json(mode="binary") == {"type": "connection_ack"}
+                    socket.send_json({"type": "subscribe", "id": "1",
+                                      "payload": {"query": "subscription { nope }"}})
+                    invalid = socket.receive_json(mode="binary")
+                    socket.send_json({"type": "subscribe", "id": "2", "payload": {"query": "subscription { nope "}})
+                    closed = socket.receive()
+                answers[language] = (invalid["payload"][0]["message"], closed["code"], closed["reason"])
+    finally:
+        get_settings.cache_clear()
+    assert answers == {
+        "zh-CN": ("类型 'Subscription' 上没有可查询的字段 'nope'。", 4400, "语法错误：此处应为名称，实际为文档结尾。"),
+        "en": ("Cannot query field 'nope' on type 'Subscription'.", 4400, "Syntax Error: Expected Name, found <EOF>.")}
