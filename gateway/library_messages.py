@@ -232,36 +232,52 @@ WORD_TEXTS = {"query": N_("query"), "mutation": N_("mutation"), "subscription": 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
+MAX_MESSAGE = 20_000  # characters of a message recognised; a longer one (a huge name) is answered as written
+MAX_NESTING = 40  # sentences within sentences recognised (a conflict of n sibling subfields nests n deep; graphql-core
+# abbreviates its detail at 1,000 characters, some 25 of them)
+
+
 @cache
 def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each template as an anchored pattern that runs in linear time: a value stops at the first occurrence of the
+    text that follows it (possessively, so a failing match never backtracks into it), the last one runs to the
+    text that ends the template. A value holding the text that follows it (a client's string) is then split
+    early: its characters are all still rendered, if not where a translation would put them."""
     compiled = []
     for template in MESSAGES:
         pieces, end = [], 0
-        for found in PLACEHOLDER.finditer(template):
-            pieces.append(re.escape(template[end:found.start()]))
-            pieces.append(f"(?P<{found.group(1)}>.*?)")
-            end = found.end()
+        found = list(PLACEHOLDER.finditer(template))
+        for index, placeholder in enumerate(found):
+            pieces.append(re.escape(template[end:placeholder.start()]))
+            follows = template[placeholder.end():found[index + 1].start() if index + 1 < len(found) else None]
+            name = placeholder.group(1)
+            if index + 1 == len(found):
+                pieces.append(f"(?P<{name}>.*)")
+            else:
+                assert follows, f"two placeholders side by side in {template!r}"
+                pieces.append(f"(?P<{name}>(?:(?!{re.escape(follows)}).)*+)")
+            end = placeholder.end()
         pieces.append(re.escape(template[end:]))
         compiled.append((re.compile("".join(pieces), re.DOTALL), template))
     return tuple(compiled)
 
 
-def library_text(message: str) -> str:
+def library_text(message: str, nesting: int = 0) -> str:
     """`message` as a `Text` when it is one of the libraries' sentences (its English value the sentence itself),
     else `message` unchanged."""
-    if isinstance(message, Text):
+    if isinstance(message, Text) or len(message) > MAX_MESSAGE or nesting > MAX_NESTING:
         return message
     for pattern, template in _patterns():
-        found = pattern.fullmatch(message)
-        if found is not None:
-            params = {name: _param(name, value) for name, value in found.groupdict().items()}
+        matched = pattern.fullmatch(message)
+        if matched is not None:
+            params = {name: _param(name, value, nesting) for name, value in matched.groupdict().items()}
             return Text(template, params, message)
     return message
 
 
-def _param(name: str, value: str) -> object:
+def _param(name: str, value: str, nesting: int) -> object:
     if name in SENTENCES:
-        return library_text(value) if value else value
+        return library_text(value, nesting + 1) if value else value
     if name in ALTERNATIVES:
         return or_list(value)
     if name in NAMES:

@@ -10,6 +10,7 @@ import ast
 import importlib
 import inspect
 import re
+import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -350,3 +351,24 @@ def test_subscription_errors_in_the_handshake_language(monkeypatch: pytest.Monke
     assert answers == {
         "zh-CN": ("类型 'Subscription' 上没有可查询的字段 'nope'。", 4400, "语法错误：此处应为名称，实际为文档结尾。"),
         "en": ("Cannot query field 'nope' on type 'Subscription'.", 4400, "Syntax Error: Expected Name, found <EOF>.")}
+
+
+def test_recognising_a_client_string_takes_linear_time() -> None:
+    """A value the client sent is quoted whole in some messages (strawberry's scalars); one made of the text that
+    follows it in the template must not make the match backtrack (quadratic: seconds at 10,000 characters)."""
+    value = '". ' * 6_000
+    message = f"Variable '$d' has invalid value: Value cannot represent a DateTime: \"{value}\"."
+    started = time.perf_counter()
+    assert localize(library_text(message), "en") == message
+    assert time.perf_counter() - started < 1.0
+    huge = "Cannot query field '" + "a" * 30_000 + "' on type 'Query'."
+    assert library_text(huge) is huge  # over MAX_MESSAGE: as written
+
+
+def test_a_long_chain_of_conflicts_is_rendered_whole() -> None:
+    chain = " and ".join(f"subfields 'f{i}' conflict because they have differing arguments" for i in range(30))
+    message = f"Fields 'a' conflict because {chain}. Use different aliases on the fields to fetch both if this was " \
+              "intentional."
+    chinese = "；".join(f"子字段 'f{i}' 有冲突：它们的参数不同" for i in range(30))
+    assert localize(library_text(message), "zh-CN") == \
+        f"字段 'a' 有冲突：{chinese}。如确需同时获取，请为这些字段使用不同的别名。"
