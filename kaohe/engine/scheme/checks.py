@@ -2,13 +2,15 @@
 
 A sentence is a marked message (`_()`, kaohe.i18n): English in the `Problem`, rendered in the caller's language
 where it leaves the process. `what` names the value checked: a key of the scheme as written (`version`,
-`scope`), which stays as it is in either language, or a marked phrase (`_("the indicator code")`)."""
+`scope`), which stays as it is in either language, or a marked phrase: a constant made once
+(`INDICATOR_CODE = _("the indicator code")`), or a function that makes one with parameters, called only when
+there is a problem to report (a valid scheme builds no sentence)."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ from .expression import CompiledExpression, ExpressionError, compile_expression,
 from .model import Problem
 
 CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
+What = str | Callable[[], str]  # a key as written, a marked phrase, or a function making one (only on a problem)
 _HUNDRED = Decimal(100)
 
 
@@ -53,28 +56,28 @@ class Checker:
             if key not in data:
                 self.add(pointer(ptr, key), _("'%(key)s' is required here", key=key))
 
-    def mapping(self, value: Any, ptr: str, what: str) -> Mapping[str, Any] | None:
+    def mapping(self, value: Any, ptr: str, what: What) -> Mapping[str, Any] | None:
         """The value as a mapping, or a problem."""
         if isinstance(value, Mapping):
             return value
-        self.add(ptr, _("%(what)s must be a mapping (key: value), not %(kind)s", what=what, kind=_kind(value)))
+        self.add(ptr, _("%(what)s must be a mapping (key: value), not %(kind)s", what=said(what), kind=_kind(value)))
         return None
 
-    def seq(self, value: Any, ptr: str, what: str) -> list[Any] | None:
+    def seq(self, value: Any, ptr: str, what: What) -> list[Any] | None:
         """The value as a list, or a problem."""
         if isinstance(value, list | tuple):
             return list(value)
-        self.add(ptr, _("%(what)s must be a list, not %(kind)s", what=what, kind=_kind(value)))
+        self.add(ptr, _("%(what)s must be a list, not %(kind)s", what=said(what), kind=_kind(value)))
         return None
 
-    def text(self, value: Any, ptr: str, what: str) -> str | None:
+    def text(self, value: Any, ptr: str, what: What) -> str | None:
         """A non-empty string."""
         if isinstance(value, str) and value.strip():
             return value
-        self.add(ptr, _("%(what)s must be non-empty text, not %(kind)s", what=what, kind=_kind(value)))
+        self.add(ptr, _("%(what)s must be non-empty text, not %(kind)s", what=said(what), kind=_kind(value)))
         return None
 
-    def choice(self, value: Any, ptr: str, what: str, options: tuple[str, ...]) -> str | None:
+    def choice(self, value: Any, ptr: str, what: What, options: tuple[str, ...]) -> str | None:
         """One of `options`, with the nearest one suggested."""
         if isinstance(value, str) and value in options:
             return value
@@ -82,34 +85,35 @@ class Checker:
         listed = ", ".join(options)
         if close:
             self.add(ptr, _("%(what)s must be one of %(options)s, not %(value)r; did you mean '%(close)s'?",
-                            what=what, options=listed, value=value, close=close[0]))
+                            what=said(what), options=listed, value=value, close=close[0]))
         else:
-            self.add(ptr, _("%(what)s must be one of %(options)s, not %(value)r", what=what, options=listed,
+            self.add(ptr, _("%(what)s must be one of %(options)s, not %(value)r", what=said(what), options=listed,
                             value=value))
         return None
 
-    def boolean(self, value: Any, ptr: str, what: str) -> bool | None:
+    def boolean(self, value: Any, ptr: str, what: What) -> bool | None:
         """true or false."""
         if isinstance(value, bool):
             return value
-        self.add(ptr, _("%(what)s must be true or false, not %(value)r", what=what, value=value))
+        self.add(ptr, _("%(what)s must be true or false, not %(value)r", what=said(what), value=value))
         return None
 
     def integer(
-        self, value: Any, ptr: str, what: str, *, low: int | None = None, high: int | None = None
+        self, value: Any, ptr: str, what: What, *, low: int | None = None, high: int | None = None
     ) -> int | None:
         """A whole number within [low, high]."""
         number = to_decimal(value)
         if number is None or number != number.to_integral_value():
-            self.add(ptr, _("%(what)s must be a whole number, not %(value)r", what=what, value=value))
+            self.add(ptr, _("%(what)s must be a whole number, not %(value)r", what=said(what), value=value))
             return None
         result = int(number)
         if (low is not None and result < low) or (high is not None and result > high):
             if high is not None:
-                self.add(ptr, _("%(what)s must be between %(low)s and %(high)s, not %(value)s", what=what, low=low,
-                                high=high, value=result))
+                self.add(ptr, _("%(what)s must be between %(low)s and %(high)s, not %(value)s", what=said(what),
+                                low=low, high=high, value=result))
             else:
-                self.add(ptr, _("%(what)s must be at least %(low)s, not %(value)s", what=what, low=low, value=result))
+                self.add(ptr, _("%(what)s must be at least %(low)s, not %(value)s", what=said(what), low=low,
+                                value=result))
             return None
         return result
 
@@ -117,7 +121,7 @@ class Checker:
         self,
         value: Any,
         ptr: str,
-        what: str,
+        what: What,
         *,
         positive: bool = False,
         non_negative: bool = False,
@@ -126,32 +130,37 @@ class Checker:
         """An exact decimal (numbers or numeric strings, "90%" too when `percent`), optionally > 0 or ≥ 0."""
         number = percent_or_number(value, as_fraction=True) if percent else to_decimal(value)
         if number is None:
-            self.add(ptr, _("%(what)s must be a number, not %(value)r", what=what, value=value))
+            self.add(ptr, _("%(what)s must be a number, not %(value)r", what=said(what), value=value))
             return None
         if positive and number <= 0:
-            self.add(ptr, _("%(what)s must be greater than 0, not %(value)r", what=what, value=value))
+            self.add(ptr, _("%(what)s must be greater than 0, not %(value)r", what=said(what), value=value))
             return None
         if non_negative and number < 0:
-            self.add(ptr, _("%(what)s must not be negative, not %(value)r", what=what, value=value))
+            self.add(ptr, _("%(what)s must not be negative, not %(value)r", what=said(what), value=value))
             return None
         return number
 
-    def share(self, value: Any, ptr: str, what: str) -> Decimal | None:
+    def share(self, value: Any, ptr: str, what: What) -> Decimal | None:
         """A fraction in (0, 1], written as 0.25 or "25%"."""
         number = percent_or_number(value, as_fraction=True)
         if number is None or not 0 < number <= 1:
             self.add(ptr, _("%(what)s must be a share above 0 and at most 1 (such as 0.25 or 25%%), not %(value)r",
-                            what=what, value=value))
+                            what=said(what), value=value))
             return None
         return number
 
-    def code(self, value: Any, ptr: str, what: str) -> str | None:
+    def code(self, value: Any, ptr: str, what: What) -> str | None:
         """An indicator code `[a-z][a-z0-9_]*`."""
         if isinstance(value, str) and CODE_RE.fullmatch(value):
             return value
         self.add(ptr, _("%(what)s %(value)r is not a valid code: use lower-case letters, digits and '_', starting "
-                        "with a letter", what=what, value=value))
+                        "with a letter", what=said(what), value=value))
         return None
+
+
+def said(what: What) -> str:
+    """The phrase `what` names (a function's phrase made now)."""
+    return what() if callable(what) else what
 
 
 def percent_or_number(value: Any, *, as_fraction: bool) -> Decimal | None:

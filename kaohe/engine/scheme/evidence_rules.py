@@ -20,6 +20,9 @@ from .checks import Checker, pointer
 from .model import Documents, RequiredDocument
 
 MAX_LOOKBACK = 10
+EACH_DOCUMENT = _("each required document")
+DOCUMENT_NAME = _("the document name")
+SUPPLIER = _("the supplier")
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])|W(0[1-9]|[1-4]\d|5[0-3])))?$")
 
 
@@ -35,12 +38,12 @@ def parse_documents(c: Checker, value: Any, ptr: str) -> Documents | None:
     required: list[RequiredDocument] = []
     for i, item in enumerate(items or []):
         at = pointer(pointer(ptr, "required"), i)
-        doc = c.mapping(item, at, _("each required document"))
+        doc = c.mapping(item, at, EACH_DOCUMENT)
         if doc is None:
             continue
         c.keys(doc, at, ("name", "supplier"), ("name",))
-        name = c.text(doc.get("name"), pointer(at, "name"), _("the document name")) if "name" in doc else None
-        supplier = (c.text(doc.get("supplier"), pointer(at, "supplier"), _("the supplier")) if "supplier" in doc
+        name = c.text(doc.get("name"), pointer(at, "name"), DOCUMENT_NAME) if "name" in doc else None
+        supplier = (c.text(doc.get("supplier"), pointer(at, "supplier"), SUPPLIER) if "supplier" in doc
                     else None)
         if name is None:
             continue

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 from kaohe.i18n import _
@@ -76,6 +77,15 @@ _SCOPES = ("all", "group")
 _MAX_DEPTH = 12
 
 
+AN_INDICATOR = _("an indicator")
+INDICATOR_CODE = _("the indicator code")
+APPLIES_TO = _("applies_to (a list of groups or {attribute, eq})")
+
+
+def _indicator_label(name: str) -> str:
+    return _("indicator '%(name)s'", name=name) if name else _("this indicator")
+
+
 class _TreeParser:
     """Builds the indicator tree bottom-up, collecting problems; codes are gathered for later checks."""
 
@@ -95,22 +105,24 @@ class _TreeParser:
         return tuple(node for node in out if node is not None)
 
     def node(self, value: Any, ptr: str) -> Node | None:
-        data = self.c.mapping(value, ptr, _("an indicator"))
+        data = self.c.mapping(value, ptr, AN_INDICATOR)
         if data is None:
             return None
         self.c.keys(data, ptr, _NODE_KEYS, ("code", "name", "max"))
         code = self.code(data.get("code"), pointer(ptr, "code")) if "code" in data else None
         name = str(data.get("name", code or ""))
-        label = _("indicator '%(name)s'", name=name) if name else _("this indicator")
+        label = partial(_indicator_label, name)  # made only for a problem
         node_max = (
-            self.c.number(data["max"], pointer(ptr, "max"), _("the max of %(label)s", label=label), positive=True)
+            self.c.number(data["max"], pointer(ptr, "max"), lambda: _("the max of %(label)s", label=label()),
+                          positive=True)
             if "max" in data
             else None
         )
         has_rule, has_children = "rule" in data, "children" in data
         if has_rule == has_children:
-            self.c.add(ptr, _("%(label)s needs either a rule (a leaf) or children, not both", label=label) if has_rule
-                       else _("%(label)s needs either a rule (a leaf) or children, not neither", label=label))
+            self.c.add(ptr, _("%(label)s needs either a rule (a leaf) or children, not both", label=label())
+                       if has_rule else
+                       _("%(label)s needs either a rule (a leaf) or children, not neither", label=label()))
         rule = self.rule(data["rule"], pointer(ptr, "rule"), node_max or Decimal(1)) if has_rule else None
         children = (
             self.nodes(data["children"], pointer(ptr, "children"), node_max or Decimal(1)) if has_children else ()
@@ -131,7 +143,7 @@ class _TreeParser:
         return node
 
     def code(self, value: Any, ptr: str) -> str | None:
-        code = self.c.code(value, ptr, _("the indicator code"))
+        code = self.c.code(value, ptr, INDICATOR_CODE)
         if code is None:
             return None
         if code in _RESERVED:
@@ -148,7 +160,8 @@ class _TreeParser:
         parsed = parse_rule_params(self.c, data, ptr, node_max) if data is not None else None
         return Rule(kind=parsed[0], params=parsed[1]) if parsed else None
 
-    def options(self, data: Mapping[str, Any], ptr: str, label: str, children: tuple[Node, ...]) -> dict[str, Any]:
+    def options(self, data: Mapping[str, Any], ptr: str, label: Callable[[], str],
+                children: tuple[Node, ...]) -> dict[str, Any]:
         c = self.c
         out: dict[str, Any] = {}
         if "aggregate" in data:
@@ -161,7 +174,7 @@ class _TreeParser:
         if "formula" in data:
             out["formula"] = self.expression(data["formula"], pointer(ptr, "formula"))
         if out.get("aggregate") == "formula" and out.get("formula") is None and "formula" not in data:
-            c.add(pointer(ptr, "formula"), _("%(label)s aggregates by formula but has no formula", label=label))
+            c.add(pointer(ptr, "formula"), _("%(label)s aggregates by formula but has no formula", label=label()))
         if "formula" in data and out.get("aggregate") != "formula":
             c.add(pointer(ptr, "formula"), _("a formula is only used with aggregate: formula"))
         for key in ("cap", "bonus"):
@@ -171,7 +184,7 @@ class _TreeParser:
             weight = percent_or_number(data["weight"], as_fraction=False)
             if weight is None or weight <= 0:
                 c.add(pointer(ptr, "weight"),
-                      _("the weight of %(label)s must be a percentage above 0, such as 30 or 30%%", label=label))
+                      _("the weight of %(label)s must be a percentage above 0, such as 30 or 30%%", label=label()))
             out["weight"] = weight
         if "missing" in data:
             out["missing"] = (
@@ -186,7 +199,7 @@ class _TreeParser:
                 continue
             if children or "rule" not in data:
                 c.add(pointer(ptr, key), _("%(key)s belongs on a leaf (a task with a rule), not on %(label)s", key=key,
-                                           label=label))
+                                           label=label()))
                 continue
             out[key] = parse(c, data[key], pointer(ptr, key))
         return out
@@ -201,7 +214,7 @@ class _TreeParser:
                     self.c.add(pointer(ptr, i),
                                _("applies_to names the group %(group)r, which is not in groups", group=group))
             return AppliesTo(groups=tuple(str(g) for g in value))
-        data = self.c.mapping(value, ptr, _("applies_to (a list of groups or {attribute, eq})"))
+        data = self.c.mapping(value, ptr, APPLIES_TO)
         if data is None:
             return None
         self.c.keys(data, ptr, ("attribute", "eq"), ("attribute", "eq"))
@@ -227,13 +240,13 @@ class _TreeParser:
         scope = self.c.choice(data.get("peer_scope", default), pointer(ptr, "peer_scope"), "peer_scope", _SCOPES)
         return NotAssigned(kind="peer_mean", peer_scope=cast(Any, scope or "all"))
 
-    def check_children(self, node: Node, data: Mapping[str, Any], ptr: str, label: str) -> None:
+    def check_children(self, node: Node, data: Mapping[str, Any], ptr: str, label: Callable[[], str]) -> None:
         regular = [child for child in node.children if not child.bonus]
         if node.aggregate == "sum" and not node.cap:
             total = sum((child.max for child in regular), Decimal(0))
             if total != node.max:
                 self.c.add(pointer(ptr, "max"), _("the children of %(label)s add up to %(total)s points but its max "
-                                                  "is %(max)s; fix the numbers or set cap: true", label=label,
+                                                  "is %(max)s; fix the numbers or set cap: true", label=label(),
                                                   total=total, max=node.max))
         if node.aggregate == "weighted":
             self.check_weights(node, ptr, label)
@@ -241,7 +254,7 @@ class _TreeParser:
             known = {child.code for child in node.children}
             for name in sorted(node.formula.names - known):
                 self.c.add(pointer(ptr, "formula"), _("the formula of %(label)s uses '%(name)s', which is not one of "
-                                                      "its children (%(children)s)", label=label, name=name,
+                                                      "its children (%(children)s)", label=label(), name=name,
                                                       children=", ".join(sorted(known))))
         self.check_transfers(node.children, pointer(ptr, "children"))
 
@@ -254,17 +267,17 @@ class _TreeParser:
                            _("transfer_to must name a sibling of '%(name)s', and '%(transfer)s' is not one",
                              name=child.name, transfer=transfer))
 
-    def check_weights(self, node: Node, ptr: str, label: str) -> None:
+    def check_weights(self, node: Node, ptr: str, label: Callable[[], str]) -> None:
         weights = [child.weight for child in node.children]
         for i, child in enumerate(node.children):
             if child.weight is None:
                 self.c.add(pointer(pointer(pointer(ptr, "children"), i), "weight"),
-                           _("'%(name)s' needs a weight because %(label)s is weighted", name=child.name, label=label))
+                           _("'%(name)s' needs a weight because %(label)s is weighted", name=child.name, label=label()))
         if all(w is not None for w in weights):
             total = sum((w for w in weights if w is not None), Decimal(0))
             if total != _HUNDRED:
                 self.c.add(pointer(ptr, "children"), _("the weights of the children of %(label)s add up to %(total)s, "
-                                                       "not 100", label=label, total=total))
+                                                       "not 100", label=label(), total=total))
 
 
 def _header(c: Checker, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,11 @@ from .model import (
 
 Option = TypeVar("Option", bound=str)
 _ONE = Decimal(1)
+EACH_ZERO_WHEN = _("each zero_when entry")
+EACH_BAND = _("each band")
+TRIM_HIGHEST = _("trim highest")
+TRIM_LOWEST = _("trim lowest")
+RULE_KIND = _("the rule kind")
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     "manual": ("combine", "assessor_weights"),
@@ -76,10 +81,14 @@ def _points_table(c: Checker, value: Any, ptr: str, what: str) -> dict[str, Deci
     table = c.mapping(value, ptr, what)
     out: dict[str, Decimal] = {}
     for key, points in (table or {}).items():
-        number = c.number(points, pointer(ptr, key), _("the points of %(key)r in %(what)s", key=key, what=what))
+        number = c.number(points, pointer(ptr, key), _points_of(key, what))
         if number is not None:
             out[str(key)] = number
     return out
+
+
+def _points_of(key: Any, table: str) -> Callable[[], str]:
+    return lambda: _("the points of %(key)r in %(what)s", key=key, what=table)
 
 
 def _opt(c: Checker, rule: Mapping[str, Any], ptr: str, key: str, options: tuple[Option, ...]) -> Option:
@@ -138,7 +147,7 @@ def _zero_when(c: Checker, value: Any, ptr: str) -> list[tuple[str, Decimal]]:
     out: list[tuple[str, Decimal]] = []
     for i, item in enumerate(c.seq(value, ptr, "zero_when") or []):
         at = pointer(ptr, i)
-        cond = c.mapping(item, at, _("each zero_when entry"))
+        cond = c.mapping(item, at, EACH_ZERO_WHEN)
         if cond is None:
             continue
         c.keys(cond, at, ("type", "count_gte"), ("type", "count_gte"))
@@ -238,7 +247,7 @@ def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) ->
         c.add(ptr, _("bands must list at least one band"))
     for i, item in enumerate(items or []):
         at = pointer(ptr, i)
-        band = c.mapping(item, at, _("each band"))
+        band = c.mapping(item, at, EACH_BAND)
         if band is None:
             continue
         c.keys(band, at, (*keys, "points"), ("points",))
@@ -296,8 +305,8 @@ def _trim(c: Checker, value: Any, ptr: str) -> tuple[int, int]:
     if trim is None:
         return (0, 0)
     c.keys(trim, ptr, ("highest", "lowest"))
-    high = c.integer(trim.get("highest", 0), pointer(ptr, "highest"), _("trim highest"), low=0) or 0
-    low = c.integer(trim.get("lowest", 0), pointer(ptr, "lowest"), _("trim lowest"), low=0) or 0
+    high = c.integer(trim.get("highest", 0), pointer(ptr, "highest"), TRIM_HIGHEST, low=0) or 0
+    low = c.integer(trim.get("lowest", 0), pointer(ptr, "lowest"), TRIM_LOWEST, low=0) or 0
     return (high, low)
 
 
@@ -367,7 +376,7 @@ def parse_rule_params(
     if "kind" not in rule:
         c.add(pointer(ptr, "kind"), _("a rule needs a kind, one of %(kinds)s", kinds=", ".join(kinds)))
         return None
-    kind = c.choice(rule["kind"], pointer(ptr, "kind"), _("the rule kind"), kinds)
+    kind = c.choice(rule["kind"], pointer(ptr, "kind"), RULE_KIND, kinds)
     if kind is None:
         return None
     c.keys(rule, ptr, ("kind", *ALLOWED[kind]))

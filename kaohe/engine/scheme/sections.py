@@ -35,6 +35,16 @@ _SIMPLE_EFFECTS = ("zero_total", "downgrade", "no_labels", "no_reward")
 _KEYED_EFFECTS = ("grade", "max_grade", "bottom", "no_label")
 _OPS = ("lt", "lte", "gt", "gte", "eq", "ne")
 _ROUNDINGS = ("floor", "ceil", "round")
+# the phrases the checks name what they read by (made once; see checks.py)
+A_VETO_EFFECT = _("a veto effect")
+THE_LABEL = _("the label")
+THE_GRADE = _("the grade")
+THIS_LIST = _("this list")
+GRADE = _("grade")
+LABEL = _("label")
+AN_AMOUNT = _("an amount")
+THIS_TABLE = _("this table")
+A_PUBLIC_COLUMN = _("a public column")
 
 
 def _named(value: Any, names: Collection[str]) -> bool:
@@ -45,7 +55,7 @@ def _named(value: Any, names: Collection[str]) -> bool:
 def _items(c: Checker, value: Any, ptr: str, what: str) -> list[tuple[str, Mapping[str, Any]]]:
     out = []
     for i, item in enumerate(c.seq(value, ptr, what) or []):
-        data = c.mapping(item, pointer(ptr, i), _("each entry of %(what)s", what=what))
+        data = c.mapping(item, pointer(ptr, i), lambda: _("each entry of %(what)s", what=what))
         if data is not None:
             out.append((pointer(ptr, i), data))
     return out
@@ -65,12 +75,12 @@ def parse_vetoes(c: Checker, value: Any) -> tuple[Veto, ...]:
 
 def _effect(c: Checker, effect: Any, ptr: str, event: str | None) -> Veto | None:
     if isinstance(effect, str):
-        kind = c.choice(effect, ptr, _("a veto effect"), _SIMPLE_EFFECTS + _KEYED_EFFECTS)
+        kind = c.choice(effect, ptr, A_VETO_EFFECT, _SIMPLE_EFFECTS + _KEYED_EFFECTS)
         if kind in _KEYED_EFFECTS:
             c.add(ptr, _("the effect %(kind)s needs a value, written as {%(kind)s: ...}", kind=kind))
             return None
         return Veto(event=event, effect=cast(Any, kind), raw_effect=effect) if kind and event else None
-    data = c.mapping(effect, ptr, _("a veto effect"))
+    data = c.mapping(effect, ptr, A_VETO_EFFECT)
     if data is None:
         return None
     if len(data) != 1 or next(iter(data)) not in _KEYED_EFFECTS:
@@ -83,9 +93,9 @@ def _effect(c: Checker, effect: Any, ptr: str, event: str | None) -> Veto | None
     if kind == "bottom":
         extra["bottom"] = c.integer(arg, pointer(ptr, "bottom"), "bottom", low=1)
     elif kind == "no_label":
-        extra["label"] = c.text(arg, pointer(ptr, kind), _("the label"))
+        extra["label"] = c.text(arg, pointer(ptr, kind), THE_LABEL)
     else:
-        extra["grade"] = c.text(arg, pointer(ptr, kind), _("the grade"))
+        extra["grade"] = c.text(arg, pointer(ptr, kind), THE_GRADE)
     if event is None or None in extra.values():
         return None
     return Veto(event=event, effect=cast(Any, kind), raw_effect=dict(data), **extra)
@@ -114,7 +124,7 @@ def parse_ranking(c: Checker, value: Any, codes: frozenset[str]) -> Ranking | No
 
 def _code_list(c: Checker, value: Any, ptr: str, known: frozenset[str]) -> list[str]:
     out = []
-    for i, key in enumerate(c.seq(value, ptr, _("this list")) or []):
+    for i, key in enumerate(c.seq(value, ptr, THIS_LIST) or []):
         if isinstance(key, str) and key in known:
             out.append(key)
         else:
@@ -282,13 +292,13 @@ def parse_rewards(
             c.add(at, _("a reward needs exactly one of by_grade, by_rank, pool, by_label, amount"))
         fields: dict[str, Any] = {}
         if "by_grade" in data:
-            fields["by_grade"] = _amounts(c, data["by_grade"], pointer(at, "by_grade"), grades, _("grade"))
+            fields["by_grade"] = _amounts(c, data["by_grade"], pointer(at, "by_grade"), grades, GRADE)
         if "by_label" in data:
-            fields["by_label"] = _amounts(c, data["by_label"], pointer(at, "by_label"), labels, _("label"))
+            fields["by_label"] = _amounts(c, data["by_label"], pointer(at, "by_label"), labels, LABEL)
         if "by_rank" in data:
             items = c.seq(data["by_rank"], pointer(at, "by_rank"), "by_rank") or []
             fields["by_rank"] = tuple(
-                c.number(x, pointer(pointer(at, "by_rank"), i), _("an amount")) or Decimal(0)
+                c.number(x, pointer(pointer(at, "by_rank"), i), AN_AMOUNT) or Decimal(0)
                 for i, x in enumerate(items)
             )
         if "pool" in data:
@@ -314,12 +324,12 @@ def parse_rewards(
 
 
 def _amounts(c: Checker, value: Any, ptr: str, known: frozenset[str], what: str) -> dict[str, Decimal]:
-    data = c.mapping(value, ptr, _("this table"))
+    data = c.mapping(value, ptr, THIS_TABLE)
     out: dict[str, Decimal] = {}
     for key, amount in (data or {}).items():
         if key not in known:
             c.add(pointer(ptr, key), _("%(key)r is not a %(what)s of this scheme", key=key, what=what))
-        number = c.number(amount, pointer(ptr, key), _("an amount"))
+        number = c.number(amount, pointer(ptr, key), AN_AMOUNT)
         if number is not None:
             out[str(key)] = number
     return out
@@ -443,6 +453,6 @@ def _public_columns(c: Checker, value: Any) -> tuple[str, ...]:
         return DEFAULT_PUBLIC_COLUMNS
     if not items:
         c.add("/publication/public_columns", _("public_columns needs at least one column"))
-    chosen = {c.choice(item, pointer("/publication/public_columns", str(i)), _("a public column"), PUBLIC_COLUMNS)
+    chosen = {c.choice(item, pointer("/publication/public_columns", str(i)), A_PUBLIC_COLUMN, PUBLIC_COLUMNS)
               for i, item in enumerate(items)}
     return tuple(column for column in PUBLIC_COLUMNS if column in chosen) or DEFAULT_PUBLIC_COLUMNS
