@@ -24,9 +24,11 @@ async def _submission(client: httpx.AsyncClient) -> str:
     return str((await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).json()["id"])
 
 
-async def _upload(client: httpx.AsyncClient, sub_id: str, data: bytes, kind: str = "application/pdf") -> Any:
+async def _upload(client: httpx.AsyncClient, sub_id: str, data: bytes, kind: str = "application/pdf",
+                  language: str = "en") -> Any:
     files = {"file": ("../../etc/整改报告.pdf", data, kind)}
-    return await client.post(f"/v1/submissions/{sub_id}/attachments", files=files, headers=ASSESSOR_A)
+    return await client.post(f"/v1/submissions/{sub_id}/attachments", files=files,
+                             headers={**ASSESSOR_A, "Accept-Language": language})
 
 
 async def test_upload_and_verified_download(client: httpx.AsyncClient) -> None:
@@ -173,6 +175,8 @@ async def test_the_type_is_read_from_the_bytes(client: httpx.AsyncClient) -> Non
         error = response.json()["error"]
         assert error["details"] == {"field": "file", "reason": "content does not match the declared type"}, error
         assert kind in error["message"] and detected in error["message"], error["message"]
+    chinese = await _upload(client, sub_id, b"plain words", kind="application/msword", language="zh-CN")
+    assert chinese.json()["error"]["message"] == "文件声明为 application/msword，但其内容实际是 无法识别的格式"
     empty = await _upload(client, sub_id, b"", kind="application/pdf")
     assert empty.status_code == 422
     assert empty.json()["error"]["message"] == "the file is empty"

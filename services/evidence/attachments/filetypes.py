@@ -16,6 +16,8 @@ from pathlib import Path
 
 import puremagic
 
+from kaohe.i18n import _
+
 SNIFF_BYTES = 64 * 1024
 
 _ZIP = frozenset({".zip", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp"})
@@ -83,10 +85,10 @@ def mismatch(path: Path, declared: str) -> str | None:
         if active:
             return str(active[0].mime_type)
         if not _reads_as_text(path):
-            return "binary data, not text"
+            return _("binary data, not text")
         return None
     if not found:
-        return "not a recognised format"
+        return _("not a recognised format")
     if {f.extension.lower() for f in found} & EXPECTED.get(declared, frozenset()):
         return None
     return _name(found)
