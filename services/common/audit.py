@@ -21,6 +21,7 @@ from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from kaohe.i18n import _
 from services.common import clock
 from services.common.audit_rows import ROW_DELETE, ROW_WRITE, AuditedTable, Progress, RowProblem, verify_rows
 from services.common.auth import Principal
@@ -230,8 +231,8 @@ CHAIN_CHUNK = 50_000  # records per COPY: what the verifier holds of the chain a
 # isoformat() writes by `_iso`; prev_hash is read only for a record that does not hold
 _CHAIN_COLUMNS = ("id, (recorded_at AT TIME ZONE 'UTC')::text, actor, action, entity_type, entity_id, before_digest, "
                   "after_digest, details::text, request_id, hash")
-_LINK_BROKEN = "link to the previous record is broken (a record before it was deleted, inserted or altered)"
-_ALTERED = "content does not match its hash (the record was altered)"
+_LINK_BROKEN = _("link to the previous record is broken (a record before it was deleted, inserted or altered)")
+_ALTERED = _("content does not match its hash (the record was altered)")
 _NULL = "\\N"  # COPY's text format: a NULL
 _COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _ESCAPED = re.compile(r"\\(.)", re.S)
@@ -281,8 +282,9 @@ async def check_chain(conn: Any, schema: str, progress: Progress | None = None,
     report = await _check_chain(conn, schema, progress, expected)
     longest = max(expected, default=0)
     if report.ok and report.checkpoint is None and report.records < longest:
-        report.checkpoint = (f"the chain holds {report.records} records, fewer than the {longest} of a head kept "
-                             "outside it: records were cut from its end (truncated)")
+        report.checkpoint = _("the chain holds %(records)s records, fewer than the %(longest)s of a head kept "
+                              "outside it: records were cut from its end (truncated)", records=report.records,
+                              longest=longest)
     report.ok = report.ok and report.checkpoint is None
     return report
 
@@ -333,16 +335,16 @@ class _Chunk:
                 self.suspects.append((int(id_text), count, prev, int(head_id) if head_id is not None else None))
             prev, head_id = hash_, id_text
             if count in expected and hash_ != expected[count].hash and self.differs is None:
-                self.differs = (f"record {id_text} (number {count} of the chain) has hash {hash_[:16]}… here and "
-                                f"{expected[count].hash[:16]}… in a head kept outside: the chain was rewritten up "
-                                "to it (a fork)")
+                self.differs = _("record %(id)s (number %(count)s of the chain) has hash %(here)s… here and "
+                                 "%(kept)s… in a head kept outside: the chain was rewritten up to it (a fork)",
+                                 id=id_text, count=count, here=hash_[:16], kept=expected[count].hash[:16])
         self.rows += count - self.count
         self.prev, self.count, self.head_id, self.stamp, self.iso = prev, count, head_id, stamp, iso
 
 
 async def _check_chain(conn: Any, schema: str, progress: Progress | None, expected: dict[int, Head]) -> ChainReport:
     if 0 in expected and expected[0].hash != GENESIS:
-        return ChainReport(False, 0, checkpoint="a head of the empty chain that is not the genesis hash")
+        return ChainReport(False, 0, checkpoint=_("a head of the empty chain that is not the genesis hash"))
     await conn.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # the text of recorded_at that _iso reads
     query = (f'SELECT {_CHAIN_COLUMNS} FROM "{schema}".audit_record WHERE id > $1 '  # noqa: S608 - our schema
              f"ORDER BY id LIMIT {CHAIN_CHUNK}")

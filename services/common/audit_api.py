@@ -16,6 +16,7 @@ from services.common.audit_rows import ROW_ACTIONS, AuditedTable
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep, driver_connection
 from services.common.errors import Forbidden
+from services.common.stored_text import localized
 from services.common.tables import AuditRecordMixin
 
 
@@ -80,6 +81,7 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         and other services.
         """
         _require_auditor(principal)
-        return (await verify_chain(session, model, tables)).to_json()
+        report = (await verify_chain(session, model, tables)).to_json()
+        return {**report, "reason": localized(report["reason"]), "checkpoint": localized(report["checkpoint"])}
 
     return router

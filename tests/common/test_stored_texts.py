@@ -18,7 +18,7 @@ from migrations.runner import alembic_config, upgrade
 from services.common.audit import seal_migration, verify_service
 from services.common.audit_rows import AUDITED, AuditedTable
 from services.common.stored_text import from_json, message, to_json
-from tests.conftest import PgServer, create_database, drop_database, in_thread
+from tests.conftest import PgServer, auth, create_database, drop_database, in_thread
 
 
 def test_a_message_is_stored_as_its_code_and_read_in_either_language() -> None:
@@ -175,3 +175,24 @@ def test_old_sentences_become_messages_and_other_texts_stay_readable(pg_server: 
         assert asyncio.run(_verified(dsn, "evidence")) == (True, 0)
     finally:
         drop_database(pg_server, url)
+
+
+async def test_a_broken_chain_is_reported_in_the_readers_language(api: Any) -> None:
+    """`GET /v1/audit/verify` names why the chain breaks in the language asked for (the CLI keeps its English)."""
+    import importlib
+
+    client = await api("scoring")
+    office = auth(("admin", ""))
+    assert (await client.post("/v1/units", json={"name": "甲街道", "slug": "jia"}, headers=office)).status_code == 201
+    db = importlib.import_module("services.scoring.app").app.state.db
+    async with db.sessionmaker() as session:  # behind the service's back: a record's details changed
+        altered = await session.scalar(text("UPDATE scoring.audit_record SET details = '{\"x\": 1}'::jsonb WHERE id = "
+                                            "(SELECT min(id) FROM scoring.audit_record) RETURNING id"))
+        await session.commit()
+    reports = {language: (await client.get("/v1/audit/verify", headers={**auth(("auditor", "")),
+                                                                        "Accept-Language": language})).json()
+               for language in ("en", "zh-CN")}
+    assert {language: (r["ok"], r["first_broken_id"]) for language, r in reports.items()} == {
+        "en": (False, altered), "zh-CN": (False, altered)}
+    assert reports["en"]["reason"] == "content does not match its hash (the record was altered)"
+    assert reports["zh-CN"]["reason"] == "内容与其哈希值不符（该记录已被篡改）"
