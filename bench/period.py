@@ -19,7 +19,9 @@ scheme is published and the period opened through the API. Then:
   `GET /v1/periods/{id}/results/{subject}` shows the subject's new result version (scoring's
   background loop recomputes, its outbox relay delivers `scores.changed`, ranking re-ranks); the
   p95 of `--changes` changes (100 by default); change_cpu_ms is this process's CPU time per change
-  (both services and the bench's own polling), which a loaded machine inflates far less than latency.
+  (both services and the bench's own polling), which a loaded machine inflates far less than latency;
+  change_gc_ms is the cycle collector's time per change (gc.callbacks), and change_gc_collections how
+  many collections ran during the changes.
 """
 
 from __future__ import annotations
@@ -256,6 +258,7 @@ async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
     # own objects, their caches included, stay in it).
     gc.collect()
     gc.freeze()
+    collector = CollectorTime()
     ranking_server, ranking_task = await _serve(ranking_app, ranking_port)
     scoring_server, scoring_task = await _serve(app, scoring_port)
     try:
@@ -283,7 +286,9 @@ async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
             engine_s = time_engine(document, subjects, facts)
             app.state.recomputer.hold = False
             cpu_start = time.process_time()
+            collector.counting = True
             latencies = await measure_changes(client, ranking, facts, rounds, rnd)
+            collector.counting = False
             change_cpu_ms = (time.process_time() - cpu_start) * 1000 / rounds
             app.state.recomputer.hold = True
             await load_facts(db, "bench", [changed_fact(facts, rounds, rnd)])  # one change, then a full recompute
@@ -299,10 +304,28 @@ async def _bench(url: str, staff: int, rounds: int, rnd: Any) -> None:
           f"warm_s={warm_s:.2f} warm_ratio={warm_s / engine_s:.2f} change_rounds={rounds} "
           f"change_median_ms={statistics.median(latencies) * 1000:.0f} "
           f"change_max_ms={max(latencies) * 1000:.0f} change_cpu_ms={change_cpu_ms:.0f} "
+          f"change_gc_ms={collector.seconds * 1000 / rounds:.0f} change_gc_collections={collector.collections} "
           "(change latency: fact event to the new result in ranking; change_cpu_ms: this process's CPU per change, "
-          "both services and the bench's polling)")
+          "both services and the bench's polling; change_gc_ms: the cycle collector's time per change)")
     print(f"period: staff={staff} facts={len(facts)} service_s={service_s:.2f} engine_s={engine_s:.2f} "
           f"ratio={service_s / engine_s:.2f} change_p95_ms={p95:.0f}")
+
+
+class CollectorTime:
+    """Collections of CPython's cycle collector, and the seconds they took, while `counting` (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.counting, self.collections, self.seconds, self._start = False, 0, 0.0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, Any]) -> None:
+        if not self.counting:
+            return
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.collections += 1
+            self.seconds += time.perf_counter() - self._start
 
 
 def time_engine(document: dict[str, Any], subjects: list[dict[str, Any]], facts: list[dict[str, Any]]) -> float:

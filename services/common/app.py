@@ -144,17 +144,27 @@ async def check_ready(db: Database, service: ServiceName) -> str | None:
 _start_up_frozen = False
 
 
+# Young collections start every YOUNG_THRESHOLD allocations (CPython's default is 700). A service holds a period's
+# facts, scores and results in its caches, and a recompute or a re-ranking allocates tens of thousands of objects;
+# at 700 the collector ran full passes over those caches dozens of times in bench/period.py's run and took the
+# fact-to-ranking latency's tail with it (docs/performance.md, "Period"). Cyclic garbage waits at most that many
+# allocations longer to be freed.
+YOUNG_THRESHOLD = 50_000
+
+
 def freeze_start_up_objects() -> None:
-    """The process's one `gc.freeze()`, at start-up: the objects alive then (modules, classes, functions,
-    the app) live as long as the process, so the cycle collector's full passes stop walking them. It runs
-    once per process, before any request, so nothing a request or a cache makes later is frozen (frozen
-    cyclic garbage would never be freed). The gateway does the same (gateway/app.py); nothing else in
-    kaohe touches the collector."""
+    """The process's one `gc.freeze()`, at start-up, and the collector's thresholds: the objects alive then
+    (modules, classes, functions, the app) live as long as the process, so the cycle collector's full passes
+    stop walking them, and young collections start every YOUNG_THRESHOLD allocations. It runs once per
+    process, before any request, so nothing a request or a cache makes later is frozen (frozen cyclic garbage
+    would never be freed). The gateway does the same with its own threshold (gateway/app.py); nothing else
+    in kaohe's services touches the collector."""
     global _start_up_frozen
     if not _start_up_frozen:
         _start_up_frozen = True
         gc.collect()
         gc.freeze()
+        gc.set_threshold(YOUNG_THRESHOLD, 10, 10)
 
 
 def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
