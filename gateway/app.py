@@ -27,7 +27,7 @@ from gateway.auth import Authenticator
 from gateway.clients import GATEWAY, Clients
 from gateway.context import Context, get_context
 from gateway.errors import RequestRefused, graphql_error_body, strict_json
-from gateway.events import Connections, EventHub, token_expiry, watchdog
+from gateway.events import Connections, EventHub, close_reason, token_expiry, watchdog
 from gateway.library_messages import library_text
 from gateway.schema import configured_schema
 from kaohe.i18n import _, localize
@@ -169,7 +169,14 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         return answer
 
     async def _run_websocket(self, websocket: Any, context: Any, root_value: Any) -> Any:
-        """A graphql-transport-ws connection: its slot and its watchdog end with it (gateway/events.py)."""
+        """A graphql-transport-ws connection: its slot and its watchdog end with it (gateway/events.py); its close
+        reasons are cut to what a close frame carries (`close_reason`)."""
+        close = websocket.close
+
+        async def bounded_close(code: int = 1000, reason: str | None = None) -> None:
+            await close(code=code, reason=close_reason(reason))
+
+        websocket.close = bounded_close
         try:
             return await super().run(websocket, context=context, root_value=root_value)
         finally:

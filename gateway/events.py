@@ -145,6 +145,18 @@ def token_expiry(headers: Any) -> float | None:
     return float(exp) if isinstance(exp, int | float) else None
 
 
+MAX_CLOSE_REASON = 123  # bytes of a WebSocket close reason: a control frame holds 125, the code takes 2 (RFC 6455)
+
+
+def close_reason(reason: str | None) -> str | None:
+    """`reason` cut to what a close frame can carry, at a character boundary, with "…" where it was cut: a parse
+    error's message (strawberry closes with it, 4400) can be longer, all the more in Chinese (three bytes a
+    character), and a longer one makes the server fail the close itself."""
+    if reason is None or len(encoded := reason.encode()) <= MAX_CLOSE_REASON:
+        return reason
+    return encoded[:MAX_CLOSE_REASON - len("…".encode())].decode(errors="ignore") + "…"
+
+
 async def watchdog(context: Any, websocket: Any, *, expires_at: float | None, idle_seconds: float,
                    still_valid: Callable[[], Awaitable[bool]] | None = None) -> None:
     """Close the connection when its token expires, when `still_valid` (an API key's check, answered from the

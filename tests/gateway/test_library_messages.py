@@ -20,7 +20,7 @@ import httpx
 import pytest
 from graphql.validation import specified_rules
 
-from gateway.events import watchdog
+from gateway.events import close_reason, watchdog
 from gateway.library_messages import MESSAGES, PLACEHOLDER, library_text
 from gateway.protection import validation_rules
 from kaohe.i18n import locale_var, localize
@@ -290,6 +290,14 @@ async def test_unsupported_content_type_in_chinese(gateway: httpx.AsyncClient) -
                                   headers={"Content-Type": "text/plain", "Accept-Language": "zh"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == "不支持的内容类型（Content-Type）"
+
+
+def test_close_reasons_fit_a_close_frame() -> None:
+    assert close_reason("短") == "短"
+    assert close_reason("x" * 123) == "x" * 123
+    cut = close_reason("语法错误：" + "长" * 100)
+    assert cut == "语法错误：" + "长" * 35 + "…"  # 120 bytes of whole characters, then the 3 of "…"
+    assert len(cut.encode()) == 123
 
 
 @pytest.mark.parametrize(("english", "chinese"), [
