@@ -104,6 +104,9 @@ class StoredText(TypeDecorator[str]):
     impl = JSONB
     cache_ok = True
 
+    def __init__(self) -> None:
+        super().__init__(none_as_null=True)  # None is SQL NULL (`IS NULL` finds it), not the JSON null
+
     def process_bind_param(self, value: str | None, dialect: Dialect) -> dict[str, Any] | None:
         return to_json(value)
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import literal_column, select
+from sqlalchemy import literal_column, select, text
 
 from tests.conftest import auth, token_for
 from tests.ranking.conftest import QUARTERLY, Clock, FakeScoring, deliver, first_scores, subject
@@ -269,6 +269,12 @@ async def test_results_changed_after_publication_make_it_stale_until_published_a
     second = (await ranking.post("/v1/periods/p1/publication", json={}, headers=OFFICE)).json()
     # Saturday 11-28 10:00 + 2 working days: Mon 11-30, Tue 12-01; ends Wednesday 00:00 Shanghai
     assert (second["publication_days"], second["publication_sequence"], second["stale"]) == (2, 2, False)
+    assert second["stale_reason"] is None
+    from services.ranking.app import app
+
+    async with app.state.db.sessionmaker() as session:  # cleared: SQL NULL, not a JSON null
+        assert (await session.execute(text("SELECT stale_reason IS NULL, publication_calendar_note IS NULL "
+                                           "FROM ranking.ranked_period WHERE id = 'p1'"))).one() == (True, True)
     assert _at(second["publication_ends_at"]) == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
     rows = await _publication_csv(ranking)
     assert rows[0] == PUBLICATION_HEADERS
