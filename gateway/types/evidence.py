@@ -67,7 +67,7 @@ class Submission:
     level_due_at: str | None
     level_due_note: str | None = strawberry.field(description=(
         "Set when levelDueAt was counted Monday to Friday because a year it spans has no holiday arrangement "
-        "loaded."))
+        "loaded; in the request's language (Accept-Language)."))
     value: JSON | None
     fact_id: str | None
     submitted_by: str | None

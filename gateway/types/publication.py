@@ -21,14 +21,15 @@ class Publication:
     closes_at: str | None
     closes_at_note: str | None = strawberry.field(default=None, description=(
         "Set when closesAt was counted Monday to Friday because a year the window spans has no holiday "
-        "arrangement loaded."))
+        "arrangement loaded; in the request's language (Accept-Language)."))
     finalized_at: str | None
     reopen_count: int | None
     stale: bool = strawberry.field(description=(
         "The results differ from what was published (they changed after the 公示: 审定 is refused until they are "
         "published again) or, once finalized, the scores changed after 审定 (a reopening takes them)."))
     stale_since: str | None
-    stale_reason: str | None = strawberry.field(description="Why, in words; the audit trail of the period has "
+    stale_reason: str | None = strawberry.field(description="Why, in words, in the request's language "
+                                                            "(Accept-Language); the audit trail of the period has "
                                                             "the subjects and the cause.")
 
     @classmethod

@@ -23,7 +23,9 @@ class WebhookDelivery:
     response_status: int | None = strawberry.field(description="The HTTP status of the last attempt (none when "
                                                                "no answer came: refused, timeout, network).")
     latency_ms: int | None = strawberry.field(description="How long the last attempt took, in milliseconds.")
-    last_error: str | None = strawberry.field(description="Why the last attempt failed, when it did.")
+    last_error: str | None = strawberry.field(description=(
+        "Why the last attempt failed, when it did, in the request's language (Accept-Language); the HTTP "
+        "library's own error text inside it stays English."))
     created_at: str = strawberry.field(description="When it was queued.")
     last_attempt_at: str | None = strawberry.field(description="When the last attempt was made.")
     next_attempt_at: str | None = strawberry.field(description="When the next attempt is due (while pending).")
@@ -53,7 +55,8 @@ class WebhookSubscription:
     scope_path: str = strawberry.field(description="The unit path whose events (and those below) it receives.")
     event_types: list[str] = strawberry.field(description="Empty: every type.")
     status: str = strawberry.field(description="active, paused, or disabled (after sustained failure).")
-    disabled_reason: str | None = strawberry.field(description="Why it was disabled, when it was.")
+    disabled_reason: str | None = strawberry.field(description=(
+        "Why it was disabled, when it was, in the request's language (Accept-Language)."))
     failing_since: str | None = strawberry.field(description="Since when every attempt has failed (none while "
                                                              "deliveries succeed).")
     consecutive_failures: int = strawberry.field(description="Failed attempts since the last success.")

@@ -365,12 +365,13 @@ async def test_finalizing_is_refused_clearly_while_a_chain_head_cannot_be_read(
     assert (refused.status_code, error["details"]) == (503, {"service": "scoring", "missing": "audit_chain_head"})
     assert error["message"] == (
         "period p1 was not finalized (审定): the head of scoring's audit chain cannot be read (scoring answered 500 to "
-        "GET /v1/audit/head). Every 公示 and 审定 records the heads of the three audit chains, so that a later cut of a "
-        "chain shows; nothing was written, try again once scoring answers")
+        "GET /v1/audit/head). Every 公示 and 审定 records the heads of the three audit chains, so that a later cut of "
+        "a chain shows; nothing was written, try again once scoring answers")
     chinese = await ranking.post("/v1/periods/p1/finalize", headers={**OFFICE, "Accept-Language": "zh-CN"})
     assert (chinese.status_code, chinese.json()["error"]["message"]) == (503, (
         "考核周期 p1 未能审定：无法读取 scoring 服务审计链的链头（scoring 服务对 GET /v1/audit/head 返回了 500）。"
-        "每次公示和审定都要记录三条审计链的链头，以便日后发现链被截断；本次未写入任何内容，请待 scoring 服务恢复后重试"))
+        "每次公示和审定都要记录三条审计链的链头，以便日后发现链被截断；本次未写入任何内容，"
+        "请待 scoring 服务恢复后重试"))
     await _nothing_written(ranking, "published", ["period.published"], before, 0)
     scoring.heads_down = {}
     snapshot = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
