@@ -34,7 +34,7 @@ from gateway.types.rating import RatingTask
 from gateway.types.rectification import RectificationNotice
 from gateway.types.webhook import WebhookSubscription
 from kaohe.i18n import _
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
@@ -59,9 +59,18 @@ async def _journal(ctx: Context, key: str, info: Ctx) -> Node:
 
 
 async def _rating_task(ctx: Context, key: str) -> Node:
-    access.require_role(ctx.user, "closeRatingTask")
+    """A read: refused in the words of a read (evidence's `GET /v1/rating-tasks/{id}` says the same), never in
+    those of `closeRatingTask`, whose rule (the office over the task's scope) it borrows."""
+    def refused() -> Forbidden:
+        return Forbidden(_("%(subject)s may not read rating task %(task_id)s", subject=ctx.user.subject, task_id=key))
+
+    try:
+        access.require_role(ctx.user, "closeRatingTask")
+    except Forbidden:
+        raise refused() from None
     task = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(key)}", ctx.user)
-    access.require(ctx.user, "closeRatingTask", unit_path=str(task.get("scope", "")))
+    if not access.allowed(ctx.user, "closeRatingTask", unit_path=str(task.get("scope", ""))):
+        raise refused()
     return RatingTask.from_json(task)
 
 

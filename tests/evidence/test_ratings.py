@@ -59,7 +59,9 @@ async def test_rating_task_round(client: httpx.AsyncClient) -> None:
     for other in (HEAD_A, AUDITOR):  # only the office that may close it
         assert (await client.get(f"/v1/rating-tasks/{task}", headers=other)).status_code == 403
     office_b = auth(("admin", "city/b"), subject="office-b")  # an office below the task's scope
-    assert (await client.get(f"/v1/rating-tasks/{task}", headers=office_b)).status_code == 403
+    refused = await client.get(f"/v1/rating-tasks/{task}", headers=office_b)
+    assert (refused.status_code, refused.json()["error"]["message"]) == (
+        403, f"office-b may not read rating task {task}")  # a read's words, and no scope named
     assert (await client.get(f"/v1/rating-tasks/{task}/ballots", headers=OFFICE)).status_code == 403
     audited = (await client.get(f"/v1/rating-tasks/{task}/ballots", headers=AUDITOR)).json()
     assert [(b["rater"], b["subject_id"], b["grade"]) for b in audited] == [

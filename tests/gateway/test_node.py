@@ -67,3 +67,23 @@ async def test_what_is_not_a_node_id_is_refused() -> None:
     for bad, code in answers.items():
         assert await _ask(admin, bad) == (None, [code]), bad
     assert (await _ask(None, node_id("Submission:sub-a")))[1] == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize(("grant", "message"), [
+    (("rater", "city/a"), "rater@city/a may not read rating task t-1"),  # no role that reads tasks
+    (("admin", "city/b"), "admin@city/b may not read rating task t-1"),  # an office outside the task's scope
+])
+async def test_a_rating_task_refused_as_a_read_names_no_mutation(grant: tuple[str, str], message: str) -> None:
+    # the task's scope is city/a (tests/gateway/fakes.py); reading it by node id is a read, not closeRatingTask
+    principal = Principal(subject=f"{grant[0]}@{grant[1]}", grants=(Grant(grant[0], grant[1]),))  # type: ignore[arg-type]
+    backend = FakeBackend()
+    clients = backend.clients()
+    try:
+        result = await SCHEMA.execute(NODE, variable_values={"id": node_id("RatingTask:t-1")},
+                                      context_value=context(clients, principal))
+    finally:
+        await clients.aclose()
+    assert [(e.message, e.extensions["code"]) for e in result.errors or []] == [(message, "FORBIDDEN")]
+    assert result.data == {"node": None}
+    office = Principal(subject="office", grants=(Grant("admin", "city/a"),))
+    assert await _ask(office, node_id("RatingTask:t-1")) == ({"__typename": "RatingTask"}, [])

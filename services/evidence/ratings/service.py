@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.facts import service as facts
 from services.evidence.periods.service import writable_period
 from services.evidence.ratings import repository
@@ -122,7 +122,9 @@ def _check_line(task: RatingTask, rater: RatingRater, principal: Principal, subj
 async def read(session: AsyncSession, principal: Principal, task_id: str) -> RatingTask:
     """The task itself (its scope, status and version), for the office over its scope (who may close it)."""
     task = await _task(session, task_id)
-    principal.require("admin", task.scope)
+    if not principal.can("admin", task.scope):  # worded as a read, naming no scope (gateway node(id:) says the same)
+        raise Forbidden(_("%(subject)s may not read rating task %(task_id)s", subject=principal.subject,
+                          task_id=task_id))
     return task
 
 
