@@ -268,6 +268,56 @@ def test_ssrf_numeric_forms_and_localhost_refused_when_subscribing(url: str, add
     assert allowed.check(url)[1] == url.split("/")[2].split(":")[0].lower().rstrip(".")
 
 
+EMBEDS = "webhooks go to public addresses only"
+# an IPv6 address → the start of its refusal: each form that carries an IPv4 address is judged by that address
+# (refused when it is loopback, private, link-local, reserved…), and IPv6's own special ranges are refused
+SPECIAL_IPV6 = {
+    "::ffff:127.0.0.1": "::ffff:7f00:1 embeds 127.0.0.1 (IPv4-mapped), a loopback address",
+    "::ffff:10.0.0.1": "::ffff:a00:1 embeds 10.0.0.1 (IPv4-mapped), a private address",
+    "::127.0.0.1": "::7f00:1 embeds 127.0.0.1 (IPv4-compatible), a loopback address",
+    "::169.254.169.254": "::a9fe:a9fe embeds 169.254.169.254 (IPv4-compatible), a link-local address",
+    "2002:7f00:1::": "2002:7f00:1:: embeds 127.0.0.1 (6to4), a loopback address",
+    "2002:a00:1::": "2002:a00:1:: embeds 10.0.0.1 (6to4), a private address",
+    "2002:a9fe:a9fe::1": "2002:a9fe:a9fe::1 embeds 169.254.169.254 (6to4), a link-local address",
+    "2002:c0a8:101::": "2002:c0a8:101:: embeds 192.168.1.1 (6to4), a private address",
+    "2002:f000:1::": "2002:f000:1:: embeds 240.0.0.1 (6to4), a private address",  # 240/4: private before reserved
+    "2001:0:7f00:1::f7f7:f7f7": "2001:0:7f00:1::f7f7:f7f7 embeds 127.0.0.1 (Teredo server), a loopback address",
+    # server 65.54.227.120 (public), client 10.0.0.1 stored inverted (f5ff:fffe)
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe": "2001:0:4136:e378:8000:63bf:f5ff:fffe embeds 10.0.0.1 (Teredo client), "
+                                            "a private address",
+    "64:ff9b::7f00:1": "64:ff9b::7f00:1 embeds 127.0.0.1 (NAT64), a loopback address",
+    "64:ff9b::a9fe:a9fe": "64:ff9b::a9fe:a9fe embeds 169.254.169.254 (NAT64), a link-local address",
+    "64:ff9b:1::a00:1": "64:ff9b:1::a00:1 embeds 10.0.0.1 (NAT64), a private address",
+    "64:ff9b:1::808:808": "64:ff9b:1::808:808 is a reserved address",  # local-use NAT64 (RFC 8215)
+    "2001:0:4136:e378:8000:63bf:f7f7:f7f7": "2001:0:4136:e378:8000:63bf:f7f7:f7f7 is a private address",  # Teredo
+    "::1": "::1 is a loopback address", "::": ":: is a non-routable (unspecified) address",
+    "fe80::1": "fe80::1 is a link-local address", "fc00::1": "fc00::1 is a private address",
+    "fd12:3456::1": "fd12:3456::1 is a private address", "fec0::1": "fec0::1 is a site-local address",
+    "ff02::1": "ff02::1 is a multicast address", "2001:db8::1": "2001:db8::1 is a private address",
+    "100::1": "100::1 is a private address",  # discard-only
+}
+PUBLIC_IPV6 = ["2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:808:808::", "64:ff9b::808:808"]
+
+
+@pytest.mark.parametrize("address", sorted(SPECIAL_IPV6))
+async def test_ssrf_ipv6_forms_embedding_a_special_ipv4_and_ipv6_special_ranges(address: str) -> None:
+    expected = re.escape(SPECIAL_IPV6[address]) + ".*" + re.escape(EMBEDS)
+    with pytest.raises(Refused, match=expected):  # when subscribing: the URL's literal address
+        UrlPolicy().check(f"http://[{address}]/hook")
+
+    async def resolver(host: str, port: int) -> list[str]:
+        return ["93.184.216.34", address]
+
+    with pytest.raises(Refused, match=expected):  # when delivering: a name that resolves to it
+        await UrlPolicy().resolve("https://hooks.example.org/hook", resolver)
+
+
+@pytest.mark.parametrize("address", PUBLIC_IPV6)
+async def test_ssrf_public_ipv6_forms_pass(address: str) -> None:
+    target = await UrlPolicy().resolve(f"http://[{address}]/hook")
+    assert target.address == str(ipaddress.ip_address(address))
+
+
 async def test_ssrf_names_are_resolved_and_checked_then_pinned() -> None:
     async def rebinding(host: str, port: int) -> list[str]:
         return {"inside.example.org": ["93.184.216.34", "10.0.0.7"], "ok.example.org": ["93.184.216.34"]}[host]

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from kaohe.i18n import _
+from kaohe.i18n import Text, _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -41,18 +41,64 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def _special(address: IPAddress) -> str | None:
-    """Why an address is not a public one, else None."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _special(address.ipv4_mapped)
-    for label, test in (("loopback", address.is_loopback), ("link-local", address.is_link_local),
-                        ("private", address.is_private), ("multicast", address.is_multicast),
-                        ("unspecified", address.is_unspecified), ("reserved", address.is_reserved)):
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix: the IPv4 address in the last 32 bits
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215's local-use prefix (never public; same layout read)
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d (RFC 4291 §2.5.5.1)
+
+
+def _label(address: IPAddress) -> Text | None:
+    """Why an address is not a public one (its own range, whatever it may embed), else None."""
+    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
+    for label, test in ((_("loopback"), address.is_loopback), (_("non-routable (unspecified)"), address.is_unspecified),
+                        (_("link-local"), address.is_link_local), (_("site-local"), site_local),
+                        (_("multicast"), address.is_multicast), (_("private"), address.is_private),
+                        (_("reserved"), address.is_reserved)):
         if test:
             return label
     if not address.is_global:
-        return "not public"
+        return _("not public")
     return None
+
+
+def _embedded(address: ipaddress.IPv6Address) -> list[tuple[Text, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, with the form that carries each: IPv4-mapped ::ffff:a.b.c.d,
+    IPv4-compatible ::a.b.c.d, 6to4 2002::/16, Teredo 2001::/32 (its server and its client), NAT64 64:ff9b::/96
+    and 64:ff9b:1::/48. A request to such an address may reach the IPv4 address it carries (the host's own
+    stack, a relay or a translator), so that address is judged as if it were the URL's."""
+    found: list[tuple[Text, ipaddress.IPv4Address]] = []
+    if address.ipv4_mapped is not None:
+        found.append((_("IPv4-mapped"), address.ipv4_mapped))
+    if address in IPV4_COMPATIBLE and int(address) > 1:  # :: and ::1 are IPv6's own unspecified and loopback
+        found.append((_("IPv4-compatible"), ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)))
+    if address.sixtofour is not None:
+        found.append((_("6to4"), address.sixtofour))
+    if address.teredo is not None:
+        server, client = address.teredo
+        found += [(_("Teredo server"), server), (_("Teredo client"), client)]
+    if address in NAT64 or address in NAT64_LOCAL:
+        found.append((_("NAT64"), ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)))
+    return found
+
+
+def refusal(address: IPAddress) -> Text | None:
+    """Why webhooks may not go to `address`, else None. An IPv6 address that carries an IPv4 address is refused
+    for that address's reason; IPv4-mapped, 6to4 and well-known NAT64 addresses are otherwise judged by the IPv4
+    address alone (Python's view of their IPv6 ranges differs between versions); every other IPv6 address also
+    by its own range (IPv4-compatible, Teredo and local-use NAT64 ones are all refused there)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        for form, carried in _embedded(address):
+            reason = _label(carried)
+            if reason is not None:
+                return _("%(address)s embeds %(ipv4)s (%(form)s), a %(reason)s address; webhooks go to public "
+                         "addresses only (KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS allows a network explicitly)",
+                         address=address, ipv4=carried, form=form, reason=reason)
+        if address.ipv4_mapped is not None or address.sixtofour is not None or address in NAT64:
+            return None
+    reason = _label(address)
+    if reason is None:
+        return None
+    return _("%(address)s is a %(reason)s address; webhooks go to public addresses only "
+             "(KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS allows a network explicitly)", address=address, reason=reason)
 
 
 def parse_networks(text: str) -> tuple[IPNetwork, ...]:
@@ -122,11 +168,9 @@ class UrlPolicy:
     def check_address(self, address: IPAddress) -> None:
         if any(address in network for network in self.networks):
             return
-        reason = _special(address)
-        if reason is not None:
-            raise Refused(_("%(address)s is a %(reason)s address; webhooks go to public addresses only "
-                            "(KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS allows a network explicitly)",
-                            address=address, reason=reason))
+        refused = refusal(address)
+        if refused is not None:
+            raise Refused(refused)
 
     async def resolve(self, url: str, resolver: Resolver = system_resolver) -> Target:
         """The checked destination of `url`: every address the name resolves to must be acceptable."""
