@@ -27,6 +27,7 @@ class PeriodInfo:
     status: str
     fact_kinds: dict[str, str | None]  # indicator code → the fact kind it reads
     documents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator code → required documents
+    label: str = ""  # the period's label: 2026, 2026-Q1… (scheme-reference §1), which bounds its facts' months
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class ScoringClient:
         kinds = {str(i["code"]): i.get("fact_kind") for i in body.get("indicators", [])}
         documents = {str(i["code"]): tuple(map(str, i["documents"])) for i in body.get("indicators", [])
                      if i.get("documents")}
-        return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds, documents)
+        return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds, documents,
+                          str(body.get("label", "")))
 
     async def subjects(self, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
         """The named subjects of a period (unknown ids are absent)."""

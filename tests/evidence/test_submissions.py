@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import auth
 from tests.evidence.conftest import SCORE
@@ -174,3 +175,64 @@ async def test_a_document_is_accepted_only_for_a_task_that_requires_it(client: h
     refused = await client.post("/v1/submissions", json=elsewhere, headers=SUBMITTER_A)
     assert refused.json()["error"]["message"] == "indicator 'output' requires no documents"
     assert (await client.post("/v1/submissions", json=document, headers=ASSESSOR_A)).status_code == 403
+
+
+# Period 2026-Q1 (tests/evidence/conftest.py) runs from 2026-01-01 to 2026-03-31: its months are 2026-01 to 2026-03.
+Q1_MONTHS = "is not a month of period 2026-Q1: give a month from 2026-01 to 2026-03"
+Q1_DAYS = "is not a day of period 2026-Q1: give a date from 2026-01-01 to 2026-03-31"
+OUTSIDE = [  # (fact, indicator, content, field, reason)
+    ("measure", "output", {"value": "0.9", "month": "2026-13"}, "content.month", f"2026-13 {Q1_MONTHS}"),
+    ("measure", "output", {"value": "0.9", "month": "2026-00"}, "content.month", f"2026-00 {Q1_MONTHS}"),
+    ("measure", "output", {"value": "0.9", "month": "2026-04"}, "content.month", f"2026-04 {Q1_MONTHS}"),
+    ("measure", "output", {"value": "0.9", "month": "2025-03"}, "content.month", f"2025-03 {Q1_MONTHS}"),
+    ("event", "attendance", {"type": "late", "date": "2025-12-31"}, "content.date", f"2025-12-31 {Q1_DAYS}"),
+    ("event", "attendance", {"type": "late", "date": "2026-04-01"}, "content.date", f"2026-04-01 {Q1_DAYS}"),
+    ("event", "attendance", {"type": "late", "date": "2027-02-10"}, "content.date", f"2027-02-10 {Q1_DAYS}"),
+]
+ADMIN = auth(("admin", ""), subject="office")
+
+
+@pytest.mark.parametrize(("fact", "indicator", "content", "field", "reason"), OUTSIDE)
+async def test_a_month_or_date_outside_the_period_is_refused_naming_its_range(
+        client: httpx.AsyncClient, fact: str, indicator: str, content: dict[str, str], field: str,
+        reason: str) -> None:
+    body = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": indicator, "fact": fact, "content": content,
+            "justification": "月报"}
+    refused = await client.post("/v1/submissions", json=body, headers=ADMIN)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["message"] == f"{field}: {reason}"
+    assert refused.json()["error"]["details"] == [{"field": field, "reason": reason}]
+    # a correction is held to the same months
+    inside = {**content, **({"month": "2026-03"} if fact == "measure" else {"date": "2026-03-31"})}
+    made = await client.post("/v1/submissions", json={**body, "content": inside}, headers=ADMIN)
+    assert made.status_code == 201, made.text
+    corrected = await client.patch(f"/v1/submissions/{made.json()['id']}", json={"content": content, "version": 1},
+                                   headers=ADMIN)
+    assert (corrected.status_code, corrected.json()["error"]["message"]) == (422, f"{field}: {reason}")
+    # and so is every row of a bulk upload, which is then refused whole
+    column = field.removeprefix("content.")
+    names = ["subject", *content]
+    rows = [",".join(names), ",".join(["p001", *inside.values()]), ",".join(["ua", *content.values()])]
+    upload = await client.post("/v1/periods/2026-Q1/submissions/import", headers=ADMIN,
+                               files={"file": ("ledger.csv", "\n".join(rows).encode())},
+                               data={"indicator": indicator})
+    assert upload.status_code == 422, upload.text
+    assert upload.json()["error"]["details"]["rows"] == [
+        {"row": 3, "column": column, "reason": f"{column}: {reason}"}]
+    listed = await client.get("/v1/submissions?period_id=2026-Q1&subject_id=ua", headers=ADMIN)
+    assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize(("month", "reason"), [("2026-13", f"2026-13 {Q1_MONTHS}"), ("2026-04", f"2026-04 {Q1_MONTHS}"),
+                                               ("2025-01", f"2025-01 {Q1_MONTHS}")])
+async def test_an_upload_for_a_month_outside_the_period_is_refused(client: httpx.AsyncClient, month: str,
+                                                                   reason: str) -> None:
+    upload = await client.post("/v1/periods/2026-Q1/submissions/import", headers=ADMIN,
+                               files={"file": ("ledger.csv", b"subject,value\np001,0.9\n")},
+                               data={"indicator": "output", "month": month})
+    assert upload.status_code == 422, upload.text
+    assert (upload.json()["error"]["message"], upload.json()["error"]["details"]) == (reason, {"field": "month"})
+    fine = await client.post("/v1/periods/2026-Q1/submissions/import", headers=ADMIN,
+                             files={"file": ("ledger.csv", b"subject,value\np001,0.9\n")},
+                             data={"indicator": "output", "month": "2026-02"})
+    assert fine.status_code == 201, fine.text

@@ -42,7 +42,9 @@ class ExampleScoring:
     """Scoring's two contract reads for one period of the example: the period with its indicators, subjects."""
 
     def __init__(self, scheme: dict[str, Any], facts: dict[str, Any]) -> None:
-        self.period = {"id": PERIOD, "scheme_id": scheme["id"], "scheme_version": scheme["version"], "label": PERIOD,
+        # the example's own label (2025, 2026-Q1…): evidence holds each month and date to it
+        self.period = {"id": PERIOD, "scheme_id": scheme["id"], "scheme_version": scheme["version"],
+                       "label": facts["period"],
                        "status": "collecting",
                        "indicators": [i.model_dump() for i in indicators(parse_scheme(scheme))]}
         kind = scheme.get("subject_kind", "unit")

@@ -312,3 +312,28 @@ def test_a_zip_bomb_is_refused_in_the_language_asked_for(live: Live, units: dict
         assert refused.status_code == 422, refused.text
         assert refused.json()["errors"][0]["message"] == message
     assert submissions(live, p, units["a"])["totalCount"] == 0
+
+
+Q2_MONTHS = "is not a month of period 2026-Q2: give a month from 2026-04 to 2026-06"
+
+
+@pytest.mark.parametrize(("month", "reason"), [("2026-13", f"2026-13 {Q2_MONTHS}"), ("2025-05", f"2025-05 {Q2_MONTHS}"),
+                                               ("2026-03", f"2026-03 {Q2_MONTHS}")])
+def test_a_month_outside_the_period_is_refused_by_submit_evidence_and_the_upload(
+        live: Live, units: dict[str, str], month: str, reason: str) -> None:
+    p = period(live, units, f"months-{month}")
+    admin = live.token("admin", "")
+    evidence = {"periodId": p, "subjectId": units["a"], "indicator": "rate", "fact": "measure",
+                "content": {"numerator": "45", "denominator": "50", "month": month}, "justification": "月报"}
+    answer = live.http.post(f"{live.url}/graphql", json={"query": SUBMIT, "variables": {"i": evidence}},
+                            headers={"Authorization": f"Bearer {admin}"}).json()
+    assert [(e["message"], e["extensions"]["code"]) for e in answer["errors"]] == [
+        (f"content.month: {reason}", "BAD_USER_INPUT")]
+    data = f"subject,numerator,denominator,month\n{units['a']},45,50,2026-04\n{units['b']},3,4,{month}\n".encode()
+    refused = upload(live, admin, p, "台账.csv", data, indicator="rate")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
+        {"row": 3, "column": "month", "reason": f"month: {reason}"}]
+    whole = upload(live, admin, p, "台账.csv", data.replace(month.encode(), b"2026-06"), indicator="rate", month=month)
+    assert (whole.status_code, whole.json()["errors"][0]["message"]) == (422, reason)
+    assert submissions(live, p, units["a"])["totalCount"] == 0  # all or nothing

@@ -97,6 +97,26 @@ def earlier_periods(period: str, count: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+def period_span(period: str) -> tuple[date, date] | None:
+    """The first and last day of a period identifier of §1 (an ISO week: Monday to Sunday); None for a label that
+    is not one ("Q1", "2026 年一季度"), whose days kaohe cannot tell."""
+    match = _PERIOD.match(period)
+    if match is None:
+        return None
+    year = int(match.group(1))
+    month, quarter, half, week = match.group(2), match.group(3), match.group(4), match.group(5)
+    if week:
+        try:
+            monday = date.fromisocalendar(year, int(week), 1)
+        except ValueError:  # W53 of a year that has 52 weeks
+            return None
+        return monday, monday + timedelta(days=6)
+    first, count = (int(month), 1) if month else (3 * int(quarter) - 2, 3) if quarter \
+        else (6 * int(half) - 5, 6) if half else (1, 12)
+    after = year * 12 + first - 1 + count  # the month after the last one, counted from year 0
+    return date(year, first, 1), date(after // 12, after % 12 + 1, 1) - timedelta(days=1)
+
+
 def apply_documents(rule: Documents, facts: Sequence[Mapping[str, Any]], score: Decimal | None,
                     text: str) -> tuple[Decimal | None, str]:
     """The leaf's score once its documents are checked (None: the leaf's missing policy applies)."""

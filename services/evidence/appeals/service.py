@@ -65,12 +65,12 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
     return appeal
 
 
-def _corrected(fact: Fact, correction: dict[str, Any]) -> dict[str, Any]:
+def _corrected(fact: Fact, correction: dict[str, Any], period_label: str) -> dict[str, Any]:
     if set(correction) & set(FACT_KEYS):
         raise InvalidInput(_("a correction changes the fact's values, not its id, subject, indicator or kind"),
                            details={"field": "correction"})
     values = {k: v for k, v in fact.body.items() if k not in FACT_KEYS}
-    content = validate_content(fact.kind, {**values, **correction})
+    content = validate_content(fact.kind, {**values, **correction}, period_label)
     return {**{k: fact.body[k] for k in FACT_KEYS if k in fact.body}, **content}
 
 
@@ -79,7 +79,7 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     """The office answers every point; upheld → corrected or retracted fact (through the outbox)."""
     appeal = await get_readable(session, principal, appeal_id)
     principal.require("admin", appeal.unit_path)
-    await writable_period(session, scoring, appeal.period_id)
+    period = await writable_period(session, scoring, appeal.period_id)
     if appeal.status != "open":
         raise Conflict(_("this appeal was already answered (%(status)s)", status=appeal.status))
     if len(payload.replies) != len(appeal.points):
@@ -87,7 +87,8 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
                              points_count=len(appeal.points), replies_count=len(payload.replies)),
                            details={"field": "replies"})
     fact = await fact_rows.get(session, appeal.fact_id)
-    body = _corrected(fact, payload.correction) if fact is not None and payload.correction is not None else None
+    body = _corrected(fact, payload.correction, period.label) \
+        if fact is not None and payload.correction is not None else None
     claimed = await repository.claim(session, appeal.id, payload.version)
     if claimed is None:
         raise Conflict(_("the appeal changed since you read it; reload and retry"))

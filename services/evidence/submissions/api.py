@@ -48,7 +48,7 @@ async def import_submissions(
     file: Annotated[UploadFile, File()], period_id: Annotated[str, Path(min_length=1, max_length=100)],
     indicator: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
     fact: Annotated[FactKind | None, Form()] = None,
-    month: Annotated[str | None, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    month: Annotated[str | None, Form(pattern=r"^\d{4}-\d{2}$")] = None,  # one of the period's: imports.py
     justification: Annotated[str, Form(max_length=5000)] = "",
 ) -> JSONResponse:
     """Bulk evidence (佐证材料) for one indicator of a period from a CSV or xlsx file, all or nothing: each row

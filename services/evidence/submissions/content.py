@@ -20,7 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from kaohe.i18n import _
+from kaohe.engine.scheme.evidence_rules import period_span
+from kaohe.i18n import Text, _
 from services.common.errors import InvalidInput
 from services.common.i18n import pydantic_reason
 
@@ -138,8 +139,46 @@ MODELS: dict[str, type[_Content]] = {
 CONTENT: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
 
 
-def validate_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
-    """The content as JSON (decimals as strings, absent fields dropped), else 422 naming the field."""
+_MONTH_SHAPE = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _months(first: dt.date, last: dt.date) -> tuple[str, str]:
+    return f"{first.year:04d}-{first.month:02d}", f"{last.year:04d}-{last.month:02d}"
+
+
+def month_refusal(month: Any, period_label: str | None) -> Text | None:
+    """Why `month` (YYYY-MM) is not a month of the period labelled `period_label`, naming the months it has; None
+    when it is one, or when the label is not a period identifier of scheme-reference §1 (its days are unknown)."""
+    span = period_span(period_label) if period_label else None
+    match = _MONTH_SHAPE.fullmatch(month) if isinstance(month, str) else None
+    if span is None or match is None:
+        return None
+    first, last = _months(*span)
+    if 1 <= int(match.group(2)) <= 12 and first <= month <= last:
+        return None
+    return _("%(month)s is not a month of period %(period)s: give a month from %(first)s to %(last)s",
+             month=month, period=period_label, first=first, last=last)
+
+
+def _date_refusal(day: dt.date, period_label: str | None) -> Text | None:
+    span = period_span(period_label) if period_label else None
+    if span is None or span[0] <= day <= span[1]:
+        return None
+    return _("%(date)s is not a day of period %(period)s: give a date from %(first)s to %(last)s",
+             date=day.isoformat(), period=period_label, first=span[0].isoformat(), last=span[1].isoformat())
+
+
+def _refuse(field: str, reason: Text) -> InvalidInput:
+    return InvalidInput(_("%(field)s: %(reason)s", field=field, reason=reason),
+                        details=[{"field": field, "reason": reason}])
+
+
+def validate_content(kind: str, content: dict[str, Any], period_label: str | None = None) -> dict[str, Any]:
+    """The content as JSON (decimals as strings, absent fields dropped), else 422 naming the field. With the
+    period's label, a measure's `month` and an event's `date` must lie in the period (a month such as 2026-13 is
+    refused naming the period's months too)."""
+    if kind == "measure" and (refused := month_refusal(content.get("month"), period_label)) is not None:
+        raise _refuse("content.month", refused)
     try:
         model = CONTENT[kind].validate_python(content)
     except ValidationError as exc:
@@ -147,5 +186,8 @@ def validate_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
                    for e in exc.errors()]
         raise InvalidInput(_("%(field)s: %(reason)s", field=details[0]['field'], reason=details[0]['reason']),
                            details=details) from None
+    if isinstance(model, EventContent) and model.date is not None \
+            and (refused := _date_refusal(model.date, period_label)) is not None:
+        raise _refuse("content.date", refused)
     dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
     return dumped

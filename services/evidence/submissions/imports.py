@@ -43,7 +43,7 @@ from services.evidence.reviews import repository as reviews_repository
 from services.evidence.reviews.service import Gathered, approve_as_reviewer
 from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
 from services.evidence.submissions import repository as submissions_repository
-from services.evidence.submissions.content import MODELS
+from services.evidence.submissions.content import MODELS, month_refusal
 from services.evidence.submissions.service import (
     check_indicator,
     checked_evidence,
@@ -139,6 +139,8 @@ def _kind(period: PeriodInfo, upload: Upload) -> str:
     if upload.month is not None and kind not in ("measure", "event"):
         raise InvalidInput(_("%(kind)s facts carry no month or date: leave month empty", kind=kind),
                            details={"field": "month"})
+    if (refused := month_refusal(upload.month, period.label)) is not None:
+        raise InvalidInput(refused, details={"field": "month"})
     return kind
 
 

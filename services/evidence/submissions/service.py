@@ -133,7 +133,7 @@ def checked_evidence(principal: Principal, period: PeriodInfo, subject: SubjectI
         raise Forbidden(_("%(subject)s may not submit %(fact)s facts for %(unit_path)s",
                           subject=principal.subject, fact=fact, unit_path=subject.unit_path))
     check_indicator(period.fact_kinds, indicator, fact)
-    checked = validate_content(fact, content)
+    checked = validate_content(fact, content, period.label)
     if fact == "document":
         _check_document(period, indicator, checked)
     return checked
@@ -204,11 +204,11 @@ async def update(
     if not principal.can(KIND_ROLES[submission.fact_kind], submission.unit_path):
         raise Forbidden(_("%(subject)s may not edit %(fact_kind)s facts for %(unit_path)s",
                           subject=principal.subject, fact_kind=submission.fact_kind, unit_path=submission.unit_path))
-    await writable_period(session, scoring, submission.period_id)
+    period = await writable_period(session, scoring, submission.period_id)
     if submission.status not in EDITABLE:
         raise Conflict(_("a %(status)s submission can no longer be edited", status=submission.status),
                        details={"status": submission.status})
-    content = validate_content(submission.fact_kind, payload.content)
+    content = validate_content(submission.fact_kind, payload.content, period.label)
     claimed = await repository.claim(session, submission.id, payload.version)
     if claimed is None:
         raise await stale(session, submission.id, payload.version)
