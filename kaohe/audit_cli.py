@@ -143,23 +143,21 @@ async def _stored_heads(url: str) -> dict[str, list[Any]]:
     none when ranking's database or schema is not there (a restore of the other services only)."""
     import asyncpg
 
+    from services.common.audit import kept_heads
+
     try:
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
     except (OSError, asyncpg.PostgresError):  # ranking's own database unreachable: its own check says so
         return {}
     try:
-        rows = await conn.fetch("SELECT chain_heads::text AS heads FROM ranking.publication WHERE chain_heads IS NOT "
-                                "NULL UNION SELECT chain_heads::text FROM ranking.period_snapshot WHERE chain_heads "
-                                "IS NOT NULL")
+        return dict(await kept_heads(conn))
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return {}
+    except ValueError as exc:
+        _fail(_("%(where)s is not a chain head ({sequence, id, hash})", where=str(exc)), 2)
         return {}
     finally:
         await conn.close()
-    found: dict[str, list[Any]] = {}
-    for row in rows:
-        for name, value in json.loads(row["heads"]).items():
-            found.setdefault(name, []).append(_head(value, f"ranking's kept chain_heads.{name}"))
-    return found
 
 
 async def _verify(service: str, url: str, heads: list[Any], progress: bool | None = None) -> Any:
@@ -403,12 +401,12 @@ def _read_checkpoint(path: Path, public_key: Path | None, settings: Settings) ->
 
 
 def _head(value: Any, where: str) -> Any:
-    from services.common.audit import Head
+    from services.common.audit import head_of
 
-    if not isinstance(value, dict) or not isinstance(value.get("sequence"), int) or not isinstance(
-            value.get("hash"), str):
-        _fail(_("%(where)s is not a chain head ({sequence, id, hash})", where=where), 2)
-    return Head(value["sequence"], value.get("id"), value["hash"])
+    try:
+        return head_of(value, where)
+    except ValueError:
+        return _fail(_("%(where)s is not a chain head ({sequence, id, hash})", where=where), 2)
 
 
 def public_key_pem(settings: Settings) -> bytes:

@@ -43,9 +43,19 @@ class AuditQuery:
                         key=lambda r: (r.recorded_at or "", r.service, str(r.id).zfill(20)))
         return paginate(merged, first, after)
 
-    @strawberry.field(description="Recompute one service's audit hash chain; names the first broken record.")
+    @strawberry.field(description=(
+        "Recompute one service's audit hash chain and check every live audited row against it; evidence's and "
+        "scoring's chains are also held to the heads ranking kept with every 公示 and 审定, as `kaohe audit verify` "
+        "holds them: a chain cut below one (truncated) or rewritten up to one (a fork) is not ok. Names the first "
+        "broken record, each changed, unrecorded or deleted row (table and key) and the kept head that fails."))
     async def verify_audit_chain(self, info: Ctx, service: Service) -> ChainVerification:
         ctx = info.context
         access.require(ctx.user, "verifyAuditChain")
-        body = await ctx.clients.by_name[service.value].request("GET", "/v1/audit/verify", ctx.user)
+        client = ctx.clients.by_name[service.value]
+        if service is Service.RANKING:  # ranking's own chain vouches for the heads it keeps
+            body = await client.request("GET", "/v1/audit/verify", ctx.user)
+        else:
+            kept = await ctx.clients.ranking.request("GET", "/v1/audit/kept-heads", ctx.user)
+            body = await client.request("POST", "/v1/audit/verify", ctx.user,
+                                        json={"expect": list(kept.get(service.value, []))})
         return ChainVerification.from_json(body, service.value)

@@ -264,6 +264,32 @@ class Head:
         return {"sequence": self.sequence, "id": self.id, "hash": self.hash}
 
 
+def head_of(value: Any, where: str) -> Head:
+    """A head as JSON keeps it (`{sequence, id, hash}`: a checkpoint's, a snapshot's, ranking's stored ones);
+    ValueError naming `where` otherwise."""
+    sequence = value.get("sequence") if isinstance(value, dict) else None
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not isinstance(value.get("hash"), str):
+        raise ValueError(where)
+    return Head(sequence, value.get("id"), value["hash"])
+
+
+# Ranking keeps the heads of the three chains with every 公示 (publication) and 审定 (period_snapshot), in rows its
+# own chain vouches for: outside evidence's and scoring's chains, so a cut or a rewrite of either is caught there.
+KEPT_HEADS_SQL = ("SELECT chain_heads::text AS heads FROM ranking.publication WHERE chain_heads IS NOT NULL "
+                  "UNION SELECT chain_heads::text FROM ranking.period_snapshot WHERE chain_heads IS NOT NULL")
+
+
+async def kept_heads(conn: Any) -> dict[str, list[Head]]:
+    """The chain heads ranking stored with every 公示 and 审定, by service (an asyncpg connection to ranking's
+    database): what `kaohe audit verify` and the gateway's `verifyAuditChain` hold evidence's and scoring's chains
+    to. ValueError naming a stored value that is not a head."""
+    found: dict[str, list[Head]] = {}
+    for row in await conn.fetch(KEPT_HEADS_SQL):
+        for name, value in json.loads(row["heads"]).items():
+            found.setdefault(name, []).append(head_of(value, f"ranking's kept chain_heads.{name}"))
+    return found
+
+
 async def chain_head(conn: Any, schema: str) -> Head:
     """The head of a schema's chain, in one statement (one snapshot): records are numbered in seal order under the
     seal's lock, so the committed records are always a prefix of the chain."""
@@ -424,23 +450,24 @@ async def _combine(conn: Any, schema: str, report: ChainReport, rows: Any) -> Ch
 
 
 async def _verify_in_transaction(conn: Any, schema: str, tables: Iterable[AuditedTable], progress: Progress | None,
-                                 limit: int) -> ChainReport:
+                                 limit: int, expect: Iterable[Head] = ()) -> ChainReport:
     await _utc(conn)
-    chain = await check_chain(conn, schema, progress)
+    chain = await check_chain(conn, schema, progress, expect)
     rows = await verify_rows(conn, schema, tables, limit=limit, progress=progress)
     return await _combine(conn, schema, chain, rows)
 
 
 async def verify_chain(session: AsyncSession, model: type[AuditRecordMixin],
-                       tables: Iterable[AuditedTable] = ()) -> ChainReport:
-    """`verify_service` on a connection of its own from the session's engine (a service's `/v1/audit/verify`); a
-    session bound to one connection (a test's) is verified inside its transaction."""
+                       tables: Iterable[AuditedTable] = (), expect: Iterable[Head] = ()) -> ChainReport:
+    """`verify_service` on a connection of its own from the session's engine (a service's `/v1/audit/verify`), the
+    chain held to the heads `expect` kept outside it; a session bound to one connection (a test's) is verified
+    inside its transaction."""
     schema = model.__table__.schema  # type: ignore[attr-defined]
     if isinstance(session.bind, AsyncEngine):
         async with session.bind.connect() as first, session.bind.connect() as second:
             raw = [(await c.get_raw_connection()).driver_connection for c in (first, second)]
-            return await verify_service(raw[0], schema, tables, rows_conn=raw[1])
-    return await _verify_in_transaction(await driver_connection(session), schema, tables, None, 1000)
+            return await verify_service(raw[0], schema, tables, rows_conn=raw[1], expect=expect)
+    return await _verify_in_transaction(await driver_connection(session), schema, tables, None, 1000, expect)
 
 
 def seal_migration(connection: Any, schema: str, actor: str, tables: Iterable[AuditedTable] = ()) -> int:

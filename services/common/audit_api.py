@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from kaohe.i18n import _
-from services.common.audit import chain_head, verify_chain
+from services.common.audit import ChainReport, Head, chain_head, kept_heads, verify_chain
 from services.common.audit_rows import ROW_ACTIONS, AuditedTable
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep, driver_connection
@@ -35,8 +35,28 @@ class AuditRecordRead(BaseModel):
     hash: str
 
 
-def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] = ()) -> APIRouter:
-    """`GET /v1/audit` (records of one entity) and `GET /v1/audit/verify`, for auditors and admins."""
+class HeadIn(BaseModel):
+    """A chain's head kept outside it: how many records (`sequence`), the last one's id and hash."""
+
+    sequence: int = Field(ge=0)
+    id: int | None = None
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class VerifyIn(BaseModel):
+    expect: list[HeadIn] = Field(default_factory=list, max_length=100_000)
+
+
+def _rendered(report: ChainReport) -> dict[str, Any]:
+    """A chain report as JSON, its reasons in the request's language."""
+    found = report.to_json()
+    return {**found, "reason": localized(found["reason"]), "checkpoint": localized(found["checkpoint"])}
+
+
+def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] = (), *,
+                 keeps_heads: bool = False) -> APIRouter:
+    """`GET /v1/audit` (records of one entity) and `GET|POST /v1/audit/verify`, for auditors and admins; with
+    `keeps_heads` (ranking) also `GET /v1/audit/kept-heads`, the other chains' heads it stored."""
     router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
     def _require_auditor(principal: CurrentPrincipal) -> None:
@@ -81,7 +101,31 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         and other services.
         """
         _require_auditor(principal)
-        report = (await verify_chain(session, model, tables)).to_json()
-        return {**report, "reason": localized(report["reason"]), "checkpoint": localized(report["checkpoint"])}
+        return _rendered(await verify_chain(session, model, tables))
+
+    @router.post("/verify", summary="The same check, the chain held to heads kept outside it (`expect`); names "
+                 "a chain cut below one (truncated) or rewritten up to one (a fork)")
+    async def verify_against(payload: VerifyIn, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+        """As `GET /v1/audit/verify`, and the chain must still hold each head of `expect` (`{sequence, id, hash}`:
+        ranking's stored heads of this chain, a checkpoint's) at its place: a chain shorter than one was cut
+        (`checkpoint` names it, `ok` false), another hash at one's place means the chain was rewritten up to it.
+        `kept_heads` in the answer says how many heads were held. For auditors and admins of the whole
+        organisation and other services.
+        """
+        _require_auditor(principal)
+        expect = [Head(h.sequence, h.id, h.hash) for h in payload.expect]
+        return {**_rendered(await verify_chain(session, model, tables, expect)), "kept_heads": len(expect)}
+
+    if keeps_heads:
+        @router.get("/kept-heads", summary="The heads of the other services' chains kept with every 公示 and 审定")
+        async def stored_heads(session: SessionDep, principal: CurrentPrincipal) -> dict[str, list[dict[str, Any]]]:
+            """The heads of evidence's and scoring's (and ranking's own) audit chains that ranking stored with every
+            publication (公示) and approval (审定), by service, `{sequence, id, hash}` each: what their chains
+            are held to (`POST /v1/audit/verify` on each). For auditors and admins of the whole organisation and
+            other services.
+            """
+            _require_auditor(principal)
+            found = await kept_heads(await driver_connection(session))
+            return {name: [head.to_json() for head in heads] for name, heads in sorted(found.items())}
 
     return router

@@ -22,7 +22,7 @@ spec = ServiceSpec(
     name="ranking",
     description="Ranks, grades, labels, rewards, publication (公示), objections and approval (审定).",
     models=common,
-    routers=[audit_router(common.audit, AUDITED["ranking"]),
+    routers=[audit_router(common.audit, AUDITED["ranking"], keeps_heads=True),
              events_router, periods_router, results_router, objections_router,
              exports_router, public_router],
     startup=[cache.install],

@@ -166,6 +166,8 @@ class FakeBackend:
                      "entity_type": "x", "entity_id": "e-1", "details": {}, "prev_hash": "0", "hash": "h3"}]
         if path == "/v1/audit/verify":
             return {"ok": True, "checked": 3, "first_broken": None}
+        if path == "/v1/audit/kept-heads":  # ranking: the other chains' heads kept at each 公示 and 审定
+            return {"evidence": [{"sequence": 2, "id": 2, "hash": "ab" * 32}], "scoring": []}
         return httpx.Response(404, json={"error": {"code": "not_found", "message": f"no route {path}"}})
 
     def _evidence(self, request: httpx.Request, path: str, body: Any) -> Any:

@@ -130,7 +130,8 @@ CALLS: dict[str, list[Call]] = {
     "computePeriod": [Call("scoring", "POST", f"/v1/periods/{PERIOD}/recompute")],  # then `period`
     # audit, on each service's chain
     "auditTrail": [Call(s, "GET", "/v1/audit", params={"entity_id": PERIOD}) for s in SERVICES],
-    "verifyAuditChain": [Call(s, "GET", "/v1/audit/verify") for s in SERVICES],
+    "verifyAuditChain": [Call("ranking", "GET", "/v1/audit/verify"), Call("ranking", "GET", "/v1/audit/kept-heads"),
+                         *(Call(s, "POST", "/v1/audit/verify", {"expect": []}) for s in ("evidence", "scoring"))],
     # evidence
     "submissions": [Call("evidence", "GET", "/v1/submissions", params=S, mark="{submission}")],
     "submission": [Call("evidence", "GET", "/v1/submissions/{submission}")],

@@ -385,33 +385,36 @@ def test_a_status_changed_in_sql_is_not_taken_for_a_reopening(live: Live, period
     assert asyncio.run(_report(url, "ranking")).ok
 
 
+async def _cut_evidence(url: str, period: str) -> tuple[int, int]:
+    """Cut evidence's last records, two below the head ranking kept with the period's latest 审定 (kept aside in
+    public.cut_records); the kept head's sequence and the records left."""
+    conn = await asyncpg.connect(url)
+    try:
+        kept = await conn.fetchval("SELECT max((chain_heads->'evidence'->>'sequence')::int) FROM "
+                                   "ranking.period_snapshot WHERE period_id = $1", period)
+        await conn.execute("CREATE TABLE public.cut_records AS SELECT * FROM evidence.audit_record WHERE id >= "
+                           "(SELECT id FROM evidence.audit_record ORDER BY id OFFSET $1 LIMIT 1)", kept - 2)
+        await conn.execute("DELETE FROM evidence.audit_record WHERE id IN (SELECT id FROM public.cut_records)")
+        return kept, int(await conn.fetchval("SELECT count(*) FROM evidence.audit_record"))
+    finally:
+        await conn.close()
+
+
+async def _put_evidence_back(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("INSERT INTO evidence.audit_record SELECT * FROM public.cut_records")
+        await conn.execute("DROP TABLE public.cut_records")
+    finally:
+        await conn.close()
+
+
 def test_evidence_cut_below_a_head_ranking_kept_is_named_without_a_checkpoint(live: Live, period: str) -> None:
     """An insider cuts evidence's last records below the head ranking kept with the latest 审定 (in ranking's
     audited snapshot row). With no checkpoint file `kaohe audit verify` looked at evidence's chain alone and could
     not see the cut; ranking's kept heads are outside evidence's chain, so the cut is named `truncated`."""
     url = dsn(live)
-
-    async def cut() -> tuple[int, int]:
-        conn = await asyncpg.connect(url)
-        try:
-            kept = await conn.fetchval("SELECT max((chain_heads->'evidence'->>'sequence')::int) FROM "
-                                       "ranking.period_snapshot WHERE period_id = $1", period)
-            await conn.execute("CREATE TABLE public.cut_records AS SELECT * FROM evidence.audit_record WHERE id >= "
-                               "(SELECT id FROM evidence.audit_record ORDER BY id OFFSET $1 LIMIT 1)", kept - 2)
-            await conn.execute("DELETE FROM evidence.audit_record WHERE id IN (SELECT id FROM public.cut_records)")
-            return kept, int(await conn.fetchval("SELECT count(*) FROM evidence.audit_record"))
-        finally:
-            await conn.close()
-
-    async def put_back() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute("INSERT INTO evidence.audit_record SELECT * FROM public.cut_records")
-            await conn.execute("DROP TABLE public.cut_records")
-        finally:
-            await conn.close()
-
-    kept, left = asyncio.run(cut())
+    kept, left = asyncio.run(_cut_evidence(url, period))
     assert left == kept - 2
     try:
         env = clean_env(KAOHE_DATABASE_URL=live.database_url, KAOHE_DATA_DIR="/nonexistent-kaohe")
@@ -421,8 +424,47 @@ def test_evidence_cut_below_a_head_ranking_kept_is_named_without_a_checkpoint(li
         assert line.startswith(f"evidence: BROKEN: the chain holds {left} records, fewer than the "), line
         assert line.endswith(" of a head kept outside it: records were cut from its end (truncated)"), line
     finally:
-        asyncio.run(put_back())
+        asyncio.run(_put_evidence_back(url))
     assert run_kaohe("audit", "verify", env=env).returncode == 0
+
+
+VERIFY_CHAIN = "query($s: Service!) { verifyAuditChain(service: $s) { service ok report } }"
+
+
+def test_verify_audit_chain_holds_evidence_to_the_heads_ranking_kept(live: Live, period: str) -> None:
+    """The same cut through GraphQL: `verifyAuditChain(EVIDENCE)` holds evidence's chain to every head ranking kept
+    with a 公示 or 审定, as the CLI does, so the cut is not ok and says so; put back, it holds them all."""
+    url, auditor = dsn(live), live.token("auditor", "")
+
+    async def kept_of_evidence() -> list[int]:
+        conn = await asyncpg.connect(url)
+        try:
+            return sorted({int(v) for v in await conn.fetch(
+                "SELECT (chain_heads->'evidence'->>'sequence') AS s FROM ranking.publication WHERE chain_heads IS "
+                "NOT NULL UNION ALL SELECT (chain_heads->'evidence'->>'sequence') FROM ranking.period_snapshot "
+                "WHERE chain_heads IS NOT NULL") for v in [v["s"]]})
+        finally:
+            await conn.close()
+
+    sequences = asyncio.run(kept_of_evidence())
+    held = live(auditor, VERIFY_CHAIN, s="EVIDENCE")["verifyAuditChain"]
+    # three publications (公示, again after the appeal, after the reopening) and two 审定 each kept a head
+    assert (held["ok"], held["report"]["checkpoint"], held["report"]["kept_heads"]) == (True, None, 5)
+    kept, left = asyncio.run(_cut_evidence(url, period))
+    try:
+        cut = live(auditor, VERIFY_CHAIN, s="EVIDENCE")["verifyAuditChain"]
+    finally:
+        asyncio.run(_put_evidence_back(url))
+    assert (cut["service"], cut["ok"], cut["report"]["first_broken_id"], cut["report"]["records"]) == (
+        "evidence", False, None, left)
+    assert cut["report"]["checkpoint"] == (
+        f"the chain holds {left} records, fewer than the {max(sequences)} of a head kept outside it: records were "
+        "cut from its end (truncated)")
+    assert kept == max(sequences)
+    # the cut records held the period's last state change (ranking's 审定 told evidence): its row is named
+    assert [(p["table"], p["key"], p["kind"]) for p in cut["report"]["row_problems"]] == [
+        ("period_state", period, "changed")]
+    assert live(auditor, VERIFY_CHAIN, s="EVIDENCE")["verifyAuditChain"]["ok"] is True
 
 
 def test_only_the_office_and_auditors_over_the_period_check_or_download_a_snapshot(live: Live, period: str) -> None:
