@@ -154,6 +154,18 @@ REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSc
                              "exportPublication", "importSubjects", "importOrganisation", "importFacts",
                              "downloadSnapshot"})
 
+# The operations that only read (the schema's queries and the file downloads). A read about a subject, a record or a
+# period the caller has nothing to do with (no grant on its branch, not the subject itself) answers NOT_FOUND as for
+# one that does not exist, never FORBIDDEN, which would confirm that it exists (`require_read`).
+READS = frozenset({
+    "me", "unit", "people", "schemes", "periods", "schemeVersions", "scheme", "period", "subjects", "subject",
+    "submissions", "submission", "journals", "ratingResponses", "myBallot", "rectificationNotices", "appeals",
+    "scoreHistory", "scoreAsOf", "explain", "verifyPeriod", "ranking", "result", "resultHistory", "snapshots",
+    "verifySnapshot", "reopenings", "publication", "objections", "auditTrail", "verifyAuditChain", "reviewChains",
+    "journalRoster", "validateScheme", "schemeDiff", "apiKeys", "units", "unitAncestors", "unitPeople", "inbox",
+    "webhookSubscriptions", "holidayCalendar", "node",
+    "downloadAttachment", "exportRanking", "exportPublication", "downloadSnapshot"})
+
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}
 
@@ -183,6 +195,17 @@ def require(user: Principal, operation: str, *, unit_path: str = "", subject_id:
     caller outside the target's unit must not learn where a subject or record lies."""
     if not allowed(user, operation, unit_path=unit_path, subject_id=subject_id):
         raise Forbidden(_("%(subject)s may not run %(operation)s", subject=user.subject, operation=operation))
+
+
+def require_read(user: Principal, operation: str, missing: Exception, *, unit_path: str,
+                 subject_id: str | None = None, owner: bool = False) -> None:
+    """`require`, but a read about a target the caller has nothing to do with raises `missing`, the NOT_FOUND of a
+    target that does not exist: a subject or record at `unit_path` outside every grant (and not the caller itself),
+    or with `owner` a period owned at `unit_path` off the branch of every grant. A caller that may see the target
+    but whose role may not run the read still gets FORBIDDEN."""
+    if operation in READS and not (user.relates_to(unit_path) if owner else user.sees(unit_path, subject_id)):
+        raise missing
+    require(user, operation, unit_path=unit_path, subject_id=subject_id)
 
 
 def require_role(user: Principal, operation: str) -> None:

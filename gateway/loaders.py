@@ -16,7 +16,7 @@ from gateway import access
 from gateway.clients import GATEWAY
 from gateway.context import Context
 from kaohe.i18n import _
-from services.common.errors import NotFound
+from services.common.errors import DomainError, NotFound
 from services.common.peers import segment
 
 BATCH_LIMIT = 100  # ids per backend call; a page never holds more
@@ -155,23 +155,40 @@ def periods(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
     return _loader(ctx, "periods", load)
 
 
+def _no_period(period_id: str) -> NotFound:
+    return NotFound(_("period %(period_id)s not found", period_id=period_id))
+
+
+def _not_enrolled(period_id: str, subject_id: str) -> NotFound:
+    return NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
+                      subject_id=subject_id, period_id=period_id))
+
+
 async def authorize_period(ctx: Context, operation: str, period_id: str) -> None:
-    """Check an office act on a period against the period's owner (its `owner_path`)."""
+    """Check an office act on a period against the period's owner (its `owner_path`); a read of a period off the
+    branch of the caller's grants is NOT_FOUND, as for a period that does not exist."""
     user = ctx.user
     access.require_role(user, operation)
-    period = await periods(ctx).load(period_id)
-    access.require(user, operation, unit_path=str((period or {}).get("owner_path", "")))
+    try:
+        period = await periods(ctx).load(period_id)
+    except DomainError as exc:  # a service's refusal arrives as a DomainError with its status
+        if exc.status_code != 404:
+            raise
+        raise _no_period(period_id) from None
+    access.require_read(user, operation, _no_period(period_id), unit_path=str((period or {}).get("owner_path", "")),
+                        owner=True)
 
 
 async def authorize_subject(ctx: Context, operation: str, period_id: str, subject_id: str) -> dict[str, Any]:
-    """Check `operation` on one subject of a period (its unit path from scoring) and return it."""
+    """Check `operation` on one subject of a period (its unit path from scoring) and return it; a read about a
+    subject outside the caller's grants is NOT_FOUND, as for a subject that is not enrolled."""
     user = ctx.user
     access.require_role(user, operation)
     subject = await subject_scopes(ctx).load((period_id, subject_id))
     if subject is None:
-        raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
-                         subject_id=subject_id, period_id=period_id))
-    access.require(user, operation, unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
+        raise _not_enrolled(period_id, subject_id)
+    access.require_read(user, operation, _not_enrolled(period_id, subject_id),
+                        unit_path=str(subject.get("unit_path", "")), subject_id=subject_id)
     return subject
 
 

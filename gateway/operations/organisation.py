@@ -24,12 +24,19 @@ Ctx = Info[Context, None]
 T = TypeVar("T")
 
 
-async def _unit(ctx: Context, unit_id: str, operation: str = "unit") -> dict[str, Any]:
+def no_unit(unit_id: str) -> NotFound:
+    return NotFound(_("unit %(unit_id)s does not exist", unit_id=unit_id))
+
+
+async def checked_unit(ctx: Context, unit_id: str, operation: str) -> dict[str, Any]:
+    """A unit by id, checked for `operation` on its path (a read outside the caller's grants: NOT_FOUND as for a unit
+    that does not exist; an act: FORBIDDEN)."""
     bounded(unit_id=unit_id)
     access.require_role(ctx.user, operation)
     row = await loaders.units(ctx).load(unit_id)
     if row is None:
-        raise NotFound(_("unit %(unit_id)s does not exist", unit_id=unit_id))
+        raise no_unit(unit_id)
+    access.require_read(ctx.user, operation, no_unit(unit_id), unit_path=str(row.get("path", "")))
     return row
 
 
@@ -57,9 +64,7 @@ class OrganisationQuery:
 
     @strawberry.field(description="One organisation unit (within the caller's scope).")
     async def unit(self, info: Ctx, id: strawberry.ID) -> Unit:
-        row = await _unit(info.context, str(id))
-        access.require(info.context.user, "unit", unit_path=row.get("path", ""))
-        return Unit.from_json(row)
+        return Unit.from_json(await checked_unit(info.context, str(id), "unit"))
 
     @strawberry.field(description="People by id (those outside the caller's scope are left out).")
     async def people(self, info: Ctx, ids: list[strawberry.ID], first: int | None = None,
@@ -176,8 +181,10 @@ class OrganisationMutation:
                           id: strawberry.ID | None = None) -> Unit:
         ctx = info.context
         bounded(name=name, slug=slug, parent_id=parent_id and str(parent_id), unit_id=id and str(id))
-        parent = await _unit(ctx, str(parent_id), "createUnit") if parent_id is not None else {"path": ""}
-        access.require(ctx.user, "createUnit", unit_path=parent.get("path", ""))
+        if parent_id is not None:
+            await checked_unit(ctx, str(parent_id), "createUnit")
+        else:
+            access.require(ctx.user, "createUnit", unit_path="")  # a root unit: the whole organisation's admin
         payload = {"name": name, "slug": slug, "parent_id": parent_id and str(parent_id), "id": id and str(id)}
         body = await ctx.clients.scoring.request("POST", "/v1/units", ctx.user,
                                                  json={k: v for k, v in payload.items() if v is not None})
@@ -188,8 +195,7 @@ class OrganisationMutation:
                             id: strawberry.ID | None = None) -> Person:
         ctx = info.context
         bounded(name=name, unit_id=str(unit_id), person_id=id and str(id))
-        unit = await _unit(ctx, str(unit_id), "createPerson")
-        access.require(ctx.user, "createPerson", unit_path=unit.get("path", ""))
+        await checked_unit(ctx, str(unit_id), "createPerson")
         payload = {"name": name, "unit_id": str(unit_id), **({"id": str(id)} if id is not None else {})}
         return Person.from_json(await ctx.clients.scoring.request("POST", "/v1/people", ctx.user, json=payload))
 

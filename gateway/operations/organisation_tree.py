@@ -8,14 +8,13 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway import access, loaders
+from gateway import access
 from gateway.context import Context
 from gateway.operations import bounded
+from gateway.operations.organisation import checked_unit
 from gateway.pagination import Connection, keyset_page, page_size
 from gateway.types.organisation import Person, Unit
-from kaohe.i18n import _
 from services.common import listing
-from services.common.errors import NotFound
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
@@ -30,16 +29,6 @@ def _page(found: list[tuple[str, Any]], first: int | None, after: str | None, bo
     if page_size(first) == 0:
         found, next_cursor = [], (after or "") if found else None
     return keyset_page(found, after=after, next_cursor=next_cursor, total=int(body.get("total_count", 0)))
-
-
-async def _unit(ctx: Context, unit_id: str, operation: str) -> dict[str, Any]:
-    bounded(unit_id=unit_id)
-    access.require_role(ctx.user, operation)
-    row: dict[str, Any] | None = await loaders.units(ctx).load(unit_id)
-    if row is None:
-        raise NotFound(_("unit %(unit_id)s does not exist", unit_id=unit_id))
-    access.require(ctx.user, operation, unit_path=str(row.get("path", "")))
-    return row
 
 
 @strawberry.type
@@ -60,7 +49,7 @@ class OrganisationTreeQuery:
                                   "read).")
     async def unit_ancestors(self, info: Ctx, id: strawberry.ID) -> list[Unit]:
         ctx = info.context
-        row = await _unit(ctx, str(id), "unitAncestors")
+        row = await checked_unit(ctx, str(id), "unitAncestors")
         segments = str(row.get("path", "")).split("/")
         paths = ["/".join(segments[:n]) for n in range(1, len(segments))]
         if not paths:
@@ -74,7 +63,7 @@ class OrganisationTreeQuery:
                           after: str | None = None) -> Connection[Person]:
         ctx = info.context
         bounded(after=after)
-        await _unit(ctx, str(unit_id), "unitPeople")
+        await checked_unit(ctx, str(unit_id), "unitPeople")
         body = await ctx.clients.scoring.request("GET", f"/v1/units/{segment(unit_id)}/people", ctx.user,
                                                  params=_params(first, after))
         found = [(listing.encode_cursor(str(r["id"])), Person.from_json(r)) for r in body.get("items", [])]

@@ -104,6 +104,21 @@ class Principal:
         roles = (role,) if isinstance(role, str) else role
         return any(g.role in roles and scope_covers(g.scope, unit_path) for g in self.grants)
 
+    def sees(self, unit_path: str, subject_id: str | None = None) -> bool:
+        """Whether the caller has anything to do with a subject or record at `unit_path`: a grant of a staff role
+        covering it, a `subject` grant on it (the unit's own account), or being that subject (services see all).
+        Reads answer the others as for what does not exist (404), so that a refusal never confirms that it exists
+        (docs/decisions.md, "Probe defects (stop 26)")."""
+        return (self.kind == "service" or (subject_id is not None and subject_id in self.subject_ids)
+                or any(scope_covers(g.scope, unit_path) if g.role != "subject" else g.scope == unit_path
+                       for g in self.grants))
+
+    def relates_to(self, owner_path: str) -> bool:
+        """Whether a period or scheme owned at `owner_path` is on the branch of one of the caller's grants (its scope
+        covers the owner, or lies inside it): what the caller's lists of periods show (services.common.listing)."""
+        return self.kind == "service" or any(scope_covers(g.scope, owner_path) or scope_covers(owner_path, g.scope)
+                                             for g in self.grants)
+
     def require(self, role: Role | tuple[Role, ...], unit_path: str) -> None:
         """Raise 403 unless the principal holds `role` over `unit_path`."""
         if not self.can(role, unit_path):

@@ -70,7 +70,10 @@ async def test_after_publication_the_others_see_exactly_the_publication(ranking:
         ("u1", "一中队", "甲组", "95.13", 1, "优秀", ["通报表扬"]), ("u2", "二中队", "甲组", "92.50", 2, "良好", [])]
     mine = await ranking.get("/v1/periods/p1/results/u2", headers=PERSON_U2)
     assert _public(mine.json()) == ("u2", "二中队", "甲组", "92.50", 2, "良好", [])
-    assert (await ranking.get("/v1/periods/p1/results/u1", headers=PERSON_U2)).status_code == 403
+    for other in ("u1", "u9"):  # another subject's result reads as a result that does not exist
+        hidden = await ranking.get(f"/v1/periods/p1/results/{other}", headers=PERSON_U2)
+        assert (hidden.status_code, hidden.json()["error"]["message"]) == (
+            404, f"no result for subject {other} in period p1")
     assert (await ranking.get("/v1/periods/p1/results/u2/history", headers=PERSON_U2)).status_code == 403
     assert (await ranking.get("/v1/periods/p1/exports/ranking", headers=U4_UNIT)).status_code == 403
     listed = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"},

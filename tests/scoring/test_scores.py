@@ -257,9 +257,14 @@ async def test_office_readers_see_only_their_scope_and_subjects_see_no_scores(pe
     assert mine["subjects"] == []
     head = await _scores(period, auth(("reviewer", "city/a")))
     assert head["subjects"] == []
-    refused = await period.get("/v1/periods/q1/subjects/p1/history", headers=auth(("assessor", "city/b")))
-    assert refused.status_code == 403
-    assert (await period.get("/v1/periods/q1/subjects/p1/history", headers=subject_headers("p2"))).status_code == 403
+    # outside the caller's scope a subject's history reads as that of a subject not enrolled (p9): nothing confirmed
+    for outsider in (auth(("assessor", "city/b")), subject_headers("p2")):
+        for subject in ("p1", "p9"):
+            hidden = await period.get(f"/v1/periods/q1/subjects/{subject}/history", headers=outsider)
+            assert (hidden.status_code, hidden.json()["error"]["message"]) == (
+                404, f"subject {subject} is not enrolled in period q1")
+    refused = await period.get("/v1/periods/q1/subjects/p1/history", headers=auth(("reviewer", "city/a")))
+    assert refused.status_code == 403  # the unit's head sees the subject, but scores are the office's
     assert (await period.post("/v1/periods/q1/recompute", headers=auth(("admin", "city/b")))).status_code == 403
     assert (await period.post("/v1/periods/q1/verify", headers=auth(("assessor", "city")))).status_code == 403
     seen = await _scores(period, auth(("assessor", "city/a")))

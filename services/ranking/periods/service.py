@@ -191,7 +191,10 @@ async def reopen(
 
 
 def require_snapshot_reader(principal: Principal, period: RankedPeriod) -> None:
-    """A snapshot holds every result of the period: the office over it, or an auditor."""
+    """A snapshot holds every result of the period: the office over it, or an auditor. A caller off the period's
+    branch is told what a period that does not exist tells."""
+    if not principal.relates_to(period.scope_path):
+        raise NotFound(_("period %(period_id)s has no results yet", period_id=period.id))
     if not principal.can(("admin", "auditor"), period.scope_path):
         raise Forbidden(_("%(subject)s may not read the snapshots of period %(period_id)s",
                           subject=principal.subject, period_id=period.id))

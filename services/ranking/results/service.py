@@ -338,7 +338,7 @@ async def get_current(session: AsyncSession, principal: Principal, period_id: st
     found = await _readable(session, principal, period_id, [subject_id], rows)
     if found:
         return found[0]
-    if not rows:
+    if not rows or not principal.sees(rows[0].unit_path, subject_id):  # outside: as for no result at all
         raise NotFound(_("no result for subject %(subject_id)s in period %(period_id)s",
                          subject_id=subject_id, period_id=period_id))
     if can_read_published(principal, subject_id, rows[0].unit_path):
@@ -352,7 +352,7 @@ async def get_history(
 ) -> list[SubjectResult]:
     """Every version of one subject's result, for the office roles over it."""
     rows = await repository.history(session, period_id, subject_id)
-    if not rows:
+    if not rows or not principal.sees(rows[-1].unit_path, subject_id):  # outside: as for no result at all
         raise NotFound(_("no result for subject %(subject_id)s in period %(period_id)s",
                          subject_id=subject_id, period_id=period_id))
     if not can_read_current(principal, rows[-1].unit_path):

@@ -257,6 +257,9 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
     if not rows:
         raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
                          subject_id=subject_id, period_id=period_id))
+    if not principal.sees(rows[0].unit_path, subject_id):  # as for a subject not enrolled: nothing confirmed
+        raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
+                         subject_id=subject_id, period_id=period_id))
     if not may_read_scores(principal, unit_path=rows[0].unit_path):
         raise Forbidden(_("%(subject)s may not read the scores of %(subject_id)s",
                           subject=principal.subject, subject_id=subject_id))
@@ -270,6 +273,8 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
 async def verify(session: AsyncSession, principal: Principal, period_id: str) -> VerifyResult:
     """Recompute from the stored scheme version and fact copies; compare with the stored latest versions."""
     period = await periods.get_period(session, period_id)
+    if not principal.relates_to(period.owner_path):  # as for a period that does not exist
+        raise NotFound(_("period %(period_id)s not found", period_id=period_id))
     if principal.kind != "service" and not principal.can(("admin", "auditor"), period.owner_path):
         raise Forbidden(_("%(subject)s may not verify period %(period_id)s",
                           subject=principal.subject, period_id=period_id))
