@@ -186,10 +186,6 @@ MESSAGES: tuple[str, ...] = (
     N_("Can't get GraphQL operation type"),
     N_("%(operations)s are not allowed when using %(method)s"),
     N_("%(operations)s are not allowed"),
-    # strawberry's limits (QueryDepthLimiter, MaxAliasesLimiter)
-    N_("'anonymous' exceeds maximum operation depth of %(max_depth)s"),
-    N_("'%(operation)s' exceeds maximum operation depth of %(max_depth)s"),
-    N_("%(count)s aliases found. Allowed: %(max_aliases)s"),
     # strawberry's HTTP refusals
     N_("Not Found"),
     N_("No GraphQL query found in the request"),

@@ -22,9 +22,7 @@ from graphql import (
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
 )
 
@@ -52,39 +50,92 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
     return 1
 
 
-def _fields(selection_set: SelectionSetNode | None, context: ValidationContext,
-            spread: frozenset[str] = frozenset()) -> Iterator[FieldNode]:
-    """The fields of a selection set, through its fragments; a fragment already spread on the way here (a cycle,
-    which graphql-core's NoFragmentCyclesRule reports by name) is not entered again."""
-    for selection in selection_set.selections if selection_set else ():
-        if isinstance(selection, FieldNode):
-            yield selection
+def _collect(selection_set: SelectionSetNode | None, context: ValidationContext) -> list[FieldNode]:
+    """The fields of a selection set as execution collects them (graphql's CollectFields): through inline fragments
+    and fragment spreads, each named fragment entered once, so a fragment spread twice or in a cycle adds its fields
+    once and fragments spreading each other in pairs cannot fan out. An unknown fragment is skipped (graphql-core's
+    KnownFragmentNamesRule names it). A stack, not recursion: a chain of hundreds of fragments is read in a loop."""
+    fields: list[FieldNode] = []
+    entered: set[str] = set()
+    pending = [iter(selection_set.selections)] if selection_set else []
+    while pending:
+        selection = next(pending[-1], None)
+        if selection is None:
+            pending.pop()
+        elif isinstance(selection, FieldNode):
+            fields.append(selection)
         elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, context, spread)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
+            pending.append(iter(selection.selection_set.selections))
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in entered:
+            entered.add(selection.name.value)
             fragment = context.get_fragment(selection.name.value)
             if fragment is not None:
-                yield from _fields(fragment.selection_set, context, spread | {selection.name.value})
+                pending.append(iter(fragment.selection_set.selections))
+    return fields
+
+
+class _TooMuch(Exception):
+    """The walk read more fields than any operation within the limits has."""
+
+
+class _Measure:
+    """Depth, aliases and estimated cost of one operation, in one walk over its fields. The walk stops below
+    MAX_DEPTH + 1 levels and after MAX_COST fields read, so its own work is bounded whatever the document."""
+
+    def __init__(self, context: ValidationContext, variables: dict[str, Any]) -> None:
+        self.context, self.variables = context, variables
+        self.depth = self.aliases = self.read = 0
+
+    def cost(self, selection_set: SelectionSetNode | None, level: int = 0) -> int:
+        """Each field costs 1, times the page sizes of the lists around it."""
+        total = 0
+        for field in _collect(selection_set, self.context):
+            self.read += 1
+            if self.read > MAX_COST:
+                raise _TooMuch
+            self.aliases += field.alias is not None
+            if field.selection_set is None or field.name.value.startswith("__"):
+                total += 1  # a leaf, or introspection (not counted in the depth)
+                continue
+            self.depth = max(self.depth, level + 1)
+            if level + 1 > MAX_DEPTH:
+                continue  # refused for its depth: what lies deeper need not be read
+            total += 1 + _page_size(field, self.variables) * self.cost(field.selection_set, level + 1)
+        return total
 
 
 def estimate_cost(selection_set: SelectionSetNode | None, context: ValidationContext,
-                  variables: dict[str, Any], depth: int = 0) -> int:
-    """Each field costs 1, times the page sizes of the lists around it."""
-    if depth > MAX_DEPTH * 2:
+                  variables: dict[str, Any]) -> int:
+    """Each field costs 1, times the page sizes of the lists around it (MAX_COST + 1 when the fields are too many
+    to count)."""
+    try:
+        return _Measure(context, variables).cost(selection_set)
+    except _TooMuch:
         return MAX_COST + 1
-    total = 0
-    for field in _fields(selection_set, context):
-        multiplier = _page_size(field, variables)
-        total += 1 + multiplier * estimate_cost(field.selection_set, context, variables, depth + 1)
-    return total
 
 
 def cost_rule(variables: dict[str, Any] | None = None) -> type[ValidationRule]:
-    """A validation rule refusing operations whose estimated cost is over `MAX_COST`."""
+    """A validation rule refusing an operation nested deeper than MAX_DEPTH fields, with more than MAX_ALIASES
+    aliases, or whose estimated cost is over MAX_COST (with the messages strawberry's depth and alias limiters
+    gave, which it replaces: theirs followed every fragment spread again and fanned out exponentially)."""
 
-    class CostLimit(ValidationRule):
+    class OperationLimits(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
-            cost = estimate_cost(node.selection_set, self.context, variables or {})
+            measure = _Measure(self.context, variables or {})
+            try:
+                cost = measure.cost(node.selection_set)
+            except _TooMuch:
+                cost = MAX_COST + 1
+            name = node.name.value if node.name else None
+            if measure.depth > MAX_DEPTH:
+                self.report_error(GraphQLError(
+                    _("'%(operation)s' exceeds maximum operation depth of %(max_depth)s", operation=name,
+                      max_depth=MAX_DEPTH) if name else
+                    _("'anonymous' exceeds maximum operation depth of %(max_depth)s", max_depth=MAX_DEPTH),
+                    nodes=[node]))
+            if measure.aliases > MAX_ALIASES:
+                self.report_error(GraphQLError(_("%(count)s aliases found. Allowed: %(max_aliases)s",
+                                                 count=measure.aliases, max_aliases=MAX_ALIASES)))
             if cost > MAX_COST:
                 self.report_error(GraphQLError(
                     _("query cost %(cost)s is over the limit of %(max_cost)s; ask for fewer items or fields",
@@ -92,7 +143,7 @@ def cost_rule(variables: dict[str, Any] | None = None) -> type[ValidationRule]:
                     extensions={"code": "QUERY_TOO_COSTLY"},
                 ))
 
-    return CostLimit
+    return OperationLimits
 
 
 class PageSizeRule(ValidationRule):
@@ -147,8 +198,7 @@ class DocumentCache(SchemaExtension):
 def validation_rules(*, production: bool) -> list[Any]:
     """The gateway's own validation rules (beyond graphql's), as its extensions add them: used to
     check an allow-list's documents at start-up. The token limit is a parse option: MAX_TOKENS."""
-    rules: list[Any] = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-                        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, cost_rule(), PageSizeRule]
+    rules: list[Any] = [cost_rule(), PageSizeRule]
     if production:
         rules.extend(DisableIntrospection().validation_rules)
     return rules
@@ -162,8 +212,6 @@ def extensions(*, production: bool, persisted: Policy | None = None) -> list[Any
     found: list[Any] = [
         lambda: PersistedQueries(policy),
         lambda: DocumentCache(documents),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules([cost_rule(), PageSizeRule]),
     ]

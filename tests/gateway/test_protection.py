@@ -111,3 +111,50 @@ def test_introspection_is_off_in_production() -> None:
 
 def test_committed_sdl_is_current() -> None:
     assert SDL_PATH.read_text(encoding="utf-8") == current_sdl(), "run `kaohe schema export` and commit the file"
+
+
+def _fan_out(levels: int) -> str:
+    """Fragments spreading the next one twice: 2**levels spreads if each were followed again (under 1 KB)."""
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    return f"query {{ ...F0 }} {chain} fragment F{levels} on Query {{ root {{ items {{ value }} }} }}"
+
+
+def test_fragments_spread_twice_at_every_level_are_read_once() -> None:
+    """40 levels of fragments spreading the next twice (2**40 spreads if followed each time, as strawberry's depth
+    and alias limiters did: 9 s at 20 levels, a hung gateway at 40) are one field, as execution collects them."""
+    result = _schema().execute_sync(_fan_out(40))
+    assert result.errors is None
+    assert result.data == {"root": {"items": [{"value": 1}] * 3}}
+
+
+def test_a_chain_of_hundreds_of_fragments_is_validated_without_recursion() -> None:
+    """150 fragments each spreading the next are read in a loop and answered; 600 (a RecursionError in strawberry's
+    depth limiter, answered INTERNAL, before) are refused by graphql-core's own nesting check (200 levels)."""
+    def chain(levels: int) -> str:
+        spreads = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(levels))
+        return f"query {{ ...F0 }} {spreads} fragment F{levels} on Query {{ root {{ items {{ value }} }} }}"
+
+    result = _schema().execute_sync(chain(150))
+    assert result.errors is None
+    assert result.data == {"root": {"items": [{"value": 1}] * 3}}
+    result = _schema().execute_sync(chain(600))
+    assert [(error.message, error.extensions) for error in result.errors] == [
+        ("Validation aborted.", {"code": "GRAPHQL_VALIDATION_FAILED"})]
+
+
+def test_a_long_fragment_cycle_and_an_unknown_fragment_are_validation_errors() -> None:
+    cycle = " ".join(f"fragment F{i} on Query {{ ...F{(i + 1) % 100} }}" for i in range(100))
+    result = _schema().execute_sync(f"query {{ ...F0 }} {cycle}")
+    assert result.errors and all(error.message.startswith("Cannot spread fragment 'F") for error in result.errors)
+    result = _schema().execute_sync("{ root { ...Nope } }")
+    assert [error.message for error in result.errors] == ["Unknown fragment 'Nope'."]
+
+
+def test_depth_and_aliases_count_through_fragments() -> None:
+    """The limits see what a fragment holds: 11 levels through fragments is too deep, 31 aliases in one too many."""
+    deep = "query Deep { root { ...C } } fragment C on Node " + "{ child " * 10 + "{ items { value } }" + " }" * 10
+    result = _schema().execute_sync(deep)
+    assert [error.message for error in result.errors] == ["'Deep' exceeds maximum operation depth of 10"]
+    aliases = " ".join(f"a{i}: value" for i in range(MAX_ALIASES + 1))
+    result = _schema().execute_sync(f"{{ root {{ items {{ ...A }} }} }} fragment A on Leaf {{ {aliases} }}")
+    assert [error.message for error in result.errors] == [f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}"]
