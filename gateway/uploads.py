@@ -40,7 +40,7 @@ from gateway.loaders import authorize_period, authorize_subject
 from gateway.types.evidence import Attachment
 from gateway.types.scheme import Scheme
 from kaohe.i18n import _
-from services.common.errors import InvalidInput, NotAuthenticated, PayloadTooLarge
+from services.common.errors import InvalidInput, NotAuthenticated, NotFound, PayloadTooLarge
 from services.common.peers import segment
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a scanned report of a few hundred pages
@@ -251,11 +251,18 @@ async def import_facts(request: Request, period_id: str = Path(min_length=1, max
     reviews every level; one bad row refuses the file with 422 and every bad row as `{row, column, reason}`.
     The answer is camelCase, as GraphQL names the fields.
     """
+    try:
+        path: str | None = f"/v1/periods/{segment(period_id)}/submissions/import"
+    except NotFound:
+        path = None
+
     async def authorize(ctx: Context) -> None:
         access.require_role(ctx.user, "importFacts")  # evidence checks each row's subject like submitEvidence
+        if path is None:  # an id no path can name: a period that does not exist, answered as evidence answers one
+            raise NotFound(_("period %(period_id)s not found", period_id=period_id))
 
-    return await _table_upload(request, f"/v1/periods/{segment(period_id)}/submissions/import", "a facts file",
-                               authorize, rows_answer("submissions"), service="evidence")
+    return await _table_upload(request, path or "", "a facts file", authorize, rows_answer("submissions"),
+                               service="evidence")
 
 
 async def _relay(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -28,6 +28,7 @@ class PeriodInfo:
     fact_kinds: dict[str, str | None]  # indicator code → the fact kind it reads
     documents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator code → required documents
     label: str = ""  # the period's label: 2026, 2026-Q1… (scheme-reference §1), which bounds its facts' months
+    owner_path: str = ""  # the office that runs the period (scoring's owner_path)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ScoringClient:
         documents = {str(i["code"]): tuple(map(str, i["documents"])) for i in body.get("indicators", [])
                      if i.get("documents")}
         return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds, documents,
-                          str(body.get("label", "")))
+                          str(body.get("label", "")), owner_path=str(body.get("owner_path") or ""))
 
     async def subjects(self, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
         """The named subjects of a period (unknown ids are absent)."""

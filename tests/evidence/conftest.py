@@ -37,6 +37,7 @@ SUBJECTS = {
     "ub": {"id": "ub", "name": "乙单位", "kind": "unit", "group": "区直", "unit_path": "city/b", "attributes": {}},
 }
 PERIODS = {"2026-Q1": "collecting", "2025-Q4": "finalized"}
+OWNERS: dict[str, str] = {}  # a period's owner_path, when a test gives it one (else the organisation's, "")
 
 
 class FakeScoring:
@@ -57,7 +58,7 @@ class FakeScoring:
         if len(parts) == 3:
             return httpx.Response(200, json={"id": parts[2], "scheme_id": "meiling", "scheme_version": 1,
                                              "label": parts[2], "status": PERIODS[parts[2]],
-                                             "indicators": INDICATORS})
+                                             "owner_path": OWNERS.get(parts[2], ""), "indicators": INDICATORS})
         ids = request.url.params.get("ids", "").split(",")
         return httpx.Response(200, content=json.dumps([SUBJECTS[i] for i in ids if i in SUBJECTS]))
 

@@ -193,13 +193,52 @@ def test_a_subject_outside_the_uploaders_scope_is_a_bad_row(live: Live, units: d
     refused = upload(live, live.token("assessor", "city/a"), p, "台账.csv", data, indicator="work")
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
-        {"row": 3, "column": "subject", "reason": "assessor@city/a may not submit score facts for city/b"}]
+        {"row": 3, "column": "subject", "reason": f"subject '{units['b']}' is not in period '{p}'"}]
     assert submissions(live, p, units["a"])["totalCount"] == 0
     # a role that submits no score facts anywhere, and no credentials at all
     assert upload(live, live.token("reviewer", ""), p, "台账.csv", data, indicator="work").status_code == 403
     anonymous = live.http.post(f"{live.url}/uploads/periods/{p}/facts", files={"file": ("x.csv", data)},
                                data={"indicator": "work"})
     assert anonymous.status_code == 401
+
+
+def test_nothing_outside_the_uploaders_scope_is_told(live: Live, units: dict[str, str]) -> None:
+    """Stop 26: a submitter of 甲街道 (city/a) learns nothing of 乙街道 (city/b): neither its name nor its unit nor
+    whether it is enrolled, and nothing of a period 乙街道's office runs; the name of its own subject it is told."""
+    p = period(live, units, "scope-first")
+    a, b = units["a"], units["b"]
+    submitter = live.token("submitter", "city/a")
+    data = (f"subject,name,numerator,denominator\n"
+            f"{a},乙街道,1,2\n"      # in scope, the wrong name: the subject's own name is told
+            f"{b},?,1,2\n"           # enrolled, another unit's: as if not enrolled, whatever the name
+            f"{b},,1,2\n"            # no name to check: still nothing of its unit
+            f"ghost,?,1,2\n").encode()  # not enrolled at all
+    refused = upload(live, submitter, p, "台账.csv", data, indicator="rate")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
+        {"row": 2, "column": "name", "reason": f"'乙街道' is not the name of subject {a} (甲街道)"},
+        {"row": 3, "column": "subject", "reason": f"subject '{b}' is not in period '{p}'"},
+        {"row": 4, "column": "subject", "reason": f"subject '{b}' is not in period '{p}'"},
+        {"row": 5, "column": "subject", "reason": "subject 'ghost' is not in period '" + p + "'"}]
+    # a period of 乙街道's office (owner city/b): answered as a period that does not exist, whatever the file says
+    document = {**scheme("bulk-other-office"), "indicators": [
+        {"code": "rate", "name": "台账完成率", "max": 40, "rule": {"kind": "ratio", "target": 1}}]}
+    live.published_scheme(document, owner_path="city/b")
+    other = live.another_period(document, "2026-Q2", [(b, "街道")])
+    assert upload(live, live.token("submitter", "city/b"), other, "台账.csv", f"subject,value\n{b},1\n".encode(),
+                  indicator="rate").status_code == 201  # its own office's submitter submits there
+    files = [f"subject,name\n{b},?\n", f"subject,value\n{b},1\n", "subject,value\nghost,1\n"]
+    for form in ({"indicator": "rate"}, {"indicator": "nosuch"}, {"fact": "event"}):
+        for text in files:
+            for period_id in (other, "nonexist"):
+                answer = upload(live, submitter, period_id, "台账.csv", text.encode(), **form)
+                assert (answer.status_code, answer.json()) == (404, {"errors": [{
+                    "message": f"period {period_id} not found",
+                    "extensions": {"code": "NOT_FOUND", "reason": "not_found"}}]}), (form, text, period_id)
+    chinese = live.http.post(f"{live.url}/uploads/periods/{other}/facts", files={"file": ("x.csv", files[0].encode())},
+                             data={"indicator": "rate"},
+                             headers={"Authorization": f"Bearer {submitter}", "Accept-Language": "zh-CN"})
+    assert chinese.json()["errors"][0]["message"] == f"未找到考核周期 {other}"
 
 
 def test_rows_the_uploader_reviews_are_approved_the_others_wait_for_review(

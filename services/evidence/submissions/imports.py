@@ -9,8 +9,11 @@ fields of the fact kind as `content` of `POST /v1/submissions` names them (`poin
 or `numerator` and `denominator`, and `month`, for a measure…). A measure row without a month takes the form's
 month; a row whose month (a measure's `month`, an event's `date`) lies outside it is a bad row.
 
-Each row passes the checks of one submission (submissions.service.checked_evidence: the uploader's role over the
-subject's unit, the indicator and its fact kind, the fields); every bad row is reported as `{row, column, reason}`
+Scope comes first (stop 26): a caller with no grant on the branch of the period's owner gets the answer of a period
+that does not exist (404), and a row whose subject the uploader may not submit the file's facts for gets the reason
+of a subject not enrolled: neither its name nor its unit is told, and the name check comes after. Each row passes the
+checks of one submission (submissions.service.checked_evidence: the uploader's role over the subject's unit, the
+indicator and its fact kind, the fields); every bad row is reported as `{row, column, reason}`
 (services/common/tabular.py BadRows) and then nothing is written. Each good row becomes a submission exactly as
 `POST /v1/submissions` makes it (version 1, audit record, event); where the uploader reviews every level of the
 chain over the subject's unit, it is approved at once, level by level, as that reviewer approving it would
@@ -30,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import Text, _
 from services.common import audit
-from services.common.auth import Principal
-from services.common.errors import DomainError, InvalidInput
+from services.common.auth import Principal, scope_related
+from services.common.errors import DomainError, Forbidden, InvalidInput, NotFound
 from services.common.outbox import enqueue_all
 from services.common.stored_text import message
 from services.common.tabular import BadRows, Line, table
@@ -45,6 +48,7 @@ from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectI
 from services.evidence.submissions import repository as submissions_repository
 from services.evidence.submissions.content import MODELS, month_refusal
 from services.evidence.submissions.service import (
+    KIND_ROLES,
     check_indicator,
     checked_evidence,
     fact_id,
@@ -104,8 +108,10 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
                       now: datetime) -> dict[str, Any]:
     """Every row of the file as a submission (approved where the uploader reviews it); BadRows naming every bad
     row, and nothing written, otherwise."""
-    period = await writable_period(session, scoring, upload.period_id)
+    period = await _period(session, principal, scoring, upload.period_id)
     kind = _kind(period, upload)
+    if principal.kind != "service" and not any(principal.has_role(role) for role in KIND_ROLES[kind]):
+        raise Forbidden(_("%(subject)s may not submit %(fact)s facts", subject=principal.subject, fact=kind))
     check_indicator(period.fact_kinds, upload.indicator, kind)  # the file's indicator, as one submission's
     header, lines = table(upload.filename, upload.data, MAX_ROWS)
     rows, problems = _rows(header, lines, kind, upload)
@@ -124,6 +130,22 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
     if not checked:
         raise InvalidInput(_("the file has no rows to submit"), details={"field": "file"})
     return await _write(session, principal, period, kind, upload, checked, now)
+
+
+async def _period(session: AsyncSession, principal: Principal, scoring: ScoringClient, period_id: str) -> PeriodInfo:
+    """The period, when the caller holds a grant on its owner's branch (over it or within it); otherwise the very
+    answer of a period that does not exist, so that an upload tells nothing of another department's periods
+    (docs/decisions.md, stop 26)."""
+    def missing() -> NotFound:
+        return NotFound(_("period %(period_id)s not found", period_id=period_id))
+
+    try:
+        period = await scoring.period(period_id)
+    except NotFound:  # scoring's answer names its internal path
+        raise missing() from None
+    if principal.kind != "service" and not any(scope_related(g.scope, period.owner_path) for g in principal.grants):
+        raise missing()
+    return await writable_period(session, scoring, period_id)
 
 
 def _kind(period: PeriodInfo, upload: Upload) -> str:
@@ -253,7 +275,8 @@ def _checked(principal: Principal, period: PeriodInfo, subjects: dict[str, Subje
         return [{"row": row.line, "column": column, "reason": reason}]
 
     subject = subjects.get(row.subject_id)
-    if subject is None:
+    if subject is None or not principal.can(KIND_ROLES[kind], subject.unit_path):
+        # a subject the uploader may not submit for is answered as one not enrolled: never its name or unit
         return problem("subject", _("subject %(subject_id)r is not in period %(period_id)r",
                                     subject_id=excerpt(row.subject_id), period_id=period.id))
     if row.name is not None and row.name != subject.name:
@@ -277,7 +300,7 @@ def _checked(principal: Principal, period: PeriodInfo, subjects: dict[str, Subje
 
 def _problems(line: int, exc: DomainError) -> list[dict[str, Any]]:
     """One submission's refusal as the row's problems: each content field it names as that column of the file (a
-    scope refusal names none: the subject is the one the uploader may not submit for)."""
+    refusal that names none is the subject's; a subject out of the uploader's scope never gets here: `_checked`)."""
     details = exc.details
     if isinstance(details, list):  # the fields of the content (validate_content), each with its reason
         out = []
