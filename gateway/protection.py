@@ -36,6 +36,11 @@ MAX_COST = 20_000
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 PAGE_ARGUMENTS = ("first", "last")
+# Fields whose one call reads a whole audit chain or snapshot (every record and audited row of a service): each
+# costs a fifth of the limit, so one request verifies at most four (the three chains and a snapshot), and thirty
+# aliases of one cannot hold a service for half a minute.
+WHOLE_CHAIN_COST = MAX_COST // 5
+WHOLE_CHAIN_FIELDS = frozenset({"verifyAuditChain", "verifySnapshot"})
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
@@ -94,6 +99,8 @@ class _Measure:
             if self.read > MAX_COST:
                 raise _TooMuch
             self.aliases += field.alias is not None
+            if field.name.value in WHOLE_CHAIN_FIELDS:
+                total += WHOLE_CHAIN_COST
             if field.selection_set is None or field.name.value.startswith("__"):
                 total += 1  # a leaf, or introspection (not counted in the depth)
                 continue

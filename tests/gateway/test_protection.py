@@ -158,3 +158,22 @@ def test_depth_and_aliases_count_through_fragments() -> None:
     aliases = " ".join(f"a{i}: value" for i in range(MAX_ALIASES + 1))
     result = _schema().execute_sync(f"{{ root {{ items {{ ...A }} }} }} fragment A on Leaf {{ {aliases} }}")
     assert [error.message for error in result.errors] == [f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}"]
+
+
+def test_a_request_verifies_at_most_four_whole_chains() -> None:
+    """verifyAuditChain reads a service's whole chain and its audited rows: 30 aliases of it held evidence for 30 s;
+    each costs a fifth of the limit now, so four pass validation (the three chains and a snapshot) and five not."""
+    from graphql import parse, validate
+
+    from gateway.protection import cost_rule
+    from gateway.schema import build_schema
+
+    schema = build_schema(production=False)._schema
+
+    def verifications(count: int) -> list[str]:
+        document = "{ " + " ".join(f"a{i}: verifyAuditChain(service: EVIDENCE) {{ ok }}" for i in range(count)) + " }"
+        return [error.message for error in validate(schema, parse(document), [cost_rule()])]
+
+    assert verifications(4) == []
+    # 5 × (4,000 + 1 for the field + 1 for ok) = 20,010
+    assert verifications(5) == [f"query cost 20010 is over the limit of {MAX_COST}; ask for fewer items or fields"]
