@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
     "review.default_agree": N_("the deadline passed without action: taken as agreeing"),
     "review.approved_on_upload": N_("approved on upload: the uploader reviews every level"),
     "webhook.refused": N_("refused: %(reason)s"),
+    "webhook.not_public": N_("refused: %(host)s does not resolve to a public address"),
     "webhook.request_failed": N_("the request failed: %(error)s"),
     "webhook.http_status": N_("the receiver answered HTTP %(status)s"),
     "webhook.disabled": N_("every delivery failed since %(since)s (%(attempts)s attempts; the last: %(last)s)"),

@@ -338,6 +338,30 @@ async def test_ssrf_names_are_resolved_and_checked_then_pinned() -> None:
         production.check("https://ok.example.org/h")  # nothing allowed until an admin lists hosts
 
 
+async def test_a_delivery_refused_for_a_name_does_not_tell_the_subscriber_what_it_resolves_to(
+        stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    """A subscriber reads its deliveries' errors: for a host name, kaohe says only that the name is not public (the
+    address and the reason go to the server's log), so subscriptions cannot map how the server resolves names.
+    An address written in the URL is named, as when subscribing."""
+    async def internal(host: str, port: int) -> list[str]:
+        if host == "nowhere.example.org":
+            raise OSError("Name or service not known")
+        return ["10.0.0.7"]
+
+    sender = Dispatcher(stack.db, policy=UrlPolicy(), resolver=internal)
+    secrets = ["whsec_" + base64.b64encode(b"k" * 24).decode()]
+    inside = await sender.send("https://inside.example.org/h", "msg_1", {}, secrets)
+    nowhere = await sender.send("https://nowhere.example.org/h", "msg_2", {}, secrets)
+    literal = await sender.send("https://10.0.0.7/h", "msg_3", {}, secrets)
+    assert [(o.ok, str(o.error)) for o in (inside, nowhere, literal)] == [
+        (False, "refused: inside.example.org does not resolve to a public address"),
+        (False, "refused: nowhere.example.org does not resolve to a public address"),
+        (False, "refused: 10.0.0.7 is a private address; webhooks go to public addresses only "
+                "(KAOHE_EVIDENCE_WEBHOOK_ALLOWED_NETWORKS allows a network explicitly)"),
+    ]
+    assert "10.0.0.7 is a private address" in caplog.text and "cannot resolve nowhere.example.org" in caplog.text
+
+
 async def test_ssrf_through_the_api_and_redirects_not_followed(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     refused = await stack.client.post("/v1/webhooks", json={"name": "x", "url": "http://169.254.169.254/",
                                                             "scope_path": "city"}, headers=OFFICE)

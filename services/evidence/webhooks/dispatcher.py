@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,7 @@ from services.common.waiting import woken
 from services.evidence.webhooks import repository, service
 from services.evidence.webhooks.models import WebhookSubscription
 from services.evidence.webhooks.signing import signature_header
-from services.evidence.webhooks.ssrf import Refused, Resolver, UrlPolicy, system_resolver
+from services.evidence.webhooks.ssrf import Refused, Resolver, Unreachable, UrlPolicy, system_resolver
 
 log = logging.getLogger("kaohe.webhooks")
 USER_AGENT = "kaohe-webhooks/1"
@@ -177,6 +178,9 @@ class Dispatcher:
         started = time.perf_counter()
         try:
             target = await self.policy.resolve(url, self.resolver)
+        except Unreachable as exc:
+            log.warning("webhook delivery %s refused: %s", message_id, exc.args[0] if exc.args else exc)
+            return Outcome(False, None, 0, message("webhook.not_public", host=urlsplit(url).hostname or ""))
         except Refused as exc:
             return Outcome(False, None, 0, message("webhook.refused", reason=exc.args[0] if exc.args else str(exc)))
         timestamp = int(time.time())

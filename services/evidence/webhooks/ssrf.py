@@ -26,6 +26,12 @@ class Refused(ValueError):
     """The URL may not be called; the message says why."""
 
 
+class Unreachable(Refused):
+    """The URL's host name does not resolve, or resolves to an address that may not be called. The message says
+    which address and why, for the server's log: a subscriber is told only that the name is not public, so that a
+    subscription cannot map how the server resolves internal names."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked destination: connect to `address`, present `host`."""
@@ -182,12 +188,17 @@ class UrlPolicy:
             try:
                 found = await resolver(host, port)
             except OSError as exc:
-                raise Refused(_("cannot resolve %(host)s: %(exc)s", host=host, exc=exc)) from None
+                raise Unreachable(_("cannot resolve %(host)s: %(exc)s", host=host, exc=exc)) from None
             addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
             if not addresses:
-                raise Refused(_("%(host)s resolves to no address", host=host))
+                raise Unreachable(_("%(host)s resolves to no address", host=host))
         for address in addresses:
-            self.check_address(address)
+            try:
+                self.check_address(address)
+            except Refused as exc:
+                if literal is not None:
+                    raise
+                raise Unreachable(*exc.args) from None
         chosen = addresses[0]
         parts = urlsplit(url)
         shown = f"[{chosen}]" if chosen.version == 6 else str(chosen)
