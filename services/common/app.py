@@ -32,7 +32,7 @@ from services.common.i18n import LocaleMiddleware
 from services.common.notify import Sink, install_notify, outbox_sink
 from services.common.observability import configure_logging, install_observability
 from services.common.openapi import document_errors
-from services.common.outbox import OutboxRelay
+from services.common.outbox import BATCH_MAX, OutboxRelay
 from services.common.settings import ServiceName, Settings, get_settings
 from services.common.tables import CommonModels
 
@@ -115,6 +115,8 @@ class ServiceSpec:
     large_body_paths: Callable[[str], bool] = lambda _path: False
     # where this service's notices (services/common/notify.py) go: evidence's event log; by default its outbox
     notify_sink: Sink | None = None
+    # topics of this service's events its destination takes several at a time (`POST /events/batch`)
+    batched_topics: frozenset[str] = frozenset()
 
 
 async def check_ready(db: Database, service: ServiceName) -> str | None:
@@ -182,7 +184,9 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
         db: Database = app.state.db
         install_audit(db, spec.models.audit, spec.models.touched)
         install_notify(db, spec.notify_sink or outbox_sink(spec.models.outbox))
-        relay = OutboxRelay(db, spec.models.outbox, source=spec.name, resolve_url=settings.service_base_url)  # type: ignore[arg-type]
+        relay = OutboxRelay(db, spec.models.outbox, source=spec.name, resolve_url=settings.service_base_url,  # type: ignore[arg-type]
+                            batched_topics=spec.batched_topics,
+                            batch_size=BATCH_MAX if spec.batched_topics else 100)  # a file's facts: few batches
         app.state.relay = relay
         if getattr(app.state, "run_relay", True):
             relay.start()

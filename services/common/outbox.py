@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,18 @@ class EventIn(BaseModel):
     source: str = Field(max_length=50)
     topic: str = Field(max_length=100)
     payload: dict[str, Any]
+
+
+BATCH_MAX = 500  # events in one `POST /events/batch`
+# a batch waits at scoring for the recompute running on its period, then applies its events: given up on sooner,
+# it would be sent again while the first is still being applied
+BATCH_TIMEOUT = httpx.Timeout(120.0, connect=2.0)
+
+
+class EventBatchIn(BaseModel):
+    """The body of `POST /events/batch`: consecutive events of one outbox to one destination, in their order."""
+
+    events: list[EventIn] = Field(min_length=1, max_length=BATCH_MAX)
 
 
 def enqueue(
@@ -99,8 +111,10 @@ class OutboxRelay:
         batch_size: int = 100,
         idle_seconds: float = 1.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        batched_topics: frozenset[str] = frozenset(),
     ) -> None:
         self.db, self.model, self.source = db, model, source
+        self.batched_topics = batched_topics  # sent several at a time to the destination's POST /events/batch
         self.resolve_url = resolve_url
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
         self._wake = asyncio.Event()
@@ -143,23 +157,75 @@ class OutboxRelay:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             )).all()
-            for row in rows:
-                await self._send(row)
+            for run in _runs(rows, self.batched_topics):
+                if len(run) > 1:
+                    await self._send_run(run)
+                else:
+                    await self._send(run[0])
             await session.commit()
         return len(rows)
 
+    async def _send_run(self, rows: list[OutboxEventMixin]) -> None:
+        """Consecutive events to one destination in one request, applied there in one transaction (scoring then
+        recomputes once for all of them). When the destination refuses the batch (one event it refuses refuses all,
+        or it takes no batches), each is sent alone, as ever: a refused event then backs off alone and the others
+        are delivered. When it does not answer, all back off together, to be sent as a batch again."""
+        body = {"events": [self._body(row) for row in rows]}
+        try:
+            response = await self._client.post(f"{self.resolve_url(rows[0].destination)}/events/batch", json=body,
+                                               headers={"Authorization": f"Bearer {issue_service_token(SYSTEM)}"},
+                                               timeout=BATCH_TIMEOUT)
+            response.raise_for_status()
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code >= 500:
+                self._failed(rows, exc)
+                return
+            log.info("%d events to %s sent one by one: %s", len(rows), rows[0].destination, exc)
+            for row in rows:
+                await self._send(row)
+            return
+        except httpx.HTTPError as exc:
+            self._failed(rows, exc)
+            return
+        now = datetime.now(UTC)
+        for row in rows:
+            row.delivered_at = now
+            row.attempts += 1
+
+    def _failed(self, rows: Sequence[OutboxEventMixin], exc: Exception) -> None:
+        """Not delivered: each row backs off (1 s doubling to 5 min) and records why."""
+        for row in rows:
+            row.attempts += 1
+            row.available_at = datetime.now(UTC) + backoff(row.attempts)
+            row.last_error = str(exc)[:2000] or type(exc).__name__
+            log.warning("event %s to %s failed (attempt %d): %s", row.id, row.destination, row.attempts, exc)
+
+    def _body(self, row: OutboxEventMixin) -> dict[str, Any]:
+        return {"id": str(row.id), "source": self.source, "topic": row.topic, "payload": row.payload}
+
     async def _send(self, row: OutboxEventMixin) -> None:
-        body = {"id": str(row.id), "source": self.source, "topic": row.topic, "payload": row.payload}
+        body = self._body(row)
         headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
         try:
             response = await self._client.post(f"{self.resolve_url(row.destination)}/events",
                                                json=body, headers=headers)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            row.attempts += 1
-            row.available_at = datetime.now(UTC) + backoff(row.attempts)
-            row.last_error = str(exc)[:2000] or type(exc).__name__
-            log.warning("event %s to %s failed (attempt %d): %s", row.id, row.destination, row.attempts, exc)
+            self._failed([row], exc)
             return
         row.delivered_at = datetime.now(UTC)
         row.attempts += 1
+
+
+def _runs(rows: Sequence[OutboxEventMixin], batched: frozenset[str]) -> list[list[OutboxEventMixin]]:
+    """The claimed rows in order, as runs of consecutive batched-topic events to one destination (at most
+    BATCH_MAX each) and single events."""
+    runs: list[list[OutboxEventMixin]] = []
+    for row in rows:
+        last = runs[-1] if runs else None
+        if last is not None and row.topic in batched and last[0].topic in batched \
+                and last[0].destination == row.destination and len(last) < BATCH_MAX:
+            last.append(row)
+        else:
+            runs.append([row])
+    return runs

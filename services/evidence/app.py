@@ -14,6 +14,7 @@ from services.evidence.attachments.api import is_upload_path
 from services.evidence.attachments.api import router as attachments_router
 from services.evidence.config import refuse_unsafe
 from services.evidence.facts.api import router as facts_router
+from services.evidence.facts.service import TOPIC as FACT_TOPIC
 from services.evidence.inbox.api import router as inbox_router
 from services.evidence.journals.api import router as journals_router
 from services.evidence.models import common
@@ -42,6 +43,7 @@ spec = ServiceSpec(
              webhooks_router, inbox_router, event_stream_router],
     large_body_paths=lambda path: is_upload_path(path) or is_import_path(path),
     notify_sink=record_notices,
+    batched_topics=frozenset({FACT_TOPIC}),  # scoring applies a run of them in one transaction
 )
 refuse_unsafe(get_settings())
 app = create_service_app(spec)

@@ -7,15 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
 from services.common.openapi import errors
-from services.common.outbox import EventIn, apply_once
+from services.common.outbox import EventBatchIn, EventIn, apply_once
 from services.scoring.db import common
 from services.scoring.organisation.api import MAX_BATCH, split_ids
+from services.scoring.periods.models import Period
 from services.scoring.scores import service
 from services.scoring.scores.cache import ScoresCacheDep
 from services.scoring.scores.evidence_client import fetch_facts
@@ -39,6 +41,24 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
     services' tokens only (403 otherwise). Answers whether it was applied (`duplicate` for a repeat).
     """
     service.check_event_caller(principal)
+    return await _apply(session, event)
+
+
+@events_router.post("/events/batch", summary="Several events from another service's outbox in one transaction, "
+                    "each applied once", responses=errors(409))
+async def receive_events(batch: EventBatchIn, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Apply consecutive events of another service's outbox (at most 500), in their order and in one transaction,
+    each as `POST /events` applies it and at most once by its id: a file of facts then makes one recompute, not one
+    per fact. All or nothing: one refused event (409 for a finalized period) refuses the batch, and the sender sends
+    each alone. Other services' tokens only (403 otherwise). Answers each event's outcome, in order.
+    """
+    service.check_event_caller(principal)
+    locked = await service.lock_periods(session, [e.payload.get("period_id") for e in batch.events
+                                                  if e.topic == "fact.changed"])
+    return {"events": [await _apply(session, event, locked) for event in batch.events]}
+
+
+async def _apply(session: AsyncSession, event: EventIn, locked: dict[str, Period] | None = None) -> dict[str, Any]:
     if not await apply_once(session, common.inbox, event):
         return {"applied": False, "duplicate": True}
     if event.topic == "fact.changed":
@@ -47,7 +67,8 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
         except ValidationError as exc:
             raise InvalidInput(_("fact.changed payload is invalid"),
                                details=exc.errors(include_url=False, include_context=False)) from None
-        return {"applied": await service.apply_fact_change(session, change, cause=f"event:{event.id}")}
+        return {"applied": await service.apply_fact_change(session, change, cause=f"event:{event.id}",
+                                                           locked=locked)}
     if event.topic == "period.status":
         return {"applied": await service.apply_period_status(session, event.payload, source=event.source)}
     return {"applied": False, "reason": f"topic {event.topic} is not for scoring"}

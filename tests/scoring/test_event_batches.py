@@ -1,0 +1,129 @@
+"""Events in batches (stop 26): evidence's relay sends a run of consecutive `fact.changed` events to scoring's
+`POST /events/batch`, which applies them in their order and in one transaction, each at most once, so a file of
+facts makes one recompute instead of one per fact; a refused batch is sent again one event at a time, one without
+an answer backs off whole."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from services.common.db import session_scope
+from services.common.outbox import OutboxRelay, enqueue
+from services.evidence.models import common as evidence_common
+from services.scoring.scores.recomputer import Recomputer
+from tests.scoring.conftest import FACTS, admin, app_cache, app_db, fact_event, ok, service_headers
+
+Outbox = evidence_common.outbox
+
+
+async def test_a_batch_is_applied_in_order_each_event_once_and_recomputed_once(period: httpx.AsyncClient) -> None:
+    """p2's work score (40 in the period's facts) corrected three times in one batch, revisions 1, 2, 3 (41, 42,
+    43), and the first event again: the three are applied, the repeat is not, and one recompute takes 43."""
+    events = [fact_event("upsert", {**FACTS[1], "points": points}, revision=revision)
+              for revision, points in ((1, "41"), (2, "42"), (3, "43"))]
+    answer = await ok(await period.post("/events/batch", json={"events": [*events, events[0]]},
+                                        headers=service_headers()))
+    assert answer == {"events": [{"applied": True}, {"applied": True}, {"applied": True},
+                                 {"applied": False, "duplicate": True}]}
+    assert await Recomputer(app_db(), app_cache(), quiet_seconds=0).run_due() == 1
+    body = await ok(await period.get("/v1/periods/q1/scores", headers=service_headers()))
+    assert body["score_set"] == 1
+    assert {s["id"]: s["scores"]["work"] for s in body["subjects"]} == {"p1": "50", "p2": "43"}
+    again = await ok(await period.post("/events", json=events[2], headers=service_headers()))
+    assert again == {"applied": False, "duplicate": True}  # the batch's events are in the inbox like any other
+
+
+async def test_a_batch_needs_a_service_and_at_most_500_events(period: httpx.AsyncClient) -> None:
+    event = fact_event("upsert", FACTS[0])
+    assert (await period.post("/events/batch", json={"events": [event]})).status_code == 401
+    person = await period.post("/events/batch", json={"events": [event]}, headers=admin())  # admin over everything
+    assert person.status_code == 403
+    too_many = {"events": [fact_event("upsert", FACTS[0]) for _ in range(501)]}
+    assert (await period.post("/events/batch", json=too_many, headers=service_headers())).status_code == 422
+    assert (await period.post("/events/batch", json={"events": []}, headers=service_headers())).status_code == 422
+
+
+class Scoring:
+    """Scoring's two event routes, faked: `/events/batch` answers `batch_status`; every request is recorded."""
+
+    def __init__(self, batch_status: int) -> None:
+        self.batch_status = batch_status
+        self.requests: list[tuple[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.requests.append((request.url.path, [e["payload"]["n"] for e in body["events"]]
+                              if request.url.path == "/events/batch" else body["payload"]["n"]))
+        if request.url.path == "/events/batch" and self.batch_status != 200:
+            return httpx.Response(self.batch_status, json={"error": {"code": "conflict"}})
+        return httpx.Response(200, json={"applied": True})
+
+
+async def _enqueued(db: Any) -> list[uuid.UUID]:
+    """Five events, claimed in this order (a second apart): fact.changed 1, 2, 3, a notice 4, fact.changed 5."""
+    ids = []
+    async for session in session_scope(db):
+        for n, topic in ((1, "fact.changed"), (2, "fact.changed"), (3, "fact.changed"), (4, "notify"),
+                         (5, "fact.changed")):
+            ids.append(enqueue(session, Outbox, destination="scoring", topic=topic, payload={"n": n}))
+        await session.flush()
+        start = datetime.now(UTC) - timedelta(minutes=1)
+        for n, event_id in enumerate(ids):
+            await session.execute(update(Outbox).where(Outbox.id == event_id)
+                                  .values(created_at=start + timedelta(seconds=n)))
+    return ids
+
+
+async def _delivered(db: Any, ids: list[uuid.UUID]) -> list[bool]:
+    async with db.sessionmaker() as session:
+        rows = {row.id: row for row in (await session.scalars(select(Outbox).where(Outbox.id.in_(ids)))).all()}
+    return [rows[i].delivered_at is not None and rows[i].attempts == 1 for i in ids]
+
+
+async def test_the_relay_sends_runs_of_batched_topics_together(service_db: Any) -> None:
+    db = await service_db("evidence")
+    ids = await _enqueued(db)
+    scoring = Scoring(200)
+    relay = OutboxRelay(db, Outbox, source="evidence", resolve_url=lambda name: f"http://{name}",
+                        transport=httpx.MockTransport(scoring), batched_topics=frozenset({"fact.changed"}))
+    assert await relay.deliver_batch() == 5
+    assert scoring.requests == [("/events/batch", [1, 2, 3]), ("/events", 4), ("/events", 5)]
+    assert await _delivered(db, ids) == [True] * 5
+    await relay.stop()
+
+
+async def test_a_refused_batch_is_sent_again_one_event_at_a_time(service_db: Any) -> None:
+    db = await service_db("evidence")
+    ids = await _enqueued(db)
+    scoring = Scoring(409)
+    relay = OutboxRelay(db, Outbox, source="evidence", resolve_url=lambda name: f"http://{name}",
+                        transport=httpx.MockTransport(scoring), batched_topics=frozenset({"fact.changed"}))
+    assert await relay.deliver_batch() == 5
+    assert scoring.requests == [("/events/batch", [1, 2, 3]), ("/events", 1), ("/events", 2), ("/events", 3),
+                                ("/events", 4), ("/events", 5)]
+    assert await _delivered(db, ids) == [True] * 5
+    await relay.stop()
+
+
+async def test_a_batch_without_an_answer_backs_off_whole(service_db: Any) -> None:
+    """Scoring down (503) or too slow: the three events back off together (attempt 1, due again in 1 s) and are
+    not sent alone; the others are delivered as usual."""
+    db = await service_db("evidence")
+    ids = await _enqueued(db)
+    scoring = Scoring(503)
+    relay = OutboxRelay(db, Outbox, source="evidence", resolve_url=lambda name: f"http://{name}",
+                        transport=httpx.MockTransport(scoring), batched_topics=frozenset({"fact.changed"}))
+    assert await relay.deliver_batch() == 5
+    assert scoring.requests == [("/events/batch", [1, 2, 3]), ("/events", 4), ("/events", 5)]
+    assert await _delivered(db, ids) == [False, False, False, True, True]
+    async with db.sessionmaker() as session:
+        waiting = (await session.scalars(select(Outbox).where(Outbox.id.in_(ids[:3])))).all()
+    assert all(row.attempts == 1 and row.available_at > datetime.now(UTC) and "503" in row.last_error
+               for row in waiting)
+    await relay.stop()
