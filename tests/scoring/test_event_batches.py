@@ -80,6 +80,17 @@ async def _enqueued(db: Any) -> list[uuid.UUID]:
     return ids
 
 
+async def _delivered_once(db: Any, batch_status: int) -> tuple[list[uuid.UUID], Scoring]:
+    """The five events enqueued, then one round of evidence's relay (batching fact.changed) against `Scoring`."""
+    ids = await _enqueued(db)
+    scoring = Scoring(batch_status)
+    relay = OutboxRelay(db, Outbox, source="evidence", resolve_url=lambda name: f"http://{name}",
+                        transport=httpx.MockTransport(scoring), batched_topics=frozenset({"fact.changed"}))
+    assert await relay.deliver_batch() == 5
+    await relay.stop()
+    return ids, scoring
+
+
 async def _delivered(db: Any, ids: list[uuid.UUID]) -> list[bool]:
     async with db.sessionmaker() as session:
         rows = {row.id: row for row in (await session.scalars(select(Outbox).where(Outbox.id.in_(ids)))).all()}
@@ -88,42 +99,27 @@ async def _delivered(db: Any, ids: list[uuid.UUID]) -> list[bool]:
 
 async def test_the_relay_sends_runs_of_batched_topics_together(service_db: Any) -> None:
     db = await service_db("evidence")
-    ids = await _enqueued(db)
-    scoring = Scoring(200)
-    relay = OutboxRelay(db, Outbox, source="evidence", resolve_url=lambda name: f"http://{name}",
-                        transport=httpx.MockTransport(scoring), batched_topics=frozenset({"fact.changed"}))
-    assert await relay.deliver_batch() == 5
+    ids, scoring = await _delivered_once(db, 200)
     assert scoring.requests == [("/events/batch", [1, 2, 3]), ("/events", 4), ("/events", 5)]
     assert await _delivered(db, ids) == [True] * 5
-    await relay.stop()
 
 
 async def test_a_refused_batch_is_sent_again_one_event_at_a_time(service_db: Any) -> None:
     db = await service_db("evidence")
-    ids = await _enqueued(db)
-    scoring = Scoring(409)
-    relay = OutboxRelay(db, Outbox, source="evidence", resolve_url=lambda name: f"http://{name}",
-                        transport=httpx.MockTransport(scoring), batched_topics=frozenset({"fact.changed"}))
-    assert await relay.deliver_batch() == 5
+    ids, scoring = await _delivered_once(db, 409)
     assert scoring.requests == [("/events/batch", [1, 2, 3]), ("/events", 1), ("/events", 2), ("/events", 3),
                                 ("/events", 4), ("/events", 5)]
     assert await _delivered(db, ids) == [True] * 5
-    await relay.stop()
 
 
 async def test_a_batch_without_an_answer_backs_off_whole(service_db: Any) -> None:
     """Scoring down (503) or too slow: the three events back off together (attempt 1, due again in 1 s) and are
     not sent alone; the others are delivered as usual."""
     db = await service_db("evidence")
-    ids = await _enqueued(db)
-    scoring = Scoring(503)
-    relay = OutboxRelay(db, Outbox, source="evidence", resolve_url=lambda name: f"http://{name}",
-                        transport=httpx.MockTransport(scoring), batched_topics=frozenset({"fact.changed"}))
-    assert await relay.deliver_batch() == 5
+    ids, scoring = await _delivered_once(db, 503)
     assert scoring.requests == [("/events/batch", [1, 2, 3]), ("/events", 4), ("/events", 5)]
     assert await _delivered(db, ids) == [False, False, False, True, True]
     async with db.sessionmaker() as session:
         waiting = (await session.scalars(select(Outbox).where(Outbox.id.in_(ids[:3])))).all()
     assert all(row.attempts == 1 and row.available_at > datetime.now(UTC) and "503" in row.last_error
                for row in waiting)
-    await relay.stop()
