@@ -78,11 +78,6 @@ def scope_covers(scope: str, unit_path: str) -> bool:
     return unit_path == scope or unit_path.startswith(scope + "/")
 
 
-def scope_related(scope: str, unit_path: str) -> bool:
-    """True when `unit_path` and `scope` lie on one branch: one covers the other (as listing.scopes_related)."""
-    return scope_covers(scope, unit_path) or scope_covers(unit_path, scope)
-
-
 @dataclass(frozen=True, slots=True)
 class Grant:
     role: Role

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import Text, _
 from services.common import audit
-from services.common.auth import Principal, scope_related
+from services.common.auth import Principal
 from services.common.errors import DomainError, Forbidden, InvalidInput, NotFound
 from services.common.outbox import enqueue_all
 from services.common.stored_text import message
@@ -143,7 +143,7 @@ async def _period(session: AsyncSession, principal: Principal, scoring: ScoringC
         period = await scoring.period(period_id)
     except NotFound:  # scoring's answer names its internal path
         raise missing() from None
-    if principal.kind != "service" and not any(scope_related(g.scope, period.owner_path) for g in principal.grants):
+    if not principal.relates_to(period.owner_path):
         raise missing()
     return await writable_period(session, scoring, period_id)
 
