@@ -22,16 +22,16 @@ from typing import Annotated, Any
 
 import typer
 
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, localize
 from services.common.settings import SERVICES, Settings
 
-audit_app = typer.Typer(help="The audit chain of each service, the live rows it vouches for, and checkpoints.",
+audit_app = typer.Typer(help=N_("The audit chain of each service, the live rows it vouches for, and checkpoints."),
                         no_args_is_help=True)
 CHECKPOINT_FORMAT = "kaohe-audit-checkpoint/1"
 KEY_FILE = "audit-signing-key.pem"
 
 
-def _fail(message: str, code: int = 1) -> Any:
+def _fail(message: str | BaseException, code: int = 1) -> Any:
     from kaohe.console import fail
 
     fail(message, code)
@@ -61,30 +61,31 @@ def _databases(settings: Settings) -> Iterator[dict[str, str]]:
         with ops_cli.service_databases(settings) as (urls, _where):
             yield {str(name): url for name, url in urls.items()}
     except StackError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 # --- verify ------------------------------------------------------------------------------------------------------
 
-@audit_app.command("verify")
+@audit_app.command("verify", help=N_(
+    "Recompute each service's audit hash chain and check every live audited row against it; name the "
+    "first broken record and each changed, unrecorded or deleted row. Read-only: works while the "
+    "stack runs."))
 def verify(
-    service: Annotated[list[str] | None, typer.Option("--service", "-s", help="Service(s) to check (default: "
-                                                                                 "all three).")] = None,
+    service: Annotated[list[str] | None, typer.Option("--service", "-s", help=N_("Service(s) to check (default: "
+                                                                                 "all three)."))] = None,
     checkpoint: Annotated[Path | None, typer.Option(
-        "--checkpoint", help="A checkpoint written by `kaohe audit checkpoint`: its signature is checked and each "
-        "chain must still hold its head.")] = None,
+        "--checkpoint", help=N_("A checkpoint written by `kaohe audit checkpoint`: its signature is checked and each "
+        "chain must still hold its head."))] = None,
     public_key: Annotated[Path | None, typer.Option(
-        "--public-key", help="The PEM public key the checkpoint must be signed with (default: this installation's "
-        "signing key, when it has one).")] = None,
+        "--public-key", help=N_("The PEM public key the checkpoint must be signed with (default: this installation's "
+        "signing key, when it has one)."))] = None,
     snapshot: Annotated[Path | None, typer.Option(
-        "--snapshot", help="A 审定 snapshot's bytes (GET /exports/periods/{id}/snapshots/{n}.json): each chain must "
-        "still hold the heads it froze, and the database's snapshot and results must be the same.")] = None,
+        "--snapshot", help=N_("A 审定 snapshot's bytes (GET /exports/periods/{id}/snapshots/{n}.json): each chain must "
+        "still hold the heads it froze, and the database's snapshot and results must be the same."))] = None,
     progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="Show progress on stderr (default: on a terminal only); without a "
-        "terminal, a line per audited table and per 100,000 records of the chain.")] = None,
+        "--progress/--no-progress", help=N_("Show progress on stderr (default: on a terminal only); without a "
+        "terminal, a line per audited table and per 100,000 records of the chain."))] = None,
 ) -> None:
-    """Recompute each service's audit hash chain and check every live audited row against it; name the first
-    broken record and each changed, unrecorded or deleted row. Read-only: works while the stack runs."""
     chosen = _chosen(service or list(SERVICES))
     settings = _settings()
     heads: dict[str, list[Any]] = {name: [] for name in chosen}
@@ -105,36 +106,51 @@ def verify(
             expect = heads[name] + stored.get(name, []) if name != "ranking" else heads[name]
             report = asyncio.run(_verify(name, urls[name], expect, progress))
             for line in audit_lines(name, report, held=len(heads[name])):
-                typer.echo(line)
+                typer.echo(localize(line))
             broken = broken or not report.ok
         if frozen is not None:
             lines, ok = asyncio.run(_check_snapshot(urls["ranking"], frozen))
             for line in lines:
-                typer.echo(line)
+                typer.echo(localize(line))
             broken = broken or not ok
     if broken:
         raise typer.Exit(1)
 
 
 def audit_lines(name: str, report: Any, held: int = 0) -> list[str]:
-    """What `kaohe audit verify` prints for one service: one line when it holds, one per finding otherwise."""
+    """What `kaohe audit verify` prints for one service: one line when it holds, one per finding otherwise (marked
+    messages: `localize` writes each in the run's language; as strings they are English)."""
+    counts = {"name": name, "records": report.records, "rows": report.rows, "tables": len(report.tables)}
     if report.ok:
-        kept = f"; holds the {held} head{'s' if held > 1 else ''} kept outside" if held else ""
-        return [f"{name}: ok ({report.records} records, {report.rows} rows in {len(report.tables)} tables{kept})"]
-    lines = []
+        if held == 1:
+            return [_("%(name)s: ok (%(records)s records, %(rows)s rows in %(tables)s tables; holds the 1 head kept "
+                      "outside)", **counts)]
+        if held:
+            return [_("%(name)s: ok (%(records)s records, %(rows)s rows in %(tables)s tables; holds the %(held)s "
+                      "heads kept outside)", held=held, **counts)]
+        return [_("%(name)s: ok (%(records)s records, %(rows)s rows in %(tables)s tables)", **counts)]
+    lines: list[str] = []
     if report.first_broken_id is not None:
-        lines.append(f"{name}: BROKEN at record {report.first_broken_id}: {report.reason}")
+        lines.append(_("%(name)s: BROKEN at record %(id)s: %(reason)s", name=name, id=report.first_broken_id,
+                       reason=report.reason))
     if report.checkpoint is not None:
-        lines.append(f"{name}: BROKEN: {report.checkpoint}")
-    lines += [f"{name}: BROKEN: {problem.sentence()}" for problem in report.row_problems]
+        lines.append(_("%(name)s: BROKEN: %(problem)s", name=name, problem=report.checkpoint))
+    lines += [_("%(name)s: BROKEN: %(problem)s", name=name, problem=problem.sentence())
+              for problem in report.row_problems]
     if report.row_problem_count > len(report.row_problems):
-        lines.append(f"{name}: BROKEN: … and {report.row_problem_count - len(report.row_problems)} more rows")
+        lines.append(_("%(name)s: BROKEN: … and %(more)s more rows", name=name,
+                       more=report.row_problem_count - len(report.row_problems)))
     if report.unsealed:
         rows = ", ".join(f"{table} {key}" for table, key in report.unsealed_rows)
-        lines.append(f"{name}: BROKEN: {report.unsealed} row writes were made outside the service "
-                     f"(noted by the audited tables' triggers, never sealed into the chain): {rows}"
-                     + (f" and {report.unsealed_row_count - len(report.unsealed_rows)} more rows"
-                        if report.unsealed_row_count > len(report.unsealed_rows) else ""))
+        more = report.unsealed_row_count - len(report.unsealed_rows)
+        if more > 0:
+            lines.append(_("%(name)s: BROKEN: %(writes)s row writes were made outside the service (noted by the "
+                           "audited tables' triggers, never sealed into the chain): %(rows)s and %(more)s more rows",
+                           name=name, writes=report.unsealed, rows=rows, more=more))
+        else:
+            lines.append(_("%(name)s: BROKEN: %(writes)s row writes were made outside the service (noted by the "
+                           "audited tables' triggers, never sealed into the chain): %(rows)s",
+                           name=name, writes=report.unsealed, rows=rows))
     return lines
 
 
@@ -255,37 +271,42 @@ async def _check_snapshot(url: str, frozen: dict[str, Any]) -> tuple[list[str], 
             period = await repository.get(session, period_id)
             stored = await repository.snapshot(session, period_id, int(sequence)) if period else None
             if period is None or stored is None:
-                return [f"snapshot: BROKEN: the database has no snapshot {sequence} of period {period_id}"], False
-            lines: list[str] = []
+                return [_("snapshot: BROKEN: the database has no snapshot %(sequence)s of period %(period)s",
+                          sequence=sequence, period=period_id)], False
+            lines: list[str] = []  # each a finding (marked messages)
             if stored.content.encode() != frozen["content"]:
-                lines.append(f"snapshot: BROKEN: the database's snapshot {sequence} of period {period_id} is not "
-                             "the exported one (its bytes differ)")
+                lines.append(_("snapshot: BROKEN: the database's snapshot %(sequence)s of period %(period)s is not the "
+                               "exported one (its bytes differ)", sequence=sequence, period=period_id))
             report = await snapshot_check.check(session, period, stored)
     finally:
         await db.dispose()
     if not report["bytes_ok"]:
-        lines.append(f"snapshot: BROKEN: the database's snapshot bytes do not match its SHA-256 {report['sha256']}")
+        lines.append(_("snapshot: BROKEN: the database's snapshot bytes do not match its SHA-256 %(sha256)s",
+                       sha256=report["sha256"]))
     if not report["audit_ok"]:
-        lines.append("snapshot: BROKEN: the audit record of the approval holds another SHA-256 "
-                     f"({report['recorded_sha256']})")
-    lines += [f"snapshot: BROKEN: subject {d['subject_id']}: {d['field']} is {d['served']} in the served results, "
-              f"{d['snapshot']} in the snapshot" for d in report["differences"]]
+        lines.append(_("snapshot: BROKEN: the audit record of the approval holds another SHA-256 (%(sha256)s)",
+                       sha256=report["recorded_sha256"]))
+    lines += [_("snapshot: BROKEN: subject %(subject)s: %(field)s is %(served)s in the served results, %(frozen)s "
+                "in the snapshot", subject=d["subject_id"], field=d["field"], served=d["served"], frozen=d["snapshot"])
+              for d in report["differences"]]
     if report["results_checked"] and report["note"]:  # compared, yet the period's status is not explained
-        lines.append(f"snapshot: BROKEN: {report['note']}")
-    if not lines:
-        compared = "the served results agree" if report["results_checked"] else report["note"]
-        lines.append(f"snapshot: ok (the database holds the same bytes; {compared})")
-    return lines, not any("BROKEN" in line for line in lines)
+        lines.append(_("snapshot: BROKEN: %(problem)s", problem=report["note"]))
+    if lines:
+        return lines, False
+    if report["results_checked"]:
+        return [_("snapshot: ok (the database holds the same bytes; the served results agree)")], True
+    return [_("snapshot: ok (the database holds the same bytes; %(note)s)", note=report["note"])], True
 
 
 # --- checkpoints ---------------------------------------------------------------------------------------------------
 
-@audit_app.command("checkpoint")
+@audit_app.command("checkpoint", help=N_(
+    "Verify every chain (and the rows it vouches for), then write their heads in a checkpoint signed "
+    "with the office's Ed25519 key; keep the file outside the database (docs/operations.md, \"Audit "
+    "checkpoints\")."))
 def checkpoint(
-    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write (JSON).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=N_("The file to write (JSON)."))],
 ) -> None:
-    """Verify every chain (and the rows it vouches for), then write their heads in a checkpoint signed with the
-    office's Ed25519 key; keep the file outside the database (docs/operations.md, "Audit checkpoints")."""
     from services.common.audit import canonical
 
     settings = _settings()
@@ -298,7 +319,7 @@ def checkpoint(
             report = asyncio.run(_verify(name, urls[name], []))
             if not report.ok:
                 for line in audit_lines(name, report):
-                    typer.echo(line, err=True)
+                    typer.echo(localize(line), err=True)
                 _fail(_("%(name)s: the chain does not verify; a checkpoint would vouch for it: none written",
                         name=name))
             heads[name] = {"sequence": report.records, "id": report.head_id,
@@ -373,7 +394,7 @@ def _read_checkpoint(path: Path, public_key: Path | None, settings: Settings) ->
         signed = json.loads(path.read_text(encoding="utf-8"))
         payload = {k: v for k, v in signed.items() if k != "signature"}
         if payload.get("format") != CHECKPOINT_FORMAT or not isinstance(payload.get("heads"), dict):
-            raise ValueError(f"not a {CHECKPOINT_FORMAT} file")
+            raise ValueError(_("not a %(format)s file", format=CHECKPOINT_FORMAT))
         key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(payload["public_key"]))
         key.verify(bytes.fromhex(signed["signature"]), canonical(payload).encode())
     except InvalidSignature:
@@ -394,9 +415,12 @@ def _read_checkpoint(path: Path, public_key: Path | None, settings: Settings) ->
     if trusted_hex is not None and trusted_hex != payload["public_key"]:
         _fail(_("checkpoint %(path)s is signed by key %(signer)s, not by the trusted key %(fingerprint)s",
                 path=path, signer=signer, fingerprint=fingerprint(trusted_hex)))
-    trust = "the trusted key" if trusted_hex is not None else "a key no trusted key was given for: compare it"
-    typer.echo(localize(_("checkpoint: taken %(created_at)s, signature holds, key %(signer)s (%(trust)s)",
-                          created_at=payload.get('created_at'), signer=signer, trust=trust)))
+    if trusted_hex is not None:
+        typer.echo(localize(_("checkpoint: taken %(created_at)s, signature holds, key %(signer)s (the trusted key)",
+                              created_at=payload.get("created_at"), signer=signer)))
+    else:
+        typer.echo(localize(_("checkpoint: taken %(created_at)s, signature holds, key %(signer)s (a key no trusted "
+                              "key was given for: compare it)", created_at=payload.get("created_at"), signer=signer)))
     return {name: _head(value, f"{path}: heads.{name}") for name, value in payload["heads"].items()}
 
 
@@ -418,11 +442,13 @@ def public_key_pem(settings: Settings) -> bytes:
                                                serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
-@audit_app.command("public-key")
+@audit_app.command("public-key", help=N_(
+    "Print (or write) the public key that checks this office's checkpoints: publish it, give it to "
+    "auditors."))
 def public_key_command(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the PEM here instead of printing it.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=N_("Write the PEM here instead of printing it."))]
+    = None,
 ) -> None:
-    """Print (or write) the public key that checks this office's checkpoints: publish it, give it to auditors."""
     pem = public_key_pem(_settings())
     if out is None:
         typer.echo(pem.decode(), nl=False)

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, current_locale, localize, translate
 
 TRANSPORT: httpx.BaseTransport | None = None  # tests answer in place of scoring
-calendar_app = typer.Typer(help="The holiday calendar: each year's arrangement of holidays and 调休 working days.",
+ORIGINS = {"loaded": N_("loaded"), "package": N_("package"), "none": N_("none")}  # where an arrangement comes from
+calendar_app = typer.Typer(help=N_("The holiday calendar: each year's arrangement of holidays and 调休 working days."),
                            no_args_is_help=True)
 
 
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(calendar_app, name="calendar")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str | BaseException, code: int = 2) -> None:
     typer.echo(f"kaohe: {localize(message)}", err=True)
     raise typer.Exit(code)
 
@@ -37,14 +38,14 @@ def _call(method: str, path: str, body: Any = None) -> Any:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        _fail(str(exc))
+        _fail(exc)
     services = Services({"scoring": settings.service_base_url("scoring")}, service_token_secret(settings))
     principal = Principal(subject=f"cli:{getpass.getuser()}", grants=(Grant("admin", ""),))
     token = services._token(principal)
     try:
         with httpx.Client(timeout=30.0, transport=TRANSPORT) as http:
             response = http.request(method, f"{services.urls['scoring']}{path}", json=body,
-                                    headers={"Authorization": f"Bearer {token}"})
+                                    headers={"Authorization": f"Bearer {token}", "Accept-Language": current_locale()})
     except httpx.HTTPError as exc:
         _fail(_("scoring is not reachable (%(exc)s); is the stack running (`kaohe up`)?", exc=exc), 1)
     if response.status_code >= 300:
@@ -56,12 +57,13 @@ def _call(method: str, path: str, body: Any = None) -> Any:
     return response.json()
 
 
-@calendar_app.command("load")
+@calendar_app.command("load", help=N_(
+    "Load (or replace) a year's arrangement; every working-day deadline of evidence and ranking uses "
+    "it."))
 def load(
-    year: Annotated[int, typer.Argument(help="The year the arrangement is for.")],
-    file: Annotated[pathlib.Path, typer.Argument(help="YAML or JSON: holidays, workdays (调休), source.")],
+    year: Annotated[int, typer.Argument(help=N_("The year the arrangement is for."))],
+    file: Annotated[pathlib.Path, typer.Argument(help=N_("YAML or JSON: holidays, workdays (调休), source."))],
 ) -> None:
-    """Load (or replace) a year's arrangement; every working-day deadline of evidence and ranking uses it."""
     from kaohe.engine.scheme import DocumentError, load_document
 
     try:
@@ -77,10 +79,11 @@ def load(
                           source=loaded["source"])))
 
 
-@calendar_app.command("show")
-def show(year: Annotated[int, typer.Argument(help="The year.")]) -> None:
-    """Where a year's arrangement comes from (loaded, package, none) and its dates."""
+@calendar_app.command("show", help=N_(
+    "Where a year's arrangement comes from (loaded, package, none) and its dates."))
+def show(year: Annotated[int, typer.Argument(help=N_("The year."))]) -> None:
     found = _call("GET", f"/v1/calendar/{year}")
-    typer.echo(f"{year}: {found['origin']} ({found['source']})")
+    origin = ORIGINS.get(found["origin"])
+    typer.echo(f"{year}: {translate(origin) if origin else found['origin']} ({found['source']})")
     typer.echo(localize(_("holidays: %(days)s", days=", ".join(found["holidays"]) or "-")))
     typer.echo(localize(_("working days (调休): %(days)s", days=", ".join(found["workdays"]) or "-")))

@@ -13,14 +13,15 @@ from typing import Any
 
 import typer
 
-from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, ops_cli
-from kaohe.console import fail, say, settings_or_exit
-from kaohe.i18n import _, cli_locale, locale_tag, localize, use_locale
+from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, helptext, ops_cli
+from kaohe.console import fail, pad, say, settings_or_exit
+from kaohe.i18n import N_, _, cli_locale, locale_tag, localize, use_locale
 from services.common.settings import SERVICES, ServiceName, Settings
 
 app = typer.Typer(
     name="kaohe",
-    help="kaohe (考核): performance-assessment backend. Run `kaohe up` to start the stack.",
+    cls=helptext.KaoheGroup,
+    help=N_("kaohe (考核): performance-assessment backend. Run `kaohe up` to start the stack."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -28,11 +29,11 @@ app = typer.Typer(
 app.add_typer(audit_cli.audit_app, name="audit")
 
 
-@app.callback()
-def choose_language(lang: str = typer.Option(None, "--lang", metavar="zh-CN|en", help=(
+@app.callback(help=N_("kaohe (考核): performance-assessment backend. Run `kaohe up` to start the stack."))
+def choose_language(lang: str = typer.Option(None, "--lang", metavar="zh-CN|en", help=N_(
         "Language of kaohe's messages (zh-CN or en); default: KAOHE_DEFAULT_LOCALE when set, else the terminal's "
         "locale (LC_ALL, LC_MESSAGES, LANG), else zh-CN."))) -> None:
-    """kaohe (考核): performance-assessment backend. Run `kaohe up` to start the stack."""
+    """The language of the run (kaohe.helptext chose it already, for the help; here an unknown one is refused)."""
     chosen = locale_tag(lang) if lang else None
     if lang and chosen is None:
         fail(_("--lang %(lang)r: choose zh-CN or en", lang=lang), 2)
@@ -51,23 +52,23 @@ def clean_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except (StackError, CommandError) as exc:
-            fail(str(exc))
+            fail(exc)
 
     return wrapper
 
 
-@app.command()
+@app.command(help=N_(
+    "Start the three services and the gateway; Ctrl-C stops everything."))
 @clean_errors
 def up(
     migrate: bool = typer.Option(None, "--migrate/--no-migrate",
-                                 help="Apply migrations first (default: yes with the embedded database)."),
-    demo: bool = typer.Option(False, "--demo", help="Once ready, load the demo data (as `kaohe demo`)."),
+                                 help=N_("Apply migrations first (default: yes with the embedded database).")),
+    demo: bool = typer.Option(False, "--demo", help=N_("Once ready, load the demo data (as `kaohe demo`).")),
     log_format: str = typer.Option(None, "--log-format", metavar="auto|text|json",
-                                   help="The processes' logs: short coloured lines for a person (text), one JSON "
+                                   help=N_("The processes' logs: short coloured lines for a person (text), one JSON "
                                         "object per line (json), or auto: text on a terminal, else JSON "
-                                        "(default: KAOHE_LOG_FORMAT, else auto)."),
+                                        "(default: KAOHE_LOG_FORMAT, else auto).")),
 ) -> None:
-    """Start the three services and the gateway; Ctrl-C stops everything."""
     from kaohe import stack
     from services.common.observability import log_format as resolved_format
 
@@ -86,7 +87,7 @@ def up(
             stack.migrate(dbs.urls)
         lag = stack.migration_lag(dbs.urls)
         if lag:
-            fail(_("migrations behind — %(lag)s", lag="; ".join(lag)))
+            fail(_("migrations behind — %(lag)s", lag="; ".join(localize(service) for service in lag)))
         supervisor = stack.Supervisor(settings, dbs.urls, secret)
         _run_supervised(supervisor, dbs, on_ready=_start_demo(settings) if demo else None)
 
@@ -132,7 +133,7 @@ def _run_supervised(supervisor: Any, dbs: Any, on_ready: Callable[[], None] | No
             time.sleep(0.3)
         say(_("stopping…"))
     except StackError as exc:
-        typer.secho(f"kaohe: {exc}", err=True, fg="red")
+        typer.secho(f"kaohe: {localize(exc)}", err=True, fg="red")
         raise typer.Exit(1) from None
     finally:
         supervisor.stop()
@@ -146,7 +147,7 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
     from services.common.settings import default_data_dir
 
     def row(label: str, value: str, note: str = "") -> None:
-        typer.echo(f"  {label:<9} " + typer.style(value, fg="cyan", bold=True) + note)
+        typer.echo(f"  {pad(label, 9)} " + typer.style(value, fg="cyan", bold=True) + note)
 
     say(_("kaohe is up:"), fg="green", bold=True)
     row("gateway", f"{supervisor.url('gateway')}/graphql")
@@ -158,27 +159,27 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
     where = (_("embedded PostgreSQL in %(folder)s", folder=dbs.embedded.pgdata) if dbs.embedded
              else _("configured PostgreSQL"))
     database, sign_in = localize(_("database")), localize(_("sign in"))
-    typer.echo(f"  {database:<9} {localize(where)}")
+    typer.echo(f"  {pad(database, 9)} {localize(where)}")
     if development_jwt_secret(supervisor.settings) is not None:
         command = "kaohe token --role admin --scope ''"
         if supervisor.settings.jwt_secret is None and supervisor.settings.data_dir != default_data_dir():
             # the key is in this data folder: another terminal without KAOHE_DATA_DIR would sign with another
             command = f"KAOHE_DATA_DIR={shlex.quote(str(supervisor.settings.data_dir))} {command}"
-        typer.echo(f"  {sign_in:<9} " + typer.style(command, bold=True)
+        typer.echo(f"  {pad(sign_in, 9)} " + typer.style(command, bold=True)
                    + localize(_("   (prints an admin token: Authorization: Bearer <token>)")))
     say(_("Press Ctrl-C to stop."), dim=True)
     sys.stdout.flush()
 
 
-@app.command()
+@app.command(help=N_(
+    "Apply every service's migrations (running it twice changes nothing)."))
 @clean_errors
 def migrate(
     wait: int = typer.Option(None, "--wait", min=0, max=86400, metavar="SECONDS",
-                             help="Apply nothing: wait until the schemas are at head (applied by another "
-                                  "`kaohe migrate`, e.g. the Kubernetes Job); exit 1 if they are not in time."),
-    service: list[str] = typer.Option(list(SERVICES), "--service", "-s", help="Service(s) to migrate or wait for."),
+                             help=N_("Apply nothing: wait until the schemas are at head (applied by another "
+                                  "`kaohe migrate`, e.g. the Kubernetes Job); exit 1 if they are not in time.")),
+    service: list[str] = typer.Option(list(SERVICES), "--service", "-s", help=N_("Service(s) to migrate or wait for.")),
 ) -> None:
-    """Apply every service's migrations (running it twice changes nothing)."""
     from kaohe import stack
 
     unknown = [s for s in service if s not in SERVICES]
@@ -210,7 +211,8 @@ def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int
         if not lag:
             break
         if time.monotonic() >= deadline:
-            fail(_("migrations still behind after %(seconds)s s — %(lag)s", seconds=seconds, lag="; ".join(lag)))
+            fail(_("migrations still behind after %(seconds)s s — %(lag)s", seconds=seconds,
+                   lag="; ".join(localize(service) for service in lag)))
         time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     say(_("migrations at head: %(services)s", services=", ".join(services)))
 

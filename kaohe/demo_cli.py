@@ -36,9 +36,10 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from kaohe.demo_channels import gather, is_task_rating, journals, rating_tasks
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, current_locale, localize, translate
 from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
 from services.common.peers import peer_client
@@ -60,6 +61,9 @@ DEMO_PRINCIPAL = Principal(subject="demo-office", grants=tuple(Grant(role, "") f
 CONCURRENCY = 8
 SCHEMES_AT_ONCE = 3  # schemes loaded side by side: one scheme's facts wait on its own review and outbox steps
 console = Console()
+# the ranking table's headers (the scheme's own words, names, groups, grades, labels, rewards, are data)
+TABLE_HEADERS = (N_("Rank"), N_("Name"), N_("Group"), N_("Total"), N_("Grade"), N_("Labels"), N_("Rewards"))
+NO_GRADE = N_("no grade")  # a graded scheme's subject that did not get one: 不定等次 (003 writes 不确定等次)
 
 
 class DemoError(Exception):
@@ -119,8 +123,8 @@ class Services:
         """One request (as the demo office, or `principal`: a rater answering a ballot); a status outside
         2xx (and `ok`) stops the demo with the service's message."""
         token = self._token(principal or DEMO_PRINCIPAL)
-        response = await self.http.request(method, f"{self.urls[service]}{path}", json=body,
-                                           headers={"Authorization": f"Bearer {token}"})
+        response = await self.http.request(method, f"{self.urls[service]}{path}", json=body, headers={
+            "Authorization": f"Bearer {token}", "Accept-Language": current_locale()})  # refusals in the run's language
         if response.status_code >= 300 and response.status_code not in ok:
             raise DemoError(f"{service} {method} {path} → {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
@@ -131,20 +135,21 @@ class Services:
 
 def register(app: typer.Typer) -> None:
     """Add `kaohe demo` to the root command."""
-    app.command("demo")(demo)
+    app.command("demo", help=N_(
+        "Load sample schemes with a synthetic city into the running stack; compute, publish, print "
+        "rankings."))(demo)
 
 
 def demo(
     scheme: Annotated[list[str] | None, typer.Option(
-        "--scheme", "-s", help="Sample scheme file stem in examples/schemes (repeatable), or `all`.")] = None,
+        "--scheme", "-s", help=N_("Sample scheme file stem in examples/schemes (repeatable), or `all`."))] = None,
     subjects: Annotated[int | None, typer.Option(
-        help="At most this many subjects of each group per scheme (with their facts), for a quick run.")] = None,
-    publish_days: Annotated[int, typer.Option(help="Working days of the publication (公示).")] = 5,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for each period's results.")] = 180.0,
+        help=N_("At most this many subjects of each group per scheme (with their facts), for a quick run."))] = None,
+    publish_days: Annotated[int, typer.Option(help=N_("Working days of the publication (公示)."))] = 5,
+    timeout: Annotated[float, typer.Option(help=N_("Seconds to wait for each period's results."))] = 180.0,
     sub_periods: Annotated[int | None, typer.Option(
-        help="A roll-up example runs at most this many of its sub-periods (the first), for a quick run.")] = None,
+        help=N_("A roll-up example runs at most this many of its sub-periods (the first), for a quick run."))] = None,
 ) -> None:
-    """Load sample schemes with a synthetic city into the running stack; compute, publish, print rankings."""
     from services.common.settings import ConfigError, load_settings
 
     try:
@@ -179,8 +184,9 @@ def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5,
     if rollup_stems and settings.clock_file is None:
         # approving (审定) a sub-period waits for the end of its 公示: only a stack whose clock can be moved
         for stem in rollup_stems:
-            typer.echo(f"kaohe demo: {stem} is a roll-up of finalized periods; it needs the stack's clock file "
-                       "(KAOHE_CLOCK_FILE) to move past their 公示, so it is not run here", err=True)
+            typer.echo(localize(_("kaohe demo: %(stem)s is a roll-up of finalized periods; it needs the stack's clock "
+                                  "file (KAOHE_CLOCK_FILE) to move past their 公示, so it is not run here", stem=stem)),
+                       err=True)
         rollup_stems = []
     runs = [_load_sample(stem, subjects_per_group) for stem in stems if not _is_rollup(stem)]
     rollups = [_load_rollup(stem, subjects_per_group, sub_periods) for stem in rollup_stems]
@@ -191,7 +197,7 @@ def run_demo(settings: Settings, stems: Sequence[str], *, publish_days: int = 5,
         asyncio.run(_run(runs, Services(urls, service_token_secret(settings)), publish_days, wait_seconds,
                          rollups=rollups, clock_file=settings.clock_file))
     except (DemoError, httpx.HTTPError) as exc:
-        typer.echo(f"kaohe demo: {exc}", err=True)
+        typer.echo(localize(_("kaohe demo: %(problem)s", problem=exc)), err=True)
         typer.echo(localize(_("is the stack running (`kaohe up`) with the same KAOHE_* settings?")), err=True)
         raise typer.Exit(1) from None
     differing = [run.stem for run in runs if not run.matches] + [r.stem for r in rollups if not r.rollup.matches]
@@ -223,12 +229,14 @@ def _load_rollup(stem: str, subjects_per_group: int | None, sub_periods: int | N
     source_stem = next((path.stem for path in sorted(EXAMPLES.glob("*.yaml"))
                         if yaml.safe_load(path.read_text(encoding="utf-8")).get("id") == source_id), None)
     if source_stem is None:
-        typer.echo(f"kaohe demo: {stem} rolls up {source_id}, which no example scheme is", err=True)
+        typer.echo(localize(_("kaohe demo: %(stem)s rolls up %(source)s, which no example scheme is", stem=stem,
+                              source=source_id)), err=True)
         raise typer.Exit(2)
     source = _load_sample(source_stem, subjects_per_group)
     labels = sorted({str(r.get("period")) for r in rollup.facts.get("results") or []})[:sub_periods]
     if not labels:
-        typer.echo(f"kaohe demo: {stem}'s sample names no sub-period results to build", err=True)
+        typer.echo(localize(_("kaohe demo: the sample of %(stem)s names no sub-period results to build", stem=stem)),
+                   err=True)
         raise typer.Exit(2)
     rollup.facts = {"period": rollup.facts.get("period"), "subjects": source.facts.get("subjects") or []}
     rollup.tag = source.tag
@@ -307,7 +315,8 @@ async def _run_rollup(rollup: RollupRun, services: Services, *, root: str, numbe
             await _open_period(sub, services, version)
             await _evidence(sub, services, sub.facts.get("facts") or [], advance=lambda: None)
 
-    with console.status(f"{rollup.rollup.title}: {len(rollup.subs)} 个子期间 ({source.title})…"):
+    with console.status(localize(_("%(title)s: %(count)s sub-periods (%(source)s)…", title=rollup.rollup.title,
+                                   count=len(rollup.subs), source=source.title))):
         await gather([load(sub) for sub in rollup.subs])
     for sub in rollup.subs:
         await _settle_and_show(sub, services, publish_days, wait_seconds)
@@ -335,7 +344,9 @@ async def _approve(subs: Sequence[SchemeRun], services: Services, clock_file: Pa
     if behind > timedelta(0):
         seconds = (clock.offset() + behind).total_seconds()
         await asyncio.to_thread(clock_file.write_text, f"{seconds:.0f}\n", encoding="utf-8")
-        console.print(f"  时钟前移 {behind.days} 天 {behind.seconds // 3600} 小时 (KAOHE_CLOCK_FILE),以结束公示期")
+        console.print("  " + localize(_("clock moved %(days)s days %(hours)s hours ahead (KAOHE_CLOCK_FILE), past the "
+                                        "end of the 公示", days=behind.days, hours=behind.seconds // 3600)),
+                      markup=False)
     for sub in subs:
         await services.call("ranking", "POST", f"/v1/periods/{sub.period_id}/finalize")
 
@@ -358,11 +369,12 @@ def _progress() -> Progress:
 
 async def _load_run(run: SchemeRun, services: Services, progress: Progress, *, root: str, number: int) -> None:
     subjects = run.facts.get("subjects") or []
-    task = progress.add_task(f"{run.title[:24]}: 单位与人员", total=len(subjects) + 1)
+    task = progress.add_task(localize(_("%(title)s: units and people", title=run.title[:24])), total=len(subjects) + 1)
     await _organisation(run, services, root=root, number=number, advance=lambda: progress.advance(task))
     version = await _publish_scheme(run, services)
     facts = run.facts.get("facts") or []
-    progress.update(task, description=f"{run.title[:24]}: 提交并审核材料", total=len(facts), completed=0)
+    progress.update(task, description=localize(_("%(title)s: submitting and approving evidence", title=run.title[:24])),
+                    total=len(facts), completed=0)
     for earlier in _earlier_periods(run):  # a look-back leaf's earlier years: periods of the same scheme
         await _open_period(earlier, services, version)
         await _evidence(earlier, services, earlier.facts["facts"], advance=lambda: progress.advance(task))
@@ -486,7 +498,8 @@ def _submission(run: SchemeRun, fact: dict[str, Any]) -> dict[str, Any]:
 
 async def _settle_and_show(run: SchemeRun, services: Services, publish_days: int, wait_seconds: float) -> None:
     expected = _offline(run)
-    with console.status(f"等待 {run.title} 的计算结果 (evidence → scoring → ranking)…"):
+    with console.status(localize(_("waiting for the results of %(title)s (evidence → scoring → ranking)…",
+                                   title=run.title))):
         table, run.matches = await _wait_for_results(run, services, expected, wait_seconds)
     await _show(run, services, table, publish_days)
 
@@ -497,10 +510,12 @@ async def _show(run: SchemeRun, services: Services, table: list[dict[str, Any]],
                         {"working_days": publish_days})
     period = await services.call("ranking", "GET", f"/v1/periods/{run.period_id}")
     _print_table(run, table, period)
-    matches = run.matches
-    verdict = "[green]与离线引擎 (kaohe evaluate) 结果一致[/green]" if matches else \
-        "[yellow]与离线引擎结果不一致 (see the period's problems)[/yellow]"
-    console.print(f"  {verdict}; 公示至 {period['publication_ends_at']}\n")
+    if run.matches:
+        verdict = Text(localize(_("the same as the offline engine's (kaohe evaluate)")), style="green")
+    else:
+        verdict = Text(localize(_("not the same as the offline engine's (see the period's problems)")), style="yellow")
+    ends = localize(_("; published (公示) until %(ends)s", ends=period["publication_ends_at"]))
+    console.print(Text.assemble("  ", verdict, ends, "\n"))
 
 
 def _offline(run: SchemeRun) -> list[tuple[Any, ...]]:
@@ -535,7 +550,8 @@ async def _wait_for_results(
         last = state
         if steady >= 3:
             return items, False
-    raise DemoError(f"no settled results for period {run.period_id} after {wait_seconds:.0f} s")
+    raise DemoError(_("no settled results for period %(period)s after %(seconds)s s", period=run.period_id,
+                      seconds=format(wait_seconds, ".0f")))
 
 
 async def _table(run: SchemeRun, services: Services) -> list[dict[str, Any]]:
@@ -552,15 +568,15 @@ async def _table(run: SchemeRun, services: Services) -> list[dict[str, Any]]:
 
 def _print_table(run: SchemeRun, items: list[dict[str, Any]], period: dict[str, Any]) -> None:
     table = Table(title=f"{run.title} · {period['label']}", title_style="bold")
-    for header in ("名次", "名称", "组别", "总分", "等次", "标签", "奖励"):
-        table.add_column(header, justify="right" if header in ("名次", "总分") else "left")
+    for header in TABLE_HEADERS:
+        table.add_column(translate(header), justify="right" if header in (N_("Rank"), N_("Total")) else "left")
     graded = any(item["band_grade"] or item["grade"] for item in items)
     previous_group = None
     for item in items:
         if previous_group is not None and item["group"] != previous_group:
             table.add_section()
         previous_group = item["group"]
-        grade = (item["grade"] or "不定等次") if graded else "—"  # 003 "不确定等次"
+        grade = (item["grade"] or translate(NO_GRADE)) if graded else "—"
         if item["grade_reason"]:
             grade += f" ({grade_reason(item['grade_reason']) or item['grade_reason']})"
         rewards = "; ".join(f"{k} {v}" for k, v in item["rewards"].items() if v != "0.00")

@@ -10,11 +10,11 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, localize
 
 INVALID_INPUT = 2
 
-scheme_app = typer.Typer(help="Work with scheme files (YAML or JSON).", no_args_is_help=True)
+scheme_app = typer.Typer(help=N_("Work with scheme files (YAML or JSON)."), no_args_is_help=True)
 
 
 class OutputFormat(StrEnum):
@@ -24,7 +24,10 @@ class OutputFormat(StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add the engine commands to the root command."""
-    app.command("evaluate")(evaluate)
+    app.command("evaluate", help=N_(
+        "Score, rank, grade, label and reward one period offline, from files."
+        "\n\nExit 0; 1 when a `missing: error` leaf has no facts for some subject (the result is still "
+        "written in full); 2 when the inputs cannot be computed (unreadable file, invalid scheme)."))(evaluate)
     app.add_typer(scheme_app, name="scheme")
 
 
@@ -60,17 +63,13 @@ def _problem_lines(problems: Sequence[Any]) -> list[str]:
 
 
 def evaluate(
-    scheme: Annotated[pathlib.Path, typer.Option("--scheme", help="The scheme file (YAML or JSON).")],
-    facts: Annotated[pathlib.Path, typer.Option("--facts", help="The facts file (YAML or JSON).")],
+    scheme: Annotated[pathlib.Path, typer.Option("--scheme", help=N_("The scheme file (YAML or JSON)."))],
+    facts: Annotated[pathlib.Path, typer.Option("--facts", help=N_("The facts file (YAML or JSON)."))],
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="json (the §11 result) or table (for people).")
+        OutputFormat, typer.Option("--format", help=N_("json (the §11 result) or table (for people)."))
     ] = OutputFormat.json,
-    out: Annotated[pathlib.Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+    out: Annotated[pathlib.Path | None, typer.Option("--out", help=N_("Write here instead of stdout."))] = None,
 ) -> None:
-    """Score, rank, grade, label and reward one period offline, from files.
-
-    Exit 0; 1 when a `missing: error` leaf has no facts for some subject (the result is still written in
-    full); 2 when the inputs cannot be computed (unreadable file, invalid scheme)."""
     from kaohe.engine import evaluate as run
     from kaohe.engine import parse_scheme
     from kaohe.engine.evaluate import missing_errors
@@ -109,9 +108,9 @@ def _write(text: str, out: pathlib.Path | None) -> None:
         _fail(_("cannot write %(out)s: %(strerror)s", out=out, strerror=exc.strerror))
 
 
-@scheme_app.command("validate")
-def validate(file: Annotated[pathlib.Path, typer.Argument(help="The scheme file (YAML or JSON).")]) -> None:
-    """Check a scheme against the contract; print `ok` or every problem as `POINTER: message`."""
+@scheme_app.command("validate", help=N_(
+    "Check a scheme against the contract; print `ok` or every problem as `POINTER: message`."))
+def validate(file: Annotated[pathlib.Path, typer.Argument(help=N_("The scheme file (YAML or JSON)."))]) -> None:
     from kaohe.engine import parse_scheme
     from kaohe.engine.scheme import SchemeInvalid
 

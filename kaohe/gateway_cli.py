@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, localize
 from services.common.auth import ROLES, Grant
 from services.common.settings import ConfigError, Settings
 
@@ -31,7 +31,7 @@ def gateway_config_problem(settings: Settings) -> str | None:
     try:
         configured_schema(settings)
     except ConfigError as exc:
-        return str(exc)
+        return localize(exc)
     return None
 
 
@@ -43,17 +43,17 @@ def build_manifest(folder: Path, *, production: bool) -> dict[str, str]:
     from gateway.schema import build_schema
 
     if not folder.is_dir():
-        raise ConfigError(f"{folder} is not a folder")
+        raise ConfigError(_("%(folder)s is not a folder", folder=folder))
     files = sorted(p for p in folder.rglob("*.graphql") if p.is_file())
     if not files:
-        raise ConfigError(f"no .graphql file under {folder}")
+        raise ConfigError(_("no .graphql file under %(folder)s", folder=folder))
     schema, rules = build_schema(production=production), validation_rules(production=production)
     manifest: dict[str, str] = {}
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read it as UTF-8 text: {exc}") from None
+            raise ConfigError(_("%(path)s: cannot read it as UTF-8 text: %(exc)s", path=path, exc=exc)) from None
         problem = document_problem(schema, text, rules, MAX_TOKENS)
         if problem is not None:
             raise ConfigError(f"{path}: {' '.join(problem.split())}")
@@ -61,22 +61,24 @@ def build_manifest(folder: Path, *, production: bool) -> dict[str, str]:
     return manifest
 
 
-schema_app = typer.Typer(help="The gateway's GraphQL schema.", no_args_is_help=True)
+schema_app = typer.Typer(help=N_("The gateway's GraphQL schema."), no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add `kaohe token` and `kaohe schema export`."""
     app.add_typer(schema_app, name="schema")
 
-    @app.command()
+    @app.command(help=N_(
+        "Print a development JWT (HS256: KAOHE_JWT_SECRET, or the key `kaohe up` keeps in the data "
+        "folder)."))
     def token(
-        role: list[str] = typer.Option(..., "--role", "-r", help=f"Role(s): {', '.join(ROLES)}."),
-        scope: str = typer.Option("", "--scope", help="Organisation path the roles cover ('' = everything)."),
-        sub: str = typer.Option("dev-user", "--sub", help="The user id (token subject)."),
-        subject_id: list[str] = typer.Option([], "--subject-id", help="Assessed subject(s) the user is."),
-        ttl: int = typer.Option(3600, "--ttl", min=60, max=7 * 86400, help="Lifetime in seconds."),
+        role: list[str] = typer.Option(..., "--role", "-r", help=N_(
+            "Role(s), repeatable: admin, assessor, reviewer, submitter, rater, auditor, subject.")),
+        scope: str = typer.Option("", "--scope", help=N_("Organisation path the roles cover ('' = everything).")),
+        sub: str = typer.Option("dev-user", "--sub", help=N_("The user id (token subject).")),
+        subject_id: list[str] = typer.Option([], "--subject-id", help=N_("Assessed subject(s) the user is.")),
+        ttl: int = typer.Option(3600, "--ttl", min=60, max=7 * 86400, help=N_("Lifetime in seconds.")),
     ) -> None:
-        """Print a development JWT (HS256: KAOHE_JWT_SECRET, or the key `kaohe up` keeps in the data folder)."""
         from pydantic import SecretStr
 
         from gateway.auth import development_token
@@ -97,30 +99,30 @@ def register(app: typer.Typer) -> None:
             typer.echo(development_token(settings, subject=sub, grants=grants, ttl_seconds=ttl,
                                          subject_ids=subject_id))
         except ValueError as exc:
-            fail(str(exc), 2)
+            fail(exc, 2)
 
-    @schema_app.command("export")
-    def export(out: Path = typer.Option(SDL_PATH, "--out", "-o", help="Where to write the SDL.")) -> None:
-        """Write the gateway's GraphQL schema (SDL) to gateway/schema.graphql."""
+    @schema_app.command("export", help=N_(
+        "Write the gateway's GraphQL schema (SDL) to gateway/schema.graphql."))
+    def export(out: Path = typer.Option(SDL_PATH, "--out", "-o", help=N_("Where to write the SDL."))) -> None:
         out.write_text(current_sdl(), encoding="utf-8")
         typer.echo(localize(_("wrote %(out)s", out=out)))
 
-    @schema_app.command("persist")
+    @schema_app.command("persist", help=N_(
+        "Build the allow-list manifest of KAOHE_GATEWAY_PERSISTED_QUERIES_FILE from .graphql files."
+        "\n\nEach file's exact text is one entry under its SHA-256: clients send that hash (and, only in "
+        "`apq` mode, that text)."))
     def persist(
-        folder: Path = typer.Argument(..., help="Folder of .graphql files (searched recursively), one document each."),
-        out: Path = typer.Option(..., "--out", "-o", help="Where to write the manifest (JSON {sha256: text})."),
+        folder: Path = typer.Argument(..., help=N_(
+            "Folder of .graphql files (searched recursively), one document each.")),
+        out: Path = typer.Option(..., "--out", "-o", help=N_("Where to write the manifest (JSON {sha256: text}).")),
         production: bool = typer.Option(True, "--production/--development",
-                                        help="Check against the production schema (introspection refused)."),
+                                        help=N_("Check against the production schema (introspection refused).")),
     ) -> None:
-        """Build the allow-list manifest of KAOHE_GATEWAY_PERSISTED_QUERIES_FILE from .graphql files.
-
-        Each file's exact text is one entry under its SHA-256: clients send that hash (and, only in
-        `apq` mode, that text)."""
         from kaohe.console import fail
 
         try:
             manifest = build_manifest(folder, production=production)
         except ConfigError as exc:
-            fail(str(exc), 2)
+            fail(exc, 2)
         out.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         typer.echo(localize(_("wrote %(out)s: %(manifest_count)s documents", out=out, manifest_count=len(manifest))))

@@ -164,7 +164,9 @@ def _localized_param(param: object, locale: str) -> object:
 
 def localize(value: object, locale: str | None = None) -> str:
     """`value` in `locale` (default: the current one): a marked message translated, its parameters too when
-    they are marked messages; anything else as it is."""
+    they are marked messages; an exception raised with one marked message, that message; anything else as it is."""
+    if isinstance(value, BaseException) and len(value.args) == 1 and isinstance(value.args[0], Text):
+        value = value.args[0]
     if not isinstance(value, Text):
         return str(value)
     chosen = locale or current_locale()

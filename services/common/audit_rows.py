@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaohe.i18n import _
+
 ROW_WRITE = "row.write"
 ROW_DELETE = "row.delete"
 ROW_ACTIONS = (ROW_WRITE, ROW_DELETE)
@@ -145,11 +147,15 @@ class RowProblem:
     record_id: int | None  # the row's last record (None: it has none)
 
     def sentence(self) -> str:
+        """What is wrong with the row, a marked message (English where it is read as a string)."""
         if self.kind == "changed":
-            return f"row {self.table} {self.key} was changed (it no longer matches record {self.record_id})"
+            return _("row %(table)s %(key)s was changed (it no longer matches record %(record)s)",
+                     table=self.table, key=self.key, record=self.record_id)
         if self.kind == "unrecorded":
-            return f"row {self.table} {self.key} has no audit record (inserted behind the service's back)"
-        return f"row {self.table} {self.key} is gone (deleted behind the service's back; record {self.record_id})"
+            return _("row %(table)s %(key)s has no audit record (inserted behind the service's back)",
+                     table=self.table, key=self.key)
+        return _("row %(table)s %(key)s is gone (deleted behind the service's back; record %(record)s)",
+                 table=self.table, key=self.key, record=self.record_id)
 
     def to_json(self) -> dict[str, Any]:
         return {"table": self.table, "key": self.key, "kind": self.kind, "record_id": self.record_id,

@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from kaohe.i18n import _
+
 DEFAULT_DATABASE = "kaohe"
 SERVER_USER = "embedded_postgres"
 PASSWORD_FILE = "postgres.password"  # noqa: S105 - a file name, not a secret
@@ -65,7 +67,7 @@ def free_port(host: str = "127.0.0.1") -> int:
     range (what binding port 0 returns) may be taken by any process's next connection before the caller
     listens on it, or while a server that listened on it restarts."""
     low = _ephemeral_low()
-    for _ in range(200):
+    for _attempt in range(200):
         port = random.randrange(10_000, low)  # noqa: S311 - a port number, not a secret
         if port_is_free(port, host):
             return port
@@ -130,10 +132,8 @@ class EmbeddedPostgres:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
-            raise EmbeddedError(
-                f"another kaohe is already running on {self.data_dir}; stop it first "
-                "or set KAOHE_DATA_DIR to another folder"
-            ) from None
+            raise EmbeddedError(_("another kaohe is already running on %(folder)s; stop it first or set "
+                                  "KAOHE_DATA_DIR to another folder", folder=self.data_dir)) from None
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()
@@ -250,9 +250,8 @@ class EmbeddedPostgres:
         if self.is_running():
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
         if not port_is_free(self.port):
-            raise EmbeddedError(
-                f"port {self.port} for the embedded PostgreSQL is taken; set KAOHE_EMBEDDED_PG_PORT to a free port"
-            )
+            raise EmbeddedError(_("port %(port)s for the embedded PostgreSQL is taken; set KAOHE_EMBEDDED_PG_PORT to a "
+                                  "free port", port=self.port))
         options = f"-p {self.port} -h 127.0.0.1 -c unix_socket_directories='' -c max_connections=200"
         done = self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l",
                          str(self.pgdata / "server.log"), "-o", options, "start", timeout=90)

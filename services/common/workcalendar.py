@@ -27,6 +27,7 @@ from chinese_calendar.constants import workdays as PACKAGE_WORKDAYS
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from kaohe.i18n import _
 from services.common.stored_text import message
 
 log = logging.getLogger("kaohe.calendar")
@@ -110,13 +111,13 @@ class Calendar:
 
     def warning(self, today: date) -> str | None:
         """What doctor and the metric say: this year uncovered, or next year uncovered from November on."""
-        if not self.covered(today.year):
-            return (f"no holiday arrangement is loaded for {today.year}: deadlines count {FALLBACK}; load the "
-                    f"State Council's arrangement (`kaohe calendar load {today.year} FILE`)")
+        if not self.covered(today.year):  # the English of FALLBACK, written out for the translation
+            return _("no holiday arrangement is loaded for %(year)s: deadlines count Monday to Friday; load the "
+                     "State Council's arrangement (`kaohe calendar load %(year)s FILE`)", year=today.year)
         if today.month >= WARN_FROM_MONTH and not self.covered(today.year + 1):
-            return (f"no holiday arrangement is loaded for {today.year + 1}: from January deadlines count "
-                    f"{FALLBACK}; load it when the State Council publishes it (`kaohe calendar load "
-                    f"{today.year + 1} FILE`)")
+            return _("no holiday arrangement is loaded for %(year)s: from January deadlines count Monday to Friday; "
+                     "load it when the State Council publishes it (`kaohe calendar load %(year)s FILE`)",
+                     year=today.year + 1)
         return None
 
 

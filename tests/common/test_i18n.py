@@ -556,3 +556,137 @@ def relay(exc):
         "services/x.py:23: Conflict(str(exc))",
         "services/x.py:7: NotFound(f'period {period} not found')",
     ]
+
+
+# --- the CLI in two languages ------------------------------------------------------------------------------------
+
+CLI_MODULES = ("cli", "console", "helptext", "ops_cli", "gateway_cli", "calendar_cli", "engine_cli", "demo_cli",
+               "audit_cli", "stack")  # kaohe/probe.py: `kaohe healthcheck`'s lines are for Docker, and it loads
+#                                       nothing but the standard library, to answer in time
+CLI_SINKS = {"say", "fail", "_fail", "echo", "secho", "print", "write", "status", "add_task"}
+ALLOWED_WORDS = {"kaohe", "ok"}  # the program's name; `ok`, what `kaohe scheme validate` prints for a program
+
+
+def _words(node: ast.expr) -> list[str]:
+    """The words (runs of letters: English or Chinese) of a literal, or of the literal parts of an f-string."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        parts = [node.value]
+    elif isinstance(node, ast.JoinedStr):
+        parts = [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _words(node.left) + _words(node.right)
+    else:
+        return []
+    words: list[str] = []
+    for part in parts:
+        word = ""
+        for char in part + " ":
+            if char.isalpha():
+                word += char
+            elif word:
+                words.append(word)
+                word = ""
+    return [word for word in words if word not in ALLOWED_WORDS]
+
+
+def _unmarked_cli_texts() -> Iterator[str]:
+    """Literal text that a CLI module shows to a person without marking it: the first argument of what writes a line
+    (say, fail, typer.echo/secho, print, console.print, stream.write, a status or progress line) or an exception,
+    and every `help=`, `title=` and `description=`."""
+    for module in CLI_MODULES:
+        path = ROOT / "kaohe" / f"{module}.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            shown = list(node.args[:1]) if name in CLI_SINKS or name.endswith("Error") else []
+            shown += [k.value for k in node.keywords if k.arg in ("help", "title", "description")]
+            for value in shown:
+                if _words(value):
+                    yield f"kaohe/{module}.py:{value.lineno}: {ast.unparse(value)[:70]}"
+
+
+def test_the_cli_marks_every_text_it_shows() -> None:
+    """A line, an error or a help text written as a bare literal would never be translated: the CLI's modules mark
+    them (`_()`, `N_()` for help texts); data (names, paths, numbers) goes in as parameters."""
+    assert list(_unmarked_cli_texts()) == []
+
+
+def _shown(output: str) -> list[str]:
+    """What a help page or a usage error says, line by line, without rich's boxes and padding."""
+    lines = []
+    for line in output.splitlines():
+        text = " ".join(line.strip().strip("╭╮╰╯─").replace("│", " ").split())
+        if text:
+            lines.append(text)
+    return lines
+
+
+def _cli(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from kaohe.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_the_help_of_a_command_in_either_language(cli_language: None) -> None:
+    """Typer's words (usage, panel titles, `[required]`, the help option) and kaohe's help texts."""
+    chinese, english = _cli("--lang", "zh-CN", "calendar", "show", "--help"), _cli("--lang=en", "calendar", "show",
+                                                                                 "--help")
+    assert chinese.exit_code == english.exit_code == 0
+    assert _shown(chinese.output) == [
+        "用法：kaohe calendar show [OPTIONS] {year}",
+        "显示某一年节假日安排的来源（已导入、软件包自带、无）及具体日期。", "参数", "* year <int> 年份。 [必填]",
+        "选项", "--help <bool> 显示本帮助并退出。"]
+    assert _shown(english.output) == [
+        "Usage: kaohe calendar show [OPTIONS] {year}",
+        "Where a year's arrangement comes from (loaded, package, none) and its dates.",
+        "Arguments", "* year <int> The year. [required]", "Options", "--help <bool> Show this message and exit."]
+
+
+def test_the_root_help_follows_the_terminal_without_lang(cli_language: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAOHE_DEFAULT_LOCALE", "")
+    monkeypatch.setenv("LC_ALL", "")
+    monkeypatch.setenv("LC_MESSAGES", "")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    shown = _shown(_cli("--help").output)
+    assert shown[:2] == ["用法：kaohe [OPTIONS] COMMAND [ARGS]...",
+                         "kaohe（考核）：绩效考核后端。运行 `kaohe up` 启动全部服务。"]
+    assert shown[2] == "选项" and shown[3].startswith("--lang zh-CN|en kaohe 输出信息的语言（zh-CN 或 en）")
+    assert "命令" in shown and "up 启动三个服务和网关；按 Ctrl-C 全部停止。" in shown
+    assert "检查配置、数据库、迁移、时钟和磁盘；每项一行，任何一项失败则以退出码" in "".join(shown)  # rich folds it
+
+
+def test_a_usage_error_in_either_language(cli_language: None) -> None:
+    """Typer's own refusals: a value of the wrong type (pydantic's reason, by its kind), an unknown option."""
+    chinese, english = _cli("--lang", "zh-CN", "calendar", "show", "x"), _cli("--lang", "en", "calendar", "show", "x")
+    assert chinese.exit_code == english.exit_code == 2
+    assert _shown(chinese.output) == ["用法：kaohe calendar show [OPTIONS] {year}",
+                                      "运行 'kaohe calendar show --help' 查看帮助。", "错误",
+                                      "'year' 的值无效：应为整数"]
+    assert _shown(english.output) == [
+        "Usage: kaohe calendar show [OPTIONS] {year}", "Try 'kaohe calendar show --help' for help.", "Error",
+        "Invalid value for 'year': Input should be a valid integer, unable to parse", "string as an integer"]
+    assert _shown(_cli("--lang", "zh-CN", "migrate", "--nope").output)[-1] == "没有这个选项：--nope"
+    assert _shown(_cli("--lang", "en", "migrate", "--nope").output)[-1] == "No such option: --nope"
+    assert _shown(_cli("--lang", "zh-CN", "upp").output)[-1] == "没有命令 'upp'。是不是要输入 'up'？"
+    assert _shown(_cli("--lang", "zh-CN", "evaluate").output)[-1] == "缺少选项 '--scheme'。"
+
+
+def test_every_help_text_of_the_cli_has_a_chinese_translation() -> None:
+    """Each command, group and parameter of `kaohe` has a help text (a marked constant, not a docstring, which the
+    catalogue cannot see) that the zh_CN catalogue translates."""
+    import typer.main
+
+    from kaohe.cli import app
+    from kaohe.helptext import commands, help_texts
+    from kaohe.i18n import catalogue as translations
+
+    root = typer.main.get_command(app)
+    chinese = translations("zh-CN")
+    missing = [f"{getattr(holder, 'name', holder)}: {text!r}" for holder, attribute in help_texts(root)
+               if (text := getattr(holder, attribute, None)) and text not in chinese]
+    assert missing == []
+    assert [each.name for each in commands(root) if not each.help] == []
+    assert len(list(commands(root))) >= 25

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pytest
 
-from kaohe.ops_cli import CONFIGURATION_DOC, clock_check, configuration_reference, disk_check
+from kaohe.i18n import use_locale
+from kaohe.ops_cli import CONFIGURATION_DOC, calendar_check, clock_check, configuration_reference, disk_check
 from migrations.runner import head_revision
 from services.common.embedded import free_port
 from tests.cli_helpers import KAOHE, clean_env, run_kaohe
+
+
+@pytest.fixture
+def cli_language() -> Iterator[None]:
+    yield
+    use_locale(None)  # the CLI's language holds for the whole process
 
 
 def checks(done: Any) -> dict[str, tuple[str, str]]:
@@ -95,6 +105,67 @@ def test_doctor_requires_a_service_secret_in_production(fresh_database: Any, tmp
     assert found["service token"] == ("fail", "KAOHE_SERVICE_TOKEN_SECRET unset")
     assert found["user tokens"][0] == "warn"
     assert found["metrics"] == ("warn", "KAOHE_METRICS_TOKEN unset: /metrics is not served")
+
+
+def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> None:
+    """Every line of `kaohe doctor` in the language asked for: status, check and message (columns counted in terminal
+    cells, a Chinese character being two)."""
+    url = fresh_database()
+    october = _clock_at(tmp_path, datetime(2026, 10, 15, 2, 0, tzinfo=UTC))
+    env = clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path, KAOHE_CLOCK_FILE=october)
+    where = url.split("@", 1)[1]
+    chinese = run_kaohe("--lang", "zh-CN", "doctor", env=env)
+    english = run_kaohe("--lang", "en", "doctor", env=env)
+    assert chinese.returncode == english.returncode == 0, chinese.stderr + english.stderr
+    lines = chinese.stdout.splitlines()
+    assert re.fullmatch(rf"正常  磁盘                 {re.escape(str(tmp_path))} 剩余 \d+\.\d GiB", lines[3])
+    assert re.fullmatch(r"正常  时钟                 本机时钟与数据库服务器的 now\(\) 相差 [+-]\d+\.\d 秒", lines[11])
+    assert lines[:3] + lines[4:11] + lines[12:] == [
+        "正常  配置                 配置已加载（运行环境 development）",
+        "正常  服务令牌             未设置 KAOHE_SERVICE_TOKEN_SECRET（kaohe up 会在数据目录中生成一个）",
+        "正常  用户令牌             KAOHE_JWT_SECRET 和 KAOHE_JWT_JWKS_URL 均未设置；只有 API 密钥能访问网关",
+        "正常  数据库               已配置的 PostgreSQL",
+        f"正常  evidence 数据库      已连接 {where}",
+        f"正常  evidence 数据库迁移  已是最新版本 {head_revision('evidence')}",
+        f"正常  scoring 数据库       已连接 {where}",
+        f"正常  scoring 数据库迁移   已是最新版本 {head_revision('scoring')}",
+        f"正常  ranking 数据库       已连接 {where}",
+        f"正常  ranking 数据库迁移   已是最新版本 {head_revision('ranking')}",
+        "正常  节假日安排           已导入 2026 年的安排",
+    ]
+    lines = english.stdout.splitlines()
+    assert re.fullmatch(rf"ok    disk                 \d+\.\d GiB free in {re.escape(str(tmp_path))}", lines[3])
+    assert re.fullmatch(r"ok    clock                system clock [+-]\d+\.\d s from the database server's now\(\)",
+                        lines[11])
+    assert lines[:3] + lines[4:11] + lines[12:] == [
+        "ok    config               settings loaded (environment development)",
+        "ok    service token        KAOHE_SERVICE_TOKEN_SECRET unset (kaohe up generates one in the data folder)",
+        "ok    user tokens          neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; only API keys can reach "
+        "the gateway",
+        "ok    database             configured PostgreSQL",
+        f"ok    evidence database    connected to {where}",
+        f"ok    evidence migrations  at head {head_revision('evidence')}",
+        f"ok    scoring database     connected to {where}",
+        f"ok    scoring migrations   at head {head_revision('scoring')}",
+        f"ok    ranking database     connected to {where}",
+        f"ok    ranking migrations   at head {head_revision('ranking')}",
+        "ok    holiday calendar     arrangements for 2026",
+    ]
+
+
+def test_doctor_findings_in_chinese(cli_language: None) -> None:
+    """Warnings and failures read in Chinese too (the checks themselves, without a database)."""
+    use_locale("zh-CN")
+    gib = 1024**3
+    assert clock_check(-7.3).line() == "警告  时钟                 本机时钟与数据库服务器的 now() 相差 -7.3 秒"
+    assert disk_check(Path("/no/such"), SimpleNamespace(free=gib)).line() == "警告  磁盘                 / 剩余 1.0 GiB"
+    assert calendar_check(date(2040, 3, 1), []).line() == (
+        "警告  节假日安排           尚未导入 2040 年的节假日安排：期限按周一至周五计算；请导入国务院发布的安排"
+        "（`kaohe calendar load 2040 FILE`）")
+    assert calendar_check(date(2026, 3, 1), None).line() == (
+        "警告  节假日安排           无法读取已导入的节假日安排（请运行 `kaohe migrate`）")
+    use_locale("en")
+    assert clock_check(-7.3).line() == "warn  clock                system clock -7.3 s from the database server's now()"
 
 
 def test_clock_and_disk_thresholds() -> None:

@@ -23,8 +23,10 @@ Audit = common.audit
 ADMIN = auth(("admin", ""), subject="office")
 
 
-def kaohe(url: str, data: Path, *args: str, **env: Any) -> Any:
-    done = in_thread(run_kaohe, "audit", *args, env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=data, **env))
+def kaohe(url: str, data: Path, *args: str, lang: str | None = None, **env: Any) -> Any:
+    language = ["--lang", lang] if lang else []
+    done = in_thread(run_kaohe, *language, "audit", *args,
+                     env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=data, **env))
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -59,7 +61,16 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         lines = held.stdout.splitlines()
         trusted = f", signature holds, key {_fingerprint(signed)} (the trusted key)"
         assert lines[0].startswith("checkpoint: taken ") and lines[0].endswith(trusted)
-        assert lines[2] == "scoring: ok (6 records, 3 rows in 8 tables; holds the 1 head kept outside)"
+        assert lines[1:] == ["evidence: ok (0 records, 0 rows in 8 tables; holds the 1 head kept outside)",
+                             "scoring: ok (6 records, 3 rows in 8 tables; holds the 1 head kept outside)",
+                             "ranking: ok (0 records, 0 rows in 7 tables; holds the 1 head kept outside)"]
+        chinese = kaohe(url, data, "verify", "--checkpoint", str(folder / "cp.json"), lang="zh-CN")
+        assert chinese.returncode == 0, chinese.stdout + chinese.stderr
+        assert chinese.stdout.splitlines() == [  # every line in Chinese, nothing of the English left
+            f"检查点：生成于 {signed['created_at']}，签名有效，密钥 {_fingerprint(signed)}（受信任的密钥）",
+            "evidence：通过（0 条记录，8 张表共 0 行；与链外保存的 1 个链头一致）",
+            "scoring：通过（6 条记录，8 张表共 3 行；与链外保存的 1 个链头一致）",
+            "ranking：通过（0 条记录，7 张表共 0 行；与链外保存的 1 个链头一致）"]
 
         # the last three records cut: a shorter chain, valid on its own, below the checkpoint's head
         await execute(db, delete(Audit).where(Audit.id >= chain[3].id))
@@ -69,6 +80,12 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         assert cut.returncode == 1
         assert ("scoring: BROKEN: the chain holds 3 records, fewer than the 4 of a head kept outside it: records "
                 "were cut from its end (truncated)") in cut.stdout.splitlines()
+        chinese = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"),
+                        lang="zh-CN")
+        assert chinese.returncode == 1
+        assert ("scoring：校验不通过：审计链现有 3 条记录，少于链外保存的链头所示的 4 条：链尾的记录已被截去"
+                in chinese.stdout.splitlines())
+        assert all(line.startswith("scoring：校验不通过：") for line in chinese.stdout.splitlines()[1:])
         await db.dispose()
 
 
@@ -129,6 +146,11 @@ async def test_a_chain_rewritten_consistently_verifies_alone_but_not_against_the
         assert forked.stdout.splitlines()[1] == (
             f"scoring: BROKEN: record {chain[3].id} (number 4 of the chain) has hash {prev[:16]}… here and "
             f"{chain[3].hash[:16]}… in a head kept outside: the chain was rewritten up to it (a fork)")
+        chinese = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"),
+                        lang="zh-CN")
+        assert chinese.stdout.splitlines()[1] == (
+            f"scoring：校验不通过：记录 {chain[3].id}（链上第 4 条）在此处的哈希为 {prev[:16]}…，"
+            f"而链外保存的链头中为 {chain[3].hash[:16]}…：审计链在此之前已被改写（分叉）")
         await db.dispose()
 
 

@@ -258,6 +258,16 @@ def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_e
         "ranking: BROKEN: 1 row writes were made outside the service (noted by the audited tables' triggers, "
         f"never sealed into the chain): subject_result {result['id']}",
     ]
+    chinese = run_kaohe("--lang", "zh-CN", "audit", "verify", env=env)
+    assert chinese.returncode == 1
+    assert chinese.stdout.splitlines()[1:] == [
+        f"scoring：校验不通过：score_version 表的行 {score['id']} 被修改过（与记录 {last[1]} 不再一致）",
+        "scoring：校验不通过：有 1 次行写入绕过了服务（被审计表的触发器记下，但从未封存进审计链）："
+        f"score_version {score['id']}",
+        f"ranking：校验不通过：subject_result 表的行 {result['id']} 被修改过（与记录 {last[0]} 不再一致）",
+        "ranking：校验不通过：有 1 次行写入绕过了服务（被审计表的触发器记下，但从未封存进审计链）："
+        f"subject_result {result['id']}",
+    ]
     asyncio.run(tamper(True))
     assert run_kaohe("audit", "verify", env=env).returncode == 0
 
@@ -543,6 +553,10 @@ def test_an_auditor_verifies_the_period_from_the_exported_snapshot_and_a_checkpo
             "evidence: ok", "scoring: ok", "ranking: ok", "snapshot: ok"]
         assert all(line.endswith("holds the 2 heads kept outside)") for line in lines[2:5])
         assert lines[5] == "snapshot: ok (the database holds the same bytes; the served results agree)"
+        chinese = run_kaohe("--lang", "zh-CN", *verify, env=auditor).stdout.splitlines()
+        assert chinese[1] == (f"快照：考核周期 {period} 第 2 号快照，SHA-256 {published_sha256}"
+                              "（请与审定时公布的值核对）")
+        assert chinese[5] == "快照：通过（数据库中的快照内容相同；当前结果与快照一致）"
 
         # the copy altered as in issue 15: the auditor's verification names it
         asyncio.run(_sql(copy.replace("postgresql+asyncpg://", "postgresql://", 1), (
@@ -552,6 +566,9 @@ def test_an_auditor_verifies_the_period_from_the_exported_snapshot_and_a_checkpo
         assert done.returncode == 1
         assert [line for line in done.stdout.splitlines() if "BROKEN" in line][-1].endswith(
             "total is 99.99 in the served results, 92.00 in the snapshot")
+        chinese = run_kaohe("--lang", "zh-CN", *verify, env=auditor).stdout.splitlines()
+        assert chinese[-1].startswith("快照：校验不通过：考核对象 ")
+        assert chinese[-1].endswith(" 的 total 在当前结果中为 99.99，在快照中为 92.00")
     finally:
         drop_database(pg_server, copy)
 

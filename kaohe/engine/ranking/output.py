@@ -1,4 +1,5 @@
-"""Rendering a §11 result: byte-stable JSON for machines, a plain-text table for people."""
+"""Rendering a §11 result: byte-stable JSON for machines, a plain-text table for people (its headers and fixed
+words in the language of the run, kaohe.i18n; the scheme's own words are data)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kaohe.i18n import localize
+from kaohe.i18n import N_, _, localize, translate
 
-_HEADERS = ("名次", "对象", "组别", "总分", "等次", "标签", "奖励")
+HEADERS = (N_("Rank"), N_("Subject"), N_("Group"), N_("Total"), N_("Grade"), N_("Labels"), N_("Rewards"))
+NO_GRADE = N_("no grade")  # a graded scheme's subject that did not get one: 不定等次 (003 writes 不确定等次)
+# why a grade was given (a result's `grade_reason`)
+GRADE_REASONS = {"quota": N_("quota limit"), "veto": N_("one-vote veto"), "condition": N_("condition not met")}
 
 
 def dumps_result(result: Mapping[str, Any]) -> str:
@@ -26,10 +30,11 @@ def format_table(result: Mapping[str, Any], *, by_group: bool | None = None) -> 
     subjects = result.get("subjects", [])
     graded = any(subject.get("band_grade") or subject.get("grade") for subject in subjects)
     rows = [_row(subject, graded) for subject in subjects]
-    lines = [title, "", *_aligned([_HEADERS, *rows], _scope_starts(subjects, by_group))]
+    headers = tuple(translate(header) for header in HEADERS)
+    lines = [title, "", *_aligned([headers, *rows], _scope_starts(subjects, by_group))]
     problems = result.get("problems") or []
     if problems:
-        lines += ["", f"问题 problems ({len(problems)}):"]
+        lines += ["", localize(_("problems (%(count)s):", count=len(problems)))]
         lines += [f"  {_problem_line(problem)}" for problem in problems]
     return "\n".join(lines) + "\n"
 
@@ -69,9 +74,11 @@ def _row(subject: Mapping[str, Any], graded: bool) -> tuple[str, ...]:
 def _grade(subject: Mapping[str, Any]) -> str:
     grade = subject.get("grade")
     if grade is None:
-        return "不定等次"  # 003 "不确定等次"
+        return translate(NO_GRADE)
     reason = subject.get("grade_reason")
-    return f"{grade} ({reason})" if reason else str(grade)
+    if not reason:
+        return str(grade)
+    return f"{grade} ({translate(GRADE_REASONS[reason]) if reason in GRADE_REASONS else reason})"
 
 
 def _problem_line(problem: Mapping[str, Any]) -> str:

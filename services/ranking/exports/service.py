@@ -13,12 +13,12 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from kaohe.engine.ranking.output import GRADE_REASONS
 from kaohe.i18n import N_, _, localize, translate
 from services.common.spreadsheet import csv_field, sheet_title, xlsx_text_cell
 from services.ranking.periods.models import RankedPeriod
 from services.ranking.results.models import SubjectResult
 
-GRADE_REASONS = {"quota": N_("quota limit"), "veto": N_("one-vote veto"), "condition": N_("condition not met")}
 BOM = "\ufeff"  # Excel and WPS read a CSV as UTF-8 only with it
 
 

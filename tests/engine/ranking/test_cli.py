@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from kaohe import engine_cli
+from kaohe.i18n import use_locale
 
 SCHEME = """\
 id: cli-test
@@ -187,7 +188,15 @@ def _tied(app: typer.Typer, tmp_path: pathlib.Path, scope: str) -> str:
     return str(done.stdout)
 
 
-def test_evaluate_table_blank_line_between_groups_after_a_tie_at_rank_1(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def chinese():  # type: ignore[no-untyped-def]
+    """The run's language (kaohe --lang zh-CN): the table's headers and fixed words in Chinese."""
+    use_locale("zh-CN")
+    yield
+    use_locale(None)
+
+
+def test_evaluate_table_blank_line_between_groups_after_a_tie_at_rank_1(app, tmp_path, chinese) -> None:  # type: ignore[no-untyped-def]
     # 社区's two leaders tie at 1 and 村's leader is 1 again: the rank does not fall, the group changes.
     # Columns: 名次 4 wide, 对象 12 (c01 东风社区), 组别 4, 总分 5, 等次 4, 标签 8 (通报表扬), 奖励 4; CJK is 2 wide.
     assert _tied(app, tmp_path, "group") == (
@@ -202,7 +211,7 @@ def test_evaluate_table_blank_line_between_groups_after_a_tie_at_rank_1(app, tmp
     )
 
 
-def test_evaluate_table_one_scope_has_no_blank_line(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_evaluate_table_one_scope_has_no_blank_line(app, tmp_path, chinese) -> None:  # type: ignore[no-untyped-def]
     # ranked all together: 93, 93, 80, 70 → 1, 1, 3, 4; only the two leaders are commended
     assert _tied(app, tmp_path, "all") == (
         "table-test v1 · 2026-Q1\n"
@@ -212,4 +221,19 @@ def test_evaluate_table_one_scope_has_no_blank_line(app, tmp_path) -> None:  # t
         "   1  c02 红旗社区  社区  93.00  —     通报表扬  —\n"
         "   3  v01 李村      村    80.00  —     —         —\n"
         "   4  v02 王村      村    70.00  —     —         —\n"
+    )
+
+
+def test_evaluate_table_in_english(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Columns: Rank 4, Subject 12 (c01 东风社区), Group 5, Total 5, Grade 5, Labels 8 (通报表扬), Rewards 7; the data
+    # (names, groups, labels) stays as the scheme and facts write it.
+    assert _tied(app, tmp_path, "group") == (
+        "table-test v1 · 2026-Q1\n"
+        "\n"
+        "Rank  Subject       Group  Total  Grade  Labels    Rewards\n"
+        "   1  c01 东风社区  社区   93.00  —      通报表扬  —\n"
+        "   1  c02 红旗社区  社区   93.00  —      通报表扬  —\n"
+        "\n"
+        "   1  v01 李村      村     80.00  —      通报表扬  —\n"
+        "   2  v02 王村      村     70.00  —      —         —\n"
     )

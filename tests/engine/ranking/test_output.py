@@ -7,6 +7,7 @@ import json
 from kaohe.engine import rank_period
 from kaohe.engine.ranking import dumps_result, format_table
 from kaohe.engine.scheme.model import Label, Reward
+from kaohe.i18n import use_locale
 
 from ._support import D, grading, period, scheme, subject
 
@@ -30,10 +31,16 @@ def test_dumps_result_keeps_chinese_and_spec_order() -> None:
 
 
 def test_format_table_is_plain_aligned_text() -> None:
-    table = format_table(sample())
+    use_locale("zh-CN")  # as `kaohe --lang zh-CN evaluate` runs
+    try:
+        table = format_table(sample())
+    finally:
+        use_locale(None)
     lines = table.splitlines()
     assert lines[0] == "test-scheme v1 · 2026-Q1"
-    assert "名次" in lines[2]
+    assert lines[2].split() == ["名次", "对象", "组别", "总分", "等次", "标签", "奖励"]
+    assert format_table(sample()).splitlines()[2].split() == ["Rank", "Subject", "Group", "Total", "Grade", "Labels",
+                                                              "Rewards"]
     assert "p002" in lines[3] and "优秀" in lines[3] and "通报表扬" in lines[3] and "2100.00" in lines[3]
     assert "p001 张三" in lines[4] and "88.41" in lines[4] and "良好" in lines[4]
     assert "\x1b" not in table  # no terminal colour codes

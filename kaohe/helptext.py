@@ -1,0 +1,194 @@
+"""The CLI's help and usage errors in the language of the run: the help texts of kaohe's commands and options, and
+typer's own words ("Usage:", "Options", "Show this message and exit.", "No such option: --x" …).
+
+Help texts are written in English as marked constants (`help=N_("…")`, never a docstring: the catalogue cannot
+see one), so typer builds its click commands with the English text. `KaoheGroup.make_context`, the first thing a
+run does, chooses the language (`--lang` wherever it stands among the arguments, else kaohe.i18n.cli_locale)
+and puts every help text of the command tree into it before anything is parsed or formatted. Typer (0.29) carries
+its own copy of click, whose words are plain English strings rather than gettext calls, so they are translated
+where they show: the usage line's prefix by the help formatter of every context (`KaoheContext`), typer's panel
+titles by setting its constants for the run, and a usage error by its sentence (`ERRORS`: click's and typer's
+sentences, the reason of a refused value by pydantic's error type) when it leaves the root command. A sentence
+that no pattern matches stays English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import typer
+import typer.rich_utils
+from typer._click.exceptions import BadParameter, NoArgsIsHelpError, UsageError
+from typer._click.formatting import HelpFormatter
+
+from kaohe.i18n import N_, Text, cli_locale, locale_tag, localize, translate, use_locale
+
+# typer's words, kept in constants that it reads when it formats help and errors; set for the run's language
+TYPER_WORDS = {"DEFAULT_STRING": N_("[default: {}]"), "ENVVAR_STRING": N_("[env var: {}]"),
+               "REQUIRED_LONG_STRING": N_("[required]"), "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+               "OPTIONS_PANEL_TITLE": N_("Options"), "COMMANDS_PANEL_TITLE": N_("Commands"),
+               "ERRORS_PANEL_TITLE": N_("Error"), "ABORTED_TEXT": N_("Aborted."),
+               "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help.")}
+USAGE = N_("Usage:")
+HELP_OPTION = N_("Show this message and exit.")
+# click's and typer's usage errors, by their English sentence: the pattern's groups are the message's parameters
+# ("reason", the reason a value was refused, is translated in its turn)
+ERRORS = [(re.compile(pattern), message) for pattern, message in (
+    (r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.+)\)",
+     N_("No such option: %(name)s (Possible options: %(options)s)")),
+    (r"No such option: (?P<name>\S+)", N_("No such option: %(name)s")),
+    (r"No such command (?P<name>'.*')\. Did you mean (?P<options>.+)\?",
+     N_("No such command %(name)s. Did you mean %(options)s?")),
+    (r"No such command (?P<name>'.*')\.", N_("No such command %(name)s.")),
+    (r"Missing command\.", N_("Missing command.")),
+    (r"Missing option (?P<name>.+)\.", N_("Missing option %(name)s.")),
+    (r"Missing argument (?P<name>.+)\.", N_("Missing argument %(name)s.")),
+    (r"Missing parameter: (?P<name>.+)", N_("Missing parameter: %(name)s")),
+    (r"Invalid value for (?P<name>.+?): (?P<reason>.+)", N_("Invalid value for %(name)s: %(reason)s")),
+    (r"Invalid value: (?P<reason>.+)", N_("Invalid value: %(reason)s")),
+    (r"Got unexpected extra argument\(s\) \((?P<args>.*)\)", N_("Got unexpected extra argument(s) (%(args)s)")),
+    (r"Option (?P<name>'.+') requires an argument\.", N_("Option %(name)s requires an argument.")),
+    (r"Option (?P<name>'.+') requires (?P<count>\d+) arguments\.",
+     N_("Option %(name)s requires %(count)s arguments.")),
+    (r"Option (?P<name>'.+') does not take a value\.", N_("Option %(name)s does not take a value.")),
+    (r"Value (?P<value>.+) is not a valid (?P<kind>\S+)\.", N_("Value %(value)s is not a valid %(kind)s.")),
+    (r"(?P<value>'.*') is not one of (?P<choices>.+)\.", N_("%(value)s is not one of %(choices)s.")),
+)]
+_ENGLISH = "_kaohe_english_"  # the English help text of a command or parameter, kept on it for another run
+
+
+def language_of(args: Sequence[str]) -> str:
+    """The language a run's arguments ask for (`--lang X` or `--lang=X` before a `--`), else the default one; an
+    unknown language is refused later, by the `--lang` option itself."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            return locale_tag(args[index + 1]) or cli_locale()
+        if arg.startswith("--lang="):
+            return locale_tag(arg.partition("=")[2]) or cli_locale()
+    return cli_locale()
+
+
+def commands(command: Any) -> Iterator[Any]:
+    """A click command and every command under it."""
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from commands(sub)
+
+
+def help_texts(command: Any) -> Iterator[tuple[Any, str]]:
+    """(holder, attribute) of every help text of a command tree: each command's help and short help, each of its
+    parameters' help."""
+    for each in commands(command):
+        yield each, "help"
+        yield each, "short_help"
+        for param in each.params:
+            yield param, "help"
+
+
+def localize_help(command: Any) -> None:
+    """Every help text of the command tree, and typer's own words, in the run's language."""
+    for holder, attribute in help_texts(command):
+        english = getattr(holder, _ENGLISH + attribute, None)
+        if english is None:
+            english = getattr(holder, attribute, None) or ""
+            setattr(holder, _ENGLISH + attribute, english)
+        if english:
+            setattr(holder, attribute, translate(english))
+    for each in commands(command):
+        each.context_class = KaoheContext
+    for constant, english in TYPER_WORDS.items():
+        setattr(typer.rich_utils, constant, translate(english))
+    typer.rich_utils.highlighter = FOLDING_HIGHLIGHTER
+
+
+class FoldingHighlighter(typer.rich_utils.OptionHighlighter):
+    """typer's highlighter of help texts, which also lets rich break a line inside a run of Chinese characters
+    (rich breaks lines at spaces only, and cuts what does not fit with an ellipsis)."""
+
+    def __call__(self, text: Any) -> Any:
+        highlighted = super().__call__(text)
+        highlighted.overflow = "fold"
+        return highlighted
+
+
+FOLDING_HIGHLIGHTER = FoldingHighlighter()
+
+
+def worded(sentence: str, reason: str | None = None) -> str:
+    """A sentence of click or typer in the run's language (`reason`: the refused value's reason, worded already)."""
+    for pattern, message in ERRORS:
+        found = pattern.fullmatch(sentence)
+        if found:
+            params: dict[str, object] = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "reason" in params:
+                params["reason"] = reason if reason is not None else worded(str(params["reason"]))
+            return localize(Text(message, params))
+    return sentence
+
+
+def worded_error(error: UsageError) -> UsageError:
+    """The usage error with its sentence in the run's language (a value refused by pydantic: its reason by kind)."""
+    if isinstance(error, NoArgsIsHelpError):
+        return error
+    from pydantic import ValidationError
+
+    reason = None
+    if isinstance(error, BadParameter) and isinstance(error.__cause__, ValidationError):
+        from services.common.i18n import pydantic_reason
+
+        found = error.__cause__.errors()
+        reason = localize(pydantic_reason(found[0])) if found else None
+    sentence = error.format_message()
+    text = worded(sentence, reason)
+    if text == sentence:
+        return error
+    translated = UsageError(text, ctx=error.ctx)
+    translated.exit_code = error.exit_code
+    return translated
+
+
+class KaoheFormatter(HelpFormatter):
+    """The usage line's prefix in the run's language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = translate(USAGE)
+            prefix += "" if prefix.endswith("：") else " "  # a Chinese colon holds its own space
+        super().write_usage(prog, args, prefix)
+
+
+class KaoheContext(typer.Context):
+    """Every context of a run: its formatter words the usage line, its command's help option in the run's language."""
+
+    formatter_class = KaoheFormatter
+
+    def __init__(self, command: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(command, *args, **kwargs)
+        option = command.get_help_option(self)  # made once per command, as parsing would make it
+        if option is not None:
+            option.help = translate(HELP_OPTION)
+
+
+class KaoheGroup(typer.core.TyperGroup):
+    """The `kaohe` command and its groups: the run's language is chosen before anything is parsed, and a usage
+    error leaves in it."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        if parent is not None:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        use_locale(language_of(args))  # the root command: the run starts here
+        localize_help(self)
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except UsageError as error:
+            raise worded_error(error) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            raise worded_error(error) from None
