@@ -75,10 +75,10 @@ def test_the_table_shows_scoring_problems_in_the_language_asked_for(tmp_path: pa
         use_locale(None)
     assert {language: run.exit_code for language, run in runs.items()} == {"zh-CN": 0, "en": 0}
     assert runs["zh-CN"].stdout.splitlines()[-4:] == [
-        "问题 problems (3):", "  f3: 未知的考核对象 'c99'", "  f4: 未知的指标 'nope'",
+        "问题（3 个）：", "  f3: 未知的考核对象 'c99'", "  f4: 未知的指标 'nope'",
         "  f5: 评分事实的分值 points 须为数字，现为 'abc'"]
     assert runs["en"].stdout.splitlines()[-4:] == [
-        "问题 problems (3):", "  f3: unknown subject 'c99'", "  f4: unknown indicator 'nope'",
+        "problems (3):", "  f3: unknown subject 'c99'", "  f4: unknown indicator 'nope'",
         "  f5: score fact needs numeric points, got 'abc'"]
     assert [p["message"] for p in json.loads(as_json.stdout)["problems"]] == [
         "unknown subject 'c99'", "unknown indicator 'nope'", "score fact needs numeric points, got 'abc'"]
