@@ -134,6 +134,16 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         """GraphiQL loading its scripts from the gateway (`/static/graphiql/`), not from a CDN."""
         return graphiql_page()
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """strawberry's reading of the request, refusing an `operationName` that is not a string (strawberry
+        would look for an operation of that name)."""
+        found = await super().parse_http_body(request)
+        for item in found if isinstance(found, list) else [found]:
+            if not isinstance(item.operation_name, str | None):
+                raise RequestRefused(_("The GraphQL operation's `operationName` must be a string or null, "
+                                       "if provided."))
+        return found
+
     def parse_json(self, data: str | bytes) -> Any:
         """Request bodies and GET parameters: strict JSON (gateway/errors.py `strict_json`)."""
         return strict_json(data)

@@ -15,6 +15,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
@@ -25,6 +26,8 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     SchemaExtension,
 )
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from gateway.persisted import PersistedQueries, Policy
 from kaohe.i18n import _
@@ -202,6 +205,41 @@ class DocumentCache(SchemaExtension):
                 self.cache.popitem(last=False)
 
 
+class SubscriptionOverHttp(InvalidOperationTypeError):
+    """A subscription sent as an HTTP request: strawberry answers 400 with this reason (its multipart transport
+    is not the gateway's; a subscription executed as a query failed INTERNAL, its non-null root never resolved)."""
+
+    def __init__(self) -> None:
+        super().__init__(StrawberryOperationType.SUBSCRIPTION)
+
+    def as_http_error_reason(self, method: str) -> str:
+        return _("subscriptions go over the WebSocket at /graphql (graphql-transport-ws), not over HTTP")
+
+
+class OperationChoice(SchemaExtension):
+    """Which operation of the parsed document runs, checked per request (not cached with the document, since it
+    depends on `operationName`): a document of several operations needs a name (the GraphQL specification;
+    strawberry ran the first), and over HTTP the operation may not be a subscription."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        document = context.graphql_document
+        if document is None:
+            return
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        provided = context._provided_operation_name  # strawberry's operation_name falls back to the first's
+        if provided is None and len(operations) > 1:
+            raise GraphQLError("Must provide operation name if query contains multiple operations.")
+        request = getattr(context.context, "request", None)
+        if request is None or getattr(request, "scope", {}).get("type") != "http":
+            return
+        chosen = operations[0] if provided is None and operations else next(
+            (o for o in operations if o.name is not None and o.name.value == provided), None)
+        if chosen is not None and chosen.operation == OperationType.SUBSCRIPTION:
+            raise SubscriptionOverHttp
+
+
 def validation_rules(*, production: bool) -> list[Any]:
     """The gateway's own validation rules (beyond graphql's), as its extensions add them: used to
     check an allow-list's documents at start-up. The token limit is a parse option: MAX_TOKENS."""
@@ -219,6 +257,7 @@ def extensions(*, production: bool, persisted: Policy | None = None) -> list[Any
     found: list[Any] = [
         lambda: PersistedQueries(policy),
         lambda: DocumentCache(documents),
+        OperationChoice,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules([cost_rule(), PageSizeRule]),
     ]
