@@ -151,13 +151,13 @@ async def upload_attachment(request: Request, submission_id: str = Path(max_leng
     unit; 409 once the submission is decided. Send `Idempotency-Key` to make a retry safe.
     """
     limit: int = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
-    content_type = _multipart_type(request, limit, "an attachment")
+    content_type = _multipart_type(request, limit, _("an attachment"))
     ctx = await _context(request)
     submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{segment(submission_id)}", ctx.user)
     await authorize_subject(ctx, "uploadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))
     return await _forward(request, ctx, ctx.clients.evidence, f"/v1/submissions/{segment(submission_id)}/attachments",
-                          content_type, limit, "an attachment", attachment_answer)
+                          content_type, limit, _("an attachment"), attachment_answer)
 
 
 @router.post("/schemes/import-excel", status_code=201,
@@ -171,11 +171,11 @@ async def import_scheme_excel(request: Request) -> Any:
     the engine's problems come back as 422 with their JSON pointers.
     """
     limit: int = getattr(request.app.state, "max_scheme_upload_bytes", MAX_SCHEME_UPLOAD_BYTES)
-    content_type = _multipart_type(request, limit, "an indicator table")
+    content_type = _multipart_type(request, limit, _("an indicator table"))
     ctx = await _context(request)
     access.require(ctx.user, "importSchemeExcel")
     return await _forward(request, ctx, ctx.clients.scoring, "/v1/schemes/import-excel", content_type, limit,
-                          "an indicator table", scheme_answer)
+                          _("an indicator table"), scheme_answer)
 
 
 MAX_ENROLMENT_UPLOAD_BYTES = 10 * 2**20 + 64 * 1024  # scoring takes a 10 MiB file; the rest is multipart framing
@@ -206,7 +206,7 @@ async def import_subjects(request: Request, period_id: str = Path(min_length=1, 
     async def authorize(ctx: Context) -> None:
         await authorize_period(ctx, "importSubjects", period_id)
 
-    return await _table_upload(request, f"/v1/periods/{segment(period_id)}/subjects/import", "an enrolment file",
+    return await _table_upload(request, f"/v1/periods/{segment(period_id)}/subjects/import", _("an enrolment file"),
                                authorize, enrolment_answer)
 
 
@@ -221,7 +221,7 @@ async def import_organisation(request: Request) -> Any:
     async def authorize(ctx: Context) -> None:
         access.require_role(ctx.user, "importOrganisation")  # scoring checks each row's unit like createUnit
 
-    return await _table_upload(request, "/v1/organisation/import", "an organisation file", authorize,
+    return await _table_upload(request, "/v1/organisation/import", _("an organisation file"), authorize,
                                rows_answer("warnings"))  # {units, people, warnings}
 
 
@@ -261,7 +261,7 @@ async def import_facts(request: Request, period_id: str = Path(min_length=1, max
         if path is None:  # an id no path can name: a period that does not exist, answered as evidence answers one
             raise NotFound(_("period %(period_id)s not found", period_id=period_id))
 
-    return await _table_upload(request, path or "", "a facts file", authorize, rows_answer("submissions"),
+    return await _table_upload(request, path or "", _("a facts file"), authorize, rows_answer("submissions"),
                                service="evidence")
 
 

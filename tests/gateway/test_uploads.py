@@ -103,3 +103,27 @@ async def test_upload_must_be_multipart(gateway: Any, bearer: Any) -> None:
                                                                   "Content-Type": "application/pdf"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["message"] == "send the file as multipart/form-data"
+
+
+@pytest.mark.parametrize(("url", "english", "chinese"), [
+    (URL, "an attachment may be at most 1000 bytes", "附件最大为 1000 字节"),
+    ("/uploads/schemes/import-excel", "an indicator table may be at most 1000 bytes", "指标表最大为 1000 字节"),
+    ("/uploads/periods/p1/subjects", "an enrolment file may be at most 1000 bytes",
+     "考核对象名单文件最大为 1000 字节"),
+    ("/uploads/organisation", "an organisation file may be at most 1000 bytes", "单位和人员文件最大为 1000 字节"),
+    ("/uploads/periods/p1/facts", "a facts file may be at most 1000 bytes", "事实数据文件最大为 1000 字节"),
+])
+async def test_an_upload_over_its_limit_is_refused_in_one_language(gateway: Any, backend: Recording, bearer: Any,
+                                                                   url: str, english: str, chinese: str) -> None:
+    """The kind of file is named in the request's language too (it was English inside the Chinese sentence)."""
+    for name in ("max_upload_bytes", "max_scheme_upload_bytes", "max_enrolment_upload_bytes"):
+        setattr(gateway.app.state, name, 1000)
+    body, content_type = _multipart(b"x" * 2000)
+    answers = {}
+    for language in ("en", "zh-CN"):
+        response = await gateway.post(url, content=body, headers={
+            **bearer(("admin", "")), "Content-Type": content_type, "Accept-Language": language})
+        assert response.status_code == 413
+        answers[language] = response.json()["errors"][0]["message"]
+    assert answers == {"en": english, "zh-CN": chinese}
+    assert backend.requests == []
