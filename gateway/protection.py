@@ -230,7 +230,7 @@ class OperationChoice(SchemaExtension):
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         provided = context._provided_operation_name  # strawberry's operation_name falls back to the first's
         if provided is None and len(operations) > 1:
-            raise GraphQLError("Must provide operation name if query contains multiple operations.")
+            raise GraphQLError(_("Must provide operation name if query contains multiple operations."))
         request = getattr(context.context, "request", None)
         if request is None or getattr(request, "scope", {}).get("type") != "http":
             return
