@@ -16,7 +16,7 @@ import httpx
 import jwt
 
 from kaohe.i18n import _
-from services.common.auth import Grant, Principal, grants_from_claim, subject_ids_from_claim
+from services.common.auth import Grant, Principal, grants_from_claim, subject_ids_from_claim, token_problem
 from services.common.errors import NotAuthenticated
 from services.common.settings import Settings
 
@@ -135,7 +135,7 @@ class Authenticator:
         except jwt.ExpiredSignatureError:
             raise NotAuthenticated(_("token expired")) from None
         except jwt.PyJWTError as exc:
-            raise NotAuthenticated(_("invalid token: %(exc)s", exc=exc)) from None
+            raise NotAuthenticated(_("invalid token: %(exc)s", exc=token_problem(exc))) from None
         return claims
 
     async def _key_for(self, header: dict[str, Any]) -> tuple[Any, list[str]]:

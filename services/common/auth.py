@@ -207,6 +207,28 @@ def issue_service_token(principal: Principal, *, ttl_seconds: int | None = None)
     return jwt.encode(claims, _secret(), algorithm="HS256")
 
 
+def token_problem(exc: jwt.PyJWTError) -> str:
+    """Why PyJWT refused a token, in kaohe's own marked words (PyJWT's English, such as "Invalid header string:
+    'utf-8' codec can't decode …", would land inside a Chinese sentence and show the decoder's internals)."""
+    if isinstance(exc, jwt.InvalidSignatureError):  # a DecodeError too: first
+        return _("the signature does not verify")
+    if isinstance(exc, jwt.DecodeError):
+        return _("malformed")
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return _("expired")
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return _("meant for another audience")
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return _("from another issuer")
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return _("not valid yet")
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return _("the %(claim)s claim is missing", claim=exc.claim)
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return _("signed with an algorithm not accepted here")
+    return _("its claims are not valid")
+
+
 def verify_service_token(token: str) -> Principal:
     """Check signature, issuer, audience and expiry; return the caller."""
     try:
@@ -217,7 +239,7 @@ def verify_service_token(token: str) -> Principal:
     except jwt.ExpiredSignatureError:
         raise NotAuthenticated(_("service token expired")) from None
     except jwt.PyJWTError as exc:
-        raise NotAuthenticated(_("invalid service token: %(exc)s", exc=exc)) from None
+        raise NotAuthenticated(_("invalid service token: %(exc)s", exc=token_problem(exc))) from None
     return Principal.from_claims(claims)
 
 

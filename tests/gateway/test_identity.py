@@ -12,9 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gateway.auth import Authenticator, principal_from_claims
-from services.common.auth import Grant
+from kaohe.i18n import localize
+from services.common.auth import Grant, verify_service_token
 from services.common.errors import NotAuthenticated
-from services.common.settings import Settings
+from services.common.settings import Settings, get_settings
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -61,10 +62,10 @@ async def test_no_credentials_is_anonymous() -> None:
     ("headers", "message"),
     [
         (lambda: _hs(exp=int(time.time()) - 120), "token expired"),
-        (lambda: _hs(aud="someone-else"), "invalid token: Audience doesn't match"),
-        (lambda: _hs(iss="https://evil.example"), "invalid token: Invalid issuer"),
+        (lambda: _hs(aud="someone-else"), "invalid token: meant for another audience"),
+        (lambda: _hs(iss="https://evil.example"), "invalid token: from another issuer"),
         (lambda: {"Authorization": "Bearer " + jwt.encode(_claims(), "x" * 40, algorithm="HS256")},
-         "invalid token: Signature verification failed"),
+         "invalid token: the signature does not verify"),
         (lambda: _hs(grants=[{"role": "superuser", "scope": ""}]), "unknown role 'superuser' in token"),
         (lambda: {"Authorization": "Basic abc"}, "use Authorization: Bearer <token> or X-API-Key"),
         (lambda: {"Authorization": "Bearer " + jwt.encode(_claims(), "", algorithm="none")},
@@ -75,6 +76,35 @@ async def test_bad_tokens_are_refused(headers: Any, message: str) -> None:
     with pytest.raises(NotAuthenticated) as caught:
         await _auth().authenticate(headers())
     assert caught.value.message == message
+
+
+@pytest.mark.parametrize(("token", "english", "chinese"), [
+    ("not.a.token", "invalid token: malformed", "令牌无效：格式不正确"),
+    ("\u00ff\u00fe.e30.x", "invalid token: malformed", "令牌无效：格式不正确"),  # a header that is not UTF-8
+    (jwt.encode({"sub": "alice", "exp": 2_000_000_000}, "x" * 40, algorithm="HS256"),
+     "invalid token: the signature does not verify", "令牌无效：签名验证不通过"),
+])
+async def test_a_bad_token_reads_in_kaohe_words(token: str, english: str, chinese: str) -> None:
+    """PyJWT's own English (with the decoder's internals) is not put inside the message."""
+    with pytest.raises(NotAuthenticated) as caught:
+        await _auth().authenticate({"Authorization": f"Bearer {token}"})
+    assert (localize(caught.value.message, "en"), localize(caught.value.message, "zh-CN")) == (english, chinese)
+
+
+def test_a_bad_service_token_reads_in_kaohe_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAOHE_SERVICE_TOKEN_SECRET", SECRET)
+    get_settings.cache_clear()
+    try:
+        for token, english, chinese in (
+                ("e30=.e30.x", "invalid service token: malformed", "服务令牌无效：格式不正确"),
+                (jwt.encode({"sub": "gw"}, "y" * 40, algorithm="HS256"),
+                 "invalid service token: the signature does not verify", "服务令牌无效：签名验证不通过")):
+            with pytest.raises(NotAuthenticated) as caught:
+                verify_service_token(token)
+            assert (localize(caught.value.message, "en"), localize(caught.value.message, "zh-CN")) == (
+                english, chinese)
+    finally:
+        get_settings.cache_clear()
 
 
 def _rsa() -> tuple[Any, dict[str, Any]]:
@@ -107,7 +137,7 @@ async def test_rs256_via_jwks_with_key_rotation() -> None:
 
     forged_key, _ = _rsa()
     forged = jwt.encode(_claims(), forged_key, algorithm="RS256", headers={"kid": "k1"})
-    with pytest.raises(NotAuthenticated, match="Signature verification failed"):
+    with pytest.raises(NotAuthenticated, match="the signature does not verify"):
         await authenticator.authenticate({"Authorization": f"Bearer {forged}"})
 
 
