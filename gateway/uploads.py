@@ -153,6 +153,7 @@ async def upload_attachment(request: Request, submission_id: str = Path(max_leng
     limit: int = getattr(request.app.state, "max_upload_bytes", MAX_UPLOAD_BYTES)
     content_type = _multipart_type(request, limit, _("an attachment"))
     ctx = await _context(request)
+    access.require_role(ctx.user, "uploadAttachment")  # before the read: evidence hides submissions from a rater (404)
     submission = await ctx.clients.evidence.request("GET", f"/v1/submissions/{segment(submission_id)}", ctx.user)
     await authorize_subject(ctx, "uploadAttachment", str(submission.get("period_id")),
                             str(submission.get("subject_id")))

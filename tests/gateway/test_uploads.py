@@ -98,6 +98,19 @@ async def test_upload_outside_the_scope_or_anonymous_is_refused(gateway: Any, ba
     assert backend.writes() == []
 
 
+async def test_a_rater_is_refused_before_the_submission_is_read(gateway: Any, backend: Recording,
+                                                                 bearer: Any) -> None:
+    """403 as documented (and as a download is): the evidence service, which hides submissions from a rater,
+    is not asked first (it answered 404)."""
+    body, content_type = _multipart(b"%PDF-1")
+    response = await gateway.post(URL, content=body, headers={
+        **bearer(("rater", "city/a")), "Content-Type": content_type})
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["message"] == "tester may not run uploadAttachment"
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert backend.requests == []
+
+
 async def test_upload_must_be_multipart(gateway: Any, bearer: Any) -> None:
     response = await gateway.post(URL, content=b"raw", headers={**bearer(("submitter", "city/a")),
                                                                   "Content-Type": "application/pdf"})
