@@ -17,6 +17,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from gateway.library_messages import library_text
 from kaohe.i18n import N_, Text, _, localize, translate
 from services.common.errors import DomainError
+from services.common.i18n import json_problem
 
 CODES = {
     400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
@@ -94,7 +95,7 @@ def strict_json(data: str | bytes) -> Any:
         value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise RequestRefused(_("the request body is not valid JSON: %(msg)s at line %(lineno)s column %(colno)s",
-                               msg=exc.msg, lineno=exc.lineno, colno=exc.colno),
+                               msg=json_problem(exc.msg), lineno=exc.lineno, colno=exc.colno),
                              code="invalid_json") from None
     except RecursionError:
         _too_deep()

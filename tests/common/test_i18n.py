@@ -258,7 +258,7 @@ async def test_a_gateway_refusal_in_both_languages(monkeypatch: pytest.MonkeyPat
     assert {str(r.json()["errors"][0]["extensions"]) for r in (default, english, chinese)} == {
         str({"code": "UNAUTHENTICATED", "reason": "not_authenticated"})}
     assert not_json.status_code == 400
-    assert not_json.json()["errors"][0]["message"].startswith("请求体不是有效的 JSON：第 1 行第 2 列")
+    assert not_json.json()["errors"][0]["message"] == "请求体不是有效的 JSON（第 1 行第 2 列）：应为双引号括起的属性名"
     assert not_json.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "reason": "invalid_json"}
 
 

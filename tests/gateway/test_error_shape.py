@@ -57,7 +57,7 @@ async def test_a_public_field_needs_no_caller(gateway: httpx.AsyncClient) -> Non
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "code", "message"), [
     ("POST", "/graphql", b'{"query": ', 400, "BAD_USER_INPUT",
-     "the request body is not valid JSON: Expecting value at line 1 column 11"),
+     "the request body is not valid JSON: a value was expected at line 1 column 11"),
     ("POST", "/graphql", b'{"variables": {}}', 400, "BAD_USER_INPUT", "No GraphQL query found in the request"),
     ("POST", "/graphql", b"x" * 2_000_000, 413, "PAYLOAD_TOO_LARGE", "request body over 1048576 bytes"),
     ("GET", "/no-such-route", b"", 404, "NOT_FOUND", "Not Found"),

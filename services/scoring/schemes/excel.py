@@ -13,6 +13,7 @@ from typing import Any
 
 from kaohe.i18n import _
 from services.common.errors import InvalidInput
+from services.common.i18n import json_problem
 from services.common.workbook import excerpt, open_workbook
 from services.common.workbook import rows as sheet_rows
 
@@ -48,7 +49,8 @@ def parse_params(raw: Any, row: int) -> dict[str, Any]:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(_("row %(row)s: params is not valid JSON (%(msg)s)", row=row, msg=exc.msg),
+            raise InvalidInput(_("row %(row)s: params is not valid JSON (%(msg)s)", row=row,
+                                 msg=json_problem(exc.msg)),
                                details={"row": row}) from None
         if not isinstance(value, dict):
             raise InvalidInput(_("row %(row)s: params must be an object", row=row), details={"row": row})
