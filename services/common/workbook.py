@@ -65,7 +65,8 @@ def _check_parts(data: bytes) -> None:
         raise
     except Exception as exc:  # a broken zip in any of the ways zipfile and zlib report it
         log.info("unreadable workbook: %s", type(exc).__name__)
-        raise _bad(excerpt(exc, 120)) from None
+        raise _bad(_("not a zip archive") if isinstance(exc, zipfile.BadZipFile)
+                   else _("the archive is damaged")) from None  # zipfile's and zlib's English stays in the log
 
 
 def open_workbook(data: bytes) -> Any:
@@ -77,7 +78,8 @@ def open_workbook(data: bytes) -> Any:
         raise
     except Exception as exc:  # openpyxl and the XML parser fail in many ways: each is a bad file
         log.info("unreadable workbook: %s", type(exc).__name__)
-        raise _bad(excerpt(exc, 120)) from None
+        raise _bad(_("not a zip archive") if isinstance(exc, zipfile.BadZipFile)
+                   else _("the archive is damaged")) from None  # zipfile's and zlib's English stays in the log
 
 
 def rows(sheet: Any, min_row: int = 1) -> Iterator[tuple[int, tuple[Any, ...]]]:
