@@ -153,8 +153,8 @@ class Settings(SecretFileSettings):
         "otherwise. `kaohe up --log-format` sets it for the four processes."))
     default_locale: Literal["zh-CN", "en"] = Field(default="zh-CN", description=(
         "Language of error messages, export headers and other texts when a request's `Accept-Language` names "
-        "neither Chinese nor English (or is absent): `zh-CN` or `en`. The CLI follows `--lang`, else "
-        "LC_ALL/LC_MESSAGES/LANG, else this."))
+        "neither Chinese nor English (or is absent): `zh-CN` or `en`. The CLI follows `--lang`, else this "
+        "setting when it is set, else the terminal's LC_ALL/LC_MESSAGES/LANG, else `zh-CN`."))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
     clock_file: Path | None = Field(default=None, description=(
