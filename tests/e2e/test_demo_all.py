@@ -30,14 +30,14 @@ def test_every_example_scheme_through_the_services_matches_the_offline_engine(tm
     logs = tmp_path / "stack.log"
     stack = start_stack(env, ports, logs=logs)
     try:
-        run = run_kaohe("demo", "--scheme", "all", "--subjects", "1", "--sub-periods", "2", "--timeout", "300",
+        run = run_kaohe("--lang", "en", "demo", "--scheme", "all", "--subjects", "1", "--sub-periods", "2", "--timeout", "300",
                         env=env, timeout=1800)
     finally:
         stack.stop()
     errors = [line[-3000:] for line in logs.read_text(encoding="utf-8").splitlines() if '"level": "error"' in line]
     assert run.returncode == 0, (run.stderr[-1500:], errors[:2])  # the services' errors (tracebacks) say why
     # one verdict per period: 18 from facts, 2 sub-periods and the roll-up itself for each of the 2 roll-ups
-    assert run.stdout.count("与离线引擎 (kaohe evaluate) 结果一致") == len(from_facts) + 3 * len(rollups)
+    assert run.stdout.count("the same as the offline engine's (kaohe evaluate)") == len(from_facts) + 3 * len(rollups)
     for title in (s["title"] for s in from_facts + rollups):
         assert title[:10] in run.stdout
     assert "时钟前移" in run.stdout and float(clock_file.read_text(encoding="utf-8")) > 0

@@ -93,7 +93,8 @@ async def test_scope_checks_on_table_single_and_batch_reads(ranking: httpx.Async
     district = auth(("admin", "city/d1"))
     table = (await ranking.get("/v1/periods/p1/ranking", headers=district)).json()
     assert [i["subject_id"] for i in table["items"]] == ["u1", "u2"]
-    assert (await ranking.get("/v1/periods/p1/results/u3", headers=district)).status_code == 403
+    # outside the caller's scope: answered as a subject that does not exist (nothing confirms it is there)
+    assert (await ranking.get("/v1/periods/p1/results/u3", headers=district)).status_code == 404
     batch = await ranking.get("/v1/periods/p1/results", params={"subject_ids": "u1,u3,u4,nobody"}, headers=district)
     assert [i["subject_id"] for i in batch.json()] == ["u1"]
     own = {"Authorization": f"Bearer {token_for(('subject', 'city/d2/u4'), subject='u4-account')}"}
@@ -101,9 +102,9 @@ async def test_scope_checks_on_table_single_and_batch_reads(ranking: httpx.Async
     assert own_table["items"] == []  # nothing before 公示 (tests/ranking/test_visibility.py)
     person = {"Authorization": f"Bearer {token_for(subject='zhang', subject_ids=('u2',))}"}
     assert (await ranking.get("/v1/periods/p1/results/u2", headers=person)).status_code == 403
-    assert (await ranking.get("/v1/periods/p1/results/u1", headers=person)).status_code == 403
+    assert (await ranking.get("/v1/periods/p1/results/u1", headers=person)).status_code == 404  # not theirs
     hist = await ranking.get("/v1/periods/p1/results/u1/history", headers=person)
-    assert hist.status_code == 403
+    assert hist.status_code == 404
     # A like-named sibling subtree is not inside the scope (city/d1 does not cover city/d10).
     sibling = auth(("admin", "city/d"))
     assert (await ranking.get("/v1/periods/p1/ranking", headers=sibling)).json()["total_count"] == 0
