@@ -30,8 +30,8 @@ def test_every_example_scheme_through_the_services_matches_the_offline_engine(tm
     logs = tmp_path / "stack.log"
     stack = start_stack(env, ports, logs=logs)
     try:
-        run = run_kaohe("--lang", "en", "demo", "--scheme", "all", "--subjects", "1", "--sub-periods", "2", "--timeout", "300",
-                        env=env, timeout=1800)
+        run = run_kaohe("--lang", "en", "demo", "--scheme", "all", "--subjects", "1", "--sub-periods", "2",
+                        "--timeout", "300", env=env, timeout=1800)
     finally:
         stack.stop()
     errors = [line[-3000:] for line in logs.read_text(encoding="utf-8").splitlines() if '"level": "error"' in line]
