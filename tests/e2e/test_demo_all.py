@@ -37,10 +37,11 @@ def test_every_example_scheme_through_the_services_matches_the_offline_engine(tm
     errors = [line[-3000:] for line in logs.read_text(encoding="utf-8").splitlines() if '"level": "error"' in line]
     assert run.returncode == 0, (run.stderr[-1500:], errors[:2])  # the services' errors (tracebacks) say why
     # one verdict per period: 18 from facts, 2 sub-periods and the roll-up itself for each of the 2 roll-ups
-    assert run.stdout.count("the same as the offline engine's (kaohe evaluate)") == len(from_facts) + 3 * len(rollups)
+    words = " ".join(run.stdout.split())  # a verdict line longer than the terminal is wrapped
+    assert words.count("the same as the offline engine's (kaohe evaluate)") == len(from_facts) + 3 * len(rollups)
     for title in (s["title"] for s in from_facts + rollups):
         assert title[:10] in run.stdout
-    assert "时钟前移" in run.stdout and float(clock_file.read_text(encoding="utf-8")) > 0
+    assert "clock moved" in words and float(clock_file.read_text(encoding="utf-8")) > 0
 
 
 def test_without_a_clock_file_the_roll_ups_are_left_out_and_said_so(tmp_path: Path) -> None:
