@@ -94,6 +94,13 @@ class _Measure:
         self.context, self.variables = context, variables
         self.depth = self.aliases = self.read = 0
 
+    def total(self, selection_set: SelectionSetNode | None) -> int:
+        """The operation's estimated cost, MAX_COST + 1 when its fields are too many to count."""
+        try:
+            return self.cost(selection_set)
+        except _TooMuch:
+            return MAX_COST + 1
+
     def cost(self, selection_set: SelectionSetNode | None, level: int = 0) -> int:
         """Each field costs 1, times the page sizes of the lists around it."""
         total = 0
@@ -118,10 +125,7 @@ def estimate_cost(selection_set: SelectionSetNode | None, context: ValidationCon
                   variables: dict[str, Any]) -> int:
     """Each field costs 1, times the page sizes of the lists around it (MAX_COST + 1 when the fields are too many
     to count)."""
-    try:
-        return _Measure(context, variables).cost(selection_set)
-    except _TooMuch:
-        return MAX_COST + 1
+    return _Measure(context, variables).total(selection_set)
 
 
 def cost_rule(variables: dict[str, Any] | None = None) -> type[ValidationRule]:
@@ -132,10 +136,7 @@ def cost_rule(variables: dict[str, Any] | None = None) -> type[ValidationRule]:
     class OperationLimits(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
             measure = _Measure(self.context, variables or {})
-            try:
-                cost = measure.cost(node.selection_set)
-            except _TooMuch:
-                cost = MAX_COST + 1
+            cost = measure.total(node.selection_set)
             name = node.name.value if node.name else None
             if measure.depth > MAX_DEPTH:
                 self.report_error(GraphQLError(
