@@ -84,10 +84,15 @@ def register(app: typer.Typer) -> None:
         from gateway.auth import development_token
         from kaohe.console import fail, settings_or_exit
         from kaohe.stack import development_jwt_secret
+        from services.common.auth import normalise_scope
 
         unknown = [r for r in role if r not in ROLES]
         if unknown:
             fail(_("unknown role %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(ROLES)), 2)
+        try:  # the services' own grammar of a grant's scope: a token they would refuse is not signed
+            scope = normalise_scope(scope)
+        except ValueError as exc:
+            fail(exc, 2)
         settings = settings_or_exit()
         secret = development_jwt_secret(settings)
         if secret is None:

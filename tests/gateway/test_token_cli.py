@@ -59,3 +59,21 @@ def test_token_needs_known_roles() -> None:
     assert unknown.stderr.strip() == (
         "kaohe: unknown role 'king'; choose from admin, assessor, reviewer, submitter, rater, auditor, subject"
     )
+
+
+def test_token_refuses_a_scope_the_services_would_refuse(tmp_path: Any) -> None:
+    """The scope follows the grammar of a grant's scope (services.common.auth.normalise_scope): `..` is no unit
+    slug. Refused in the run's language, exit 2, nothing on stdout (a script piping the token gets nothing)."""
+    env = clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path)
+    english = run_kaohe("token", "--role", "admin", "--scope", "../x", env=env)
+    assert (english.returncode, english.stdout) == (2, "")
+    assert english.stderr.strip() == (
+        "kaohe: scope '../x' is not a unit path: segment '..' is not a unit slug (lower-case letters, digits, '-' "
+        "and '_', starting with a letter or digit; '.' and '..' are not resolved)")
+    chinese = run_kaohe("--lang", "zh-CN", "token", "--role", "admin", "--scope", "city//a", env=env)
+    assert (chinese.returncode, chinese.stdout) == (2, "")
+    assert chinese.stderr.strip() == "kaohe: 范围 'city//a' 不是单位路径：第 2 段为空"
+    slashes = run_kaohe("token", "--role", "admin", "--scope", "/city/a/", env=env)
+    assert slashes.returncode == 0, slashes.stderr
+    assert jwt.decode(slashes.stdout.strip(), SECRET, algorithms=["HS256"])["grants"] == [
+        {"role": "admin", "scope": "city/a"}]
