@@ -5,7 +5,8 @@ units each has directly under it.
     KAOHE_GATEWAY_URL=http://127.0.0.1:8000 KAOHE_TOKEN=<a JWT, or KAOHE_API_KEY=<a key>> python client/example.py
 
 Every answer is a typed object (pydantic) named after the operation in client/operations/; a GraphQL error
-raises `GraphQLClientGraphQLMultiError` with each error's message and `extensions.code`."""
+raises `GraphQLClientGraphQLMultiError` with each error's message and `extensions.code`; a refusal by HTTP status
+(401 without a valid token) raises `KaoheHttpError`, one of those too, with its `status_code`, `code` and `message`."""
 
 from __future__ import annotations
 

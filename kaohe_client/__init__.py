@@ -10,6 +10,7 @@ from .exceptions import (
     GraphQLClientGraphQLMultiError,
     GraphQLClientHttpError,
     GraphQLClientInvalidResponseError,
+    KaoheHttpError,
 )
 from .health import Health, HealthHealth
 from .me import Me, MeMe, MeMeGrants
@@ -37,6 +38,7 @@ __all__ = [
     "Health",
     "HealthHealth",
     "KaoheClient",
+    "KaoheHttpError",
     "Me",
     "MeMe",
     "MeMeGrants",

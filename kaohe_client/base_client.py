@@ -12,6 +12,7 @@ from .exceptions import (
     GraphQLClientGraphQLMultiError,
     GraphQLClientHttpError,
     GraphQLClientInvalidResponseError,
+    KaoheHttpError,
 )
 
 
@@ -89,6 +90,11 @@ class BaseClient:
 
     def get_data(self, response: Response) -> dict[str, Any]:
         if not (200 <= response.status_code <= 299):
+            # kaohe: the gateway refuses with a GraphQL-shaped body (401 UNAUTHENTICATED, 400, 413, 429...):
+            # raised with its code and message, not a bare status
+            refused = KaoheHttpError.from_response(response)
+            if refused is not None:
+                raise refused
             raise GraphQLClientHttpError(
                 status_code=response.status_code, response=response
             )

@@ -51,8 +51,10 @@ def generate(out: Path) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         settings = Path(scratch) / "codegen.toml"
         settings.write_text(config, encoding="utf-8")
+        # the plugin of client/codegen.toml is imported from client/codegen/
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "client" / "codegen")}
         subprocess.run([str(codegen_executable()), "--config", str(settings), "client"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, env=env)
     return out / PACKAGE
 
 

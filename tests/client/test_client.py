@@ -58,6 +58,20 @@ def test_the_client_against_a_running_gateway(live: Live) -> None:
         with pytest.raises(GraphQLClientGraphQLMultiError) as refused:
             client.create_unit(name="乙街道", slug="b", parent_id=city.id)
         assert refused.value.errors[0].extensions["code"] == "FORBIDDEN"
+    # no credentials: the gateway's 401 raises the client's typed error with its code and message, in the
+    # language asked for (a GraphQLClientHttpError too, with the status)
+    from kaohe_client import GraphQLClientHttpError, KaoheHttpError
+
+    for language, message in (("en", "sign in: send a bearer token or an API key"),
+                              ("zh-CN", "请先登录：发送 Bearer 令牌或 API 密钥")):
+        with KaoheClient(url=gateway, headers={"Accept-Language": language}) as client:
+            with pytest.raises(KaoheHttpError) as unauthenticated:
+                client.me()
+        refused = unauthenticated.value
+        assert (refused.status_code, refused.code, refused.message) == (401, "UNAUTHENTICATED", message)
+        assert str(refused) == f"HTTP 401 UNAUTHENTICATED: {message}"
+        assert isinstance(refused, GraphQLClientHttpError) and isinstance(refused, GraphQLClientGraphQLMultiError)
+        assert [e.extensions["code"] for e in refused.errors if e.extensions] == ["UNAUTHENTICATED"]
     # the example, as a user runs it (the units made above)
     run = subprocess.run([sys.executable, str(ROOT / "client" / "example.py")], capture_output=True, text=True,
                          timeout=120, env={**os.environ, "KAOHE_GATEWAY_URL": live.urls["gateway"],
