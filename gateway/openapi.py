@@ -31,8 +31,10 @@ class GatewayErrorBody(BaseModel):
 
 
 MEANINGS: dict[int, str] = {
-    400: "`BAD_USER_INPUT`, `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`: a body that is not JSON, or a "
-         "document that does not parse or validate (400 with `application/graphql-response+json`).",
+    400: "`BAD_USER_INPUT`, `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`: a body that is not JSON, a POST "
+         "body of another media type than `application/json` or naming none (not a well-formed GraphQL-over-HTTP "
+         "request: 400, as that specification advises, not 415), or a document that does not parse or validate "
+         "(400 with `application/graphql-response+json`).",
     401: "`UNAUTHENTICATED`: credentials that are not valid (expired, another issuer, a revoked key), or none "
          "where a caller is needed; sent with `WWW-Authenticate: Bearer`.",
     403: "`FORBIDDEN`: the caller's roles and scopes do not cover it.",
@@ -41,7 +43,6 @@ MEANINGS: dict[int, str] = {
     409: "`CONFLICT`: the service refused the change for the record's state (`reason` says which, e.g. "
          "`attachment_altered` when the stored bytes no longer match their SHA-256).",
     413: "`PAYLOAD_TOO_LARGE`: the body (or the uploaded file) is over the limit.",
-    415: "`UNSUPPORTED_MEDIA_TYPE`: a POST body that is not `application/json`.",
     422: "`BAD_USER_INPUT`: a parameter or field out of bounds, or a file with bad rows (each `{row, column, "
          "reason}` in `details`).",
     429: "`RATE_LIMITED`: too many requests from this address; `Retry-After` says when to try again.",
@@ -54,7 +55,7 @@ GATEWAY_ERRORS = ErrorShape(GatewayErrorBody, MEANINGS)
 # read their multipart bodies themselves, so their 413 and 422 are named here
 DECLARED: dict[tuple[str, str], list[int]] = {
     ("GET", "/graphql"): [400, 401, 405],
-    ("POST", "/graphql"): [400, 401, 413, 415],
+    ("POST", "/graphql"): [400, 401, 413],
     ("POST", "/uploads/submissions/{submission_id}/attachments"): [409, 413, 422, 503],
     ("POST", "/uploads/schemes/import-excel"): [409, 413, 422, 503],
     ("POST", "/uploads/periods/{period_id}/subjects"): [409, 413, 422, 503],

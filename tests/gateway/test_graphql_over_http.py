@@ -116,3 +116,24 @@ def test_the_graphql_over_http_audit_passes_whole() -> None:
     print("graphql-http serverAudits:", {s: sum(r["status"] == s for r in results) for s in ("ok", "warn", "error")})
     assert [(r["id"], r["status"], r["name"], r["reason"]) for r in results if r["status"] != "ok"] == []
     assert len(results) == 61  # the whole suite of graphql-http 1.23.1 ran
+
+
+async def test_a_post_body_of_another_media_type_is_a_400_as_the_openapi_says(gateway: httpx.AsyncClient) -> None:
+    """A body that is not `application/json` (or names no media type) is not a well-formed GraphQL-over-HTTP
+    request: 400, as the specification advises for one (not 415), and as the gateway's OpenAPI documents
+    POST /graphql (gateway/openapi.py); in the reader's language."""
+    for headers in ({"Content-Type": "text/plain"}, {"Content-Type": "application/xml"}, {}):
+        refused = await gateway.post("/graphql", content=b"{ health { service } }",
+                                     headers={"Accept": GRAPHQL_RESPONSE, **headers})
+        assert (refused.status_code, refused.headers["content-type"]) == (400, MEDIA)
+        assert refused.json() == {"errors": [{"message": "Unsupported content type",
+                                              "extensions": {"code": "BAD_USER_INPUT", "reason": "bad_request"}}]}
+    chinese = await gateway.post("/graphql", content=b"{ health { service } }", headers={
+        "Accept": GRAPHQL_RESPONSE, "Content-Type": "text/plain", "Accept-Language": "zh-CN"})
+    assert chinese.status_code == 400
+    assert chinese.json()["errors"][0]["message"] == "不支持的内容类型（Content-Type）"
+    from gateway.app import create_app
+
+    documented = create_app().openapi()["paths"]["/graphql"]["post"]["responses"]
+    assert sorted(documented) == ["200", "400", "401", "413", "500"]
+    assert "another media type than `application/json`" in documented["400"]["description"]
