@@ -120,8 +120,15 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     # 2. the whole period: clean subjects from the previous state, dirty ones from the small period
     big = Period(scheme, old.subjects, old.label)
     small_at = {subject.id: j for j, subject in enumerate(small.subjects)}
-    big.rows = [dict(row) for row in old.rows]
-    big.explain = [dict(explain) for explain in old.explain]
+    # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
+    touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
+    # The rows evaluated again below are compared with their previous values (_totals_of_changed): those of
+    # the touched groups get their own copies. The other groups' rows are shared with `previous`, which this
+    # consumes: evaluated again from the same inputs, they keep the same values.
+    big.rows, big.explain = list(old.rows), list(old.explain)
+    for i, subject in enumerate(old.subjects):
+        if touched is None or subject.group in touched:
+            big.rows[i], big.explain[i] = dict(old.rows[i]), dict(old.explain[i])
     big.vetoes = {sid: hits for sid, hits in old.vetoes.items() if sid not in small_at}
     for j, subject in enumerate(small.subjects):
         i = index[subject.id]
@@ -140,8 +147,6 @@ def _changed(previous: Scored, facts: list[Any], dirty: set[str], digest: str) -
     big.facts.update(small.facts)
     big.documents = {sid: docs for sid, docs in old.documents.items() if sid not in small_at}
     big.documents.update(small.documents)
-    # With every cross-subject rule scoped by group, a group without a changed subject keeps its column.
-    touched = {subject.group for subject in small.subjects} if _group_local(scheme) else None
     evaluate_nodes(big, cross_affected(scheme), touched)
     subjects = _totals_of_changed(big, previous.result.subjects, old, {index[sid] for sid in small_at}, touched)
     problems = kept_problems + small.problems
