@@ -55,7 +55,7 @@ class Arrangement:
                    source=str(row.get("source") or ""))
 
 
-@functools.cache  # the package's tables never change in a process; scanning them took ~0.1 ms a working day
+@functools.cache  # the package's tables never change in a process: each answer is computed once
 def package_arrangement(year: int) -> Arrangement | None:
     if year not in PACKAGE_YEARS:
         return None
