@@ -213,7 +213,9 @@ TYPE_FIELDS: dict[str, str] = {
                            "`{\"months_in_post\": 3}`)."),
     # scores (得分)
     "Score.indicators": "Every indicator's value, rounded half-up to the scheme's precision (null: not scored).",
-    "Score.explain": "How each indicator's value came about: a JSON object of indicator code → the engine's sentence.",
+    "Score.explain": ("How each indicator's value came about: a JSON object of indicator code → the engine's "
+                      "sentence, in the request's language (stored in English; `Accept-Language: en` gives it as "
+                      "stored)."),
     "Score.vetoes": ("The vetoes (一票否决) that hit the subject as the scoring service lists them (event, effect, "
                      "fact); `flags` gives them typed."),
     "IndicatorScore.code": "The indicator's code, or `total`.",
@@ -302,7 +304,8 @@ TYPE_FIELDS: dict[str, str] = {
     "ScoreVersion.factIds": "The ids of the facts (事实) the value was computed from.",
     "ScoreVersion.facts": ("The facts' contents when the service sends them; scoring's history sends ids only, "
                            "so this is null: read the facts by `factIds`."),
-    "ScoreVersion.explanation": "How the value came about, the engine's sentence for this version.",
+    "ScoreVersion.explanation": "How the value came about, the engine's sentence for this version, in the request's "
+                                "language.",
     "PeriodVerification.ok": "The recomputation gives the stored inputs hash and every stored latest value.",
     "PeriodVerification.inputsSha256": "The SHA-256 (hex) of the inputs as recomputed now.",
     "PeriodVerification.mismatches": ("What differs, a JSON list: `{field: inputs_sha256, stored, computed}` and "

@@ -16,11 +16,12 @@ unnoticed (docs/decisions.md, issue 22).
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
 from kaohe.i18n import N_, Text
+from kaohe.parser_reasons import iso_date_problem
 from services.common.i18n import name_list, or_list
+from services.common.templates import MAX_MESSAGE, PLACEHOLDER, Templates
+
+__all__ = ["MAX_MESSAGE", "MESSAGES", "PLACEHOLDER", "library_text"]
 
 # Templates, most particular first (a sentence with a suggestion before the generic suggestion forms).
 MESSAGES: tuple[str, ...] = (
@@ -225,50 +226,34 @@ KIND_AND_VALUE = N_("%(kind)s '%(value)s'")
 WORD_TEXTS = {"query": N_("query"), "mutation": N_("mutation"), "subscription": N_("subscription"),
               "queries": N_("queries"), "mutations": N_("mutations"), "subscriptions": N_("subscriptions"),
               "schema": N_("schema")}
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-MAX_MESSAGE = 20_000  # characters of a message recognised; a longer one (a huge name) is answered as written
+SCALAR_ERROR = MESSAGES[MESSAGES.index("Value cannot represent a %(type)s: \"%(value)s\". %(error)s")]
+ISO_SCALARS = frozenset({"Date", "DateTime", "Time"})  # strawberry's, parsed by fromisoformat or dateutil
 MAX_NESTING = 40  # sentences within sentences recognised (a conflict of n sibling subfields nests n deep; graphql-core
 # abbreviates its detail at 1,000 characters, some 25 of them)
-
-
-@cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Each template as an anchored pattern that runs in linear time: a value stops at the first occurrence of the
-    text that follows it (possessively, so a failing match never backtracks into it), the last one runs to the
-    text that ends the template. A value holding the text that follows it (a client's string) is then split
-    early: its characters are all still rendered, if not where a translation would put them."""
-    compiled = []
-    for template in MESSAGES:
-        pieces, end = [], 0
-        found = list(PLACEHOLDER.finditer(template))
-        for index, placeholder in enumerate(found):
-            pieces.append(re.escape(template[end:placeholder.start()]))
-            follows = template[placeholder.end():found[index + 1].start() if index + 1 < len(found) else None]
-            name = placeholder.group(1)
-            if index + 1 == len(found):
-                pieces.append(f"(?P<{name}>.*)")
-            else:
-                assert follows, f"two placeholders side by side in {template!r}"
-                pieces.append(f"(?P<{name}>(?:(?!{re.escape(follows)}).)*+)")
-            end = placeholder.end()
-        pieces.append(re.escape(template[end:]))
-        compiled.append((re.compile("".join(pieces), re.DOTALL), template))
-    return tuple(compiled)
+TEMPLATES = Templates(MESSAGES)  # matched in linear time, in this order (services/common/templates.py)
 
 
 def library_text(message: str, nesting: int = 0) -> str:
     """`message` as a `Text` when it is one of the libraries' sentences (its English value the sentence itself),
     else `message` unchanged."""
-    if isinstance(message, Text) or len(message) > MAX_MESSAGE or nesting > MAX_NESTING:
+    if isinstance(message, Text) or nesting > MAX_NESTING:
         return message
-    for pattern, template in _patterns():
-        matched = pattern.fullmatch(message)
-        if matched is not None:
-            params = {name: _param(name, value, nesting) for name, value in matched.groupdict().items()}
-            return Text(template, params, message)
-    return message
+    found = TEMPLATES.match(message)
+    if found is None:
+        return message
+    template, values = found
+    params = {name: _param(name, value, nesting) for name, value in values.items()}
+    if template == SCALAR_ERROR and values["type"] in ISO_SCALARS and '"' not in values["error"]:
+        # the reason is Python's ISO parser's English ("Invalid isoformat string: …", "month must be in 1..12"):
+        # kaohe says what it expects instead, in English too (not when the client's value held '". ' and the
+        # match split it early: its characters stay in the answer)
+        return Text(template, {**params, "error": iso_date_problem(values["type"])})
+    # the library's own sentence, unless a part of it was reworded (an ISO parser's reason inside): then the
+    # sentence with that part's English
+    same = all(str(params[name]) == value for name, value in values.items())
+    return Text(template, params, message if same else None)
 
 
 def _param(name: str, value: str, nesting: int) -> object:

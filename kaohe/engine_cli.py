@@ -20,6 +20,7 @@ scheme_app = typer.Typer(help=N_("Work with scheme files (YAML or JSON)."), no_a
 class OutputFormat(StrEnum):
     json = "json"
     table = "table"
+    explain = "explain"
 
 
 def register(app: typer.Typer) -> None:
@@ -66,7 +67,8 @@ def evaluate(
     scheme: Annotated[pathlib.Path, typer.Option("--scheme", help=N_("The scheme file (YAML or JSON)."))],
     facts: Annotated[pathlib.Path, typer.Option("--facts", help=N_("The facts file (YAML or JSON)."))],
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help=N_("json (the §11 result) or table (for people)."))
+        OutputFormat, typer.Option("--format", help=N_(
+            "json (the §11 result), table (for people) or explain (how each score came about, for people)."))
     ] = OutputFormat.json,
     out: Annotated[pathlib.Path | None, typer.Option("--out", help=N_("Write here instead of stdout."))] = None,
 ) -> None:
@@ -74,7 +76,9 @@ def evaluate(
     from kaohe.engine import parse_scheme
     from kaohe.engine.evaluate import missing_errors
     from kaohe.engine.ranking import dumps_result, format_table
+    from kaohe.engine.ranking.output import format_explanations
     from kaohe.engine.scheme import SchemeInvalid
+    from services.common.explanations import render_explanation
 
     scheme_document = _load(scheme, _("scheme"))
     facts_document = _load(facts, _("facts"))
@@ -84,7 +88,9 @@ def evaluate(
         _fail(_("the scheme %(scheme)s is invalid (%(problems_count)s problem(s)):",
                 scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     if output_format is OutputFormat.json:
-        text = dumps_result(result)
+        text = dumps_result(result)  # the stored form: English, the same bytes in every language
+    elif output_format is OutputFormat.explain:
+        text = format_explanations(result, render_explanation)
     else:  # evaluate parsed the scheme already: it is valid
         text = format_table(result, by_group=parse_scheme(scheme_document).ranking.scope == "group")
     _write(text, out)

@@ -13,11 +13,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kaohe.i18n import N_, Text, _, current_locale, locale_var, localize, negotiate, translate
+from kaohe.i18n import N_, Text, current_locale, locale_var, localize, negotiate, translate
+from kaohe.parser_reasons import json_problem
 from services.common.settings import get_settings
 
-__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "localize", "name_list", "or_list", "pass_language_on",
-           "pydantic_reason", "request_locale", "translate"]
+__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "json_problem", "localize", "name_list", "or_list",
+           "pass_language_on", "pydantic_reason", "request_locale", "translate"]
 
 ACCEPT_LANGUAGE = "accept-language"
 
@@ -175,25 +176,3 @@ def pydantic_reason(error: Mapping[str, Any]) -> str:
     if isinstance(params.get("expected"), str):  # "'xlsx' or 'csv'": "or" in the language too
         params["expected"] = or_list(str(params["expected"]))
     return Text(template, params, english)
-
-
-def json_problem(message: str) -> str:
-    """What Python's json decoder found wrong (its `JSONDecodeError.msg`, English), in kaohe's marked words; the
-    position (line, column) is the caller's to add."""
-    if message.startswith("Expecting value"):
-        return _("a value was expected")
-    if message.startswith("Expecting property name"):
-        return _("a property name in double quotes was expected")
-    if message.startswith("Expecting ':'"):
-        return _("':' was expected")
-    if message.startswith("Expecting ','"):
-        return _("',' was expected")
-    if message.startswith("Unterminated string"):
-        return _("a string is not closed")
-    if message.startswith("Invalid control character"):
-        return _("a control character inside a string")
-    if message.startswith("Invalid \\"):
-        return _("an escape sequence is not valid")
-    if message.startswith("Extra data"):
-        return _("more text after the value")
-    return _("not JSON")

@@ -43,12 +43,16 @@ def segment(value: object) -> str:
 
 
 async def system_get(http: httpx.AsyncClient, url: str, *, peer: str, params: Any = None,
-                     shown: str | None = None) -> Any:
+                     shown: str | None = None, language: str | None = None) -> Any:
     """GET `url` on `peer` with a system service token; 404 → NotFound, any other failure → 503.
 
-    `shown` is how the resource is named in error messages (default: `url`, its segments decoded)."""
+    `shown` is how the resource is named in error messages (default: `url`, its segments decoded); `language`,
+    the language to read the answer in instead of the caller's (`en`: the stored text of explanations and
+    problems, services/common/explanations.py)."""
     shown = shown or unquote(url)
     headers = {"Authorization": f"Bearer {issue_service_token(SYSTEM)}"}
+    if language is not None:
+        headers["Accept-Language"] = language
     try:
         try:
             response = await http.get(url, params=params, headers=headers)

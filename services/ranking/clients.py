@@ -9,7 +9,7 @@ import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import SOURCE_LOCALE, _
 from services.common.audit import chain_head
 from services.common.db import driver_connection
 from services.common.errors import NotFound, ServiceUnavailable
@@ -30,11 +30,13 @@ class ScoringClient:
     async def period_scores(self, period_id: str, *, since_score_set: int | None = None,
                             period_key: str | None = None) -> dict[str, Any]:
         """`GET /v1/periods/{id}/scores`: the latest full-precision scores of every subject (or, with
-        the score set and period key of an earlier answer, only what changed since: `partial`)."""
+        the score set and period key of an earlier answer, only what changed since: `partial`). Read in English,
+        whoever asked: the explanations and problems are copied into the results as stored, whatever the
+        language of the request that ranks (services/common/explanations.py)."""
         path = f"/v1/periods/{segment(period_id)}/scores"
         if since_score_set is not None and period_key:
             path += "?" + urlencode({"since_score_set": since_score_set, "period_key": period_key})
-        return await self._get(path)
+        return await self._get(path, language=SOURCE_LOCALE)
 
     async def scheme_document(self, scheme_id: str, version: int) -> dict[str, Any]:
         """`GET /v1/schemes/{id}/versions/{v}`: the published scheme document."""
@@ -48,8 +50,9 @@ class ScoringClient:
         loaded: list[dict[str, Any]] = (await self._get("/v1/calendar"))["loaded"]
         return loaded
 
-    async def _get(self, path: str) -> dict[str, Any]:
-        body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=unquote(path))
+    async def _get(self, path: str, language: str | None = None) -> dict[str, Any]:
+        body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=unquote(path),
+                                language=language)
         if not isinstance(body, dict):
             raise ServiceUnavailable(_("scoring answered GET %(path)s with a non-object body", path=path))
         return body

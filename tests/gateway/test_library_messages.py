@@ -184,6 +184,7 @@ def test_chinese_of_composed_sentences(message: str, chinese: str) -> None:
     assert localize(library_text(message), "zh-CN") == chinese
 
 
+AS_OF = "query($at: DateTime!) { scoreAsOf(periodId: \"p1\", subjectId: \"s1\", at: $at) { id } }"
 CYCLE = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
 NESTING = "{ a:me{b:me{c:me{d:me{e:me{f:me{g:me{h:me{i:me{j:me{k:me{subject}}}}}}}}}}} }"
 
@@ -221,6 +222,16 @@ NESTING = "{ a:me{b:me{c:me{d:me{e:me{f:me{g:me{h:me{i:me{j:me{k:me{subject}}}}}
     ({"query": "query($x: ID!) { period(id: $x) { id } }", "variables": {}}, "BAD_USER_INPUT",
      "变量 '$x' 的值无效：缺少非空类型 'ID!' 的值。",
      "Variable '$x' has invalid value: Expected a value of non-null type 'ID!' to be provided."),
+    # Python's ISO parser's reason ("month must be in 1..12", "ISO string too short") is not quoted: kaohe's own
+    ({"query": AS_OF, "variables": {"at": "2026-13-01T10:00:00"}}, "BAD_USER_INPUT",
+     "变量 '$at' 的值无效：值 \"2026-13-01T10:00:00\" 不是有效的 DateTime："
+     "应为日期和时间，如 2026-03-31T17:30:00+08:00。",
+     "Variable '$at' has invalid value: Value cannot represent a DateTime: \"2026-13-01T10:00:00\". Expected a date "
+     "and time such as 2026-03-31T17:30:00+08:00."),
+    ({"query": AS_OF, "variables": {"at": "tomorrow"}}, "BAD_USER_INPUT",
+     "变量 '$at' 的值无效：值 \"tomorrow\" 不是有效的 DateTime：应为日期和时间，如 2026-03-31T17:30:00+08:00。",
+     "Variable '$at' has invalid value: Value cannot represent a DateTime: \"tomorrow\". Expected a date and time "
+     "such as 2026-03-31T17:30:00+08:00."),
 ])
 async def test_graphql_library_messages_in_both_languages(gateway: httpx.AsyncClient, bearer: Any, body: Any,
                                                           code: str, chinese: str, english: str) -> None:

@@ -68,6 +68,7 @@ class FakeScoring:
         self.scores: dict[str, list[dict[str, Any]]] = {}
         self.problems: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[str] = []
+        self.languages: list[str | None] = []  # the Accept-Language of each scores read
         # a peer's `GET /v1/audit/head` failing ("evidence" or "scoring"): an exception raised, or a response
         self.heads_down: dict[str, Exception | httpx.Response] = {}
 
@@ -91,6 +92,7 @@ class FakeScoring:
             if match[1] not in self.scores:
                 return httpx.Response(500, json={"error": {"code": "internal_error"}})
             subjects = self.scores[match[1]]
+            self.languages.append(request.headers.get("Accept-Language"))
             body = {"subjects": subjects, "problems": self.problems.get(match[1], []), "score_set": len(self.calls),
                     "inputs_sha256": "sha-" + str(abs(hash(json.dumps(subjects, sort_keys=True))))}
             return httpx.Response(200, json=body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kaohe.i18n import N_, _, localize, translate
@@ -32,6 +32,25 @@ def format_table(result: Mapping[str, Any], *, by_group: bool | None = None) -> 
     rows = [_row(subject, graded) for subject in subjects]
     headers = tuple(translate(header) for header in HEADERS)
     lines = [title, "", *_aligned([headers, *rows], _scope_starts(subjects, by_group))]
+    problems = result.get("problems") or []
+    if problems:
+        lines += ["", localize(_("problems (%(count)s):", count=len(problems)))]
+        lines += [f"  {_problem_line(problem)}" for problem in problems]
+    return "\n".join(lines) + "\n"
+
+
+def format_explanations(result: Mapping[str, Any], render: Callable[[str], str] = str) -> str:
+    """How each subject's scores came about: the subject, then one line per indicator (the total last) with the
+    engine's explanation as `render` gives it (the CLI: in the run's language), then the problems as in the
+    table. Subjects in the result's order."""
+    title = f"{result.get('scheme')} v{result.get('version')} · {result.get('period')}"
+    lines = [title]
+    for subject in result.get("subjects", []):
+        name = subject.get("name")
+        lines += ["", f"{subject['id']} {name}" if name else str(subject["id"])]
+        explain = subject.get("explain") or {}
+        width = max((_width(str(code)) for code in explain), default=0)
+        lines += [f"  {code}{' ' * (width - _width(str(code)))}  {render(text)}" for code, text in explain.items()]
     problems = result.get("problems") or []
     if problems:
         lines += ["", localize(_("problems (%(count)s):", count=len(problems)))]

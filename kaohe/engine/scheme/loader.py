@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from kaohe.i18n import _
+from kaohe.parser_reasons import json_problem, yaml_problem, yaml_reader_problem
 
 from .checks import pointer as json_pointer
 
@@ -183,7 +184,7 @@ def _parse_json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(_("malformed JSON at line %(line)s, column %(column)s: %(reason)s", line=exc.lineno,
-                              column=exc.colno, reason=exc.msg)) from exc
+                              column=exc.colno, reason=json_problem(exc.msg))) from exc
 
 
 def _parse_yaml(text: str, max_bytes: int) -> Any:
@@ -200,13 +201,15 @@ def _parse_yaml(text: str, max_bytes: int) -> Any:
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        reason = exc.problem or str(exc)
+        reason = yaml_problem(exc.problem)  # kaohe's words, not PyYAML's English
         if mark is None:
             raise DocumentError(_("malformed YAML: %(reason)s", reason=reason)) from exc
         raise DocumentError(_("malformed YAML at line %(line)s, column %(column)s: %(reason)s", line=mark.line + 1,
                               column=mark.column + 1, reason=reason)) from exc
+    except yaml.reader.ReaderError as exc:
+        raise DocumentError(_("malformed YAML: %(reason)s", reason=yaml_reader_problem(exc.character))) from exc
     except yaml.YAMLError as exc:
-        raise DocumentError(_("malformed YAML: %(reason)s", reason=str(exc))) from exc
+        raise DocumentError(_("malformed YAML: %(reason)s", reason=yaml_problem(None))) from exc
 
 
 # JSON and YAML can escape half of a UTF-16 pair ("\\ud800"); such text has no UTF-8 form, so it can be

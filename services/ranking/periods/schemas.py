@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.explanations import StoredProblem
 from services.common.stored_text import Localized
 
 
@@ -31,7 +32,7 @@ class PeriodRead(BaseModel):
     status: str
     precision: int
     inputs_sha256: str
-    problems: list[Any]
+    problems: list[StoredProblem]  # their messages stored in English, rendered in the request's language
     stale: bool
     stale_since: datetime | None
     stale_reason: Localized | None  # stored without a language, rendered in the request's

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.common.explanations import Explanation
 from services.ranking.results.models import SubjectResult
 
 
@@ -30,7 +31,7 @@ class ResultRead(BaseModel):
     # a distributed reward's split among the unit's people: reward → person id → amount (scheme reference §10.1)
     distribution: dict[str, dict[str, str]] = {}
     flags: list[Any]
-    explain: dict[str, str]
+    explain: dict[str, Explanation]  # stored in English, rendered in the request's language
     created_at: datetime
 
     @classmethod

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kaohe.i18n import _
+from services.common.explanations import Explanation, StoredProblem
 from services.scoring.scores.compute import as_text
 
 MAX_FACT_KEYS = 50
@@ -43,7 +44,7 @@ class SubjectScoresRead(BaseModel):
     attributes: dict[str, Any]
     scores: dict[str, str]
     total: str
-    explain: dict[str, str]
+    explain: dict[str, Explanation]  # stored in English, rendered in the request's language
     vetoes: list[dict[str, Any]]
     flags: list[dict[str, Any]]
 
@@ -54,7 +55,7 @@ class ScoresRead(BaseModel):
     # shows them to people rounds them half-up to it
     precision: int
     subjects: list[SubjectScoresRead]
-    problems: list[dict[str, Any]]
+    problems: list[StoredProblem]  # their messages stored in English, rendered in the request's language
     inputs_sha256: str | None
     score_set: int
     # Names this period and its subject list (creation time and cache_epoch). Given back with
@@ -72,7 +73,7 @@ class ScoreVersionRead(BaseModel):
     value: str  # full precision
     precision: int  # the scheme's: a reader that shows the value to people rounds it half-up to it
     fact_ids: list[str]
-    explain: str
+    explain: Explanation
     cause: str
     score_set: int
     inputs_sha256: str

@@ -82,3 +82,41 @@ def test_the_table_shows_scoring_problems_in_the_language_asked_for(tmp_path: pa
         "  f5: score fact needs numeric points, got 'abc'"]
     assert [p["message"] for p in json.loads(as_json.stdout)["problems"]] == [
         "unknown subject 'c99'", "unknown indicator 'nope'", "score fact needs numeric points, got 'abc'"]
+
+
+def test_evaluate_explains_each_score_in_the_language_asked_for(tmp_path: pathlib.Path) -> None:
+    """`kaohe evaluate --format explain`: each subject's explanations (stored in English, the JSON's) in the run's
+    language, then the problems; worked by hand from the facts (f5's points are no number, so c02 has f2 only)."""
+    from kaohe.cli import app
+    from tests.engine.scoring.test_problem_language import BAD_FACTS
+
+    scheme, facts = tmp_path / "scheme.yaml", tmp_path / "facts.json"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    facts.write_text(json.dumps(BAD_FACTS, ensure_ascii=False), encoding="utf-8")
+    try:
+        runs = {language: CliRunner().invoke(app, ["--lang", language, "evaluate", "--scheme", str(scheme),
+                                                   "--facts", str(facts), "--format", "explain"])
+                for language in ("zh-CN", "en")}
+        as_json = CliRunner().invoke(app, ["--lang", "zh-CN", "evaluate", "--scheme", str(scheme),
+                                           "--facts", str(facts)])
+    finally:
+        use_locale(None)
+    assert {language: run.exit_code for language, run in runs.items()} == {"zh-CN": 0, "en": 0}
+    assert runs["zh-CN"].stdout.splitlines() == [
+        "cli-test v1 · 2026-Q1", "",
+        "c02 红旗社区", "  regular  人工评分（平均）[f2]：(93) / 1 = 93", "  total    总分：regular 93 = 93", "",
+        "c01 东风社区", "  regular  人工评分（平均）[f1]：(88.405) / 1 = 88.405",
+        "  total    总分：regular 88.405 = 88.405", "",
+        "问题（3 个）：", "  f3: 未知的考核对象 'c99'", "  f4: 未知的指标 'nope'",
+        "  f5: 评分事实的分值 points 须为数字，现为 'abc'"]
+    assert runs["en"].stdout.splitlines() == [
+        "cli-test v1 · 2026-Q1", "",
+        "c02 红旗社区", "  regular  manual mean [f2]: (93) / 1 = 93", "  total    total: regular 93 = 93", "",
+        "c01 东风社区", "  regular  manual mean [f1]: (88.405) / 1 = 88.405",
+        "  total    total: regular 88.405 = 88.405", "",
+        "problems (3):", "  f3: unknown subject 'c99'", "  f4: unknown indicator 'nope'",
+        "  f5: score fact needs numeric points, got 'abc'"]
+    # the JSON result keeps the engine's English whatever the language
+    assert [subject["explain"] for subject in json.loads(as_json.stdout)["subjects"]] == [
+        {"regular": "manual mean [f2]: (93) / 1 = 93", "total": "total: regular 93 = 93"},
+        {"regular": "manual mean [f1]: (88.405) / 1 = 88.405", "total": "total: regular 88.405 = 88.405"}]
