@@ -8,113 +8,81 @@ column) is the caller's to add. Standard library only (the engine and the CLI us
 
 from __future__ import annotations
 
-from kaohe.i18n import _
+from kaohe.i18n import N_, Text, _
+
+# json's reasons (`JSONDecodeError.msg`) by how they start
+JSON_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("Expecting value", N_("a value was expected")),
+    ("Expecting property name", N_("a property name in double quotes was expected")),
+    ("Expecting ':'", N_("':' was expected")),
+    ("Expecting ','", N_("',' was expected")),
+    ("Unterminated string", N_("a string is not closed")),
+    ("Invalid control character", N_("a control character inside a string")),
+    ("Invalid \\", N_("an escape sequence is not valid")),
+    ("Extra data", N_("more text after the value")),
+)
+NOT_JSON = N_("not JSON")
+
+CANNOT_START = N_("a character that cannot start a value here (a tab for indenting, or a character such as @ or ` "
+                  "at the start of a value: quote it)")
+ESCAPE = N_("an escape sequence is not valid")
+ONE_DOCUMENT = N_("the text holds more than one document (a line ---)")
+BLOCK_SCALAR = N_("the header of a block text (| or >) is not valid")
+DIRECTIVE = N_("YAML directives are not allowed")
+TAG = N_("tags (!name) are not allowed")
+# PyYAML's problems (scanner, parser, composer, constructor of the safe loader) by how they start, in the order
+# tried; `tests/engine/scoring/test_documents.py` reads PyYAML's source and fails on a problem not covered here.
+YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("found character", CANNOT_START),
+    ("could not find expected ':'", N_("':' was expected after a key")),
+    ("mapping values are not allowed here",
+     N_("'key: value' is not allowed here (check the indentation, or quote a value that holds ': ')")),
+    ("sequence entries are not allowed here", N_("a list entry ('- ') is not allowed here (check the indentation)")),
+    ("mapping keys are not allowed here", N_("a key is not allowed here (check the indentation)")),
+    ("found unexpected end of stream", N_("the document ends inside a quoted string or a value")),
+    ("found unexpected document separator", N_("a document separator (--- or ...) inside a value")),
+    ("found unknown escape character", ESCAPE),
+    ("expected escape sequence", ESCAPE),
+    ("expected URI escape sequence", ESCAPE),
+    ("expected alphabetic or numeric character", N_("an anchor, alias or tag name is not valid")),
+    ("expected a comment or a line break", N_("only a comment or the end of the line may follow here")),
+    ("expected <block end>", N_("the indentation does not match the lines above")),
+    ("expected ',' or ']'", N_("',' or ']' was expected")),
+    ("expected ',' or '}'", N_("',' or '}' was expected")),
+    ("expected the node content", N_("a value was expected")),
+    ("expected '<document start>'", ONE_DOCUMENT),
+    ("but found another document", ONE_DOCUMENT),
+    ("found unhashable key", N_("a key must be a single value, not a list or a mapping")),
+    ("could not determine a constructor for the tag", TAG),
+    ("expected chomping or indentation indicators", BLOCK_SCALAR),
+    ("expected indentation indicator", BLOCK_SCALAR),
+    ("found duplicate YAML directive", DIRECTIVE),
+    ("found incompatible YAML document", DIRECTIVE),
+    ("duplicate tag handle", DIRECTIVE),
+    ("found undefined tag handle", DIRECTIVE),
+    ("expected a digit", DIRECTIVE),
+    ("expected ' '", DIRECTIVE),
+    ("expected '!'", TAG),
+    ("expected URI", TAG),
+    ("expected '>'", TAG),
+    ("found undefined alias", N_("YAML anchors and aliases are not allowed")),
+)
+NOT_YAML = N_("not valid YAML")
+
+
+def _reason(problem: str | None, table: tuple[tuple[str, str], ...], otherwise: str) -> str:
+    found = next((reason for start, reason in table if (problem or "").startswith(start)), otherwise)
+    return Text(found, {})
 
 
 def json_problem(message: str) -> str:
     """What Python's json decoder found wrong (its `JSONDecodeError.msg`)."""
-    if message.startswith("Expecting value"):
-        return _("a value was expected")
-    if message.startswith("Expecting property name"):
-        return _("a property name in double quotes was expected")
-    if message.startswith("Expecting ':'"):
-        return _("':' was expected")
-    if message.startswith("Expecting ','"):
-        return _("',' was expected")
-    if message.startswith("Unterminated string"):
-        return _("a string is not closed")
-    if message.startswith("Invalid control character"):
-        return _("a control character inside a string")
-    if message.startswith("Invalid \\"):
-        return _("an escape sequence is not valid")
-    if message.startswith("Extra data"):
-        return _("more text after the value")
-    return _("not JSON")
-
-
-# PyYAML's problems (scanner, parser, composer, constructor of the safe loader) by how they start, in the order
-# tried; `tests/engine/scoring/test_documents.py` reads PyYAML's source and fails on a problem not covered here.
-YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
-    ("found character", "cannot start"),
-    ("could not find expected ':'", "colon"),
-    ("mapping values are not allowed here", "mapping value"),
-    ("sequence entries are not allowed here", "sequence entry"),
-    ("mapping keys are not allowed here", "mapping key"),
-    ("found unexpected end of stream", "end of stream"),
-    ("found unexpected document separator", "separator"),
-    ("found unknown escape character", "escape"),
-    ("expected escape sequence", "escape"),
-    ("expected URI escape sequence", "escape"),
-    ("expected alphabetic or numeric character", "name"),
-    ("expected a comment or a line break", "line end"),
-    ("expected <block end>", "block end"),
-    ("expected ',' or ']'", "flow sequence"),
-    ("expected ',' or '}'", "flow mapping"),
-    ("expected the node content", "value"),
-    ("expected '<document start>'", "one document"),
-    ("but found another document", "one document"),
-    ("found unhashable key", "key"),
-    ("could not determine a constructor for the tag", "tag"),
-    ("expected chomping or indentation indicators", "block scalar"),
-    ("expected indentation indicator", "block scalar"),
-    ("found duplicate YAML directive", "directive"),
-    ("found incompatible YAML document", "directive"),
-    ("duplicate tag handle", "directive"),
-    ("found undefined tag handle", "directive"),
-    ("expected a digit", "directive"),
-    ("expected ' '", "directive"),
-    ("expected '!'", "tag"),
-    ("expected URI", "tag"),
-    ("expected '>'", "tag"),
-    ("found undefined alias", "alias"),
-)
+    return _reason(message, JSON_PROBLEMS, NOT_JSON)
 
 
 def yaml_problem(problem: str | None) -> str:
     """What PyYAML found wrong (a `MarkedYAMLError`'s `problem`)."""
-    kind = next((kind for start, kind in YAML_PROBLEMS if (problem or "").startswith(start)), None)
-    if kind == "cannot start":
-        return _("a character that cannot start a value here (a tab for indenting, or a character such as @ or ` "
-                 "at the start of a value: quote it)")
-    if kind == "colon":
-        return _("':' was expected after a key")
-    if kind == "mapping value":
-        return _("'key: value' is not allowed here (check the indentation, or quote a value that holds ': ')")
-    if kind == "sequence entry":
-        return _("a list entry ('- ') is not allowed here (check the indentation)")
-    if kind == "mapping key":
-        return _("a key is not allowed here (check the indentation)")
-    if kind == "end of stream":
-        return _("the document ends inside a quoted string or a value")
-    if kind == "separator":
-        return _("a document separator (--- or ...) inside a value")
-    if kind == "escape":
-        return _("an escape sequence is not valid")
-    if kind == "name":
-        return _("an anchor, alias or tag name is not valid")
-    if kind == "line end":
-        return _("only a comment or the end of the line may follow here")
-    if kind == "block end":
-        return _("the indentation does not match the lines above")
-    if kind == "flow sequence":
-        return _("',' or ']' was expected")
-    if kind == "flow mapping":
-        return _("',' or '}' was expected")
-    if kind == "value":
-        return _("a value was expected")
-    if kind == "one document":
-        return _("the text holds more than one document (a line ---)")
-    if kind == "key":
-        return _("a key must be a single value, not a list or a mapping")
-    if kind == "tag":
-        return _("tags (!name) are not allowed")
-    if kind == "block scalar":
-        return _("the header of a block text (| or >) is not valid")
-    if kind == "directive":
-        return _("YAML directives are not allowed")
-    if kind == "alias":
-        return _("YAML anchors and aliases are not allowed")
-    return _("not valid YAML")
+    return _reason(problem, YAML_PROBLEMS, NOT_YAML)
 
 
 def yaml_reader_problem(character: object) -> str:

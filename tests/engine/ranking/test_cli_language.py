@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pathlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -57,8 +58,9 @@ def test_evaluate_prints_the_problems_in_chinese(broken: tuple[pathlib.Path, pat
                                      "/grading/bands: 最后一档必须是不写 min 的兜底档，如 {grade: 不称职}"])
 
 
-def test_the_table_shows_scoring_problems_in_the_language_asked_for(tmp_path: pathlib.Path) -> None:
-    """`kaohe evaluate --format table`: the problem lines in the run's language; the JSON result stays English."""
+def _evaluate_bad_facts(tmp_path: pathlib.Path, output: str) -> tuple[dict[str, Any], Any]:
+    """`kaohe evaluate --format OUTPUT` in zh-CN and en (both exit 0), and the JSON result under zh-CN, for the
+    facts of tests/engine/scoring/test_problem_language.py (three bad facts)."""
     from kaohe.cli import app
     from tests.engine.scoring.test_problem_language import BAD_FACTS
 
@@ -67,13 +69,19 @@ def test_the_table_shows_scoring_problems_in_the_language_asked_for(tmp_path: pa
     facts.write_text(json.dumps(BAD_FACTS, ensure_ascii=False), encoding="utf-8")
     try:
         runs = {language: CliRunner().invoke(app, ["--lang", language, "evaluate", "--scheme", str(scheme),
-                                                   "--facts", str(facts), "--format", "table"])
+                                                   "--facts", str(facts), "--format", output])
                 for language in ("zh-CN", "en")}
         as_json = CliRunner().invoke(app, ["--lang", "zh-CN", "evaluate", "--scheme", str(scheme),
                                            "--facts", str(facts)])
     finally:
         use_locale(None)
     assert {language: run.exit_code for language, run in runs.items()} == {"zh-CN": 0, "en": 0}
+    return runs, as_json
+
+
+def test_the_table_shows_scoring_problems_in_the_language_asked_for(tmp_path: pathlib.Path) -> None:
+    """`kaohe evaluate --format table`: the problem lines in the run's language; the JSON result stays English."""
+    runs, as_json = _evaluate_bad_facts(tmp_path, "table")
     assert runs["zh-CN"].stdout.splitlines()[-4:] == [
         "问题（3 个）：", "  f3: 未知的考核对象 'c99'", "  f4: 未知的指标 'nope'",
         "  f5: 评分事实的分值 points 须为数字，现为 'abc'"]
@@ -87,21 +95,7 @@ def test_the_table_shows_scoring_problems_in_the_language_asked_for(tmp_path: pa
 def test_evaluate_explains_each_score_in_the_language_asked_for(tmp_path: pathlib.Path) -> None:
     """`kaohe evaluate --format explain`: each subject's explanations (stored in English, the JSON's) in the run's
     language, then the problems; worked by hand from the facts (f5's points are no number, so c02 has f2 only)."""
-    from kaohe.cli import app
-    from tests.engine.scoring.test_problem_language import BAD_FACTS
-
-    scheme, facts = tmp_path / "scheme.yaml", tmp_path / "facts.json"
-    scheme.write_text(SCHEME, encoding="utf-8")
-    facts.write_text(json.dumps(BAD_FACTS, ensure_ascii=False), encoding="utf-8")
-    try:
-        runs = {language: CliRunner().invoke(app, ["--lang", language, "evaluate", "--scheme", str(scheme),
-                                                   "--facts", str(facts), "--format", "explain"])
-                for language in ("zh-CN", "en")}
-        as_json = CliRunner().invoke(app, ["--lang", "zh-CN", "evaluate", "--scheme", str(scheme),
-                                           "--facts", str(facts)])
-    finally:
-        use_locale(None)
-    assert {language: run.exit_code for language, run in runs.items()} == {"zh-CN": 0, "en": 0}
+    runs, as_json = _evaluate_bad_facts(tmp_path, "explain")
     assert runs["zh-CN"].stdout.splitlines() == [
         "cli-test v1 · 2026-Q1", "",
         "c02 红旗社区", "  regular  人工评分（平均）[f2]：(93) / 1 = 93", "  total    总分：regular 93 = 93", "",

@@ -139,5 +139,5 @@ def test_every_problem_pyyaml_writes_has_kaohes_words() -> None:
                     found.add(text.value)
     assert len(found) > 40
     uncovered = [text for text in sorted(found) if not text.startswith(NOT_SAFE_LOADER)
-                 and not any(text.startswith(start) for start, _kind in YAML_PROBLEMS)]
+                 and not any(text.startswith(start) for start, _reason in YAML_PROBLEMS)]
     assert uncovered == []
