@@ -31,8 +31,8 @@ class Templates:
         self.greedy = frozenset(greedy)
 
     @cached_property
-    def _compiled(self) -> tuple[tuple[str, re.Pattern[str], str], ...]:
-        """Each template as (its literal start, its anchored pattern, the template)."""
+    def _compiled(self) -> tuple[tuple[str, str, re.Pattern[str], str], ...]:
+        """Each template as (its literal start, its longest literal piece, its anchored pattern, the template)."""
         compiled = []
         for template in self.templates:
             pieces, end, seen = [], 0, set()
@@ -53,7 +53,8 @@ class Templates:
                 seen.add(name)
             pieces.append(_literal(template[end:]))
             start = _text(template[:found[0].start()] if found else template)
-            compiled.append((start, re.compile("".join(pieces), re.DOTALL), template))
+            longest = max((_text(piece) for piece in PLACEHOLDER.split(template)[::2]), key=len)
+            compiled.append((start, longest, re.compile("".join(pieces), re.DOTALL), template))
         return tuple(compiled)
 
     @staticmethod
@@ -61,12 +62,25 @@ class Templates:
         """The text of `template` that is not a value: the longer, the more particular the template."""
         return _text(PLACEHOLDER.sub("", template))
 
+    @cached_property
+    def _by_first(self) -> tuple[dict[str, tuple[tuple[str, str, re.Pattern[str], str], ...]],
+                                 tuple[tuple[str, str, re.Pattern[str], str], ...]]:
+        """The templates a sentence may match by its first character (those that start with a value match any),
+        each list in the templates' order."""
+        compiled = self._compiled
+        anywhere = tuple(entry for entry in compiled if not entry[0])
+        firsts = {entry[0][0] for entry in compiled if entry[0]}
+        return {first: tuple(entry for entry in compiled if not entry[0] or entry[0][0] == first)
+                for first in firsts}, anywhere
+
     def match(self, sentence: str) -> tuple[str, dict[str, str]] | None:
         """The first template `sentence` is an instance of, with its values; None when none (or too long)."""
         if len(sentence) > MAX_MESSAGE:
             return None
-        for start, pattern, template in self._compiled:
-            if sentence.startswith(start):
+        by_first, anywhere = self._by_first
+        for start, longest, pattern, template in by_first.get(sentence[:1], anywhere):
+            # two cheap tests before the pattern: its start, and its longest literal somewhere
+            if sentence.startswith(start) and longest in sentence:
                 matched = pattern.fullmatch(sentence)
                 if matched is not None:
                     return template, matched.groupdict()
