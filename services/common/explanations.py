@@ -243,7 +243,8 @@ def problem_templates() -> Templates:
     with (CATALOGUE / f"{DOMAIN}.pot").open("rb") as handle:
         catalog = read_po(handle)
     found = [str(message.id) for message in catalog if message.id and isinstance(message.id, str)
-             and any(path.startswith("kaohe/engine/") for path, _line in message.locations)]
+             and any(path.startswith("kaohe/engine/") for path, _line in message.locations)
+             and any(ch.isalpha() for ch in Templates.literal_text(str(message.id)))]  # not "%(a)s: %(b)s"
     return Templates(sorted(found, key=lambda msgid: -len(Templates.literal_text(msgid))))
 
 

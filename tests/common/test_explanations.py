@@ -237,11 +237,12 @@ def test_stored_problems_in_both_languages() -> None:
     stored = [{"fact": "f5", "message": "score fact needs numeric points, got 'abc'"},
               {"subject": "p1",
                "message": "no usable facts for c (考勤) of subject p1, and its missing policy is error"},
-              {"fact": "f9", "message": "a sentence of no engine"}]
+              {"fact": "f9", "message": "a sentence of no engine"},
+              {"fact": "f10", "message": "an old text: as written"}]  # not taken for the checker's "%(pointer)s: …"
     assert [render_problem(p, "zh-CN") for p in stored] == [
         {"fact": "f5", "message": "评分事实的分值 points 须为数字，现为 'abc'"},
         {"subject": "p1", "message": "考核对象 p1 在 c（考勤）上没有可用的事实，而该指标的缺失处理为 error"},
-        {"fact": "f9", "message": "a sentence of no engine"}]
+        {"fact": "f9", "message": "a sentence of no engine"}, {"fact": "f10", "message": "an old text: as written"}]
     assert [render_problem(p, "en") for p in stored] == stored
 
 
