@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import SYSTEM, issue_service_token
-from services.common.db import Database, copy_objects, pending
+from services.common.db import Database, copy_objects, insert_unnested, pending
 from services.common.peers import peer_client
 from services.common.tables import InboxEventMixin, OutboxEventMixin
 from services.common.waiting import woken
@@ -51,6 +51,9 @@ class EventBatchIn(BaseModel):
     """The body of `POST /events/batch`: consecutive events of one outbox to one destination, in their order."""
 
     events: list[EventIn] = Field(min_length=1, max_length=BATCH_MAX)
+    # the sender holds more events of these topics for this destination right behind these (a file's facts come in
+    # batches of BATCH_MAX): the destination may wait for them before acting on the whole (scoring's recompute)
+    more: bool = False
 
 
 def enqueue(
@@ -91,6 +94,18 @@ async def apply_once(
         .returning(model.event_id)
     )
     return (await session.execute(stmt)).first() is not None
+
+
+async def apply_many_once(session: AsyncSession, model: type[InboxEventMixin], events: Sequence[EventIn]) -> set[Any]:
+    """Record several events as applied with one statement (a batch); the ids of those not applied before. An id
+    the batch holds twice is recorded once: the caller applies its first occurrence only."""
+    first: dict[uuid.UUID, EventIn] = {}
+    for event in events:
+        first.setdefault(event.id, event)
+    rows = [{"event_id": e.id, "topic": e.topic, "source": e.source} for e in first.values()]
+    new = await insert_unnested(session, model.__table__, rows, conflict="event_id",  # type: ignore[attr-defined]
+                                returning="event_id")
+    return {uuid.UUID(str(event_id)) for event_id in new}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -157,20 +172,38 @@ class OutboxRelay:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             )).all()
-            for run in _runs(rows, self.batched_topics):
+            runs = _runs(rows, self.batched_topics)
+            for index, run in enumerate(runs):
                 if len(run) > 1:
-                    await self._send_run(run)
+                    await self._send_run(run, more=await self._more(session, rows, run, runs[index + 1:]))
                 else:
                     await self._send(run[0])
             await session.commit()
         return len(rows)
 
-    async def _send_run(self, rows: list[OutboxEventMixin]) -> None:
+    async def _more(self, session: AsyncSession, claimed: Sequence[OutboxEventMixin], run: list[OutboxEventMixin],
+                    later: list[list[OutboxEventMixin]]) -> bool:
+        """Whether more events of the batched topics to the run's destination wait right behind it: later in this
+        claim, or, when the claim took all it could (`batch_size`), still due in the outbox after it."""
+        destination = run[0].destination
+        if any(r[0].destination == destination and r[0].topic in self.batched_topics for r in later):
+            return True
+        if len(claimed) < self.batch_size:
+            return False
+        last, model = claimed[-1], self.model
+        behind = await session.scalar(
+            select(model.id).where(model.delivered_at.is_(None), model.available_at <= datetime.now(UTC),
+                                   model.destination == destination, model.topic.in_(self.batched_topics),
+                                   tuple_(model.created_at, model.id) > (last.created_at, last.id)).limit(1))
+        return behind is not None
+
+    async def _send_run(self, rows: list[OutboxEventMixin], *, more: bool = False) -> None:
         """Consecutive events to one destination in one request, applied there in one transaction (scoring then
-        recomputes once for all of them). When the destination refuses the batch (one event it refuses refuses all,
-        or it takes no batches), each is sent alone, as ever: a refused event then backs off alone and the others
-        are delivered. When it does not answer, all back off together, to be sent as a batch again."""
-        body = {"events": [self._body(row) for row in rows]}
+        recomputes once for all of them; with `more`, once for this batch and those right behind it). When the
+        destination refuses the batch (one event it refuses refuses all, or it takes no batches), each is sent
+        alone, as ever: a refused event then backs off alone and the others are delivered. When it does not
+        answer, all back off together, to be sent as a batch again."""
+        body: dict[str, Any] = {"events": [self._body(row) for row in rows], **({"more": True} if more else {})}
         try:
             response = await self._client.post(f"{self.resolve_url(rows[0].destination)}/events/batch", json=body,
                                                headers={"Authorization": f"Bearer {issue_service_token(SYSTEM)}"},

@@ -14,7 +14,7 @@ from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import InvalidInput
 from services.common.openapi import errors
-from services.common.outbox import EventBatchIn, EventIn, apply_once
+from services.common.outbox import EventBatchIn, EventIn, apply_many_once, apply_once
 from services.scoring.db import common
 from services.scoring.organisation.api import MAX_BATCH, split_ids
 from services.scoring.periods.models import Period
@@ -49,29 +49,70 @@ async def receive_event(event: EventIn, session: SessionDep, principal: CurrentP
 async def receive_events(batch: EventBatchIn, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Apply consecutive events of another service's outbox (at most 500), in their order and in one transaction,
     each as `POST /events` applies it and at most once by its id: a file of facts then makes one recompute, not one
-    per fact. All or nothing: one refused event (409 for a finalized period) refuses the batch, and the sender sends
-    each alone. Other services' tokens only (403 otherwise). Answers each event's outcome, in order.
+    per fact. With `more` (the sender holds more right behind these), the recompute of the periods they changed
+    waits for the next batch, 15 seconds at most. All or nothing: one refused event (409 for a finalized period)
+    refuses the batch, and the sender sends each alone. Other services' tokens only (403 otherwise). Answers each
+    event's outcome, in order.
     """
     service.check_event_caller(principal)
     locked = await service.lock_periods(session, [e.payload.get("period_id") for e in batch.events
                                                   if e.topic == "fact.changed"])
+    due = {period_id: period.recompute_due_at for period_id, period in locked.items()}
     # each event marks its period due: written once at the end, not before every statement (the period is an
     # audited row: each UPDATE digests it whole, result meta included)
     with session.no_autoflush:
-        return {"events": [await _apply(session, event, locked) for event in batch.events]}
+        outcomes = await _apply_all(session, batch.events, locked)
+        if batch.more:
+            service.hold_recompute(locked.values(), due)
+    return {"events": outcomes}
 
 
-async def _apply(session: AsyncSession, event: EventIn, locked: dict[str, Period] | None = None) -> dict[str, Any]:
+async def _apply_all(session: AsyncSession, events: list[EventIn], locked: dict[str, Period]) -> list[dict[str, Any]]:
+    """The outcome of each event of a batch, as `_apply` one after the other would give it: the inbox takes every
+    id in one statement, and each run of fact changes is written together (service.apply_fact_changes)."""
+    fresh = await apply_many_once(session, common.inbox, events)
+    outcomes: list[dict[str, Any]] = []
+    changes: list[tuple[FactChange, str]] = []  # a run of fact changes not yet written, the last of `outcomes`
+
+    async def write_changes() -> None:
+        applied = await service.apply_fact_changes(session, changes, locked) if changes else []
+        outcomes[len(outcomes) - len(changes):] = [{"applied": a} for a in applied]
+        changes.clear()
+
+    for event in events:
+        if event.id not in fresh:  # applied before, or earlier in this batch
+            await write_changes()
+            outcomes.append({"applied": False, "duplicate": True})
+        elif event.topic == "fact.changed":
+            fresh.discard(event.id)
+            changes.append((_fact_change(event), f"event:{event.id}"))
+            outcomes.append({})
+        else:
+            fresh.discard(event.id)
+            await write_changes()
+            outcomes.append(await _applied(session, event))
+    await write_changes()
+    return outcomes
+
+
+def _fact_change(event: EventIn) -> FactChange:
+    try:
+        return FactChange.model_validate(event.payload)
+    except ValidationError as exc:
+        raise InvalidInput(_("fact.changed payload is invalid"),
+                           details=exc.errors(include_url=False, include_context=False)) from None
+
+
+async def _apply(session: AsyncSession, event: EventIn) -> dict[str, Any]:
     if not await apply_once(session, common.inbox, event):
         return {"applied": False, "duplicate": True}
     if event.topic == "fact.changed":
-        try:
-            change = FactChange.model_validate(event.payload)
-        except ValidationError as exc:
-            raise InvalidInput(_("fact.changed payload is invalid"),
-                               details=exc.errors(include_url=False, include_context=False)) from None
-        return {"applied": await service.apply_fact_change(session, change, cause=f"event:{event.id}",
-                                                           locked=locked)}
+        return {"applied": await service.apply_fact_change(session, _fact_change(event), cause=f"event:{event.id}")}
+    return await _applied(session, event)
+
+
+async def _applied(session: AsyncSession, event: EventIn) -> dict[str, Any]:
+    """An event other than a fact change, recorded in the inbox already."""
     if event.topic == "period.status":
         return {"applied": await service.apply_period_status(session, event.payload, source=event.source)}
     return {"applied": False, "reason": f"topic {event.topic} is not for scoring"}

@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import itertools
 import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Text, cast, delete, func, select
+from sqlalchemy import Text, cast, delete, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,22 @@ async def upsert_facts(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
         ).returning(FactCopy.fact_id)
         written = (await session.execute(stmt)).first() is not None or written
     return written
+
+
+# the stored revision of each of a list of (period_id, fact_id): one statement whatever their number
+_REVISIONS = ("SELECT c.period_id, c.fact_id, c.revision FROM scoring.fact_copy c "
+              "JOIN unnest(CAST(:period_ids AS text[]), CAST(:fact_ids AS text[])) AS k(period_id, fact_id) "
+              "ON c.period_id = k.period_id AND c.fact_id = k.fact_id")
+
+
+async def fact_revisions(session: AsyncSession, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The stored revision of each `(period_id, fact_id)` of `keys` that has a fact copy."""
+    pairs = list(keys)
+    if not pairs:
+        return {}
+    rows = await session.execute(text(_REVISIONS), {"period_ids": [p for p, _ in pairs],
+                                                    "fact_ids": [f for _, f in pairs]})
+    return {(period_id, fact_id): revision for period_id, fact_id, revision in rows}
 
 
 async def delete_all_facts(session: AsyncSession, period_id: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,24 +49,65 @@ def _fact_row(period_id: str, fact: dict[str, Any], now: datetime, *, revision: 
 
 async def apply_fact_change(session: AsyncSession, change: FactChange, *, cause: str,
                             locked: dict[str, Period] | None = None) -> bool:
-    """Upsert or retract one fact copy and ask for a recompute; False when the period is unknown. `locked`: the
-    periods this transaction locked already (a batch), not read again (a period's row carries its result meta,
-    megabytes for 10,000 subjects)."""
+    """Upsert or retract one fact copy and ask for a recompute; False when the period is unknown or the change is
+    older than the stored one. `locked`: the periods this transaction locked already (a batch), not read again (a
+    period's row carries its result meta, megabytes for 10,000 subjects)."""
     period = (locked or {}).get(change.period_id) or await period_repo.get(session, change.period_id, lock=True)
-    if period is None:
-        log.warning("fact.changed for unknown period %s ignored", change.period_id)
-        return False
-    periods.require_writable(period)
-    fact = json.loads(canonical_json(change.fact))
-    # A retraction is a tombstone of the same revision order as the upserts (evidence's outbox
-    # may deliver a retried older change after a newer one).
-    row = _fact_row(period.id, fact, clock.now(), revision=change.revision,
-                    retracted=change.action == "retract")
-    if not await repo.upsert_facts(session, [row]):
-        log.info("fact %s revision %d is older than the stored one; ignored", fact["id"], change.revision)
-        return False
-    periods.mark_due(period, cause)
-    return True
+    return (await apply_fact_changes(session, [(change, cause)], {period.id: period} if period else {}))[0]
+
+
+async def apply_fact_changes(session: AsyncSession, changes: Sequence[tuple[FactChange, str]],
+                             locked: dict[str, Period]) -> list[bool]:
+    """Fact changes (each with its cause) in their order, each as if applied alone after the ones before it, with
+    one read of the stored revisions and one upsert (a batch of 500 made 500 upserts): whether each was applied.
+    `locked`: their periods, locked by this transaction (the lock keeps every other writer of the periods' fact
+    copies out, so the revisions read stay true); a change of another period is ignored, as one of an unknown
+    period. A fact changed twice is written once, as its last applied change."""
+    facts = [json.loads(canonical_json(change.fact)) for change, _cause in changes]
+    keys = {(change.period_id, str(fact["id"])) for (change, _cause), fact in zip(changes, facts, strict=True)}
+    stored = await repo.fact_revisions(session, keys)
+    now = clock.now()
+    written: dict[tuple[str, str], dict[str, Any]] = {}
+    applied = []
+    for (change, cause), fact in zip(changes, facts, strict=True):
+        period = locked.get(change.period_id)
+        if period is None:
+            log.warning("fact.changed for unknown period %s ignored", change.period_id)
+            applied.append(False)
+            continue
+        periods.require_writable(period)
+        # A retraction is a tombstone of the same revision order as the upserts (evidence's outbox
+        # may deliver a retried older change after a newer one).
+        row = _fact_row(period.id, fact, now, revision=change.revision, retracted=change.action == "retract")
+        key = (period.id, row["fact_id"])
+        if stored.get(key, change.revision) > change.revision:
+            log.info("fact %s revision %d is older than the stored one; ignored", fact["id"], change.revision)
+            applied.append(False)
+            continue
+        stored[key] = change.revision
+        written.pop(key, None)  # the later change replaces the earlier one, in the order of the last
+        written[key] = row
+        periods.mark_due(period, cause)
+        applied.append(True)
+    if written:
+        await repo.upsert_facts(session, list(written.values()))
+    return applied
+
+
+BATCH_HOLD = timedelta(seconds=15)  # how long a batch with more behind it holds its periods' recompute at most
+
+
+def hold_recompute(locked: Iterable[Period], due_before: dict[str, datetime | None]) -> None:
+    """After a batch whose sender holds more events right behind it (`more`): the periods it marked due are
+    recomputed once the batches stop coming, BATCH_HOLD after the last at most (should the next never come), not
+    after each, which would recompute and rank a 10,000-row file 20 times, each batch waiting for the recompute
+    before (docs/decisions.md, "Bulk facts reach the ranking in one recompute"). A period that was due already
+    before the batch (a change not held) keeps its time; one held by the batch before is held again."""
+    now = datetime.now(UTC)
+    for period in locked:
+        before = due_before.get(period.id)
+        if period.recompute_due_at != before and (before is None or before > now):
+            period.recompute_due_at = now + BATCH_HOLD
 
 
 async def lock_periods(session: AsyncSession, period_ids: list[Any]) -> dict[str, Period]:
