@@ -232,3 +232,23 @@ async def test_a_held_batch_never_delays_a_change_due_already(period: httpx.Asyn
     assert await recomputer.run_due(datetime.now(UTC) + timedelta(seconds=16)) == 1
     body = await ok(await period.get("/v1/periods/q1/scores", headers=service_headers()))
     assert {s["id"]: s["scores"]["work"] for s in body["subjects"]} == {"p1": "50", "p2": "45"}
+
+
+async def test_a_batch_that_does_not_continue_a_held_period_releases_it(period: httpx.AsyncClient) -> None:
+    """q1 held by a batch with `more`; the sender's next batch is about q2 only (its own `more` holds q2): q1 is
+    due at once and recomputed, q2 waits for its next batch."""
+    await ok(await period.post("/v1/periods", json={"id": "q2", "scheme_id": "tiny", "scheme_version": 1,
+                                                    "label": "2026-Q2", "subjects": [{"id": "p1", "group": "A"}]},
+                               headers=admin()), 201)
+    recomputer = Recomputer(app_db(), app_cache(), quiet_seconds=0)
+    assert await recomputer.run_due() == 2  # q1 with the fixture's facts, q2 just opened
+    q1 = [fact_event("upsert", {**FACTS[1], "points": "41"}, revision=1)]
+    await ok(await period.post("/events/batch", json={"events": q1, "more": True}, headers=service_headers()))
+    assert await recomputer.run_due() == 0
+    q2 = [fact_event("upsert", {**FACTS[0], "points": "70"}, period_id="q2")]
+    await ok(await period.post("/events/batch", json={"events": q2, "more": True}, headers=service_headers()))
+    assert (await _due("q1") or datetime.max.replace(tzinfo=UTC)) <= datetime.now(UTC)
+    assert (await _due("q2") or datetime.min.replace(tzinfo=UTC)) > datetime.now(UTC) + timedelta(seconds=14)
+    assert await recomputer.run_due() == 1
+    body = await ok(await period.get("/v1/periods/q1/scores", headers=service_headers()))
+    assert {s["id"]: s["scores"]["work"] for s in body["subjects"]} == {"p1": "50", "p2": "41"}

@@ -50,7 +50,8 @@ async def receive_events(batch: EventBatchIn, session: SessionDep, principal: Cu
     """Apply consecutive events of another service's outbox (at most 500), in their order and in one transaction,
     each as `POST /events` applies it and at most once by its id: a file of facts then makes one recompute, not one
     per fact. With `more` (the sender holds more right behind these), the recompute of the periods they changed
-    waits for the next batch, 15 seconds at most. All or nothing: one refused event (409 for a finalized period)
+    waits for the next batch, 15 seconds at most (and no longer than a batch that changes none of them). All or
+    nothing: one refused event (409 for a finalized period)
     refuses the batch, and the sender sends each alone. Other services' tokens only (403 otherwise). Answers each
     event's outcome, in order.
     """
@@ -64,6 +65,7 @@ async def receive_events(batch: EventBatchIn, session: SessionDep, principal: Cu
         outcomes = await _apply_all(session, batch.events, locked)
         if batch.more:
             service.hold_recompute(locked.values(), due)
+        await service.release_held(session, locked)
     return {"events": outcomes}
 
 

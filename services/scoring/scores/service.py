@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.canonical import canonical_json
@@ -102,12 +103,29 @@ def hold_recompute(locked: Iterable[Period], due_before: dict[str, datetime | No
     recomputed once the batches stop coming, BATCH_HOLD after the last at most (should the next never come), not
     after each, which would recompute and rank a 10,000-row file 20 times, each batch waiting for the recompute
     before (docs/decisions.md, "Bulk facts reach the ranking in one recompute"). A period that was due already
-    before the batch (a change not held) keeps its time; one held by the batch before is held again."""
+    before the batch (a change not held) keeps its time; one held by the batch before is held again, and one the
+    next batch does not continue is released then (`release_held`)."""
     now = datetime.now(UTC)
     for period in locked:
         before = due_before.get(period.id)
         if period.recompute_due_at != before and (before is None or before > now):
             period.recompute_due_at = now + BATCH_HOLD
+
+
+async def release_held(session: AsyncSession, continued: Collection[str]) -> int:
+    """Make due now the periods an earlier batch held (`hold_recompute`) that this batch does not continue: its
+    sender has moved on to other events (another period's file, or a single change that happened to share the
+    held batch), so nothing more is coming for them. A period another transaction has locked is left as it is
+    (that one continues it, or the hold runs out). How many were released."""
+    now = datetime.now(UTC)
+    held = (select(Period.id).where(Period.recompute_due_at > now, Period.id.not_in(list(continued)))
+            .with_for_update(skip_locked=True))
+    released = await session.execute(update(Period).where(Period.id.in_(held.scalar_subquery()))
+                                     .values(recompute_due_at=now).execution_options(synchronize_session=False))
+    count: int = released.rowcount  # type: ignore[attr-defined]
+    if count:
+        session.info[periods.DUE_WAKE] = True
+    return count
 
 
 async def lock_periods(session: AsyncSession, period_ids: list[Any]) -> dict[str, Period]:
