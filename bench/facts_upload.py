@@ -19,8 +19,8 @@ together: steadier than the wall clock on a shared machine). After the upload, `
 evidence` must hold (the bench fails otherwise). With `--settle`, it then waits until scoring has a score for
 every person and ranking a result for every person, and prints
 `facts_settle: rows=N scoring_s=S ranking_s=S` (seconds after the upload answered) and the processes' CPU seconds
-until ranking held every row (`facts_settle_cpu: …`). It reads scoring's scores once whole, then only those changed
-since (`since_score_set`, as ranking reads them), so that its own looking costs scoring little.
+until ranking held every row (`facts_settle_cpu: …`). It reads scoring's scores once whole before the upload, then
+only those changed since (`since_score_set`, as ranking reads them), so that its own looking costs scoring little.
 """
 
 from __future__ import annotations
@@ -149,13 +149,22 @@ class Totals:
         return self.totals
 
 
-def settle(stack: Any, period: str, rows: int) -> tuple[float, float]:
+def read_before(stack: Any, period: str) -> Totals:
+    """Scoring's totals before the upload (every person's 0), read whole, so that looking after it reads only the
+    scores changed since (not timed)."""
+    token = issue_service_token(Principal("bench-admin", (Grant("admin", ""),)), ttl_seconds=3600)
+    totals = Totals()
+    with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {token}"}) as http:
+        totals.read(http, stack, period)
+    return totals
+
+
+def settle(stack: Any, period: str, rows: int, totals: Totals) -> tuple[float, float]:
     """Seconds until scoring's total of every person is their score (none is 0 any more), then until ranking's
     table holds every person with the lowest score last (60)."""
     token = issue_service_token(Principal("bench-admin", (Grant("admin", ""),)), ttl_seconds=3600)
     started = time.perf_counter()
     scoring_s = ranking_s = None
-    totals = Totals()
     with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {token}"}) as http:
         while ranking_s is None and time.perf_counter() - started < 1800:
             try:
@@ -190,12 +199,13 @@ def main() -> None:
     with gateway_as_admin() as (stack, env, http):
         period = setup(http, args.rows)
         quiet(stack, period, args.rows)
+        totals = read_before(stack, period)
         before = cpu_seconds(stack)
         seconds = upload(http, period, args.rows)
         answered = cpu_seconds(stack)
         print(f"facts_upload: rows={args.rows} seconds={seconds:.1f} rows_per_s={args.rows / seconds:.0f}", flush=True)
         print(cpu_line("facts_upload_cpu", before, answered), flush=True)
-        settled = settle(stack, period, args.rows) if args.settle else None
+        settled = settle(stack, period, args.rows, totals) if args.settle else None
         ranked = cpu_seconds(stack)
         verify_audit(env)
     if settled is not None:
