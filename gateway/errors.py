@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import FieldNode, GraphQLError, GraphQLInputObjectType, GraphQLSchema, GraphQLSyntaxError, get_named_type
 
 from gateway.library_messages import library_text
 from kaohe.i18n import N_, Text, _, localize, translate
@@ -139,15 +140,77 @@ def finite_json(value: Any) -> Any:
     return value
 
 
-def give_code(error: GraphQLError) -> None:
-    """Set `extensions.code` on one GraphQL error (and `reason`/`details` for a service's refusal)."""
+def camel(name: str) -> str:
+    """A snake_case name as GraphQL spells it: `period_id` → `periodId` (a camelCase name stays as it is)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def graphql_field(path: str, arguments: Mapping[str, Any] | None) -> str:
+    """A field path of a service's or the gateway's own refusal (`fact_kind`, `subjects.0.group_id`) in the names
+    the client wrote in GraphQL: each segment that names an argument of the root field, or a field of an input
+    object it takes (the service's body is the `input` flattened), in camelCase. Inside a scalar (a JSON value
+    such as `content`) the keys are the client's own and stay as they are; list indexes too."""
+    fields: Mapping[str, Any] | None = None
+    if arguments is not None:
+        fields = dict(arguments)
+        for argument in arguments.values():
+            named = get_named_type(argument.type)
+            if isinstance(named, GraphQLInputObjectType):
+                fields = {**named.fields, **fields}
+    out: list[str] = []
+    segments = path.split(".")
+    for index, segment in enumerate(segments):
+        if segment.isdigit():
+            out.append(segment)
+            continue
+        name = camel(segment)
+        out.append(name)
+        if fields is None:  # not resolved against the schema: camelCase, as every GraphQL name is
+            continue
+        found = fields.get(name)
+        named = get_named_type(found.type) if found is not None else None
+        if found is not None and not isinstance(named, GraphQLInputObjectType):
+            out.extend(segments[index + 1:])  # a scalar's own keys
+            break
+        fields = named.fields if isinstance(named, GraphQLInputObjectType) else None
+    return ".".join(out)
+
+
+def graphql_details(details: Any, arguments: Mapping[str, Any] | None) -> Any:
+    """`details` with each `{field, …}` entry's field named as in GraphQL (graphql_field); any other shape as is."""
+    if not isinstance(details, list):
+        return details
+    return [{**item, "field": graphql_field(item["field"], arguments)}
+            if isinstance(item, dict) and isinstance(item.get("field"), str) and item["field"] else item
+            for item in details]
+
+
+def _arguments(error: GraphQLError, schema: GraphQLSchema | None) -> Mapping[str, Any] | None:
+    """The arguments of the root field the error arose in (by its name, not its alias)."""
+    if schema is None or not error.nodes or not isinstance(error.nodes[0], FieldNode) or len(error.path or ()) != 1:
+        return None  # not a root field's own refusal: its names are camelCased without the schema
+    name = error.nodes[0].name.value
+    for root in (schema.query_type, schema.mutation_type, schema.subscription_type):
+        if root is not None and name in root.fields:
+            return root.fields[name].args
+    return None
+
+
+def give_code(error: GraphQLError, schema: GraphQLSchema | None = None) -> None:
+    """Set `extensions.code` on one GraphQL error (and `reason`/`details` for a service's refusal). A detail's
+    `field` is named as in GraphQL (camelCase, graphql_field), the REST names being snake_case; so is the field a
+    refused payload's message begins with."""
     original = error.original_error
     if isinstance(original, DomainError):
         error.extensions = {**(error.extensions or {}), "code": code_for(original.status_code),
                             "reason": original.code}
+        message = localize(original.message)
         if original.details is not None:
-            error.extensions["details"] = original.details
-        error.message = localize(original.message)
+            details = graphql_details(original.details, _arguments(error, schema))
+            error.extensions["details"] = details
+            message = _renamed_lead(message, original.details, details)
+        error.message = message
         return
     if (error.extensions or {}).get("code"):
         error.message = _marked_message(error)
@@ -157,6 +220,17 @@ def give_code(error: GraphQLError) -> None:
         error.message = translate(INTERNAL_MESSAGE)
     else:
         error.message = _marked_message(error)
+
+
+def _renamed_lead(message: str, before: Any, after: Any) -> str:
+    """A message that begins with its first detail's field (`fact_kind: Field required`), with that field as
+    GraphQL names it."""
+    if not (isinstance(before, list) and before and isinstance(before[0], dict) and isinstance(after, list)):
+        return message
+    old, new = before[0].get("field"), after[0].get("field")
+    if isinstance(old, str) and old and old != new and message.startswith((old + ":", old + "：")):
+        return str(new) + message[len(old):]
+    return message
 
 
 def _marked_message(error: GraphQLError) -> str:

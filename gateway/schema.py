@@ -91,7 +91,7 @@ class GatewaySchema(strawberry.Schema):
         for error in errors:
             if self.hide_suggestions:  # in the library's English, before the message is put in the request's language
                 error.message = hidden_suggestions(error.message)
-            give_code(error)
+            give_code(error, self._schema)
         unexpected = [e for e in errors if (e.extensions or {}).get("code") == "INTERNAL"]
         for error in errors:
             if error not in unexpected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.errors import camel
 from gateway.loaders import rows_of
 from kaohe.i18n import _
 from services.common.errors import InvalidInput
@@ -19,9 +20,12 @@ def rows(body: Any, key: str) -> list[dict[str, Any]]:
 
 
 def bounded(**fields: Any) -> None:
-    """Refuse over-long strings and lists before anything reaches a service."""
-    for name, value in fields.items():
-        if isinstance(value, str) and len(value) > (MAX_ID if name.endswith(("id", "key")) else MAX_TEXT):
+    """Refuse over-long strings and lists before anything reaches a service. Each is named by its argument's or
+    input field's name in snake_case (`period_id=input.period_id`, `id=str(id)`); the refusal names it as GraphQL
+    does (`periodId`)."""
+    for python_name, value in fields.items():
+        name = camel(python_name)
+        if isinstance(value, str) and len(value) > (MAX_ID if python_name.endswith(("id", "key")) else MAX_TEXT):
             raise InvalidInput(_("%(name)s is too long", name=name), details=[{"field": name, "reason": "too long"}])
         if isinstance(value, list) and len(value) > MAX_LIST:
             raise InvalidInput(_("%(name)s has too many items", name=name),
@@ -30,6 +34,7 @@ def bounded(**fields: Any) -> None:
 
 def bounded_ids(name: str, ids: list[Any], *, limit: int = 100) -> None:
     """Refuse more than `limit` ids, or any id over the id length."""
+    name = camel(name)
     if len(ids) > limit:
         raise InvalidInput(_("%(name)s has more than %(limit)s ids", name=name, limit=limit),
                            details=[{"field": name, "reason": "too many ids"}])
@@ -41,6 +46,7 @@ def bounded_ids(name: str, ids: list[Any], *, limit: int = 100) -> None:
 
 def bounded_texts(name: str, values: list[str], *, limit: int = 20) -> None:
     """Refuse more than `limit` texts, or any text over the text length."""
+    name = camel(name)
     if len(values) > limit or any(len(v) > MAX_TEXT for v in values):
         raise InvalidInput(_("%(name)s: at most %(limit)s items of at most %(max_text)s characters",
                              name=name, limit=limit, max_text=MAX_TEXT),

@@ -62,7 +62,7 @@ class ApiKeyMutation:
         "instance trusts a key it verified). Returns the key's id."))
     async def revoke_api_key(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
         ctx = info.context
-        bounded(key_id=str(id))
+        bounded(id=str(id))
         access.require_role(ctx.user, "revokeApiKey")
         await ctx.clients.scoring.request("DELETE", f"/v1/api-keys/{segment(id)}", ctx.user)
         state = getattr(getattr(ctx.request, "app", None), "state", None)

@@ -41,7 +41,7 @@ class EvidenceQuery:
 
     @strawberry.field(description="One submission.")
     async def submission(self, info: Ctx, id: strawberry.ID) -> Submission:
-        bounded(submission_id=str(id))
+        bounded(id=str(id))
         path = f"/v1/submissions/{segment(id)}"
         return Submission.from_json(await fetch_owned(info.context, "submission", "evidence", path))
 
@@ -180,7 +180,7 @@ class EvidenceMutation:
     @strawberry.mutation(description="Approve, reject, return or adjust a submission at the caller's level.")
     async def review_submission(self, info: Ctx, id: strawberry.ID, input: ReviewInput) -> Submission:
         ctx = info.context
-        bounded(submission_id=str(id), action=input.action, reason=input.reason)
+        bounded(id=str(id), action=input.action, reason=input.reason)
         await fetch_owned(ctx, "reviewSubmission", "evidence", f"/v1/submissions/{segment(id)}")
         body = await ctx.clients.evidence.request("POST", f"/v1/submissions/{segment(id)}/decisions", ctx.user,
                                                   json=_payload(input))
@@ -238,7 +238,7 @@ class EvidenceMutation:
     async def answer_rectification_notice(self, info: Ctx, id: strawberry.ID, feedback: str,
                                           version: int) -> RectificationNotice:
         ctx = info.context
-        bounded(notice_id=str(id), feedback=feedback)
+        bounded(id=str(id), feedback=feedback)
         await fetch_owned(ctx, "answerRectificationNotice", "evidence", f"/v1/rectifications/{segment(id)}")
         body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{segment(id)}/feedback", ctx.user,
                                                   json={"feedback": feedback, "version": version})
@@ -247,7 +247,7 @@ class EvidenceMutation:
     @strawberry.mutation(description="The unit head's sign-off of the feedback (签字).")
     async def sign_rectification_notice(self, info: Ctx, id: strawberry.ID, version: int) -> RectificationNotice:
         ctx = info.context
-        bounded(notice_id=str(id))
+        bounded(id=str(id))
         await fetch_owned(ctx, "signRectificationNotice", "evidence", f"/v1/rectifications/{segment(id)}")
         body = await ctx.clients.evidence.request("POST", f"/v1/rectifications/{segment(id)}/sign", ctx.user,
                                                   json={"version": version})
@@ -268,7 +268,7 @@ class EvidenceMutation:
     async def answer_appeal(self, info: Ctx, id: strawberry.ID, upheld: bool, replies: list[str], version: int,
                             correction: JSON | None = None) -> Appeal:
         ctx = info.context
-        bounded(appeal_id=str(id))
+        bounded(id=str(id))
         bounded_texts("replies", replies)
         await fetch_owned(ctx, "answerAppeal", "evidence", f"/v1/appeals/{segment(id)}")
         payload = {"decision": "upheld" if upheld else "dismissed", "replies": replies, "version": version,

@@ -117,7 +117,7 @@ class OrganisationQuery:
     @strawberry.field(description="One scheme version with its indicator tree.")
     async def scheme(self, info: Ctx, id: strawberry.ID, version: int) -> Scheme:
         ctx = info.context
-        bounded(scheme_id=str(id))
+        bounded(id=str(id))
         access.require_role(ctx.user, "scheme")
         path = f"/v1/schemes/{segment(id)}/versions/{segment(version)}"
         return Scheme.from_json(await ctx.clients.scoring.request("GET", path, ctx.user))
@@ -125,7 +125,7 @@ class OrganisationQuery:
     @strawberry.field(description="One period with its indicators.")
     async def period(self, info: Ctx, id: strawberry.ID) -> Period:
         ctx = info.context
-        bounded(period_id=str(id))
+        bounded(id=str(id))
         access.require_role(ctx.user, "period")
         return Period.from_json(await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(id)}", ctx.user))
 
@@ -148,7 +148,7 @@ class OrganisationQuery:
 
     @strawberry.field(description="One subject of a period.")
     async def subject(self, info: Ctx, period_id: strawberry.ID, id: strawberry.ID) -> Subject:
-        bounded(period_id=str(period_id), subject_id=str(id))
+        bounded(period_id=str(period_id), id=str(id))
         await loaders.authorize_subject(info.context, "subject", str(period_id), str(id))
         row = await loaders.subjects(info.context).load((str(period_id), str(id)))  # as the caller: scoring decides too
         if row is None:
@@ -180,7 +180,7 @@ class OrganisationMutation:
     async def create_unit(self, info: Ctx, name: str, slug: str, parent_id: strawberry.ID | None = None,
                           id: strawberry.ID | None = None) -> Unit:
         ctx = info.context
-        bounded(name=name, slug=slug, parent_id=parent_id and str(parent_id), unit_id=id and str(id))
+        bounded(name=name, slug=slug, parent_id=parent_id and str(parent_id), id=id and str(id))
         if parent_id is not None:
             await checked_unit(ctx, str(parent_id), "createUnit")
         else:
@@ -194,7 +194,7 @@ class OrganisationMutation:
     async def create_person(self, info: Ctx, name: str, unit_id: strawberry.ID,
                             id: strawberry.ID | None = None) -> Person:
         ctx = info.context
-        bounded(name=name, unit_id=str(unit_id), person_id=id and str(id))
+        bounded(name=name, unit_id=str(unit_id), id=id and str(id))
         await checked_unit(ctx, str(unit_id), "createPerson")
         payload = {"name": name, "unit_id": str(unit_id), **({"id": str(id)} if id is not None else {})}
         return Person.from_json(await ctx.clients.scoring.request("POST", "/v1/people", ctx.user, json=payload))
@@ -212,7 +212,7 @@ class OrganisationMutation:
     @strawberry.mutation(description="Publish a scheme draft at `revision`; it is immutable from then on.")
     async def publish_scheme(self, info: Ctx, id: strawberry.ID, version: int, revision: int) -> Scheme:
         ctx = info.context
-        bounded(scheme_id=str(id))
+        bounded(id=str(id))
         access.require(ctx.user, "publishScheme")
         path = f"/v1/schemes/{segment(id)}/versions/{segment(version)}/publish"
         body = await ctx.clients.scoring.request("POST", path, ctx.user, json={"revision": revision})
@@ -221,7 +221,7 @@ class OrganisationMutation:
     @strawberry.mutation(description="Open a period for a published scheme version with its subjects.")
     async def open_period(self, info: Ctx, input: PeriodInput, idempotency_key: str | None = None) -> Period:
         ctx = info.context
-        bounded(scheme_id=input.scheme_id, label=input.label, period_id=input.id, owner_path=input.owner_path)
+        bounded(scheme_id=input.scheme_id, label=input.label, id=input.id, owner_path=input.owner_path)
         bounded_ids("subjects", [s.id for s in input.subjects], limit=MAX_LIST)
         access.require(ctx.user, "openPeriod")
         payload = {"scheme_id": input.scheme_id, "scheme_version": input.scheme_version, "label": input.label,

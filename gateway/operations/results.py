@@ -140,7 +140,7 @@ class ResultMutation:
     @strawberry.mutation(description="Answer an objection; finalizing waits until every one is answered.")
     async def answer_objection(self, info: Ctx, id: strawberry.ID, answer: str) -> Objection:
         ctx = info.context
-        bounded(objection_id=str(id), answer=answer)
+        bounded(id=str(id), answer=answer)
         await fetch_owned(ctx, "answerObjection", "ranking", f"/v1/objections/{segment(id)}")
         body = await ctx.clients.ranking.request("POST", f"/v1/objections/{segment(id)}/answer", ctx.user,
                                                  json={"answer": answer})

@@ -96,7 +96,7 @@ class WorkflowMutation:
     @strawberry.mutation(description="Correct a pending or returned submission: a new version; review starts again.")
     async def correct_submission(self, info: Ctx, id: strawberry.ID, input: CorrectionInput) -> Submission:
         ctx = info.context
-        bounded(submission_id=str(id), justification=input.justification)
+        bounded(id=str(id), justification=input.justification)
         await fetch_owned(ctx, "correctSubmission", "evidence", f"/v1/submissions/{segment(id)}")
         payload = {"content": input.content, "version": input.version,
                    **({"justification": input.justification} if input.justification is not None else {})}
