@@ -24,8 +24,9 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from gateway.errors import graphql_error_body
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, localize, translate
 from services.common.auth import Principal
+from services.common.i18n import request_locale
 from services.common.peers import segment
 from services.common.settings import get_settings
 
@@ -36,8 +37,10 @@ BURST = 30
 TRACKED_ADDRESSES = 10_000
 FRESH_SECONDS = 5  # one ranking call per period per 5 s, however many read it
 MAX_AGE_SECONDS = 60
-COLUMN_TITLES = {"rank": "名次", "subject_id": "编号", "name": "名称", "group": "组别", "total": "总分",
-                 "grade": "等次", "labels": "标签"}
+# the columns' titles: in the reader's language in the JSON (名次, 编号 … in Chinese), Chinese on the page
+COLUMN_TITLES = {"rank": N_("Rank"), "subject_id": N_("ID"), "name": N_("Name"), "group": N_("Group"),
+                 "total": N_("Total"), "grade": N_("Grade"), "labels": N_("Labels")}
+PAGE_LOCALE = "zh-CN"  # the printable page is the office's Chinese notice, whatever the reader asks
 DEFAULT_PROCEDURE = ("公示期间，被考核单位或个人对公示结果有异议的，请于公示截止前通过考核系统提出异议，"
                      "写明异议事项和理由，并附相关材料；也可书面向考核办公室反映。考核办公室逐件核实并答复。"
                      "公示期满后，考核结果经审定后生效。")
@@ -93,15 +96,18 @@ async def publication(request: Request, format: Literal["json", "html"],
         message = localize(_("too many requests; retry in %(seconds)s s", seconds=seconds))
         return JSONResponse(graphql_error_body(429, "rate_limited", message),
                             status_code=429, headers={"Retry-After": str(seconds)})
-    notice = public_notice(await _published(request, period_id))
-    if format == "json":
-        body, media, extra = orjson.dumps(notice), "application/json", {"Access-Control-Allow-Origin": "*"}
-    else:
-        body, media, extra = page(notice).encode(), "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY}
+    published = await _published(request, period_id)
+    if format == "json":  # the column titles in the reader's language; the office's own texts as written
+        language = request_locale(request)
+        body, media = orjson.dumps(public_notice(published, language)), "application/json"
+        extra = {"Access-Control-Allow-Origin": "*", "Vary": "Accept-Encoding, Accept-Language"}
+    else:  # the page: Chinese whatever the reader asks (docs/decisions.md, issue 22), no Vary on Accept-Language
+        language, media = PAGE_LOCALE, "text/html; charset=utf-8"
+        body = page(public_notice(published, PAGE_LOCALE)).encode()
+        extra = {"Content-Security-Policy": PAGE_POLICY, "Vary": "Accept-Encoding"}
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    # Chinese whatever the reader asks (docs/decisions.md, issue 22): no Vary on Accept-Language
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}", "Vary": "Accept-Encoding",
-               "Content-Language": "zh-CN", **extra}
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}", "Content-Language": language,
+               **extra}
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media, headers=headers)
@@ -135,8 +141,9 @@ def _day(moment: datetime) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
-def public_notice(body: dict[str, Any]) -> dict[str, Any]:
-    """The public document: the 公示's list and dates in words a reader needs (local dates), nothing more."""
+def public_notice(body: dict[str, Any], locale: str = PAGE_LOCALE) -> dict[str, Any]:
+    """The public document: the 公示's list and dates in words a reader needs (local dates), nothing more; its
+    columns' titles in `locale`."""
     published, closes = _local(body["published_at"]), _local(body["closes_at"])
     last_day = (closes - timedelta(seconds=1)).date()
     return {
@@ -147,7 +154,8 @@ def public_notice(body: dict[str, Any]) -> dict[str, Any]:
         "firstDay": published.date().isoformat(), "lastDay": last_day.isoformat(),
         "finalizedAt": body.get("finalized_at"),
         "objectionProcedure": body.get("objection_procedure") or DEFAULT_PROCEDURE,
-        "columns": [{"key": c, "title": COLUMN_TITLES[c]} for c in body["columns"] if c in COLUMN_TITLES],
+        "columns": [{"key": c, "title": translate(COLUMN_TITLES[c], locale)} for c in body["columns"]
+                    if c in COLUMN_TITLES],
         "rows": body["rows"],
         "entriesSha256": body["entries_sha256"],
         "auditRecord": ({"id": body["audit"]["record_id"], "hash": body["audit"]["hash"]}

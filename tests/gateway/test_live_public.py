@@ -90,13 +90,20 @@ def test_a_period_never_published_is_404(live: Live, units: dict[str, str]) -> N
 
 
 def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict[str, str], published: str) -> None:
-    answer = public(live, f"{published}/publication.json")
+    answer = public(live, f"{published}/publication.json", **{"Accept-Language": "zh-CN"})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/json"
     assert answer.headers["cache-control"] == "public, max-age=60"
     assert answer.headers["access-control-allow-origin"] == "*"
-    # the office's notice is Chinese whatever the reader asks: its language is said, and a cache keeps one copy
-    assert (answer.headers["content-language"], answer.headers["vary"]) == ("zh-CN", "Accept-Encoding")
+    # the column titles follow Accept-Language: the language is said, and a cache keeps a copy per language
+    vary = "Accept-Encoding, Accept-Language"
+    assert (answer.headers["content-language"], answer.headers["vary"]) == ("zh-CN", vary)
+    english = public(live, f"{published}/publication.json", **{"Accept-Language": "en"})
+    assert (english.headers["content-language"], english.headers["vary"]) == ("en", vary)
+    assert english.json()["columns"] == [{"key": "rank", "title": "Rank"}, {"key": "name", "title": "Name"},
+                                         {"key": "total", "title": "Total"}, {"key": "grade", "title": "Grade"},
+                                         {"key": "labels", "title": "Labels"}]
+    assert {**english.json(), "columns": None} == {**answer.json(), "columns": None}  # the office's texts as written
     body = answer.json()
     hashes = body.pop("entriesSha256"), body.pop("auditRecord")
     # the audit chains' heads stored with the publication, each {sequence, id, hash}, in service order
