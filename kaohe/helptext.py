@@ -3,13 +3,14 @@ typer's own words ("Usage:", "Options", "Show this message and exit.", "No such 
 
 Help texts are written in English as marked constants (`help=N_("…")`, never a docstring: the catalogue cannot
 see one), so typer builds its click commands with the English text. `KaoheGroup.make_context`, the first thing a
-run does, chooses the language (`--lang` wherever it stands among the arguments, else kaohe.i18n.cli_locale)
-and puts every help text of the command tree into it before anything is parsed or formatted. Typer (0.29) carries
-its own copy of click, whose words are plain English strings rather than gettext calls, so they are translated
-where they show: the usage line's prefix by the help formatter of every context (`KaoheContext`), typer's panel
-titles by setting its constants for the run, and a usage error by its sentence (`ERRORS`: click's and typer's
-sentences, the reason of a refused value by pydantic's error type) when it leaves the root command. A sentence
-that no pattern matches stays English.
+run does, chooses the language (`--lang` wherever it stands among the arguments, else kaohe.i18n.cli_locale);
+the help texts of the command tree are put into it when help is shown (`KaoheContext.get_help`), so that a run
+that shows none does not read the catalogue. Typer (0.29) carries its own copy of click, whose words are plain
+English strings rather than gettext calls, so they are translated where they show: the usage line's prefix by
+the help formatter of every context (`KaoheContext`), typer's panel titles by setting its constants when help or
+an error shows, and a usage error by its sentence (`ERRORS`: click's and typer's sentences, the reason of a
+refused value by pydantic's error type) when it leaves the root command. A sentence that no pattern matches
+stays English.
 """
 
 from __future__ import annotations
@@ -89,8 +90,22 @@ def help_texts(command: Any) -> Iterator[tuple[Any, str]]:
             yield param, "help"
 
 
+def adopt(command: Any) -> None:
+    """Every command of the tree makes KaoheContexts (they word help and usage when they are shown); nothing is
+    translated yet, so a run that shows no help and no error does not read the catalogue."""
+    for each in commands(command):
+        each.context_class = KaoheContext
+    typer.rich_utils.highlighter = FOLDING_HIGHLIGHTER
+
+
+def localize_typer_words() -> None:
+    """typer's own words (panel titles, "Try … for help.") in the run's language: before help or an error shows."""
+    for constant, english in TYPER_WORDS.items():
+        setattr(typer.rich_utils, constant, translate(english))
+
+
 def localize_help(command: Any) -> None:
-    """Every help text of the command tree, and typer's own words, in the run's language."""
+    """Every help text of the command tree, and typer's own words, in the run's language: when help is shown."""
     for holder, attribute in help_texts(command):
         english = getattr(holder, _ENGLISH + attribute, None)
         if english is None:
@@ -98,11 +113,8 @@ def localize_help(command: Any) -> None:
             setattr(holder, _ENGLISH + attribute, english)
         if english:
             setattr(holder, attribute, translate(english))
-    for each in commands(command):
-        each.context_class = KaoheContext
-    for constant, english in TYPER_WORDS.items():
-        setattr(typer.rich_utils, constant, translate(english))
-    typer.rich_utils.highlighter = FOLDING_HIGHLIGHTER
+    adopt(command)
+    localize_typer_words()
 
 
 class FoldingHighlighter(typer.rich_utils.OptionHighlighter):
@@ -132,6 +144,7 @@ def worded(sentence: str, reason: str | None = None) -> str:
 
 def worded_error(error: UsageError) -> UsageError:
     """The usage error with its sentence in the run's language (a value refused by pydantic: its reason by kind)."""
+    localize_typer_words()  # the error panel's title and "Try … for help."
     if isinstance(error, NoArgsIsHelpError):
         return error
     from pydantic import ValidationError
@@ -162,15 +175,18 @@ class KaoheFormatter(HelpFormatter):
 
 
 class KaoheContext(typer.Context):
-    """Every context of a run: its formatter words the usage line, its command's help option in the run's language."""
+    """Every context of a run: its formatter words the usage line; its help, when shown (`--help`, a group run
+    without a command), has every help text and its help option in the run's language, translated only then
+    (the catalogue is read on a Chinese run's first message, not at every start)."""
 
     formatter_class = KaoheFormatter
 
-    def __init__(self, command: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(command, *args, **kwargs)
-        option = command.get_help_option(self)  # made once per command, as parsing would make it
+    def get_help(self) -> str:
+        localize_help(self.find_root().command)
+        option = self.command.get_help_option(self)  # made once per command, as parsing would make it
         if option is not None:
             option.help = translate(HELP_OPTION)
+        return str(super().get_help())
 
 
 class KaoheGroup(typer.core.TyperGroup):
@@ -181,7 +197,7 @@ class KaoheGroup(typer.core.TyperGroup):
         if parent is not None:
             return super().make_context(info_name, args, parent=parent, **extra)
         use_locale(language_of(args))  # the root command: the run starts here
-        localize_help(self)
+        adopt(self)
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except UsageError as error:
