@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -26,9 +27,10 @@ from kaohe.i18n import CATALOGUE, DOMAIN, LOCALES, SOURCE_LOCALE
 
 ROOT = CATALOGUE.parents[1]
 SOURCES = ("kaohe", "services", "gateway")
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "_n": (1, 2)}  # kaohe.i18n: C_ has a context, _n a plural
 FIXED_DATE = datetime(2026, 12, 7, tzinfo=UTC)  # in every header, so that writing twice gives the same bytes
 TEMPLATE = CATALOGUE / f"{DOMAIN}.pot"
+PROBE_SOURCE = "kaohe/probe.py"  # `kaohe healthcheck`: its messages are also compiled for the standard library
 
 
 def po_path(locale: str) -> Path:
@@ -54,8 +56,8 @@ def extract() -> Catalog:
         found: Iterator[tuple[str, int, str | tuple[str | None, ...], list[str], str | None]] = extract_from_dir(
             ROOT / source, keywords=KEYWORDS, directory_filter=_skip)
         for filename, lineno, message, comments, context in found:
-            if not isinstance(message, str):  # a plural form: kaohe marks none (Chinese has no plural)
-                raise ValueError(f"{source}/{filename}:{lineno}: mark single messages only")
+            if not isinstance(message, str) and (len(message) != 2 or not all(message)):
+                raise ValueError(f"{source}/{filename}:{lineno}: mark a message, or a singular and its plural")
             template.add(message, None, [(f"{source}/{filename}", lineno)], auto_comments=comments,
                          context=context)
     return template
@@ -82,6 +84,25 @@ def updated(locale: str, template: Catalog) -> Catalog:
     return catalog
 
 
+def probe_mo_path(locale: str) -> Path:
+    return po_path(locale).with_name("probe.mo")
+
+
+def compiled_probe(locale: str) -> bytes:
+    """The compiled catalogue (.mo) of `kaohe healthcheck`'s messages (kaohe/probe.py) in `locale`, for the standard
+    library's gettext: the probe answers a container's health check without importing Babel."""
+    from babel.messages.mofile import write_mo
+
+    source = read(po_path(locale), locale.replace("-", "_"))
+    compiled = _new_catalog(locale.replace("-", "_"))
+    for message in source:
+        if message.id and any(where == PROBE_SOURCE for where, _line in message.locations):
+            compiled.add(message.id, message.string, context=message.context)
+    out = io.BytesIO()
+    write_mo(out, compiled)
+    return out.getvalue()
+
+
 def update() -> None:
     template = extract()
     TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +111,8 @@ def update() -> None:
         path = po_path(locale)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(render(updated(locale, template)))
+        if locale != SOURCE_LOCALE:
+            probe_mo_path(locale).write_bytes(compiled_probe(locale))
 
 
 def problems() -> list[str]:
@@ -104,19 +127,32 @@ def problems() -> list[str]:
             found.append(f"{path.relative_to(ROOT)} is missing")
             continue
         catalog = read(path, locale.replace("-", "_"))
-        ids = {message.id for message in catalog if message.id}
+        ids = {_key(message) for message in catalog if message.id}
         for message in template:
-            if message.id and message.id not in ids:
+            if message.id and _key(message) not in ids:
                 found.append(f"{locale}: not in {path.name} (run the update): {message.id!r}")
         if locale == SOURCE_LOCALE:
             continue  # the source language: an empty msgstr is the msgid itself
+        mo = probe_mo_path(locale)
+        if not mo.is_file() or mo.read_bytes() != compiled_probe(locale):
+            found.append(f"{mo.relative_to(ROOT)} is stale: run `python -m kaohe.catalogue update`")
         for message in catalog:
             if not message.id:
                 continue
-            if not message.string or message.fuzzy:
+            if not _translated(message.string) or message.fuzzy:
                 found.append(f"{locale}: not translated{' (fuzzy)' if message.fuzzy else ''}: {message.id!r}")
             found.extend(f"{locale}: {error} in {message.id!r}" for error in message.check(catalog))
     return found
+
+
+def _key(message: Any) -> tuple[str | None, str | tuple[str, ...]]:
+    """A message's identity: its context and its id (a plural's: singular and plural)."""
+    return message.context, message.id if isinstance(message.id, str) else tuple(message.id)
+
+
+def _translated(string: object) -> bool:
+    """A msgstr that is filled: a text, or every plural form of one."""
+    return bool(string) and (isinstance(string, str) or all(string))  # type: ignore[arg-type]
 
 
 def counts() -> dict[str, int]:
@@ -124,7 +160,7 @@ def counts() -> dict[str, int]:
     out = {"messages": sum(1 for message in read(TEMPLATE) if message.id)}
     for locale in LOCALES:
         if locale != SOURCE_LOCALE:
-            out[locale] = sum(1 for message in read(po_path(locale)) if message.id and message.string
+            out[locale] = sum(1 for message in read(po_path(locale)) if message.id and _translated(message.string)
                               and not message.fuzzy)
     return out
 
@@ -134,12 +170,13 @@ def take(locale: str, other: Path) -> int:
     before a rebase) for its messages that are untranslated or fuzzy; how many were taken."""
     path = po_path(locale)
     catalog = read(path, locale.replace("-", "_"))
-    found = {message.id: message.string for message in read(other, locale.replace("-", "_"))
-             if message.id and message.string and not message.fuzzy}
+    found = {_key(message): message.string for message in read(other, locale.replace("-", "_"))
+             if message.id and _translated(message.string) and not message.fuzzy}
     taken = 0
     for message in catalog:
-        if message.id and (not message.string or message.fuzzy) and message.id in found:
-            message.string, message.flags = found[message.id], message.flags - {"fuzzy"}
+        key = _key(message)
+        if message.id and (not _translated(message.string) or message.fuzzy) and key in found:
+            message.string, message.flags = found[key], message.flags - {"fuzzy"}
             taken += 1
     path.write_bytes(render(catalog))
     update()  # written again from the template, in its order

@@ -15,7 +15,7 @@ import typer
 
 from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, helptext, ops_cli
 from kaohe.console import fail, pad, say, settings_or_exit
-from kaohe.i18n import N_, _, cli_locale, locale_tag, localize, use_locale
+from kaohe.i18n import N_, _, cli_locale, locale_tag, localize, separated, use_locale
 from services.common.settings import SERVICES, ServiceName, Settings
 
 app = typer.Typer(
@@ -87,7 +87,7 @@ def up(
             stack.migrate(dbs.urls)
         lag = stack.migration_lag(dbs.urls)
         if lag:
-            fail(_("migrations behind — %(lag)s", lag="; ".join(localize(service) for service in lag)))
+            fail(_("migrations behind — %(lag)s", lag=separated(localize(service) for service in lag)))
         supervisor = stack.Supervisor(settings, dbs.urls, secret)
         _run_supervised(supervisor, dbs, on_ready=_start_demo(settings) if demo else None)
 
@@ -212,7 +212,7 @@ def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int
             break
         if time.monotonic() >= deadline:
             fail(_("migrations still behind after %(seconds)s s — %(lag)s", seconds=seconds,
-                   lag="; ".join(localize(service) for service in lag)))
+                   lag=separated(localize(service) for service in lag)))
         time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     say(_("migrations at head: %(services)s", services=", ".join(services)))
 

@@ -39,7 +39,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kaohe.demo_channels import gather, is_task_rating, journals, rating_tasks
-from kaohe.i18n import N_, _, current_locale, localize, translate
+from kaohe.i18n import N_, _, current_locale, localize, parenthesized, separated, translate
 from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
 from services.common.peers import peer_client
@@ -578,8 +578,8 @@ def _print_table(run: SchemeRun, items: list[dict[str, Any]], period: dict[str, 
         previous_group = item["group"]
         grade = (item["grade"] or translate(NO_GRADE)) if graded else "—"
         if item["grade_reason"]:
-            grade += f" ({grade_reason(item['grade_reason']) or item['grade_reason']})"
-        rewards = "; ".join(f"{k} {v}" for k, v in item["rewards"].items() if v != "0.00")
+            grade += parenthesized(grade_reason(item["grade_reason"]) or item["grade_reason"])
+        rewards = separated(f"{k} {v}" for k, v in item["rewards"].items() if v != "0.00")
         table.add_row("—" if item["rank"] is None else str(item["rank"]), item["name"] or item["subject_id"],
                       item["group"], item["total"], grade, "、".join(item["labels"]) or "—", rewards or "—")
     console.print(table)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from kaohe.i18n import N_, _, localize
+from kaohe.i18n import N_, _, _n, localize
 
 INVALID_INPUT = 2
 
@@ -50,7 +50,7 @@ def _load(path: pathlib.Path, what: str) -> dict[str, Any]:
     try:
         return load_document(path)
     except DocumentLimit as exc:  # a place in the document, as for any invalid scheme
-        _fail(_("the %(what)s %(path)s is invalid (1 problem(s)):", what=what, path=path),
+        _fail(_("the %(what)s %(path)s is invalid (1 problem):", what=what, path=path),
               [f"{exc.pointer or '/'}: {localize(exc.sentence)}"])
     except DocumentError as exc:
         _fail(_("cannot read the %(what)s file %(path)s: %(exc)s", what=what, path=path, exc=exc))
@@ -85,8 +85,9 @@ def evaluate(
     try:
         result = run(scheme_document, facts_document)
     except SchemeInvalid as exc:
-        _fail(_("the scheme %(scheme)s is invalid (%(problems_count)s problem(s)):",
-                scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
+        _fail(_n("the scheme %(scheme)s is invalid (%(problems_count)s problem):",
+                 "the scheme %(scheme)s is invalid (%(problems_count)s problems):", len(exc.problems),
+                 scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     if output_format is OutputFormat.json:
         text = dumps_result(result)  # the stored form: English, the same bytes in every language
     elif output_format is OutputFormat.explain:
@@ -124,6 +125,7 @@ def validate(file: Annotated[pathlib.Path, typer.Argument(help=N_("The scheme fi
     try:
         parse_scheme(document)
     except SchemeInvalid as exc:
-        _fail(_("the scheme %(file)s is invalid (%(problems_count)s problem(s)):",
-                file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
+        _fail(_n("the scheme %(file)s is invalid (%(problems_count)s problem):",
+                 "the scheme %(file)s is invalid (%(problems_count)s problems):", len(exc.problems),
+                 file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     typer.echo("ok")

@@ -16,7 +16,7 @@ in step (docs/decisions.md, issue 22).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -58,6 +58,68 @@ def _(msgid: str, /, **params: object) -> Text:
 def N_(msgid: str) -> str:
     """Mark a constant for the catalogue; translate it where it is used (`translate`)."""
     return msgid
+
+
+CONTEXT_SEPARATOR = "\x04"  # between a message's context and its id, as gettext keys them
+
+
+def C_(context: str, msgid: str) -> Text:
+    """A word marked with a context (gettext's msgctxt), for a word that reads differently by what it is about:
+    `C_("submission status", "returned")`. Its English value is the word; a translation is looked up under both."""
+    return Text(f"{context}{CONTEXT_SEPARATOR}{msgid}", {}, english=msgid)
+
+
+class PluralText(Text):
+    """A marked message with a singular and a plural (gettext's ngettext), chosen by `count` in each language by
+    its catalogue's Plural-Forms (English: one, other; Chinese: one form)."""
+
+    plural: str
+    count: int
+
+    def __new__(cls, msgid: str, plural: str, count: int, params: dict[str, object]) -> PluralText:
+        self = super().__new__(cls, msgid, params, english=_format(msgid if count == 1 else plural, params, plural))
+        self.plural, self.count = plural, count
+        return self
+
+    def __reduce__(self) -> tuple[type[PluralText], tuple[str, str, int, dict[str, object]]]:  # type: ignore[override]
+        return PluralText, (self.msgid, self.plural, self.count, self.params)
+
+
+def _n(msgid: str, plural: str, count: int, /, **params: object) -> PluralText:
+    """Mark a message with its plural: `_n("%(count)s problem", "%(count)s problems", n, count=n)`."""
+    return PluralText(msgid, plural, count, params)
+
+
+STATUS_WORDS: dict[str, dict[str, Text]] = {
+    # the statuses that messages name, in the reader's language (the `code` and `details` keep the value itself)
+    "submission": {"pending": C_("submission status", "pending"), "approved": C_("submission status", "approved"),
+                   "rejected": C_("submission status", "rejected"), "returned": C_("submission status", "returned"),
+                   "revoked": C_("submission status", "revoked")},
+    "notice": {"open": C_("notice status", "open"), "answered": C_("notice status", "answered"),
+               "signed": C_("notice status", "signed"), "overdue": C_("notice status", "overdue")},
+    "appeal": {"open": C_("appeal status", "open"), "upheld": C_("appeal status", "upheld"),
+               "dismissed": C_("appeal status", "dismissed")},
+    "period": {"open": C_("period status", "open"), "collecting": C_("period status", "collecting"),
+               "scoring": C_("period status", "scoring"), "published": C_("period status", "published"),
+               "finalized": C_("period status", "finalized"), "computed": C_("period status", "computed")},
+}
+
+
+def separated(items: Iterable[str], locale: str | None = None) -> str:
+    """Items kaohe lists itself in one line (rewards, problems): `a; b` in English, `a；b` in Chinese, whose office
+    texts use full-width punctuation."""
+    return ("；" if (locale or current_locale()) == "zh-CN" else "; ").join(items)
+
+
+def parenthesized(text: str, locale: str | None = None) -> str:
+    """A remark after a word: ` (text)` in English, `（text）` in Chinese (full-width, no space before)."""
+    return f"（{text}）" if (locale or current_locale()) == "zh-CN" else f" ({text})"
+
+
+def status_word(kind: str, value: str) -> str:
+    """The status `value` of a `kind` of record as a message parameter, rendered in the reader's language
+    (`approved` → 已通过); a value not listed stays as it is."""
+    return STATUS_WORDS.get(kind, {}).get(value, value)
 
 
 def _format(template: str, params: dict[str, object], fallback: str) -> str:
@@ -135,17 +197,45 @@ def cli_locale(environ: Mapping[str, str] | None = None) -> str:
 
 
 @cache
-def catalogue(locale: str) -> dict[str, str]:
-    """msgid → translation of one locale, read from its .po file (fuzzy and empty entries left out)."""
+def _read(locale: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]], str]:
+    """One locale's .po file: msgid (with its context: `context\x04msgid`) → translation, singular msgid →
+    plural forms, and its Plural-Forms expression (fuzzy and empty entries left out)."""
     from babel.messages.pofile import read_po
 
     path = CATALOGUE / locale.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.is_file():
-        return {}
+        return {}, {}, "0"
     with path.open("rb") as handle:
         entries = read_po(handle, locale=locale.replace("-", "_"))
-    return {str(message.id): str(message.string) for message in entries
-            if message.id and isinstance(message.id, str) and message.string and not message.fuzzy}
+    singles: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    for message in entries:
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        if isinstance(message.id, str) and isinstance(message.string, str):
+            key = f"{message.context}{CONTEXT_SEPARATOR}{message.id}" if message.context else message.id
+            singles[key] = message.string
+        elif isinstance(message.id, tuple | list) and all(message.string):
+            plurals[str(message.id[0])] = tuple(str(form) for form in message.string)
+    return singles, plurals, entries.plural_expr
+
+
+def catalogue(locale: str) -> dict[str, str]:
+    """msgid → translation of one locale, read from its .po file (fuzzy and empty entries left out); a message
+    with a context under `context\x04msgid`."""
+    return _read(locale)[0]
+
+
+def _plural(value: PluralText, locale: str) -> str | None:
+    """The translation of a plural message for its count, by the locale's Plural-Forms; None when untranslated."""
+    import gettext
+
+    _singles, plurals, expression = _read(locale)
+    forms = plurals.get(value.msgid)
+    if forms is None:
+        return None
+    index = gettext.c2py(expression)(value.count)
+    return forms[min(index, len(forms) - 1)]
 
 
 def translate(msgid: str, locale: str | None = None) -> str:
@@ -170,7 +260,7 @@ def localize(value: object, locale: str | None = None) -> str:
     if not isinstance(value, Text):
         return str(value)
     chosen = locale or current_locale()
-    template = catalogue(chosen).get(value.msgid)
+    template = _plural(value, chosen) if isinstance(value, PluralText) else catalogue(chosen).get(value.msgid)
     if template is None:  # English (the source), or a message not translated: the English value
         return str(value)
     params = {name: _localized_param(param, chosen) for name, param in value.params.items()}

@@ -1,16 +1,43 @@
 """`kaohe healthcheck` without the CLI: a container's HEALTHCHECK runs every 15 s and must answer within its
 5 s timeout even on a busy host, where importing the whole command (typer, SQLAlchemy, the services' models)
-takes seconds. Standard library only; the ports are the settings' (`KAOHE_<PROCESS>_PORT`)."""
+takes seconds. Standard library only; the ports are the settings' (`KAOHE_<PROCESS>_PORT`).
+
+Its lines are in the CLI's language (kaohe.i18n.cli_locale: KAOHE_DEFAULT_LOCALE, else the terminal's), read by
+the standard library's gettext from `probe.mo`, the compiled catalogue of these few messages that
+`python -m kaohe.catalogue update` writes beside the Chinese .po (Babel, which reads the .po, is not imported)."""
 
 from __future__ import annotations
 
+import gettext
 import os
 import sys
 import urllib.error
 import urllib.request
+from functools import cache
+
+from kaohe.i18n import CATALOGUE, N_, cli_locale
 
 # the defaults of Settings.<process>_port (a test keeps them equal)
 DEFAULT_PORTS = {"gateway": 8000, "evidence": 8001, "scoring": 8002, "ranking": 8003}
+DOMAIN = "probe"  # kaohe/locale/<locale>/LC_MESSAGES/probe.mo: this module's messages only
+UNKNOWN = N_("unknown process %(process)r; choose from %(names)s")  # the same words as `kaohe serve`
+NOT_A_PORT = N_("%(variable)s is invalid: %(raw)r is not a port")
+NOBODY = N_("no kaohe process answers %(path)s on 127.0.0.1")
+ANSWERED = N_("%(name)s answered %(code)s on %(path)s")
+OK = N_("%(name)s: ok")
+
+
+@cache
+def _translations() -> gettext.NullTranslations:
+    locale = cli_locale()
+    if locale == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, CATALOGUE, languages=[locale.replace("-", "_")], fallback=True)
+
+
+def say(message: str, **params: object) -> str:
+    """`message` in the CLI's language, its `%(name)s` parameters filled in."""
+    return _translations().gettext(message) % params
 
 
 def port_of(process: str) -> int:
@@ -19,14 +46,14 @@ def port_of(process: str) -> int:
     if raw is None:
         return DEFAULT_PORTS[process]
     if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
-        raise ValueError(f"{variable} is invalid: {raw!r} is not a port")
+        raise ValueError(say(NOT_A_PORT, variable=variable, raw=raw))
     return int(raw)
 
 
 def probe(process: str | None, *, live: bool) -> tuple[int, str]:
     """(exit code, the line to print): 0 when every process that answers says 200 on /readyz (/healthz)."""
     if process is not None and process not in DEFAULT_PORTS:
-        return 2, f"kaohe: unknown process {process!r}; choose from {', '.join(DEFAULT_PORTS)}"
+        return 2, "kaohe: " + say(UNKNOWN, process=process, names=", ".join(DEFAULT_PORTS))
     path = "/healthz" if live else "/readyz"
     answered: dict[str, int] = {}
     for name in [process] if process else list(DEFAULT_PORTS):
@@ -42,11 +69,13 @@ def probe(process: str | None, *, live: bool) -> tuple[int, str]:
         except (OSError, ValueError):
             continue  # nothing listens there (or not HTTP)
     if not answered:
-        return 1, f"kaohe: no kaohe process answers {path} on 127.0.0.1"
+        return 1, "kaohe: " + say(NOBODY, path=path)
+    chinese = cli_locale() == "zh-CN"
     bad = {n: c for n, c in answered.items() if c != 200}
     if bad:
-        return 1, "kaohe: " + "; ".join(f"{n} answered {c} on {path}" for n, c in bad.items())
-    return 0, ", ".join(f"{n}: ok" for n in answered)
+        return 1, "kaohe: " + ("；" if chinese else "; ").join(say(ANSWERED, name=n, code=c, path=path)
+                                                            for n, c in bad.items())
+    return 0, ("，" if chinese else ", ").join(say(OK, name=n) for n in answered)
 
 
 def fast_path(args: list[str]) -> int | None:

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from kaohe.i18n import _, localize
+from kaohe.i18n import _, localize, separated
 
 ServiceName = Literal["evidence", "scoring", "ranking"]
 SERVICES: tuple[ServiceName, ...] = ("evidence", "scoring", "ranking")
@@ -297,7 +297,7 @@ def load_settings() -> Settings:
     settings = read_settings()
     problems = production_problems(settings)
     if problems:
-        raise ConfigError("; ".join(localize(problem) for problem in problems))
+        raise ConfigError(separated(localize(problem) for problem in problems))
     return settings
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kaohe.i18n import localize
+from kaohe.i18n import localize, separated
 from services.common.settings import ConfigError, SecretFileSettings, Settings, example_secret_problem
 
 
@@ -70,7 +70,7 @@ def refuse_unsafe(settings: Settings) -> None:
     """Stop the evidence service's start-up on a setting production refuses (one line naming it)."""
     problems = production_problems(settings, evidence_settings())
     if problems:
-        raise ConfigError("; ".join(localize(problem) for problem in problems))
+        raise ConfigError(separated(localize(problem) for problem in problems))
 
 
 @lru_cache(maxsize=1)

@@ -561,8 +561,7 @@ def relay(exc):
 # --- the CLI in two languages ------------------------------------------------------------------------------------
 
 CLI_MODULES = ("cli", "console", "helptext", "ops_cli", "gateway_cli", "calendar_cli", "engine_cli", "demo_cli",
-               "audit_cli", "stack")  # kaohe/probe.py: `kaohe healthcheck`'s lines are for Docker, and it loads
-#                                       nothing but the standard library, to answer in time
+               "audit_cli", "stack", "probe")  # probe: `kaohe healthcheck`, by the standard library's gettext
 CLI_SINKS = {"say", "fail", "_fail", "echo", "secho", "print", "write", "status", "add_task"}
 ALLOWED_WORDS = {"kaohe", "ok"}  # the program's name; `ok`, what `kaohe scheme validate` prints for a program
 
@@ -690,3 +689,92 @@ def test_every_help_text_of_the_cli_has_a_chinese_translation() -> None:
     assert missing == []
     assert [each.name for each in commands(root) if not each.help] == []
     assert len(list(commands(root))) >= 25
+
+
+def test_a_count_chooses_the_plural_form_of_each_language() -> None:
+    """ngettext forms (kaohe.i18n._n): English one/other by its Plural-Forms, Chinese one form for any count."""
+    from kaohe.i18n import PluralText, _n
+
+    def problems(count: int) -> PluralText:
+        return _n("the scheme has %(details_count)s problem", "the scheme has %(details_count)s problems", count,
+                  details_count=count)
+
+    assert [(str(problems(n)), localize(problems(n), "en"), localize(problems(n), "zh-CN")) for n in (0, 1, 2)] == [
+        ("the scheme has 0 problems", "the scheme has 0 problems", "考核方案有 0 处问题"),
+        ("the scheme has 1 problem", "the scheme has 1 problem", "考核方案有 1 处问题"),
+        ("the scheme has 2 problems", "the scheme has 2 problems", "考核方案有 2 处问题")]
+    copied = pickle.loads(pickle.dumps(problems(1)))
+    assert (type(copied), copied.count, localize(copied, "zh-CN")) == (PluralText, 1, "考核方案有 1 处问题")
+    template = catalogue.read(catalogue.TEMPLATE)
+    plurals = sorted(m.id[0] for m in template if m.id and not isinstance(m.id, str))
+    assert "the scheme has %(details_count)s problem" in plurals
+    # no "(s)" plural left in a counted message: each is a singular and a plural now
+    counted = [str(m.id) for m in template if isinstance(m.id, str) and "(s)" in m.id and "%(" in m.id]
+    assert counted == ["Got unexpected extra argument(s) (%(args)s)"]  # click's own sentence, no count in it
+
+
+def test_a_status_word_is_in_the_readers_language_and_its_value_stays() -> None:
+    from kaohe.i18n import STATUS_WORDS, status_word
+
+    message = _("this submission is %(status)s and can no longer be edited",
+                status=status_word("submission", "approved"))
+    assert (str(message), localize(message, "en"), localize(message, "zh-CN")) == (
+        "this submission is approved and can no longer be edited",
+        "this submission is approved and can no longer be edited", "该报送材料状态为“已通过”，不能再修改")
+    assert {kind: {value: localize(word, "zh-CN") for value, word in words.items()}
+            for kind, words in STATUS_WORDS.items()} == {
+        "submission": {"pending": "待审核", "approved": "已通过", "rejected": "未通过", "returned": "已退回",
+                       "revoked": "已撤销"},
+        "notice": {"open": "待反馈", "answered": "已反馈", "signed": "已签字", "overdue": "已逾期"},
+        "appeal": {"open": "待答复", "upheld": "申诉成立", "dismissed": "申诉不成立"},
+        "period": {"open": "已开启", "collecting": "材料报送中", "scoring": "评分中", "published": "已公示",
+                   "finalized": "已审定", "computed": "已计算"}}
+    assert all(localize(word, "en") == value for words in STATUS_WORDS.values() for value, word in words.items())
+    assert status_word("submission", "archived") == "archived"  # not a known status: as it is
+
+
+HAN = "[\u4e00-\u9fff]"
+FULL_WIDTH = "[，。；：、（）“”！？]"
+
+
+def test_the_chinese_catalogue_uses_full_width_punctuation() -> None:
+    """Office typography in every zh-CN message: no ASCII `;` or `,` between Chinese characters (；，), no ASCII
+    parenthesis around Chinese (（）), no space beside full-width punctuation or between two Chinese characters.
+    ASCII stays where it is code: a YAML mapping (`{grade: 不称职}`, `键: 值`) or a line format (`位置: 说明`)."""
+    found = []
+    rules = (re.compile(f"{HAN} ?[;,] ?{HAN}"), re.compile(f"\\({HAN}|{HAN}\\)"),
+             re.compile(f" {FULL_WIDTH}|{FULL_WIDTH} "), re.compile(f"{HAN} +{HAN}"))
+    for message in catalogue.read(catalogue.po_path("zh-CN"), "zh_CN"):
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in strings:
+            code_free = re.sub(r"\{[^{}]*\}|`[^`]*`", "x", text).strip()  # YAML mappings and `code` are code
+            found += [text for rule in rules if rule.search(code_free)]
+    assert found == []
+
+
+def test_lists_and_remarks_kaohe_writes_itself_follow_the_language() -> None:
+    from kaohe.i18n import parenthesized, separated
+
+    assert (separated(["季度奖金 2000.00", "通报表扬 1"], "zh-CN"), separated(["a 1", "b 2"], "en")) == (
+        "季度奖金 2000.00；通报表扬 1", "a 1; b 2")
+    assert ("优秀" + parenthesized("名额限制", "zh-CN"), "good" + parenthesized("quota limit", "en")) == (
+        "优秀（名额限制）", "good (quota limit)")
+
+
+@pytest.mark.parametrize(("args", "exit_code", "read"), [
+    (("token", "--role", "admin"), 0, 0),  # a run that shows no message and no help reads no catalogue
+    (("token", "--help"), 0, 1),  # the help: read when it is shown
+    (("token", "--role", "admin", "--scope", "../x"), 2, 1),  # a message: read when it is rendered
+])
+def test_a_chinese_run_reads_the_catalogue_only_when_it_shows_a_text(
+        tmp_path: Path, args: tuple[str, ...], exit_code: int, read: int) -> None:
+    import subprocess
+    import sys
+
+    from tests.cli_helpers import clean_env
+
+    script = ("import sys; from typer.testing import CliRunner; from kaohe.cli import app; from kaohe import i18n; "
+              "done = CliRunner().invoke(app, sys.argv[1:]); print(done.exit_code, i18n._read.cache_info().currsize)")
+    run = subprocess.run([sys.executable, "-c", script, "--lang", "zh-CN", *args], capture_output=True, text=True,
+                         timeout=120, check=False, env=clean_env(KAOHE_JWT_SECRET="x" * 40, KAOHE_DATA_DIR=tmp_path))
+    assert run.stdout.split() == [str(exit_code), str(read)], run.stderr

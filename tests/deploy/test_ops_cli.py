@@ -324,3 +324,48 @@ def test_audit_verify_works_beside_a_running_kaohe(tmp_path: Path) -> None:
     finally:
         server.stop()
         server.unlock()
+
+
+def test_healthcheck_speaks_the_clis_language_with_the_standard_library_only() -> None:
+    """`kaohe healthcheck` in Chinese (KAOHE_DEFAULT_LOCALE, else the terminal's locale) from the compiled probe.mo by
+    the standard library's gettext: still no typer, pydantic or Babel imported. Two processes answer on their ports
+    (a gateway 200, a scoring 503); the lines are worked out by hand from the zh-CN catalogue."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.local_http import serving
+
+    def server(status: int) -> ThreadingHTTPServer:
+        class Answer(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+
+    gateway, scoring = server(200), server(503)
+    free = {f"KAOHE_{n}_PORT": str(free_port()) for n in ("EVIDENCE", "RANKING")}
+    ports = {"KAOHE_GATEWAY_PORT": str(gateway.server_address[1]),
+             "KAOHE_SCORING_PORT": str(scoring.server_address[1]), **free}
+    code = ("import runpy, sys; sys.argv = ['kaohe', *sys.argv[1:]]\n"
+            "try:\n    runpy.run_module('kaohe', run_name='__main__')\n"
+            "except SystemExit as e:\n    print('exit', e.code, sorted(m for m in sys.modules if m in "
+            "('typer', 'sqlalchemy', 'pydantic', 'babel', 'kaohe.cli')))")
+
+    def healthcheck(*args: str, **env: str) -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", code, "healthcheck", *args], capture_output=True, text=True,
+                              check=False, env=clean_env(**{**ports, "KAOHE_DEFAULT_LOCALE": "zh-CN", **env}))
+        return done.stdout.strip(), done.stderr.strip()
+
+    with serving(gateway), serving(scoring):
+        assert healthcheck("gateway") == ("gateway：正常\nexit 0 []", "")
+        assert healthcheck() == ("exit 1 []", "kaohe: scoring 对 /readyz 返回了 503")
+        assert healthcheck("gateway", KAOHE_DEFAULT_LOCALE="", LANG="zh_CN.UTF-8") == ("gateway：正常\nexit 0 []", "")
+        assert healthcheck("gateway", KAOHE_DEFAULT_LOCALE="en") == ("gateway: ok\nexit 0 []", "")
+    assert healthcheck("billing") == (
+        "exit 2 []", "kaohe: 未知的进程 'billing'；可选：gateway, evidence, scoring, ranking")
+    assert healthcheck("scoring", KAOHE_SCORING_PORT="80x") == (
+        "exit 2 []", "kaohe: KAOHE_SCORING_PORT 无效：'80x' 不是端口号")
+    assert healthcheck("--live") == ("exit 1 []", "kaohe: 127.0.0.1 上没有 kaohe 进程响应 /healthz")

@@ -233,3 +233,23 @@ async def test_the_most_specific_chain_applies(client: httpx.AsyncClient) -> Non
     assert by_default["level_due_at"] == "2026-03-03T15:59:59.999999Z"
     chains = (await client.get("/v1/schemes/meiling/review-chains", headers=REVIEWER_A)).json()
     assert [(c["indicator"], len(c["levels"]), c["version"]) for c in chains] == [("", 1, 1), ("regular", 3, 1)]
+
+
+async def test_a_status_in_a_message_is_in_the_readers_language(client: httpx.AsyncClient) -> None:
+    """The status a refusal names is a word of the reader's language (approved: 已通过), quoted in Chinese without
+    spaces; `code` and `details.status` keep the value itself (issue 22)."""
+    sub = await _submit(client, chain=False)
+    assert (await _decide(client, sub, REVIEWER_A, action="approve", version=1)).json()["status"] == "approved"
+    edit = {"content": {"points": "47"}, "version": 2}
+    for language, message in (("en", "this submission is approved and can no longer be edited"),
+                              ("zh-CN", "该报送材料状态为“已通过”，不能再修改")):
+        refused = await client.patch(f"/v1/submissions/{sub['id']}", json=edit,
+                                     headers={**ASSESSOR_A, "Accept-Language": language})
+        assert refused.status_code == 409
+        assert refused.json()["error"] == {"code": "conflict", "message": message, "details": {"status": "approved"}}
+    for language, message in (("en", "this submission is approved, not awaiting review"),
+                              ("zh-CN", "该报送材料状态为“已通过”，不在待审核状态")):
+        again = await client.post(f"/v1/submissions/{sub['id']}/decisions", json={"action": "approve", "version": 2},
+                                  headers={**REVIEWER_A, "Accept-Language": language})
+        assert again.status_code == 409
+        assert again.json()["error"] == {"code": "conflict", "message": message, "details": {"status": "approved"}}

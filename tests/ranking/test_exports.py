@@ -15,7 +15,7 @@ CHINESE = {"Accept-Language": "zh-CN"}  # the files as an office prints them; En
 OFFICE = {**auth(("admin", "city"), subject="office"), **CHINESE}
 AUDITOR = {**auth(("auditor", "")), **CHINESE}
 RANKING_HEADERS = ["名次", "编号", "名称", "组别", "工作实绩", "服务评价", "总分", "等次", "等次说明", "标签",
-                   "季度奖金(元)"]
+                   "季度奖金（元）"]
 
 
 async def _computed(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:

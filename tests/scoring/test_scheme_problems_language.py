@@ -44,7 +44,7 @@ async def _error(scoring: httpx.AsyncClient, language: str, body: dict[str, Any]
 async def test_scheme_problems_are_in_the_language_asked_for(scoring: httpx.AsyncClient) -> None:
     for path, body in (("/v1/schemes/validate", {"text": BROKEN}),
                        ("/v1/schemes", {"text": BROKEN, "owner_path": "city"})):
-        for language, column, headline in (("en", 1, "the scheme has 6 problem(s)"),
+        for language, column, headline in (("en", 1, "the scheme has 6 problems"),
                                            ("zh-CN", 2, "考核方案有 6 处问题")):
             status, error = await _error(scoring, language, body, path)
             assert (status, error["code"], error["message"]) == (422, "scheme_invalid", headline)
@@ -65,7 +65,7 @@ async def test_a_document_past_a_limit_names_the_place_in_the_language_asked_for
         scoring: httpx.AsyncClient) -> None:
     text = "id: x\nindicators:\n  - code: a\n    max: " + "1" * 5_001 + "\n"
     for language, headline, sentence in (
-            ("en", "the scheme has 1 problem(s)", "a number of 5001 characters; at most 100 are read"),
+            ("en", "the scheme has 1 problem", "a number of 5001 characters; at most 100 are read"),
             ("zh-CN", "考核方案有 1 处问题", "数字长达 5001 个字符；最多只读取 100 个字符")):
         status, error = await _error(scoring, language, {"text": text})
         assert (status, error["code"], error["message"]) == (422, "scheme_invalid", headline)

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kaohe.i18n import N_, _, localize, translate
+from kaohe.i18n import N_, _, localize, parenthesized, separated, translate
 
 HEADERS = (N_("Rank"), N_("Subject"), N_("Group"), N_("Total"), N_("Grade"), N_("Labels"), N_("Rewards"))
 NO_GRADE = N_("no grade")  # a graded scheme's subject that did not get one: 不定等次 (003 writes 不确定等次)
@@ -86,7 +86,7 @@ def _row(subject: Mapping[str, Any], graded: bool) -> tuple[str, ...]:
         str(subject.get("total", "")),
         _grade(subject) if graded else "—",
         "、".join(subject.get("labels") or []) or "—",
-        "; ".join(f"{key} {value}" for key, value in rewards.items()) or "—",
+        separated(f"{key} {value}" for key, value in rewards.items()) or "—",
     )
 
 
@@ -97,7 +97,7 @@ def _grade(subject: Mapping[str, Any]) -> str:
     reason = subject.get("grade_reason")
     if not reason:
         return str(grade)
-    return f"{grade} ({translate(GRADE_REASONS[reason]) if reason in GRADE_REASONS else reason})"
+    return str(grade) + parenthesized(translate(GRADE_REASONS[reason]) if reason in GRADE_REASONS else reason)
 
 
 def _problem_line(problem: Mapping[str, Any]) -> str:

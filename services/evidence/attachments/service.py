@@ -14,7 +14,7 @@ from typing import Protocol
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import _, status_word
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
@@ -104,7 +104,8 @@ async def receive(
         raise Forbidden(_("%(subject)s may not add evidence for %(unit_path)s",
                           subject=principal.subject, unit_path=submission.unit_path))
     if submission.status not in EDITABLE:
-        raise Conflict(_("a %(status)s submission takes no more attachments", status=submission.status))
+        raise Conflict(_("this submission is %(status)s and takes no more attachments",
+                         status=status_word("submission", submission.status)))
     await writable_period(session, scoring, submission.period_id)
     kind = _content_type(content_type)
     path, sha256, size = await _spool(source, limit)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import _, status_word
 from services.common import audit, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -72,7 +72,8 @@ async def feedback(session: AsyncSession, principal: Principal, scoring: Scoring
     principal.require(("submitter", "admin"), notice.unit_path)
     await writable_period(session, scoring, notice.period_id)
     if notice.status not in ("open", "answered"):
-        raise Conflict(_("a %(status)s notice takes no more feedback", status=notice.status))
+        raise Conflict(_("this notice is %(status)s and takes no more feedback",
+                         status=status_word("notice", notice.status)))
     claimed = await _claimed(session, notice, payload.version)
     claimed.feedback, claimed.feedback_at, claimed.status = payload.feedback, now, "answered"
     audit.record(session, actor=principal, action="rectification.feedback", entity_type="rectification_notice",
@@ -89,7 +90,8 @@ async def sign(session: AsyncSession, principal: Principal, scoring: ScoringClie
     await writable_period(session, scoring, notice.period_id)
     if notice.status != "answered":
         raise Conflict(_("only a notice with feedback can be signed") if notice.status == "open"
-                       else _("a %(status)s notice cannot be signed", status=notice.status))
+                       else _("this notice is %(status)s and cannot be signed",
+                              status=status_word("notice", notice.status)))
     claimed = await _claimed(session, notice, payload.version)
     claimed.signed_by, claimed.signed_at, claimed.status = principal.subject, now, "signed"
     audit.record(session, actor=principal, action="rectification.sign", entity_type="rectification_notice",

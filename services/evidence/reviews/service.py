@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import _, status_word
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, InvalidInput
@@ -120,11 +120,12 @@ def _check_actor(principal: Principal, submission: Submission, action: str) -> i
     if action == "revoke":
         if submission.status != "approved":
             raise Conflict(_("only an approved submission can be revoked (this one is %(status)s)",
-                             status=submission.status))
+                             status=status_word("submission", submission.status)))
         index = len(submission.chain) - 1
     else:
         if submission.status != "pending":
-            raise Conflict(_("this submission is %(status)s, not awaiting review", status=submission.status),
+            raise Conflict(_("this submission is %(status)s, not awaiting review",
+                             status=status_word("submission", submission.status)),
                            details={"status": submission.status})
         index = submission.level
     level = submission.chain[index]

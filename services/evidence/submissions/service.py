@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import _, status_word
 from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -206,7 +206,8 @@ async def update(
                           subject=principal.subject, fact_kind=submission.fact_kind, unit_path=submission.unit_path))
     period = await writable_period(session, scoring, submission.period_id)
     if submission.status not in EDITABLE:
-        raise Conflict(_("a %(status)s submission can no longer be edited", status=submission.status),
+        raise Conflict(_("this submission is %(status)s and can no longer be edited",
+                         status=status_word("submission", submission.status)),
                        details={"status": submission.status})
     content = validate_content(submission.fact_kind, payload.content, period.label)
     claimed = await repository.claim(session, submission.id, payload.version)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import _, _n
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -104,8 +104,9 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
     _require_window_over(period, now)
     open_count = await objections.count_open(session, period.id)
     if open_count:
-        raise Conflict(_("%(open_count)s objection(s) to period %(period_id)s are still open; answer them first",
-                         open_count=open_count, period_id=period.id),
+        raise Conflict(_n("%(open_count)s objection to period %(period_id)s is still open; answer it first",
+                          "%(open_count)s objections to period %(period_id)s are still open; answer them first",
+                          open_count, open_count=open_count, period_id=period.id),
                        details={"open_objections": open_count})
     before = _state(period)
     heads = await audit_heads(session, scoring, _("period %(period_id)s was not finalized (审定)",

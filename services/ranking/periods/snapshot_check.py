@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _
+from kaohe.i18n import _, status_word
 from services.ranking.db import common
 from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
 from services.ranking.results import repository as results
@@ -47,7 +47,7 @@ async def check(session: AsyncSession, period: RankedPeriod, snapshot: PeriodSna
             report["status_ok"] = False
             report["note"] = _("period %(period_id)s is %(status)s, yet no reopening of snapshot %(sequence)s is "
                                "recorded: its status was changed outside ranking", period_id=period.id,
-                               status=period.status, sequence=snapshot.sequence)
+                               status=status_word("period", period.status), sequence=snapshot.sequence)
         try:
             frozen = json.loads(snapshot.content)["subjects"]
         except (ValueError, KeyError, TypeError):

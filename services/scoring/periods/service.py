@@ -13,7 +13,7 @@ from sqlalchemy.orm import object_session
 
 from kaohe.engine.scheme.model import Scheme as EngineScheme
 from kaohe.engine.scheme.rule_params import FACT_KIND
-from kaohe.i18n import _
+from kaohe.i18n import _, _n, status_word
 from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -108,9 +108,12 @@ async def _resolve(
     found = await lookup(session, ids)
     unknown = [i for i in ids if i not in found]
     if unknown:
-        raise InvalidInput(_("%(count)s subject(s) are not units of the organisation", count=len(unknown))
+        raise InvalidInput(_n("%(count)s subject is not a unit of the organisation",
+                              "%(count)s subjects are not units of the organisation", len(unknown), count=len(unknown))
                            if scheme.subject_kind == "unit" else
-                           _("%(count)s subject(s) are not persons of the organisation", count=len(unknown)),
+                           _n("%(count)s subject is not a person of the organisation",
+                              "%(count)s subjects are not persons of the organisation", len(unknown),
+                              count=len(unknown)),
                            details={"field": "subjects", "unknown": unknown[:100]})
     outside = [i for i in ids if not scope_covers(period.owner_path, found[i][1])]
     bad_group = [s.id for s in items if s.group not in scheme.groups]
@@ -161,7 +164,7 @@ async def enrol_file(session: AsyncSession, principal: Principal, period_id: str
     period = await _period_for_admin(session, principal, period_id)
     if period.status not in ENROLMENT_OPEN:
         raise Conflict(_("period %(period_id)s is %(status)s; enrolment closes when it is published",
-                         period_id=period_id, status=period.status))
+                         period_id=period_id, status=status_word("period", period.status)))
     scheme = await scheme_of(session, period)
     items = [item for _, item in lined]
     lookup = repo.organisation_units if scheme.subject_kind == "unit" else repo.organisation_people
@@ -195,7 +198,7 @@ async def enrol(session: AsyncSession, principal: Principal, period_id: str, ite
     period = await _period_for_admin(session, principal, period_id)
     if period.status not in ENROLMENT_OPEN:
         raise Conflict(_("period %(period_id)s is %(status)s; enrolment closes when it is published",
-                         period_id=period_id, status=period.status))
+                         period_id=period_id, status=status_word("period", period.status)))
     scheme = await scheme_of(session, period)
     rows = await _resolve(session, period, scheme, items)
     await repo.upsert_subjects(session, rows)
@@ -211,7 +214,7 @@ async def withdraw(session: AsyncSession, principal: Principal, period_id: str, 
     period = await _period_for_admin(session, principal, period_id)
     if period.status not in ENROLMENT_OPEN:
         raise Conflict(_("period %(period_id)s is %(status)s; enrolment closes when it is published",
-                         period_id=period_id, status=period.status))
+                         period_id=period_id, status=status_word("period", period.status)))
     if not await repo.remove_subject(session, period.id, subject_id):
         raise NotFound(_("subject %(subject_id)s is not enrolled in period %(period_id)s",
                          subject_id=subject_id, period_id=period_id))
@@ -228,12 +231,13 @@ async def change_status(session: AsyncSession, principal: Principal, period_id: 
         action = "publishResults" if status == "published" else "finalizePeriod"
         raise Conflict(_("period %(period_id)s becomes %(status)s when its results are %(status)s (%(action)s), so "
                          "that scoring and ranking tell the same state",
-                         period_id=period_id, status=status, action=action),
+                         period_id=period_id, status=status_word("period", status), action=action),
                        details={"from": period.status, "to": status})
     current = ORDER.index(period.status)
     if ORDER.index(status) != current + 1:
         raise Conflict(_("period %(period_id)s cannot go from %(status)s to %(status2)s",
-                         period_id=period_id, status=period.status, status2=status),
+                         period_id=period_id, status=status_word("period", period.status),
+                         status2=status_word("period", status)),
                        details={"from": period.status, "to": status, "allowed": list(ORDER[current + 1:current + 2])})
     set_status(session, period, status, actor=principal.subject)
     return await read(session, period)

@@ -14,7 +14,7 @@ from kaohe.engine.canonical import canonical_json
 from kaohe.engine.scheme import SchemeInvalid, load_document
 from kaohe.engine.scheme.loader import DocumentError, DocumentLimit
 from kaohe.engine.scheme.model import Scheme as EngineScheme
-from kaohe.i18n import _, localize
+from kaohe.i18n import _, _n, localize
 from services.common import audit, clock, listing
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound, message_of
@@ -53,7 +53,7 @@ def read_document(document: dict[str, Any] | None, text: str | None) -> dict[str
             document = load_document(text, max_bytes=1_000_000)
         except DocumentLimit as exc:  # too deep, a giant number: a place in the scheme, as any bad scheme
             details = [{"pointer": exc.pointer, "message": localize(exc.sentence)}]
-            raise SchemeInvalidError(_("the scheme has 1 problem(s)"), details=details) from None
+            raise SchemeInvalidError(_("the scheme has 1 problem"), details=details) from None
         except DocumentError as exc:
             raise InvalidInput(message_of(exc), details={"field": "text"}) from None
     normalised: dict[str, Any] = json.loads(canonical_json(document))
@@ -69,7 +69,9 @@ def validate(document: dict[str, Any]) -> EngineScheme:
         # a message may quote a value of the document: never more than an excerpt of it (issue 21, item 23)
         details = [{"pointer": p.pointer or "", "message": excerpt(localize(p.message), MAX_MESSAGE)}
                    for p in exc.problems]
-        raise SchemeInvalidError(_("the scheme has %(details_count)s problem(s)", details_count=len(details)),
+        raise SchemeInvalidError(_n("the scheme has %(details_count)s problem",
+                                    "the scheme has %(details_count)s problems", len(details),
+                                    details_count=len(details)),
                                  details=details) from None
 
 

@@ -46,9 +46,9 @@ def test_validate_and_evaluate_print_the_problems_in_english(broken: tuple[pathl
     lines = ["/indicators/0/max: the max of indicator '常规工作' must be greater than 0, not -5",
              "/grading/bands: the last band must be a catch-all without min, such as {grade: 不称职}"]
     assert _run("--lang", "en", "scheme", "validate", str(scheme)) == (
-        2, [f"kaohe: the scheme {scheme} is invalid (2 problem(s)):", *lines])
+        2, [f"kaohe: the scheme {scheme} is invalid (2 problems):", *lines])
     assert _run("--lang", "en", "evaluate", "--scheme", str(scheme), "--facts", str(facts)) == (
-        2, [f"kaohe: the scheme {scheme} is invalid (2 problem(s)):", *lines])
+        2, [f"kaohe: the scheme {scheme} is invalid (2 problems):", *lines])
 
 
 def test_evaluate_prints_the_problems_in_chinese(broken: tuple[pathlib.Path, pathlib.Path]) -> None:
