@@ -778,3 +778,26 @@ def test_a_chinese_run_reads_the_catalogue_only_when_it_shows_a_text(
     run = subprocess.run([sys.executable, "-c", script, "--lang", "zh-CN", *args], capture_output=True, text=True,
                          timeout=120, check=False, env=clean_env(KAOHE_JWT_SECRET="x" * 40, KAOHE_DATA_DIR=tmp_path))
     assert run.stdout.split() == [str(exit_code), str(read)], run.stderr
+
+
+def test_an_article_before_a_parameter_fits_every_value_it_takes() -> None:
+    """No 'a approved': a message puts "a" before a parameter only where every value starts with a consonant sound
+    (the webhook refusal's kinds of address, the scheme's grade/label, the checkpoint's format); graphql-core's own
+    sentences are quoted as the library writes them. A status is never after an article ("this submission is
+    %(status)s"), and a fact's kind is named ("a fact of kind %(fact)r")."""
+    import ipaddress
+
+    from kaohe.engine.scheme.sections import GRADE, LABEL
+    from services.evidence.webhooks.ssrf import _label
+
+    found = sorted(str(m.id) for m in catalogue.read(catalogue.TEMPLATE)
+                   if isinstance(m.id, str) and re.search(r"\b[Aa]n? %\(", m.id))
+    assert [text[:40] for text in found] == [
+        '%(address)s embeds %(ipv4)s (%(form)s), ', "%(address)s is a %(reason)s address; web",
+        "%(key)r is not a %(what)s of this scheme", 'Value cannot represent a %(type)s: "%(va',
+        'Value cannot represent a %(type)s: "%(va', 'Value cannot represent a %(type)s: "%(va', "not a %(format)s file"]
+    kinds = {str(_label(ipaddress.ip_address(a))) for a in (
+        "127.0.0.1", "0.0.0.0", "169.254.1.1", "fec0::1", "224.0.0.1", "10.0.0.1", "240.0.0.1", "100.64.0.1")}
+    assert kinds == {"loopback", "non-routable (unspecified)", "link-local", "site-local", "multicast", "private",
+                     "non-public"}  # 240.0.0.1 is private before reserved
+    assert (GRADE, LABEL) == ("grade", "label")

@@ -476,3 +476,15 @@ async def test_flows_raise_events_and_other_services_notices_are_logged_once(sta
         ("submission.submitted", second["id"], "city/a"), ("submission.returned", second["id"], "city/a"),
         ("objection.filed", "obj-1", "city/a")]
     assert [r.seq for r in rows] == sorted(r.seq for r in rows)
+
+
+def test_an_address_that_is_only_not_global_reads_as_non_public() -> None:
+    """100.64.0.0/10 (shared address space) is neither private nor reserved, only not global: "a non-public
+    address" (English with its article right), 非公网 in Chinese."""
+    from kaohe.i18n import localize
+    from services.evidence.webhooks.ssrf import refusal
+
+    found = refusal(ipaddress.ip_address("100.64.0.1"))
+    assert found is not None
+    assert localize(found, "en").startswith("100.64.0.1 is a non-public address; webhooks go to public addresses")
+    assert localize(found, "zh-CN").startswith("100.64.0.1 属于非公网地址；Webhook 只能发往公网地址")

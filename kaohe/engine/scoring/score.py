@@ -208,10 +208,10 @@ def _sort_out_odd_facts(period: Period, odd: list[Any], kinds: Mapping[str, str 
             _fact_problem(
                 period.problems,
                 f,
-                _("a %(fact)r fact does not fit indicator %(indicator)s, which reads %(kind)s facts",
+                _("a fact of kind %(fact)r does not fit indicator %(indicator)s, which reads %(kind)s facts",
                   fact=f.get("fact"), indicator=ind, kind=kind) if kind else
-                _("a %(fact)r fact does not fit indicator %(indicator)s, which reads no facts", fact=f.get("fact"),
-                  indicator=ind),
+                _("a fact of kind %(fact)r does not fit indicator %(indicator)s, which reads no facts",
+                  fact=f.get("fact"), indicator=ind),
             )
     _collect_vetoes(period, subject_level)
 

@@ -62,7 +62,7 @@ def _label(address: IPAddress) -> Text | None:
         if test:
             return label
     if not address.is_global:
-        return _("not public")
+        return _("non-public")
     return None
 
 
