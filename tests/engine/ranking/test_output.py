@@ -44,3 +44,22 @@ def test_format_table_is_plain_aligned_text() -> None:
     assert "p002" in lines[3] and "优秀" in lines[3] and "通报表扬" in lines[3] and "2100.00" in lines[3]
     assert "p001 张三" in lines[4] and "88.41" in lines[4] and "良好" in lines[4]
     assert "\x1b" not in table  # no terminal colour codes
+
+
+def test_a_row_of_several_rewards_and_a_grade_reason_follows_the_language() -> None:
+    """Several rewards are listed with the language's separator (Chinese: full-width ；), a grade's reason in the
+    language's parentheses (Chinese: （…） without a space): no ASCII ; in a Chinese table."""
+    result = {"scheme": "s", "version": 1, "period": "2026-Q1", "subjects": [
+        {"id": "p001", "name": "张三", "group": "科室", "rank": 1, "total": "95.00", "grade": "良好",
+         "band_grade": "优秀", "grade_reason": "quota", "labels": ["通报表扬"],
+         "rewards": {"季度奖金": "2000.00", "通报表扬奖金": "500.00"}}]}
+    use_locale("zh-CN")
+    try:
+        chinese = format_table(result).splitlines()[3]
+    finally:
+        use_locale(None)
+    english = format_table(result).splitlines()[3]
+    assert chinese.split() == ["1", "p001", "张三", "科室", "95.00", "良好（名额限制）", "通报表扬", "季度奖金",
+                               "2000.00；通报表扬奖金", "500.00"]
+    assert english.split() == ["1", "p001", "张三", "科室", "95.00", "良好", "(quota", "limit)", "通报表扬", "季度奖金",
+                               "2000.00;", "通报表扬奖金", "500.00"]
