@@ -85,7 +85,7 @@ def updated(locale: str, template: Catalog) -> Catalog:
 
 
 def probe_mo_path(locale: str) -> Path:
-    return po_path(locale).with_name("probe.mo")
+    return TEMPLATE.parent / locale.replace("-", "_") / "LC_MESSAGES" / "probe.mo"  # beside the template, as CATALOGUE
 
 
 def compiled_probe(locale: str) -> bytes:
@@ -112,7 +112,9 @@ def update() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(render(updated(locale, template)))
         if locale != SOURCE_LOCALE:
-            probe_mo_path(locale).write_bytes(compiled_probe(locale))
+            mo = probe_mo_path(locale)
+            mo.parent.mkdir(parents=True, exist_ok=True)
+            mo.write_bytes(compiled_probe(locale))
 
 
 def problems() -> list[str]:
