@@ -27,7 +27,7 @@ from kaohe.i18n import CATALOGUE, DOMAIN, LOCALES, SOURCE_LOCALE
 
 ROOT = CATALOGUE.parents[1]
 SOURCES = ("kaohe", "services", "gateway")
-KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "_n": (1, 2)}  # kaohe.i18n: C_ has a context, _n a plural
+KEYWORDS = {"_": None, "N_": None, "C_": ((1, "c"), 2), "ngettext": (1, 2)}  # kaohe.i18n: C_ with a context
 FIXED_DATE = datetime(2026, 12, 7, tzinfo=UTC)  # in every header, so that writing twice gives the same bytes
 TEMPLATE = CATALOGUE / f"{DOMAIN}.pot"
 PROBE_SOURCE = "kaohe/probe.py"  # `kaohe healthcheck`: its messages are also compiled for the standard library

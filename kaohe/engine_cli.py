@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from kaohe.i18n import N_, _, _n, localize
+from kaohe.i18n import N_, _, localize, ngettext
 
 INVALID_INPUT = 2
 
@@ -85,7 +85,7 @@ def evaluate(
     try:
         result = run(scheme_document, facts_document)
     except SchemeInvalid as exc:
-        _fail(_n("the scheme %(scheme)s is invalid (%(problems_count)s problem):",
+        _fail(ngettext("the scheme %(scheme)s is invalid (%(problems_count)s problem):",
                  "the scheme %(scheme)s is invalid (%(problems_count)s problems):", len(exc.problems),
                  scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     if output_format is OutputFormat.json:
@@ -125,7 +125,7 @@ def validate(file: Annotated[pathlib.Path, typer.Argument(help=N_("The scheme fi
     try:
         parse_scheme(document)
     except SchemeInvalid as exc:
-        _fail(_n("the scheme %(file)s is invalid (%(problems_count)s problem):",
+        _fail(ngettext("the scheme %(file)s is invalid (%(problems_count)s problem):",
                  "the scheme %(file)s is invalid (%(problems_count)s problems):", len(exc.problems),
                  file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     typer.echo("ok")

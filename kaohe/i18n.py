@@ -85,8 +85,8 @@ class PluralText(Text):
         return PluralText, (self.msgid, self.plural, self.count, self.params)
 
 
-def _n(msgid: str, plural: str, count: int, /, **params: object) -> PluralText:
-    """Mark a message with its plural: `_n("%(count)s problem", "%(count)s problems", n, count=n)`."""
+def ngettext(msgid: str, plural: str, count: int, /, **params: object) -> PluralText:
+    """Mark a message with its plural: `ngettext("%(count)s problem", "%(count)s problems", n, count=n)`."""
     return PluralText(msgid, plural, count, params)
 
 

@@ -692,11 +692,11 @@ def test_every_help_text_of_the_cli_has_a_chinese_translation() -> None:
 
 
 def test_a_count_chooses_the_plural_form_of_each_language() -> None:
-    """ngettext forms (kaohe.i18n._n): English one/other by its Plural-Forms, Chinese one form for any count."""
-    from kaohe.i18n import PluralText, _n
+    """ngettext forms (kaohe.i18n.ngettext): English one/other by its Plural-Forms, Chinese one form for any count."""
+    from kaohe.i18n import PluralText, ngettext
 
     def problems(count: int) -> PluralText:
-        return _n("the scheme has %(details_count)s problem", "the scheme has %(details_count)s problems", count,
+        return ngettext("the scheme has %(details_count)s problem", "the scheme has %(details_count)s problems", count,
                   details_count=count)
 
     assert [(str(problems(n)), localize(problems(n), "en"), localize(problems(n), "zh-CN")) for n in (0, 1, 2)] == [

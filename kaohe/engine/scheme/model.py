@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from kaohe.i18n import _n
+from kaohe.i18n import ngettext
 
 Json = Any
 SubjectKind = Literal["unit", "person"]
@@ -50,8 +50,9 @@ class SchemeInvalid(Exception):
     """Raised when a scheme breaks any rule of the contract; carries every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(_n("%(problems_count)s problem in the scheme", "%(problems_count)s problems in the scheme",
-                            len(problems), problems_count=len(problems)))
+        super().__init__(ngettext("%(problems_count)s problem in the scheme",
+                                  "%(problems_count)s problems in the scheme", len(problems),
+                                  problems_count=len(problems)))
         self.problems = problems
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _, _n
+from kaohe.i18n import _, ngettext
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -104,7 +104,7 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
     _require_window_over(period, now)
     open_count = await objections.count_open(session, period.id)
     if open_count:
-        raise Conflict(_n("%(open_count)s objection to period %(period_id)s is still open; answer it first",
+        raise Conflict(ngettext("%(open_count)s objection to period %(period_id)s is still open; answer it first",
                           "%(open_count)s objections to period %(period_id)s are still open; answer them first",
                           open_count, open_count=open_count, period_id=period.id),
                        details={"open_objections": open_count})

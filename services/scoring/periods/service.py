@@ -13,7 +13,7 @@ from sqlalchemy.orm import object_session
 
 from kaohe.engine.scheme.model import Scheme as EngineScheme
 from kaohe.engine.scheme.rule_params import FACT_KIND
-from kaohe.i18n import _, _n, status_word
+from kaohe.i18n import _, ngettext, status_word
 from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -108,10 +108,10 @@ async def _resolve(
     found = await lookup(session, ids)
     unknown = [i for i in ids if i not in found]
     if unknown:
-        raise InvalidInput(_n("%(count)s subject is not a unit of the organisation",
+        raise InvalidInput(ngettext("%(count)s subject is not a unit of the organisation",
                               "%(count)s subjects are not units of the organisation", len(unknown), count=len(unknown))
                            if scheme.subject_kind == "unit" else
-                           _n("%(count)s subject is not a person of the organisation",
+                           ngettext("%(count)s subject is not a person of the organisation",
                               "%(count)s subjects are not persons of the organisation", len(unknown),
                               count=len(unknown)),
                            details={"field": "subjects", "unknown": unknown[:100]})

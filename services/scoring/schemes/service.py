@@ -14,7 +14,7 @@ from kaohe.engine.canonical import canonical_json
 from kaohe.engine.scheme import SchemeInvalid, load_document
 from kaohe.engine.scheme.loader import DocumentError, DocumentLimit
 from kaohe.engine.scheme.model import Scheme as EngineScheme
-from kaohe.i18n import _, _n, localize
+from kaohe.i18n import _, localize, ngettext
 from services.common import audit, clock, listing
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound, message_of
@@ -69,7 +69,7 @@ def validate(document: dict[str, Any]) -> EngineScheme:
         # a message may quote a value of the document: never more than an excerpt of it (issue 21, item 23)
         details = [{"pointer": p.pointer or "", "message": excerpt(localize(p.message), MAX_MESSAGE)}
                    for p in exc.problems]
-        raise SchemeInvalidError(_n("the scheme has %(details_count)s problem",
+        raise SchemeInvalidError(ngettext("the scheme has %(details_count)s problem",
                                     "the scheme has %(details_count)s problems", len(details),
                                     details_count=len(details)),
                                  details=details) from None
