@@ -86,8 +86,8 @@ def evaluate(
         result = run(scheme_document, facts_document)
     except SchemeInvalid as exc:
         _fail(ngettext("the scheme %(scheme)s is invalid (%(problems_count)s problem):",
-                 "the scheme %(scheme)s is invalid (%(problems_count)s problems):", len(exc.problems),
-                 scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
+                       "the scheme %(scheme)s is invalid (%(problems_count)s problems):", len(exc.problems),
+                       scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     if output_format is OutputFormat.json:
         text = dumps_result(result)  # the stored form: English, the same bytes in every language
     elif output_format is OutputFormat.explain:
@@ -126,6 +126,6 @@ def validate(file: Annotated[pathlib.Path, typer.Argument(help=N_("The scheme fi
         parse_scheme(document)
     except SchemeInvalid as exc:
         _fail(ngettext("the scheme %(file)s is invalid (%(problems_count)s problem):",
-                 "the scheme %(file)s is invalid (%(problems_count)s problems):", len(exc.problems),
-                 file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
+                       "the scheme %(file)s is invalid (%(problems_count)s problems):", len(exc.problems),
+                       file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
     typer.echo("ok")

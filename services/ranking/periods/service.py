@@ -105,8 +105,8 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
     open_count = await objections.count_open(session, period.id)
     if open_count:
         raise Conflict(ngettext("%(open_count)s objection to period %(period_id)s is still open; answer it first",
-                          "%(open_count)s objections to period %(period_id)s are still open; answer them first",
-                          open_count, open_count=open_count, period_id=period.id),
+                                "%(open_count)s objections to period %(period_id)s are still open; answer them first",
+                                open_count, open_count=open_count, period_id=period.id),
                        details={"open_objections": open_count})
     before = _state(period)
     heads = await audit_heads(session, scoring, _("period %(period_id)s was not finalized (审定)",

@@ -109,11 +109,12 @@ async def _resolve(
     unknown = [i for i in ids if i not in found]
     if unknown:
         raise InvalidInput(ngettext("%(count)s subject is not a unit of the organisation",
-                              "%(count)s subjects are not units of the organisation", len(unknown), count=len(unknown))
+                                    "%(count)s subjects are not units of the organisation", len(unknown),
+                                    count=len(unknown))
                            if scheme.subject_kind == "unit" else
                            ngettext("%(count)s subject is not a person of the organisation",
-                              "%(count)s subjects are not persons of the organisation", len(unknown),
-                              count=len(unknown)),
+                                    "%(count)s subjects are not persons of the organisation", len(unknown),
+                                    count=len(unknown)),
                            details={"field": "subjects", "unknown": unknown[:100]})
     outside = [i for i in ids if not scope_covers(period.owner_path, found[i][1])]
     bad_group = [s.id for s in items if s.group not in scheme.groups]

@@ -70,8 +70,8 @@ def validate(document: dict[str, Any]) -> EngineScheme:
         details = [{"pointer": p.pointer or "", "message": excerpt(localize(p.message), MAX_MESSAGE)}
                    for p in exc.problems]
         raise SchemeInvalidError(ngettext("the scheme has %(details_count)s problem",
-                                    "the scheme has %(details_count)s problems", len(details),
-                                    details_count=len(details)),
+                                          "the scheme has %(details_count)s problems", len(details),
+                                          details_count=len(details)),
                                  details=details) from None
 
 
