@@ -56,6 +56,12 @@ async def test_upheld_appeals_correct_then_retract(client: httpx.AsyncClient, cl
     assert (answered.json()["status"], answered.json()["version"]) == ("upheld", 2)
     stale = await client.post(f"/v1/appeals/{body['id']}/answer", json=full, headers=OFFICE)
     assert stale.status_code == 409
+    assert stale.json()["error"] == {"code": "conflict", "message": "this appeal was already answered (upheld)",
+                                     "details": {"status": "upheld"}}
+    chinese = await client.post(f"/v1/appeals/{body['id']}/answer", json=full,
+                                headers={**OFFICE, "Accept-Language": "zh-CN"})
+    assert chinese.json()["error"] == {"code": "conflict", "message": "该申诉已答复（申诉成立）",
+                                       "details": {"status": "upheld"}}
     corrected = {"id": fact_id, "subject": "p001", "indicator": "attendance", "fact": "event", "type": "late",
                  "count": 2, "date": "2026-03-02"}
     facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1"}, headers=OFFICE)).json()["items"]

@@ -81,7 +81,8 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     principal.require("admin", appeal.unit_path)
     period = await writable_period(session, scoring, appeal.period_id)
     if appeal.status != "open":
-        raise Conflict(_("this appeal was already answered (%(status)s)", status=status_word("appeal", appeal.status)))
+        raise Conflict(_("this appeal was already answered (%(status)s)", status=status_word("appeal", appeal.status)),
+                       details={"status": appeal.status})
     if len(payload.replies) != len(appeal.points):
         raise InvalidInput(_("answer every point: %(points_count)s points, %(replies_count)s replies",
                              points_count=len(appeal.points), replies_count=len(payload.replies)),

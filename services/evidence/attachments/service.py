@@ -105,7 +105,7 @@ async def receive(
                           subject=principal.subject, unit_path=submission.unit_path))
     if submission.status not in EDITABLE:
         raise Conflict(_("this submission is %(status)s and takes no more attachments",
-                         status=status_word("submission", submission.status)))
+                         status=status_word("submission", submission.status)), details={"status": submission.status})
     await writable_period(session, scoring, submission.period_id)
     kind = _content_type(content_type)
     path, sha256, size = await _spool(source, limit)

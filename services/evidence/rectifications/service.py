@@ -73,7 +73,7 @@ async def feedback(session: AsyncSession, principal: Principal, scoring: Scoring
     await writable_period(session, scoring, notice.period_id)
     if notice.status not in ("open", "answered"):
         raise Conflict(_("this notice is %(status)s and takes no more feedback",
-                         status=status_word("notice", notice.status)))
+                         status=status_word("notice", notice.status)), details={"status": notice.status})
     claimed = await _claimed(session, notice, payload.version)
     claimed.feedback, claimed.feedback_at, claimed.status = payload.feedback, now, "answered"
     audit.record(session, actor=principal, action="rectification.feedback", entity_type="rectification_notice",
@@ -91,7 +91,7 @@ async def sign(session: AsyncSession, principal: Principal, scoring: ScoringClie
     if notice.status != "answered":
         raise Conflict(_("only a notice with feedback can be signed") if notice.status == "open"
                        else _("this notice is %(status)s and cannot be signed",
-                              status=status_word("notice", notice.status)))
+                              status=status_word("notice", notice.status)), details={"status": notice.status})
     claimed = await _claimed(session, notice, payload.version)
     claimed.signed_by, claimed.signed_at, claimed.status = principal.subject, now, "signed"
     audit.record(session, actor=principal, action="rectification.sign", entity_type="rectification_notice",

@@ -120,7 +120,8 @@ def _check_actor(principal: Principal, submission: Submission, action: str) -> i
     if action == "revoke":
         if submission.status != "approved":
             raise Conflict(_("only an approved submission can be revoked (this one is %(status)s)",
-                             status=status_word("submission", submission.status)))
+                             status=status_word("submission", submission.status)),
+                           details={"status": submission.status})
         index = len(submission.chain) - 1
     else:
         if submission.status != "pending":
