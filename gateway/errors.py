@@ -193,7 +193,8 @@ def _arguments(error: GraphQLError, schema: GraphQLSchema | None) -> Mapping[str
     name = error.nodes[0].name.value
     for root in (schema.query_type, schema.mutation_type, schema.subscription_type):
         if root is not None and name in root.fields:
-            return root.fields[name].args
+            arguments: Mapping[str, Any] = root.fields[name].args
+            return arguments
     return None
 
 

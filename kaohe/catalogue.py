@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -58,8 +58,8 @@ def extract() -> Catalog:
         for filename, lineno, message, comments, context in found:
             if not isinstance(message, str) and (len(message) != 2 or not all(message)):
                 raise ValueError(f"{source}/{filename}:{lineno}: mark a message, or a singular and its plural")
-            template.add(message, None, [(f"{source}/{filename}", lineno)], auto_comments=comments,
-                         context=context)
+            template.add(cast(str | tuple[str, str], message), None, [(f"{source}/{filename}", lineno)],
+                         auto_comments=comments, context=context)
     return template
 
 

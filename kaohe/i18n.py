@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 LOCALES = ("zh-CN", "en")  # the tags kaohe answers in; en is the language of the source
 DEFAULT_LOCALE = "zh-CN"
@@ -74,15 +75,16 @@ class PluralText(Text):
     its catalogue's Plural-Forms (English: one, other; Chinese: one form)."""
 
     plural: str
-    count: int
+    number: int  # the count that chooses the form (not `count`: str has a method of that name)
 
     def __new__(cls, msgid: str, plural: str, count: int, params: dict[str, object]) -> PluralText:
-        self = super().__new__(cls, msgid, params, english=_format(msgid if count == 1 else plural, params, plural))
-        self.plural, self.count = plural, count
+        english = _format(msgid if count == 1 else plural, params, plural)
+        self = cast(PluralText, super().__new__(cls, msgid, params, english=english))
+        self.plural, self.number = plural, count
         return self
 
     def __reduce__(self) -> tuple[type[PluralText], tuple[str, str, int, dict[str, object]]]:  # type: ignore[override]
-        return PluralText, (self.msgid, self.plural, self.count, self.params)
+        return PluralText, (self.msgid, self.plural, self.number, self.params)
 
 
 def ngettext(msgid: str, plural: str, count: int, /, **params: object) -> PluralText:
@@ -234,7 +236,7 @@ def _plural(value: PluralText, locale: str) -> str | None:
     forms = plurals.get(value.msgid)
     if forms is None:
         return None
-    index = gettext.c2py(expression)(value.count)
+    index = gettext.c2py(expression)(value.number)
     return forms[min(index, len(forms) - 1)]
 
 

@@ -704,7 +704,7 @@ def test_a_count_chooses_the_plural_form_of_each_language() -> None:
         ("the scheme has 1 problem", "the scheme has 1 problem", "考核方案有 1 处问题"),
         ("the scheme has 2 problems", "the scheme has 2 problems", "考核方案有 2 处问题")]
     copied = pickle.loads(pickle.dumps(problems(1)))
-    assert (type(copied), copied.count, localize(copied, "zh-CN")) == (PluralText, 1, "考核方案有 1 处问题")
+    assert (type(copied), copied.number, localize(copied, "zh-CN")) == (PluralText, 1, "考核方案有 1 处问题")
     template = catalogue.read(catalogue.TEMPLATE)
     plurals = sorted(m.id[0] for m in template if m.id and not isinstance(m.id, str))
     assert "the scheme has %(details_count)s problem" in plurals
