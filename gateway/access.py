@@ -166,6 +166,10 @@ READS = frozenset({
     "webhookSubscriptions", "holidayCalendar", "node",
     "downloadAttachment", "exportRanking", "exportPublication", "downloadSnapshot"})
 
+# The acts on one subject that answer a subject outside the caller's grants as one not enrolled (NOT_FOUND), as the
+# reads do: submitting evidence must not tell another department's subjects from ids of nothing (probe defects).
+HIDING = READS | {"submitEvidence"}
+
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}
 
@@ -199,11 +203,11 @@ def require(user: Principal, operation: str, *, unit_path: str = "", subject_id:
 
 def require_read(user: Principal, operation: str, missing: Exception, *, unit_path: str,
                  subject_id: str | None = None, owner: bool = False) -> None:
-    """`require`, but a read about a target the caller has nothing to do with raises `missing`, the NOT_FOUND of a
-    target that does not exist: a subject or record at `unit_path` outside every grant (and not the caller itself),
-    or with `owner` a period owned at `unit_path` off the branch of every grant. A caller that may see the target
-    but whose role may not run the read still gets FORBIDDEN."""
-    if operation in READS and not (user.relates_to(unit_path) if owner else user.sees(unit_path, subject_id)):
+    """`require`, but a read (or an act of `HIDING`) about a target the caller has nothing to do with raises
+    `missing`, the NOT_FOUND of a target that does not exist: a subject or record at `unit_path` outside every
+    grant (and not the caller itself), or with `owner` a period owned at `unit_path` off the branch of every grant.
+    A caller that may see the target but whose role may not run the read still gets FORBIDDEN."""
+    if operation in HIDING and not (user.relates_to(unit_path) if owner else user.sees(unit_path, subject_id)):
         raise missing
     require(user, operation, unit_path=unit_path, subject_id=subject_id)
 

@@ -69,6 +69,8 @@ async def _rating_task(ctx: Context, key: str) -> Node:
     except Forbidden:
         raise refused() from None
     task = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(key)}", ctx.user)
+    if not ctx.user.relates_to(str(task.get("scope", ""))):  # off the caller's branch: as a task of nothing
+        raise NotFound(_("rating task %(task_id)s not found", task_id=key))
     if not access.allowed(ctx.user, "closeRatingTask", unit_path=str(task.get("scope", ""))):
         raise refused()
     return RatingTask.from_json(task)

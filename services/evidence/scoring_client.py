@@ -14,6 +14,7 @@ import httpx
 from fastapi import Depends, Request
 
 from kaohe.i18n import _
+from services.common.auth import Principal
 from services.common.errors import InvalidInput
 from services.common.peers import peer_client, segment, system_get
 from services.common.settings import get_settings
@@ -29,6 +30,12 @@ class PeriodInfo:
     documents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator code → required documents
     label: str = ""  # the period's label: 2026, 2026-Q1… (scheme-reference §1), which bounds its facts' months
     owner_path: str = ""  # the office that runs the period (scoring's owner_path)
+
+
+def not_in_period(period_id: str, subject_id: str) -> InvalidInput:
+    """The answer about a subject the period does not enrol (or one outside the caller's scope)."""
+    return InvalidInput(_("subject %(subject_id)r is not in period %(period_id)r", subject_id=subject_id,
+                          period_id=period_id), details={"field": "subject_id", "reason": "unknown subject"})
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,16 @@ class ScoringClient:
         """One subject of a period, else 422 naming it."""
         info = (await self.subjects(period_id, [subject_id])).get(subject_id)
         if info is None:
-            raise InvalidInput(_("subject %(subject_id)r is not in period %(period_id)r",
-                                 subject_id=subject_id, period_id=period_id),
-                               details={"field": "subject_id", "reason": "unknown subject"})
+            raise not_in_period(period_id, subject_id)
+        return info
+
+    async def seen_subject(self, principal: Principal, period_id: str, subject_id: str) -> SubjectInfo:
+        """One subject of a period that the caller has something to do with (`Principal.sees`); a subject outside
+        the caller's scope gets exactly the answer of one not enrolled (docs/decisions.md, "Probe defects: scope
+        first, quoting, webhooks")."""
+        info = (await self.subjects(period_id, [subject_id])).get(subject_id)
+        if info is None or not principal.sees(info.unit_path, info.id):
+            raise not_in_period(period_id, subject_id)
         return info
 
     def _fresh(self, key: tuple[str, str]) -> Any:

@@ -87,3 +87,27 @@ async def test_a_task_closes_itself_when_due(client: httpx.AsyncClient) -> None:
     assert await sweep_once(db, datetime.fromisoformat("2026-03-05T10:00:00+00:00")) == 1
     facts = (await client.get("/v1/facts", params={"period_id": "2026-Q1"}, headers=OFFICE)).json()["items"]
     assert [(f["subject"], f["grade"]) for f in facts] == [("ua", "较好")]
+
+
+async def test_a_task_off_the_callers_branch_reads_as_one_that_does_not_exist(client: httpx.AsyncClient) -> None:
+    """Probe defects: the office's reads of a task (the task, its counts, its ballots) answer a caller with no grant
+    on the branch of the task's scope exactly as an id of nothing: 404 with the same message but for the id. A
+    caller on the branch whose role may not read still gets 403 (it learns nothing new)."""
+    scoped = {**TASK, "scope": "city/a", "raters": [TASK["raters"][0]], "subject_ids": ["ub"]}
+    created = await client.post("/v1/rating-tasks", json=scoped, headers=OFFICE)
+    assert created.status_code == 201, created.text
+    task = created.json()["id"]
+    outsiders = [auth(("admin", "city/b"), subject="office-b"), auth(("auditor", "city/b"), subject="auditor-b")]
+    for path in ("", "/responses", "/ballots"):
+        for headers in outsiders:
+            for task_id in (task, "nosuch"):
+                refused = await client.get(f"/v1/rating-tasks/{task_id}{path}", headers=headers)
+                assert (refused.status_code, refused.json()["error"]) == (
+                    404, {"code": "not_found", "message": f"rating task {task_id} not found", "details": None}), path
+    # on the branch (a unit within the task's scope): the read's refusal, as before
+    below = auth(("admin", "city/a/x"), subject="office-ax")
+    refused = await client.get(f"/v1/rating-tasks/{task}", headers=below)
+    assert (refused.status_code, refused.json()["error"]["message"]) == (
+        403, f"office-ax may not read rating task {task}")
+    office_a = auth(("admin", "city/a"))
+    assert (await client.get(f"/v1/rating-tasks/{task}/responses", headers=office_a)).status_code == 200

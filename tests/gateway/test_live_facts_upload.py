@@ -376,3 +376,25 @@ def test_a_month_outside_the_period_is_refused_by_submit_evidence_and_the_upload
     whole = upload(live, admin, p, "台账.csv", data.replace(month.encode(), b"2026-06"), indicator="rate", month=month)
     assert (whole.status_code, whole.json()["errors"][0]["message"]) == (422, reason)
     assert submissions(live, p, units["a"])["totalCount"] == 0  # all or nothing
+
+
+def test_submit_evidence_answers_a_subject_outside_the_scope_as_one_not_enrolled(
+        live: Live, units: dict[str, str]) -> None:
+    """Probe defects: `submitEvidence` checks scope first; 乙街道 (city/b) is answered to a submitter of 甲街道 exactly
+    as `ghost`, a subject the period does not enrol: NOT_FOUND, the same message but for the id, no unit path."""
+    p = period(live, units, "submit-scope")
+    a, b = units["a"], units["b"]
+    submitter = live.token("submitter", "city/a", subject="clerk-a")
+
+    def submit(subject_id: str, language: str = "en") -> list[tuple[str, str]]:
+        evidence = {"periodId": p, "subjectId": subject_id, "indicator": "rate", "fact": "measure",
+                    "content": {"numerator": "1", "denominator": "2", "month": "2026-04"}, "justification": "月报"}
+        answer = live.http.post(f"{live.url}/graphql", json={"query": SUBMIT, "variables": {"i": evidence}},
+                                headers={"Authorization": f"Bearer {submitter}", "Accept-Language": language}).json()
+        return [(e["extensions"]["code"], e["message"]) for e in answer.get("errors", [])]
+
+    assert submit(b) == [("NOT_FOUND", f"subject {b} is not enrolled in period {p}")]
+    assert submit("ghost") == [("NOT_FOUND", f"subject ghost is not enrolled in period {p}")]
+    assert submit(b, "zh-CN") == [("NOT_FOUND", f"考核对象 {b} 未列入考核周期 {p}")]
+    assert submit(a) == []  # its own unit's subject
+    assert submissions(live, p, b)["totalCount"] == 0

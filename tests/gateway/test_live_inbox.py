@@ -6,6 +6,7 @@ Setting (hand-made): 市 with 甲街道 (city/a) and 乙街道 (city/b), one per
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -138,3 +139,34 @@ def test_a_persons_journal_due_this_week(live: Live, period: dict[str, str]) -> 
     live(me, """mutation($i: JournalInput!) { submitJournal(input: $i) { week status } }""", i={
         "periodId": p, "subjectId": zhang, "week": "2026-W22", "text": "本周完成台账整理", "points": "45"})
     assert live(me, DUE)["inbox"]["journalsDue"]["totalCount"] == 0
+
+
+def test_a_rating_task_off_the_callers_branch_reads_as_one_that_does_not_exist(
+        live: Live, period: dict[str, str]) -> None:
+    """Probe defects: `ratingResponses` and `node` of a task of 甲街道's office (scope city/a) answer an office and an
+    auditor of 乙街道 (city/b) exactly as an id of nothing; the office of city/a reads it."""
+    task = live(live.token("admin", ""), "mutation($t: RatingTaskInput!) { openRatingTask(input: $t) { id } }", t={
+        "periodId": period["id"], "indicator": "pj", "kind": "democratic", "scope": "city/a", "grades": ["好", "差"],
+        "round": 1, "closesAt": "2026-06-30T09:00:00+00:00", "subjectIds": [period["a"]],
+        "raters": [{"rater": "rater@city/a", "level": "群众", "unitPath": "city/a"}]})["openRatingTask"]["id"]
+    responses = "query($t: ID!) { ratingResponses(taskId: $t) { raters responded } }"
+    node = "query($n: ID!) { node(id: $n) { __typename } }"
+
+    def errors(token: str, document: str, **variables: str) -> list[tuple[str, str]]:
+        answer = live.http.post(f"{live.url}/graphql", json={"query": document, "variables": variables},
+                                headers={"Authorization": f"Bearer {token}"}).json()
+        return [(e["extensions"]["code"], e["message"]) for e in answer.get("errors", [])]
+
+    def node_id(task_id: str) -> str:
+        return base64.b64encode(f"RatingTask:{task_id}".encode()).decode()
+
+    for role in ("admin", "auditor"):
+        outsider = live.token(role, "city/b")
+        for task_id in (task, "nosuch"):
+            assert errors(outsider, responses, t=task_id) == [("NOT_FOUND", f"rating task {task_id} not found")], role
+            # a node read is the office's (who may close the task): an auditor is refused it whatever the id
+            assert errors(outsider, node, n=node_id(task_id)) == (
+                [("NOT_FOUND", f"rating task {task_id} not found")] if role == "admin"
+                else [("FORBIDDEN", f"auditor@city/b may not read rating task {task_id}")])
+    office = live.token("admin", "city/a")
+    assert live(office, responses, t=task) == {"ratingResponses": {"raters": 1, "responded": 0}}

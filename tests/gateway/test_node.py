@@ -69,11 +69,13 @@ async def test_what_is_not_a_node_id_is_refused() -> None:
     assert (await _ask(None, node_id("Submission:sub-a")))[1] == ["UNAUTHENTICATED"]
 
 
-@pytest.mark.parametrize(("grant", "message"), [
-    (("rater", "city/a"), "rater@city/a may not read rating task t-1"),  # no role that reads tasks
-    (("admin", "city/b"), "admin@city/b may not read rating task t-1"),  # an office outside the task's scope
+@pytest.mark.parametrize(("grant", "message", "code"), [
+    (("rater", "city/a"), "rater@city/a may not read rating task t-1", "FORBIDDEN"),  # no role that reads tasks
+    (("admin", "city/a/x"), "admin@city/a/x may not read rating task t-1", "FORBIDDEN"),  # below the task's scope
+    (("admin", "city/b"), "rating task t-1 not found", "NOT_FOUND"),  # off its branch: as a task of nothing
 ])
-async def test_a_rating_task_refused_as_a_read_names_no_mutation(grant: tuple[str, str], message: str) -> None:
+async def test_a_rating_task_refused_as_a_read_names_no_mutation(grant: tuple[str, str], message: str,
+                                                                  code: str) -> None:
     # the task's scope is city/a (tests/gateway/fakes.py); reading it by node id is a read, not closeRatingTask
     principal = Principal(subject=f"{grant[0]}@{grant[1]}", grants=(Grant(grant[0], grant[1]),))  # type: ignore[arg-type]
     backend = FakeBackend()
@@ -83,7 +85,8 @@ async def test_a_rating_task_refused_as_a_read_names_no_mutation(grant: tuple[st
                                       context_value=context(clients, principal))
     finally:
         await clients.aclose()
-    assert [(e.message, e.extensions["code"]) for e in result.errors or []] == [(message, "FORBIDDEN")]
+    assert [(e.message, e.extensions["code"]) for e in result.errors or []] == [(message, code)]
     assert result.data == {"node": None}
     office = Principal(subject="office", grants=(Grant("admin", "city/a"),))
     assert await _ask(office, node_id("RatingTask:t-1")) == ({"__typename": "RatingTask"}, [])
+

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.i18n import _
 from services.common import audit, notify
 from services.common.auth import Principal, require_service
-from services.common.errors import Conflict, InvalidInput
+from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.outbox import EventIn, apply_once
 from services.common.workcalendar import STORE
 from services.evidence.db import common
@@ -27,6 +27,24 @@ async def writable_period(session: AsyncSession, scoring: ScoringClient, period_
         raise Conflict(_("period %(period_id)s is finalized; evidence can no longer change", period_id=period_id),
                        details={"period_id": period_id, "status": status})
     return period
+
+
+async def scoped_writable_period(session: AsyncSession, principal: Principal, scoring: ScoringClient,
+                                 period_id: str) -> PeriodInfo:
+    """`writable_period`, when the caller holds a grant on the branch of the period's owner (over it or within it);
+    otherwise the very answer of a period that does not exist (scoring's own 404 names its internal path), checked
+    before anything else, so that a write tells nothing of another department's periods (docs/decisions.md, "Facts
+    upload answers nothing outside the caller's scope" and "Probe defects: scope first, quoting, webhooks")."""
+    def missing() -> NotFound:
+        return NotFound(_("period %(period_id)s not found", period_id=period_id))
+
+    try:
+        period = await scoring.period(period_id)
+    except NotFound:
+        raise missing() from None
+    if not principal.relates_to(period.owner_path):
+        raise missing()
+    return await writable_period(session, scoring, period_id)
 
 
 async def apply_event(session: AsyncSession, principal: Principal, scoring: ScoringClient, event: EventIn) -> bool:

@@ -69,6 +69,16 @@ async def _task(session: AsyncSession, task_id: str) -> RatingTask:
     return task
 
 
+async def _read_task(session: AsyncSession, principal: Principal, task_id: str) -> RatingTask:
+    """The task for a read by the office: a task whose scope is off the branch of every grant of the caller is
+    answered as one that does not exist (as a period off its branch), never with FORBIDDEN, which would confirm it
+    (docs/decisions.md, "Probe defects: scope first, quoting, webhooks")."""
+    task = await _task(session, task_id)
+    if not principal.relates_to(task.scope):
+        raise NotFound(_("rating task %(task_id)s not found", task_id=task_id))
+    return task
+
+
 async def _own_rater(session: AsyncSession, principal: Principal, task_id: str) -> tuple[RatingTask, RatingRater]:
     task = await _task(session, task_id)
     rater = await repository.rater(session, task_id, principal.subject)
@@ -121,7 +131,7 @@ def _check_line(task: RatingTask, rater: RatingRater, principal: Principal, subj
 
 async def read(session: AsyncSession, principal: Principal, task_id: str) -> RatingTask:
     """The task itself (its scope, status and version), for the office over its scope (who may close it)."""
-    task = await _task(session, task_id)
+    task = await _read_task(session, principal, task_id)
     if not principal.can("admin", task.scope):  # worded as a read, naming no scope (gateway node(id:) says the same)
         raise Forbidden(_("%(subject)s may not read rating task %(task_id)s", subject=principal.subject,
                           task_id=task_id))
@@ -130,7 +140,7 @@ async def read(session: AsyncSession, principal: Principal, task_id: str) -> Rat
 
 async def counts(session: AsyncSession, principal: Principal, task_id: str) -> ResponseCounts:
     """Raters and how many answered, per level (the office)."""
-    task = await _task(session, task_id)
+    task = await _read_task(session, principal, task_id)
     principal.require(("admin", "auditor"), task.scope)
     raters = await repository.raters(session, task_id)
     answered = {b.rater for b in await repository.ballots(session, task_id)}
@@ -143,7 +153,7 @@ async def counts(session: AsyncSession, principal: Principal, task_id: str) -> R
 
 async def audited_ballots(session: AsyncSession, principal: Principal, task_id: str) -> list[AuditedBallot]:
     """Every ballot with its rater: auditors only."""
-    task = await _task(session, task_id)
+    task = await _read_task(session, principal, task_id)
     principal.require("auditor", task.scope)
     levels = {r.rater: r.level for r in await repository.raters(session, task_id)}
     return [AuditedBallot(rater=b.rater, level=levels[b.rater], subject_id=b.subject_id, grade=b.grade,

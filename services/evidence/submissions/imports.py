@@ -34,13 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.i18n import Text, _
 from services.common import audit
 from services.common.auth import Principal
-from services.common.errors import DomainError, Forbidden, InvalidInput, NotFound
+from services.common.errors import DomainError, InvalidInput
 from services.common.outbox import enqueue_all
 from services.common.stored_text import message
 from services.common.tabular import BadRows, Line, table
 from services.common.workbook import excerpt
 from services.evidence.facts import repository as facts_repository
-from services.evidence.periods.service import writable_period
+from services.evidence.periods.service import scoped_writable_period
 from services.evidence.reviews import chains
 from services.evidence.reviews import repository as reviews_repository
 from services.evidence.reviews.service import Gathered, approve_as_reviewer
@@ -54,6 +54,7 @@ from services.evidence.submissions.service import (
     fact_id,
     new_submission,
     record_created,
+    require_kind_role,
 )
 
 MAX_ROWS = 10_000  # a month's ledger of one indicator: one row per subject, a county's people at most
@@ -108,10 +109,9 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
                       now: datetime) -> dict[str, Any]:
     """Every row of the file as a submission (approved where the uploader reviews it); BadRows naming every bad
     row, and nothing written, otherwise."""
-    period = await _period(session, principal, scoring, upload.period_id)
+    period = await scoped_writable_period(session, principal, scoring, upload.period_id)
     kind = _kind(period, upload)
-    if principal.kind != "service" and not any(principal.has_role(role) for role in KIND_ROLES[kind]):
-        raise Forbidden(_("%(subject)s may not submit %(fact)s facts", subject=principal.subject, fact=kind))
+    require_kind_role(principal, kind)
     check_indicator(period.fact_kinds, upload.indicator, kind)  # the file's indicator, as one submission's
     header, lines = table(upload.filename, upload.data, MAX_ROWS)
     rows, problems = _rows(header, lines, kind, upload)
@@ -130,22 +130,6 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
     if not checked:
         raise InvalidInput(_("the file has no rows to submit"), details={"field": "file"})
     return await _write(session, principal, period, kind, upload, checked, now)
-
-
-async def _period(session: AsyncSession, principal: Principal, scoring: ScoringClient, period_id: str) -> PeriodInfo:
-    """The period, when the caller holds a grant on its owner's branch (over it or within it); otherwise the very
-    answer of a period that does not exist, so that an upload tells nothing of another department's periods
-    (docs/decisions.md, stop 26)."""
-    def missing() -> NotFound:
-        return NotFound(_("period %(period_id)s not found", period_id=period_id))
-
-    try:
-        period = await scoring.period(period_id)
-    except NotFound:  # scoring's answer names its internal path
-        raise missing() from None
-    if not principal.relates_to(period.owner_path):
-        raise missing()
-    return await writable_period(session, scoring, period_id)
 
 
 def _kind(period: PeriodInfo, upload: Upload) -> str:

@@ -13,7 +13,7 @@ from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.facts.service import journal_fact_id
-from services.evidence.periods.service import writable_period
+from services.evidence.periods.service import scoped_writable_period, writable_period
 from services.evidence.reviews import chains
 from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
 from services.evidence.submissions import repository
@@ -124,14 +124,21 @@ def check_indicator(kinds: dict[str, str | None], indicator: str | None, kind: s
                            details={"field": "fact", "reason": f"expected {kinds[indicator]}"})
 
 
+def require_kind_role(principal: Principal, fact: str) -> None:
+    """403 for a caller holding no role that submits `fact` facts anywhere: refused as a whole, before the period
+    and the subject are looked at, naming neither."""
+    if principal.kind != "service" and not any(principal.has_role(role) for role in KIND_ROLES[fact]):
+        raise Forbidden(_("%(subject)s may not submit %(fact)s facts", subject=principal.subject, fact=fact))
+
+
 def checked_evidence(principal: Principal, period: PeriodInfo, subject: SubjectInfo, indicator: str | None,
                      fact: str, content: dict[str, Any]) -> dict[str, Any]:
     """The content of new evidence once every check of one submission passed (the caller's role over the
     subject's unit, the indicator and its fact kind, the content's fields, a document the task requires); the
     same checks for one submission and for every row of a bulk upload."""
     if not principal.can(KIND_ROLES[fact], subject.unit_path):
-        raise Forbidden(_("%(subject)s may not submit %(fact)s facts for %(unit_path)s",
-                          subject=principal.subject, fact=fact, unit_path=subject.unit_path))
+        raise Forbidden(_("%(subject)s may not submit %(fact)s facts for subject %(subject_id)s",
+                          subject=principal.subject, fact=fact, subject_id=subject.id))
     check_indicator(period.fact_kinds, indicator, fact)
     checked = validate_content(fact, content, period.label)
     if fact == "document":
@@ -144,8 +151,10 @@ async def create(
     *, now: datetime | None = None,
 ) -> SubmissionRead:
     """Record new evidence and start its review chain."""
-    period = await writable_period(session, scoring, payload.period_id)
-    subject = await scoring.subject(payload.period_id, payload.subject_id)
+    require_kind_role(principal, payload.fact)
+    # scope first (probe defects): another department's period or subject is answered as one that does not exist
+    period = await scoped_writable_period(session, principal, scoring, payload.period_id)
+    subject = await scoring.seen_subject(principal, payload.period_id, payload.subject_id)
     content = checked_evidence(principal, period, subject, payload.indicator, payload.fact, payload.content)
     submission = await open_submission(session, principal, period=period, subject=subject,
                                        indicator=payload.indicator, fact_kind=payload.fact, content=content,
