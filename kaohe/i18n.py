@@ -16,11 +16,14 @@ in step (docs/decisions.md, issue 22).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import cast
+
+from kaohe.quoting import needs_escaping, visible
 
 LOCALES = ("zh-CN", "en")  # the tags kaohe answers in; en is the language of the source
 DEFAULT_LOCALE = "zh-CN"
@@ -42,7 +45,7 @@ class Text(str):
     params: dict[str, object]
 
     def __new__(cls, msgid: str, params: dict[str, object], english: str | None = None) -> Text:
-        self = super().__new__(cls, _format(msgid, params, msgid) if english is None else english)
+        self = super().__new__(cls, _format(msgid, _shown(msgid, params), msgid) if english is None else english)
         self.msgid, self.params = msgid, params
         return self
 
@@ -78,7 +81,8 @@ class PluralText(Text):
     number: int  # the count that chooses the form (not `count`: str has a method of that name)
 
     def __new__(cls, msgid: str, plural: str, count: int, params: dict[str, object]) -> PluralText:
-        english = _format(msgid if count == 1 else plural, params, plural)
+        chosen = msgid if count == 1 else plural
+        english = _format(chosen, _shown(chosen, params), plural)
         self = cast(PluralText, super().__new__(cls, msgid, params, english=english))
         self.plural, self.number = plural, count
         return self
@@ -122,6 +126,30 @@ def status_word(kind: str, value: str) -> str:
     """The status `value` of a `kind` of record as a message parameter, rendered in the reader's language
     (`approved` → 已通过); a value not listed stays as it is."""
     return STATUS_WORDS.get(kind, {}).get(value, value)
+
+
+_REPR = re.compile(r"%\((\w+)\)r")  # a placeholder quoted with repr, which escapes control characters itself
+
+
+def _shown(template: str, params: dict[str, object]) -> dict[str, object]:
+    """The parameters as `template` shows them: text that is not a marked message (user input: a name, a code, an
+    id; or an exception's words), where quoted with `%(name)s`, with its control and bidirectional-formatting
+    characters escaped (kaohe/quoting.py), so that no input echoed in a message is shown raw."""
+    if not params:
+        return params
+    quoted = set(_REPR.findall(template))
+    shown: dict[str, object] = {}
+    for name, param in params.items():
+        if name in quoted or isinstance(param, Text):
+            shown[name] = param
+        elif isinstance(param, str):
+            shown[name] = visible(param)
+        elif isinstance(param, BaseException) and not (len(param.args) == 1 and isinstance(param.args[0], Text)):
+            words = str(param)
+            shown[name] = visible(words) if needs_escaping(words) else param
+        else:
+            shown[name] = param
+    return shown
 
 
 def _format(template: str, params: dict[str, object], fallback: str) -> str:
@@ -265,5 +293,5 @@ def localize(value: object, locale: str | None = None) -> str:
     template = _plural(value, chosen) if isinstance(value, PluralText) else catalogue(chosen).get(value.msgid)
     if template is None:  # English (the source), or a message not translated: the English value
         return str(value)
-    params = {name: _localized_param(param, chosen) for name, param in value.params.items()}
+    params = {name: _localized_param(param, chosen) for name, param in _shown(template, value.params).items()}
     return _format(template, params, value.msgid)
