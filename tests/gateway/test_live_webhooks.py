@@ -88,6 +88,16 @@ def test_an_approval_through_the_gateway_reaches_the_subscriber_signed(live: Liv
     assert wider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     ssrf = live.raw(office_a, CREATE, url="http://169.254.169.254/latest", scope="city/a")
     assert ssrf["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    # probe defects: hosts the HTTP client would refuse at delivery are refused now, with their reason
+    characters = ("webhook URL refused: the URL's host {host} may hold only letters, digits, '.', '-' and '_' (no "
+                  "spaces, control or bidirectional-formatting characters)")
+    for url, message in (
+            ("http://hooks example.org/", characters.format(host="'hooks example.org'")),
+            ("http://hooks.\u202egro.elpmaxe/", characters.format(host="'hooks.\\u202egro.elpmaxe'")),
+            ("https://☃.net/", "webhook URL refused: the URL's host '☃.net' is not a valid internationalised domain "
+                               "name (IDNA)")):
+        odd = live.raw(office_a, CREATE, url=url, scope="city/a")
+        assert [(e["extensions"]["code"], e["message"]) for e in odd["errors"]] == [("BAD_USER_INPUT", message)]
     created = live(office_a, CREATE, url=receiver.url, scope="city/a")["createWebhookSubscription"]
     assert created["subscription"]["status"] == "active" and created["secret"].startswith("whsec_")
 

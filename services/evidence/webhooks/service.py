@@ -85,9 +85,10 @@ def _require_manager(principal: Principal, scope_path: str) -> None:
                           "scope)", subject=principal.subject, scope=scope_path or _("the organisation")))
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str) -> str:
+    """The URL to store (its host in ASCII), or 422 saying why it may not be called."""
     try:
-        url_policy().check(url)
+        return url_policy().normalized(url)
     except Refused as exc:
         raise InvalidInput(_("webhook URL refused: %(exc)s", exc=exc), details={"field": "url"}) from None
 
@@ -95,10 +96,10 @@ def _check_url(url: str) -> None:
 async def create(session: AsyncSession, principal: Principal,
                  payload: SubscriptionCreate) -> tuple[WebhookSubscription, str]:
     _require_manager(principal, payload.scope_path)
-    _check_url(payload.url)
+    url = _check_url(payload.url)
     now = clock.now()
     subscription = WebhookSubscription(
-        id=str(uuid.uuid4()), name=payload.name, url=payload.url, event_types=payload.event_types,
+        id=str(uuid.uuid4()), name=payload.name, url=url, event_types=payload.event_types,
         scope_path=payload.scope_path, created_by=principal.subject, status="active", consecutive_failures=0,
         created_at=now, updated_at=now)
     session.add(subscription)
@@ -134,8 +135,7 @@ async def update(session: AsyncSession, principal: Principal, subscription_id: s
     subscription = await get_managed(session, principal, subscription_id, lock=True)
     before = _state(subscription)
     if payload.url is not None:
-        _check_url(payload.url)
-        subscription.url = payload.url
+        subscription.url = _check_url(payload.url)
     if payload.name is not None:
         subscription.name = payload.name
     if payload.event_types is not None:

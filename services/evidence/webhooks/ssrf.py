@@ -10,9 +10,12 @@ import asyncio
 import ipaddress
 import re
 import socket
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import idna
 
 from kaohe.i18n import Text, _
 
@@ -158,7 +161,7 @@ class UrlPolicy:
             raise Refused(_("the URL must start with %(names)s", names=' or '.join(s + '://' for s in schemes)))
         if parts.username is not None or parts.password is not None:
             raise Refused(_("the URL may not carry a user name or password"))
-        host = (parts.hostname or "").lower().rstrip(".")
+        host = ascii_host(parts.hostname or "")
         if not host:
             raise Refused(_("the URL has no host"))
         if not self.host_allowed(host):
@@ -170,6 +173,15 @@ class UrlPolicy:
         if literal is not None:
             self.check_address(literal)
         return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
+
+    def normalized(self, url: str) -> str:
+        """`url` once `check` accepts it, with its host in the ASCII form a request sends (IDNA): what a
+        subscription stores, so that the URL shown is the one called."""
+        _scheme, host, _port = self.check(url)
+        parts = urlsplit(url)
+        if parts.hostname is None or parts.hostname.isascii():
+            return url
+        return parts._replace(netloc=host if parts.port is None else f"{host}:{parts.port}").geturl()
 
     def check_address(self, address: IPAddress) -> None:
         if any(address in network for network in self.networks):
@@ -205,6 +217,40 @@ class UrlPolicy:
         pinned = parts._replace(netloc=f"{shown}:{port}").geturl()
         return Target(url=pinned, host_header=host if parts.port is None else f"{host}:{port}", server_name=host,
                       address=str(chosen))
+
+
+# A host name's characters once in ASCII: letters, digits, '.', '-', '_' (some DNS names carry it); an IPv6 literal
+# (judged by the address rules) is the only other host.
+_ASCII_HOST = re.compile(r"[a-z0-9._-]+")
+
+
+def _bad_characters(host: str) -> Refused:
+    return Refused(_("the URL's host %(host)r may hold only letters, digits, '.', '-' and '_' (no spaces, control "
+                     "or bidirectional-formatting characters)", host=host))
+
+
+def ascii_host(hostname: str) -> str:
+    """The host of a URL as a request sends it: lower-case, without the root's dot, and in ASCII. A name in other
+    scripts is encoded by IDNA with UTS #46 mapping (例子.中国 → xn--fsqu00a.xn--fiqs8s), which also maps ideographic
+    full stops (。．｡) to '.' and fullwidth and circled digits (１, ①) to digits: 127。0。0。1 and ①②⑦.0.0.1 become
+    127.0.0.1 and are then judged by the address rules as written so. Spaces, control and bidirectional-formatting
+    characters, and anything IDNA refuses, are refused here, at subscription time, rather than by the HTTP client
+    at the first delivery."""
+    host = hostname.lower().rstrip(".")
+    if not host.isascii():
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in host):
+            raise _bad_characters(host)
+        try:
+            host = idna.encode(host, uts46=True, transitional=False).decode("ascii").rstrip(".")
+        except (idna.IDNAError, UnicodeError):
+            raise Refused(_("the URL's host %(host)r is not a valid internationalised domain name (IDNA)",
+                            host=host)) from None
+    if host and not _ASCII_HOST.fullmatch(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise _bad_characters(host) from None
+    return host
 
 
 # What the C library's inet_aton reads as an IPv4 address besides dotted decimal: 1 to 4 parts, each decimal,
