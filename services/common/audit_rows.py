@@ -57,6 +57,10 @@ AUDITED: dict[str, tuple[AuditedTable, ...]] = {
         AuditedTable("submission"), AuditedTable("submission_version"), AuditedTable("review_decision"),
         AuditedTable("review_chain"), AuditedTable("attachment"), AuditedTable("fact"), AuditedTable("appeal"),
         AuditedTable("period_state", key=("period_id",)),
+        # webhook subscriptions and their signing secrets (evidence_0010): where events go, and who can verify them;
+        # the failure count is scheduling state. A record holds the row's digest only, never a secret.
+        AuditedTable("webhook_subscription", volatile=("failing_since", "consecutive_failures")),
+        AuditedTable("webhook_secret"),
     ),
     "scoring": (
         AuditedTable("unit"), AuditedTable("person"), AuditedTable("api_key", volatile=("last_used_at",)),
@@ -105,6 +109,13 @@ def install_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
             RETURN NULL;
         END $$""",  # noqa: S608 - DDL of our own names
     ]
+    return [*statements, *trigger_sql(schema, tables)]
+
+
+def trigger_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
+    """The triggers that note every write of `tables` (the functions `install_sql` creates must exist: a later
+    migration that adds a table to the audited ones runs only these)."""
+    statements = []
     for table in tables:
         arguments = f"{_literal(table.key_sql())}, {_literal(table.digest_sql(schema))}"
         for event, referencing in (("INSERT", "NEW TABLE AS new_rows"),
@@ -117,10 +128,13 @@ def install_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
     return statements
 
 
+def drop_trigger_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
+    return [f'DROP TRIGGER audit_row_{event} ON "{schema}"."{table.name}"'
+            for table in tables for event in ("insert", "update", "delete")]
+
+
 def uninstall_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
-    statements = [f'DROP TRIGGER audit_row_{event} ON "{schema}"."{table.name}"'
-                  for table in tables for event in ("insert", "update", "delete")]
-    return [*statements, f'DROP FUNCTION "{schema}".audit_row_touched()',
+    return [*drop_trigger_sql(schema, tables), f'DROP FUNCTION "{schema}".audit_row_touched()',
             f'DROP FUNCTION "{schema}".audit_row_digest(jsonb)']
 
 

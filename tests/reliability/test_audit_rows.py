@@ -42,13 +42,20 @@ def dsn(live: Live) -> str:
 @pytest.fixture(scope="module")
 def period(live: Live) -> Iterator[str]:
     """A period through every audited table: review chain, evidence with an attachment, reviews, facts, an
-    appeal, scores, results, two publications, an objection, 审定, a reopening, an API key."""
+    appeal, scores, results, two publications, an objection, 审定, a reopening, an API key, a webhook subscription
+    and its secrets."""
     units = live.city(("甲街道", "a"), ("乙街道", "b"))
     document = scheme("audit-rows")
     p = live.opened_period(document, "2026-Q2", [(units["a"], "街道"), (units["b"], "街道")])
     chain = live.service("evidence", "PUT", f"/v1/schemes/{document['id']}/review-chains",
                          json={"levels": [{"name": "科室负责人", "scope": "city"}]})
     assert chain.status_code == 200, chain.text
+    # a webhook subscription of a type no flow raises (nothing is sent), before the heads ranking keeps
+    hook = live.service("evidence", "POST", "/v1/webhooks", json={
+        "name": "门户", "url": "https://portal.example.org/h", "scope_path": "city", "event_types": ["webhook.test"]})
+    assert hook.status_code == 201, hook.text
+    rotated = live.service("evidence", "POST", f"/v1/webhooks/{hook.json()['id']}/rotate-secret")
+    assert rotated.status_code == 200, rotated.text
     assessor, reviewer, admin = live.token("assessor", "city"), live.token("reviewer", "city"), live.token("admin", "")
     facts = {}
     for unit, points in (("a", "88"), ("b", "92")):
