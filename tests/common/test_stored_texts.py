@@ -84,10 +84,11 @@ async def _rows(dsn: str, sql: str) -> list[Any]:
         await conn.close()
 
 
-async def _verified(dsn: str, schema: str) -> tuple[bool, int]:
+async def _verified(dsn: str, schema: str, tables: tuple[AuditedTable, ...] | None = None) -> tuple[bool, int]:
+    """The chain and the rows of `tables` (the schema's audited tables at head unless given)."""
     first, second = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
     try:
-        report = await verify_service(first, schema, AUDITED[schema], rows_conn=second)
+        report = await verify_service(first, schema, AUDITED[schema] if tables is None else tables, rows_conn=second)
         return report.ok, report.row_problem_count
     finally:
         await first.close()
@@ -172,7 +173,9 @@ def test_old_sentences_become_messages_and_other_texts_stay_readable(pg_server: 
             == ["the deadline passed without action: taken as agreeing",
                 "approved on upload: the uploader reviews every level", "请补充会议记录"]
         assert asyncio.run(_verified(dsn, "ranking")) == (True, 0)
-        assert asyncio.run(_verified(dsn, "evidence")) == (True, 0)
+        # evidence_0008 audits neither webhook table yet (evidence_0010 does): its rows are verified as it audits them
+        at_0008 = tuple(t for t in AUDITED["evidence"] if t.name not in ("webhook_subscription", "webhook_secret"))
+        assert asyncio.run(_verified(dsn, "evidence", at_0008)) == (True, 0)
     finally:
         drop_database(pg_server, url)
 
