@@ -37,23 +37,30 @@ def rows_of(body: Any, key: str) -> list[dict[str, Any]]:
 
 def _period_batch(ctx: Context, service: str, path: str, param: str, key: str, id_field: str = "id", *,
                   as_gateway: bool = False,
-                  carry: tuple[str, ...] = ()) -> Callable[[list[PeriodKey]], Awaitable[list[dict[str, Any] | None]]]:
+                  carry: tuple[str, ...] = (),
+                  ) -> Callable[[list[PeriodKey]], Awaitable[list[dict[str, Any] | BaseException | None]]]:
     """Batch reads by period; `carry` names fields of the whole answer each row takes along (a scheme's precision)."""
-    async def load(keys: list[PeriodKey]) -> list[dict[str, Any] | None]:
+    async def load(keys: list[PeriodKey]) -> list[dict[str, Any] | BaseException | None]:
         wanted: dict[str, list[str]] = defaultdict(list)
         for period_id, item_id in keys:
             if item_id not in wanted[period_id]:
                 wanted[period_id].append(item_id)
         found: dict[PeriodKey, dict[str, Any]] = {}
+        unnamable: dict[str, NotFound] = {}
         client = ctx.clients.by_name[service]  # type: ignore[index]
         for period_id, ids in wanted.items():
+            try:  # the id is one encoded path segment: a client's id never reaches another route (".", "?", "/")
+                url = path.format(period_id=segment(period_id))
+            except NotFound:
+                unnamable[period_id] = _no_period(period_id)  # as an unknown period, for its keys only
+                continue
             for chunk in _chunks(ids):
-                body = await client.request("GET", path.format(period_id=period_id),
-                                            GATEWAY if as_gateway else ctx.user, params={param: ",".join(chunk)})
+                body = await client.request("GET", url, GATEWAY if as_gateway else ctx.user,
+                                            params={param: ",".join(chunk)})
                 shared = {name: body[name] for name in carry if isinstance(body, dict) and name in body}
                 for row in rows_of(body, key):
                     found[(period_id, str(row.get(id_field)))] = {**row, **shared} if shared else row
-        return [found.get(k) for k in keys]
+        return [unnamable.get(k[0]) or found.get(k) for k in keys]
 
     return load
 

@@ -90,9 +90,11 @@ def register(app: typer.Typer) -> None:
         if unknown:
             fail(_("unknown role %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(ROLES)), 2)
         try:  # the services' own grammar of a grant's scope: a token they would refuse is not signed
-            scope = normalise_scope(scope)
+            given, scope = scope, normalise_scope(scope)
         except ValueError as exc:
             fail(exc, 2)
+        if given and not scope:  # ' ' or '/' is a slip (an empty variable, a typo), not a wish for everything
+            fail(_("scope %(scope)r names no unit; to cover the whole organisation leave --scope out", scope=given), 2)
         settings = settings_or_exit()
         secret = development_jwt_secret(settings)
         if secret is None:

@@ -76,3 +76,25 @@ def test_responses_are_utf8_json_and_a_lone_surrogate_falls_back_to_escapes() ->
     encode = GatewayRouter.encode_json
     assert encode(None, {"data": {"name": "城关街道", "n": 1}}) == '{"data":{"name":"城关街道","n":1}}'.encode()  # type: ignore[arg-type]
     assert encode(None, {"message": "a\ud800b"}) == b'{"message":"a\\ud800b"}'  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("role", [("auditor", ""), ("submitter", "city/a")])
+@pytest.mark.parametrize(("period_id", "asked"), [
+    ("2026-Q1?x=1", ["/v1/periods/2026-Q1?x=1/subjects"]), ("%2e%2e", ["/v1/periods/%2e%2e/subjects"]),
+    ("x\x1by", ["/v1/periods/x\x1by/subjects"]),
+    (".", []), ("..", []), ("P1/../../../v1/audit?", [])])
+async def test_a_subject_read_sends_its_period_id_as_one_path_segment(
+        gateway: httpx.AsyncClient, bearer: Any, backend: Frozen, role: tuple[str, str], period_id: str,
+        asked: list[str]) -> None:
+    """Regression (attacker probe): the subject loaders formatted the period id into the path as it came, so that
+    `.`, `../../v1/audit?` or `x?y` addressed other routes of scoring, some as the gateway itself. The id is one
+    encoded segment (the service reads it back as written, `%2e%2e` included); an id no segment can name is an
+    unknown period, asked of no one."""
+    query = 'query($p: ID!) { subject(periodId: $p, id: "s1") { id } }'
+    response = await gateway.post("/graphql", json={"query": query, "variables": {"p": period_id}},
+                                  headers={**bearer(role), "Accept-Language": "en"})
+    paths = [path for service, _, path in backend.requests if service == "scoring"]
+    assert set(paths) == set(asked)
+    if not asked:
+        assert response.json()["errors"][0]["message"] == f"period {period_id} not found"
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
+import pytest
 
 from tests.cli_helpers import clean_env, run_kaohe
 
@@ -77,3 +78,17 @@ def test_token_refuses_a_scope_the_services_would_refuse(tmp_path: Any) -> None:
     assert slashes.returncode == 0, slashes.stderr
     assert jwt.decode(slashes.stdout.strip(), SECRET, algorithms=["HS256"])["grants"] == [
         {"role": "admin", "scope": "city/a"}]
+
+
+@pytest.mark.parametrize("scope", [" ", "/", "//", "\t"])
+def test_token_refuses_a_scope_that_names_no_unit(tmp_path: Any, scope: str) -> None:
+    """Regression (attacker probe): blanks or slashes alone were signed as '' (the whole organisation): an empty
+    variable or a typo must not widen a token. Leaving --scope out still means everything."""
+    env = clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path)
+    english = run_kaohe("--lang", "en", "token", "--role", "admin", "--scope", scope, env=env)
+    assert (english.returncode, english.stdout) == (2, "")
+    assert english.stderr.strip() == (
+        f"kaohe: scope {scope!r} names no unit; to cover the whole organisation leave --scope out")
+    chinese = run_kaohe("--lang", "zh-CN", "token", "--role", "admin", "--scope", scope, env=env)
+    assert (chinese.returncode, chinese.stdout) == (2, "")
+    assert chinese.stderr.strip() == f"kaohe: 范围 {scope!r} 未指明任何单位；如需覆盖整个组织，请不要给出 --scope"
