@@ -52,7 +52,10 @@ def test_facts_already_in_id_order_give_the_same_values_and_fact_ids() -> None:
     by_id = sorted(shuffled, key=lambda f: f["id"])
     assert _rows(compute.computed_values(scheme, result, by_id, in_id_order=True)) == EXPECTED
     fresh: list[compute.Computed] = []
-    latest = {("p1", "work"): "50.0", ("p2", "total"): "71"}  # p1's work is the same number: not new
+    by_key = {(c.subject_id, c.indicator): c for c in compute.computed_values(scheme, result, by_id)}
+    # p1's work is the same number with the same explanation: not new; p2's total another number: new
+    latest = {("p1", "work"): compute.Newest("50.0", by_key[("p1", "work")].explain),
+              ("p2", "total"): compute.Newest("71", by_key[("p2", "total")].explain)}
     changed = list(compute.changed_each(compute.each_computed(scheme, result, by_id, in_id_order=True), latest, fresh))
     assert _rows(changed) == [r for r in EXPECTED if r[:2] != ("p1", "work")]
     assert fresh == changed

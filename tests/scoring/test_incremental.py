@@ -93,7 +93,8 @@ async def test_an_enrolment_change_reloads_the_period(period: httpx.AsyncClient,
     assert len(full_runs) == 2  # cache_epoch moved: the process scored the whole period again
     # p3 has no facts: work 0, attend 10, rank 3 of 3 → 20 (top 0.5 × 3 = 1.5 < 3): 30; p2 rank 2 > 1.5 → 20
     assert await _totals(period) == {"p1": "88", "p2": "70", "p3": "30"}
-    assert result["versions_created"] == 4  # p3's work, attend, rankp and total
+    # p3's work, attend, rankp and total, and p1's and p2's rankp: same points, but "of 3" now
+    assert result["versions_created"] == 6
 
 
 @asynccontextmanager
@@ -157,3 +158,23 @@ async def test_changes_that_add_no_data_add_no_memory(period: httpx.AsyncClient)
         tracemalloc.stop()
     # measured: flat within ±50 kB over 180 changes; a leak of even 1 kB per change would add 120 kB
     assert marks[-1] - marks[0] < 100_000, marks
+
+
+async def test_a_score_whose_reason_changed_gets_a_version_with_the_reason_that_holds(
+        period: httpx.AsyncClient) -> None:
+    """Regression (newcomer probe): p1's work goes 50 → 60 and p1 stays first, so rankp stays 30, but its reason
+    names work 60 now. Only changed values used to get a version, so the score kept saying "by work 50"; the
+    version is written when the value or the explanation moves."""
+    from tests.scoring.conftest import app_db
+
+    await _recompute(period)
+    await _send(period, {**FACTS[0], "points": "60"}, 1)
+    result = await _recompute(period)
+    # p1: work 60, rank 1 → 30 (same value, new reason), total 60 + 8 + 30 = 98; p2 untouched
+    assert await _versions(app_db(), result["score_set"]) == [
+        ("p1", "rankp", "30"), ("p1", "total", "98"), ("p1", "work", "60")]
+    history = await ok(await period.get("/v1/periods/q1/subjects/p1/history?indicator=rankp", headers=admin()))
+    assert [h["explain"] for h in history] == ["rank_points by work 50: rank 1 of 2 → 30",
+                                               "rank_points by work 60: rank 1 of 2 → 30"]
+    verify = await ok(await period.post("/v1/periods/q1/verify", headers=admin()))
+    assert (verify["ok"], verify["mismatches"]) == (True, [])

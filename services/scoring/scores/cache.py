@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.engine.canonical import canonical_json_kept
 from kaohe.engine.scoring.subset import Scored
 from services.common.bounded import Lru
+from services.scoring.scores.compute import Newest
 
 MAX_PERIODS = 8
 JOIN_CHUNK = 1024  # facts per joined chunk of PeriodState.joined (150,000 facts: 147 chunks)
@@ -46,7 +47,7 @@ class PeriodState:
     subjects: list[dict[str, Any]] = field(default_factory=list)  # the facts document's subject list
     subjects_bytes: bytes | None = None
     scored: Scored | None = None  # the engine's output and state for exactly `bodies`
-    latest: dict[tuple[str, str], str] = field(default_factory=dict)  # newest stored value as text
+    latest: dict[tuple[str, str], Newest] = field(default_factory=dict)  # newest stored value and explanation
     in_flight: int = 0  # a transaction changed this state and has not committed yet
     live: list[dict[str, Any]] | None = None  # live_facts() until a fact is applied (built once per load)
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from kaohe.engine import score_period
 from kaohe.engine.scheme.model import PeriodScores, Scheme
@@ -101,25 +101,34 @@ def result_meta(result: PeriodScores, only: Collection[str] | None = None) -> di
     }
 
 
-def changed(computed: list[Computed], latest: Mapping[tuple[str, str], str]) -> list[Computed]:
-    """Only values that differ from the newest stored version (numerically) become new versions."""
+class Newest(NamedTuple):
+    """The newest stored version of one (subject, indicator): its value as exact text and its explanation."""
+
+    value: str
+    explain: str
+
+
+def changed(computed: list[Computed], latest: Mapping[tuple[str, str], Newest]) -> list[Computed]:
+    """Values that differ from the newest stored version (numerically), or whose explanation does, become new
+    versions: a score whose reason changed (another subject's facts moved its rank, a fact behind it was
+    replaced by one of the same value) is shown and kept with the reason that holds now."""
     return list(changed_each(computed, latest, []))
 
 
-def changed_each(computed: Iterable[Computed], latest: Mapping[tuple[str, str], str],
+def changed_each(computed: Iterable[Computed], latest: Mapping[tuple[str, str], Newest],
                  fresh: list[Computed]) -> Iterator[Computed]:
     """`changed` one value at a time; each value yielded is also appended to `fresh`."""
     for c in computed:
-        if not _same(latest.get((c.subject_id, c.indicator)), c.value):
+        if not _same(latest.get((c.subject_id, c.indicator)), c):
             fresh.append(c)
             yield c
 
 
-def _same(stored: str | None, value: Decimal) -> bool:
-    if stored is None:
+def _same(stored: Newest | None, computed: Computed) -> bool:
+    if stored is None or stored.explain != computed.explain:
         return False
     # the text NUMERIC gives back is usually the very text we stored; else compare as numbers
-    return stored == as_text(value) or Decimal(stored) == value
+    return stored.value == as_text(computed.value) or Decimal(stored.value) == computed.value
 
 
 def as_text(value: Decimal) -> str:

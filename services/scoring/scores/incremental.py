@@ -45,8 +45,8 @@ async def refresh_and_score(session: AsyncSession, cache: ScoresCache, period: P
         dirty |= state.apply_fact(fact_id, None if retracted else body)
         state.fact_seq = max(state.fact_seq, seq)
     external: set[str] = set()
-    for subject_id, indicator, value, seq in await repo.values_since(session, period.id, state.value_seq):
-        state.latest[(subject_id, indicator)] = value  # another instance wrote it
+    for subject_id, indicator, value, explain, seq in await repo.values_since(session, period.id, state.value_seq):
+        state.latest[(subject_id, indicator)] = compute.Newest(value, explain)  # another instance wrote it
         state.value_seq = max(state.value_seq, seq)
         external.add(subject_id)
     previous = state.scored

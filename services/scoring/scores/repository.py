@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import copy_records, driver_connection
 from services.scoring.periods.models import Period
+from services.scoring.scores.compute import Newest
 from services.scoring.scores.models import NEXT_SEQ, FactCopy, ScoreVersion
 
 CHUNK = 2000
@@ -131,11 +132,13 @@ async def facts_since(session: AsyncSession, period_id: str, seq: int) -> list[t
     return [(str(fid), bool(retracted), int(n), body) for fid, retracted, n, body in found]
 
 
-async def values_since(session: AsyncSession, period_id: str, seq: int) -> list[tuple[str, str, str, int]]:
-    """(subject, indicator, value as text, seq) of the score versions written after `seq`, in seq order."""
-    stmt = (select(ScoreVersion.subject_id, ScoreVersion.indicator, cast(ScoreVersion.value, Text), ScoreVersion.seq)
+async def values_since(session: AsyncSession, period_id: str, seq: int) -> list[tuple[str, str, str, str, int]]:
+    """(subject, indicator, value as text, explanation, seq) of the score versions written after `seq`, in seq
+    order."""
+    stmt = (select(ScoreVersion.subject_id, ScoreVersion.indicator, cast(ScoreVersion.value, Text),
+                   ScoreVersion.explain, ScoreVersion.seq)
             .where(ScoreVersion.period_id == period_id, ScoreVersion.seq > seq).order_by(ScoreVersion.seq))
-    return [(sid, ind, value, int(n)) for sid, ind, value, n in await session.execute(stmt)]
+    return [(sid, ind, value, explain, int(n)) for sid, ind, value, explain, n in await session.execute(stmt)]
 
 
 async def subjects_changed_since(session: AsyncSession, period_id: str, score_set: int) -> list[str]:
@@ -175,13 +178,15 @@ async def latest_versions(session: AsyncSession, period_id: str, subject_ids: Se
     return list(await session.scalars(stmt.order_by(ScoreVersion.subject_id, ScoreVersion.indicator)))
 
 
-async def latest_values(session: AsyncSession, period_id: str) -> dict[tuple[str, str], str]:
-    """(subject, indicator) → newest value as exact text, aggregated to one JSON text by Postgres."""
+async def latest_values(session: AsyncSession, period_id: str) -> dict[tuple[str, str], Newest]:
+    """(subject, indicator) → newest value as exact text and its explanation, aggregated to one JSON text by
+    Postgres."""
     pair = ScoreVersion.subject_id + "\x1f" + ScoreVersion.indicator
-    stmt = select(cast(func.json_object_agg(pair, cast(ScoreVersion.value, Text)), Text)).where(
-        ScoreVersion.id.in_(_newest_ids(period_id)))
-    raw: dict[str, str] = json.loads(await session.scalar(stmt) or "{}")
-    return {tuple(key.split("\x1f", 1)): value for key, value in raw.items()}  # type: ignore[misc]
+    newest = func.json_build_array(cast(ScoreVersion.value, Text), ScoreVersion.explain)
+    stmt = select(cast(func.json_object_agg(pair, newest), Text)).where(ScoreVersion.id.in_(_newest_ids(period_id)))
+    raw: dict[str, list[str]] = json.loads(await session.scalar(stmt) or "{}")
+    return {tuple(key.split("\x1f", 1)): Newest(value, explain)  # type: ignore[misc]
+            for key, (value, explain) in raw.items()}
 
 
 VERSION_COLUMNS = ("period_id", "subject_id", "indicator", "value", "fact_ids", "explain", "cause", "score_set",

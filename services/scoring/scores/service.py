@@ -202,13 +202,13 @@ async def recompute(session: AsyncSession, cache: ScoresCache, period: Period, *
                            versions_created=len(fresh), inputs_sha256=result.inputs_sha256)
 
 
-def _version_records(values: Iterable[compute.Computed], latest: dict[tuple[str, str], str], period_id: str,
+def _version_records(values: Iterable[compute.Computed], latest: dict[tuple[str, str], compute.Newest], period_id: str,
                      cause: str, score_set: int, digest: str, now: datetime) -> Iterator[tuple[Any, ...]]:
     """COPY rows (repository.VERSION_COLUMNS) of new score versions; each value becomes the newest in
     `latest` as its row is made (every (subject, indicator) comes once: compared before it is set)."""
-    fact_ids_json, as_text = repo.fact_ids_json, compute.as_text
+    fact_ids_json, as_text, Newest = repo.fact_ids_json, compute.as_text, compute.Newest
     for c in values:
-        latest[(c.subject_id, c.indicator)] = as_text(c.value)
+        latest[(c.subject_id, c.indicator)] = Newest(as_text(c.value), c.explain)
         yield (period_id, c.subject_id, c.indicator, c.value, fact_ids_json(c.fact_ids), c.explain, cause, score_set,
                digest, now)
 
@@ -362,8 +362,11 @@ async def verify(session: AsyncSession, principal: Principal, period_id: str) ->
         mismatches.append({"field": "inputs_sha256", "stored": period.inputs_sha256, "computed": result.inputs_sha256})
     for c in compute.changed(computed, latest):
         stored = latest.get((c.subject_id, c.indicator))
-        mismatches.append({"subject": c.subject_id, "indicator": c.indicator, "stored": stored,
-                           "computed": compute.as_text(c.value)})
+        mismatch = {"subject": c.subject_id, "indicator": c.indicator, "stored": stored.value if stored else None,
+                    "computed": compute.as_text(c.value)}
+        if stored is not None and stored.explain != c.explain:  # the reason kept is not the one that holds
+            mismatch |= {"stored_explain": stored.explain, "computed_explain": c.explain}
+        mismatches.append(mismatch)
     return VerifyResult(ok=not mismatches, inputs_sha256=result.inputs_sha256, mismatches=mismatches,
                         recompute_pending=period.recompute_due_at is not None)
 
