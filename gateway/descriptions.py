@@ -309,7 +309,9 @@ TYPE_FIELDS: dict[str, str] = {
     "PeriodVerification.ok": "The recomputation gives the stored inputs hash and every stored latest value.",
     "PeriodVerification.inputsSha256": "The SHA-256 (hex) of the inputs as recomputed now.",
     "PeriodVerification.mismatches": ("What differs, a JSON list: `{field: inputs_sha256, stored, computed}` and "
-                                      "`{subject, indicator, stored, computed}` per value; empty when `ok`."),
+                                      "`{subject, indicator, stored, computed}` per value (with `stored_explain` and "
+                                      "`computed_explain` when the kept explanation no longer holds); empty when "
+                                      "`ok`."),
     # publication (公示), approval (审定) and reopening
     "Snapshot.sequence": "The snapshot's number within the period, 1 for the first 审定 (a reopening adds one).",
     "Snapshot.sha256": "The SHA-256 (hex) of the snapshot's canonical JSON bytes, as the export serves them.",
