@@ -39,8 +39,8 @@ def code_for(status: int) -> str:
 def graphql_error_body(status: int, reason: str, message: str, details: Any = None) -> dict[str, Any]:
     """The gateway's renderer for errors raised outside GraphQL execution (credentials, HTTP, file routes)."""
     extensions: dict[str, Any] = {"code": code_for(status), "reason": reason}
-    if details is not None:
-        extensions["details"] = details
+    if details is not None:  # one `{field, reason}` alone is a list of one, as in GraphQL errors
+        extensions["details"] = [details] if _one_field(details) else details
     # the message arrives in the request's language (services.common.errors.ErrorHandlers.respond)
     return {"errors": [{"message": message if status < 500 else translate(INTERNAL_MESSAGE),
                         "extensions": extensions}]}
@@ -177,8 +177,18 @@ def graphql_field(path: str, arguments: Mapping[str, Any] | None) -> str:
     return ".".join(out)
 
 
+def _one_field(details: Any) -> bool:
+    """Whether `details` is one refused value given alone, `{field}` or `{field, reason}` (an operation's own shape,
+    such as a file's `{rows}`, keeps its form)."""
+    return isinstance(details, dict) and isinstance(details.get("field"), str) and details.keys() <= {"field", "reason"}
+
+
 def graphql_details(details: Any, arguments: Mapping[str, Any] | None) -> Any:
-    """`details` with each `{field, …}` entry's field named as in GraphQL (graphql_field); any other shape as is."""
+    """`details` with each `{field, …}` entry's field named as in GraphQL (graphql_field); one such entry given alone
+    (a service's `{field, reason}`) becomes a list of one, so that a refused value's details are always a list of
+    `{field, reason}` (docs/api.md, "Errors"); any other shape as is."""
+    if _one_field(details):
+        details = [details]
     if not isinstance(details, list):
         return details
     return [{**item, "field": graphql_field(item["field"], arguments)}
@@ -226,6 +236,8 @@ def give_code(error: GraphQLError, schema: GraphQLSchema | None = None) -> None:
 def _renamed_lead(message: str, before: Any, after: Any) -> str:
     """A message that begins with its first detail's field (`fact_kind: Field required`), with that field as
     GraphQL names it."""
+    if isinstance(before, dict):
+        before = [before]
     if not (isinstance(before, list) and before and isinstance(before[0], dict) and isinstance(after, list)):
         return message
     old, new = before[0].get("field"), after[0].get("field")

@@ -77,3 +77,23 @@ async def test_the_gateways_own_refusal_names_the_argument_as_graphql_does() -> 
 def test_a_path_outside_the_schema_is_camel_cased_and_indexes_stay() -> None:
     assert graphql_field("subjects.0.unit_path", None) == "subjects.0.unitPath"
     assert graphql_field("periodId", None) == "periodId"
+
+
+class RefusingOne(FakeBackend):
+    """Scoring refuses a unit naming one field alone (`{field, reason}`, an object, as single-field refusals do)."""
+
+    def _scoring(self, request: httpx.Request, path: str, body: Any) -> Any:
+        if path == "/v1/units" and request.method == "POST":
+            return httpx.Response(422, json={"error": {
+                "code": "invalid_input", "message": "parent_id: no such unit",
+                "details": {"field": "parent_id", "reason": "not found"}}})
+        return super()._scoring(request, path, body)
+
+
+async def test_one_refused_field_is_a_list_of_one_in_graphql() -> None:
+    """Regression (newcomer probe): a service's single-field refusal came through as an object, others as a list,
+    both under BAD_USER_INPUT; the field kept its REST name. GraphQL errors always list `{field, reason}`."""
+    done = await _run(RefusingOne(), 'mutation { createUnit(name: "乙", slug: "b") { id } }')
+    assert done.errors[0].extensions == {"code": "BAD_USER_INPUT", "reason": "invalid_input",
+                                         "details": [{"field": "parentId", "reason": "not found"}]}
+    assert done.errors[0].message == "parentId: no such unit"
