@@ -167,8 +167,10 @@ READS = frozenset({
     "downloadAttachment", "exportRanking", "exportPublication", "downloadSnapshot"})
 
 # The acts on one subject that answer a subject outside the caller's grants as one not enrolled (NOT_FOUND), as the
-# reads do: submitting evidence must not tell another department's subjects from ids of nothing (probe defects).
-HIDING = READS | {"submitEvidence"}
+# reads do: submitting evidence, a journal, an appeal, a rectification notice, an excused week or an objection must
+# not tell another department's subjects from ids of nothing (probe defects; scope first for the other acts).
+HIDING = READS | {"submitEvidence", "submitJournal", "fileAppeal", "issueRectificationNotice", "excuseJournalWeek",
+                  "fileObjection"}
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
 NESTED = {"Subject.score": "explain", "Subject.result": "result"}

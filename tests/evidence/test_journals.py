@@ -84,4 +84,5 @@ async def test_journal_weeks(client: httpx.AsyncClient, clock: Clock) -> None:
         ("2026-W05", "submitted"), ("2026-W06", "missing"), ("2026-W07", "submitted"), ("2026-W08", "excused")]
     other = auth(("submitter", "city/b"), subject="bob")
     assert (await client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=other)).json() == []
-    assert (await client.post("/v1/journals", json=_journal("2026-W09"), headers=other)).status_code == 403
+    # scope first (scopefirst2): alice's subject lies outside bob's unit, answered as one not enrolled
+    assert (await client.post("/v1/journals", json=_journal("2026-W09"), headers=other)).status_code == 422

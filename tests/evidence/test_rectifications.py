@@ -27,7 +27,7 @@ async def _issue(client: httpx.AsyncClient) -> dict[str, Any]:
 
 async def test_feedback_and_sign_off(client: httpx.AsyncClient) -> None:
     assert (await client.post("/v1/rectifications", json=NOTICE,
-                              headers=auth(("assessor", "city/b")))).status_code == 403
+                              headers=auth(("assessor", "city/b")))).status_code == 422  # ua: outside, hidden
     notice = await _issue(client)
     assert (notice["status"], notice["inspector"], notice["version"]) == ("open", "inspector", 1)
     early = await client.post(f"/v1/rectifications/{notice['id']}/sign", json={"version": 1}, headers=HEAD)

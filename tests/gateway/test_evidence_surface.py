@@ -171,7 +171,7 @@ async def test_roster_excuse_and_make_up(gateway: httpx.AsyncClient, bearer: Any
 
     clock.set("2026-02-10T00:00:00+08:00")
     assert await _code(gateway, alice, EXCUSE) == "FORBIDDEN"  # only the supervisor excuses
-    assert await _code(gateway, bearer(("reviewer", "city/b")), EXCUSE) == "FORBIDDEN"
+    assert await _code(gateway, bearer(("reviewer", "city/b")), EXCUSE) == "NOT_FOUND"  # p001: outside, hidden
     excused = (await _data(gateway, chief, EXCUSE))["excuseJournalWeek"]
     assert excused == {"week": "2026-W07", "status": "excused", "excuseKind": "trip", "excuseEndsOn": "2026-02-13",
                        "makeup": False}
@@ -183,6 +183,48 @@ async def test_roster_excuse_and_make_up(gateway: httpx.AsyncClient, bearer: Any
     weeks = (await _data(gateway, chief, '{ journals(periodId: "2026-Q1", subjectId: "p001") '
                                          "{ nodes { week status makeup excuseKind } } }"))["journals"]["nodes"]
     assert weeks == [{"week": "2026-W07", "status": "submitted", "makeup": True, "excuseKind": "trip"}]
+
+
+ACTS = {  # each act on one subject ($s) of 2026-Q1, with the roles that may do it somewhere
+    "submitJournal": """mutation($s: String!) { submitJournal(input: {periodId: "2026-Q1", subjectId: $s,
+      week: "2026-W10", text: "周志", points: "45"}) { week } }""",
+    "excuseJournalWeek": """mutation($s: String!) { excuseJournalWeek(input: {periodId: "2026-Q1", subjectId: $s,
+      week: "2026-W11", kind: "leave", reason: "病假", endsOn: "2026-03-13"}) { week } }""",
+    "issueRectificationNotice": """mutation($s: String!) { issueRectificationNotice(input: {periodId: "2026-Q1",
+      subjectId: $s, checkedAt: "2026-03-02T10:00:00+08:00", problem: "台账缺失", opinion: "限期整改",
+      deadline: "2026-03-09"}) { id } }""",
+    "fileAppeal": """mutation($s: ID!) { fileAppeal(periodId: "2026-Q1", subjectId: $s, factId: "f1",
+      points: ["不服"]) { id } }""",
+    "fileObjection": """mutation($s: ID!) { fileObjection(periodId: "2026-Q1", subjectId: $s, reason: "有误") { id } }""",
+}
+ROLE = {"submitJournal": "submitter", "excuseJournalWeek": "reviewer", "issueRectificationNotice": "assessor",
+        "fileAppeal": "submitter", "fileObjection": "submitter"}
+
+
+async def test_acts_on_a_subject_outside_the_scope_answer_as_for_one_not_enrolled(
+        gateway: httpx.AsyncClient, bearer: Any) -> None:
+    """Scope first (scopefirst2): a caller of city/a whose role does the act is answered about p002 (city/b)
+    exactly as about `nobody`, in English and in Chinese; one whose role does it nowhere (an auditor) is refused
+    whole; one that sees p001 (a reviewer or assessor over city/a) but does the act only over city/b is refused."""
+
+    async def errors(headers: dict[str, str], operation: str, subject_id: str) -> list[tuple[str, str]]:
+        body = await _gql(gateway, headers, ACTS[operation], s=subject_id)
+        return [(e["extensions"]["code"], e["message"]) for e in body.get("errors", [])]
+
+    for operation, role in ROLE.items():
+        inside = bearer((role, "city/a"), subject="inside")
+        for subject_id in ("p002", "ub", "nobody"):
+            assert await errors(inside, operation, subject_id) == [
+                ("NOT_FOUND", f"subject {subject_id} is not enrolled in period 2026-Q1")], operation
+        chinese = {**inside, "Accept-Language": "zh-CN"}
+        assert await errors(chinese, operation, "p002") == [("NOT_FOUND", "考核对象 p002 未列入考核周期 2026-Q1")]
+        auditor = bearer(("auditor", "city/a"), subject="aud")
+        for subject_id in ("p001", "p002", "nobody"):
+            assert await errors(auditor, operation, subject_id) == [
+                ("FORBIDDEN", f"aud may not run {operation}")], operation
+        other = "reviewer" if role != "reviewer" else "assessor"
+        both = bearer((role, "city/b"), (other, "city/a"), subject="both")
+        assert await errors(both, operation, "p001") == [("FORBIDDEN", f"both may not run {operation}")], operation
 
 
 async def _upload(gateway: httpx.AsyncClient, headers: dict[str, str], submission_id: str, data: bytes) -> Any:

@@ -72,8 +72,19 @@ async def test_objection_blocks_finalization_until_answered(
     assert (replay.headers["Idempotent-Replay"], replay.json()["id"]) == ("true", filed.json()["id"])
     objection = filed.json()
     assert (objection["status"], objection["result_version"], objection["filed_by"]) == ("open", 1, "u4-account")
-    other = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u1", "text": "x"}, headers=U4_UNIT)
-    assert other.status_code == 403
+    # scope first (scopefirst2): u1, outside the account's unit, is answered exactly as a subject of nothing
+    refused = "only the subject itself or its unit may object to its result"
+    for subject_id in ("u1", "nobody"):
+        other = await ranking.post("/v1/periods/p1/objections", json={"subject_id": subject_id, "text": "x"},
+                                   headers=U4_UNIT)
+        assert (other.status_code, other.json()["error"]["code"], other.json()["error"]["message"]) == (
+            404, "not_found", f"no result for subject {subject_id} in period p1")
+    # a submitter over the district sees u4 but is not its unit's account; an auditor objects for no one at all
+    for headers, subject_id in ((auth(("submitter", "city/d2")), "u4"), (AUDITOR, "u4"), (AUDITOR, "nobody")):
+        other = await ranking.post("/v1/periods/p1/objections", json={"subject_id": subject_id, "text": "x"},
+                                   headers=headers)
+        assert (other.status_code, other.json()["error"]["code"], other.json()["error"]["message"]) == (
+            403, "forbidden", refused)
     listed = await ranking.get("/v1/periods/p1/objections", headers=auth(("admin", "city/d1")))
     assert listed.json() == []  # u4 lies outside city/d1
     mine = await ranking.get("/v1/periods/p1/objections", params={"subject_id": "u4"}, headers=OFFICE)

@@ -25,7 +25,7 @@ from services.evidence.facts.service import journal_fact_id
 from services.evidence.journals import repository
 from services.evidence.journals.models import JournalWeek
 from services.evidence.journals.schemas import ExcuseCreate, JournalCreate, JournalRosterCreate
-from services.evidence.periods.service import writable_period
+from services.evidence.periods.service import scoped_writable_period, writable_period
 from services.evidence.scoring_client import ScoringClient
 from services.evidence.submissions.content import validate_content
 from services.evidence.submissions.service import open_submission
@@ -123,8 +123,15 @@ def _late_reason(row: JournalWeek | None, week: str, now: datetime) -> str | Non
 async def submit(session: AsyncSession, principal: Principal, scoring: ScoringClient, payload: JournalCreate,
                  *, now: datetime | None = None) -> JournalWeek:
     """Accept a person's journal for a week, on time or as an allowed make-up."""
-    period = await writable_period(session, scoring, payload.period_id)
-    person = await scoring.subject(payload.period_id, payload.subject_id)
+    if not (principal.kind == "service" or principal.subject_ids or principal.has_role("submitter")
+            or principal.has_role("admin")):  # writes no journal anywhere: refused whole, naming no unit
+        raise Forbidden(_("%(subject)s may not write %(subject_id)s's journal",
+                          subject=principal.subject, subject_id=payload.subject_id))
+    # scope first: another department's period or person is answered as one that does not exist (not enrolled); a
+    # person (who writes its own journal) may hold no grant at all, so its period is looked up as before
+    period = await (writable_period(session, scoring, payload.period_id) if principal.subject_ids
+                    else scoped_writable_period(session, principal, scoring, payload.period_id))
+    person = await scoring.seen_subject(principal, payload.period_id, payload.subject_id)
     if payload.subject_id not in principal.subject_ids and not principal.can(("submitter", "admin"), person.unit_path):
         raise Forbidden(_("%(subject)s may not write %(subject_id)s's journal",
                           subject=principal.subject, subject_id=payload.subject_id))
@@ -155,8 +162,12 @@ async def submit(session: AsyncSession, principal: Principal, scoring: ScoringCl
 async def excuse(session: AsyncSession, principal: Principal, scoring: ScoringClient,
                  payload: ExcuseCreate) -> JournalWeek:
     """The supervisor excuses a week (leave, official trip, holiday): the week's fact becomes `excused`."""
-    period = await writable_period(session, scoring, payload.period_id)
-    person = await scoring.subject(payload.period_id, payload.subject_id)
+    if not (principal.kind == "service" or principal.has_role("reviewer") or principal.has_role("admin")):
+        raise Forbidden(_("%(subject)s does not supervise %(subject_id)s",  # supervises nobody: refused whole
+                          subject=principal.subject, subject_id=payload.subject_id))
+    # scope first: another department's period or person is answered as one that does not exist (not enrolled)
+    period = await scoped_writable_period(session, principal, scoring, payload.period_id)
+    person = await scoring.seen_subject(principal, payload.period_id, payload.subject_id)
     if not principal.can(("reviewer", "admin"), person.unit_path):
         raise Forbidden(_("%(subject)s does not supervise %(subject_id)s",
                           subject=principal.subject, subject_id=payload.subject_id))

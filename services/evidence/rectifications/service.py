@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.i18n import _, status_word
 from services.common import audit, notify
 from services.common.auth import Principal, Role
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.settings import get_settings
 from services.evidence.facts import service as facts
-from services.evidence.periods.service import writable_period
+from services.evidence.periods.service import scoped_writable_period, writable_period
 from services.evidence.rectifications import repository
 from services.evidence.rectifications.models import RectificationNotice
 from services.evidence.rectifications.schemas import FeedbackIn, NoticeCreate, SignIn
@@ -27,9 +27,14 @@ READERS: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submit
 async def issue(session: AsyncSession, principal: Principal, scoring: ScoringClient,
                 payload: NoticeCreate) -> RectificationNotice:
     """An inspector (assessor over the unit) issues a notice."""
-    period = await writable_period(session, scoring, payload.period_id)
-    unit = await scoring.subject(payload.period_id, payload.subject_id)
-    principal.require(("assessor", "admin"), unit.unit_path)
+    if not (principal.kind == "service" or principal.has_role("assessor") or principal.has_role("admin")):
+        raise Forbidden(_("%(subject)s may not issue rectification notices", subject=principal.subject))
+    # scope first: another department's period or unit is answered as one that does not exist (not enrolled)
+    period = await scoped_writable_period(session, principal, scoring, payload.period_id)
+    unit = await scoring.seen_subject(principal, payload.period_id, payload.subject_id)
+    if not principal.can(("assessor", "admin"), unit.unit_path):  # names the subject, never its unit path
+        raise Forbidden(_("%(subject)s may not issue rectification notices for subject %(subject_id)s",
+                          subject=principal.subject, subject_id=unit.id))
     follow = payload.follow_up
     if follow is not None and follow.indicator is not None and period.fact_kinds.get(follow.indicator) != "event":
         raise InvalidInput(_("indicator %(indicator)r does not read event facts", indicator=follow.indicator),

@@ -13,7 +13,7 @@ from kaohe.i18n import _
 from services.common import audit, listing, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.ranking.access import can_read, is_own
+from services.ranking.access import OWN_ROLES, can_read, is_own
 from services.ranking.objections import repository
 from services.ranking.objections.models import Objection
 from services.ranking.periods import repository as published
@@ -35,13 +35,18 @@ def _announce(session: AsyncSession, type: str, objection: Objection) -> None:
 async def file(
     session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str, text: str, now: datetime
 ) -> Objection:
-    """File an objection to a subject's result as published while the publication window is open."""
+    """File an objection to a subject's result as published while the publication window is open. Scope first: a
+    caller that objects for no one is refused whole; a subject the caller has nothing to do with
+    (`Principal.sees`) is answered exactly as one without a result (docs/decisions.md, "Scope first for the other
+    acts on a subject (scopefirst2)")."""
+    if not (principal.subject_ids or any(g.role in OWN_ROLES for g in principal.grants)):
+        raise Forbidden(_("only the subject itself or its unit may object to its result"))
     period = await periods.get(session, period_id)
     periods.refuse_if_frozen(period)
     shown = await published.latest_publication(session, period_id)
     rows = await (results.published_of(session, shown.id, [subject_id]) if shown is not None
                   else results.current_of(session, period_id, [subject_id]))
-    if not rows:
+    if not rows or not principal.sees(rows[0].unit_path, subject_id):
         raise NotFound(_("no result for subject %(subject_id)s in period %(period_id)s",
                          subject_id=subject_id, period_id=period_id))
     result = rows[0]
