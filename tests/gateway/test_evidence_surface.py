@@ -195,7 +195,8 @@ ACTS = {  # each act on one subject ($s) of 2026-Q1, with the roles that may do 
       deadline: "2026-03-09"}) { id } }""",
     "fileAppeal": """mutation($s: ID!) { fileAppeal(periodId: "2026-Q1", subjectId: $s, factId: "f1",
       points: ["不服"]) { id } }""",
-    "fileObjection": """mutation($s: ID!) { fileObjection(periodId: "2026-Q1", subjectId: $s, reason: "有误") { id } }""",
+    "fileObjection": """mutation($s: ID!) { fileObjection(periodId: "2026-Q1", subjectId: $s,
+      reason: "有误") { id } }""",
 }
 ROLE = {"submitJournal": "submitter", "excuseJournalWeek": "reviewer", "issueRectificationNotice": "assessor",
         "fileAppeal": "submitter", "fileObjection": "submitter"}
