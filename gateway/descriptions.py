@@ -118,7 +118,8 @@ INPUT_FIELDS: dict[str, str] = {
     "ownerPath": ARGUMENTS["ownerPath"],
     "schemeId": ARGUMENTS["schemeId"],
     "schemeVersion": "The published scheme version the period assesses by.",
-    "label": "The period's label as offices write it, e.g. `2026Q1` or `2026年第一季度`.",
+    "label": ("The period's label: a year (`2026`), a month (`2026-03`), a quarter (`2026-Q1`), a half-year "
+              "(`2026-H1`) or an ISO week (`2026-W05`)."),
     "subjects": "The subjects enrolled in the period, each with its peer group (组别).",
     "attributes": "The subject's attributes the scheme's rules read (a JSON object of name → value).",
     "text": "The journal's text (工作日志).",
@@ -199,7 +200,7 @@ TYPE_FIELDS: dict[str, str] = {
                                   "none."),
     # periods (考核周期)
     "Period.schemeVersion": "The published scheme version the period assesses by (fixed at creation).",
-    "Period.label": "The period's label as offices write it, e.g. `2026年第一季度`.",
+    "Period.label": "The period's label, e.g. `2026-Q1` (a quarter), `2026-03` (a month) or `2026` (a year).",
     "Period.ownerPath": "The unit path of the office that runs the period: its admins and assessors manage it.",
     "Period.subjectCount": "How many subjects (考核对象) are enrolled.",
     "Period.inputsSha256": ("The SHA-256 (hex) of the canonical inputs of the last scoring (scheme, subjects and "
@@ -459,6 +460,9 @@ WHERE = {
 }
 # Arguments naming one record: a root field that requires one answers NOT_FOUND when it is unknown (or out of scope).
 RECORD_ARGUMENTS = frozenset({"id", "periodId", "subjectId", "schemeId", "taskId", "unitId", "entityId"})
+# Mutations whose `input` names a record that must exist (a period, a parent unit, a scheme version, a subject):
+# NOT_FOUND when it is unknown, as for a record argument.
+RECORD_INPUTS = frozenset({"submitEvidence", "createUnit", "openPeriod", "setJournalRoster"})
 NO_SERVICE = frozenset({"me"})  # answered from the caller's credentials alone
 
 
@@ -485,7 +489,7 @@ def error_codes(kind: str, field_name: str, field: Any) -> list[str]:
     if field.args:
         codes.append("BAD_USER_INPUT")
     required = {name for name, argument in field.args.items() if str(argument.type).endswith("!")}
-    if required & RECORD_ARGUMENTS:
+    if required & RECORD_ARGUMENTS or field_name in RECORD_INPUTS:
         codes.append("NOT_FOUND")
     if kind == "Mutation":
         codes.append("CONFLICT")

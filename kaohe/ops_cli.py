@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import typer
 
-from kaohe.i18n import N_, _, localize, translate
+from kaohe.i18n import N_, _, current_locale, localize, translate
 from services.common.settings import SERVICES, ServiceName, Settings
 
 PROCESSES: dict[str, str] = {
@@ -109,7 +109,8 @@ def healthcheck(
 ) -> None:
     from kaohe.probe import probe
 
-    code, line = probe(process, live=live)  # `kaohe healthcheck` itself runs it without this CLI (kaohe.entry)
+    # `kaohe healthcheck` itself runs it without this CLI (kaohe.entry); here in the run's language (--lang)
+    code, line = probe(process, live=live, locale=current_locale())
     if code:
         typer.echo(line, err=True)
         raise typer.Exit(code)

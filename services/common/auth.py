@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from kaohe.i18n import _
 from services.common.errors import Forbidden, NotAuthenticated
+from services.common.patterns import UNIT_SLUG
 from services.common.settings import get_settings
 
 Role = Literal["admin", "assessor", "reviewer", "submitter", "rater", "auditor", "subject"]
@@ -29,7 +30,6 @@ SERVICE_TOKEN_AUDIENCE = "kaohe-services"  # noqa: S105
 SERVICE_TOKEN_HEADER = "Authorization"  # noqa: S105
 
 
-UNIT_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"  # one segment of a unit path (a unit's `slug`)
 _SLUG = re.compile(UNIT_SLUG)
 MAX_SCOPE_LENGTH = 1000
 

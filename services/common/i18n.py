@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe.i18n import N_, Text, current_locale, locale_var, localize, negotiate, translate
 from kaohe.parser_reasons import json_problem
+from services.common.patterns import PATTERN_REASONS
 from services.common.settings import get_settings
 
 __all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "json_problem", "localize", "name_list", "or_list",
@@ -169,6 +170,8 @@ def pydantic_reason(error: Mapping[str, Any]) -> str:
         return own
     english = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     template = PYDANTIC_REASONS.get(str(error.get("type")))
+    if error.get("type") == "string_pattern_mismatch" and str(context.get("pattern")) in PATTERN_REASONS:
+        return Text(PATTERN_REASONS[str(context.get("pattern"))], {})
     if template is None:
         return english
     params: dict[str, object] = {str(name): value for name, value in (error.get("ctx") or {}).items()

@@ -354,18 +354,28 @@ def test_healthcheck_speaks_the_clis_language_with_the_standard_library_only() -
             "except SystemExit as e:\n    print('exit', e.code, sorted(m for m in sys.modules if m in "
             "('typer', 'sqlalchemy', 'pydantic', 'babel', 'kaohe.cli')))")
 
-    def healthcheck(*args: str, **env: str) -> tuple[str, str]:
-        done = subprocess.run([sys.executable, "-c", code, "healthcheck", *args], capture_output=True, text=True,
+    def kaohe(*args: str, **env: str) -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                               check=False, env=clean_env(**{**ports, "KAOHE_DEFAULT_LOCALE": "zh-CN", **env}))
         return done.stdout.strip(), done.stderr.strip()
+
+    def healthcheck(*args: str, **env: str) -> tuple[str, str]:
+        return kaohe("healthcheck", *args, **env)
 
     with serving(gateway), serving(scoring):
         assert healthcheck("gateway") == ("gateway：正常\nexit 0 []", "")
         assert healthcheck() == ("exit 1 []", "kaohe: scoring 对 /readyz 返回了 503")
         assert healthcheck("gateway", KAOHE_DEFAULT_LOCALE="", LANG="zh_CN.UTF-8") == ("gateway：正常\nexit 0 []", "")
         assert healthcheck("gateway", KAOHE_DEFAULT_LOCALE="en") == ("gateway: ok\nexit 0 []", "")
+        # --lang before the command wins over the settings, still without the CLI (newcomer probe)
+        assert kaohe("--lang", "en", "healthcheck", "gateway") == ("gateway: ok\nexit 0 []", "")
+        assert kaohe("--lang=zh-CN", "healthcheck", "gateway", KAOHE_DEFAULT_LOCALE="en") == (
+            "gateway：正常\nexit 0 []", "")
+        assert kaohe("--lang", "en", "healthcheck") == ("exit 1 []", "kaohe: scoring answered 503 on /readyz")
     assert healthcheck("billing") == (
-        "exit 2 []", "kaohe: 未知的进程 'billing'；可选：gateway, evidence, scoring, ranking")
+        "exit 2 []", "kaohe: 未知的进程 'billing'；可选：gateway、evidence、scoring、ranking")
+    assert kaohe("--lang", "en", "healthcheck", "billing") == (
+        "exit 2 []", "kaohe: unknown process 'billing'; choose from gateway, evidence, scoring, ranking")
     assert healthcheck("scoring", KAOHE_SCORING_PORT="80x") == (
         "exit 2 []", "kaohe: KAOHE_SCORING_PORT 无效：'80x' 不是端口号")
     assert healthcheck("--live") == ("exit 1 []", "kaohe: 127.0.0.1 上没有 kaohe 进程响应 /healthz")

@@ -68,6 +68,10 @@ def test_every_root_field_with_an_access_rule_says_who_may_run_it_and_its_error_
         "\nWho may: rater anywhere (what lies outside your scopes is left out). "
         "Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, UNAVAILABLE.")
     assert "Who may" not in (roots["health"].description or "")  # public: no rule, no caller needed
+    # mutations whose input names a record (period, parent unit, scheme, subject) answer NOT_FOUND too
+    for name in ("submitEvidence", "createUnit", "openPeriod", "setJournalRoster"):
+        assert (roots[name].description or "").endswith(
+            "Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT, UNAVAILABLE."), name
 
 
 def test_every_type_field_description_names_a_field_the_code_leaves_undescribed() -> None:

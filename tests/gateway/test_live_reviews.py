@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.gateway.live import Live, module_stack
@@ -67,3 +68,38 @@ def test_a_chain_may_allow_the_same_reviewer_explicitly(live: Live, period: dict
     first = live(leader, REVIEW, id=sent["id"], v=sent["version"])["reviewSubmission"]
     second = live(leader, REVIEW, id=sent["id"], v=first["version"])["reviewSubmission"]
     assert second["status"] == "approved"
+
+
+def _refusal(live: Live, token: str, query: str, language: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(f"{live.url}/graphql", json={"query": query, "variables": variables},
+                          headers={"Authorization": f"Bearer {token}", "Accept-Language": language}, timeout=30)
+    assert response.status_code == 200, response.text
+    error: dict[str, Any] = response.json()["errors"][0]
+    return error
+
+
+def test_a_decision_without_its_reason_names_the_field(live: Live, period: dict[str, str]) -> None:
+    """Newcomer probe: the missing reason is the field `reason`'s problem, not "the request body"'s."""
+    sent = _submit(live, period)
+    reject = """mutation($id: ID!, $v: Int!) { reviewSubmission(id: $id, input: {action: "reject", version: $v})
+      { status } }"""
+    reviewer = live.token("reviewer", "city", subject="clerk")
+    for language, message in (("en", "reason: reject needs a reason"), ("zh-CN", "reason：reject 须填写理由")):
+        error = _refusal(live, reviewer, reject, language, id=sent["id"], v=sent["version"])
+        assert (error["message"], error["extensions"]["code"]) == (message, "BAD_USER_INPUT")
+        assert error["extensions"]["details"] == [{"field": "reason", "reason": "reject needs a reason"}]
+
+
+def test_a_period_label_is_refused_with_the_forms_it_takes(live: Live, period: dict[str, str]) -> None:
+    """Newcomer probe: the label's refusal lists the accepted forms, not the regex."""
+    opening = """mutation($l: String!) { openPeriod(input: {schemeId: "duties", schemeVersion: 1, label: $l,
+      subjects: []}) { id } }"""
+    admin = live.token("admin", "")
+    for language, message in (
+            ("en", "label: Should be a year (2026), a month (2026-03), a quarter (2026-Q1), a half-year (2026-H1) "
+                   "or an ISO week (2026-W05)"),
+            ("zh-CN", "label：应为年度（2026）、月份（2026-03）、季度（2026-Q1）、半年（2026-H1）"
+                      "或 ISO 周（2026-W05）")):
+        for label in ("2026Q1", "2026年第一季度"):
+            error = _refusal(live, admin, opening, language, l=label)
+            assert (error["message"], error["extensions"]["code"]) == (message, "BAD_USER_INPUT")

@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Week = Field(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", examples=["2026-W05"])
+from services.common.patterns import ISO_WEEK
+
+Week = Field(pattern=ISO_WEEK, examples=["2026-W05"])
 
 
 class JournalRosterCreate(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator, model_validator
 
 from kaohe.i18n import _
 from services.common.auth import ScopePath
@@ -69,17 +69,26 @@ class DecisionCreate(BaseModel):
     ]})
 
     action: Literal["approve", "adjust", "reject", "return", "revoke"]
-    reason: str = Field(default="", max_length=5000)
-    value: dict[str, Any] | None = Field(default=None, max_length=20)
+    # validated even when left out, after `action`: a missing reason or value is refused as that field's problem
+    reason: str = Field(default="", max_length=5000, validate_default=True)
+    value: dict[str, Any] | None = Field(default=None, max_length=20, validate_default=True)
     version: int = Field(ge=1)
 
-    @model_validator(mode="after")
-    def _reason_and_value(self) -> DecisionCreate:
-        if self.action != "approve" and not self.reason.strip():
-            raise ValueError(_("%(action)s needs a reason", action=self.action))
-        if (self.action == "adjust") != (self.value is not None):
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, reason: str, info: ValidationInfo) -> str:
+        action = info.data.get("action")
+        if action is not None and action != "approve" and not reason.strip():
+            raise ValueError(_("%(action)s needs a reason", action=action))
+        return reason
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+        action = info.data.get("action")
+        if action is not None and (action == "adjust") != (value is not None):
             raise ValueError(_("value is given with adjust, and only with adjust"))
-        return self
+        return value
 
 
 class DecisionRead(BaseModel):

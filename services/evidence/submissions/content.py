@@ -24,6 +24,7 @@ from kaohe.engine.scheme.evidence_rules import period_span
 from kaohe.i18n import Text, _
 from services.common.errors import InvalidInput
 from services.common.i18n import pydantic_reason
+from services.common.patterns import ISO_WEEK, MONTH
 
 FactKind = Literal["score", "measure", "event", "rating", "task", "case", "journal", "document"]
 Name = Field(min_length=1, max_length=100)
@@ -68,7 +69,7 @@ class MeasureContent(_Content):
     value: Num | None = Field(default=None, max_digits=20, decimal_places=6)
     numerator: Count | None = Field(default=None, ge=0, max_digits=20)
     denominator: Count | None = Field(default=None, ge=0, max_digits=20)
-    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    month: str | None = Field(default=None, pattern=MONTH)
 
     @field_validator("denominator")
     @classmethod
@@ -126,7 +127,7 @@ class DocumentContent(_Content):
 
 
 class JournalContent(_Content):
-    week: str = Field(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+    week: str = Field(pattern=ISO_WEEK)
     points: Num | None = Field(default=None, ge=0, max_digits=12, decimal_places=4)
     # `accepted` is the fact's word for a journal written in time (the example files use it): as `submitted`
     status: Literal["submitted", "accepted", "missing", "excused", "late"] = "submitted"

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.auth import UNIT_SLUG, Role, ScopePath
+from services.common.auth import Role, ScopePath
 from services.common.names import Name
+from services.common.patterns import UNIT_SLUG
 
 
 class UnitCreate(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kaohe.i18n import _
 from services.common.auth import ScopePath
+from services.common.patterns import PERIOD_LABEL
 
 Status = Literal["open", "collecting", "scoring", "published", "finalized"]
 MAX_SUBJECTS = 20_000
@@ -38,7 +39,7 @@ class PeriodCreate(BaseModel):
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     scheme_id: str = Field(max_length=100)
     scheme_version: int = Field(ge=1)
-    label: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]|W(0[1-9]|[1-4]\d|5[0-3])))?$")
+    label: str = Field(pattern=PERIOD_LABEL)
     owner_path: ScopePath | None = Field(default=None, max_length=1000)
     subjects: list[SubjectIn] = Field(default_factory=list, max_length=MAX_SUBJECTS)
 
