@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kaohe.i18n import N_, _, localize
+from kaohe.i18n import N_, _, listed, localize
 from services.common.settings import SERVICES, Settings
 
 audit_app = typer.Typer(help=N_("The audit chain of each service, the live rows it vouches for, and checkpoints."),
@@ -46,7 +46,7 @@ def _settings() -> Settings:
 def _chosen(service: list[str]) -> list[str]:
     unknown = [s for s in service if s not in SERVICES]
     if unknown:
-        _fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(SERVICES)), 2)
+        _fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=listed(SERVICES)), 2)
     return [s for s in SERVICES if s in service]
 
 

@@ -15,7 +15,7 @@ import typer
 
 from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, helptext, ops_cli
 from kaohe.console import fail, pad, say, settings_or_exit
-from kaohe.i18n import N_, _, cli_locale, locale_tag, localize, separated, use_locale
+from kaohe.i18n import N_, _, cli_locale, listed, locale_tag, localize, separated, use_locale
 from services.common.settings import SERVICES, ServiceName, Settings
 
 app = typer.Typer(
@@ -184,7 +184,7 @@ def migrate(
 
     unknown = [s for s in service if s not in SERVICES]
     if unknown:
-        fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(SERVICES)), 2)
+        fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=listed(SERVICES)), 2)
     chosen = [s for s in SERVICES if s in service]
     settings = settings_or_exit()
     if wait is not None:
@@ -194,7 +194,7 @@ def migrate(
         urls = {s: u for s, u in dbs.urls.items() if s in chosen}
         stack.check_databases(urls)
         stack.migrate(urls)
-    say(_("migrations at head: %(services)s", services=", ".join(chosen)))
+    say(_("migrations at head: %(services)s", services=listed(chosen)))
 
 
 def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int) -> None:
@@ -214,7 +214,7 @@ def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int
             fail(_("migrations still behind after %(seconds)s s — %(lag)s", seconds=seconds,
                    lag=separated(localize(service) for service in lag)))
         time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
-    say(_("migrations at head: %(services)s", services=", ".join(services)))
+    say(_("migrations at head: %(services)s", services=listed(services)))
 
 
 engine_cli.register(app)

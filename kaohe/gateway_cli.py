@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from kaohe.i18n import N_, _, localize
+from kaohe.i18n import N_, _, listed, localize
 from services.common.auth import ROLES, Grant
 from services.common.settings import ConfigError, Settings
 
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
 
         unknown = [r for r in role if r not in ROLES]
         if unknown:
-            fail(_("unknown role %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(ROLES)), 2)
+            fail(_("unknown role %(unknown)r; choose from %(names)s", unknown=unknown[0], names=listed(ROLES)), 2)
         try:  # the services' own grammar of a grant's scope: a token they would refuse is not signed
             given, scope = scope, normalise_scope(scope)
         except ValueError as exc:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -115,6 +115,16 @@ def separated(items: Iterable[str], locale: str | None = None) -> str:
     """Items kaohe lists itself in one line (rewards, problems): `a; b` in English, `a；b` in Chinese, whose office
     texts use full-width punctuation."""
     return ("；" if (locale or current_locale()) == "zh-CN" else "; ").join(items)
+
+
+def listed(items: Sequence[str]) -> str:
+    """'a', 'b', 'c' as a Text whose separator is the language's (`a, b, c` in English, `a、b、c` in Chinese)."""
+    if not items:
+        return ""
+    joined: str = items[0]
+    for item in items[1:]:
+        joined = Text(N_("%(items)s, %(item)s"), {"items": joined, "item": item})
+    return joined
 
 
 def parenthesized(text: str, locale: str | None = None) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import typer
 
-from kaohe.i18n import N_, _, current_locale, localize, translate
+from kaohe.i18n import N_, _, current_locale, listed, localize, translate
 from services.common.settings import SERVICES, ServiceName, Settings
 
 PROCESSES: dict[str, str] = {
@@ -71,7 +71,7 @@ def _services(names: list[str] | None) -> list[ServiceName]:
     chosen = names or list(SERVICES)
     unknown = [n for n in chosen if n not in SERVICES]
     if unknown:
-        _fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=', '.join(SERVICES)), 2)
+        _fail(_("unknown service %(unknown)r; choose from %(names)s", unknown=unknown[0], names=listed(SERVICES)), 2)
     return [s for s in SERVICES if s in chosen]
 
 
@@ -85,7 +85,8 @@ def serve(
     import uvicorn
 
     if process not in PROCESSES:
-        _fail(_("unknown process %(process)r; choose from %(names)s", process=process, names=', '.join(PROCESSES)), 2)
+        _fail(_("unknown process %(process)r; choose from %(names)s", process=process,
+                names=listed(list(PROCESSES))), 2)
     settings = _settings()
     if process in SERVICES and settings.service_database_url(process) is None:
         _fail(_("%(process)s needs KAOHE_%(upper)s_DATABASE_URL or KAOHE_DATABASE_URL",
@@ -525,7 +526,8 @@ def disk_check(data_dir: Path, usage: Any = None) -> Check:
 
 def clock_check(offset_seconds: float) -> Check:
     """Warn when this machine's clock and the database server's differ by more than the tolerance."""
-    text = _("system clock %(offset)s s from the database server's now()", offset=format(offset_seconds, "+.1f"))
+    shown = round(offset_seconds, 1) + 0.0  # no "-0.0": an offset that rounds to nothing is +0.0
+    text = _("system clock %(offset)s s from the database server's now()", offset=format(shown, "+.1f"))
     status: Status = "warn" if abs(offset_seconds) > CLOCK_TOLERANCE_SECONDS else "ok"
     return Check(_("clock"), status, text)
 
@@ -575,7 +577,7 @@ def calendar_check(today: date, loaded_years: list[int] | None) -> Check:
     if warning:
         return Check(name, "warn", warning)
     years = [y for y in (today.year, today.year + 1) if calendar.covered(y)]
-    return Check(name, "ok", _("arrangements for %(years)s", years=", ".join(map(str, years))))
+    return Check(name, "ok", _("arrangements for %(years)s", years=listed([str(y) for y in years])))
 
 
 def _today() -> date:

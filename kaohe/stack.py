@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from kaohe.i18n import _
+from kaohe.i18n import _, listed
 from services.common.embedded import EmbeddedError, EmbeddedPostgres, port_is_free
 from services.common.settings import SERVICES, ServiceName, Settings
 
@@ -49,7 +49,7 @@ def databases(settings: Settings) -> Iterator[Databases]:
         return
     if any(configured.values()):
         missing = [f"KAOHE_{s.upper()}_DATABASE_URL" for s, u in configured.items() if not u]
-        raise StackError(_("set KAOHE_DATABASE_URL, or every one of %(names)s", names=", ".join(missing)))
+        raise StackError(_("set KAOHE_DATABASE_URL, or every one of %(names)s", names=listed(missing)))
     server = EmbeddedPostgres(settings.data_dir, settings.embedded_pg_port)
     try:
         server.lock()
@@ -82,7 +82,11 @@ async def probe(url: str) -> str | None:
         return _("the database %(where)s does not exist; create it first", where=_describe(url))
     except asyncpg.InvalidAuthorizationSpecificationError as exc:
         return _("the database refused the user at %(where)s: %(exc)s", where=_describe(url), exc=exc)
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+    except ConnectionRefusedError:  # in kaohe's words, not the socket library's ("Connect call failed (…)")
+        return _("cannot reach the database at %(where)s: connection refused", where=_describe(url))
+    except TimeoutError:
+        return _("cannot reach the database at %(where)s: no answer within 5 seconds", where=_describe(url))
+    except (OSError, asyncpg.PostgresError) as exc:
         return _("cannot reach the database at %(where)s: %(kind)s: %(exc)s", where=_describe(url),
                  kind=type(exc).__name__, exc=exc)
     await conn.close()

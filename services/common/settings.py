@@ -167,7 +167,7 @@ class Settings(SecretFileSettings):
         if value is None or value == "":
             return None
         if not value.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://")):
-            raise ValueError("must be a PostgreSQL URL such as postgresql://user:pass@host:5432/kaohe")
+            raise ValueError(_("must be a PostgreSQL URL such as postgresql://user:pass@host:5432/kaohe"))
         return normalize_database_url(value)
 
     @field_validator("public_docs")
@@ -281,10 +281,13 @@ def read_settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
+        from services.common.reasons import pydantic_reason
+
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
+        # pydantic's reason as the API gives it: translated by its type, kaohe's own validators' sentences as such
         raise ConfigError(localize(_("KAOHE_%(field)s is invalid: %(reason)s", field=field.upper(),
-                                     reason=first["msg"]))) from None
+                                     reason=pydantic_reason(first)))) from None
     if settings.gateway_persisted_queries == "allowlist" and settings.gateway_persisted_queries_file is None:
         raise ConfigError(localize(_("KAOHE_GATEWAY_PERSISTED_QUERIES=allowlist needs "
                                      "KAOHE_GATEWAY_PERSISTED_QUERIES_FILE (a JSON manifest {sha256: query text}; "

@@ -30,7 +30,7 @@ def test_non_postgres_url_is_refused(tmp_path: Any) -> None:
     done = run_kaohe("migrate", env=clean_env(KAOHE_DATABASE_URL="mysql://x@y/z", KAOHE_DATA_DIR=tmp_path))
     _assert_one_clear_line(
         done, 2,
-        "KAOHE_DATABASE_URL is invalid: Value error, must be a PostgreSQL URL such as "
+        "KAOHE_DATABASE_URL is invalid: must be a PostgreSQL URL such as "
         "postgresql://user:pass@host:5432/kaohe",
     )
 

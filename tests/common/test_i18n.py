@@ -287,14 +287,14 @@ def cli_language() -> Iterator[None]:
 
 
 @pytest.mark.parametrize(("args", "env", "expected"), [
-    (["--lang", "zh-CN"], {}, "kaohe: 未知的服务 'nope'；可选：evidence, scoring, ranking"),
+    (["--lang", "zh-CN"], {}, "kaohe: 未知的服务 'nope'；可选：evidence、scoring、ranking"),
     (["--lang", "en"], {}, "kaohe: unknown service 'nope'; choose from evidence, scoring, ranking"),
     ([], {"KAOHE_DEFAULT_LOCALE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"},
-     "kaohe: 未知的服务 'nope'；可选：evidence, scoring, ranking"),
+     "kaohe: 未知的服务 'nope'；可选：evidence、scoring、ranking"),
     ([], {"KAOHE_DEFAULT_LOCALE": "", "LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"},
      "kaohe: unknown service 'nope'; choose from evidence, scoring, ranking"),
     ([], {"KAOHE_DEFAULT_LOCALE": "zh-CN", "LANG": "en_US.UTF-8"},
-     "kaohe: 未知的服务 'nope'；可选：evidence, scoring, ranking"),
+     "kaohe: 未知的服务 'nope'；可选：evidence、scoring、ranking"),
 ])
 def test_the_cli_speaks_the_language_asked_for(cli_language: None, monkeypatch: pytest.MonkeyPatch,
                                               args: list[str], env: dict[str, str], expected: str) -> None:

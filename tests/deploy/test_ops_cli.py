@@ -83,7 +83,10 @@ def test_doctor_fails_on_an_unreachable_database(tmp_path: Path) -> None:
     assert done.returncode == 1
     failing = {name: message for name, (status, message) in checks(done).items() if status == "fail"}
     assert sorted(failing) == ["evidence database", "ranking database", "scoring database"]
-    assert failing["evidence database"].startswith(f"cannot reach the database at 127.0.0.1:{port}/kaohe: ")
+    assert failing["evidence database"] == f"cannot reach the database at 127.0.0.1:{port}/kaohe: connection refused"
+    chinese = run_kaohe("--lang", "zh-CN", "doctor", env=clean_env(KAOHE_DATABASE_URL=url, KAOHE_DATA_DIR=tmp_path))
+    refused = f"失败  evidence 数据库      无法连接数据库 127.0.0.1:{port}/kaohe：连接被拒绝"
+    assert refused in chinese.stdout.splitlines()
 
 
 def test_doctor_fails_on_bad_configuration(tmp_path: Path) -> None:
@@ -91,6 +94,10 @@ def test_doctor_fails_on_bad_configuration(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert checks(done) == {"config": ("fail", "KAOHE_SCORING_PORT is invalid: Input should be a valid integer, "
                                               "unable to parse string as an integer")}
+    chinese = run_kaohe("--lang", "zh-CN", "doctor", env=clean_env(KAOHE_SCORING_PORT="eighty",
+                                                                     KAOHE_DATA_DIR=tmp_path))
+    # pydantic's reason translated as the API translates it, not its English
+    assert chinese.stdout.splitlines() == ["失败  配置                 KAOHE_SCORING_PORT 无效：应为整数"]
 
 
 def test_doctor_requires_a_service_secret_in_production(fresh_database: Any, tmp_path: Path) -> None:
@@ -158,6 +165,8 @@ def test_doctor_findings_in_chinese(cli_language: None) -> None:
     use_locale("zh-CN")
     gib = 1024**3
     assert clock_check(-7.3).line() == "警告  时钟                 本机时钟与数据库服务器的 now() 相差 -7.3 秒"
+    # an offset that rounds to nothing reads +0.0, never -0.0
+    assert clock_check(-0.04).line() == "正常  时钟                 本机时钟与数据库服务器的 now() 相差 +0.0 秒"
     assert disk_check(Path("/no/such"), SimpleNamespace(free=gib)).line() == "警告  磁盘                 / 剩余 1.0 GiB"
     assert calendar_check(date(2040, 3, 1), []).line() == (
         "警告  节假日安排           尚未导入 2040 年的节假日安排：期限按周一至周五计算；请导入国务院发布的安排"

@@ -176,7 +176,7 @@ async def test_the_type_is_read_from_the_bytes(client: httpx.AsyncClient) -> Non
         assert error["details"] == {"field": "file", "reason": "content does not match the declared type"}, error
         assert kind in error["message"] and detected in error["message"], error["message"]
     chinese = await _upload(client, sub_id, b"plain words", kind="application/msword", language="zh-CN")
-    assert chinese.json()["error"]["message"] == "文件声明为 application/msword，但其内容实际是 无法识别的格式"
+    assert chinese.json()["error"]["message"] == "文件声明为 application/msword，但其内容实际为：无法识别的格式"
     empty = await _upload(client, sub_id, b"", kind="application/pdf")
     assert empty.status_code == 422
     assert empty.json()["error"]["message"] == "the file is empty"

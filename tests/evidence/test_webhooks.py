@@ -488,3 +488,19 @@ def test_an_address_that_is_only_not_global_reads_as_non_public() -> None:
     assert found is not None
     assert localize(found, "en").startswith("100.64.0.1 is a non-public address; webhooks go to public addresses")
     assert localize(found, "zh-CN").startswith("100.64.0.1 属于非公网地址；Webhook 只能发往公网地址")
+
+
+async def test_an_unknown_event_type_lists_the_types_in_the_language_asked_for(stack: Stack) -> None:
+    """Newcomer probe: a Chinese list is joined with 、, an English one with commas."""
+    types = ["submission.submitted", "submission.returned", "submission.rejected", "submission.approved",
+             "submission.revoked", "review.due_soon", "review.overdue", "journal.missing", "rating_task.opened",
+             "rating_task.closing", "rating_task.closed", "rectification.issued", "rectification.answered",
+             "rectification.overdue", "appeal.filed", "appeal.answered", "results.computed",
+             "results.changed_after_publication", "publication.opened", "publication.closed", "objection.filed",
+             "objection.answered", "period.finalised", "period.reopened", "webhook.disabled", "webhook.test"]
+    body = {"name": "x", "url": "https://hooks.example.org/in", "scope_path": "city", "event_types": ["nope"]}
+    for language, expected in (
+            ("en", f"event_types: unknown event type 'nope'; the types are {', '.join(types)}"),
+            ("zh-CN", f"event_types：未知的事件类型 'nope'；可用的类型为 {'、'.join(types)}")):
+        refused = await stack.client.post("/v1/webhooks", json=body, headers={**OFFICE, "Accept-Language": language})
+        assert (refused.status_code, refused.json()["error"]["message"]) == (422, expected)

@@ -60,6 +60,10 @@ def test_token_needs_known_roles() -> None:
     assert unknown.stderr.strip() == (
         "kaohe: unknown role 'king'; choose from admin, assessor, reviewer, submitter, rater, auditor, subject"
     )
+    chinese = run_kaohe("--lang", "zh-CN", "token", "--role", "king", env=clean_env(KAOHE_JWT_SECRET=SECRET))
+    assert chinese.stderr.strip() == (  # a Chinese list takes 、
+        "kaohe: 未知的角色 'king'；可选：admin、assessor、reviewer、submitter、rater、auditor、subject"
+    )
 
 
 def test_token_refuses_a_scope_the_services_would_refuse(tmp_path: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kaohe.i18n import _
+from kaohe.i18n import _, listed
 from services.common.auth import ScopePath
 from services.common.notify import EVENT_TYPES
 from services.common.stored_text import Localized
@@ -22,7 +22,7 @@ def _known_types(value: list[str] | None) -> list[str] | None:
     unknown = sorted(set(value) - set(EVENT_TYPES))
     if unknown:
         raise ValueError(_("unknown event type %(type)r; the types are %(types)s", type=unknown[0][:100],
-                           types=", ".join(EVENT_TYPES)))
+                           types=listed(list(EVENT_TYPES))))
     return sorted(set(value))
 
 
