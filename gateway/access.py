@@ -153,6 +153,27 @@ OPERATIONS: dict[str, Rule] = {
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",
                              "exportPublication", "importSubjects", "importOrganisation", "importFacts",
                              "downloadSnapshot"})
+# How a FORBIDDEN names a REST operation to its caller: the route it used, not the internal name.
+REST_ROUTES = {
+    "uploadAttachment": "POST /uploads/submissions/{submission_id}/attachments",
+    "downloadAttachment": "GET /attachments/{attachment_id}",
+    "importSchemeExcel": "POST /uploads/schemes/import-excel",
+    "exportRanking": "GET /exports/periods/{period_id}/ranking.{format}",
+    "exportPublication": "GET /exports/periods/{period_id}/publication.{format}",
+    "importSubjects": "POST /uploads/periods/{period_id}/subjects",
+    "importOrganisation": "POST /uploads/organisation",
+    "importFacts": "POST /uploads/periods/{period_id}/facts",
+    "downloadSnapshot": "GET /exports/periods/{period_id}/snapshots/{sequence}.json",
+}
+
+
+def refusal(user: Principal, operation: str) -> Forbidden:
+    """The FORBIDDEN of `operation`, naming what the caller used: the GraphQL field, or the REST route."""
+    route = REST_ROUTES.get(operation)
+    if route is not None:
+        return Forbidden(_("%(subject)s may not use %(route)s", subject=user.subject, route=route))
+    return Forbidden(_("%(subject)s may not run %(operation)s", subject=user.subject, operation=operation))
+
 
 # The operations that only read (the schema's queries and the file downloads). A read about a subject, a record or a
 # period the caller has nothing to do with (no grant on its branch, not the subject itself) answers NOT_FOUND as for
@@ -200,7 +221,7 @@ def require(user: Principal, operation: str, *, unit_path: str = "", subject_id:
     """Raise FORBIDDEN unless `user` may run `operation` on the target. The message names no unit path: a
     caller outside the target's unit must not learn where a subject or record lies."""
     if not allowed(user, operation, unit_path=unit_path, subject_id=subject_id):
-        raise Forbidden(_("%(subject)s may not run %(operation)s", subject=user.subject, operation=operation))
+        raise refusal(user, operation)
 
 
 def require_read(user: Principal, operation: str, missing: Exception, *, unit_path: str,
@@ -219,7 +240,7 @@ def require_role(user: Principal, operation: str) -> None:
     found = rule(operation)
     own_ok = found.own and user.has_role("subject") and bool(user.subject_ids)
     if not (own_ok or any(user.has_role(r) for r in found.roles)):
-        raise Forbidden(_("%(subject)s may not run %(operation)s", subject=user.subject, operation=operation))
+        raise refusal(user, operation)
 
 
 def visible(user: Principal, operation: str, *, unit_path: str, subject_id: str | None = None) -> bool:

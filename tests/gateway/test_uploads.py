@@ -106,7 +106,8 @@ async def test_a_rater_is_refused_before_the_submission_is_read(gateway: Any, ba
     response = await gateway.post(URL, content=body, headers={
         **bearer(("rater", "city/a")), "Content-Type": content_type})
     assert response.status_code == 403
-    assert response.json()["errors"][0]["message"] == "tester may not run uploadAttachment"
+    assert response.json()["errors"][0]["message"] == (
+        "tester may not use POST /uploads/submissions/{submission_id}/attachments")
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert backend.requests == []
 
