@@ -30,7 +30,7 @@ from gateway.errors import RequestRefused, graphql_error_body, strict_json
 from gateway.events import Connections, EventHub, close_reason, token_expiry, watchdog
 from gateway.library_messages import library_text
 from gateway.schema import configured_schema
-from kaohe.i18n import _, localize
+from kaohe.i18n import N_, _, current_locale, localize, translate
 from services.common.app import (
     BodyLimitMiddleware,
     declare_security,
@@ -132,7 +132,7 @@ class GatewayRouter(GraphQLRouter[Any, None]):
     @property
     def graphql_ide_html(self) -> str:
         """GraphiQL loading its scripts from the gateway (`/static/graphiql/`), not from a CDN."""
-        return graphiql_page()
+        return graphiql_page(current_locale())  # the language the middleware negotiated for this request
 
     async def parse_http_body(self, request: Any) -> Any:
         """strawberry's reading of the request, refusing an `operationName` that is not a string (strawberry
@@ -262,9 +262,31 @@ STATIC = Path(__file__).parent / "static"
 GRAPHIQL_ASSETS = "/static/graphiql"  # where gateway/static/graphiql/ is served (development only)
 
 
+# The page's own words (gateway/static/graphiql.html holds them in English): the starter query's comment, as the
+# page's JavaScript template literal has it but for its escaped backticks, and the text shown while it loads.
+GRAPHIQL_STARTER = N_("""# kaohe's GraphQL API. Run a query with Ctrl-Enter or the play button;
+# Ctrl-Space completes names. Most fields need a token: add
+#   {"Authorization": "Bearer <token>"}
+# under Headers below (`kaohe token --role admin --scope ""` makes one in development).""")
+GRAPHIQL_LOADING = N_("Loading...")
+
+
 @cache
-def graphiql_page() -> str:
+def _graphiql_template() -> str:
     return (STATIC / "graphiql.html").read_text(encoding="utf-8")
+
+
+@cache
+def graphiql_page(locale: str) -> str:
+    """The GraphiQL page in `locale` (the request's, as negotiated): its `lang`, the starter query's comment and
+    the loading text; the rest is GraphiQL's own interface."""
+    page = _graphiql_template()
+    if locale == "en":
+        return page
+    escaped = GRAPHIQL_STARTER.replace("`", "\\`")
+    return (page.replace('<html lang="en">', f'<html lang="{locale}">', 1)
+            .replace(escaped, translate(GRAPHIQL_STARTER, locale).replace("`", "\\`"), 1)
+            .replace(f">{GRAPHIQL_LOADING}<", f">{translate(GRAPHIQL_LOADING, locale)}<", 1))
 
 
 def _unauthenticated(response_data: Any) -> bool:

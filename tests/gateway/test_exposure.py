@@ -248,3 +248,25 @@ async def test_html_that_is_not_one_of_our_pages_runs_nothing() -> None:
     digest = base64.b64encode(hashlib.sha256(b"alert(document.cookie)").digest()).decode()
     assert f"'sha256-{digest}'" in ours.headers["content-security-policy"]
     assert passing.text == ours.text == page
+
+
+async def test_graphiql_speaks_the_negotiated_language(gateway: httpx.AsyncClient) -> None:
+    """Newcomer probe: the page's `lang`, its loading text and the starter query's comment follow
+    `Accept-Language`, as its `Content-Language` says; GraphiQL's own interface stays as it is."""
+    pages = {}
+    for language in ("zh-CN", "en"):
+        page = await gateway.get("/graphql", headers={"Accept": "text/html", "Accept-Language": language})
+        assert page.status_code == 200 and page.headers["content-language"] == language
+        pages[language] = page.text
+    assert '<html lang="zh-CN">' in pages["zh-CN"] and '<html lang="en">' in pages["en"]
+    assert '<div id="graphiql" class="graphiql-container">加载中……</div>' in pages["zh-CN"]
+    assert '<div id="graphiql" class="graphiql-container">Loading...</div>' in pages["en"]
+    assert ('const EXAMPLE_QUERY = `# kaohe 的 GraphQL 接口。按 Ctrl-Enter 或运行按钮执行查询；\n'
+            '# Ctrl-Space 补全名称。多数字段需要令牌：在下方 Headers 中添加\n'
+            '#   {"Authorization": "Bearer <token>"}\n'
+            '# （开发环境中可用 \\`kaohe token --role admin --scope ""\\` 生成）。\n{\n  health {') in pages["zh-CN"]
+    assert ("const EXAMPLE_QUERY = `# kaohe's GraphQL API. Run a query with Ctrl-Enter or the play button;\n"
+            "# Ctrl-Space completes names. Most fields need a token: add\n"
+            '#   {"Authorization": "Bearer <token>"}\n'
+            '# under Headers below (\\`kaohe token --role admin --scope ""\\` makes one in development).\n{\n'
+            "  health {") in pages["en"]
