@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 
 # the standards kaohe follows, which a reader may need to read beside the repository
+# (Standard Webhooks is named in words: docs/api.md, newcomer probe)
 STANDARDS = (
-    "https://graphql.github.io/graphql-over-http/", "https://spec.graphql.org/", "https://www.standardwebhooks.com/",
-    "https://github.com/standard-webhooks/", "https://datatracker.ietf.org/doc/html/rfc",
+    "https://graphql.github.io/graphql-over-http/", "https://spec.graphql.org/",
+    "https://datatracker.ietf.org/doc/html/rfc",
     "https://www.rfc-editor.org/rfc/", "https://ecma-international.org/",  # ECMA-404, JSON
 )
 # hosts that stand for "yours" in an example: this machine, a placeholder, a domain reserved for examples
