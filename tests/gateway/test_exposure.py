@@ -264,7 +264,7 @@ async def test_graphiql_speaks_the_negotiated_language(gateway: httpx.AsyncClien
     assert ('const EXAMPLE_QUERY = `# kaohe 的 GraphQL 接口。按 Ctrl-Enter 或运行按钮执行查询；\n'
             '# Ctrl-Space 补全名称。多数字段需要令牌：在下方 Headers 中添加\n'
             '#   {"Authorization": "Bearer <token>"}\n'
-            '# （开发环境中可用 \\`kaohe token --role admin --scope ""\\` 生成）。\n{\n  health {') in pages["zh-CN"]
+            '# 开发环境中可用 \\`kaohe token --role admin --scope ""\\` 生成。\n{\n  health {') in pages["zh-CN"]
     assert ("const EXAMPLE_QUERY = `# kaohe's GraphQL API. Run a query with Ctrl-Enter or the play button;\n"
             "# Ctrl-Space completes names. Most fields need a token: add\n"
             '#   {"Authorization": "Bearer <token>"}\n'
