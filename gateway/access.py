@@ -169,10 +169,11 @@ REST_ROUTES = {
 
 def refusal(user: Principal, operation: str) -> Forbidden:
     """The FORBIDDEN of `operation`, naming what the caller used: the GraphQL field, or the REST route."""
+    who = _("the API key %(name)r", name=user.name) if user.kind == "api_key" and user.name else user.subject
     route = REST_ROUTES.get(operation)
     if route is not None:
-        return Forbidden(_("%(subject)s may not use %(route)s", subject=user.subject, route=route))
-    return Forbidden(_("%(subject)s may not run %(operation)s", subject=user.subject, operation=operation))
+        return Forbidden(_("%(subject)s may not use %(route)s", subject=who, route=route))
+    return Forbidden(_("%(subject)s may not run %(operation)s", subject=who, operation=operation))
 
 
 # The operations that only read (the schema's queries and the file downloads). A read about a subject, a record or a

@@ -162,7 +162,7 @@ class Authenticator:
         if not found:
             raise NotAuthenticated(_("invalid or revoked API key"))
         principal = Principal(
-            subject=f"api-key:{found['id']}", kind="api_key",
+            subject=f"api-key:{found['id']}", kind="api_key", name=str(found.get("name") or ""),
             grants=tuple(Grant(role=g["role"], scope=g.get("scope", "")) for g in found.get("grants", [])),
         )
         self._api_keys[digest] = (self.clock(), principal)

@@ -95,6 +95,7 @@ class Principal:
     grants: tuple[Grant, ...] = ()
     kind: Literal["user", "api_key", "service"] = "user"
     subject_ids: tuple[str, ...] = field(default=())  # assessed-subject ids this person *is*
+    name: str = ""  # an API key's name, as its creator gave it (refusals name the key by it)
 
     def has_role(self, role: Role) -> bool:
         return any(g.role == role for g in self.grants)
