@@ -16,14 +16,18 @@ def test_every_rest_operation_has_its_route() -> None:
 async def test_an_export_refused_names_its_route(gateway: Any, bearer: Any) -> None:
     answers = {}
     for language in ("en", "zh-CN"):
-        response = await gateway.get(f"/exports/periods/{PERIOD}/ranking.csv",
-                                     headers={**bearer(("submitter", "city")), "Accept-Language": language})
+        response = await gateway.get(
+            f"/exports/periods/{PERIOD}/ranking.csv",
+            headers={**bearer(("submitter", "city")), "Accept-Language": language},
+        )
         assert response.status_code == 403
         error = response.json()["errors"][0]
         assert error["extensions"]["code"] == "FORBIDDEN"
         answers[language] = error["message"]
-    assert answers == {"en": "tester may not use GET /exports/periods/{period_id}/ranking.{format}",
-                       "zh-CN": "tester 无权使用 GET /exports/periods/{period_id}/ranking.{format}"}
+    assert answers == {
+        "en": "tester may not use GET /exports/periods/{period_id}/ranking.{format}",
+        "zh-CN": "tester 无权使用 GET /exports/periods/{period_id}/ranking.{format}",
+    }
 
 
 async def test_an_api_key_is_named_by_its_name_in_a_refusal() -> None:
@@ -48,6 +52,8 @@ async def test_an_api_key_is_named_by_its_name_in_a_refusal() -> None:
     with pytest.raises(Forbidden) as route:
         access.require(key, "importSubjects", unit_path="city")
     assert [localize(caught.value.message, language) for caught in (field, route) for language in ("en", "zh-CN")] == [
-        "the API key '门户' may not run openPeriod", "API 密钥 '门户' 无权执行 openPeriod",
+        "the API key '门户' may not run openPeriod",
+        "API 密钥 '门户' 无权执行 openPeriod",
         "the API key '门户' may not use POST /uploads/periods/{period_id}/subjects",
-        "API 密钥 '门户' 无权使用 POST /uploads/periods/{period_id}/subjects"]
+        "API 密钥 '门户' 无权使用 POST /uploads/periods/{period_id}/subjects",
+    ]
