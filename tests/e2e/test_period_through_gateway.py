@@ -146,7 +146,9 @@ def test_evidence_with_an_attachment(gw: Gateway, world: World) -> None:
         world.submissions.append(made)
     refused = gw.error(submitter_a, SUBMIT, input={"periodId": p, "subjectId": b["id"], "indicator": "rate",
                                                    "fact": "measure", "content": {"value": "1"}})
-    assert refused["extensions"]["code"] == "FORBIDDEN"
+    # another unit's subject is answered as one not in the period: the submitter learns nothing about it
+    assert refused["extensions"]["code"] == "NOT_FOUND"
+    assert refused["message"] == f"subject {b['id']} is not enrolled in period {p}"
 
     pdf = b"%PDF-1.4\n" + "台账扫描件".encode() * 1000
     upload = httpx.post(f"{gw.url}/uploads/submissions/{world.submissions[1]['id']}/attachments",
