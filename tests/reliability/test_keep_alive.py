@@ -169,7 +169,7 @@ def test_a_client_reuse_as_long_as_the_servers_keep_alive_is_refused(monkeypatch
     monkeypatch.setenv("KAOHE_CLIENT_KEEP_ALIVE_SECONDS", "5")
     with pytest.raises(ConfigError) as refused:
         load_settings()
-    assert str(refused.value) == ("KAOHE_CLIENT_KEEP_ALIVE_SECONDS is invalid: Value error, must be shorter than "
+    assert str(refused.value) == ("KAOHE_CLIENT_KEEP_ALIVE_SECONDS is invalid: must be shorter than "
                                   "KAOHE_SERVER_KEEP_ALIVE_SECONDS (5 s)")
     monkeypatch.setenv("KAOHE_CLIENT_KEEP_ALIVE_SECONDS", "4.5")
     assert load_settings().client_keep_alive_seconds == 4.5
