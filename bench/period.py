@@ -165,34 +165,17 @@ async def version_count(db: Database) -> int:
         return int(await session.scalar(select(func.count()).select_from(ScoreVersion)) or 0)
 
 
-READER = Principal(subject="bench-reader", grants=(Grant("admin", ""),))
-
-
-async def ranking_version(ranking: httpx.AsyncClient, subject: str) -> int:
-    """The current result version of one subject in ranking (0 before ranking has it)."""
-    response = await ranking.get(f"/v1/periods/bench/results/{subject}", headers=_headers(READER))
-    if response.status_code == 404:
-        return 0
-    response.raise_for_status()
-    return int(response.json()["version"])
-
-
-async def wait_ranked(ranking: httpx.AsyncClient, subject: str, above: int, limit_s: float = 600) -> float:
-    """Poll ranking every 20 ms until the subject's result version passes `above`; seconds waited."""
-    start = time.perf_counter()
-    while await ranking_version(ranking, subject) <= above:
-        if time.perf_counter() - start > limit_s:
-            raise TimeoutError(f"ranking did not show a new result for {subject} within {limit_s} s")
-        await asyncio.sleep(0.02)  # each poll is a real request: polling faster would load the loop
-    return time.perf_counter() - start
-
-
 def changed_fact(facts: list[dict[str, Any]], r: int, rnd: Any) -> dict[str, Any]:
     """A copy of one manual score fact of the first 100 staff with a value it did not have."""
     fact = dict(rnd.choice([f for f in facts[:3000] if f["fact"] == "score"]))
     points = str(10 - r % 5)
     fact["points"] = points if Decimal(fact["points"]) != Decimal(points) else "4.5"
     return fact
+
+
+def _plain_dsn(url: str) -> str:
+    """The database URL as asyncpg takes it (without SQLAlchemy's driver name)."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def stored_version(conn: asyncpg.Connection, subject: str) -> int:
@@ -202,11 +185,20 @@ async def stored_version(conn: asyncpg.Connection, subject: str) -> int:
         "AND is_current", subject))
 
 
+async def wait_stored(conn: asyncpg.Connection, subject: str, above: int, limit_s: float) -> None:
+    """Read ranking's table every 5 ms on the bench's own connection until the subject's stored version passes
+    `above`: polling ranking's API would cost the service under test a request per poll, and a coarser step would
+    round the latency up."""
+    start = time.perf_counter()
+    while await stored_version(conn, subject) <= above:
+        if time.perf_counter() - start > limit_s:
+            raise TimeoutError(f"ranking did not store a new result for {subject} within {limit_s} s")
+        await asyncio.sleep(0.005)
+
+
 async def measure_changes(scoring: httpx.AsyncClient, conn: asyncpg.Connection, facts: list[dict[str, Any]],
                           rounds: int, rnd: Any, first: int = 0) -> list[float]:
-    """Latency from a fact.changed event to the subject's new result stored by ranking, for `rounds` changes.
-    The bench reads ranking's table every 5 ms on its own connection: polling ranking's API would cost the
-    service under test a request per poll, and 20 ms polls would round the latency up."""
+    """Latency from a fact.changed event to the subject's new result stored by ranking, for `rounds` changes."""
     out: list[float] = []
     for r in range(first, first + rounds):
         fact = changed_fact(facts, r, rnd)
@@ -216,10 +208,7 @@ async def measure_changes(scoring: httpx.AsyncClient, conn: asyncpg.Connection, 
         start = time.perf_counter()
         response = await scoring.post("/events", json=event, headers=_headers(SERVICE))
         response.raise_for_status()
-        while await stored_version(conn, fact["subject"]) <= before:
-            if time.perf_counter() - start > 120:
-                raise TimeoutError(f"ranking did not store a new result for {fact['subject']} within 120 s")
-            await asyncio.sleep(0.005)
+        await wait_stored(conn, fact["subject"], before, limit_s=120)
         out.append(time.perf_counter() - start)
         facts[facts.index(next(f for f in facts if f["id"] == fact["id"]))] = fact
     return out
@@ -291,7 +280,7 @@ async def changes_in_processes(url: str, facts: list[dict[str, Any]], rounds: in
     try:
         services.spawn()
         await services.wait_ready()
-        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        conn = await asyncpg.connect(_plain_dsn(url))
         try:
             async with httpx.AsyncClient(base_url=services.url("scoring"), timeout=httpx.Timeout(120.0)) as scoring:
                 warm_up = await measure_changes(scoring, conn, facts, WARM_UP_CHANGES, rnd)
@@ -374,8 +363,8 @@ async def _bench(url: str, staff: int, rnd: Any) -> tuple[dict[str, float], list
     try:
         app.state.recomputer.hold = True  # the full recomputes below are timed alone
         timeout = httpx.Timeout(600.0)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{scoring_port}", timeout=timeout) as client, \
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ranking_port}", timeout=timeout) as ranking:
+        conn = await asyncpg.connect(_plain_dsn(url))
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{scoring_port}", timeout=timeout) as client:
             document = scheme_document()
             draft = (await client.post("/v1/schemes", json={"document": document}, headers=_headers(ADMIN))).json()
             (await client.post("/v1/schemes/bench-period/versions/1/publish", json={"revision": draft["revision"]},
@@ -389,7 +378,9 @@ async def _bench(url: str, staff: int, rnd: Any) -> tuple[dict[str, float], list
             (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
             service_s = time.perf_counter() - start
             versions = await version_count(db)
-            first_rank_s = await wait_ranked(ranking, "p00000", 0)  # ranking's first full computation
+            start = time.perf_counter()
+            await wait_stored(conn, "p00000", 0, limit_s=600)  # ranking's first full computation
+            first_rank_s = time.perf_counter() - start
             start = time.perf_counter()
             (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
             unchanged_s = time.perf_counter() - start
@@ -400,6 +391,7 @@ async def _bench(url: str, staff: int, rnd: Any) -> tuple[dict[str, float], list
             start = time.perf_counter()
             (await client.post("/v1/periods/bench/recompute", headers=_headers(ADMIN))).raise_for_status()
             warm_s = time.perf_counter() - start
+        await conn.close()
     finally:
         for server, task in ((scoring_server, scoring_task), (ranking_server, ranking_task)):
             server.should_exit = True  # scoring first: its relay must not post to a stopped ranking
