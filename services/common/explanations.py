@@ -49,6 +49,8 @@ EXPLANATIONS: tuple[str, ...] = (
     N_("documents %(have)s of %(count)s, missing %(owed)s: 0"),
     N_("documents %(have)s of %(count)s, missing %(owed)s"),
     N_("documents %(have)s of %(count)s"),
+    N_("%(explanation)s, held to max %(max)s"),  # a manual leaf's combined points clamped (rules.py)
+    N_("%(explanation)s, held to 0"),
     N_("no facts"),
     N_("facts [%(facts)s] could not be read"),
     # manual (rules.py)

@@ -63,6 +63,9 @@ def _branches() -> list[str]:
             [pts("f1", "a", "x")]),
         run([leaf("a", 10, {"kind": "manual", "combine": "min"}), leaf("b", 10, {"kind": "manual", "combine": "max"})],
             [pts("f1", "a", 4), pts("f2", "a", 6), pts("f3", "b", 4), pts("f4", "b", 6)]),
+        # combined points clamped to the leaf's max or to 0
+        run([leaf("a", 10, MANUAL), leaf("b", 10, {"kind": "manual", "combine": "latest"})],
+            [pts("f1", "a", 12), pts("f2", "b", -2)]),
         run([leaf("r", 10, {"kind": "ratio"}), leaf("z", 10, {"kind": "ratio", "zero_denominator": "zero"}),
              leaf("t", 10, {"kind": "ratio", "target": "attr.goal"})],
             [measure("f1", "r", value="x"), measure("f2", "z", numerator=0, denominator=0),
@@ -197,6 +200,10 @@ def test_the_engine_builds_explanations_only_from_the_templates_words() -> None:
 
 @pytest.mark.parametrize(("english", "chinese"), [
     ("manual mean [f1,f2]: (8 + 9) / 2 = 8.5", "人工评分（平均）[f1,f2]：(8 + 9) / 2 = 8.5"),
+    ("manual mean [f1]: (12) / 1 = 12, held to max 10", "人工评分（平均）[f1]：(12) / 1 = 12，超过上限，按上限 10 计"),
+    ("manual latest [f2]: latest f2 -2 = -2, held to 0", "人工评分（取最新）[f2]：最新 f2 -2 = -2，低于 0，按 0 计"),
+    ("manual mean [f1]: (12) / 1 = 12, held to max 10; documents 1 of 2",
+     "人工评分（平均）[f1]：(12) / 1 = 12，超过上限，按上限 10 计；材料 1/2 份"),
     ("ratio [f1]: 9/10 = 0.9 ≥ target 0.9, full 10", "比率 [f1]：9/10 = 0.9 ≥ 目标 0.9，得满分 10"),
     ("deduction [f3]: 10 − late 2 × 1 = 8", "扣分 [f3]：10 − late 2 × 1 = 8"),
     ("deduction []: 10 − 0 = 10", "扣分 []：10 − 0 = 10"),

@@ -57,3 +57,17 @@ async def test_a_score_history_follows_the_readers_language(period: httpx.AsyncC
     chinese, english = await _read(period, path, "zh-CN,zh;q=0.9"), await _read(period, path, "en")
     assert [h["explain"] for h in chinese] == ["扣分 [f3]：10 − late 2 × 1 = 8"]
     assert [h["explain"] for h in english] == ["deduction [f3]: 10 − late 2 × 1 = 8"]
+
+
+async def test_a_manual_score_above_the_max_says_it_was_held(period: httpx.AsyncClient) -> None:
+    """f1 corrected to 75 points on work (max 60): the score is 60 (§3.4, clamped) and the explanation says the 75
+    was held to the max, in both languages; rank_points still ranks p1 first (60 against 40): 60 + 8 + 30 = 98."""
+    corrected = {"id": "f1", "subject": "p1", "indicator": "work", "fact": "score", "points": "75"}
+    await ok(await period.post("/events", json=fact_event("upsert", corrected, revision=2), headers=service_headers()))
+    await ok(await period.post("/v1/periods/q1/recompute", headers=admin()))
+    bodies = {language: await _read(period, "/v1/periods/q1/scores", language) for language in ("zh-CN", "en")}
+    (english,) = [s for s in bodies["en"]["subjects"] if s["id"] == "p1"]
+    (chinese,) = [s for s in bodies["zh-CN"]["subjects"] if s["id"] == "p1"]
+    assert english["explain"]["work"] == "manual mean [f1]: (75) / 1 = 75, held to max 60"
+    assert chinese["explain"]["work"] == "人工评分（平均）[f1]：(75) / 1 = 75，超过上限，按上限 60 计"
+    assert english["explain"]["total"] == "total: work 60 + attend 8 + rankp 30 = 98"

@@ -178,9 +178,10 @@ def build_manual(node: Node) -> LeafFn:
             except TypeError:  # a None among them (`None in read` would be slower: Decimal == None)
                 pass
             else:
-                score = clamp(total / len(read), ZERO, top)
+                mean = total / len(read)
+                score = clamp(mean, ZERO, top)
                 words = " + ".join([fmt(v) for v in read])
-                return score, f"manual mean [{ids(facts)}]: ({words}) / {len(read)} = {fmt(score)}"
+                return score, f"manual mean [{ids(facts)}]: ({words}) / {len(read)} = {fmt(mean)}{_held(mean, score)}"
         used: list[Fact] = []
         values: list[Decimal] = []
         for f in facts:
@@ -197,9 +198,17 @@ def build_manual(node: Node) -> LeafFn:
             return None, f"manual [{ids(facts)}]: no usable score"
         score, words = _combine_manual(combine, used, values, weights)
         result = clamp(score, ZERO, top)
-        return result, f"manual {combine} [{ids(used)}]: {words} = {fmt(result)}"
+        return result, f"manual {combine} [{ids(used)}]: {words} = {fmt(score)}{_held(score, result)}"
 
     return manual
+
+
+def _held(combined: Decimal, score: Decimal) -> str:
+    """What the explanation adds when the combined points were clamped (§3.4 "the combined points, clamped"): a
+    disputing office reads why 12 became 10 ("= 12, held to max 10"); nothing when they were within [0, max]."""
+    if combined == score:
+        return ""
+    return f", held to max {fmt(score)}" if combined > score else ", held to 0"
 
 
 def _combine_manual(

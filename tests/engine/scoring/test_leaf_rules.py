@@ -42,6 +42,27 @@ def test_manual_clamped_to_max() -> None:
     assert one({"kind": "manual"}, [fact("f1", "x", "score", points=12)]) == 10
 
 
+def test_a_clamped_manual_score_says_it_was_held() -> None:
+    """§3.4 "the combined points, clamped": the explanation shows the combined points and that they were held to
+    the leaf's max (or to 0), so an office disputing 10 reads where 12 went; a mean within [0, max] is not held."""
+    facts = [fact("f1", "a", "score", points=12), fact("f2", "b", "score", points=12),
+             fact("f3", "b", "score", points=6), fact("f4", "c", "score", points="-3"),
+             fact("f5", "d", "score", points=12, assessor="甲"), fact("f6", "d", "score", points=14, assessor="乙"),
+             fact("f7", "e", "score", points="10.5")]
+    result = run([leaf("a", 10, {"kind": "manual"}), leaf("b", 10, {"kind": "manual"}),
+                  leaf("c", 10, {"kind": "manual"}),
+                  leaf("d", 10, {"kind": "manual", "combine": "weighted", "assessor_weights": {"甲": 3, "乙": 1}}),
+                  leaf("e", "7.5", {"kind": "manual", "combine": "max"})], facts)
+    (p1,) = result.subjects
+    assert {code: p1.scores[code] for code in "abcde"} == {"a": 10, "b": 9, "c": 0, "d": 10, "e": D("7.5")}
+    assert p1.explain["a"] == "manual mean [f1]: (12) / 1 = 12, held to max 10"
+    assert p1.explain["b"] == "manual mean [f2,f3]: (12 + 6) / 2 = 9"  # the mean is within the max
+    assert p1.explain["c"] == "manual mean [f4]: (-3) / 1 = -3, held to 0"
+    # (3 × 12 + 1 × 14) / 4 = 50 / 4 = 12.5
+    assert p1.explain["d"] == "manual weighted [f5,f6]: (乙 14 × 1 + 甲 12 × 3) / 4 = 12.5, held to max 10"  # by name
+    assert p1.explain["e"] == "manual max [f7]: max(10.5) = 10.5, held to max 7.5"
+
+
 # ---- ratio ------------------------------------------------------------------------------------------
 
 
