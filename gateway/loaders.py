@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -106,14 +106,34 @@ def results(ctx: Context) -> DataLoader[PeriodKey, dict[str, Any] | None]:
                                                  "results", "subject_id"))
 
 
+K = TypeVar("K")
+
+
+def _each(read: Callable[[K], Awaitable[Any]]) -> Callable[[list[K]], Awaitable[list[Any]]]:
+    """A batch of keys read one call per key, each key failing on its own: a refusal (an unknown id's 404) is
+    that key's answer as an exception instance, which DataLoader raises for that key alone, not for the others
+    of the batch."""
+    async def load(keys: list[K]) -> list[Any]:
+        answers: list[Any] = []
+        for key in keys:
+            try:
+                answers.append(await read(key))
+            except Exception as exc:  # handed to DataLoader as this key's answer
+                answers.append(exc)
+        return answers
+
+    return load
+
+
 def scheme_versions(ctx: Context) -> DataLoader[tuple[str, int], dict[str, Any] | None]:
     """Scheme versions with their document by (scheme id, version), as the caller: one call per
     distinct version (scoring has no batch read of versions; a page shares few)."""
-    async def load(keys: list[tuple[str, int]]) -> list[dict[str, Any] | None]:
-        return [await ctx.clients.scoring.request("GET", f"/v1/schemes/{segment(scheme_id)}/versions/"
-                                                  f"{segment(str(version))}", ctx.user) for scheme_id, version in keys]
+    async def read(key: tuple[str, int]) -> Any:
+        scheme_id, version = key
+        return await ctx.clients.scoring.request(
+            "GET", f"/v1/schemes/{segment(scheme_id)}/versions/{segment(str(version))}", ctx.user)
 
-    return _loader(ctx, "scheme_versions", load)
+    return _loader(ctx, "scheme_versions", _each(read))
 
 
 def units(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
@@ -155,11 +175,12 @@ def decisions(ctx: Context) -> DataLoader[str, list[dict[str, Any]]]:
 
 
 def periods(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:
-    """Periods by id, read as the gateway only to learn their owner for its own checks."""
-    async def load(ids: list[str]) -> list[dict[str, Any] | None]:
-        return [await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(i)}", GATEWAY) for i in ids]
+    """Periods by id, read as the gateway only to learn their owner for its own checks (an unknown period fails
+    alone: the other periods of the batch are still read)."""
+    async def read(period_id: str) -> Any:
+        return await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(period_id)}", GATEWAY)
 
-    return _loader(ctx, "periods", load)
+    return _loader(ctx, "periods", _each(read))
 
 
 def _no_period(period_id: str) -> NotFound:

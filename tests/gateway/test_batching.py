@@ -148,3 +148,24 @@ async def test_a_roster_for_many_people_checks_their_units_in_one_call() -> None
     assert result.errors is None and result.data == {"setJournalRoster": {"people": 3}}
     assert backend.requests == [("scoring", "GET", "/v1/periods/p1/subjects"),
                                 ("evidence", "POST", "/v1/journals/rosters")]
+
+
+async def test_an_unknown_period_fails_alone_in_its_batch() -> None:
+    """Two period reads in one query share the `periods` DataLoader's batch: scoring refuses p-zz (404), which
+    answers NOT_FOUND for that field only; p1 (owned by city/a) still gets its snapshots."""
+    backend = FakeBackend()
+    clients = backend.clients()
+    document = ('{ known: snapshots(periodId: "p1") { totalCount nodes { sequence } } '
+                'unknown: snapshots(periodId: "p-zz") { totalCount } '
+                'reopened: reopenings(periodId: "p1") { totalCount } }')
+    try:
+        result = await SCHEMA.execute(document, context_value=context(clients, AUDITOR))
+    finally:
+        await clients.aclose()
+    assert result.data == {"known": {"totalCount": 1, "nodes": [{"sequence": 1}]}, "unknown": None,
+                           "reopened": {"totalCount": 1}}
+    assert [(e.path, e.extensions["code"] if e.extensions else None, e.message) for e in result.errors or []] == [
+        (["unknown"], "NOT_FOUND", "period p-zz not found")]
+    # one read of each period by the loader (p1 once for both of its fields), then ranking's two lists
+    assert sorted(r for r in backend.requests if r[0] == "scoring") == [
+        ("scoring", "GET", "/v1/periods/p-zz"), ("scoring", "GET", "/v1/periods/p1")]
