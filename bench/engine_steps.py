@@ -29,6 +29,7 @@ from kaohe.engine.canonical import inputs_sha256, sorted_by_id
 from kaohe.engine.scheme.expression import CONTEXT
 from kaohe.engine.scheme.model import PeriodScores
 from kaohe.engine.scoring import score as steps
+from kaohe.engine.scoring.collector import paused_gc
 
 
 class Laps:
@@ -44,14 +45,14 @@ class Laps:
 
     def lap(self, name: str) -> None:
         now = self._now()
-        self.parts.append(f"{name}={now[0] - self.last[0]:.2f}/{(now[1] - self.last[1]) // 1000}k")
+        self.parts.append(f"{name}={now[0] - self.last[0]:.3f}/{(now[1] - self.last[1]) // 1000}k")
         self.last = now
 
 
 def one_run(scheme_doc: dict, facts_doc: dict) -> str:
     gc.collect()
     laps = Laps()
-    with localcontext(CONTEXT):
+    with paused_gc(), localcontext(CONTEXT):  # as score_period runs
         scheme = parse_scheme(scheme_doc)
         ordered = sorted_by_id(facts_doc["facts"])
         laps.lap("sort")
