@@ -309,7 +309,8 @@ def main() -> None:
     ratio_10x = wall / small_full if small_full else 0.0
     cpu_10x = cpu / small_cpu if small_cpu else 0.0
     base_10x = base_cpu / small_base_cpu if small_base_cpu else 0.0
-    print(f"  10x subjects cost {ratio_10x:.2f}x time ({'ok' if ratio_10x <= 11 else 'OVER 11x'}), {cpu_10x:.2f}x cpu "
+    verdict = "ok" if cpu_10x <= 11 else "OVER 11x"  # CPU time: wall-clock time also counts other jobs
+    print(f"  10x subjects cost {cpu_10x:.2f}x cpu ({verdict}), {ratio_10x:.2f}x time "
           f"(the baseline loop: {base_10x:.2f}x cpu)")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
