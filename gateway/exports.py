@@ -32,7 +32,10 @@ async def export(request: Request, kind: Literal["ranking", "publication"], form
     streamed from ranking with only the rows the caller may see. 409 for a publication list never published.
     """
     ctx = await rest_context(request)
-    access.require_role(ctx.user, OPERATIONS[kind])
+    if kind == "ranking":  # the office's table: a period off the caller's branch is answered as one of nothing
+        await loaders.authorize_period(ctx, OPERATIONS[kind], period_id)
+    else:  # the publication list is the organisation's once published (ranking answers 404 off the branch before)
+        access.require_role(ctx.user, OPERATIONS[kind])
     path = f"/v1/periods/{segment(period_id)}/exports/{segment(kind)}"
     upstream = await ctx.clients.ranking.open_stream(path, ctx.user, params={"format": format})
     headers = {k: v for k, v in upstream.headers.items() if k.lower() in PASSED_HEADERS}

@@ -31,9 +31,10 @@ async def export_ranking(period_id: PeriodId, session: SessionDep, principal: Cu
                          format: Format = "xlsx") -> StreamingResponse:
     """The ranking table as a spreadsheet (`format=xlsx` or `csv`, UTF-8 with a BOM so Excel and WPS read it),
     with Chinese headers: the current rows of the units the caller reads as an office role (admin, assessor,
-    auditor); 403 for others.
+    auditor); 403 for others; 404 off the branch of the period's owner, as for a period ranking does not know.
     """
     period = await periods.get(session, period_id)
+    periods.require_related(principal, period)
     if not principal.scopes_for(*OFFICE_READERS):
         raise Forbidden(_("the ranking table is the office's (admin, assessor, auditor); the publication list "
                           "(公示名单) shows the published results"))
@@ -46,9 +47,11 @@ async def export_ranking(period_id: PeriodId, session: SessionDep, principal: Cu
 async def export_publication(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
                              format: Format = "xlsx") -> StreamingResponse:
     """The publication list (公示名单) as a spreadsheet (`format=xlsx` or `csv`): exactly the rows of the latest 公示
-    the caller may see, as published. 409 when the period was never published.
+    the caller may see, as published. 409 when the period was never published (404 for a caller off the branch of
+    the period's owner, as for a period ranking does not know).
     """
     period = await periods.get(session, period_id)
+    periods.require_related(principal, period, public_once_published=True)
     shown = await repository.latest_publication(session, period_id)
     if period.status not in PUBLISHED or shown is None:
         raise Conflict(_("period %(period_id)s has not been published (公示) yet", period_id=period_id))

@@ -33,10 +33,13 @@ router = APIRouter(prefix="/v1/periods/{period_id}", tags=["periods"])
 async def get_period(period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal) -> Any:
     """Where the period stands in ranking: computed → published (公示) → finalized (审定), its latest publication's
     window (sequence, working days, end and calendar note), its approval, reopen count and whether the
-    results went stale since they were published or approved. Any role that may see the period; 404 before it
-    has results.
+    results went stale since they were published or approved. Any role on the branch of the period's owner, and
+    anyone once it is published (the 公示 is the organisation's); 404 before it has results, and for a caller off
+    the branch before it is published, as for a period ranking does not know.
     """
-    return service.read_for(principal, await service.get(session, period_id))
+    period = await service.get(session, period_id)
+    service.require_related(principal, period, public_once_published=True)
+    return service.read_for(principal, period)
 
 
 @router.post("/recompute", response_model=RecomputeRead,

@@ -15,7 +15,7 @@ from services.common.outbox import enqueue
 from services.common.settings import get_settings
 from services.common.stored_text import english
 from services.common.workcalendar import STORE
-from services.ranking.access import require_office
+from services.ranking.access import PUBLISHED, require_office
 from services.ranking.clients import ScoringClient, audit_heads
 from services.ranking.db import common
 from services.ranking.objections import repository as objections
@@ -191,11 +191,23 @@ async def reopen(
     return reopening
 
 
+def require_related(principal: Principal, period: RankedPeriod, *, public_once_published: bool = False) -> None:
+    """A read of a period off the branch of the caller's grants (its owner, `scope_path`, neither covers nor lies
+    within one of them: `Principal.relates_to`) is told what a period ranking does not know is told, so that the
+    answer never confirms it exists. `public_once_published`: what the 公示 shows the whole organisation (the
+    period's state, the publication list) is no secret once published. A person (a token with `subject_ids`) may
+    hold no grant at all: its period is looked up unscoped, as evidence does for a person's own journal, and the
+    reads of results still show it its own subject only."""
+    if principal.relates_to(period.scope_path) or principal.subject_ids or (
+            public_once_published and period.status in PUBLISHED):
+        return
+    raise NotFound(_("period %(period_id)s has no results yet", period_id=period.id))
+
+
 def require_snapshot_reader(principal: Principal, period: RankedPeriod) -> None:
     """A snapshot holds every result of the period: the office over it, or an auditor. A caller off the period's
     branch is told what a period that does not exist tells."""
-    if not principal.relates_to(period.scope_path):
-        raise NotFound(_("period %(period_id)s has no results yet", period_id=period.id))
+    require_related(principal, period)
     if not principal.can(("admin", "auditor"), period.scope_path):
         raise Forbidden(_("%(subject)s may not read the snapshots of period %(period_id)s",
                           subject=principal.subject, period_id=period.id))

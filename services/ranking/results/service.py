@@ -371,8 +371,10 @@ async def recompute_by_office(
         if existing.status == "finalized":
             raise Conflict(_("period %(period_id)s is finalized (审定); reopen it with a reason first",
                              period_id=period_id))
-    outcome = await recompute(session, scoring, cache, await period_ref(scoring, period_id), actor=principal,
-                              cause={"recompute": principal.subject})
+    ref = await period_ref(scoring, period_id)
+    if existing is None and ref.owner_path is not None:  # a first computation: scoring's owner decides first
+        require_office(principal, ref.owner_path)
+    outcome = await recompute(session, scoring, cache, ref, actor=principal, cause={"recompute": principal.subject})
     stored = await periods.get(session, period_id)
     # A first computation learns the period's scope only now; refusing rolls everything back.
     require_office(principal, stored.scope_path if stored else "")
