@@ -9,7 +9,9 @@ Every root field of the schema has one row. `target` says what its scope is chec
 - `any`: a grant of one of the roles anywhere; lists are then filtered item by item.
 
 `own` lets a `subject` principal act on the assessed subjects it *is* (`subject_ids`), whatever
-its grant's scope ("subject: own results, appeals"). The services enforce the same rules again.
+its grant's scope ("subject: own results, appeals"). `unit_account` lets a unit's own account (a `submitter` or
+`subject` granted exactly on the unit, `Principal.is_unit_account`) read what the 公示 shows of the subjects of that
+unit, as ranking decides (`services/ranking/access.py`). The services enforce the same rules again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kaohe.i18n import _
-from services.common.auth import Principal, Role
+from services.common.auth import UNIT_ACCOUNT_ROLES, Principal, Role
 from services.common.errors import Forbidden
 
 Target = Literal["org", "period", "unit", "any"]
@@ -41,6 +43,7 @@ class Rule:
     roles: tuple[Role, ...]
     target: Target
     own: bool = False  # a `subject` principal may act on its own subjects
+    unit_account: bool = False  # a unit's own account reads its unit's subjects (as ranking shows them)
 
 
 OPERATIONS: dict[str, Rule] = {
@@ -105,14 +108,14 @@ OPERATIONS: dict[str, Rule] = {
     "auditTrail": Rule(AUDIT, "org"),
     "verifyAuditChain": Rule(AUDIT, "org"),
     # results, publication (公示), objections, approval (审定)
-    "ranking": Rule((*REVIEW_READERS, "subject"), "any", own=True),
-    "result": Rule(REVIEW_READERS, "unit", own=True),
+    "ranking": Rule((*REVIEW_READERS, "subject"), "any", own=True, unit_account=True),
+    "result": Rule(REVIEW_READERS, "unit", own=True, unit_account=True),
     "resultHistory": Rule(READERS, "unit"),
     "snapshots": Rule(AUDIT, "period"),
     "verifySnapshot": Rule(AUDIT, "period"),
     "downloadSnapshot": Rule(AUDIT, "period"),  # GET /exports/periods/{id}/snapshots/{n}.json
     "publication": Rule(ALL, "any"),
-    "objections": Rule(REVIEW_READERS, "unit", own=True),
+    "objections": Rule(REVIEW_READERS, "unit", own=True, unit_account=True),  # the unit reads the answers to its own
     "publishResults": Rule(OFFICE, "period"),
     "fileObjection": Rule(("admin", "submitter"), "unit", own=True),
     "answerObjection": Rule(OFFICE, "unit"),
@@ -212,6 +215,8 @@ def allowed(user: Principal, operation: str, *, unit_path: str = "", subject_id:
     roles = tuple(r for r in found.roles if r != "subject")
     if found.own and subject_id is not None and subject_id in user.subject_ids and user.has_role("subject"):
         return True
+    if found.unit_account and found.target == "unit" and user.is_unit_account(unit_path):
+        return True
     if found.target == "any":
         return any(user.has_role(r) for r in found.roles)
     path = "" if found.target == "org" else unit_path
@@ -240,7 +245,8 @@ def require_role(user: Principal, operation: str) -> None:
     """Raise FORBIDDEN unless `user` holds one of the operation's roles somewhere (first gate)."""
     found = rule(operation)
     own_ok = found.own and user.has_role("subject") and bool(user.subject_ids)
-    if not (own_ok or any(user.has_role(r) for r in found.roles)):
+    unit_ok = found.unit_account and any(user.has_role(r) for r in UNIT_ACCOUNT_ROLES)
+    if not (own_ok or unit_ok or any(user.has_role(r) for r in found.roles)):
         raise refusal(user, operation)
 
 
@@ -248,5 +254,7 @@ def visible(user: Principal, operation: str, *, unit_path: str, subject_id: str 
     """Whether one item of a list (about `subject_id` at `unit_path`) may be shown to `user`."""
     found = rule(operation)
     if found.own and subject_id is not None and subject_id in user.subject_ids and user.has_role("subject"):
+        return True
+    if found.unit_account and user.is_unit_account(unit_path):
         return True
     return user.can(tuple(r for r in found.roles if r != "subject"), unit_path)

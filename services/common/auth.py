@@ -24,6 +24,9 @@ from services.common.patterns import UNIT_SLUG
 from services.common.settings import get_settings
 
 Role = Literal["admin", "assessor", "reviewer", "submitter", "rater", "auditor", "subject"]
+# A unit's own account: the role `subject` or `submitter` granted exactly on the unit's path speaks for the unit and
+# the subjects assessed within it (its objections, its published result), not for the units below it.
+UNIT_ACCOUNT_ROLES: tuple[Role, ...] = ("subject", "submitter")
 ROLES: tuple[Role, ...] = ("admin", "assessor", "reviewer", "submitter", "rater", "auditor", "subject")
 SERVICE_TOKEN_ISSUER = "kaohe-gateway"  # noqa: S105 - a name, not a secret
 SERVICE_TOKEN_AUDIENCE = "kaohe-services"  # noqa: S105
@@ -113,6 +116,11 @@ class Principal:
         return (self.kind == "service" or (subject_id is not None and subject_id in self.subject_ids)
                 or any(scope_covers(g.scope, unit_path) if g.role != "subject" else g.scope == unit_path
                        for g in self.grants))
+
+    def is_unit_account(self, unit_path: str) -> bool:
+        """Whether the caller is the own account of the unit at `unit_path` (`UNIT_ACCOUNT_ROLES` granted on exactly
+        that path): what it may read of the unit's published result and objections (docs/identity.md)."""
+        return any(g.role in UNIT_ACCOUNT_ROLES and g.scope == unit_path for g in self.grants)
 
     def relates_to(self, owner_path: str) -> bool:
         """Whether a period or scheme owned at `owner_path` is on the branch of one of the caller's grants (its scope

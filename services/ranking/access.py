@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from services.common import clock
-from services.common.auth import Principal, Role
+from services.common.auth import UNIT_ACCOUNT_ROLES, Principal, Role
 
 STAFF_READERS: tuple[Role, ...] = ("admin", "assessor", "reviewer", "auditor")
 # A unit's own account (role subject or submitter granted exactly on that unit) speaks for the unit.
-OWN_ROLES: tuple[Role, ...] = ("subject", "submitter")
+OWN_ROLES: tuple[Role, ...] = UNIT_ACCOUNT_ROLES
 # Results before 公示 belong to the office roles (within their subtree); from the 公示 on, a unit's head
 # (reviewer over it) and the subject itself see what the 公示 shows, nothing more (docs/decisions.md)
 OFFICE_READERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
@@ -24,7 +24,7 @@ def is_own(principal: Principal, subject_id: str, unit_path: str) -> bool:
     """The caller is the subject itself, or the account of the unit the subject is or belongs to."""
     if subject_id in principal.subject_ids:
         return True
-    return any(g.role in OWN_ROLES and g.scope == unit_path for g in principal.grants)
+    return principal.is_unit_account(unit_path)
 
 
 def can_read(principal: Principal, subject_id: str, unit_path: str) -> bool:

@@ -43,7 +43,10 @@ def period(live: Live) -> dict[str, str]:
 
 def _outsiders(live: Live, a: str) -> dict[str, str]:
     return {"subject": live.token("subject", "city/a", subject="jia", subject_ids=[a]),
-            "unit head": live.token("reviewer", "city/a", subject="jia-head")}
+            "unit head": live.token("reviewer", "city/a", subject="jia-head"),
+            # the unit's own account (its 考核联络员): docs/api.md "the subject itself (subject_ids, or its unit's
+            # own account)"
+            "unit account": live.token("submitter", "city/a", subject="jia-account")}
 
 
 def _forbidden(live: Live, token: str, query: str, **variables: Any) -> None:
@@ -55,7 +58,9 @@ def test_before_publication_a_subject_and_its_head_see_nothing(live: Live, perio
     for who, token in _outsiders(live, a).items():
         assert live(token, RESULT, p=p, s=a) == {"result": None}, who
         assert live(token, TABLE, p=p) == {"ranking": {"totalCount": 0, "nodes": []}}, who
-        assert live(token, PAGE, p=p)["subjects"]["nodes"] == [{"id": a, "score": None, "result": None}], who
+        # scoring lists a period's subjects to its readers and the subject itself, not to a unit's account
+        page = [] if who == "unit account" else [{"id": a, "score": None, "result": None}]
+        assert live(token, PAGE, p=p)["subjects"]["nodes"] == page, who
         for query in (EXPLAIN, HISTORY):
             _forbidden(live, token, query, p=p, s=a)
         assert live.get(token, f"/exports/periods/{p}/ranking.csv").status_code == 403, who
@@ -73,11 +78,27 @@ def test_after_publication_they_see_exactly_the_publication(live: Live, period: 
         assert live(token, RESULT, p=p, s=a) == {"result": shown}, who
         assert live(token, TABLE, p=p)["ranking"] == {
             "totalCount": 1, "nodes": [{"subjectId": a, "total": "88.00", "rank": 2, "grade": "良好"}]}, who
-        assert live(token, PAGE, p=p)["subjects"]["nodes"] == [
-            {"id": a, "score": None, "result": {"total": "88.00", "rank": 2}}], who
+        page = [] if who == "unit account" else [{"id": a, "score": None, "result": {"total": "88.00", "rank": 2}}]
+        assert live(token, PAGE, p=p)["subjects"]["nodes"] == page, who
         for query in (EXPLAIN, HISTORY):
             _forbidden(live, token, query, p=p, s=a)
         assert live.get(token, f"/exports/periods/{p}/ranking.csv").status_code == 403, who
         listed = live.get(token, f"/exports/periods/{p}/publication.csv")
         assert listed.content.decode("utf-8-sig").splitlines() == [
             "序号,编号,名称,组别,总分,名次,等次,标签", f"1,{a},甲街道,街道,88.00,2,良好,"], who
+
+
+def test_a_unit_account_reads_its_own_unit_only(live: Live, period: dict[str, str]) -> None:
+    """Published (the test before): 甲's account reads 甲's row and nothing of 乙 (NOT_FOUND, as for a subject of
+    nothing); a submitter over the whole city is no unit's account: FORBIDDEN for 甲, an empty table."""
+    p, a, b = period["period"], period["a"], period["b"]
+    account = live.token("submitter", "city/a", subject="jia-account")
+    other = live.error(account, RESULT, p=p, s=b)
+    assert (other["extensions"]["code"], other["message"]) == (
+        "NOT_FOUND", f"subject {b} is not enrolled in period {p}")
+    assert live(account, TABLE, p=p)["ranking"]["nodes"] == [{"subjectId": a, "total": "88.00", "rank": 2,
+                                                              "grade": "良好"}]
+    city = live.token("submitter", "city", subject="city-liaison")
+    refused = live.error(city, RESULT, p=p, s=a)
+    assert (refused["extensions"]["code"], refused["message"]) == ("FORBIDDEN", "city-liaison may not run result")
+    assert live(city, TABLE, p=p) == {"ranking": {"totalCount": 0, "nodes": []}}

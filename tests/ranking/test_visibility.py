@@ -21,6 +21,7 @@ OFFICE = auth(("admin", "city"), subject="office")
 ASSESSOR_D1 = auth(("assessor", "city/d1"))
 HEAD_D1 = auth(("reviewer", "city/d1"), subject="head-d1")  # the head of district d1 (u1, u2)
 U4_UNIT = {"Authorization": f"Bearer {token_for(('subject', 'city/d2/u4'), subject='u4-account')}"}
+U4_LIAISON = auth(("submitter", "city/d2/u4"), subject="u4-liaison")  # u4's own account as its 考核联络员
 PERSON_U2 = {"Authorization": f"Bearer {token_for(subject='zhang', subject_ids=('u2',))}"}
 SHOWN = {"scores": {}, "band_grade": None, "grade_reason": None, "rewards": {}, "flags": [], "explain": {}}
 
@@ -118,3 +119,28 @@ async def test_a_result_committed_during_a_read_is_not_refused_to_the_admin(
     second = await ranking.get("/v1/periods/p1/results/u1", headers=admin)
     assert second.status_code == 200, second.text
     assert (second.json()["total"], second.json()["version"]) == ("95.13", 1)
+
+
+async def test_a_units_submitter_account_reads_its_own_published_result_only(ranking: httpx.AsyncClient,
+                                                                             scoring: FakeScoring) -> None:
+    """A submitter granted exactly on u4's unit is u4's own account (docs/api.md): before the 公示 nothing (403 not
+    published), from it on u4's row as published; never u3 beside it (404 as a result of nothing); a submitter
+    over the district (city/d2, u3 and u4) is no unit's account and reads no result."""
+    scoring.add_period("p1", QUARTERLY, "2026-Q1", first_scores())
+    await deliver(ranking, "p1", scoring)
+    assert await _table(ranking, U4_LIAISON) == []
+    early = await ranking.get("/v1/periods/p1/results/u4", headers=U4_LIAISON)
+    assert (early.status_code, early.json()["error"]["message"]) == (
+        403, "the results of period p1 are not published (公示) yet")
+    assert (await ranking.post("/v1/periods/p1/publication", json={}, headers=OFFICE)).status_code == 200
+    u4 = ("u4", "四中队", "乙组", "70.01", 1, "一般", ["通报表扬"])
+    assert [_public(r) for r in await _table(ranking, U4_LIAISON)] == [u4]
+    assert _public((await ranking.get("/v1/periods/p1/results/u4", headers=U4_LIAISON)).json()) == u4
+    beside = await ranking.get("/v1/periods/p1/results/u3", headers=U4_LIAISON)
+    assert (beside.status_code, beside.json()["error"]["message"]) == (404, "no result for subject u3 in period p1")
+    assert (await ranking.get("/v1/periods/p1/results/u4/history", headers=U4_LIAISON)).status_code == 403
+    district = auth(("submitter", "city/d2"), subject="d2-liaison")
+    assert await _table(ranking, district) == []
+    refused = await ranking.get("/v1/periods/p1/results/u4", headers=district)
+    assert (refused.status_code, refused.json()["error"]["message"]) == (
+        403, "d2-liaison may not read the result of u4")
