@@ -52,6 +52,11 @@ class Result:
     flags: list[VetoFlag] = strawberry.field(description="Every veto applied to the subject.")
     version: int | None = strawberry.field(description="A new version only when the result changed.")
     created_at: str | None
+    cause: JSON | None = strawberry.field(default=None, description=(
+        "What made this version (office roles): `event`, `score_set` and scoring's `causes` of the scores.changed "
+        "event (or `recompute`: the office account that asked), `scores_moved` (the subjects whose own scores moved "
+        "in that recomputation) and `own_scores_moved` (false: the subject was only ranked again, its rank, grade, "
+        "labels or rewards moved with the others'); null for versions stored before causes were kept."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any], period_id: str) -> Result:
@@ -63,4 +68,5 @@ class Result:
                    labels=strings(row, "labels"), rewards=row.get("rewards"), distribution=distributions(row),
                    flags=veto_flags(row),
                    version=row.get("version") if isinstance(row.get("version"), int) else None,
-                   created_at=text(row, "created_at"))
+                   created_at=text(row, "created_at"),
+                   cause=row.get("cause") if isinstance(row.get("cause"), dict) else None)

@@ -178,3 +178,83 @@ def test_the_scheme_sets_the_window_and_the_shortened_one_of_a_republication(
         "1 is too short")
     assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["closesAt"] == "2026-06-17T16:00:00Z"
     assert live(admin, PUBLICATION, p=p)["publication"]["sequence"] == 2
+
+
+ANSWER_WITH = """mutation($id: ID!, $v: Int!, $pts: String!) { answerAppeal(id: $id, upheld: true,
+  replies: ["材料属实,予以更正"], version: $v, correction: {points: $pts}) { status } }"""
+HISTORY = """query($p: ID!, $s: ID!) { resultHistory(periodId: $p, subjectId: $s) { nodes { version total rank grade
+  cause } } }"""
+
+
+def test_each_change_after_publication_restates_what_differs_from_it(live: Live, units: dict[str, str]) -> None:
+    """丙 80 joins 甲 88 and 乙 92. Published: 乙 92 rank 1 优秀, 甲 88 rank 2 良好, 丙 80 rank 3 良好.
+    1. 丙's appeal is upheld (80 → 89): 丙 89 rank 2, 甲 rank 3: two published rows differ, 乙's does not.
+    2. 甲's appeal is upheld (88 → 95): 甲 95 rank 1 优秀, 乙 rank 2, 丙 89 rank 3: all three differ."""
+    live.at(local("2026-06-22T10:00:00"))
+    admin, auditor = live.token("admin", ""), live.token("auditor", "")
+    a, b, c = units["a"], units["b"], units["c"]
+    p = live.opened_period(scheme("pub-moves"), "2026-Q2", [(a, "街道"), (b, "街道"), (c, "街道")])
+    assessor, reviewer = live.token("assessor", "city"), live.token("reviewer", "city")
+    facts = {unit: live.approved(assessor, reviewer, {"periodId": p, "subjectId": units[unit], "indicator": "work",
+                                                      "fact": "score", "content": {"points": points}})["factId"]
+             for unit, points in (("a", "88"), ("b", "92"), ("c", "80"))}
+    live.settle(p)
+    assert live(admin, PUBLISH, p=p, d=5)["publishResults"]["status"] == "published"
+    day = "the results changed after the 公示 of 2026-06-22 (publication 1)"
+
+    def uphold(unit: str, points: str) -> None:
+        appeal = live(live.token("submitter", f"city/{unit}"), FILE_APPEAL, p=p, s=units[unit],
+                      f=facts[unit])["fileAppeal"]
+        answered = live(admin, ANSWER_WITH, id=appeal["id"], v=appeal["version"], pts=points)
+        assert answered == {"answerAppeal": {"status": "upheld"}}
+        live.settle(p)
+
+    def stale(changed: int) -> str:
+        """The publication's state as the office sees it and the refusal of 审定 both say `changed` results."""
+        reason = f"{day}: {changed} changed, 0 added, 0 removed"
+        state = live(admin, PUBLICATION, p=p)["publication"]
+        assert (state["stale"], state["staleReason"]) == (True, reason)
+        assert live.error(admin, FINALIZE, p=p)["message"] == (
+            f"the results of period {p} changed after they were published (公示): {reason}; publish them again "
+            "before 审定")
+        return str(state["staleSince"])
+
+    def stale_records() -> list[dict[str, Any]]:
+        trail = live(auditor, 'query($e: String!) { auditTrail(entityId: $e, first: 100) { nodes { service action '
+                              'details } } }', e=p)["auditTrail"]["nodes"]
+        return [n["details"] for n in trail if n["action"] == "publication.stale"]
+
+    uphold("c", "89")
+    assert live(admin, TABLE, p=p)["ranking"]["nodes"] == [
+        {"subjectId": b, "total": "92.00", "rank": 1, "grade": "优秀"},
+        {"subjectId": c, "total": "89.00", "rank": 2, "grade": "良好"},
+        {"subjectId": a, "total": "88.00", "rank": 3, "grade": "良好"}]
+    since = stale(2)
+    records = stale_records()
+    assert [{k: r[k] for k in ("reason", "changed", "added", "removed")} for r in records] == [
+        {"reason": f"{day}: 2 changed, 0 added, 0 removed", "changed": sorted([a, c]), "added": [], "removed": []}]
+    assert records[0]["cause"]["scores_moved"] == [c]
+
+    uphold("a", "95")
+    assert live(admin, TABLE, p=p)["ranking"]["nodes"] == [
+        {"subjectId": a, "total": "95.00", "rank": 1, "grade": "优秀"},
+        {"subjectId": b, "total": "92.00", "rank": 2, "grade": "优秀"},
+        {"subjectId": c, "total": "89.00", "rank": 3, "grade": "良好"}]
+    assert stale(3) == since  # stale since the first difference
+    records = stale_records()
+    assert [{k: r[k] for k in ("reason", "changed", "added", "removed")} for r in records] == [
+        {"reason": f"{day}: 2 changed, 0 added, 0 removed", "changed": sorted([a, c]), "added": [], "removed": []},
+        {"reason": f"{day}: 3 changed, 0 added, 0 removed", "changed": sorted([a, b, c]), "added": [],
+         "removed": []}]
+    assert records[1]["cause"]["scores_moved"] == [a]
+    # 乙's second version was made by ranking again after 甲's score moved; its own did not
+    # (its earlier versions came as the facts were approved one by one, before the 公示)
+    history = live(admin, HISTORY, p=p, s=b)["resultHistory"]["nodes"]
+    published = history[-2]["version"]
+    assert [(h["version"], h["total"], h["rank"], h["grade"]) for h in history[-2:]] == [
+        (published, "92.00", 1, "优秀"), (published + 1, "92.00", 2, "优秀")]
+    cause = history[-1]["cause"]
+    assert (cause["scores_moved"], cause["own_scores_moved"], cause["event"]) == (
+        [a], False, records[1]["cause"]["event"])
+    assert cause["causes"] == records[1]["cause"]["causes"]  # scoring's: the event evidence sent for the appeal
+    assert history[-2]["cause"]["own_scores_moved"] is True  # 乙's own score made the version published

@@ -260,7 +260,7 @@ async def test_results_changed_after_publication_make_it_stale_until_published_a
         "reason": "the results changed after the 公示 of 2026-11-23 (publication 1): 1 changed, 0 added, 0 removed",
         "publication": 1,
         "changed": ["u4"], "added": [], "removed": [],
-        "cause": {"event": str(event), "score_set": 1, "causes": None}}]
+        "cause": {"event": str(event), "score_set": 1, "causes": None, "scores_moved": ["u4"]}}]
     # the publication list still shows what was published, and says it no longer holds
     rows = await _publication_csv(ranking)
     assert rows[0] == [*PUBLICATION_HEADERS, "公示状态"]

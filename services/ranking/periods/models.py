@@ -49,6 +49,9 @@ class RankedPeriod(Base):
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     stale_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stale_reason: Mapped[str | None] = mapped_column(StoredText)  # a message, rendered in the reader's language
+    # the digest of the subjects whose results differ from the latest 公示 (changed, added, removed) as last
+    # recorded: a recomputation that changes that set records `publication.stale` again (publication.py)
+    stale_changes_sha256: Mapped[str | None] = mapped_column(String(64))
     publication_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     publication_days: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -57,7 +57,7 @@ async def record(session: AsyncSession, period: RankedPeriod, principal: Princip
                         ends_at=ends_at, chain_heads=chain_heads)
     await repository.add_publication(session, shown)
     period.publication_sequence = shown.sequence
-    period.stale, period.stale_since, period.stale_reason = False, None, None
+    _clear(period)
     return shown
 
 
@@ -81,10 +81,14 @@ def refuse_if_stale(period: RankedPeriod) -> None:
 
 async def after_recompute(session: AsyncSession, period: RankedPeriod, *, actor: Principal | str,
                           cause: dict[str, Any]) -> None:
-    """While published, compare the current results with what the 公示 shows and mark the period stale (or
-    current again) with the reason, audited; before any 公示 a period is never stale."""
+    """While published, compare the current results with what the 公示 shows: the period is stale while any
+    subject's result differs (its rank, grade, total, labels, rewards…: the result's digest), is new or is gone.
+    Whenever that set of subjects changes (the first difference, or a later change that moves more or fewer
+    results away from the 公示) the stale reason gives the current counts, `publication.stale` is audited with
+    the subjects and the cause, and integrators hear `results.changed_after_publication` with the counts; once
+    no result differs, the period is current again (audited). Before any 公示 a period is never stale."""
     if period.status != "published":
-        period.stale, period.stale_since, period.stale_reason = False, None, None
+        _clear(period)
         return
     shown = await repository.latest_publication(session, period.id)
     if shown is None:
@@ -93,33 +97,50 @@ async def after_recompute(session: AsyncSession, period: RankedPeriod, *, actor:
     current = {sid: d.digest for sid, d in (await results.current_digests(session, period.id)).items()}
     if current == published:
         if period.stale:
-            period.stale, period.stale_since, period.stale_reason = False, None, None
+            _clear(period)
             audit.record(session, actor=actor, action="publication.current", entity_type="period",
                          entity_id=period.id, details={"publication": shown.sequence, "cause": cause})
         return
-    if period.stale:
-        return  # the record of why it went stale stands; each result's own changes are audited as they happen
     changes = {"changed": sorted(s for s in current.keys() & published.keys() if current[s] != published[s]),
                "added": sorted(current.keys() - published.keys()), "removed": sorted(published.keys() - current.keys())}
-    mark_stale(session, period, actor=actor, reason=_reason(shown, changes),
-               details={"publication": shown.sequence, **{k: v[:LISTED] for k, v in changes.items()},
-                        "cause": cause})
+    changes_sha256 = str(audit.digest({"publication": shown.sequence, **changes}))
+    if period.stale and period.stale_changes_sha256 == changes_sha256:
+        return  # the same subjects differ as recorded last; each result's own changes are audited as they happen
+    counts = {what: len(ids) for what, ids in changes.items()}
+    mark_stale(session, period, actor=actor, reason=_reason(shown, counts), changes_sha256=changes_sha256,
+               details={"publication": shown.sequence, **counts_and_lists(changes), "cause": cause},
+               notice={"publication": shown.sequence, **counts})
+
+
+def counts_and_lists(changes: dict[str, list[str]]) -> dict[str, Any]:
+    """The audit details of a difference: each list (up to LISTED ids) and, when a list is cut, its count."""
+    details: dict[str, Any] = {what: ids[:LISTED] for what, ids in changes.items()}
+    details.update({f"{what}_count": len(ids) for what, ids in changes.items() if len(ids) > LISTED})
+    return details
+
+
+def _clear(period: RankedPeriod) -> None:
+    period.stale, period.stale_since, period.stale_reason, period.stale_changes_sha256 = False, None, None, None
 
 
 def mark_stale(session: AsyncSession, period: RankedPeriod, *, actor: Principal | str, reason: str,
-               details: dict[str, Any]) -> None:
-    """Mark the period stale with its reason (once), and audit why."""
-    if period.stale and period.stale_reason:
+               details: dict[str, Any], changes_sha256: str | None = None,
+               notice: dict[str, Any] | None = None) -> None:
+    """Mark the period stale with its reason, audit why and tell integrators. A difference from the 公示
+    (`changes_sha256` given) is recorded each time its set of subjects changes; the scores changing after 审定
+    (without it) once, until the period is current again."""
+    if period.stale and period.stale_reason and changes_sha256 is None:
         return
-    period.stale, period.stale_since, period.stale_reason = True, clock.now(), reason
+    since = period.stale_since if period.stale and period.stale_since else clock.now()  # since the first difference
+    period.stale, period.stale_since, period.stale_reason = True, since, reason
+    period.stale_changes_sha256 = changes_sha256
     if period.status in ("published", "finalized"):
         notify.publish(session, "results.changed_after_publication", entity_id=period.id,
-                       unit_path=period.scope_path, period_id=period.id, status=period.status)
+                       unit_path=period.scope_path, period_id=period.id, status=period.status, **(notice or {}))
     audit.record(session, actor=actor, action="publication.stale", entity_type="period", entity_id=period.id,
                  details={"reason": english(reason), **details})
 
 
-def _reason(shown: Publication, changes: dict[str, list[str]]) -> str:
+def _reason(shown: Publication, counts: dict[str, int]) -> str:
     day = shown.published_at.astimezone(ZoneInfo(get_settings().timezone)).date().isoformat()
-    return message("publication.stale", day=day, publication=shown.sequence,
-                   **{what: len(ids) for what, ids in changes.items()})
+    return message("publication.stale", day=day, publication=shown.sequence, **counts)

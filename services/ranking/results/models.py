@@ -38,4 +38,7 @@ class SubjectResult(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSONB)
     document_sha256: Mapped[str] = mapped_column(String(64))
     inputs_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # what made this version: the trigger (scores.changed event, or an office's recompute), the subjects whose
+    # scores moved in that recomputation, and whether this subject's own did (else it was only ranked again)
+    cause: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -200,13 +200,15 @@ async def retire(session: AsyncSession, ids: Sequence[int]) -> None:
 
 # The columns a new result version is written with (created_at takes its default, now(), as an INSERT's would).
 ROW_COLUMNS = ("id", "period_id", "subject_id", "version", "is_current", "name", "group", "unit_path", "attributes",
-               "position", "rank", "total", "grade", "document", "document_sha256", "inputs_sha256")
-_JSONB = frozenset({"attributes", "document"})
+               "position", "rank", "total", "grade", "document", "document_sha256", "inputs_sha256", "cause")
+_JSONB = frozenset({"attributes", "document", "cause"})
 
 
-def _json(row: dict[str, Any], column: str) -> str:
+def _json(row: dict[str, Any], column: str) -> str | None:
     given = row.get("document_json") if column == "document" else None
-    return given if given is not None else json.dumps(row[column])
+    if given is not None:
+        return str(given)
+    return None if row.get(column) is None else json.dumps(row[column])  # no cause: SQL NULL
 
 
 async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -234,3 +236,14 @@ async def publication_rows(session: AsyncSession, publication_id: int) -> list[S
     """Every row a publication shows, in its order: the public 公示 (its columns are chosen by the caller)."""
     rows = await session.scalars(_published(publication_id).order_by(PublicationEntry.position))
     return list(rows)
+
+
+async def scores_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[Any, Any]]:
+    """result id → (its document's total, its document's scores) for the named versions (what a new version is
+    compared with to tell a subject whose scores moved from one only ranked again)."""
+    if not ids:
+        return {}
+    param = bindparam("ids", list(ids), type_=ARRAY(BigInteger))
+    rows = await session.execute(select(SubjectResult.id, SubjectResult.document["total"],
+                                        SubjectResult.document["scores"]).where(SubjectResult.id == any_(param)))
+    return {rid: (total, scores) for rid, total, scores in rows}

@@ -33,6 +33,10 @@ class ResultRead(BaseModel):
     flags: list[Any]
     explain: dict[str, Explanation]  # stored in English, rendered in the request's language
     created_at: datetime
+    # what made this version (office roles only): the trigger (`event`, `score_set`, scoring's `causes`; or
+    # `recompute`: the office account), `scores_moved` (the subjects whose own scores moved in that
+    # recomputation) and `own_scores_moved` (false: only ranked again); null for versions stored before causes
+    cause: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, row: SubjectResult) -> ResultRead:
@@ -43,7 +47,7 @@ class ResultRead(BaseModel):
             rank=doc.get("rank"), band_grade=doc.get("band_grade"), grade=doc.get("grade"),
             grade_reason=doc.get("grade_reason"), labels=doc.get("labels", []), rewards=doc.get("rewards", {}),
             distribution=doc.get("distribution", {}), flags=doc.get("flags", []), explain=doc.get("explain", {}),
-            created_at=row.created_at,
+            created_at=row.created_at, cause=row.cause,
         )
 
     @classmethod
@@ -54,7 +58,8 @@ class ResultRead(BaseModel):
         if full:
             return read
         return read.model_copy(update={"scores": {}, "band_grade": None, "grade_reason": None, "rewards": {},
-                                       "distribution": {}, "flags": [], "explain": {}})
+                                       "distribution": {}, "flags": [], "explain": {},
+                                       "cause": None})
 
 
 class ResultPage(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.canonical import canonical_json
 from kaohe.engine.ranking import rollup_period
 from kaohe.engine.ranking.result import rank_period_reusing
 from kaohe.engine.scheme.model import PeriodScores, Scheme, Subject
@@ -55,6 +56,11 @@ class Recomputed:
     unchanged: int
     removed: int
     frozen: bool = False
+    # the subjects whose own scores (total or an indicator) moved, or that are new, up to LISTED
+    scores_moved: tuple[str, ...] = ()
+
+
+LISTED = 100  # subject ids a result version's cause names
 
 
 def canonical(value: Any) -> str:
@@ -110,8 +116,9 @@ async def recompute(
         scores, meta = cache.inputs.period_scores(scheme, ref.label, body)
         document = _rank(cache, ref.period_id, scores)
     period = await _upsert_period(session, period, ref, scheme, document, meta)
-    outcome = await store(session, cache, period, document, meta, actor=actor)
-    await publication.after_recompute(session, period, actor=actor, cause=cause or {})
+    outcome = await store(session, cache, period, document, meta, actor=actor, cause=cause or {})
+    await publication.after_recompute(session, period, actor=actor,
+                                      cause={**(cause or {}), "scores_moved": list(outcome.scores_moved)})
     if outcome.changed or outcome.removed:
         notify.publish(session, "results.computed", entity_id=period.id, unit_path=period.scope_path,
                        period_id=period.id, changed=outcome.changed, removed=outcome.removed)
@@ -151,9 +158,13 @@ _NO_META = SubjectMeta("")
 
 async def store(
     session: AsyncSession, cache: ResultsCache, period: RankedPeriod, document: Mapping[str, Any],
-    meta: Mapping[str, SubjectMeta], *, actor: Principal,
+    meta: Mapping[str, SubjectMeta], *, actor: Principal, cause: Mapping[str, Any] | None = None,
 ) -> Recomputed:
     """Write a new result version for each subject whose result changed; keep the others.
+
+    Each new version carries its cause: `cause` (what made scoring's scores change), the subjects whose own
+    scores moved in this recomputation (`scores_moved`) and whether this subject is one of them
+    (`own_scores_moved`; false: only ranked again, its rank, grade, labels or rewards moved with the others').
 
     The current rows are read as (id, digest, unit path, position, version) only; the full rows
     are loaded for the subjects that change (the audit keeps their previous document). A position
@@ -194,11 +205,15 @@ async def store(
     versions = await repository.latest_versions(session, period_id, fresh) if fresh else {}
     gone_rows = await repository.by_ids(session, [row.id for row in gone.values()])
     await repository.retire(session, [c[3].id for c in changed if c[3] is not None] + list(gone_rows))
+    own = await _own_scores_moved(session, changed)
+    moved_scores = tuple(sorted(sid for sid, moved_own in own.items() if moved_own))
     new_rows = []
     for position, entry, subject_meta, previous, digest, text in changed:
         version = previous.version + 1 if previous is not None else versions.get(entry["id"], 0) + 1
+        row_cause = {**(cause or {}), "scores_moved": list(moved_scores[:LISTED]),
+                     "own_scores_moved": own[str(entry["id"])]}
         new_rows.append(_new_row(period, entry, subject_meta, version=version, position=position, digest=digest,
-                                 document_json=text))
+                                 document_json=text, cause=row_cause))
         # the previous document's digest is the one stored with it (same canonical JSON as audit's)
         audit.record(session, actor=actor, action="result.changed" if previous else "result.created",
                      entity_type="subject_result", entity_id=f"{period_id}/{entry['id']}",
@@ -214,7 +229,21 @@ async def store(
         after = _after(before, gone, moved, new_rows, new_ids)
     cache.stored.put(period_id, StoredResults(period.results_token, after, entries, tuple(metas)))
     await session.flush()
-    return Recomputed(period_id, len(changed), unchanged, len(gone))
+    return Recomputed(period_id, len(changed), unchanged, len(gone), scores_moved=moved_scores[:LISTED])
+
+
+async def _own_scores_moved(
+    session: AsyncSession,
+    changed: Sequence[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str, str | None]],
+) -> dict[str, bool]:
+    """subject → whether its total or an indicator score differs from its previous version's (a new subject:
+    true); the others among `changed` were only ranked again."""
+    before = await repository.scores_of(session, [c[3].id for c in changed if c[3] is not None])
+    own: dict[str, bool] = {}
+    for _position, entry, _meta, previous, _digest, _text in changed:
+        now = json.loads(canonical_json([entry.get("total"), entry.get("scores")]))
+        own[str(entry["id"])] = previous is None or list(before.get(previous.id, (None, None))) != now
+    return own
 
 
 def _equal(before: object, now: object) -> bool:
@@ -249,7 +278,7 @@ def _after(before: Mapping[str, repository.CurrentDigest], gone: Mapping[str, An
 
 
 def _new_row(period: RankedPeriod, entry: Mapping[str, Any], meta: SubjectMeta, *, version: int, position: int,
-             digest: str, document_json: str | None = None) -> dict[str, Any]:
+             digest: str, document_json: str | None = None, cause: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A new result version; `document_json`, when given, is the document's canonical JSON (written as is)."""
     return {
         "period_id": period.id, "subject_id": entry["id"], "version": version, "is_current": True,
@@ -258,6 +287,7 @@ def _new_row(period: RankedPeriod, entry: Mapping[str, Any], meta: SubjectMeta, 
         "total": Decimal(entry["total"]), "grade": entry.get("grade"),
         "document": dict(entry) if document_json is None else None,  # written as document_json when given
         "document_sha256": digest, "inputs_sha256": period.inputs_sha256, "document_json": document_json,
+        "cause": dict(cause) if cause else None,
     }
 
 
