@@ -49,6 +49,7 @@ EXPLANATIONS: tuple[str, ...] = (
     N_("documents %(have)s of %(count)s, missing %(owed)s: 0"),
     N_("documents %(have)s of %(count)s, missing %(owed)s"),
     N_("documents %(have)s of %(count)s"),
+    N_("%(explanation)s; justified, not deducted: [%(facts)s]"),  # a deduction's exempt events (rules_events.py)
     N_("%(explanation)s, held to max %(max)s"),  # a manual leaf's combined points clamped (rules.py)
     N_("%(explanation)s, held to 0"),
     N_("no facts"),

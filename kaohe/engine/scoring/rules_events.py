@@ -33,26 +33,30 @@ def build_deduction(node: Node) -> LeafFn:
     times = {k: f" × {fmt(v)}" for k, v in per_event.items()}  # the fixed part of each term, once per leaf
 
     def deduction(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
-        counts, used = _event_counts(facts, per_event, exempt, problems)
+        counts, used, justified = _event_counts(facts, per_event, exempt, problems)
         head = f"deduction [{ids(used)}]: "
+        # the events an upheld appeal or a review found justified are named, so that none vanishes unexplained
+        excused = f"; justified, not deducted: [{ids(justified)}]" if justified else ""
         for kind, limit in zero_when:
             if counts.get(kind, ZERO) >= limit:
-                return ZERO, head + f"{kind} {fmt(counts[kind])} ≥ {fmt(limit)}, no points = 0"
+                return ZERO, head + f"{kind} {fmt(counts[kind])} ≥ {fmt(limit)}, no points = 0{excused}"
         deducted = sum([per_event[k] * c for k, c in counts.items()], ZERO)
         if cap is not None and deducted > cap:
             deducted = cap
         score = clamp(max(floor, base - deducted), ZERO, top)
         terms = " − ".join([f"{k} {fmt(counts[k])}{times[k]}" for k in sorted(counts)]) or "0"
-        return score, f"{head}{base_text} − {terms}{capped} = {fmt(score)}"
+        return score, f"{head}{base_text} − {terms}{capped} = {fmt(score)}{excused}"
 
     return deduction
 
 
 def _event_counts(
     facts: list[Fact], per_event: dict[str, Decimal], exempt: bool, problems: list[Problem]
-) -> tuple[dict[str, Decimal], list[Fact]]:
+) -> tuple[dict[str, Decimal], list[Fact], list[Fact]]:
+    """(count by event type, the events read, those of them exempt as justified)."""
     counts: dict[str, Decimal] = {}
     used: list[Fact] = []
+    justified: list[Fact] = []
     for f in facts:
         kind = f.get("type")
         if not isinstance(kind, str) or kind not in per_event:
@@ -67,9 +71,10 @@ def _event_counts(
         used.append(f)
         # 001 篇7 "无正当理由未办理的每件扣5分": justified events neither deduct nor count toward zero_when
         if exempt and f.get("justified") is True:
+            justified.append(f)
             continue
         counts[kind] = counts.get(kind, ZERO) + count
-    return counts, used
+    return counts, used, justified
 
 
 def build_accrual(node: Node) -> LeafFn:

@@ -161,6 +161,23 @@ def test_deduction_floor_max_deduction_base_justified() -> None:
     assert one({**ATTENDANCE, "justified_exempt": False}, justified) == 0
 
 
+def test_a_justified_event_is_named_in_the_explanation() -> None:
+    """001 篇7: a justified event deducts nothing; the explanation names it, so that an event an appeal excused does
+    not vanish from the reasons without a word."""
+    rule = {"kind": "deduction", "per_event": {"mass_complaint": 5}, "base": 20}
+    facts = [fact("f1", "x", "event", type="mass_complaint"),
+             fact("f2", "x", "event", type="mass_complaint", justified=True)]
+    (p1,) = run([leaf("x", 20, rule)], facts).subjects
+    assert p1.scores["x"] == 15  # 20 − 1 × 5: f2 is not deducted
+    assert p1.explain["x"] == "deduction [f1,f2]: 20 − mass_complaint 1 × 5 = 15; justified, not deducted: [f2]"
+    (p1,) = run([leaf("x", 20, {**rule, "justified_exempt": False})], facts).subjects
+    assert p1.scores["x"] == 10  # both deducted, nothing named
+    assert p1.explain["x"] == "deduction [f1,f2]: 20 − mass_complaint 2 × 5 = 10"
+    zeroing = {**rule, "zero_when": [{"type": "mass_complaint", "count_gte": 1}]}
+    (p1,) = run([leaf("x", 20, zeroing)], facts).subjects
+    assert p1.explain["x"] == "deduction [f1,f2]: mass_complaint 1 ≥ 1, no points = 0; justified, not deducted: [f2]"
+
+
 def test_deduction_unknown_type_is_a_problem() -> None:
     result = run([leaf("x", 10, ATTENDANCE)], [fact("f9", "x", "event", type="sleep")])
     assert [p.fact for p in result.problems] == ["f9"]
