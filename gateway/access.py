@@ -114,6 +114,7 @@ OPERATIONS: dict[str, Rule] = {
     "snapshots": Rule(AUDIT, "period"),
     "verifySnapshot": Rule(AUDIT, "period"),
     "downloadSnapshot": Rule(AUDIT, "period"),  # GET /exports/periods/{id}/snapshots/{n}.json
+    "exportInputs": Rule(AUDIT, "period"),  # GET /exports/periods/{id}/{scheme|facts}.json: `kaohe evaluate`'s files
     "publication": Rule(ALL, "any"),
     "objections": Rule(REVIEW_READERS, "unit", own=True, unit_account=True),  # the unit reads the answers to its own
     "publishResults": Rule(OFFICE, "period"),
@@ -155,7 +156,7 @@ OPERATIONS: dict[str, Rule] = {
 # root fields that are HTTP routes of the gateway, not GraphQL fields (gateway/uploads.py, gateway/exports.py)
 REST_OPERATIONS = frozenset({"uploadAttachment", "downloadAttachment", "importSchemeExcel", "exportRanking",
                              "exportPublication", "importSubjects", "importOrganisation", "importFacts",
-                             "downloadSnapshot"})
+                             "downloadSnapshot", "exportInputs"})
 # How a FORBIDDEN names a REST operation to its caller: the route it used, not the internal name.
 REST_ROUTES = {
     "uploadAttachment": "POST /uploads/submissions/{submission_id}/attachments",
@@ -167,6 +168,7 @@ REST_ROUTES = {
     "importOrganisation": "POST /uploads/organisation",
     "importFacts": "POST /uploads/periods/{period_id}/facts",
     "downloadSnapshot": "GET /exports/periods/{period_id}/snapshots/{sequence}.json",
+    "exportInputs": "GET /exports/periods/{period_id}/{part}.json",
 }
 
 
@@ -189,7 +191,7 @@ READS = frozenset({
     "verifySnapshot", "reopenings", "publication", "objections", "auditTrail", "verifyAuditChain", "reviewChains",
     "journalRoster", "validateScheme", "schemeDiff", "apiKeys", "units", "unitAncestors", "unitPeople", "inbox",
     "webhookSubscriptions", "holidayCalendar", "node",
-    "downloadAttachment", "exportRanking", "exportPublication", "downloadSnapshot"})
+    "downloadAttachment", "exportRanking", "exportPublication", "downloadSnapshot", "exportInputs"})
 
 # The acts on one subject that answer a subject outside the caller's grants as one not enrolled (NOT_FOUND), as the
 # reads do: submitting evidence, a journal, an appeal, a rectification notice, an excused week or an objection must

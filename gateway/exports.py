@@ -23,6 +23,29 @@ PASSED_HEADERS = ("content-type", "content-disposition")
 OPERATIONS = {"ranking": "exportRanking", "publication": "exportPublication"}
 
 
+INPUT_HEADERS = ("content-type", "x-inputs-sha256", "x-score-set", "x-recompute-pending")
+
+
+@router.get("/periods/{period_id}/{part}.json",
+            summary="The period's scheme or facts document, as `kaohe evaluate` reads it, for an auditor or the office")
+async def inputs(request: Request, part: Literal["scheme", "facts"],
+                 period_id: str = Path(min_length=1, max_length=100)) -> StreamingResponse:
+    """What scoring scores the period on, for recomputing it offline: `scheme.json` (the scheme version's document)
+    and `facts.json` (scheme-format.md §4: subjects with groups and attributes, every live fact, look-back facts of
+    earlier periods included). `kaohe evaluate --scheme scheme.json --facts facts.json` gives the stored scores and
+    the `inputs_sha256` sent as `X-Inputs-SHA256` (at score set `X-Score-Set`; not yet when `X-Recompute-Pending`
+    is `true`). Admins and auditors over the period's owner.
+    """
+    ctx = await rest_context(request)
+    await loaders.authorize_period(ctx, "exportInputs", period_id)
+    path = f"/v1/periods/{segment(period_id)}/inputs/{segment(part)}"
+    upstream = await ctx.clients.scoring.open_stream(path, ctx.user)
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() in INPUT_HEADERS}
+    headers["Content-Disposition"] = f'attachment; filename="{segment(period_id)}-{part}.json"'
+    return StreamingResponse(upstream.aiter_bytes(), status_code=200, headers=headers,
+                             background=BackgroundTask(upstream.aclose))
+
+
 @router.get("/periods/{period_id}/{kind}.{format}",
             summary="The ranking table or the publication list (公示名单) as xlsx or CSV, the caller's rows only")
 async def export(request: Request, kind: Literal["ranking", "publication"], format: Literal["xlsx", "csv"],

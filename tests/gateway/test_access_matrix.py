@@ -109,9 +109,11 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
 REST_EXPECTED: dict[str, tuple[str, str, str]] = {
     "exportRanking": ("ad as au", "", "ad as au"),  # the period's office table: off its owner's branch, NOT_FOUND
     "exportPublication": (ALL, ALL, ALL),
+    "exportInputs": ("ad au", "", "ad au"),  # `kaohe evaluate`'s files: the owner's office and auditors
 }
 REST_PATHS = {"exportRanking": "/exports/periods/p1/ranking.csv",
-              "exportPublication": "/exports/periods/p1/publication.xlsx"}
+              "exportPublication": "/exports/periods/p1/publication.xlsx",
+              "exportInputs": "/exports/periods/p1/facts.json"}
 
 P = 'periodId: "p1"'
 S = 'periodId: "p1", subjectId: "s-a"'

@@ -95,7 +95,7 @@ def test_the_cases_are_every_read_that_takes_an_id() -> None:
     by_record = {"submission", "node"}  # a record by its id: evidence answers 404 first; below, the gateway's check
     assert with_ids - filtered - by_record == {op for op, *_ in CASES}
     assert set(access.READS) == set(queries) - {"health"} | {"downloadAttachment", "exportRanking",
-                                                              "exportPublication", "downloadSnapshot"}
+                                                              "exportPublication", "downloadSnapshot", "exportInputs"}
 
 
 @pytest.mark.parametrize(("operation", "document", "outside", "unknown", "message"), CASES,

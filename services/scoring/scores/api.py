@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.engine.canonical import canonical_json
 from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
@@ -153,6 +154,23 @@ async def verify(period_id: str, session: SessionDep, principal: CurrentPrincipa
     computed values). For admins and auditors over the period's owner.
     """
     return await service.verify(session, principal, period_id)
+
+
+@router.get("/{period_id}/inputs/{part}", response_class=Response, responses=errors(403, 404),
+            summary="The scheme document or the facts document the period is scored on, for `kaohe evaluate`")
+async def inputs(period_id: str, part: Literal["scheme", "facts"], session: SessionDep,
+                 principal: CurrentPrincipal) -> Response:
+    """The period's inputs exactly as the engine scores them, as canonical JSON: `scheme` (the scheme version's
+    document) or `facts` (scheme-format.md §4: the period's subjects with their groups and attributes, and every
+    live fact, look-back facts of earlier periods included). `kaohe evaluate --scheme S --facts F` on the two gives
+    the stored scores and `X-Inputs-SHA256` (the period's stored `inputs_sha256`, at score set `X-Score-Set`),
+    unless `X-Recompute-Pending` is `true`. For admins and auditors over the period's owner.
+    """
+    found = await service.inputs(session, principal, period_id)
+    headers = {"X-Inputs-SHA256": found.inputs_sha256 or "", "X-Score-Set": str(found.score_set),
+               "X-Recompute-Pending": "true" if found.recompute_pending else "false"}
+    return Response(canonical_json(found.scheme if part == "scheme" else found.facts),
+                    media_type="application/json", headers=headers)
 
 
 @router.get("/{period_id}/scores", response_model=ScoresRead, summary="Latest full-precision scores")

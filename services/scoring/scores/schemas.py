@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -99,4 +100,16 @@ class VerifyResult(BaseModel):
     ok: bool
     inputs_sha256: str
     mismatches: list[dict[str, Any]]
+    recompute_pending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodInputs:
+    """What the engine scores a period on: the scheme version's document and the facts document (scheme-format.md
+    §4), with the stored `inputs_sha256` and score set they gave (unless a recompute is pending)."""
+
+    scheme: dict[str, Any]
+    facts: dict[str, Any]
+    inputs_sha256: str | None
+    score_set: int
     recompute_pending: bool

@@ -28,6 +28,7 @@ from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import ScoresCache
 from services.scoring.scores.schemas import (
     FactChange,
+    PeriodInputs,
     RecomputeResult,
     ScoresRead,
     ScoreVersionRead,
@@ -345,15 +346,10 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
 
 async def verify(session: AsyncSession, principal: Principal, period_id: str) -> VerifyResult:
     """Recompute from the stored scheme version and fact copies; compare with the stored latest versions."""
-    period = await periods.get_period(session, period_id)
-    if not principal.relates_to(period.owner_path):  # as for a period that does not exist
-        raise NotFound(_("period %(period_id)s not found", period_id=period_id))
-    if principal.kind != "service" and not principal.can(("admin", "auditor"), period.owner_path):
-        raise Forbidden(_("%(subject)s may not verify period %(period_id)s",
-                          subject=principal.subject, period_id=period_id))
+    period = await _audited_period(session, principal, period_id)
     scheme = await periods.scheme_of(session, period)
+    facts = await _input_facts(session, period, scheme)
     subjects = await period_repo.subjects(session, period.id)
-    facts = await repo.fact_bodies(session, period.id) + await lookback.earlier_facts(session, period, scheme)
     result = await asyncio.to_thread(compute.run, scheme, compute.facts_document(period, subjects, facts))
     computed = compute.computed_values(scheme, result, facts)
     latest = await repo.latest_values(session, period.id)
@@ -368,6 +364,39 @@ async def verify(session: AsyncSession, principal: Principal, period_id: str) ->
             mismatch |= {"stored_explain": stored.explain, "computed_explain": c.explain}
         mismatches.append(mismatch)
     return VerifyResult(ok=not mismatches, inputs_sha256=result.inputs_sha256, mismatches=mismatches,
+                        recompute_pending=period.recompute_due_at is not None)
+
+
+async def _audited_period(session: AsyncSession, principal: Principal, period_id: str, *, export: bool = False
+                          ) -> Period:
+    """The period, for an admin or an auditor over its owner (or a service): NOT_FOUND off the caller's branch."""
+    period = await periods.get_period(session, period_id)
+    if not principal.relates_to(period.owner_path):  # as for a period that does not exist
+        raise NotFound(_("period %(period_id)s not found", period_id=period_id))
+    if principal.kind != "service" and not principal.can(("admin", "auditor"), period.owner_path):
+        if export:
+            raise Forbidden(_("%(subject)s may not export the inputs of period %(period_id)s",
+                              subject=principal.subject, period_id=period_id))
+        raise Forbidden(_("%(subject)s may not verify period %(period_id)s",
+                          subject=principal.subject, period_id=period_id))
+    return period
+
+
+async def _input_facts(session: AsyncSession, period: Period, scheme: Any) -> list[dict[str, Any]]:
+    """The facts the engine scores the period on: its live fact copies and its look-back leaves' earlier facts."""
+    return await repo.fact_bodies(session, period.id) + await lookback.earlier_facts(session, period, scheme)
+
+
+async def inputs(session: AsyncSession, principal: Principal, period_id: str) -> PeriodInputs:
+    """The period's scheme document and facts document exactly as the engine scores them (`kaohe evaluate --scheme
+    S --facts F` gives the stored scores and `inputs_sha256`), with the stored hash; admins and auditors over the
+    period's owner."""
+    period = await _audited_period(session, principal, period_id, export=True)
+    row = await schemes.published_version(session, period.scheme_id, period.scheme_version)
+    facts = await _input_facts(session, period, schemes.engine_scheme(row))
+    subjects = await period_repo.subjects(session, period.id)
+    return PeriodInputs(scheme=row.document, facts=compute.facts_document(period, subjects, facts),
+                        inputs_sha256=period.inputs_sha256, score_set=period.score_set,
                         recompute_pending=period.recompute_due_at is not None)
 
 

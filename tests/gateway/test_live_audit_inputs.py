@@ -1,0 +1,100 @@
+"""An auditor recomputes a period on their own machine (newcomer probe, item 2): the period's scheme and facts
+documents exported through `GET /exports/periods/{id}/{scheme|facts}.json`, run through `kaohe evaluate`, give the
+stored totals and the stored `inputs_sha256`; only admins and auditors over the period's owner export them.
+
+Scheme: 重点工作 (manual, max 60) + 工作纪律 (deduction, max 40, 迟到 −2 each, no event = full marks).
+甲 50 and 迟到 ×3 → 50 + 40 − 6 = 84; 乙 55, no event → 55 + 40 = 95."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import clean_env, run_kaohe
+from tests.gateway.live import Live, module_stack
+
+SCHEME = {"id": "audited", "version": 1, "title": "街道考核", "subject_kind": "unit", "period": "quarter",
+          "groups": ["街道"],
+          "indicators": [
+              {"code": "work", "name": "重点工作", "max": 60, "rule": {"kind": "manual"}},
+              {"code": "discipline", "name": "工作纪律", "max": 40, "missing": "full",
+               "rule": {"kind": "deduction", "per_event": {"late": 2}}}],
+          "ranking": {"scope": "group", "order": ["total"]},
+          "grading": {"bands": [{"grade": "优秀", "min": 90}, {"grade": "合格"}]}}
+STORED = "query($p: ID!) { period(id: $p) { inputsSha256 } }"
+EXPLAIN = "query($p: ID!, $s: ID!) { explain(periodId: $p, subjectId: $s) { total totalExact } }"
+
+live = module_stack("audit-inputs", datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def period(live: Live) -> dict[str, str]:
+    p, a, b = live.street_period(SCHEME, "2026-Q2")
+    assessor, reviewer = live.token("assessor", "city"), live.token("reviewer", "city", subject="leader")
+    for evidence in ({"subjectId": a, "indicator": "work", "fact": "score", "content": {"points": "50"}},
+                     {"subjectId": a, "indicator": "discipline", "fact": "event",
+                      "content": {"type": "late", "count": 3}},
+                     {"subjectId": b, "indicator": "work", "fact": "score", "content": {"points": "55"}}):
+        assert live.approved(assessor, reviewer, {"periodId": p, **evidence})["status"] == "approved"
+    live.settle(p)
+    return {"period": p, "a": a, "b": b}
+
+
+def test_the_exported_inputs_recompute_the_stored_scores_and_hash(live: Live, period: dict[str, str],
+                                                                  tmp_path: Path) -> None:
+    p, a, b = period["period"], period["a"], period["b"]
+    admin = live.token("admin", "city")
+    stored = live(admin, STORED, p=p)["period"]["inputsSha256"]
+    assert len(stored) == 64
+    files = {}
+    for part in ("scheme", "facts"):
+        response = live.get(live.token("auditor", "city"), f"/exports/periods/{p}/{part}.json")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["content-disposition"] == f'attachment; filename="{p}-{part}.json"'
+        assert (response.headers["x-inputs-sha256"], response.headers["x-recompute-pending"]) == (stored, "false")
+        assert live.get(admin, f"/exports/periods/{p}/{part}.json").content == response.content  # the office too
+        files[part] = tmp_path / f"{part}.json"
+        files[part].write_bytes(response.content)
+    assert json.loads(files["scheme"].read_text(encoding="utf-8")) == SCHEME
+    facts = json.loads(files["facts"].read_text(encoding="utf-8"))
+    assert (facts["scheme"], facts["version"], facts["period"]) == ("audited", 1, "2026-Q2")
+    assert facts["subjects"] == sorted([{"id": a, "name": "甲街道", "group": "街道", "attributes": {}},  # by id
+                                        {"id": b, "name": "乙街道", "group": "街道", "attributes": {}}],
+                                       key=lambda subject: subject["id"])
+    assert sorted((f["subject"], f["indicator"], f["fact"], f.get("points"), f.get("type"), f.get("count"))
+                  for f in facts["facts"]) == sorted([(a, "work", "score", "50", None, None),
+                                                      (a, "discipline", "event", None, "late", 3),
+                                                      (b, "work", "score", "55", None, None)])
+    ran = run_kaohe("evaluate", "--scheme", str(files["scheme"]), "--facts", str(files["facts"]), env=clean_env())
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["inputs_sha256"] == stored
+    totals = {s["id"]: s["total"] for s in result["subjects"]}
+    assert totals == {a: "84.00", b: "95.00"}
+    for subject in (a, b):  # the same totals as stored
+        assert live(admin, EXPLAIN, p=p, s=subject)["explain"]["total"] == totals[subject]
+
+
+@pytest.mark.parametrize(("role", "scope", "status"), [
+    ("assessor", "city", 403),  # the office's scorers do not export the period's inputs
+    ("admin", "city/a", 403),  # an admin below the owner (of 甲街道 only) neither
+    ("subject", "city/a", 403),
+    ("auditor", "elsewhere", 404),  # off the owner's branch: a period of nothing
+    ("admin", "elsewhere", 404),
+])
+def test_only_the_owner_office_and_its_auditors_export_inputs(live: Live, period: dict[str, str], role: str,
+                                                               scope: str, status: int) -> None:
+    for part in ("scheme", "facts"):
+        response = live.get(live.token(role, scope), f"/exports/periods/{period['period']}/{part}.json")
+        assert response.status_code == status, response.text
+
+
+def test_unknown_period_and_part(live: Live, period: dict[str, str]) -> None:
+    auditor = live.token("auditor", "")
+    assert live.get(auditor, "/exports/periods/nosuch/facts.json").status_code == 404
+    assert live.get(auditor, f"/exports/periods/{period['period']}/results.json").status_code == 422
+    assert live.get(auditor, f"/exports/periods/{'x' * 101}/facts.json").status_code == 422
