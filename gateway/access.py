@@ -100,7 +100,8 @@ OPERATIONS: dict[str, Rule] = {
     "appeals": Rule((*READERS, "submitter"), "unit", own=True),  # the unit's account files them
     "fileAppeal": Rule(("admin", "submitter"), "unit", own=True),
     "answerAppeal": Rule(OFFICE, "unit"),
-    # scores and the auditor's questions
+    # scores and the auditor's questions; the facts (evidence keeps those of the units the caller's grants cover)
+    "facts": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit"),
     "scoreHistory": Rule(READERS, "unit"),
     "scoreAsOf": Rule(READERS, "unit"),
     "explain": Rule(READERS, "unit"),
@@ -187,7 +188,7 @@ def refusal(user: Principal, operation: str) -> Forbidden:
 READS = frozenset({
     "me", "unit", "people", "schemes", "periods", "schemeVersions", "scheme", "period", "subjects", "subject",
     "submissions", "submission", "journals", "ratingResponses", "myBallot", "rectificationNotices", "appeals",
-    "scoreHistory", "scoreAsOf", "explain", "verifyPeriod", "ranking", "result", "resultHistory", "snapshots",
+    "scoreHistory", "scoreAsOf", "explain", "facts", "verifyPeriod", "ranking", "result", "resultHistory", "snapshots",
     "verifySnapshot", "reopenings", "publication", "objections", "auditTrail", "verifyAuditChain", "reviewChains",
     "journalRoster", "validateScheme", "schemeDiff", "apiKeys", "units", "unitAncestors", "unitPeople", "inbox",
     "webhookSubscriptions", "holidayCalendar", "node",

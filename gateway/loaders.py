@@ -207,6 +207,22 @@ async def authorize_period(ctx: Context, operation: str, period_id: str) -> None
                         owner=True)
 
 
+async def authorize_period_list(ctx: Context, operation: str, period_id: str) -> None:
+    """Check a period-wide list (`operation` without a subject): a role of the operation somewhere, and a period
+    that exists on the branch of the caller's grants (or a person's own token); else NOT_FOUND, as for a period that
+    does not exist. The service then lists only the rows within the caller's grants."""
+    user = ctx.user
+    access.require_role(user, operation)
+    try:
+        period = await periods(ctx).load(period_id)
+    except DomainError as exc:
+        if exc.status_code != 404:
+            raise
+        raise _no_period(period_id) from None
+    if period is None or not (user.relates_to(str(period.get("owner_path", ""))) or user.subject_ids):
+        raise _no_period(period_id)
+
+
 async def authorize_subject(ctx: Context, operation: str, period_id: str, subject_id: str) -> dict[str, Any]:
     """Check `operation` on one subject of a period (its unit path from scoring) and return it; a read about a
     subject outside the caller's grants is NOT_FOUND, as for a subject that is not enrolled."""

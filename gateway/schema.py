@@ -23,7 +23,7 @@ from gateway.execution import PlainFieldsExecutor
 from gateway.operations.api_keys import ApiKeyMutation, ApiKeyQuery
 from gateway.operations.audit import AuditQuery
 from gateway.operations.calendar import CalendarMutation, CalendarQuery
-from gateway.operations.evidence import EvidenceMutation, EvidenceQuery
+from gateway.operations.evidence import EvidenceMutation, EvidenceQuery, FactQuery
 from gateway.operations.inbox import InboxQuery
 from gateway.operations.node import NodeQuery
 from gateway.operations.organisation import OrganisationMutation, OrganisationQuery
@@ -72,8 +72,8 @@ class HealthQuery:
         return list(await asyncio.gather(*(_health_of(c) for c in clients)))
 
 
-Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, ScoreQuery, ResultQuery, AuditQuery,
-                             WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery,
+Query = merge_types("Query", (HealthQuery, OrganisationQuery, EvidenceQuery, FactQuery, ScoreQuery, ResultQuery,
+                             AuditQuery, WorkflowQuery, SchemeToolsQuery, ApiKeyQuery, OrganisationTreeQuery,
                              InboxQuery, WebhookQuery, CalendarQuery, NodeQuery))
 Mutation = merge_types("Mutation", (OrganisationMutation, EvidenceMutation, ResultMutation, WorkflowMutation,
                                    ApiKeyMutation, WebhookMutation, CalendarMutation))

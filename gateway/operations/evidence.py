@@ -11,11 +11,13 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import MAX_LIST, bounded, bounded_ids, bounded_texts, fetch_owned, idempotency, rows
-from gateway.pagination import Connection, paginate
+from gateway.pagination import Connection, keyset_page, page_size, paginate
 from gateway.types.appeal import Appeal
 from gateway.types.evidence import Journal, Submission
+from gateway.types.fact import Fact
 from gateway.types.rating import Ballot, RatingResponses, RatingTask
 from gateway.types.rectification import RectificationNotice
+from services.common import listing
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
@@ -81,6 +83,49 @@ class EvidenceQuery:
                       first: int | None = None, after: str | None = None) -> Connection[Appeal]:
         found = await subject_list(info, "appeals", "/v1/appeals", "appeals", str(period_id), str(subject_id))
         return paginate([Appeal.from_json(r) for r in found], first, after)
+
+
+async def checked_list(ctx: Context, operation: str, period_id: str, subject_id: str | None) -> None:
+    """A list of a period's records: of one subject (NOT_FOUND outside the caller's grants, as one not enrolled), or
+    period-wide (NOT_FOUND for a period off the caller's branch; the service keeps the rows within its grants)."""
+    if subject_id is not None:
+        await loaders.authorize_subject(ctx, operation, period_id, subject_id)
+    else:
+        await loaders.authorize_period_list(ctx, operation, period_id)
+
+
+def service_page(first: int | None, after: str | None) -> dict[str, Any]:
+    """The `limit` and `after` of a keyset page of a service list (`after`: the gateway's opaque cursor)."""
+    key = listing.decode_cursor(after, 1)
+    return {"limit": max(page_size(first), 1), **({"after": key[0]} if key else {})}
+
+
+@strawberry.type
+class FactQuery:
+    @strawberry.field(description="The facts (事实) in force in a period, in id order, with the record that made "
+                                  "each: of one subject, or of every subject within your grants (auditors: all they "
+                                  "cover), optionally of one indicator or some ids (a score version's `factIds`; "
+                                  "ids outside your grants or not in force are left out).")
+    async def facts(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
+                    ids: list[str] | None = None, indicator: str | None = None, first: int | None = None,
+                    after: str | None = None) -> Connection[Fact]:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=None if subject_id is None else str(subject_id),
+                indicator=indicator, after=after)
+        if ids is not None:
+            bounded_ids("ids", ids)
+        await checked_list(ctx, "facts", str(period_id), None if subject_id is None else str(subject_id))
+        filters = {"period_id": str(period_id), "subject_id": subject_id, "indicator": indicator,
+                   "ids": None if ids is None else ",".join(ids)}
+        params = {**service_page(first, after), **{k: str(v) for k, v in filters.items() if v is not None}}
+        if ids == []:
+            return keyset_page([], after=after, next_cursor=None, total=0)
+        body = await ctx.clients.evidence.request("GET", "/v1/facts/records", ctx.user, params=params)
+        found = [(listing.encode_cursor(r["id"]), Fact.from_json(r)) for r in rows(body, "items")]
+        next_cursor = body.get("next") if isinstance(body, dict) else None
+        if page_size(first) == 0:  # the count only
+            found, next_cursor = [], (after or "") if found else None
+        return keyset_page(found, after=after, next_cursor=next_cursor, total=int(body.get("total_count", 0)))
 
 
 @strawberry.input(description="Evidence for one (period, subject, indicator): a fact of kind `fact` (§4).")

@@ -33,6 +33,7 @@ SUBJECT_READS: dict[str, str] = {
     "scoreHistory": f'{{ scoreHistory(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
     "scoreAsOf": '{ scoreAsOf(periodId: "p1", subjectId: "{id}", at: "2026-03-02T00:00:00+08:00") { value } }',
     "explain": '{ explain(periodId: "p1", subjectId: "{id}") { total } }',
+    "facts": f'{{ facts(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
     "result": '{ result(periodId: "p1", subjectId: "{id}") { grade } }',
     "resultHistory": f'{{ resultHistory(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
     "subject": '{ subject(periodId: "p1", id: "{id}") { name } }',

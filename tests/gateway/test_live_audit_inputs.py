@@ -98,3 +98,81 @@ def test_unknown_period_and_part(live: Live, period: dict[str, str]) -> None:
     assert live.get(auditor, "/exports/periods/nosuch/facts.json").status_code == 404
     assert live.get(auditor, f"/exports/periods/{period['period']}/results.json").status_code == 422
     assert live.get(auditor, f"/exports/periods/{'x' * 101}/facts.json").status_code == 422
+
+
+FACTS = """query($p: ID!, $s: ID, $ids: [String!], $i: String, $first: Int, $after: String) {
+  facts(periodId: $p, subjectId: $s, ids: $ids, indicator: $i, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { id subjectId indicator kind body sourceType sourceId } } }"""
+VERSIONS = """query($p: ID!, $s: ID!, $i: String!) { scoreHistory(periodId: $p, subjectId: $s, indicator: $i) {
+  nodes { factIds } } }"""
+SUBMISSION = "query($id: ID!) { submission(id: $id) { subjectId indicator status } }"
+
+
+def _facts(live: Live, token: str, p: str, **variables: object) -> dict[str, object]:
+    found: dict[str, object] = live(token, FACTS, p=p, **variables)["facts"]
+    return found
+
+
+def test_an_auditor_reads_every_fact_of_a_period_with_its_source(live: Live, period: dict[str, str]) -> None:
+    p, a, b = period["period"], period["a"], period["b"]
+    auditor = live.token("auditor", "city")
+    page = live(auditor, FACTS, p=p)["facts"]
+    assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"] is False
+    nodes = page["nodes"]
+    assert [n["id"] for n in nodes] == sorted(n["id"] for n in nodes)  # in id order
+    assert sorted((n["subjectId"], n["indicator"], n["kind"], n["sourceType"]) for n in nodes) == sorted([
+        (a, "work", "score", "submission"), (a, "discipline", "event", "submission"),
+        (b, "work", "score", "submission")])
+    exported = json.loads(live.get(auditor, f"/exports/periods/{p}/facts.json").content)["facts"]
+    assert sorted((n["body"] for n in nodes), key=lambda f: f["id"]) == sorted(exported, key=lambda f: f["id"])
+    for node in nodes:  # each source is the submission that made it
+        made = live(auditor, SUBMISSION, id=node["sourceId"])["submission"]
+        assert made == {"subjectId": node["subjectId"], "indicator": node["indicator"], "status": "approved"}
+    # a score version's factIds name facts this reads
+    ids = live(auditor, VERSIONS, p=p, s=a, i="discipline")["scoreHistory"]["nodes"][-1]["factIds"]
+    assert [n["body"] for n in live(auditor, FACTS, p=p, ids=ids)["facts"]["nodes"]] == [
+        {"id": ids[0], "subject": a, "indicator": "discipline", "fact": "event", "type": "late", "count": 3}]
+
+
+def test_facts_pages_are_full_and_counted(live: Live, period: dict[str, str]) -> None:
+    p = period["period"]
+    auditor = live.token("auditor", "")
+    every = [n["id"] for n in live(auditor, FACTS, p=p)["facts"]["nodes"]]
+    first = live(auditor, FACTS, p=p, first=2)["facts"]
+    assert (first["totalCount"], first["pageInfo"]["hasNextPage"], [n["id"] for n in first["nodes"]]) == (
+        3, True, every[:2])
+    rest = live(auditor, FACTS, p=p, first=2, after=first["pageInfo"]["endCursor"])["facts"]
+    assert (rest["totalCount"], rest["pageInfo"]["hasNextPage"], [n["id"] for n in rest["nodes"]]) == (
+        3, False, every[2:])
+    assert live(auditor, FACTS, p=p, first=0)["facts"] == {
+        "totalCount": 3, "pageInfo": {"hasNextPage": True, "endCursor": None}, "nodes": []}
+    assert live(auditor, FACTS, p=p, i="work")["facts"]["totalCount"] == 2
+
+
+def test_facts_stay_within_the_callers_grants(live: Live, period: dict[str, str]) -> None:
+    p, a, b = period["period"], period["a"], period["b"]
+    every = live(live.token("auditor", ""), FACTS, p=p)["facts"]["nodes"]
+    of_b = [n["id"] for n in every if n["subjectId"] == b]
+    for role in ("assessor", "auditor", "submitter", "reviewer", "admin"):  # grants on 甲街道 (city/a) only
+        token = live.token(role, "city/a")
+        page = live(token, FACTS, p=p)["facts"]
+        assert (page["totalCount"], {n["subjectId"] for n in page["nodes"]}) == (2, {a}), role
+        assert live(token, FACTS, p=p, ids=of_b)["facts"] == {
+            "totalCount": 0, "pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []}, role
+        assert live.error(token, FACTS, p=p, s=b)["extensions"]["code"] == "NOT_FOUND", role
+        assert live(token, FACTS, p=p, s=a)["facts"]["totalCount"] == 2, role
+    outsider = live.token("auditor", "elsewhere")
+    assert live.error(outsider, FACTS, p=p)["extensions"]["code"] == "NOT_FOUND"
+    assert live.error(outsider, FACTS, p=p, s=a)["extensions"]["code"] == "NOT_FOUND"
+    own = live.token("subject", "city/a", subject="jia", subject_ids=[a])
+    assert live.error(own, FACTS, p=p, s=a)["extensions"]["code"] == "FORBIDDEN"
+    assert live.error(live.token("rater", "city"), FACTS, p=p)["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_facts_input_limits(live: Live, period: dict[str, str]) -> None:
+    p, auditor = period["period"], live.token("auditor", "")
+    assert live.error(auditor, FACTS, p=p, first=101)["extensions"]["code"] == "BAD_USER_INPUT"
+    assert live.error(auditor, FACTS, p=p, ids=[f"f{i}" for i in range(101)])["extensions"]["code"] == \
+        "BAD_USER_INPUT"
+    assert live.error(auditor, FACTS, p=p, after="not-a-cursor")["extensions"]["code"] == "BAD_USER_INPUT"
+    assert live.error(auditor, FACTS, p="nosuch")["extensions"]["code"] == "NOT_FOUND"

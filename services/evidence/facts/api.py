@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.common.auth import CurrentPrincipal
+from services.common.batch import query_length, split_ids
 from services.common.db import SessionDep
 from services.evidence.facts import service
-from services.evidence.facts.schemas import FactPage
+from services.evidence.facts.schemas import FactPage, FactRecord, FactRecordPage
 
 router = APIRouter(prefix="/v1/facts", tags=["facts"])
 
@@ -31,3 +32,26 @@ async def list_facts(
     items, cursor = await service.page(session, principal, period_id=period_id, after=after, limit=limit,
                                        subject_id=subject_id, indicator=indicator)
     return FactPage(period_id=period_id, items=items, next=cursor)
+
+
+@router.get("/records", response_model=FactRecordPage,
+            summary="Current facts of a period with their sources, by id (cursor-paged, counted)")
+async def list_records(
+    session: SessionDep, principal: CurrentPrincipal,
+    period_id: Annotated[str, Query(max_length=100)],
+    after: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    subject_id: Annotated[str | None, Query(max_length=100)] = None,
+    indicator: Annotated[str | None, Query(max_length=100)] = None,
+    ids: Annotated[str | None, Query(max_length=query_length(100, 100))] = None,
+) -> FactRecordPage:
+    """The current facts (事实) of a period, each with the record that made it (`source_type`, `source_id`) and its
+    revision, in id order, optionally of one subject, one indicator or some ids (`ids=a,b`, at most 100), in pages
+    of `limit` (1–100) by cursor (`next` as `after`), with `total_count`. Admins, assessors, reviewers, submitters
+    and auditors see the facts of the units their grants cover; the others are left out.
+    """
+    wanted = split_ids(ids, limit=100, max_length=100) if ids is not None else None
+    items, cursor, total = await service.records(session, principal, period_id=period_id, after=after, limit=limit,
+                                                 subject_id=subject_id, indicator=indicator, ids=wanted)
+    return FactRecordPage(period_id=period_id, items=[FactRecord.model_validate(f) for f in items], next=cursor,
+                          total_count=total)

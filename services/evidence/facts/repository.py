@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import copy_objects
@@ -47,17 +47,35 @@ async def add(session: AsyncSession, fact: Fact) -> None:
     await session.flush()
 
 
+def _current(*, period_id: str, scopes: Sequence[str], subject_id: str | None, indicator: str | None,
+             ids: Sequence[str] | None = None) -> list[ColumnElement[bool]]:
+    """The conditions of a period's current facts within scopes, optionally of a subject, an indicator, some ids."""
+    where = [Fact.period_id == period_id, Fact.retracted.is_(False), in_scopes(Fact.unit_path, scopes)]
+    if subject_id is not None:
+        where.append(Fact.subject_id == subject_id)
+    if indicator is not None:
+        where.append(Fact.indicator == indicator)
+    if ids is not None:
+        where.append(Fact.id.in_(list(ids)))
+    return where
+
+
 async def page(
     session: AsyncSession, *, period_id: str, scopes: Sequence[str], after: str | None, limit: int,
-    subject_id: str | None, indicator: str | None,
+    subject_id: str | None, indicator: str | None, ids: Sequence[str] | None = None,
 ) -> Sequence[Fact]:
     """Current facts of a period in id order, after a cursor, within scopes."""
-    stmt = select(Fact).where(Fact.period_id == period_id, Fact.retracted.is_(False),
-                              in_scopes(Fact.unit_path, scopes))
+    stmt = select(Fact).where(*_current(period_id=period_id, scopes=scopes, subject_id=subject_id,
+                                        indicator=indicator, ids=ids))
     if after is not None:
         stmt = stmt.where(Fact.id > after)
-    if subject_id is not None:
-        stmt = stmt.where(Fact.subject_id == subject_id)
-    if indicator is not None:
-        stmt = stmt.where(Fact.indicator == indicator)
     return (await session.scalars(stmt.order_by(Fact.id).limit(limit))).all()
+
+
+async def count(
+    session: AsyncSession, *, period_id: str, scopes: Sequence[str], subject_id: str | None, indicator: str | None,
+    ids: Sequence[str] | None = None,
+) -> int:
+    """How many current facts `page` pages through."""
+    where = _current(period_id=period_id, scopes=scopes, subject_id=subject_id, indicator=indicator, ids=ids)
+    return int(await session.scalar(select(func.count()).select_from(Fact).where(*where)) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -20,3 +21,30 @@ class FactPage(BaseModel):
     period_id: str
     items: list[dict[str, Any]]
     next: str | None
+
+
+class FactRecord(BaseModel):
+    """One current fact with where it came from: `body` is the fact as scoring scores it (scheme-format.md §4);
+    `source_type`/`source_id` the record that made it (a submission, a rating task, a journal week …)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    period_id: str
+    subject_id: str
+    indicator: str | None
+    kind: str
+    body: dict[str, Any]
+    source_type: str
+    source_id: str
+    revision: int
+    updated_at: datetime
+
+
+class FactRecordPage(BaseModel):
+    """A page of fact records, the cursor of the next page and how many the whole list holds."""
+
+    period_id: str
+    items: list[FactRecord]
+    next: str | None
+    total_count: int

@@ -91,3 +91,17 @@ async def page(
                                  after=after, limit=limit, subject_id=subject_id, indicator=indicator)
     cursor = rows[-1].id if len(rows) == limit else None
     return [row.body for row in rows], cursor
+
+
+async def records(
+    session: AsyncSession, principal: Principal, *, period_id: str, after: str | None, limit: int,
+    subject_id: str | None, indicator: str | None, ids: list[str] | None,
+) -> tuple[list[Fact], str | None, int]:
+    """One page of a period's current fact records the caller may read (a fact of a unit outside its grants is left
+    out, as one that does not exist), the next cursor and how many the whole list holds."""
+    scopes = principal.scopes_for(*READER_ROLES)
+    rows = await repository.page(session, period_id=period_id, scopes=scopes, after=after, limit=limit,
+                                 subject_id=subject_id, indicator=indicator, ids=ids)
+    total = await repository.count(session, period_id=period_id, scopes=scopes, subject_id=subject_id,
+                                   indicator=indicator, ids=ids)
+    return list(rows), rows[-1].id if len(rows) == limit else None, total
