@@ -31,10 +31,10 @@ INPUT_HEADERS = ("content-type", "x-inputs-sha256", "x-score-set", "x-recompute-
 async def inputs(request: Request, part: Literal["scheme", "facts"],
                  period_id: str = Path(min_length=1, max_length=100)) -> StreamingResponse:
     """What scoring scores the period on, for recomputing it offline: `scheme.json` (the scheme version's document)
-    and `facts.json` (scheme-format.md §4: subjects with groups and attributes, every live fact, look-back facts of
-    earlier periods included). `kaohe evaluate --scheme scheme.json --facts facts.json` gives the stored scores and
-    the `inputs_sha256` sent as `X-Inputs-SHA256` (at score set `X-Score-Set`; not yet when `X-Recompute-Pending`
-    is `true`). Admins and auditors over the period's owner.
+    and `facts.json` (docs/scheme-reference.md §5: subjects with groups and attributes, every live fact, look-back
+    facts of earlier periods included). `kaohe evaluate --scheme scheme.json --facts facts.json` gives the stored
+    scores and the `inputs_sha256` sent as `X-Inputs-SHA256` (at score set `X-Score-Set`; not yet when
+    `X-Recompute-Pending` is `true`). Admins and auditors over the period's owner.
     """
     ctx = await rest_context(request)
     await loaders.authorize_period(ctx, "exportInputs", period_id)

@@ -24,7 +24,7 @@ class FactPage(BaseModel):
 
 
 class FactRecord(BaseModel):
-    """One current fact with where it came from: `body` is the fact as scoring scores it (scheme-format.md §4);
+    """One current fact with where it came from: `body` is the fact as scoring scores it (docs/scheme-reference.md §5);
     `source_type`/`source_id` the record that made it (a submission, a rating task, a journal week …)."""
 
     model_config = ConfigDict(from_attributes=True)

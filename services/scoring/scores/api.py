@@ -161,7 +161,7 @@ async def verify(period_id: str, session: SessionDep, principal: CurrentPrincipa
 async def inputs(period_id: str, part: Literal["scheme", "facts"], session: SessionDep,
                  principal: CurrentPrincipal) -> Response:
     """The period's inputs exactly as the engine scores them, as canonical JSON: `scheme` (the scheme version's
-    document) or `facts` (scheme-format.md §4: the period's subjects with their groups and attributes, and every
+    document) or `facts` (docs/scheme-reference.md §5: the period's subjects with their groups and attributes, and every
     live fact, look-back facts of earlier periods included). `kaohe evaluate --scheme S --facts F` on the two gives
     the stored scores and `X-Inputs-SHA256` (the period's stored `inputs_sha256`, at score set `X-Score-Set`),
     unless `X-Recompute-Pending` is `true`. For admins and auditors over the period's owner.

@@ -105,8 +105,9 @@ class VerifyResult(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class PeriodInputs:
-    """What the engine scores a period on: the scheme version's document and the facts document (scheme-format.md
-    §4), with the stored `inputs_sha256` and score set they gave (unless a recompute is pending)."""
+    """What the engine scores a period on: the scheme version's document and the facts document
+    (docs/scheme-reference.md §5), with the stored `inputs_sha256` and score set they gave (unless a recompute is
+    pending)."""
 
     scheme: dict[str, Any]
     facts: dict[str, Any]
