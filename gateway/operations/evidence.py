@@ -166,8 +166,11 @@ class RectificationInput:
     checked_at: str = strawberry.field(description="When the inspection took place (ISO instant).")
     problem: str
     opinion: str = strawberry.field(description="处理意见")
-    deadline: str = strawberry.field(description="ISO date or instant.")
-    follow_up: JSON | None = strawberry.field(default=None, description="The event raised if overdue.")
+    deadline: str = strawberry.field(description="ISO date or instant: today or later, at most the grace days "
+                                                 "(30) after the period's last day.")
+    follow_up: JSON | None = strawberry.field(default=None, description=(
+        "The deduction event raised if overdue, applied without review: {indicator, type, count}, a deduction leaf "
+        "of the period's scheme and one of its event types (never a bonus), count 1-10; no other field."))
 
 
 @strawberry.input(description="A rater of a task: who, at which level (群众, 领导…), from which unit.")

@@ -61,6 +61,11 @@ AUDITED: dict[str, tuple[AuditedTable, ...]] = {
         # the failure count is scheduling state. A record holds the row's digest only, never a secret.
         AuditedTable("webhook_subscription", volatile=("failing_since", "consecutive_failures")),
         AuditedTable("webhook_secret"),
+        # rectification notices (their follow-up becomes a fact), journal rosters and weeks, rating tasks with their
+        # raters, subjects and ballots (evidence_0011): a ballot's record holds the row's digest, never its grade
+        AuditedTable("rectification_notice"), AuditedTable("journal_roster"), AuditedTable("journal_week"),
+        AuditedTable("rating_task"), AuditedTable("rating_rater"), AuditedTable("rating_subject"),
+        AuditedTable("rating_ballot"),
     ),
     "scoring": (
         AuditedTable("unit"), AuditedTable("person"), AuditedTable("api_key", volatile=("last_used_at",)),

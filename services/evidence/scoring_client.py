@@ -30,6 +30,8 @@ class PeriodInfo:
     documents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator code → required documents
     label: str = ""  # the period's label: 2026, 2026-Q1… (scheme-reference §1), which bounds its facts' months
     owner_path: str = ""  # the office that runs the period (scoring's owner_path)
+    rule_kinds: dict[str, str | None] = field(default_factory=dict)  # indicator code → its rule kind
+    event_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # event leaf → the types it reads
 
 
 def not_in_period(period_id: str, subject_id: str) -> InvalidInput:
@@ -68,8 +70,12 @@ class ScoringClient:
         kinds = {str(i["code"]): i.get("fact_kind") for i in body.get("indicators", [])}
         documents = {str(i["code"]): tuple(map(str, i["documents"])) for i in body.get("indicators", [])
                      if i.get("documents")}
+        rules = {str(i["code"]): i.get("rule_kind") for i in body.get("indicators", [])}
+        types = {str(i["code"]): tuple(map(str, i["event_types"])) for i in body.get("indicators", [])
+                 if i.get("event_types")}
         return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds, documents,
-                          str(body.get("label", "")), owner_path=str(body.get("owner_path") or ""))
+                          str(body.get("label", "")), owner_path=str(body.get("owner_path") or ""),
+                          rule_kinds=rules, event_types=types)
 
     async def subjects(self, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
         """The named subjects of a period (unknown ids are absent)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -350,11 +351,17 @@ def rate_the_units(gw: Gateway, admin: str, period: str, a: dict[str, Any], b: d
 
 
 def rectify(gw: Gateway, period: str, a: dict[str, Any]) -> None:
-    """问题整改单: the assessor issues it, the unit answers, its head (a reviewer) signs."""
-    notice = gw(gw.token("assessor", "city"), """mutation($i: RectificationInput!) { issueRectificationNotice(input: $i)
-        { id status version problem } }""", i={
-        "periodId": period, "subjectId": a["id"], "checkedAt": "2026-03-02T02:00:00+00:00",
-        "problem": "台账缺少会议记录", "opinion": "限期补齐", "deadline": "2100-01-01"})["issueRectificationNotice"]
+    """问题整改单: the assessor issues it during the period (its deadline is ahead and within the period's grace, by the
+    stack's clock), the unit answers, its head (a reviewer) signs."""
+    gw.advance_past(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    try:
+        notice = gw(gw.token("assessor", "city"), """mutation($i: RectificationInput!) {
+            issueRectificationNotice(input: $i) { id status version problem } }""", i={
+            "periodId": period, "subjectId": a["id"], "checkedAt": "2026-03-02T02:00:00+00:00",
+            "problem": "台账缺少会议记录", "opinion": "限期补齐", "deadline": "2026-03-09"})["issueRectificationNotice"]
+    finally:
+        time.sleep(0.02)  # a new mtime, so the clock re-reads the file
+        gw.clock_file.write_text("0\n", encoding="utf-8")
     assert notice["problem"] == "台账缺少会议记录"
     answered = gw(gw.token("submitter", "city/a"), """mutation($id: ID!, $v: Int!) {
         answerRectificationNotice(id: $id, feedback: "已补齐会议记录", version: $v) { feedback version } }""",

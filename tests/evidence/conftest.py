@@ -20,13 +20,16 @@ from tests.conftest import service_client
 
 INDICATORS = [
     {"code": "regular", "name": "平时考核", "max": "50", "rule_kind": "manual", "fact_kind": "score"},
-    {"code": "attendance", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event"},
+    {"code": "attendance", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event",
+     "event_types": ["absent", "late", "rectification_overdue"]},
     {"code": "output", "name": "完成率", "max": "10", "rule_kind": "ratio", "fact_kind": "measure"},
     {"code": "tasks", "name": "交办任务", "max": "10", "rule_kind": "per_occurrence", "fact_kind": "task",
      "documents": ["任务台账", "完成情况总结"]},
     {"code": "cases", "name": "案件", "max": "10", "rule_kind": "cases", "fact_kind": "case"},
     {"code": "journal", "name": "周志", "max": "5", "rule_kind": "journal", "fact_kind": "journal"},
     {"code": "peer", "name": "民主测评", "max": "5", "rule_kind": "rating", "fact_kind": "rating"},
+    {"code": "zdgz", "name": "重点工作", "max": "20", "rule_kind": "accrual", "fact_kind": "event",
+     "event_types": ["key_task"]},
 ]
 SUBJECTS = {
     "p001": {"id": "p001", "name": "张三", "kind": "person", "group": "一般工作人员", "unit_path": "city/a",

@@ -21,10 +21,12 @@ async def _ready(client: httpx.AsyncClient) -> dict:
 async def test_open_period_reads_per_contract(scoring: httpx.AsyncClient) -> None:
     period = await _ready(scoring)
     assert (period["id"], period["status"], period["subject_count"], period["score_set"]) == ("q1", "open", 2, 0)
-    none = {"documents": [], "required_documents": [], "documents_when_missing": None, "lookback_periods": None}
+    none = {"documents": [], "required_documents": [], "documents_when_missing": None, "lookback_periods": None,
+            "event_types": []}
     assert period["indicators"] == [
         {"code": "work", "name": "工作", "max": "60", "rule_kind": "manual", "fact_kind": "score", **none},
-        {"code": "attend", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event", **none},
+        {"code": "attend", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event",
+         **none, "event_types": ["late"]},
         {"code": "rankp", "name": "排名分", "max": "30", "rule_kind": "rank_points", "fact_kind": None, **none},
     ]
     subjects = await ok(await scoring.get("/v1/periods/q1/subjects?ids=p2,p1,zz", headers=service_headers()))

@@ -36,11 +36,13 @@ def _announce(session: AsyncSession, fact: Fact, action: str, gathered: list[Any
 
 async def upsert(
     session: AsyncSession, *, actor: Principal | str, period_id: str, unit_path: str,
-    body: dict[str, Any], source_type: str, source_id: str,
+    body: dict[str, Any], source_type: str, source_id: str, details: dict[str, Any] | None = None,
 ) -> Fact:
-    """Create or correct the fact `body["id"]` and announce it in the same transaction."""
+    """Create or correct the fact `body["id"]` and announce it in the same transaction (`details`: more for its
+    audit record, beside the outbox event's id)."""
     fact, new = upserted(session, await repository.get(session, body["id"]), actor=actor, period_id=period_id,
-                         unit_path=unit_path, body=body, source_type=source_type, source_id=source_id)
+                         unit_path=unit_path, body=body, source_type=source_type, source_id=source_id,
+                         details=details)
     if new:
         await repository.add(session, fact)
     await session.flush()
@@ -50,6 +52,7 @@ async def upsert(
 def upserted(
     session: AsyncSession, fact: Fact | None, *, actor: Principal | str, period_id: str, unit_path: str,
     body: dict[str, Any], source_type: str, source_id: str, events: list[Any] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> tuple[Fact, bool]:
     """The fact `body["id"]` made (`fact` None: the caller writes it; True) or corrected (`fact`, locked, changed in
     place; False), announced and audited as `upsert` does; with `events`, its outbox row gathered there."""
@@ -64,7 +67,7 @@ def upserted(
         fact.revision += 1
     event = _announce(session, fact, "upsert", events)
     audit.record(session, actor=actor, action="fact.upsert", entity_type="fact", entity_id=fact.id,
-                 before=before, after=body, details={"event": event})
+                 before=before, after=body, details={**(details or {}), "event": event})
     return fact, new
 
 

@@ -23,15 +23,17 @@ router = APIRouter(prefix="/v1/rectifications", tags=["rectification notices"])
 @router.post("", status_code=201, response_model=NoticeRead, summary="Issue a rectification notice (inspector)",
              responses=errors(409, 503))
 async def issue_notice(payload: NoticeCreate, session: SessionDep, principal: CurrentPrincipal,
-                       scoring: ScoringClientDep, idem: IdempotencyDep) -> JSONResponse:
+                       scoring: ScoringClientDep, idem: IdempotencyDep, now: Now) -> JSONResponse:
     """Issue a rectification notice (问题整改单) to a subject: when it was inspected, the problem found (发现问题), the
     handling opinion (处理意见), the deadline, and optionally the deduction event to raise if it is not signed
-    off in time. The inspector is an assessor or admin over the subject's unit. Repeat with the same
-    `Idempotency-Key` to get the first answer. 503 when scoring, which knows the periods and subjects, does
-    not answer.
+    off in time. The inspector is an assessor or admin over the subject's unit. The deadline is today or later
+    and at most `KAOHE_EVIDENCE_RECTIFICATION_GRACE_DAYS` after the period's last day; the follow-up names a
+    `deduction` leaf (`indicator`) and one of its event types (`type`), `count` 1 to 10, and nothing else (422
+    naming the field). Repeat with the same `Idempotency-Key` to get the first answer. 503 when scoring, which
+    knows the periods and subjects, does not answer.
     """
     async def create() -> NoticeRead:
-        return NoticeRead.model_validate(await service.issue(session, principal, scoring, payload))
+        return NoticeRead.model_validate(await service.issue(session, principal, scoring, payload, now=now))
 
     response: JSONResponse = await idem.once(session, principal, payload, create)
     return response

@@ -32,4 +32,6 @@ class RectificationNotice(Base):
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20))
     follow_up: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # the period's label when issued (2026-Q1…): its follow-up fact counts for it even when dated after it
+    period_label: Mapped[str] = mapped_column(String(100), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -7,15 +7,18 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+MAX_FOLLOW_UP_COUNT = 10  # 000 篇3 "每条问题给予一定的罚款,并加倍扣分": a problem counts once, or twice when doubled
+
 
 class FollowUp(BaseModel):
-    """The deduction event raised automatically when the notice is overdue."""
+    """The deduction event raised automatically when the notice is overdue: an event type that the named
+    `deduction` leaf of the period's scheme reads (never a bonus), at most MAX_FOLLOW_UP_COUNT times."""
 
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field(min_length=1, max_length=100)
-    count: int = Field(default=1, ge=1, le=1000)
-    indicator: str | None = Field(default=None, max_length=100)
+    count: int = Field(default=1, ge=1, le=MAX_FOLLOW_UP_COUNT)
+    indicator: str = Field(min_length=1, max_length=100)
 
 
 class NoticeCreate(BaseModel):

@@ -4,28 +4,32 @@ its head; an overdue notice raises its configured follow-up deduction event as a
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _, status_word
+from kaohe.engine.scheme.evidence_rules import period_span
+from kaohe.i18n import _, listed, status_word
 from services.common import audit, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.settings import get_settings
+from services.evidence.config import evidence_settings
 from services.evidence.facts import service as facts
 from services.evidence.periods.service import scoped_writable_period, writable_period
 from services.evidence.rectifications import repository
 from services.evidence.rectifications.models import RectificationNotice
-from services.evidence.rectifications.schemas import FeedbackIn, NoticeCreate, SignIn
-from services.evidence.scoring_client import ScoringClient
+from services.evidence.rectifications.schemas import FeedbackIn, FollowUp, NoticeCreate, SignIn
+from services.evidence.scoring_client import PeriodInfo, ScoringClient
 
 READERS: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")
+SWEEP = "system:rectification-sweep"
 
 
 async def issue(session: AsyncSession, principal: Principal, scoring: ScoringClient,
-                payload: NoticeCreate) -> RectificationNotice:
+                payload: NoticeCreate, *, now: datetime) -> RectificationNotice:
     """An inspector (assessor over the unit) issues a notice."""
     if not (principal.kind == "service" or principal.has_role("assessor") or principal.has_role("admin")):
         raise Forbidden(_("%(subject)s may not issue rectification notices", subject=principal.subject))
@@ -35,20 +39,62 @@ async def issue(session: AsyncSession, principal: Principal, scoring: ScoringCli
     if not principal.can(("assessor", "admin"), unit.unit_path):  # names the subject, never its unit path
         raise Forbidden(_("%(subject)s may not issue rectification notices for subject %(subject_id)s",
                           subject=principal.subject, subject_id=unit.id))
+    _check_deadline(payload.deadline, period, now)
     follow = payload.follow_up
-    if follow is not None and follow.indicator is not None and period.fact_kinds.get(follow.indicator) != "event":
-        raise InvalidInput(_("indicator %(indicator)r does not read event facts", indicator=follow.indicator),
-                           details={"field": "follow_up.indicator"})
+    if follow is not None:
+        _check_follow_up(follow, period)
     notice = RectificationNotice(
         id=str(uuid.uuid4()), period_id=period.id, subject_id=unit.id, unit_path=unit.unit_path,
         checked_at=payload.checked_at, inspector=principal.subject, problem=payload.problem, opinion=payload.opinion,
-        deadline=payload.deadline, status="open", follow_up=follow.model_dump(exclude_none=True) if follow else None,
-        version=1)
+        deadline=payload.deadline, status="open", follow_up=follow.model_dump() if follow else None,
+        period_label=period.label, version=1)
     await repository.add(session, notice)
     audit.record(session, actor=principal, action="rectification.issue", entity_type="rectification_notice",
-                 entity_id=notice.id, after=payload.model_dump(mode="json"))
+                 entity_id=notice.id, after=payload.model_dump(mode="json"), details=_details(notice))
     _announce(session, "rectification.issued", notice)
     return notice
+
+
+def _details(notice: RectificationNotice, **more: Any) -> dict[str, Any]:
+    """What every audit record of a notice carries: its follow-up (null: none) and deadline."""
+    return {"follow_up": notice.follow_up, "deadline": notice.deadline.isoformat(), **more}
+
+
+def _check_deadline(deadline: date, period: PeriodInfo, now: datetime) -> None:
+    """The deadline is today or later (local, the application's clock: the unit has until the end of that day) and
+    at most the grace days after the period's last day (after today when the label tells no days)."""
+    today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
+    if deadline < today:
+        raise InvalidInput(_("deadline %(deadline)s has passed (today is %(today)s): give today or a later day",
+                             deadline=deadline.isoformat(), today=today.isoformat()),
+                           details={"field": "deadline", "reason": "passed"})
+    grace = evidence_settings().rectification_grace_days
+    span = period_span(period.label) if period.label else None
+    last = (span[1] if span else today) + timedelta(days=grace)
+    if deadline > last:
+        message = _("deadline %(deadline)s is after %(last)s, %(days)s days after the last day of period "
+                    "%(period)s", deadline=deadline.isoformat(), last=last.isoformat(), days=grace,
+                    period=period.label) if span else \
+            _("deadline %(deadline)s is after %(last)s, %(days)s days from today", deadline=deadline.isoformat(),
+              last=last.isoformat(), days=grace)
+        raise InvalidInput(message, details={"field": "deadline", "reason": "too late"})
+
+
+def _check_follow_up(follow: FollowUp, period: PeriodInfo) -> None:
+    """A follow-up deducts: its indicator is a `deduction` leaf of the period's scheme and its type one that leaf
+    reads (never an accrual's bonus, a veto or another leaf's type)."""
+    deductions = sorted(code for code, kind in period.rule_kinds.items() if kind == "deduction")
+    if follow.indicator not in deductions:
+        raise InvalidInput(_("indicator %(indicator)r is not a deduction leaf of period %(period)s: a follow-up can "
+                             "only deduct (its deduction leaves: %(known)s)", indicator=follow.indicator,
+                             period=period.id, known=listed(deductions) or _("none")),
+                           details={"field": "follow_up.indicator", "reason": "not a deduction leaf"})
+    types = period.event_types.get(follow.indicator, ())
+    if follow.type not in types:
+        raise InvalidInput(_("event type %(type)r is not one that indicator %(indicator)s deducts for (its types: "
+                             "%(known)s)", type=follow.type, indicator=follow.indicator,
+                             known=listed(types) or _("none")),
+                           details={"field": "follow_up.type", "reason": "not a deduction type"})
 
 
 def _announce(session: AsyncSession, type: str, notice: RectificationNotice, at: datetime | None = None) -> None:
@@ -82,7 +128,7 @@ async def feedback(session: AsyncSession, principal: Principal, scoring: Scoring
     claimed = await _claimed(session, notice, payload.version)
     claimed.feedback, claimed.feedback_at, claimed.status = payload.feedback, now, "answered"
     audit.record(session, actor=principal, action="rectification.feedback", entity_type="rectification_notice",
-                 entity_id=notice.id, after={"feedback": payload.feedback})
+                 entity_id=notice.id, after={"feedback": payload.feedback}, details=_details(claimed))
     _announce(session, "rectification.answered", claimed)
     return claimed
 
@@ -100,7 +146,7 @@ async def sign(session: AsyncSession, principal: Principal, scoring: ScoringClie
     claimed = await _claimed(session, notice, payload.version)
     claimed.signed_by, claimed.signed_at, claimed.status = principal.subject, now, "signed"
     audit.record(session, actor=principal, action="rectification.sign", entity_type="rectification_notice",
-                 entity_id=notice.id, after={"signed_by": principal.subject})
+                 entity_id=notice.id, after={"signed_by": principal.subject}, details=_details(claimed))
     return claimed
 
 
@@ -111,18 +157,34 @@ async def sweep_overdue(session: AsyncSession, now: datetime) -> int:
     notices = await repository.overdue(session, today)
     for notice in notices:
         notice.status, notice.version = "overdue", notice.version + 1
-        audit.record(session, actor="system:rectification-sweep", action="rectification.overdue",
-                     entity_type="rectification_notice", entity_id=notice.id)
+        fact_id = f"rect-{notice.id}" if notice.follow_up else None
+        audit.record(session, actor=SWEEP, action="rectification.overdue", entity_type="rectification_notice",
+                     entity_id=notice.id, details=_details(notice, fact=fact_id))
         # overdue from the start of the day after the deadline (local), however late the sweep runs
         became = datetime.combine(notice.deadline + timedelta(days=1), time(0), tzinfo=zone)
         _announce(session, "rectification.overdue", notice, at=became)
         if notice.follow_up:
-            body = {"id": f"rect-{notice.id}", "subject": notice.subject_id, **notice.follow_up, "fact": "event",
-                    "date": (notice.deadline + timedelta(days=1)).isoformat(), "key": notice.id}
-            await facts.upsert(session, actor="system:rectification-sweep", period_id=notice.period_id,
-                               unit_path=notice.unit_path, body=body, source_type="rectification",
-                               source_id=notice.id)
+            await _raise_follow_up(session, notice, notice.follow_up)
     return len(notices)
+
+
+async def _raise_follow_up(session: AsyncSession, notice: RectificationNotice, follow_up: dict[str, Any]) -> None:
+    """The notice's follow-up event as a fact, without review (docs/identity.md): dated the day it went overdue and
+    counted for the notice's period even when that day is after the period (`period` says which); its audit
+    record names the notice, its issuer and the follow-up, the actor acting on the issuer's behalf."""
+    day = notice.deadline + timedelta(days=1)
+    span = period_span(notice.period_label) if notice.period_label else None
+    after_period = span is not None and day > span[1]
+    body: dict[str, Any] = {"id": f"rect-{notice.id}", "subject": notice.subject_id, **follow_up,
+                            "fact": "event", "date": day.isoformat(), "key": notice.id}
+    if notice.period_label:
+        body["period"] = notice.period_label
+    details = {"rectification_notice": notice.id, "issued_by": notice.inspector, "follow_up": notice.follow_up,
+               "deadline": notice.deadline.isoformat(), "counts_for_period": notice.period_id,
+               "dated_after_period": after_period}
+    await facts.upsert(session, actor=f"{SWEEP} for {notice.inspector}"[:200], period_id=notice.period_id,
+                       unit_path=notice.unit_path, body=body, source_type="rectification", source_id=notice.id,
+                       details=details)
 
 
 async def page(session: AsyncSession, principal: Principal, period_id: str) -> list[RectificationNotice]:

@@ -77,7 +77,8 @@ class WebhookDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"))
+    # no foreign key: a deleted subscription's delivery log stays, for the audit (evidence_0011)
+    subscription_id: Mapped[str] = mapped_column(String(36))
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     type: Mapped[str] = mapped_column(String(60))
     ordering_key: Mapped[str] = mapped_column(String(300))

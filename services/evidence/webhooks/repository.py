@@ -12,6 +12,7 @@ from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaohe.i18n import _
 from services.common.db import insert_unnested
 from services.evidence.webhooks.models import EventRecord, WebhookDelivery, WebhookSecret, WebhookSubscription
 
@@ -66,6 +67,15 @@ async def deliveries(session: AsyncSession, subscription_ids: Sequence[str], *, 
     if before is not None:
         stmt = stmt.where(WebhookDelivery.id < before)
     return (await session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(limit))).all()
+
+
+async def give_up_pending(session: AsyncSession, subscription_id: str) -> int:
+    """Mark a deleted subscription's pending deliveries failed (they stay in its log); how many there were."""
+    d = WebhookDelivery.__table__
+    given_up = await session.execute(
+        update(WebhookDelivery).where(d.c.subscription_id == subscription_id, d.c.state == "pending")
+        .values(state="failed", leased_until=None, last_error=_("the subscription was deleted")).returning(d.c.id))
+    return len(given_up.all())
 
 
 async def delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery | None:

@@ -107,7 +107,7 @@ async def create(session: AsyncSession, principal: Principal,
     await session.flush()
     session.add(WebhookSecret(subscription_id=subscription.id, secret=secret, created_at=now))
     audit.record(session, actor=principal, action="webhook.create", entity_type="webhook_subscription",
-                 entity_id=subscription.id, after=_state(subscription))
+                 entity_id=subscription.id, after=_state(subscription), details=_fields(subscription))
     await session.flush()
     return subscription, secret
 
@@ -115,6 +115,11 @@ async def create(session: AsyncSession, principal: Principal,
 def _state(subscription: WebhookSubscription) -> dict[str, Any]:
     return {"name": subscription.name, "url": subscription.url, "event_types": subscription.event_types,
             "scope_path": subscription.scope_path, "status": subscription.status}
+
+
+def _fields(subscription: WebhookSubscription) -> dict[str, Any]:
+    """The audit details of a subscription: where its events go and which (never its secret), in the clear."""
+    return {**_state(subscription), "paused": subscription.status == "paused"}
 
 
 async def get_managed(session: AsyncSession, principal: Principal, subscription_id: str, *,
@@ -134,6 +139,7 @@ async def update(session: AsyncSession, principal: Principal, subscription_id: s
                  payload: SubscriptionUpdate) -> WebhookSubscription:
     subscription = await get_managed(session, principal, subscription_id, lock=True)
     before = _state(subscription)
+    was = _fields(subscription)
     if payload.url is not None:
         subscription.url = _check_url(payload.url)
     if payload.name is not None:
@@ -146,16 +152,23 @@ async def update(session: AsyncSession, principal: Principal, subscription_id: s
         subscription.status, subscription.disabled_reason = "active", None
         subscription.failing_since, subscription.consecutive_failures = None, 0
     subscription.updated_at = clock.now()
+    now = _fields(subscription)
     audit.record(session, actor=principal, action="webhook.update", entity_type="webhook_subscription",
-                 entity_id=subscription.id, before=before, after=_state(subscription))
+                 entity_id=subscription.id, before=before, after=_state(subscription),
+                 details={**now, "changed": {key: {"from": was[key], "to": value} for key, value in now.items()
+                                             if was[key] != value}})
     await session.flush()
     return subscription
 
 
 async def delete(session: AsyncSession, principal: Principal, subscription_id: str) -> None:
+    """Delete the subscription and its secrets; its delivery log stays (the deliveries keep its id, for the audit) and
+    what was still pending is given up."""
     subscription = await get_managed(session, principal, subscription_id, lock=True)
+    given_up = await repository.give_up_pending(session, subscription.id)
     audit.record(session, actor=principal, action="webhook.delete", entity_type="webhook_subscription",
-                 entity_id=subscription.id, before=_state(subscription))
+                 entity_id=subscription.id, before=_state(subscription),
+                 details={**_fields(subscription), "pending_given_up": given_up})
     await session.delete(subscription)
     await session.flush()
 

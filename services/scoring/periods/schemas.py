@@ -75,6 +75,9 @@ class IndicatorRead(BaseModel):
         default=None, description="What the task scores without them: zero, proportional or missing.")
     lookback_periods: int | None = Field(
         default=None, description="`lookback`: how many periods the leaf reads, this one included.")
+    event_types: list[str] = Field(
+        default_factory=list, description="The event types a `deduction` or `accrual` leaf reads (its `per_event` "
+                                          "and `zero_when` types), sorted; empty for other leaves.")
 
 
 class PeriodSummary(BaseModel):

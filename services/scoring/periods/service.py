@@ -11,6 +11,7 @@ from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
+from kaohe.engine.scheme.model import AccrualParams, DeductionParams
 from kaohe.engine.scheme.model import Scheme as EngineScheme
 from kaohe.engine.scheme.rule_params import FACT_KIND
 from kaohe.i18n import _, ngettext, status_word
@@ -81,9 +82,16 @@ def indicators(scheme: EngineScheme) -> list[IndicatorRead]:
                       required_documents=[RequiredDocumentRead(name=d.name, supplier=d.supplier)
                                           for d in n.documents.required] if n.documents else [],
                       documents_when_missing=n.documents.when_missing if n.documents else None,
-                      lookback_periods=n.lookback)
+                      lookback_periods=n.lookback, event_types=event_types(n.rule.params) if n.rule else [])
         for n in scheme.nodes()
     ]
+
+
+def event_types(params: object) -> list[str]:
+    """The event types a deduction or accrual leaf reads (a deduction's `zero_when` types are in its `per_event`)."""
+    if isinstance(params, DeductionParams | AccrualParams):
+        return sorted(params.per_event)
+    return []
 
 
 async def read(session: AsyncSession, period: Period) -> PeriodRead:
