@@ -61,14 +61,14 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         lines = held.stdout.splitlines()
         trusted = f", signature holds, key {_fingerprint(signed)} (the trusted key)"
         assert lines[0].startswith("checkpoint: taken ") and lines[0].endswith(trusted)
-        assert lines[1:] == ["evidence: ok (0 records, 0 rows in 10 tables; holds the 1 head kept outside)",
+        assert lines[1:] == ["evidence: ok (0 records, 0 rows in 17 tables; holds the 1 head kept outside)",
                              "scoring: ok (6 records, 3 rows in 8 tables; holds the 1 head kept outside)",
                              "ranking: ok (0 records, 0 rows in 7 tables; holds the 1 head kept outside)"]
         chinese = kaohe(url, data, "verify", "--checkpoint", str(folder / "cp.json"), lang="zh-CN")
         assert chinese.returncode == 0, chinese.stdout + chinese.stderr
         assert chinese.stdout.splitlines() == [  # every line in Chinese, nothing of the English left
             f"检查点：生成于 {signed['created_at']}，签名有效，密钥 {_fingerprint(signed)}（受信任的密钥）",
-            "evidence：通过（0 条记录，10 张表共 0 行；与链外保存的 1 个链头一致）",
+            "evidence：通过（0 条记录，17 张表共 0 行；与链外保存的 1 个链头一致）",
             "scoring：通过（6 条记录，8 张表共 3 行；与链外保存的 1 个链头一致）",
             "ranking：通过（0 条记录，7 张表共 0 行；与链外保存的 1 个链头一致）"]
 
