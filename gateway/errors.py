@@ -16,9 +16,9 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, GraphQLInputObjectType, GraphQLSchema, GraphQLSyntaxError, get_named_type
 
 from gateway.library_messages import library_text
-from kaohe.i18n import N_, Text, _, localize, translate
+from kaohe.i18n import N_, Text, _, current_locale, localize, translate
 from services.common.errors import DomainError
-from services.common.i18n import json_problem
+from services.common.i18n import json_problem, localized_details
 
 CODES = {
     400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
@@ -218,7 +218,7 @@ def give_code(error: GraphQLError, schema: GraphQLSchema | None = None) -> None:
                             "reason": original.code}
         message = localize(original.message)
         if original.details is not None:
-            details = graphql_details(original.details, _arguments(error, schema))
+            details = graphql_details(localized_details(original.details, current_locale()), _arguments(error, schema))
             error.extensions["details"] = details
             message = _renamed_lead(message, original.details, details)
         error.message = message

@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kaohe.i18n import N_, Text, _, localize
-from services.common.i18n import pydantic_reason, request_locale
+from services.common.i18n import localized_details, pydantic_reason, request_locale
 
 log = logging.getLogger("kaohe.errors")
 
@@ -148,11 +148,14 @@ class ErrorHandlers:
 
     def respond(self, request: Request, status: int, code: str, message: str, details: Any = None,
                 headers: Mapping[str, str] | None = None) -> JSONResponse:
-        """The error body, its message in the request's language (`Accept-Language`)."""
+        """The error body, its message and kaohe's own sentences in its details in the request's language
+        (`Accept-Language`; services.common.reasons.localized_details)."""
         if status == 401:
             headers = {**UNAUTHENTICATED_HEADERS, **(headers or {})}
-        text = localize(message, request_locale(request))
-        return JSONResponse(self.render(status, code, text, details), status_code=status, headers=headers)
+        locale = request_locale(request)
+        text = localize(message, locale)
+        return JSONResponse(self.render(status, code, text, localized_details(details, locale)), status_code=status,
+                            headers=headers)
 
     async def domain(self, request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)

@@ -10,11 +10,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe.i18n import N_, Text, current_locale, locale_var, localize, negotiate, translate
 from kaohe.parser_reasons import json_problem
-from services.common.reasons import name_list, or_list, pydantic_reason
+from services.common.reasons import localized_details, name_list, or_list, pydantic_reason
 from services.common.settings import get_settings
 
-__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "json_problem", "localize", "name_list", "or_list",
-           "pass_language_on", "pydantic_reason", "request_locale", "translate"]
+__all__ = ["N_", "LocaleMiddleware", "Text", "current_locale", "json_problem", "localize", "localized_details",
+           "name_list", "or_list", "pass_language_on", "pydantic_reason", "request_locale", "translate"]
 
 ACCEPT_LANGUAGE = "accept-language"
 

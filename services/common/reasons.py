@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from kaohe.i18n import N_, Text, listed
+from kaohe.i18n import N_, Text, listed, localize
 from services.common.patterns import PATTERN_REASONS
 
 # pydantic's reasons by their type, so that a refused payload reads in Chinese too; the English stays
@@ -56,6 +56,30 @@ PYDANTIC_REASONS: dict[str, str] = {
     "uuid_parsing": N_("Input should be a valid UUID"),
     "json_invalid": N_("Invalid JSON"),
 }
+
+
+class LibraryReason(Text):
+    """One of pydantic's own reasons (PYDANTIC_REASONS), whose English is pydantic's sentence: in the reader's
+    language in a message that quotes it, in pydantic's English in `details` (`localized_details`), where programs
+    may match it (docs/decisions.md, "Error details in the reader's language")."""
+
+    def __reduce__(self) -> tuple[type[Text], tuple[str, dict[str, object], str]]:
+        return LibraryReason, (self.msgid, self.params, str(self))
+
+
+def localized_details(details: Any, locale: str) -> Any:
+    """An error's `details` as the client reads them: each of kaohe's own sentences (a marked message: a validator's
+    reason, a pattern's accepted forms, a file row's reason) in `locale`; a pydantic reason (LibraryReason), and a
+    sentence of kaohe's that quotes one (a file row's `numerator: Input should be …`), in English as before; field
+    names, codes, numbers and anything else unchanged."""
+    if isinstance(details, Text):
+        quotes_pydantic = any(isinstance(param, LibraryReason) for param in details.params.values())
+        return str(details) if isinstance(details, LibraryReason) or quotes_pydantic else localize(details, locale)
+    if isinstance(details, dict):
+        return {key: localized_details(value, locale) for key, value in details.items()}
+    if isinstance(details, list | tuple):
+        return [localized_details(value, locale) for value in details]
+    return details
 
 
 QUOTED = re.compile(r"'[^']*'")
@@ -106,4 +130,4 @@ def pydantic_reason(error: Mapping[str, Any]) -> str:
     }
     if isinstance(params.get("expected"), str):  # "'xlsx' or 'csv'": "or" in the language too
         params["expected"] = or_list(str(params["expected"]))
-    return Text(template, params, english)
+    return LibraryReason(template, params, english)

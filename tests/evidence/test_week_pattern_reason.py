@@ -22,5 +22,5 @@ async def test_a_roster_week_out_of_range_is_refused_in_words(client: httpx.Asyn
         error = response.json()["error"]
         assert (error["message"], error["details"]) == (
             f"first_week{colon}{WEEK[language]}",
-            [{"field": "first_week", "reason": WEEK["en"]}],
+            [{"field": "first_week", "reason": WEEK[language]}],  # kaohe's own words: translated in details too
         )

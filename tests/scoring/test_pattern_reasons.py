@@ -26,7 +26,8 @@ async def test_a_period_label_and_a_slug_are_refused_in_words(scoring: httpx.Asy
             assert response.status_code == 422, response.text
             error = response.json()["error"]
             assert error["message"] == f"label{colon}{LABEL[language]}"
-            assert error["details"] == [{"field": "label", "reason": LABEL["en"]}]  # details stay English (docs/api.md)
+            # kaohe's own words, so in the language asked for in details too (docs/api.md, "Language of messages")
+            assert error["details"] == [{"field": "label", "reason": LABEL[language]}]
         response = await scoring.post(
             "/v1/units", json={"name": "市", "slug": "City"}, headers={**admin(), "Accept-Language": language}
         )
