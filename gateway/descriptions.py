@@ -15,7 +15,9 @@ VERSION_READ = ("The `version` you read: a stale one is CONFLICT with `details: 
                 "`current` and apply again).")
 
 ARGUMENTS: dict[str, str] = {
-    "periodId": "The assessment period (考核周期), e.g. `2026-Q1`; NOT_FOUND when unknown or outside your scope.",
+    "periodId": ("The assessment period (考核周期) by its `id` (the one `openPeriod` was given or made, e.g. "
+                 "`000-1-community-quarterly-8db685-2026-Q1` in the demo data), not its `label` (`2026-Q1`); "
+                 "NOT_FOUND when unknown or outside your scope."),
     "subjectId": "The assessed subject (考核对象): a unit's or a person's id, enrolled in the period.",
     "first": "How many items of the page, 1 to 100 (default 20).",
     "after": "The `endCursor` of the previous page; leave out for the first page.",
@@ -68,7 +70,8 @@ FIELD_ARGUMENTS: dict[str, str] = {
     "loadHolidayCalendar.source": "Where the arrangement comes from, e.g. the notice's title and number (国办发明电…).",
     "unitAncestors.id": "The unit whose ancestors to list, nearest first.",
     "scheme.id": "The scheme (考核方案) by the id its document gives it.",
-    "period.id": "The assessment period (考核周期), e.g. `2026-Q1`.",
+    "period.id": ("The assessment period (考核周期) by its `id` (e.g. `000-1-community-quarterly-8db685-2026-Q1` in "
+                  "the demo data), not its `label` (`2026-Q1`)."),
     "subject.id": "The subject (考核对象) within the period.",
     "submission.id": "The evidence submission (佐证材料).",
     "createUnit.id": "An id of your choosing; leave out and one is made.",

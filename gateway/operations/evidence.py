@@ -128,12 +128,15 @@ class FactQuery:
         return keyset_page(found, after=after, next_cursor=next_cursor, total=int(body.get("total_count", 0)))
 
 
-@strawberry.input(description="Evidence for one (period, subject, indicator): a fact of kind `fact` (§4).")
+@strawberry.input(description="Evidence for one (period, subject, indicator): a fact of kind `fact` "
+                              "(docs/scheme-reference.md §5 Facts).")
 class EvidenceInput:
     period_id: str
     subject_id: str
     indicator: str | None = None
-    fact: str = strawberry.field(description="score | measure | event | rating | task | case | journal | document")
+    fact: str = strawberry.field(description="The fact kind (事实种类, docs/scheme-reference.md §5): score | measure | "
+                                             "event | rating | task | case | journal | document; a `Submission` "
+                                             "answers it as `kind`.")
     content: JSON = strawberry.field(description="The fact's fields for its kind, e.g. {\"value\": \"12.5\"}.")
     justification: str | None = None
 

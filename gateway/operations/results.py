@@ -115,7 +115,10 @@ class ResultQuery:
 
 @strawberry.type
 class ResultMutation:
-    @strawberry.mutation(description="Publish a period's results for objection (公示) for `days` days.")
+    @strawberry.mutation(description=(
+        "Publish a period's results for objection (公示) for `workingDays` working days, ending at 24:00 Beijing "
+        "time on the last one; left out, the scheme's window (`publication.working_days`, for a re-publication "
+        "`republication_working_days`), else 5 (a re-publication: as long as the one before)."))
     async def publish_results(self, info: Ctx, period_id: strawberry.ID,
                               working_days: int | None = None) -> Publication:
         ctx = info.context
@@ -126,7 +129,8 @@ class ResultMutation:
                                                  json=payload)
         return Publication.from_json(body, str(period_id))
 
-    @strawberry.mutation(description="Object to a subject's published result.")
+    @strawberry.mutation(description=(
+        "Object to a subject's published result; `reason` is the objection's text (ranking's REST calls it `text`)."))
     async def file_objection(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, reason: str,
                              idempotency_key: str | None = None) -> Objection:
         ctx = info.context
@@ -154,7 +158,9 @@ class ResultMutation:
         return Snapshot.from_json(await ctx.clients.ranking.request(
             "POST", f"/v1/periods/{segment(period_id)}/finalize", ctx.user))
 
-    @strawberry.mutation(description="Reopen a finalized period, with the reason (audited).")
+    @strawberry.mutation(description=(
+        "Reopen a finalized period, with the reason (audited). Answers the publication, whose `status` is "
+        "`computed` again (ranking's state of the results), while `Period.status` reads `scoring` (the lifecycle)."))
     async def reopen_period(self, info: Ctx, period_id: strawberry.ID, reason: str) -> Publication:
         ctx = info.context
         bounded(period_id=str(period_id), reason=reason)

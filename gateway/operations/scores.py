@@ -13,6 +13,8 @@ from gateway.operations import bounded, rows
 from gateway.pagination import Connection, paginate
 from gateway.types.audit import PeriodVerification
 from gateway.types.score import Score, ScoreVersion
+from kaohe.i18n import _
+from services.common.errors import InvalidInput
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
@@ -41,6 +43,9 @@ class ScoreQuery:
         ctx = info.context
         bounded(period_id=str(period_id), subject_id=str(subject_id), indicator=indicator)
         await loaders.authorize_subject(ctx, "scoreAsOf", str(period_id), str(subject_id))
+        if at.tzinfo is None:  # refused here, naming `at`: scoring would name its own parameter, as_of
+            raise InvalidInput(_("%(field)s needs a time zone (e.g. 2026-04-01T08:00:00+08:00)", field="at"),
+                               details={"field": "at"})
         body = await ctx.clients.scoring.request("GET", _history_path(str(period_id), str(subject_id)), ctx.user,
                                                  params={"indicator": indicator, "as_of": at.isoformat()})
         found = rows(body, "versions") if isinstance(body, list) or "versions" in (body or {}) else [body]

@@ -59,7 +59,9 @@ class Submission:
     period_id: str | None
     subject_id: str | None
     indicator: str | None
-    kind: str | None = strawberry.field(description="The fact kind (§4): score, measure, event, rating, …")
+    kind: str | None = strawberry.field(description=(
+        "The fact kind (事实种类, docs/scheme-reference.md §5 Facts) of the evidence: score, measure, event, rating, "
+        "task, case, journal or document; the value `submitEvidence` took as `EvidenceInput.fact`."))
     status: str | None
     version: int | None = strawberry.field(description="Send it back with a review decision (stale → CONFLICT).")
     level: int | None

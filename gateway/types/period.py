@@ -25,7 +25,9 @@ class Period:
     scheme_id: str | None
     scheme_version: int | None
     label: str | None
-    status: str | None = strawberry.field(description="open → collecting → scoring → published → finalized")
+    status: str | None = strawberry.field(description=(
+        "The period's lifecycle (scoring's): open → collecting → scoring → published → finalized; `reopenPeriod` "
+        "takes a finalized period back to `scoring`. Not `Publication.status`, ranking's state of the results."))
     owner_path: str | None
     subject_count: int | None
     inputs_sha256: str | None

@@ -13,7 +13,10 @@ from gateway.types import text
 @strawberry.type(description="A period's publication window and approval state.")
 class Publication:
     period_id: str
-    status: str | None = strawberry.field(description="computed → published (公示) → finalized (审定)")
+    status: str | None = strawberry.field(description=(
+        "Ranking's state of the period's results: computed (ranked, not published; again after `reopenPeriod`) → "
+        "published (公示) → finalized (审定). Not `Period.status`, the period's lifecycle, which reads `scoring` "
+        "where this reads `computed`."))
     sequence: int | None = strawberry.field(description="The number of the latest 公示 (0 before the first; a "
                                                         "re-publication after results changed counts one more).")
     working_days: int | None = strawberry.field(description="The latest 公示's window in working days.")

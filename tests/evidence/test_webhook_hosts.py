@@ -11,6 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from kaohe.i18n import localize
 from services.evidence.webhooks.ssrf import Refused, UrlPolicy, parse_networks
 from tests.evidence.conftest import Stack
 from tests.evidence.receiver import Receiver
@@ -98,3 +99,14 @@ async def test_a_fullwidth_loopback_receiver_allowed_explicitly_is_delivered_to(
     finally:
         await sender.stop()
         await receiver.stop()
+
+
+@pytest.mark.parametrize(("https_only", "english", "chinese"), [
+    (False, "the URL must start with http:// or https://", "地址必须以 http:// 或 https:// 开头"),
+    (True, "the URL must start with https://", "地址必须以 https:// 开头")])
+def test_a_url_of_another_scheme_is_refused_wholly_in_the_language_asked_for(
+        https_only: bool, english: str, chinese: str) -> None:
+    """The "or" between the schemes is a word of the sentence, not English glued into the Chinese (newcomer probe)."""
+    with pytest.raises(Refused) as refused:
+        UrlPolicy(https_only=https_only).check("ftp://hooks.example.org/hook")
+    assert (localize(refused.value, "en"), localize(refused.value, "zh-CN")) == (english, chinese)

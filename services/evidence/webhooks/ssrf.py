@@ -157,8 +157,9 @@ class UrlPolicy:
         except ValueError as exc:
             raise Refused(_("the URL is malformed: %(exc)s", exc=exc)) from None
         schemes = ("https",) if self.https_only else ("http", "https")
-        if parts.scheme not in schemes:
-            raise Refused(_("the URL must start with %(names)s", names=' or '.join(s + '://' for s in schemes)))
+        if parts.scheme not in schemes:  # "or" is a word of the sentence, so that it is translated with it
+            raise Refused(_("the URL must start with %(name)s", name="https://") if self.https_only else
+                          _("the URL must start with %(first)s or %(second)s", first="http://", second="https://"))
         if parts.username is not None or parts.password is not None:
             raise Refused(_("the URL may not carry a user name or password"))
         host = ascii_host(parts.hostname or "")

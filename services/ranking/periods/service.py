@@ -182,7 +182,8 @@ async def reopen(
     await repository.add_reopening(session, reopening)
     period.status, period.reopen_count = "computed", period.reopen_count + 1
     period.published_at = period.publication_ends_at = period.finalized_at = None
-    # Scoring and evidence accept writes again (scoring moves the period back to published).
+    # Scoring and evidence accept writes again (scoring moves the period back to `scoring`; ranking's own status
+    # is `computed` until the results are published again).
     _tell_listeners(session, period.id, "reopened", reason=reason)
     _announce(session, "period.reopened", period)
     audit.record(session, actor=principal, action="period.reopened", entity_type="period", entity_id=period.id,
