@@ -87,7 +87,9 @@ def test_a_decision_without_its_reason_names_the_field(live: Live, period: dict[
     for language, message in (("en", "reason: reject needs a reason"), ("zh-CN", "reason：reject 须填写理由")):
         error = _refusal(live, reviewer, reject, language, id=sent["id"], v=sent["version"])
         assert (error["message"], error["extensions"]["code"]) == (message, "BAD_USER_INPUT")
-        assert error["extensions"]["details"] == [{"field": "reason", "reason": "reject needs a reason"}]
+        # kaohe's own reason: in the language asked for in details too (docs/api.md, "Language of messages")
+        own = {"en": "reject needs a reason", "zh-CN": "reject 须填写理由"}[language]
+        assert error["extensions"]["details"] == [{"field": "reason", "reason": own}]
 
 
 def test_a_period_label_is_refused_with_the_forms_it_takes(live: Live, period: dict[str, str]) -> None:
