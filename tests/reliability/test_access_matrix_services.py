@@ -40,6 +40,10 @@ REFUSED = (403, 404)
 NOW = datetime.now(UTC)
 WEEK = NOW.strftime("%G-W%V")
 LATER = (NOW + timedelta(days=30)).isoformat()
+# the period of this (ISO) year, which holds this week's journal; a notice's deadline a week ahead lies within the
+# period or its 30 days of grace
+LABEL = NOW.strftime("%G")
+DEADLINE = (NOW + timedelta(days=7)).date().isoformat()
 
 SCHEME = """
 id: mx
@@ -160,7 +164,7 @@ CALLS: dict[str, list[Call]] = {
                                 "ends_on": NOW.date().isoformat()})],
     "issueRectificationNotice": [Call("evidence", "POST", "/v1/rectifications",
                                       {**S, "problem": "台账缺失", "opinion": "限期整改",
-                                       "checked_at": NOW.isoformat(), "deadline": LATER[:10]})],
+                                       "checked_at": NOW.isoformat(), "deadline": DEADLINE})],
     "answerRectificationNotice": [Call("evidence", "POST", "/v1/rectifications/{notice}/feedback",
                                        {"feedback": "已整改", "version": 1})],
     "signRectificationNotice": [Call("evidence", "POST", "/v1/rectifications/{notice}/sign", {"version": 2})],
@@ -310,7 +314,7 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
         else:
             ids["draft_revision"] = str(draft["revision"])
     await _ok(await client.post(f"{sc}/v1/periods", headers=ADMIN, json={
-        "id": PERIOD, "scheme_id": "mx", "scheme_version": 1, "label": "2026", "owner_path": "city/a",
+        "id": PERIOD, "scheme_id": "mx", "scheme_version": 1, "label": LABEL, "owner_path": "city/a",
         "subjects": [{"id": "pe-a", "group": "A"}]}), 201)  # a period owned by city/a holds only its subjects
     await _ok(await client.post(f"{sc}/v1/periods/{PERIOD}/status", json={"status": "collecting"}, headers=ADMIN))
     for subject in ("pe-a",):
@@ -333,7 +337,7 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
     await _ok(await client.post(f"{ev}/v1/journals", headers=ADMIN,
                                 json={**S, "week": WEEK, "text": "周志", "points": "45"}), 201)
     notice = await _ok(await client.post(f"{ev}/v1/rectifications", headers=ADMIN, json={
-        **S, "problem": "台账缺失", "opinion": "限期整改", "checked_at": NOW.isoformat(), "deadline": LATER[:10]}), 201)
+        **S, "problem": "台账缺失", "opinion": "限期整改", "checked_at": NOW.isoformat(), "deadline": DEADLINE}), 201)
     ids["notice"] = notice["id"]
     appeal = await _ok(await client.post(f"{ev}/v1/appeals", headers=ADMIN,
                                          json={"fact_id": ids["fact"], "points": ["不服"]}), 201)
