@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 
 from gateway.errors import graphql_error_body
 from kaohe.i18n import N_, _, localize, translate
+from services.common import clock
 from services.common.auth import Principal
 from services.common.i18n import request_locale
 from services.common.peers import segment
@@ -178,7 +179,7 @@ def _state(notice: dict[str, Any]) -> str:
         return f"已审定（{_day(_local(notice['finalizedAt']))}）"
     if notice["stale"]:
         return "公示后结果有变更，待重新公示"
-    if datetime.now(ZoneInfo(get_settings().timezone)) < _local(notice["closesAt"]):
+    if clock.now() < _local(notice["closesAt"]):  # the window is business time, as ranking closes it
         return "公示中"
     return "公示期已满"
 

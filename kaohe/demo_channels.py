@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from services.common import clock
 from services.common.auth import Grant, Principal
 
 CONCURRENCY = 8
@@ -67,7 +68,7 @@ async def _one_task(caller: Caller, *, period_id: str, scope: str, indicator: st
     seen = sorted({vote["grade"] for vote in votes if vote.get("grade") is not None})
     scale = grades or seen
     rated = sorted({subject_ids[vote["subject"]] for vote in votes})
-    closes = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    closes = (clock.now() + timedelta(days=30)).isoformat()  # the stack's business clock, as evidence checks it
     task = await caller.call("evidence", "POST", "/v1/rating-tasks", {
         "period_id": period_id, "indicator": indicator, "kind": "mutual" if mutual else "democratic",
         "scope": scope, "grades": scale, "round": round_, "closes_at": closes, "subject_ids": rated,

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.common.auth import Grant, Principal, issue_service_token
 from services.common.db import Database, create_engine
 from services.common.embedded import EmbeddedPostgres, free_port
-from services.common.settings import SERVICES, normalize_database_url
+from services.common.settings import SERVICES, get_settings, normalize_database_url
 
 
 @dataclass(frozen=True)
@@ -212,3 +212,14 @@ async def api(service_db: Any) -> AsyncIterator[Any]:
     yield open_client
     for cm in reversed(stack):
         await cm.__aexit__(None, None, None)
+
+
+@pytest.fixture
+def clock_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """KAOHE_CLOCK_FILE set to a file of the test's folder (not written yet: no offset)."""
+    path = tmp_path / "clock"
+    monkeypatch.setenv("KAOHE_CLOCK_FILE", str(path))
+    get_settings.cache_clear()
+    yield path
+    monkeypatch.delenv("KAOHE_CLOCK_FILE")
+    get_settings.cache_clear()

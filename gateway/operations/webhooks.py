@@ -100,7 +100,9 @@ class WebhookMutation:
         access.require_role(ctx.user, "sendTestWebhook")
         return WebhookDelivery.from_json(await ctx.clients.evidence.request("POST", f"{_path(id)}/test", ctx.user))
 
-    @strawberry.mutation(description="Send a finished delivery again (the same `webhook-id`), as a new delivery.")
+    @strawberry.mutation(description="Send a finished delivery again (the same `webhook-id`), as a new delivery; a "
+                                     "pending one not in flight is made due now (with the pending ones about the "
+                                     "same entity ahead of it) and answered as it is.")
     async def redeliver_webhook(
         self, info: Ctx,
         delivery_id: Annotated[strawberry.ID, strawberry.argument(description="A delivery of the log.")],

@@ -6,8 +6,9 @@ a decimal, negative allowed; empty or missing means 0). Every service reads busi
 or a deadline by writing that file. The file is re-read only when its mtime or size changes (one
 `stat` per call). Production refuses the setting at start-up (`load_settings`).
 
-Infrastructure timing (token expiry, outbox back-off, the recompute debounce, database defaults)
-stays on the real clock; see docs/decisions.md.
+Infrastructure timing (token expiry, the outbox's and the webhooks' due times, back-off and leases, the
+recompute debounce, database defaults) stays on the real clock, `real_now()`: whatever schedules work that a
+loop later compares with its own "now" must take both instants from the same clock; see docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ def offset() -> timedelta:
     return _read(path)
 
 
+def real_now() -> datetime:
+    """Infrastructure time: the system's UTC instant, never offset (due times, back-off, leases, expiry)."""
+    return datetime.now(UTC)
+
+
 def now() -> datetime:
     """Business time: the current UTC instant plus the clock file's offset."""
-    return datetime.now(UTC) + offset()
+    return real_now() + offset()

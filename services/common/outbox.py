@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import SYSTEM, issue_service_token
 from services.common.db import Database, copy_objects, insert_unnested, pending
 from services.common.peers import peer_client
@@ -167,7 +168,7 @@ class OutboxRelay:
         async with self.db.sessionmaker() as session:
             rows = (await session.scalars(
                 select(self.model)
-                .where(self.model.delivered_at.is_(None), self.model.available_at <= datetime.now(UTC))
+                .where(self.model.delivered_at.is_(None), self.model.available_at <= clock.real_now())
                 .order_by(self.model.created_at, self.model.id)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
@@ -192,7 +193,7 @@ class OutboxRelay:
             return False
         last, model = claimed[-1], self.model
         behind = await session.scalar(
-            select(model.id).where(model.delivered_at.is_(None), model.available_at <= datetime.now(UTC),
+            select(model.id).where(model.delivered_at.is_(None), model.available_at <= clock.real_now(),
                                    model.destination == destination, model.topic.in_(self.batched_topics),
                                    tuple_(model.created_at, model.id) > (last.created_at, last.id)).limit(1))
         return behind is not None
@@ -220,7 +221,7 @@ class OutboxRelay:
         except httpx.HTTPError as exc:
             self._failed(rows, exc)
             return
-        now = datetime.now(UTC)
+        now = clock.real_now()
         for row in rows:
             row.delivered_at = now
             row.attempts += 1
@@ -229,7 +230,7 @@ class OutboxRelay:
         """Not delivered: each row backs off (1 s doubling to 5 min) and records why."""
         for row in rows:
             row.attempts += 1
-            row.available_at = datetime.now(UTC) + backoff(row.attempts)
+            row.available_at = clock.real_now() + backoff(row.attempts)
             row.last_error = str(exc)[:2000] or type(exc).__name__
             log.warning("event %s to %s failed (attempt %d): %s", row.id, row.destination, row.attempts, exc)
 
@@ -246,7 +247,7 @@ class OutboxRelay:
         except httpx.HTTPError as exc:
             self._failed([row], exc)
             return
-        row.delivered_at = datetime.now(UTC)
+        row.delivered_at = clock.real_now()
         row.attempts += 1
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,16 +14,6 @@ from services.common.settings import ConfigError, get_settings, load_settings
 from services.evidence.clock import system_now
 from services.ranking.access import utc_now
 from tests.cli_helpers import KAOHE, clean_env
-
-
-@pytest.fixture
-def clock_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "clock"
-    monkeypatch.setenv("KAOHE_CLOCK_FILE", str(path))
-    get_settings.cache_clear()
-    yield path
-    monkeypatch.delenv("KAOHE_CLOCK_FILE")
-    get_settings.cache_clear()
 
 
 def write(path: Path, text: str, mtime_ns: int) -> None:

@@ -107,11 +107,12 @@ async def deliveries(subscription_id: str, session: SessionDep, principal: Curre
 
 
 @router.post("/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryRead,
-             summary="Send a finished delivery again (same webhook-id)", responses=errors(409))
+             summary="Send a delivery again (same webhook-id)", responses=errors(409))
 async def redeliver(delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: SessionDep,
                     principal: CurrentPrincipal) -> DeliveryRead:
     """Send a finished delivery again, as a new delivery with the same `webhook-id` (receivers deduplicate on
-    it). 409 while the original is still being delivered.
+    it). A pending delivery that is not in flight (waiting for its next attempt) is made due now, with the pending
+    deliveries about the same entity queued ahead of it, and answered as it is. 409 while it is in flight.
     """
     return DeliveryRead.model_validate(await service.redeliver(session, principal, delivery_id))
 

@@ -18,14 +18,14 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.db import Database, session_scope
 from services.common.stored_text import english, message
 from services.common.waiting import woken
@@ -155,7 +155,7 @@ class Dispatcher:
 
     async def _claim(self, free: int) -> list[Job]:
         """Lease what can go now, with everything its requests need (one statement, committed at once)."""
-        now = datetime.now(UTC)
+        now = clock.real_now()
         async with self.db.sessionmaker() as session:
             rows = await repository.claim(session, now, now + self.timing.lease, free, self.per_subscription)
             await session.commit()
@@ -204,7 +204,7 @@ class Dispatcher:
     async def _record(self, delivery_id: int, outcome: Outcome) -> None:
         async for session in session_scope(self.db):  # run to its end: that is where it commits
             if outcome.ok:
-                await repository.delivered(session, delivery_id, datetime.now(UTC), outcome.status,
+                await repository.delivered(session, delivery_id, clock.real_now(), outcome.status,
                                            outcome.latency_ms)
             else:
                 await self._apply(session, delivery_id, outcome)
@@ -212,7 +212,7 @@ class Dispatcher:
 
     async def _apply(self, session: AsyncSession, delivery_id: int, outcome: Outcome) -> None:
         """A failed attempt: retry later or give up, and count it against the subscription."""
-        now = datetime.now(UTC)
+        now = clock.real_now()
         delivery = await repository.delivery(session, delivery_id)
         if delivery is None or delivery.state != "pending":
             return

@@ -82,6 +82,24 @@ async def delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery |
     return await session.get(WebhookDelivery, delivery_id)
 
 
+async def hasten(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> list[int]:
+    """Make a pending delivery due at `now`, with the pending ones about the same entity queued ahead of it for
+    the same subscription (it cannot go before them), leaving any in flight alone: the ids made due, oldest
+    first. The caller holds the delivery's row lock."""
+    d = WebhookDelivery.__table__
+    ahead = await session.scalars(
+        update(WebhookDelivery)
+        .where(d.c.subscription_id == delivery.subscription_id, d.c.ordering_key == delivery.ordering_key,
+               d.c.state == "pending", d.c.id < delivery.id, d.c.next_attempt_at > now,
+               or_(d.c.leased_until.is_(None), d.c.leased_until < now))
+        .values(next_attempt_at=now).returning(d.c.id).execution_options(synchronize_session=False))
+    ids = sorted(ahead.all())
+    if delivery.next_attempt_at > now:
+        delivery.next_attempt_at = now
+        ids.append(delivery.id)
+    return ids
+
+
 async def claim(session: AsyncSession, now: datetime, lease_until: datetime, free: int,
                 per_subscription: int) -> Sequence[Any]:
     """Lease up to `free` due deliveries in one statement and return what their requests need: `id`,

@@ -5,6 +5,11 @@ receives only events about units inside its scope, which its creator may read in
 notices (services/common/notify.py) and are logged once; each new one becomes a delivery for every active
 subscription of its type whose scope covers its unit, in the same transaction (nothing is lost between the
 log and the queues). The dispatcher (dispatcher.py) sends the deliveries.
+
+Every instant this module and the dispatcher store or compare (due times, back-off, leases, the retry
+window, secret expiry, the subscriptions' own times) is on the real clock (`clock.real_now`), so a stack whose
+business clock was moved (`KAOHE_CLOCK_FILE`) still sends at once; only an event's `timestamp` in the payload
+(when it happened) is business time.
 """
 
 from __future__ import annotations
@@ -63,8 +68,9 @@ def _delivery_row(subscription_id: str, notice: Notice, now: datetime, *,
 
 
 async def record_notices(session: AsyncSession, notices: list[Notice]) -> None:
-    """The evidence sink (before commit): log the new notices and queue one delivery per interested subscription."""
-    now = clock.now()
+    """The evidence sink (before commit): log the new notices and queue one delivery per interested subscription,
+    due now on the dispatcher's clock (the real one)."""
+    now = clock.real_now()
     rows = [{"id": uuid.UUID(n.id), "type": n.type, "entity_id": n.entity_id[:200], "unit_path": n.unit_path,
              "period_id": n.period_id, "subject_id": n.subject_id,
              "occurred_at": datetime.fromisoformat(n.occurred_at), "notice": n.to_json()} for n in notices]
@@ -97,7 +103,7 @@ async def create(session: AsyncSession, principal: Principal,
                  payload: SubscriptionCreate) -> tuple[WebhookSubscription, str]:
     _require_manager(principal, payload.scope_path)
     url = _check_url(payload.url)
-    now = clock.now()
+    now = clock.real_now()
     subscription = WebhookSubscription(
         id=str(uuid.uuid4()), name=payload.name, url=url, event_types=payload.event_types,
         scope_path=payload.scope_path, created_by=principal.subject, status="active", consecutive_failures=0,
@@ -151,7 +157,7 @@ async def update(session: AsyncSession, principal: Principal, subscription_id: s
     elif payload.paused is False:
         subscription.status, subscription.disabled_reason = "active", None
         subscription.failing_since, subscription.consecutive_failures = None, 0
-    subscription.updated_at = clock.now()
+    subscription.updated_at = clock.real_now()
     now = _fields(subscription)
     audit.record(session, actor=principal, action="webhook.update", entity_type="webhook_subscription",
                  entity_id=subscription.id, before=before, after=_state(subscription),
@@ -177,7 +183,7 @@ async def rotate_secret(session: AsyncSession, principal: Principal,
                         subscription_id: str) -> tuple[str, datetime | None]:
     """A new secret; the ones in force keep signing for the overlap (0: they stop at once)."""
     subscription = await get_managed(session, principal, subscription_id, lock=True)
-    now = clock.now()
+    now = clock.real_now()  # the dispatcher's clock: it compares `expires_at` with its own now
     overlap = timedelta(hours=evidence_settings().webhook_secret_overlap_hours)
     await repository.expire_secrets(session, subscription.id, now + overlap)
     secret = new_secret()
@@ -191,10 +197,10 @@ async def rotate_secret(session: AsyncSession, principal: Principal,
 async def send_test(session: AsyncSession, principal: Principal, subscription_id: str) -> WebhookDelivery:
     """Queue a `webhook.test` event for this subscription only (whatever its types; even paused ones queue it)."""
     subscription = await get_managed(session, principal, subscription_id)
-    now = clock.now()
     notice = Notice(id=str(uuid.uuid4()), type="webhook.test", entity_id=subscription.id,
-                    unit_path=subscription.scope_path, occurred_at=now.isoformat(), extra={"by": principal.subject})
-    delivery = WebhookDelivery(**_delivery_row(subscription.id, notice, now))
+                    unit_path=subscription.scope_path, occurred_at=clock.now().isoformat(),
+                    extra={"by": principal.subject})
+    delivery = WebhookDelivery(**_delivery_row(subscription.id, notice, clock.real_now()))
     session.add(delivery)
     await session.flush()
     pending(session, WAKE).append(1)
@@ -209,18 +215,30 @@ async def deliveries_of(session: AsyncSession, principal: Principal, subscriptio
 
 
 async def redeliver(session: AsyncSession, principal: Principal, delivery_id: int) -> WebhookDelivery:
-    """Send a logged delivery again (same `webhook-id`, so the receiver can tell a repeat), as a new delivery."""
+    """Send a logged delivery again (same `webhook-id`, so the receiver can tell a repeat). A finished one is
+    sent as a new delivery; a pending one that is not in flight (no lease running) is made due now, with the
+    pending deliveries about the same entity queued ahead of it (they go first), instead of waiting for its next
+    attempt; one in flight is 409."""
     original = await repository.delivery(session, delivery_id)
     subscription = None if original is None else await repository.subscription(session, original.subscription_id)
     if original is None or subscription is None or not principal.can(MANAGERS, subscription.scope_path):
         # the same answer as for no delivery at all: nothing says whose subscription it belongs to
         raise NotFound(_("webhook delivery %(delivery_id)s does not exist", delivery_id=delivery_id))
+    now = clock.real_now()
     if original.state == "pending":
-        raise Conflict(_("delivery %(delivery_id)s is still being delivered (attempt %(attempt)s due "
-                         "%(next_attempt_at)s)", delivery_id=delivery_id, attempt=original.attempts + 1,
-                         next_attempt_at=original.next_attempt_at.isoformat()),
-                       details={"state": original.state})
-    now = clock.now()
+        await session.refresh(original, with_for_update=True)  # a claim in progress commits first
+    if original.state == "pending":
+        if original.leased_until is not None and original.leased_until >= now:
+            raise Conflict(_("delivery %(delivery_id)s is still being delivered (attempt %(attempt)s due "
+                             "%(next_attempt_at)s)", delivery_id=delivery_id, attempt=original.attempts + 1,
+                             next_attempt_at=original.next_attempt_at.isoformat()),
+                           details={"state": original.state})
+        hastened = await repository.hasten(session, original, now)
+        audit.record(session, actor=principal, action="webhook.redeliver", entity_type="webhook_subscription",
+                     entity_id=subscription.id, details={"delivery": original.id, "due_now": hastened})
+        await session.flush()
+        pending(session, WAKE).append(1)
+        return original
     copy = WebhookDelivery(subscription_id=subscription.id, event_id=original.event_id, type=original.type,
                            ordering_key=original.ordering_key, payload=original.payload, state="pending",
                            attempts=0, next_attempt_at=now, created_at=now, redelivery_of=original.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_
@@ -64,7 +64,7 @@ def require_writable(period: Period) -> None:
 
 def mark_due(period: Period, cause: str) -> None:
     """Ask for a recompute (the loop starts once the transaction commits), remembering what caused it."""
-    period.recompute_due_at = datetime.now(UTC)
+    period.recompute_due_at = clock.real_now()
     session = object_session(period)
     if session is not None:
         session.info[DUE_WAKE] = True

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.db import Database, session_scope
 from services.common.waiting import woken
 from services.scoring.periods.service import DUE_WAKE
@@ -45,7 +46,7 @@ class Recomputer:
     async def run_due(self, now: datetime | None = None) -> int:
         """Recompute every period that is due; returns how many were recomputed."""
         done = 0
-        while await self._one((now or datetime.now(UTC)) - self.quiet):
+        while await self._one((now or clock.real_now()) - self.quiet):
             done += 1
         return done
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -106,7 +106,7 @@ def hold_recompute(locked: Iterable[Period], due_before: dict[str, datetime | No
     before (docs/decisions.md, "Bulk facts reach the ranking in one recompute"). A period that was due already
     before the batch (a change not held) keeps its time; one held by the batch before is held again, and one the
     next batch does not continue is released then (`release_held`)."""
-    now = datetime.now(UTC)
+    now = clock.real_now()
     for period in locked:
         before = due_before.get(period.id)
         if period.recompute_due_at != before and (before is None or before > now):
@@ -118,7 +118,7 @@ async def release_held(session: AsyncSession, continued: Collection[str]) -> int
     sender has moved on to other events (another period's file, or a single change that happened to share the
     held batch), so nothing more is coming for them. A period another transaction has locked is left as it is
     (that one continues it, or the hold runs out). How many were released."""
-    now = datetime.now(UTC)
+    now = clock.real_now()
     held = (select(Period.id).where(Period.recompute_due_at > now, Period.id.not_in(list(continued)))
             .with_for_update(skip_locked=True))
     released = await session.execute(update(Period).where(Period.id.in_(held.scalar_subquery()))
