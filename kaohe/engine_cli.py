@@ -6,11 +6,15 @@ import pathlib
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from kaohe.i18n import N_, _, localize, ngettext
+from kaohe.i18n import C_, N_, _, localize, ngettext
+
+if TYPE_CHECKING:
+    from kaohe.engine.scheme.model import Scheme
+    from kaohe.i18n import Text
 
 INVALID_INPUT = 2
 
@@ -28,7 +32,8 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate", help=N_(
         "Score, rank, grade, label and reward one period offline, from files."
         "\n\nExit 0; 1 when a `missing: error` leaf has no facts for some subject (the result is still "
-        "written in full); 2 when the inputs cannot be computed (unreadable file, invalid scheme)."))(evaluate)
+        "written in full); 2 when the inputs cannot be computed (unreadable file, invalid scheme) or the facts "
+        "are not for the scheme (their `scheme` or `version` is another's): then nothing is written."))(evaluate)
     app.add_typer(scheme_app, name="scheme")
 
 
@@ -78,22 +83,26 @@ def evaluate(
     from kaohe.engine.ranking import dumps_result, format_table
     from kaohe.engine.ranking.output import format_explanations
     from kaohe.engine.scheme import SchemeInvalid
+    from kaohe.engine.scoring.score import facts_belong_to
     from services.common.explanations import render_explanation
 
     scheme_document = _load(scheme, _("scheme"))
     facts_document = _load(facts, _("facts"))
     try:
-        result = run(scheme_document, facts_document)
+        parsed = parse_scheme(scheme_document)
     except SchemeInvalid as exc:
         _fail(ngettext("the scheme %(scheme)s is invalid (%(problems_count)s problem):",
                        "the scheme %(scheme)s is invalid (%(problems_count)s problems):", len(exc.problems),
                        scheme=scheme, problems_count=len(exc.problems)), _problem_lines(exc.problems))
+    if not facts_belong_to(parsed, facts_document):
+        _fail(_foreign_facts(facts, facts_document, parsed))
+    result = run(scheme_document, facts_document)  # valid: parsed above
     if output_format is OutputFormat.json:
         text = dumps_result(result)  # the stored form: English, the same bytes in every language
     elif output_format is OutputFormat.explain:
         text = format_explanations(result, render_explanation)
-    else:  # evaluate parsed the scheme already: it is valid
-        text = format_table(result, by_group=parse_scheme(scheme_document).ranking.scope == "group")
+    else:
+        text = format_table(result, by_group=parsed.ranking.scope == "group")
     _write(text, out)
     unfit = missing_errors(result)
     if unfit:
@@ -103,6 +112,19 @@ def evaluate(
                               "evidence is in (see problems)", unfit_count=len(unfit), subjects=", ".join(subjects[:5]),
                               more=" …" if len(subjects) > 5 else "")), err=True)
         raise typer.Exit(1)
+
+
+def _foreign_facts(path: pathlib.Path, facts: dict[str, Any], scheme: Scheme) -> Text:
+    """Why facts of another scheme (or version) are refused: what they name, what the scheme is, what to do."""
+    named, version = facts.get("scheme") or scheme.id, facts.get("version")
+    if version is None:
+        return _("the facts %(path)s are for scheme %(named)s, not %(scheme)s; nothing was computed (evaluate them "
+                 "with their own scheme, or set `scheme` and `version` in the facts file)",
+                 path=path, named=named, scheme=scheme.id)
+    return _("the facts %(path)s are for scheme %(named)s version %(facts_version)s, not %(scheme)s version "
+             "%(version)s; nothing was computed (evaluate them with their own scheme, or set `scheme` and `version` "
+             "in the facts file)", path=path, named=named, facts_version=version, scheme=scheme.id,
+             version=scheme.version)
 
 
 def _write(text: str, out: pathlib.Path | None) -> None:
@@ -128,4 +150,4 @@ def validate(file: Annotated[pathlib.Path, typer.Argument(help=N_("The scheme fi
         _fail(ngettext("the scheme %(file)s is invalid (%(problems_count)s problem):",
                        "the scheme %(file)s is invalid (%(problems_count)s problems):", len(exc.problems),
                        file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
-    typer.echo("ok")
+    typer.echo(localize(C_("scheme validation", "ok")))

@@ -499,15 +499,30 @@ def secret_checks(settings: Settings) -> list[Check]:
     else:
         checks.append(Check(_("service token"), "ok", _("KAOHE_SERVICE_TOKEN_SECRET set")))
     if settings.jwt_secret is None and settings.jwt_jwks_url is None:
-        status = "warn" if settings.environment == "production" else "ok"
-        checks.append(Check(_("user tokens"), status, _("neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; "
-                                                        "only API keys can reach the gateway")))
+        checks.append(_user_token_check(settings))
     else:
         checks.append(Check(_("user tokens"), "ok", _("JWKS URL set") if settings.jwt_jwks_url
                             else _("HS256 secret set")))
     if settings.environment == "production" and settings.metrics_token is None:
         checks.append(Check(_("metrics"), "warn", _("KAOHE_METRICS_TOKEN unset: /metrics is not served")))
     return checks
+
+
+def _user_token_check(settings: Settings) -> Check:
+    """Neither a key nor a JWKS URL configured: in production only API keys reach the gateway; in development
+    `kaohe up` gives the gateway the key kept in the data folder (kaohe/stack.py, `development_jwt_secret`), which
+    doctor reads, never makes."""
+    from kaohe.stack import JWT_SECRET_FILE
+
+    if settings.environment == "production":
+        return Check(_("user tokens"), "warn", _("neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; only API "
+                                                 "keys can reach the gateway"))
+    path = settings.data_dir / JWT_SECRET_FILE
+    if path.is_file():
+        return Check(_("user tokens"), "ok", _("development HS256 key in %(path)s (kaohe up gives it to the gateway, "
+                                               "kaohe token signs with it)", path=path))
+    return Check(_("user tokens"), "ok", _("KAOHE_JWT_SECRET unset (kaohe up generates a development HS256 key in "
+                                           "%(path)s; kaohe token signs with it)", path=path))
 
 
 def disk_check(data_dir: Path, usage: Any = None) -> Check:

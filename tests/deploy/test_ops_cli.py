@@ -18,9 +18,17 @@ import httpx
 import pytest
 
 from kaohe.i18n import use_locale
-from kaohe.ops_cli import CONFIGURATION_DOC, calendar_check, clock_check, configuration_reference, disk_check
+from kaohe.ops_cli import (
+    CONFIGURATION_DOC,
+    calendar_check,
+    clock_check,
+    configuration_reference,
+    disk_check,
+    secret_checks,
+)
 from migrations.runner import head_revision
 from services.common.embedded import free_port
+from services.common.settings import read_settings
 from tests.cli_helpers import KAOHE, clean_env, run_kaohe
 
 
@@ -110,7 +118,8 @@ def test_doctor_requires_a_service_secret_in_production(fresh_database: Any, tmp
     assert {name for name, (status, _m) in found.items() if status != "ok"} - {"holiday calendar"} == {
         "service token", "user tokens", "metrics"}
     assert found["service token"] == ("fail", "KAOHE_SERVICE_TOKEN_SECRET unset")
-    assert found["user tokens"][0] == "warn"
+    assert found["user tokens"] == ("warn", "neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; only API keys "
+                                            "can reach the gateway")
     assert found["metrics"] == ("warn", "KAOHE_METRICS_TOKEN unset: /metrics is not served")
 
 
@@ -130,7 +139,8 @@ def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> N
     assert lines[:3] + lines[4:11] + lines[12:] == [
         "正常  配置                 配置已加载（运行环境 development）",
         "正常  服务令牌             未设置 KAOHE_SERVICE_TOKEN_SECRET（kaohe up 会在数据目录中生成一个）",
-        "正常  用户令牌             KAOHE_JWT_SECRET 和 KAOHE_JWT_JWKS_URL 均未设置；只有 API 密钥能访问网关",
+        f"正常  用户令牌             未设置 KAOHE_JWT_SECRET（kaohe up 会在 {tmp_path / 'jwt.secret'} 生成开发用 HS256 "
+        "密钥；kaohe token 用它签发令牌）",
         "正常  数据库               已配置的 PostgreSQL",
         f"正常  evidence 数据库      已连接 {where}",
         f"正常  evidence 数据库迁移  已是最新版本 {head_revision('evidence')}",
@@ -147,8 +157,8 @@ def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> N
     assert lines[:3] + lines[4:11] + lines[12:] == [
         "ok    config               settings loaded (environment development)",
         "ok    service token        KAOHE_SERVICE_TOKEN_SECRET unset (kaohe up generates one in the data folder)",
-        "ok    user tokens          neither KAOHE_JWT_SECRET nor KAOHE_JWT_JWKS_URL is set; only API keys can reach "
-        "the gateway",
+        f"ok    user tokens          KAOHE_JWT_SECRET unset (kaohe up generates a development HS256 key in "
+        f"{tmp_path / 'jwt.secret'}; kaohe token signs with it)",
         "ok    database             configured PostgreSQL",
         f"ok    evidence database    connected to {where}",
         f"ok    evidence migrations  at head {head_revision('evidence')}",
@@ -158,6 +168,33 @@ def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> N
         f"ok    ranking migrations   at head {head_revision('ranking')}",
         "ok    holiday calendar     arrangements for 2026",
     ]
+
+
+def test_doctor_names_the_development_user_token_key_kaohe_up_uses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_language: None) -> None:
+    """In development without KAOHE_JWT_SECRET or a JWKS URL, `kaohe up` gives the gateway the key kept in the data
+    folder and `kaohe token` signs with it: doctor says so (reading the key, never making it), in both languages."""
+    for name in ("KAOHE_JWT_SECRET", "KAOHE_JWT_SECRET_FILE", "KAOHE_JWT_JWKS_URL", "KAOHE_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KAOHE_DATA_DIR", str(tmp_path))
+    key = tmp_path / "jwt.secret"
+
+    def user_tokens() -> str:
+        [check] = [c for c in secret_checks(read_settings()) if c.name == "user tokens"]
+        return check.line()
+
+    use_locale("en")
+    assert user_tokens() == (f"ok    user tokens          KAOHE_JWT_SECRET unset (kaohe up generates a development "
+                             f"HS256 key in {key}; kaohe token signs with it)")
+    assert not key.exists()
+    key.write_text("k" * 64, encoding="utf-8")
+    assert user_tokens() == (f"ok    user tokens          development HS256 key in {key} (kaohe up gives it to the "
+                             "gateway, kaohe token signs with it)")
+    use_locale("zh-CN")
+    assert user_tokens() == (f"正常  用户令牌             开发用 HS256 密钥位于 {key}（kaohe up 把它交给网关，"
+                             "kaohe token 用它签发令牌）")
+    monkeypatch.setenv("KAOHE_JWT_SECRET", "s" * 40)  # a configured key wins over the file
+    assert user_tokens() == "正常  用户令牌             已设置 HS256 密钥"
 
 
 def test_doctor_findings_in_chinese(cli_language: None) -> None:

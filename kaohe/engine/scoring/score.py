@@ -609,6 +609,11 @@ def problem_key(problem: Problem) -> tuple[Any, ...]:
     return (natural_key(problem.fact or ""), natural_key(problem.subject or ""), problem.pointer or "", problem.message)
 
 
+def facts_belong_to(scheme: Scheme, facts: Mapping[str, Any]) -> bool:
+    """Whether a facts document is for this scheme: its `scheme` and `version`, where given, are the scheme's."""
+    return facts.get("scheme") in (None, scheme.id) and facts.get("version") in (None, scheme.version)
+
+
 def score_period(scheme: Scheme, facts: Mapping[str, Any]) -> PeriodScores:
     """Score every subject of one period (§3–§5); bad facts become problems, never exceptions."""
     with paused_gc(), localcontext(CONTEXT):
@@ -624,7 +629,7 @@ def score_keeping(scheme: Scheme, facts: Mapping[str, Any],
     """The period scored, with its working state (engine/subset.py keeps it for later changes).
     `digest` skips hashing when the caller has the inputs' hash already. Call inside CONTEXT."""
     problems: list[Problem] = []
-    if facts.get("scheme") not in (None, scheme.id) or facts.get("version") not in (None, scheme.version):
+    if not facts_belong_to(scheme, facts):
         problems.append(
             Problem(
                 message=_("the facts are for %(facts_scheme)s version %(facts_version)s, not %(scheme)s version "

@@ -114,3 +114,51 @@ def test_evaluate_explains_each_score_in_the_language_asked_for(tmp_path: pathli
     assert [subject["explain"] for subject in json.loads(as_json.stdout)["subjects"]] == [
         {"regular": "manual mean [f2]: (93) / 1 = 93", "total": "total: regular 93 = 93"},
         {"regular": "manual mean [f1]: (88.405) / 1 = 88.405", "total": "total: regular 88.405 = 88.405"}]
+
+
+def _facts(tmp_path: pathlib.Path, **header: Any) -> tuple[pathlib.Path, pathlib.Path]:
+    """The test scheme and its facts with `scheme`/`version` replaced (None: left out)."""
+    scheme, facts = tmp_path / "scheme.yaml", tmp_path / "facts.json"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    document = {k: v for k, v in {**FACTS, **header}.items() if v is not None}
+    facts.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return scheme, facts
+
+
+def test_evaluate_refuses_facts_of_another_scheme_with_exit_2_and_writes_nothing(tmp_path: pathlib.Path) -> None:
+    from kaohe.cli import app
+
+    try:
+        scheme, facts = _facts(tmp_path, scheme="x", version=None)
+        out = tmp_path / "result.json"
+        done = CliRunner().invoke(app, ["--lang", "en", "evaluate", "--scheme", str(scheme), "--facts", str(facts),
+                                        "--out", str(out)])
+        assert (done.exit_code, done.stdout, done.stderr.splitlines()) == (2, "", [
+            f"kaohe: the facts {facts} are for scheme x, not cli-test; nothing was computed (evaluate them with their "
+            "own scheme, or set `scheme` and `version` in the facts file)"])
+        assert not out.exists()
+        scheme, facts = _facts(tmp_path, version=2)  # the right scheme, another version
+        assert _run("--lang", "en", "evaluate", "--scheme", str(scheme), "--facts", str(facts)) == (2, [
+            f"kaohe: the facts {facts} are for scheme cli-test version 2, not cli-test version 1; nothing was "
+            "computed (evaluate them with their own scheme, or set `scheme` and `version` in the facts file)"])
+        assert _run("--lang", "zh-CN", "evaluate", "--scheme", str(scheme), "--facts", str(facts)) == (2, [
+            f"kaohe: 事实文件 {facts} 属于方案 cli-test 第 2 版，不是 cli-test 第 1 版；未作计算"
+            "（请用它所属的方案计算，或在事实文件中设置 `scheme` 和 `version`）"])
+        # facts that name no scheme are taken as the scheme's, as before
+        scheme, facts = _facts(tmp_path, scheme=None, version=None)
+        done = CliRunner().invoke(app, ["--lang", "en", "evaluate", "--scheme", str(scheme), "--facts", str(facts)])
+        assert (done.exit_code, json.loads(done.stdout)["subjects"][0]["id"]) == (0, "c02")
+    finally:
+        use_locale(None)
+
+
+def test_validate_says_ok_in_the_language_asked_for(tmp_path: pathlib.Path) -> None:
+    from kaohe.cli import app
+
+    scheme, _facts_file = _facts(tmp_path)
+    try:
+        for language, word in (("zh-CN", "有效\n"), ("en", "ok\n")):
+            done = CliRunner().invoke(app, ["--lang", language, "scheme", "validate", str(scheme)])
+            assert (done.exit_code, done.stdout) == (0, word)
+    finally:
+        use_locale(None)
