@@ -16,7 +16,14 @@ import httpx
 import jwt
 
 from kaohe.i18n import _
-from services.common.auth import Grant, Principal, grants_from_claim, subject_ids_from_claim, token_problem
+from services.common.auth import (
+    Grant,
+    Principal,
+    grants_from_claim,
+    subject_ids_from_claim,
+    subject_problem,
+    token_problem,
+)
 from services.common.errors import NotAuthenticated
 from services.common.settings import Settings
 
@@ -65,7 +72,13 @@ class JwksCache:
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """Map verified token claims to a principal; a malformed claim or an unknown role is a 401."""
     raw = claims["grants"] if "grants" in claims else _shorthand_grants(claims)
-    return Principal(subject=str(claims.get("sub", "")), grants=grants_from_claim(raw), kind="user",
+    subject = claims.get("sub", "")
+    if not isinstance(subject, str):
+        raise NotAuthenticated(_("the token's sub claim must be a text"))
+    problem = subject_problem(subject)
+    if problem is not None:
+        raise NotAuthenticated(problem)
+    return Principal(subject=subject, grants=grants_from_claim(raw), kind="user",
                      subject_ids=subject_ids_from_claim(claims.get("subject_ids", [])))
 
 

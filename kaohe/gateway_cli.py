@@ -84,8 +84,11 @@ def register(app: typer.Typer) -> None:
         from gateway.auth import development_token
         from kaohe.console import fail, settings_or_exit
         from kaohe.stack import development_jwt_secret
-        from services.common.auth import normalise_scope
+        from services.common.auth import normalise_scope, subject_problem
 
+        problem = subject_problem(sub)  # the gateway would refuse the token (docs/identity.md, "Token subjects")
+        if problem is not None:
+            fail(problem, 2)
         unknown = [r for r in role if r not in ROLES]
         if unknown:
             fail(_("unknown role %(unknown)r; choose from %(names)s", unknown=unknown[0], names=listed(ROLES)), 2)

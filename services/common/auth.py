@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -35,6 +36,35 @@ SERVICE_TOKEN_HEADER = "Authorization"  # noqa: S105
 
 _SLUG = re.compile(UNIT_SLUG)
 MAX_SCOPE_LENGTH = 1000
+
+
+# Actors kaohe names itself (audit rows, outbox events, principals of its own processes): a person's token may not
+# claim one, or its audit rows could not be told from kaohe's own (docs/identity.md, "Token subjects").
+RESERVED_SUBJECTS = ("system", "gateway")
+RESERVED_SUBJECT_PREFIXES = ("system:", "gateway:", "api-key:", "cli:")
+MAX_SUBJECT_LENGTH = 200
+
+
+def subject_problem(subject: str) -> str | None:
+    """Why `subject` may not be a person's token subject (`sub`), None when it may: empty, longer than
+    MAX_SUBJECT_LENGTH, carrying control, formatting (bidirectional overrides, zero-width) or line-separator
+    characters, or naming one of kaohe's own actors (RESERVED_SUBJECTS, RESERVED_SUBJECT_PREFIXES; any case)."""
+    if not subject.strip():
+        return _("the token's sub claim is empty")
+    if len(subject) > MAX_SUBJECT_LENGTH:
+        return _("the token's sub claim is longer than %(limit)d characters", limit=MAX_SUBJECT_LENGTH)
+    for char in subject:
+        if unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp"):
+            return _("the token's sub claim contains the control or formatting character U+%(code)04X",
+                     code=ord(char))
+    folded = subject.casefold()
+    if folded in RESERVED_SUBJECTS:
+        return _("the token's sub claim %(sub)r names one of kaohe's own actors", sub=subject)
+    for prefix in RESERVED_SUBJECT_PREFIXES:
+        if folded.startswith(prefix):
+            return _("the token's sub claim %(sub)r starts with %(prefix)r, which kaohe reserves for its own actors",
+                     sub=subject, prefix=prefix)
+    return None
 
 
 def scope_problem(scope: str) -> str | None:

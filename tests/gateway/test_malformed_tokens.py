@@ -67,3 +67,55 @@ def test_a_malformed_claim_is_a_401_and_the_connection_serves_the_next_request(
                          headers={"Authorization": f"Bearer {_token(grants=[{'role': 'auditor', 'scope': ''}])}"})
         assert good.status_code == 200
         assert good.json() == {"data": {"me": {"subject": "mallory"}}}
+
+
+REFUSED_SUBJECTS = [
+    ("system:deadline", "the token's sub claim 'system:deadline' starts with 'system:', which kaohe reserves for "
+                        "its own actors"),
+    ("System:Deadline", "the token's sub claim 'System:Deadline' starts with 'system:', which kaohe reserves for "
+                        "its own actors"),
+    ("api-key:3f2a", "the token's sub claim 'api-key:3f2a' starts with 'api-key:', which kaohe reserves for its "
+                     "own actors"),
+    ("gateway:public", "the token's sub claim 'gateway:public' starts with 'gateway:', which kaohe reserves for "
+                       "its own actors"),
+    ("cli:root", "the token's sub claim 'cli:root' starts with 'cli:', which kaohe reserves for its own actors"),
+    ("system", "the token's sub claim 'system' names one of kaohe's own actors"),
+    ("gateway", "the token's sub claim 'gateway' names one of kaohe's own actors"),
+    ("x" * 5000, "the token's sub claim is longer than 200 characters"),
+    ("x" * 201, "the token's sub claim is longer than 200 characters"),
+    ("li\u202ewei", "the token's sub claim contains the control or formatting character U+202E"),
+    ("li\u200bwei", "the token's sub claim contains the control or formatting character U+200B"),
+    ("li\nwei", "the token's sub claim contains the control or formatting character U+000A"),
+    ("li\u2028wei", "the token's sub claim contains the control or formatting character U+2028"),
+    ("", "the token's sub claim is empty"),
+    ("   ", "the token's sub claim is empty"),
+]
+
+
+@pytest.mark.parametrize(("sub", "message"), REFUSED_SUBJECTS)
+def test_a_reserved_overlong_or_unreadable_subject_is_a_401(gateway_url: str, sub: str, message: str) -> None:
+    """Regression (attacker probe): a token with sub 'system:deadline' approved a submission and the audit named
+    the deadline job as the actor; subs of 5000 characters or with U+202E were accepted (docs/identity.md)."""
+    token = _token(sub=sub, grants=[{"role": "admin", "scope": ""}])
+    response = httpx.post(f"{gateway_url}/graphql", json={"query": "{ me { subject } }"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json() == {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED",
+                                                                              "reason": "not_authenticated"}}]}
+
+
+@pytest.mark.parametrize("sub", ["x" * 200, "u-330100-000123", "李伟", "systems-office", "api-keys", "cli"])
+def test_ordinary_subjects_up_to_200_characters_are_accepted(gateway_url: str, sub: str) -> None:
+    token = _token(sub=sub, grants=[{"role": "auditor", "scope": ""}])
+    response = httpx.post(f"{gateway_url}/graphql", json={"query": "{ me { subject } }"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.json() == {"data": {"me": {"subject": sub}}}
+
+
+def test_a_subject_that_is_not_a_text_is_a_401(gateway_url: str) -> None:
+    """PyJWT refuses a `sub` that is not a string before kaohe reads it."""
+    token = _token(sub=["system:deadline"], grants=[])
+    response = httpx.post(f"{gateway_url}/graphql", json={"query": "{ me { subject } }"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["message"] == "invalid token: its claims are not valid"

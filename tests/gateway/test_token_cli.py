@@ -96,3 +96,17 @@ def test_token_refuses_a_scope_that_names_no_unit(tmp_path: Any, scope: str) -> 
     chinese = run_kaohe("--lang", "zh-CN", "token", "--role", "admin", "--scope", scope, env=env)
     assert (chinese.returncode, chinese.stdout) == (2, "")
     assert chinese.stderr.strip() == f"kaohe: 范围 {scope!r} 未指明任何单位；如需覆盖整个组织，请不要给出 --scope"
+
+
+@pytest.mark.parametrize(("sub", "message"), [
+    ("system:deadline", "the token's sub claim 'system:deadline' starts with 'system:', which kaohe reserves for its "
+                        "own actors"),
+    ("api-key:7", "the token's sub claim 'api-key:7' starts with 'api-key:', which kaohe reserves for its own actors"),
+    ("x" * 201, "the token's sub claim is longer than 200 characters"),
+    ("li\u202ewei", "the token's sub claim contains the control or formatting character U+202E"),
+])
+def test_token_refuses_a_subject_the_gateway_would_refuse(tmp_path: Any, sub: str, message: str) -> None:
+    done = run_kaohe("--lang", "en", "token", "--role", "admin", "--sub", sub,
+                     env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.strip() == f"kaohe: {message}"
