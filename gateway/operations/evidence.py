@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,7 +11,7 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import MAX_LIST, bounded, bounded_ids, bounded_texts, fetch_owned, idempotency, rows
-from gateway.pagination import Connection, keyset_page, page_size, paginate
+from gateway.pagination import Connection, decode_cursor, keyset_page, offset_page, page_size
 from gateway.types.appeal import Appeal
 from gateway.types.evidence import Journal, Submission
 from gateway.types.fact import Fact
@@ -21,25 +21,63 @@ from services.common import listing
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
+T = TypeVar("T")
 
 
 async def subject_list(info: Ctx, operation: str, path: str, key: str, period_id: str,
                        subject_id: str) -> list[dict[str, Any]]:
+    """Every row of one subject's list (at most a page of the service's longest, MAX_LIMIT rows)."""
     ctx = info.context
     bounded(period_id=period_id, subject_id=subject_id)
     await loaders.authorize_subject(ctx, operation, period_id, subject_id)
-    body = await ctx.clients.evidence.request("GET", path, ctx.user,
-                                              params={"period_id": period_id, "subject_id": subject_id})
+    body = await ctx.clients.evidence.request("GET", path, ctx.user, params={
+        "period_id": period_id, "subject_id": subject_id, "limit": str(listing.MAX_LIMIT)})
     return [r for r in rows(body, key) if str(r.get("subject_id", subject_id)) == subject_id]
+
+
+async def period_list(ctx: Context, operation: str, service: str, path: str, *, period_id: str,
+                      subject_id: str | None, status: str | None, first: int | None,
+                      after: str | None) -> tuple[list[tuple[int, dict[str, Any]]], int, int]:
+    """An offset page of a period's list, one subject's or period-wide, cut and counted by the service (which keeps
+    the rows within the caller's grants): `(index in page, row)` pairs, the page's offset and the list's count."""
+    bounded(period_id=period_id, subject_id=subject_id, status=status, after=after)
+    await checked_list(ctx, operation, period_id, subject_id)
+    offset, size = decode_cursor(after), page_size(first)
+    filters = {"period_id": period_id, "subject_id": subject_id, "status": status}
+    params = {"offset": str(offset), "limit": str(max(size, 1)),
+              **{k: v for k, v in filters.items() if v is not None}}
+    body = await getattr(ctx.clients, service).request("GET", path, ctx.user, params=params)
+    found = rows(body, "items")[:size]
+    return list(enumerate(found)), offset, int(body.get("total_count", 0)) if isinstance(body, dict) else 0
+
+
+def offset_connection(found: list[tuple[int, T]], offset: int, total: int) -> Connection[T]:
+    """The connection of a page `period_list` read."""
+    return offset_page(found, offset=offset, consumed=len(found), total=total)
 
 
 @strawberry.type
 class EvidenceQuery:
-    @strawberry.field(description="A subject's submissions with attachments and review state.")
-    async def submissions(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
-                          first: int | None = None, after: str | None = None) -> Connection[Submission]:
-        found = await subject_list(info, "submissions", "/v1/submissions", "items", str(period_id), str(subject_id))
-        return paginate([Submission.from_json(r) for r in found], first, after)
+    @strawberry.field(description="Submissions with attachments and review state, in id order: one subject's, or "
+                                  "period-wide every one within your grants (a subject: its own), optionally of one "
+                                  "status (`pending`, `approved`, `rejected`, `returned`).")
+    async def submissions(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
+                          status: str | None = None, first: int | None = None,
+                          after: str | None = None) -> Connection[Submission]:
+        ctx = info.context
+        sid = None if subject_id is None else str(subject_id)
+        bounded(period_id=str(period_id), subject_id=sid, status=status, after=after)
+        await checked_list(ctx, "submissions", str(period_id), sid)
+        filters = {"period_id": str(period_id), "subject_id": sid, "status": status}
+        params = {**service_page(first, after), "count": "true", **{k: v for k, v in filters.items() if v is not None}}
+        body = await ctx.clients.evidence.request("GET", "/v1/submissions", ctx.user, params=params)
+        found = [(listing.encode_cursor(r["id"]), Submission.from_json(r)) for r in rows(body, "items")]
+        next_cursor = body.get("next") if isinstance(body, dict) else None
+        if page_size(first) == 0:  # the count only
+            found, next_cursor = [], (after or "") if found else None
+        elif next_cursor is not None:
+            next_cursor = found[-1][0]
+        return keyset_page(found, after=after, next_cursor=next_cursor, total=int(body.get("total_count") or 0))
 
     @strawberry.field(description="One submission.")
     async def submission(self, info: Ctx, id: strawberry.ID) -> Submission:
@@ -47,11 +85,16 @@ class EvidenceQuery:
         path = f"/v1/submissions/{segment(id)}"
         return Submission.from_json(await fetch_owned(info.context, "submission", "evidence", path))
 
-    @strawberry.field(description="A subject's weekly journals (003 篇三).")
-    async def journals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
-                       first: int | None = None, after: str | None = None) -> Connection[Journal]:
-        found = await subject_list(info, "journals", "/v1/journals", "journals", str(period_id), str(subject_id))
-        return paginate([Journal.from_json(r) for r in found], first, after)
+    @strawberry.field(description="Weekly journals (003 篇三) by subject and week: one subject's, or period-wide "
+                                  "every one within your grants (a person: its own), optionally of one status "
+                                  "(`submitted`, `excused`, `missing`).")
+    async def journals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
+                       status: str | None = None, first: int | None = None,
+                       after: str | None = None) -> Connection[Journal]:
+        found, offset, total = await period_list(
+            info.context, "journals", "evidence", "/v1/journals", period_id=str(period_id),
+            subject_id=None if subject_id is None else str(subject_id), status=status, first=first, after=after)
+        return offset_connection([(i, Journal.from_json(r)) for i, r in found], offset, total)
 
     @strawberry.field(description="How many raters of a task have answered (the office; never who rated whom).")
     async def rating_responses(self, info: Ctx, task_id: strawberry.ID) -> RatingResponses:
@@ -70,19 +113,26 @@ class EvidenceQuery:
         body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(task_id)}/ballot", ctx.user)
         return Ballot.from_json({"task_id": str(task_id), **body})
 
-    @strawberry.field(description="A subject's rectification notices (问题整改单).")
-    async def rectification_notices(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
-                                    first: int | None = None,
+    @strawberry.field(description="Rectification notices (问题整改单) in the order they were checked: one subject's, "
+                                  "or period-wide every one within your grants, optionally of one status (`open`, "
+                                  "`answered`, `signed`, `overdue`).")
+    async def rectification_notices(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
+                                    status: str | None = None, first: int | None = None,
                                     after: str | None = None) -> Connection[RectificationNotice]:
-        found = await subject_list(info, "rectificationNotices", "/v1/rectifications", "notices",
-                                    str(period_id), str(subject_id))
-        return paginate([RectificationNotice.from_json(r) for r in found], first, after)
+        found, offset, total = await period_list(
+            info.context, "rectificationNotices", "evidence", "/v1/rectifications", period_id=str(period_id),
+            subject_id=None if subject_id is None else str(subject_id), status=status, first=first, after=after)
+        return offset_connection([(i, RectificationNotice.from_json(r)) for i, r in found], offset, total)
 
-    @strawberry.field(description="A subject's appeals (申诉).")
-    async def appeals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
-                      first: int | None = None, after: str | None = None) -> Connection[Appeal]:
-        found = await subject_list(info, "appeals", "/v1/appeals", "appeals", str(period_id), str(subject_id))
-        return paginate([Appeal.from_json(r) for r in found], first, after)
+    @strawberry.field(description="Appeals (申诉), oldest first: one subject's, or period-wide every one within your "
+                                  "grants (a subject: its own), optionally of one status (`open`, or as answered).")
+    async def appeals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
+                      status: str | None = None, first: int | None = None,
+                      after: str | None = None) -> Connection[Appeal]:
+        found, offset, total = await period_list(
+            info.context, "appeals", "evidence", "/v1/appeals", period_id=str(period_id),
+            subject_id=None if subject_id is None else str(subject_id), status=status, first=first, after=after)
+        return offset_connection([(i, Appeal.from_json(r)) for i, r in found], offset, total)
 
 
 async def checked_list(ctx: Context, operation: str, period_id: str, subject_id: str | None) -> None:

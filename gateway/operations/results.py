@@ -10,6 +10,7 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import bounded, fetch_owned, idempotency, rows
+from gateway.operations.evidence import offset_connection, period_list
 from gateway.pagination import Connection, decode_cursor, offset_page, page_size, paginate
 from gateway.types.publication import Objection, Publication, Reopening, Snapshot, SnapshotVerification
 from gateway.types.result import Result
@@ -101,16 +102,17 @@ class ResultQuery:
         access.require_role(info.context.user, "publication")
         return await _publication(info.context, str(period_id))
 
-    @strawberry.field(description="Objections filed against a subject's result.")
-    async def objections(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID,
-                         first: int | None = None, after: str | None = None) -> Connection[Objection]:
-        ctx = info.context
-        bounded(period_id=str(period_id), subject_id=str(subject_id))
-        await loaders.authorize_subject(ctx, "objections", str(period_id), str(subject_id))
-        body = await ctx.clients.ranking.request("GET", f"/v1/periods/{segment(period_id)}/objections", ctx.user,
-                                                 params={"subject_id": str(subject_id)})
-        found = [r for r in rows(body, "objections") if str(r.get("subject_id")) == str(subject_id)]
-        return paginate([Objection.from_json(r) for r in found], first, after)
+    @strawberry.field(description="Objections (异议) filed against results during the 公示, oldest first: one "
+                                  "subject's, or period-wide every one within your grants (a subject or its unit's "
+                                  "account: its own), optionally of one status (`open`, `answered`).")
+    async def objections(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
+                         status: str | None = None, first: int | None = None,
+                         after: str | None = None) -> Connection[Objection]:
+        found, offset, total = await period_list(
+            info.context, "objections", "ranking", f"/v1/periods/{segment(period_id)}/objections",
+            period_id=str(period_id), subject_id=None if subject_id is None else str(subject_id), status=status,
+            first=first, after=after)
+        return offset_connection([(i, Objection.from_json(r)) for i, r in found], offset, total)
 
 
 @strawberry.type

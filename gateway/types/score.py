@@ -50,7 +50,11 @@ class ScoreVersion:
     indicator: str | None
     value: str | None = strawberry.field(description="Rounded half-up to the scheme's precision.")
     value_exact: str | None = strawberry.field(description=EXACT)
-    cause: str | None = strawberry.field(description="The event id or the user whose change produced it.")
+    cause: str | None = strawberry.field(description=(
+        "What produced it: `user:<subject>` (a recompute or rebuild by that person), or `event:<uuid>` (several "
+        "joined by commas) naming the fact changes that reached scoring; `auditTrail(entityId: \"event:<uuid>\")` "
+        "(up to four, comma-separated) gives evidence's record of each: `actor` (who approved the evidence, closed "
+        "the rating, upheld the appeal…), `entityId` (the fact: `facts(ids:)` names the submission behind it)."))
     fact_ids: list[str]
     facts: JSON | None
     explanation: JSON | None

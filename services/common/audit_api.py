@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from kaohe.i18n import _
 from services.common.audit import ChainReport, Head, chain_head, kept_heads, verify_chain
@@ -53,6 +54,20 @@ def _rendered(report: ChainReport) -> dict[str, Any]:
     return {**found, "reason": localized(found["reason"]), "checkpoint": localized(found["checkpoint"])}
 
 
+EVENT_ID = re.compile(r"(?:event:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
+def _about(model: type[AuditRecordMixin], entity_id: str) -> ColumnElement[bool]:
+    """The records of `entity_id`; for event ids (a score version's `cause`: `event:<uuid>`, several joined by
+    commas, or a bare uuid) also the records whose `details.event` is one of them: the fact change a reviewer's
+    approval, a rating's closing, a journal week or an upheld appeal sent to scoring, with its actor."""
+    events = [EVENT_ID.fullmatch(part.strip()) for part in entity_id.split(",")]
+    if not all(events):
+        return model.entity_id == entity_id
+    return or_(model.entity_id == entity_id,
+               model.details["event"].astext.in_([e.group(1) for e in events if e is not None]))
+
+
 def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] = (), *,
                  keeps_heads: bool = False) -> APIRouter:
     """`GET /v1/audit` (records of one entity) and `GET|POST /v1/audit/verify`, for auditors and admins; with
@@ -76,7 +91,7 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         (scope "") and other services.
         """
         _require_auditor(principal)
-        query = select(model).where(model.entity_id == entity_id)
+        query = select(model).where(_about(model, entity_id))
         if not rows:
             query = query.where(model.action.not_in(ROW_ACTIONS))
         return list(await session.scalars(query.order_by(model.id).limit(limit)))

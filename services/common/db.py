@@ -224,3 +224,12 @@ async def locked_row(session: AsyncSession, stmt: Select[Any], name: str) -> Any
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(literal(name), literal(0)))))
         found = (await session.scalars(stmt)).first()
     return found
+
+
+async def counted_page(session: AsyncSession, entity: Any, where: Sequence[Any], order_by: Sequence[Any], *,
+                       offset: int, limit: int) -> tuple[int, list[Any]]:
+    """How many rows of `entity` match `where`, and the `limit` of them after `offset` in `order_by` order: a page
+    of a list filtered in SQL (scope included), so that its pages are full and its count honest."""
+    total = await session.scalar(select(func.count()).select_from(entity).where(*where))
+    rows = await session.scalars(select(entity).where(*where).order_by(*order_by).offset(offset).limit(limit))
+    return int(total or 0), list(rows)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, false, func, literal, or_, true
 
 from kaohe.i18n import _
@@ -16,6 +18,32 @@ from services.common.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000
+T = TypeVar("T")
+# An offset page of a period's list (appeals, notices, journal weeks, objections): where it starts and how long it is
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many rows to skip (the rows before the page).")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"How many rows, 1–{MAX_LIMIT}.")]
+
+
+SubjectFilter = Annotated[str | None, Query(max_length=100, description="Only the rows of this subject.")]
+StatusFilter = Annotated[str | None, Query(max_length=20, description="Only the rows of this status.")]
+
+
+def filters(entity: Any, *, subject_id: str | None, status: str | None) -> list[ColumnElement[bool]]:
+    """The SQL of a list's optional `subject_id` and `status` filters on `entity` (which has both columns)."""
+    where: list[ColumnElement[bool]] = []
+    if subject_id is not None:
+        where.append(entity.subject_id == subject_id)
+    if status is not None:
+        where.append(entity.status == status)
+    return where
+
+
+class ListPage(BaseModel, Generic[T]):
+    """One page of a list filtered by the service (the caller's scope included) and how many rows the list holds."""
+
+    items: list[T]
+    total_count: int
 
 
 def encode_cursor(*values: Any) -> str:

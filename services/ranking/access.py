@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from sqlalchemy import ColumnElement, false, or_
 
 from services.common import clock
 from services.common.auth import UNIT_ACCOUNT_ROLES, Principal, Role
+from services.common.listing import scopes_covering
 
 STAFF_READERS: tuple[Role, ...] = ("admin", "assessor", "reviewer", "auditor")
 # A unit's own account (role subject or submitter granted exactly on that unit) speaks for the unit.
@@ -30,6 +32,14 @@ def is_own(principal: Principal, subject_id: str, unit_path: str) -> bool:
 def can_read(principal: Principal, subject_id: str, unit_path: str) -> bool:
     """Staff within scope, auditors everywhere, a subject its own result."""
     return principal.can(STAFF_READERS, unit_path) or is_own(principal, subject_id, unit_path)
+
+
+def readable(principal: Principal, subject_id: Any, unit_path: Any) -> ColumnElement[bool]:
+    """`can_read` as SQL on a row's subject id and unit path columns."""
+    own_units = sorted({g.scope for g in principal.grants if g.role in OWN_ROLES})
+    return or_(scopes_covering(unit_path, principal.scopes_for(*STAFF_READERS)),
+               subject_id.in_(list(principal.subject_ids)) if principal.subject_ids else false(),
+               unit_path.in_(own_units) if own_units else false())
 
 
 def can_read_current(principal: Principal, unit_path: str) -> bool:

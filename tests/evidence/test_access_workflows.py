@@ -53,7 +53,7 @@ def _scoped(role: str, own: bool, allowed: set[str], ok: int) -> int:
 async def test_workflow_access_matrix(client: httpx.AsyncClient, role: str, own: bool) -> None:
     ids = await _setup(client)
     h = _headers(role, own)
-    weeks = (await client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=h)).json()
+    weeks = (await client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=h)).json()["items"]
     observed = {
         "journals": [w["week"] for w in weeks],
         "journal": (await client.post("/v1/journals", json=_journal("2026-W10"), headers=h)).status_code,

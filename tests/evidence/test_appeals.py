@@ -75,8 +75,15 @@ async def test_upheld_appeals_correct_then_retract(client: httpx.AsyncClient, cl
     assert [(p["action"], p["revision"], p["fact"].get("count")) for p in await _payloads()] == [
         ("upsert", 1, 3), ("upsert", 2, 2), ("retract", 3, 2)]
     mine = (await client.get("/v1/appeals", params={"period_id": "2026-Q1"}, headers=ZHANG)).json()
-    assert [a["status"] for a in mine] == ["upheld", "upheld"]
-    assert (await client.get("/v1/appeals", params={"period_id": "2026-Q1"}, headers=LI)).json() == []
+    assert ([a["status"] for a in mine["items"]], mine["total_count"]) == (["upheld", "upheld"], 2)
+    assert (await client.get("/v1/appeals", params={"period_id": "2026-Q1"}, headers=LI)).json() == {
+        "items": [], "total_count": 0}
+    paged = (await client.get("/v1/appeals", params={"period_id": "2026-Q1", "offset": 1, "limit": 1,
+                                                       "status": "upheld"}, headers=ZHANG)).json()
+    # filed in the same instant of the test's clock: the second page holds the second by (filed_at, id)
+    assert ([a["id"] for a in paged["items"]], paged["total_count"]) == ([mine["items"][1]["id"]], 2)
+    assert (await client.get("/v1/appeals", params={"period_id": "2026-Q1", "status": "open"},
+                             headers=ZHANG)).json() == {"items": [], "total_count": 0}
 
 
 async def test_dismissed_appeal_changes_nothing_and_the_window_closes(client: httpx.AsyncClient,

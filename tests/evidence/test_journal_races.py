@@ -87,7 +87,7 @@ async def test_two_journals_of_the_same_new_week_at_once_the_later_is_409(stack:
         await scoring.close()
     assert (later.status_code, later.json()["error"]["message"]) == (
         409, "the journal of 2026-W05 was already submitted"), later.text
-    weeks = (await stack.client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()
+    weeks = (await stack.client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()["items"]
     assert [(w["week"], w["status"], w["points"]) for w in weeks] == [("2026-W05", "submitted", "45")]
 
 
@@ -108,5 +108,5 @@ async def test_a_sweep_while_the_week_is_being_excused_leaves_it_excused(stack: 
     finally:
         await scoring.close()
     assert (sweep.status_code, sweep.json()) == (200, {"missing": 0}), sweep.text
-    weeks = (await stack.client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()
+    weeks = (await stack.client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=ADMIN)).json()["items"]
     assert [(w["week"], w["status"]) for w in weeks] == [("2026-W06", "excused")]

@@ -80,9 +80,13 @@ async def test_journal_weeks(client: httpx.AsyncClient, clock: Clock) -> None:
         ("2026-W05", "accepted", "40"), ("2026-W06", "missing", None), ("2026-W07", "accepted", "40"),
         ("2026-W08", "excused", None)]
     weeks = (await client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=ALICE)).json()
-    assert [(w["week"], w["status"]) for w in weeks] == [
-        ("2026-W05", "submitted"), ("2026-W06", "missing"), ("2026-W07", "submitted"), ("2026-W08", "excused")]
+    assert ([(w["week"], w["status"]) for w in weeks["items"]], weeks["total_count"]) == ([
+        ("2026-W05", "submitted"), ("2026-W06", "missing"), ("2026-W07", "submitted"), ("2026-W08", "excused")], 4)
+    submitted = (await client.get("/v1/journals", params={"period_id": "2026-Q1", "status": "submitted", "limit": 1,
+                                                           "offset": 1}, headers=ALICE)).json()
+    assert ([w["week"] for w in submitted["items"]], submitted["total_count"]) == (["2026-W07"], 2)
     other = auth(("submitter", "city/b"), subject="bob")
-    assert (await client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=other)).json() == []
+    assert (await client.get("/v1/journals", params={"period_id": "2026-Q1"}, headers=other)).json() == {
+        "items": [], "total_count": 0}
     # scope first (scopefirst2): alice's subject lies outside bob's unit, answered as one not enrolled
     assert (await client.post("/v1/journals", json=_journal("2026-W09"), headers=other)).status_code == 422

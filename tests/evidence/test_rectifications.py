@@ -47,7 +47,13 @@ async def test_feedback_and_sign_off(client: httpx.AsyncClient) -> None:
     assert (signed.json()["status"], signed.json()["signed_by"]) == ("signed", "head-a")
     other = auth(("submitter", "city/b"))
     assert (await client.get(f"/v1/rectifications/{notice['id']}", headers=other)).status_code == 404
-    assert (await client.get("/v1/rectifications", params={"period_id": "2026-Q1"}, headers=other)).json() == []
+    assert (await client.get("/v1/rectifications", params={"period_id": "2026-Q1"}, headers=other)).json() == {
+        "items": [], "total_count": 0}
+    listed = (await client.get("/v1/rectifications", params={"period_id": "2026-Q1", "status": "signed"},
+                               headers=HEAD)).json()
+    assert ([n["id"] for n in listed["items"]], listed["total_count"]) == ([notice["id"]], 1)
+    assert (await client.get("/v1/rectifications", params={"period_id": "2026-Q1", "status": "open"},
+                             headers=HEAD)).json() == {"items": [], "total_count": 0}
 
 
 async def test_overdue_notice_raises_its_follow_up_event(client: httpx.AsyncClient, clock: Clock) -> None:

@@ -70,6 +70,9 @@ async def test_idempotent_retry_returns_the_first_response(client: httpx.AsyncCl
     assert again.json() == first.json() and again.headers["Idempotent-Replay"] == "true"
     listed = (await client.get("/v1/submissions", params={"period_id": "2026-Q1"}, headers=ASSESSOR_A)).json()
     assert [s["id"] for s in listed["items"]] == [first.json()["id"]]
+    counted = (await client.get("/v1/submissions", params={"period_id": "2026-Q1", "count": "true"},
+                                headers=ASSESSOR_A)).json()
+    assert (counted["total_count"], listed.get("total_count")) == (1, None)  # counted only when asked
     other = await client.post("/v1/submissions", json={**SCORE, "justification": "x"}, headers=headers)
     assert other.status_code == 422
 

@@ -179,10 +179,10 @@ class FakeBackend:
         if path.endswith("/responses"):
             return {"raters": 10, "responded": 4, "by_level": {"群众": 4}}
         if path == "/v1/journals" and request.method == "GET":
-            return [{"period_id": PERIOD, "subject_id": "s-a", "week": "2026-W07", "status": "submitted",
-                     "text": "周志", "makeup": False, "version": 1}]
+            return {"items": [{"period_id": PERIOD, "subject_id": "s-a", "week": "2026-W07", "status": "submitted",
+                               "text": "周志", "makeup": False, "version": 1}], "total_count": 1}
         if request.method == "GET" and path == "/v1/submissions":
-            return {"items": [ENTITIES["/v1/submissions/sub-a"]], "next": None}
+            return {"items": [ENTITIES["/v1/submissions/sub-a"]], "next": None, "total_count": 1}
         if request.method == "GET" and path == "/v1/attachments/att-a/content":
             return httpx.Response(200, content=FILE, headers={
                 "Content-Type": "application/pdf", "X-Content-SHA256": FILE_SHA256,
@@ -206,7 +206,8 @@ class FakeBackend:
         if path.endswith("/decisions"):
             return {**ENTITIES["/v1/submissions/sub-a"], "status": "approved", "version": 2}
         if request.method == "GET" and path in ("/v1/rectifications", "/v1/appeals"):
-            return [entity for key, entity in ENTITIES.items() if key.startswith(path + "/")]
+            found = [entity for key, entity in ENTITIES.items() if key.startswith(path + "/")]
+            return {"items": found, "total_count": len(found)}
         if path.startswith("/v1/rating-tasks"):
             return {"id": "t-1", "period_id": PERIOD, "scope": "city/a", "status": "closed",
                     "subject_id": body.get("subject_id")}
@@ -274,7 +275,7 @@ class FakeBackend:
             return {"period_id": PERIOD, "sequence": 1, "sha256": "cd" * 32, "finalized_by": "admin",
                     "finalized_at": "2026-04-10T02:00:00+00:00"}
         if path == f"/v1/periods/{PERIOD}/objections" and request.method == "GET":
-            return [ENTITIES["/v1/objections/ob-a"]]
+            return {"items": [ENTITIES["/v1/objections/ob-a"]], "total_count": 1}
         if request.method == "GET" and path in ENTITIES:
             return ENTITIES[path]
         if path.startswith("/v1/audit"):

@@ -176,3 +176,28 @@ def test_facts_input_limits(live: Live, period: dict[str, str]) -> None:
         "BAD_USER_INPUT"
     assert live.error(auditor, FACTS, p=p, after="not-a-cursor")["extensions"]["code"] == "BAD_USER_INPUT"
     assert live.error(auditor, FACTS, p="nosuch")["extensions"]["code"] == "NOT_FOUND"
+
+
+CAUSES = """query($p: ID!, $s: ID!) { scoreHistory(periodId: $p, subjectId: $s, indicator: "work") {
+  nodes { cause factIds } } }"""
+TRAIL = """query($e: String!) { auditTrail(entityId: $e) { totalCount nodes { service action actor entityId } } }"""
+
+
+def test_a_score_versions_cause_leads_to_the_person_and_the_fact(live: Live, period: dict[str, str]) -> None:
+    p, b = period["period"], period["b"]
+    auditor = live.token("auditor", "")
+    version = live(auditor, CAUSES, p=p, s=b)["scoreHistory"]["nodes"][-1]
+    events = version["cause"].split(",")
+    assert events and all(e.startswith("event:") for e in events)
+    found = []
+    for event in events:  # each event as the cause names it, and as a bare id
+        trail = live(auditor, TRAIL, e=event)["auditTrail"]
+        assert live(auditor, TRAIL, e=event.removeprefix("event:"))["auditTrail"] == trail
+        found += trail["nodes"]
+    # the reviewer's approval made 乙's fact: the record names them and the fact the version was computed from
+    assert {"service": "evidence", "action": "fact.upsert", "actor": "leader",
+            "entityId": version["factIds"][0]} in found
+    if len(events) <= 4:  # the whole cause at once, as the description says
+        assert sorted(live(auditor, TRAIL, e=version["cause"])["auditTrail"]["nodes"], key=str) == sorted(found,
+                                                                                                          key=str)
+    assert live(auditor, TRAIL, e="event:not-a-uuid")["auditTrail"]["totalCount"] == 0

@@ -86,11 +86,13 @@ async def test_objection_blocks_finalization_until_answered(
         assert (other.status_code, other.json()["error"]["code"], other.json()["error"]["message"]) == (
             403, "forbidden", refused)
     listed = await ranking.get("/v1/periods/p1/objections", headers=auth(("admin", "city/d1")))
-    assert listed.json() == []  # u4 lies outside city/d1
+    assert listed.json() == {"items": [], "total_count": 0}  # u4 lies outside city/d1
     mine = await ranking.get("/v1/periods/p1/objections", params={"subject_id": "u4"}, headers=OFFICE)
-    assert [o["id"] for o in mine.json()] == [objection["id"]]
+    assert ([o["id"] for o in mine.json()["items"]], mine.json()["total_count"]) == ([objection["id"]], 1)
     other_subject = await ranking.get("/v1/periods/p1/objections", params={"subject_id": "u3"}, headers=OFFICE)
-    assert other_subject.json() == []
+    assert other_subject.json() == {"items": [], "total_count": 0}
+    open_ones = await ranking.get("/v1/periods/p1/objections", params={"status": "open"}, headers=U4_UNIT)
+    assert [o["id"] for o in open_ones.json()["items"]] == [objection["id"]]  # the unit's own account: its own
     clock.now = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
     late = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u4", "text": "再议"}, headers=U4_UNIT)
     assert late.status_code == 409

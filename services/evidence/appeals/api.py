@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.listing import MAX_LIMIT, Limit, ListPage, Offset, StatusFilter, SubjectFilter
 from services.common.openapi import errors
 from services.evidence.appeals import service
 from services.evidence.appeals.models import Appeal
@@ -60,8 +61,15 @@ async def get_appeal(appeal_id: str, session: SessionDep, principal: CurrentPrin
     return _read(await service.get_readable(session, principal, appeal_id), now)
 
 
-@router.get("", response_model=list[AppealRead], summary="Appeals of a period the caller may read")
+@router.get("", response_model=ListPage[AppealRead], summary="Appeals of a period the caller may read (paged)")
 async def list_appeals(session: SessionDep, principal: CurrentPrincipal, now: Now,
-                       period_id: Annotated[str, Query(max_length=100)]) -> list[AppealRead]:
-    """The appeals of a period the caller may read: the office over the units, and a subject its own."""
-    return [_read(a, now) for a in await service.page(session, principal, period_id)]
+                       period_id: Annotated[str, Query(max_length=100)], subject_id: SubjectFilter = None,
+                       status: StatusFilter = None, offset: Offset = 0,
+                       limit: Limit = MAX_LIMIT) -> ListPage[AppealRead]:
+    """The appeals of a period the caller may read (the office over the units, and a subject its own), oldest
+    first, optionally of one subject or status (`open`, `upheld`, `rejected`), `limit` rows after `offset`, with the
+    list's `total_count`.
+    """
+    total, found = await service.page(session, principal, period_id, subject_id=subject_id, status=status,
+                                      offset=offset, limit=limit)
+    return ListPage[AppealRead](items=[_read(a, now) for a in found], total_count=total)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import counted_page
+from services.common.listing import filters
 from services.evidence.appeals.models import Appeal
 from services.evidence.facts.repository import in_scopes
 
@@ -33,10 +35,11 @@ async def claim(session: AsyncSession, appeal_id: str, expected_version: int) ->
     return await session.get(Appeal, appeal_id, populate_existing=True)
 
 
-async def page(session: AsyncSession, *, period_id: str, scopes: Sequence[str],
-               subject_ids: Sequence[str], limit: int) -> Sequence[Appeal]:
+async def page(session: AsyncSession, *, period_id: str, scopes: Sequence[str], subject_ids: Sequence[str],
+               subject_id: str | None, status: str | None, offset: int, limit: int) -> tuple[int, list[Appeal]]:
+    """A page of a period's appeals within scopes (or of the caller's own subjects), oldest first, and their count."""
     visible = in_scopes(Appeal.unit_path, scopes)
     if subject_ids:
         visible = or_(visible, Appeal.subject_id.in_(subject_ids))
-    stmt = select(Appeal).where(Appeal.period_id == period_id, visible)
-    return (await session.scalars(stmt.order_by(Appeal.filed_at, Appeal.id).limit(limit))).all()
+    where = [Appeal.period_id == period_id, visible, *filters(Appeal, subject_id=subject_id, status=status)]
+    return await counted_page(session, Appeal, where, (Appeal.filed_at, Appeal.id), offset=offset, limit=limit)

@@ -125,8 +125,11 @@ async def get_readable(session: AsyncSession, principal: Principal, appeal_id: s
     return appeal
 
 
-async def page(session: AsyncSession, principal: Principal, period_id: str) -> list[Appeal]:
-    return list(await repository.page(session, period_id=period_id, scopes=principal.scopes_for(*READERS),
-                                      subject_ids=principal.subject_ids, limit=1000))
+async def page(session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str | None,
+               status: str | None, offset: int, limit: int) -> tuple[int, list[Appeal]]:
+    """A page of the period's appeals the caller may read and how many there are."""
+    return await repository.page(session, period_id=period_id, scopes=principal.scopes_for(*READERS),
+                                 subject_ids=principal.subject_ids, subject_id=subject_id, status=status,
+                                 offset=offset, limit=limit)
 
 

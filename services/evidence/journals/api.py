@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.listing import MAX_LIMIT, Limit, ListPage, Offset, StatusFilter, SubjectFilter
 from services.common.openapi import errors
 from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
@@ -81,11 +82,18 @@ async def excuse_week(payload: ExcuseCreate, session: SessionDep, principal: Cur
     return response
 
 
-@router.get("", response_model=list[JournalRead], summary="Journal weeks of a period the caller may read")
+@router.get("", response_model=ListPage[JournalRead], summary="Journal weeks of a period the caller may read (paged)")
 async def list_journals(session: SessionDep, principal: CurrentPrincipal,
-                        period_id: Annotated[str, Query(max_length=100)]) -> list[JournalRead]:
-    """The journal weeks of a period the caller may read, each with its status and review submission."""
-    return [JournalRead.model_validate(w) for w in await service.list_weeks(session, principal, period_id)]
+                        period_id: Annotated[str, Query(max_length=100)], subject_id: SubjectFilter = None,
+                        status: StatusFilter = None, offset: Offset = 0,
+                        limit: Limit = MAX_LIMIT) -> ListPage[JournalRead]:
+    """The journal weeks of a period the caller may read (own, or in scope), each with its status and review
+    submission, by subject and week, optionally of one subject or status, `limit` rows after `offset`, with the
+    list's `total_count`.
+    """
+    total, found = await service.list_weeks(session, principal, period_id, subject_id=subject_id, status=status,
+                                            offset=offset, limit=limit)
+    return ListPage[JournalRead](items=[JournalRead.model_validate(w) for w in found], total_count=total)
 
 
 @router.post("/sweep", response_model=JournalSweepResult, summary="Record missing weeks (admin; `now` for tests)")

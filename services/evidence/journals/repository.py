@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import locked_row
+from services.common.db import counted_page, locked_row
+from services.common.listing import filters
 from services.evidence.facts.repository import in_scopes
 from services.evidence.journals.models import JournalRoster, JournalWeek
 from services.evidence.periods.repository import frozen_period_ids
@@ -49,12 +50,15 @@ async def add(session: AsyncSession, row: JournalWeek) -> None:
 
 
 async def list_weeks(session: AsyncSession, *, period_id: str, scopes: Sequence[str], subject_ids: Sequence[str],
-                     limit: int) -> Sequence[JournalWeek]:
+                     subject_id: str | None, status: str | None, offset: int,
+                     limit: int) -> tuple[int, list[JournalWeek]]:
+    """A page of a period's journal weeks within scopes (or the caller's own), by subject and week, and their count."""
     visible = in_scopes(JournalWeek.unit_path, scopes)
     if subject_ids:
         visible = visible | JournalWeek.subject_id.in_(subject_ids)
-    stmt = select(JournalWeek).where(JournalWeek.period_id == period_id, visible)
-    return (await session.scalars(stmt.order_by(JournalWeek.subject_id, JournalWeek.week).limit(limit))).all()
+    where = [JournalWeek.period_id == period_id, visible, *filters(JournalWeek, subject_id=subject_id, status=status)]
+    return await counted_page(session, JournalWeek, where, (JournalWeek.subject_id, JournalWeek.week),
+                              offset=offset, limit=limit)
 
 
 async def list_rosters(session: AsyncSession, *, period_id: str, scopes: Sequence[str],

@@ -215,8 +215,9 @@ async def list_rosters(session: AsyncSession, principal: Principal, period_id: s
                                               subject_ids=principal.subject_ids, limit=5000))
 
 
-async def list_weeks(session: AsyncSession, principal: Principal, period_id: str) -> list[Any]:
-    """Journal weeks the caller may read (own, or in scope)."""
+async def list_weeks(session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str | None,
+                     status: str | None, offset: int, limit: int) -> tuple[int, list[Any]]:
+    """A page of the journal weeks the caller may read (own, or in scope) and how many there are."""
     scopes = principal.scopes_for(*READ_ROLES)
-    return list(await repository.list_weeks(session, period_id=period_id, scopes=scopes,
-                                            subject_ids=principal.subject_ids, limit=5000))
+    return await repository.list_weeks(session, period_id=period_id, scopes=scopes, subject_ids=principal.subject_ids,
+                                       subject_id=subject_id, status=status, offset=offset, limit=limit)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.listing import MAX_LIMIT, Limit, ListPage, Offset, StatusFilter, SubjectFilter
 from services.common.openapi import errors
 from services.evidence.clock import Now, sweep_moment
 from services.evidence.db import IdempotencyDep
@@ -67,13 +68,18 @@ async def get_notice(notice_id: str, session: SessionDep, principal: CurrentPrin
     return NoticeRead.model_validate(await service.get_readable(session, principal, notice_id))
 
 
-@router.get("", response_model=list[NoticeRead], summary="Notices of a period the caller may read")
+@router.get("", response_model=ListPage[NoticeRead], summary="Notices of a period the caller may read (paged)")
 async def list_notices(session: SessionDep, principal: CurrentPrincipal,
-                       period_id: Annotated[str, Query(max_length=100)]) -> list[NoticeRead]:
-    """The notices of a period the caller may read: the office's readers and reviewers over the units, and a
-    subject its own.
+                       period_id: Annotated[str, Query(max_length=100)], subject_id: SubjectFilter = None,
+                       status: StatusFilter = None, offset: Offset = 0,
+                       limit: Limit = MAX_LIMIT) -> ListPage[NoticeRead]:
+    """The notices of a period the caller may read (the office's readers and reviewers over the units), in the order
+    they were checked, optionally of one subject or status (`open`, `answered`, `signed`, `overdue`), `limit` rows
+    after `offset`, with the list's `total_count`.
     """
-    return [NoticeRead.model_validate(n) for n in await service.page(session, principal, period_id)]
+    total, found = await service.page(session, principal, period_id, subject_id=subject_id, status=status,
+                                      offset=offset, limit=limit)
+    return ListPage[NoticeRead](items=[NoticeRead.model_validate(n) for n in found], total_count=total)
 
 
 @router.post("/sweep", summary="Mark overdue notices and raise follow-up events (admin; `now` for tests)")

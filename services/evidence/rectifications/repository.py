@@ -8,6 +8,8 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import counted_page
+from services.common.listing import filters
 from services.evidence.facts.repository import in_scopes
 from services.evidence.periods.repository import frozen_period_ids
 from services.evidence.rectifications.models import RectificationNotice
@@ -31,10 +33,13 @@ async def claim(session: AsyncSession, notice_id: str, expected_version: int) ->
     return await session.get(RectificationNotice, notice_id, populate_existing=True)
 
 
-async def page(session: AsyncSession, *, period_id: str, scopes: Sequence[str]) -> Sequence[RectificationNotice]:
-    stmt = select(RectificationNotice).where(RectificationNotice.period_id == period_id,
-                                             in_scopes(RectificationNotice.unit_path, scopes))
-    return (await session.scalars(stmt.order_by(RectificationNotice.checked_at, RectificationNotice.id))).all()
+async def page(session: AsyncSession, *, period_id: str, scopes: Sequence[str], subject_id: str | None,
+               status: str | None, offset: int, limit: int) -> tuple[int, list[RectificationNotice]]:
+    """A page of a period's notices within scopes, in the order they were checked, and their count."""
+    where = [RectificationNotice.period_id == period_id, in_scopes(RectificationNotice.unit_path, scopes),
+             *filters(RectificationNotice, subject_id=subject_id, status=status)]
+    return await counted_page(session, RectificationNotice, where,
+                              (RectificationNotice.checked_at, RectificationNotice.id), offset=offset, limit=limit)
 
 
 async def overdue(session: AsyncSession, before: date) -> Sequence[RectificationNotice]:

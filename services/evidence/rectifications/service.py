@@ -187,5 +187,8 @@ async def _raise_follow_up(session: AsyncSession, notice: RectificationNotice, f
                        details=details)
 
 
-async def page(session: AsyncSession, principal: Principal, period_id: str) -> list[RectificationNotice]:
-    return list(await repository.page(session, period_id=period_id, scopes=principal.scopes_for(*READERS)))
+async def page(session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str | None,
+               status: str | None, offset: int, limit: int) -> tuple[int, list[RectificationNotice]]:
+    """A page of the period's notices the caller may read and how many there are."""
+    return await repository.page(session, period_id=period_id, scopes=principal.scopes_for(*READERS),
+                                 subject_id=subject_id, status=status, offset=offset, limit=limit)

@@ -95,14 +95,15 @@ async def list_submissions(
     session: SessionDep, principal: CurrentPrincipal, period_id: Id | None = None,
     status: Annotated[str | None, Query(max_length=20)] = None, subject_id: Id | None = None,
     after: Id | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    count: Annotated[bool, Query(description="Also count the whole filtered list (`total_count`).")] = False,
 ) -> SubmissionPage:
     """The submissions the caller may read (those over the units of its grants, and a subject's own), optionally
-    of one period, status or subject, in pages of `limit` (1–500): pass the answer's `next` as `after` for
-    the next page.
+    of one period, status or subject, in id order, in pages of `limit` (1–500): pass the answer's `next` as `after`
+    for the next page; with `count=true`, `total_count` is how many the whole list holds.
     """
-    items, cursor = await service.page(session, principal, period_id=period_id, status=status,
-                                       subject_id=subject_id, after=after, limit=limit)
-    return SubmissionPage(items=items, next=cursor)
+    items, cursor, total = await service.page(session, principal, period_id=period_id, status=status,
+                                              subject_id=subject_id, after=after, limit=limit, counted=count)
+    return SubmissionPage(items=items, next=cursor, total_count=total)
 
 
 @router.get("/{submission_id}", response_model=SubmissionRead, summary="One submission")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import copy_objects
@@ -70,22 +71,39 @@ async def version(session: AsyncSession, submission_id: str, number: int) -> Sub
     return await session.scalar(stmt)
 
 
+def _listed(*, scopes: Sequence[str], subject_ids: Sequence[str], period_id: str | None, status: str | None,
+            subject_id: str | None) -> list[Any]:
+    """The conditions of a submissions list: visible in `scopes` (or about `subject_ids`), filtered."""
+    visible = in_scopes(Submission.unit_path, scopes)
+    if subject_ids:
+        visible = or_(visible, Submission.subject_id.in_(subject_ids))
+    where: list[Any] = [visible]
+    for column, value in ((Submission.period_id, period_id), (Submission.status, status),
+                          (Submission.subject_id, subject_id)):
+        if value is not None:
+            where.append(column == value)
+    return where
+
+
 async def page(
     session: AsyncSession, *, scopes: Sequence[str], subject_ids: Sequence[str], period_id: str | None,
     status: str | None, subject_id: str | None, after: str | None, limit: int,
 ) -> Sequence[Submission]:
     """Submissions visible in `scopes` (or about `subject_ids`), filtered, in id order."""
-    visible = in_scopes(Submission.unit_path, scopes)
-    if subject_ids:
-        visible = or_(visible, Submission.subject_id.in_(subject_ids))
-    stmt = select(Submission).where(visible)
-    for column, value in ((Submission.period_id, period_id), (Submission.status, status),
-                          (Submission.subject_id, subject_id)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = select(Submission).where(*_listed(scopes=scopes, subject_ids=subject_ids, period_id=period_id,
+                                              status=status, subject_id=subject_id))
     if after is not None:
         stmt = stmt.where(Submission.id > after)
     return (await session.scalars(stmt.order_by(Submission.id).limit(limit))).all()
+
+
+async def count(
+    session: AsyncSession, *, scopes: Sequence[str], subject_ids: Sequence[str], period_id: str | None,
+    status: str | None, subject_id: str | None,
+) -> int:
+    """How many submissions `page` pages through."""
+    where = _listed(scopes=scopes, subject_ids=subject_ids, period_id=period_id, status=status, subject_id=subject_id)
+    return int(await session.scalar(select(func.count()).select_from(Submission).where(*where)) or 0)
 
 
 async def due_between(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Submission]:

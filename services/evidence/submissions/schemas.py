@@ -84,3 +84,4 @@ class SubmissionVersionRead(BaseModel):
 class SubmissionPage(BaseModel):
     items: list[SubmissionRead]
     next: str | None
+    total_count: int | None = None  # with `count=true`: how many the whole filtered list holds

@@ -238,13 +238,15 @@ async def update(
 
 async def page(
     session: AsyncSession, principal: Principal, *, period_id: str | None, status: str | None,
-    subject_id: str | None, after: str | None, limit: int,
-) -> tuple[list[SubmissionRead], str | None]:
-    """Submissions the caller may read."""
-    rows = await repository.page(session, scopes=principal.scopes_for(*READ_ROLES),
-                                 subject_ids=principal.subject_ids, period_id=period_id, status=status,
+    subject_id: str | None, after: str | None, limit: int, counted: bool = False,
+) -> tuple[list[SubmissionRead], str | None, int | None]:
+    """Submissions the caller may read, the next cursor, and (`counted`) how many the whole list holds."""
+    scopes, own = principal.scopes_for(*READ_ROLES), principal.subject_ids
+    rows = await repository.page(session, scopes=scopes, subject_ids=own, period_id=period_id, status=status,
                                  subject_id=subject_id, after=after, limit=limit)
-    return [to_read(r) for r in rows], rows[-1].id if len(rows) == limit else None
+    total = await repository.count(session, scopes=scopes, subject_ids=own, period_id=period_id, status=status,
+                                   subject_id=subject_id) if counted else None
+    return [to_read(r) for r in rows], rows[-1].id if len(rows) == limit else None, total
 
 
 async def versions(session: AsyncSession, principal: Principal, submission_id: str) -> list[Any]:

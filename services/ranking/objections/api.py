@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.listing import MAX_LIMIT, Limit, ListPage, Offset, StatusFilter, SubjectFilter
 from services.common.openapi import errors
 from services.ranking.access import Now, PeriodId
 from services.ranking.db import IdempotencyDep
@@ -35,16 +36,19 @@ async def file_objection(period_id: PeriodId, payload: ObjectionCreate, session:
     return await idem.once(session, principal, payload, create, status_code=201)
 
 
-@router.get("/periods/{period_id}/objections", response_model=list[ObjectionRead],
-            summary="The period's objections the caller may see")
+@router.get("/periods/{period_id}/objections", response_model=ListPage[ObjectionRead],
+            summary="The period's objections the caller may see (paged)")
 async def list_objections(
-    period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal,
-    subject_id: Annotated[str | None, Query(max_length=100)] = None,
+    period_id: PeriodId, session: SessionDep, principal: CurrentPrincipal, subject_id: SubjectFilter = None,
+    status: StatusFilter = None, offset: Offset = 0, limit: Limit = MAX_LIMIT,
 ) -> Any:
-    """The period's objections the caller may see (the office over the units, a subject its own), optionally of
-    one subject.
+    """The period's objections the caller may see (the office over the units, a subject or its unit's account its
+    own), oldest first, optionally of one subject or status (`open`, `answered`), `limit` rows after `offset`, with
+    the list's `total_count`.
     """
-    return await service.list_for(session, principal, period_id, subject_id=subject_id)
+    total, found = await service.list_for(session, principal, period_id, subject_id=subject_id, status=status,
+                                          offset=offset, limit=limit)
+    return ListPage[ObjectionRead](items=[ObjectionRead.model_validate(o) for o in found], total_count=total)
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection")

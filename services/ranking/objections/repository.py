@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import counted_page
+from services.common.listing import filters
 from services.ranking.objections.models import Objection
 
 
@@ -24,14 +26,14 @@ async def get(session: AsyncSession, objection_id: uuid.UUID, *, lock: bool = Fa
 
 
 async def of_period(
-    session: AsyncSession, period_id: str, *, subject_id: str | None, limit: int
-) -> list[Objection]:
-    """A period's objections (optionally one subject's), oldest first."""
-    stmt = select(Objection).where(Objection.period_id == period_id)
-    if subject_id is not None:
-        stmt = stmt.where(Objection.subject_id == subject_id)
-    rows = await session.scalars(stmt.order_by(Objection.filed_at, Objection.id).limit(limit))
-    return list(rows)
+    session: AsyncSession, period_id: str, visible: ColumnElement[bool], *, subject_id: str | None,
+    status: str | None, offset: int, limit: int,
+) -> tuple[int, list[Objection]]:
+    """A page of a period's objections the SQL condition `visible` keeps (optionally one subject's or status's),
+    oldest first, and their count."""
+    where = [Objection.period_id == period_id, visible, *filters(Objection, subject_id=subject_id, status=status)]
+    return await counted_page(session, Objection, where, (Objection.filed_at, Objection.id), offset=offset,
+                              limit=limit)
 
 
 async def count_open(session: AsyncSession, period_id: str) -> int:

@@ -13,7 +13,7 @@ from kaohe.i18n import _
 from services.common import audit, listing, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.ranking.access import OWN_ROLES, can_read, is_own
+from services.ranking.access import OWN_ROLES, can_read, is_own, readable
 from services.ranking.objections import repository
 from services.ranking.objections.models import Objection
 from services.ranking.periods import repository as published
@@ -95,11 +95,14 @@ async def get(session: AsyncSession, principal: Principal, objection_id: uuid.UU
 
 
 async def list_for(
-    session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str | None = None
-) -> list[Objection]:
-    """The period's objections the caller may see (its own, or those within its scope)."""
-    rows = await repository.of_period(session, period_id, subject_id=subject_id, limit=MAX_LISTED)
-    return [row for row in rows if can_read(principal, row.subject_id, row.unit_path)]
+    session: AsyncSession, principal: Principal, period_id: str, *, subject_id: str | None = None,
+    status: str | None = None, offset: int = 0, limit: int = MAX_LISTED,
+) -> tuple[int, list[Objection]]:
+    """A page of the period's objections the caller may see (its own, or those within its scope: `can_read` in
+    SQL, so that pages are full and the count honest) and how many there are."""
+    return await repository.of_period(session, period_id, readable(principal, Objection.subject_id,
+                                                                    Objection.unit_path),
+                                      subject_id=subject_id, status=status, offset=offset, limit=limit)
 
 
 async def awaiting_answer(session: AsyncSession, principal: Principal, *, limit: int = 1000) -> list[Objection]:
