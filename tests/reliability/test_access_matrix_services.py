@@ -123,6 +123,8 @@ CALLS: dict[str, list[Call]] = {
     "explain": [Call("scoring", "GET", f"/v1/periods/{PERIOD}/scores", params={"subject_ids": "pe-a"},
                      mark="pe-a")],
     "verifyPeriod": [Call("scoring", "POST", f"/v1/periods/{PERIOD}/verify")],
+    "exportInputs": [Call("scoring", "GET", f"/v1/periods/{PERIOD}/inputs/facts", mark="pe-a")],
+    "facts": [Call("evidence", "GET", "/v1/facts/records", params=S, mark="pe-a")],
     "createUnit": [Call("scoring", "POST", "/v1/units", {"name": "一组", "slug": "g1", "parent_id": "u-a1"})],
     "createPerson": [Call("scoring", "POST", "/v1/people", {"name": "王五", "unit_id": "u-a1"})],
     "createScheme": [Call("scoring", "POST", "/v1/schemes", {"text": SCHEME.replace("id: mx", "id: mx-new"),
