@@ -3,6 +3,7 @@ raising its follow-up deduction event (deadline Mon 2026-03-09, overdue from 03-
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -74,6 +75,11 @@ async def test_overdue_notice_raises_its_follow_up_event(client: httpx.AsyncClie
     follow_up = {"type": "rectification_overdue", "count": 1, "indicator": "attendance"}
     [raised] = await _audit(client, f"rect-{late['id']}")
     assert (raised["action"], raised["actor"]) == ("fact.upsert", "system:rectification-sweep for inspector")
+    # the event scoring names as the cause of the scores it changes leads back to this record (REST, as auditTrail)
+    event = raised["details"]["event"]
+    for entity_id in (f"event:{event}", event, f"event:{event},event:{uuid.uuid4()}"):
+        assert [r["id"] for r in await _audit(client, entity_id)] == [raised["id"]], entity_id
+    assert await _audit(client, f"event:{event}x") == []  # not an event id: an entity id of nothing
     assert {k: v for k, v in raised["details"].items() if k != "event"} == {
         "rectification_notice": late["id"], "issued_by": "inspector", "follow_up": follow_up,
         "deadline": "2026-03-09", "counts_for_period": "2026-Q1", "dated_after_period": False}
