@@ -20,6 +20,8 @@ class EvidenceSettings(SecretFileSettings):
 
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1,
                                       description="Largest attachment accepted, in bytes.")
+    attachments_per_submission: int = Field(default=20, ge=1, le=1000, description=(
+        "Most attachments one submission may have."))
     storage_url: str = Field(default="", description=(
         "Attachment storage: empty = DATA_DIR/attachments, file:///folder, or "
         "s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1."))

@@ -95,11 +95,38 @@ async def test_type_and_size_limits(client: httpx.AsyncClient, monkeypatch: pyte
 async def test_other_units_cannot_touch_attachments(client: httpx.AsyncClient) -> None:
     meta = (await _upload(client, await _submission(client), PDF)).json()
     other = auth(("assessor", "city/b"), subject="assessor-b")
-    assert (await client.get(f"/v1/attachments/{meta['id']}", headers=other)).status_code == 404
-    assert (await client.get(f"/v1/attachments/{meta['id']}/content", headers=other)).status_code == 404
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for path in ("/v1/attachments/{}", "/v1/attachments/{}/content"):
+        hidden = await client.get(path.format(meta["id"]), headers=other)
+        missing = await client.get(path.format(unknown), headers=other)
+        assert (hidden.status_code, missing.status_code) == (404, 404)
+        # answered as an attachment that does not exist: neither its submission nor that it exists is told
+        assert hidden.json()["error"]["message"] == f"attachment {meta['id']} not found"
+        assert missing.json()["error"]["message"] == f"attachment {unknown} not found"
     files = {"file": ("x.pdf", PDF, "application/pdf")}
     upload = await client.post(f"/v1/submissions/{meta['submission_id']}/attachments", files=files, headers=other)
     assert upload.status_code == 404
+
+
+async def test_a_submission_takes_a_bounded_number_of_attachments(client: httpx.AsyncClient,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    sub_id = await _submission(client)
+    monkeypatch.setenv("KAOHE_EVIDENCE_ATTACHMENTS_PER_SUBMISSION", "2")
+    evidence_settings.cache_clear()
+    try:
+        first = await _upload(client, sub_id, b"one", kind="text/plain")
+        second = await _upload(client, sub_id, b"two", kind="text/plain")
+        third = await _upload(client, sub_id, b"three", kind="text/plain")
+        third_zh = await _upload(client, sub_id, b"three", kind="text/plain", language="zh-CN")
+    finally:
+        monkeypatch.delenv("KAOHE_EVIDENCE_ATTACHMENTS_PER_SUBMISSION")
+        evidence_settings.cache_clear()
+    assert (first.status_code, second.status_code, third.status_code) == (201, 201, 409)
+    assert third.json()["error"]["message"] == "a submission takes at most 2 attachments"
+    assert third.json()["error"]["details"] == {"field": "file", "limit": 2}
+    assert third_zh.json()["error"]["message"] == "一份报送材料最多附 2 个附件"
+    listed = (await client.get(f"/v1/submissions/{sub_id}/attachments", headers=ASSESSOR_A)).json()
+    assert [a["size"] for a in listed] == [3, 3]
 
 
 class MemoryBucket:

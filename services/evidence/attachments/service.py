@@ -14,13 +14,14 @@ from typing import Protocol
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kaohe.i18n import _, status_word
+from kaohe.i18n import _, ngettext, status_word
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from services.evidence.attachments import filetypes, repository
 from services.evidence.attachments.models import Attachment
 from services.evidence.attachments.storage import CHUNK, AttachmentStorage
+from services.evidence.config import evidence_settings
 from services.evidence.periods.service import writable_period
 from services.evidence.scoring_client import ScoringClient
 from services.evidence.submissions.service import EDITABLE, KIND_ROLES, get_readable, readable_ids
@@ -129,7 +130,13 @@ async def _check_bytes(path: Path, size: int, kind: str) -> None:
 
 async def store(session: AsyncSession, principal: Principal, storage: AttachmentStorage, received: Received,
                 filename: str | None) -> Attachment:
-    """Put the bytes into storage (under their hash) and record the attachment."""
+    """Put the bytes into storage (under their hash) and record the attachment; 409 when the submission has as
+    many attachments as one may have (checked here, not on receipt, so that a retried upload still replays)."""
+    limit = evidence_settings().attachments_per_submission
+    if await repository.count_of_submission(session, received.submission_id) >= limit:
+        raise Conflict(ngettext("a submission takes at most %(limit)s attachment",
+                                "a submission takes at most %(limit)s attachments", limit, limit=limit),
+                       details={"field": "file", "limit": limit})
     await storage.put(received.sha256, received.path, received.size)
     attachment = Attachment(id=str(uuid.uuid4()), submission_id=received.submission_id, sha256=received.sha256,
                             size=received.size, content_type=received.content_type, filename=_safe_name(filename),
@@ -147,11 +154,11 @@ async def discard(received: Received) -> None:
 
 
 async def get_readable_attachment(session: AsyncSession, principal: Principal, attachment_id: str) -> Attachment:
-    """The attachment if its submission is readable (else 404)."""
+    """The attachment if its submission is readable; else 404 as for an attachment that does not exist (naming its
+    submission would tell a caller outside its scope that it exists, and whose it is)."""
     attachment = await repository.get(session, attachment_id)
-    if attachment is None:
+    if attachment is None or not await readable_ids(session, principal, [attachment.submission_id]):
         raise NotFound(_("attachment %(attachment_id)s not found", attachment_id=attachment_id))
-    await get_readable(session, principal, attachment.submission_id)
     return attachment
 
 
