@@ -175,7 +175,7 @@ def _print_listening(supervisor: Any, dbs: Any) -> None:
     "Apply every service's migrations (running it twice changes nothing)."))
 @clean_errors
 def migrate(
-    wait: int = typer.Option(None, "--wait", min=0, max=86400, metavar="SECONDS",
+    wait: int = typer.Option(None, "--wait", min=0, max=86400, metavar=N_("SECONDS"),
                              help=N_("Apply nothing: wait until the schemas are at head (applied by another "
                                   "`kaohe migrate`, e.g. the Kubernetes Job); exit 1 if they are not in time.")),
     service: list[str] = typer.Option(list(SERVICES), "--service", "-s", help=N_("Service(s) to migrate or wait for.")),

@@ -10,7 +10,9 @@ English strings rather than gettext calls, so they are translated where they sho
 the help formatter of every context (`KaoheContext`), typer's panel titles by setting its constants when help or
 an error shows, and a usage error by its sentence (`ERRORS`: click's and typer's sentences, the reason of a
 refused value by pydantic's error type) when it leaves the root command. A sentence that no pattern matches
-stays English.
+stays English. The names typer gives a value's type (`<int>`, `<int range>`, `<path>`; `display_type`), the
+usage line's `[OPTIONS]` and `COMMAND [ARGS]...` and the metavars kaohe sets (`SECONDS`) are words of the run's
+language too; a choice's values (`json|table|explain`) are what one types, and stay as written.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import typer
 import typer.rich_utils
+from typer._click.core import Context
 from typer._click.exceptions import BadParameter, NoArgsIsHelpError, UsageError
 from typer._click.formatting import HelpFormatter
 
@@ -34,6 +37,12 @@ TYPER_WORDS = {"DEFAULT_STRING": N_("[default: {}]"), "ENVVAR_STRING": N_("[env 
                "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help.")}
 USAGE = N_("Usage:")
 HELP_OPTION = N_("Show this message and exit.")
+# typer's names of a value's type in help (`--ttl <int range>`), in the run's language; a choice (`<json|table>`)
+# is shown as written, its values being what one types
+TYPE_NAMES = frozenset({N_("<int>"), N_("<float>"), N_("<str>"), N_("<bool>"), N_("<path>"), N_("<int range>"),
+                        N_("<float range>"), N_("<list[str]>"), N_("<datetime>")})
+# the usage line's placeholders of a command's options and of a group's command (`kaohe [OPTIONS] COMMAND [ARGS]...`)
+METAVARS = {"options_metavar": N_("[OPTIONS]"), "subcommand_metavar": N_("COMMAND [ARGS]...")}
 # click's and typer's usage errors, by their English sentence: the pattern's groups are the message's parameters
 # ("reason", the reason a value was refused, is translated in its turn)
 ERRORS = [(re.compile(pattern), message) for pattern, message in (
@@ -104,17 +113,48 @@ def localize_typer_words() -> None:
         setattr(typer.rich_utils, constant, translate(english))
 
 
+def _worded(holder: Any, attribute: str) -> None:
+    """`holder.attribute` in the run's language, its English kept on it for a run in another language."""
+    english = getattr(holder, _ENGLISH + attribute, None)
+    if english is None:
+        english = getattr(holder, attribute, None) or ""
+        setattr(holder, _ENGLISH + attribute, english)
+    if english:
+        setattr(holder, attribute, translate(english))
+
+
+def localize_metavars(command: Any) -> None:
+    """The usage line's placeholders and the metavars kaohe gives its options (`--wait SECONDS`), in the run's
+    language: when help or a usage error shows (the value types: `display_type`)."""
+    for each in commands(command):
+        for attribute, english in METAVARS.items():
+            if getattr(each, attribute, None) == english or hasattr(each, _ENGLISH + attribute):
+                _worded(each, attribute)
+        for param in each.params:
+            if getattr(param, "metavar", None):
+                _worded(param, "metavar")
+
+
 def localize_help(command: Any) -> None:
     """Every help text of the command tree, and typer's own words, in the run's language: when help is shown."""
     for holder, attribute in help_texts(command):
-        english = getattr(holder, _ENGLISH + attribute, None)
-        if english is None:
-            english = getattr(holder, attribute, None) or ""
-            setattr(holder, _ENGLISH + attribute, english)
-        if english:
-            setattr(holder, attribute, translate(english))
+        _worded(holder, attribute)
+    localize_metavars(command)
     adopt(command)
     localize_typer_words()
+
+
+_ENGLISH_TYPE = typer.core._TyperParameter.display_type
+
+
+def display_type(self: typer.core._TyperParameter, ctx: Context) -> str:
+    """typer's name of a parameter's value type in help (`<int range>`), in the run's language (a method of typer's
+    parameters, put in place of theirs below)."""
+    shown = _ENGLISH_TYPE(self, ctx)
+    return translate(shown) if shown in TYPE_NAMES else shown
+
+
+typer.core._TyperParameter.display_type = display_type  # type: ignore[method-assign]
 
 
 class FoldingHighlighter(typer.rich_utils.OptionHighlighter):
@@ -145,6 +185,8 @@ def worded(sentence: str, reason: str | None = None) -> str:
 def worded_error(error: UsageError) -> UsageError:
     """The usage error with its sentence in the run's language (a value refused by pydantic: its reason by kind)."""
     localize_typer_words()  # the error panel's title and "Try … for help."
+    if error.ctx is not None:  # the usage line above the error
+        localize_metavars(error.ctx.find_root().command)
     if isinstance(error, NoArgsIsHelpError):
         return error
     from pydantic import ValidationError

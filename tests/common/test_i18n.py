@@ -639,13 +639,43 @@ def test_the_help_of_a_command_in_either_language(cli_language: None) -> None:
                                                                                  "--help")
     assert chinese.exit_code == english.exit_code == 0
     assert _shown(chinese.output) == [
-        "用法：kaohe calendar show [OPTIONS] {year}",
-        "显示某一年节假日安排的来源（已导入、软件包自带、无）及具体日期。", "参数", "* year <int> 年份。 [必填]",
-        "选项", "--help <bool> 显示本帮助并退出。"]
+        "用法：kaohe calendar show [选项] {year}",
+        "显示某一年节假日安排的来源（已导入、软件包自带、无）及具体日期。", "参数", "* year <整数> 年份。 [必填]",
+        "选项", "--help <布尔值> 显示本帮助并退出。"]
     assert _shown(english.output) == [
         "Usage: kaohe calendar show [OPTIONS] {year}",
         "Where a year's arrangement comes from (loaded, package, none) and its dates.",
         "Arguments", "* year <int> The year. [required]", "Options", "--help <bool> Show this message and exit."]
+
+
+def _options(*args: str) -> list[str]:
+    """The option lines of a help page (each starts with the option's name, then its value type)."""
+    return [line.removeprefix("* ") for line in _shown(_cli(*args).output) if line.startswith(("--", "* --"))]
+
+
+def test_value_types_and_usage_placeholders_in_either_language(cli_language: None) -> None:
+    """typer's names of a value's type (`<int>`, `<int range>`, `<str>`, `<path>`, `<list[str]>`, `<bool>`), kaohe's
+    metavar `SECONDS` and the usage line's `[OPTIONS]`, `COMMAND [ARGS]...`: Chinese in Chinese help, English
+    unchanged; a choice's values (`json|table|explain`) are what one types, in both."""
+    token = {line.split()[0]: line.split()[1:3] for line in _options("--lang", "zh-CN", "token", "--help")}
+    assert (token["--role"][1], token["--scope"][0], token["--ttl"][0], token["--help"][0]) == (
+        "<文本列表>", "<文本>", "<整数范围>", "<布尔值>")
+    token = {line.split()[0]: line.split()[1:4] for line in _options("--lang", "en", "token", "--help")}
+    assert (token["--role"][1], token["--scope"][0], token["--ttl"][:2], token["--help"][0]) == (
+        "<list[str]>", "<str>", ["<int", "range>"], "<bool>")
+    assert [line.split()[:2] for line in _options("--lang", "zh-CN", "evaluate", "--help")][:3] == [
+        ["--scheme", "<路径>"], ["--facts", "<路径>"], ["--format", "<json|table|explain>"]]
+    assert [line.split()[:2] for line in _options("--lang", "en", "evaluate", "--help")][:3] == [
+        ["--scheme", "<path>"], ["--facts", "<path>"], ["--format", "<json|table|explain>"]]
+    assert _options("--lang", "zh-CN", "migrate", "--help")[0].split()[:2] == ["--wait", "秒数"]
+    assert _options("--lang", "en", "migrate", "--help")[0].split()[:2] == ["--wait", "SECONDS"]
+    assert _shown(_cli("--lang", "zh-CN", "calendar", "--help").output)[0] == (
+        "用法：kaohe calendar [选项] 命令 [参数]...")
+    assert _shown(_cli("--lang", "en", "calendar", "--help").output)[0] == (
+        "Usage: kaohe calendar [OPTIONS] COMMAND [ARGS]...")
+    # a Chinese run between two English ones leaves the English help as it was
+    assert _shown(_cli("--lang", "en", "calendar", "show", "--help").output)[3] == (
+        "* year <int> The year. [required]")
 
 
 def test_the_root_help_follows_the_terminal_without_lang(cli_language: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -654,7 +684,7 @@ def test_the_root_help_follows_the_terminal_without_lang(cli_language: None, mon
     monkeypatch.setenv("LC_MESSAGES", "")
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     shown = _shown(_cli("--help").output)
-    assert shown[:2] == ["用法：kaohe [OPTIONS] COMMAND [ARGS]...",
+    assert shown[:2] == ["用法：kaohe [选项] 命令 [参数]...",
                          "kaohe（考核）：绩效考核后端。运行 `kaohe up` 启动全部服务。"]
     assert shown[2] == "选项" and shown[3].startswith("--lang zh-CN|en kaohe 输出信息的语言（zh-CN 或 en）")
     assert "命令" in shown and "up 启动三个服务和网关；按 Ctrl-C 全部停止。" in shown
@@ -665,7 +695,7 @@ def test_a_usage_error_in_either_language(cli_language: None) -> None:
     """Typer's own refusals: a value of the wrong type (pydantic's reason, by its kind), an unknown option."""
     chinese, english = _cli("--lang", "zh-CN", "calendar", "show", "x"), _cli("--lang", "en", "calendar", "show", "x")
     assert chinese.exit_code == english.exit_code == 2
-    assert _shown(chinese.output) == ["用法：kaohe calendar show [OPTIONS] {year}",
+    assert _shown(chinese.output) == ["用法：kaohe calendar show [选项] {year}",
                                       "运行 'kaohe calendar show --help' 查看帮助。", "错误",
                                       "'year' 的值无效：应为整数"]
     assert _shown(english.output) == [
