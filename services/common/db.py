@@ -214,6 +214,13 @@ def pending(session: AsyncSession, key: str) -> list[Any]:
     return items
 
 
+async def advisory_lock(session: AsyncSession, name: str) -> None:
+    """Wait for the transaction-scoped advisory lock of `name` (a key prefixed by what it guards): writers that
+    count rows before adding one (bounds such as "at most N per scope") take it first, so that two at once cannot
+    both pass the bound."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(literal(name), literal(0)))))
+
+
 async def locked_row(session: AsyncSession, stmt: Select[Any], name: str) -> Any:
     """The one row `stmt` (a SELECT … FOR UPDATE) finds, locked, or None. A row not written yet has nothing to lock:
     then the transaction-scoped advisory lock of `name` (the row's key, prefixed by its table) is taken and the row
@@ -221,7 +228,7 @@ async def locked_row(session: AsyncSession, stmt: Select[Any], name: str) -> Any
     row the earlier committed, instead of failing on the unique constraint."""
     found = (await session.scalars(stmt)).first()
     if found is None:
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(literal(name), literal(0)))))
+        await advisory_lock(session, name)
         found = (await session.scalars(stmt)).first()
     return found
 

@@ -155,6 +155,9 @@ class Settings(SecretFileSettings):
         "Language of error messages, export headers and other texts when a request's `Accept-Language` names "
         "neither Chinese nor English (or is absent): `zh-CN` or `en`. The CLI follows `--lang`, else this "
         "setting when it is set, else the terminal's LC_ALL/LC_MESSAGES/LANG, else `zh-CN`."))
+    objections_open_per_subject: int = Field(default=3, ge=1, le=100, description=(
+        "Most open (unanswered) objections (异议) to one subject's result in one period; another is refused "
+        "(409, details.limit) until one is answered."))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
     clock_file: Path | None = Field(default=None, description=(

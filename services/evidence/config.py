@@ -48,6 +48,10 @@ class EvidenceSettings(SecretFileSettings):
     webhook_allowed_networks: str = Field(default="", description=(
         "Private, loopback or link-local networks webhooks may reach all the same, a comma list of CIDRs "
         "(`10.20.0.0/16`); empty: public addresses only."))
+    webhook_subscriptions_per_scope: int = Field(default=20, ge=1, le=1000, description=(
+        "Most webhook subscriptions on one scope (organisation path); one more is refused (409, details.limit)."))
+    webhook_test_pending_per_subscription: int = Field(default=3, ge=1, le=100, description=(
+        "Most test deliveries (`sendTestWebhook`) a subscription may have pending; one more is refused (409)."))
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60, description=(
         "How long one webhook request may take (connect 2 s of it); slower counts as a failure."))
     webhook_retry_hours: float = Field(default=24.0, ge=24, le=24 * 14, description=(

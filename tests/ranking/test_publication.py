@@ -391,3 +391,34 @@ async def test_finalizing_is_refused_clearly_while_a_chain_head_cannot_be_read(
     assert snapshot.status_code == 200, snapshot.text
     document = json.loads((await ranking.get("/v1/periods/p1/snapshots/1", headers=AUDITOR)).content)
     assert document["chain_heads"]["scoring"] == {"sequence": 0, "id": None, "hash": "0" * 64}
+
+
+async def test_a_subject_has_at_most_three_open_objections_in_a_period(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """Regression (attacker probe): 15 open objections from one subject were accepted, each one blocking 审定.
+    KAOHE_OBJECTIONS_OPEN_PER_SUBJECT (3): the fourth open one is 409 with details.limit until one is answered;
+    another subject, even of the same unit account's district, has its own three."""
+    await _published(ranking, scoring)
+    filed = []
+    for n in range(3):
+        response = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u4", "text": f"异议{n}"},
+                                      headers=U4_UNIT)
+        assert response.status_code == 201, response.text
+        filed.append(response.json()["id"])
+    fourth = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u4", "text": "异议3"},
+                                headers=U4_UNIT)
+    assert fourth.status_code == 409
+    assert fourth.json()["error"] == {
+        "code": "conflict", "details": {"limit": 3},
+        "message": "subject u4 already has 3 open objections in period p1; another can be filed once one is answered"}
+    u3_unit = {"Authorization": f"Bearer {token_for(('subject', 'city/d2/u3'), subject='u3-account')}"}
+    other = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u3", "text": "x"}, headers=u3_unit)
+    assert other.status_code == 201
+    answered = await ranking.post(f"/v1/objections/{filed[0]}/answer", json={"answer": "已复核"}, headers=OFFICE)
+    assert answered.status_code == 200, answered.text
+    again = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u4", "text": "异议3"},
+                               headers=U4_UNIT)
+    assert again.status_code == 201
+    listed = await ranking.get("/v1/periods/p1/objections", params={"subject_id": "u4"}, headers=OFFICE)
+    assert sorted(o["status"] for o in listed.json()["items"]) == ["answered", "open", "open", "open"]

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
-from services.common.db import insert_unnested
+from services.common.db import advisory_lock, insert_unnested
 from services.evidence.webhooks.models import EventRecord, WebhookDelivery, WebhookSecret, WebhookSubscription
 
 # Events get their `seq` under this transaction-scoped lock, held to the commit: the log is gap-free in commit
@@ -51,6 +51,22 @@ async def subscription(session: AsyncSession, subscription_id: str, *,
 async def subscriptions(session: AsyncSession) -> Sequence[WebhookSubscription]:
     return (await session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.created_at,
                                                                        WebhookSubscription.id))).all()
+
+
+async def count_subscriptions_of_scope(session: AsyncSession, scope_path: str) -> int:
+    """The subscriptions on exactly `scope_path`, counted after waiting for the other creations on it (a
+    transaction-scoped advisory lock), so that two at once cannot both pass the bound."""
+    await advisory_lock(session, f"evidence.webhook_scope:{scope_path}")
+    count = await session.scalar(select(func.count()).select_from(WebhookSubscription)
+                                 .where(WebhookSubscription.scope_path == scope_path))
+    return int(count or 0)
+
+
+async def count_pending_tests(session: AsyncSession, subscription_id: str) -> int:
+    count = await session.scalar(select(func.count()).select_from(WebhookDelivery)
+                                 .where(WebhookDelivery.subscription_id == subscription_id,
+                                        WebhookDelivery.type == "webhook.test", WebhookDelivery.state == "pending"))
+    return int(count or 0)
 
 
 async def expire_secrets(session: AsyncSession, subscription_id: str, at: datetime) -> None:

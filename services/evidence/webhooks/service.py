@@ -103,6 +103,10 @@ async def create(session: AsyncSession, principal: Principal,
                  payload: SubscriptionCreate) -> tuple[WebhookSubscription, str]:
     _require_manager(principal, payload.scope_path)
     url = _check_url(payload.url)
+    limit = evidence_settings().webhook_subscriptions_per_scope
+    if await repository.count_subscriptions_of_scope(session, payload.scope_path) >= limit:
+        raise Conflict(_("scope %(scope)s already has %(limit)s webhook subscriptions; delete one first",
+                         scope=payload.scope_path or _("the organisation"), limit=limit), details={"limit": limit})
     now = clock.real_now()
     subscription = WebhookSubscription(
         id=str(uuid.uuid4()), name=payload.name, url=url, event_types=payload.event_types,
@@ -196,7 +200,12 @@ async def rotate_secret(session: AsyncSession, principal: Principal,
 
 async def send_test(session: AsyncSession, principal: Principal, subscription_id: str) -> WebhookDelivery:
     """Queue a `webhook.test` event for this subscription only (whatever its types; even paused ones queue it)."""
-    subscription = await get_managed(session, principal, subscription_id)
+    subscription = await get_managed(session, principal, subscription_id, lock=True)  # one test send at a time
+    limit = evidence_settings().webhook_test_pending_per_subscription
+    if await repository.count_pending_tests(session, subscription.id) >= limit:
+        raise Conflict(_("webhook subscription %(subscription_id)s already has %(limit)s test deliveries pending; "
+                         "send another once they are delivered or given up", subscription_id=subscription.id,
+                         limit=limit), details={"limit": limit})
     notice = Notice(id=str(uuid.uuid4()), type="webhook.test", entity_id=subscription.id,
                     unit_path=subscription.scope_path, occurred_at=clock.now().isoformat(),
                     extra={"by": principal.subject})

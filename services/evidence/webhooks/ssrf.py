@@ -127,6 +127,12 @@ def parse_hosts(text: str) -> tuple[str, ...]:
     return tuple(part.strip().lower().rstrip(".") for part in text.split(",") if part.strip())
 
 
+# Ports below 1024 are the well-known services' (SSH 22, SMTP 25, DNS 53, …) and 0 is no port: a webhook is an
+# HTTP(S) request, to 80, 443 or a port from 1024 on (docs/decisions.md, "Webhook URL ports").
+WEB_PORTS = (80, 443)
+FIRST_UNPRIVILEGED_PORT = 1024
+
+
 @dataclass(frozen=True)
 class UrlPolicy:
     """`hosts` empty means any host (development only); `networks` are the non-public networks allowed."""
@@ -160,6 +166,9 @@ class UrlPolicy:
         if parts.scheme not in schemes:  # "or" is a word of the sentence, so that it is translated with it
             raise Refused(_("the URL must start with %(name)s", name="https://") if self.https_only else
                           _("the URL must start with %(first)s or %(second)s", first="http://", second="https://"))
+        if port is not None and port not in WEB_PORTS and port < FIRST_UNPRIVILEGED_PORT:
+            raise Refused(_("port %(port)s is refused: a webhook goes to port 80, 443 or one from %(first)s on",
+                            port=port, first=FIRST_UNPRIVILEGED_PORT))
         if parts.username is not None or parts.password is not None:
             raise Refused(_("the URL may not carry a user name or password"))
         host = ascii_host(parts.hostname or "")

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import counted_page
+from services.common.db import advisory_lock, counted_page
 from services.common.listing import filters
 from services.ranking.objections.models import Objection
 
@@ -34,6 +34,16 @@ async def of_period(
     where = [Objection.period_id == period_id, visible, *filters(Objection, subject_id=subject_id, status=status)]
     return await counted_page(session, Objection, where, (Objection.filed_at, Objection.id), offset=offset,
                               limit=limit)
+
+
+async def count_open_of_subject(session: AsyncSession, period_id: str, subject_id: str) -> int:
+    """The open objections to one subject's result in a period, counted after waiting for the other filings of the
+    same subject (a transaction-scoped advisory lock), so that two at once cannot both pass a bound."""
+    await advisory_lock(session, f"ranking.objection:{period_id}:{subject_id}")
+    count = await session.scalar(
+        select(func.count()).select_from(Objection)
+        .where(Objection.period_id == period_id, Objection.subject_id == subject_id, Objection.status == "open"))
+    return int(count or 0)
 
 
 async def count_open(session: AsyncSession, period_id: str) -> int:

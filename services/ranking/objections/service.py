@@ -13,6 +13,7 @@ from kaohe.i18n import _
 from services.common import audit, listing, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.settings import get_settings
 from services.ranking.access import OWN_ROLES, can_read, is_own, readable
 from services.ranking.objections import repository
 from services.ranking.objections.models import Objection
@@ -55,6 +56,11 @@ async def file(
     if period.status != "published" or period.publication_ends_at is None or now >= period.publication_ends_at:
         raise Conflict(_("period %(period_id)s is not in its publication (公示) window; objections are closed",
                          period_id=period_id))
+    limit = get_settings().objections_open_per_subject
+    if await repository.count_open_of_subject(session, period_id, subject_id) >= limit:
+        raise Conflict(_("subject %(subject_id)s already has %(limit)s open objections in period %(period_id)s; "
+                         "another can be filed once one is answered", subject_id=subject_id, limit=limit,
+                         period_id=period_id), details={"limit": limit})
     objection = await repository.add(session, Objection(
         id=uuid.uuid4(), period_id=period_id, subject_id=subject_id, unit_path=result.unit_path,
         result_version=result.version, text=text, status="open", filed_by=principal.subject, filed_at=now,
