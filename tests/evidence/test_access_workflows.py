@@ -26,7 +26,9 @@ def _journal(week: str) -> dict[str, Any]:
 
 
 async def _setup(client: httpx.AsyncClient) -> dict[str, str]:
-    sub = (await client.post("/v1/submissions", json=SCORE, headers=auth(("assessor", "city/a")))).json()
+    # the inspector who submits is not the reviewer who approves (four-eyes principle)
+    sub = (await client.post("/v1/submissions", json=SCORE, headers=auth(("assessor", "city/a"),
+                                                                         subject="inspector"))).json()
     approved = await client.post(f"/v1/submissions/{sub['id']}/decisions", json={"action": "approve", "version": 1},
                                  headers=auth(("reviewer", "city/a")))
     notice = await client.post("/v1/rectifications", json=NOTICE, headers=auth(("assessor", "city/a")))

@@ -422,3 +422,25 @@ async def test_a_subject_has_at_most_three_open_objections_in_a_period(
     assert again.status_code == 201
     listed = await ranking.get("/v1/periods/p1/objections", params={"subject_id": "u4"}, headers=OFFICE)
     assert sorted(o["status"] for o in listed.json()["items"]) == ["answered", "open", "open", "open"]
+
+
+async def test_an_objection_is_answered_by_someone_else(ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    """Four-eyes (四眼原则): the person who filed an objection, or the subject it is about, does not answer it,
+    even with admin over the subject; another admin does."""
+    await _published(ranking, scoring)
+    both = auth(("submitter", "city/d2/u4"), ("admin", "city/d2"), subject="u4-liaison")
+    filed = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u4", "text": "服务评价有误"},
+                               headers=both)
+    assert (filed.status_code, filed.json()["filed_by"]) == (201, "u4-liaison"), filed.text
+    answer_path = f"/v1/objections/{filed.json()['id']}/answer"
+    refused = await ranking.post(answer_path, json={"answer": "维持"}, headers=both)
+    assert (refused.status_code, refused.json()["error"]["message"]) == (
+        403, "u4-liaison filed this objection or is its subject; an objection is answered by someone else "
+             "(four-eyes principle)")
+    chinese = await ranking.post(answer_path, json={"answer": "维持"}, headers={**both, "Accept-Language": "zh-CN"})
+    assert chinese.json()["error"]["message"] == "u4-liaison 是该异议的提出人或异议对象；异议须由他人答复（四眼原则）"
+    himself = {"Authorization": f"Bearer {token_for(('admin', 'city'), subject='u4-head', subject_ids=('u4',))}"}
+    assert (await ranking.post(answer_path, json={"answer": "维持"}, headers=himself)).status_code == 403
+    answered = await ranking.post(answer_path, json={"answer": "已复核,维持原评分"}, headers=OFFICE)
+    assert (answered.status_code, answered.json()["status"], answered.json()["answered_by"]) == (
+        200, "answered", "office")

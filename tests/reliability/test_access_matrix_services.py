@@ -266,6 +266,8 @@ def bearer(who: Principal) -> dict[str, str]:
 
 
 ADMIN = bearer(Principal(subject="office", grants=(Grant("admin", ""),)))
+# approves what the office submitted: never the same person (four-eyes, docs/identity.md)
+OFFICE_REVIEWER = bearer(Principal(subject="office-reviewer", grants=(Grant("reviewer", ""),)))
 
 
 @dataclass
@@ -323,7 +325,7 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
         made = await _ok(await client.post(f"{ev}/v1/submissions", headers=ADMIN, json={
             "period_id": PERIOD, "subject_id": subject, "indicator": "work", "fact": "score",
             "content": {"points": "50"}}), 201)
-        approved = await _ok(await client.post(f"{ev}/v1/submissions/{made['id']}/decisions", headers=ADMIN,
+        approved = await _ok(await client.post(f"{ev}/v1/submissions/{made['id']}/decisions", headers=OFFICE_REVIEWER,
                                                json={"action": "approve", "version": 1}))
         await _ok(await client.post(f"{sc}/events", headers=bearer(SYSTEM), json={
             "id": str(uuid.uuid4()), "source": "evidence", "topic": "fact.changed", "payload": {

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kaohe.i18n import _, status_word
 from services.common import audit, notify
 from services.common.auth import Principal, Role
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.appeals import repository
 from services.evidence.appeals.models import Appeal
 from services.evidence.appeals.schemas import AppealAnswer, AppealCreate
@@ -79,6 +79,9 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     """The office answers every point; upheld → corrected or retracted fact (through the outbox)."""
     appeal = await get_readable(session, principal, appeal_id)
     principal.require("admin", appeal.unit_path)
+    if appeal.filed_by == principal.subject or appeal.subject_id in principal.subject_ids:  # four-eyes (四眼原则)
+        raise Forbidden(_("%(subject)s filed this appeal or is its subject; an appeal is answered by someone else "
+                          "(four-eyes principle)", subject=principal.subject))
     period = await writable_period(session, scoring, appeal.period_id)
     if appeal.status != "open":
         raise Conflict(_("this appeal was already answered (%(status)s)", status=status_word("appeal", appeal.status)),

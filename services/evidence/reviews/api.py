@@ -57,9 +57,10 @@ async def decide(submission_id: str, payload: DecisionCreate, session: SessionDe
     """A reviewer's decision on a pending submission at its current level: approve (to the next level, or the
     fact is made at the last), adjust (approve with changed points), reject, return (for correction), or
     revoke an approved one (its fact is retracted). Every decision but approve needs a reason. Send the
-    submission's `version` you read (stale → 409); 403 for a caller who is no reviewer of the level or
-    already decided at an earlier one. Repeat with the same `Idempotency-Key` to get the first answer. 503
-    when scoring, which knows the periods and subjects, does not answer.
+    submission's `version` you read (stale → 409); 403 for a caller who is no reviewer of the level,
+    already decided at an earlier one, or submitted or corrected the submission or is its subject (four-eyes).
+    Repeat with the same `Idempotency-Key` to get the first answer. 503 when scoring, which knows the periods
+    and subjects, does not answer.
     """
     response: JSONResponse = await idem.once(
         session, principal, payload,

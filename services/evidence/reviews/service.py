@@ -136,6 +136,20 @@ def _check_actor(principal: Principal, submission: Submission, action: str) -> i
     return index
 
 
+async def _check_four_eyes(session: AsyncSession, principal: Principal, submission: Submission) -> None:
+    """The four-eyes principle (四眼原则): the person who submitted a submission, or corrected it (made one of its
+    versions), decides on it at no level, and neither does the person it is about (its subject among the caller's
+    `subject_ids`). A bulk upload's approvals (`approve_as_reviewer`) are the documented exception: the uploader's
+    entries count as reviewed by the uploader (docs/identity.md)."""
+    if submission.subject_id in principal.subject_ids:
+        raise Forbidden(_("%(subject)s is the subject of this submission; no one reviews evidence about themselves "
+                          "(four-eyes principle)", subject=principal.subject))
+    authors = {submission.submitted_by, *(v.created_by for v in await submissions.versions(session, submission.id))}
+    if principal.subject in authors:
+        raise Forbidden(_("%(subject)s submitted this submission; the submitter of a submission may not review it "
+                          "(four-eyes principle)", subject=principal.subject))
+
+
 async def _check_one_level(session: AsyncSession, principal: Principal, submission: Submission, index: int) -> None:
     """Separation of duties: one person decides on a submission (any of its versions) at one level only, unless
     the later of the two levels allows it (`same_reviewer_allowed`)."""
@@ -163,7 +177,9 @@ async def decide(
     """Apply one reviewer's action with optimistic concurrency (exactly one concurrent writer wins)."""
     submission = await get_readable(session, principal, submission_id)
     await writable_period(session, scoring, submission.period_id)
-    await _check_one_level(session, principal, submission, _check_actor(principal, submission, payload.action))
+    index = _check_actor(principal, submission, payload.action)
+    await _check_four_eyes(session, principal, submission)
+    await _check_one_level(session, principal, submission, index)
     new_value = _adjusted(submission, payload.value) if payload.value is not None else None
     claimed = await submissions.claim(session, submission.id, payload.version)
     if claimed is None:

@@ -80,6 +80,9 @@ async def answer(
     if objection is None:
         raise NotFound(_("objection %(objection_id)s does not exist", objection_id=objection_id))
     principal.require("admin", objection.unit_path)
+    if objection.filed_by == principal.subject or objection.subject_id in principal.subject_ids:  # four-eyes
+        raise Forbidden(_("%(subject)s filed this objection or is its subject; an objection is answered by someone "
+                          "else (four-eyes principle)", subject=principal.subject))
     periods.refuse_if_frozen(await periods.get(session, objection.period_id))
     if objection.status != "open":
         raise Conflict(_("objection %(objection_id)s has already been answered", objection_id=objection_id))
