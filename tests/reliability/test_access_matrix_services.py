@@ -152,7 +152,8 @@ CALLS: dict[str, list[Call]] = {
     "submitEvidence": [Call("evidence", "POST", "/v1/submissions", {**S, "indicator": "work", "fact": "score",
                                                                    "content": {"points": "41"}})],
     "submitJournal": [Call("evidence", "POST", "/v1/journals", {**S, "week": WEEK, "text": "周志", "points": "45"})],
-    "correctSubmission": [Call("evidence", "PATCH", "/v1/submissions/{submission}",
+    # a submission of its own: whoever corrects one may not review it (four-eyes), which reviewSubmission runs
+    "correctSubmission": [Call("evidence", "PATCH", "/v1/submissions/{correctable}",
                                {"content": {"points": "43"}, "version": 1})],
     "reviewSubmission": [Call("evidence", "POST", "/v1/submissions/{submission}/decisions",
                               {"action": "approve", "version": 1})],
@@ -325,8 +326,8 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
         made = await _ok(await client.post(f"{ev}/v1/submissions", headers=ADMIN, json={
             "period_id": PERIOD, "subject_id": subject, "indicator": "work", "fact": "score",
             "content": {"points": "50"}}), 201)
-        approved = await _ok(await client.post(f"{ev}/v1/submissions/{made['id']}/decisions", headers=OFFICE_REVIEWER,
-                                               json={"action": "approve", "version": 1}))
+        approved = await _ok(await client.post(f"{ev}/v1/submissions/{made['id']}/decisions",
+                                               headers=OFFICE_REVIEWER, json={"action": "approve", "version": 1}))
         await _ok(await client.post(f"{sc}/events", headers=bearer(SYSTEM), json={
             "id": str(uuid.uuid4()), "source": "evidence", "topic": "fact.changed", "payload": {
                 "period_id": PERIOD, "action": "upsert", "fact": {"id": approved["fact_id"], "subject": subject,
@@ -336,6 +337,9 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
     pending = await _ok(await client.post(f"{ev}/v1/submissions", headers=ADMIN, json={
         **S, "indicator": "work", "fact": "score", "content": {"points": "42"}}), 201)
     ids["submission"] = pending["id"]
+    correctable = await _ok(await client.post(f"{ev}/v1/submissions", headers=ADMIN, json={
+        **S, "indicator": "work", "fact": "score", "content": {"points": "42"}}), 201)
+    ids["correctable"] = correctable["id"]
     await _ok(await client.post(f"{ev}/v1/journals/rosters", headers=ADMIN, json={
         "period_id": PERIOD, "subject_ids": ["pe-a"], "first_week": WEEK, "last_week": WEEK}))
     await _ok(await client.post(f"{ev}/v1/journals", headers=ADMIN,
