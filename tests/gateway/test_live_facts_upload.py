@@ -107,15 +107,19 @@ def test_the_office_that_reviews_uploads_approved_facts(live: Live, units: dict[
          "note": "一季度重点工作"},
         {"id": f"sub-{made[1]['id']}", "subject": b, "indicator": "work", "fact": "score", "points": "47.5"}],
         key=lambda fact: fact["subject"])
-    # the audit of one row is that of one submission approved by hand; the file itself is recorded on the period
+    # the audit of one row is that of one submission approved by hand, where the approver must be another person
+    # (four-eyes): the uploader's entries count as reviewed by the uploader (docs/identity.md); the file itself is
+    # recorded on the period
     auditor = live.token("auditor", "")
     by_hand = live(live.token("admin", ""), SUBMIT, i={"periodId": p, "subjectId": units["c"], "indicator": "work",
                                                         "fact": "score", "content": {"points": "40"}})["submitEvidence"]
-    live(live.token("admin", ""), APPROVE, id=by_hand["id"], v=by_hand["version"])
+    assert live.error(live.token("admin", ""), APPROVE, id=by_hand["id"],
+                      v=by_hand["version"])["extensions"]["code"] == "FORBIDDEN"
+    live(live.token("admin", "", subject="office-2"), APPROVE, id=by_hand["id"], v=by_hand["version"])
     trails = [[(n["service"], n["action"], n["actor"]) for n in live(auditor, TRAIL, e=entity)["auditTrail"]["nodes"]]
               for entity in (made[0]["id"], by_hand["id"])]
-    assert trails[0] == trails[1] == [("evidence", "submission.create", "admin@all"),
-                                      ("evidence", "review.approve", "admin@all")]
+    assert trails == [[("evidence", "submission.create", "admin@all"), ("evidence", "review.approve", "admin@all")],
+                      [("evidence", "submission.create", "admin@all"), ("evidence", "review.approve", "office-2")]]
     (imported,) = [n for n in live(auditor, TRAIL, e=p)["auditTrail"]["nodes"] if n["action"] == "submission.import"]
     details = imported["details"]
     assert len(details.pop("sha256")) == 64
