@@ -26,6 +26,8 @@ class Appeal:
     answered_by: str | None
     answered_at: str | None
     version: int | None
+    overdue: bool = strawberry.field(description=(
+        "Still open after answerDueAt: the office is late answering (as REST's `overdue`)."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Appeal:
@@ -35,4 +37,5 @@ class Appeal:
                    status=text(row, "status"), filed_by=text(row, "filed_by"), filed_at=text(row, "filed_at"),
                    answer_due_at=text(row, "answer_due_at"), replies=strings(row, "replies"),
                    correction=row.get("correction"), answered_by=text(row, "answered_by"),
-                   answered_at=text(row, "answered_at"), version=version if isinstance(version, int) else None)
+                   answered_at=text(row, "answered_at"), version=version if isinstance(version, int) else None,
+                   overdue=row.get("overdue") is True)

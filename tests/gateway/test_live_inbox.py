@@ -98,6 +98,19 @@ def test_appeals_and_objections_wait_for_the_office(live: Live, period: dict[str
         {"id": appeal["id"], "status": "open"}]
     assert live(live.token("admin", "city/a"), appeals)["inbox"]["appeals"]["totalCount"] == 0
     assert live(live.token("reviewer", "city"), appeals)["inbox"]["appeals"]["totalCount"] == 0
+    # Appeal.overdue (newcomer probe: REST had it, GraphQL did not): open past answerDueAt, 10 days after filing,
+    # the same in the inbox and in the period's list; the inbox said false even when late before
+    overdue = """query($p: ID!) { inbox { appeals { nodes { id overdue } } }
+        appeals(periodId: $p) { nodes { id overdue } } }"""
+    office = live.token("admin", "city/b")
+    assert live(office, overdue, p=period["id"]) == {"inbox": {"appeals": {"nodes": [
+        {"id": appeal["id"], "overdue": False}]}}, "appeals": {"nodes": [{"id": appeal["id"], "overdue": False}]}}
+    live.at(local("2026-06-11T10:00:01"))  # filed 06-01 10:00 (and a few seconds): due 06-11 10:00 and seconds
+    assert live(office, overdue, p=period["id"])["appeals"]["nodes"] == [{"id": appeal["id"], "overdue": False}]
+    live.at(local("2026-06-11T10:05:00"))
+    assert live(office, overdue, p=period["id"]) == {"inbox": {"appeals": {"nodes": [
+        {"id": appeal["id"], "overdue": True}]}}, "appeals": {"nodes": [{"id": appeal["id"], "overdue": True}]}}
+    live.at(local("2026-06-01T10:10:00"))
 
     live.settle(period["id"])
     live(live.token("admin", ""), "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 5) { status } }",

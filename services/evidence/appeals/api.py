@@ -23,8 +23,7 @@ router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
 
 
 def _read(appeal: Appeal, now: datetime) -> AppealRead:
-    overdue = appeal.status == "open" and now > appeal.answer_due_at
-    return AppealRead.model_validate(appeal).model_copy(update={"overdue": overdue})
+    return AppealRead.at(appeal, now)
 
 
 @router.post("", status_code=201, response_model=AppealRead, summary="Appeal a fact (subject or its unit)",

@@ -64,3 +64,10 @@ class AppealRead(BaseModel):
     answered_at: datetime | None
     version: int
     overdue: bool = Field(default=False, description="still open after answer_due_at (the office is late)")
+
+    @classmethod
+    def at(cls, appeal: Any, now: datetime) -> AppealRead:
+        """The appeal as read at `now` (the business clock), `overdue` worked out: every read of an appeal, one, a
+        page or the inbox, says it the same way."""
+        return cls.model_validate(appeal).model_copy(update={
+            "overdue": appeal.status == "open" and now > appeal.answer_due_at})

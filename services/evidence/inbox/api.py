@@ -99,7 +99,7 @@ async def _appeals(session: AsyncSession, principal: Principal, now: datetime) -
         select(Appeal).where(Appeal.status == "open",
                              listing.scopes_covering(Appeal.unit_path, principal.scopes_for("admin")))
         .order_by(Appeal.answer_due_at, Appeal.id).limit(MAX_ITEMS + 1))
-    return [AppealRead.model_validate(a).model_dump(mode="json") for a in rows]
+    return [AppealRead.at(a, now).model_dump(mode="json") for a in rows]
 
 
 async def _journals(session: AsyncSession, principal: Principal, now: datetime) -> list[Any]:
