@@ -104,7 +104,7 @@ class Stack:
         self.process = subprocess.Popen([sys.executable, "-m", "kaohe", "--lang", "en", "up"], env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.process.stdout is not None
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600  # a loaded machine: kaohe up itself may take minutes
         for line in self.process.stdout:
             if line.strip() == "Press Ctrl-C to stop.":
                 break
@@ -163,6 +163,7 @@ class Run:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     samples: list[str] = field(default_factory=list)
+    rss_samples: list[tuple[float, dict[str, float]]] = field(default_factory=list)
 
     async def gql(self, client: httpx.AsyncClient, bearer: str, query: str, **variables: Any) -> dict[str, Any]:
         response = await client.post("/graphql", json={"query": query, "variables": variables},
@@ -280,14 +281,30 @@ async def main_async(args: argparse.Namespace) -> int:
         run.latencies.clear()
         run.errors.clear()
         start_rss = rss_mb(processes)
-        elapsed = await drive(run, seconds=args.minutes * 60, concurrency=args.concurrency,
-                              max_requests=args.max_requests, seed=args.seed)
+        sampler = asyncio.create_task(sample_rss(processes, args.sample, run.rss_samples))
+        try:
+            elapsed = await drive(run, seconds=args.minutes * 60, concurrency=args.concurrency,
+                                  max_requests=args.max_requests, seed=args.seed)
+        finally:
+            sampler.cancel()
         end_rss = rss_mb(processes)
     finally:
         if stack:
             stack.stop()
     report(run, elapsed, start_rss, end_rss, args)
     return 0
+
+
+async def sample_rss(processes: dict[str, psutil.Process], every: float,
+                     into: list[tuple[float, dict[str, float]]]) -> None:
+    """The processes' RSS every `every` seconds of the measured run: a level that is reached and kept reads
+    differently from a steady climb (docs/performance.md, "Load and soak")."""
+    if every <= 0 or not processes:
+        return
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(every)
+        into.append((time.monotonic() - started, rss_mb(processes)))
 
 
 def report(run: Run, elapsed: float, start_rss: dict[str, float], end_rss: dict[str, float],
@@ -302,6 +319,8 @@ def report(run: Run, elapsed: float, start_rss: dict[str, float], end_rss: dict[
     for sample in run.samples:
         print(f"  error sample: {sample}")
     services = [n for n in start_rss if n != "postgres"]
+    for at, rss in run.rss_samples:
+        print(f"  rss at {at:5.0f} s  " + "  ".join(f"{n}={rss[n]:.1f}" for n in services))
     for name in start_rss:
         growth = (end_rss[name] - start_rss[name]) / start_rss[name] * 100
         print(f"  rss {name:9} start={start_rss[name]:7.1f} MB end={end_rss[name]:7.1f} MB ({growth:+.1f}%)")
@@ -319,6 +338,8 @@ def main() -> int:
     parser.add_argument("--subjects", type=int, default=100, help="units enrolled in the period (default 100)")
     parser.add_argument("--max-requests", type=int, default=2_000_000, help="hard cap on requests")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sample", type=float, default=60.0,
+                        help="print each process's RSS every this many seconds of the run (0: off; default 60)")
     parser.add_argument("--gateway", help="drive a running gateway instead of starting a stack")
     parser.add_argument("--jwt-secret", help="the running gateway's KAOHE_JWT_SECRET (with --gateway)")
     args = parser.parse_args()

@@ -30,6 +30,14 @@ PROCESSES: dict[str, str] = {
 }
 
 
+# glibc's malloc gives a thread that allocates while another holds an arena an arena of its own (up to 8 per
+# core) and keeps the pages freed in it; the services' worker threads (asyncio.to_thread, FastAPI's thread pool)
+# each ended up with one, ~9 MB of RSS apiece. Two arenas: the main thread's and one the workers share
+# (docs/decisions.md, "Soak: what grows"). The image sets the same (docker/Dockerfile); an operator's own
+# MALLOC_ARENA_MAX wins.
+MALLOC_ARENA_MAX = "2"
+
+
 class StackError(Exception):
     """Something stops the stack from starting; the message says what and what to do."""
 
@@ -179,6 +187,7 @@ class Supervisor:
     def __init__(self, settings: Settings, urls: dict[ServiceName, str], secret: str) -> None:
         self.settings = settings
         self.env = {
+            "MALLOC_ARENA_MAX": MALLOC_ARENA_MAX,
             **os.environ,
             "KAOHE_SERVICE_TOKEN_SECRET": secret,
             **({"KAOHE_JWT_SECRET": jwt_secret} if (jwt_secret := development_jwt_secret(settings)) else {}),
