@@ -46,7 +46,17 @@ WHOLE_CHAIN_COST = MAX_COST // 5
 WHOLE_CHAIN_FIELDS = frozenset({"verifyAuditChain", "verifySnapshot"})
 
 
+# Lists that are not connections, costed like them: the field → (its page-size argument or None, the size counted
+# when the argument is not given). Thirty aliases of `webhookSubscriptions { deliveries { payload } }` held the
+# evidence service for minutes (attacker probe): each subscription counts, and each delivery of each.
+LIST_FIELDS: dict[str, tuple[str | None, int]] = {"webhookSubscriptions": (None, MAX_PAGE_SIZE),
+                                                   "deliveries": ("limit", DEFAULT_PAGE_SIZE)}
+
+
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
+    listed = LIST_FIELDS.get(field.name.value)
+    if listed is not None:
+        return _argument(field, variables, listed[0], listed[1])
     for argument in field.arguments or ():
         if argument.name.value in PAGE_ARGUMENTS:
             if isinstance(argument.value, IntValueNode):
@@ -56,6 +66,19 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
                 return int(variables[name])
             return MAX_PAGE_SIZE
     return 1
+
+
+def _argument(field: FieldNode, variables: dict[str, Any], name: str | None, default: int) -> int:
+    """The integer argument `name` of `field` (a literal or a variable), `default` when it is not given; a value that
+    cannot be read counts as MAX_PAGE_SIZE."""
+    for argument in field.arguments or ():
+        if argument.name.value == name:
+            if isinstance(argument.value, IntValueNode):
+                return int(argument.value.value)
+            variable = getattr(getattr(argument.value, "name", None), "value", None)
+            value = variables.get(variable) if variable is not None else None
+            return value if isinstance(value, int) and not isinstance(value, bool) else MAX_PAGE_SIZE
+    return default
 
 
 def _collect(selection_set: SelectionSetNode | None, context: ValidationContext) -> list[FieldNode]:

@@ -177,3 +177,43 @@ def test_a_request_verifies_at_most_four_whole_chains() -> None:
     assert verifications(4) == []
     # 5 × (4,000 + 1 for the field + 1 for ok) = 20,010
     assert verifications(5) == [f"query cost 20010 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+
+
+def test_webhook_subscriptions_and_their_deliveries_are_costed_as_lists() -> None:
+    """Attacker probe: `{ a0: webhookSubscriptions { id deliveries { id payload } } … a29 }` passed the cost check
+    (each list counted as one item) and three such requests held evidence for minutes. `webhookSubscriptions` counts
+    as a page of 100, `deliveries` as its `limit` (default 20)."""
+    from graphql import parse, validate
+
+    from gateway.protection import cost_rule
+    from gateway.schema import build_schema
+
+    schema = build_schema(production=False)._schema
+
+    def errors(document: str, variables: dict[str, Any] | None = None) -> list[str]:
+        return [error.message for error in validate(schema, parse(document), [cost_rule(variables)])]
+
+    one = "webhookSubscriptions { id deliveries { id payload } }"
+    # 1 + 100 × (1 id + 1 deliveries + 20 × 2) = 4,201
+    assert estimate_of(schema, "{ " + one + " }") == 4201
+    assert errors("{ " + " ".join(f"a{i}: {one}" for i in range(4)) + " }") == []  # 16,804
+    # 30 aliases: 126,030
+    assert errors("{ " + " ".join(f"a{i}: {one}" for i in range(30)) + " }") == [
+        f"query cost 126030 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+    # deliveries(limit: 200): 1 + 100 × (1 + 1 + 200 × 2) = 40,201; a variable counts as well
+    assert errors("{ webhookSubscriptions { id deliveries(limit: 200) { id payload } } }") == [
+        f"query cost 40201 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+    assert errors("query($n: Int!) { webhookSubscriptions { id deliveries(limit: $n) { id payload } } }",
+                  {"n": 2}) == []
+    assert estimate_of(schema, "query($n: Int!) { webhookSubscriptions { deliveries(limit: $n) { id } } }",
+                       {"n": 2}) == 1 + 100 * (1 + 2 * 1)
+
+
+def estimate_of(schema: Any, document: str, variables: dict[str, Any] | None = None) -> int:
+    from graphql import OperationDefinitionNode, TypeInfo, ValidationContext, parse
+
+    parsed = parse(document)
+    operation = parsed.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    context = ValidationContext(schema, parsed, TypeInfo(schema), lambda _error: None)
+    return estimate_cost(operation.selection_set, context, variables or {})

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
 from services.common.db import advisory_lock, insert_unnested
+from services.common.listing import scopes_covering
 from services.evidence.webhooks.models import EventRecord, WebhookDelivery, WebhookSecret, WebhookSubscription
 
 # Events get their `seq` under this transaction-scoped lock, held to the commit: the log is gap-free in commit
@@ -46,6 +47,15 @@ async def subscription(session: AsyncSession, subscription_id: str, *,
     if lock:
         stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).first()
+
+
+async def subscriptions_within(session: AsyncSession, scopes: list[str], *,
+                               limit: int) -> Sequence[WebhookSubscription]:
+    """The subscriptions whose scope lies within one of `scopes`, oldest first, at most `limit`, chosen in SQL."""
+    return (await session.scalars(select(WebhookSubscription)
+                                  .where(scopes_covering(WebhookSubscription.scope_path, scopes))
+                                  .order_by(WebhookSubscription.created_at, WebhookSubscription.id)
+                                  .limit(limit))).all()
 
 
 async def subscriptions(session: AsyncSession) -> Sequence[WebhookSubscription]:
