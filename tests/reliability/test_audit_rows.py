@@ -43,8 +43,9 @@ def dsn(live: Live) -> str:
 def period(live: Live) -> Iterator[str]:
     """A period through every audited table: review chain, evidence with an attachment, reviews, facts, an
     appeal, scores, results, two publications, an objection, 审定, a reopening, an API key, a webhook subscription
-    and its secrets."""
+    and its secrets; then a rectification notice, a rating task with a ballot and a journal in two more periods."""
     units = live.city(("甲街道", "a"), ("乙街道", "b"))
+    _notice_rating_and_journal(live, units)
     document = scheme("audit-rows")
     p = live.opened_period(document, "2026-Q2", [(units["a"], "街道"), (units["b"], "街道")])
     chain = live.service("evidence", "PUT", f"/v1/schemes/{document['id']}/review-chains",
@@ -93,6 +94,43 @@ def period(live: Live) -> Iterator[str]:
     assert person.status_code == 201, person.text
     live.settle(p)
     yield p
+
+
+RATING = {"code": "pj", "name": "测评", "max": 40, "rule": {"kind": "rating", "scale": {"好": 40, "差": 0}}}
+JOURNALS = {"id": "audit-rows-journals", "version": 1, "title": "机关工作人员月度考核", "subject_kind": "person",
+            "period": "month", "groups": ["工作人员"],
+            "indicators": [{"code": "business", "name": "业务目标考核(工作周记)", "max": 50,
+                            "rule": {"kind": "journal", "scale_max": 50}}]}
+
+
+def _notice_rating_and_journal(live: Live, units: dict[str, str]) -> None:
+    """The evidence tables the period below does not reach, in two other periods, before its first 公示 (the
+    chain's heads kept with each 公示 and 审定 must hold them): a rectification notice and a rating task with its
+    raters, subjects and a ballot in another scheme's 2026-Q2; a journal roster of one week and its journal in
+    2026-06. Nothing of theirs falls due later in the flow (its clock ends on 2026-07-01), so no sweep writes
+    after the last head."""
+    document = scheme("audit-rows-rated")
+    document["indicators"] = [*document["indicators"], RATING]
+    rated = live.opened_period(document, "2026-Q2", [(units["a"], "街道"), (units["b"], "街道")])
+    live(live.token("assessor", "city"), """mutation($i: RectificationInput!) {
+        issueRectificationNotice(input: $i) { id } }""", i={
+        "periodId": rated, "subjectId": units["a"], "checkedAt": "2026-06-01T02:00:00+00:00",
+        "problem": "台账缺少会议记录", "opinion": "限期补齐", "deadline": "2026-07-20"})
+    task = live(live.token("admin", ""), "mutation($t: RatingTaskInput!) { openRatingTask(input: $t) { id } }", t={
+        "periodId": rated, "indicator": "pj", "kind": "democratic", "scope": "city", "grades": ["好", "差"],
+        "round": 1, "closesAt": "2026-07-30T09:00:00+00:00", "subjectIds": [units["a"], units["b"]],
+        "raters": [{"rater": "rater@city", "level": "群众", "unitPath": "city"}]})["openRatingTask"]
+    live(live.token("rater", "city"), "mutation($t: ID!, $a: [BallotAnswer!]!) { castBallot(taskId: $t, answers: $a) "
+         "{ taskId } }", t=task["id"], a=[{"subjectId": units["a"], "grade": "好"}])
+    admin = live.token("admin", "")
+    person = live(admin, 'mutation($u: ID!) { createPerson(name: "李四", unitId: $u) { id } }',
+                  u=units["a"])["createPerson"]["id"]
+    month = live.opened_period(JOURNALS, "2026-06", [(person, "工作人员")])
+    live(admin, """mutation($p: String!, $s: [String!]!) { setJournalRoster(input: {periodId: $p, subjectIds: $s,
+        firstWeek: "2026-W22", lastWeek: "2026-W22"}) { people } }""", p=month, s=[person])
+    live(live.token("subject", "city/a", subject_ids=[person]), """mutation($i: JournalInput!) {
+        submitJournal(input: $i) { week } }""", i={"periodId": month, "subjectId": person, "week": "2026-W22",
+                                                  "text": "本周完成台账整理", "points": "45"})
 
 
 async def _report(url: str, service: str) -> Any:
