@@ -32,6 +32,8 @@ class PeriodInfo:
     owner_path: str = ""  # the office that runs the period (scoring's owner_path)
     rule_kinds: dict[str, str | None] = field(default_factory=dict)  # indicator code → its rule kind
     event_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # event leaf → the types it reads
+    # ratio leaves whose measures count a part of their denominator (scoring's numerator_within_denominator)
+    share_ratios: frozenset[str] = frozenset()
 
 
 def not_in_period(period_id: str, subject_id: str) -> InvalidInput:
@@ -75,7 +77,9 @@ class ScoringClient:
                  if i.get("event_types")}
         return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds, documents,
                           str(body.get("label", "")), owner_path=str(body.get("owner_path") or ""),
-                          rule_kinds=rules, event_types=types)
+                          rule_kinds=rules, event_types=types,
+                          share_ratios=frozenset(str(i["code"]) for i in body.get("indicators", [])
+                                                 if i.get("numerator_within_denominator")))
 
     async def subjects(self, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
         """The named subjects of a period (unknown ids are absent)."""

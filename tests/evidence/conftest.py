@@ -23,6 +23,9 @@ INDICATORS = [
     {"code": "attendance", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event",
      "event_types": ["absent", "late", "rectification_overdue"]},
     {"code": "output", "name": "完成率", "max": "10", "rule_kind": "ratio", "fact_kind": "measure"},
+    # a ratio whose target is at most 100 %: a numerator counts a part of its denominator
+    {"code": "jsl", "name": "按期办结率", "max": "10", "rule_kind": "ratio", "fact_kind": "measure",
+     "numerator_within_denominator": True},
     {"code": "tasks", "name": "交办任务", "max": "10", "rule_kind": "per_occurrence", "fact_kind": "task",
      "documents": ["任务台账", "完成情况总结"]},
     {"code": "cases", "name": "案件", "max": "10", "rule_kind": "cases", "fact_kind": "case"},

@@ -154,6 +154,38 @@ async def test_possible_measure_facts_are_kept(client: httpx.AsyncClient) -> Non
         assert response.json()["value"] == stored
 
 
+async def test_a_numerator_above_its_denominator_is_refused_where_the_ratio_counts_a_share(
+        client: httpx.AsyncClient) -> None:
+    """按期办结率 (target at most 100 %): 21 cases completed of 20 due is refused naming content.numerator, whether
+    submitted, corrected or uploaded, and nothing is written; 20 of 20 is kept (docs/decisions.md, "Ratio counts")."""
+    field = "content.numerator"
+    reason = ("the numerator 21 is above the denominator 20: this ratio counts a part of its denominator "
+              "(its target is at most 100%), such as 18 of 20 cases due")
+    body = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "jsl", "fact": "measure",
+            "content": {"numerator": "21", "denominator": 20}}
+    refused = await client.post("/v1/submissions", json=body, headers=ADMIN)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["message"] == f"{field}: {reason}"
+    assert refused.json()["error"]["details"] == [{"field": field, "reason": reason}]
+    assert (await client.get("/v1/submissions?period_id=2026-Q1", headers=ADMIN)).json()["items"] == []
+    made = await client.post("/v1/submissions", json={**body, "content": {"numerator": 20, "denominator": "20"}},
+                             headers=ADMIN)
+    assert made.status_code == 201, made.text
+    corrected = await client.patch(f"/v1/submissions/{made.json()['id']}", headers=ADMIN,
+                                   json={"content": {"numerator": "21", "denominator": "20"}, "version": 1})
+    assert (corrected.status_code, corrected.json()["error"]["message"]) == (422, f"{field}: {reason}")
+    kept = await client.get(f"/v1/submissions/{made.json()['id']}", headers=ADMIN)
+    assert kept.json()["value"] == {"numerator": "20", "denominator": "20"}
+    upload = await client.post("/v1/periods/2026-Q1/submissions/import", headers=ADMIN,
+                               files={"file": ("ledger.csv", b"subject,numerator,denominator\nua,18,20\np001,21,20\n")},
+                               data={"indicator": "jsl"})
+    assert upload.status_code == 422, upload.text
+    assert upload.json()["error"]["details"]["rows"] == [{"row": 3, "column": "numerator",
+                                                          "reason": f"numerator: {reason}"}]
+    listed = await client.get("/v1/submissions?period_id=2026-Q1&subject_id=ua", headers=ADMIN)
+    assert listed.json()["items"] == []
+
+
 async def test_points_in_other_digits_are_refused(client: httpx.AsyncClient) -> None:
     """(issue 21, item 13) the same number rules for every kind's numbers."""
     for points in ["４６", "4_6", "٤٦"]:

@@ -22,7 +22,7 @@ async def test_open_period_reads_per_contract(scoring: httpx.AsyncClient) -> Non
     period = await _ready(scoring)
     assert (period["id"], period["status"], period["subject_count"], period["score_set"]) == ("q1", "open", 2, 0)
     none = {"documents": [], "required_documents": [], "documents_when_missing": None, "lookback_periods": None,
-            "event_types": []}
+            "event_types": [], "numerator_within_denominator": False}
     assert period["indicators"] == [
         {"code": "work", "name": "工作", "max": "60", "rule_kind": "manual", "fact_kind": "score", **none},
         {"code": "attend", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event",
@@ -182,3 +182,18 @@ async def test_a_bad_xlsx_row_is_422_naming_its_row(scoring: httpx.AsyncClient) 
     response = await scoring.post("/v1/periods/q1/subjects/import", files=files, headers=admin())
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"]["line"] == 3
+
+
+def test_a_ratio_that_counts_a_share_says_so_in_the_indicator_list() -> None:
+    """numerator_within_denominator: a ratio with a numeric target of at most 1 (the default 1, 95%); not one with a
+    target above 1 or a subject's own target, nor any other kind (docs/decisions.md, "Ratio counts")."""
+    from kaohe.engine import parse_scheme
+    from services.scoring.periods.service import indicators
+    from tests.engine.scoring._helpers import leaf, scheme_doc
+
+    scheme = parse_scheme(scheme_doc([
+        leaf("a", 25, {"kind": "ratio"}), leaf("b", 25, {"kind": "ratio", "target": "95%"}),
+        leaf("c", 20, {"kind": "ratio", "target": "1.2"}), leaf("d", 15, {"kind": "ratio", "target": "attr.goal"}),
+        leaf("e", 15, {"kind": "banded", "bands": [{"min": "0.9", "points": 15}]})]))
+    assert [(i.code, i.numerator_within_denominator) for i in indicators(scheme)] == [
+        ("a", True), ("b", True), ("c", False), ("d", False), ("e", False)]

@@ -117,6 +117,12 @@ class RatioParams:
     below: Literal["proportional", "zero"]
     zero_denominator: Literal["full", "zero", "not_assigned"]
 
+    @property
+    def counts_a_share(self) -> bool:
+        """A numeric target of at most 1 (100 %): each measure's numerator counts a part of its denominator (18 of
+        20 cases due), so a numerator above its denominator is a mistake (docs/decisions.md, "Ratio counts")."""
+        return not isinstance(self.target, AttrRef) and self.target <= 1
+
 
 @dataclass(frozen=True, slots=True)
 class CompletionParams:

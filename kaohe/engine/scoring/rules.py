@@ -14,7 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeVar
 
-from kaohe.i18n import _
+from kaohe.i18n import Text, _
 
 from ..scheme.model import (
     AttrRef,
@@ -246,9 +246,10 @@ def _weighted_assessors(used: list[tuple[Fact, Decimal]], weights: dict[str, Dec
 
 
 def measure_value(
-    facts: list[Fact], problems: list[Problem], words: bool = True
+    facts: list[Fact], problems: list[Problem], words: bool = True, *, share: bool = False
 ) -> tuple[Decimal | None, Decimal | None, str]:
-    """(Σ value, None) or (Σ numerator, Σ denominator) over measure facts; text says which (when words)."""
+    """(Σ value, None) or (Σ numerator, Σ denominator) over measure facts; text says which (when words).
+    With `share` (a ratio counting a part of its denominator) a numerator above its denominator is reported."""
     total, numer, denom = ZERO, ZERO, ZERO
     has_value = has_ratio = False
     for f in facts:
@@ -256,6 +257,9 @@ def measure_value(
             n, d = num(f.get("numerator")), num(f.get("denominator"))
             if n is None or d is None:
                 bad(problems, f, _("measure fact needs numeric numerator and denominator"))
+                continue
+            if share and n > d:
+                bad(problems, f, numerator_above_denominator(n, d))
                 continue
             numer += n
             denom += d
@@ -281,17 +285,24 @@ def measure_value(
     return None, None, ""
 
 
+def numerator_above_denominator(numerator: Decimal, denominator: Decimal) -> Text:
+    """Why a measure of a ratio whose target is at most 100 % is refused (the engine and evidence say the same)."""
+    return _("the numerator %(numerator)s is above the denominator %(denominator)s: this ratio counts a part of "
+             "its denominator (its target is at most 100%%), such as 18 of 20 cases due",
+             numerator=fmt(numerator), denominator=fmt(denominator))
+
+
 def _ratio_of(value: Decimal, denom: Decimal | None) -> Decimal:
     return value if denom is None else value / denom
 
 
 def build_ratio(node: Node) -> LeafFn:
     p = params_of(node, RatioParams)
-    top, below, zero_den = node.max, p.below, p.zero_denominator
+    top, below, zero_den, share = node.max, p.below, p.zero_denominator, p.counts_a_share
     top_text = fmt(top)
 
     def ratio(facts: list[Fact], subject: Subject, problems: list[Problem]) -> LeafResult:
-        value, denom, words = measure_value(facts, problems)
+        value, denom, words = measure_value(facts, problems, share=share)
         if value is None:
             return None, f"ratio [{ids(facts)}]: no usable measure"
         head = f"ratio [{ids(facts)}]: "

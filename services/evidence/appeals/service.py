@@ -21,8 +21,8 @@ from services.evidence.facts import repository as fact_rows
 from services.evidence.facts import service as facts
 from services.evidence.facts.models import Fact
 from services.evidence.periods.service import writable_period
-from services.evidence.scoring_client import ScoringClient
-from services.evidence.submissions.content import validate_content
+from services.evidence.scoring_client import PeriodInfo, ScoringClient
+from services.evidence.submissions.content import check_share, validate_content
 
 READERS: tuple[Role, ...] = ("admin", "auditor", "submitter")
 FACT_KEYS = ("id", "subject", "indicator", "fact")
@@ -65,12 +65,14 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
     return appeal
 
 
-def _corrected(fact: Fact, correction: dict[str, Any], period_label: str) -> dict[str, Any]:
+def _corrected(fact: Fact, correction: dict[str, Any], period: PeriodInfo) -> dict[str, Any]:
     if set(correction) & set(FACT_KEYS):
         raise InvalidInput(_("a correction changes the fact's values, not its id, subject, indicator or kind"),
                            details={"field": "correction"})
     values = {k: v for k, v in fact.body.items() if k not in FACT_KEYS}
-    content = validate_content(fact.kind, {**values, **correction}, period_label)
+    content = validate_content(fact.kind, {**values, **correction}, period.label)
+    if fact.kind == "measure" and fact.indicator in period.share_ratios:
+        check_share(content)
     return {**{k: fact.body[k] for k in FACT_KEYS if k in fact.body}, **content}
 
 
@@ -91,7 +93,7 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
                              points_count=len(appeal.points), replies_count=len(payload.replies)),
                            details={"field": "replies"})
     fact = await fact_rows.get(session, appeal.fact_id)
-    body = _corrected(fact, payload.correction, period.label) \
+    body = _corrected(fact, payload.correction, period) \
         if fact is not None and payload.correction is not None else None
     claimed = await repository.claim(session, appeal.id, payload.version)
     if claimed is None:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from kaohe.engine.scheme.evidence_rules import period_span
+from kaohe.engine.scoring.rules import numerator_above_denominator
 from kaohe.i18n import Text, _
 from services.common.errors import InvalidInput
 from services.common.i18n import pydantic_reason
@@ -172,6 +173,16 @@ def _date_refusal(day: dt.date, period_label: str | None) -> Text | None:
 def _refuse(field: str, reason: Text) -> InvalidInput:
     return InvalidInput(_("%(field)s: %(reason)s", field=field, reason=reason),
                         details=[{"field": field, "reason": reason}])
+
+
+def check_share(measure: dict[str, Any]) -> None:
+    """A validated measure of a ratio whose target is at most 100 %: its numerator counts a part of its denominator
+    (18 of 20 cases due), so 21 of 20 is refused (docs/decisions.md, "Ratio counts")."""
+    if measure.get("numerator") is None:
+        return
+    numerator, denominator = Decimal(measure["numerator"]), Decimal(measure["denominator"])
+    if numerator > denominator:
+        raise _refuse("content.numerator", numerator_above_denominator(numerator, denominator))
 
 
 def validate_content(kind: str, content: dict[str, Any], period_label: str | None = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from services.evidence.periods.service import scoped_writable_period, writable_p
 from services.evidence.reviews import chains
 from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
 from services.evidence.submissions import repository
-from services.evidence.submissions.content import validate_content
+from services.evidence.submissions.content import check_share, validate_content
 from services.evidence.submissions.models import Submission, SubmissionVersion
 from services.evidence.submissions.schemas import SubmissionCreate, SubmissionRead, SubmissionUpdate
 
@@ -141,6 +141,8 @@ def checked_evidence(principal: Principal, period: PeriodInfo, subject: SubjectI
                           subject=principal.subject, fact=fact, subject_id=subject.id))
     check_indicator(period.fact_kinds, indicator, fact)
     checked = validate_content(fact, content, period.label)
+    if fact == "measure" and indicator in period.share_ratios:
+        check_share(checked)
     if fact == "document":
         _check_document(period, indicator, checked)
     return checked
@@ -219,6 +221,8 @@ async def update(
                          status=status_word("submission", submission.status)),
                        details={"status": submission.status})
     content = validate_content(submission.fact_kind, payload.content, period.label)
+    if submission.fact_kind == "measure" and submission.indicator in period.share_ratios:
+        check_share(content)
     claimed = await repository.claim(session, submission.id, payload.version)
     if claimed is None:
         raise await stale(session, submission.id, payload.version)

@@ -78,6 +78,9 @@ class IndicatorRead(BaseModel):
     event_types: list[str] = Field(
         default_factory=list, description="The event types a `deduction` or `accrual` leaf reads (its `per_event` "
                                           "and `zero_when` types), sorted; empty for other leaves.")
+    numerator_within_denominator: bool = Field(
+        default=False, description="A measure's numerator may not exceed its denominator: a ratio whose target is at "
+                                   "most 100 % counts a part of its denominator (18 of 20 cases due).")
 
 
 class PeriodSummary(BaseModel):

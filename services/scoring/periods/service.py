@@ -11,7 +11,7 @@ from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
-from kaohe.engine.scheme.model import AccrualParams, DeductionParams
+from kaohe.engine.scheme.model import AccrualParams, DeductionParams, RatioParams
 from kaohe.engine.scheme.model import Scheme as EngineScheme
 from kaohe.engine.scheme.rule_params import FACT_KIND
 from kaohe.i18n import _, ngettext, status_word
@@ -82,7 +82,9 @@ def indicators(scheme: EngineScheme) -> list[IndicatorRead]:
                       required_documents=[RequiredDocumentRead(name=d.name, supplier=d.supplier)
                                           for d in n.documents.required] if n.documents else [],
                       documents_when_missing=n.documents.when_missing if n.documents else None,
-                      lookback_periods=n.lookback, event_types=event_types(n.rule.params) if n.rule else [])
+                      lookback_periods=n.lookback, event_types=event_types(n.rule.params) if n.rule else [],
+                      numerator_within_denominator=isinstance(n.rule.params, RatioParams)
+                      and n.rule.params.counts_a_share if n.rule else False)
         for n in scheme.nodes()
     ]
 

@@ -95,6 +95,39 @@ def test_ratio_attr_target() -> None:
     assert score_of(result, "p1", "x") == 5  # 10 × 40/80
 
 
+def test_a_numerator_above_its_denominator_is_reported_where_the_ratio_counts_a_share() -> None:
+    """A ratio with a target of at most 100 % counts a part of its denominator (18 of 20 cases due): 21 of 20 is
+    a mistake, reported with its id and left out; the other facts still count (docs/decisions.md, "Ratio counts")."""
+    facts = [fact("f1", "x", "measure", numerator=18, denominator=20),
+             fact("f2", "x", "measure", numerator=21, denominator=20)]
+    result = run([leaf("x", 10, {"kind": "ratio", "target": "95%"})], facts)
+    # f2 left out: 18/20 = 0.9 < 0.95 → 10 × 0.9 / 0.95 = 9.473684210526315789…
+    assert score_of(result, "p1", "x") == CONTEXT.divide(D(9), D("0.95"))
+    assert [(p.fact, p.message) for p in result.problems] == [
+        ("f2", "the numerator 21 is above the denominator 20: this ratio counts a part of its denominator "
+               "(its target is at most 100%), such as 18 of 20 cases due")]
+    # the default target (1) counts a share too: 11/10 alone leaves no usable measure → missing: zero
+    alone = run([leaf("x", 10, {"kind": "ratio"})], [fact("f1", "x", "measure", numerator=11, denominator=10)])
+    assert score_of(alone, "p1", "x") == 0
+    assert [p.fact for p in alone.problems] == ["f1"]
+
+
+def test_a_numerator_above_its_denominator_counts_where_the_scheme_expects_rates_above_one() -> None:
+    """A numeric target above 1, a subject's own target (attr.NAME), banded and peer_relative leaves read rates
+    that may pass 100 %: 12/10 counts and nothing is reported."""
+    over = [fact("f1", "x", "measure", numerator=12, denominator=10)]
+    result = run([leaf("x", 10, {"kind": "ratio", "target": "1.5"})], over)
+    assert score_of(result, "p1", "x") == 8  # 10 × 1.2 / 1.5
+    assert result.problems == []
+    result = run([leaf("x", 10, {"kind": "ratio", "target": "attr.goal"})], over, subjects("p1", goal="1.6"))
+    assert score_of(result, "p1", "x") == D("7.5")  # 10 × 1.2 / 1.6
+    assert result.problems == []
+    result = run([leaf("x", 10, {"kind": "banded", "bands": [{"min": "1.1", "points": 10}, {"min": 1, "points": 6}]})],
+                 over)
+    assert score_of(result, "p1", "x") == 10  # 1.2 ≥ 1.1
+    assert result.problems == []
+
+
 # ---- completion -------------------------------------------------------------------------------------
 
 
