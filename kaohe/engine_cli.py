@@ -138,16 +138,19 @@ def _write(text: str, out: pathlib.Path | None) -> None:
 
 
 @scheme_app.command("validate", help=N_(
-    "Check a scheme against the contract; print `ok` or every problem as `POINTER: message`."))
+    "Check a scheme against the contract; print `ok` or every problem as `POINTER: message` (a valid scheme's "
+    "warnings, such as a band paying more than its leaf's max, go to stderr as `warning: POINTER: message`)."))
 def validate(file: Annotated[pathlib.Path, typer.Argument(help=N_("The scheme file (YAML or JSON)."))]) -> None:
     from kaohe.engine import parse_scheme
     from kaohe.engine.scheme import SchemeInvalid
 
     document = _load(file, _("scheme"))
     try:
-        parse_scheme(document)
+        parsed = parse_scheme(document)
     except SchemeInvalid as exc:
         _fail(ngettext("the scheme %(file)s is invalid (%(problems_count)s problem):",
                        "the scheme %(file)s is invalid (%(problems_count)s problems):", len(exc.problems),
                        file=file, problems_count=len(exc.problems)), _problem_lines(exc.problems))
+    for line in _problem_lines(parsed.warnings):  # valid, exit 0: on stderr, so stdout stays `ok`
+        typer.echo(localize(_("warning: %(line)s", line=line)), err=True)
     typer.echo(localize(C_("scheme validation", "ok")))

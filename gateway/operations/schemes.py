@@ -56,8 +56,10 @@ class SchemeToolsQuery:
             problems = [SchemeProblem(pointer=str(p.get("pointer", "")), message=str(p.get("message", "")))
                         for p in exc.details or [] if isinstance(p, dict)]
             return SchemeValidation(ok=False, scheme_id=None, version=None, indicator_count=None, problems=problems)
+        warnings = [SchemeProblem(pointer=str(w.get("pointer", "")), message=str(w.get("message", "")))
+                    for w in body.get("warnings") or [] if isinstance(w, dict)]
         return SchemeValidation(ok=True, scheme_id=body.get("id"), version=body.get("version"),
-                                indicator_count=body.get("indicators"), problems=[])
+                                indicator_count=body.get("indicators"), problems=[], warnings=warnings)
 
     @strawberry.field(description="What changed from version `fromVersion` to `toVersion`, indicator by indicator.")
     async def scheme_diff(self, info: Ctx, scheme_id: strawberry.ID, from_version: int,

@@ -103,6 +103,9 @@ class SchemeValidation:
     version: int | None
     indicator_count: int | None = strawberry.field(description="Nodes of the indicator tree (when ok).")
     problems: list[SchemeProblem]
+    warnings: list[SchemeProblem] = strawberry.field(
+        default_factory=list, description="What is valid but very likely a slip (a band paying more than its "
+                                          "leaf's max, which the score is held to); the scheme is still accepted.")
 
 
 @strawberry.type(description="One field of an indicator (or a top-level section) that changed.")

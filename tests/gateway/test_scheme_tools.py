@@ -20,7 +20,7 @@ from tests.scoring.test_schemes import TEMPLATE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VALIDATE = """query($text: String, $document: JSON) { validateScheme(text: $text, document: $document) {
-  ok schemeId version indicatorCount problems { pointer message } } }"""
+  ok schemeId version indicatorCount problems { pointer message } warnings { pointer message } } }"""
 DIFF = """{ schemeDiff(schemeId: "tiny", fromVersion: 1, toVersion: 2) { schemeId fromVersion toVersion added removed
   changed { code changes { field before after } } sections { field } } }"""
 CREATE = "mutation($doc: JSON!) { createScheme(document: $doc, ownerPath: \"city\") { id version status } }"
@@ -48,7 +48,13 @@ async def _post(gateway: httpx.AsyncClient, headers: dict[str, str], query: str,
 async def test_validation_problems_come_back_as_data(gateway: httpx.AsyncClient, bearer: Any) -> None:
     assessor = bearer(("assessor", "city/a"))
     fine = (await _post(gateway, assessor, VALIDATE, text=TINY))["data"]["validateScheme"]
-    assert fine == {"ok": True, "schemeId": "tiny", "version": 1, "indicatorCount": 3, "problems": []}
+    assert fine == {"ok": True, "schemeId": "tiny", "version": 1, "indicatorCount": 3, "problems": [],
+                    "warnings": []}
+    generous = TINY.replace("bands: [{top: 0.5, points: 30}", "bands: [{top: 0.5, points: 35}")
+    warned = (await _post(gateway, assessor, VALIDATE, text=generous))["data"]["validateScheme"]
+    assert (warned["ok"], warned["warnings"]) == (True, [{
+        "pointer": "/indicators/2/rule/bands/0/points",
+        "message": "this band gives 35 points, more than the leaf's max 30: the score is held to 30"}])
     bad = TINY.replace("rule: {kind: manual}", "rule: {kind: magic}").replace("max: 10", "max: -1")
     found = (await _post(gateway, assessor, VALIDATE, text=bad))["data"]["validateScheme"]
     assert (found["ok"], found["schemeId"], found["indicatorCount"]) == (False, None, None)

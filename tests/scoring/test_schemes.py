@@ -52,7 +52,13 @@ async def test_invalid_scheme_is_422_with_pointers(scoring: httpx.AsyncClient) -
         assert all(d["message"] for d in error["details"])
     assert (await scoring.get("/v1/schemes/tiny/versions", headers=admin())).status_code == 404
     fine = await ok(await scoring.post("/v1/schemes/validate", json={"text": TINY}, headers=admin()))
-    assert fine == {"ok": True, "id": "tiny", "version": 1, "indicators": 3}
+    assert fine == {"ok": True, "id": "tiny", "version": 1, "indicators": 3, "warnings": []}
+    # valid, with a warning at the band that pays more than rankp's 30 points (the score is held to 30)
+    generous = TINY.replace("bands: [{top: 0.5, points: 30}", "bands: [{top: 0.5, points: 35}")
+    warned = await ok(await scoring.post("/v1/schemes/validate", json={"text": generous}, headers=admin()))
+    assert warned == {"ok": True, "id": "tiny", "version": 1, "indicators": 3, "warnings": [
+        {"pointer": "/indicators/2/rule/bands/0/points",
+         "message": "this band gives 35 points, more than the leaf's max 30: the score is held to 30"}]}
     broken = await scoring.post("/v1/schemes/validate", json={"text": "a: [1"}, headers=admin())
     assert broken.status_code == 422 and broken.json()["error"]["code"] == "invalid_input"
 

@@ -34,10 +34,15 @@ class Checker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, ptr: str, message: str) -> None:  # message: a marked message (kaohe.i18n.Text)
         """Record one problem at `ptr`."""
         self.problems.append(Problem(message=message, pointer=ptr or "/"))
+
+    def warn(self, ptr: str, message: str) -> None:
+        """Record something valid that is very likely a slip (the scheme is still accepted)."""
+        self.warnings.append(Problem(message=message, pointer=ptr or "/"))
 
     def keys(self, data: Mapping[str, Any], ptr: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
         """Reject unknown keys (with the nearest valid key) and report missing required ones."""

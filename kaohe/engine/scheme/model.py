@@ -441,6 +441,8 @@ class Scheme:
     rollup: Rollup | None = None
     publication: PublicationRules | None = None
     document: Mapping[str, Json] = field(default_factory=dict)  # the source document, for hashing
+    # valid but very likely a slip (a band paying more than its leaf's max): shown by validation, never hashed
+    warnings: tuple[Problem, ...] = ()
 
     def nodes(self) -> list[Node]:
         """Every node of the tree, parents before children, in document order."""

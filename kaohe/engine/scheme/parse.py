@@ -389,6 +389,7 @@ def parse_scheme(document: Mapping[str, Any]) -> Scheme:
         rollup=rollup,
         publication=publication,
         document=document,
+        warnings=tuple(c.warnings),
         **header,
         **extra,
     )

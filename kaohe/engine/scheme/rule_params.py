@@ -240,7 +240,8 @@ def _per_occurrence(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Dec
     return PerOccurrenceParams(none_assigned=_opt(c, rule, ptr, "none_assigned", ("full", "zero")))
 
 
-def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) -> list[dict[str, Decimal]]:
+def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...],
+           node_max: Decimal) -> list[dict[str, Decimal]]:
     out: list[dict[str, Decimal]] = []
     items = c.seq(value, ptr, "bands")
     if items is not None and not items:
@@ -258,13 +259,17 @@ def _bands(c: Checker, value: Any, ptr: str, key: str, keys: tuple[str, ...]) ->
         # "90%" reads as 0.9: 003 篇三 bands attendance rates in percent
         bound = c.number(band[present[0]], pointer(at, present[0]), present[0], percent=True)
         points = c.number(band.get("points"), pointer(at, "points"), "points") if "points" in band else None
+        if points is not None and points > node_max:
+            # §3.4: a leaf's score is held within [0, max], so the band would never pay what it says
+            c.warn(pointer(at, "points"), _("this band gives %(points)s points, more than the leaf's max %(max)s: "
+                                            "the score is held to %(max)s", points=points, max=node_max))
         if bound is not None and points is not None:
             out.append({present[0]: bound, "points": points})
     return out
 
 
 def _banded(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decimal) -> RuleParams:
-    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "min", ("min",))
+    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "min", ("min",), node_max)
     mins = [band["min"] for band in bands]
     if any(a <= b for a, b in pairwise(mins)):
         c.add(pointer(ptr, "bands"), _("bands must be listed from the highest min to the lowest"))
@@ -314,7 +319,7 @@ def _rank_points(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Decima
     of = c.code(rule.get("of"), pointer(ptr, "of"), "of") if "of" in rule else None
     if "of" not in rule:
         c.add(pointer(ptr, "of"), _("rank_points needs 'of': the indicator whose scores are ranked"))
-    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "top", ("top",))
+    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "top", ("top",), node_max)
     tops = [band["top"] for band in bands]
     if any(t <= 0 or t > 1 for t in tops):
         c.add(pointer(ptr, "bands"), _("each band's top is a share above 0 and at most 1, such as 0.25"))
@@ -343,7 +348,8 @@ def _peer_relative(c: Checker, rule: Mapping[str, Any], ptr: str, node_max: Deci
         c.add(pointer(ptr, "direction"), _("peer_relative needs direction: higher_better or lower_better"))
     direction: Literal["higher_better", "lower_better"] = _opt(
         c, rule, ptr, "direction", ("higher_better", "lower_better"))
-    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "index", ("max_index", "min_index"))
+    bands = _bands(c, rule.get("bands"), pointer(ptr, "bands"), "index", ("max_index", "min_index"),
+                   node_max)
     return PeerRelativeParams(
         direction=direction,
         bands=tuple(("max_index" in b, b["max_index"] if "max_index" in b else b["min_index"], b["points"])

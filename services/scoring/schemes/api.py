@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from kaohe.i18n import _
+from kaohe.i18n import _, localize
 from services.common import listing
 from services.common.auth import CurrentPrincipal, ScopePath
 from services.common.db import SessionDep
@@ -63,14 +63,16 @@ async def list_schemes(session: SessionDep, principal: CurrentPrincipal,
 @router.post("/validate", summary="Validate a scheme without storing it (422 scheme_invalid with pointers)",
              responses=errors(INVALID))
 async def validate(payload: SchemeValidate, principal: CurrentPrincipal) -> dict[str, Any]:
-    """Check a scheme document (JSON or YAML/JSON text) without storing it: `{ok, id, version, indicators}` when
-    valid, else 422 `scheme_invalid` with each problem's JSON pointer in `details`. For admins, assessors and
-    auditors.
+    """Check a scheme document (JSON or YAML/JSON text) without storing it: `{ok, id, version, indicators,
+    warnings}` when valid (`warnings`: `[{pointer, message}]`, what is valid but very likely a slip, such as a band
+    paying more than its leaf's max), else 422 `scheme_invalid` with each problem's JSON pointer in `details`. For
+    admins, assessors and auditors.
     """
     require_scheme_checker(principal)
     document = await asyncio.to_thread(service.read_document, payload.document, payload.text)
     scheme = await asyncio.to_thread(service.validate, document)
-    return {"ok": True, "id": scheme.id, "version": scheme.version, "indicators": len(scheme.nodes())}
+    return {"ok": True, "id": scheme.id, "version": scheme.version, "indicators": len(scheme.nodes()),
+            "warnings": [{"pointer": w.pointer, "message": localize(w.message)} for w in scheme.warnings]}
 
 
 async def _read_upload(file: UploadFile) -> bytes:

@@ -155,6 +155,17 @@ def test_validate_ok(app, files) -> None:  # type: ignore[no-untyped-def]
     assert done.stdout == "ok\n"
 
 
+def test_validate_warns_of_a_band_above_the_leafs_max(app, files) -> None:  # type: ignore[no-untyped-def]
+    """Valid (exit 0, `ok` on stdout): the band's 120 points are held to the leaf's 100; the warning names the band."""
+    scheme, _ = files
+    banded = "rule: {kind: banded, bands: [{min: 0.9, points: 120}, {min: 0.5, points: 60}]}"
+    scheme.write_text(SCHEME.replace("rule: {kind: manual}", banded), encoding="utf-8")
+    done = run(app, "scheme", "validate", str(scheme))
+    assert (done.exit_code, done.stdout) == (0, "ok\n")
+    assert done.stderr == ("warning: /indicators/0/rule/bands/0/points: this band gives 120 points, more than the "
+                           "leaf's max 100: the score is held to 100\n")
+
+
 TIED_SCHEME = """\
 id: table-test
 version: 1

@@ -321,3 +321,21 @@ def test_the_public_columns_and_the_objection_procedure_of_the_publication() -> 
     ]
     assert problems({**good(), "publication": {"public_columns": []}}) == [
         ("/publication/public_columns", "public_columns needs at least one column")]
+
+
+def test_a_band_paying_more_than_its_leafs_max_is_a_warning_at_its_pointer() -> None:
+    """§3.4: a leaf's score is held within [0, max], so a band of 12 points on a 10-point leaf never pays 12: the
+    scheme stays valid (the score is clamped, as the spec says) and validation warns at the band's points."""
+    scheme = parse_scheme(scheme_doc([
+        leaf("x", 10, {"kind": "banded", "bands": [{"min": "95%", "points": 12}, {"min": "90%", "points": 10},
+                                                   {"min": "80%", "points": 6}]}),
+        leaf("r", 20, {"kind": "rank_points", "of": "x",
+                       "bands": [{"top": "0.5", "points": 25}, {"top": 1, "points": 5}]}),
+    ]))
+    assert [(w.pointer, w.message) for w in scheme.warnings] == [
+        ("/indicators/0/rule/bands/0/points",
+         "this band gives 12 points, more than the leaf's max 10: the score is held to 10"),
+        ("/indicators/1/rule/bands/0/points",
+         "this band gives 25 points, more than the leaf's max 20: the score is held to 20"),
+    ]
+    assert parse_scheme(good()).warnings == ()
