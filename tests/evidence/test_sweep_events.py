@@ -133,6 +133,9 @@ async def test_the_sweep_raises_each_deadline_event_once(stack: Stack, business_
                                                 ("rectification.overdue", notice["id"], None)]
         assert overdue[0].occurred_at == datetime.fromisoformat("2026-03-04T15:59:59.999999+00:00")
         assert overdue[1].occurred_at == datetime.fromisoformat("2026-03-04T16:00:00+00:00")
+        # each event carries the version the next write needs: the due-soon one the first (nothing changed yet),
+        # the overdue one the version the sweep's default decision moved it to
+        assert (first[1].notice["extra"]["version"], overdue[0].notice["extra"]["version"]) == (1, 2)
         assert await sweep_at("2026-03-05T00:05:00+08:00") == []
         closed = await sweep_at("2026-03-05T18:00:30+08:00")
         assert [_brief(r) for r in closed] == [("rating_task.closed", task["id"], None)]
@@ -146,6 +149,8 @@ async def test_the_sweep_raises_each_deadline_event_once(stack: Stack, business_
         assert [_brief(r) for r in last] == [("review.overdue", sub["id"], 1), ("submission.approved", sub["id"], None),
                                              ("journal.missing", w10, None)]
         assert last[2].occurred_at == datetime.fromisoformat("2026-03-09T15:59:59+00:00")
+        assert [r.notice["extra"]["version"] for r in (*second, *last[:2])] == [2, 3, 3]
+        assert (await stack.client.get(f"/v1/submissions/{sub['id']}", headers=ADMIN)).json()["version"] == 3
         assert await sweep_at("2026-03-11T09:00:00+08:00") == []
 
         # the receiver got every event of the log once, no more

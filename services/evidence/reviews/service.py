@@ -92,7 +92,7 @@ async def _advance(session: AsyncSession, submission: Submission, *, actor: str,
         chains.start_level(submission, submission.level + 1, moment)
         return
     submission.status, submission.level_due_at, submission.level_due_note = "approved", None, None
-    announce(session, "submission.approved", submission, at=moment, version=submission.current_version)
+    announce(session, "submission.approved", submission, at=moment)
     body = fact_body(submission)
     if gathered is None:
         await facts.upsert(session, actor=actor, period_id=submission.period_id, unit_path=submission.unit_path,
@@ -222,7 +222,7 @@ async def _apply(session: AsyncSession, submission: Submission, payload: Decisio
     if payload.action in ("reject", "return", "revoke"):
         submission.status = {"reject": "rejected", "return": "returned", "revoke": "revoked"}[payload.action]
         submission.level_due_at, submission.updated_at = None, now
-        announce(session, f"submission.{submission.status}", submission, at=now, version=submission.current_version)
+        announce(session, f"submission.{submission.status}", submission, at=now)
     await _record(session, submission, action=payload.action, actor=actor, at=now,
                   reason=payload.reason if reason is None else reason, value=payload.value, gathered=gathered)
     if payload.action in ("approve", "adjust"):
@@ -244,6 +244,7 @@ async def sweep_deadlines(session: AsyncSession, now: datetime, *, limit: int = 
     """
     count = 0
     for submission in await submissions.overdue(session, now, limit):
+        submission.version += 1  # before the events, which carry the version the next write needs
         while submission.status == "pending" and submission.level_due_at is not None \
                 and submission.level_due_at <= now:
             due = submission.level_due_at
@@ -253,7 +254,6 @@ async def sweep_deadlines(session: AsyncSession, now: datetime, *, limit: int = 
                           reason=message("review.default_agree"))
             await _advance(session, submission, actor=SYSTEM_ACTOR, moment=due)
             count += 1
-        submission.version += 1
     await session.flush()
     return count
 

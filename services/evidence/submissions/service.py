@@ -48,10 +48,13 @@ def fact_id(submission: Submission) -> str:
 
 def announce(session: AsyncSession, type: str, submission: Submission, *, at: datetime | None = None,
              once: str | None = None, **extra: Any) -> None:
-    """An event about a submission (services/common/notify.py)."""
+    """An event about a submission (services/common/notify.py). It carries the submission's `version` as the event
+    leaves it, the one the next write (correctSubmission, a review decision) must name, and `current_version`, the
+    number of its content version; so the caller announces after it bumped the version."""
     notify.publish(session, type, entity_id=submission.id, unit_path=submission.unit_path,
                    period_id=submission.period_id, subject_id=submission.subject_id, at=at, once=once,
-                   indicator=submission.indicator, status=submission.status, **extra)
+                   indicator=submission.indicator, status=submission.status, version=submission.version,
+                   current_version=submission.current_version, **extra)
 
 
 def can_read(principal: Principal, submission: Submission) -> bool:
@@ -203,7 +206,7 @@ def record_created(session: AsyncSession, principal: Principal, submission: Subm
     """The audit record and the event of a new submission."""
     audit.record(session, actor=principal, action="submission.create", entity_type="submission",
                  entity_id=submission.id, after={"content": first.content, "justification": first.justification})
-    announce(session, "submission.submitted", submission, at=submission.created_at, version=1)
+    announce(session, "submission.submitted", submission, at=submission.created_at)
 
 
 async def update(
@@ -236,7 +239,7 @@ async def update(
         justification=payload.justification, created_by=principal.subject, created_at=now))
     audit.record(session, actor=principal, action="submission.update", entity_type="submission",
                  entity_id=claimed.id, before=before, after=content, details={"number": claimed.current_version})
-    announce(session, "submission.submitted", claimed, at=now, version=claimed.current_version)
+    announce(session, "submission.submitted", claimed, at=now)
     return to_read(claimed)
 
 
