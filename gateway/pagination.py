@@ -102,12 +102,36 @@ def keyset_page(items: Sequence[tuple[str, T]], *, after: str | None, next_curso
     return Connection(edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=total)
 
 
+def service_keyset_page(found: Sequence[tuple[str, T]], *, first: int | None, after: str | None,
+                        body: Any) -> Connection[T]:
+    """The connection of a page a service cut by cursor (`{items, next, total_count}`), its rows with their cursors
+    in `found`; `first: 0` asks only for the count."""
+    next_cursor = body.get("next") if isinstance(body, dict) else None
+    total = int(body.get("total_count") or 0) if isinstance(body, dict) else 0
+    if page_size(first) == 0:
+        found, next_cursor = [], (after or "") if found else None
+    return keyset_page(found, after=after, next_cursor=next_cursor, total=total)
+
+
+def service_page_params(first: int | None, after: str | None) -> dict[str, str]:
+    """The `limit` (at least 1: `first: 0` still reads a row to tell whether the list is empty) and `after` of a
+    page a service cuts by cursor, `first` checked against the cap."""
+    return {"limit": str(max(page_size(first), 1)), **({"after": after} if after else {})}
+
+
 def _names(selections: Sequence[Selection]) -> Iterator[tuple[str, Sequence[Selection]]]:
     for selection in selections:
         if isinstance(selection, FragmentSpread | InlineFragment):
             yield from _names(selection.selections)
         else:
             yield selection.name, selection.selections
+
+
+def asks_total(info: Info[Any, Any]) -> bool:
+    """Whether the query asks a connection's `totalCount` (a service need not count a list nobody reads the size
+    of)."""
+    return any(name == "totalCount" for _name, selections in _names(info.selected_fields)
+               for name, _below in _names(selections))
 
 
 def node_fields(info: Info[Any, Any]) -> set[str]:

@@ -46,11 +46,12 @@ WHOLE_CHAIN_COST = MAX_COST // 5
 WHOLE_CHAIN_FIELDS = frozenset({"verifyAuditChain", "verifySnapshot"})
 
 
-# Lists that are not connections, costed like them: the field → (its page-size argument or None, the size counted
-# when the argument is not given). Thirty aliases of `webhookSubscriptions { deliveries { payload } }` held the
-# evidence service for minutes (attacker probe): each subscription counts, and each delivery of each.
-LIST_FIELDS: dict[str, tuple[str | None, int]] = {"webhookSubscriptions": (None, MAX_PAGE_SIZE),
-                                                   "deliveries": ("limit", DEFAULT_PAGE_SIZE)}
+# Connections costed at their default page when `first` is not given (the others count as one item then): the field →
+# (its page-size argument, the size counted without it). Thirty aliases of `webhookSubscriptions { deliveries {
+# payload } }` held the evidence service for minutes (attacker probe): each subscription counts, and each delivery
+# of each.
+LIST_FIELDS: dict[str, tuple[str | None, int]] = {"webhookSubscriptions": ("first", DEFAULT_PAGE_SIZE),
+                                                   "deliveries": ("first", DEFAULT_PAGE_SIZE)}
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:

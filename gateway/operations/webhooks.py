@@ -9,7 +9,8 @@ from strawberry.types import Info
 
 from gateway import access
 from gateway.context import Context
-from gateway.operations import bounded, bounded_texts
+from gateway.operations import bounded, bounded_texts, rows
+from gateway.pagination import Connection, service_keyset_page, service_page_params
 from gateway.types.webhook import (
     CreatedWebhookSubscription,
     RotatedWebhookSecret,
@@ -17,6 +18,7 @@ from gateway.types.webhook import (
     WebhookSubscription,
 )
 from kaohe.i18n import _
+from services.common import listing
 from services.common.errors import InvalidInput
 from services.common.peers import segment
 
@@ -34,12 +36,17 @@ def _path(subscription_id: Any) -> str:
 @strawberry.type
 class WebhookQuery:
     @strawberry.field(description="The webhook subscriptions within the scopes where the caller is admin, assessor "
-                                  "or auditor, each with its delivery log.")
-    async def webhook_subscriptions(self, info: Ctx) -> list[WebhookSubscription]:
+                                  "or auditor, oldest first, each with its delivery log.")
+    async def webhook_subscriptions(self, info: Ctx, first: int | None = None,
+                                    after: str | None = None) -> Connection[WebhookSubscription]:
         ctx = info.context
+        bounded(after=after)
         access.require_role(ctx.user, "webhookSubscriptions")
-        body = await ctx.clients.evidence.request("GET", "/v1/webhooks", ctx.user)
-        return [WebhookSubscription.from_json(row) for row in body]
+        body = await ctx.clients.evidence.request("GET", "/v1/webhooks", ctx.user,
+                                                  params=service_page_params(first, after))
+        found = [(listing.encode_cursor(r["created_at"], r["id"]), WebhookSubscription.from_json(r))
+                 for r in rows(body, "items")]
+        return service_keyset_page(found, first=first, after=after, body=body)
 
 
 @strawberry.type

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.loaders import rows_of
+from gateway.operations import bounded
+from gateway.pagination import Connection, asks_total, service_keyset_page, service_page_params
 from gateway.types import text
-from kaohe.i18n import _
-from services.common.errors import InvalidInput
+from services.common import listing
 from services.common.peers import segment
 
 
@@ -64,14 +66,10 @@ class WebhookSubscription:
     created_at: str
     updated_at: str = strawberry.field(description="When it was last changed.")
 
-    @strawberry.field(description="The delivery log, newest first (`before`: a delivery id, for the next page).")
-    async def deliveries(
-        self, info: strawberry.Info,
-        limit: Annotated[int, strawberry.argument(description="How many, 1 to 200.")] = 20,
-        before: Annotated[strawberry.ID | None, strawberry.argument(
-            description="A delivery id: the page of those before it.")] = None,
-    ) -> list[WebhookDelivery]:
-        return await deliveries_of(info.context, str(self.id), limit, before)
+    @strawberry.field(description="The delivery log, newest first.")
+    async def deliveries(self, info: strawberry.Info, first: int | None = None,
+                         after: str | None = None) -> Connection[WebhookDelivery]:
+        return await deliveries_of(info, str(self.id), first, after)
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> WebhookSubscription:
@@ -96,18 +94,13 @@ class RotatedWebhookSecret:
     previous_expires_at: str | None = strawberry.field(description="Until when the previous secret signs too.")
 
 
-MAX_DELIVERIES = 200
-
-
-async def deliveries_of(ctx: Any, subscription_id: str, limit: int, before: Any) -> list[WebhookDelivery]:
-    if not 1 <= limit <= MAX_DELIVERIES:
-        raise InvalidInput(_("limit is 1 to %(max_deliveries)s", max_deliveries=MAX_DELIVERIES),
-                           details=[{"field": "limit", "reason": "out of range"}])
-    params: dict[str, Any] = {"limit": limit}
-    if before is not None:
-        if not str(before).isdigit() or len(str(before)) > 18:
-            raise InvalidInput(_("before is a delivery id"), details=[{"field": "before", "reason": "not an id"}])
-        params["before"] = int(str(before))
+async def deliveries_of(info: strawberry.Info, subscription_id: str, first: int | None,
+                        after: str | None) -> Connection[WebhookDelivery]:
+    """A page of a subscription's delivery log, cut (and counted, when the query asks) by evidence."""
+    ctx = info.context
+    bounded(after=after)
+    params = {**service_page_params(first, after), **({"count": "true"} if asks_total(info) else {})}
     body = await ctx.clients.evidence.request("GET", f"/v1/webhooks/{segment(subscription_id)}/deliveries",
                                               ctx.user, params=params)
-    return [WebhookDelivery.from_json(row) for row in body]
+    found = [(listing.encode_cursor(r["id"]), WebhookDelivery.from_json(r)) for r in rows_of(body, "items")]
+    return service_keyset_page(found, first=first, after=after, body=body)

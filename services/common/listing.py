@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -62,6 +63,21 @@ def decode_cursor(cursor: str | None, parts: int) -> list[str] | None:
     if not (isinstance(values, list) and len(values) == parts and all(isinstance(v, str) for v in values)):
         raise InvalidInput(_("the cursor is not one this list gave out"), details={"field": "after"})
     return values
+
+
+def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (instant, id) sort key inside `cursor` (None without one), for lists ordered by creation; anything else
+    is bad input."""
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(key[0])
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise InvalidInput(_("the cursor is not one this list gave out"), details={"field": "after"})
+    return instant, key[1]
 
 
 def related_paths(column: Any, principal: Principal) -> ColumnElement[bool]:

@@ -26,8 +26,24 @@ async def test_a_scope_takes_20_subscriptions_and_the_21st_is_409(stack: Stack) 
     # another scope has its own 20; deleting one on city/a makes room again
     other = await subscribe(stack, PORTAL, scope="city/b")
     assert other["scope_path"] == "city/b"
-    listed = (await stack.client.get("/v1/webhooks", headers=OFFICE)).json()
-    first = next(s for s in listed if s["scope_path"] == "city/a")
+    # the list is paged by cursor, oldest first, and counts what the caller manages: 21 in pages of 8, 8 and 5
+    pages, after = [], None
+    for _ in range(4):
+        page = (await stack.client.get("/v1/webhooks", params={"limit": 8, **({"after": after} if after else {})},
+                                       headers=OFFICE)).json()
+        pages.append(page)
+        after = page["next"]
+        if after is None:
+            break
+    assert [(len(p["items"]), p["total_count"]) for p in pages] == [(8, 21), (8, 21), (5, 21)]
+    listed = [row for p in pages for row in p["items"]]
+    assert [r["scope_path"] for r in listed] == ["city/a"] * 20 + ["city/b"]
+    assert len({r["id"] for r in listed}) == 21
+    office_b = (await stack.client.get("/v1/webhooks", headers=auth(("auditor", "city/b")))).json()
+    assert ([r["id"] for r in office_b["items"]], office_b["total_count"]) == ([other["id"]], 1)
+    forged = await stack.client.get("/v1/webhooks", params={"after": "bm90LWEtY3Vyc29y"}, headers=OFFICE)
+    assert forged.status_code == 422
+    first = listed[0]
     assert (await stack.client.delete(f"/v1/webhooks/{first['id']}", headers=OFFICE)).status_code == 204
     assert (await subscribe(stack, PORTAL, scope="city/a"))["scope_path"] == "city/a"
 

@@ -64,7 +64,7 @@ async def test_signed_delivery_of_ids_only_and_rotation_with_overlap(stack: Stac
     try:
         created = await subscribe(stack, receiver.url)
         assert created["secret"].startswith("whsec_") and len(base64.b64decode(created["secret"][6:])) == 32
-        listed = (await stack.client.get("/v1/webhooks", headers=OFFICE)).json()
+        listed = (await stack.client.get("/v1/webhooks", headers=OFFICE)).json()["items"]
         assert [s["id"] for s in listed] == [created["id"]] and "secret" not in listed[0]  # shown once only
         await emit(stack.db, "submission.approved", "sub-1")
         await until(lambda: len(receiver.calls) == 1)
@@ -112,7 +112,7 @@ async def test_retries_after_500s_and_a_timeout_then_logs_the_attempts(stack: St
         deliveries: list[Any] = []
 
         async def delivered() -> bool:
-            deliveries[:] = (await stack.client.get(log_path, headers=OFFICE)).json()
+            deliveries[:] = (await stack.client.get(log_path, headers=OFFICE)).json()["items"]
             return deliveries[0]["state"] == "delivered"
 
         for _ in range(200):
@@ -226,7 +226,8 @@ async def test_subscribers_get_only_events_inside_their_scope(stack: Stack) -> N
         reviewer = auth(("reviewer", "city/a"))
         assert (await stack.client.post("/v1/webhooks", json={**wider, "scope_path": "city/a"},
                                         headers=reviewer)).status_code == 403
-        assert (await stack.client.get("/v1/webhooks", headers=auth(("admin", "city/b")))).json() == []
+        assert (await stack.client.get("/v1/webhooks", headers=auth(("admin", "city/b")))).json() == {
+            "items": [], "next": None, "total_count": 0}
         await emit(stack.db, "submission.approved", "in-a", "city/a")
         await emit(stack.db, "submission.approved", "below-a", "city/a/x")
         await emit(stack.db, "submission.approved", "sibling", "city/ab")  # a prefix, not inside city/a
@@ -374,7 +375,7 @@ async def test_ssrf_through_the_api_and_redirects_not_followed(stack: Stack, mon
         await emit(stack.db, "submission.approved", "x")
         await until(lambda: len(receiver.calls) >= 2)  # retried: a redirect is a failure
         assert {c.path for c in receiver.calls} == {"/hook"}  # /elsewhere never called
-        rows = (await stack.client.get(f"/v1/webhooks/{created['id']}/deliveries", headers=OFFICE)).json()
+        rows = (await stack.client.get(f"/v1/webhooks/{created['id']}/deliveries", headers=OFFICE)).json()["items"]
         assert rows[0]["response_status"] == 302 and rows[0]["state"] == "pending"
     finally:
         await sender.stop()
@@ -420,7 +421,7 @@ async def test_sustained_failure_disables_with_an_event_and_manual_redelivery(st
             f"自 {since} 起每次推送均失败（共尝试 {english[1]} 次；最近一次：接收方返回 HTTP 500）")
         log_path = f"/v1/webhooks/{created['id']}/deliveries"
         failed_rows = {language: (await stack.client.get(log_path, headers={**OFFICE, "Accept-Language": language}))
-                       .json() for language in ("en", "zh-CN")}
+                       .json()["items"] for language in ("en", "zh-CN")}
         assert {row["last_error"] for row in failed_rows["en"]} == {"the receiver answered HTTP 500"}
         assert {row["last_error"] for row in failed_rows["zh-CN"]} == {"接收方返回 HTTP 500"}
         calls_when_disabled = len(dead.calls)
@@ -431,7 +432,7 @@ async def test_sustained_failure_disables_with_an_event_and_manual_redelivery(st
         down["yes"] = False
         resumed = await stack.client.patch(f"/v1/webhooks/{created['id']}", json={"paused": False}, headers=OFFICE)
         assert resumed.json()["status"] == "active"
-        log = (await stack.client.get(f"/v1/webhooks/{created['id']}/deliveries", headers=OFFICE)).json()
+        log = (await stack.client.get(f"/v1/webhooks/{created['id']}/deliveries", headers=OFFICE)).json()["items"]
         first = next(d for d in log if d["event_id"] == failed_event)
         assert first["state"] == "failed"
         again = await stack.client.post(f"/v1/webhooks/deliveries/{first['id']}/redeliver", headers=OFFICE)

@@ -230,7 +230,7 @@ class FakeBackend:
                     "next_attempt_at": "2026-03-02T01:00:00+00:00", "delivered_at": None, "redelivery_of": None,
                     "payload": {"type": "webhook.test"}}
         if path.endswith("/deliveries"):
-            return [delivery]
+            return {"items": [delivery], "next": None, "total_count": 1}
         if path.endswith(("/test", "/redeliver")):
             return delivery
         if path.endswith("/rotate-secret"):
@@ -238,7 +238,7 @@ class FakeBackend:
         if request.method == "DELETE":
             return httpx.Response(204)
         if path == "/v1/webhooks" and request.method == "GET":
-            return [subscription]
+            return {"items": [subscription], "next": None, "total_count": 1}
         return {**subscription, "secret": "whsec_AAAA"} if request.method == "POST" else subscription
 
     def _result(self, subject: dict[str, Any]) -> dict[str, Any]:

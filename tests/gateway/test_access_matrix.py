@@ -202,7 +202,8 @@ DOCUMENTS: dict[str, str] = {
     "units": "{ units { totalCount nodes { id path } } }",
     "unitAncestors": '{ unitAncestors(id: "u-a") { path } }',
     "unitPeople": '{ unitPeople(unitId: "u-a") { totalCount nodes { name } } }',
-    "webhookSubscriptions": "{ webhookSubscriptions { id status deliveries { id state payload } } }",
+    "webhookSubscriptions": "{ webhookSubscriptions { nodes { id status deliveries { nodes { id state payload } } } "
+                            "} }",
     "createWebhookSubscription": 'mutation { createWebhookSubscription(name: "门户", '
                                  'url: "https://portal.example.org/h", scopePath: "city/a") '
                                  "{ secret subscription { id } } }",

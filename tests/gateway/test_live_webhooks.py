@@ -26,8 +26,13 @@ SCHEME = {"id": "hooks", "version": 1, "title": "街道考核", "subject_kind": 
 CREATE = """mutation($url: String!, $scope: String!) { createWebhookSubscription(name: "portal", url: $url,
   scopePath: $scope, eventTypes: ["submission.approved", "submission.returned"]) {
   secret subscription { id status scopePath eventTypes } } }"""
-LIST = """{ webhookSubscriptions { id status deliveries(limit: 5) { id type state attempts responseStatus
-  payload } } }"""
+LIST = """{ webhookSubscriptions { nodes { id status deliveries(first: 5) { nodes { id type state attempts
+  responseStatus payload } } } } }"""
+SUBSCRIPTIONS = """query($first: Int, $after: String) { webhookSubscriptions(first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id scopePath } } } }"""
+DELIVERIES = """query($first: Int, $after: String) { webhookSubscriptions { nodes { id deliveries(first: $first,
+  after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } nodes { id type } } } } }"""
+TEST = "mutation($id: ID!) { sendTestWebhook(id: $id) { id type state } }"
 
 
 class Receiver(ThreadingHTTPServer):
@@ -117,11 +122,11 @@ def test_an_approval_through_the_gateway_reaches_the_subscriber_signed(live: Liv
                                                                                    a["id"], "city/a")
     assert base64.b64decode(sent["data"]["node_id"]).decode() == f"Submission:{sent['data']['id']}"
 
-    [listed] = live(office_a, LIST)["webhookSubscriptions"]
-    [delivery] = listed["deliveries"]
+    [listed] = live(office_a, LIST)["webhookSubscriptions"]["nodes"]
+    [delivery] = listed["deliveries"]["nodes"]
     assert (delivery["type"], delivery["state"], delivery["attempts"], delivery["responseStatus"]) == (
         "submission.approved", "delivered", 1, 204)
-    assert live(live.token("admin", "city/b"), LIST)["webhookSubscriptions"] == []
+    assert live(live.token("admin", "city/b"), LIST)["webhookSubscriptions"] == {"nodes": []}
     again = live(office_a, "mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { state redeliveryOf } }",
                  id=delivery["id"])["redeliverWebhook"]
     assert again == {"state": "pending", "redeliveryOf": delivery["id"]}
@@ -132,4 +137,80 @@ def test_an_approval_through_the_gateway_reaches_the_subscriber_signed(live: Liv
     gone = live(office_a, "mutation($id: ID!) { deleteWebhookSubscription(id: $id) }",
                 id=created["subscription"]["id"])
     assert gone["deleteWebhookSubscription"] == created["subscription"]["id"]
-    assert live(office_a, LIST)["webhookSubscriptions"] == []
+    assert live(office_a, LIST)["webhookSubscriptions"] == {"nodes": []}
+
+
+def _pages(live: Live, token: str, first: int, field: str = "webhookSubscriptions",
+           query: str = SUBSCRIPTIONS) -> list[dict[str, Any]]:
+    """Every page of a connection, following `endCursor` (at most ten)."""
+    pages: list[dict[str, Any]] = []
+    after = None
+    while len(pages) < 10:
+        page = live(token, query, first=first, after=after)[field]
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+    raise AssertionError("more than ten pages")
+
+
+def test_subscriptions_and_deliveries_are_paged_connections_within_the_callers_scope(
+        live: Live, receiver: Receiver) -> None:
+    """Five subscriptions on hq/x and two on hq/y, listed in pages of two, oldest first: each office sees its own
+    (5 and 2), an auditor over hq all seven; a subscription's log of five test deliveries, newest first, in pages
+    of two; thirty aliases of both lists are too costly."""
+    hq = live.unit("总部", "hq")
+    x, y = live.unit("甲处", "x", hq["id"]), live.unit("乙处", "y", hq["id"])
+    assert (x["path"], y["path"]) == ("hq/x", "hq/y")
+    office_x, office_y, auditor = live.token("admin", "hq/x"), live.token("admin", "hq/y"), live.token("auditor", "hq")
+    made = [live(office, CREATE, url=receiver.url, scope=scope)["createWebhookSubscription"]["subscription"]["id"]
+            for office, scope in [(office_x, "hq/x")] * 5 + [(office_y, "hq/y")] * 2]
+
+    pages = _pages(live, office_x, 2)
+    assert [[e["node"]["id"] for e in p["edges"]] for p in pages] == [made[0:2], made[2:4], made[4:5]]
+    assert [p["totalCount"] for p in pages] == [5, 5, 5]
+    assert [(p["pageInfo"]["hasNextPage"], p["pageInfo"]["hasPreviousPage"]) for p in pages] == [
+        (True, False), (True, True), (False, True)]
+    assert all(p["pageInfo"]["endCursor"] == p["edges"][-1]["cursor"] for p in pages)
+    assert {e["node"]["scopePath"] for p in pages for e in p["edges"]} == {"hq/x"}
+    [only_y] = _pages(live, office_y, 2)  # hq/x's five are invisible to hq/y's office, and not counted
+    assert ([e["node"]["id"] for e in only_y["edges"]], only_y["totalCount"]) == (made[5:7], 2)
+    everything = _pages(live, auditor, 3)
+    assert [[e["node"]["id"] for e in p["edges"]] for p in everything] == [made[0:3], made[3:6], made[6:7]]
+    assert [p["totalCount"] for p in everything] == [7, 7, 7]
+    counted = live(office_x, SUBSCRIPTIONS, first=0)["webhookSubscriptions"]
+    assert (counted["totalCount"], counted["edges"], counted["pageInfo"]["hasNextPage"]) == (5, [], True)
+
+    sent: list[str] = []
+    for count in range(1, 6):  # one at a time: at most three test deliveries may be pending
+        sent.append(live(office_x, TEST, id=made[0])["sendTestWebhook"]["id"])
+        deadline = time.monotonic() + 30
+        while len(receiver.calls) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+    logs = []
+    after = None
+    for _ in range(4):
+        listed = live(office_x, DELIVERIES, first=2, after=after)["webhookSubscriptions"]["nodes"]
+        log = next(s["deliveries"] for s in listed if s["id"] == made[0])
+        assert {len(s["deliveries"]["nodes"]) for s in listed if s["id"] != made[0]} == {0}
+        logs.append(log)
+        if not log["pageInfo"]["hasNextPage"]:
+            break
+        after = log["pageInfo"]["endCursor"]
+    newest_first = sent[::-1]
+    assert [[d["id"] for d in p["nodes"]] for p in logs] == [newest_first[0:2], newest_first[2:4], newest_first[4:5]]
+    assert {d["type"] for p in logs for d in p["nodes"]} == {"webhook.test"}
+    assert [p["totalCount"] for p in logs] == [5, 5, 5]
+    assert [(p["pageInfo"]["hasNextPage"], p["pageInfo"]["hasPreviousPage"]) for p in logs] == [
+        (True, False), (True, True), (False, True)]
+    assert [s["deliveries"]["nodes"] for s in live(office_y, DELIVERIES)["webhookSubscriptions"]["nodes"]] == [[], []]
+
+    bad = live.raw(office_x, SUBSCRIPTIONS, first=2, after="bm90LWEtY3Vyc29y")
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    too_many = live.raw(office_x, SUBSCRIPTIONS, first=101)
+    assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    one = "webhookSubscriptions { nodes { id deliveries { nodes { id payload } } } }"
+    costly = live.raw(auditor, "{ " + " ".join(f"a{i}: {one}" for i in range(30)) + " }")
+    assert [(e["extensions"]["code"], e["message"]) for e in costly["errors"]] == [
+        ("QUERY_TOO_COSTLY", "query cost 37830 is over the limit of 20000; ask for fewer items or fields")]
+    assert "data" not in costly or costly["data"] is None

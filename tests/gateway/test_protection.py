@@ -181,8 +181,8 @@ def test_a_request_verifies_at_most_four_whole_chains() -> None:
 
 def test_webhook_subscriptions_and_their_deliveries_are_costed_as_lists() -> None:
     """Attacker probe: `{ a0: webhookSubscriptions { id deliveries { id payload } } … a29 }` passed the cost check
-    (each list counted as one item) and three such requests held evidence for minutes. `webhookSubscriptions` counts
-    as a page of 100, `deliveries` as its `limit` (default 20)."""
+    (each list counted as one item) and three such requests held evidence for minutes. Both are connections now;
+    without `first` each counts as its default page of 20, with it as `first` (at most 100)."""
     from graphql import parse, validate
 
     from gateway.protection import cost_rule
@@ -193,20 +193,29 @@ def test_webhook_subscriptions_and_their_deliveries_are_costed_as_lists() -> Non
     def errors(document: str, variables: dict[str, Any] | None = None) -> list[str]:
         return [error.message for error in validate(schema, parse(document), [cost_rule(variables)])]
 
-    one = "webhookSubscriptions { id deliveries { id payload } }"
-    # 1 + 100 × (1 id + 1 deliveries + 20 × 2) = 4,201
-    assert estimate_of(schema, "{ " + one + " }") == 4201
-    assert errors("{ " + " ".join(f"a{i}: {one}" for i in range(4)) + " }") == []  # 16,804
-    # 30 aliases: 126,030
+    one = "webhookSubscriptions { nodes { id deliveries { nodes { id payload } } } }"
+    # deliveries: 1 + 20 × (nodes 1 + 2) = 61; a subscription's nodes: 1 + (1 id + 61) = 63; 1 + 20 × 63 = 1,261
+    assert estimate_of(schema, "{ " + one + " }") == 1261
+    assert errors("{ " + " ".join(f"a{i}: {one}" for i in range(15)) + " }") == []  # 18,915
+    # 16 aliases: 20,176; 30 aliases: 37,830
+    assert errors("{ " + " ".join(f"a{i}: {one}" for i in range(16)) + " }") == [
+        f"query cost 20176 is over the limit of {MAX_COST}; ask for fewer items or fields"]
     assert errors("{ " + " ".join(f"a{i}: {one}" for i in range(30)) + " }") == [
-        f"query cost 126030 is over the limit of {MAX_COST}; ask for fewer items or fields"]
-    # deliveries(limit: 200): 1 + 100 × (1 + 1 + 200 × 2) = 40,201; a variable counts as well
-    assert errors("{ webhookSubscriptions { id deliveries(limit: 200) { id payload } } }") == [
-        f"query cost 40201 is over the limit of {MAX_COST}; ask for fewer items or fields"]
-    assert errors("query($n: Int!) { webhookSubscriptions { id deliveries(limit: $n) { id payload } } }",
-                  {"n": 2}) == []
-    assert estimate_of(schema, "query($n: Int!) { webhookSubscriptions { deliveries(limit: $n) { id } } }",
-                       {"n": 2}) == 1 + 100 * (1 + 2 * 1)
+        f"query cost 37830 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+    # through edges the same: deliveries 1 + 20 × (edges 1 + node (1 + payload 1)) = 61, then 1 + 20 × (1 + 1 + 61)
+    edges = "webhookSubscriptions { edges { node { deliveries { edges { node { payload } } } } } }"
+    assert estimate_of(schema, "{ " + edges + " }") == 1261
+    # the largest pages: 1 + 100 × (1 + 1 id + 1 + 100 × (1 + 2)) = 30,301
+    assert errors("{ webhookSubscriptions(first: 100) { nodes { id deliveries(first: 100) { nodes { id payload } } } "
+                  "} }") == [f"query cost 30301 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+    # a variable counts as well: deliveries(first: 2) = 1 + 2 × (1 + 1) = 5; 1 + 20 × (1 + 5) = 121
+    variable = "query($n: Int) { webhookSubscriptions { nodes { deliveries(first: $n) { nodes { id } } } } }"
+    assert estimate_of(schema, variable, {"n": 2}) == 121
+    assert errors(variable.replace("{ id }", "{ id payload }"), {"n": 100}) == []  # 1 + 20 × (1 + 301) = 6,041
+    # a: 1 + 100 × (1 + 1 + 100 × 3) = 30,201; b: 1 + 20 × 1 = 21
+    assert errors("query($n: Int) { a: webhookSubscriptions(first: $n) { nodes { deliveries(first: $n) { nodes { id "
+                  "payload } } } } b: webhookSubscriptions { totalCount } }", {"n": 100}) == [
+        f"query cost 30222 is over the limit of {MAX_COST}; ask for fewer items or fields"]
 
 
 def estimate_of(schema: Any, document: str, variables: dict[str, Any] | None = None) -> int:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
+from services.common import listing
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.notify import EVENT_TYPES
@@ -16,10 +17,12 @@ from services.evidence.config import evidence_settings
 from services.evidence.webhooks import service
 from services.evidence.webhooks.dispatcher import Dispatcher
 from services.evidence.webhooks.schemas import (
+    DeliveryPage,
     DeliveryRead,
     SecretRotated,
     SubscriptionCreate,
     SubscriptionCreated,
+    SubscriptionPage,
     SubscriptionRead,
     SubscriptionUpdate,
 )
@@ -48,10 +51,19 @@ async def create(payload: SubscriptionCreate, session: SessionDep, principal: Cu
     return SubscriptionCreated(**SubscriptionRead.model_validate(subscription).model_dump(), secret=secret)
 
 
-@router.get("", response_model=list[SubscriptionRead], summary="The subscriptions the caller manages")
-async def list_subscriptions(session: SessionDep, principal: CurrentPrincipal) -> list[SubscriptionRead]:
-    """The subscriptions within the scopes where the caller is admin, assessor or auditor."""
-    return [SubscriptionRead.model_validate(s) for s in await service.list_for(session, principal)]
+Cursor = Annotated[str | None, Query(max_length=300, description="The `next` of the page before.")]
+
+
+@router.get("", response_model=SubscriptionPage, summary="The subscriptions the caller manages, oldest first (paged)")
+async def list_subscriptions(session: SessionDep, principal: CurrentPrincipal,
+                             limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = listing.DEFAULT_LIMIT,
+                             after: Cursor = None) -> SubscriptionPage:
+    """The subscriptions within the scopes where the caller is admin, assessor or auditor, oldest first, in pages of
+    `limit` by cursor: pass the answer's `next` as `after` for the next page; `total_count` is how many the caller's
+    list holds.
+    """
+    found, cursor, total = await service.list_for(session, principal, limit=limit, after=after)
+    return SubscriptionPage(items=[SubscriptionRead.model_validate(s) for s in found], next=cursor, total_count=total)
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionRead, summary="One subscription")
@@ -94,16 +106,20 @@ async def send_test(subscription_id: str, session: SessionDep, principal: Curren
     return DeliveryRead.model_validate(await service.send_test(session, principal, subscription_id))
 
 
-@router.get("/{subscription_id}/deliveries", response_model=list[DeliveryRead],
-            summary="The delivery log, newest first (`before`: a delivery id, for the next page)")
+@router.get("/{subscription_id}/deliveries", response_model=DeliveryPage,
+            summary="The delivery log, newest first (paged)")
 async def deliveries(subscription_id: str, session: SessionDep, principal: CurrentPrincipal,
                      limit: Annotated[int, Query(ge=1, le=service.MAX_DELIVERIES_LISTED)] = 50,
-                     before: Annotated[int | None, Query(ge=1)] = None) -> list[DeliveryRead]:
-    """The subscription's delivery log, newest first: each attempt's status, HTTP answer and time; pass the last
-    delivery id as `before` for the next page.
+                     after: Cursor = None,
+                     count: Annotated[bool, Query(description="Also count the whole log (`total_count`).")] = False,
+                     ) -> DeliveryPage:
+    """The subscription's delivery log, newest first: each attempt's status, HTTP answer and time, in pages of
+    `limit` by cursor: pass the answer's `next` as `after` for the next page; with `count=true`, `total_count` is
+    how many the log holds.
     """
-    rows = await service.deliveries_of(session, principal, subscription_id, limit=limit, before=before)
-    return [DeliveryRead.model_validate(d) for d in rows]
+    found, cursor, total = await service.deliveries_of(session, principal, subscription_id, limit=limit, after=after,
+                                                       counted=count)
+    return DeliveryPage(items=[DeliveryRead.model_validate(d) for d in found], next=cursor, total_count=total)
 
 
 @router.post("/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryRead,

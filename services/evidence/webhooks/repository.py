@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import and_, exists, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,13 +49,18 @@ async def subscription(session: AsyncSession, subscription_id: str, *,
     return (await session.scalars(stmt)).first()
 
 
-async def subscriptions_within(session: AsyncSession, scopes: list[str], *,
-                               limit: int) -> Sequence[WebhookSubscription]:
-    """The subscriptions whose scope lies within one of `scopes`, oldest first, at most `limit`, chosen in SQL."""
-    return (await session.scalars(select(WebhookSubscription)
-                                  .where(scopes_covering(WebhookSubscription.scope_path, scopes))
-                                  .order_by(WebhookSubscription.created_at, WebhookSubscription.id)
-                                  .limit(limit))).all()
+async def subscriptions_within(session: AsyncSession, scopes: list[str], *, limit: int,
+                               after: tuple[datetime, str] | None) -> tuple[Sequence[WebhookSubscription], int]:
+    """A page of the subscriptions whose scope lies within one of `scopes`, oldest first: at most `limit` after the
+    position `after` (created_at, id), and how many the whole list holds; chosen and counted in SQL."""
+    within = scopes_covering(WebhookSubscription.scope_path, scopes)
+    stmt = select(WebhookSubscription).where(within)
+    if after is not None:
+        stmt = stmt.where(tuple_(WebhookSubscription.created_at, WebhookSubscription.id) > tuple_(*after))
+    found = (await session.scalars(stmt.order_by(WebhookSubscription.created_at, WebhookSubscription.id)
+                                   .limit(limit))).all()
+    total = await session.scalar(select(func.count()).select_from(WebhookSubscription).where(within))
+    return found, int(total or 0)
 
 
 async def subscriptions(session: AsyncSession) -> Sequence[WebhookSubscription]:
@@ -88,11 +93,18 @@ async def expire_secrets(session: AsyncSession, subscription_id: str, at: dateti
 
 async def deliveries(session: AsyncSession, subscription_ids: Sequence[str], *, limit: int,
                      before: int | None = None) -> Sequence[WebhookDelivery]:
-    """The newest deliveries of the subscriptions, newest first."""
+    """The newest deliveries of the subscriptions, newest first (those older than the delivery `before`)."""
     stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id.in_(subscription_ids))
     if before is not None:
         stmt = stmt.where(WebhookDelivery.id < before)
     return (await session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(limit))).all()
+
+
+async def count_deliveries(session: AsyncSession, subscription_id: str) -> int:
+    """How many deliveries the subscription's log holds."""
+    count = await session.scalar(select(func.count()).select_from(WebhookDelivery)
+                                 .where(WebhookDelivery.subscription_id == subscription_id))
+    return int(count or 0)
 
 
 async def give_up_pending(session: AsyncSession, subscription_id: str) -> int:

@@ -69,6 +69,12 @@ class SubscriptionRead(BaseModel):
     updated_at: datetime
 
 
+class SubscriptionPage(BaseModel):
+    items: list[SubscriptionRead]
+    next: str | None = Field(description="Pass as `after` for the next page; null on the last one.")
+    total_count: int = Field(description="How many subscriptions the caller's list holds.")
+
+
 class SubscriptionCreated(SubscriptionRead):
     secret: str = Field(description="The signing secret (`whsec_…`), shown this once only.")
 
@@ -96,3 +102,9 @@ class DeliveryRead(BaseModel):
     delivered_at: datetime | None
     redelivery_of: int | None
     payload: dict[str, Any]
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryRead]
+    next: str | None = Field(description="Pass as `after` for the next page; null on the last one.")
+    total_count: int | None = Field(default=None, description="With `count=true`: how many the log holds.")

@@ -15,14 +15,13 @@ business clock was moved (`KAOHE_CLOCK_FILE`) still sends at once; only an event
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
-from services.common import audit, clock
+from services.common import audit, clock, listing
 from services.common.auth import Principal, Role, scope_covers
 from services.common.db import pending
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -37,7 +36,6 @@ from services.evidence.webhooks.ssrf import Refused, UrlPolicy, parse_hosts, par
 MANAGERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
 WAKE = "webhook_wake"
 MAX_DELIVERIES_LISTED = 200
-MAX_SUBSCRIPTIONS_LISTED = 500
 
 
 def url_policy() -> UrlPolicy:
@@ -142,13 +140,19 @@ async def get_managed(session: AsyncSession, principal: Principal, subscription_
     return subscription
 
 
-async def list_for(session: AsyncSession, principal: Principal) -> list[WebhookSubscription]:
-    """The subscriptions within the caller's managing scopes, oldest first, at most MAX_SUBSCRIPTIONS_LISTED (chosen
-    in SQL: the rows of other scopes are never read)."""
+async def list_for(session: AsyncSession, principal: Principal, *, limit: int,
+                   after: str | None) -> tuple[list[WebhookSubscription], str | None, int]:
+    """A page of the subscriptions within the caller's managing scopes, oldest first, chosen and counted in SQL (the
+    rows of other scopes are never read): at most `limit` after the cursor `after`, the cursor of the next page
+    (None on the last) and how many the caller's list holds."""
+    position = listing.decode_position(after)
     scopes = principal.scopes_for(*MANAGERS)
     if not scopes:
-        return []
-    return list(await repository.subscriptions_within(session, scopes, limit=MAX_SUBSCRIPTIONS_LISTED))
+        return [], None, 0
+    found, total = await repository.subscriptions_within(session, scopes, limit=limit + 1, after=position)
+    page = list(found[:limit])
+    more = len(found) > limit
+    return page, listing.encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if more else None, total
 
 
 async def update(session: AsyncSession, principal: Principal, subscription_id: str,
@@ -223,10 +227,19 @@ async def send_test(session: AsyncSession, principal: Principal, subscription_id
 
 
 async def deliveries_of(session: AsyncSession, principal: Principal, subscription_id: str, *, limit: int,
-                        before: int | None) -> Sequence[WebhookDelivery]:
+                        after: str | None, counted: bool) -> tuple[list[WebhookDelivery], str | None, int | None]:
+    """A page of a managed subscription's delivery log, newest first: at most `limit` after the cursor `after`, the
+    cursor of the next page (None on the last) and, when `counted`, how many the log holds."""
+    key = listing.decode_cursor(after, 1)
+    if key is not None and not (key[0].isdigit() and len(key[0]) <= 18):
+        raise InvalidInput(_("the cursor is not one this list gave out"), details={"field": "after"})
     subscription = await get_managed(session, principal, subscription_id)
-    return await repository.deliveries(session, [subscription.id], limit=min(limit, MAX_DELIVERIES_LISTED),
-                                       before=before)
+    size = min(limit, MAX_DELIVERIES_LISTED)
+    found = await repository.deliveries(session, [subscription.id], limit=size + 1,
+                                        before=int(key[0]) if key is not None else None)
+    page = list(found[:size])
+    total = await repository.count_deliveries(session, subscription.id) if counted else None
+    return page, listing.encode_cursor(page[-1].id) if len(found) > size else None, total
 
 
 async def redeliver(session: AsyncSession, principal: Principal, delivery_id: int) -> WebhookDelivery:
