@@ -185,4 +185,5 @@ def test_the_error_body_and_the_implied_statuses_are_as_the_services_answer() ->
     assert statuses("/v1/appeals/{appeal_id}", "get") == ["200", "401", "403", "404", "422", "500"]
     assert statuses("/v1/appeals/{appeal_id}/answer", "post") == [
         "200", "401", "403", "404", "409", "413", "422", "500", "503"]
-    assert statuses("/v1/webhooks", "get") == ["200", "401", "403", "500"]
+    assert statuses("/v1/webhooks/event-types", "get") == ["200", "401", "403", "500"]  # no parameter, no 422
+    assert statuses("/v1/webhooks", "get") == ["200", "401", "403", "422", "500"]  # a page: `limit`, `after`
