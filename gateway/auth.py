@@ -17,6 +17,7 @@ import jwt
 
 from kaohe.i18n import _
 from services.common.auth import (
+    API_KEY_ACTOR_PREFIX,
     Grant,
     Principal,
     grants_from_claim,
@@ -98,7 +99,7 @@ class Authenticator:
     def __init__(self, settings: Settings, http: httpx.AsyncClient, verify_api_key: Any) -> None:
         self.settings = settings
         self.jwks = JwksCache(settings.jwt_jwks_url, http) if settings.jwt_jwks_url else None
-        self.verify_api_key = verify_api_key  # async (key) -> {"id", "name", "grants"}
+        self.verify_api_key = verify_api_key  # async (key) -> {"id", "name", "grants", "created_by", …}
         self._api_keys: dict[str, tuple[float, Principal]] = {}  # SHA-256 of the key → (verified at, principal)
         self.clock = time.monotonic  # when a key was verified (tests move it)
         # verified bearer tokens (by SHA-256) → (their `exp`, the principal): a token is checked once
@@ -122,10 +123,9 @@ class Authenticator:
             return cached[1]
         claims = await self.verify_jwt(token)
         principal = principal_from_claims(claims)
-        if isinstance(claims.get("exp"), int | float):
-            if len(self._tokens) >= TOKEN_CACHE_ENTRIES:
-                self._forget_expired()
-            self._tokens[digest] = (float(claims["exp"]), principal)
+        if len(self._tokens) >= TOKEN_CACHE_ENTRIES:
+            self._forget_expired()
+        self._tokens[digest] = (float(claims["exp"]), principal)
         return principal
 
     def _forget_expired(self) -> None:
@@ -149,7 +149,18 @@ class Authenticator:
             raise NotAuthenticated(_("token expired")) from None
         except jwt.PyJWTError as exc:
             raise NotAuthenticated(_("invalid token: %(exc)s", exc=token_problem(exc))) from None
+        self._check_lifetime(claims["exp"])
         return claims
+
+    def _check_lifetime(self, exp: Any) -> None:
+        """`exp` is an integer NumericDate (PyJWT reads "99999999999" and 1e300 as numbers) at most
+        KAOHE_JWT_MAX_LIFETIME_SECONDS ahead: a verified token is remembered until its `exp`."""
+        if type(exp) is not int:
+            raise NotAuthenticated(_("invalid token: the exp claim must be an integer number of seconds"))
+        limit = self.settings.jwt_max_lifetime_seconds
+        if exp > time.time() + limit + LEEWAY_SECONDS:
+            raise NotAuthenticated(_("invalid token: it is valid for more than %(limit)d seconds "
+                                     "(KAOHE_JWT_MAX_LIFETIME_SECONDS)", limit=limit))
 
     async def _key_for(self, header: dict[str, Any]) -> tuple[Any, list[str]]:
         if header.get("alg") == "RS256" and self.jwks is not None:
@@ -160,7 +171,7 @@ class Authenticator:
 
     def forget_api_key(self, key_id: str) -> None:
         """Stop trusting the key `key_id` here at once (it was revoked through this instance)."""
-        subject = f"api-key:{key_id}"
+        subject = f"{API_KEY_ACTOR_PREFIX}{key_id}"
         for digest in [d for d, (_expiry, p) in self._api_keys.items() if p.subject == subject]:
             del self._api_keys[digest]
 
@@ -174,9 +185,12 @@ class Authenticator:
         found = await self.verify_api_key(key)
         if not found:
             raise NotAuthenticated(_("invalid or revoked API key"))
+        creator_subjects = found.get("creator_subject_ids")
         principal = Principal(
-            subject=f"api-key:{found['id']}", kind="api_key", name=str(found.get("name") or ""),
+            subject=f"{API_KEY_ACTOR_PREFIX}{found['id']}", kind="api_key", name=str(found.get("name") or ""),
             grants=tuple(Grant(role=g["role"], scope=g.get("scope", "")) for g in found.get("grants", [])),
+            creator=str(found.get("created_by") or ""),
+            creator_subject_ids=None if creator_subjects is None else tuple(creator_subjects),
         )
         self._api_keys[digest] = (self.clock(), principal)
         return principal

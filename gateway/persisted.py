@@ -6,7 +6,7 @@ A request names its document by `extensions.persistedQuery = {"version": 1, "sha
   bytes), or answered `PERSISTED_QUERY_NOT_FOUND` so the client resends it with the text; the text
   with its hash is checked (`PERSISTED_QUERY_HASH_MISMATCH`, nothing stored) and stored once it has
   parsed and validated. Raw texts without a hash run as before. Each instance has its own store: a
-  miss costs the client one resend.
+  miss costs the client one resend. Texts are kept per identity: a hash finds only what the same caller sent.
 - `allowlist`: only the documents of a manifest (`{sha256: text}`, checked at start-up) run;
   raw texts and unknown hashes are refused with `PERSISTED_QUERY_NOT_ALLOWED`.
 - `off`: a request carrying `persistedQuery` is answered `PERSISTED_QUERY_NOT_SUPPORTED`, which
@@ -159,16 +159,25 @@ class PersistedQueries(SchemaExtension):
         if mode == "off":
             raise PersistedQueryError("PersistedQueryNotSupported", NOT_SUPPORTED, 200)  # Apollo's clients read it
         sha256 = _requested_hash(persisted)
+        key = self._key(sha256)
         if not query:
-            found = self.policy.store.get(sha256)
+            found = self.policy.store.get(key)
             if found is None:
                 raise PersistedQueryError("PersistedQueryNotFound", NOT_FOUND, 200)  # as it is
             context.query = found
             return
         if sha256_of(query) != sha256:
             raise PersistedQueryError(_("provided sha256Hash does not match the query text"), HASH_MISMATCH, 400)
-        if sha256 not in self.policy.store:
-            self._store_as = sha256
+        if key not in self.policy.store:
+            self._store_as = key
+
+    def _key(self, sha256: str) -> str:
+        """The store's key of a hash for this caller: texts are kept per identity (a user's `sub`, an API key's
+        `api-key:<id>`, "" for no credentials), so a hash answers only the caller who sent its text; otherwise
+        anyone could learn, hash by hash, which exact texts (literal ids included) others ran."""
+        principal = getattr(self.execution_context.context, "principal", None)
+        identity = principal.subject if principal is not None else ""
+        return f"{identity}\n{sha256}"  # a subject holds no line break (services.common.auth.subject_problem)
 
     def on_validate(self) -> Iterator[None]:
         yield

@@ -99,6 +99,9 @@ def register(app: typer.Typer) -> None:
         if given and not scope:  # ' ' or '/' is a slip (an empty variable, a typo), not a wish for everything
             fail(_("scope %(scope)r names no unit; to cover the whole organisation leave --scope out", scope=given), 2)
         settings = settings_or_exit()
+        if ttl > settings.jwt_max_lifetime_seconds:  # the gateway would refuse the token
+            fail(_("--ttl %(ttl)d is longer than KAOHE_JWT_MAX_LIFETIME_SECONDS (%(limit)d)", ttl=ttl,
+                   limit=settings.jwt_max_lifetime_seconds), 2)
         secret = development_jwt_secret(settings)
         if secret is None:
             fail(_("no development token secret: in production, or with KAOHE_JWT_JWKS_URL, user tokens come from "

@@ -101,7 +101,7 @@ def serve(
             _fail(problem, 2)
     uvicorn.run(PROCESSES[process], host=settings.host, port=settings.service_port(process), workers=workers,
                 log_level=settings.log_level.lower(), access_log=False, timeout_graceful_shutdown=10,
-                timeout_keep_alive=settings.server_keep_alive_seconds)
+                timeout_keep_alive=settings.server_keep_alive_seconds, **settings.proxy_options())
 
 
 def healthcheck(

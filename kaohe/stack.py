@@ -202,7 +202,8 @@ class Supervisor:
             cmd = [sys.executable, "-m", "uvicorn", target, "--host", self.settings.host,
                    "--port", str(self.settings.service_port(name)), "--no-access-log",
                    "--log-level", "warning", "--timeout-graceful-shutdown", "10",
-                   "--timeout-keep-alive", str(self.settings.server_keep_alive_seconds)]
+                   "--timeout-keep-alive", str(self.settings.server_keep_alive_seconds),
+                   *self.settings.proxy_arguments()]
             self.children[name] = subprocess.Popen(cmd, env=self.env)
 
     def url(self, name: str) -> str:

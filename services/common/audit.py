@@ -72,10 +72,11 @@ def record(
 
     A caller that already holds `digest(before)` or `digest(after)` may pass it instead of the state."""
     name = actor.subject if isinstance(actor, Principal) else actor
+    behalf = actor.acting_for() if isinstance(actor, Principal) else {}
     pending(session, _PENDING).append(AuditEntry(
         name, action, entity_type, str(entity_id),
         digest(before) if before is not None else before_digest,
-        digest(after) if after is not None else after_digest, details or {},
+        digest(after) if after is not None else after_digest, {**(details or {}), **behalf},
     ))
 
 

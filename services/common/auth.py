@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from kaohe.i18n import _
 from services.common.errors import Forbidden, NotAuthenticated
+from services.common.names import skeleton
 from services.common.patterns import UNIT_SLUG
 from services.common.settings import get_settings
 
@@ -38,30 +39,49 @@ _SLUG = re.compile(UNIT_SLUG)
 MAX_SCOPE_LENGTH = 1000
 
 
-# Actors kaohe names itself (audit rows, outbox events, principals of its own processes): a person's token may not
-# claim one, or its audit rows could not be told from kaohe's own (docs/identity.md, "Token subjects").
+# Actors kaohe names itself (audit rows, outbox events, principals of its own processes, the causes of a recompute):
+# a person's token may not claim one, or its audit rows could not be told from kaohe's own (docs/identity.md,
+# "Token subjects"). Every prefix kaohe writes before a colon is reserved, whether or not it names an actor today.
 RESERVED_SUBJECTS = ("system", "gateway")
-RESERVED_SUBJECT_PREFIXES = ("system:", "gateway:", "api-key:", "cli:")
+API_KEY_ACTOR_PREFIX = "api-key:"  # an API key's actor: api-key:<id>
+RESERVED_SUBJECT_PREFIXES = ("system:", "gateway:", API_KEY_ACTOR_PREFIX, "cli:", "migration:", "event:", "user:",
+                             "lookback:", "rollup:")
 MAX_SUBJECT_LENGTH = 200
+
+
+def _looks(text: str) -> str:
+    """How `text` looks, for telling whether a subject poses as one of kaohe's actors: NFKC (full-width colon and
+    letters), case folded, each character to its confusables prototype (UTS #39: Cyrillic ѕ as s) and without its
+    combining marks (ý written y + U+0301 as y)."""
+    shown = skeleton(unicodedata.normalize("NFKC", text).casefold())
+    return "".join(char for char in shown if not unicodedata.combining(char))
 
 
 def subject_problem(subject: str) -> str | None:
     """Why `subject` may not be a person's token subject (`sub`), None when it may: empty, longer than
-    MAX_SUBJECT_LENGTH, carrying control, formatting (bidirectional overrides, zero-width) or line-separator
-    characters, or naming one of kaohe's own actors (RESERVED_SUBJECTS, RESERVED_SUBJECT_PREFIXES; any case)."""
+    MAX_SUBJECT_LENGTH, starting or ending with a blank, carrying control, formatting (bidirectional overrides,
+    zero-width), line-separator or space characters other than the plain space inside, or looking like one of
+    kaohe's own actors (RESERVED_SUBJECTS, RESERVED_SUBJECT_PREFIXES) once normalised, case folded and read
+    through look-alike letters (`_looks`)."""
     if not subject.strip():
         return _("the token's sub claim is empty")
     if len(subject) > MAX_SUBJECT_LENGTH:
         return _("the token's sub claim is longer than %(limit)d characters", limit=MAX_SUBJECT_LENGTH)
+    if subject != subject.strip():
+        return _("the token's sub claim starts or ends with a blank")
     for char in subject:
-        if unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp"):
+        category = unicodedata.category(char)
+        if category[0] == "C" or category in ("Zl", "Zp"):
             return _("the token's sub claim contains the control or formatting character U+%(code)04X",
                      code=ord(char))
-    folded = subject.casefold()
-    if folded in RESERVED_SUBJECTS:
+        if category == "Zs" and char != " ":
+            return _("the token's sub claim contains the space character U+%(code)04X (only the plain space may "
+                     "stand between its words)", code=ord(char))
+    looks = _looks(subject)
+    if looks in {_looks(name) for name in RESERVED_SUBJECTS}:
         return _("the token's sub claim %(sub)r names one of kaohe's own actors", sub=subject)
     for prefix in RESERVED_SUBJECT_PREFIXES:
-        if folded.startswith(prefix):
+        if looks.startswith(_looks(prefix)):
             return _("the token's sub claim %(sub)r starts with %(prefix)r, which kaohe reserves for its own actors",
                      sub=subject, prefix=prefix)
     return None
@@ -129,6 +149,10 @@ class Principal:
     kind: Literal["user", "api_key", "service"] = "user"
     subject_ids: tuple[str, ...] = field(default=())  # assessed-subject ids this person *is*
     name: str = ""  # an API key's name, as its creator gave it (refusals name the key by it)
+    # An API key acts for the person who created it (separation of duties compares persons, docs/identity.md): its
+    # creator's `sub`, and the subjects the creator was when creating it (None: not recorded, a key made before)
+    creator: str = ""
+    creator_subject_ids: tuple[str, ...] | None = None
 
     def has_role(self, role: Role) -> bool:
         return any(g.role == role for g in self.grants)
@@ -168,13 +192,39 @@ class Principal:
         """The scopes in which the principal holds any of `roles` (for filtering lists)."""
         return sorted({g.scope for g in self.grants if g.role in roles})
 
+    def person(self) -> str:
+        """Who acts, for separation of duties (四眼原则): a person or a service is itself, an API key its creator.
+        A key whose creator's subjects were not recorded (made before kaohe kept them) may take no such decision:
+        403 (docs/identity.md, "Separation of duties")."""
+        if self.kind != "api_key":
+            return self.subject
+        if not self.creator or self.creator_subject_ids is None:
+            raise Forbidden(_("%(key)s was created before kaohe recorded on whose behalf an API key acts; it takes "
+                              "no decision bound by the four-eyes principle (an administrator creates a new key)",
+                              key=self.subject))
+        return self.creator
+
+    def acting_for(self) -> dict[str, str]:
+        """What an audit record of the caller's act adds to its details: for an API key, on whose behalf it acts
+        (its creator; the record's actor stays `api-key:<id>`)."""
+        return {"on_behalf_of": self.creator} if self.kind == "api_key" and self.creator else {}
+
+    def is_about(self, subject_id: str) -> bool:
+        """Whether `subject_id` is the caller, or, for an API key, the person who created it."""
+        return subject_id in self.subject_ids or subject_id in (self.creator_subject_ids or ())
+
     def claims(self) -> dict[str, Any]:
-        return {
+        claims: dict[str, Any] = {
             "sub": self.subject,
             "kind": self.kind,
             "grants": [g.to_json() for g in self.grants],
             "subject_ids": list(self.subject_ids),
         }
+        if self.kind == "api_key" and self.creator:
+            claims["creator"] = self.creator
+            if self.creator_subject_ids is not None:
+                claims["creator_subject_ids"] = list(self.creator_subject_ids)
+        return claims
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
@@ -182,8 +232,11 @@ class Principal:
         kind = claims.get("kind", "user")
         if kind not in PRINCIPAL_KINDS:
             raise NotAuthenticated(_("unknown principal kind %(kind)r in token", kind=kind))
+        creator = claims.get("creator", "") if kind == "api_key" else ""
+        creator_subjects = claims.get("creator_subject_ids") if creator else None
         return cls(subject=str(claims["sub"]), grants=grants_from_claim(claims.get("grants", [])), kind=kind,
-                   subject_ids=subject_ids_from_claim(claims.get("subject_ids", [])))
+                   subject_ids=subject_ids_from_claim(claims.get("subject_ids", [])), creator=str(creator),
+                   creator_subject_ids=None if creator_subjects is None else subject_ids_from_claim(creator_subjects))
 
 
 PRINCIPAL_KINDS = ("user", "api_key", "service")

@@ -117,6 +117,14 @@ class Settings(SecretFileSettings):
     jwt_jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (RS256 user JWTs).")
     jwt_issuer: str | None = Field(default=None, description="Required `iss` of user JWTs, when set.")
     jwt_audience: str | None = Field(default=None, description="Required `aud` of user JWTs, when set.")
+    jwt_max_lifetime_seconds: int = Field(default=86400, ge=60, le=31 * 86400, description=(
+        "The longest a user JWT may live: its `exp` (an integer NumericDate) at most this many seconds from now, "
+        "else 401. A token is remembered until its `exp` and cannot be revoked before; `kaohe token --ttl` stays "
+        "within it."))
+    trusted_proxies: str = Field(default="", description=(
+        "The reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers the processes believe (uvicorn's "
+        "forwarded-allow-ips: addresses or networks, comma-separated, `*` for any); empty, the default: none, "
+        "the client is the TCP peer (the 公示 pages' rate limit counts it)."))
 
     gateway_persisted_queries: Literal["off", "apq", "allowlist"] = Field(default="apq", description=(
         "Persisted queries at the gateway: `apq` (Apollo's automatic persisted queries; raw texts run too), "
@@ -192,6 +200,21 @@ class Settings(SecretFileSettings):
         if server is not None and value >= server:
             raise ValueError(f"must be shorter than KAOHE_SERVER_KEEP_ALIVE_SECONDS ({server} s)")
         return value
+
+    def proxy_options(self) -> dict[str, Any]:
+        """uvicorn's handling of X-Forwarded-For/-Proto as KAOHE_TRUSTED_PROXIES says: off unless proxies are listed
+        (uvicorn's own default believes them from 127.0.0.1, so anything on the host, or a proxy there that passes
+        them on, could set the address the 公示 pages' rate limit counts)."""
+        if not self.trusted_proxies.strip():
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies.strip()}
+
+    def proxy_arguments(self) -> list[str]:
+        """`proxy_options` as uvicorn's command-line options (`kaohe up` starts each process with them)."""
+        options = self.proxy_options()
+        if not options["proxy_headers"]:
+            return ["--no-proxy-headers"]
+        return ["--proxy-headers", "--forwarded-allow-ips", options["forwarded_allow_ips"]]
 
     def docs_are_public(self, process: str) -> bool:
         """Whether `process` serves /docs, /redoc and /openapi.json (KAOHE_PUBLIC_DOCS)."""

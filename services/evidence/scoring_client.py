@@ -115,6 +115,12 @@ class ScoringClient:
             raise not_in_period(period_id, subject_id)
         return info
 
+    async def api_key_creators(self, key_ids: list[str]) -> dict[str, str]:
+        """The creator of each API key of `key_ids` (services.common.separation.Creators)."""
+        body = await self._get("/v1/api-keys/creators", params={"ids": ",".join(key_ids)})
+        creators: dict[str, str] = body["creators"]
+        return creators
+
     def _fresh(self, key: tuple[str, str]) -> Any:
         hit = self._cache.get(key)
         if hit is not None and time.monotonic() - hit[0] < self.ttl:

@@ -50,6 +50,12 @@ class ScoringClient:
         loaded: list[dict[str, Any]] = (await self._get("/v1/calendar"))["loaded"]
         return loaded
 
+    async def api_key_creators(self, key_ids: list[str]) -> dict[str, str]:
+        """The creator of each API key of `key_ids` (services.common.separation.Creators)."""
+        creators: dict[str, str] = (await self._get("/v1/api-keys/creators?" + urlencode({"ids": ",".join(key_ids)})))[
+            "creators"]
+        return creators
+
     async def _get(self, path: str, language: str | None = None) -> dict[str, Any]:
         body = await system_get(self.http, f"{self.base_url}{path}", peer="scoring", shown=unquote(path),
                                 language=language)

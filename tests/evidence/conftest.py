@@ -44,6 +44,7 @@ SUBJECTS = {
 }
 PERIODS = {"2026-Q1": "collecting", "2025-Q4": "finalized"}
 OWNERS: dict[str, str] = {}  # a period's owner_path, when a test gives it one (else the organisation's, "")
+API_KEY_CREATORS = {"k-alice-1": "alice", "k-alice-2": "alice", "k-bob": "bob"}  # scoring's api_key.created_by
 
 
 class FakeScoring:
@@ -59,6 +60,9 @@ class FakeScoring:
         if self.down:
             return httpx.Response(503, json={"error": {"code": "unavailable"}})
         parts = request.url.path.strip("/").split("/")
+        if parts == ["v1", "api-keys", "creators"]:
+            known = [i for i in request.url.params["ids"].split(",") if i in API_KEY_CREATORS]
+            return httpx.Response(200, json={"creators": {i: API_KEY_CREATORS[i] for i in known}})
         if parts[:2] != ["v1", "periods"] or parts[2] not in PERIODS:
             return httpx.Response(404, json={"error": {"code": "not_found"}})
         if len(parts) == 3:

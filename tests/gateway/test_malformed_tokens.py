@@ -35,6 +35,12 @@ MALFORMED = [
      "letters, digits, '-' and '_', starting with a letter or digit; '.' and '..' are not resolved)"),
     ({"subject_ids": "p1"}, "the token's subject_ids claim must be a list of texts"),
     ({"subject_ids": [{"id": "p1"}]}, "the token's subject_ids claim must be a list of texts"),
+    # exp is an integer NumericDate at most KAOHE_JWT_MAX_LIFETIME_SECONDS (a day) ahead (attacker probe, `keys`)
+    ({"exp": "99999999999"}, "invalid token: the exp claim must be an integer number of seconds"),
+    ({"exp": 1e300}, "invalid token: the exp claim must be an integer number of seconds"),
+    ({"exp": int(time.time()) + 300.5}, "invalid token: the exp claim must be an integer number of seconds"),
+    ({"exp": int(time.time()) + 2 * 86400}, "invalid token: it is valid for more than 86400 seconds "
+                                            "(KAOHE_JWT_MAX_LIFETIME_SECONDS)"),
 ]
 
 
@@ -89,6 +95,29 @@ REFUSED_SUBJECTS = [
     ("li\u2028wei", "the token's sub claim contains the control or formatting character U+2028"),
     ("", "the token's sub claim is empty"),
     ("   ", "the token's sub claim is empty"),
+    # the attacker probe's look-alikes of kaohe's actors, and the prefixes kaohe writes itself (branch `keys`)
+    ("\u0455ystem:deadline", "the token's sub claim '\u0455ystem:deadline' starts with 'system:', which kaohe "
+                             "reserves for its own actors"),  # Cyrillic ѕ
+    ("system\uff1adeadline", "the token's sub claim 'system\uff1adeadline' starts with 'system:', which kaohe "
+                             "reserves for its own actors"),  # full-width colon
+    ("gatewa\u0079\u0301", "the token's sub claim 'gatewa\u0079\u0301' names one of kaohe's own actors"),
+    ("s\u0443stem", "the token's sub claim 's\u0443stem' names one of kaohe's own actors"),  # Cyrillic у
+    (" system", "the token's sub claim starts or ends with a blank"),
+    ("system ", "the token's sub claim starts or ends with a blank"),
+    ("system\u00a0", "the token's sub claim starts or ends with a blank"),
+    ("li\u00a0wei", "the token's sub claim contains the space character U+00A0 (only the plain space may stand "
+                    "between its words)"),
+    ("li\u3000wei", "the token's sub claim contains the space character U+3000 (only the plain space may stand "
+                    "between its words)"),
+    ("migration:0007", "the token's sub claim 'migration:0007' starts with 'migration:', which kaohe reserves for "
+                       "its own actors"),
+    ("event:6f1c2d3e-0000-4000-8000-000000000001", "the token's sub claim 'event:6f1c2d3e-0000-4000-8000-"
+                                                   "000000000001' starts with 'event:', which kaohe reserves for its "
+                                                   "own actors"),
+    ("User:li", "the token's sub claim 'User:li' starts with 'user:', which kaohe reserves for its own actors"),
+    ("rollup:q1", "the token's sub claim 'rollup:q1' starts with 'rollup:', which kaohe reserves for its own actors"),
+    ("lookback:q1", "the token's sub claim 'lookback:q1' starts with 'lookback:', which kaohe reserves for its own "
+                    "actors"),
 ]
 
 
@@ -104,7 +133,8 @@ def test_a_reserved_overlong_or_unreadable_subject_is_a_401(gateway_url: str, su
                                                                               "reason": "not_authenticated"}}]}
 
 
-@pytest.mark.parametrize("sub", ["x" * 200, "u-330100-000123", "李伟", "systems-office", "api-keys", "cli"])
+@pytest.mark.parametrize("sub", ["x" * 200, "u-330100-000123", "李伟", "systems-office", "api-keys", "cli",
+                                 "cn=Wang Fang", "auth0|5f1c", "users", "eventual", "Zoë"])
 def test_ordinary_subjects_up_to_200_characters_are_accepted(gateway_url: str, sub: str) -> None:
     token = _token(sub=sub, grants=[{"role": "auditor", "scope": ""}])
     response = httpx.post(f"{gateway_url}/graphql", json={"query": "{ me { subject } }"},

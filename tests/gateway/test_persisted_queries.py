@@ -83,6 +83,24 @@ async def test_a_miss_then_the_text_then_the_hash_alone(gateway: httpx.AsyncClie
     assert plain.json() == ME_DATA
 
 
+async def test_a_hash_finds_only_the_texts_its_own_caller_sent(gateway: httpx.AsyncClient, me: dict[str, str],
+                                                                bearer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attacker probe (branch `keys`): the store was shared, so user B sending only the hash of user A's text ran
+    it, which told B that someone ran that exact text (literal ids included). Texts are kept per identity."""
+    secret = 'query { submission(id: "s-7f3a") { status } }'
+    assert (await post(gateway, me, query=secret, sha256=sha(secret))).status_code == 200
+    assert (await post(gateway, me, sha256=sha(secret))).json() != NOT_FOUND  # zhao's own hash: served
+    monkeypatch.setenv("KAOHE_JWT_SECRET", JWT_SECRET)
+    get_settings.cache_clear()
+    other = bearer(("reviewer", "city/a"), subject="qian")
+    anonymous: dict[str, str] = {}
+    for headers in (other, anonymous):
+        miss = await post(gateway, headers, sha256=sha(secret))
+        assert (miss.status_code, miss.json()) == (200, NOT_FOUND)
+    assert (await post(gateway, other, query=ME, sha256=sha(ME))).json() == {"data": {"me": {"subject": "qian"}}}
+    assert (await post(gateway, me, sha256=sha(ME))).json() == NOT_FOUND  # qian's text is not zhao's either
+
+
 async def test_a_wrong_hash_is_refused_and_nothing_is_stored(gateway: httpx.AsyncClient, me: dict[str, str]) -> None:
     claimed = sha("{ me { grants { role } } }")
     wrong = await post(gateway, me, query=ME, sha256=claimed)

@@ -104,9 +104,26 @@ def test_token_refuses_a_scope_that_names_no_unit(tmp_path: Any, scope: str) -> 
     ("api-key:7", "the token's sub claim 'api-key:7' starts with 'api-key:', which kaohe reserves for its own actors"),
     ("x" * 201, "the token's sub claim is longer than 200 characters"),
     ("li\u202ewei", "the token's sub claim contains the control or formatting character U+202E"),
+    (" system", "the token's sub claim starts or ends with a blank"),
+    ("\u0455ystem:deadline", "the token's sub claim '\u0455ystem:deadline' starts with 'system:', which kaohe "
+                             "reserves for its own actors"),
+    ("migration:0007", "the token's sub claim 'migration:0007' starts with 'migration:', which kaohe reserves for "
+                       "its own actors"),
 ])
 def test_token_refuses_a_subject_the_gateway_would_refuse(tmp_path: Any, sub: str, message: str) -> None:
     done = run_kaohe("--lang", "en", "token", "--role", "admin", "--sub", sub,
                      env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path))
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.strip() == f"kaohe: {message}"
+
+
+def test_token_refuses_a_lifetime_the_gateway_would_refuse(tmp_path: Any) -> None:
+    """KAOHE_JWT_MAX_LIFETIME_SECONDS (a day by default) bounds `--ttl` as it bounds the gateway's tokens."""
+    done = run_kaohe("--lang", "en", "token", "--role", "admin", "--ttl", "86401",
+                     env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.strip() == "kaohe: --ttl 86401 is longer than KAOHE_JWT_MAX_LIFETIME_SECONDS (86400)"
+    longer = run_kaohe("--lang", "en", "token", "--role", "admin", "--ttl", "172800",
+                       env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path,
+                                     KAOHE_JWT_MAX_LIFETIME_SECONDS="172800"))
+    assert longer.returncode == 0, longer.stderr

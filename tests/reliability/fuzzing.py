@@ -45,7 +45,9 @@ def settings_env(**values: str) -> Iterator[None]:
 def served(app: Any, port: int | None = None) -> Iterator[str]:
     """Serve `app` on a loopback port in a background thread; yields its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # proxy headers as the processes `kaohe serve` and `kaohe up` start (KAOHE_TRUSTED_PROXIES)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           **get_settings().proxy_options()))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

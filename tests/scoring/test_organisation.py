@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import select, text
 
 from services.scoring.organisation.models import ApiKey
-from tests.conftest import auth
+from tests.conftest import auth, token_for
 from tests.scoring.conftest import admin, app_db, make_org, ok, service_headers, subject_headers
 
 
@@ -55,7 +55,8 @@ async def test_api_keys_are_hashed_verified_and_revoked(scoring: httpx.AsyncClie
     assert (await scoring.post("/v1/api-keys/verify", json={"key": secret}, headers=admin())).status_code == 403
     found = await ok(await scoring.post("/v1/api-keys/verify", json={"key": secret},
                                         headers=service_headers("gateway")))
-    assert found == {"id": created["id"], "name": "portal", "grants": [{"role": "auditor", "scope": "city/a"}]}
+    assert found == {"id": created["id"], "name": "portal", "grants": [{"role": "auditor", "scope": "city/a"}],
+                     "created_by": "office", "creator_subject_ids": []}
     used = await ok(await scoring.get("/v1/api-keys", headers=admin()))
     assert used[0]["last_used_at"] is not None
     assert await ok(await scoring.get("/v1/api-keys", headers=auth(("admin", "city/b")))) == []
@@ -64,6 +65,31 @@ async def test_api_keys_are_hashed_verified_and_revoked(scoring: httpx.AsyncClie
     gone = await scoring.post("/v1/api-keys/verify", json={"key": secret}, headers=service_headers("gateway"))
     assert gone.status_code == 404
     assert await ok(await scoring.get("/v1/api-keys", headers=admin())) == []
+
+
+async def test_an_api_key_acts_for_its_creator(scoring: httpx.AsyncClient) -> None:
+    """Separation of duties compares persons (docs/identity.md): verification names the key's creator and the
+    subjects the creator was; other services learn who created keys (revoked ones too); a key made before
+    scoring_0009 (no creator's subjects kept) says so with null."""
+    zhang = {"Authorization": f"Bearer {token_for(('admin', 'city/a'), subject='zhang', subject_ids=('p1',))}"}
+    made = await ok(await scoring.post("/v1/api-keys", json={
+        "name": "门户", "grants": [{"role": "reviewer", "scope": "city/a"}]}, headers=zhang), 201)
+    other = await ok(await scoring.post("/v1/api-keys", json={
+        "name": "旧", "grants": [{"role": "reviewer", "scope": "city/a"}]}, headers=admin()), 201)
+    gateway = service_headers("gateway")
+    found = await ok(await scoring.post("/v1/api-keys/verify", json={"key": made["key"]}, headers=gateway))
+    assert (found["created_by"], found["creator_subject_ids"]) == ("zhang", ["p1"])
+    async with app_db().sessionmaker() as session:
+        await session.execute(text("UPDATE scoring.api_key SET creator_subject_ids = NULL WHERE id = :id"),
+                              {"id": other["id"]})
+        await session.commit()
+    old = await ok(await scoring.post("/v1/api-keys/verify", json={"key": other["key"]}, headers=gateway))
+    assert (old["created_by"], old["creator_subject_ids"]) == ("office", None)
+    assert (await scoring.delete(f"/v1/api-keys/{made['id']}", headers=admin())).status_code == 204
+    ids = f"{made['id']},{other['id']},nokey"
+    assert await ok(await scoring.get(f"/v1/api-keys/creators?ids={ids}", headers=service_headers())) == {
+        "creators": {made["id"]: "zhang", other["id"]: "office"}}
+    assert (await scoring.get(f"/v1/api-keys/creators?ids={ids}", headers=admin())).status_code == 403
 
 
 async def test_an_api_key_is_never_kept_in_clear_for_a_replay(scoring: httpx.AsyncClient) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _, status_word
-from services.common import audit, notify
+from services.common import audit, notify, separation
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.appeals import repository
@@ -81,9 +81,11 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     """The office answers every point; upheld → corrected or retracted fact (through the outbox)."""
     appeal = await get_readable(session, principal, appeal_id)
     principal.require("admin", appeal.unit_path)
-    if appeal.filed_by == principal.subject or appeal.subject_id in principal.subject_ids:  # four-eyes (四眼原则)
+    # four-eyes (四眼原则), between persons: an API key acts for its creator
+    if await separation.is_one_of(principal, [appeal.filed_by], scoring.api_key_creators) \
+            or principal.is_about(appeal.subject_id):
         raise Forbidden(_("%(subject)s filed this appeal or is its subject; an appeal is answered by someone else "
-                          "(four-eyes principle)", subject=principal.subject))
+                          "(four-eyes principle)", subject=principal.person()))
     period = await writable_period(session, scoring, appeal.period_id)
     if appeal.status != "open":
         raise Conflict(_("this appeal was already answered (%(status)s)", status=status_word("appeal", appeal.status)),

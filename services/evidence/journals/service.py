@@ -171,9 +171,9 @@ async def excuse(session: AsyncSession, principal: Principal, scoring: ScoringCl
     if not principal.can(("reviewer", "admin"), person.unit_path):
         raise Forbidden(_("%(subject)s does not supervise %(subject_id)s",
                           subject=principal.subject, subject_id=payload.subject_id))
-    if person.id in principal.subject_ids:  # four-eyes (四眼原则): a supervisor's own week is excused by another
-        raise Forbidden(_("%(subject)s may not excuse their own journal week (four-eyes principle)",
-                          subject=principal.subject))
+    acting = principal.person()  # an API key acts for its creator (403 for one that does not say whose it is)
+    if principal.is_about(person.id):  # four-eyes (四眼原则): a supervisor's own week is excused by another
+        raise Forbidden(_("%(subject)s may not excuse their own journal week (four-eyes principle)", subject=acting))
     row = await repository.week(session, period.id, person.id, payload.week)
     if row is not None and row.status == "submitted":
         raise Conflict(_("the journal of %(week)s was submitted; nothing to excuse", week=payload.week))

@@ -124,7 +124,7 @@ def _check_line(task: RatingTask, rater: RatingRater, principal: Principal, subj
     if grade is not None and grade not in task.grades:
         raise InvalidInput(_("grade %(grade)r is not on the scale %(grades)s", grade=grade, grades=task.grades),
                            details={"field": "answers"})
-    if subject_id in principal.subject_ids or (task.kind == "mutual" and subject.unit_path == rater.unit_path):
+    if principal.is_about(subject_id) or (task.kind == "mutual" and subject.unit_path == rater.unit_path):
         raise InvalidInput(_("%(subject_id)s cannot be rated by itself", subject_id=subject_id),
                            details={"field": "answers"})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _, status_word
-from services.common import audit, clock
+from services.common import audit, clock, separation
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.stored_text import english, message
@@ -70,7 +70,8 @@ class Gathered:
 
 
 async def _record(session: AsyncSession, submission: Submission, *, action: str, actor: str, at: datetime,
-                  reason: str = "", value: dict[str, Any] | None = None, gathered: Gathered | None = None) -> None:
+                  reason: str = "", value: dict[str, Any] | None = None, gathered: Gathered | None = None,
+                  behalf: dict[str, str] | None = None) -> None:
     level = submission.chain[min(submission.level, len(submission.chain) - 1)]
     decision = ReviewDecision(
         submission_id=submission.id, submission_version=submission.current_version, level=submission.level,
@@ -81,7 +82,7 @@ async def _record(session: AsyncSession, submission: Submission, *, action: str,
         gathered.decisions.append(decision)
     audit.record(session, actor=actor, action=f"review.{action}", entity_type="submission",
                  entity_id=submission.id, after={"status": submission.status, "level": submission.level},
-                 details={"reason": english(reason), "value": value})
+                 details={"reason": english(reason), "value": value, **(behalf or {})})
 
 
 async def _advance(session: AsyncSession, submission: Submission, *, actor: str, moment: datetime,
@@ -136,37 +137,40 @@ def _check_actor(principal: Principal, submission: Submission, action: str) -> i
     return index
 
 
-async def _check_four_eyes(session: AsyncSession, principal: Principal, submission: Submission) -> None:
-    """The four-eyes principle (四眼原则): the person who submitted a submission, or corrected it (made one of its
+async def _check_separation(session: AsyncSession, principal: Principal, scoring: ScoringClient,
+                            submission: Submission, index: int) -> None:
+    """Separation of duties, comparing persons (an API key acts for its creator, services.common.separation): the
+    four-eyes principle (四眼原则), by which the person who submitted a submission, or corrected it (made one of its
     versions), decides on it at no level, and neither does the person it is about (its subject among the caller's
-    `subject_ids`). A bulk upload's approvals (`approve_as_reviewer`) are the documented exception: the uploader's
-    entries count as reviewed by the uploader (docs/identity.md)."""
-    if submission.subject_id in principal.subject_ids:
+    `subject_ids`); and one person decides at one level only (`_check_one_level_among`). A bulk upload's approvals
+    (`approve_as_reviewer`) are the documented exception: the uploader's entries count as reviewed by the
+    uploader (docs/identity.md)."""
+    person = principal.person()
+    if principal.is_about(submission.subject_id):
         raise Forbidden(_("%(subject)s is the subject of this submission; no one reviews evidence about themselves "
-                          "(four-eyes principle)", subject=principal.subject))
+                          "(four-eyes principle)", subject=person))
     authors = {submission.submitted_by, *(v.created_by for v in await submissions.versions(session, submission.id))}
-    if principal.subject in authors:
+    decisions = await repository.decisions(session, submission.id)
+    persons = await separation.persons(authors | {d.actor for d in decisions}, scoring.api_key_creators)
+    if person in {persons[author] for author in authors}:
         raise Forbidden(_("%(subject)s submitted this submission; the submitter of a submission may not review it "
-                          "(four-eyes principle)", subject=principal.subject))
+                          "(four-eyes principle)", subject=person))
+    _check_one_level_among(decisions, lambda actor: persons[actor] == person, person, submission, index)
 
 
-async def _check_one_level(session: AsyncSession, principal: Principal, submission: Submission, index: int) -> None:
-    """Separation of duties: one person decides on a submission (any of its versions) at one level only, unless
-    the later of the two levels allows it (`same_reviewer_allowed`)."""
-    _check_one_level_among(await repository.decisions(session, submission.id), principal, submission, index)
-
-
-def _check_one_level_among(decisions: Sequence[ReviewDecision], principal: Principal, submission: Submission,
-                           index: int) -> None:
-    """`_check_one_level` given the submission's decisions."""
+def _check_one_level_among(decisions: Sequence[ReviewDecision], by_caller: Callable[[str], bool], person: str,
+                           submission: Submission, index: int) -> None:
+    """Separation of duties: one person (`by_caller` tells the decisions' actors that are the caller) decides on a
+    submission (any of its versions) at one level only, unless the later of the two levels allows it
+    (`same_reviewer_allowed`)."""
     for decision in decisions:
-        if decision.actor != principal.subject or decision.level == index:
+        if decision.level == index or not by_caller(decision.actor):
             continue
         later = submission.chain[min(max(decision.level, index), len(submission.chain) - 1)]
         if not chains.same_reviewer_allowed(later):
             raise Forbidden(_("%(subject)s already reviewed this submission at level %(level_name)s; one person "
                               "reviews a submission at one level only (a level with same_reviewer_allowed lifts "
-                              "this)", subject=principal.subject, level_name=decision.level_name),
+                              "this)", subject=person, level_name=decision.level_name),
                             details={"level": decision.level_name})
 
 
@@ -178,14 +182,14 @@ async def decide(
     submission = await get_readable(session, principal, submission_id)
     await writable_period(session, scoring, submission.period_id)
     index = _check_actor(principal, submission, payload.action)
-    await _check_four_eyes(session, principal, submission)
-    await _check_one_level(session, principal, submission, index)
+    await _check_separation(session, principal, scoring, submission, index)
     new_value = _adjusted(submission, payload.value) if payload.value is not None else None
     claimed = await submissions.claim(session, submission.id, payload.version)
     if claimed is None:
         raise await stale(session, submission.id, payload.version)
     now = now or clock.now()
-    await _apply(session, claimed, payload, new_value, actor=principal.subject, now=now)
+    await _apply(session, claimed, payload, new_value, actor=principal.subject, now=now,
+                 behalf=principal.acting_for())
     return to_read(claimed)
 
 
@@ -200,21 +204,21 @@ async def approve_as_reviewer(session: AsyncSession, principal: Principal, submi
     made: list[ReviewDecision] = []  # gathered: the submission's decisions so far
     while submission.status == "pending":
         index = _check_actor(principal, submission, "approve")
-        if gathered is None:
-            await _check_one_level(session, principal, submission, index)
-        else:
-            _check_one_level_among(made, principal, submission, index)
+        # the submission was made by this call, so its only decisions are the caller's own, made here
+        decisions = made if gathered is not None else await repository.decisions(session, submission.id)
+        _check_one_level_among(decisions, lambda actor: actor == principal.subject, principal.subject, submission,
+                               index)
         submission.version += 1
         await _apply(session, submission, DecisionCreate(action="approve", reason=reason, version=submission.version),
                      None, actor=principal.subject, now=now, reason=reason,  # kaohe's message, not its English
-                     gathered=gathered)
+                     gathered=gathered, behalf=principal.acting_for())
         if gathered is not None:
             made.append(gathered.decisions[-1])
 
 
 async def _apply(session: AsyncSession, submission: Submission, payload: DecisionCreate,
                  new_value: dict[str, Any] | None, *, actor: str, now: datetime, reason: str | None = None,
-                 gathered: Gathered | None = None) -> None:
+                 gathered: Gathered | None = None, behalf: dict[str, str] | None = None) -> None:
     """Take a decision; `reason`: kaohe's own (a stored message), else the payload's. With `gathered`, an approval
     on upload (`approve_as_reviewer`)."""
     if new_value is not None:
@@ -224,7 +228,8 @@ async def _apply(session: AsyncSession, submission: Submission, payload: Decisio
         submission.level_due_at, submission.updated_at = None, now
         announce(session, f"submission.{submission.status}", submission, at=now)
     await _record(session, submission, action=payload.action, actor=actor, at=now,
-                  reason=payload.reason if reason is None else reason, value=payload.value, gathered=gathered)
+                  reason=payload.reason if reason is None else reason, value=payload.value, gathered=gathered,
+                  behalf=behalf)
     if payload.action in ("approve", "adjust"):
         await _advance(session, submission, actor=actor, moment=now, gathered=gathered)
     elif gathered is not None:

@@ -12,6 +12,7 @@ from services.common.db import SessionDep
 from services.common.listing import MAX_LIMIT, Limit, ListPage, Offset, StatusFilter, SubjectFilter
 from services.common.openapi import errors
 from services.ranking.access import Now, PeriodId
+from services.ranking.clients import ScoringClientDep
 from services.ranking.db import IdempotencyDep
 from services.ranking.objections import service
 from services.ranking.objections.schemas import ObjectionAnswer, ObjectionCreate, ObjectionRead
@@ -60,11 +61,12 @@ async def get_objection(objection_id: uuid.UUID, session: SessionDep, principal:
 @router.post("/objections/{objection_id}/answer", response_model=ObjectionRead,
              summary="Answer an objection (the office)", responses=errors(409))
 async def answer_objection(objection_id: uuid.UUID, payload: ObjectionAnswer, session: SessionDep,
-                           principal: CurrentPrincipal, now: Now) -> Any:
+                           principal: CurrentPrincipal, now: Now, scoring: ScoringClientDep) -> Any:
     """Answer an open objection (异议答复), kept on record; 409 when already answered. An admin over the subject's
     unit.
     """
-    return await service.answer(session, principal, objection_id, text=payload.answer, now=now)
+    return await service.answer(session, principal, objection_id, text=payload.answer, now=now,
+                                creators=scoring.api_key_creators)
 
 
 @router.get("/inbox/objections", response_model=list[ObjectionRead],

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
-from services.common import audit, listing, notify
+from services.common import audit, listing, notify, separation
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.settings import get_settings
@@ -73,16 +73,19 @@ async def file(
 
 
 async def answer(
-    session: AsyncSession, principal: Principal, objection_id: uuid.UUID, *, text: str, now: datetime
+    session: AsyncSession, principal: Principal, objection_id: uuid.UUID, *, text: str, now: datetime,
+    creators: separation.Creators,
 ) -> Objection:
     """The office answers an objection (once); the period may then be finalized."""
     objection = await repository.get(session, objection_id, lock=True)
     if objection is None:
         raise NotFound(_("objection %(objection_id)s does not exist", objection_id=objection_id))
     principal.require("admin", objection.unit_path)
-    if objection.filed_by == principal.subject or objection.subject_id in principal.subject_ids:  # four-eyes
+    # four-eyes (四眼原则), between persons: an API key acts for its creator
+    if await separation.is_one_of(principal, [objection.filed_by], creators) \
+            or principal.is_about(objection.subject_id):
         raise Forbidden(_("%(subject)s filed this objection or is its subject; an objection is answered by someone "
-                          "else (four-eyes principle)", subject=principal.subject))
+                          "else (four-eyes principle)", subject=principal.person()))
     periods.refuse_if_frozen(await periods.get(session, objection.period_id))
     if objection.status != "open":
         raise Conflict(_("objection %(objection_id)s has already been answered", objection_id=objection_id))

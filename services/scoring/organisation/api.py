@@ -17,6 +17,7 @@ from services.scoring.db import IdempotencyDep
 from services.scoring.organisation import imports, service
 from services.scoring.organisation.schemas import (
     ApiKeyCreate,
+    ApiKeyCreators,
     ApiKeyIdentity,
     ApiKeyRead,
     ApiKeyVerify,
@@ -120,6 +121,16 @@ async def revoke_api_key(key_id: str, session: SessionDep, principal: CurrentPri
     """
     await service.revoke_api_key(session, principal, key_id)
     return Response(status_code=204)
+
+
+@router.get("/api-keys/creators", response_model=ApiKeyCreators, summary="Who created API keys (the services)")
+async def api_key_creators(session: SessionDep, principal: CurrentPrincipal,
+                           ids: Annotated[str, Query(max_length=batch.query_length(batch.MAX_IDS))]) -> ApiKeyCreators:
+    """The creator (`sub`) of each key of `ids` (comma-separated, revoked keys included, unknown ones left out), for
+    evidence and ranking comparing persons in separation of duties: an `api-key:<id>` actor acts for its
+    creator. Other services' tokens only (403 otherwise)."""
+    require_service(principal)
+    return await service.api_key_creators(session, batch.split_ids(ids))
 
 
 @router.post("/api-keys/verify", response_model=ApiKeyIdentity, summary="Verify an API key (the gateway)",

@@ -46,6 +46,9 @@ class ApiKey(Base):
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     grants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     created_by: Mapped[str] = mapped_column(String(200))
+    # the subjects (`subject_ids`) the creator was when creating the key: the key acts for its creator in separation
+    # of duties; None for a key made before scoring_0009 (it takes no four-eyes decision, docs/identity.md)
+    creator_subject_ids: Mapped[list[str] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -64,6 +64,11 @@ async def get_api_key(session: AsyncSession, key_id: str) -> ApiKey | None:
     return await session.get(ApiKey, key_id)
 
 
+async def api_key_creators(session: AsyncSession, key_ids: list[str]) -> dict[str, str]:
+    rows = await session.execute(select(ApiKey.id, ApiKey.created_by).where(ApiKey.id.in_(key_ids)))
+    return {key_id: creator for key_id, creator in rows}
+
+
 async def api_key_by_hash(session: AsyncSession, digest: str) -> ApiKey | None:
     return await session.scalar(select(ApiKey).where(ApiKey.key_sha256 == digest, ApiKey.revoked_at.is_(None)))
 

@@ -100,6 +100,12 @@ class ApiKeyIdentity(BaseModel):
     id: str
     name: str
     grants: list[GrantIn]
+    created_by: str  # the key acts for its creator in separation of duties (四眼原则)
+    creator_subject_ids: list[str] | None  # None: a key made before kaohe recorded them
+
+
+class ApiKeyCreators(BaseModel):
+    creators: dict[str, str]  # key id → its creator's `sub`, revoked keys included
 
 
 class UnitPage(BaseModel):

@@ -21,6 +21,7 @@ from services.scoring.organisation.models import ApiKey, Person, Unit
 from services.scoring.organisation.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
+    ApiKeyCreators,
     ApiKeyIdentity,
     ApiKeyRead,
     NameWarning,
@@ -179,7 +180,7 @@ async def create_api_key(session: AsyncSession, principal: Principal, payload: A
         raise Forbidden(_("an API key may only carry grants within the scopes you administer"))
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(id=uuid.uuid4().hex, name=payload.name, key_sha256=_hash(secret), grants=grants,
-                 created_by=principal.subject, created_at=repo.now())
+                 created_by=principal.subject, creator_subject_ids=list(principal.subject_ids), created_at=repo.now())
     await repo.add(session, row)
     audit.record(session, actor=principal, action="api_key.create", entity_type="api_key", entity_id=row.id,
                  after={"name": row.name, "grants": grants})
@@ -215,7 +216,13 @@ async def verify_api_key(session: AsyncSession, key: str) -> ApiKeyIdentity:
         raise NotFound(_("unknown or revoked API key"))
     row.last_used_at = repo.now()
     await session.flush()
-    return ApiKeyIdentity.model_validate({"id": row.id, "name": row.name, "grants": row.grants})
+    return ApiKeyIdentity.model_validate({"id": row.id, "name": row.name, "grants": row.grants,
+                                          "created_by": row.created_by, "creator_subject_ids": row.creator_subject_ids})
+
+
+async def api_key_creators(session: AsyncSession, key_ids: list[str]) -> ApiKeyCreators:
+    """Who created each of these keys (revoked ones too): the person an `api-key:<id>` actor stands for."""
+    return ApiKeyCreators(creators=await repo.api_key_creators(session, key_ids))
 
 
 def unit_path_covers(scope: str, path: str) -> bool:
