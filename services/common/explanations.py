@@ -21,6 +21,7 @@ the ranking service reading scoring's scores, asks for `en`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Annotated, Any
@@ -67,7 +68,9 @@ EXPLANATIONS: tuple[str, ...] = (
     N_("ratio [%(facts)s]: denominator is 0, zero = %(score)s"),
     N_("ratio [%(facts)s]: no usable target = 0"),
     N_("ratio [%(facts)s]: %(measure)s = %(rate)s ≥ target %(target)s, full %(max)s"),
-    N_("ratio [%(facts)s]: %(max)s × %(rate)s / %(target)s = %(score)s"),
+    N_("ratio [%(facts)s]: %(measure)s = %(rate)s < target %(target)s: below: zero = 0"),
+    N_("ratio [%(facts)s]: %(measure)s = %(rate)s < target %(target)s: %(max)s × %(rate_again)s / %(target_again)s "
+       "= %(score)s"),
     N_("completion [%(facts)s]: no usable value"),
     N_("completion [%(facts)s]: no usable target = 0"),
     N_("completion [%(facts)s]: value 0 (lower is better), full %(max)s + bonus %(bonus)s"),
@@ -102,8 +105,8 @@ EXPLANATIONS: tuple[str, ...] = (
     N_("sum: %(terms)s = %(score)s"),
     N_("weighted: %(max)s × (%(terms)s) = %(score)s"),
     N_("mean: %(max)s × (%(terms)s) / %(count)s = %(score)s"),
-    N_("formula %(formula)s = %(raw)s, within [0, %(max)s] = %(score)s (%(notes)s)"),
-    N_("formula %(formula)s = %(raw)s, within [0, %(max)s] = %(score)s"),
+    N_("formula %(formula)s with %(inputs)s = %(raw)s, within [0, %(max)s] = %(score)s (%(notes)s)"),
+    N_("formula %(formula)s with %(inputs)s = %(raw)s, within [0, %(max)s] = %(score)s"),
     N_("not assigned (its parent is not assigned) = 0"),
     N_("not assigned: full = %(score)s"),
     N_("not assigned: mean of %(count)s assigned peers (all) = %(score)s"),
@@ -112,10 +115,20 @@ EXPLANATIONS: tuple[str, ...] = (
     N_("not assigned = 0"),
     # the total (score.py) and a roll-up's total (ranking/rollup.py)
     N_("total: %(terms)s = %(total)s"),
-    N_("total %(formula)s = %(total)s (%(notes)s)"),
-    N_("total %(formula)s = %(total)s"),
+    N_("total %(formula)s with %(inputs)s = %(total)s (%(notes)s)"),
+    N_("total %(formula)s with %(inputs)s = %(total)s"),
     N_("mean of %(count)s sub-period totals (%(parts)s) = %(total)s"),
     N_("sum of %(count)s sub-period totals (%(parts)s) = %(total)s"),
+)
+# Wordings the engine no longer writes, kept so that explanations stored before are still read in every language
+# (docs/decisions.md, "Explanations show their counts and inputs"): after every current template.
+EARLIER: tuple[str, ...] = (
+    N_("ratio [%(facts)s]: %(max)s × %(rate)s / %(target)s = %(score)s"),
+    # also a formula that reads no value at all (a constant)
+    N_("formula %(formula)s = %(raw)s, within [0, %(max)s] = %(score)s (%(notes)s)"),
+    N_("formula %(formula)s = %(raw)s, within [0, %(max)s] = %(score)s"),
+    N_("total %(formula)s = %(total)s (%(notes)s)"),
+    N_("total %(formula)s = %(total)s"),
 )
 # the notes of a formula (scheme/expression.py), each ending "; 0 used", joined by "; "
 NOTES: tuple[str, ...] = (
@@ -132,10 +145,32 @@ TERMS = N_("%(items)s + %(item)s")
 
 SENTENCE = "explanation"  # the explanation a suffix follows, recognised in turn
 MAX_NESTING = 40  # suffixes recognised one within another (a node with many transfers into it)
-TEMPLATES = Templates(EXPLANATIONS, greedy={SENTENCE})
+TEMPLATES = Templates((*EXPLANATIONS, *EARLIER), greedy={SENTENCE})
 NOTE_TEMPLATES = Templates(NOTES)
 ROUND_TEMPLATES = Templates([ROUND], greedy={"round"})
 CACHED = 20_000  # explanations kept rendered per process (many subjects share one: "not assigned = 0")
+
+
+_RATIO_SHORT = re.compile(r"(ratio \[[^\]]*\]: )\S+ = (\S+) < target (\S+): (.*)", re.S)
+_WITH_INPUTS = re.compile(r"((?:formula|total) .*?) with [^=]*?( = .*)", re.S)
+_BELOW_ZERO = "below: zero = 0"
+
+
+def holds_in_earlier_wording(stored: str, computed: str) -> bool:
+    """Whether `stored` says what `computed` says in a wording the engine wrote before (docs/decisions.md,
+    "Explanations show their counts and inputs"): a ratio below its target without its counts ("ratio [f1]: 10 ×
+    0.9 / 0.95 = 9.473684"), a formula or total without its inputs. So a period verified after the change still
+    verifies: the numbers of the earlier sentence are the same, only the words around them grew."""
+    ratio = _RATIO_SHORT.fullmatch(computed)
+    if ratio is not None:
+        head, rate, target, rest = ratio.groups()
+        if rest.startswith(_BELOW_ZERO):  # written "max × rate / target = 0" before, whatever the max
+            earlier = (re.escape(head) + r"\S+ × " + re.escape(f"{rate} / {target} = 0")
+                       + re.escape(rest[len(_BELOW_ZERO):]))
+            return re.fullmatch(earlier, stored, re.S) is not None
+        return stored == head + rest
+    inputs = _WITH_INPUTS.fullmatch(computed)
+    return inputs is not None and stored == inputs.group(1) + inputs.group(2)
 
 
 def explanation_text(text: str, unmatched: list[str] | None = None, nesting: int = 0) -> str:

@@ -29,6 +29,7 @@ from services.common.explanations import (
     ROUND,
     TERMS,
     explanation_text,
+    holds_in_earlier_wording,
     render_explanation,
     render_explanations,
     render_problem,
@@ -70,6 +71,10 @@ def _branches() -> list[str]:
              leaf("t", 10, {"kind": "ratio", "target": "attr.goal"})],
             [measure("f1", "r", value="x"), measure("f2", "z", numerator=0, denominator=0),
              measure("f3", "t", value="0.5")]),
+        # below the target: proportional, and nothing with below: zero
+        run([leaf("p", 10, {"kind": "ratio", "target": "95%"}),
+             leaf("z", 10, {"kind": "ratio", "target": "95%", "below": "zero"})],
+            [measure("f1", "p", numerator=18, denominator=20), measure("f2", "z", numerator=18, denominator=20)]),
         run([leaf("c", 10, {"kind": "completion", "target": 10}),
              leaf("t", 10, {"kind": "completion", "target": "attr.goal"}),
              leaf("l", 10, {"kind": "completion", "target": 5, "direction": "lower_better",
@@ -177,6 +182,7 @@ NOT_EXPLANATIONS = {" has no ", ": rank_points without 'of'", "/results/", "{{",
                     "eq", "gt", "gte", "lt", "lte", "-H", "-Q", "02d", "P", "lookback", "periods", "required",
                     "supplier", "when_missing", "peer_mean", "transfer_to",
                     "% × ",  # a weighted node's term, inside its template's %(terms)s
+                    "attr.",  # an attribute a formula read, inside its template's %(inputs)s
                     "rollup_period needs a scheme with a rollup section",
                     "its missing policy is error",  # the end of a problem's English, which missing_errors finds
                     r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12])|-W(\d{2}))?",
@@ -211,6 +217,16 @@ def test_the_engine_builds_explanations_only_from_the_templates_words() -> None:
     ("manual mean [f1]: (12) / 1 = 12, held to max 10; documents 1 of 2",
      "人工评分（平均）[f1]：(12) / 1 = 12，超过上限，按上限 10 计；材料 1/2 份"),
     ("ratio [f1]: 9/10 = 0.9 ≥ target 0.9, full 10", "比率 [f1]：9/10 = 0.9 ≥ 目标 0.9，得满分 10"),
+    ("ratio [f1]: 18/20 = 0.9 < target 0.95: 10 × 0.9 / 0.95 = 9.473684",
+     "比率 [f1]：18/20 = 0.9 < 目标 0.95：10 × 0.9 / 0.95 = 9.473684"),
+    ("ratio [f1]: 18/20 = 0.9 < target 0.95: below: zero = 0",
+     "比率 [f1]：18/20 = 0.9 < 目标 0.95：未达目标不得分 = 0"),
+    ("ratio [f1]: 10 × 0.9 / 0.95 = 9.473684", "比率 [f1]：10 × 0.9 / 0.95 = 9.473684"),  # stored before
+    ("formula (h + g) / 2 with g 6, h 7 = 6.5, within [0, 10] = 6.5",
+     "公式 (h + g) / 2，其中 g 6, h 7 = 6.5，限于 [0, 10] = 6.5"),
+    ("formula (h + g) / 2 = 6.5, within [0, 10] = 6.5", "公式 (h + g) / 2 = 6.5，限于 [0, 10] = 6.5"),  # before
+    ("total f * 2 with f 7.5 = 15", "总分 f * 2，其中 f 7.5 = 15"),
+    ("total f * 2 = 15", "总分 f * 2 = 15"),  # stored before
     ("deduction [f3]: 10 − late 2 × 1 = 8", "扣分 [f3]：10 − late 2 × 1 = 8"),
     ("deduction []: 10 − 0 = 10", "扣分 []：10 − 0 = 10"),
     ("deduction [f1,f2]: 20 − mass_complaint 1 × 5 = 15; justified, not deducted: [f2]",
@@ -270,3 +286,26 @@ def test_recognising_a_long_explanation_takes_linear_time() -> None:
     rendered = render_explanation(text + " ", "zh-CN")
     assert time.perf_counter() - started < 1.0
     assert len(rendered) > len(ids)
+
+
+@pytest.mark.parametrize(("stored", "computed", "holds"), [
+    # stored before the counts were shown: the same facts, rate, target and score
+    ("ratio [f1,f2]: 10 × 0.9 / 0.95 = 9.473684",
+     "ratio [f1,f2]: 18/20 = 0.9 < target 0.95: 10 × 0.9 / 0.95 = 9.473684", True),
+    ("ratio [f1]: 10 × 0.9 / 0.95 = 0", "ratio [f1]: 18/20 = 0.9 < target 0.95: below: zero = 0", True),
+    ("ratio [f1]: 10 × 0.9 / 0.95 = 9.473684; documents 1 of 2",
+     "ratio [f1]: 18/20 = 0.9 < target 0.95: 10 × 0.9 / 0.95 = 9.473684; documents 1 of 2", True),
+    ("formula (h + g) / 2 = 6.5, within [0, 10] = 6.5",
+     "formula (h + g) / 2 with g 6, h 7 = 6.5, within [0, 10] = 6.5", True),
+    ("total f * 2 = 15; veto serious (fact f9): total = 0",
+     "total f * 2 with f 7.5 = 15; veto serious (fact f9): total = 0", True),
+    # a reason that no longer holds is still reported
+    ("ratio [f1]: 10 × 0.8 / 0.95 = 8.421053", "ratio [f1]: 18/20 = 0.9 < target 0.95: 10 × 0.9 / 0.95 = 9.473684",
+     False),
+    ("ratio [f2]: 10 × 0.9 / 0.95 = 0", "ratio [f1]: 18/20 = 0.9 < target 0.95: below: zero = 0", False),
+    ("formula (h + g) / 2 = 6, within [0, 10] = 6", "formula (h + g) / 2 with g 6, h 7 = 6.5, within [0, 10] = 6.5",
+     False),
+    ("deduction [f3]: 10 − late 2 × 1 = 8", "deduction [f3]: 10 − late 3 × 1 = 7", False),
+])
+def test_an_explanation_stored_in_the_earlier_wording_still_holds(stored: str, computed: str, holds: bool) -> None:
+    assert holds_in_earlier_wording(stored, computed) is holds

@@ -317,8 +317,12 @@ def build_ratio(node: Node) -> LeafFn:
         rate = _ratio_of(value, denom)
         if rate >= target:
             return top, head + f"{words} = {fmt(rate)} ≥ target {fmt(target)}, full {top_text}"
-        score = ZERO if below == "zero" else clamp(top * rate / target, ZERO, top)
-        return score, head + f"{top_text} × {fmt(rate)} / {fmt(target)} = {fmt(score)}"
+        # the counts behind the rate, then the arithmetic ("18/20 = 0.9 < target 0.95: 10 × 0.9 / 0.95 = 9.473684")
+        shortfall = head + f"{words} = {fmt(rate)} < target {fmt(target)}: "
+        if below == "zero":
+            return ZERO, shortfall + "below: zero = 0"
+        score = clamp(top * rate / target, ZERO, top)
+        return score, shortfall + f"{top_text} × {fmt(rate)} / {fmt(target)} = {fmt(score)}"
 
     return ratio
 

@@ -19,7 +19,7 @@ from ..canonical import canonical_text, inputs_sha256, sorted_by_id
 from ..scheme.evidence_rules import apply_documents, earlier_periods
 from ..scheme.expression import CONTEXT
 from ..scheme.graph import TOTAL, evaluation_order, node_dependencies
-from ..scheme.model import Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
+from ..scheme.model import Expression, Node, PeriodScores, Problem, Scheme, Subject, SubjectScore, VetoHit
 from ..scheme.rule_params import FACT_KIND
 from .collector import paused_gc
 from .cross import peer_relative_column, rank_points_column
@@ -477,16 +477,24 @@ def _mean(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decima
     return score, f"mean: {fmt(node.max)} × ({words}) / {len(node.children)} = {fmt(score)}"
 
 
+def formula_with_inputs(expression: Expression, row: Mapping[str, Decimal], attributes: Mapping[str, Any]) -> str:
+    """`(a + b) / 2 with a 3, b 4`: a formula and the values it read, codes then attributes, each by name (an
+    attribute that is missing or not a number is left to the formula's notes)."""
+    inputs = [f"{code} {fmt(row[code])}" for code in sorted(expression.names) if code in row]
+    for name in sorted(expression.attributes):
+        value = num(attributes.get(name))
+        if value is not None:
+            inputs.append(f"attr.{name} {fmt(value)}")
+    return f"{expression.source} with {', '.join(inputs)}" if inputs else expression.source
+
+
 def _formula(node: Node, row: dict[str, Decimal], subject: Subject) -> tuple[Decimal, str]:
     notes: list[str] = []
     raw = node.formula.evaluate(row, subject.attributes, notes) if node.formula else ZERO
     score = min(max(raw, ZERO), node.max)
     extra = f" ({'; '.join(notes)})" if notes else ""
-    return (
-        score,
-        f"formula {node.formula.source if node.formula else ''} = {fmt(raw)}, within [0, "
-        f"{fmt(node.max)}] = {fmt(score)}{extra}",
-    )
+    source = formula_with_inputs(node.formula, row, subject.attributes) if node.formula else ""
+    return score, f"formula {source} = {fmt(raw)}, within [0, {fmt(node.max)}] = {fmt(score)}{extra}"
 
 
 _AGGREGATES: Final[dict[str, Callable[[Node, dict[str, Decimal], Subject], tuple[Decimal, str]]]] = {
@@ -590,7 +598,8 @@ def totals(period: Period) -> list[SubjectScore]:
         if scheme.total is not None:
             notes: list[str] = []
             total = scheme.total.evaluate(row, subject.attributes, notes)
-            explain[TOTAL] = f"total {scheme.total.source} = {fmt(total)}" + (f" ({'; '.join(notes)})" if notes else "")
+            source = formula_with_inputs(scheme.total, row, subject.attributes)
+            explain[TOTAL] = f"total {source} = {fmt(total)}" + (f" ({'; '.join(notes)})" if notes else "")
         else:
             total = sum([row[code] for code in top], ZERO)
             explain[TOTAL] = "total: " + " + ".join(f"{code} {fmt(row[code])}" for code in top) + f" = {fmt(total)}"

@@ -127,6 +127,11 @@ def changed_each(computed: Iterable[Computed], latest: Mapping[tuple[str, str], 
 def _same(stored: Newest | None, computed: Computed) -> bool:
     if stored is None or stored.explain != computed.explain:
         return False
+    return same_value(stored, computed)
+
+
+def same_value(stored: Newest, computed: Computed) -> bool:
+    """The stored value is the computed one (its explanation aside)."""
     # the text NUMERIC gives back is usually the very text we stored; else compare as numbers
     return stored.value == as_text(computed.value) or Decimal(stored.value) == computed.value
 

@@ -429,3 +429,27 @@ def test_rating_mean_over_raters_missing_level_counts_as_top_of_scale() -> None:
     }
     facts = [rating("r1", "良好", "部门负责人"), rating("r2", "一般", "分管领导")]
     assert one(rule, facts, max_=7) == 5
+
+
+def test_a_ratio_below_its_target_shows_its_counts() -> None:
+    """18 of 20 cases = 0.9, below the target 95 %: the explanation names the counts, the rate and the target before
+    the arithmetic (10 × 0.9 / 0.95 = 9.473684…, six places shown); with below: zero it says so."""
+    facts = [fact("f1", "x", "measure", numerator=12, denominator=14), fact("f2", "x", "measure", numerator=6,
+                                                                               denominator=6)]
+    result = run([leaf("x", 10, {"kind": "ratio", "target": "95%"})], facts)
+    assert result.subjects[0].explain["x"] == "ratio [f1,f2]: 18/20 = 0.9 < target 0.95: 10 × 0.9 / 0.95 = 9.473684"
+    zero = run([leaf("x", 10, {"kind": "ratio", "target": "95%", "below": "zero"})], facts)
+    assert (score_of(zero, "p1", "x"), zero.subjects[0].explain["x"]) == (
+        0, "ratio [f1,f2]: 18/20 = 0.9 < target 0.95: below: zero = 0")
+
+
+def test_a_formula_and_the_total_show_the_values_they_read() -> None:
+    """g 6, h 7, attr.bonus 1: (6 + 7) / 2 + 1 = 7.5 within [0, 10]; the total f × 2 = 15. Inputs by name, codes
+    before attributes."""
+    node = {"code": "f", "name": "f", "max": 10, "aggregate": "formula", "formula": "(h + g) / 2 + attr.bonus",
+            "children": [leaf("g", 10, {"kind": "manual"}), leaf("h", 10, {"kind": "manual"})]}
+    result = run([node], [fact("f1", "g", "score", points=6), fact("f2", "h", "score", points=7)],
+                 subjects("p1", bonus=1), total="f * 2")
+    explain = result.subjects[0].explain
+    assert explain["f"] == "formula (h + g) / 2 + attr.bonus with g 6, h 7, attr.bonus 1 = 7.5, within [0, 10] = 7.5"
+    assert explain["total"] == "total f * 2 with f 7.5 = 15"
