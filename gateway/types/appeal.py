@@ -7,7 +7,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.types import strings, text
+from gateway.types import due_descriptions, local_date, local_instant, strings, text
+
+ANSWER_DUE = due_descriptions("answerDue", "the office's answer", "2026-04-10T14:30:00+08:00")
 
 
 @strawberry.type(description="A subject's appeal of one fact and the office's point-by-point answer.")
@@ -20,7 +22,9 @@ class Appeal:
     status: str | None
     filed_by: str | None
     filed_at: str | None
-    answer_due_at: str | None
+    answer_due_at: str | None = strawberry.field(description=ANSWER_DUE[0])
+    answer_due_on: str | None = strawberry.field(description=ANSWER_DUE[1])
+    answer_due_local: str | None = strawberry.field(description=ANSWER_DUE[2])
     replies: list[str]
     correction: JSON | None
     answered_by: str | None
@@ -35,7 +39,8 @@ class Appeal:
         return cls(id=strawberry.ID(str(row.get("id", ""))), period_id=text(row, "period_id"),
                    subject_id=text(row, "subject_id"), fact_id=text(row, "fact_id"), points=strings(row, "points"),
                    status=text(row, "status"), filed_by=text(row, "filed_by"), filed_at=text(row, "filed_at"),
-                   answer_due_at=text(row, "answer_due_at"), replies=strings(row, "replies"),
+                   answer_due_at=text(row, "answer_due_at"), answer_due_on=local_date(text(row, "answer_due_at")),
+                   answer_due_local=local_instant(text(row, "answer_due_at")), replies=strings(row, "replies"),
                    correction=row.get("correction"), answered_by=text(row, "answered_by"),
                    answered_at=text(row, "answered_at"), version=version if isinstance(version, int) else None,
                    overdue=row.get("overdue") is True)

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from gateway import loaders
 from gateway.context import Context
-from gateway.types import text
+from gateway.types import due_descriptions, local_date, local_instant, text
 
 DOWNLOAD_PATH = "/attachments/{id}"
 
@@ -53,6 +53,10 @@ class ReviewDecision:
                    decided_at=text(row, "decided_at", "created_at"))
 
 
+# a review level ends with a working day: `2026-03-31T15:59:59.999999Z` is the end of 31 March in Shanghai
+LEVEL_DUE = due_descriptions("levelDue", "the current level's review", "2026-03-31T23:59:59.999999+08:00")
+
+
 @strawberry.type(description="Evidence for (period, subject, indicator): a fact of one kind under review.")
 class Submission:
     id: strawberry.ID
@@ -66,7 +70,9 @@ class Submission:
     version: int | None = strawberry.field(description="Send it back with a review decision (stale → CONFLICT).")
     level: int | None
     level_name: str | None
-    level_due_at: str | None
+    level_due_at: str | None = strawberry.field(description=LEVEL_DUE[0])
+    level_due_on: str | None = strawberry.field(description=LEVEL_DUE[1])
+    level_due_local: str | None = strawberry.field(description=LEVEL_DUE[2])
     level_due_note: str | None = strawberry.field(description=(
         "Set when levelDueAt was counted Monday to Friday because a year it spans has no holiday arrangement "
         "loaded; in the request's language (Accept-Language)."))
@@ -82,7 +88,8 @@ class Submission:
                    subject_id=text(row, "subject_id"), indicator=text(row, "indicator"), kind=text(row, "fact"),
                    status=text(row, "status"), version=version if isinstance(version, int) else None,
                    level=level if isinstance(level, int) else None, level_name=text(row, "level_name"),
-                   level_due_at=text(row, "level_due_at"), level_due_note=text(row, "level_due_note"),
+                   level_due_at=text(row, "level_due_at"), level_due_on=local_date(text(row, "level_due_at")),
+                   level_due_local=local_instant(text(row, "level_due_at")), level_due_note=text(row, "level_due_note"),
                    value=row.get("value"), fact_id=text(row, "fact_id"),
                    submitted_by=text(row, "submitted_by"), created_at=text(row, "created_at"))
 

@@ -7,11 +7,12 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.types import rounded, strings, text
+from gateway.types import exact, rounded, strings, text
 from gateway.types.flags import VetoFlag, veto_flags
 
 EXACT = ("The unrounded value (the engine computes at 50 significant digits and ranks on it, so it breaks a tie "
-         "of the rounded values): for auditors re-checking a ranking.")
+         "of the rounded values): for auditors re-checking a ranking. Written with at least the scheme's precision "
+         "in decimals and beyond it only the digits the value has: \"15.00\", \"7.50\", \"9.4736842105…\".")
 
 
 @strawberry.type(description="One indicator's value, rounded half-up to the scheme's precision.")
@@ -36,9 +37,9 @@ class Score:
         values = row.get("scores") or {}
         places = row.get("precision")
         return cls(subject_id=str(row.get("id", row.get("subject_id", ""))),
-                   total=rounded(text(row, "total"), places), total_exact=text(row, "total"),
+                   total=rounded(text(row, "total"), places), total_exact=exact(text(row, "total"), places),
                    indicators=[IndicatorScore(code=str(c), value=rounded(None if v is None else str(v), places),
-                                              value_exact=None if v is None else str(v))
+                                              value_exact=exact(None if v is None else str(v), places))
                                for c, v in values.items()] if isinstance(values, dict) else [],
                    explain=row.get("explain"), vetoes=row.get("vetoes"), flags=veto_flags(row))
 
@@ -64,6 +65,7 @@ class ScoreVersion:
     def from_json(cls, row: dict[str, Any]) -> ScoreVersion:
         return cls(id=strawberry.ID(str(row.get("id", ""))), subject_id=text(row, "subject_id"),
                    indicator=text(row, "indicator", "indicator_code"),
-                   value=rounded(text(row, "value"), row.get("precision")), value_exact=text(row, "value"),
+                   value=rounded(text(row, "value"), row.get("precision")),
+                   value_exact=exact(text(row, "value"), row.get("precision")),
                    cause=text(row, "cause"), fact_ids=strings(row, "fact_ids"), facts=row.get("facts"),
                    explanation=row.get("explanation", row.get("explain")), created_at=text(row, "created_at"))

@@ -88,14 +88,14 @@ def test_every_number_is_rounded_as_the_scheme_says(live: Live, period: dict[str
                                  "indicators": [{"code": "rate", "value": "83.89", "valueExact": EXACT_A}]},
                      "result": {"total": "83.89"}}
     second = live(auditor, query, p=p, s=b)
-    assert second == {"explain": {"total": "0.00", "totalExact": "0",
+    assert second == {"explain": {"total": "0.00", "totalExact": "0.00",
                                   "indicators": [{"code": "rate", "value": "94.44", "valueExact": EXACT_B_RATE}]},
                       "result": {"total": "0.00"}}
     history = live(auditor, """query($p: ID!, $s: ID!) { scoreHistory(periodId: $p, subjectId: $s, indicator: "rate")
       { nodes { value valueExact } } scoreAsOf(periodId: $p, subjectId: $s, indicator: "total",
       at: "2100-01-01T00:00:00+08:00") { value valueExact } }""", p=p, s=a)
     # the first version is the period's computation before any fact (0), the second 甲's measure
-    assert history == {"scoreHistory": {"nodes": [{"value": "0.00", "valueExact": "0"},
+    assert history == {"scoreHistory": {"nodes": [{"value": "0.00", "valueExact": "0.00"},
                                                   {"value": "83.89", "valueExact": EXACT_A}]},
                        "scoreAsOf": {"value": "83.89", "valueExact": EXACT_A}}
     page = live(auditor, """query($p: ID!) { subjects(periodId: $p) { nodes { id score { total
