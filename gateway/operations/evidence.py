@@ -278,7 +278,10 @@ class EvidenceMutation:
                                                   headers=idempotency(idempotency_key))
         return Journal.from_json(body)
 
-    @strawberry.mutation(description="Approve, reject, return or adjust a submission at the caller's level.")
+    @strawberry.mutation(description=(
+        "Approve, reject, return or adjust a submission at the caller's level. Four-eyes principle (四眼原则): "
+        "whoever submitted the submission or corrected it (made one of its versions), and the person it is about, "
+        "may not review it at any level (FORBIDDEN)."))
     async def review_submission(self, info: Ctx, id: strawberry.ID, input: ReviewInput) -> Submission:
         ctx = info.context
         bounded(id=str(id), action=input.action, reason=input.reason)
@@ -365,7 +368,9 @@ class EvidenceMutation:
                                                   json={"fact_id": fact_id, "points": points})
         return Appeal.from_json(body)
 
-    @strawberry.mutation(description="Answer an appeal point by point; an upheld appeal corrects or retracts the fact.")
+    @strawberry.mutation(description=(
+        "Answer an appeal point by point; an upheld appeal corrects or retracts the fact. Four-eyes principle "
+        "(四眼原则): whoever filed the appeal and the person it is about may not answer it (FORBIDDEN)."))
     async def answer_appeal(self, info: Ctx, id: strawberry.ID, upheld: bool, replies: list[str], version: int,
                             correction: JSON | None = None) -> Appeal:
         ctx = info.context

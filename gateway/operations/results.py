@@ -143,7 +143,9 @@ class ResultMutation:
             json={"subject_id": str(subject_id), "text": reason})
         return Objection.from_json(body)
 
-    @strawberry.mutation(description="Answer an objection; finalizing waits until every one is answered.")
+    @strawberry.mutation(description=(
+        "Answer an objection; finalizing waits until every one is answered. Four-eyes principle (四眼原则): whoever "
+        "filed the objection and the person it is about may not answer it (FORBIDDEN)."))
     async def answer_objection(self, info: Ctx, id: strawberry.ID, answer: str) -> Objection:
         ctx = info.context
         bounded(id=str(id), answer=answer)
