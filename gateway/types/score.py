@@ -52,10 +52,14 @@ class ScoreVersion:
     value: str | None = strawberry.field(description="Rounded half-up to the scheme's precision.")
     value_exact: str | None = strawberry.field(description=EXACT)
     cause: str | None = strawberry.field(description=(
-        "What produced it: `user:<subject>` (a recompute or rebuild by that person), or `event:<uuid>` (several "
-        "joined by commas) naming the fact changes that reached scoring; `auditTrail(entityId: \"event:<uuid>\")` "
-        "(up to four, comma-separated) gives evidence's record of each: `actor` (who approved the evidence, closed "
-        "the rating, upheld the appeal…), `entityId` (the fact: `facts(ids:)` names the submission behind it)."))
+        "What produced it, parts joined by commas: `event:<uuid>`, a fact change of this subject's own facts that "
+        "reached scoring (`auditTrail(entityId: \"event:<uuid>\")`, one event at a time, gives evidence's record of "
+        "it: `actor` (who approved the evidence, closed the rating, upheld the appeal…), `entityId` (the fact: "
+        "`facts(ids:)` names the record behind it)); `more:<n>`, n more such events than a cause holds (walk "
+        "`factIds`); `score_set:<n>`, moved only by other subjects' facts (a cross-subject rule): the period's "
+        "`scores.recompute` record of score set n lists the events in `details.causes`; `user:<subject>` (a "
+        "recompute or rebuild by that person), `lookback:<period>`, `rollup:<period>`. docs/api.md, \"How an "
+        "auditor walks a score version's cause\"."))
     fact_ids: list[str]
     facts: JSON | None
     explanation: JSON | None

@@ -197,6 +197,8 @@ def test_a_score_versions_cause_leads_to_the_person_and_the_fact(live: Live, per
     # the reviewer's approval made 乙's fact: the record names them and the fact the version was computed from
     assert {"service": "evidence", "action": "fact.upsert", "actor": "leader",
             "entityId": version["factIds"][0]} in found
+    # every event the cause names changed one of this version's own facts, none another subject's
+    assert {n["entityId"] for n in found if n["action"].startswith("fact.")} <= set(version["factIds"])
     if len(events) <= 4:  # the whole cause at once, as the description says
         assert sorted(live(auditor, TRAIL, e=version["cause"])["auditTrail"]["nodes"], key=str) == sorted(found,
                                                                                                           key=str)

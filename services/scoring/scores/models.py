@@ -72,3 +72,16 @@ class ScoreVersion(Base):
     inputs_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     seq: Mapped[int] = mapped_column(BigInteger, server_default=NEXT_SEQ)
+
+
+class PendingCause(Base):
+    """One applied fact change since the period's last recompute and the subject whose fact it changed; the
+    recompute takes (deletes) them and names each subject's own events as the cause of its new versions."""
+
+    __tablename__ = "pending_cause"
+    __table_args__ = (Index(None, "period_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    period_id: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    cause: Mapped[str] = mapped_column(String(200))

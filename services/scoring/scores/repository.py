@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.db import copy_records, driver_connection
 from services.scoring.periods.models import Period
 from services.scoring.scores.compute import Newest
-from services.scoring.scores.models import NEXT_SEQ, FactCopy, ScoreVersion
+from services.scoring.scores.models import NEXT_SEQ, FactCopy, PendingCause, ScoreVersion
 
 CHUNK = 2000
 
@@ -59,6 +59,23 @@ async def fact_revisions(session: AsyncSession, keys: Collection[tuple[str, str]
 
 async def delete_all_facts(session: AsyncSession, period_id: str) -> None:
     await session.execute(delete(FactCopy).where(FactCopy.period_id == period_id))
+
+
+async def add_pending_causes(session: AsyncSession, rows: Sequence[dict[str, str]]) -> None:
+    """Note what changed which subject's facts (`{period_id, subject_id, cause}` each), for the next recompute."""
+    for start in range(0, len(rows), CHUNK):
+        await session.execute(insert(PendingCause).values(list(rows[start:start + CHUNK])))
+
+
+async def take_pending_causes(session: AsyncSession, period_id: str) -> dict[str, list[str]]:
+    """The causes noted for each subject of the period since its last recompute, in the order they were applied,
+    each once; they are deleted (the recompute that takes them names them)."""
+    taken = await session.execute(delete(PendingCause).where(PendingCause.period_id == period_id)
+                                  .returning(PendingCause.id, PendingCause.subject_id, PendingCause.cause))
+    by_subject: dict[str, dict[str, None]] = {}
+    for _id, subject_id, cause in sorted(taken.all()):
+        by_subject.setdefault(subject_id, {})[cause] = None
+    return {subject_id: list(causes) for subject_id, causes in by_subject.items()}
 
 
 async def fact_bodies(session: AsyncSession, period_id: str) -> list[dict[str, Any]]:

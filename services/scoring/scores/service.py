@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -71,6 +72,7 @@ async def apply_fact_changes(session: AsyncSession, changes: Sequence[tuple[Fact
     stored = await repo.fact_revisions(session, keys)
     now = clock.now()
     written: dict[tuple[str, str], dict[str, Any]] = {}
+    noted: list[dict[str, str]] = []  # which subject's facts each applied change changed: its versions' cause
     applied = []
     for (change, cause), fact in zip(changes, facts, strict=True):
         period = locked.get(change.period_id)
@@ -90,10 +92,12 @@ async def apply_fact_changes(session: AsyncSession, changes: Sequence[tuple[Fact
         stored[key] = change.revision
         written.pop(key, None)  # the later change replaces the earlier one, in the order of the last
         written[key] = row
+        noted.append({"period_id": period.id, "subject_id": row["subject_id"], "cause": cause[:200]})
         periods.mark_due(period, cause)
         applied.append(True)
     if written:
         await repo.upsert_facts(session, list(written.values()))
+        await repo.add_pending_causes(session, noted)
     return applied
 
 
@@ -182,8 +186,7 @@ async def recompute(session: AsyncSession, cache: ScoresCache, period: Period, *
                 if sid not in rescored and (m.get("vetoes") or m.get("flags"))}  # empty: stored before pruning
         meta["subjects"] = {**kept, **meta["subjects"]}
     now = clock.now()
-    causes = ",".join(period.pending_causes or []) or cause
-    version_cause = cause if cause.startswith("user:") else causes
+    causes = await _causes(session, period, cause)
     fresh: list[compute.Computed] = []
     # The rows are made as the COPY consumes them, so PostgreSQL ingests what was sent while the
     # next values are compared and encoded here.
@@ -191,7 +194,7 @@ async def recompute(session: AsyncSession, cache: ScoresCache, period: Period, *
     # back, and a state changed by a transaction that did not commit is dropped: cache.py).
     await repo.insert_versions(session, _version_records(
         compute.changed_each(computed, state.latest, fresh), state.latest, period.id,
-        version_cause[:MAX_CAUSE], period.score_set + 1, result.inputs_sha256, now))
+        causes, period.score_set + 1, result.inputs_sha256, now))
     if fresh:
         state.value_seq = await repo.max_value_seq(session, period.id)
     # a roll-up's results come from its sub-periods' snapshots, which scoring does not hold: ranking rolls it up
@@ -199,24 +202,74 @@ async def recompute(session: AsyncSession, cache: ScoresCache, period: Period, *
     moved = bool(fresh) or meta != (period.result_meta or {}) or scheme.rollup is not None
     if result.inputs_sha256 != period.inputs_sha256:  # its facts changed: later look-back periods read them
         await lookback.mark_later_due(session, period, scheme)
-    _finish(session, period, result.inputs_sha256, meta, moved=moved, cause=version_cause)
+    _finish(session, period, result.inputs_sha256, meta, moved=moved, causes=causes)
     return RecomputeResult(period_id=period.id, score_set=period.score_set, changed=moved,
                            versions_created=len(fresh), inputs_sha256=result.inputs_sha256)
 
 
+@dataclass(frozen=True)
+class Causes:
+    """What made one recompute: each subject's own cause (the events that changed its facts), the cause of the
+    values moved by nothing of their subject's own (another subject's facts through a cross-subject rule, a
+    look-back or roll-up, a new subject), every cause taken, and who acted."""
+
+    own: dict[str, str]
+    other: str
+    taken: list[str]
+    user: str | None
+
+    def of(self, subject_id: str) -> str:
+        return self.own.get(subject_id, self.other)
+
+
+def joined(causes: Sequence[str], limit: int) -> str:
+    """`causes` joined by commas, each whole: those that fit in `limit` characters, then `more:<n>` saying how
+    many were left out (never an event id cut in the middle)."""
+    text = ",".join(causes)
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    size = len(",more:") + len(str(len(causes)))
+    for cause in causes:
+        if size + len(cause) + 1 > limit:
+            break
+        kept.append(cause)
+        size += len(cause) + 1
+    return ",".join([*kept, f"more:{len(causes) - len(kept)}"])
+
+
+async def _causes(session: AsyncSession, period: Period, cause: str) -> Causes:
+    """The causes of the recompute about to store score set `period.score_set + 1`: an explicit one (`user:…`)
+    for every value, else each subject's own fact changes, and for the others the period's causes that are no
+    fact change (`lookback:…`, `rollup:…`, `user:…`) or, without any, `score_set:<n>` (the period's
+    scores.recompute record of that score set lists the events)."""
+    own = await repo.take_pending_causes(session, period.id)
+    events = list(dict.fromkeys(c for causes in own.values() for c in causes))
+    others = [c for c in period.pending_causes or [] if not c.startswith("event:")]
+    taken = list(dict.fromkeys([*events, *(period.pending_causes or [])]))
+    if cause.startswith("user:"):
+        return Causes({}, cause[:MAX_CAUSE], taken, cause)
+    other = joined(others, MAX_CAUSE) or f"score_set:{period.score_set + 1}"
+    return Causes({s: joined(c, MAX_CAUSE) for s, c in own.items()}, other, taken, None)
+
+
 def _version_records(values: Iterable[compute.Computed], latest: dict[tuple[str, str], compute.Newest], period_id: str,
-                     cause: str, score_set: int, digest: str, now: datetime) -> Iterator[tuple[Any, ...]]:
+                     causes: Causes, score_set: int, digest: str, now: datetime) -> Iterator[tuple[Any, ...]]:
     """COPY rows (repository.VERSION_COLUMNS) of new score versions; each value becomes the newest in
     `latest` as its row is made (every (subject, indicator) comes once: compared before it is set)."""
-    fact_ids_json, as_text, Newest = repo.fact_ids_json, compute.as_text, compute.Newest
+    fact_ids_json, as_text, Newest, cause_of = repo.fact_ids_json, compute.as_text, compute.Newest, causes.of
     for c in values:
         latest[(c.subject_id, c.indicator)] = Newest(as_text(c.value), c.explain)
-        yield (period_id, c.subject_id, c.indicator, c.value, fact_ids_json(c.fact_ids), c.explain, cause, score_set,
-               digest, now)
+        yield (period_id, c.subject_id, c.indicator, c.value, fact_ids_json(c.fact_ids), c.explain,
+               cause_of(c.subject_id), score_set, digest, now)
+
+
+RECOMPUTE_ACTOR = "system:recompute"
+MAX_AUDIT_CAUSES = 500  # causes listed in a scores.recompute record (a bulk upload may bring 10,000)
 
 
 def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, Any], *, moved: bool,
-            cause: str) -> None:
+            causes: Causes) -> None:
     period.inputs_sha256, period.recompute_due_at, period.pending_causes = digest, None, []
     if not moved:
         return
@@ -225,10 +278,14 @@ def _finish(session: AsyncSession, period: Period, digest: str, meta: dict[str, 
     outbox.enqueue(session, common.outbox, destination="ranking", topic="scores.changed", payload={
         "period_id": period.id, "scheme_id": period.scheme_id, "scheme_version": period.scheme_version,
         "label": period.label, "owner_path": period.owner_path, "inputs_sha256": digest,
-        "score_set": period.score_set, "causes": cause[:MAX_EVENT_CAUSES],
+        "score_set": period.score_set, "causes": causes.user or joined(causes.taken, MAX_EVENT_CAUSES),
     })
-    audit.record(session, actor=cause[:200], action="scores.recompute", entity_type="period", entity_id=period.id,
-                 after={"score_set": period.score_set, "inputs_sha256": digest})
+    # the actor is who acted, never a list of events cut to the column: the events are in the details, whole
+    actor = causes.user if causes.user is not None and len(causes.user) <= 200 else RECOMPUTE_ACTOR
+    audit.record(session, actor=actor, action="scores.recompute", entity_type="period", entity_id=period.id,
+                 after={"score_set": period.score_set, "inputs_sha256": digest},
+                 details={"score_set": period.score_set, "causes": causes.taken[:MAX_AUDIT_CAUSES],
+                          "causes_total": len(causes.taken)})
 
 
 async def recompute_now(session: AsyncSession, cache: ScoresCache, principal: Principal,
