@@ -23,7 +23,8 @@ class Fact:
                                               "`GET /exports/periods/{id}/facts.json` holds for `kaohe evaluate`.")
     source_type: str = strawberry.field(description="What made it: `submission` (reviewed evidence), "
                                                     "`rating_task` (a closed rating, 评议), `journal` (a weekly "
-                                                    "journal's week), `rectification` (a 整改单's deduction).")
+                                                    "journal's week), `rectification` (a 整改单's deduction), "
+                                                    "`appeal` (an upheld appeal's correction, 申诉).")
     source_id: str = strawberry.field(description="The id of that record: for `submission`, read it with "
                                                   "`submission(id:)` (who submitted, who reviewed) and "
                                                   "`auditTrail(entityId:)`.")

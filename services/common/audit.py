@@ -44,6 +44,27 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+MAX_DETAIL_TEXT = 500  # characters of one person's text an audit record's details keep (its digest covers all)
+MAX_DETAIL_JSON = 2000  # characters of canonical JSON a value in the details may take before only its digest is kept
+
+
+def texts(name: str, values: list[str]) -> dict[str, Any]:
+    """People's texts (an appeal's points, its replies) for an audit record's details, bounded: each cut to
+    MAX_DETAIL_TEXT characters (`<name>`), their lengths (`<name>_lengths`) and the SHA-256 of the whole list
+    (`<name>_sha256`, the digest of the canonical JSON the stored record's texts must give back)."""
+    return {name: [v[:MAX_DETAIL_TEXT] for v in values], f"{name}_lengths": [len(v) for v in values],
+            f"{name}_sha256": digest(values)}
+
+
+def bounded_json(value: Any) -> Any:
+    """`value` for an audit record's details when its canonical JSON is at most MAX_DETAIL_JSON characters, else
+    `{"sha256", "chars"}` of it."""
+    text = canonical(value)
+    if len(text) <= MAX_DETAIL_JSON:
+        return value
+    return {"sha256": hashlib.sha256(text.encode()).hexdigest(), "chars": len(text)}
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     actor: str

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _, status_word
 from services.common import audit, notify, separation
+from services.common.audit import bounded_json, texts
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.appeals import repository
@@ -60,7 +61,10 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
                     filed_at=now, answer_due_at=now + timedelta(days=conf.appeal_answer_days), version=1)
     await repository.add(session, appeal)
     audit.record(session, actor=principal, action="appeal.file", entity_type="appeal", entity_id=appeal.id,
-                 after={"fact_id": fact.id, "points": payload.points})
+                 after={"fact_id": fact.id, "points": payload.points},
+                 details={"fact_id": fact.id, "subject_id": fact.subject_id, "fact_revision": fact.revision,
+                          "answer_due_at": appeal.answer_due_at.astimezone(UTC).isoformat(),
+                          **texts("points", payload.points)})
     _announce(session, "appeal.filed", appeal)
     return appeal
 
@@ -102,22 +106,31 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
         raise Conflict(_("the appeal changed since you read it; reload and retry"))
     claimed.status, claimed.replies, claimed.correction = payload.decision, payload.replies, payload.correction
     claimed.answered_by, claimed.answered_at = principal.subject, now
+    correction = None
     if payload.decision == "upheld" and fact is not None:
-        await _apply(session, principal, fact, body, appeal)
+        correction = await _apply(session, principal, fact, body, appeal)
     audit.record(session, actor=principal, action="appeal.answer", entity_type="appeal", entity_id=appeal.id,
                  after={"decision": payload.decision, "replies": payload.replies, "correction": payload.correction},
-                 details={"late": now > appeal.answer_due_at})
+                 details={"late": now > appeal.answer_due_at, "decision": payload.decision,
+                          "fact_id": appeal.fact_id, "correction": correction, **texts("replies", payload.replies)})
     _announce(session, "appeal.answered", claimed, decision=payload.decision)
     return claimed
 
 
 async def _apply(session: AsyncSession, principal: Principal, fact: Fact, body: dict[str, Any] | None,
-                 appeal: Appeal) -> None:
+                 appeal: Appeal) -> dict[str, Any]:
+    """Correct (or, without a correction, retract) the appealed fact, which names the appeal as its source; what
+    the answer's audit record says of it: the fact, the action, the values set and the revision written."""
+    before = {k: v for k, v in fact.body.items() if k not in FACT_KEYS}
     if body is None:
-        await facts.retract(session, actor=principal, fact_id=fact.id, reason=f"appeal {appeal.id} upheld")
-        return
+        await facts.retract(session, actor=principal, fact_id=fact.id, reason=f"appeal {appeal.id} upheld",
+                            details={"appeal": appeal.id})
+        return {"fact_id": fact.id, "action": "retract", "revision": fact.revision, "before": bounded_json(before)}
     await facts.upsert(session, actor=principal, period_id=fact.period_id, unit_path=fact.unit_path, body=body,
-                       source_type=fact.source_type, source_id=fact.source_id)
+                       source_type="appeal", source_id=appeal.id, details={"appeal": appeal.id})
+    after = {k: v for k, v in body.items() if k not in FACT_KEYS}
+    return {"fact_id": fact.id, "action": "upsert", "revision": fact.revision, "before": bounded_json(before),
+            "after": bounded_json(after)}
 
 
 def _announce(session: AsyncSession, type: str, appeal: Appeal, **extra: Any) -> None:

@@ -64,6 +64,7 @@ def upserted(
                     source_type=source_type, source_id=source_id, retracted=False, revision=1)
     else:
         fact.body, fact.retracted, fact.updated_at = body, False, clock.now()
+        fact.source_type, fact.source_id = source_type, source_id  # the record that wrote it last (an appeal)
         fact.revision += 1
     event = _announce(session, fact, "upsert", events)
     audit.record(session, actor=actor, action="fact.upsert", entity_type="fact", entity_id=fact.id,
@@ -71,8 +72,10 @@ def upserted(
     return fact, new
 
 
-async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str, reason: str) -> Fact | None:
-    """Withdraw a fact (revocation, upheld appeal); no-op when it is not current."""
+async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str, reason: str,
+                  details: dict[str, Any] | None = None) -> Fact | None:
+    """Withdraw a fact (revocation, upheld appeal); no-op when it is not current (`details`: more for its audit
+    record)."""
     fact = await repository.get(session, fact_id)
     if fact is None or fact.retracted:
         return None
@@ -80,7 +83,7 @@ async def retract(session: AsyncSession, *, actor: Principal | str, fact_id: str
     fact.revision += 1
     event = _announce(session, fact, "retract")
     audit.record(session, actor=actor, action="fact.retract", entity_type="fact", entity_id=fact.id,
-                 before=fact.body, after=None, details={"reason": reason, "event": event})
+                 before=fact.body, after=None, details={**(details or {}), "reason": reason, "event": event})
     await session.flush()
     return fact
 
