@@ -32,7 +32,11 @@ async def _trail(ctx: Context, service: Service, entity_id: str) -> list[AuditRe
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(description="Every audit record of one entity across the services, oldest first.")
+    @strawberry.field(description=(
+        "Every audit record of one entity across the services, oldest first. `entityId`: an id (a period, a "
+        "submission, a fact, an appeal…) or an event, `event:<uuid>` as a score version's `cause` names it (also "
+        "the records whose `details.event` is it), at most 200 characters: a cause of more than four events is "
+        "walked one event at a time (docs/api.md, \"How an auditor walks a score version's cause\")."))
     async def audit_trail(self, info: Ctx, entity_id: str, first: int | None = None,
                           after: str | None = None) -> Connection[AuditRecord]:
         ctx = info.context
