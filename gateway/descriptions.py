@@ -74,8 +74,10 @@ FIELD_ARGUMENTS: dict[str, str] = {
                   "the demo data), not its `label` (`2026-Q1`)."),
     "subject.id": "The subject (考核对象) within the period.",
     "submission.id": "The evidence submission (佐证材料).",
-    "createUnit.id": "An id of your choosing; leave out and one is made.",
-    "createPerson.id": "An id of your choosing (a staff number); leave out and one is made.",
+    "createUnit.id": ("The new unit's id, given by an admin of the whole organisation only; anyone else leaves it "
+                      "out and one is made (an id given by them is BAD_USER_INPUT on `id`)."),
+    "createPerson.id": ("The new person's id (a staff number), given by an admin of the whole organisation only; "
+                        "anyone else leaves it out and one is made (an id given by them is BAD_USER_INPUT on `id`)."),
     "createPerson.name": "The person's name (Chinese allowed).",
     "publishScheme.id": "The scheme draft to publish.",
     "reviewSubmission.id": "The submission to review.",

@@ -213,11 +213,13 @@ async def import_subjects(request: Request, period_id: str = Path(min_length=1, 
 
 @router.post("/organisation", status_code=201,
              summary="Create units and people from a CSV or xlsx file (multipart `file`; columns type, id, name, "
-                     "slug, parent, unit), all or nothing: 422 lists every bad row as {row, column, reason}")
+                     "slug, parent, unit; `id` only from an admin of the whole organisation), all or nothing: 422 "
+                     "lists every bad row as {row, column, reason}")
 async def import_organisation(request: Request) -> Any:
     """Create units and people from a CSV or xlsx file of at most 10 MiB, streamed to scoring, in one
     transaction: every row is checked as `createUnit` and `createPerson` check it, and one bad row refuses
-    the file with 422 and every bad row as `{row, column, reason}`. An admin.
+    the file with 422 and every bad row as `{row, column, reason}`. An admin; a row's `id` only from an admin of
+    the whole organisation (a bad row, column `id`, from anyone else: leave the column out or empty).
     """
     async def authorize(ctx: Context) -> None:
         access.require_role(ctx.user, "importOrganisation")  # scoring checks each row's unit like createUnit

@@ -17,6 +17,7 @@ from gateway.types.period import Period, Subject, prefetch
 from gateway.types.scheme import Scheme
 from kaohe.i18n import _
 from services.common import listing
+from services.common.auth import require_id_chooser
 from services.common.errors import NotFound
 from services.common.peers import segment
 
@@ -176,11 +177,13 @@ class PeriodInput:
 
 @strawberry.type
 class OrganisationMutation:
-    @strawberry.mutation(description="Add a unit under `parentId` (a root unit needs the whole organisation).")
+    @strawberry.mutation(description="Add a unit under `parentId` (a root unit needs the whole organisation); "
+                                     "its `id` is made unless an admin of the whole organisation gives one.")
     async def create_unit(self, info: Ctx, name: str, slug: str, parent_id: strawberry.ID | None = None,
                           id: strawberry.ID | None = None) -> Unit:
         ctx = info.context
         bounded(name=name, slug=slug, parent_id=parent_id and str(parent_id), id=id and str(id))
+        require_id_chooser(ctx.user, id and str(id))  # before the parent is looked up; scoring checks it again
         if parent_id is not None:
             await checked_unit(ctx, str(parent_id), "createUnit")
         else:
@@ -190,11 +193,13 @@ class OrganisationMutation:
                                                  json={k: v for k, v in payload.items() if v is not None})
         return Unit.from_json(body)
 
-    @strawberry.mutation(description="Add a person to a unit.")
+    @strawberry.mutation(description="Add a person to a unit; the person's `id` is made unless an admin of the "
+                                     "whole organisation gives one.")
     async def create_person(self, info: Ctx, name: str, unit_id: strawberry.ID,
                             id: strawberry.ID | None = None) -> Person:
         ctx = info.context
         bounded(name=name, unit_id=str(unit_id), id=id and str(id))
+        require_id_chooser(ctx.user, id and str(id))  # before the unit is looked up; scoring checks it again
         await checked_unit(ctx, str(unit_id), "createPerson")
         payload = {"name": name, "unit_id": str(unit_id), **({"id": str(id)} if id is not None else {})}
         return Person.from_json(await ctx.clients.scoring.request("POST", "/v1/people", ctx.user, json=payload))

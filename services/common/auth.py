@@ -20,7 +20,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from kaohe.i18n import _
-from services.common.errors import Forbidden, NotAuthenticated
+from services.common.errors import Forbidden, InvalidInput, NotAuthenticated
 from services.common.names import skeleton
 from services.common.patterns import UNIT_SLUG
 from services.common.settings import get_settings
@@ -272,6 +272,22 @@ def require_service(principal: Principal) -> None:
     grants, `admin` over everything included, never pass for a service, even when the gateway signed them."""
     if principal.kind != "service":
         raise Forbidden(_("only kaohe services may call this endpoint"))
+
+
+def may_choose_ids(principal: Principal) -> bool:
+    """Whether the caller may give the id of a new unit or person: an admin of the whole organisation."""
+    return principal.can("admin", "")
+
+
+def require_id_chooser(principal: Principal, chosen_id: str | None) -> None:
+    """422 `invalid_input` on `id` when a new unit's or person's id is given by anyone but an admin of the whole
+    organisation (kaohe's services, the demo and imports hold that grant). Ids are unique across the organisation,
+    so any answer to a chosen id that differs between a free id and one taken on another branch would tell a branch
+    admin what exists outside its branch: the others leave `id` out and one is made, and the check comes before
+    anything is looked up (docs/decisions.md, "Who chooses the ids of new units and people")."""
+    if chosen_id is not None and not may_choose_ids(principal):
+        raise InvalidInput(_("only an administrator of the whole organisation gives the id of a new unit or "
+                             "person: leave id out and one is made"), details={"field": "id"})
 
 
 SYSTEM = Principal(subject="system", grants=(Grant("admin", ""),), kind="service")

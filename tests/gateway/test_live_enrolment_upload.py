@@ -86,32 +86,41 @@ def upload_organisation(live: Live, token: str, name: str, data: bytes) -> httpx
 
 
 def test_units_and_people_from_a_file_all_or_nothing(live: Live, period: dict[str, str]) -> None:
+    """A branch's admin leaves ids out (kaohe makes them): a row giving one is refused on `id` like the others."""
     office_a = live.token("admin", "city/a")
     bad = ("type,id,name,slug,parent,unit\n"
-           f"unit,a-x,一组,x,{period['a']},\n"          # 2: fine
-           "person,p-1,王五,,,a-x\n"                    # 3: fine (the unit of row 2)
-           f"unit,b-x,二组,x,{period['b']},\n"          # 4: outside city/a
-           "unit,a-y,三组,Y Y,a-x,\n"                   # 5: a slug no unit has
-           "person,p-2,赵六,,,nowhere\n"                # 6: no such unit
-           "team,t-1,小组,,,\n").encode()               # 7: no such type
+           f"unit,,一组,x,{period['a']},\n"            # 2: fine
+           f"person,,王五,,,{period['a']}\n"           # 3: fine
+           f"unit,,二组,x,{period['b']},\n"            # 4: outside city/a
+           f"unit,,三组,Y Y,{period['a']},\n"          # 5: a slug no unit has
+           "person,,赵六,,,nowhere\n"                  # 6: no such unit
+           "team,,小组,,,\n"                           # 7: no such type
+           f"person,p-8,孙七,,,{period['a']}\n").encode()  # 8: an id, from a branch's admin
     refused = upload_organisation(live, office_a, "org.csv", bad)
     assert refused.status_code == 422, refused.text
     rows = refused.json()["errors"][0]["extensions"]["details"]["rows"]
-    assert [(r["row"], r["column"]) for r in rows] == [(4, None), (5, "slug"), (6, "unit"), (7, "type")]
+    assert [(r["row"], r["column"]) for r in rows] == [(4, None), (5, "slug"), (6, "unit"), (7, "type"), (8, "id")]
     assert rows[0]["reason"] == "admin@city/a may not do this for city/b/x"
     assert rows[2]["reason"] == "unit not found"
     assert rows[3]["reason"] == "type must be unit or person, not 'team'"
+    assert rows[4]["reason"] == ("only an administrator of the whole organisation gives the id of a new unit or "
+                                 "person: leave id out and one is made")
     children = "query($p: ID) { units(parentId: $p) { nodes { path } } }"
+    people = "query($u: ID!) { unitPeople(unitId: $u) { nodes { id name } } }"
     assert live(live.token("admin", ""), children, p=period["a"])["units"]["nodes"] == []  # nothing written
+    assert live(live.token("admin", ""), people, u=period["a"])["unitPeople"]["nodes"] == []
 
-    good = ("type,id,name,slug,parent,unit\n"
-            f"unit,a-x,一组,x,{period['a']},\n"
-            "person,p-1,王五,,,a-x\n"
-            "person,p-2,赵六,,,a-x\n").encode()
+    good = ("type,name,slug,parent,unit\n"
+            f"unit,一组,x,{period['a']},\n"
+            f"person,王五,,,{period['a']}\n"
+            f"person,赵六,,,{period['a']}\n").encode()
     done = upload_organisation(live, office_a, "org.csv", good)
     assert (done.status_code, done.json()) == (201, {"units": 1, "people": 2, "warnings": []})
     assert live(live.token("admin", ""), children, p=period["a"])["units"]["nodes"] == [{"path": "city/a/x"}]
-    trail = live(live.token("auditor", ""), 'query { auditTrail(entityId: "p-2") { nodes { action actor } } }')
+    made = {p["name"]: p["id"] for p in live(live.token("admin", ""), people, u=period["a"])["unitPeople"]["nodes"]}
+    assert sorted(made) == ["王五", "赵六"]
+    trail = live(live.token("auditor", ""),
+                 'query($e: String!) { auditTrail(entityId: $e) { nodes { action actor } } }', e=made["赵六"])
     assert trail["auditTrail"]["nodes"] == [{"action": "person.create", "actor": "admin@city/a"}]
 
 

@@ -52,21 +52,27 @@ def admin() -> dict[str, str]:
     return auth(ADMIN, subject="office")
 
 
+def org_admin() -> dict[str, str]:
+    """The office as an admin of the whole organisation: the one who may give the ids of new units and people."""
+    return auth(("admin", ""), subject="office")
+
+
 async def ok(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json() if response.content else None
 
 
 async def make_org(client: httpx.AsyncClient) -> None:
-    """Units city, city/a, city/b; people p1, p2 in city/a and p3 in city/b."""
+    """Units city, city/a, city/b; people p1, p2 in city/a and p3 in city/b (ids given: by an admin of the whole
+    organisation)."""
     await ok(await client.post("/v1/units", json={"id": "u-city", "name": "市", "slug": "city"},
                                headers=auth(("admin", ""))), 201)
     for uid, slug in (("u-a", "a"), ("u-b", "b")):
         await ok(await client.post("/v1/units", json={"id": uid, "name": slug, "slug": slug, "parent_id": "u-city"},
-                                   headers=admin()), 201)
+                                   headers=org_admin()), 201)
     for pid, unit in (("p1", "u-a"), ("p2", "u-a"), ("p3", "u-b")):
         await ok(await client.post("/v1/people", json={"id": pid, "name": f"人{pid}", "unit_id": unit},
-                                   headers=admin()), 201)
+                                   headers=org_admin()), 201)
 
 
 async def publish(client: httpx.AsyncClient, text: str = TINY) -> dict[str, Any]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from typing import Any
 
 import httpx
 from sqlalchemy import select, text
 
+from services.common.auth import Grant, Principal, issue_service_token
 from services.scoring.organisation.models import ApiKey
 from tests.conftest import auth, token_for
-from tests.scoring.conftest import admin, app_db, make_org, ok, service_headers, subject_headers
+from tests.scoring.conftest import admin, app_db, make_org, ok, org_admin, service_headers, subject_headers
 
 
 async def test_units_and_people_with_paths(scoring: httpx.AsyncClient) -> None:
@@ -142,10 +145,10 @@ async def test_names_are_stored_nfc(scoring: httpx.AsyncClient) -> None:
     await make_org(scoring)
     nfd = "Zoe\u0308 Lo\u0308w"
     created = await ok(await scoring.post("/v1/people", json={"id": "z1", "name": nfd, "unit_id": "u-a"},
-                                          headers=admin()), 201)
+                                          headers=org_admin()), 201)
     assert created["name"] == "Zo\u00eb L\u00f6w"
     again = await ok(await scoring.post("/v1/people", json={"id": "z2", "name": "Zo\u00eb L\u00f6w",
-                                                             "unit_id": "u-a"}, headers=admin()), 201)
+                                                             "unit_id": "u-a"}, headers=org_admin()), 201)
     assert [w["similar_to"] for w in again["warnings"]] == ["z1"]
     people = await ok(await scoring.get("/v1/people?ids=z1,z2", headers=admin()))
     assert {p["name"] for p in people} == {"Zo\u00eb L\u00f6w"}
@@ -155,20 +158,110 @@ async def test_a_confusable_name_in_the_same_unit_is_a_warning(scoring: httpx.As
     """(issue 21, item 26) full-width letters and Cyrillic homoglyphs: kept, but the answer warns."""
     await make_org(scoring)
     first = await ok(await scoring.post("/v1/people", json={"id": "a1", "name": "Alice 张", "unit_id": "u-a"},
-                                        headers=admin()), 201)
+                                        headers=org_admin()), 201)
     assert first["warnings"] == []
     for pid, name in (("a2", "Ａlice 张"), ("a3", "\u0410lice 张"), ("a4", "ALICE 张")):
         created = await ok(await scoring.post("/v1/people", json={"id": pid, "name": name, "unit_id": "u-a"},
-                                              headers=admin()), 201)
+                                              headers=org_admin()), 201)
         assert created["name"] == name
         assert "a1" in [w["similar_to"] for w in created["warnings"]], (name, created)
         assert created["warnings"][0]["code"] == "confusable_name"
     elsewhere = await ok(await scoring.post("/v1/people", json={"id": "b1", "name": "\u0410lice 张",
-                                                                "unit_id": "u-b"}, headers=admin()), 201)
+                                                                "unit_id": "u-b"}, headers=org_admin()), 201)
     assert elsewhere["warnings"] == []
     other = await ok(await scoring.post("/v1/people", json={"id": "a5", "name": "Alicia 张", "unit_id": "u-a"},
-                                        headers=admin()), 201)
+                                        headers=org_admin()), 201)
     assert other["warnings"] == []
     sibling = await ok(await scoring.post("/v1/units", json={"name": "\u0430", "slug": "c", "parent_id": "u-city"},
                                           headers=admin()), 201)
     assert [w["similar_to"] for w in sibling["warnings"]] == ["u-a"]  # Cyrillic а beside the unit named a
+
+
+CHOSEN_ID = ("only an administrator of the whole organisation gives the id of a new unit or person: leave id out "
+             "and one is made")
+
+
+async def test_a_branch_admin_giving_an_id_is_refused_alike_for_a_free_and_a_taken_id(
+        scoring: httpx.AsyncClient) -> None:
+    """(attacker probe) `POST /v1/units` with the id of a unit of another branch answered 409 "unit … exists", so a
+    branch admin could enumerate the organisation's ids. Now any id from anyone but an admin of the whole organisation
+    is the same 422, whether it is free or taken, and before anything is looked up (a parent that does not exist)."""
+    await make_org(scoring)
+    refusal = {"error": {"code": "invalid_input", "message": CHOSEN_ID, "details": {"field": "id"}}}
+    for office in (auth(("admin", "city/a")), admin()):  # a branch's admin, and the city's (not the organisation's)
+        for chosen in ("u-b", "u-free"):  # u-b is city/b's unit
+            for parent in ("u-a", "nowhere"):
+                unit = await scoring.post("/v1/units", json={"id": chosen, "name": "c", "slug": "c",
+                                                             "parent_id": parent}, headers=office)
+                assert (unit.status_code, unit.json()) == (422, refusal), (chosen, parent)
+        for chosen in ("p3", "p-free"):  # p3 is in city/b
+            for unit_id in ("u-a", "nowhere"):
+                person = await scoring.post("/v1/people", json={"id": chosen, "name": "王五", "unit_id": unit_id},
+                                            headers=office)
+                assert (person.status_code, person.json()) == (422, refusal), (chosen, unit_id)
+    everything = org_admin()
+    assert await ok(await scoring.get("/v1/units?ids=u-free", headers=everything)) == []
+    assert await ok(await scoring.get("/v1/people?ids=p-free", headers=everything)) == []
+    assert (await ok(await scoring.get("/v1/units/u-a/people", headers=everything)))["total_count"] == 2
+
+    made = await ok(await scoring.post("/v1/units", json={"name": "c", "slug": "c", "parent_id": "u-a"},
+                                       headers=auth(("admin", "city/a"))), 201)
+    assert made["path"] == "city/a/c" and re.fullmatch("[0-9a-f]{32}", made["id"])
+    person = await ok(await scoring.post("/v1/people", json={"name": "王五", "unit_id": made["id"]},
+                                         headers=auth(("admin", "city/a"))), 201)
+    assert person["unit_path"] == "city/a/c" and re.fullmatch("[0-9a-f]{32}", person["id"])
+
+
+async def test_an_admin_of_the_whole_organisation_chooses_ids(scoring: httpx.AsyncClient) -> None:
+    await make_org(scoring)
+    unit = await ok(await scoring.post("/v1/units", json={"id": "u-c", "name": "c", "slug": "c", "parent_id": "u-b"},
+                                       headers=org_admin()), 201)
+    assert (unit["id"], unit["path"]) == ("u-c", "city/b/c")
+    person = await ok(await scoring.post("/v1/people", json={"id": "p9", "name": "王五", "unit_id": "u-c"},
+                                         headers=org_admin()), 201)
+    assert (person["id"], person["unit_path"]) == ("p9", "city/b/c")
+    taken = await scoring.post("/v1/units", json={"id": "u-a", "name": "d", "slug": "d", "parent_id": "u-b"},
+                               headers=org_admin())
+    assert (taken.status_code, taken.json()["error"]["message"]) == (409, "unit u-a exists")
+    service = Principal(subject="system", grants=(Grant("admin", ""),), kind="service")  # kaohe's own, as SYSTEM
+    made = await ok(await scoring.post("/v1/people", json={"id": "p10", "name": "赵六", "unit_id": "u-c"},
+                                       headers={"Authorization": f"Bearer {issue_service_token(service)}"}), 201)
+    assert made["id"] == "p10"
+
+
+def _csv(*lines: str) -> dict[str, Any]:
+    return {"file": ("org.csv", ("\n".join(lines) + "\n").encode())}
+
+
+async def test_an_import_row_with_an_id_from_a_branch_admin_is_a_bad_row(scoring: httpx.AsyncClient) -> None:
+    """Per row of an organisation file as in one call: every row with an id, taken on another branch or free, is
+    refused on `id` with the same reason, and the file writes nothing (all or nothing)."""
+    await make_org(scoring)
+    office_a = auth(("admin", "city/a"))
+    refused = await scoring.post("/v1/organisation/import", headers=office_a, files=_csv(
+        "type,id,name,slug,parent,unit",
+        "unit,,一组,x,u-a,",          # 2: fine
+        "unit,u-b,二组,y,u-a,",        # 3: city/b's unit
+        "unit,u-free,三组,z,u-a,",     # 4: a free id
+        "person,,王五,,,u-a",          # 5: fine
+        "person,p3,赵六,,,u-a",        # 6: a person of city/b
+        "person,p-free,孙七,,,u-a"))   # 7: a free id
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["details"]["rows"] == [{"row": row, "column": "id", "reason": CHOSEN_ID} for row in (3, 4, 6, 7)]
+    assert error["message"] == f"line 3: {CHOSEN_ID} (and 3 more bad rows; nothing was created)"
+    everything = org_admin()
+    assert (await ok(await scoring.get("/v1/units/children?parent_id=u-a", headers=everything)))["items"] == []
+    assert (await ok(await scoring.get("/v1/units/u-a/people", headers=everything)))["total_count"] == 2
+
+    done = await scoring.post("/v1/organisation/import", headers=office_a, files=_csv(
+        "type,name,slug,parent,unit", "unit,一组,x,u-a,", "person,王五,,,u-a"))
+    assert (done.status_code, done.json()) == (201, {"units": 1, "people": 1, "warnings": []})
+    children = (await ok(await scoring.get("/v1/units/children?parent_id=u-a", headers=everything)))["items"]
+    assert [u["path"] for u in children] == ["city/a/x"]
+
+    chosen = await scoring.post("/v1/organisation/import", headers=everything, files=_csv(
+        "type,id,name,slug,parent,unit", "unit,u-y,二组,y,u-a,", "person,p-y,赵六,,,u-y"))
+    assert (chosen.status_code, chosen.json()) == (201, {"units": 1, "people": 1, "warnings": []})
+    assert [p["unit_path"] for p in await ok(await scoring.get("/v1/people?ids=p-y", headers=everything))] == [
+        "city/a/y"]

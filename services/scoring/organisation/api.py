@@ -49,8 +49,10 @@ async def create_unit(payload: UnitCreate, session: SessionDep, principal: Curre
                       idem: IdempotencyDep) -> Any:
     """Add a unit (单位) under `parent_id` (a top-level unit without it) with its slug, unique among its siblings:
     its path is the parent's path and the slug. An admin over the parent's path (the whole organisation for a
-    top-level unit). 409 when the path or the id exists; `warnings` name sibling units whose names look alike
-    (kept: a warning, not a refusal). Repeat with the same `Idempotency-Key` to get the first answer.
+    top-level unit). `id` is made unless an admin of the whole organisation gives it (422 `invalid_input` on `id`
+    from anyone else, before anything is looked up). 409 when the path or the given id exists; `warnings` name
+    sibling units whose names look alike (kept: a warning, not a refusal). Repeat with the same `Idempotency-Key`
+    to get the first answer.
     """
     return await idem.once(session, principal, payload, lambda: service.create_unit(session, principal, payload))
 
@@ -86,8 +88,9 @@ async def people_of_unit(unit_id: str, session: SessionDep, principal: CurrentPr
              responses=errors(409), summary="Add a person to a unit")
 async def create_person(payload: PersonCreate, session: SessionDep, principal: CurrentPrincipal,
                         idem: IdempotencyDep) -> Any:
-    """Add a person (人员) to a unit: an id of your choosing or a made one, the name, the unit. An admin over the
-    unit's path; 409 when the id exists; `warnings` name people of the unit whose names look alike (kept: two
+    """Add a person (人员) to a unit: the name, the unit, and a made id unless an admin of the whole organisation
+    gives one (422 `invalid_input` on `id` from anyone else, before anything is looked up). An admin over the
+    unit's path; 409 when the given id exists; `warnings` name people of the unit whose names look alike (kept: two
     people may share a name). Repeat with the same `Idempotency-Key` to get the first answer.
     """
     return await idem.once(session, principal, payload, lambda: service.create_person(session, principal, payload))
@@ -148,8 +151,8 @@ MAX_IMPORT_BYTES = 10 * 2**20
 
 
 @router.post("/organisation/import", status_code=201, summary=(
-    "Create units and people from a CSV or xlsx file (columns type, id, name, slug, parent, unit), all or nothing: "
-    "422 lists every bad row as {row, column, reason}"))
+    "Create units and people from a CSV or xlsx file (columns type, id, name, slug, parent, unit; id only from an "
+    "admin of the whole organisation), all or nothing: 422 lists every bad row as {row, column, reason}"))
 async def import_organisation(session: SessionDep, principal: CurrentPrincipal,
                               file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """Units and people from a CSV or xlsx file of at most 10 MiB (413 over it), in one transaction: every row

@@ -1,9 +1,10 @@
 """Units and people from one CSV or xlsx file (issue 17), all or nothing.
 
-Columns: `type` (`unit` or `person`), `id`, `name`; a unit's `slug` and `parent` (the parent unit's id, empty for
-a root); a person's `unit` (the unit's id). A row may name a unit made by an earlier row. Each row goes through
-the same checks and audit as `POST /v1/units` or `POST /v1/people`, in the file's order; every bad row is reported
-as `{row, column, reason}` (services/common/tabular.py BadRows) and then nothing is written. The answer counts
+Columns: `type` (`unit` or `person`), `name`, `id` (only an admin of the whole organisation gives one; an empty
+cell or no column and one is made); a unit's `slug` and `parent` (the parent unit's id, empty for a root); a
+person's `unit` (the unit's id). A row may name a unit made by an earlier row by the id it gives. Each row goes
+through the same checks and audit as `POST /v1/units` or `POST /v1/people`, in the file's order; every bad row is
+reported as `{row, column, reason}` (services/common/tabular.py BadRows) and then nothing is written. The answer counts
 what was made and lists the look-alike names (`warnings`: `{row, column, code, message, similar_to}`), kept as
 `createUnit` and `createPerson` keep them."""
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
-from services.common.auth import Principal
+from services.common.auth import Principal, may_choose_ids, require_id_chooser
 from services.common.errors import Conflict, DomainError, InvalidInput
 from services.common.i18n import pydantic_reason
 from services.common.names import NameIndex
@@ -40,9 +41,9 @@ async def import_organisation(session: AsyncSession, principal: Principal, filen
     """Create every unit and person of the file; BadRows naming every bad row, nothing written, otherwise."""
     header, rows = table(filename, data)
     names = [str(h or "").strip() for h in header[1]]
-    missing = [c for c in ("type", "id", "name") if c not in names]
+    missing = [c for c in ("type", "name") if c not in names]
     if missing:
-        raise InvalidInput(_("the file needs the columns type, id and name (missing: %(names)s)",
+        raise InvalidInput(_("the file needs the columns type and name (missing: %(names)s)",
                              names=', '.join(missing)),
                            details={"field": "file", "line": header[0]})
     if len(rows) > MAX_ROWS:
@@ -52,7 +53,7 @@ async def import_organisation(session: AsyncSession, principal: Principal, filen
     lined = [(line, values) for line, cells in rows
              if any((values := {name: _cell(cell) for name, cell in zip(names, cells, strict=False)
                                 if name in COLUMNS}).values())]
-    known = await _Known.read(session, [values for _, values in lined])
+    known = await _Known.read(session, [values for _, values in lined] if may_choose_ids(principal) else [])
     try:
         for line, values in lined:
             outcome = await _row(session, principal, values, made, known)
@@ -126,10 +127,11 @@ async def _row(session: AsyncSession, principal: Principal, values: dict[str, st
     # No savepoint: a refused row has written nothing (its checks only read), and its insert cannot fail on its id,
     # which is new (a generated one, or one _Known found free and no earlier row of the file took).
     taken = known.taken[kind]
-    if payload.id is not None and payload.id in taken:  # as one call's 409 says it
-        return "id", _("unit %(id)s exists", id=payload.id) if kind == "unit" else _("person %(id)s exists",
-                                                                                    id=payload.id)
     try:
+        require_id_chooser(principal, payload.id)  # before the taken ids are consulted, as one call checks it
+        if payload.id is not None and payload.id in taken:  # as one call's 409 says it
+            return "id", _("unit %(id)s exists", id=payload.id) if kind == "unit" else _("person %(id)s exists",
+                                                                                        id=payload.id)
         if isinstance(payload, UnitCreate):
             created: UnitCreated | PersonCreated = await service.create_unit(
                 session, principal, payload, await known.under(payload.parent_id), id_is_new=True)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
 from services.common import audit, listing
-from services.common.auth import Principal, scope_covers
+from services.common.auth import Principal, require_id_chooser, scope_covers
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.names import NameIndex
 from services.scoring.access import READ_ROLES, is_service, require_known
@@ -52,7 +52,9 @@ async def create_unit(session: AsyncSession, principal: Principal, payload: Unit
                       siblings: NameIndex | None = None, *, id_is_new: bool = False) -> UnitCreated:
     """Add a unit under its parent (or a root); the admin must cover the new unit's path. `siblings`: the names of
     the parent's units when the caller keeps them (a file of many units), else they are read; the new unit's name
-    is added to it. `id_is_new`: the caller made sure no unit has the id (see _insert)."""
+    is added to it. `id_is_new`: the caller made sure no unit has the id (see _insert). Only an admin of the whole
+    organisation gives `id`, checked first (require_id_chooser)."""
+    require_id_chooser(principal, payload.id)
     parent_path = ""
     if payload.parent_id is not None:
         parent = await repo.get_unit(session, payload.parent_id)
@@ -136,7 +138,9 @@ async def create_person(session: AsyncSession, principal: Principal, payload: Pe
                         colleagues: NameIndex | None = None, *, id_is_new: bool = False) -> PersonCreated:
     """Add a member of staff to a unit the admin covers. `colleagues`: the names of the unit's people when the
     caller keeps them, else they are read; the new person's name is added to it. `id_is_new`: the caller made sure
-    no person has the id (see _insert)."""
+    no person has the id (see _insert). Only an admin of the whole organisation gives `id`, checked first
+    (require_id_chooser)."""
+    require_id_chooser(principal, payload.id)
     unit = await repo.get_unit(session, payload.unit_id)
     if unit is None:
         raise InvalidInput(_("unit not found"), details={"field": "unit_id"})
