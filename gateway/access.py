@@ -97,6 +97,9 @@ OPERATIONS: dict[str, Rule] = {
     "issueRectificationNotice": Rule(("admin", "assessor"), "unit"),
     "answerRectificationNotice": Rule(("admin", "submitter"), "unit"),
     "signRectificationNotice": Rule(("admin", "reviewer"), "unit"),  # the unit head signs
+    # make-ups (补报) of late evidence: the office approves them; those who submit or review read them
+    "makeups": Rule(("admin", "assessor", "reviewer", "submitter", "auditor"), "unit", own=True),
+    "grantMakeup": Rule(OFFICE, "period"),
     "appeals": Rule((*READERS, "submitter"), "unit", own=True),  # the unit's account files them
     "fileAppeal": Rule(("admin", "submitter"), "unit", own=True),
     "answerAppeal": Rule(OFFICE, "unit"),
@@ -187,7 +190,8 @@ def refusal(user: Principal, operation: str) -> Forbidden:
 # one that does not exist, never FORBIDDEN, which would confirm that it exists (`require_read`).
 READS = frozenset({
     "me", "unit", "people", "schemes", "periods", "schemeVersions", "scheme", "period", "subjects", "subject",
-    "submissions", "submission", "journals", "ratingResponses", "myBallot", "rectificationNotices", "appeals",
+    "submissions", "submission", "journals", "makeups", "ratingResponses", "myBallot", "rectificationNotices",
+    "appeals",
     "scoreHistory", "scoreAsOf", "explain", "facts", "verifyPeriod", "ranking", "result", "resultHistory", "snapshots",
     "verifySnapshot", "reopenings", "publication", "objections", "auditTrail", "verifyAuditChain", "reviewChains",
     "journalRoster", "validateScheme", "schemeDiff", "apiKeys", "units", "unitAncestors", "unitPeople", "inbox",

@@ -149,7 +149,7 @@ def public_notice(body: dict[str, Any], locale: str = PAGE_LOCALE) -> dict[str, 
     last_day = (closes - timedelta(seconds=1)).date()
     return {
         "periodId": body["period_id"], "label": body["label"], "title": body.get("title") or "",
-        "status": body["status"], "stale": bool(body.get("stale")),
+        "status": body["status"], "stale": bool(body.get("stale")), "reopened": bool(body.get("reopened")),
         "publication": body["sequence"], "republication": bool(body.get("republication")),
         "workingDays": body["working_days"], "publishedAt": body["published_at"], "closesAt": body["closes_at"],
         "firstDay": published.date().isoformat(), "lastDay": last_day.isoformat(),
@@ -179,6 +179,8 @@ def _state(notice: dict[str, Any]) -> str:
         return f"已审定（{_day(_local(notice['finalizedAt']))}）"
     if notice["stale"]:
         return "公示后结果有变更，待重新公示"
+    if notice["reopened"]:
+        return "审定后已重新打开更正，待重新公示"
     if clock.now() < _local(notice["closesAt"]):  # the window is business time, as ranking closes it
         return "公示中"
     return "公示期已满"
@@ -215,8 +217,9 @@ def page(notice: dict[str, Any]) -> str:
     rows = "".join("<tr>" + "".join(_cell(c["key"], row.get(c["key"])) for c in notice["columns"]) + "</tr>"
                    for row in notice["rows"])
     again = "（重新公示）" if notice["republication"] else ""
-    warning = ('<p class="warn">本期考核结果在公示后有变更，以下为原公示内容，待重新公示。</p>'
-               if notice["stale"] else "")
+    warning = ('<p class="warn">本期考核结果在公示后有变更，以下为原公示内容，待重新公示。</p>' if notice["stale"]
+               else '<p class="warn">本期考核结果审定后已重新打开更正，以下为原公示内容，待重新公示。</p>'
+               if notice["reopened"] else "")
     audit = notice["auditRecord"]
     chain = (f"该摘要记入排名服务审计链第 {audit['id']} 号记录，"
              f"记录哈希：<span class=\"hash\">{e(audit['hash'])}</span>。" if audit else "")

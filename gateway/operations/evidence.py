@@ -13,7 +13,7 @@ from gateway.context import Context
 from gateway.operations import MAX_LIST, bounded, bounded_ids, bounded_texts, fetch_owned, idempotency, rows
 from gateway.pagination import Connection, decode_cursor, keyset_page, offset_page, page_size
 from gateway.types.appeal import Appeal
-from gateway.types.evidence import Journal, Submission
+from gateway.types.evidence import Journal, Makeup, Submission
 from gateway.types.fact import Fact
 from gateway.types.rating import Ballot, RatingResponses, RatingTask
 from gateway.types.rectification import RectificationNotice
@@ -112,6 +112,17 @@ class EvidenceQuery:
         access.require_role(ctx.user, "myBallot")
         body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(task_id)}/ballot", ctx.user)
         return Ballot.from_json({"task_id": str(task_id), **body})
+
+    @strawberry.field(description="Make-ups (补报) of a period approved by the office, one subject's or every one "
+                                  "within your grants, in the order they were approved (at most 500).")
+    async def makeups(self, info: Ctx, period_id: strawberry.ID,
+                      subject_id: strawberry.ID | None = None) -> list[Makeup]:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id) if subject_id else None)
+        await checked_list(ctx, "makeups", str(period_id), str(subject_id) if subject_id else None)
+        params = {"period_id": str(period_id), **({"subject_id": str(subject_id)} if subject_id else {})}
+        body = await ctx.clients.evidence.request("GET", "/v1/makeups", ctx.user, params=params)
+        return [Makeup.from_json(r) for r in body if isinstance(r, dict)] if isinstance(body, list) else []
 
     @strawberry.field(description="Rectification notices (问题整改单) in the order they were checked: one subject's, "
                                   "or period-wide every one within your grants, optionally of one status (`open`, "
@@ -326,6 +337,21 @@ class EvidenceMutation:
         access.require(ctx.user, "closeRatingTask", unit_path=str(task.get("scope", "")))
         return RatingTask.from_json(await ctx.clients.evidence.request(
             "POST", f"/v1/rating-tasks/{segment(task_id)}/close", ctx.user, json={"version": version}))
+
+    @strawberry.mutation(description=(
+        "Approve a make-up (补报): the subject's late evidence (of `indicator`, or any) is taken for "
+        "KAOHE_EVIDENCE_LATE_MAKEUP_WORKING_DAYS working days once the period no longer collects evidence; the office "
+        "over the period only, never for its own subject."))
+    async def grant_makeup(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, reason: str,
+                           indicator: str | None = None, idempotency_key: str | None = None) -> Makeup:
+        ctx = info.context
+        bounded(period_id=str(period_id), subject_id=str(subject_id), indicator=indicator, reason=reason)
+        await loaders.authorize_period(ctx, "grantMakeup", str(period_id))
+        payload = {"period_id": str(period_id), "subject_id": str(subject_id), "reason": reason,
+                   **({"indicator": indicator} if indicator is not None else {})}
+        body = await ctx.clients.evidence.request("POST", "/v1/makeups", ctx.user, json=payload,
+                                                  headers=idempotency(idempotency_key))
+        return Makeup.from_json(body)
 
     @strawberry.mutation(description="Issue a rectification notice (问题整改单).")
     async def issue_rectification_notice(self, info: Ctx, input: RectificationInput,

@@ -183,3 +183,24 @@ class ReviewChain:
                    indicator=str(row.get("indicator", "")),
                    levels=[ReviewLevel.from_json(level) for level in row.get("levels") or []],
                    version=version if isinstance(version, int) else None)
+
+
+@strawberry.type(description=(
+    "A make-up (补报) the office approved: once the period no longer collects evidence (scoring, published, reopened), "
+    "new evidence of the subject (of `indicator`, or any when null) is taken until `closesAt`."))
+class Makeup:
+    id: strawberry.ID
+    period_id: str | None
+    subject_id: str | None
+    indicator: str | None
+    reason: str | None
+    approved_by: str | None
+    approved_at: str | None
+    closes_at: str | None
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Makeup:
+        return cls(id=strawberry.ID(str(row.get("id", ""))), period_id=text(row, "period_id"),
+                   subject_id=text(row, "subject_id"), indicator=text(row, "indicator"), reason=text(row, "reason"),
+                   approved_by=text(row, "approved_by"), approved_at=text(row, "approved_at"),
+                   closes_at=text(row, "closes_at"))

@@ -30,6 +30,10 @@ class Publication:
     stale: bool = strawberry.field(description=(
         "The results differ from what was published (they changed after the 公示: 审定 is refused until they are "
         "published again) or, once finalized, the scores changed after 审定 (a reopening takes them)."))
+    reopened: bool = strawberry.field(description=(
+        "Reopened after 审定 and not published since: `sequence` is the last 公示, which those who read it still "
+        "read (the subject its result, the publication list, the public page), marked as superseded by the "
+        "correction under way until the results are published again."))
     stale_since: str | None
     stale_reason: str | None = strawberry.field(description="Why, in words, in the request's language "
                                                             "(Accept-Language); the audit trail of the period has "
@@ -45,6 +49,7 @@ class Publication:
                    closes_at_note=text(row, "publication_calendar_note"), finalized_at=text(row, "finalized_at"),
                    reopen_count=row.get("reopen_count") if isinstance(row.get("reopen_count"), int) else None,
                    stale=row.get("stale") is True, stale_since=text(row, "stale_since"),
+                   reopened=row.get("status") == "computed" and isinstance(sequence, int) and sequence > 0,
                    stale_reason=text(row, "stale_reason"))
 
 

@@ -166,6 +166,9 @@ class Settings(SecretFileSettings):
     objections_open_per_subject: int = Field(default=3, ge=1, le=100, description=(
         "Most open (unanswered) objections (异议) to one subject's result in one period; another is refused "
         "(409, details.limit) until one is answered."))
+    publication_min_working_days: int = Field(default=5, ge=1, le=30, description=(
+        "Shortest 公示 (publication or re-publication), in working days, of a period whose scheme sets no "
+        "`publication.working_days`; a scheme's own minimum wins."))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
     timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
     clock_file: Path | None = Field(default=None, description=(

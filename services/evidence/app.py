@@ -17,6 +17,7 @@ from services.evidence.facts.api import router as facts_router
 from services.evidence.facts.service import TOPIC as FACT_TOPIC
 from services.evidence.inbox.api import router as inbox_router
 from services.evidence.journals.api import router as journals_router
+from services.evidence.makeups.api import router as makeups_router
 from services.evidence.models import common
 from services.evidence.periods.api import router as events_router
 from services.evidence.ratings.api import router as ratings_router
@@ -39,7 +40,7 @@ spec = ServiceSpec(
     models=common,
     routers=[audit_router(common.audit, AUDITED["evidence"]),
              submissions_router, bulk_submissions_router, reviews_router, attachments_router, facts_router,
-             journals_router, appeals_router, ratings_router, rectifications_router, events_router,
+             journals_router, appeals_router, ratings_router, rectifications_router, makeups_router, events_router,
              webhooks_router, inbox_router, event_stream_router],
     large_body_paths=lambda path: is_upload_path(path) or is_import_path(path),
     notify_sink=record_notices,

@@ -38,6 +38,9 @@ class EvidenceSettings(SecretFileSettings):
     journal_due_time: time = Field(default=time(23, 59, 59), description="Local time on that day.")
     makeup_working_days: int = Field(default=5, ge=1, description=(
         "Working days after an excused absence ends during which a journal can be made up."))
+    late_makeup_working_days: int = Field(default=5, ge=1, le=60, description=(
+        "Working days an approved make-up (补报) lets a subject's late evidence in, once the period's collection "
+        "closed."))
     rectification_grace_days: int = Field(default=30, ge=0, le=366, description=(
         "Days after a period's last day that a rectification notice's deadline may reach (the period's grace)."))
     appeal_window_days: int = Field(default=10, ge=1, description="Days after a fact during which it can be appealed.")

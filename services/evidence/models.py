@@ -5,6 +5,7 @@ from services.evidence.attachments.models import Attachment
 from services.evidence.db import Base, common
 from services.evidence.facts.models import Fact
 from services.evidence.journals.models import JournalRoster, JournalWeek
+from services.evidence.makeups.models import Makeup
 from services.evidence.periods.models import PeriodState
 from services.evidence.ratings.models import RatingBallot, RatingRater, RatingSubject, RatingTask
 from services.evidence.rectifications.models import RectificationNotice
@@ -20,6 +21,7 @@ __all__ = [
     "Fact",
     "JournalRoster",
     "JournalWeek",
+    "Makeup",
     "PeriodState",
     "RatingBallot",
     "RatingRater",

@@ -19,7 +19,6 @@ OWN_ROLES: tuple[Role, ...] = UNIT_ACCOUNT_ROLES
 # (reviewer over it) and the subject itself see what the 公示 shows, nothing more (docs/decisions.md)
 OFFICE_READERS: tuple[Role, ...] = ("admin", "assessor", "auditor")
 PUBLIC_READERS: tuple[Role, ...] = ("reviewer",)
-PUBLISHED = ("published", "finalized")
 
 
 def is_own(principal: Principal, subject_id: str, unit_path: str) -> bool:

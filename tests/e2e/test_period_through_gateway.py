@@ -216,7 +216,7 @@ def test_an_appeal_answered_point_by_point(gw: Gateway, world: World) -> None:
 def test_publication_an_objection_and_no_early_approval(gw: Gateway, world: World) -> None:
     """Publication (公示), an objection by the subject itself and its answer; 审定 refused until due."""
     admin, a, p = world.admin, world.a, world.p
-    publication = gw(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status closesAt } }",
+    publication = gw(admin, "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 5) { status closesAt } }",
                      p=p)
     assert publication["publishResults"]["status"] == "published"
     subject_a = subject_a_token(gw, a)

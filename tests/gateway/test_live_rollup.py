@@ -25,7 +25,7 @@ import pytest
 from tests.gateway.live import Live, module_stack
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PUBLISH = "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 1) { status } }"
+PUBLISH = "mutation($p: ID!) { publishResults(periodId: $p, workingDays: 5) { status } }"
 FINALIZE = "mutation($p: ID!) { finalizePeriod(periodId: $p) { sequence } }"
 REOPEN = 'mutation($p: ID!) { reopenPeriod(periodId: $p, reason: "甲街道对二月重点工作评分提出申诉") { status } }'
 FILE_APPEAL = """mutation($p: ID!, $s: ID!, $f: String!) { fileAppeal(periodId: $p, subjectId: $s, factId: $f,

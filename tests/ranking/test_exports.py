@@ -38,6 +38,8 @@ async def test_ranking_table_as_xlsx(ranking: httpx.AsyncClient, scoring: FakeSc
         [2, "u2", "二中队", "甲组", 55, 37.5, 92.5, "良好", "名额限制", None, 500],
         [3, "u3", "三中队", "甲组", 50, 31, 81, "良好", None, None, 500],
         [1, "u4", "四中队", "乙组", 40.01, 30, 70.01, "一般", None, "通报表扬", 0],
+        ["注：各项得分和总分均由未经舍入的数值分别四舍五入保留 2 位小数；总分不是各列舍入后之和，"
+         "各列相加与总分每列最多可差 0.01。", *[None] * 10],
     ]
     total = sheet["G2"]
     assert (total.data_type, total.number_format) == ("n", "0.00")
@@ -142,7 +144,8 @@ async def test_xlsx_exports_hold_formula_text_as_text(ranking: httpx.AsyncClient
         sheet = load_workbook(io.BytesIO(response.content)).active
         cells = [cell for row in sheet.iter_rows() for cell in row]
         assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
-        names = {row[1].value: row[2] for row in sheet.iter_rows(min_row=2)}
+        subjects = [row for row in sheet.iter_rows(min_row=2) if row[1].value is not None]  # not the note's row
+        names = {row[1].value: row[2] for row in subjects}
         # XML reads a bare CR back as LF: the cell is still text starting with a line break
         assert {key: cell.value for key, cell in names.items()} == {
             f"x{n}": name.replace("\r", "\n") for n, name in enumerate(FORMULAS, start=1)}
@@ -152,3 +155,21 @@ async def test_xlsx_exports_hold_formula_text_as_text(ranking: httpx.AsyncClient
             assert (sheet["E1"].value, sheet["E1"].data_type) == ("=cmd|' /C calc'!A0", "s")
             x1 = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "x1")
             assert [(cell.value, cell.data_type) for cell in x1[4:7]] == [(59, "n"), (-1.5, "n"), (57.5, "n")]
+
+
+async def test_the_ranking_workbook_says_why_its_columns_need_not_add_up_to_the_total(
+        ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
+    """u1 10.005 + 10.005 = 20.01 exactly: each column prints 10.01 (half-up), whose sum 20.02 is not the total
+    20.01 (scheme-format.md: rounded only when output). The CSV stays one row per subject; the workbook says why
+    under its rows, in the reader's language."""
+    scoring.add_period("p1", QUARTERLY, "2026-Q1", [subject("u1", "10.005", "10.005")])
+    await deliver(ranking, "p1", scoring)
+    table = await ranking.get("/v1/periods/p1/exports/ranking", params={"format": "csv"}, headers=AUDITOR)
+    rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert [row[4:7] for row in rows[1:]] == [["10.01", "10.01", "20.01"]]
+    english = {**AUDITOR, "Accept-Language": "en"}
+    workbook = await ranking.get("/v1/periods/p1/exports/ranking", params={"format": "xlsx"}, headers=english)
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=3)] == [
+        "Note: each score and the total are rounded half-up to 2 decimal places from unrounded values; the total is "
+        "not the sum of the rounded columns, which may differ from it by up to 0.01 per column."]

@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy import literal_column, select, text
 
 from tests.conftest import auth, token_for
-from tests.ranking.conftest import QUARTERLY, Clock, FakeScoring, deliver, first_scores, subject
+from tests.ranking.conftest import QUARTERLY, Clock, FakeScoring, deliver, first_scores, subject, system_headers
 
 OFFICE = auth(("admin", "city"), subject="office")
 AUDITOR = auth(("auditor", ""))
@@ -45,10 +45,17 @@ async def test_window_counts_working_days_with_holidays_and_adjusted_workdays(
     period = await _published(ranking, scoring)
     assert _at(period["publication_ends_at"]) == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
     assert (period["status"], period["publication_days"], period["published_by"]) == ("published", 5, "office")
-    # Wednesday 2026-09-30, 4 working days: 9-30, (国庆 10-01..07), 10-08, 10-09, and Saturday 10-10 (调休).
+    # Wednesday 2026-09-30, another period, at least KAOHE_PUBLICATION_MIN_WORKING_DAYS (5) as the scheme sets
+    # none: 9-30, (国庆 10-01..07), 10-08, 10-09, Saturday 10-10 (调休), Monday 10-12; ends Tuesday 00:00 Shanghai.
     clock.now = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
-    again = await ranking.post("/v1/periods/p1/publication", json={"working_days": 4}, headers=OFFICE)
-    assert _at(again.json()["publication_ends_at"]) == datetime(2026, 10, 10, 16, 0, tzinfo=UTC)
+    scoring.add_period("p2", QUARTERLY, "2026-Q1", first_scores())
+    await deliver(ranking, "p2", scoring)
+    short = await ranking.post("/v1/periods/p2/publication", json={"working_days": 4}, headers=OFFICE)
+    assert (short.status_code, short.json()["error"]["message"]) == (422, (
+        "a publication (公示) runs 5 working days at least (KAOHE_PUBLICATION_MIN_WORKING_DAYS; the scheme sets no "
+        "publication.working_days); 4 is too short"))
+    again = await ranking.post("/v1/periods/p2/publication", json={"working_days": 5}, headers=OFFICE)
+    assert _at(again.json()["publication_ends_at"]) == datetime(2026, 10, 12, 16, 0, tzinfo=UTC)
     assert (await ranking.post("/v1/periods/p1/publication", json={"working_days": 0},
                                headers=OFFICE)).status_code == 422
     district = auth(("admin", "city/d1"))
@@ -209,8 +216,12 @@ async def test_reopen_with_reason_is_audited_and_a_later_approval_makes_a_new_sn
     assert trail[-1]["details"] == {"reason": "申诉成立,更正四中队服务评价"}
     scoring.scores["p1"][3] = subject("u4", "50", "39")
     assert (await deliver(ranking, "p1", scoring))["changed"] == 1
-    await ranking.post("/v1/periods/p1/publication", json={"working_days": 1}, headers=OFFICE)
-    clock.now = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # Saturday publication: Monday is its one working day
+    first_again = await ranking.post("/v1/periods/p1/publication", json={"working_days": 4}, headers=OFFICE)
+    assert first_again.json()["error"]["message"] == (
+        "a publication (公示) runs 5 working days at least (KAOHE_PUBLICATION_MIN_WORKING_DAYS; the scheme sets no "
+        "publication.working_days); 4 is too short")
+    await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
+    clock.now = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)  # Saturday publication: Monday 11-30 to Friday 12-04
     second = (await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)).json()
     assert second["sequence"] == 2 and second["sha256"] != first["sha256"]
     listed = (await ranking.get("/v1/periods/p1/snapshots", headers=AUDITOR)).json()
@@ -444,3 +455,84 @@ async def test_an_objection_is_answered_by_someone_else(ranking: httpx.AsyncClie
     answered = await ranking.post(answer_path, json={"answer": "已复核,维持原评分"}, headers=OFFICE)
     assert (answered.status_code, answered.json()["status"], answered.json()["answered_by"]) == (
         200, "answered", "office")
+
+
+async def test_publishing_again_with_nothing_changed_is_refused(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """Monday 2026-11-23 10:00 Shanghai, 5 working days: the 公示 ends Saturday 00:00 (11-27 16:00Z). Publishing
+    again with the same results is refused; u4 30 → 39 makes it stale (allowed), and back to 30 current again
+    (refused again); a first 公示 after a reopening is allowed with unchanged results."""
+    await _published(ranking, scoring)
+    refusal = {"code": "conflict", "message": (
+        "the results of period p1 are still those its 公示 (publication 1) shows; a re-publication is only for "
+        "results that changed after the 公示"),
+        "details": {"publication": 1, "stale": False, "publication_ends_at": "2026-11-27T16:00:00+00:00"}}
+    again = await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
+    assert (again.status_code, again.json()["error"]) == (409, refusal)
+    chinese = await ranking.post("/v1/periods/p1/publication", json={}, headers={**OFFICE, "Accept-Language": "zh-CN"})
+    assert chinese.json()["error"]["message"] == (
+        "考核周期 p1 的结果仍与其公示（第 1 次）一致；只有公示后结果发生变化才可重新公示")
+    scoring.scores["p1"][3] = subject("u4", "40.005", "39")
+    await deliver(ranking, "p1", scoring)
+    scoring.scores["p1"][3] = subject("u4", "40.005", "30")
+    await deliver(ranking, "p1", scoring)
+    assert (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()["stale"] is False
+    assert (await ranking.post("/v1/periods/p1/publication", json={}, headers=OFFICE)).json()["error"] == refusal
+    statuses = [e.payload["status"] for e in await _outbox(ranking) if e.destination == "scoring"]
+    assert statuses == ["published"]  # one 公示, announced once
+
+
+async def test_a_re_publication_never_ends_before_the_window_in_progress(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """The scheme: 5 working days, a re-publication 2. Published Monday 2026-11-23 10:00 Shanghai, announced until
+    Saturday 00:00 (11-27 16:00Z). On Tuesday 11-24 u4 changes: 2 working days (Tue, Wed) would end Thursday 00:00
+    (11-25 16:00Z), before the announced end: refused. Left out, the days grow until the end is not earlier: 3 ends
+    11-26 16:00Z, 4 (Tue..Fri) ends 11-27 16:00Z: 4 days."""
+    scoring.add_period("p1", PUBLISHING, "2026-Q1", first_scores())
+    await deliver(ranking, "p1", scoring)
+    first = (await ranking.post("/v1/periods/p1/publication", json={}, headers=OFFICE)).json()
+    assert _at(first["publication_ends_at"]) == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    scoring.scores["p1"][3] = subject("u4", "40.005", "39")
+    await deliver(ranking, "p1", scoring)
+    cut = await ranking.post("/v1/periods/p1/publication", json={"working_days": 2}, headers=OFFICE)
+    assert (cut.status_code, cut.json()["error"]["message"]) == (422, (
+        "the 公示 in progress (publication 1) was announced until 2026-11-27T16:00:00+00:00; a re-publication may "
+        "not end before it: give more working days, or leave them out"))
+    second = (await ranking.post("/v1/periods/p1/publication", json={}, headers=OFFICE)).json()
+    assert (second["publication_days"], second["publication_sequence"]) == (4, 2)
+    assert _at(second["publication_ends_at"]) == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+
+
+async def test_a_reopened_period_shows_its_last_publication_marked_as_superseded(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """Published, approved (审定), then reopened and u4's service score corrected (30 → 39: 79.005 → 79.01): until it
+    is published again, u4's own account still reads its result as published (70.01, rank 1, 一般, 通报表扬), and so
+    do the publication list, with 公示状态 saying it was superseded by the reopening, and the public 公示; the
+    office reads the corrected current result."""
+    await _finalized(ranking, scoring, clock)
+    assert (await ranking.post("/v1/periods/p1/reopen", json={"reason": "更正四中队服务评价"},
+                               headers=OFFICE)).status_code == 200
+    scoring.scores["p1"][3] = subject("u4", "40.005", "39")
+    assert (await deliver(ranking, "p1", scoring))["changed"] == 1
+    own = await ranking.get("/v1/periods/p1/results/u4", headers=U4_UNIT)
+    assert own.status_code == 200, own.text
+    assert (own.json()["total"], own.json()["rank"], own.json()["grade"], own.json()["labels"]) == (
+        "70.01", 1, "一般", ["通报表扬"])
+    assert (await ranking.get("/v1/periods/p1/results/u4", headers=OFFICE)).json()["total"] == "79.01"
+    listed = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"},
+                               headers={**U4_UNIT, "Accept-Language": "zh-CN"})
+    assert listed.status_code == 200, listed.text
+    assert list(csv.reader(io.StringIO(listed.content.decode("utf-8-sig")))) == [
+        [*PUBLICATION_HEADERS, "公示状态"],
+        ["1", "u4", "四中队", "乙组", "70.01", "1", "一般", "通报表扬", "已被取代：审定后已重新打开更正，待重新公示"]]
+    english = await ranking.get("/v1/periods/p1/exports/publication", params={"format": "csv"},
+                                headers={**U4_UNIT, "Accept-Language": "en"})
+    assert english.content.decode("utf-8-sig").splitlines()[1].endswith(
+        "Superseded: the period was reopened after approval (审定) for a correction; to be published again")
+    public = (await ranking.get("/v1/periods/p1/publication/public", headers=system_headers())).json()
+    assert (public["status"], public["reopened"], public["stale"], public["sequence"]) == ("computed", True, False, 1)
+    assert [row["total"] for row in public["rows"]] == ["95.13", "92.50", "81.00", "70.01"]

@@ -15,7 +15,7 @@ AUDITOR = auth(("auditor", ""))
 
 
 async def _finalize(ranking: httpx.AsyncClient, clock: Clock, period_id: str) -> None:
-    published = await ranking.post(f"/v1/periods/{period_id}/publication", json={"working_days": 1}, headers=OFFICE)
+    published = await ranking.post(f"/v1/periods/{period_id}/publication", json={"working_days": 5}, headers=OFFICE)
     assert published.status_code == 200, published.text
     clock.now += timedelta(days=10)
     assert (await ranking.post(f"/v1/periods/{period_id}/finalize", headers=OFFICE)).status_code == 200

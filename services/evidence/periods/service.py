@@ -15,14 +15,22 @@ from services.evidence.periods import repository
 from services.evidence.scoring_client import PeriodInfo, ScoringClient
 
 FROZEN = "finalized"
+# Evidence is collected while a period is open or collecting; from `scoring` on (published, reopened included) new
+# evidence needs a make-up (补报) approved by the office (services/evidence/makeups, docs/decisions.md)
+COLLECTING = frozenset({"open", "collecting"})
+
+
+async def status_of(session: AsyncSession, period: PeriodInfo) -> str:
+    """The period's status as evidence knows it: ranking's last `period.status` event, else scoring's."""
+    state = await repository.get(session, period.id)
+    return state.status if state is not None else period.status
 
 
 async def writable_period(session: AsyncSession, scoring: ScoringClient, period_id: str) -> PeriodInfo:
     """The period, unless it is finalized (then 409): ranking's last event wins over scoring's copy."""
     period = await scoring.period(period_id)
     await STORE.refresh(scoring.calendar)  # the deadlines a write computes use the current arrangements
-    state = await repository.get(session, period_id)
-    status = state.status if state is not None else period.status
+    status = await status_of(session, period)
     if status == FROZEN:
         raise Conflict(_("period %(period_id)s is finalized; evidence can no longer change", period_id=period_id),
                        details={"period_id": period_id, "status": status})

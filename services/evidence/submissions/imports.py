@@ -40,6 +40,7 @@ from services.common.stored_text import message
 from services.common.tabular import BadRows, Line, table
 from services.common.workbook import excerpt
 from services.evidence.facts import repository as facts_repository
+from services.evidence.makeups.service import makeups_of_rows
 from services.evidence.periods.service import scoped_writable_period
 from services.evidence.reviews import chains
 from services.evidence.reviews import repository as reviews_repository
@@ -129,7 +130,11 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
         raise BadRows(sorted(problems, key=lambda p: p["row"]), what="submitted")
     if not checked:
         raise InvalidInput(_("the file has no rows to submit"), details={"field": "file"})
-    return await _write(session, principal, period, kind, upload, checked, now)
+    makeups, refusal = await makeups_of_rows(session, period, subject_ids=[row.subject.id for row in checked],
+                                             indicator=upload.indicator, at=now)
+    if refusal is not None:
+        raise refusal
+    return await _write(session, principal, period, kind, upload, checked, now, makeups)
 
 
 def _kind(period: PeriodInfo, upload: Upload) -> str:
@@ -302,7 +307,7 @@ def _problems(line: int, exc: DomainError) -> list[dict[str, Any]]:
 
 
 async def _write(session: AsyncSession, principal: Principal, period: PeriodInfo, kind: str, upload: Upload,
-                 rows: list[Checked], now: datetime) -> dict[str, Any]:
+                 rows: list[Checked], now: datetime, makeups: dict[str, str]) -> dict[str, Any]:
     """Each row as `open_submission` and `approve_as_reviewer` make it one by one (the same rows, audit records in
     the same order, events and facts), written set-based: every submission, version, decision, fact and outbox
     event of the file with one COPY per table (docs/decisions.md, "Bulk facts and roll-up recompute")."""
@@ -316,7 +321,7 @@ async def _write(session: AsyncSession, principal: Principal, period: PeriodInfo
     gathered = Gathered(facts=existing)
     made: list[dict[str, Any]] = []
     for row, submission, first, approve in opened:
-        record_created(session, principal, submission, first)
+        record_created(session, principal, submission, first, makeup_id=makeups.get(submission.subject_id))
         if approve:
             await approve_as_reviewer(session, principal, submission, reason=message(APPROVED_ON_UPLOAD), now=now,
                                       gathered=gathered)

@@ -13,6 +13,7 @@ from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.evidence.facts.service import journal_fact_id
+from services.evidence.makeups.service import require_collecting_or_makeup
 from services.evidence.periods.service import scoped_writable_period, writable_period
 from services.evidence.reviews import chains
 from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
@@ -161,16 +162,20 @@ async def create(
     period = await scoped_writable_period(session, principal, scoring, payload.period_id)
     subject = await scoring.seen_subject(principal, payload.period_id, payload.subject_id)
     content = checked_evidence(principal, period, subject, payload.indicator, payload.fact, payload.content)
+    moment = now or clock.now()
+    makeup = await require_collecting_or_makeup(session, period, subject_id=subject.id, indicator=payload.indicator,
+                                                at=moment)
     submission = await open_submission(session, principal, period=period, subject=subject,
                                        indicator=payload.indicator, fact_kind=payload.fact, content=content,
-                                       justification=payload.justification, moment=now or clock.now())
+                                       justification=payload.justification, moment=moment,
+                                       makeup_id=makeup.id if makeup else None)
     return to_read(submission)
 
 
 async def open_submission(
     session: AsyncSession, principal: Principal, *, period: PeriodInfo, subject: SubjectInfo, indicator: str | None,
     fact_kind: str, content: dict[str, Any], justification: str | None, moment: datetime,
-    levels: list[dict[str, Any]] | None = None,
+    levels: list[dict[str, Any]] | None = None, makeup_id: str | None = None,
 ) -> Submission:
     """Store validated evidence and start its review chain (`levels`, else the indicator's, else the scheme's)."""
     if levels is None:
@@ -179,7 +184,7 @@ async def open_submission(
                                        fact_kind=fact_kind, content=content, justification=justification,
                                        moment=moment, levels=levels)
     await repository.add(session, submission, first)
-    record_created(session, principal, submission, first)
+    record_created(session, principal, submission, first, makeup_id=makeup_id)
     return submission
 
 
@@ -202,10 +207,11 @@ def new_submission(
 
 
 def record_created(session: AsyncSession, principal: Principal, submission: Submission,
-                   first: SubmissionVersion) -> None:
-    """The audit record and the event of a new submission."""
+                   first: SubmissionVersion, *, makeup_id: str | None = None) -> None:
+    """The audit record and the event of a new submission (and the make-up that let it in late)."""
     audit.record(session, actor=principal, action="submission.create", entity_type="submission",
-                 entity_id=submission.id, after={"content": first.content, "justification": first.justification})
+                 entity_id=submission.id, after={"content": first.content, "justification": first.justification},
+                 details={"makeup": makeup_id} if makeup_id else None)
     announce(session, "submission.submitted", submission, at=submission.created_at)
 
 

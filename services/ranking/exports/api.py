@@ -14,7 +14,7 @@ from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Conflict, Forbidden
 from services.common.openapi import errors
-from services.ranking.access import OFFICE_READERS, PUBLISHED, PeriodId
+from services.ranking.access import OFFICE_READERS, PeriodId
 from services.ranking.exports import service
 from services.ranking.periods import repository
 from services.ranking.periods import service as periods
@@ -53,7 +53,7 @@ async def export_publication(period_id: PeriodId, session: SessionDep, principal
     period = await periods.get(session, period_id)
     periods.require_related(principal, period, public_once_published=True)
     shown = await repository.latest_publication(session, period_id)
-    if period.status not in PUBLISHED or shown is None:
+    if shown is None:
         raise Conflict(_("period %(period_id)s has not been published (公示) yet", period_id=period_id))
     rows = await results.published_rows(session, shown.id, principal)
     return _respond(service.publication_list(period, rows), format, f"{period_id}-publication")

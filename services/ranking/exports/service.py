@@ -36,6 +36,7 @@ class Table:
     title: str
     columns: Sequence[Column]
     rows: Sequence[SubjectResult]
+    note: str | None = None  # printed under the rows of a workbook (a CSV stays one row per subject)
 
 
 def points_format(precision: int) -> str:
@@ -82,7 +83,16 @@ def ranking_table(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Table:
     columns += [Column(localize(_("%(reward)s (yuan)", reward=name)), _reward_of(name), "0.00")
                 for name in _reward_names(rows)]
     title = localize(_("%(period)s ranking", period=period.label))
-    return Table(title, [*columns, *_stale(period, RANKING_STALE)], rows)
+    return Table(title, [*columns, *_stale(period, RANKING_STALE)], rows, note=rounding_note(period.precision))
+
+
+def rounding_note(precision: int) -> str:
+    """Why the printed columns need not add up to the printed total (scheme-format.md: results are rounded only
+    when output, each on its own, from unrounded values)."""
+    return localize(_("Note: each score and the total are rounded half-up to %(places)s decimal places from "
+                      "unrounded values; the total is not the sum of the rounded columns, which may differ from it "
+                      "by up to %(unit)s per column.",
+                      places=precision, unit=format(Decimal(1).scaleb(-precision), "f")))
 
 
 def publication_list(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Table:
@@ -98,7 +108,7 @@ def publication_list(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Tab
         Column(translate(LABELS), _labels),
     ]
     title = localize(_("%(period)s results for publication", period=period.label))
-    return Table(title, [*columns, *_stale(period, PUBLICATION_STALE)], rows)
+    return Table(title, [*columns, *_publication_state(period)], rows)
 
 
 # the column headers (zh-CN: 名次, 编号, 名称, 组别, 总分, 等次, 等次说明, 标签, 序号)
@@ -108,11 +118,21 @@ TOTAL, GRADE, GRADE_REASON, LABELS, NUMBER = N_("Total"), N_("Grade"), N_("Grade
 STALE_HEADER = N_("Publication status")
 PUBLICATION_STALE = N_("Void: the results changed after publication; to be published again")
 RANKING_STALE = N_("Differs from the published results; to be published again")
+PUBLICATION_REOPENED = N_("Superseded: the period was reopened after approval (审定) for a correction; to be "
+                          "published again")
 
 
 def _stale(period: RankedPeriod, text: str) -> list[Column]:
     shown = translate(text)
     return [Column(translate(STALE_HEADER), lambda r: shown)] if period.stale and period.status == "published" else []
+
+
+def _publication_state(period: RankedPeriod) -> list[Column]:
+    """The 公示状态 column of the publication list: stale, or the last 公示 of a period reopened after 审定."""
+    if period.status == "computed" and period.publication_sequence:
+        reopened = translate(PUBLICATION_REOPENED)
+        return [Column(translate(STALE_HEADER), lambda r: reopened)]
+    return _stale(period, PUBLICATION_STALE)
 
 
 def _score_of(code: str) -> Any:
@@ -137,6 +157,8 @@ def xlsx_bytes(table: Table) -> bytes:
     sheet.append([xlsx_text_cell(sheet, column.header) for column in table.columns])
     for values in _values(table):
         sheet.append([_cell(sheet, value, column) for value, column in zip(values, table.columns, strict=True)])
+    if table.note:
+        sheet.append([xlsx_text_cell(sheet, table.note)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -55,6 +55,8 @@ async def public_publication(period_id: PeriodId, session: SessionDep, principal
     return {
         "period_id": period.id, "label": period.label, "title": scheme.title, "status": period.status,
         "stale": bool(period.stale and period.status == "published"),
+        # reopened after 审定 and not published since: this is the last 公示, superseded by the correction under way
+        "reopened": period.status == "computed",
         "sequence": shown.sequence, "republication": shown.republication, "working_days": shown.working_days,
         "published_at": shown.published_at.isoformat(), "closes_at": shown.ends_at.isoformat(),
         "finalized_at": period.finalized_at.isoformat() if period.finalized_at and period.status == "finalized"

@@ -26,25 +26,70 @@ LISTED = 100  # subject ids named in an audit record
 
 def window(rules: PublicationRules | None, *, requested: int | None, republication: bool,
            previous: Publication | None) -> int:
-    """The working days of a 公示: the request, at least the scheme's minimum, else the scheme's window.
+    """The working days of a 公示: the request, at least the minimum, else the default.
 
-    A first 公示 (of the period, or after a reopening) runs `publication.working_days`; a re-publication after
-    the results changed runs `publication.republication_working_days` (the shortened window the scheme
-    allows), else a full window again. Without a `publication` section the office chooses (default 5 days,
-    a re-publication as long as the publication before)."""
+    A first 公示 (of the period, or after a reopening) runs at least `publication.working_days`; a re-publication
+    after the results changed at least `publication.republication_working_days` (the shortened window the scheme
+    allows), else `working_days`. A scheme without them has KAOHE_PUBLICATION_MIN_WORKING_DAYS (default 5) as the
+    minimum of both; its default is that minimum, a re-publication's as long as the publication before."""
     full = rules.working_days if rules else None
     short = rules.republication_working_days if rules else None
-    minimum = (short or full) if republication else full
-    default = minimum or (previous.working_days if republication and previous else DEFAULT_WORKING_DAYS)
+    scheme_minimum = (short or full) if republication else full
+    minimum = scheme_minimum or get_settings().publication_min_working_days
+    default = scheme_minimum or max(minimum, previous.working_days if republication and previous else minimum)
     if requested is None:
         return default
-    if minimum is not None and requested < minimum:
-        key = "republication_working_days" if republication and short else "working_days"
+    if requested < minimum:
         what = _("a re-publication") if republication else _("a publication (公示)")
+        if scheme_minimum is None:
+            raise InvalidInput(_("%(what)s runs %(minimum)s working days at least (KAOHE_PUBLICATION_MIN_WORKING_DAYS; "
+                                 "the scheme sets no publication.working_days); %(requested)s is too short",
+                                 what=what, minimum=minimum, requested=requested),
+                               details=[{"field": "working_days", "reason": "too short", "minimum": minimum}])
+        key = "republication_working_days" if republication and short else "working_days"
         raise InvalidInput(_("the scheme sets %(what)s at %(minimum)s working days at least (publication.%(key)s); "
                              "%(requested)s is too short", what=what, minimum=minimum, key=key, requested=requested),
-                           details=[{"field": "working_days", "reason": "too short"}])
+                           details=[{"field": "working_days", "reason": "too short", "minimum": minimum}])
     return requested
+
+
+async def compare(session: AsyncSession,
+                  period: RankedPeriod) -> tuple[Publication, dict[str, str], dict[str, str]] | None:
+    """The latest 公示, the result digest it shows of each subject and each subject's current one (None before the
+    first 公示)."""
+    shown = await repository.latest_publication(session, period.id)
+    if shown is None:
+        return None
+    published = await repository.published_digests(session, shown.id)
+    current = {sid: d.digest for sid, d in (await results.current_digests(session, period.id)).items()}
+    return shown, published, current
+
+
+async def refuse_if_unchanged(session: AsyncSession, period: RankedPeriod) -> None:
+    """A re-publication shows results that changed since the 公示: while every current result is the one the latest
+    publication shows (the period is not stale), publishing again is refused (409), so that a 公示 in progress is
+    not restarted, re-announced and re-sent to integrators for nothing."""
+    compared = await compare(session, period)
+    if compared is None:
+        return
+    shown, published, current = compared
+    if current == published:
+        raise Conflict(_("the results of period %(period_id)s are still those its 公示 (publication %(sequence)s) "
+                         "shows; a re-publication is only for results that changed after the 公示",
+                         period_id=period.id, sequence=shown.sequence),
+                       details={"publication": shown.sequence, "stale": False,
+                                "publication_ends_at": shown.ends_at.isoformat()})
+
+
+def refuse_if_cut_short(previous: Publication | None, ends_at: datetime, now: datetime) -> None:
+    """A re-publication never ends before the 公示 it replaces was announced to end (its objection period)."""
+    if previous is None or now >= previous.ends_at or ends_at >= previous.ends_at:
+        return
+    raise InvalidInput(_("the 公示 in progress (publication %(sequence)s) was announced until %(ends_at)s; a "
+                         "re-publication may not end before it: give more working days, or leave them out",
+                         sequence=previous.sequence, ends_at=previous.ends_at.isoformat()),
+                       details=[{"field": "working_days", "reason": "ends before the 公示 in progress",
+                                 "publication_ends_at": previous.ends_at.isoformat()}])
 
 
 async def record(session: AsyncSession, period: RankedPeriod, principal: Principal, *, working_days: int,
@@ -90,11 +135,10 @@ async def after_recompute(session: AsyncSession, period: RankedPeriod, *, actor:
     if period.status != "published":
         _clear(period)
         return
-    shown = await repository.latest_publication(session, period.id)
-    if shown is None:
+    compared = await compare(session, period)
+    if compared is None:
         return
-    published = await repository.published_digests(session, shown.id)
-    current = {sid: d.digest for sid, d in (await results.current_digests(session, period.id)).items()}
+    shown, published, current = compared
     if current == published:
         if period.stale:
             _clear(period)

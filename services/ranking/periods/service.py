@@ -15,13 +15,13 @@ from services.common.outbox import enqueue
 from services.common.settings import get_settings
 from services.common.stored_text import english
 from services.common.workcalendar import STORE
-from services.ranking.access import PUBLISHED, require_office
+from services.ranking.access import require_office
 from services.ranking.clients import ScoringClient, audit_heads
 from services.ranking.db import common
 from services.ranking.objections import repository as objections
 from services.ranking.periods import publication, repository
 from services.ranking.periods.calendar import publication_end_with_note
-from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, RankedPeriod
+from services.ranking.periods.models import PeriodReopening, PeriodSnapshot, Publication, RankedPeriod
 from services.ranking.periods.schemas import PeriodRead
 from services.ranking.results import repository as results
 from services.ranking.results.cache import ResultsCache
@@ -66,13 +66,17 @@ async def publish(
     scheme = await scheme_of(scoring, cache.inputs, ref)
     republication = period.status == "published"
     previous = await repository.latest_publication(session, period.id) if republication else None
+    if republication:
+        await publication.refuse_if_unchanged(session, period)
     days = publication.window(scheme.publication, requested=working_days, republication=republication,
                               previous=previous)
+    await STORE.refresh(scoring.calendar)  # the arrangements offices loaded, as evidence uses them
+    days, (ends_at, note) = _reaching(previous, now, days, extend=working_days is None)
+    publication.refuse_if_cut_short(previous, ends_at, now)
     before = _state(period)
     period.status, period.publication_days = "published", days
     period.published_at, period.published_by = now, principal.subject
-    await STORE.refresh(scoring.calendar)  # the arrangements offices loaded, as evidence uses them
-    ends_at, period.publication_calendar_note = publication_end_with_note(now, days, get_settings().timezone)
+    period.publication_calendar_note = note
     period.publication_ends_at = ends_at.astimezone(UTC)
     heads = await audit_heads(session, scoring, _("period %(period_id)s was not published (公示)",
                                                   period_id=period.id))
@@ -92,6 +96,18 @@ async def publish(
                           "chain_heads": heads})
     await session.flush()
     return period
+
+
+def _reaching(previous: Publication | None, now: datetime, days: int, *,
+              extend: bool) -> tuple[int, tuple[datetime, str | None]]:
+    """The window's days and (end, calendar note); when `extend` (the office named no days), the fewest days from
+    `days` on (at most 30) whose end is not before the 公示 in progress was announced to end."""
+    timezone = get_settings().timezone
+    end = publication_end_with_note(now, days, timezone)
+    while extend and previous is not None and now < previous.ends_at and end[0] < previous.ends_at and days < 30:
+        days += 1
+        end = publication_end_with_note(now, days, timezone)
+    return days, end
 
 
 async def finalize(session: AsyncSession, principal: Principal, scoring: ScoringClient, period_id: str, *,
@@ -200,7 +216,7 @@ def require_related(principal: Principal, period: RankedPeriod, *, public_once_p
     hold no grant at all: its period is looked up unscoped, as evidence does for a person's own journal, and the
     reads of results still show it its own subject only."""
     if principal.relates_to(period.scope_path) or principal.subject_ids or (
-            public_once_published and period.status in PUBLISHED):
+            public_once_published and period.publication_sequence > 0):
         return
     raise NotFound(_("period %(period_id)s has no results yet", period_id=period.id))
 

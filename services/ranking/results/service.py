@@ -23,7 +23,6 @@ from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.stored_text import message
 from services.ranking.access import (
     OFFICE_READERS,
-    PUBLISHED,
     can_read_current,
     can_read_published,
     require_office,
@@ -336,7 +335,7 @@ async def _readable(session: AsyncSession, principal: Principal, period_id: str,
     found = [(row, True) for row in current if can_read_current(principal, row.unit_path)]
     rest = [sid for sid in subject_ids if sid not in {row.subject_id for row, _ in found}]
     period = await periods.get(session, period_id) if rest else None
-    if period is not None and period.status in PUBLISHED and period.publication_sequence:
+    if period is not None and period.publication_sequence:  # published, finalized, or reopened (its last 公示)
         shown = await periods.latest_publication(session, period_id)
         published = await repository.published_of(session, shown.id, rest) if shown is not None else []
         found += [(row, False) for row in published if can_read_published(principal, row.subject_id, row.unit_path)]
@@ -352,7 +351,7 @@ async def table_page(session: AsyncSession, principal: Principal, period_id: str
         return total, rows, True
     period = await periods.get(session, period_id)
     shown = await periods.latest_publication(session, period_id) \
-        if period is not None and period.status in PUBLISHED else None
+        if period is not None and period.publication_sequence else None
     if shown is None:
         return 0, [], False
     total, rows = await repository.published_page(session, shown.id, principal, group=group, offset=offset,
