@@ -192,11 +192,12 @@ class Makeup:
     id: strawberry.ID
     period_id: str | None
     subject_id: str | None
-    indicator: str | None
-    reason: str | None
-    approved_by: str | None
-    approved_at: str | None
-    closes_at: str | None
+    indicator: str | None = strawberry.field(description="The indicator (指标) it covers; null: every indicator.")
+    reason: str | None = strawberry.field(description="Why the office approved it, as kept on record.")
+    approved_by: str | None = strawberry.field(description="Who approved it (the office), the user id.")
+    approved_at: str | None = strawberry.field(description="When it was approved (ISO 8601, UTC).")
+    closes_at: str | None = strawberry.field(description=(
+        "Until when new evidence is taken under it (ISO 8601, UTC): the end of its last working day in Beijing time."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Makeup:

@@ -50,6 +50,8 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "castBallot": ("ra", "ra", "ra"),
     "closeRatingTask": ("ad", "", "ad"),  # the task's scope is city/a
     "rectificationNotices": ("ad as re su au sj", "", "ad as re su au"),
+    "makeups": ("ad as re su au sj", "", "ad as re su au"),
+    "grantMakeup": ("ad", "", "ad"),  # the office over the period (owned by city/a)
     "issueRectificationNotice": ("ad as", "", "ad as"),
     "answerRectificationNotice": ("ad su", "", "ad su"),
     "signRectificationNotice": ("ad re", "", "ad re"),
@@ -155,6 +157,8 @@ DOCUMENTS: dict[str, str] = {
     "castBallot": 'mutation { castBallot(taskId: "t-1", answers: [{subjectId: "s-a", grade: "好"}]) { taskId } }',
     "closeRatingTask": 'mutation { closeRatingTask(taskId: "t-1", version: 1) { status } }',
     "rectificationNotices": f"{{ rectificationNotices({S}) {PAGE} }}",
+    "makeups": f"{{ makeups({S}) {{ subjectId closesAt }} }}",
+    "grantMakeup": f'mutation {{ grantMakeup({S}, reason: "逾期补报") {{ id }} }}',
     "issueRectificationNotice": f'mutation {{ issueRectificationNotice(input: {{{S}, problem: "台账缺失", '
                                 'opinion: "限期整改", checkedAt: "2026-03-01T02:00:00Z", deadline: "2026-03-10"}) '
                                 "{ id } }",

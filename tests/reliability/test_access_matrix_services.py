@@ -201,6 +201,8 @@ CALLS: dict[str, list[Call]] = {
                            {"subject_id": "pe-a", "text": "排名有误"})],
     "answerObjection": [Call("ranking", "POST", "/v1/objections/{objection}/answer", {"answer": "维持"})],
     "publishResults": [Call("ranking", "POST", f"/v1/periods/{PERIOD}/publication", {"working_days": 5})],
+    "makeups": [Call("evidence", "GET", "/v1/makeups", params=S, mark="pe-a")],
+    "grantMakeup": [Call("evidence", "POST", "/v1/makeups", {**S, "reason": "逾期补报"})],
     "finalizePeriod": [Call("ranking", "POST", f"/v1/periods/{PERIOD}/finalize")],
     "reopenPeriod": [Call("ranking", "POST", f"/v1/periods/{PERIOD}/reopen", {"reason": "更正"})],
     "setPeriodStatus": [Call("scoring", "POST", f"/v1/periods/{PERIOD}/status", {"status": "collecting"})],
@@ -362,6 +364,7 @@ async def _seed(client: httpx.AsyncClient, urls: dict[str, str]) -> dict[str, st
             "period_id": PERIOD, "scheme_id": "mx", "scheme_version": 1, "label": period["label"],
             "inputs_sha256": "x", "score_set": 1}}))
     await _ok(await client.post(f"{rk}/v1/periods/{PERIOD}/publication", headers=ADMIN, json={"working_days": 5}))
+    await _ok(await client.post(f"{ev}/v1/makeups", headers=ADMIN, json={**S, "reason": "逾期补报"}), 201)
     objection = await _ok(await client.post(f"{rk}/v1/periods/{PERIOD}/objections",
                                             headers=bearer(principal("subject", "inside")),
                                             json={"subject_id": "pe-a", "text": "名次有误"}), 201)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _, status_word
 from services.common import audit
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
@@ -23,6 +23,7 @@ from services.evidence.scoring_client import PeriodInfo, ScoringClient
 from services.evidence.workdays import deadline_after
 
 LISTED = 500  # make-ups of one period a list shows
+READERS: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")  # as submissions' READ_ROLES
 
 
 async def require_collecting_or_makeup(session: AsyncSession, period: PeriodInfo, *, subject_id: str,
@@ -90,7 +91,8 @@ async def grant(session: AsyncSession, principal: Principal, scoring: ScoringCli
 
 async def listed(session: AsyncSession, principal: Principal, period_id: str,
                  subject_id: str | None) -> list[MakeupRead]:
-    """A period's make-ups the caller may read (its staff over the subject's unit, or the subject itself)."""
+    """A period's make-ups the caller may read: as the subject's evidence (the staff who read it over the subject's
+    unit, or the subject itself)."""
     rows = await repository.of_period(session, period_id, subject_id, LISTED)
     return [MakeupRead.model_validate(r) for r in rows
-            if principal.sees(r.unit_path, r.subject_id)]
+            if principal.can(READERS, r.unit_path) or r.subject_id in principal.subject_ids]
