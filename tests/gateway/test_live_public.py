@@ -112,6 +112,7 @@ def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict
     assert heads == stored_heads(live, published)
     assert body == {
         "periodId": published, "label": "2026-Q2", "title": "街道考核", "status": "published", "stale": False,
+        "reopened": False,
         "publication": 1, "republication": False, "workingDays": 5, "publishedAt": body["publishedAt"],
         "closesAt": "2026-06-05T16:00:00+00:00", "firstDay": "2026-06-01", "lastDay": "2026-06-05",
         "finalizedAt": None, "objectionProcedure": DEFAULT_PROCEDURE,

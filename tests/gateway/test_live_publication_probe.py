@@ -101,3 +101,32 @@ def test_a_re_publication_keeps_the_minimum_and_needs_changed_results(live: Live
         "publication.working_days); 2 is too short")
     assert live(admin, PUBLISH, p=p, d=5)["publishResults"] == {"status": "published",
                                                                "closesAt": "2026-06-08T16:00:00Z"}
+
+
+def test_a_reopened_period_shows_the_last_publication_everywhere_marked_as_superseded(
+        live: Live, units: dict[str, str]) -> None:
+    """Published Monday 06-01 (5 days), approved Saturday 06-06, reopened: 甲's own account still reads 甲 as
+    published (88.00, rank 2, 良好) through `result`, the publication list (with 公示状态 saying it was superseded) and
+    the public page (`reopened`), as the office's `publication` says (`computed`, sequence 1, reopened)."""
+    live.at(local("2026-06-01T10:00:00"))
+    admin, a = live.token("admin", ""), units["a"]
+    p = computed(live, units, "probe-reopen")["id"]
+    assert live(admin, PUBLISH, p=p, d=5)["publishResults"]["status"] == "published"
+    live.at(local("2026-06-06T10:00:00"))
+    assert live(admin, "mutation($p: ID!) { finalizePeriod(periodId: $p) { sequence } }", p=p) == {
+        "finalizePeriod": {"sequence": 1}}
+    assert live(admin, 'mutation($p: ID!) { reopenPeriod(periodId: $p, reason: "更正") { status sequence reopened } }',
+                p=p) == {"reopenPeriod": {"status": "computed", "sequence": 1, "reopened": True}}
+    live.settle(p)
+    own = live.token("submitter", "city/a")
+    assert live(own, "query($p: ID!, $s: ID!) { result(periodId: $p, subjectId: $s) { total rank grade } }",
+                p=p, s=a) == {"result": {"total": "88.00", "rank": 2, "grade": "良好"}}
+    listed = live.get(own, f"/exports/periods/{p}/publication.csv")
+    assert listed.status_code == 200, listed.text
+    assert listed.content.decode("utf-8-sig").splitlines() == [
+        "序号,编号,名称,组别,总分,名次,等次,标签,公示状态",
+        f"1,{a},甲街道,街道,88.00,2,良好,,已被取代：审定后已重新打开更正，待重新公示"]
+    public = live.http.get(f"{live.url}/public/periods/{p}/publication.json").json()
+    assert (public["status"], public["reopened"], public["publication"]) == ("computed", True, 1)
+    page = live.http.get(f"{live.url}/public/periods/{p}/publication.html").text
+    assert "审定后已重新打开更正" in page

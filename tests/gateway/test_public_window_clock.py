@@ -12,7 +12,7 @@ from gateway.public import _state
 
 def test_the_window_is_judged_on_the_business_clock(clock_file: Path) -> None:
     closes = (datetime.now(UTC) + timedelta(days=1)).isoformat()  # tomorrow in real time
-    notice = {"status": "published", "finalizedAt": None, "stale": False, "closesAt": closes}
+    notice = {"status": "published", "finalizedAt": None, "stale": False, "reopened": False, "closesAt": closes}
     clock_file.write_text("0", encoding="utf-8")
     assert _state(notice) == "公示中"
     clock_file.write_text("259200", encoding="utf-8")  # three days ahead: past the window
