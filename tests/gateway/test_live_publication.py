@@ -162,22 +162,32 @@ def test_results_changed_after_publication_are_published_again_before_approval(
 def test_the_scheme_sets_the_window_and_the_shortened_one_of_a_republication(
         live: Live, units: dict[str, str]) -> None:
     """publication: {working_days: 5, republication_working_days: 2}. Published Mon 06-15 (06-19 is the
-    Dragon Boat holiday): 06-15, 16, 17, 18, 22 → ends 06-23 00:00 Shanghai (06-22 16:00Z); republished Tue
-    06-16: 06-16, 17 → ends 06-18 00:00 (06-17 16:00Z)."""
+    Dragon Boat holiday): 06-15, 16, 17, 18, 22 → ends 06-23 00:00 Shanghai (06-22 16:00Z). On Tue 06-16 甲's appeal
+    is upheld (88 → 95); republished then, 2 days (06-16, 17) would end 06-18 00:00 (06-17 16:00Z), before the
+    window in progress: refused; left out, the days grow: 3 ends 06-18 16:00Z, 4 (06-16, 17, 18, 22) 06-22 16:00Z."""
     live.at(local("2026-06-15T10:00:00"))
     admin = live.token("admin", "")
-    p = computed(live, units, "pub-window", publication={"working_days": 5, "republication_working_days": 2})["id"]
+    period = computed(live, units, "pub-window", publication={"working_days": 5, "republication_working_days": 2})
+    p = period["id"]
     short = live.error(admin, PUBLISH, p=p, d=3)
     assert (short["extensions"]["code"], short["message"]) == ("BAD_USER_INPUT", (
         "the scheme sets a publication (公示) at 5 working days at least (publication.working_days); 3 is too "
         "short"))
     assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["closesAt"] == "2026-06-22T16:00:00Z"
     live.at(local("2026-06-16T10:00:00"))
+    appeal = live(live.token("submitter", "city/a"), FILE_APPEAL, p=p, s=units["a"],
+                  f=period["facts"]["a"])["fileAppeal"]
+    assert live(admin, ANSWER_APPEAL, id=appeal["id"], v=appeal["version"]) == {"answerAppeal": {"status": "upheld"}}
+    live.settle(p)
     assert live.error(admin, PUBLISH, p=p, d=1)["message"] == (
         "the scheme sets a re-publication at 2 working days at least (publication.republication_working_days); "
         "1 is too short")
-    assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["closesAt"] == "2026-06-17T16:00:00Z"
+    assert live.error(admin, PUBLISH, p=p, d=2)["message"] == (
+        "the 公示 in progress (publication 1) was announced until 2026-06-22T16:00:00+00:00; a re-publication may "
+        "not end before it: give more working days, or leave them out")
+    assert live(admin, PUBLISH, p=p, d=None)["publishResults"]["closesAt"] == "2026-06-22T16:00:00Z"
     assert live(admin, PUBLICATION, p=p)["publication"]["sequence"] == 2
+    assert live(admin, PUBLICATION, p=p)["publication"]["workingDays"] == 4
 
 
 ANSWER_WITH = """mutation($id: ID!, $v: Int!, $pts: String!) { answerAppeal(id: $id, upheld: true,
