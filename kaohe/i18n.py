@@ -107,7 +107,8 @@ STATUS_WORDS: dict[str, dict[str, Text]] = {
                "dismissed": C_("appeal status", "dismissed")},
     "period": {"open": C_("period status", "open"), "collecting": C_("period status", "collecting"),
                "scoring": C_("period status", "scoring"), "published": C_("period status", "published"),
-               "finalized": C_("period status", "finalized"), "computed": C_("period status", "computed")},
+               "finalized": C_("period status", "finalized"), "computed": C_("period status", "computed"),
+               "reopened": C_("period status", "reopened")},
 }
 
 

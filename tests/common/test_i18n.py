@@ -765,7 +765,7 @@ def test_a_status_word_is_in_the_readers_language_and_its_value_stays() -> None:
         "notice": {"open": "待反馈", "answered": "已反馈", "signed": "已签字", "overdue": "已逾期"},
         "appeal": {"open": "待答复", "upheld": "申诉成立", "dismissed": "申诉不成立"},
         "period": {"open": "已开启", "collecting": "材料报送中", "scoring": "评分中", "published": "已公示",
-                   "finalized": "已审定", "computed": "已计算"}}
+                   "finalized": "已审定", "computed": "已计算", "reopened": "审定后已重新打开"}}
     assert all(localize(word, "en") == value for words in STATUS_WORDS.values() for value, word in words.items())
     assert status_word("submission", "archived") == "archived"  # not a known status: as it is
 

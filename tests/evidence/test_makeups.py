@@ -80,6 +80,10 @@ async def test_a_makeup_without_indicator_covers_every_indicator_of_its_subject_
     await announce(client, "reopened")
     assert (await client.post("/v1/submissions", json=CASE, headers=SUBMITTER_A)).json()["error"] == refusal(
         "reopened", "cases")
+    chinese = await client.post("/v1/submissions", json=CASE, headers={**SUBMITTER_A, "Accept-Language": "zh-CN"})
+    assert chinese.json()["error"]["message"] == (
+        "考核周期 2026-Q1 已停止收集佐证材料（当前为审定后已重新打开）：考核对象 ua 逾期提交的材料须经考核办批准补报；"
+        "请向考核办申请补报（grantMakeup，POST /v1/makeups），并在补报期限的工作日内提交")
     grant = {"period_id": "2026-Q1", "subject_id": "ua", "reason": "复核补报"}
     assert (await client.post("/v1/makeups", json=grant, headers=OFFICE)).status_code == 201
     assert (await client.post("/v1/submissions", json=CASE, headers=SUBMITTER_A)).status_code == 201
