@@ -160,7 +160,7 @@ async def test_xlsx_exports_hold_formula_text_as_text(ranking: httpx.AsyncClient
 async def test_the_ranking_workbook_says_why_its_columns_need_not_add_up_to_the_total(
         ranking: httpx.AsyncClient, scoring: FakeScoring) -> None:
     """u1 10.005 + 10.005 = 20.01 exactly: each column prints 10.01 (half-up), whose sum 20.02 is not the total
-    20.01 (scheme-format.md: rounded only when output). The CSV stays one row per subject; the workbook says why
+    20.01 (docs/scheme-reference.md: rounded only when output). The CSV stays one row per subject; the workbook says why
     under its rows, in the reader's language."""
     scoring.add_period("p1", QUARTERLY, "2026-Q1", [subject("u1", "10.005", "10.005")])
     await deliver(ranking, "p1", scoring)

@@ -87,7 +87,7 @@ def ranking_table(period: RankedPeriod, rows: Sequence[SubjectResult]) -> Table:
 
 
 def rounding_note(precision: int) -> str:
-    """Why the printed columns need not add up to the printed total (scheme-format.md: results are rounded only
+    """Why the printed columns need not add up to the printed total (docs/scheme-reference.md: results are rounded only
     when output, each on its own, from unrounded values)."""
     return localize(_("Note: each score and the total are rounded half-up to %(places)s decimal places from "
                       "unrounded values; the total is not the sum of the rounded columns, which may differ from it "
