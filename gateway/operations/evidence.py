@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,7 +11,8 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import MAX_LIST, bounded, bounded_ids, bounded_texts, fetch_owned, idempotency, rows
-from gateway.pagination import Connection, decode_cursor, keyset_page, offset_page, page_size
+from gateway.operations.period_lists import PeriodListArguments, checked_list, offset_list, period_list_field
+from gateway.pagination import Connection, keyset_page, page_size
 from gateway.types.appeal import Appeal
 from gateway.types.evidence import Journal, Makeup, Submission
 from gateway.types.fact import Fact
@@ -21,7 +22,6 @@ from services.common import listing
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
-T = TypeVar("T")
 
 
 async def subject_list(info: Ctx, operation: str, path: str, key: str, period_id: str,
@@ -35,49 +35,26 @@ async def subject_list(info: Ctx, operation: str, path: str, key: str, period_id
     return [r for r in rows(body, key) if str(r.get("subject_id", subject_id)) == subject_id]
 
 
-async def period_list(ctx: Context, operation: str, service: str, path: str, *, period_id: str,
-                      subject_id: str | None, status: str | None, first: int | None,
-                      after: str | None) -> tuple[list[tuple[int, dict[str, Any]]], int, int]:
-    """An offset page of a period's list, one subject's or period-wide, cut and counted by the service (which keeps
-    the rows within the caller's grants): `(index in page, row)` pairs, the page's offset and the list's count."""
-    bounded(period_id=period_id, subject_id=subject_id, status=status, after=after)
-    await checked_list(ctx, operation, period_id, subject_id)
-    offset, size = decode_cursor(after), page_size(first)
-    filters = {"period_id": period_id, "subject_id": subject_id, "status": status}
-    params = {"offset": str(offset), "limit": str(max(size, 1)),
-              **{k: v for k, v in filters.items() if v is not None}}
-    body = await getattr(ctx.clients, service).request("GET", path, ctx.user, params=params)
-    found = rows(body, "items")[:size]
-    return list(enumerate(found)), offset, int(body.get("total_count", 0)) if isinstance(body, dict) else 0
-
-
-def offset_connection(found: list[tuple[int, T]], offset: int, total: int) -> Connection[T]:
-    """The connection of a page `period_list` read."""
-    return offset_page(found, offset=offset, consumed=len(found), total=total)
+async def submission_page(ctx: Context, arguments: PeriodListArguments) -> Connection[Submission]:
+    """A keyset page of submissions, cut and counted by evidence (in id order: new ones land after the last page)."""
+    params = {**service_page(arguments.first, arguments.after), "count": "true", **arguments.filters()}
+    body = await ctx.clients.evidence.request("GET", "/v1/submissions", ctx.user, params=params)
+    found = [(listing.encode_cursor(r["id"]), Submission.from_json(r)) for r in rows(body, "items")]
+    next_cursor = body.get("next") if isinstance(body, dict) else None
+    if page_size(arguments.first) == 0:  # the count only
+        found, next_cursor = [], (arguments.after or "") if found else None
+    elif next_cursor is not None:
+        next_cursor = found[-1][0]
+    return keyset_page(found, after=arguments.after, next_cursor=next_cursor,
+                       total=int(body.get("total_count") or 0))
 
 
 @strawberry.type
 class EvidenceQuery:
-    @strawberry.field(description="Submissions with attachments and review state, in id order: one subject's, or "
-                                  "period-wide every one within your grants (a subject: its own), optionally of one "
-                                  "status (`pending`, `approved`, `rejected`, `returned`).")
-    async def submissions(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
-                          status: str | None = None, first: int | None = None,
-                          after: str | None = None) -> Connection[Submission]:
-        ctx = info.context
-        sid = None if subject_id is None else str(subject_id)
-        bounded(period_id=str(period_id), subject_id=sid, status=status, after=after)
-        await checked_list(ctx, "submissions", str(period_id), sid)
-        filters = {"period_id": str(period_id), "subject_id": sid, "status": status}
-        params = {**service_page(first, after), "count": "true", **{k: v for k, v in filters.items() if v is not None}}
-        body = await ctx.clients.evidence.request("GET", "/v1/submissions", ctx.user, params=params)
-        found = [(listing.encode_cursor(r["id"]), Submission.from_json(r)) for r in rows(body, "items")]
-        next_cursor = body.get("next") if isinstance(body, dict) else None
-        if page_size(first) == 0:  # the count only
-            found, next_cursor = [], (after or "") if found else None
-        elif next_cursor is not None:
-            next_cursor = found[-1][0]
-        return keyset_page(found, after=after, next_cursor=next_cursor, total=int(body.get("total_count") or 0))
+    submissions = period_list_field("submissions", Submission, submission_page, description=(
+        "Submissions with attachments and review state, in id order: one subject's, or period-wide every one within "
+        "your grants (a subject: its own), optionally of one status (`pending`, `approved`, `rejected`, "
+        "`returned`)."))
 
     @strawberry.field(description="One submission.")
     async def submission(self, info: Ctx, id: strawberry.ID) -> Submission:
@@ -85,16 +62,10 @@ class EvidenceQuery:
         path = f"/v1/submissions/{segment(id)}"
         return Submission.from_json(await fetch_owned(info.context, "submission", "evidence", path))
 
-    @strawberry.field(description="Weekly journals (003 篇三) by subject and week: one subject's, or period-wide "
-                                  "every one within your grants (a person: its own), optionally of one status "
-                                  "(`submitted`, `excused`, `missing`).")
-    async def journals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
-                       status: str | None = None, first: int | None = None,
-                       after: str | None = None) -> Connection[Journal]:
-        found, offset, total = await period_list(
-            info.context, "journals", "evidence", "/v1/journals", period_id=str(period_id),
-            subject_id=None if subject_id is None else str(subject_id), status=status, first=first, after=after)
-        return offset_connection([(i, Journal.from_json(r)) for i, r in found], offset, total)
+    journals = period_list_field("journals", Journal, offset_list("evidence", "/v1/journals", Journal.from_json),
+                                 description=(
+        "Weekly journals (003 篇三) by subject and week: one subject's, or period-wide every one within your grants "
+        "(a person: its own), optionally of one status (`submitted`, `excused`, `missing`)."))
 
     @strawberry.field(description="How many raters of a task have answered (the office; never who rated whom).")
     async def rating_responses(self, info: Ctx, task_id: strawberry.ID) -> RatingResponses:
@@ -124,35 +95,16 @@ class EvidenceQuery:
         body = await ctx.clients.evidence.request("GET", "/v1/makeups", ctx.user, params=params)
         return [Makeup.from_json(r) for r in body if isinstance(r, dict)] if isinstance(body, list) else []
 
-    @strawberry.field(description="Rectification notices (问题整改单) in the order they were checked: one subject's, "
-                                  "or period-wide every one within your grants, optionally of one status (`open`, "
-                                  "`answered`, `signed`, `overdue`).")
-    async def rectification_notices(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
-                                    status: str | None = None, first: int | None = None,
-                                    after: str | None = None) -> Connection[RectificationNotice]:
-        found, offset, total = await period_list(
-            info.context, "rectificationNotices", "evidence", "/v1/rectifications", period_id=str(period_id),
-            subject_id=None if subject_id is None else str(subject_id), status=status, first=first, after=after)
-        return offset_connection([(i, RectificationNotice.from_json(r)) for i, r in found], offset, total)
+    rectification_notices = period_list_field(
+        "rectificationNotices", RectificationNotice,
+        offset_list("evidence", "/v1/rectifications", RectificationNotice.from_json), description=(
+            "Rectification notices (问题整改单) in the order they were checked: one subject's, or period-wide every "
+            "one within your grants, optionally of one status (`open`, `answered`, `signed`, `overdue`)."))
 
-    @strawberry.field(description="Appeals (申诉), oldest first: one subject's, or period-wide every one within your "
-                                  "grants (a subject: its own), optionally of one status (`open`, or as answered).")
-    async def appeals(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
-                      status: str | None = None, first: int | None = None,
-                      after: str | None = None) -> Connection[Appeal]:
-        found, offset, total = await period_list(
-            info.context, "appeals", "evidence", "/v1/appeals", period_id=str(period_id),
-            subject_id=None if subject_id is None else str(subject_id), status=status, first=first, after=after)
-        return offset_connection([(i, Appeal.from_json(r)) for i, r in found], offset, total)
-
-
-async def checked_list(ctx: Context, operation: str, period_id: str, subject_id: str | None) -> None:
-    """A list of a period's records: of one subject (NOT_FOUND outside the caller's grants, as one not enrolled), or
-    period-wide (NOT_FOUND for a period off the caller's branch; the service keeps the rows within its grants)."""
-    if subject_id is not None:
-        await loaders.authorize_subject(ctx, operation, period_id, subject_id)
-    else:
-        await loaders.authorize_period_list(ctx, operation, period_id)
+    appeals = period_list_field("appeals", Appeal, offset_list("evidence", "/v1/appeals", Appeal.from_json),
+                                description=(
+        "Appeals (申诉), oldest first: one subject's, or period-wide every one within your grants (a subject: its "
+        "own), optionally of one status (`open`, or as answered)."))
 
 
 def service_page(first: int | None, after: str | None) -> dict[str, Any]:

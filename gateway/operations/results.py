@@ -10,7 +10,7 @@ from strawberry.types import Info
 from gateway import access, loaders
 from gateway.context import Context
 from gateway.operations import bounded, fetch_owned, idempotency, rows
-from gateway.operations.evidence import offset_connection, period_list
+from gateway.operations.period_lists import offset_list, period_list_field
 from gateway.pagination import Connection, decode_cursor, offset_page, page_size, paginate
 from gateway.types.publication import Objection, Publication, Reopening, Snapshot, SnapshotVerification
 from gateway.types.result import Result
@@ -102,17 +102,11 @@ class ResultQuery:
         access.require_role(info.context.user, "publication")
         return await _publication(info.context, str(period_id))
 
-    @strawberry.field(description="Objections (异议) filed against results during the 公示, oldest first: one "
-                                  "subject's, or period-wide every one within your grants (a subject or its unit's "
-                                  "account: its own), optionally of one status (`open`, `answered`).")
-    async def objections(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
-                         status: str | None = None, first: int | None = None,
-                         after: str | None = None) -> Connection[Objection]:
-        found, offset, total = await period_list(
-            info.context, "objections", "ranking", f"/v1/periods/{segment(period_id)}/objections",
-            period_id=str(period_id), subject_id=None if subject_id is None else str(subject_id), status=status,
-            first=first, after=after)
-        return offset_connection([(i, Objection.from_json(r)) for i, r in found], offset, total)
+    objections = period_list_field(
+        "objections", Objection, offset_list("ranking", "/v1/periods/{period_id}/objections", Objection.from_json),
+        description=("Objections (异议) filed against results during the 公示, oldest first: one subject's, or "
+                     "period-wide every one within your grants (a subject or its unit's account: its own), optionally "
+                     "of one status (`open`, `answered`)."))
 
 
 @strawberry.type

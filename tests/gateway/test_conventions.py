@@ -28,3 +28,23 @@ async def test_one_refused_field_leaves_the_rest_of_the_screen(gateway: httpx.As
     assert response.status_code == 200
     assert answer["data"] == {"me": {"subject": "zhao"}, "period": {"id": "p1"}, "verifyAuditChain": None}
     assert [(e["path"], e["extensions"]["code"]) for e in answer["errors"]] == [(["verifyAuditChain"], "FORBIDDEN")]
+
+
+def test_the_lists_of_a_periods_records_take_the_same_arguments_and_keep_their_own_descriptions() -> None:
+    """submissions, journals, rectificationNotices, appeals and objections are declared by one helper
+    (gateway/operations/period_lists.py): the same five arguments, each field its own type and description."""
+    query = build_schema()._schema.query_type
+    assert query is not None
+    lists = {"submissions": "Submission", "journals": "Journal", "rectificationNotices": "RectificationNotice",
+             "appeals": "Appeal", "objections": "Objection"}
+    for name, node in lists.items():
+        field = query.fields[name]
+        assert (list(field.args), str(field.type)) == (
+            ["periodId", "subjectId", "status", "first", "after"], f"{node}Connection"), name
+        assert [str(argument.type) for argument in field.args.values()] == ["ID!", "ID", "String", "Int", "String"]
+    firsts = {name: query.fields[name].description.split(":")[0] for name in lists}  # type: ignore[union-attr]
+    assert firsts == {"submissions": "Submissions with attachments and review state, in id order",
+                      "journals": "Weekly journals (003 篇三) by subject and week",
+                      "rectificationNotices": "Rectification notices (问题整改单) in the order they were checked",
+                      "appeals": "Appeals (申诉), oldest first",
+                      "objections": "Objections (异议) filed against results during the 公示, oldest first"}
