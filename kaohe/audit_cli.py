@@ -105,6 +105,8 @@ def verify(
             # evidence's and scoring's heads that ranking kept at each 公示 and 审定 are kept outside their chains
             expect = heads[name] + stored.get(name, []) if name != "ranking" else heads[name]
             report = asyncio.run(_verify(name, urls[name], expect, progress))
+            if name == "scoring" and "evidence" in urls:  # scoring's copies of evidence's facts, and its causes
+                report.add_provenance(*asyncio.run(_provenance(urls["scoring"], urls["evidence"])))
             for line in audit_lines(name, report, held=len(heads[name])):
                 typer.echo(localize(line))
             broken = broken or not report.ok
@@ -140,6 +142,11 @@ def audit_lines(name: str, report: Any, held: int = 0) -> list[str]:
     if report.row_problem_count > len(report.row_problems):
         lines.append(_("%(name)s: BROKEN: … and %(more)s more rows", name=name,
                        more=report.row_problem_count - len(report.row_problems)))
+    lines += [_("%(name)s: BROKEN: %(problem)s", name=name, problem=problem.sentence())
+              for problem in report.provenance]
+    if report.provenance_count > len(report.provenance):
+        lines.append(_("%(name)s: BROKEN: … and %(more)s more facts or causes", name=name,
+                       more=report.provenance_count - len(report.provenance)))
     if report.unsealed:
         rows = ", ".join(f"{table} {key}" for table, key in report.unsealed_rows)
         more = report.unsealed_row_count - len(report.unsealed_rows)
@@ -174,6 +181,29 @@ async def _stored_heads(url: str) -> dict[str, list[Any]]:
         return {}
     finally:
         await conn.close()
+
+
+async def _provenance(scoring_url: str, evidence_url: str) -> tuple[list[Any], int]:
+    """Scoring's fact copies and score versions' causes of every period against evidence's facts and their audited
+    changes, read from the two databases (services/common/provenance.py); the problems and how many to name."""
+    import asyncpg
+
+    from services.common import provenance
+
+    connections = [await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+                   for url in (scoring_url, evidence_url)]
+    scoring, evidence = connections
+    problems: list[Any] = []
+    try:
+        for period_id in await provenance.scoring_periods(scoring):
+            copies = await provenance.scoring_copies(scoring, period_id)
+            causes = await provenance.scoring_causes(scoring, period_id)
+            problems += await provenance.check_period(period_id, copies, causes,
+                                                      provenance.evidence_pages(evidence, period_id))
+    finally:
+        for conn in connections:
+            await conn.close()
+    return problems, provenance.LIMIT
 
 
 async def _verify(service: str, url: str, heads: list[Any], progress: bool | None = None) -> Any:

@@ -50,8 +50,12 @@ class PeriodVerification:
     ok: bool
     inputs_sha256: str | None
     mismatches: JSON
+    provenance: JSON = strawberry.field(description=(
+        "Each fact of scoring's copy that is not a fact evidence holds as its last audited change made it, each fact "
+        "of evidence missing from the copy, each cause of a score version that is no audited change of evidence: "
+        "`{period_id, kind, fact, cause, record_id, message}`."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> PeriodVerification:
         return cls(ok=bool(row.get("ok", False)), inputs_sha256=text(row, "inputs_sha256"),
-                   mismatches=row.get("mismatches", []))
+                   mismatches=row.get("mismatches", []), provenance=row.get("provenance", []))

@@ -235,6 +235,15 @@ class ChainReport:
     unsealed_rows: list[tuple[str, str]] = field(default_factory=list)  # their (table, key), first UNSEALED_NAMED
     unsealed_row_count: int = 0  # how many rows those writes touched
     checkpoint: str | None = None  # why the chain does not hold against a checkpoint's head (None: it does)
+    # scoring's fact copies and causes that no audited change of evidence vouches for (services/common/provenance.py
+    # ProvenanceProblem), at most provenance.LIMIT, and how many in all
+    provenance: list[Any] = field(default_factory=list)
+    provenance_count: int = 0
+
+    def add_provenance(self, problems: list[Any], limit: int) -> None:
+        """Scoring's provenance problems: named (at most `limit`), counted, and the report no longer ok."""
+        self.provenance, self.provenance_count = problems[:limit], len(problems)
+        self.ok = self.ok and not problems
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "records": self.records,
@@ -244,7 +253,8 @@ class ChainReport:
                 "unsealed": self.unsealed,
                 "unsealed_rows": [{"table": table, "key": key} for table, key in self.unsealed_rows],
                 "unsealed_row_count": self.unsealed_row_count,
-                "checkpoint": self.checkpoint}
+                "checkpoint": self.checkpoint,
+                "provenance": [p.to_json() for p in self.provenance], "provenance_count": self.provenance_count}
 
 
 UNSEALED_NAMED = 20  # rows named by a report's unsealed writes (the count says how many writes in all)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
 from services.common.audit import ChainReport, Head, chain_head, kept_heads, verify_chain
@@ -19,6 +20,8 @@ from services.common.db import SessionDep, driver_connection
 from services.common.errors import Forbidden
 from services.common.stored_text import localized
 from services.common.tables import AuditRecordMixin
+
+PROVENANCE_LIMIT = 1000  # provenance problems a report names (it counts them all)
 
 
 class AuditRecordRead(BaseModel):
@@ -68,11 +71,22 @@ def _about(model: type[AuditRecordMixin], entity_id: str) -> ColumnElement[bool]
                model.details["event"].astext.in_([e.group(1) for e in events if e is not None]))
 
 
+# what a service checks besides its chain and rows (scoring: its fact copies and causes against evidence's audited
+# changes): the problems found, each with `to_json()`
+Provenance = Callable[[AsyncSession, Request], Awaitable[list[Any]]]
+
+
 def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] = (), *,
-                 keeps_heads: bool = False) -> APIRouter:
+                 keeps_heads: bool = False, provenance: Provenance | None = None) -> APIRouter:
     """`GET /v1/audit` (records of one entity) and `GET|POST /v1/audit/verify`, for auditors and admins; with
-    `keeps_heads` (ranking) also `GET /v1/audit/kept-heads`, the other chains' heads it stored."""
+    `keeps_heads` (ranking) also `GET /v1/audit/kept-heads`, the other chains' heads it stored; with `provenance`
+    (scoring) the verification also holds what it copies from another service to that service's audited changes."""
     router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+    async def _checked(session: AsyncSession, request: Request, report: ChainReport) -> ChainReport:
+        if provenance is not None:
+            report.add_provenance(await provenance(session, request), PROVENANCE_LIMIT)
+        return report
 
     def _require_auditor(principal: CurrentPrincipal) -> None:
         if not (principal.can(("auditor", "admin"), "") or principal.kind == "service"):
@@ -108,7 +122,7 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
 
     @router.get("/verify", summary="Recompute the hash chain and check every live audited row against it; names "
                 "the first broken record and each changed, unrecorded or deleted row")
-    async def verify(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    async def verify(session: SessionDep, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
         """Recompute the whole SHA-256 chain from the first record and check every live audited row against the
         digest of its last recorded write. Answers `ok`, the number of `records`, the first broken record
         (`first_broken_id`, `reason`), the `head`, and each changed, unrecorded or deleted row (`row_problems`).
@@ -116,11 +130,12 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         and other services.
         """
         _require_auditor(principal)
-        return _rendered(await verify_chain(session, model, tables))
+        return _rendered(await _checked(session, request, await verify_chain(session, model, tables)))
 
     @router.post("/verify", summary="The same check, the chain held to heads kept outside it (`expect`); names "
                  "a chain cut below one (truncated) or rewritten up to one (a fork)")
-    async def verify_against(payload: VerifyIn, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    async def verify_against(payload: VerifyIn, session: SessionDep, principal: CurrentPrincipal,
+                             request: Request) -> dict[str, Any]:
         """As `GET /v1/audit/verify`, and the chain must still hold each head of `expect` (`{sequence, id, hash}`:
         ranking's stored heads of this chain, a checkpoint's) at its place: a chain shorter than one was cut
         (`checkpoint` names it, `ok` false), another hash at one's place means the chain was rewritten up to it.
@@ -129,7 +144,8 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         """
         _require_auditor(principal)
         expect = [Head(h.sequence, h.id, h.hash) for h in payload.expect]
-        return {**_rendered(await verify_chain(session, model, tables, expect)), "kept_heads": len(expect)}
+        report = await _checked(session, request, await verify_chain(session, model, tables, expect))
+        return {**_rendered(report), "kept_heads": len(expect)}
 
     if keeps_heads:
         @router.get("/kept-heads", summary="The heads of the other services' chains kept with every 公示 and 审定")

@@ -17,6 +17,7 @@ from services.scoring.scores import cache
 from services.scoring.scores.api import events_router
 from services.scoring.scores.api import router as scores_router
 from services.scoring.scores.recomputer import Recomputer
+from services.scoring.scores.service import all_provenance
 
 
 async def start_recomputer(app: FastAPI) -> None:
@@ -41,7 +42,7 @@ spec = ServiceSpec(
     name="scoring",
     description="Schemes, periods, subjects, facts and score versions; runs the assessment engine.",
     models=common,
-    routers=[audit_router(common.audit, AUDITED["scoring"]),
+    routers=[audit_router(common.audit, AUDITED["scoring"], provenance=all_provenance),
              organisation_router, schemes_router, periods_router, scores_router,
              events_router, calendar_router],
     startup=[cache.install, start_recomputer],

@@ -131,3 +131,26 @@ def app_cache() -> Any:
     from services.scoring.app import app
 
     return app.state.scores_cache
+
+
+def empty_evidence() -> httpx.MockTransport:
+    """Evidence holding no fact of any period: these tests send scoring their facts directly, so verification finds
+    no audited change of evidence behind them (`provenance` names each as `unbacked`)."""
+    return httpx.MockTransport(lambda request: httpx.Response(
+        200, json={"period_id": request.url.params.get("period_id"), "items": [], "next": None}))
+
+
+async def verify(client: httpx.AsyncClient, period_id: str = "q1", app: Any = None) -> Any:
+    """`POST /v1/periods/{id}/verify` as the office, evidence answering `empty_evidence`."""
+    if app is None:
+        from services.scoring.app import app
+    app.state.evidence_transport = empty_evidence()
+    try:
+        return await ok(await client.post(f"/v1/periods/{period_id}/verify", headers=admin()))
+    finally:
+        del app.state.evidence_transport
+
+
+def unbacked(verified: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The kinds and facts of a verification's provenance problems (facts sent to scoring with no evidence)."""
+    return [(p["kind"], p["fact"]) for p in verified["provenance"]]

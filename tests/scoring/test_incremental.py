@@ -19,7 +19,19 @@ from services.common.db import Database, create_engine
 from services.common.settings import normalize_database_url
 from services.scoring.scores import incremental
 from services.scoring.scores.models import ScoreVersion
-from tests.scoring.conftest import FACTS, admin, fact_event, make_org, ok, open_period, publish, service_headers
+from tests.scoring.conftest import (
+    FACTS,
+    admin,
+    empty_evidence,
+    fact_event,
+    make_org,
+    ok,
+    open_period,
+    publish,
+    service_headers,
+    unbacked,
+    verify,
+)
 
 
 async def _recompute(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -77,8 +89,9 @@ async def test_one_subjects_change_moves_another_through_the_subset_path(
     history = await ok(await period.get("/v1/periods/q1/subjects/p1/history?indicator=rankp", headers=admin()))
     assert [h["explain"] for h in history] == ["rank_points by work 50: rank 1 of 2 → 30",
                                                "rank_points by work 50: rank 2 of 2 → 20"]
-    verify = await ok(await period.post("/v1/periods/q1/verify", headers=admin()))
-    assert verify["ok"] is True and verify["inputs_sha256"] == result["inputs_sha256"]
+    verified = await verify(period)  # the recompute holds; the facts were sent with no evidence behind them
+    assert (verified["mismatches"], verified["inputs_sha256"]) == ([], result["inputs_sha256"])
+    assert unbacked(verified) == [("unbacked", "f1"), ("unbacked", "f2"), ("unbacked", "f3")]
     again = await _recompute(period)  # nothing changed since: no version, no engine run at all
     assert (again["changed"], again["versions_created"], len(full_runs)) == (False, 0, 1)
 
@@ -106,6 +119,7 @@ async def _instance(url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Database
     app = create_service_app(spec)
     db = Database(create_engine(normalize_database_url(url), pool_size=2), "scoring")
     app.state.db, app.state.run_relay, app.state.run_recomputer = db, False, False
+    app.state.evidence_transport = empty_evidence()
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scoring") as client:
             yield client, db
@@ -135,7 +149,8 @@ async def test_a_second_instance_catches_up_with_what_the_first_wrote(fresh_data
         assert (await _recompute(one))["versions_created"] == 0  # one catches up in turn: nothing new
         for client in (one, two):
             assert await _totals(client) == {"p1": "98", "p2": "85"}
-            assert (await ok(await client.post("/v1/periods/q1/verify", headers=admin())))["ok"] is True
+            verified = await ok(await client.post("/v1/periods/q1/verify", headers=admin()))
+            assert verified["mismatches"] == [] and unbacked(verified)[0] == ("unbacked", "f1")
 
 
 async def test_changes_that_add_no_data_add_no_memory(period: httpx.AsyncClient) -> None:
@@ -176,5 +191,6 @@ async def test_a_score_whose_reason_changed_gets_a_version_with_the_reason_that_
     history = await ok(await period.get("/v1/periods/q1/subjects/p1/history?indicator=rankp", headers=admin()))
     assert [h["explain"] for h in history] == ["rank_points by work 50: rank 1 of 2 → 30",
                                                "rank_points by work 60: rank 1 of 2 → 30"]
-    verify = await ok(await period.post("/v1/periods/q1/verify", headers=admin()))
-    assert (verify["ok"], verify["mismatches"]) == (True, [])
+    verified = await verify(period)
+    assert (verified["mismatches"], unbacked(verified)) == ([], [("unbacked", "f1"), ("unbacked", "f2"),
+                                                                 ("unbacked", "f3")])

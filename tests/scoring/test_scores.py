@@ -18,6 +18,7 @@ from tests.scoring.conftest import (
     admin,
     app_cache,
     app_db,
+    empty_evidence,
     fact_event,
     ok,
     service_headers,
@@ -167,15 +168,22 @@ async def test_history_and_as_of(period: httpx.AsyncClient) -> None:
 
 
 async def test_verify_ok_then_a_tampered_fact_is_reported(period: httpx.AsyncClient) -> None:
+    from services.scoring.app import app
+
     first = await _recompute(period)
+    app.state.evidence_transport = empty_evidence()  # the facts were sent to scoring directly: none in evidence
     report = await ok(await period.post("/v1/periods/q1/verify", headers=auth(("auditor", "city"))))
-    assert report == {"ok": True, "inputs_sha256": first["inputs_sha256"], "mismatches": [],
-                      "recompute_pending": False}
+    unbacked = [{"period_id": "q1", "kind": "unbacked", "fact": fact, "cause": None, "record_id": None,
+                 "message": f"fact {fact} in scoring's copy of period q1 has no fact in evidence: no audited change "
+                            "of evidence made it (written behind the services' back)"} for fact in ("f1", "f2", "f3")]
+    assert report == {"ok": False, "inputs_sha256": first["inputs_sha256"], "mismatches": [],
+                      "recompute_pending": False, "provenance": unbacked}
     async with app_db().sessionmaker() as session:
         await session.execute(text(
             "UPDATE scoring.fact_copy SET body = jsonb_set(body, '{points}', '\"59\"') WHERE fact_id = 'f2'"))
         await session.commit()
     report = await ok(await period.post("/v1/periods/q1/verify", headers=auth(("auditor", "city"))))
+    del app.state.evidence_transport
     assert report["ok"] is False
     assert report["mismatches"][0]["field"] == "inputs_sha256"
     assert report["mismatches"][0]["stored"] == first["inputs_sha256"]

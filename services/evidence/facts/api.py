@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kaohe.i18n import _
+from services.common import provenance
 from services.common.auth import CurrentPrincipal
 from services.common.batch import query_length, split_ids
-from services.common.db import SessionDep
+from services.common.db import SessionDep, driver_connection
+from services.common.errors import Forbidden
 from services.evidence.facts import service
-from services.evidence.facts.schemas import FactPage, FactRecord, FactRecordPage
+from services.evidence.facts.schemas import FactPage, FactProvenance, FactProvenancePage, FactRecord, FactRecordPage
 
 router = APIRouter(prefix="/v1/facts", tags=["facts"])
 
@@ -55,3 +58,25 @@ async def list_records(
                                                  subject_id=subject_id, indicator=indicator, ids=wanted)
     return FactRecordPage(period_id=period_id, items=[FactRecord.model_validate(f) for f in items], next=cursor,
                           total_count=total)
+
+
+@router.get("/provenance", response_model=FactProvenancePage,
+            summary="A period's facts with their last audited change, for verification (cursor-paged)")
+async def list_provenance(
+    session: SessionDep, principal: CurrentPrincipal,
+    period_id: Annotated[str, Query(max_length=100)],
+    after: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=provenance.PAGE)] = provenance.PAGE,
+) -> FactProvenancePage:
+    """Every fact of a period, retracted ones too, in id order, in pages of `limit` (1–500; `next` as `after`), each
+    with its last audited change (`record`: the last `fact.upsert` or `fact.retract` audit record, its id, action,
+    `after_digest` (SHA-256 of the canonical JSON of the body it recorded) and hash), the outbox event ids of all
+    its `fact.*` records (`events`) and whether one of them is still undelivered (`pending`). Scoring's verification
+    holds its fact copies and its score versions' causes to it. For auditors and admins of the whole organisation
+    and other services, as the audit log.
+    """
+    if not (principal.can(("auditor", "admin"), "") or principal.kind == "service"):
+        raise Forbidden(_("only auditors and administrators of the whole organisation read the audit log"))
+    page = await provenance.evidence_page(await driver_connection(session), period_id, after, limit)
+    return FactProvenancePage(period_id=period_id, items=[FactProvenance(**fact.to_json()) for fact in page],
+                              next=page[-1].id if len(page) == limit else None)

@@ -48,3 +48,23 @@ class FactRecordPage(BaseModel):
     items: list[FactRecord]
     next: str | None
     total_count: int
+
+
+class FactProvenance(BaseModel):
+    """One fact of evidence (retracted ones too) with its last audited change: `record` is the last `fact.upsert` or
+    `fact.retract` audit record (its id, action, the digest of the body it recorded and its hash; null when there is
+    none), `events` the outbox event ids of every such record, `pending` whether one of them is not delivered yet."""
+
+    id: str
+    live: bool
+    pending: bool
+    events: list[str]
+    record: dict[str, Any] | None
+
+
+class FactProvenancePage(BaseModel):
+    """A page of a period's facts with their audited changes, and the cursor of the next page."""
+
+    period_id: str
+    items: list[FactProvenance]
+    next: str | None

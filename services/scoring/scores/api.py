@@ -148,12 +148,15 @@ async def rebuild(period_id: str, request: Request, session: SessionDep,
 
 @router.post("/{period_id}/verify", response_model=VerifyResult,
              summary="Recompute from the stored scheme version and facts; compare with the stored scores")
-async def verify(period_id: str, session: SessionDep, principal: CurrentPrincipal) -> VerifyResult:
+async def verify(period_id: str, request: Request, session: SessionDep, principal: CurrentPrincipal) -> VerifyResult:
     """Recompute the period from its stored scheme version and fact copies without storing anything and compare:
     `ok`, the inputs hash, and each mismatch (the inputs hash, or a subject's indicator with the stored and
-    computed values). For admins and auditors over the period's owner.
+    computed values), and `provenance`: each fact copy that is not a fact evidence holds as its last audited change
+    made it, each fact of evidence missing from the copies, each cause of a score version that is no audited change
+    of evidence (`{period_id, kind, fact, cause, record_id, message}`; `ok` is false with any). Evidence is asked
+    (503 when it does not answer). For admins and auditors over the period's owner.
     """
-    return await service.verify(session, principal, period_id)
+    return await service.verify(session, principal, period_id, getattr(request.app.state, "evidence_transport", None))
 
 
 @router.get("/{period_id}/inputs/{part}", response_class=Response, responses=errors(403, 404),

@@ -101,6 +101,9 @@ class VerifyResult(BaseModel):
     inputs_sha256: str
     mismatches: list[dict[str, Any]]
     recompute_pending: bool
+    # fact copies and score versions' causes that no audited change of evidence vouches for
+    # (services/common/provenance.py): `{period_id, kind, fact, cause, record_id, message}` each
+    provenance: list[dict[str, Any]] = []
 
 
 @dataclass(frozen=True, slots=True)

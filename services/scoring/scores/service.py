@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.engine.canonical import canonical_json
 from kaohe.i18n import _
-from services.common import audit, clock, outbox
+from services.common import audit, clock, outbox, provenance
 from services.common.auth import Principal
+from services.common.db import driver_connection
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.explanations import holds_in_earlier_wording
 from services.scoring.access import may_read_scores, require_service
@@ -28,6 +30,7 @@ from services.scoring.schemes import service as schemes
 from services.scoring.scores import compute, incremental, lookback, rollups
 from services.scoring.scores import repository as repo
 from services.scoring.scores.cache import ScoresCache
+from services.scoring.scores.evidence_client import provenance_pages
 from services.scoring.scores.schemas import (
     FactChange,
     PeriodInputs,
@@ -402,9 +405,13 @@ async def history(session: AsyncSession, principal: Principal, period_id: str, s
     return [ScoreVersionRead.from_row(v, precision) for v in versions]
 
 
-async def verify(session: AsyncSession, principal: Principal, period_id: str) -> VerifyResult:
-    """Recompute from the stored scheme version and fact copies; compare with the stored latest versions."""
+async def verify(session: AsyncSession, principal: Principal, period_id: str,
+                 transport: httpx.AsyncBaseTransport | None = None) -> VerifyResult:
+    """Recompute from the stored scheme version and fact copies; compare with the stored latest versions; hold the
+    fact copies and the score versions' causes to evidence's audited changes (`provenance`; evidence asked over
+    HTTP through `transport`, 503 when it does not answer)."""
     period = await _audited_period(session, principal, period_id)
+    found = await period_provenance(session, period.id, transport)
     scheme = await periods.scheme_of(session, period)
     facts = await _input_facts(session, period, scheme)
     subjects = await period_repo.subjects(session, period.id)
@@ -423,8 +430,28 @@ async def verify(session: AsyncSession, principal: Principal, period_id: str) ->
         if stored is not None and stored.explain != c.explain:  # the reason kept is not the one that holds
             mismatch |= {"stored_explain": stored.explain, "computed_explain": c.explain}
         mismatches.append(mismatch)
-    return VerifyResult(ok=not mismatches, inputs_sha256=result.inputs_sha256, mismatches=mismatches,
-                        recompute_pending=period.recompute_due_at is not None)
+    return VerifyResult(ok=not mismatches and not found, inputs_sha256=result.inputs_sha256, mismatches=mismatches,
+                        recompute_pending=period.recompute_due_at is not None,
+                        provenance=[problem.to_json() for problem in found])
+
+
+async def all_provenance(session: AsyncSession, request: Any) -> list[provenance.ProvenanceProblem]:
+    """`period_provenance` of every period with a fact copy or a score version (scoring's `/v1/audit/verify`)."""
+    transport = getattr(request.app.state, "evidence_transport", None)
+    problems: list[provenance.ProvenanceProblem] = []
+    for period_id in await provenance.scoring_periods(await driver_connection(session)):
+        problems += await period_provenance(session, period_id, transport)
+    return problems
+
+
+async def period_provenance(session: AsyncSession, period_id: str, transport: httpx.AsyncBaseTransport | None = None
+                            ) -> list[provenance.ProvenanceProblem]:
+    """The period's fact copies and score versions' causes that no audited change of evidence vouches for
+    (services/common/provenance.py), evidence asked over HTTP."""
+    conn = await driver_connection(session)
+    copies = await provenance.scoring_copies(conn, period_id)
+    causes = await provenance.scoring_causes(conn, period_id)
+    return await provenance.check_period(period_id, copies, causes, provenance_pages(period_id, transport))
 
 
 async def _audited_period(session: AsyncSession, principal: Principal, period_id: str, *, export: bool = False
