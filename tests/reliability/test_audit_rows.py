@@ -41,10 +41,15 @@ def dsn(live: Live) -> str:
 
 @pytest.fixture(scope="module")
 def period(live: Live) -> Iterator[str]:
-    """A period through every audited table: review chain, evidence with an attachment, reviews, facts, an
-    appeal, scores, results, two publications, an objection, 审定, a reopening, an API key, a webhook subscription
-    and its secrets; then a rectification notice, a rating task with a ballot and a journal in two more periods."""
+    """A period through every audited table: a holiday arrangement, review chain, evidence with an attachment,
+    reviews, facts, an appeal, scores, results, two publications, an objection, 审定, a reopening, an API key, a
+    webhook subscription and its secrets; then a rectification notice, a rating task with a ballot and a journal in
+    two more periods."""
     units = live.city(("甲街道", "a"), ("乙街道", "b"))
+    # a year's holiday arrangement loaded by the office (scoring_0009), years after the flow's dates
+    calendar = live.service("scoring", "PUT", "/v1/calendar/2030", json={
+        "holidays": ["2030-01-01"], "workdays": [], "source": "国办发明电〔2029〕X号"})
+    assert calendar.status_code == 200, calendar.text
     _notice_rating_and_journal(live, units)
     document = scheme("audit-rows")
     p = live.opened_period(document, "2026-Q2", [(units["a"], "街道"), (units["b"], "街道")])
