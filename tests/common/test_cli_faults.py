@@ -88,5 +88,5 @@ def test_migrations_behind_then_migrate_twice(tmp_path: Any, fresh_database: Any
     verified = run_kaohe("audit", "verify", env=env)
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.splitlines() == ["evidence: ok (0 records, 0 rows in 17 tables)",
-                                            "scoring: ok (0 records, 0 rows in 8 tables)",
+                                            "scoring: ok (0 records, 0 rows in 9 tables)",
                                             "ranking: ok (0 records, 0 rows in 7 tables)"]

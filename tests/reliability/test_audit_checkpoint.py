@@ -62,7 +62,7 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         trusted = f", signature holds, key {_fingerprint(signed)} (the trusted key)"
         assert lines[0].startswith("checkpoint: taken ") and lines[0].endswith(trusted)
         assert lines[1:] == ["evidence: ok (0 records, 0 rows in 17 tables; holds the 1 head kept outside)",
-                             "scoring: ok (6 records, 3 rows in 8 tables; holds the 1 head kept outside)",
+                             "scoring: ok (6 records, 3 rows in 9 tables; holds the 1 head kept outside)",
                              "ranking: ok (0 records, 0 rows in 7 tables; holds the 1 head kept outside)"]
         chinese = kaohe(url, data, "verify", "--checkpoint", str(folder / "cp.json"), lang="zh-CN")
         assert chinese.returncode == 0, chinese.stdout + chinese.stderr
@@ -99,7 +99,7 @@ async def test_verify_shows_progress_on_request_without_a_terminal(fresh_databas
         quiet = kaohe(url, data, "verify", "--service", "scoring")
         await db.dispose()
     assert shown.returncode == quiet.returncode == 0
-    assert shown.stdout == quiet.stdout == "scoring: ok (4 records, 2 rows in 8 tables)\n"
+    assert shown.stdout == quiet.stdout == "scoring: ok (4 records, 2 rows in 9 tables)\n"
     assert sorted(shown.stderr.splitlines()) == sorted([
         "scoring: unit: 2 rows checked", "scoring: person: 0 rows checked", "scoring: api_key: 0 rows checked",
         "scoring: scheme: 0 rows checked", "scoring: scheme_version: 0 rows checked",
@@ -140,7 +140,7 @@ async def test_a_chain_rewritten_consistently_verifies_alone_but_not_against_the
             prev = fields["hash"]
         await execute(db, update(Audit).values(hash=func.upper(Audit.hash)), *rewritten)  # unique meanwhile
         alone = kaohe(url, data, "verify", "--service", "scoring")
-        assert (alone.returncode, alone.stdout.strip()) == (0, "scoring: ok (4 records, 2 rows in 8 tables)")
+        assert (alone.returncode, alone.stdout.strip()) == (0, "scoring: ok (4 records, 2 rows in 9 tables)")
         forked = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
         assert forked.returncode == 1
         assert forked.stdout.splitlines()[1] == (
@@ -171,7 +171,7 @@ async def test_the_last_records_cut_and_written_again_to_the_same_length_fail_ag
         forked = kaohe(url, data, "verify", "--service", "scoring", "--checkpoint", str(folder / "cp.json"))
         await db.dispose()
     assert [r.entity_id for r in after] == ["u-a", "u-a", "u-c", "u-c"]
-    assert (alone.returncode, alone.stdout) == (0, "scoring: ok (4 records, 2 rows in 8 tables)\n")
+    assert (alone.returncode, alone.stdout) == (0, "scoring: ok (4 records, 2 rows in 9 tables)\n")
     assert forked.returncode == 1
     assert forked.stdout.splitlines()[1:] == [
         f"scoring: BROKEN: record {after[3].id} (number 4 of the chain) has hash {after[3].hash[:16]}… here and "

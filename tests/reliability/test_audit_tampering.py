@@ -19,7 +19,7 @@ from tests.reliability.conftest import audit_records, execute, service_app
 
 Audit = common.audit
 ADMIN = auth(("admin", ""), subject="office")
-OK = "scoring: ok (8 records, 4 rows in 8 tables)"
+OK = "scoring: ok (8 records, 4 rows in 9 tables)"
 HASHED = ("recorded_at", "actor", "action", "entity_type", "entity_id", "before_digest", "after_digest", "details",
           "request_id")
 
@@ -99,7 +99,7 @@ async def test_row_writes_outside_the_service_are_named_by_table_and_key(fresh_d
             body = {"id": unit, "name": unit, "slug": unit[2:], "parent_id": parent}
             response = await client.post("/v1/units", json=body, headers=ADMIN)
             assert response.status_code == 201, response.text
-        assert verify(url) == (0, "scoring: ok (6 records, 3 rows in 8 tables)")
+        assert verify(url) == (0, "scoring: ok (6 records, 3 rows in 9 tables)")
         await execute(db, update(Unit).where(Unit.id == "u-b").values(name="伪造"))
         await execute(db, update(Unit).where(Unit.id == "u-b").values(name="u-b"))
         await execute(db, update(Unit).where(Unit.id == "u-a").values(name="伪造"))
