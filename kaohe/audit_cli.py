@@ -107,6 +107,8 @@ def verify(
             report = asyncio.run(_verify(name, urls[name], expect, progress))
             if name == "scoring" and "evidence" in urls:  # scoring's copies of evidence's facts, and its causes
                 report.add_provenance(*asyncio.run(_provenance(urls["scoring"], urls["evidence"])))
+            if name == "evidence":  # the fact events of its outbox that no audited change sent
+                report.add_provenance(*asyncio.run(_outbox(urls["evidence"])))
             for line in audit_lines(name, report, held=len(heads[name])):
                 typer.echo(localize(line))
             broken = broken or not report.ok
@@ -204,6 +206,19 @@ async def _provenance(scoring_url: str, evidence_url: str) -> tuple[list[Any], i
         for conn in connections:
             await conn.close()
     return problems, provenance.LIMIT
+
+
+async def _outbox(evidence_url: str) -> tuple[list[Any], int]:
+    """The `fact.changed` events in evidence's outbox that no audited change of evidence sent."""
+    import asyncpg
+
+    from services.common import provenance
+
+    conn = await asyncpg.connect(evidence_url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+    try:
+        return await provenance.unaudited_events(conn), provenance.LIMIT
+    finally:
+        await conn.close()
 
 
 async def _verify(service: str, url: str, heads: list[Any], progress: bool | None = None) -> Any:

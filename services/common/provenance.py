@@ -4,9 +4,11 @@ cause must be one of those audited changes.
 
 Scoring's fact copies, inbox and evidence's outbox are not audited row by row (they are copies and mail), so a
 fact written into them behind the services' back would move scores whose every record holds. Verification closes
-that: evidence answers, per fact of a period, its last `fact.*` audit record (id, action, digest of the body it
-recorded, hash), the event ids of all its `fact.*` records and whether one of those events still waits in its outbox
-(`evidence_page`, served as `GET /v1/facts/provenance`); `check_period` compares scoring's copies and causes with it.
+that: evidence's own verification names each `fact.changed` event of its outbox that no audited change sent
+(`unaudited_events`), and evidence answers, per fact of a period, its last `fact.*` audit record (id, action, digest
+of the body it recorded, hash), the event ids of all its `fact.*` records and whether one of those events still
+waits in its outbox (`evidence_page`, served as `GET /v1/facts/provenance`); `check_period` compares scoring's copies
+and causes with it.
 Scoring's `POST /v1/periods/{id}/verify` and `/v1/audit/verify` ask evidence over HTTP; `kaohe audit verify` reads
 both databases directly. The digests are `services.common.audit.digest` of the fact's body, as evidence records it.
 """
@@ -50,7 +52,7 @@ class EvidenceFact:
     def from_json(cls, row: Any) -> EvidenceFact:
         """ValueError when `row` is not what `to_json` writes."""
         if not isinstance(row, dict) or not isinstance(row.get("id"), str):
-            raise ValueError("fact")
+            raise ValueError(_("an item of evidence's provenance page is not a fact with an id"))
         record = row.get("record")
         record = record if isinstance(record, dict) else {}
         events = row.get("events")
@@ -100,12 +102,27 @@ async def evidence_pages(conn: Any, period_id: str) -> AsyncIterator[list[Eviden
         after = page[-1].id
 
 
+async def unaudited_events(conn: Any) -> list[ProvenanceProblem]:
+    """The `fact.changed` events in evidence's outbox that no audited change of evidence sent (no `fact.*` record of
+    their fact holds their id): written into the outbox behind the service's back, delivered or not. One statement
+    (one snapshot: an event and its record are committed together); `conn` is an asyncpg connection to evidence's
+    database."""
+    rows = await conn.fetch(
+        "SELECT o.id::text AS event, o.payload->>'period_id' AS period, o.payload->'fact'->>'id' AS fact "
+        "FROM evidence.outbox_event o WHERE o.topic = 'fact.changed' AND NOT EXISTS (SELECT 1 "
+        "FROM evidence.audit_record a WHERE a.entity_type = 'fact' AND a.entity_id = o.payload->'fact'->>'id' "
+        "AND a.action IN ('fact.upsert', 'fact.retract') AND a.details->>'event' = o.id::text) "
+        "ORDER BY o.created_at, o.id")
+    return [ProvenanceProblem(row["period"] or "", "outbox", row["fact"], cause=f"event:{row['event']}")
+            for row in rows]
+
+
 @dataclass(frozen=True)
 class ProvenanceProblem:
     """A fact of scoring's copy, or a score version's cause, that no audited change of evidence vouches for."""
 
     period_id: str
-    kind: str  # unbacked | differs | missing | unaudited | cause
+    kind: str  # unbacked | differs | missing | unaudited | cause (scoring); outbox (evidence)
     fact_id: str | None = None
     cause: str | None = None
     record_id: int | None = None  # evidence's last fact.* record of the fact
@@ -122,6 +139,10 @@ class ProvenanceProblem:
         if self.kind == "missing":
             return _("fact %(fact)s of evidence (record %(record)s) is missing from scoring's copy of period "
                      "%(period)s", fact=self.fact_id, period=self.period_id, record=self.record_id)
+        if self.kind == "outbox":
+            return _("event %(cause)s in evidence's outbox changes fact %(fact)s of period %(period)s, but no audited "
+                     "change of evidence sent it (written behind the service's back)", cause=self.cause,
+                     fact=self.fact_id, period=self.period_id)
         if self.kind == "unaudited":
             return _("fact %(fact)s of period %(period)s has no audited change in evidence", fact=self.fact_id,
                      period=self.period_id)

@@ -15,6 +15,7 @@ from services.evidence.attachments.api import router as attachments_router
 from services.evidence.config import refuse_unsafe
 from services.evidence.facts.api import router as facts_router
 from services.evidence.facts.service import TOPIC as FACT_TOPIC
+from services.evidence.facts.service import outbox_provenance
 from services.evidence.inbox.api import router as inbox_router
 from services.evidence.journals.api import router as journals_router
 from services.evidence.makeups.api import router as makeups_router
@@ -38,7 +39,7 @@ spec = ServiceSpec(
         "publishes reviewed facts."
     ),
     models=common,
-    routers=[audit_router(common.audit, AUDITED["evidence"]),
+    routers=[audit_router(common.audit, AUDITED["evidence"], provenance=outbox_provenance),
              submissions_router, bulk_submissions_router, reviews_router, attachments_router, facts_router,
              journals_router, appeals_router, ratings_router, rectifications_router, makeups_router, events_router,
              webhooks_router, inbox_router, event_stream_router],

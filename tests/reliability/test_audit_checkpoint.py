@@ -69,7 +69,7 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         assert chinese.stdout.splitlines() == [  # every line in Chinese, nothing of the English left
             f"检查点：生成于 {signed['created_at']}，签名有效，密钥 {_fingerprint(signed)}（受信任的密钥）",
             "evidence：通过（0 条记录，17 张表共 0 行；与链外保存的 1 个链头一致）",
-            "scoring：通过（6 条记录，8 张表共 3 行；与链外保存的 1 个链头一致）",
+            "scoring：通过（6 条记录，9 张表共 3 行；与链外保存的 1 个链头一致）",
             "ranking：通过（0 条记录，7 张表共 0 行；与链外保存的 1 个链头一致）"]
 
         # the last three records cut: a shorter chain, valid on its own, below the checkpoint's head
@@ -104,7 +104,7 @@ async def test_verify_shows_progress_on_request_without_a_terminal(fresh_databas
         "scoring: unit: 2 rows checked", "scoring: person: 0 rows checked", "scoring: api_key: 0 rows checked",
         "scoring: scheme: 0 rows checked", "scoring: scheme_version: 0 rows checked",
         "scoring: period: 0 rows checked", "scoring: period_subject: 0 rows checked",
-        "scoring: score_version: 0 rows checked"])
+        "scoring: score_version: 0 rows checked", "scoring: holiday_arrangement: 0 rows checked"])
     assert quiet.stderr == ""
 
 

@@ -2,7 +2,8 @@
 outbox, or scoring's fact copy edited in SQL, moves points and ranks while every audit record holds. Verification
 (scoring's `POST /v1/periods/{id}/verify`, `kaohe audit verify`, the gateway's `verifyAuditChain(SCORING)`) now holds
 every fact copy to evidence's last audited change of the fact and every score version's cause to evidence's audited
-changes, and names the fact or the cause.
+changes, and names the fact or the cause; evidence's own verification names an event in its outbox that no audited
+change sent.
 
 Scheme (as tests/gateway/test_live_audit_inputs.py): 重点工作 (manual, max 60) + 工作纪律 (deduction, max 40, 迟到 −2
 each). 甲 50 and 迟到 ×3 → 50 + 40 − 6 = 84; 乙 55 → 95 (rank 1). The forged event gives 乙 迟到 ×10: 55 + 40 − 20 = 75,
@@ -136,8 +137,13 @@ def test_3_a_fact_event_inserted_into_evidence_s_outbox_is_named(live: Live, per
          "message": cause}]
     chain = live(live.token("auditor", ""), CHAIN)["verifyAuditChain"]
     assert chain["ok"] is False and chain["report"]["provenance_count"] == 2
+    # evidence's own verification names the event its outbox holds with no audited change behind it
+    outbox = (f"event event:{event} in evidence's outbox changes fact {forged} of period {p}, but no audited change of "
+              "evidence sent it (written behind the service's back)")
+    own = live(live.token("auditor", ""), CHAIN.replace("SCORING", "EVIDENCE"))["verifyAuditChain"]
+    assert (own["ok"], [f["message"] for f in own["report"]["provenance"]]) == (False, [outbox])
     done = _cli(live)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("evidence: ok (") and lines[-1].startswith("ranking: ok (")
-    assert lines[1:-1] == [f"scoring: BROKEN: {unbacked}", f"scoring: BROKEN: {cause}"]
+    assert lines[-1].startswith("ranking: ok (")
+    assert lines[:-1] == [f"evidence: BROKEN: {outbox}", f"scoring: BROKEN: {unbacked}", f"scoring: BROKEN: {cause}"]

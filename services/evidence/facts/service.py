@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import audit, clock
+from services.common import audit, clock, provenance
 from services.common.auth import Principal, Role
+from services.common.db import driver_connection
 from services.common.outbox import enqueue, new_event
 from services.evidence.db import common
 from services.evidence.facts import repository
@@ -111,3 +112,9 @@ async def records(
     total = await repository.count(session, period_id=period_id, scopes=scopes, subject_id=subject_id,
                                    indicator=indicator, ids=ids)
     return list(rows), rows[-1].id if len(rows) == limit else None, total
+
+
+async def outbox_provenance(session: AsyncSession, _request: Any) -> list[provenance.ProvenanceProblem]:
+    """The `fact.changed` events of the outbox that no audited change of a fact sent (evidence's `/v1/audit/verify`
+    names them beside its chain and rows)."""
+    return await provenance.unaudited_events(await driver_connection(session))
