@@ -72,7 +72,7 @@ AUDITED: dict[str, tuple[AuditedTable, ...]] = {
         AuditedTable("scheme"), AuditedTable("scheme_version"),
         AuditedTable("period", volatile=("recompute_due_at", "pending_causes")),
         AuditedTable("period_subject"), AuditedTable("score_version"),
-        # the loaded years of the working-day calendar: they move deadlines and the 公示 window (scoring_0010)
+        # the loaded years of the working-day calendar: they move deadlines and the 公示 window (scoring_0011)
         AuditedTable("holiday_arrangement", key=("year",)),
     ),
     "ranking": (

@@ -46,7 +46,7 @@ def period(live: Live) -> Iterator[str]:
     webhook subscription and its secrets; then a rectification notice, a rating task with a ballot and a journal in
     two more periods."""
     units = live.city(("甲街道", "a"), ("乙街道", "b"))
-    # a year's holiday arrangement loaded by the office (scoring_0010), years after the flow's dates
+    # a year's holiday arrangement loaded by the office (scoring_0011), years after the flow's dates
     calendar = live.service("scoring", "PUT", "/v1/calendar/2030", json={
         "holidays": ["2030-01-01"], "workdays": [], "source": "国办发明电〔2029〕X号"})
     assert calendar.status_code == 200, calendar.text
