@@ -73,10 +73,13 @@ class TextFormatter(logging.Formatter):
 
 
 class QuietRequests(logging.Filter):
-    """Leaves out the line per HTTP request (`kaohe.http` at INFO): a terminal shows what needs a person."""
+    """Leaves out the lines per HTTP request at INFO: the request a service answered (`kaohe.http`) and the calls it
+    made to another service (httpx's "HTTP Request: …"). A terminal shows what needs a person."""
+
+    REQUEST_LOGGERS = frozenset({"kaohe.http", "httpx", "httpcore"})
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name == "kaohe.http" and record.levelno <= logging.INFO)
+        return not (record.name in self.REQUEST_LOGGERS and record.levelno <= logging.INFO)
 
 
 def on_terminal(stream: object) -> bool:

@@ -52,6 +52,7 @@ def test_a_text_line_is_time_process_level_message() -> None:
 def _logged(fmt: str, level: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
     configure_logging("evidence", level, fmt)
     logging.getLogger("kaohe.http").info("POST /v1/submissions 201")
+    logging.getLogger("httpx").info('HTTP Request: GET http://127.0.0.1:8002/v1/health "HTTP/1.1 200 OK"')
     logging.getLogger("kaohe.evidence").info("sweeper: 2 deadlines passed")
     logging.getLogger("kaohe.outbox").warning("scoring unreachable; the event waits")
     return capsys.readouterr().err.splitlines()
@@ -61,12 +62,13 @@ def test_text_leaves_out_the_line_per_request(capsys: pytest.CaptureFixture[str]
     lines = _logged("text", "INFO", capsys)
     assert [line[9:] for line in lines] == ["evidence INFO    sweeper: 2 deadlines passed",  # after HH:MM:SS
                                             "evidence WARNING scoring unreachable; the event waits"]
-    assert len(_logged("text", "DEBUG", capsys)) == 3  # asked for everything: requests too
+    assert len(_logged("text", "DEBUG", capsys)) == 4  # asked for everything: requests too, both ways
 
 
 def test_json_keeps_every_line_one_object_each(capsys: pytest.CaptureFixture[str]) -> None:
     lines = [json.loads(line) for line in _logged("json", "INFO", capsys)]
     assert [(e["service"], e["logger"], e["level"], e["message"]) for e in lines] == [
         ("evidence", "kaohe.http", "info", "POST /v1/submissions 201"),
+        ("evidence", "httpx", "info", 'HTTP Request: GET http://127.0.0.1:8002/v1/health "HTTP/1.1 200 OK"'),
         ("evidence", "kaohe.evidence", "info", "sweeper: 2 deadlines passed"),
         ("evidence", "kaohe.outbox", "warning", "scoring unreachable; the event waits")]
