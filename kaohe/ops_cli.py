@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -464,6 +464,8 @@ def doctor() -> None:
     checks = [Check(_("config"), "ok", _("settings loaded (environment %(environment)s)",
                                          environment=settings.environment)),
               *secret_checks(settings), disk_check(settings.data_dir)]
+    if settings.clock_file is not None:
+        checks.append(business_clock_check(settings.clock_file))
     try:
         with service_databases(settings) as (urls, where):
             checks.append(Check(_("database"), "ok", where))
@@ -545,6 +547,26 @@ def clock_check(offset_seconds: float) -> Check:
     text = _("system clock %(offset)s s from the database server's now()", offset=format(shown, "+.1f"))
     status: Status = "warn" if abs(offset_seconds) > CLOCK_TOLERANCE_SECONDS else "ok"
     return Check(_("clock"), status, text)
+
+
+def business_clock_check(path: Path) -> Check:
+    """With KAOHE_CLOCK_FILE (a rehearsal, never production), say how far it moves business time: every deadline,
+    公示 window and "today" runs at the moved time, which `clock` above (the system clock) does not show."""
+    from services.common.clock import parse_offset
+
+    try:
+        moved = parse_offset(path.read_text(encoding="utf-8")) if path.is_file() else timedelta(0)
+    except (OSError, ValueError) as exc:
+        return Check(_("business clock"), "fail", _("KAOHE_CLOCK_FILE %(path)s: %(reason)s", path=path,
+                                                    reason=str(exc)))
+    seconds = int(moved.total_seconds())
+    days, rest = divmod(abs(seconds), 86400)
+    clock = f"{rest // 3600:02}:{rest % 3600 // 60:02}:{rest % 60:02}"
+    shown = _("%(sign)s%(days)s d %(time)s", sign="-" if seconds < 0 else "+", days=days, time=clock)
+    return Check(_("business clock"), "warn" if seconds else "ok",
+                 _("KAOHE_CLOCK_FILE %(path)s moves business time by %(offset)s: deadlines and 公示 windows run at "
+                   "%(now)s UTC", path=path, offset=shown,
+                   now=(datetime.now(UTC) + moved).strftime("%Y-%m-%d %H:%M")))
 
 
 def database_checks(urls: dict[ServiceName, str]) -> list[Check]:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +20,7 @@ import pytest
 from kaohe.i18n import use_locale
 from kaohe.ops_cli import (
     CONFIGURATION_DOC,
+    business_clock_check,
     calendar_check,
     clock_check,
     configuration_reference,
@@ -135,8 +136,10 @@ def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> N
     assert chinese.returncode == english.returncode == 0, chinese.stderr + english.stderr
     lines = chinese.stdout.splitlines()
     assert re.fullmatch(rf"正常  磁盘                 {re.escape(str(tmp_path))} 剩余 \d+\.\d GiB", lines[3])
-    assert re.fullmatch(r"正常  时钟                 本机时钟与数据库服务器的 now\(\) 相差 [+-]\d+\.\d 秒", lines[11])
-    assert lines[:3] + lines[4:11] + lines[12:] == [
+    assert re.fullmatch(rf"警告  业务时钟             KAOHE_CLOCK_FILE {re.escape(str(october))} 将业务时间移动 "
+                        r"-\d+ 天 \d\d:\d\d:\d\d：期限和公示期按 2026-10-15 02:0\d UTC 计算", lines[4])
+    assert re.fullmatch(r"正常  时钟                 本机时钟与数据库服务器的 now\(\) 相差 [+-]\d+\.\d 秒", lines[12])
+    assert lines[:3] + lines[5:12] + lines[13:] == [
         "正常  配置                 配置已加载（运行环境 development）",
         "正常  服务令牌             未设置 KAOHE_SERVICE_TOKEN_SECRET（kaohe up 会在数据目录中生成一个）",
         f"正常  用户令牌             未设置 KAOHE_JWT_SECRET（kaohe up 会在 {tmp_path / 'jwt.secret'} 生成开发用 HS256 "
@@ -152,9 +155,11 @@ def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> N
     ]
     lines = english.stdout.splitlines()
     assert re.fullmatch(rf"ok    disk                 \d+\.\d GiB free in {re.escape(str(tmp_path))}", lines[3])
+    assert re.fullmatch(rf"warn  business clock       KAOHE_CLOCK_FILE {re.escape(str(october))} moves business time "
+                        r"by -\d+ d \d\d:\d\d:\d\d: deadlines and 公示 windows run at 2026-10-15 02:0\d UTC", lines[4])
     assert re.fullmatch(r"ok    clock                system clock [+-]\d+\.\d s from the database server's now\(\)",
-                        lines[11])
-    assert lines[:3] + lines[4:11] + lines[12:] == [
+                        lines[12])
+    assert lines[:3] + lines[5:12] + lines[13:] == [
         "ok    config               settings loaded (environment development)",
         "ok    service token        KAOHE_SERVICE_TOKEN_SECRET unset (kaohe up generates one in the data folder)",
         f"ok    user tokens          KAOHE_JWT_SECRET unset (kaohe up generates a development HS256 key in "
@@ -425,3 +430,25 @@ def test_healthcheck_speaks_the_clis_language_with_the_standard_library_only() -
     assert healthcheck("scoring", KAOHE_SCORING_PORT="80x") == (
         "exit 2 []", "kaohe: KAOHE_SCORING_PORT 无效：'80x' 不是端口号")
     assert healthcheck("--live") == ("exit 1 []", "kaohe: 127.0.0.1 上没有 kaohe 进程响应 /healthz")
+
+
+def test_doctor_says_how_far_the_clock_file_moves_business_time(tmp_path: Path) -> None:
+    """A rehearsal's KAOHE_CLOCK_FILE moves every deadline and 公示 window; the system clock line does not show it
+    (newcomer probe: "clock: system clock +0.0 s" while the file moved business time by 11 days)."""
+    clock = tmp_path / "clock"
+    clock.write_text("950430.5")  # 11 days, 30.5 seconds
+    check = business_clock_check(clock)
+    assert check.status == "warn"
+    prefix = f"KAOHE_CLOCK_FILE {clock} moves business time by +11 d 00:00:30: deadlines and 公示 windows run at "
+    assert check.message.startswith(prefix) and check.message.endswith(" UTC")
+    shown = datetime.strptime(check.message[len(prefix):-4], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(shown - (datetime.now(UTC) + timedelta(days=11))) < timedelta(minutes=2)
+    clock.write_text("-5400")
+    assert business_clock_check(clock).message.startswith(f"KAOHE_CLOCK_FILE {clock} moves business time by "
+                                                          "-0 d 01:30:00")
+    clock.write_text("")  # blank is zero: nothing moved
+    assert business_clock_check(clock).status == "ok"
+    clock.write_text("soon")
+    bad = business_clock_check(clock)
+    assert (bad.status, bad.message) == ("fail", f"KAOHE_CLOCK_FILE {clock}: the clock file must hold a number of "
+                                                 "seconds, not 'soon'")
