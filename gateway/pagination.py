@@ -55,7 +55,8 @@ def decode_cursor(cursor: str | None) -> int:
             raise ValueError(cursor)
         return int(raw[len(CURSOR_PREFIX):]) + 1
     except ValueError:
-        raise InvalidInput(_("the cursor is not one this list gave out"), details={"after": cursor}) from None
+        raise InvalidInput(_("the cursor is not one this list gave out"),
+                           details=[{"field": "after", "reason": "unknown cursor"}]) from None
 
 
 def page_size(first: int | None) -> int:
@@ -63,7 +64,7 @@ def page_size(first: int | None) -> int:
     size = DEFAULT_PAGE_SIZE if first is None else first
     if size < 0 or size > MAX_PAGE_SIZE:
         raise InvalidInput(_("first must be between 0 and %(max_page_size)s", max_page_size=MAX_PAGE_SIZE),
-                           details={"first": first})
+                           details=[{"field": "first", "reason": "out of range"}])
     return size
 
 

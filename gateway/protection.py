@@ -191,7 +191,8 @@ class PageSizeRule(ValidationRule):
                     self.report_error(GraphQLError(
                         _("%(argument)s may be at most %(max_page_size)s",
                           argument=argument.name.value, max_page_size=MAX_PAGE_SIZE),
-                        nodes=[argument], extensions={"code": "BAD_USER_INPUT"},
+                        nodes=[argument], extensions={"code": "BAD_USER_INPUT", "reason": "invalid_input", "details": [
+                            {"field": argument.name.value, "reason": "out of range"}]},
                     ))
 
 

@@ -68,6 +68,17 @@ async def test_page_size_over_the_cap_in_a_variable_is_refused() -> None:
     await clients.aclose()
     assert result.errors[0].message == "first must be between 0 and 100"
     assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
+    assert result.errors[0].extensions["details"] == [{"field": "first", "reason": "out of range"}]
+
+
+async def test_a_cursor_no_list_gave_out_is_refused_naming_after() -> None:
+    clients = FakeBackend().clients()
+    result = await SCHEMA.execute(PAGE, variable_values={"first": 2, "after": "garbage"},
+                                  context_value=context(clients, AUDITOR))
+    await clients.aclose()
+    assert result.errors[0].message == "the cursor is not one this list gave out"
+    assert (result.errors[0].extensions["code"], result.errors[0].extensions["details"]) == (
+        "BAD_USER_INPUT", [{"field": "after", "reason": "unknown cursor"}])
 
 
 async def test_lists_show_only_subjects_in_scope_and_own_subject() -> None:

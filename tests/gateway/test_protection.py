@@ -70,6 +70,9 @@ def test_page_size_cap() -> None:
     result = _schema().execute_sync(f"{{ root {{ items(first: {MAX_PAGE_SIZE + 1}) {{ value }} }} }}")
     assert _codes(result) == ["BAD_USER_INPUT"]
     assert result.errors[0].message == f"first may be at most {MAX_PAGE_SIZE}"
+    # the shape of every refused argument (docs/api.md, "Errors"): a reason and `details[].field`
+    assert result.errors[0].extensions == {"code": "BAD_USER_INPUT", "reason": "invalid_input",
+                                           "details": [{"field": "first", "reason": "out of range"}]}
 
 
 def test_cost_limit() -> None:
