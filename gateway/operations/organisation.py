@@ -170,7 +170,9 @@ class PeriodInput:
     scheme_id: str
     scheme_version: int
     label: str
-    id: str | None = None
+    id: str | None = strawberry.field(default=None, description=(
+        "The period's id: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-`. Left out, kaohe "
+        "generates one (32 hex digits); the demo's periods are named `<scheme>-<label>` by choice, not by rule."))
     owner_path: str | None = None
     subjects: list[EnrolmentInput] = strawberry.field(default_factory=list)
 
