@@ -54,12 +54,18 @@ def _chosen(service: list[str]) -> list[str]:
 def _databases(settings: Settings) -> Iterator[dict[str, str]]:
     """Each service's database: the configured one, the running kaohe's embedded server, or an embedded server
     started for the command (read-only: it works beside a running stack)."""
+    import asyncpg
+
     from kaohe import ops_cli
     from kaohe.stack import StackError
 
     try:
-        with ops_cli.service_databases(settings) as (urls, _where):
-            yield {str(name): url for name, url in urls.items()}
+        with ops_cli.service_databases(settings) as (urls, where):
+            try:
+                yield {str(name): url for name, url in urls.items()}
+            except (OSError, asyncpg.PostgresError) as exc:  # one line, never a traceback
+                _fail(_("cannot read the databases (%(where)s): %(reason)s", where=where,
+                        reason=str(exc) or type(exc).__name__))
     except StackError as exc:
         _fail(exc)
 

@@ -143,7 +143,9 @@ def service_databases(settings: Settings) -> Iterator[tuple[dict[ServiceName, st
 
     configured = any(settings.service_database_url(s) for s in SERVICES)
     if not configured and _embedded_in_use(settings):
-        url = EmbeddedPostgres(settings.data_dir, settings.embedded_pg_port).url
+        server = EmbeddedPostgres(settings.data_dir, settings.embedded_pg_port)
+        server.port = server.running_port() or server.port  # the running kaohe's, whatever port it was given
+        url = server.url
         yield dict.fromkeys(SERVICES, url), _("embedded PostgreSQL of the running kaohe in %(folder)s",
                                                folder=settings.data_dir)
         return

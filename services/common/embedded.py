@@ -241,6 +241,15 @@ class EmbeddedPostgres:
         if reloaded.returncode != 0:
             raise EmbeddedError(f"could not reload the embedded PostgreSQL: {reloaded.stderr.strip()}")
 
+    def running_port(self) -> int | None:
+        """The port the server in this folder listens on while it runs (line 4 of its `postmaster.pid`): another
+        command finds the stack's server whatever KAOHE_EMBEDDED_PG_PORT it was started with."""
+        try:
+            lines = (self.pgdata / "postmaster.pid").read_text(encoding="ascii").splitlines()
+            return int(lines[3])
+        except (OSError, IndexError, ValueError):
+            return None
+
     def is_running(self) -> bool:
         return self._run("pg_ctl", "-D", str(self.pgdata), "status").returncode == 0
 

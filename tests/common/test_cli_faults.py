@@ -90,3 +90,23 @@ def test_migrations_behind_then_migrate_twice(tmp_path: Any, fresh_database: Any
     assert verified.stdout.splitlines() == ["evidence: ok (0 records, 0 rows in 17 tables)",
                                             "scoring: ok (0 records, 0 rows in 9 tables)",
                                             "ranking: ok (0 records, 0 rows in 7 tables)"]
+
+
+def test_audit_verify_beside_a_running_stack_uses_its_port_and_fails_in_one_line(tmp_path: Any) -> None:
+    """`kaohe audit verify` beside a running `kaohe up` reads the embedded server's port from the server itself (its
+    postmaster.pid), not from KAOHE_EMBEDDED_PG_PORT, which the stack may have been started with and the command
+    not; a server that does not answer is one line, never a traceback (attacker probe)."""
+    import fcntl
+
+    port = free_port()  # where "the running stack's" server listens: here, nothing does
+    (tmp_path / "postgres").mkdir()
+    (tmp_path / "postgres" / "postmaster.pid").write_text(f"4242\n{tmp_path / 'postgres'}\n1765000000\n{port}\n\n",
+                                                          encoding="ascii")
+    with (tmp_path / "kaohe.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as `kaohe up` holds it
+        done = run_kaohe("audit", "verify", env=clean_env(KAOHE_DATA_DIR=tmp_path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(
+        f"kaohe: cannot read the databases (embedded PostgreSQL of the running kaohe in {tmp_path}): ")
+    assert str(port) in line
