@@ -91,7 +91,7 @@ def test_units_and_people_from_a_file_all_or_nothing(live: Live, period: dict[st
     bad = ("type,id,name,slug,parent,unit\n"
            f"unit,,一组,x,{period['a']},\n"            # 2: fine
            f"person,,王五,,,{period['a']}\n"           # 3: fine
-           f"unit,,二组,x,{period['b']},\n"            # 4: outside city/a
+           f"unit,,二组,x,{period['b']},\n"            # 4: under a unit of city/b, not city/a's to see
            f"unit,,三组,Y Y,{period['a']},\n"          # 5: a slug no unit has
            "person,,赵六,,,nowhere\n"                  # 6: no such unit
            "team,,小组,,,\n"                           # 7: no such type
@@ -99,8 +99,10 @@ def test_units_and_people_from_a_file_all_or_nothing(live: Live, period: dict[st
     refused = upload_organisation(live, office_a, "org.csv", bad)
     assert refused.status_code == 422, refused.text
     rows = refused.json()["errors"][0]["extensions"]["details"]["rows"]
-    assert [(r["row"], r["column"]) for r in rows] == [(4, None), (5, "slug"), (6, "unit"), (7, "type"), (8, "id")]
-    assert rows[0]["reason"] == "admin@city/a may not do this for city/b/x"
+    assert [(r["row"], r["column"]) for r in rows] == [(4, "parent"), (5, "slug"), (6, "unit"), (7, "type"),
+                                                       (8, "id")]
+    # another branch's unit reads as one that does not exist: neither it nor its path is confirmed (attacker probe)
+    assert rows[0]["reason"] == "parent unit not found"
     assert rows[2]["reason"] == "unit not found"
     assert rows[3]["reason"] == "type must be unit or person, not 'team'"
     assert rows[4]["reason"] == ("only an administrator of the whole organisation gives the id of a new unit or "

@@ -15,6 +15,10 @@ from tests.conftest import auth, token_for
 from tests.scoring.conftest import admin, app_db, make_org, ok, org_admin, service_headers, subject_headers
 
 
+def without_request_id(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body["error"].items() if k != "request_id"}
+
+
 async def test_units_and_people_with_paths(scoring: httpx.AsyncClient) -> None:
     await make_org(scoring)
     units = await ok(await scoring.get("/v1/units?ids=u-b,u-a,u-city", headers=admin()))
@@ -36,11 +40,20 @@ async def test_units_and_people_with_paths(scoring: httpx.AsyncClient) -> None:
 
 async def test_unit_writes_are_scoped(scoring: httpx.AsyncClient) -> None:
     await make_org(scoring)
-    refused = await scoring.post("/v1/units", json={"name": "c", "slug": "c", "parent_id": "u-a"},
-                                 headers=auth(("admin", "city/b")))
-    assert refused.status_code == 403
-    assert (await scoring.post("/v1/people", json={"name": "x", "unit_id": "u-a"},
-                               headers=auth(("admin", "city/b")))).status_code == 403
+    # another branch's unit answers as a unit that does not exist: nothing confirms it (attacker probe)
+    for parent in ("u-a", "no-such-unit"):
+        refused = await scoring.post("/v1/units", json={"name": "c", "slug": "c", "parent_id": parent},
+                                     headers=auth(("admin", "city/b")))
+        assert (refused.status_code, without_request_id(refused.json())) == (422, {
+            "code": "invalid_input", "message": "parent unit not found", "details": {"field": "parent_id"}})
+    for unit in ("u-a", "no-such-unit"):
+        refused = await scoring.post("/v1/people", json={"name": "x", "unit_id": unit},
+                                     headers=auth(("admin", "city/b")))
+        assert (refused.status_code, without_request_id(refused.json())) == (422, {
+            "code": "invalid_input", "message": "unit not found", "details": {"field": "unit_id"}})
+    # a unit the caller reads but does not administer is no secret: that is a refusal of the act
+    assert (await scoring.post("/v1/units", json={"name": "c", "slug": "c", "parent_id": "u-a"},
+                               headers=auth(("assessor", "city/a"), ("admin", "city/b")))).status_code == 403
     assert (await scoring.post("/v1/units", json={"name": "Bad", "slug": "Bad Slug"},
                                headers=admin())).status_code == 422
 

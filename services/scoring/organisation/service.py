@@ -58,7 +58,7 @@ async def create_unit(session: AsyncSession, principal: Principal, payload: Unit
     parent_path = ""
     if payload.parent_id is not None:
         parent = await repo.get_unit(session, payload.parent_id)
-        if parent is None:
+        if parent is None or not _may_see(principal, parent.path):  # another branch's unit is not confirmed
             raise InvalidInput(_("parent unit not found"), details={"field": "parent_id"})
         parent_path = parent.path
     path = f"{parent_path}/{payload.slug}" if parent_path else payload.slug
@@ -142,7 +142,7 @@ async def create_person(session: AsyncSession, principal: Principal, payload: Pe
     (require_id_chooser)."""
     require_id_chooser(principal, payload.id)
     unit = await repo.get_unit(session, payload.unit_id)
-    if unit is None:
+    if unit is None or not _may_see(principal, unit.path):  # another branch's unit is not confirmed
         raise InvalidInput(_("unit not found"), details={"field": "unit_id"})
     principal.require("admin", unit.path)
     if colleagues is None:
