@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from kaohe import audit_cli, calendar_cli, demo_cli, engine_cli, gateway_cli, helptext, ops_cli
+from kaohe import audit_cli, calendar_cli, demo_command, engine_cli, gateway_cli, helptext, ops_cli
 from kaohe.console import fail, pad, say, settings_or_exit
 from kaohe.i18n import N_, _, cli_locale, listed, locale_tag, localize, separated, use_locale
 from services.common.settings import SERVICES, ServiceName, Settings
@@ -96,7 +96,8 @@ def _start_demo(settings: Settings) -> Callable[[], None]:
     """Run the demo in a thread once the stack is ready; the stack keeps running after it."""
 
     def run() -> None:
-        from kaohe.demo_cli import DEFAULT_SCHEMES, run_demo
+        from kaohe.demo_cli import run_demo
+        from kaohe.demo_command import DEFAULT_SCHEMES
 
         try:
             run_demo(settings, DEFAULT_SCHEMES)
@@ -220,7 +221,7 @@ def _wait_for_head(settings: Settings, services: list[ServiceName], seconds: int
 engine_cli.register(app)
 gateway_cli.register(app)
 ops_cli.register(app)
-demo_cli.register(app)
+demo_command.register(app)
 calendar_cli.register(app)
 
 

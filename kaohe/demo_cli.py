@@ -20,14 +20,13 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
 import jwt
@@ -39,6 +38,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kaohe.demo_channels import REVIEWER, gather, is_task_rating, journals, rating_tasks
+from kaohe.demo_command import EXAMPLES
 from kaohe.i18n import N_, _, current_locale, localize, parenthesized, separated, translate
 from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
@@ -46,16 +46,6 @@ from services.common.peers import peer_client
 from services.common.settings import Settings
 from services.ranking.exports.service import grade_reason
 
-# the source tree's samples; an installed image carries them in its prefix (docker/Dockerfile)
-EXAMPLES = next((p for p in (Path(__file__).resolve().parent.parent / "examples" / "schemes",
-                             Path(sys.prefix) / "share" / "kaohe" / "schemes") if p.is_dir()),
-                Path(__file__).resolve().parent.parent / "examples" / "schemes")
-DEFAULT_SCHEMES = (
-    "000-1-community-quarterly",
-    "001-7-procuratorate-office",
-    "003-1-meiling-staff-quarterly",
-    "003-15-office-staff-quarterly",
-)
 CITY = ("city", "示范市")
 DEMO_PRINCIPAL = Principal(subject="demo-office", grants=tuple(Grant(role, "") for role in ROLES))
 CONCURRENCY = 8
@@ -131,37 +121,6 @@ class Services:
 
     async def close(self) -> None:
         await self.http.aclose()
-
-
-def register(app: typer.Typer) -> None:
-    """Add `kaohe demo` to the root command."""
-    app.command("demo", help=N_(
-        "Load sample schemes with a synthetic city into the running stack; compute, publish, print "
-        "rankings."))(demo)
-
-
-def demo(
-    scheme: Annotated[list[str] | None, typer.Option(
-        "--scheme", "-s", help=N_("Sample scheme file stem in examples/schemes (repeatable), or `all`."))] = None,
-    subjects: Annotated[int | None, typer.Option(
-        help=N_("At most this many subjects of each group per scheme (with their facts), for a quick run."))] = None,
-    publish_days: Annotated[int, typer.Option(help=N_("Working days of the publication (公示)."))] = 5,
-    timeout: Annotated[float, typer.Option(help=N_("Seconds to wait for each period's results."))] = 180.0,
-    sub_periods: Annotated[int | None, typer.Option(
-        help=N_("A roll-up example runs at most this many of its sub-periods (the first), for a quick run."))] = None,
-) -> None:
-    from services.common.settings import ConfigError, load_settings
-
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        typer.echo(f"kaohe: {exc}", err=True)
-        raise typer.Exit(2) from None
-    stems = list(scheme or DEFAULT_SCHEMES)
-    if "all" in stems:
-        stems = all_stems()
-    run_demo(settings, stems, publish_days=publish_days, wait_seconds=timeout, subjects_per_group=subjects,
-             sub_periods=sub_periods)
 
 
 def all_stems() -> list[str]:
