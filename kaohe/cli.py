@@ -97,7 +97,7 @@ def _start_demo(settings: Settings) -> Callable[[], None]:
 
     def run() -> None:
         from kaohe.demo_cli import run_demo
-        from kaohe.demo_command import DEFAULT_SCHEMES
+        from kaohe.samples import DEFAULT_SCHEMES
 
         try:
             run_demo(settings, DEFAULT_SCHEMES)

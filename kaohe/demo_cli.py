@@ -38,8 +38,8 @@ from rich.table import Table
 from rich.text import Text
 
 from kaohe.demo_channels import REVIEWER, gather, is_task_rating, journals, rating_tasks
-from kaohe.demo_command import EXAMPLES
 from kaohe.i18n import N_, _, current_locale, localize, parenthesized, separated, translate
+from kaohe.samples import EXAMPLES
 from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
 from services.common.peers import peer_client

@@ -1,27 +1,15 @@
-"""`kaohe demo`'s command line: its options and the sample schemes it loads by default. The demo itself
+"""`kaohe demo`'s command line and its options. The demo itself
 (kaohe/demo_cli.py) imports the services' code, so it is imported when the command runs, not whenever `kaohe`
 starts: `kaohe token` or `kaohe --help` do not pay for it."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kaohe.i18n import N_
-
-# the source tree's samples; an installed image carries them in its prefix (docker/Dockerfile)
-EXAMPLES = next((p for p in (Path(__file__).resolve().parent.parent / "examples" / "schemes",
-                             Path(sys.prefix) / "share" / "kaohe" / "schemes") if p.is_dir()),
-                Path(__file__).resolve().parent.parent / "examples" / "schemes")
-DEFAULT_SCHEMES = (
-    "000-1-community-quarterly",
-    "001-7-procuratorate-office",
-    "003-1-meiling-staff-quarterly",
-    "003-15-office-staff-quarterly",
-)
+from kaohe.samples import DEFAULT_SCHEMES
 
 
 def register(app: typer.Typer) -> None:
