@@ -50,6 +50,7 @@ def _processes(url: str, tmp_path: Path) -> tuple[ServiceProcess, ServiceProcess
     nowhere = f"http://127.0.0.1:{free_port()}"  # ranking is not part of these faults
     scoring = ServiceProcess("scoring", url, {"ranking": nowhere}, tmp_path)
     evidence = ServiceProcess("evidence", url, {"scoring": scoring.url}, tmp_path)
+    scoring.peers["evidence"] = evidence.url  # scoring's verification asks evidence
     return scoring, evidence
 
 

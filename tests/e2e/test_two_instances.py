@@ -42,6 +42,8 @@ def test_two_instances_of_each_service(fresh_database: Any, tmp_path: Path) -> N
     ranking = [ServiceProcess("ranking", url, {}, tmp_path) for _ in range(2)]
     scoring = [ServiceProcess("scoring", url, {"ranking": r.url}, tmp_path) for r in ranking]
     evidence = [ServiceProcess("evidence", url, {"scoring": s.url}, tmp_path) for s in scoring]
+    for s, e in zip(scoring, evidence, strict=True):  # scoring's verification asks evidence
+        s.peers["evidence"] = e.url
     for r, s in zip(ranking, scoring, strict=True):
         r.peers["scoring"] = s.url
     everyone = [*ranking, *scoring, *evidence]
