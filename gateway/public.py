@@ -17,7 +17,6 @@ import time
 from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Path, Request, Response
@@ -28,8 +27,8 @@ from kaohe.i18n import N_, _, localize, translate
 from services.common import clock
 from services.common.auth import Principal
 from services.common.i18n import request_locale
+from services.common.localtime import office_zone, shown_deadline, shown_instant
 from services.common.peers import segment
-from services.common.settings import get_settings
 
 router = APIRouter(prefix="/public", tags=["public"])
 PUBLIC = Principal(subject="gateway:public", kind="service")  # reads the 公示 only (ranking: services only)
@@ -135,7 +134,7 @@ async def _published(request: Request, period_id: str) -> dict[str, Any]:
 
 
 def _local(instant: str) -> datetime:
-    return datetime.fromisoformat(instant).astimezone(ZoneInfo(get_settings().timezone))
+    return datetime.fromisoformat(instant).astimezone(office_zone())
 
 
 def _day(moment: datetime) -> str:
@@ -231,12 +230,12 @@ def page(notice: dict[str, Any]) -> str:
 <h1>{e(title)}</h1>
 <p class="sub">第 {int(notice["publication"])} 次公示{again} · 状态：{e(_state(notice))}</p>
 {warning}<p>现将{e(notice["label"])}考核结果予以公示。公示期：{_day(first)}至{_day(last)}（{int(notice["workingDays"])}个工作日），\
-截至{_day(last)}24时。</p>
+截至{e(localize(shown_deadline(_local(notice["closesAt"])), PAGE_LOCALE))}。</p>
 <table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>异议受理</h2>
 <p>{e(notice["objectionProcedure"])}</p>
 <h2>结果校验</h2>
 <p class="note">本公示内容的 SHA-256 摘要：<span class="hash">{e(notice["entriesSha256"])}</span>。{chain}\
-发布时间：{e(_local(notice["publishedAt"]).strftime("%Y-%m-%d %H:%M"))}（北京时间）。</p>
+发布时间：{e(localize(shown_instant(_local(notice["publishedAt"])), PAGE_LOCALE))}。</p>
 {heads}</body></html>
 """

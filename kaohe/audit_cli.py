@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from kaohe.i18n import N_, _, listed, localize
+from services.common.localtime import shown_stamp
 from services.common.settings import SERVICES, Settings
 
 audit_app = typer.Typer(help=N_("The audit chain of each service, the live rows it vouches for, and checkpoints."),
@@ -466,12 +467,13 @@ def _read_checkpoint(path: Path, public_key: Path | None, settings: Settings) ->
     if trusted_hex is not None and trusted_hex != payload["public_key"]:
         _fail(_("checkpoint %(path)s is signed by key %(signer)s, not by the trusted key %(fingerprint)s",
                 path=path, signer=signer, fingerprint=fingerprint(trusted_hex)))
+    taken = shown_stamp(payload.get("created_at"))
     if trusted_hex is not None:
         typer.echo(localize(_("checkpoint: taken %(created_at)s, signature holds, key %(signer)s (the trusted key)",
-                              created_at=payload.get("created_at"), signer=signer)))
+                              created_at=taken, signer=signer)))
     else:
         typer.echo(localize(_("checkpoint: taken %(created_at)s, signature holds, key %(signer)s (a key no trusted "
-                              "key was given for: compare it)", created_at=payload.get("created_at"), signer=signer)))
+                              "key was given for: compare it)", created_at=taken, signer=signer)))
     return {name: _head(value, f"{path}: heads.{name}") for name, value in payload["heads"].items()}
 
 

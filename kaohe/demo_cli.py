@@ -42,6 +42,7 @@ from kaohe.i18n import N_, _, current_locale, localize, parenthesized, separated
 from kaohe.samples import EXAMPLES
 from services.common import clock
 from services.common.auth import ROLES, SERVICE_TOKEN_AUDIENCE, SERVICE_TOKEN_ISSUER, Grant, Principal
+from services.common.localtime import shown_deadline
 from services.common.peers import peer_client
 from services.common.settings import Settings
 from services.ranking.exports.service import grade_reason
@@ -473,7 +474,8 @@ async def _show(run: SchemeRun, services: Services, table: list[dict[str, Any]],
         verdict = Text(localize(_("the same as the offline engine's (kaohe evaluate)")), style="green")
     else:
         verdict = Text(localize(_("not the same as the offline engine's (see the period's problems)")), style="yellow")
-    ends = localize(_("; published (公示) until %(ends)s", ends=period["publication_ends_at"]))
+    closes = shown_deadline(datetime.fromisoformat(period["publication_ends_at"]))  # the office's local day
+    ends = localize(_("; published (公示) until %(ends)s", ends=closes))
     console.print(Text.assemble("  ", verdict, ends, "\n"))
 
 

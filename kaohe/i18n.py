@@ -54,6 +54,18 @@ class Text(str):
         return Text, (self.msgid, self.params, str(self))
 
 
+class Worded(Text):
+    """A value kaohe words itself in each language rather than from the catalogue (a local date and time:
+    services/common/localtime.py): `in_locale(locale)`; its `str` is the English."""
+
+    def __new__(cls, english: str) -> Worded:
+        return cast(Worded, super().__new__(cls, "", {}, english=english))
+
+    def in_locale(self, locale: str) -> str:
+        """The value in `locale`."""
+        return str(self)
+
+
 def _(msgid: str, /, **params: object) -> Text:
     """Mark `msgid` (English, with `%(name)s` placeholders for `params`) for translation."""
     return Text(msgid, params)
@@ -301,6 +313,8 @@ def localize(value: object, locale: str | None = None) -> str:
     if not isinstance(value, Text):
         return str(value)
     chosen = locale or current_locale()
+    if isinstance(value, Worded):
+        return value.in_locale(chosen)
     template = _plural(value, chosen) if isinstance(value, PluralText) else catalogue(chosen).get(value.msgid)
     if template is None:  # English (the source), or a message not translated: the English value
         return str(value)

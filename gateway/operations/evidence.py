@@ -179,7 +179,10 @@ class ReviewInput:
 class RectificationInput:
     period_id: str
     subject_id: str
-    checked_at: str = strawberry.field(description="When the inspection took place (ISO instant).")
+    checked_at: str = strawberry.field(description=(
+        "When the inspection (检查) took place: an ISO 8601 instant with its time zone, e.g. "
+        "\"2026-12-10T09:30:00+08:00\" or \"2026-12-10T01:30:00Z\"; a plain date or a time without a zone is refused "
+        "(BAD_USER_INPUT naming checkedAt)."))
     problem: str
     opinion: str = strawberry.field(description="处理意见")
     deadline: str = strawberry.field(description="ISO date or instant: today or later, at most the grace days "

@@ -170,7 +170,9 @@ class Settings(SecretFileSettings):
         "Shortest 公示 (publication or re-publication), in working days, of a period whose scheme sets no "
         "`publication.working_days`; a scheme's own minimum wins."))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body limit (413 above it).")
-    timezone: str = Field(default="Asia/Shanghai", description="How periods and deadlines are read; storage is UTC.")
+    timezone: str = Field(default="Asia/Shanghai", description=(
+        "How periods and deadlines are read, and the local time every message, notice and CLI line shows (to the "
+        "minute, with its zone); storage and the APIs' JSON are UTC."))
     clock_file: Path | None = Field(default=None, description=(
         "Not for production (refused there): a file holding seconds added to every service's business clock, "
         "re-read when it changes; tests and rehearsals use it to move past publication windows and deadlines."))

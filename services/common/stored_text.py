@@ -10,7 +10,8 @@ A column of type `StoredText` is JSONB holding one of
 
 The ORM reads it back as a `Text` (a marked message, English as a `str`) or a plain `str`, so the code compares
 and logs it as before; a response renders it with `localize` in the request's language (`Localized` does so for
-a pydantic field). A parameter that is itself a marked message is stored the same way, nested.
+a pydantic field). A parameter that is itself a marked message is stored the same way, nested; a local time
+(services/common/localtime.py) as `{"instant": ISO, "form": …}`, worded in the reader's language and zone when read.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from kaohe.i18n import N_, Text, localize
+from services.common.localtime import LocalTime
 
 # code → English message. A code is forever (rows keep it); its English (the catalogue's id) may be reworded,
 # since rows keep the code, not the sentence. Add a message here to store it.
@@ -54,6 +56,8 @@ def message(code: str, /, **params: object) -> Text:
 
 
 def _param(value: object, depth: int) -> object:
+    if isinstance(value, LocalTime):  # kept as the instant: worded when read, in the reader's language
+        return {"instant": value.moment.isoformat(), "form": value.form}
     if isinstance(value, Text):
         return to_json(value, depth + 1)
     if isinstance(value, bool | int | float | None):
@@ -77,6 +81,12 @@ def to_json(value: str | None, depth: int = 0) -> dict[str, Any] | None:
 
 
 def _value(param: object) -> object:
+    if isinstance(param, dict) and isinstance(param.get("instant"), str):
+        try:
+            moment = datetime.fromisoformat(param["instant"])
+            return LocalTime(moment, "deadline" if param.get("form") == "deadline" else "instant")
+        except ValueError:
+            return param["instant"]
     return from_json(param) if isinstance(param, dict) else param
 
 

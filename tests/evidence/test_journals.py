@@ -53,13 +53,13 @@ async def test_journal_weeks(client: httpx.AsyncClient, clock: Clock) -> None:
     assert (makeup.status_code, makeup.json()["makeup"]) == (201, True)
     late = await client.post("/v1/journals", json=_journal("2026-W06"), headers=ALICE)
     assert (late.status_code, late.json()["error"]["message"]) == (
-        409, "the deadline for 2026-W06 passed at 2026-02-09T23:59:59+08:00; "
+        409, "the deadline for 2026-W06 passed at 2026-02-10 00:00 (UTC+08:00); "
              "only a week excused by the supervisor can be made up")
 
     clock.set("2026-02-28T16:00:00+00:00")
     closed = await client.post("/v1/journals", json=_journal("2026-W08"), headers=ALICE)
     assert (closed.status_code, closed.json()["error"]["message"]) == (
-        409, "the make-up window for 2026-W08 closed at 2026-02-28T23:59:59.999999+08:00 "
+        409, "the make-up window for 2026-W08 closed at 2026-03-01 00:00 (UTC+08:00) "
              "(5 working days after the excused absence ended)")
 
     clock.set("2026-03-10T00:00:00+08:00")

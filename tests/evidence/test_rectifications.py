@@ -4,6 +4,7 @@ raising its follow-up deduction event (deadline Mon 2026-03-09, overdue from 03-
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -146,3 +147,23 @@ async def test_a_follow_up_dated_after_the_period_counts_for_it(client: httpx.As
     assert [(f["id"], f["date"], f["period"]) for f in facts] == [(f"rect-{notice['id']}", "2026-05-01", "2026-Q1")]
     [raised] = await _audit(client, f"rect-{notice['id']}")
     assert (raised["details"]["counts_for_period"], raised["details"]["dated_after_period"]) == ("2026-Q1", True)
+
+
+async def test_checked_at_is_an_instant_with_its_zone_and_a_refusal_reads_in_chinese(
+        client: httpx.AsyncClient) -> None:
+    """`checked_at` is when the inspection took place, an instant (docs/decisions.md, "Newcomer probe: times people
+    read"): a date alone or a time without its zone is refused, naming the field, in the reader's language."""
+    for checked_at in ("2026-03-02", "2026-03-02T10:00:00"):
+        english = await _refused(client, checked_at=checked_at)
+        assert (english["message"], english["details"]) == (
+            "checked_at: Input should have timezone info",
+            [{"field": "checked_at", "reason": "Input should have timezone info"}])
+        response = await client.post("/v1/rectifications", json={**NOTICE, "checked_at": checked_at},
+                                     headers={**INSPECTOR, "Accept-Language": "zh-CN"})
+        assert response.json()["error"]["message"] == (
+            "checked_at：应为带时区的时间（ISO 8601，如 2026-12-10T09:30:00+08:00）")
+    for checked_at in ("2026-03-02T10:00:00+08:00", "2026-03-02T02:00:00Z"):
+        response = await client.post("/v1/rectifications", json={**NOTICE, "checked_at": checked_at},
+                                     headers=INSPECTOR)
+        assert response.status_code == 201, response.text
+        assert datetime.fromisoformat(response.json()["checked_at"]) == datetime(2026, 3, 2, 2, tzinfo=UTC)

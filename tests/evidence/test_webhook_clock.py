@@ -167,7 +167,7 @@ async def test_redelivering_a_stuck_delivery_frees_its_queue_but_one_in_flight_i
         busy = await stack.client.post(f"/v1/webhooks/deliveries/{stuck.id}/redeliver", headers=OFFICE)
         assert busy.status_code == 409
         assert busy.json()["error"]["message"] == (f"delivery {stuck.id} is still being delivered (attempt 1 due "
-                                         f"{ahead.isoformat()})")
+                                         f"{ahead + timedelta(hours=8):%Y-%m-%d %H:%M} (UTC+08:00))")  # Shanghai
         # a lease that ran out is no longer in flight
         async for session in session_scope(stack.db):
             await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == stuck.id)

@@ -76,7 +76,7 @@ def test_a_rater_sees_its_open_task_until_it_has_answered_all(live: Live, period
     rater = live.token("rater", "city")  # subject rater@city, the rater the task names
     query = "{ inbox { ratingTasks { totalCount nodes { taskId level subjects answered closesAt } } } }"
     assert live(rater, query)["inbox"]["ratingTasks"]["nodes"] == [{
-        "taskId": task["id"], "level": "群众", "subjects": 2, "answered": 0, "closesAt": "2026-06-30T09:00:00+00:00"}]
+        "taskId": task["id"], "level": "群众", "subjects": 2, "answered": 0, "closesAt": "2026-06-30T09:00:00Z"}]
     assert live(live.token("rater", "city/a"), query)["inbox"]["ratingTasks"]["totalCount"] == 0  # not listed
     cast = "mutation($t: ID!, $a: [BallotAnswer!]!) { castBallot(taskId: $t, answers: $a) { taskId } }"
     live(rater, cast, t=task["id"], a=[{"subjectId": period["a"], "grade": "好"}])
@@ -146,7 +146,7 @@ def test_a_persons_journal_due_this_week(live: Live, period: dict[str, str]) -> 
     me = live.token("subject", "city/a", subject_ids=[zhang])
     assert live(me, DUE)["inbox"]["journalsDue"] == {"totalCount": 1, "nodes": [{
         "periodId": p, "subjectId": zhang, "week": "2026-W22", "indicator": "business",
-        "dueAt": "2026-06-01T15:59:59+00:00", "status": "due"}]}
+        "dueAt": "2026-06-01T15:59:59Z", "status": "due"}]}
     assert live(live.token("subject", "city/a", subject_ids=["someone-else"]), DUE)["inbox"]["journalsDue"][
         "totalCount"] == 0
     live(me, """mutation($i: JournalInput!) { submitJournal(input: $i) { week status } }""", i={

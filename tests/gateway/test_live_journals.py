@@ -103,7 +103,7 @@ def test_a_month_of_journals(live: Live) -> None:
     late = live.error(person, JOURNAL, i={"periodId": p, "subjectId": zhang, "week": "2026-W11", "text": "补交",
                                            "points": "45"})
     assert (late["extensions"]["code"], late["message"]) == ("CONFLICT", (
-        "the deadline for 2026-W11 passed at 2026-03-16T23:59:59+08:00; only a week excused by the supervisor "
+        "the deadline for 2026-W11 passed at 2026-03-17 00:00 (UTC+08:00); only a week excused by the supervisor "
         "can be made up"))
     live.at(local("2026-03-24T09:00:00"))
     live.sweep()
@@ -118,7 +118,7 @@ def test_a_month_of_journals(live: Live) -> None:
     live.at(local("2026-04-08T10:00:00"))
     closed = live.error(person, JOURNAL, i={"periodId": p, "subjectId": zhang, "week": "2026-W13", "text": "补录",
                                              "points": "50"})
-    assert closed["message"] == ("the make-up window for 2026-W13 closed at 2026-04-03T23:59:59.999999+08:00 "
+    assert closed["message"] == ("the make-up window for 2026-W13 closed at 2026-04-04 00:00 (UTC+08:00) "
                                  "(5 working days after the excused absence ended)")
     w14 = live(person, JOURNAL, i={"periodId": p, "subjectId": zhang, "week": "2026-W14", "text": "补录出差周记",
                                     "points": "40"})["submitJournal"]

@@ -114,7 +114,7 @@ def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict
         "periodId": published, "label": "2026-Q2", "title": "街道考核", "status": "published", "stale": False,
         "reopened": False,
         "publication": 1, "republication": False, "workingDays": 5, "publishedAt": body["publishedAt"],
-        "closesAt": "2026-06-05T16:00:00+00:00", "firstDay": "2026-06-01", "lastDay": "2026-06-05",
+        "closesAt": "2026-06-05T16:00:00Z", "firstDay": "2026-06-01", "lastDay": "2026-06-05",
         "finalizedAt": None, "objectionProcedure": DEFAULT_PROCEDURE,
         "columns": [{"key": "rank", "title": "名次"}, {"key": "name", "title": "名称"},
                     {"key": "total", "title": "总分"}, {"key": "grade", "title": "等次"},
@@ -122,7 +122,7 @@ def test_the_json_shows_the_publication_and_nothing_more(live: Live, units: dict
         "rows": [{"rank": 1, "name": "乙街道", "total": "92.00", "grade": "优秀", "labels": []},
                  {"rank": 2, "name": "甲街道", "total": "88.00", "grade": "良好", "labels": []}],
     }
-    assert body["publishedAt"].startswith("2026-06-01T02:00")  # 10:00 Shanghai
+    assert body["publishedAt"].startswith("2026-06-01T02:00") and body["publishedAt"].endswith("Z")  # 10:00 Shanghai
     # the list's digest is in the publication's audit record, whose hash the page prints
     digest, record = hashes
     assert re.fullmatch("[0-9a-f]{64}", digest)
@@ -230,7 +230,8 @@ def test_the_page_renders_in_headless_chromium_and_loads_nothing_else(
     assert dom.returncode == 0, dom.stderr[-2000:]
     text = dom.stdout
     assert "<h1>2026-Q2 街道考核考核结果公示</h1>" in text
-    assert "公示期：2026年6月1日至2026年6月5日（5个工作日），截至2026年6月5日24时。" in text
+    assert "公示期：2026年6月1日至2026年6月5日（5个工作日），截至2026年6月5日24时（北京时间）。" in text
+    assert "发布时间：2026年6月1日 10:00（北京时间）。" in text  # published Monday 06-01 02:00Z
     rows = re.findall(r"<tr>(.*?)</tr>", text, flags=re.S)
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
     heads = stored_heads(live, published)

@@ -114,7 +114,8 @@ def test_results_changed_after_publication_are_published_again_before_approval(
     assert live(admin, ANSWER_APPEAL, id=appeal["id"], v=appeal["version"]) == {"answerAppeal": {"status": "upheld"}}
     live.settle(p)
     live.at(local("2026-06-06T10:00:00"))  # the window is over
-    reason = "the results changed after the 公示 of 2026-06-01 (publication 1): 2 changed, 0 added, 0 removed"
+    reason = ("the results changed after the 公示 of 2026-06-01 10:00 "
+              "(UTC+08:00) (publication 1): 2 changed, 0 added, 0 removed")
     refused = live.error(admin, FINALIZE, p=p)
     assert (refused["extensions"]["code"], refused["message"]) == ("CONFLICT", (
         f"the results of period {p} changed after they were published (公示): {reason}; publish them again "
@@ -126,7 +127,7 @@ def test_results_changed_after_publication_are_published_again_before_approval(
     chinese = httpx.post(f"{live.url}/graphql", json={"query": PUBLICATION, "variables": {"p": p}}, timeout=60,
                          headers={"Authorization": f"Bearer {admin}", "Accept-Language": "zh-CN"}).json()
     assert chinese["data"]["publication"]["staleReason"] == (  # stored without a language, read in the reader's
-        "2026-06-01 公示（第 1 次）后结果有变化：变动 2 个，新增 0 个，移除 0 个")
+        "2026年6月1日 10:00（北京时间） 公示（第 1 次）后结果有变化：变动 2 个，新增 0 个，移除 0 个")
     assert live(admin, TABLE, p=p)["ranking"]["nodes"] == [
         {"subjectId": a, "total": "95.00", "rank": 1, "grade": "优秀"},
         {"subjectId": b, "total": "92.00", "rank": 2, "grade": "优秀"}]
@@ -210,7 +211,7 @@ def test_each_change_after_publication_restates_what_differs_from_it(live: Live,
              for unit, points in (("a", "88"), ("b", "92"), ("c", "80"))}
     live.settle(p)
     assert live(admin, PUBLISH, p=p, d=5)["publishResults"]["status"] == "published"
-    day = "the results changed after the 公示 of 2026-06-22 (publication 1)"
+    day = "the results changed after the 公示 of 2026-06-22 10:00 (UTC+08:00) (publication 1)"
 
     def uphold(unit: str, points: str) -> None:
         appeal = live(live.token("submitter", f"city/{unit}"), FILE_APPEAL, p=p, s=units[unit],

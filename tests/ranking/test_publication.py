@@ -124,7 +124,14 @@ async def test_finalize_needs_the_window_to_be_over(
     assert (await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)).status_code == 409  # not published
     await ranking.post("/v1/periods/p1/publication", json={"working_days": 5}, headers=OFFICE)
     clock.now = datetime(2026, 11, 27, 15, 59, 59, tzinfo=UTC)
-    assert (await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)).status_code == 409
+    early = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
+    # Mon 11-23 + 5 working days: the window ends Saturday 11-28 00:00 Shanghai = Friday 11-27 24时, said so in
+    # the office's time (docs/decisions.md, "Times shown to people"); the details keep the instant, UTC with Z
+    assert (early.status_code, early.json()["error"]["message"], early.json()["error"]["details"]) == (409, (
+        "the publication of period p1 runs until 2026-11-28 00:00 (UTC+08:00)"),
+        {"publication_ends_at": "2026-11-27T16:00:00Z"})
+    chinese = await ranking.post("/v1/periods/p1/finalize", headers={**OFFICE, "Accept-Language": "zh-CN"})
+    assert chinese.json()["error"]["message"] == "考核周期 p1 的公示期至2026年11月27日24时（北京时间）结束"
     clock.now += timedelta(seconds=1)
     assert (await ranking.post("/v1/periods/p1/finalize", headers=auth(("admin", "city/d2")))).status_code == 403
     assert (await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)).status_code == 200
@@ -263,14 +270,17 @@ async def test_results_changed_after_publication_make_it_stale_until_published_a
     assert (await deliver(ranking, "p1", scoring, event))["changed"] == 1
     period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
     assert (period["stale"], period["stale_reason"]) == (
-        True, "the results changed after the 公示 of 2026-11-23 (publication 1): 1 changed, 0 added, 0 removed")
+        True, "the results changed after the 公示 of 2026-11-23 10:00 "
+            "(UTC+08:00) (publication 1): 1 changed, 0 added, 0 removed")
     assert period["stale_since"] is not None
     chinese = (await ranking.get("/v1/periods/p1", headers={**AUDITOR, "Accept-Language": "zh-CN"})).json()
-    assert chinese["stale_reason"] == "2026-11-23 公示（第 1 次）后结果有变化：变动 1 个，新增 0 个，移除 0 个"
+    assert chinese["stale_reason"] == ("2026年11月23日 10:00（北京时间） 公示（第 1 次）后结果有变化："
+                                       "变动 1 个，新增 0 个，移除 0 个")
     trail = (await ranking.get("/v1/audit", params={"entity_id": "p1"}, headers=AUDITOR)).json()
     stale = [r for r in trail if r["action"] == "publication.stale"]
     assert [r["details"] for r in stale] == [{
-        "reason": "the results changed after the 公示 of 2026-11-23 (publication 1): 1 changed, 0 added, 0 removed",
+        "reason": "the results changed after the 公示 of 2026-11-23 10:00 "
+            "(UTC+08:00) (publication 1): 1 changed, 0 added, 0 removed",
         "publication": 1,
         "changed": ["u4"], "added": [], "removed": [],
         "cause": {"event": str(event), "score_set": 1, "causes": None, "scores_moved": ["u4"]}}]
@@ -282,11 +292,12 @@ async def test_results_changed_after_publication_make_it_stale_until_published_a
     refused = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
     assert (refused.status_code, refused.json()["error"]["message"]) == (409, (
         "the results of period p1 changed after they were published (公示): the results changed after the 公示 of "
-        "2026-11-23 (publication 1): 1 changed, 0 added, 0 removed; publish them again before 审定"))
+        "2026-11-23 10:00 (UTC+08:00) (publication 1): 1 changed, 0 added, 0 removed; publish them again "
+        "before 审定"))
     refused = await ranking.post("/v1/periods/p1/finalize", headers={**OFFICE, "Accept-Language": "zh-CN"})
     assert refused.json()["error"]["message"] == (  # the stored reason inside the message, in Chinese too
-        "考核周期 p1 的结果在公示后发生了变化：2026-11-23 公示（第 1 次）后结果有变化：变动 1 个，新增 0 个，"
-        "移除 0 个；审定前请重新公示")
+        "考核周期 p1 的结果在公示后发生了变化：2026年11月23日 10:00（北京时间） 公示（第 1 次）后结果有变化："
+        "变动 1 个，新增 0 个，移除 0 个；审定前请重新公示")
     too_short = await ranking.post("/v1/periods/p1/publication", json={"working_days": 1}, headers=OFFICE)
     assert too_short.json()["error"]["message"] == ("the scheme sets a re-publication at 2 working days at least "
                                                     "(publication.republication_working_days); 1 is too short")
@@ -320,7 +331,8 @@ async def test_a_subject_withdrawn_after_publication_makes_it_stale(
     assert (await deliver(ranking, "p1", scoring))["removed"] == 1
     period = (await ranking.get("/v1/periods/p1", headers=AUDITOR)).json()
     assert (period["stale"], period["stale_reason"]) == (
-        True, "the results changed after the 公示 of 2026-11-23 (publication 1): 0 changed, 0 added, 1 removed")
+        True, "the results changed after the 公示 of 2026-11-23 10:00 "
+            "(UTC+08:00) (publication 1): 0 changed, 0 added, 1 removed")
     assert [r[1] for r in (await _publication_csv(ranking))[1:]] == ["u1", "u2", "u3", "u4"]  # as published
 
 

@@ -29,7 +29,7 @@ from tests.ranking.test_publication import _outbox
 
 OFFICE = auth(("admin", "city"), subject="office")
 AUDITOR = auth(("auditor", ""))
-DAY = "the results changed after the 公示 of 2026-11-23 (publication 1)"
+DAY = "the results changed after the 公示 of 2026-11-23 10:00 (UTC+08:00) (publication 1)"
 
 
 async def _deliver(ranking: httpx.AsyncClient, scoring: FakeScoring, score_set: int, causes: str) -> str:
@@ -102,7 +102,8 @@ async def test_staleness_follows_the_current_difference_and_is_recorded_whenever
     since = period["stale_since"]
     assert (period["stale"], period["stale_reason"]) == (True, f"{DAY}: 3 changed, 0 added, 0 removed")
     chinese = (await ranking.get("/v1/periods/p1", headers={**AUDITOR, "Accept-Language": "zh-CN"})).json()
-    assert chinese["stale_reason"] == "2026-11-23 公示（第 1 次）后结果有变化：变动 3 个，新增 0 个，移除 0 个"
+    assert chinese["stale_reason"] == ("2026年11月23日 10:00（北京时间） 公示（第 1 次）后结果有变化："
+                                       "变动 3 个，新增 0 个，移除 0 个")
     assert await _refusal(ranking) == refused("3 changed, 0 added, 0 removed")
     stale_1 = {"reason": f"{DAY}: 3 changed, 0 added, 0 removed", "publication": 1,
                "changed": ["u1", "u2", "u3"], "added": [], "removed": [],

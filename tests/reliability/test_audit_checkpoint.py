@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,13 @@ async def test_a_checkpoint_holds_then_catches_a_cut_chain(fresh_database: Any, 
         assert lines[1:] == ["evidence: ok (0 records, 0 rows in 17 tables; holds the 1 head kept outside)",
                              "scoring: ok (6 records, 3 rows in 9 tables; holds the 1 head kept outside)",
                              "ranking: ok (0 records, 0 rows in 7 tables; holds the 1 head kept outside)"]
+        taken = datetime.fromisoformat(signed["created_at"]).astimezone(UTC) + timedelta(hours=8)  # Shanghai
+        assert lines[0].startswith(f"checkpoint: taken {taken:%Y-%m-%d %H:%M} (UTC+08:00), signature holds")
         chinese = kaohe(url, data, "verify", "--checkpoint", str(folder / "cp.json"), lang="zh-CN")
         assert chinese.returncode == 0, chinese.stdout + chinese.stderr
         assert chinese.stdout.splitlines() == [  # every line in Chinese, nothing of the English left
-            f"检查点：生成于 {signed['created_at']}，签名有效，密钥 {_fingerprint(signed)}（受信任的密钥）",
+            f"检查点：生成于 {taken.year}年{taken.month}月{taken.day}日 {taken:%H:%M}（北京时间），签名有效，"
+            f"密钥 {_fingerprint(signed)}（受信任的密钥）",
             "evidence：通过（0 条记录，17 张表共 0 行；与链外保存的 1 个链头一致）",
             "scoring：通过（6 条记录，9 张表共 3 行；与链外保存的 1 个链头一致）",
             "ranking：通过（0 条记录，7 张表共 0 行；与链外保存的 1 个链头一致）"]

@@ -4,7 +4,7 @@ window; an upheld appeal corrects or retracts the fact, which flows to scoring l
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from services.common import audit, notify, separation
 from services.common.audit import bounded_json, texts
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.localtime import shown_deadline
 from services.evidence.appeals import repository
 from services.evidence.appeals.models import Appeal
 from services.evidence.appeals.schemas import AppealAnswer, AppealCreate
@@ -51,7 +52,7 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
     closes = fact.updated_at + timedelta(days=conf.appeal_window_days)
     if now > closes:
         raise Conflict(_("the appeal window for %(fact_id)s closed at %(closed_at)s (%(appeal_window_days)s days "
-                         "after the fact)", fact_id=fact.id, closed_at=closes.astimezone(UTC).isoformat(),
+                         "after the fact)", fact_id=fact.id, closed_at=shown_deadline(closes),
                          appeal_window_days=conf.appeal_window_days),
                        details={"fact_id": fact.id})
     if await repository.open_for(session, fact.id) is not None:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import listing
 from services.common.auth import CurrentPrincipal, Principal
 from services.common.db import SessionDep
+from services.common.localtime import instant_json
 from services.common.settings import get_settings
 from services.evidence.appeals.models import Appeal
 from services.evidence.appeals.schemas import AppealRead
@@ -78,7 +79,7 @@ async def _ratings(session: AsyncSession, principal: Principal, now: datetime) -
         .where(RatingTask.status == "open", RatingTask.closes_at > now)
         .order_by(RatingTask.closes_at, RatingTask.id).limit(MAX_ITEMS + 1))
     return [{"task_id": task.id, "period_id": task.period_id, "indicator": task.indicator, "kind": task.kind,
-             "round": task.round, "level": level, "closes_at": task.closes_at.isoformat(), "subjects": total,
+             "round": task.round, "level": level, "closes_at": instant_json(task.closes_at), "subjects": total,
              "answered": done} for task, level, total, done in rows if done < total]
 
 
@@ -122,7 +123,7 @@ async def _journals(session: AsyncSession, principal: Principal, now: datetime) 
                 JournalWeek.week == week))
             if row is None or row.status == "missing":
                 due.append({"period_id": roster.period_id, "subject_id": roster.subject_id, "week": week,
-                            "indicator": roster.indicator, "due_at": deadline.isoformat(),
+                            "indicator": roster.indicator, "due_at": instant_json(deadline),
                             "status": row.status if row is not None else "due"})
     return due
 

@@ -18,6 +18,7 @@ from kaohe.i18n import _
 from services.common import audit, clock, notify
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput
+from services.common.localtime import shown_deadline
 from services.common.settings import get_settings
 from services.evidence.config import evidence_settings
 from services.evidence.facts import service as facts
@@ -112,12 +113,12 @@ def _late_reason(row: JournalWeek | None, week: str, now: datetime) -> str | Non
         if now <= closes:
             return None
         return _("the make-up window for %(week)s closed at %(closed_at)s (%(days)s working days after the excused "
-                 "absence ended)", week=week, closed_at=closes.astimezone(_zone()).isoformat(),
+                 "absence ended)", week=week, closed_at=shown_deadline(closes),
                  days=evidence_settings().makeup_working_days)
     if now <= week_due(week):
         return None
     return _("the deadline for %(week)s passed at %(due_at)s; only a week excused by the supervisor can be made up",
-             week=week, due_at=week_due(week).astimezone(_zone()).isoformat())
+             week=week, due_at=shown_deadline(week_due(week)))
 
 
 async def submit(session: AsyncSession, principal: Principal, scoring: ScoringClient, payload: JournalCreate,

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import audit, clock
 from services.common.db import Database, session_scope
+from services.common.localtime import shown_instant
 from services.common.stored_text import english, message
 from services.common.waiting import woken
 from services.evidence.webhooks import repository, service
@@ -233,7 +234,7 @@ class Dispatcher:
         subscription.consecutive_failures += 1
         subscription.failing_since = subscription.failing_since or now
         if subscription.status == "active" and now - subscription.failing_since >= self.timing.disable_after:
-            reason = message("webhook.disabled", since=subscription.failing_since.isoformat(),
+            reason = message("webhook.disabled", since=shown_instant(subscription.failing_since),
                              attempts=subscription.consecutive_failures, last=outcome.error)
             subscription.status, subscription.disabled_reason = "disabled", reason
             subscription.updated_at = now

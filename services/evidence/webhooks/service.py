@@ -25,6 +25,7 @@ from services.common import audit, clock, listing
 from services.common.auth import Principal, Role, scope_covers
 from services.common.db import pending
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.localtime import shown_instant
 from services.common.notify import Notice, publish
 from services.evidence.config import evidence_settings
 from services.evidence.webhooks import repository
@@ -259,7 +260,7 @@ async def redeliver(session: AsyncSession, principal: Principal, delivery_id: in
         if original.leased_until is not None and original.leased_until >= now:
             raise Conflict(_("delivery %(delivery_id)s is still being delivered (attempt %(attempt)s due "
                              "%(next_attempt_at)s)", delivery_id=delivery_id, attempt=original.attempts + 1,
-                             next_attempt_at=original.next_attempt_at.isoformat()),
+                             next_attempt_at=shown_instant(original.next_attempt_at)),
                            details={"state": original.state})
         hastened = await repository.hasten(session, original, now)
         audit.record(session, actor=principal, action="webhook.redeliver", entity_type="webhook_subscription",

@@ -17,6 +17,7 @@ from kaohe.i18n import _
 from services.common.auth import CurrentPrincipal, require_service
 from services.common.db import SessionDep
 from services.common.errors import NotFound
+from services.common.localtime import instant_json
 from services.common.openapi import errors
 from services.ranking.access import PeriodId
 from services.ranking.clients import ScoringClientDep
@@ -58,8 +59,8 @@ async def public_publication(period_id: PeriodId, session: SessionDep, principal
         # reopened after 审定 and not published since: this is the last 公示, superseded by the correction under way
         "reopened": period.status == "computed",
         "sequence": shown.sequence, "republication": shown.republication, "working_days": shown.working_days,
-        "published_at": shown.published_at.isoformat(), "closes_at": shown.ends_at.isoformat(),
-        "finalized_at": period.finalized_at.isoformat() if period.finalized_at and period.status == "finalized"
+        "published_at": instant_json(shown.published_at), "closes_at": instant_json(shown.ends_at),
+        "finalized_at": instant_json(period.finalized_at) if period.finalized_at and period.status == "finalized"
         else None,
         "objection_procedure": rules.objection_procedure if rules is not None else None,
         "columns": list(columns),
@@ -97,6 +98,6 @@ async def _audit_link(session: AsyncSession, period: RankedPeriod, shown: Public
                                                       record.entity_id == period.id).order_by(record.id.desc()))
     for row in found:
         if (row.details or {}).get("publication") == shown.sequence:
-            return {"record_id": row.id, "hash": row.hash, "recorded_at": row.recorded_at.isoformat(),
+            return {"record_id": row.id, "hash": row.hash, "recorded_at": instant_json(row.recorded_at),
                     "entries_sha256": (row.details or {}).get("entries_sha256")}
     return None

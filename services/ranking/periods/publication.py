@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +13,7 @@ from kaohe.i18n import _
 from services.common import audit, clock, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput
-from services.common.settings import get_settings
+from services.common.localtime import instant_json, shown_instant
 from services.common.stored_text import english, message
 from services.ranking.periods import repository
 from services.ranking.periods.models import Publication, RankedPeriod
@@ -120,7 +119,7 @@ def refuse_if_stale(period: RankedPeriod) -> None:
         raise Conflict(_("the results of period %(period_id)s changed after they were published (公示): "
                          "%(stale_reason)s; publish them again before 审定",
                          period_id=period.id, stale_reason=period.stale_reason),
-                       details={"stale": True, "stale_since": period.stale_since.isoformat()
+                       details={"stale": True, "stale_since": instant_json(period.stale_since)
                                 if period.stale_since else None, "publication": period.publication_sequence})
 
 
@@ -186,5 +185,4 @@ def mark_stale(session: AsyncSession, period: RankedPeriod, *, actor: Principal 
 
 
 def _reason(shown: Publication, counts: dict[str, int]) -> str:
-    day = shown.published_at.astimezone(ZoneInfo(get_settings().timezone)).date().isoformat()
-    return message("publication.stale", day=day, publication=shown.sequence, **counts)
+    return message("publication.stale", day=shown_instant(shown.published_at), publication=shown.sequence, **counts)

@@ -11,6 +11,7 @@ from kaohe.i18n import _, ngettext
 from services.common import audit, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.localtime import instant_json, shown_deadline
 from services.common.outbox import enqueue
 from services.common.settings import get_settings
 from services.common.stored_text import english
@@ -84,9 +85,9 @@ async def publish(
                                      ends_at=period.publication_ends_at, republication=republication,
                                      chain_heads=heads)
     # scoring closes enrolment and shows the period as published; evidence learns it too
-    _tell_listeners(session, period.id, "published", published_at=now.isoformat(),
-                    publication_ends_at=period.publication_ends_at.isoformat())
-    _announce(session, "publication.opened", period, ends_at=period.publication_ends_at.isoformat(),
+    _tell_listeners(session, period.id, "published", published_at=instant_json(now),
+                    publication_ends_at=instant_json(period.publication_ends_at))
+    _announce(session, "publication.opened", period, ends_at=instant_json(period.publication_ends_at),
               republication=republication)
     audit.record(session, actor=principal, action="period.published", entity_type="period",
                  entity_id=period.id, before=before, after=_state(period),
@@ -144,8 +145,8 @@ def _require_window_over(period: RankedPeriod, now: datetime) -> None:
         raise Conflict(_("period %(period_id)s must be published (公示) before it is finalized", period_id=period.id))
     if now < period.publication_ends_at:
         raise Conflict(_("the publication of period %(period_id)s runs until %(publication_ends_at)s",
-                         period_id=period.id, publication_ends_at=period.publication_ends_at.isoformat()),
-                       details={"publication_ends_at": period.publication_ends_at.isoformat()})
+                         period_id=period.id, publication_ends_at=shown_deadline(period.publication_ends_at)),
+                       details={"publication_ends_at": instant_json(period.publication_ends_at)})
 
 
 async def snapshot_document(session: AsyncSession, period: RankedPeriod, sequence: int,

@@ -15,6 +15,7 @@ from services.common import audit, clock
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
 from services.common.errors import Forbidden, InvalidInput
+from services.common.localtime import instant_json
 from services.common.settings import get_settings
 from services.common.workcalendar import (
     PACKAGE_YEARS,
@@ -69,7 +70,7 @@ def _read(year: int, row: HolidayArrangement | None) -> ArrangementRead:
     if row is not None:
         return ArrangementRead(year=year, origin="loaded", holidays=[date.fromisoformat(d) for d in row.holidays],
                                workdays=[date.fromisoformat(d) for d in row.workdays], source=row.source,
-                               loaded_by=row.loaded_by, loaded_at=row.loaded_at.isoformat())
+                               loaded_by=row.loaded_by, loaded_at=instant_json(row.loaded_at))
     found = package_arrangement(year)
     if found is None:
         return ArrangementRead(year=year, origin="none", holidays=[], workdays=[],

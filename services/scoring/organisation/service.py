@@ -14,6 +14,7 @@ from kaohe.i18n import _
 from services.common import audit, listing
 from services.common.auth import Principal, require_id_chooser, scope_covers
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.localtime import shown_instant
 from services.common.names import NameIndex
 from services.scoring.access import READ_ROLES, is_service, require_known
 from services.scoring.organisation import repository as repo
@@ -206,7 +207,7 @@ async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: st
         raise NotFound(_("API key %(key_id)s not found", key_id=key_id))
     if row.revoked_at is not None:
         raise Conflict(_("API key %(key_id)s was revoked at %(revoked_at)s",
-                         key_id=key_id, revoked_at=row.revoked_at.isoformat()))
+                         key_id=key_id, revoked_at=shown_instant(row.revoked_at)))
     row.revoked_at = repo.now()
     await session.flush()
     audit.record(session, actor=principal, action="api_key.revoke", entity_type="api_key", entity_id=row.id,
