@@ -338,7 +338,10 @@ class EvidenceMutation:
                                                   json={"version": version})
         return RectificationNotice.from_json(body)
 
-    @strawberry.mutation(description="Appeal one fact point by point within the appeal window.")
+    @strawberry.mutation(description=(
+        "Appeal one fact point by point: any time before the period's 公示, then until the end (local time) of the "
+        "10th working day (KAOHE_EVIDENCE_APPEAL_WINDOW_DAYS) after the later of the latest 公示 and the fact's last "
+        "change; later is CONFLICT with details.closed_at."))
     async def file_appeal(self, info: Ctx, period_id: strawberry.ID, subject_id: strawberry.ID, fact_id: str,
                           points: list[str], idempotency_key: str | None = None) -> Appeal:
         ctx = info.context

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from gateway.types import due_descriptions, local_date, local_instant, strings, text
 
-ANSWER_DUE = due_descriptions("answerDue", "the office's answer", "2026-04-10T14:30:00+08:00")
+ANSWER_DUE = due_descriptions("answerDue", "the office's answer", "2026-04-20T23:59:59.999999+08:00")
 
 
 @strawberry.type(description="A subject's appeal of one fact and the office's point-by-point answer.")

@@ -43,8 +43,13 @@ class EvidenceSettings(SecretFileSettings):
         "closed."))
     rectification_grace_days: int = Field(default=30, ge=0, le=366, description=(
         "Days after a period's last day that a rectification notice's deadline may reach (the period's grace)."))
-    appeal_window_days: int = Field(default=10, ge=1, description="Days after a fact during which it can be appealed.")
-    appeal_answer_days: int = Field(default=10, ge=1, description="Days the office has to answer an appeal.")
+    appeal_window_days: int = Field(default=10, ge=1, le=60, description=(
+        "Working days during which a fact can be appealed (申诉), counted from the later of the period's latest 公示 "
+        "and the fact's last change, the day not counted, to the end of the last one (local time); before the 公示 "
+        "a fact can always be appealed."))
+    appeal_answer_days: int = Field(default=10, ge=1, le=60, description=(
+        "Working days the office has to answer an appeal, counted from the day it is filed (not counted) to the end "
+        "of the last one (local time); a later answer is recorded as late."))
     webhook_allowed_hosts: str = Field(default="", description=(
         "Hosts webhooks may be sent to, a comma list (`hooks.example.org`, `*.partner.cn`); empty: any public "
         "host in development, none in production."))

@@ -43,7 +43,6 @@ async def _event_of_revision(revision: int) -> str:
 async def test_an_auditor_reconstructs_an_upheld_appeal_from_the_trail(client: httpx.AsyncClient,
                                                                        clock: Clock) -> None:
     fact_id = await _fact(client)  # late × 3 on 2026-03-02 for p001, approved by chief-a
-    clock.now = datetime.now(UTC) + timedelta(days=1)
     filed = (await client.post("/v1/appeals", json={"fact_id": fact_id, "points": POINTS}, headers=ZHANG)).json()
     answer = {"decision": "upheld", "replies": REPLIES, "correction": {"count": 2}, "version": 1}
     assert (await client.post(f"/v1/appeals/{filed['id']}/answer", json=answer, headers=OFFICE)).status_code == 200
@@ -57,7 +56,8 @@ async def test_an_auditor_reconstructs_an_upheld_appeal_from_the_trail(client: h
     file, answered = await _trail(client, filed["id"])
     assert file == {"actor": "zhang", "action": "appeal.file", "entity_id": filed["id"], "details": {
         "fact_id": fact_id, "subject_id": "p001", "fact_revision": 1,
-        "answer_due_at": (clock.now + timedelta(days=10)).isoformat(),
+        # filed Mon 2026-03-02 09:00 Shanghai: due at the end of the 10th working day after, Mon 03-16
+        "answer_due_at": "2026-03-16T15:59:59.999999+00:00",
         "points": POINTS, "points_lengths": [7, 9],
         "points_sha256": _sha256('["迟到系因公外出","次数与考勤记录不符"]')}}
     assert answered == {"actor": "office", "action": "appeal.answer", "entity_id": filed["id"], "details": {

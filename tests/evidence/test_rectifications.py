@@ -4,7 +4,6 @@ raising its follow-up deduction event (deadline Mon 2026-03-09, overdue from 03-
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -165,5 +164,4 @@ async def test_checked_at_is_an_instant_with_its_zone_and_a_refusal_reads_in_chi
     for checked_at in ("2026-03-02T10:00:00+08:00", "2026-03-02T02:00:00Z"):
         response = await client.post("/v1/rectifications", json={**NOTICE, "checked_at": checked_at},
                                      headers=INSPECTOR)
-        assert response.status_code == 201, response.text
-        assert datetime.fromisoformat(response.json()["checked_at"]) == datetime(2026, 3, 2, 2, tzinfo=UTC)
+        assert (response.status_code, response.json()["checked_at"]) == (201, "2026-03-02T02:00:00Z")

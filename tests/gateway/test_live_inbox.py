@@ -98,16 +98,19 @@ def test_appeals_and_objections_wait_for_the_office(live: Live, period: dict[str
         {"id": appeal["id"], "status": "open"}]
     assert live(live.token("admin", "city/a"), appeals)["inbox"]["appeals"]["totalCount"] == 0
     assert live(live.token("reviewer", "city"), appeals)["inbox"]["appeals"]["totalCount"] == 0
-    # Appeal.overdue (newcomer probe: REST had it, GraphQL did not): open past answerDueAt, 10 days after filing,
-    # the same in the inbox and in the period's list; the inbox said false even when late before
+    # Appeal.overdue (newcomer probe: REST had it, GraphQL did not): open past answerDueAt, the end of the 10th
+    # working day after filing, the same in the inbox and in the period's list; the inbox said false even when late
     overdue = """query($p: ID!) { inbox { appeals { nodes { id overdue } } }
         appeals(periodId: $p) { nodes { id overdue } } }"""
     office = live.token("admin", "city/b")
     assert live(office, overdue, p=period["id"]) == {"inbox": {"appeals": {"nodes": [
         {"id": appeal["id"], "overdue": False}]}}, "appeals": {"nodes": [{"id": appeal["id"], "overdue": False}]}}
-    live.at(local("2026-06-11T10:00:01"))  # filed 06-01 10:00 (and a few seconds): due 06-11 10:00 and seconds
+    # filed Mon 06-01: 06-02..05, 06-08..12, Mon 06-15 (Dragon Boat is 06-19): due at the end of 06-15, Shanghai
+    assert live(office, "query($p: ID!) { appeals(periodId: $p) { nodes { answerDueAt } } }", p=period["id"])[
+        "appeals"]["nodes"] == [{"answerDueAt": "2026-06-15T15:59:59.999999Z"}]
+    live.at(local("2026-06-15T23:59:59"))
     assert live(office, overdue, p=period["id"])["appeals"]["nodes"] == [{"id": appeal["id"], "overdue": False}]
-    live.at(local("2026-06-11T10:05:00"))
+    live.at(local("2026-06-16T00:00:00"))
     assert live(office, overdue, p=period["id"]) == {"inbox": {"appeals": {"nodes": [
         {"id": appeal["id"], "overdue": True}]}}, "appeals": {"nodes": [{"id": appeal["id"], "overdue": True}]}}
     live.at(local("2026-06-01T10:10:00"))

@@ -1,10 +1,10 @@
-"""Appeals (申诉): filed within a window after a fact, answered point by point within the office's
-window; an upheld appeal corrects or retracts the fact, which flows to scoring like any change."""
+"""Appeals (申诉): filed until N working days after the 公示 (or the fact's later change), answered point by point
+within N working days; an upheld appeal corrects or retracts the fact, which flows to scoring like any change."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,8 @@ from services.common import audit, notify, separation
 from services.common.audit import bounded_json, texts
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.common.localtime import shown_deadline
+from services.common.localtime import instant_json, shown_deadline
+from services.common.settings import get_settings
 from services.evidence.appeals import repository
 from services.evidence.appeals.models import Appeal
 from services.evidence.appeals.schemas import AppealAnswer, AppealCreate
@@ -22,9 +23,11 @@ from services.evidence.config import evidence_settings
 from services.evidence.facts import repository as fact_rows
 from services.evidence.facts import service as facts
 from services.evidence.facts.models import Fact
+from services.evidence.periods import repository as period_states
 from services.evidence.periods.service import writable_period
 from services.evidence.scoring_client import PeriodInfo, ScoringClient
 from services.evidence.submissions.content import check_share, validate_content
+from services.evidence.workdays import deadline_after
 
 READERS: tuple[Role, ...] = ("admin", "auditor", "submitter")
 FACT_KEYS = ("id", "subject", "indicator", "fact")
@@ -43,23 +46,34 @@ async def _appealable_fact(session: AsyncSession, principal: Principal, fact_id:
     return fact
 
 
+def window_closes(fact_changed_at: datetime, published_at: datetime | None) -> datetime | None:
+    """The end of a fact's appeal window: the end of the office's N-th working day after the later of the period's
+    latest 公示 and the fact's last change (the day the subject could see it); None, open, before the 公示."""
+    if published_at is None:
+        return None
+    days = evidence_settings().appeal_window_days
+    return deadline_after(max(fact_changed_at, published_at), days, get_settings().timezone)
+
+
 async def file(session: AsyncSession, principal: Principal, scoring: ScoringClient, payload: AppealCreate,
                *, now: datetime) -> Appeal:
-    """File an appeal of a current fact within the window after the fact was last changed."""
+    """File an appeal of a current fact: any time before the 公示, then within the window (`window_closes`)."""
     fact = await _appealable_fact(session, principal, payload.fact_id)
     await writable_period(session, scoring, fact.period_id)
     conf = evidence_settings()
-    closes = fact.updated_at + timedelta(days=conf.appeal_window_days)
-    if now > closes:
-        raise Conflict(_("the appeal window for %(fact_id)s closed at %(closed_at)s (%(appeal_window_days)s days "
-                         "after the fact)", fact_id=fact.id, closed_at=shown_deadline(closes),
-                         appeal_window_days=conf.appeal_window_days),
-                       details={"fact_id": fact.id})
+    state = await period_states.get(session, fact.period_id)
+    closes = window_closes(fact.updated_at, state.published_at if state is not None else None)
+    if closes is not None and now > closes:
+        raise Conflict(_("the appeal window for %(fact_id)s closed at %(closed_at)s (%(days)s working days after "
+                         "the 公示 or the fact's later change)", fact_id=fact.id, closed_at=shown_deadline(closes),
+                         days=conf.appeal_window_days),
+                       details={"fact_id": fact.id, "closed_at": instant_json(closes)})
     if await repository.open_for(session, fact.id) is not None:
         raise Conflict(_("an appeal of %(fact_id)s is already open", fact_id=fact.id))
+    due = deadline_after(now, conf.appeal_answer_days, get_settings().timezone).astimezone(UTC)  # JSON: UTC, Z
     appeal = Appeal(id=str(uuid.uuid4()), fact_id=fact.id, period_id=fact.period_id, subject_id=fact.subject_id,
                     unit_path=fact.unit_path, points=payload.points, status="open", filed_by=principal.subject,
-                    filed_at=now, answer_due_at=now + timedelta(days=conf.appeal_answer_days), version=1)
+                    filed_at=now, answer_due_at=due, version=1)
     await repository.add(session, appeal)
     audit.record(session, actor=principal, action="appeal.file", entity_type="appeal", entity_id=appeal.id,
                  after={"fact_id": fact.id, "points": payload.points},

@@ -62,7 +62,8 @@ def upserted(
     if fact is None:
         fact = Fact(id=body["id"], period_id=period_id, subject_id=body["subject"], kind=body["fact"],
                     indicator=body.get("indicator"), unit_path=unit_path, body=body,
-                    source_type=source_type, source_id=source_id, retracted=False, revision=1)
+                    source_type=source_type, source_id=source_id, retracted=False, revision=1,
+                    updated_at=clock.now())  # business time, as a correction's: an appeal's window reads it
     else:
         fact.body, fact.retracted, fact.updated_at = body, False, clock.now()
         fact.source_type, fact.source_id = source_type, source_id  # the record that wrote it last (an appeal)

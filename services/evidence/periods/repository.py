@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +21,11 @@ async def get(session: AsyncSession, period_id: str) -> PeriodState | None:
     return await session.get(PeriodState, period_id)
 
 
-async def set_status(session: AsyncSession, period_id: str, status: str) -> None:
+async def set_status(session: AsyncSession, period_id: str, status: str, published_at: datetime | None = None) -> None:
+    """Record ranking's status; `published_at` (a 公示) replaces the one kept, None keeps it."""
     now = clock.now()
-    stmt = insert(PeriodState).values(period_id=period_id, status=status, updated_at=now)
-    stmt = stmt.on_conflict_do_update(index_elements=["period_id"], set_={"status": status, "updated_at": now})
+    stmt = insert(PeriodState).values(period_id=period_id, status=status, updated_at=now, published_at=published_at)
+    stmt = stmt.on_conflict_do_update(index_elements=["period_id"], set_={
+        "status": status, "updated_at": now,
+        "published_at": func.coalesce(stmt.excluded.published_at, PeriodState.published_at)})
     await session.execute(stmt)

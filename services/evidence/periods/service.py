@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
-from services.common import audit, notify
+from services.common import audit, clock, notify
 from services.common.auth import Principal, require_service
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.outbox import EventIn, apply_once
@@ -69,11 +71,22 @@ async def apply_event(session: AsyncSession, principal: Principal, scoring: Scor
     period_id, status = _period_status(event.payload)
     if not await apply_once(session, common.inbox, event):
         return False
-    await repository.set_status(session, period_id, status)
+    await repository.set_status(session, period_id, status, _published_at(event.payload) if status == "published"
+                                else None)
     scoring.forget(period_id)
     audit.record(session, actor=principal, action="period.status", entity_type="period",
                  entity_id=period_id, after={"status": status}, details={"event": str(event.id)})
     return True
+
+
+def _published_at(payload: dict[str, object]) -> datetime:
+    """When ranking published (公示): the event's `published_at`, else (an event of an older ranking) now."""
+    raw = payload.get("published_at")
+    try:
+        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        moment = None
+    return moment if moment is not None and moment.tzinfo is not None else clock.now()
 
 
 def _period_status(payload: dict[str, object]) -> tuple[str, str]:

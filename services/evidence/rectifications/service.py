@@ -4,7 +4,7 @@ its head; an overdue notice raises its configured follow-up deduction event as a
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +45,8 @@ async def issue(session: AsyncSession, principal: Principal, scoring: ScoringCli
         _check_follow_up(follow, period)
     notice = RectificationNotice(
         id=str(uuid.uuid4()), period_id=period.id, subject_id=unit.id, unit_path=unit.unit_path,
-        checked_at=payload.checked_at, inspector=principal.subject, problem=payload.problem, opinion=payload.opinion,
+        checked_at=payload.checked_at.astimezone(UTC), inspector=principal.subject, problem=payload.problem,
+        opinion=payload.opinion,
         deadline=payload.deadline, status="open", follow_up=follow.model_dump() if follow else None,
         period_label=period.label, version=1)
     await repository.add(session, notice)
