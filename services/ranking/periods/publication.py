@@ -14,6 +14,7 @@ from services.common import audit, clock, notify
 from services.common.auth import Principal
 from services.common.errors import Conflict, InvalidInput
 from services.common.localtime import instant_json, shown_instant
+from services.common.settings import get_settings
 from services.common.stored_text import english, message
 from services.ranking.periods import repository
 from services.ranking.periods.models import Publication, RankedPeriod

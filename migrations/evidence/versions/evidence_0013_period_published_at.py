@@ -4,8 +4,8 @@ period_state.published_at is when ranking last published (公示) the period, fr
 appeal's window runs from it (docs/decisions.md, "Newcomer probe: times people read, appeal deadlines"). The column
 changes the digest of every period_state row, so the rows are noted again as written (a baseline).
 
-Revision ID: evidence_0012
-Revises: evidence_0011
+Revision ID: evidence_0013
+Revises: evidence_0012
 Create Date: 2026-12-07 21:30:00
 """
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ from alembic import op
 from services.common.audit import seal_migration
 from services.common.audit_rows import AuditedTable
 
-revision: str = 'evidence_0012'
-down_revision: str | None = 'evidence_0011'
+revision: str = 'evidence_0013'
+down_revision: str | None = 'evidence_0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
