@@ -71,7 +71,8 @@ def test_late_evidence_after_the_publication_needs_a_makeup_and_an_appeal_still_
     live.settle(p)
     stale = live(admin, "query($p: ID!) { publication(periodId: $p) { stale staleReason } }", p=p)
     assert stale == {"publication": {"stale": True, "staleReason": (
-        "the results changed after the 公示 of 2026-06-01 (publication 1): 2 changed, 0 added, 0 removed")}}
+        "the results changed after the 公示 of 2026-06-01 10:00 (UTC+08:00) (publication 1): 2 changed, 0 added, "
+        "0 removed")}}
 
 
 def test_a_re_publication_keeps_the_minimum_and_needs_changed_results(live: Live, units: dict[str, str]) -> None:
