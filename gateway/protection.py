@@ -12,6 +12,8 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
@@ -46,18 +48,10 @@ WHOLE_CHAIN_COST = MAX_COST // 5
 WHOLE_CHAIN_FIELDS = frozenset({"verifyAuditChain", "verifySnapshot"})
 
 
-# Connections costed at their default page when `first` is not given (the others count as one item then): the field →
-# (its page-size argument, the size counted without it). Thirty aliases of `webhookSubscriptions { deliveries {
-# payload } }` held the evidence service for minutes (attacker probe): each subscription counts, and each delivery
-# of each.
-LIST_FIELDS: dict[str, tuple[str | None, int]] = {"webhookSubscriptions": ("first", DEFAULT_PAGE_SIZE),
-                                                   "deliveries": ("first", DEFAULT_PAGE_SIZE)}
-
-
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
-    listed = LIST_FIELDS.get(field.name.value)
-    if listed is not None:
-        return _argument(field, variables, listed[0], listed[1])
+def _page_size(field: FieldNode, variables: dict[str, Any], paged: frozenset[str]) -> int:
+    """How many items of `field` a query may get: its `first`, MAX_PAGE_SIZE when that cannot be read, the default
+    page for a connection without it (every connection: thirty aliases of `webhookSubscriptions { deliveries }`
+    counted as one item each held the evidence service for minutes, attacker probe), else 1."""
     for argument in field.arguments or ():
         if argument.name.value in PAGE_ARGUMENTS:
             if isinstance(argument.value, IntValueNode):
@@ -66,20 +60,16 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
             if name is not None and isinstance(variables.get(name), int):
                 return int(variables[name])
             return MAX_PAGE_SIZE
-    return 1
+    # a connection asked for without `first` answers its default page, and costs it (a field of that name on a type
+    # without paging counts as much: the estimate errs on the costly side)
+    return DEFAULT_PAGE_SIZE if field.name.value in paged else 1
 
 
-def _argument(field: FieldNode, variables: dict[str, Any], name: str | None, default: int) -> int:
-    """The integer argument `name` of `field` (a literal or a variable), `default` when it is not given; a value that
-    cannot be read counts as MAX_PAGE_SIZE."""
-    for argument in field.arguments or ():
-        if argument.name.value == name:
-            if isinstance(argument.value, IntValueNode):
-                return int(argument.value.value)
-            variable = getattr(getattr(argument.value, "name", None), "value", None)
-            value = variables.get(variable) if variable is not None else None
-            return value if isinstance(value, int) and not isinstance(value, bool) else MAX_PAGE_SIZE
-    return default
+def _paged_fields(schema: GraphQLSchema) -> frozenset[str]:
+    """The names of the fields that take `first` anywhere in the schema (read at each validation, which the document
+    cache runs once per query text)."""
+    return frozenset(name for kind in schema.type_map.values() if isinstance(kind, GraphQLObjectType)
+                     for name, field in kind.fields.items() if "first" in field.args)
 
 
 def _collect(selection_set: SelectionSetNode | None, context: ValidationContext) -> list[FieldNode]:
@@ -116,6 +106,7 @@ class _Measure:
 
     def __init__(self, context: ValidationContext, variables: dict[str, Any]) -> None:
         self.context, self.variables = context, variables
+        self.paged = _paged_fields(context.schema)
         self.depth = self.aliases = self.read = 0
 
     def total(self, selection_set: SelectionSetNode | None) -> int:
@@ -141,7 +132,7 @@ class _Measure:
             self.depth = max(self.depth, level + 1)
             if level + 1 > MAX_DEPTH:
                 continue  # refused for its depth: what lies deeper need not be read
-            total += 1 + _page_size(field, self.variables) * self.cost(field.selection_set, level + 1)
+            total += 1 + _page_size(field, self.variables, self.paged) * self.cost(field.selection_set, level + 1)
         return total
 
 

@@ -98,6 +98,11 @@ def test_estimate_cost_counts_pages() -> None:
     operation = document.definitions[0]
     # root 1 + nodes (1 + 5 × (items 1 + 4 × value 1)) = 1 + 1 + 5 × 5 = 27
     assert estimate_cost(operation.selection_set, context, {}) == 27
+    # without `first` a list answers its default page of 20, and costs it (it used to count as one item):
+    # root 1 + [nodes 1 + 20 × (nodes 1 + 20 × (items 1 + 20 × value 1))] = 2 + 20 × (1 + 20 × 21) = 8,422
+    document = parse("{ root { nodes { nodes { items { value } } } } }")
+    context = ValidationContext(schema, document, TypeInfo(schema), lambda _e: None)
+    assert estimate_cost(document.definitions[0].selection_set, context, {}) == 8422
 
 
 def test_domain_errors_carry_a_code() -> None:
