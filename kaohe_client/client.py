@@ -3,13 +3,21 @@
 
 from typing import Any, Optional, Union
 
+from .answer_appeal import AnswerAppeal
+from .audit_trail import AuditTrail
 from .base_client import BaseClient
 from .base_model import UNSET, UnsetType
 from .create_unit import CreateUnit
+from .file_appeal import FileAppeal
 from .health import Health
+from .input_types import EvidenceInput, ReviewInput
 from .me import Me
 from .period import Period
+from .publish_results import PublishResults
 from .ranking import Ranking
+from .review_submission import ReviewSubmission
+from .submissions import Submissions
+from .submit_evidence import SubmitEvidence
 from .units import Units
 
 
@@ -18,6 +26,87 @@ def gql(q: str) -> str:
 
 
 class KaoheClient(BaseClient):
+    def answer_appeal(
+        self,
+        id: str,
+        upheld: bool,
+        replies: list[str],
+        version: int,
+        correction: Union[Optional[Any], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> AnswerAppeal:
+        query = gql("""
+            mutation AnswerAppeal($id: ID!, $upheld: Boolean!, $replies: [String!]!, $version: Int!, $correction: JSON) {
+              answerAppeal(
+                id: $id
+                upheld: $upheld
+                replies: $replies
+                version: $version
+                correction: $correction
+              ) {
+                id
+                status
+                version
+                replies
+                correction
+                answeredBy
+                answeredAt
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "id": id,
+            "upheld": upheld,
+            "replies": replies,
+            "version": version,
+            "correction": correction,
+        }
+        response = self.execute(
+            query=query, operation_name="AnswerAppeal", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return AnswerAppeal.model_validate(data)
+
+    def audit_trail(
+        self,
+        entity_id: str,
+        first: Union[Optional[int], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> AuditTrail:
+        query = gql("""
+            query AuditTrail($entityId: String!, $first: Int, $after: String) {
+              auditTrail(entityId: $entityId, first: $first, after: $after) {
+                totalCount
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+                nodes {
+                  service
+                  recordedAt
+                  actor
+                  action
+                  entityType
+                  entityId
+                  details
+                  requestId
+                  hash
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entityId": entity_id,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="AuditTrail", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return AuditTrail.model_validate(data)
+
     def create_unit(
         self,
         name: str,
@@ -50,6 +139,49 @@ class KaoheClient(BaseClient):
         )
         data = self.get_data(response)
         return CreateUnit.model_validate(data)
+
+    def file_appeal(
+        self,
+        period_id: str,
+        subject_id: str,
+        fact_id: str,
+        points: list[str],
+        idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> FileAppeal:
+        query = gql("""
+            mutation FileAppeal($periodId: ID!, $subjectId: ID!, $factId: String!, $points: [String!]!, $idempotencyKey: String) {
+              fileAppeal(
+                periodId: $periodId
+                subjectId: $subjectId
+                factId: $factId
+                points: $points
+                idempotencyKey: $idempotencyKey
+              ) {
+                id
+                periodId
+                subjectId
+                factId
+                status
+                version
+                filedAt
+                answerDueAt
+                answerDueOn
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "periodId": period_id,
+            "subjectId": subject_id,
+            "factId": fact_id,
+            "points": points,
+            "idempotencyKey": idempotency_key,
+        }
+        response = self.execute(
+            query=query, operation_name="FileAppeal", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return FileAppeal.model_validate(data)
 
     def health(self, **kwargs: Any) -> Health:
         query = gql("""
@@ -121,6 +253,36 @@ class KaoheClient(BaseClient):
         data = self.get_data(response)
         return Period.model_validate(data)
 
+    def publish_results(
+        self,
+        period_id: str,
+        working_days: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> PublishResults:
+        query = gql("""
+            mutation PublishResults($periodId: ID!, $workingDays: Int) {
+              publishResults(periodId: $periodId, workingDays: $workingDays) {
+                periodId
+                status
+                sequence
+                workingDays
+                publishedAt
+                closesAt
+                stale
+                reopened
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "periodId": period_id,
+            "workingDays": working_days,
+        }
+        response = self.execute(
+            query=query, operation_name="PublishResults", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return PublishResults.model_validate(data)
+
     def ranking(
         self,
         period_id: str,
@@ -167,6 +329,124 @@ class KaoheClient(BaseClient):
         )
         data = self.get_data(response)
         return Ranking.model_validate(data)
+
+    def review_submission(
+        self, id: str, input: ReviewInput, **kwargs: Any
+    ) -> ReviewSubmission:
+        query = gql("""
+            mutation ReviewSubmission($id: ID!, $input: ReviewInput!) {
+              reviewSubmission(id: $id, input: $input) {
+                id
+                status
+                version
+                level
+                levelName
+                factId
+                reviews {
+                  level
+                  reviewer
+                  decision
+                  reason
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "input": input}
+        response = self.execute(
+            query=query,
+            operation_name="ReviewSubmission",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ReviewSubmission.model_validate(data)
+
+    def submissions(
+        self,
+        period_id: str,
+        subject_id: Union[Optional[str], UnsetType] = UNSET,
+        status: Union[Optional[str], UnsetType] = UNSET,
+        first: Union[Optional[int], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> Submissions:
+        query = gql("""
+            query Submissions($periodId: ID!, $subjectId: ID, $status: String, $first: Int, $after: String) {
+              submissions(
+                periodId: $periodId
+                subjectId: $subjectId
+                status: $status
+                first: $first
+                after: $after
+              ) {
+                totalCount
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+                nodes {
+                  id
+                  subjectId
+                  indicator
+                  status
+                  version
+                  level
+                  levelName
+                  levelDueAt
+                  levelDueOn
+                  submittedBy
+                  createdAt
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "periodId": period_id,
+            "subjectId": subject_id,
+            "status": status,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="Submissions", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Submissions.model_validate(data)
+
+    def submit_evidence(
+        self,
+        input: EvidenceInput,
+        idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> SubmitEvidence:
+        query = gql("""
+            mutation SubmitEvidence($input: EvidenceInput!, $idempotencyKey: String) {
+              submitEvidence(input: $input, idempotencyKey: $idempotencyKey) {
+                id
+                periodId
+                subjectId
+                indicator
+                status
+                version
+                level
+                levelName
+                levelDueAt
+                levelDueOn
+                factId
+                submittedBy
+                createdAt
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "input": input,
+            "idempotencyKey": idempotency_key,
+        }
+        response = self.execute(
+            query=query, operation_name="SubmitEvidence", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return SubmitEvidence.model_validate(data)
 
     def units(
         self,

@@ -78,3 +78,43 @@ def test_the_client_against_a_running_gateway(live: Live) -> None:
                                            "KAOHE_TOKEN": office}, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["admin@all (user): admin@*", "city\t市\t1 units under it"]
+
+
+SCHEME = {"id": "client-flow", "version": 1, "title": "街道考核", "subject_kind": "unit", "period": "quarter",
+          "groups": ["街道"],
+          "indicators": [{"code": "work", "name": "重点工作", "max": 100, "rule": {"kind": "manual"}}]}
+
+
+def test_evidence_review_and_its_audit_trail_through_the_typed_client(live: Live) -> None:
+    """A portal's everyday calls with the client's own methods: an assessor submits, a reviewer (another person)
+    approves, the office lists the period's submissions and an auditor reads the submission's audit trail."""
+    from kaohe_client import KaoheClient
+    from kaohe_client.input_types import EvidenceInput, ReviewInput
+
+    district = live.unit("区", "district")
+    street = live.unit("丙街道", "c", district["id"])
+    live.published_scheme(SCHEME, owner_path="district")
+    period = live.another_period(SCHEME, "2026-Q2", [(street["id"], "街道")])
+    gateway = f"{live.urls['gateway']}/graphql"
+
+    def client(role: str, scope: str, subject: str) -> KaoheClient:
+        return KaoheClient(url=gateway, headers={"Authorization": f"Bearer {live.token(role, scope, subject=subject)}"})
+
+    with client("assessor", "district", "clerk") as clerk:  # a manual score is an assessor's to give
+        sent = clerk.submit_evidence(input=EvidenceInput(periodId=period, subjectId=street["id"], indicator="work",
+                                                         fact="score", content={"points": "88"})).submit_evidence
+    assert (sent.status, sent.version, sent.submitted_by, sent.subject_id) == ("pending", 1, "clerk", street["id"])
+    with client("reviewer", "district", "head") as head:
+        decided = head.review_submission(id=sent.id, input=ReviewInput(action="approve", version=1)).review_submission
+    assert (decided.status, decided.version) == ("approved", 2)
+    assert [(r.reviewer, r.decision) for r in decided.reviews] == [("head", "approve")]
+    assert decided.fact_id is not None
+    with client("admin", "district", "office") as office:
+        listed = office.submissions(period_id=period, first=10).submissions
+        assert listed is not None and listed.total_count == 1
+        assert [(n.id, n.status) for n in listed.nodes] == [(sent.id, "approved")]
+    with client("auditor", "", "inspector") as auditor:  # the audit log is read organisation-wide
+        trail = auditor.audit_trail(entity_id=sent.id).audit_trail
+    assert trail is not None
+    assert {(r.actor, r.action) for r in trail.nodes} >= {("clerk", "submission.create")}
+    assert "head" in {r.actor for r in trail.nodes}
