@@ -21,7 +21,6 @@ from .exceptions import (
 )
 from .file_appeal import FileAppeal, FileAppealFileAppeal
 from .health import Health, HealthHealth
-from .input_types import EvidenceInput, ReviewInput
 from .me import Me, MeMe, MeMeGrants
 from .period import Period, PeriodPeriod, PeriodPublication
 from .publish_results import PublishResults, PublishResultsPublishResults
@@ -58,7 +57,6 @@ __all__ = [
     "CreateUnit",
     "CreateUnitCreateUnit",
     "CreateUnitCreateUnitWarnings",
-    "EvidenceInput",
     "FileAppeal",
     "FileAppealFileAppeal",
     "GraphQLClientError",
@@ -83,7 +81,6 @@ __all__ = [
     "RankingRankingNodes",
     "RankingRankingNodesFlags",
     "RankingRankingPageInfo",
-    "ReviewInput",
     "ReviewSubmission",
     "ReviewSubmissionReviewSubmission",
     "ReviewSubmissionReviewSubmissionReviews",

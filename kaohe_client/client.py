@@ -10,7 +10,6 @@ from .base_model import UNSET, UnsetType
 from .create_unit import CreateUnit
 from .file_appeal import FileAppeal
 from .health import Health
-from .input_types import EvidenceInput, ReviewInput
 from .me import Me
 from .period import Period
 from .publish_results import PublishResults
@@ -331,11 +330,20 @@ class KaoheClient(BaseClient):
         return Ranking.model_validate(data)
 
     def review_submission(
-        self, id: str, input: ReviewInput, **kwargs: Any
+        self,
+        id: str,
+        action: str,
+        version: int,
+        value: Union[Optional[Any], UnsetType] = UNSET,
+        reason: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
     ) -> ReviewSubmission:
         query = gql("""
-            mutation ReviewSubmission($id: ID!, $input: ReviewInput!) {
-              reviewSubmission(id: $id, input: $input) {
+            mutation ReviewSubmission($id: ID!, $action: String!, $version: Int!, $value: JSON, $reason: String) {
+              reviewSubmission(
+                id: $id
+                input: {action: $action, version: $version, value: $value, reason: $reason}
+              ) {
                 id
                 status
                 version
@@ -351,7 +359,13 @@ class KaoheClient(BaseClient):
               }
             }
             """)
-        variables: dict[str, object] = {"id": id, "input": input}
+        variables: dict[str, object] = {
+            "id": id,
+            "action": action,
+            "version": version,
+            "value": value,
+            "reason": reason,
+        }
         response = self.execute(
             query=query,
             operation_name="ReviewSubmission",
@@ -415,13 +429,21 @@ class KaoheClient(BaseClient):
 
     def submit_evidence(
         self,
-        input: EvidenceInput,
+        period_id: str,
+        subject_id: str,
+        fact: str,
+        content: Any,
+        indicator: Union[Optional[str], UnsetType] = UNSET,
+        justification: Union[Optional[str], UnsetType] = UNSET,
         idempotency_key: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> SubmitEvidence:
         query = gql("""
-            mutation SubmitEvidence($input: EvidenceInput!, $idempotencyKey: String) {
-              submitEvidence(input: $input, idempotencyKey: $idempotencyKey) {
+            mutation SubmitEvidence($periodId: String!, $subjectId: String!, $indicator: String, $fact: String!, $content: JSON!, $justification: String, $idempotencyKey: String) {
+              submitEvidence(
+                input: {periodId: $periodId, subjectId: $subjectId, indicator: $indicator, fact: $fact, content: $content, justification: $justification}
+                idempotencyKey: $idempotencyKey
+              ) {
                 id
                 periodId
                 subjectId
@@ -439,7 +461,12 @@ class KaoheClient(BaseClient):
             }
             """)
         variables: dict[str, object] = {
-            "input": input,
+            "periodId": period_id,
+            "subjectId": subject_id,
+            "indicator": indicator,
+            "fact": fact,
+            "content": content,
+            "justification": justification,
             "idempotencyKey": idempotency_key,
         }
         response = self.execute(

@@ -89,7 +89,6 @@ def test_evidence_review_and_its_audit_trail_through_the_typed_client(live: Live
     """A portal's everyday calls with the client's own methods: an assessor submits, a reviewer (another person)
     approves, the office lists the period's submissions and an auditor reads the submission's audit trail."""
     from kaohe_client import KaoheClient
-    from kaohe_client.input_types import EvidenceInput, ReviewInput
 
     district = live.unit("区", "district")
     street = live.unit("丙街道", "c", district["id"])
@@ -101,11 +100,11 @@ def test_evidence_review_and_its_audit_trail_through_the_typed_client(live: Live
         return KaoheClient(url=gateway, headers={"Authorization": f"Bearer {live.token(role, scope, subject=subject)}"})
 
     with client("assessor", "district", "clerk") as clerk:  # a manual score is an assessor's to give
-        sent = clerk.submit_evidence(input=EvidenceInput(periodId=period, subjectId=street["id"], indicator="work",
-                                                         fact="score", content={"points": "88"})).submit_evidence
+        sent = clerk.submit_evidence(period_id=period, subject_id=street["id"], indicator="work", fact="score",
+                                     content={"points": "88"}).submit_evidence
     assert (sent.status, sent.version, sent.submitted_by, sent.subject_id) == ("pending", 1, "clerk", street["id"])
     with client("reviewer", "district", "head") as head:
-        decided = head.review_submission(id=sent.id, input=ReviewInput(action="approve", version=1)).review_submission
+        decided = head.review_submission(id=sent.id, action="approve", version=1).review_submission
     assert (decided.status, decided.version) == ("approved", 2)
     assert [(r.reviewer, r.decision) for r in decided.reviews] == [("head", "approve")]
     assert decided.fact_id is not None
