@@ -15,6 +15,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -410,15 +411,17 @@ async def test_sustained_failure_disables_with_an_event_and_manual_redelivery(st
         assert notice["data"]["id"] == created["id"] and "every delivery failed" in notice["data"]["reason"]
         shown = (await stack.client.get(f"/v1/webhooks/{created['id']}", headers=OFFICE)).json()
         assert shown["status"] == "disabled"
-        # stored without a language (the time is the stored ISO text), shown in the reader's
-        since = datetime.fromisoformat(shown["failing_since"]).isoformat()
+        # stored without a language, shown in the reader's, its time in the office's zone (Asia/Shanghai), to the minute
+        local = datetime.fromisoformat(shown["failing_since"]).astimezone(ZoneInfo("Asia/Shanghai"))
+        since = f"{local:%Y-%m-%d %H:%M} (UTC+08:00)"
+        since_zh = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
         english = re.fullmatch(re.escape(f"every delivery failed since {since} (") + r"(\d+)"
                                + re.escape(" attempts; the last: the receiver answered HTTP 500)"),
                                shown["disabled_reason"])
         assert english is not None, shown["disabled_reason"]
         chinese = await stack.client.get(f"/v1/webhooks/{created['id']}", headers={**OFFICE, "Accept-Language": "zh"})
         assert chinese.json()["disabled_reason"] == (
-            f"自 {since} 起每次推送均失败（共尝试 {english[1]} 次；最近一次：接收方返回 HTTP 500）")
+            f"自 {since_zh} 起每次推送均失败（共尝试 {english[1]} 次；最近一次：接收方返回 HTTP 500）")
         log_path = f"/v1/webhooks/{created['id']}/deliveries"
         failed_rows = {language: (await stack.client.get(log_path, headers={**OFFICE, "Accept-Language": language}))
                        .json()["items"] for language in ("en", "zh-CN")}

@@ -89,7 +89,9 @@ def test_the_year_follows_its_approved_months_without_anyone_asking(live: Live, 
     live.settle(year)
     assert year_table(live, year) == []  # no month approved yet: nothing to roll up
 
-    live.at(local("2026-04-20T10:00:00"))  # every 公示 is over
+    # every 公示 (5 working days from 1 April; 4–6 April is 清明) is over, and the appeal window (10 working days
+    # after it) still open
+    live.at(local("2026-04-13T10:00:00"))
     assert live(admin, FINALIZE, p=months["2026-01"])["finalizePeriod"]["sequence"] == 1
     live.settle(year)
     assert year_table(live, year) == [(a, "80.00", 1), (b, "70.00", 2)]

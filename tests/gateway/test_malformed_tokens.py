@@ -19,6 +19,10 @@ from tests.reliability.fuzzing import served, settings_env
 
 GRANTS_MESSAGE = "the token's grants claim must be a list of {role, scope} objects"
 
+class Ahead(float):
+    """Seconds from when the token is made (a test runs minutes after the parameters are collected)."""
+
+
 MALFORMED = [
     ({"grants": "admin"}, GRANTS_MESSAGE),
     ({"grants": None}, GRANTS_MESSAGE),
@@ -38,14 +42,16 @@ MALFORMED = [
     # exp is an integer NumericDate at most KAOHE_JWT_MAX_LIFETIME_SECONDS (a day) ahead (attacker probe, `keys`)
     ({"exp": "99999999999"}, "invalid token: the exp claim must be an integer number of seconds"),
     ({"exp": 1e300}, "invalid token: the exp claim must be an integer number of seconds"),
-    ({"exp": int(time.time()) + 300.5}, "invalid token: the exp claim must be an integer number of seconds"),
-    ({"exp": int(time.time()) + 2 * 86400}, "invalid token: it is valid for more than 86400 seconds "
-                                            "(KAOHE_JWT_MAX_LIFETIME_SECONDS)"),
+    ({"exp": Ahead(300.5)}, "invalid token: the exp claim must be an integer number of seconds"),
+    ({"exp": Ahead(2 * 86400)}, "invalid token: it is valid for more than 86400 seconds "
+                                "(KAOHE_JWT_MAX_LIFETIME_SECONDS)"),
 ]
 
 
 def _token(**claims: Any) -> str:
     now = int(time.time())
+    claims = {k: now + (int(v) if v.is_integer() else v) if isinstance(v, Ahead) else v  # from when it is made
+              for k, v in claims.items()}
     return jwt.encode({"sub": "mallory", "iat": now, "exp": now + 300, **claims}, JWT_SECRET, algorithm="HS256")
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from services.scoring.db import common
 from services.scoring.scores.recomputer import Recomputer
 from tests.conftest import auth
-from tests.scoring.conftest import FACTS, admin, app_cache, app_db, fact_event, ok, service_headers
+from tests.scoring.conftest import FACTS, admin, app_cache, app_db, empty_evidence, fact_event, ok, service_headers
 
 AUDITOR = auth(("auditor", ""), subject="auditor")
 
@@ -59,8 +59,18 @@ async def test_a_version_names_only_the_events_of_its_own_subjects_facts(period:
     # score set 2's record: the recompute acted, the events are whole in its details, in the order applied
     assert (second["actor"], second["details"]) == (
         "system:recompute", {"score_set": 2, "causes": [f"event:{e1}", f"event:{e2}"], "causes_total": 2})
-    report = await ok(await period.get("/v1/audit/verify", headers=AUDITOR))
-    assert report["ok"] is True
+    from services.scoring.app import app
+
+    app.state.evidence_transport = empty_evidence()  # the facts came to scoring directly: evidence holds none
+    try:
+        report = await ok(await period.get("/v1/audit/verify", headers=AUDITOR))
+    finally:
+        del app.state.evidence_transport
+    # the chain and every audited row hold; what is named is only the facts no evidence change vouches for
+    assert (report["first_broken_id"], report["row_problems"], report["unsealed"]) == (None, [], 0)
+    # the period's three facts (none in evidence) and the two events of score set 2 (no audited change of evidence)
+    kinds = [p["kind"] for p in report["provenance"]]
+    assert (kinds.count("unbacked"), kinds.count("cause"), report["provenance_count"]) == (3, 2, 5)
 
 
 async def test_a_subject_changed_by_more_events_than_a_cause_holds(period: httpx.AsyncClient) -> None:
