@@ -56,7 +56,11 @@ def pg_server() -> Iterator[PgServer]:
     """The server under test: `KAOHE_TEST_DATABASE_URL`'s, else an embedded one for this run."""
     configured = os.environ.get("KAOHE_TEST_DATABASE_URL")
     if configured:
-        yield _server_from_env(configured)
+        shared = _server_from_env(configured)
+        yield shared
+        template = _templates.pop(shared.base_url, None)  # the session's migrated template leaves with it
+        if template is not None:
+            _admin(shared, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
         return
     folder = Path(tempfile.mkdtemp(prefix="kaohe-test-pg-"))
     server = EmbeddedPostgres(folder, free_port())
@@ -68,14 +72,6 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
         server.unlock()
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _drop_migrated_templates(pg_server: PgServer) -> Iterator[None]:
-    """The session's migrated template leaves with it (on a shared server; an embedded one goes whole)."""
-    yield
-    template = _templates.pop(pg_server.base_url, None)
-    if template is not None and os.environ.get("KAOHE_TEST_DATABASE_URL"):
-        _admin(pg_server, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
 
 
 def in_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
