@@ -60,6 +60,7 @@ OPERATIONS: dict[str, Rule] = {
     "createPerson": Rule(OFFICE, "unit"),
     "createScheme": Rule(OFFICE, "org"),
     "publishScheme": Rule(OFFICE, "org"),
+    "updateScheme": Rule(OFFICE, "org"),  # a draft's edit, like createScheme and publishScheme
     "openPeriod": Rule(OFFICE, "org"),
     "setPeriodStatus": Rule(OFFICE, "period"),
     "computePeriod": Rule(OFFICE, "period"),

@@ -80,6 +80,10 @@ FIELD_ARGUMENTS: dict[str, str] = {
                         "anyone else leaves it out and one is made (an id given by them is BAD_USER_INPUT on `id`)."),
     "createPerson.name": "The person's name (Chinese allowed).",
     "publishScheme.id": "The scheme draft to publish.",
+    "updateScheme.id": "The scheme draft to edit, by the id its document gives it.",
+    "updateScheme.document": ("The whole new document as JSON (docs/scheme-reference.md), naming the same scheme id "
+                              "and version; it replaces the draft's."),
+    "updateScheme.revision": "The draft revision you read; a newer one is CONFLICT (reload and reapply your edit).",
     "reviewSubmission.id": "The submission to review.",
     "correctSubmission.id": "The returned submission to correct and send again.",
     "answerRectificationNotice.id": "The rectification notice (整改通知).",

@@ -216,6 +216,20 @@ class OrganisationMutation:
                                                  json={"document": document, "owner_path": owner_path})
         return Scheme.from_json(body)
 
+    @strawberry.mutation(description="Replace a scheme draft's document at the `revision` you read (a newer one is "
+                                     "CONFLICT with `details.current_revision`: reload and reapply the edit); a "
+                                     "published version is immutable (CONFLICT). The document must name this scheme "
+                                     "and version; the answer's `revision` is the next one `publishScheme` takes.")
+    async def update_scheme(self, info: Ctx, id: strawberry.ID, version: int, revision: int,
+                            document: JSON) -> Scheme:
+        ctx = info.context
+        bounded(id=str(id))
+        access.require(ctx.user, "updateScheme")
+        path = f"/v1/schemes/{segment(id)}/versions/{segment(version)}"
+        body = await ctx.clients.scoring.request("PUT", path, ctx.user,
+                                                 json={"document": document, "revision": revision})
+        return Scheme.from_json(body)
+
     @strawberry.mutation(description="Publish a scheme draft at `revision`; it is immutable from then on.")
     async def publish_scheme(self, info: Ctx, id: strawberry.ID, version: int, revision: int) -> Scheme:
         ctx = info.context

@@ -34,6 +34,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "createPerson": ("ad", "", "ad"),
     "createScheme": ("", "", "ad"),
     "publishScheme": ("", "", "ad"),
+    "updateScheme": ("", "", "ad"),
     "openPeriod": ("", "", "ad"),
     "setPeriodStatus": ("ad", "", "ad"),
     "computePeriod": ("ad", "", "ad"),
@@ -134,6 +135,7 @@ DOCUMENTS: dict[str, str] = {
     "createPerson": 'mutation { createPerson(name: "王五", unitId: "u-a") { id } }',
     "createScheme": 'mutation { createScheme(document: {name: "x"}) { id } }',
     "publishScheme": 'mutation { publishScheme(id: "sch", version: 1, revision: 3) { status } }',
+    "updateScheme": 'mutation { updateScheme(id: "sch", version: 1, revision: 3, document: {id: "sch"}) { status } }',
     "openPeriod": 'mutation { openPeriod(input: {schemeId: "sch", schemeVersion: 1, label: "Q1", '
                   'subjects: [{id: "u-a", group: "g1"}]}) { id } }',
     "setPeriodStatus": f'mutation {{ setPeriodStatus({P}, status: "collecting") {{ status }} }}',

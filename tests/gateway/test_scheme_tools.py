@@ -160,3 +160,48 @@ async def test_validation_problems_in_the_language_asked_for(gateway: httpx.Asyn
         extensions = created["errors"][0]["extensions"]
         assert (extensions["code"], extensions["reason"]) == ("BAD_USER_INPUT", "scheme_invalid")
         assert extensions["details"] == [{"pointer": "/indicators/0/rule/combine", "message": refused}]
+
+
+UPDATE = """mutation($id: ID!, $v: Int!, $r: Int!, $doc: JSON!) { updateScheme(id: $id, version: $v, revision: $r,
+  document: $doc) { id version status revision name indicators { code } } }"""
+PUBLISH = "mutation($r: Int!) { publishScheme(id: \"draft-edit\", version: 1, revision: $r) { status revision } }"
+
+
+async def test_a_draft_is_edited_through_graphql(gateway: httpx.AsyncClient, bearer: Any) -> None:
+    """(newcomer probe M2) createScheme again for an existing version says to edit the draft: updateScheme does,
+    at the revision read (as publishScheme), by the admins who may create schemes. A new draft is at revision 1;
+    each edit and the publication add one."""
+    admin = bearer(("admin", ""))
+    doc = {"id": "draft-edit", "version": 1, "title": "草稿", "subject_kind": "person", "period": "quarter",
+           "groups": ["A"], "indicators": [{"code": "work", "name": "工作", "max": 60, "rule": {"kind": "manual"}}]}
+    created = await _post(gateway, admin, CREATE, doc=doc)
+    assert created["data"]["createScheme"] == {"id": "draft-edit", "version": 1, "status": "draft"}
+    again = await _post(gateway, admin, CREATE, doc=doc)
+    assert again["errors"][0]["extensions"]["code"] == "CONFLICT"
+
+    edited_doc = {**doc, "title": "修改后的草稿", "indicators": [
+        *doc["indicators"], {"code": "attend", "name": "考勤", "max": 10, "rule": {"kind": "manual"}}]}
+    for refused in (("admin", "city"), ("assessor", ""), ("auditor", "")):  # createScheme's rule: an org admin
+        denied = await _post(gateway, bearer(refused), UPDATE, id="draft-edit", v=1, r=1, doc=edited_doc)
+        assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
+    edited = await _post(gateway, admin, UPDATE, id="draft-edit", v=1, r=1, doc=edited_doc)
+    assert edited["data"]["updateScheme"] == {"id": "draft-edit", "version": 1, "status": "draft", "revision": 2,
+                                              "name": "修改后的草稿",
+                                              "indicators": [{"code": "work"}, {"code": "attend"}]}
+
+    stale = await _post(gateway, admin, UPDATE, id="draft-edit", v=1, r=1, doc=doc)
+    extensions = stale["errors"][0]["extensions"]
+    assert extensions["code"] == "CONFLICT"
+    assert extensions["details"] == {"current_revision": 2}  # as publishScheme answers a stale revision
+    other = await _post(gateway, admin, UPDATE, id="draft-edit", v=1, r=2, doc={**doc, "version": 2})
+    assert other["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    invalid = await _post(gateway, admin, UPDATE, id="draft-edit", v=1, r=2,
+                          doc={**doc, "indicators": [{"code": "work", "name": "工作", "max": -1,
+                                                      "rule": {"kind": "manual"}}]})
+    assert invalid["errors"][0]["extensions"]["reason"] == "scheme_invalid"
+
+    published = await _post(gateway, admin, PUBLISH, r=2)
+    assert published["data"]["publishScheme"] == {"status": "published", "revision": 3}
+    frozen = await _post(gateway, admin, UPDATE, id="draft-edit", v=1, r=3, doc=edited_doc)
+    assert frozen["errors"][0]["extensions"]["code"] == "CONFLICT"
+    assert "published" in frozen["errors"][0]["message"]

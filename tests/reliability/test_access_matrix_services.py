@@ -130,6 +130,8 @@ CALLS: dict[str, list[Call]] = {
     "createScheme": [Call("scoring", "POST", "/v1/schemes", {"text": SCHEME.replace("id: mx", "id: mx-new"),
                                                            "owner_path": ""})],
     "publishScheme": [Call("scoring", "POST", "/v1/schemes/mxd/versions/1/publish", {"revision": "{draft_revision}"})],
+    "updateScheme": [Call("scoring", "PUT", "/v1/schemes/mxd/versions/1",
+                          {"text": SCHEME.replace("id: mx", "id: mxd"), "revision": "{draft_revision}"})],
     "openPeriod": [Call("scoring", "POST", "/v1/periods", {"id": "mx-new", "scheme_id": "mx", "scheme_version": 1,
                                                           "label": "2027",
                                                           "subjects": [{"id": "pe-a", "group": "A"}]})],
