@@ -140,6 +140,7 @@ OPERATIONS: dict[str, Rule] = {
     # API keys (scoring checks again that the caller administers every grant of the key)
     # webhooks (issue 18): evidence checks the subscription's scope against the caller's admin/assessor/auditor grants
     "webhookSubscriptions": Rule(READERS, "any"),
+    "webhookEventTypes": Rule(READERS, "any"),  # for those who may manage subscriptions; no service asked
     "createWebhookSubscription": Rule(READERS, "any"),
     "updateWebhookSubscription": Rule(READERS, "any"),
     "deleteWebhookSubscription": Rule(READERS, "any"),

@@ -15,11 +15,13 @@ from gateway.types.webhook import (
     CreatedWebhookSubscription,
     RotatedWebhookSecret,
     WebhookDelivery,
+    WebhookEventType,
     WebhookSubscription,
 )
 from kaohe.i18n import _
 from services.common import listing
 from services.common.errors import InvalidInput
+from services.common.notify import EVENT_TYPES
 from services.common.peers import segment
 
 Ctx = Info[Context, None]
@@ -35,6 +37,14 @@ def _path(subscription_id: Any) -> str:
 
 @strawberry.type
 class WebhookQuery:
+    @strawberry.field(description="Every event type a webhook subscription may name in `eventTypes`, with the "
+                                  "GraphQL type of its entity and what it means, in the order of docs/api.md's "
+                                  "table; for those who may manage subscriptions (admin, assessor, auditor).")
+    def webhook_event_types(self, info: Ctx) -> list[WebhookEventType]:
+        access.require_role(info.context.user, "webhookEventTypes")
+        return [WebhookEventType(type=name, entity_type=entity, description=text)
+                for name, (entity, text) in EVENT_TYPES.items()]
+
     @strawberry.field(description="The webhook subscriptions within the scopes where the caller is admin, assessor "
                                   "or auditor, oldest first, each with its delivery log.")
     async def webhook_subscriptions(self, info: Ctx, first: int | None = None,

@@ -15,6 +15,15 @@ from services.common import listing
 from services.common.peers import segment
 
 
+@strawberry.type(description="An event type a webhook subscription may receive (docs/api.md, \"Receiving events\").")
+class WebhookEventType:
+    type: str = strawberry.field(description="The type as `eventTypes` and the payload's `type` name it, e.g. "
+                                             "`submission.approved`.")
+    entity_type: str = strawberry.field(description="The GraphQL type of the entity the event is about (its "
+                                                    "`data.node_id` fetches it with `node`), e.g. `Submission`.")
+    description: str = strawberry.field(description="What happened when the event is sent (English).")
+
+
 @strawberry.type(description="One event for one subscription: its queue entry while pending, then its log line.")
 class WebhookDelivery:
     id: strawberry.ID

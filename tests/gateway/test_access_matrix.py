@@ -97,6 +97,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "unitPeople": (STAFF, "", STAFF),
     # webhooks: the gateway lets the office and auditors through, evidence checks the subscription's scope
     "webhookSubscriptions": ("ad as au", "ad as au", "ad as au"),
+    "webhookEventTypes": ("ad as au", "ad as au", "ad as au"),
     "createWebhookSubscription": ("ad as au", "ad as au", "ad as au"),
     "updateWebhookSubscription": ("ad as au", "ad as au", "ad as au"),
     "deleteWebhookSubscription": ("ad as au", "ad as au", "ad as au"),
@@ -208,6 +209,7 @@ DOCUMENTS: dict[str, str] = {
     "units": "{ units { totalCount nodes { id path } } }",
     "unitAncestors": '{ unitAncestors(id: "u-a") { path } }',
     "unitPeople": '{ unitPeople(unitId: "u-a") { totalCount nodes { name } } }',
+    "webhookEventTypes": "{ webhookEventTypes { type entityType description } }",
     "webhookSubscriptions": "{ webhookSubscriptions { nodes { id status deliveries { nodes { id state payload } } } "
                             "} }",
     "createWebhookSubscription": 'mutation { createWebhookSubscription(name: "门户", '

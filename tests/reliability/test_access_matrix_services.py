@@ -232,7 +232,7 @@ CALLS: dict[str, list[Call]] = {
 # what makes an id anew for a call that uses it up (as the office)
 REMADE = {"webhook_gone": Call("evidence", "POST", "/v1/webhooks", WEBHOOK)}
 # Operations of the gateway that call no service: `me` answers from the caller's token.
-NO_SERVICE = {"me"}
+NO_SERVICE = {"me", "webhookEventTypes"}  # answered by the gateway itself
 # HTTP routes of the gateway moving files (multipart bodies): their direct checks are in tests/evidence
 # (attachments) and tests/scoring (import-excel); they have no row in the gateway's table either.
 # A snapshot's bytes (downloadSnapshot) need a finalized period: tests/reliability/test_audit_rows.py checks them.
