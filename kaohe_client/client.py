@@ -4,20 +4,36 @@
 from typing import Any, Optional, Union
 
 from .answer_appeal import AnswerAppeal
+from .answer_objection import AnswerObjection
 from .audit_trail import AuditTrail
 from .base_client import BaseClient
 from .base_model import UNSET, UnsetType
+from .create_scheme import CreateScheme
 from .create_unit import CreateUnit
+from .create_webhook_subscription import CreateWebhookSubscription
+from .delete_webhook_subscription import DeleteWebhookSubscription
 from .file_appeal import FileAppeal
+from .file_objection import FileObjection
+from .finalize_period import FinalizePeriod
+from .grant_makeup import GrantMakeup
 from .health import Health
+from .input_types import EnrolmentInput
 from .me import Me
+from .objections import Objections
+from .open_period import OpenPeriod
 from .period import Period
 from .publish_results import PublishResults
+from .publish_scheme import PublishScheme
 from .ranking import Ranking
 from .review_submission import ReviewSubmission
+from .set_period_status import SetPeriodStatus
 from .submissions import Submissions
 from .submit_evidence import SubmitEvidence
 from .units import Units
+from .update_scheme import UpdateScheme
+from .update_webhook_subscription import UpdateWebhookSubscription
+from .webhook_event_types import WebhookEventTypes
+from .webhook_subscriptions import WebhookSubscriptions
 
 
 def gql(q: str) -> str:
@@ -66,6 +82,25 @@ class KaoheClient(BaseClient):
         data = self.get_data(response)
         return AnswerAppeal.model_validate(data)
 
+    def answer_objection(self, id: str, answer: str, **kwargs: Any) -> AnswerObjection:
+        query = gql("""
+            mutation AnswerObjection($id: ID!, $answer: String!) {
+              answerObjection(id: $id, answer: $answer) {
+                id
+                status
+                answer
+                answeredBy
+                answeredAt
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "answer": answer}
+        response = self.execute(
+            query=query, operation_name="AnswerObjection", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return AnswerObjection.model_validate(data)
+
     def audit_trail(
         self,
         entity_id: str,
@@ -106,6 +141,40 @@ class KaoheClient(BaseClient):
         data = self.get_data(response)
         return AuditTrail.model_validate(data)
 
+    def create_scheme(
+        self,
+        document: Any,
+        owner_path: str,
+        idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateScheme:
+        query = gql("""
+            mutation CreateScheme($document: JSON!, $ownerPath: String!, $idempotencyKey: String) {
+              createScheme(
+                document: $document
+                ownerPath: $ownerPath
+                idempotencyKey: $idempotencyKey
+              ) {
+                id
+                version
+                status
+                revision
+                name
+                ownerPath
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "document": document,
+            "ownerPath": owner_path,
+            "idempotencyKey": idempotency_key,
+        }
+        response = self.execute(
+            query=query, operation_name="CreateScheme", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateScheme.model_validate(data)
+
     def create_unit(
         self,
         name: str,
@@ -138,6 +207,67 @@ class KaoheClient(BaseClient):
         )
         data = self.get_data(response)
         return CreateUnit.model_validate(data)
+
+    def create_webhook_subscription(
+        self,
+        name: str,
+        url: str,
+        scope_path: str,
+        event_types: Union[Optional[list[str]], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateWebhookSubscription:
+        query = gql("""
+            mutation CreateWebhookSubscription($name: String!, $url: String!, $scopePath: String!, $eventTypes: [String!]) {
+              createWebhookSubscription(
+                name: $name
+                url: $url
+                scopePath: $scopePath
+                eventTypes: $eventTypes
+              ) {
+                secret
+                subscription {
+                  id
+                  name
+                  url
+                  scopePath
+                  eventTypes
+                  status
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "name": name,
+            "url": url,
+            "scopePath": scope_path,
+            "eventTypes": event_types,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="CreateWebhookSubscription",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateWebhookSubscription.model_validate(data)
+
+    def delete_webhook_subscription(
+        self, id: str, **kwargs: Any
+    ) -> DeleteWebhookSubscription:
+        query = gql("""
+            mutation DeleteWebhookSubscription($id: ID!) {
+              deleteWebhookSubscription(id: $id)
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=query,
+            operation_name="DeleteWebhookSubscription",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteWebhookSubscription.model_validate(data)
 
     def file_appeal(
         self,
@@ -182,6 +312,105 @@ class KaoheClient(BaseClient):
         data = self.get_data(response)
         return FileAppeal.model_validate(data)
 
+    def file_objection(
+        self,
+        period_id: str,
+        subject_id: str,
+        reason: str,
+        idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> FileObjection:
+        query = gql("""
+            mutation FileObjection($periodId: ID!, $subjectId: ID!, $reason: String!, $idempotencyKey: String) {
+              fileObjection(
+                periodId: $periodId
+                subjectId: $subjectId
+                reason: $reason
+                idempotencyKey: $idempotencyKey
+              ) {
+                id
+                periodId
+                subjectId
+                reason
+                status
+                filedBy
+                filedAt
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "periodId": period_id,
+            "subjectId": subject_id,
+            "reason": reason,
+            "idempotencyKey": idempotency_key,
+        }
+        response = self.execute(
+            query=query, operation_name="FileObjection", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return FileObjection.model_validate(data)
+
+    def finalize_period(self, period_id: str, **kwargs: Any) -> FinalizePeriod:
+        query = gql("""
+            mutation FinalizePeriod($periodId: ID!) {
+              finalizePeriod(periodId: $periodId) {
+                periodId
+                sequence
+                sha256
+                finalizedBy
+                finalizedAt
+              }
+            }
+            """)
+        variables: dict[str, object] = {"periodId": period_id}
+        response = self.execute(
+            query=query, operation_name="FinalizePeriod", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return FinalizePeriod.model_validate(data)
+
+    def grant_makeup(
+        self,
+        period_id: str,
+        subject_id: str,
+        reason: str,
+        indicator: Union[Optional[str], UnsetType] = UNSET,
+        idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> GrantMakeup:
+        query = gql("""
+            mutation GrantMakeup($periodId: ID!, $subjectId: ID!, $reason: String!, $indicator: String, $idempotencyKey: String) {
+              grantMakeup(
+                periodId: $periodId
+                subjectId: $subjectId
+                reason: $reason
+                indicator: $indicator
+                idempotencyKey: $idempotencyKey
+              ) {
+                id
+                periodId
+                subjectId
+                indicator
+                reason
+                approvedBy
+                approvedAt
+                closesAt
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "periodId": period_id,
+            "subjectId": subject_id,
+            "reason": reason,
+            "indicator": indicator,
+            "idempotencyKey": idempotency_key,
+        }
+        response = self.execute(
+            query=query, operation_name="GrantMakeup", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GrantMakeup.model_validate(data)
+
     def health(self, **kwargs: Any) -> Health:
         query = gql("""
             query Health {
@@ -220,6 +449,99 @@ class KaoheClient(BaseClient):
         )
         data = self.get_data(response)
         return Me.model_validate(data)
+
+    def objections(
+        self,
+        period_id: str,
+        subject_id: Union[Optional[str], UnsetType] = UNSET,
+        status: Union[Optional[str], UnsetType] = UNSET,
+        first: Union[Optional[int], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> Objections:
+        query = gql("""
+            query Objections($periodId: ID!, $subjectId: ID, $status: String, $first: Int, $after: String) {
+              objections(
+                periodId: $periodId
+                subjectId: $subjectId
+                status: $status
+                first: $first
+                after: $after
+              ) {
+                totalCount
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+                nodes {
+                  id
+                  periodId
+                  subjectId
+                  reason
+                  status
+                  answer
+                  filedBy
+                  filedAt
+                  answeredBy
+                  answeredAt
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "periodId": period_id,
+            "subjectId": subject_id,
+            "status": status,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="Objections", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Objections.model_validate(data)
+
+    def open_period(
+        self,
+        scheme_id: str,
+        scheme_version: int,
+        label: str,
+        subjects: list[EnrolmentInput],
+        id: Union[Optional[str], UnsetType] = UNSET,
+        owner_path: Union[Optional[str], UnsetType] = UNSET,
+        idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> OpenPeriod:
+        query = gql("""
+            mutation OpenPeriod($schemeId: String!, $schemeVersion: Int!, $label: String!, $subjects: [EnrolmentInput!]!, $id: String, $ownerPath: String, $idempotencyKey: String) {
+              openPeriod(
+                input: {schemeId: $schemeId, schemeVersion: $schemeVersion, label: $label, subjects: $subjects, id: $id, ownerPath: $ownerPath}
+                idempotencyKey: $idempotencyKey
+              ) {
+                id
+                schemeId
+                schemeVersion
+                label
+                status
+                ownerPath
+                subjectCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "schemeId": scheme_id,
+            "schemeVersion": scheme_version,
+            "label": label,
+            "subjects": subjects,
+            "id": id,
+            "ownerPath": owner_path,
+            "idempotencyKey": idempotency_key,
+        }
+        response = self.execute(
+            query=query, operation_name="OpenPeriod", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return OpenPeriod.model_validate(data)
 
     def period(self, id: str, **kwargs: Any) -> Period:
         query = gql("""
@@ -281,6 +603,31 @@ class KaoheClient(BaseClient):
         )
         data = self.get_data(response)
         return PublishResults.model_validate(data)
+
+    def publish_scheme(
+        self, id: str, version: int, revision: int, **kwargs: Any
+    ) -> PublishScheme:
+        query = gql("""
+            mutation PublishScheme($id: ID!, $version: Int!, $revision: Int!) {
+              publishScheme(id: $id, version: $version, revision: $revision) {
+                id
+                version
+                status
+                revision
+                publishedAt
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "id": id,
+            "version": version,
+            "revision": revision,
+        }
+        response = self.execute(
+            query=query, operation_name="PublishScheme", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return PublishScheme.model_validate(data)
 
     def ranking(
         self,
@@ -374,6 +721,24 @@ class KaoheClient(BaseClient):
         )
         data = self.get_data(response)
         return ReviewSubmission.model_validate(data)
+
+    def set_period_status(
+        self, period_id: str, status: str, **kwargs: Any
+    ) -> SetPeriodStatus:
+        query = gql("""
+            mutation SetPeriodStatus($periodId: ID!, $status: String!) {
+              setPeriodStatus(periodId: $periodId, status: $status) {
+                id
+                status
+              }
+            }
+            """)
+        variables: dict[str, object] = {"periodId": period_id, "status": status}
+        response = self.execute(
+            query=query, operation_name="SetPeriodStatus", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return SetPeriodStatus.model_validate(data)
 
     def submissions(
         self,
@@ -509,3 +874,135 @@ class KaoheClient(BaseClient):
         )
         data = self.get_data(response)
         return Units.model_validate(data)
+
+    def update_scheme(
+        self, id: str, version: int, revision: int, document: Any, **kwargs: Any
+    ) -> UpdateScheme:
+        query = gql("""
+            mutation UpdateScheme($id: ID!, $version: Int!, $revision: Int!, $document: JSON!) {
+              updateScheme(
+                id: $id
+                version: $version
+                revision: $revision
+                document: $document
+              ) {
+                id
+                version
+                status
+                revision
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "id": id,
+            "version": version,
+            "revision": revision,
+            "document": document,
+        }
+        response = self.execute(
+            query=query, operation_name="UpdateScheme", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpdateScheme.model_validate(data)
+
+    def update_webhook_subscription(
+        self,
+        id: str,
+        name: Union[Optional[str], UnsetType] = UNSET,
+        url: Union[Optional[str], UnsetType] = UNSET,
+        event_types: Union[Optional[list[str]], UnsetType] = UNSET,
+        paused: Union[Optional[bool], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> UpdateWebhookSubscription:
+        query = gql("""
+            mutation UpdateWebhookSubscription($id: ID!, $name: String, $url: String, $eventTypes: [String!], $paused: Boolean) {
+              updateWebhookSubscription(
+                id: $id
+                name: $name
+                url: $url
+                eventTypes: $eventTypes
+                paused: $paused
+              ) {
+                id
+                name
+                url
+                eventTypes
+                status
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "id": id,
+            "name": name,
+            "url": url,
+            "eventTypes": event_types,
+            "paused": paused,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="UpdateWebhookSubscription",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpdateWebhookSubscription.model_validate(data)
+
+    def webhook_event_types(self, **kwargs: Any) -> WebhookEventTypes:
+        query = gql("""
+            query WebhookEventTypes {
+              webhookEventTypes {
+                type
+                entityType
+                description
+              }
+            }
+            """)
+        variables: dict[str, object] = {}
+        response = self.execute(
+            query=query,
+            operation_name="WebhookEventTypes",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return WebhookEventTypes.model_validate(data)
+
+    def webhook_subscriptions(
+        self,
+        first: Union[Optional[int], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> WebhookSubscriptions:
+        query = gql("""
+            query WebhookSubscriptions($first: Int, $after: String) {
+              webhookSubscriptions(first: $first, after: $after) {
+                totalCount
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+                nodes {
+                  id
+                  name
+                  url
+                  scopePath
+                  eventTypes
+                  status
+                  disabledReason
+                  failingSince
+                  consecutiveFailures
+                  createdBy
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"first": first, "after": after}
+        response = self.execute(
+            query=query,
+            operation_name="WebhookSubscriptions",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return WebhookSubscriptions.model_validate(data)

@@ -151,6 +151,8 @@ def live_stack(pg_server: PgServer, folder: Path, **env: str) -> Iterator[Live]:
         with served_stack(url, gateway=True, relay=True, KAOHE_JWT_SECRET=JWT_SECRET,
                           KAOHE_CLOCK_FILE=str(clock_file), KAOHE_EVIDENCE_SWEEP_INTERVAL_SECONDS="86400",
                           KAOHE_EVIDENCE_SCORING_CACHE_SECONDS="0", KAOHE_DB_POOL_SIZE="2", **env) as urls:
+            # importing the services' apps may have read evidence's settings before `env` was in place
+            evidence_settings.cache_clear()
             live = Live(urls, clock_file, _pending_counter(url))
             live.database_url = url
             try:
