@@ -32,7 +32,7 @@ class EvidenceSettings(SecretFileSettings):
     sweep_interval_seconds: float = Field(default=300.0, ge=1.0, description=(
         "How often deadlines (reviews, journals, rating tasks, notices) are swept."))
     scoring_cache_seconds: float = Field(default=30.0, ge=0.0, description=(
-        "How long periods and subjects read from scoring are cached."))
+        "How long periods and subjects read from scoring are cached (a write reads its period's status afresh)."))
     journal_due_weekday: int = Field(default=1, ge=1, le=7, description=(
         "ISO weekday of the following week by which a weekly journal is due (1 = Monday)."))
     journal_due_time: time = Field(default=time(23, 59, 59), description="Local time on that day.")

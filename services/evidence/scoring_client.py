@@ -66,9 +66,15 @@ class ScoringClient:
         """Drop what is cached about a period (its status changed)."""
         self._cache.pop(("period", period_id), None)
 
-    async def period(self, period_id: str) -> PeriodInfo:
-        """The period's scheme, status and indicator fact kinds."""
-        body = await self._cached(("period", period_id), f"/v1/periods/{segment(period_id)}")
+    async def period(self, period_id: str, *, fresh: bool = False) -> PeriodInfo:
+        """The period's scheme, status and indicator fact kinds; `fresh`: read from scoring now, whatever is cached
+        (a write gated on the status: docs/decisions.md, "Writes read the period's status fresh")."""
+        key, path = ("period", period_id), f"/v1/periods/{segment(period_id)}"
+        if fresh:
+            body = await self._get(path)
+            self._remember(key, body)
+        else:
+            body = await self._cached(key, path)
         kinds = {str(i["code"]): i.get("fact_kind") for i in body.get("indicators", [])}
         documents = {str(i["code"]): tuple(map(str, i["documents"])) for i in body.get("indicators", [])
                      if i.get("documents")}

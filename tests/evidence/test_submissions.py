@@ -99,10 +99,15 @@ async def test_period_status_event_freezes_and_reopens(client: httpx.AsyncClient
     assert an_admin.status_code == 403  # a person's admin grant is not a service (issue 21, item 2)
 
 
-async def test_scoring_knowledge_is_cached(client: httpx.AsyncClient, scoring: Any) -> None:
+async def test_subjects_are_cached_and_each_write_reads_the_period_fresh(client: httpx.AsyncClient,
+                                                                         scoring: Any) -> None:
+    """A write is gated on the period's status, which scoring changes without telling evidence: each of three
+    submissions reads the period once, the subject only the first time (docs/decisions.md, "Writes read the
+    period's status fresh")."""
     for _ in range(3):
         assert (await client.post("/v1/submissions", json=SCORE, headers=ASSESSOR_A)).status_code == 201
-    assert scoring.calls == ["/v1/periods/2026-Q1?", "/v1/periods/2026-Q1/subjects?ids=p001"]
+    assert scoring.calls == ["/v1/periods/2026-Q1?", "/v1/periods/2026-Q1/subjects?ids=p001",
+                             "/v1/periods/2026-Q1?", "/v1/periods/2026-Q1?"]
 
 
 async def test_scoring_down_is_503_and_nothing_written(client: httpx.AsyncClient, scoring: Any) -> None:

@@ -128,11 +128,12 @@ class Live(GraphQLOverHTTP):
             quiet = quiet + 1 if pending == 0 and not period.get("recompute_pending") else 0
 
 
-def module_stack(name: str, at: datetime | None = None) -> Any:
-    """A module-scoped `live` fixture: the stack on its own database, its clock at `at` when given."""
+def module_stack(name: str, at: datetime | None = None, **env: str) -> Any:
+    """A module-scoped `live` fixture: the stack on its own database (`env`: as `live_stack`'s), its clock at `at`
+    when given."""
     @pytest.fixture(scope="module")
     def live(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-        with live_stack(pg_server, Path(tmp_path_factory.mktemp(name))) as stack:
+        with live_stack(pg_server, Path(tmp_path_factory.mktemp(name)), **env) as stack:
             if at is not None:
                 stack.at(at)
             yield stack
@@ -142,15 +143,17 @@ def module_stack(name: str, at: datetime | None = None) -> Any:
 
 @contextmanager
 def live_stack(pg_server: PgServer, folder: Path, **env: str) -> Iterator[Live]:
-    """The stack on a fresh database (`env`: more `KAOHE_*` settings); yields a `Live` bound to it."""
+    """The stack on a fresh database (`env`: more `KAOHE_*` settings, or other values of the ones set here: evidence
+    caches nothing of scoring's unless `KAOHE_EVIDENCE_SCORING_CACHE_SECONDS` says so); yields a `Live` bound to it."""
     url = create_database(pg_server)
     clock_file = folder / "clock-offset"
     clock_file.write_text("0\n", encoding="utf-8")
     evidence_settings.cache_clear()
     try:
-        with served_stack(url, gateway=True, relay=True, KAOHE_JWT_SECRET=JWT_SECRET,
-                          KAOHE_CLOCK_FILE=str(clock_file), KAOHE_EVIDENCE_SWEEP_INTERVAL_SECONDS="86400",
-                          KAOHE_EVIDENCE_SCORING_CACHE_SECONDS="0", KAOHE_DB_POOL_SIZE="2", **env) as urls:
+        settings = {"KAOHE_JWT_SECRET": JWT_SECRET, "KAOHE_CLOCK_FILE": str(clock_file),
+                    "KAOHE_EVIDENCE_SWEEP_INTERVAL_SECONDS": "86400", "KAOHE_EVIDENCE_SCORING_CACHE_SECONDS": "0",
+                    "KAOHE_DB_POOL_SIZE": "2", **env}
+        with served_stack(url, gateway=True, relay=True, **settings) as urls:
             # importing the services' apps may have read evidence's settings before `env` was in place
             evidence_settings.cache_clear()
             live = Live(urls, clock_file, _pending_counter(url))

@@ -28,13 +28,19 @@ async def status_of(session: AsyncSession, period: PeriodInfo) -> str:
     return state.status if state is not None else period.status
 
 
-async def writable_period(session: AsyncSession, scoring: ScoringClient, period_id: str) -> PeriodInfo:
-    """The period, unless it is finalized (then 409): ranking's last event wins over scoring's copy."""
-    period = await scoring.period(period_id)
+async def writable_period(session: AsyncSession, scoring: ScoringClient, period_id: str, *,
+                          refused: str | None = None, period: PeriodInfo | None = None) -> PeriodInfo:
+    """The period as scoring tells it now (never a cached copy: every write is gated on its status, and scoring
+    moves a period from collecting to `scoring` without telling evidence), unless it is finalized (then 409,
+    `refused` or the default message): ranking's last event wins over scoring's status. `period`: one the caller
+    has just read fresh."""
+    if period is None:
+        period = await scoring.period(period_id, fresh=True)
     await STORE.refresh(scoring.calendar)  # the deadlines a write computes use the current arrangements
     status = await status_of(session, period)
     if status == FROZEN:
-        raise Conflict(_("period %(period_id)s is finalized; evidence can no longer change", period_id=period_id),
+        raise Conflict(refused or _("period %(period_id)s is finalized; evidence can no longer change",
+                                    period_id=period_id),
                        details={"period_id": period_id, "status": status})
     return period
 
@@ -49,12 +55,12 @@ async def scoped_writable_period(session: AsyncSession, principal: Principal, sc
         return NotFound(_("period %(period_id)s not found", period_id=period_id))
 
     try:
-        period = await scoring.period(period_id)
+        period = await scoring.period(period_id, fresh=True)
     except NotFound:
         raise missing() from None
     if not principal.relates_to(period.owner_path):
         raise missing()
-    return await writable_period(session, scoring, period_id)
+    return await writable_period(session, scoring, period_id, period=period)
 
 
 async def apply_event(session: AsyncSession, principal: Principal, scoring: ScoringClient, event: EventIn) -> bool:
