@@ -148,7 +148,11 @@ class ResultMutation:
                                                  json={"answer": answer})
         return Objection.from_json(body)
 
-    @strawberry.mutation(description="Approve (审定): freeze the period with a snapshot and its SHA-256.")
+    @strawberry.mutation(description=(
+        "Approve (审定): freeze the period with a snapshot and its SHA-256, once its 公示 is over. CONFLICT while "
+        "an objection or appeal (申诉) is open or a submission waits for review, naming how many (`details`: "
+        "`open_objections`, or `open_appeals` and `pending_submissions`); from then on appeals and objections are "
+        "closed."))
     async def finalize_period(self, info: Ctx, period_id: strawberry.ID) -> Snapshot:
         ctx = info.context
         bounded(period_id=str(period_id))

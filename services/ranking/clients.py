@@ -85,6 +85,30 @@ async def audit_heads(session: AsyncSession, scoring: ScoringClient, refused: st
     return dict(sorted(heads.items()))
 
 
+async def open_work(scoring: ScoringClient, period_id: str) -> dict[str, int]:
+    """What of the period still waits for the office in evidence (`GET /v1/periods/{id}/open-work`): open appeals
+    and submissions pending review. Unanswered, 审定 is refused (503): it would strand them."""
+    url = f"{get_settings().service_base_url('evidence').rstrip('/')}/v1/periods/{segment(period_id)}/open-work"
+    refused = _("period %(period_id)s was not finalized (审定)", period_id=period_id)
+    shown = f"/v1/periods/{period_id}/open-work"
+    try:
+        body = await system_get(scoring.http, url, peer="evidence", shown=shown)
+    except (ServiceUnavailable, NotFound) as exc:  # NotFound: an evidence without the endpoint
+        raise _no_open_work(refused, exc.message) from None
+    counts = {key: body.get(key) if isinstance(body, dict) else None
+              for key in ("open_appeals", "pending_submissions")}
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values()):
+        raise _no_open_work(refused, _("evidence answered GET %(shown)s without the counts", shown=shown))
+    return {key: int(n) for key, n in counts.items() if n is not None}
+
+
+def _no_open_work(refused: str, cause: str) -> ServiceUnavailable:
+    return ServiceUnavailable(_(
+        "%(refused)s: evidence cannot tell whether appeals or reviews of the period are still open (%(cause)s); "
+        "nothing was written, try again once evidence answers", refused=refused, cause=cause),
+        details={"service": "evidence", "missing": "open_work"})
+
+
 def _is_head(body: Any) -> bool:
     return (isinstance(body, dict) and isinstance(body.get("sequence"), int) and body["sequence"] >= 0
             and isinstance(body.get("hash"), str) and len(body["hash"]) == 64

@@ -71,6 +71,9 @@ class FakeScoring:
         self.languages: list[str | None] = []  # the Accept-Language of each scores read
         # a peer's `GET /v1/audit/head` failing ("evidence" or "scoring"): an exception raised, or a response
         self.heads_down: dict[str, Exception | httpx.Response] = {}
+        # evidence's `GET /v1/periods/{id}/open-work` per period (zeros when absent), or a failure for every period
+        self.open_work: dict[str, dict[str, Any]] = {}
+        self.open_work_down: Exception | httpx.Response | None = None
 
     def add_period(self, period_id: str, scheme: dict[str, Any], label: str,
                    subjects: list[dict[str, Any]] | None = None, owner_path: str | None = None) -> None:
@@ -96,6 +99,14 @@ class FakeScoring:
             body = {"subjects": subjects, "problems": self.problems.get(match[1], []), "score_set": len(self.calls),
                     "inputs_sha256": "sha-" + str(abs(hash(json.dumps(subjects, sort_keys=True))))}
             return httpx.Response(200, json=body)
+        if match := re.fullmatch(r"/v1/periods/([^/]+)/open-work", path):  # evidence's
+            assert str(request.url).startswith(get_settings().service_base_url("evidence"))  # type: ignore[arg-type]
+            if isinstance(self.open_work_down, Exception):
+                raise self.open_work_down
+            if self.open_work_down is not None:
+                return self.open_work_down
+            return httpx.Response(200, json={"period_id": match[1], "open_appeals": 0, "pending_submissions": 0,
+                                             **self.open_work.get(match[1], {})})
         if match := re.fullmatch(r"/v1/periods/([^/]+)", path):
             period = self.periods.get(match[1])
             return httpx.Response(200, json=period) if period else httpx.Response(404, json={})

@@ -548,3 +548,59 @@ async def test_a_reopened_period_shows_its_last_publication_marked_as_superseded
     public = (await ranking.get("/v1/periods/p1/publication/public", headers=system_headers())).json()
     assert (public["status"], public["reopened"], public["stale"], public["sequence"]) == ("computed", True, False, 1)
     assert [row["total"] for row in public["rows"]] == ["95.13", "92.50", "81.00", "70.01"]
+
+
+async def test_open_appeals_and_pending_reviews_in_evidence_block_finalization(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """审定 asks evidence what of the period is still open: an open appeal or a submission pending review refuses
+    it (409 naming both counts, nothing written), evidence not answering refuses it (503), and once both counts are
+    zero the period is finalized."""
+    await _published(ranking, scoring)
+    clock.now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # the window (Mon 11-23 .. Fri 11-27) is over
+    before = len(await _outbox(ranking))
+    scoring.open_work["p1"] = {"open_appeals": 1, "pending_submissions": 2}
+    refused = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
+    error = refused.json()["error"]
+    assert (refused.status_code, error["code"], error["details"]) == (
+        409, "conflict", {"open_appeals": 1, "pending_submissions": 2})
+    assert error["message"] == (
+        "period p1 still has work open in evidence: open appeals (申诉) 1, submissions pending review 2; answer the "
+        "appeals and finish the reviews (approve, return or reject each submission) first, then finalize (审定)")
+    chinese = await ranking.post("/v1/periods/p1/finalize", headers={**OFFICE, "Accept-Language": "zh-CN"})
+    assert (chinese.status_code, chinese.json()["error"]["message"]) == (409, (
+        "考核周期 p1 在 evidence 服务中仍有未办结事项：未答复的申诉 1 件，待审核的报送材料 2 件；"
+        "请先答复申诉、办结审核（逐件通过、退回或驳回），再审定"))
+    scoring.open_work["p1"] = {"open_appeals": 0, "pending_submissions": 1}  # the appeal answered, one review left
+    assert (await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)).json()["error"]["details"] == {
+        "open_appeals": 0, "pending_submissions": 1}
+    await _nothing_written(ranking, "published", ["period.published"], before, 0)
+    del scoring.open_work["p1"]
+    for failure, cause in ((httpx.ConnectError("refused"), "evidence is not reachable: ConnectError"),
+                           (httpx.Response(404, json={}), "evidence does not know /v1/periods/p1/open-work"),
+                           (httpx.Response(200, json={"open_appeals": 0}), "without the counts")):
+        scoring.open_work_down = failure
+        down = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
+        assert (down.status_code, down.json()["error"]["details"]) == (
+            503, {"service": "evidence", "missing": "open_work"})
+        assert down.json()["error"]["message"].startswith(
+            "period p1 was not finalized (审定): evidence cannot tell whether appeals or reviews of the period are "
+            "still open (")
+        assert cause in down.json()["error"]["message"]
+        await _nothing_written(ranking, "published", ["period.published"], before, 0)
+    scoring.open_work_down = None
+    finalized = await ranking.post("/v1/periods/p1/finalize", headers=OFFICE)
+    assert (finalized.status_code, finalized.json()["sequence"]) == (200, 1)
+
+
+async def test_an_objection_after_finalization_is_told_the_results_are_final(
+    ranking: httpx.AsyncClient, scoring: FakeScoring, clock: Clock
+) -> None:
+    """The subject objecting after 审定 is told the results are final, not to reopen the period (the office's act)."""
+    await _finalized(ranking, scoring, clock)
+    late = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u4", "text": "再议"}, headers=U4_UNIT)
+    assert (late.status_code, late.json()["error"]["message"]) == (
+        409, "period p1 is finalized (审定): its results are final and objections are closed")
+    chinese = await ranking.post("/v1/periods/p1/objections", json={"subject_id": "u4", "text": "再议"},
+                                 headers={**U4_UNIT, "Accept-Language": "zh-CN"})
+    assert chinese.json()["error"]["message"] == "考核周期 p1 已审定：考核结果已定，异议渠道已关闭"

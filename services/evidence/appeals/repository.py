@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import counted_page
@@ -24,6 +24,12 @@ async def get(session: AsyncSession, appeal_id: str) -> Appeal | None:
 
 async def open_for(session: AsyncSession, fact_id: str) -> Appeal | None:
     return await session.scalar(select(Appeal).where(Appeal.fact_id == fact_id, Appeal.status == "open"))
+
+
+async def count_open(session: AsyncSession, period_id: str) -> int:
+    """How many appeals of the period wait for an answer."""
+    return int(await session.scalar(select(func.count()).select_from(Appeal)
+                                    .where(Appeal.period_id == period_id, Appeal.status == "open")) or 0)
 
 
 async def claim(session: AsyncSession, appeal_id: str, expected_version: int) -> Appeal | None:

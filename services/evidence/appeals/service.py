@@ -59,7 +59,9 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
                *, now: datetime) -> Appeal:
     """File an appeal of a current fact: any time before the 公示, then within the window (`window_closes`)."""
     fact = await _appealable_fact(session, principal, payload.fact_id)
-    await writable_period(session, scoring, fact.period_id)
+    await writable_period(session, scoring, fact.period_id, refused=_(
+        "period %(period_id)s is finalized (审定): its results are final and appeals are closed",
+        period_id=fact.period_id))
     conf = evidence_settings()
     state = await period_states.get(session, fact.period_id)
     closes = window_closes(fact.updated_at, state.published_at if state is not None else None)
@@ -105,7 +107,9 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
             or principal.is_about(appeal.subject_id):
         raise Forbidden(_("%(subject)s filed this appeal or is its subject; an appeal is answered by someone else "
                           "(four-eyes principle)", subject=principal.person()))
-    period = await writable_period(session, scoring, appeal.period_id)
+    period = await writable_period(session, scoring, appeal.period_id, refused=_(
+        "period %(period_id)s is finalized (审定): an appeal can be answered only once the office reopens the "
+        "period with a reason", period_id=appeal.period_id))
     if appeal.status != "open":
         raise Conflict(_("this appeal was already answered (%(status)s)", status=status_word("appeal", appeal.status)),
                        details={"status": appeal.status})

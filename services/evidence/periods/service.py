@@ -12,9 +12,11 @@ from services.common.auth import Principal, require_service
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.outbox import EventIn, apply_once
 from services.common.workcalendar import STORE
+from services.evidence.appeals import repository as appeal_rows
 from services.evidence.db import common
 from services.evidence.periods import repository
 from services.evidence.scoring_client import PeriodInfo, ScoringClient
+from services.evidence.submissions import repository as submission_rows
 
 FROZEN = "finalized"
 # Evidence is collected while a period is open or collecting; from `scoring` on (published, reopened included) new
@@ -61,6 +63,14 @@ async def scoped_writable_period(session: AsyncSession, principal: Principal, sc
     if not principal.relates_to(period.owner_path):
         raise missing()
     return await writable_period(session, scoring, period_id, period=period)
+
+
+async def open_work(session: AsyncSession, principal: Principal, period_id: str) -> dict[str, object]:
+    """What of the period still waits for the office: open appeals and submissions pending review. Ranking asks
+    before 审定, which would strand them (docs/decisions.md, "审定 waits for open appeals and pending reviews")."""
+    require_service(principal)
+    return {"period_id": period_id, "open_appeals": await appeal_rows.count_open(session, period_id),
+            "pending_submissions": await submission_rows.count_pending(session, period_id)}
 
 
 async def apply_event(session: AsyncSession, principal: Principal, scoring: ScoringClient, event: EventIn) -> bool:

@@ -106,6 +106,12 @@ async def count(
     return int(await session.scalar(select(func.count()).select_from(Submission).where(*where)) or 0)
 
 
+async def count_pending(session: AsyncSession, period_id: str) -> int:
+    """How many submissions of the period wait for a review decision."""
+    return int(await session.scalar(select(func.count()).select_from(Submission)
+                                    .where(Submission.period_id == period_id, Submission.status == "pending")) or 0)
+
+
 async def due_between(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Submission]:
     """Pending submissions whose level deadline falls in [start, end) (the due-soon announcements)."""
     stmt = (select(Submission)

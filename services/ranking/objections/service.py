@@ -43,7 +43,9 @@ async def file(
     if not (principal.subject_ids or any(g.role in OWN_ROLES for g in principal.grants)):
         raise Forbidden(_("only the subject itself or its unit may object to its result"))
     period = await periods.get(session, period_id)
-    periods.refuse_if_frozen(period)
+    if period.status == "finalized":  # to the subject: reopening is the office's act, not the objector's
+        raise Conflict(_("period %(period_id)s is finalized (审定): its results are final and objections are closed",
+                         period_id=period_id), details={"period_id": period_id, "status": period.status})
     shown = await published.latest_publication(session, period_id)
     rows = await (results.published_of(session, shown.id, [subject_id]) if shown is not None
                   else results.current_of(session, period_id, [subject_id]))

@@ -17,7 +17,7 @@ from services.common.settings import get_settings
 from services.common.stored_text import english
 from services.common.workcalendar import STORE
 from services.ranking.access import require_office
-from services.ranking.clients import ScoringClient, audit_heads
+from services.ranking.clients import ScoringClient, audit_heads, open_work
 from services.ranking.db import common
 from services.ranking.objections import repository as objections
 from services.ranking.periods import publication, repository
@@ -113,7 +113,8 @@ def _reaching(previous: Publication | None, now: datetime, days: int, *,
 
 async def finalize(session: AsyncSession, principal: Principal, scoring: ScoringClient, period_id: str, *,
                    now: datetime) -> PeriodSnapshot:
-    """审定: freeze the period once its window is over and every objection is answered."""
+    """审定: freeze the period once its window is over, every objection and appeal is answered and no submission
+    waits for review."""
     period = await get(session, period_id, lock=True)
     require_office(principal, period.scope_path)
     refuse_if_frozen(period)
@@ -125,6 +126,7 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
                                 "%(open_count)s objections to period %(period_id)s are still open; answer them first",
                                 open_count, open_count=open_count, period_id=period.id),
                        details={"open_objections": open_count})
+    await _require_nothing_open_in_evidence(scoring, period.id)
     before = _state(period)
     heads = await audit_heads(session, scoring, _("period %(period_id)s was not finalized (审定)",
                                                   period_id=period.id))
@@ -138,6 +140,20 @@ async def finalize(session: AsyncSession, principal: Principal, scoring: Scoring
                                                                "sha256": snapshot.sha256})
     await session.flush()
     return snapshot
+
+
+async def _require_nothing_open_in_evidence(scoring: ScoringClient, period_id: str) -> None:
+    """审定 would strand an open appeal (evidence refuses to answer it once the period is finalized) and a submission
+    pending review (the deadline sweep leaves a finalized period alone): both are finished first, as objections are
+    (docs/decisions.md, "审定 waits for open appeals and pending reviews")."""
+    counts = await open_work(scoring, period_id)
+    appeals, pending = counts["open_appeals"], counts["pending_submissions"]
+    if appeals or pending:
+        raise Conflict(_("period %(period_id)s still has work open in evidence: open appeals (申诉) %(appeals)s, "
+                         "submissions pending review %(pending)s; answer the appeals and finish the reviews "
+                         "(approve, return or reject each submission) first, then finalize (审定)",
+                         period_id=period_id, appeals=appeals, pending=pending),
+                       details={"open_appeals": appeals, "pending_submissions": pending})
 
 
 def _require_window_over(period: RankedPeriod, now: datetime) -> None:
