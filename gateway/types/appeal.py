@@ -25,6 +25,9 @@ class Appeal:
     answer_due_at: str | None = strawberry.field(description=ANSWER_DUE[0])
     answer_due_on: str | None = strawberry.field(description=ANSWER_DUE[1])
     answer_due_local: str | None = strawberry.field(description=ANSWER_DUE[2])
+    answer_due_note: str | None = strawberry.field(description=(
+        "Set when answerDueAt was counted Monday to Friday because a year it spans has no holiday arrangement "
+        "loaded; in the request's language (Accept-Language)."))
     replies: list[str]
     correction: JSON | None
     answered_by: str | None
@@ -40,7 +43,8 @@ class Appeal:
                    subject_id=text(row, "subject_id"), fact_id=text(row, "fact_id"), points=strings(row, "points"),
                    status=text(row, "status"), filed_by=text(row, "filed_by"), filed_at=text(row, "filed_at"),
                    answer_due_at=text(row, "answer_due_at"), answer_due_on=local_date(text(row, "answer_due_at")),
-                   answer_due_local=local_instant(text(row, "answer_due_at")), replies=strings(row, "replies"),
+                   answer_due_local=local_instant(text(row, "answer_due_at")),
+                   answer_due_note=text(row, "answer_due_note"), replies=strings(row, "replies"),
                    correction=row.get("correction"), answered_by=text(row, "answered_by"),
                    answered_at=text(row, "answered_at"), version=version if isinstance(version, int) else None,
                    overdue=row.get("overdue") is True)

@@ -56,8 +56,9 @@ async def test_an_auditor_reconstructs_an_upheld_appeal_from_the_trail(client: h
     file, answered = await _trail(client, filed["id"])
     assert file == {"actor": "zhang", "action": "appeal.file", "entity_id": filed["id"], "details": {
         "fact_id": fact_id, "subject_id": "p001", "fact_revision": 1,
-        # filed Mon 2026-03-02 09:00 Shanghai: due at the end of the 10th working day after, Mon 03-16
-        "answer_due_at": "2026-03-16T15:59:59.999999+00:00",
+        # filed Mon 2026-03-02 09:00 Shanghai: due at the end of the 10th working day after, Mon 03-16 (in UTC ending
+        # in Z, as the APIs write instants: newcomer probe)
+        "answer_due_at": "2026-03-16T15:59:59.999999Z",
         "points": POINTS, "points_lengths": [7, 9],
         "points_sha256": _sha256('["迟到系因公外出","次数与考勤记录不符"]')}}
     assert answered == {"actor": "office", "action": "appeal.answer", "entity_id": filed["id"], "details": {

@@ -29,3 +29,11 @@ def test_nothing_due_and_text_that_is_no_instant_give_nothing() -> None:
     submission = Submission.from_json({"id": "s1"})
     assert (submission.level_due_on, submission.level_due_local) == (None, None)
     assert (local_date("soon"), local_instant("2026-03-31T23:59:59")) == (None, None)  # no zone: not an instant
+
+
+def test_an_appeal_answer_due_note_is_passed_on_as_the_service_wrote_it() -> None:
+    """(newcomer probe M4) as Submission.levelDueNote: the service renders it in the reader's language."""
+    note = "尚未导入 2027 年的节假日安排：工作日按周一至周五计算（未计节假日和调休）"
+    appeal = Appeal.from_json({"id": "a1", "answer_due_at": "2027-01-12T15:59:59.999999Z", "answer_due_note": note})
+    assert (appeal.answer_due_on, appeal.answer_due_note) == ("2027-01-12", note)
+    assert Appeal.from_json({"id": "a1", "answer_due_at": "2026-06-15T15:59:59.999999Z"}).answer_due_note is None

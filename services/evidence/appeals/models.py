@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.common.stored_text import StoredText
 from services.evidence.db import Base
 
 
@@ -27,6 +28,8 @@ class Appeal(Base):
     filed_by: Mapped[str] = mapped_column(String(200))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answer_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # set when the deadline was counted Monday to Friday: a year it spans had no holiday arrangement
+    answer_due_note: Mapped[str | None] = mapped_column(StoredText, default=None)
     replies: Mapped[list[str] | None] = mapped_column(JSONB)
     correction: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     answered_by: Mapped[str | None] = mapped_column(String(200))

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kaohe.i18n import _
+from services.common.stored_text import Localized
 
 
 class AppealCreate(BaseModel):
@@ -58,6 +59,9 @@ class AppealRead(BaseModel):
     filed_by: str
     filed_at: datetime
     answer_due_at: datetime
+    answer_due_note: Localized | None = Field(default=None, description=(
+        "Set when answer_due_at was counted Monday to Friday because a year it spans has no holiday arrangement "
+        "loaded (docs/operations.md, \"Holiday calendar\")."))
     replies: list[str] | None
     correction: dict[str, Any] | None
     answered_by: str | None

@@ -27,7 +27,7 @@ from services.evidence.periods import repository as period_states
 from services.evidence.periods.service import writable_period
 from services.evidence.scoring_client import PeriodInfo, ScoringClient
 from services.evidence.submissions.content import check_share, validate_content
-from services.evidence.workdays import deadline_after
+from services.evidence.workdays import deadline_after, deadline_with_note
 
 READERS: tuple[Role, ...] = ("admin", "auditor", "submitter")
 FACT_KEYS = ("id", "subject", "indicator", "fact")
@@ -72,15 +72,15 @@ async def file(session: AsyncSession, principal: Principal, scoring: ScoringClie
                        details={"fact_id": fact.id, "closed_at": instant_json(closes)})
     if await repository.open_for(session, fact.id) is not None:
         raise Conflict(_("an appeal of %(fact_id)s is already open", fact_id=fact.id))
-    due = deadline_after(now, conf.appeal_answer_days, get_settings().timezone).astimezone(UTC)  # JSON: UTC, Z
+    due, note = deadline_with_note(now, conf.appeal_answer_days, get_settings().timezone)
     appeal = Appeal(id=str(uuid.uuid4()), fact_id=fact.id, period_id=fact.period_id, subject_id=fact.subject_id,
                     unit_path=fact.unit_path, points=payload.points, status="open", filed_by=principal.subject,
-                    filed_at=now, answer_due_at=due, version=1)
+                    filed_at=now, answer_due_at=due.astimezone(UTC), answer_due_note=note, version=1)
     await repository.add(session, appeal)
     audit.record(session, actor=principal, action="appeal.file", entity_type="appeal", entity_id=appeal.id,
                  after={"fact_id": fact.id, "points": payload.points},
                  details={"fact_id": fact.id, "subject_id": fact.subject_id, "fact_revision": fact.revision,
-                          "answer_due_at": appeal.answer_due_at.astimezone(UTC).isoformat(),
+                          "answer_due_at": instant_json(appeal.answer_due_at),
                           **texts("points", payload.points)})
     _announce(session, "appeal.filed", appeal)
     return appeal
