@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator
+from datetime import datetime
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -15,6 +16,7 @@ from gateway.events import may_see
 from gateway.operations import bounded, bounded_texts
 from kaohe.i18n import _
 from services.common.errors import InvalidInput, ServiceUnavailable
+from services.common.localtime import instant_json
 from services.common.notify import EVENT_TYPES, Notice, node_id
 
 Ctx = Info[Context, None]
@@ -24,7 +26,9 @@ Ctx = Info[Context, None]
 class Event:
     id: strawberry.ID = strawberry.field(description="The event's id (a webhook's `webhook-id` is `msg_<hex>`).")
     type: str = strawberry.field(description="The event type, e.g. `submission.returned`.")
-    occurred_at: str = strawberry.field(description="When it happened (ISO 8601).")
+    occurred_at: str = strawberry.field(description="When it happened: ISO 8601 in UTC ending in `Z`, as every "
+                                                    "GraphQL instant (the webhook payload's `timestamp` keeps "
+                                                    "`+00:00`).")
     entity_type: str = strawberry.field(description="The GraphQL type to fetch the entity as.")
     entity_id: strawberry.ID = strawberry.field(description="The id to fetch the entity by.")
     node_id: strawberry.ID = strawberry.field(description="base64 of `Type:id` (the Relay convention).")
@@ -35,13 +39,21 @@ class Event:
 
     @classmethod
     def of(cls, notice: Notice) -> Event:
-        return cls(id=strawberry.ID(notice.id), type=notice.type, occurred_at=notice.occurred_at,
+        return cls(id=strawberry.ID(notice.id), type=notice.type, occurred_at=_utc_z(notice.occurred_at),
                    entity_type=notice.entity_type, entity_id=strawberry.ID(notice.entity_id),
                    node_id=strawberry.ID(node_id(notice.entity_type, notice.entity_id)),
                    unit_path=notice.unit_path,
                    period_id=strawberry.ID(notice.period_id) if notice.period_id is not None else None,
                    subject_id=strawberry.ID(notice.subject_id) if notice.subject_id is not None else None,
                    data=cast(JSON, notice.data()))
+
+
+def _utc_z(stamp: str) -> str:
+    """An event's instant as GraphQL writes instants (UTC, `Z`); the notice keeps the webhooks' `+00:00`."""
+    try:
+        return instant_json(datetime.fromisoformat(stamp))
+    except ValueError:
+        return stamp
 
 
 def _wanted(notice: Notice, types: list[str] | None, period_id: str | None, scope: str | None,

@@ -144,3 +144,19 @@ async def test_dismissed_appeal_changes_nothing_and_the_window_runs_from_the_pub
     assert corrected.status_code == 201, corrected.text
     # filed Fri 04-03; 10 working days after it, Qingming's Mon 04-06 off: 04-07..04-10, 04-13..04-17, Mon 04-20
     assert corrected.json()["answer_due_at"] == "2026-04-20T15:59:59.999999Z"
+
+
+async def test_a_misspelt_correction_names_the_correction(client: httpx.AsyncClient, clock: Clock) -> None:
+    """(newcomer probe) answerAppeal(correction: {justifed: true}) named `content.justifed`, a field the office never
+    sent: the correction is refused naming `correction.justifed`, and its values as `correction.<key>`."""
+    fact_id = await _fact(client)
+    filed = (await client.post("/v1/appeals", json={"fact_id": fact_id, "points": ["因公外出"]}, headers=ZHANG)).json()
+    for correction, field in (({"justifed": True}, "correction.justifed"), ({"count": -1}, "correction.count")):
+        answer = {"decision": "upheld", "replies": ["属实"], "correction": correction, "version": 1}
+        refused = await client.post(f"/v1/appeals/{filed['id']}/answer", json=answer, headers=OFFICE)
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert [d["field"] for d in error["details"]] == [field]
+        assert error["message"].startswith(f"{field}: ")
+    # nothing was answered: the appeal is still open at its first version
+    assert (await client.get(f"/v1/appeals/{filed['id']}", headers=OFFICE)).json()["status"] == "open"

@@ -26,8 +26,8 @@ MEASURE = {"period_id": "2026-Q1", "subject_id": "ua", "indicator": "output", "f
 CASE = {"period_id": "2026-Q1", "subject_id": "ua", "indicator": "cases", "fact": "case",
         "content": {"case_id": "2026-017", "points": "2"}, "justification": "补报案件"}
 REFUSED_EN = ("period 2026-Q1 no longer collects evidence (it is %s): late evidence of subject ua needs a make-up "
-              "(补报) approved by the assessment office; ask the office to approve one (grantMakeup, "
-              "POST /v1/makeups), then submit within its working days")
+              "(补报) approved by the assessment office (GraphQL: grantMakeup); once it is approved, submit within its "
+              "working days")  # no internal REST route named to a GraphQL user (newcomer probe)
 
 
 async def announce(client: httpx.AsyncClient, status: str) -> None:
@@ -82,8 +82,8 @@ async def test_a_makeup_without_indicator_covers_every_indicator_of_its_subject_
         "reopened", "cases")
     chinese = await client.post("/v1/submissions", json=CASE, headers={**SUBMITTER_A, "Accept-Language": "zh-CN"})
     assert chinese.json()["error"]["message"] == (
-        "考核周期 2026-Q1 已停止收集佐证材料（当前为审定后已重新打开）：考核对象 ua 逾期提交的材料须经考核办批准补报；"
-        "请向考核办申请补报（grantMakeup，POST /v1/makeups），并在补报期限的工作日内提交")
+        "考核周期 2026-Q1 已停止收集佐证材料（当前为审定后已重新打开）：考核对象 ua 逾期提交的材料须经考核办批准补报"
+        "（GraphQL：grantMakeup）；补报获批后，请在补报期限的工作日内提交")
     grant = {"period_id": "2026-Q1", "subject_id": "ua", "reason": "复核补报"}
     assert (await client.post("/v1/makeups", json=grant, headers=OFFICE)).status_code == 201
     assert (await client.post("/v1/submissions", json=CASE, headers=SUBMITTER_A)).status_code == 201

@@ -85,7 +85,14 @@ def test_a_period_never_published_is_404(live: Live, units: dict[str, str]) -> N
         answer = public(live, f"{period['id']}/publication.{suffix}")
         assert answer.status_code == 404
         assert answer.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert public(live, "no-such-period/publication.json").status_code == 404
+    # an id of nothing and a period not yet published answer alike, neither confirming that the id exists
+    nothing = public(live, "no-such-period/publication.json", **{"Accept-Language": "en"})
+    assert nothing.status_code == 404
+    assert nothing.json()["errors"][0]["message"] == (
+        "no 公示 of period no-such-period was found: there is no such period, or it has not been published")
+    unpublished = public(live, f"{period['id']}/publication.json", **{"Accept-Language": "zh-CN"})
+    assert unpublished.json()["errors"][0]["message"] == (
+        f"未找到考核周期 {period['id']} 的公示：该周期不存在或尚未公示")
     assert public(live, f"{period['id']}/publication.pdf").status_code in (404, 422)
 
 

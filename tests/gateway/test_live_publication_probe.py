@@ -55,8 +55,8 @@ def test_late_evidence_after_the_publication_needs_a_makeup_and_an_appeal_still_
     refused = live.error(assessor, SUBMIT, i=evidence(p, a, "99"))
     assert (refused["extensions"]["code"], refused["message"]) == ("CONFLICT", (
         f"period {p} no longer collects evidence (it is published): late evidence of subject {a} needs a make-up "
-        "(补报) approved by the assessment office; ask the office to approve one (grantMakeup, POST /v1/makeups), "
-        "then submit within its working days"))
+        "(补报) approved by the assessment office (GraphQL: grantMakeup); once it is approved, submit within its "
+        "working days"))
     assert refused["extensions"]["details"] == {"rule": "makeup", "status": "published", "subject_id": a,
                                                 "indicator": "work"}
     assert live.error(assessor, GRANT, p=p, s=a, i="work")["extensions"]["code"] == "FORBIDDEN"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -31,7 +32,7 @@ SCHEME = {"id": "live", "version": 1, "title": "街道考核", "subject_kind": "
 NODE = """query($id: ID!) { node(id: $id) { __typename ... on Submission { id status subjectId }
   ... on Period { id } } }"""
 WATCH = """subscription($types: [String!]) { events(types: $types) { type entityType entityId nodeId unitPath
-  subjectId } }"""
+  subjectId occurredAt } }"""
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +105,8 @@ def test_events_reach_a_subscriber_on_another_instance_within_its_scope(stack: t
         ("submission.submitted", "Submission", "city/a", a["id"]),
         ("submission.approved", "Submission", "city/a", a["id"])]
     assert received[0]["entityId"] == received[1]["entityId"]
+    # an instant as GraphQL writes every one: UTC ending in Z, with its fraction (newcomer probe: it was +00:00)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", e["occurredAt"]) for e in received), received
     ws.send(json.dumps({"id": "1", "type": "complete"}))
     ws.close()
 

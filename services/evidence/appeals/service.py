@@ -91,9 +91,9 @@ def _corrected(fact: Fact, correction: dict[str, Any], period: PeriodInfo) -> di
         raise InvalidInput(_("a correction changes the fact's values, not its id, subject, indicator or kind"),
                            details={"field": "correction"})
     values = {k: v for k, v in fact.body.items() if k not in FACT_KEYS}
-    content = validate_content(fact.kind, {**values, **correction}, period.label)
+    content = validate_content(fact.kind, {**values, **correction}, period.label, field="correction")
     if fact.kind == "measure" and fact.indicator in period.share_ratios:
-        check_share(content)
+        check_share(content, field="correction")
     return {**{k: fact.body[k] for k in FACT_KEYS if k in fact.body}, **content}
 
 

@@ -61,8 +61,8 @@ def late_evidence(period: PeriodInfo, status: str, subject_id: str, indicator: s
     """The refusal of new evidence after the period's collection closed."""
     return Conflict(
         _("period %(period_id)s no longer collects evidence (it is %(status)s): late evidence of subject "
-          "%(subject_id)s needs a make-up (补报) approved by the assessment office; ask the office to approve one "
-          "(grantMakeup, POST /v1/makeups), then submit within its working days",
+          "%(subject_id)s needs a make-up (补报) approved by the assessment office (GraphQL: grantMakeup); once it is "
+          "approved, submit within its working days",
           period_id=period.id, status=status_word("period", status), subject_id=subject_id),
         details={"rule": "makeup", "status": status, "subject_id": subject_id, "indicator": indicator})
 

@@ -175,31 +175,34 @@ def _refuse(field: str, reason: Text) -> InvalidInput:
                         details=[{"field": field, "reason": reason}])
 
 
-def check_share(measure: dict[str, Any]) -> None:
+def check_share(measure: dict[str, Any], *, field: str = "content") -> None:
     """A validated measure of a ratio whose target is at most 100 %: its numerator counts a part of its denominator
-    (18 of 20 cases due), so 21 of 20 is refused (docs/decisions.md, "Ratio counts")."""
+    (18 of 20 cases due), so 21 of 20 is refused (docs/decisions.md, "Ratio counts"). `field`: the name of the JSON
+    value in the request (`content`, an appeal answer's `correction`), which a refusal's field starts with."""
     if measure.get("numerator") is None:
         return
     numerator, denominator = Decimal(measure["numerator"]), Decimal(measure["denominator"])
     if numerator > denominator:
-        raise _refuse("content.numerator", numerator_above_denominator(numerator, denominator))
+        raise _refuse(f"{field}.numerator", numerator_above_denominator(numerator, denominator))
 
 
-def validate_content(kind: str, content: dict[str, Any], period_label: str | None = None) -> dict[str, Any]:
-    """The content as JSON (decimals as strings, absent fields dropped), else 422 naming the field. With the
-    period's label, a measure's `month` and an event's `date` must lie in the period (a month such as 2026-13 is
-    refused naming the period's months too)."""
+def validate_content(kind: str, content: dict[str, Any], period_label: str | None = None, *,
+                     field: str = "content") -> dict[str, Any]:
+    """The content as JSON (decimals as strings, absent fields dropped), else 422 naming the field, under `field`
+    (the JSON value's name in the request: `content`, or an appeal answer's `correction`). With the period's label,
+    a measure's `month` and an event's `date` must lie in the period (a month such as 2026-13 is refused naming the
+    period's months too)."""
     if kind == "measure" and (refused := month_refusal(content.get("month"), period_label)) is not None:
-        raise _refuse("content.month", refused)
+        raise _refuse(f"{field}.month", refused)
     try:
         model = CONTENT[kind].validate_python(content)
     except ValidationError as exc:
-        details = [{"field": ".".join(["content", *map(str, e["loc"])]), "reason": pydantic_reason(e)}
+        details = [{"field": ".".join([field, *map(str, e["loc"])]), "reason": pydantic_reason(e)}
                    for e in exc.errors()]
         raise InvalidInput(_("%(field)s: %(reason)s", field=details[0]['field'], reason=details[0]['reason']),
                            details=details) from None
     if isinstance(model, EventContent) and model.date is not None \
             and (refused := _date_refusal(model.date, period_label)) is not None:
-        raise _refuse("content.date", refused)
+        raise _refuse(f"{field}.date", refused)
     dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
     return dumped

@@ -46,7 +46,8 @@ async def public_publication(period_id: PeriodId, session: SessionDep, principal
     period = await repository.get(session, period_id)
     shown = await repository.latest_publication(session, period_id) if period is not None else None
     if period is None or shown is None:
-        raise NotFound(_("period %(period_id)s has not been published (公示)", period_id=period_id))
+        raise NotFound(_("no 公示 of period %(period_id)s was found: there is no such period, or it has not been "
+                         "published", period_id=period_id))  # the same for both: an id of nothing is not confirmed
     ref = PeriodRef(period.id, period.scheme_id, period.scheme_version, period.label)
     scheme = await scheme_of(scoring, cache.inputs, ref)
     rules = scheme.publication
