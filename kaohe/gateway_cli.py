@@ -77,7 +77,9 @@ def register(app: typer.Typer) -> None:
         scope: str = typer.Option("", "--scope", help=N_("Organisation path the roles cover ('' = everything).")),
         sub: str = typer.Option("dev-user", "--sub", help=N_("The user id (token subject).")),
         subject_id: list[str] = typer.Option([], "--subject-id", help=N_("Assessed subject(s) the user is.")),
-        ttl: int = typer.Option(3600, "--ttl", min=60, max=7 * 86400, help=N_("Lifetime in seconds.")),
+        ttl: int = typer.Option(3600, "--ttl", min=60, help=N_(
+            "Lifetime in seconds, at most KAOHE_JWT_MAX_LIFETIME_SECONDS (86400, a day, unless set), the longest "
+            "the gateway accepts.")),
     ) -> None:
         from pydantic import SecretStr
 

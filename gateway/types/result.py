@@ -53,10 +53,13 @@ class Result:
     version: int | None = strawberry.field(description="A new version only when the result changed.")
     created_at: str | None
     cause: JSON | None = strawberry.field(default=None, description=(
-        "What made this version (office roles): `event`, `score_set` and scoring's `causes` of the scores.changed "
-        "event (or `recompute`: the office account that asked), `scores_moved` (the subjects whose own scores moved "
-        "in that recomputation) and `own_scores_moved` (false: the subject was only ranked again, its rank, grade, "
-        "labels or rewards moved with the others'); null for versions stored before causes were kept."))
+        "What made this version (office roles), a JSON object with the keys `event` (the id of scoring's "
+        "scores.changed event that ranking applied), `score_set` (the score set, an integer, that event carried) and "
+        "`causes` (scoring's causes, a string as a score version's `cause`: `event:<uuid>` parts joined by commas, "
+        "`more:<n>`, `user:<who>`…), or instead of these three `recompute` (the office account that asked for "
+        "the ranking again); and always `scores_moved` (the ids of the subjects whose own scores moved in that "
+        "recomputation, at most 100) and `own_scores_moved` (false: this subject was only ranked again, its rank, "
+        "grade, labels or rewards moved with the others'). Null for versions stored before causes were kept."))
 
     @classmethod
     def from_json(cls, row: dict[str, Any], period_id: str) -> Result:

@@ -4,8 +4,8 @@ along, a make-up granted, an objection filed and answered, the period approved, 
 
 Hand-worked dates: the stack's clock is Monday 2026-06-01 10:00 in Shanghai (no holiday that June before the 19th).
 A make-up lets evidence in for 5 working days after the day it is granted (that day not counted): Tue 2 … Mon 8,
-to the end of Monday 2026-06-08 local = 2026-06-08T15:59:59.999999Z. The 公示 of 5 working days from Monday 1
-likewise ends with Monday 8; on Tuesday 9 it is over and the period can be approved."""
+to the end of Monday 2026-06-08 local = 2026-06-08T15:59:59.999999Z. The 公示 of 5 working days counts its own
+day, Mon 1 … Fri 5; on Tuesday 9 it is over and the period can be approved."""
 
 from __future__ import annotations
 

@@ -127,3 +127,20 @@ def test_token_refuses_a_lifetime_the_gateway_would_refuse(tmp_path: Any) -> Non
                        env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path,
                                      KAOHE_JWT_MAX_LIFETIME_SECONDS="172800"))
     assert longer.returncode == 0, longer.stderr
+
+
+def test_the_help_and_the_limit_of_ttl_agree(tmp_path: Any) -> None:
+    """(newcomer probe) `--help` showed --ttl up to 604800 while anything over 86400 exited 2: the bound is the
+    setting's alone, which the help names, and a setting above a week lets a longer token through."""
+    shown = run_kaohe("--lang", "en", "token", "--help", env=clean_env(KAOHE_DATA_DIR=tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    flat = " ".join(shown.stdout.replace("│", " ").split())  # the help panel's lines, joined
+    assert "604800" not in flat
+    assert "at most KAOHE_JWT_MAX_LIFETIME_SECONDS (86400, a day, unless set)" in flat
+    fortnight = run_kaohe("--lang", "en", "token", "--role", "admin", "--ttl", "1209600",
+                          env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path,
+                                        KAOHE_JWT_MAX_LIFETIME_SECONDS="1209600"))
+    assert fortnight.returncode == 0, fortnight.stderr
+    too_short = run_kaohe("--lang", "en", "token", "--role", "admin", "--ttl", "59",
+                          env=clean_env(KAOHE_JWT_SECRET=SECRET, KAOHE_DATA_DIR=tmp_path))
+    assert too_short.returncode == 2
