@@ -116,6 +116,8 @@ def verify(
                 report.add_provenance(*asyncio.run(_provenance(urls["scoring"], urls["evidence"])))
             if name == "evidence":  # the fact events of its outbox that no audited change sent
                 report.add_provenance(*asyncio.run(_outbox(urls["evidence"])))
+            if name == "ranking":  # publications and finalized periods against the chain's records of them
+                report.add_provenance(*asyncio.run(_anchors(urls["ranking"])))
             for line in audit_lines(name, report, held=len(heads[name])):
                 typer.echo(localize(line))
             broken = broken or not report.ok
@@ -226,6 +228,21 @@ async def _outbox(evidence_url: str) -> tuple[list[Any], int]:
         return await provenance.unaudited_events(conn), provenance.LIMIT
     finally:
         await conn.close()
+
+
+async def _anchors(url: str) -> tuple[list[Any], int]:
+    """Each publication's entries and each finalized period's snapshot and results against ranking's records of
+    them (services/ranking/periods/anchors.py)."""
+    from services.common import provenance
+    from services.common.db import Database, create_engine
+    from services.ranking.periods import anchors
+
+    db = Database(create_engine(url, pool_size=1), "ranking")
+    try:
+        async with db.sessionmaker() as session:
+            return await anchors.check(session), provenance.LIMIT
+    finally:
+        await db.dispose()
 
 
 async def _verify(service: str, url: str, heads: list[Any], progress: bool | None = None) -> Any:

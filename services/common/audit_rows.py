@@ -39,6 +39,9 @@ class AuditedTable:
     name: str
     key: tuple[str, ...] = ("id",)
     volatile: tuple[str, ...] = ()  # left out of the digest: scheduling state and caches, not evidence
+    # the services write each row once and never change or delete it (a version, a decision, an entry of a 公示): after
+    # a key's first record, any record of it but a migration's baseline is a rewrite, even one that matches the row
+    immutable: bool = False
 
     def key_sql(self, alias: str = "r") -> str:
         """The row's key as text (the audit record's entity_id): `id`, or the parts joined by '/'."""
@@ -54,7 +57,8 @@ class AuditedTable:
 # The tables whose rows are evidence, by service (migrations keep their own copy of the list they install).
 AUDITED: dict[str, tuple[AuditedTable, ...]] = {
     "evidence": (
-        AuditedTable("submission"), AuditedTable("submission_version"), AuditedTable("review_decision"),
+        AuditedTable("submission"), AuditedTable("submission_version", immutable=True),
+        AuditedTable("review_decision", immutable=True),
         AuditedTable("review_chain"), AuditedTable("attachment"), AuditedTable("fact"), AuditedTable("appeal"),
         AuditedTable("period_state", key=("period_id",)),
         # webhook subscriptions and their signing secrets (evidence_0010): where events go, and who can verify them;
@@ -71,13 +75,14 @@ AUDITED: dict[str, tuple[AuditedTable, ...]] = {
         AuditedTable("unit"), AuditedTable("person"), AuditedTable("api_key", volatile=("last_used_at",)),
         AuditedTable("scheme"), AuditedTable("scheme_version"),
         AuditedTable("period", volatile=("recompute_due_at", "pending_causes")),
-        AuditedTable("period_subject"), AuditedTable("score_version"),
+        AuditedTable("period_subject"), AuditedTable("score_version", immutable=True),
         # the loaded years of the working-day calendar: they move deadlines and the 公示 window (scoring_0011)
         AuditedTable("holiday_arrangement", key=("year",)),
     ),
     "ranking": (
         AuditedTable("ranked_period", volatile=("results_token",)), AuditedTable("subject_result"),
-        AuditedTable("publication"), AuditedTable("publication_entry", key=("publication_id", "position")),
+        AuditedTable("publication"),
+        AuditedTable("publication_entry", key=("publication_id", "position"), immutable=True),
         AuditedTable("period_snapshot"), AuditedTable("period_reopening"), AuditedTable("objection"),
     ),
 }
@@ -164,7 +169,7 @@ class RowProblem:
 
     table: str
     key: str
-    kind: str  # changed | unrecorded | deleted
+    kind: str  # changed | unrecorded | deleted | rewritten (a later record of a row of an immutable table)
     record_id: int | None  # the row's last record (None: it has none)
 
     def sentence(self) -> str:
@@ -172,6 +177,9 @@ class RowProblem:
         if self.kind == "changed":
             return _("row %(table)s %(key)s was changed (it no longer matches record %(record)s)",
                      table=self.table, key=self.key, record=self.record_id)
+        if self.kind == "rewritten":
+            return _("row %(table)s %(key)s was rewritten (record %(record)s writes it again, yet the services never "
+                     "change a row of this table)", table=self.table, key=self.key, record=self.record_id)
         if self.kind == "unrecorded":
             return _("row %(table)s %(key)s has no audit record (inserted behind the service's back)",
                      table=self.table, key=self.key)
@@ -221,10 +229,27 @@ async def verify_rows(conn: Any, schema: str, tables: Iterable[AuditedTable], *,
             if len(report.problems) < limit:
                 report.problems.append(RowProblem(table.name, row["k"], _kind(row), row["id"]))
         report.problem_count += int(found[0]["problems"]) if found else 0
+        if table.immutable:
+            await _rewritten(conn, schema, table, report, limit)
         report.tables[table.name] = rows
         if progress is not None:
             progress(table.name, rows)
     return report
+
+
+async def _rewritten(conn: Any, schema: str, table: AuditedTable, report: RowsReport, limit: int) -> None:
+    """The rows of an immutable table written again after their first record (by anyone but a migration): a
+    record appended to vouch for a rewritten row makes it match again, but cannot be the row's first."""
+    # a key's records after its first one that no migration's baseline wrote: the first of them names the rewrite
+    found = await conn.fetch(
+        "SELECT k, min(id) AS id, count(*) OVER () AS problems FROM (SELECT entity_id AS k, id, actor, "  # noqa: S608
+        f'row_number() OVER (PARTITION BY entity_id ORDER BY id) AS n FROM "{schema}".audit_record '
+        f"WHERE entity_type = $1 AND {ROW_RECORDS}) r WHERE n > 1 AND actor NOT LIKE 'migration:%' "
+        'GROUP BY k ORDER BY k COLLATE "C" LIMIT $2', table.name, max(limit - len(report.problems), 1))
+    for row in found:
+        if len(report.problems) < limit:
+            report.problems.append(RowProblem(table.name, row["k"], "rewritten", row["id"]))
+    report.problem_count += int(found[0]["problems"]) if found else 0
 
 
 def _kind(row: Any) -> str:

@@ -13,6 +13,7 @@ from services.ranking.events.api import router as events_router
 from services.ranking.exports.api import router as exports_router
 from services.ranking.models import common
 from services.ranking.objections.api import router as objections_router
+from services.ranking.periods.anchors import verification
 from services.ranking.periods.api import router as periods_router
 from services.ranking.periods.public import router as public_router
 from services.ranking.results import cache
@@ -22,7 +23,7 @@ spec = ServiceSpec(
     name="ranking",
     description="Ranks, grades, labels, rewards, publication (公示), objections and approval (审定).",
     models=common,
-    routers=[audit_router(common.audit, AUDITED["ranking"], keeps_heads=True),
+    routers=[audit_router(common.audit, AUDITED["ranking"], keeps_heads=True, provenance=verification),
              events_router, periods_router, results_router, objections_router,
              exports_router, public_router],
     startup=[cache.install],

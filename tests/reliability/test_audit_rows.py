@@ -13,13 +13,14 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
-from services.common.audit import check_chain, verify_service
+from services.common.audit import check_chain, link_hash, verify_service
 from services.common.audit_rows import AUDITED, AuditedTable, RowProblem, verify_rows
 from services.common.auth import Grant, Principal
 from tests.cli_helpers import clean_env, run_kaohe
@@ -279,7 +280,9 @@ def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_e
                 await conn.execute("DELETE FROM ranking.audit_touched")
                 await conn.execute("DELETE FROM scoring.audit_touched")
                 return None, None
-            result = await conn.fetchrow("SELECT id, total, grade FROM ranking.subject_result WHERE period_id = $1 "
+            result = await conn.fetchrow("SELECT id, total, grade, subject_id, (SELECT max(id) FROM "
+                                         "ranking.audit_record WHERE action = 'period.finalized' AND entity_id = $1) "
+                                         "AS approved FROM ranking.subject_result WHERE period_id = $1 "
                                          "AND is_current AND rank = 2", period)
             score = await conn.fetchrow("SELECT id, value FROM scoring.score_version WHERE period_id = $1 "
                                         "AND indicator = 'total' ORDER BY id DESC LIMIT 1", period)
@@ -296,6 +299,15 @@ def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_e
     last = asyncio.run(_last_records(dsn(live), [("ranking", "subject_result", str(result["id"])),
                                                  ("scoring", "score_version", str(score["id"]))]))
     env = clean_env(KAOHE_DATABASE_URL=live.database_url, KAOHE_DATA_DIR="/nonexistent-kaohe")
+    try:
+        _named_in_both_languages(env, result, score, last, period)
+    finally:
+        asyncio.run(tamper(True))
+    assert run_kaohe("audit", "verify", env=env).returncode == 0
+
+
+def _named_in_both_languages(env: dict[str, str], result: Any, score: Any, last: list[int], period: str) -> None:
+    """The lines of the issue's tampering: each row by table and key, and 乙's total against the approval."""
     done = run_kaohe("audit", "verify", env=env)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
@@ -305,6 +317,8 @@ def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_e
         "scoring: BROKEN: 1 row writes were made outside the service (noted by the audited tables' triggers, "
         f"never sealed into the chain): score_version {score['id']}",
         f"ranking: BROKEN: row subject_result {result['id']} was changed (it no longer matches record {last[0]})",
+        f"ranking: BROKEN: subject {result['subject_id']} of finalized period {period}: total is 99.99 in the served "
+        f"results, not as snapshot 2 approved it (record {result['approved']})",
         "ranking: BROKEN: 1 row writes were made outside the service (noted by the audited tables' triggers, "
         f"never sealed into the chain): subject_result {result['id']}",
     ]
@@ -315,11 +329,11 @@ def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_e
         "scoring：校验不通过：有 1 次行写入绕过了服务（被审计表的触发器记下，但从未封存进审计链）："
         f"score_version {score['id']}",
         f"ranking：校验不通过：subject_result 表的行 {result['id']} 被修改过（与记录 {last[0]} 不再一致）",
+        f"ranking：校验不通过：已审定考核周期 {period} 的对象 {result['subject_id']}：提供的结果中 total 为 99.99，"
+        f"与审定的第 2 份快照不符（记录 {result['approved']}）",
         "ranking：校验不通过：有 1 次行写入绕过了服务（被审计表的触发器记下，但从未封存进审计链）："
         f"subject_result {result['id']}",
     ]
-    asyncio.run(tamper(True))
-    assert run_kaohe("audit", "verify", env=env).returncode == 0
 
 
 async def _last_records(url: str, rows: list[tuple[str, str, str]]) -> list[int]:
@@ -629,3 +643,121 @@ def _key_fingerprint(pem: Path) -> str:
     key = serialization.load_pem_public_key(pem.read_bytes())
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
+
+
+async def _forge(conn: Any, schema: str, table: AuditedTable, key: str) -> int:
+    """Append a `row.write` record vouching for the row's present digest, as an attacker with the database would:
+    the digest by PostgreSQL as the triggers compute it, the record hashed after the chain's last one with the
+    code's own `link_hash`, under the actor of the table's last record. Its id."""
+    await conn.execute("SET TimeZone = 'UTC'")
+    await conn.execute("SET extra_float_digits = 1")
+    digest = await conn.fetchval(f'SELECT {table.digest_sql(schema)} FROM "{schema}"."{table.name}" r '
+                                 f"WHERE {table.key_sql()} = $1", key)
+    last = await conn.fetchrow(f'SELECT hash FROM "{schema}".audit_record ORDER BY id DESC LIMIT 1')
+    actor = await conn.fetchval(f'SELECT actor FROM "{schema}".audit_record WHERE entity_type = $1 '
+                                "ORDER BY id DESC LIMIT 1", table.name)
+    fields = {"recorded_at": datetime.now(UTC), "actor": actor, "action": "row.write", "entity_type": table.name,
+              "entity_id": key, "before_digest": None, "after_digest": digest, "details": {}, "request_id": None}
+    forged = link_hash(last["hash"], fields)
+    return int(await conn.fetchval(
+        f'INSERT INTO "{schema}".audit_record (recorded_at, actor, action, entity_type, entity_id, before_digest, '
+        "after_digest, details, request_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, '{}'::jsonb, $8, "
+        "$9, $10) RETURNING id", fields["recorded_at"], actor, "row.write", table.name, key, None, digest, None,
+        last["hash"], forged))
+
+
+def _table(service: str, name: str) -> AuditedTable:
+    return next(t for t in AUDITED[service] if t.name == name)
+
+
+def test_a_published_and_finalized_result_rewritten_with_forged_records_is_named(live: Live, period: str) -> None:
+    """The attack on the chain without a secret: an insider rewrites 乙's finalized result (total 92.00 → 99.99),
+    its entry in publication 3 (the 公示 before snapshot 2) and a score version, each in SQL with the triggers off,
+    then appends well-formed `row.write` records vouching for the new digests. Every row matches its last record and
+    the chain holds, yet verification must name: the two rows of tables the services never rewrite (the record that
+    wrote each again), publication 3 whose entries no longer give the entries_sha256 of its period.published record,
+    and 乙's total against snapshot 2's approval, without any file. Put back, it holds again."""
+    url, b = dsn(live), _subjects(live, period)["乙街道"]
+
+    async def tamper() -> dict[str, Any]:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("SET session_replication_role = replica")
+            found: dict[str, Any] = {"first": {
+                s: await conn.fetchval(f'SELECT max(id) + 1 FROM "{s}".audit_record') for s in ("ranking", "scoring")}}
+            found["result"] = await conn.fetchrow(
+                "SELECT id, total FROM ranking.subject_result WHERE period_id = $1 AND subject_id = $2 AND is_current",
+                period, b)
+            found["entry"] = await conn.fetchrow(
+                "SELECT e.publication_id, e.position, e.document_sha256 FROM ranking.publication_entry e "
+                "JOIN ranking.publication p ON p.id = e.publication_id WHERE p.period_id = $1 AND p.sequence = 3 "
+                "AND e.subject_id = $2", period, b)
+            found["score"] = await conn.fetchrow("SELECT id, value FROM scoring.score_version WHERE period_id = $1 "
+                                                 "AND indicator = 'total' ORDER BY id DESC LIMIT 1", period)
+            found["published"] = await conn.fetchval(
+                "SELECT min(id) FROM ranking.audit_record WHERE action = 'period.published' AND entity_id = $1 "
+                "AND details->>'publication' = '3'", period)
+            found["approved"] = await conn.fetchval(
+                "SELECT max(id) FROM ranking.audit_record WHERE action = 'period.finalized' AND entity_id = $1", period)
+            entry_key = f"{found['entry']['publication_id']}/{found['entry']['position']}"
+            await conn.execute("UPDATE ranking.subject_result SET total = 99.99 WHERE id = $1", found["result"]["id"])
+            await conn.execute("UPDATE ranking.publication_entry SET document_sha256 = repeat('f', 64) "
+                               "WHERE publication_id = $1 AND position = $2", *found["entry"][:2])
+            await conn.execute("UPDATE scoring.score_version SET value = 99.99 WHERE id = $1", found["score"]["id"])
+            await _forge(conn, "ranking", _table("ranking", "subject_result"), str(found["result"]["id"]))
+            found["entry_record"] = await _forge(conn, "ranking", _table("ranking", "publication_entry"), entry_key)
+            found["score_record"] = await _forge(conn, "scoring", _table("scoring", "score_version"),
+                                                 str(found["score"]["id"]))
+            found["entry_key"] = entry_key
+            return found
+        finally:
+            await conn.close()
+
+    async def restore(found: dict[str, Any]) -> None:
+        await _sql(url, ("UPDATE ranking.subject_result SET total = $1 WHERE id = $2",
+                         (found["result"]["total"], found["result"]["id"])),
+                   ("UPDATE ranking.publication_entry SET document_sha256 = $1 WHERE publication_id = $2 "
+                    "AND position = $3", (found["entry"]["document_sha256"], *found["entry"][:2])),
+                   ("UPDATE scoring.score_version SET value = $1 WHERE id = $2",
+                    (found["score"]["value"], found["score"]["id"])),
+                   ("DELETE FROM ranking.audit_record WHERE id >= $1", (found["first"]["ranking"],)),
+                   ("DELETE FROM scoring.audit_record WHERE id >= $1", (found["first"]["scoring"],)))
+
+    found = asyncio.run(tamper())
+    env = clean_env(KAOHE_DATABASE_URL=live.database_url, KAOHE_DATA_DIR="/nonexistent-kaohe")
+    try:
+        assert all(asyncio.run(check_chain_ok(url)))  # the chains hold: every forged record is well formed
+        done = run_kaohe("audit", "verify", env=env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].startswith("evidence: ok (")
+        assert lines[1:] == [
+            f"scoring: BROKEN: row score_version {found['score']['id']} was rewritten (record "
+            f"{found['score_record']} writes it again, yet the services never change a row of this table)",
+            f"ranking: BROKEN: row publication_entry {found['entry_key']} was rewritten (record "
+            f"{found['entry_record']} writes it again, yet the services never change a row of this table)",
+            f"ranking: BROKEN: publication 3 of period {period} was rewritten: its entries no longer give the "
+            f"entries_sha256 of its record {found['published']}",
+            f"ranking: BROKEN: subject {b} of finalized period {period}: total is 99.99 in the served results, not "
+            f"as snapshot 2 approved it (record {found['approved']})",
+        ]
+        # the same through ranking's own verification (the gateway's verifyAuditChain asks it)
+        got = live.service("ranking", "GET", "/v1/audit/verify").json()
+        assert (got["ok"], [p["kind"] for p in got["row_problems"]]) == (False, ["rewritten"])
+        assert [(p["kind"], p["sequence"], p["subject_id"], p["record_id"]) for p in got["provenance"]] == [
+            ("entries", 3, None, found["published"]), ("subject", 2, b, found["approved"])]
+    finally:
+        asyncio.run(restore(found))
+    assert run_kaohe("audit", "verify", env=env).returncode == 0
+
+
+async def check_chain_ok(url: str) -> list[bool]:
+    conn = await asyncpg.connect(url)
+    try:
+        found = []
+        for schema in ("ranking", "scoring"):
+            async with conn.transaction():
+                found.append((await check_chain(conn, schema)).ok)
+        return found
+    finally:
+        await conn.close()

@@ -107,13 +107,14 @@ def _difference(subject_id: str, field: str, snapshot: Any, served: Any) -> dict
 
 
 async def _approved_sha256(session: AsyncSession, period_id: str, sequence: int) -> str | None:
-    """The SHA-256 the chain's record of this approval (period.finalized) holds."""
+    """The SHA-256 the chain's record of this approval (period.finalized) holds: its first record (one appended later
+    for the same snapshot, to vouch for other bytes, does not count)."""
     audit = common.audit
     details = await session.scalars(
         select(audit.details).where(audit.entity_id == period_id, audit.action == "period.finalized")
         .order_by(audit.id))
     found = [d.get("sha256") for d in details if d.get("sequence") == sequence]
-    return str(found[-1]) if found else None
+    return str(found[0]) if found else None
 
 
 async def _reopened(session: AsyncSession, period_id: str, sequence: int) -> bool:
