@@ -112,10 +112,17 @@ def verify(
             # evidence's and scoring's heads that ranking kept at each 公示 and 审定 are kept outside their chains
             expect = heads[name] + stored.get(name, []) if name != "ranking" else heads[name]
             report = asyncio.run(_verify(name, urls[name], expect, progress))
+            found: list[Any] = []
             if name == "scoring" and "evidence" in urls:  # scoring's copies of evidence's facts, and its causes
-                report.add_provenance(*asyncio.run(_provenance(urls["scoring"], urls["evidence"])))
+                found += asyncio.run(_provenance(urls["scoring"], urls["evidence"]))[0]
             if name == "evidence":  # the fact events of its outbox that no audited change sent
-                report.add_provenance(*asyncio.run(_outbox(urls["evidence"])))
+                found += asyncio.run(_outbox(urls["evidence"]))[0]
+            if name in ("evidence", "scoring") and "ranking" in urls:  # statuses applied from ranking's events
+                found += asyncio.run(_statuses(name, urls[name], urls["ranking"]))
+            if name != "ranking":
+                from services.common.provenance import LIMIT
+
+                report.add_provenance(found, LIMIT)
             if name == "ranking":  # publications and finalized periods against the chain's records of them
                 report.add_provenance(*asyncio.run(_anchors(urls["ranking"])))
             for line in audit_lines(name, report, held=len(heads[name])):
@@ -228,6 +235,28 @@ async def _outbox(evidence_url: str) -> tuple[list[Any], int]:
         return await provenance.unaudited_events(conn), provenance.LIMIT
     finally:
         await conn.close()
+
+
+async def _statuses(service: str, url: str, ranking_url: str) -> list[Any]:
+    """The status changes `service` applied from ranking's events that no audited change of ranking made, and
+    (evidence) a 公示 time that is none of ranking's (services/common/status_provenance.py)."""
+    import asyncpg
+
+    from services.common import status_provenance as status
+
+    connections = [await asyncpg.connect(u.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+                   for u in (url, ranking_url)]
+    try:
+        applied = await status.applied_changes(connections[0], service)
+        published = await status.evidence_published(connections[0]) if service == "evidence" else None
+        try:
+            ranking = await status.ranking_changes(connections[1])
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+            return []  # ranking's schema is not there (a restore of the other services only): nothing to hold to
+        return list(status.unbacked(service, applied, ranking, published))
+    finally:
+        for conn in connections:
+            await conn.close()
 
 
 async def _anchors(url: str) -> tuple[list[Any], int]:

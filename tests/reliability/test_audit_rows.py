@@ -761,3 +761,55 @@ async def check_chain_ok(url: str) -> list[bool]:
         return found
     finally:
         await conn.close()
+
+
+def test_a_period_status_event_forged_into_ranking_s_outbox_is_named_where_it_was_applied(
+        live: Live, period: str) -> None:
+    """An insider writes a `published` period.status event for the rated period (never published: ranking has no
+    record of it) into ranking's outbox, for scoring and for evidence, with a 公示 time a month back (evidence's
+    appeal windows run from it). Both apply it and record it in their own chains; verification must name, in each,
+    the status applied that no audited change of ranking made, and evidence's 公示 time. (Last in the module: the
+    rated period stays published.)"""
+    url = dsn(live)
+
+    async def forge() -> str:
+        conn = await asyncpg.connect(url)
+        try:
+            rated = await conn.fetchval("SELECT id FROM scoring.period WHERE scheme_id = 'audit-rows-rated'")
+            for destination in ("scoring", "evidence"):
+                await conn.execute(
+                    "INSERT INTO ranking.outbox_event (id, destination, topic, payload, attempts) VALUES "
+                    "(gen_random_uuid(), $1, 'period.status', $2::jsonb, 0)", destination, json.dumps({
+                        "period_id": rated, "status": "published", "published_at": "2026-06-01T02:00:00Z",
+                        "publication_ends_at": "2026-06-05T10:00:00Z"}))
+            return str(rated)
+        finally:
+            await conn.close()
+
+    rated = asyncio.run(forge())
+    live.settle(rated)
+
+    async def applied() -> tuple[int, int]:
+        conn = await asyncpg.connect(url)
+        try:
+            return (await conn.fetchval("SELECT id FROM evidence.audit_record WHERE action = 'period.status' "
+                                        "AND entity_id = $1", rated),
+                    await conn.fetchval("SELECT id FROM scoring.audit_record WHERE action = 'period.status' "
+                                        "AND entity_id = $1 AND actor = 'ranking'", rated))
+        finally:
+            await conn.close()
+
+    evidence_record, scoring_record = asyncio.run(applied())
+    done = run_kaohe("audit", "verify", env=clean_env(KAOHE_DATABASE_URL=live.database_url,
+                                                      KAOHE_DATA_DIR="/nonexistent-kaohe"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:3] == [
+        f"evidence: BROKEN: period {rated}: evidence applied the status published (record {evidence_record}), which "
+        "no audited change of ranking made (a period.status event written behind the services' back)",
+        f"evidence: BROKEN: period {rated}: evidence's 公示 time 2026-06-01T02:00:00+00:00 is no 公示 in ranking's "
+        "chain (appeal windows run from it)",
+        f"scoring: BROKEN: period {rated}: scoring applied the status published (record {scoring_record}), which no "
+        "audited change of ranking made (a period.status event written behind the services' back)",
+    ]
+    assert lines[3:] == [line for line in lines[3:] if line.startswith("ranking: ok (")] and len(lines) == 4

@@ -92,6 +92,7 @@ async def publish(
     audit.record(session, actor=principal, action="period.published", entity_type="period",
                  entity_id=period.id, before=before, after=_state(period),
                  details={"publication": shown.sequence, "working_days": days, "republication": republication,
+                          "published_at": instant_json(now),
                           "entries_sha256": publication.entries_digest(
                               period.id, shown.sequence, await repository.publication_entries(session, shown.id)),
                           "chain_heads": heads})
