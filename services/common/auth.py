@@ -49,11 +49,18 @@ RESERVED_SUBJECT_PREFIXES = ("system:", "gateway:", API_KEY_ACTOR_PREFIX, "cli:"
 MAX_SUBJECT_LENGTH = 200
 
 
+def folded(text: str) -> str:
+    """`text` in NFKC (full-width letters and colon as ASCII), case folded: one person's `sub` however a token spells
+    it (`Dave`, `DAVE`, full-width `ｄａｖｅ` are `dave`), as separation of duties compares persons
+    (services.common.separation) and as `_looks` starts from."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def _looks(text: str) -> str:
-    """How `text` looks, for telling whether a subject poses as one of kaohe's actors: NFKC (full-width colon and
-    letters), case folded, each character to its confusables prototype (UTS #39: Cyrillic ѕ as s) and without its
-    combining marks (ý written y + U+0301 as y)."""
-    shown = skeleton(unicodedata.normalize("NFKC", text).casefold())
+    """How `text` looks, for telling whether a subject poses as one of kaohe's actors: `folded` (NFKC, case folded),
+    each character to its confusables prototype (UTS #39: Cyrillic ѕ as s) and without its combining marks (ý
+    written y + U+0301 as y)."""
+    shown = skeleton(folded(text))
     return "".join(char for char in shown if not unicodedata.combining(char))
 
 

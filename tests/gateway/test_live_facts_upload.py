@@ -402,3 +402,62 @@ def test_submit_evidence_answers_a_subject_outside_the_scope_as_one_not_enrolled
     assert submit(b, "zh-CN") == [("NOT_FOUND", f"考核对象 {b} 未列入考核周期 {p}")]
     assert submit(a) == []  # its own unit's subject
     assert submissions(live, p, b)["totalCount"] == 0
+
+
+def test_a_row_about_the_uploader_is_refused_as_review_submission_refuses_its_subject(
+        live: Live, units: dict[str, str]) -> None:
+    """Four-eyes (docs/identity.md, "Separation of duties"): bob reviews and submits for 甲街道 and *is* 甲街道
+    (`subject_ids`). The built-in chain has one level, 审核, which bob reviews alone, so a row about 甲街道 would be
+    approved on upload by its own subject: a bad row, nothing written, as `reviewSubmission` refuses bob on it. The
+    same file from carol (the same grants, not 甲街道) is approved at once: it is the subject that is refused, not the
+    grants. Without a reviewer grant bob's row only waits for review, as his own `submitEvidence` would."""
+    p = period(live, units, "self")
+    a = units["a"]
+    data = f"subject,name,numerator,denominator\n{a},甲街道,9,10\n".encode()
+    grants = [Grant("reviewer", "city/a"), Grant("submitter", "city/a")]
+
+    def person(subject: str, *granted: Grant, ids: list[str] | None = None) -> str:
+        return development_token(get_settings(), subject=subject, ttl_seconds=900, grants=list(granted),
+                                 subject_ids=ids)
+
+    bob = person("bob", *grants, ids=[a])
+    refused = upload(live, bob, p, "台账.csv", data, indicator="rate", month="2026-04")
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["errors"][0]
+    reason = (f"bob is subject {a}, so this row would be approved on upload by the person it is about; no one "
+              "reviews evidence about themselves (four-eyes principle): another reviewer uploads it")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["details"]["rows"] == [{"row": 2, "column": "subject", "reason": reason}]
+    assert submissions(live, p, a)["totalCount"] == 0 and facts(live, p) == []
+    # bob as a submitter only: the row waits at 审核 for a reviewer, bob's own evidence as submitEvidence makes it
+    waits = upload(live, person("bob", Grant("submitter", "city/a"), ids=[a]), p, "台账.csv", data, indicator="rate",
+                   month="2026-04")
+    assert waits.status_code == 201, waits.text
+    assert [(m["subjectId"], m["status"], m["factId"]) for m in waits.json()["submissions"]] == [(a, "pending", None)]
+    (pending,) = submissions(live, p, a)["nodes"]
+    # reviewSubmission refuses bob on it, as the upload did
+    denied = live.error(bob, APPROVE, id=pending["id"], v=1)
+    assert (denied["extensions"]["code"], denied["message"]) == (
+        "FORBIDDEN", "bob is the subject of this submission; no one reviews evidence about themselves "
+                     "(four-eyes principle)")
+    # carol, the same grants and not 甲街道, has the row approved on upload
+    done = upload(live, person("carol", *grants), p, "台账.csv", data, indicator="rate", month="2026-04")
+    assert done.status_code == 201, done.text
+    assert [m["status"] for m in done.json()["submissions"]] == ["approved"]
+    assert [(f["subject"], f["numerator"], f["denominator"]) for f in facts(live, p)] == [(a, "9", "10")]
+
+
+def test_a_person_is_one_whatever_the_case_or_width_of_the_sub(live: Live, units: dict[str, str]) -> None:
+    """Four-eyes compares persons with `sub` in NFKC, case folded: dave's submission is refused to `Dave`, `DAVE`
+    and full-width `ｄａｖｅ` (each 403 naming the principle), and approved by erin."""
+    p = period(live, units, "case")
+    a = units["a"]
+    made = live(live.token("admin", "", subject="dave"), SUBMIT, i={
+        "periodId": p, "subjectId": a, "indicator": "work", "fact": "score", "content": {"points": "40"}})
+    refused = [live.error(live.token("admin", "", subject=name), APPROVE, id=made["submitEvidence"]["id"], v=1)
+               for name in ("Dave", "DAVE", "ｄａｖｅ")]
+    assert [(e["extensions"]["code"], e["message"]) for e in refused] == [
+        ("FORBIDDEN", f"{name} submitted this submission; the submitter of a submission may not review it "
+                      "(four-eyes principle)") for name in ("Dave", "DAVE", "ｄａｖｅ")]
+    approved = live(live.token("admin", "", subject="erin"), APPROVE, id=made["submitEvidence"]["id"], v=1)
+    assert approved["reviewSubmission"]["status"] == "approved"

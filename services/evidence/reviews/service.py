@@ -144,18 +144,17 @@ async def _check_separation(session: AsyncSession, principal: Principal, scoring
     versions), decides on it at no level, and neither does the person it is about (its subject among the caller's
     `subject_ids`); and one person decides at one level only (`_check_one_level_among`). A bulk upload's approvals
     (`approve_as_reviewer`) are the documented exception: the uploader's entries count as reviewed by the
-    uploader (docs/identity.md)."""
+    uploader (docs/identity.md), but never the uploader's entries about themselves."""
     person = principal.person()
-    if principal.is_about(submission.subject_id):
-        raise Forbidden(_("%(subject)s is the subject of this submission; no one reviews evidence about themselves "
-                          "(four-eyes principle)", subject=person))
+    separation.refuse_about_themselves(principal, submission.subject_id)
     authors = {submission.submitted_by, *(v.created_by for v in await submissions.versions(session, submission.id))}
     decisions = await repository.decisions(session, submission.id)
     persons = await separation.persons(authors | {d.actor for d in decisions}, scoring.api_key_creators)
-    if person in {persons[author] for author in authors}:
+    if separation.one_of(person, (persons[author] for author in authors)):
         raise Forbidden(_("%(subject)s submitted this submission; the submitter of a submission may not review it "
                           "(four-eyes principle)", subject=person))
-    _check_one_level_among(decisions, lambda actor: persons[actor] == person, person, submission, index)
+    _check_one_level_among(decisions, lambda actor: separation.same_person(persons[actor], person), person,
+                           submission, index)
 
 
 def _check_one_level_among(decisions: Sequence[ReviewDecision], by_caller: Callable[[str], bool], person: str,
@@ -200,14 +199,17 @@ async def approve_as_reviewer(session: AsyncSession, principal: Principal, submi
     (row, audit record, version) of a reviewer approving it, and after the last the fact, as one by one.
 
     With `gathered` (a bulk upload: the submission is not written yet, so its only decisions are those made here)
-    the decision rows, new facts and events are gathered there for the caller to write, instead of one by one."""
+    the decision rows, new facts and events are gathered there for the caller to write, instead of one by one.
+    The uploader's own evidence is the exception's limit: a submission about the caller (its subject) is refused
+    (403) as `reviewSubmission` refuses it; the upload reports such rows first (separation.about_themselves)."""
+    separation.refuse_about_themselves(principal, submission.subject_id)
     made: list[ReviewDecision] = []  # gathered: the submission's decisions so far
     while submission.status == "pending":
         index = _check_actor(principal, submission, "approve")
         # the submission was made by this call, so its only decisions are the caller's own, made here
         decisions = made if gathered is not None else await repository.decisions(session, submission.id)
-        _check_one_level_among(decisions, lambda actor: actor == principal.subject, principal.subject, submission,
-                               index)
+        _check_one_level_among(decisions, lambda actor: separation.same_person(actor, principal.subject),
+                               principal.subject, submission, index)
         submission.version += 1
         await _apply(session, submission, DecisionCreate(action="approve", reason=reason, version=submission.version),
                      None, actor=principal.subject, now=now, reason=reason,  # kaohe's message, not its English

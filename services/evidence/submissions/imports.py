@@ -17,8 +17,10 @@ indicator and its fact kind, the fields); every bad row is reported as `{row, co
 (services/common/tabular.py BadRows) and then nothing is written. Each good row becomes a submission exactly as
 `POST /v1/submissions` makes it (version 1, audit record, event); where the uploader reviews every level of the
 chain over the subject's unit, it is approved at once, level by level, as that reviewer approving it would
-(decision, audit record, the fact announced to scoring): docs/decisions.md, issue 17. One more audit record names
-the file (its SHA-256) and what came of it."""
+(decision, audit record, the fact announced to scoring): docs/decisions.md, issue 17. A row it would approve about
+the uploader themselves (its subject among the uploader's `subject_ids`) is a bad row, as `reviewSubmission` refuses
+its subject (four-eyes, services.common.separation). One more audit record names the file (its SHA-256) and what
+came of it."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from typing import Any, get_args, get_origin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import Text, _
-from services.common import audit
+from services.common import audit, separation
 from services.common.auth import Principal
 from services.common.errors import DomainError, InvalidInput
 from services.common.outbox import enqueue_all
@@ -126,6 +128,8 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
             checked.append(found)
         else:
             problems.extend(found)
+    levels = await chains.levels_for(session, period.scheme_id, upload.indicator)
+    problems.extend(_about_themselves(principal, levels, checked))
     if problems:
         raise BadRows(sorted(problems, key=lambda p: p["row"]), what="submitted")
     if not checked:
@@ -134,7 +138,19 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
                                              indicator=upload.indicator, at=now)
     if refusal is not None:
         raise refusal
-    return await _write(session, principal, period, kind, upload, checked, now, makeups)
+    return await _write(session, principal, period, kind, upload, checked, now, makeups, levels)
+
+
+def _about_themselves(principal: Principal, levels: list[dict[str, Any]], rows: list[Checked]) -> list[dict[str, Any]]:
+    """A bad row for each row the upload would approve (the uploader reviews every level of its chain) about the
+    uploader themselves: the four-eyes principle as `reviewSubmission` holds it (services.common.separation); such a
+    row is the one thing the uploader may not approve on upload (docs/identity.md, "Separation of duties")."""
+    problems = []
+    for row in rows:
+        reason = separation.about_themselves(principal, row.subject.id)
+        if reason is not None and chains.reviews_every_level(principal, levels, row.subject.unit_path):
+            problems.append({"row": row.line, "column": "subject", "reason": reason})
+    return problems
 
 
 def _kind(period: PeriodInfo, upload: Upload) -> str:
@@ -307,11 +323,11 @@ def _problems(line: int, exc: DomainError) -> list[dict[str, Any]]:
 
 
 async def _write(session: AsyncSession, principal: Principal, period: PeriodInfo, kind: str, upload: Upload,
-                 rows: list[Checked], now: datetime, makeups: dict[str, str]) -> dict[str, Any]:
+                 rows: list[Checked], now: datetime, makeups: dict[str, str],
+                 levels: list[dict[str, Any]]) -> dict[str, Any]:
     """Each row as `open_submission` and `approve_as_reviewer` make it one by one (the same rows, audit records in
     the same order, events and facts), written set-based: every submission, version, decision, fact and outbox
     event of the file with one COPY per table (docs/decisions.md, "Bulk facts and roll-up recompute")."""
-    levels = await chains.levels_for(session, period.scheme_id, upload.indicator)
     opened = [(row, *new_submission(principal, period=period, subject=row.subject, indicator=upload.indicator,
                                     fact_kind=kind, content=row.content, justification=row.justification,
                                     moment=now, levels=list(levels)),
