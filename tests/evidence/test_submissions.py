@@ -130,6 +130,10 @@ IMPOSSIBLE_MEASURES = [
     ({"numerator": True, "denominator": "10"}, "content.numerator"),
     ({"value": "1_5"}, "content.value"),
     ({"value": "７.５"}, "content.value"),
+    # beyond the engine's bound (below 10^15, kaohe.engine.bounds): 10^15 is 16 digits
+    ({"numerator": "1000000000000000", "denominator": "1000000000000000"}, "content.numerator"),
+    ({"numerator": "1", "denominator": "1000000000000000"}, "content.denominator"),
+    ({"value": "1e400"}, "content.value"),
 ]
 
 
@@ -151,7 +155,9 @@ async def test_possible_measure_facts_are_kept(client: httpx.AsyncClient) -> Non
     """0/0 (nothing to count this month, the scheme's zero_denominator decides), 12/10 (over plan), a value."""
     for content, stored in [({"numerator": 0, "denominator": 0}, {"numerator": "0", "denominator": "0"}),
                             ({"numerator": "12", "denominator": 10}, {"numerator": "12", "denominator": "10"}),
-                            ({"value": "-2.75"}, {"value": "-2.75"}), ({"value": 3}, {"value": "3"})]:
+                            ({"value": "-2.75"}, {"value": "-2.75"}), ({"value": 3}, {"value": "3"}),
+                            ({"numerator": "999999999999999", "denominator": "999999999999999"},  # below 10^15
+                             {"numerator": "999999999999999", "denominator": "999999999999999"})]:
         measure = {"period_id": "2026-Q1", "subject_id": "p001", "indicator": "output", "fact": "measure",
                    "content": content}
         response = await client.post("/v1/submissions", json=measure, headers=SUBMITTER_A)

@@ -157,3 +157,22 @@ async def test_deep_and_huge_scheme_document_is_400(scoring: httpx.AsyncClient) 
                                       headers={**admin(), "Content-Type": "application/json"})
         assert response.status_code == 400, response.text[:300]
         assert len(response.text) < 1000
+
+
+async def test_a_number_beyond_the_engines_bound_is_a_problem_at_its_pointer(scoring: httpx.AsyncClient) -> None:
+    """`max: 1e999999999` validated, then `kaohe evaluate` grew to 8.5 GB; `1e400` raised InvalidOperation. Both, and
+    10^15, are now problems at their pointer (kaohe.engine.bounds: below 10^15, at most 12 decimal places); a draft
+    is not created. YAML reads 0.0000000000001 as the float 1e-13, which the problem shows so."""
+    for huge, shown in (("1e999999999", "1e999999999"), ("1e400", "1e400"), ("1000000000000000", "1000000000000000"),
+                        ("0.0000000000001", "1e-13")):
+        text = TINY.replace("max: 10\n", f"max: {huge}\n")
+        for path in ("/v1/schemes/validate", "/v1/schemes"):
+            response = await scoring.post(path, json={"text": text, "owner_path": "city"} if path == "/v1/schemes"
+                                          else {"text": text}, headers=admin())
+            assert response.status_code == 422, (huge, response.text)
+            error = response.json()["error"]
+            assert error["code"] == "scheme_invalid"
+            assert {(d["pointer"], d["message"]) for d in error["details"]} >= {
+                ("/indicators/1/max", f"the max of indicator '考勤' must be a number below 10^15 in size with at "
+                                      f"most 12 decimal places, not {shown}")}, error
+    assert (await scoring.get("/v1/schemes/tiny/versions", headers=admin())).status_code == 404

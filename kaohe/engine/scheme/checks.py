@@ -16,7 +16,7 @@ from typing import Any
 
 from kaohe.i18n import _
 
-from .expression import CompiledExpression, ExpressionError, compile_expression, to_decimal
+from .expression import CompiledExpression, ExpressionError, beyond_bounds, compile_expression, to_decimal
 from .model import Problem
 
 CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -109,7 +109,8 @@ class Checker:
         """A whole number within [low, high]."""
         number = to_decimal(value)
         if number is None or number != number.to_integral_value():
-            self.add(ptr, _("%(what)s must be a whole number, not %(value)r", what=said(what), value=value))
+            self.add(ptr, too_large(what, value)
+                     or _("%(what)s must be a whole number, not %(value)r", what=said(what), value=value))
             return None
         result = int(number)
         if (low is not None and result < low) or (high is not None and result > high):
@@ -135,7 +136,8 @@ class Checker:
         """An exact decimal (numbers or numeric strings, "90%" too when `percent`), optionally > 0 or ≥ 0."""
         number = percent_or_number(value, as_fraction=True) if percent else to_decimal(value)
         if number is None:
-            self.add(ptr, _("%(what)s must be a number, not %(value)r", what=said(what), value=value))
+            self.add(ptr, too_large(what, value)
+                     or _("%(what)s must be a number, not %(value)r", what=said(what), value=value))
             return None
         if positive and number <= 0:
             self.add(ptr, _("%(what)s must be greater than 0, not %(value)r", what=said(what), value=value))
@@ -149,8 +151,9 @@ class Checker:
         """A fraction in (0, 1], written as 0.25 or "25%"."""
         number = percent_or_number(value, as_fraction=True)
         if number is None or not 0 < number <= 1:
-            self.add(ptr, _("%(what)s must be a share above 0 and at most 1 (such as 0.25 or 25%%), not %(value)r",
-                            what=said(what), value=value))
+            self.add(ptr, too_large(what, value) or _(
+                "%(what)s must be a share above 0 and at most 1 (such as 0.25 or 25%%), not %(value)r",
+                what=said(what), value=value))
             return None
         return number
 
@@ -161,6 +164,16 @@ class Checker:
         self.add(ptr, _("%(what)s %(value)r is not a valid code: use lower-case letters, digits and '_', starting "
                         "with a letter", what=said(what), value=value))
         return None
+
+
+def too_large(what: What, value: Any) -> str | None:
+    """The problem of a number the engine does not read (kaohe.engine.bounds: 10^15 or more in size, or more than 12
+    decimal places), naming the field; None for any other value."""
+    if not beyond_bounds(value):
+        return None
+    shown = value if not isinstance(value, str) or len(value) <= 40 else f"{value[:20]}… ({len(value)} characters)"
+    return _("%(what)s must be a number below 10^15 in size with at most 12 decimal places, not %(value)s",
+             what=said(what), value=shown)
 
 
 def said(what: What) -> str:

@@ -22,6 +22,8 @@ from typing import Any, Final
 
 from kaohe.i18n import _
 
+from ..bounds import within_bounds
+
 CONTEXT: Final = Context(prec=50, rounding=ROUND_HALF_EVEN)
 ZERO: Final = Decimal(0)
 _FUNCTIONS = ("min", "max", "clamp")
@@ -171,6 +173,9 @@ class _Parser:
         if tok.text.count(".") > 1 or tok.text in (".",):
             raise ExpressionError(_("malformed number %(number)r", number=tok.text), tok.pos)
         value = Decimal(tok.text)
+        if not within_bounds(value):
+            raise ExpressionError(_("the number %(number)s is too large or too precise: a scheme's numbers are below "
+                                    "10^15 with at most 12 decimal places", number=_shortened(tok.text)), tok.pos)
         if self.peek().kind == "op" and self.peek().text == "%":
             self.take()
             value = CONTEXT.divide(value, Decimal(100))
@@ -223,7 +228,27 @@ def _attr_reader(name: str) -> Evaluator:
 
 
 def to_decimal(raw: Any) -> Decimal | None:
-    """Read a JSON/YAML number or numeric string exactly; None when it is not a finite number."""
+    """Read a JSON/YAML number or numeric string exactly; None when it is not a finite number within the engine's
+    bounds (kaohe.engine.bounds: below 10^15, at most 12 decimal places; `beyond_bounds` tells which)."""
+    value = _finite(raw)
+    return value if value is not None and within_bounds(value) else None
+
+
+def _shortened(text: str) -> str:
+    """A long number as its first 20 characters and its length."""
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def beyond_bounds(raw: Any) -> bool:
+    """Whether `raw` (a number, numeric text, or text ending in %) is a finite number outside the engine's bounds:
+    the problem to name rather than "not a number"."""
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        raw = raw.strip()[:-1]
+    value = _finite(raw)
+    return value is not None and not within_bounds(value)
+
+
+def _finite(raw: Any) -> Decimal | None:
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, Decimal):

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from kaohe.i18n import _
 
-from .checks import Checker, compile_checked, percent_or_number, pointer
+from .checks import Checker, compile_checked, percent_or_number, pointer, too_large
 from .evidence_rules import parse_documents, parse_lookback
 from .expression import CompiledExpression
 from .graph import find_cycle, node_dependencies
@@ -183,7 +183,7 @@ class _TreeParser:
         if "weight" in data:
             weight = percent_or_number(data["weight"], as_fraction=False)
             if weight is None or weight <= 0:
-                c.add(pointer(ptr, "weight"),
+                c.add(pointer(ptr, "weight"), too_large("weight", data["weight"]) or
                       _("the weight of %(label)s must be a percentage above 0, such as 30 or 30%%", label=label()))
             out["weight"] = weight
         if "missing" in data:

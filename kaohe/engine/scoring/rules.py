@@ -16,6 +16,7 @@ from typing import Any, Final, TypeVar
 
 from kaohe.i18n import Text, _
 
+from ..bounds import integer_within_bounds, within_bounds
 from ..scheme.model import (
     AttrRef,
     BandedParams,
@@ -59,7 +60,9 @@ class NotAssignedSignal(Exception):
 
 
 def num(raw: Any) -> Decimal | None:
-    """A fact's number read exactly (Decimal(str(x))); None for text that is not a finite number."""
+    """A fact's number read exactly (Decimal(str(x))); None for text that is not a finite number, and for a number
+    beyond the engine's bounds (kaohe.engine.bounds: 10^15 or more, more than 12 decimal places), which the leaf
+    then reports as it reports a fact's field that is not a number."""
     if isinstance(raw, str):
         value = _NUMBERS.get(raw, _UNSEEN)
         return _text_number(raw) if value is _UNSEEN else value  # type: ignore[return-value]
@@ -68,6 +71,8 @@ def num(raw: Any) -> Decimal | None:
     if isinstance(raw, int):
         value = _INTEGERS.get(raw)
         if value is None:
+            if not integer_within_bounds(raw):
+                return None
             value = Decimal(raw)
             if len(_INTEGERS) < _MEMO_ENTRIES:
                 _INTEGERS[raw] = value
@@ -90,7 +95,7 @@ def _read_number(raw: Any) -> Decimal | None:
         value = Decimal(str(raw))
     except (InvalidOperation, ValueError):
         return None
-    return value if value.is_finite() else None
+    return value if value.is_finite() and within_bounds(value) else None
 
 
 def fmt(value: Decimal) -> str:

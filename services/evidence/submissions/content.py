@@ -68,8 +68,8 @@ class ScoreContent(_Content):
 
 class MeasureContent(_Content):
     value: Num | None = Field(default=None, max_digits=20, decimal_places=6)
-    numerator: Count | None = Field(default=None, ge=0, max_digits=20)
-    denominator: Count | None = Field(default=None, ge=0, max_digits=20)
+    numerator: Count | None = Field(default=None, ge=0, max_digits=15)  # below 10^15 (kaohe.engine.bounds)
+    denominator: Count | None = Field(default=None, ge=0, max_digits=15)
     month: str | None = Field(default=None, pattern=MONTH)
 
     @field_validator("denominator")
