@@ -45,7 +45,12 @@ PAGE_ARGUMENTS = ("first", "last")
 # costs a fifth of the limit, so one request verifies at most four (the three chains and a snapshot), and thirty
 # aliases of one cannot hold a service for half a minute.
 WHOLE_CHAIN_COST = MAX_COST // 5
-WHOLE_CHAIN_FIELDS = frozenset({"verifyAuditChain", "verifySnapshot"})
+# verifyPeriod recomputes a whole period with the engine (every subject, every fact) and asks evidence for the
+# provenance of every fact: a third of the limit, so one request verifies at most two periods (thirty aliases of it
+# recomputed the period thirty times, attacker probe), and still fits beside the three chains (docs/api.md's Audit).
+RECOMPUTE_COST = MAX_COST // 3
+COSTLY_FIELDS: dict[str, int] = {"verifyAuditChain": WHOLE_CHAIN_COST, "verifySnapshot": WHOLE_CHAIN_COST,
+                                 "verifyPeriod": RECOMPUTE_COST}
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any], paged: frozenset[str]) -> int:
@@ -124,8 +129,7 @@ class _Measure:
             if self.read > MAX_COST:
                 raise _TooMuch
             self.aliases += field.alias is not None
-            if field.name.value in WHOLE_CHAIN_FIELDS:
-                total += WHOLE_CHAIN_COST
+            total += COSTLY_FIELDS.get(field.name.value, 0)
             if field.selection_set is None or field.name.value.startswith("__"):
                 total += 1  # a leaf, or introspection (not counted in the depth)
                 continue

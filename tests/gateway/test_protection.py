@@ -234,3 +234,50 @@ def estimate_of(schema: Any, document: str, variables: dict[str, Any] | None = N
     assert isinstance(operation, OperationDefinitionNode)
     context = ValidationContext(schema, parsed, TypeInfo(schema), lambda _error: None)
     return estimate_cost(operation.selection_set, context, variables or {})
+
+
+def test_a_request_verifies_at_most_two_periods() -> None:
+    """Attacker probe: 30 aliases of verifyPeriod recomputed the period with the engine 30 times in one request. It
+    costs a third of the limit now (20,000 // 3 = 6,666): two pass (2 × (6,666 + 1 + 1) = 13,336), three not
+    (3 × 6,668 = 20,004); one still fits beside the three whole chains of docs/api.md's Audit query."""
+    from graphql import parse, validate
+
+    from gateway.protection import cost_rule
+    from gateway.schema import build_schema
+
+    schema = build_schema(production=False)._schema
+
+    def verifications(count: int, extra: str = "") -> list[str]:
+        document = "{ " + " ".join(f'a{i}: verifyPeriod(periodId: "p1") {{ ok }}' for i in range(count)) + extra + " }"
+        return [error.message for error in validate(schema, parse(document), [cost_rule()])]
+
+    assert verifications(1) == [] and verifications(2) == []
+    assert verifications(3) == [f"query cost 20004 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+    assert verifications(30) == [f"query cost 200040 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+    # one period and the three chains: 6,668 + 3 × 4,002 = 18,674
+    chains = " ".join(f"{s.lower()}: verifyAuditChain(service: {s}) {{ ok }}"
+                      for s in ("EVIDENCE", "SCORING", "RANKING"))
+    assert verifications(1, " " + chains) == []
+    assert verifications(2, " " + chains) == [
+        f"query cost 25342 is over the limit of {MAX_COST}; ask for fewer items or fields"]
+
+
+def test_the_audit_example_of_the_api_guide_is_within_the_cost_limit() -> None:
+    """docs/api.md's Audit query verifies a period and the three chains beside two pages of 100 in one request:
+    scoreHistory 1 + 100 × 6 = 601, scoreAsOf 2, explain 7, verifyPeriod 6,666 + 5, auditTrail 601, the chains
+    3 × (4,000 + 3) = 12,009: 19,891, under 20,000."""
+    import re
+    from pathlib import Path
+
+    from graphql import parse, validate
+
+    from gateway.protection import cost_rule
+    from gateway.schema import build_schema
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"^```graphql\n(.*?)^```", text, flags=re.S | re.M) if "query Audit(" in b]
+    schema = build_schema(production=False)._schema
+    variables = {"period": "p1", "subject": "s1", "entity": "e1", "periodRecords": "p1"}
+    assert [error.message for error in validate(schema, parse(block), [cost_rule(variables)])] == []
+    audit = block[block.index("query Audit("):block.index("# 审定")]
+    assert estimate_of(schema, audit) == 19891
