@@ -128,3 +128,27 @@ async def test_an_appeal_is_answered_by_someone_else(client: httpx.AsyncClient, 
     answered = await client.post(f"/v1/appeals/{filed.json()['id']}/answer", json=answer, headers=OFFICE)
     assert (answered.status_code, answered.json()["status"], answered.json()["answered_by"]) == (
         200, "dismissed", "office")
+
+
+async def test_a_person_is_one_whatever_the_case_or_width_of_their_sub(client: httpx.AsyncClient, clock: Clock) -> None:
+    """`sub`s compared in NFKC, case folded (docs/identity.md): the appeal liaison-a filed is refused to `LIAISON-A`
+    and to full-width `ｌｉａｉｓｏｎ-ａ`; both-a's submission to `Both-A`; `office` answers the appeal."""
+    sub = (await client.post("/v1/submissions", json=SCORE, headers=BOTH)).json()
+    shouting = auth(("reviewer", "city/a"), subject="Both-A")
+    refused = await _decide(client, sub, shouting, action="approve", version=1)
+    assert (refused.status_code, refused.json()["error"]["message"]) == (
+        403, "Both-A submitted this submission; the submitter of a submission may not review it (four-eyes principle)")
+    fact_id = (await _decide(client, sub, REVIEWER_A, action="approve", version=1)).json()["fact_id"]
+    clock.now = datetime.now(UTC) + timedelta(days=1)
+    liaison = auth(("submitter", "city/a"), subject="liaison-a")
+    filed = await client.post("/v1/appeals", json={"fact_id": fact_id, "points": ["分数偏低"]}, headers=liaison)
+    assert filed.status_code == 201, filed.text
+    answer = {"decision": "dismissed", "replies": ["维持"], "version": 1}
+    for name in ("LIAISON-A", "ｌｉａｉｓｏｎ-ａ"):
+        other = auth(("admin", "city"), subject=name)
+        refused = await client.post(f"/v1/appeals/{filed.json()['id']}/answer", json=answer, headers=other)
+        assert (refused.status_code, refused.json()["error"]["message"]) == (
+            403, f"{name} filed this appeal or is its subject; an appeal is answered by someone else "
+                 "(four-eyes principle)")
+    answered = await client.post(f"/v1/appeals/{filed.json()['id']}/answer", json=answer, headers=OFFICE)
+    assert (answered.status_code, answered.json()["answered_by"]) == (200, "office")
