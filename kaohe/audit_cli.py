@@ -115,7 +115,7 @@ def verify(
             found: list[Any] = []
             if name == "scoring" and "evidence" in urls:  # scoring's copies of evidence's facts, and its causes
                 found += asyncio.run(_provenance(urls["scoring"], urls["evidence"]))[0]
-            if name == "evidence":  # the fact events of its outbox that no audited change sent
+            if name == "evidence":  # the fact events of its outbox that no audited change sent, its unbacked facts
                 found += asyncio.run(_outbox(urls["evidence"]))[0]
             if name in ("evidence", "scoring") and "ranking" in urls:  # statuses applied from ranking's events
                 found += asyncio.run(_statuses(name, urls[name], urls["ranking"]))
@@ -225,14 +225,15 @@ async def _provenance(scoring_url: str, evidence_url: str) -> tuple[list[Any], i
 
 
 async def _outbox(evidence_url: str) -> tuple[list[Any], int]:
-    """The `fact.changed` events in evidence's outbox that no audited change of evidence sent."""
+    """The `fact.changed` events in evidence's outbox that no audited change of evidence sent, and evidence's live
+    facts that no legitimate source of facts gives (services/common/provenance.py)."""
     import asyncpg
 
     from services.common import provenance
 
     conn = await asyncpg.connect(evidence_url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
     try:
-        return await provenance.unaudited_events(conn), provenance.LIMIT
+        return await provenance.unaudited_events(conn) + await provenance.unbacked_facts(conn), provenance.LIMIT
     finally:
         await conn.close()
 

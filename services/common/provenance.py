@@ -117,15 +117,98 @@ async def unaudited_events(conn: Any) -> list[ProvenanceProblem]:
             for row in rows]
 
 
+# Evidence's own check of its live facts: each current revision's body must be what a legitimate source of facts
+# produces, found through the fact's `source_type`/`source_id` (written with every revision). One statement, one
+# snapshot, read-only; each branch is an EXISTS on the source's primary key or its indexed foreign key.
+#   submission   an approved version: a decision of the final level of the submission's chain approving
+#                (approve, adjust, agreed by default) that version, whose content with the values of that version's
+#                decisions up to it (an adjustment replaces points and note in place) is the body
+#                (reviews.service.fact_body: id, subject, indicator, kind, the values; a journal's status submitted
+#                or late becomes accepted); a bulk upload's and a make-up's submissions go the same way; or, for a
+#                journal, a reject/revoke decision and the body of reviews.service.unconfirmed_journal (missing, no
+#                points)
+#   journal      the journal week (`source_id` its id) whose person, indicator, week and status the body holds; a
+#                week whose journal was submitted since keeps its missing/excused fact until the review decides
+#   appeal       an upheld appeal of this fact whose `fact_body` (the body its correction wrote, with it:
+#                evidence_0014) is the body; an appeal answered before that column holds NULL, and the body must
+#                then hold the correction's values (the values it left as they were are not compared)
+#   rating_task  a closed task, a ballot with a grade of the body's subject by the rater of the body's alias, and
+#                the body ratings.service.close makes of it
+#   rectification  an overdue notice with a follow-up and the body rectifications.service._raise_follow_up makes
+_UNBACKED_FACTS = """
+SELECT l.id, l.period_id, l.revision, l.source_type, l.source_id FROM evidence.fact l
+WHERE NOT l.retracted AND NOT CASE l.source_type
+  WHEN 'submission' THEN EXISTS (
+    SELECT 1 FROM evidence.submission s
+    JOIN evidence.review_decision d ON d.submission_id = s.id
+    JOIN evidence.submission_version v ON v.submission_id = s.id AND v.number = d.submission_version
+    CROSS JOIN LATERAL (SELECT jsonb_build_object('id', l.id, 'subject', s.subject_id)
+        || CASE WHEN s.indicator IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('indicator', s.indicator) END
+        || jsonb_build_object('fact', s.fact_kind) || v.content
+        || coalesce((SELECT jsonb_object_agg(e.key, e.value ORDER BY d2.id) FROM evidence.review_decision d2
+                     CROSS JOIN LATERAL jsonb_each(d2.value) e
+                     WHERE d2.submission_id = s.id AND d2.submission_version = d.submission_version
+                     AND d2.id <= d.id AND jsonb_typeof(d2.value) = 'object'), '{}'::jsonb) AS body) b
+    WHERE s.id = l.source_id AND s.period_id = l.period_id
+    AND (s.fact_kind = 'journal' OR l.id = 'sub-' || s.id)
+    AND ((d.action IN ('approve', 'adjust', 'default_agree') AND d.level = jsonb_array_length(s.chain) - 1
+          AND l.body = CASE WHEN s.fact_kind = 'journal'
+                            AND coalesce(b.body->>'status', 'submitted') IN ('submitted', 'late')
+                            THEN b.body || '{"status": "accepted"}'::jsonb ELSE b.body END)
+         OR (s.fact_kind = 'journal' AND d.action IN ('reject', 'revoke')
+             AND l.body = (b.body - 'points') || '{"status": "missing"}'::jsonb)))
+  WHEN 'journal' THEN EXISTS (
+    SELECT 1 FROM evidence.journal_week j
+    WHERE j.id = CASE WHEN l.source_id ~ '^[0-9]{1,9}$' THEN l.source_id::integer END AND j.period_id = l.period_id
+    AND l.body - 'status' = jsonb_build_object('id', l.id, 'subject', j.subject_id, 'indicator', j.indicator,
+                                               'fact', 'journal', 'week', j.week)
+    AND (l.body->>'status' = j.status OR (j.status = 'submitted' AND l.body->>'status' IN ('missing', 'excused'))))
+  WHEN 'appeal' THEN EXISTS (
+    SELECT 1 FROM evidence.appeal a
+    WHERE a.id = l.source_id AND a.fact_id = l.id AND a.period_id = l.period_id AND a.status = 'upheld'
+    AND (l.body = a.fact_body OR (a.fact_body IS NULL AND jsonb_typeof(a.correction) = 'object'
+                                  AND l.body @> a.correction)))
+  WHEN 'rating_task' THEN EXISTS (
+    SELECT 1 FROM evidence.rating_task t
+    JOIN evidence.rating_ballot b ON b.task_id = t.id
+    JOIN evidence.rating_rater r ON r.task_id = t.id AND r.rater = b.rater
+    WHERE t.id = l.source_id AND t.period_id = l.period_id AND t.status = 'closed' AND b.grade IS NOT NULL
+    AND b.subject_id = l.body->>'subject' AND r.alias = l.body->>'rater'
+    AND l.body = jsonb_build_object('id', l.id, 'subject', b.subject_id, 'indicator', t.indicator, 'fact', 'rating',
+                                    'rater', r.alias, 'level', r.level, 'grade', b.grade, 'round', t.round))
+  WHEN 'rectification' THEN EXISTS (
+    SELECT 1 FROM evidence.rectification_notice n
+    WHERE n.id = l.source_id AND n.period_id = l.period_id AND n.status = 'overdue' AND l.id = 'rect-' || n.id
+    AND jsonb_typeof(n.follow_up) = 'object'
+    AND l.body = jsonb_build_object('id', l.id, 'subject', n.subject_id) || n.follow_up
+                 || jsonb_build_object('fact', 'event', 'date', to_char(n.deadline + 1, 'YYYY-MM-DD'), 'key', n.id)
+                 || CASE WHEN n.period_label <> '' THEN jsonb_build_object('period', n.period_label)
+                         ELSE '{}'::jsonb END)
+  ELSE false END
+ORDER BY l.period_id, l.id
+"""
+
+
+async def unbacked_facts(conn: Any) -> list[ProvenanceProblem]:
+    """Evidence's live facts whose current revision nothing legitimate produced (`_UNBACKED_FACTS`): written or
+    edited behind the service's back, its audit records forged or not. `conn` is an asyncpg connection to evidence's
+    database."""
+    rows = await conn.fetch(_UNBACKED_FACTS)
+    return [ProvenanceProblem(row["period_id"], "unbacked_fact", row["id"],
+                              cause=f"{row['source_type']}:{row['source_id']}", revision=row["revision"])
+            for row in rows]
+
+
 @dataclass(frozen=True)
 class ProvenanceProblem:
     """A fact of scoring's copy, or a score version's cause, that no audited change of evidence vouches for."""
 
     period_id: str
-    kind: str  # unbacked | differs | missing | unaudited | cause (scoring); outbox (evidence)
+    kind: str  # unbacked | differs | missing | unaudited | cause (scoring); outbox | unbacked_fact (evidence)
     fact_id: str | None = None
     cause: str | None = None
     record_id: int | None = None  # evidence's last fact.* record of the fact
+    revision: int | None = None  # unbacked_fact: the fact's current revision
 
     def sentence(self) -> str:
         """What is wrong, a marked message (English where it is read as a string)."""
@@ -143,6 +226,11 @@ class ProvenanceProblem:
             return _("event %(cause)s in evidence's outbox changes fact %(fact)s of period %(period)s, but no audited "
                      "change of evidence sent it (written behind the service's back)", cause=self.cause,
                      fact=self.fact_id, period=self.period_id)
+        if self.kind == "unbacked_fact":
+            return _("unbacked fact %(fact)s revision %(revision)s of period %(period)s: no approved submission "
+                     "version, upheld appeal, journal week, closed rating task or rectification follow-up of "
+                     "evidence gives its body (it names %(source)s as its source)", fact=self.fact_id,
+                     revision=self.revision, period=self.period_id, source=self.cause)
         if self.kind == "unaudited":
             return _("fact %(fact)s of period %(period)s has no audited change in evidence", fact=self.fact_id,
                      period=self.period_id)
@@ -151,7 +239,8 @@ class ProvenanceProblem:
 
     def to_json(self) -> dict[str, Any]:
         return {"period_id": self.period_id, "kind": self.kind, "fact": self.fact_id, "cause": self.cause,
-                "record_id": self.record_id, "message": self.sentence()}
+                "record_id": self.record_id, "message": self.sentence(),
+                **({} if self.revision is None else {"revision": self.revision})}
 
 
 async def scoring_copies(conn: Any, period_id: str) -> dict[str, str | None]:

@@ -128,6 +128,7 @@ async def answer(session: AsyncSession, principal: Principal, scoring: ScoringCl
     correction = None
     if payload.decision == "upheld" and fact is not None:
         correction = await _apply(session, principal, fact, body, appeal)
+        claimed.fact_body = body  # the fact's body while the appeal is its source (None: retracted)
     audit.record(session, actor=principal, action="appeal.answer", entity_type="appeal", entity_id=appeal.id,
                  after={"decision": payload.decision, "replies": payload.replies, "correction": payload.correction},
                  details={"late": now > appeal.answer_due_at, "decision": payload.decision,

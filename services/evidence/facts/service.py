@@ -116,6 +116,8 @@ async def records(
 
 
 async def outbox_provenance(session: AsyncSession, _request: Any) -> list[provenance.ProvenanceProblem]:
-    """The `fact.changed` events of the outbox that no audited change of a fact sent (evidence's `/v1/audit/verify`
-    names them beside its chain and rows)."""
-    return await provenance.unaudited_events(await driver_connection(session))
+    """The `fact.changed` events of the outbox that no audited change of a fact sent, then the live facts whose
+    current revision no legitimate source of facts gives (evidence's `/v1/audit/verify` names them beside its chain
+    and rows)."""
+    conn = await driver_connection(session)
+    return await provenance.unaudited_events(conn) + await provenance.unbacked_facts(conn)
