@@ -130,7 +130,7 @@ async def unaudited_events(conn: Any) -> list[ProvenanceProblem]:
 #   journal      the journal week (`source_id` its id) whose person, indicator, week and status the body holds; a
 #                week whose journal was submitted since keeps its missing/excused fact until the review decides
 #   appeal       an upheld appeal of this fact whose `fact_body` (the body its correction wrote, with it:
-#                evidence_0014) is the body; an appeal answered before that column holds NULL, and the body must
+#                evidence_0015) is the body; an appeal answered before that column holds NULL, and the body must
 #                then hold the correction's values (the values it left as they were are not compared)
 #   rating_task  a closed task, a ballot with a grade of the body's subject by the rater of the body's alias, and
 #                the body ratings.service.close makes of it

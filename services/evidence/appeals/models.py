@@ -32,7 +32,7 @@ class Appeal(Base):
     answer_due_note: Mapped[str | None] = mapped_column(StoredText, default=None)
     replies: Mapped[list[str] | None] = mapped_column(JSONB)
     correction: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    # the body the upheld correction wrote into the fact, with it (evidence_0014): what evidence's verification
+    # the body the upheld correction wrote into the fact, with it (evidence_0015): what evidence's verification
     # holds the fact to while the appeal is its source
     fact_body: Mapped[dict[str, Any] | None] = mapped_column(JSONB, default=None)
     answered_by: Mapped[str | None] = mapped_column(String(200))

@@ -5,8 +5,8 @@ verification holds a live fact whose source is the appeal to it exactly (docs/de
 what produced it"). Appeals answered before stay NULL (the fact is then held to the correction's values only). The
 column changes the digest of every appeal row, so the rows are noted again as written (a baseline).
 
-Revision ID: evidence_0014
-Revises: evidence_0013
+Revision ID: evidence_0015
+Revises: evidence_0014
 Create Date: 2026-12-08 00:40:00
 """
 from collections.abc import Sequence
@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql
 from services.common.audit import seal_migration
 from services.common.audit_rows import AuditedTable
 
-revision: str = 'evidence_0014'
-down_revision: str | None = 'evidence_0013'
+revision: str = 'evidence_0015'
+down_revision: str | None = 'evidence_0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
