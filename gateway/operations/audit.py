@@ -51,7 +51,9 @@ class AuditQuery:
         "Recompute one service's audit hash chain and check every live audited row against it; evidence's and "
         "scoring's chains are also held to the heads ranking kept with every 公示 and 审定, as `kaohe audit verify` "
         "holds them: a chain cut below one (truncated) or rewritten up to one (a fork) is not ok. Names the first "
-        "broken record, each changed, unrecorded or deleted row (table and key) and the kept head that fails."))
+        "broken record, each changed, unrecorded, deleted or rewritten row (table and key) and the kept head that "
+        "fails; `report.provenance` names what the chain's records do not back: ranking's 公示 entries and finalized "
+        "results against its records of them, the statuses evidence and scoring applied from ranking's events."))
     async def verify_audit_chain(self, info: Ctx, service: Service) -> ChainVerification:
         ctx = info.context
         access.require(ctx.user, "verifyAuditChain")
@@ -59,7 +61,11 @@ class AuditQuery:
         if service is Service.RANKING:  # ranking's own chain vouches for the heads it keeps
             body = await client.request("GET", "/v1/audit/verify", ctx.user)
         else:
-            kept = await ctx.clients.ranking.request("GET", "/v1/audit/kept-heads", ctx.user)
+            # and the statuses it applied from ranking's events to ranking's audited status changes
+            kept, changes = await asyncio.gather(
+                ctx.clients.ranking.request("GET", "/v1/audit/kept-heads", ctx.user),
+                ctx.clients.ranking.request("GET", "/v1/audit/status-changes", ctx.user))
             body = await client.request("POST", "/v1/audit/verify", ctx.user,
-                                        json={"expect": list(kept.get(service.value, []))})
+                                        json={"expect": list(kept.get(service.value, [])),
+                                              "ranking_status_changes": list(changes)})
         return ChainVerification.from_json(body, service.value)

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaohe.i18n import _
+from services.common import status_provenance as status
 from services.common.audit import ChainReport, Head, chain_head, kept_heads, verify_chain
 from services.common.audit_rows import ROW_ACTIONS, AuditedTable
 from services.common.auth import CurrentPrincipal
@@ -47,8 +48,20 @@ class HeadIn(BaseModel):
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class StatusChangeIn(BaseModel):
+    """An audited status change of ranking (`GET /v1/audit/status-changes` on ranking)."""
+
+    period_id: str = Field(max_length=200)
+    action: str = Field(pattern=r"^period\.(published|finalized|reopened)$")
+    recorded_at: datetime
+    record_id: int
+    published_at: datetime | None = None
+
+
 class VerifyIn(BaseModel):
     expect: list[HeadIn] = Field(default_factory=list, max_length=100_000)
+    # ranking's audited status changes: evidence and scoring hold the statuses they applied from its events to them
+    ranking_status_changes: list[StatusChangeIn] | None = Field(None, max_length=1_000_000)
 
 
 def _rendered(report: ChainReport) -> dict[str, Any]:
@@ -76,6 +89,14 @@ def _about(model: type[AuditRecordMixin], entity_id: str) -> ColumnElement[bool]
 Provenance = Callable[[AsyncSession, Request], Awaitable[list[Any]]]
 
 
+async def _statuses(conn: Any, schema: str, changes: list[StatusChangeIn]) -> list[Any]:
+    """The statuses this service applied from ranking's events that none of ranking's `changes` backs."""
+    ranking = [status.StatusChange(c.period_id, c.action, c.recorded_at, c.record_id, c.published_at)
+               for c in changes]
+    published = await status.evidence_published(conn) if schema == "evidence" else None
+    return list(status.unbacked(schema, await status.applied_changes(conn, schema), ranking, published))
+
+
 def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] = (), *,
                  keeps_heads: bool = False, provenance: Provenance | None = None) -> APIRouter:
     """`GET /v1/audit` (records of one entity) and `GET|POST /v1/audit/verify`, for auditors and admins; with
@@ -83,9 +104,14 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
     (scoring) the verification also holds what it copies from another service to that service's audited changes."""
     router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-    async def _checked(session: AsyncSession, request: Request, report: ChainReport) -> ChainReport:
-        if provenance is not None:
-            report.add_provenance(await provenance(session, request), PROVENANCE_LIMIT)
+    async def _checked(session: AsyncSession, request: Request, report: ChainReport,
+                       changes: list[StatusChangeIn] | None = None) -> ChainReport:
+        problems = list(await provenance(session, request)) if provenance is not None else []
+        schema = model.__table__.schema  # type: ignore[attr-defined]
+        if changes is not None and schema in status.APPLIED:
+            problems += await _statuses(await driver_connection(session), schema, changes)
+        if provenance is not None or changes is not None:
+            report.add_provenance(problems, PROVENANCE_LIMIT)
         return report
 
     def _require_auditor(principal: CurrentPrincipal) -> None:
@@ -144,7 +170,8 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
         """
         _require_auditor(principal)
         expect = [Head(h.sequence, h.id, h.hash) for h in payload.expect]
-        report = await _checked(session, request, await verify_chain(session, model, tables, expect))
+        report = await _checked(session, request, await verify_chain(session, model, tables, expect),
+                                payload.ranking_status_changes)
         return {**_rendered(report), "kept_heads": len(expect)}
 
     if keeps_heads:
@@ -158,5 +185,17 @@ def audit_router(model: type[AuditRecordMixin], tables: Sequence[AuditedTable] =
             _require_auditor(principal)
             found = await kept_heads(await driver_connection(session))
             return {name: [head.to_json() for head in heads] for name, heads in sorted(found.items())}
+
+        @router.get("/status-changes", summary="Ranking's audited status changes of every period (公示, 审定, "
+                    "reopening), which evidence and scoring hold the statuses they applied to")
+        async def status_changes(session: SessionDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+            """Every `period.published`, `period.finalized` and `period.reopened` record of ranking's chain, in
+            chain order: `{period_id, action, recorded_at, record_id, published_at}`. Passed as
+            `ranking_status_changes` to evidence's and scoring's `POST /v1/audit/verify` (the gateway's
+            `verifyAuditChain` does), each names the status it applied from ranking's events that none of them
+            backs. For auditors and admins of the whole organisation and other services.
+            """
+            _require_auditor(principal)
+            return [change.to_json() for change in await status.ranking_changes(await driver_connection(session))]
 
     return router

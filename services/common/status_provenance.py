@@ -36,6 +36,12 @@ class StatusChange:
     record_id: int
     published_at: datetime | None = None  # ranking's 公示: when it was published
 
+    def to_json(self) -> dict[str, Any]:
+        """As ranking's `GET /v1/audit/status-changes` answers it (`status` is ranking's action)."""
+        return {"period_id": self.period_id, "action": self.status, "recorded_at": self.at.isoformat(),
+                "record_id": self.record_id,
+                "published_at": self.published_at.isoformat() if self.published_at is not None else None}
+
 
 @dataclass(frozen=True)
 class StatusProblem:

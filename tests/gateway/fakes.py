@@ -168,6 +168,8 @@ class FakeBackend:
             return {"ok": True, "checked": 3, "first_broken": None}
         if path == "/v1/audit/kept-heads":  # ranking: the other chains' heads kept at each 公示 and 审定
             return {"evidence": [{"sequence": 2, "id": 2, "hash": "ab" * 32}], "scoring": []}
+        if path == "/v1/audit/status-changes":  # ranking: its audited status changes
+            return []
         return httpx.Response(404, json={"error": {"code": "not_found", "message": f"no route {path}"}})
 
     def _evidence(self, request: httpx.Request, path: str, body: Any) -> Any:

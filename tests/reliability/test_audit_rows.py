@@ -813,3 +813,10 @@ def test_a_period_status_event_forged_into_ranking_s_outbox_is_named_where_it_wa
         "audited change of ranking made (a period.status event written behind the services' back)",
     ]
     assert lines[3:] == [line for line in lines[3:] if line.startswith("ranking: ok (")] and len(lines) == 4
+    # the same through the gateway: evidence and scoring get ranking's audited status changes with the kept heads
+    auditor = live.token("auditor", "")
+    for service, expected in (("EVIDENCE", lines[:2]), ("SCORING", lines[2:3])):
+        got = live(auditor, "query($s: Service!) { verifyAuditChain(service: $s) { ok report } }",
+                   s=service)["verifyAuditChain"]
+        assert (got["ok"], [p["message"] for p in got["report"]["provenance"]]) == (
+            False, [line.split(": BROKEN: ", 1)[1] for line in expected])
