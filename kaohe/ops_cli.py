@@ -555,6 +555,7 @@ def business_clock_check(path: Path) -> Check:
     """With KAOHE_CLOCK_FILE (a rehearsal, never production), say how far it moves business time: every deadline,
     公示 window and "today" runs at the moved time, which `clock` above (the system clock) does not show."""
     from services.common.clock import parse_offset
+    from services.common.localtime import shown_instant
 
     try:
         moved = parse_offset(path.read_text(encoding="utf-8")) if path.is_file() else timedelta(0)
@@ -567,8 +568,7 @@ def business_clock_check(path: Path) -> Check:
     shown = _("%(sign)s%(days)s d %(time)s", sign="-" if seconds < 0 else "+", days=days, time=clock)
     return Check(_("business clock"), "warn" if seconds else "ok",
                  _("KAOHE_CLOCK_FILE %(path)s moves business time by %(offset)s: deadlines and 公示 windows run at "
-                   "%(now)s UTC", path=path, offset=shown,
-                   now=(datetime.now(UTC) + moved).strftime("%Y-%m-%d %H:%M")))
+                   "%(now)s", path=path, offset=shown, now=shown_instant(datetime.now(UTC) + moved)))
 
 
 def database_checks(urls: dict[ServiceName, str]) -> list[Check]:

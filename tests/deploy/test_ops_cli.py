@@ -138,7 +138,7 @@ def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> N
     lines = chinese.stdout.splitlines()
     assert re.fullmatch(rf"正常  磁盘                 {re.escape(str(tmp_path))} 剩余 \d+\.\d GiB", lines[3])
     assert re.fullmatch(rf"警告  业务时钟             KAOHE_CLOCK_FILE {re.escape(str(october))} 将业务时间移动 "
-                        r"-\d+ 天 \d\d:\d\d:\d\d：期限和公示期按 2026-10-15 02:0\d UTC 计算", lines[4])
+                        r"-\d+ 天 \d\d:\d\d:\d\d：期限和公示期按 2026年10月15日 10:0\d（北京时间） 计算", lines[4])
     assert re.fullmatch(r"正常  时钟                 本机时钟与数据库服务器的 now\(\) 相差 [+-]\d+\.\d 秒", lines[12])
     assert lines[:3] + lines[5:12] + lines[13:] == [
         "正常  配置                 配置已加载（运行环境 development）",
@@ -157,7 +157,8 @@ def test_doctor_in_chinese_and_english(fresh_database: Any, tmp_path: Path) -> N
     lines = english.stdout.splitlines()
     assert re.fullmatch(rf"ok    disk                 \d+\.\d GiB free in {re.escape(str(tmp_path))}", lines[3])
     assert re.fullmatch(rf"warn  business clock       KAOHE_CLOCK_FILE {re.escape(str(october))} moves business time "
-                        r"by -\d+ d \d\d:\d\d:\d\d: deadlines and 公示 windows run at 2026-10-15 02:0\d UTC", lines[4])
+                        r"by -\d+ d \d\d:\d\d:\d\d: deadlines and 公示 windows run at 2026-10-15 10:0\d \(UTC\+08:00\)",
+                        lines[4])
     assert re.fullmatch(r"ok    clock                system clock [+-]\d+\.\d s from the database server's now\(\)",
                         lines[12])
     assert lines[:3] + lines[5:12] + lines[13:] == [
@@ -441,9 +442,11 @@ def test_doctor_says_how_far_the_clock_file_moves_business_time(tmp_path: Path) 
     check = business_clock_check(clock)
     assert check.status == "warn"
     prefix = f"KAOHE_CLOCK_FILE {clock} moves business time by +11 d 00:00:30: deadlines and 公示 windows run at "
-    assert check.message.startswith(prefix) and check.message.endswith(" UTC")
-    shown = datetime.strptime(check.message[len(prefix):-4], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    assert abs(shown - (datetime.now(UTC) + timedelta(days=11))) < timedelta(minutes=2)
+    # the moved now in the office's time (Asia/Shanghai, UTC+08:00), as every time people read
+    assert check.message.startswith(prefix) and check.message.endswith(" (UTC+08:00)")
+    shown = datetime.strptime(check.message[len(prefix):-len(" (UTC+08:00)")], "%Y-%m-%d %H:%M")
+    expected = datetime.now(UTC) + timedelta(days=11, hours=8)  # the wall clock in Shanghai, 11 days on
+    assert abs(shown - expected.replace(tzinfo=None)) < timedelta(minutes=2)
     clock.write_text("-5400")
     assert business_clock_check(clock).message.startswith(f"KAOHE_CLOCK_FILE {clock} moves business time by "
                                                           "-0 d 01:30:00")
