@@ -84,16 +84,10 @@ class EvidenceQuery:
         body = await ctx.clients.evidence.request("GET", f"/v1/rating-tasks/{segment(task_id)}/ballot", ctx.user)
         return Ballot.from_json({"task_id": str(task_id), **body})
 
-    @strawberry.field(description="Make-ups (补报) of a period approved by the office, one subject's or every one "
-                                  "within your grants, in the order they were approved (at most 500).")
-    async def makeups(self, info: Ctx, period_id: strawberry.ID,
-                      subject_id: strawberry.ID | None = None) -> list[Makeup]:
-        ctx = info.context
-        bounded(period_id=str(period_id), subject_id=str(subject_id) if subject_id else None)
-        await checked_list(ctx, "makeups", str(period_id), str(subject_id) if subject_id else None)
-        params = {"period_id": str(period_id), **({"subject_id": str(subject_id)} if subject_id else {})}
-        body = await ctx.clients.evidence.request("GET", "/v1/makeups", ctx.user, params=params)
-        return [Makeup.from_json(r) for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    makeups = period_list_field("makeups", Makeup, offset_list("evidence", "/v1/makeups", Makeup.from_json),
+                                statuses=False, description=(
+        "Make-ups (补报) of a period approved by the office, in the order they were approved: one subject's, or "
+        "period-wide every one within your grants (a subject: its own)."))
 
     rectification_notices = period_list_field(
         "rectificationNotices", RectificationNotice,

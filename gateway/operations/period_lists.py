@@ -1,7 +1,7 @@
-"""The lists of a period's records (`submissions`, `journals`, `rectificationNotices`, `appeals`, `objections`):
-one subject's, or period-wide every row within the caller's grants, optionally of one status, paged. The
-arguments they share are declared, bounded and checked here once; each field says what it lists and how its
-service is read."""
+"""The lists of a period's records (`submissions`, `journals`, `makeups`, `rectificationNotices`, `appeals`,
+`objections`): one subject's, or period-wide every row within the caller's grants, optionally of one status
+(make-ups have none), paged. The arguments they share are declared, bounded and checked here once; each field says
+what it lists and how its service is read."""
 
 from __future__ import annotations
 
@@ -38,9 +38,11 @@ class PeriodListArguments:
 Reader = Callable[[Context, PeriodListArguments], Awaitable[Connection[Any]]]
 
 
-def period_list_field(operation: str, node: type[Any], read: Reader, *, description: str) -> Any:
-    """The field `operation` listing `node`s of a period: it takes `periodId`, `subjectId`, `status`, `first` and
-    `after`, checks the subject (or, without one, the period) against the caller's grants, then `read`s the page."""
+def period_list_field(operation: str, node: type[Any], read: Reader, *, description: str,
+                      statuses: bool = True) -> Any:
+    """The field `operation` listing `node`s of a period: it takes `periodId`, `subjectId`, `status` (unless the
+    records have no status: `statuses=False`), `first` and `after`, checks the subject (or, without one, the period)
+    against the caller's grants, then `read`s the page."""
 
     async def resolve(info: Info[Context, None], period_id: strawberry.ID, subject_id: strawberry.ID | None = None,
                       status: str | None = None, first: int | None = None, after: str | None = None) -> Any:
@@ -50,9 +52,15 @@ def period_list_field(operation: str, node: type[Any], read: Reader, *, descript
         await checked_list(info.context, operation, arguments.period_id, arguments.subject_id)
         return await read(info.context, arguments)
 
+    async def resolve_without_status(info: Info[Context, None], period_id: strawberry.ID,
+                                     subject_id: strawberry.ID | None = None, first: int | None = None,
+                                     after: str | None = None) -> Any:
+        return await resolve(info, period_id, subject_id, None, first, after)
+
     # Connection[node] built at run time: strawberry names it `<node>Connection` as for an annotation
     connection = Connection[node]  # type: ignore[valid-type]
-    return strawberry.field(resolver=resolve, graphql_type=connection, description=description)
+    return strawberry.field(resolver=resolve if statuses else resolve_without_status, graphql_type=connection,
+                            description=description)
 
 
 def offset_list(service: str, path: str, node: Callable[[dict[str, Any]], Any]) -> Reader:

@@ -66,9 +66,9 @@ async def test_a_published_period_takes_late_evidence_only_under_an_approved_mak
     other_indicator = await client.post("/v1/submissions", json=CASE, headers=SUBMITTER_A)
     assert other_indicator.json()["error"] == refusal("published", "cases")
     listed = await client.get("/v1/makeups", params={"period_id": "2026-Q1"}, headers=SUBMITTER_A)
-    assert [m["id"] for m in listed.json()] == [body["id"]]
+    assert ([m["id"] for m in listed.json()["items"]], listed.json()["total_count"]) == ([body["id"]], 1)
     assert (await client.get("/v1/makeups", params={"period_id": "2026-Q1"},
-                             headers=auth(("submitter", "city/b")))).json() == []
+                             headers=auth(("submitter", "city/b")))).json() == {"items": [], "total_count": 0}
 
     clock.set("2026-03-09T16:00:00+00:00")  # Tuesday 00:00 Shanghai: the make-up has closed
     closed = await client.post("/v1/submissions", json=MEASURE, headers=SUBMITTER_A)

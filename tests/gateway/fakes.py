@@ -208,9 +208,9 @@ class FakeBackend:
         if path.endswith("/decisions"):
             return {**ENTITIES["/v1/submissions/sub-a"], "status": "approved", "version": 2}
         if request.method == "GET" and path == "/v1/makeups":
-            return [{"id": "mk-1", "period_id": PERIOD, "subject_id": "s-a", "indicator": None, "reason": "逾期补报",
-                     "approved_by": "office", "approved_at": "2026-03-02T01:00:00Z",
-                     "closes_at": "2026-03-09T15:59:59.999999Z"}]
+            return {"items": [{"id": "mk-1", "period_id": PERIOD, "subject_id": "s-a", "indicator": None,
+                               "reason": "逾期补报", "approved_by": "office", "approved_at": "2026-03-02T01:00:00Z",
+                               "closes_at": "2026-03-09T15:59:59.999999Z"}], "total_count": 1}
         if request.method == "GET" and path in ("/v1/rectifications", "/v1/appeals"):
             found = [entity for key, entity in ENTITIES.items() if key.startswith(path + "/")]
             return {"items": found, "total_count": len(found)}

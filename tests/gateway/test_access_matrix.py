@@ -160,7 +160,7 @@ DOCUMENTS: dict[str, str] = {
     "castBallot": 'mutation { castBallot(taskId: "t-1", answers: [{subjectId: "s-a", grade: "好"}]) { taskId } }',
     "closeRatingTask": 'mutation { closeRatingTask(taskId: "t-1", version: 1) { status } }',
     "rectificationNotices": f"{{ rectificationNotices({S}) {PAGE} }}",
-    "makeups": f"{{ makeups({S}) {{ subjectId closesAt }} }}",
+    "makeups": f"{{ makeups({S}) {{ nodes {{ subjectId closesAt }} }} }}",
     "grantMakeup": f'mutation {{ grantMakeup({S}, reason: "逾期补报") {{ id }} }}',
     "issueRectificationNotice": f'mutation {{ issueRectificationNotice(input: {{{S}, problem: "台账缺失", '
                                 'opinion: "限期整改", checkedAt: "2026-03-01T02:00:00Z", deadline: "2026-03-10"}) '

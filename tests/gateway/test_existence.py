@@ -29,7 +29,7 @@ SUBJECT_READS: dict[str, str] = {
     "journals": f'{{ journals(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
     "rectificationNotices": f'{{ rectificationNotices(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
     "appeals": f'{{ appeals(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
-    "makeups": '{ makeups(periodId: "p1", subjectId: "{id}") { subjectId } }',
+    "makeups": '{ makeups(periodId: "p1", subjectId: "{id}") { nodes { subjectId } } }',
     "objections": f'{{ objections(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
     "scoreHistory": f'{{ scoreHistory(periodId: "p1", subjectId: "{{id}}") {PAGE} }}',
     "scoreAsOf": '{ scoreAsOf(periodId: "p1", subjectId: "{id}", at: "2026-03-02T00:00:00+08:00") { value } }',

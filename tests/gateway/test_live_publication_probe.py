@@ -19,7 +19,7 @@ from tests.gateway.test_live_publication import PUBLISH, computed
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GRANT = """mutation($p: ID!, $s: ID!, $i: String) { grantMakeup(periodId: $p, subjectId: $s, indicator: $i,
   reason: "系统故障，逾期补报") { subjectId indicator approvedBy closesAt } }"""
-MAKEUPS = "query($p: ID!) { makeups(periodId: $p) { subjectId indicator } }"
+MAKEUPS = "query($p: ID!) { makeups(periodId: $p) { nodes { subjectId indicator } } }"
 FILE_APPEAL = """mutation($p: ID!, $s: ID!, $f: String!) { fileAppeal(periodId: $p, subjectId: $s, factId: $f,
   points: ["评分偏低"]) { id version } }"""
 ANSWER_APPEAL = """mutation($id: ID!, $v: Int!) { answerAppeal(id: $id, upheld: true, replies: ["予以更正"],
@@ -62,7 +62,7 @@ def test_late_evidence_after_the_publication_needs_a_makeup_and_an_appeal_still_
     assert live.error(assessor, GRANT, p=p, s=a, i="work")["extensions"]["code"] == "FORBIDDEN"
     assert live(admin, GRANT, p=p, s=a, i="work")["grantMakeup"] == {
         "subjectId": a, "indicator": "work", "approvedBy": "admin@all", "closesAt": "2026-06-08T15:59:59.999999Z"}
-    assert live(assessor, MAKEUPS, p=p) == {"makeups": [{"subjectId": a, "indicator": "work"}]}
+    assert live(assessor, MAKEUPS, p=p) == {"makeups": {"nodes": [{"subjectId": a, "indicator": "work"}]}}
     assert live(assessor, SUBMIT, i=evidence(p, a, "99"))["submitEvidence"]["version"] == 1
     assert live.error(assessor, SUBMIT, i=evidence(p, b, "99"))["extensions"]["details"]["subject_id"] == b
 

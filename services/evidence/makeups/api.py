@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.auth import CurrentPrincipal
 from services.common.db import SessionDep
+from services.common.listing import MAX_LIMIT, Limit, ListPage, Offset, SubjectFilter
 from services.common.openapi import errors
 from services.evidence.clock import Now
 from services.evidence.db import IdempotencyDep
@@ -37,10 +38,11 @@ async def grant_makeup(payload: MakeupCreate, session: SessionDep, principal: Cu
     return response
 
 
-@router.get("", response_model=list[MakeupRead], summary="A period's make-ups")
+@router.get("", response_model=ListPage[MakeupRead], summary="A period's make-ups the caller may read (paged)")
 async def list_makeups(period_id: Id, session: SessionDep, principal: CurrentPrincipal,
-                       subject_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None
-                       ) -> list[MakeupRead]:
-    """The make-ups of a period (of one subject) the caller may see, in the order they were approved (at most
-    500)."""
-    return await service.listed(session, principal, period_id, subject_id)
+                       subject_id: SubjectFilter = None, offset: Offset = 0,
+                       limit: Limit = MAX_LIMIT) -> ListPage[MakeupRead]:
+    """The make-ups of a period (of one subject) the caller may see, in the order they were approved, `limit` rows
+    after `offset`, with the list's `total_count` (chosen and counted with the caller's scope)."""
+    total, found = await service.listed(session, principal, period_id, subject_id, offset=offset, limit=limit)
+    return ListPage[MakeupRead](items=found, total_count=total)

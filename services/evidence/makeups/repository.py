@@ -8,6 +8,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import counted_page
+from services.common.listing import filters
+from services.evidence.facts.repository import in_scopes
 from services.evidence.makeups.models import Makeup
 
 
@@ -28,10 +31,12 @@ async def covering(session: AsyncSession, *, period_id: str, subject_id: str, in
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def of_period(session: AsyncSession, period_id: str, subject_id: str | None,
-                    limit: int) -> Sequence[Makeup]:
-    """A period's make-ups (of one subject), in the order they were approved."""
-    stmt = select(Makeup).where(Makeup.period_id == period_id)
-    if subject_id is not None:
-        stmt = stmt.where(Makeup.subject_id == subject_id)
-    return (await session.execute(stmt.order_by(Makeup.approved_at, Makeup.id).limit(limit))).scalars().all()
+async def of_period(session: AsyncSession, period_id: str, *, scopes: Sequence[str], subject_ids: Sequence[str],
+                    subject_id: str | None, offset: int, limit: int) -> tuple[int, list[Makeup]]:
+    """A page of a period's make-ups (of one subject) within scopes (or about the caller itself), in the order they
+    were approved, and how many there are."""
+    visible = in_scopes(Makeup.unit_path, scopes)
+    if subject_ids:
+        visible = visible | Makeup.subject_id.in_(subject_ids)
+    where = [Makeup.period_id == period_id, visible, *filters(Makeup, subject_id=subject_id, status=None)]
+    return await counted_page(session, Makeup, where, (Makeup.approved_at, Makeup.id), offset=offset, limit=limit)

@@ -22,7 +22,6 @@ from services.evidence.periods.service import COLLECTING, scoped_writable_period
 from services.evidence.scoring_client import PeriodInfo, ScoringClient
 from services.evidence.workdays import deadline_after
 
-LISTED = 500  # make-ups of one period a list shows
 READERS: tuple[Role, ...] = ("admin", "auditor", "assessor", "reviewer", "submitter")  # as submissions' READ_ROLES
 
 
@@ -89,10 +88,11 @@ async def grant(session: AsyncSession, principal: Principal, scoring: ScoringCli
     return read
 
 
-async def listed(session: AsyncSession, principal: Principal, period_id: str,
-                 subject_id: str | None) -> list[MakeupRead]:
-    """A period's make-ups the caller may read: as the subject's evidence (the staff who read it over the subject's
-    unit, or the subject itself)."""
-    rows = await repository.of_period(session, period_id, subject_id, LISTED)
-    return [MakeupRead.model_validate(r) for r in rows
-            if principal.can(READERS, r.unit_path) or r.subject_id in principal.subject_ids]
+async def listed(session: AsyncSession, principal: Principal, period_id: str, subject_id: str | None, *,
+                 offset: int, limit: int) -> tuple[int, list[MakeupRead]]:
+    """A page of a period's make-ups the caller may read, as the subject's evidence (the staff who read it over the
+    subject's unit, or the subject itself), chosen and counted in SQL, and how many there are."""
+    total, rows = await repository.of_period(session, period_id, scopes=principal.scopes_for(*READERS),
+                                             subject_ids=principal.subject_ids, subject_id=subject_id, offset=offset,
+                                             limit=limit)
+    return total, [MakeupRead.model_validate(r) for r in rows]
