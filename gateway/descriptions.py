@@ -253,18 +253,23 @@ TYPE_FIELDS: dict[str, str] = {
     "Submission.indicator": "The indicator (指标) code the evidence is for; null for a subject-level event (a veto).",
     "Submission.status": ("pending (under review at `level`), approved (its fact counts), returned (to be "
                           "corrected and sent again), rejected, or revoked (approved, then withdrawn)."),
-    "Submission.level": "The index of the review level (审核层级) it is at, 0 for the first.",
+    "Submission.level": ("The index of the review level (审核层级) it is at, 0 for the first "
+                         "(`ReviewDecision.levelIndex` is the same index of a decision; `ReviewDecision.level` is a "
+                         "name)."),
     "Submission.levelName": "The name of the level it waits at (e.g. 科室负责人); null unless pending.",
     "Submission.levelDueAt": f"When the current level's working days run out {INSTANT}; null unless pending.",
     "Submission.value": "The submitted content of the fact (事实), as a JSON object of its kind's fields (§5).",
     "Submission.factId": "The fact the approval made, which scoring counts and appeals name; null until approved.",
-    "Submission.submittedBy": "Who submitted it (the user id).",
+    "Submission.submittedBy": ("Who submitted it: the user id, or `api-key:<id>` for an API key (`onBehalfOf` then "
+                               "names the person the key acts for)."),
     "Attachment.fileName": "The file's name as uploaded.",
     "Attachment.contentType": ("The file's media type as uploaded (e.g. `application/pdf`), one of those allowed: "
                                "PDF, images, Office/WPS, text."),
     "Attachment.size": "The file's size in bytes.",
-    "ReviewDecision.level": "The name of the review level (审核层级) decided at.",
-    "ReviewDecision.reviewer": "Who decided (the user id).",
+    "ReviewDecision.level": ("The name of the review level (审核层级) decided at, not its index as `Submission.level`; "
+                             "deprecated for `levelName` (the same name) and `levelIndex`."),
+    "ReviewDecision.reviewer": ("Who decided: the user id, `api-key:<id>` for an API key (`onBehalfOf` then names the "
+                                "person the key acts for), or `system:…` for a level agreed when its deadline passed."),
     "ReviewDecision.decision": "approve, adjust (approve with a changed value), reject, return or revoke.",
     "ReviewDecision.value": "The content the reviewer set with `adjust`; null for the other decisions.",
     "ReviewDecision.reason": "The reviewer's reason (审核意见); empty for a plain approval.",

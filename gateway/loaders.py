@@ -18,6 +18,7 @@ from gateway.context import Context
 from kaohe.i18n import _
 from services.common.errors import DomainError, NotFound
 from services.common.peers import segment
+from services.common.separation import api_key_id
 
 BATCH_LIMIT = 100  # ids per backend call; a page never holds more
 PeriodKey = tuple[str, str]  # (period_id, id)
@@ -172,6 +173,32 @@ def decisions(ctx: Context) -> DataLoader[str, list[dict[str, Any]]]:
     found: DataLoader[str, list[dict[str, Any]]] = ctx.loader(
         "decisions", lambda: DataLoader(_by_submission(ctx, "/v1/review-decisions")))
     return found
+
+
+def key_creators(ctx: Context) -> DataLoader[str, str | None]:
+    """The person each API key acts for (its creator's `sub`), by key id: scoring `GET /v1/api-keys/creators?ids=`,
+    a services' read asked as the gateway. Only `acting_for` uses it, with the actors of records the services gave
+    the caller under its own grants, so it tells nothing about a key the caller meets nowhere."""
+    async def load(keys: list[str]) -> list[str | None]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            body = await ctx.clients.scoring.request("GET", "/v1/api-keys/creators", GATEWAY,
+                                                     params={"ids": ",".join(chunk)})
+            creators = body.get("creators") if isinstance(body, dict) else None
+            if isinstance(creators, dict):
+                found.update({str(key): str(creator) for key, creator in creators.items()})
+        return [found.get(k) for k in keys]
+
+    made: DataLoader[str, str | None] = ctx.loader("key_creators", lambda: DataLoader(load))
+    return made
+
+
+async def acting_for(ctx: Context, actor: str | None) -> str | None:
+    """On whose behalf the stored `actor` of a record the caller read acted: an API key (`api-key:<id>`) for its
+    creator, as audit records' `details.on_behalf_of` say; None for a person or a service acting itself (and for a
+    key scoring does not know)."""
+    key = api_key_id(actor)
+    return None if key is None else await key_creators(ctx).load(key)
 
 
 def periods(ctx: Context) -> DataLoader[str, dict[str, Any] | None]:

@@ -697,9 +697,14 @@ class KaoheClient(BaseClient):
                 level
                 levelName
                 factId
+                submittedBy
+                onBehalfOf
                 reviews {
                   level
+                  levelIndex
+                  levelName
                   reviewer
+                  onBehalfOf
                   decision
                   reason
                 }
@@ -774,6 +779,7 @@ class KaoheClient(BaseClient):
                   levelDueAt
                   levelDueOn
                   submittedBy
+                  onBehalfOf
                   createdAt
                 }
               }

@@ -21,12 +21,17 @@ class ReviewSubmissionReviewSubmission(BaseModel):
     level: Optional[int]
     level_name: Optional[str] = Field(alias="levelName")
     fact_id: Optional[str] = Field(alias="factId")
+    submitted_by: Optional[str] = Field(alias="submittedBy")
+    on_behalf_of: Optional[str] = Field(alias="onBehalfOf")
     reviews: list["ReviewSubmissionReviewSubmissionReviews"]
 
 
 class ReviewSubmissionReviewSubmissionReviews(BaseModel):
     level: Optional[str]
+    level_index: Optional[int] = Field(alias="levelIndex")
+    level_name: Optional[str] = Field(alias="levelName")
     reviewer: Optional[str]
+    on_behalf_of: Optional[str] = Field(alias="onBehalfOf")
     decision: Optional[str]
     reason: Optional[str]
 

@@ -34,6 +34,7 @@ class SubmissionsSubmissionsNodes(BaseModel):
     level_due_at: Optional[str] = Field(alias="levelDueAt")
     level_due_on: Optional[str] = Field(alias="levelDueOn")
     submitted_by: Optional[str] = Field(alias="submittedBy")
+    on_behalf_of: Optional[str] = Field(alias="onBehalfOf")
     created_at: Optional[str] = Field(alias="createdAt")
 
 

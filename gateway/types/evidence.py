@@ -37,20 +37,40 @@ class Attachment:
                    sha256=text(row, "sha256"))
 
 
+ON_BEHALF_OF = (
+    "On whose behalf {who} acted: when {field} is an API key (`api-key:<id>`), the person who created the key and "
+    "for whom it acts (their user id, as `details.on_behalf_of` of the audit record and the four-eyes checks take "
+    "it); null when a person (or kaohe itself, `system:…`) acted in their own name. Shown with the record, to "
+    "whoever may read it.")
+
+
 @strawberry.type(description="One reviewer's decision at one level of a review chain.")
 class ReviewDecision:
-    level: str | None
+    level: str | None = strawberry.field(deprecation_reason=(
+        "The level's name, whereas `Submission.level` is an index: read `levelName` (the same name) or `levelIndex` "
+        "(the index `Submission.level` gives)."))
+    level_index: int | None = strawberry.field(description=(
+        "The index of the review level (审核层级) decided at, 0 for the first: what `Submission.level` says of the "
+        "level a submission waits at."))
+    level_name: str | None = strawberry.field(description=(
+        "The name of the review level (审核层级) decided at (e.g. 科室负责人), as `Submission.levelName` names the "
+        "level a submission waits at; the deprecated `level` repeats it."))
     reviewer: str | None
     decision: str | None
     value: JSON | None
     reason: str | None
     decided_at: str | None
 
+    @strawberry.field(description=ON_BEHALF_OF.format(who="the reviewer", field="`reviewer`"))
+    async def on_behalf_of(self, info: Info[Context, None]) -> str | None:
+        return await loaders.acting_for(info.context, self.reviewer)
+
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> ReviewDecision:
-        return cls(level=text(row, "level_name", "level"), reviewer=text(row, "actor"), decision=text(row, "action"),
-                   value=row.get("value"), reason=text(row, "reason"),
-                   decided_at=text(row, "decided_at", "created_at"))
+        index, name = row.get("level"), text(row, "level_name")
+        return cls(level=name, level_index=index if isinstance(index, int) else None, level_name=name,
+                   reviewer=text(row, "actor"), decision=text(row, "action"), value=row.get("value"),
+                   reason=text(row, "reason"), decided_at=text(row, "decided_at", "created_at"))
 
 
 # a review level ends with a working day: `2026-03-31T15:59:59.999999Z` is the end of 31 March in Shanghai
@@ -92,6 +112,10 @@ class Submission:
                    level_due_local=local_instant(text(row, "level_due_at")), level_due_note=text(row, "level_due_note"),
                    value=row.get("value"), fact_id=text(row, "fact_id"),
                    submitted_by=text(row, "submitted_by"), created_at=text(row, "created_at"))
+
+    @strawberry.field(description=ON_BEHALF_OF.format(who="the submitter", field="`submittedBy`"))
+    async def on_behalf_of(self, info: Info[Context, None]) -> str | None:
+        return await loaders.acting_for(info.context, self.submitted_by)
 
     @strawberry.field(description="The files attached to this submission.")
     async def attachments(self, info: Info[Context, None]) -> list[Attachment]:

@@ -15,14 +15,20 @@ from services.common.errors import Forbidden
 Creators = Callable[[list[str]], Awaitable[dict[str, str]]]
 
 
+def api_key_id(actor: str | None) -> str | None:
+    """The id of the API key a stored actor (`api-key:<id>`) names; None for a person, a service or nothing."""
+    if actor is None or not actor.startswith(API_KEY_ACTOR_PREFIX):
+        return None
+    return actor.removeprefix(API_KEY_ACTOR_PREFIX) or None
+
+
 async def persons(actors: Iterable[str], creators: Creators) -> dict[str, str]:
     """Each stored actor with the person it stands for: an API key's creator, anyone else itself (a key scoring does
     not know stands for itself)."""
-    wanted = set(actors)
-    ids = sorted(a.removeprefix(API_KEY_ACTOR_PREFIX) for a in wanted if a.startswith(API_KEY_ACTOR_PREFIX))
+    wanted = {actor: api_key_id(actor) for actor in set(actors)}
+    ids = sorted({key for key in wanted.values() if key is not None})
     found = await creators(ids) if ids else {}
-    return {a: found.get(a.removeprefix(API_KEY_ACTOR_PREFIX), a) if a.startswith(API_KEY_ACTOR_PREFIX) else a
-            for a in wanted}
+    return {actor: actor if key is None else found.get(key, actor) for actor, key in wanted.items()}
 
 
 def same_person(first: str, second: str) -> bool:

@@ -106,7 +106,10 @@ def test_evidence_review_and_its_audit_trail_through_the_typed_client(live: Live
     with client("reviewer", "district", "head") as head:
         decided = head.review_submission(id=sent.id, action="approve", version=1).review_submission
     assert (decided.status, decided.version) == ("approved", 2)
-    assert [(r.reviewer, r.decision) for r in decided.reviews] == [("head", "approve")]
+    # one level (the default chain's 审核, index 0), decided by a person in their own name
+    assert [(r.reviewer, r.on_behalf_of, r.level_index, r.level_name, r.decision) for r in decided.reviews] == [
+        ("head", None, 0, "审核", "approve")]
+    assert (decided.submitted_by, decided.on_behalf_of) == ("clerk", None)
     assert decided.fact_id is not None
     with client("admin", "district", "office") as office:
         listed = office.submissions(period_id=period, first=10).submissions
