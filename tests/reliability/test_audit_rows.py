@@ -448,6 +448,15 @@ def test_a_status_changed_in_sql_is_not_taken_for_a_reopening(live: Live, period
             False, 2, True, [{"subjectId": b, "field": "total", "snapshot": "92.00", "served": "99.99"}],
             f"period {period} is published, yet no reopening of snapshot 2 is recorded: its status was changed "
             "outside ranking")
+        # ranking's own verification names both without the snapshot: the chain's last record of the period is the
+        # approval of snapshot 2, so the period must still be finalized and serve what it froze
+        approved = asyncio.run(_approval(url, period))
+        got = live.service("ranking", "GET", "/v1/audit/verify").json()
+        assert [(p["kind"], p["sequence"], p["subject_id"], p["record_id"]) for p in got["provenance"]] == [
+            ("status", None, None, approved), ("subject", 2, b, approved)]
+        assert got["provenance"][0]["message"] == (
+            f"period {period} is published, yet the chain's last record of it is its approval (record {approved}): "
+            "its status was changed outside ranking")
         asyncio.run(_sql(url, (f"UPDATE ranking.subject_result SET total = 92.00 WHERE id = ({current})",
                                (period, b))))
         got = live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]
@@ -457,6 +466,16 @@ def test_a_status_changed_in_sql_is_not_taken_for_a_reopening(live: Live, period
                          (f"UPDATE ranking.subject_result SET total = 92.00 WHERE id = ({current})", (period, b))))
     assert live(auditor, VERIFY_SNAPSHOT, p=period, s=None)["verifySnapshot"]["ok"] is True
     assert asyncio.run(_report(url, "ranking")).ok
+
+
+async def _approval(url: str, period: str) -> int:
+    """The chain's last approval (period.finalized) of the period."""
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT max(id) FROM ranking.audit_record WHERE action = 'period.finalized' "
+                                       "AND entity_id = $1", period))
+    finally:
+        await conn.close()
 
 
 async def _cut_evidence(url: str, period: str) -> tuple[int, int]:
