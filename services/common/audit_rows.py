@@ -33,6 +33,16 @@ ROW_RECORDS = "action IN ('row.write', 'row.delete')"
 
 
 @dataclass(frozen=True)
+class Vouched:
+    """A column of an audited row that holds the digest of state the row digests leave out (another table's
+    volatile columns): the writer sets it with `sql`, verification computes `sql` again and compares. Being a
+    column of an audited row, its value is itself vouched for by the chain."""
+
+    column: str  # NULL claims nothing (a row written before its writer set it: its own digest covers that)
+    sql: str  # over the vouching row as alias r; our own constant SQL, no input in it
+
+
+@dataclass(frozen=True)
 class AuditedTable:
     """A table whose live rows the audit chain vouches for."""
 
@@ -42,6 +52,10 @@ class AuditedTable:
     # the services write each row once and never change or delete it (a version, a decision, an entry of a 公示): after
     # a key's first record, any record of it but a migration's baseline is a rewrite, even one that matches the row
     immutable: bool = False
+    # When set, an UPDATE is noted only when it sets one of these columns (a row-level trigger on them): an UPDATE
+    # of volatile columns alone, which cannot change a row's digest, costs nothing. Every column but the volatile.
+    noted_updates: tuple[str, ...] = ()
+    vouches: tuple[Vouched, ...] = ()
 
     def key_sql(self, alias: str = "r") -> str:
         """The row's key as text (the audit record's entity_id): `id`, or the parts joined by '/'."""
@@ -53,6 +67,18 @@ class AuditedTable:
     def volatile_sql(self) -> str:
         return "ARRAY[" + ", ".join(f"'{column}'" for column in self.volatile) + "]::text[]"
 
+
+# A result version never changes once written; which version is current and the table's order do, at every
+# recomputation, for as many subjects as moved in the ranking: they are left out of the versions' digests (no
+# audit record per retired version) and the period row vouches for them all with one digest (ranking_0009).
+RESULT_VOLATILE = ("is_current", "position")
+RESULT_NOTED = ("id", "period_id", "subject_id", "version", "name", "group", "unit_path", "attributes", "rank",
+                "total", "grade", "document", "document_sha256", "inputs_sha256", "created_at", "cause")
+CURRENT_RESULTS = Vouched(
+    "current_sha256",
+    "(SELECT encode(sha256(convert_to(coalesce(string_agg(to_json(s.subject_id)::text || ',' || s.version || ',' "
+    "|| s.position, E'\\n' ORDER BY s.position, s.subject_id), ''), 'UTF8')), 'hex') "
+    'FROM "ranking".subject_result s WHERE s.period_id = r.id AND s.is_current)')
 
 # The tables whose rows are evidence, by service (migrations keep their own copy of the list they install).
 AUDITED: dict[str, tuple[AuditedTable, ...]] = {
@@ -80,7 +106,8 @@ AUDITED: dict[str, tuple[AuditedTable, ...]] = {
         AuditedTable("holiday_arrangement", key=("year",)),
     ),
     "ranking": (
-        AuditedTable("ranked_period", volatile=("results_token",)), AuditedTable("subject_result"),
+        AuditedTable("ranked_period", volatile=("results_token",), vouches=(CURRENT_RESULTS,)),
+        AuditedTable("subject_result", volatile=RESULT_VOLATILE, noted_updates=RESULT_NOTED),
         AuditedTable("publication"),
         AuditedTable("publication_entry", key=("publication_id", "position"), immutable=True),
         AuditedTable("period_snapshot"), AuditedTable("period_reopening"), AuditedTable("objection"),
@@ -124,15 +151,36 @@ def install_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
     return [*statements, *trigger_sql(schema, tables)]
 
 
+def row_function_sql(schema: str) -> str:
+    """The function of the row-level UPDATE trigger of a table with `noted_updates` (PostgreSQL allows no column
+    list on a statement-level trigger with transition tables): it notes the one row as the statement trigger
+    would. TG_ARGV as audit_row_touched's."""
+    return f"""CREATE OR REPLACE FUNCTION "{schema}".audit_row_touched_each() RETURNS trigger LANGUAGE plpgsql
+            SET "TimeZone" = 'UTC' SET extra_float_digits = 1 AS $$
+        BEGIN
+            EXECUTE format('INSERT INTO %I.%I (table_name, row_key, row_digest) '
+                           'SELECT %L, %s, %s FROM (SELECT ($1).*) r',
+                           TG_TABLE_SCHEMA, '{TOUCHED}', TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[1]) USING NEW;
+            RETURN NULL;
+        END $$"""  # noqa: S608 - DDL of our own names
+
+
 def trigger_sql(schema: str, tables: Iterable[AuditedTable]) -> list[str]:
-    """The triggers that note every write of `tables` (the functions `install_sql` creates must exist: a later
-    migration that adds a table to the audited ones runs only these)."""
+    """The triggers that note every write of `tables` (the functions `install_sql` creates must exist, and
+    `row_function_sql`'s for a table with `noted_updates`: a later migration that adds a table to the audited
+    ones runs only these)."""
     statements = []
     for table in tables:
         arguments = f"{_literal(table.key_sql())}, {_literal(table.digest_sql(schema))}"
         for event, referencing in (("INSERT", "NEW TABLE AS new_rows"),
                                    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
                                    ("DELETE", "OLD TABLE AS old_rows")):
+            if event == "UPDATE" and table.noted_updates:
+                columns = ", ".join(f'"{column}"' for column in table.noted_updates)
+                statements.append(
+                    f'CREATE TRIGGER audit_row_update AFTER UPDATE OF {columns} ON "{schema}"."{table.name}" '
+                    f'FOR EACH ROW EXECUTE FUNCTION "{schema}".audit_row_touched_each({arguments})')
+                continue
             statements.append(
                 f'CREATE TRIGGER audit_row_{event.lower()} AFTER {event} ON "{schema}"."{table.name}" '
                 f"REFERENCING {referencing} FOR EACH STATEMENT "
@@ -169,7 +217,8 @@ class RowProblem:
 
     table: str
     key: str
-    kind: str  # changed | unrecorded | deleted | rewritten (a later record of a row of an immutable table)
+    kind: str  # changed | unrecorded | deleted | rewritten (a later record of a row of an immutable table) |
+    # vouched (the state a `Vouched` column stands for moved)
     record_id: int | None  # the row's last record (None: it has none)
 
     def sentence(self) -> str:
@@ -180,6 +229,9 @@ class RowProblem:
         if self.kind == "rewritten":
             return _("row %(table)s %(key)s was rewritten (record %(record)s writes it again, yet the services never "
                      "change a row of this table)", table=self.table, key=self.key, record=self.record_id)
+        if self.kind == "vouched":
+            return _("row %(table)s %(key)s no longer matches what it vouches for (rows it stands for were changed "
+                     "behind the service's back)", table=self.table, key=self.key)
         if self.kind == "unrecorded":
             return _("row %(table)s %(key)s has no audit record (inserted behind the service's back)",
                      table=self.table, key=self.key)
@@ -207,7 +259,8 @@ Progress = Callable[[str, int], None]
 
 async def verify_rows(conn: Any, schema: str, tables: Iterable[AuditedTable], *, limit: int = 1000,
                       progress: Progress | None = None) -> RowsReport:
-    """Compare every live row of the audited tables with the last `row.*` record of its key.
+    """Compare every live row of the audited tables with the last `row.*` record of its key, and each `Vouched`
+    column with the state it stands for.
 
     `conn` is an asyncpg connection inside a (repeatable read) transaction whose TimeZone is UTC. PostgreSQL joins
     each table's rows (key, digest) with the last record of each key and sends back only the rows that differ, at
@@ -231,6 +284,13 @@ async def verify_rows(conn: Any, schema: str, tables: Iterable[AuditedTable], *,
         report.problem_count += int(found[0]["problems"]) if found else 0
         if table.immutable:
             await _rewritten(conn, schema, table, report, limit)
+        for vouched in table.vouches:
+            for row in await conn.fetch(
+                    f"SELECT {table.key_sql()} AS k FROM \"{schema}\".\"{table.name}\" r "  # noqa: S608 - our names
+                    f'WHERE r."{vouched.column}" <> {vouched.sql} ORDER BY ({table.key_sql()}) COLLATE "C"'):
+                if len(report.problems) < limit:
+                    report.problems.append(RowProblem(table.name, row["k"], "vouched", None))
+                report.problem_count += 1
         report.tables[table.name] = rows
         if progress is not None:
             progress(table.name, rows)

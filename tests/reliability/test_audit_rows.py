@@ -249,7 +249,9 @@ def test_a_row_altered_inserted_or_deleted_behind_the_services_back_is_named(
 
     found, key, record = asyncio.run(_tamper(url, service, table, "insert", triggers=False))
     assert record is None
-    assert found == (True, [RowProblem(table.name, key, "unrecorded", None)], 0)
+    # a period row copied under a new key carries the digest of the original's current results, and has none
+    vouched = [RowProblem(table.name, key, "vouched", None)] if table.vouches else []
+    assert found == (True, [RowProblem(table.name, key, "unrecorded", None), *vouched], 0)
 
     found, key, record = asyncio.run(_tamper(url, service, table, "delete", triggers=False))
     assert record is not None
@@ -263,6 +265,68 @@ def test_a_row_altered_with_the_triggers_on_is_named_and_its_note_left_unsealed(
     seals it; the row no longer matches its record either."""
     found, key, record = asyncio.run(_tamper(dsn(live), service, table, "alter", triggers=True))
     assert found == (True, [RowProblem(table.name, key, "changed", record)], 1)
+
+
+async def _result_rows(url: str, period: str) -> tuple[list[tuple[str, bool, int, str, int]], dict[int, int]]:
+    """(subject, current, position, total, rank) of the period's result versions, and each version's row records."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT id, subject_id, is_current, position, total, rank FROM ranking.subject_result "
+                                "WHERE period_id = $1", period)
+        records = {row["id"]: await conn.fetchval(
+            "SELECT count(*) FROM ranking.audit_record WHERE entity_type = 'subject_result' AND entity_id = $1 "
+            "AND action IN ('row.write', 'row.delete')", str(row["id"])) for row in rows}
+        return [(r["subject_id"], r["is_current"], r["position"], str(r["total"]), r["rank"]) for r in rows], records
+    finally:
+        await conn.close()
+
+
+def test_a_result_version_is_recorded_once_its_retirement_leaves_no_record(live: Live, period: str) -> None:
+    """The upheld appeal moved 甲 from 88 (rank 2) to 95 (rank 1) and 乙 from rank 1 to 2: each has earlier
+    versions, retired, and one current. Each version's row was recorded when written and never again: retiring it
+    (is_current) or moving it in the table (position) is vouched for by the period row instead."""
+    names = {sid: name for name, sid in _subjects(live, period).items()}
+    rows, records = asyncio.run(_result_rows(dsn(live), period))
+    current = sorted((names[s], position, total, rank) for s, is_current, position, total, rank in rows if is_current)
+    assert current == [("乙街道", 1, "92.00", 2), ("甲街道", 0, "95.00", 1)]
+    retired = {(names[s], total, rank) for s, is_current, _position, total, rank in rows if not is_current}
+    assert {("甲街道", "88.00", 2), ("乙街道", "92.00", 1)} <= retired
+    assert set(records.values()) == {1}
+
+
+async def _tamper_current(url: str, period: str, how: str) -> list[RowProblem]:
+    """Change which version is current, or the table order, in a transaction (no trigger fires); the ranking
+    schema's row problems; rolled back."""
+    conn = await asyncpg.connect(url)
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        await conn.execute("SET LOCAL session_replication_role = replica")
+        if how == "current":  # the retired first version shown again in place of the second
+            await conn.execute("UPDATE ranking.subject_result SET is_current = NOT is_current WHERE period_id = $1 "
+                               "AND subject_id = (SELECT subject_id FROM ranking.subject_result WHERE period_id = $1 "
+                               "AND version = 2 ORDER BY subject_id LIMIT 1)", period)
+        else:  # the two current rows swap places in the table
+            await conn.execute("UPDATE ranking.subject_result SET position = 1 - position WHERE period_id = $1 "
+                               "AND is_current", period)
+        await conn.execute("SET LOCAL session_replication_role = origin")
+        await conn.execute("SET LOCAL TimeZone = 'UTC'")
+        report = await verify_rows(conn, "ranking", AUDITED["ranking"])
+        await tx.rollback()
+        return report.problems
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("how", ["current", "position"])
+def test_a_current_version_or_the_table_order_changed_in_sql_is_named_by_the_period(
+        live: Live, period: str, how: str) -> None:
+    """Neither is in the versions' digests: the period row's current_sha256 no longer matches."""
+    problems = asyncio.run(_tamper_current(dsn(live), period, how))
+    assert problems == [RowProblem("ranked_period", period, "vouched", None)]
+    assert problems[0].sentence() == (
+        f"row ranked_period {period} no longer matches what it vouches for (rows it stands for were changed behind "
+        "the service's back)")
 
 
 def test_the_issue_s_tampering_of_a_finalised_period_fails_verification_naming_each_row(

@@ -64,6 +64,9 @@ class RankedPeriod(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # a new random value whenever the period's results are written (processes cache them by it)
     results_token: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # the digest of which result version of each subject is current and of the table's order (the versions' own
+    # digests leave both out): services/common/audit_rows.py CURRENT_RESULTS, set whenever the results are written
+    current_sha256: Mapped[str | None] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -10,11 +10,13 @@ from typing import Any, cast
 from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, false, func, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from services.common.audit_rows import CURRENT_RESULTS
 from services.common.auth import Principal
 from services.common.db import copy_records
 from services.ranking.access import OFFICE_READERS, PUBLIC_READERS, own_unit_scopes
-from services.ranking.periods.models import PublicationEntry
+from services.ranking.periods.models import PublicationEntry, RankedPeriod
 from services.ranking.results.models import SubjectResult
 
 
@@ -196,6 +198,15 @@ async def retire(session: AsyncSession, ids: Sequence[int]) -> None:
         param = bindparam("ids", list(ids), type_=ARRAY(BigInteger))
         await session.execute(update(SubjectResult).where(SubjectResult.id == any_(param)).values(is_current=False)
                               .execution_options(synchronize_session=False))
+
+
+async def vouch_current(session: AsyncSession, period: RankedPeriod) -> None:
+    """Set the period's digest of its current results and table order (CURRENT_RESULTS), once they are written:
+    the result versions' own digests leave `is_current` and `position` out."""
+    value = await session.scalar(
+        text(f'UPDATE "ranking".ranked_period r SET current_sha256 = {CURRENT_RESULTS.sql} '  # noqa: S608 - our SQL
+             "WHERE r.id = :id RETURNING r.current_sha256"), {"id": period.id})
+    set_committed_value(period, "current_sha256", value)
 
 
 # The columns a new result version is written with (created_at takes its default, now(), as an INSERT's would).

@@ -228,6 +228,8 @@ async def store(
         after = _after(before, gone, moved, new_rows, new_ids)
     cache.stored.put(period_id, StoredResults(period.results_token, after, entries, tuple(metas)))
     await session.flush()
+    if after is not before or period.current_sha256 is None:
+        await repository.vouch_current(session, period)
     return Recomputed(period_id, len(changed), unchanged, len(gone), scores_moved=moved_scores[:LISTED])
 
 
