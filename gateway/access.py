@@ -197,7 +197,7 @@ READS = frozenset({
     "scoreHistory", "scoreAsOf", "explain", "facts", "verifyPeriod", "ranking", "result", "resultHistory", "snapshots",
     "verifySnapshot", "reopenings", "publication", "objections", "auditTrail", "verifyAuditChain", "reviewChains",
     "journalRoster", "validateScheme", "schemeDiff", "apiKeys", "units", "unitAncestors", "unitPeople", "inbox",
-    "webhookSubscriptions", "holidayCalendar", "node",
+    "webhookSubscriptions", "webhookEventTypes", "holidayCalendar", "node",
     "downloadAttachment", "exportRanking", "exportPublication", "downloadSnapshot", "exportInputs"})
 
 # The acts on one subject that answer a subject outside the caller's grants as one not enrolled (NOT_FOUND), as the
