@@ -107,7 +107,7 @@ AUDITED: dict[str, tuple[AuditedTable, ...]] = {
     ),
     "ranking": (
         AuditedTable("ranked_period", volatile=("results_token",), vouches=(CURRENT_RESULTS,)),
-        AuditedTable("subject_result", volatile=RESULT_VOLATILE, noted_updates=RESULT_NOTED),
+        AuditedTable("subject_result", volatile=RESULT_VOLATILE, noted_updates=RESULT_NOTED, immutable=True),
         AuditedTable("publication"),
         AuditedTable("publication_entry", key=("publication_id", "position"), immutable=True),
         AuditedTable("period_snapshot"), AuditedTable("period_reopening"), AuditedTable("objection"),

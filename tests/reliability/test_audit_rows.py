@@ -787,7 +787,8 @@ def test_a_published_and_finalized_result_rewritten_with_forged_records_is_named
             await conn.execute("UPDATE ranking.publication_entry SET document_sha256 = repeat('f', 64) "
                                "WHERE publication_id = $1 AND position = $2", *found["entry"][:2])
             await conn.execute("UPDATE scoring.score_version SET value = 99.99 WHERE id = $1", found["score"]["id"])
-            await _forge(conn, "ranking", _table("ranking", "subject_result"), str(found["result"]["id"]))
+            found["result_record"] = await _forge(conn, "ranking", _table("ranking", "subject_result"),
+                                                  str(found["result"]["id"]))
             found["entry_record"] = await _forge(conn, "ranking", _table("ranking", "publication_entry"), entry_key)
             found["score_record"] = await _forge(conn, "scoring", _table("scoring", "score_version"),
                                                  str(found["score"]["id"]))
@@ -817,6 +818,8 @@ def test_a_published_and_finalized_result_rewritten_with_forged_records_is_named
         assert lines[1:] == [
             f"scoring: BROKEN: row score_version {found['score']['id']} was rewritten (record "
             f"{found['score_record']} writes it again, yet the services never change a row of this table)",
+            f"ranking: BROKEN: row subject_result {found['result']['id']} was rewritten (record "
+            f"{found['result_record']} writes it again, yet the services never change a row of this table)",
             f"ranking: BROKEN: row publication_entry {found['entry_key']} was rewritten (record "
             f"{found['entry_record']} writes it again, yet the services never change a row of this table)",
             f"ranking: BROKEN: publication 3 of period {period} was rewritten: its entries no longer give the "
@@ -826,7 +829,7 @@ def test_a_published_and_finalized_result_rewritten_with_forged_records_is_named
         ]
         # the same through ranking's own verification (the gateway's verifyAuditChain asks it)
         got = live.service("ranking", "GET", "/v1/audit/verify").json()
-        assert (got["ok"], [p["kind"] for p in got["row_problems"]]) == (False, ["rewritten"])
+        assert (got["ok"], [p["kind"] for p in got["row_problems"]]) == (False, ["rewritten", "rewritten"])
         assert [(p["kind"], p["sequence"], p["subject_id"], p["record_id"]) for p in got["provenance"]] == [
             ("entries", 3, None, found["published"]), ("subject", 2, b, found["approved"])]
     finally:
