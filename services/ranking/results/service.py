@@ -204,7 +204,7 @@ async def store(
     versions = await repository.latest_versions(session, period_id, fresh) if fresh else {}
     gone_rows = await repository.by_ids(session, [row.id for row in gone.values()])
     await repository.retire(session, [c[3].id for c in changed if c[3] is not None] + list(gone_rows))
-    own = await _own_scores_moved(session, changed)
+    own = await _own_scores_moved(session, changed, last_entries)
     moved_scores = tuple(sorted(sid for sid, moved_own in own.items() if moved_own))
     new_rows = []
     for position, entry, subject_meta, previous, digest, text in changed:
@@ -236,14 +236,24 @@ async def store(
 async def _own_scores_moved(
     session: AsyncSession,
     changed: Sequence[tuple[int, Mapping[str, Any], SubjectMeta, repository.CurrentDigest | None, str, str | None]],
+    stored: Sequence[Mapping[str, Any]],
 ) -> dict[str, bool]:
     """subject → whether its total or an indicator score differs from its previous version's (a new subject:
-    true); the others among `changed` were only ranked again."""
-    before = await repository.scores_of(session, [c[3].id for c in changed if c[3] is not None])
+    true); the others among `changed` were only ranked again. `stored`: the entries this process stored last for
+    the period, when they are still its current results (cache.stored), which hold the previous versions' total and
+    scores as the engine made them; a version not among them is read from the database."""
+    last = {entry["id"]: entry for entry in stored}
+    unknown = [c[3].id for c in changed if c[3] is not None and c[1]["id"] not in last]
+    before = await repository.scores_of(session, unknown) if unknown else {}
     own: dict[str, bool] = {}
     for _position, entry, _meta, previous, _digest, _text in changed:
-        now = json.loads(canonical_json([entry.get("total"), entry.get("scores")]))
-        own[str(entry["id"])] = previous is None or list(before.get(previous.id, (None, None))) != now
+        if previous is None:
+            own[str(entry["id"])] = True
+        elif (kept := last.get(entry["id"])) is not None:
+            own[str(entry["id"])] = (kept.get("total"), kept.get("scores")) != (entry.get("total"), entry.get("scores"))
+        else:
+            now = json.loads(canonical_json([entry.get("total"), entry.get("scores")]))
+            own[str(entry["id"])] = list(before.get(previous.id, (None, None))) != now
     return own
 
 
