@@ -207,7 +207,7 @@ HIDING = READS | {"submitEvidence", "submitJournal", "fileAppeal", "issueRectifi
                   "fileObjection"}
 
 # Nested fields that reveal per-subject data follow the rule of the matching root operation.
-NESTED = {"Subject.score": "explain", "Subject.result": "result"}
+NESTED = {"Subject.score": "explain", "Subject.result": "result", "Period.problems": "verifyPeriod"}
 
 
 def rule(operation: str) -> Rule:

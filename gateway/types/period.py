@@ -17,6 +17,26 @@ from gateway.types import text
 from gateway.types.result import Result
 from gateway.types.scheme import Indicator
 from gateway.types.score import Score
+from services.common.peers import segment
+
+
+@strawberry.type(description=(
+    "Something the engine could not use as given in the period's last computation (a fact it left out or could not "
+    "read: an unknown event type or level, a fact that fits no leaf, an event without indicator that is no veto; a "
+    "subject it could not score), so that an office sees what did not count."))
+class PeriodProblem:
+    fact_id: str | None = strawberry.field(description="The fact's id (`facts(ids:)` shows it); null for a problem "
+                                                        "that is not about one fact.")
+    subject_id: str | None = strawberry.field(description="The subject it is about, where the problem or the fact "
+                                                          "names one.")
+    indicator: str | None = strawberry.field(description="The indicator the fact names, if any.")
+    pointer: str | None = strawberry.field(description="A JSON pointer into the scheme, for a problem of the scheme.")
+    message: str = strawberry.field(description="What is wrong, in the request's language (Accept-Language).")
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> PeriodProblem:
+        return cls(fact_id=text(row, "fact"), subject_id=text(row, "subject"), indicator=text(row, "indicator"),
+                   pointer=text(row, "pointer"), message=str(row.get("message", "")))
 
 
 @strawberry.type(description="An assessment period of one scheme version.")
@@ -42,6 +62,20 @@ class Period:
                    subject_count=row.get("subject_count") if isinstance(row.get("subject_count"), int) else None,
                    inputs_sha256=text(row, "inputs_sha256"),
                    indicators=[Indicator.from_json(i) for i in row.get("indicators") or []])
+
+    @strawberry.field(description=(
+        "The problems of the period's last computation (scheme-reference §5): each fact the engine left out or could "
+        "not read, with the subject it is about; with `subjectId`, that subject's only. Null unless the caller is an "
+        "admin or auditor over the period's owner (who may run `verifyPeriod`)."))
+    async def problems(self, info: Info[Context, None], subject_id: strawberry.ID | None = None
+                       ) -> list[PeriodProblem] | None:
+        ctx = info.context
+        if not access.visible(ctx.user, access.NESTED["Period.problems"], unit_path=self.owner_path or ""):
+            return None
+        params = {"subject_id": str(subject_id)} if subject_id is not None else None
+        body = await ctx.clients.scoring.request("GET", f"/v1/periods/{segment(str(self.id))}/problems", ctx.user,
+                                                 params=params)
+        return [PeriodProblem.from_json(p) for p in body.get("problems") or [] if isinstance(p, dict)]
 
 
 @strawberry.type(description="A unit or person assessed in a period.")

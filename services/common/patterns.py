@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from kaohe.i18n import N_
 
 UNIT_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"  # one segment of a unit path (a unit's `slug`)
@@ -19,3 +21,16 @@ PATTERN_REASONS: dict[str, str] = {
     MONTH: N_("Should be a month: the year and the month 01 to 12 (2026-03)"),
     f"^{UNIT_SLUG}$": N_("Should be 1 to 64 lowercase letters, digits, '-' or '_', beginning with a letter or digit"),
 }
+
+_LABEL_KINDS = (("week", r"\d{4}-W\d{2}"), ("quarter", r"\d{4}-Q\d"), ("half", r"\d{4}-H\d"), ("month", r"\d{4}-\d{2}"),
+                ("year", r"\d{4}"))
+# The label of each period kind (scheme-reference §1, §2 `period`), as a refusal shows it.
+LABEL_FORMS: dict[str, str] = {"month": "2026-03", "quarter": "2026-Q1", "half": "2026-H1", "year": "2026",
+                               "week": "2026-W05"}
+
+
+def label_kind(label: str) -> str | None:
+    """The period kind (`month`, `quarter`, `half`, `year`, `week`) a label of PERIOD_LABEL names; None for another."""
+    if re.fullmatch(PERIOD_LABEL.strip("^$"), label) is None:
+        return None
+    return next(kind for kind, shape in _LABEL_KINDS if re.fullmatch(shape, label))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Annotated, Any
 
 import httpx
@@ -34,6 +35,10 @@ class PeriodInfo:
     event_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # event leaf → the types it reads
     # ratio leaves whose measures count a part of their denominator (scoring's numerator_within_denominator)
     share_ratios: frozenset[str] = frozenset()
+    maxima: dict[str, Decimal] = field(default_factory=dict)  # indicator code → its max (points)
+    event_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # accrual leaf → its levels
+    # the event types of the scheme's vetoes, the only events without an indicator; None: scoring did not say
+    veto_events: frozenset[str] | None = None
 
 
 def not_in_period(period_id: str, subject_id: str) -> InvalidInput:
@@ -81,11 +86,18 @@ class ScoringClient:
         rules = {str(i["code"]): i.get("rule_kind") for i in body.get("indicators", [])}
         types = {str(i["code"]): tuple(map(str, i["event_types"])) for i in body.get("indicators", [])
                  if i.get("event_types")}
+        levels = {str(i["code"]): tuple(map(str, i["event_levels"])) for i in body.get("indicators", [])
+                  if i.get("event_levels")}
+        vetoes = body.get("veto_events")
         return PeriodInfo(str(body["id"]), str(body["scheme_id"]), str(body["status"]), kinds, documents,
                           str(body.get("label", "")), owner_path=str(body.get("owner_path") or ""),
                           rule_kinds=rules, event_types=types,
                           share_ratios=frozenset(str(i["code"]) for i in body.get("indicators", [])
-                                                 if i.get("numerator_within_denominator")))
+                                                 if i.get("numerator_within_denominator")),
+                          maxima={str(i["code"]): Decimal(str(i["max"])) for i in body.get("indicators", [])
+                                  if i.get("max") is not None},
+                          event_levels=levels,
+                          veto_events=frozenset(map(str, vetoes)) if isinstance(vetoes, list) else None)
 
     async def subjects(self, period_id: str, ids: list[str]) -> dict[str, SubjectInfo]:
         """The named subjects of a period (unknown ids are absent)."""

@@ -32,8 +32,9 @@ INDICATORS = [
     {"code": "journal", "name": "周志", "max": "5", "rule_kind": "journal", "fact_kind": "journal"},
     {"code": "peer", "name": "民主测评", "max": "5", "rule_kind": "rating", "fact_kind": "rating"},
     {"code": "zdgz", "name": "重点工作", "max": "20", "rule_kind": "accrual", "fact_kind": "event",
-     "event_types": ["key_task"]},
+     "event_types": ["key_task"], "event_levels": ["区级", "市级"]},
 ]
+VETO_EVENTS = ["serious_violation"]  # the scheme's vetoes: the only events without an indicator
 SUBJECTS = {
     "p001": {"id": "p001", "name": "张三", "kind": "person", "group": "一般工作人员", "unit_path": "city/a",
              "attributes": {}},
@@ -68,7 +69,8 @@ class FakeScoring:
         if len(parts) == 3:
             return httpx.Response(200, json={"id": parts[2], "scheme_id": "meiling", "scheme_version": 1,
                                              "label": parts[2], "status": PERIODS[parts[2]],
-                                             "owner_path": OWNERS.get(parts[2], ""), "indicators": INDICATORS})
+                                             "owner_path": OWNERS.get(parts[2], ""), "indicators": INDICATORS,
+                                             "veto_events": VETO_EVENTS})
         ids = request.url.params.get("ids", "").split(",")
         return httpx.Response(200, content=json.dumps([SUBJECTS[i] for i in ids if i in SUBJECTS]))
 

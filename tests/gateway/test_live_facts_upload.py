@@ -287,13 +287,24 @@ def test_a_retried_upload_with_its_key_is_replayed(live: Live, units: dict[str, 
 
 
 def test_an_event_outside_the_month_is_a_bad_row(live: Live, units: dict[str, str]) -> None:
-    p = period(live, units, "events")
+    # a deduction leaf that counts 迟报 and 漏报 (the events of a scheme without vetoes go to an indicator)
+    document = {**scheme("bulk-events"), "indicators": [
+        {"code": "work", "name": "重点工作", "max": 60, "rule": {"kind": "manual"}},
+        {"code": "discipline", "name": "报送纪律", "max": 40,
+         "rule": {"kind": "deduction", "per_event": {"迟报": 2, "漏报": 4}}}]}
+    p = live.opened_period(document, "2026-Q2", [(units[u], "街道") for u in ("a", "b", "c")])
     data = xlsx(["subject", "type", "date", "count"], [units["a"], "迟报", datetime(2026, 4, 3), 1],
                 [units["b"], "漏报", datetime(2026, 5, 2), 2])
-    refused = upload(live, live.token("admin", ""), p, "扣分.xlsx", data, fact="event", month="2026-04")
+    refused = upload(live, live.token("admin", ""), p, "扣分.xlsx", data, indicator="discipline", month="2026-04")
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["extensions"]["details"]["rows"] == [
         {"row": 3, "column": "date", "reason": "2026-05-02 is not in the file's month 2026-04"}]
+    # the same events without an indicator: the scheme has no vetoes, so the whole file is refused on `indicator`
+    whole = upload(live, live.token("admin", ""), p, "扣分.xlsx", data, fact="event", month="2026-04")
+    assert whole.status_code == 422, whole.text
+    error = whole.json()["errors"][0]
+    assert error["message"] == "indicator is required: the scheme has no vetoes, so every event counts on an indicator"
+    assert error["extensions"]["details"] == [{"field": "indicator", "reason": "no vetoes"}]
 
 
 CHAIN = """mutation($s: ID!, $l: [ReviewLevelInput!]!) { setReviewChain(schemeId: $s, indicator: "work", levels: $l)

@@ -22,13 +22,14 @@ async def test_open_period_reads_per_contract(scoring: httpx.AsyncClient) -> Non
     period = await _ready(scoring)
     assert (period["id"], period["status"], period["subject_count"], period["score_set"]) == ("q1", "open", 2, 0)
     none = {"documents": [], "required_documents": [], "documents_when_missing": None, "lookback_periods": None,
-            "event_types": [], "numerator_within_denominator": False}
+            "event_types": [], "event_levels": [], "numerator_within_denominator": False}
     assert period["indicators"] == [
         {"code": "work", "name": "工作", "max": "60", "rule_kind": "manual", "fact_kind": "score", **none},
         {"code": "attend", "name": "考勤", "max": "10", "rule_kind": "deduction", "fact_kind": "event",
          **none, "event_types": ["late"]},
         {"code": "rankp", "name": "排名分", "max": "30", "rule_kind": "rank_points", "fact_kind": None, **none},
     ]
+    assert period["veto_events"] == []  # TINY has no vetoes
     subjects = await ok(await scoring.get("/v1/periods/q1/subjects?ids=p2,p1,zz", headers=service_headers()))
     assert subjects == [
         {"id": "p1", "name": "人p1", "kind": "person", "group": "A", "unit_path": "city/a", "attributes": {}},

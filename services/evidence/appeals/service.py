@@ -26,7 +26,7 @@ from services.evidence.facts.models import Fact
 from services.evidence.periods import repository as period_states
 from services.evidence.periods.service import writable_period
 from services.evidence.scoring_client import PeriodInfo, ScoringClient
-from services.evidence.submissions.content import check_share, validate_content
+from services.evidence.submissions.content import checked_content
 from services.evidence.workdays import deadline_after, deadline_with_note
 
 READERS: tuple[Role, ...] = ("admin", "auditor", "submitter")
@@ -91,9 +91,7 @@ def _corrected(fact: Fact, correction: dict[str, Any], period: PeriodInfo) -> di
         raise InvalidInput(_("a correction changes the fact's values, not its id, subject, indicator or kind"),
                            details={"field": "correction"})
     values = {k: v for k, v in fact.body.items() if k not in FACT_KEYS}
-    content = validate_content(fact.kind, {**values, **correction}, period.label, field="correction")
-    if fact.kind == "measure" and fact.indicator in period.share_ratios:
-        check_share(content, field="correction")
+    content = checked_content(period, fact.indicator, fact.kind, {**values, **correction}, field="correction")
     return {**{k: fact.body[k] for k in FACT_KEYS if k in fact.body}, **content}
 
 

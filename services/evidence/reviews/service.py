@@ -21,9 +21,9 @@ from services.evidence.periods.service import writable_period
 from services.evidence.reviews import chains, repository
 from services.evidence.reviews.models import ReviewChain, ReviewDecision
 from services.evidence.reviews.schemas import DecisionCreate, ReviewChainPut
-from services.evidence.scoring_client import ScoringClient
+from services.evidence.scoring_client import PeriodInfo, ScoringClient
 from services.evidence.submissions import repository as submissions
-from services.evidence.submissions.content import validate_content
+from services.evidence.submissions.content import checked_content
 from services.evidence.submissions.models import Submission
 from services.evidence.submissions.schemas import SubmissionRead
 from services.evidence.submissions.service import announce, fact_id, get_readable, readable_ids, stale, to_read
@@ -107,13 +107,14 @@ async def _advance(session: AsyncSession, submission: Submission, *, actor: str,
         gathered.new_facts.append(fact)
 
 
-def _adjusted(submission: Submission, value: dict[str, Any]) -> dict[str, Any]:
+def _adjusted(submission: Submission, value: dict[str, Any], period: PeriodInfo) -> dict[str, Any]:
     # A higher level's value overrides a lower one's: the adjustment replaces the points in place.
     allowed = ADJUSTABLE.get(submission.fact_kind)
     if allowed is None or set(value) - allowed:
         raise InvalidInput(_("only the points (and note) of score facts and the points of journals can be adjusted"),
                            details={"field": "value"})
-    return validate_content(submission.fact_kind, {**submission.value, **value})
+    return checked_content(period, submission.indicator, submission.fact_kind, {**submission.value, **value},
+                           field="value")
 
 
 def _check_actor(principal: Principal, submission: Submission, action: str) -> int:
@@ -179,10 +180,10 @@ async def decide(
 ) -> SubmissionRead:
     """Apply one reviewer's action with optimistic concurrency (exactly one concurrent writer wins)."""
     submission = await get_readable(session, principal, submission_id)
-    await writable_period(session, scoring, submission.period_id)
+    period = await writable_period(session, scoring, submission.period_id)
     index = _check_actor(principal, submission, payload.action)
     await _check_separation(session, principal, scoring, submission, index)
-    new_value = _adjusted(submission, payload.value) if payload.value is not None else None
+    new_value = _adjusted(submission, payload.value, period) if payload.value is not None else None
     claimed = await submissions.claim(session, submission.id, payload.version)
     if claimed is None:
         raise await stale(session, submission.id, payload.version)

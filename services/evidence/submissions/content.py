@@ -22,10 +22,11 @@ from pydantic import (
 
 from kaohe.engine.scheme.evidence_rules import period_span
 from kaohe.engine.scoring.rules import numerator_above_denominator
-from kaohe.i18n import Text, _
+from kaohe.i18n import Text, _, listed
 from services.common.errors import InvalidInput
 from services.common.i18n import pydantic_reason
 from services.common.patterns import ISO_WEEK, MONTH
+from services.evidence.scoring_client import PeriodInfo
 
 FactKind = Literal["score", "measure", "event", "rating", "task", "case", "journal", "document"]
 Name = Field(min_length=1, max_length=100)
@@ -116,8 +117,9 @@ class TaskContent(_Content):
 
 class CaseContent(_Content):
     case_id: str = Name
-    points: Num = Field(max_digits=12, decimal_places=4)
-    weight: Num | None = Field(default=None, max_digits=12, decimal_places=4)
+    # scheme-reference §4 cases: a case is rated on 0–100 with a weight not below 0
+    points: Num = Field(ge=0, le=100, max_digits=12, decimal_places=4)
+    weight: Num | None = Field(default=None, ge=0, max_digits=12, decimal_places=4)
 
 
 class DocumentContent(_Content):
@@ -141,6 +143,7 @@ MODELS: dict[str, type[_Content]] = {
 CONTENT: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
 
 
+ZERO = Decimal(0)
 _MONTH_SHAPE = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -206,3 +209,70 @@ def validate_content(kind: str, content: dict[str, Any], period_label: str | Non
         raise _refuse(f"{field}.date", refused)
     dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
     return dumped
+
+
+def checked_content(period: PeriodInfo, indicator: str | None, kind: str, content: dict[str, Any], *,
+                    field: str = "content") -> dict[str, Any]:
+    """The content (its fields checked by `validate_content`) once it fits what the period's scheme makes of it: the
+    one check of every way a fact enters (a submission, its correction, a bulk upload, a reviewer's adjustment, an
+    upheld appeal's correction), so that nothing the engine would cap or leave out is taken (docs/decisions.md,
+    "Facts held to the scheme, period labels"). `field` names the payload's part in a refusal (`content.points`,
+    `value.points`, `correction.points`)."""
+    checked = validate_content(kind, content, period.label, field=field)
+    if kind == "measure" and indicator in period.share_ratios:
+        check_share(checked, field=field)
+    elif kind == "score" and indicator in period.maxima:
+        _check_points(checked, indicator, period.maxima[indicator], field)
+    elif kind == "event":
+        _check_event(period, indicator, checked, field)
+    return checked
+
+
+def _check_points(score: dict[str, Any], indicator: str, top: Decimal, field: str) -> None:
+    """A score is points of its leaf, 0 to its max: the engine would hold 500 to a max of 60 without a word."""
+    points = Decimal(score["points"])
+    if not ZERO <= points <= top:
+        raise _refuse(f"{field}.points", _("%(points)s is outside the points of indicator %(indicator)s: give 0 to "
+                                           "%(max)s", points=score["points"], indicator=indicator,
+                                           max=format(top.normalize(), "f")))
+
+
+def require_vetoes(period: PeriodInfo, indicator: str | None, kind: str) -> None:
+    """422 on `indicator` for an event without one in a scheme without vetoes (§4: such an event is a veto's): for
+    one submission, and for a whole file of them at once."""
+    if kind == "event" and indicator is None and period.veto_events == frozenset():
+        raise InvalidInput(_("indicator is required: the scheme has no vetoes, so every event counts on an "
+                             "indicator"), details={"field": "indicator", "reason": "no vetoes"})
+
+
+def _check_event(period: PeriodInfo, indicator: str | None, event: dict[str, Any], field: str) -> None:
+    """An event counts on its leaf: a deduction's type is one of its `per_event`, an accrual's event gets points (its
+    own, its level's or its type's); an event without an indicator is one of the scheme's vetoes (§5)."""
+    kind = event["type"]
+    if indicator is None:
+        require_vetoes(period, indicator, "event")
+        vetoes = period.veto_events
+        if vetoes is None or kind in vetoes:
+            return
+        raise _refuse(f"{field}.type", _("event type %(type)r is not an event of the scheme's vetoes (%(known)s); an "
+                                         "event without indicator must be one", type=kind,
+                                         known=listed(sorted(vetoes))))
+    rule, types = period.rule_kinds.get(indicator), period.event_types.get(indicator, ())
+    if rule == "deduction":
+        if kind not in types:
+            raise _refuse(f"{field}.type", _("event type %(type)r is not one that indicator %(indicator)s deducts for "
+                                             "(its types: %(known)s)", type=kind, indicator=indicator,
+                                             known=listed(types) or _("none")))
+        if "points" in event:
+            raise _refuse(f"{field}.points", _("a deduction takes its points from its rule (per_event); leave points "
+                                               "out"))
+    elif rule == "accrual" and "points" not in event and event.get("level") not in period.event_levels.get(
+            indicator, ()) and kind not in types:
+        levels = period.event_levels.get(indicator, ())
+        if "level" in event:
+            raise _refuse(f"{field}.level", _("level %(level)r gives no points on indicator %(indicator)s (its levels: "
+                                              "%(known)s)", level=event["level"], indicator=indicator,
+                                              known=listed(levels) or _("none")))
+        raise _refuse(f"{field}.type", _("event type %(type)r gives no points on indicator %(indicator)s (its types: "
+                                         "%(known)s); give one of them, a level or the event's own points",
+                                         type=kind, indicator=indicator, known=listed(types) or _("none")))

@@ -49,7 +49,7 @@ from services.evidence.reviews import repository as reviews_repository
 from services.evidence.reviews.service import Gathered, approve_as_reviewer
 from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
 from services.evidence.submissions import repository as submissions_repository
-from services.evidence.submissions.content import MODELS, month_refusal
+from services.evidence.submissions.content import MODELS, month_refusal, require_vetoes
 from services.evidence.submissions.service import (
     KIND_ROLES,
     check_indicator,
@@ -116,6 +116,7 @@ async def import_file(session: AsyncSession, principal: Principal, scoring: Scor
     kind = _kind(period, upload)
     require_kind_role(principal, kind)
     check_indicator(period.fact_kinds, upload.indicator, kind)  # the file's indicator, as one submission's
+    require_vetoes(period, upload.indicator, kind)  # a file of events without indicator, refused once
     header, lines = table(upload.filename, upload.data, MAX_ROWS)
     rows, problems = _rows(header, lines, kind, upload)
     if len(rows) > MAX_ROWS:

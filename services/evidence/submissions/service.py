@@ -18,7 +18,7 @@ from services.evidence.periods.service import scoped_writable_period, writable_p
 from services.evidence.reviews import chains
 from services.evidence.scoring_client import PeriodInfo, ScoringClient, SubjectInfo
 from services.evidence.submissions import repository
-from services.evidence.submissions.content import check_share, validate_content
+from services.evidence.submissions.content import checked_content
 from services.evidence.submissions.models import Submission, SubmissionVersion
 from services.evidence.submissions.schemas import SubmissionCreate, SubmissionRead, SubmissionUpdate
 
@@ -144,9 +144,7 @@ def checked_evidence(principal: Principal, period: PeriodInfo, subject: SubjectI
         raise Forbidden(_("%(subject)s may not submit %(fact)s facts for subject %(subject_id)s",
                           subject=principal.subject, fact=fact, subject_id=subject.id))
     check_indicator(period.fact_kinds, indicator, fact)
-    checked = validate_content(fact, content, period.label)
-    if fact == "measure" and indicator in period.share_ratios:
-        check_share(checked)
+    checked = checked_content(period, indicator, fact, content)
     if fact == "document":
         _check_document(period, indicator, checked)
     return checked
@@ -229,9 +227,7 @@ async def update(
         raise Conflict(_("this submission is %(status)s and can no longer be edited",
                          status=status_word("submission", submission.status)),
                        details={"status": submission.status})
-    content = validate_content(submission.fact_kind, payload.content, period.label)
-    if submission.fact_kind == "measure" and submission.indicator in period.share_ratios:
-        check_share(content)
+    content = checked_content(period, submission.indicator, submission.fact_kind, payload.content)
     claimed = await repository.claim(session, submission.id, payload.version)
     if claimed is None:
         raise await stale(session, submission.id, payload.version)

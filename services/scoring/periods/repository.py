@@ -21,6 +21,12 @@ async def get(session: AsyncSession, period_id: str, *, lock: bool = False) -> P
     return await session.scalar(stmt)
 
 
+async def with_label(session: AsyncSession, scheme_id: str, label: str, owner_path: str) -> Period | None:
+    """The scheme's period with this label and owner, the oldest if several (opened before kaohe refused a second)."""
+    stmt = select(Period).where(Period.scheme_id == scheme_id, Period.label == label, Period.owner_path == owner_path)
+    return await session.scalar(stmt.order_by(Period.created_at, Period.id).limit(1))
+
+
 async def page(session: AsyncSession, visible: ColumnElement[bool], *, limit: int, after: tuple[datetime, str] | None,
                status: str | None) -> tuple[list[Period], int]:
     """Newest first, keyset on (created_at, id); with the count of every visible row."""

@@ -78,6 +78,9 @@ class IndicatorRead(BaseModel):
     event_types: list[str] = Field(
         default_factory=list, description="The event types a `deduction` or `accrual` leaf reads (its `per_event` "
                                           "and `zero_when` types), sorted; empty for other leaves.")
+    event_levels: list[str] = Field(
+        default_factory=list, description="The `levels` of an `accrual` leaf, sorted: an event of one of them gets its "
+                                          "points; empty for other leaves.")
     numerator_within_denominator: bool = Field(
         default=False, description="A measure's numerator may not exceed its denominator: a ratio whose target is at "
                                    "most 100 % counts a part of its denominator (18 of 20 cases due).")
@@ -96,6 +99,9 @@ class PeriodSummary(BaseModel):
     created_at: datetime
     subject_count: int
     indicators: list[IndicatorRead]
+    veto_events: list[str] = Field(
+        default_factory=list, description="The event types of the scheme's vetoes (一票否决), sorted: an event without "
+                                          "an indicator must be one of them; empty when the scheme has none.")
 
 
 class PeriodRead(PeriodSummary):

@@ -17,7 +17,9 @@ from kaohe.engine.scheme.rule_params import FACT_KIND
 from kaohe.i18n import _, ngettext, status_word
 from services.common import audit, clock, listing
 from services.common.auth import Principal, scope_covers
+from services.common.db import advisory_lock
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.patterns import LABEL_FORMS, label_kind
 from services.common.tabular import BadRows
 from services.scoring.access import may_read_subject, require_known
 from services.scoring.periods import repository as repo
@@ -83,10 +85,17 @@ def indicators(scheme: EngineScheme) -> list[IndicatorRead]:
                                           for d in n.documents.required] if n.documents else [],
                       documents_when_missing=n.documents.when_missing if n.documents else None,
                       lookback_periods=n.lookback, event_types=event_types(n.rule.params) if n.rule else [],
+                      event_levels=sorted(n.rule.params.levels) if n.rule and isinstance(n.rule.params, AccrualParams)
+                      else [],
                       numerator_within_denominator=isinstance(n.rule.params, RatioParams)
                       and n.rule.params.counts_a_share if n.rule else False)
         for n in scheme.nodes()
     ]
+
+
+def veto_events(scheme: EngineScheme) -> list[str]:
+    """The event types of the scheme's vetoes: the only events that may come without an indicator (§5)."""
+    return sorted({veto.event for veto in scheme.vetoes})
 
 
 def event_types(params: object) -> list[str]:
@@ -103,7 +112,7 @@ async def read(session: AsyncSession, period: Period) -> PeriodRead:
         status=period.status, owner_path=period.owner_path, score_set=period.score_set,
         inputs_sha256=period.inputs_sha256, subject_count=await repo.subject_count(session, period.id),
         recompute_pending=period.recompute_due_at is not None, created_at=period.created_at,
-        indicators=indicators(scheme),
+        indicators=indicators(scheme), veto_events=veto_events(scheme),
     )
 
 
@@ -146,12 +155,21 @@ async def open_period(session: AsyncSession, principal: Principal, payload: Peri
     principal.require("admin", owner)
     if payload.id and await repo.get(session, payload.id) is not None:
         raise Conflict(_("period %(payload_id)s exists", payload_id=payload.id))
+    scheme = schemes.engine_scheme(row)
+    _check_label(payload.label, row.scheme_id, scheme.period)
+    # one period per scheme, label and owner (docs/decisions.md, "Facts held to the scheme, period labels"): two
+    # concurrent opens of the same one wait for each other here
+    await advisory_lock(session, f"period-label:{row.scheme_id}:{payload.label}:{owner}")
+    same = await repo.with_label(session, row.scheme_id, payload.label, owner)
+    if same is not None:
+        raise Conflict(_("scheme %(scheme)s already has period %(period)s labelled %(label)s for %(owner)r; a period "
+                         "is assessed once", scheme=row.scheme_id, period=same.id, label=payload.label, owner=owner),
+                       details={"field": "label", "period_id": same.id})
     now = clock.now()
     period = Period(id=payload.id or uuid.uuid4().hex, scheme_id=row.scheme_id, scheme_version=row.version,
                     label=payload.label, owner_path=owner, status="open", score_set=0, result_meta={}, cache_epoch=0,
                     pending_causes=[], created_by=principal.subject, created_at=now, updated_at=now)
     await repo.add(session, period)
-    scheme = schemes.engine_scheme(row)
     await repo.upsert_subjects(session, await _resolve(session, period, scheme, payload.subjects))
     if payload.subjects:
         mark_due(period, f"user:{principal.subject}")
@@ -159,6 +177,27 @@ async def open_period(session: AsyncSession, principal: Principal, payload: Peri
                  after={"scheme": row.scheme_id, "version": row.version, "label": period.label, "owner": owner,
                         "subjects": [s.id for s in payload.subjects]})
     return await read(session, period)
+
+
+def _check_label(label: str, scheme_id: str, kind: str) -> None:
+    """422 on `label` unless it names a period of the scheme's kind (scheme-reference §1: 2026-03 for a monthly
+    scheme, 2026-Q1 quarterly, 2026-H1 half-yearly, 2026 yearly, 2026-W05 weekly)."""
+    if label_kind(label) == kind:
+        return
+    refusals = {
+        "month": _("label %(label)s does not fit scheme %(scheme)s, which is assessed monthly: give a month such as "
+                   "2026-03", label=label, scheme=scheme_id),
+        "quarter": _("label %(label)s does not fit scheme %(scheme)s, which is assessed quarterly: give a quarter "
+                     "such as 2026-Q1", label=label, scheme=scheme_id),
+        "half": _("label %(label)s does not fit scheme %(scheme)s, which is assessed half-yearly: give a half-year "
+                  "such as 2026-H1", label=label, scheme=scheme_id),
+        "year": _("label %(label)s does not fit scheme %(scheme)s, which is assessed yearly: give a year such as "
+                  "2026", label=label, scheme=scheme_id),
+        "week": _("label %(label)s does not fit scheme %(scheme)s, which is assessed weekly: give an ISO week such "
+                  "as 2026-W05", label=label, scheme=scheme_id),
+    }
+    reason = refusals[kind]
+    raise InvalidInput(reason, details={"field": "label", "reason": reason, "expected": LABEL_FORMS[kind]})
 
 
 async def _period_for_admin(session: AsyncSession, principal: Principal, period_id: str) -> Period:
@@ -286,14 +325,16 @@ async def _summaries(session: AsyncSession, rows: Sequence[Period]) -> list[Peri
     """List rows with the subject count and indicators a single read shows (one count query, one parse
     per scheme version of the page)."""
     counts = await repo.subject_counts(session, [r.id for r in rows])
-    trees: dict[tuple[str, int], list[IndicatorRead]] = {}
+    trees: dict[tuple[str, int], tuple[list[IndicatorRead], list[str]]] = {}
     for row in rows:
         if (row.scheme_id, row.scheme_version) not in trees:
-            trees[(row.scheme_id, row.scheme_version)] = indicators(await scheme_of(session, row))
+            scheme = await scheme_of(session, row)
+            trees[(row.scheme_id, row.scheme_version)] = indicators(scheme), veto_events(scheme)
     return [PeriodSummary(id=r.id, scheme_id=r.scheme_id, scheme_version=r.scheme_version, label=r.label,
                           status=r.status, owner_path=r.owner_path, inputs_sha256=r.inputs_sha256,
                           created_at=r.created_at, subject_count=counts.get(r.id, 0),
-                          indicators=trees[(r.scheme_id, r.scheme_version)]) for r in rows]
+                          indicators=trees[(r.scheme_id, r.scheme_version)][0],
+                          veto_events=trees[(r.scheme_id, r.scheme_version)][1]) for r in rows]
 
 
 async def get(session: AsyncSession, principal: Principal, period_id: str) -> PeriodRead:

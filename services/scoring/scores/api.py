@@ -24,6 +24,7 @@ from services.scoring.scores.cache import ScoresCacheDep
 from services.scoring.scores.evidence_client import fetch_facts
 from services.scoring.scores.schemas import (
     FactChange,
+    PeriodProblems,
     RecomputeResult,
     ScoresRead,
     ScoreVersionRead,
@@ -188,6 +189,17 @@ async def scores(period_id: str, session: SessionDep, principal: CurrentPrincipa
     wanted = split_ids(subject_ids) if subject_ids is not None else None
     return await service.scores(session, principal, period_id, wanted, since_score_set=since_score_set,
                                 key=period_key)
+
+
+@router.get("/{period_id}/problems", response_model=PeriodProblems, summary="What the engine could not use",
+            responses=errors(403, 404))
+async def problems(period_id: str, session: SessionDep, principal: CurrentPrincipal,
+                   subject_id: Annotated[str | None, Query(max_length=64)] = None) -> PeriodProblems:
+    """The problems of the period's last computation (scheme-reference §5): each fact the engine left out or could
+    not read (an unknown event type, a fact that fits no leaf…) with its id, and the subject it is about where the
+    problem or the fact's copy names one; with `subject_id` only that subject's. For admins and auditors over the
+    period's owner (404 off the caller's branch, as for a period that does not exist), and the services."""
+    return await service.problems(session, principal, period_id, subject_id)
 
 
 @router.get("/{period_id}/subjects/{subject_id}/history", response_model=list[ScoreVersionRead],

@@ -78,6 +78,16 @@ async def take_pending_causes(session: AsyncSession, period_id: str) -> dict[str
     return {subject_id: list(causes) for subject_id, causes in by_subject.items()}
 
 
+async def fact_owners(session: AsyncSession, period_id: str, fact_ids: Collection[str]
+                      ) -> dict[str, tuple[str | None, str | None]]:
+    """The subject and indicator of each of `fact_ids` the period holds a copy of (retracted ones too)."""
+    if not fact_ids:
+        return {}
+    rows = await session.execute(select(FactCopy.fact_id, FactCopy.subject_id, FactCopy.indicator).where(
+        FactCopy.period_id == period_id, FactCopy.fact_id.in_(sorted(set(fact_ids)))))
+    return {fact_id: (subject_id, indicator) for fact_id, subject_id, indicator in rows.all()}
+
+
 async def fact_bodies(session: AsyncSession, period_id: str) -> list[dict[str, Any]]:
     """Every fact copy of a period, aggregated to one JSON text by Postgres (one parse, not one per row)."""
     stmt = select(cast(func.json_agg(FactCopy.body), Text)).where(

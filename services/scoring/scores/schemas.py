@@ -88,6 +88,24 @@ class ScoreVersionRead(BaseModel):
                    inputs_sha256=row.inputs_sha256, created_at=row.created_at)
 
 
+class PeriodProblem(BaseModel):
+    """Something the engine could not use as given in the period's last computation (scheme-reference §5)."""
+
+    fact: str | None = Field(default=None, description="The fact's id, for a fact the engine left out or could not "
+                                                        "read.")
+    subject: str | None = Field(default=None, description="The subject it is about: the problem's own, else the "
+                                                          "subject of the fact's copy (null when neither is known).")
+    indicator: str | None = Field(default=None, description="The indicator the fact names, when its copy names one.")
+    pointer: str | None = Field(default=None, description="A JSON pointer into the scheme, for a scheme problem.")
+    message: str = Field(description="What is wrong, in the request's language (stored in English).")
+
+
+class PeriodProblems(BaseModel):
+    period_id: str
+    score_set: int = Field(description="The score set whose computation reported them.")
+    problems: list[PeriodProblem]
+
+
 class RecomputeResult(BaseModel):
     period_id: str
     score_set: int

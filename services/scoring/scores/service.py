@@ -20,7 +20,7 @@ from services.common import audit, clock, outbox, provenance
 from services.common.auth import Principal
 from services.common.db import driver_connection
 from services.common.errors import Forbidden, InvalidInput, NotFound
-from services.common.explanations import holds_in_earlier_wording
+from services.common.explanations import holds_in_earlier_wording, render_problem
 from services.scoring.access import may_read_scores, require_service
 from services.scoring.db import common
 from services.scoring.periods import repository as period_repo
@@ -34,6 +34,8 @@ from services.scoring.scores.evidence_client import provenance_pages
 from services.scoring.scores.schemas import (
     FactChange,
     PeriodInputs,
+    PeriodProblem,
+    PeriodProblems,
     RecomputeResult,
     ScoresRead,
     ScoreVersionRead,
@@ -454,8 +456,8 @@ async def period_provenance(session: AsyncSession, period_id: str, transport: ht
     return await provenance.check_period(period_id, copies, causes, provenance_pages(period_id, transport))
 
 
-async def _audited_period(session: AsyncSession, principal: Principal, period_id: str, *, export: bool = False
-                          ) -> Period:
+async def _audited_period(session: AsyncSession, principal: Principal, period_id: str, *, export: bool = False,
+                          problems: bool = False) -> Period:
     """The period, for an admin or an auditor over its owner (or a service): NOT_FOUND off the caller's branch."""
     period = await periods.get_period(session, period_id)
     if not principal.relates_to(period.owner_path):  # as for a period that does not exist
@@ -464,9 +466,31 @@ async def _audited_period(session: AsyncSession, principal: Principal, period_id
         if export:
             raise Forbidden(_("%(subject)s may not export the inputs of period %(period_id)s",
                               subject=principal.subject, period_id=period_id))
+        if problems:
+            raise Forbidden(_("%(subject)s may not read the problems of period %(period_id)s",
+                              subject=principal.subject, period_id=period_id))
         raise Forbidden(_("%(subject)s may not verify period %(period_id)s",
                           subject=principal.subject, period_id=period_id))
     return period
+
+
+async def problems(session: AsyncSession, principal: Principal, period_id: str,
+                   subject_id: str | None = None) -> PeriodProblems:
+    """What the engine reported in the period's last computation (a fact it left out or could not read, a subject
+    it could not score), each with its subject where the problem or the fact's copy names one; with `subject_id`
+    only that subject's. Admins and auditors over the period's owner, and services."""
+    period = await _audited_period(session, principal, period_id, problems=True)
+    stored = [p for p in (period.result_meta or {}).get("problems", []) if isinstance(p, dict)]
+    owners = await repo.fact_owners(session, period.id, [str(p["fact"]) for p in stored if p.get("fact")])
+    found = []
+    for p in stored:
+        subject, indicator = owners.get(str(p.get("fact")), (None, None)) if p.get("fact") else (None, None)
+        subject = p.get("subject") or subject
+        if subject_id is not None and subject != subject_id:
+            continue
+        found.append(PeriodProblem(fact=p.get("fact"), subject=subject, indicator=indicator, pointer=p.get("pointer"),
+                                   message=str(render_problem(p)["message"])))
+    return PeriodProblems(period_id=period.id, score_set=period.score_set, problems=found)
 
 
 async def _input_facts(session: AsyncSession, period: Period, scheme: Any) -> list[dict[str, Any]]:
