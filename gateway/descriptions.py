@@ -209,7 +209,9 @@ TYPE_FIELDS: dict[str, str] = {
                                   "none."),
     # periods (考核周期)
     "Period.schemeVersion": "The published scheme version the period assesses by (fixed at creation).",
-    "Period.label": "The period's label, e.g. `2026-Q1` (a quarter), `2026-03` (a month) or `2026` (a year).",
+    "Period.label": ("The period's label, of the scheme's period kind: `2026-03` (a month), `2026-Q1` (a quarter), "
+                     "`2026-H1` (a half-year), `2026` (a year) or `2026-W05` (an ISO week); one period per scheme, "
+                     "label and owner."),
     "Period.ownerPath": "The unit path of the office that runs the period: its admins and assessors manage it.",
     "Period.subjectCount": "How many subjects (考核对象) are enrolled.",
     "Period.inputsSha256": ("The SHA-256 (hex) of the canonical inputs of the last scoring (scheme, subjects and "
