@@ -64,8 +64,8 @@ def test_the_close_of_collection_gates_the_very_next_submission(live: Live, unit
     refused = live.error(assessor, SUBMIT, i=evidence(p, b, "92"))
     assert (refused["extensions"]["code"], refused["message"]) == ("CONFLICT", (
         f"period {p} no longer collects evidence (it is scoring): late evidence of subject {b} needs a make-up "
-        "(补报) approved by the assessment office; ask the office to approve one (grantMakeup, POST /v1/makeups), "
-        "then submit within its working days"))
+        "(补报) approved by the assessment office (GraphQL: grantMakeup); once it is approved, submit within its "
+        "working days"))
     assert refused["extensions"]["details"] == {"rule": "makeup", "status": "scoring", "subject_id": b,
                                                 "indicator": "work"}
     corrected = live(assessor, CORRECT, id=sent["id"], v=sent["version"], c={"points": "88"})["correctSubmission"]
