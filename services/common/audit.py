@@ -155,12 +155,24 @@ def chain_records(entries: list[AuditEntry], prev: str, now: Any, request_id: st
     rows: list[dict[str, Any]] = []
     for entry in entries:
         row: dict[str, Any] = {"recorded_at": now, "request_id": request_id, "prev_hash": prev, **entry.__dict__}
-        row["hash"] = prev = (entry.details == {} and fast_link_hash(prev, row, _EMPTY)) or link_hash(prev, row)
+        fast = _plain(entry.details) and fast_link_hash(prev, row, entry.details)
+        row["hash"] = prev = fast or link_hash(prev, row)
         rows.append(row)
     return rows
 
 
 _EMPTY: dict[str, Any] = {}
+
+
+def _plain(value: Any) -> bool:
+    """Only text, integers, booleans, nulls, lists and text-keyed objects: values `fast_link_hash` writes as `canonical`
+    does (a float, a datetime or a Decimal is written otherwise: those details take `link_hash`)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        return all(type(key) is str and _plain(item) for key, item in value.items())
+    return kind is list and all(_plain(item) for item in value)
 
 
 def chain_sealer(model: type[AuditRecordMixin], schema: str,

@@ -126,6 +126,26 @@ def test_the_fast_link_hash_writes_the_reference_bytes() -> None:
     assert fast_link_hash(GENESIS, fields, fields["details"]) is None
 
 
+def test_a_seal_hashes_every_record_as_the_reference_does_whatever_its_details() -> None:
+    """chain_records takes orjson's path for plain details only: a float, a datetime or a Decimal in the details
+    (which orjson writes otherwise than json.dumps(default=str), or refuses) still gets the reference bytes."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from services.common.audit import AuditEntry, chain_records
+
+    at = datetime(2026, 12, 8, 1, 2, 3, 456789, tzinfo=UTC)
+    details = [{}, {"version": 2}, {"scores_moved": ["甲", "乙"], "own": True, "cause": None}, {"ratio": 0.1},
+               {"at": at}, {"total": Decimal("92.50")}, {"big": 2**70}, {"nested": {"k": [1, {"x": 1e16}]}}]
+    entries = [AuditEntry("user:甲", "result.changed", "subject_result", f"p/{n}", None, "a" * 64, d)
+               for n, d in enumerate(details)]
+    rows = chain_records(entries, GENESIS, at, "req")
+    prev = GENESIS
+    for row in rows:
+        assert row["prev_hash"] == prev and row["hash"] == link_hash(prev, row)
+        prev = row["hash"]
+
+
 async def test_the_chain_is_verified_on_its_fast_path_at_any_fraction_of_a_second(service_db: Any,
                                                                                  monkeypatch: Any) -> None:
     """PostgreSQL's text of recorded_at ("2026-12-07 01:02:03.5") is read as Python's isoformat() writes it
