@@ -906,3 +906,13 @@ def test_a_period_status_event_forged_into_ranking_s_outbox_is_named_where_it_wa
                    s=service)["verifyAuditChain"]
         assert (got["ok"], [p["message"] for p in got["report"]["provenance"]]) == (
             False, [line.split(": BROKEN: ", 1)[1] for line in expected])
+
+
+def test_the_result_versions_noted_updates_are_every_column_but_the_volatile() -> None:
+    """RESULT_NOTED is written out (the trigger's column list): a column added to subject_result and left out of it
+    would be updated without a record."""
+    from services.common.audit_rows import RESULT_NOTED, RESULT_VOLATILE
+    from services.ranking.results.models import SubjectResult
+
+    columns = {column.name for column in SubjectResult.__table__.columns}
+    assert set(RESULT_NOTED) == columns - set(RESULT_VOLATILE) and set(RESULT_VOLATILE) <= columns

@@ -222,13 +222,14 @@ async def store(
     for row in gone_rows.values():
         audit.record(session, actor=actor, action="result.removed", entity_type="subject_result",
                      entity_id=f"{period_id}/{row.subject_id}", before=row.document)
+    written = bool(changed or moved or gone)
     after = before
-    if changed or moved or gone:
+    if written:
         period.results_token = secrets.token_hex(16)
         after = _after(before, gone, moved, new_rows, new_ids)
     cache.stored.put(period_id, StoredResults(period.results_token, after, entries, tuple(metas)))
     await session.flush()
-    if after is not before or period.current_sha256 is None:
+    if written or period.current_sha256 is None:
         await repository.vouch_current(session, period)
     return Recomputed(period_id, len(changed), unchanged, len(gone), scores_moved=moved_scores[:LISTED])
 
